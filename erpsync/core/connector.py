@@ -1,0 +1,45 @@
+"""The base every connector subclasses, built-in or third-party.
+
+A connector is a class with a ``type`` name, a ``role`` ("seller" or "erp") and a marshmallow
+``Options`` schema for its configuration table; it implements capability protocols from
+``core/ports.py``. It does I/O only through ``core/http.py`` (or a database driver), so retries,
+rate limits, timeouts and secret redaction live in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from marshmallow import Schema
+
+
+@dataclass(frozen=True)
+class ShopContext:
+    """What a connector knows about the shop it serves."""
+
+    name: str
+    base_dir: Path  # relative paths in options resolve against the config file's folder
+
+
+class Connector:
+    """Subclass, set the class attributes, implement capabilities, register via the hook."""
+
+    type: ClassVar[str]
+    role: ClassVar[Literal["seller", "erp"]]
+    description: ClassVar[str] = ""
+    Options: ClassVar[type[Schema]]
+    #: option names whose values are secrets: never logged, never shown
+    secret_options: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, options: dict[str, Any], *, shop: ShopContext) -> None:
+        self.options = options
+        self.shop = shop
+
+    def check(self) -> str:
+        """Test the connection; return a one-line summary or raise ConnectorError."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release sessions and files. Called once when the run is done with the connector."""

@@ -1,0 +1,110 @@
+"""The error tree. The type of an error says what the caller should do with it.
+
+::
+
+    ErpsyncError                    anything erpsync reports to a user in one line
+     ├── ConfigError               the configuration is wrong: names file, key and reason
+     ├── UsageError                the command line asked for something that does not exist
+     ├── LockedError               another run holds the shop's lease
+     ├── ConnectorError            an external system failed (connector, operation, request id)
+     │    ├── TemporaryError       worth retrying, after ``retry_after`` seconds if known
+     │    └── PermanentError       retrying will not help: fix credentials, input or config
+     └── RecordError               one record is malformed; collected per record, never fatal
+
+Only the CLI turns these into exit codes (1 for errors, 64 for usage errors). Unexpected
+exceptions keep their traceback: they are bugs, not user errors.
+"""
+
+from __future__ import annotations
+
+
+class ErpsyncError(Exception):
+    """Base of every error erpsync reports to a user as one clear line."""
+
+
+class ConfigError(ErpsyncError):
+    """A configuration file is invalid. ``str()`` reads ``file: key: reason``."""
+
+    def __init__(self, reason: str, *, path: str | None = None, key: str | None = None) -> None:
+        self.path = path
+        self.key = key
+        self.reason = reason
+        parts = [p for p in (path, key) if p]
+        super().__init__(": ".join([*parts, reason]))
+
+
+class UsageError(ErpsyncError):
+    """The user asked for something that does not exist (an unknown shop, aspect, ...)."""
+
+
+class LockedError(ErpsyncError):
+    """Another run holds the lease on a shop; two runs on one shop never overlap."""
+
+
+class ConnectorError(ErpsyncError):
+    """An external system failed. Carries enough context to find the call in the remote logs."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        connector: str | None = None,
+        operation: str | None = None,
+        request_id: str | None = None,
+        code: int | str | None = None,
+        status: int | None = None,
+    ) -> None:
+        self.message = message
+        self.connector = connector
+        self.operation = operation
+        self.request_id = request_id
+        self.code = code
+        self.status = status
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = " ".join(p for p in (self.connector, self.operation) if p)
+        text = f"{where}: {self.message}" if where else self.message
+        extras = []
+        if self.code is not None:
+            extras.append(f"code {self.code}")
+        if self.status is not None:
+            extras.append(f"HTTP {self.status}")
+        if self.request_id:
+            extras.append(f"request_id {self.request_id}")
+        return f"{text} ({', '.join(extras)})" if extras else text
+
+
+class TemporaryError(ConnectorError):
+    """Retrying may succeed: rate limits, 5xx, timeouts, dropped connections."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **context: object) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **context)  # type: ignore[arg-type]
+
+
+class PermanentError(ConnectorError):
+    """Retrying will not help: bad credentials, bad signature, invalid parameters."""
+
+
+class RecordError(ErpsyncError):
+    """One record could not be read or written. The run goes on without it.
+
+    ``str()`` names where the record came from, which record, which field and why, e.g.
+    ``erp/warehouses.csv:4: warehouse 'WH-2': phone: not a phone number``.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        record: str | None = None,
+        field: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        self.reason = reason
+        self.record = record
+        self.field = field
+        self.source = source
+        parts = [p for p in (source, record, field) if p]
+        super().__init__(": ".join([*parts, reason]))

@@ -1,0 +1,282 @@
+"""Plain data that flows through a run: what connectors read, what aspects diff, what sync reports.
+
+Everything a connector returns or an aspect consumes is a frozen dataclass, so the pure core
+(normalise, diff, plan) can be tested without I/O and a value never changes under a reader.
+Reports are the exception: the host fills them in as a run proceeds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Generic, Literal, TypeVar
+
+from erpsync.core.errors import RecordError
+
+T = TypeVar("T")
+
+
+class HandoverMode(str, Enum):
+    """How parcels reach the sorting warehouse (头程交接方式). Values match the Open API."""
+
+    PICKUP = "PICKUP"  # 上门揽收: the provider's driver collects
+    DROP_OFF = "DROP_OFF"  # 自寄: the seller sends parcels themselves
+
+    @property
+    def label(self) -> str:
+        """How operators and waybills spell it: ``PICK UP`` / ``DROP OFF``."""
+        return "PICK UP" if self is HandoverMode.PICKUP else "DROP OFF"
+
+    @classmethod
+    def parse(cls, text: str) -> HandoverMode:
+        """Accept the spellings ERPs and operators use; raise ``ValueError`` otherwise."""
+        key = "".join(text.split()).replace("-", "_").upper()
+        aliases = {
+            "PICKUP": cls.PICKUP,
+            "PICK_UP": cls.PICKUP,
+            "上门揽收": cls.PICKUP,
+            "揽收": cls.PICKUP,
+            "DROPOFF": cls.DROP_OFF,
+            "DROP_OFF": cls.DROP_OFF,
+            "自寄": cls.DROP_OFF,
+        }
+        if key not in aliases:
+            raise ValueError(f"unknown handover mode {text!r} (expected PICK UP or DROP OFF)")
+        return aliases[key]
+
+
+class SubscriptionStatus(str, Enum):
+    """Seller Center's first-mile pickup subscription (揽收订阅), as erpsync infers it."""
+
+    NOT_SUBSCRIBED = "not_subscribed"
+    PENDING_REVIEW = "pending_review"
+    ACTIVE = "active"
+    OUT_OF_COVERAGE = "out_of_coverage"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"
+
+
+class Severity(str, Enum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+@dataclass(frozen=True)
+class Address:
+    """A warehouse address with its contact, as Seller Center keeps it (仓库地址)."""
+
+    contact_person: str = ""
+    phone: str = ""
+    region_code: str = ""
+    state: str = ""  # province, e.g. 广东省
+    city: str = ""
+    district: str = ""
+    street: str = ""  # the detail line(s)
+    postal_code: str = ""
+
+
+@dataclass(frozen=True)
+class Warehouse:
+    """A warehouse on one side. ``seller_warehouse_id`` binds an ERP record to Seller Center's."""
+
+    id: str
+    name: str
+    address: Address
+    handover_mode: HandoverMode | None = None
+    seller_warehouse_id: str | None = None
+    source: str | None = None  # where the record came from, for messages: "erp/warehouses.csv:3"
+
+
+@dataclass(frozen=True)
+class PackageSignal:
+    """What one package tells about pickup: its handover method and waybill number."""
+
+    id: str
+    warehouse_id: str | None
+    handover_method: HandoverMode | None
+    tracking_number: str | None
+    created_at: datetime | None
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class SlotSignal:
+    """``handover_time_slots`` of one package: whether pickup is offered for its warehouse."""
+
+    package_id: str
+    can_pickup: bool
+    can_drop_off: bool
+
+
+@dataclass(frozen=True)
+class PickupSignals:
+    """All the Open API shows about one warehouse's pickup: raw evidence, not a conclusion."""
+
+    warehouse_id: str
+    slots: SlotSignal | None
+    packages: tuple[PackageSignal, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProviderRegion:
+    """A first-mile pickup region: its provider, waybill prefix and provider switch date."""
+
+    name: str
+    cities: tuple[str, ...]
+    provider: str
+    prefix: str
+    switch_at: datetime
+    previous_provider: str | None = None
+    previous_prefix: str | None = None
+
+
+@dataclass(frozen=True)
+class PickupState:
+    """The seller side's pickup subscription, inferred from signals (see aspects/pickup.py)."""
+
+    warehouse_id: str
+    status: SubscriptionStatus
+    effective_mode: HandoverMode | None
+    provider: str | None = None
+    pending_since: datetime | None = None
+    confidence: Literal["strong", "weak", "none"] = "none"
+    evidence: tuple[str, ...] = ()
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join("" if p is None else str(p) for p in parts).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One disagreement. Its fingerprint names it across runs, so one drift is one row."""
+
+    shop: str
+    aspect: str
+    kind: str  # e.g. "field_mismatch", "mode_mismatch", "review_stuck"
+    subject: str  # the seller-side id it is about, usually a warehouse id
+    field: str | None
+    seller_value: str | None
+    erp_value: str | None
+    severity: Severity
+    message: str
+
+    @property
+    def fingerprint(self) -> str:
+        return _digest(self.shop, self.aspect, self.kind, self.subject, self.field)[:32]
+
+
+Target = Literal["erp", "seller"]
+
+
+@dataclass(frozen=True)
+class Action:
+    """A correction the policy plans: write ``value`` into ``field`` of ``subject`` on ``target``."""
+
+    shop: str
+    aspect: str
+    kind: str  # e.g. "set_address", "set_handover_mode"
+    target: Target
+    subject: str  # the id on the target side
+    field: str | None
+    value: str | None
+    description: str
+    drift: str  # fingerprint of the drift this fixes
+
+    @property
+    def idempotency_key(self) -> str:
+        """Same correction, same key: a rerun after a crash finds it in the ledger."""
+        return _digest(self.shop, self.aspect, self.kind, self.target, self.subject, self.field, self.value)
+
+
+@dataclass(frozen=True)
+class Records(Generic[T]):
+    """What a connector read: the good records and one RecordError per bad one."""
+
+    items: tuple[T, ...] = ()
+    errors: tuple[RecordError, ...] = ()
+
+
+ActionStatus = Literal["planned", "applied", "skipped", "failed", "unsupported"]
+
+
+@dataclass
+class ActionResult:
+    action: Action
+    status: ActionStatus
+    detail: str | None = None
+
+
+@dataclass
+class AspectReport:
+    """One aspect on one shop: what drifted, what was (or would be) done, what could not be read."""
+
+    aspect: str
+    drifts: list[Drift] = field(default_factory=list)
+    actions: list[ActionResult] = field(default_factory=list)
+    record_errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    opened: list[str] = field(default_factory=list)  # fingerprints opened by this run
+    resolved: list[str] = field(default_factory=list)  # fingerprints resolved by this run
+    error: str | None = None
+
+
+@dataclass
+class ShopReport:
+    shop: str
+    aspects: list[AspectReport] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class RunReport:
+    """The outcome of ``Syncer.run``; the CLI renders it and derives the exit code from it."""
+
+    run_id: str
+    apply: bool
+    started_at: datetime
+    finished_at: datetime | None = None
+    shops: list[ShopReport] = field(default_factory=list)
+
+    @property
+    def drifts(self) -> list[Drift]:
+        return [d for s in self.shops for a in s.aspects for d in a.drifts]
+
+    @property
+    def outstanding(self) -> list[Drift]:
+        """Drifts still true after this run: everything in plan mode, the unfixed ones after apply."""
+        fixed = {
+            r.action.drift
+            for s in self.shops
+            for a in s.aspects
+            for r in a.actions
+            if r.status in ("applied", "skipped")
+        }
+        return [d for d in self.drifts if d.fingerprint not in fixed]
+
+    @property
+    def errors(self) -> list[str]:
+        out: list[str] = []
+        for s in self.shops:
+            if s.error:
+                out.append(f"{s.shop}: {s.error}")
+            for a in s.aspects:
+                if a.error:
+                    out.append(f"{s.shop}/{a.aspect}: {a.error}")
+                out.extend(f"{s.shop}/{a.aspect}: {e}" for e in a.record_errors)
+                out.extend(
+                    f"{s.shop}/{a.aspect}: {r.action.description}: {r.detail}"
+                    for r in a.actions
+                    if r.status == "failed"
+                )
+        return out
+
+    @property
+    def exit_code(self) -> int:
+        """0 in sync, 2 drift outstanding, 1 any error (errors win: they hide what is true)."""
+        if self.errors:
+            return 1
+        return 2 if self.outstanding else 0

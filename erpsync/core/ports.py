@@ -1,0 +1,58 @@
+"""Capabilities a connector may implement. Aspects ask for capabilities, not for connectors.
+
+A connector implements only what its system can do. When an aspect needs a capability a
+connector lacks, the host reports the drift as "not fixed" instead of crashing; e.g. the Open
+API cannot write a warehouse address (only Seller Center's UI can), so the TikTok connector is
+no ``WarehouseWriter``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from erpsync.core.models import Address, HandoverMode, PickupSignals, Records, Warehouse
+
+
+@runtime_checkable
+class WarehouseReader(Protocol):
+    def list_warehouses(self) -> Records[Warehouse]:
+        """Every warehouse with its address (and handover mode, where the system keeps one)."""
+        ...
+
+
+@runtime_checkable
+class WarehouseWriter(Protocol):
+    def set_warehouse_address(self, warehouse_id: str, address: Address) -> None:
+        """Replace the address and contact of one warehouse. Idempotent."""
+        ...
+
+
+@runtime_checkable
+class PickupReader(Protocol):
+    def read_pickup_signals(
+        self, warehouse_ids: Sequence[str], *, since: datetime
+    ) -> Records[PickupSignals]:
+        """Evidence about pickup per warehouse: packages since ``since`` and handover slots."""
+        ...
+
+
+@runtime_checkable
+class PickupWriter(Protocol):
+    def set_handover_mode(self, warehouse_id: str, mode: HandoverMode) -> None:
+        """Set the handover mode (PICK UP / DROP OFF) the system uses for a warehouse. Idempotent."""
+        ...
+
+
+@runtime_checkable
+class ObservationMemory(Protocol):
+    """What erpsync remembers between runs about what it saw (backed by the state store)."""
+
+    def note_seller_address(self, warehouse_id: str, fingerprint: str, now: datetime) -> datetime | None:
+        """Record the seller address fingerprint seen now.
+
+        Returns when erpsync first saw the current address differ from the one before it (a
+        save in Seller Center re-triggers a pickup review), or None if it never saw a change.
+        """
+        ...
