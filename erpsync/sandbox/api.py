@@ -1,0 +1,270 @@
+"""The emulated Open API slice (docs/open-api-slice.md): routes and response shapes.
+
+Handlers run after :mod:`auth` has accepted the call and under the state lock; they only see
+the caller's shop, as the real API does. The pickup subscription is never returned directly:
+it shows only through ``handover_time_slots.can_pickup`` and the packages' labels.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request
+
+from erpsync.sandbox.auth import Caller
+from erpsync.sandbox.envelope import BAD_REQUEST, PACKAGE_NOT_FOUND, SandboxError, parse_json_body
+from erpsync.sandbox.model import Package
+from erpsync.sandbox.state import SandboxState
+
+MAX_ORDER_IDS = 50
+MAX_PAGE_SIZE = 50
+BEIJING = timezone(timedelta(hours=8))
+
+
+@dataclass
+class Call:
+    """What a handler gets: the state, the authenticated caller, the query and the path values."""
+
+    state: SandboxState
+    caller: Caller
+    request: Request
+    params: dict[str, str]
+    values: dict[str, str]
+
+
+Handler = Callable[[Call], dict[str, Any]]
+
+
+def list_shops(call: Call) -> dict[str, Any]:
+    shops = [call.state.world.shops[s] for s in call.caller.token.shop_ids if s in call.state.world.shops]
+    return {
+        "shops": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "region": s.region,
+                "seller_type": s.seller_type,
+                "cipher": s.cipher,
+                "code": s.code,
+            }
+            for s in shops
+        ]
+    }
+
+
+def list_warehouses(call: Call) -> dict[str, Any]:
+    shop = call.caller.shop
+    assert shop is not None
+    return {
+        "warehouses": [
+            {
+                "id": w.id,
+                "name": w.name,
+                "is_default": w.is_default,
+                "effect_status": w.effect_status,
+                "type": w.type,
+                "sub_type": w.sub_type,
+                "address": dict(w.address),
+            }
+            for w in call.state.world.warehouses.values()
+            if w.shop_id == shop.id
+        ]
+    }
+
+
+def _int_field(body: dict[str, Any], key: str) -> int | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SandboxError(400, BAD_REQUEST, f"Invalid params: {key} must be an integer (Unix seconds)")
+    return value
+
+
+def _encode_token(package: Package) -> str:
+    return base64.urlsafe_b64encode(f"{package.create_time}:{package.id}".encode()).decode()
+
+
+def _decode_token(token: str) -> tuple[int, str]:
+    try:
+        created, _, pid = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
+        return int(created), pid
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise SandboxError(
+            400, BAD_REQUEST, "Invalid params: page_token is not one this API issued"
+        ) from None
+
+
+def search_packages(call: Call) -> dict[str, Any]:
+    """Keyset paging over (create_time, id), so packages added mid-scan never shift a page."""
+    raw_size = call.params.get("page_size", "")
+    if not (raw_size.isascii() and raw_size.isdigit()) or not 1 <= int(raw_size) <= MAX_PAGE_SIZE:
+        raise SandboxError(400, BAD_REQUEST, f"Invalid params: page_size must be 1..{MAX_PAGE_SIZE}")
+    size = int(raw_size)
+    body = parse_json_body(call.request.get_data(cache=True))
+    bounds = {
+        k: _int_field(body, k)
+        for k in ("create_time_ge", "create_time_lt", "update_time_ge", "update_time_lt")
+    }
+    status = body.get("package_status")
+    shop = call.caller.shop
+    assert shop is not None
+
+    def keep(p: Package) -> bool:
+        return (
+            p.shop_id == shop.id
+            and (status is None or p.status == status)
+            and (bounds["create_time_ge"] is None or p.create_time >= bounds["create_time_ge"])
+            and (bounds["create_time_lt"] is None or p.create_time < bounds["create_time_lt"])
+            and (bounds["update_time_ge"] is None or p.update_time >= bounds["update_time_ge"])
+            and (bounds["update_time_lt"] is None or p.update_time < bounds["update_time_lt"])
+        )
+
+    matching = sorted(filter(keep, call.state.world.packages.values()), key=lambda p: (p.create_time, p.id))
+    start = 0
+    if call.params.get("page_token"):
+        after = _decode_token(call.params["page_token"])
+        start = next((i for i, p in enumerate(matching) if (p.create_time, p.id) > after), len(matching))
+    page = matching[start : start + size]
+    more = start + size < len(matching)
+    return {
+        "packages": [_package_summary(call.state, p) for p in page],
+        "next_page_token": _encode_token(page[-1]) if more else "",
+        "total_count": len(matching),
+    }
+
+
+def _carrier(state: SandboxState, tracking: str) -> tuple[str, str]:
+    best = max(
+        (c for c in state.world.carriers.values() if tracking.startswith(c.prefix)),
+        key=lambda c: len(c.prefix),
+        default=None,
+    )
+    return (best.id, best.name) if best and tracking else ("", "")
+
+
+def _package_summary(state: SandboxState, p: Package) -> dict[str, Any]:
+    provider_id, provider_name = _carrier(state, p.tracking_number)
+    return {
+        "id": p.id,
+        "orders": [{"id": o} for o in p.order_ids],
+        "status": p.status,
+        "tracking_number": p.tracking_number,
+        "shipping_provider_id": provider_id,
+        "shipping_provider_name": provider_name,
+        "create_time": p.create_time,
+        "update_time": p.update_time,
+    }
+
+
+def _own_package(call: Call) -> Package:
+    package = call.state.world.packages.get(call.values["package_id"])
+    shop = call.caller.shop
+    if package is None or shop is None or package.shop_id != shop.id:
+        raise SandboxError(404, PACKAGE_NOT_FOUND, f"Package {call.values['package_id']} not found")
+    return package
+
+
+def package_detail(call: Call) -> dict[str, Any]:
+    p = _own_package(call)
+    warehouse = call.state.package_warehouse(p)
+    return {
+        "package_id": p.id,
+        "package_status": p.status,
+        "handover_method": p.handover_method,
+        "tracking_number": p.tracking_number,
+        "shipping_type": p.shipping_type,
+        "orders": [{"id": o} for o in p.order_ids],
+        "create_time": p.create_time,
+        "update_time": p.update_time,
+        "sender_address": dict(warehouse.address) if warehouse else {},
+    }
+
+
+def order_detail(call: Call) -> dict[str, Any]:
+    ids = [i.strip() for i in call.params.get("ids", "").split(",") if i.strip()]
+    if not ids:
+        raise SandboxError(400, BAD_REQUEST, "Invalid params: ids is required (comma-separated order ids)")
+    if len(ids) > MAX_ORDER_IDS:
+        raise SandboxError(
+            400, BAD_REQUEST, f"Invalid params: at most {MAX_ORDER_IDS} ids per call, got {len(ids)}"
+        )
+    shop = call.caller.shop
+    assert shop is not None
+    wanted = {i for i in ids}
+    packages: dict[str, list[str]] = {}
+    for p in call.state.world.packages.values():
+        for oid in p.order_ids:
+            if oid in wanted:
+                packages.setdefault(oid, []).append(p.id)
+    orders = []
+    for oid in dict.fromkeys(ids):
+        o = call.state.world.orders.get(oid)
+        if o is not None and o.shop_id == shop.id:
+            orders.append(
+                {
+                    "id": o.id,
+                    "status": o.status,
+                    "warehouse_id": o.warehouse_id,
+                    "create_time": o.create_time,
+                    "update_time": o.update_time,
+                    "packages": [{"id": pid} for pid in packages.get(oid, [])],
+                }
+            )
+    return {"orders": orders}
+
+
+def handover_time_slots(call: Call) -> dict[str, Any]:
+    """``can_pickup`` mirrors the warehouse's subscription: the only API signal of it."""
+    p = _own_package(call)
+    warehouse = call.state.package_warehouse(p)
+    can_pickup = warehouse is not None and call.state.can_pickup(warehouse.id)
+    return {
+        "can_pickup": can_pickup,
+        "can_drop_off": True,
+        "pickup_slots": _pickup_slots(call.state.now()) if can_pickup else [],
+    }
+
+
+def _pickup_slots(now: int) -> list[dict[str, Any]]:
+    """Next three days of driver rounds (Beijing time); weekends have the morning round only."""
+    today = datetime.fromtimestamp(now, BEIJING).replace(hour=0, minute=0, second=0, microsecond=0)
+    slots = []
+    for day in range(1, 4):
+        date = today + timedelta(days=day)
+        rounds = [(9, 12)] if date.weekday() >= 5 else [(9, 12), (14, 18)]
+        for start, end in rounds:
+            slots.append(
+                {
+                    "start_time": int((date + timedelta(hours=start)).timestamp()),
+                    "end_time": int((date + timedelta(hours=end)).timestamp()),
+                    "avaliable": True,
+                }
+            )
+    return slots
+
+
+#: (rule, methods, handler, authorization path?) — the whole emulated surface.
+ROUTES: list[tuple[str, str, Handler, bool]] = [
+    ("/authorization/202309/shops", "GET", list_shops, True),
+    ("/logistics/202309/warehouses", "GET", list_warehouses, False),
+    ("/fulfillment/202309/packages/search", "POST", search_packages, False),
+    ("/fulfillment/202309/packages/<package_id>", "GET", package_detail, False),
+    ("/fulfillment/202309/packages/<package_id>/handover_time_slots", "GET", handover_time_slots, False),
+    ("/order/202309/orders", "GET", order_detail, False),
+]
+
+URL_MAP = Map(
+    [Rule(path, methods=[method], endpoint=index) for index, (path, method, _, _) in enumerate(ROUTES)]
+)
+
+
+def template(rule_path: str) -> str:
+    """``/x/<package_id>`` → ``/x/{package_id}``: the key for rate limits and counts."""
+    return rule_path.replace("<", "{").replace(">", "}")

@@ -1,0 +1,45 @@
+"""Per-(app_key, shop_cipher, API) rate limit: ``qps`` calls in any sliding one-second window.
+
+A sliding window (not fixed one-second buckets) so that a client bursting across a second
+boundary is still caught, which is what makes the sandbox a useful floor for benchmarks.
+The key uses the API's path *template*: the limit is per API, not per package id.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Hashable
+
+
+class RateLimiter:
+    """Thread-safe sliding-window limiter; rejected calls do not use up the budget."""
+
+    def __init__(
+        self, qps: int = 50, window: float = 1.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.qps = qps
+        self.window = window
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._calls: dict[Hashable, deque[float]] = {}
+
+    def allow(self, key: Hashable) -> bool:
+        """Record a call for ``key`` and say whether it is within the limit."""
+        now = self._clock()
+        with self._lock:
+            calls = self._calls.setdefault(key, deque())
+            while calls and calls[0] <= now - self.window:
+                calls.popleft()
+            if len(calls) >= self.qps:
+                return False
+            calls.append(now)
+            return True
+
+    def reset(self, qps: int | None = None) -> None:
+        """Forget all history (and optionally change the limit)."""
+        with self._lock:
+            self._calls.clear()
+            if qps is not None:
+                self.qps = qps

@@ -1,0 +1,132 @@
+"""Sandbox parts without HTTP: time parsing, provider switch, lifecycle, rate limiter, scenario errors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from werkzeug.test import Client
+
+from erpsync.sandbox import SandboxApp, api
+from erpsync.sandbox.model import ProviderPeriod, Region, Subscription
+from erpsync.sandbox.ratelimit import RateLimiter
+from erpsync.sandbox.scenario import ScenarioError, build_world, parse_time, resolve_source
+from erpsync.sandbox.signing import compute_sign, string_to_sign
+from erpsync.sandbox.subscription import cancel, evaluate, find_region, request
+
+SWITCH = 1695052800  # 2023-09-19T00:00:00+08:00
+
+
+def test_parse_time_forms() -> None:
+    now = 1_700_000_000.0
+    assert parse_time(123, now, "t") == 123
+    assert parse_time("now", now, "t") == 1_700_000_000
+    assert parse_time("-2d", now, "t") == 1_700_000_000 - 2 * 86400
+    assert parse_time("+1h30m", now, "t") == 1_700_000_000 + 5400
+    assert parse_time("2023-09-19T00:00:00+08:00", now, "t") == SWITCH
+    for bad in ("2023-09-19T00:00:00", "yesterday", True, None):
+        with pytest.raises(ScenarioError, match="t"):
+            parse_time(bad, now, "t")
+
+
+def test_provider_switch_jt_to_ws() -> None:
+    region = Region("广东省", "东莞市", [ProviderPeriod("JT", None), ProviderPeriod("WS", SWITCH)])
+    assert region.provider_at(SWITCH - 1) == "JT"
+    assert region.provider_at(SWITCH) == "WS"
+    assert find_region([region], {"state": "广东省", "city": "东莞市"}) is region
+    assert find_region([region], {"state": "广东省", "city": "佛山市"}) is None
+
+
+def test_lifecycle() -> None:
+    sub = Subscription("not_subscribed")
+    request(sub, 1000, in_coverage=True)
+    assert (sub.status, sub.requested_at) == ("pending_review", 1000)
+    assert evaluate(sub, 1000 + 4 * 3600 - 1, 4).status == "pending_review"
+    assert evaluate(sub, 1000 + 4 * 3600, 4).status == "active"
+    assert sub.reviewed_at == 1000 + 4 * 3600
+    request(sub, 50_000, in_coverage=True)
+    assert evaluate(sub, 10**9, None).status == "pending_review"  # stuck review
+    sub.review_delay_hours = 0
+    assert evaluate(sub, 50_000, None).status == "active"  # per-warehouse override wins
+    request(sub, 60_000, in_coverage=False)
+    assert evaluate(sub, 10**9, 4).status == "out_of_coverage"
+    cancel(sub, 70_000)
+    assert sub.status == "cancelled" and [h["status"] for h in sub.history][-1] == "cancelled"
+
+
+def test_rate_limiter_sliding_window() -> None:
+    now = [0.0]
+    limiter = RateLimiter(qps=3, clock=lambda: now[0])
+    assert [limiter.allow("a") for _ in range(4)] == [True, True, True, False]
+    assert limiter.allow("b")
+    now[0] = 0.999
+    assert not limiter.allow("a")
+    now[0] = 1.0001
+    assert limiter.allow("a")
+
+
+def test_signing_details() -> None:
+    params = {"b": "2", "a": "1", "sign": "x", "access_token": "t"}
+    assert string_to_sign("/p", params, b"{}") == b"/pa1b2{}"
+    assert string_to_sign("/p", params, b"--xx", multipart=True) == b"/pa1b2"
+    assert compute_sign("s", "/p", params) == compute_sign("s", "/p", {"a": "1", "b": "2"})
+
+
+def _scenario(**changes: Any) -> dict[str, Any]:
+    data = resolve_source("default")
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"rate_limit_qps": 0}, "rate_limit_qps"),
+        ({"review_delay_hours": -1}, "review_delay_hours"),
+        ({"orders": [{"id": "1", "warehouse_id": "nope"}]}, r"orders\[0\].warehouse_id"),
+        ({"packages": [{"id": "1", "order_ids": ["missing"]}]}, r"packages\[0\].order_ids"),
+    ],
+)
+def test_scenario_errors_name_the_location(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        build_world(_scenario(**change), 1_700_000_000)
+
+
+def test_builtin_scenarios_load() -> None:
+    for name in ("default", "demo"):
+        world = build_world(resolve_source(name), 1_700_000_000)
+        assert world.packages and world.warehouses
+
+
+def test_unexpected_error_is_an_envelope_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = SandboxApp("default")
+
+    def boom(call: Any) -> dict[str, Any]:
+        raise RuntimeError("secret internals")
+
+    routes = list(api.ROUTES)
+    routes[1] = (routes[1][0], routes[1][1], boom, routes[1][3])
+    monkeypatch.setattr("erpsync.sandbox.app.ROUTES", routes)
+    # bypass auth: the error must surface as 500/36009003 whatever raised it
+    monkeypatch.setattr("erpsync.sandbox.app.authenticate", lambda *a, **k: _caller(app))
+    response = Client(app).get("/logistics/202309/warehouses")
+    body = json.loads(response.get_data())
+    assert response.status_code == 500 and body["code"] == 36009003
+    assert "secret internals" not in body["message"] and "Traceback" not in response.get_data(as_text=True)
+
+
+def _caller(app: SandboxApp) -> Any:
+    from erpsync.sandbox.auth import Caller
+
+    world = app.state.world
+    app_ = world.apps["sandbox-app-key"]
+    token = app_.tokens["sandbox-access-token"]
+    return Caller(app_, token, world.shops[token.shop_ids[0]])
+
+
+def test_clock_start_sets_virtual_now_and_relative_times() -> None:
+    world = build_world(_scenario(clock_start="2023-09-18T10:00:00+08:00"), 1_700_000_000)
+    assert 1_700_000_000 + world.clock_offset == SWITCH - 14 * 3600
+    package = world.packages["115400000000000001"]  # "-1d"
+    assert package.create_time == SWITCH - 14 * 3600 - 86400
