@@ -1,0 +1,142 @@
+"""Opening the state store: the engine, SQLite's concurrency settings, transactions, schema version.
+
+SQLite is the default and several OS processes (a cron run, an operator's manual run) may share one
+file, so every connection gets a busy timeout and WAL journal mode, and every write transaction
+starts with ``BEGIN IMMEDIATE``: the write lock is taken up front (waiting up to the busy timeout)
+instead of on the first write, where a read-then-write transaction could fail with "database is
+locked" without waiting. PostgreSQL URLs get none of this and rely on row locks and constraints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Self
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+
+from erpsync.core.errors import ErpsyncError
+from erpsync.core.store import schema
+
+#: seconds a SQLite connection waits for another process's write lock before "database is locked"
+SQLITE_BUSY_TIMEOUT = 30.0
+_READ_ONLY = "erpsync_read_only"
+#: PostgreSQL advisory lock taken while the schema is checked or created ("erps" in ASCII)
+_SCHEMA_LOCK_KEY = 0x65727073
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; for SQLite files, parent directories are created and WAL is set."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    database = parsed.database or ""
+    kwargs: dict[str, Any] = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT}}
+    if database in ("", ":memory:"):
+        kwargs["poolclass"] = StaticPool  # one shared connection, or each would see its own database
+        kwargs["connect_args"]["check_same_thread"] = False
+    elif not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # let SQLAlchemy's "begin" event below issue BEGIN, not pysqlite's implicit transactions
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT * 1000)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        read_only = conn.get_execution_options().get(_READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+class StoreBase:
+    """Engine, transactions and the schema check; the table-specific mixins build on it."""
+
+    def __init__(self, url: str) -> None:
+        """Open (and create if missing) the state database at ``url``; check its schema version."""
+        self.url = url
+        self._engine = make_engine(url)
+        try:
+            self._ensure_schema()
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    @classmethod
+    def open(cls, url: str) -> Self:
+        """Same as the constructor; reads better at call sites: ``Store.open(settings.state.url)``."""
+        return cls(url)
+
+    def close(self) -> None:
+        """Release every pooled connection; the store must not be used afterwards."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """One write transaction (``BEGIN IMMEDIATE`` on SQLite); commits on success."""
+        with self._engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """One read-only snapshot; never takes SQLite's write lock."""
+        with self._engine.connect() as conn:
+            conn.execution_options(**{_READ_ONLY: True})
+            yield conn
+
+    def _ensure_schema(self) -> None:
+        """Create the tables of a new database; refuse one written by another schema version.
+
+        The check and the creation happen in one write transaction so that two processes opening a
+        new database at once do not both create it: SQLite's BEGIN IMMEDIATE serialises them, and
+        on PostgreSQL (whose CREATE TABLE races on its catalogue) a transaction advisory lock does.
+        """
+        where = make_url(self.url).render_as_string(hide_password=True)
+        with self._write() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+            found = None
+            if inspect(conn).has_table(schema.schema_version.name):
+                found = conn.execute(select(schema.schema_version.c.version)).scalars().all()
+            if found:
+                version = max(found)
+                if version > schema.SCHEMA_VERSION:
+                    raise ErpsyncError(
+                        f"state database {where} has schema version {version}, but this erpsync "
+                        f"only knows version {schema.SCHEMA_VERSION}: upgrade erpsync to use it"
+                    )
+                if version < schema.SCHEMA_VERSION:
+                    raise ErpsyncError(
+                        f"state database {where} has schema version {version}, but this erpsync "
+                        f"needs version {schema.SCHEMA_VERSION} and has no upgrade from {version}"
+                    )
+                return
+            schema.metadata.create_all(conn)
+            # installed_at is bookkeeping for operators; no logic reads it, so the wall clock is fine
+            conn.execute(
+                schema.schema_version.insert().values(
+                    version=schema.SCHEMA_VERSION,
+                    installed_at=datetime.now(UTC),
+                )
+            )

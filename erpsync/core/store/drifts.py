@@ -1,0 +1,144 @@
+"""Drifts: one row per occurrence, so alerts fire once when a drift opens and once when it resolves.
+
+A drift is named across runs by its fingerprint. While it stays true, every run updates the same
+row (last seen, current values); when a run of its (shop, aspect) no longer sees it, the row is
+resolved. If it comes back later, that is a new row with a new ``id``: a new occurrence, alerted and
+corrected again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from erpsync.core.models import Drift, Severity
+from erpsync.core.store.base import StoreBase
+from erpsync.core.store.rows import DriftChanges, DriftRow
+from erpsync.core.store.schema import drifts as table
+
+
+def _drift_row(row: Any) -> DriftRow:
+    return DriftRow(
+        id=row.id,
+        fingerprint=row.fingerprint,
+        shop=row.shop,
+        aspect=row.aspect,
+        kind=row.kind,
+        subject=row.subject,
+        field=row.field,
+        seller_value=row.seller_value,
+        erp_value=row.erp_value,
+        severity=Severity(row.severity),
+        message=row.message,
+        opened_at=row.opened_at,
+        last_seen_at=row.last_seen_at,
+        resolved_at=row.resolved_at,
+        opened_run=row.opened_run,
+        resolved_run=row.resolved_run,
+    )
+
+
+def _current(drift: Drift) -> dict[str, Any]:
+    """The columns that follow the latest observation of a drift."""
+    return {
+        "seller_value": drift.seller_value,
+        "erp_value": drift.erp_value,
+        "severity": Severity(drift.severity).value,
+        "message": drift.message,
+    }
+
+
+def _fetch(conn: Connection, ids: Sequence[int]) -> list[DriftRow]:
+    if not ids:
+        return []
+    rows = conn.execute(select(table).where(table.c.id.in_(ids))).all()
+    by_id = {r.id: _drift_row(r) for r in rows}
+    return [by_id[i] for i in ids]
+
+
+class DriftsMixin(StoreBase):
+    def record_drifts(
+        self, shop: str, aspect: str, drifts: Sequence[Drift], *, now: datetime, run_id: str | None
+    ) -> DriftChanges:
+        """Record everything one aspect found on one shop in one run, in one transaction.
+
+        New fingerprints open a row; open ones get ``last_seen_at`` and their current values;
+        open rows of this (shop, aspect) that were not seen are resolved. ``drifts`` must be
+        the aspect's complete finding: an absent drift is taken as fixed. Drifts of other shops
+        or aspects are refused (``ValueError``) since they would escape resolution.
+        """
+        latest: dict[str, Drift] = {}
+        for drift in drifts:
+            if drift.shop != shop or drift.aspect != aspect:
+                raise ValueError(
+                    f"drift of {drift.shop}/{drift.aspect} recorded under {shop}/{aspect}: {drift.message}"
+                )
+            latest[drift.fingerprint] = drift  # the last report of a fingerprint wins
+        with self._write() as conn:
+            open_rows = conn.execute(
+                select(table.c.id, table.c.fingerprint).where(
+                    table.c.shop == shop,
+                    table.c.aspect == aspect,
+                    table.c.open_fingerprint.is_not(None),
+                )
+            ).all()
+            open_ids = {r.fingerprint: r.id for r in open_rows}
+            opened: list[int] = []
+            still_open: list[int] = []
+            for fingerprint, drift in latest.items():
+                if fingerprint in open_ids:
+                    conn.execute(
+                        table.update()
+                        .where(table.c.id == open_ids[fingerprint])
+                        .values(last_seen_at=now, **_current(drift))
+                    )
+                    still_open.append(open_ids[fingerprint])
+                    continue
+                result = conn.execute(
+                    table.insert().values(
+                        fingerprint=fingerprint,
+                        open_fingerprint=fingerprint,
+                        shop=shop,
+                        aspect=aspect,
+                        kind=drift.kind,
+                        subject=drift.subject,
+                        field=drift.field,
+                        opened_at=now,
+                        last_seen_at=now,
+                        opened_run=run_id,
+                        **_current(drift),
+                    )
+                )
+                opened.append(result.inserted_primary_key[0])
+            gone = [i for fp, i in open_ids.items() if fp not in latest]
+            if gone:
+                conn.execute(
+                    table.update()
+                    .where(table.c.id.in_(gone))
+                    .values(open_fingerprint=None, resolved_at=now, resolved_run=run_id)
+                )
+            return DriftChanges(
+                opened=_fetch(conn, opened), still_open=_fetch(conn, still_open), resolved=_fetch(conn, gone)
+            )
+
+    def open_drifts(self, shop: str | None = None, *, aspect: str | None = None) -> list[DriftRow]:
+        """Drifts open now, oldest first; all shops unless ``shop`` (and ``aspect``) narrow it."""
+        query = select(table).where(table.c.open_fingerprint.is_not(None))
+        if shop is not None:
+            query = query.where(table.c.shop == shop)
+        if aspect is not None:
+            query = query.where(table.c.aspect == aspect)
+        with self._read() as conn:
+            rows = conn.execute(query.order_by(table.c.opened_at, table.c.id)).all()
+        return [_drift_row(r) for r in rows]
+
+    def drift_history(self, fingerprint: str) -> list[DriftRow]:
+        """Every occurrence of one drift, oldest first: how often it came back, and when."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(table).where(table.c.fingerprint == fingerprint).order_by(table.c.id)
+            ).all()
+        return [_drift_row(r) for r in rows]

@@ -1,0 +1,153 @@
+"""Leases: named locks with an owner token and an expiry, shared by every process on one database.
+
+A run takes the lease of each shop it works on, so two runs never work on one shop at once (a cron
+run and an operator's manual run, say). A lease expires, so a crashed holder blocks others for at
+most ``ttl_seconds``; a long run renews it. Release needs the owner token, so a holder that was
+paused past its expiry cannot delete the lease of the run that took over (Huey's bug). ``fence``
+grows with every change of owner, for writers that want to check they still hold it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, delete, literal, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from erpsync.core.errors import LockedError
+from erpsync.core.store.base import StoreBase
+from erpsync.core.store.rows import LeaseRow
+from erpsync.core.store.schema import UTCDateTime, locks
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _lease_row(row: Any) -> LeaseRow:
+    return LeaseRow(
+        name=row.name,
+        owner=row.owner,
+        acquired_at=row.acquired_at,
+        expires_at=row.expires_at,
+        fence=row.fence,
+    )
+
+
+def _expiry(now: datetime, ttl_seconds: float) -> datetime:
+    if ttl_seconds <= 0:
+        raise ValueError(f"ttl_seconds must be positive, not {ttl_seconds}")
+    return now + timedelta(seconds=ttl_seconds)
+
+
+class LeasesMixin(StoreBase):
+    def acquire_lease(self, name: str, *, owner: str, ttl_seconds: float, now: datetime) -> bool:
+        """Take the lease if it is free, expired or already ``owner``'s; True if ``owner`` holds it now.
+
+        One conditional UPDATE (or, for a lease never taken, an INSERT guarded by the primary key)
+        decides, so two processes can never both get it. Taking it again as its owner extends it.
+        """
+        expires_at = _expiry(now, ttl_seconds)
+        ours = locks.c.owner == owner
+        for _ in range(3):
+            try:
+                with self._write() as conn:
+                    taken = conn.execute(
+                        locks.update()
+                        .where(locks.c.name == name, or_(ours, locks.c.expires_at <= now))
+                        .values(
+                            owner=owner,
+                            expires_at=expires_at,
+                            acquired_at=case((ours, locks.c.acquired_at), else_=literal(now, UTCDateTime)),
+                            fence=case((ours, locks.c.fence), else_=locks.c.fence + 1),
+                        )
+                    )
+                    if taken.rowcount == 1:
+                        return True
+                    if conn.execute(select(locks.c.name).where(locks.c.name == name)).first():
+                        return False  # held by another owner, not expired
+                    conn.execute(
+                        locks.insert().values(
+                            name=name, owner=owner, acquired_at=now, expires_at=expires_at, fence=1
+                        )
+                    )
+                    return True
+            except IntegrityError:
+                continue  # another process created it meanwhile (PostgreSQL); decide again
+        return False
+
+    def renew_lease(self, name: str, *, owner: str, ttl_seconds: float, now: datetime) -> bool:
+        """Extend ``owner``'s lease to ``now + ttl_seconds``; False if it lost the lease to another."""
+        expires_at = _expiry(now, ttl_seconds)
+        with self._write() as conn:
+            result = conn.execute(
+                locks.update()
+                .where(locks.c.name == name, locks.c.owner == owner)
+                .values(expires_at=expires_at)
+            )
+        return result.rowcount == 1
+
+    def release_lease(self, name: str, *, owner: str) -> bool:
+        """Give the lease up; only its owner can (anyone else's call is a no-op returning False)."""
+        with self._write() as conn:
+            result = conn.execute(delete(locks).where(locks.c.name == name, locks.c.owner == owner))
+        return result.rowcount == 1
+
+    def lease_holder(self, name: str, *, now: datetime | None = None) -> LeaseRow | None:
+        """Who holds ``name``; None if nobody, or (given ``now``) if the holder's lease has expired."""
+        with self._read() as conn:
+            row = conn.execute(select(locks).where(locks.c.name == name)).one_or_none()
+        if row is None:
+            return None
+        lease = _lease_row(row)
+        return None if now is not None and not lease.held_at(now) else lease
+
+    @contextmanager
+    def lease(
+        self,
+        name: str,
+        *,
+        owner: str,
+        ttl_seconds: float,
+        wait_seconds: float = 0.0,
+        clock: Callable[[], datetime] = _utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+        poll_seconds: float = 1.0,
+    ) -> Iterator[LeaseRow]:
+        """Hold ``name`` for the ``with`` block, waiting up to ``wait_seconds`` for it to come free.
+
+        Raises ``LockedError`` naming the holder and its expiry when the wait runs out. ``owner``
+        must be unique per run (e.g. host, pid and run id): the lease is released on exit.
+        ``clock`` and ``sleep`` are injectable so tests need not wait.
+        """
+        deadline = clock() + timedelta(seconds=max(0.0, wait_seconds))
+        while True:
+            now = clock()
+            if self.acquire_lease(name, owner=owner, ttl_seconds=ttl_seconds, now=now):
+                break
+            if now >= deadline:
+                raise LockedError(self._locked_message(name, now=now, wait_seconds=wait_seconds))
+            sleep(max(0.0, min(poll_seconds, (deadline - now).total_seconds())))
+        held = self.lease_holder(name)
+        assert held is not None
+        try:
+            yield held
+        finally:
+            self.release_lease(name, owner=owner)
+
+    def _locked_message(self, name: str, *, now: datetime, wait_seconds: float) -> str:
+        holder = self.lease_holder(name, now=now)
+        waited = f" after waiting {wait_seconds:g}s" if wait_seconds > 0 else ""
+        if holder is None:
+            who = "was busy (released just now)"
+        else:
+            until = holder.expires_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+            who = f"is held by {holder.owner} until {until} unless renewed"
+        return (
+            f"lease {name!r} {who}{waited}: another run is working on it; "
+            "retry later or pass --wait SECONDS to wait for it"
+        )

@@ -1,0 +1,179 @@
+"""The state store's one schema, in SQLAlchemy Core, portable between SQLite and PostgreSQL.
+
+Only portable types are used (String, Text, Integer, Boolean, JSON and a UTC-aware DateTime), so
+the same ``metadata`` creates the tables on either engine. The schema carries a version number
+(``schema_version`` table): a change to any table below bumps ``SCHEMA_VERSION`` and comes with an
+explicit upgrade, so an old erpsync never writes into a database it does not understand.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+#: bump with every change to the tables below, together with an upgrade step
+SCHEMA_VERSION = 1
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that goes in and comes out timezone-aware UTC on every engine.
+
+    SQLite has no time zones: SQLAlchemy would hand back naive datetimes, and mixing naive and
+    aware values fails at comparison time, far from the bug. So naive input is refused here, values
+    are stored as UTC (naive on SQLite, whose ISO strings then compare correctly in SQL, e.g. lease
+    expiry) and read back with ``tzinfo=UTC``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(
+                f"naive datetime {value.isoformat()} given to the state store: pass an aware one"
+            )
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("installed_at", UTCDateTime, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("apply", Boolean, nullable=False),
+    Column("shops", JSON, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("summary", JSON),
+    Index("ix_runs_started_at", "started_at"),
+)
+
+drifts = Table(
+    "drifts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),  # one occurrence of a drift
+    Column("fingerprint", String(64), nullable=False),
+    # equal to fingerprint while open, NULL once resolved: the unique constraint then allows at most
+    # one open row per fingerprint on every engine (NULLs never collide), without partial indexes
+    Column("open_fingerprint", String(64)),
+    Column("shop", String(255), nullable=False),
+    Column("aspect", String(64), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("field", String(255)),
+    Column("seller_value", Text),
+    Column("erp_value", Text),
+    Column("severity", String(16), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime),
+    Column("opened_run", String(64)),
+    Column("resolved_run", String(64)),
+    UniqueConstraint("open_fingerprint", name="uq_drifts_open_fingerprint"),
+    Index("ix_drifts_scope", "shop", "aspect", "open_fingerprint"),
+    Index("ix_drifts_fingerprint", "fingerprint"),
+)
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("key", String(128), primary_key=True),  # the action's idempotency key
+    Column("shop", String(255), nullable=False),
+    Column("aspect", String(64), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("target", String(32), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False),  # pending / done / failed
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("detail", Text),
+    Column("run_id", String(64)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_ledger_shop_status", "shop", "status"),
+)
+
+locks = Table(
+    "locks",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("owner", String(255), nullable=False),
+    Column("acquired_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    # grows by one whenever a different owner takes the lease: a fencing token for writers that
+    # may have been paused past their expiry (Kleppmann's "sync epoch")
+    Column("fence", Integer, nullable=False),
+)
+
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("shop", String(255), primary_key=True),
+    Column("stream", String(64), primary_key=True),
+    Column("position", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+bindings = Table(
+    "bindings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("shop", String(255), nullable=False),
+    Column("entity", String(64), nullable=False),
+    Column("erp_id", String(255), nullable=False),
+    Column("seller_id", String(255)),
+    Column("last_pushed_hash", String(128)),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("shop", "entity", "erp_id", name="uq_bindings_erp"),
+    Index("ix_bindings_seller", "shop", "entity", "seller_id"),
+)
+
+observations = Table(
+    "observations",
+    metadata,
+    Column("shop", String(255), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(128), nullable=False),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("changed_at", UTCDateTime),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,118 @@
+"""Opening the store (schema version, SQLite setup), runs, observations, cursors and bindings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from erpsync.core.errors import ErpsyncError
+from erpsync.core.ports import ObservationMemory
+from erpsync.core.store import SCHEMA_VERSION, Store
+
+T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(f"sqlite:///{tmp_path}/state.db")
+    yield s
+    s.close()
+
+
+def _set_version(url: str, version: int) -> None:
+    with Store.open(url) as s, s.engine.begin() as conn:
+        conn.execute(text("UPDATE schema_version SET version = :v"), {"v": version})
+
+
+def test_new_file_gets_parent_dirs_tables_wal_and_version(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "state.db"
+    with Store.open(f"sqlite:///{path}") as s, s.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("SELECT version FROM schema_version")).scalar() == SCHEMA_VERSION
+        tables = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))}
+    assert path.exists()
+    assert {"bindings", "ledger", "drifts", "runs", "cursors", "locks", "observations"} <= tables
+
+
+def test_reopening_keeps_one_version_row(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/state.db"
+    Store.open(url).close()
+    with Store.open(url) as s, s.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM schema_version")).scalar() == 1
+
+
+def test_newer_schema_asks_to_upgrade_erpsync(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/state.db"
+    _set_version(url, SCHEMA_VERSION + 1)
+    with pytest.raises(ErpsyncError, match=rf"schema version {SCHEMA_VERSION + 1}.*upgrade erpsync"):
+        Store.open(url)
+
+
+def test_older_schema_names_both_versions(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/state.db"
+    _set_version(url, 0)
+    with pytest.raises(ErpsyncError, match=rf"schema version 0.*needs version {SCHEMA_VERSION}"):
+        Store.open(url)
+
+
+def test_in_memory_database_works(tmp_path: Path) -> None:
+    with Store("sqlite://") as s:
+        assert s.acquire_lease("x", owner="a", ttl_seconds=1, now=T0)
+        assert s.lease_holder("x") is not None
+
+
+def test_runs_start_finish_and_list_newest_first(store: Store) -> None:
+    started = store.start_run("r1", shops=["acme", "globex"], apply=False, now=T0)
+    assert started.status == "running" and started.shops == ("acme", "globex") and not started.apply
+    store.start_run("r2", shops=["acme"], apply=True, now=T0 + timedelta(hours=1))
+    done = store.finish_run("r1", status="drift", summary={"drifts": 3}, now=T0 + timedelta(minutes=2))
+    assert done.finished_at == T0 + timedelta(minutes=2) and done.summary == {"drifts": 3}
+    assert [r.id for r in store.runs()] == ["r2", "r1"]
+    assert [r.id for r in store.runs(limit=1)] == ["r2"]
+    assert store.run("r2") is not None and store.run("r2").apply  # type: ignore[union-attr]
+    assert store.run("nope") is None
+    with pytest.raises(KeyError):
+        store.finish_run("nope", status="ok", summary={}, now=T0)
+
+
+def test_note_observation_first_same_changed(store: Store) -> None:
+    assert store.note_observation("acme", "k", "fp1", now=T0) is None
+    assert store.note_observation("acme", "k", "fp1", now=T0 + timedelta(hours=1)) is None
+    t2 = T0 + timedelta(hours=2)
+    assert store.note_observation("acme", "k", "fp2", now=t2) == t2
+    assert store.note_observation("acme", "k", "fp2", now=T0 + timedelta(hours=3)) == t2
+    t4 = T0 + timedelta(hours=4)
+    assert store.note_observation("acme", "k", "fp1", now=t4) == t4
+    assert store.note_observation("globex", "k", "fp9", now=t4) is None  # per shop
+
+
+def test_memory_adapts_the_observation_port(store: Store) -> None:
+    memory = store.memory("acme")
+    assert isinstance(memory, ObservationMemory)
+    assert memory.note_seller_address("WH-1", "a", T0) is None
+    t1 = T0 + timedelta(days=1)
+    assert memory.note_seller_address("WH-1", "b", t1) == t1
+    assert memory.note_seller_address("WH-2", "b", t1) is None
+    assert store.note_observation("acme", "seller_address:WH-1", "b", now=t1) == t1
+
+
+def test_cursors(store: Store) -> None:
+    assert store.get_cursor("acme", "listings") is None
+    store.set_cursor("acme", "listings", "2025-03-01T00:00:00Z", now=T0)
+    store.set_cursor("acme", "listings", "2025-03-02T00:00:00Z", now=T0)
+    assert store.get_cursor("acme", "listings") == "2025-03-02T00:00:00Z"
+    assert store.get_cursor("globex", "listings") is None
+
+
+def test_bindings(store: Store) -> None:
+    assert store.get_binding("acme", "listing", "SKU-1") is None
+    store.put_binding("acme", "listing", "SKU-1", seller_id="p1", last_pushed_hash=None, now=T0)
+    put = store.put_binding("acme", "listing", "SKU-1", seller_id="p1", last_pushed_hash="h2", now=T0)
+    assert store.get_binding("acme", "listing", "SKU-1") == put
+    assert put.last_pushed_hash == "h2" and put.updated_at == T0
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM bindings")).scalar() == 1

@@ -1,0 +1,118 @@
+"""Drift lifecycle in the state store: one row per occurrence, resolution scoped to (shop, aspect)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from erpsync.core.models import Drift, Severity
+from erpsync.core.store import Store
+
+T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(f"sqlite:///{tmp_path}/state.db")
+    yield s
+    s.close()
+
+
+def drift(
+    subject: str = "WH-1", *, shop: str = "acme", aspect: str = "warehouse_address", **kw: str
+) -> Drift:
+    return Drift(
+        shop=shop,
+        aspect=aspect,
+        kind="field_mismatch",
+        subject=subject,
+        field=kw.get("field", "phone"),
+        seller_value=kw.get("seller", "138"),
+        erp_value=kw.get("erp", "139"),
+        severity=Severity.WARNING,
+        message=kw.get("message", f"{subject}: phone differs"),
+    )
+
+
+def test_lifecycle_open_still_open_resolved_reopened(store: Store) -> None:
+    d = drift()
+    first = store.record_drifts("acme", "warehouse_address", [d], now=T0, run_id="r1")
+    assert [r.fingerprint for r in first.opened] == [d.fingerprint]
+    assert first.still_open == [] and first.resolved == []
+    row = first.opened[0]
+    assert row.is_open and row.opened_at == T0 and row.opened_run == "r1"
+    assert row.severity is Severity.WARNING and row.opened_at.tzinfo is not None
+
+    t1 = T0 + timedelta(hours=1)
+    changed = drift(erp="137", message="now 137")
+    second = store.record_drifts("acme", "warehouse_address", [changed], now=t1, run_id="r2")
+    assert second.opened == [] and second.resolved == []
+    (still,) = second.still_open
+    assert still.id == row.id and still.last_seen_at == t1 and still.opened_at == T0
+    assert still.erp_value == "137" and still.message == "now 137"
+
+    t2 = T0 + timedelta(hours=2)
+    third = store.record_drifts("acme", "warehouse_address", [], now=t2, run_id="r3")
+    (gone,) = third.resolved
+    assert gone.id == row.id and gone.resolved_at == t2 and gone.resolved_run == "r3" and not gone.is_open
+    assert store.open_drifts("acme") == []
+
+    t3 = T0 + timedelta(hours=3)
+    fourth = store.record_drifts("acme", "warehouse_address", [d], now=t3, run_id="r4")
+    (again,) = fourth.opened
+    assert again.fingerprint == d.fingerprint and again.id != row.id and again.opened_at == t3
+    assert [r.id for r in store.drift_history(d.fingerprint)] == [row.id, again.id]
+    assert [r.id for r in store.open_drifts()] == [again.id]
+
+
+def test_resolution_is_scoped_to_shop_and_aspect(store: Store) -> None:
+    a = drift("WH-1")
+    other_aspect = drift("WH-1", aspect="pickup")
+    other_shop = drift("WH-1", shop="globex")
+    store.record_drifts("acme", "warehouse_address", [a], now=T0, run_id="r1")
+    store.record_drifts("acme", "pickup", [other_aspect], now=T0, run_id="r1")
+    store.record_drifts("globex", "warehouse_address", [other_shop], now=T0, run_id="r1")
+
+    changes = store.record_drifts("acme", "warehouse_address", [], now=T0 + timedelta(hours=1), run_id="r2")
+
+    assert [r.fingerprint for r in changes.resolved] == [a.fingerprint]
+    assert {r.fingerprint for r in store.open_drifts()} == {other_aspect.fingerprint, other_shop.fingerprint}
+    assert [r.aspect for r in store.open_drifts("acme")] == ["pickup"]
+    assert [r.shop for r in store.open_drifts(aspect="warehouse_address")] == ["globex"]
+
+
+def test_mixed_run_opens_updates_and_resolves_together(store: Store) -> None:
+    keep, drop, new = drift("WH-1"), drift("WH-2"), drift("WH-3")
+    store.record_drifts("acme", "warehouse_address", [keep, drop], now=T0, run_id="r1")
+    changes = store.record_drifts("acme", "warehouse_address", [keep, new], now=T0, run_id="r2")
+    assert [r.subject for r in changes.opened] == ["WH-3"]
+    assert [r.subject for r in changes.still_open] == ["WH-1"]
+    assert [r.subject for r in changes.resolved] == ["WH-2"]
+
+
+def test_duplicate_fingerprints_in_one_report_make_one_row(store: Store) -> None:
+    changes = store.record_drifts(
+        "acme", "warehouse_address", [drift(message="a"), drift(message="b")], now=T0, run_id="r1"
+    )
+    assert len(changes.opened) == 1 and changes.opened[0].message == "b"
+    assert len(store.open_drifts()) == 1
+
+
+def test_drift_of_another_scope_is_refused(store: Store) -> None:
+    with pytest.raises(ValueError, match="globex/warehouse_address recorded under acme/warehouse_address"):
+        store.record_drifts("acme", "warehouse_address", [drift(shop="globex")], now=T0, run_id="r1")
+    assert store.open_drifts() == []
+
+
+def test_naive_now_is_refused(store: Store) -> None:
+    with pytest.raises(Exception, match="naive datetime"):
+        store.record_drifts("acme", "warehouse_address", [drift()], now=datetime(2025, 1, 1), run_id="r1")
+
+
+def test_times_in_other_zones_come_back_as_utc(store: Store) -> None:
+    cst = T0.astimezone(timezone(timedelta(hours=8)))
+    (row,) = store.record_drifts("acme", "warehouse_address", [drift()], now=cst, run_id="r1").opened
+    assert row.opened_at == T0 and row.opened_at.utcoffset() == timedelta(0)
