@@ -1,0 +1,238 @@
+"""The warehouse address aspect: Seller Center's warehouse address, contact and phone vs the ERP's.
+
+Why it matters: the pickup provider uses Seller Center's address (the driver calls that phone and
+drives to that street), while the ERP prints the labels. The switch notice asks sellers who ship
+through a third-party ERP to keep the ERP's address identical and to update it whenever they
+change Seller Center's. Cosmetic differences (width, case, whitespace, a trailing comma, phone
+format, 省/市 suffixes) are not drift: see ``erpsync.core.address``.
+
+ERP records are bound to Seller Center warehouses by ``Warehouse.seller_warehouse_id``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from erpsync.core.address import address_differences, with_fields
+from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext, UnsupportedAction
+from erpsync.core.errors import UsageError
+from erpsync.core.models import Action, Address, Drift, Severity, Warehouse
+from erpsync.core.ports import WarehouseReader, WarehouseWriter
+
+__all__ = ["Binding", "WarehouseAddressAspect", "WarehouseObservation", "bind_warehouses", "connector_type"]
+
+#: the driver calls this phone and drives to this place: a wrong one means no pickup
+_SEVERITY = {
+    "phone": Severity.CRITICAL,
+    "street": Severity.CRITICAL,
+    "city": Severity.CRITICAL,
+    "contact_person": Severity.WARNING,
+    "state": Severity.WARNING,
+    "district": Severity.WARNING,
+    "postal_code": Severity.INFO,
+    "region_code": Severity.INFO,
+}
+_LABEL = {"contact_person": "contact person", "postal_code": "postal code", "region_code": "region code"}
+
+
+def connector_type(connector: Any) -> str:
+    """How messages name a connector: its ``type``, else its class name."""
+    return str(getattr(connector, "type", None) or type(connector).__name__)
+
+
+@dataclass
+class Binding:
+    """How the ERP's records line up with Seller Center's warehouses."""
+
+    pairs: list[tuple[Warehouse, Warehouse]] = field(default_factory=list)  # (seller, erp)
+    missing: list[Warehouse] = field(default_factory=list)  # seller warehouses with no ERP record
+    unknown: list[Warehouse] = field(default_factory=list)  # ERP records bound to no seller warehouse
+    unbound: list[Warehouse] = field(default_factory=list)  # ERP records with no seller_warehouse_id
+    duplicates: dict[str, list[Warehouse]] = field(default_factory=dict)  # seller id -> extra records
+
+
+def bind_warehouses(seller: list[Warehouse], erp: list[Warehouse]) -> Binding:
+    """Pair each seller warehouse with the ERP record bound to it (lowest ERP id if several)."""
+    out = Binding()
+    seller_ids = {w.id for w in seller}
+    by_seller: dict[str, list[Warehouse]] = {}
+    for record in sorted(erp, key=lambda w: w.id):
+        if not record.seller_warehouse_id:
+            out.unbound.append(record)
+        elif record.seller_warehouse_id not in seller_ids:
+            out.unknown.append(record)
+        else:
+            by_seller.setdefault(record.seller_warehouse_id, []).append(record)
+    for warehouse in seller:
+        records = by_seller.get(warehouse.id)
+        if not records:
+            out.missing.append(warehouse)
+            continue
+        out.pairs.append((warehouse, records[0]))
+        if len(records) > 1:
+            out.duplicates[warehouse.id] = records[1:]
+    return out
+
+
+def require(connector: Any, capability: type, side: str, what: str) -> None:
+    """Raise a one-line UsageError when a side lacks a capability the aspect reads through."""
+    if not isinstance(connector, capability):
+        raise UsageError(f"{side} {connector_type(connector)!r} cannot {what}")
+
+
+@dataclass
+class WarehouseObservation(Observation):
+    seller_warehouses: list[Warehouse] = field(default_factory=list)
+    erp_warehouses: list[Warehouse] = field(default_factory=list)
+
+    def binding(self) -> Binding:
+        return bind_warehouses(self.seller_warehouses, self.erp_warehouses)
+
+
+def _shown(value: str) -> str:
+    return value if value.strip() else "(empty)"
+
+
+class WarehouseAddressAspect(Aspect):
+    name = "warehouse_address"
+    description = "Seller Center warehouse address, contact and phone vs the ERP's warehouse record"
+
+    def observe(self, ctx: ObserveContext) -> WarehouseObservation:
+        require(ctx.seller, WarehouseReader, "seller", "read warehouses")
+        require(ctx.erp, WarehouseReader, "ERP", "read warehouses")
+        seller, erp = ctx.seller.list_warehouses(), ctx.erp.list_warehouses()
+        obs = WarehouseObservation(
+            shop=ctx.shop,
+            now=ctx.now,
+            record_errors=[*seller.errors, *erp.errors],
+            seller_warehouses=list(seller.items),
+            erp_warehouses=list(erp.items),
+        )
+        obs.notes.extend(
+            f"ERP warehouse {w.id} is bound to no Seller Center warehouse: not compared" for w in obs.binding().unbound
+        )
+        return obs
+
+    def diff(self, observation: Observation) -> list[Drift]:
+        assert isinstance(observation, WarehouseObservation)
+        obs, shop = observation, observation.shop
+        binding = obs.binding()
+        drifts: list[Drift] = []
+
+        def drift(
+            kind: str,
+            subject: str,
+            fld: str | None,
+            s: str | None,
+            e: str | None,
+            severity: Severity,
+            message: str,
+        ) -> None:
+            drifts.append(Drift(shop, self.name, kind, subject, fld, s, e, severity, message))
+
+        for seller, erp in binding.pairs:
+            for name, s_value, e_value in address_differences(seller.address, erp.address):
+                label = _LABEL.get(name, name)
+                drift(
+                    "field_mismatch",
+                    seller.id,
+                    name,
+                    s_value,
+                    e_value,
+                    _SEVERITY[name],
+                    f"warehouse {seller.id}: {label} differs: Seller Center {_shown(s_value)}, "
+                    f"ERP {_shown(e_value)} (ERP warehouse {erp.id})",
+                )
+        for seller in binding.missing:
+            drift(
+                "missing_in_erp",
+                seller.id,
+                None,
+                seller.name,
+                None,
+                Severity.WARNING,
+                f"warehouse {seller.id} ({seller.name}) is in Seller Center but no ERP warehouse "
+                "is bound to it (seller_warehouse_id)",
+            )
+        for erp in binding.unknown:
+            drift(
+                "unknown_warehouse",
+                erp.id,
+                None,
+                None,
+                erp.seller_warehouse_id,
+                Severity.WARNING,
+                f"ERP warehouse {erp.id} is bound to Seller Center warehouse "
+                f"{erp.seller_warehouse_id}, which does not exist (deleted or re-created?)",
+            )
+        for seller_id, extra in binding.duplicates.items():
+            first = next(e for s, e in binding.pairs if s.id == seller_id)
+            ids = ", ".join(w.id for w in extra)
+            drift(
+                "duplicate_binding",
+                seller_id,
+                None,
+                None,
+                ids,
+                Severity.WARNING,
+                f"warehouse {seller_id}: several ERP warehouses are bound to it; compared {first.id}, ignored {ids}",
+            )
+        return drifts
+
+    def plan(self, drifts: list[Drift], decide: Decide, observation: Observation) -> list[Action]:
+        """One ``set_address`` action per warehouse and direction, covering all its decided fields."""
+        assert isinstance(observation, WarehouseObservation)
+        pairs = {s.id: (s, e) for s, e in observation.binding().pairs}
+        grouped: dict[tuple[str, str], list[Drift]] = {}
+        for d in drifts:
+            if d.aspect != self.name or d.kind != "field_mismatch" or d.subject not in pairs:
+                continue
+            winner = decide(d)
+            if winner in ("seller", "erp"):
+                grouped.setdefault((d.subject, winner), []).append(d)
+        order = {name: i for i, name in enumerate(Address.__dataclass_fields__)}
+        actions = []
+        for (subject, winner), items in grouped.items():
+            seller, erp = pairs[subject]
+            names = sorted({d.field for d in items if d.field}, key=order.__getitem__)
+            if winner == "seller":
+                target, target_id, new = "erp", erp.id, with_fields(erp.address, seller.address, names)
+                what = f"set ERP warehouse {erp.id} address fields {', '.join(names)} from Seller Center"
+            else:
+                target, target_id, new = "seller", seller.id, with_fields(seller.address, erp.address, names)
+                what = f"set Seller Center warehouse {seller.id} address fields {', '.join(names)} from ERP"
+            actions.append(
+                Action(
+                    shop=observation.shop,
+                    aspect=self.name,
+                    kind="set_address",
+                    target=target,  # type: ignore[arg-type]
+                    subject=target_id,
+                    field=None,
+                    value=json.dumps(asdict(new), sort_keys=True, ensure_ascii=False),
+                    description=what,
+                    drifts=tuple(d.fingerprint for d in items),
+                )
+            )
+        return actions
+
+    def apply(self, action: Action, seller: Any, erp: Any) -> None:
+        if action.kind != "set_address":
+            raise ValueError(f"{self.name} cannot apply {action.kind!r}")
+        address = Address(**json.loads(action.value or "{}"))
+        if action.target == "erp":
+            if not isinstance(erp, WarehouseWriter):
+                raise UnsupportedAction(
+                    f"ERP {connector_type(erp)!r} cannot write warehouse addresses: drift reported, not fixed"
+                )
+            erp.set_warehouse_address(action.subject, address)
+            return
+        if not isinstance(seller, WarehouseWriter):
+            raise UnsupportedAction(
+                f"seller {connector_type(seller)!r} cannot write warehouse addresses: Seller Center's "
+                "address can only be edited in Seller Center (我的账号 - 商家资料 - 仓库地址), and "
+                "saving it re-triggers the pickup review: drift reported, not fixed"
+            )
+        seller.set_warehouse_address(action.subject, address)

@@ -1,0 +1,96 @@
+"""Which side wins a drift, per aspect and per field.
+
+Defaults follow the architecture's aspects table:
+
+* ``warehouse_address`` and ``pickup``: **Seller Center wins**, the ERP is corrected. Seller
+  Center's warehouse address is what the pickup provider uses (the driver calls that phone,
+  drives to that street), and the subscription is derived from it. Writing it is not an
+  option either way: the Open API has no call to change it (only Seller Center's UI can), and
+  every save there, even adding a comma, re-triggers the provider's pickup review, during which
+  the seller is back to self-shipping. So the ERP follows the seller side.
+* ``listings`` and ``tracking``: the ERP wins: it holds the catalogue and prints the labels.
+* ``order_status``: the seller side wins: the marketplace owns the order lifecycle.
+
+An unknown aspect defaults to ``report``: erpsync never writes without a rule that says so.
+A configuration can override the default and any field, e.g.
+``[policy] warehouse_address = { default = "seller", phone = "report" }``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, get_args
+
+from erpsync.core.aspects.base import Winner
+from erpsync.core.errors import ConfigError
+from erpsync.core.models import Drift
+
+__all__ = ["DEFAULT_POLICIES", "WINNERS", "Policy", "policy_for"]
+
+WINNERS: tuple[str, ...] = get_args(Winner)
+
+
+def _check(value: object, key: str) -> Winner:
+    if value not in WINNERS:
+        raise ConfigError(f"{value!r} is not one of {', '.join(WINNERS)}", key=key)
+    return value  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Who wins the drifts of one aspect: ``default``, unless ``fields`` names the drift.
+
+    ``fields`` is keyed by a drift's field (``phone``, ``handover_mode``) or, for drifts that
+    have no field, by its kind (``missing_in_erp``); the field is looked up first.
+    """
+
+    aspect: str
+    default: Winner
+    fields: Mapping[str, Winner] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        _check(self.default, f"policy.{self.aspect}.default")
+        for name, winner in self.fields.items():
+            _check(winner, f"policy.{self.aspect}.fields.{name}")
+        object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
+
+    def winner_for(self, drift: Drift) -> Winner:
+        """The side whose value is kept for ``drift`` ("report": fix nothing, only tell)."""
+        if drift.field is not None and drift.field in self.fields:
+            return self.fields[drift.field]
+        return self.fields.get(drift.kind, self.default)
+
+
+DEFAULT_POLICIES: dict[str, Policy] = {
+    "warehouse_address": Policy("warehouse_address", "seller"),
+    "pickup": Policy("pickup", "seller"),
+    "listings": Policy("listings", "erp"),
+    "tracking": Policy("tracking", "erp"),
+    "order_status": Policy("order_status", "seller"),
+}
+
+
+def policy_for(aspect: str, overrides: Mapping[str, Any] | None = None) -> Policy:
+    """The policy for ``aspect``: the default, with its entry in ``overrides`` applied.
+
+    ``overrides`` maps aspect names to a ``Policy`` (used as is), a winner (the new default), or
+    a table as the configuration writes it: ``{default = "seller", phone = "report"}`` (a nested
+    ``fields`` table is accepted too). Named fields are merged over the default policy's.
+    """
+    base = DEFAULT_POLICIES.get(aspect, Policy(aspect, "report"))
+    override = (overrides or {}).get(aspect)
+    if override is None:
+        return base
+    if isinstance(override, Policy):
+        return override
+    if isinstance(override, str):
+        return Policy(aspect, _check(override, f"policy.{aspect}"), base.fields)
+    if not isinstance(override, Mapping):
+        raise ConfigError("expected a side (seller, erp, report) or a table", key=f"policy.{aspect}")
+    nested = override.get("fields") or {}
+    if not isinstance(nested, Mapping):
+        raise ConfigError("expected a table of field = side", key=f"policy.{aspect}.fields")
+    flat = {k: v for k, v in override.items() if k not in ("default", "fields")}
+    return Policy(aspect, override.get("default", base.default), {**base.fields, **nested, **flat})

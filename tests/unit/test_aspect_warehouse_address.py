@@ -1,0 +1,186 @@
+"""The warehouse address aspect: observe, diff, plan, apply (fake connectors, no I/O)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from erpsync.core.aspects.base import ObserveContext, UnsupportedAction
+from erpsync.core.aspects.warehouse_address import WarehouseAddressAspect, WarehouseObservation
+from erpsync.core.errors import RecordError, UsageError
+from erpsync.core.models import Address, Drift, Records, Severity, Warehouse
+
+NOW = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+ADDR = Address("张三", "13800138000", "CN", "广东省", "东莞市", "长安镇", "乌沙步步高大道126号", "523000")
+SELLER = Warehouse("WH-DG", "Dongguan main", ADDR)
+ERP = Warehouse(
+    "E-1",
+    "东莞仓",
+    replace(ADDR, phone="+86 138-0013-8000", street="乌沙步步高大道126号，"),
+    seller_warehouse_id="WH-DG",
+)
+aspect = WarehouseAddressAspect()
+
+
+class Reader:
+    type = "fake"
+
+    def __init__(self, warehouses: list[Warehouse], errors: tuple[RecordError, ...] = ()) -> None:
+        self.warehouses, self.errors = warehouses, errors
+
+    def list_warehouses(self) -> Records[Warehouse]:
+        return Records(tuple(self.warehouses), self.errors)
+
+
+class ReaderWriter(Reader):
+    def __init__(self, warehouses: list[Warehouse]) -> None:
+        super().__init__(warehouses)
+        self.written: list[tuple[str, Address]] = []
+
+    def set_warehouse_address(self, warehouse_id: str, address: Address) -> None:
+        self.written.append((warehouse_id, address))
+
+
+class Nothing:
+    type = "files"
+
+
+class Memory:
+    def note_seller_address(self, warehouse_id: str, fingerprint: str, now: datetime) -> datetime | None:
+        return None
+
+
+def observe(seller: list[Warehouse], erp: list[Warehouse]) -> WarehouseObservation:
+    return WarehouseObservation("acme", NOW, seller_warehouses=seller, erp_warehouses=erp)
+
+
+def always(winner: str):  # type: ignore[no-untyped-def]
+    return lambda drift: winner
+
+
+def test_observe_reads_both_sides_and_keeps_record_errors() -> None:
+    bad = RecordError("not a phone number", record="E-9", field="phone", source="erp/warehouses.csv:4")
+    ctx = ObserveContext("acme", Reader([SELLER]), Reader([ERP], (bad,)), NOW, Memory())
+    obs = aspect.observe(ctx)
+    assert obs.seller_warehouses == [SELLER] and obs.erp_warehouses == [ERP]
+    assert obs.record_errors == [bad]
+
+
+@pytest.mark.parametrize(("seller", "erp", "side"), [(Nothing(), Reader([]), "seller"), (Reader([]), Nothing(), "ERP")])
+def test_observe_without_reader_is_a_usage_error(seller: object, erp: object, side: str) -> None:
+    with pytest.raises(UsageError, match=f"{side} '.*' cannot read warehouses"):
+        aspect.observe(ObserveContext("acme", seller, erp, NOW, Memory()))
+
+
+def test_cosmetic_differences_are_in_sync() -> None:
+    assert aspect.diff(observe([SELLER], [ERP])) == []
+
+
+def test_one_drift_per_material_field_with_plain_message() -> None:
+    erp = replace(
+        ERP,
+        address=replace(ERP.address, phone="13900139000", street="乌沙步步高大道128号", postal_code="523001"),
+    )
+    drifts = aspect.diff(observe([SELLER], [erp]))
+    assert [(d.kind, d.subject, d.field, d.severity) for d in drifts] == [
+        ("field_mismatch", "WH-DG", "phone", Severity.CRITICAL),
+        ("field_mismatch", "WH-DG", "street", Severity.CRITICAL),
+        ("field_mismatch", "WH-DG", "postal_code", Severity.INFO),
+    ]
+    assert "phone differs: Seller Center 13800138000, ERP 13900139000" in drifts[0].message
+    assert (drifts[0].seller_value, drifts[0].erp_value) == ("13800138000", "13900139000")
+
+
+def test_contact_is_a_warning_and_empty_is_shown() -> None:
+    erp = replace(ERP, address=replace(ERP.address, contact_person=""))
+    (drift,) = aspect.diff(observe([SELLER], [erp]))
+    assert drift.severity is Severity.WARNING
+    assert "contact person differs: Seller Center 张三, ERP (empty)" in drift.message
+
+
+def test_missing_unknown_duplicate_and_unbound() -> None:
+    other = Warehouse("WH-SZ", "Shenzhen", replace(ADDR, city="深圳市"))
+    ghost = Warehouse("E-2", "old", ADDR, seller_warehouse_id="WH-GONE")
+    twin = replace(ERP, id="E-3")
+    loose = Warehouse("E-4", "domestic", ADDR)
+    obs = observe([SELLER, other], [twin, ERP, ghost, loose])
+    drifts = aspect.diff(obs)
+    kinds = {(d.kind, d.subject) for d in drifts}
+    assert kinds == {
+        ("missing_in_erp", "WH-SZ"),
+        ("unknown_warehouse", "E-2"),
+        ("duplicate_binding", "WH-DG"),
+    }
+    dup = next(d for d in drifts if d.kind == "duplicate_binding")
+    assert "compared E-1, ignored E-3" in dup.message
+    assert obs.notes == []  # diff is pure: notes come from observe
+
+
+def test_observe_notes_unbound_erp_records() -> None:
+    loose = Warehouse("E-4", "domestic", ADDR)
+    obs = aspect.observe(ObserveContext("acme", Reader([SELLER]), Reader([ERP, loose]), NOW, Memory()))
+    assert obs.notes == ["ERP warehouse E-4 is bound to no Seller Center warehouse: not compared"]
+    assert aspect.diff(obs) == []
+
+
+def _mismatched() -> tuple[WarehouseObservation, list[Drift]]:
+    erp = replace(ERP, address=replace(ERP.address, phone="13900139000", street="乌沙步步高大道128号"))
+    obs = observe([SELLER], [erp])
+    return obs, aspect.diff(obs)
+
+
+def test_plan_seller_wins_one_action_per_erp_warehouse() -> None:
+    obs, drifts = _mismatched()
+    (action,) = aspect.plan(drifts, always("seller"), obs)
+    assert (action.kind, action.target, action.subject, action.field) == ("set_address", "erp", "E-1", None)
+    assert action.description == "set ERP warehouse E-1 address fields phone, street from Seller Center"
+    assert action.drifts == tuple(d.fingerprint for d in drifts)
+    value = json.loads(action.value or "")
+    assert value["phone"] == "13800138000" and value["street"] == "乌沙步步高大道126号"
+    assert value["postal_code"] == "523000" and list(value) == sorted(value)
+    again = aspect.plan(drifts, always("seller"), obs)
+    assert again[0].idempotency_key == action.idempotency_key
+
+
+def test_plan_erp_wins_targets_the_seller_and_report_plans_nothing() -> None:
+    obs, drifts = _mismatched()
+    (action,) = aspect.plan(drifts, always("erp"), obs)
+    assert (action.target, action.subject) == ("seller", "WH-DG")
+    assert json.loads(action.value or "")["phone"] == "13900139000"
+    assert aspect.plan(drifts, always("report"), obs) == []
+
+
+def test_plan_splits_by_winner_and_ignores_unfixable_kinds() -> None:
+    obs, drifts = _mismatched()
+    missing = Drift("acme", "warehouse_address", "missing_in_erp", "WH-X", None, None, None, Severity.WARNING, "m")
+    actions = aspect.plan([*drifts, missing], lambda d: "seller" if d.field == "phone" else "erp", obs)
+    assert [(a.target, a.description.split(" fields ")[1]) for a in actions] == [
+        ("erp", "phone from Seller Center"),
+        ("seller", "street from ERP"),
+    ]
+
+
+def test_apply_writes_through_the_erp_writer() -> None:
+    obs, drifts = _mismatched()
+    (action,) = aspect.plan(drifts, always("seller"), obs)
+    erp = ReaderWriter([])
+    aspect.apply(action, Reader([]), erp)
+    assert erp.written == [
+        ("E-1", replace(obs.erp_warehouses[0].address, phone="13800138000", street="乌沙步步高大道126号"))
+    ]
+
+
+def test_apply_without_writer_is_unsupported() -> None:
+    obs, drifts = _mismatched()
+    (to_erp,) = aspect.plan(drifts, always("seller"), obs)
+    with pytest.raises(UnsupportedAction, match="ERP 'files' cannot write warehouse addresses: drift reported"):
+        aspect.apply(to_erp, Reader([]), Nothing())
+    (to_seller,) = aspect.plan(drifts, always("erp"), obs)
+    with pytest.raises(UnsupportedAction, match=r"only be edited in Seller Center.*re-triggers the pickup review"):
+        aspect.apply(to_seller, Reader([]), ReaderWriter([]))
+    seller = ReaderWriter([])
+    aspect.apply(to_seller, seller, Nothing())
+    assert seller.written[0][0] == "WH-DG"
