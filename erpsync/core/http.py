@@ -165,9 +165,7 @@ class HttpClient:
         self.session = session or requests.Session()
         self._sleep = sleep
         self.limiter = (
-            RateLimiter(
-                self.policy.rate_limit_qps, burst=self.policy.rate_limit_burst, clock=clock, sleep=sleep
-            )
+            RateLimiter(self.policy.rate_limit_qps, burst=self.policy.rate_limit_burst, clock=clock, sleep=sleep)
             if self.policy.rate_limit_qps
             else None
         )
@@ -239,9 +237,7 @@ class HttpClient:
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
-            raise TemporaryError(
-                f"{kind}: {self.redact(str(exc))}", connector=self.name, operation=op
-            ) from None
+            raise TemporaryError(f"{kind}: {self.redact(str(exc))}", connector=self.name, operation=op) from None
         except requests.RequestException as exc:
             raise PermanentError(
                 f"request failed: {self.redact(str(exc))}", connector=self.name, operation=op

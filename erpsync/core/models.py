@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Generic, Literal, TypeVar
 
 from erpsync.core.errors import RecordError
@@ -18,7 +18,7 @@ from erpsync.core.errors import RecordError
 T = TypeVar("T")
 
 
-class HandoverMode(str, Enum):
+class HandoverMode(StrEnum):
     """How parcels reach the sorting warehouse (头程交接方式). Values match the Open API."""
 
     PICKUP = "PICKUP"  # 上门揽收: the provider's driver collects
@@ -47,7 +47,7 @@ class HandoverMode(str, Enum):
         return aliases[key]
 
 
-class SubscriptionStatus(str, Enum):
+class SubscriptionStatus(StrEnum):
     """Seller Center's first-mile pickup subscription (揽收订阅), as erpsync infers it."""
 
     NOT_SUBSCRIBED = "not_subscribed"
@@ -58,7 +58,7 @@ class SubscriptionStatus(str, Enum):
     UNKNOWN = "unknown"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     INFO = "info"
     WARNING = "warning"
     CRITICAL = "critical"
@@ -184,7 +184,7 @@ class Action:
     field: str | None
     value: str | None
     description: str
-    drift: str  # fingerprint of the drift this fixes
+    drifts: tuple[str, ...]  # fingerprints of the drifts this fixes
 
     @property
     def idempotency_key(self) -> str:
@@ -249,11 +249,12 @@ class RunReport:
     def outstanding(self) -> list[Drift]:
         """Drifts still true after this run: everything in plan mode, the unfixed ones after apply."""
         fixed = {
-            r.action.drift
+            fp
             for s in self.shops
             for a in s.aspects
             for r in a.actions
             if r.status in ("applied", "skipped")
+            for fp in r.action.drifts
         }
         return [d for d in self.drifts if d.fingerprint not in fixed]
 

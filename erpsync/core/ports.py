@@ -31,9 +31,7 @@ class WarehouseWriter(Protocol):
 
 @runtime_checkable
 class PickupReader(Protocol):
-    def read_pickup_signals(
-        self, warehouse_ids: Sequence[str], *, since: datetime
-    ) -> Records[PickupSignals]:
+    def read_pickup_signals(self, warehouse_ids: Sequence[str], *, since: datetime) -> Records[PickupSignals]:
         """Evidence about pickup per warehouse: packages since ``since`` and handover slots."""
         ...
 

@@ -196,9 +196,7 @@ ADMIN_ROUTES: list[tuple[str, list[str], AdminHandler]] = [
     ("/_sandbox/reset", ["POST"], reset),
 ]
 
-ADMIN_MAP = Map(
-    [Rule(path, methods=methods, endpoint=i) for i, (path, methods, _) in enumerate(ADMIN_ROUTES)]
-)
+ADMIN_MAP = Map([Rule(path, methods=methods, endpoint=i) for i, (path, methods, _) in enumerate(ADMIN_ROUTES)])
 
 
 def dispatch_admin(app: SandboxApp, request: Request) -> Any:
@@ -206,9 +204,7 @@ def dispatch_admin(app: SandboxApp, request: Request) -> Any:
     try:
         endpoint, values = ADMIN_MAP.bind_to_environ(request.environ).match()
     except HTTPException:
-        raise SandboxError(
-            404, UNKNOWN_PATH, f"Unknown admin path: {request.method} {request.path}"
-        ) from None
+        raise SandboxError(404, UNKNOWN_PATH, f"Unknown admin path: {request.method} {request.path}") from None
     handler = ADMIN_ROUTES[endpoint][2]
     try:
         with app.state.lock:

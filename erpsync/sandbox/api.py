@@ -96,9 +96,7 @@ def _decode_token(token: str) -> tuple[int, str]:
         created, _, pid = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
         return int(created), pid
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise SandboxError(
-            400, BAD_REQUEST, "Invalid params: page_token is not one this API issued"
-        ) from None
+        raise SandboxError(400, BAD_REQUEST, "Invalid params: page_token is not one this API issued") from None
 
 
 def search_packages(call: Call) -> dict[str, Any]:
@@ -108,10 +106,7 @@ def search_packages(call: Call) -> dict[str, Any]:
         raise SandboxError(400, BAD_REQUEST, f"Invalid params: page_size must be 1..{MAX_PAGE_SIZE}")
     size = int(raw_size)
     body = parse_json_body(call.request.get_data(cache=True))
-    bounds = {
-        k: _int_field(body, k)
-        for k in ("create_time_ge", "create_time_lt", "update_time_ge", "update_time_lt")
-    }
+    bounds = {k: _int_field(body, k) for k in ("create_time_ge", "create_time_lt", "update_time_ge", "update_time_lt")}
     status = body.get("package_status")
     shop = call.caller.shop
     assert shop is not None
@@ -192,9 +187,7 @@ def order_detail(call: Call) -> dict[str, Any]:
     if not ids:
         raise SandboxError(400, BAD_REQUEST, "Invalid params: ids is required (comma-separated order ids)")
     if len(ids) > MAX_ORDER_IDS:
-        raise SandboxError(
-            400, BAD_REQUEST, f"Invalid params: at most {MAX_ORDER_IDS} ids per call, got {len(ids)}"
-        )
+        raise SandboxError(400, BAD_REQUEST, f"Invalid params: at most {MAX_ORDER_IDS} ids per call, got {len(ids)}")
     shop = call.caller.shop
     assert shop is not None
     wanted = {i for i in ids}
@@ -260,9 +253,7 @@ ROUTES: list[tuple[str, str, Handler, bool]] = [
     ("/order/202309/orders", "GET", order_detail, False),
 ]
 
-URL_MAP = Map(
-    [Rule(path, methods=[method], endpoint=index) for index, (path, method, _, _) in enumerate(ROUTES)]
-)
+URL_MAP = Map([Rule(path, methods=[method], endpoint=index) for index, (path, method, _, _) in enumerate(ROUTES)])
 
 
 def template(rule_path: str) -> str:

@@ -82,9 +82,7 @@ class SandboxApp:
         except HTTPException:
             self.counts.record(request.path, 404)
             return error_response(
-                SandboxError(
-                    404, UNKNOWN_PATH, f"Unknown API path or method: {request.method} {request.path}"
-                )
+                SandboxError(404, UNKNOWN_PATH, f"Unknown API path or method: {request.method} {request.path}")
             )
         path, _, handler, authorization_path = ROUTES[endpoint]
 

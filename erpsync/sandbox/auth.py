@@ -89,9 +89,7 @@ def authenticate(request: Request, world: World, *, authorization_path: bool) ->
     cipher = params.get("shop_cipher")
     if authorization_path:
         if cipher is not None:
-            raise SandboxError(
-                400, BAD_REQUEST, "Invalid params: shop_cipher must not be sent to /authorization"
-            )
+            raise SandboxError(400, BAD_REQUEST, "Invalid params: shop_cipher must not be sent to /authorization")
         return Caller(app, token, None)
     if not cipher:
         raise SandboxError(400, MISSING_CIPHER, "shop_cipher is required for this API")

@@ -56,9 +56,7 @@ class Faults:
         with self._lock:
             if self.burst_429 > 0:
                 self.burst_429 -= 1
-                raise SandboxError(
-                    429, RATE_LIMITED, "Too many requests (injected burst)", {"Retry-After": "1"}
-                )
+                raise SandboxError(429, RATE_LIMITED, "Too many requests (injected burst)", {"Retry-After": "1"})
             failed = self.error_rate > 0 and self._random.random() < self.error_rate
         if failed:
             raise SandboxError(500, INTERNAL, "Internal error (injected), please retry")

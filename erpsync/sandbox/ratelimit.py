@@ -16,9 +16,7 @@ from collections.abc import Callable, Hashable
 class RateLimiter:
     """Thread-safe sliding-window limiter; rejected calls do not use up the budget."""
 
-    def __init__(
-        self, qps: int = 50, window: float = 1.0, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, qps: int = 50, window: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.qps = qps
         self.window = window
         self._clock = clock

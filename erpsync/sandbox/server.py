@@ -46,9 +46,7 @@ class SandboxServer:
     def start(self) -> SandboxServer:
         """Serve in a daemon thread; returns self so ``SandboxServer().start()`` reads well."""
         if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, name="erpsync-sandbox", daemon=True
-            )
+            self._thread = threading.Thread(target=self._server.serve_forever, name="erpsync-sandbox", daemon=True)
             self._thread.start()
         return self
 
@@ -70,9 +68,7 @@ class SandboxServer:
 def serve(host: str = "127.0.0.1", port: int = 8765, scenario_path: str | Path = "default") -> None:
     """Serve until interrupted (for the CLI). ``scenario_path`` may be a file or a built-in name."""
     server = SandboxServer(scenario_path, host=host, port=port)
-    print(
-        f"erpsync sandbox ({server.app.state.world.name}) on {server.url}  admin: {server.url}/_sandbox/state"
-    )
+    print(f"erpsync sandbox ({server.app.state.world.name}) on {server.url}  admin: {server.url}/_sandbox/state")
     try:
         server._server.serve_forever()
     except KeyboardInterrupt:

@@ -15,9 +15,7 @@ from collections.abc import Mapping
 UNSIGNED_PARAMS = frozenset({"sign", "access_token"})
 
 
-def string_to_sign(
-    path: str, params: Mapping[str, str], body: bytes = b"", *, multipart: bool = False
-) -> bytes:
+def string_to_sign(path: str, params: Mapping[str, str], body: bytes = b"", *, multipart: bool = False) -> bytes:
     """Build the exact bytes that are wrapped in the secret and hashed.
 
     Keys are sorted by byte order (UTF-8), each pair is ``{key}{value}``, the path goes first

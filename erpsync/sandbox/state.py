@@ -141,9 +141,7 @@ class SandboxState:
     def _apply_address(warehouse: Warehouse, fields: dict[str, Any]) -> None:
         unknown = set(fields) - set(ADDRESS_FIELDS)
         if unknown:
-            raise StateError(
-                f"unknown address fields {sorted(unknown)}; allowed: {', '.join(ADDRESS_FIELDS)}"
-            )
+            raise StateError(f"unknown address fields {sorted(unknown)}; allowed: {', '.join(ADDRESS_FIELDS)}")
         bad = [k for k, v in fields.items() if not isinstance(v, str)]
         if bad:
             raise StateError(f"address fields must be strings: {sorted(bad)}")
@@ -222,8 +220,6 @@ class SandboxState:
         if method is None:
             method = "PICKUP" if active else "DROP_OFF"
         if tracking is None:
-            prefix = (
-                self.provider(warehouse) if method == "PICKUP" else None
-            ) or self.world.seller_carrier_prefix
+            prefix = (self.provider(warehouse) if method == "PICKUP" else None) or self.world.seller_carrier_prefix
             tracking = f"{prefix}{(self.now() * 1000 + self._serial) % 10**12:012d}"
         return method, str(tracking)

@@ -71,9 +71,7 @@ VECTORS = [
 
 
 @pytest.mark.parametrize(("secret", "path", "params", "body", "expected"), VECTORS)
-def test_signature_vectors(
-    secret: str, path: str, params: dict[str, str], body: bytes, expected: str
-) -> None:
+def test_signature_vectors(secret: str, path: str, params: dict[str, str], body: bytes, expected: str) -> None:
     """Both the test helper and the sandbox's verifier reproduce the public vectors."""
     assert sign(secret, path, params, body).startswith(expected)
     assert compute_sign(secret, path, params, body).startswith(expected)
@@ -227,9 +225,7 @@ def test_cipher_rules(client: Client) -> None:
 def test_unknown_path_and_bad_json(client: Client) -> None:
     expect_error(client.call("GET", "/product/202309/nothing"), 404, 36009014)
     expect_error(client.call("DELETE", WAREHOUSES), 404, 36009014)
-    payload = expect_error(
-        client.call("POST", SEARCH, {"page_size": 5}, raw_body=b"{not json"), 400, 36009004
-    )
+    payload = expect_error(client.call("POST", SEARCH, {"page_size": 5}, raw_body=b"{not json"), 400, 36009004)
     assert "JSON" in payload["message"]
     response = client.http.post(client.base + "/_sandbox/clock", data=b"{oops")
     expect_error(response, 400, 36009004)
@@ -317,9 +313,7 @@ def test_package_detail_and_slots(client: Client) -> None:
 
 def test_staged_waybills_are_kept(client: Client) -> None:
     """The scenario's JT pickup waybill after the Wanse switch stays as written (a drift to find)."""
-    found = client.ok(
-        "POST", SEARCH, params={"page_size": 50}, body={"create_time_ge": int(time.time()) - 14 * 86400}
-    )
+    found = client.ok("POST", SEARCH, params={"page_size": 50}, body={"create_time_ge": int(time.time()) - 14 * 86400})
     by_tracking = {p["tracking_number"]: p for p in found["packages"]}
     assert by_tracking["JT0000000103"]["shipping_provider_name"].startswith("J&T")
     assert by_tracking["WS0000000101"]["shipping_provider_name"].startswith("Wanse")
@@ -346,12 +340,8 @@ def test_packages_search_paging(client: Client) -> None:
     assert none["total_count"] == 9 and not set(seen) & {p["id"] for p in none["packages"]}
     for size in (0, 51, "x"):
         expect_error(client.call("POST", SEARCH, params={"page_size": size}, body={}), 400, 36009004)
-    expect_error(
-        client.call("POST", SEARCH, params={"page_size": 5, "page_token": "%%%"}, body={}), 400, 36009004
-    )
-    expect_error(
-        client.call("POST", SEARCH, params={"page_size": 5}, body={"create_time_ge": "x"}), 400, 36009004
-    )
+    expect_error(client.call("POST", SEARCH, params={"page_size": 5, "page_token": "%%%"}, body={}), 400, 36009004)
+    expect_error(client.call("POST", SEARCH, params={"page_size": 5}, body={"create_time_ge": "x"}), 400, 36009004)
 
 
 def test_orders_detail_at_most_50_ids(client: Client) -> None:
@@ -410,9 +400,7 @@ def test_out_of_coverage_save_is_ignored(client: Client) -> None:
     client.admin("POST", "clock", {"advance_seconds": 48 * 3600})
     assert client.subscription("WH-SZ-01")["status"] == "out_of_coverage"
     assert client.can_pickup(SZ_PACKAGE) is False
-    assert (
-        client.admin("POST", "warehouses/WH-FS-01/address", {})["subscription"]["status"] == "out_of_coverage"
-    )
+    assert client.admin("POST", "warehouses/WH-FS-01/address", {})["subscription"]["status"] == "out_of_coverage"
 
 
 def test_cancel_pickup_makes_new_labels_drop_off(client: Client) -> None:
@@ -434,9 +422,7 @@ def test_admin_errors_and_reset(client: Client) -> None:
         400,
         36009004,
     )
-    expect_error(
-        client.http.post(client.base + "/_sandbox/clock", json={"advance_seconds": -5}), 400, 36009004
-    )
+    expect_error(client.http.post(client.base + "/_sandbox/clock", json={"advance_seconds": -5}), 400, 36009004)
     expect_error(client.http.get(client.base + "/_sandbox/nothing"), 404, 36009014)
     client.admin("POST", "warehouses/WH-DG-01/cancel_pickup")
     client.admin("POST", "clock", {"advance_seconds": 3600})
@@ -466,9 +452,7 @@ def test_demo_scenario() -> None:
     with SandboxServer("demo") as demo:
         query = {"app_key": "demo-app-key", "timestamp": str(int(time.time()))}
         query["sign"] = sign("demo-app-secret", SHOPS, query)
-        shops = requests.get(
-            demo.url + SHOPS, params=query, headers={"x-tts-access-token": "demo-access-token"}
-        )
+        shops = requests.get(demo.url + SHOPS, params=query, headers={"x-tts-access-token": "demo-access-token"})
         (shop,) = shops.json()["data"]["shops"]
         assert shop["id"] == "7495000000000000001" and shop["name"] == "Dongguan Home Goods UK"
         state = requests.get(demo.url + "/_sandbox/state").json()["data"]
@@ -476,7 +460,5 @@ def test_demo_scenario() -> None:
         assert subs == {"WH-DG": "not_subscribed", "WH-SZ": "active"}
         recent = time.time() - 14 * 86400
         assert all(p["create_time"] > recent for p in state["packages"])
-        by_wh = {
-            (p["warehouse_id"], p["handover_method"], p["tracking_number"][:2]) for p in state["packages"]
-        }
+        by_wh = {(p["warehouse_id"], p["handover_method"], p["tracking_number"][:2]) for p in state["packages"]}
         assert by_wh == {("WH-DG", "DROP_OFF", "SF"), ("WH-SZ", "PICKUP", "WS")}

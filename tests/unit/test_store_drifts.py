@@ -21,9 +21,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s.close()
 
 
-def drift(
-    subject: str = "WH-1", *, shop: str = "acme", aspect: str = "warehouse_address", **kw: str
-) -> Drift:
+def drift(subject: str = "WH-1", *, shop: str = "acme", aspect: str = "warehouse_address", **kw: str) -> Drift:
     return Drift(
         shop=shop,
         aspect=aspect,

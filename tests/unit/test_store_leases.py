@@ -125,9 +125,7 @@ def test_lease_context_waits_then_raises_a_useful_error(store: Store) -> None:
 def test_lease_context_gets_the_lease_when_it_expires_while_waiting(store: Store) -> None:
     store.acquire_lease(NAME, owner="a", ttl_seconds=3, now=T0)
     clock = FakeClock(T0)
-    with store.lease(
-        NAME, owner="b", ttl_seconds=60, wait_seconds=10, clock=clock, sleep=clock.sleep
-    ) as held:
+    with store.lease(NAME, owner="b", ttl_seconds=60, wait_seconds=10, clock=clock, sleep=clock.sleep) as held:
         assert held.owner == "b" and held.fence == 2
     assert clock.now == T0 + timedelta(seconds=3)
 

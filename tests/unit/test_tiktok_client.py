@@ -47,9 +47,7 @@ def clock() -> Clock:
 @pytest.fixture
 def client(clock: Clock) -> TikTokClient:
     policy = HttpPolicy(max_attempts=3, rate_limit_qps=50)
-    return TikTokClient(
-        BASE, APP_KEY, SECRET, TOKEN, policy=policy, clock=clock, sleep=clock.sleep, monotonic=clock
-    )
+    return TikTokClient(BASE, APP_KEY, SECRET, TOKEN, policy=policy, clock=clock, sleep=clock.sleep, monotonic=clock)
 
 
 def ok(data: object) -> dict:
@@ -69,12 +67,7 @@ def expected_sign(request: requests.PreparedRequest, secret: str = SECRET) -> st
     params = {k: v for k, v in query(request).items() if k not in ("sign", "access_token")}
     text = urlsplit(request.url).path + "".join(k + params[k] for k in sorted(params))
     body = request.body or b""
-    raw = (
-        secret.encode()
-        + text.encode()
-        + (body if isinstance(body, bytes) else body.encode())
-        + secret.encode()
-    )
+    raw = secret.encode() + text.encode() + (body if isinstance(body, bytes) else body.encode()) + secret.encode()
     return hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
 
 
@@ -165,9 +158,7 @@ def package(i: int) -> dict:
 @responses.activate(registry=OrderedRegistry)
 def test_search_packages_pages_lazily_and_signs_the_exact_body(client: TikTokClient) -> None:
     url = f"{BASE}/fulfillment/202309/packages/search"
-    responses.post(
-        url, json=ok({"packages": [package(1), package(2)], "next_page_token": "t2", "total_count": 3})
-    )
+    responses.post(url, json=ok({"packages": [package(1), package(2)], "next_page_token": "t2", "total_count": 3}))
     responses.post(url, json=ok({"packages": [package(3)], "next_page_token": "", "total_count": 3}))
     pages = client.search_packages(CIPHER, NOW - 86400)
     first = next(pages)
@@ -284,9 +275,7 @@ def test_permanent_error_is_not_retried(client: TikTokClient, clock: Clock) -> N
 
 
 @responses.activate(registry=OrderedRegistry)
-def test_secrets_never_in_exception_text_or_logs(
-    client: TikTokClient, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_secrets_never_in_exception_text_or_logs(client: TikTokClient, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     url = f"{BASE}/logistics/202309/warehouses"
     echo = f"token {TOKEN} with secret {SECRET} is invalid"
@@ -334,18 +323,14 @@ def test_numeric_ids_are_strings_and_nulls_are_empty(client: TikTokClient) -> No
 def test_package_and_slots(client: TikTokClient) -> None:
     responses.get(
         f"{BASE}/fulfillment/202309/packages/P1",
-        json=ok(
-            {"package_id": "P1", "handover_method": "PICKUP", "tracking_number": "JT1", "orders": [{"id": 5}]}
-        ),
+        json=ok({"package_id": "P1", "handover_method": "PICKUP", "tracking_number": "JT1", "orders": [{"id": 5}]}),
     )
     responses.get(
         f"{BASE}/fulfillment/202309/packages/P1/handover_time_slots",
         json=ok({"can_pickup": True, "can_drop_off": False, "pickup_slots": []}),
     )
     responses.get(f"{BASE}/fulfillment/202309/packages/P2", json=ok({"handover_method": "TELEPORT"}))
-    responses.get(
-        f"{BASE}/fulfillment/202309/packages/P2/handover_time_slots", json=ok({"can_pickup": "maybe"})
-    )
+    responses.get(f"{BASE}/fulfillment/202309/packages/P2/handover_time_slots", json=ok({"can_pickup": "maybe"}))
     detail = client.package(CIPHER, "P1")
     assert (detail["handover_method"], detail["orders"]) == ("PICKUP", [{"id": "5"}])
     assert client.handover_time_slots(CIPHER, "P1")["can_pickup"] is True

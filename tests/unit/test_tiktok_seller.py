@@ -181,9 +181,7 @@ def test_read_pickup_signals(seller: TikTokSellerConnector) -> None:
     for pid, method in methods.items():
         responses.get(
             f"{BASE}/fulfillment/202309/packages/{pid}",
-            json=ok(
-                {"package_id": pid, "handover_method": method, "tracking_number": f"JT{pid}", "orders": []}
-            ),
+            json=ok({"package_id": pid, "handover_method": method, "tracking_number": f"JT{pid}", "orders": []}),
         )
     responses.get(
         f"{BASE}/fulfillment/202309/packages/P3",

@@ -35,9 +35,7 @@ HINTS = {
     105005: "missing API scope: add the API package to the app in Partner Center, then re-authorise the shop",
     106013: "shop_cipher missing: this API needs the shop's cipher",
     101000: "access token does not match the shop: use an access_token issued for this shop",
-    36009004: (
-        "request rejected: read the server message (app_key, access_token, clock, shop_cipher or a parameter)"
-    ),
+    36009004: ("request rejected: read the server message (app_key, access_token, clock, shop_cipher or a parameter)"),
     36009014: "unknown API path or version",
     36009002: "rate limited",
     36009003: "TikTok internal error",
@@ -72,9 +70,7 @@ class TikTokClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.name = name
-        auth = TikTokAuth(
-            app_key, app_secret, access_token, base_path=urlsplit(self.base_url).path, clock=clock
-        )
+        auth = TikTokAuth(app_key, app_secret, access_token, base_path=urlsplit(self.base_url).path, clock=clock)
         self.http = HttpClient(
             name,
             policy or HttpPolicy(rate_limit_qps=50),
@@ -171,14 +167,10 @@ class TikTokClient:
             return TemporaryError(message, retry_after=retry_after, **context)
         return PermanentError(message, **context)
 
-    def _records(
-        self, data: Mapping[str, Any], key: str, schema: Any, kind: str, source: str
-    ) -> Records[dict]:
+    def _records(self, data: Mapping[str, Any], key: str, schema: Any, kind: str, source: str) -> Records[dict]:
         items = data.get(key) or []
         if not isinstance(items, list):
-            raise PermanentError(
-                f"unexpected response: {key} is not a list", connector=self.name, operation=source
-            )
+            raise PermanentError(f"unexpected response: {key} is not a list", connector=self.name, operation=source)
         good, bad = schemas.load_many(schema, items, kind=kind, source=f"TikTok {source}")
         return Records(items=tuple(good), errors=tuple(bad))
 
@@ -277,9 +269,7 @@ class TikTokClient:
         unique = list(dict.fromkeys(str(i) for i in ids))
         for start in range(0, len(unique), ORDER_IDS_PER_CALL):
             chunk = unique[start : start + ORDER_IDS_PER_CALL]
-            data = self.call(
-                "GET", path, cipher=cipher, query={"ids": ",".join(chunk)}, operation="get orders"
-            )
+            data = self.call("GET", path, cipher=cipher, query={"ids": ",".join(chunk)}, operation="get orders")
             found = self._records(data, "orders", schemas.OrderSchema(), "order", path)
             items.extend(found.items)
             errors.extend(found.errors)

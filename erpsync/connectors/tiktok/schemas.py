@@ -19,9 +19,7 @@ from erpsync.core.errors import RecordError
 class Id(fields.Field):
     """A 64-bit id. Sent as a string, but some endpoints send JSON numbers: accept both, keep str."""
 
-    def _deserialize(
-        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
-    ) -> str:
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
         if isinstance(value, bool) or not isinstance(value, str | int):
             raise ValidationError("not an id (expected a string or an integer)")
         text = str(value).strip()
@@ -41,10 +39,7 @@ class _Base(Schema):
     @post_load
     def _none_to_empty(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         # the API sends null for blank text fields; downstream code compares strings
-        return {
-            k: ("" if v is None and isinstance(self.fields.get(k), fields.String) else v)
-            for k, v in data.items()
-        }
+        return {k: ("" if v is None and isinstance(self.fields.get(k), fields.String) else v) for k, v in data.items()}
 
 
 class Ref(_Base):
@@ -103,9 +98,7 @@ class PackageDetailSchema(_Base):
 
     package_id = Id(load_default=None, allow_none=True)
     package_status = _text()
-    handover_method = fields.String(
-        load_default=None, allow_none=True, validate=OneOf(["PICKUP", "DROP_OFF", ""])
-    )
+    handover_method = fields.String(load_default=None, allow_none=True, validate=OneOf(["PICKUP", "DROP_OFF", ""]))
     tracking_number = _text()
     shipping_type = _text()
     orders = fields.List(fields.Nested(Ref), load_default=list)

@@ -75,9 +75,7 @@ class TikTokSellerConnector(Connector):
     Options = TikTokSellerOptions
     secret_options = ("app_secret", "access_token")
 
-    def __init__(
-        self, options: dict[str, Any], *, shop: ShopContext, client: TikTokClient | None = None
-    ) -> None:
+    def __init__(self, options: dict[str, Any], *, shop: ShopContext, client: TikTokClient | None = None) -> None:
         try:
             # loading twice is harmless, and it fills defaults when the host passed a raw table
             loaded = TikTokSellerOptions().load(dict(options))
@@ -98,9 +96,7 @@ class TikTokSellerConnector(Connector):
                 max_attempts=o["max_attempts"],
                 rate_limit_qps=o["rate_limit_qps"],
             )
-            self._client = TikTokClient(
-                o["base_url"], o["app_key"], o["app_secret"], o["access_token"], policy=policy
-            )
+            self._client = TikTokClient(o["base_url"], o["app_key"], o["app_secret"], o["access_token"], policy=policy)
         return self._client
 
     def check(self) -> str:
@@ -167,9 +163,7 @@ class TikTokSellerConnector(Connector):
                     wanted[wid].append(self._package_signal(summary, detail, wid))
         out = []
         for wid, packages in wanted.items():
-            packages.sort(
-                key=lambda p: (p.created_at or datetime.min.replace(tzinfo=UTC), p.id), reverse=True
-            )
+            packages.sort(key=lambda p: (p.created_at or datetime.min.replace(tzinfo=UTC), p.id), reverse=True)
             slots = self._slots(errors, cipher, packages[0].id) if packages else None
             out.append(PickupSignals(warehouse_id=wid, slots=slots, packages=tuple(packages)))
         return Records(items=tuple(out), errors=tuple(errors))
@@ -178,9 +172,7 @@ class TikTokSellerConnector(Connector):
         raw = self._guard(errors, self.client.handover_time_slots, cipher, package_id)
         if raw is None:
             return None
-        return SlotSignal(
-            package_id=package_id, can_pickup=raw["can_pickup"], can_drop_off=raw["can_drop_off"]
-        )
+        return SlotSignal(package_id=package_id, can_pickup=raw["can_pickup"], can_drop_off=raw["can_drop_off"])
 
     @staticmethod
     def _package_signal(summary: dict[str, Any], detail: dict[str, Any], wid: str) -> PackageSignal:

@@ -23,9 +23,7 @@ TOKEN_HEADER = "x-tts-access-token"
 def string_to_sign(path: str, params: Mapping[str, object], body: bytes | None) -> bytes:
     """``path`` + sorted ``{key}{value}`` pairs + body bytes, before wrapping in the secret."""
     pairs = "".join(
-        f"{key}{params[key]}"
-        for key in sorted(params, key=lambda k: k.encode())
-        if key not in EXCLUDED_PARAMS
+        f"{key}{params[key]}" for key in sorted(params, key=lambda k: k.encode()) if key not in EXCLUDED_PARAMS
     )
     return (path + pairs).encode() + (body or b"")
 
@@ -64,11 +62,7 @@ class TikTokAuth(AuthBase):
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         parts = urlsplit(r.url or "")
-        params = {
-            k: v
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if k not in ("sign", "access_token")
-        }
+        params = {k: v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ("sign", "access_token")}
         params["app_key"] = self.app_key
         params["timestamp"] = str(int(self.clock()))
         path = parts.path

@@ -32,9 +32,7 @@ class CursorsBindingsMixin(StoreBase):
         with self._write() as conn:
             updated = conn.execute(cursors.update().where(*where).values(position=position, updated_at=now))
             if updated.rowcount == 0:
-                conn.execute(
-                    cursors.insert().values(shop=shop, stream=stream, position=position, updated_at=now)
-                )
+                conn.execute(cursors.insert().values(shop=shop, stream=stream, position=position, updated_at=now))
 
     def get_binding(self, shop: str, entity: str, erp_id: str) -> BindingRow | None:
         """The binding of one ERP record (``entity`` e.g. "listing"), or None if unbound."""
@@ -46,9 +44,7 @@ class CursorsBindingsMixin(StoreBase):
             ).one_or_none()
         if row is None:
             return None
-        return BindingRow(
-            row.shop, row.entity, row.erp_id, row.seller_id, row.last_pushed_hash, row.updated_at
-        )
+        return BindingRow(row.shop, row.entity, row.erp_id, row.seller_id, row.last_pushed_hash, row.updated_at)
 
     def put_binding(
         self,

@@ -138,7 +138,5 @@ class DriftsMixin(StoreBase):
     def drift_history(self, fingerprint: str) -> list[DriftRow]:
         """Every occurrence of one drift, oldest first: how often it came back, and when."""
         with self._read() as conn:
-            rows = conn.execute(
-                select(table).where(table.c.fingerprint == fingerprint).order_by(table.c.id)
-            ).all()
+            rows = conn.execute(select(table).where(table.c.fingerprint == fingerprint).order_by(table.c.id)).all()
         return [_drift_row(r) for r in rows]

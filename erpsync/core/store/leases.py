@@ -71,9 +71,7 @@ class LeasesMixin(StoreBase):
                     if conn.execute(select(locks.c.name).where(locks.c.name == name)).first():
                         return False  # held by another owner, not expired
                     conn.execute(
-                        locks.insert().values(
-                            name=name, owner=owner, acquired_at=now, expires_at=expires_at, fence=1
-                        )
+                        locks.insert().values(name=name, owner=owner, acquired_at=now, expires_at=expires_at, fence=1)
                     )
                     return True
             except IntegrityError:
@@ -85,9 +83,7 @@ class LeasesMixin(StoreBase):
         expires_at = _expiry(now, ttl_seconds)
         with self._write() as conn:
             result = conn.execute(
-                locks.update()
-                .where(locks.c.name == name, locks.c.owner == owner)
-                .values(expires_at=expires_at)
+                locks.update().where(locks.c.name == name, locks.c.owner == owner).values(expires_at=expires_at)
             )
         return result.rowcount == 1
 

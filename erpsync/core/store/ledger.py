@@ -138,9 +138,7 @@ class LedgerMixin(StoreBase):
         with self._read() as conn:
             return _get(conn, key)
 
-    def ledger_entries(
-        self, shop: str | None = None, status: LedgerStatus | None = None
-    ) -> list[LedgerEntry]:
+    def ledger_entries(self, shop: str | None = None, status: LedgerStatus | None = None) -> list[LedgerEntry]:
         """Entries, oldest first, optionally of one shop and/or status (e.g. ``pending`` after a crash)."""
         query = select(ledger)
         if shop is not None:

@@ -50,9 +50,7 @@ class ObservationsMixin(StoreBase):
                 changed_at: datetime | None = row.changed_at
                 return changed_at
             conn.execute(
-                observations.update()
-                .where(*where)
-                .values(fingerprint=fingerprint, changed_at=now, last_seen_at=now)
+                observations.update().where(*where).values(fingerprint=fingerprint, changed_at=now, last_seen_at=now)
             )
             return now
 

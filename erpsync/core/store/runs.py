@@ -30,9 +30,7 @@ class RunsMixin(StoreBase):
         """Record that a run started (status ``running``); ``run_id`` is the caller's, e.g. a UUID."""
         with self._write() as conn:
             conn.execute(
-                runs.insert().values(
-                    id=run_id, started_at=now, apply=apply, shops=list(shops), status="running"
-                )
+                runs.insert().values(id=run_id, started_at=now, apply=apply, shops=list(shops), status="running")
             )
         return RunRow(run_id, now, None, apply, tuple(shops), "running", None)
 
@@ -40,9 +38,7 @@ class RunsMixin(StoreBase):
         """Record how a run ended. Raises ``KeyError`` for a run that was never started."""
         with self._write() as conn:
             result = conn.execute(
-                runs.update()
-                .where(runs.c.id == run_id)
-                .values(status=status, summary=dict(summary), finished_at=now)
+                runs.update().where(runs.c.id == run_id).values(status=status, summary=dict(summary), finished_at=now)
             )
             if result.rowcount != 1:
                 raise KeyError(f"no run {run_id!r} in the state store")
@@ -58,7 +54,5 @@ class RunsMixin(StoreBase):
     def runs(self, limit: int = 20) -> list[RunRow]:
         """The latest runs, newest first."""
         with self._read() as conn:
-            rows = conn.execute(
-                select(runs).order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(limit)
-            ).all()
+            rows = conn.execute(select(runs).order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(limit)).all()
         return [_run_row(r) for r in rows]

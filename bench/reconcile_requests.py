@@ -1,0 +1,73 @@
+"""How close does one reconcile get to the Open API's rate-limit floor?
+
+Starts the sandbox (demo scenario) with PACKAGES extra recent packages, runs one plan-only
+reconcile through the real Syncer and TikTok connector, and prints:
+
+- requests per API path (counted by the sandbox, not by the client);
+- the floor: the least time those requests need at the allowed rate, max over paths of
+  requests_on_path / 50 QPS (the limit is per API, so paths could in principle overlap);
+- the measured wall time and its ratio to the floor (1.0 = as fast as the limit allows).
+
+Usage: python bench/reconcile_requests.py [PACKAGES]   (default 200)
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from erpsync.core.config import load_config
+from erpsync.plugins.manager import build_registry, get_plugin_manager
+from erpsync.sandbox import SandboxServer
+from erpsync.sync import Syncer
+
+QPS = 50
+
+
+def main(packages: int) -> None:
+    with SandboxServer(scenario="demo") as sandbox, tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for warehouse in ("WH-DG", "WH-SZ"):
+            r = requests.post(
+                f"{sandbox.url}/_sandbox/packages", json={"warehouse_id": warehouse, "count": packages // 2}, timeout=30
+            )
+            r.raise_for_status()
+        (root / "erp").mkdir()
+        (root / "erp" / "warehouses.csv").write_text("id,seller_warehouse_id\nE1,WH-DG\nE2,WH-SZ\n", encoding="utf-8")
+        (root / "erpsync.toml").write_text(
+            f'[[shops]]\nname = "bench"\n[shops.seller]\ntype = "tiktok"\nbase_url = "{sandbox.url}"\n'
+            'app_key = "demo-app-key"\napp_secret = "demo-app-secret"\naccess_token = "demo-access-token"\n'
+            'shop_id = "7495000000000000001"\n[shops.erp]\ntype = "files"\npath = "erp"\n',
+            encoding="utf-8",
+        )
+        pm = get_plugin_manager(entrypoints=False)
+        registry = build_registry(pm)
+        settings = load_config(
+            root / "erpsync.toml",
+            connectors=registry.connectors,
+            aspects=list(registry.aspects),
+            alert_sinks=registry.alert_sinks,
+        )
+        syncer = Syncer(settings, pm=pm, registry=registry)
+        requests.delete(f"{sandbox.url}/_sandbox/counts", timeout=10)
+        started = time.perf_counter()
+        syncer.run()
+        elapsed = time.perf_counter() - started
+        syncer.close()
+        counts = requests.get(f"{sandbox.url}/_sandbox/counts", timeout=10).json()["data"]
+
+    print(f"packages in the lookback window: {packages + 4} (demo scenario has a few of its own)")
+    for path, c in sorted(counts["paths"].items()):
+        print(f"  {c['calls']:6d}  {path}")
+    total = counts["total"]["calls"]
+    floor = max(c["calls"] for c in counts["paths"].values()) / QPS
+    print(f"requests: {total} ({counts['total']['429']} answered 429)")
+    print(f"floor at {QPS} QPS per API: {floor:.2f} s; measured: {elapsed:.2f} s; ratio: {elapsed / floor:.2f}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200)

@@ -1,0 +1,330 @@
+"""Load ``erpsync.toml``: TOML, ``${ENV}`` interpolation for secrets, marshmallow schemas.
+
+Every error names the file, the key and the reason, e.g.
+``erpsync.toml: shops[1].erp: unknown ERP 'tryon' (known: files)``, and all errors in a file are
+reported at once so an operator fixes them in one pass. The core knows no connector: the
+caller passes the registered connector classes, aspect names and alert sink classes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from erpsync.core.errors import ConfigError
+from erpsync.core.models import ProviderRegion
+from erpsync.core.policy import DEFAULT_POLICIES, Policy
+
+WINNERS = ("seller", "erp", "report")
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+@dataclass(frozen=True)
+class ConnectorSettings:
+    type: str
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ShopSettings:
+    name: str
+    seller: ConnectorSettings
+    erp: ConnectorSettings
+    aspects: tuple[str, ...] | None
+    policies: dict[str, Policy]
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path
+    base_dir: Path
+    data_dir: Path
+    state_url: str
+    shops: tuple[ShopSettings, ...]
+    alerts: tuple[ConnectorSettings, ...]
+    aspect_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()  # every secret value, for redaction
+
+    def shop(self, name: str) -> ShopSettings | None:
+        return next((s for s in self.shops if s.name == name), None)
+
+
+# --- structure -------------------------------------------------------------------------------
+
+
+class _Connector(Schema):
+    type = fields.String(required=True)
+
+
+class _Shop(Schema):
+    name = fields.String(
+        required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]+$", error="use letters, digits, - _ .")
+    )
+    seller = fields.Dict(required=True)
+    erp = fields.Dict(required=True)
+    aspects = fields.List(fields.String(), load_default=None)
+    policy = fields.Dict(load_default=dict)
+
+
+class _When(fields.AwareDateTime):
+    """TOML has native datetimes; accept those as well as ISO strings, but only with an offset."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise ValidationError("needs a UTC offset, e.g. 2023-09-19T00:00:00+08:00")
+            return value
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class _Region(Schema):
+    name = fields.String(required=True)
+    cities = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    provider = fields.String(required=True)
+    prefix = fields.String(required=True)
+    switch_at = _When(required=True)
+    previous_provider = fields.String(load_default=None)
+    previous_prefix = fields.String(load_default=None)
+
+
+class _Pickup(Schema):
+    review_sla_hours = fields.Float(load_default=24.0, validate=validate.Range(min=0, min_inclusive=False))
+    lookback_days = fields.Integer(load_default=14, validate=validate.Range(min=1, max=90))
+    regions = fields.List(fields.Nested(_Region), load_default=None)
+
+
+class _Aspects(Schema):
+    pickup = fields.Nested(_Pickup, load_default=lambda: _Pickup().load({}))
+    warehouse_address = fields.Dict(load_default=dict)
+
+
+class _State(Schema):
+    url = fields.String(load_default="")
+
+
+class _Root(Schema):
+    data_dir = fields.String(load_default=".erpsync")
+    state = fields.Nested(_State, load_default=lambda: {"url": ""})
+    shops = fields.List(
+        fields.Nested(_Shop),
+        required=True,
+        validate=validate.Length(min=1, error="at least one [[shops]] table is needed"),
+    )
+    alerts = fields.List(fields.Dict(), load_default=lambda: [{"type": "log"}])
+    policy = fields.Dict(load_default=dict)
+    aspects = fields.Nested(_Aspects, load_default=lambda: _Aspects().load({}))
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _key(path: list[str | int]) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
+    return out
+
+
+def _flatten(messages: Any, path: list[str | int]) -> list[tuple[str, str]]:
+    """marshmallow's nested message dict → (``shops[1].erp.type``, reason) pairs."""
+    if isinstance(messages, dict):
+        out: list[tuple[str, str]] = []
+        for k, v in messages.items():
+            sub = [*path] if k == "_schema" else [*path, k]
+            out.extend(_flatten(v, sub))
+        return out
+    if isinstance(messages, list):
+        if all(isinstance(m, str) for m in messages):
+            return [(_key(path), "; ".join(messages))]
+        return [pair for m in messages for pair in _flatten(m, path)]
+    return [(_key(path), str(messages))]
+
+
+def interpolate(value: Any, path: list[str | int], errors: list[tuple[str, str]]) -> Any:
+    """Replace ``${VAR}`` / ``${VAR:-default}`` in every string; a missing variable is an error."""
+    if isinstance(value, dict):
+        return {k: interpolate(v, [*path, k], errors) for k, v in value.items()}
+    if isinstance(value, list):
+        return [interpolate(v, [*path, i], errors) for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+
+    def sub(match: re.Match[str]) -> str:
+        name, default = match.group(1), match.group(2)
+        if name in os.environ:
+            resolved = os.environ[name]
+        elif default is not None:
+            resolved = default
+        else:
+            errors.append((_key(path), f"environment variable {name} is not set"))
+            return ""
+        return resolved
+
+    return _ENV.sub(sub, value)
+
+
+def _policy(aspect: str, raw: Any) -> Policy:
+    base = DEFAULT_POLICIES.get(aspect, Policy(aspect=aspect, default="report", fields={}))
+    if isinstance(raw, str):
+        if raw not in WINNERS:
+            raise ValueError(f"must be one of {', '.join(WINNERS)}, not {raw!r}")
+        return Policy(aspect=aspect, default=raw, fields={})  # type: ignore[arg-type]
+    if isinstance(raw, dict):
+        bad = {k: v for k, v in raw.items() if v not in WINNERS}
+        if bad:
+            k, v = next(iter(bad.items()))
+            raise ValueError(f"{k}: must be one of {', '.join(WINNERS)}, not {v!r}")
+        fields_ = {k: v for k, v in raw.items() if k != "default"}
+        return Policy(aspect=aspect, default=raw.get("default", base.default), fields=fields_)
+    raise ValueError("must be a side (seller, erp, report) or a table of field = side")
+
+
+def _connector(
+    raw: dict[str, Any],
+    role: str,
+    known: Mapping[str, Any],
+    key: str,
+    errors: list[tuple[str, str]],
+    secrets: set[str],
+) -> ConnectorSettings | None:
+    label = "ERP" if role == "erp" else "seller backend"
+    kind = raw.get("type")
+    names = sorted(n for n, c in known.items() if c.role == role)
+    if not isinstance(kind, str):
+        errors.append((key, f"missing 'type' (known: {', '.join(names)})"))
+        return None
+    cls = known.get(kind)
+    if cls is None or cls.role != role:
+        errors.append((key, f"unknown {label} {kind!r} (known: {', '.join(names) or 'none'})"))
+        return None
+    options = {k: v for k, v in raw.items() if k != "type"}
+    try:
+        loaded = cls.Options().load(options)
+    except ValidationError as exc:
+        errors.extend((f"{key}.{k}" if k else key, r) for k, r in _flatten(exc.messages, []))
+        return None
+    for name in getattr(cls, "secret_options", ()):
+        if loaded.get(name):
+            secrets.add(str(loaded[name]))
+    return ConnectorSettings(type=kind, options=loaded)
+
+
+def load_config(
+    path: str | os.PathLike[str],
+    *,
+    connectors: Mapping[str, Any],
+    aspects: Collection[str],
+    alert_sinks: Mapping[str, Any],
+) -> Settings:
+    """Parse and validate a config file; raise one ConfigError listing every problem."""
+    p = Path(path)
+    shown = str(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("no such file; run `erpsync init` to write a starter config", path=shown) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", path=shown) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path=shown) from None
+
+    errors: list[tuple[str, str]] = []
+    secrets: set[str] = set()
+    raw = interpolate(raw, [], errors)
+    try:
+        doc = _Root().load(raw)
+    except ValidationError as exc:
+        errors.extend(_flatten(exc.messages, []))
+        raise _config_error(shown, errors) from None
+
+    base_dir = p.resolve().parent
+    shops: list[ShopSettings] = []
+    seen: dict[str, int] = {}
+    for i, shop in enumerate(doc["shops"]):
+        key = f"shops[{i}]"
+        if shop["name"] in seen:
+            errors.append((f"{key}.name", f"duplicate shop name {shop['name']!r} (also shops[{seen[shop['name']]}])"))
+        seen.setdefault(shop["name"], i)
+        seller = _connector(shop["seller"], "seller", connectors, f"{key}.seller", errors, secrets)
+        erp = _connector(shop["erp"], "erp", connectors, f"{key}.erp", errors, secrets)
+        for j, name in enumerate(shop["aspects"] or ()):
+            if name not in aspects:
+                errors.append((f"{key}.aspects[{j}]", f"unknown aspect {name!r} (known: {', '.join(sorted(aspects))})"))
+        policies: dict[str, Policy] = {}
+        for source, table in (("policy", doc["policy"]), (f"{key}.policy", shop["policy"])):
+            for aspect, value in table.items():
+                if aspect not in aspects:
+                    errors.append((f"{source}.{aspect}", f"unknown aspect (known: {', '.join(sorted(aspects))})"))
+                    continue
+                try:
+                    policies[aspect] = _policy(aspect, value)
+                except ValueError as exc:
+                    errors.append((f"{source}.{aspect}", str(exc)))
+        if seller and erp:
+            aspect_names = tuple(shop["aspects"]) if shop["aspects"] else None
+            shops.append(ShopSettings(shop["name"], seller, erp, aspect_names, policies))
+
+    alerts: list[ConnectorSettings] = []
+    for i, alert in enumerate(doc["alerts"]):
+        kind = alert.get("type")
+        cls = alert_sinks.get(kind) if isinstance(kind, str) else None
+        if cls is None:
+            errors.append((f"alerts[{i}]", f"unknown alert sink {kind!r} (known: {', '.join(sorted(alert_sinks))})"))
+            continue
+        try:
+            alerts.append(ConnectorSettings(kind, cls.Options().load({k: v for k, v in alert.items() if k != "type"})))
+        except ValidationError as exc:
+            errors.extend((f"alerts[{i}].{k}", r) for k, r in _flatten(exc.messages, []))
+
+    if errors:
+        raise _config_error(shown, errors)
+
+    data_dir = (base_dir / doc["data_dir"]).resolve()
+    state_url = doc["state"]["url"] or f"sqlite:///{data_dir / 'state.db'}"
+    pickup = dict(doc["aspects"]["pickup"])
+    if pickup["regions"] is not None:
+        pickup["regions"] = [_region(r) for r in pickup["regions"]]
+    else:
+        pickup.pop("regions")
+    return Settings(
+        path=p,
+        base_dir=base_dir,
+        data_dir=data_dir,
+        state_url=state_url,
+        shops=tuple(shops),
+        alerts=tuple(alerts),
+        aspect_settings={"pickup": pickup, "warehouse_address": dict(doc["aspects"]["warehouse_address"])},
+        secrets=tuple(sorted(secrets, key=len, reverse=True)),
+    )
+
+
+def _region(raw: dict[str, Any]) -> ProviderRegion:
+    switch_at: datetime = raw["switch_at"]
+    return ProviderRegion(
+        name=raw["name"],
+        cities=tuple(raw["cities"]),
+        provider=raw["provider"],
+        prefix=raw["prefix"],
+        switch_at=switch_at,
+        previous_provider=raw["previous_provider"],
+        previous_prefix=raw["previous_prefix"],
+    )
+
+
+def _config_error(shown: str, errors: list[tuple[str, str]]) -> ConfigError:
+    lines = [f"{shown}: {k}: {r}" if k else f"{shown}: {r}" for k, r in errors]
+    first_key, first_reason = errors[0]
+    err = ConfigError(first_reason, path=shown, key=first_key or None)
+    err.args = ("\n".join(lines),)
+    err.problems = errors  # type: ignore[attr-defined]
+    return err

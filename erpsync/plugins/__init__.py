@@ -1,0 +1,32 @@
+"""Write an erpsync plugin: a module with ``@hookimpl`` functions, found through an entry point.
+
+Quickstart::
+
+    # erpsync_myerp.py
+    from erpsync.core.connector import Connector
+    from erpsync.plugins import hookimpl
+
+    class MyErp(Connector):
+        type = "myerp"
+        role = "erp"
+        Options = MyErpOptions  # a marshmallow Schema for the [shops.erp] table
+        ...
+
+    @hookimpl
+    def register_connectors(register):
+        register(MyErp)
+
+    # pyproject.toml of your distribution
+    [project.entry-points.erpsync]
+    myerp = "erpsync_myerp"
+
+Every hook is documented in ``erpsync/plugins/hookspecs.py``. The built-in connectors, aspects
+and alert sinks register through the same hooks (``DEFAULT_PLUGINS`` in ``manager.py``), so
+they are also the best examples. ``erpsync plugins`` lists what is loaded and what each registers.
+"""
+
+from pluggy import HookimplMarker
+
+hookimpl = HookimplMarker("erpsync")
+
+__all__ = ["hookimpl"]

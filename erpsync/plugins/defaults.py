@@ -1,0 +1,24 @@
+"""Built-in aspects and the default drift policy, registered like any plugin's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from erpsync.core.aspects.base import Aspect, Winner
+from erpsync.core.aspects.pickup import PickupAspect
+from erpsync.core.aspects.warehouse_address import WarehouseAddressAspect
+from erpsync.core.models import Drift
+from erpsync.core.policy import Policy
+from erpsync.plugins import hookimpl
+
+
+@hookimpl
+def register_aspects(register: Callable[[Aspect], None]) -> None:
+    register(WarehouseAddressAspect())
+    register(PickupAspect())
+
+
+@hookimpl(trylast=True)
+def resolve_drift(drift: Drift, policy: Policy) -> Winner:
+    """The configured policy decides, unless a plugin answered first."""
+    return policy.winner_for(drift)

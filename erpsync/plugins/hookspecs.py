@@ -1,0 +1,84 @@
+"""Every hook erpsync calls, in the order a run meets them.
+
+Hooks are called only by the host (``erpsync.sync``, and ``erpsync.cli`` for commands), always
+with keyword arguments, so an implementation may accept fewer arguments than its spec and a spec
+can grow without breaking plugins. The set is small on purpose: a hook is added when a second
+implementation needs it.
+
+Registration hooks receive a ``register`` callback rather than returning values: the host keeps
+control of validation and refuses a duplicate name with an error that names both plugins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from pluggy import HookspecMarker
+
+if TYPE_CHECKING:
+    import click
+
+    from erpsync.core.aspects.base import Aspect, Winner
+    from erpsync.core.connector import Connector
+    from erpsync.core.models import Drift, RunReport
+    from erpsync.core.policy import Policy
+
+hookspec = HookspecMarker("erpsync")
+
+
+@hookspec
+def register_connectors(register: Callable[[type[Connector]], None]) -> None:
+    """Register connector classes. Called once when the plugin manager is built.
+
+    :param register: call ``register(ConnectorClass)`` for each connector; the class's ``type``
+        is the name configurations use (``erp = { type = "files", ... }``) and its ``role``
+        says whether it can stand on the seller or the ERP side.
+    """
+
+
+@hookspec
+def register_aspects(register: Callable[[Aspect], None]) -> None:
+    """Register aspects (what is reconciled). Called once when the plugin manager is built.
+
+    :param register: call ``register(AspectInstance)``; its ``name`` is what ``--aspect`` takes.
+    """
+
+
+@hookspec
+def register_alert_sinks(register: Callable[[type[Any]], None]) -> None:
+    """Register alert sink classes. Called once when the plugin manager is built.
+
+    :param register: call ``register(SinkClass)``. A sink class has a ``type`` name, an
+        ``Options`` marshmallow schema, ``__init__(options, *, base_dir)`` and
+        ``send(event: AlertEvent)``; see ``erpsync/plugins/alerts/base.py``.
+    """
+
+
+@hookspec(firstresult=True)
+def resolve_drift(drift: Drift, policy: Policy) -> Winner | None:
+    """Decide which side wins one drift: ``"seller"``, ``"erp"`` or ``"report"``.
+
+    Called once per drift during planning. Stops at the first non-None result; the built-in
+    implementation is ``trylast`` and answers from the configured policy, so a plugin can
+    override single cases (say, keep the ERP's phone for one warehouse) and return None for
+    the rest.
+    """
+
+
+@hookspec
+def sync_started(run: dict[str, Any]) -> None:
+    """Observation only: a run is about to start.
+
+    :param run: ``{"run_id", "shops", "aspects", "apply"}``.
+    """
+
+
+@hookspec
+def sync_finished(report: RunReport) -> None:
+    """Observation only: a run finished (also after errors). Exceptions here are logged, not raised."""
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add CLI commands: ``cli.add_command(my_command)``. Called when the CLI starts."""

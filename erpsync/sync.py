@@ -1,0 +1,283 @@
+"""The host: runs each aspect on each shop, applies planned actions through the ledger, raises alerts.
+
+``Syncer.run`` is the one entry point: the CLI, the scheduler and (later) a Celery task all call
+it. This is the only module that calls ``pm.hook.*``. One run, per shop::
+
+    lease(shop) → build connectors → for each aspect:
+        observe (I/O) → diff (pure) → store.record_drifts (opened / still open / resolved)
+        → plan (pure, each drift decided by the resolve_drift hook)
+        → apply: ledger_begin → connector write → ledger_done / ledger_failed
+    → alerts for opened and resolved drifts → release lease
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import pluggy
+
+from erpsync.core.aspects.base import Aspect, ObserveContext, UnsupportedAction
+from erpsync.core.config import Settings, ShopSettings
+from erpsync.core.connector import Connector, ShopContext
+from erpsync.core.errors import ConnectorError, ErpsyncError, LockedError, UsageError
+from erpsync.core.http import redact
+from erpsync.core.models import Action, ActionResult, AspectReport, RunReport, ShopReport
+from erpsync.core.policy import DEFAULT_POLICIES, Policy
+from erpsync.core.store import Store
+from erpsync.plugins.alerts.base import AlertEvent, AlertSink
+from erpsync.plugins.manager import Registry, build_registry, get_plugin_manager
+
+logger = logging.getLogger("erpsync.sync")
+
+Progress = Callable[[str], None]
+LEASE_TTL_SECONDS = 15 * 60
+
+
+class Syncer:
+    """Reconciles the configured shops. Build one per process; ``run`` may be called many times."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        pm: pluggy.PluginManager | None = None,
+        registry: Registry | None = None,
+        store: Store | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.pm = pm or get_plugin_manager()
+        self.registry = registry or build_registry(self.pm)
+        self.store = store or Store.open(settings.state_url)
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.sinks: list[AlertSink] = [
+            self.registry.alert_sinks[a.type](a.options, base_dir=settings.base_dir) for a in settings.alerts
+        ]
+
+    # -- public ------------------------------------------------------------------------------
+
+    def run(
+        self,
+        *,
+        shops: Iterable[str] | None = None,
+        aspects: Iterable[str] | None = None,
+        apply: bool = False,
+        wait_seconds: float = 0.0,
+        progress: Progress | None = None,
+    ) -> RunReport:
+        """Reconcile; with ``apply`` also correct the side the policy names. Never raises for a
+        shop's failure (it lands in the report); raises UsageError for unknown shops/aspects."""
+        selected_shops = self._select_shops(shops)
+        selected_aspects = self._select_aspects(aspects)
+        say = progress or (lambda _msg: None)
+        run_id = f"{self.clock():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        report = RunReport(run_id=run_id, apply=apply, started_at=self.clock())
+        names = [s.name for s in selected_shops]
+        self.store.start_run(run_id, shops=names, apply=apply, now=report.started_at)
+        self.pm.hook.sync_started(run={"run_id": run_id, "shops": names, "aspects": selected_aspects, "apply": apply})
+        try:
+            for shop in selected_shops:
+                report.shops.append(self._run_shop(run_id, shop, selected_aspects, apply, wait_seconds, say))
+        finally:
+            report.finished_at = self.clock()
+            status = "error" if report.errors else ("drift" if report.outstanding else "in_sync")
+            summary = {
+                "drifts": len(report.drifts),
+                "outstanding": len(report.outstanding),
+                "errors": len(report.errors),
+            }
+            self.store.finish_run(run_id, status=status, summary=summary, now=report.finished_at)
+            try:
+                self.pm.hook.sync_finished(report=report)
+            except Exception:  # observers must not turn a finished run into a failed one
+                logger.exception("a sync_finished hook failed")
+        return report
+
+    def check_connections(self, progress: Progress | None = None) -> list[tuple[str, str, bool, str]]:
+        """Build every shop's connectors and call ``check()``: (shop, role, ok, message) rows."""
+        rows = []
+        for shop in self.settings.shops:
+            for role, conf in (("seller", shop.seller), ("erp", shop.erp)):
+                if progress:
+                    progress(f"{shop.name}: checking {role} ({conf.type})")
+                connector = self._connector(shop, role)
+                try:
+                    rows.append((shop.name, role, True, self._redact(connector.check())))
+                except ErpsyncError as exc:
+                    rows.append((shop.name, role, False, self._redact(str(exc))))
+                finally:
+                    connector.close()
+        return rows
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- one shop ----------------------------------------------------------------------------
+
+    def _run_shop(
+        self, run_id: str, shop: ShopSettings, aspects: list[str], apply: bool, wait: float, say: Progress
+    ) -> ShopReport:
+        report = ShopReport(shop=shop.name)
+        say(f"{shop.name}: waiting for the shop's lease" if wait else f"{shop.name}: starting")
+        try:
+            with self.store.lease(f"shop:{shop.name}", owner=run_id, ttl_seconds=LEASE_TTL_SECONDS, wait_seconds=wait):
+                seller = self._connector(shop, "seller")
+                erp = self._connector(shop, "erp")
+                try:
+                    for name in aspects:
+                        if shop.aspects is not None and name not in shop.aspects:
+                            continue
+                        say(f"{shop.name}: {name}")
+                        aspect = self.registry.aspects[name]
+                        try:
+                            report.aspects.append(self._run_aspect(run_id, shop, aspect, seller, erp, apply))
+                        except ConnectorError as exc:
+                            report.error = (
+                                f"{name}: {self._redact(str(exc))}; the shop's remaining aspects were skipped"
+                            )
+                            break
+                finally:
+                    seller.close()
+                    erp.close()
+        except LockedError as exc:
+            report.error = str(exc)
+        except ErpsyncError as exc:
+            report.error = self._redact(str(exc))
+        return report
+
+    def _run_aspect(
+        self, run_id: str, shop: ShopSettings, aspect: Aspect, seller: Connector, erp: Connector, apply: bool
+    ) -> AspectReport:
+        report = AspectReport(aspect=aspect.name)
+        now = self.clock()
+        ctx = ObserveContext(
+            shop=shop.name,
+            seller=seller,
+            erp=erp,
+            now=now,
+            memory=self.store.memory(shop.name),
+            settings=self.settings.aspect_settings.get(aspect.name, {}),
+        )
+        try:
+            observation = aspect.observe(ctx)
+        except ConnectorError:
+            # A system that refused or failed after retries refuses the next aspect too: the
+            # shop stops with one clear error (see _run_shop), and nothing is recorded, so a
+            # side we could not read never "resolves" its open drifts.
+            raise
+        except ErpsyncError as exc:
+            report.error = self._redact(str(exc))
+            return report
+        report.record_errors = [self._redact(str(e)) for e in observation.record_errors]
+        drifts = aspect.diff(observation)
+        report.notes = list(observation.notes)  # after diff: an aspect may add notes while diffing
+        report.drifts = drifts
+        changes = self.store.record_drifts(shop.name, aspect.name, drifts, now=now, run_id=run_id)
+        report.opened = [row.fingerprint for row in changes.opened]
+        report.resolved = [row.fingerprint for row in changes.resolved]
+        occurrence = {row.fingerprint: row.id for row in [*changes.opened, *changes.still_open]}
+
+        policy = (
+            shop.policies.get(aspect.name) or DEFAULT_POLICIES.get(aspect.name) or Policy(aspect.name, "report", {})
+        )
+        actions = aspect.plan(drifts, lambda d: self.pm.hook.resolve_drift(drift=d, policy=policy), observation)
+        for action in actions:
+            if apply:
+                report.actions.append(self._apply(run_id, aspect, action, occurrence, seller, erp))
+            else:
+                report.actions.append(ActionResult(action, "planned"))
+        self._alert(run_id, changes, now)
+        return report
+
+    def _apply(
+        self, run_id: str, aspect: Aspect, action: Action, occurrence: dict[str, int], seller: Connector, erp: Connector
+    ) -> ActionResult:
+        # The key covers the drift occurrences: a drift that comes back after being fixed is a new
+        # occurrence and is fixed again, while a rerun after a crash finds the same key.
+        ids = ",".join(str(occurrence.get(fp, fp)) for fp in sorted(action.drifts))
+        key = hashlib.sha256(f"{action.idempotency_key}:{ids}".encode()).hexdigest()
+        entry = self.store.ledger_begin(
+            key,
+            shop=action.shop,
+            aspect=action.aspect,
+            kind=action.kind,
+            target=action.target,
+            subject=action.subject,
+            payload={"field": action.field, "value": action.value, "description": action.description},
+            run_id=run_id,
+            now=self.clock(),
+        )
+        if entry.status == "done":
+            return ActionResult(action, "skipped", "already applied (ledger)")
+        try:
+            aspect.apply(action, seller, erp)
+        except UnsupportedAction as exc:
+            self.store.ledger_failed(key, error=str(exc), now=self.clock())
+            return ActionResult(action, "unsupported", str(exc))
+        except ErpsyncError as exc:
+            message = self._redact(str(exc))
+            self.store.ledger_failed(key, error=message, now=self.clock())
+            return ActionResult(action, "failed", message)
+        self.store.ledger_done(key, now=self.clock())
+        return ActionResult(action, "applied")
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _alert(self, run_id: str, changes: Any, now: datetime) -> None:
+        events = [("opened", row) for row in changes.opened] + [("resolved", row) for row in changes.resolved]
+        for kind, row in events:
+            event = AlertEvent(
+                event=kind,
+                shop=row.shop,
+                aspect=row.aspect,
+                kind=row.kind,
+                subject=row.subject,
+                field=row.field,
+                seller_value=row.seller_value,
+                erp_value=row.erp_value,
+                severity=row.severity.value,
+                message=self._redact(row.message),
+                fingerprint=row.fingerprint,
+                at=now,
+                run_id=run_id,
+            )
+            for sink in self.sinks:
+                try:
+                    sink.send(event)
+                except Exception as exc:  # one broken channel must not stop the others or the run
+                    logger.warning("alert sink %s failed: %s", sink.type, self._redact(str(exc)))
+
+    def _connector(self, shop: ShopSettings, role: str) -> Connector:
+        conf = shop.seller if role == "seller" else shop.erp
+        cls = self.registry.connectors[conf.type]
+        return cls(dict(conf.options), shop=ShopContext(name=shop.name, base_dir=self.settings.base_dir))
+
+    def _redact(self, text: str) -> str:
+        return redact(text, self.settings.secrets)
+
+    def _select_shops(self, names: Iterable[str] | None) -> list[ShopSettings]:
+        if names is None:
+            return list(self.settings.shops)
+        chosen = []
+        for name in names:
+            shop = self.settings.shop(name)
+            if shop is None:
+                known = ", ".join(s.name for s in self.settings.shops)
+                raise UsageError(f"unknown shop {name!r} (configured: {known})")
+            chosen.append(shop)
+        return chosen
+
+    def _select_aspects(self, names: Iterable[str] | None) -> list[str]:
+        known = list(self.registry.aspects)
+        if names is None:
+            return known
+        chosen = list(names)
+        for name in chosen:
+            if name not in self.registry.aspects:
+                raise UsageError(f"unknown aspect {name!r} (known: {', '.join(known)})")
+        return chosen

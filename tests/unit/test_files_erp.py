@@ -1,0 +1,125 @@
+"""The files ERP: reads CSV/JSON, names file/line/field for a bad row, writes atomically."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from erpsync.connectors.files import FilesErp, FilesOptions
+from erpsync.core.connector import ShopContext
+from erpsync.core.errors import PermanentError
+from erpsync.core.models import Address, HandoverMode
+
+HEADER = "id,name,seller_warehouse_id,contact_person,phone,region_code,state,city,district,street,postal_code,handover_mode\n"
+GOOD = "WH-1,东莞仓,7001,张伟,13800138000,CN,广东省,东莞市,洪梅镇,洪梅大道 1 号,523000,PICK UP\n"
+
+
+def erp(tmp_path: Path, **options) -> FilesErp:
+    opts = FilesOptions().load({"path": "erp", **options})
+    return FilesErp(opts, shop=ShopContext(name="s", base_dir=tmp_path))
+
+
+def write_csv(tmp_path: Path, body: str) -> Path:
+    d = tmp_path / "erp"
+    d.mkdir(exist_ok=True)
+    path = d / "warehouses.csv"
+    path.write_text(HEADER + body, encoding="utf-8")
+    return path
+
+
+def test_reads_a_good_row(tmp_path):
+    write_csv(tmp_path, GOOD)
+    records = erp(tmp_path).list_warehouses()
+    assert records.errors == ()
+    (w,) = records.items
+    assert w.id == "WH-1" and w.seller_warehouse_id == "7001"
+    assert w.handover_mode is HandoverMode.PICKUP
+    assert w.address.street == "洪梅大道 1 号" and w.address.phone == "13800138000"
+    assert w.source.endswith("warehouses.csv:2")
+
+
+def test_malformed_rows_are_named_and_the_rest_goes_on(tmp_path):
+    write_csv(
+        tmp_path,
+        GOOD
+        + "WH-2,深圳仓,7002,李娜,call me,CN,广东省,深圳市,,科技园,,DROP OFF\n"
+        + "WH-3,广州仓,7003,王芳,13900139000,CN,广东省,广州市,,天河路,,by boat\n"
+        + ",无名仓,7004,,,,,,,,,\n"
+        + "WH-5,佛山仓,7005,陈,13700137000,CN,广东省,佛山市,,路,,自寄\n"
+        + "WH-1,dup,7001,,,,,,,,,\n"
+        + "WH-6,x,7006,a,1,CN,s,c,d,st,p,PICK UP,extra\n",
+    )
+    records = erp(tmp_path).list_warehouses()
+    assert [w.id for w in records.items] == ["WH-1", "WH-5"]
+    assert records.items[1].handover_mode is HandoverMode.DROP_OFF
+    messages = [str(e) for e in records.errors]
+    assert any(m.endswith("warehouses.csv:3: warehouse 'WH-2': phone: not a phone number") for m in messages)
+    assert any(
+        "warehouses.csv:4: warehouse 'WH-3': handover_mode: unknown handover mode 'by boat'" in m for m in messages
+    )
+    assert any("warehouses.csv:5: warehouse (no id): id: must not be empty" in m for m in messages)
+    assert any("warehouses.csv:7: warehouse 'WH-1': id: duplicate id (first on line 2)" in m for m in messages)
+    assert any("warehouses.csv:8: warehouse 'WH-6': row has more cells than the header" in m for m in messages)
+    assert len(messages) == 5
+
+
+def test_json_format_with_numbers_as_ids(tmp_path):
+    d = tmp_path / "erp"
+    d.mkdir()
+    rows = [{"id": 1, "seller_warehouse_id": 7001, "phone": 13800138000, "handover_mode": "上门揽收"}, "junk"]
+    (d / "warehouses.json").write_text(json.dumps(rows), encoding="utf-8")
+    records = erp(tmp_path).list_warehouses()
+    assert records.items[0].id == "1" and records.items[0].address.phone == "13800138000"
+    assert records.items[0].handover_mode is HandoverMode.PICKUP
+    assert "warehouses.json:2: warehouse: not an object" in str(records.errors[0])
+
+
+def test_write_touches_only_the_target_row_and_keeps_bad_rows(tmp_path):
+    bad = "WH-2,深圳仓,7002,李娜,call me,CN,广东省,深圳市,,科技园,,DROP OFF\n"
+    path = write_csv(tmp_path, GOOD + bad)
+    connector = erp(tmp_path)
+    connector.set_handover_mode("WH-1", HandoverMode.DROP_OFF)
+    connector.set_warehouse_address("WH-1", Address(contact_person="王五", phone="13900139000", city="东莞市"))
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert rows[0]["handover_mode"] == "DROP OFF" and rows[0]["contact_person"] == "王五"
+    assert rows[0]["name"] == "东莞仓" and rows[0]["street"] == ""
+    assert path.read_text(encoding="utf-8").splitlines()[2] == bad.strip()
+    assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]  # no temp file left
+
+
+def test_write_json(tmp_path):
+    d = tmp_path / "erp"
+    d.mkdir()
+    (d / "warehouses.json").write_text(json.dumps([{"id": "A", "seller_warehouse_id": "1", "note": "kept"}]))
+    erp(tmp_path).set_handover_mode("A", HandoverMode.PICKUP)
+    data = json.loads((d / "warehouses.json").read_text())
+    assert data == [{"id": "A", "seller_warehouse_id": "1", "note": "kept", "handover_mode": "PICK UP"}]
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda p: None, "does not exist (option 'path')"),
+        (lambda p: (p / "erp").write_text("x"), "is not a directory"),
+        (lambda p: (p / "erp").mkdir(), "no warehouses.csv or warehouses.json in"),
+    ],
+)
+def test_unreadable_directory_is_a_clear_permanent_error(tmp_path, setup, message):
+    setup(tmp_path)
+    with pytest.raises(PermanentError) as info:
+        erp(tmp_path).list_warehouses()
+    assert message in str(info.value) and str(info.value).startswith("files ERP read warehouses:")
+
+
+def test_write_unknown_row(tmp_path):
+    write_csv(tmp_path, GOOD)
+    with pytest.raises(PermanentError, match="no warehouse 'WH-9'"):
+        erp(tmp_path).set_handover_mode("WH-9", HandoverMode.PICKUP)
+
+
+def test_check_summarises(tmp_path):
+    write_csv(tmp_path, GOOD + "WH-2,x,,,,,,,,,,\n")
+    assert erp(tmp_path).check().endswith("warehouses.csv: 1 warehouses, 1 malformed")
