@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from erpsync.connectors.files import FilesErp, FilesOptions
+from erpsync.connectors.files import COLUMNS, FilesErp, FilesOptions
 from erpsync.core.connector import ShopContext
 from erpsync.core.errors import PermanentError
 from erpsync.core.models import Address, HandoverMode
 
-HEADER = "id,name,seller_warehouse_id,contact_person,phone,region_code,state,city,district,street,postal_code,handover_mode\n"
+HEADER = ",".join(COLUMNS) + "\n"
 GOOD = "WH-1,东莞仓,7001,张伟,13800138000,CN,广东省,东莞市,洪梅镇,洪梅大道 1 号,523000,PICK UP\n"
 
 
