@@ -1,0 +1,115 @@
+"""The other commands, run as real processes: demo, init, check, plugins, sandbox serve, --help."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.integration
+
+
+def erpsync(*args: str, cwd, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TTS_", "ERPSYNC_"))}
+    environ.update({"COLUMNS": "200", **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "erpsync", *args],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_demo_runs_the_whole_job(tmp_path):
+    result = erpsync("demo", "--dir", "ws", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "3 drift(s) found on 1 shop(s); 2 correction(s) planned" in out
+    assert "3 drift(s) found on 1 shop(s); 3 fixed, 0 still open." in out
+    assert "In sync: 1 shop(s), no drift." in out
+    assert "3 opened, 3 resolved" in out
+    assert "DROP OFF" in (tmp_path / "ws" / "erp" / "warehouses.csv").read_text(encoding="utf-8")
+    again = erpsync("demo", "--dir", "ws", cwd=tmp_path)  # a demo workspace is recreated
+    assert again.returncode == 0
+
+
+def test_demo_refuses_a_folder_that_is_not_its_own(tmp_path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "precious.txt").write_text("keep me")
+    result = erpsync("demo", "--dir", "mine", cwd=tmp_path)
+    assert result.returncode == 64
+    assert "is not a demo workspace" in result.stderr
+    assert (tmp_path / "mine" / "precious.txt").exists()
+
+
+def test_init_then_check_names_the_missing_secret(tmp_path):
+    assert erpsync("init", cwd=tmp_path).returncode == 0
+    assert "[[shops]]" in (tmp_path / "erpsync.toml").read_text()
+    again = erpsync("init", cwd=tmp_path)
+    assert again.returncode == 64 and "pass --force" in again.stderr
+    check = erpsync("check", cwd=tmp_path)
+    assert check.returncode == 1
+    assert "erpsync.toml: shops[0].seller.app_key: environment variable TTS_APP_KEY is not set" in check.stderr
+    assert "Traceback" not in check.stderr
+
+
+def test_plugins_lists_what_each_registers(tmp_path):
+    result = erpsync("plugins", cwd=tmp_path)
+    assert result.returncode == 0
+    for plugin, name in [
+        ("erpsync.connectors.tiktok", "tiktok"),
+        ("erpsync.connectors.files", "files"),
+        ("erpsync.plugins.defaults", "warehouse_address"),
+        ("erpsync.plugins.defaults", "pickup"),
+        ("erpsync.plugins.alerts.jsonl", "jsonl"),
+    ]:
+        assert any(plugin in line and name in line for line in result.stdout.splitlines()), (plugin, name)
+
+
+def test_help_explains(tmp_path):
+    top = erpsync("--help", cwd=tmp_path)
+    assert top.returncode == 0 and "erpsync demo" in top.stdout
+    rec = erpsync("reconcile", "--help", cwd=tmp_path)
+    assert "0 in sync" in rec.stdout and "--apply" in rec.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_sandbox_serve(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ERPSYNC_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "erpsync", "sandbox", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                r = requests.get(f"http://127.0.0.1:{port}/_sandbox/state", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, proc.stderr.read() if proc.poll() is not None else "no answer"
+                time.sleep(0.2)
+        assert r.json()["data"]["scenario"] == "demo"
+        unsigned = requests.get(f"http://127.0.0.1:{port}/logistics/202309/warehouses", timeout=5)
+        assert unsigned.status_code in (400, 401) and unsigned.json()["code"] != 0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
