@@ -14,6 +14,8 @@ from typing import Any, ClassVar, Literal
 
 from marshmallow import Schema
 
+from erpsync.core.ports import TokenStore
+
 
 @dataclass(frozen=True)
 class ShopContext:
@@ -21,6 +23,7 @@ class ShopContext:
 
     name: str
     base_dir: Path  # relative paths in options resolve against the config file's folder
+    tokens: TokenStore | None = None  # the shop's stored API tokens (seller connectors that need them)
 
 
 class Connector:

@@ -9,6 +9,7 @@ no ``WarehouseWriter``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -53,4 +54,37 @@ class ObservationMemory(Protocol):
         Returns when erpsync first saw the current address differ from the one before it (a
         save in Seller Center re-triggers a pickup review), or None if it never saw a change.
         """
+        ...
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    """A shop's Open API tokens. ``*_expires_at`` are absolute times (the API sends Unix seconds)."""
+
+    access_token: str
+    access_token_expires_at: datetime
+    refresh_token: str
+    refresh_token_expires_at: datetime
+    open_id: str = ""
+    seller_name: str = ""
+    seller_base_region: str = ""
+    granted_scopes: tuple[str, ...] = ()
+    last_refresh_at: datetime | None = None
+
+
+@runtime_checkable
+class TokenStore(Protocol):
+    """Where a connector keeps a shop's tokens between runs (the state store; never logs)."""
+
+    def get_token(self, shop: str) -> TokenRecord | None: ...
+
+    def put_token(self, shop: str, token: TokenRecord, *, now: datetime) -> None: ...
+
+
+@runtime_checkable
+class NotificationLog(Protocol):
+    """Remembers webhook notification ids, so an at-least-once delivery is handled once."""
+
+    def note_notification(self, notification_id: str, *, source: str, now: datetime) -> bool:
+        """Record the id; True the first time it is seen, False for a redelivery."""
         ...
