@@ -20,8 +20,7 @@ from pathlib import Path
 
 import requests
 
-from erpsync.core.config import load_config
-from erpsync.plugins.manager import build_registry, get_plugin_manager
+from erpsync.plugins.manager import build_registry, get_plugin_manager, load_settings
 from erpsync.sandbox import SandboxServer
 from erpsync.sync import Syncer
 
@@ -46,12 +45,7 @@ def main(packages: int) -> None:
         )
         pm = get_plugin_manager(entrypoints=False)
         registry = build_registry(pm)
-        settings = load_config(
-            root / "erpsync.toml",
-            connectors=registry.connectors,
-            aspects=list(registry.aspects),
-            alert_sinks=registry.alert_sinks,
-        )
+        settings = load_settings(root / "erpsync.toml", registry)
         syncer = Syncer(settings, pm=pm, registry=registry)
         requests.delete(f"{sandbox.url}/_sandbox/counts", timeout=10)
         started = time.perf_counter()

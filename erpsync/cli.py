@@ -14,9 +14,9 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from erpsync.core.config import Settings, load_config
+from erpsync.core.config import Settings
 from erpsync.core.errors import ErpsyncError, UsageError
-from erpsync.plugins.manager import Registry, build_registry, get_plugin_manager
+from erpsync.plugins.manager import Registry, build_registry, get_plugin_manager, load_settings
 
 EXIT_OK, EXIT_ERROR, EXIT_DRIFT, EXIT_USAGE = 0, 1, 2, 64
 DEFAULT_CONFIG = "erpsync.toml"
@@ -45,12 +45,7 @@ class State:
         return self._registry
 
     def settings(self) -> Settings:
-        return load_config(
-            self.config,
-            connectors=self.registry.connectors,
-            aspects=list(self.registry.aspects),
-            alert_sinks=self.registry.alert_sinks,
-        )
+        return load_settings(self.config, self.registry)
 
 
 def _setup_logging(verbose: int) -> None:

@@ -18,10 +18,9 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from erpsync import render
-from erpsync.core.config import load_config
 from erpsync.core.connector import ShopContext
 from erpsync.core.models import RunReport, Warehouse
-from erpsync.plugins.manager import build_registry, get_plugin_manager
+from erpsync.plugins.manager import build_registry, get_plugin_manager, load_settings
 from erpsync.sandbox.server import SandboxServer
 from erpsync.sync import Syncer
 
@@ -64,12 +63,7 @@ def run_demo(workspace: Path, console: Console) -> int:
         (workspace / "erpsync.toml").write_text(CONFIG.format(url=sandbox.url, shop_id=SHOP_ID), encoding="utf-8")
         pm = get_plugin_manager(entrypoints=False)
         registry = build_registry(pm)
-        settings = load_config(
-            workspace / "erpsync.toml",
-            connectors=registry.connectors,
-            aspects=list(registry.aspects),
-            alert_sinks=registry.alert_sinks,
-        )
+        settings = load_settings(workspace / "erpsync.toml", registry)
         seller_cls = registry.connectors["tiktok"]
         seller = seller_cls(dict(settings.shops[0].seller.options), shop=ShopContext("demo-shop", workspace))
         try:

@@ -20,11 +20,6 @@ def registry(pm) -> Registry:
 @pytest.fixture
 def load(registry):
     """load(path) with the built-in registry, as the CLI does."""
-    from erpsync.core.config import load_config
+    from erpsync.plugins.manager import load_settings
 
-    def _load(path):
-        return load_config(
-            path, connectors=registry.connectors, aspects=list(registry.aspects), alert_sinks=registry.alert_sinks
-        )
-
-    return _load
+    return lambda path: load_settings(path, registry)

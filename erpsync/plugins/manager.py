@@ -10,10 +10,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pluggy
 
+from erpsync.core.config import Settings, load_config
 from erpsync.core.errors import ErpsyncError
 from erpsync.plugins import hookspecs
 
@@ -93,3 +95,10 @@ def build_registry(pm: pluggy.PluginManager) -> Registry:
 
             impl.function(register=register)
     return registry
+
+
+def load_settings(path: str | Path, registry: Registry) -> Settings:
+    """Load a config file, validating connector, aspect and sink names against what is registered."""
+    return load_config(
+        path, connectors=registry.connectors, aspects=list(registry.aspects), alert_sinks=registry.alert_sinks
+    )

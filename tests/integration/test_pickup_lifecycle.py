@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from erpsync.core.config import load_config
+from erpsync.plugins.manager import load_settings
 from erpsync.sync import Syncer
 
 pytestmark = pytest.mark.integration
@@ -25,9 +25,7 @@ class Clock:
 
 
 def syncer(ws, pm, registry, clock) -> Syncer:
-    settings = load_config(
-        ws.config, connectors=registry.connectors, aspects=list(registry.aspects), alert_sinks=registry.alert_sinks
-    )
+    settings = load_settings(ws.config, registry)
     return Syncer(settings, pm=pm, registry=registry, clock=clock)
 
 

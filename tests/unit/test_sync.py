@@ -9,12 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from marshmallow import Schema, fields
 
-from erpsync.core.config import load_config
 from erpsync.core.connector import Connector
 from erpsync.core.errors import PermanentError
 from erpsync.core.models import Address, Records, Warehouse
 from erpsync.plugins import hookimpl
-from erpsync.plugins.manager import build_registry, get_plugin_manager
+from erpsync.plugins.manager import build_registry, get_plugin_manager, load_settings
 from erpsync.sync import Syncer
 
 SELLER_ADDRESS = Address("张伟", "13800138000", "CN", "广东省", "东莞市", "长安镇", "振安中路 88号", "523850")
@@ -91,12 +90,7 @@ def setup(tmp_path):
                 ]
             )
             w.writerow(["E1", "W1", "张伟", erp_phone, "广东", "东莞市", "长安镇", "振安中路 88号，", "523850"])
-        settings = load_config(
-            tmp_path / "erpsync.toml",
-            connectors=registry.connectors,
-            aspects=list(registry.aspects),
-            alert_sinks=registry.alert_sinks,
-        )
+        settings = load_settings(tmp_path / "erpsync.toml", registry)
         return Syncer(settings, pm=pm, registry=registry, clock=clock)
 
     make.plugin = plugin
