@@ -184,3 +184,24 @@ def test_apply_without_writer_is_unsupported() -> None:
     seller = ReaderWriter([])
     aspect.apply(to_seller, seller, Nothing())
     assert seller.written[0][0] == "WH-DG"
+
+
+def test_unreadable_erp_rows_turn_missing_into_a_note_not_a_drift():
+    from datetime import UTC, datetime
+
+    from erpsync.core.aspects.warehouse_address import WarehouseAddressAspect, WarehouseObservation
+    from erpsync.core.errors import RecordError
+    from erpsync.core.models import Address, Warehouse
+
+    seller = [Warehouse("W1", "东莞仓", Address(city="东莞"), seller_warehouse_id="W1")]
+    obs = WarehouseObservation(
+        shop="s",
+        now=datetime(2026, 1, 1, tzinfo=UTC),
+        record_errors=[RecordError("bad", source="erp/warehouses.csv:2", record="warehouse 'E1'", field="phone")],
+        seller_warehouses=seller,
+        erp_warehouses=[],
+    )
+    assert WarehouseAddressAspect().diff(obs) == []
+    assert obs.notes == ["W1 (东莞仓): no readable ERP record; 1 record(s) could not be read, see the errors"]
+    obs.record_errors.clear()
+    assert [d.kind for d in WarehouseAddressAspect().diff(obs)] == ["missing_in_erp"]

@@ -146,6 +146,14 @@ class WarehouseAddressAspect(Aspect):
                     f"ERP {_shown(e_value)} (ERP warehouse {erp.id})",
                 )
         for seller in binding.missing:
+            if obs.record_errors:
+                # The record may be one of the unreadable rows: the record error already says so,
+                # and a drift would open (and alert) only to resolve when the row is fixed.
+                obs.notes.append(
+                    f"{seller.id} ({seller.name}): no readable ERP record; "
+                    f"{len(obs.record_errors)} record(s) could not be read, see the errors"
+                )
+                continue
             drift(
                 "missing_in_erp",
                 seller.id,
