@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from erpsync.core.config import Settings
+from erpsync.auth_commands import auth
 from erpsync.core.errors import ErpsyncError, UsageError
 from erpsync.plugins.manager import Registry, build_registry, get_plugin_manager, load_settings
 
@@ -224,6 +225,9 @@ def demo(directory: str) -> int:
     from erpsync.demo import run_demo
 
     return run_demo(Path(directory), Console())
+
+
+cli.add_command(auth)
 
 
 def _add_plugin_commands() -> None:

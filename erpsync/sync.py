@@ -255,7 +255,8 @@ class Syncer:
     def _connector(self, shop: ShopSettings, role: str) -> Connector:
         conf = shop.seller if role == "seller" else shop.erp
         cls = self.registry.connectors[conf.type]
-        return cls(dict(conf.options), shop=ShopContext(name=shop.name, base_dir=self.settings.base_dir))
+        context = ShopContext(name=shop.name, base_dir=self.settings.base_dir, tokens=self.store)
+        return cls(dict(conf.options), shop=context)
 
     def _redact(self, text: str) -> str:
         return redact(text, self.settings.secrets)

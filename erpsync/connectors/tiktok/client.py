@@ -1,10 +1,17 @@
-"""A signed TikTok Shop Open API client for the slice erpsync reads (``docs/open-api-slice.md``).
+"""A signed TikTok Shop Open API client (``docs/open-api-slice.md``, ``docs/open-api-full.md``).
 
-``seller.py`` calls this; it does HTTP only through ``core/http.py``. Each attempt is signed
-afresh by :class:`TikTokAuth` (a ``requests`` auth hook), so a retry after a long ``Retry-After``
-still carries a timestamp inside the API's five-minute window, and the signature covers exactly
-the body bytes on the wire. The envelope's ``code`` decides the error type: rate limits and
-internal errors are temporary, everything else is permanent, with a message saying how to fix it.
+``seller.py`` and the other API modules (products, orders, fulfilment) call this; it does HTTP
+only through ``core/http.py``. Each attempt is signed afresh by :class:`TikTokAuth` (a ``requests``
+auth hook), so a retry after a long ``Retry-After`` still carries a timestamp inside the API's
+five-minute window, and the signature covers exactly the body bytes on the wire (none for a
+multipart upload, reference §2 step 5). The envelope's ``code`` decides the error type: rate
+limits and internal errors are temporary, everything else is permanent, with a message saying
+how to fix it.
+
+The access token is either static (``access_token=``, as in issue 2's configs) or comes from a
+``tokens`` source (a ``TokenManager``), asked once per call. With a source, an expired token
+(HTTP 401, code 105002) is refreshed once and the call retried with the new token; a second
+105002 is permanent, since refreshing again cannot help.
 """
 
 from __future__ import annotations
@@ -16,30 +23,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from urllib3 import encode_multipart_formdata
 
 from erpsync.connectors.tiktok import schemas
-from erpsync.connectors.tiktok.signing import TikTokAuth
-from erpsync.core.errors import ConnectorError, PermanentError, RecordError, TemporaryError
-from erpsync.core.http import HttpClient, HttpPolicy, parse_retry_after
+from erpsync.connectors.tiktok.auth import CallTokenAuth, TokenSource, reauthorise_hint
+from erpsync.connectors.tiktok.envelope import TOKEN_EXPIRED, classify_envelope
+from erpsync.connectors.tiktok.signing import TOKEN_HEADER
+from erpsync.core.errors import ConnectorError, PermanentError, RecordError
+from erpsync.core.http import HttpClient, HttpPolicy
 from erpsync.core.models import Records
 
 DEFAULT_BASE_URL = "https://open-api.tiktokglobalshop.com"
 ORDER_IDS_PER_CALL = 50
 PACKAGES_PAGE_SIZE = 50
-
-TEMPORARY_CODES = frozenset({36009002, 36009003})
-#: how to fix the well-known errors; the server's own message is appended
-HINTS = {
-    106001: "signature rejected: check app_secret (and that this machine's clock is right)",
-    105002: "access token expired: re-authorise the shop and put the new access_token in the config",
-    105005: "missing API scope: add the API package to the app in Partner Center, then re-authorise the shop",
-    106013: "shop_cipher missing: this API needs the shop's cipher",
-    101000: "access token does not match the shop: use an access_token issued for this shop",
-    36009004: ("request rejected: read the server message (app_key, access_token, clock, shop_cipher or a parameter)"),
-    36009014: "unknown API path or version",
-    36009002: "rate limited",
-    36009003: "TikTok internal error",
-}
 
 
 def needs_cipher(path: str) -> bool:
@@ -52,15 +48,19 @@ def needs_cipher(path: str) -> bool:
 
 
 class TikTokClient:
-    """The Open API calls erpsync needs. Results are validated; bad records become RecordErrors."""
+    """The Open API calls erpsync needs. Results are validated; bad records become RecordErrors.
+
+    Pass either ``access_token`` (static) or ``tokens`` (refreshed as needed), not both.
+    """
 
     def __init__(
         self,
         base_url: str,
         app_key: str,
         app_secret: str,
-        access_token: str,
+        access_token: str | None = None,
         *,
+        tokens: TokenSource | None = None,
         policy: HttpPolicy | None = None,
         clock: Callable[[], float] = time.time,
         session: requests.Session | None = None,
@@ -68,13 +68,19 @@ class TikTokClient:
         monotonic: Callable[[], float] = time.monotonic,
         name: str = "tiktok",
     ) -> None:
+        if (access_token is None) == (tokens is None):
+            raise ValueError("TikTokClient needs exactly one of access_token and tokens")
         self.base_url = base_url.rstrip("/")
         self.name = name
-        auth = TikTokAuth(app_key, app_secret, access_token, base_path=urlsplit(self.base_url).path, clock=clock)
+        self.tokens = tokens
+        self._static_token = access_token
+        auth = CallTokenAuth(
+            app_key, app_secret, access_token or "", base_path=urlsplit(self.base_url).path, clock=clock
+        )
         self.http = HttpClient(
             name,
             policy or HttpPolicy(rate_limit_qps=50),
-            secrets=(app_secret, access_token),
+            secrets=(app_secret, access_token or ""),
             classify=self._classify,
             auth=auth,
             session=session,
@@ -96,29 +102,33 @@ class TikTokClient:
         cipher: str | None = None,
         query: Mapping[str, Any] | None = None,
         body: Any = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        form: Mapping[str, str] | None = None,
         operation: str | None = None,
         rate_key: str | None = None,
     ) -> dict[str, Any]:
-        """Send one signed call and return the envelope's ``data`` (``{}`` when absent)."""
+        """Send one signed call and return the envelope's ``data`` (``{}`` when absent).
+
+        ``body`` is sent as JSON; ``files`` (field → (filename, content, content type)) and
+        ``form`` (field → text) as multipart/form-data instead, whose body is not signed.
+        """
+        if body is not None and (files or form):
+            raise ValueError("a call sends either a JSON body or multipart files/form, not both")
         params = {k: v for k, v in (query or {}).items() if v is not None}
         if cipher and needs_cipher(path):
             params["shop_cipher"] = cipher
         data: bytes | None = None
         headers: dict[str, str] = {}
-        if body is not None:
+        if files or form:
+            # encoded here (core/http sends bytes): the signature skips multipart bodies anyway
+            fields: list[tuple[str, Any]] = [*(form or {}).items(), *(files or {}).items()]
+            data, headers["Content-Type"] = encode_multipart_formdata(fields)
+        elif body is not None:
             # serialised once: these exact bytes are both signed and sent
             data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
             headers["Content-Type"] = "application/json"
         op = operation or f"{method} {path}"
-        response = self.http.request(
-            method,
-            self.base_url + path,
-            params=params,
-            data=data,
-            headers=headers,
-            operation=op,
-            rate_key=f"{method} {rate_key or path}",
-        )
+        response = self._send(method, path, op, params, data, headers, f"{method} {rate_key or path}")
         payload = response.json().get("data")
         if payload is None:
             return {}
@@ -130,42 +140,50 @@ class TikTokClient:
             )
         return payload
 
+    def _send(
+        self, method: str, path: str, op: str, params: dict, data: bytes | None, headers: dict, rate_key: str
+    ) -> requests.Response:
+        """The request with this call's token; after a 105002, refresh once (token source only) and retry."""
+        for attempt in (1, 2):
+            token = self._access_token()
+            try:
+                return self.http.request(
+                    method,
+                    self.base_url + path,
+                    params=params,
+                    data=data,
+                    headers={**headers, TOKEN_HEADER: token},
+                    operation=op,
+                    rate_key=rate_key,
+                )
+            except PermanentError as exc:
+                if exc.code != TOKEN_EXPIRED or self.tokens is None:
+                    raise
+                if attempt == 2:
+                    hint = reauthorise_hint(getattr(self.tokens, "shop", None))
+                    raise PermanentError(
+                        f"access token still expired right after a refresh; {hint}",
+                        connector=self.name,
+                        operation=op,
+                        request_id=exc.request_id,
+                        code=exc.code,
+                        status=exc.status,
+                    ) from None
+                self.tokens.on_expired(token)
+        raise AssertionError("unreachable")
+
+    def _access_token(self) -> str:
+        """This call's token; a token from the source joins the secrets hidden from logs and errors."""
+        if self.tokens is None:
+            return self._static_token or ""
+        token = self.tokens.access_token()
+        if token not in self.http.secrets:
+            self.http.secrets = (*self.http.secrets, token)
+        return token
+
     def _classify(self, response: requests.Response, operation: str) -> ConnectorError | None:
         """Map the envelope to our errors; None lets ``core/http`` map a bare HTTP status."""
-        try:
-            envelope = response.json()
-        except ValueError:
-            envelope = None
-        status = response.status_code
-        if not isinstance(envelope, dict) or "code" not in envelope:
-            if status >= 400:
-                return None
-            return PermanentError(
-                "response is not an Open API envelope (is base_url right?)",
-                connector=self.name,
-                operation=operation,
-                status=status,
-            )
-        try:
-            code = int(envelope["code"])
-        except (TypeError, ValueError):
-            code = -1
-        if code == 0:
-            return None  # success, or a bare HTTP error the default mapping handles
-        server = self.http.redact(str(envelope.get("message") or "")).strip()
-        hint = HINTS.get(code, "request failed")
-        message = f"{hint}: server said {server!r}" if server else hint
-        context: dict[str, Any] = {
-            "connector": self.name,
-            "operation": operation,
-            "request_id": envelope.get("request_id") or None,
-            "code": code,
-            "status": status,
-        }
-        if code in TEMPORARY_CODES or status >= 500 or status == 429:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            return TemporaryError(message, retry_after=retry_after, **context)
-        return PermanentError(message, **context)
+        return classify_envelope(response, operation, connector=self.name, redact=self.http.redact)
 
     def _records(self, data: Mapping[str, Any], key: str, schema: Any, kind: str, source: str) -> Records[dict]:
         items = data.get(key) or []

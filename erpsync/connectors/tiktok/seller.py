@@ -4,17 +4,23 @@ Registered through ``register_connectors`` (see ``__init__.py``) and built by th
 shop's ``[shops.seller]`` table. It is a ``WarehouseReader`` and a ``PickupReader`` only: the Open
 API cannot write a warehouse address or a handover mode (Seller Center's UI does), so those drifts
 are reported, not fixed. Everything it reads goes through ``client.py``.
+
+Tokens: a static ``access_token`` option is used as given (issue 2 configs keep working).
+Without one, the shop's tokens come from the state store (``ShopContext.tokens``, written by
+``erpsync auth exchange``) through a ``TokenManager`` that refreshes them; other API modules
+(products, orders, fulfilment) share the same client through :attr:`tiktok_client`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 from marshmallow.validate import Length, Range
 
+from erpsync.connectors.tiktok.auth import DEFAULT_AUTH_BASE_URL, TokenClient, TokenManager
 from erpsync.connectors.tiktok.client import DEFAULT_BASE_URL, TikTokClient
 from erpsync.connectors.tiktok.schemas import Id
 from erpsync.core.connector import Connector, ShopContext
@@ -39,7 +45,12 @@ class TikTokSellerOptions(Schema):
     base_url = fields.Url(load_default=DEFAULT_BASE_URL, require_tld=False, schemes={"http", "https"})
     app_key = fields.String(required=True, validate=Length(min=1))
     app_secret = fields.String(required=True, validate=Length(min=1))
-    access_token = fields.String(required=True, validate=Length(min=1))
+    #: static token (as in issue 2); leave it out to use the tokens `erpsync auth exchange` stored
+    access_token = fields.String(load_default=None, validate=Length(min=1))
+    auth_base_url = fields.Url(load_default=DEFAULT_AUTH_BASE_URL, require_tld=False, schemes={"http", "https"})
+    #: the app's service id in Partner Center, for `erpsync auth url`
+    service_id = fields.String(load_default=None, validate=Length(min=1))
+    refresh_margin_minutes = fields.Integer(load_default=60, validate=Range(min=0))
     shop_id = Id(required=True)
     rate_limit_qps = fields.Float(load_default=50.0, validate=Range(min=0, min_inclusive=False))
     timeout_seconds = fields.Float(load_default=30.0, validate=Range(min=0, min_inclusive=False))
@@ -84,6 +95,7 @@ class TikTokSellerConnector(Connector):
         super().__init__(loaded, shop=shop)
         self.shop_id: str = loaded["shop_id"]
         self._client = client
+        self._token_client: TokenClient | None = None
 
     @property
     def client(self) -> TikTokClient:
@@ -96,8 +108,46 @@ class TikTokSellerConnector(Connector):
                 max_attempts=o["max_attempts"],
                 rate_limit_qps=o["rate_limit_qps"],
             )
-            self._client = TikTokClient(o["base_url"], o["app_key"], o["app_secret"], o["access_token"], policy=policy)
+            if o["access_token"]:
+                self._client = TikTokClient(
+                    o["base_url"], o["app_key"], o["app_secret"], o["access_token"], policy=policy
+                )
+            else:
+                self._client = TikTokClient(
+                    o["base_url"], o["app_key"], o["app_secret"], tokens=self.token_manager(policy), policy=policy
+                )
         return self._client
+
+    @property
+    def tiktok_client(self) -> TikTokClient:
+        """The shared signed client, for API modules built on this shop (products, orders, ...)."""
+        return self.client
+
+    def cipher(self) -> str:
+        """This shop's ``shop_cipher`` (looked up once), which most API modules need."""
+        return self.client.shop_cipher(self.shop_id)
+
+    def token_client(self, policy: HttpPolicy | None = None) -> TokenClient:
+        """The token endpoints for this app, created once (``erpsync auth exchange`` uses it too)."""
+        if self._token_client is None:
+            o = self.options
+            self._token_client = TokenClient(
+                o["auth_base_url"], o["app_key"], o["app_secret"], policy=policy, shop=self.shop.name
+            )
+        return self._token_client
+
+    def token_manager(self, policy: HttpPolicy | None = None) -> TokenManager:
+        """Stored, self-refreshing tokens for this shop; PermanentError if there is no store."""
+        if self.shop.tokens is None:
+            name = self.shop.name
+            raise PermanentError(
+                f"no access token for shop {name}: run `erpsync auth url --shop {name}`, "
+                f"then `erpsync auth exchange CODE --shop {name}`",
+                connector="tiktok",
+                operation="get access token",
+            )
+        margin = timedelta(minutes=self.options["refresh_margin_minutes"])
+        return TokenManager(self.shop.name, self.shop.tokens, self.token_client(policy), refresh_margin=margin)
 
     def check(self) -> str:
         shop = self.client.shop(self.shop_id)
@@ -111,6 +161,8 @@ class TikTokSellerConnector(Connector):
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+        if self._token_client is not None:
+            self._token_client.close()
 
     # -- WarehouseReader ---------------------------------------------------------------------
 

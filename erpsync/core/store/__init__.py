@@ -1,4 +1,5 @@
-"""The state store (SQLAlchemy Core): runs, drifts, ledger, leases, observations, cursors, bindings.
+"""The state store (SQLAlchemy Core): runs, drifts, ledger, leases, observations, cursors, bindings,
+shop tokens and handled webhook ids.
 
 SQLite by default (``sqlite:///path/state.db``, safe for several processes on one file), any
 SQLAlchemy URL in principle (``postgresql+psycopg://...``). Every method takes ``now`` from the
@@ -28,13 +29,15 @@ from erpsync.core.store.rows import (
 )
 from erpsync.core.store.runs import RunsMixin
 from erpsync.core.store.schema import SCHEMA_VERSION
+from erpsync.core.store.tokens import TokensMixin
 
 
-class Store(RunsMixin, DriftsMixin, LedgerMixin, LeasesMixin, ObservationsMixin, CursorsBindingsMixin):
+class Store(RunsMixin, DriftsMixin, LedgerMixin, LeasesMixin, ObservationsMixin, CursorsBindingsMixin, TokensMixin):
     """One state database. Open with ``Store(url)`` or ``Store.open(url)``; ``close()`` when done.
 
     Safe to share between threads of one process and between processes on one SQLite file; each
-    method is one transaction.
+    method is one transaction. It is the ``TokenStore`` and ``NotificationLog`` of ``core/ports.py``
+    (tokens are stored unencrypted for now: encryption at rest is a later roadmap item).
     """
 
 

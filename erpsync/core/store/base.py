@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 from erpsync.core.errors import ErpsyncError
-from erpsync.core.store import schema
+from erpsync.core.store import schema, upgrade
 
 #: seconds a SQLite connection waits for another process's write lock before "database is locked"
 SQLITE_BUSY_TIMEOUT = 30.0
@@ -33,9 +33,10 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url``; for SQLite files, parent directories are created and WAL is set."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     database = parsed.database or ""
-    kwargs: dict[str, Any] = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT}}
+    # hide_parameters: SQLAlchemy errors would otherwise quote bound values, tokens among them
+    kwargs: dict[str, Any] = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT}, "hide_parameters": True}
     if database in ("", ":memory:"):
         kwargs["poolclass"] = StaticPool  # one shared connection, or each would see its own database
         kwargs["connect_args"]["check_same_thread"] = False
@@ -73,6 +74,9 @@ class StoreBase:
             self._engine.dispose()
             raise
 
+    def __repr__(self) -> str:  # the URL may carry a password; tokens are never part of it
+        return f"{type(self).__name__}({make_url(self.url).render_as_string(hide_password=True)!r})"
+
     @classmethod
     def open(cls, url: str) -> Self:
         """Same as the constructor; reads better at call sites: ``Store.open(settings.state.url)``."""
@@ -106,7 +110,7 @@ class StoreBase:
             yield conn
 
     def _ensure_schema(self) -> None:
-        """Create the tables of a new database; refuse one written by another schema version.
+        """Create the tables of a new database, upgrade an older one, refuse a newer one.
 
         The check and the creation happen in one write transaction so that two processes opening a
         new database at once do not both create it: SQLite's BEGIN IMMEDIATE serialises them, and
@@ -127,10 +131,14 @@ class StoreBase:
                         f"only knows version {schema.SCHEMA_VERSION}: upgrade erpsync to use it"
                     )
                 if version < schema.SCHEMA_VERSION:
-                    raise ErpsyncError(
-                        f"state database {where} has schema version {version}, but this erpsync "
-                        f"needs version {schema.SCHEMA_VERSION} and has no upgrade from {version}"
-                    )
+                    if not upgrade.can_upgrade(version):
+                        raise ErpsyncError(
+                            f"state database {where} has schema version {version}, but this erpsync "
+                            f"needs version {schema.SCHEMA_VERSION} and has no upgrade from {version}"
+                        )
+                    # older rows, if several were ever written, are folded into the one upgraded
+                    conn.execute(schema.schema_version.delete().where(schema.schema_version.c.version < version))
+                    upgrade.upgrade(conn, version)
                 return
             schema.metadata.create_all(conn)
             # installed_at is bookkeeping for operators; no logic reads it, so the wall clock is fine

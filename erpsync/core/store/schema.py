@@ -3,7 +3,11 @@
 Only portable types are used (String, Text, Integer, Boolean, JSON and a UTC-aware DateTime), so
 the same ``metadata`` creates the tables on either engine. The schema carries a version number
 (``schema_version`` table): a change to any table below bumps ``SCHEMA_VERSION`` and comes with an
-explicit upgrade, so an old erpsync never writes into a database it does not understand.
+explicit upgrade (``upgrade.py``), so an old erpsync never writes into a database it does not
+understand and a new one upgrades an old database in place.
+
+Versions: 1 (issue 2) runs, drifts, ledger, locks, cursors, bindings, observations;
+2 (issue 3) adds ``tokens`` and ``notifications``.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 #: bump with every change to the tables below, together with an upgrade step
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -174,4 +178,34 @@ observations = Table(
     Column("first_seen_at", UTCDateTime, nullable=False),
     Column("changed_at", UTCDateTime),
     Column("last_seen_at", UTCDateTime, nullable=False),
+)
+
+# -- version 2 -------------------------------------------------------------------------------------
+
+#: one row per shop (the configured shop name). Tokens are stored in plain text for now: encryption
+#: at rest is a later roadmap item, so the state database must be readable by its operator only.
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("shop", String(255), primary_key=True),
+    Column("access_token", Text, nullable=False),
+    Column("access_token_expires_at", UTCDateTime, nullable=False),
+    Column("refresh_token", Text, nullable=False),
+    Column("refresh_token_expires_at", UTCDateTime, nullable=False),
+    Column("open_id", String(255), nullable=False),
+    Column("seller_name", String(255), nullable=False),
+    Column("seller_base_region", String(16), nullable=False),
+    Column("granted_scopes", JSON, nullable=False),
+    Column("last_refresh_at", UTCDateTime),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: webhook notification ids already handled; the primary key makes "first time?" race-safe
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    Column("notification_id", String(255), primary_key=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Index("ix_notifications_received_at", "received_at"),
 )

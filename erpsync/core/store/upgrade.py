@@ -1,0 +1,37 @@
+"""Explicit, in-place upgrades of an older state database, one schema version at a time.
+
+``StoreBase`` runs them inside the same write transaction that checks the version, so two
+processes opening an old database at once upgrade it exactly once (the second sees the new
+version). Each step creates only what its version added and moves the version row on; nothing
+is ever dropped, so the data of the older version is kept as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection
+
+from erpsync.core.store import schema
+
+
+def _v1_to_v2(conn: Connection) -> None:
+    """Issue 3: shop tokens (authorisation for many shops) and handled webhook ids."""
+    schema.tokens.create(conn, checkfirst=True)
+    schema.notifications.create(conn, checkfirst=True)
+
+
+#: from-version → the step that brings a database to from-version + 1
+STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+
+
+def can_upgrade(version: int) -> bool:
+    """True if every step from ``version`` to the current ``SCHEMA_VERSION`` exists."""
+    return all(v in STEPS for v in range(version, schema.SCHEMA_VERSION))
+
+
+def upgrade(conn: Connection, version: int) -> None:
+    """Bring a database at ``version`` to ``SCHEMA_VERSION``; the caller holds the write transaction."""
+    for v in range(version, schema.SCHEMA_VERSION):
+        STEPS[v](conn)
+        conn.execute(schema.schema_version.update().where(schema.schema_version.c.version == v).values(version=v + 1))

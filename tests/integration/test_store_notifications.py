@@ -1,0 +1,63 @@
+"""Several OS processes noting the same webhook ids at once: each id is "first" exactly once.
+
+Webhook delivery is at-least-once and a redelivery can reach a second receiver process while the
+first is still handling it; the notifications table's primary key must let exactly one of them
+win. Processes, not threads, as in ``test_store_concurrency.py``: only they exercise SQLite's
+file locking.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from erpsync.core.store import Store
+
+pytestmark = pytest.mark.integration
+
+T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+IDS = 25
+CTX = mp.get_context("spawn")
+
+
+def _worker(url: str, worker: int, barrier: Any, results: Any) -> None:
+    try:
+        with Store.open(url) as store:
+            for i in range(IDS):
+                barrier.wait(timeout=30)
+                first = store.note_notification(f"tts-{i}", source="tiktok", now=T0)
+                results.put((i, worker, first))
+    except BaseException:
+        results.put((-1, worker, traceback.format_exc()))
+
+
+def test_processes_racing_on_the_same_notification_ids(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/new/state.db"  # a new file: opening races on creation too
+    workers = 4
+    barrier = CTX.Barrier(workers)
+    results = CTX.Queue()
+    procs = [CTX.Process(target=_worker, args=(url, w, barrier, results)) for w in range(workers)]
+    for p in procs:
+        p.start()
+    try:
+        out = []
+        for _ in range(workers * IDS):
+            item = results.get(timeout=120)
+            assert item[0] != -1, item[2]
+            out.append(item)
+    finally:
+        for p in procs:
+            p.join(timeout=60)
+            if p.is_alive():
+                p.kill()
+    assert all(p.exitcode == 0 for p in procs)
+    for i in range(IDS):
+        firsts = [w for n, w, first in out if n == i and first]
+        assert len(firsts) == 1, f"tts-{i}: first for workers {firsts}"
+    with Store.open(url) as store:
+        assert not store.note_notification("tts-0", source="tiktok", now=T0)

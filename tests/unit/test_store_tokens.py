@@ -1,0 +1,148 @@
+"""Store schema v2: shop tokens, handled webhook ids, and the in-place upgrade of a v1 database."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from erpsync.core.ports import NotificationLog, TokenRecord, TokenStore
+from erpsync.core.store import SCHEMA_VERSION, Store
+
+T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+ACCESS = "ROW_access-SECRET-0001"
+REFRESH = "ROW_refresh-SECRET-0001"
+
+#: the DDL a version-1 store (issue 2) wrote, dumped from ``sqlite_master`` of a real v1 file
+V1_SCHEMA = """
+CREATE TABLE schema_version (version INTEGER NOT NULL, installed_at DATETIME NOT NULL, PRIMARY KEY (version));
+CREATE TABLE runs (id VARCHAR(64) NOT NULL, started_at DATETIME NOT NULL, finished_at DATETIME,
+    apply BOOLEAN NOT NULL, shops JSON NOT NULL, status VARCHAR(32) NOT NULL, summary JSON, PRIMARY KEY (id));
+CREATE INDEX ix_runs_started_at ON runs (started_at);
+CREATE TABLE drifts (id INTEGER NOT NULL, fingerprint VARCHAR(64) NOT NULL, open_fingerprint VARCHAR(64),
+    shop VARCHAR(255) NOT NULL, aspect VARCHAR(64) NOT NULL, kind VARCHAR(64) NOT NULL,
+    subject VARCHAR(255) NOT NULL, field VARCHAR(255), seller_value TEXT, erp_value TEXT,
+    severity VARCHAR(16) NOT NULL, message TEXT NOT NULL, opened_at DATETIME NOT NULL,
+    last_seen_at DATETIME NOT NULL, resolved_at DATETIME, opened_run VARCHAR(64), resolved_run VARCHAR(64),
+    PRIMARY KEY (id), CONSTRAINT uq_drifts_open_fingerprint UNIQUE (open_fingerprint));
+CREATE INDEX ix_drifts_fingerprint ON drifts (fingerprint);
+CREATE INDEX ix_drifts_scope ON drifts (shop, aspect, open_fingerprint);
+CREATE TABLE ledger ("key" VARCHAR(128) NOT NULL, shop VARCHAR(255) NOT NULL, aspect VARCHAR(64) NOT NULL,
+    kind VARCHAR(64) NOT NULL, target VARCHAR(32) NOT NULL, subject VARCHAR(255) NOT NULL, payload JSON NOT NULL,
+    status VARCHAR(16) NOT NULL, attempts INTEGER NOT NULL, last_error TEXT, detail TEXT, run_id VARCHAR(64),
+    created_at DATETIME NOT NULL, updated_at DATETIME NOT NULL, PRIMARY KEY ("key"));
+CREATE INDEX ix_ledger_shop_status ON ledger (shop, status);
+CREATE TABLE locks (name VARCHAR(255) NOT NULL, owner VARCHAR(255) NOT NULL, acquired_at DATETIME NOT NULL,
+    expires_at DATETIME NOT NULL, fence INTEGER NOT NULL, PRIMARY KEY (name));
+CREATE TABLE cursors (shop VARCHAR(255) NOT NULL, stream VARCHAR(64) NOT NULL, position TEXT NOT NULL,
+    updated_at DATETIME NOT NULL, PRIMARY KEY (shop, stream));
+CREATE TABLE bindings (id INTEGER NOT NULL, shop VARCHAR(255) NOT NULL, entity VARCHAR(64) NOT NULL,
+    erp_id VARCHAR(255) NOT NULL, seller_id VARCHAR(255), last_pushed_hash VARCHAR(128),
+    updated_at DATETIME NOT NULL, PRIMARY KEY (id), CONSTRAINT uq_bindings_erp UNIQUE (shop, entity, erp_id));
+CREATE INDEX ix_bindings_seller ON bindings (shop, entity, seller_id);
+CREATE TABLE observations (shop VARCHAR(255) NOT NULL, "key" VARCHAR(255) NOT NULL,
+    fingerprint VARCHAR(128) NOT NULL, first_seen_at DATETIME NOT NULL, changed_at DATETIME,
+    last_seen_at DATETIME NOT NULL, PRIMARY KEY (shop, "key"));
+INSERT INTO schema_version VALUES (1, '2025-01-01 00:00:00.000000');
+INSERT INTO runs VALUES ('old-run', '2025-01-01 00:00:00.000000', NULL, 0, '["acme"]', 'running', NULL);
+INSERT INTO observations VALUES ('acme', 'seller_address:W1', 'fp1', '2025-01-01 00:00:00.000000', NULL,
+    '2025-01-01 00:00:00.000000');
+"""
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store.open(f"sqlite:///{tmp_path}/state.db")
+    yield s
+    s.close()
+
+
+def token(access: str = ACCESS, refresh: str = REFRESH, **kw: object) -> TokenRecord:
+    fields: dict = {
+        "access_token": access,
+        "access_token_expires_at": T0 + timedelta(days=7),
+        "refresh_token": refresh,
+        "refresh_token_expires_at": T0 + timedelta(days=60),
+        "open_id": "open-1",
+        "seller_name": "Demo Seller",
+        "seller_base_region": "GB",
+        "granted_scopes": ("seller.authorization.info", "seller.logistics"),
+        **kw,
+    }
+    return TokenRecord(**fields)
+
+
+def test_store_implements_the_ports(store: Store) -> None:
+    assert isinstance(store, TokenStore) and isinstance(store, NotificationLog)
+
+
+def test_put_get_replace_and_list(store: Store) -> None:
+    assert store.get_token("acme") is None and store.token_shops() == []
+    store.put_token("acme", token(), now=T0)
+    assert store.get_token("acme") == token()
+    got = store.get_token("acme")
+    assert got is not None and got.access_token_expires_at.tzinfo is not None
+    refreshed = token("ROW_access-2", last_refresh_at=T0 + timedelta(days=6), granted_scopes=())
+    store.put_token("acme", refreshed, now=T0 + timedelta(days=6))
+    assert store.get_token("acme") == refreshed
+    store.put_token("globex", token("other"), now=T0)
+    assert store.token_shops() == ["acme", "globex"]
+    assert store.delete_token("globex") and not store.delete_token("globex")
+    assert store.token_shops() == ["acme"]
+
+
+def test_tokens_never_in_repr_or_error_text(store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    store.put_token("acme", token(), now=T0)
+    texts = [str(store), repr(store)]
+    with pytest.raises(Exception, match="naive datetime") as naive:
+        store.put_token("acme", token(access_token_expires_at=datetime(2030, 1, 1)), now=T0)
+    texts.append(str(naive.value))
+    with store.engine.begin() as conn:  # break the table so the UPDATE fails inside the driver
+        conn.execute(text("ALTER TABLE tokens RENAME TO tokens_gone"))
+    with pytest.raises(OperationalError) as broken:
+        store.put_token("acme", token(), now=T0)
+    texts += [str(broken.value), caplog.text]
+    assert "tokens" in str(broken.value)  # the error is real, only the bound values are hidden
+    for t in texts:
+        assert ACCESS not in t and REFRESH not in t
+    assert f"{tmp_path}/state.db" in repr(store)
+
+
+def test_note_notification_is_true_once_per_source(store: Store) -> None:
+    assert store.note_notification("n-1", source="tiktok", now=T0)
+    assert not store.note_notification("n-1", source="tiktok", now=T0 + timedelta(minutes=2))
+    assert store.note_notification("n-1", source="other", now=T0)
+    assert store.note_notification("n-2", source="tiktok", now=T0)
+
+
+def _v1_file(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    conn.executescript(V1_SCHEMA)
+    conn.close()
+    return f"sqlite:///{path}"
+
+
+def test_v1_database_is_upgraded_in_place(tmp_path: Path) -> None:
+    assert SCHEMA_VERSION == 2
+    url = _v1_file(tmp_path / "v1.db")
+    with Store.open(url) as s:
+        with s.engine.connect() as conn:
+            assert conn.execute(text("SELECT version FROM schema_version")).scalars().all() == [2]
+            tables = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))}
+        assert {"tokens", "notifications"} <= tables
+        # v1 data is untouched and still usable
+        assert [r.id for r in s.runs()] == ["old-run"]
+        assert s.note_observation("acme", "seller_address:W1", "fp1", now=T0) is None
+        s.put_token("acme", token(), now=T0)
+        assert s.note_notification("n-1", source="tiktok", now=T0)
+    with Store.open(url) as s:  # reopening an upgraded file is a no-op
+        assert s.get_token("acme") == token()
+        with s.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM schema_version")).scalar() == 1
