@@ -1,0 +1,288 @@
+"""Fulfilment for one shop: read packages, ship them, fix tracking (``docs/open-api-full.md`` §4).
+
+Built on :class:`TikTokClient` (signing, envelope, retries) and bound to one shop's cipher, so
+the push layer never handles ciphers. Answers are typed (``fulfillment_types.py``); the
+fulfilment error codes become specific ``PermanentError`` subclasses, because the push layer
+acts on them differently: "already shipped" means done, "not found" means the binding is stale,
+"72 h window closed" needs a human.
+
+Delivery options and shipping providers rarely change and every ship needs them, so they are
+cached per warehouse for ``cache_ttl`` seconds (one hour by default) for the life of the object.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from erpsync.connectors.tiktok import fulfillment_schemas as fs
+from erpsync.connectors.tiktok.client import TikTokClient
+from erpsync.connectors.tiktok.fulfillment_types import (
+    SHIPPING_INFO_WINDOW_HOURS,
+    AlreadyShippedError,
+    BatchResult,
+    DeliveryOption,
+    HandoverMethod,
+    HandoverSlots,
+    Package,
+    PackageSummary,
+    PickupSlot,
+    Shipment,
+    ShippingInfoWindowClosedError,
+    ShippingProvider,
+    TrackingEvent,
+    refine,
+)
+from erpsync.core.errors import ConnectorError, PermanentError, RecordError
+from erpsync.core.models import Records
+
+FULFILLMENT = "/fulfillment/202309"
+LOGISTICS = "/logistics/202309"
+SHIP_BATCH_SIZE = 50
+DEFAULT_CACHE_TTL = 3600.0
+
+
+class FulfillmentApi:
+    """The fulfilment and logistics calls of one shop (``cipher``)."""
+
+    def __init__(
+        self,
+        client: TikTokClient,
+        cipher: str,
+        *,
+        cache_ttl: float = DEFAULT_CACHE_TTL,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.client = client
+        self.cipher = cipher
+        self.cache_ttl = cache_ttl
+        self.clock = clock
+        self._cache: dict[tuple[str, ...], tuple[float, tuple[Any, ...]]] = {}
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, *, operation: str, rate_key: str, **kwargs: Any) -> dict[str, Any]:
+        """``client.call`` with the shop's cipher; known fulfilment codes re-typed."""
+        try:
+            return self.client.call(method, path, cipher=self.cipher, operation=operation, rate_key=rate_key, **kwargs)
+        except PermanentError as exc:
+            raise refine(exc) from exc
+
+    def _cached(self, key: tuple[str, ...], fetch: Callable[[], tuple[Any, ...]]) -> list[Any]:
+        now = self.clock()
+        hit = self._cache.get(key)
+        if hit is not None and now - hit[0] < self.cache_ttl:
+            return list(hit[1])
+        value = fetch()
+        self._cache[key] = (now, value)
+        return list(value)
+
+    def clear_cache(self) -> None:
+        """Forget cached delivery options and providers (e.g. after a warehouse change)."""
+        self._cache.clear()
+
+    # -- reading packages --------------------------------------------------------------------
+
+    def search_packages(
+        self,
+        create_time_ge: int | None = None,
+        *,
+        create_time_lt: int | None = None,
+        package_status: str | None = None,
+        page_size: int | None = None,
+    ) -> Iterator[Records[PackageSummary]]:
+        """Yield one typed page at a time (the client follows ``next_page_token``).
+
+        Records the client rejected stay RecordErrors; records it accepted but that are not
+        valid packages here (e.g. an unknown status) become RecordErrors too.
+        """
+        kwargs: dict[str, Any] = {"create_time_lt": create_time_lt, "package_status": package_status}
+        if page_size is not None:
+            kwargs["page_size"] = page_size
+        source = f"TikTok {FULFILLMENT}/packages/search"
+        for page in self.client.search_packages(self.cipher, create_time_ge, **kwargs):
+            items: list[PackageSummary] = []
+            errors: list[RecordError] = list(page.errors)
+            for raw in page.items:
+                try:
+                    items.append(
+                        fs.load(fs.PackageSummarySchema(), raw, record=f"package {raw.get('id')}", source=source)
+                    )
+                except RecordError as err:
+                    errors.append(err)
+            yield Records(items=tuple(items), errors=tuple(errors))
+
+    def get_package(self, package_id: str) -> Package:
+        """One package's detail; NotFoundError when unknown, RecordError when malformed."""
+        path = f"{FULFILLMENT}/packages/{package_id}"
+        data = self._call("GET", path, operation="get package", rate_key=f"{FULFILLMENT}/packages/{{id}}")
+        return fs.load(fs.PackageSchema(str(package_id)), data, record=f"package {package_id}", source=f"TikTok {path}")
+
+    def handover_time_slots(self, package_id: str) -> HandoverSlots:
+        """Whether pickup / drop-off is offered for the package, and the pickup windows."""
+        path = f"{FULFILLMENT}/packages/{package_id}/handover_time_slots"
+        data = self._call(
+            "GET",
+            path,
+            operation="get handover time slots",
+            rate_key=f"{FULFILLMENT}/packages/{{id}}/handover_time_slots",
+        )
+        return fs.load(
+            fs.HandoverSlotsSchema(), data, record=f"package {package_id} handover slots", source=f"TikTok {path}"
+        )
+
+    def order_tracking(self, order_id: str) -> list[TrackingEvent]:
+        """The carrier's tracking events of an order, in the API's order."""
+        path = f"{FULFILLMENT}/orders/{order_id}/tracking"
+        data = self._call("GET", path, operation="get order tracking", rate_key=f"{FULFILLMENT}/orders/{{id}}/tracking")
+        return fs.load_list(
+            fs.TrackingEventSchema(), data, "tracking", kind=f"order {order_id} tracking event", source=f"TikTok {path}"
+        )
+
+    # -- shipping ----------------------------------------------------------------------------
+
+    def ship_package(
+        self,
+        package_id: str,
+        *,
+        handover_method: HandoverMethod | str,
+        pickup_slot: PickupSlot | None = None,
+        tracking_number: str | None = None,
+        shipping_provider_id: str | None = None,
+    ) -> None:
+        """Ship one package. With a tracking number it is a self-shipment (both ids required).
+
+        Raises AlreadyShippedError (21011005) when it was shipped before: callers that only want
+        "is it shipped?" catch that one and carry on. ValueError for inconsistent arguments.
+        """
+        shipment = Shipment(
+            str(package_id), HandoverMethod(handover_method), pickup_slot, tracking_number, shipping_provider_id
+        )
+        self._call(
+            "POST",
+            f"{FULFILLMENT}/packages/{shipment.package_id}/ship",
+            body=shipment.body(),
+            operation="ship package",
+            rate_key=f"{FULFILLMENT}/packages/{{id}}/ship",
+        )
+
+    def ship_packages(self, shipments: Sequence[Shipment]) -> BatchResult:
+        """Ship many packages in calls of at most 50; report each package's outcome.
+
+        A failing call (after the client's retries) fails the packages of that chunk only; the
+        other chunks still go. An error entry that names no package of the chunk makes the
+        outcome of the chunk's unnamed packages unknown: they are reported as TemporaryError
+        (shipping again is safe, it answers "already shipped").
+        """
+        ids = [s.package_id for s in shipments]
+        if len(set(ids)) != len(ids):
+            dupes = sorted({i for i in ids if ids.count(i) > 1})
+            raise ValueError(f"packages listed twice: {', '.join(dupes)}")
+        result = BatchResult()
+        path = f"{FULFILLMENT}/packages/ship"
+        for start in range(0, len(shipments), SHIP_BATCH_SIZE):
+            chunk = list(shipments[start : start + SHIP_BATCH_SIZE])
+            body = {"packages": [{"id": s.package_id, **s.body()} for s in chunk]}
+            try:
+                data = self._call("POST", path, body=body, operation="ship packages", rate_key=path)
+            except ConnectorError as exc:
+                if isinstance(exc, AlreadyShippedError) and len(chunk) == 1:
+                    result.already_shipped.append(chunk[0].package_id)
+                    continue
+                for s in chunk:
+                    result.failed[s.package_id] = exc
+                continue
+            fs.sort_batch_outcomes(chunk, data, result, connector=self.client.name, source=f"TikTok {path}")
+        return result
+
+    def update_shipping_info(
+        self,
+        *,
+        package_id: str | None = None,
+        order_id: str | None = None,
+        tracking_number: str,
+        shipping_provider_id: str,
+        shipped_at: datetime | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Correct the tracking number of a shipped package (or order).
+
+        TikTok allows this only within 72 h of shipping. When ``shipped_at`` is known and older,
+        this refuses without calling (ShippingInfoWindowClosedError), so an ERP correction that
+        can no longer be applied is reported once, clearly, instead of as a server rejection.
+        """
+        if (package_id is None) == (order_id is None):
+            raise ValueError("give exactly one of package_id and order_id")
+        if not tracking_number or not shipping_provider_id:
+            raise ValueError("tracking_number and shipping_provider_id are both required")
+        kind, target = ("packages", package_id) if package_id is not None else ("orders", order_id)
+        operation = f"update shipping info of {kind[:-1]} {target}"
+        if shipped_at is not None:
+            current = now or datetime.fromtimestamp(self.clock(), UTC)
+            if shipped_at.tzinfo is None or current.tzinfo is None:
+                raise ValueError("shipped_at and now must be timezone-aware")
+            if current - shipped_at > timedelta(hours=SHIPPING_INFO_WINDOW_HOURS):
+                raise ShippingInfoWindowClosedError(
+                    f"shipping info can only be changed within {SHIPPING_INFO_WINDOW_HOURS} h of shipping; "
+                    f"{kind[:-1]} {target} shipped at {shipped_at.isoformat()}, "
+                    f"{(current - shipped_at).total_seconds() / 3600:.0f} h ago: not sent. Correct the "
+                    "tracking number in Seller Center or contact TikTok support",
+                    connector=self.client.name,
+                    operation=operation,
+                    code=21011049,
+                )
+        self._call(
+            "POST",
+            f"{FULFILLMENT}/{kind}/{target}/shipping_info/update",
+            body={"tracking_number": tracking_number, "shipping_provider_id": str(shipping_provider_id)},
+            operation=operation,
+            rate_key=f"{FULFILLMENT}/{kind}/{{id}}/shipping_info/update",
+        )
+
+    # -- logistics (cached) ------------------------------------------------------------------
+
+    def delivery_options(self, warehouse_id: str) -> list[DeliveryOption]:
+        """The warehouse's delivery options (cached). A malformed record raises RecordError: a
+        partial list cached for an hour would silently hide an option."""
+        path = f"{LOGISTICS}/warehouses/{warehouse_id}/delivery_options"
+
+        def fetch() -> tuple[DeliveryOption, ...]:
+            data = self._call(
+                "GET",
+                path,
+                operation="list delivery options",
+                rate_key=f"{LOGISTICS}/warehouses/{{id}}/delivery_options",
+            )
+            schema = fs.DeliveryOptionSchema()
+            return tuple(
+                fs.load_list(schema, data, "delivery_options", kind="delivery option", source=f"TikTok {path}")
+            )
+
+        return self._cached(("delivery_options", str(warehouse_id)), fetch)
+
+    def shipping_providers(self, warehouse_id: str, delivery_option_id: str | None = None) -> list[ShippingProvider]:
+        """Providers of one delivery option of the warehouse, or of all of them (deduplicated by
+        provider and option) when ``delivery_option_id`` is None. Cached like the options."""
+        if delivery_option_id is None:
+            out: list[ShippingProvider] = []
+            for option in self.delivery_options(warehouse_id):
+                out.extend(self.shipping_providers(warehouse_id, option.id))
+            return list(dict.fromkeys(out))
+        option_id = str(delivery_option_id)
+        path = f"{LOGISTICS}/delivery_options/{option_id}/shipping_providers"
+
+        def fetch() -> tuple[ShippingProvider, ...]:
+            data = self._call(
+                "GET",
+                path,
+                operation="list shipping providers",
+                rate_key=f"{LOGISTICS}/delivery_options/{{id}}/shipping_providers",
+            )
+            schema = fs.ShippingProviderSchema(option_id)
+            return tuple(
+                fs.load_list(schema, data, "shipping_providers", kind="shipping provider", source=f"TikTok {path}")
+            )
+
+        return self._cached(("shipping_providers", str(warehouse_id), option_id), fetch)

@@ -1,0 +1,232 @@
+"""Typed results and errors of the fulfilment calls (``docs/open-api-full.md`` §4, §6).
+
+Kept apart from ``fulfillment.py`` so the push layer can import the types (and catch the errors)
+without the HTTP code. Every type is a frozen dataclass: a result is a snapshot of what the API
+said, never something to patch up. Times are aware UTC datetimes; the wire carries Unix seconds.
+
+The error classes are ``PermanentError`` subclasses, so code that only knows the error tree still
+does the right thing (do not retry), while the push layer can tell "already shipped" (done) from
+"not found" (drop the binding) from "72 h window closed" (tell the operator).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from erpsync.core.errors import ConnectorError, PermanentError
+
+
+class PackageStatus(StrEnum):
+    PROCESSING = "PROCESSING"
+    FULFILLING = "FULFILLING"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+class HandoverMethod(StrEnum):
+    PICKUP = "PICKUP"
+    DROP_OFF = "DROP_OFF"
+
+
+@dataclass(frozen=True)
+class PickupSlot:
+    """A pickup window. ``available`` is the API's ``avaliable`` (sic); True when not sent."""
+
+    start: datetime
+    end: datetime
+    available: bool = True
+
+
+@dataclass(frozen=True)
+class PackageSummary:
+    """One package of a search page (the search answers fewer fields than the detail)."""
+
+    id: str
+    status: PackageStatus
+    order_ids: tuple[str, ...] = ()
+    tracking_number: str | None = None
+    shipping_provider_id: str | None = None
+    create_time: datetime | None = None
+    update_time: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Package:
+    """``GET /fulfillment/202309/packages/{id}``."""
+
+    id: str
+    status: PackageStatus
+    handover_method: HandoverMethod | None = None
+    tracking_number: str | None = None
+    shipping_provider_id: str | None = None
+    shipping_provider_name: str | None = None
+    order_ids: tuple[str, ...] = ()
+    pickup_slot: PickupSlot | None = None
+    delivery_option_id: str | None = None
+    shipping_type: str | None = None
+    create_time: datetime | None = None
+    update_time: datetime | None = None
+
+
+@dataclass(frozen=True)
+class HandoverSlots:
+    can_pickup: bool
+    can_drop_off: bool
+    pickup_slots: tuple[PickupSlot, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeliveryOption:
+    """``type`` is the API's string (STANDARD | EXPRESS | ECONOMY | SEND_BY_SELLER): a new type
+    must not make the whole list unreadable, so it is not an enum."""
+
+    id: str
+    name: str
+    type: str
+
+    @property
+    def sent_by_seller(self) -> bool:
+        """True when the seller ships with its own carrier (ship with a ``self_shipment``)."""
+        return self.type == "SEND_BY_SELLER"
+
+
+@dataclass(frozen=True)
+class ShippingProvider:
+    id: str
+    name: str
+    delivery_option_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TrackingEvent:
+    description: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """One package to ship. A self-shipment needs both the tracking number and the provider id:
+    the API would reject one without the other, and a half-filled shipment is an ERP data bug."""
+
+    package_id: str
+    handover_method: HandoverMethod
+    pickup_slot: PickupSlot | None = None
+    tracking_number: str | None = None
+    shipping_provider_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if not str(self.package_id or "").strip():
+            raise ValueError("package_id is empty")
+        object.__setattr__(self, "package_id", str(self.package_id).strip())
+        object.__setattr__(self, "handover_method", HandoverMethod(self.handover_method))
+        if bool(self.tracking_number) != bool(self.shipping_provider_id):
+            raise ValueError(
+                f"package {self.package_id}: tracking_number and shipping_provider_id go together "
+                "(a self-shipment needs both; give neither to ship with TikTok's carrier)"
+            )
+        if self.pickup_slot is not None and self.handover_method is not HandoverMethod.PICKUP:
+            raise ValueError(f"package {self.package_id}: a pickup_slot only makes sense with PICKUP")
+
+    def body(self) -> dict[str, Any]:
+        """The request body of one package (the batch call adds ``id``)."""
+        out: dict[str, Any] = {"handover_method": self.handover_method.value}
+        if self.pickup_slot is not None:
+            out["pickup_slot"] = {
+                "start_time": int(self.pickup_slot.start.timestamp()),
+                "end_time": int(self.pickup_slot.end.timestamp()),
+            }
+        if self.tracking_number:
+            out["self_shipment"] = {
+                "tracking_number": self.tracking_number,
+                "shipping_provider_id": str(self.shipping_provider_id),
+            }
+        return out
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch ship did, per package.
+
+    ``already_shipped`` is kept apart from ``failed``: the push layer treats those as done.
+    """
+
+    shipped: list[str] = field(default_factory=list)
+    already_shipped: list[str] = field(default_factory=list)
+    failed: dict[str, ConnectorError] = field(default_factory=dict)
+
+
+# -- errors ------------------------------------------------------------------------------------
+
+SHIPPING_INFO_WINDOW_HOURS = 72
+
+
+class NotFoundError(PermanentError):
+    """21011001: the package or order does not exist (or is not this shop's)."""
+
+
+class AlreadyShippedError(PermanentError):
+    """21011005: the package was shipped before; the push layer treats it as done."""
+
+
+class NotShippedError(PermanentError):
+    """21011006: shipping info can only be updated after the package shipped."""
+
+
+class ShippingInfoWindowClosedError(PermanentError):
+    """21011049: shipping info can only be changed within 72 h of shipping."""
+
+
+#: code -> (class, what it means and what to do); the server's words are appended
+ERRORS: dict[int, tuple[type[PermanentError], str]] = {
+    21011001: (NotFoundError, "package or order not found: check the id and that it belongs to this shop"),
+    21011005: (AlreadyShippedError, "package already shipped: nothing to do"),
+    21011006: (NotShippedError, "package not shipped yet: ship it before updating its shipping info"),
+    21011049: (
+        ShippingInfoWindowClosedError,
+        f"shipping info can only be changed within {SHIPPING_INFO_WINDOW_HOURS} h of shipping: "
+        "the window has closed, correct the tracking number in Seller Center or contact TikTok support",
+    ),
+}
+
+
+def specific_error(
+    code: int | str | None,
+    message: str,
+    *,
+    connector: str | None = None,
+    operation: str | None = None,
+    request_id: str | None = None,
+    status: int | None = None,
+) -> ConnectorError:
+    """The error for a fulfilment ``code``: a specific class when known, else PermanentError."""
+    try:
+        number = int(code) if code is not None else None
+    except (TypeError, ValueError):
+        number = None
+    cls, hint = ERRORS.get(number, (PermanentError, "")) if number is not None else (PermanentError, "")
+    detail = message.removeprefix("request failed: ").strip()
+    text = f"{hint}: {detail}" if hint and detail else (hint or detail or "request failed")
+    return cls(text, connector=connector, operation=operation, request_id=request_id, code=code, status=status)
+
+
+def refine(exc: ConnectorError) -> ConnectorError:
+    """Re-type a client error by its code (a PermanentError with code 21011005 → AlreadyShippedError)."""
+    if not isinstance(exc, PermanentError) or type(exc) is not PermanentError:
+        return exc
+    try:
+        known = int(exc.code) in ERRORS if exc.code is not None else False
+    except (TypeError, ValueError):
+        known = False
+    if not known:
+        return exc
+    return specific_error(
+        exc.code,
+        exc.message,
+        connector=exc.connector,
+        operation=exc.operation,
+        request_id=exc.request_id,
+        status=exc.status,
+    )

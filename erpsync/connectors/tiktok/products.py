@@ -1,0 +1,211 @@
+"""The Products API (``docs/open-api-full.md`` §2): images, create/edit, read, search, stock, prices.
+
+``ProductsApi`` wraps a :class:`TikTokClient` for one shop (its ``shop_cipher``). Reads return
+frozen dataclasses (``product_models``) built by marshmallow schemas (``product_schemas``), so a
+malformed record is a ``RecordError`` naming it, never a crash. Writes are checked client-side
+first (``product_checks``): a bad quantity or price is reported before anything is sent, so a
+batch is never half-applied because of an input we could have caught.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from erpsync.connectors.tiktok import product_checks, product_schemas
+from erpsync.connectors.tiktok.client import TikTokClient
+from erpsync.connectors.tiktok.product_models import (
+    AuditStatus,
+    CreatedProduct,
+    ImageRef,
+    ImageUseCase,
+    NewProduct,
+    NewSku,
+    Product,
+    ProductStatus,
+    ProductSummary,
+    SaveMode,
+    SkuError,
+)
+from erpsync.connectors.tiktok.records import check_page_size, load_page, load_typed, paginate
+from erpsync.core.errors import RecordError
+from erpsync.core.models import Records
+
+__all__ = [
+    "AuditStatus",
+    "CreatedProduct",
+    "ImageRef",
+    "ImageUseCase",
+    "NewProduct",
+    "NewSku",
+    "Product",
+    "ProductStatus",
+    "ProductSummary",
+    "ProductsApi",
+    "SaveMode",
+    "SkuError",
+]
+
+BASE = "/product/202309"
+PRODUCT = BASE + "/products/{id}"  # the rate-limit key of every per-product path
+#: magic bytes of the formats TikTok takes, for the part's content type when the name says nothing
+_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"RIFF", "image/webp"))
+
+
+def _content_type(content: bytes, filename: str) -> str:
+    for magic, kind in _MAGIC:
+        if content.startswith(magic):
+            return kind
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+class ProductsApi:
+    """Product calls for one shop. Stateless apart from the client and the cipher."""
+
+    def __init__(self, client: TikTokClient, cipher: str) -> None:
+        self.client = client
+        self.cipher = cipher
+
+    def _call(self, method: str, path: str, *, operation: str, rate_key: str, **kwargs: Any) -> dict[str, Any]:
+        return self.client.call(method, path, cipher=self.cipher, operation=operation, rate_key=rate_key, **kwargs)
+
+    # -- images ------------------------------------------------------------------------------
+
+    def upload_image(self, content: bytes, filename: str, *, use_case: str = "MAIN_IMAGE") -> ImageRef:
+        """Upload one image (multipart; unsigned body, no shop_cipher) and return its ``uri``.
+
+        An empty file or an unknown use case is refused here: the API would only say 36009004.
+        """
+        record = f"image {filename!r}"
+        if use_case not in ImageUseCase.__members__:
+            known = ", ".join(ImageUseCase)
+            raise RecordError(f"unknown use_case {use_case!r} (expected {known})", record=record, field="use_case")
+        if not isinstance(content, bytes | bytearray) or not content:
+            raise RecordError("empty file", record=record, field="data")
+        path = BASE + "/images/upload"
+        data = self._call(
+            "POST",
+            path,
+            files={"data": (filename, bytes(content), _content_type(bytes(content), filename))},
+            form={"use_case": str(use_case)},
+            operation="upload image",
+            rate_key=path,
+        )
+        return load_typed(product_schemas.ImageSchema(), data, kind="image", source=f"TikTok {path}", record=record)
+
+    # -- create / edit -----------------------------------------------------------------------
+
+    def create_product(self, product: NewProduct | Mapping[str, Any]) -> CreatedProduct:
+        """Create a product (LISTING enters audit; AS_DRAFT stays a draft); ``skus`` maps seller_sku → id."""
+        raw = product.to_body() if isinstance(product, NewProduct) else product
+        title = raw.get("title") if isinstance(raw, Mapping) else None
+        record = f"new product {str(title)[:40]!r}" if isinstance(title, str) else "new product"
+        body = product_checks.product_body(raw, record=record, partial=False)
+        path = BASE + "/products"
+        data = self._call("POST", path, body=body, operation="create product", rate_key=path)
+        return load_typed(product_schemas.CreatedSchema(), data, kind="product", source=f"TikTok {path}", record=record)
+
+    def partial_edit(self, product_id: str, changes: Mapping[str, Any]) -> CreatedProduct:
+        """Change only the fields in ``changes``. Content changes (title, images...) re-enter audit."""
+        record = f"product {product_id}"
+        body = product_checks.product_body(changes, record=record, partial=True)
+        if not body:
+            raise RecordError("nothing to change", record=record, source=product_checks.SOURCE)
+        path = f"{BASE}/products/{product_id}/partial_edit"
+        data = self._call("POST", path, body=body, operation="edit product", rate_key=PRODUCT + "/partial_edit")
+        return load_typed(product_schemas.CreatedSchema(), data, kind="product", source=f"TikTok {path}", record=record)
+
+    # -- read --------------------------------------------------------------------------------
+
+    def get_product(self, product_id: str) -> Product:
+        """One product with its status, audit result and SKUs; 12052700 (unknown) is a PermanentError."""
+        path = f"{BASE}/products/{product_id}"
+        data = self._call("GET", path, operation="get product", rate_key=PRODUCT)
+        return load_typed(
+            product_schemas.ProductSchema(),
+            data,
+            kind="product",
+            source=f"TikTok {path}",
+            record=f"product {product_id}",
+        )
+
+    def search_products(
+        self,
+        *,
+        seller_skus: Sequence[str] | None = None,
+        status: ProductStatus | str | None = None,
+        update_time_ge: int | None = None,
+        update_time_le: int | None = None,
+        page_size: int = 100,
+    ) -> Iterator[Records[ProductSummary]]:
+        """Yield one ``Records`` per page, sorted by (update_time, id); one page in memory at a time.
+
+        The first page is requested on the first ``next()``, each further one only when asked for.
+        """
+        path = BASE + "/products/search"
+        body: dict[str, Any] = {}
+        if status is not None:
+            body["status"] = str(status)
+        if seller_skus is not None:
+            if isinstance(seller_skus, str):
+                raise TypeError("seller_skus is a list of SKUs, not one string")
+            body["seller_skus"] = [str(s) for s in seller_skus]
+        if update_time_ge is not None:
+            body["update_time_ge"] = int(update_time_ge)
+        if update_time_le is not None:
+            body["update_time_le"] = int(update_time_le)
+        schema = product_schemas.ProductSummarySchema()
+        source = f"TikTok {path}"
+
+        def load(data: Mapping[str, Any]) -> Records[ProductSummary]:
+            return load_page(schema, data, "products", kind="product", source=source, operation="search products")
+
+        return paginate(
+            self.client,
+            path,
+            cipher=self.cipher,
+            query={"page_size": check_page_size(page_size)},
+            body=body,
+            operation="search products",
+            load=load,
+        )
+
+    # -- stock and prices --------------------------------------------------------------------
+
+    def update_inventory(self, product_id: str, skus: Mapping[str, Mapping[str, int]]) -> list[SkuError]:
+        """Set stock per SKU and warehouse; return the per-SKU failures (the other SKUs applied).
+
+        Every quantity is checked (int, 0..99,999) before the call, and every warehouse assigned
+        to a SKU must be listed (the API refuses the whole call otherwise).
+        """
+        body = product_checks.inventory_body(str(product_id), skus)
+        if not body["skus"]:
+            return []
+        path = f"{BASE}/products/{product_id}/inventory/update"
+        data = self._call("POST", path, body=body, operation="update inventory", rate_key=PRODUCT + "/inventory/update")
+        return _sku_errors(data.get("errors"))
+
+    def update_prices(self, product_id: str, prices: Mapping[str, tuple[Decimal | str, str]]) -> None:
+        """Set ``{sku_id: (amount, currency)}``; only ACTIVATE products (else 12019090, PermanentError)."""
+        body = product_checks.prices_body(str(product_id), prices)
+        if not body["skus"]:
+            return
+        path = f"{BASE}/products/{product_id}/prices/update"
+        self._call("POST", path, body=body, operation="update prices", rate_key=PRODUCT + "/prices/update")
+
+
+def _sku_errors(raw: Any) -> list[SkuError]:
+    """``data.errors`` as SkuErrors. A malformed entry still reports a failure, never vanishes."""
+    if raw is None:
+        return []
+    entries = raw if isinstance(raw, list) else [raw]
+    schema = product_schemas.SkuErrorSchema()
+    out: list[SkuError] = []
+    for index, entry in enumerate(entries):
+        try:
+            out.append(load_typed(schema, entry, kind="sku error", source="TikTok inventory/update", index=index))
+        except RecordError as err:
+            out.append(SkuError(None, None, f"unreadable error entry: {err}"))
+    return out

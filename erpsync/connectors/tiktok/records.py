@@ -1,0 +1,122 @@
+"""Typed record loading and paging shared by ``products.py`` and ``orders.py``.
+
+The schemas here build frozen dataclasses in ``post_load``, so a caller gets a typed value or a
+``RecordError`` naming the record and the first bad field, one record at a time: one malformed
+record never costs the rest of the page. Searches are followed page by page (only one page is in
+memory) and a page token seen twice stops the loop instead of paging forever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields
+
+from erpsync.connectors.tiktok import schemas
+from erpsync.connectors.tiktok.client import TikTokClient
+from erpsync.core.errors import PermanentError, RecordError
+from erpsync.core.models import Records
+
+T = TypeVar("T")
+
+#: ids longer than this are cut in record labels so an absurd id cannot flood a log line
+LABEL_ID_CHARS = 64
+MIN_PAGE_SIZE = 1
+MAX_PAGE_SIZE = 100
+
+
+class TypedSchema(Schema):
+    """Unknown fields are dropped: the API adds fields often, and we read only what we use."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+def text(**kwargs: Any) -> fields.String:
+    """Optional text: the API sends null or omits blank fields; both read as ``""``."""
+    return fields.String(load_default="", allow_none=True, **kwargs)
+
+
+def opt_int() -> fields.Integer:
+    return fields.Integer(load_default=None, allow_none=True)
+
+
+def texts(**kwargs: Any) -> fields.List:
+    return fields.List(fields.String(), load_default=list, **kwargs)
+
+
+def label(kind: str, raw: Any, index: int) -> str:
+    """``product 1729…`` when the raw record has a usable id, else ``product #3`` (its position)."""
+    rid = raw.get("id") if isinstance(raw, Mapping) else None
+    if isinstance(rid, str | int) and not isinstance(rid, bool) and str(rid).strip():
+        shown = str(rid).strip()
+        if len(shown) > LABEL_ID_CHARS:
+            shown = shown[:LABEL_ID_CHARS] + "…"
+        return f"{kind} {shown}"
+    return f"{kind} #{index}"
+
+
+def load_typed(schema: Schema, raw: Any, *, kind: str, source: str, index: int = 0, record: str | None = None) -> Any:
+    """One typed record, or RecordError naming the record and the first bad field."""
+    name = record or label(kind, raw, index)
+    if not isinstance(raw, Mapping):
+        raise RecordError(f"expected an object, got {type(raw).__name__}", record=name, source=source)
+    try:
+        return schema.load(raw)
+    except ValidationError as exc:
+        raise schemas.record_error(exc, raw, kind=kind, index=index, source=source, record=name) from None
+
+
+def load_page(schema: Schema, data: Mapping[str, Any], key: str, *, kind: str, source: str, operation: str) -> Records:
+    """Every record of ``data[key]`` loaded on its own; a non-list is a broken response, not a record."""
+    items = data.get(key)
+    if items is None:
+        items = []
+    if not isinstance(items, list):
+        raise PermanentError(f"unexpected response: {key} is not a list", connector="tiktok", operation=operation)
+    good: list[Any] = []
+    bad: list[RecordError] = []
+    for index, raw in enumerate(items):
+        try:
+            good.append(load_typed(schema, raw, kind=kind, source=source, index=index))
+        except RecordError as err:
+            bad.append(err)
+    return Records(items=tuple(good), errors=tuple(bad))
+
+
+def check_page_size(page_size: int) -> int:
+    """Catch a bad page size here rather than as a 400/36009004 after a round trip."""
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or not MIN_PAGE_SIZE <= page_size <= MAX_PAGE_SIZE:
+        raise ValueError(f"page_size must be an integer in {MIN_PAGE_SIZE}..{MAX_PAGE_SIZE}, not {page_size!r}")
+    return page_size
+
+
+def paginate(
+    client: TikTokClient,
+    path: str,
+    *,
+    cipher: str,
+    query: Mapping[str, Any],
+    body: Mapping[str, Any],
+    operation: str,
+    load: Callable[[Mapping[str, Any]], Records[T]],
+) -> Iterator[Records[T]]:
+    """Yield one ``Records`` per page. The next page is requested only when the caller asks for it."""
+    token: str | None = None
+    seen: set[str] = set()
+    while True:
+        page_query = {**query, "page_token": token}
+        data = client.call("POST", path, cipher=cipher, query=page_query, body=dict(body), operation=operation)
+        yield load(data)
+        raw_token = data.get("next_page_token")
+        token = str(raw_token) if raw_token not in (None, "") else None
+        if token is None:
+            return
+        if token in seen:
+            raise PermanentError(
+                f"the API returned page_token {token[:LABEL_ID_CHARS]!r} twice: refusing to loop",
+                connector=client.name,
+                operation=operation,
+            )
+        seen.add(token)

@@ -1,0 +1,514 @@
+"""FulfillmentApi against ``responses``: request shapes, batch shipping, error mapping, 72 h, caching."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+import responses
+from responses.registries import OrderedRegistry
+
+from erpsync.connectors.tiktok.client import TikTokClient
+from erpsync.connectors.tiktok.fulfillment import FulfillmentApi
+from erpsync.connectors.tiktok.fulfillment_types import (
+    AlreadyShippedError,
+    DeliveryOption,
+    HandoverMethod,
+    NotFoundError,
+    NotShippedError,
+    PackageStatus,
+    PickupSlot,
+    Shipment,
+    ShippingInfoWindowClosedError,
+    ShippingProvider,
+    TrackingEvent,
+)
+from erpsync.core.errors import PermanentError, RecordError, TemporaryError
+from erpsync.core.http import HttpPolicy
+
+BASE = "https://open-api.test"
+APP_KEY = "appkey123"
+SECRET = "s3cr3t-app-secret"
+TOKEN = "ROW_token-abcdef"
+CIPHER = "ROW_cipher"
+NOW = 1_700_000_000
+FF = f"{BASE}/fulfillment/202309"
+LOG = f"{BASE}/logistics/202309"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = float(NOW)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def api(clock: Clock) -> FulfillmentApi:
+    policy = HttpPolicy(max_attempts=2, rate_limit_qps=1000)
+    client = TikTokClient(BASE, APP_KEY, SECRET, TOKEN, policy=policy, clock=clock, sleep=clock.sleep, monotonic=clock)
+    return FulfillmentApi(client, CIPHER, clock=clock, cache_ttl=3600)
+
+
+def ok(data: object) -> dict:
+    return {"code": 0, "message": "Success", "request_id": "req-1", "data": data}
+
+
+def fail(code: int, message: str = "nope") -> dict:
+    return {"code": code, "message": message, "request_id": "req-9", "data": None}
+
+
+def query(request: requests.PreparedRequest) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
+
+
+def assert_signed(request: requests.PreparedRequest) -> dict[str, str]:
+    """Signature recomputed from the reference (§2), independently of signing.py; cipher present."""
+    q = query(request)
+    params = {k: v for k, v in q.items() if k not in ("sign", "access_token")}
+    text = urlsplit(request.url).path + "".join(k + params[k] for k in sorted(params))
+    body = request.body or b""
+    body = body if isinstance(body, bytes) else body.encode()
+    raw = SECRET.encode() + text.encode() + body + SECRET.encode()
+    assert q["sign"] == hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    assert q["shop_cipher"] == CIPHER
+    assert q["app_key"] == APP_KEY
+    assert request.headers["x-tts-access-token"] == TOKEN
+    return q
+
+
+def body(request: requests.PreparedRequest) -> object:
+    return json.loads(request.body)
+
+
+def at(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+PACKAGE = {
+    "package_id": "P1",
+    "package_status": "FULFILLING",
+    "handover_method": "PICKUP",
+    "tracking_number": "TRK1",
+    "shipping_type": "SELLER",
+    "shipping_provider_id": 7117,  # a JSON number
+    "shipping_provider_name": "Royal Mail",
+    "delivery_option_id": "D1",
+    "pickup_slot": {"start_time": NOW + 3600, "end_time": NOW + 7200},
+    "orders": [{"id": "O1"}, {"id": 5770000000000000001}],
+    "create_time": NOW - 100,
+    "update_time": NOW,
+    "sender_address": {"full_address": "ignored"},
+    "brand_new_field": [1, 2],
+}
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+@responses.activate
+def test_get_package_is_typed(api: FulfillmentApi) -> None:
+    responses.get(f"{FF}/packages/P1", json=ok(PACKAGE))
+    package = api.get_package("P1")
+    request = responses.calls[0].request
+    assert request.method == "GET" and request.body is None
+    assert_signed(request)
+    assert package.id == "P1"
+    assert package.status is PackageStatus.FULFILLING
+    assert package.handover_method is HandoverMethod.PICKUP
+    assert (package.tracking_number, package.shipping_provider_id) == ("TRK1", "7117")
+    assert package.shipping_provider_name == "Royal Mail"
+    assert package.order_ids == ("O1", "5770000000000000001")
+    assert package.pickup_slot == PickupSlot(at(NOW + 3600), at(NOW + 7200), True)
+    assert package.create_time == at(NOW - 100) and package.update_time.tzinfo is UTC
+
+
+@responses.activate
+def test_get_package_minimal_and_missing_id_uses_the_asked_one(api: FulfillmentApi) -> None:
+    responses.get(f"{FF}/packages/P2", json=ok({"package_status": "PROCESSING", "tracking_number": ""}))
+    package = api.get_package("P2")
+    assert package.id == "P2" and package.tracking_number is None and package.handover_method is None
+
+
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        ({"package_status": "SHIPPED?"}, "package_status"),
+        ({"package_status": None}, "package_status"),
+        ({"handover_method": "TELEPORT"}, "handover_method"),
+        ({"orders": [{"id": True}]}, "orders.0.id"),
+        ({"pickup_slot": {"start_time": "soon", "end_time": 1}}, "pickup_slot.start_time"),
+        ({"create_time": 10**30}, "create_time"),
+    ],
+)
+@responses.activate
+def test_malformed_package_is_a_record_error(api: FulfillmentApi, patch: dict, field: str) -> None:
+    responses.get(f"{FF}/packages/P1", json=ok({**PACKAGE, **patch}))
+    with pytest.raises(RecordError) as info:
+        api.get_package("P1")
+    assert info.value.field == field
+    assert info.value.record == "package P1"
+
+
+@responses.activate
+def test_unknown_package_is_not_found(api: FulfillmentApi) -> None:
+    responses.get(f"{FF}/packages/NOPE", status=404, json=fail(21011001, "package not found"))
+    with pytest.raises(NotFoundError) as info:
+        api.get_package("NOPE")
+    assert isinstance(info.value, PermanentError)
+    assert info.value.code == 21011001 and info.value.request_id == "req-9"
+    assert "not found" in str(info.value)
+    assert len(responses.calls) == 1  # permanent: not retried
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_search_packages_wraps_the_client_pages_with_typed_results(api: FulfillmentApi) -> None:
+    url = f"{FF}/packages/search"
+    good = {"id": "P1", "status": "PROCESSING", "orders": [{"id": "O1"}], "create_time": NOW, "tracking_number": ""}
+    odd = {"id": "P2", "status": "LOST_IN_SPACE"}
+    responses.post(url, json=ok({"packages": [good, odd], "next_page_token": "t2", "total_count": 3}))
+    responses.post(url, json=ok({"packages": [{"id": 3, "status": "COMPLETED"}], "next_page_token": ""}))
+    pages = list(api.search_packages(NOW - 86400, package_status="PROCESSING"))
+    assert [[p.id for p in page.items] for page in pages] == [["P1"], ["3"]]
+    first = pages[0].items[0]
+    assert first.status is PackageStatus.PROCESSING and first.order_ids == ("O1",)
+    assert first.create_time == at(NOW) and first.tracking_number is None
+    [error] = pages[0].errors
+    assert error.record == "package P2" and error.field == "status"
+    requests_ = [c.request for c in responses.calls]
+    assert body(requests_[0]) == {"create_time_ge": NOW - 86400, "package_status": "PROCESSING"}
+    assert query(requests_[1])["page_token"] == "t2"
+    for request in requests_:
+        assert_signed(request)
+
+
+@responses.activate
+def test_handover_time_slots_typed(api: FulfillmentApi) -> None:
+    slots = {
+        "can_pickup": True,
+        "can_drop_off": False,
+        "pickup_slots": [
+            {"start_time": NOW, "end_time": NOW + 3600, "avaliable": False},
+            {"start_time": NOW + 3600, "end_time": NOW + 7200},
+        ],
+    }
+    responses.get(f"{FF}/packages/P1/handover_time_slots", json=ok(slots))
+    result = api.handover_time_slots("P1")
+    assert_signed(responses.calls[0].request)
+    assert result.can_pickup and not result.can_drop_off
+    assert [s.available for s in result.pickup_slots] == [False, True]
+    assert result.pickup_slots[1].start == at(NOW + 3600)
+
+
+@responses.activate
+def test_handover_time_slots_malformed(api: FulfillmentApi) -> None:
+    responses.get(f"{FF}/packages/P1/handover_time_slots", json=ok({"can_pickup": "maybe", "can_drop_off": True}))
+    with pytest.raises(RecordError) as info:
+        api.handover_time_slots("P1")
+    assert info.value.field == "can_pickup" and "P1" in info.value.record
+
+
+@responses.activate
+def test_order_tracking_millis_become_aware_utc(api: FulfillmentApi) -> None:
+    events = [
+        {"description": "Collected", "update_time_millis": NOW * 1000 + 250},
+        {"description": "In transit", "update_time_millis": (NOW + 60) * 1000},
+    ]
+    responses.get(f"{FF}/orders/O1/tracking", json=ok({"tracking": events}))
+    tracking = api.order_tracking("O1")
+    assert_signed(responses.calls[0].request)
+    assert tracking == [
+        TrackingEvent("Collected", datetime.fromtimestamp(NOW + 0.25, UTC)),
+        TrackingEvent("In transit", at(NOW + 60)),
+    ]
+    assert tracking[0].at.tzinfo is UTC
+
+
+@responses.activate
+def test_order_tracking_malformed_names_the_event(api: FulfillmentApi) -> None:
+    responses.get(f"{FF}/orders/O1/tracking", json=ok({"tracking": [{"description": "x", "update_time_millis": 1.5}]}))
+    with pytest.raises(RecordError) as info:
+        api.order_tracking("O1")
+    assert info.value.field == "update_time_millis" and "O1" in info.value.record
+
+
+# -- shipping ----------------------------------------------------------------------------------
+
+
+@responses.activate
+def test_ship_package_body_without_self_shipment(api: FulfillmentApi) -> None:
+    responses.post(f"{FF}/packages/P1/ship", json=ok({}))
+    slot = PickupSlot(at(NOW + 3600), at(NOW + 7200))
+    api.ship_package("P1", handover_method="PICKUP", pickup_slot=slot)
+    request = responses.calls[0].request
+    assert request.method == "POST"
+    assert_signed(request)
+    assert request.headers["Content-Type"] == "application/json"
+    assert body(request) == {
+        "handover_method": "PICKUP",
+        "pickup_slot": {"start_time": NOW + 3600, "end_time": NOW + 7200},
+    }
+
+
+@responses.activate
+def test_ship_package_self_shipment_when_tracking_given(api: FulfillmentApi) -> None:
+    responses.post(f"{FF}/packages/P1/ship", json=ok({}))
+    api.ship_package("P1", handover_method=HandoverMethod.DROP_OFF, tracking_number="TRK9", shipping_provider_id="SP1")
+    assert body(responses.calls[0].request) == {
+        "handover_method": "DROP_OFF",
+        "self_shipment": {"tracking_number": "TRK9", "shipping_provider_id": "SP1"},
+    }
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"handover_method": "DROP_OFF", "tracking_number": "TRK9"},
+        {"handover_method": "DROP_OFF", "shipping_provider_id": "SP1"},
+        {"handover_method": "CARRIER_PIGEON"},
+        {"handover_method": "DROP_OFF", "pickup_slot": PickupSlot(at(NOW), at(NOW + 1))},
+    ],
+)
+@responses.activate
+def test_ship_package_inconsistent_arguments_are_refused_without_a_call(api: FulfillmentApi, kwargs: dict) -> None:
+    with pytest.raises(ValueError):
+        api.ship_package("P1", **kwargs)
+    assert len(responses.calls) == 0
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "error"),
+    [
+        (21011001, 404, NotFoundError),
+        (21011005, 400, AlreadyShippedError),
+        (21011006, 400, NotShippedError),
+        (21011049, 400, ShippingInfoWindowClosedError),
+    ],
+)
+@responses.activate
+def test_fulfilment_codes_map_to_error_classes(api: FulfillmentApi, code: int, status: int, error: type) -> None:
+    responses.post(f"{FF}/packages/P1/ship", status=status, json=fail(code, "server words"))
+    with pytest.raises(error) as info:
+        api.ship_package("P1", handover_method="DROP_OFF")
+    assert isinstance(info.value, PermanentError)
+    assert info.value.code == code and info.value.status == status
+    assert "server words" in str(info.value)
+
+
+@responses.activate
+def test_other_errors_keep_the_client_mapping(api: FulfillmentApi) -> None:
+    responses.post(f"{FF}/packages/P1/ship", status=400, json=fail(36009004, "bad param"))
+    with pytest.raises(PermanentError) as info:
+        api.ship_package("P1", handover_method="DROP_OFF")
+    assert type(info.value) is PermanentError and info.value.code == 36009004
+
+
+def shipments(n: int) -> list[Shipment]:
+    return [Shipment(f"P{i}", HandoverMethod.DROP_OFF) for i in range(n)]
+
+
+@responses.activate
+def test_ship_packages_in_chunks_of_50(api: FulfillmentApi) -> None:
+    responses.post(f"{FF}/packages/ship", json=ok({"errors": []}))
+    result = api.ship_packages(shipments(120))
+    sent = [body(c.request)["packages"] for c in responses.calls]
+    assert [len(p) for p in sent] == [50, 50, 20]
+    assert sent[0][0] == {"id": "P0", "handover_method": "DROP_OFF"}
+    assert [p["id"] for chunk in sent for p in chunk] == [f"P{i}" for i in range(120)]
+    assert result.shipped == [f"P{i}" for i in range(120)]
+    assert result.failed == {} and result.already_shipped == []
+    for call in responses.calls:
+        assert_signed(call.request)
+
+
+@responses.activate
+def test_ship_packages_maps_per_package_errors(api: FulfillmentApi) -> None:
+    errors = [
+        {"code": 21011005, "message": "package already shipped", "detail": {"package_id": "P1"}},
+        {"code": 21011001, "message": "package not found", "detail": {"package_id": "P2"}},
+        {"code": "36009004", "message": "bad slot", "detail": {"package_id": "P3"}},
+    ]
+    responses.post(f"{FF}/packages/ship", json=ok({"errors": errors}))
+    batch = [
+        Shipment("P0", HandoverMethod.PICKUP, PickupSlot(at(NOW), at(NOW + 60))),
+        Shipment("P1", HandoverMethod.DROP_OFF, tracking_number="T1", shipping_provider_id="SP"),
+        Shipment("P2", HandoverMethod.DROP_OFF),
+        Shipment("P3", HandoverMethod.DROP_OFF),
+    ]
+    result = api.ship_packages(batch)
+    assert body(responses.calls[0].request) == {
+        "packages": [
+            {"id": "P0", "handover_method": "PICKUP", "pickup_slot": {"start_time": NOW, "end_time": NOW + 60}},
+            {
+                "id": "P1",
+                "handover_method": "DROP_OFF",
+                "self_shipment": {"tracking_number": "T1", "shipping_provider_id": "SP"},
+            },
+            {"id": "P2", "handover_method": "DROP_OFF"},
+            {"id": "P3", "handover_method": "DROP_OFF"},
+        ]
+    }
+    assert result.shipped == ["P0"]
+    assert result.already_shipped == ["P1"]
+    assert set(result.failed) == {"P2", "P3"}
+    assert isinstance(result.failed["P2"], NotFoundError)
+    assert type(result.failed["P3"]) is PermanentError and "bad slot" in str(result.failed["P3"])
+
+
+@responses.activate
+def test_ship_packages_unattributable_error_makes_outcome_unknown(api: FulfillmentApi) -> None:
+    errors = [{"code": 21011001, "message": "?"}, {"code": 21011006, "detail": {"package_id": "P1"}}]
+    responses.post(f"{FF}/packages/ship", json=ok({"errors": errors}))
+    result = api.ship_packages(shipments(3))
+    assert result.shipped == []
+    assert isinstance(result.failed["P1"], NotShippedError)
+    assert isinstance(result.failed["P0"], TemporaryError) and "outcome unknown" in str(result.failed["P0"])
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_ship_packages_failed_call_fails_only_its_chunk(api: FulfillmentApi) -> None:
+    responses.post(f"{FF}/packages/ship", json=ok({}))
+    responses.post(f"{FF}/packages/ship", status=400, json=fail(36009004, "bad"))
+    result = api.ship_packages(shipments(60))
+    assert result.shipped == [f"P{i}" for i in range(50)]
+    assert set(result.failed) == {f"P{i}" for i in range(50, 60)}
+
+
+def test_ship_packages_refuses_duplicates(api: FulfillmentApi) -> None:
+    with pytest.raises(ValueError, match="P1"):
+        api.ship_packages([Shipment("P1", HandoverMethod.DROP_OFF), Shipment("P1", HandoverMethod.PICKUP)])
+
+
+# -- shipping info -------------------------------------------------------------------------------
+
+
+@responses.activate
+def test_update_shipping_info_package_and_order_paths(api: FulfillmentApi) -> None:
+    responses.post(f"{FF}/packages/P1/shipping_info/update", json=ok({}))
+    responses.post(f"{FF}/orders/O1/shipping_info/update", json=ok({}))
+    api.update_shipping_info(
+        package_id="P1", tracking_number="T2", shipping_provider_id="SP", shipped_at=at(NOW - 3600)
+    )
+    api.update_shipping_info(order_id="O1", tracking_number="T3", shipping_provider_id=42)
+    one, two = (c.request for c in responses.calls)
+    assert_signed(one)
+    assert body(one) == {"tracking_number": "T2", "shipping_provider_id": "SP"}
+    assert urlsplit(two.url).path == "/fulfillment/202309/orders/O1/shipping_info/update"
+    assert body(two) == {"tracking_number": "T3", "shipping_provider_id": "42"}
+
+
+@pytest.mark.parametrize("ids", [{}, {"package_id": "P1", "order_id": "O1"}])
+def test_update_shipping_info_needs_exactly_one_id(api: FulfillmentApi, ids: dict) -> None:
+    with pytest.raises(ValueError, match="exactly one"):
+        api.update_shipping_info(**ids, tracking_number="T", shipping_provider_id="SP")
+
+
+@responses.activate
+def test_update_shipping_info_after_72h_is_refused_without_calling(api: FulfillmentApi) -> None:
+    shipped = at(NOW) - timedelta(hours=72, seconds=1)
+    with pytest.raises(ShippingInfoWindowClosedError) as info:
+        api.update_shipping_info(package_id="P1", tracking_number="T", shipping_provider_id="SP", shipped_at=shipped)
+    assert len(responses.calls) == 0
+    assert "72 h" in str(info.value) and info.value.code == 21011049
+    # an explicit ``now`` wins over the clock
+    responses.post(f"{FF}/packages/P1/shipping_info/update", json=ok({}))
+    api.update_shipping_info(
+        package_id="P1", tracking_number="T", shipping_provider_id="SP", shipped_at=shipped, now=shipped
+    )
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_update_shipping_info_server_72h_rule_maps_the_same(api: FulfillmentApi) -> None:
+    responses.post(f"{FF}/orders/O1/shipping_info/update", status=400, json=fail(21011049, "exceeded 72 hours"))
+    with pytest.raises(ShippingInfoWindowClosedError) as info:
+        api.update_shipping_info(order_id="O1", tracking_number="T", shipping_provider_id="SP")
+    assert "72 h" in str(info.value) and "exceeded 72 hours" in str(info.value)
+
+
+@responses.activate
+def test_update_shipping_info_not_shipped(api: FulfillmentApi) -> None:
+    responses.post(f"{FF}/packages/P1/shipping_info/update", status=400, json=fail(21011006))
+    with pytest.raises(NotShippedError):
+        api.update_shipping_info(package_id="P1", tracking_number="T", shipping_provider_id="SP")
+
+
+# -- logistics cache ---------------------------------------------------------------------------
+
+
+OPTIONS = {
+    "delivery_options": [
+        {"id": "D1", "name": "Standard", "type": "STANDARD"},
+        {"id": 2002, "name": "Own carrier", "type": "SEND_BY_SELLER"},
+    ]
+}
+
+
+@responses.activate
+def test_delivery_options_cached_per_warehouse_until_ttl(api: FulfillmentApi, clock: Clock) -> None:
+    responses.get(f"{LOG}/warehouses/W1/delivery_options", json=ok(OPTIONS))
+    responses.get(f"{LOG}/warehouses/W2/delivery_options", json=ok({"delivery_options": []}))
+    first = api.delivery_options("W1")
+    assert first == [
+        DeliveryOption("D1", "Standard", "STANDARD"),
+        DeliveryOption("2002", "Own carrier", "SEND_BY_SELLER"),
+    ]
+    assert first[1].sent_by_seller and not first[0].sent_by_seller
+    assert_signed(responses.calls[0].request)
+    clock.now += 3599
+    assert api.delivery_options("W1") == first
+    assert len(responses.calls) == 1  # cached
+    assert api.delivery_options("W2") == []
+    assert len(responses.calls) == 2  # another warehouse: its own entry
+    clock.now += 2
+    api.delivery_options("W1")
+    assert len(responses.calls) == 3  # expired: refetched
+
+
+@responses.activate
+def test_shipping_providers_cached_and_all_options(api: FulfillmentApi, clock: Clock) -> None:
+    responses.get(f"{LOG}/warehouses/W1/delivery_options", json=ok(OPTIONS))
+    responses.get(
+        f"{LOG}/delivery_options/D1/shipping_providers", json=ok({"shipping_providers": [{"id": 1, "name": "A"}]})
+    )
+    responses.get(
+        f"{LOG}/delivery_options/2002/shipping_providers", json=ok({"shipping_providers": [{"id": "SP2", "name": "B"}]})
+    )
+    assert api.shipping_providers("W1", "D1") == [ShippingProvider("1", "A", "D1")]
+    assert api.shipping_providers("W1", "D1") == [ShippingProvider("1", "A", "D1")]
+    assert len(responses.calls) == 1
+    assert_signed(responses.calls[0].request)
+    everything = api.shipping_providers("W1")
+    assert everything == [ShippingProvider("1", "A", "D1"), ShippingProvider("SP2", "B", "2002")]
+    assert len(responses.calls) == 3  # options + the one provider list not cached yet
+    api.shipping_providers("W1")
+    assert len(responses.calls) == 3
+    clock.now += 3600
+    api.shipping_providers("W1", "D1")
+    assert len(responses.calls) == 4
+
+
+@responses.activate
+def test_malformed_delivery_option_raises_and_is_not_cached(api: FulfillmentApi) -> None:
+    url = f"{LOG}/warehouses/W1/delivery_options"
+    responses.get(url, json=ok({"delivery_options": [{"name": "no id", "type": "STANDARD"}]}))
+    with pytest.raises(RecordError) as info:
+        api.delivery_options("W1")
+    assert info.value.field == "id" and info.value.record == "delivery option #0"
+    with pytest.raises(RecordError):
+        api.delivery_options("W1")
+    assert len(responses.calls) == 2

@@ -1,0 +1,343 @@
+"""OrdersApi against ``responses``: search paging, ids chunking, the overlapping incremental read, bad payloads."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from decimal import Decimal
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+import responses
+from responses.registries import OrderedRegistry
+
+from erpsync.connectors.tiktok.client import TikTokClient
+from erpsync.connectors.tiktok.orders import Order, OrdersApi, OrderStatus, next_cursor
+from erpsync.core.errors import PermanentError, TemporaryError
+from erpsync.core.http import HttpPolicy
+
+BASE = "https://open-api.test"
+APP_KEY = "appkey123"
+SECRET = "s3cr3t-app-secret"
+TOKEN = "ROW_token-abcdef"
+CIPHER = "ROW_cipher"
+NOW = 1_700_000_000
+SEARCH = f"{BASE}/order/202309/orders/search"
+DETAIL = f"{BASE}/order/202309/orders"
+
+
+@pytest.fixture
+def api() -> OrdersApi:
+    client = TikTokClient(BASE, APP_KEY, SECRET, TOKEN, policy=HttpPolicy(max_attempts=1), clock=lambda: NOW)
+    return OrdersApi(client, CIPHER)
+
+
+def ok(data: object) -> dict:
+    return {"code": 0, "message": "Success", "request_id": "req-1", "data": data}
+
+
+def fail(code: int, message: str = "nope") -> dict:
+    return {"code": code, "message": message, "request_id": "req-9", "data": None}
+
+
+def query(request: requests.PreparedRequest) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
+
+
+def expected_sign(request: requests.PreparedRequest) -> str:
+    """Recomputed from the reference (§2), independently of signing.py."""
+    params = {k: v for k, v in query(request).items() if k not in ("sign", "access_token")}
+    text = urlsplit(request.url).path + "".join(k + params[k] for k in sorted(params))
+    body = request.body or b""
+    body = body if isinstance(body, bytes) else body.encode()
+    raw = SECRET.encode() + text.encode() + body + SECRET.encode()
+    return hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+
+
+def assert_signed(request: requests.PreparedRequest) -> dict[str, str]:
+    q = query(request)
+    assert q["app_key"] == APP_KEY and q["timestamp"] == str(NOW)
+    assert q["sign"] == expected_sign(request)
+    assert q["shop_cipher"] == CIPHER
+    assert request.headers["x-tts-access-token"] == TOKEN
+    return q
+
+
+def order(i: int | str, *, update_time: int = NOW - 100, status: str = "AWAITING_SHIPMENT", **extra: object) -> dict:
+    raw: dict = {
+        "id": str(i),
+        "status": status,
+        "create_time": NOW - 1000,
+        "update_time": update_time,
+        "paid_time": NOW - 900,
+        "warehouse_id": "W1",
+        "shipping_type": "TIKTOK",
+        "rts_sla_time": NOW + 86400,
+        "payment": {"currency": "GBP", "total_amount": "23.90", "sub_total": "19.90", "shipping_fee": "4.00"},
+        "recipient_address": {
+            "name": "A. Buyer",
+            "phone_number": "(+44)7700900000",
+            "full_address": "1 High St, London",
+            "region_code": "GB",
+            "postal_code": "N1 1AA",
+        },
+        "line_items": [
+            {
+                "id": f"L{i}",
+                "sku_id": "S1",
+                "seller_sku": "MUG-BLUE",
+                "product_id": "1729",
+                "product_name": "Blue mug",
+                "sale_price": "19.90",
+                "currency": "GBP",
+                "package_id": f"P{i}",
+                "package_status": "TO_FULFILL",
+                "tracking_number": "",
+            }
+        ],
+        "packages": [{"id": f"P{i}"}],
+    }
+    raw.update(extra)
+    return raw
+
+
+# -- search ------------------------------------------------------------------------------------
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_search_orders_pages_lazily_with_the_documented_query(api: OrdersApi) -> None:
+    responses.post(SEARCH, json=ok({"orders": [order(1), order(2)], "next_page_token": "t2", "total_count": 5}))
+    responses.post(SEARCH, json=ok({"orders": [order(3), order(4)], "next_page_token": "t3", "total_count": 5}))
+    responses.post(SEARCH, json=ok({"orders": [order(5)], "next_page_token": "", "total_count": 5}))
+    pages = api.search_orders(status=OrderStatus.AWAITING_SHIPMENT, update_time_ge=NOW - 3600, update_time_lt=NOW)
+    first = next(pages)
+    assert [o.id for o in first.items] == ["1", "2"]
+    assert len(responses.calls) == 1  # page 2 waits until page 1 is consumed
+    assert [o.id for o in next(pages).items] == ["3", "4"] and len(responses.calls) == 2
+    assert [o.id for page in pages for o in page.items] == ["5"] and len(responses.calls) == 3
+    queries = [assert_signed(c.request) for c in responses.calls]
+    assert [q.get("page_token") for q in queries] == [None, "t2", "t3"]
+    assert all((q["page_size"], q["sort_field"], q["sort_order"]) == ("100", "update_time", "ASC") for q in queries)
+    body = (
+        b'{"order_status":"AWAITING_SHIPMENT","update_time_ge":'
+        + str(NOW - 3600).encode()
+        + b',"update_time_lt":'
+        + str(NOW).encode()
+        + b"}"
+    )
+    assert all(c.request.body == body and c.request.method == "POST" for c in responses.calls)
+    assert responses.calls[0].request.headers["Content-Type"] == "application/json"
+
+
+@responses.activate
+def test_search_orders_checks_its_arguments_before_calling(api: OrdersApi) -> None:
+    with pytest.raises(ValueError, match="page_size"):
+        api.search_orders(page_size=101)
+    with pytest.raises(ValueError, match="sort_field"):
+        api.search_orders(sort_field="id")
+    with pytest.raises(ValueError, match="unknown order status"):
+        api.search_orders(status="CANCEL")
+    assert len(responses.calls) == 0
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_search_orders_refuses_a_repeated_page_token(api: OrdersApi) -> None:
+    responses.post(SEARCH, json=ok({"orders": [order(1)], "next_page_token": "t"}))
+    responses.post(SEARCH, json=ok({"orders": [order(2)], "next_page_token": "t"}))
+    with pytest.raises(PermanentError, match="twice"):
+        list(api.search_orders())
+    assert len(responses.calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "message", "error"),
+    [
+        (400, 36009004, "page_size must be between 1 and 100", PermanentError),
+        (400, 36009004, "invalid page_token", PermanentError),
+        (403, 105005, "scope not granted", PermanentError),
+        (429, 36009002, "too many requests", TemporaryError),
+        (500, 36009003, "internal error", TemporaryError),
+        (502, None, "bad gateway", TemporaryError),
+    ],
+)
+@responses.activate
+def test_search_orders_errors(api: OrdersApi, status: int, code: int | None, message: str, error: type) -> None:
+    responses.post(SEARCH, status=status, json=fail(code, message) if code else {"oops": message})
+    with pytest.raises(error) as info:
+        next(api.search_orders())
+    assert type(info.value) is error and info.value.status == status
+    if code:
+        assert info.value.code == code and message in str(info.value)
+
+
+# -- the typed order ---------------------------------------------------------------------------
+
+
+@responses.activate
+def test_order_is_typed(api: OrdersApi) -> None:
+    responses.get(DETAIL, json=ok({"orders": [order(5770000000000000001, id=5770000000000000001)]}))
+    (o,) = api.get_orders(["5770000000000000001"]).items
+    assert isinstance(o, Order) and o.id == "5770000000000000001"
+    assert o.status is OrderStatus.AWAITING_SHIPMENT and o.status == "AWAITING_SHIPMENT"
+    assert (o.create_time, o.update_time, o.paid_time, o.rts_sla_time) == (
+        NOW - 1000,
+        NOW - 100,
+        NOW - 900,
+        NOW + 86400,
+    )
+    assert (o.warehouse_id, o.shipping_type, o.tracking_number) == ("W1", "TIKTOK", "")
+    assert o.payment.currency == "GBP" and o.payment.total_amount == Decimal("23.90")
+    assert o.recipient_address.postal_code == "N1 1AA"
+    (line,) = o.line_items
+    assert (line.sku_id, line.seller_sku, line.product_id, line.package_id) == (
+        "S1",
+        "MUG-BLUE",
+        "1729",
+        "P5770000000000000001",
+    )
+    assert line.sale_price == Decimal("19.90")
+    assert o.package_ids == ("P5770000000000000001",)
+    assert o.key == ("5770000000000000001", NOW - 100)
+
+
+@pytest.mark.parametrize("status", list(OrderStatus))
+@responses.activate
+def test_every_documented_status_loads(api: OrdersApi, status: OrderStatus) -> None:
+    raw = order(1, status=str(status))
+    if status in (OrderStatus.UNPAID, OrderStatus.ON_HOLD):
+        del raw["recipient_address"]  # absent while unpaid / on hold: not an error
+    responses.get(DETAIL, json=ok({"orders": [raw]}))
+    found = api.get_orders(["1"])
+    assert found.errors == () and found.items[0].status is status
+    if status in (OrderStatus.UNPAID, OrderStatus.ON_HOLD):
+        assert found.items[0].recipient_address is None
+
+
+@responses.activate
+def test_malformed_orders_are_record_errors_and_the_rest_go_on(api: OrdersApi) -> None:
+    orders = [
+        order(1),
+        order(2, status="CANCEL"),  # the webhook spelling is not an order status
+        order(3, status=None),
+        {k: v for k, v in order(4).items() if k != "update_time"},
+        order(5, payment={"currency": "GBP", "total_amount": "lots"}),
+        order(6, line_items=[{"sku_id": "S1"}]),
+        {"status": "UNPAID"},
+        ["not", "an", "object"],
+        order(9, create_time="yesterday"),
+        order(10, packages="P10"),
+        order(11, id=11, recipient_address=None, warehouse_id=12, payment=None),
+        order(12, line_items=[{**order(12)["line_items"][0], "product_name": "n" * 1_000_000}]),
+        order("9" * 5000),
+    ]
+    responses.get(DETAIL, json=ok({"orders": orders}))
+    found = api.get_orders([str(i) for i in range(1, 13)] + ["9" * 5000])
+    assert [o.id for o in found.items] == ["1", "11", "12", "9" * 5000]
+    eleven = found.items[1]
+    assert eleven.warehouse_id == "12" and eleven.recipient_address is None and eleven.payment is None
+    assert len(found.items[2].line_items[0].product_name) == 1_000_000
+    fields = {e.record: e.field for e in found.errors}
+    assert fields == {
+        "order 2": "status",
+        "order 3": "status",
+        "order 4": "update_time",
+        "order 5": "payment.total_amount",
+        "order 6": "line_items.0.id",
+        "order #6": "id",
+        "order #7": None,
+        "order 9": "create_time",
+        "order 10": "packages",
+    }
+    assert all(str(e).startswith("TikTok /order/202309/orders: order") for e in found.errors)
+
+
+# -- details by id -----------------------------------------------------------------------------
+
+
+@responses.activate
+def test_get_orders_chunks_dedupes_and_keeps_the_order_asked_for(api: OrdersApi) -> None:
+    def reply(request: requests.PreparedRequest) -> tuple[int, dict, str]:
+        ids = query(request)["ids"].split(",")
+        known = [i for i in ids if i != "O7"]  # unknown ids are simply missing
+        return 200, {}, json.dumps(ok({"orders": [order(i) for i in reversed(known)]}))
+
+    responses.add_callback(responses.GET, DETAIL, callback=reply)
+    ids = [f"O{i}" for i in range(120)] + ["O3", "O0", 5]
+    found = api.get_orders(ids)
+    sizes = [len(query(c.request)["ids"].split(",")) for c in responses.calls]
+    assert sizes == [50, 50, 21]
+    assert query(responses.calls[0].request)["ids"] == ",".join(f"O{i}" for i in range(50))
+    assert [o.id for o in found.items] == [f"O{i}" for i in range(120) if i != 7] + ["5"]
+    assert found.errors == ()
+    for call in responses.calls:
+        assert_signed(call.request)
+        assert call.request.method == "GET" and call.request.body is None
+    assert api.get_orders([]).items == ()
+    assert len(responses.calls) == 3
+
+
+@responses.activate
+def test_get_orders_too_many_ids_refused_by_the_server_is_permanent(api: OrdersApi) -> None:
+    responses.get(DETAIL, status=400, json=fail(36009004, "ids: at most 50"))
+    with pytest.raises(PermanentError, match="at most 50"):
+        api.get_orders(["1"])
+
+
+# -- incremental read --------------------------------------------------------------------------
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_changed_since_overlaps_and_dedupes_by_id_and_update_time(api: OrdersApi) -> None:
+    cursor = NOW - 3600
+    responses.post(
+        SEARCH,
+        json=ok({"orders": [order(1, update_time=cursor - 200), order(2, update_time=cursor)], "next_page_token": "a"}),
+    )
+    # the same change again (update_time moved under us), and a real second change of order 1
+    responses.post(
+        SEARCH,
+        json=ok({"orders": [order(2, update_time=cursor), order(1, update_time=cursor + 50)], "next_page_token": "b"}),
+    )
+    responses.post(SEARCH, json=ok({"orders": [order(3, update_time=NOW - 1), order(2, update_time=cursor)]}))
+    pages = list(api.changed_since(cursor, now=NOW))
+    seen = [(o.id, o.update_time) for page in pages for o in page.items]
+    assert seen == [("1", cursor - 200), ("2", cursor), ("1", cursor + 50), ("3", NOW - 1)]
+    body = json.loads(responses.calls[0].request.body)
+    assert body == {"update_time_ge": cursor - 300, "update_time_lt": NOW}
+    q = query(responses.calls[0].request)
+    assert (q["sort_field"], q["sort_order"]) == ("update_time", "ASC")
+
+
+@responses.activate
+def test_changed_since_first_run_reads_everything_before_now(api: OrdersApi) -> None:
+    responses.post(SEARCH, json=ok({"orders": [order(1)], "next_page_token": ""}))
+    pages = api.changed_since(None, now=NOW, overlap_seconds=60)
+    assert len(responses.calls) == 0  # lazy
+    assert [o.id for page in pages for o in page.items] == ["1"]
+    assert json.loads(responses.calls[0].request.body) == {"update_time_lt": NOW}
+
+
+def test_changed_since_checks_its_arguments(api: OrdersApi) -> None:
+    with pytest.raises(ValueError, match="after now"):
+        next(api.changed_since(NOW + 10, now=NOW))
+    with pytest.raises(ValueError, match="overlap"):
+        next(api.changed_since(NOW - 10, now=NOW, overlap_seconds=-1))
+
+
+@pytest.mark.parametrize(
+    ("previous", "complete", "last_seen", "expected"),
+    [
+        (None, True, None, NOW),
+        (NOW - 3600, True, None, NOW),
+        (NOW - 3600, False, None, NOW - 3600),  # nothing handed over: stay put
+        (None, False, None, None),
+        (NOW - 3600, False, NOW - 60, NOW - 60),
+        (NOW - 3600, False, NOW - 7200, NOW - 3600),  # never backwards
+        (NOW - 3600, False, NOW + 60, NOW),  # never past the window end
+        (NOW + 60, True, None, NOW + 60),
+    ],
+)
+def test_next_cursor(previous: int | None, complete: bool, last_seen: int | None, expected: int | None) -> None:
+    assert next_cursor(previous, now=NOW, complete=complete, last_seen=last_seen) == expected
