@@ -14,8 +14,8 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from erpsync.core.config import Settings
 from erpsync.auth_commands import auth
+from erpsync.core.config import Settings
 from erpsync.core.errors import ErpsyncError, UsageError
 from erpsync.plugins.manager import Registry, build_registry, get_plugin_manager, load_settings
 

@@ -9,7 +9,7 @@ no ``WarehouseWriter``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -61,9 +61,9 @@ class ObservationMemory(Protocol):
 class TokenRecord:
     """A shop's Open API tokens. ``*_expires_at`` are absolute times (the API sends Unix seconds)."""
 
-    access_token: str
+    access_token: str = field(repr=False)  # secrets stay out of reprs, logs and tracebacks
     access_token_expires_at: datetime
-    refresh_token: str
+    refresh_token: str = field(repr=False)
     refresh_token_expires_at: datetime
     open_id: str = ""
     seller_name: str = ""
