@@ -14,6 +14,10 @@ success; 400/404/409 with 36009004 otherwise). Routes:
   "status"?, "order_status"?, "create_time"?, "package_id"?, "order_id"?}``
 - ``GET|DELETE /_sandbox/counts``                  per-path calls, 2xx, 4xx, 429, 5xx (DELETE zeroes)
 - ``POST /_sandbox/reset``                          reload the scenario; clock, faults, counts start over
+
+``/clock`` also completes product audits that have become due; ``/settings`` also takes
+``audit_delay_seconds``. The issue-3 routes (tokens, effects, webhooks, orders, products) are
+listed in :mod:`admin_commerce`.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
 
+from erpsync.sandbox import admin_commerce, audit
 from erpsync.sandbox.envelope import BAD_REQUEST, UNKNOWN_PATH, SandboxError, parse_json_body
 from erpsync.sandbox.model import Package, Warehouse
 from erpsync.sandbox.state import StateError
@@ -87,7 +92,15 @@ def get_state(app: SandboxApp, request: Request, values: dict[str, str]) -> dict
                 "app_key": a.app_key,
                 "app_secret": a.app_secret,
                 "tokens": [
-                    {"access_token": t.access_token, "expires_at": t.expires_at, "shops": t.shop_ids}
+                    {
+                        "access_token": t.access_token,
+                        "expires_at": t.expires_at,
+                        "shops": t.shop_ids,
+                        "refresh_token": t.refresh_token,
+                        "refresh_expires_at": t.refresh_expires_at,
+                        "scopes": t.scopes,
+                        "replaced": t.replaced,
+                    }
                     for t in a.tokens.values()
                 ],
             }
@@ -128,6 +141,7 @@ def advance_clock(app: SandboxApp, request: Request, values: dict[str, str]) -> 
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
         raise StateError("advance_seconds (a number of seconds) is required")
     now = app.state.advance(seconds)
+    audit.settle(app.state)
     return {"virtual_now": now, "virtual_now_iso": _iso(now), "offset_seconds": app.state.offset}
 
 
@@ -142,7 +156,7 @@ def faults(app: SandboxApp, request: Request, values: dict[str, str]) -> dict[st
 
 def settings(app: SandboxApp, request: Request, values: dict[str, str]) -> dict[str, Any]:
     body = _body(request)
-    unknown = set(body) - {"rate_limit_qps", "review_delay_hours"}
+    unknown = set(body) - {"rate_limit_qps", "review_delay_hours", "audit_delay_seconds"}
     if unknown:
         raise StateError(f"unknown settings {sorted(unknown)}")
     if "rate_limit_qps" in body:
@@ -155,7 +169,17 @@ def settings(app: SandboxApp, request: Request, values: dict[str, str]) -> dict[
         if delay is not None and (isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0):
             raise StateError("review_delay_hours must be a number >= 0 or null")
         app.state.world.review_delay_hours = delay
-    return {"rate_limit_qps": app.limiter.qps, "review_delay_hours": app.state.world.review_delay_hours}
+    if "audit_delay_seconds" in body:
+        audit = body["audit_delay_seconds"]
+        if isinstance(audit, bool) or not isinstance(audit, int) or audit < 0:
+            raise StateError("audit_delay_seconds must be an integer >= 0")
+        app.state.world.audit_delay_seconds = audit
+    world = app.state.world
+    return {
+        "rate_limit_qps": app.limiter.qps,
+        "review_delay_hours": world.review_delay_hours,
+        "audit_delay_seconds": world.audit_delay_seconds,
+    }
 
 
 def save_address(app: SandboxApp, request: Request, values: dict[str, str]) -> dict[str, Any]:
@@ -194,6 +218,7 @@ ADMIN_ROUTES: list[tuple[str, list[str], AdminHandler]] = [
     ("/_sandbox/packages", ["POST"], add_packages),
     ("/_sandbox/counts", ["GET", "DELETE"], counts),
     ("/_sandbox/reset", ["POST"], reset),
+    *admin_commerce.ROUTES,
 ]
 
 ADMIN_MAP = Map([Rule(path, methods=methods, endpoint=i) for i, (path, methods, _) in enumerate(ADMIN_ROUTES)])

@@ -1,44 +1,30 @@
-"""The emulated Open API slice (docs/open-api-slice.md): routes and response shapes.
+"""The emulated Open API: the slice's handlers (docs/open-api-slice.md) and the whole route table.
 
 Handlers run after :mod:`auth` has accepted the call and under the state lock; they only see
 the caller's shop, as the real API does. The pickup subscription is never returned directly:
-it shows only through ``handover_time_slots.can_pickup`` and the packages' labels.
+it shows only through ``handover_time_slots.can_pickup`` and the packages' labels. The issue-3
+handlers live in :mod:`products`, :mod:`orders` and :mod:`fulfillment`; their routes join here.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from werkzeug.routing import Map, Rule
-from werkzeug.wrappers import Request
 
-from erpsync.sandbox.auth import Caller
+from erpsync.sandbox import carriers, fulfillment, orders, products
+from erpsync.sandbox.call import Call, Handler
 from erpsync.sandbox.envelope import BAD_REQUEST, PACKAGE_NOT_FOUND, SandboxError, parse_json_body
 from erpsync.sandbox.model import Package
 from erpsync.sandbox.state import SandboxState
 
-MAX_ORDER_IDS = 50
+__all__ = ["ROUTES", "URL_MAP", "Call", "Handler", "template"]
+
 MAX_PAGE_SIZE = 50
 BEIJING = timezone(timedelta(hours=8))
-
-
-@dataclass
-class Call:
-    """What a handler gets: the state, the authenticated caller, the query and the path values."""
-
-    state: SandboxState
-    caller: Caller
-    request: Request
-    params: dict[str, str]
-    values: dict[str, str]
-
-
-Handler = Callable[[Call], dict[str, Any]]
 
 
 def list_shops(call: Call) -> dict[str, Any]:
@@ -135,17 +121,8 @@ def search_packages(call: Call) -> dict[str, Any]:
     }
 
 
-def _carrier(state: SandboxState, tracking: str) -> tuple[str, str]:
-    best = max(
-        (c for c in state.world.carriers.values() if tracking.startswith(c.prefix)),
-        key=lambda c: len(c.prefix),
-        default=None,
-    )
-    return (best.id, best.name) if best and tracking else ("", "")
-
-
 def _package_summary(state: SandboxState, p: Package) -> dict[str, Any]:
-    provider_id, provider_name = _carrier(state, p.tracking_number)
+    provider_id, provider_name = carriers.of_package(state.world, p)
     return {
         "id": p.id,
         "orders": [{"id": o} for o in p.order_ids],
@@ -169,48 +146,22 @@ def _own_package(call: Call) -> Package:
 def package_detail(call: Call) -> dict[str, Any]:
     p = _own_package(call)
     warehouse = call.state.package_warehouse(p)
+    provider_id, provider_name = carriers.of_package(call.state.world, p)
     return {
         "package_id": p.id,
         "package_status": p.status,
         "handover_method": p.handover_method,
         "tracking_number": p.tracking_number,
+        "shipping_provider_id": provider_id,
+        "shipping_provider_name": provider_name,
         "shipping_type": p.shipping_type,
+        "delivery_option_id": carriers.option_of(call.state.world, p, warehouse.id if warehouse else None),
+        "pickup_slot": dict(p.pickup_slot) if p.pickup_slot else None,
         "orders": [{"id": o} for o in p.order_ids],
         "create_time": p.create_time,
         "update_time": p.update_time,
         "sender_address": dict(warehouse.address) if warehouse else {},
     }
-
-
-def order_detail(call: Call) -> dict[str, Any]:
-    ids = [i.strip() for i in call.params.get("ids", "").split(",") if i.strip()]
-    if not ids:
-        raise SandboxError(400, BAD_REQUEST, "Invalid params: ids is required (comma-separated order ids)")
-    if len(ids) > MAX_ORDER_IDS:
-        raise SandboxError(400, BAD_REQUEST, f"Invalid params: at most {MAX_ORDER_IDS} ids per call, got {len(ids)}")
-    shop = call.caller.shop
-    assert shop is not None
-    wanted = {i for i in ids}
-    packages: dict[str, list[str]] = {}
-    for p in call.state.world.packages.values():
-        for oid in p.order_ids:
-            if oid in wanted:
-                packages.setdefault(oid, []).append(p.id)
-    orders = []
-    for oid in dict.fromkeys(ids):
-        o = call.state.world.orders.get(oid)
-        if o is not None and o.shop_id == shop.id:
-            orders.append(
-                {
-                    "id": o.id,
-                    "status": o.status,
-                    "warehouse_id": o.warehouse_id,
-                    "create_time": o.create_time,
-                    "update_time": o.update_time,
-                    "packages": [{"id": pid} for pid in packages.get(oid, [])],
-                }
-            )
-    return {"orders": orders}
 
 
 def handover_time_slots(call: Call) -> dict[str, Any]:
@@ -243,14 +194,17 @@ def _pickup_slots(now: int) -> list[dict[str, Any]]:
     return slots
 
 
-#: (rule, methods, handler, authorization path?) — the whole emulated surface.
+#: (rule, method, handler, no shop_cipher?) — the whole emulated surface. The last flag marks the
+#: paths that must NOT carry ``shop_cipher`` (/authorization, uploads); scopes: see auth.SCOPES.
 ROUTES: list[tuple[str, str, Handler, bool]] = [
     ("/authorization/202309/shops", "GET", list_shops, True),
     ("/logistics/202309/warehouses", "GET", list_warehouses, False),
     ("/fulfillment/202309/packages/search", "POST", search_packages, False),
     ("/fulfillment/202309/packages/<package_id>", "GET", package_detail, False),
     ("/fulfillment/202309/packages/<package_id>/handover_time_slots", "GET", handover_time_slots, False),
-    ("/order/202309/orders", "GET", order_detail, False),
+    *orders.ROUTES,
+    *fulfillment.ROUTES,
+    *products.ROUTES,
 ]
 
 URL_MAP = Map([Rule(path, methods=[method], endpoint=index) for index, (path, method, _, _) in enumerate(ROUTES)])

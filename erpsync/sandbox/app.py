@@ -1,9 +1,10 @@
 """The WSGI application: routes ``/_sandbox/*`` to the admin API, everything else to the emulated API.
 
-Pipeline of an emulated call: route (404/36009014) → injected faults → gateway checks (auth) →
-rate limit (429/36009002, ``Retry-After: 1``) → handler. Every outcome is an envelope with a
-fresh request id and is counted per path; an unexpected exception becomes 500/36009003 with a
-one-line message (the traceback goes to the server log, never to the client).
+Pipeline of an emulated call: route (404/36009014) → injected faults → gateway checks (auth,
+scopes) → rate limit (429/36009002, ``Retry-After: 1``) → handler. The unsigned token endpoints
+(``/api/v2/token/*``, see tokens.py) skip the gateway, as the separate auth host does.
+Every outcome is an envelope with a fresh request id and is counted per path; an unexpected
+exception becomes 500/36009003 with a one-line message (the traceback goes to the server log, never to the client).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from erpsync.sandbox.envelope import (
 from erpsync.sandbox.faults import Faults
 from erpsync.sandbox.ratelimit import RateLimiter
 from erpsync.sandbox.state import SandboxState
+from erpsync.sandbox.tokens import TOKEN_HANDLERS, token_call
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +55,17 @@ class SandboxApp:
             self.faults.configure({**_NO_FAULTS, **self.state.world.faults})
             self.counts.reset()
 
+    def close(self) -> None:
+        """Stop background work (the webhook sender)."""
+        self.state.webhooks.close()
+
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         if request.path == "/_sandbox" or request.path.startswith("/_sandbox/"):
             response = self._guard(lambda: respond(dispatch_admin(self, request)))
+        elif request.path in TOKEN_HANDLERS:
+            response = self._guard(lambda: respond(token_call(self.state, request)))
+            self.counts.record(request.path, response.status_code)
         else:
             response = self._api(request)
         return response(environ, start_response)

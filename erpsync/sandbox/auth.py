@@ -1,7 +1,21 @@
 """Checks every emulated-API call the way the gateway does, before any handler runs.
 
-Order: duplicate params, app_key, timestamp window (REAL clock), sign, access token, shop_cipher.
-Codes and HTTP statuses follow docs/open-api-slice.md.
+Order: duplicate params, app_key, timestamp window (REAL clock), sign, access token (unknown,
+expired or replaced by a refresh), granted scope, shop_cipher. Codes and HTTP statuses follow
+docs/open-api-slice.md and docs/open-api-full.md §1.
+
+Scopes: the sandbox names one scope per API family (the real ones are Partner Center "packages");
+a token's ``scopes`` (None = all) must hold the scope of the called path, else 403/105005:
+
+====================  ==============================
+path prefix           scope
+====================  ==============================
+``/authorization/``   ``seller.authorization.info``
+``/logistics/``       ``seller.logistics``
+``/fulfillment/``     ``seller.fulfillment.basic``
+``/order/``           ``seller.order.info``
+``/product/``         ``seller.product.basic``
+====================  ==============================
 """
 
 from __future__ import annotations
@@ -16,6 +30,7 @@ from erpsync.sandbox.envelope import (
     BAD_SIGN,
     CIPHER_MISMATCH,
     MISSING_CIPHER,
+    SCOPE_NOT_GRANTED,
     TOKEN_EXPIRED,
     SandboxError,
 )
@@ -26,6 +41,20 @@ from erpsync.sandbox.signing import verify_sign
 #: Accepted clock skew of ``timestamp`` against the real wall clock, in seconds.
 PAST_WINDOW = 300
 FUTURE_WINDOW = 30
+
+SCOPES: dict[str, str] = {
+    "/authorization/": "seller.authorization.info",
+    "/logistics/": "seller.logistics",
+    "/fulfillment/": "seller.fulfillment.basic",
+    "/order/": "seller.order.info",
+    "/product/": "seller.product.basic",
+}
+ALL_SCOPES: list[str] = list(SCOPES.values())
+
+
+def required_scope(path: str) -> str | None:
+    """The scope a signed call to ``path`` needs (None for a path outside every family)."""
+    return next((scope for prefix, scope in SCOPES.items() if path.startswith(prefix)), None)
 
 
 @dataclass
@@ -85,6 +114,16 @@ def authenticate(request: Request, world: World, *, authorization_path: bool) ->
         raise SandboxError(401, BAD_REQUEST, "Invalid access token: unknown to this app")
     if token.expires_at <= now:
         raise SandboxError(401, TOKEN_EXPIRED, "Access token expired")
+    if token.replaced:
+        raise SandboxError(401, TOKEN_EXPIRED, "Access token expired: a refresh replaced it, use the new one")
+    scope = required_scope(request.path)
+    if scope is not None and token.scopes is not None and scope not in token.scopes:
+        raise SandboxError(
+            403,
+            SCOPE_NOT_GRANTED,
+            f"Scope {scope} not granted to this access token: apply for its package in Partner Center "
+            "and re-authorise the shop",
+        )
 
     cipher = params.get("shop_cipher")
     if authorization_path:

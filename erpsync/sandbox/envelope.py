@@ -13,9 +13,10 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-# Error codes used by the sandbox (docs/open-api-slice.md).
+# Error codes used by the sandbox (docs/open-api-slice.md, docs/open-api-full.md §6).
 BAD_SIGN = 106001
 TOKEN_EXPIRED = 105002
+SCOPE_NOT_GRANTED = 105005
 CIPHER_MISMATCH = 101000
 MISSING_CIPHER = 106013
 RATE_LIMITED = 36009002
@@ -23,6 +24,17 @@ INTERNAL = 36009003
 BAD_REQUEST = 36009004
 UNKNOWN_PATH = 36009014
 PACKAGE_NOT_FOUND = 21011001
+ALREADY_SHIPPED = 21011005
+NOT_SHIPPED = 21011006
+SHIPPING_INFO_WINDOW = 21011049
+PRODUCT_NOT_FOUND = 12052700
+PRICE_UPDATE_FORBIDDEN = 12019090
+#: Per-SKU error inside ``data.errors`` of inventory update (the sandbox's choice: the contract leaves it open).
+SKU_NOT_FOUND = 12052701
+# Token endpoint errors (HTTP 200).
+REFRESH_EXPIRED = 36004001
+BAD_AUTH_CODE = 36004004
+NO_AUTH_RECORD = 36004005
 
 
 class SandboxError(Exception):

@@ -1,4 +1,4 @@
-"""Plain records of the emulated world: apps, tokens, shops, warehouses, orders, packages.
+"""Plain records of the emulated world: apps, tokens, shops, warehouses, orders, packages, products.
 
 Kept free of behaviour so that :mod:`state` (the lifecycle) and :mod:`api` (the wire shape)
 each own one job. Times are Unix seconds on the *virtual* clock.
@@ -28,11 +28,47 @@ ADDRESS_FIELDS = (
 )
 
 
+#: Order statuses of the Open API (docs/open-api-full.md §3).
+ORDER_STATUSES = (
+    "UNPAID",
+    "ON_HOLD",
+    "AWAITING_SHIPMENT",
+    "PARTIALLY_SHIPPING",
+    "AWAITING_COLLECTION",
+    "IN_TRANSIT",
+    "DELIVERED",
+    "COMPLETED",
+    "CANCELLED",
+)
+#: Order statuses that mean "the seller already shipped".
+SHIPPED_ORDER_STATUSES = ("AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED", "COMPLETED")
+
+
 @dataclass
 class Token:
+    """An access token; times are REAL Unix seconds (the client signs with its real clock)."""
+
     access_token: str
     expires_at: int
     shop_ids: list[str]
+    refresh_token: str | None = None
+    refresh_expires_at: int | None = None
+    #: Granted scope names (see auth.SCOPES); None = every scope.
+    scopes: list[str] | None = None
+    #: Set when a refresh replaced this access token: it then answers 105002.
+    replaced: bool = False
+
+
+@dataclass
+class AuthCode:
+    """A single-use authorisation code from ``/_sandbox/authorize`` (REAL-clock expiry)."""
+
+    code: str
+    app_key: str
+    shop_id: str
+    scopes: list[str] | None
+    expires_at: int
+    used: bool = False
 
 
 @dataclass
@@ -116,6 +152,12 @@ class Order:
     warehouse_id: str
     create_time: int
     update_time: int
+    #: ``[{id, sku_id, seller_sku, product_id, product_name, sale_price, currency}]``; empty = one sample item.
+    line_items: list[dict[str, Any]] = field(default_factory=list)
+    recipient_address: dict[str, str] | None = None
+    paid_time: int | None = None
+    shipping_type: str = "TIKTOK"
+    shipping_fee: str = "0.00"
 
 
 @dataclass
@@ -129,3 +171,64 @@ class Package:
     create_time: int
     update_time: int
     shipping_type: str = "TIKTOK"
+    #: Virtual time of the ship call (or of the scenario's shipped state); None = not shipped.
+    shipped_at: int | None = None
+    #: Explicit shipping provider (self-shipment, shipping-info update); None = derived from the tracking prefix.
+    provider_id: str | None = None
+    pickup_slot: dict[str, int] | None = None
+    delivery_option_id: str | None = None
+
+
+@dataclass
+class DeliveryOption:
+    id: str
+    name: str
+    type: str
+    #: Warehouses offering this option; empty = every warehouse.
+    warehouse_ids: list[str]
+    providers: list[Carrier]
+
+
+@dataclass
+class AuditRule:
+    """A product whose title (or description) contains ``contains`` (case-insensitive) fails audit."""
+
+    title_contains: str | None
+    description_contains: str | None
+    reasons: list[str]
+    suggestions: list[str]
+    position: str = "product"
+
+
+@dataclass
+class Sku:
+    id: str
+    seller_sku: str
+    amount: str
+    currency: str
+    inventory: dict[str, int]
+    sales_attributes: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class Product:
+    id: str
+    shop_id: str
+    title: str
+    description: str
+    category_id: str
+    main_images: list[str]
+    skus: list[Sku]
+    status: str
+    audit_status: str
+    create_time: int
+    update_time: int
+    brand_id: str | None = None
+    product_attributes: list[Any] = field(default_factory=list)
+    package_weight: dict[str, Any] = field(default_factory=dict)
+    package_dimensions: dict[str, Any] | None = None
+    #: Virtual time the current audit started (None when not auditing).
+    audit_started_at: int | None = None
+    audit_failed_reasons: list[dict[str, Any]] = field(default_factory=list)
+    #: True once any audit passed: a later pass is PRODUCT_STATUS_CHANGED, not FIRST_PASS_REVIEW.
+    approved_once: bool = False

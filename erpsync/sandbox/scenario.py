@@ -15,11 +15,17 @@ from typing import Any
 
 from erpsync.sandbox.model import (
     ADDRESS_FIELDS,
+    ORDER_STATUSES,
+    SHIPPED_ORDER_STATUSES,
     SUBSCRIPTION_STATUSES,
     App,
+    AuditRule,
+    AuthCode,
     Carrier,
+    DeliveryOption,
     Order,
     Package,
+    Product,
     ProviderPeriod,
     Region,
     Shop,
@@ -54,6 +60,19 @@ class World:
     warehouses: dict[str, Warehouse] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
     packages: dict[str, Package] = field(default_factory=dict)
+    # issue 3 (loaded by scenario_commerce): tokens, products, delivery options, webhooks
+    access_token_ttl: int = 7 * 86400
+    refresh_token_ttl: int = 30 * 86400
+    auth_code_ttl: int = 1800
+    default_scopes: list[str] | None = None
+    auth_codes: dict[str, AuthCode] = field(default_factory=dict)
+    audit_delay_seconds: int = 300
+    audit_rules: list[AuditRule] = field(default_factory=list)
+    delivery_options: dict[str, DeliveryOption] = field(default_factory=dict)
+    webhook_url: str | None = None
+    products: dict[str, Product] = field(default_factory=dict)
+    #: uri → {app_key, use_case, width, height, size}: images uploaded through the API.
+    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def resolve_source(source: str | Path | dict[str, Any]) -> dict[str, Any]:
@@ -137,6 +156,9 @@ def build_world(data: dict[str, Any], wall_now: float) -> World:
     _load_shops(world, data, now)
     _load_orders(world, data, now)
     _load_packages(world, data, now)
+    from erpsync.sandbox.scenario_commerce import load_commerce  # local: it imports this module
+
+    load_commerce(world, data, now)
     return world
 
 
@@ -146,10 +168,19 @@ def _load_apps(world: World, data: dict[str, Any], now: float) -> None:
         app = App(_req(raw, "app_key", where), _req(raw, "app_secret", where))
         for j, tok in enumerate(raw.get("tokens", [])):
             w = f"{where}.tokens[{j}]"
+            scopes = tok.get("scopes")
+            if scopes is not None and not (isinstance(scopes, list) and all(isinstance(x, str) for x in scopes)):
+                raise ScenarioError(f"{w}.scopes: expected a list of scope names or null (= all)")
+            refresh_expires = tok.get("refresh_expires_at", "+30d") if tok.get("refresh_token") else None
             token = Token(
                 _req(tok, "access_token", w),
                 parse_time(tok.get("expires_at", "+7d"), now, f"{w}.expires_at"),
                 [str(s) for s in _req(tok, "shops", w, list)],
+                refresh_token=tok.get("refresh_token"),
+                refresh_expires_at=None
+                if refresh_expires is None
+                else parse_time(refresh_expires, now, f"{w}.refresh_expires_at"),
+                scopes=scopes,
             )
             app.tokens[token.access_token] = token
         world.apps[app.app_key] = app
@@ -232,13 +263,21 @@ def _load_orders(world: World, data: dict[str, Any], now: float) -> None:
         if wid not in world.warehouses:
             raise ScenarioError(f"{where}.warehouse_id: unknown warehouse {wid}")
         created = parse_time(raw.get("create_time", "now"), now, f"{where}.create_time")
+        status = raw.get("status", "AWAITING_SHIPMENT")
+        if status not in ORDER_STATUSES:
+            raise ScenarioError(f"{where}.status: {status!r} is not one of {', '.join(ORDER_STATUSES)}")
+        paid = raw.get("paid_time", None if status == "UNPAID" else created)
         order = Order(
             id=str(_req(raw, "id", where)),
             shop_id=world.warehouses[wid].shop_id,
-            status=raw.get("status", "AWAITING_SHIPMENT"),
+            status=status,
             warehouse_id=wid,
             create_time=created,
             update_time=parse_time(raw.get("update_time", created), now, f"{where}.update_time"),
+            line_items=list(raw.get("line_items", [])),
+            recipient_address=raw.get("recipient_address"),
+            paid_time=None if paid is None else parse_time(paid, now, f"{where}.paid_time"),
+            shipping_type=raw.get("shipping_type", "TIKTOK"),
         )
         world.orders[order.id] = order
 
@@ -266,5 +305,13 @@ def _load_packages(world: World, data: dict[str, Any], now: float) -> None:
             create_time=created,
             update_time=parse_time(raw.get("update_time", created), now, f"{where}.update_time"),
             shipping_type=raw.get("shipping_type", "TIKTOK"),
+            delivery_option_id=raw.get("delivery_option_id"),
         )
+        shipped = raw.get("shipped_at")
+        if shipped is not None:
+            package.shipped_at = parse_time(shipped, now, f"{where}.shipped_at")
+        elif package.status in ("FULFILLING", "COMPLETED") or any(
+            world.orders[o].status in SHIPPED_ORDER_STATUSES for o in order_ids
+        ):
+            package.shipped_at = package.update_time  # shipped before the scenario starts
         world.packages[package.id] = package

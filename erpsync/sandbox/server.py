@@ -57,6 +57,7 @@ class SandboxServer:
             self._thread.join(timeout=5)
             self._thread = None
         self._server.server_close()
+        self.app.close()
 
     def __enter__(self) -> SandboxServer:
         return self.start()

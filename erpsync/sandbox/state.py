@@ -42,6 +42,16 @@ against virtual now when the scenario is loaded (or reset), so packages stay rec
     packages[]            {id, order_ids[], handover_method PICKUP|DROP_OFF, tracking_number, status
                            (default PROCESSING), create_time, update_time?, shipping_type (TIKTOK)}
 
+The issue-3 keys (tokens, audit rules, delivery options, webhook_url, products, order line items)
+are documented in :mod:`scenario_commerce`; orders also take ``line_items[]``, ``recipient_address``,
+``paid_time``, ``shipping_type``, and packages ``shipped_at`` and ``delivery_option_id``. Tokens take
+``refresh_token``, ``refresh_expires_at`` and ``scopes``.
+
+Side effects and webhooks
+-------------------------
+``state.effects`` counts successful writes (see effects.py); ``state.notify`` queues a signed
+webhook for the app authorised on the shop (see webhooks.py). Both are reset with the scenario.
+
 A package's shop and warehouse come from its orders (the order carries ``warehouse_id``), just
 as the Open API links them. Packages in the scenario keep the handover method and tracking
 number written there (so drift such as a JT pickup waybill after the Wanse switch can be staged);
@@ -56,8 +66,10 @@ from pathlib import Path
 from typing import Any
 
 from erpsync.sandbox import subscription as lifecycle
-from erpsync.sandbox.model import ADDRESS_FIELDS, Order, Package, Subscription, Warehouse
+from erpsync.sandbox.effects import EffectCounter
+from erpsync.sandbox.model import ADDRESS_FIELDS, App, Order, Package, Subscription, Warehouse
 from erpsync.sandbox.scenario import World, build_world, parse_time, resolve_source
+from erpsync.sandbox.webhooks import WebhookDispatcher
 
 
 class StateError(ValueError):
@@ -74,6 +86,8 @@ class SandboxState:
     def __init__(self, source: str | Path | dict[str, Any]) -> None:
         self.source = source
         self.lock = threading.RLock()
+        self.effects = EffectCounter()
+        self.webhooks = WebhookDispatcher()
         self.reset()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -84,6 +98,8 @@ class SandboxState:
             self.world: World = world
             self.offset = world.clock_offset
             self._serial = 0
+            self.effects.reset()
+            self.webhooks.reset(world.webhook_url)
 
     def now(self) -> int:
         """Virtual now (Unix seconds)."""
@@ -96,6 +112,27 @@ class SandboxState:
         with self.lock:
             self.offset += seconds
             return self.now()
+
+    def new_id(self, prefix: str) -> str:
+        """A fresh numeric-looking id (``prefix`` + virtual-time digits + serial), unique per state."""
+        with self.lock:
+            self._serial += 1
+            return f"{prefix}{self.now() % 10**8:08d}{self._serial:06d}"
+
+    # -- webhooks --------------------------------------------------------------------------
+    def app_for_shop(self, shop_id: str) -> App | None:
+        """The app authorised on the shop (the first with a token for it), else the first app."""
+        apps = list(self.world.apps.values())
+        for app in apps:
+            if any(shop_id in t.shop_ids for t in app.tokens.values()):
+                return app
+        return apps[0] if apps else None
+
+    def notify(self, type_: int, shop_id: str, data: dict[str, Any]) -> None:
+        """Queue a webhook of ``type_`` for the shop, signed with its app's secret."""
+        app = self.app_for_shop(shop_id)
+        if app is not None:
+            self.webhooks.emit(type_, shop_id, data, self.now(), app.app_key, app.app_secret)
 
     # -- subscription ----------------------------------------------------------------------
     def warehouse(self, warehouse_id: str) -> Warehouse:

@@ -1,0 +1,66 @@
+"""The product audit lifecycle (docs/open-api-full.md §2), decided by the scenario's audit rules.
+
+Audit lifecycle::
+
+    AS_DRAFT save ───────────────> DRAFT / audit NONE
+    LISTING save or content edit ─> PENDING / AUDITING ──(audit_delay_seconds, virtual clock)──┐
+                                     first matching audit rule: FAILED / FAILED + reasons  <───┤
+                                     no rule matches:           ACTIVATE / APPROVED  <─────────┘
+
+Like the pickup review, the decision is evaluated lazily (:func:`settle`, called by every product
+handler and by ``POST /_sandbox/clock``), so advancing the clock is all a test needs. The decision
+emits webhooks 5 (PRODUCT_STATUS_CHANGE, ``product_id`` as a JSON *number*, as some real ones do)
+and 37 (PRODUCT_AUDIT_STATUS_CHANGE).
+"""
+
+from __future__ import annotations
+
+from erpsync.sandbox.model import Product
+from erpsync.sandbox.state import SandboxState
+
+
+def submit(state: SandboxState, product: Product) -> None:
+    product.status, product.audit_status = "PENDING", "AUDITING"
+    product.audit_started_at = state.now()
+    product.audit_failed_reasons = []
+
+
+def settle(state: SandboxState) -> None:
+    """Complete every audit whose delay has elapsed on the virtual clock."""
+    now = state.now()
+    for product in state.world.products.values():
+        if product.audit_status == "AUDITING" and product.audit_started_at is not None:
+            done_at = product.audit_started_at + state.world.audit_delay_seconds
+            if now >= done_at:
+                _decide(state, product, done_at)
+
+
+def _decide(state: SandboxState, product: Product, at: int) -> None:
+    title, description = product.title.lower(), product.description.lower()
+    rule = next(
+        (
+            r
+            for r in state.world.audit_rules
+            if (r.title_contains and r.title_contains.lower() in title)
+            or (r.description_contains and r.description_contains.lower() in description)
+        ),
+        None,
+    )
+    product.audit_started_at = None
+    product.update_time = max(product.update_time, at)
+    pid: int | str = int(product.id) if product.id.isdigit() else product.id
+    if rule is None:
+        first = not product.approved_once
+        product.status, product.audit_status, product.approved_once = "ACTIVATE", "APPROVED", True
+        status5 = "PRODUCT_FIRST_PASS_REVIEW" if first else "PRODUCT_STATUS_CHANGED"
+        state.notify(5, product.shop_id, {"product_id": pid, "status": status5, "update_time": at})
+        state.notify(37, product.shop_id, {"product_id": product.id, "status": "APPROVED"})
+        return
+    product.status, product.audit_status = "FAILED", "FAILED"
+    product.audit_failed_reasons = [
+        {"position": rule.position, "reasons": list(rule.reasons), "suggestions": list(rule.suggestions)}
+    ]
+    state.notify(5, product.shop_id, {"product_id": pid, "status": "PRODUCT_AUDIT_FAILURE", "update_time": at})
+    state.notify(
+        37, product.shop_id, {"product_id": product.id, "status": "FAILED", "suggestions": list(rule.suggestions)}
+    )

@@ -1,0 +1,253 @@
+"""Orders (``/order/202309``): search, detail, and the admin routes that add orders and move them.
+
+The detail shape is docs/open-api-full.md §3. ``recipient_address`` is left out while the order
+is UNPAID or ON_HOLD, as the real API hides it. Orders staged in the slice scenarios carry no line
+items; they get one sample item so every order has the full shape. Every status change bumps
+``update_time`` and emits webhook 1 (ORDER_STATUS_CHANGE), spelling CANCELLED as ``CANCEL``
+like the real webhooks do.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from erpsync.sandbox import carriers, paging
+from erpsync.sandbox.call import Call
+from erpsync.sandbox.envelope import BAD_REQUEST, SandboxError
+from erpsync.sandbox.model import ORDER_STATUSES, SHIPPED_ORDER_STATUSES, Order, Package
+from erpsync.sandbox.scenario import parse_time
+from erpsync.sandbox.state import SandboxState, StateError
+
+MAX_IDS = 50
+MAX_PAGE_SIZE = 100
+CURRENCIES = {"GB": "GBP", "US": "USD", "MY": "MYR", "SG": "SGD", "TH": "THB", "VN": "VND", "PH": "PHP", "ID": "IDR"}
+HIDDEN_ADDRESS = ("UNPAID", "ON_HOLD")
+WEBHOOK_STATUS = {"CANCELLED": "CANCEL"}
+#: Package status that follows an order status set through the admin API.
+PACKAGE_FOLLOWS = {"IN_TRANSIT": "FULFILLING", "DELIVERED": "COMPLETED", "COMPLETED": "COMPLETED"}
+
+
+def packages_of(state: SandboxState, order_id: str) -> list[Package]:
+    return sorted((p for p in state.world.packages.values() if order_id in p.order_ids), key=lambda p: p.id)
+
+
+def _address(region: str) -> dict[str, str]:
+    return {
+        "name": "J*** S***",
+        "phone_number": "(+44)77******21",
+        "full_address": "Flat 2, 14 Sample Street, London",
+        "region_code": region,
+        "postal_code": "E1 6AN",
+    }
+
+
+def order_view(state: SandboxState, o: Order) -> dict[str, Any]:
+    shop = state.world.shops[o.shop_id]
+    currency = CURRENCIES.get(shop.region, "USD")
+    packages = packages_of(state, o.id)
+    first = packages[0] if packages else None
+    provider_id, provider_name = carriers.of_package(state.world, first) if first else ("", "")
+    items = o.line_items or [{"product_name": "Sample item", "sale_price": "9.99"}]
+    line_items = []
+    for i, item in enumerate(items):
+        line_items.append(
+            {
+                "id": str(item.get("id") or f"{o.id}{i + 1:02d}"),
+                "sku_id": str(item.get("sku_id", "")),
+                "seller_sku": str(item.get("seller_sku", "")),
+                "product_id": str(item.get("product_id", "")),
+                "product_name": str(item.get("product_name", "")),
+                "sale_price": str(item.get("sale_price", "0.00")),
+                "currency": str(item.get("currency", currency)),
+                "package_id": first.id if first else "",
+                "package_status": first.status if first else "",
+                "tracking_number": first.tracking_number if first else "",
+                "shipping_provider_name": provider_name,
+            }
+        )
+    sub_total = sum((Decimal(i["sale_price"]) for i in line_items), Decimal("0"))
+    view: dict[str, Any] = {
+        "id": o.id,
+        "status": o.status,
+        "create_time": o.create_time,
+        "update_time": o.update_time,
+        "warehouse_id": o.warehouse_id,
+        "shipping_type": o.shipping_type,
+        "rts_sla_time": (o.paid_time or o.create_time) + 3 * 86400,
+        "payment": {
+            "currency": currency,
+            "sub_total": f"{sub_total:.2f}",
+            "shipping_fee": o.shipping_fee,
+            "total_amount": f"{sub_total + Decimal(o.shipping_fee):.2f}",
+        },
+        "line_items": line_items,
+        "packages": [{"id": p.id} for p in packages],
+    }
+    if o.paid_time is not None:
+        view["paid_time"] = o.paid_time
+    if first and first.tracking_number:
+        view.update(
+            shipping_provider=provider_name, shipping_provider_id=provider_id, tracking_number=first.tracking_number
+        )
+    if o.status not in HIDDEN_ADDRESS:
+        view["recipient_address"] = dict(o.recipient_address or _address(shop.region))
+    return view
+
+
+def order_detail(call: Call) -> dict[str, Any]:
+    ids = [i.strip() for i in call.params.get("ids", "").split(",") if i.strip()]
+    if not ids:
+        raise SandboxError(400, BAD_REQUEST, "Invalid params: ids is required (comma-separated order ids)")
+    if len(ids) > MAX_IDS:
+        raise SandboxError(400, BAD_REQUEST, f"Invalid params: at most {MAX_IDS} ids per call, got {len(ids)}")
+    found = (call.state.world.orders.get(oid) for oid in dict.fromkeys(ids))
+    return {"orders": [order_view(call.state, o) for o in found if o is not None and o.shop_id == call.shop.id]}
+
+
+def search_orders(call: Call) -> dict[str, Any]:
+    """Keyset paging over (sort_field, id) in the asked order; filters on status and time windows."""
+    field = call.params.get("sort_field", "create_time")
+    order = call.params.get("sort_order", "DESC")
+    if field not in ("create_time", "update_time") or order not in ("ASC", "DESC"):
+        raise SandboxError(
+            400, BAD_REQUEST, "Invalid params: sort_field must be create_time|update_time, sort_order ASC|DESC"
+        )
+    body = call.body()
+    status = body.get("order_status")
+    if status is not None and status not in ORDER_STATUSES:
+        raise SandboxError(400, BAD_REQUEST, f"Invalid params: order_status must be one of {', '.join(ORDER_STATUSES)}")
+    names = ("create_time_ge", "create_time_lt", "update_time_ge", "update_time_lt")
+    b = {k: paging.int_field(body, k) for k in names}
+
+    def keep(o: Order) -> bool:
+        return (
+            o.shop_id == call.shop.id
+            and (status is None or o.status == status)
+            and (b["create_time_ge"] is None or o.create_time >= b["create_time_ge"])
+            and (b["create_time_lt"] is None or o.create_time < b["create_time_lt"])
+            and (b["update_time_ge"] is None or o.update_time >= b["update_time_ge"])
+            and (b["update_time_lt"] is None or o.update_time < b["update_time_lt"])
+        )
+
+    rows = [o for o in call.state.world.orders.values() if keep(o)]
+    chunk, token = paging.page(
+        rows,
+        call.params,
+        MAX_PAGE_SIZE,
+        f"orders:{field}:{order}",
+        lambda o: (getattr(o, field), o.id),
+        order == "DESC",
+    )
+    return {"orders": [order_view(call.state, o) for o in chunk], "next_page_token": token, "total_count": len(rows)}
+
+
+def set_status(state: SandboxState, order: Order, status: str) -> None:
+    """Move an order, bump its update_time and emit webhook 1 (CANCELLED is sent as CANCEL)."""
+    order.status = status
+    order.update_time = max(state.now(), order.update_time + 1)
+    data = {"order_id": order.id, "order_status": WEBHOOK_STATUS.get(status, status), "update_time": order.update_time}
+    state.notify(1, order.shop_id, data)
+
+
+# -- admin ------------------------------------------------------------------------------------
+
+
+def admin_set_status(state: SandboxState, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """``POST /_sandbox/orders/<id>/status {"status"}``; packages follow (cancel, transit, delivery)."""
+    order = state.world.orders.get(order_id)
+    if order is None:
+        raise StateError(f"unknown order {order_id}", status=404)
+    status = body.get("status")
+    if status not in ORDER_STATUSES:
+        raise StateError(f"status must be one of {', '.join(ORDER_STATUSES)}")
+    set_status(state, order, status)
+    for package in packages_of(state, order.id):
+        orders = [state.world.orders[o] for o in package.order_ids if o in state.world.orders]
+        if status == "CANCELLED" and all(o.status == "CANCELLED" for o in orders):
+            package.status, package.update_time = "CANCELLED", order.update_time
+        elif status in PACKAGE_FOLLOWS:
+            package.status, package.update_time = PACKAGE_FOLLOWS[status], order.update_time
+    return order_view(state, order)
+
+
+def admin_add_order(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
+    """``POST /_sandbox/orders``: one order (line items by seller_sku or explicit) with a package."""
+    warehouse = state.warehouse(str(body.get("warehouse_id", "")))
+    status = body.get("status", "AWAITING_SHIPMENT")
+    if status not in ORDER_STATUSES:
+        raise StateError(f"status must be one of {', '.join(ORDER_STATUSES)}")
+    now = state.now()
+    try:
+        created = parse_time(body.get("create_time", now), now, "create_time")
+    except ValueError as exc:
+        raise StateError(str(exc)) from None
+    order_id = str(body.get("id") or state.new_id("5769"))
+    if order_id in state.world.orders:
+        raise StateError(f"order {order_id} already exists", status=409)
+    order = Order(
+        order_id,
+        warehouse.shop_id,
+        status,
+        warehouse.id,
+        created,
+        created,
+        line_items=[_line_item(state, warehouse.shop_id, i) for i in body.get("line_items", [])],
+        recipient_address=body.get("recipient_address"),
+        paid_time=None if status == "UNPAID" else created,
+        shipping_type=str(body.get("shipping_type", "TIKTOK")),
+    )
+    spec = body.get("package", {})
+    if spec is not False and spec is not None:
+        if not isinstance(spec, dict):
+            raise StateError("package must be an object {id?, handover_method?, tracking_number?, status?} or false")
+        package_id = str(spec.get("id") or state.new_id("1154"))
+        if package_id in state.world.packages:
+            raise StateError(f"package {package_id} already exists", status=409)
+        shipped = status in SHIPPED_ORDER_STATUSES
+        method = spec.get("handover_method") or ("PICKUP" if state.can_pickup(warehouse.id) else "DROP_OFF")
+        if method not in ("PICKUP", "DROP_OFF"):
+            raise StateError("package.handover_method must be PICKUP or DROP_OFF")
+        tracking = spec.get("tracking_number")
+        if tracking is None:
+            tracking = state._derive_label(warehouse, method, None)[1] if shipped else ""
+        package = Package(
+            package_id,
+            warehouse.shop_id,
+            [order_id],
+            method,
+            str(tracking),
+            str(spec.get("status", "FULFILLING" if shipped else "PROCESSING")),
+            created,
+            created,
+        )
+        package.shipped_at = created if shipped else None
+        state.world.packages[package_id] = package
+    state.world.orders[order_id] = order
+    return order_view(state, order)
+
+
+def _line_item(state: SandboxState, shop_id: str, raw: Any) -> dict[str, Any]:
+    """A line item; a known ``seller_sku`` fills product, sku, name and price from the catalog."""
+    if not isinstance(raw, dict):
+        raise StateError("line_items[] must be objects")
+    item = dict(raw)
+    for product in state.world.products.values():
+        sku = next((s for s in product.skus if s.seller_sku == item.get("seller_sku")), None)
+        if product.shop_id == shop_id and sku is not None:
+            item.setdefault("product_id", product.id)
+            item.setdefault("sku_id", sku.id)
+            item.setdefault("product_name", product.title)
+            item.setdefault("sale_price", sku.amount)
+            item.setdefault("currency", sku.currency)
+    try:
+        Decimal(str(item.setdefault("sale_price", "9.99")))
+    except ArithmeticError:
+        raise StateError(f"line item sale_price {item['sale_price']!r} is not a decimal") from None
+    return item
+
+
+ROUTES = [
+    ("/order/202309/orders", "GET", order_detail, False),
+    ("/order/202309/orders/search", "POST", search_orders, False),
+]

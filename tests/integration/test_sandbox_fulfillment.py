@@ -1,0 +1,124 @@
+"""Sandbox fulfilment over real HTTP: ship once, batch ship, the 72 h rule, delivery options, tracking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from test_sandbox_auth import Wire, expect_error
+
+from erpsync.sandbox import SandboxServer
+
+pytestmark = pytest.mark.integration
+
+F = "/fulfillment/202309"
+READY = "115400000000000005"  # WH-DG-01 (pickup active), order 576900000000000005 AWAITING_SHIPMENT, no tracking
+READY_ORDER = "576900000000000005"
+SHIPPED = "115400000000000001"  # order AWAITING_COLLECTION
+SF_ID, JT_ID = "7208502187360519003", "7208502187360519002"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SandboxServer]:
+    with SandboxServer("default") as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def wire(server: SandboxServer) -> Wire:
+    w = Wire(server.url)
+    w.admin("POST", "reset")
+    return w
+
+
+def new_package(wire: Wire, warehouse: str = "WH-DG-01") -> str:
+    return wire.admin("POST", "orders", {"warehouse_id": warehouse})["packages"][0]["id"]
+
+
+def test_ship_once_then_21011005_and_one_effect(wire: Wire) -> None:
+    assert wire.ok("POST", f"{F}/packages/{READY}/ship", body={"handover_method": "PICKUP"}) == {}
+    detail = wire.ok("GET", f"{F}/packages/{READY}")
+    assert detail["package_status"] == "FULFILLING" and detail["tracking_number"].startswith("WS")
+    assert detail["shipping_provider_name"].startswith("Wanse") and detail["delivery_option_id"]
+    (order,) = wire.ok("GET", "/order/202309/orders", params={"ids": READY_ORDER})["orders"]
+    assert order["status"] == "AWAITING_COLLECTION"
+    assert order["line_items"][0]["tracking_number"] == detail["tracking_number"]
+    expect_error(wire.call("POST", f"{F}/packages/{READY}/ship", body={"handover_method": "PICKUP"}), 400, 21011005)
+    expect_error(wire.call("POST", f"{F}/packages/{SHIPPED}/ship", body={"handover_method": "PICKUP"}), 400, 21011005)
+    assert wire.admin("GET", "effects")["ship"] == {READY: 1}
+    expect_error(wire.call("POST", f"{F}/packages/404/ship", body={"handover_method": "DROP_OFF"}), 404, 21011001)
+    assert wire.admin("DELETE", "effects")["ship"] == {}
+
+
+def test_ship_rules(wire: Wire) -> None:
+    sz = new_package(wire, "WH-SZ-01")  # pickup still under review: PICKUP refused, DROP_OFF fine
+    expect_error(wire.call("POST", f"{F}/packages/{sz}/ship", body={"handover_method": "PICKUP"}), 400, 36009004)
+    self_ship = {
+        "handover_method": "DROP_OFF",
+        "self_shipment": {"tracking_number": "SF123", "shipping_provider_id": SF_ID},
+    }
+    wire.ok("POST", f"{F}/packages/{sz}/ship", body=self_ship)
+    detail = wire.ok("GET", f"{F}/packages/{sz}")
+    assert (detail["tracking_number"], detail["shipping_provider_id"], detail["handover_method"]) == (
+        "SF123",
+        SF_ID,
+        "DROP_OFF",
+    )
+    other = new_package(wire)
+    unknown = {"self_shipment": {"tracking_number": "X1", "shipping_provider_id": "nope"}}
+    expect_error(wire.call("POST", f"{F}/packages/{other}/ship", body=unknown), 400, 36009004)
+    unpaid = wire.admin("POST", "orders", {"warehouse_id": "WH-DG-01", "status": "UNPAID"})["packages"][0]["id"]
+    expect_error(wire.call("POST", f"{F}/packages/{unpaid}/ship", body={"handover_method": "DROP_OFF"}), 400, 36009004)
+
+
+def test_batch_ship(wire: Wire) -> None:
+    a, b = new_package(wire), new_package(wire)
+    body = {"packages": [{"id": a, "handover_method": "DROP_OFF"}, {"id": SHIPPED, "handover_method": "DROP_OFF"},
+                         {"id": "404"}, {"id": b, "handover_method": "PICKUP"}]}  # fmt: skip
+    errors = {e["detail"]["package_id"]: e["code"] for e in wire.ok("POST", f"{F}/packages/ship", body=body)["errors"]}
+    assert errors == {SHIPPED: 21011005, "404": 21011001}
+    assert wire.admin("GET", "effects")["ship"] == {a: 1, b: 1}
+    too_many = {"packages": [{"id": str(i)} for i in range(51)]}
+    expect_error(wire.call("POST", f"{F}/packages/ship", body=too_many), 400, 36009004)
+    expect_error(wire.call("POST", f"{F}/packages/ship", body={"packages": []}), 400, 36009004)
+
+
+def test_shipping_info_update_72h_rule(wire: Wire) -> None:
+    update = {"tracking_number": "JT999", "shipping_provider_id": JT_ID}
+    pending = new_package(wire)
+    expect_error(wire.call("POST", f"{F}/packages/{pending}/shipping_info/update", body=update), 400, 21011006)
+    wire.ok("POST", f"{F}/packages/{READY}/ship", body={"handover_method": "PICKUP"})
+    wire.advance(71 * 3600)
+    assert wire.ok("POST", f"{F}/packages/{READY}/shipping_info/update", body=update) == {}
+    detail = wire.ok("GET", f"{F}/packages/{READY}")
+    assert (detail["tracking_number"], detail["shipping_provider_id"]) == ("JT999", JT_ID)
+    wire.ok("POST", f"{F}/orders/{READY_ORDER}/shipping_info/update", body={**update, "tracking_number": "JT1000"})
+    wire.advance(2 * 3600)  # 73 h since shipping
+    expect_error(wire.call("POST", f"{F}/packages/{READY}/shipping_info/update", body=update), 400, 21011049)
+    expect_error(wire.call("POST", f"{F}/orders/{READY_ORDER}/shipping_info/update", body=update), 400, 21011049)
+    assert wire.admin("GET", "effects")["shipping_info_update"] == {READY: 2}
+    expect_error(wire.call("POST", f"{F}/orders/404/shipping_info/update", body=update), 404, 21011001)
+    expect_error(wire.call("POST", f"{F}/packages/{READY}/shipping_info/update", body={}), 400, 36009004)
+
+
+def test_delivery_options_providers_and_tracking(wire: Wire) -> None:
+    options = wire.ok("GET", "/logistics/202309/warehouses/WH-DG-01/delivery_options")["delivery_options"]
+    assert {o["type"] for o in options} == {"STANDARD", "SEND_BY_SELLER"} and all(
+        o["id"] and o["name"] for o in options
+    )
+    standard = next(o for o in options if o["type"] == "STANDARD")
+    providers = wire.ok("GET", f"/logistics/202309/delivery_options/{standard['id']}/shipping_providers")
+    names = [p["name"] for p in providers["shipping_providers"]]
+    assert any(n.startswith("Wanse") for n in names)
+    expect_error(wire.call("GET", "/logistics/202309/warehouses/WH-GZ-01/delivery_options"), 404, 36009004)
+    expect_error(wire.call("GET", "/logistics/202309/delivery_options/nope/shipping_providers"), 404, 36009004)
+    tracking = f"{F}/orders/{READY_ORDER}/tracking"
+    assert wire.ok("GET", tracking)["tracking"] == []
+    wire.ok("POST", f"{F}/packages/{READY}/ship", body={})
+    events: list[dict[str, Any]] = wire.ok("GET", tracking)["tracking"]
+    assert len(events) == 1 and events[0]["update_time_millis"] > 10**12
+    wire.advance(2 * 86400)
+    events = wire.ok("GET", tracking)["tracking"]
+    assert len(events) == 4 and events[0]["update_time_millis"] > events[-1]["update_time_millis"]
+    expect_error(wire.call("GET", f"{F}/orders/404/tracking"), 404, 21011001)

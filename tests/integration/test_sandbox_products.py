@@ -1,0 +1,209 @@
+"""Sandbox products over real HTTP: create validation, audit lifecycle, search, inventory, prices."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from test_sandbox_auth import Wire, expect_error
+
+from erpsync.sandbox import SandboxServer
+
+pytestmark = pytest.mark.integration
+
+P = "/product/202309/products"
+ACTIVE = "1731000000000000101"  # scenario: ACTIVATE, skus MUG-350-RED (DG+SZ) and MUG-350-BLUE (DG)
+RED, BLUE = "1729000000000000101", "1729000000000000102"
+DRAFT = "1731000000000000102"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SandboxServer]:
+    with SandboxServer("default") as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def wire(server: SandboxServer) -> Wire:
+    w = Wire(server.url)
+    w.admin("POST", "reset")
+    return w
+
+
+def product_body(
+    wire: Wire, title: str = "Enamel camping mug", sku: str = "CAMP-MUG-1", **extra: Any
+) -> dict[str, Any]:
+    uri = wire.upload()["uri"]
+    return {
+        "title": title,
+        "description": "A light enamel mug.",
+        "category_id": "600001",
+        "main_images": [{"uri": uri}],
+        "package_weight": {"value": "0.3", "unit": "KILOGRAM"},
+        "save_mode": "LISTING",
+        "skus": [
+            {
+                "seller_sku": sku,
+                "price": {"amount": "6.50", "currency": "GBP"},
+                "inventory": [{"warehouse_id": "WH-DG-01", "quantity": 10}],
+            }
+        ],
+        **extra,
+    }
+
+
+def test_create_then_audit_approves_after_the_delay(wire: Wire) -> None:
+    created = wire.ok("POST", P, body=product_body(wire))
+    assert created["skus"][0]["seller_sku"] == "CAMP-MUG-1" and created["warnings"] == []
+    pid = created["product_id"]
+    product = wire.ok("GET", f"{P}/{pid}")
+    assert (product["status"], product["audit"]["status"]) == ("PENDING", "AUDITING")
+    assert product["main_images"][0]["urls"] and product["category_chains"][0]["id"] == "600001"
+    sku = product["skus"][0]
+    assert sku["price"]["tax_exclusive_price"] == "6.50" and sku["inventory"] == [
+        {"warehouse_id": "WH-DG-01", "quantity": 10}
+    ]
+    wire.advance(599)
+    assert wire.ok("GET", f"{P}/{pid}")["audit"]["status"] == "AUDITING"
+    wire.advance(1)
+    product = wire.ok("GET", f"{P}/{pid}")
+    assert (product["status"], product["audit"]["status"], product["audit_failed_reasons"]) == (
+        "ACTIVATE",
+        "APPROVED",
+        [],
+    )
+    assert wire.admin("GET", "effects")["product_create"] == {"CAMP-MUG-1": 1}
+
+
+def test_audit_fails_by_scenario_rule_and_content_edit_reenters_audit(wire: Wire) -> None:
+    pid = wire.ok("POST", P, body=product_body(wire, title="Replica designer mug"))["product_id"]
+    wire.advance(600)
+    failed = wire.ok("GET", f"{P}/{pid}")
+    assert (failed["status"], failed["audit"]["status"]) == ("FAILED", "FAILED")
+    (reason,) = failed["audit_failed_reasons"]
+    assert reason["position"] == "title" and "replica" in reason["reasons"][0].lower() and reason["suggestions"]
+    edited = wire.ok("POST", f"{P}/{pid}/partial_edit", body={"title": "Designer-style mug"})
+    assert edited["product_id"] == pid
+    again = wire.ok("GET", f"{P}/{pid}")
+    assert (again["status"], again["audit"]["status"], again["title"]) == ("PENDING", "AUDITING", "Designer-style mug")
+    wire.advance(600)
+    assert wire.ok("GET", f"{P}/{pid}")["status"] == "ACTIVATE"
+    expect_error(wire.call("POST", f"{P}/999/partial_edit", body={"title": "x"}), 404, 12052700)
+    expect_error(wire.call("GET", f"{P}/999"), 404, 12052700)
+
+
+def test_draft_stays_draft(wire: Wire) -> None:
+    pid = wire.ok("POST", P, body=product_body(wire, save_mode="AS_DRAFT"))["product_id"]
+    wire.advance(3600)
+    product = wire.ok("GET", f"{P}/{pid}")
+    assert (product["status"], product["audit"]["status"]) == ("DRAFT", "NONE")
+
+
+def _bad(body: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    changed = copy.deepcopy(body)
+    target: Any = changed
+    keys = path.split(".")
+    for key in keys[:-1]:
+        target = target[int(key)] if key.isdigit() else target[key]
+    last = keys[-1]
+    if value is KeyError:
+        del target[last]
+    else:
+        target[int(last) if last.isdigit() else last] = value
+    return changed
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "names"),
+    [
+        ("title", "", "title"),
+        ("title", "x" * 256, "title"),
+        ("main_images", [], "main_images"),
+        ("main_images", [{"uri": "tos-not/uploaded"}], "main_images"),
+        ("skus", [], "skus"),
+        ("skus.0.price.amount", "0", "amount"),
+        ("skus.0.price.amount", 6.5, "amount"),
+        ("skus.0.price.amount", "abc", "amount"),
+        ("skus.0.inventory.0.quantity", 100_000, "quantity"),
+        ("skus.0.inventory.0.quantity", -1, "quantity"),
+        ("skus.0.inventory.0.warehouse_id", "WH-GZ-01", "warehouse_id"),
+        ("skus.0.seller_sku", "MUG-350-RED", "seller_sku"),
+        ("save_mode", "LATER", "save_mode"),
+    ],
+)
+def test_create_validation(wire: Wire, path: str, value: Any, names: str) -> None:
+    body = _bad(product_body(wire), path, value)
+    payload = expect_error(wire.call("POST", P, body=body), 400, 36009004)
+    assert names in payload["message"]
+    assert wire.admin("GET", "effects")["product_create"] == {}
+
+
+def test_quantity_bounds_are_inclusive(wire: Wire) -> None:
+    body = product_body(wire)
+    body["skus"][0]["inventory"] = [{"warehouse_id": "WH-DG-01", "quantity": 99_999}]
+    body["skus"].append({"seller_sku": "ZERO", "price": {"amount": "1", "currency": "GBP"},
+                         "inventory": [{"warehouse_id": "WH-SZ-01", "quantity": 0}]})  # fmt: skip
+    wire.ok("POST", P, body=body)
+
+
+def test_search_paging_filters_and_page_size(wire: Wire) -> None:
+    for i in range(5):
+        wire.ok("POST", P, body=product_body(wire, sku=f"S-{i}"))
+        wire.advance(1)
+    seen, token, total = [], "", None
+    while True:
+        params: dict[str, Any] = {"page_size": 2, **({"page_token": token} if token else {})}
+        page = wire.ok("POST", f"{P}/search", params=params, body={"status": "PENDING"})
+        total = page["total_count"]
+        seen += [p["id"] for p in page["products"]]
+        assert {p["status"] for p in page["products"]} == {"PENDING"}
+        token = page["next_page_token"]
+        if not token:
+            break
+    assert total == 5 and len(set(seen)) == 5
+    by_sku = wire.ok("POST", f"{P}/search", params={"page_size": 100}, body={"seller_skus": ["MUG-350-BLUE"]})
+    assert [p["id"] for p in by_sku["products"]] == [ACTIVE] and by_sku["products"][0]["audit"]["status"] == "APPROVED"
+    all_products = wire.ok("POST", f"{P}/search", params={"page_size": 100}, body={})
+    assert all_products["total_count"] == 7
+    times = [(p["update_time"], p["id"]) for p in all_products["products"]]
+    assert times == sorted(times)
+    newest = max(t for t, _ in times)
+    window = wire.ok("POST", f"{P}/search", params={"page_size": 100}, body={"update_time_ge": newest})
+    assert window["total_count"] == 1
+    for size in (0, 101, "x"):
+        expect_error(wire.call("POST", f"{P}/search", params={"page_size": size}, body={}), 400, 36009004)
+    expect_error(wire.call("POST", f"{P}/search", params={"page_size": 5, "page_token": "zz"}, body={}), 400, 36009004)
+
+
+def test_inventory_update(wire: Wire) -> None:
+    path = f"{P}/{ACTIVE}/inventory/update"
+    body = {"skus": [{"id": RED, "inventory": [{"warehouse_id": "WH-DG-01", "quantity": 5},
+                                               {"warehouse_id": "WH-SZ-01", "quantity": 0}]}]}  # fmt: skip
+    assert wire.ok("POST", path, body=body) == {}
+    red = next(s for s in wire.ok("GET", f"{P}/{ACTIVE}")["skus"] if s["id"] == RED)
+    assert {i["warehouse_id"]: i["quantity"] for i in red["inventory"]} == {"WH-DG-01": 5, "WH-SZ-01": 0}
+    missing = {"skus": [{"id": RED, "inventory": [{"warehouse_id": "WH-DG-01", "quantity": 5}]}]}
+    assert "WH-SZ-01" in expect_error(wire.call("POST", path, body=missing), 400, 36009004)["message"]
+    too_many = {"skus": [{"id": BLUE, "inventory": [{"warehouse_id": "WH-DG-01", "quantity": 100_000}]}]}
+    expect_error(wire.call("POST", path, body=too_many), 400, 36009004)
+    partly = {"skus": [{"id": "404", "inventory": [{"warehouse_id": "WH-DG-01", "quantity": 1}]},
+                       {"id": BLUE, "inventory": [{"warehouse_id": "WH-DG-01", "quantity": 7}]}]}  # fmt: skip
+    data = wire.ok("POST", path, body=partly)
+    (error,) = data["errors"]
+    assert error["detail"] == {"sku_id": "404"} and error["code"]
+    assert wire.admin("GET", "effects")["inventory_update"] == {"MUG-350-RED": 1, "MUG-350-BLUE": 1}
+    expect_error(wire.call("POST", f"{P}/999/inventory/update", body=body), 404, 12052700)
+
+
+def test_price_update_only_for_active_products(wire: Wire) -> None:
+    body = {"skus": [{"id": RED, "price": {"amount": "9.49", "currency": "GBP"}}]}
+    assert wire.ok("POST", f"{P}/{ACTIVE}/prices/update", body=body) == {}
+    red = next(s for s in wire.ok("GET", f"{P}/{ACTIVE}")["skus"] if s["id"] == RED)
+    assert red["price"]["sale_price"] == "9.49"
+    draft_body = {"skus": [{"id": "1729000000000000103", "price": {"amount": "4.00", "currency": "GBP"}}]}
+    expect_error(wire.call("POST", f"{P}/{DRAFT}/prices/update", body=draft_body), 400, 12019090)
+    bad = {"skus": [{"id": RED, "price": {"amount": "-1", "currency": "GBP"}}]}
+    expect_error(wire.call("POST", f"{P}/{ACTIVE}/prices/update", body=bad), 400, 36009004)
+    assert wire.admin("GET", "effects")["price_update"] == {"MUG-350-RED": 1}

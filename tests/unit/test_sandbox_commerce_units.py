@@ -1,0 +1,97 @@
+"""Issue-3 sandbox parts without HTTP: loopback guard, webhook signing, image sniffing, paging, scenarios."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import struct
+from typing import Any
+
+import pytest
+
+from erpsync.sandbox import SandboxApp
+from erpsync.sandbox.envelope import SandboxError
+from erpsync.sandbox.paging import decode, encode, page
+from erpsync.sandbox.scenario import ScenarioError, build_world, resolve_source
+from erpsync.sandbox.scenario_commerce import parse_duration
+from erpsync.sandbox.uploads import image_size
+from erpsync.sandbox.webhooks import check_loopback, sign_webhook
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080/x", "http://127.9.9.9/", "https://localhost/h", "http://[::1]:1/"]
+)
+def test_loopback_urls_pass(url: str) -> None:
+    assert check_loopback(url) == url
+
+
+@pytest.mark.parametrize(
+    "url", ["http://10.1.2.3/", "http://example.com/", "http://0.0.0.0/", "ftp://127.0.0.1/", "127.0.0.1:80", ""]
+)
+def test_other_urls_are_refused(url: str) -> None:
+    with pytest.raises(ValueError):
+        check_loopback(url)
+
+
+def test_webhook_signature_is_hmac_of_app_key_and_body() -> None:
+    body = b'{"type":1}'
+    assert sign_webhook("k", "s", body) == hmac.new(b"s", b"k" + body, hashlib.sha256).hexdigest()
+
+
+def test_image_sniffing() -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + struct.pack(">II", 3, 2) + b"\x08\x02\x00\x00\x00"
+    assert image_size(png) == ("png", 3, 2)
+    assert image_size(b"GIF89a" + struct.pack("<HH", 5, 7)) == ("gif", 5, 7)
+    jpeg = (
+        b"\xff\xd8" + b"\xff\xe0\x00\x04\x00\x00" + b"\xff\xc0\x00\x11\x08" + struct.pack(">HH", 10, 20) + b"\x00" * 8
+    )
+    assert image_size(jpeg) == ("jpeg", 20, 10)
+    assert image_size(b"hello") is None
+
+
+def test_keyset_paging_survives_inserts_and_rejects_foreign_tokens() -> None:
+    rows = [(t, str(t)) for t in range(10)]
+    first, token = page(rows, {"page_size": "4"}, 100, "s", lambda r: r, False)
+    assert first == rows[:4] and token
+    rows.insert(0, (-1, "-1"))  # an insert before the cursor does not shift the next page
+    second, _ = page(rows, {"page_size": "4", "page_token": token}, 100, "s", lambda r: r, False)
+    assert second == [(t, str(t)) for t in range(4, 8)]
+    assert decode(encode("s", [1, "a"]), "s") == [1, "a"]
+    with pytest.raises(SandboxError):
+        decode(encode("other", [1]), "s")
+    with pytest.raises(SandboxError):
+        page(rows, {"page_size": "101"}, 100, "s", lambda r: r, False)
+
+
+def test_durations() -> None:
+    assert (
+        parse_duration("7d", "x") == 7 * 86400 and parse_duration("1h30m", "x") == 5400 and parse_duration(5, "x") == 5
+    )
+    with pytest.raises(ScenarioError, match="x"):
+        parse_duration("-1d", "x")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"webhook_url": "http://192.168.1.1/"}, "webhook_url"),
+        ({"delivery_options": [{"id": "1", "name": "n", "type": "FAST"}]}, r"delivery_options\[0\].type"),
+        ({"products": [{"id": "1", "warehouse_id": "nope"}]}, r"products\[0\].warehouse_id"),
+        ({"audit_rules": [{"reasons": ["r"]}]}, r"audit_rules\[0\]"),
+        ({"audit_delay_seconds": "soon"}, "audit_delay_seconds"),
+    ],
+)
+def test_commerce_scenario_errors_name_the_location(change: dict[str, Any], message: str) -> None:
+    data = resolve_source("default")
+    data.update(change)
+    with pytest.raises(ScenarioError, match=message):
+        build_world(data, 1_700_000_000)
+
+
+def test_builtin_scenarios_have_commerce_data() -> None:
+    for name in ("default", "demo"):
+        app = SandboxApp(name)
+        world = app.state.world
+        assert world.products and world.delivery_options and world.audit_rules
+        assert any(t.refresh_token for a in world.apps.values() for t in a.tokens.values())
+        app.close()
