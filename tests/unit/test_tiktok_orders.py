@@ -341,3 +341,11 @@ def test_changed_since_checks_its_arguments(api: OrdersApi) -> None:
 )
 def test_next_cursor(previous: int | None, complete: bool, last_seen: int | None, expected: int | None) -> None:
     assert next_cursor(previous, now=NOW, complete=complete, last_seen=last_seen) == expected
+
+
+def test_blank_optional_ids_mean_not_yet_assigned():
+    """Before fulfilment the API sends "" for a line item's package and sku ids it lacks."""
+    from erpsync.connectors.tiktok.order_models import LineItemSchema
+
+    item = LineItemSchema().load({"id": "1", "sku_id": "", "package_id": " ", "sale_price": "1.00"})
+    assert (item.sku_id, item.package_id) == (None, None)

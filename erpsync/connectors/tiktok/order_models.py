@@ -90,8 +90,17 @@ def _decimal() -> fields.Decimal:
     return fields.Decimal(load_default=None, allow_none=True)
 
 
+class _OptionalId(Id):
+    """An id the API leaves blank until it exists (a line item's package before fulfilment)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def _opt_id() -> Id:
-    return Id(load_default=None, allow_none=True)
+    return _OptionalId(load_default=None, allow_none=True)
 
 
 class PaymentSchema(TypedSchema):
