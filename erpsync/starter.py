@@ -23,8 +23,15 @@ type = "tiktok"
 # base_url = "https://open-api.tiktokglobalshop.com"   # the default; `erpsync sandbox serve` for a local one
 app_key = "${TTS_APP_KEY}"
 app_secret = "${TTS_APP_SECRET}"
-access_token = "${TTS_ACCESS_TOKEN}"
 shop_id = "${TTS_SHOP_ID}"       # the shop's id from the authorised-shops list
+# Tokens: either authorise once and let erpsync keep and refresh them in its state store
+#   erpsync auth url --shop my-shop        (open the link as the seller, copy the code)
+#   erpsync auth exchange CODE --shop my-shop
+#   erpsync auth status
+# which needs your app's service id from Partner Center (uncomment):
+# service_id = "${TTS_SERVICE_ID}"
+# or give a fixed access token (never refreshed):
+# access_token = "${TTS_ACCESS_TOKEN}"
 # rate_limit_qps = 50            # the Open API allows 50 requests/s per API and shop
 # pickup_lookback_days = 14      # how far back packages are read to infer pickup state
 
