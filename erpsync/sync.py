@@ -27,7 +27,7 @@ from erpsync.core.connector import Connector, ShopContext
 from erpsync.core.errors import ConnectorError, ErpsyncError, LockedError, UsageError
 from erpsync.core.http import redact
 from erpsync.core.models import Action, ActionResult, AspectReport, RunReport, ShopReport
-from erpsync.core.policy import DEFAULT_POLICIES, Policy
+from erpsync.core.policy import policy_for
 from erpsync.core.store import Store
 from erpsync.plugins.alerts.base import AlertEvent, AlertSink
 from erpsync.plugins.manager import Registry, build_registry, get_plugin_manager
@@ -74,18 +74,26 @@ class Syncer:
         shop's failure (it lands in the report); raises UsageError for unknown shops/aspects."""
         selected_shops = self._select_shops(shops)
         selected_aspects = self._select_aspects(aspects)
+        if aspects is not None and not any(
+            s.aspects is None or set(s.aspects) & set(selected_aspects) for s in selected_shops
+        ):
+            raise UsageError(
+                f"aspect {', '.join(selected_aspects)} is not enabled for shop "
+                f"{', '.join(s.name for s in selected_shops)} (see aspects = [...] in the config)"
+            )
         say = progress or (lambda _msg: None)
         run_id = f"{self.clock():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         report = RunReport(run_id=run_id, apply=apply, started_at=self.clock())
         names = [s.name for s in selected_shops]
         self.store.start_run(run_id, shops=names, apply=apply, now=report.started_at)
         self.pm.hook.sync_started(run={"run_id": run_id, "shops": names, "aspects": selected_aspects, "apply": apply})
+        status = "crashed"  # what the runs table says if anything below escapes
         try:
             for shop in selected_shops:
                 report.shops.append(self._run_shop(run_id, shop, selected_aspects, apply, wait_seconds, say))
+            status = "error" if report.errors else ("drift" if report.outstanding else "in_sync")
         finally:
             report.finished_at = self.clock()
-            status = "error" if report.errors else ("drift" if report.outstanding else "in_sync")
             summary = {
                 "drifts": len(report.drifts),
                 "outstanding": len(report.outstanding),
@@ -123,16 +131,19 @@ class Syncer:
         self, run_id: str, shop: ShopSettings, aspects: list[str], apply: bool, wait: float, say: Progress
     ) -> ShopReport:
         report = ShopReport(shop=shop.name)
+        lease = f"shop:{shop.name}"
         say(f"{shop.name}: waiting for the shop's lease" if wait else f"{shop.name}: starting")
         try:
-            with self.store.lease(f"shop:{shop.name}", owner=run_id, ttl_seconds=LEASE_TTL_SECONDS, wait_seconds=wait):
+            with self.store.lease(lease, owner=run_id, ttl_seconds=LEASE_TTL_SECONDS, wait_seconds=wait):
                 seller = self._connector(shop, "seller")
                 erp = self._connector(shop, "erp")
                 try:
                     for name in aspects:
                         if shop.aspects is not None and name not in shop.aspects:
+                            report.aspects.append(AspectReport(name, notes=["not enabled for this shop: not run"]))
                             continue
                         say(f"{shop.name}: {name}")
+                        self._renew(lease, run_id)
                         aspect = self.registry.aspects[name]
                         try:
                             report.aspects.append(self._run_aspect(run_id, shop, aspect, seller, erp, apply))
@@ -149,6 +160,11 @@ class Syncer:
         except ErpsyncError as exc:
             report.error = self._redact(str(exc))
         return report
+
+    def _renew(self, lease: str, owner: str) -> None:
+        """Keep the shop's lease while working; a run that lost it stops before writing anything."""
+        if not self.store.renew_lease(lease, owner=owner, ttl_seconds=LEASE_TTL_SECONDS, now=datetime.now(UTC)):
+            raise LockedError(f"lost the lease {lease!r} to another run (this run was too slow); stopped here")
 
     def _run_aspect(
         self, run_id: str, shop: ShopSettings, aspect: Aspect, seller: Connector, erp: Connector, apply: bool
@@ -174,33 +190,35 @@ class Syncer:
             report.error = self._redact(str(exc))
             return report
         report.record_errors = [self._redact(str(e)) for e in observation.record_errors]
-        drifts = aspect.diff(observation)
-        report.notes = list(observation.notes)  # after diff: an aspect may add notes while diffing
-        report.drifts = drifts
-        changes = self.store.record_drifts(shop.name, aspect.name, drifts, now=now, run_id=run_id)
+        report.notes = list(observation.notes)
+        report.drifts = drifts = aspect.diff(observation)
+        changes = self.store.record_drifts(
+            shop.name, aspect.name, drifts, now=now, run_id=run_id, scope=observation.scope
+        )
         report.opened = [row.fingerprint for row in changes.opened]
         report.resolved = [row.fingerprint for row in changes.resolved]
+        # Alerts go out before anything is written, so a failure while applying cannot lose them.
+        self._alert(run_id, changes, now)
         occurrence = {row.fingerprint: row.id for row in [*changes.opened, *changes.still_open]}
 
-        policy = (
-            shop.policies.get(aspect.name) or DEFAULT_POLICIES.get(aspect.name) or Policy(aspect.name, "report", {})
-        )
+        policy = shop.policies.get(aspect.name) or policy_for(aspect.name)
         actions = aspect.plan(drifts, lambda d: self.pm.hook.resolve_drift(drift=d, policy=policy), observation)
         for action in actions:
-            if apply:
-                report.actions.append(self._apply(run_id, aspect, action, occurrence, seller, erp))
-            else:
+            if not apply:
                 report.actions.append(ActionResult(action, "planned"))
-        self._alert(run_id, changes, now)
+                continue
+            self._renew(f"shop:{shop.name}", run_id)
+            report.actions.append(self._apply(run_id, aspect, action, occurrence, seller, erp))
         return report
 
     def _apply(
         self, run_id: str, aspect: Aspect, action: Action, occurrence: dict[str, int], seller: Connector, erp: Connector
     ) -> ActionResult:
-        # The key covers the drift occurrences: a drift that comes back after being fixed is a new
-        # occurrence and is fixed again, while a rerun after a crash finds the same key.
-        ids = ",".join(str(occurrence.get(fp, fp)) for fp in sorted(action.drifts))
-        key = hashlib.sha256(f"{action.idempotency_key}:{ids}".encode()).hexdigest()
+        try:
+            aspect.check_apply(action, seller, erp)
+        except UnsupportedAction as exc:  # nothing to record: no write is attempted
+            return ActionResult(action, "unsupported", str(exc))
+        key = self._ledger_key(run_id, action, occurrence)
         entry = self.store.ledger_begin(
             key,
             shop=action.shop,
@@ -213,18 +231,28 @@ class Syncer:
             now=self.clock(),
         )
         if entry.status == "done":
-            return ActionResult(action, "skipped", "already applied (ledger)")
+            return ActionResult(action, "skipped", "already done (ledger)")
         try:
             aspect.apply(action, seller, erp)
-        except UnsupportedAction as exc:
-            self.store.ledger_failed(key, error=str(exc), now=self.clock())
-            return ActionResult(action, "unsupported", str(exc))
         except ErpsyncError as exc:
             message = self._redact(str(exc))
             self.store.ledger_failed(key, error=message, now=self.clock())
             return ActionResult(action, "failed", message)
         self.store.ledger_done(key, now=self.clock())
         return ActionResult(action, "applied")
+
+    @staticmethod
+    def _ledger_key(run_id: str, action: Action, occurrence: dict[str, int]) -> str:
+        """The ledger row an action is recorded under, written before and after the write.
+
+        A push that must happen once (``idempotent=False``) keys on the action and its drift
+        occurrences, so a rerun after a crash finds it and never repeats it. A correction that
+        sets values keys on the run as well: if the drift is still there on the next run (the
+        write did not stick, or the ERP reverted it) it is written again, never reported done.
+        """
+        ids = ",".join(str(occurrence.get(fp, fp)) for fp in sorted(action.drifts))
+        scope = "" if not action.idempotent else f":{run_id}"
+        return hashlib.sha256(f"{action.idempotency_key}:{ids}{scope}".encode()).hexdigest()
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -265,7 +293,7 @@ class Syncer:
         if names is None:
             return list(self.settings.shops)
         chosen = []
-        for name in names:
+        for name in dict.fromkeys(names):  # --shop s --shop s runs s once
             shop = self.settings.shop(name)
             if shop is None:
                 known = ", ".join(s.name for s in self.settings.shops)
@@ -277,7 +305,7 @@ class Syncer:
         known = list(self.registry.aspects)
         if names is None:
             return known
-        chosen = list(names)
+        chosen = list(dict.fromkeys(names))  # --aspect x --aspect x runs x once
         for name in chosen:
             if name not in self.registry.aspects:
                 raise UsageError(f"unknown aspect {name!r} (known: {', '.join(known)})")

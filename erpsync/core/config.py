@@ -21,9 +21,8 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from erpsync.core.errors import ConfigError
 from erpsync.core.models import ProviderRegion
-from erpsync.core.policy import DEFAULT_POLICIES, Policy
+from erpsync.core.policy import Policy, policy_for
 
-WINNERS = ("seller", "erp", "report")
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -66,11 +65,18 @@ class _Connector(Schema):
 
 class _Shop(Schema):
     name = fields.String(
-        required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]+$", error="use letters, digits, - _ .")
+        required=True,
+        validate=validate.Regexp(
+            r"^[A-Za-z0-9_.-]+$", error="use ASCII letters, digits, - _ . (it is typed on command lines)"
+        ),
     )
     seller = fields.Dict(required=True)
     erp = fields.Dict(required=True)
-    aspects = fields.List(fields.String(), load_default=None)
+    aspects = fields.List(
+        fields.String(),
+        load_default=None,
+        validate=validate.Length(min=1, error="list at least one aspect, or leave the key out for all"),
+    )
     policy = fields.Dict(load_default=dict)
 
 
@@ -171,22 +177,6 @@ def interpolate(value: Any, path: list[str | int], errors: list[tuple[str, str]]
     return _ENV.sub(sub, value)
 
 
-def _policy(aspect: str, raw: Any) -> Policy:
-    base = DEFAULT_POLICIES.get(aspect, Policy(aspect=aspect, default="report", fields={}))
-    if isinstance(raw, str):
-        if raw not in WINNERS:
-            raise ValueError(f"must be one of {', '.join(WINNERS)}, not {raw!r}")
-        return Policy(aspect=aspect, default=raw, fields={})  # type: ignore[arg-type]
-    if isinstance(raw, dict):
-        bad = {k: v for k, v in raw.items() if v not in WINNERS}
-        if bad:
-            k, v = next(iter(bad.items()))
-            raise ValueError(f"{k}: must be one of {', '.join(WINNERS)}, not {v!r}")
-        fields_ = {k: v for k, v in raw.items() if k != "default"}
-        return Policy(aspect=aspect, default=raw.get("default", base.default), fields=fields_)
-    raise ValueError("must be a side (seller, erp, report) or a table of field = side")
-
-
 def _connector(
     raw: dict[str, Any],
     role: str,
@@ -221,10 +211,18 @@ def load_config(
     path: str | os.PathLike[str],
     *,
     connectors: Mapping[str, Any],
-    aspects: Collection[str],
+    aspects: Collection[str] | Mapping[str, Collection[str]],
     alert_sinks: Mapping[str, Any],
 ) -> Settings:
-    """Parse and validate a config file; raise one ConfigError listing every problem."""
+    """Parse and validate a config file; raise one ConfigError listing every problem.
+
+    ``aspects`` names the registered aspects; as a mapping it also gives, per aspect, the
+    field and drift-kind names its policy table may use.
+    """
+
+    def known_keys(aspect: str) -> Collection[str]:
+        return aspects.get(aspect, ()) if isinstance(aspects, Mapping) else ()
+
     p = Path(path)
     shown = str(path)
     try:
@@ -266,12 +264,14 @@ def load_config(
                 if aspect not in aspects:
                     errors.append((f"{source}.{aspect}", f"unknown aspect (known: {', '.join(sorted(aspects))})"))
                     continue
-                try:
-                    policies[aspect] = _policy(aspect, value)
-                except ValueError as exc:
-                    errors.append((f"{source}.{aspect}", str(exc)))
+                try:  # built-in default ← global [policy] ← the shop's own table
+                    policies[aspect] = policy_for(
+                        aspect, value, base=policies.get(aspect), key=f"{source}.{aspect}", known=known_keys(aspect)
+                    )
+                except ConfigError as exc:
+                    errors.append((exc.key or f"{source}.{aspect}", exc.reason))
         if seller and erp:
-            aspect_names = tuple(shop["aspects"]) if shop["aspects"] else None
+            aspect_names = tuple(shop["aspects"]) if shop["aspects"] is not None else None
             shops.append(ShopSettings(shop["name"], seller, erp, aspect_names, policies))
 
     alerts: list[ConnectorSettings] = []

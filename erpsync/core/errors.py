@@ -8,6 +8,8 @@
      ├── LockedError               another run holds the shop's lease
      ├── ConnectorError            an external system failed (connector, operation, request id)
      │    ├── TemporaryError       worth retrying, after ``retry_after`` seconds if known
+     │    │    └── OutcomeUnknownError  a write may or may not have happened (read timeout,
+     │    │                             5xx after sending): never blindly resent; reconcile first
      │    └── PermanentError       retrying will not help: fix credentials, input or config
      └── RecordError               one record is malformed; collected per record, never fatal
 
@@ -81,6 +83,14 @@ class TemporaryError(ConnectorError):
     def __init__(self, message: str, *, retry_after: float | None = None, **context: object) -> None:
         self.retry_after = retry_after
         super().__init__(message, **context)  # type: ignore[arg-type]
+
+
+class OutcomeUnknownError(TemporaryError):
+    """A non-idempotent write was sent but its answer was lost (read timeout, 5xx).
+
+    It is not retried automatically: resending could create a second product or shipment.
+    The caller checks the remote state first (the next run's observation does exactly that).
+    """
 
 
 class PermanentError(ConnectorError):

@@ -185,10 +185,13 @@ class Action:
     value: str | None
     description: str
     drifts: tuple[str, ...]  # fingerprints of the drifts this fixes
+    #: True for corrections that set values (resending is harmless, so each apply run writes
+    #: again if the drift is still there); False for pushes that must happen exactly once
+    idempotent: bool = True
 
     @property
     def idempotency_key(self) -> str:
-        """Same correction, same key: a rerun after a crash finds it in the ledger."""
+        """Same push, same key: a rerun after a crash finds it in the ledger."""
         return _digest(self.shop, self.aspect, self.kind, self.target, self.subject, self.field, self.value)
 
 

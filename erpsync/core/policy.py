@@ -18,7 +18,7 @@ A configuration can override the default and any field, e.g.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, get_args
@@ -72,25 +72,42 @@ DEFAULT_POLICIES: dict[str, Policy] = {
 }
 
 
-def policy_for(aspect: str, overrides: Mapping[str, Any] | None = None) -> Policy:
-    """The policy for ``aspect``: the default, with its entry in ``overrides`` applied.
+def policy_for(
+    aspect: str,
+    override: Any = None,
+    *,
+    base: Policy | None = None,
+    key: str | None = None,
+    known: Collection[str] = (),
+) -> Policy:
+    """``base`` (the built-in default for ``aspect``) with one configuration entry applied.
 
-    ``overrides`` maps aspect names to a ``Policy`` (used as is), a winner (the new default), or
-    a table as the configuration writes it: ``{default = "seller", phone = "report"}`` (a nested
-    ``fields`` table is accepted too). Named fields are merged over the default policy's.
+    ``override`` is a winner (the new default, fields kept), a table as the configuration
+    writes it (``{default = "seller", phone = "report"}``; a nested ``fields`` table works
+    too), or a ``Policy`` used as is. Layers stack: the config loader applies the global
+    ``[policy]`` over the built-in default, then the shop's table over that, so a shop that
+    names one field keeps everything else the operator decided globally. ``known`` lists the
+    field and drift-kind names the aspect understands; any other name is a ConfigError, so a
+    typo (``phnoe``) cannot silently leave the real field to the default.
     """
-    base = DEFAULT_POLICIES.get(aspect, Policy(aspect, "report"))
-    override = (overrides or {}).get(aspect)
+    base = base or DEFAULT_POLICIES.get(aspect, Policy(aspect, "report"))
+    key = key or f"policy.{aspect}"
     if override is None:
         return base
     if isinstance(override, Policy):
         return override
     if isinstance(override, str):
-        return Policy(aspect, _check(override, f"policy.{aspect}"), base.fields)
+        return Policy(aspect, _check(override, key), base.fields)
     if not isinstance(override, Mapping):
-        raise ConfigError("expected a side (seller, erp, report) or a table", key=f"policy.{aspect}")
+        raise ConfigError("expected a side (seller, erp, report) or a table of field = side", key=key)
     nested = override.get("fields") or {}
     if not isinstance(nested, Mapping):
-        raise ConfigError("expected a table of field = side", key=f"policy.{aspect}.fields")
+        raise ConfigError("expected a table of field = side", key=f"{key}.fields")
     flat = {k: v for k, v in override.items() if k not in ("default", "fields")}
-    return Policy(aspect, override.get("default", base.default), {**base.fields, **nested, **flat})
+    named = {**nested, **flat}
+    for name, value in named.items():
+        if known and name not in known:
+            raise ConfigError(f"unknown field or drift kind (known: {', '.join(sorted(known))})", key=f"{key}.{name}")
+        _check(value, f"{key}.{name}")
+    default = _check(override.get("default", base.default), f"{key}.default")
+    return Policy(aspect, default, {**base.fields, **named})

@@ -8,12 +8,12 @@ no ``WarehouseWriter``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from erpsync.core.models import Address, HandoverMode, PickupSignals, Records, Warehouse
+from erpsync.core.models import HandoverMode, PickupSignals, Records, Warehouse
 
 
 @runtime_checkable
@@ -25,8 +25,12 @@ class WarehouseReader(Protocol):
 
 @runtime_checkable
 class WarehouseWriter(Protocol):
-    def set_warehouse_address(self, warehouse_id: str, address: Address) -> None:
-        """Replace the address and contact of one warehouse. Idempotent."""
+    def set_warehouse_address(self, warehouse_id: str, changes: Mapping[str, str]) -> None:
+        """Set only the given Address fields (``{"phone": "138…"}``) of one warehouse. Idempotent.
+
+        Only the fields being corrected are written, so an edit someone made to another field
+        between observe and apply is not reverted.
+        """
         ...
 
 

@@ -99,6 +99,5 @@ def build_registry(pm: pluggy.PluginManager) -> Registry:
 
 def load_settings(path: str | Path, registry: Registry) -> Settings:
     """Load a config file, validating connector, aspect and sink names against what is registered."""
-    return load_config(
-        path, connectors=registry.connectors, aspects=list(registry.aspects), alert_sinks=registry.alert_sinks
-    )
+    aspects = {name: getattr(aspect, "policy_keys", ()) for name, aspect in registry.aspects.items()}
+    return load_config(path, connectors=registry.connectors, aspects=aspects, alert_sinks=registry.alert_sinks)

@@ -126,13 +126,36 @@ def test_429_burst_absorbed(demo_ws):
     assert demo_ws.counts()["total"]["429"] == 4
 
 
+def wait_until_leased(ws, proc, timeout=60.0):
+    """Poll the state store until the first run holds the shop's lease (no guessing with sleep)."""
+    from datetime import UTC, datetime
+
+    from erpsync.core.store import Store
+
+    deadline = time.monotonic() + timeout
+    db = ws.root / ".erpsync" / "state.db"
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the first run ended before it was seen holding the lease"
+        if db.exists():
+            store = Store.open(f"sqlite:///{db}")
+            try:
+                if store.lease_holder("shop:shop", now=datetime.now(UTC)) is not None:
+                    return
+            finally:
+                store.close()
+        time.sleep(0.05)
+    raise AssertionError("the first run never took the lease")
+
+
 def test_two_concurrent_runs_on_one_shop(demo_ws):
     demo_ws.write_erp(drifted_erp(demo_ws))
     demo_ws.admin("POST", "faults", {"latency_ms": 400})
     first = demo_ws.start_cli("reconcile")
-    time.sleep(1.5)  # the first run has taken the lease and is waiting on the slow backend
+    wait_until_leased(demo_ws, first)
     second = demo_ws.cli("reconcile")
+    still_running = first.poll() is None
     out1, err1 = first.communicate(timeout=120)
+    assert still_running, "the second run must have overlapped the first"
     assert first.returncode == 2, out1 + err1
     assert second.returncode == 1
     assert "lease 'shop:shop' is held by" in second.stdout and "--wait" in second.stdout
@@ -142,11 +165,14 @@ def test_second_run_waits_with_wait(demo_ws):
     demo_ws.write_erp(drifted_erp(demo_ws))
     demo_ws.admin("POST", "faults", {"latency_ms": 300})
     first = demo_ws.start_cli("reconcile", "--apply")
-    time.sleep(1.5)
-    second = demo_ws.cli("reconcile", "--wait", "120")
+    wait_until_leased(demo_ws, first)
+    second = demo_ws.start_cli("reconcile", "--wait", "120")
+    time.sleep(0.5)
+    assert first.poll() is None, "the first run must still hold the shop when the second asks"
     first.communicate(timeout=120)
+    out2, _ = second.communicate(timeout=120)
     assert first.returncode == 0
-    assert second.returncode == 0, second.stdout  # it waited, then saw the applied result
+    assert second.returncode == 0, out2  # it waited, then saw the applied result
 
 
 def test_check_tests_each_connection(demo_ws):

@@ -44,7 +44,7 @@ def test_default_scenario_raises_the_alert_only_drifts(default_ws, pm, registry)
     found = kinds(report)
     assert ("waybill_provider_mismatch", "WH-DG-01") in found  # a JT pickup waybill after the Wanse switch
     assert ("pickup_out_of_coverage", "WH-FS-01") in found  # 佛山 is outside every pickup region
-    assert report.exit_code == 2  # alert-only drifts stay open after --apply
+    assert report.exit_code == 2, report.errors  # alert-only drifts stay open after --apply
     assert not [r for s_ in report.shops for a in s_.aspects for r in a.actions if r.status == "failed"]
 
 

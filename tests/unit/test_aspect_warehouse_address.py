@@ -38,10 +38,10 @@ class Reader:
 class ReaderWriter(Reader):
     def __init__(self, warehouses: list[Warehouse]) -> None:
         super().__init__(warehouses)
-        self.written: list[tuple[str, Address]] = []
+        self.written: list[tuple[str, dict[str, str]]] = []
 
-    def set_warehouse_address(self, warehouse_id: str, address: Address) -> None:
-        self.written.append((warehouse_id, address))
+    def set_warehouse_address(self, warehouse_id: str, changes: dict[str, str]) -> None:
+        self.written.append((warehouse_id, dict(changes)))
 
 
 class Nothing:
@@ -139,8 +139,8 @@ def test_plan_seller_wins_one_action_per_erp_warehouse() -> None:
     assert action.description == "set ERP warehouse E-1 address fields phone, street from Seller Center"
     assert action.drifts == tuple(d.fingerprint for d in drifts)
     value = json.loads(action.value or "")
-    assert value["phone"] == "13800138000" and value["street"] == "乌沙步步高大道126号"
-    assert value["postal_code"] == "523000" and list(value) == sorted(value)
+    # only the drifted fields: an ERP edit to another field since observe is not reverted
+    assert value == {"phone": "13800138000", "street": "乌沙步步高大道126号"}
     again = aspect.plan(drifts, always("seller"), obs)
     assert again[0].idempotency_key == action.idempotency_key
 
@@ -168,9 +168,7 @@ def test_apply_writes_through_the_erp_writer() -> None:
     (action,) = aspect.plan(drifts, always("seller"), obs)
     erp = ReaderWriter([])
     aspect.apply(action, Reader([]), erp)
-    assert erp.written == [
-        ("E-1", replace(obs.erp_warehouses[0].address, phone="13800138000", street="乌沙步步高大道126号"))
-    ]
+    assert erp.written == [("E-1", {"phone": "13800138000", "street": "乌沙步步高大道126号"})]
 
 
 def test_apply_without_writer_is_unsupported() -> None:
@@ -201,7 +199,31 @@ def test_unreadable_erp_rows_turn_missing_into_a_note_not_a_drift():
         seller_warehouses=seller,
         erp_warehouses=[],
     )
+    obs.missing_checked = False  # what observe() sets when ERP rows were unreadable
     assert WarehouseAddressAspect().diff(obs) == []
-    assert obs.notes == ["W1 (东莞仓): no readable ERP record; 1 record(s) could not be read, see the errors"]
-    obs.record_errors.clear()
+    obs.missing_checked = True
     assert [d.kind for d in WarehouseAddressAspect().diff(obs)] == ["missing_in_erp"]
+
+
+class ErpWithBadRow(Reader):
+    def list_warehouses(self):
+        from erpsync.core.errors import RecordError
+
+        bad = RecordError("not a phone number", source="erp/warehouses.csv:3", record="warehouse 'E-2'", field="phone")
+        return Records(tuple(self.warehouses), (bad,))
+
+
+def test_observe_scopes_resolution_to_what_both_sides_showed() -> None:
+    from erpsync.core.aspects.base import ObserveContext
+
+    seller = [Warehouse("W1", "a", Address(city="东莞")), Warehouse("W2", "b", Address(city="深圳"))]
+    erp = [Warehouse("E-1", "a", Address(city="东莞"), seller_warehouse_id="W1")]
+    ctx = ObserveContext("acme", Reader(seller), ErpWithBadRow(erp), datetime(2026, 1, 1, tzinfo=UTC), memory=None)
+    obs = aspect.observe(ctx)
+    assert obs.scope == {"W1"}  # W2's record may be the unreadable row: its drifts stay as they were
+    assert obs.notes == ["W2 (b): no readable ERP record; 1 ERP record(s) could not be read, see the errors"]
+    assert aspect.diff(obs) == []
+    clean = aspect.observe(ObserveContext("acme", Reader(seller), Reader(erp), ctx.now, memory=None))
+    assert clean.scope == {"W1", "W2"} and [d.kind for d in aspect.diff(clean)] == ["missing_in_erp"]
+    empty = aspect.observe(ObserveContext("acme", Reader([]), Reader(erp), ctx.now, memory=None))
+    assert empty.scope == set()  # an empty seller answer resolves nothing

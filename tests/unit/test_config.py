@@ -118,7 +118,7 @@ def test_all_problems_reported_at_once(load, tmp_path):
     text = error_of(load, path)
     assert "shops[0].seller.app_key: Missing data for required field." in text
     assert "shops[0].erp.path: Missing data for required field." in text
-    assert "policy.pickup: must be one of seller, erp, report, not 'whoever'" in text
+    assert "policy.pickup: 'whoever' is not one of seller, erp, report" in text
     assert "alerts[0]: unknown alert sink 'pager'" in text
 
 
@@ -157,3 +157,21 @@ def test_naive_switch_date_rejected(load, tmp_path):
     )
     path = write(tmp_path, f'[[shops]]\nname = "a"\n{SELLER}{erp}{region}')
     assert "aspects.pickup.regions[0].switch_at: needs a UTC offset" in error_of(load, path)
+
+
+def test_shop_policy_stacks_on_the_global_one_and_typos_are_refused(load, tmp_path):
+    erp = '[shops.erp]\ntype = "files"\npath = "x"\n'
+    shop = f'[[shops]]\nname = "a"\n{SELLER}{erp}[shops.policy]\nwarehouse_address = {{ postal_code = "seller" }}\n'
+    settings = load(write(tmp_path, f'[policy]\nwarehouse_address = "report"\n{shop}'))
+    policy = settings.shops[0].policies["warehouse_address"]
+    assert (policy.default, dict(policy.fields)) == ("report", {"postal_code": "seller"})
+    typo = shop.replace("postal_code", "phnoe")
+    assert "shops[0].policy.warehouse_address.phnoe: unknown field or drift kind" in error_of(
+        load, write(tmp_path, typo)
+    )
+
+
+def test_empty_aspect_list_is_an_error_not_all(load, tmp_path):
+    erp = '[shops.erp]\ntype = "files"\npath = "x"\n'
+    path = write(tmp_path, f'[[shops]]\nname = "a"\naspects = []\n{SELLER}{erp}')
+    assert "shops[0].aspects: list at least one aspect, or leave the key out for all" in error_of(load, path)

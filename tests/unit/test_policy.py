@@ -48,20 +48,36 @@ def test_policy_for_defaults_and_unknown_aspect() -> None:
 
 
 def test_policy_for_overrides() -> None:
-    assert policy_for("pickup", {"pickup": "report"}).default == "report"
-    table = policy_for("warehouse_address", {"warehouse_address": {"default": "erp", "phone": "report"}})
+    assert policy_for("pickup", "report").default == "report"
+    table = policy_for("warehouse_address", {"default": "erp", "phone": "report"})
     assert (table.default, dict(table.fields)) == ("erp", {"phone": "report"})
-    nested = policy_for("warehouse_address", {"warehouse_address": {"fields": {"street": "report"}}})
+    nested = policy_for("warehouse_address", {"fields": {"street": "report"}})
     assert (nested.default, dict(nested.fields)) == ("seller", {"street": "report"})
     given = Policy("pickup", "erp")
-    assert policy_for("pickup", {"pickup": given}) is given
-    assert policy_for("pickup", {"warehouse_address": "report"}) is DEFAULT_POLICIES["pickup"]
+    assert policy_for("pickup", given) is given
+    assert policy_for("pickup") is DEFAULT_POLICIES["pickup"]
+
+
+def test_layers_stack_global_then_shop() -> None:
+    """A shop naming one field keeps the operator's global decision for everything else."""
+    global_ = policy_for("warehouse_address", "report")
+    shop = policy_for("warehouse_address", {"postal_code": "seller"}, base=global_)
+    assert (shop.default, dict(shop.fields)) == ("report", {"postal_code": "seller"})
+
+
+def test_unknown_field_names_are_refused() -> None:
+    with pytest.raises(ConfigError) as info:
+        policy_for("warehouse_address", {"phnoe": "report"}, known={"phone", "street"})
+    assert (info.value.key, info.value.reason) == (
+        "policy.warehouse_address.phnoe",
+        "unknown field or drift kind (known: phone, street)",
+    )
 
 
 def test_policy_for_rejects_nonsense() -> None:
     with pytest.raises(ConfigError, match=r"policy\.pickup"):
-        policy_for("pickup", {"pickup": 3})
+        policy_for("pickup", 3)
     with pytest.raises(ConfigError, match=r"policy\.pickup\.fields"):
-        policy_for("pickup", {"pickup": {"fields": "seller"}})
-    with pytest.raises(ConfigError, match=r"policy\.pickup\.fields\.phone"):
-        policy_for("pickup", {"pickup": {"phone": "nobody"}})
+        policy_for("pickup", {"fields": "seller"})
+    with pytest.raises(ConfigError, match=r"policy\.pickup\.phone"):
+        policy_for("pickup", {"phone": "nobody"})

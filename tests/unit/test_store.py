@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
-from erpsync.core.errors import ErpsyncError
+from erpsync.core.errors import ConfigError, ErpsyncError
 from erpsync.core.ports import ObservationMemory
-from erpsync.core.store import SCHEMA_VERSION, Store
+from erpsync.core.store import SCHEMA_VERSION, Store, base
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -57,6 +58,61 @@ def test_older_schema_names_both_versions(tmp_path: Path) -> None:
     _set_version(url, 0)
     with pytest.raises(ErpsyncError, match=rf"schema version 0.*needs version {SCHEMA_VERSION}"):
         Store.open(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown", "reason"),
+    [
+        ("postgres//oops", "postgres//oops", "is not a usable database URL"),
+        ("postgres//u:secret@db/x", "postgres//u:***@db/x", "is not a usable database URL"),
+        ("postgres://u:secret@db/x", "postgres://u:***@db/x", "is not a usable database URL"),
+        ("nosuchdb+nodriver://u:secret@db/x", "nosuchdb+nodriver://u:***@db/x", "is not a usable database URL"),
+    ],
+)
+def test_bad_state_url_is_a_config_error_without_the_password(url: str, shown: str, reason: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Store.open(url)
+    assert info.value.key == "state.url" and str(info.value).startswith(f"state.url: {shown} {reason}")
+    assert "secret" not in str(info.value)
+
+
+def test_missing_driver_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_driver(*_a: object, **_k: object) -> None:
+        raise ModuleNotFoundError("No module named 'psycopg'")
+
+    monkeypatch.setattr(base, "create_engine", no_driver)
+    with pytest.raises(ConfigError, match=r"^state.url: the database driver for postgresql\+psycopg://u:\*\*\*@db/x"):
+        Store.open("postgresql+psycopg://u:secret@db/x")
+
+
+def test_data_dir_that_is_a_file_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "data").write_text("not a folder")
+    with pytest.raises(ConfigError) as info:
+        Store.open(f"sqlite:///{tmp_path}/data/state.db")
+    assert info.value.key == "data_dir"
+    assert f"cannot create the folder {tmp_path / 'data'} for the state database" in str(info.value)
+
+
+def test_unopenable_sqlite_file_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "state.db").mkdir()  # a folder where the database file should be
+    with pytest.raises(ConfigError, match=r"^state.url: cannot open the state database sqlite:///.*state.db: unable"):
+        Store.open(f"sqlite:///{tmp_path}/state.db")
+
+
+def test_unreachable_database_is_a_config_error_without_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = create_engine("sqlite://")
+
+    def refuse(*_a: object, **_k: object) -> None:
+        raise OperationalError("connect", {}, Exception('connection to server at "db" failed: Connection refused'))
+
+    monkeypatch.setattr(base, "create_engine", lambda *_a, **_k: engine)
+    monkeypatch.setattr(engine, "connect", refuse)
+    with pytest.raises(ConfigError) as info:
+        Store.open("postgresql+psycopg://u:secret@db/x")
+    assert str(info.value) == (
+        'state.url: cannot open the state database postgresql+psycopg://u:***@db/x: connection to server at "db" '
+        "failed: Connection refused"
+    )
 
 
 def test_in_memory_database_works(tmp_path: Path) -> None:

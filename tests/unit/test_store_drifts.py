@@ -82,6 +82,44 @@ def test_resolution_is_scoped_to_shop_and_aspect(store: Store) -> None:
     assert [r.shop for r in store.open_drifts(aspect="warehouse_address")] == ["globex"]
 
 
+def test_scoped_call_resolves_only_subjects_in_scope(store: Store) -> None:
+    seen, unseen = drift("WH-1"), drift("WH-2")
+    store.record_drifts("acme", "warehouse_address", [seen, unseen], now=T0, run_id="r1")
+    t1 = T0 + timedelta(hours=1)
+    changes = store.record_drifts("acme", "warehouse_address", [], now=t1, run_id="r2", scope=["WH-1"])
+    assert [r.subject for r in changes.resolved] == ["WH-1"]
+    assert changes.opened == [] and changes.still_open == []
+    (left,) = store.open_drifts("acme")
+    assert left.subject == "WH-2" and left.last_seen_at == T0 and left.resolved_run is None  # untouched
+
+
+def test_empty_scope_resolves_nothing(store: Store) -> None:
+    store.record_drifts("acme", "warehouse_address", [drift("WH-1"), drift("WH-2")], now=T0, run_id="r1")
+    changes = store.record_drifts(
+        "acme", "warehouse_address", [], now=T0 + timedelta(hours=1), run_id="r2", scope=set()
+    )
+    assert changes.resolved == [] and changes.opened == [] and changes.still_open == []
+    assert {(r.subject, r.last_seen_at) for r in store.open_drifts("acme")} == {("WH-1", T0), ("WH-2", T0)}
+
+
+def test_new_and_seen_drifts_outside_scope_are_still_recorded(store: Store) -> None:
+    old = drift("WH-2")
+    store.record_drifts("acme", "warehouse_address", [old], now=T0, run_id="r1")
+    t1 = T0 + timedelta(hours=1)
+    new = drift("WH-3")
+    changes = store.record_drifts("acme", "warehouse_address", [old, new], now=t1, run_id="r2", scope={"WH-1"})
+    assert [r.subject for r in changes.opened] == ["WH-3"] and changes.opened[0].opened_at == t1
+    assert [(r.subject, r.last_seen_at) for r in changes.still_open] == [("WH-2", t1)]
+    assert changes.resolved == []
+
+
+def test_scope_as_a_string_is_refused(store: Store) -> None:
+    store.record_drifts("acme", "warehouse_address", [drift("WH-1")], now=T0, run_id="r1")
+    with pytest.raises(TypeError, match="not a str"):
+        store.record_drifts("acme", "warehouse_address", [], now=T0, run_id="r2", scope="WH-1")
+    assert len(store.open_drifts()) == 1
+
+
 def test_mixed_run_opens_updates_and_resolves_together(store: Store) -> None:
     keep, drop, new = drift("WH-1"), drift("WH-2"), drift("WH-3")
     store.record_drifts("acme", "warehouse_address", [keep, drop], now=T0, run_id="r1")

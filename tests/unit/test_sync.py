@@ -4,6 +4,7 @@ seller backend registered through the same hook a third-party plugin would use."
 from __future__ import annotations
 
 import csv
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -117,19 +118,52 @@ def test_plan_apply_in_sync_and_hooks(setup):
     syncer.close()
 
 
-def test_ledger_makes_a_rerun_skip_a_done_write(setup):
+def test_a_correction_that_did_not_stick_is_written_again(setup):
+    """The ERP reverted the phone: the next --apply writes it again, never reports it fixed."""
     syncer = setup()
-    report = syncer.run(apply=True)
-    assert report.shops[0].aspects[0].actions[0].status == "applied"
-    # The write happened but suppose the ERP file was restored from a backup taken before it:
-    # the drift is the same occurrence (never resolved), so the ledger says it was done.
-    setup(erp_phone="13900139000")
+    assert syncer.run(apply=True).shops[0].aspects[0].actions[0].status == "applied"
+    setup(erp_phone="13900139000")  # the ERP's own master-data sync put the old phone back
     again = syncer.run(apply=True)
-    result = again.shops[0].aspects[0].actions[0]
-    assert result.status == "skipped" and result.detail == "already applied (ledger)"
-    entries = syncer.store.ledger_entries(shop="s")
-    assert [(e.status, e.attempts) for e in entries] == [("done", 1)]
+    assert again.shops[0].aspects[0].actions[0].status == "applied" and again.exit_code == 0
+    assert "13800138000" in (setup.path / "erp" / "warehouses.csv").read_text(encoding="utf-8")
+    assert [(e.status, e.attempts) for e in syncer.store.ledger_entries(shop="s")] == [("done", 1), ("done", 1)]
     syncer.close()
+
+
+def test_a_crash_between_write_and_ledger_loses_nothing(setup, monkeypatch):
+    """Killed after the ERP write but before ledger_done: the rerun finishes the job once."""
+    syncer = setup()
+    real_done = syncer.store.ledger_done
+
+    def crash(key, **kw):
+        raise KeyboardInterrupt  # what a SIGINT at exactly the wrong moment looks like
+
+    monkeypatch.setattr(syncer.store, "ledger_done", crash)
+    with pytest.raises(KeyboardInterrupt):
+        syncer.run(apply=True)
+    assert [e.status for e in syncer.store.ledger_entries(shop="s")] == ["pending"]  # recorded before
+    assert syncer.store.runs()[0].status == "crashed"
+    monkeypatch.setattr(syncer.store, "ledger_done", real_done)
+    rerun = syncer.run(apply=True)
+    # the write had happened: the rerun sees no drift and writes nothing more
+    assert rerun.exit_code == 0 and rerun.drifts == []
+    assert syncer.run().exit_code == 0
+    events = [json.loads(x)["event"] for x in (setup.path / "alerts.jsonl").read_text().splitlines()]
+    assert events == ["opened", "resolved"]  # the alert went out before the write, once
+    syncer.close()
+
+
+def test_ledger_keys_pushes_once_and_corrections_per_run():
+    from dataclasses import replace
+
+    from erpsync.core.models import Action
+
+    correction = Action("s", "a", "set", "erp", "E1", "phone", "1", "d", ("fp",))
+    push = replace(correction, idempotent=False)
+    occ = {"fp": 7}
+    assert Syncer._ledger_key("run1", push, occ) == Syncer._ledger_key("run2", push, occ)
+    assert Syncer._ledger_key("run1", correction, occ) != Syncer._ledger_key("run2", correction, occ)
+    assert Syncer._ledger_key("run1", push, occ) != Syncer._ledger_key("run1", push, {"fp": 8})
 
 
 def test_a_drift_that_comes_back_is_fixed_again(setup):
@@ -162,6 +196,7 @@ def test_erp_wins_is_unsupported_on_seller_side(setup):
     result = report.shops[0].aspects[0].actions[0]
     assert result.status == "unsupported" and "Seller Center" in result.detail
     assert report.exit_code == 2  # reported, not fixed, and not an error
+    assert syncer.store.ledger_entries(shop="s") == []  # no write attempted, nothing recorded
     syncer.close()
 
 
@@ -180,8 +215,6 @@ def test_connector_failure_is_shop_fatal_and_resolves_nothing(setup):
 
 
 def test_alerts_once_per_open_and_resolve(setup):
-    import json
-
     syncer = setup()
     for _ in range(3):
         syncer.run()
@@ -231,4 +264,23 @@ def test_runs_are_recorded(setup):
     report = syncer.run()
     (row,) = syncer.store.runs()
     assert row.id == report.run_id and row.status == "drift" and row.summary["drifts"] == 1
+    syncer.close()
+
+
+def test_an_aspect_not_enabled_for_the_shop_is_a_usage_error(setup):
+    from erpsync.core.errors import UsageError
+
+    syncer = setup()  # the shop enables warehouse_address only
+    with pytest.raises(UsageError, match="aspect pickup is not enabled for shop s"):
+        syncer.run(aspects=["pickup"])
+    report = syncer.run(aspects=["pickup", "warehouse_address"])
+    notes = {a.aspect: a.notes for a in report.shops[0].aspects}
+    assert notes["pickup"] == ["not enabled for this shop: not run"]
+    syncer.close()
+
+
+def test_repeated_shop_and_aspect_names_run_once(setup):
+    syncer = setup()
+    report = syncer.run(shops=["s", "s"], aspects=["warehouse_address", "warehouse_address"])
+    assert len(report.shops) == 1 and len(report.shops[0].aspects) == 1
     syncer.close()

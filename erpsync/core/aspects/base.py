@@ -33,17 +33,25 @@ class ObserveContext:
 
 @dataclass
 class Observation:
-    """Base for what observe() returns; subclasses add the data their diff() needs."""
+    """Base for what observe() returns; subclasses add the data their diff() needs.
+
+    ``scope`` names the subjects (seller warehouse ids, ...) that both sides were fully read
+    for. Only open drifts of those subjects can be resolved by this run: a row that could not
+    be read, or an empty answer, must never "resolve" a drift it did not see. None: all.
+    """
 
     shop: str
     now: datetime
     record_errors: list[RecordError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    scope: set[str] | None = None
 
 
 class Aspect(ABC):
     name: ClassVar[str]
     description: ClassVar[str] = ""
+    #: the field and drift-kind names a policy table may name for this aspect (empty: any)
+    policy_keys: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     def observe(self, ctx: ObserveContext) -> Observation:
@@ -57,12 +65,17 @@ class Aspect(ABC):
     def plan(self, drifts: list[Drift], decide: Decide, observation: Observation) -> list[Action]:
         """Pure: the corrections for the drifts ``decide`` says to fix (``report`` plans none)."""
 
+    def check_apply(self, action: Action, seller: Any, erp: Any) -> None:
+        """Raise ``UnsupportedAction`` if the target cannot perform ``action``.
+
+        Called before the ledger is written, so a correction that cannot be made leaves no
+        ledger rows behind; ``apply`` may rely on it having passed. The default accepts all.
+        """
+        return None
+
     @abstractmethod
     def apply(self, action: Action, seller: Any, erp: Any) -> None:
-        """Perform one planned action through the target connector's capability.
-
-        Raise ``UnsupportedAction`` when the target lacks the capability.
-        """
+        """Perform one planned action through the target connector's capability."""
 
 
 class UnsupportedAction(Exception):

@@ -237,6 +237,16 @@ def pickup_drifts(aspect: str, obs: PickupObservation) -> list[Drift]:
 class PickupAspect(Aspect):
     name = "pickup"
     description = "Seller Center pickup subscription (inferred) vs the ERP's handover mode per warehouse"
+    policy_keys = frozenset(
+        [
+            "handover_mode",
+            "mode_mismatch",
+            "label_mode_mismatch",
+            "review_stuck",
+            "pickup_out_of_coverage",
+            "waybill_provider_mismatch",
+        ]
+    )
 
     def observe(self, ctx: ObserveContext) -> PickupObservation:
         require(ctx.seller, WarehouseReader, "seller", "read warehouses")
@@ -262,6 +272,10 @@ class PickupAspect(Aspect):
             lookback_days=lookback_days,
         )
         obs.notes.extend(pickup_notes(obs))
+        # Only fully seen warehouses may resolve drifts: unreadable ERP rows leave their
+        # warehouses out, and unreadable packages leave the evidence incomplete everywhere.
+        bound = {w.seller_warehouse_id for w in erp.items}
+        obs.scope = set() if signals.errors else {i for i in ids if not erp.errors or i in bound}
         return obs
 
     def diff(self, observation: Observation) -> list[Drift]:
@@ -305,17 +319,15 @@ class PickupAspect(Aspect):
             )
         return actions
 
-    def apply(self, action: Action, seller: Any, erp: Any) -> None:
+    def check_apply(self, action: Action, seller: Any, erp: Any) -> None:
         if action.kind != "set_handover_mode":
             raise ValueError(f"{self.name} cannot apply {action.kind!r}")
-        mode = HandoverMode(action.value)
-        if action.target == "erp":
-            if not isinstance(erp, PickupWriter):
-                raise UnsupportedAction(
-                    f"ERP {connector_type(erp)!r} cannot set handover modes: drift reported, not fixed"
-                )
-            erp.set_handover_mode(action.subject, mode)
-            return
-        if not isinstance(seller, PickupWriter):
+        if action.target == "erp" and not isinstance(erp, PickupWriter):
+            raise UnsupportedAction(f"ERP {connector_type(erp)!r} cannot set handover modes: drift reported, not fixed")
+        if action.target == "seller" and not isinstance(seller, PickupWriter):
             raise UnsupportedAction(SELLER_CENTER_ONLY)
-        seller.set_handover_mode(action.subject, mode)
+
+    def apply(self, action: Action, seller: Any, erp: Any) -> None:
+        self.check_apply(action, seller, erp)
+        mode = HandoverMode(action.value)
+        (erp if action.target == "erp" else seller).set_handover_mode(action.subject, mode)

@@ -12,10 +12,10 @@ ERP records are bound to Seller Center warehouses by ``Warehouse.seller_warehous
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-from erpsync.core.address import address_differences, with_fields
+from erpsync.core.address import address_differences
 from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext, UnsupportedAction
 from erpsync.core.errors import UsageError
 from erpsync.core.models import Action, Address, Drift, Severity, Warehouse
@@ -86,6 +86,7 @@ def require(connector: Any, capability: type, side: str, what: str) -> None:
 class WarehouseObservation(Observation):
     seller_warehouses: list[Warehouse] = field(default_factory=list)
     erp_warehouses: list[Warehouse] = field(default_factory=list)
+    missing_checked: bool = True  # False while ERP rows are unreadable: "missing" may be one of them
 
     def binding(self) -> Binding:
         return bind_warehouses(self.seller_warehouses, self.erp_warehouses)
@@ -98,6 +99,9 @@ def _shown(value: str) -> str:
 class WarehouseAddressAspect(Aspect):
     name = "warehouse_address"
     description = "Seller Center warehouse address, contact and phone vs the ERP's warehouse record"
+    policy_keys = frozenset(
+        [*Address.__dataclass_fields__, "field_mismatch", "missing_in_erp", "unknown_warehouse", "duplicate_binding"]
+    )
 
     def observe(self, ctx: ObserveContext) -> WarehouseObservation:
         require(ctx.seller, WarehouseReader, "seller", "read warehouses")
@@ -110,9 +114,23 @@ class WarehouseAddressAspect(Aspect):
             seller_warehouses=list(seller.items),
             erp_warehouses=list(erp.items),
         )
+        binding = obs.binding()
         obs.notes.extend(
-            f"ERP warehouse {w.id} is bound to no Seller Center warehouse: not compared" for w in obs.binding().unbound
+            f"ERP warehouse {w.id} is bound to no Seller Center warehouse: not compared" for w in binding.unbound
         )
+        # What this run saw completely: only those subjects' open drifts may resolve.
+        obs.scope = {s.id for s, _ in binding.pairs}
+        if not erp.errors:
+            obs.scope |= {w.id for w in binding.missing}
+        else:
+            obs.notes.extend(
+                f"{w.id} ({w.name}): no readable ERP record; {len(erp.errors)} ERP record(s) could not be read, "
+                "see the errors"
+                for w in binding.missing
+            )
+        if not seller.errors and seller.items:
+            obs.scope |= {w.id for w in binding.unknown}
+        obs.missing_checked = not erp.errors
         return obs
 
     def diff(self, observation: Observation) -> list[Drift]:
@@ -145,15 +163,9 @@ class WarehouseAddressAspect(Aspect):
                     f"warehouse {seller.id}: {label} differs: Seller Center {_shown(s_value)}, "
                     f"ERP {_shown(e_value)} (ERP warehouse {erp.id})",
                 )
-        for seller in binding.missing:
-            if obs.record_errors:
-                # The record may be one of the unreadable rows: the record error already says so,
-                # and a drift would open (and alert) only to resolve when the row is fixed.
-                obs.notes.append(
-                    f"{seller.id} ({seller.name}): no readable ERP record; "
-                    f"{len(obs.record_errors)} record(s) could not be read, see the errors"
-                )
-                continue
+        for seller in binding.missing if obs.missing_checked else ():
+            # With unreadable ERP rows the record may be one of them: the record error says so
+            # (see observe), and a drift would open and alert only to resolve once it is fixed.
             drift(
                 "missing_in_erp",
                 seller.id,
@@ -206,11 +218,12 @@ class WarehouseAddressAspect(Aspect):
             seller, erp = pairs[subject]
             names = sorted({d.field for d in items if d.field}, key=order.__getitem__)
             if winner == "seller":
-                target, target_id, new = "erp", erp.id, with_fields(erp.address, seller.address, names)
+                target, target_id, source = "erp", erp.id, seller.address
                 what = f"set ERP warehouse {erp.id} address fields {', '.join(names)} from Seller Center"
             else:
-                target, target_id, new = "seller", seller.id, with_fields(seller.address, erp.address, names)
+                target, target_id, source = "seller", seller.id, erp.address
                 what = f"set Seller Center warehouse {seller.id} address fields {', '.join(names)} from ERP"
+            changes = {name: getattr(source, name) for name in names}  # only these fields are written
             actions.append(
                 Action(
                     shop=observation.shop,
@@ -219,28 +232,28 @@ class WarehouseAddressAspect(Aspect):
                     target=target,  # type: ignore[arg-type]
                     subject=target_id,
                     field=None,
-                    value=json.dumps(asdict(new), sort_keys=True, ensure_ascii=False),
+                    value=json.dumps(changes, sort_keys=True, ensure_ascii=False),
                     description=what,
                     drifts=tuple(d.fingerprint for d in items),
                 )
             )
         return actions
 
-    def apply(self, action: Action, seller: Any, erp: Any) -> None:
+    def check_apply(self, action: Action, seller: Any, erp: Any) -> None:
         if action.kind != "set_address":
             raise ValueError(f"{self.name} cannot apply {action.kind!r}")
-        address = Address(**json.loads(action.value or "{}"))
-        if action.target == "erp":
-            if not isinstance(erp, WarehouseWriter):
-                raise UnsupportedAction(
-                    f"ERP {connector_type(erp)!r} cannot write warehouse addresses: drift reported, not fixed"
-                )
-            erp.set_warehouse_address(action.subject, address)
-            return
-        if not isinstance(seller, WarehouseWriter):
+        if action.target == "erp" and not isinstance(erp, WarehouseWriter):
+            raise UnsupportedAction(
+                f"ERP {connector_type(erp)!r} cannot write warehouse addresses: drift reported, not fixed"
+            )
+        if action.target == "seller" and not isinstance(seller, WarehouseWriter):
             raise UnsupportedAction(
                 f"seller {connector_type(seller)!r} cannot write warehouse addresses: Seller Center's "
                 "address can only be edited in Seller Center (我的账号 - 商家资料 - 仓库地址), and "
                 "saving it re-triggers the pickup review: drift reported, not fixed"
             )
-        seller.set_warehouse_address(action.subject, address)
+
+    def apply(self, action: Action, seller: Any, erp: Any) -> None:
+        self.check_apply(action, seller, erp)
+        changes = json.loads(action.value or "{}")
+        (erp if action.target == "erp" else seller).set_warehouse_address(action.subject, changes)

@@ -8,7 +8,7 @@ one table's logic; ``Store`` puts them together::
 
     store = Store.open("sqlite:///var/erpsync/state.db")
     with store.lease(f"shop:{shop}", owner=token, ttl_seconds=600):
-        changes = store.record_drifts(shop, aspect, drifts, now=now, run_id=run_id)
+        changes = store.record_drifts(shop, aspect, drifts, now=now, run_id=run_id, scope=observation.scope)
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ locked" without waiting. PostgreSQL URLs get none of this and rely on row locks 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,9 +18,10 @@ from typing import Any, Self
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
 
-from erpsync.core.errors import ErpsyncError
+from erpsync.core.errors import ConfigError, ErpsyncError
 from erpsync.core.store import schema, upgrade
 
 #: seconds a SQLite connection waits for another process's write lock before "database is locked"
@@ -29,11 +31,31 @@ _READ_ONLY = "erpsync_read_only"
 _SCHEMA_LOCK_KEY = 0x65727073
 
 
+def shown_url(url: str) -> str:
+    """``url`` fit for a message: the password hidden, even when the URL does not parse."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return re.sub(r":[^:/@]*@", ":***@", url)
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; for SQLite files, parent directories are created and WAL is set."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    """An engine for ``url``; for SQLite files, parent directories are created and WAL is set.
+
+    A URL that does not parse, names an unknown database or a driver that is not installed, or a
+    folder that cannot be created is a ``ConfigError``: the operator fixes the configuration,
+    and a SQLAlchemy traceback would not tell them which setting.
+    """
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() != "sqlite":
+            return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    except ArgumentError as exc:
+        raise ConfigError(f"{shown_url(url)} is not a usable database URL: {exc}", key="state.url") from exc
+    except ImportError as exc:
+        raise ConfigError(
+            f"the database driver for {shown_url(url)} is not installed ({exc})", key="state.url"
+        ) from exc
     database = parsed.database or ""
     # hide_parameters: SQLAlchemy errors would otherwise quote bound values, tokens among them
     kwargs: dict[str, Any] = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT}, "hide_parameters": True}
@@ -41,7 +63,14 @@ def make_engine(url: str) -> Engine:
         kwargs["poolclass"] = StaticPool  # one shared connection, or each would see its own database
         kwargs["connect_args"]["check_same_thread"] = False
     elif not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # e.g. data_dir names a file
+            raise ConfigError(
+                f"cannot create the folder {folder} for the state database {shown_url(url)}: {exc.strerror or exc}",
+                key="data_dir",
+            ) from exc
     engine = create_engine(url, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -65,17 +94,21 @@ class StoreBase:
     """Engine, transactions and the schema check; the table-specific mixins build on it."""
 
     def __init__(self, url: str) -> None:
-        """Open (and create if missing) the state database at ``url``; check its schema version."""
+        """Open (and create if missing) the state database at ``url``; check its schema version.
+
+        A bad URL, an unusable folder or an unreachable database raises ``ConfigError``.
+        """
         self.url = url
         self._engine = make_engine(url)
         try:
+            self._connect()
             self._ensure_schema()
         except BaseException:
             self._engine.dispose()
             raise
 
     def __repr__(self) -> str:  # the URL may carry a password; tokens are never part of it
-        return f"{type(self).__name__}({make_url(self.url).render_as_string(hide_password=True)!r})"
+        return f"{type(self).__name__}({shown_url(self.url)!r})"
 
     @classmethod
     def open(cls, url: str) -> Self:
@@ -109,6 +142,21 @@ class StoreBase:
             conn.execution_options(**{_READ_ONLY: True})
             yield conn
 
+    def _connect(self) -> None:
+        """Connect once, so an unreachable database is a ``ConfigError`` naming ``state.url``.
+
+        Only the connection is checked here: errors once connected (a lock timeout, a missing
+        privilege) are not configuration problems and surface as they are.
+        """
+        try:
+            with self._engine.connect():
+                pass
+        except (OperationalError, InterfaceError) as exc:
+            reason = str(exc.orig) if exc.orig is not None else str(exc)
+            raise ConfigError(
+                f"cannot open the state database {shown_url(self.url)}: {reason}", key="state.url"
+            ) from exc
+
     def _ensure_schema(self) -> None:
         """Create the tables of a new database, upgrade an older one, refuse a newer one.
 
@@ -116,7 +164,7 @@ class StoreBase:
         new database at once do not both create it: SQLite's BEGIN IMMEDIATE serialises them, and
         on PostgreSQL (whose CREATE TABLE races on its catalogue) a transaction advisory lock does.
         """
-        where = make_url(self.url).render_as_string(hide_password=True)
+        where = shown_url(self.url)
         with self._write() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})

@@ -8,7 +8,7 @@ corrected again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -61,15 +61,29 @@ def _fetch(conn: Connection, ids: Sequence[int]) -> list[DriftRow]:
 
 class DriftsMixin(StoreBase):
     def record_drifts(
-        self, shop: str, aspect: str, drifts: Sequence[Drift], *, now: datetime, run_id: str | None
+        self,
+        shop: str,
+        aspect: str,
+        drifts: Sequence[Drift],
+        *,
+        now: datetime,
+        run_id: str | None,
+        scope: Collection[str] | None = None,
     ) -> DriftChanges:
         """Record everything one aspect found on one shop in one run, in one transaction.
 
         New fingerprints open a row; open ones get ``last_seen_at`` and their current values;
-        open rows of this (shop, aspect) that were not seen are resolved. ``drifts`` must be
-        the aspect's complete finding: an absent drift is taken as fixed. Drifts of other shops
-        or aspects are refused (``ValueError``) since they would escape resolution.
+        open rows of this (shop, aspect) that were not seen are resolved. An absent drift is taken
+        as fixed, so ``drifts`` must be complete for what the aspect observed. ``scope`` names the
+        subjects it observed completely: only open drifts of those subjects may resolve, and the
+        others stay open untouched (a malformed ERP row or an empty seller answer says nothing
+        about them). ``None`` means everything of this (shop, aspect) was observed. New drifts
+        open whatever their subject. Drifts of other shops or aspects are refused
+        (``ValueError``) since they would escape resolution.
         """
+        if isinstance(scope, str):  # "WH-1" would match as a string of characters, not one subject
+            raise TypeError("scope must be a collection of subjects, not a str")
+        scope = None if scope is None else frozenset(scope)
         latest: dict[str, Drift] = {}
         for drift in drifts:
             if drift.shop != shop or drift.aspect != aspect:
@@ -79,13 +93,14 @@ class DriftsMixin(StoreBase):
             latest[drift.fingerprint] = drift  # the last report of a fingerprint wins
         with self._write() as conn:
             open_rows = conn.execute(
-                select(table.c.id, table.c.fingerprint).where(
+                select(table.c.id, table.c.fingerprint, table.c.subject).where(
                     table.c.shop == shop,
                     table.c.aspect == aspect,
                     table.c.open_fingerprint.is_not(None),
                 )
             ).all()
             open_ids = {r.fingerprint: r.id for r in open_rows}
+            in_scope = {r.fingerprint for r in open_rows if scope is None or r.subject in scope}
             opened: list[int] = []
             still_open: list[int] = []
             for fingerprint, drift in latest.items():
@@ -113,7 +128,7 @@ class DriftsMixin(StoreBase):
                     )
                 )
                 opened.append(result.inserted_primary_key[0])
-            gone = [i for fp, i in open_ids.items() if fp not in latest]
+            gone = [i for fp, i in open_ids.items() if fp not in latest and fp in in_scope]
             if gone:
                 conn.execute(
                     table.update()
