@@ -6,18 +6,21 @@ success; 400/404/409 with 36009004 otherwise). Routes:
 - ``GET  /_sandbox/state``                         everything, incl. subscriptions and the clock;
   a subscription's ``provider`` is its region's provider prefix now (null outside coverage)
 - ``POST /_sandbox/clock``      ``{"advance_seconds": N}``
-- ``GET|POST /_sandbox/faults`` ``{"error_rate": 0..1, "latency_ms": N, "burst_429": N, "seed": any}``
-- ``POST /_sandbox/settings``   ``{"rate_limit_qps": N, "review_delay_hours": h|null}``
+- ``GET|POST /_sandbox/faults`` ``{"error_rate": 0..1, "latency_ms": N, "burst_429": N, "seed": any,
+  "fail_after_commit": N, "fail_after_commit_rate": 0..1, "drop_after_commit": N,
+  "commit_fault_paths": [template]|null}`` (faults.py: the last four hit writes AFTER they committed)
+- ``GET|POST /_sandbox/settings`` ``{"rate_limit_qps": N, "review_delay_hours": h|null, "audit_delay_seconds": N,
+  "errors_as_http_200": bool, "rotate_refresh_tokens": bool, "omit_retry_after": bool}``; answers
+  all current settings (the three switches are documented in :mod:`state`)
 - ``POST /_sandbox/warehouses/<id>/address``        partial address: a Seller Center save
 - ``POST /_sandbox/warehouses/<id>/cancel_pickup``  optional partial address: re-save and decline
 - ``POST /_sandbox/packages``   ``{"warehouse_id", "count"?, "handover_method"?, "tracking_number"?,
   "status"?, "order_status"?, "create_time"?, "package_id"?, "order_id"?}``
-- ``GET|DELETE /_sandbox/counts``                  per-path calls, 2xx, 4xx, 429, 5xx (DELETE zeroes)
+- ``GET|DELETE /_sandbox/counts``                  per-path calls, 2xx, 4xx, 429, 5xx, dropped (DELETE zeroes)
 - ``POST /_sandbox/reset``                          reload the scenario; clock, faults, counts start over
 
-``/clock`` also completes product audits that have become due; ``/settings`` also takes
-``audit_delay_seconds``. The issue-3 routes (tokens, effects, webhooks, orders, products) are
-listed in :mod:`admin_commerce`.
+``/clock`` also completes product audits that have become due. The issue-3 routes (tokens,
+effects, webhooks, orders, products) are listed in :mod:`admin_commerce`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from werkzeug.wrappers import Request
 from erpsync.sandbox import admin_commerce, audit
 from erpsync.sandbox.envelope import BAD_REQUEST, UNKNOWN_PATH, SandboxError, parse_json_body
 from erpsync.sandbox.model import Package, Warehouse
+from erpsync.sandbox.scenario import FLAGS
 from erpsync.sandbox.state import StateError
 
 if TYPE_CHECKING:
@@ -85,7 +89,7 @@ def get_state(app: SandboxApp, request: Request, values: dict[str, str]) -> dict
     return {
         "scenario": world.name,
         "clock": {"virtual_now": now, "virtual_now_iso": _iso(now), "offset_seconds": state.offset},
-        "settings": {"rate_limit_qps": app.limiter.qps, "review_delay_hours": world.review_delay_hours},
+        "settings": settings_view(app),
         "faults": app.faults.snapshot(),
         "apps": [
             {
@@ -155,10 +159,13 @@ def faults(app: SandboxApp, request: Request, values: dict[str, str]) -> dict[st
 
 
 def settings(app: SandboxApp, request: Request, values: dict[str, str]) -> dict[str, Any]:
-    body = _body(request)
-    unknown = set(body) - {"rate_limit_qps", "review_delay_hours", "audit_delay_seconds"}
+    body = _body(request) if request.method == "POST" else {}
+    unknown = set(body) - {"rate_limit_qps", "review_delay_hours", "audit_delay_seconds", *FLAGS}
     if unknown:
         raise StateError(f"unknown settings {sorted(unknown)}")
+    for flag in FLAGS:
+        if flag in body and not isinstance(body[flag], bool):
+            raise StateError(f"{flag} must be true or false")
     if "rate_limit_qps" in body:
         qps = body["rate_limit_qps"]
         if isinstance(qps, bool) or not isinstance(qps, int) or qps < 1:
@@ -174,11 +181,19 @@ def settings(app: SandboxApp, request: Request, values: dict[str, str]) -> dict[
         if isinstance(audit, bool) or not isinstance(audit, int) or audit < 0:
             raise StateError("audit_delay_seconds must be an integer >= 0")
         app.state.world.audit_delay_seconds = audit
+    for flag in FLAGS:
+        if flag in body:
+            setattr(app.state.world, flag, body[flag])
+    return settings_view(app)
+
+
+def settings_view(app: SandboxApp) -> dict[str, Any]:
     world = app.state.world
     return {
         "rate_limit_qps": app.limiter.qps,
         "review_delay_hours": world.review_delay_hours,
         "audit_delay_seconds": world.audit_delay_seconds,
+        **{flag: getattr(world, flag) for flag in FLAGS},
     }
 
 
@@ -212,7 +227,7 @@ ADMIN_ROUTES: list[tuple[str, list[str], AdminHandler]] = [
     ("/_sandbox/state", ["GET"], get_state),
     ("/_sandbox/clock", ["POST"], advance_clock),
     ("/_sandbox/faults", ["GET", "POST"], faults),
-    ("/_sandbox/settings", ["POST"], settings),
+    ("/_sandbox/settings", ["GET", "POST"], settings),
     ("/_sandbox/warehouses/<warehouse_id>/address", ["POST"], save_address),
     ("/_sandbox/warehouses/<warehouse_id>/cancel_pickup", ["POST"], cancel_pickup),
     ("/_sandbox/packages", ["POST"], add_packages),

@@ -21,7 +21,7 @@ from erpsync.sandbox.envelope import BAD_REQUEST, PACKAGE_NOT_FOUND, SandboxErro
 from erpsync.sandbox.model import Package
 from erpsync.sandbox.state import SandboxState
 
-__all__ = ["ROUTES", "URL_MAP", "Call", "Handler", "template"]
+__all__ = ["ROUTES", "URL_MAP", "Call", "Handler", "is_write", "template"]
 
 MAX_PAGE_SIZE = 50
 BEIJING = timezone(timedelta(hours=8))
@@ -208,6 +208,11 @@ ROUTES: list[tuple[str, str, Handler, bool]] = [
 ]
 
 URL_MAP = Map([Rule(path, methods=[method], endpoint=index) for index, (path, method, _, _) in enumerate(ROUTES)])
+
+
+def is_write(rule_path: str, method: str) -> bool:
+    """A POST that changes state: every POST but the searches (faults.py's commit faults hit these)."""
+    return method == "POST" and not rule_path.endswith("/search")
 
 
 def template(rule_path: str) -> str:

@@ -1,15 +1,29 @@
 """The WSGI application: routes ``/_sandbox/*`` to the admin API, everything else to the emulated API.
 
 Pipeline of an emulated call: route (404/36009014) → injected faults → gateway checks (auth,
-scopes) → rate limit (429/36009002, ``Retry-After: 1``) → handler. The unsigned token endpoints
-(``/api/v2/token/*``, see tokens.py) skip the gateway, as the separate auth host does.
+scopes) → rate limit (429/36009002, ``Retry-After: 1``) → handler → for a write that committed,
+the commit faults (500/36009003 or a dropped connection, see faults.py). The unsigned token
+endpoints (``/api/v2/token/*``, see tokens.py) skip the gateway, as the separate auth host does.
 Every outcome is an envelope with a fresh request id and is counted per path; an unexpected
 exception becomes 500/36009003 with a one-line message (the traceback goes to the server log, never to the client).
+
+Wire switches (scenario keys, or ``POST /_sandbox/settings``): ``errors_as_http_200`` answers every
+4xx error of a known API path (gateway and handler errors, e.g. 106001, 105002, 36009004, 21011001)
+except 429 with HTTP 200 and the same envelope (nonzero ``code``), as the real API often does; an
+unknown path stays 404, 429 and 5xx keep their status. ``omit_retry_after`` strips ``Retry-After``
+from 429 answers (the limiter's and ``burst_429``'s).
+
+A dropped answer is a :class:`ConnectionAbortedError` raised out of the WSGI call after shutting
+the socket down: werkzeug's server treats it as a dropped connection and writes nothing, so the
+client sees the connection closed with no response (under a WSGI server without ``werkzeug.socket``
+the exception simply propagates).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +31,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from erpsync.sandbox.admin import dispatch_admin
-from erpsync.sandbox.api import ROUTES, URL_MAP, Call, template
+from erpsync.sandbox.api import ROUTES, URL_MAP, Call, is_write, template
 from erpsync.sandbox.auth import authenticate, single_params
 from erpsync.sandbox.counts import CallCounter
 from erpsync.sandbox.envelope import (
@@ -28,14 +42,26 @@ from erpsync.sandbox.envelope import (
     error_response,
     respond,
 )
-from erpsync.sandbox.faults import Faults
+from erpsync.sandbox.faults import DROP, FAIL, Faults
 from erpsync.sandbox.ratelimit import RateLimiter
 from erpsync.sandbox.state import SandboxState
 from erpsync.sandbox.tokens import TOKEN_HANDLERS, token_call
 
 log = logging.getLogger(__name__)
 
-_NO_FAULTS = {"error_rate": 0, "latency_ms": 0, "burst_429": 0}
+_NO_FAULTS = {
+    "error_rate": 0,
+    "latency_ms": 0,
+    "burst_429": 0,
+    "fail_after_commit": 0,
+    "fail_after_commit_rate": 0,
+    "drop_after_commit": 0,
+    "commit_fault_paths": None,
+}
+
+
+class DroppedAnswer(ConnectionAbortedError):
+    """Raised out of the WSGI call so the server sends nothing (``drop_after_commit``)."""
 
 
 class SandboxApp:
@@ -74,6 +100,8 @@ class SandboxApp:
     def _guard(produce: Any) -> Response:
         try:
             return produce()
+        except DroppedAnswer:
+            raise
         except SandboxError as exc:
             return error_response(exc)
         except Exception as exc:
@@ -93,13 +121,14 @@ class SandboxApp:
             return error_response(
                 SandboxError(404, UNKNOWN_PATH, f"Unknown API path or method: {request.method} {request.path}")
             )
-        path, _, handler, authorization_path = ROUTES[endpoint]
+        path, method, handler, authorization_path = ROUTES[endpoint]
+        key_path = template(path)
 
         def run() -> Response:
             self.faults.inject()
             with self.state.lock:
                 caller = authenticate(request, self.state.world, authorization_path=authorization_path)
-            key = (caller.app.app_key, caller.shop.cipher if caller.shop else "", template(path))
+            key = (caller.app.app_key, caller.shop.cipher if caller.shop else "", key_path)
             if not self.limiter.allow(key):
                 raise SandboxError(
                     429,
@@ -109,8 +138,39 @@ class SandboxApp:
                 )
             params = single_params(request)
             with self.state.lock:
-                return respond(handler(Call(self.state, caller, request, params, values)))
+                data = handler(Call(self.state, caller, request, params, values))
+            fault = self.faults.after_commit(key_path) if is_write(path, method) else None
+            if fault == DROP:
+                raise DroppedAnswer(f"answer to {request.method} {request.path} dropped after commit (injected)")
+            if fault == FAIL:
+                raise SandboxError(500, INTERNAL, "Internal error (injected after the write committed), please retry")
+            return respond(data)
 
-        response = self._guard(run)
-        self.counts.record(template(path), response.status_code)
+        try:
+            response = self._guard(run)
+        except DroppedAnswer:
+            self.counts.record(key_path, 0)
+            _shut(request)
+            raise
+        response = self._wire(response)
+        self.counts.record(key_path, response.status_code)
         return response
+
+    def _wire(self, response: Response) -> Response:
+        """Apply the wire switches to an emulated-API answer (see the module docstring)."""
+        world = self.state.world
+        if response.status_code == 429:
+            if world.omit_retry_after:
+                response.headers.pop("Retry-After", None)
+        elif world.errors_as_http_200 and 400 <= response.status_code < 500:
+            response.status_code = 200
+        return response
+
+
+def _shut(request: Request) -> None:
+    """Close the client's socket so it sees the connection end with no answer."""
+    sock = request.environ.get("werkzeug.socket")
+    if sock is None:
+        return
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)

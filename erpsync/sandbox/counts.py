@@ -2,6 +2,9 @@
 
 Keys are the API path templates (``/fulfillment/202309/packages/{package_id}``) or, for
 unknown paths, the literal path. ``4xx`` includes ``429``; ``429`` is also counted alone.
+``dropped`` counts calls that got no answer (``drop_after_commit``, see faults.py); record them
+with status 0. The status classes count the HTTP status actually sent, so an error answered with
+HTTP 200 (``errors_as_http_200``) is a ``2xx``.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import threading
 from collections import defaultdict
 from typing import Any
 
-_BUCKETS = ("calls", "2xx", "4xx", "429", "5xx")
+_BUCKETS = ("calls", "2xx", "4xx", "429", "5xx", "dropped")
 
 
 class CallCounter:
@@ -32,6 +35,8 @@ class CallCounter:
                     row["429"] += 1
             elif status >= 500:
                 row["5xx"] += 1
+            elif status == 0:
+                row["dropped"] += 1
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:

@@ -73,6 +73,14 @@ class World:
     products: dict[str, Product] = field(default_factory=dict)
     #: uri → {app_key, use_case, width, height, size}: images uploaded through the API.
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # wire behaviour switches (scenario keys of the same name; POST /_sandbox/settings changes them)
+    errors_as_http_200: bool = False
+    rotate_refresh_tokens: bool = False
+    omit_retry_after: bool = False
+
+
+#: The boolean wire switches: scenario keys and ``/_sandbox/settings`` fields (all default false).
+FLAGS = ("errors_as_http_200", "rotate_refresh_tokens", "omit_retry_after")
 
 
 def resolve_source(source: str | Path | dict[str, Any]) -> dict[str, Any]:
@@ -159,6 +167,11 @@ def build_world(data: dict[str, Any], wall_now: float) -> World:
     from erpsync.sandbox.scenario_commerce import load_commerce  # local: it imports this module
 
     load_commerce(world, data, now)
+    for flag in FLAGS:
+        value = data.get(flag, False)
+        if not isinstance(value, bool):
+            raise ScenarioError(f"{flag}: expected true or false, got {value!r}")
+        setattr(world, flag, value)
     return world
 
 

@@ -23,7 +23,13 @@ against virtual now when the scenario is loaded (or reset), so packages stay rec
     review_delay_hours    number >= 0, or null = reviews never complete (a stuck review); default 4
     seller_carrier_prefix prefix of the seller's own carrier for derived DROP_OFF waybills; default "SF"
     clock_start           optional time: virtual now at load (default: the wall clock)
-    faults                optional {error_rate, latency_ms, burst_429, seed} (see faults.py)
+    faults                optional {error_rate, latency_ms, burst_429, seed, fail_after_commit,
+                          fail_after_commit_rate, drop_after_commit, commit_fault_paths} (see faults.py)
+    errors_as_http_200    bool (false): emulated-API errors answer HTTP 200 with the nonzero code in
+                          the envelope, as the real API often does; 429 and 5xx keep their status
+    rotate_refresh_tokens bool (false): a refresh issues a new refresh token and the old one stops
+                          working (36004005); false keeps the refresh token across refreshes
+    omit_retry_after      bool (false): 429 answers carry no ``Retry-After`` header
     apps[]                {app_key, app_secret,
                            tokens[]{access_token, expires_at (time; "+7d" default), shops[] (shop ids)}}
     carriers[]            {prefix, id, name}: maps a waybill prefix ("WS", "JT", "SF") to the

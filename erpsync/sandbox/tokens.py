@@ -8,7 +8,9 @@ app_key/app_secret or grant_type.
 All expiry uses the REAL clock, as the gateway's token checks do, because clients compare
 ``*_expire_in`` with their own wall clock. A refresh issues a new access token and keeps the
 refresh token (and its expiry); the replaced access token answers 401/105002 from then on, so a
-client holding it refreshes once and recovers.
+client holding it refreshes once and recovers. With the ``rotate_refresh_tokens`` setting on, a
+refresh also issues a NEW refresh token (expiring ``refresh_token_ttl`` from now) and the old one
+answers 36004005 from then on, so a client must store the refresh token every refresh returns.
 
 Admin helpers (routed by admin_commerce): ``GET /_sandbox/authorize?app_key=&shop_id=[&scopes=a,b]``
 stands in for the seller clicking "authorise" and returns a single-use code; ``POST
@@ -70,13 +72,17 @@ def _grant(state: SandboxState, token: Token) -> dict[str, Any]:
 
 
 def _issue(state: SandboxState, app: App, template: Token | None, **fields: Any) -> Token:
+    """A new token; from ``template`` (a refresh) it keeps the refresh token unless rotation is on."""
     now = int(time.time())
+    keep_refresh = template is not None and not state.world.rotate_refresh_tokens
     token = Token(
         access_token=f"TTP_{secrets.token_urlsafe(24)}",
         expires_at=now + state.world.access_token_ttl,
         shop_ids=list(template.shop_ids) if template else fields["shop_ids"],
-        refresh_token=template.refresh_token if template else f"TTP_{secrets.token_urlsafe(24)}",
-        refresh_expires_at=template.refresh_expires_at if template else now + state.world.refresh_token_ttl,
+        refresh_token=template.refresh_token if keep_refresh and template else f"TTP_{secrets.token_urlsafe(24)}",
+        refresh_expires_at=(
+            template.refresh_expires_at if keep_refresh and template else now + state.world.refresh_token_ttl
+        ),
         scopes=template.scopes if template else fields["scopes"],
     )
     app.tokens[token.access_token] = token
@@ -98,7 +104,7 @@ def get_token(state: SandboxState, params: dict[str, str]) -> dict[str, Any]:
 
 
 def refresh_token(state: SandboxState, params: dict[str, str]) -> dict[str, Any]:
-    """A new access token for a refresh token; the access token it replaces stops working."""
+    """A new access token for a refresh token; the replaced access token (and, rotating, refresh token) stop working."""
     app = _app(state, params, "refresh_token")
     given = params.get("refresh_token", "")
     old = next((t for t in app.tokens.values() if given and t.refresh_token == given and not t.replaced), None)

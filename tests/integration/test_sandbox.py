@@ -272,7 +272,10 @@ def test_faults(client: Client) -> None:
     response = client.http.post(client.base + "/_sandbox/faults", json={"error_rate": 2})
     expect_error(response, 400, 36009004)
     client.admin("POST", "reset")
-    assert client.admin("GET", "faults") == {"error_rate": 0.0, "latency_ms": 0, "burst_429": 0}
+    assert client.admin("GET", "faults") == {
+        "error_rate": 0.0, "latency_ms": 0, "burst_429": 0, "fail_after_commit": 0,
+        "fail_after_commit_rate": 0.0, "drop_after_commit": 0, "commit_fault_paths": None,
+    }  # fmt: skip
 
 
 def test_counts(client: Client) -> None:
@@ -281,7 +284,7 @@ def test_counts(client: Client) -> None:
     client.ok("GET", f"/fulfillment/202309/packages/{DG_PACKAGE}")
     client.call("GET", "/fulfillment/202309/packages/999")
     counts = client.admin("GET", "counts")
-    assert counts["paths"][WAREHOUSES] == {"calls": 2, "2xx": 1, "4xx": 1, "429": 0, "5xx": 0}
+    assert counts["paths"][WAREHOUSES] == {"calls": 2, "2xx": 1, "4xx": 1, "429": 0, "5xx": 0, "dropped": 0}
     assert counts["paths"]["/fulfillment/202309/packages/{package_id}"]["calls"] == 2
     assert counts["total"]["calls"] == 4
     assert client.admin("DELETE", "counts")["total"]["calls"] == 0

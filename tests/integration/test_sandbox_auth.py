@@ -1,115 +1,22 @@
 """Sandbox authorisation over real HTTP: auth codes, token get/refresh, expiry, scopes, upload signing.
 
-``Wire`` below is this suite's own signed client (reference §2), independent of the sandbox and of
-the connector; the other ``test_sandbox_*`` files of issue 3 import it from here.
+The signed client ``Wire`` is this suite's own (tests/integration/sandbox_wire.py), independent of
+the sandbox and of the connector.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import struct
 import time
-import zlib
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
+from sandbox_wire import APP_KEY, SECRET, SHOP_ID, TOKEN, UPLOAD, WAREHOUSES, Wire, expect_error, png, sign
 
 from erpsync.sandbox import SandboxServer
 
 pytestmark = pytest.mark.integration
-
-APP_KEY = "sandbox-app-key"
-SECRET = "sandbox-app-secret"
-TOKEN = "sandbox-access-token"
-CIPHER = "ROW_sandboxCipher0101"
-SHOP_ID = "7495000000000000101"
-WAREHOUSES = "/logistics/202309/warehouses"
-UPLOAD = "/product/202309/images/upload"
-
-
-def sign(secret: str, path: str, params: dict[str, str], body: bytes = b"") -> str:
-    """Reference §2: path + sorted {key}{value} (minus sign/access_token) + body, wrapped in the secret."""
-    base = path + "".join(f"{k}{params[k]}" for k in sorted(params) if k not in ("sign", "access_token"))
-    message = secret.encode() + base.encode() + body + secret.encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-def png(width: int = 800, height: int = 600) -> bytes:
-    """A tiny valid PNG header (enough for any image sniffer)."""
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    chunk = b"IHDR" + ihdr
-    return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + chunk + struct.pack(">I", zlib.crc32(chunk))
-
-
-class Wire:
-    """A minimal signed Open API client plus the admin API, for the tests only."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.http = requests.Session()
-        self.http.trust_env = False
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        params: dict[str, Any] | None = None,
-        body: Any = None,
-        *,
-        cipher: str | None = CIPHER,
-        token: str | None = TOKEN,
-        files: dict[str, Any] | None = None,
-        form: dict[str, str] | None = None,
-    ) -> requests.Response:
-        query = {"app_key": APP_KEY, "timestamp": str(int(time.time()))}
-        if cipher is not None:
-            query["shop_cipher"] = cipher
-        query.update({k: str(v) for k, v in (params or {}).items()})
-        headers = {"x-tts-access-token": token} if token else {}
-        if files is not None:  # multipart: the body is NOT signed
-            query["sign"] = sign(SECRET, path, query)
-            return self.http.request(method, self.base + path, params=query, files=files, data=form, headers=headers)
-        data = json.dumps(body).encode() if body is not None else b""
-        query["sign"] = sign(SECRET, path, query, data)
-        if data:
-            headers["content-type"] = "application/json"
-        return self.http.request(method, self.base + path, params=query, data=data or None, headers=headers)
-
-    def ok(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        response = self.call(method, path, **kwargs)
-        assert response.status_code == 200, response.text
-        payload = response.json()
-        assert payload["code"] == 0, payload
-        return payload["data"]
-
-    def admin(self, method: str, path: str, body: Any = None, params: dict[str, str] | None = None) -> Any:
-        response = self.http.request(method, f"{self.base}/_sandbox/{path}", json=body, params=params)
-        assert response.status_code == 200, response.text
-        return response.json()["data"]
-
-    def advance(self, seconds: int) -> None:
-        self.admin("POST", "clock", {"advance_seconds": seconds})
-
-    def token_call(self, path: str, **params: str) -> dict[str, Any]:
-        response = self.http.get(self.base + path, params=params)
-        assert response.status_code == 200, response.text  # the auth host answers 200 even on errors
-        return response.json()
-
-    def upload(self, data: bytes | None = None, use_case: str = "MAIN_IMAGE") -> dict[str, Any]:
-        files = {"data": ("item.png", png() if data is None else data, "image/png")}
-        return self.ok("POST", UPLOAD, cipher=None, files=files, form={"use_case": use_case})
-
-
-def expect_error(response: requests.Response, status: int, code: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    payload = response.json()
-    assert payload["code"] == code, payload
-    assert payload["data"] is None and payload["message"]
-    return payload
 
 
 @pytest.fixture(scope="module")
@@ -226,3 +133,32 @@ def test_multipart_upload_is_signed_without_body(wire: Wire) -> None:
     expect_error(wire.call("POST", UPLOAD, cipher=None, files=text), 400, 36009004)
     bad_case = {"use_case": "NOPE"}
     expect_error(wire.call("POST", UPLOAD, cipher=None, files=files, form=bad_case), 400, 36009004)
+
+
+def test_rotated_refresh_tokens_replace_the_old_one(wire: Wire) -> None:
+    assert wire.admin("POST", "settings", {"rotate_refresh_tokens": True})["rotate_refresh_tokens"] is True
+    grant = _exchange(wire)
+    first = _refresh(wire, grant["refresh_token"])
+    assert first["code"] == 0, first
+    new = first["data"]
+    assert new["refresh_token"] != grant["refresh_token"] and new["access_token"] != grant["access_token"]
+    assert new["refresh_token_expire_in"] >= grant["refresh_token_expire_in"]
+    assert _refresh(wire, grant["refresh_token"])["code"] == 36004005  # the old one is spent
+    wire.ok("GET", WAREHOUSES, token=new["access_token"])
+    second = _refresh(wire, new["refresh_token"])
+    assert second["code"] == 0 and second["data"]["refresh_token"] not in (grant["refresh_token"], new["refresh_token"])
+    expect_error(wire.call("GET", WAREHOUSES, token=new["access_token"]), 401, 105002)
+    wire.ok("GET", WAREHOUSES, token=second["data"]["access_token"])
+    # the scenario's refresh token rotates too
+    assert _refresh(wire, "sandbox-refresh-token")["code"] == 0
+    assert _refresh(wire, "sandbox-refresh-token")["code"] == 36004005
+    tokens = [t for a in wire.admin("GET", "state")["apps"] for t in a["tokens"]]
+    assert sum(t["refresh_token"] == second["data"]["refresh_token"] and not t["replaced"] for t in tokens) == 1
+
+
+def test_without_rotation_the_refresh_token_is_kept_across_refreshes(wire: Wire) -> None:
+    grant = _exchange(wire)
+    for _ in range(2):
+        again = _refresh(wire, grant["refresh_token"])
+        assert again["code"] == 0 and again["data"]["refresh_token"] == grant["refresh_token"]
+        assert again["data"]["refresh_token_expire_in"] == grant["refresh_token_expire_in"]

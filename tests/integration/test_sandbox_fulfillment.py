@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from test_sandbox_auth import Wire, expect_error
+from sandbox_wire import Wire, expect_error
 
 from erpsync.sandbox import SandboxServer
 

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from test_sandbox_auth import APP_KEY, SECRET, SHOP_ID, Wire, expect_error
+from sandbox_wire import APP_KEY, SECRET, SHOP_ID, Wire, expect_error
 
 from erpsync.sandbox import SandboxServer
 

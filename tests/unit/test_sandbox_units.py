@@ -9,6 +9,7 @@ import pytest
 from werkzeug.test import Client
 
 from erpsync.sandbox import SandboxApp, api
+from erpsync.sandbox.faults import DROP, FAIL, Faults
 from erpsync.sandbox.model import ProviderPeriod, Region, Subscription
 from erpsync.sandbox.ratelimit import RateLimiter
 from erpsync.sandbox.scenario import ScenarioError, build_world, parse_time, resolve_source
@@ -130,3 +131,22 @@ def test_clock_start_sets_virtual_now_and_relative_times() -> None:
     assert 1_700_000_000 + world.clock_offset == SWITCH - 14 * 3600
     package = world.packages["115400000000000001"]  # "-1d"
     assert package.create_time == SWITCH - 14 * 3600 - 86400
+
+
+def test_wire_switches_load_from_the_scenario() -> None:
+    world = build_world(_scenario(errors_as_http_200=True, omit_retry_after=True), 1_700_000_000)
+    assert world.errors_as_http_200 and world.omit_retry_after and not world.rotate_refresh_tokens
+    with pytest.raises(ScenarioError, match="rotate_refresh_tokens"):
+        build_world(_scenario(rotate_refresh_tokens="yes"), 1_700_000_000)
+
+
+def test_commit_faults_are_used_up_in_order_and_filtered_by_path() -> None:
+    faults = Faults({"drop_after_commit": 1, "fail_after_commit": 1, "commit_fault_paths": ["/a"]})
+    assert faults.after_commit("/b") is None
+    assert [faults.after_commit("/a") for _ in range(3)] == [DROP, FAIL, None]
+    faults.configure({"fail_after_commit_rate": 0.5, "seed": 7, "commit_fault_paths": None})
+    outcomes = [faults.after_commit("/b") for _ in range(200)]
+    assert set(outcomes) == {FAIL, None} and 60 < outcomes.count(FAIL) < 140
+    with pytest.raises(ValueError, match="fail_after_commit_rate"):
+        faults.configure({"fail_after_commit_rate": -0.1, "fail_after_commit": 3})
+    assert faults.fail_after_commit == 0  # a rejected update changes nothing
