@@ -8,12 +8,23 @@ one attempt. Retries stop after ``max_attempts`` or once the sleeps would exceed
 whichever comes first, and the caller then sees the last ``TemporaryError``, never tenacity's
 ``RetryError``.
 
+Retrying is only safe when sending twice does no harm. A request is idempotent by default for
+GET, HEAD, PUT, DELETE and OPTIONS and not for POST (``request(idempotent=...)`` overrides). A
+non-idempotent request is retried only after failures that prove the server never processed it:
+the connection could not be opened (connect timeout, refused, DNS), or the server refused it with
+a rate limit (a ``TemporaryError`` with HTTP status 429, or with one of the client's
+``unprocessed_codes``). Any other temporary failure (read timeout, dropped connection, 5xx) may
+have come after the write took effect, so it surfaces at once as ``OutcomeUnknownError``: resending
+blindly could create a second product, and reporting a plain failure could hide a success.
+
 Many APIs answer HTTP 200 with an error in the body; the connector passes a ``classify`` callback
 that turns such a response into a ``ConnectorError``. This module knows nothing about any API.
 
 Secrets (tokens, app secrets) never reach logs or exception text: URLs are logged with secret query
 values replaced by ``***``, request headers are never logged, and every message built here goes
-through :func:`redact`.
+through :func:`redact`. urllib3 logs each request line (query string included) at DEBUG, which
+``erpsync -vv`` turns on, so importing this module also installs :class:`RedactingFilter` on
+urllib3's loggers.
 """
 
 from __future__ import annotations
@@ -24,25 +35,40 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 import requests
 from requests.auth import AuthBase
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
-from erpsync.core.errors import ConnectorError, PermanentError, TemporaryError
+from erpsync.core.errors import ConnectorError, OutcomeUnknownError, PermanentError, TemporaryError
 
 log = logging.getLogger(__name__)
 
 #: query parameter names whose values are always hidden, whatever the secrets list says
 SECRET_PARAMS = frozenset(
-    {"access_token", "refresh_token", "app_secret", "client_secret", "secret", "password", "api_key"}
+    {
+        "access_token",
+        "refresh_token",
+        "app_secret",
+        "client_secret",
+        "secret",
+        "password",
+        "api_key",
+        "auth_code",  # single use, but worth a token to whoever reads the log first
+        "code",
+    }
 )
 _SECRET_PARAM_RE = re.compile(r"(?i)\b(" + "|".join(sorted(SECRET_PARAMS)) + r")=([^&\s'\"#]+)")
 MASK = "***"
+
+#: methods whose repetition has the same effect as one call (RFC 9110 §9.2.2): safe to retry
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
 #: ``classify(response, operation)``: an error for a response whose body says it failed, else None
 Classify = Callable[[requests.Response, str], ConnectorError | None]
@@ -51,11 +77,80 @@ Classify = Callable[[requests.Response, str], ConnectorError | None]
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """Replace every secret value, and every ``access_token=...``-style query value, by ``***``.
 
-    Longer secrets are replaced first so a secret containing another is hidden whole.
+    A secret is also hidden in its percent-encoded forms, because that is how it appears in a URL
+    (``a+b/`` is sent as ``a%2Bb%2F``): an exception or log line quoting the URL would otherwise
+    show it. Longer forms are replaced first so a secret containing another is hidden whole.
     """
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, MASK)
+    for form in _secret_forms(tuple(s for s in secrets if s)):
+        text = text.replace(form, MASK)
     return _SECRET_PARAM_RE.sub(lambda m: f"{m.group(1)}={MASK}", text)
+
+
+@lru_cache(maxsize=256)
+def _secret_forms(secrets: tuple[str, ...]) -> tuple[str, ...]:
+    """Each secret raw and as ``quote``/``quote_plus`` encode it, longest first (cached: hot path)."""
+    forms = {f for s in secrets for f in (s, quote(s, safe=""), quote(s), quote_plus(s))}
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a log record so secret query values (``app_secret=...``) read ``***``.
+
+    Installed on urllib3's loggers, whose DEBUG lines quote full request URLs. It knows no secret
+    values, only :data:`SECRET_PARAMS`, which is enough for URLs: every secret erpsync sends in a
+    query string travels under one of those names. Never drops a record.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is logging's problem to report, not ours
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+#: urllib3 loggers that may print a URL; a logger filter only sees records logged to that very
+#: logger (not those propagated from its children), so each one gets the filter
+URLLIB3_LOGGERS = (
+    "urllib3",
+    "urllib3.connectionpool",
+    "urllib3.poolmanager",
+    "urllib3.connection",
+    "urllib3.response",
+    "urllib3.util.retry",
+)
+
+
+def install_log_redaction(names: Iterable[str] = URLLIB3_LOGGERS) -> None:
+    """Put one :class:`RedactingFilter` on each named logger; calling it again adds none."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
+
+
+install_log_redaction()
+
+
+def is_connect_failure(exc: requests.RequestException) -> bool:
+    """True when ``exc`` shows the connection was never opened, so no byte of the request was sent.
+
+    ``requests`` wraps urllib3's error: a connect timeout, a refused connection or a failed DNS
+    lookup (``NewConnectionError`` and its subclasses) prove the server saw nothing. Anything else
+    (a reset or a read timeout after sending, an unexpected wrapping) may have reached the server,
+    so the answer is False whenever unsure.
+    """
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.ConnectionError) or not exc.args:
+        return False
+    cause = exc.args[0]
+    if isinstance(cause, MaxRetryError):
+        cause = cause.reason
+    return isinstance(cause, NewConnectionError | ConnectTimeoutError)
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -156,11 +251,16 @@ class HttpClient:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        unprocessed_codes: Collection[int | str] = (),
     ) -> None:
         self.name = name
         self.policy = policy or HttpPolicy()
         self.secrets = tuple(s for s in secrets if s)
         self.classify = classify
+        #: error codes (``ConnectorError.code`` set by ``classify``) that mean the server refused
+        #: the request before processing it, e.g. an API's rate-limit code answered with HTTP 200:
+        #: a non-idempotent request is retried after them like after a 429
+        self.unprocessed_codes = frozenset(unprocessed_codes)
         self.auth = auth
         self.session = session or requests.Session()
         self._sleep = sleep
@@ -185,25 +285,34 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         operation: str | None = None,
         rate_key: str | None = None,
+        idempotent: bool | None = None,
     ) -> requests.Response:
         """Send one logical request, retrying temporary failures; return the successful response.
 
         ``operation`` names the call in errors and logs (default ``METHOD path``). ``rate_key``
         groups calls under one rate limit, e.g. a path template rather than a path with an id in it.
+        ``idempotent`` says whether sending twice is harmless (None: by method, see
+        :data:`IDEMPOTENT_METHODS`); a non-idempotent request is retried only when the failure
+        proves it was not processed, and otherwise raises ``OutcomeUnknownError`` after one send.
         Raises ``TemporaryError`` once retries are exhausted and ``PermanentError`` at once.
         """
         path = urlsplit(url).path
         op = operation or f"{method.upper()} {path}"
         key = (self.name, rate_key or path)
+        if idempotent is None:
+            idempotent = method.upper() in IDEMPOTENT_METHODS
         retrying = Retrying(
-            retry=retry_if_exception_type(TemporaryError),
+            # never OutcomeUnknownError (a TemporaryError too): its whole point is not to resend
+            retry=retry_if_exception(
+                lambda exc: isinstance(exc, TemporaryError) and not isinstance(exc, OutcomeUnknownError)
+            ),
             stop=stop_after_attempt(self.policy.max_attempts) | self._stop_after_total_wait,
             wait=self._wait,
             sleep=self._sleep,
             before_sleep=self._log_retry,
             reraise=True,
         )
-        return retrying(self._attempt, method, url, params, json, data, headers, op, key)
+        return retrying(self._attempt, method, url, params, json, data, headers, op, key, idempotent)
 
     def close(self) -> None:
         self.session.close()
@@ -220,6 +329,7 @@ class HttpClient:
         headers: Mapping[str, str] | None,
         op: str,
         key: Any,
+        idempotent: bool = True,
     ) -> requests.Response:
         if self.limiter is not None:
             self.limiter.acquire(key)
@@ -237,7 +347,10 @@ class HttpClient:
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
-            raise TemporaryError(f"{kind}: {self.redact(str(exc))}", connector=self.name, operation=op) from None
+            error = TemporaryError(f"{kind}: {self.redact(str(exc))}", connector=self.name, operation=op)
+            if idempotent or is_connect_failure(exc):
+                raise error from None
+            raise self._outcome_unknown(error) from None
         except requests.RequestException as exc:
             raise PermanentError(
                 f"request failed: {self.redact(str(exc))}", connector=self.name, operation=op
@@ -253,9 +366,34 @@ class HttpClient:
         error = self.classify(response, op) if self.classify else None
         if error is None:
             error = self._status_error(response, op)
-        if error is not None:
-            raise error
-        return response
+        if error is None:
+            return response
+        if not idempotent and isinstance(error, TemporaryError) and not self._refused(error):
+            raise self._outcome_unknown(error)
+        raise error
+
+    def _refused(self, error: TemporaryError) -> bool:
+        """True when an error response proves the server did not act on the request.
+
+        The rule, explicit so connectors can rely on it: HTTP 429, or a ``code`` the connector
+        listed in ``unprocessed_codes`` (an API that answers its rate limit with HTTP 200). A
+        connection that never opened is the other proof; ``_attempt`` checks that one itself.
+        """
+        if isinstance(error, OutcomeUnknownError):
+            return True  # classify already decided; re-wrapping would only repeat the advice
+        return error.status == 429 or (error.code is not None and error.code in self.unprocessed_codes)
+
+    def _outcome_unknown(self, error: TemporaryError) -> OutcomeUnknownError:
+        """``error`` restated for a non-idempotent request: not retried, to be reconciled."""
+        return OutcomeUnknownError(
+            f"{error.message}; the request was sent and may have taken effect: "
+            "reconcile with the remote state before sending it again",
+            connector=error.connector,
+            operation=error.operation,
+            request_id=error.request_id,
+            code=error.code,
+            status=error.status,
+        )
 
     def _status_error(self, response: requests.Response, op: str) -> ConnectorError | None:
         """The default mapping: 429 and 5xx are temporary, any other 4xx is permanent."""

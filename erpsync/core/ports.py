@@ -87,7 +87,15 @@ class TokenStore(Protocol):
 
 @runtime_checkable
 class NotificationLog(Protocol):
-    """Remembers webhook notification ids, so an at-least-once delivery is handled once."""
+    """Remembers webhook notification ids, so an at-least-once delivery is handled once.
+
+    A receiver asks ``has_notification`` on arrival and calls ``note_notification`` only after
+    its handler succeeded, so a retry after a failed handler is handled rather than dropped.
+    """
+
+    def has_notification(self, notification_id: str, *, source: str) -> bool:
+        """Whether the id was recorded before (handled), without recording it."""
+        ...
 
     def note_notification(self, notification_id: str, *, source: str, now: datetime) -> bool:
         """Record the id; True the first time it is seen, False for a redelivery."""

@@ -3,6 +3,7 @@ contract (docs/open-api-full.md) and share no code, so each call here checks bot
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -18,9 +19,12 @@ from erpsync.connectors.tiktok.fulfillment_types import AlreadyShippedError, Shi
 from erpsync.connectors.tiktok.orders import OrdersApi
 from erpsync.connectors.tiktok.product_models import AuditStatus, NewProduct, NewSku, ProductStatus
 from erpsync.connectors.tiktok.products import ProductsApi
+from erpsync.connectors.tiktok.seller import TikTokSellerConnector
 from erpsync.connectors.tiktok.webhook_events import OrderStatusChanged
 from erpsync.connectors.tiktok.webhooks import WebhookReceiver, make_wsgi_app
+from erpsync.core.connector import ShopContext
 from erpsync.core.errors import PermanentError
+from erpsync.core.http import HttpPolicy
 from erpsync.core.store import Store
 from erpsync.sandbox import SandboxServer
 
@@ -185,15 +189,50 @@ def test_expired_token_is_refreshed_once(sandbox, tmp_path):
     client = TikTokClient(sandbox.url, APP_KEY, APP_SECRET, tokens=manager)
     first = store.get_token("shop").access_token
     assert client.warehouses(client.shop_cipher(SHOP)).items
+    assert refresh_calls(sandbox) == 0
     admin(sandbox, "POST", "tokens/expire", {"access_token": first})
     assert client.warehouses(client.shop_cipher(SHOP)).items  # 105002 → refresh → retried
     assert store.get_token("shop").access_token != first
+    assert refresh_calls(sandbox) == 1
     admin(sandbox, "POST", "tokens/expire", {"refresh_token": store.get_token("shop").refresh_token})
     admin(sandbox, "POST", "tokens/expire", {"access_token": store.get_token("shop").access_token})
     with pytest.raises(PermanentError, match="erpsync auth url"):
         client.warehouses(client.shop_cipher(SHOP))
+    assert refresh_calls(sandbox) == 2  # the rejected refresh (36004001) is not retried
     client.close()
     store.close()
+
+
+def refresh_calls(sandbox) -> int:
+    return admin(sandbox, "GET", "counts")["paths"].get("/api/v2/token/refresh", {}).get("calls", 0)
+
+
+def test_rotated_refresh_token_is_stored_and_used_next_time(sandbox, tmp_path):
+    admin(sandbox, "POST", "settings", {"rotate_refresh_tokens": True})
+    store = Store.open(f"sqlite:///{tmp_path / 'state.db'}")
+    code = admin(sandbox, "GET", f"authorize?app_key={APP_KEY}&shop_id={SHOP}")["code"]
+    tokens = TokenClient(sandbox.url, APP_KEY, APP_SECRET)
+    store.put_token("shop", tokens.exchange(code), now=datetime.now(UTC))
+    original = store.get_token("shop")
+    client = TikTokClient(sandbox.url, APP_KEY, APP_SECRET, tokens=TokenManager("shop", store, tokens))
+    try:
+        cipher = client.shop_cipher(SHOP)
+        admin(sandbox, "POST", "tokens/expire", {"access_token": original.access_token})
+        assert client.warehouses(cipher).items  # 105002 → refresh (rotating) → retried
+        first = store.get_token("shop")
+        assert first.refresh_token != original.refresh_token  # the NEW refresh token was stored
+        assert first.access_token != original.access_token
+        with pytest.raises(PermanentError) as spent:  # the old refresh token no longer works
+            tokens.refresh(original.refresh_token)
+        assert spent.value.code == 36004005
+        admin(sandbox, "POST", "tokens/expire", {"access_token": first.access_token})
+        assert client.warehouses(cipher).items  # the second refresh uses the stored new token
+        second = store.get_token("shop")
+        assert second.refresh_token not in (original.refresh_token, first.refresh_token)
+        assert refresh_calls(sandbox) == 3  # two by the manager, one rejected above
+    finally:
+        client.close()
+        store.close()
 
 
 def test_webhooks_delivered_verified_and_deduplicated(sandbox, tmp_path):
@@ -213,12 +252,80 @@ def test_webhooks_delivered_verified_and_deduplicated(sandbox, tmp_path):
             threading.Event().wait(0.1)
         event = next(e for e in received if isinstance(e, OrderStatusChanged) and e.status == "CANCELLED")
         assert event.raw_status == "CANCEL" and event.order_id == order["id"]
+        settled(sandbox)  # every earlier delivery answered, so nothing else can still arrive
         before = len(received)
-        admin(sandbox, "POST", "webhooks/redeliver", {"count": 1})
-        threading.Event().wait(1.0)
-        assert len(received) == before  # a redelivery carries the same id: handled once
-        deliveries = admin(sandbox, "GET", "webhooks")["deliveries"]
-        assert all(d["last_status"] == 200 for d in deliveries if d["state"] != "pending")
+        (redelivery,) = admin(sandbox, "POST", "webhooks/redeliver", {"count": 1})["redelivered"]
+        assert redelivery["tts_notification_id"] == settled(sandbox)[-2]["tts_notification_id"]
+        done = next(d for d in settled(sandbox) if d["id"] == redelivery["id"])
+        assert done["attempts"] == 1  # delivered (HTTP 200) at the first try...
+        assert len(received) == before  # ...and, carrying the same id, not handled again
+        assert sum(isinstance(e, OrderStatusChanged) and e.status == "CANCELLED" for e in received) == 1
+        assert all(d["state"] == "delivered" and d["last_status"] == 200 for d in settled(sandbox))
     finally:
         server.shutdown()
         store.close()
+
+
+def settled(sandbox, timeout: float = 10.0) -> list[dict]:
+    """The sandbox's deliveries once none is waiting (pending or retrying); each must have answered 200."""
+    deadline = datetime.now(UTC) + timedelta(seconds=timeout)
+    while True:
+        deliveries = admin(sandbox, "GET", "webhooks")["deliveries"]
+        if deliveries and all(d["state"] not in ("pending", "retrying") for d in deliveries):
+            assert all(d["state"] == "delivered" and d["last_status"] == 200 for d in deliveries), deliveries
+            return deliveries
+        assert datetime.now(UTC) < deadline, deliveries
+        threading.Event().wait(0.05)
+
+
+@pytest.mark.parametrize("fault", ["fail_after_commit", "drop_after_commit"])
+def test_create_product_is_not_doubled_when_its_answer_is_lost(sandbox, fault):
+    policy = HttpPolicy(backoff_initial=0.01, backoff_jitter=0, rate_limit_qps=50)
+    client = TikTokClient(sandbox.url, APP_KEY, APP_SECRET, TOKEN, policy=policy)
+    try:
+        api = ProductsApi(client, client.shop_cipher(SHOP))
+        image = api.upload_image(PNG, "mug.png")
+        admin(sandbox, "POST", "faults", {fault: 1, "commit_fault_paths": ["/product/202309/products"]})
+        sku = f"LOST-{fault}"
+        created = api.create_product(
+            NewProduct("Lost-answer mug", "d", "600001", [image], [NewSku(sku, "6.50", "GBP", {"WH-DG-01": 1})])
+        )
+        mine = [p for p in admin(sandbox, "GET", "products")["products"] if p["skus"][0]["seller_sku"] == sku]
+        assert len(mine) == 1
+        assert admin(sandbox, "GET", "effects")["product_create"] == {sku: 1}
+        assert created.product_id == mine[0]["id"] and created.skus == {sku: mine[0]["skus"][0]["id"]}
+        row = admin(sandbox, "GET", "counts")["paths"]["/product/202309/products"]
+        assert row["calls"] == 1  # sent once, then looked up by seller_sku
+    finally:
+        client.close()
+
+
+def test_ship_is_not_doubled_when_its_answer_is_lost(sandbox, client, cipher):
+    package_id = new_order(sandbox)["packages"][0]["id"]
+    admin(sandbox, "POST", "faults", {"fail_after_commit": 1})
+    api = FulfillmentApi(client, cipher)
+    with contextlib.suppress(AlreadyShippedError):  # the retry found it shipped: done
+        api.ship_package(package_id, handover_method="PICKUP")
+    assert admin(sandbox, "GET", "effects")["ship"] == {package_id: 1}
+
+
+def test_errors_with_http_200_are_permanent_and_not_retried(sandbox, tmp_path):
+    admin(sandbox, "POST", "settings", {"errors_as_http_200": True})
+    options = {"base_url": sandbox.url, "app_key": APP_KEY, "app_secret": APP_SECRET, "access_token": TOKEN}
+    seller = TikTokSellerConnector({**options, "shop_id": SHOP}, shop=ShopContext(name="shop", base_dir=tmp_path))
+    try:
+        api = FulfillmentApi(seller.tiktok_client, seller.cipher())
+        with pytest.raises(PermanentError) as lookup:
+            api.get_package("999999999")
+        assert lookup.value.code == 21011001
+        with pytest.raises(PermanentError) as shipped:
+            api.ship_package("999999999", handover_method="PICKUP")
+        assert shipped.value.code == 21011001
+        paths = admin(sandbox, "GET", "counts")["paths"]
+        assert paths["/fulfillment/202309/packages/{package_id}"]["calls"] == 1
+        assert paths["/fulfillment/202309/packages/{package_id}/ship"]["calls"] == 1
+        # the pickup read still works when errors come with HTTP 200
+        (signals,) = seller.read_pickup_signals(["WH-DG-01"], since=datetime.now(UTC) - timedelta(days=7)).items
+        assert signals.packages
+    finally:
+        seller.close()

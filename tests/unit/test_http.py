@@ -1,19 +1,35 @@
-"""core/http.py: timeouts, retry only TemporaryError, Retry-After, bounded stop, rate limit, redaction."""
+"""core/http.py: timeouts, retry only TemporaryError, Retry-After, bounded stop, rate limit, redaction,
+no blind resend of non-idempotent requests."""
 
 from __future__ import annotations
 
+import http.server
 import logging
+import socket
 import threading
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from urllib.parse import quote, quote_plus
 
 import pytest
 import requests
 import responses
 from responses.registries import OrderedRegistry
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from erpsync.core.errors import PermanentError, TemporaryError
-from erpsync.core.http import HttpClient, HttpPolicy, RateLimiter, parse_retry_after, redact
+from erpsync.core.errors import OutcomeUnknownError, PermanentError, TemporaryError
+from erpsync.core.http import (
+    URLLIB3_LOGGERS,
+    HttpClient,
+    HttpPolicy,
+    RateLimiter,
+    RedactingFilter,
+    install_log_redaction,
+    is_connect_failure,
+    parse_retry_after,
+    redact,
+)
 
 URL = "https://api.example.test/v1/things"
 TOKEN = "tok-SECRET-123456"
@@ -68,13 +84,24 @@ def test_429_honours_retry_after_seconds(clock: FakeClock) -> None:
     assert len(responses.calls) == 2
 
 
-@responses.activate(registry=OrderedRegistry)
-def test_retry_after_as_http_date(clock: FakeClock) -> None:
+def test_parse_retry_after_forms() -> None:
     later = datetime.fromtimestamp(4_000_000_000 + 30, tz=UTC)
     assert parse_retry_after(format_datetime(later, usegmt=True), now=4_000_000_000) == pytest.approx(30)
     assert parse_retry_after("garbage") is None
     assert parse_retry_after(None) is None
     assert parse_retry_after(format_datetime(later, usegmt=True), now=4_000_000_100) == 0.0
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_retry_after_as_http_date(clock: FakeClock) -> None:
+    # the date is absolute and compared with the wall clock, so it is built from the wall clock
+    later = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=40)
+    responses.get(URL, status=503, headers={"Retry-After": format_datetime(later, usegmt=True)})
+    responses.get(URL, json={"ok": True})
+    assert make(clock).request("GET", URL).ok
+    assert len(responses.calls) == 2
+    [slept] = clock.sleeps
+    assert slept == pytest.approx(40, abs=2)  # the delta to the date, not the exponential backoff
 
 
 @responses.activate(registry=OrderedRegistry)
@@ -250,3 +277,252 @@ def test_temporary_error_text_is_redacted(clock: FakeClock) -> None:
         make(clock, max_attempts=1).request("GET", URL)
     assert TOKEN not in str(info.value)
     assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+# -- non-idempotent requests: retried only when the failure proves nothing was processed ------
+
+
+def connect_refused() -> requests.ConnectionError:
+    """What ``requests`` raises when the TCP connection is refused: nothing was sent."""
+    reason = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] refused")  # type: ignore[arg-type]
+    return requests.ConnectionError(MaxRetryError(None, URL, reason))  # type: ignore[arg-type]
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_post_is_not_resent_after_a_read_timeout(clock: FakeClock) -> None:
+    responses.post(URL, body=requests.ReadTimeout("read timed out"))
+    responses.post(URL, json={"created": 2})  # a resend would have created a second thing
+    with pytest.raises(OutcomeUnknownError) as info:
+        make(clock).request("POST", URL, json={"name": "mug"}, operation="create thing")
+    assert len(responses.calls) == 1 and clock.sleeps == []
+    text = str(info.value)
+    assert "timed out" in text and "may have taken effect" in text and "before sending it again" in text
+    assert isinstance(info.value, TemporaryError)  # a run still treats it as a temporary failure
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"status": 500},
+        {"status": 503, "headers": {"Retry-After": "1"}},
+        {"body": requests.ConnectionError("connection reset by peer")},  # unknown stage: assume sent
+        {"body": requests.ConnectionError(ProtocolError("Connection aborted.", ConnectionResetError()))},
+    ],
+    ids=["500", "503", "reset", "aborted"],
+)
+@responses.activate(registry=OrderedRegistry)
+def test_post_is_not_resent_after_a_5xx_or_a_dropped_connection(clock: FakeClock, failure: dict) -> None:
+    responses.post(URL, **failure)
+    responses.post(URL, json={})
+    with pytest.raises(OutcomeUnknownError) as info:
+        make(clock).request("POST", URL)
+    assert len(responses.calls) == 1
+    assert info.value.status == failure.get("status")
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_post_is_retried_after_429(clock: FakeClock) -> None:
+    responses.post(URL, status=429, headers={"Retry-After": "3"})
+    responses.post(URL, json={"ok": True})
+    assert make(clock).request("POST", URL, json={}).ok
+    assert len(responses.calls) == 2 and clock.sleeps == [3.0]
+
+
+@pytest.mark.parametrize(
+    "failure", [requests.ConnectTimeout("connect timed out"), connect_refused()], ids=["connect-timeout", "refused"]
+)
+@responses.activate(registry=OrderedRegistry)
+def test_post_is_retried_after_a_connect_failure(clock: FakeClock, failure: Exception) -> None:
+    responses.post(URL, body=failure)
+    responses.post(URL, json={"ok": True})
+    assert make(clock).request("POST", URL, json={}).ok
+    assert len(responses.calls) == 2
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_post_gives_up_with_a_plain_temporary_error_when_it_never_got_through(clock: FakeClock) -> None:
+    for _ in range(3):
+        responses.post(URL, status=429)
+    with pytest.raises(TemporaryError) as info:
+        make(clock, max_attempts=3).request("POST", URL)
+    assert not isinstance(info.value, OutcomeUnknownError)  # safe to send again later
+    assert len(responses.calls) == 3
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_unprocessed_codes_mark_a_200_rate_limit_as_safe_to_resend(clock: FakeClock) -> None:
+    responses.post(URL, json={"code": 7})  # the API's rate-limit code, with HTTP 200
+    responses.post(URL, json={"code": 0})
+    responses.post(URL, json={"code": 8})  # its internal error: the write may have happened
+    responses.post(URL, json={"code": 0})
+
+    def classify(response: requests.Response, operation: str) -> TemporaryError | None:
+        code = response.json()["code"]
+        return TemporaryError("busy", code=code, status=200, operation=operation) if code else None
+
+    client = HttpClient("demo", HttpPolicy(), classify=classify, sleep=clock.sleep, unprocessed_codes={7})
+    assert client.request("POST", URL).ok
+    assert len(responses.calls) == 2
+    with pytest.raises(OutcomeUnknownError) as info:
+        client.request("POST", URL)
+    assert len(responses.calls) == 3 and info.value.code == 8
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_idempotent_post_keeps_the_retries(clock: FakeClock) -> None:
+    responses.post(URL, body=requests.ReadTimeout("read timed out"))
+    responses.post(URL, status=502)
+    responses.post(URL, json={"ok": True})
+    assert make(clock).request("POST", URL, json={"query": 1}, idempotent=True).ok
+    assert len(responses.calls) == 3 and len(clock.sleeps) == 2
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_get_declared_non_idempotent_is_not_resent(clock: FakeClock) -> None:
+    responses.get(URL, status=500)
+    responses.get(URL, json={})
+    with pytest.raises(OutcomeUnknownError):
+        make(clock).request("GET", URL, idempotent=False)
+    assert len(responses.calls) == 1
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+@responses.activate(registry=OrderedRegistry)
+def test_idempotent_methods_are_retried_by_default(clock: FakeClock, method: str) -> None:
+    responses.add(method, URL, body=requests.ReadTimeout("read timed out"))
+    responses.add(method, URL, status=500)
+    responses.add(method, URL, json={})
+    assert make(clock).request(method, URL).ok
+    assert len(responses.calls) == 3
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_outcome_unknown_from_classify_is_never_retried(clock: FakeClock) -> None:
+    responses.get(URL, json={})
+    responses.get(URL, json={})
+
+    def classify(response: requests.Response, operation: str) -> OutcomeUnknownError:
+        return OutcomeUnknownError("lost", operation=operation)
+
+    client = HttpClient("demo", HttpPolicy(), classify=classify, sleep=clock.sleep)
+    with pytest.raises(OutcomeUnknownError, match="lost"):
+        client.request("GET", URL)
+    assert len(responses.calls) == 1
+
+
+# -- secrets in encoded URLs and in urllib3's own log lines ----------------------------------
+
+#: secrets with characters a URL encodes, in different ways depending on the encoder
+ODD_SECRET = "s3cr3t+/=x y"
+ODD_CODE = "ROW_ab+cd/ef=="
+ODD_REFRESH = "RT tok/en+=="
+
+
+def forms(secret: str) -> set[str]:
+    return {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
+
+
+def assert_hidden(text: str, *secrets: str) -> None:
+    for secret in secrets:
+        for form in forms(secret):
+            assert form not in text, f"{form!r} leaked"
+
+
+def test_redact_hides_percent_encoded_secrets() -> None:
+    text = " ".join(sorted(forms(ODD_SECRET))) + " other"
+    out = redact(f"url?x={quote_plus(ODD_SECRET)}&y={quote(ODD_SECRET, safe='')} {text}", [ODD_SECRET])
+    assert_hidden(out, ODD_SECRET)
+    assert out.endswith("other")
+
+
+def test_redact_hides_auth_code_and_code_params() -> None:
+    out = redact("GET /api/v2/token/get?auth_code=abc&grant_type=x&code=def&zipcode=123")
+    assert "auth_code=***" in out and "&code=***" in out and "abc" not in out and "def" not in out
+    assert "zipcode=123" in out  # only whole parameter names
+
+
+def dead_port() -> int:
+    """A loopback port nothing listens on: bound to learn a free one, then closed."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_real_connection_error_text_hides_encoded_secrets() -> None:
+    url = f"http://127.0.0.1:{dead_port()}/api/v2/token/get"
+    client = HttpClient("demo", HttpPolicy(max_attempts=1, connect_timeout=2), secrets=[ODD_SECRET, ODD_CODE])
+    try:
+        with pytest.raises(TemporaryError) as info:
+            # "x" is no secret-looking name: only the value list can hide it
+            client.request("POST", url, params={"x": ODD_SECRET, "auth_code": ODD_CODE})
+    finally:
+        client.close()
+    assert not isinstance(info.value, OutcomeUnknownError)  # refused: provably not sent
+    assert "connection failed" in str(info.value) and "127.0.0.1" in str(info.value)
+    assert_hidden(str(info.value), ODD_SECRET, ODD_CODE)
+
+
+def test_is_connect_failure_on_a_real_refused_connection() -> None:
+    with pytest.raises(requests.ConnectionError) as info:
+        requests.get(f"http://127.0.0.1:{dead_port()}/", timeout=2)
+    assert is_connect_failure(info.value)
+    assert not is_connect_failure(requests.ConnectionError("reset"))
+    assert not is_connect_failure(requests.ReadTimeout("read timed out"))
+    assert is_connect_failure(requests.ConnectTimeout("connect timed out"))
+
+
+class _Quiet(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # the name http.server looks up
+        body = b'{"ok": true}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:  # the test reads logs; keep stderr quiet
+        pass
+
+
+@pytest.fixture
+def local_server() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_debug_logs_of_a_real_call_hide_secrets(local_server: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)  # every logger, urllib3's included, as `erpsync -vv` does
+    client = HttpClient("demo", HttpPolicy(max_attempts=1), secrets=[ODD_SECRET, ODD_CODE, ODD_REFRESH])
+    params = {"app_key": "k", "app_secret": ODD_SECRET, "auth_code": ODD_CODE, "refresh_token": ODD_REFRESH}
+    try:
+        assert client.request("GET", local_server + "/api/v2/token/get", params=params).json() == {"ok": True}
+    finally:
+        client.close()
+    urllib3_lines = [r.getMessage() for r in caplog.records if r.name.startswith("urllib3")]
+    assert any("/api/v2/token/get" in line for line in urllib3_lines)  # the request line was logged...
+    assert any("app_secret=***" in line for line in urllib3_lines)  # ...redacted
+    assert_hidden(caplog.text, ODD_SECRET, ODD_CODE, ODD_REFRESH)
+
+
+def test_log_redaction_is_installed_once_per_logger() -> None:
+    install_log_redaction()
+    install_log_redaction()
+    for name in URLLIB3_LOGGERS:
+        filters = logging.getLogger(name).filters
+        assert sum(isinstance(f, RedactingFilter) for f in filters) == 1
+
+
+def test_redacting_filter_rewrites_and_keeps_the_record() -> None:
+    record = logging.LogRecord(
+        "urllib3.connectionpool", logging.DEBUG, __file__, 1, '"GET %s" %s', ("/a?secret=x&b=1", 200), None
+    )
+    assert RedactingFilter().filter(record)
+    assert record.getMessage() == '"GET /a?secret=***&b=1" 200'
+    clean = logging.LogRecord("urllib3", logging.DEBUG, __file__, 1, "n=%d", (3,), None)
+    assert RedactingFilter().filter(clean) and clean.args == (3,)  # untouched when nothing to hide

@@ -146,3 +146,17 @@ def test_v1_database_is_upgraded_in_place(tmp_path: Path) -> None:
         assert s.get_token("acme") == token()
         with s.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM schema_version")).scalar() == 1
+
+
+def test_has_notification_reads_without_recording(tmp_path):
+    from datetime import UTC, datetime
+
+    from erpsync.core.store import Store
+
+    store = Store.open(f"sqlite:///{tmp_path / 'state.db'}")
+    assert not store.has_notification("N1", source="tiktok")
+    assert not store.has_notification("N1", source="tiktok")  # asking records nothing
+    assert store.note_notification("N1", source="tiktok", now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert store.has_notification("N1", source="tiktok")
+    assert not store.has_notification("N1", source="other")
+    store.close()

@@ -17,12 +17,19 @@ import pytest
 import requests
 import responses
 from responses.registries import OrderedRegistry
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from erpsync.connectors.tiktok.auth import TokenClient, TokenManager, authorize_url
+from erpsync.connectors.tiktok.auth import (
+    TOKEN_POLICY,
+    TokenClient,
+    TokenManager,
+    authorize_url,
+    token_policy,
+)
 from erpsync.connectors.tiktok.client import TikTokClient
 from erpsync.connectors.tiktok.seller import TikTokSellerConnector
 from erpsync.core.connector import ShopContext
-from erpsync.core.errors import PermanentError, TemporaryError
+from erpsync.core.errors import OutcomeUnknownError, PermanentError, TemporaryError
 from erpsync.core.http import HttpPolicy
 from erpsync.core.ports import TokenRecord
 
@@ -104,6 +111,12 @@ def ok(data: object) -> dict:
 
 def fail(code: int, message: str = "nope") -> dict:
     return {"code": code, "message": message, "request_id": "req-9", "data": None}
+
+
+def refused(url: str) -> requests.ConnectionError:
+    """A connection refused before anything was sent: the one network failure a token call retries."""
+    reason = NewConnectionError(None, f"cannot connect for {url}")  # type: ignore[arg-type]
+    return requests.ConnectionError(MaxRetryError(None, url, reason))  # type: ignore[arg-type]
 
 
 def query(request: requests.PreparedRequest) -> dict[str, str]:
@@ -191,19 +204,56 @@ def test_token_error_codes_are_permanent_with_guidance(token_client: TokenClient
 
 
 @responses.activate(registry=OrderedRegistry)
-def test_token_endpoint_internal_error_is_retried_then_temporary(token_client: TokenClient) -> None:
+def test_token_endpoint_internal_error_is_not_resent(token_client: TokenClient) -> None:
+    # the refresh may have happened (and rotated the refresh token): resending could fail
     for _ in range(2):
         responses.get(f"{AUTH}/api/v2/token/refresh", status=500, json=fail(36009003))
-    with pytest.raises(TemporaryError):
+    with pytest.raises(OutcomeUnknownError) as info:
         token_client.refresh(OLD_REFRESH)
-    assert len(responses.calls) == 2
+    assert len(responses.calls) == 1
+    assert "may have issued new tokens" in str(info.value) and info.value.code == 36009003
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_exchange_with_a_lost_answer_is_not_resent(token_client: TokenClient) -> None:
+    responses.get(f"{AUTH}/api/v2/token/get", body=requests.ReadTimeout("read timed out"))
+    responses.get(f"{AUTH}/api/v2/token/get", json=fail(36004004))  # a resent code is used up
+    with pytest.raises(OutcomeUnknownError) as info:
+        token_client.exchange(CODE)
+    assert len(responses.calls) == 1
+    text = str(info.value)
+    assert "codes are single use" in text and "erpsync auth url --shop acme" in text and CODE not in text
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_token_rate_limit_and_connect_failure_are_retried(token_client: TokenClient) -> None:
+    url = f"{AUTH}/api/v2/token/refresh"
+    responses.get(url, json=fail(36009002, "too many requests"))  # HTTP 200: refused, not processed
+    responses.get(url, json=ok(token_data()))
+    assert token_client.refresh(OLD_REFRESH).access_token == NEW_ACCESS
+    responses.get(url, body=refused(url))
+    responses.get(url, json=ok(token_data()))
+    assert token_client.refresh(OLD_REFRESH).access_token == NEW_ACCESS
+    assert len(responses.calls) == 4
+
+
+def test_token_client_has_its_own_short_policy() -> None:
+    client = TokenClient(AUTH, APP_KEY, SECRET)
+    assert client.http.policy is TOKEN_POLICY
+    assert TOKEN_POLICY.max_attempts == 2 and TOKEN_POLICY.max_wait <= 10
+    assert client.http.limiter is None  # a few calls per run: no client-side rate limit
+    api = HttpPolicy(connect_timeout=3, read_timeout=60, max_attempts=5, rate_limit_qps=50)
+    derived = token_policy(api)
+    assert (derived.connect_timeout, derived.read_timeout) == (3, TOKEN_POLICY.read_timeout)
+    assert derived.max_attempts == 2 and derived.rate_limit_qps is None and derived.max_wait == TOKEN_POLICY.max_wait
+    assert token_policy() is TOKEN_POLICY
 
 
 @responses.activate(registry=OrderedRegistry)
 def test_secrets_never_in_logs_or_errors(token_client: TokenClient, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     url = f"{AUTH}/api/v2/token/get"
-    responses.get(url, body=requests.ConnectionError(f"{url}?app_secret={SECRET}&auth_code={CODE}"))
+    responses.get(url, body=refused(f"{url}?app_secret={SECRET}&auth_code={CODE}"))
     responses.get(url, json=fail(36004004, f"app_secret {SECRET} code {CODE} rejected"))
     with pytest.raises(PermanentError) as info:
         token_client.exchange(CODE)
@@ -328,6 +378,93 @@ def test_temporary_refresh_failure_keeps_the_still_valid_token(token_client: Tok
         responses.get(f"{AUTH}/api/v2/token/refresh", status=503, json=fail(36009003))
     assert manager(store, token_client, clock).access_token() == OLD_ACCESS
     assert store.puts == []
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_failed_refresh_ahead_waits_before_trying_again(token_client: TokenClient, clock: Clock) -> None:
+    # an auth-host outage: without the pause every API call would first wait for its own refresh
+    store = MemoryTokens(acme=record(access_in=timedelta(minutes=30)))
+    url = f"{AUTH}/api/v2/token/refresh"
+    responses.get(url, body=refused(url))
+    responses.get(url, body=refused(url))
+    mgr = manager(store, token_client, clock)
+    assert mgr.access_token() == OLD_ACCESS
+    assert len(responses.calls) == 2  # the token policy's two attempts
+    assert mgr.next_refresh_attempt_at == T_NOW + timedelta(minutes=5)
+    for _ in range(5):
+        assert mgr.access_token() == OLD_ACCESS
+    clock.now += 299
+    assert mgr.access_token() == OLD_ACCESS
+    assert len(responses.calls) == 2  # not one more call within five minutes
+    clock.now += 1
+    responses.get(url, json=ok(token_data()))
+    assert mgr.access_token() == NEW_ACCESS  # due again: tried, and it worked
+    assert len(responses.calls) == 3 and mgr.next_refresh_attempt_at is None
+
+
+def test_on_expired_refreshes_even_during_the_pause(clock: Clock) -> None:
+    calls: list[str] = []
+
+    class Tokens:
+        fail = True
+
+        def refresh(self, refresh_token: str) -> TokenRecord:
+            calls.append(refresh_token)
+            if self.fail:
+                raise TemporaryError("auth host down")
+            return record(NEW_ACCESS, NEW_REFRESH, access_in=timedelta(days=7))
+
+    tokens = Tokens()
+    store = MemoryTokens(acme=record(access_in=timedelta(minutes=30)))
+    mgr = TokenManager("acme", store, tokens, clock=clock.dt)  # type: ignore[arg-type]
+    assert mgr.access_token() == OLD_ACCESS and mgr.next_refresh_attempt_at is not None
+    tokens.fail = False
+    mgr.on_expired(OLD_ACCESS)  # the API rejected the token: the pause does not apply
+    assert len(calls) == 2 and mgr.access_token() == NEW_ACCESS
+
+
+def test_expired_token_is_refreshed_whatever_the_pause(clock: Clock) -> None:
+    calls: list[str] = []
+
+    class Tokens:
+        def refresh(self, refresh_token: str) -> TokenRecord:
+            calls.append(refresh_token)
+            raise TemporaryError("auth host down")
+
+    store = MemoryTokens(acme=record(access_in=timedelta(minutes=2)))
+    mgr = TokenManager("acme", store, Tokens(), clock=clock.dt)  # type: ignore[arg-type]
+    assert mgr.access_token() == OLD_ACCESS
+    clock.now += 180  # the token has now expired, still inside the five-minute pause
+    with pytest.raises(TemporaryError):
+        mgr.access_token()
+    assert len(calls) == 2
+
+
+@responses.activate
+def test_lost_refresh_answer_rereads_the_store(token_client: TokenClient, clock: Clock) -> None:
+    store = MemoryTokens(acme=record(access_in=timedelta(minutes=5)))
+    newer = record(NEW_ACCESS, NEW_REFRESH, access_in=timedelta(days=7))
+
+    def other_process_refreshed_then_timeout(_request: requests.PreparedRequest) -> requests.ReadTimeout:
+        store.records["acme"] = newer
+        raise requests.ReadTimeout("read timed out")
+
+    responses.add_callback(responses.GET, f"{AUTH}/api/v2/token/refresh", callback=other_process_refreshed_then_timeout)
+    mgr = manager(store, token_client, clock)
+    mgr.on_expired(OLD_ACCESS)  # no error: the store holds a token newer than the rejected one
+    assert mgr.access_token() == NEW_ACCESS and len(responses.calls) == 1 and store.puts == []
+
+
+@responses.activate
+def test_lost_refresh_answer_without_a_newer_token_fails(token_client: TokenClient, clock: Clock) -> None:
+    store = MemoryTokens(acme=record(access_in=timedelta(minutes=5)))
+    responses.get(f"{AUTH}/api/v2/token/refresh", body=requests.ReadTimeout("read timed out"))
+    mgr = manager(store, token_client, clock)
+    with pytest.raises(OutcomeUnknownError):
+        mgr.on_expired(OLD_ACCESS)
+    assert len(responses.calls) == 1
+    assert mgr.access_token() == OLD_ACCESS  # a refresh-ahead fails the same way: the token is still valid
+    assert len(responses.calls) == 2 and mgr.next_refresh_attempt_at == T_NOW + timedelta(minutes=5)
 
 
 # -- the signed client with managed tokens --------------------------------------------------------

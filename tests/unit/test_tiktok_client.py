@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import logging
+from collections.abc import Callable
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -13,9 +11,9 @@ import requests
 import responses
 from responses.registries import OrderedRegistry
 
-from erpsync.connectors.tiktok.client import TikTokClient, needs_cipher
+from erpsync.connectors.tiktok.client import DEFAULT_RATE_LIMIT_QPS, TikTokClient, needs_cipher
 from erpsync.connectors.tiktok.signing import TikTokAuth
-from erpsync.core.errors import PermanentError, RecordError, TemporaryError
+from erpsync.core.errors import OutcomeUnknownError, PermanentError, TemporaryError
 from erpsync.core.http import HttpPolicy
 
 BASE = "https://open-api.test"
@@ -62,23 +60,23 @@ def query(request: requests.PreparedRequest) -> dict[str, str]:
     return dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
 
 
-def expected_sign(request: requests.PreparedRequest, secret: str = SECRET) -> str:
-    """Recomputed here from the reference, independently of signing.py."""
-    params = {k: v for k, v in query(request).items() if k not in ("sign", "access_token")}
-    text = urlsplit(request.url).path + "".join(k + params[k] for k in sorted(params))
-    body = request.body or b""
-    raw = secret.encode() + text.encode() + (body if isinstance(body, bytes) else body.encode()) + secret.encode()
-    return hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+Signed = Callable[..., dict[str, str]]
 
 
-def assert_signed(request: requests.PreparedRequest, *, cipher: bool) -> dict[str, str]:
-    q = query(request)
-    assert q["app_key"] == APP_KEY
-    assert q["sign"] == expected_sign(request)
-    assert ("shop_cipher" in q) is cipher
-    assert "access_token" not in q
-    assert request.headers["x-tts-access-token"] == TOKEN
-    return q
+@pytest.fixture
+def assert_signed(reference_sign: Callable[[requests.PreparedRequest, str], str]) -> Signed:
+    """Check a request against the reference signature (``tests/unit/conftest.py``)."""
+
+    def check(request: requests.PreparedRequest, *, cipher: bool) -> dict[str, str]:
+        q = query(request)
+        assert q["app_key"] == APP_KEY
+        assert q["sign"] == reference_sign(request, SECRET)
+        assert ("shop_cipher" in q) is cipher
+        assert "access_token" not in q
+        assert request.headers["x-tts-access-token"] == TOKEN
+        return q
+
+    return check
 
 
 SHOPS = {
@@ -97,7 +95,7 @@ SHOPS = {
 
 
 @responses.activate
-def test_shops_request_shape_without_cipher(client: TikTokClient) -> None:
+def test_shops_request_shape_without_cipher(client: TikTokClient, assert_signed: Signed) -> None:
     responses.get(f"{BASE}/authorization/202309/shops", json=ok(SHOPS))
     shops = client.shops()
     assert [s["id"] for s in shops.items] == ["7495", "8001"]  # a numeric id becomes a string
@@ -108,7 +106,7 @@ def test_shops_request_shape_without_cipher(client: TikTokClient) -> None:
 
 
 @responses.activate
-def test_shop_cipher_is_looked_up_once_and_sent_on_logistics(client: TikTokClient) -> None:
+def test_shop_cipher_is_looked_up_once_and_sent_on_logistics(client: TikTokClient, assert_signed: Signed) -> None:
     responses.get(f"{BASE}/authorization/202309/shops", json=ok(SHOPS))
     responses.get(f"{BASE}/logistics/202309/warehouses", json=ok({"warehouses": []}))
     assert client.shop_cipher("7495") == CIPHER
@@ -145,51 +143,10 @@ def test_needs_cipher(path: str, expected: bool) -> None:
 
 
 @responses.activate
-def test_cipher_is_never_sent_to_authorization_paths(client: TikTokClient) -> None:
+def test_cipher_is_never_sent_to_authorization_paths(client: TikTokClient, assert_signed: Signed) -> None:
     responses.get(f"{BASE}/authorization/202309/shops", json=ok(SHOPS))
     client.call("GET", "/authorization/202309/shops", cipher=CIPHER)
     assert_signed(responses.calls[0].request, cipher=False)
-
-
-def package(i: int) -> dict:
-    return {"id": f"P{i}", "orders": [{"id": f"O{i}"}], "status": "PROCESSING", "create_time": NOW + i}
-
-
-@responses.activate(registry=OrderedRegistry)
-def test_search_packages_pages_lazily_and_signs_the_exact_body(client: TikTokClient) -> None:
-    url = f"{BASE}/fulfillment/202309/packages/search"
-    responses.post(url, json=ok({"packages": [package(1), package(2)], "next_page_token": "t2", "total_count": 3}))
-    responses.post(url, json=ok({"packages": [package(3)], "next_page_token": "", "total_count": 3}))
-    pages = client.search_packages(CIPHER, NOW - 86400)
-    first = next(pages)
-    assert [p["id"] for p in first.items] == ["P1", "P2"]
-    assert len(responses.calls) == 1  # the second page is not fetched before it is needed
-    rest = list(pages)
-    assert [p["id"] for page in rest for p in page.items] == ["P3"]
-    assert len(responses.calls) == 2
-    one, two = (c.request for c in responses.calls)
-    q1, q2 = assert_signed(one, cipher=True), assert_signed(two, cipher=True)
-    assert q1["page_size"] == "50" and "page_token" not in q1
-    assert q2["page_token"] == "t2"
-    assert one.headers["Content-Type"] == "application/json"
-    assert json.loads(one.body) == {"create_time_ge": NOW - 86400}
-    assert one.body == b'{"create_time_ge":1699913600}'
-
-
-@responses.activate
-def test_orders_are_fetched_in_chunks_of_50(client: TikTokClient) -> None:
-    def reply(request: requests.PreparedRequest) -> tuple[int, dict, str]:
-        ids = query(request)["ids"].split(",")
-        orders = [{"id": i, "warehouse_id": "W1", "status": "AWAITING_COLLECTION"} for i in ids]
-        return 200, {}, json.dumps(ok({"orders": orders}))
-
-    responses.add_callback(responses.GET, f"{BASE}/order/202309/orders", callback=reply)
-    ids = [f"O{i}" for i in range(120)]
-    found = client.orders(CIPHER, ids)
-    assert [len(query(c.request)["ids"].split(",")) for c in responses.calls] == [50, 50, 20]
-    assert [o["id"] for o in found.items] == ids
-    for call in responses.calls:
-        assert_signed(call.request, cipher=True)
 
 
 @pytest.mark.parametrize(
@@ -237,7 +194,9 @@ def test_200_that_is_not_an_envelope_is_permanent(client: TikTokClient) -> None:
 
 
 @responses.activate(registry=OrderedRegistry)
-def test_rate_limited_is_retried_after_retry_after_and_re_signed(client: TikTokClient, clock: Clock) -> None:
+def test_rate_limited_is_retried_after_retry_after_and_re_signed(
+    client: TikTokClient, clock: Clock, assert_signed: Signed
+) -> None:
     url = f"{BASE}/logistics/202309/warehouses"
     responses.get(url, status=429, json=fail(36009002, "too many"), headers={"Retry-After": "3"})
     responses.get(url, json=ok({"warehouses": []}))
@@ -319,25 +278,28 @@ def test_numeric_ids_are_strings_and_nulls_are_empty(client: TikTokClient) -> No
     assert w["id"] == "7000000000000000004" and w["name"] == "" and w["address"]["city"] == ""
 
 
-@responses.activate
-def test_package_and_slots(client: TikTokClient) -> None:
-    responses.get(
-        f"{BASE}/fulfillment/202309/packages/P1",
-        json=ok({"package_id": "P1", "handover_method": "PICKUP", "tracking_number": "JT1", "orders": [{"id": 5}]}),
-    )
-    responses.get(
-        f"{BASE}/fulfillment/202309/packages/P1/handover_time_slots",
-        json=ok({"can_pickup": True, "can_drop_off": False, "pickup_slots": []}),
-    )
-    responses.get(f"{BASE}/fulfillment/202309/packages/P2", json=ok({"handover_method": "TELEPORT"}))
-    responses.get(f"{BASE}/fulfillment/202309/packages/P2/handover_time_slots", json=ok({"can_pickup": "maybe"}))
-    detail = client.package(CIPHER, "P1")
-    assert (detail["handover_method"], detail["orders"]) == ("PICKUP", [{"id": "5"}])
-    assert client.handover_time_slots(CIPHER, "P1")["can_pickup"] is True
-    with pytest.raises(RecordError) as bad:
-        client.package(CIPHER, "P2")
-    assert (bad.value.record, bad.value.field) == ("package P2", "handover_method")
-    with pytest.raises(RecordError) as bad_slots:
-        client.handover_time_slots(CIPHER, "P2")
-    assert bad_slots.value.record == "package P2 handover slots"
-    assert bad_slots.value.field in ("can_pickup", "can_drop_off")
+def test_default_policy_paces_below_the_documented_limit() -> None:
+    client = TikTokClient(BASE, APP_KEY, SECRET, TOKEN)
+    assert client.http.policy.rate_limit_qps == DEFAULT_RATE_LIMIT_QPS == 45  # 90 % of the API's 50/s
+    client.close()
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_idempotent_post_is_retried_after_a_lost_answer(client: TikTokClient) -> None:
+    url = f"{BASE}/product/202309/products/search"
+    responses.post(url, status=500, json=fail(36009003))
+    responses.post(url, json=ok({"products": []}))
+    assert client.call("POST", "/product/202309/products/search", cipher=CIPHER, body={}, idempotent=True) == {
+        "products": []
+    }
+    assert len(responses.calls) == 2
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_post_is_not_idempotent_by_default_so_a_5xx_is_outcome_unknown(client: TikTokClient) -> None:
+    url = f"{BASE}/product/202309/products"
+    responses.post(url, status=500, json=fail(36009003))
+    responses.post(url, json=ok({"product_id": "1"}))
+    with pytest.raises(OutcomeUnknownError):
+        client.call("POST", "/product/202309/products", cipher=CIPHER, body={"title": "t"})
+    assert len(responses.calls) == 1  # never resent: it could create a second product

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
@@ -76,19 +75,22 @@ def query(request: requests.PreparedRequest) -> dict[str, str]:
     return dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
 
 
-def assert_signed(request: requests.PreparedRequest) -> dict[str, str]:
-    """Signature recomputed from the reference (§2), independently of signing.py; cipher present."""
-    q = query(request)
-    params = {k: v for k, v in q.items() if k not in ("sign", "access_token")}
-    text = urlsplit(request.url).path + "".join(k + params[k] for k in sorted(params))
-    body = request.body or b""
-    body = body if isinstance(body, bytes) else body.encode()
-    raw = SECRET.encode() + text.encode() + body + SECRET.encode()
-    assert q["sign"] == hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
-    assert q["shop_cipher"] == CIPHER
-    assert q["app_key"] == APP_KEY
-    assert request.headers["x-tts-access-token"] == TOKEN
-    return q
+Signed = Callable[[requests.PreparedRequest], dict[str, str]]
+
+
+@pytest.fixture
+def assert_signed(reference_sign: Callable[[requests.PreparedRequest, str], str]) -> Signed:
+    """Signature checked against the reference (``tests/unit/conftest.py``); cipher present."""
+
+    def check(request: requests.PreparedRequest) -> dict[str, str]:
+        q = query(request)
+        assert q["sign"] == reference_sign(request, SECRET)
+        assert q["shop_cipher"] == CIPHER
+        assert q["app_key"] == APP_KEY
+        assert request.headers["x-tts-access-token"] == TOKEN
+        return q
+
+    return check
 
 
 def body(request: requests.PreparedRequest) -> object:
@@ -121,7 +123,7 @@ PACKAGE = {
 
 
 @responses.activate
-def test_get_package_is_typed(api: FulfillmentApi) -> None:
+def test_get_package_is_typed(api: FulfillmentApi, assert_signed: Signed) -> None:
     responses.get(f"{FF}/packages/P1", json=ok(PACKAGE))
     package = api.get_package("P1")
     request = responses.calls[0].request
@@ -176,7 +178,7 @@ def test_unknown_package_is_not_found(api: FulfillmentApi) -> None:
 
 
 @responses.activate(registry=OrderedRegistry)
-def test_search_packages_wraps_the_client_pages_with_typed_results(api: FulfillmentApi) -> None:
+def test_search_packages_typed_pages_and_bad_records(api: FulfillmentApi, assert_signed: Signed) -> None:
     url = f"{FF}/packages/search"
     good = {"id": "P1", "status": "PROCESSING", "orders": [{"id": "O1"}], "create_time": NOW, "tracking_number": ""}
     odd = {"id": "P2", "status": "LOST_IN_SPACE"}
@@ -196,8 +198,74 @@ def test_search_packages_wraps_the_client_pages_with_typed_results(api: Fulfillm
         assert_signed(request)
 
 
+def summary(i: int) -> dict:
+    return {"id": f"P{i}", "orders": [{"id": f"O{i}"}], "status": "PROCESSING", "create_time": NOW + i}
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_search_packages_pages_lazily_and_signs_the_exact_body(api: FulfillmentApi, assert_signed: Signed) -> None:
+    url = f"{FF}/packages/search"
+    responses.post(url, json=ok({"packages": [summary(1), summary(2)], "next_page_token": "t2", "total_count": 3}))
+    responses.post(url, json=ok({"packages": [summary(3)], "next_page_token": "", "total_count": 3}))
+    pages = api.search_packages(NOW - 86400)
+    first = next(pages)
+    assert [p.id for p in first.items] == ["P1", "P2"]
+    assert len(responses.calls) == 1  # the second page is not fetched before it is needed
+    assert [p.id for page in pages for p in page.items] == ["P3"]
+    one, two = (c.request for c in responses.calls)
+    q1, q2 = assert_signed(one), assert_signed(two)
+    assert q1["page_size"] == "50" and "page_token" not in q1
+    assert q2["page_token"] == "t2"
+    assert one.headers["Content-Type"] == "application/json"
+    assert one.body == b'{"create_time_ge":1699913600}'  # these exact bytes were signed
+
+
+@pytest.mark.parametrize("token", [{"next": "t2"}, ["t2"], True, 1.5])
 @responses.activate
-def test_handover_time_slots_typed(api: FulfillmentApi) -> None:
+def test_search_packages_odd_page_token_is_a_broken_response_not_a_crash(api: FulfillmentApi, token: object) -> None:
+    responses.post(f"{FF}/packages/search", json=ok({"packages": [summary(1)], "next_page_token": token}))
+    pages = api.search_packages()
+    assert [p.id for p in next(pages).items] == ["P1"]
+    with pytest.raises(PermanentError, match="next_page_token"):
+        next(pages)
+    assert len(responses.calls) == 1
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_search_packages_repeated_token_stops(api: FulfillmentApi) -> None:
+    url = f"{FF}/packages/search"
+    responses.post(url, json=ok({"packages": [summary(1)], "next_page_token": "t2"}))
+    responses.post(url, json=ok({"packages": [summary(2)], "next_page_token": "t2"}))
+    with pytest.raises(PermanentError, match="twice"):
+        list(api.search_packages())
+
+
+def test_search_packages_page_size_is_checked_before_calling(api: FulfillmentApi) -> None:
+    for bad in (0, 51, True):
+        with pytest.raises(ValueError, match=r"1\.\.50"):
+            next(api.search_packages(page_size=bad))
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_search_packages_lost_answer_is_asked_again(api: FulfillmentApi) -> None:
+    url = f"{FF}/packages/search"
+    responses.post(url, status=500, json=fail(36009003))
+    responses.post(url, json=ok({"packages": [summary(1)], "next_page_token": ""}))
+    assert [p.id for page in api.search_packages() for p in page.items] == ["P1"]  # a read: idempotent
+    assert len(responses.calls) == 2
+
+
+@pytest.mark.parametrize("status", [404, 200])
+@responses.activate
+def test_not_found_is_typed_by_code_whatever_the_status(api: FulfillmentApi, status: int) -> None:
+    responses.get(f"{FF}/packages/P9", status=status, json=fail(21011001, "package not found"))
+    with pytest.raises(NotFoundError) as info:
+        api.get_package("P9")
+    assert info.value.status == status
+
+
+@responses.activate
+def test_handover_time_slots_typed(api: FulfillmentApi, assert_signed: Signed) -> None:
     slots = {
         "can_pickup": True,
         "can_drop_off": False,
@@ -223,7 +291,7 @@ def test_handover_time_slots_malformed(api: FulfillmentApi) -> None:
 
 
 @responses.activate
-def test_order_tracking_millis_become_aware_utc(api: FulfillmentApi) -> None:
+def test_order_tracking_millis_become_aware_utc(api: FulfillmentApi, assert_signed: Signed) -> None:
     events = [
         {"description": "Collected", "update_time_millis": NOW * 1000 + 250},
         {"description": "In transit", "update_time_millis": (NOW + 60) * 1000},
@@ -250,7 +318,7 @@ def test_order_tracking_malformed_names_the_event(api: FulfillmentApi) -> None:
 
 
 @responses.activate
-def test_ship_package_body_without_self_shipment(api: FulfillmentApi) -> None:
+def test_ship_package_body_without_self_shipment(api: FulfillmentApi, assert_signed: Signed) -> None:
     responses.post(f"{FF}/packages/P1/ship", json=ok({}))
     slot = PickupSlot(at(NOW + 3600), at(NOW + 7200))
     api.ship_package("P1", handover_method="PICKUP", pickup_slot=slot)
@@ -310,6 +378,35 @@ def test_fulfilment_codes_map_to_error_classes(api: FulfillmentApi, code: int, s
 
 
 @responses.activate
+def test_already_shipped_says_its_hint_once(api: FulfillmentApi) -> None:
+    responses.post(f"{FF}/packages/P1/ship", status=400, json=fail(21011005, "package already shipped"))
+    with pytest.raises(AlreadyShippedError) as info:
+        api.ship_package("P1", handover_method="DROP_OFF")
+    assert info.value.message == "package already shipped: nothing to do: server said 'package already shipped'"
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_ship_is_resent_after_a_lost_answer_and_a_resend_reads_as_already_shipped(api: FulfillmentApi) -> None:
+    url = f"{FF}/packages/P1/ship"
+    responses.post(url, body=requests.ReadTimeout("answer lost"))
+    responses.post(url, status=400, json=fail(21011005, "package already shipped"))
+    with pytest.raises(AlreadyShippedError):
+        api.ship_package("P1", handover_method="DROP_OFF")
+    assert len(responses.calls) == 2  # idempotent: resent, not OutcomeUnknownError
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_batch_ship_is_resent_after_a_5xx(api: FulfillmentApi) -> None:
+    url = f"{FF}/packages/ship"
+    responses.post(url, status=500, json=fail(36009003))
+    errors = [{"code": 21011005, "message": "package already shipped", "detail": {"package_id": "P0"}}]
+    responses.post(url, json=ok({"errors": errors}))
+    result = api.ship_packages(shipments(2))
+    assert (result.already_shipped, result.shipped) == (["P0"], ["P1"])
+    assert len(responses.calls) == 2
+
+
+@responses.activate
 def test_other_errors_keep_the_client_mapping(api: FulfillmentApi) -> None:
     responses.post(f"{FF}/packages/P1/ship", status=400, json=fail(36009004, "bad param"))
     with pytest.raises(PermanentError) as info:
@@ -322,7 +419,7 @@ def shipments(n: int) -> list[Shipment]:
 
 
 @responses.activate
-def test_ship_packages_in_chunks_of_50(api: FulfillmentApi) -> None:
+def test_ship_packages_in_chunks_of_50(api: FulfillmentApi, assert_signed: Signed) -> None:
     responses.post(f"{FF}/packages/ship", json=ok({"errors": []}))
     result = api.ship_packages(shipments(120))
     sent = [body(c.request)["packages"] for c in responses.calls]
@@ -397,7 +494,7 @@ def test_ship_packages_refuses_duplicates(api: FulfillmentApi) -> None:
 
 
 @responses.activate
-def test_update_shipping_info_package_and_order_paths(api: FulfillmentApi) -> None:
+def test_update_shipping_info_package_and_order_paths(api: FulfillmentApi, assert_signed: Signed) -> None:
     responses.post(f"{FF}/packages/P1/shipping_info/update", json=ok({}))
     responses.post(f"{FF}/orders/O1/shipping_info/update", json=ok({}))
     api.update_shipping_info(
@@ -459,7 +556,9 @@ OPTIONS = {
 
 
 @responses.activate
-def test_delivery_options_cached_per_warehouse_until_ttl(api: FulfillmentApi, clock: Clock) -> None:
+def test_delivery_options_cached_per_warehouse_until_ttl(
+    api: FulfillmentApi, clock: Clock, assert_signed: Signed
+) -> None:
     responses.get(f"{LOG}/warehouses/W1/delivery_options", json=ok(OPTIONS))
     responses.get(f"{LOG}/warehouses/W2/delivery_options", json=ok({"delivery_options": []}))
     first = api.delivery_options("W1")
@@ -480,7 +579,7 @@ def test_delivery_options_cached_per_warehouse_until_ttl(api: FulfillmentApi, cl
 
 
 @responses.activate
-def test_shipping_providers_cached_and_all_options(api: FulfillmentApi, clock: Clock) -> None:
+def test_shipping_providers_cached_and_all_options(api: FulfillmentApi, clock: Clock, assert_signed: Signed) -> None:
     responses.get(f"{LOG}/warehouses/W1/delivery_options", json=ok(OPTIONS))
     responses.get(
         f"{LOG}/delivery_options/D1/shipping_providers", json=ok({"shipping_providers": [{"id": 1, "name": "A"}]})
@@ -512,3 +611,13 @@ def test_malformed_delivery_option_raises_and_is_not_cached(api: FulfillmentApi)
     with pytest.raises(RecordError):
         api.delivery_options("W1")
     assert len(responses.calls) == 2
+
+
+def test_blank_shipping_provider_means_not_yet_assigned():
+    """An unshipped package has shipping_provider_id "" on the wire: absent, not malformed."""
+    from erpsync.connectors.tiktok.fulfillment_schemas import PackageSummarySchema
+
+    summary = PackageSummarySchema().load(
+        {"id": "1", "status": "PROCESSING", "shipping_provider_id": "", "orders": [{"id": "9"}]}
+    )
+    assert summary.shipping_provider_id is None

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from urllib.parse import parse_qsl, urlsplit
 
@@ -46,23 +45,22 @@ def query(request: requests.PreparedRequest) -> dict[str, str]:
     return dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
 
 
-def expected_sign(request: requests.PreparedRequest) -> str:
-    """Recomputed from the reference (§2), independently of signing.py."""
-    params = {k: v for k, v in query(request).items() if k not in ("sign", "access_token")}
-    text = urlsplit(request.url).path + "".join(k + params[k] for k in sorted(params))
-    body = request.body or b""
-    body = body if isinstance(body, bytes) else body.encode()
-    raw = SECRET.encode() + text.encode() + body + SECRET.encode()
-    return hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+Signed = Callable[[requests.PreparedRequest], dict[str, str]]
 
 
-def assert_signed(request: requests.PreparedRequest) -> dict[str, str]:
-    q = query(request)
-    assert q["app_key"] == APP_KEY and q["timestamp"] == str(NOW)
-    assert q["sign"] == expected_sign(request)
-    assert q["shop_cipher"] == CIPHER
-    assert request.headers["x-tts-access-token"] == TOKEN
-    return q
+@pytest.fixture
+def assert_signed(reference_sign: Callable[[requests.PreparedRequest, str], str]) -> Signed:
+    """Check a request against the reference signature (``tests/unit/conftest.py``)."""
+
+    def check(request: requests.PreparedRequest) -> dict[str, str]:
+        q = query(request)
+        assert q["app_key"] == APP_KEY and q["timestamp"] == str(NOW)
+        assert q["sign"] == reference_sign(request, SECRET)
+        assert q["shop_cipher"] == CIPHER
+        assert request.headers["x-tts-access-token"] == TOKEN
+        return q
+
+    return check
 
 
 def order(i: int | str, *, update_time: int = NOW - 100, status: str = "AWAITING_SHIPMENT", **extra: object) -> dict:
@@ -107,7 +105,7 @@ def order(i: int | str, *, update_time: int = NOW - 100, status: str = "AWAITING
 
 
 @responses.activate(registry=OrderedRegistry)
-def test_search_orders_pages_lazily_with_the_documented_query(api: OrdersApi) -> None:
+def test_search_orders_pages_lazily_with_the_documented_query(api: OrdersApi, assert_signed: Signed) -> None:
     responses.post(SEARCH, json=ok({"orders": [order(1), order(2)], "next_page_token": "t2", "total_count": 5}))
     responses.post(SEARCH, json=ok({"orders": [order(3), order(4)], "next_page_token": "t3", "total_count": 5}))
     responses.post(SEARCH, json=ok({"orders": [order(5)], "next_page_token": "", "total_count": 5}))
@@ -257,7 +255,7 @@ def test_malformed_orders_are_record_errors_and_the_rest_go_on(api: OrdersApi) -
 
 
 @responses.activate
-def test_get_orders_chunks_dedupes_and_keeps_the_order_asked_for(api: OrdersApi) -> None:
+def test_get_orders_chunks_dedupes_and_keeps_the_order_asked_for(api: OrdersApi, assert_signed: Signed) -> None:
     def reply(request: requests.PreparedRequest) -> tuple[int, dict, str]:
         ids = query(request)["ids"].split(",")
         known = [i for i in ids if i != "O7"]  # unknown ids are simply missing
@@ -276,6 +274,15 @@ def test_get_orders_chunks_dedupes_and_keeps_the_order_asked_for(api: OrdersApi)
         assert call.request.method == "GET" and call.request.body is None
     assert api.get_orders([]).items == ()
     assert len(responses.calls) == 3
+
+
+@responses.activate
+def test_get_orders_strips_ids_so_a_blank_or_padded_id_is_not_sent(api: OrdersApi) -> None:
+    responses.get(DETAIL, json=ok({"orders": [order("O1")]}))
+    found = api.get_orders([" O1 ", "O1", "", "   ", 7000000000000000004])
+    (call,) = responses.calls
+    assert query(call.request)["ids"] == "O1,7000000000000000004"
+    assert [o.id for o in found.items] == ["O1"]
 
 
 @responses.activate

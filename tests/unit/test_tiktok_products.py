@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -24,7 +23,7 @@ from erpsync.connectors.tiktok.products import (
     ProductStatus,
     SkuError,
 )
-from erpsync.core.errors import PermanentError, RecordError, TemporaryError
+from erpsync.core.errors import OutcomeUnknownError, PermanentError, RecordError, TemporaryError
 from erpsync.core.http import HttpPolicy
 
 BASE = "https://open-api.test"
@@ -59,25 +58,22 @@ def query(request: requests.PreparedRequest) -> dict[str, str]:
     return dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
 
 
-def expected_sign(request: requests.PreparedRequest) -> str:
-    """Recomputed from the reference (§2), independently of signing.py; multipart bodies are not signed."""
-    params = {k: v for k, v in query(request).items() if k not in ("sign", "access_token")}
-    text = urlsplit(request.url).path + "".join(k + params[k] for k in sorted(params))
-    body = request.body or b""
-    body = body if isinstance(body, bytes) else body.encode()
-    if "multipart/form-data" in request.headers.get("Content-Type", ""):
-        body = b""
-    raw = SECRET.encode() + text.encode() + body + SECRET.encode()
-    return hmac.new(SECRET.encode(), raw, hashlib.sha256).hexdigest()
+Signed = Callable[..., dict[str, str]]
 
 
-def assert_signed(request: requests.PreparedRequest, *, cipher: bool = True) -> dict[str, str]:
-    q = query(request)
-    assert q["app_key"] == APP_KEY and q["timestamp"] == str(NOW)
-    assert q["sign"] == expected_sign(request)
-    assert (q.get("shop_cipher") == CIPHER) is cipher and ("shop_cipher" in q) is cipher
-    assert request.headers["x-tts-access-token"] == TOKEN
-    return q
+@pytest.fixture
+def assert_signed(reference_sign: Callable[[requests.PreparedRequest, str], str]) -> Signed:
+    """Check a request against the reference signature (``tests/unit/conftest.py``)."""
+
+    def check(request: requests.PreparedRequest, *, cipher: bool = True) -> dict[str, str]:
+        q = query(request)
+        assert q["app_key"] == APP_KEY and q["timestamp"] == str(NOW)
+        assert q["sign"] == reference_sign(request, SECRET)
+        assert (q.get("shop_cipher") == CIPHER) is cipher and ("shop_cipher" in q) is cipher
+        assert request.headers["x-tts-access-token"] == TOKEN
+        return q
+
+    return check
 
 
 def sent_json(request: requests.PreparedRequest) -> dict:
@@ -122,7 +118,7 @@ NEW = NewProduct(
 
 
 @responses.activate
-def test_upload_image_is_multipart_unsigned_body_and_without_cipher(api: ProductsApi) -> None:
+def test_upload_image_is_multipart_unsigned_body_and_without_cipher(api: ProductsApi, assert_signed: Signed) -> None:
     reply = {"uri": "tos-uri-1", "url": "https://img/1.png", "width": 800, "height": 600, "use_case": "MAIN_IMAGE"}
     responses.post(f"{P}/images/upload", json=ok(reply))
     image = api.upload_image(PNG, "mug.png")
@@ -164,7 +160,7 @@ def test_upload_image_server_rejection_is_permanent(api: ProductsApi) -> None:
 
 
 @responses.activate
-def test_create_product_sends_the_exact_body_and_maps_skus(api: ProductsApi) -> None:
+def test_create_product_sends_the_exact_body_and_maps_skus(api: ProductsApi, assert_signed: Signed) -> None:
     reply = {"product_id": 1729000000000000001, "skus": [{"id": 42, "seller_sku": "MUG-BLUE"}], "warnings": []}
     responses.post(f"{P}/products", json=ok({**reply, "warnings": [{"message": "no brand"}]}))
     created = api.create_product(NEW)
@@ -188,6 +184,72 @@ def test_create_product_accepts_a_dict_body(api: ProductsApi) -> None:
     assert api.create_product(body).skus == {"A": "S1"}
     sent = sent_json(responses.calls[0].request)
     assert sent["save_mode"] == "AS_DRAFT" and sent["skus"][0]["price"]["amount"] == "10"
+
+
+@pytest.fixture
+def patient_api() -> ProductsApi:
+    """Retries allowed, so a test shows which calls are resent and which are not."""
+    policy = HttpPolicy(max_attempts=3, backoff_initial=0, backoff_jitter=0)
+    client = TikTokClient(BASE, APP_KEY, SECRET, TOKEN, policy=policy, clock=lambda: NOW, sleep=lambda _: None)
+    return ProductsApi(client, CIPHER)
+
+
+def created_hit(**changes: object) -> dict:
+    hit = product("1729000000000000001", title="Blue mug", skus=[{**sku(42), "id": "42", "seller_sku": "MUG-BLUE"}])
+    return {**hit, **changes}
+
+
+@responses.activate
+def test_create_product_lost_answer_finds_the_product_by_seller_sku(patient_api: ProductsApi) -> None:
+    responses.post(f"{P}/products", status=500, json=fail(36009003, "internal"))
+    responses.post(f"{P}/products", json=ok({"product_id": "DUPLICATE", "skus": []}))  # must never be asked
+    responses.post(f"{P}/products/search", json=ok({"products": [created_hit()], "next_page_token": ""}))
+    created = patient_api.create_product(NEW)
+    assert created.product_id == "1729000000000000001" and created.skus == {"MUG-BLUE": "42"}
+    paths = [urlsplit(c.request.url).path for c in responses.calls]
+    assert paths == ["/product/202309/products", "/product/202309/products/search"]  # ONE create call
+    assert sent_json(responses.calls[1].request) == {"seller_skus": ["MUG-BLUE"]}
+
+
+@pytest.mark.parametrize(
+    "search",
+    [
+        ok({"products": [], "next_page_token": ""}),  # not created
+        ok({"products": [created_hit(title="Another mug")], "next_page_token": ""}),  # someone else's product
+        fail(106001, "bad sign"),  # the lookup fails too: still unknown
+    ],
+)
+@responses.activate(registry=OrderedRegistry)
+def test_create_product_lost_answer_not_found_stays_outcome_unknown(patient_api: ProductsApi, search: dict) -> None:
+    responses.post(f"{P}/products", body=requests.ReadTimeout("answer lost"))
+    responses.post(f"{P}/products/search", status=200, json=search)
+    with pytest.raises(OutcomeUnknownError):
+        patient_api.create_product(NEW)
+    creates = [c for c in responses.calls if urlsplit(c.request.url).path == "/product/202309/products"]
+    assert len(creates) == 1
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_image_upload_is_not_resent(patient_api: ProductsApi) -> None:
+    responses.post(f"{P}/images/upload", status=500, json=fail(36009003))
+    with pytest.raises(OutcomeUnknownError):
+        patient_api.upload_image(PNG, "mug.png")
+    assert len(responses.calls) == 1
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_setting_writes_are_resent_after_a_lost_answer(patient_api: ProductsApi) -> None:
+    for path, reply in (
+        ("/products/1729/inventory/update", {}),
+        ("/products/1729/prices/update", {}),
+        ("/products/1729/partial_edit", {"product_id": "1729", "skus": []}),
+    ):
+        responses.post(f"{P}{path}", status=500, json=fail(36009003))
+        responses.post(f"{P}{path}", json=ok(reply))
+    assert patient_api.update_inventory("1729", {"S1": {"W1": 3}}) == []
+    patient_api.update_prices("1729", {"S1": ("9.90", "GBP")})
+    patient_api.partial_edit("1729", {"title": "Blue mug"})
+    assert len(responses.calls) == 6  # each set-to-a-value write: one lost answer, one resend
 
 
 def _with_sku(**changes: object) -> dict:
@@ -235,7 +297,7 @@ def test_create_product_is_checked_before_any_call(api: ProductsApi, body: dict,
 
 
 @responses.activate
-def test_partial_edit_sends_only_the_changes(api: ProductsApi) -> None:
+def test_partial_edit_sends_only_the_changes(api: ProductsApi, assert_signed: Signed) -> None:
     responses.post(f"{P}/products/1729/partial_edit", json=ok({"product_id": "1729", "skus": [], "warnings": []}))
     edited = api.partial_edit("1729", {"title": "Blue mug, 350 ml"})
     assert edited.product_id == "1729" and edited.skus == {}
@@ -262,7 +324,7 @@ def test_partial_edit_of_an_unknown_product_is_permanent(api: ProductsApi) -> No
 
 
 @responses.activate
-def test_get_product_is_typed(api: ProductsApi) -> None:
+def test_get_product_is_typed(api: ProductsApi, assert_signed: Signed) -> None:
     raw = product(
         1729000000000000001,
         id=1729000000000000001,  # a JSON number
@@ -345,7 +407,7 @@ def test_a_1mb_title_is_read_as_sent(api: ProductsApi) -> None:
 
 
 @responses.activate(registry=OrderedRegistry)
-def test_search_products_pages_lazily(api: ProductsApi) -> None:
+def test_search_products_pages_lazily(api: ProductsApi, assert_signed: Signed) -> None:
     url = f"{P}/products/search"
     responses.post(url, json=ok({"products": [product(1), product(2)], "next_page_token": "t2", "total_count": 5}))
     responses.post(url, json=ok({"products": [product(3), product(4)], "next_page_token": "t3", "total_count": 5}))
@@ -430,7 +492,7 @@ def test_search_products_broken_page_is_permanent(api: ProductsApi) -> None:
 
 
 @responses.activate
-def test_update_inventory_body_and_per_sku_errors_are_returned(api: ProductsApi) -> None:
+def test_update_inventory_body_and_per_sku_errors_are_returned(api: ProductsApi, assert_signed: Signed) -> None:
     errors = [
         {"code": 12052217, "message": "sku not found", "detail": {"sku_id": 404}},
         "garbage",
@@ -470,7 +532,7 @@ def test_update_inventory_checks_quantities_before_any_call(api: ProductsApi, va
 
 
 @responses.activate
-def test_update_prices_sends_decimal_strings(api: ProductsApi) -> None:
+def test_update_prices_sends_decimal_strings(api: ProductsApi, assert_signed: Signed) -> None:
     responses.post(f"{P}/products/1729/prices/update", json=ok({}))
     assert api.update_prices("1729", {"S1": (Decimal("12.50"), "GBP"), "S2": ("7", "GBP")}) is None
     request = responses.calls[0].request

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -86,7 +87,7 @@ WAREHOUSES = [
 def test_options_defaults_and_validation() -> None:
     loaded = TikTokSellerConnector.Options().load(OPTIONS)
     assert loaded["base_url"] == "https://open-api.tiktokglobalshop.com"
-    assert (loaded["rate_limit_qps"], loaded["timeout_seconds"]) == (50, 30)
+    assert (loaded["rate_limit_qps"], loaded["timeout_seconds"]) == (45, 30)  # 90 % of the API's 50/s
     assert (loaded["max_attempts"], loaded["pickup_lookback_days"]) == (5, 14)
     assert TikTokSellerConnector.Options().load({**OPTIONS, "shop_id": 7495})["shop_id"] == "7495"
     assert TikTokSellerConnector.secret_options == ("app_secret", "access_token")
@@ -149,7 +150,24 @@ def test_check_fails_for_a_shop_the_token_does_not_cover() -> None:
 
 
 def summary(pid: str, order: str, t: int) -> dict:
-    return {"id": pid, "orders": [{"id": order}], "status": "AWAITING_COLLECTION", "create_time": t}
+    return {"id": pid, "orders": [{"id": order}], "status": "FULFILLING", "create_time": t}
+
+
+def detail(pid: str, method: str = "PICKUP", **extra: object) -> dict:
+    return {"package_id": pid, "package_status": "FULFILLING", "handover_method": method, "orders": [], **extra}
+
+
+def orders_reply_for(warehouse_of: dict[str, str]) -> Callable[[requests.PreparedRequest], tuple[int, dict, str]]:
+    def reply(request: requests.PreparedRequest) -> tuple[int, dict, str]:
+        ids = dict(parse_qsl(urlsplit(request.url).query))["ids"].split(",")
+        orders = [
+            {"id": i, "status": "AWAITING_COLLECTION", "create_time": NOW, "update_time": NOW, "warehouse_id": w}
+            for i in ids
+            if (w := warehouse_of.get(i))
+        ]
+        return 200, {}, json.dumps(ok({"orders": orders}))
+
+    return reply
 
 
 @responses.activate
@@ -181,7 +199,7 @@ def test_read_pickup_signals(seller: TikTokSellerConnector) -> None:
     for pid, method in methods.items():
         responses.get(
             f"{BASE}/fulfillment/202309/packages/{pid}",
-            json=ok({"package_id": pid, "handover_method": method, "tracking_number": f"JT{pid}", "orders": []}),
+            json=ok(detail(pid, method, tracking_number=f"JT{pid}")),
         )
     responses.get(
         f"{BASE}/fulfillment/202309/packages/P3",
@@ -189,12 +207,7 @@ def test_read_pickup_signals(seller: TikTokSellerConnector) -> None:
         json={"code": 21011001, "message": "package not found", "request_id": "r", "data": None},
     )
     warehouse_of = {"O1": "W1", "O2": "W1", "O3": "W2", "O5": "W2", "O6": "WX"}
-
-    def orders_reply(request: requests.PreparedRequest) -> tuple[int, dict, str]:
-        ids = dict(parse_qsl(urlsplit(request.url).query))["ids"].split(",")
-        return 200, {}, json.dumps(ok({"orders": [{"id": i, "warehouse_id": warehouse_of[i]} for i in ids]}))
-
-    responses.add_callback(responses.GET, f"{BASE}/order/202309/orders", callback=orders_reply)
+    responses.add_callback(responses.GET, f"{BASE}/order/202309/orders", callback=orders_reply_for(warehouse_of))
     slots = f"{BASE}/fulfillment/202309/packages/{{}}/handover_time_slots"
     responses.get(slots.format("P2"), json=ok({"can_pickup": True, "can_drop_off": True}))
     responses.get(slots.format("P5"), json=ok({"can_pickup": False, "can_drop_off": True}))
@@ -239,4 +252,47 @@ def test_auth_errors_during_pickup_reading_are_not_swallowed(seller: TikTokSelle
         json={"code": 105005, "message": "apply auth pkg", "request_id": "r", "data": None},
     )
     with pytest.raises(PermanentError, match="missing API scope"):
+        seller.read_pickup_signals(["W1"], since=datetime.fromtimestamp(NOW - 60, tz=UTC))
+
+
+@pytest.mark.parametrize("status", [404, 200])
+@responses.activate
+def test_a_vanished_package_is_a_record_error_whatever_the_http_status(
+    seller: TikTokSellerConnector, status: int
+) -> None:
+    """The API answers "not found" (21011001) with 404 or with 200: the code decides, the read goes on."""
+    add_shops()
+    responses.post(
+        f"{BASE}/fulfillment/202309/packages/search",
+        json=ok({"packages": [summary("P1", "O1", NOW - 10), summary("P2", "O2", NOW)], "next_page_token": ""}),
+    )
+    responses.get(
+        f"{BASE}/fulfillment/202309/packages/P1",
+        status=status,
+        json={"code": 21011001, "message": "package not found", "request_id": "r", "data": None},
+    )
+    responses.get(f"{BASE}/fulfillment/202309/packages/P2", json=ok(detail("P2")))
+    responses.add_callback(responses.GET, f"{BASE}/order/202309/orders", callback=orders_reply_for({"O2": "W1"}))
+    slots = ok({"can_pickup": True, "can_drop_off": True})
+    responses.get(f"{BASE}/fulfillment/202309/packages/P2/handover_time_slots", json=slots)
+    found = seller.read_pickup_signals(["W1"], since=datetime.fromtimestamp(NOW - 60, tz=UTC))
+    (w1,) = found.items
+    assert [p.id for p in w1.packages] == ["P2"] and w1.slots.can_pickup
+    (err,) = found.errors
+    assert err.record == "package P1" and "not found" in str(err)
+
+
+@responses.activate
+def test_an_error_with_http_404_but_another_code_still_ends_the_read(seller: TikTokSellerConnector) -> None:
+    add_shops()
+    responses.post(
+        f"{BASE}/fulfillment/202309/packages/search",
+        json=ok({"packages": [summary("P1", "O1", NOW)], "next_page_token": ""}),
+    )
+    responses.get(
+        f"{BASE}/fulfillment/202309/packages/P1",
+        status=404,
+        json={"code": 36009014, "message": "no such path", "request_id": "r", "data": None},
+    )
+    with pytest.raises(PermanentError, match="unknown API path"):
         seller.read_pickup_signals(["W1"], since=datetime.fromtimestamp(NOW - 60, tz=UTC))

@@ -49,6 +49,9 @@ class MemoryLog:
         self.seen[key] = now
         return True
 
+    def has_notification(self, notification_id: str, *, source: str) -> bool:
+        return (source, notification_id) in self.seen
+
 
 def sign(raw: bytes, key: str = APP_KEY, secret: str = SECRET) -> str:
     """Reference §4: hex HMAC-SHA256, keyed with app_secret, over app_key + raw body."""
@@ -241,12 +244,15 @@ def test_non_json_or_non_object_bodies_are_record_errors(body: bytes) -> None:
 # -- receiver ------------------------------------------------------------------------------------
 
 
-def test_receiver_accepts_then_dedupes(receiver: WebhookReceiver, log: MemoryLog) -> None:
+def test_receiver_accepts_then_dedupes_once_handled(receiver: WebhookReceiver, log: MemoryLog) -> None:
     assert isinstance(log, NotificationLog)
     body = raw(envelope())
     first = receiver.handle(body, {"Authorization": sign(body)})
     assert first.status == 200 and not first.duplicate and first.error is None
     assert isinstance(first.event, OrderStatusChanged)
+    assert log.seen == {}  # not handled yet: a redelivery now would be handled again
+    assert not receiver.handle(body, {"Authorization": sign(body)}).duplicate
+    receiver.mark_handled(first.event)
     assert log.seen == {("tiktok", "N1"): NOW}
     again = receiver.handle(body, {"authorization": sign(body).upper()})
     assert again.status == 200 and again.duplicate and again.event == first.event
@@ -304,6 +310,31 @@ def test_wsgi_app_handler_failure_is_500_not_a_crash(receiver: WebhookReceiver) 
     client = Client(make_wsgi_app(receiver, boom))
     body = raw(envelope())
     assert client.post("/", data=body, headers={"Authorization": sign(body)}).status_code == 500
+
+
+def test_wsgi_app_redelivery_after_a_failed_handler_is_handled_exactly_once(
+    receiver: WebhookReceiver, log: MemoryLog
+) -> None:
+    handled: list[str] = []
+    attempts = 0
+
+    def flaky(event: WebhookEvent) -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise RuntimeError("queue full")
+        handled.append(event.notification_id)
+
+    client = Client(make_wsgi_app(receiver, flaky))
+    body = raw(envelope())
+    headers = {"Authorization": sign(body)}
+    assert client.post("/", data=body, headers=headers).status_code == 500  # asks the platform to retry
+    assert log.seen == {}  # so the id is not recorded
+    retry = client.post("/", data=body, headers=headers)  # the platform's retry
+    assert retry.status_code == 200 and retry.json["message"] == "ok"
+    again = client.post("/", data=body, headers=headers)  # a later redelivery: now a duplicate
+    assert again.status_code == 200 and again.json["message"] == "duplicate"
+    assert handled == ["N1"] and attempts == 2
 
 
 def test_wsgi_app_refuses_oversized_bodies(receiver: WebhookReceiver) -> None:

@@ -9,7 +9,14 @@ back to the state store so the next run (or another process) uses it.
 The token endpoints are unsigned GETs that carry the app secret, the auth code or the refresh
 token in the query string, so this module registers each of them with ``core/http.py``'s
 redaction before the call: none appears in a log line or an error message. Tokens travel as
-``TokenRecord``; its dataclass repr shows them, so a record is never formatted into text.
+``TokenRecord``, whose repr leaves the tokens out; still, a record is never formatted into text.
+
+Although they are GETs, neither token call is idempotent: an auth code works once, and a refresh
+may rotate the refresh token. Both are sent with ``idempotent=False``, so a lost answer raises
+``OutcomeUnknownError`` instead of a resend that would fail (or rotate the tokens twice). The
+token client has its own short retry policy (:data:`TOKEN_POLICY`): during an outage of the auth
+host, every API call would otherwise wait through the API's long backoff, and
+:class:`TokenManager` waits :data:`REFRESH_RETRY_DELAY` before trying a refresh-ahead again.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import requests
 
 from erpsync.connectors.tiktok.envelope import HINTS, TEMPORARY_CODES, classify_envelope
 from erpsync.connectors.tiktok.signing import TOKEN_HEADER, TikTokAuth
-from erpsync.core.errors import ConnectorError, PermanentError, TemporaryError
+from erpsync.core.errors import ConnectorError, OutcomeUnknownError, PermanentError, TemporaryError
 from erpsync.core.http import HttpClient, HttpPolicy
 from erpsync.core.ports import TokenRecord, TokenStore
 
@@ -38,6 +45,31 @@ AUTHORIZE_URL = "https://services.tiktokshop.com/open/authorize"
 AUTHORIZE_URL_US = "https://services.tiktokshops.us/open/authorize"
 GET_PATH = "/api/v2/token/get"
 REFRESH_PATH = "/api/v2/token/refresh"
+#: the Open API's rate-limit code: the gateway refused the call, so it was not processed
+RATE_LIMITED = 36009002
+
+#: the token calls' default: two quick tries, no client-side rate limit (a few calls per run).
+#: A refresh-ahead that fails is harmless (the current token still works), so waiting long for
+#: the auth host only delays the API call that asked for the token.
+TOKEN_POLICY = HttpPolicy(connect_timeout=5.0, read_timeout=15.0, max_attempts=2, max_wait=5.0, backoff_max=2.0)
+#: how long ``TokenManager`` leaves refresh-ahead alone after one failed (the token still works)
+REFRESH_RETRY_DELAY = timedelta(minutes=5)
+
+
+def token_policy(api: HttpPolicy | None = None) -> HttpPolicy:
+    """:data:`TOKEN_POLICY` with the timeouts of ``api`` (a connector's API policy), if given.
+
+    For a connector that configures one policy: the token calls keep its timeouts (the network
+    is the same) but not its retries or rate limit, which are sized for the API.
+    """
+    if api is None:
+        return TOKEN_POLICY
+    return replace(
+        TOKEN_POLICY,
+        connect_timeout=min(TOKEN_POLICY.connect_timeout, api.connect_timeout),
+        read_timeout=min(TOKEN_POLICY.read_timeout, api.read_timeout),
+    )
+
 
 #: token endpoint errors (HTTP 200, nonzero code): what went wrong; the fix is always to re-authorise
 TOKEN_HINTS = {
@@ -90,7 +122,10 @@ def parse_token(data: Mapping[str, Any]) -> TokenRecord:
 
 
 class TokenClient:
-    """The two token endpoints: ``exchange`` an auth code, ``refresh`` a refresh token."""
+    """The two token endpoints: ``exchange`` an auth code, ``refresh`` a refresh token.
+
+    ``policy`` defaults to :data:`TOKEN_POLICY`, not the API's: see :func:`token_policy`.
+    """
 
     def __init__(
         self,
@@ -111,12 +146,13 @@ class TokenClient:
         self.name = name
         self.http = HttpClient(
             name,
-            policy or HttpPolicy(max_attempts=3),
+            policy or TOKEN_POLICY,
             secrets=(app_secret,),
             classify=self._classify,
             session=session,
             sleep=sleep,
             clock=monotonic,
+            unprocessed_codes=(RATE_LIMITED,),
         )
         self.shop = shop  # named in the re-authorise advice of errors
 
@@ -127,20 +163,42 @@ class TokenClient:
         self.http.close()
 
     def exchange(self, auth_code: str) -> TokenRecord:
-        """Trade the code from the authorize redirect for the shop's first tokens."""
+        """Trade the code from the authorize redirect for the shop's first tokens.
+
+        OutcomeUnknownError when the answer was lost: the code may be used up by then, so the
+        operator authorises again rather than resending it.
+        """
         params = {"auth_code": auth_code, "grant_type": "authorized_code"}
-        return self._token(GET_PATH, params, auth_code, "exchange authorisation code")
+        advice = f"the code may be used up (codes are single use): {reauthorise_hint(self.shop)}"
+        return self._token(GET_PATH, params, auth_code, "exchange authorisation code", advice)
 
     def refresh(self, refresh_token: str) -> TokenRecord:
-        """A new access token (and maybe a new refresh token); the old access token stops working."""
-        params = {"refresh_token": refresh_token, "grant_type": "refresh_token"}
-        return self._token(REFRESH_PATH, params, refresh_token, "refresh access token")
+        """A new access token (and maybe a new refresh token); the old access token stops working.
 
-    def _token(self, path: str, params: dict[str, str], secret: str, op: str) -> TokenRecord:
+        OutcomeUnknownError when the answer was lost: TikTok may have rotated the tokens, so
+        resending the old refresh token could fail; the caller re-reads its store first.
+        """
+        params = {"refresh_token": refresh_token, "grant_type": "refresh_token"}
+        advice = "TikTok may have issued new tokens that never arrived; if the next refresh is rejected, re-authorise"
+        return self._token(REFRESH_PATH, params, refresh_token, "refresh access token", advice)
+
+    def _token(self, path: str, params: dict[str, str], secret: str, op: str, advice: str) -> TokenRecord:
         # the code / refresh token is in the query: hide it like the app secret, before any I/O
         self.http.secrets = tuple(dict.fromkeys((*self.http.secrets, secret)))
         query = {"app_key": self.app_key, "app_secret": self._secret, **params}
-        response = self.http.request("GET", self.base_url + path, params=query, operation=op, rate_key=path)
+        try:
+            response = self.http.request(
+                "GET", self.base_url + path, params=query, operation=op, rate_key=path, idempotent=False
+            )
+        except OutcomeUnknownError as exc:
+            raise OutcomeUnknownError(
+                f"{exc.message}; {advice}",
+                connector=exc.connector,
+                operation=exc.operation,
+                request_id=exc.request_id,
+                code=exc.code,
+                status=exc.status,
+            ) from None
         data = response.json().get("data")
         try:
             if not isinstance(data, dict):
@@ -198,6 +256,11 @@ class TokenManager:
     The state store is the source of truth and is read on every ``access_token()``, so a token
     another process refreshed is picked up at once (the old one stops working after a refresh).
     A lock makes threads of one process refresh at most once between them.
+
+    A refresh-ahead that fails temporarily is not tried again for ``refresh_retry_delay``
+    (``next_refresh_attempt_at``): the current token still works, and without the pause every API
+    call during an auth-host outage would first wait for its own failing refresh. ``on_expired``
+    (the API rejected the token) always tries.
     """
 
     def __init__(
@@ -208,12 +271,16 @@ class TokenManager:
         *,
         refresh_margin: timedelta = timedelta(hours=1),
         clock: Callable[[], datetime] = _utcnow,
+        refresh_retry_delay: timedelta = REFRESH_RETRY_DELAY,
     ) -> None:
         self.shop = shop
         self.store = store
         self.token_client = token_client
         self.refresh_margin = refresh_margin
         self.clock = clock
+        self.refresh_retry_delay = refresh_retry_delay
+        #: no refresh-ahead before this time (set after one failed); None: refresh when due
+        self.next_refresh_attempt_at: datetime | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -224,16 +291,25 @@ class TokenManager:
         with self._lock:
             record = self._stored()
             now = self.clock()
+            still_valid = record.access_token_expires_at > now
             if record.access_token_expires_at - now > self.refresh_margin:
                 return record.access_token
+            if still_valid and self.next_refresh_attempt_at is not None and now < self.next_refresh_attempt_at:
+                return record.access_token  # a refresh-ahead failed a moment ago: do not hammer
             try:
                 return self._refresh(record, now).access_token
             except TemporaryError as exc:
-                if record.access_token_expires_at <= now:
+                if not still_valid:
                     raise
-                # the current token still works for a while: use it and try again next call
+                # the current token still works for a while: use it and try again a bit later
+                self.next_refresh_attempt_at = now + self.refresh_retry_delay
                 log.warning(
-                    "shop %s: token refresh failed, using the current token until it expires: %s", self.shop, exc
+                    "shop %s: token refresh failed, using the current token (valid until %s); "
+                    "next refresh attempt after %s: %s",
+                    self.shop,
+                    record.access_token_expires_at,
+                    self.next_refresh_attempt_at,
+                    exc,
                 )
                 return record.access_token
 
@@ -266,10 +342,13 @@ class TokenManager:
             )
         try:
             fresh = self.token_client.refresh(record.refresh_token)
-        except PermanentError:
+        except (PermanentError, OutcomeUnknownError):
+            # a rejection, or a lost answer: either way another process may have refreshed first
+            # (and rotated the refresh token), in which case its token is the one to use
             latest = self.store.get_token(self.shop)
             if latest is not None and latest.access_token != record.access_token:
-                return latest  # another process refreshed first and rotated the refresh token
+                self.next_refresh_attempt_at = None
+                return latest
             raise
         fresh = replace(
             fresh,
@@ -280,5 +359,6 @@ class TokenManager:
             last_refresh_at=now,
         )
         self.store.put_token(self.shop, fresh, now=now)
+        self.next_refresh_attempt_at = None
         log.info("shop %s: access token refreshed, valid until %s", self.shop, fresh.access_token_expires_at)
         return fresh

@@ -12,13 +12,17 @@ The access token is either static (``access_token=``, as in issue 2's configs) o
 ``tokens`` source (a ``TokenManager``), asked once per call. With a source, an expired token
 (HTTP 401, code 105002) is refreshed once and the call retried with the new token; a second
 105002 is permanent, since refreshing again cannot help.
+
+Only the shop and warehouse reads live here. Packages, orders and products are read through the
+typed modules (``fulfillment.py``, ``orders.py``, ``products.py``), which page with
+``records.paginate`` and load with ``records.load_typed``: one paging loop, one loader.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,14 +32,16 @@ from urllib3 import encode_multipart_formdata
 from erpsync.connectors.tiktok import schemas
 from erpsync.connectors.tiktok.auth import CallTokenAuth, TokenSource, reauthorise_hint
 from erpsync.connectors.tiktok.envelope import TOKEN_EXPIRED, classify_envelope
-from erpsync.connectors.tiktok.signing import TOKEN_HEADER
-from erpsync.core.errors import ConnectorError, PermanentError, RecordError
+from erpsync.connectors.tiktok.records import load_page
+from erpsync.connectors.tiktok.signing import TOKEN_HEADER, normalize_query
+from erpsync.core.errors import ConnectorError, PermanentError
 from erpsync.core.http import HttpClient, HttpPolicy
 from erpsync.core.models import Records
 
 DEFAULT_BASE_URL = "https://open-api.tiktokglobalshop.com"
-ORDER_IDS_PER_CALL = 50
-PACKAGES_PAGE_SIZE = 50
+#: the API allows 50 requests per second per path; the client paces itself at 90 % of that, since
+#: latency jitter bunches requests up on the wire and a pace of exactly 50/s still draws 429s
+DEFAULT_RATE_LIMIT_QPS = 45.0
 
 
 def needs_cipher(path: str) -> bool:
@@ -79,11 +85,14 @@ class TikTokClient:
         )
         self.http = HttpClient(
             name,
-            policy or HttpPolicy(rate_limit_qps=50),
+            policy or HttpPolicy(rate_limit_qps=DEFAULT_RATE_LIMIT_QPS),
             secrets=(app_secret, access_token or ""),
             classify=self._classify,
             auth=auth,
             session=session,
+            # TikTok's rate-limit code can come with HTTP 200: a POST refused with it was not
+            # processed, so it is safe to resend like a 429
+            unprocessed_codes={36009002},
             sleep=sleep,
             clock=monotonic,
         )
@@ -106,15 +115,19 @@ class TikTokClient:
         form: Mapping[str, str] | None = None,
         operation: str | None = None,
         rate_key: str | None = None,
+        idempotent: bool | None = None,
     ) -> dict[str, Any]:
         """Send one signed call and return the envelope's ``data`` (``{}`` when absent).
 
         ``body`` is sent as JSON; ``files`` (field → (filename, content, content type)) and
         ``form`` (field → text) as multipart/form-data instead, whose body is not signed.
+        ``idempotent`` says whether sending the call twice is harmless (None: GET yes, POST no;
+        see ``core/http.py``). Many Open API reads and "set to" writes are POSTs: their modules
+        pass True, so a lost answer is retried instead of raising ``OutcomeUnknownError``.
         """
         if body is not None and (files or form):
             raise ValueError("a call sends either a JSON body or multipart files/form, not both")
-        params = {k: v for k, v in (query or {}).items() if v is not None}
+        params: dict[str, Any] = normalize_query(query or {})  # the exact strings sent and signed
         if cipher and needs_cipher(path):
             params["shop_cipher"] = cipher
         data: bytes | None = None
@@ -128,7 +141,8 @@ class TikTokClient:
             data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
             headers["Content-Type"] = "application/json"
         op = operation or f"{method} {path}"
-        response = self._send(method, path, op, params, data, headers, f"{method} {rate_key or path}")
+        rate = f"{method} {rate_key or path}"
+        response = self._send(method, path, op, params, data, headers, rate, idempotent)
         payload = response.json().get("data")
         if payload is None:
             return {}
@@ -141,7 +155,15 @@ class TikTokClient:
         return payload
 
     def _send(
-        self, method: str, path: str, op: str, params: dict, data: bytes | None, headers: dict, rate_key: str
+        self,
+        method: str,
+        path: str,
+        op: str,
+        params: dict,
+        data: bytes | None,
+        headers: dict,
+        rate_key: str,
+        idempotent: bool | None,
     ) -> requests.Response:
         """The request with this call's token; after a 105002, refresh once (token source only) and retry."""
         for attempt in (1, 2):
@@ -155,6 +177,7 @@ class TikTokClient:
                     headers={**headers, TOKEN_HEADER: token},
                     operation=op,
                     rate_key=rate_key,
+                    idempotent=idempotent,
                 )
             except PermanentError as exc:
                 if exc.code != TOKEN_EXPIRED or self.tokens is None:
@@ -185,12 +208,12 @@ class TikTokClient:
         """Map the envelope to our errors; None lets ``core/http`` map a bare HTTP status."""
         return classify_envelope(response, operation, connector=self.name, redact=self.http.redact)
 
-    def _records(self, data: Mapping[str, Any], key: str, schema: Any, kind: str, source: str) -> Records[dict]:
-        items = data.get(key) or []
-        if not isinstance(items, list):
-            raise PermanentError(f"unexpected response: {key} is not a list", connector=self.name, operation=source)
-        good, bad = schemas.load_many(schema, items, kind=kind, source=f"TikTok {source}")
-        return Records(items=tuple(good), errors=tuple(bad))
+    def _records(
+        self, data: Mapping[str, Any], key: str, schema: Any, kind: str, path: str, operation: str
+    ) -> Records[dict]:
+        """Each record of ``data[key]`` loaded on its own (``records.load_page``, the one loader)."""
+        source = f"TikTok {path}"
+        return load_page(schema, data, key, kind=kind, source=source, operation=operation, connector=self.name)
 
     # -- endpoints ---------------------------------------------------------------------------
 
@@ -198,7 +221,7 @@ class TikTokClient:
         """The shops this access token is authorised for, with their ciphers."""
         path = "/authorization/202309/shops"
         data = self.call("GET", path, operation="list authorised shops")
-        return self._records(data, "shops", schemas.ShopSchema(), "shop", path)
+        return self._records(data, "shops", schemas.ShopSchema(), "shop", path, "list authorised shops")
 
     def shop(self, shop_id: str) -> dict[str, Any]:
         """One authorised shop; PermanentError naming the authorised ones when it is not among them."""
@@ -224,89 +247,4 @@ class TikTokClient:
     def warehouses(self, cipher: str) -> Records[dict]:
         path = "/logistics/202309/warehouses"
         data = self.call("GET", path, cipher=cipher, operation="list warehouses")
-        return self._records(data, "warehouses", schemas.WarehouseSchema(), "warehouse", path)
-
-    def search_packages(
-        self,
-        cipher: str,
-        create_time_ge: int | None = None,
-        *,
-        create_time_lt: int | None = None,
-        package_status: str | None = None,
-        page_size: int = PACKAGES_PAGE_SIZE,
-    ) -> Iterator[Records[dict]]:
-        """Yield one ``Records`` per page, following ``next_page_token``; only one page is in memory."""
-        path = "/fulfillment/202309/packages/search"
-        body = {
-            k: v
-            for k, v in (
-                ("create_time_ge", create_time_ge),
-                ("create_time_lt", create_time_lt),
-                ("package_status", package_status),
-            )
-            if v is not None
-        }
-        token: str | None = None
-        seen: set[str] = set()
-        while True:
-            query = {"page_size": page_size, "page_token": token}
-            data = self.call("POST", path, cipher=cipher, query=query, body=body, operation="search packages")
-            yield self._records(data, "packages", schemas.PackageSummarySchema(), "package", path)
-            token = data.get("next_page_token") or None
-            if token is None:
-                return
-            if token in seen:
-                raise PermanentError(
-                    f"the API returned page_token {token!r} twice",
-                    connector=self.name,
-                    operation="search packages",
-                )
-            seen.add(token)
-
-    def package(self, cipher: str, package_id: str) -> dict[str, Any]:
-        """One package's detail (handover method, tracking number); RecordError if malformed."""
-        path = f"/fulfillment/202309/packages/{package_id}"
-        data = self.call(
-            "GET", path, cipher=cipher, operation="get package", rate_key="/fulfillment/202309/packages/{id}"
-        )
-        detail = schemas.load_one(
-            schemas.PackageDetailSchema(),
-            data,
-            kind="package",
-            source=f"TikTok {path}",
-            record=f"package {package_id}",
-        )
-        detail["package_id"] = detail.get("package_id") or str(package_id)
-        return detail
-
-    def orders(self, cipher: str, ids: Sequence[str]) -> Records[dict]:
-        """Order details for ``ids``, fetched in calls of at most 50 ids each."""
-        path = "/order/202309/orders"
-        items: list[dict] = []
-        errors: list[RecordError] = []
-        unique = list(dict.fromkeys(str(i) for i in ids))
-        for start in range(0, len(unique), ORDER_IDS_PER_CALL):
-            chunk = unique[start : start + ORDER_IDS_PER_CALL]
-            data = self.call("GET", path, cipher=cipher, query={"ids": ",".join(chunk)}, operation="get orders")
-            found = self._records(data, "orders", schemas.OrderSchema(), "order", path)
-            items.extend(found.items)
-            errors.extend(found.errors)
-        return Records(items=tuple(items), errors=tuple(errors))
-
-    def handover_time_slots(self, cipher: str, package_id: str) -> dict[str, Any]:
-        """Whether pickup / drop-off is offered for the package's warehouse; RecordError if malformed."""
-        path = f"/fulfillment/202309/packages/{package_id}/handover_time_slots"
-        data = self.call(
-            "GET",
-            path,
-            cipher=cipher,
-            operation="get handover time slots",
-            rate_key="/fulfillment/202309/packages/{id}/handover_time_slots",
-        )
-        return schemas.load_one(
-            schemas.HandoverSlotsSchema(),
-            data,
-            kind="handover slots",
-            source=f"TikTok {path}",
-            record=f"package {package_id} handover slots",
-        )
+        return self._records(data, "warehouses", schemas.WarehouseSchema(), "warehouse", path, "list warehouses")

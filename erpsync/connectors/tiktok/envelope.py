@@ -4,6 +4,10 @@ Shared by the signed client (``client.py``) and the token calls (``auth.py``): b
 the same envelope, often with HTTP 200 on failure. Rate limits, internal errors and any 5xx are
 temporary; every other nonzero code is permanent, with a hint saying how to fix it (the tables
 are ``docs/open-api-slice.md`` and ``docs/open-api-full.md`` §6).
+
+:data:`HINTS` is the only table of hints: the fulfilment module re-types the 2101100x errors
+(``fulfillment_types.ERRORS`` maps code → class only) but keeps the text made here, so a message
+never carries the hint twice.
 """
 
 from __future__ import annotations
@@ -40,15 +44,24 @@ HINTS = {
     36004005: "no authorisation record: re-authorise the shop (`erpsync auth url`)",
     12052700: "product not found: it may have been deleted in Seller Center",
     12019090: "the product's status does not allow a price update (only ACTIVATE products, not in a promotion)",
-    21011001: "package or order not found",
-    21011005: "package already shipped",
+    21011001: "package or order not found: check the id and that it belongs to this shop",
+    21011005: "package already shipped: nothing to do",
     21011006: "package not shipped yet: ship it before updating its shipping info",
-    21011049: "shipping info can only be updated within 72 hours of shipping",
+    21011049: (
+        "shipping info can only be changed within 72 h of shipping: the window has closed, "
+        "correct the tracking number in Seller Center or contact TikTok support"
+    ),
 }
 
 
 def default_hint(code: int) -> str:
     return HINTS.get(code, "request failed")
+
+
+def describe(code: int | None, server: str, hint: Callable[[int], str] = default_hint) -> str:
+    """``hint: server said '...'``: what the code means, then the server's own (redacted) words."""
+    what = hint(code) if code is not None else "request failed"
+    return f"{what}: server said {server!r}" if server else what
 
 
 def classify_envelope(
@@ -82,8 +95,7 @@ def classify_envelope(
     if code == 0:
         return None
     server = redact(str(envelope.get("message") or "")).strip()
-    what = hint(code)
-    message = f"{what}: server said {server!r}" if server else what
+    message = describe(code, server, hint)
     context: dict[str, Any] = {
         "connector": connector,
         "operation": operation,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from erpsync.connectors.tiktok import fulfillment_schemas as fs
@@ -35,12 +36,15 @@ from erpsync.connectors.tiktok.fulfillment_types import (
     TrackingEvent,
     refine,
 )
-from erpsync.core.errors import ConnectorError, PermanentError, RecordError
+from erpsync.connectors.tiktok.records import check_page_size, load_page, paginate
+from erpsync.core.errors import ConnectorError, PermanentError
 from erpsync.core.models import Records
 
 FULFILLMENT = "/fulfillment/202309"
 LOGISTICS = "/logistics/202309"
 SHIP_BATCH_SIZE = 50
+#: packages/search takes at most 50 per page (36009004 above that)
+PACKAGES_PAGE_SIZE = 50
 DEFAULT_CACHE_TTL = 3600.0
 
 
@@ -91,28 +95,25 @@ class FulfillmentApi:
         *,
         create_time_lt: int | None = None,
         package_status: str | None = None,
-        page_size: int | None = None,
+        page_size: int = PACKAGES_PAGE_SIZE,
     ) -> Iterator[Records[PackageSummary]]:
-        """Yield one typed page at a time (the client follows ``next_page_token``).
+        """Yield one typed page at a time, following ``next_page_token`` (``records.paginate``).
 
-        Records the client rejected stay RecordErrors; records it accepted but that are not
-        valid packages here (e.g. an unknown status) become RecordErrors too.
+        A record that is not a valid package (no id, an unknown status) is a RecordError; the
+        rest of the page goes on.
         """
-        kwargs: dict[str, Any] = {"create_time_lt": create_time_lt, "package_status": package_status}
-        if page_size is not None:
-            kwargs["page_size"] = page_size
-        source = f"TikTok {FULFILLMENT}/packages/search"
-        for page in self.client.search_packages(self.cipher, create_time_ge, **kwargs):
-            items: list[PackageSummary] = []
-            errors: list[RecordError] = list(page.errors)
-            for raw in page.items:
-                try:
-                    items.append(
-                        fs.load(fs.PackageSummarySchema(), raw, record=f"package {raw.get('id')}", source=source)
-                    )
-                except RecordError as err:
-                    errors.append(err)
-            yield Records(items=tuple(items), errors=tuple(errors))
+        window = (("create_time_ge", create_time_ge), ("create_time_lt", create_time_lt))
+        body: dict[str, Any] = {k: int(v) for k, v in window if v is not None}
+        if package_status is not None:
+            body["package_status"] = str(package_status)
+        query = {"page_size": check_page_size(page_size, PACKAGES_PAGE_SIZE)}
+        path = f"{FULFILLMENT}/packages/search"
+        source, name = f"TikTok {path}", self.client.name
+        load = partial(load_page, fs.PackageSummarySchema(), key="packages", kind="package", source=source)
+        load = partial(load, operation="search packages", connector=name)
+        return paginate(
+            self.client, path, cipher=self.cipher, query=query, body=body, operation="search packages", load=load
+        )
 
     def get_package(self, package_id: str) -> Package:
         """One package's detail; NotFoundError when unknown, RecordError when malformed."""
@@ -166,6 +167,9 @@ class FulfillmentApi:
             body=shipment.body(),
             operation="ship package",
             rate_key=f"{FULFILLMENT}/packages/{{id}}/ship",
+            # safe to resend: a second ship of a shipped package answers 21011005, which this
+            # module reports as AlreadyShippedError ("done"), so a lost answer is retried
+            idempotent=True,
         )
 
     def ship_packages(self, shipments: Sequence[Shipment]) -> BatchResult:
@@ -186,7 +190,9 @@ class FulfillmentApi:
             chunk = list(shipments[start : start + SHIP_BATCH_SIZE])
             body = {"packages": [{"id": s.package_id, **s.body()} for s in chunk]}
             try:
-                data = self._call("POST", path, body=body, operation="ship packages", rate_key=path)
+                # resent after a lost answer, the packages shipped the first time come back as
+                # 21011005 entries, i.e. already_shipped: the batch is safe to retry
+                data = self._call("POST", path, body=body, operation="ship packages", rate_key=path, idempotent=True)
             except ConnectorError as exc:
                 if isinstance(exc, AlreadyShippedError) and len(chunk) == 1:
                     result.already_shipped.append(chunk[0].package_id)
@@ -239,6 +245,7 @@ class FulfillmentApi:
             body={"tracking_number": tracking_number, "shipping_provider_id": str(shipping_provider_id)},
             operation=operation,
             rate_key=f"{FULFILLMENT}/{kind}/{{id}}/shipping_info/update",
+            idempotent=True,  # sets the tracking number to a value: sending it twice changes nothing
         )
 
     # -- logistics (cached) ------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
 from marshmallow.validate import OneOf
 
+from erpsync.connectors.tiktok.envelope import describe
 from erpsync.connectors.tiktok.fulfillment_types import (
     AlreadyShippedError,
     BatchResult,
@@ -28,10 +29,11 @@ from erpsync.connectors.tiktok.fulfillment_types import (
     Shipment,
     ShippingProvider,
     TrackingEvent,
-    specific_error,
+    error_class,
 )
-from erpsync.connectors.tiktok.schemas import Id, record_error
-from erpsync.core.errors import ConnectorError, RecordError, TemporaryError
+from erpsync.connectors.tiktok.records import label, load_typed
+from erpsync.connectors.tiktok.schemas import Id, optional_id
+from erpsync.core.errors import ConnectorError, PermanentError, RecordError, TemporaryError
 
 #: 9999-12-31T23:59:59Z; beyond it ``datetime`` overflows
 MAX_UNIX_SECONDS = 253_402_300_799
@@ -66,7 +68,7 @@ class OptionalText(fields.String):
 
 
 def _optional_id() -> Id:
-    return Id(load_default=None, allow_none=True)
+    return optional_id()
 
 
 class _Base(Schema):
@@ -219,13 +221,8 @@ class BatchErrorSchema(_Base):
 
 
 def load(schema: Schema, raw: Any, *, record: str, source: str) -> Any:
-    """Load one record into its dataclass, or raise a RecordError naming ``record`` and the field."""
-    if not isinstance(raw, Mapping):
-        raise RecordError(f"expected an object, got {type(raw).__name__}", record=record, source=source)
-    try:
-        return schema.load(raw)
-    except ValidationError as exc:
-        raise record_error(exc, raw, kind="", index=0, source=source, record=record) from None
+    """One record into its dataclass (``records.load_typed``, the one loader), labelled ``record``."""
+    return load_typed(schema, raw, kind="", source=source, record=record)
 
 
 def load_list(schema: Schema, data: Mapping[str, Any], key: str, *, kind: str, source: str) -> list[Any]:
@@ -235,12 +232,21 @@ def load_list(schema: Schema, data: Mapping[str, Any], key: str, *, kind: str, s
         return []
     if not isinstance(items, list):
         raise RecordError(f"expected a list, got {type(items).__name__}", record=key, field=key, source=source)
-    out = []
-    for index, raw in enumerate(items):
-        rid = raw.get("id") if isinstance(raw, Mapping) else None
-        label = f"{kind} {rid}" if isinstance(rid, str | int) and not isinstance(rid, bool) else f"{kind} #{index}"
-        out.append(load(schema, raw, record=label, source=source))
-    return out
+    return [
+        load_typed(schema, raw, kind=kind, source=source, record=label(kind, raw, i)) for i, raw in enumerate(items)
+    ]
+
+
+def specific_error(
+    code: int | str | None, server: str, *, connector: str | None = None, operation: str | None = None
+) -> PermanentError:
+    """The error of one ``data.errors`` entry: its class by code, its text from ``envelope.HINTS``."""
+    try:
+        number = int(code) if code is not None else None
+    except (TypeError, ValueError):
+        number = None
+    cls = error_class(code)
+    return cls(describe(number, server.strip()), connector=connector, operation=operation, code=code)
 
 
 def sort_batch_outcomes(

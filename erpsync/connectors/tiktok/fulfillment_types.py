@@ -179,54 +179,40 @@ class ShippingInfoWindowClosedError(PermanentError):
     """21011049: shipping info can only be changed within 72 h of shipping."""
 
 
-#: code -> (class, what it means and what to do); the server's words are appended
-ERRORS: dict[int, tuple[type[PermanentError], str]] = {
-    21011001: (NotFoundError, "package or order not found: check the id and that it belongs to this shop"),
-    21011005: (AlreadyShippedError, "package already shipped: nothing to do"),
-    21011006: (NotShippedError, "package not shipped yet: ship it before updating its shipping info"),
-    21011049: (
-        ShippingInfoWindowClosedError,
-        f"shipping info can only be changed within {SHIPPING_INFO_WINDOW_HOURS} h of shipping: "
-        "the window has closed, correct the tracking number in Seller Center or contact TikTok support",
-    ),
+#: code -> error class. The hint text lives in ``envelope.HINTS`` (the one table of hints): the
+#: client already wrote it into the message, so re-typing keeps the message as it is.
+ERRORS: dict[int, type[PermanentError]] = {
+    21011001: NotFoundError,
+    21011005: AlreadyShippedError,
+    21011006: NotShippedError,
+    21011049: ShippingInfoWindowClosedError,
 }
 
 
-def specific_error(
-    code: int | str | None,
-    message: str,
-    *,
-    connector: str | None = None,
-    operation: str | None = None,
-    request_id: str | None = None,
-    status: int | None = None,
-) -> ConnectorError:
-    """The error for a fulfilment ``code``: a specific class when known, else PermanentError."""
+def error_class(code: int | str | None) -> type[PermanentError]:
+    """The specific class of a fulfilment ``code`` (PermanentError when unknown or garbled)."""
     try:
         number = int(code) if code is not None else None
     except (TypeError, ValueError):
-        number = None
-    cls, hint = ERRORS.get(number, (PermanentError, "")) if number is not None else (PermanentError, "")
-    detail = message.removeprefix("request failed: ").strip()
-    text = f"{hint}: {detail}" if hint and detail else (hint or detail or "request failed")
-    return cls(text, connector=connector, operation=operation, request_id=request_id, code=code, status=status)
+        return PermanentError
+    return ERRORS.get(number, PermanentError) if number is not None else PermanentError
 
 
 def refine(exc: ConnectorError) -> ConnectorError:
-    """Re-type a client error by its code (a PermanentError with code 21011005 → AlreadyShippedError)."""
-    if not isinstance(exc, PermanentError) or type(exc) is not PermanentError:
+    """Re-type a client error by its code (a PermanentError with code 21011005 → AlreadyShippedError).
+
+    The message is kept as the client made it: it already says what the code means.
+    """
+    if type(exc) is not PermanentError:
         return exc
-    try:
-        known = int(exc.code) in ERRORS if exc.code is not None else False
-    except (TypeError, ValueError):
-        known = False
-    if not known:
+    cls = error_class(exc.code)
+    if cls is PermanentError:
         return exc
-    return specific_error(
-        exc.code,
+    return cls(
         exc.message,
         connector=exc.connector,
         operation=exc.operation,
         request_id=exc.request_id,
+        code=exc.code,
         status=exc.status,
     )

@@ -15,7 +15,7 @@ from typing import Any
 from marshmallow import fields, post_load
 
 from erpsync.connectors.tiktok.records import TypedSchema, opt_int, text
-from erpsync.connectors.tiktok.schemas import Id, Ref
+from erpsync.connectors.tiktok.schemas import Id, Ref, optional_id
 
 
 class OrderStatus(StrEnum):
@@ -90,17 +90,8 @@ def _decimal() -> fields.Decimal:
     return fields.Decimal(load_default=None, allow_none=True)
 
 
-class _OptionalId(Id):
-    """An id the API leaves blank until it exists (a line item's package before fulfilment)."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str | None:
-        if isinstance(value, str) and not value.strip():
-            return None
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
 def _opt_id() -> Id:
-    return _OptionalId(load_default=None, allow_none=True)
+    return optional_id()
 
 
 class PaymentSchema(TypedSchema):

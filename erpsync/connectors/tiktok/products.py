@@ -30,7 +30,7 @@ from erpsync.connectors.tiktok.product_models import (
     SkuError,
 )
 from erpsync.connectors.tiktok.records import check_page_size, load_page, load_typed, paginate
-from erpsync.core.errors import RecordError
+from erpsync.core.errors import ConnectorError, OutcomeUnknownError, RecordError
 from erpsync.core.models import Records
 
 __all__ = [
@@ -92,20 +92,52 @@ class ProductsApi:
             form={"use_case": str(use_case)},
             operation="upload image",
             rate_key=path,
+            idempotent=False,  # a resend stores a second copy: a lost answer is OutcomeUnknownError
         )
         return load_typed(product_schemas.ImageSchema(), data, kind="image", source=f"TikTok {path}", record=record)
 
     # -- create / edit -----------------------------------------------------------------------
 
     def create_product(self, product: NewProduct | Mapping[str, Any]) -> CreatedProduct:
-        """Create a product (LISTING enters audit; AS_DRAFT stays a draft); ``skus`` maps seller_sku → id."""
+        """Create a product (LISTING enters audit; AS_DRAFT stays a draft); ``skus`` maps seller_sku → id.
+
+        Creating is not idempotent (a resend makes a second product), so it is sent once. When
+        its answer is lost (``OutcomeUnknownError``: read timeout, 5xx) the product may exist all
+        the same: it is looked up by its seller SKUs and returned if found; only when it is not
+        there (or the lookup fails too) is the OutcomeUnknownError raised, for the caller to
+        reconcile later. Nothing is ever created twice here.
+        """
         raw = product.to_body() if isinstance(product, NewProduct) else product
         title = raw.get("title") if isinstance(raw, Mapping) else None
         record = f"new product {str(title)[:40]!r}" if isinstance(title, str) else "new product"
         body = product_checks.product_body(raw, record=record, partial=False)
         path = BASE + "/products"
-        data = self._call("POST", path, body=body, operation="create product", rate_key=path)
+        try:
+            data = self._call("POST", path, body=body, operation="create product", rate_key=path, idempotent=False)
+        except OutcomeUnknownError:
+            found = self._find_created(body)
+            if found is None:
+                raise
+            return found
         return load_typed(product_schemas.CreatedSchema(), data, kind="product", source=f"TikTok {path}", record=record)
+
+    def _find_created(self, body: Mapping[str, Any]) -> CreatedProduct | None:
+        """The product ``body`` describes, if a search by its seller SKUs finds it (same title, every SKU).
+
+        None when there is nothing to search by, nothing matches, or the search itself fails.
+        """
+        wanted = [str(s["seller_sku"]) for s in body.get("skus") or () if s.get("seller_sku")]
+        if not wanted:
+            return None
+        try:
+            for page in self.search_products(seller_skus=wanted):
+                for hit in page.items:
+                    skus = {s.seller_sku: s.id for s in hit.skus if s.seller_sku}
+                    if set(wanted) <= set(skus) and hit.title == str(body.get("title", hit.title)):
+                        return CreatedProduct(hit.id, {k: skus[k] for k in wanted})
+        except ConnectorError:
+            return None
+        return None
 
     def partial_edit(self, product_id: str, changes: Mapping[str, Any]) -> CreatedProduct:
         """Change only the fields in ``changes``. Content changes (title, images...) re-enter audit."""
@@ -114,7 +146,10 @@ class ProductsApi:
         if not body:
             raise RecordError("nothing to change", record=record, source=product_checks.SOURCE)
         path = f"{BASE}/products/{product_id}/partial_edit"
-        data = self._call("POST", path, body=body, operation="edit product", rate_key=PRODUCT + "/partial_edit")
+        # idempotent: it sets fields to the values given, so sending it twice changes nothing more
+        data = self._call(
+            "POST", path, body=body, operation="edit product", rate_key=PRODUCT + "/partial_edit", idempotent=True
+        )
         return load_typed(product_schemas.CreatedSchema(), data, kind="product", source=f"TikTok {path}", record=record)
 
     # -- read --------------------------------------------------------------------------------
@@ -184,7 +219,15 @@ class ProductsApi:
         if not body["skus"]:
             return []
         path = f"{BASE}/products/{product_id}/inventory/update"
-        data = self._call("POST", path, body=body, operation="update inventory", rate_key=PRODUCT + "/inventory/update")
+        # idempotent: quantities are set, not added, so a resend after a lost answer is harmless
+        data = self._call(
+            "POST",
+            path,
+            body=body,
+            operation="update inventory",
+            rate_key=PRODUCT + "/inventory/update",
+            idempotent=True,
+        )
         return _sku_errors(data.get("errors"))
 
     def update_prices(self, product_id: str, prices: Mapping[str, tuple[Decimal | str, str]]) -> None:
@@ -193,7 +236,10 @@ class ProductsApi:
         if not body["skus"]:
             return
         path = f"{BASE}/products/{product_id}/prices/update"
-        self._call("POST", path, body=body, operation="update prices", rate_key=PRODUCT + "/prices/update")
+        # idempotent: prices are set to the given values
+        self._call(
+            "POST", path, body=body, operation="update prices", rate_key=PRODUCT + "/prices/update", idempotent=True
+        )
 
 
 def _sku_errors(raw: Any) -> list[SkuError]:

@@ -1,4 +1,4 @@
-"""Typed record loading and paging shared by ``products.py`` and ``orders.py``.
+"""Typed record loading and paging shared by every TikTok API module (the only copy of each).
 
 The schemas here build frozen dataclasses in ``post_load``, so a caller gets a typed value or a
 ``RecordError`` naming the record and the first bad field, one record at a time: one malformed
@@ -9,14 +9,16 @@ memory) and a page token seen twice stops the loop instead of paging forever.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
 from erpsync.connectors.tiktok import schemas
-from erpsync.connectors.tiktok.client import TikTokClient
 from erpsync.core.errors import PermanentError, RecordError
 from erpsync.core.models import Records
+
+if TYPE_CHECKING:  # client.py loads its shop and warehouse pages with load_page
+    from erpsync.connectors.tiktok.client import TikTokClient
 
 T = TypeVar("T")
 
@@ -68,13 +70,22 @@ def load_typed(schema: Schema, raw: Any, *, kind: str, source: str, index: int =
         raise schemas.record_error(exc, raw, kind=kind, index=index, source=source, record=name) from None
 
 
-def load_page(schema: Schema, data: Mapping[str, Any], key: str, *, kind: str, source: str, operation: str) -> Records:
+def load_page(
+    schema: Schema,
+    data: Mapping[str, Any],
+    key: str,
+    *,
+    kind: str,
+    source: str,
+    operation: str,
+    connector: str = "tiktok",
+) -> Records:
     """Every record of ``data[key]`` loaded on its own; a non-list is a broken response, not a record."""
     items = data.get(key)
     if items is None:
         items = []
     if not isinstance(items, list):
-        raise PermanentError(f"unexpected response: {key} is not a list", connector="tiktok", operation=operation)
+        raise PermanentError(f"unexpected response: {key} is not a list", connector=connector, operation=operation)
     good: list[Any] = []
     bad: list[RecordError] = []
     for index, raw in enumerate(items):
@@ -85,10 +96,13 @@ def load_page(schema: Schema, data: Mapping[str, Any], key: str, *, kind: str, s
     return Records(items=tuple(good), errors=tuple(bad))
 
 
-def check_page_size(page_size: int) -> int:
-    """Catch a bad page size here rather than as a 400/36009004 after a round trip."""
-    if isinstance(page_size, bool) or not isinstance(page_size, int) or not MIN_PAGE_SIZE <= page_size <= MAX_PAGE_SIZE:
-        raise ValueError(f"page_size must be an integer in {MIN_PAGE_SIZE}..{MAX_PAGE_SIZE}, not {page_size!r}")
+def check_page_size(page_size: int, maximum: int = MAX_PAGE_SIZE) -> int:
+    """Catch a bad page size here rather than as a 400/36009004 after a round trip.
+
+    ``maximum`` is the endpoint's limit (100 for products and orders, 50 for packages).
+    """
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or not MIN_PAGE_SIZE <= page_size <= maximum:
+        raise ValueError(f"page_size must be an integer in {MIN_PAGE_SIZE}..{maximum}, not {page_size!r}")
     return page_size
 
 
@@ -102,17 +116,30 @@ def paginate(
     operation: str,
     load: Callable[[Mapping[str, Any]], Records[T]],
 ) -> Iterator[Records[T]]:
-    """Yield one ``Records`` per page. The next page is requested only when the caller asks for it."""
+    """Yield one ``Records`` per page. The next page is requested only when the caller asks for it.
+
+    Every search is a POST that only reads, so it is sent as idempotent: a page whose answer was
+    lost is simply asked for again. A ``next_page_token`` that is not text (or an integer) is a
+    broken response: PermanentError, never a crash or a request with a garbled token.
+    """
     token: str | None = None
     seen: set[str] = set()
     while True:
         page_query = {**query, "page_token": token}
-        data = client.call("POST", path, cipher=cipher, query=page_query, body=dict(body), operation=operation)
+        data = client.call(
+            "POST", path, cipher=cipher, query=page_query, body=dict(body), operation=operation, idempotent=True
+        )
         yield load(data)
         raw_token = data.get("next_page_token")
-        token = str(raw_token) if raw_token not in (None, "") else None
-        if token is None:
+        if raw_token is None or raw_token == "":
             return
+        if isinstance(raw_token, bool) or not isinstance(raw_token, str | int):
+            raise PermanentError(
+                f"unexpected response: next_page_token is {type(raw_token).__name__}, not text",
+                connector=client.name,
+                operation=operation,
+            )
+        token = str(raw_token)
         if token in seen:
             raise PermanentError(
                 f"the API returned page_token {token[:LABEL_ID_CHARS]!r} twice: refusing to loop",

@@ -1,17 +1,19 @@
-"""Marshmallow schemas for the Open API payloads erpsync reads (``docs/open-api-slice.md``).
+"""Shared field types, the shop and warehouse schemas, and the RecordError of a failed load.
 
-``client.py`` loads every record through these, one at a time, so a malformed record becomes a
-``RecordError`` naming the record and the field while the rest of the page goes on. Unknown
-fields are dropped (the API adds fields often); ids are strings even when the API sends numbers.
+``client.py`` loads shops and warehouses through these (as dicts), one record at a time through
+``records.load_page``, so a malformed record becomes a ``RecordError`` naming the record and the
+field while the rest of the page goes on. Packages, orders and products have typed schemas in
+their own modules; they share :class:`Id`, :class:`Ref` and :func:`record_error` from here.
+Unknown fields are dropped (the API adds fields often); ids are strings even when the API sends
+numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
-from marshmallow.validate import OneOf
 
 from erpsync.core.errors import RecordError
 
@@ -26,6 +28,20 @@ class Id(fields.Field):
         if not text:
             raise ValidationError("empty id")
         return text
+
+
+class OptionalId(Id):
+    """An id the API leaves blank ("") until it exists: a line item's package before
+    fulfilment, a package's shipping provider before it ships. Blank means absent (None)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str | None:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def optional_id() -> OptionalId:
+    return OptionalId(load_default=None, allow_none=True)
 
 
 def _text(**kwargs: Any) -> fields.String:
@@ -81,50 +97,6 @@ class WarehouseSchema(_Base):
     address = fields.Nested(AddressSchema, load_default=lambda: AddressSchema().load({}), allow_none=False)
 
 
-class PackageSummarySchema(_Base):
-    """One entry of ``POST /fulfillment/202309/packages/search``."""
-
-    id = Id(required=True)
-    orders = fields.List(fields.Nested(Ref), load_default=list)
-    status = _text()
-    tracking_number = _text()
-    shipping_provider_id = fields.Raw(load_default=None)
-    create_time = fields.Integer(load_default=None, allow_none=True)
-    update_time = fields.Integer(load_default=None, allow_none=True)
-
-
-class PackageDetailSchema(_Base):
-    """``GET /fulfillment/202309/packages/{id}``."""
-
-    package_id = Id(load_default=None, allow_none=True)
-    package_status = _text()
-    handover_method = fields.String(load_default=None, allow_none=True, validate=OneOf(["PICKUP", "DROP_OFF", ""]))
-    tracking_number = _text()
-    shipping_type = _text()
-    orders = fields.List(fields.Nested(Ref), load_default=list)
-    create_time = fields.Integer(load_default=None, allow_none=True)
-    update_time = fields.Integer(load_default=None, allow_none=True)
-
-
-class OrderSchema(_Base):
-    """One order of ``GET /order/202309/orders?ids=``; only what links a package to a warehouse."""
-
-    id = Id(required=True)
-    status = _text()
-    warehouse_id = Id(load_default=None, allow_none=True)
-    packages = fields.List(fields.Nested(Ref), load_default=list)
-    create_time = fields.Integer(load_default=None, allow_none=True)
-    update_time = fields.Integer(load_default=None, allow_none=True)
-
-
-class HandoverSlotsSchema(_Base):
-    """``GET /fulfillment/202309/packages/{id}/handover_time_slots``."""
-
-    can_pickup = fields.Boolean(required=True)
-    can_drop_off = fields.Boolean(required=True)
-    pickup_slots = fields.List(fields.Raw(), load_default=list)
-
-
 def _first_field(messages: Any, prefix: str = "") -> tuple[str | None, str]:
     """The dotted path and text of the first error in marshmallow's nested ``messages``."""
     if isinstance(messages, Mapping) and messages:
@@ -149,30 +121,3 @@ def record_error(
     )
     field, text = _first_field(exc.messages)
     return RecordError(text, record=label, field=field, source=source)
-
-
-def load_one(
-    schema: Schema, raw: Any, *, kind: str, source: str, index: int = 0, record: str | None = None
-) -> dict[str, Any]:
-    """Load one record or raise RecordError; ``record`` overrides the label (default ``kind id``)."""
-    if not isinstance(raw, Mapping):
-        label = record or f"{kind} #{index}"
-        raise RecordError(f"expected an object, got {type(raw).__name__}", record=label, source=source)
-    try:
-        return dict(schema.load(raw))
-    except ValidationError as exc:
-        raise record_error(exc, raw, kind=kind, index=index, source=source, record=record) from None
-
-
-def load_many(
-    schema: Schema, items: Iterable[Any], *, kind: str, source: str
-) -> tuple[list[dict[str, Any]], list[RecordError]]:
-    """Load each record on its own: the good ones, and one RecordError per bad one."""
-    good: list[dict[str, Any]] = []
-    bad: list[RecordError] = []
-    for index, raw in enumerate(items):
-        try:
-            good.append(load_one(schema, raw, kind=kind, source=source, index=index))
-        except RecordError as err:
-            bad.append(err)
-    return good, bad

@@ -3,7 +3,8 @@
 Registered through ``register_connectors`` (see ``__init__.py``) and built by the host from a
 shop's ``[shops.seller]`` table. It is a ``WarehouseReader`` and a ``PickupReader`` only: the Open
 API cannot write a warehouse address or a handover mode (Seller Center's UI does), so those drifts
-are reported, not fixed. Everything it reads goes through ``client.py``.
+are reported, not fixed. Warehouses come from ``client.py``; packages, slots and orders from the
+typed ``FulfillmentApi`` and ``OrdersApi`` (the same modules the push layer uses).
 
 Tokens: a static ``access_token`` option is used as given (issue 2 configs keep working).
 Without one, the shop's tokens come from the state store (``ShopContext.tokens``, written by
@@ -15,13 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from marshmallow import Schema, ValidationError, fields
 from marshmallow.validate import Length, Range
 
-from erpsync.connectors.tiktok.auth import DEFAULT_AUTH_BASE_URL, TokenClient, TokenManager
-from erpsync.connectors.tiktok.client import DEFAULT_BASE_URL, TikTokClient
+from erpsync.connectors.tiktok.auth import DEFAULT_AUTH_BASE_URL, TokenClient, TokenManager, token_policy
+from erpsync.connectors.tiktok.client import DEFAULT_BASE_URL, DEFAULT_RATE_LIMIT_QPS, TikTokClient
+from erpsync.connectors.tiktok.fulfillment import FulfillmentApi
+from erpsync.connectors.tiktok.fulfillment_types import NotFoundError, Package, PackageSummary
+from erpsync.connectors.tiktok.orders import OrdersApi
 from erpsync.connectors.tiktok.schemas import Id
 from erpsync.core.connector import Connector, ShopContext
 from erpsync.core.errors import ConfigError, PermanentError, RecordError
@@ -37,6 +41,9 @@ from erpsync.core.models import (
 )
 
 WAREHOUSES_SOURCE = "TikTok /logistics/202309/warehouses"
+#: "package or order not found", whatever the HTTP status (the API often answers errors with 200)
+NOT_FOUND = 21011001
+T = TypeVar("T")
 
 
 class TikTokSellerOptions(Schema):
@@ -52,7 +59,9 @@ class TikTokSellerOptions(Schema):
     service_id = fields.String(load_default=None, validate=Length(min=1))
     refresh_margin_minutes = fields.Integer(load_default=60, validate=Range(min=0))
     shop_id = Id(required=True)
-    rate_limit_qps = fields.Float(load_default=50.0, validate=Range(min=0, min_inclusive=False))
+    #: client-side pace per API path; the documented limit is 50/s, and 45 (90 %) leaves a margin
+    #: for latency jitter, which bunches paced requests up and would still draw 429s at exactly 50
+    rate_limit_qps = fields.Float(load_default=DEFAULT_RATE_LIMIT_QPS, validate=Range(min=0, min_inclusive=False))
     timeout_seconds = fields.Float(load_default=30.0, validate=Range(min=0, min_inclusive=False))
     max_attempts = fields.Integer(load_default=5, validate=Range(min=1))
     pickup_lookback_days = fields.Integer(load_default=14, validate=Range(min=1))
@@ -71,10 +80,6 @@ def _address(raw: dict[str, Any]) -> Address:
         street=street,
         postal_code=raw.get("postal_code", ""),
     )
-
-
-def _when(ts: int | None) -> datetime | None:
-    return datetime.fromtimestamp(ts, tz=UTC) if ts is not None else None
 
 
 class TikTokSellerConnector(Connector):
@@ -132,7 +137,7 @@ class TikTokSellerConnector(Connector):
         if self._token_client is None:
             o = self.options
             self._token_client = TokenClient(
-                o["auth_base_url"], o["app_key"], o["app_secret"], policy=policy, shop=self.shop.name
+                o["auth_base_url"], o["app_key"], o["app_secret"], policy=token_policy(policy), shop=self.shop.name
             )
         return self._token_client
 
@@ -194,64 +199,65 @@ class TikTokSellerConnector(Connector):
         wanted: dict[str, list[PackageSignal]] = {str(w): [] for w in warehouse_ids}
         if not wanted:
             return Records()
-        client = self.client
-        cipher = client.shop_cipher(self.shop_id)
+        cipher = self.cipher()
+        fulfillment = FulfillmentApi(self.client, cipher)
+        orders_api = OrdersApi(self.client, cipher)
         errors: list[RecordError] = []
-        for page in client.search_packages(cipher, int(since.timestamp())):
+        for page in fulfillment.search_packages(int(since.timestamp())):
             errors.extend(page.errors)
-            details: list[tuple[dict[str, Any], dict[str, Any]]] = []
+            details: list[tuple[PackageSummary, Package]] = []
             for summary in page.items:
-                detail = self._guard(errors, client.package, cipher, summary["id"])
-                if detail is not None:
-                    details.append((summary, detail))
-            order_ids = [o["id"] for s, d in details for o in (d["orders"] or s["orders"])]
-            orders = client.orders(cipher, order_ids) if order_ids else Records()
+                package = self._guard(errors, fulfillment.get_package, summary.id)
+                if package is not None:
+                    details.append((summary, package))
+            order_ids = [o for s, p in details for o in (p.order_ids or s.order_ids)]
+            orders = orders_api.get_orders(order_ids) if order_ids else Records()
             errors.extend(orders.errors)
-            warehouse_of = {o["id"]: o["warehouse_id"] for o in orders.items if o["warehouse_id"]}
-            for summary, detail in details:
-                refs = detail["orders"] or summary["orders"]
-                wid = next((warehouse_of[o["id"]] for o in refs if o["id"] in warehouse_of), None)
+            warehouse_of = {o.id: o.warehouse_id for o in orders.items if o.warehouse_id}
+            for summary, package in details:
+                refs = package.order_ids or summary.order_ids
+                wid = next((warehouse_of[o] for o in refs if o in warehouse_of), None)
                 if wid in wanted:
-                    wanted[wid].append(self._package_signal(summary, detail, wid))
+                    wanted[wid].append(self._package_signal(summary, package, wid))
         out = []
         for wid, packages in wanted.items():
             packages.sort(key=lambda p: (p.created_at or datetime.min.replace(tzinfo=UTC), p.id), reverse=True)
-            slots = self._slots(errors, cipher, packages[0].id) if packages else None
+            slots = self._slots(errors, fulfillment, packages[0].id) if packages else None
             out.append(PickupSignals(warehouse_id=wid, slots=slots, packages=tuple(packages)))
         return Records(items=tuple(out), errors=tuple(errors))
 
-    def _slots(self, errors: list[RecordError], cipher: str, package_id: str) -> SlotSignal | None:
-        raw = self._guard(errors, self.client.handover_time_slots, cipher, package_id)
-        if raw is None:
+    def _slots(self, errors: list[RecordError], fulfillment: FulfillmentApi, package_id: str) -> SlotSignal | None:
+        found = self._guard(errors, fulfillment.handover_time_slots, package_id)
+        if found is None:
             return None
-        return SlotSignal(package_id=package_id, can_pickup=raw["can_pickup"], can_drop_off=raw["can_drop_off"])
+        return SlotSignal(package_id=package_id, can_pickup=found.can_pickup, can_drop_off=found.can_drop_off)
 
     @staticmethod
-    def _package_signal(summary: dict[str, Any], detail: dict[str, Any], wid: str) -> PackageSignal:
-        method = detail.get("handover_method")
+    def _package_signal(summary: PackageSummary, package: Package, wid: str) -> PackageSignal:
+        method = package.handover_method
         return PackageSignal(
-            id=summary["id"],
+            id=summary.id,
             warehouse_id=wid,
-            handover_method=HandoverMode(method) if method else None,
-            tracking_number=detail["tracking_number"] or summary["tracking_number"] or None,
-            created_at=_when(detail.get("create_time") or summary.get("create_time")),
-            status=detail["package_status"] or summary["status"] or None,
+            handover_method=HandoverMode(method.value) if method else None,
+            tracking_number=package.tracking_number or summary.tracking_number or None,
+            created_at=package.create_time or summary.create_time,
+            status=package.status.value,
         )
 
-    def _guard(
-        self,
-        errors: list[RecordError],
-        fn: Callable[[str, str], dict[str, Any]],
-        cipher: str,
-        package_id: str,
-    ) -> dict[str, Any] | None:
-        """Run one per-package call; a malformed or vanished package is a RecordError, not the end."""
+    @staticmethod
+    def _guard(errors: list[RecordError], fn: Callable[[str], T], package_id: str) -> T | None:
+        """Run one per-package call; a malformed or vanished package is a RecordError, not the end.
+
+        "Vanished" is decided by the envelope code 21011001, not the HTTP status: the API answers
+        it with 404 or with 200 alike. Any other PermanentError (credentials, signature, scope)
+        would fail every call the same way, so it ends the read.
+        """
         try:
-            return fn(cipher, package_id)
+            return fn(package_id)
         except RecordError as err:
             errors.append(err)
         except PermanentError as err:
-            if err.status != 404:
-                raise  # credentials, signature, scope: every call would fail the same way
+            if not isinstance(err, NotFoundError) and str(err.code) != str(NOT_FOUND):
+                raise
             errors.append(RecordError(err.message, record=f"package {package_id}", source="TikTok"))
         return None

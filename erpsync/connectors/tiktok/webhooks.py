@@ -3,12 +3,16 @@
 The platform POSTs ``{type, tts_notification_id, shop_id, timestamp, data}`` with the header
 ``Authorization: hex(HMAC-SHA256(key=app_secret, msg=app_key + raw_body))``. Delivery is
 at-least-once and the platform wants a 200 within 3 s, so the receiver does only cheap work:
-check the signature over the exact raw bytes, parse, remember the notification id (through the
-``NotificationLog`` port, i.e. the state store) and hand the event on. A redelivery answers 200
-with ``duplicate=True`` so the platform stops retrying.
+check the signature over the exact raw bytes, parse, and hand the event on. A redelivery of an
+event already handled answers 200 with ``duplicate=True`` so the platform stops retrying.
 
-Webhooks are hints: the incremental order/package sync stays the source of truth, so an event
-whose handler failed is still picked up by the next sync.
+The notification id is recorded (through the ``NotificationLog`` port, i.e. the state store) only
+after the handler succeeded (:meth:`WebhookReceiver.mark_handled`). A handler that fails answers
+500, the platform redelivers, and that redelivery is handled like a first delivery; recording
+first would answer the retry we asked for with "duplicate" and drop the event. The price: two
+deliveries racing through the handler at the same moment can both be handled, so handlers must
+be idempotent (they only queue work or mark a shop for a sync). Webhooks stay hints either way:
+the incremental order/package sync is the source of truth.
 """
 
 from __future__ import annotations
@@ -91,7 +95,10 @@ class WebhookReceiver:
         return f"WebhookReceiver(app_key={self.app_key!r})"
 
     def handle(self, raw_body: bytes, headers: Mapping[str, str]) -> ReceiveResult:
-        """401 bad/missing signature, 413 too large, 400 malformed, 200 new or duplicate."""
+        """401 bad/missing signature, 413 too large, 400 malformed, 200 new or duplicate.
+
+        A new event is not recorded yet: call :meth:`mark_handled` once it has been handled.
+        """
         if len(raw_body) > MAX_BODY_BYTES:
             return ReceiveResult(413, error=f"body larger than {MAX_BODY_BYTES} bytes")
         signature = _header(headers, SIGNATURE_HEADER)
@@ -104,8 +111,15 @@ class WebhookReceiver:
             event = parse_event(raw_body)
         except RecordError as err:
             return ReceiveResult(400, error=str(err)[:MAX_ERROR_CHARS])
-        first = self.log.note_notification(event.notification_id, source=self.source, now=self.clock())
-        return ReceiveResult(200, event=event, duplicate=not first)
+        return ReceiveResult(200, event=event, duplicate=self._handled(event.notification_id))
+
+    def mark_handled(self, event: WebhookEvent) -> None:
+        """Record the event's notification id: its redeliveries are duplicates from now on."""
+        self.log.note_notification(event.notification_id, source=self.source, now=self.clock())
+
+    def _handled(self, notification_id: str) -> bool:
+        """Whether the id was handled before (recorded by :meth:`mark_handled`)."""
+        return self.log.has_notification(notification_id, source=self.source)
 
 
 # -- WSGI --------------------------------------------------------------------------------------
@@ -117,9 +131,9 @@ def make_wsgi_app(
     """A WSGI app that receives webhooks on any path and calls ``on_event`` for each new event.
 
     The platform wants 200 within 3 s: ``on_event`` must only queue the work (e.g. put the event
-    on a queue or mark the shop for a sync), never call the Open API itself. If it raises, the
-    app answers 500 and logs it; the platform's retry is then a duplicate, and the next sync
-    picks the change up.
+    on a queue or mark the shop for a sync), never call the Open API itself. The event counts as
+    handled only once ``on_event`` returned; if it raises, the app answers 500 and logs it, and
+    the platform's retry is handled again (see the module docstring).
     """
     from werkzeug.exceptions import RequestEntityTooLarge
     from werkzeug.wrappers import Request, Response
@@ -150,6 +164,7 @@ def make_wsgi_app(
         except Exception:  # the handler is the caller's code: report, do not crash the server
             log.exception("webhook handler failed for notification %s", result.event.notification_id)
             return reply(500, "handler failed")(environ, start_response)
+        receiver.mark_handled(result.event)
         return reply(200, "ok")(environ, start_response)
 
     return app

@@ -81,6 +81,16 @@ class TokensMixin(StoreBase):
         with self._write() as conn:
             return conn.execute(tokens.delete().where(tokens.c.shop == shop)).rowcount == 1
 
+    def has_notification(self, notification_id: str, *, source: str) -> bool:
+        """Whether a webhook notification id was recorded (handled) before; records nothing."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(notifications.c.notification_id).where(
+                    notifications.c.source == source, notifications.c.notification_id == str(notification_id)
+                )
+            ).first()
+        return row is not None
+
     def note_notification(self, notification_id: str, *, source: str, now: datetime) -> bool:
         """Record a webhook notification id; True the first time, False for a redelivery.
 

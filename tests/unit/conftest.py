@@ -1,0 +1,47 @@
+"""Unit-test helpers shared by the TikTok client tests: the reference request signature.
+
+The signature is recomputed here straight from the reference (``docs/open-api-slice.md`` §2),
+independently of ``signing.py``, so a test compares the client against the spec rather than
+against itself. It is a fixture, not an importable function: with several ``conftest.py`` files
+and no test packages, ``from conftest import ...`` would resolve to whichever was loaded last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections import Counter
+from collections.abc import Callable
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+
+#: query parameters the signature leaves out (reference §2 step 1)
+UNSIGNED_PARAMS = ("sign", "access_token")
+
+
+def reference_sign(request: requests.PreparedRequest, secret: str) -> str:
+    """hex HMAC-SHA256(secret, secret + path + sorted key+value pairs + body + secret).
+
+    Fails the test when a query key appears twice (``ids=1&ids=2``): the reference signs a map,
+    so a repeated key has no defined signature and the API would reject the call. A
+    multipart/form-data body is not signed (reference §2 step 5).
+    """
+    pairs = parse_qsl(urlsplit(request.url).query, keep_blank_values=True)
+    repeated = sorted(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
+    assert not repeated, f"query repeats {', '.join(repeated)}: {request.url}"
+    params = {k: v for k, v in pairs if k not in UNSIGNED_PARAMS}
+    text = urlsplit(request.url).path + "".join(k + params[k] for k in sorted(params))
+    body = request.body or b""
+    body = body if isinstance(body, bytes) else body.encode()
+    if "multipart/form-data" in request.headers.get("Content-Type", ""):
+        body = b""
+    message = secret.encode() + text.encode() + body + secret.encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+@pytest.fixture(name="reference_sign")
+def reference_sign_fixture() -> Callable[[requests.PreparedRequest, str], str]:
+    """:func:`reference_sign`, for ``assert_signed`` fixtures of the test modules."""
+    return reference_sign
