@@ -17,10 +17,14 @@ from erpsync.sandbox.app import SandboxApp
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """Access logs go to the ``werkzeug`` logger at DEBUG so test output stays readable."""
+    """Access logs go to the ``werkzeug`` logger at DEBUG so test output stays readable.
+
+    Only the path is logged, never the query string: the token endpoints carry app_secret and
+    refresh tokens there, exactly as the real API does.
+    """
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        logging.getLogger("werkzeug").debug("%s %s %s", self.command, self.path, code)
+        logging.getLogger("werkzeug").debug("%s %s %s", self.command, self.path.split("?", 1)[0], code)
 
 
 class SandboxServer:

@@ -465,3 +465,16 @@ def test_demo_scenario() -> None:
         assert all(p["create_time"] > recent for p in state["packages"])
         by_wh = {(p["warehouse_id"], p["handover_method"], p["tracking_number"][:2]) for p in state["packages"]}
         assert by_wh == {("WH-DG", "DROP_OFF", "SF"), ("WH-SZ", "PICKUP", "WS")}
+
+
+def test_access_log_never_shows_query_strings(caplog):
+    """Token endpoints carry app_secret in the query, as the real API does: keep it out of logs."""
+    import logging
+
+    from erpsync.sandbox import SandboxServer
+
+    with caplog.at_level(logging.DEBUG), SandboxServer(scenario="demo") as server:
+        requests.get(f"{server.url}/api/v2/token/get?app_key=k&app_secret=s3cret-in-query&auth_code=c", timeout=5)
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]  # the server's own log
+    assert any("/api/v2/token/get" in line for line in lines)
+    assert not any("s3cret-in-query" in line for line in lines)
