@@ -17,7 +17,6 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
 
 import pluggy
 
@@ -28,7 +27,7 @@ from erpsync.core.errors import ConnectorError, ErpsyncError, LockedError, Usage
 from erpsync.core.http import redact
 from erpsync.core.models import Action, ActionResult, AspectReport, RunReport, ShopReport
 from erpsync.core.policy import policy_for
-from erpsync.core.store import Store
+from erpsync.core.store import DriftChanges, Store
 from erpsync.plugins.alerts.base import AlertEvent, AlertSink
 from erpsync.plugins.manager import Registry, build_registry, get_plugin_manager
 
@@ -256,24 +255,10 @@ class Syncer:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _alert(self, run_id: str, changes: Any, now: datetime) -> None:
+    def _alert(self, run_id: str, changes: DriftChanges, now: datetime) -> None:
         events = [("opened", row) for row in changes.opened] + [("resolved", row) for row in changes.resolved]
         for kind, row in events:
-            event = AlertEvent(
-                event=kind,
-                shop=row.shop,
-                aspect=row.aspect,
-                kind=row.kind,
-                subject=row.subject,
-                field=row.field,
-                seller_value=row.seller_value,
-                erp_value=row.erp_value,
-                severity=row.severity.value,
-                message=self._redact(row.message),
-                fingerprint=row.fingerprint,
-                at=now,
-                run_id=run_id,
-            )
+            event = AlertEvent.from_drift(kind, row, at=now, run_id=run_id, redact=self._redact)
             for sink in self.sinks:
                 try:
                     sink.send(event)

@@ -6,6 +6,7 @@ deduplicates (the state store knows which drifts are new), so a sink only format
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +30,33 @@ class AlertEvent:
     fingerprint: str
     at: datetime
     run_id: str
+
+    @classmethod
+    def from_drift(
+        cls,
+        event: Literal["opened", "resolved"],
+        drift: Any,
+        *,
+        at: datetime,
+        run_id: str,
+        redact: Callable[[str], str],
+    ) -> AlertEvent:
+        """The event for a stored drift (a ``DriftRow``); ``redact`` keeps secrets out of the message."""
+        return cls(
+            event=event,
+            shop=drift.shop,
+            aspect=drift.aspect,
+            kind=drift.kind,
+            subject=drift.subject,
+            field=drift.field,
+            seller_value=drift.seller_value,
+            erp_value=drift.erp_value,
+            severity=drift.severity.value,
+            message=redact(drift.message),
+            fingerprint=drift.fingerprint,
+            at=at,
+            run_id=run_id,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
