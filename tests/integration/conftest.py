@@ -1,4 +1,8 @@
-"""Integration fixtures: a real sandbox server on loopback and a workspace that talks to it."""
+"""Integration fixtures: a real sandbox server on loopback and a workspace that talks to it.
+
+``server``/``wire`` serve the ``test_sandbox_*`` suites: one sandbox per module, reset before each
+test, spoken to by the suite's own signed client (``sandbox_wire.Wire``), never by the connector.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,13 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
+from sandbox_wire import Wire
 
 from erpsync.sandbox import SandboxServer
 
@@ -124,3 +130,18 @@ def demo_ws(tmp_path):
 def default_ws(tmp_path):
     """A workspace against the default scenario (pending review, out of coverage, JT waybills)."""
     yield from _workspace(tmp_path, "default")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[SandboxServer]:
+    """The default scenario on loopback, one per test module."""
+    with SandboxServer("default") as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def wire(server: SandboxServer) -> Wire:
+    """The suite's signed client against ``server``, reset to the scenario first."""
+    w = Wire(server.url)
+    w.admin("POST", "reset")
+    return w

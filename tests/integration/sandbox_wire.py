@@ -59,17 +59,22 @@ class Wire:
         token: str | None = TOKEN,
         files: dict[str, Any] | None = None,
         form: dict[str, str] | None = None,
+        timestamp: int | None = None,
+        raw_body: bytes | None = None,
+        bad_sign: bool = False,
     ) -> requests.Response:
-        query = {"app_key": APP_KEY, "timestamp": str(int(time.time()))}
+        """One signed call. ``raw_body`` is sent (and signed) as is instead of ``body`` as JSON;
+        ``bad_sign`` sends a well-formed but wrong signature; ``timestamp`` overrides now."""
+        query = {"app_key": APP_KEY, "timestamp": str(timestamp or int(time.time()))}
         if cipher is not None:
             query["shop_cipher"] = cipher
         query.update({k: str(v) for k, v in (params or {}).items()})
         headers = {"x-tts-access-token": token} if token else {}
         if files is not None:  # multipart: the body is NOT signed
-            query["sign"] = sign(SECRET, path, query)
+            query["sign"] = "0" * 64 if bad_sign else sign(SECRET, path, query)
             return self.http.request(method, self.base + path, params=query, files=files, data=form, headers=headers)
-        data = json.dumps(body).encode() if body is not None else b""
-        query["sign"] = sign(SECRET, path, query, data)
+        data = raw_body if raw_body is not None else (json.dumps(body).encode() if body is not None else b"")
+        query["sign"] = "0" * 64 if bad_sign else sign(SECRET, path, query, data)
         if data:
             headers["content-type"] = "application/json"
         return self.http.request(method, self.base + path, params=query, data=data or None, headers=headers)
@@ -99,9 +104,32 @@ class Wire:
         return self.ok("POST", UPLOAD, cipher=None, files=files, form={"use_case": use_case})
 
 
+def product_body(
+    wire: Wire, title: str = "Enamel camping mug", sku: str = "CAMP-MUG-1", **extra: Any
+) -> dict[str, Any]:
+    """A valid create-product body (one SKU in WH-DG-01) with a freshly uploaded main image."""
+    uri = wire.upload()["uri"]
+    return {
+        "title": title,
+        "description": "A light enamel mug.",
+        "category_id": "600001",
+        "main_images": [{"uri": uri}],
+        "package_weight": {"value": "0.3", "unit": "KILOGRAM"},
+        "save_mode": "LISTING",
+        "skus": [
+            {
+                "seller_sku": sku,
+                "price": {"amount": "6.50", "currency": "GBP"},
+                "inventory": [{"warehouse_id": "WH-DG-01", "quantity": 10}],
+            }
+        ],
+        **extra,
+    }
+
+
 def expect_error(response: requests.Response, status: int, code: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
     payload = response.json()
     assert payload["code"] == code, payload
-    assert payload["data"] is None and payload["message"]
+    assert payload["data"] is None and payload["request_id"] and payload["message"]
     return payload

@@ -1,45 +1,31 @@
 """The sandbox seller backend over real HTTP on loopback.
 
-Requests are signed by ``sign()`` below, written from the reference (§2) independently of both
-the sandbox and the connector, and itself checked against the published test vectors.
+Requests are signed by ``sign()`` of the suites' own client (tests/integration/sandbox_wire.py),
+written from the reference (§2) independently of both the sandbox and the connector, and itself
+checked here against the published test vectors.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 import requests
+from sandbox_wire import APP_KEY, CIPHER, SECRET, TOKEN, WAREHOUSES, Wire, expect_error, sign
 
 from erpsync.sandbox import SandboxServer
 from erpsync.sandbox.signing import compute_sign, verify_sign
 
 pytestmark = pytest.mark.integration
 
-APP_KEY = "sandbox-app-key"
-SECRET = "sandbox-app-secret"
-TOKEN = "sandbox-access-token"
-CIPHER = "ROW_sandboxCipher0101"
 OTHER_CIPHER = "ROW_sandboxCipher0202"
 DG_PACKAGE = "115400000000000001"  # WH-DG-01 (active), WS waybill
 SZ_PACKAGE = "115400000000000006"  # WH-SZ-01 (pending review since -1h)
 SHOPS = "/authorization/202309/shops"
-WAREHOUSES = "/logistics/202309/warehouses"
 SEARCH = "/fulfillment/202309/packages/search"
 ORDERS = "/order/202309/orders"
-
-
-def sign(secret: str, path: str, params: dict[str, str], body: bytes = b"") -> str:
-    """Reference §2: sorted {key}{value} minus sign/access_token, path first, body last, HMAC-SHA256."""
-    base = path + "".join(f"{k}{params[k]}" for k in sorted(params) if k not in ("sign", "access_token"))
-    message = secret + base + body.decode("utf-8") + secret
-    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
 _FUDIWEI = {
@@ -81,50 +67,8 @@ def test_signature_vectors(secret: str, path: str, params: dict[str, str], body:
     assert not verify_sign(secret, path, {**params, "x": "1"}, full, body)
 
 
-class Client:
-    """A minimal signed client for the tests (not the product's connector)."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.http = requests.Session()
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        params: dict[str, Any] | None = None,
-        body: Any = None,
-        *,
-        cipher: str | None = CIPHER,
-        token: str | None = TOKEN,
-        timestamp: int | None = None,
-        raw_body: bytes | None = None,
-        bad_sign: bool = False,
-    ) -> requests.Response:
-        query = {"app_key": APP_KEY, "timestamp": str(timestamp or int(time.time()))}
-        if cipher is not None:
-            query["shop_cipher"] = cipher
-        query.update({k: str(v) for k, v in (params or {}).items()})
-        data = raw_body if raw_body is not None else (json.dumps(body).encode() if body is not None else b"")
-        query["sign"] = sign(SECRET, path, query, data)
-        if bad_sign:
-            query["sign"] = "0" * 64
-        headers = {"content-type": "application/json"} if data else {}
-        if token is not None:
-            headers["x-tts-access-token"] = token
-        return self.http.request(method, self.base + path, params=query, data=data or None, headers=headers)
-
-    def ok(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        response = self.call(method, path, **kwargs)
-        assert response.status_code == 200, response.text
-        payload = response.json()
-        assert payload["code"] == 0, payload
-        return payload["data"]
-
-    def admin(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        response = self.http.request(method, f"{self.base}/_sandbox/{path}", json=body)
-        assert response.status_code == 200, response.text
-        return response.json()["data"]
+class Client(Wire):
+    """The suites' signed client (not the product's connector), plus pickup look-ups."""
 
     def subscription(self, warehouse_id: str) -> dict[str, Any]:
         state = self.admin("GET", "state")
@@ -134,25 +78,11 @@ class Client:
         return self.ok("GET", f"/fulfillment/202309/packages/{package_id}/handover_time_slots")["can_pickup"]
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer("default") as sandbox:
-        yield sandbox
-
-
 @pytest.fixture
 def client(server: SandboxServer) -> Client:
     c = Client(server.url)
     c.admin("POST", "reset")
     return c
-
-
-def expect_error(response: requests.Response, status: int, code: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    payload = response.json()
-    assert payload["code"] == code, payload
-    assert payload["data"] is None and payload["request_id"] and payload["message"]
-    return payload
 
 
 # -- gateway checks ----------------------------------------------------------------------------

@@ -7,29 +7,13 @@ the sandbox and of the connector.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 from sandbox_wire import APP_KEY, SECRET, SHOP_ID, TOKEN, UPLOAD, WAREHOUSES, Wire, expect_error, png, sign
 
-from erpsync.sandbox import SandboxServer
-
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer("default") as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def wire(server: SandboxServer) -> Wire:
-    w = Wire(server.url)
-    w.admin("POST", "reset")
-    return w
 
 
 def _exchange(wire: Wire, **authorize: str) -> dict[str, Any]:

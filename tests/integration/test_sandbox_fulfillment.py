@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sandbox_wire import Wire, expect_error
-
-from erpsync.sandbox import SandboxServer
 
 pytestmark = pytest.mark.integration
 
@@ -17,19 +14,6 @@ READY = "115400000000000005"  # WH-DG-01 (pickup active), order 5769000000000000
 READY_ORDER = "576900000000000005"
 SHIPPED = "115400000000000001"  # order AWAITING_COLLECTION
 SF_ID, JT_ID = "7208502187360519003", "7208502187360519002"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer("default") as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def wire(server: SandboxServer) -> Wire:
-    w = Wire(server.url)
-    w.admin("POST", "reset")
-    return w
 
 
 def new_package(wire: Wire, warehouse: str = "WH-DG-01") -> str:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sandbox_wire import Wire, expect_error
-
-from erpsync.sandbox import SandboxServer
 
 pytestmark = pytest.mark.integration
 
@@ -16,19 +13,6 @@ ORDERS = "/order/202309/orders"
 SEARCH = "/order/202309/orders/search"
 SHIPPED = "576900000000000001"  # AWAITING_COLLECTION, package 115400000000000001 (WS)
 UNPAID, ON_HOLD = "576900000000000301", "576900000000000302"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer("default") as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def wire(server: SandboxServer) -> Wire:
-    w = Wire(server.url)
-    w.admin("POST", "reset")
-    return w
 
 
 def test_detail_shape_and_hidden_address(wire: Wire) -> None:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sandbox_wire import Wire, expect_error
-
-from erpsync.sandbox import SandboxServer
+from sandbox_wire import Wire, expect_error, product_body
 
 pytestmark = pytest.mark.integration
 
@@ -17,41 +14,6 @@ P = "/product/202309/products"
 ACTIVE = "1731000000000000101"  # scenario: ACTIVATE, skus MUG-350-RED (DG+SZ) and MUG-350-BLUE (DG)
 RED, BLUE = "1729000000000000101", "1729000000000000102"
 DRAFT = "1731000000000000102"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer("default") as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def wire(server: SandboxServer) -> Wire:
-    w = Wire(server.url)
-    w.admin("POST", "reset")
-    return w
-
-
-def product_body(
-    wire: Wire, title: str = "Enamel camping mug", sku: str = "CAMP-MUG-1", **extra: Any
-) -> dict[str, Any]:
-    uri = wire.upload()["uri"]
-    return {
-        "title": title,
-        "description": "A light enamel mug.",
-        "category_id": "600001",
-        "main_images": [{"uri": uri}],
-        "package_weight": {"value": "0.3", "unit": "KILOGRAM"},
-        "save_mode": "LISTING",
-        "skus": [
-            {
-                "seller_sku": sku,
-                "price": {"amount": "6.50", "currency": "GBP"},
-                "inventory": [{"warehouse_id": "WH-DG-01", "quantity": 10}],
-            }
-        ],
-        **extra,
-    }
 
 
 def test_create_then_audit_approves_after_the_delay(wire: Wire) -> None:

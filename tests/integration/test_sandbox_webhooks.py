@@ -14,8 +14,6 @@ from typing import Any
 import pytest
 from sandbox_wire import APP_KEY, SECRET, SHOP_ID, Wire, expect_error
 
-from erpsync.sandbox import SandboxServer
-
 pytestmark = pytest.mark.integration
 
 
@@ -63,12 +61,6 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 6.0) -> Any:
     raise AssertionError("condition not met in time")
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer("default") as sandbox:
-        yield sandbox
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     r = Receiver()
@@ -78,11 +70,10 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def wire(server: SandboxServer, receiver: Receiver) -> Wire:
-    w = Wire(server.url)
-    w.admin("POST", "reset")
-    assert w.admin("POST", "webhooks", {"url": receiver.url})["url"] == receiver.url
-    return w
+def wire(wire: Wire, receiver: Receiver) -> Wire:
+    """The shared ``wire`` (tests/integration/conftest.py), with webhooks sent to ``receiver``."""
+    assert wire.admin("POST", "webhooks", {"url": receiver.url})["url"] == receiver.url
+    return wire
 
 
 def test_order_status_change_is_signed_and_spells_cancel(wire: Wire, receiver: Receiver) -> None:

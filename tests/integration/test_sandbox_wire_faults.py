@@ -4,14 +4,11 @@ says otherwise, which is what lets a client suite prove it never doubles a write
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from sandbox_wire import WAREHOUSES, Wire, expect_error
-
-from erpsync.sandbox import SandboxServer
+from sandbox_wire import WAREHOUSES, Wire, expect_error, product_body
 
 pytestmark = pytest.mark.integration
 
@@ -21,43 +18,12 @@ SHIP = f"{F}/packages/{{package_id}}/ship"
 PACKAGE = f"{F}/packages/{{package_id}}"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[SandboxServer]:
-    with SandboxServer("default") as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def wire(server: SandboxServer) -> Wire:
-    w = Wire(server.url)
-    w.admin("POST", "reset")
-    return w
-
-
 def new_package(wire: Wire) -> str:
     return wire.admin("POST", "orders", {"warehouse_id": "WH-DG-01"})["packages"][0]["id"]
 
 
 def ship(wire: Wire, package_id: str) -> requests.Response:
     return wire.call("POST", f"{F}/packages/{package_id}/ship", body={"handover_method": "PICKUP"})
-
-
-def product_body(wire: Wire, sku: str) -> dict[str, Any]:
-    return {
-        "title": "Enamel camping mug",
-        "description": "A light enamel mug.",
-        "category_id": "600001",
-        "main_images": [{"uri": wire.upload()["uri"]}],
-        "package_weight": {"value": "0.3", "unit": "KILOGRAM"},
-        "save_mode": "LISTING",
-        "skus": [
-            {
-                "seller_sku": sku,
-                "price": {"amount": "6.50", "currency": "GBP"},
-                "inventory": [{"warehouse_id": "WH-DG-01", "quantity": 10}],
-            }
-        ],
-    }
 
 
 def counts(wire: Wire, path: str) -> dict[str, int]:
@@ -85,7 +51,7 @@ def test_fail_after_commit_answers_500_but_the_write_happened(wire: Wire) -> Non
 
 
 def test_fail_after_commit_on_product_create_leaves_the_product(wire: Wire) -> None:
-    body = product_body(wire, "LOST-MUG-1")  # the upload is a write too: arm the fault after it
+    body = product_body(wire, sku="LOST-MUG-1")  # the upload is a write too: arm the fault after it
     wire.admin("POST", "faults", {"fail_after_commit": 1})
     expect_error(wire.call("POST", P, body=body), 500, 36009003)
     mine = [p for p in wire.admin("GET", "products")["products"] if p["skus"][0]["seller_sku"] == "LOST-MUG-1"]
@@ -102,7 +68,7 @@ def test_commit_fault_paths_and_rate(wire: Wire) -> None:
     wire.admin("POST", "faults", {"fail_after_commit": 1, "commit_fault_paths": [P]})
     assert wire.ok("POST", f"{F}/packages/{package}/ship", body={"handover_method": "PICKUP"}) == {}
     assert wire.admin("GET", "faults")["fail_after_commit"] == 1  # the ship path is not listed
-    expect_error(wire.call("POST", P, body=product_body(wire, "PATH-MUG-1")), 500, 36009003)
+    expect_error(wire.call("POST", P, body=product_body(wire, sku="PATH-MUG-1")), 500, 36009003)
 
     wire.admin("POST", "faults", {"fail_after_commit_rate": 1, "commit_fault_paths": None})
     for package in (new_package(wire), new_package(wire)):

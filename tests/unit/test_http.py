@@ -15,6 +15,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 import requests
 import responses
+from open_api_fakes import Clock as FakeClock
 from responses.registries import OrderedRegistry
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
@@ -35,24 +36,10 @@ URL = "https://api.example.test/v1/things"
 TOKEN = "tok-SECRET-123456"
 
 
-class FakeClock:
-    """A monotonic clock that only moves when someone sleeps: tests never wait."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    """A monotonic clock that only moves when someone sleeps: tests never wait."""
+    return FakeClock(1000.0)
 
 
 def make(clock: FakeClock, **policy: object) -> HttpClient:

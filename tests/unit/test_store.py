@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,13 +14,6 @@ from erpsync.core.ports import ObservationMemory
 from erpsync.core.store import SCHEMA_VERSION, Store, base
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path}/state.db")
-    yield s
-    s.close()
 
 
 def _set_version(url: str, version: int) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
@@ -12,13 +10,6 @@ from erpsync.core.models import Drift, Severity
 from erpsync.core.store import Store
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path}/state.db")
-    yield s
-    s.close()
 
 
 def drift(subject: str = "WH-1", *, shop: str = "acme", aspect: str = "warehouse_address", **kw: str) -> Drift:

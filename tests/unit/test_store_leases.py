@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -13,13 +11,6 @@ from erpsync.core.store import Store
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 NAME = "shop:acme"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path}/state.db")
-    yield s
-    s.close()
 
 
 def test_acquire_then_second_owner_refused(store: Store) -> None:

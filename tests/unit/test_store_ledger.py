@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,13 +18,6 @@ ACTION = {
     "subject": "WH-1",
     "payload": {"field": "phone", "value": "138 0000 0000"},
 }
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path}/state.db")
-    yield s
-    s.close()
 
 
 def test_begin_inserts_pending_with_one_attempt(store: Store) -> None:

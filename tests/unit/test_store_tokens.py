@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -54,13 +53,6 @@ INSERT INTO runs VALUES ('old-run', '2025-01-01 00:00:00.000000', NULL, 0, '["ac
 INSERT INTO observations VALUES ('acme', 'seller_address:W1', 'fp1', '2025-01-01 00:00:00.000000', NULL,
     '2025-01-01 00:00:00.000000');
 """
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path}/state.db")
-    yield s
-    s.close()
 
 
 def token(access: str = ACCESS, refresh: str = REFRESH, **kw: object) -> TokenRecord:

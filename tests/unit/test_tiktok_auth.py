@@ -11,11 +11,12 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 import responses
+from open_api_fakes import fail, ok, query
 from responses.registries import OrderedRegistry
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
@@ -105,22 +106,10 @@ def token_data(access: str = NEW_ACCESS, refresh: str = NEW_REFRESH, **kw: objec
     }
 
 
-def ok(data: object) -> dict:
-    return {"code": 0, "message": "Success", "request_id": "req-1", "data": data}
-
-
-def fail(code: int, message: str = "nope") -> dict:
-    return {"code": code, "message": message, "request_id": "req-9", "data": None}
-
-
 def refused(url: str) -> requests.ConnectionError:
     """A connection refused before anything was sent: the one network failure a token call retries."""
     reason = NewConnectionError(None, f"cannot connect for {url}")  # type: ignore[arg-type]
     return requests.ConnectionError(MaxRetryError(None, url, reason))  # type: ignore[arg-type]
-
-
-def query(request: requests.PreparedRequest) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
 
 
 def expected_sign(request: requests.PreparedRequest, *, body: bool = True) -> str:

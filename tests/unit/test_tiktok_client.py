@@ -3,38 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
 import responses
+from open_api_fakes import APP_KEY, BASE, CIPHER, NOW, SECRET, TOKEN, Clock, Signed, fail, ok, query
 from responses.registries import OrderedRegistry
 
 from erpsync.connectors.tiktok.client import DEFAULT_RATE_LIMIT_QPS, TikTokClient, needs_cipher
 from erpsync.connectors.tiktok.signing import TikTokAuth
 from erpsync.core.errors import OutcomeUnknownError, PermanentError, TemporaryError
 from erpsync.core.http import HttpPolicy
-
-BASE = "https://open-api.test"
-APP_KEY = "appkey123"
-SECRET = "s3cr3t-app-secret"
-TOKEN = "ROW_token-abcdef"
-CIPHER = "ROW_cipher"
-NOW = 1_700_000_000
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = float(NOW)
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture
@@ -46,37 +25,6 @@ def clock() -> Clock:
 def client(clock: Clock) -> TikTokClient:
     policy = HttpPolicy(max_attempts=3, rate_limit_qps=50)
     return TikTokClient(BASE, APP_KEY, SECRET, TOKEN, policy=policy, clock=clock, sleep=clock.sleep, monotonic=clock)
-
-
-def ok(data: object) -> dict:
-    return {"code": 0, "message": "Success", "request_id": "req-1", "data": data}
-
-
-def fail(code: int, message: str = "nope") -> dict:
-    return {"code": code, "message": message, "request_id": "req-9", "data": None}
-
-
-def query(request: requests.PreparedRequest) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
-
-
-Signed = Callable[..., dict[str, str]]
-
-
-@pytest.fixture
-def assert_signed(reference_sign: Callable[[requests.PreparedRequest, str], str]) -> Signed:
-    """Check a request against the reference signature (``tests/unit/conftest.py``)."""
-
-    def check(request: requests.PreparedRequest, *, cipher: bool) -> dict[str, str]:
-        q = query(request)
-        assert q["app_key"] == APP_KEY
-        assert q["sign"] == reference_sign(request, SECRET)
-        assert ("shop_cipher" in q) is cipher
-        assert "access_token" not in q
-        assert request.headers["x-tts-access-token"] == TOKEN
-        return q
-
-    return check
 
 
 SHOPS = {

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 import responses
+from open_api_fakes import APP_KEY, BASE, CIPHER, NOW, SECRET, TOKEN, Clock, Signed, fail, ok, query
 from responses.registries import OrderedRegistry
 
 from erpsync.connectors.tiktok.client import TikTokClient
@@ -30,25 +30,8 @@ from erpsync.connectors.tiktok.fulfillment_types import (
 from erpsync.core.errors import PermanentError, RecordError, TemporaryError
 from erpsync.core.http import HttpPolicy
 
-BASE = "https://open-api.test"
-APP_KEY = "appkey123"
-SECRET = "s3cr3t-app-secret"
-TOKEN = "ROW_token-abcdef"
-CIPHER = "ROW_cipher"
-NOW = 1_700_000_000
 FF = f"{BASE}/fulfillment/202309"
 LOG = f"{BASE}/logistics/202309"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = float(NOW)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture
@@ -61,36 +44,6 @@ def api(clock: Clock) -> FulfillmentApi:
     policy = HttpPolicy(max_attempts=2, rate_limit_qps=1000)
     client = TikTokClient(BASE, APP_KEY, SECRET, TOKEN, policy=policy, clock=clock, sleep=clock.sleep, monotonic=clock)
     return FulfillmentApi(client, CIPHER, clock=clock, cache_ttl=3600)
-
-
-def ok(data: object) -> dict:
-    return {"code": 0, "message": "Success", "request_id": "req-1", "data": data}
-
-
-def fail(code: int, message: str = "nope") -> dict:
-    return {"code": code, "message": message, "request_id": "req-9", "data": None}
-
-
-def query(request: requests.PreparedRequest) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
-
-
-Signed = Callable[[requests.PreparedRequest], dict[str, str]]
-
-
-@pytest.fixture
-def assert_signed(reference_sign: Callable[[requests.PreparedRequest, str], str]) -> Signed:
-    """Signature checked against the reference (``tests/unit/conftest.py``); cipher present."""
-
-    def check(request: requests.PreparedRequest) -> dict[str, str]:
-        q = query(request)
-        assert q["sign"] == reference_sign(request, SECRET)
-        assert q["shop_cipher"] == CIPHER
-        assert q["app_key"] == APP_KEY
-        assert request.headers["x-tts-access-token"] == TOKEN
-        return q
-
-    return check
 
 
 def body(request: requests.PreparedRequest) -> object:

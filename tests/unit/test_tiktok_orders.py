@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from decimal import Decimal
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
 import responses
+from open_api_fakes import APP_KEY, BASE, CIPHER, NOW, SECRET, TOKEN, Signed, fail, ok, query
 from responses.registries import OrderedRegistry
 
 from erpsync.connectors.tiktok.client import TikTokClient
@@ -17,12 +16,6 @@ from erpsync.connectors.tiktok.orders import Order, OrdersApi, OrderStatus, next
 from erpsync.core.errors import PermanentError, TemporaryError
 from erpsync.core.http import HttpPolicy
 
-BASE = "https://open-api.test"
-APP_KEY = "appkey123"
-SECRET = "s3cr3t-app-secret"
-TOKEN = "ROW_token-abcdef"
-CIPHER = "ROW_cipher"
-NOW = 1_700_000_000
 SEARCH = f"{BASE}/order/202309/orders/search"
 DETAIL = f"{BASE}/order/202309/orders"
 
@@ -33,34 +26,10 @@ def api() -> OrdersApi:
     return OrdersApi(client, CIPHER)
 
 
-def ok(data: object) -> dict:
-    return {"code": 0, "message": "Success", "request_id": "req-1", "data": data}
-
-
-def fail(code: int, message: str = "nope") -> dict:
-    return {"code": code, "message": message, "request_id": "req-9", "data": None}
-
-
-def query(request: requests.PreparedRequest) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
-
-
-Signed = Callable[[requests.PreparedRequest], dict[str, str]]
-
-
 @pytest.fixture
-def assert_signed(reference_sign: Callable[[requests.PreparedRequest, str], str]) -> Signed:
-    """Check a request against the reference signature (``tests/unit/conftest.py``)."""
-
-    def check(request: requests.PreparedRequest) -> dict[str, str]:
-        q = query(request)
-        assert q["app_key"] == APP_KEY and q["timestamp"] == str(NOW)
-        assert q["sign"] == reference_sign(request, SECRET)
-        assert q["shop_cipher"] == CIPHER
-        assert request.headers["x-tts-access-token"] == TOKEN
-        return q
-
-    return check
+def signed_timestamp() -> int:
+    """The client reads a fixed clock: every signed request carries ``NOW``."""
+    return NOW
 
 
 def order(i: int | str, *, update_time: int = NOW - 100, status: str = "AWAITING_SHIPMENT", **extra: object) -> dict:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from decimal import Decimal
 from email.parser import BytesParser
 from email.policy import HTTP
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import requests
 import responses
+from open_api_fakes import APP_KEY, BASE, CIPHER, NOW, SECRET, TOKEN, Signed, fail, ok
 from responses.registries import OrderedRegistry
 
 from erpsync.connectors.tiktok.client import TikTokClient
@@ -26,12 +26,6 @@ from erpsync.connectors.tiktok.products import (
 from erpsync.core.errors import OutcomeUnknownError, PermanentError, RecordError, TemporaryError
 from erpsync.core.http import HttpPolicy
 
-BASE = "https://open-api.test"
-APP_KEY = "appkey123"
-SECRET = "s3cr3t-app-secret"
-TOKEN = "ROW_token-abcdef"
-CIPHER = "ROW_cipher"
-NOW = 1_700_000_000
 P = f"{BASE}/product/202309"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
@@ -46,34 +40,10 @@ def api(client: TikTokClient) -> ProductsApi:
     return ProductsApi(client, CIPHER)
 
 
-def ok(data: object) -> dict:
-    return {"code": 0, "message": "Success", "request_id": "req-1", "data": data}
-
-
-def fail(code: int, message: str = "nope") -> dict:
-    return {"code": code, "message": message, "request_id": "req-9", "data": None}
-
-
-def query(request: requests.PreparedRequest) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(request.url).query, keep_blank_values=True))
-
-
-Signed = Callable[..., dict[str, str]]
-
-
 @pytest.fixture
-def assert_signed(reference_sign: Callable[[requests.PreparedRequest, str], str]) -> Signed:
-    """Check a request against the reference signature (``tests/unit/conftest.py``)."""
-
-    def check(request: requests.PreparedRequest, *, cipher: bool = True) -> dict[str, str]:
-        q = query(request)
-        assert q["app_key"] == APP_KEY and q["timestamp"] == str(NOW)
-        assert q["sign"] == reference_sign(request, SECRET)
-        assert (q.get("shop_cipher") == CIPHER) is cipher and ("shop_cipher" in q) is cipher
-        assert request.headers["x-tts-access-token"] == TOKEN
-        return q
-
-    return check
+def signed_timestamp() -> int:
+    """The client reads a fixed clock: every signed request carries ``NOW``."""
+    return NOW
 
 
 def sent_json(request: requests.PreparedRequest) -> dict:

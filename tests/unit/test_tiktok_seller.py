@@ -12,6 +12,7 @@ import pluggy
 import pytest
 import requests
 import responses
+from open_api_fakes import fail, ok
 
 from erpsync.connectors import tiktok
 from erpsync.connectors.tiktok.client import TikTokClient
@@ -31,10 +32,6 @@ CIPHER = "ROW_cipher"
 NOW = 1_700_000_000
 OPTIONS = {"app_key": "key", "app_secret": SECRET, "access_token": TOKEN, "shop_id": SHOP_ID}
 SHOP = ShopContext(name="demo", base_dir=Path("."))
-
-
-def ok(data: object) -> dict:
-    return {"code": 0, "message": "Success", "request_id": "r", "data": data}
 
 
 @pytest.fixture
@@ -204,7 +201,7 @@ def test_read_pickup_signals(seller: TikTokSellerConnector) -> None:
     responses.get(
         f"{BASE}/fulfillment/202309/packages/P3",
         status=404,
-        json={"code": 21011001, "message": "package not found", "request_id": "r", "data": None},
+        json=fail(21011001, "package not found"),
     )
     warehouse_of = {"O1": "W1", "O2": "W1", "O3": "W2", "O5": "W2", "O6": "WX"}
     responses.add_callback(responses.GET, f"{BASE}/order/202309/orders", callback=orders_reply_for(warehouse_of))
@@ -239,19 +236,26 @@ def test_no_warehouses_asked_means_no_calls(seller: TikTokSellerConnector) -> No
     assert len(responses.calls) == 0
 
 
+@pytest.mark.parametrize(
+    ("status", "code", "message", "error"),
+    [
+        pytest.param(403, 105005, "apply auth pkg", "missing API scope", id="auth-error-is-not-swallowed"),
+        pytest.param(404, 36009014, "no such path", "unknown API path", id="http-404-with-another-code"),
+    ],
+)
 @responses.activate
-def test_auth_errors_during_pickup_reading_are_not_swallowed(seller: TikTokSellerConnector) -> None:
+def test_a_package_detail_error_other_than_not_found_ends_the_read(
+    seller: TikTokSellerConnector, status: int, code: int, message: str, error: str
+) -> None:
+    """Only "not found" (21011001) is a record error: an auth error or an HTTP 404 with another code
+    is not swallowed into the read's errors."""
     add_shops()
     responses.post(
         f"{BASE}/fulfillment/202309/packages/search",
         json=ok({"packages": [summary("P1", "O1", NOW)], "next_page_token": ""}),
     )
-    responses.get(
-        f"{BASE}/fulfillment/202309/packages/P1",
-        status=403,
-        json={"code": 105005, "message": "apply auth pkg", "request_id": "r", "data": None},
-    )
-    with pytest.raises(PermanentError, match="missing API scope"):
+    responses.get(f"{BASE}/fulfillment/202309/packages/P1", status=status, json=fail(code, message))
+    with pytest.raises(PermanentError, match=error):
         seller.read_pickup_signals(["W1"], since=datetime.fromtimestamp(NOW - 60, tz=UTC))
 
 
@@ -269,7 +273,7 @@ def test_a_vanished_package_is_a_record_error_whatever_the_http_status(
     responses.get(
         f"{BASE}/fulfillment/202309/packages/P1",
         status=status,
-        json={"code": 21011001, "message": "package not found", "request_id": "r", "data": None},
+        json=fail(21011001, "package not found"),
     )
     responses.get(f"{BASE}/fulfillment/202309/packages/P2", json=ok(detail("P2")))
     responses.add_callback(responses.GET, f"{BASE}/order/202309/orders", callback=orders_reply_for({"O2": "W1"}))
@@ -280,19 +284,3 @@ def test_a_vanished_package_is_a_record_error_whatever_the_http_status(
     assert [p.id for p in w1.packages] == ["P2"] and w1.slots.can_pickup
     (err,) = found.errors
     assert err.record == "package P1" and "not found" in str(err)
-
-
-@responses.activate
-def test_an_error_with_http_404_but_another_code_still_ends_the_read(seller: TikTokSellerConnector) -> None:
-    add_shops()
-    responses.post(
-        f"{BASE}/fulfillment/202309/packages/search",
-        json=ok({"packages": [summary("P1", "O1", NOW)], "next_page_token": ""}),
-    )
-    responses.get(
-        f"{BASE}/fulfillment/202309/packages/P1",
-        status=404,
-        json={"code": 36009014, "message": "no such path", "request_id": "r", "data": None},
-    )
-    with pytest.raises(PermanentError, match="unknown API path"):
-        seller.read_pickup_signals(["W1"], since=datetime.fromtimestamp(NOW - 60, tz=UTC))
