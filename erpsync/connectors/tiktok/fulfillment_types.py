@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from erpsync.core.errors import ConnectorError, PermanentError
+from erpsync.core.models import HandoverMode
 
 
 class PackageStatus(StrEnum):
@@ -26,9 +27,8 @@ class PackageStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
-class HandoverMethod(StrEnum):
-    PICKUP = "PICKUP"
-    DROP_OFF = "DROP_OFF"
+#: the API's ``handover_method`` values are the core's handover modes (PICKUP / DROP_OFF)
+HandoverMethod = HandoverMode
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,6 @@ from erpsync.core.errors import ConfigError, PermanentError, RecordError
 from erpsync.core.http import HttpPolicy
 from erpsync.core.models import (
     Address,
-    HandoverMode,
     PackageSignal,
     PickupSignals,
     Records,
@@ -234,11 +233,10 @@ class TikTokSellerConnector(Connector):
 
     @staticmethod
     def _package_signal(summary: PackageSummary, package: Package, wid: str) -> PackageSignal:
-        method = package.handover_method
         return PackageSignal(
             id=summary.id,
             warehouse_id=wid,
-            handover_method=HandoverMode(method.value) if method else None,
+            handover_method=package.handover_method,  # the API's values are the core's HandoverMode
             tracking_number=package.tracking_number or summary.tracking_number or None,
             created_at=package.create_time or summary.create_time,
             status=package.status.value,
