@@ -7,6 +7,10 @@ street number, contact or phone must. Two addresses are *equal* when their norma
 
 Cosmetic (normalised away):
 
+* invisible characters, in every field: Unicode format characters (category Cf: zero-width
+  space/joiners, BOM, soft hyphen, word joiner, LRM/RLM and the other bidi controls, tag
+  characters), variation selectors and the combining grapheme joiner. No one types them on
+  purpose, so ``1<zero-width space>2号`` reads ``12号`` (a typed space keeps ``1 2号`` apart);
 * full-width vs half-width letters, digits and punctuation (``，；（）０-９``; Unicode NFKC, plus
   ``。、【】「」`` and the dash family, which NFKC leaves alone);
 * letter case;
@@ -16,11 +20,22 @@ Cosmetic (normalised away):
 * leading/trailing punctuation (``,.;:!?`` and their full-width forms);
 * phone formats: ``+86 138-0013-8000``, ``(+86) 13800138000``, ``0086 138 0013 8000`` all read
   ``13800138000``; the 86 country code is stripped only for Chinese numbers;
-* administrative suffixes: a trailing 省/市 (or "province"/"city") on state and city; on the
-  district only a trailing 区/"district" (县 and 镇 name different kinds of places, so they stay);
-  a suffix is never stripped when one character or less would remain (新区 stays 新区);
-* the state/city/district repeated at the start of the street line (广东省东莞市长安镇…), only in
-  their suffixed form, so a street named after its city (东莞大道) is left alone;
+* administrative suffixes on the state: 省, 市, 自治区 with or without the ethnic groups of the
+  name, 特别行政区 ("province", "municipality", "autonomous region", "SAR"): 广东省 = 广东,
+  广西壮族自治区 = 广西 = 广西自治区, 新疆维吾尔自治区 = 新疆, 香港特别行政区 = 香港; on the city:
+  市, 州, 地区, 盟, 自治州 with or without its ethnic groups ("city", "prefecture"): 东莞市 = 东莞,
+  延边朝鲜族自治州 = 延边州 = 延边; on the district only 区 ("district"): 县, 镇, 旗... name
+  different kinds of places, so 长安镇 ≠ 长安. A suffix is never stripped when one character or
+  less would remain (新区 stays 新区, 广州 stays 广州);
+* the record's own state, city and district repeated at the start of the street line, in any
+  order and any written form (广东省东莞市长安镇…, 广东东莞市长安镇…, 广西壮族自治区南宁市… under
+  state 广西, 城区… under district 城区). A name *with* a suffix is always removed: its own
+  suffix, or for a field without one the level's usual suffixes (a district 南山 takes 南山区, not
+  南山县). A *bare* name (东莞, two characters at least) is removed only when another of the
+  record's divisions follows it, because a street may be named after its city or district:
+  under city 东莞, ``东莞大道1号`` keeps 东莞 (≠ ``大道1号``), ``广东东莞大道1号`` and
+  ``东莞市东莞大道1号`` both read ``东莞大道1号``, and ``东莞长安乌沙…`` keeps 长安 (no
+  division follows it, so it may be 长安路); a name of another place (广西… under 广东) stays;
 * spaces in a postal code; an ERP that keeps no region code (blank ``region_code``).
 
 Everything else is material.
@@ -34,6 +49,7 @@ import re
 import unicodedata
 from dataclasses import asdict, fields, replace
 
+from erpsync.core.admin_regions import CITY, DISTRICT, STATE, Level, split_name, strip_field_suffix, token_at
 from erpsync.core.models import Address
 
 __all__ = [
@@ -70,13 +86,21 @@ _EXTRA = str.maketrans(
 _SOFT = ",;."  # after NFKC and _EXTRA: ， ； 、 。 have become these
 _EDGE = ",;.:!?"
 _RUN = re.compile(rf"[\s{re.escape(_SOFT)}]+")
-_STATE_SUFFIXES = ("province", "省", "市")
-_CITY_SUFFIXES = ("city", "市")
-_DISTRICT_SUFFIXES = ("district", "区")
+# Invisible characters: Unicode category Cf (ZWSP/ZWNJ/ZWJ, BOM, soft hyphen, word joiner, LRM/RLM,
+# bidi controls, tag characters...) as of Unicode 15.1, plus the other invisible default-ignorable
+# marks that attach to a character (combining grapheme joiner, variation selectors). A test checks
+# this class against the running Python's Unicode database.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180b-\u180f"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufe00-\ufe0f\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f\U000e0100-\U000e01ef]+"
+)
 
 
 def _fold(s: str) -> str:
-    folded = unicodedata.normalize("NFKC", s or "").translate(_EXTRA).casefold()
+    visible = _INVISIBLE.sub("", s or "")
+    folded = unicodedata.normalize("NFKC", visible).translate(_EXTRA).casefold()
     return unicodedata.normalize("NFKC", folded)
 
 
@@ -116,7 +140,7 @@ def normalize_phone(s: str) -> str:
     ``+86 769 1234 5678`` reads ``076912345678``); a bare ``86`` is dropped only when an
     11-digit mobile number (1xxxxxxxxxx) follows, since no domestic number starts with 86.
     """
-    text = unicodedata.normalize("NFKC", s or "")
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", s or ""))
     digits = "".join(ch for ch in text if ch.isdigit())
     international = text.lstrip(" (").startswith("+")
     if not international and digits.startswith("00"):
@@ -134,49 +158,40 @@ def normalize_phone(s: str) -> str:
     return digits
 
 
-def _strip_suffix(text: str, suffixes: tuple[str, ...]) -> str:
-    """Strip administrative suffixes while more than one character would remain (a fixpoint)."""
-    changed = True
-    while changed:
-        changed = False
-        for suffix in suffixes:
-            if text.endswith(suffix) and len(text) - len(suffix) >= 2:
-                text = normalize_text(text[: -len(suffix)])
-                changed = True
+def _field(text: str, level: Level) -> str:
+    """A state/city/district field without its suffix (a fixpoint: 广西壮族自治区 -> 广西)."""
+    text = normalize_text(text)
+    while (key := strip_field_suffix(text, level)) is not None and (key := normalize_text(key)) != text:
+        text = key
     return text
 
 
-def _street_prefixes(state: str, city: str, district: str) -> list[str]:
-    """The suffixed forms of the address's own divisions, as they may open the street line."""
-    prefixes = []
-    if state:
-        prefixes += [f"{state}省", f"{state}市"]
-    if city:
-        prefixes.append(f"{city}市")
-    if district:
-        prefixes.append(f"{district}区")
-        if district[-1] in "镇县" or district.endswith("街道"):
-            prefixes.append(district)
-    return [p for p in prefixes if len(p) >= 3]
+def _strip_divisions(street: str, units: list[tuple[str, str, Level]]) -> str:
+    """The street line without the record's own divisions at its start (see the module docstring).
 
-
-def _strip_prefixes(street: str, prefixes: list[str]) -> str:
-    changed = True
-    while changed:
-        changed = False
-        for prefix in prefixes:
-            if street.startswith(prefix):
-                street = normalize_text(street[len(prefix) :])
-                changed = True
+    One step removes the token at the start when it has its suffix, or when it is bare and another
+    of the record's divisions follows it; the steps repeat until nothing changes, so the result
+    is a fixpoint and normalisation stays idempotent.
+    """
+    while street:
+        best: tuple[int, bool] | None = None
+        for key, kind, level in units:
+            tok = token_at(street, 0, key, kind, level)
+            if tok and (best is None or tok[0] > best[0]):
+                best = tok
+        if best is None:
+            return street
+        end, suffixed = best
+        if not suffixed and not any(token_at(street, end, k, kd, lv) for k, kd, lv in units):
+            return street
+        street = normalize_text(street[end:])
     return street
 
 
 def normalize_address(a: Address) -> Address:
     """The comparable form of an address (see the module docstring). Idempotent."""
-    state = _strip_suffix(normalize_text(a.state), _STATE_SUFFIXES)
-    city = _strip_suffix(normalize_text(a.city), _CITY_SUFFIXES)
-    district = _strip_suffix(normalize_text(a.district), _DISTRICT_SUFFIXES)
-    street = _strip_prefixes(normalize_text(a.street), _street_prefixes(state, city, district))
+    state, city, district = _field(a.state, STATE), _field(a.city, CITY), _field(a.district, DISTRICT)
+    units = [(*split_name(v, lv), lv) for v, lv in ((state, STATE), (city, CITY), (district, DISTRICT)) if v]
     return Address(
         contact_person=normalize_text(a.contact_person),
         phone=normalize_phone(a.phone),
@@ -184,7 +199,7 @@ def normalize_address(a: Address) -> Address:
         state=state,
         city=city,
         district=district,
-        street=street,
+        street=_strip_divisions(normalize_text(a.street), units),
         postal_code=normalize_text(a.postal_code).replace(" ", ""),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from address_samples import BASE
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -16,17 +17,6 @@ from erpsync.core.address import (
     normalize_text,
 )
 from erpsync.core.models import Address
-
-BASE = Address(
-    contact_person="张三",
-    phone="13800138000",
-    region_code="CN",
-    state="广东省",
-    city="东莞市",
-    district="长安镇",
-    street="乌沙步步高大道126号3栋501室",
-    postal_code="523000",
-)
 
 
 def same(a: Address, b: Address) -> bool:

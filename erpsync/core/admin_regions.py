@@ -1,0 +1,127 @@
+"""Chinese administrative-division names: the suffix that marks a level, and how a name opens a street line.
+
+A province, city or district is written with or without its suffix (广东省/广东, 东莞市/东莞,
+南山区/南山), and an autonomous division also with or without the ethnic groups in its name
+(广西壮族自治区/广西, 新疆维吾尔自治区/新疆, 延边朝鲜族自治州/延边). This module splits such a
+name into its *key* (广西) and its *kind* (自治区), and finds a division's name at the start of a
+street line. ``erpsync.core.address`` decides what is cosmetic; this module only knows names.
+
+Texts here are already normalised (``erpsync.core.address.normalize_text``: NFKC, casefolded, no
+spaces between letters), so English suffixes are matched without spaces ("guangdongprovince").
+Sources: the suffixes and the shape of the official autonomous names (广西壮族自治区; in Xinjiang
+without 族: 伊犁哈萨克自治州) follow the Ministry of Civil Affairs' division list, and the 56 groups
+the State Ethnic Affairs Commission's list, both written from memory, not checked against a copy.
+The English suffixes are a guess at what operators type. That no city of three characters or
+more ends in a 州 of its own name (so 州 may be read as the prefecture suffix) is also a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+__all__ = ["CITY", "DISTRICT", "STATE", "Level", "split_name", "strip_field_suffix", "token_at"]
+
+# fmt: off
+_ETHNIC_GROUPS: Final = (
+    "汉", "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白",
+    "土家", "哈尼", "哈萨克", "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西",
+    "景颇", "柯尔克孜", "土", "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌",
+    "普米", "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔",
+    "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺",
+)
+# fmt: on
+
+
+def _alt(words: tuple[str, ...] | list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+# One ethnic group inside an autonomous name: "<name>族"; a name of two characters or more may
+# also stand without 族 (新疆维吾尔自治区), a one-character name never does (西藏自治区 is 西藏).
+_ETHNIC: Final = (
+    f"(?:(?:{_alt(_ETHNIC_GROUPS)})族|{_alt([g for g in _ETHNIC_GROUPS if len(g) > 1])}|zhuang|uygur|uyghur|uighur|hui)"
+)
+
+
+class Level:
+    """One level of the hierarchy and its suffixes.
+
+    ``auto`` suffixes may be preceded by ethnic groups (自治区, autonomousregion), ``plain`` ones
+    may not. ``field`` are the plain suffixes the field comparison strips (None: all of them); the
+    same kinds are the ones accepted at the start of a street line when the field shows no kind.
+    ``short`` are the suffixes that may follow a one-character name (城区, 歙县): with any other
+    suffix a name keeps two characters at least (广州 is not 广 + 州).
+    """
+
+    def __init__(
+        self,
+        auto: tuple[str, ...],
+        plain: tuple[str, ...],
+        field: tuple[str, ...] | None = None,
+        short: tuple[str, ...] = (),
+    ) -> None:
+        suffix = f"(?:{_ETHNIC}*(?P<auto>{_alt(auto)})|(?P<plain>{_alt(plain)}))"
+        self.suffix_at = re.compile(suffix)
+        self.split = re.compile(rf"(?P<key>.{{2,}}?){suffix}", re.DOTALL)
+        # a one-character name with its suffix (城区, 歙县) is split only with these suffixes
+        self.short_split = re.compile(rf"(?P<key>.)(?P<plain>{_alt(short)})" if short else "(?!)")
+        field_suffix = _alt(field) if field else f"(?:{_ETHNIC}*(?:{_alt(auto)})|{_alt(plain)})"
+        # the key keeps two characters at least: 新区 stays 新区, 西藏自治区 is 西藏, not 西
+        self.field_split = re.compile(rf"(?P<key>.{{2,}}?)(?:{field_suffix})", re.DOTALL)
+        self.default = frozenset(field or auto + plain)
+
+
+STATE: Final = Level(
+    auto=("自治区", "autonomousregion"),
+    plain=("省", "市", "特别行政区", "province", "municipality", "specialadministrativeregion", "sar"),
+)
+# 州 is the usual short form of an autonomous prefecture (阿坝州); 广州 keeps its 州 (two characters).
+CITY: Final = Level(auto=("自治州", "autonomousprefecture"), plain=("市", "州", "地区", "盟", "city", "prefecture"))
+# The district field keeps 县/镇/旗...: 长安镇 and 长安 may be a town and a street, so only 区 goes.
+DISTRICT: Final = Level(
+    auto=("自治县", "自治旗", "autonomouscounty"),
+    plain=("区", "县", "市", "旗", "镇", "乡", "街道", "district", "county"),
+    field=("区", "district"),
+    short=("区", "县", "镇", "乡", "旗"),
+)
+
+
+def strip_field_suffix(text: str, level: Level) -> str | None:
+    """``text`` without its suffix of ``level`` (as compared in the field), or None if it has none."""
+    m = level.field_split.fullmatch(text)
+    return m.group("key") if m else None
+
+
+def split_name(text: str, level: Level) -> tuple[str, str]:
+    """``(key, kind)`` of a normalised field value: 长安镇 -> (长安, 镇), 城区 -> (城, 区), 东莞 -> (东莞, "")."""
+    m = level.split.fullmatch(text) or level.short_split.fullmatch(text)
+    if not m:
+        return text, ""
+    return m.group("key"), m.groupdict().get("auto") or m.group("plain")
+
+
+def _same_kind(a: str, b: str) -> bool:
+    """自治县 is a 县, autonomousregion a region: the ethnic qualifier does not change the kind."""
+    return a.removeprefix("自治").removeprefix("autonomous") == b.removeprefix("自治").removeprefix("autonomous")
+
+
+def token_at(street: str, pos: int, key: str, kind: str, level: Level) -> tuple[int, bool] | None:
+    """Where the division ``key`` (of field kind ``kind``) written at ``street[pos:]`` ends, and
+    whether it was written with a suffix; None if it is not there.
+
+    A suffix counts when it is the field's own kind, or, when the field shows none, one of the
+    level's usual kinds (a district field 南山 accepts 南山区, not 南山县). A bare key counts only
+    when it has two characters at least and does not end inside a number (key 12 in 123号).
+    """
+    if not key or not street.startswith(key, pos):
+        return None
+    end = pos + len(key)
+    m = level.suffix_at.match(street, end)
+    if m:
+        found = m.group("auto") or m.group("plain")
+        if _same_kind(found, kind) if kind else found in level.default:
+            return m.end(), True
+    if len(key) < 2 or (key[-1].isdigit() and street[end : end + 1].isdigit()):
+        return None
+    return end, False
