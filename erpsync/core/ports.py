@@ -85,12 +85,36 @@ class TokenStore(Protocol):
     def put_token(self, shop: str, token: TokenRecord, *, now: datetime) -> None: ...
 
 
+@dataclass(frozen=True)
+class KeptNotification:
+    """A webhook body kept for inspection: erpsync could not parse or handle it.
+
+    ``key`` is the dedupe key when one was known (the ``tts_notification_id``, or ``sha256:`` and
+    the body's digest); ``handled`` turns True once a later delivery of that key was handled, so
+    a handler failure that the platform's retry cured no longer asks for attention.
+    """
+
+    id: int
+    source: str
+    body_sha256: str
+    raw_body: bytes = field(repr=False)  # may hold buyer data; shown only on purpose
+    reason: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+    deliveries: int = 1
+    key: str | None = None
+    handled: bool = False
+
+
 @runtime_checkable
 class NotificationLog(Protocol):
-    """Remembers webhook notification ids, so an at-least-once delivery is handled once.
+    """Remembers webhook notifications: the ids handled, and the bodies that could not be.
 
-    A receiver asks ``has_notification`` on arrival and calls ``note_notification`` only after
-    its handler succeeded, so a retry after a failed handler is handled rather than dropped.
+    Delivery is at-least-once, so a receiver asks ``has_notification`` on arrival and calls
+    ``note_notification`` only after its handler succeeded: a retry after a failed handler is
+    handled rather than dropped. A body that is signed but cannot be parsed, has a type erpsync
+    does not know, or whose handler failed goes to ``keep_unparsed``: the platform stops
+    redelivering after four retries, so the raw bytes must outlive its schedule.
     """
 
     def has_notification(self, notification_id: str, *, source: str) -> bool:
@@ -99,4 +123,19 @@ class NotificationLog(Protocol):
 
     def note_notification(self, notification_id: str, *, source: str, now: datetime) -> bool:
         """Record the id; True the first time it is seen, False for a redelivery."""
+        ...
+
+    def keep_unparsed(
+        self, source: str, raw_body: bytes, reason: str, now: datetime, *, key: str | None = None
+    ) -> bool:
+        """Keep the raw body and why; True the first time these exact bytes are kept.
+
+        Keeping the same bytes again counts a delivery and replaces the reason with the latest.
+        """
+        ...
+
+    def unparsed_notifications(
+        self, *, source: str | None = None, include_handled: bool = False, limit: int = 100
+    ) -> list[KeptNotification]:
+        """Kept bodies, most recently seen first; those handled later only when asked for."""
         ...

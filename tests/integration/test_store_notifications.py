@@ -1,9 +1,9 @@
-"""Several OS processes noting the same webhook ids at once: each id is "first" exactly once.
+"""Several OS processes noting the same webhook ids, or keeping the same bodies, at once.
 
 Webhook delivery is at-least-once and a redelivery can reach a second receiver process while the
 first is still handling it; the notifications table's primary key must let exactly one of them
-win. Processes, not threads, as in ``test_store_concurrency.py``: only they exercise SQLite's
-file locking.
+win, and a body kept by several at once must be one row counting every delivery. Processes, not
+threads, as in ``test_store_concurrency.py``: only they exercise SQLite's file locking.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ def _worker(url: str, worker: int, barrier: Any, results: Any) -> None:
                 barrier.wait(timeout=30)
                 first = store.note_notification(f"tts-{i}", source="tiktok", now=T0)
                 results.put((i, worker, first))
+                barrier.wait(timeout=30)
+                kept = store.keep_unparsed("tiktok", f"body-{i}".encode(), f"worker {worker}", T0, key=f"k-{i}")
+                results.put((IDS + i, worker, kept))
     except BaseException:
         results.put((-1, worker, traceback.format_exc()))
 
@@ -46,7 +49,7 @@ def test_processes_racing_on_the_same_notification_ids(tmp_path: Path) -> None:
         p.start()
     try:
         out = []
-        for _ in range(workers * IDS):
+        for _ in range(workers * IDS * 2):
             item = results.get(timeout=120)
             assert item[0] != -1, item[2]
             out.append(item)
@@ -56,8 +59,11 @@ def test_processes_racing_on_the_same_notification_ids(tmp_path: Path) -> None:
             if p.is_alive():
                 p.kill()
     assert all(p.exitcode == 0 for p in procs)
-    for i in range(IDS):
+    for i in range(2 * IDS):
         firsts = [w for n, w, first in out if n == i and first]
-        assert len(firsts) == 1, f"tts-{i}: first for workers {firsts}"
+        assert len(firsts) == 1, f"{'tts' if i < IDS else 'body'}-{i % IDS}: first for workers {firsts}"
     with Store.open(url) as store:
         assert not store.note_notification("tts-0", source="tiktok", now=T0)
+        kept = store.unparsed_notifications(limit=10 * IDS)
+        assert sorted(k.raw_body for k in kept) == sorted(f"body-{i}".encode() for i in range(IDS))
+        assert all(k.deliveries == workers for k in kept)

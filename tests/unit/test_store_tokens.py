@@ -18,7 +18,7 @@ T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 ACCESS = "ROW_access-SECRET-0001"
 REFRESH = "ROW_refresh-SECRET-0001"
 
-#: the DDL a version-1 store (issue 2) wrote, dumped from ``sqlite_master`` of a real v1 file
+#: the DDL a version-1 store wrote, dumped from ``sqlite_master`` of a real v1 file
 V1_SCHEMA = """
 CREATE TABLE schema_version (version INTEGER NOT NULL, installed_at DATETIME NOT NULL, PRIMARY KEY (version));
 CREATE TABLE runs (id VARCHAR(64) NOT NULL, started_at DATETIME NOT NULL, finished_at DATETIME,
@@ -122,13 +122,12 @@ def _v1_file(path: Path) -> str:
 
 
 def test_v1_database_is_upgraded_in_place(tmp_path: Path) -> None:
-    assert SCHEMA_VERSION == 2
     url = _v1_file(tmp_path / "v1.db")
     with Store.open(url) as s:
         with s.engine.connect() as conn:
-            assert conn.execute(text("SELECT version FROM schema_version")).scalars().all() == [2]
+            assert conn.execute(text("SELECT version FROM schema_version")).scalars().all() == [SCHEMA_VERSION]
             tables = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))}
-        assert {"tokens", "notifications"} <= tables
+        assert {"tokens", "notifications", "kept_notifications"} <= tables
         # v1 data is untouched and still usable
         assert [r.id for r in s.runs()] == ["old-run"]
         assert s.note_observation("acme", "seller_address:W1", "fp1", now=T0) is None

@@ -1,66 +1,101 @@
-"""Typed TikTok Shop webhook events, parsed from the raw body (``docs/open-api-full.md`` §5).
+"""Typed TikTok Shop webhook events, parsed from the raw body.
 
-A webhook body comes from the internet, so parsing never crashes: anything that is not the
-documented shape (not JSON, missing or mistyped fields, absurdly long strings, nesting deep
-enough to blow the recursion limit) becomes a ``RecordError`` naming the notification and the
-field, which the receiver answers with HTTP 400. Unknown event types are not errors: they become
-:class:`UnknownEvent`, because TikTok adds types and a 400 would only make it retry.
+Shapes from the TikTok Shop Partner Center webhook guide, one page per type (public scrape,
+2025-12): the envelope ``{type, tts_notification_id, shop_id, timestamp, data}`` and each type's
+``data`` fields (schemas in ``webhook_schemas.py``). Where a page's example contradicts its own
+field table, both forms are accepted (type 37); enumerations are kept as text, so a value the
+guide does not list is never an error; fields the guide does not list are ignored.
 
-Ids are strings even when the platform sends JSON numbers (``product_id`` often is one). The body
-is parsed with ``json``, which keeps integers exact at any size (a 19-digit id never passes
-through a float), and numbers with a fraction or exponent are rejected as ids.
+``tts_notification_id`` is absent from some payloads (older ones, and independent SDKs' samples):
+then the event's ``dedupe_key`` is ``sha256:`` and the digest of the raw body, so a redelivery of
+the same bytes is still recognised.
+
+A body comes from the internet, so parsing never crashes: anything that is not the documented
+shape (not JSON, missing or mistyped fields, absurdly long strings, nesting deep enough to blow
+the recursion limit) becomes a ``RecordError`` naming the notification and the field. Unknown
+types are not errors: they become :class:`UnknownEvent` (TikTok adds types). Ids are strings even
+when sent as JSON numbers (``product_id`` often is one): ``json`` keeps integers exact at any size
+and a number with a fraction or exponent is refused as an id.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import IntEnum
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields
-from marshmallow.validate import Length
+from marshmallow import ValidationError
 
-from erpsync.connectors.tiktok.fulfillment_schemas import UnixTime
-from erpsync.connectors.tiktok.schemas import Id, record_error
+from erpsync.connectors.tiktok.schemas import record_error
+from erpsync.connectors.tiktok.webhook_schemas import DATA_SCHEMAS, MAX_ID_CHARS, EnvelopeSchema
 from erpsync.core.errors import RecordError
 
 SOURCE = "TikTok webhook"
-MAX_ID_CHARS = 64
-MAX_TEXT_CHARS = 4000
-MAX_LIST_ITEMS = 10_000
+DIGEST_PREFIX = "sha256:"
 
-#: the platform says CANCEL in webhooks where the Order API says CANCELLED
-ORDER_STATUS_ALIASES = {"CANCEL": "CANCELLED"}
+
+class WebhookType(IntEnum):
+    """The documented ``type`` numbers erpsync parses (webhook guide, one page each)."""
+
+    ORDER_STATUS_CHANGE = 1
+    RECIPIENT_ADDRESS_UPDATE = 3
+    PACKAGE_UPDATE = 4
+    PRODUCT_STATUS_CHANGE = 5
+    SELLER_DEAUTHORIZATION = 6
+    UPCOMING_AUTHORIZATION_EXPIRATION = 7
+    CANCELLATION_STATUS_CHANGE = 11
+    RETURN_STATUS_CHANGE = 12
+    PRODUCT_INFORMATION_CHANGE = 15
+    PRODUCT_AUDIT_STATUS_CHANGE = 37
 
 
 @dataclass(frozen=True, kw_only=True)
 class WebhookEvent:
-    """What every notification carries (the envelope)."""
+    """The envelope. ``dedupe_key``: the notification id, else ``sha256:<digest of the raw body>``."""
 
-    notification_id: str
     type: int
     shop_id: str
     timestamp: datetime
+    notification_id: str | None
+    dedupe_key: str
+
+    @property
+    def label(self) -> str:
+        """How logs and errors name this notification."""
+        return f"notification {self.dedupe_key}"
 
 
 @dataclass(frozen=True, kw_only=True)
 class OrderStatusChanged(WebhookEvent):
-    """Type 1. ``status`` uses the Order API's words; ``raw_status`` is what the webhook said."""
+    """Type 1. ``status`` uses the Order API's words (CANCELLED); ``raw_status`` is the webhook's (CANCEL)."""
 
     order_id: str
     status: str
     raw_status: str
-    update_time: datetime
+    is_on_hold_order: bool | None = None
+    update_time: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecipientAddressUpdated(WebhookEvent):
+    """Type 3: the buyer's shipping address of the order changed."""
+
+    order_id: str
+    update_time: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class PackageUpdated(WebhookEvent):
-    """Type 4: ``packages`` maps each package id to its order ids."""
+    """Type 4: packages combined, split, ...; ``packages`` maps each package id to its order ids."""
 
-    sc_type: str
+    sc_type: str = ""
+    role_type: str = ""
     packages: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    update_time: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,195 +104,132 @@ class ProductStatusChanged(WebhookEvent):
 
     product_id: str
     status: str
-    update_time: datetime
-
-
-@dataclass(frozen=True, kw_only=True)
-class ProductAuditStatusChanged(WebhookEvent):
-    """Type 37."""
-
-    product_id: str
-    status: str
-    suggestions: tuple[str, ...] = ()
+    suspended_reason: str = ""
+    update_time: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class SellerDeauthorized(WebhookEvent):
-    """Type 6: the seller removed the app; calls for this shop will fail until re-authorised."""
+    """Type 6: the seller removed the app; ``message`` is the platform's text naming the shop."""
 
-    reason: str = ""
+    message: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
 class AuthorizationExpiring(WebhookEvent):
-    """Type 7, sent 30 days before the authorisation expires."""
+    """Type 7, daily from 30 days before the authorisation expires (``expiration_time``)."""
 
     expiration_time: datetime
+    message: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CancellationStatusChanged(WebhookEvent):
+    """Type 11: ``cancellations_role`` (BUYER, SELLER, SYSTEM) started it; ``create_time`` is when."""
+
+    order_id: str
+    cancel_status: str
+    cancel_id: str | None = None
+    cancellations_role: str = ""
+    create_time: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReturnStatusChanged(WebhookEvent):
+    """Type 12: a return, refund or replacement request of the order changed status."""
+
+    order_id: str
+    return_status: str
+    return_id: str | None = None
+    return_type: str = ""
+    return_role: str = ""
+    create_time: datetime | None = None
+    update_time: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductInformationChanged(WebhookEvent):
+    """Type 15: a live product's ``changed_fields`` (title, description, ..., others) took effect."""
+
+    product_id: str
+    change_source: str = ""
+    changed_fields: tuple[str, ...] = ()
+    update_time: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductAuditStatusChanged(WebhookEvent):
+    """Type 37. ``platform_statuses`` maps an integrated platform (TOKOPEDIA) to its audit status."""
+
+    product_id: str
+    audit_status: str
+    pre_approved_reasons: tuple[str, ...] = ()
+    platform_statuses: dict[str, str] = field(default_factory=dict)
+    update_time: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class UnknownEvent(WebhookEvent):
-    """A type erpsync does not know yet; kept so it can be logged, never an error."""
+    """A type erpsync does not parse; ``data`` as sent. The receiver keeps its raw body."""
 
     data: Any = None
 
 
-# -- schemas -----------------------------------------------------------------------------------
-
-
-class BoundedId(Id):
-    """An id (string or integer) of at most 64 characters."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if len(text) > MAX_ID_CHARS:
-            raise ValidationError(f"id longer than {MAX_ID_CHARS} characters")
-        return text
-
-
-class EventType(fields.Integer):
-    """The numeric type; a string of digits is accepted, a bool or a fraction is not."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> int:
-        if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 6:
-            value = int(value)
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1_000_000:
-            raise ValidationError("not an event type (expected a small integer)")
-        return value
-
-
-def _text(required: bool = True) -> fields.String:
-    if required:
-        return fields.String(required=True, validate=Length(min=1, max=MAX_TEXT_CHARS))
-    return fields.String(load_default="", allow_none=True, validate=Length(max=MAX_TEXT_CHARS))
-
-
-class _Base(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-
-class EnvelopeSchema(_Base):
-    type = EventType(required=True)
-    tts_notification_id = BoundedId(required=True)
-    shop_id = BoundedId(required=True)
-    timestamp = UnixTime(required=True)
-    data = fields.Raw(load_default=None, allow_none=True)
-
-
-class OrderStatusData(_Base):
-    order_id = BoundedId(required=True)
-    order_status = _text()
-    update_time = UnixTime(required=True)
-
-
-class PackageEntry(_Base):
-    package_id = BoundedId(required=True)
-    order_id_list = fields.List(BoundedId(), load_default=list, validate=Length(max=MAX_LIST_ITEMS))
-
-
-class PackageUpdateData(_Base):
-    sc_type = fields.Raw(load_default="", allow_none=True)
-    package_list = fields.List(fields.Nested(PackageEntry), required=True, validate=Length(max=MAX_LIST_ITEMS))
-
-
-class ProductStatusData(_Base):
-    product_id = BoundedId(required=True)
-    status = _text()
-    update_time = UnixTime(required=True)
-
-
-class ProductAuditData(_Base):
-    product_id = BoundedId(required=True)
-    status = _text()
-    suggestions = fields.List(_text(), load_default=list, allow_none=True, validate=Length(max=MAX_LIST_ITEMS))
-
-
-class DeauthorizationData(_Base):
-    reason = _text(required=False)
-
-
-class ExpiringData(_Base):
-    expiration_time = UnixTime(required=True)
-
-
-def _sc_type(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, str | int) or len(str(value)) > MAX_ID_CHARS:
-        raise ValidationError({"sc_type": ["not a short string or integer"]})
-    return str(value)
-
-
-def _build(kind: int, base: dict[str, Any], d: dict[str, Any]) -> WebhookEvent:
-    if kind == 1:
-        raw = d["order_status"]
-        status = ORDER_STATUS_ALIASES.get(raw, raw)
-        return OrderStatusChanged(
-            **base, order_id=d["order_id"], status=status, raw_status=raw, update_time=d["update_time"]
-        )
-    if kind == 4:
-        packages = {p["package_id"]: tuple(p["order_id_list"] or ()) for p in d["package_list"]}
-        return PackageUpdated(**base, sc_type=_sc_type(d.get("sc_type")), packages=packages)
-    if kind == 5:
-        return ProductStatusChanged(
-            **base, product_id=d["product_id"], status=d["status"], update_time=d["update_time"]
-        )
-    if kind == 37:
-        suggestions = tuple(d.get("suggestions") or ())
-        return ProductAuditStatusChanged(
-            **base, product_id=d["product_id"], status=d["status"], suggestions=suggestions
-        )
-    if kind == 6:
-        return SellerDeauthorized(**base, reason=d.get("reason") or "")
-    if kind == 7:
-        return AuthorizationExpiring(**base, expiration_time=d["expiration_time"])
-    raise AssertionError(kind)  # pragma: no cover - DATA_SCHEMAS and this function list the same types
-
-
-DATA_SCHEMAS: dict[int, type[Schema]] = {
-    1: OrderStatusData,
-    4: PackageUpdateData,
-    5: ProductStatusData,
-    6: DeauthorizationData,
-    7: ExpiringData,
-    37: ProductAuditData,
+EVENT_CLASSES: dict[int, type[WebhookEvent]] = {
+    WebhookType.ORDER_STATUS_CHANGE: OrderStatusChanged,
+    WebhookType.RECIPIENT_ADDRESS_UPDATE: RecipientAddressUpdated,
+    WebhookType.PACKAGE_UPDATE: PackageUpdated,
+    WebhookType.PRODUCT_STATUS_CHANGE: ProductStatusChanged,
+    WebhookType.SELLER_DEAUTHORIZATION: SellerDeauthorized,
+    WebhookType.UPCOMING_AUTHORIZATION_EXPIRATION: AuthorizationExpiring,
+    WebhookType.CANCELLATION_STATUS_CHANGE: CancellationStatusChanged,
+    WebhookType.RETURN_STATUS_CHANGE: ReturnStatusChanged,
+    WebhookType.PRODUCT_INFORMATION_CHANGE: ProductInformationChanged,
+    WebhookType.PRODUCT_AUDIT_STATUS_CHANGE: ProductAuditStatusChanged,
 }
+
+
+def body_key(raw_body: bytes) -> str:
+    """The dedupe key of a body that carries no ``tts_notification_id``."""
+    return DIGEST_PREFIX + hashlib.sha256(raw_body).hexdigest()
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _label(raw: Mapping[str, Any]) -> str:
+def _label(raw: Mapping[str, Any], digest_key: str) -> str:
     nid = raw.get("tts_notification_id")
-    if isinstance(nid, str | int) and not isinstance(nid, bool) and 0 < len(str(nid)) <= MAX_ID_CHARS:
-        return f"notification {nid}"
-    return "notification (no valid tts_notification_id)"
+    if isinstance(nid, str | int) and not isinstance(nid, bool) and 0 < len(str(nid).strip()) <= MAX_ID_CHARS:
+        return f"notification {str(nid).strip()}"
+    return f"notification {digest_key}"
 
 
 def parse_event(raw_body: bytes) -> WebhookEvent:
     """The typed event of one webhook body; RecordError naming the notification and the field."""
+    digest_key = body_key(raw_body)
     try:
         raw = json.loads(raw_body, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         reason = str(exc)[:200] if not isinstance(exc, RecursionError) else "nested too deeply"
-        raise RecordError(f"body is not JSON: {reason}", record="notification", source=SOURCE) from None
+        raise RecordError(f"body is not JSON: {reason}", record=f"notification {digest_key}", source=SOURCE) from None
     if not isinstance(raw, Mapping):
-        raise RecordError(f"expected a JSON object, got {type(raw).__name__}", record="notification", source=SOURCE)
-    label = _label(raw)
+        got = type(raw).__name__
+        raise RecordError(f"expected a JSON object, got {got}", record=f"notification {digest_key}", source=SOURCE)
+    label = _label(raw, digest_key)
     try:
         envelope = EnvelopeSchema().load(raw)
     except ValidationError as exc:
         raise record_error(exc, raw, kind="notification", index=0, source=SOURCE, record=label) from None
+    nid = envelope["tts_notification_id"]
     base = {
-        "notification_id": envelope["tts_notification_id"],
         "type": envelope["type"],
         "shop_id": envelope["shop_id"],
         "timestamp": envelope["timestamp"],
+        "notification_id": nid,
+        "dedupe_key": nid or digest_key,
     }
-    kind = envelope["type"]
-    data = envelope["data"]
+    kind, data = envelope["type"], envelope["data"]
     schema = DATA_SCHEMAS.get(kind)
     if schema is None:
         return UnknownEvent(**base, data=data)
@@ -265,7 +237,8 @@ def parse_event(raw_body: bytes) -> WebhookEvent:
         got = "nothing" if data is None else type(data).__name__
         raise RecordError(f"expected an object, got {got}", record=label, field="data", source=SOURCE)
     try:
-        return _build(kind, base, schema().load(data))
+        fields_ = schema().load(data)
     except ValidationError as exc:
         wrapped = ValidationError({"data": exc.messages})
         raise record_error(wrapped, raw, kind="notification", index=0, source=SOURCE, record=label) from None
+    return EVENT_CLASSES[kind](**base, **fields_)

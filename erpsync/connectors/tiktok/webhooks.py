@@ -1,18 +1,30 @@
-"""Receiving TikTok Shop webhooks: verify, parse, dedupe (``docs/open-api-full.md`` §5).
+"""Receiving TikTok Shop webhooks: verify, parse, dedupe, and never lose a signed notification.
 
 The platform POSTs ``{type, tts_notification_id, shop_id, timestamp, data}`` with the header
-``Authorization: hex(HMAC-SHA256(key=app_secret, msg=app_key + raw_body))``. Delivery is
-at-least-once and the platform wants a 200 within 3 s, so the receiver does only cheap work:
-check the signature over the exact raw bytes, parse, and hand the event on. A redelivery of an
-event already handled answers 200 with ``duplicate=True`` so the platform stops retrying.
+``Authorization: hex(HMAC-SHA256(key=app_secret, msg=app_key + raw_body))`` and wants an answer
+within 3 s, so the receiver does only cheap work: check the signature over the exact raw bytes,
+parse, dedupe, hand the event on.
 
-The notification id is recorded (through the ``NotificationLog`` port, i.e. the state store) only
-after the handler succeeded (:meth:`WebhookReceiver.mark_handled`). A handler that fails answers
-500, the platform redelivers, and that redelivery is handled like a first delivery; recording
-first would answer the retry we asked for with "duplicate" and drop the event. The price: two
-deliveries racing through the handler at the same moment can both be handled, so handlers must
-be idempotent (they only queue work or mark a shop for a sync). Webhooks stay hints either way:
-the incremental order/package sync is the source of truth.
+Answers. The platform counts only HTTP 200 and 401 as received; anything else is retried after
+2 min, 30 min, 3 h and 12 h, then dropped (TikTok Shop Partner Center webhook guide). So:
+
+- no signature or a wrong one: 401 (received, i.e. never retried: a forgery is not worth a retry);
+- signed, but not JSON, not the documented shape, or a type erpsync does not know: 200, and the
+  raw body is kept in the state store (``NotificationLog.keep_unparsed``) with the reason and a
+  log warning, because a retry would bring the same bytes and fail the same way;
+- a handler that fails: 500, so the platform retries (a full queue or a database hiccup usually
+  passes) -- and the raw body is kept first, because after the fourth retry the platform drops it;
+  once a retry is handled, the kept row counts as handled and leaves the list of open ones;
+- the store itself failing: 500, for the same reason (the retry may find it back);
+- a body over 1 MiB, unsigned as far as anyone checked: 413 (far above any real notification).
+
+Dedupe. The key is ``tts_notification_id``, or, where a payload has none (older payloads,
+independent SDKs' samples), ``sha256:`` and the digest of the raw body: the same bytes twice are
+one notification. The key is recorded (``NotificationLog``) only after the handler succeeded
+(:meth:`WebhookReceiver.mark_handled`): recording first would answer the retry we asked for with
+"duplicate" and drop the event. Two deliveries racing through the handler at once can both be
+handled, so handlers must be idempotent (they only queue work or mark a shop for a sync).
+Webhooks stay hints either way: the incremental order/package sync is the source of truth.
 """
 
 from __future__ import annotations
@@ -26,7 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from erpsync.connectors.tiktok.webhook_events import WebhookEvent, parse_event
+from erpsync.connectors.tiktok.webhook_events import UnknownEvent, WebhookEvent, body_key, parse_event
 from erpsync.core.errors import RecordError
 from erpsync.core.ports import NotificationLog
 
@@ -56,11 +68,16 @@ def verify_signature(app_key: str, app_secret: str, raw_body: bytes, authorizati
 
 @dataclass(frozen=True)
 class ReceiveResult:
-    """What to answer the platform, and the event when there is one to act on."""
+    """What to answer the platform, and the event when there is one to act on.
+
+    ``kept``: the body was stored for inspection instead of being handed on (``error`` says why);
+    ``duplicate``: its key was handled before, or the same bytes were kept before.
+    """
 
     status: int
     event: WebhookEvent | None = None
     duplicate: bool = False
+    kept: bool = False
     error: str | None = None
 
 
@@ -74,7 +91,7 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 class WebhookReceiver:
-    """Verifies, parses and dedupes one delivery at a time; holds no other state."""
+    """Verifies, parses, dedupes and keeps one delivery at a time; holds no other state."""
 
     def __init__(
         self,
@@ -95,9 +112,10 @@ class WebhookReceiver:
         return f"WebhookReceiver(app_key={self.app_key!r})"
 
     def handle(self, raw_body: bytes, headers: Mapping[str, str]) -> ReceiveResult:
-        """401 bad/missing signature, 413 too large, 400 malformed, 200 new or duplicate.
+        """401 bad/missing signature, 413 too large, else 200: new, duplicate, or kept.
 
         A new event is not recorded yet: call :meth:`mark_handled` once it has been handled.
+        Errors of the ``NotificationLog`` propagate (the WSGI app answers them with 500).
         """
         if len(raw_body) > MAX_BODY_BYTES:
             return ReceiveResult(413, error=f"body larger than {MAX_BODY_BYTES} bytes")
@@ -110,16 +128,34 @@ class WebhookReceiver:
         try:
             event = parse_event(raw_body)
         except RecordError as err:
-            return ReceiveResult(400, error=str(err)[:MAX_ERROR_CHARS])
-        return ReceiveResult(200, event=event, duplicate=self._handled(event.notification_id))
+            return self.keep(raw_body, str(err))
+        if isinstance(event, UnknownEvent):
+            reason = f"{event.label}: type {event.type} is not one erpsync parses"
+            return self.keep(raw_body, reason, key=event.dedupe_key)
+        return ReceiveResult(200, event=event, duplicate=self._handled(event.dedupe_key))
+
+    def keep(self, raw_body: bytes, reason: str, *, key: str | None = None) -> ReceiveResult:
+        """Store a signed body that will not be handled now, warn about it, and answer 200.
+
+        The log line names the notification (its id, or the body's digest) and the reason, never
+        the body (it may hold buyer data) nor the secret.
+        """
+        name = f"notification {key or body_key(raw_body)}"
+        reason = (reason if name in reason else f"{name}: {reason}")[:MAX_ERROR_CHARS]
+        first = self.log.keep_unparsed(self.source, raw_body, reason, self.clock(), key=key)
+        if first:
+            log.warning("webhook kept for inspection, not handled: %s", reason)
+        else:
+            log.info("webhook delivered again, kept again: %s", reason)
+        return ReceiveResult(200, duplicate=not first, kept=True, error=reason)
 
     def mark_handled(self, event: WebhookEvent) -> None:
-        """Record the event's notification id: its redeliveries are duplicates from now on."""
-        self.log.note_notification(event.notification_id, source=self.source, now=self.clock())
+        """Record the event's dedupe key: its redeliveries are duplicates from now on."""
+        self.log.note_notification(event.dedupe_key, source=self.source, now=self.clock())
 
-    def _handled(self, notification_id: str) -> bool:
-        """Whether the id was handled before (recorded by :meth:`mark_handled`)."""
-        return self.log.has_notification(notification_id, source=self.source)
+    def _handled(self, key: str) -> bool:
+        """Whether the key was handled before (recorded by :meth:`mark_handled`)."""
+        return self.log.has_notification(key, source=self.source)
 
 
 # -- WSGI --------------------------------------------------------------------------------------
@@ -132,8 +168,8 @@ def make_wsgi_app(
 
     The platform wants 200 within 3 s: ``on_event`` must only queue the work (e.g. put the event
     on a queue or mark the shop for a sync), never call the Open API itself. The event counts as
-    handled only once ``on_event`` returned; if it raises, the app answers 500 and logs it, and
-    the platform's retry is handled again (see the module docstring).
+    handled only once ``on_event`` returned; if it raises, the raw body is kept, the failure
+    logged, and the app answers 500 so the platform retries (see the module docstring).
     """
     from werkzeug.exceptions import RequestEntityTooLarge
     from werkzeug.wrappers import Request, Response
@@ -141,6 +177,36 @@ def make_wsgi_app(
     def reply(status: int, message: str) -> Response:
         body = json.dumps({"code": 0 if status == 200 else status, "message": message})
         return Response(body, status=status, mimetype="application/json")
+
+    def deliver(raw: bytes, headers: Mapping[str, str]) -> Response:
+        try:
+            result = receiver.handle(raw, headers)
+        except Exception:  # the state store failed: a 500 makes the platform retry later
+            log.exception("webhook not received: the notification log failed")
+            return reply(500, "could not record the notification")
+        if result.status != 200:
+            log.warning("webhook refused (%d): %s", result.status, result.error)
+            return reply(result.status, result.error or "refused")
+        if result.kept:
+            return reply(200, "kept for inspection")
+        if result.duplicate or result.event is None:
+            return reply(200, "duplicate")
+        event = result.event
+        try:
+            on_event(event)
+        except Exception as exc:  # the handler is the caller's code: report, do not crash the server
+            log.exception("webhook handler failed for %s", event.label)
+            reason = f"{event.label}: handler failed: {type(exc).__name__}: {exc}"
+            try:
+                receiver.keep(raw, reason, key=event.dedupe_key)
+            except Exception:
+                log.exception("could not keep %s either; only the platform's retries are left", event.label)
+            return reply(500, "handler failed")
+        try:
+            receiver.mark_handled(event)
+        except Exception:  # handled all the same: a 500 would only have it handled twice
+            log.exception("%s was handled but could not be recorded; a redelivery will be handled again", event.label)
+        return reply(200, "ok")
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
@@ -153,18 +219,6 @@ def make_wsgi_app(
             raw = request.get_data(cache=False)
         except RequestEntityTooLarge:
             return reply(413, f"body larger than {MAX_BODY_BYTES} bytes")(environ, start_response)
-        result = receiver.handle(raw, request.headers)
-        if result.status != 200:
-            log.warning("webhook refused (%d): %s", result.status, result.error)
-            return reply(result.status, result.error or "refused")(environ, start_response)
-        if result.duplicate or result.event is None:
-            return reply(200, "duplicate")(environ, start_response)
-        try:
-            on_event(result.event)
-        except Exception:  # the handler is the caller's code: report, do not crash the server
-            log.exception("webhook handler failed for notification %s", result.event.notification_id)
-            return reply(500, "handler failed")(environ, start_response)
-        receiver.mark_handled(result.event)
-        return reply(200, "ok")(environ, start_response)
+        return deliver(raw, request.headers)(environ, start_response)
 
     return app

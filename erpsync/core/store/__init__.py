@@ -1,5 +1,5 @@
 """The state store (SQLAlchemy Core): runs, drifts, ledger, leases, observations, cursors, bindings,
-shop tokens and handled webhook ids.
+shop tokens, handled webhook ids and webhook bodies kept for inspection.
 
 SQLite by default (``sqlite:///path/state.db``, safe for several processes on one file), any
 SQLAlchemy URL in principle (``postgresql+psycopg://...``). Every method takes ``now`` from the
@@ -17,6 +17,7 @@ from erpsync.core.store.bindings import CursorsBindingsMixin
 from erpsync.core.store.drifts import DriftsMixin
 from erpsync.core.store.leases import LeasesMixin
 from erpsync.core.store.ledger import LedgerMixin
+from erpsync.core.store.notifications import NotificationsMixin
 from erpsync.core.store.observations import ObservationsMixin, ShopMemory
 from erpsync.core.store.rows import (
     BindingRow,
@@ -32,7 +33,16 @@ from erpsync.core.store.schema import SCHEMA_VERSION
 from erpsync.core.store.tokens import TokensMixin
 
 
-class Store(RunsMixin, DriftsMixin, LedgerMixin, LeasesMixin, ObservationsMixin, CursorsBindingsMixin, TokensMixin):
+class Store(
+    RunsMixin,
+    DriftsMixin,
+    LedgerMixin,
+    LeasesMixin,
+    ObservationsMixin,
+    CursorsBindingsMixin,
+    TokensMixin,
+    NotificationsMixin,
+):
     """One state database. Open with ``Store(url)`` or ``Store.open(url)``; ``close()`` when done.
 
     Safe to share between threads of one process and between processes on one SQLite file; each

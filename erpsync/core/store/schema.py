@@ -1,13 +1,14 @@
 """The state store's one schema, in SQLAlchemy Core, portable between SQLite and PostgreSQL.
 
-Only portable types are used (String, Text, Integer, Boolean, JSON and a UTC-aware DateTime), so
+Only portable types are used (String, Text, Integer, Boolean, JSON, LargeBinary and a UTC-aware
+DateTime), so
 the same ``metadata`` creates the tables on either engine. The schema carries a version number
 (``schema_version`` table): a change to any table below bumps ``SCHEMA_VERSION`` and comes with an
 explicit upgrade (``upgrade.py``), so an old erpsync never writes into a database it does not
 understand and a new one upgrades an old database in place.
 
-Versions: 1 (issue 2) runs, drifts, ledger, locks, cursors, bindings, observations;
-2 (issue 3) adds ``tokens`` and ``notifications``.
+Versions: 1 runs, drifts, ledger, locks, cursors, bindings, observations;
+2 adds ``tokens`` and ``notifications``; 3 adds ``kept_notifications``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Dialect,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -32,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 #: bump with every change to the tables below, together with an upgrade step
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -208,4 +210,26 @@ notifications = Table(
     Column("notification_id", String(255), primary_key=True),
     Column("received_at", UTCDateTime, nullable=False),
     Index("ix_notifications_received_at", "received_at"),
+)
+
+# -- version 3 -------------------------------------------------------------------------------------
+
+#: signed webhook bodies erpsync could not parse, does not know the type of, or failed to handle,
+#: kept byte for byte (the signature covers the exact bytes) until an operator looks at them. One
+#: row per distinct body: a redelivery of the same bytes counts ``deliveries`` up instead of piling
+#: up rows. ``key`` is the dedupe key when known, so a later successful delivery marks it handled.
+kept_notifications = Table(
+    "kept_notifications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("body_sha256", String(64), nullable=False),
+    Column("raw_body", LargeBinary, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("key", String(255)),
+    Column("deliveries", Integer, nullable=False),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    UniqueConstraint("source", "body_sha256", name="uq_kept_notifications_body"),
+    Index("ix_kept_notifications_last_seen_at", "last_seen_at"),
 )

@@ -1,6 +1,6 @@
-"""Shop tokens and handled webhook ids: the ``TokenStore`` and ``NotificationLog`` ports.
+"""Shop tokens: the ``TokenStore`` port.
 
-Each configured shop keeps its own Open API tokens (issue 3, "authorisation for many shops"):
+Each configured shop keeps its own Open API tokens ("authorisation for many shops"):
 ``erpsync auth exchange`` writes them, the TikTok connector reads them and writes back every
 refresh, so a cron run and an operator's manual run share one set of tokens through this table.
 
@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from erpsync.core.ports import TokenRecord
 from erpsync.core.store.base import StoreBase
-from erpsync.core.store.schema import notifications, tokens
+from erpsync.core.store.schema import tokens
 
 
 def _record(row: Any) -> TokenRecord:
@@ -38,7 +38,7 @@ def _record(row: Any) -> TokenRecord:
 
 
 class TokensMixin(StoreBase):
-    """``TokenStore`` for every shop (keyed by the configured shop name) and ``NotificationLog``."""
+    """``TokenStore`` for every shop (keyed by the configured shop name)."""
 
     def get_token(self, shop: str) -> TokenRecord | None:
         """The shop's stored tokens, or None if it was never authorised through erpsync."""
@@ -80,28 +80,3 @@ class TokensMixin(StoreBase):
         """Forget a shop's tokens (after a deauthorisation webhook, say); True if there were any."""
         with self._write() as conn:
             return conn.execute(tokens.delete().where(tokens.c.shop == shop)).rowcount == 1
-
-    def has_notification(self, notification_id: str, *, source: str) -> bool:
-        """Whether a webhook notification id was recorded (handled) before; records nothing."""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(notifications.c.notification_id).where(
-                    notifications.c.source == source, notifications.c.notification_id == str(notification_id)
-                )
-            ).first()
-        return row is not None
-
-    def note_notification(self, notification_id: str, *, source: str, now: datetime) -> bool:
-        """Record a webhook notification id; True the first time, False for a redelivery.
-
-        The primary key (source, notification_id) decides, so two processes receiving the same
-        delivery at once cannot both get True.
-        """
-        try:
-            with self._write() as conn:
-                conn.execute(
-                    notifications.insert().values(source=source, notification_id=str(notification_id), received_at=now)
-                )
-        except IntegrityError:
-            return False
-        return True

@@ -16,13 +16,18 @@ from erpsync.core.store import schema
 
 
 def _v1_to_v2(conn: Connection) -> None:
-    """Issue 3: shop tokens (authorisation for many shops) and handled webhook ids."""
+    """Shop tokens (authorisation for many shops) and handled webhook ids."""
     schema.tokens.create(conn, checkfirst=True)
     schema.notifications.create(conn, checkfirst=True)
 
 
+def _v2_to_v3(conn: Connection) -> None:
+    """Webhook bodies kept for inspection (unparseable, unknown type, or the handler failed)."""
+    schema.kept_notifications.create(conn, checkfirst=True)
+
+
 #: from-version → the step that brings a database to from-version + 1
-STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def can_upgrade(version: int) -> bool:
