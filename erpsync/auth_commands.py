@@ -1,4 +1,4 @@
-"""``erpsync auth``: authorise shops and see their tokens (issue 3, "authorisation for many shops").
+"""``erpsync auth``: authorise shops and see their tokens (authorisation for many shops).
 
 The flow per shop: ``erpsync auth url --shop S`` prints the link; the seller opens it and
 authorises the app; TikTok redirects to the app's redirect URL with ``?code=``; ``erpsync auth

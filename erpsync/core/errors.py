@@ -11,6 +11,12 @@
      │    │    └── OutcomeUnknownError  a write may or may not have happened (read timeout,
      │    │                             5xx after sending): never blindly resent; reconcile first
      │    └── PermanentError       retrying will not help: fix credentials, input or config
+     │         ├── AuthError        credentials or authorisation: refresh the token, re-authorise
+     │         │                    the shop, or fix the app's keys or grants
+     │         ├── AlreadyDoneError the write had already happened (e.g. the package was already
+     │         │                    shipped): a push treats it as success
+     │         └── NotFoundError    the record does not exist, or is not this shop's: drop or
+     │                              re-check the binding; other records go on
      └── RecordError               one record is malformed; collected per record, never fatal
 
 Only the CLI turns these into exit codes (1 for errors, 64 for usage errors). Unexpected
@@ -95,6 +101,31 @@ class OutcomeUnknownError(TemporaryError):
 
 class PermanentError(ConnectorError):
     """Retrying will not help: bad credentials, bad signature, invalid parameters."""
+
+
+class AuthError(PermanentError):
+    """The credentials or the authorisation were refused (expired token, bad signature, missing scope).
+
+    Every call of the shop will fail the same way, so a run stops on it rather than skipping
+    records; the fix is the operator's: refresh the token, re-authorise the shop, or correct the
+    app's keys or API permissions.
+    """
+
+
+class AlreadyDoneError(PermanentError):
+    """The write had already happened before this request (e.g. the package was already shipped).
+
+    Not retried, since sending it again changes nothing; a push layer counts it as success. It is
+    still an error so a caller that did not expect the state to have moved can notice.
+    """
+
+
+class NotFoundError(PermanentError):
+    """The record the call names does not exist, or does not belong to this shop.
+
+    A record-level problem: the caller drops or re-checks that record's binding and goes on with
+    the others, unlike an AuthError, which would fail every record.
+    """
 
 
 class RecordError(ErpsyncError):

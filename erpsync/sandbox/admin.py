@@ -10,8 +10,9 @@ success; 400/404/409 with 36009004 otherwise). Routes:
   "fail_after_commit": N, "fail_after_commit_rate": 0..1, "drop_after_commit": N,
   "commit_fault_paths": [template]|null}`` (faults.py: the last four hit writes AFTER they committed)
 - ``GET|POST /_sandbox/settings`` ``{"rate_limit_qps": N, "review_delay_hours": h|null, "audit_delay_seconds": N,
-  "errors_as_http_200": bool, "rotate_refresh_tokens": bool, "omit_retry_after": bool}``; answers
-  all current settings (the three switches are documented in :mod:`state`)
+  "errors_as_http_200": bool, "rotate_refresh_tokens": bool, "omit_retry_after": bool,
+  "webhook_omit_notification_id": bool}``; answers all current settings (the switches are documented
+  in :mod:`state`)
 - ``POST /_sandbox/warehouses/<id>/address``        partial address: a Seller Center save
 - ``POST /_sandbox/warehouses/<id>/cancel_pickup``  optional partial address: re-save and decline
 - ``POST /_sandbox/packages``   ``{"warehouse_id", "count"?, "handover_method"?, "tracking_number"?,
@@ -19,7 +20,7 @@ success; 400/404/409 with 36009004 otherwise). Routes:
 - ``GET|DELETE /_sandbox/counts``                  per-path calls, 2xx, 4xx, 429, 5xx, dropped (DELETE zeroes)
 - ``POST /_sandbox/reset``                          reload the scenario; clock, faults, counts start over
 
-``/clock`` also completes product audits that have become due. The issue-3 routes (tokens,
+``/clock`` also completes product audits that have become due. The commerce routes (tokens,
 effects, webhooks, orders, products) are listed in :mod:`admin_commerce`.
 """
 

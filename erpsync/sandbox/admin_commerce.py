@@ -1,4 +1,6 @@
-"""Admin routes added with issue 3 (joined to :mod:`admin`'s table). All under ``/_sandbox/``:
+"""Admin routes for tokens, products, orders, effects and webhooks (joined to :mod:`admin`'s table).
+
+All under ``/_sandbox/``:
 
 - ``GET  /_sandbox/authorize?app_key=&shop_id=[&scopes=a,b]``  → ``{code, expires_at}``: a single-use
   auth code (the seller's "authorise" click); ``scopes`` defaults to the scenario's default_scopes (all)
@@ -8,7 +10,9 @@
   last_status, last_error, redelivery_of, body}]}``
 - ``POST /_sandbox/webhooks``       ``{"url": loopback URL | null}``: register the receiver
 - ``POST /_sandbox/webhooks/redeliver`` ``{"count": N}``: resend the last N events, same notification ids
-- ``POST /_sandbox/webhooks/emit``  ``{"type", "shop_id"?, "data"?}``: any event (e.g. 6, 7, unknown types)
+- ``POST /_sandbox/webhooks/emit``  ``{"type", "shop_id"?, "data"?}``: any event, signed and delivered like
+  the others; for a documented type the documented fields missing from ``data`` are filled in
+  (webhook_data.py), so ``{"type": 7}`` sends a complete type 7; unknown types go out as given
 - ``POST /_sandbox/orders``         ``{"warehouse_id", "id"?, "status"?, "create_time"?, "line_items"?[{seller_sku?,
   product_id?, sku_id?, product_name?, sale_price?, currency?}], "recipient_address"?, "shipping_type"?,
   "package"?: {id?, handover_method?, tracking_number?, status?} | false}`` → the order's detail view
@@ -23,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request
 
-from erpsync.sandbox import audit, orders, tokens
+from erpsync.sandbox import audit, orders, tokens, webhook_data
 from erpsync.sandbox.envelope import parse_json_body
 from erpsync.sandbox.products import product_view
 from erpsync.sandbox.state import StateError
@@ -83,7 +87,7 @@ def emit(app: SandboxApp, request: Request, values: dict[str, str]) -> dict[str,
     data = body.get("data", {})
     if not isinstance(data, dict):
         raise StateError("data must be an object")
-    app.state.notify(type_, shop_id, data)
+    app.state.notify(type_, shop_id, webhook_data.complete(app.state, type_, shop_id, data))
     return {"emitted": app.state.webhooks.snapshot()[-1]}
 
 

@@ -2,8 +2,13 @@
 
 Handlers run after :mod:`auth` has accepted the call and under the state lock; they only see
 the caller's shop, as the real API does. The pickup subscription is never returned directly:
-it shows only through ``handover_time_slots.can_pickup`` and the packages' labels. The issue-3
+it shows only through ``handover_time_slots.can_pickup`` and the packages' labels. The commerce
 handlers live in :mod:`products`, :mod:`orders` and :mod:`fulfillment`; their routes join here.
+
+Versions: every path is the version the Partner Center API reference (public scrape, 2025-12)
+documents: 202309, except product search (202502), partial edit (202509) and order detail (202507).
+The superseded 202309 paths of those three are served too, by the same handlers: the live API
+keeps a superseded version up for at least two months after a new one ships.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from werkzeug.routing import Map, Rule
 
 from erpsync.sandbox import carriers, fulfillment, orders, products
 from erpsync.sandbox.call import Call, Handler
-from erpsync.sandbox.envelope import BAD_REQUEST, PACKAGE_NOT_FOUND, SandboxError, parse_json_body
+from erpsync.sandbox.envelope import BAD_REQUEST, NOT_OF_SHOP, SandboxError, parse_json_body
 from erpsync.sandbox.model import Package
 from erpsync.sandbox.state import SandboxState
 
@@ -136,10 +141,15 @@ def _package_summary(state: SandboxState, p: Package) -> dict[str, Any]:
 
 
 def _own_package(call: Call) -> Package:
+    """The caller's package, else 404/21011028. Get Package Detail and Get Package Handover Time Slots
+    document no code for a package of another shop (Partner Center API reference, their error code
+    lists): the sandbox answers as Ship Package does, 21011028 (a guess)."""
     package = call.state.world.packages.get(call.values["package_id"])
     shop = call.caller.shop
     if package is None or shop is None or package.shop_id != shop.id:
-        raise SandboxError(404, PACKAGE_NOT_FOUND, f"Package {call.values['package_id']} not found")
+        raise SandboxError(
+            404, NOT_OF_SHOP, f"The package does not belong to the current shop: {call.values['package_id']}"
+        )
     return package
 
 

@@ -1,14 +1,21 @@
 """The WSGI application: routes ``/_sandbox/*`` to the admin API, everything else to the emulated API.
 
-Pipeline of an emulated call: route (404/36009014) → injected faults → gateway checks (auth,
-scopes) → rate limit (429/36009002, ``Retry-After: 1``) → handler → for a write that committed,
-the commit faults (500/36009003 or a dropped connection, see faults.py). The unsigned token
+Pipeline of an emulated call: route (404/36009014) → injected faults → content-type → gateway
+checks (auth, scopes) → rate limit (429/36009002, ``Retry-After: 1``) → handler → for a write that
+committed, the commit faults (500/36009003 or a dropped connection, see faults.py). The unsigned token
 endpoints (``/api/v2/token/*``, see tokens.py) skip the gateway, as the separate auth host does.
 Every outcome is an envelope with a fresh request id and is counted per path; an unexpected
 exception becomes 500/36009003 with a one-line message (the traceback goes to the server log, never to the client).
 
+Content-type: the Partner Center API reference marks the ``content-type`` header REQUIRED on every
+endpoint, GET included. A call without it answers 400/36009004 "content-type header is required"; a
+JSON endpoint takes ``application/json`` (any parameters, e.g. a charset) and the image upload takes
+``multipart/form-data``; anything else is 400/36009004 too. The reference names no code for this,
+so both the code and checking it before the signature are the sandbox's guesses. The admin paths
+and the unsigned token endpoints do not check it.
+
 Wire switches (scenario keys, or ``POST /_sandbox/settings``): ``errors_as_http_200`` answers every
-4xx error of a known API path (gateway and handler errors, e.g. 106001, 105002, 36009004, 21011001)
+4xx error of a known API path (gateway and handler errors, e.g. 106001, 105002, 36009004, 21011028)
 except 429 with HTTP 200 and the same envelope (nonzero ``code``), as the real API often does; an
 unknown path stays 404, 429 and 5xx keep their status. ``omit_retry_after`` strips ``Retry-After``
 from 429 answers (the limiter's and ``burst_429``'s).
@@ -35,6 +42,7 @@ from erpsync.sandbox.api import ROUTES, URL_MAP, Call, is_write, template
 from erpsync.sandbox.auth import authenticate, single_params
 from erpsync.sandbox.counts import CallCounter
 from erpsync.sandbox.envelope import (
+    BAD_REQUEST,
     INTERNAL,
     RATE_LIMITED,
     UNKNOWN_PATH,
@@ -126,6 +134,7 @@ class SandboxApp:
 
         def run() -> Response:
             self.faults.inject()
+            _check_content_type(request, multipart=path in MULTIPART_PATHS)
             with self.state.lock:
                 caller = authenticate(request, self.state.world, authorization_path=authorization_path)
             key = (caller.app.app_key, caller.shop.cipher if caller.shop else "", key_path)
@@ -165,6 +174,20 @@ class SandboxApp:
         elif world.errors_as_http_200 and 400 <= response.status_code < 500:
             response.status_code = 200
         return response
+
+
+#: Emulated paths whose body is multipart/form-data (the rest take JSON).
+MULTIPART_PATHS = frozenset({"/product/202309/images/upload"})
+
+
+def _check_content_type(request: Request, *, multipart: bool) -> None:
+    """Reject a call whose ``content-type`` is missing or not the endpoint's (see the module docstring)."""
+    raw = request.headers.get("Content-Type", "").strip()
+    expected = "multipart/form-data" if multipart else "application/json"
+    if not raw:
+        raise SandboxError(400, BAD_REQUEST, f"Invalid params: the content-type header is required ({expected})")
+    if request.mimetype != expected:
+        raise SandboxError(400, BAD_REQUEST, f"Invalid params: content-type must be {expected}, got {raw!r}")
 
 
 def _shut(request: Request) -> None:

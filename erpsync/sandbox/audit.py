@@ -9,8 +9,17 @@ Audit lifecycle::
 
 Like the pickup review, the decision is evaluated lazily (:func:`settle`, called by every product
 handler and by ``POST /_sandbox/clock``), so advancing the clock is all a test needs. The decision
-emits webhooks 5 (PRODUCT_STATUS_CHANGE, ``product_id`` as a JSON *number*, as some real ones do)
-and 37 (PRODUCT_AUDIT_STATUS_CHANGE).
+emits two webhooks with the data the webhook guide documents:
+
+- 5 PRODUCT_STATUS_CHANGE ``{product_id, status, suspended_reason, update_time}``; ``status`` is
+  PRODUCT_FIRST_PASS_REVIEW (first approval), PRODUCT_STATUS_CHANGED (a later one) or
+  PRODUCT_AUDIT_FAILURE; ``suspended_reason`` is "" on approval (as the guide's example) and the
+  rule's reasons joined with "; " on failure (their wording is the sandbox's).
+- 37 PRODUCT_AUDIT_STATUS_CHANGE ``{product_id, audit{status, pre_approved_reasons[]},
+  integrated_platform_statuses[], update_time}``; ``audit.status`` APPROVED or FAILED, no
+  pre-approval reasons and no integrated platforms (the sandbox models neither KYC nor Tokopedia).
+
+``product_id`` is a JSON *number* in both, as the guide's field tables (int) and examples show.
 """
 
 from __future__ import annotations
@@ -48,19 +57,24 @@ def _decide(state: SandboxState, product: Product, at: int) -> None:
     )
     product.audit_started_at = None
     product.update_time = max(product.update_time, at)
-    pid: int | str = int(product.id) if product.id.isdigit() else product.id
     if rule is None:
         first = not product.approved_once
         product.status, product.audit_status, product.approved_once = "ACTIVATE", "APPROVED", True
         status5 = "PRODUCT_FIRST_PASS_REVIEW" if first else "PRODUCT_STATUS_CHANGED"
-        state.notify(5, product.shop_id, {"product_id": pid, "status": status5, "update_time": at})
-        state.notify(37, product.shop_id, {"product_id": product.id, "status": "APPROVED"})
+        _notify(state, product, status5, "", at)
         return
     product.status, product.audit_status = "FAILED", "FAILED"
     product.audit_failed_reasons = [
         {"position": rule.position, "reasons": list(rule.reasons), "suggestions": list(rule.suggestions)}
     ]
-    state.notify(5, product.shop_id, {"product_id": pid, "status": "PRODUCT_AUDIT_FAILURE", "update_time": at})
-    state.notify(
-        37, product.shop_id, {"product_id": product.id, "status": "FAILED", "suggestions": list(rule.suggestions)}
-    )
+    _notify(state, product, "PRODUCT_AUDIT_FAILURE", "; ".join(rule.reasons), at)
+
+
+def _notify(state: SandboxState, product: Product, status5: str, reason: str, at: int) -> None:
+    """Webhooks 5 and 37 for a decided audit (shapes in the module docstring)."""
+    pid: int | str = int(product.id) if product.id.isdigit() else product.id
+    data5 = {"product_id": pid, "status": status5, "suspended_reason": reason, "update_time": at}
+    state.notify(5, product.shop_id, data5)
+    audit = {"status": product.audit_status, "pre_approved_reasons": []}
+    data37 = {"product_id": pid, "audit": audit, "integrated_platform_statuses": [], "update_time": at}
+    state.notify(37, product.shop_id, data37)

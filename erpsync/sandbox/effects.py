@@ -9,7 +9,7 @@
 - ``inventory_update``      seller_sku (each SKU whose stock was written)
 - ``price_update``          seller_sku
 
-Only successes are counted: a rejected call (21011005, 12019090, validation) is not an effect,
+Only successes are counted: a rejected call (21011040, 12052901, validation) is not an effect,
 which is exactly what an idempotent client must prove. ``DELETE /_sandbox/effects`` zeroes them.
 """
 

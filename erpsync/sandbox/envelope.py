@@ -13,7 +13,10 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-# Error codes used by the sandbox (docs/open-api-slice.md, docs/open-api-full.md §6).
+# Error codes. The common ones follow docs/open-api-full.md §1 and §6; the per-endpoint ones are
+# taken from the error code list of the named endpoint in the Partner Center API reference
+# (public scrape, 2025-12). Where the reference lists no code for a case the sandbox models, the
+# constant says it is a guess.
 BAD_SIGN = 106001
 TOKEN_EXPIRED = 105002
 SCOPE_NOT_GRANTED = 105005
@@ -21,16 +24,51 @@ CIPHER_MISMATCH = 101000
 MISSING_CIPHER = 106013
 RATE_LIMITED = 36009002
 INTERNAL = 36009003
+#: Invalid parameters in general; also the sandbox's code wherever no documented code fits
+#: (e.g. a missing ``content-type`` header, more than 50 order ids, a duplicate seller_sku).
 BAD_REQUEST = 36009004
 UNKNOWN_PATH = 36009014
-PACKAGE_NOT_FOUND = 21011001
-ALREADY_SHIPPED = 21011005
-NOT_SHIPPED = 21011006
+
+# Fulfillment (Ship Package, Batch Ship Packages, Update Package/Order Shipping Info lists).
+#: Ship Package: "Package has already been shipped."
+PACKAGE_ALREADY_SHIPPED = 21011040
+#: Batch Ship Packages, per package in ``data.errors``: "These orders are already shipped."
+ORDERS_ALREADY_SHIPPED = 21011020
+#: "The package does not belong to the current shop." Documented for ship, batch ship and both
+#: shipping-info updates; used too (a guess) for Get Package Detail, handover time slots and tracking,
+#: whose lists name no such code.
+NOT_OF_SHOP = 21011028
+#: Update (Package) Shipping Info: "The package has not been shipped yet."
+NOT_SHIPPED = 21011043
+#: Update (Package) Shipping Info: "Due to platform rule limitations, you are unable to update the
+#: tracking number" (the Partner Center fulfilment changelog says the 72 h window closes with it).
 SHIPPING_INFO_WINDOW = 21011049
-PRODUCT_NOT_FOUND = 12052700
-PRICE_UPDATE_FORBIDDEN = 12019090
-#: Per-SKU error inside ``data.errors`` of inventory update (the sandbox's choice: the contract leaves it open).
-SKU_NOT_FOUND = 12052701
+
+# Products (Create Product, Edit Product Partially, Get Product, Update Inventory, Update Price lists).
+PRODUCT_NOT_FOUND = 12052032  # "The product does not exist"
+PRODUCT_STATUS_FORBIDS = 12052901  # "The product in its current status is not available for this operation"
+SKU_NOT_FOUND = 12052556  # Update Inventory, per SKU: "The SKU id not exist."
+SKU_NOT_OF_PRODUCT = 12052557  # Edit Partially / Update Price: "The SKU ID does not belong to the product."
+TOO_MANY_SKUS = 12052050  # "A single product cannot have more than 100 different SKUs"
+SKUS_EMPTY = 12052902  # "The SKU list is empty. Either omit the list entirely, or provide all required details."
+ALL_WAREHOUSES_REQUIRED = 12019028  # Update Inventory: "Multiple warehouses detected. Include all warehouse IDs ..."
+QUANTITY_OUT_OF_RANGE = 12052055  # "The SKU inventory quantity for the warehouse must be within allowed limits."
+WAREHOUSE_NOT_FOUND = 12052097  # Create Product / Update Inventory: "The warehouse does not exist"
+WAREHOUSE_NOT_OF_SHOP = 12052530  # "The warehouse '{id}' does not belong to this shop/seller."
+TITLE_EMPTY = 12052261  # "product name is empty"
+TITLE_TOO_LONG = 12052051  # "The product name exceed max limit characters"
+DESCRIPTION_REQUIRED = 12052015  # "The product description is required"
+CATEGORY_NOT_FOUND = 12052023  # "Category does not exist"
+MAIN_IMAGE_REQUIRED = 12052028  # "Main product image is required"
+IMAGE_URI_ILLEGAL = 12052300  # "product main image uri illegal"
+WEIGHT_INVALID = 12019011  # "product package weight is invalid"
+SIZE_INVALID = 12019012  # Create Product: "product package size is invalid"
+PRICE_INVALID = 12052073  # "The product price is invalid"
+CURRENCY_INVALID = 12052084  # "The provided currency is not available for this shop/region."
+# Product search (Search Products 202502 list).
+TOO_MANY_SELLER_SKUS = 12019027  # "The maximum count of "seller_skus" in the search filter is 10."
+PAGE_SIZE_INVALID = 12019109  # "page size is invalid"
+
 # Token endpoint errors (HTTP 200).
 REFRESH_EXPIRED = 36004001
 BAD_AUTH_CODE = 36004004

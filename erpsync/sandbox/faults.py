@@ -7,7 +7,7 @@ Before the call (see :meth:`Faults.inject`):
 
 After a write committed (see :meth:`Faults.after_commit`): a *write* is an emulated-API POST that
 changes state (every POST except the ``.../search`` ones; image uploads count). The handler runs
-and its effect stays; only the answer is lost. A write the handler rejected (validation, 21011005,
+and its effect stays; only the answer is lost. A write the handler rejected (validation, 21011040,
 ...) committed nothing and uses up no commit fault.
 
 - ``fail_after_commit`` N: the next N committed writes answer HTTP 500 / 36009003 anyway;

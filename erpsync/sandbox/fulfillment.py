@@ -1,11 +1,23 @@
 """Fulfilment writes and logistics reads (docs/open-api-full.md §4).
 
 Ship: only a PROCESSING package whose orders await shipment ships; a second ship answers
-400/21011005 and is NOT an effect (the effects counter is how tests prove "shipped exactly once").
+400/21011040 "Package has already been shipped" (Partner Center API reference, Ship Package (202309),
+error code list) and is NOT an effect (the effects counter is how tests prove "shipped exactly once").
+In a batch ship the same case is an entry of ``data.errors`` with 21011020 "These orders are already
+shipped" (Batch Ship Packages' list). A package or order that is unknown or of another shop answers
+404/21011028 "The package does not belong to the current shop" (documented for ship, batch ship and
+both shipping-info updates; on the order tracking read it is the sandbox's guess). A package that
+cannot ship for another reason (unpaid order, bad handover method) is 400/36009004: no documented
+code matches the sandbox's rule exactly (a guess).
 PICKUP needs the warehouse's active pickup subscription, the domain rule the whole project is about.
-Shipping-info updates are accepted within 72 h of shipping on the VIRTUAL clock (21011049 after,
-21011006 before shipping). Every ship or update emits webhook 4 (PACKAGE_UPDATE) with ``sc_type``
-``PACKAGE_SHIPPED`` or ``SHIPPING_INFO_UPDATED`` (the sandbox's names), and order moves emit webhook 1.
+Shipping-info updates are accepted within 72 h of shipping on the VIRTUAL clock: 21011043 "The package
+has not been shipped yet" before shipping, 21011049 after the window (the Partner Center fulfilment
+changelog says the window closes with 21011049; the 72 h itself is the project's contract).
+
+Webhooks: a ship moves the orders to AWAITING_COLLECTION, which emits webhook 1 per order. No webhook 4
+(PACKAGE_UPDATE) is sent for a ship or a shipping-info update: the webhook guide names only combine,
+split and their cancellations as its triggers (``sc_type`` values), none of which the sandbox models;
+``POST /_sandbox/webhooks/emit`` sends one with the documented data when a test needs it.
 """
 
 from __future__ import annotations
@@ -15,10 +27,11 @@ from typing import Any
 from erpsync.sandbox import carriers
 from erpsync.sandbox.call import Call
 from erpsync.sandbox.envelope import (
-    ALREADY_SHIPPED,
     BAD_REQUEST,
+    NOT_OF_SHOP,
     NOT_SHIPPED,
-    PACKAGE_NOT_FOUND,
+    ORDERS_ALREADY_SHIPPED,
+    PACKAGE_ALREADY_SHIPPED,
     SHIPPING_INFO_WINDOW,
     SandboxError,
 )
@@ -44,14 +57,14 @@ def bad(message: str) -> SandboxError:
 def own_package(state: SandboxState, shop_id: str, package_id: str) -> Package:
     package = state.world.packages.get(str(package_id))
     if package is None or package.shop_id != shop_id:
-        raise SandboxError(404, PACKAGE_NOT_FOUND, f"Package {package_id} not found")
+        raise SandboxError(404, NOT_OF_SHOP, f"The package does not belong to the current shop: {package_id}")
     return package
 
 
 def own_order(state: SandboxState, shop_id: str, order_id: str) -> Order:
     order = state.world.orders.get(order_id)
     if order is None or order.shop_id != shop_id:
-        raise SandboxError(404, PACKAGE_NOT_FOUND, f"Order {order_id} not found")
+        raise SandboxError(404, NOT_OF_SHOP, f"The package does not belong to the current shop: order {order_id}")
     return order
 
 
@@ -76,7 +89,7 @@ def ship(state: SandboxState, shop_id: str, package_id: str, spec: dict[str, Any
         or package.status in ("FULFILLING", "COMPLETED")
         or any(o.status in SHIPPED_ORDER_STATUSES for o in orders)
     ):
-        raise SandboxError(400, ALREADY_SHIPPED, f"Package {package.id} already shipped")
+        raise SandboxError(400, PACKAGE_ALREADY_SHIPPED, f"Package has already been shipped: {package.id}")
     blocked = [o for o in orders if o.status not in SHIPPABLE_ORDERS]
     if package.status != "PROCESSING" or blocked:
         why = f"order {blocked[0].id} is {blocked[0].status}" if blocked else f"package is {package.status}"
@@ -110,14 +123,8 @@ def ship(state: SandboxState, shop_id: str, package_id: str, spec: dict[str, Any
     package.status, package.shipped_at, package.update_time = "FULFILLING", now, max(now, package.update_time)
     for order in orders:
         set_status(state, order, "AWAITING_COLLECTION")
-    _package_webhook(state, package, "PACKAGE_SHIPPED")
     state.effects.record("ship", package.id)
     return package
-
-
-def _package_webhook(state: SandboxState, package: Package, sc_type: str) -> None:
-    data = {"sc_type": sc_type, "package_list": [{"package_id": package.id, "order_id_list": list(package.order_ids)}]}
-    state.notify(4, package.shop_id, data)
 
 
 def ship_one(call: Call) -> dict[str, Any]:
@@ -137,7 +144,10 @@ def ship_batch(call: Call) -> dict[str, Any]:
         try:
             ship(call.state, call.shop.id, str(entry["id"]), {k: v for k, v in entry.items() if k != "id"})
         except SandboxError as exc:
-            errors.append({"code": exc.code, "message": exc.message, "detail": {"package_id": str(entry["id"])}})
+            code, message = exc.code, exc.message
+            if code == PACKAGE_ALREADY_SHIPPED:
+                code, message = ORDERS_ALREADY_SHIPPED, f"These orders are already shipped: package {entry['id']}"
+            errors.append({"code": code, "message": message, "detail": {"package_id": str(entry["id"])}})
     return {"errors": errors}
 
 
@@ -147,13 +157,12 @@ def _update_info(state: SandboxState, packages: list[Package], body: dict[str, A
     now = state.now()
     for p in packages:
         if p.shipped_at is None:
-            raise SandboxError(400, NOT_SHIPPED, f"{what}: package {p.id} is not shipped yet")
+            raise SandboxError(400, NOT_SHIPPED, f"{what}: the package has not been shipped yet ({p.id})")
         if now - p.shipped_at > UPDATE_WINDOW:
-            message = f"{what}: shipping info can only change within 72 h of shipping"
+            message = f"{what}: unable to update the tracking number (only within 72 h of shipping)"
             raise SandboxError(400, SHIPPING_INFO_WINDOW, message)
     for p in packages:
         p.tracking_number, p.provider_id, p.update_time = tracking, provider_id, max(now, p.update_time)
-        _package_webhook(state, p, "SHIPPING_INFO_UPDATED")
         state.effects.record("shipping_info_update", p.id)
 
 
@@ -167,7 +176,7 @@ def order_shipping_info(call: Call) -> dict[str, Any]:
     order = own_order(call.state, call.shop.id, call.values["order_id"])
     packages = packages_of(call.state, order.id)
     if not packages:
-        raise SandboxError(400, NOT_SHIPPED, f"Order {order.id} has no shipped package")
+        raise SandboxError(400, NOT_SHIPPED, f"Order {order.id}: the package has not been shipped yet")
     _update_info(call.state, packages, call.body(), f"Order {order.id}")
     return {}
 

@@ -158,6 +158,11 @@ class Order:
     paid_time: int | None = None
     shipping_type: str = "TIKTOK"
     shipping_fee: str = "0.00"
+    #: Has the order been ON_HOLD? Webhook 1 reports it as ``is_on_hold_order``.
+    was_on_hold: bool = False
+
+    def __post_init__(self) -> None:
+        self.was_on_hold = self.was_on_hold or self.status == "ON_HOLD"
 
 
 @dataclass

@@ -3,8 +3,13 @@
 The detail shape is docs/open-api-full.md §3. ``recipient_address`` is left out while the order
 is UNPAID or ON_HOLD, as the real API hides it. Orders staged in the slice scenarios carry no line
 items; they get one sample item so every order has the full shape. Every status change bumps
-``update_time`` and emits webhook 1 (ORDER_STATUS_CHANGE), spelling CANCELLED as ``CANCEL``
-like the real webhooks do.
+``update_time`` and emits webhook 1 (ORDER_STATUS_CHANGE) with the data the webhook guide documents,
+``{order_id, order_status, is_on_hold_order, update_time}``, spelling CANCELLED as ``CANCEL`` as the
+guide's enumeration does; ``is_on_hold_order`` is true once the order has been ON_HOLD.
+
+Order detail (``/order/202507/orders``, and the superseded 202309 path): unknown ids and orders of
+another shop are simply absent from ``orders``. More than 50 ids answer 400/36009004: the reference
+documents the limit but no code for breaking it (the code is a guess).
 """
 
 from __future__ import annotations
@@ -146,7 +151,13 @@ def set_status(state: SandboxState, order: Order, status: str) -> None:
     """Move an order, bump its update_time and emit webhook 1 (CANCELLED is sent as CANCEL)."""
     order.status = status
     order.update_time = max(state.now(), order.update_time + 1)
-    data = {"order_id": order.id, "order_status": WEBHOOK_STATUS.get(status, status), "update_time": order.update_time}
+    order.was_on_hold = order.was_on_hold or status == "ON_HOLD"
+    data = {
+        "order_id": order.id,
+        "order_status": WEBHOOK_STATUS.get(status, status),
+        "is_on_hold_order": order.was_on_hold,
+        "update_time": order.update_time,
+    }
     state.notify(1, order.shop_id, data)
 
 
@@ -248,6 +259,7 @@ def _line_item(state: SandboxState, shop_id: str, raw: Any) -> dict[str, Any]:
 
 
 ROUTES = [
-    ("/order/202309/orders", "GET", order_detail, False),
+    ("/order/202507/orders", "GET", order_detail, False),
+    ("/order/202309/orders", "GET", order_detail, False),  # superseded, still served
     ("/order/202309/orders/search", "POST", search_orders, False),
 ]

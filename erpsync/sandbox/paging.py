@@ -1,4 +1,4 @@
-"""Shared paging rules of the searches added in issue 3: page_size ranges and keyset page tokens.
+"""Shared paging rules of the product, order and package searches: page_size ranges and keyset page tokens.
 
 A page token is the sort key of the last row returned (plus the sort it belongs to), base64
 encoded, so rows added or re-sorted mid-scan never shift a page and a token replayed against a
@@ -18,11 +18,12 @@ from erpsync.sandbox.envelope import BAD_REQUEST, SandboxError
 T = TypeVar("T")
 
 
-def page_size(params: dict[str, str], maximum: int) -> int:
-    """``page_size`` from the query, 1..maximum, else 400/36009004 naming it."""
+def page_size(params: dict[str, str], maximum: int, code: int = BAD_REQUEST) -> int:
+    """``page_size`` from the query, 1..maximum, else 400 with ``code`` (36009004 unless the endpoint
+    documents its own, as product search does with 12019109)."""
     raw = params.get("page_size", "")
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
-        raise SandboxError(400, BAD_REQUEST, f"Invalid params: page_size must be 1..{maximum}, got {raw!r}")
+        raise SandboxError(400, code, f"Invalid params: page_size must be 1..{maximum}, got {raw!r}")
     return int(raw)
 
 
@@ -41,10 +42,16 @@ def decode(token: str, sort: str) -> list[Any]:
 
 
 def page(
-    rows: list[T], params: dict[str, str], maximum: int, sort: str, key: Callable[[T], tuple[Any, ...]], desc: bool
+    rows: list[T],
+    params: dict[str, str],
+    maximum: int,
+    sort: str,
+    key: Callable[[T], tuple[Any, ...]],
+    desc: bool,
+    size_code: int = BAD_REQUEST,
 ) -> tuple[list[T], str]:
     """Sort ``rows`` by ``key`` and cut the page after ``page_token``; returns (page, next_page_token)."""
-    size = page_size(params, maximum)
+    size = page_size(params, maximum, size_code)
     ordered = sorted(rows, key=key, reverse=desc)
     start = 0
     if params.get("page_token"):

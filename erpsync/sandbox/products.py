@@ -1,4 +1,14 @@
-"""Product endpoints (``/product/202309``): the wire shapes; the rules live in :mod:`catalog`."""
+"""Product endpoints (``/product/...``): the wire shapes; the rules live in :mod:`catalog`.
+
+Paths are the documented versions (Partner Center API reference, public scrape 2025-12): search is
+``/product/202502/products/search`` and partial edit ``/product/202509/products/{id}/partial_edit``;
+their superseded 202309 paths are still served by the same handlers. The rest is 202309.
+
+Codes: a product that is unknown, deleted or of another shop answers 404/12052032 "The product does
+not exist" (Get Product, Update Inventory, Update Price and Edit Product Partially list it). Search:
+more than 10 ``seller_skus`` answers 12019027 and a page_size outside 1..100 answers 12019109 (Search
+Products (202502) list); a bad status or page token is 36009004 (no documented code fits: a guess).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +16,18 @@ from typing import Any
 
 from erpsync.sandbox import audit, catalog, paging
 from erpsync.sandbox.call import Call
-from erpsync.sandbox.envelope import BAD_REQUEST, PRODUCT_NOT_FOUND, SandboxError
+from erpsync.sandbox.envelope import (
+    BAD_REQUEST,
+    PAGE_SIZE_INVALID,
+    PRODUCT_NOT_FOUND,
+    TOO_MANY_SELLER_SKUS,
+    SandboxError,
+)
 from erpsync.sandbox.model import Product, Sku
 from erpsync.sandbox.uploads import upload_image
 
 MAX_PAGE_SIZE = 100
+MAX_SELLER_SKUS = 10
 STATUSES = ("DRAFT", "PENDING", "FAILED", "ACTIVATE", "SELLER_DEACTIVATED", "PLATFORM_DEACTIVATED", "FREEZE", "DELETED")
 IMAGE_HOST = "https://p16-oec-va.ibyteimg.com"
 
@@ -53,7 +70,7 @@ def _own_product(call: Call) -> Product:
     audit.settle(call.state)
     product = call.state.world.products.get(call.values["product_id"])
     if product is None or product.shop_id != call.shop.id or product.status == "DELETED":
-        raise SandboxError(404, PRODUCT_NOT_FOUND, f"Product {call.values['product_id']} not found")
+        raise SandboxError(404, PRODUCT_NOT_FOUND, f"The product does not exist: {call.values['product_id']}")
     return product
 
 
@@ -88,6 +105,10 @@ def search(call: Call) -> dict[str, Any]:
     skus = body.get("seller_skus")
     if skus is not None and not (isinstance(skus, list) and all(isinstance(s, str) for s in skus)):
         raise SandboxError(400, BAD_REQUEST, "Invalid params: seller_skus must be a list of strings")
+    if skus is not None and len(skus) > MAX_SELLER_SKUS:
+        raise SandboxError(
+            400, TOO_MANY_SELLER_SKUS, f"The maximum count of seller_skus in the search filter is {MAX_SELLER_SKUS}"
+        )
     names = ("update_time_ge", "update_time_le", "create_time_ge", "create_time_le")
     b = {k: paging.int_field(body, k) for k in names}
     wanted = set(skus or [])
@@ -104,7 +125,9 @@ def search(call: Call) -> dict[str, Any]:
         )
 
     rows = [p for p in call.state.world.products.values() if keep(p)]
-    chunk, token = paging.page(rows, call.params, MAX_PAGE_SIZE, "products", lambda p: (p.update_time, p.id), False)
+    chunk, token = paging.page(
+        rows, call.params, MAX_PAGE_SIZE, "products", lambda p: (p.update_time, p.id), False, PAGE_SIZE_INVALID
+    )
     return {
         "products": [
             {
@@ -134,9 +157,11 @@ P = "/product/202309"
 ROUTES = [
     (f"{P}/images/upload", "POST", upload, True),
     (f"{P}/products", "POST", create, False),
-    (f"{P}/products/search", "POST", search, False),
+    ("/product/202502/products/search", "POST", search, False),
+    (f"{P}/products/search", "POST", search, False),  # superseded, still served
     (f"{P}/products/<product_id>", "GET", get_product, False),
-    (f"{P}/products/<product_id>/partial_edit", "POST", partial_edit, False),
+    ("/product/202509/products/<product_id>/partial_edit", "POST", partial_edit, False),
+    (f"{P}/products/<product_id>/partial_edit", "POST", partial_edit, False),  # superseded, still served
     (f"{P}/products/<product_id>/inventory/update", "POST", inventory_update, False),
     (f"{P}/products/<product_id>/prices/update", "POST", prices_update, False),
 ]

@@ -60,7 +60,7 @@ class World:
     warehouses: dict[str, Warehouse] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
     packages: dict[str, Package] = field(default_factory=dict)
-    # issue 3 (loaded by scenario_commerce): tokens, products, delivery options, webhooks
+    # commerce parts (loaded by scenario_commerce): tokens, products, delivery options, webhooks
     access_token_ttl: int = 7 * 86400
     refresh_token_ttl: int = 30 * 86400
     auth_code_ttl: int = 1800
@@ -77,10 +77,11 @@ class World:
     errors_as_http_200: bool = False
     rotate_refresh_tokens: bool = False
     omit_retry_after: bool = False
+    webhook_omit_notification_id: bool = False
 
 
 #: The boolean wire switches: scenario keys and ``/_sandbox/settings`` fields (all default false).
-FLAGS = ("errors_as_http_200", "rotate_refresh_tokens", "omit_retry_after")
+FLAGS = ("errors_as_http_200", "rotate_refresh_tokens", "omit_retry_after", "webhook_omit_notification_id")
 
 
 def resolve_source(source: str | Path | dict[str, Any]) -> dict[str, Any]:

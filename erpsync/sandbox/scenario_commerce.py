@@ -1,4 +1,4 @@
-"""Load the issue-3 parts of a scenario: token settings, audit rules, delivery options, webhooks, products.
+"""Load the commerce parts of a scenario: token settings, audit rules, delivery options, webhooks, products.
 
 Kept apart from :mod:`scenario` (the pickup slice) so each loader stays small. Format:
 
@@ -52,7 +52,7 @@ def _list(data: dict[str, Any], key: str) -> list[Any]:
 
 
 def load_commerce(world: World, data: dict[str, Any], now: float) -> None:
-    """Fill the issue-3 fields of ``world`` from ``data`` (strict; errors name the location)."""
+    """Fill the commerce fields of ``world`` from ``data`` (strict; errors name the location)."""
     world.access_token_ttl = parse_duration(data.get("access_token_ttl", 7 * 86400), "access_token_ttl")
     world.refresh_token_ttl = parse_duration(data.get("refresh_token_ttl", 30 * 86400), "refresh_token_ttl")
     world.auth_code_ttl = parse_duration(data.get("auth_code_ttl", 1800), "auth_code_ttl")

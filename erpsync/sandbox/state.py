@@ -30,6 +30,9 @@ against virtual now when the scenario is loaded (or reset), so packages stay rec
     rotate_refresh_tokens bool (false): a refresh issues a new refresh token and the old one stops
                           working (36004005); false keeps the refresh token across refreshes
     omit_retry_after      bool (false): 429 answers carry no ``Retry-After`` header
+    webhook_omit_notification_id
+                          bool (false): webhooks are sent without ``tts_notification_id``, as older
+                          payloads are, to test a receiver's fallback dedupe
     apps[]                {app_key, app_secret,
                            tokens[]{access_token, expires_at (time; "+7d" default), shops[] (shop ids)}}
     carriers[]            {prefix, id, name}: maps a waybill prefix ("WS", "JT", "SF") to the
@@ -48,7 +51,7 @@ against virtual now when the scenario is loaded (or reset), so packages stay rec
     packages[]            {id, order_ids[], handover_method PICKUP|DROP_OFF, tracking_number, status
                            (default PROCESSING), create_time, update_time?, shipping_type (TIKTOK)}
 
-The issue-3 keys (tokens, audit rules, delivery options, webhook_url, products, order line items)
+The commerce keys (tokens, audit rules, delivery options, webhook_url, products, order line items)
 are documented in :mod:`scenario_commerce`; orders also take ``line_items[]``, ``recipient_address``,
 ``paid_time``, ``shipping_type``, and packages ``shipped_at`` and ``delivery_option_id``. Tokens take
 ``refresh_token``, ``refresh_expires_at`` and ``scopes``.
@@ -138,7 +141,8 @@ class SandboxState:
         """Queue a webhook of ``type_`` for the shop, signed with its app's secret."""
         app = self.app_for_shop(shop_id)
         if app is not None:
-            self.webhooks.emit(type_, shop_id, data, self.now(), app.app_key, app.app_secret)
+            omit = self.world.webhook_omit_notification_id
+            self.webhooks.emit(type_, shop_id, data, self.now(), app.app_key, app.app_secret, omit_notification_id=omit)
 
     # -- subscription ----------------------------------------------------------------------
     def warehouse(self, warehouse_id: str) -> Warehouse:

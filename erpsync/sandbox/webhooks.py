@@ -1,8 +1,11 @@
 """Signed webhook deliveries to the registered ``webhook_url`` (docs/open-api-full.md §5).
 
-Each event is an envelope ``{type, tts_notification_id, shop_id, timestamp, data}`` POSTed with
-``Authorization: hex(HMAC-SHA256(key=app_secret, msg=app_key + raw_body))``, written here from the
-reference alone (no code shared with the client's verifier).
+Each event is an envelope ``{type, tts_notification_id, shop_id, timestamp, data}`` (the webhook
+guide's event examples) POSTed with ``Authorization: hex(HMAC-SHA256(key=app_secret, msg=app_key +
+raw_body))``, written here from the reference alone (no code shared with the client's verifier).
+With the ``webhook_omit_notification_id`` switch the envelope has no ``tts_notification_id`` at all,
+as older payloads (and the guide's own type 3 example) do, so a receiver's fallback dedupe can be
+tested. What goes in ``data`` per type is in :mod:`webhook_data`.
 
 Delivery runs on one background thread so the API call that caused an event never waits for the
 receiver. A non-2xx answer or a connection error is retried on a compressed schedule
@@ -61,7 +64,7 @@ def sign_webhook(app_key: str, app_secret: str, body: bytes) -> str:
 @dataclass
 class Delivery:
     id: int
-    notification_id: str
+    notification_id: str | None
     type: int
     shop_id: str
     url: str | None
@@ -118,18 +121,26 @@ class WebhookDispatcher:
             self._queue.clear()
             self.url = None if url is None else check_loopback(url)
 
-    def emit(self, type_: int, shop_id: str, data: dict[str, Any], timestamp: int, app_key: str, secret: str) -> None:
-        """Record an event and queue its delivery (returns at once)."""
-        envelope = {
-            "type": type_,
-            "tts_notification_id": f"7{secrets.randbelow(10**18):018d}",
-            "shop_id": shop_id,
-            "timestamp": timestamp,
-            "data": data,
-        }
+    def emit(
+        self,
+        type_: int,
+        shop_id: str,
+        data: dict[str, Any],
+        timestamp: int,
+        app_key: str,
+        secret: str,
+        *,
+        omit_notification_id: bool = False,
+    ) -> Delivery:
+        """Record an event and queue its delivery (returns at once, with the delivery record)."""
+        nid = None if omit_notification_id else f"7{secrets.randbelow(10**18):018d}"
+        envelope: dict[str, Any] = {"type": type_, "tts_notification_id": nid}
+        if nid is None:
+            del envelope["tts_notification_id"]
+        envelope.update(shop_id=shop_id, timestamp=timestamp, data=data)
         body = json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
         with self._cond:
-            self._add(envelope["tts_notification_id"], type_, shop_id, body, sign_webhook(app_key, secret, body))
+            return self._add(nid, type_, shop_id, body, sign_webhook(app_key, secret, body))
 
     def redeliver(self, count: int) -> list[Delivery]:
         """Send the last ``count`` original events again, byte for byte (same ``tts_notification_id``)."""
@@ -138,7 +149,9 @@ class WebhookDispatcher:
             copies = [self._add(d.notification_id, d.type, d.shop_id, d.body, d.signature, d.id) for d in originals]
             return copies
 
-    def _add(self, nid: str, type_: int, shop_id: str, body: bytes, signature: str, of: int | None = None) -> Delivery:
+    def _add(
+        self, nid: str | None, type_: int, shop_id: str, body: bytes, signature: str, of: int | None = None
+    ) -> Delivery:
         self._seq += 1
         delivery = Delivery(self._seq, nid, type_, shop_id, self.url, body, signature, time.time(), redelivery_of=of)
         self._deliveries.append(delivery)

@@ -62,9 +62,12 @@ class Wire:
         timestamp: int | None = None,
         raw_body: bytes | None = None,
         bad_sign: bool = False,
+        content_type: str | None = "application/json",
     ) -> requests.Response:
         """One signed call. ``raw_body`` is sent (and signed) as is instead of ``body`` as JSON;
-        ``bad_sign`` sends a well-formed but wrong signature; ``timestamp`` overrides now."""
+        ``bad_sign`` sends a well-formed but wrong signature; ``timestamp`` overrides now.
+        ``content_type`` is sent on every JSON call, GET included, as the reference requires
+        (None leaves the header out); a multipart upload gets requests' own multipart header."""
         query = {"app_key": APP_KEY, "timestamp": str(timestamp or int(time.time()))}
         if cipher is not None:
             query["shop_cipher"] = cipher
@@ -75,8 +78,8 @@ class Wire:
             return self.http.request(method, self.base + path, params=query, files=files, data=form, headers=headers)
         data = raw_body if raw_body is not None else (json.dumps(body).encode() if body is not None else b"")
         query["sign"] = "0" * 64 if bad_sign else sign(SECRET, path, query, data)
-        if data:
-            headers["content-type"] = "application/json"
+        if content_type is not None:
+            headers["content-type"] = content_type
         return self.http.request(method, self.base + path, params=query, data=data or None, headers=headers)
 
     def ok(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:

@@ -141,8 +141,19 @@ def test_access_token_checks(client: Client) -> None:
 def test_unknown_app_key(client: Client, server: SandboxServer) -> None:
     query = {"app_key": "nope", "timestamp": str(int(time.time())), "shop_cipher": CIPHER}
     query["sign"] = sign(SECRET, WAREHOUSES, query)
-    response = requests.get(server.url + WAREHOUSES, params=query, headers={"x-tts-access-token": TOKEN})
+    headers = {"x-tts-access-token": TOKEN, "content-type": "application/json"}
+    response = requests.get(server.url + WAREHOUSES, params=query, headers=headers)
     expect_error(response, 401, 36009004)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [("GET", WAREHOUSES, None), ("POST", SEARCH, {})])
+def test_content_type_is_required_get_included(client: Client, method: str, path: str, body: Any) -> None:
+    params = {"page_size": 5} if method == "POST" else None
+    payload = expect_error(client.call(method, path, params, body, content_type=None), 400, 36009004)
+    assert "content-type" in payload["message"]
+    expect_error(client.call(method, path, params, body, content_type="text/plain"), 400, 36009004)
+    client.ok(method, path, params=params, body=body)
+    client.ok(method, path, params=params, body=body, content_type="application/json; charset=utf-8")
 
 
 def test_cipher_rules(client: Client) -> None:
@@ -239,9 +250,9 @@ def test_package_detail_and_slots(client: Client) -> None:
     assert slots["can_pickup"] is True and slots["can_drop_off"] is True
     assert slots["pickup_slots"] and all("avaliable" in s for s in slots["pickup_slots"])
     assert client.can_pickup(SZ_PACKAGE) is False
-    expect_error(client.call("GET", "/fulfillment/202309/packages/404404"), 404, 21011001)
+    expect_error(client.call("GET", "/fulfillment/202309/packages/404404"), 404, 21011028)
     # a package of another shop is invisible
-    expect_error(client.call("GET", "/fulfillment/202309/packages/115400000000000010"), 404, 21011001)
+    expect_error(client.call("GET", "/fulfillment/202309/packages/115400000000000010"), 404, 21011028)
 
 
 def test_staged_waybills_are_kept(client: Client) -> None:
@@ -385,7 +396,8 @@ def test_demo_scenario() -> None:
     with SandboxServer("demo") as demo:
         query = {"app_key": "demo-app-key", "timestamp": str(int(time.time()))}
         query["sign"] = sign("demo-app-secret", SHOPS, query)
-        shops = requests.get(demo.url + SHOPS, params=query, headers={"x-tts-access-token": "demo-access-token"})
+        headers = {"x-tts-access-token": "demo-access-token", "content-type": "application/json"}
+        shops = requests.get(demo.url + SHOPS, params=query, headers=headers)
         (shop,) = shops.json()["data"]["shops"]
         assert shop["id"] == "7495000000000000001" and shop["name"] == "Dongguan Home Goods UK"
         state = requests.get(demo.url + "/_sandbox/state").json()["data"]
@@ -403,8 +415,15 @@ def test_access_log_never_shows_query_strings(caplog):
 
     from erpsync.sandbox import SandboxServer
 
+    def server_lines() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == "werkzeug"]  # the server's own log
+
     with caplog.at_level(logging.DEBUG), SandboxServer(scenario="demo") as server:
         requests.get(f"{server.url}/api/v2/token/get?app_key=k&app_secret=s3cret-in-query&auth_code=c", timeout=5)
-    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]  # the server's own log
+        # the server thread logs the request after the answer went out: wait for the line
+        deadline = time.monotonic() + 5
+        while not any("/api/v2/token/get" in line for line in server_lines()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    lines = server_lines()
     assert any("/api/v2/token/get" in line for line in lines)
     assert not any("s3cret-in-query" in line for line in lines)

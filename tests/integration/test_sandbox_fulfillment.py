@@ -13,6 +13,7 @@ F = "/fulfillment/202309"
 READY = "115400000000000005"  # WH-DG-01 (pickup active), order 576900000000000005 AWAITING_SHIPMENT, no tracking
 READY_ORDER = "576900000000000005"
 SHIPPED = "115400000000000001"  # order AWAITING_COLLECTION
+OTHER_SHOP = "115400000000000010"  # a package of another shop of the same seller
 SF_ID, JT_ID = "7208502187360519003", "7208502187360519002"
 
 
@@ -20,7 +21,7 @@ def new_package(wire: Wire, warehouse: str = "WH-DG-01") -> str:
     return wire.admin("POST", "orders", {"warehouse_id": warehouse})["packages"][0]["id"]
 
 
-def test_ship_once_then_21011005_and_one_effect(wire: Wire) -> None:
+def test_ship_once_then_21011040_and_one_effect(wire: Wire) -> None:
     assert wire.ok("POST", f"{F}/packages/{READY}/ship", body={"handover_method": "PICKUP"}) == {}
     detail = wire.ok("GET", f"{F}/packages/{READY}")
     assert detail["package_status"] == "FULFILLING" and detail["tracking_number"].startswith("WS")
@@ -28,10 +29,11 @@ def test_ship_once_then_21011005_and_one_effect(wire: Wire) -> None:
     (order,) = wire.ok("GET", "/order/202309/orders", params={"ids": READY_ORDER})["orders"]
     assert order["status"] == "AWAITING_COLLECTION"
     assert order["line_items"][0]["tracking_number"] == detail["tracking_number"]
-    expect_error(wire.call("POST", f"{F}/packages/{READY}/ship", body={"handover_method": "PICKUP"}), 400, 21011005)
-    expect_error(wire.call("POST", f"{F}/packages/{SHIPPED}/ship", body={"handover_method": "PICKUP"}), 400, 21011005)
+    expect_error(wire.call("POST", f"{F}/packages/{READY}/ship", body={"handover_method": "PICKUP"}), 400, 21011040)
+    expect_error(wire.call("POST", f"{F}/packages/{SHIPPED}/ship", body={"handover_method": "PICKUP"}), 400, 21011040)
     assert wire.admin("GET", "effects")["ship"] == {READY: 1}
-    expect_error(wire.call("POST", f"{F}/packages/404/ship", body={"handover_method": "DROP_OFF"}), 404, 21011001)
+    expect_error(wire.call("POST", f"{F}/packages/404/ship", body={"handover_method": "DROP_OFF"}), 404, 21011028)
+    expect_error(wire.call("POST", f"{F}/packages/{OTHER_SHOP}/ship", body={}), 404, 21011028)
     assert wire.admin("DELETE", "effects")["ship"] == {}
 
 
@@ -59,9 +61,9 @@ def test_ship_rules(wire: Wire) -> None:
 def test_batch_ship(wire: Wire) -> None:
     a, b = new_package(wire), new_package(wire)
     body = {"packages": [{"id": a, "handover_method": "DROP_OFF"}, {"id": SHIPPED, "handover_method": "DROP_OFF"},
-                         {"id": "404"}, {"id": b, "handover_method": "PICKUP"}]}  # fmt: skip
+                         {"id": "404"}, {"id": b, "handover_method": "PICKUP"}, {"id": OTHER_SHOP}]}  # fmt: skip
     errors = {e["detail"]["package_id"]: e["code"] for e in wire.ok("POST", f"{F}/packages/ship", body=body)["errors"]}
-    assert errors == {SHIPPED: 21011005, "404": 21011001}
+    assert errors == {SHIPPED: 21011020, "404": 21011028, OTHER_SHOP: 21011028}
     assert wire.admin("GET", "effects")["ship"] == {a: 1, b: 1}
     too_many = {"packages": [{"id": str(i)} for i in range(51)]}
     expect_error(wire.call("POST", f"{F}/packages/ship", body=too_many), 400, 36009004)
@@ -71,7 +73,7 @@ def test_batch_ship(wire: Wire) -> None:
 def test_shipping_info_update_72h_rule(wire: Wire) -> None:
     update = {"tracking_number": "JT999", "shipping_provider_id": JT_ID}
     pending = new_package(wire)
-    expect_error(wire.call("POST", f"{F}/packages/{pending}/shipping_info/update", body=update), 400, 21011006)
+    expect_error(wire.call("POST", f"{F}/packages/{pending}/shipping_info/update", body=update), 400, 21011043)
     wire.ok("POST", f"{F}/packages/{READY}/ship", body={"handover_method": "PICKUP"})
     wire.advance(71 * 3600)
     assert wire.ok("POST", f"{F}/packages/{READY}/shipping_info/update", body=update) == {}
@@ -82,7 +84,8 @@ def test_shipping_info_update_72h_rule(wire: Wire) -> None:
     expect_error(wire.call("POST", f"{F}/packages/{READY}/shipping_info/update", body=update), 400, 21011049)
     expect_error(wire.call("POST", f"{F}/orders/{READY_ORDER}/shipping_info/update", body=update), 400, 21011049)
     assert wire.admin("GET", "effects")["shipping_info_update"] == {READY: 2}
-    expect_error(wire.call("POST", f"{F}/orders/404/shipping_info/update", body=update), 404, 21011001)
+    expect_error(wire.call("POST", f"{F}/orders/404/shipping_info/update", body=update), 404, 21011028)
+    expect_error(wire.call("POST", f"{F}/packages/404/shipping_info/update", body=update), 404, 21011028)
     expect_error(wire.call("POST", f"{F}/packages/{READY}/shipping_info/update", body={}), 400, 36009004)
 
 
@@ -105,4 +108,4 @@ def test_delivery_options_providers_and_tracking(wire: Wire) -> None:
     wire.advance(2 * 86400)
     events = wire.ok("GET", tracking)["tracking"]
     assert len(events) == 4 and events[0]["update_time_millis"] > events[-1]["update_time_millis"]
-    expect_error(wire.call("GET", f"{F}/orders/404/tracking"), 404, 21011001)
+    expect_error(wire.call("GET", f"{F}/orders/404/tracking"), 404, 21011028)

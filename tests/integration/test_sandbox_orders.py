@@ -9,7 +9,8 @@ from sandbox_wire import Wire, expect_error
 
 pytestmark = pytest.mark.integration
 
-ORDERS = "/order/202309/orders"
+ORDERS = "/order/202507/orders"
+OLD_ORDERS = "/order/202309/orders"  # superseded, still served
 SEARCH = "/order/202309/orders/search"
 SHIPPED = "576900000000000001"  # AWAITING_COLLECTION, package 115400000000000001 (WS)
 UNPAID, ON_HOLD = "576900000000000301", "576900000000000302"
@@ -32,6 +33,14 @@ def test_detail_shape_and_hidden_address(wire: Wire) -> None:
     many = ",".join(str(i) for i in range(51))
     expect_error(wire.call("GET", ORDERS, params={"ids": many}), 400, 36009004)
     expect_error(wire.call("GET", ORDERS, params={"ids": ""}), 400, 36009004)
+
+
+def test_superseded_order_detail_path_answers_the_same(wire: Wire) -> None:
+    new = wire.ok("GET", ORDERS, params={"ids": SHIPPED})["orders"]
+    old = wire.ok("GET", OLD_ORDERS, params={"ids": SHIPPED})["orders"]
+    assert [o["id"] for o in new] == [o["id"] for o in old] == [SHIPPED]
+    paths = wire.admin("GET", "counts")["paths"]
+    assert paths["/order/202507/orders"]["2xx"] >= 1 and paths["/order/202309/orders"]["2xx"] >= 1
 
 
 def _all(wire: Wire, params: dict[str, Any], body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from sandbox_wire import APP_KEY, SECRET, SHOP_ID, Wire, expect_error
+from sandbox_wire import APP_KEY, SECRET, SHOP_ID, Wire, expect_error, product_body
 
 pytestmark = pytest.mark.integration
 
@@ -76,13 +76,30 @@ def wire(wire: Wire, receiver: Receiver) -> Wire:
     return wire
 
 
+ENVELOPE = {"type", "tts_notification_id", "shop_id", "timestamp", "data"}
+#: The data fields of each type, from the webhook guide pages' field tables.
+DATA_FIELDS = {
+    1: {"order_id", "order_status", "is_on_hold_order", "update_time"},
+    3: {"order_id", "update_time"},
+    4: {"sc_type", "role_type", "package_list", "update_time"},
+    5: {"product_id", "status", "suspended_reason", "update_time"},
+    6: {"message"},
+    7: {"message", "expiration_time"},
+    11: {"order_id", "cancellations_role", "cancel_status", "cancel_id", "create_time"},
+    12: {"order_id", "return_role", "return_type", "return_status", "return_id", "create_time", "update_time"},
+    15: {"product_id", "change_source", "changed_fields", "update_time"},
+    37: {"product_id", "audit", "integrated_platform_statuses", "update_time"},
+}
+
+
 def test_order_status_change_is_signed_and_spells_cancel(wire: Wire, receiver: Receiver) -> None:
     wire.admin("POST", "orders/576900000000000005/status", {"status": "CANCELLED"})
     (event,) = wait_for(receiver.events)
-    assert set(event) == {"type", "tts_notification_id", "shop_id", "timestamp", "data"}
+    assert set(event) == ENVELOPE and set(event["data"]) == DATA_FIELDS[1]
     assert event["type"] == 1 and event["shop_id"] == SHOP_ID and event["tts_notification_id"]
+    assert isinstance(event["tts_notification_id"], str) and isinstance(event["timestamp"], int)
     assert event["data"]["order_id"] == "576900000000000005" and event["data"]["order_status"] == "CANCEL"
-    assert isinstance(event["data"]["update_time"], int)
+    assert event["data"]["is_on_hold_order"] is False and isinstance(event["data"]["update_time"], int)
     (delivery,) = wire.admin("GET", "webhooks")["deliveries"]
     assert (delivery["type"], delivery["state"], delivery["attempts"], delivery["last_status"]) == (
         1,
@@ -92,12 +109,24 @@ def test_order_status_change_is_signed_and_spells_cancel(wire: Wire, receiver: R
     )
 
 
-def test_ship_emits_package_and_order_webhooks(wire: Wire, receiver: Receiver) -> None:
-    wire.ok("POST", "/fulfillment/202309/packages/115400000000000005/ship", body={"handover_method": "PICKUP"})
+def test_is_on_hold_order_stays_true_once_on_hold(wire: Wire, receiver: Receiver) -> None:
+    wire.admin("POST", "orders/576900000000000005/status", {"status": "ON_HOLD"})
+    wire.admin("POST", "orders/576900000000000005/status", {"status": "AWAITING_SHIPMENT"})
     events = wait_for(lambda: len(receiver.events()) >= 2 and receiver.events())
-    by_type = {e["type"]: e["data"] for e in events}
-    assert by_type[1]["order_status"] == "AWAITING_COLLECTION"
-    assert by_type[4]["package_list"] == [{"package_id": "115400000000000005", "order_id_list": ["576900000000000005"]}]
+    assert [(e["data"]["order_status"], e["data"]["is_on_hold_order"]) for e in events] == [
+        ("ON_HOLD", True),
+        ("AWAITING_SHIPMENT", True),
+    ]
+
+
+def test_ship_emits_the_order_webhook_only(wire: Wire, receiver: Receiver) -> None:
+    wire.ok("POST", "/fulfillment/202309/packages/115400000000000005/ship", body={"handover_method": "PICKUP"})
+    (event,) = wait_for(receiver.events)
+    assert event["type"] == 1 and event["data"]["order_status"] == "AWAITING_COLLECTION"
+    wire.ok("POST", "/fulfillment/202309/packages/115400000000000005/shipping_info/update",
+            body={"tracking_number": "JT1", "shipping_provider_id": "7208502187360519002"})  # fmt: skip
+    time.sleep(0.3)
+    assert [d["type"] for d in wire.admin("GET", "webhooks")["deliveries"]] == [1]  # no type 4: not a combine/split
 
 
 def test_retries_after_500_keep_the_notification_id(wire: Wire, receiver: Receiver) -> None:
@@ -140,12 +169,86 @@ def test_product_audit_results_are_webhooks(wire: Wire, receiver: Receiver) -> N
     wire.advance(600)
     events = wait_for(lambda: len(receiver.events()) >= 2 and receiver.events())
     by_type = {e["type"]: e["data"] for e in events}
-    assert by_type[5] == {
+    assert set(by_type[5]) == DATA_FIELDS[5] and set(by_type[37]) == DATA_FIELDS[37]
+    assert by_type[5]["product_id"] == int(pid) and by_type[5]["status"] == "PRODUCT_AUDIT_FAILURE"
+    assert "replica" in by_type[5]["suspended_reason"].lower()
+    assert by_type[37] == {
         "product_id": int(pid),
-        "status": "PRODUCT_AUDIT_FAILURE",
+        "audit": {"status": "FAILED", "pre_approved_reasons": []},
+        "integrated_platform_statuses": [],
         "update_time": by_type[5]["update_time"],
     }
-    assert by_type[37]["product_id"] == pid and by_type[37]["status"] == "FAILED" and by_type[37]["suggestions"]
+
+
+def test_approval_sends_first_pass_review_and_approved(wire: Wire, receiver: Receiver) -> None:
+    body = product_body(wire, title="Plain mug")
+    pid = wire.ok("POST", "/product/202309/products", body=body)["product_id"]
+    wire.advance(600)
+    events = wait_for(lambda: len(receiver.events()) >= 2 and receiver.events())
+    by_type = {e["type"]: e["data"] for e in events}
+    assert (by_type[5]["status"], by_type[5]["suspended_reason"]) == ("PRODUCT_FIRST_PASS_REVIEW", "")
+    assert by_type[37]["product_id"] == int(pid) and by_type[37]["audit"]["status"] == "APPROVED"
+
+
+@pytest.mark.parametrize("type_", [1, 3, 4, 5, 6, 7, 11, 12, 15, 37])
+def test_emit_fills_each_documented_type(wire: Wire, receiver: Receiver, type_: int) -> None:
+    emitted = wire.admin("POST", "webhooks/emit", {"type": type_})["emitted"]
+    (event,) = wait_for(receiver.events)
+    assert event == emitted["body"] and set(event) == ENVELOPE and event["type"] == type_
+    data = event["data"]
+    assert set(data) == DATA_FIELDS[type_]
+    if type_ == 4:
+        (package,) = data["package_list"]
+        assert set(package) == {"package_id", "order_id_list"} and isinstance(package["order_id_list"], list)
+    if type_ == 6:
+        assert SHOP_ID in data["message"]
+    if type_ == 7:
+        assert isinstance(data["expiration_time"], str) and int(data["expiration_time"]) > event["timestamp"]
+    if type_ == 15:
+        assert isinstance(data["product_id"], str) and isinstance(data["changed_fields"], list)
+    if type_ in (5, 37):
+        assert isinstance(data["product_id"], int)
+
+
+def test_emit_keeps_given_fields_and_extras(wire: Wire, receiver: Receiver) -> None:
+    data = {"order_id": "1", "cancel_status": "CANCELLATION_REQUEST_SUCCESS", "new_field": 1}
+    wire.admin("POST", "webhooks/emit", {"type": 11, "data": data})
+    wire.admin("POST", "webhooks/emit", {"type": 99, "data": {"x": 1}})
+    first, unknown = wait_for(lambda: len(receiver.events()) == 2 and receiver.events())
+    assert first["data"]["order_id"] == "1" and first["data"]["new_field"] == 1
+    assert first["data"]["cancellations_role"] == "BUYER" and set(first["data"]) == DATA_FIELDS[11] | {"new_field"}
+    assert unknown["type"] == 99 and unknown["data"] == {"x": 1}
+
+
+def test_omit_notification_id_switch(wire: Wire, receiver: Receiver) -> None:
+    settings = wire.admin("POST", "settings", {"webhook_omit_notification_id": True})
+    assert settings["webhook_omit_notification_id"] is True
+    wire.admin("POST", "orders/576900000000000005/status", {"status": "ON_HOLD"})
+    (event,) = wait_for(receiver.events)
+    assert set(event) == ENVELOPE - {"tts_notification_id"}
+    (delivery,) = wire.admin("GET", "webhooks")["deliveries"]
+    assert delivery["tts_notification_id"] is None and delivery["state"] == "delivered"
+    wire.admin("POST", "webhooks/redeliver", {"count": 1})
+    again = wait_for(lambda: len(receiver.received) == 2 and receiver.events())
+    assert again[0] == again[1]  # the redelivery is byte-identical, still without the id
+    wire.admin("POST", "settings", {"webhook_omit_notification_id": False})
+    wire.admin("POST", "orders/576900000000000005/status", {"status": "AWAITING_SHIPMENT"})
+    assert wait_for(lambda: len(receiver.received) == 3 and receiver.events())[-1]["tts_notification_id"]
+
+
+def test_omit_notification_id_scenario_key() -> None:
+    from erpsync.sandbox import SandboxApp
+    from erpsync.sandbox.scenario import resolve_source
+
+    scenario = {**resolve_source("default"), "webhook_omit_notification_id": True}
+    app = SandboxApp(scenario)
+    try:
+        assert app.state.world.webhook_omit_notification_id is True
+        app.state.notify(6, SHOP_ID, {"message": "m"})
+        (delivery,) = app.state.webhooks.snapshot()
+        assert "tts_notification_id" not in delivery["body"] and delivery["body"]["data"] == {"message": "m"}
+    finally:
+        app.close()
 
 
 def test_only_loopback_targets(wire: Wire) -> None:

@@ -38,7 +38,7 @@ def test_fail_after_commit_answers_500_but_the_write_happened(wire: Wire) -> Non
     assert wire.admin("POST", "faults", {"fail_after_commit": 2})["fail_after_commit"] == 2
     expect_error(ship(wire, first), 500, 36009003)
     # the effect is there: a blind retry finds the package already shipped
-    expect_error(ship(wire, first), 400, 21011005)  # rejected: commits nothing, uses up no fault
+    expect_error(ship(wire, first), 400, 21011040)  # rejected: commits nothing, uses up no fault
     assert wire.ok("GET", f"{F}/packages/{first}")["package_status"] == "FULFILLING"  # reads are not hit
     wire.ok("POST", f"{F}/packages/search", params={"page_size": 5}, body={})  # searches are not writes
     assert wire.admin("GET", "faults")["fail_after_commit"] == 1
@@ -73,7 +73,7 @@ def test_commit_fault_paths_and_rate(wire: Wire) -> None:
     wire.admin("POST", "faults", {"fail_after_commit_rate": 1, "commit_fault_paths": None})
     for package in (new_package(wire), new_package(wire)):
         expect_error(ship(wire, package), 500, 36009003)
-        expect_error(ship(wire, package), 400, 21011005)
+        expect_error(ship(wire, package), 400, 21011040)
     wire.admin("POST", "faults", {"fail_after_commit_rate": 0})
     assert wire.ok("POST", f"{F}/packages/{new_package(wire)}/ship", body={"handover_method": "PICKUP"}) == {}
 
@@ -100,7 +100,7 @@ def test_drop_after_commit_closes_the_connection_without_an_answer(wire: Wire) -
     with pytest.raises(requests.ConnectionError):
         ship(wire, package)
     assert wire.admin("GET", "effects")["ship"] == {package: 1}
-    expect_error(ship(wire, package), 400, 21011005)  # the server keeps serving
+    expect_error(ship(wire, package), 400, 21011040)  # the server keeps serving
     row = counts(wire, SHIP)
     assert (row["calls"], row["dropped"], row["4xx"]) == (2, 1, 1)
 
@@ -111,8 +111,8 @@ def test_drop_after_commit_closes_the_connection_without_an_answer(wire: Wire) -
 def test_errors_as_http_200(wire: Wire) -> None:
     assert wire.admin("GET", "settings")["errors_as_http_200"] is False
     assert wire.admin("POST", "settings", {"errors_as_http_200": True})["errors_as_http_200"] is True
-    expect_error(wire.call("GET", f"{F}/packages/404"), 200, 21011001)
-    expect_error(ship(wire, "404"), 200, 21011001)
+    expect_error(wire.call("GET", f"{F}/packages/404"), 200, 21011028)
+    expect_error(ship(wire, "404"), 200, 21011028)
     expect_error(wire.call("GET", WAREHOUSES, token="sandbox-expired-token"), 200, 105002)
     expect_error(wire.call("GET", WAREHOUSES, cipher=None), 200, 106013)
     # rate limits and internal errors keep their status; an unknown path stays 404
@@ -125,10 +125,10 @@ def test_errors_as_http_200(wire: Wire) -> None:
     # counted by the status actually sent
     assert counts(wire, PACKAGE)["2xx"] == 1
     wire.admin("POST", "settings", {"errors_as_http_200": False})
-    expect_error(wire.call("GET", f"{F}/packages/404"), 404, 21011001)
+    expect_error(wire.call("GET", f"{F}/packages/404"), 404, 21011028)
     wire.admin("POST", "settings", {"errors_as_http_200": True})
     wire.admin("POST", "reset")  # a reset goes back to the scenario's value
-    expect_error(wire.call("GET", f"{F}/packages/404"), 404, 21011001)
+    expect_error(wire.call("GET", f"{F}/packages/404"), 404, 21011028)
 
 
 def test_settings_switches_are_checked(wire: Wire) -> None:

@@ -20,10 +20,21 @@ from erpsync.connectors.tiktok.orders import OrdersApi
 from erpsync.connectors.tiktok.product_models import AuditStatus, NewProduct, NewSku, ProductStatus
 from erpsync.connectors.tiktok.products import ProductsApi
 from erpsync.connectors.tiktok.seller import TikTokSellerConnector
-from erpsync.connectors.tiktok.webhook_events import OrderStatusChanged
+from erpsync.connectors.tiktok.webhook_events import (
+    AuthorizationExpiring,
+    CancellationStatusChanged,
+    OrderStatusChanged,
+    PackageUpdated,
+    ProductAuditStatusChanged,
+    ProductInformationChanged,
+    ProductStatusChanged,
+    RecipientAddressUpdated,
+    ReturnStatusChanged,
+    SellerDeauthorized,
+)
 from erpsync.connectors.tiktok.webhooks import WebhookReceiver, make_wsgi_app
 from erpsync.core.connector import ShopContext
-from erpsync.core.errors import PermanentError
+from erpsync.core.errors import NotFoundError, PermanentError
 from erpsync.core.http import HttpPolicy
 from erpsync.core.store import Store
 from erpsync.sandbox import SandboxServer
@@ -117,7 +128,7 @@ def test_product_audit_fails_with_reasons(sandbox, client, cipher):
     assert "counterfeit" in " ".join(r for f in product.audit_failed_reasons for r in f.reasons)
     with pytest.raises(PermanentError) as info:  # price updates need an ACTIVATE product
         api.update_prices(created.product_id, {product.skus[0].id: ("21", "GBP")})
-    assert info.value.code == 12019090
+    assert info.value.code == 12052901  # "not available for this operation in its current status"
 
 
 def test_catalogue_search_streams_pages(sandbox, client, cipher):
@@ -266,6 +277,45 @@ def test_webhooks_delivered_verified_and_deduplicated(sandbox, tmp_path):
         store.close()
 
 
+#: every webhook type the guide documents, and the typed event the receiver must make of it
+DOCUMENTED_TYPES = {
+    1: OrderStatusChanged,
+    3: RecipientAddressUpdated,
+    4: PackageUpdated,
+    5: ProductStatusChanged,
+    6: SellerDeauthorized,
+    7: AuthorizationExpiring,
+    11: CancellationStatusChanged,
+    12: ReturnStatusChanged,
+    15: ProductInformationChanged,
+    37: ProductAuditStatusChanged,
+}
+
+
+@pytest.mark.parametrize("omit_id", [False, True], ids=["with-notification-id", "without-notification-id"])
+def test_every_documented_webhook_type_is_parsed_and_nothing_is_kept_aside(sandbox, tmp_path, omit_id):
+    """The sandbox fills each type's documented fields itself; the receiver, written apart, must type them all."""
+    store = Store.open(f"sqlite:///{tmp_path / 'state.db'}")
+    received: list = []
+    server = make_server("127.0.0.1", 0, make_wsgi_app(WebhookReceiver(APP_KEY, APP_SECRET, store), received.append))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        admin(sandbox, "POST", "settings", {"webhook_omit_notification_id": omit_id})
+        admin(sandbox, "POST", "webhooks", {"url": f"http://127.0.0.1:{server.server_port}/tiktok"})
+        for kind in DOCUMENTED_TYPES:
+            admin(sandbox, "POST", "webhooks/emit", {"type": kind})
+        deliveries = settled(sandbox)
+        assert len(deliveries) == len(DOCUMENTED_TYPES)
+        assert {type(e) for e in received} == set(DOCUMENTED_TYPES.values())
+        assert all((e.notification_id is None) is omit_id for e in received)
+        assert all(e.shop_id == SHOP for e in received)
+        assert store.unparsed_notifications() == []
+    finally:
+        server.shutdown()
+        store.close()
+
+
 def settled(sandbox, timeout: float = 10.0) -> list[dict]:
     """The sandbox's deliveries once none is waiting (pending or retrying); each must have answered 200."""
     deadline = datetime.now(UTC) + timedelta(seconds=timeout)
@@ -315,12 +365,12 @@ def test_errors_with_http_200_are_permanent_and_not_retried(sandbox, tmp_path):
     seller = TikTokSellerConnector({**options, "shop_id": SHOP}, shop=ShopContext(name="shop", base_dir=tmp_path))
     try:
         api = FulfillmentApi(seller.tiktok_client, seller.cipher())
-        with pytest.raises(PermanentError) as lookup:
+        with pytest.raises(NotFoundError) as lookup:
             api.get_package("999999999")
-        assert lookup.value.code == 21011001
-        with pytest.raises(PermanentError) as shipped:
+        assert lookup.value.code == 21011028  # "does not belong to the current shop"
+        with pytest.raises(NotFoundError) as shipped:
             api.ship_package("999999999", handover_method="PICKUP")
-        assert shipped.value.code == 21011001
+        assert shipped.value.code == 21011028
         paths = admin(sandbox, "GET", "counts")["paths"]
         assert paths["/fulfillment/202309/packages/{package_id}"]["calls"] == 1
         assert paths["/fulfillment/202309/packages/{package_id}/ship"]["calls"] == 1

@@ -75,7 +75,8 @@ def assert_signed(signed_timestamp: int | None) -> Signed:
     """Check a request of the fake shop (``open_api_fakes``) against the reference signature.
 
     ``cipher`` says whether the call is shop-scoped (``shop_cipher`` present and right) or not
-    (absent). The access token travels in the header, never in the query. Returns the query.
+    (absent). The access token travels in the header, never in the query, and every request
+    names its content type (JSON, or multipart for an upload). Returns the query.
     """
 
     def check(request: requests.PreparedRequest, *, cipher: bool = True) -> dict[str, str]:
@@ -87,6 +88,9 @@ def assert_signed(signed_timestamp: int | None) -> Signed:
         assert (q.get("shop_cipher") == CIPHER) is cipher and ("shop_cipher" in q) is cipher
         assert "access_token" not in q
         assert request.headers["x-tts-access-token"] == TOKEN
+        # the reference marks content-type required on every endpoint, GET included
+        content_type = request.headers.get("Content-Type", "")
+        assert content_type == "application/json" or content_type.startswith("multipart/form-data"), content_type
         return q
 
     return check

@@ -15,6 +15,7 @@ from erpsync.sandbox.paging import decode, encode, page
 from erpsync.sandbox.scenario import ScenarioError, build_world, resolve_source
 from erpsync.sandbox.scenario_commerce import parse_duration
 from erpsync.sandbox.uploads import image_size
+from erpsync.sandbox.webhook_data import FIELDS, complete
 from erpsync.sandbox.webhooks import check_loopback, sign_webhook
 
 
@@ -94,4 +95,32 @@ def test_builtin_scenarios_have_commerce_data() -> None:
         world = app.state.world
         assert world.products and world.delivery_options and world.audit_rules
         assert any(t.refresh_token for a in world.apps.values() for t in a.tokens.values())
+        app.close()
+
+
+def test_webhook_data_fills_documented_fields_and_keeps_given_ones() -> None:
+    app = SandboxApp("default")
+    try:
+        shop = next(iter(app.state.world.shops))
+        seven = complete(app.state, 7, shop, {})
+        assert set(seven) == set(FIELDS[7]) and seven["expiration_time"].isdigit() and shop in seven["message"]
+        given = complete(app.state, 3, shop, {"order_id": "42", "extra": True})
+        assert given["order_id"] == "42" and given["extra"] is True and "update_time" in given
+        assert complete(app.state, 99, shop, {"a": 1}) == {"a": 1}  # unknown type: as given
+    finally:
+        app.close()
+
+
+def test_admin_and_token_paths_need_no_content_type() -> None:
+    from werkzeug.test import Client
+
+    app = SandboxApp("default")
+    try:
+        client = Client(app)
+        assert client.get("/_sandbox/state").status_code == 200
+        token = client.get("/api/v2/token/get", query_string={"app_key": "x"})
+        assert "content-type" not in token.get_data(as_text=True)
+        signed_path = client.get("/logistics/202309/warehouses")
+        assert signed_path.status_code == 400 and "content-type" in signed_path.get_data(as_text=True)
+    finally:
         app.close()

@@ -111,7 +111,7 @@ def test_unexpected_error_is_an_envelope_not_a_traceback(monkeypatch: pytest.Mon
     monkeypatch.setattr("erpsync.sandbox.app.ROUTES", routes)
     # bypass auth: the error must surface as 500/36009003 whatever raised it
     monkeypatch.setattr("erpsync.sandbox.app.authenticate", lambda *a, **k: _caller(app))
-    response = Client(app).get("/logistics/202309/warehouses")
+    response = Client(app).get("/logistics/202309/warehouses", headers={"content-type": "application/json"})
     body = json.loads(response.get_data())
     assert response.status_code == 500 and body["code"] == 36009003
     assert "secret internals" not in body["message"] and "Traceback" not in response.get_data(as_text=True)

@@ -30,7 +30,7 @@ from erpsync.connectors.tiktok.auth import (
 from erpsync.connectors.tiktok.client import TikTokClient
 from erpsync.connectors.tiktok.seller import TikTokSellerConnector
 from erpsync.core.connector import ShopContext
-from erpsync.core.errors import OutcomeUnknownError, PermanentError, TemporaryError
+from erpsync.core.errors import AuthError, OutcomeUnknownError, PermanentError, TemporaryError
 from erpsync.core.http import HttpPolicy
 from erpsync.core.ports import TokenRecord
 
@@ -497,7 +497,7 @@ def test_second_105002_is_permanent(clock: Clock, caplog: pytest.LogCaptureFixtu
     responses.get(url, status=401, json=fail(105002, f"token {OLD_ACCESS} expired"))
     responses.get(f"{AUTH}/api/v2/token/refresh", json=ok(token_data()))
     responses.get(url, status=401, json=fail(105002, f"token {NEW_ACCESS} expired"))
-    with pytest.raises(PermanentError) as info:
+    with pytest.raises(AuthError) as info:
         managed_client(clock, store).warehouses(CIPHER)
     assert len(responses.calls) == 3  # one refresh, one retry, no more
     assert info.value.code == 105002 and "still expired right after a refresh" in str(info.value)

@@ -12,7 +12,7 @@ from responses.registries import OrderedRegistry
 
 from erpsync.connectors.tiktok.client import DEFAULT_RATE_LIMIT_QPS, TikTokClient, needs_cipher
 from erpsync.connectors.tiktok.signing import TikTokAuth
-from erpsync.core.errors import OutcomeUnknownError, PermanentError, TemporaryError
+from erpsync.core.errors import AuthError, OutcomeUnknownError, PermanentError, TemporaryError
 from erpsync.core.http import HttpPolicy
 
 
@@ -103,12 +103,12 @@ def test_cipher_is_never_sent_to_authorization_paths(client: TikTokClient, asser
         (429, 36009002, TemporaryError, "rate limited"),
         (500, 36009003, TemporaryError, "internal"),
         (200, 36009003, TemporaryError, "internal"),
-        (401, 106001, PermanentError, "signature rejected: check app_secret"),
-        (401, 105002, PermanentError, "token expired"),
+        (401, 106001, AuthError, "signature rejected: check app_secret"),
+        (401, 105002, AuthError, "token expired"),
         (401, 36009004, PermanentError, "read the server message"),
         (400, 106013, PermanentError, "shop_cipher missing"),
-        (403, 101000, PermanentError, "does not match the shop"),
-        (403, 105005, PermanentError, "missing API scope"),
+        (403, 101000, AuthError, "does not match the shop"),
+        (403, 105005, AuthError, "missing API scope"),
         (404, 36009014, PermanentError, "unknown API path"),
         (200, 12345, PermanentError, "request failed"),
     ],

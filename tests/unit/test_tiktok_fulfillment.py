@@ -102,9 +102,9 @@ def test_get_package_minimal_and_missing_id_uses_the_asked_one(api: FulfillmentA
 @pytest.mark.parametrize(
     ("patch", "field"),
     [
-        ({"package_status": "SHIPPED?"}, "package_status"),
+        ({"package_status": 3}, "package_status"),  # a new value is not an error, a non-text one is
         ({"package_status": None}, "package_status"),
-        ({"handover_method": "TELEPORT"}, "handover_method"),
+        ({"handover_method": ["PICKUP"]}, "handover_method"),
         ({"orders": [{"id": True}]}, "orders.0.id"),
         ({"pickup_slot": {"start_time": "soon", "end_time": 1}}, "pickup_slot.start_time"),
         ({"create_time": 10**30}, "create_time"),
@@ -121,12 +121,13 @@ def test_malformed_package_is_a_record_error(api: FulfillmentApi, patch: dict, f
 
 @responses.activate
 def test_unknown_package_is_not_found(api: FulfillmentApi) -> None:
-    responses.get(f"{FF}/packages/NOPE", status=404, json=fail(21011001, "package not found"))
+    # 21011028: "The package does not belong to the current shop" (the not_found kind)
+    responses.get(f"{FF}/packages/NOPE", status=404, json=fail(21011028, "not this shop's"))
     with pytest.raises(NotFoundError) as info:
         api.get_package("NOPE")
     assert isinstance(info.value, PermanentError)
-    assert info.value.code == 21011001 and info.value.request_id == "req-9"
-    assert "not found" in str(info.value)
+    assert info.value.code == 21011028 and info.value.request_id == "req-9"
+    assert "does not belong to this shop" in str(info.value)
     assert len(responses.calls) == 1  # permanent: not retried
 
 
@@ -134,7 +135,7 @@ def test_unknown_package_is_not_found(api: FulfillmentApi) -> None:
 def test_search_packages_typed_pages_and_bad_records(api: FulfillmentApi, assert_signed: Signed) -> None:
     url = f"{FF}/packages/search"
     good = {"id": "P1", "status": "PROCESSING", "orders": [{"id": "O1"}], "create_time": NOW, "tracking_number": ""}
-    odd = {"id": "P2", "status": "LOST_IN_SPACE"}
+    odd = {"id": "P2", "status": None}
     responses.post(url, json=ok({"packages": [good, odd], "next_page_token": "t2", "total_count": 3}))
     responses.post(url, json=ok({"packages": [{"id": 3, "status": "COMPLETED"}], "next_page_token": ""}))
     pages = list(api.search_packages(NOW - 86400, package_status="PROCESSING"))
@@ -211,7 +212,7 @@ def test_search_packages_lost_answer_is_asked_again(api: FulfillmentApi) -> None
 @pytest.mark.parametrize("status", [404, 200])
 @responses.activate
 def test_not_found_is_typed_by_code_whatever_the_status(api: FulfillmentApi, status: int) -> None:
-    responses.get(f"{FF}/packages/P9", status=status, json=fail(21011001, "package not found"))
+    responses.get(f"{FF}/packages/P9", status=status, json=fail(21011028, "not this shop's"))
     with pytest.raises(NotFoundError) as info:
         api.get_package("P9")
     assert info.value.status == status
@@ -314,10 +315,13 @@ def test_ship_package_inconsistent_arguments_are_refused_without_a_call(api: Ful
 @pytest.mark.parametrize(
     ("code", "status", "error"),
     [
-        (21011001, 404, NotFoundError),
-        (21011005, 400, AlreadyShippedError),
-        (21011006, 400, NotShippedError),
-        (21011049, 400, ShippingInfoWindowClosedError),
+        (21011028, 404, NotFoundError),
+        (21011040, 400, AlreadyShippedError),
+        (21011020, 400, AlreadyShippedError),
+        (11006021, 400, AlreadyShippedError),
+        (21008099, 200, AlreadyShippedError),
+        (21011043, 400, NotShippedError),
+        (21011050, 400, ShippingInfoWindowClosedError),
     ],
 )
 @responses.activate
@@ -332,17 +336,19 @@ def test_fulfilment_codes_map_to_error_classes(api: FulfillmentApi, code: int, s
 
 @responses.activate
 def test_already_shipped_says_its_hint_once(api: FulfillmentApi) -> None:
-    responses.post(f"{FF}/packages/P1/ship", status=400, json=fail(21011005, "package already shipped"))
+    responses.post(f"{FF}/packages/P1/ship", status=400, json=fail(21011040, "package already shipped"))
     with pytest.raises(AlreadyShippedError) as info:
         api.ship_package("P1", handover_method="DROP_OFF")
-    assert info.value.message == "package already shipped: nothing to do: server said 'package already shipped'"
+    assert info.value.message == (
+        "the package was already shipped: nothing to do: server said 'package already shipped'"
+    )
 
 
 @responses.activate(registry=OrderedRegistry)
 def test_ship_is_resent_after_a_lost_answer_and_a_resend_reads_as_already_shipped(api: FulfillmentApi) -> None:
     url = f"{FF}/packages/P1/ship"
     responses.post(url, body=requests.ReadTimeout("answer lost"))
-    responses.post(url, status=400, json=fail(21011005, "package already shipped"))
+    responses.post(url, status=400, json=fail(21011040, "package already shipped"))
     with pytest.raises(AlreadyShippedError):
         api.ship_package("P1", handover_method="DROP_OFF")
     assert len(responses.calls) == 2  # idempotent: resent, not OutcomeUnknownError
@@ -352,7 +358,7 @@ def test_ship_is_resent_after_a_lost_answer_and_a_resend_reads_as_already_shippe
 def test_batch_ship_is_resent_after_a_5xx(api: FulfillmentApi) -> None:
     url = f"{FF}/packages/ship"
     responses.post(url, status=500, json=fail(36009003))
-    errors = [{"code": 21011005, "message": "package already shipped", "detail": {"package_id": "P0"}}]
+    errors = [{"code": 21011040, "message": "package already shipped", "detail": {"package_id": "P0"}}]
     responses.post(url, json=ok({"errors": errors}))
     result = api.ship_packages(shipments(2))
     assert (result.already_shipped, result.shipped) == (["P0"], ["P1"])
@@ -388,8 +394,8 @@ def test_ship_packages_in_chunks_of_50(api: FulfillmentApi, assert_signed: Signe
 @responses.activate
 def test_ship_packages_maps_per_package_errors(api: FulfillmentApi) -> None:
     errors = [
-        {"code": 21011005, "message": "package already shipped", "detail": {"package_id": "P1"}},
-        {"code": 21011001, "message": "package not found", "detail": {"package_id": "P2"}},
+        {"code": 21011020, "message": "already shipped", "detail": {"package_id": "P1"}},
+        {"code": 21011028, "message": "not this shop's", "detail": {"package_id": "P2"}},
         {"code": "36009004", "message": "bad slot", "detail": {"package_id": "P3"}},
     ]
     responses.post(f"{FF}/packages/ship", json=ok({"errors": errors}))
@@ -421,7 +427,7 @@ def test_ship_packages_maps_per_package_errors(api: FulfillmentApi) -> None:
 
 @responses.activate
 def test_ship_packages_unattributable_error_makes_outcome_unknown(api: FulfillmentApi) -> None:
-    errors = [{"code": 21011001, "message": "?"}, {"code": 21011006, "detail": {"package_id": "P1"}}]
+    errors = [{"code": 21011028, "message": "?"}, {"code": 21011043, "detail": {"package_id": "P1"}}]
     responses.post(f"{FF}/packages/ship", json=ok({"errors": errors}))
     result = api.ship_packages(shipments(3))
     assert result.shipped == []
@@ -473,7 +479,7 @@ def test_update_shipping_info_after_72h_is_refused_without_calling(api: Fulfillm
     with pytest.raises(ShippingInfoWindowClosedError) as info:
         api.update_shipping_info(package_id="P1", tracking_number="T", shipping_provider_id="SP", shipped_at=shipped)
     assert len(responses.calls) == 0
-    assert "72 h" in str(info.value) and info.value.code == 21011049
+    assert "72 h" in str(info.value) and info.value.code == 21011050
     # an explicit ``now`` wins over the clock
     responses.post(f"{FF}/packages/P1/shipping_info/update", json=ok({}))
     api.update_shipping_info(
@@ -484,15 +490,15 @@ def test_update_shipping_info_after_72h_is_refused_without_calling(api: Fulfillm
 
 @responses.activate
 def test_update_shipping_info_server_72h_rule_maps_the_same(api: FulfillmentApi) -> None:
-    responses.post(f"{FF}/orders/O1/shipping_info/update", status=400, json=fail(21011049, "exceeded 72 hours"))
+    responses.post(f"{FF}/orders/O1/shipping_info/update", status=400, json=fail(21011050, "exceeded 72 hours"))
     with pytest.raises(ShippingInfoWindowClosedError) as info:
         api.update_shipping_info(order_id="O1", tracking_number="T", shipping_provider_id="SP")
-    assert "72 h" in str(info.value) and "exceeded 72 hours" in str(info.value)
+    assert "within a limited number of hours" in str(info.value) and "exceeded 72 hours" in str(info.value)
 
 
 @responses.activate
 def test_update_shipping_info_not_shipped(api: FulfillmentApi) -> None:
-    responses.post(f"{FF}/packages/P1/shipping_info/update", status=400, json=fail(21011006))
+    responses.post(f"{FF}/packages/P1/shipping_info/update", status=400, json=fail(21011043))
     with pytest.raises(NotShippedError):
         api.update_shipping_info(package_id="P1", tracking_number="T", shipping_provider_id="SP")
 

@@ -201,10 +201,10 @@ def test_read_pickup_signals(seller: TikTokSellerConnector) -> None:
     responses.get(
         f"{BASE}/fulfillment/202309/packages/P3",
         status=404,
-        json=fail(21011001, "package not found"),
+        json=fail(21011028, "not this shop's"),
     )
     warehouse_of = {"O1": "W1", "O2": "W1", "O3": "W2", "O5": "W2", "O6": "WX"}
-    responses.add_callback(responses.GET, f"{BASE}/order/202309/orders", callback=orders_reply_for(warehouse_of))
+    responses.add_callback(responses.GET, f"{BASE}/order/202507/orders", callback=orders_reply_for(warehouse_of))
     slots = f"{BASE}/fulfillment/202309/packages/{{}}/handover_time_slots"
     responses.get(slots.format("P2"), json=ok({"can_pickup": True, "can_drop_off": True}))
     responses.get(slots.format("P5"), json=ok({"can_pickup": False, "can_drop_off": True}))
@@ -247,7 +247,7 @@ def test_no_warehouses_asked_means_no_calls(seller: TikTokSellerConnector) -> No
 def test_a_package_detail_error_other_than_not_found_ends_the_read(
     seller: TikTokSellerConnector, status: int, code: int, message: str, error: str
 ) -> None:
-    """Only "not found" (21011001) is a record error: an auth error or an HTTP 404 with another code
+    """Only "not found" (NotFoundError, e.g. 21011028) is a record error: an auth error or an HTTP 404 with another code
     is not swallowed into the read's errors."""
     add_shops()
     responses.post(
@@ -264,7 +264,7 @@ def test_a_package_detail_error_other_than_not_found_ends_the_read(
 def test_a_vanished_package_is_a_record_error_whatever_the_http_status(
     seller: TikTokSellerConnector, status: int
 ) -> None:
-    """The API answers "not found" (21011001) with 404 or with 200: the code decides, the read goes on."""
+    """The API answers "not this shop's" (21011028) with 404 or with 200: the code decides, the read goes on."""
     add_shops()
     responses.post(
         f"{BASE}/fulfillment/202309/packages/search",
@@ -273,14 +273,14 @@ def test_a_vanished_package_is_a_record_error_whatever_the_http_status(
     responses.get(
         f"{BASE}/fulfillment/202309/packages/P1",
         status=status,
-        json=fail(21011001, "package not found"),
+        json=fail(21011028, "not this shop's"),
     )
     responses.get(f"{BASE}/fulfillment/202309/packages/P2", json=ok(detail("P2")))
-    responses.add_callback(responses.GET, f"{BASE}/order/202309/orders", callback=orders_reply_for({"O2": "W1"}))
+    responses.add_callback(responses.GET, f"{BASE}/order/202507/orders", callback=orders_reply_for({"O2": "W1"}))
     slots = ok({"can_pickup": True, "can_drop_off": True})
     responses.get(f"{BASE}/fulfillment/202309/packages/P2/handover_time_slots", json=slots)
     found = seller.read_pickup_signals(["W1"], since=datetime.fromtimestamp(NOW - 60, tz=UTC))
     (w1,) = found.items
     assert [p.id for p in w1.packages] == ["P2"] and w1.slots.can_pickup
     (err,) = found.errors
-    assert err.record == "package P1" and "not found" in str(err)
+    assert err.record == "package P1" and "does not belong to this shop" in str(err)

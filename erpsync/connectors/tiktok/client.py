@@ -4,14 +4,15 @@
 only through ``core/http.py``. Each attempt is signed afresh by :class:`TikTokAuth` (a ``requests``
 auth hook), so a retry after a long ``Retry-After`` still carries a timestamp inside the API's
 five-minute window, and the signature covers exactly the body bytes on the wire (none for a
-multipart upload, reference §2 step 5). The envelope's ``code`` decides the error type: rate
-limits and internal errors are temporary, everything else is permanent, with a message saying
-how to fix it.
+multipart upload, signing rules in ``docs/open-api-slice.md``). Every request names its content
+type, GET included: the reference marks the header required on every endpoint. The envelope's
+``code`` decides the error type through the one table of codes (``envelope.py``,
+``docs/open-api-errors.md``), with a message saying how to fix it.
 
-The access token is either static (``access_token=``, as in issue 2's configs) or comes from a
-``tokens`` source (a ``TokenManager``), asked once per call. With a source, an expired token
-(HTTP 401, code 105002) is refreshed once and the call retried with the new token; a second
-105002 is permanent, since refreshing again cannot help.
+The access token is either static (``access_token=`` in the config) or comes from a ``tokens``
+source (a ``TokenManager``), asked once per call. With a source, an expired token (HTTP 401, code
+105002) is refreshed once and the call retried with the new token; a second 105002 is an
+``AuthError``, since refreshing again cannot help.
 
 Only the shop and warehouse reads live here. Packages, orders and products are read through the
 typed modules (``fulfillment.py``, ``orders.py``, ``products.py``), which page with
@@ -34,7 +35,8 @@ from erpsync.connectors.tiktok.auth import CallTokenAuth, TokenSource, reauthori
 from erpsync.connectors.tiktok.envelope import TOKEN_EXPIRED, classify_envelope
 from erpsync.connectors.tiktok.records import load_page
 from erpsync.connectors.tiktok.signing import TOKEN_HEADER, normalize_query
-from erpsync.core.errors import ConnectorError, PermanentError
+from erpsync.connectors.tiktok.versions import ENDPOINTS
+from erpsync.core.errors import AuthError, ConnectorError, PermanentError
 from erpsync.core.http import HttpClient, HttpPolicy
 from erpsync.core.models import Records
 
@@ -42,6 +44,7 @@ DEFAULT_BASE_URL = "https://open-api.tiktokglobalshop.com"
 #: the API allows 50 requests per second per path; the client paces itself at 90 % of that, since
 #: latency jitter bunches requests up on the wire and a pace of exactly 50/s still draws 429s
 DEFAULT_RATE_LIMIT_QPS = 45.0
+JSON_CONTENT_TYPE = "application/json"
 
 
 def needs_cipher(path: str) -> bool:
@@ -131,7 +134,8 @@ class TikTokClient:
         if cipher and needs_cipher(path):
             params["shop_cipher"] = cipher
         data: bytes | None = None
-        headers: dict[str, str] = {}
+        # every endpoint marks content-type as required, GET included (docs/open-api-full.md)
+        headers: dict[str, str] = {"Content-Type": JSON_CONTENT_TYPE}
         if files or form:
             # encoded here (core/http sends bytes): the signature skips multipart bodies anyway
             fields: list[tuple[str, Any]] = [*(form or {}).items(), *(files or {}).items()]
@@ -139,7 +143,6 @@ class TikTokClient:
         elif body is not None:
             # serialised once: these exact bytes are both signed and sent
             data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-            headers["Content-Type"] = "application/json"
         op = operation or f"{method} {path}"
         rate = f"{method} {rate_key or path}"
         response = self._send(method, path, op, params, data, headers, rate, idempotent)
@@ -184,7 +187,7 @@ class TikTokClient:
                     raise
                 if attempt == 2:
                     hint = reauthorise_hint(getattr(self.tokens, "shop", None))
-                    raise PermanentError(
+                    raise AuthError(
                         f"access token still expired right after a refresh; {hint}",
                         connector=self.name,
                         operation=op,
@@ -219,7 +222,7 @@ class TikTokClient:
 
     def shops(self) -> Records[dict]:
         """The shops this access token is authorised for, with their ciphers."""
-        path = "/authorization/202309/shops"
+        path = ENDPOINTS["get_authorized_shops"].path()
         data = self.call("GET", path, operation="list authorised shops")
         return self._records(data, "shops", schemas.ShopSchema(), "shop", path, "list authorised shops")
 
@@ -245,6 +248,6 @@ class TikTokClient:
         return self._ciphers[str(shop_id)]
 
     def warehouses(self, cipher: str) -> Records[dict]:
-        path = "/logistics/202309/warehouses"
+        path = ENDPOINTS["get_warehouse_list"].path()
         data = self.call("GET", path, cipher=cipher, operation="list warehouses")
         return self._records(data, "warehouses", schemas.WarehouseSchema(), "warehouse", path, "list warehouses")

@@ -1,13 +1,17 @@
 """The Open API envelope ``{code, message, request_id, data}`` → erpsync's error types.
 
 Shared by the signed client (``client.py``) and the token calls (``auth.py``): both answer with
-the same envelope, often with HTTP 200 on failure. Rate limits, internal errors and any 5xx are
-temporary; every other nonzero code is permanent, with a hint saying how to fix it (the tables
-are ``docs/open-api-slice.md`` and ``docs/open-api-full.md`` §6).
+the same envelope, often with HTTP 200 on failure. The code's kind in the one table of codes
+(``error_codes.py``, ``docs/open-api-errors.md``) picks the class: temporary and rate-limited
+codes are ``TemporaryError`` (with ``Retry-After`` when sent), authorisation codes
+``AuthError``, "already shipped" ``AlreadyDoneError``, "does not exist / not this shop's"
+``NotFoundError``, every other code ``PermanentError``. A code the table does not know is
+judged by its HTTP status and message (``error_codes.guess_kind``).
 
-:data:`HINTS` is the only table of hints: the fulfilment module re-types the 2101100x errors
-(``fulfillment_types.ERRORS`` maps code → class only) but keeps the text made here, so a message
-never carries the hint twice.
+The message says what the code means and how to fix it: a hand-written hint for the common codes
+(:data:`HINTS`), else the table's meaning, then the server's own (redacted) words. The fulfilment
+module re-types some of these errors more narrowly (``fulfillment_types.refine``) but keeps the
+text made here, so a message never carries the hint twice.
 """
 
 from __future__ import annotations
@@ -17,12 +21,24 @@ from typing import Any
 
 import requests
 
-from erpsync.core.errors import ConnectorError, PermanentError, TemporaryError
+from erpsync.connectors.tiktok import error_codes
+from erpsync.connectors.tiktok.error_codes import Kind
+from erpsync.core.errors import (
+    AlreadyDoneError,
+    AuthError,
+    ConnectorError,
+    NotFoundError,
+    PermanentError,
+    TemporaryError,
+)
 from erpsync.core.http import parse_retry_after
 
 TOKEN_EXPIRED = 105002
-TEMPORARY_CODES = frozenset({36009002, 36009003})
-#: how to fix the well-known errors; the server's own message is appended
+RATE_LIMITED = 36009002
+#: the common retryable codes (any endpoint, the token endpoint included); each has a hint below.
+#: Endpoint-specific retryable codes are in the table (``error_codes.codes_of(Kind.TEMPORARY)``).
+TEMPORARY_CODES = frozenset({RATE_LIMITED, 36009003, 36009007})
+#: how to fix the common errors (Partner Center "common errors" page); the server's message is appended
 HINTS = {
     106001: "signature rejected: check app_secret (and that this machine's clock is right)",
     TOKEN_EXPIRED: (
@@ -37,25 +53,28 @@ HINTS = {
     101000: "access token does not match the shop: use an access_token issued for this shop",
     36009004: "request rejected: read the server message (app_key, access_token, clock, shop_cipher or a parameter)",
     36009014: "unknown API path or version",
-    36009002: "rate limited",
+    36009033: "this machine's IP address is not in the app's IP allow list: add it in Partner Center (App & Service)",
+    RATE_LIMITED: "rate limited",
     36009003: "TikTok internal error",
+    36009007: "TikTok timed out on the request",
     36004001: "refresh token expired: re-authorise the shop (`erpsync auth url`)",
     36004004: "authorisation code invalid, used or expired: re-authorise the shop (`erpsync auth url`)",
     36004005: "no authorisation record: re-authorise the shop (`erpsync auth url`)",
-    12052700: "product not found: it may have been deleted in Seller Center",
-    12019090: "the product's status does not allow a price update (only ACTIVATE products, not in a promotion)",
-    21011001: "package or order not found: check the id and that it belongs to this shop",
-    21011005: "package already shipped: nothing to do",
-    21011006: "package not shipped yet: ship it before updating its shipping info",
-    21011049: (
-        "shipping info can only be changed within 72 h of shipping: the window has closed, "
-        "correct the tracking number in Seller Center or contact TikTok support"
-    ),
+}
+#: kind → the class raised; TemporaryError is built with ``retry_after``
+ERROR_CLASSES: dict[Kind, type[ConnectorError]] = {
+    Kind.TEMPORARY: TemporaryError,
+    Kind.RATE_LIMITED: TemporaryError,
+    Kind.AUTH: AuthError,
+    Kind.ALREADY_DONE: AlreadyDoneError,
+    Kind.NOT_FOUND: NotFoundError,
+    Kind.PERMANENT: PermanentError,
 }
 
 
 def default_hint(code: int) -> str:
-    return HINTS.get(code, "request failed")
+    """The hand-written hint of a common code, else the table's meaning, else "request failed"."""
+    return HINTS.get(code) or error_codes.meaning(code) or "request failed"
 
 
 def describe(code: int | None, server: str, hint: Callable[[int], str] = default_hint) -> str:
@@ -95,15 +114,33 @@ def classify_envelope(
     if code == 0:
         return None
     server = redact(str(envelope.get("message") or "")).strip()
-    message = describe(code, server, hint)
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
     context: dict[str, Any] = {
         "connector": connector,
         "operation": operation,
         "request_id": envelope.get("request_id") or None,
-        "code": code,
         "status": status,
     }
-    if code in TEMPORARY_CODES or status >= 500 or status == 429:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        return TemporaryError(message, retry_after=retry_after, **context)
-    return PermanentError(message, **context)
+    return error_for(code, server, hint=hint, retry_after=retry_after, **context)
+
+
+def error_for(
+    code: int | None,
+    server: str,
+    *,
+    status: int | None = None,
+    hint: Callable[[int], str] = default_hint,
+    retry_after: float | None = None,
+    **context: Any,
+) -> ConnectorError:
+    """The error of one nonzero ``code`` with the server's (already redacted) message.
+
+    Also used for the per-package entries of a batch answer, which carry a code and a message but
+    no HTTP status of their own.
+    """
+    kind = error_codes.kind_of(code, server, status)
+    cls = ERROR_CLASSES[kind]
+    message = describe(code, server, hint)
+    if issubclass(cls, TemporaryError):
+        return cls(message, retry_after=retry_after, code=code, status=status, **context)
+    return cls(message, code=code, status=status, **context)

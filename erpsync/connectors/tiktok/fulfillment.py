@@ -37,11 +37,22 @@ from erpsync.connectors.tiktok.fulfillment_types import (
     refine,
 )
 from erpsync.connectors.tiktok.records import check_page_size, load_page, paginate
+from erpsync.connectors.tiktok.versions import ENDPOINTS
 from erpsync.core.errors import ConnectorError, PermanentError
 from erpsync.core.models import Records
 
-FULFILLMENT = "/fulfillment/202309"
-LOGISTICS = "/logistics/202309"
+#: the operations of this module (``versions.py``); each template is also the call's rate-limit key
+SEARCH = ENDPOINTS["search_package"]
+DETAIL = ENDPOINTS["get_package_detail"]
+SLOTS = ENDPOINTS["get_package_handover_time_slots"]
+TRACKING = ENDPOINTS["get_tracking"]
+SHIP = ENDPOINTS["ship_package"]
+BATCH_SHIP = ENDPOINTS["batch_ship_packages"]
+PACKAGE_SHIPPING_INFO = ENDPOINTS["update_package_shipping_info"]
+ORDER_SHIPPING_INFO = ENDPOINTS["update_shipping_info"]
+DELIVERY_OPTIONS = ENDPOINTS["get_warehouse_delivery_options"]
+SHIPPING_PROVIDERS = ENDPOINTS["get_shipping_providers"]
+#: Batch Ship Packages documents no maximum; 50 matches the other id-list limits (a guess)
 SHIP_BATCH_SIZE = 50
 #: packages/search takes at most 50 per page (36009004 above that)
 PACKAGES_PAGE_SIZE = 50
@@ -107,7 +118,7 @@ class FulfillmentApi:
         if package_status is not None:
             body["package_status"] = str(package_status)
         query = {"page_size": check_page_size(page_size, PACKAGES_PAGE_SIZE)}
-        path = f"{FULFILLMENT}/packages/search"
+        path = SEARCH.path()
         source, name = f"TikTok {path}", self.client.name
         load = partial(load_page, fs.PackageSummarySchema(), key="packages", kind="package", source=source)
         load = partial(load, operation="search packages", connector=name)
@@ -117,27 +128,22 @@ class FulfillmentApi:
 
     def get_package(self, package_id: str) -> Package:
         """One package's detail; NotFoundError when unknown, RecordError when malformed."""
-        path = f"{FULFILLMENT}/packages/{package_id}"
-        data = self._call("GET", path, operation="get package", rate_key=f"{FULFILLMENT}/packages/{{id}}")
+        path = DETAIL.path(package_id=package_id)
+        data = self._call("GET", path, operation="get package", rate_key=DETAIL.template)
         return fs.load(fs.PackageSchema(str(package_id)), data, record=f"package {package_id}", source=f"TikTok {path}")
 
     def handover_time_slots(self, package_id: str) -> HandoverSlots:
         """Whether pickup / drop-off is offered for the package, and the pickup windows."""
-        path = f"{FULFILLMENT}/packages/{package_id}/handover_time_slots"
-        data = self._call(
-            "GET",
-            path,
-            operation="get handover time slots",
-            rate_key=f"{FULFILLMENT}/packages/{{id}}/handover_time_slots",
-        )
+        path = SLOTS.path(package_id=package_id)
+        data = self._call("GET", path, operation="get handover time slots", rate_key=SLOTS.template)
         return fs.load(
             fs.HandoverSlotsSchema(), data, record=f"package {package_id} handover slots", source=f"TikTok {path}"
         )
 
     def order_tracking(self, order_id: str) -> list[TrackingEvent]:
         """The carrier's tracking events of an order, in the API's order."""
-        path = f"{FULFILLMENT}/orders/{order_id}/tracking"
-        data = self._call("GET", path, operation="get order tracking", rate_key=f"{FULFILLMENT}/orders/{{id}}/tracking")
+        path = TRACKING.path(order_id=order_id)
+        data = self._call("GET", path, operation="get order tracking", rate_key=TRACKING.template)
         return fs.load_list(
             fs.TrackingEventSchema(), data, "tracking", kind=f"order {order_id} tracking event", source=f"TikTok {path}"
         )
@@ -155,7 +161,8 @@ class FulfillmentApi:
     ) -> None:
         """Ship one package. With a tracking number it is a self-shipment (both ids required).
 
-        Raises AlreadyShippedError (21011005) when it was shipped before: callers that only want
+        Raises AlreadyShippedError (21011040 and the other "already shipped" codes of
+        ``error_codes.csv``) when it was shipped before: callers that only want
         "is it shipped?" catch that one and carry on. ValueError for inconsistent arguments.
         """
         shipment = Shipment(
@@ -163,12 +170,12 @@ class FulfillmentApi:
         )
         self._call(
             "POST",
-            f"{FULFILLMENT}/packages/{shipment.package_id}/ship",
+            SHIP.path(package_id=shipment.package_id),
             body=shipment.body(),
             operation="ship package",
-            rate_key=f"{FULFILLMENT}/packages/{{id}}/ship",
-            # safe to resend: a second ship of a shipped package answers 21011005, which this
-            # module reports as AlreadyShippedError ("done"), so a lost answer is retried
+            rate_key=SHIP.template,
+            # safe to resend: a second ship of a shipped package answers "already shipped" (21011040,
+            # 11006021, 21008099), reported as AlreadyShippedError ("done"), so a lost answer is retried
             idempotent=True,
         )
 
@@ -185,13 +192,13 @@ class FulfillmentApi:
             dupes = sorted({i for i in ids if ids.count(i) > 1})
             raise ValueError(f"packages listed twice: {', '.join(dupes)}")
         result = BatchResult()
-        path = f"{FULFILLMENT}/packages/ship"
+        path = BATCH_SHIP.path()
         for start in range(0, len(shipments), SHIP_BATCH_SIZE):
             chunk = list(shipments[start : start + SHIP_BATCH_SIZE])
             body = {"packages": [{"id": s.package_id, **s.body()} for s in chunk]}
             try:
                 # resent after a lost answer, the packages shipped the first time come back as
-                # 21011005 entries, i.e. already_shipped: the batch is safe to retry
+                # "already shipped" entries (21011040, 21011020), i.e. already_shipped: safe to retry
                 data = self._call("POST", path, body=body, operation="ship packages", rate_key=path, idempotent=True)
             except ConnectorError as exc:
                 if isinstance(exc, AlreadyShippedError) and len(chunk) == 1:
@@ -224,6 +231,7 @@ class FulfillmentApi:
         if not tracking_number or not shipping_provider_id:
             raise ValueError("tracking_number and shipping_provider_id are both required")
         kind, target = ("packages", package_id) if package_id is not None else ("orders", order_id)
+        where = PACKAGE_SHIPPING_INFO if package_id is not None else ORDER_SHIPPING_INFO
         operation = f"update shipping info of {kind[:-1]} {target}"
         if shipped_at is not None:
             current = now or datetime.fromtimestamp(self.clock(), UTC)
@@ -237,14 +245,14 @@ class FulfillmentApi:
                     "tracking number in Seller Center or contact TikTok support",
                     connector=self.client.name,
                     operation=operation,
-                    code=21011049,
+                    code=21011050,  # "only within a certain number of hours"
                 )
         self._call(
             "POST",
-            f"{FULFILLMENT}/{kind}/{target}/shipping_info/update",
+            where.path(**{f"{kind[:-1]}_id": target}),
             body={"tracking_number": tracking_number, "shipping_provider_id": str(shipping_provider_id)},
             operation=operation,
-            rate_key=f"{FULFILLMENT}/{kind}/{{id}}/shipping_info/update",
+            rate_key=where.template,
             idempotent=True,  # sets the tracking number to a value: sending it twice changes nothing
         )
 
@@ -253,15 +261,10 @@ class FulfillmentApi:
     def delivery_options(self, warehouse_id: str) -> list[DeliveryOption]:
         """The warehouse's delivery options (cached). A malformed record raises RecordError: a
         partial list cached for an hour would silently hide an option."""
-        path = f"{LOGISTICS}/warehouses/{warehouse_id}/delivery_options"
+        path = DELIVERY_OPTIONS.path(warehouse_id=warehouse_id)
 
         def fetch() -> tuple[DeliveryOption, ...]:
-            data = self._call(
-                "GET",
-                path,
-                operation="list delivery options",
-                rate_key=f"{LOGISTICS}/warehouses/{{id}}/delivery_options",
-            )
+            data = self._call("GET", path, operation="list delivery options", rate_key=DELIVERY_OPTIONS.template)
             schema = fs.DeliveryOptionSchema()
             return tuple(
                 fs.load_list(schema, data, "delivery_options", kind="delivery option", source=f"TikTok {path}")
@@ -278,15 +281,10 @@ class FulfillmentApi:
                 out.extend(self.shipping_providers(warehouse_id, option.id))
             return list(dict.fromkeys(out))
         option_id = str(delivery_option_id)
-        path = f"{LOGISTICS}/delivery_options/{option_id}/shipping_providers"
+        path = SHIPPING_PROVIDERS.path(delivery_option_id=option_id)
 
         def fetch() -> tuple[ShippingProvider, ...]:
-            data = self._call(
-                "GET",
-                path,
-                operation="list shipping providers",
-                rate_key=f"{LOGISTICS}/delivery_options/{{id}}/shipping_providers",
-            )
+            data = self._call("GET", path, operation="list shipping providers", rate_key=SHIPPING_PROVIDERS.template)
             schema = fs.ShippingProviderSchema(option_id)
             return tuple(
                 fs.load_list(schema, data, "shipping_providers", kind="shipping provider", source=f"TikTok {path}")

@@ -13,9 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
-from marshmallow.validate import OneOf
 
-from erpsync.connectors.tiktok.envelope import describe
+from erpsync.connectors.tiktok.envelope import error_for
 from erpsync.connectors.tiktok.fulfillment_types import (
     AlreadyShippedError,
     BatchResult,
@@ -29,11 +28,11 @@ from erpsync.connectors.tiktok.fulfillment_types import (
     Shipment,
     ShippingProvider,
     TrackingEvent,
-    error_class,
+    refine,
 )
-from erpsync.connectors.tiktok.records import label, load_typed
+from erpsync.connectors.tiktok.records import Tolerant, label, load_typed, noted, unknown_values
 from erpsync.connectors.tiktok.schemas import Id, optional_id
-from erpsync.core.errors import ConnectorError, PermanentError, RecordError, TemporaryError
+from erpsync.core.errors import ConnectorError, RecordError, TemporaryError
 
 #: 9999-12-31T23:59:59Z; beyond it ``datetime`` overflows
 MAX_UNIX_SECONDS = 253_402_300_799
@@ -95,31 +94,28 @@ class PickupSlotSchema(_Base):
         return PickupSlot(start=data["start_time"], end=data["end_time"], available=available is not False)
 
 
-_STATUSES = [s.value for s in PackageStatus]
-_METHODS = [m.value for m in HandoverMethod]
-
-
 class PackageSummarySchema(_Base):
     """One package of ``POST /packages/search`` (as loaded by the client, or raw)."""
 
     id = Id(required=True)
-    status = fields.String(required=True, validate=OneOf(_STATUSES))
+    status = Tolerant(PackageStatus, required=True)
     orders = fields.List(fields.Nested(RefSchema), load_default=list)
     tracking_number = OptionalText()
     shipping_provider_id = _optional_id()
     create_time = UnixTime(load_default=None, allow_none=True)
     update_time = UnixTime(load_default=None, allow_none=True)
 
-    @post_load
-    def _make(self, data: dict[str, Any], **kwargs: Any) -> PackageSummary:
+    @post_load(pass_original=True)
+    def _make(self, data: dict[str, Any], original: Any, **kwargs: Any) -> PackageSummary:
         return PackageSummary(
             id=data["id"],
-            status=PackageStatus(data["status"]),
+            status=data["status"],
             order_ids=tuple(data["orders"]),
             tracking_number=data["tracking_number"],
             shipping_provider_id=data["shipping_provider_id"],
             create_time=data["create_time"],
             update_time=data["update_time"],
+            notes=noted(f"package {data['id']}", unknown_values(self, original)),
         )
 
 
@@ -127,8 +123,9 @@ class PackageSchema(_Base):
     """``GET /packages/{id}``; ``package_status`` is required: without it nothing can be decided."""
 
     package_id = _optional_id()
-    package_status = fields.String(required=True, validate=OneOf(_STATUSES))
-    handover_method = fields.String(load_default=None, allow_none=True, validate=OneOf([*_METHODS, ""]))
+    package_status = Tolerant(PackageStatus, required=True)
+    #: an unknown method reads as None: for the pickup inference it is no evidence, not a wrong one
+    handover_method = Tolerant(HandoverMethod, unknown=None, load_default=None)
     tracking_number = OptionalText()
     shipping_provider_id = _optional_id()
     shipping_provider_name = OptionalText()
@@ -143,13 +140,13 @@ class PackageSchema(_Base):
         super().__init__(**kwargs)
         self.context_id = package_id  # the id asked for, when the answer leaves it out
 
-    @post_load
-    def _make(self, data: dict[str, Any], **kwargs: Any) -> Package:
-        method = data["handover_method"]
+    @post_load(pass_original=True)
+    def _make(self, data: dict[str, Any], original: Any, **kwargs: Any) -> Package:
+        package_id = data["package_id"] or self.context_id
         return Package(
-            id=data["package_id"] or self.context_id,
-            status=PackageStatus(data["package_status"]),
-            handover_method=HandoverMethod(method) if method else None,
+            id=package_id,
+            status=data["package_status"],
+            handover_method=data["handover_method"],
             tracking_number=data["tracking_number"],
             shipping_provider_id=data["shipping_provider_id"],
             shipping_provider_name=data["shipping_provider_name"],
@@ -159,6 +156,7 @@ class PackageSchema(_Base):
             shipping_type=data["shipping_type"],
             create_time=data["create_time"],
             update_time=data["update_time"],
+            notes=noted(f"package {package_id}", unknown_values(self, original)),
         )
 
 
@@ -239,14 +237,14 @@ def load_list(schema: Schema, data: Mapping[str, Any], key: str, *, kind: str, s
 
 def specific_error(
     code: int | str | None, server: str, *, connector: str | None = None, operation: str | None = None
-) -> PermanentError:
-    """The error of one ``data.errors`` entry: its class by code, its text from ``envelope.HINTS``."""
+) -> ConnectorError:
+    """The error of one ``data.errors`` entry, classified like a whole answer (``envelope.error_for``:
+    the code's kind in ``error_codes.csv``), then narrowed by ``refine`` (already shipped, ...)."""
     try:
         number = int(code) if code is not None else None
     except (TypeError, ValueError):
         number = None
-    cls = error_class(code)
-    return cls(describe(number, server.strip()), connector=connector, operation=operation, code=code)
+    return refine(error_for(number, server.strip(), connector=connector, operation=operation))
 
 
 def sort_batch_outcomes(
@@ -255,7 +253,8 @@ def sort_batch_outcomes(
     """Add each package of one ``POST /packages/ship`` call to ``result`` by ``data.errors``.
 
     An error entry that cannot be tied to a package of the call makes the outcome of the other
-    packages unknown: they are failed with a TemporaryError (shipping again answers 21011005).
+    packages unknown: they are failed with a TemporaryError (shipping again answers "already
+    shipped", e.g. 21011040, for the packages that went).
     """
     wanted = {s.package_id for s in chunk}
     named: dict[str, ConnectorError] = {}

@@ -6,7 +6,8 @@ said, never something to patch up. Times are aware UTC datetimes; the wire carri
 
 The error classes are ``PermanentError`` subclasses, so code that only knows the error tree still
 does the right thing (do not retry), while the push layer can tell "already shipped" (done) from
-"not found" (drop the binding) from "72 h window closed" (tell the operator).
+"not found" (drop the binding) from "72 h window closed" (tell the operator). ``NotFoundError``
+is core's (``erpsync.core.errors``), re-exported here for the callers that import it from here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from erpsync.core.errors import ConnectorError, PermanentError
+from erpsync.connectors.tiktok import error_codes
+from erpsync.connectors.tiktok.error_codes import Kind
+from erpsync.core.errors import AlreadyDoneError, ConnectorError, PermanentError
+from erpsync.core.errors import NotFoundError as NotFoundError  # re-exported: callers catch it from here
 from erpsync.core.models import HandoverMode
 
 
@@ -25,6 +29,9 @@ class PackageStatus(StrEnum):
     FULFILLING = "FULFILLING"
     COMPLETED = "COMPLETED"
     CANCELLED = "CANCELLED"
+    #: a value this client does not know (e.g. TO_FULFILL, which Get Order Detail documents for a
+    #: line item's package): kept in the record's ``notes``, never a RecordError
+    UNKNOWN = "UNKNOWN"
 
 
 #: the API's ``handover_method`` values are the core's handover modes (PICKUP / DROP_OFF)
@@ -51,11 +58,13 @@ class PackageSummary:
     shipping_provider_id: str | None = None
     create_time: datetime | None = None
     update_time: datetime | None = None
+    notes: tuple[str, ...] = ()  # e.g. a status value this client does not know (also logged)
 
 
 @dataclass(frozen=True)
 class Package:
-    """``GET /fulfillment/202309/packages/{id}``."""
+    """Get Package Detail. ``handover_method`` is None when absent or a value this client does not
+    know (then ``notes`` says which): an unknown method is no evidence, never a wrong one."""
 
     id: str
     status: PackageStatus
@@ -69,6 +78,7 @@ class Package:
     shipping_type: str | None = None
     create_time: datetime | None = None
     update_time: datetime | None = None
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,52 +171,65 @@ class BatchResult:
 # -- errors ------------------------------------------------------------------------------------
 
 SHIPPING_INFO_WINDOW_HOURS = 72
+#: "the package has not been shipped yet" (Partner Center API reference, Update Package Shipping
+#: Info and Update Shipping Info (202309), error code list)
+NOT_SHIPPED = 21011043
+#: the tracking number may be updated only within some hours of shipping, once, or a limited
+#: number of times, or not at all by platform rule (same pages, error code list)
+SHIPPING_INFO_LIMIT_CODES = frozenset({21011049, 21011050, 21011051, 21011052})
 
 
-class NotFoundError(PermanentError):
-    """21011001: the package or order does not exist (or is not this shop's)."""
+class AlreadyShippedError(AlreadyDoneError):
+    """The package was shipped (or even delivered) before: the push layer treats it as done.
 
-
-class AlreadyShippedError(PermanentError):
-    """21011005: the package was shipped before; the push layer treats it as done."""
+    The codes are the table's ``already_done`` kind (``error_codes.csv``): 21011040, 21011020,
+    11006021, 21008099, 21011027.
+    """
 
 
 class NotShippedError(PermanentError):
-    """21011006: shipping info can only be updated after the package shipped."""
+    """21011043: shipping info can only be updated after the package shipped."""
 
 
 class ShippingInfoWindowClosedError(PermanentError):
-    """21011049: shipping info can only be changed within 72 h of shipping."""
+    """21011049-21011052: the tracking number can no longer be changed through the API.
+
+    TikTok allows a change only within some hours of shipping and a limited number of times.
+    """
 
 
-#: code -> error class. The hint text lives in ``envelope.HINTS`` (the one table of hints): the
-#: client already wrote it into the message, so re-typing keeps the message as it is.
-ERRORS: dict[int, type[PermanentError]] = {
-    21011001: NotFoundError,
-    21011005: AlreadyShippedError,
-    21011006: NotShippedError,
-    21011049: ShippingInfoWindowClosedError,
-}
+def _errors() -> dict[int, type[PermanentError]]:
+    out: dict[int, type[PermanentError]] = dict.fromkeys(error_codes.codes_of(Kind.ALREADY_DONE), AlreadyShippedError)
+    out[NOT_SHIPPED] = NotShippedError
+    out.update(dict.fromkeys(SHIPPING_INFO_LIMIT_CODES, ShippingInfoWindowClosedError))
+    return out
 
 
-def error_class(code: int | str | None) -> type[PermanentError]:
-    """The specific class of a fulfilment ``code`` (PermanentError when unknown or garbled)."""
+#: code -> the fulfilment class, narrower than the class ``envelope.py`` chose from the code's
+#: kind (every "already done" code of the fulfilment calls is a ship, so: AlreadyShippedError).
+#: The hint text lives in the table: the client already wrote it into the message, so re-typing
+#: keeps the message as it is.
+ERRORS: dict[int, type[PermanentError]] = _errors()
+
+
+def error_class(code: int | str | None) -> type[PermanentError] | None:
+    """The fulfilment class of ``code``, or None when the class the client chose stays."""
     try:
-        number = int(code) if code is not None else None
+        return ERRORS.get(int(code)) if code is not None else None
     except (TypeError, ValueError):
-        return PermanentError
-    return ERRORS.get(number, PermanentError) if number is not None else PermanentError
+        return None
 
 
 def refine(exc: ConnectorError) -> ConnectorError:
-    """Re-type a client error by its code (a PermanentError with code 21011005 → AlreadyShippedError).
+    """Re-type a client error more narrowly by its code (an AlreadyDoneError for 21011040 →
+    AlreadyShippedError, a PermanentError for 21011043 → NotShippedError).
 
-    The message is kept as the client made it: it already says what the code means.
+    Only narrows: the new class must be a subclass of the error's class, so a TemporaryError or
+    an AuthError is never turned into something else. The message is kept as the client made it:
+    it already says what the code means.
     """
-    if type(exc) is not PermanentError:
-        return exc
     cls = error_class(exc.code)
-    if cls is PermanentError:
+    if cls is None or type(exc) is cls or not issubclass(cls, type(exc)):
         return exc
     return cls(
         exc.message,

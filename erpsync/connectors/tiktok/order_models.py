@@ -1,8 +1,11 @@
 """Typed orders of the Orders API (``docs/open-api-full.md`` §3), and the schemas that build them.
 
-An order whose status is not one of the nine documented values is a ``RecordError`` naming the
-order and ``status``: guessing what a new status means could ship or cancel the wrong thing.
-``recipient_address`` is absent while UNPAID / ON_HOLD; that is the API's rule, not an error.
+An order whose status is not one of the nine documented values (Partner Center API reference,
+Get Order Detail (202507) and Get Order List (202309), ``status``) is read as
+``OrderStatus.UNKNOWN``, with a note naming the value in ``Order.notes`` and a warning in the log:
+the order still reaches the caller, and nothing guesses what a new status means (that could ship
+or cancel the wrong thing), so a caller acts on UNKNOWN by not acting. ``recipient_address`` is
+absent while UNPAID / ON_HOLD; that is the API's rule, not an error.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 from marshmallow import fields, post_load
 
-from erpsync.connectors.tiktok.records import TypedSchema, opt_int, text
+from erpsync.connectors.tiktok.records import Tolerant, TypedSchema, noted, opt_int, text, unknown_values
 from erpsync.connectors.tiktok.schemas import Id, Ref, optional_id
 
 
@@ -28,6 +31,8 @@ class OrderStatus(StrEnum):
     DELIVERED = "DELIVERED"
     COMPLETED = "COMPLETED"
     CANCELLED = "CANCELLED"
+    #: a value this client does not know (kept in ``Order.notes``); never sent as a filter
+    UNKNOWN = "UNKNOWN"
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,8 @@ class Order:
     recipient_address: RecipientAddress | None
     line_items: tuple[LineItem, ...]
     package_ids: tuple[str, ...]
+    #: what the reader noticed, e.g. a status value it does not know (also logged)
+    notes: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, int]:
@@ -138,7 +145,7 @@ class LineItemSchema(TypedSchema):
 
 class OrderSchema(TypedSchema):
     id = Id(required=True)
-    status = fields.Enum(OrderStatus, by_value=True, required=True)
+    status = Tolerant(OrderStatus, required=True)
     create_time = fields.Integer(required=True)
     update_time = fields.Integer(required=True)
     paid_time = opt_int()
@@ -152,8 +159,8 @@ class OrderSchema(TypedSchema):
     line_items = fields.List(fields.Nested(LineItemSchema), load_default=list)
     packages = fields.List(fields.Nested(Ref), load_default=list)
 
-    @post_load
-    def _build(self, d: dict[str, Any], **_: Any) -> Order:
+    @post_load(pass_original=True)
+    def _build(self, d: dict[str, Any], original: Any, **_: Any) -> Order:
         return Order(
             id=d["id"],
             status=d["status"],
@@ -169,4 +176,5 @@ class OrderSchema(TypedSchema):
             recipient_address=d["recipient_address"],
             line_items=tuple(d["line_items"]),
             package_ids=tuple(p["id"] for p in d["packages"]),
+            notes=noted(f"order {d['id']}", unknown_values(self, original)),
         )

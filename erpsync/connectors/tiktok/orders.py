@@ -36,6 +36,7 @@ from erpsync.connectors.tiktok.order_models import (
     RecipientAddress,
 )
 from erpsync.connectors.tiktok.records import check_page_size, load_page, paginate
+from erpsync.connectors.tiktok.versions import ENDPOINTS
 from erpsync.core.errors import RecordError
 from erpsync.core.models import Records
 
@@ -50,8 +51,10 @@ __all__ = [
     "next_cursor",
 ]
 
-SEARCH_PATH = "/order/202309/orders/search"
-DETAIL_PATH = "/order/202309/orders"
+SEARCH_PATH = ENDPOINTS["get_order_list"].path()
+DETAIL_PATH = ENDPOINTS["get_order_detail"].path()
+#: Get Order Detail takes at most 50 ids per call (Partner Center API reference, Get Order Detail
+#: (202507), ``ids``: "Max count: 50")
 IDS_PER_CALL = 50
 DEFAULT_OVERLAP_SECONDS = 300
 SORT_FIELDS = ("update_time", "create_time")
@@ -99,8 +102,9 @@ class OrdersApi:
             raise ValueError(f"sort_field must be one of {', '.join(SORT_FIELDS)}, not {sort_field!r}")
         if sort_order not in SORT_ORDERS:
             raise ValueError(f"sort_order must be one of {', '.join(SORT_ORDERS)}, not {sort_order!r}")
-        if status is not None and str(status) not in OrderStatus.__members__:
-            raise ValueError(f"unknown order status {status!r} (expected one of {', '.join(OrderStatus)})")
+        known = [s.value for s in OrderStatus if s is not OrderStatus.UNKNOWN]
+        if status is not None and str(status) not in known:
+            raise ValueError(f"unknown order status {status!r} (expected one of {', '.join(known)})")
         window = {
             "order_status": None if status is None else str(status),
             "create_time_ge": create_time_ge,

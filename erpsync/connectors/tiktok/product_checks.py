@@ -38,7 +38,13 @@ def decimal_string(value: Any, *, record: str, field: str) -> str:
 
 
 def quantity(value: Any, *, record: str, field: str) -> int:
-    """An inventory quantity: an int in 0..99,999 (the documented range)."""
+    """An inventory quantity: an int in 0..99,999.
+
+    The reference (Update Inventory, Create Product) documents [1, 99,999]. 0 is accepted anyway,
+    because setting a sold-out SKU to 0 is the most common inventory push; whether the live API
+    takes 0 is not documented (a guess, to be checked on a live shop: the API's 12052055 would
+    then say so, a permanent error naming the SKU).
+    """
     if isinstance(value, bool) or not isinstance(value, int):
         raise RecordError(
             f"quantity must be an integer, not {type(value).__name__}", record=record, field=field, source=SOURCE

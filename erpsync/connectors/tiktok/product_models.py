@@ -1,7 +1,11 @@
 """Typed values of the Products API (``docs/open-api-full.md`` §2).
 
 Frozen dataclasses, so what ``ProductsApi`` returns never changes under a reader; status values
-are str Enums spelled exactly as on the wire, so they compare equal to the raw strings.
+are str Enums spelled exactly as on the wire, so they compare equal to the raw strings. A status
+this client does not know reads as ``UNKNOWN`` with a note in the record's ``notes`` (and a log
+warning), never as an error that would drop the product. ``status`` is None when the API leaves
+it out: it does for Indonesian sellers whose product is not listed on TIKTOK_SHOP (Partner Center
+API reference, Search Products (202502) and Get Product (202309), ``status``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ class ProductStatus(StrEnum):
     PLATFORM_DEACTIVATED = "PLATFORM_DEACTIVATED"
     FREEZE = "FREEZE"
     DELETED = "DELETED"
+    UNKNOWN = "UNKNOWN"  # a value this client does not know (kept in the record's notes)
 
 
 class AuditStatus(StrEnum):
@@ -30,6 +35,7 @@ class AuditStatus(StrEnum):
     FAILED = "FAILED"
     PRE_APPROVED = "PRE_APPROVED"
     APPROVED = "APPROVED"
+    UNKNOWN = "UNKNOWN"  # a value this client does not know (kept in the record's notes)
 
 
 class ImageUseCase(StrEnum):
@@ -110,11 +116,12 @@ class ProductSummary:
 
     id: str
     title: str
-    status: ProductStatus
+    status: ProductStatus | None
     audit_status: AuditStatus | None
     skus: tuple[Sku, ...]
     create_time: int | None
     update_time: int | None
+    notes: tuple[str, ...] = ()  # e.g. a status value this client does not know (also logged)
 
 
 @dataclass(frozen=True)
@@ -124,13 +131,14 @@ class Product:
     id: str
     title: str
     description: str
-    status: ProductStatus
+    status: ProductStatus | None
     audit_status: AuditStatus | None
     audit_failed_reasons: tuple[AuditFailure, ...]
     main_images: tuple[str, ...]  # uris
     skus: tuple[Sku, ...]
     create_time: int | None
     update_time: int | None
+    notes: tuple[str, ...] = ()  # e.g. a status value this client does not know (also logged)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from erpsync.connectors.tiktok.product_models import (
     Sku,
     SkuError,
 )
-from erpsync.connectors.tiktok.records import TypedSchema, opt_int, text, texts
+from erpsync.connectors.tiktok.records import Tolerant, TypedSchema, noted, opt_int, text, texts, unknown_values
 from erpsync.connectors.tiktok.schemas import Id
 
 
@@ -98,7 +98,11 @@ class SkuSchema(TypedSchema):
 
 
 class AuditSchema(TypedSchema):
-    status = fields.Enum(AuditStatus, by_value=True, load_default=None, allow_none=True)
+    status = Tolerant(AuditStatus, load_default=None)
+
+    @post_load(pass_original=True)
+    def _notes(self, d: dict[str, Any], original: Any, **_: Any) -> dict[str, Any]:
+        return {**d, "notes": unknown_values(self, original, prefix="audit.")}
 
 
 class AuditFailureSchema(TypedSchema):
@@ -119,14 +123,16 @@ class MainImageSchema(TypedSchema):
 class _ProductBase(TypedSchema):
     id = Id(required=True)
     title = text()
-    status = fields.Enum(ProductStatus, by_value=True, required=True)
+    #: left out for some sellers (see ``product_models``): None, not an error
+    status = Tolerant(ProductStatus, load_default=None)
     audit = fields.Nested(AuditSchema, load_default=None, allow_none=True)
     skus = fields.List(fields.Nested(SkuSchema), load_default=list)
     create_time = opt_int()
     update_time = opt_int()
 
-    def _common(self, d: dict[str, Any]) -> dict[str, Any]:
+    def _common(self, d: dict[str, Any], original: Any) -> dict[str, Any]:
         audit = d["audit"] or {}
+        notes = unknown_values(self, original) + tuple(audit.get("notes", ()))
         return {
             "id": d["id"],
             "title": d["title"] or "",
@@ -135,13 +141,14 @@ class _ProductBase(TypedSchema):
             "skus": tuple(d["skus"]),
             "create_time": d["create_time"],
             "update_time": d["update_time"],
+            "notes": noted(f"product {d['id']}", notes),
         }
 
 
 class ProductSummarySchema(_ProductBase):
-    @post_load
-    def _build(self, d: dict[str, Any], **_: Any) -> ProductSummary:
-        return ProductSummary(**self._common(d))
+    @post_load(pass_original=True)
+    def _build(self, d: dict[str, Any], original: Any, **_: Any) -> ProductSummary:
+        return ProductSummary(**self._common(d, original))
 
 
 class ProductSchema(_ProductBase):
@@ -149,10 +156,10 @@ class ProductSchema(_ProductBase):
     audit_failed_reasons = fields.List(fields.Nested(AuditFailureSchema), load_default=list, allow_none=True)
     main_images = fields.List(fields.Nested(MainImageSchema), load_default=list)
 
-    @post_load
-    def _build(self, d: dict[str, Any], **_: Any) -> Product:
+    @post_load(pass_original=True)
+    def _build(self, d: dict[str, Any], original: Any, **_: Any) -> Product:
         return Product(
-            **self._common(d),
+            **self._common(d, original),
             description=d["description"] or "",
             audit_failed_reasons=tuple(d["audit_failed_reasons"] or ()),
             main_images=tuple(i["uri"] for i in d["main_images"] if i["uri"]),

@@ -30,6 +30,7 @@ from erpsync.connectors.tiktok.product_models import (
     SkuError,
 )
 from erpsync.connectors.tiktok.records import check_page_size, load_page, load_typed, paginate
+from erpsync.connectors.tiktok.versions import ENDPOINTS
 from erpsync.core.errors import ConnectorError, OutcomeUnknownError, RecordError
 from erpsync.core.models import Records
 
@@ -48,8 +49,17 @@ __all__ = [
     "SkuError",
 ]
 
-BASE = "/product/202309"
-PRODUCT = BASE + "/products/{id}"  # the rate-limit key of every per-product path
+#: the operations of this module (``versions.py``); each template is also the call's rate-limit key
+UPLOAD = ENDPOINTS["upload_product_image"]
+CREATE = ENDPOINTS["create_product"]
+PARTIAL_EDIT = ENDPOINTS["partial_edit_product"]
+GET = ENDPOINTS["get_product"]
+SEARCH = ENDPOINTS["search_products"]
+INVENTORY = ENDPOINTS["update_inventory"]
+PRICES = ENDPOINTS["update_price"]
+#: Search Products takes at most 10 ``seller_skus`` per call (Partner Center API reference, Search
+#: Products (202502), error 12019027: "The maximum count of seller_skus in the search filter is 10")
+SELLER_SKUS_PER_CALL = 10
 #: magic bytes of the formats TikTok takes, for the part's content type when the name says nothing
 _MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"RIFF", "image/webp"))
 
@@ -84,14 +94,14 @@ class ProductsApi:
             raise RecordError(f"unknown use_case {use_case!r} (expected {known})", record=record, field="use_case")
         if not isinstance(content, bytes | bytearray) or not content:
             raise RecordError("empty file", record=record, field="data")
-        path = BASE + "/images/upload"
+        path = UPLOAD.path()
         data = self._call(
             "POST",
             path,
             files={"data": (filename, bytes(content), _content_type(bytes(content), filename))},
             form={"use_case": str(use_case)},
             operation="upload image",
-            rate_key=path,
+            rate_key=UPLOAD.template,
             idempotent=False,  # a resend stores a second copy: a lost answer is OutcomeUnknownError
         )
         return load_typed(product_schemas.ImageSchema(), data, kind="image", source=f"TikTok {path}", record=record)
@@ -111,9 +121,11 @@ class ProductsApi:
         title = raw.get("title") if isinstance(raw, Mapping) else None
         record = f"new product {str(title)[:40]!r}" if isinstance(title, str) else "new product"
         body = product_checks.product_body(raw, record=record, partial=False)
-        path = BASE + "/products"
+        path = CREATE.path()
         try:
-            data = self._call("POST", path, body=body, operation="create product", rate_key=path, idempotent=False)
+            data = self._call(
+                "POST", path, body=body, operation="create product", rate_key=CREATE.template, idempotent=False
+            )
         except OutcomeUnknownError:
             found = self._find_created(body)
             if found is None:
@@ -124,17 +136,25 @@ class ProductsApi:
     def _find_created(self, body: Mapping[str, Any]) -> CreatedProduct | None:
         """The product ``body`` describes, if a search by its seller SKUs finds it (same title, every SKU).
 
-        None when there is nothing to search by, nothing matches, or the search itself fails.
+        Searched 10 SKUs at a time (the API's limit); a product's SKUs are gathered across those
+        searches, in case a search answers only the SKUs it matched. None when there is nothing to
+        search by, nothing matches, or a search fails.
         """
         wanted = [str(s["seller_sku"]) for s in body.get("skus") or () if s.get("seller_sku")]
         if not wanted:
             return None
+        title = body.get("title")
+        found: dict[str, dict[str, str]] = {}  # product id -> {seller_sku: sku id}
         try:
-            for page in self.search_products(seller_skus=wanted):
-                for hit in page.items:
-                    skus = {s.seller_sku: s.id for s in hit.skus if s.seller_sku}
-                    if set(wanted) <= set(skus) and hit.title == str(body.get("title", hit.title)):
-                        return CreatedProduct(hit.id, {k: skus[k] for k in wanted})
+            for chunk in _sku_chunks(wanted):
+                for page in self._search({"seller_skus": chunk}, 100):
+                    for hit in page.items:
+                        if title is not None and hit.title != str(title):
+                            continue
+                        skus = found.setdefault(hit.id, {})
+                        skus.update({s.seller_sku: s.id for s in hit.skus if s.seller_sku})
+                        if set(wanted) <= set(skus):
+                            return CreatedProduct(hit.id, {k: skus[k] for k in wanted})
         except ConnectorError:
             return None
         return None
@@ -145,19 +165,19 @@ class ProductsApi:
         body = product_checks.product_body(changes, record=record, partial=True)
         if not body:
             raise RecordError("nothing to change", record=record, source=product_checks.SOURCE)
-        path = f"{BASE}/products/{product_id}/partial_edit"
+        path = PARTIAL_EDIT.path(product_id=product_id)
         # idempotent: it sets fields to the values given, so sending it twice changes nothing more
         data = self._call(
-            "POST", path, body=body, operation="edit product", rate_key=PRODUCT + "/partial_edit", idempotent=True
+            "POST", path, body=body, operation="edit product", rate_key=PARTIAL_EDIT.template, idempotent=True
         )
         return load_typed(product_schemas.CreatedSchema(), data, kind="product", source=f"TikTok {path}", record=record)
 
     # -- read --------------------------------------------------------------------------------
 
     def get_product(self, product_id: str) -> Product:
-        """One product with its status, audit result and SKUs; 12052700 (unknown) is a PermanentError."""
-        path = f"{BASE}/products/{product_id}"
-        data = self._call("GET", path, operation="get product", rate_key=PRODUCT)
+        """One product with its status, audit result and SKUs; an unknown product is a NotFoundError."""
+        path = GET.path(product_id=product_id)
+        data = self._call("GET", path, operation="get product", rate_key=GET.template)
         return load_typed(
             product_schemas.ProductSchema(),
             data,
@@ -175,22 +195,32 @@ class ProductsApi:
         update_time_le: int | None = None,
         page_size: int = 100,
     ) -> Iterator[Records[ProductSummary]]:
-        """Yield one ``Records`` per page, sorted by (update_time, id); one page in memory at a time.
+        """Yield one ``Records`` per page; one page in memory at a time.
 
         The first page is requested on the first ``next()``, each further one only when asked for.
+        More than 10 ``seller_skus`` (the API's limit per call) are searched 10 at a time, one
+        search after the other; a product found by SKUs of two calls is yielded once.
         """
-        path = BASE + "/products/search"
         body: dict[str, Any] = {}
         if status is not None:
+            if str(status) == ProductStatus.UNKNOWN:  # ours, not the API's (which also takes ALL)
+                raise ValueError("UNKNOWN is not a product status the API can filter by")
             body["status"] = str(status)
-        if seller_skus is not None:
-            if isinstance(seller_skus, str):
-                raise TypeError("seller_skus is a list of SKUs, not one string")
-            body["seller_skus"] = [str(s) for s in seller_skus]
+        chunks = None if seller_skus is None else _sku_chunks(seller_skus)
+        if chunks is not None:
+            body["seller_skus"] = chunks[0]  # each chunk takes this place in the body in turn
         if update_time_ge is not None:
             body["update_time_ge"] = int(update_time_ge)
         if update_time_le is not None:
             body["update_time_le"] = int(update_time_le)
+        check_page_size(page_size)  # now, not at the first next()
+        if chunks is None or len(chunks) == 1:
+            return self._search(body, page_size)
+        return self._search_chunks(body, chunks, page_size)
+
+    def _search(self, body: Mapping[str, Any], page_size: int) -> Iterator[Records[ProductSummary]]:
+        """One search (one filter), followed page by page."""
+        path = SEARCH.path()
         schema = product_schemas.ProductSummarySchema()
         source = f"TikTok {path}"
 
@@ -207,6 +237,16 @@ class ProductsApi:
             load=load,
         )
 
+    def _search_chunks(
+        self, body: Mapping[str, Any], chunks: Sequence[list[str]], page_size: int
+    ) -> Iterator[Records[ProductSummary]]:
+        seen: set[str] = set()
+        for chunk in chunks:
+            for page in self._search({**body, "seller_skus": chunk}, page_size):
+                fresh = tuple(p for p in page.items if p.id not in seen)
+                seen.update(p.id for p in fresh)
+                yield Records(items=fresh, errors=page.errors)
+
     # -- stock and prices --------------------------------------------------------------------
 
     def update_inventory(self, product_id: str, skus: Mapping[str, Mapping[str, int]]) -> list[SkuError]:
@@ -218,28 +258,34 @@ class ProductsApi:
         body = product_checks.inventory_body(str(product_id), skus)
         if not body["skus"]:
             return []
-        path = f"{BASE}/products/{product_id}/inventory/update"
+        path = INVENTORY.path(product_id=product_id)
         # idempotent: quantities are set, not added, so a resend after a lost answer is harmless
         data = self._call(
             "POST",
             path,
             body=body,
             operation="update inventory",
-            rate_key=PRODUCT + "/inventory/update",
+            rate_key=INVENTORY.template,
             idempotent=True,
         )
         return _sku_errors(data.get("errors"))
 
     def update_prices(self, product_id: str, prices: Mapping[str, tuple[Decimal | str, str]]) -> None:
-        """Set ``{sku_id: (amount, currency)}``; only ACTIVATE products (else 12019090, PermanentError)."""
+        """Set ``{sku_id: (amount, currency)}``; only ACTIVATE products (else 12052901, PermanentError)."""
         body = product_checks.prices_body(str(product_id), prices)
         if not body["skus"]:
             return
-        path = f"{BASE}/products/{product_id}/prices/update"
+        path = PRICES.path(product_id=product_id)
         # idempotent: prices are set to the given values
-        self._call(
-            "POST", path, body=body, operation="update prices", rate_key=PRODUCT + "/prices/update", idempotent=True
-        )
+        self._call("POST", path, body=body, operation="update prices", rate_key=PRICES.template, idempotent=True)
+
+
+def _sku_chunks(seller_skus: Sequence[str]) -> list[list[str]]:
+    """The SKUs (each once, in order) in lists of at most ``SELLER_SKUS_PER_CALL``; ``[[]]`` for none."""
+    if isinstance(seller_skus, str):
+        raise TypeError("seller_skus is a list of SKUs, not one string")
+    unique = list(dict.fromkeys(str(s) for s in seller_skus))
+    return [unique[i : i + SELLER_SKUS_PER_CALL] for i in range(0, len(unique), SELLER_SKUS_PER_CALL)] or [[]]
 
 
 def _sku_errors(raw: Any) -> list[SkuError]:

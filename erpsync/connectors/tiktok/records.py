@@ -8,7 +8,9 @@ memory) and a page token seen twice stops the loop instead of paging forever.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
@@ -21,6 +23,7 @@ if TYPE_CHECKING:  # client.py loads its shop and warehouse pages with load_page
     from erpsync.connectors.tiktok.client import TikTokClient
 
 T = TypeVar("T")
+log = logging.getLogger("erpsync.connectors.tiktok")
 
 #: ids longer than this are cut in record labels so an absurd id cannot flood a log line
 LABEL_ID_CHARS = 64
@@ -46,6 +49,53 @@ def opt_int() -> fields.Integer:
 
 def texts(**kwargs: Any) -> fields.List:
     return fields.List(fields.String(), load_default=list, **kwargs)
+
+
+class Tolerant(fields.Field):
+    """A documented enum. A value this client does not know reads as ``unknown`` (the enum's
+    ``UNKNOWN`` member unless another is given), never as a RecordError: TikTok adds values
+    (statuses, handover methods) without a new API version, and a new value must not drop the
+    whole record. :func:`unknown_values` turns such values into notes naming field and value.
+    A value that is not text at all is still malformed (ValidationError)."""
+
+    def __init__(self, enum: type[StrEnum], *, unknown: Any = ..., **kwargs: Any) -> None:
+        kwargs.setdefault("allow_none", not kwargs.get("required", False))  # a required one must be sent
+        super().__init__(**kwargs)
+        self.enum = enum
+        self.unknown = enum["UNKNOWN"] if unknown is ... else unknown
+
+    def knows(self, value: str) -> bool:
+        return value in {m.value for m in self.enum if m is not self.unknown}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> Any:
+        if not isinstance(value, str):
+            raise ValidationError(f"not text (expected one of {', '.join(self.enum)})")
+        text = value.strip()
+        return self.enum(text) if self.knows(text) else self.unknown
+
+
+def unknown_values(schema: Schema, original: Any, *, prefix: str = "") -> tuple[str, ...]:
+    """One note per :class:`Tolerant` field of ``schema`` whose raw value in ``original`` was not
+    known (a blank value only when the field is required), e.g. ``status 'NEW' is not a value
+    this client knows: read as UNKNOWN``. Call it from a ``post_load(pass_original=True)``."""
+    if not isinstance(original, Mapping):
+        return ()
+    notes = []
+    for name, field in schema.fields.items():
+        raw = original.get(field.data_key or name)
+        if not isinstance(field, Tolerant) or not isinstance(raw, str) or field.knows(raw.strip()):
+            continue
+        if raw.strip() or field.required:
+            shown = "nothing (no evidence)" if field.unknown is None else str(field.unknown)
+            notes.append(f"{prefix}{name} {raw[:LABEL_ID_CHARS]!r} is not a value this client knows: read as {shown}")
+    return tuple(notes)
+
+
+def noted(record: str, notes: tuple[str, ...]) -> tuple[str, ...]:
+    """Log each note (a warning naming the record, field and value) and hand the notes back."""
+    for note in notes:
+        log.warning("%s: %s", record, note)
+    return notes
 
 
 def label(kind: str, raw: Any, index: int) -> str:

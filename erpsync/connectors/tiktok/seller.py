@@ -6,7 +6,7 @@ API cannot write a warehouse address or a handover mode (Seller Center's UI does
 are reported, not fixed. Warehouses come from ``client.py``; packages, slots and orders from the
 typed ``FulfillmentApi`` and ``OrdersApi`` (the same modules the push layer uses).
 
-Tokens: a static ``access_token`` option is used as given (issue 2 configs keep working).
+Tokens: a static ``access_token`` option is used as given (older configs keep working).
 Without one, the shop's tokens come from the state store (``ShopContext.tokens``, written by
 ``erpsync auth exchange``) through a ``TokenManager`` that refreshes them; other API modules
 (products, orders, fulfilment) share the same client through :attr:`tiktok_client`.
@@ -24,11 +24,12 @@ from marshmallow.validate import Length, Range
 from erpsync.connectors.tiktok.auth import DEFAULT_AUTH_BASE_URL, TokenClient, TokenManager, token_policy
 from erpsync.connectors.tiktok.client import DEFAULT_BASE_URL, DEFAULT_RATE_LIMIT_QPS, TikTokClient
 from erpsync.connectors.tiktok.fulfillment import FulfillmentApi
-from erpsync.connectors.tiktok.fulfillment_types import NotFoundError, Package, PackageSummary
+from erpsync.connectors.tiktok.fulfillment_types import Package, PackageSummary
 from erpsync.connectors.tiktok.orders import OrdersApi
 from erpsync.connectors.tiktok.schemas import Id
+from erpsync.connectors.tiktok.versions import ENDPOINTS
 from erpsync.core.connector import Connector, ShopContext
-from erpsync.core.errors import ConfigError, PermanentError, RecordError
+from erpsync.core.errors import ConfigError, NotFoundError, PermanentError, RecordError
 from erpsync.core.http import HttpPolicy
 from erpsync.core.models import (
     Address,
@@ -39,9 +40,7 @@ from erpsync.core.models import (
     Warehouse,
 )
 
-WAREHOUSES_SOURCE = "TikTok /logistics/202309/warehouses"
-#: "package or order not found", whatever the HTTP status (the API often answers errors with 200)
-NOT_FOUND = 21011001
+WAREHOUSES_SOURCE = f"TikTok {ENDPOINTS['get_warehouse_list'].template}"
 T = TypeVar("T")
 
 
@@ -51,7 +50,7 @@ class TikTokSellerOptions(Schema):
     base_url = fields.Url(load_default=DEFAULT_BASE_URL, require_tld=False, schemes={"http", "https"})
     app_key = fields.String(required=True, validate=Length(min=1))
     app_secret = fields.String(required=True, validate=Length(min=1))
-    #: static token (as in issue 2); leave it out to use the tokens `erpsync auth exchange` stored
+    #: a static token; leave it out to use the tokens `erpsync auth exchange` stored
     access_token = fields.String(load_default=None, validate=Length(min=1))
     auth_base_url = fields.Url(load_default=DEFAULT_AUTH_BASE_URL, require_tld=False, schemes={"http", "https"})
     #: the app's service id in Partner Center, for `erpsync auth url`
@@ -82,7 +81,7 @@ def _address(raw: dict[str, Any]) -> Address:
 
 
 class TikTokSellerConnector(Connector):
-    """A TikTok Shop seen through the Open API (v202309)."""
+    """A TikTok Shop seen through the Open API (versions per endpoint: ``versions.py``)."""
 
     type = "tiktok"
     role = "seller"
@@ -246,16 +245,15 @@ class TikTokSellerConnector(Connector):
     def _guard(errors: list[RecordError], fn: Callable[[str], T], package_id: str) -> T | None:
         """Run one per-package call; a malformed or vanished package is a RecordError, not the end.
 
-        "Vanished" is decided by the envelope code 21011001, not the HTTP status: the API answers
-        it with 404 or with 200 alike. Any other PermanentError (credentials, signature, scope)
-        would fail every call the same way, so it ends the read.
+        "Vanished" is a NotFoundError: the envelope code's ``not_found`` kind in ``error_codes.csv``
+        (e.g. 21011028, the package is not this shop's), not the HTTP status, since the API answers
+        with 404 or with 200 alike. Any other PermanentError (credentials, signature, scope) would
+        fail every call the same way, so it ends the read.
         """
         try:
             return fn(package_id)
         except RecordError as err:
             errors.append(err)
-        except PermanentError as err:
-            if not isinstance(err, NotFoundError) and str(err.code) != str(NOT_FOUND):
-                raise
+        except NotFoundError as err:
             errors.append(RecordError(err.message, record=f"package {package_id}", source="TikTok"))
         return None
