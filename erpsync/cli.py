@@ -5,19 +5,28 @@ Exit codes follow Terraform's plan: 0 in sync, 2 drift found, 1 error, 64 usage 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.markup import escape
 
-from erpsync.auth_commands import auth
 from erpsync.core.config import Settings
 from erpsync.core.errors import ErpsyncError, UsageError
-from erpsync.plugins.manager import Registry, build_registry, get_plugin_manager, load_settings
+from erpsync.plugins.loading import BrokenPlugin
+from erpsync.plugins.manager import (
+    PluginManager,
+    Registry,
+    add_commands,
+    build_registry,
+    get_plugin_manager,
+    load_settings,
+)
 
 EXIT_OK, EXIT_ERROR, EXIT_DRIFT, EXIT_USAGE = 0, 1, 2, 64
 DEFAULT_CONFIG = "erpsync.toml"
@@ -26,27 +35,34 @@ err_console = Console(stderr=True)
 
 
 class State:
-    """What every command needs: the plugin manager and registry, built once, lazily."""
+    """What every command needs (``ctx.obj``, a ``CommandContext``): the invocation's one plugin
+    manager, the registry and the configuration, each built once, when first needed."""
 
-    def __init__(self, config: str) -> None:
+    def __init__(self, config: str = DEFAULT_CONFIG, pm: PluginManager | None = None) -> None:
         self.config = config
-        self._pm = None
+        self._pm = pm
         self._registry: Registry | None = None
 
     @property
-    def pm(self):
+    def pm(self) -> PluginManager:
         if self._pm is None:
             self._pm = get_plugin_manager()
         return self._pm
 
     @property
     def registry(self) -> Registry:
+        """Raises PluginError if an installed plugin is broken: no command runs without one."""
         if self._registry is None:
             self._registry = build_registry(self.pm)
         return self._registry
 
     def settings(self) -> Settings:
         return load_settings(self.config, self.registry)
+
+    @property
+    def broken(self) -> list[BrokenPlugin]:
+        """Installed plugins set aside so far (none if the manager was never built)."""
+        return self._pm.broken if self._pm is not None else []
 
 
 def _setup_logging(verbose: int) -> None:
@@ -77,7 +93,10 @@ def cli(ctx: click.Context, config: str, verbose: int) -> None:
       erpsync reconcile     show drift; add --apply to fix it
     """
     _setup_logging(verbose)
-    ctx.obj = State(config)
+    if isinstance(ctx.obj, State):  # main() built it, with the plugin manager the commands came from
+        ctx.obj.config = config
+    else:
+        ctx.obj = State(config)
 
 
 @cli.command()
@@ -98,7 +117,10 @@ def reconcile(
 ) -> int:
     """Compare Seller Center with the ERP and show every drift, side by side.
 
-    Without --apply nothing is changed (like `terraform plan`). Exit code: 0 in sync,
+    Without --apply neither Seller Center nor the ERP is changed (like `terraform plan`); the
+    state store still records the run, the drifts it saw (so alerts go out once per drift,
+    not once per run) and when a seller address change was first seen (the pickup review
+    clock starts there). Exit code: 0 in sync,
     2 drift found (after --apply: drift that could not be fixed), 1 error, 64 usage error.
     Alert sinks receive each drift once when it opens and once when it resolves.
     """
@@ -170,27 +192,81 @@ def init(state: State, force: bool) -> int:
 @cli.command()
 @click.pass_obj
 def plugins(state: State) -> int:
-    """List loaded plugins and what each registers."""
+    """List the plugins, where each comes from and what it registers; name any that is broken.
+
+    A connector's capabilities say what aspects can do with it (a connector that is no
+    WarehouseWriter cannot have an address corrected). Exit code 1 if a plugin is broken.
+    """
     from rich.table import Table
 
-    registry = state.registry
+    from erpsync.plugins.inventory import capabilities
+
+    pm = state.pm
+    registry = build_registry(pm, allow_broken=True)
     table = Table(title="erpsync plugins")
-    for col in ("plugin", "registers", "name", "description"):
-        table.add_column(col)
+    for col in ("plugin", "distribution", "registers", "name", "description"):
+        table.add_column(col, no_wrap=col != "description")
     rows = sorted(registry.owners.items(), key=lambda kv: (kv[1], kv[0]))
-    tables = {"connector": registry.connectors, "aspect": registry.aspects, "alert sink": registry.alert_sinks}
+    tables: dict[str, dict[str, Any]] = {
+        "connector": registry.connectors,
+        "aspect": registry.aspects,
+        "alert sink": registry.alert_sinks,
+    }
     for (kind, name), plugin in rows:
         item = tables[kind][name]
-        label = f"{kind} ({item.role})" if kind == "connector" else kind
-        table.add_row(plugin, label, name, getattr(item, "description", ""))
-    hook_only = sorted(
-        name for name, plugin in state.pm.list_name_plugin()
-        if name not in {p for p in registry.owners.values()}
-    )  # fmt: skip
-    for name in hook_only:
-        hooks = ", ".join(sorted(h.name for h in state.pm.get_hookcallers(state.pm.get_plugin(name)) or []))
-        table.add_row(name, "hooks", hooks, "")
+        label, description = kind, getattr(item, "description", "")
+        if kind == "connector":
+            label = f"connector ({item.role})"
+            description = f"{description} [can: {', '.join(capabilities(item)) or 'nothing yet'}]".strip()
+        table.add_row(plugin, str(pm.origins.get(plugin, "")), label, name, escape(description))
+    owners = set(registry.owners.values())
+    for name, plugin_obj in sorted(pm.list_name_plugin(), key=lambda kv: kv[0]):
+        if name not in owners and plugin_obj is not None:
+            hooks = ", ".join(sorted(h.name for h in pm.get_hookcallers(plugin_obj) or []))
+            table.add_row(name, str(pm.origins.get(name, "")), "hooks", hooks, "")
+    for broken in pm.broken:
+        table.add_row(broken.name, str(broken.origin), "[red]broken[/red]", "-", escape(broken.reason))
     Console().print(table)
+    for broken in pm.broken:
+        err_console.print(f"[red]error[/red]: {escape(str(broken))}", highlight=False)
+    return EXIT_ERROR if pm.broken else EXIT_OK
+
+
+@cli.command()
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="DAYS",
+    help="Remove what is older than DAYS (1 or more), in every table. Default: per table, below.",
+)
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+@click.pass_obj
+def prune(state: State, days: int | None, dry_run: bool) -> int:
+    """Delete old state: runs, settled ledger entries, resolved drifts, handled webhook ids.
+
+    \b
+    Defaults (without --older-than):
+      runs, done or failed ledger entries, resolved drifts    90 days
+      handled webhook ids, and kept bodies they cured         30 days
+
+    Never removed: open drifts, pending ledger entries (a write that may have happened),
+    ledger entries whose subject still has an open drift, a run that still holds a lease,
+    leases, tokens, observations, and webhook bodies never handled. Webhook ids younger than
+    a day always stay: the platform retries a delivery for about 16 hours.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from erpsync.core.store import Retention, Store
+
+    settings = state.settings()
+    retention = Retention() if days is None else Retention.uniform(timedelta(days=days))
+    with Store.open(settings.state_url) as store:
+        removed = store.prune(retention, now=datetime.now(UTC), dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for table, count in removed.items():
+        click.echo(f"{table}: {verb} {count}")
     return EXIT_OK
 
 
@@ -227,23 +303,23 @@ def demo(directory: str) -> int:
     return run_demo(Path(directory), Console())
 
 
-cli.add_command(auth)
-
-
-def _add_plugin_commands() -> None:
-    try:
-        get_plugin_manager().hook.register_commands(cli=cli)
-    except ErpsyncError as exc:  # a broken plugin must not take --help down with it
-        err_console.print(f"[yellow]warning[/yellow] plugin commands not loaded: {exc}")
-
-
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the CLI and exit with its code."""
-    _add_plugin_commands()
+    """Console-script entry point: run the CLI and exit with its code.
+
+    The one plugin manager of the invocation is built here, before parsing, so that plugin
+    commands (``erpsync auth`` among them) are known to ``--help``; the commands get it through
+    ``ctx.obj``. A broken plugin never breaks ``--help``: it is reported by the commands that
+    need plugins and by ``erpsync plugins``.
+    """
+    state = State()
+    with contextlib.suppress(ErpsyncError):  # a broken built-in: raised again by the commands needing plugins
+        add_commands(state.pm, cli)
     try:
-        code = cli.main(args=argv, prog_name="erpsync", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="erpsync", standalone_mode=False, obj=state)
     except click.exceptions.UsageError as exc:
         exc.show()
+        if isinstance(exc, click.exceptions.NoSuchCommand) and state.broken:
+            err_console.print("note: a plugin could not be loaded; `erpsync plugins` says which and why")
         sys.exit(EXIT_USAGE)
     except click.exceptions.Abort:
         err_console.print("aborted")

@@ -1,13 +1,29 @@
 """The host: runs each aspect on each shop, applies planned actions through the ledger, raises alerts.
 
-``Syncer.run`` is the one entry point: the CLI, the scheduler and (later) a Celery task all call
-it. This is the only module that calls ``pm.hook.*``. One run, per shop::
+``Syncer.run`` is the one entry point: the CLI and the demo call it. This is the only module that
+calls ``pm.hook.*``. One run, per shop::
 
-    lease(shop) → build connectors → for each aspect:
-        observe (I/O) → diff (pure) → store.record_drifts (opened / still open / resolved)
+    leases.hold(shop) → build connectors → for each aspect:
+        observe (I/O) → diff (pure) → drifts.record (opened / still open / resolved)
         → plan (pure, each drift decided by the resolve_drift hook)
-        → apply: ledger_begin → connector write → ledger_done / ledger_failed
+        → apply: ledger.begin → connector write → ledger.finish(done / failed)
     → alerts for opened and resolved drifts → release lease
+
+What a plan run (``apply=False``) writes: never anything to the seller or the ERP, and no ledger
+entry. It does write erpsync's own view of the world, on purpose:
+
+- the ``runs`` row (what ran, how it ended) and the shop's lease while it works;
+- drifts (``drifts.record``): alerts are raised from the store's view, once when a drift opens and
+  once when it resolves. A deployment that only plans (monitoring, or a policy that fixes nothing
+  automatically) would otherwise alert on every run or never; and an apply run after a plan run
+  must see the same occurrence ids, so its ledger keys match;
+- observations (``ObservationMemory``): the pickup aspect dates a seller address change by the
+  first run that saw it, and the platform offers no other way to learn that date; a plan run
+  that did not note it would lose it.
+
+Hooks observe a run and must not break it: a plugin raising in ``sync_started`` or
+``sync_finished`` is logged and the run goes on (``sync_finished`` cannot turn a finished run
+into a failed one).
 """
 
 from __future__ import annotations
@@ -17,8 +33,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-
-import pluggy
+from typing import Literal
 
 from erpsync.core.aspects.base import Aspect, ObserveContext, UnsupportedAction
 from erpsync.core.config import Settings, ShopSettings
@@ -27,9 +42,9 @@ from erpsync.core.errors import ConnectorError, ErpsyncError, LockedError, Usage
 from erpsync.core.http import redact
 from erpsync.core.models import Action, ActionResult, AspectReport, RunReport, ShopReport
 from erpsync.core.policy import policy_for
-from erpsync.core.store import DriftChanges, Store
+from erpsync.core.store import DriftChanges, DriftRow, Store
 from erpsync.plugins.alerts.base import AlertEvent, AlertSink
-from erpsync.plugins.manager import Registry, build_registry, get_plugin_manager
+from erpsync.plugins.manager import PluginManager, Registry, build_registry, get_plugin_manager
 
 logger = logging.getLogger("erpsync.sync")
 
@@ -44,7 +59,7 @@ class Syncer:
         self,
         settings: Settings,
         *,
-        pm: pluggy.PluginManager | None = None,
+        pm: PluginManager | None = None,
         registry: Registry | None = None,
         store: Store | None = None,
         clock: Callable[[], datetime] | None = None,
@@ -84,10 +99,15 @@ class Syncer:
         run_id = f"{self.clock():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         report = RunReport(run_id=run_id, apply=apply, started_at=self.clock())
         names = [s.name for s in selected_shops]
-        self.store.start_run(run_id, shops=names, apply=apply, now=report.started_at)
-        self.pm.hook.sync_started(run={"run_id": run_id, "shops": names, "aspects": selected_aspects, "apply": apply})
+        self.store.runs.begin(run_id, shops=names, apply=apply, now=report.started_at)
         status = "crashed"  # what the runs table says if anything below escapes
         try:
+            try:
+                self.pm.hook.sync_started(
+                    run={"run_id": run_id, "shops": names, "aspects": selected_aspects, "apply": apply}
+                )
+            except Exception:  # an observer must not stop the run it observes
+                logger.exception("a sync_started hook failed")
             for shop in selected_shops:
                 report.shops.append(self._run_shop(run_id, shop, selected_aspects, apply, wait_seconds, say))
             status = "error" if report.errors else ("drift" if report.outstanding else "in_sync")
@@ -98,7 +118,7 @@ class Syncer:
                 "outstanding": len(report.outstanding),
                 "errors": len(report.errors),
             }
-            self.store.finish_run(run_id, status=status, summary=summary, now=report.finished_at)
+            self.store.runs.finish(run_id, status=status, summary=summary, now=report.finished_at)
             try:
                 self.pm.hook.sync_finished(report=report)
             except Exception:  # observers must not turn a finished run into a failed one
@@ -133,7 +153,7 @@ class Syncer:
         lease = f"shop:{shop.name}"
         say(f"{shop.name}: waiting for the shop's lease" if wait else f"{shop.name}: starting")
         try:
-            with self.store.lease(lease, owner=run_id, ttl_seconds=LEASE_TTL_SECONDS, wait_seconds=wait):
+            with self.store.leases.hold(lease, owner=run_id, ttl_seconds=LEASE_TTL_SECONDS, wait_seconds=wait):
                 seller = self._connector(shop, "seller")
                 erp = self._connector(shop, "erp")
                 try:
@@ -162,7 +182,7 @@ class Syncer:
 
     def _renew(self, lease: str, owner: str) -> None:
         """Keep the shop's lease while working; a run that lost it stops before writing anything."""
-        if not self.store.renew_lease(lease, owner=owner, ttl_seconds=LEASE_TTL_SECONDS, now=datetime.now(UTC)):
+        if not self.store.leases.renew(lease, owner=owner, ttl_seconds=LEASE_TTL_SECONDS, now=datetime.now(UTC)):
             raise LockedError(f"lost the lease {lease!r} to another run (this run was too slow); stopped here")
 
     def _run_aspect(
@@ -175,7 +195,7 @@ class Syncer:
             seller=seller,
             erp=erp,
             now=now,
-            memory=self.store.memory(shop.name),
+            memory=self.store.observations.for_shop(shop.name),
             settings=self.settings.aspect_settings.get(aspect.name, {}),
         )
         try:
@@ -191,7 +211,7 @@ class Syncer:
         report.record_errors = [self._redact(str(e)) for e in observation.record_errors]
         report.notes = list(observation.notes)
         report.drifts = drifts = aspect.diff(observation)
-        changes = self.store.record_drifts(
+        changes = self.store.drifts.record(
             shop.name, aspect.name, drifts, now=now, run_id=run_id, scope=observation.scope
         )
         report.opened = [row.fingerprint for row in changes.opened]
@@ -218,7 +238,7 @@ class Syncer:
         except UnsupportedAction as exc:  # nothing to record: no write is attempted
             return ActionResult(action, "unsupported", str(exc))
         key = self._ledger_key(run_id, action, occurrence)
-        entry = self.store.ledger_begin(
+        entry = self.store.ledger.begin(
             key,
             shop=action.shop,
             aspect=action.aspect,
@@ -235,9 +255,9 @@ class Syncer:
             aspect.apply(action, seller, erp)
         except ErpsyncError as exc:
             message = self._redact(str(exc))
-            self.store.ledger_failed(key, error=message, now=self.clock())
+            self.store.ledger.finish(key, status="failed", error=message, now=self.clock())
             return ActionResult(action, "failed", message)
-        self.store.ledger_done(key, now=self.clock())
+        self.store.ledger.finish(key, status="done", now=self.clock())
         return ActionResult(action, "applied")
 
     @staticmethod
@@ -256,7 +276,8 @@ class Syncer:
     # -- helpers -----------------------------------------------------------------------------
 
     def _alert(self, run_id: str, changes: DriftChanges, now: datetime) -> None:
-        events = [("opened", row) for row in changes.opened] + [("resolved", row) for row in changes.resolved]
+        events: list[tuple[Literal["opened", "resolved"], DriftRow]] = [("opened", row) for row in changes.opened]
+        events += [("resolved", row) for row in changes.resolved]
         for kind, row in events:
             event = AlertEvent.from_drift(kind, row, at=now, run_id=run_id, redact=self._redact)
             for sink in self.sinks:
@@ -268,7 +289,7 @@ class Syncer:
     def _connector(self, shop: ShopSettings, role: str) -> Connector:
         conf = shop.seller if role == "seller" else shop.erp
         cls = self.registry.connectors[conf.type]
-        context = ShopContext(name=shop.name, base_dir=self.settings.base_dir, tokens=self.store)
+        context = ShopContext(name=shop.name, base_dir=self.settings.base_dir, tokens=self.store.tokens)
         return cls(dict(conf.options), shop=context)
 
     def _redact(self, text: str) -> str:

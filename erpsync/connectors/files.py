@@ -218,9 +218,10 @@ class FilesErp(Connector):
             if doc.crlf:
                 out = out.replace("\n", "\r\n")  # JSON escapes newlines inside strings, so this is safe
         else:
-            out = self._set_cells(doc, index, values)
-            if out is None:
+            cells = self._set_cells(doc, index, values)
+            if cells is None:
                 return
+            out = cells
         self._save(doc, out)
 
     def _set_cells(self, doc: _Document, index: int, values: dict[str, str]) -> str | None:

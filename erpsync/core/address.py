@@ -18,8 +18,15 @@ Cosmetic (normalised away):
   there a run of whitespace becomes one space and a run with punctuation keeps its punctuation,
   so ``Unit 5`` vs ``Unit 50`` and ``1 23`` vs ``123`` still differ;
 * leading/trailing punctuation (``,.;:!?`` and their full-width forms);
-* phone formats: ``+86 138-0013-8000``, ``(+86) 13800138000``, ``0086 138 0013 8000`` all read
-  ``13800138000``; the 86 country code is stripped only for Chinese numbers;
+* phone formats: a phone is read as a number in the warehouse's region (Google's libphonenumber)
+  and compared in E.164 form, extension included: ``+86 138-0013-8000``, ``(+86) 13800138000``,
+  ``0086 138 0013 8000`` and ``13800138000`` are one number; so are ``+44 (0)20 7946 0000``,
+  ``+44 20 7946 0000`` and ``020 7946 0000`` in region GB, and ``+65 6123 4567`` and ``6123 4567``
+  in SG. The region is the record's ``region_code``; a record without one takes the other
+  record's, and with neither it is CN (erpsync serves Chinese sellers, whose warehouses are in
+  mainland China), so ``020 7946 0000`` is a Guangzhou line there. An extension is material. A
+  text that is no number of a possible length compares by its digits (``+86``/``0086`` dropped),
+  never equal to a number (see ``erpsync.core.phone``);
 * administrative suffixes on the state: 省, 市, 自治区 with or without the ethnic groups of the
   name, 特别行政区 ("province", "municipality", "autonomous region", "SAR"): 广东省 = 广东,
   广西壮族自治区 = 广西 = 广西自治区, 新疆维吾尔自治区 = 新疆, 香港特别行政区 = 香港; on the city:
@@ -48,9 +55,11 @@ import json
 import re
 import unicodedata
 from dataclasses import asdict, fields, replace
+from functools import lru_cache
 
 from erpsync.core.admin_regions import CITY, DISTRICT, STATE, Level, split_name, strip_field_suffix, token_at
 from erpsync.core.models import Address
+from erpsync.core.phone import normalize_phone, stable_phone
 
 __all__ = [
     "address_differences",
@@ -133,31 +142,6 @@ def normalize_text(s: str) -> str:
     return text
 
 
-def normalize_phone(s: str) -> str:
-    """The digits of a phone number; Chinese numbers in domestic form, others as ``+<cc>...``.
-
-    ``+86``/``0086`` is dropped for Chinese numbers (a landline gets its trunk ``0`` back:
-    ``+86 769 1234 5678`` reads ``076912345678``); a bare ``86`` is dropped only when an
-    11-digit mobile number (1xxxxxxxxxx) follows, since no domestic number starts with 86.
-    """
-    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", s or ""))
-    digits = "".join(ch for ch in text if ch.isdigit())
-    international = text.lstrip(" (").startswith("+")
-    if not international and digits.startswith("00"):
-        digits, international = digits[2:], True
-    if international:
-        if not digits.startswith("86"):
-            return f"+{digits}" if digits else ""
-        rest = digits[2:]
-        if rest.startswith("1") and len(rest) == 11:
-            return rest
-        rest = rest.lstrip("0")  # people write the trunk 0 after +86, or not
-        return f"0{rest}" if rest else ""
-    if digits.startswith("86") and len(digits) == 13 and digits[2] == "1":
-        return digits[2:]
-    return digits
-
-
 def _field(text: str, level: Level) -> str:
     """A state/city/district field without its suffix (a fixpoint: 广西壮族自治区 -> 广西)."""
     text = normalize_text(text)
@@ -188,14 +172,29 @@ def _strip_divisions(street: str, units: list[tuple[str, str, Level]]) -> str:
     return street
 
 
-def normalize_address(a: Address) -> Address:
-    """The comparable form of an address (see the module docstring). Idempotent."""
+def _region(a: Address) -> str:
+    return _region_text(a.region_code)
+
+
+@lru_cache(maxsize=256)
+def _region_text(code: str) -> str:
+    """A normalised region code (cached: a run sees a handful, each compared many times)."""
+    return normalize_text(code).replace(" ", "")
+
+
+def normalize_address(a: Address, *, default_region: str = "") -> Address:
+    """The comparable form of an address (see the module docstring). Idempotent.
+
+    The phone is read in the address's own ``region_code``, else in ``default_region`` (the
+    other record's, when two are compared), else in CN.
+    """
+    region = _region(a)
     state, city, district = _field(a.state, STATE), _field(a.city, CITY), _field(a.district, DISTRICT)
     units = [(*split_name(v, lv), lv) for v, lv in ((state, STATE), (city, CITY), (district, DISTRICT)) if v]
     return Address(
         contact_person=normalize_text(a.contact_person),
-        phone=normalize_phone(a.phone),
-        region_code=normalize_text(a.region_code).replace(" ", ""),
+        phone=normalize_phone(a.phone, region or default_region),
+        region_code=region,
         state=state,
         city=city,
         district=district,
@@ -210,7 +209,8 @@ def address_differences(seller: Address, erp: Address) -> list[tuple[str, str, s
     A blank ERP ``region_code`` is not a difference: most ERPs keep no country code for a
     domestic warehouse, and the pickup does not depend on it.
     """
-    left, right = normalize_address(seller), normalize_address(erp)
+    left = normalize_address(seller, default_region=_region(erp))
+    right = normalize_address(erp, default_region=_region(seller))
     out = []
     for f in fields(Address):
         if f.name == "region_code" and not right.region_code:
@@ -221,8 +221,12 @@ def address_differences(seller: Address, erp: Address) -> list[tuple[str, str, s
 
 
 def address_fingerprint(a: Address) -> str:
-    """A stable hash of the normalised address: it changes only with a material edit."""
-    payload = json.dumps(asdict(normalize_address(a)), sort_keys=True, ensure_ascii=False)
+    """A stable hash of the normalised address: it changes only with a material edit.
+
+    Stored between runs, so its spelling of a phone must not change (``stable_phone``).
+    """
+    normal = replace(normalize_address(a), phone=stable_phone(a.phone, _region(a)))
+    payload = json.dumps(asdict(normal), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 

@@ -3,7 +3,8 @@
 Every error names the file, the key and the reason, e.g.
 ``erpsync.toml: shops[1].erp: unknown ERP 'tryon' (known: files)``, and all errors in a file are
 reported at once so an operator fixes them in one pass. The core knows no connector: the
-caller passes the registered connector classes, aspect names and alert sink classes.
+caller passes the registered connector classes, aspects and alert sink classes, and each
+``[aspects.<name>]`` table is validated by that aspect's own ``Settings`` schema.
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ import re
 import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
 from erpsync.core.errors import ConfigError
-from erpsync.core.models import ProviderRegion
 from erpsync.core.policy import Policy, policy_for
+
+if TYPE_CHECKING:
+    from erpsync.core.aspects.base import Aspect
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -49,7 +51,7 @@ class Settings:
     state_url: str
     shops: tuple[ShopSettings, ...]
     alerts: tuple[ConnectorSettings, ...]
-    aspect_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    aspect_settings: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # loaded by each Settings
     secrets: tuple[str, ...] = ()  # every secret value, for redaction
 
     def shop(self, name: str) -> ShopSettings | None:
@@ -80,38 +82,6 @@ class _Shop(Schema):
     policy = fields.Dict(load_default=dict)
 
 
-class _When(fields.AwareDateTime):
-    """TOML has native datetimes; accept those as well as ISO strings, but only with an offset."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
-        if isinstance(value, datetime):
-            if value.tzinfo is None:
-                raise ValidationError("needs a UTC offset, e.g. 2023-09-19T00:00:00+08:00")
-            return value
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-class _Region(Schema):
-    name = fields.String(required=True)
-    cities = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
-    provider = fields.String(required=True)
-    prefix = fields.String(required=True)
-    switch_at = _When(required=True)
-    previous_provider = fields.String(load_default=None)
-    previous_prefix = fields.String(load_default=None)
-
-
-class _Pickup(Schema):
-    review_sla_hours = fields.Float(load_default=24.0, validate=validate.Range(min=0, min_inclusive=False))
-    lookback_days = fields.Integer(load_default=14, validate=validate.Range(min=1, max=90))
-    regions = fields.List(fields.Nested(_Region), load_default=None)
-
-
-class _Aspects(Schema):
-    pickup = fields.Nested(_Pickup, load_default=lambda: _Pickup().load({}))
-    warehouse_address = fields.Dict(load_default=dict)
-
-
 class _State(Schema):
     url = fields.String(load_default="")
 
@@ -126,7 +96,7 @@ class _Root(Schema):
     )
     alerts = fields.List(fields.Dict(), load_default=lambda: [{"type": "log"}])
     policy = fields.Dict(load_default=dict)
-    aspects = fields.Nested(_Aspects, load_default=lambda: _Aspects().load({}))
+    aspects = fields.Dict(keys=fields.String(), load_default=dict)  # each checked by its aspect's Settings
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -211,17 +181,17 @@ def load_config(
     path: str | os.PathLike[str],
     *,
     connectors: Mapping[str, Any],
-    aspects: Collection[str] | Mapping[str, Collection[str]],
+    aspects: Mapping[str, Aspect],
     alert_sinks: Mapping[str, Any],
 ) -> Settings:
     """Parse and validate a config file; raise one ConfigError listing every problem.
 
-    ``aspects`` names the registered aspects; as a mapping it also gives, per aspect, the
-    field and drift-kind names its policy table may use.
+    ``aspects`` are the registered aspects by name: their ``policy_keys`` say which field and
+    drift-kind names a policy table may use, their ``Settings`` schema loads ``[aspects.<name>]``.
     """
 
     def known_keys(aspect: str) -> Collection[str]:
-        return aspects.get(aspect, ()) if isinstance(aspects, Mapping) else ()
+        return getattr(aspects[aspect], "policy_keys", ())
 
     p = Path(path)
     shown = str(path)
@@ -286,16 +256,12 @@ def load_config(
         except ValidationError as exc:
             errors.extend((f"alerts[{i}].{k}", r) for k, r in _flatten(exc.messages, []))
 
+    aspect_settings = _aspect_settings(doc["aspects"], aspects, errors)
     if errors:
         raise _config_error(shown, errors)
 
     data_dir = (base_dir / doc["data_dir"]).resolve()
     state_url = doc["state"]["url"] or f"sqlite:///{data_dir / 'state.db'}"
-    pickup = dict(doc["aspects"]["pickup"])
-    if pickup["regions"] is not None:
-        pickup["regions"] = [_region(r) for r in pickup["regions"]]
-    else:
-        pickup.pop("regions")
     return Settings(
         path=p,
         base_dir=base_dir,
@@ -303,22 +269,30 @@ def load_config(
         state_url=state_url,
         shops=tuple(shops),
         alerts=tuple(alerts),
-        aspect_settings={"pickup": pickup, "warehouse_address": dict(doc["aspects"]["warehouse_address"])},
+        aspect_settings=aspect_settings,
         secrets=tuple(sorted(secrets, key=len, reverse=True)),
     )
 
 
-def _region(raw: dict[str, Any]) -> ProviderRegion:
-    switch_at: datetime = raw["switch_at"]
-    return ProviderRegion(
-        name=raw["name"],
-        cities=tuple(raw["cities"]),
-        provider=raw["provider"],
-        prefix=raw["prefix"],
-        switch_at=switch_at,
-        previous_provider=raw["previous_provider"],
-        previous_prefix=raw["previous_prefix"],
-    )
+def _aspect_settings(
+    tables: Mapping[str, Any], aspects: Mapping[str, Aspect], errors: list[tuple[str, str]]
+) -> dict[str, Mapping[str, Any]]:
+    """Each registered aspect's settings, loaded by its ``Settings`` schema (an absent table is ``{}``)."""
+    known = ", ".join(sorted(aspects)) or "none"
+    for name in tables:
+        if name not in aspects:
+            errors.append((f"aspects.{name}", f"unknown aspect {name!r} (known: {known})"))
+    out: dict[str, Mapping[str, Any]] = {}
+    for name, aspect in aspects.items():
+        table = tables.get(name, {})
+        if not isinstance(table, Mapping):
+            errors.append((f"aspects.{name}", f"expected a table ([aspects.{name}]), got {type(table).__name__}"))
+            continue
+        try:
+            out[name] = aspect.Settings().load(table)
+        except ValidationError as exc:
+            errors.extend(_flatten(exc.messages, ["aspects", name]))
+    return out
 
 
 def _config_error(shown: str, errors: list[tuple[str, str]]) -> ConfigError:
@@ -326,5 +300,5 @@ def _config_error(shown: str, errors: list[tuple[str, str]]) -> ConfigError:
     first_key, first_reason = errors[0]
     err = ConfigError(first_reason, path=shown, key=first_key or None)
     err.args = ("\n".join(lines),)
-    err.problems = errors  # type: ignore[attr-defined]
+    err.problems = errors
     return err

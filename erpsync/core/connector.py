@@ -8,6 +8,7 @@ rate limits, timeouts and secret redaction live in one place.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -32,7 +33,7 @@ class Connector:
     type: ClassVar[str]
     role: ClassVar[Literal["seller", "erp"]]
     description: ClassVar[str] = ""
-    Options: ClassVar[type[Schema]]
+    Options: ClassVar[builtins.type[Schema]]  # builtins.: ``type`` above names the connector
     #: option names whose values are secrets: never logged, never shown
     secret_options: ClassVar[tuple[str, ...]] = ()
 

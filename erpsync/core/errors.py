@@ -25,6 +25,8 @@ exceptions keep their traceback: they are bugs, not user errors.
 
 from __future__ import annotations
 
+from typing import TypedDict, Unpack
+
 
 class ErpsyncError(Exception):
     """Base of every error erpsync reports to a user as one clear line."""
@@ -32,6 +34,9 @@ class ErpsyncError(Exception):
 
 class ConfigError(ErpsyncError):
     """A configuration file is invalid. ``str()`` reads ``file: key: reason``."""
+
+    #: every ``(key, reason)`` found when a file is checked whole (set by ``core/config.py``)
+    problems: list[tuple[str, str]]
 
     def __init__(self, reason: str, *, path: str | None = None, key: str | None = None) -> None:
         self.path = path
@@ -47,6 +52,16 @@ class UsageError(ErpsyncError):
 
 class LockedError(ErpsyncError):
     """Another run holds the lease on a shop; two runs on one shop never overlap."""
+
+
+class CallContext(TypedDict, total=False):
+    """Where a connector error happened: the keyword arguments every ``ConnectorError`` takes."""
+
+    connector: str | None
+    operation: str | None
+    request_id: str | None
+    code: int | str | None
+    status: int | None
 
 
 class ConnectorError(ErpsyncError):
@@ -86,9 +101,9 @@ class ConnectorError(ErpsyncError):
 class TemporaryError(ConnectorError):
     """Retrying may succeed: rate limits, 5xx, timeouts, dropped connections."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **context: object) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, **context: Unpack[CallContext]) -> None:
         self.retry_after = retry_after
-        super().__init__(message, **context)  # type: ignore[arg-type]
+        super().__init__(message, **context)
 
 
 class OutcomeUnknownError(TemporaryError):
@@ -115,7 +130,7 @@ class AuthError(PermanentError):
 class AlreadyDoneError(PermanentError):
     """The write had already happened before this request (e.g. the package was already shipped).
 
-    Not retried, since sending it again changes nothing; a push layer counts it as success. It is
+    Not retried, since sending it again changes nothing; a caller pushing writes may count it as success. It is
     still an error so a caller that did not expect the state to have moved can notice.
     """
 

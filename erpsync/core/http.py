@@ -306,7 +306,7 @@ class HttpClient:
             retry=retry_if_exception(
                 lambda exc: isinstance(exc, TemporaryError) and not isinstance(exc, OutcomeUnknownError)
             ),
-            stop=stop_after_attempt(self.policy.max_attempts) | self._stop_after_total_wait,
+            stop=self._stop,
             wait=self._wait,
             sleep=self._sleep,
             before_sleep=self._log_retry,
@@ -347,10 +347,10 @@ class HttpClient:
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
-            error = TemporaryError(f"{kind}: {self.redact(str(exc))}", connector=self.name, operation=op)
+            failed = TemporaryError(f"{kind}: {self.redact(str(exc))}", connector=self.name, operation=op)
             if idempotent or is_connect_failure(exc):
-                raise error from None
-            raise self._outcome_unknown(error) from None
+                raise failed from None
+            raise self._outcome_unknown(failed) from None
         except requests.RequestException as exc:
             raise PermanentError(
                 f"request failed: {self.redact(str(exc))}", connector=self.name, operation=op
@@ -420,8 +420,16 @@ class HttpClient:
         if isinstance(exc, TemporaryError) and exc.retry_after is not None:
             return float(exc.retry_after)
         p = self.policy
-        exponential = p.backoff_initial * 2 ** (state.attempt_number - 1)
+        exponential: float = p.backoff_initial * 2 ** (state.attempt_number - 1)
         return min(p.backoff_max, exponential) + random.uniform(0, p.backoff_jitter)
+
+    def _stop(self, state: RetryCallState) -> bool:
+        """Stop after ``max_attempts``, or when the next sleep would overrun ``max_wait``.
+
+        One function rather than ``stop_after_attempt(n) | ...``: tenacity's ``|`` is typed for
+        its own stop classes only, and a plain function is what ``Retrying(stop=...)`` accepts.
+        """
+        return stop_after_attempt(self.policy.max_attempts)(state) or self._stop_after_total_wait(state)
 
     def _stop_after_total_wait(self, state: RetryCallState) -> bool:
         # tenacity computes the next sleep before asking stop, so a Retry-After longer than the

@@ -48,13 +48,16 @@ class HandoverMode(StrEnum):
 
 
 class SubscriptionStatus(StrEnum):
-    """Seller Center's first-mile pickup subscription (揽收订阅), as erpsync infers it."""
+    """Seller Center's first-mile pickup subscription (揽收订阅), as erpsync infers it.
+
+    A cancelled subscription has no value of its own: to the Open API it looks like one never
+    made, so it is inferred as ``NOT_SUBSCRIBED`` (``docs/domain.md``).
+    """
 
     NOT_SUBSCRIBED = "not_subscribed"
     PENDING_REVIEW = "pending_review"
     ACTIVE = "active"
     OUT_OF_COVERAGE = "out_of_coverage"
-    CANCELLED = "cancelled"
     UNKNOWN = "unknown"
 
 
@@ -133,6 +136,10 @@ class ProviderRegion:
     previous_prefix: str | None = None
 
 
+#: how sure an inference is: the evidence tables in ``aspects/pickup.py`` say which is which
+Confidence = Literal["strong", "weak", "none"]
+
+
 @dataclass(frozen=True)
 class PickupState:
     """The seller side's pickup subscription, inferred from signals (see aspects/pickup.py)."""
@@ -142,7 +149,7 @@ class PickupState:
     effective_mode: HandoverMode | None
     provider: str | None = None
     pending_since: datetime | None = None
-    confidence: Literal["strong", "weak", "none"] = "none"
+    confidence: Confidence = "none"
     evidence: tuple[str, ...] = ()
 
 

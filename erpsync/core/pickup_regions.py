@@ -1,20 +1,20 @@
 """First-mile pickup regions: which cities a provider covers, its waybill prefix, its switch date.
 
-The defaults come from the 2023 provider switch notice: in Dongguan, Shenzhen and Guangzhou the
-pickup provider changed from J&T (极兔, ``JT`` waybills) to Wanse (万色, ``WS`` waybills) from
-2023-09-19 00:00 Beijing time. A warehouse whose city matches no region is outside pickup
-coverage: a subscription request for it is silently ignored, so it can only DROP OFF.
-Configurations may replace the table (``[aspects.pickup] regions = [...]``).
+The defaults come from the 2023 provider switch notice (``docs/domain.md``, with its sources): in
+Dongguan, Shenzhen and Guangzhou the pickup provider changed from J&T (极兔) to Wanse (万色, ``WS``
+waybills) from 2023-09-19 00:00 Beijing time. Two parts are guesses: the notice gives that date for
+Dongguan only (the others switched region by region before the end of September), and J&T's
+``JT`` prefix is not in it. A warehouse whose city matches no region is outside pickup coverage: a
+subscription request for it is silently ignored, so it can only DROP OFF. Configurations may
+replace the table (``[aspects.pickup] regions = [...]``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 from erpsync.core.address import normalize_address
-from erpsync.core.errors import ConfigError
 from erpsync.core.models import Address, ProviderRegion
 
 __all__ = ["BEIJING", "DEFAULT_REGIONS", "coerce_regions", "region_for"]
@@ -60,26 +60,10 @@ def region_for(address: Address, regions: Iterable[ProviderRegion]) -> ProviderR
     return None
 
 
-def coerce_regions(value: Any) -> tuple[ProviderRegion, ...]:
-    """Accept ``ProviderRegion`` objects or configuration tables (``switch_at`` as ISO 8601)."""
-    if value is None:
-        return DEFAULT_REGIONS
-    out = []
-    for i, item in enumerate(value):
-        if isinstance(item, ProviderRegion):
-            out.append(item)
-            continue
-        if not isinstance(item, Mapping):
-            raise ConfigError("expected a table", key=f"regions[{i}]")
-        try:
-            data = dict(item)
-            if isinstance(data.get("switch_at"), str):
-                data["switch_at"] = datetime.fromisoformat(data["switch_at"])
-            data["cities"] = tuple(data.get("cities", ()))
-            region = ProviderRegion(**data)
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(str(exc), key=f"regions[{i}]") from exc
-        if region.switch_at.tzinfo is None:
-            region = ProviderRegion(**{**data, "switch_at": region.switch_at.replace(tzinfo=BEIJING)})
-        out.append(region)
-    return tuple(out)
+def coerce_regions(value: Iterable[ProviderRegion] | None) -> tuple[ProviderRegion, ...]:
+    """The configured regions, or the 2023 defaults when the configuration names none.
+
+    The configuration loader already turns each ``[[aspects.pickup.regions]]`` table into a
+    ``ProviderRegion`` and refuses a ``switch_at`` without a UTC offset, so only regions arrive here.
+    """
+    return DEFAULT_REGIONS if value is None else tuple(value)

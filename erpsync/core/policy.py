@@ -1,6 +1,7 @@
 """Which side wins a drift, per aspect and per field.
 
-Defaults follow the architecture's aspects table:
+Defaults, per aspect (``listings``, ``tracking`` and ``order_status`` are aspects not built yet;
+their defaults are set now so that adding one does not change what an existing configuration means):
 
 * ``warehouse_address`` and ``pickup``: **Seller Center wins**, the ERP is corrected. Seller
   Center's warehouse address is what the pickup provider uses (the driver calls that phone,
@@ -21,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, get_args
+from typing import Any, cast, get_args
 
 from erpsync.core.aspects.base import Winner
 from erpsync.core.errors import ConfigError
@@ -35,7 +36,7 @@ WINNERS: tuple[str, ...] = get_args(Winner)
 def _check(value: object, key: str) -> Winner:
     if value not in WINNERS:
         raise ConfigError(f"{value!r} is not one of {', '.join(WINNERS)}", key=key)
-    return value  # type: ignore[return-value]
+    return cast(Winner, value)  # one of WINNERS, checked just above
 
 
 @dataclass(frozen=True)

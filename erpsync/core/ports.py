@@ -50,7 +50,7 @@ class PickupWriter(Protocol):
 
 @runtime_checkable
 class ObservationMemory(Protocol):
-    """What erpsync remembers between runs about what it saw (backed by the state store)."""
+    """What erpsync remembers between runs about what it saw (``store.observations.for_shop(shop)``)."""
 
     def note_seller_address(self, warehouse_id: str, fingerprint: str, now: datetime) -> datetime | None:
         """Record the seller address fingerprint seen now.
@@ -78,11 +78,15 @@ class TokenRecord:
 
 @runtime_checkable
 class TokenStore(Protocol):
-    """Where a connector keeps a shop's tokens between runs (the state store; never logs)."""
+    """Where a connector keeps a shop's tokens between runs (``store.tokens``; never logs)."""
 
-    def get_token(self, shop: str) -> TokenRecord | None: ...
+    def get(self, shop: str) -> TokenRecord | None:
+        """The shop's tokens, or None if it was never authorised."""
+        ...
 
-    def put_token(self, shop: str, token: TokenRecord, *, now: datetime) -> None: ...
+    def put(self, shop: str, token: TokenRecord, *, now: datetime) -> None:
+        """Store (insert or replace) the shop's tokens, e.g. after every refresh."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -110,31 +114,29 @@ class KeptNotification:
 class NotificationLog(Protocol):
     """Remembers webhook notifications: the ids handled, and the bodies that could not be.
 
-    Delivery is at-least-once, so a receiver asks ``has_notification`` on arrival and calls
-    ``note_notification`` only after its handler succeeded: a retry after a failed handler is
-    handled rather than dropped. A body that is signed but cannot be parsed, has a type erpsync
-    does not know, or whose handler failed goes to ``keep_unparsed``: the platform stops
+    Backed by ``store.notifications``. Delivery is at-least-once, so a receiver asks ``has`` on
+    arrival and calls ``record`` only after its handler succeeded: a retry after a failed handler
+    is handled rather than dropped. A body that is signed but cannot be parsed, has a type
+    erpsync does not know, or whose handler failed goes to ``keep``: the platform stops
     redelivering after four retries, so the raw bytes must outlive its schedule.
     """
 
-    def has_notification(self, notification_id: str, *, source: str) -> bool:
+    def has(self, notification_id: str, *, source: str) -> bool:
         """Whether the id was recorded before (handled), without recording it."""
         ...
 
-    def note_notification(self, notification_id: str, *, source: str, now: datetime) -> bool:
+    def record(self, notification_id: str, *, source: str, now: datetime) -> bool:
         """Record the id; True the first time it is seen, False for a redelivery."""
         ...
 
-    def keep_unparsed(
-        self, source: str, raw_body: bytes, reason: str, now: datetime, *, key: str | None = None
-    ) -> bool:
+    def keep(self, source: str, raw_body: bytes, reason: str, now: datetime, *, key: str | None = None) -> bool:
         """Keep the raw body and why; True the first time these exact bytes are kept.
 
         Keeping the same bytes again counts a delivery and replaces the reason with the latest.
         """
         ...
 
-    def unparsed_notifications(
+    def list_kept(
         self, *, source: str | None = None, include_handled: bool = False, limit: int = 100
     ) -> list[KeptNotification]:
         """Kept bodies, most recently seen first; those handled later only when asked for."""

@@ -20,9 +20,11 @@ Quickstart::
     [project.entry-points.erpsync]
     myerp = "erpsync_myerp"
 
+An aspect declares its ``[aspects.<name>]`` table the same way, as a ``Settings`` schema.
 Every hook is documented in ``erpsync/plugins/hookspecs.py``. The built-in connectors, aspects
 and alert sinks register through the same hooks (``DEFAULT_PLUGINS`` in ``manager.py``), so
-they are also the best examples. ``erpsync plugins`` lists what is loaded and what each registers.
+they are also the best examples. ``erpsync plugins`` lists what is loaded, from which
+distribution, what each registers, and any installed plugin that could not be loaded.
 """
 
 from pluggy import HookimplMarker

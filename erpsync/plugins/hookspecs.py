@@ -6,7 +6,10 @@ can grow without breaking plugins. The set is small on purpose: a hook is added 
 implementation needs it.
 
 Registration hooks receive a ``register`` callback rather than returning values: the host keeps
-control of validation and refuses a duplicate name with an error that names both plugins.
+control of validation and refuses a duplicate name with an error that names both plugins. To know
+which plugin calls ``register``, the host calls each registration hook (and ``register_commands``)
+through pluggy once per implementing plugin, in pluggy's order; a wrapper of such a hook therefore
+runs around each plugin's call, and a plugin that both wraps and implements it wraps only its own.
 """
 
 from __future__ import annotations
@@ -41,7 +44,9 @@ def register_connectors(register: Callable[[type[Connector]], None]) -> None:
 def register_aspects(register: Callable[[Aspect], None]) -> None:
     """Register aspects (what is reconciled). Called once when the plugin manager is built.
 
-    :param register: call ``register(AspectInstance)``; its ``name`` is what ``--aspect`` takes.
+    :param register: call ``register(AspectInstance)``; its ``name`` is what ``--aspect`` takes
+        and names its configuration table ``[aspects.<name>]``, which the aspect's ``Settings``
+        marshmallow schema validates when the config loads (see ``erpsync.core.aspects.base``).
     """
 
 
@@ -81,4 +86,12 @@ def sync_finished(report: RunReport) -> None:
 
 @hookspec
 def register_commands(cli: click.Group) -> None:
-    """Add CLI commands: ``cli.add_command(my_command)``. Called when the CLI starts."""
+    """Add CLI commands: ``cli.add_command(my_command)``. Called when the CLI starts, before
+    the command line is parsed (so ``--help`` lists them).
+
+    A command reaches the configuration and the plugins through ``ctx.obj``, a
+    ``erpsync.plugins.context.CommandContext`` (``@click.pass_obj``): ``settings()``,
+    ``registry``, ``pm``. Import command modules inside the implementation, so that loading the
+    plugin for a run does not import the command's dependencies. An exception here sets the
+    plugin aside (reported by the commands that need plugins), it never breaks ``--help``.
+    """

@@ -1,23 +1,57 @@
 """Build the plugin manager and the registries the host needs.
 
 ``get_plugin_manager()`` is free of import-time side effects: each call builds a fresh manager,
-so tests need no global state. Built-ins are listed in ``DEFAULT_PLUGINS`` and loaded through the
-same hooks as third-party plugins found in the ``erpsync`` entry-point group.
+so tests need no global state; the CLI builds one per invocation and passes it on. Built-ins are
+listed in ``DEFAULT_PLUGINS`` and loaded through the same hooks as third-party plugins found in
+the ``erpsync`` entry-point group; a third-party plugin that cannot be loaded is set aside
+(``erpsync.plugins.loading``) and reported by the commands that need plugins.
+
+Registration hooks are called through pluggy, one implementing plugin at a time
+(``PluginManager.subset_hook_caller``), so that ``register`` knows which plugin is calling: a
+duplicate name is refused with an error naming both plugins, and an exception names the plugin
+that raised. Per plugin, the call is still pluggy's: implementations run in pluggy's order
+(``tryfirst``/``trylast``, then last registered first) and wrappers of a registration hook run
+around each plugin's call. The alternatives were worse: pluggy's call monitoring reports a
+whole call, not which implementation is running, and finding the caller in the stack, or
+swapping pluggy's implementation objects, relies on internals.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+import importlib.metadata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pluggy
-
+from erpsync.core.aspects.base import Aspect
 from erpsync.core.config import Settings, load_config
-from erpsync.core.errors import ErpsyncError
 from erpsync.plugins import hookspecs
+from erpsync.plugins.loading import (
+    BrokenPlugin,
+    Origin,
+    PluginError,
+    PluginManager,
+    check_pending,
+    describe,
+    load_entry_points,
+)
+
+if TYPE_CHECKING:
+    import click
+
+__all__ = [
+    "DEFAULT_PLUGINS",
+    "PluginError",
+    "PluginManager",
+    "Registry",
+    "add_commands",
+    "build_registry",
+    "call_each",
+    "get_plugin_manager",
+    "load_settings",
+]
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "erpsync.connectors.tiktok",
@@ -28,29 +62,37 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
 )
 
 
-class PluginError(ErpsyncError):
-    """A plugin is broken: a duplicate name, a hook that matches no spec, a bad registration."""
+def _own_origin() -> Origin:
+    try:
+        return Origin("erpsync", importlib.metadata.version("erpsync"))
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return Origin("erpsync", "")
 
 
 def get_plugin_manager(
     *, entrypoints: bool = True, blocked: Iterable[str] = (), extra: Iterable[object] = ()
-) -> pluggy.PluginManager:
-    """A fresh manager with the built-ins, the installed plugins and ``extra`` objects registered."""
-    pm = pluggy.PluginManager("erpsync")
+) -> PluginManager:
+    """A fresh manager with the built-ins, the installed plugins and ``extra`` objects registered.
+
+    Never raises for an installed plugin that is broken (see ``PluginManager.broken``); raises
+    PluginError for a broken built-in or ``extra`` object, which is a bug, not a deployment fault.
+    """
+    pm = PluginManager()
     pm.add_hookspecs(hookspecs)
     for name in blocked:
         pm.set_blocked(name)
-    if entrypoints:
-        pm.load_setuptools_entrypoints("erpsync")
-    for path in DEFAULT_PLUGINS:
-        if not pm.is_blocked(path) and pm.get_plugin(path) is None:
-            pm.register(importlib.import_module(path), name=path)
-    for obj in extra:
-        pm.register(obj)
+    guarded = load_entry_points(pm) if entrypoints else set()
+    own = _own_origin()
     try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin {exc.plugin!r}: {exc}") from exc
+        for path in DEFAULT_PLUGINS:
+            if not pm.is_blocked(path) and pm.get_plugin(path) is None:
+                pm.register(importlib.import_module(path), name=path)
+                pm.origins[path] = own
+        for obj in extra:
+            pm.register(obj)
+    except ValueError as exc:  # pluggy's PluginValidationError is a ValueError too
+        raise PluginError(str(exc)) from exc
+    check_pending(pm, guarded)
     return pm
 
 
@@ -59,7 +101,7 @@ class Registry:
     """What the loaded plugins registered, by name, and which plugin registered each."""
 
     connectors: dict[str, type[Any]] = field(default_factory=dict)
-    aspects: dict[str, Any] = field(default_factory=dict)
+    aspects: dict[str, Aspect] = field(default_factory=dict)
     alert_sinks: dict[str, type[Any]] = field(default_factory=dict)
     owners: dict[tuple[str, str], str] = field(default_factory=dict)  # (kind, name) -> plugin
 
@@ -67,37 +109,83 @@ class Registry:
         return {n: c for n, c in self.connectors.items() if c.role == role}
 
 
-def build_registry(pm: pluggy.PluginManager) -> Registry:
-    """Call the three registration hooks, one plugin at a time so duplicates name both plugins."""
+def call_each(
+    pm: PluginManager,
+    hook_name: str,
+    kwargs_for: Callable[[str], dict[str, Any]],
+    on_error: Callable[[str, Exception], None] | None = None,
+) -> None:
+    """Call a hook through pluggy once per implementing plugin, in pluggy's order.
+
+    ``kwargs_for(plugin_name)`` gives that plugin's call its arguments. An exception goes to
+    ``on_error(plugin_name, exc)`` if given; otherwise it is raised as a PluginError naming the plugin.
+    """
+    impls = reversed(getattr(pm.hook, hook_name).get_hookimpls())
+    plugins = list(dict.fromkeys(i.plugin for i in impls if not (i.hookwrapper or i.wrapper)))
+    for plugin in plugins:
+        name = pm.get_name(plugin) or repr(plugin)
+        caller = pm.subset_hook_caller(hook_name, remove_plugins=[p for p in plugins if p is not plugin])
+        try:
+            caller(**kwargs_for(name))
+        except Exception as exc:
+            if on_error is not None:
+                on_error(name, exc)
+            elif isinstance(exc, PluginError):
+                raise
+            else:
+                raise PluginError(f"plugin {name!r} failed in {hook_name}: {describe(exc)}") from exc
+
+
+def build_registry(pm: PluginManager, *, allow_broken: bool = False) -> Registry:
+    """Call the three registration hooks; duplicates name both plugins.
+
+    Raises PluginError if an installed plugin could not be loaded, unless ``allow_broken`` (for
+    ``erpsync plugins``, which lists what loaded and what did not).
+    """
+    if not allow_broken:
+        pm.check_loaded()
     registry = Registry()
-    hooks = (
+    hooks: tuple[tuple[str, str, dict[str, Any], Callable[[Any], str]], ...] = (
         ("connector", "register_connectors", registry.connectors, lambda c: c.type),
         ("aspect", "register_aspects", registry.aspects, lambda a: a.name),
         ("alert sink", "register_alert_sinks", registry.alert_sinks, lambda s: s.type),
     )
     for kind, hook_name, table, name_of in hooks:
-        caller = getattr(pm.hook, hook_name)
-        for impl in caller.get_hookimpls():
-            plugin_name = pm.get_name(impl.plugin) or repr(impl.plugin)
 
-            def register(
-                item: Any, *, _kind: str = kind, _table: dict = table, _name_of=name_of, _p: str = plugin_name
-            ) -> None:
-                name = _name_of(item)
-                if name in _table:
-                    first = registry.owners[(_kind, name)]
+        def kwargs_for(
+            plugin: str, kind: str = kind, table: dict[str, Any] = table, name_of: Callable[[Any], str] = name_of
+        ) -> dict[str, Any]:
+            def register(item: Any) -> None:
+                name = name_of(item)
+                if name in table:
+                    first = registry.owners[(kind, name)]
                     raise PluginError(
-                        f"{_kind} {name!r} is registered twice: by plugin {first!r} and by plugin {_p!r}; "
+                        f"{kind} {name!r} is registered twice: by plugin {first!r} and by plugin {plugin!r}; "
                         f"uninstall or block one of them"
                     )
-                _table[name] = item
-                registry.owners[(_kind, name)] = _p
+                table[name] = item
+                registry.owners[(kind, name)] = plugin
 
-            impl.function(register=register)
+            return {"register": register}
+
+        call_each(pm, hook_name, kwargs_for)
     return registry
+
+
+def add_commands(pm: PluginManager, cli: click.Group) -> None:
+    """Let each plugin add its commands; a plugin that fails here is set aside, not raised.
+
+    Called before the command line is parsed, so ``--help`` lists plugin commands; a failure
+    must not take ``--help`` down, so it is reported by the commands that need plugins.
+    """
+
+    def set_aside(name: str, exc: Exception) -> None:
+        origin = pm.origins.get(name, Origin("unknown distribution", ""))
+        pm.broken.append(BrokenPlugin(name, origin, f"register_commands failed: {describe(exc)}"))
+
+    call_each(pm, "register_commands", lambda _: {"cli": cli}, on_error=set_aside)
 
 
 def load_settings(path: str | Path, registry: Registry) -> Settings:
     """Load a config file, validating connector, aspect and sink names against what is registered."""
-    aspects = {name: getattr(aspect, "policy_keys", ()) for name, aspect in registry.aspects.items()}
-    return load_config(path, connectors=registry.connectors, aspects=aspects, alert_sinks=registry.alert_sinks)
+    return load_config(path, connectors=registry.connectors, aspects=registry.aspects, alert_sinks=registry.alert_sinks)

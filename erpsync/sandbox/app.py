@@ -51,7 +51,7 @@ from erpsync.sandbox.envelope import (
     respond,
 )
 from erpsync.sandbox.faults import DROP, FAIL, Faults
-from erpsync.sandbox.ratelimit import RateLimiter
+from erpsync.sandbox.ratelimit import SlidingWindowLimit
 from erpsync.sandbox.state import SandboxState
 from erpsync.sandbox.tokens import TOKEN_HANDLERS, token_call
 
@@ -77,7 +77,7 @@ class SandboxApp:
 
     def __init__(self, scenario: str | Path | dict[str, Any] = "default") -> None:
         self.state = SandboxState(scenario)
-        self.limiter = RateLimiter(self.state.world.rate_limit_qps)
+        self.limiter = SlidingWindowLimit(self.state.world.rate_limit_qps)
         self.faults = Faults({**_NO_FAULTS, **self.state.world.faults})
         self.counts = CallCounter()
 
@@ -147,7 +147,7 @@ class SandboxApp:
                 )
             params = single_params(request)
             with self.state.lock:
-                data = handler(Call(self.state, caller, request, params, values))
+                data = handler(Call(self.state, caller, request, params, dict(values)))
             fault = self.faults.after_commit(key_path) if is_write(path, method) else None
             if fault == DROP:
                 raise DroppedAnswer(f"answer to {request.method} {request.path} dropped after commit (injected)")

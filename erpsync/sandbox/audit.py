@@ -24,6 +24,8 @@ emits two webhooks with the data the webhook guide documents:
 
 from __future__ import annotations
 
+from typing import Any
+
 from erpsync.sandbox.model import Product
 from erpsync.sandbox.state import SandboxState
 
@@ -76,5 +78,5 @@ def _notify(state: SandboxState, product: Product, status5: str, reason: str, at
     data5 = {"product_id": pid, "status": status5, "suspended_reason": reason, "update_time": at}
     state.notify(5, product.shop_id, data5)
     audit = {"status": product.audit_status, "pre_approved_reasons": []}
-    data37 = {"product_id": pid, "audit": audit, "integrated_platform_statuses": [], "update_time": at}
+    data37: dict[str, Any] = {"product_id": pid, "audit": audit, "integrated_platform_statuses": [], "update_time": at}
     state.notify(37, product.shop_id, data37)

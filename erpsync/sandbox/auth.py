@@ -35,8 +35,8 @@ from erpsync.sandbox.envelope import (
     SandboxError,
 )
 from erpsync.sandbox.model import App, Shop, Token
-from erpsync.sandbox.scenario import World
 from erpsync.sandbox.signing import verify_sign
+from erpsync.sandbox.world import World
 
 #: Accepted clock skew of ``timestamp`` against the real wall clock, in seconds.
 PAST_WINDOW = 300

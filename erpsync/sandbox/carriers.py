@@ -8,7 +8,7 @@ wins, otherwise the tracking number's prefix names the carrier (``WS`` → Wanse
 from __future__ import annotations
 
 from erpsync.sandbox.model import Carrier, DeliveryOption, Package
-from erpsync.sandbox.scenario import World
+from erpsync.sandbox.world import World
 
 
 def providers(world: World) -> dict[str, Carrier]:

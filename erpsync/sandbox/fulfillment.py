@@ -104,9 +104,11 @@ def ship(state: SandboxState, shop_id: str, package_id: str, spec: dict[str, Any
         raise bad("handover_method PICKUP is not available: the warehouse has no active pickup subscription")
     slot = spec.get("pickup_slot")
     if slot is not None:
-        start, end = (slot.get("start_time"), slot.get("end_time")) if isinstance(slot, dict) else (None, None)
-        if method != "PICKUP" or not all(isinstance(t, int) and not isinstance(t, bool) for t in (start, end)):
+        times = (slot.get("start_time"), slot.get("end_time")) if isinstance(slot, dict) else ()
+        ints = [t for t in times if isinstance(t, int) and not isinstance(t, bool)]
+        if method != "PICKUP" or len(ints) != 2:
             raise bad("pickup_slot {start_time, end_time} (integers) is only for PICKUP")
+        start, end = ints
         if start >= end:
             raise bad("pickup_slot.start_time must be before end_time")
     provider_id = None

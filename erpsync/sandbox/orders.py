@@ -21,7 +21,7 @@ from erpsync.sandbox import carriers, paging
 from erpsync.sandbox.call import Call
 from erpsync.sandbox.envelope import BAD_REQUEST, SandboxError
 from erpsync.sandbox.model import ORDER_STATUSES, SHIPPED_ORDER_STATUSES, Order, Package
-from erpsync.sandbox.scenario import parse_time
+from erpsync.sandbox.scenario_values import parse_time
 from erpsync.sandbox.state import SandboxState, StateError
 
 MAX_IDS = 50

@@ -3,6 +3,11 @@
 A sliding window (not fixed one-second buckets) so that a client bursting across a second
 boundary is still caught, which is what makes the sandbox a useful floor for benchmarks.
 The key uses the API's path *template*: the limit is per API, not per package id.
+
+This is the server's side of the limit: it judges a call and rejects it (429). The client's
+``core.http.RateLimiter`` paces calls so they stay under the limit. The two answer different
+questions and are written apart on purpose: the sandbox shares no code with erpsync, so a
+mistake in the client's pacing shows up as 429s here instead of being copied into the judge.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Hashable
 
 
-class RateLimiter:
+class SlidingWindowLimit:
     """Thread-safe sliding-window limiter; rejected calls do not use up the budget."""
 
     def __init__(self, qps: int = 50, window: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:

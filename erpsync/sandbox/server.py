@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from erpsync.sandbox.app import SandboxApp
 
@@ -34,8 +34,8 @@ class SandboxServer:
         self, scenario: str | Path | dict[str, Any] = "default", host: str = "127.0.0.1", port: int = 0
     ) -> None:
         self.app = SandboxApp(scenario)
-        self._server = make_server(host, port, self.app, threaded=True, request_handler=_QuietHandler)
-        self._server.daemon_threads = True
+        self._server = ThreadedWSGIServer(host, port, self.app, handler=_QuietHandler)
+        self._server.daemon_threads = True  # a request in flight never keeps the process alive
         self._thread: threading.Thread | None = None
 
     @property
@@ -45,7 +45,8 @@ class SandboxServer:
     @property
     def url(self) -> str:
         """Base URL without a trailing slash, e.g. ``http://127.0.0.1:54321``."""
-        return f"http://{self._server.server_address[0]}:{self.port}"
+        host = self._server.server_address[0]
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{self.port}"
 
     def start(self) -> SandboxServer:
         """Serve in a daemon thread; returns self so ``SandboxServer().start()`` reads well."""

@@ -52,7 +52,7 @@ against virtual now when the scenario is loaded (or reset), so packages stay rec
                            (default PROCESSING), create_time, update_time?, shipping_type (TIKTOK)}
 
 The commerce keys (tokens, audit rules, delivery options, webhook_url, products, order line items)
-are documented in :mod:`scenario_commerce`; orders also take ``line_items[]``, ``recipient_address``,
+are documented in :mod:`scenario`; orders also take ``line_items[]``, ``recipient_address``,
 ``paid_time``, ``shipping_type``, and packages ``shipped_at`` and ``delivery_option_id``. Tokens take
 ``refresh_token``, ``refresh_expires_at`` and ``scopes``.
 
@@ -77,8 +77,10 @@ from typing import Any
 from erpsync.sandbox import subscription as lifecycle
 from erpsync.sandbox.effects import EffectCounter
 from erpsync.sandbox.model import ADDRESS_FIELDS, App, Order, Package, Subscription, Warehouse
-from erpsync.sandbox.scenario import World, build_world, parse_time, resolve_source
+from erpsync.sandbox.scenario import build_world, resolve_source
+from erpsync.sandbox.scenario_values import parse_time
 from erpsync.sandbox.webhooks import WebhookDispatcher
+from erpsync.sandbox.world import World
 
 
 class StateError(ValueError):

@@ -1,4 +1,4 @@
-"""The pickup subscription lifecycle of one warehouse, as Seller Center runs it (DOMAIN.md).
+"""The pickup subscription lifecycle of one warehouse, as Seller Center runs it (docs/domain.md).
 
 ::
 

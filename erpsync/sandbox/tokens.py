@@ -12,7 +12,7 @@ client holding it refreshes once and recovers. With the ``rotate_refresh_tokens`
 refresh also issues a NEW refresh token (expiring ``refresh_token_ttl`` from now) and the old one
 answers 36004005 from then on, so a client must store the refresh token every refresh returns.
 
-Admin helpers (routed by admin_commerce): ``GET /_sandbox/authorize?app_key=&shop_id=[&scopes=a,b]``
+Admin helpers (routed by admin_seller): ``GET /_sandbox/authorize?app_key=&shop_id=[&scopes=a,b]``
 stands in for the seller clicking "authorise" and returns a single-use code; ``POST
 /_sandbox/tokens/expire {"access_token"|"refresh_token": ...}`` makes a token expire now.
 """
@@ -154,6 +154,7 @@ def expire(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
     """Make an access token, a refresh token or an auth code expire one second ago (real clock)."""
     past = int(time.time()) - 1
     tokens = [t for a in state.world.apps.values() for t in a.tokens.values()]
+    hit: list[Token] | list[AuthCode]
     if "access_token" in body:
         hit = [t for t in tokens if t.access_token == body["access_token"]]
         for t in hit:

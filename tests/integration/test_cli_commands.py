@@ -79,6 +79,29 @@ def test_help_explains(tmp_path):
     assert top.returncode == 0 and "erpsync demo" in top.stdout
     rec = erpsync("reconcile", "--help", cwd=tmp_path)
     assert "0 in sync" in rec.stdout and "--apply" in rec.stdout
+    auth = erpsync("auth", "--help", cwd=tmp_path)  # offered by the TikTok plugin
+    assert auth.returncode == 0 and "exchange" in auth.stdout
+
+
+def test_an_installed_plugin_that_cannot_be_imported(tmp_path):
+    """What pip leaves for a plugin whose dependency is missing: --help works, runs refuse, no traceback."""
+    site = tmp_path / "site"
+    info = site / "erpsync_broken-0.3.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: erpsync-broken\nVersion: 0.3\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text("[erpsync]\nbroken = erpsync_broken\n", encoding="utf-8")
+    (site / "erpsync_broken.py").write_text("import erpsync_missing_dependency\n", encoding="utf-8")
+    env = {"PYTHONPATH": os.pathsep.join([str(site), *filter(None, [os.environ.get("PYTHONPATH")])])}
+
+    assert erpsync("--help", cwd=tmp_path, env=env).returncode == 0
+    assert erpsync("init", cwd=tmp_path, env=env).returncode == 0
+    named = "plugin 'broken' (entry point 'broken = erpsync_broken' of distribution erpsync-broken 0.3) is broken"
+    for command in ("check", "reconcile", "plugins"):
+        result = erpsync(command, cwd=tmp_path, env=env)
+        assert result.returncode == 1, (command, result.stdout, result.stderr)
+        assert named in " ".join(result.stderr.split()), (command, result.stderr)
+        assert "No module named 'erpsync_missing_dependency'" in result.stderr
+        assert "Traceback" not in result.stdout + result.stderr
 
 
 def free_port() -> int:

@@ -139,7 +139,7 @@ def wait_until_leased(ws, proc, timeout=60.0):
         if db.exists():
             store = Store.open(f"sqlite:///{db}")
             try:
-                if store.lease_holder("shop:shop", now=datetime.now(UTC)) is not None:
+                if store.leases.get("shop:shop", now=datetime.now(UTC)) is not None:
                     return
             finally:
                 store.close()

@@ -30,12 +30,12 @@ def _lease_worker(url: str, owner: str, barrier: Any, results: Any) -> None:
         with Store.open(url) as store:
             for i in range(ROUNDS):
                 barrier.wait(timeout=30)
-                won = store.acquire_lease(f"shop:{i}", owner=owner, ttl_seconds=600, now=T0)
+                won = store.leases.acquire(f"shop:{i}", owner=owner, ttl_seconds=600, now=T0)
                 results.put(("acquire", i, owner, won))
             barrier.wait(timeout=30)
             try:
                 # a new run in this process has a new owner token, so it is refused like any other
-                with store.lease("shop:0", owner=f"{owner}-next", ttl_seconds=600, clock=lambda: T0):
+                with store.leases.hold("shop:0", owner=f"{owner}-next", ttl_seconds=600, clock=lambda: T0):
                     results.put(("context", 0, owner, True))
             except LockedError as exc:
                 results.put(("context", 0, owner, str(exc)))
@@ -48,7 +48,7 @@ def _ledger_worker(url: str, worker: int, keys: int, barrier: Any, results: Any)
         with Store.open(url) as store:
             for k in range(keys):
                 barrier.wait(timeout=30)
-                entry = store.ledger_begin(
+                entry = store.ledger.begin(
                     f"key-{k}",
                     shop="acme",
                     aspect="warehouse_address",
@@ -96,7 +96,7 @@ def test_two_processes_one_shop_lease_exactly_one_wins(tmp_path: Path) -> None:
         assert len(won) == 1, f"round {i}: winners {won}"
     with Store.open(url) as store:
         for i in range(ROUNDS):
-            holder = store.lease_holder(f"shop:{i}")
+            holder = store.leases.get(f"shop:{i}")
             assert holder is not None and holder.fence == 1
             assert holder.owner in {o for k, n, o, ok in results if k == "acquire" and n == i and ok}
 
@@ -119,6 +119,6 @@ def test_processes_racing_on_ledger_begin_never_duplicate(tmp_path: Path) -> Non
         assert seen == list(range(1, workers + 1)), f"key-{k}: attempts {seen}"
         assert all(status == "pending" for kind, n, _, (status, _a) in results if n == k)
     with Store.open(url) as store:
-        entries = store.ledger_entries()
+        entries = store.ledger.list_entries()
         assert len(entries) == keys
         assert {e.attempts for e in entries} == {workers}

@@ -30,10 +30,10 @@ def _worker(url: str, worker: int, barrier: Any, results: Any) -> None:
         with Store.open(url) as store:
             for i in range(IDS):
                 barrier.wait(timeout=30)
-                first = store.note_notification(f"tts-{i}", source="tiktok", now=T0)
+                first = store.notifications.record(f"tts-{i}", source="tiktok", now=T0)
                 results.put((i, worker, first))
                 barrier.wait(timeout=30)
-                kept = store.keep_unparsed("tiktok", f"body-{i}".encode(), f"worker {worker}", T0, key=f"k-{i}")
+                kept = store.notifications.keep("tiktok", f"body-{i}".encode(), f"worker {worker}", T0, key=f"k-{i}")
                 results.put((IDS + i, worker, kept))
     except BaseException:
         results.put((-1, worker, traceback.format_exc()))
@@ -63,7 +63,7 @@ def test_processes_racing_on_the_same_notification_ids(tmp_path: Path) -> None:
         firsts = [w for n, w, first in out if n == i and first]
         assert len(firsts) == 1, f"{'tts' if i < IDS else 'body'}-{i % IDS}: first for workers {firsts}"
     with Store.open(url) as store:
-        assert not store.note_notification("tts-0", source="tiktok", now=T0)
-        kept = store.unparsed_notifications(limit=10 * IDS)
+        assert not store.notifications.record("tts-0", source="tiktok", now=T0)
+        kept = store.notifications.list_kept(limit=10 * IDS)
         assert sorted(k.raw_body for k in kept) == sorted(f"body-{i}".encode() for i in range(IDS))
         assert all(k.deliveries == workers for k in kept)

@@ -14,13 +14,14 @@ from werkzeug.serving import make_server
 
 from erpsync.connectors.tiktok.auth import TokenClient, TokenManager
 from erpsync.connectors.tiktok.client import TikTokClient
-from erpsync.connectors.tiktok.fulfillment import FulfillmentApi
-from erpsync.connectors.tiktok.fulfillment_types import AlreadyShippedError, Shipment, ShippingInfoWindowClosedError
-from erpsync.connectors.tiktok.orders import OrdersApi
-from erpsync.connectors.tiktok.product_models import AuditStatus, NewProduct, NewSku, ProductStatus
-from erpsync.connectors.tiktok.products import ProductsApi
+from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
+from erpsync.connectors.tiktok.fulfillment.errors import AlreadyShippedError, ShippingInfoWindowClosedError
+from erpsync.connectors.tiktok.fulfillment.models import Shipment
+from erpsync.connectors.tiktok.orders.api import OrdersApi
+from erpsync.connectors.tiktok.products.api import ProductsApi
+from erpsync.connectors.tiktok.products.models import AuditStatus, NewProduct, NewSku, ProductStatus
 from erpsync.connectors.tiktok.seller import TikTokSellerConnector
-from erpsync.connectors.tiktok.webhook_events import (
+from erpsync.connectors.tiktok.webhooks.models import (
     AuthorizationExpiring,
     CancellationStatusChanged,
     OrderStatusChanged,
@@ -32,7 +33,7 @@ from erpsync.connectors.tiktok.webhook_events import (
     ReturnStatusChanged,
     SellerDeauthorized,
 )
-from erpsync.connectors.tiktok.webhooks import WebhookReceiver, make_wsgi_app
+from erpsync.connectors.tiktok.webhooks.receiver import WebhookReceiver, make_wsgi_app
 from erpsync.core.connector import ShopContext
 from erpsync.core.errors import NotFoundError, PermanentError
 from erpsync.core.http import HttpPolicy
@@ -195,18 +196,18 @@ def test_expired_token_is_refreshed_once(sandbox, tmp_path):
     store = Store.open(f"sqlite:///{tmp_path / 'state.db'}")
     code = admin(sandbox, "GET", f"authorize?app_key={APP_KEY}&shop_id={SHOP}")["code"]
     tokens = TokenClient(sandbox.url, APP_KEY, APP_SECRET)
-    store.put_token("shop", tokens.exchange(code), now=datetime.now(UTC))
-    manager = TokenManager("shop", store, tokens)
+    store.tokens.put("shop", tokens.exchange(code), now=datetime.now(UTC))
+    manager = TokenManager("shop", store.tokens, tokens)
     client = TikTokClient(sandbox.url, APP_KEY, APP_SECRET, tokens=manager)
-    first = store.get_token("shop").access_token
+    first = store.tokens.get("shop").access_token
     assert client.warehouses(client.shop_cipher(SHOP)).items
     assert refresh_calls(sandbox) == 0
     admin(sandbox, "POST", "tokens/expire", {"access_token": first})
     assert client.warehouses(client.shop_cipher(SHOP)).items  # 105002 → refresh → retried
-    assert store.get_token("shop").access_token != first
+    assert store.tokens.get("shop").access_token != first
     assert refresh_calls(sandbox) == 1
-    admin(sandbox, "POST", "tokens/expire", {"refresh_token": store.get_token("shop").refresh_token})
-    admin(sandbox, "POST", "tokens/expire", {"access_token": store.get_token("shop").access_token})
+    admin(sandbox, "POST", "tokens/expire", {"refresh_token": store.tokens.get("shop").refresh_token})
+    admin(sandbox, "POST", "tokens/expire", {"access_token": store.tokens.get("shop").access_token})
     with pytest.raises(PermanentError, match="erpsync auth url"):
         client.warehouses(client.shop_cipher(SHOP))
     assert refresh_calls(sandbox) == 2  # the rejected refresh (36004001) is not retried
@@ -223,14 +224,14 @@ def test_rotated_refresh_token_is_stored_and_used_next_time(sandbox, tmp_path):
     store = Store.open(f"sqlite:///{tmp_path / 'state.db'}")
     code = admin(sandbox, "GET", f"authorize?app_key={APP_KEY}&shop_id={SHOP}")["code"]
     tokens = TokenClient(sandbox.url, APP_KEY, APP_SECRET)
-    store.put_token("shop", tokens.exchange(code), now=datetime.now(UTC))
-    original = store.get_token("shop")
-    client = TikTokClient(sandbox.url, APP_KEY, APP_SECRET, tokens=TokenManager("shop", store, tokens))
+    store.tokens.put("shop", tokens.exchange(code), now=datetime.now(UTC))
+    original = store.tokens.get("shop")
+    client = TikTokClient(sandbox.url, APP_KEY, APP_SECRET, tokens=TokenManager("shop", store.tokens, tokens))
     try:
         cipher = client.shop_cipher(SHOP)
         admin(sandbox, "POST", "tokens/expire", {"access_token": original.access_token})
         assert client.warehouses(cipher).items  # 105002 → refresh (rotating) → retried
-        first = store.get_token("shop")
+        first = store.tokens.get("shop")
         assert first.refresh_token != original.refresh_token  # the NEW refresh token was stored
         assert first.access_token != original.access_token
         with pytest.raises(PermanentError) as spent:  # the old refresh token no longer works
@@ -238,7 +239,7 @@ def test_rotated_refresh_token_is_stored_and_used_next_time(sandbox, tmp_path):
         assert spent.value.code == 36004005
         admin(sandbox, "POST", "tokens/expire", {"access_token": first.access_token})
         assert client.warehouses(cipher).items  # the second refresh uses the stored new token
-        second = store.get_token("shop")
+        second = store.tokens.get("shop")
         assert second.refresh_token not in (original.refresh_token, first.refresh_token)
         assert refresh_calls(sandbox) == 3  # two by the manager, one rejected above
     finally:
@@ -249,7 +250,7 @@ def test_rotated_refresh_token_is_stored_and_used_next_time(sandbox, tmp_path):
 def test_webhooks_delivered_verified_and_deduplicated(sandbox, tmp_path):
     store = Store.open(f"sqlite:///{tmp_path / 'state.db'}")
     received: list = []
-    receiver = WebhookReceiver(APP_KEY, APP_SECRET, store)
+    receiver = WebhookReceiver(APP_KEY, APP_SECRET, store.notifications)
     server = make_server("127.0.0.1", 0, make_wsgi_app(receiver, received.append), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -297,7 +298,9 @@ def test_every_documented_webhook_type_is_parsed_and_nothing_is_kept_aside(sandb
     """The sandbox fills each type's documented fields itself; the receiver, written apart, must type them all."""
     store = Store.open(f"sqlite:///{tmp_path / 'state.db'}")
     received: list = []
-    server = make_server("127.0.0.1", 0, make_wsgi_app(WebhookReceiver(APP_KEY, APP_SECRET, store), received.append))
+    server = make_server(
+        "127.0.0.1", 0, make_wsgi_app(WebhookReceiver(APP_KEY, APP_SECRET, store.notifications), received.append)
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -310,7 +313,7 @@ def test_every_documented_webhook_type_is_parsed_and_nothing_is_kept_aside(sandb
         assert {type(e) for e in received} == set(DOCUMENTED_TYPES.values())
         assert all((e.notification_id is None) is omit_id for e in received)
         assert all(e.shop_id == SHOP for e in received)
-        assert store.unparsed_notifications() == []
+        assert store.notifications.list_kept() == []
     finally:
         server.shutdown()
         store.close()

@@ -83,20 +83,19 @@ def test_material_street(left: str, right: str) -> None:
     ],
 )
 def test_phone_formats(phone: str) -> None:
-    assert normalize_phone(phone) == "13800138000"
+    assert normalize_phone(phone) == "+8613800138000"
     assert same(replace(BASE, phone=phone), BASE)
 
 
 def test_landline_formats() -> None:
     forms = ["0769-1234 5678", "+86 769 1234 5678", "+86 (0)769 12345678", "0086 769-12345678"]
-    assert {normalize_phone(f) for f in forms} == {"076912345678"}
+    assert {normalize_phone(f) for f in forms} == {"+8676912345678"}
 
 
-def test_country_code_stripped_only_for_chinese_numbers() -> None:
-    assert normalize_phone("+44 20 7946 0958") == "+442079460958"
-    assert normalize_phone("0044 20 7946 0958") == "+442079460958"
+def test_national_forms_read_in_china_by_default() -> None:
+    assert normalize_phone("+44 20 7946 0958") == normalize_phone("0044 20 7946 0958") == "+442079460958"
     assert normalize_phone("+1 415 555 0100") != normalize_phone("4155550100")
-    assert normalize_phone("86 769 1234 5678") == "8676912345678"  # bare 86 before a landline: kept
+    assert normalize_phone("86 769 1234 5678") == "+8676912345678"  # no Chinese number starts with 86
     assert normalize_phone("") == ""
 
 

@@ -11,6 +11,7 @@ import pytest
 from erpsync.core.address import address_fingerprint
 from erpsync.core.aspects.base import ObserveContext, UnsupportedAction
 from erpsync.core.aspects.pickup import PickupAspect, PickupObservation, infer_pickup_state, pickup_notes
+from erpsync.core.aspects.pickup_settings import PickupSettings
 from erpsync.core.errors import RecordError, UsageError
 from erpsync.core.models import (
     Address,
@@ -347,7 +348,8 @@ def test_observe_reads_signals_and_remembers_the_address() -> None:
         "prefix": "WS",
         "switch_at": "2024-01-01T00:00:00+08:00",
     }
-    settings = {"lookback_days": 7, "review_sla_hours": 12, "regions": [region]}
+    # through the aspect's Settings schema, as the configuration loader hands them over
+    settings = PickupSettings().load({"lookback_days": 7, "review_sla_hours": 12, "regions": [region]})
     obs = aspect.observe(ObserveContext("acme", seller, Erp(), NOW, memory, settings))
     assert seller.since == NOW - timedelta(days=7)
     assert memory.calls == [("WH-DG", address_fingerprint(DG), NOW)]

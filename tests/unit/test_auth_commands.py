@@ -9,8 +9,8 @@ import pytest
 import responses
 from click.testing import CliRunner
 
-from erpsync.auth_commands import auth, relative
 from erpsync.cli import State
+from erpsync.connectors.tiktok.commands import auth, relative
 from erpsync.core.errors import ConfigError, UsageError
 from erpsync.core.ports import TokenRecord
 from erpsync.core.store import Store
@@ -86,7 +86,7 @@ def test_exchange_stores_the_token_and_prints_no_secret(tmp_path: Path) -> None:
     assert "access token expires in 7 d" in result.output and "refresh token expires in 60 d" in result.output
     assert responses.calls[1].request.headers["x-tts-access-token"] == ACCESS
     with Store.open(f"sqlite:///{tmp_path}/state.db") as store:
-        stored = store.get_token("acme")
+        stored = store.tokens.get("acme")
     assert stored is not None and stored.access_token == ACCESS and stored.refresh_token == REFRESH
 
     status = run(config, "status")
@@ -109,14 +109,14 @@ def test_exchange_refuses_a_code_for_another_shop(tmp_path: Path) -> None:
     result = run(write_config(tmp_path), "exchange", "CODE", "--shop", "acme")
     assert "shop 7495 is not among the shops" in str(result.exception) and "999 'Other'" in str(result.exception)
     with Store.open(f"sqlite:///{tmp_path}/state.db") as store:
-        assert store.get_token("acme") is None
+        assert store.tokens.get("acme") is None
 
 
 def test_status_lists_unauthorised_and_unconfigured_shops(tmp_path: Path) -> None:
     config = write_config(tmp_path)
     now = datetime.now(UTC)
     with Store.open(f"sqlite:///{tmp_path}/state.db") as store:
-        store.put_token(
+        store.tokens.put(
             "retired",
             TokenRecord(ACCESS, now - timedelta(hours=3), REFRESH, now + timedelta(days=2), last_refresh_at=now),
             now=now,

@@ -5,8 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from marshmallow import Schema, fields, validate
 
+from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext
 from erpsync.core.errors import ConfigError
+from erpsync.core.models import Action, Drift
+from erpsync.plugins import hookimpl
+from erpsync.plugins.manager import build_registry, get_plugin_manager, load_settings
 from erpsync.starter import STARTER_CONFIG
 
 CONFIG_DIR = Path(__file__).parents[2] / "config"
@@ -175,3 +180,81 @@ def test_empty_aspect_list_is_an_error_not_all(load, tmp_path):
     erp = '[shops.erp]\ntype = "files"\npath = "x"\n'
     path = write(tmp_path, f'[[shops]]\nname = "a"\naspects = []\n{SELLER}{erp}')
     assert "shops[0].aspects: list at least one aspect, or leave the key out for all" in error_of(load, path)
+
+
+# --- [aspects.X]: each table is validated by its registered aspect's Settings schema ----------
+
+
+class StockSettings(Schema):
+    threshold = fields.Integer(required=True, validate=validate.Range(min=0))
+    unit = fields.String(load_default="pcs")
+
+
+class StockAspect(Aspect):
+    """A plugin's aspect with settings of its own; only its configuration matters here."""
+
+    name = "stock"
+    Settings = StockSettings
+
+    def observe(self, ctx: ObserveContext) -> Observation:
+        return Observation(shop=ctx.shop, now=ctx.now)
+
+    def diff(self, observation: Observation) -> list[Drift]:
+        return []
+
+    def plan(self, drifts: list[Drift], decide: Decide, observation: Observation) -> list[Action]:
+        return []
+
+    def apply(self, action: Action, seller: object, erp: object) -> None:
+        raise AssertionError("nothing is planned")
+
+
+class StockPlugin:
+    @hookimpl
+    def register_aspects(self, register):
+        register(StockAspect())
+
+
+@pytest.fixture
+def load_with_stock():
+    registry = build_registry(get_plugin_manager(entrypoints=False, extra=[StockPlugin()]))
+    return lambda path: load_settings(path, registry)
+
+
+SHOP = f'[[shops]]\nname = "a"\n{SELLER}[shops.erp]\ntype = "files"\npath = "x"\n'
+
+
+def test_a_plugin_aspect_reads_its_settings_from_the_config(load_with_stock, tmp_path):
+    settings = load_with_stock(write(tmp_path, f"{SHOP}[aspects.stock]\nthreshold = 7\n"))
+    assert settings.aspect_settings["stock"] == {"threshold": 7, "unit": "pcs"}
+    assert settings.aspect_settings["pickup"] == {"review_sla_hours": 24.0, "lookback_days": 14}
+    assert settings.aspect_settings["warehouse_address"] == {}
+
+
+def test_a_plugin_aspect_setting_is_named_by_file_and_key(load_with_stock, tmp_path):
+    path = write(tmp_path, f'{SHOP}[aspects.stock]\nthreshold = "many"\ncolour = "red"\n')
+    text = error_of(load_with_stock, path)
+    assert f"{path}: aspects.stock.threshold: Not a valid integer." in text.splitlines()
+    assert f"{path}: aspects.stock.colour: Unknown field." in text.splitlines()
+    missing = error_of(load_with_stock, write(tmp_path, SHOP))
+    assert missing == f"{path}: aspects.stock.threshold: Missing data for required field."
+
+
+def test_an_unknown_aspect_table_names_the_known_aspects(load_with_stock, load, tmp_path):
+    path = write(tmp_path, f"{SHOP}[aspects.stock]\nthreshold = 1\n[aspects.stok]\nthreshold = 1\n")
+    expected = f"{path}: aspects.stok: unknown aspect 'stok' (known: pickup, stock, warehouse_address)"
+    assert error_of(load_with_stock, path) == expected
+    without_plugin = error_of(load, path)  # the same file where the plugin is not installed
+    assert f"{path}: aspects.stock: unknown aspect 'stock' (known: pickup, warehouse_address)" in without_plugin
+
+
+def test_builtin_aspect_settings_are_checked_by_their_own_schemas(load, tmp_path):
+    path = write(tmp_path, f"{SHOP}[aspects.pickup]\nlookback_days = 0\n[aspects.warehouse_address]\nfuzzy = true\n")
+    lines = error_of(load, path).splitlines()
+    assert (
+        f"{path}: aspects.pickup.lookback_days: Must be greater than or equal to 1 and less than or equal to 90."
+        in lines
+    )
+    assert f"{path}: aspects.warehouse_address.fuzzy: Unknown field." in lines
+    not_a_table = error_of(load, write(tmp_path, f"aspects = {{ pickup = 3 }}\n{SHOP}"))
+    assert not_a_table == f"{path}: aspects.pickup: expected a table ([aspects.pickup]), got int"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import inspect
 
+import click
 import pytest
 
 from erpsync.core.connector import Connector
 from erpsync.plugins import hookimpl, hookspecs
-from erpsync.plugins.manager import DEFAULT_PLUGINS, PluginError, build_registry, get_plugin_manager
+from erpsync.plugins.inventory import capabilities
+from erpsync.plugins.manager import DEFAULT_PLUGINS, PluginError, add_commands, build_registry, get_plugin_manager
 
 
 def test_builtins_register_through_hooks(registry):
@@ -40,9 +43,10 @@ def test_duplicate_name_names_both_plugins():
     pm.register(Plugin(), name="erpsync-impostor")
     with pytest.raises(PluginError) as info:
         build_registry(pm)
+    # pluggy calls the plugin registered last first
     assert str(info.value) == (
-        "connector 'files' is registered twice: by plugin 'erpsync.connectors.files' and by plugin "
-        "'erpsync-impostor'; uninstall or block one of them"
+        "connector 'files' is registered twice: by plugin 'erpsync-impostor' and by plugin "
+        "'erpsync.connectors.files'; uninstall or block one of them"
     )
 
 
@@ -83,3 +87,178 @@ def test_default_plugins_are_importable_modules():
 
     for path in DEFAULT_PLUGINS:
         assert importlib.import_module(path)
+
+
+# --- registration goes through pluggy's hook calling -----------------------------------------
+
+
+class Impostor(Connector):
+    type = "files"
+    role = "erp"
+
+
+def test_registration_follows_pluggys_order():
+    class Late:
+        @hookimpl(trylast=True)
+        def register_connectors(self, register):
+            register(Impostor)
+
+    pm = get_plugin_manager(entrypoints=False)
+    pm.register(Late(), name="erpsync-late")
+    with pytest.raises(PluginError, match=r"by plugin 'erpsync\.connectors\.files' and by plugin 'erpsync-late'"):
+        build_registry(pm)
+
+
+def test_registration_runs_wrappers_and_call_monitoring():
+    calls: list[str] = []
+
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def register_aspects(self, register):
+            calls.append("wrapper before")
+            result = yield
+            calls.append("wrapper after")
+            return result
+
+    pm = get_plugin_manager(entrypoints=False, extra=[Wrapper()])
+    pm.add_hookcall_monitoring(lambda name, impls, kwargs: calls.append(name), lambda *_: None)
+    registry = build_registry(pm)
+    assert set(registry.aspects) == {"warehouse_address", "pickup"}
+    assert calls.count("wrapper before") == calls.count("wrapper after") == 1  # one registering plugin
+    assert calls.count("register_connectors") == 2  # tiktok, files: one call each
+    assert "register_alert_sinks" in calls
+
+
+def test_a_registration_hook_that_raises_names_its_plugin():
+    class Crash:
+        @hookimpl
+        def register_alert_sinks(self, register):
+            raise RuntimeError("pager key missing")
+
+    pm = get_plugin_manager(entrypoints=False)
+    pm.register(Crash(), name="erpsync-pager")
+    with pytest.raises(PluginError) as info:
+        build_registry(pm)
+    assert str(info.value) == "plugin 'erpsync-pager' failed in register_alert_sinks: RuntimeError: pager key missing"
+
+
+# --- commands: plugins add them; the CLI builds one plugin manager per invocation ---------------
+
+
+def test_auth_is_a_command_of_the_tiktok_plugin():
+    group = click.Group("erpsync")
+    add_commands(get_plugin_manager(entrypoints=False), group)
+    assert "auth" in group.commands
+    without = click.Group("erpsync")
+    add_commands(get_plugin_manager(entrypoints=False, blocked=["erpsync.connectors.tiktok"]), without)
+    assert "auth" not in without.commands
+
+
+def test_a_plugin_whose_commands_fail_is_set_aside():
+    class Clumsy:
+        @hookimpl
+        def register_commands(self, cli):
+            raise KeyError("verbose")
+
+    pm = get_plugin_manager(entrypoints=False)
+    pm.register(Clumsy(), name="erpsync-clumsy")
+    group = click.Group("erpsync")
+    add_commands(pm, group)
+    assert "auth" in group.commands
+    assert [b.reason for b in pm.broken] == ["register_commands failed: KeyError: 'verbose'"]
+    with pytest.raises(PluginError, match="plugin 'erpsync-clumsy'"):
+        build_registry(pm)
+
+
+def test_the_cli_builds_one_plugin_manager(monkeypatch, capsys):
+    import erpsync.cli
+    import erpsync.plugins.manager
+
+    built: list[object] = []
+
+    def counting(**kwargs):
+        pm = erpsync.plugins.manager.get_plugin_manager(entrypoints=False, **kwargs)
+        built.append(pm)
+        return pm
+
+    monkeypatch.setattr(erpsync.cli, "get_plugin_manager", counting)
+    monkeypatch.setenv("COLUMNS", "250")
+    with pytest.raises(SystemExit) as info:
+        erpsync.cli.main(["plugins"])
+    assert info.value.code == 0
+    assert len(built) == 1
+    out = capsys.readouterr().out
+    erpsync_version = importlib.metadata.version("erpsync")
+    tiktok = next(line for line in out.splitlines() if "erpsync.connectors.tiktok" in line)
+    assert f"erpsync {erpsync_version}" in tiktok
+    assert "[can: WarehouseReader, PickupReader]" in tiktok
+
+
+def test_capabilities_are_the_protocols_a_connector_implements(registry):
+    assert capabilities(registry.connectors["files"]) == ["WarehouseReader", "WarehouseWriter", "PickupWriter"]
+    assert capabilities(registry.connectors["tiktok"]) == ["WarehouseReader", "PickupReader"]
+    assert capabilities(Impostor) == []
+
+
+# --- a plugin aspect's [aspects.X] table reaches its observe() --------------------------------
+
+
+def test_a_plugin_aspects_settings_reach_it_in_a_run(tmp_path):
+    from marshmallow import Schema, fields
+
+    from erpsync.core.aspects.base import Aspect, Observation
+    from erpsync.plugins.manager import load_settings
+    from erpsync.sync import Syncer
+
+    seen: list[dict] = []
+
+    class Nothing(Connector):
+        type = "nothing"
+        role = "seller"
+        Options = Schema
+
+    class Stock(Aspect):
+        name = "stock"
+
+        class Settings(Schema):
+            threshold = fields.Integer(required=True)
+            unit = fields.String(load_default="pcs")
+
+        def observe(self, ctx):
+            seen.append(dict(ctx.settings))
+            return Observation(shop=ctx.shop, now=ctx.now)
+
+        def diff(self, observation):
+            return []
+
+        def plan(self, drifts, decide, observation):
+            return []
+
+        def apply(self, action, seller, erp):
+            raise AssertionError("nothing is planned")
+
+    class StockPlugin:
+        @hookimpl
+        def register_connectors(self, register):
+            register(Nothing)
+
+        @hookimpl
+        def register_aspects(self, register):
+            register(Stock())
+
+    pm = get_plugin_manager(entrypoints=False, extra=[StockPlugin()])
+    registry = build_registry(pm)
+    (tmp_path / "erp").mkdir()
+    config = tmp_path / "erpsync.toml"
+    config.write_text(
+        '[[shops]]\nname = "s"\n[shops.seller]\ntype = "nothing"\n[shops.erp]\ntype = "files"\npath = "erp"\n'
+        "[aspects.stock]\nthreshold = 3\n",
+        encoding="utf-8",
+    )
+    syncer = Syncer(load_settings(config, registry), pm=pm, registry=registry)
+    try:
+        report = syncer.run(aspects=["stock"])
+    finally:
+        syncer.close()
+    assert report.exit_code == 0, report
+    assert seen == [{"threshold": 3, "unit": "pcs"}]

@@ -12,8 +12,8 @@ import pytest
 from erpsync.sandbox import SandboxApp
 from erpsync.sandbox.envelope import SandboxError
 from erpsync.sandbox.paging import decode, encode, page
-from erpsync.sandbox.scenario import ScenarioError, build_world, resolve_source
-from erpsync.sandbox.scenario_commerce import parse_duration
+from erpsync.sandbox.scenario import build_world, resolve_source
+from erpsync.sandbox.scenario_values import ScenarioError, parse_duration
 from erpsync.sandbox.uploads import image_size
 from erpsync.sandbox.webhook_data import FIELDS, complete
 from erpsync.sandbox.webhooks import check_loopback, sign_webhook

@@ -11,8 +11,9 @@ from werkzeug.test import Client
 from erpsync.sandbox import SandboxApp, api
 from erpsync.sandbox.faults import DROP, FAIL, Faults
 from erpsync.sandbox.model import ProviderPeriod, Region, Subscription
-from erpsync.sandbox.ratelimit import RateLimiter
-from erpsync.sandbox.scenario import ScenarioError, build_world, parse_time, resolve_source
+from erpsync.sandbox.ratelimit import SlidingWindowLimit
+from erpsync.sandbox.scenario import build_world, resolve_source
+from erpsync.sandbox.scenario_values import ScenarioError, parse_time
 from erpsync.sandbox.signing import compute_sign, string_to_sign
 from erpsync.sandbox.subscription import cancel, evaluate, find_region, request
 
@@ -58,7 +59,7 @@ def test_lifecycle() -> None:
 
 def test_rate_limiter_sliding_window() -> None:
     now = [0.0]
-    limiter = RateLimiter(qps=3, clock=lambda: now[0])
+    limiter = SlidingWindowLimit(qps=3, clock=lambda: now[0])
     assert [limiter.allow("a") for _ in range(4)] == [True, True, True, False]
     assert limiter.allow("b")
     now[0] = 0.999

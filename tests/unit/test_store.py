@@ -109,58 +109,89 @@ def test_unreachable_database_is_a_config_error_without_the_password(monkeypatch
 
 def test_in_memory_database_works(tmp_path: Path) -> None:
     with Store("sqlite://") as s:
-        assert s.acquire_lease("x", owner="a", ttl_seconds=1, now=T0)
-        assert s.lease_holder("x") is not None
+        assert s.leases.acquire("x", owner="a", ttl_seconds=1, now=T0)
+        assert s.leases.get("x") is not None
 
 
 def test_runs_start_finish_and_list_newest_first(store: Store) -> None:
-    started = store.start_run("r1", shops=["acme", "globex"], apply=False, now=T0)
+    started = store.runs.begin("r1", shops=["acme", "globex"], apply=False, now=T0)
     assert started.status == "running" and started.shops == ("acme", "globex") and not started.apply
-    store.start_run("r2", shops=["acme"], apply=True, now=T0 + timedelta(hours=1))
-    done = store.finish_run("r1", status="drift", summary={"drifts": 3}, now=T0 + timedelta(minutes=2))
+    store.runs.begin("r2", shops=["acme"], apply=True, now=T0 + timedelta(hours=1))
+    done = store.runs.finish("r1", status="drift", summary={"drifts": 3}, now=T0 + timedelta(minutes=2))
     assert done.finished_at == T0 + timedelta(minutes=2) and done.summary == {"drifts": 3}
-    assert [r.id for r in store.runs()] == ["r2", "r1"]
-    assert [r.id for r in store.runs(limit=1)] == ["r2"]
-    assert store.run("r2") is not None and store.run("r2").apply  # type: ignore[union-attr]
-    assert store.run("nope") is None
+    assert [r.id for r in store.runs.list_recent()] == ["r2", "r1"]
+    assert [r.id for r in store.runs.list_recent(limit=1)] == ["r2"]
+    assert store.runs.get("r2") is not None and store.runs.get("r2").apply  # type: ignore[union-attr]
+    assert store.runs.get("nope") is None
     with pytest.raises(KeyError):
-        store.finish_run("nope", status="ok", summary={}, now=T0)
+        store.runs.finish("nope", status="ok", summary={}, now=T0)
 
 
 def test_note_observation_first_same_changed(store: Store) -> None:
-    assert store.note_observation("acme", "k", "fp1", now=T0) is None
-    assert store.note_observation("acme", "k", "fp1", now=T0 + timedelta(hours=1)) is None
+    assert store.observations.record("acme", "k", "fp1", now=T0) is None
+    assert store.observations.record("acme", "k", "fp1", now=T0 + timedelta(hours=1)) is None
     t2 = T0 + timedelta(hours=2)
-    assert store.note_observation("acme", "k", "fp2", now=t2) == t2
-    assert store.note_observation("acme", "k", "fp2", now=T0 + timedelta(hours=3)) == t2
+    assert store.observations.record("acme", "k", "fp2", now=t2) == t2
+    assert store.observations.record("acme", "k", "fp2", now=T0 + timedelta(hours=3)) == t2
     t4 = T0 + timedelta(hours=4)
-    assert store.note_observation("acme", "k", "fp1", now=t4) == t4
-    assert store.note_observation("globex", "k", "fp9", now=t4) is None  # per shop
+    assert store.observations.record("acme", "k", "fp1", now=t4) == t4
+    assert store.observations.record("globex", "k", "fp9", now=t4) is None  # per shop
 
 
 def test_memory_adapts_the_observation_port(store: Store) -> None:
-    memory = store.memory("acme")
+    memory = store.observations.for_shop("acme")
     assert isinstance(memory, ObservationMemory)
     assert memory.note_seller_address("WH-1", "a", T0) is None
     t1 = T0 + timedelta(days=1)
     assert memory.note_seller_address("WH-1", "b", t1) == t1
     assert memory.note_seller_address("WH-2", "b", t1) is None
-    assert store.note_observation("acme", "seller_address:WH-1", "b", now=t1) == t1
+    assert store.observations.record("acme", "seller_address:WH-1", "b", now=t1) == t1
 
 
 def test_cursors(store: Store) -> None:
-    assert store.get_cursor("acme", "listings") is None
-    store.set_cursor("acme", "listings", "2025-03-01T00:00:00Z", now=T0)
-    store.set_cursor("acme", "listings", "2025-03-02T00:00:00Z", now=T0)
-    assert store.get_cursor("acme", "listings") == "2025-03-02T00:00:00Z"
-    assert store.get_cursor("globex", "listings") is None
+    assert store.cursors.get("acme", "listings") is None
+    store.cursors.put("acme", "listings", "2025-03-01T00:00:00Z", now=T0)
+    store.cursors.put("acme", "listings", "2025-03-02T00:00:00Z", now=T0)
+    assert store.cursors.get("acme", "listings") == "2025-03-02T00:00:00Z"
+    assert store.cursors.get("globex", "listings") is None
 
 
 def test_bindings(store: Store) -> None:
-    assert store.get_binding("acme", "listing", "SKU-1") is None
-    store.put_binding("acme", "listing", "SKU-1", seller_id="p1", last_pushed_hash=None, now=T0)
-    put = store.put_binding("acme", "listing", "SKU-1", seller_id="p1", last_pushed_hash="h2", now=T0)
-    assert store.get_binding("acme", "listing", "SKU-1") == put
+    assert store.bindings.get("acme", "listing", "SKU-1") is None
+    store.bindings.put("acme", "listing", "SKU-1", seller_id="p1", last_pushed_hash=None, now=T0)
+    put = store.bindings.put("acme", "listing", "SKU-1", seller_id="p1", last_pushed_hash="h2", now=T0)
+    assert store.bindings.get("acme", "listing", "SKU-1") == put
     assert put.last_pushed_hash == "h2" and put.updated_at == T0
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM bindings")).scalar() == 1
+
+
+def test_a_row_mapper_that_does_not_match_its_table_fails_when_built() -> None:
+    from dataclasses import dataclass
+
+    from erpsync.core.store.rows import RowMapper
+    from erpsync.core.store.schema import cursors
+
+    @dataclass(frozen=True)
+    class Cursor:
+        shop: str
+        stream: str
+        offset: int  # no such column
+
+    with pytest.raises(TypeError, match=r"fields without a column \['offset'\]"):
+        RowMapper(Cursor, cursors)
+    with pytest.raises(TypeError, match=r"conversions for no field \['nope'\]"):
+        RowMapper(Cursor, cursors, offset=lambda r: 0, nope=lambda r: 0)
+
+
+def test_only_sqlite_and_postgresql_are_supported() -> None:
+    with pytest.raises(ConfigError, match="supports SQLite and PostgreSQL, not mysql") as info:
+        Store.open("mysql://u:secret@db/x")
+    assert "secret" not in str(info.value)
+
+
+def test_the_store_hands_out_one_repository_per_table(store: Store) -> None:
+    repos = [store.runs, store.drifts, store.ledger, store.leases, store.observations]
+    repos += [store.cursors, store.bindings, store.tokens, store.notifications]
+    assert len({type(r) for r in repos}) == 9
+    assert all(r._engine is store.engine for r in repos)  # one engine, one pool

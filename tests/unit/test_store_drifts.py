@@ -28,7 +28,7 @@ def drift(subject: str = "WH-1", *, shop: str = "acme", aspect: str = "warehouse
 
 def test_lifecycle_open_still_open_resolved_reopened(store: Store) -> None:
     d = drift()
-    first = store.record_drifts("acme", "warehouse_address", [d], now=T0, run_id="r1")
+    first = store.drifts.record("acme", "warehouse_address", [d], now=T0, run_id="r1")
     assert [r.fingerprint for r in first.opened] == [d.fingerprint]
     assert first.still_open == [] and first.resolved == []
     row = first.opened[0]
@@ -37,109 +37,109 @@ def test_lifecycle_open_still_open_resolved_reopened(store: Store) -> None:
 
     t1 = T0 + timedelta(hours=1)
     changed = drift(erp="137", message="now 137")
-    second = store.record_drifts("acme", "warehouse_address", [changed], now=t1, run_id="r2")
+    second = store.drifts.record("acme", "warehouse_address", [changed], now=t1, run_id="r2")
     assert second.opened == [] and second.resolved == []
     (still,) = second.still_open
     assert still.id == row.id and still.last_seen_at == t1 and still.opened_at == T0
     assert still.erp_value == "137" and still.message == "now 137"
 
     t2 = T0 + timedelta(hours=2)
-    third = store.record_drifts("acme", "warehouse_address", [], now=t2, run_id="r3")
+    third = store.drifts.record("acme", "warehouse_address", [], now=t2, run_id="r3")
     (gone,) = third.resolved
     assert gone.id == row.id and gone.resolved_at == t2 and gone.resolved_run == "r3" and not gone.is_open
-    assert store.open_drifts("acme") == []
+    assert store.drifts.list_open("acme") == []
 
     t3 = T0 + timedelta(hours=3)
-    fourth = store.record_drifts("acme", "warehouse_address", [d], now=t3, run_id="r4")
+    fourth = store.drifts.record("acme", "warehouse_address", [d], now=t3, run_id="r4")
     (again,) = fourth.opened
     assert again.fingerprint == d.fingerprint and again.id != row.id and again.opened_at == t3
-    assert [r.id for r in store.drift_history(d.fingerprint)] == [row.id, again.id]
-    assert [r.id for r in store.open_drifts()] == [again.id]
+    assert [r.id for r in store.drifts.list_occurrences(d.fingerprint)] == [row.id, again.id]
+    assert [r.id for r in store.drifts.list_open()] == [again.id]
 
 
 def test_resolution_is_scoped_to_shop_and_aspect(store: Store) -> None:
     a = drift("WH-1")
     other_aspect = drift("WH-1", aspect="pickup")
     other_shop = drift("WH-1", shop="globex")
-    store.record_drifts("acme", "warehouse_address", [a], now=T0, run_id="r1")
-    store.record_drifts("acme", "pickup", [other_aspect], now=T0, run_id="r1")
-    store.record_drifts("globex", "warehouse_address", [other_shop], now=T0, run_id="r1")
+    store.drifts.record("acme", "warehouse_address", [a], now=T0, run_id="r1")
+    store.drifts.record("acme", "pickup", [other_aspect], now=T0, run_id="r1")
+    store.drifts.record("globex", "warehouse_address", [other_shop], now=T0, run_id="r1")
 
-    changes = store.record_drifts("acme", "warehouse_address", [], now=T0 + timedelta(hours=1), run_id="r2")
+    changes = store.drifts.record("acme", "warehouse_address", [], now=T0 + timedelta(hours=1), run_id="r2")
 
     assert [r.fingerprint for r in changes.resolved] == [a.fingerprint]
-    assert {r.fingerprint for r in store.open_drifts()} == {other_aspect.fingerprint, other_shop.fingerprint}
-    assert [r.aspect for r in store.open_drifts("acme")] == ["pickup"]
-    assert [r.shop for r in store.open_drifts(aspect="warehouse_address")] == ["globex"]
+    assert {r.fingerprint for r in store.drifts.list_open()} == {other_aspect.fingerprint, other_shop.fingerprint}
+    assert [r.aspect for r in store.drifts.list_open("acme")] == ["pickup"]
+    assert [r.shop for r in store.drifts.list_open(aspect="warehouse_address")] == ["globex"]
 
 
 def test_scoped_call_resolves_only_subjects_in_scope(store: Store) -> None:
     seen, unseen = drift("WH-1"), drift("WH-2")
-    store.record_drifts("acme", "warehouse_address", [seen, unseen], now=T0, run_id="r1")
+    store.drifts.record("acme", "warehouse_address", [seen, unseen], now=T0, run_id="r1")
     t1 = T0 + timedelta(hours=1)
-    changes = store.record_drifts("acme", "warehouse_address", [], now=t1, run_id="r2", scope=["WH-1"])
+    changes = store.drifts.record("acme", "warehouse_address", [], now=t1, run_id="r2", scope=["WH-1"])
     assert [r.subject for r in changes.resolved] == ["WH-1"]
     assert changes.opened == [] and changes.still_open == []
-    (left,) = store.open_drifts("acme")
+    (left,) = store.drifts.list_open("acme")
     assert left.subject == "WH-2" and left.last_seen_at == T0 and left.resolved_run is None  # untouched
 
 
 def test_empty_scope_resolves_nothing(store: Store) -> None:
-    store.record_drifts("acme", "warehouse_address", [drift("WH-1"), drift("WH-2")], now=T0, run_id="r1")
-    changes = store.record_drifts(
+    store.drifts.record("acme", "warehouse_address", [drift("WH-1"), drift("WH-2")], now=T0, run_id="r1")
+    changes = store.drifts.record(
         "acme", "warehouse_address", [], now=T0 + timedelta(hours=1), run_id="r2", scope=set()
     )
     assert changes.resolved == [] and changes.opened == [] and changes.still_open == []
-    assert {(r.subject, r.last_seen_at) for r in store.open_drifts("acme")} == {("WH-1", T0), ("WH-2", T0)}
+    assert {(r.subject, r.last_seen_at) for r in store.drifts.list_open("acme")} == {("WH-1", T0), ("WH-2", T0)}
 
 
 def test_new_and_seen_drifts_outside_scope_are_still_recorded(store: Store) -> None:
     old = drift("WH-2")
-    store.record_drifts("acme", "warehouse_address", [old], now=T0, run_id="r1")
+    store.drifts.record("acme", "warehouse_address", [old], now=T0, run_id="r1")
     t1 = T0 + timedelta(hours=1)
     new = drift("WH-3")
-    changes = store.record_drifts("acme", "warehouse_address", [old, new], now=t1, run_id="r2", scope={"WH-1"})
+    changes = store.drifts.record("acme", "warehouse_address", [old, new], now=t1, run_id="r2", scope={"WH-1"})
     assert [r.subject for r in changes.opened] == ["WH-3"] and changes.opened[0].opened_at == t1
     assert [(r.subject, r.last_seen_at) for r in changes.still_open] == [("WH-2", t1)]
     assert changes.resolved == []
 
 
 def test_scope_as_a_string_is_refused(store: Store) -> None:
-    store.record_drifts("acme", "warehouse_address", [drift("WH-1")], now=T0, run_id="r1")
+    store.drifts.record("acme", "warehouse_address", [drift("WH-1")], now=T0, run_id="r1")
     with pytest.raises(TypeError, match="not a str"):
-        store.record_drifts("acme", "warehouse_address", [], now=T0, run_id="r2", scope="WH-1")
-    assert len(store.open_drifts()) == 1
+        store.drifts.record("acme", "warehouse_address", [], now=T0, run_id="r2", scope="WH-1")
+    assert len(store.drifts.list_open()) == 1
 
 
 def test_mixed_run_opens_updates_and_resolves_together(store: Store) -> None:
     keep, drop, new = drift("WH-1"), drift("WH-2"), drift("WH-3")
-    store.record_drifts("acme", "warehouse_address", [keep, drop], now=T0, run_id="r1")
-    changes = store.record_drifts("acme", "warehouse_address", [keep, new], now=T0, run_id="r2")
+    store.drifts.record("acme", "warehouse_address", [keep, drop], now=T0, run_id="r1")
+    changes = store.drifts.record("acme", "warehouse_address", [keep, new], now=T0, run_id="r2")
     assert [r.subject for r in changes.opened] == ["WH-3"]
     assert [r.subject for r in changes.still_open] == ["WH-1"]
     assert [r.subject for r in changes.resolved] == ["WH-2"]
 
 
 def test_duplicate_fingerprints_in_one_report_make_one_row(store: Store) -> None:
-    changes = store.record_drifts(
+    changes = store.drifts.record(
         "acme", "warehouse_address", [drift(message="a"), drift(message="b")], now=T0, run_id="r1"
     )
     assert len(changes.opened) == 1 and changes.opened[0].message == "b"
-    assert len(store.open_drifts()) == 1
+    assert len(store.drifts.list_open()) == 1
 
 
 def test_drift_of_another_scope_is_refused(store: Store) -> None:
     with pytest.raises(ValueError, match="globex/warehouse_address recorded under acme/warehouse_address"):
-        store.record_drifts("acme", "warehouse_address", [drift(shop="globex")], now=T0, run_id="r1")
-    assert store.open_drifts() == []
+        store.drifts.record("acme", "warehouse_address", [drift(shop="globex")], now=T0, run_id="r1")
+    assert store.drifts.list_open() == []
 
 
 def test_naive_now_is_refused(store: Store) -> None:
     with pytest.raises(Exception, match="naive datetime"):
-        store.record_drifts("acme", "warehouse_address", [drift()], now=datetime(2025, 1, 1), run_id="r1")
+        store.drifts.record("acme", "warehouse_address", [drift()], now=datetime(2025, 1, 1), run_id="r1")
 
 
 def test_times_in_other_zones_come_back_as_utc(store: Store) -> None:
     cst = T0.astimezone(timezone(timedelta(hours=8)))
-    (row,) = store.record_drifts("acme", "warehouse_address", [drift()], now=cst, run_id="r1").opened
+    (row,) = store.drifts.record("acme", "warehouse_address", [drift()], now=cst, run_id="r1").opened
     assert row.opened_at == T0 and row.opened_at.utcoffset() == timedelta(0)

@@ -36,18 +36,18 @@ INSERT INTO notifications VALUES ('tiktok', 'N-old', '2025-02-01 00:00:00.000000
 """
 
 
-def test_store_implements_the_port(store: Store) -> None:
-    assert isinstance(store, NotificationLog)
+def test_the_notifications_repository_implements_the_port(store: Store) -> None:
+    assert isinstance(store.notifications, NotificationLog)
 
 
 def test_keep_unparsed_once_per_body_and_source(store: Store) -> None:
     body = b'{"type": 99, "data": {}}'
-    assert store.keep_unparsed("tiktok", body, "type 99 unknown", T0)
+    assert store.notifications.keep("tiktok", body, "type 99 unknown", T0)
     later = T0 + timedelta(minutes=2)
-    assert not store.keep_unparsed("tiktok", body, "still unknown", later, key="N9")
-    assert store.keep_unparsed("other", body, "elsewhere", T0)  # another source is another row
-    assert store.keep_unparsed("tiktok", body + b" ", "other bytes", T0)
-    (kept,) = [k for k in store.unparsed_notifications(source="tiktok") if k.raw_body == body]
+    assert not store.notifications.keep("tiktok", body, "still unknown", later, key="N9")
+    assert store.notifications.keep("other", body, "elsewhere", T0)  # another source is another row
+    assert store.notifications.keep("tiktok", body + b" ", "other bytes", T0)
+    (kept,) = [k for k in store.notifications.list_kept(source="tiktok") if k.raw_body == body]
     assert kept == KeptNotification(
         id=kept.id,
         source="tiktok",
@@ -64,37 +64,37 @@ def test_keep_unparsed_once_per_body_and_source(store: Store) -> None:
 
 
 def test_the_first_key_known_is_kept(store: Store) -> None:
-    store.keep_unparsed("tiktok", b"x", "r", T0, key="N1")
-    store.keep_unparsed("tiktok", b"x", "r", T0, key="N2")
-    store.keep_unparsed("tiktok", b"x", "r", T0)
-    assert [k.key for k in store.unparsed_notifications()] == ["N1"]
+    store.notifications.keep("tiktok", b"x", "r", T0, key="N1")
+    store.notifications.keep("tiktok", b"x", "r", T0, key="N2")
+    store.notifications.keep("tiktok", b"x", "r", T0)
+    assert [k.key for k in store.notifications.list_kept()] == ["N1"]
 
 
 def test_bodies_are_kept_byte_for_byte_and_reasons_are_bounded(store: Store) -> None:
     body = b"\xff\xfe\x00 not utf-8 \r\n" + bytes(range(256))
-    store.keep_unparsed("tiktok", body, "x" * 10_000, T0)
-    (kept,) = store.unparsed_notifications()
+    store.notifications.keep("tiktok", body, "x" * 10_000, T0)
+    (kept,) = store.notifications.list_kept()
     assert kept.raw_body == body and len(kept.reason) == 2000
-    store.keep_unparsed("tiktok", b"", "", T0)  # an empty body is a body too
-    newest = store.unparsed_notifications()[0]  # same time: the later row first
+    store.notifications.keep("tiktok", b"", "", T0)  # an empty body is a body too
+    newest = store.notifications.list_kept()[0]  # same time: the later row first
     assert (newest.raw_body, newest.reason) == (b"", "no reason given")
     with pytest.raises(Exception, match="naive datetime"):
-        store.keep_unparsed("tiktok", b"y", "r", datetime(2025, 1, 1))
+        store.notifications.keep("tiktok", b"y", "r", datetime(2025, 1, 1))
 
 
 def test_listing_order_filter_limit_and_handled(store: Store) -> None:
     for i in range(5):
-        store.keep_unparsed("tiktok", f"body-{i}".encode(), f"r{i}", T0 + timedelta(minutes=i), key=f"N{i}")
-    store.keep_unparsed("other", b"body-x", "rx", T0 + timedelta(hours=1))
-    assert [k.reason for k in store.unparsed_notifications()] == ["rx", "r4", "r3", "r2", "r1", "r0"]
-    assert [k.reason for k in store.unparsed_notifications(source="tiktok", limit=2)] == ["r4", "r3"]
-    store.keep_unparsed("tiktok", b"body-0", "r0 again", T0 + timedelta(hours=2), key="N0")
-    assert store.unparsed_notifications(source="tiktok", limit=1)[0].reason == "r0 again"  # most recently seen
+        store.notifications.keep("tiktok", f"body-{i}".encode(), f"r{i}", T0 + timedelta(minutes=i), key=f"N{i}")
+    store.notifications.keep("other", b"body-x", "rx", T0 + timedelta(hours=1))
+    assert [k.reason for k in store.notifications.list_kept()] == ["rx", "r4", "r3", "r2", "r1", "r0"]
+    assert [k.reason for k in store.notifications.list_kept(source="tiktok", limit=2)] == ["r4", "r3"]
+    store.notifications.keep("tiktok", b"body-0", "r0 again", T0 + timedelta(hours=2), key="N0")
+    assert store.notifications.list_kept(source="tiktok", limit=1)[0].reason == "r0 again"  # most recently seen
     # a later delivery of N2 was handled: the kept row needs no attention any more
-    assert store.note_notification("N2", source="tiktok", now=T0 + timedelta(hours=3))
-    assert store.note_notification("N3", source="other", now=T0)  # another source's id clears nothing
-    assert [k.key for k in store.unparsed_notifications(source="tiktok")] == ["N0", "N4", "N3", "N1"]
-    everything = store.unparsed_notifications(source="tiktok", include_handled=True)
+    assert store.notifications.record("N2", source="tiktok", now=T0 + timedelta(hours=3))
+    assert store.notifications.record("N3", source="other", now=T0)  # another source's id clears nothing
+    assert [k.key for k in store.notifications.list_kept(source="tiktok")] == ["N0", "N4", "N3", "N1"]
+    everything = store.notifications.list_kept(source="tiktok", include_handled=True)
     assert [(k.key, k.handled) for k in everything] == [
         ("N0", False),
         ("N4", False),
@@ -120,12 +120,12 @@ def test_v2_database_is_upgraded_in_place(tmp_path: Path) -> None:
             tables = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))}
         assert "kept_notifications" in tables
         # v2 data is untouched and still usable
-        assert [r.id for r in s.runs()] == ["old-run"]
-        assert s.has_notification("N-old", source="tiktok")
-        assert not s.note_notification("N-old", source="tiktok", now=T0)
-        assert s.keep_unparsed("tiktok", b"{", "not JSON", T0)
+        assert [r.id for r in s.runs.list_recent()] == ["old-run"]
+        assert s.notifications.has("N-old", source="tiktok")
+        assert not s.notifications.record("N-old", source="tiktok", now=T0)
+        assert s.notifications.keep("tiktok", b"{", "not JSON", T0)
     with Store.open(url) as s:  # reopening an upgraded file is a no-op
-        assert [k.raw_body for k in s.unparsed_notifications()] == [b"{"]
+        assert [k.raw_body for k in s.notifications.list_kept()] == [b"{"]
         with s.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM schema_version")).scalar() == 1
 

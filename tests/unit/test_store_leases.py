@@ -14,61 +14,61 @@ NAME = "shop:acme"
 
 
 def test_acquire_then_second_owner_refused(store: Store) -> None:
-    assert store.acquire_lease(NAME, owner="a", ttl_seconds=60, now=T0)
-    assert not store.acquire_lease(NAME, owner="b", ttl_seconds=60, now=T0 + timedelta(seconds=59))
-    holder = store.lease_holder(NAME)
+    assert store.leases.acquire(NAME, owner="a", ttl_seconds=60, now=T0)
+    assert not store.leases.acquire(NAME, owner="b", ttl_seconds=60, now=T0 + timedelta(seconds=59))
+    holder = store.leases.get(NAME)
     assert holder is not None and holder.owner == "a" and holder.fence == 1
     assert holder.expires_at == T0 + timedelta(seconds=60)
 
 
 def test_other_leases_are_independent(store: Store) -> None:
-    assert store.acquire_lease(NAME, owner="a", ttl_seconds=60, now=T0)
-    assert store.acquire_lease("shop:globex", owner="b", ttl_seconds=60, now=T0)
+    assert store.leases.acquire(NAME, owner="a", ttl_seconds=60, now=T0)
+    assert store.leases.acquire("shop:globex", owner="b", ttl_seconds=60, now=T0)
 
 
 def test_owner_may_acquire_again_which_extends_it(store: Store) -> None:
-    store.acquire_lease(NAME, owner="a", ttl_seconds=60, now=T0)
-    assert store.acquire_lease(NAME, owner="a", ttl_seconds=60, now=T0 + timedelta(seconds=30))
-    holder = store.lease_holder(NAME)
+    store.leases.acquire(NAME, owner="a", ttl_seconds=60, now=T0)
+    assert store.leases.acquire(NAME, owner="a", ttl_seconds=60, now=T0 + timedelta(seconds=30))
+    holder = store.leases.get(NAME)
     assert holder is not None and holder.acquired_at == T0 and holder.fence == 1
     assert holder.expires_at == T0 + timedelta(seconds=90)
 
 
 def test_expired_lease_is_taken_over_with_a_new_fence(store: Store) -> None:
-    store.acquire_lease(NAME, owner="a", ttl_seconds=60, now=T0)
+    store.leases.acquire(NAME, owner="a", ttl_seconds=60, now=T0)
     later = T0 + timedelta(seconds=60)
-    assert store.lease_holder(NAME, now=later) is None  # expired: nobody holds it
-    assert store.acquire_lease(NAME, owner="b", ttl_seconds=60, now=later)
-    holder = store.lease_holder(NAME)
+    assert store.leases.get(NAME, now=later) is None  # expired: nobody holds it
+    assert store.leases.acquire(NAME, owner="b", ttl_seconds=60, now=later)
+    holder = store.leases.get(NAME)
     assert holder is not None and holder.owner == "b" and holder.acquired_at == later and holder.fence == 2
     # the paused old holder can neither renew nor release the new holder's lease
-    assert not store.renew_lease(NAME, owner="a", ttl_seconds=60, now=later)
-    assert not store.release_lease(NAME, owner="a")
-    assert store.lease_holder(NAME) == holder
+    assert not store.leases.renew(NAME, owner="a", ttl_seconds=60, now=later)
+    assert not store.leases.release(NAME, owner="a")
+    assert store.leases.get(NAME) == holder
 
 
 def test_renew_extends_only_the_owners_lease(store: Store) -> None:
-    store.acquire_lease(NAME, owner="a", ttl_seconds=60, now=T0)
+    store.leases.acquire(NAME, owner="a", ttl_seconds=60, now=T0)
     t1 = T0 + timedelta(seconds=50)
-    assert store.renew_lease(NAME, owner="a", ttl_seconds=60, now=t1)
-    assert not store.acquire_lease(NAME, owner="b", ttl_seconds=60, now=T0 + timedelta(seconds=100))
-    holder = store.lease_holder(NAME)
+    assert store.leases.renew(NAME, owner="a", ttl_seconds=60, now=t1)
+    assert not store.leases.acquire(NAME, owner="b", ttl_seconds=60, now=T0 + timedelta(seconds=100))
+    holder = store.leases.get(NAME)
     assert holder is not None and holder.expires_at == t1 + timedelta(seconds=60)
-    assert not store.renew_lease("shop:none", owner="a", ttl_seconds=60, now=t1)
+    assert not store.leases.renew("shop:none", owner="a", ttl_seconds=60, now=t1)
 
 
 def test_release_by_non_owner_is_a_no_op(store: Store) -> None:
-    store.acquire_lease(NAME, owner="a", ttl_seconds=60, now=T0)
-    assert not store.release_lease(NAME, owner="b")
-    assert store.lease_holder(NAME) is not None
-    assert store.release_lease(NAME, owner="a")
-    assert store.lease_holder(NAME) is None
-    assert store.acquire_lease(NAME, owner="b", ttl_seconds=60, now=T0)
+    store.leases.acquire(NAME, owner="a", ttl_seconds=60, now=T0)
+    assert not store.leases.release(NAME, owner="b")
+    assert store.leases.get(NAME) is not None
+    assert store.leases.release(NAME, owner="a")
+    assert store.leases.get(NAME) is None
+    assert store.leases.acquire(NAME, owner="b", ttl_seconds=60, now=T0)
 
 
 def test_ttl_must_be_positive(store: Store) -> None:
     with pytest.raises(ValueError, match="ttl_seconds"):
-        store.acquire_lease(NAME, owner="a", ttl_seconds=0, now=T0)
+        store.leases.acquire(NAME, owner="a", ttl_seconds=0, now=T0)
 
 
 class FakeClock:
@@ -86,25 +86,25 @@ class FakeClock:
 
 def test_lease_context_holds_and_releases(store: Store) -> None:
     clock = FakeClock(T0)
-    with store.lease(NAME, owner="a", ttl_seconds=60, clock=clock, sleep=clock.sleep) as held:
+    with store.leases.hold(NAME, owner="a", ttl_seconds=60, clock=clock, sleep=clock.sleep) as held:
         assert held.owner == "a"
-        assert not store.acquire_lease(NAME, owner="b", ttl_seconds=60, now=T0)
-    assert store.lease_holder(NAME) is None
+        assert not store.leases.acquire(NAME, owner="b", ttl_seconds=60, now=T0)
+    assert store.leases.get(NAME) is None
 
 
 def test_lease_context_releases_on_error(store: Store) -> None:
     clock = FakeClock(T0)
-    with pytest.raises(RuntimeError), store.lease(NAME, owner="a", ttl_seconds=60, clock=clock):
+    with pytest.raises(RuntimeError), store.leases.hold(NAME, owner="a", ttl_seconds=60, clock=clock):
         raise RuntimeError("boom")
-    assert store.lease_holder(NAME) is None
+    assert store.leases.get(NAME) is None
 
 
 def test_lease_context_waits_then_raises_a_useful_error(store: Store) -> None:
-    store.acquire_lease(NAME, owner="host1:123:run-7", ttl_seconds=600, now=T0)
+    store.leases.acquire(NAME, owner="host1:123:run-7", ttl_seconds=600, now=T0)
     clock = FakeClock(T0)
     with (
         pytest.raises(LockedError) as caught,
-        store.lease(NAME, owner="b", ttl_seconds=60, wait_seconds=5, clock=clock, sleep=clock.sleep),
+        store.leases.hold(NAME, owner="b", ttl_seconds=60, wait_seconds=5, clock=clock, sleep=clock.sleep),
     ):
         pytest.fail("must not get the lease")
     message = str(caught.value)
@@ -114,19 +114,19 @@ def test_lease_context_waits_then_raises_a_useful_error(store: Store) -> None:
 
 
 def test_lease_context_gets_the_lease_when_it_expires_while_waiting(store: Store) -> None:
-    store.acquire_lease(NAME, owner="a", ttl_seconds=3, now=T0)
+    store.leases.acquire(NAME, owner="a", ttl_seconds=3, now=T0)
     clock = FakeClock(T0)
-    with store.lease(NAME, owner="b", ttl_seconds=60, wait_seconds=10, clock=clock, sleep=clock.sleep) as held:
+    with store.leases.hold(NAME, owner="b", ttl_seconds=60, wait_seconds=10, clock=clock, sleep=clock.sleep) as held:
         assert held.owner == "b" and held.fence == 2
     assert clock.now == T0 + timedelta(seconds=3)
 
 
 def test_no_wait_raises_at_once(store: Store) -> None:
-    store.acquire_lease(NAME, owner="a", ttl_seconds=60, now=T0)
+    store.leases.acquire(NAME, owner="a", ttl_seconds=60, now=T0)
     clock = FakeClock(T0)
     with (
         pytest.raises(LockedError, match="held by a"),
-        store.lease(NAME, owner="b", ttl_seconds=60, clock=clock),
+        store.leases.hold(NAME, owner="b", ttl_seconds=60, clock=clock),
     ):
         pass
     assert clock.slept == []

@@ -21,63 +21,63 @@ ACTION = {
 
 
 def test_begin_inserts_pending_with_one_attempt(store: Store) -> None:
-    entry = store.ledger_begin("k1", **ACTION, run_id="r1", now=T0)
+    entry = store.ledger.begin("k1", **ACTION, run_id="r1", now=T0)
     assert entry.status == "pending" and entry.attempts == 1 and entry.run_id == "r1"
     assert entry.payload == {"field": "phone", "value": "138 0000 0000"}
     assert entry.created_at == T0 == entry.updated_at
-    assert store.ledger_entry("k1") == entry
-    assert store.ledger_entry("nope") is None
+    assert store.ledger.get("k1") == entry
+    assert store.ledger.get("nope") is None
 
 
 def test_done_is_never_begun_again(store: Store) -> None:
-    store.ledger_begin("k1", **ACTION, run_id="r1", now=T0)
-    done = store.ledger_done("k1", now=T0 + timedelta(seconds=1), detail="ERP said ok")
+    store.ledger.begin("k1", **ACTION, run_id="r1", now=T0)
+    done = store.ledger.finish("k1", status="done", now=T0 + timedelta(seconds=1), detail="ERP said ok")
     assert done.status == "done" and done.detail == "ERP said ok"
-    again = store.ledger_begin("k1", **ACTION, run_id="r2", now=T0 + timedelta(hours=1))
+    again = store.ledger.begin("k1", **ACTION, run_id="r2", now=T0 + timedelta(hours=1))
     assert again == done  # unchanged: the caller skips the write
 
 
 def test_pending_left_by_a_crash_is_retried_with_attempts_counted(store: Store) -> None:
-    store.ledger_begin("k1", **ACTION, run_id="r1", now=T0)
-    # the process died here, before ledger_done
+    store.ledger.begin("k1", **ACTION, run_id="r1", now=T0)
+    # the process died here, before ledger.finish
     t1 = T0 + timedelta(minutes=5)
-    retry = store.ledger_begin("k1", **ACTION, run_id="r2", now=t1)
+    retry = store.ledger.begin("k1", **ACTION, run_id="r2", now=t1)
     assert retry.status == "pending" and retry.attempts == 2 and retry.run_id == "r2"
     assert retry.created_at == T0 and retry.updated_at == t1
 
 
 def test_failed_is_retried_and_keeps_its_error_after_success(store: Store) -> None:
-    store.ledger_begin("k1", **ACTION, run_id="r1", now=T0)
-    failed = store.ledger_failed("k1", error="HTTP 503", now=T0)
+    store.ledger.begin("k1", **ACTION, run_id="r1", now=T0)
+    failed = store.ledger.finish("k1", status="failed", error="HTTP 503", now=T0)
     assert failed.status == "failed" and failed.last_error == "HTTP 503"
-    retry = store.ledger_begin("k1", **ACTION, run_id="r2", now=T0)
+    retry = store.ledger.begin("k1", **ACTION, run_id="r2", now=T0)
     assert retry.status == "pending" and retry.attempts == 2
-    done = store.ledger_done("k1", now=T0)
+    done = store.ledger.finish("k1", status="done", now=T0)
     assert done.status == "done" and done.attempts == 2 and done.last_error == "HTTP 503"
 
 
 def test_finishing_an_entry_never_begun_is_a_bug(store: Store) -> None:
-    with pytest.raises(KeyError, match="ledger_begin"):
-        store.ledger_done("ghost", now=T0)
+    with pytest.raises(KeyError, match="begin it before the write"):
+        store.ledger.finish("ghost", status="done", now=T0)
     with pytest.raises(KeyError):
-        store.ledger_failed("ghost", error="x", now=T0)
+        store.ledger.finish("ghost", status="failed", error="x", now=T0)
 
 
 def test_entries_filter_by_shop_and_status(store: Store) -> None:
-    store.ledger_begin("a", **ACTION, run_id="r1", now=T0)
-    store.ledger_begin("b", **{**ACTION, "shop": "globex"}, run_id="r1", now=T0 + timedelta(seconds=1))
-    store.ledger_begin("c", **ACTION, run_id="r1", now=T0 + timedelta(seconds=2))
-    store.ledger_done("c", now=T0)
-    assert [e.key for e in store.ledger_entries()] == ["a", "b", "c"]
-    assert [e.key for e in store.ledger_entries(shop="acme")] == ["a", "c"]
-    assert [e.key for e in store.ledger_entries(status="pending")] == ["a", "b"]
-    assert [e.key for e in store.ledger_entries(shop="acme", status="done")] == ["c"]
+    store.ledger.begin("a", **ACTION, run_id="r1", now=T0)
+    store.ledger.begin("b", **{**ACTION, "shop": "globex"}, run_id="r1", now=T0 + timedelta(seconds=1))
+    store.ledger.begin("c", **ACTION, run_id="r1", now=T0 + timedelta(seconds=2))
+    store.ledger.finish("c", status="done", now=T0)
+    assert [e.key for e in store.ledger.list_entries()] == ["a", "b", "c"]
+    assert [e.key for e in store.ledger.list_entries(shop="acme")] == ["a", "c"]
+    assert [e.key for e in store.ledger.list_entries(status="pending")] == ["a", "b"]
+    assert [e.key for e in store.ledger.list_entries(shop="acme", status="done")] == ["c"]
 
 
 def test_ledger_survives_reopening_the_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/state.db"
     with Store.open(url) as first:
-        first.ledger_begin("k1", **ACTION, run_id="r1", now=T0)
+        first.ledger.begin("k1", **ACTION, run_id="r1", now=T0)
     with Store.open(url) as second:
-        entry = second.ledger_entry("k1")
+        entry = second.ledger.get("k1")
     assert entry is not None and entry.status == "pending"

@@ -71,35 +71,35 @@ def token(access: str = ACCESS, refresh: str = REFRESH, **kw: object) -> TokenRe
 
 
 def test_store_implements_the_ports(store: Store) -> None:
-    assert isinstance(store, TokenStore) and isinstance(store, NotificationLog)
+    assert isinstance(store.tokens, TokenStore) and isinstance(store.notifications, NotificationLog)
 
 
 def test_put_get_replace_and_list(store: Store) -> None:
-    assert store.get_token("acme") is None and store.token_shops() == []
-    store.put_token("acme", token(), now=T0)
-    assert store.get_token("acme") == token()
-    got = store.get_token("acme")
+    assert store.tokens.get("acme") is None and store.tokens.list_shops() == []
+    store.tokens.put("acme", token(), now=T0)
+    assert store.tokens.get("acme") == token()
+    got = store.tokens.get("acme")
     assert got is not None and got.access_token_expires_at.tzinfo is not None
     refreshed = token("ROW_access-2", last_refresh_at=T0 + timedelta(days=6), granted_scopes=())
-    store.put_token("acme", refreshed, now=T0 + timedelta(days=6))
-    assert store.get_token("acme") == refreshed
-    store.put_token("globex", token("other"), now=T0)
-    assert store.token_shops() == ["acme", "globex"]
-    assert store.delete_token("globex") and not store.delete_token("globex")
-    assert store.token_shops() == ["acme"]
+    store.tokens.put("acme", refreshed, now=T0 + timedelta(days=6))
+    assert store.tokens.get("acme") == refreshed
+    store.tokens.put("globex", token("other"), now=T0)
+    assert store.tokens.list_shops() == ["acme", "globex"]
+    assert store.tokens.delete("globex") and not store.tokens.delete("globex")
+    assert store.tokens.list_shops() == ["acme"]
 
 
 def test_tokens_never_in_repr_or_error_text(store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    store.put_token("acme", token(), now=T0)
+    store.tokens.put("acme", token(), now=T0)
     texts = [str(store), repr(store)]
     with pytest.raises(Exception, match="naive datetime") as naive:
-        store.put_token("acme", token(access_token_expires_at=datetime(2030, 1, 1)), now=T0)
+        store.tokens.put("acme", token(access_token_expires_at=datetime(2030, 1, 1)), now=T0)
     texts.append(str(naive.value))
     with store.engine.begin() as conn:  # break the table so the UPDATE fails inside the driver
         conn.execute(text("ALTER TABLE tokens RENAME TO tokens_gone"))
     with pytest.raises(OperationalError) as broken:
-        store.put_token("acme", token(), now=T0)
+        store.tokens.put("acme", token(), now=T0)
     texts += [str(broken.value), caplog.text]
     assert "tokens" in str(broken.value)  # the error is real, only the bound values are hidden
     for t in texts:
@@ -108,10 +108,10 @@ def test_tokens_never_in_repr_or_error_text(store: Store, tmp_path: Path, caplog
 
 
 def test_note_notification_is_true_once_per_source(store: Store) -> None:
-    assert store.note_notification("n-1", source="tiktok", now=T0)
-    assert not store.note_notification("n-1", source="tiktok", now=T0 + timedelta(minutes=2))
-    assert store.note_notification("n-1", source="other", now=T0)
-    assert store.note_notification("n-2", source="tiktok", now=T0)
+    assert store.notifications.record("n-1", source="tiktok", now=T0)
+    assert not store.notifications.record("n-1", source="tiktok", now=T0 + timedelta(minutes=2))
+    assert store.notifications.record("n-1", source="other", now=T0)
+    assert store.notifications.record("n-2", source="tiktok", now=T0)
 
 
 def _v1_file(path: Path) -> str:
@@ -129,12 +129,12 @@ def test_v1_database_is_upgraded_in_place(tmp_path: Path) -> None:
             tables = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))}
         assert {"tokens", "notifications", "kept_notifications"} <= tables
         # v1 data is untouched and still usable
-        assert [r.id for r in s.runs()] == ["old-run"]
-        assert s.note_observation("acme", "seller_address:W1", "fp1", now=T0) is None
-        s.put_token("acme", token(), now=T0)
-        assert s.note_notification("n-1", source="tiktok", now=T0)
+        assert [r.id for r in s.runs.list_recent()] == ["old-run"]
+        assert s.observations.record("acme", "seller_address:W1", "fp1", now=T0) is None
+        s.tokens.put("acme", token(), now=T0)
+        assert s.notifications.record("n-1", source="tiktok", now=T0)
     with Store.open(url) as s:  # reopening an upgraded file is a no-op
-        assert s.get_token("acme") == token()
+        assert s.tokens.get("acme") == token()
         with s.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM schema_version")).scalar() == 1
 
@@ -145,9 +145,9 @@ def test_has_notification_reads_without_recording(tmp_path):
     from erpsync.core.store import Store
 
     store = Store.open(f"sqlite:///{tmp_path / 'state.db'}")
-    assert not store.has_notification("N1", source="tiktok")
-    assert not store.has_notification("N1", source="tiktok")  # asking records nothing
-    assert store.note_notification("N1", source="tiktok", now=datetime(2026, 1, 1, tzinfo=UTC))
-    assert store.has_notification("N1", source="tiktok")
-    assert not store.has_notification("N1", source="other")
+    assert not store.notifications.has("N1", source="tiktok")
+    assert not store.notifications.has("N1", source="tiktok")  # asking records nothing
+    assert store.notifications.record("N1", source="tiktok", now=datetime(2026, 1, 1, tzinfo=UTC))
+    assert store.notifications.has("N1", source="tiktok")
+    assert not store.notifications.has("N1", source="other")
     store.close()

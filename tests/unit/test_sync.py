@@ -126,24 +126,26 @@ def test_a_correction_that_did_not_stick_is_written_again(setup):
     again = syncer.run(apply=True)
     assert again.shops[0].aspects[0].actions[0].status == "applied" and again.exit_code == 0
     assert "13800138000" in (setup.path / "erp" / "warehouses.csv").read_text(encoding="utf-8")
-    assert [(e.status, e.attempts) for e in syncer.store.ledger_entries(shop="s")] == [("done", 1), ("done", 1)]
+    assert [(e.status, e.attempts) for e in syncer.store.ledger.list_entries(shop="s")] == [("done", 1), ("done", 1)]
     syncer.close()
 
 
 def test_a_crash_between_write_and_ledger_loses_nothing(setup, monkeypatch):
-    """Killed after the ERP write but before ledger_done: the rerun finishes the job once."""
+    """Killed after the ERP write but before ledger.finish: the rerun finishes the job once."""
     syncer = setup()
-    real_done = syncer.store.ledger_done
+    real_finish = syncer.store.ledger.finish
 
     def crash(key, **kw):
-        raise KeyboardInterrupt  # what a SIGINT at exactly the wrong moment looks like
+        if kw["status"] == "done":
+            raise KeyboardInterrupt  # what a SIGINT at exactly the wrong moment looks like
+        return real_finish(key, **kw)
 
-    monkeypatch.setattr(syncer.store, "ledger_done", crash)
+    monkeypatch.setattr(syncer.store.ledger, "finish", crash)
     with pytest.raises(KeyboardInterrupt):
         syncer.run(apply=True)
-    assert [e.status for e in syncer.store.ledger_entries(shop="s")] == ["pending"]  # recorded before
-    assert syncer.store.runs()[0].status == "crashed"
-    monkeypatch.setattr(syncer.store, "ledger_done", real_done)
+    assert [e.status for e in syncer.store.ledger.list_entries(shop="s")] == ["pending"]  # recorded before
+    assert syncer.store.runs.list_recent()[0].status == "crashed"
+    monkeypatch.setattr(syncer.store.ledger, "finish", real_finish)
     rerun = syncer.run(apply=True)
     # the write had happened: the rerun sees no drift and writes nothing more
     assert rerun.exit_code == 0 and rerun.drifts == []
@@ -173,7 +175,7 @@ def test_a_drift_that_comes_back_is_fixed_again(setup):
     setup(erp_phone="13900139000")  # someone reintroduces the old phone
     report = syncer.run(apply=True)
     assert report.shops[0].aspects[0].actions[0].status == "applied"
-    assert len(syncer.store.ledger_entries(shop="s")) == 2
+    assert len(syncer.store.ledger.list_entries(shop="s")) == 2
     syncer.close()
 
 
@@ -196,19 +198,19 @@ def test_erp_wins_is_unsupported_on_seller_side(setup):
     result = report.shops[0].aspects[0].actions[0]
     assert result.status == "unsupported" and "Seller Center" in result.detail
     assert report.exit_code == 2  # reported, not fixed, and not an error
-    assert syncer.store.ledger_entries(shop="s") == []  # no write attempted, nothing recorded
+    assert syncer.store.ledger.list_entries(shop="s") == []  # no write attempted, nothing recorded
     syncer.close()
 
 
 def test_connector_failure_is_shop_fatal_and_resolves_nothing(setup):
     syncer = setup()
     syncer.run()
-    assert len(syncer.store.open_drifts("s")) == 1
+    assert len(syncer.store.drifts.list_open("s")) == 1
     broken = setup(fail=True)
     report = broken.run()
     assert report.exit_code == 1
     assert report.shops[0].error.startswith("warehouse_address: memory list warehouses: signature rejected")
-    assert len(broken.store.open_drifts("s")) == 1  # the unread side did not "resolve" it
+    assert len(broken.store.drifts.list_open("s")) == 1  # the unread side did not "resolve" it
     assert MemorySeller.calls == 2
     syncer.close()
     broken.close()
@@ -262,7 +264,7 @@ def test_runs_are_recorded(setup):
     ticks = iter(t + timedelta(seconds=i) for i in range(100))
     syncer = setup(clock=lambda: next(ticks))
     report = syncer.run()
-    (row,) = syncer.store.runs()
+    (row,) = syncer.store.runs.list_recent()
     assert row.id == report.run_id and row.status == "drift" and row.summary["drifts"] == 1
     syncer.close()
 
@@ -284,3 +286,54 @@ def test_repeated_shop_and_aspect_names_run_once(setup):
     report = syncer.run(shops=["s", "s"], aspects=["warehouse_address", "warehouse_address"])
     assert len(report.shops) == 1 and len(report.shops[0].aspects) == 1
     syncer.close()
+
+
+def test_a_plan_run_writes_only_erpsyncs_own_view(setup):
+    """Plan: no ledger entry, nothing written to either side; the run, its drifts (alerts are
+    deduplicated from them) and observations are recorded, as the module docstring says."""
+    syncer = setup()
+    erp_file = setup.path / "erp" / "warehouses.csv"
+    before = erp_file.read_bytes()
+    plan = syncer.run()
+    assert plan.exit_code == 2 and [a.status for a in plan.shops[0].aspects[0].actions] == ["planned"]
+    assert erp_file.read_bytes() == before
+    assert syncer.store.ledger.list_entries() == []
+    assert [r.status for r in syncer.store.runs.list_recent()] == ["drift"]
+    (opened,) = syncer.store.drifts.list_open("s")
+    assert opened.opened_run == plan.run_id
+    again = syncer.run()  # the same drift: still open, not opened (or alerted) again
+    assert again.shops[0].aspects[0].opened == [] and [d.id for d in syncer.store.drifts.list_open("s")] == [opened.id]
+    assert syncer.store.leases.get("shop:s") is None  # the lease was given back
+    syncer.close()
+
+
+def test_a_sync_started_hook_that_raises_does_not_stop_the_run(setup, caplog):
+    syncer = setup()
+
+    class Raising:
+        @hookimpl
+        def sync_started(self, run):
+            raise RuntimeError("plugin bug")
+
+    syncer.pm.register(Raising())
+    report = syncer.run()
+    assert report.exit_code == 2 and report.shops[0].aspects[0].drifts  # the run went on
+    assert "a sync_started hook failed" in caplog.text and "plugin bug" in caplog.text
+    assert syncer.store.runs.list_recent()[0].status == "drift"
+    assert setup.plugin.events[-1] == "finished exit=2"
+    syncer.close()
+
+
+def test_connectors_get_the_token_repository_not_the_store(setup):
+    from erpsync.core.ports import TokenStore
+    from erpsync.core.store import Store
+
+    syncer = setup()
+    shop = syncer.settings.shops[0]
+    seller = syncer._connector(shop, "seller")
+    try:
+        assert seller.shop.tokens is syncer.store.tokens and isinstance(seller.shop.tokens, TokenStore)
+        assert not isinstance(seller.shop.tokens, Store) and not hasattr(seller.shop.tokens, "ledger")
+    finally:
+        seller.close()
+        syncer.close()

@@ -69,10 +69,10 @@ class MemoryTokens:
         self.records = dict(records)
         self.puts: list[tuple[str, TokenRecord, datetime]] = []
 
-    def get_token(self, shop: str) -> TokenRecord | None:
+    def get(self, shop: str) -> TokenRecord | None:
         return self.records.get(shop)
 
-    def put_token(self, shop: str, token: TokenRecord, *, now: datetime) -> None:
+    def put(self, shop: str, token: TokenRecord, *, now: datetime) -> None:
         self.records[shop] = token
         self.puts.append((shop, token, now))
 

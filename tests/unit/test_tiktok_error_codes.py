@@ -20,8 +20,9 @@ from erpsync.connectors.tiktok import error_codes
 from erpsync.connectors.tiktok.client import TikTokClient
 from erpsync.connectors.tiktok.envelope import HINTS
 from erpsync.connectors.tiktok.error_codes import Kind
-from erpsync.connectors.tiktok.fulfillment import FulfillmentApi
-from erpsync.connectors.tiktok.fulfillment_types import AlreadyShippedError, Shipment
+from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
+from erpsync.connectors.tiktok.fulfillment.errors import AlreadyShippedError
+from erpsync.connectors.tiktok.fulfillment.models import Shipment
 from erpsync.core.errors import (
     AlreadyDoneError,
     AuthError,

@@ -27,10 +27,12 @@ import responses
 from open_api_fakes import APP_KEY, BASE, CIPHER, NOW, SECRET, TOKEN, query
 
 from erpsync.connectors.tiktok.client import TikTokClient
-from erpsync.connectors.tiktok.fulfillment import FulfillmentApi
-from erpsync.connectors.tiktok.fulfillment_types import PackageStatus, PickupSlot, Shipment
-from erpsync.connectors.tiktok.orders import OrdersApi, OrderStatus
-from erpsync.connectors.tiktok.products import AuditStatus, NewProduct, NewSku, ProductsApi, ProductStatus
+from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
+from erpsync.connectors.tiktok.fulfillment.models import PackageStatus, PickupSlot, Shipment
+from erpsync.connectors.tiktok.orders.api import OrdersApi
+from erpsync.connectors.tiktok.orders.models import OrderStatus
+from erpsync.connectors.tiktok.products.api import ProductsApi
+from erpsync.connectors.tiktok.products.models import AuditStatus, NewProduct, NewSku, ProductStatus
 from erpsync.connectors.tiktok.seller import TikTokSellerConnector
 from erpsync.connectors.tiktok.versions import ENDPOINTS
 from erpsync.core.aspects.pickup_state import infer_pickup_state
@@ -353,11 +355,12 @@ def test_lost_create_answer_looks_the_product_up_10_skus_at_a_time(client: TikTo
 
 
 def test_documented_page_sizes_and_id_counts() -> None:
-    from erpsync.connectors.tiktok import orders, products
-    from erpsync.connectors.tiktok.fulfillment import PACKAGES_PAGE_SIZE
-    from erpsync.connectors.tiktok.records import MAX_PAGE_SIZE
+    from erpsync.connectors.tiktok.fulfillment.api import PACKAGES_PAGE_SIZE
+    from erpsync.connectors.tiktok.orders.api import IDS_PER_CALL
+    from erpsync.connectors.tiktok.paging import MAX_PAGE_SIZE
+    from erpsync.connectors.tiktok.products.api import SELLER_SKUS_PER_CALL
 
-    assert (orders.IDS_PER_CALL, PACKAGES_PAGE_SIZE, MAX_PAGE_SIZE, products.SELLER_SKUS_PER_CALL) == (50, 50, 100, 10)
+    assert (IDS_PER_CALL, PACKAGES_PAGE_SIZE, MAX_PAGE_SIZE, SELLER_SKUS_PER_CALL) == (50, 50, 100, 10)
     assert {e.version for e in ENDPOINTS.values()} == {"202309", "202502", "202507", "202509"}
     assert ENDPOINTS["search_products"].version == "202502"
     assert ENDPOINTS["partial_edit_product"].version == "202509"

@@ -13,21 +13,22 @@ from open_api_fakes import APP_KEY, BASE, CIPHER, NOW, SECRET, TOKEN, Clock, Sig
 from responses.registries import OrderedRegistry
 
 from erpsync.connectors.tiktok.client import TikTokClient
-from erpsync.connectors.tiktok.fulfillment import FulfillmentApi
-from erpsync.connectors.tiktok.fulfillment_types import (
+from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
+from erpsync.connectors.tiktok.fulfillment.errors import (
     AlreadyShippedError,
+    NotShippedError,
+    ShippingInfoWindowClosedError,
+)
+from erpsync.connectors.tiktok.fulfillment.models import (
     DeliveryOption,
     HandoverMethod,
-    NotFoundError,
-    NotShippedError,
     PackageStatus,
     PickupSlot,
     Shipment,
-    ShippingInfoWindowClosedError,
     ShippingProvider,
     TrackingEvent,
 )
-from erpsync.core.errors import PermanentError, RecordError, TemporaryError
+from erpsync.core.errors import NotFoundError, PermanentError, RecordError, TemporaryError
 from erpsync.core.http import HttpPolicy
 
 FF = f"{BASE}/fulfillment/202309"
@@ -574,7 +575,7 @@ def test_malformed_delivery_option_raises_and_is_not_cached(api: FulfillmentApi)
 
 def test_blank_shipping_provider_means_not_yet_assigned():
     """An unshipped package has shipping_provider_id "" on the wire: absent, not malformed."""
-    from erpsync.connectors.tiktok.fulfillment_schemas import PackageSummarySchema
+    from erpsync.connectors.tiktok.fulfillment.schemas import PackageSummarySchema
 
     summary = PackageSummarySchema().load(
         {"id": "1", "status": "PROCESSING", "shipping_provider_id": "", "orders": [{"id": "9"}]}

@@ -12,7 +12,8 @@ from open_api_fakes import APP_KEY, BASE, CIPHER, NOW, SECRET, TOKEN, Signed, fa
 from responses.registries import OrderedRegistry
 
 from erpsync.connectors.tiktok.client import TikTokClient
-from erpsync.connectors.tiktok.orders import Order, OrdersApi, OrderStatus, next_cursor
+from erpsync.connectors.tiktok.orders.api import OrdersApi, next_cursor
+from erpsync.connectors.tiktok.orders.models import Order, OrderStatus
 from erpsync.core.errors import AuthError, PermanentError, TemporaryError
 from erpsync.core.http import HttpPolicy
 
@@ -321,7 +322,7 @@ def test_next_cursor(previous: int | None, complete: bool, last_seen: int | None
 
 def test_blank_optional_ids_mean_not_yet_assigned():
     """Before fulfilment the API sends "" for a line item's package and sku ids it lacks."""
-    from erpsync.connectors.tiktok.order_models import LineItemSchema
+    from erpsync.connectors.tiktok.orders.schemas import LineItemSchema
 
     item = LineItemSchema().load({"id": "1", "sku_id": "", "package_id": " ", "sale_price": "1.00"})
     assert (item.sku_id, item.package_id) == (None, None)

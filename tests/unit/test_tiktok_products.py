@@ -15,14 +15,8 @@ from open_api_fakes import APP_KEY, BASE, CIPHER, NOW, SECRET, TOKEN, Signed, fa
 from responses.registries import OrderedRegistry
 
 from erpsync.connectors.tiktok.client import TikTokClient
-from erpsync.connectors.tiktok.products import (
-    AuditStatus,
-    NewProduct,
-    NewSku,
-    ProductsApi,
-    ProductStatus,
-    SkuError,
-)
+from erpsync.connectors.tiktok.products.api import ProductsApi
+from erpsync.connectors.tiktok.products.models import AuditStatus, NewProduct, NewSku, ProductStatus, SkuError
 from erpsync.core.errors import (
     AuthError,
     NotFoundError,

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from werkzeug.test import Client
 
-from erpsync.connectors.tiktok.webhook_events import (
+from erpsync.connectors.tiktok.webhooks.models import (
     AuthorizationExpiring,
     CancellationStatusChanged,
     OrderStatusChanged,
@@ -33,7 +33,7 @@ from erpsync.connectors.tiktok.webhook_events import (
     WebhookEvent,
     WebhookType,
 )
-from erpsync.connectors.tiktok.webhooks import WebhookReceiver, make_wsgi_app
+from erpsync.connectors.tiktok.webhooks.receiver import WebhookReceiver, make_wsgi_app
 from erpsync.core.store import Store
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tiktok" / "webhooks"
@@ -169,12 +169,12 @@ def test_fixture_through_the_receiver(name: str, tmp_path: Path) -> None:
     body = (FIXTURES / f"{name}.json").read_bytes()
     got: list[WebhookEvent] = []
     with Store.open(f"sqlite:///{tmp_path}/state.db") as store:
-        client = Client(make_wsgi_app(WebhookReceiver(APP_KEY, SECRET, store), got.append))
+        client = Client(make_wsgi_app(WebhookReceiver(APP_KEY, SECRET, store.notifications), got.append))
         answer = client.post("/webhooks/tiktok", data=body, headers={"Authorization": sign(body)})
         assert (answer.status_code, answer.json) == (200, {"code": 0, "message": "ok"})
         assert got == [EXPECTED[name]]
-        assert store.unparsed_notifications(include_handled=True) == []
-        assert store.has_notification(EXPECTED[name].dedupe_key, source="tiktok")
+        assert store.notifications.list_kept(include_handled=True) == []
+        assert store.notifications.has(EXPECTED[name].dedupe_key, source="tiktok")
         again = client.post("/webhooks/tiktok", data=body, headers={"Authorization": sign(body)})
         assert (again.status_code, again.json["message"]) == (200, "duplicate")
         assert len(got) == 1

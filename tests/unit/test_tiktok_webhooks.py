@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import text
 from werkzeug.test import Client
 
-from erpsync.connectors.tiktok.webhook_events import (
+from erpsync.connectors.tiktok.webhooks.models import (
     AuthorizationExpiring,
     OrderStatusChanged,
     PackageUpdated,
@@ -28,12 +28,12 @@ from erpsync.connectors.tiktok.webhook_events import (
     SellerDeauthorized,
     UnknownEvent,
     WebhookEvent,
-    parse_event,
 )
-from erpsync.connectors.tiktok.webhooks import (
+from erpsync.connectors.tiktok.webhooks.receiver import (
     MAX_BODY_BYTES,
     WebhookReceiver,
     make_wsgi_app,
+    parse_event,
     verify_signature,
 )
 from erpsync.core.errors import RecordError
@@ -71,7 +71,7 @@ def raw(payload: object) -> bytes:
 
 @pytest.fixture
 def receiver(store: Store) -> WebhookReceiver:
-    return WebhookReceiver(APP_KEY, SECRET, store, clock=lambda: NOW)
+    return WebhookReceiver(APP_KEY, SECRET, store.notifications, clock=lambda: NOW)
 
 
 # -- signature -----------------------------------------------------------------------------------
@@ -296,8 +296,8 @@ def post(receiver: WebhookReceiver, body: bytes, signature: str | None = "sign")
     return receiver.handle(body, headers)
 
 
-def test_store_is_the_notification_log(store: Store) -> None:
-    assert isinstance(store, NotificationLog)
+def test_the_stores_notifications_are_the_notification_log(store: Store) -> None:
+    assert isinstance(store.notifications, NotificationLog)
 
 
 def test_receiver_accepts_then_dedupes_once_handled(receiver: WebhookReceiver, store: Store) -> None:
@@ -305,10 +305,10 @@ def test_receiver_accepts_then_dedupes_once_handled(receiver: WebhookReceiver, s
     first = post(receiver, body)
     assert first.status == 200 and not first.duplicate and not first.kept and first.error is None
     assert isinstance(first.event, OrderStatusChanged)
-    assert not store.has_notification("N1", source="tiktok")  # not handled yet: a redelivery is handled again
+    assert not store.notifications.has("N1", source="tiktok")  # not handled yet: a redelivery is handled again
     assert not post(receiver, body).duplicate
     receiver.mark_handled(first.event)
-    assert store.has_notification("N1", source="tiktok")
+    assert store.notifications.has("N1", source="tiktok")
     again = receiver.handle(body, {"authorization": sign(body).upper()})
     assert again.status == 200 and again.duplicate and again.event == first.event
     other = raw(envelope(nid="N2"))
@@ -320,7 +320,7 @@ def test_dedupe_without_a_notification_id_uses_the_body_digest(receiver: Webhook
     first = post(receiver, body)
     assert first.event is not None and first.event.dedupe_key == digest_key(body)
     receiver.mark_handled(first.event)
-    assert store.has_notification(digest_key(body), source="tiktok")
+    assert store.notifications.has(digest_key(body), source="tiktok")
     assert post(receiver, body).duplicate  # the same bytes again
     changed = raw(envelope(nid=None, data={"order_id": "576684019603311365", "order_status": "CANCEL"}))
     assert not post(receiver, changed).duplicate  # other bytes: another notification
@@ -337,8 +337,8 @@ def test_bad_or_missing_signature_is_401_and_nothing_is_stored(
         assert result.status == 401 and result.event is None and not result.kept
         assert sign(body) not in (result.error or "") and SECRET not in (result.error or "")
     assert ("missing" if not signature else "does not match") in (result.error or "")
-    assert not store.has_notification("N1", source="tiktok")  # a forgery must not block the real one
-    assert store.unparsed_notifications(include_handled=True) == []  # nor fill the store
+    assert not store.notifications.has("N1", source="tiktok")  # a forgery must not block the real one
+    assert store.notifications.list_kept(include_handled=True) == []  # nor fill the store
     assert SECRET not in repr(receiver) and SECRET not in caplog.text
 
 
@@ -355,11 +355,11 @@ def test_bad_or_missing_signature_is_401_and_nothing_is_stored(
 def test_signed_but_unparseable_is_200_kept_and_reported(
     receiver: WebhookReceiver, store: Store, caplog: pytest.LogCaptureFixture, body: bytes, reason: str
 ) -> None:
-    caplog.set_level(logging.INFO, logger="erpsync.connectors.tiktok.webhooks")
+    caplog.set_level(logging.INFO, logger="erpsync.connectors.tiktok.webhooks.receiver")
     result = post(receiver, body)
     assert (result.status, result.kept, result.duplicate, result.event) == (200, True, False, None)
     assert reason in (result.error or "") and len(result.error or "") <= 500
-    (kept,) = store.unparsed_notifications()
+    (kept,) = store.notifications.list_kept()
     assert kept.raw_body == body and kept.body_sha256 == hashlib.sha256(body).hexdigest()
     assert reason in kept.reason and kept.first_seen_at == NOW and kept.deliveries == 1 and not kept.handled
     (warning,) = [r for r in caplog.records if r.levelno == logging.WARNING]
@@ -367,7 +367,7 @@ def test_signed_but_unparseable_is_200_kept_and_reported(
     assert SECRET not in caplog.text
     again = post(receiver, body)  # the platform would not retry a 200; a redelivery of the same bytes is counted
     assert (again.status, again.kept, again.duplicate) == (200, True, True)
-    (kept,) = store.unparsed_notifications()
+    (kept,) = store.notifications.list_kept()
     assert kept.deliveries == 2
     assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 1  # reported once
 
@@ -378,16 +378,16 @@ def test_signed_unknown_type_is_200_kept_with_its_key(
     body = raw(envelope(99, {"whatever": 1}, nid="N99"))
     result = post(receiver, body)
     assert (result.status, result.kept, result.event) == (200, True, None)
-    (kept,) = store.unparsed_notifications(source="tiktok")
+    (kept,) = store.notifications.list_kept(source="tiktok")
     assert kept.key == "N99" and kept.raw_body == body and "type 99" in kept.reason
     assert "notification N99" in caplog.text and "type 99" in caplog.text
-    assert store.unparsed_notifications(source="other") == []
+    assert store.notifications.list_kept(source="other") == []
 
 
 def test_receiver_refuses_huge_bodies(receiver: WebhookReceiver, store: Store) -> None:
     body = b" " * (MAX_BODY_BYTES + 1)
     assert post(receiver, body).status == 413
-    assert store.unparsed_notifications(include_handled=True) == []
+    assert store.notifications.list_kept(include_handled=True) == []
 
 
 # -- WSGI ----------------------------------------------------------------------------------------
@@ -410,7 +410,7 @@ def test_wsgi_app_delivers_new_events_once(receiver: WebhookReceiver, store: Sto
     assert client.post("/", data=unknown, headers={"Authorization": sign(unknown)}).status_code == 200
     assert client.get("/").status_code == 405
     assert len(got) == 1  # neither the unparseable body nor the unknown type reached the handler
-    assert sorted(k.raw_body for k in store.unparsed_notifications()) == sorted([b"{", unknown])
+    assert sorted(k.raw_body for k in store.notifications.list_kept()) == sorted([b"{", unknown])
 
 
 def test_wsgi_handler_failure_is_500_and_the_body_is_kept(
@@ -424,11 +424,11 @@ def test_wsgi_handler_failure_is_500_and_the_body_is_kept(
     for _ in range(5):  # the first delivery and the platform's four retries, all failing
         answer = client.post("/", data=body, headers={"Authorization": sign(body)})
         assert (answer.status_code, answer.json["message"]) == (500, "handler failed")
-    (kept,) = store.unparsed_notifications()  # dropped by the platform now, but not lost
+    (kept,) = store.notifications.list_kept()  # dropped by the platform now, but not lost
     assert kept.raw_body == body and kept.key == "N1" and kept.deliveries == 5
     assert "handler failed: RuntimeError: queue full" in kept.reason and not kept.handled
     assert "webhook handler failed for notification N1" in caplog.text
-    assert not store.has_notification("N1", source="tiktok")
+    assert not store.notifications.has("N1", source="tiktok")
 
 
 def test_wsgi_redelivery_after_a_failed_handler_is_handled_once_and_clears_the_kept_row(
@@ -448,11 +448,11 @@ def test_wsgi_redelivery_after_a_failed_handler_is_handled_once_and_clears_the_k
     body = raw(envelope())
     headers = {"Authorization": sign(body)}
     assert client.post("/", data=body, headers=headers).status_code == 500  # asks the platform to retry
-    assert not store.has_notification("N1", source="tiktok") and len(store.unparsed_notifications()) == 1
+    assert not store.notifications.has("N1", source="tiktok") and len(store.notifications.list_kept()) == 1
     retry = client.post("/", data=body, headers=headers)  # the platform's retry
     assert retry.status_code == 200 and retry.json["message"] == "ok"
-    assert store.unparsed_notifications() == []  # handled now: no longer asks for attention
-    (cured,) = store.unparsed_notifications(include_handled=True)
+    assert store.notifications.list_kept() == []  # handled now: no longer asks for attention
+    (cured,) = store.notifications.list_kept(include_handled=True)
     assert cured.handled and cured.key == "N1"
     again = client.post("/", data=body, headers=headers)  # a later redelivery: now a duplicate
     assert again.status_code == 200 and again.json["message"] == "duplicate"

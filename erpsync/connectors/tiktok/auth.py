@@ -322,7 +322,7 @@ class TokenManager:
             self._refresh(record, self.clock())
 
     def _stored(self) -> TokenRecord:
-        record = self.store.get_token(self.shop)
+        record = self.store.get(self.shop)
         if record is None:
             raise PermanentError(
                 f"no access token for shop {self.shop}: run `erpsync auth url --shop {self.shop}`, "
@@ -345,7 +345,7 @@ class TokenManager:
         except (PermanentError, OutcomeUnknownError):
             # a rejection, or a lost answer: either way another process may have refreshed first
             # (and rotated the refresh token), in which case its token is the one to use
-            latest = self.store.get_token(self.shop)
+            latest = self.store.get(self.shop)
             if latest is not None and latest.access_token != record.access_token:
                 self.next_refresh_attempt_at = None
                 return latest
@@ -358,7 +358,7 @@ class TokenManager:
             granted_scopes=fresh.granted_scopes or record.granted_scopes,
             last_refresh_at=now,
         )
-        self.store.put_token(self.shop, fresh, now=now)
+        self.store.put(self.shop, fresh, now=now)
         self.next_refresh_attempt_at = None
         log.info("shop %s: access token refreshed, valid until %s", self.shop, fresh.access_token_expires_at)
         return fresh

@@ -1,7 +1,7 @@
 """A signed TikTok Shop Open API client (``docs/open-api-slice.md``, ``docs/open-api-full.md``).
 
 ``seller.py`` and the other API modules (products, orders, fulfilment) call this; it does HTTP
-only through ``core/http.py``. Each attempt is signed afresh by :class:`TikTokAuth` (a ``requests``
+only through ``core/http.py``. Each attempt is signed afresh by :class:`CallTokenAuth` (a ``requests``
 auth hook), so a retry after a long ``Retry-After`` still carries a timestamp inside the API's
 five-minute window, and the signature covers exactly the body bytes on the wire (none for a
 multipart upload, signing rules in ``docs/open-api-slice.md``). Every request names its content
@@ -14,9 +14,11 @@ source (a ``TokenManager``), asked once per call. With a source, an expired toke
 105002) is refreshed once and the call retried with the new token; a second 105002 is an
 ``AuthError``, since refreshing again cannot help.
 
-Only the shop and warehouse reads live here. Packages, orders and products are read through the
-typed modules (``fulfillment.py``, ``orders.py``, ``products.py``), which page with
-``records.paginate`` and load with ``records.load_typed``: one paging loop, one loader.
+Only the shop and warehouse reads live here (their schemas in ``shops.py``): every call needs the
+shop's cipher. Packages, orders and products are read through the API packages
+(``fulfillment/``, ``orders/``, ``products/``), which page with ``paging.paginate`` and load with
+``loading.load_typed``: one paging loop, one loader. The client loads its own pages with
+``loading.load_page`` and never pages, so ``paging.py`` can call the client without a circle.
 """
 
 from __future__ import annotations
@@ -30,10 +32,10 @@ from urllib.parse import urlsplit
 import requests
 from urllib3 import encode_multipart_formdata
 
-from erpsync.connectors.tiktok import schemas
 from erpsync.connectors.tiktok.auth import CallTokenAuth, TokenSource, reauthorise_hint
 from erpsync.connectors.tiktok.envelope import TOKEN_EXPIRED, classify_envelope
-from erpsync.connectors.tiktok.records import load_page
+from erpsync.connectors.tiktok.loading import load_page
+from erpsync.connectors.tiktok.shops import ShopSchema, WarehouseSchema
 from erpsync.connectors.tiktok.signing import TOKEN_HEADER, normalize_query
 from erpsync.connectors.tiktok.versions import ENDPOINTS
 from erpsync.core.errors import AuthError, ConnectorError, PermanentError
@@ -214,7 +216,7 @@ class TikTokClient:
     def _records(
         self, data: Mapping[str, Any], key: str, schema: Any, kind: str, path: str, operation: str
     ) -> Records[dict]:
-        """Each record of ``data[key]`` loaded on its own (``records.load_page``, the one loader)."""
+        """Each record of ``data[key]`` loaded on its own (``loading.load_page``, the one loader)."""
         source = f"TikTok {path}"
         return load_page(schema, data, key, kind=kind, source=source, operation=operation, connector=self.name)
 
@@ -224,7 +226,7 @@ class TikTokClient:
         """The shops this access token is authorised for, with their ciphers."""
         path = ENDPOINTS["get_authorized_shops"].path()
         data = self.call("GET", path, operation="list authorised shops")
-        return self._records(data, "shops", schemas.ShopSchema(), "shop", path, "list authorised shops")
+        return self._records(data, "shops", ShopSchema(), "shop", path, "list authorised shops")
 
     def shop(self, shop_id: str) -> dict[str, Any]:
         """One authorised shop; PermanentError naming the authorised ones when it is not among them."""
@@ -250,4 +252,4 @@ class TikTokClient:
     def warehouses(self, cipher: str) -> Records[dict]:
         path = ENDPOINTS["get_warehouse_list"].path()
         data = self.call("GET", path, cipher=cipher, operation="list warehouses")
-        return self._records(data, "warehouses", schemas.WarehouseSchema(), "warehouse", path, "list warehouses")
+        return self._records(data, "warehouses", WarehouseSchema(), "warehouse", path, "list warehouses")

@@ -10,8 +10,8 @@ judged by its HTTP status and message (``error_codes.guess_kind``).
 
 The message says what the code means and how to fix it: a hand-written hint for the common codes
 (:data:`HINTS`), else the table's meaning, then the server's own (redacted) words. The fulfilment
-module re-types some of these errors more narrowly (``fulfillment_types.refine``) but keeps the
-text made here, so a message never carries the hint twice.
+API re-types some of these errors more narrowly (``fulfillment/errors.py``, ``refine``) but keeps
+the text made here, so a message never carries the hint twice.
 """
 
 from __future__ import annotations

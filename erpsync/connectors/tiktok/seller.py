@@ -4,7 +4,7 @@ Registered through ``register_connectors`` (see ``__init__.py``) and built by th
 shop's ``[shops.seller]`` table. It is a ``WarehouseReader`` and a ``PickupReader`` only: the Open
 API cannot write a warehouse address or a handover mode (Seller Center's UI does), so those drifts
 are reported, not fixed. Warehouses come from ``client.py``; packages, slots and orders from the
-typed ``FulfillmentApi`` and ``OrdersApi`` (the same modules the push layer uses).
+typed ``FulfillmentApi`` and ``OrdersApi``, which are usable on their own too.
 
 Tokens: a static ``access_token`` option is used as given (older configs keep working).
 Without one, the shop's tokens come from the state store (``ShopContext.tokens``, written by
@@ -23,10 +23,10 @@ from marshmallow.validate import Length, Range
 
 from erpsync.connectors.tiktok.auth import DEFAULT_AUTH_BASE_URL, TokenClient, TokenManager, token_policy
 from erpsync.connectors.tiktok.client import DEFAULT_BASE_URL, DEFAULT_RATE_LIMIT_QPS, TikTokClient
-from erpsync.connectors.tiktok.fulfillment import FulfillmentApi
-from erpsync.connectors.tiktok.fulfillment_types import Package, PackageSummary
-from erpsync.connectors.tiktok.orders import OrdersApi
-from erpsync.connectors.tiktok.schemas import Id
+from erpsync.connectors.tiktok.fields import Id
+from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
+from erpsync.connectors.tiktok.fulfillment.models import Package, PackageSummary
+from erpsync.connectors.tiktok.orders.api import OrdersApi
 from erpsync.connectors.tiktok.versions import ENDPOINTS
 from erpsync.core.connector import Connector, ShopContext
 from erpsync.core.errors import ConfigError, NotFoundError, PermanentError, RecordError

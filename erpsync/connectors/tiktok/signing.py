@@ -1,6 +1,6 @@
 """The Open API request signature (reference §2), kept apart so it can be checked against vectors.
 
-``client.py`` attaches :class:`TikTokAuth` to its HTTP client, which signs every attempt.
+``client.py`` attaches a :class:`TikTokAuth` (``auth.CallTokenAuth``) to its HTTP client, which signs every attempt.
 Implementations in the wild differ on empty bodies and arrays; the rule here is the one that
 always verifies: sign exactly the bytes that are sent. For that, query values are first made
 unambiguous strings (:func:`normalize_query`): ``requests`` would send ``True`` as ``True`` and a

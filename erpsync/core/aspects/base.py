@@ -1,7 +1,10 @@
 """What an aspect is: observe (I/O through connectors), diff and plan (pure), apply (one action).
 
 The host (``erpsync.sync``) calls these in order for each shop; aspects are registered through
-the ``register_aspects`` hook, so a plugin can add one without touching the host.
+the ``register_aspects`` hook, so a plugin can add one without touching the host. An aspect
+declares its ``[aspects.<name>]`` configuration table as a marshmallow ``Settings`` schema, the
+way a connector declares ``Options``: the host validates the table against it when the config
+loads, so a plugin aspect's mistakes are named by file and key like the built-ins'.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
+from marshmallow import RAISE, Schema
+
+from erpsync.core.connector import Connector
 from erpsync.core.errors import RecordError
 from erpsync.core.models import Action, Drift
 from erpsync.core.ports import ObservationMemory
@@ -23,12 +29,21 @@ Decide = Callable[[Drift], Winner]
 
 @dataclass
 class ObserveContext:
+    """What an aspect's ``observe`` gets: the shop's two connectors, the clock, memory, settings.
+
+    ``seller`` and ``erp`` are whatever connectors the shop configured, so they are typed as the
+    ``Connector`` base, not as capabilities: a connector implements only what its system can do
+    (``core/ports.py``). An aspect narrows each side with ``isinstance`` against the
+    runtime-checkable capability protocols it reads through, and says which one is missing
+    when a side lacks it; a checker then sees every call go through a protocol.
+    """
+
     shop: str
-    seller: Any  # a Connector; typed loosely so aspects check capabilities with isinstance
-    erp: Any
+    seller: Connector
+    erp: Connector
     now: datetime
     memory: ObservationMemory
-    settings: Mapping[str, Any] = field(default_factory=dict)  # this aspect's config table
+    settings: Mapping[str, Any] = field(default_factory=dict)  # this aspect's table, loaded by its Settings
 
 
 @dataclass
@@ -47,11 +62,21 @@ class Observation:
     scope: set[str] | None = None
 
 
+class NoSettings(Schema):
+    """The settings of an aspect with nothing to configure: any key in its table is a mistake."""
+
+    class Meta:
+        unknown = RAISE
+
+
 class Aspect(ABC):
     name: ClassVar[str]
     description: ClassVar[str] = ""
     #: the field and drift-kind names a policy table may name for this aspect (empty: any)
     policy_keys: ClassVar[frozenset[str]] = frozenset()
+    #: the ``[aspects.<name>]`` table; loaded with ``{}`` when absent, so defaults belong here.
+    #: What it loads arrives as ``ObserveContext.settings``.
+    Settings: ClassVar[type[Schema]] = NoSettings
 
     @abstractmethod
     def observe(self, ctx: ObserveContext) -> Observation:
@@ -65,7 +90,7 @@ class Aspect(ABC):
     def plan(self, drifts: list[Drift], decide: Decide, observation: Observation) -> list[Action]:
         """Pure: the corrections for the drifts ``decide`` says to fix (``report`` plans none)."""
 
-    def check_apply(self, action: Action, seller: Any, erp: Any) -> None:
+    def check_apply(self, action: Action, seller: Connector, erp: Connector) -> None:
         """Raise ``UnsupportedAction`` if the target cannot perform ``action``.
 
         Called before the ledger is written, so a correction that cannot be made leaves no
@@ -74,8 +99,11 @@ class Aspect(ABC):
         return None
 
     @abstractmethod
-    def apply(self, action: Action, seller: Any, erp: Any) -> None:
-        """Perform one planned action through the target connector's capability."""
+    def apply(self, action: Action, seller: Connector, erp: Connector) -> None:
+        """Perform one planned action through the target connector's capability.
+
+        ``seller`` and ``erp`` are narrowed with ``isinstance`` to the capability that writes.
+        """
 
 
 class UnsupportedAction(Exception):

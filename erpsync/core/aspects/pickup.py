@@ -26,7 +26,7 @@ re-triggers the request (``ObservationMemory.note_seller_address``). The effecti
 is PICK UP when ACTIVE, DROP OFF for every other known status (until a review completes the
 seller may self-ship), and unknown for UNKNOWN: reports then say "not compared" instead of guessing.
 
-Drift rules (DOMAIN.md, 问题14): ``mode_mismatch`` (ERP mode vs effective mode; the only one a
+Drift rules (``docs/domain.md``, Q14): ``mode_mismatch`` (ERP mode vs effective mode; the only one a
 policy can fix), ``label_mode_mismatch`` (recent labels contradict the subscription),
 ``review_stuck`` (pending over ``review_sla_hours``), ``pickup_out_of_coverage`` (ERP says PICK UP
 for a city no provider covers), ``waybill_provider_mismatch`` (a pickup waybill created after
@@ -37,12 +37,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from erpsync.core.address import address_fingerprint
 from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext, UnsupportedAction
+from erpsync.core.aspects.pickup_settings import PickupSettings
 from erpsync.core.aspects.pickup_state import after, aware, infer_pickup_state
-from erpsync.core.aspects.warehouse_address import bind_warehouses, connector_type, require
+from erpsync.core.aspects.warehouse_address import bind_warehouses, connector_type, lacks
+from erpsync.core.connector import Connector
 from erpsync.core.models import (
     Action,
     Drift,
@@ -53,6 +54,7 @@ from erpsync.core.models import (
     ProviderRegion,
     Severity,
     SubscriptionStatus,
+    Target,
     Warehouse,
 )
 from erpsync.core.pickup_regions import DEFAULT_REGIONS, coerce_regions, region_for
@@ -95,7 +97,6 @@ _CONTRADICTING = {
     S.ACTIVE: (HandoverMode.DROP_OFF, Severity.WARNING),
     S.NOT_SUBSCRIBED: (HandoverMode.PICKUP, Severity.CRITICAL),
     S.OUT_OF_COVERAGE: (HandoverMode.PICKUP, Severity.CRITICAL),
-    S.CANCELLED: (HandoverMode.PICKUP, Severity.CRITICAL),
 }
 
 
@@ -237,6 +238,7 @@ def pickup_drifts(aspect: str, obs: PickupObservation) -> list[Drift]:
 class PickupAspect(Aspect):
     name = "pickup"
     description = "Seller Center pickup subscription (inferred) vs the ERP's handover mode per warehouse"
+    Settings = PickupSettings
     policy_keys = frozenset(
         [
             "handover_mode",
@@ -249,9 +251,12 @@ class PickupAspect(Aspect):
     )
 
     def observe(self, ctx: ObserveContext) -> PickupObservation:
-        require(ctx.seller, WarehouseReader, "seller", "read warehouses")
-        require(ctx.seller, PickupReader, "seller", "read pickup signals")
-        require(ctx.erp, WarehouseReader, "ERP", "read warehouses")
+        if not isinstance(ctx.seller, WarehouseReader):
+            raise lacks(ctx.seller, "seller", "read warehouses")
+        if not isinstance(ctx.seller, PickupReader):
+            raise lacks(ctx.seller, "seller", "read pickup signals")
+        if not isinstance(ctx.erp, WarehouseReader):
+            raise lacks(ctx.erp, "ERP", "read warehouses")
         lookback_days = int(ctx.settings.get("lookback_days", 14))
         seller, erp = ctx.seller.list_warehouses(), ctx.erp.list_warehouses()
         ids = [w.id for w in seller.items]
@@ -295,6 +300,7 @@ class PickupAspect(Aspect):
             if winner == "report" or not d.seller_value or not d.erp_value:
                 continue
             erp = pairs[d.subject]
+            target: Target
             if winner == "seller":
                 mode, target, subject = HandoverMode.parse(d.seller_value), "erp", erp.id
                 what = f"set ERP warehouse {erp.id} handover mode to {mode.label} from Seller Center"
@@ -309,7 +315,7 @@ class PickupAspect(Aspect):
                     shop=observation.shop,
                     aspect=self.name,
                     kind="set_handover_mode",
-                    target=target,  # type: ignore[arg-type]
+                    target=target,
                     subject=subject,
                     field="handover_mode",
                     value=mode.value,
@@ -319,15 +325,24 @@ class PickupAspect(Aspect):
             )
         return actions
 
-    def check_apply(self, action: Action, seller: Any, erp: Any) -> None:
+    def _writer(self, action: Action, seller: Connector, erp: Connector) -> PickupWriter:
+        """The side that writes ``action``, narrowed to ``PickupWriter``; else why not."""
         if action.kind != "set_handover_mode":
             raise ValueError(f"{self.name} cannot apply {action.kind!r}")
-        if action.target == "erp" and not isinstance(erp, PickupWriter):
-            raise UnsupportedAction(f"ERP {connector_type(erp)!r} cannot set handover modes: drift reported, not fixed")
-        if action.target == "seller" and not isinstance(seller, PickupWriter):
+        if action.target == "erp":
+            if not isinstance(erp, PickupWriter):
+                raise UnsupportedAction(
+                    f"ERP {connector_type(erp)!r} cannot set handover modes: drift reported, not fixed"
+                )
+            return erp
+        if not isinstance(seller, PickupWriter):
             raise UnsupportedAction(SELLER_CENTER_ONLY)
+        return seller
 
-    def apply(self, action: Action, seller: Any, erp: Any) -> None:
-        self.check_apply(action, seller, erp)
-        mode = HandoverMode(action.value)
-        (erp if action.target == "erp" else seller).set_handover_mode(action.subject, mode)
+    def check_apply(self, action: Action, seller: Connector, erp: Connector) -> None:
+        self._writer(action, seller, erp)
+
+    def apply(self, action: Action, seller: Connector, erp: Connector) -> None:
+        writer = self._writer(action, seller, erp)
+        mode = HandoverMode(action.value or "")  # plan() always sets a value; "" fails as None did
+        writer.set_handover_mode(action.subject, mode)

@@ -2,7 +2,7 @@
 
 The inference table and the reasons behind it are in the docstring of ``aspects/pickup.py``,
 which uses this module; it is split out so the heart of the pickup aspect reads on one screen
-and can be tested without any aspect machinery.
+and can be tested without any aspect machinery. The domain facts it relies on: ``docs/domain.md``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from erpsync.core.models import (
     Address,
+    Confidence,
     HandoverMode,
     PackageSignal,
     PickupSignals,
@@ -70,7 +71,7 @@ def infer_pickup_state(
     if changed is not None:
         evidence.append(f"address re-saved with a change at {changed.isoformat()}")
 
-    def state(status: SubscriptionStatus, confidence: str, *, provider: str | None = None) -> PickupState:
+    def state(status: SubscriptionStatus, confidence: Confidence, *, provider: str | None = None) -> PickupState:
         mode = None if status is S.UNKNOWN else HandoverMode.PICKUP if status is S.ACTIVE else HandoverMode.DROP_OFF
         return PickupState(
             warehouse_id=wid,
@@ -78,7 +79,7 @@ def infer_pickup_state(
             effective_mode=None if status is S.UNKNOWN else mode,
             provider=provider,
             pending_since=changed if status is S.PENDING_REVIEW else None,
-            confidence=confidence,  # type: ignore[arg-type]
+            confidence=confidence,
             evidence=tuple(evidence),
         )
 
@@ -112,8 +113,10 @@ def infer_pickup_state(
         since = "since the address change" if changed else f"in the last {lookback.days} days"
         evidence.append(f"no packages {since}")
         return state(S.UNKNOWN, "none")
+    method = newest.handover_method
+    assert method is not None  # ``packages`` keeps only those with a handover method
     if pending:
-        evidence.append(f"newest package {newest.id} since the change is {newest.handover_method.label}")
+        evidence.append(f"newest package {newest.id} since the change is {method.label}")
         return state(S.PENDING_REVIEW, "weak")
     if newest.handover_method is HandoverMode.DROP_OFF:
         evidence.append(f"newest package {newest.id} is DROP OFF")

@@ -1,7 +1,7 @@
 """The warehouse address aspect: Seller Center's warehouse address, contact and phone vs the ERP's.
 
 Why it matters: the pickup provider uses Seller Center's address (the driver calls that phone and
-drives to that street), while the ERP prints the labels. The switch notice asks sellers who ship
+drives to that street), while the ERP prints the labels. The switch notice (``docs/domain.md``) asks sellers who ship
 through a third-party ERP to keep the ERP's address identical and to update it whenever they
 change Seller Center's. Cosmetic differences (width, case, whitespace, a trailing comma, phone
 format, 省/市 suffixes) are not drift: see ``erpsync.core.address``.
@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from erpsync.core.address import address_differences
-from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext, UnsupportedAction
+from erpsync.core.aspects.base import Aspect, Decide, NoSettings, Observation, ObserveContext, UnsupportedAction
+from erpsync.core.connector import Connector
 from erpsync.core.errors import UsageError
-from erpsync.core.models import Action, Address, Drift, Severity, Warehouse
+from erpsync.core.models import Action, Address, Drift, Severity, Target, Warehouse
 from erpsync.core.ports import WarehouseReader, WarehouseWriter
 
-__all__ = ["Binding", "WarehouseAddressAspect", "WarehouseObservation", "bind_warehouses", "connector_type"]
+__all__ = ["Binding", "WarehouseAddressAspect", "WarehouseObservation", "bind_warehouses", "connector_type", "lacks"]
 
 #: the driver calls this phone and drives to this place: a wrong one means no pickup
 _SEVERITY = {
@@ -37,8 +37,8 @@ _SEVERITY = {
 _LABEL = {"contact_person": "contact person", "postal_code": "postal code", "region_code": "region code"}
 
 
-def connector_type(connector: Any) -> str:
-    """How messages name a connector: its ``type``, else its class name."""
+def connector_type(connector: Connector) -> str:
+    """How messages name a connector: its ``type``, else its class name (a ``type``-less class)."""
     return str(getattr(connector, "type", None) or type(connector).__name__)
 
 
@@ -76,10 +76,14 @@ def bind_warehouses(seller: list[Warehouse], erp: list[Warehouse]) -> Binding:
     return out
 
 
-def require(connector: Any, capability: type, side: str, what: str) -> None:
-    """Raise a one-line UsageError when a side lacks a capability the aspect reads through."""
-    if not isinstance(connector, capability):
-        raise UsageError(f"{side} {connector_type(connector)!r} cannot {what}")
+def lacks(connector: Connector, side: str, what: str) -> UsageError:
+    """The one-line error for a side that lacks a capability the aspect reads through.
+
+    Aspects test the capability inline (``if not isinstance(ctx.seller, WarehouseReader): raise
+    lacks(...)``) rather than through a helper taking the protocol class: ``isinstance`` narrows
+    the connector for the checker, and a protocol class cannot be a ``type[T]`` argument.
+    """
+    return UsageError(f"{side} {connector_type(connector)!r} cannot {what}")
 
 
 @dataclass
@@ -99,13 +103,16 @@ def _shown(value: str) -> str:
 class WarehouseAddressAspect(Aspect):
     name = "warehouse_address"
     description = "Seller Center warehouse address, contact and phone vs the ERP's warehouse record"
+    Settings = NoSettings  # nothing to configure: [aspects.warehouse_address] may only be empty
     policy_keys = frozenset(
         [*Address.__dataclass_fields__, "field_mismatch", "missing_in_erp", "unknown_warehouse", "duplicate_binding"]
     )
 
     def observe(self, ctx: ObserveContext) -> WarehouseObservation:
-        require(ctx.seller, WarehouseReader, "seller", "read warehouses")
-        require(ctx.erp, WarehouseReader, "ERP", "read warehouses")
+        if not isinstance(ctx.seller, WarehouseReader):
+            raise lacks(ctx.seller, "seller", "read warehouses")
+        if not isinstance(ctx.erp, WarehouseReader):
+            raise lacks(ctx.erp, "ERP", "read warehouses")
         seller, erp = ctx.seller.list_warehouses(), ctx.erp.list_warehouses()
         obs = WarehouseObservation(
             shop=ctx.shop,
@@ -205,19 +212,20 @@ class WarehouseAddressAspect(Aspect):
         """One ``set_address`` action per warehouse and direction, covering all its decided fields."""
         assert isinstance(observation, WarehouseObservation)
         pairs = {s.id: (s, e) for s, e in observation.binding().pairs}
-        grouped: dict[tuple[str, str], list[Drift]] = {}
+        grouped: dict[tuple[str, Target], list[Drift]] = {}
         for d in drifts:
             if d.aspect != self.name or d.kind != "field_mismatch" or d.subject not in pairs:
                 continue
             winner = decide(d)
-            if winner in ("seller", "erp"):
+            if winner == "seller" or winner == "erp":  # `in` would not narrow the Literal
                 grouped.setdefault((d.subject, winner), []).append(d)
         order = {name: i for i, name in enumerate(Address.__dataclass_fields__)}
         actions = []
-        for (subject, winner), items in grouped.items():
+        for (subject, source_side), items in grouped.items():
             seller, erp = pairs[subject]
             names = sorted({d.field for d in items if d.field}, key=order.__getitem__)
-            if winner == "seller":
+            target: Target
+            if source_side == "seller":
                 target, target_id, source = "erp", erp.id, seller.address
                 what = f"set ERP warehouse {erp.id} address fields {', '.join(names)} from Seller Center"
             else:
@@ -229,7 +237,7 @@ class WarehouseAddressAspect(Aspect):
                     shop=observation.shop,
                     aspect=self.name,
                     kind="set_address",
-                    target=target,  # type: ignore[arg-type]
+                    target=target,
                     subject=target_id,
                     field=None,
                     value=json.dumps(changes, sort_keys=True, ensure_ascii=False),
@@ -239,21 +247,28 @@ class WarehouseAddressAspect(Aspect):
             )
         return actions
 
-    def check_apply(self, action: Action, seller: Any, erp: Any) -> None:
+    def _writer(self, action: Action, seller: Connector, erp: Connector) -> WarehouseWriter:
+        """The side that writes ``action``, narrowed to ``WarehouseWriter``; else why not."""
         if action.kind != "set_address":
             raise ValueError(f"{self.name} cannot apply {action.kind!r}")
-        if action.target == "erp" and not isinstance(erp, WarehouseWriter):
-            raise UnsupportedAction(
-                f"ERP {connector_type(erp)!r} cannot write warehouse addresses: drift reported, not fixed"
-            )
-        if action.target == "seller" and not isinstance(seller, WarehouseWriter):
+        if action.target == "erp":
+            if not isinstance(erp, WarehouseWriter):
+                raise UnsupportedAction(
+                    f"ERP {connector_type(erp)!r} cannot write warehouse addresses: drift reported, not fixed"
+                )
+            return erp
+        if not isinstance(seller, WarehouseWriter):
             raise UnsupportedAction(
                 f"seller {connector_type(seller)!r} cannot write warehouse addresses: Seller Center's "
                 "address can only be edited in Seller Center (我的账号 - 商家资料 - 仓库地址), and "
                 "saving it re-triggers the pickup review: drift reported, not fixed"
             )
+        return seller
 
-    def apply(self, action: Action, seller: Any, erp: Any) -> None:
-        self.check_apply(action, seller, erp)
+    def check_apply(self, action: Action, seller: Connector, erp: Connector) -> None:
+        self._writer(action, seller, erp)
+
+    def apply(self, action: Action, seller: Connector, erp: Connector) -> None:
+        writer = self._writer(action, seller, erp)
         changes = json.loads(action.value or "{}")
-        (erp if action.target == "erp" else seller).set_warehouse_address(action.subject, changes)
+        writer.set_warehouse_address(action.subject, changes)

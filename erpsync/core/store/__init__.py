@@ -1,24 +1,41 @@
-"""The state store (SQLAlchemy Core): runs, drifts, ledger, leases, observations, cursors, bindings,
-shop tokens, handled webhook ids and webhook bodies kept for inspection.
+"""The state store (SQLAlchemy Core): small repositories over one engine.
 
-SQLite by default (``sqlite:///path/state.db``, safe for several processes on one file), any
-SQLAlchemy URL in principle (``postgresql+psycopg://...``). Every method takes ``now`` from the
-caller instead of reading a clock, so tests and replays control time. Each module below holds
-one table's logic; ``Store`` puts them together::
+SQLite by default (``sqlite:///path/state.db``, safe for several processes on one file), or
+PostgreSQL (``postgresql+psycopg://...``). Every method takes ``now`` from the caller instead of
+reading a clock, so tests and replays control time. ``Store`` owns the engine and the schema and
+exposes one repository per table; each repository speaks the same small vocabulary:
+
+- ``get`` one row (None if absent), ``has`` whether it exists, ``list_*`` several;
+- ``put`` insert-or-replace (one ``ON CONFLICT`` upsert), ``delete`` one;
+- ``begin`` / ``finish`` a two-step record (runs, ledger writes); ``record`` what was seen
+  (drifts, observations, handled notification ids); leases ``acquire`` / ``renew`` /
+  ``release`` / ``hold``; ``prune`` old rows.
+
+Hand out the repository a part needs, not the store: a connector gets ``store.tokens`` (the
+``TokenStore`` port), a webhook receiver ``store.notifications`` (``NotificationLog``), an
+aspect ``store.observations.for_shop(shop)`` (``ObservationMemory``)::
 
     store = Store.open("sqlite:///var/erpsync/state.db")
-    with store.lease(f"shop:{shop}", owner=token, ttl_seconds=600):
-        changes = store.record_drifts(shop, aspect, drifts, now=now, run_id=run_id, scope=observation.scope)
+    with store.leases.hold(f"shop:{shop}", owner=run_id, ttl_seconds=600):
+        changes = store.drifts.record(shop, aspect, drifts, now=now, run_id=run_id, scope=observation.scope)
 """
 
 from __future__ import annotations
 
-from erpsync.core.store.bindings import CursorsBindingsMixin
-from erpsync.core.store.drifts import DriftsMixin
-from erpsync.core.store.leases import LeasesMixin
-from erpsync.core.store.ledger import LedgerMixin
-from erpsync.core.store.notifications import NotificationsMixin
-from erpsync.core.store.observations import ObservationsMixin, ShopMemory
+from datetime import datetime
+from typing import Self
+
+from sqlalchemy import Engine
+
+from erpsync.core.store.base import check_connection, ensure_schema, make_engine, shown_url
+from erpsync.core.store.bindings import Bindings
+from erpsync.core.store.cursors import Cursors
+from erpsync.core.store.drifts import Drifts
+from erpsync.core.store.leases import Leases
+from erpsync.core.store.ledger import Ledger
+from erpsync.core.store.notifications import Notifications
+from erpsync.core.store.observations import Observations, ShopMemory
+from erpsync.core.store.prune import MIN_NOTIFICATION_AGE, Retention, prune
 from erpsync.core.store.rows import (
     BindingRow,
     DriftChanges,
@@ -28,38 +45,90 @@ from erpsync.core.store.rows import (
     LedgerStatus,
     RunRow,
 )
-from erpsync.core.store.runs import RunsMixin
+from erpsync.core.store.runs import Runs
 from erpsync.core.store.schema import SCHEMA_VERSION
-from erpsync.core.store.tokens import TokensMixin
+from erpsync.core.store.tokens import Tokens
 
 
-class Store(
-    RunsMixin,
-    DriftsMixin,
-    LedgerMixin,
-    LeasesMixin,
-    ObservationsMixin,
-    CursorsBindingsMixin,
-    TokensMixin,
-    NotificationsMixin,
-):
+class Store:
     """One state database. Open with ``Store(url)`` or ``Store.open(url)``; ``close()`` when done.
 
     Safe to share between threads of one process and between processes on one SQLite file; each
-    method is one transaction. It is the ``TokenStore`` and ``NotificationLog`` of ``core/ports.py``
-    (tokens are stored unencrypted for now: encryption at rest is a later roadmap item).
+    repository method is one transaction. Tokens are stored unencrypted: keep the database
+    readable by its operator only.
     """
+
+    def __init__(self, url: str) -> None:
+        """Open (and create if missing) the state database at ``url``; check its schema version.
+
+        A bad URL, an unusable folder or an unreachable database raises ``ConfigError``; a schema
+        newer than this erpsync, or older without an upgrade, ``ErpsyncError``.
+        """
+        self.url = url
+        self._engine = make_engine(url)
+        try:
+            check_connection(self._engine, url)
+            ensure_schema(self._engine, url)
+        except BaseException:
+            self._engine.dispose()
+            raise
+        self.runs = Runs(self._engine)
+        self.drifts = Drifts(self._engine)
+        self.ledger = Ledger(self._engine)
+        self.leases = Leases(self._engine)
+        self.observations = Observations(self._engine)
+        self.cursors = Cursors(self._engine)
+        self.bindings = Bindings(self._engine)
+        self.tokens = Tokens(self._engine)
+        self.notifications = Notifications(self._engine)
+
+    def __repr__(self) -> str:  # the URL may carry a password; tokens are never part of it
+        return f"{type(self).__name__}({shown_url(self.url)!r})"
+
+    @classmethod
+    def open(cls, url: str) -> Self:
+        """Same as the constructor; reads better at call sites: ``Store.open(settings.state_url)``."""
+        return cls(url)
+
+    def close(self) -> None:
+        """Release every pooled connection; the store must not be used afterwards."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def prune(self, retention: Retention, *, now: datetime, dry_run: bool = False) -> dict[str, int]:
+        """Delete old rows ``retention`` allows (see ``store/prune.py``); rows removed per table."""
+        return prune(self.runs, self.drifts, self.ledger, self.notifications, retention, now=now, dry_run=dry_run)
 
 
 __all__ = [
+    "MIN_NOTIFICATION_AGE",
     "SCHEMA_VERSION",
     "BindingRow",
+    "Bindings",
+    "Cursors",
     "DriftChanges",
     "DriftRow",
+    "Drifts",
     "LeaseRow",
+    "Leases",
+    "Ledger",
     "LedgerEntry",
     "LedgerStatus",
+    "Notifications",
+    "Observations",
+    "Retention",
     "RunRow",
+    "Runs",
     "ShopMemory",
     "Store",
+    "Tokens",
 ]

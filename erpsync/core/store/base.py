@@ -1,10 +1,14 @@
-"""Opening the state store: the engine, SQLite's concurrency settings, transactions, schema version.
+"""The engine every repository shares: SQLite's concurrency settings, transactions, upserts, schema.
 
 SQLite is the default and several OS processes (a cron run, an operator's manual run) may share one
 file, so every connection gets a busy timeout and WAL journal mode, and every write transaction
 starts with ``BEGIN IMMEDIATE``: the write lock is taken up front (waiting up to the busy timeout)
 instead of on the first write, where a read-then-write transaction could fail with "database is
 locked" without waiting. PostgreSQL URLs get none of this and rely on row locks and constraints.
+
+Only these two databases are supported: every insert-or-update goes through the dialect's own
+``INSERT ... ON CONFLICT`` (``upsert``), one statement that cannot race, instead of an
+update-then-insert that two PostgreSQL transactions could both take the insert branch of.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
@@ -27,6 +32,8 @@ from erpsync.core.store import schema, upgrade
 #: seconds a SQLite connection waits for another process's write lock before "database is locked"
 SQLITE_BUSY_TIMEOUT = 30.0
 _READ_ONLY = "erpsync_read_only"
+#: the databases whose ``ON CONFLICT`` upsert the store uses
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 #: PostgreSQL advisory lock taken while the schema is checked or created ("erps" in ASCII)
 _SCHEMA_LOCK_KEY = 0x65727073
 
@@ -48,7 +55,14 @@ def make_engine(url: str) -> Engine:
     """
     try:
         parsed = make_url(url)
-        if parsed.get_backend_name() != "sqlite":
+        backend = parsed.get_backend_name()
+        if backend not in SUPPORTED_BACKENDS:
+            raise ConfigError(
+                f"{shown_url(url)} is not a usable database URL: the state store supports SQLite and "
+                f"PostgreSQL, not {backend}",
+                key="state.url",
+            )
+        if backend != "sqlite":
             return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     except ArgumentError as exc:
         raise ConfigError(f"{shown_url(url)} is not a usable database URL: {exc}", key="state.url") from exc
@@ -90,44 +104,33 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-class StoreBase:
-    """Engine, transactions and the schema check; the table-specific mixins build on it."""
+def check_connection(engine: Engine, url: str) -> None:
+    """Connect once, so an unreachable database is a ``ConfigError`` naming ``state.url``.
 
-    def __init__(self, url: str) -> None:
-        """Open (and create if missing) the state database at ``url``; check its schema version.
+    Only the connection is checked here: errors once connected (a lock timeout, a missing
+    privilege) are not configuration problems and surface as they are.
+    """
+    try:
+        with engine.connect():
+            pass
+    except (OperationalError, InterfaceError) as exc:
+        reason = str(exc.orig) if exc.orig is not None else str(exc)
+        raise ConfigError(f"cannot open the state database {shown_url(url)}: {reason}", key="state.url") from exc
 
-        A bad URL, an unusable folder or an unreachable database raises ``ConfigError``.
-        """
-        self.url = url
-        self._engine = make_engine(url)
-        try:
-            self._connect()
-            self._ensure_schema()
-        except BaseException:
-            self._engine.dispose()
-            raise
 
-    def __repr__(self) -> str:  # the URL may carry a password; tokens are never part of it
-        return f"{type(self).__name__}({shown_url(self.url)!r})"
+class Repository:
+    """One table's verbs over the engine the ``Store`` owns; each method is one transaction.
 
-    @classmethod
-    def open(cls, url: str) -> Self:
-        """Same as the constructor; reads better at call sites: ``Store.open(settings.state.url)``."""
-        return cls(url)
+    Repositories share the engine (one pool, one set of SQLite settings) and nothing else, so a
+    part of erpsync can be handed the one repository it needs (a connector its shop's tokens, a
+    webhook receiver the notification log) instead of the whole database.
+    """
 
-    def close(self) -> None:
-        """Release every pooled connection; the store must not be used afterwards."""
-        self._engine.dispose()
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
-    @property
-    def engine(self) -> Engine:
-        return self._engine
+    def __repr__(self) -> str:  # the URL may carry a password
+        return f"{type(self).__name__}({shown_url(str(self._engine.url))!r})"
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -142,57 +145,57 @@ class StoreBase:
             conn.execution_options(**{_READ_ONLY: True})
             yield conn
 
-    def _connect(self) -> None:
-        """Connect once, so an unreachable database is a ``ConfigError`` naming ``state.url``.
 
-        Only the connection is checked here: errors once connected (a lock timeout, a missing
-        privilege) are not configuration problems and surface as they are.
-        """
-        try:
-            with self._engine.connect():
-                pass
-        except (OperationalError, InterfaceError) as exc:
-            reason = str(exc.orig) if exc.orig is not None else str(exc)
-            raise ConfigError(
-                f"cannot open the state database {shown_url(self.url)}: {reason}", key="state.url"
-            ) from exc
+def insert(conn: Connection, table: Table) -> sqlite.Insert | postgresql.Insert:
+    """The dialect's ``INSERT`` for ``table``, the one that has ``on_conflict_do_update``/``_nothing``."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
-    def _ensure_schema(self) -> None:
-        """Create the tables of a new database, upgrade an older one, refuse a newer one.
 
-        The check and the creation happen in one write transaction so that two processes opening a
-        new database at once do not both create it: SQLite's BEGIN IMMEDIATE serialises them, and
-        on PostgreSQL (whose CREATE TABLE races on its catalogue) a transaction advisory lock does.
-        """
-        where = shown_url(self.url)
-        with self._write() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
-            found = None
-            if inspect(conn).has_table(schema.schema_version.name):
-                found = conn.execute(select(schema.schema_version.c.version)).scalars().all()
-            if found:
-                version = max(found)
-                if version > schema.SCHEMA_VERSION:
+def upsert(conn: Connection, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:
+    """Insert ``key`` + ``values``, or set ``values`` on the row ``key`` names: one race-free statement.
+
+    ``key`` must be the table's primary key or a unique constraint, which is what ``ON CONFLICT``
+    matches on.
+    """
+    statement = insert(conn, table).values(**key, **values)
+    conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_=values))
+
+
+def ensure_schema(engine: Engine, url: str) -> None:
+    """Create the tables of a new database, upgrade an older one, refuse a newer one.
+
+    The check and the creation happen in one write transaction so that two processes opening a
+    new database at once do not both create it: SQLite's BEGIN IMMEDIATE serialises them, and
+    on PostgreSQL (whose CREATE TABLE races on its catalogue) a transaction advisory lock does.
+    """
+    where = shown_url(url)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK_KEY})
+        found = None
+        if inspect(conn).has_table(schema.schema_version.name):
+            found = conn.execute(select(schema.schema_version.c.version)).scalars().all()
+        if found:
+            version = max(found)
+            if version > schema.SCHEMA_VERSION:
+                raise ErpsyncError(
+                    f"state database {where} has schema version {version}, but this erpsync "
+                    f"only knows version {schema.SCHEMA_VERSION}: upgrade erpsync to use it"
+                )
+            if version < schema.SCHEMA_VERSION:
+                if not upgrade.can_upgrade(version):
                     raise ErpsyncError(
                         f"state database {where} has schema version {version}, but this erpsync "
-                        f"only knows version {schema.SCHEMA_VERSION}: upgrade erpsync to use it"
+                        f"needs version {schema.SCHEMA_VERSION} and has no upgrade from {version}"
                     )
-                if version < schema.SCHEMA_VERSION:
-                    if not upgrade.can_upgrade(version):
-                        raise ErpsyncError(
-                            f"state database {where} has schema version {version}, but this erpsync "
-                            f"needs version {schema.SCHEMA_VERSION} and has no upgrade from {version}"
-                        )
-                    # older rows, if several were ever written, are folded into the one upgraded
-                    conn.execute(schema.schema_version.delete().where(schema.schema_version.c.version < version))
-                    upgrade.upgrade(conn, version)
-                return
-            schema.metadata.create_all(conn)
-            # installed_at is bookkeeping for operators; no logic reads it, so the wall clock is fine
-            conn.execute(
-                schema.schema_version.insert().values(
-                    version=schema.SCHEMA_VERSION,
-                    installed_at=datetime.now(UTC),
-                )
-            )
+                # older rows, if several were ever written, are folded into the one upgraded
+                conn.execute(schema.schema_version.delete().where(schema.schema_version.c.version < version))
+                upgrade.upgrade(conn, version)
+            return
+        schema.metadata.create_all(conn)
+        # installed_at is bookkeeping for operators; no logic reads it, so the wall clock is fine
+        conn.execute(
+            schema.schema_version.insert().values(version=schema.SCHEMA_VERSION, installed_at=datetime.now(UTC))
+        )

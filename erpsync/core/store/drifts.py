@@ -4,6 +4,10 @@ A drift is named across runs by its fingerprint. While it stays true, every run 
 row (last seen, current values); when a run of its (shop, aspect) no longer sees it, the row is
 resolved. If it comes back later, that is a new row with a new ``id``: a new occurrence, alerted and
 corrected again.
+
+Old resolved occurrences can be pruned; open ones never are, and the newest row never is, so
+that SQLite (which may reuse the highest deleted rowid) never gives a new occurrence the id of an
+old one: ledger keys are built from these ids.
 """
 
 from __future__ import annotations
@@ -12,33 +16,14 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from erpsync.core.models import Drift, Severity
-from erpsync.core.store.base import StoreBase
-from erpsync.core.store.rows import DriftChanges, DriftRow
+from erpsync.core.store.base import Repository
+from erpsync.core.store.rows import DriftChanges, DriftRow, RowMapper
 from erpsync.core.store.schema import drifts as table
 
-
-def _drift_row(row: Any) -> DriftRow:
-    return DriftRow(
-        id=row.id,
-        fingerprint=row.fingerprint,
-        shop=row.shop,
-        aspect=row.aspect,
-        kind=row.kind,
-        subject=row.subject,
-        field=row.field,
-        seller_value=row.seller_value,
-        erp_value=row.erp_value,
-        severity=Severity(row.severity),
-        message=row.message,
-        opened_at=row.opened_at,
-        last_seen_at=row.last_seen_at,
-        resolved_at=row.resolved_at,
-        opened_run=row.opened_run,
-        resolved_run=row.resolved_run,
-    )
+_row = RowMapper(DriftRow, table, severity=lambda r: Severity(r["severity"]))
 
 
 def _current(drift: Drift) -> dict[str, Any]:
@@ -55,12 +40,14 @@ def _fetch(conn: Connection, ids: Sequence[int]) -> list[DriftRow]:
     if not ids:
         return []
     rows = conn.execute(select(table).where(table.c.id.in_(ids))).all()
-    by_id = {r.id: _drift_row(r) for r in rows}
+    by_id = {r.id: _row(r) for r in rows}
     return [by_id[i] for i in ids]
 
 
-class DriftsMixin(StoreBase):
-    def record_drifts(
+class Drifts(Repository):
+    """``store.drifts``: ``record`` what one aspect found, ``list_open``, ``list_occurrences``, ``prune``."""
+
+    def record(
         self,
         shop: str,
         aspect: str,
@@ -127,7 +114,9 @@ class DriftsMixin(StoreBase):
                         **_current(drift),
                     )
                 )
-                opened.append(result.inserted_primary_key[0])
+                key = result.inserted_primary_key
+                assert key is not None  # a single-row INSERT always reports its primary key
+                opened.append(key[0])
             gone = [i for fp, i in open_ids.items() if fp not in latest and fp in in_scope]
             if gone:
                 conn.execute(
@@ -139,7 +128,7 @@ class DriftsMixin(StoreBase):
                 opened=_fetch(conn, opened), still_open=_fetch(conn, still_open), resolved=_fetch(conn, gone)
             )
 
-    def open_drifts(self, shop: str | None = None, *, aspect: str | None = None) -> list[DriftRow]:
+    def list_open(self, shop: str | None = None, *, aspect: str | None = None) -> list[DriftRow]:
         """Drifts open now, oldest first; all shops unless ``shop`` (and ``aspect``) narrow it."""
         query = select(table).where(table.c.open_fingerprint.is_not(None))
         if shop is not None:
@@ -148,10 +137,23 @@ class DriftsMixin(StoreBase):
             query = query.where(table.c.aspect == aspect)
         with self._read() as conn:
             rows = conn.execute(query.order_by(table.c.opened_at, table.c.id)).all()
-        return [_drift_row(r) for r in rows]
+        return [_row(r) for r in rows]
 
-    def drift_history(self, fingerprint: str) -> list[DriftRow]:
+    def list_occurrences(self, fingerprint: str) -> list[DriftRow]:
         """Every occurrence of one drift, oldest first: how often it came back, and when."""
         with self._read() as conn:
             rows = conn.execute(select(table).where(table.c.fingerprint == fingerprint).order_by(table.c.id)).all()
-        return [_drift_row(r) for r in rows]
+        return [_row(r) for r in rows]
+
+    def prune(self, *, before: datetime, dry_run: bool = False) -> int:
+        """Delete occurrences resolved before ``before``; how many were (or, dry, would be) deleted.
+
+        Open drifts are never deleted, whatever their age: they are the store's view of what is
+        wrong now, and alerts depend on it.
+        """
+        newest = select(func.max(table.c.id)).scalar_subquery()
+        where = (table.c.open_fingerprint.is_(None), table.c.resolved_at < before, table.c.id < newest)
+        with self._write() as conn:
+            if dry_run:
+                return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+            return int(conn.execute(table.delete().where(*where)).rowcount)

@@ -13,14 +13,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import case, delete, literal, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from erpsync.core.errors import LockedError
-from erpsync.core.store.base import StoreBase
-from erpsync.core.store.rows import LeaseRow
+from erpsync.core.store.base import Repository, insert
+from erpsync.core.store.rows import LeaseRow, RowMapper
 from erpsync.core.store.schema import UTCDateTime, locks
 
 
@@ -28,14 +26,7 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _lease_row(row: Any) -> LeaseRow:
-    return LeaseRow(
-        name=row.name,
-        owner=row.owner,
-        acquired_at=row.acquired_at,
-        expires_at=row.expires_at,
-        fence=row.fence,
-    )
+_row = RowMapper(LeaseRow, locks)
 
 
 def _expiry(now: datetime, ttl_seconds: float) -> datetime:
@@ -44,41 +35,38 @@ def _expiry(now: datetime, ttl_seconds: float) -> datetime:
     return now + timedelta(seconds=ttl_seconds)
 
 
-class LeasesMixin(StoreBase):
-    def acquire_lease(self, name: str, *, owner: str, ttl_seconds: float, now: datetime) -> bool:
+class Leases(Repository):
+    """``store.leases``: ``acquire``, ``renew``, ``release``, ``get`` the holder, ``hold`` for a block."""
+
+    def acquire(self, name: str, *, owner: str, ttl_seconds: float, now: datetime) -> bool:
         """Take the lease if it is free, expired or already ``owner``'s; True if ``owner`` holds it now.
 
-        One conditional UPDATE (or, for a lease never taken, an INSERT guarded by the primary key)
-        decides, so two processes can never both get it. Taking it again as its owner extends it.
+        One ``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` decides: a lease never taken is
+        inserted, one that is free or ours is updated, one held by another owner is left alone
+        (no row changed), so two processes can never both get it. Taking it again as its owner
+        extends it.
         """
         expires_at = _expiry(now, ttl_seconds)
         ours = locks.c.owner == owner
-        for _ in range(3):
-            try:
-                with self._write() as conn:
-                    taken = conn.execute(
-                        locks.update()
-                        .where(locks.c.name == name, or_(ours, locks.c.expires_at <= now))
-                        .values(
-                            owner=owner,
-                            expires_at=expires_at,
-                            acquired_at=case((ours, locks.c.acquired_at), else_=literal(now, UTCDateTime)),
-                            fence=case((ours, locks.c.fence), else_=locks.c.fence + 1),
-                        )
-                    )
-                    if taken.rowcount == 1:
-                        return True
-                    if conn.execute(select(locks.c.name).where(locks.c.name == name)).first():
-                        return False  # held by another owner, not expired
-                    conn.execute(
-                        locks.insert().values(name=name, owner=owner, acquired_at=now, expires_at=expires_at, fence=1)
-                    )
-                    return True
-            except IntegrityError:
-                continue  # another process created it meanwhile (PostgreSQL); decide again
-        return False
+        with self._write() as conn:
+            statement = insert(conn, locks).values(
+                name=name, owner=owner, acquired_at=now, expires_at=expires_at, fence=1
+            )
+            taken = conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[locks.c.name],
+                    set_={
+                        "owner": owner,
+                        "expires_at": expires_at,
+                        "acquired_at": case((ours, locks.c.acquired_at), else_=literal(now, UTCDateTime)),
+                        "fence": case((ours, locks.c.fence), else_=locks.c.fence + 1),
+                    },
+                    where=or_(ours, locks.c.expires_at <= now),
+                ).returning(locks.c.owner)  # none back: held by another (rowcount is -1 with psycopg)
+            ).first()
+        return taken is not None
 
-    def renew_lease(self, name: str, *, owner: str, ttl_seconds: float, now: datetime) -> bool:
+    def renew(self, name: str, *, owner: str, ttl_seconds: float, now: datetime) -> bool:
         """Extend ``owner``'s lease to ``now + ttl_seconds``; False if it lost the lease to another."""
         expires_at = _expiry(now, ttl_seconds)
         with self._write() as conn:
@@ -87,23 +75,23 @@ class LeasesMixin(StoreBase):
             )
         return result.rowcount == 1
 
-    def release_lease(self, name: str, *, owner: str) -> bool:
+    def release(self, name: str, *, owner: str) -> bool:
         """Give the lease up; only its owner can (anyone else's call is a no-op returning False)."""
         with self._write() as conn:
             result = conn.execute(delete(locks).where(locks.c.name == name, locks.c.owner == owner))
         return result.rowcount == 1
 
-    def lease_holder(self, name: str, *, now: datetime | None = None) -> LeaseRow | None:
+    def get(self, name: str, *, now: datetime | None = None) -> LeaseRow | None:
         """Who holds ``name``; None if nobody, or (given ``now``) if the holder's lease has expired."""
         with self._read() as conn:
             row = conn.execute(select(locks).where(locks.c.name == name)).one_or_none()
         if row is None:
             return None
-        lease = _lease_row(row)
+        lease = _row(row)
         return None if now is not None and not lease.held_at(now) else lease
 
     @contextmanager
-    def lease(
+    def hold(
         self,
         name: str,
         *,
@@ -123,20 +111,20 @@ class LeasesMixin(StoreBase):
         deadline = clock() + timedelta(seconds=max(0.0, wait_seconds))
         while True:
             now = clock()
-            if self.acquire_lease(name, owner=owner, ttl_seconds=ttl_seconds, now=now):
+            if self.acquire(name, owner=owner, ttl_seconds=ttl_seconds, now=now):
                 break
             if now >= deadline:
                 raise LockedError(self._locked_message(name, now=now, wait_seconds=wait_seconds))
             sleep(max(0.0, min(poll_seconds, (deadline - now).total_seconds())))
-        held = self.lease_holder(name)
+        held = self.get(name)
         assert held is not None
         try:
             yield held
         finally:
-            self.release_lease(name, owner=owner)
+            self.release(name, owner=owner)
 
     def _locked_message(self, name: str, *, now: datetime, wait_seconds: float) -> str:
-        holder = self.lease_holder(name, now=now)
+        holder = self.get(name, now=now)
         waited = f" after waiting {wait_seconds:g}s" if wait_seconds > 0 else ""
         if holder is None:
             who = "was busy (released just now)"

@@ -1,57 +1,35 @@
 """The ledger: the outbox of external writes, written before and after each one.
 
-``ledger_begin`` commits a ``pending`` row before the connector call, ``ledger_done`` after it.
-A process killed in between leaves ``pending`` behind; the rerun finds it, counts another attempt
-and repeats the (idempotent) write. A ``done`` row is never repeated: that is what makes a push
-happen once even when a run is interrupted and started again.
+``begin`` commits a ``pending`` row before the connector call, ``finish`` marks it ``done`` (or
+``failed``) after it. A process killed in between leaves ``pending`` behind; the rerun finds it,
+counts another attempt and repeats the (idempotent) write. A ``done`` row is never repeated: that
+is what makes a push happen once even when a run is interrupted and started again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import Connection, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, and_, func, select
 
-from erpsync.core.store.base import StoreBase
-from erpsync.core.store.rows import LedgerEntry, LedgerStatus
-from erpsync.core.store.schema import ledger
+from erpsync.core.store.base import Repository, insert
+from erpsync.core.store.rows import LedgerEntry, LedgerStatus, RowMapper
+from erpsync.core.store.schema import drifts, ledger
 
-#: tries of the read-or-insert in ledger_begin when another process inserts the same key meanwhile
-_BEGIN_TRIES = 5
+_row = RowMapper(LedgerEntry, ledger)
 
 
-def _entry(row: Any) -> LedgerEntry:
-    return LedgerEntry(
-        key=row.key,
-        shop=row.shop,
-        aspect=row.aspect,
-        kind=row.kind,
-        target=row.target,
-        subject=row.subject,
-        payload=row.payload,
-        status=row.status,
-        attempts=row.attempts,
-        last_error=row.last_error,
-        detail=row.detail,
-        run_id=row.run_id,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+def _get(conn: Connection, key: str) -> LedgerEntry | None:
+    row = conn.execute(select(ledger).where(ledger.c.key == key)).one_or_none()
+    return None if row is None else _row(row)
 
 
-def _get(conn: Connection, key: str, *, for_update: bool = False) -> LedgerEntry | None:
-    query = select(ledger).where(ledger.c.key == key)
-    if for_update:  # a row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers
-        query = query.with_for_update()
-    row = conn.execute(query).one_or_none()
-    return None if row is None else _entry(row)
+class Ledger(Repository):
+    """``store.ledger``: ``begin`` and ``finish`` one write, ``get`` it, ``list_entries``, ``prune``."""
 
-
-class LedgerMixin(StoreBase):
-    def ledger_begin(
+    def begin(
         self,
         key: str,
         *,
@@ -70,75 +48,71 @@ class LedgerMixin(StoreBase):
         - ``done``: returned unchanged: the write was applied already, skip it.
         - ``pending`` (a crash) or ``failed``: ``attempts`` + 1, status ``pending``: write again.
 
-        Two processes racing on a new key both succeed: one inserts, the other's insert hits the
-        primary key, and it retries as an existing row (so attempts count both).
+        One ``INSERT ... ON CONFLICT DO UPDATE ... WHERE status <> 'done'`` decides, so two
+        processes racing on a new key both succeed: one inserts, the other (waiting for it on
+        PostgreSQL, serialised by ``BEGIN IMMEDIATE`` on SQLite) counts a second attempt.
         """
-        for _ in range(_BEGIN_TRIES):
-            try:
-                with self._write() as conn:
-                    found = _get(conn, key, for_update=True)
-                    if found is not None and found.status == "done":
-                        return found
-                    if found is not None:
-                        conn.execute(
-                            ledger.update()
-                            .where(ledger.c.key == key)
-                            .values(
-                                status="pending",
-                                attempts=ledger.c.attempts + 1,
-                                run_id=run_id,
-                                updated_at=now,
-                            )
-                        )
-                    else:
-                        conn.execute(
-                            ledger.insert().values(
-                                key=key,
-                                shop=shop,
-                                aspect=aspect,
-                                kind=kind,
-                                target=target,
-                                subject=subject,
-                                payload=dict(payload),
-                                status="pending",
-                                attempts=1,
-                                run_id=run_id,
-                                created_at=now,
-                                updated_at=now,
-                            )
-                        )
-                    entry = _get(conn, key)
-                    assert entry is not None
-                    return entry
-            except IntegrityError:
-                continue  # another process inserted the key between our read and insert
-        raise RuntimeError(f"ledger_begin({key!r}) kept colliding with concurrent writers")
-
-    def ledger_done(self, key: str, *, now: datetime, detail: str | None = None) -> LedgerEntry:
-        """Mark a write applied (after the connector call returned). ``KeyError`` if never begun."""
-        return self._ledger_finish(key, "done", now=now, detail=detail)
-
-    def ledger_failed(self, key: str, *, error: str, now: datetime) -> LedgerEntry:
-        """Mark a write failed with its error; a later ``ledger_begin`` retries it."""
-        return self._ledger_finish(key, "failed", now=now, last_error=error)
-
-    def _ledger_finish(self, key: str, status: LedgerStatus, *, now: datetime, **values: Any) -> LedgerEntry:
         with self._write() as conn:
-            result = conn.execute(
-                ledger.update().where(ledger.c.key == key).values(status=status, updated_at=now, **values)
+            statement = insert(conn, ledger).values(
+                key=key,
+                shop=shop,
+                aspect=aspect,
+                kind=kind,
+                target=target,
+                subject=subject,
+                payload=dict(payload),
+                status="pending",
+                attempts=1,
+                run_id=run_id,
+                created_at=now,
+                updated_at=now,
             )
-            if result.rowcount != 1:
-                raise KeyError(f"no ledger entry {key!r}: call ledger_begin before the write")
+            conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[ledger.c.key],
+                    set_={"status": "pending", "attempts": ledger.c.attempts + 1, "run_id": run_id, "updated_at": now},
+                    where=ledger.c.status != "done",
+                )
+            )
             entry = _get(conn, key)
         assert entry is not None
         return entry
 
-    def ledger_entry(self, key: str) -> LedgerEntry | None:
+    def finish(
+        self,
+        key: str,
+        *,
+        status: Literal["done", "failed"],
+        now: datetime,
+        error: str | None = None,
+        detail: str | None = None,
+    ) -> LedgerEntry:
+        """Mark a write ``done`` (the connector call returned) or ``failed`` with its ``error``.
+
+        A later ``begin`` retries a failed write; a done one it skips. ``KeyError`` if never begun.
+        A success keeps the last error: it says why earlier attempts failed.
+        """
+        if status == "failed" and not error:
+            raise ValueError("a failed ledger entry needs the error it failed with")
+        values: dict[str, Any] = {"status": status, "updated_at": now}
+        if status == "failed":
+            values["last_error"] = error
+        if detail is not None:
+            values["detail"] = detail
+        with self._write() as conn:
+            result = conn.execute(ledger.update().where(ledger.c.key == key).values(**values))
+            if result.rowcount != 1:
+                raise KeyError(f"no ledger entry {key!r}: begin it before the write")
+            entry = _get(conn, key)
+        assert entry is not None
+        return entry
+
+    def get(self, key: str) -> LedgerEntry | None:
         """The entry for ``key``, or None if that write was never begun."""
         with self._read() as conn:
             return _get(conn, key)
 
-    def ledger_entries(self, shop: str | None = None, status: LedgerStatus | None = None) -> list[LedgerEntry]:
+    def list_entries(self, shop: str | None = None, status: LedgerStatus | None = None) -> list[LedgerEntry]:
         """Entries, oldest first, optionally of one shop and/or status (e.g. ``pending`` after a crash)."""
         query = select(ledger)
         if shop is not None:
@@ -147,4 +121,31 @@ class LedgerMixin(StoreBase):
             query = query.where(ledger.c.status == status)
         with self._read() as conn:
             rows = conn.execute(query.order_by(ledger.c.created_at, ledger.c.key)).all()
-        return [_entry(r) for r in rows]
+        return [_row(r) for r in rows]
+
+    def prune(self, *, before: datetime, dry_run: bool = False) -> int:
+        """Delete settled entries last touched before ``before``; how many were (or would be).
+
+        Only ``done`` and ``failed`` entries go. A ``pending`` one is a write that may have
+        happened (its process died mid-call): the rerun must find it, so it stays whatever its
+        age. An entry whose subject still has an open drift of the same aspect stays too: the
+        key of a write that must happen once is built from that drift's occurrence, and without
+        the entry a rerun would make the write again.
+        """
+        still_open = (
+            select(drifts.c.id)
+            .where(
+                and_(
+                    drifts.c.open_fingerprint.is_not(None),
+                    drifts.c.shop == ledger.c.shop,
+                    drifts.c.aspect == ledger.c.aspect,
+                    drifts.c.subject == ledger.c.subject,
+                )
+            )
+            .exists()
+        )
+        where = (ledger.c.status.in_(["done", "failed"]), ledger.c.updated_at < before, ~still_open)
+        with self._write() as conn:
+            if dry_run:
+                return int(conn.execute(select(func.count()).select_from(ledger).where(*where)).scalar_one())
+            return int(conn.execute(ledger.delete().where(*where)).rowcount)

@@ -7,19 +7,22 @@ be handled once (its primary key decides "first time?" even between processes).
 platform gives up after four retries (TikTok Shop Partner Center webhook guide: only HTTP 200 and
 401 count as received; others are retried after 2 min, 30 min, 3 h and 12 h, then dropped), so
 without this row such a notification would be gone.
+
+Pruning deletes handled ids and, with them, the kept bodies they cured: a kept body is "handled"
+because its key is among the ids, so the two must go together or the body would ask for
+attention again. Bodies never handled are not pruned: they wait for an operator.
 """
 
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import and_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, func, or_, select
 
 from erpsync.core.ports import KeptNotification
-from erpsync.core.store.base import StoreBase
+from erpsync.core.store.base import Repository, insert
+from erpsync.core.store.rows import RowMapper
 from erpsync.core.store.schema import kept_notifications, notifications
 
 #: longer reasons are cut: a reason is a note for an operator, the body itself is kept whole
@@ -27,25 +30,24 @@ MAX_REASON_CHARS = 2000
 MAX_KEY_CHARS = 255
 
 
-def _kept(row: Any) -> KeptNotification:
-    return KeptNotification(
-        id=row.id,
-        source=row.source,
-        body_sha256=row.body_sha256,
-        raw_body=bytes(row.raw_body),
-        reason=row.reason,
-        first_seen_at=row.first_seen_at,
-        last_seen_at=row.last_seen_at,
-        deliveries=row.deliveries,
-        key=row.key,
-        handled=row.handled_at is not None,
-    )
+_kept = RowMapper(
+    KeptNotification,
+    kept_notifications,
+    raw_body=lambda r: bytes(r["raw_body"]),
+    handled=lambda r: r["handled_at"] is not None,
+)
+
+#: the id row that says a kept body was handled later
+_HANDLED = and_(
+    notifications.c.source == kept_notifications.c.source,
+    notifications.c.notification_id == kept_notifications.c.key,
+)
 
 
-class NotificationsMixin(StoreBase):
-    """``NotificationLog``: handled webhook ids and kept webhook bodies."""
+class Notifications(Repository):
+    """``store.notifications``, the ``NotificationLog``: ``has``/``record`` ids, ``keep``/``list_kept`` bodies."""
 
-    def has_notification(self, notification_id: str, *, source: str) -> bool:
+    def has(self, notification_id: str, *, source: str) -> bool:
         """Whether a webhook notification id was recorded (handled) before; records nothing."""
         with self._read() as conn:
             row = conn.execute(
@@ -55,66 +57,57 @@ class NotificationsMixin(StoreBase):
             ).first()
         return row is not None
 
-    def note_notification(self, notification_id: str, *, source: str, now: datetime) -> bool:
+    def record(self, notification_id: str, *, source: str, now: datetime) -> bool:
         """Record a webhook notification id; True the first time, False for a redelivery.
 
-        The primary key (source, notification_id) decides, so two processes receiving the same
-        delivery at once cannot both get True.
+        The primary key (source, notification_id) decides (``ON CONFLICT DO NOTHING``), so two
+        processes receiving the same delivery at once cannot both get True.
         """
-        try:
-            with self._write() as conn:
-                conn.execute(
-                    notifications.insert().values(source=source, notification_id=str(notification_id), received_at=now)
-                )
-        except IntegrityError:
-            return False
-        return True
+        with self._write() as conn:
+            inserted = conn.execute(
+                insert(conn, notifications)
+                .values(source=source, notification_id=str(notification_id), received_at=now)
+                .on_conflict_do_nothing()
+                .returning(notifications.c.notification_id)  # rowcount is -1 here with psycopg
+            ).first()
+        return inserted is not None
 
-    def keep_unparsed(
-        self, source: str, raw_body: bytes, reason: str, now: datetime, *, key: str | None = None
-    ) -> bool:
+    def keep(self, source: str, raw_body: bytes, reason: str, now: datetime, *, key: str | None = None) -> bool:
         """Keep a webhook body and why it was not handled; True the first time these bytes are kept.
 
         The same bytes again (the platform's retry) count one more delivery, take the latest
-        reason and keep the first key known. The unique (source, digest) constraint decides
-        between racing processes; the loser retries as an update.
+        reason and keep the first key known. One upsert on the unique (source, digest) decides
+        between racing processes.
         """
         body = bytes(raw_body)
         digest = hashlib.sha256(body).hexdigest()
         note = (reason or "no reason given")[:MAX_REASON_CHARS]
         key = key[:MAX_KEY_CHARS] if key else None
-        where = (kept_notifications.c.source == source, kept_notifications.c.body_sha256 == digest)
-        for _ in range(3):
-            try:
-                with self._write() as conn:
-                    row = conn.execute(
-                        select(kept_notifications.c.deliveries, kept_notifications.c.key).where(*where)
-                    ).first()
-                    if row is None:
-                        conn.execute(
-                            kept_notifications.insert().values(
-                                source=source,
-                                body_sha256=digest,
-                                raw_body=body,
-                                reason=note,
-                                key=key,
-                                deliveries=1,
-                                first_seen_at=now,
-                                last_seen_at=now,
-                            )
-                        )
-                        return True
-                    conn.execute(
-                        kept_notifications.update()
-                        .where(*where)
-                        .values(reason=note, key=row.key or key, deliveries=row.deliveries + 1, last_seen_at=now)
-                    )
-                    return False
-            except IntegrityError:
-                continue  # another process inserted the same body meanwhile (PostgreSQL); count it now
-        raise RuntimeError(f"could not keep webhook body sha256:{digest}: its row kept changing")
+        with self._write() as conn:
+            statement = insert(conn, kept_notifications).values(
+                source=source,
+                body_sha256=digest,
+                raw_body=body,
+                reason=note,
+                key=key,
+                deliveries=1,
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+            deliveries: int = conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[kept_notifications.c.source, kept_notifications.c.body_sha256],
+                    set_={
+                        "reason": note,
+                        "key": func.coalesce(kept_notifications.c.key, statement.excluded.key),
+                        "deliveries": kept_notifications.c.deliveries + 1,
+                        "last_seen_at": now,
+                    },
+                ).returning(kept_notifications.c.deliveries)
+            ).scalar_one()
+        return bool(deliveries == 1)
 
-    def unparsed_notifications(
+    def list_kept(
         self, *, source: str | None = None, include_handled: bool = False, limit: int = 100
     ) -> list[KeptNotification]:
         """Kept bodies, most recently seen first.
@@ -122,12 +115,8 @@ class NotificationsMixin(StoreBase):
         A row whose key was handled later (a retry after a handler failure succeeded) is left
         out unless ``include_handled``: it needs no attention.
         """
-        handled = and_(
-            notifications.c.source == kept_notifications.c.source,
-            notifications.c.notification_id == kept_notifications.c.key,
-        )
         query = select(kept_notifications, notifications.c.received_at.label("handled_at")).outerjoin(
-            notifications, handled
+            notifications, _HANDLED
         )
         if source is not None:
             query = query.where(kept_notifications.c.source == source)
@@ -137,3 +126,28 @@ class NotificationsMixin(StoreBase):
         with self._read() as conn:
             rows = conn.execute(query.limit(max(1, int(limit)))).all()
         return [_kept(row) for row in rows]
+
+    def prune(self, *, before: datetime, dry_run: bool = False) -> tuple[int, int]:
+        """Delete ids handled before ``before`` and the kept bodies handled then or seen last before it.
+
+        Returns (ids, bodies) deleted, or with ``dry_run`` that would be. The caller keeps
+        ``before`` past the platform's retry schedule: an id deleted while a retry is still to
+        come would let that retry be handled twice.
+        """
+        handled = select(notifications.c.received_at).where(_HANDLED).correlate(kept_notifications)
+        bodies = (
+            handled.exists(),
+            or_(
+                kept_notifications.c.last_seen_at < before, handled.where(notifications.c.received_at < before).exists()
+            ),
+        )
+        ids = (notifications.c.received_at < before,)
+        with self._write() as conn:
+            if dry_run:
+                count = select(func.count())
+                return (
+                    int(conn.execute(count.select_from(notifications).where(*ids)).scalar_one()),
+                    int(conn.execute(count.select_from(kept_notifications).where(*bodies)).scalar_one()),
+                )
+            kept = int(conn.execute(kept_notifications.delete().where(*bodies)).rowcount)
+            return int(conn.execute(notifications.delete().where(*ids)).rowcount), kept

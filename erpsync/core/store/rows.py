@@ -1,15 +1,58 @@
-"""What the store hands back: frozen snapshots of rows, never live handles to the database."""
+"""What the store hands back: frozen snapshots of rows, never live handles to the database.
+
+Each table has one ``RowMapper`` (in its repository's module) that builds these from a result
+row by field name, so adding a column means adding a field, not editing hand-written copies.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
+
+from sqlalchemy import Row, RowMapping, Table
 
 from erpsync.core.models import Severity
 
 LedgerStatus = Literal["pending", "done", "failed"]
+
+T = TypeVar("T")
+
+
+class RowMapper(Generic[T]):
+    """Builds a frozen dataclass from a result row: each field from the column of its name.
+
+    ``convert`` gives, per field, a function of the row's mapping for the fields whose column
+    needs a conversion (JSON list to tuple, string to enum) or that no column holds (a joined or
+    computed value). A field with neither a column nor a conversion is a ``TypeError`` when the
+    mapper is built, that is at import time, not when a query first returns that row.
+    """
+
+    def __init__(self, cls: type[T], table: Table, **convert: Callable[[RowMapping], Any]) -> None:
+        self.cls = cls  # before is_dataclass narrows ``cls`` and loses ``T``
+        if not dataclasses.is_dataclass(cls):
+            raise TypeError(f"{cls.__name__} is not a dataclass")
+        names = [f.name for f in dataclasses.fields(cls)]
+        unknown = [n for n in convert if n not in names]
+        missing = [n for n in names if n not in convert and n not in table.c]
+        if unknown or missing:
+            raise TypeError(
+                f"{cls.__name__} does not match table {table.name}: "
+                f"fields without a column {missing}, conversions for no field {unknown}"
+            )
+        self._fields: dict[str, Callable[[RowMapping], Any]] = {
+            name: convert.get(name) or _column(name) for name in names
+        }
+
+    def __call__(self, row: Row[Any]) -> T:
+        values = row._mapping
+        return self.cls(**{name: get(values) for name, get in self._fields.items()})
+
+
+def _column(name: str) -> Callable[[RowMapping], Any]:
+    return lambda values: values[name]
 
 
 @dataclass(frozen=True)
@@ -21,7 +64,7 @@ class RunRow:
     finished_at: datetime | None
     apply: bool
     shops: tuple[str, ...]
-    status: str  # "running" until finish_run
+    status: str  # "running" until runs.finish
     summary: Mapping[str, Any] | None
 
 
@@ -57,7 +100,7 @@ class DriftRow:
 
 @dataclass(frozen=True)
 class DriftChanges:
-    """What ``record_drifts`` changed for one (shop, aspect): alerts go out for opened and resolved."""
+    """What ``drifts.record`` changed for one (shop, aspect): alerts go out for opened and resolved."""
 
     opened: list[DriftRow] = field(default_factory=list)
     still_open: list[DriftRow] = field(default_factory=list)

@@ -1,32 +1,29 @@
-"""Runs: one row per ``Syncer.run``, so operators (and the status page) see what ran and how it ended."""
+"""Runs: one row per ``Syncer.run``, so operators see what ran, in which mode, and how it ended."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
-from erpsync.core.store.base import StoreBase
-from erpsync.core.store.rows import RunRow
-from erpsync.core.store.schema import runs
+from erpsync.core.store.base import Repository
+from erpsync.core.store.rows import RowMapper, RunRow
+from erpsync.core.store.schema import locks, runs
 
-
-def _run_row(row: Any) -> RunRow:
-    return RunRow(
-        id=row.id,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        apply=bool(row.apply),
-        shops=tuple(row.shops or ()),
-        status=row.status,
-        summary=row.summary,
-    )
+_row = RowMapper(
+    RunRow,
+    runs,
+    apply=lambda r: bool(r["apply"]),
+    shops=lambda r: tuple(r["shops"] or ()),
+)
 
 
-class RunsMixin(StoreBase):
-    def start_run(self, run_id: str, *, shops: list[str], apply: bool, now: datetime) -> RunRow:
+class Runs(Repository):
+    """``store.runs``: ``begin`` and ``finish`` a run, ``get`` one, ``list_recent``, ``prune``."""
+
+    def begin(self, run_id: str, *, shops: Sequence[str], apply: bool, now: datetime) -> RunRow:
         """Record that a run started (status ``running``); ``run_id`` is the caller's, e.g. a UUID."""
         with self._write() as conn:
             conn.execute(
@@ -34,8 +31,8 @@ class RunsMixin(StoreBase):
             )
         return RunRow(run_id, now, None, apply, tuple(shops), "running", None)
 
-    def finish_run(self, run_id: str, *, status: str, summary: Mapping[str, Any], now: datetime) -> RunRow:
-        """Record how a run ended. Raises ``KeyError`` for a run that was never started."""
+    def finish(self, run_id: str, *, status: str, summary: Mapping[str, Any], now: datetime) -> RunRow:
+        """Record how a run ended. Raises ``KeyError`` for a run that was never begun."""
         with self._write() as conn:
             result = conn.execute(
                 runs.update().where(runs.c.id == run_id).values(status=status, summary=dict(summary), finished_at=now)
@@ -43,16 +40,31 @@ class RunsMixin(StoreBase):
             if result.rowcount != 1:
                 raise KeyError(f"no run {run_id!r} in the state store")
             row = conn.execute(select(runs).where(runs.c.id == run_id)).one()
-        return _run_row(row)
+        return _row(row)
 
-    def run(self, run_id: str) -> RunRow | None:
+    def get(self, run_id: str) -> RunRow | None:
         """One run by id, or None."""
         with self._read() as conn:
             row = conn.execute(select(runs).where(runs.c.id == run_id)).one_or_none()
-        return None if row is None else _run_row(row)
+        return None if row is None else _row(row)
 
-    def runs(self, limit: int = 20) -> list[RunRow]:
+    def list_recent(self, limit: int = 20) -> list[RunRow]:
         """The latest runs, newest first."""
         with self._read() as conn:
             rows = conn.execute(select(runs).order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(limit)).all()
-        return [_run_row(r) for r in rows]
+        return [_row(r) for r in rows]
+
+    def prune(self, *, before: datetime, dry_run: bool = False) -> int:
+        """Delete runs that started before ``before``; how many were (or, dry, would be) deleted.
+
+        A run that never finished (its process was killed) goes too, unless it still owns a lease:
+        then it may still be working, however old its start.
+        """
+        where = (
+            runs.c.started_at < before,
+            or_(runs.c.finished_at.is_not(None), runs.c.id.not_in(select(locks.c.owner))),
+        )
+        with self._write() as conn:
+            if dry_run:
+                return int(conn.execute(select(func.count()).select_from(runs).where(*where)).scalar_one())
+            return int(conn.execute(runs.delete().where(*where)).rowcount)

@@ -14,7 +14,6 @@ Versions: 1 runs, drifts, ledger, locks, cursors, bindings, observations;
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -59,7 +58,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -184,8 +183,8 @@ observations = Table(
 
 # -- version 2 -------------------------------------------------------------------------------------
 
-#: one row per shop (the configured shop name). Tokens are stored in plain text for now: encryption
-#: at rest is a later roadmap item, so the state database must be readable by its operator only.
+#: one row per shop (the configured shop name). Tokens are stored in plain text (encryption at rest
+#: is not built yet), so the state database must be readable by its operator only.
 tokens = Table(
     "tokens",
     metadata,

@@ -6,6 +6,7 @@ deduplicates (the state store knows which drifts are new), so a sink only format
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -74,7 +75,8 @@ class AlertSink:
 
     type: ClassVar[str]
     description: ClassVar[str] = ""
-    Options: ClassVar[type[Schema]]
+    # builtins.type: inside this class body the name ``type`` is the attribute above
+    Options: ClassVar[builtins.type[Schema]]
 
     def __init__(self, options: dict[str, Any], *, base_dir: Path) -> None:
         self.options = options

@@ -1,4 +1,4 @@
-"""Marshmallow schemas of the webhook envelope and of each type's ``data`` (``webhook_events.py``).
+"""Marshmallow schemas of the webhook envelope and of each type's ``data`` (events in ``models.py``).
 
 Each ``data`` schema loads into the keyword arguments of its event class. Sources: the TikTok
 Shop Partner Center webhook guide, one page per type (public scrape, 2025-12); the quirks below
@@ -19,11 +19,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
+from marshmallow import Schema, ValidationError, fields, post_load
 from marshmallow.validate import Length
 
-from erpsync.connectors.tiktok.fulfillment_schemas import UnixTime
-from erpsync.connectors.tiktok.schemas import Id
+from erpsync.connectors.tiktok.fields import Base, Id, UnixTime, text
 
 MAX_ID_CHARS = 64
 MAX_TEXT_CHARS = 4000
@@ -90,8 +89,8 @@ def _code() -> Code:
     return Code(load_default="", allow_none=True)
 
 
-def _text() -> fields.String:
-    return fields.String(load_default="", allow_none=True, validate=Length(max=MAX_TEXT_CHARS))
+def _bounded_text() -> fields.String:
+    return text(validate=Length(max=MAX_TEXT_CHARS))
 
 
 def _time() -> UnixTime:
@@ -103,9 +102,8 @@ def _codes(*, one_or_many: bool = False, **kwargs: Any) -> fields.List:
     return cls(Code(allow_none=True), load_default=list, allow_none=True, validate=Length(max=MAX_LIST_ITEMS), **kwargs)
 
 
-class _Base(Schema):
-    class Meta:
-        unknown = EXCLUDE
+class _Data(Base):
+    """A webhook record loaded into keyword arguments (no dataclass of its own): blanks normalised once."""
 
     @post_load
     def _blanks(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -121,7 +119,7 @@ class _Base(Schema):
         return out
 
 
-class EnvelopeSchema(_Base):
+class EnvelopeSchema(_Data):
     type = EventType(required=True)
     tts_notification_id = OptionalBoundedId()
     shop_id = BoundedId(required=True)
@@ -129,7 +127,7 @@ class EnvelopeSchema(_Base):
     data = fields.Raw(load_default=None, allow_none=True)
 
 
-class OrderStatusData(_Base):
+class OrderStatusData(_Data):
     order_id = BoundedId(required=True)
     raw_status = _required_code(data_key="order_status")
     is_on_hold_order = fields.Boolean(load_default=None, allow_none=True)
@@ -140,17 +138,17 @@ class OrderStatusData(_Base):
         return {**data, "status": ORDER_STATUS_ALIASES.get(data["raw_status"], data["raw_status"])}
 
 
-class RecipientAddressData(_Base):
+class RecipientAddressData(_Data):
     order_id = BoundedId(required=True)
     update_time = _time()
 
 
-class PackageEntry(_Base):
+class PackageEntry(_Data):
     package_id = BoundedId(required=True)
     order_id_list = fields.List(BoundedId(), load_default=list, allow_none=True, validate=Length(max=MAX_LIST_ITEMS))
 
 
-class PackageUpdateData(_Base):
+class PackageUpdateData(_Data):
     sc_type = _code()
     role_type = _code()
     package_list = fields.List(fields.Nested(PackageEntry), required=True, validate=Length(max=MAX_LIST_ITEMS))
@@ -162,23 +160,23 @@ class PackageUpdateData(_Base):
         return {**data, "packages": {p["package_id"]: tuple(p["order_id_list"] or ()) for p in entries}}
 
 
-class ProductStatusData(_Base):
+class ProductStatusData(_Data):
     product_id = BoundedId(required=True)
     status = _required_code()
-    suspended_reason = _text()
+    suspended_reason = _bounded_text()
     update_time = _time()
 
 
-class DeauthorizationData(_Base):
-    message = _text()
+class DeauthorizationData(_Data):
+    message = _bounded_text()
 
 
-class ExpiringData(_Base):
-    message = _text()
+class ExpiringData(_Data):
+    message = _bounded_text()
     expiration_time = UnixTime(required=True)  # a string of digits on the guide's page; an integer also
 
 
-class CancellationData(_Base):
+class CancellationData(_Data):
     order_id = BoundedId(required=True)
     cancel_status = _required_code()
     cancel_id = OptionalBoundedId()
@@ -186,7 +184,7 @@ class CancellationData(_Base):
     create_time = _time()
 
 
-class ReturnData(_Base):
+class ReturnData(_Data):
     order_id = BoundedId(required=True)
     return_status = _required_code()
     return_id = OptionalBoundedId()
@@ -196,25 +194,25 @@ class ReturnData(_Base):
     update_time = _time()
 
 
-class ProductInformationData(_Base):
+class ProductInformationData(_Data):
     product_id = BoundedId(required=True)
     change_source = _code()
     changed_fields = _codes()
     update_time = _time()
 
 
-class AuditData(_Base):
+class AuditData(_Data):
     status = _required_code()
     pre_approved_reasons = _codes(one_or_many=True)
     pre_approved_reason = _codes(one_or_many=True)  # the guide's example: singular, one string
 
 
-class PlatformStatus(_Base):
+class PlatformStatus(_Data):
     platform = Code(required=True, validate=Length(min=1))
     status = _code()
 
 
-class ProductAuditData(_Base):
+class ProductAuditData(_Data):
     product_id = BoundedId(required=True)
     audit = fields.Nested(AuditData, required=True)
     integrated_platform_statuses = OneOrMany(
@@ -236,7 +234,7 @@ class ProductAuditData(_Base):
         }
 
 
-#: type → the schema of its ``data`` (``webhook_events.EVENT_CLASSES`` lists the same types)
+#: type → the schema of its ``data`` (``models.EVENT_CLASSES`` lists the same types)
 DATA_SCHEMAS: dict[int, type[Schema]] = {
     1: OrderStatusData,
     3: RecipientAddressData,

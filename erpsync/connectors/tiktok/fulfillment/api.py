@@ -1,10 +1,10 @@
 """Fulfilment for one shop: read packages, ship them, fix tracking (``docs/open-api-full.md`` §4).
 
 Built on :class:`TikTokClient` (signing, envelope, retries) and bound to one shop's cipher, so
-the push layer never handles ciphers. Answers are typed (``fulfillment_types.py``); the
-fulfilment error codes become specific ``PermanentError`` subclasses, because the push layer
-acts on them differently: "already shipped" means done, "not found" means the binding is stale,
-"72 h window closed" needs a human.
+callers never handle ciphers. Answers are typed (``models.py``); the fulfilment error
+codes become specific ``PermanentError`` subclasses (``errors.py``), because a caller that pushes shipments must
+act on them differently: "already shipped" means done, "not found" means the binding is stale,
+"72 h window closed" needs a human. (No erpsync aspect pushes shipments yet; this API is ready for one.)
 
 Delivery options and shipping providers rarely change and every ship needs them, so they are
 cached per warehouse for ``cache_ttl`` seconds (one hour by default) for the life of the object.
@@ -18,11 +18,16 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from erpsync.connectors.tiktok import fulfillment_schemas as fs
 from erpsync.connectors.tiktok.client import TikTokClient
-from erpsync.connectors.tiktok.fulfillment_types import (
+from erpsync.connectors.tiktok.fulfillment import schemas
+from erpsync.connectors.tiktok.fulfillment.errors import (
     SHIPPING_INFO_WINDOW_HOURS,
     AlreadyShippedError,
+    ShippingInfoWindowClosedError,
+    refine,
+    sort_batch_outcomes,
+)
+from erpsync.connectors.tiktok.fulfillment.models import (
     BatchResult,
     DeliveryOption,
     HandoverMethod,
@@ -31,12 +36,11 @@ from erpsync.connectors.tiktok.fulfillment_types import (
     PackageSummary,
     PickupSlot,
     Shipment,
-    ShippingInfoWindowClosedError,
     ShippingProvider,
     TrackingEvent,
-    refine,
 )
-from erpsync.connectors.tiktok.records import check_page_size, load_page, paginate
+from erpsync.connectors.tiktok.loading import load_list, load_page, load_typed
+from erpsync.connectors.tiktok.paging import check_page_size, paginate
 from erpsync.connectors.tiktok.versions import ENDPOINTS
 from erpsync.core.errors import ConnectorError, PermanentError
 from erpsync.core.models import Records
@@ -108,7 +112,7 @@ class FulfillmentApi:
         package_status: str | None = None,
         page_size: int = PACKAGES_PAGE_SIZE,
     ) -> Iterator[Records[PackageSummary]]:
-        """Yield one typed page at a time, following ``next_page_token`` (``records.paginate``).
+        """Yield one typed page at a time, following ``next_page_token`` (``paging.paginate``).
 
         A record that is not a valid package (no id, an unknown status) is a RecordError; the
         rest of the page goes on.
@@ -120,7 +124,7 @@ class FulfillmentApi:
         query = {"page_size": check_page_size(page_size, PACKAGES_PAGE_SIZE)}
         path = SEARCH.path()
         source, name = f"TikTok {path}", self.client.name
-        load = partial(load_page, fs.PackageSummarySchema(), key="packages", kind="package", source=source)
+        load = partial(load_page, schemas.PackageSummarySchema(), key="packages", kind="package", source=source)
         load = partial(load, operation="search packages", connector=name)
         return paginate(
             self.client, path, cipher=self.cipher, query=query, body=body, operation="search packages", load=load
@@ -130,22 +134,28 @@ class FulfillmentApi:
         """One package's detail; NotFoundError when unknown, RecordError when malformed."""
         path = DETAIL.path(package_id=package_id)
         data = self._call("GET", path, operation="get package", rate_key=DETAIL.template)
-        return fs.load(fs.PackageSchema(str(package_id)), data, record=f"package {package_id}", source=f"TikTok {path}")
+        schema = schemas.PackageSchema(str(package_id))
+        return load_typed(schema, data, kind="package", source=f"TikTok {path}", record=f"package {package_id}")
 
     def handover_time_slots(self, package_id: str) -> HandoverSlots:
         """Whether pickup / drop-off is offered for the package, and the pickup windows."""
         path = SLOTS.path(package_id=package_id)
         data = self._call("GET", path, operation="get handover time slots", rate_key=SLOTS.template)
-        return fs.load(
-            fs.HandoverSlotsSchema(), data, record=f"package {package_id} handover slots", source=f"TikTok {path}"
+        record = f"package {package_id} handover slots"
+        return load_typed(
+            schemas.HandoverSlotsSchema(), data, kind="handover slots", source=f"TikTok {path}", record=record
         )
 
     def order_tracking(self, order_id: str) -> list[TrackingEvent]:
         """The carrier's tracking events of an order, in the API's order."""
         path = TRACKING.path(order_id=order_id)
         data = self._call("GET", path, operation="get order tracking", rate_key=TRACKING.template)
-        return fs.load_list(
-            fs.TrackingEventSchema(), data, "tracking", kind=f"order {order_id} tracking event", source=f"TikTok {path}"
+        return load_list(
+            schemas.TrackingEventSchema(),
+            data,
+            "tracking",
+            kind=f"order {order_id} tracking event",
+            source=f"TikTok {path}",
         )
 
     # -- shipping ----------------------------------------------------------------------------
@@ -207,7 +217,7 @@ class FulfillmentApi:
                 for s in chunk:
                     result.failed[s.package_id] = exc
                 continue
-            fs.sort_batch_outcomes(chunk, data, result, connector=self.client.name, source=f"TikTok {path}")
+            sort_batch_outcomes(chunk, data, result, connector=self.client.name, source=f"TikTok {path}")
         return result
 
     def update_shipping_info(
@@ -265,10 +275,8 @@ class FulfillmentApi:
 
         def fetch() -> tuple[DeliveryOption, ...]:
             data = self._call("GET", path, operation="list delivery options", rate_key=DELIVERY_OPTIONS.template)
-            schema = fs.DeliveryOptionSchema()
-            return tuple(
-                fs.load_list(schema, data, "delivery_options", kind="delivery option", source=f"TikTok {path}")
-            )
+            schema = schemas.DeliveryOptionSchema()
+            return tuple(load_list(schema, data, "delivery_options", kind="delivery option", source=f"TikTok {path}"))
 
         return self._cached(("delivery_options", str(warehouse_id)), fetch)
 
@@ -285,9 +293,9 @@ class FulfillmentApi:
 
         def fetch() -> tuple[ShippingProvider, ...]:
             data = self._call("GET", path, operation="list shipping providers", rate_key=SHIPPING_PROVIDERS.template)
-            schema = fs.ShippingProviderSchema(option_id)
+            schema = schemas.ShippingProviderSchema(option_id)
             return tuple(
-                fs.load_list(schema, data, "shipping_providers", kind="shipping provider", source=f"TikTok {path}")
+                load_list(schema, data, "shipping_providers", kind="shipping provider", source=f"TikTok {path}")
             )
 
         return self._cached(("shipping_providers", str(warehouse_id), option_id), fetch)

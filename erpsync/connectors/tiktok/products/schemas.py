@@ -1,6 +1,6 @@
-"""Marshmallow schemas for Products API responses; each builds a frozen dataclass.
+"""Marshmallow schemas for Products API responses; each builds a frozen dataclass of ``models.py``.
 
-Loaded one record at a time through ``records.load_typed``, so a malformed product becomes a
+Loaded one record at a time through ``loading.load_typed``, so a malformed product becomes a
 RecordError (``product 1729…: skus.0.price.currency: ...``) and the rest of the page goes on.
 Ids accept JSON numbers and become strings. Long text is accepted as sent: the reader's job is to
 report what the platform holds, not to re-validate it.
@@ -12,7 +12,8 @@ from typing import Any
 
 from marshmallow import fields, post_load
 
-from erpsync.connectors.tiktok.product_models import (
+from erpsync.connectors.tiktok.fields import Base, Id, Tolerant, decimal, noted, opt_int, text, texts, unknown_values
+from erpsync.connectors.tiktok.products.models import (
     AuditFailure,
     AuditStatus,
     CreatedProduct,
@@ -25,15 +26,9 @@ from erpsync.connectors.tiktok.product_models import (
     Sku,
     SkuError,
 )
-from erpsync.connectors.tiktok.records import Tolerant, TypedSchema, noted, opt_int, text, texts, unknown_values
-from erpsync.connectors.tiktok.schemas import Id
 
 
-def _decimal() -> fields.Decimal:
-    return fields.Decimal(load_default=None, allow_none=True)
-
-
-class ImageSchema(TypedSchema):
+class ImageSchema(Base):
     uri = fields.String(required=True)
     url = text()
     width = opt_int()
@@ -45,16 +40,16 @@ class ImageSchema(TypedSchema):
         return ImageRef(d["uri"], d["url"] or "", d["width"], d["height"], d["use_case"] or "")
 
 
-class CreatedSkuSchema(TypedSchema):
+class CreatedSkuSchema(Base):
     id = Id(required=True)
     seller_sku = text()
 
 
-class WarningSchema(TypedSchema):
+class WarningSchema(Base):
     message = text()
 
 
-class CreatedSchema(TypedSchema):
+class CreatedSchema(Base):
     product_id = Id(required=True)
     skus = fields.List(fields.Nested(CreatedSkuSchema), load_default=list)
     warnings = fields.List(fields.Nested(WarningSchema), load_default=list)
@@ -65,10 +60,10 @@ class CreatedSchema(TypedSchema):
         return CreatedProduct(d["product_id"], skus, tuple(w["message"] or "" for w in d["warnings"]))
 
 
-class PriceSchema(TypedSchema):
-    amount = _decimal()
-    tax_exclusive_price = _decimal()
-    sale_price = _decimal()
+class PriceSchema(Base):
+    amount = decimal()
+    tax_exclusive_price = decimal()
+    sale_price = decimal()
     currency = text()
 
     @post_load
@@ -77,7 +72,7 @@ class PriceSchema(TypedSchema):
         return Price(amount=amount, currency=d["currency"] or "", sale_price=d["sale_price"])
 
 
-class InventorySchema(TypedSchema):
+class InventorySchema(Base):
     warehouse_id = Id(required=True)
     quantity = fields.Integer(required=True, strict=True)
 
@@ -86,7 +81,7 @@ class InventorySchema(TypedSchema):
         return Inventory(d["warehouse_id"], d["quantity"])
 
 
-class SkuSchema(TypedSchema):
+class SkuSchema(Base):
     id = Id(required=True)
     seller_sku = text()
     price = fields.Nested(PriceSchema, load_default=None, allow_none=True)
@@ -97,7 +92,7 @@ class SkuSchema(TypedSchema):
         return Sku(d["id"], d["seller_sku"] or "", d["price"], tuple(d["inventory"]))
 
 
-class AuditSchema(TypedSchema):
+class AuditSchema(Base):
     status = Tolerant(AuditStatus, load_default=None)
 
     @post_load(pass_original=True)
@@ -105,7 +100,7 @@ class AuditSchema(TypedSchema):
         return {**d, "notes": unknown_values(self, original, prefix="audit.")}
 
 
-class AuditFailureSchema(TypedSchema):
+class AuditFailureSchema(Base):
     position = text()
     reasons = texts()
     suggestions = texts()
@@ -115,15 +110,15 @@ class AuditFailureSchema(TypedSchema):
         return AuditFailure(d["position"] or "", tuple(d["reasons"]), tuple(d["suggestions"]))
 
 
-class MainImageSchema(TypedSchema):
+class MainImageSchema(Base):
     uri = text()
     urls = texts()
 
 
-class _ProductBase(TypedSchema):
+class _ProductBase(Base):
     id = Id(required=True)
     title = text()
-    #: left out for some sellers (see ``product_models``): None, not an error
+    #: left out for some sellers (see ``models.py``): None, not an error
     status = Tolerant(ProductStatus, load_default=None)
     audit = fields.Nested(AuditSchema, load_default=None, allow_none=True)
     skus = fields.List(fields.Nested(SkuSchema), load_default=list)
@@ -166,11 +161,11 @@ class ProductSchema(_ProductBase):
         )
 
 
-class SkuErrorDetailSchema(TypedSchema):
+class SkuErrorDetailSchema(Base):
     sku_id = Id(load_default=None, allow_none=True)
 
 
-class SkuErrorSchema(TypedSchema):
+class SkuErrorSchema(Base):
     code = fields.Raw(load_default=None, allow_none=True)
     message = text()
     detail = fields.Nested(SkuErrorDetailSchema, load_default=None, allow_none=True)

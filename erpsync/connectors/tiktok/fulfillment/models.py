@@ -1,13 +1,9 @@
-"""Typed results and errors of the fulfilment calls (``docs/open-api-full.md`` §4, §6).
+"""Typed results of the fulfilment calls (``docs/open-api-full.md`` §4, §6): what ``api.FulfillmentApi`` returns.
 
-Kept apart from ``fulfillment.py`` so the push layer can import the types (and catch the errors)
-without the HTTP code. Every type is a frozen dataclass: a result is a snapshot of what the API
-said, never something to patch up. Times are aware UTC datetimes; the wire carries Unix seconds.
-
-The error classes are ``PermanentError`` subclasses, so code that only knows the error tree still
-does the right thing (do not retry), while the push layer can tell "already shipped" (done) from
-"not found" (drop the binding) from "72 h window closed" (tell the operator). ``NotFoundError``
-is core's (``erpsync.core.errors``), re-exported here for the callers that import it from here.
+Kept apart from ``api.py`` so callers can import the types without the HTTP code; the errors
+these calls raise are in ``errors.py``. Every type is a frozen dataclass: a result is a snapshot
+of what the API said, never something to patch up. Times are aware UTC datetimes; the wire
+carries Unix seconds.
 """
 
 from __future__ import annotations
@@ -17,10 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from erpsync.connectors.tiktok import error_codes
-from erpsync.connectors.tiktok.error_codes import Kind
-from erpsync.core.errors import AlreadyDoneError, ConnectorError, PermanentError
-from erpsync.core.errors import NotFoundError as NotFoundError  # re-exported: callers catch it from here
+from erpsync.core.errors import ConnectorError
 from erpsync.core.models import HandoverMode
 
 
@@ -160,82 +153,9 @@ class Shipment:
 class BatchResult:
     """What a batch ship did, per package.
 
-    ``already_shipped`` is kept apart from ``failed``: the push layer treats those as done.
+    ``already_shipped`` is kept apart from ``failed``: a caller pushing shipments can count those as done.
     """
 
     shipped: list[str] = field(default_factory=list)
     already_shipped: list[str] = field(default_factory=list)
     failed: dict[str, ConnectorError] = field(default_factory=dict)
-
-
-# -- errors ------------------------------------------------------------------------------------
-
-SHIPPING_INFO_WINDOW_HOURS = 72
-#: "the package has not been shipped yet" (Partner Center API reference, Update Package Shipping
-#: Info and Update Shipping Info (202309), error code list)
-NOT_SHIPPED = 21011043
-#: the tracking number may be updated only within some hours of shipping, once, or a limited
-#: number of times, or not at all by platform rule (same pages, error code list)
-SHIPPING_INFO_LIMIT_CODES = frozenset({21011049, 21011050, 21011051, 21011052})
-
-
-class AlreadyShippedError(AlreadyDoneError):
-    """The package was shipped (or even delivered) before: the push layer treats it as done.
-
-    The codes are the table's ``already_done`` kind (``error_codes.csv``): 21011040, 21011020,
-    11006021, 21008099, 21011027.
-    """
-
-
-class NotShippedError(PermanentError):
-    """21011043: shipping info can only be updated after the package shipped."""
-
-
-class ShippingInfoWindowClosedError(PermanentError):
-    """21011049-21011052: the tracking number can no longer be changed through the API.
-
-    TikTok allows a change only within some hours of shipping and a limited number of times.
-    """
-
-
-def _errors() -> dict[int, type[PermanentError]]:
-    out: dict[int, type[PermanentError]] = dict.fromkeys(error_codes.codes_of(Kind.ALREADY_DONE), AlreadyShippedError)
-    out[NOT_SHIPPED] = NotShippedError
-    out.update(dict.fromkeys(SHIPPING_INFO_LIMIT_CODES, ShippingInfoWindowClosedError))
-    return out
-
-
-#: code -> the fulfilment class, narrower than the class ``envelope.py`` chose from the code's
-#: kind (every "already done" code of the fulfilment calls is a ship, so: AlreadyShippedError).
-#: The hint text lives in the table: the client already wrote it into the message, so re-typing
-#: keeps the message as it is.
-ERRORS: dict[int, type[PermanentError]] = _errors()
-
-
-def error_class(code: int | str | None) -> type[PermanentError] | None:
-    """The fulfilment class of ``code``, or None when the class the client chose stays."""
-    try:
-        return ERRORS.get(int(code)) if code is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def refine(exc: ConnectorError) -> ConnectorError:
-    """Re-type a client error more narrowly by its code (an AlreadyDoneError for 21011040 →
-    AlreadyShippedError, a PermanentError for 21011043 → NotShippedError).
-
-    Only narrows: the new class must be a subclass of the error's class, so a TemporaryError or
-    an AuthError is never turned into something else. The message is kept as the client made it:
-    it already says what the code means.
-    """
-    cls = error_class(exc.code)
-    if cls is None or type(exc) is cls or not issubclass(cls, type(exc)):
-        return exc
-    return cls(
-        exc.message,
-        connector=exc.connector,
-        operation=exc.operation,
-        request_id=exc.request_id,
-        code=exc.code,
-        status=exc.status,
-    )

@@ -1,6 +1,6 @@
-"""Typed values of the Products API (``docs/open-api-full.md`` §2).
+"""Typed values of the Products API (``docs/open-api-full.md`` §2): what ``api.ProductsApi`` returns.
 
-Frozen dataclasses, so what ``ProductsApi`` returns never changes under a reader; status values
+Frozen dataclasses, so a value never changes under a reader; status values
 are str Enums spelled exactly as on the wire, so they compare equal to the raw strings. A status
 this client does not know reads as ``UNKNOWN`` with a note in the record's ``notes`` (and a log
 warning), never as an error that would drop the product. ``status`` is None when the API leaves
@@ -188,7 +188,7 @@ class NewProduct:
     extra: Mapping[str, Any] = field(default_factory=dict)  # any other documented field, sent as is
 
     def to_body(self) -> dict[str, Any]:
-        """The request body. Not validated here: ``product_checks`` does that, for dicts too."""
+        """The request body. Not validated here: ``checks.py`` does that, for dicts too."""
         value, unit = self.package_weight
         body: dict[str, Any] = {
             "title": self.title,

@@ -54,7 +54,7 @@ def quantity(value: Any, *, record: str, field: str) -> int:
     return value
 
 
-def _text(value: Any, *, record: str, field: str, max_len: int | None = None) -> str:
+def _required_text(value: Any, *, record: str, field: str, max_len: int | None = None) -> str:
     if not isinstance(value, str) or not value.strip():
         raise RecordError("must be non-empty text", record=record, field=field, source=SOURCE)
     if max_len is not None and len(value) > max_len:
@@ -78,7 +78,7 @@ def _sku(raw: Any, index: int, *, record: str, require_seller_sku: bool) -> dict
     name = raw.get("seller_sku") or raw.get("id") or index
     where = f"skus[{name}]"
     if require_seller_sku:
-        _text(raw.get("seller_sku"), record=record, field=f"{where}.seller_sku")
+        _required_text(raw.get("seller_sku"), record=record, field=f"{where}.seller_sku")
     price = raw.get("price")
     if price is not None or require_seller_sku:
         if not isinstance(price, Mapping):
@@ -86,7 +86,7 @@ def _sku(raw: Any, index: int, *, record: str, require_seller_sku: bool) -> dict
                 "price {amount, currency} is required", record=record, field=f"{where}.price", source=SOURCE
             )
         amount = decimal_string(price.get("amount"), record=record, field=f"{where}.price.amount")
-        _text(price.get("currency"), record=record, field=f"{where}.price.currency")
+        _required_text(price.get("currency"), record=record, field=f"{where}.price.currency")
         sku["price"] = {**price, "amount": amount}
     inventory = raw.get("inventory")
     if inventory is not None:
@@ -98,7 +98,7 @@ def _sku(raw: Any, index: int, *, record: str, require_seller_sku: bool) -> dict
                 raise RecordError(
                     "expected {warehouse_id, quantity}", record=record, field=f"{where}.inventory", source=SOURCE
                 )
-            wh = _text(row.get("warehouse_id"), record=record, field=f"{where}.inventory.warehouse_id")
+            wh = _required_text(row.get("warehouse_id"), record=record, field=f"{where}.inventory.warehouse_id")
             quantity(row.get("quantity"), record=record, field=f"{where}.inventory[{wh}].quantity")
             rows.append(dict(row))
         sku["inventory"] = rows
@@ -111,11 +111,11 @@ def product_body(body: Mapping[str, Any], *, record: str, partial: bool) -> dict
         raise RecordError(f"expected an object, not {type(body).__name__}", record=record, source=SOURCE)
     out = dict(body)
     if not partial or "title" in body:
-        _text(body.get("title"), record=record, field="title", max_len=MAX_TITLE)
+        _required_text(body.get("title"), record=record, field="title", max_len=MAX_TITLE)
     images = _list(body, "main_images", record=record, required=not partial)
     for i, image in enumerate(images or ()):
         uri = image.get("uri") if isinstance(image, Mapping) else None
-        _text(uri, record=record, field=f"main_images[{i}].uri")
+        _required_text(uri, record=record, field=f"main_images[{i}].uri")
     skus = _list(body, "skus", record=record, required=not partial)
     if skus is not None:
         out["skus"] = [_sku(s, i, record=record, require_seller_sku=not partial) for i, s in enumerate(skus)]
@@ -156,7 +156,7 @@ def prices_body(product_id: str, prices: Mapping[str, tuple[Decimal | str, str]]
         amount, currency = pair
         price = {
             "amount": decimal_string(amount, record=record, field="price.amount"),
-            "currency": _text(currency, record=record, field="price.currency"),
+            "currency": _required_text(currency, record=record, field="price.currency"),
         }
         rows.append({"id": str(sku_id), "price": price})
     return {"skus": rows}

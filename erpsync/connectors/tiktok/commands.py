@@ -5,9 +5,9 @@ authorises the app; TikTok redirects to the app's redirect URL with ``?code=``; 
 exchange CODE --shop S`` trades the code for tokens and keeps them in the state store, from where
 every run reads and refreshes them. No command ever prints a token.
 
-Registered by ``cli.py`` (``cli.add_command(auth)``); it reaches the configuration and plugins
-through ``ctx.obj`` (``cli.State``: ``settings()``, ``registry``), so it imports nothing from
-``cli.py``.
+Added by the TikTok plugin through the ``register_commands`` hook (``__init__.py``), like any
+plugin's commands. It reaches the configuration and the registry through ``ctx.obj``, a
+``CommandContext`` the CLI sets up, so it imports nothing from the CLI or the host above it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
 import click
 from rich.console import Console
@@ -28,6 +27,7 @@ from erpsync.core.config import Settings, ShopSettings
 from erpsync.core.connector import ShopContext
 from erpsync.core.errors import ConfigError, UsageError
 from erpsync.core.store import Store
+from erpsync.plugins.context import CommandContext
 
 
 def _tiktok_shop(settings: Settings, name: str) -> ShopSettings:
@@ -40,9 +40,12 @@ def _tiktok_shop(settings: Settings, name: str) -> ShopSettings:
     return shop
 
 
-def _connector(state: Any, settings: Settings, shop: ShopSettings, store: Store | None) -> TikTokSellerConnector:
+def _connector(
+    state: CommandContext, settings: Settings, shop: ShopSettings, store: Store | None
+) -> TikTokSellerConnector:
     cls = state.registry.connectors[shop.seller.type]
-    context = ShopContext(name=shop.name, base_dir=settings.base_dir, tokens=store)
+    tokens = None if store is None else store.tokens
+    context = ShopContext(name=shop.name, base_dir=settings.base_dir, tokens=tokens)
     connector = cls(dict(shop.seller.options), shop=context)
     assert isinstance(connector, TikTokSellerConnector)
     return connector
@@ -71,7 +74,7 @@ def auth() -> None:
 @click.option("--state", "state_value", metavar="TEXT", help="Opaque value echoed to the redirect. Default: random.")
 @click.option("--region", metavar="CODE", help="The shop's region; US shops authorise on the US host.")
 @click.pass_obj
-def url(state: Any, shop_name: str, state_value: str | None, region: str | None) -> int:
+def url(state: CommandContext, shop_name: str, state_value: str | None, region: str | None) -> int:
     """Print the link the seller opens to authorise the app for a shop."""
     settings = state.settings()
     shop = _tiktok_shop(settings, shop_name)
@@ -96,7 +99,7 @@ def url(state: Any, shop_name: str, state_value: str | None, region: str | None)
 @click.argument("code")
 @click.option("--shop", "shop_name", required=True, metavar="NAME", help="The shop (its name in the config).")
 @click.pass_obj
-def exchange(state: Any, code: str, shop_name: str) -> int:
+def exchange(state: CommandContext, code: str, shop_name: str) -> int:
     """Trade an authorisation CODE for the shop's tokens and keep them in the state store."""
     settings = state.settings()
     shop = _tiktok_shop(settings, shop_name)
@@ -114,7 +117,7 @@ def exchange(state: Any, code: str, shop_name: str) -> int:
         finally:
             connector.close()
         now = datetime.now(UTC)
-        store.put_token(shop_name, replace(record, last_refresh_at=None), now=now)
+        store.tokens.put(shop_name, replace(record, last_refresh_at=None), now=now)
     scopes = ", ".join(record.granted_scopes) or "none listed"
     click.echo(f"authorised shop {shop_name}: {found['name']} ({found['region']}), seller {record.seller_name!r}")
     click.echo(f"scopes: {scopes}")
@@ -136,7 +139,7 @@ def _scopes(scopes: tuple[str, ...]) -> str:
 
 @auth.command("status")
 @click.pass_obj
-def status(state: Any) -> int:
+def status(state: CommandContext) -> int:
     """Show, per shop, where its token comes from and when it expires."""
     settings = state.settings()
     now = datetime.now(UTC)
@@ -145,10 +148,10 @@ def status(state: Any) -> int:
         table.add_column(column)
     with Store.open(settings.state_url) as store:
         names = [s.name for s in settings.shops if s.seller.type == TikTokSellerConnector.type]
-        extra = [n for n in store.token_shops() if n not in names]
+        extra = [n for n in store.tokens.list_shops() if n not in names]
         for name in [*names, *extra]:
             shop = settings.shop(name)
-            record = store.get_token(name)
+            record = store.tokens.get(name)
             if shop is not None and shop.seller.options.get("access_token"):
                 table.add_row(name, "static", "-", "not known (static)", "-", "-", "-")
             elif record is None:

@@ -10,7 +10,7 @@ Answers. The platform counts only HTTP 200 and 401 as received; anything else is
 
 - no signature or a wrong one: 401 (received, i.e. never retried: a forgery is not worth a retry);
 - signed, but not JSON, not the documented shape, or a type erpsync does not know: 200, and the
-  raw body is kept in the state store (``NotificationLog.keep_unparsed``) with the reason and a
+  raw body is kept in the state store (``NotificationLog.keep``) with the reason and a
   log warning, because a retry would bring the same bytes and fail the same way;
 - a handler that fails: 500, so the platform retries (a full queue or a database hiccup usually
   passes) -- and the raw body is kept first, because after the fourth retry the platform drops it;
@@ -25,6 +25,12 @@ one notification. The key is recorded (``NotificationLog``) only after the handl
 "duplicate" and drop the event. Two deliveries racing through the handler at once can both be
 handled, so handlers must be idempotent (they only queue work or mark a shop for a sync).
 Webhooks stay hints either way: the incremental order/package sync is the source of truth.
+
+Parsing. A body comes from the internet, so :func:`parse_event` never crashes: anything that is
+not the documented shape (not JSON, missing or mistyped fields, absurdly long strings, nesting deep
+enough to blow the recursion limit) becomes a ``RecordError`` naming the notification and the
+field. Ids are strings even when sent as JSON numbers (``product_id`` often is one): ``json`` keeps
+integers exact at any size and a number with a fraction or exponent is refused as an id.
 """
 
 from __future__ import annotations
@@ -38,7 +44,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from erpsync.connectors.tiktok.webhook_events import UnknownEvent, WebhookEvent, body_key, parse_event
+from marshmallow import ValidationError
+
+from erpsync.connectors.tiktok.loading import record_error
+from erpsync.connectors.tiktok.webhooks.models import EVENT_CLASSES, UnknownEvent, WebhookEvent
+from erpsync.connectors.tiktok.webhooks.schemas import DATA_SCHEMAS, MAX_ID_CHARS, EnvelopeSchema
 from erpsync.core.errors import RecordError
 from erpsync.core.ports import NotificationLog
 
@@ -48,6 +58,8 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1 << 20
 SIGNATURE_HEADER = "authorization"
 MAX_ERROR_CHARS = 500
+SOURCE = "TikTok webhook"
+DIGEST_PREFIX = "sha256:"
 
 
 def expected_signature(app_key: str, app_secret: str, raw_body: bytes) -> str:
@@ -64,6 +76,67 @@ def verify_signature(app_key: str, app_secret: str, raw_body: bytes, authorizati
         return False
     given = authorization.strip().lower().encode("utf-8", errors="replace")
     return hmac.compare_digest(expected_signature(app_key, app_secret, raw_body).encode(), given)
+
+
+# -- parsing ------------------------------------------------------------------------------------
+
+
+def body_key(raw_body: bytes) -> str:
+    """The dedupe key of a body that carries no ``tts_notification_id``."""
+    return DIGEST_PREFIX + hashlib.sha256(raw_body).hexdigest()
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _label(raw: Mapping[str, Any], digest_key: str) -> str:
+    nid = raw.get("tts_notification_id")
+    if isinstance(nid, str | int) and not isinstance(nid, bool) and 0 < len(str(nid).strip()) <= MAX_ID_CHARS:
+        return f"notification {str(nid).strip()}"
+    return f"notification {digest_key}"
+
+
+def parse_event(raw_body: bytes) -> WebhookEvent:
+    """The typed event of one webhook body; RecordError naming the notification and the field."""
+    digest_key = body_key(raw_body)
+    try:
+        raw = json.loads(raw_body, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        reason = str(exc)[:200] if not isinstance(exc, RecursionError) else "nested too deeply"
+        raise RecordError(f"body is not JSON: {reason}", record=f"notification {digest_key}", source=SOURCE) from None
+    if not isinstance(raw, Mapping):
+        got = type(raw).__name__
+        raise RecordError(f"expected a JSON object, got {got}", record=f"notification {digest_key}", source=SOURCE)
+    label = _label(raw, digest_key)
+    try:
+        envelope = EnvelopeSchema().load(raw)
+    except ValidationError as exc:
+        raise record_error(exc, raw, kind="notification", index=0, source=SOURCE, record=label) from None
+    nid = envelope["tts_notification_id"]
+    base = {
+        "type": envelope["type"],
+        "shop_id": envelope["shop_id"],
+        "timestamp": envelope["timestamp"],
+        "notification_id": nid,
+        "dedupe_key": nid or digest_key,
+    }
+    kind, data = envelope["type"], envelope["data"]
+    schema = DATA_SCHEMAS.get(kind)
+    if schema is None:
+        return UnknownEvent(**base, data=data)
+    if not isinstance(data, Mapping):
+        got = "nothing" if data is None else type(data).__name__
+        raise RecordError(f"expected an object, got {got}", record=label, field="data", source=SOURCE)
+    try:
+        fields_ = schema().load(data)
+    except ValidationError as exc:
+        wrapped = ValidationError({"data": exc.messages})
+        raise record_error(wrapped, raw, kind="notification", index=0, source=SOURCE, record=label) from None
+    return EVENT_CLASSES[kind](**base, **fields_)
+
+
+# -- receiving ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -142,7 +215,7 @@ class WebhookReceiver:
         """
         name = f"notification {key or body_key(raw_body)}"
         reason = (reason if name in reason else f"{name}: {reason}")[:MAX_ERROR_CHARS]
-        first = self.log.keep_unparsed(self.source, raw_body, reason, self.clock(), key=key)
+        first = self.log.keep(self.source, raw_body, reason, self.clock(), key=key)
         if first:
             log.warning("webhook kept for inspection, not handled: %s", reason)
         else:
@@ -151,11 +224,11 @@ class WebhookReceiver:
 
     def mark_handled(self, event: WebhookEvent) -> None:
         """Record the event's dedupe key: its redeliveries are duplicates from now on."""
-        self.log.note_notification(event.dedupe_key, source=self.source, now=self.clock())
+        self.log.record(event.dedupe_key, source=self.source, now=self.clock())
 
     def _handled(self, key: str) -> bool:
         """Whether the key was handled before (recorded by :meth:`mark_handled`)."""
-        return self.log.has_notification(key, source=self.source)
+        return self.log.has(key, source=self.source)
 
 
 # -- WSGI --------------------------------------------------------------------------------------
@@ -219,6 +292,7 @@ def make_wsgi_app(
             raw = request.get_data(cache=False)
         except RequestEntityTooLarge:
             return reply(413, f"body larger than {MAX_BODY_BYTES} bytes")(environ, start_response)
-        return deliver(raw, request.headers)(environ, start_response)
+        # a plain mapping: the WSGI server already joined repeated headers, so no value is lost
+        return deliver(raw, dict(request.headers))(environ, start_response)
 
     return app

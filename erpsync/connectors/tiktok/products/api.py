@@ -1,9 +1,9 @@
 """The Products API (``docs/open-api-full.md`` §2): images, create/edit, read, search, stock, prices.
 
 ``ProductsApi`` wraps a :class:`TikTokClient` for one shop (its ``shop_cipher``). Reads return
-frozen dataclasses (``product_models``) built by marshmallow schemas (``product_schemas``), so a
+frozen dataclasses (``models.py``) built by marshmallow schemas (``schemas.py``), so a
 malformed record is a ``RecordError`` naming it, never a crash. Writes are checked client-side
-first (``product_checks``): a bad quantity or price is reported before anything is sent, so a
+first (``checks.py``): a bad quantity or price is reported before anything is sent, so a
 batch is never half-applied because of an input we could have caught.
 """
 
@@ -14,40 +14,23 @@ from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from erpsync.connectors.tiktok import product_checks, product_schemas
 from erpsync.connectors.tiktok.client import TikTokClient
-from erpsync.connectors.tiktok.product_models import (
-    AuditStatus,
+from erpsync.connectors.tiktok.loading import load_page, load_typed
+from erpsync.connectors.tiktok.paging import check_page_size, paginate
+from erpsync.connectors.tiktok.products import checks, schemas
+from erpsync.connectors.tiktok.products.models import (
     CreatedProduct,
     ImageRef,
     ImageUseCase,
     NewProduct,
-    NewSku,
     Product,
     ProductStatus,
     ProductSummary,
-    SaveMode,
     SkuError,
 )
-from erpsync.connectors.tiktok.records import check_page_size, load_page, load_typed, paginate
 from erpsync.connectors.tiktok.versions import ENDPOINTS
 from erpsync.core.errors import ConnectorError, OutcomeUnknownError, RecordError
 from erpsync.core.models import Records
-
-__all__ = [
-    "AuditStatus",
-    "CreatedProduct",
-    "ImageRef",
-    "ImageUseCase",
-    "NewProduct",
-    "NewSku",
-    "Product",
-    "ProductStatus",
-    "ProductSummary",
-    "ProductsApi",
-    "SaveMode",
-    "SkuError",
-]
 
 #: the operations of this module (``versions.py``); each template is also the call's rate-limit key
 UPLOAD = ENDPOINTS["upload_product_image"]
@@ -104,7 +87,7 @@ class ProductsApi:
             rate_key=UPLOAD.template,
             idempotent=False,  # a resend stores a second copy: a lost answer is OutcomeUnknownError
         )
-        return load_typed(product_schemas.ImageSchema(), data, kind="image", source=f"TikTok {path}", record=record)
+        return load_typed(schemas.ImageSchema(), data, kind="image", source=f"TikTok {path}", record=record)
 
     # -- create / edit -----------------------------------------------------------------------
 
@@ -120,7 +103,7 @@ class ProductsApi:
         raw = product.to_body() if isinstance(product, NewProduct) else product
         title = raw.get("title") if isinstance(raw, Mapping) else None
         record = f"new product {str(title)[:40]!r}" if isinstance(title, str) else "new product"
-        body = product_checks.product_body(raw, record=record, partial=False)
+        body = checks.product_body(raw, record=record, partial=False)
         path = CREATE.path()
         try:
             data = self._call(
@@ -131,7 +114,7 @@ class ProductsApi:
             if found is None:
                 raise
             return found
-        return load_typed(product_schemas.CreatedSchema(), data, kind="product", source=f"TikTok {path}", record=record)
+        return load_typed(schemas.CreatedSchema(), data, kind="product", source=f"TikTok {path}", record=record)
 
     def _find_created(self, body: Mapping[str, Any]) -> CreatedProduct | None:
         """The product ``body`` describes, if a search by its seller SKUs finds it (same title, every SKU).
@@ -162,15 +145,15 @@ class ProductsApi:
     def partial_edit(self, product_id: str, changes: Mapping[str, Any]) -> CreatedProduct:
         """Change only the fields in ``changes``. Content changes (title, images...) re-enter audit."""
         record = f"product {product_id}"
-        body = product_checks.product_body(changes, record=record, partial=True)
+        body = checks.product_body(changes, record=record, partial=True)
         if not body:
-            raise RecordError("nothing to change", record=record, source=product_checks.SOURCE)
+            raise RecordError("nothing to change", record=record, source=checks.SOURCE)
         path = PARTIAL_EDIT.path(product_id=product_id)
         # idempotent: it sets fields to the values given, so sending it twice changes nothing more
         data = self._call(
             "POST", path, body=body, operation="edit product", rate_key=PARTIAL_EDIT.template, idempotent=True
         )
-        return load_typed(product_schemas.CreatedSchema(), data, kind="product", source=f"TikTok {path}", record=record)
+        return load_typed(schemas.CreatedSchema(), data, kind="product", source=f"TikTok {path}", record=record)
 
     # -- read --------------------------------------------------------------------------------
 
@@ -179,7 +162,7 @@ class ProductsApi:
         path = GET.path(product_id=product_id)
         data = self._call("GET", path, operation="get product", rate_key=GET.template)
         return load_typed(
-            product_schemas.ProductSchema(),
+            schemas.ProductSchema(),
             data,
             kind="product",
             source=f"TikTok {path}",
@@ -221,7 +204,7 @@ class ProductsApi:
     def _search(self, body: Mapping[str, Any], page_size: int) -> Iterator[Records[ProductSummary]]:
         """One search (one filter), followed page by page."""
         path = SEARCH.path()
-        schema = product_schemas.ProductSummarySchema()
+        schema = schemas.ProductSummarySchema()
         source = f"TikTok {path}"
 
         def load(data: Mapping[str, Any]) -> Records[ProductSummary]:
@@ -255,7 +238,7 @@ class ProductsApi:
         Every quantity is checked (int, 0..99,999) before the call, and every warehouse assigned
         to a SKU must be listed (the API refuses the whole call otherwise).
         """
-        body = product_checks.inventory_body(str(product_id), skus)
+        body = checks.inventory_body(str(product_id), skus)
         if not body["skus"]:
             return []
         path = INVENTORY.path(product_id=product_id)
@@ -272,7 +255,7 @@ class ProductsApi:
 
     def update_prices(self, product_id: str, prices: Mapping[str, tuple[Decimal | str, str]]) -> None:
         """Set ``{sku_id: (amount, currency)}``; only ACTIVATE products (else 12052901, PermanentError)."""
-        body = product_checks.prices_body(str(product_id), prices)
+        body = checks.prices_body(str(product_id), prices)
         if not body["skus"]:
             return
         path = PRICES.path(product_id=product_id)
@@ -293,7 +276,7 @@ def _sku_errors(raw: Any) -> list[SkuError]:
     if raw is None:
         return []
     entries = raw if isinstance(raw, list) else [raw]
-    schema = product_schemas.SkuErrorSchema()
+    schema = schemas.SkuErrorSchema()
     out: list[SkuError] = []
     for index, entry in enumerate(entries):
         try:

@@ -6,7 +6,7 @@ re-reads ``[cursor - overlap, now)`` and drops repeats of ``(id, update_time)`` 
 
 Persisting the position is the caller's job (connectors do not touch the store)::
 
-    raw = store.get_cursor(shop, "orders")             # str | None
+    raw = store.cursors.get(shop, "orders")          # str | None
     cursor = int(raw) if raw else None
     now = int(clock())
     last = None
@@ -14,8 +14,8 @@ Persisting the position is the caller's job (connectors do not touch the store):
         handle(page.items); report(page.errors)
         last = max([last or 0, *(o.update_time for o in page.items)]) or None
         # optional checkpoint, so a crash resumes near here rather than at the old cursor:
-        store.set_cursor(shop, "orders", str(next_cursor(cursor, now=now, complete=False, last_seen=last)), now=...)
-    store.set_cursor(shop, "orders", str(next_cursor(cursor, now=now, complete=True)), now=...)
+        store.cursors.put(shop, "orders", str(next_cursor(cursor, now=now, complete=False, last_seen=last)), now=...)
+    store.cursors.put(shop, "orders", str(next_cursor(cursor, now=now, complete=True)), now=...)
 
 A record that fails to load (a RecordError) is reported but does not hold the cursor back; a
 caller that must see every order re-reads those by id (:meth:`OrdersApi.get_orders`).
@@ -27,29 +27,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from erpsync.connectors.tiktok.client import TikTokClient
-from erpsync.connectors.tiktok.order_models import (
-    LineItem,
-    Order,
-    OrderSchema,
-    OrderStatus,
-    Payment,
-    RecipientAddress,
-)
-from erpsync.connectors.tiktok.records import check_page_size, load_page, paginate
+from erpsync.connectors.tiktok.loading import load_page
+from erpsync.connectors.tiktok.orders.models import Order, OrderStatus
+from erpsync.connectors.tiktok.orders.schemas import OrderSchema
+from erpsync.connectors.tiktok.paging import check_page_size, paginate
 from erpsync.connectors.tiktok.versions import ENDPOINTS
 from erpsync.core.errors import RecordError
 from erpsync.core.models import Records
-
-__all__ = [
-    "DEFAULT_OVERLAP_SECONDS",
-    "LineItem",
-    "Order",
-    "OrderStatus",
-    "OrdersApi",
-    "Payment",
-    "RecipientAddress",
-    "next_cursor",
-]
 
 SEARCH_PATH = ENDPOINTS["get_order_list"].path()
 DETAIL_PATH = ENDPOINTS["get_order_detail"].path()

@@ -1,0 +1,1 @@
+"""The Orders API (``docs/open-api-full.md`` §3): ``api.OrdersApi``, ``models``, ``schemas``."""

@@ -1,0 +1,76 @@
+"""Following a search page by page: the one paging loop of the package, beside the client it calls.
+
+Searches (products, orders, packages) are POSTs answered one page at a time with a
+``next_page_token``. :func:`paginate` asks for the next page only when the caller does, so only
+one page is in memory, and a token seen twice stops the loop instead of paging forever. It calls
+the client; the client never calls it (the client loads its own pages with ``loading.py``), so
+the two stay one-way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
+
+from erpsync.connectors.tiktok.client import TikTokClient
+from erpsync.connectors.tiktok.fields import LABEL_ID_CHARS
+from erpsync.core.errors import PermanentError
+from erpsync.core.models import Records
+
+T = TypeVar("T")
+
+MIN_PAGE_SIZE = 1
+MAX_PAGE_SIZE = 100
+
+
+def check_page_size(page_size: int, maximum: int = MAX_PAGE_SIZE) -> int:
+    """Catch a bad page size here rather than as a 400/36009004 after a round trip.
+
+    ``maximum`` is the endpoint's limit (100 for products and orders, 50 for packages).
+    """
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or not MIN_PAGE_SIZE <= page_size <= maximum:
+        raise ValueError(f"page_size must be an integer in {MIN_PAGE_SIZE}..{maximum}, not {page_size!r}")
+    return page_size
+
+
+def paginate(
+    client: TikTokClient,
+    path: str,
+    *,
+    cipher: str,
+    query: Mapping[str, Any],
+    body: Mapping[str, Any],
+    operation: str,
+    load: Callable[[Mapping[str, Any]], Records[T]],
+) -> Iterator[Records[T]]:
+    """Yield one ``Records`` per page. The next page is requested only when the caller asks for it.
+
+    Every search is a POST that only reads, so it is sent as idempotent: a page whose answer was
+    lost is simply asked for again. A ``next_page_token`` that is not text (or an integer) is a
+    broken response: PermanentError, never a crash or a request with a garbled token.
+    """
+    token: str | None = None
+    seen: set[str] = set()
+    while True:
+        page_query = {**query, "page_token": token}
+        data = client.call(
+            "POST", path, cipher=cipher, query=page_query, body=dict(body), operation=operation, idempotent=True
+        )
+        yield load(data)
+        raw_token = data.get("next_page_token")
+        if raw_token is None or raw_token == "":
+            return
+        if isinstance(raw_token, bool) or not isinstance(raw_token, str | int):
+            raise PermanentError(
+                f"unexpected response: next_page_token is {type(raw_token).__name__}, not text",
+                connector=client.name,
+                operation=operation,
+            )
+        token = str(raw_token)
+        if token in seen:
+            raise PermanentError(
+                f"the API returned page_token {token[:LABEL_ID_CHARS]!r} twice: refusing to loop",
+                connector=client.name,
+                operation=operation,
+            )
+        seen.add(token)

@@ -1,0 +1,70 @@
+"""Pruning: what old state may be deleted, after how long, and what never is.
+
+Defaults, each longer than the window in which erpsync still needs the rows:
+
+- runs, settled ledger entries, resolved drifts: 90 days. A ledger entry is read again only by a
+  rerun after a crash (minutes to a day later) or, for a write that must happen once, while its
+  drift is open; a resolved drift is history an operator may want for a quarter's review.
+- handled webhook notification ids (and the kept bodies they cured): 30 days. The platform
+  retries a delivery after 2 min, 30 min, 3 h and 12 h, then drops it (TikTok Shop Partner
+  Center webhook guide), so an id is never redelivered by that schedule after about 16 hours;
+  30 days also covers a redelivery an operator triggers by hand, which is a guess.
+
+Never pruned, whatever their age: open drifts, ``pending`` ledger entries (a write that may have
+happened), ledger entries whose subject has an open drift, a run that still owns a lease, leases,
+observations, cursors, bindings, tokens, kept webhook bodies never handled. Whatever the caller
+asks, notification ids younger than ``MIN_NOTIFICATION_AGE`` stay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from erpsync.core.store.drifts import Drifts
+from erpsync.core.store.ledger import Ledger
+from erpsync.core.store.notifications import Notifications
+from erpsync.core.store.runs import Runs
+
+#: the platform's retry schedule (2 min + 30 min + 3 h + 12 h) rounded up to a day
+MIN_NOTIFICATION_AGE = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How old each kind of row must be before it is pruned."""
+
+    runs: timedelta = timedelta(days=90)
+    ledger: timedelta = timedelta(days=90)
+    drifts: timedelta = timedelta(days=90)
+    notifications: timedelta = timedelta(days=30)
+
+    @classmethod
+    def uniform(cls, age: timedelta) -> Retention:
+        """The same age for everything (``erpsync prune --older-than DAYS``)."""
+        return cls(runs=age, ledger=age, drifts=age, notifications=age)
+
+
+def prune(
+    runs: Runs,
+    drifts: Drifts,
+    ledger: Ledger,
+    notifications: Notifications,
+    retention: Retention,
+    *,
+    now: datetime,
+    dry_run: bool = False,
+) -> dict[str, int]:
+    """Delete (or, with ``dry_run``, count) what ``retention`` allows; rows per table, in order.
+
+    Each table is one transaction. Drifts go before the ledger: a ledger entry is kept while its
+    subject has an open drift, and resolved drifts do not hold it.
+    """
+    removed: dict[str, int] = {}
+    removed["runs"] = runs.prune(before=now - retention.runs, dry_run=dry_run)
+    removed["drifts (resolved)"] = drifts.prune(before=now - retention.drifts, dry_run=dry_run)
+    removed["ledger (done or failed)"] = ledger.prune(before=now - retention.ledger, dry_run=dry_run)
+    ids, bodies = notifications.prune(before=now - max(retention.notifications, MIN_NOTIFICATION_AGE), dry_run=dry_run)
+    removed["notification ids"] = ids
+    removed["kept webhook bodies (handled)"] = bodies
+    return removed
