@@ -6,6 +6,8 @@ Exit codes follow Terraform's plan: 0 in sync, 2 drift found, 1 error, 64 usage 
 from __future__ import annotations
 
 import contextlib
+import io
+import itertools
 import logging
 import os
 import sys
@@ -13,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.markup import escape
 
+from erpsync import render
 from erpsync.core.config import Settings
 from erpsync.core.errors import ErpsyncError, UsageError
 from erpsync.plugins.loading import BrokenPlugin
@@ -31,7 +33,7 @@ from erpsync.plugins.manager import (
 EXIT_OK, EXIT_ERROR, EXIT_DRIFT, EXIT_USAGE = 0, 1, 2, 64
 DEFAULT_CONFIG = "erpsync.toml"
 
-err_console = Console(stderr=True)
+err_console = render.make_console(stderr=True)  # wraps on a terminal only: cron mail gets whole lines
 
 
 class State:
@@ -41,6 +43,7 @@ class State:
     def __init__(self, config: str = DEFAULT_CONFIG, pm: PluginManager | None = None) -> None:
         self.config = config
         self._pm = pm
+        self.json_errors = False  # `--format json`: an error that stops the command is printed as JSON
         self._registry: Registry | None = None
 
     @property
@@ -66,8 +69,15 @@ class State:
 
 
 def _setup_logging(verbose: int) -> None:
+    """erpsync's own log lines to stderr; urllib3's only with -vv.
+
+    erpsync logs each retry once (operation, attempt, wait); urllib3's connection pool would add
+    its own warnings for the same event ("Retrying (Retry(total=...))", "Connection pool is
+    full"), several lines per retry that say nothing erpsync's line does not.
+    """
     level = logging.WARNING if verbose == 0 else (logging.INFO if verbose == 1 else logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("urllib3").setLevel(logging.DEBUG if verbose >= 2 else logging.ERROR)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -110,7 +120,13 @@ def cli(ctx: click.Context, config: str, verbose: int) -> None:
 )
 @click.option("--apply", is_flag=True, help="Make the planned corrections (each recorded in the ledger first).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--wait", type=float, default=0.0, metavar="SECONDS", help="Wait this long for a shop another run holds.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    metavar="SECONDS",
+    help="Wait this long for a shop another run holds.",
+)
 @click.pass_obj
 def reconcile(
     state: State, shops: tuple[str, ...], aspects: tuple[str, ...], apply: bool, fmt: str, wait: float
@@ -121,26 +137,31 @@ def reconcile(
     state store still records the run, the drifts it saw (so alerts go out once per drift,
     not once per run) and when a seller address change was first seen (the pickup review
     clock starts there). Exit code: 0 in sync,
-    2 drift found (after --apply: drift that could not be fixed), 1 error, 64 usage error.
+    2 drift found (after --apply: drift that could not be fixed), 1 error, 64 usage error,
+    143 / 130 stopped by SIGTERM / SIGINT (after finishing and recording the write in hand).
     Alert sinks receive each drift once when it opens and once when it resolves.
     """
-    from erpsync import render
     from erpsync.sync import Syncer
 
+    state.json_errors = fmt == "json"
     settings = state.settings()
     syncer = Syncer(settings, pm=state.pm, registry=state.registry)
     try:
-        with err_console.status("reconciling…") as status:
+        with render.progress(err_console) as say:
             report = syncer.run(
-                shops=shops or None, aspects=aspects or None, apply=apply, wait_seconds=wait,
-                progress=lambda msg: status.update(msg),
-            )  # fmt: skip
+                shops=shops or None,
+                aspects=aspects or None,
+                apply=apply,
+                wait_seconds=wait,
+                progress=say,
+                handle_signals=True,
+            )
     finally:
         syncer.close()
     if fmt == "json":
         click.echo(render.dumps(report))
     else:
-        render.render_table(report, Console())
+        render.render_table(report, render.make_console())
     return report.exit_code
 
 
@@ -151,13 +172,13 @@ def check(state: State) -> int:
     from erpsync.sync import Syncer
 
     settings = state.settings()
-    console = Console()
+    console = render.make_console()
+    syncer = Syncer(settings, pm=state.pm, registry=state.registry)  # opens the state store: "ok" means it works
     console.print(
         f"[green]ok[/green] {escape(str(settings.path))}: {len(settings.shops)} shop(s), "
         f"state in {escape(_safe_url(settings.state_url))}",
         highlight=False,
     )
-    syncer = Syncer(settings, pm=state.pm, registry=state.registry)
     try:
         rows = syncer.check_connections()
     finally:
@@ -184,7 +205,10 @@ def init(state: State, force: bool) -> int:
     path = Path(state.config)
     if path.exists() and not force:
         raise UsageError(f"{path} exists; pass --force to overwrite it")
-    path.write_text(STARTER_CONFIG, encoding="utf-8")
+    try:
+        path.write_text(STARTER_CONFIG, encoding="utf-8")
+    except OSError as exc:
+        raise ErpsyncError(f"cannot write {path}: {exc.strerror or exc}; pass a writable path with -c FILE") from None
     click.echo(f"wrote {path}: fill in the values marked ${{...}}, then run `erpsync check`")
     return EXIT_OK
 
@@ -226,7 +250,7 @@ def plugins(state: State) -> int:
             table.add_row(name, str(pm.origins.get(name, "")), "hooks", hooks, "")
     for broken in pm.broken:
         table.add_row(broken.name, str(broken.origin), "[red]broken[/red]", "-", escape(broken.reason))
-    Console().print(table)
+    render.make_console().print(table)
     for broken in pm.broken:
         err_console.print(f"[red]error[/red]: {escape(str(broken))}", highlight=False)
     return EXIT_ERROR if pm.broken else EXIT_OK
@@ -270,6 +294,35 @@ def prune(state: State, days: int | None, dry_run: bool) -> int:
     return EXIT_OK
 
 
+@cli.command()
+@click.option("--shop", required=True, metavar="NAME", help="The shop whose lease to release.")
+@click.option("--force", is_flag=True, help="Release it even if the run holding it may still be working.")
+@click.pass_obj
+def unlock(state: State, shop: str, force: bool) -> int:
+    """Release a shop's lease that a killed run left behind.
+
+    A run killed on this host frees its shops by itself (the next run sees its process is gone),
+    and any lease ends a minute after its run stops renewing it. This is for the rest: a run
+    killed on another host. It refuses while the holder may still be running unless --force.
+    """
+    from datetime import UTC, datetime
+
+    from erpsync.core.run_guard import unlock_shop
+    from erpsync.core.store import Store
+    from erpsync.core.store.leases import this_host
+
+    settings = state.settings()
+    if settings.shop(shop) is None:
+        known = ", ".join(s.name for s in settings.shops)
+        raise UsageError(f"unknown shop {shop!r} (configured: {known})")
+    with Store.open(settings.state_url) as store:
+        done, message = unlock_shop(store, shop, force=force, now=datetime.now(UTC), here=this_host())
+    if not done:
+        raise ErpsyncError(message)
+    click.echo(message)
+    return EXIT_OK
+
+
 @cli.group()
 def sandbox() -> None:
     """A local TikTok Shop seller backend for demos and tests (never the real one)."""
@@ -281,9 +334,15 @@ def sandbox() -> None:
 @click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario JSON. Default: the demo scenario.")
 def sandbox_serve(host: str, port: int, scenario: str | None) -> int:
     """Serve the sandbox until Ctrl-C. Its admin API lives under /_sandbox/."""
+    from erpsync.sandbox.scenario_values import ScenarioError
     from erpsync.sandbox.server import serve
 
-    serve(host, port, scenario or "demo")
+    try:
+        serve(host, port, scenario or "demo")
+    except ScenarioError as exc:
+        raise ErpsyncError(f"--scenario {exc}") from None
+    except OSError as exc:  # the port is taken, or the address is not this host's
+        raise ErpsyncError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
     return EXIT_OK
 
 
@@ -300,7 +359,13 @@ def demo(directory: str) -> int:
     """Watch the whole job: sandbox seller backend, a files ERP with drift, plan, apply, in sync."""
     from erpsync.demo import run_demo
 
-    return run_demo(Path(directory), Console())
+    try:
+        return run_demo(Path(directory), render.make_console())
+    except OSError as exc:
+        where = exc.filename or directory
+        raise ErpsyncError(
+            f"cannot write the demo workspace {where}: {exc.strerror or exc}; pass a writable folder with --dir"
+        ) from None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -311,23 +376,53 @@ def main(argv: list[str] | None = None) -> None:
     ``ctx.obj``. A broken plugin never breaks ``--help``: it is reported by the commands that
     need plugins and by ``erpsync plugins``.
     """
+    _tolerate_console_encoding()
     state = State()
     with contextlib.suppress(ErpsyncError):  # a broken built-in: raised again by the commands needing plugins
         add_commands(state.pm, cli)
+    args = sys.argv[1:] if argv is None else argv
     try:
         code = cli.main(args=argv, prog_name="erpsync", standalone_mode=False, obj=state)
     except click.exceptions.UsageError as exc:
+        if state.json_errors or _asks_json(args):
+            _fail(state, exc.format_message(), EXIT_USAGE, args)
         exc.show()
         if isinstance(exc, click.exceptions.NoSuchCommand) and state.broken:
             err_console.print("note: a plugin could not be loaded; `erpsync plugins` says which and why")
         sys.exit(EXIT_USAGE)
     except click.exceptions.Abort:
-        err_console.print("aborted")
-        sys.exit(EXIT_ERROR)
+        _fail(state, "aborted", EXIT_ERROR, args)
     except UsageError as exc:
-        err_console.print(f"[red]error[/red]: {escape(str(exc))}", highlight=False)
-        sys.exit(EXIT_USAGE)
+        _fail(state, str(exc), EXIT_USAGE, args)
     except ErpsyncError as exc:
-        err_console.print(f"[red]error[/red]: {escape(str(exc))}", highlight=False)
-        sys.exit(EXIT_ERROR)
+        _fail(state, str(exc), EXIT_ERROR, args)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _tolerate_console_encoding() -> None:
+    """Let a console that cannot show a character print a stand-in instead of crashing.
+
+    Output carries Chinese addresses and symbols (``↔``); a GBK console (Windows in a Chinese locale,
+    or ``PYTHONIOENCODING=gbk``) cannot encode some of them, and Python's default ``strict`` errors
+    would end the run with a traceback after its work was done. ``?`` loses one glyph, not the run.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding not in ("utf8", "utf8sig") and isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError, OSError):  # a stream that cannot change: left as it is
+                stream.reconfigure(errors="replace")
+
+
+def _asks_json(args: list[str]) -> bool:
+    """``--format json`` on a command line click could not parse (the option may be fine)."""
+    return "--format=json" in args or any(a == "--format" and b == "json" for a, b in itertools.pairwise(args))
+
+
+def _fail(state: State, message: str, code: int, args: list[str]) -> None:
+    """Print an error that stopped the command, once: JSON on stdout under ``--format json``
+    (a script reads one document, whatever happened), else one ``error:`` line on stderr."""
+    if state.json_errors or _asks_json(args):
+        click.echo(render.error_json(message, code))
+    else:
+        err_console.print(f"[red]error[/red]: {escape(message)}", highlight=False)
+    sys.exit(code)

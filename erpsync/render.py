@@ -1,17 +1,62 @@
-"""Turn a RunReport into what operators read (a rich table) and what machines read (JSON)."""
+"""Turn a RunReport into what operators read (a rich table) and what machines read (JSON).
+
+Output that is not a terminal (a pipe, a file, cron's mail) is never wrapped: a log reader or a
+``grep`` must find a whole message on one line, so :func:`make_console` gives such output no width
+limit, and the terminal's width only to a terminal. Values are spelled one way per audience:
+tables use the operator's spelling (``DROP OFF``), JSON the enum value (``DROP_OFF``), the value
+an action carries and the Open API uses.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from erpsync.core.models import ActionResult, Drift, RunReport
+from erpsync.core.models import ActionResult, Drift, HandoverMode, RunReport
 
 TARGET = {"erp": "ERP", "seller": "Seller Center"}
+#: the width of output that is not a terminal: wide enough that nothing ever wraps
+UNWRAPPED_WIDTH = 10_000
+_BY_LABEL = {m.label: m.value for m in HandoverMode}
+_BY_VALUE = {m.value: m.label for m in HandoverMode}
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """A console that wraps only on a terminal: anything else gets whole lines, no colour."""
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty():
+        return Console(stderr=stderr)
+    return Console(stderr=stderr, width=UNWRAPPED_WIDTH, soft_wrap=True)
+
+
+@contextmanager
+def progress(console: Console) -> Iterator[Callable[[str], None]]:
+    """Report each step: a spinner line on a terminal, else one plain line per step.
+
+    A plain line per step lets cron mail and a CI log show where a slow or stuck run was.
+    """
+    if console.is_terminal:
+        with console.status("reconciling…") as status:
+            yield lambda message: status.update(escape(message))
+        return
+    yield lambda message: console.print(escape(message), highlight=False, soft_wrap=True)
+
+
+def shown_value(value: str | None) -> str | None:
+    """A value as operators spell it: handover modes as ``PICK UP`` / ``DROP OFF``."""
+    return _BY_VALUE.get(value, value) if value is not None else None
+
+
+def json_value(value: str | None) -> str | None:
+    """A value as machines spell it: handover modes as their enum value (``DROP_OFF``)."""
+    return _BY_LABEL.get(value, value) if value is not None else None
 
 
 def _action_text(result: ActionResult | None) -> str:
@@ -24,7 +69,7 @@ def _action_text(result: ActionResult | None) -> str:
         "applied": f"fixed in {target}",
         "skipped": f"already fixed in {target}",
         "failed": f"FAILED: {result.detail}",
-        "unsupported": f"not fixable: {result.detail}",
+        "unsupported": f"report only: {result.detail}",
     }[result.status]
 
 
@@ -44,7 +89,8 @@ def render_table(report: RunReport, console: Console) -> None:
             for col in ("warehouse", "field", "Seller Center", "ERP", "severity", "action"):
                 table.add_column(col, overflow="fold")
             for d in a.drifts:
-                cells = (d.subject, d.field or d.kind, d.seller_value or "—", d.erp_value or "—")
+                seller, erp = shown_value(d.seller_value) or "—", shown_value(d.erp_value) or "—"
+                cells = (d.subject, d.field or d.kind, seller, erp)
                 table.add_row(*map(escape, cells), _severity(d), escape(_action_text(actions.get(d.fingerprint))))
             console.print(table)
     for s in report.shops:
@@ -62,7 +108,7 @@ def _severity(d: Drift) -> str:
 
 
 def summary(report: RunReport) -> str:
-    shops = len(report.shops)
+    shops = sum(1 for s in report.shops if s.ran)  # a shop an error stopped was not checked
     drifts, outstanding, errors = len(report.drifts), len(report.outstanding), len(report.errors)
     parts = []
     if not drifts and not errors:
@@ -71,8 +117,11 @@ def summary(report: RunReport) -> str:
         fixed = drifts - outstanding
         parts.append(f"{drifts} drift(s) found on {shops} shop(s); {fixed} fixed, {outstanding} still open.")
     else:
-        planned = sum(1 for s in report.shops for a in s.aspects for _ in a.actions)
+        statuses = [r.status for s in report.shops for a in s.aspects for r in a.actions]
+        planned, report_only = statuses.count("planned"), statuses.count("unsupported")
         parts.append(f"{drifts} drift(s) found on {shops} shop(s); {planned} correction(s) planned.")
+        if report_only:
+            parts.append(f"{report_only} correction(s) the target cannot make: report only.")
         if planned:
             parts.append("Run again with --apply to make them.")
     if errors:
@@ -87,11 +136,11 @@ def report_json(report: RunReport) -> dict[str, Any]:
         result = actions.get(d.fingerprint)
         return {
             "fingerprint": d.fingerprint, "kind": d.kind, "warehouse": d.subject, "field": d.field,
-            "seller_value": d.seller_value, "erp_value": d.erp_value, "severity": d.severity.value,
-            "message": d.message,
+            "seller_value": json_value(d.seller_value), "erp_value": json_value(d.erp_value),
+            "severity": d.severity.value, "message": d.message,
             "action": None if result is None else {
                 "kind": result.action.kind, "target": result.action.target, "subject": result.action.subject,
-                "value": result.action.value, "description": result.action.description,
+                "value": json_value(result.action.value), "description": result.action.description,
                 "status": result.status, "detail": result.detail,
             },
         }  # fmt: skip
@@ -128,3 +177,16 @@ def report_json(report: RunReport) -> dict[str, Any]:
 
 def dumps(report: RunReport) -> str:
     return json.dumps(report_json(report), ensure_ascii=False, indent=2)
+
+
+def error_json(message: str, exit_code: int) -> str:
+    """A run that stopped before its report (config, usage, plugin errors), as --format json.
+
+    Shaped like a report (``errors`` holds one entry per line of the message: a config error names
+    every bad key on its own line), so a script reads ``exit_code`` and ``errors`` either way.
+    """
+    return json.dumps(
+        {"run_id": None, "exit_code": exit_code, "in_sync": False, "shops": [], "errors": message.splitlines()},
+        ensure_ascii=False,
+        indent=2,
+    )

@@ -4,9 +4,21 @@ STARTER_CONFIG = """\
 # erpsync configuration. Values like ${NAME} are read from the environment, so secrets
 # stay out of this file; ${NAME:-default} gives a default. Relative paths are relative
 # to this file. `erpsync check` validates it and tests every connection.
+#
+# First time? Try it on the local sandbox before your shop: `erpsync sandbox serve` prints a
+# complete config for itself (its URL, demo credentials demo-app-key / demo-app-secret, shop
+# 7495000000000000001, a fixed demo-access-token); save that instead of this file.
+# Example configs for other set-ups (one shop, a TSP agency, pickup regions) are in config/.
 
-# Where erpsync keeps its state (drifts, ledger, run history, leases).
+# Where erpsync keeps its state (drifts, ledger, run history, leases) and the shops' OAuth
+# tokens: the SQLite file state.db in this folder. Tokens are stored unencrypted, so erpsync
+# creates the folder 0700 and the database 0600 (operator only); existing ones keep their mode.
 data_dir = ".erpsync"
+
+# The most one shop may take in a run, every network call included (default 1800 s = 30 min).
+# A shop whose server stalls stops there with an error naming the shop, and the next shop runs.
+# A shop's table may set its own: time_budget_seconds = 600.
+# shop_time_budget_seconds = 1800
 
 [state]
 # Empty: an SQLite file in data_dir. PostgreSQL: "postgresql+psycopg://user@host/erpsync"
@@ -16,15 +28,18 @@ url = ""
 # One [[shops]] table per shop. A TSP agency lists every merchant's shop here.
 [[shops]]
 name = "my-shop"                 # what --shop takes; letters, digits, - _ .
+# time_budget_seconds = 600      # this shop's own time budget (see shop_time_budget_seconds)
 # aspects = ["warehouse_address", "pickup"]   # default: every registered aspect
 
 [shops.seller]                   # the seller backend: TikTok Shop's Open API
 type = "tiktok"
-# base_url = "https://open-api.tiktokglobalshop.com"   # the default; `erpsync sandbox serve` for a local one
+# base_url = "https://open-api.tiktokglobalshop.com"   # the default; the sandbox: "http://127.0.0.1:8765"
+# auth_base_url = "https://auth.tiktok-shops.com"      # token calls; unset: this default for TikTok's
+#                                  # base_url, base_url itself for any other (the sandbox serves both)
 app_key = "${TTS_APP_KEY}"
 app_secret = "${TTS_APP_SECRET}"
 shop_id = "${TTS_SHOP_ID}"       # the shop's id from the authorised-shops list
-# Tokens: either authorise once and let erpsync keep and refresh them in its state store
+# Tokens: either authorise once and let erpsync keep and refresh them in its state store (data_dir)
 #   erpsync auth url --shop my-shop        (open the link as the seller, copy the code)
 #   erpsync auth exchange CODE --shop my-shop
 #   erpsync auth status
@@ -38,6 +53,10 @@ shop_id = "${TTS_SHOP_ID}"       # the shop's id from the authorised-shops list
 [shops.erp]                      # the ERP; `erpsync plugins` lists the types installed
 type = "files"
 path = "erp"                     # a folder with warehouses.csv (or warehouses.json)
+# warehouses.csv: UTF-8, this header row, one warehouse a row (JSON: a list of objects, same keys):
+# id,name,seller_warehouse_id,contact_person,phone,region_code,state,city,district,street,postal_code,handover_mode
+# id is the ERP's warehouse id, seller_warehouse_id Seller Center's (it binds the two);
+# handover_mode is PICK UP or DROP OFF (上门揽收 / 自寄 too); other cells may be empty.
 
 # Which side wins, per aspect: "seller" fixes the ERP from Seller Center (the default),
 # "erp" the reverse (where the seller side can be written), "report" only reports.

@@ -3,11 +3,17 @@
 ``Syncer.run`` is the one entry point: the CLI and the demo call it. This is the only module that
 calls ``pm.hook.*``. One run, per shop::
 
-    leases.hold(shop) → build connectors → for each aspect:
+    runs.mark_crashed (earlier runs whose process is gone) → runs.begin → heartbeat thread
+    leases.hold(shop; a dead holder on this host is taken over) → build connectors → for each aspect:
         observe (I/O) → diff (pure) → drifts.record (opened / still open / resolved)
         → plan (pure, each drift decided by the resolve_drift hook)
         → apply: ledger.begin → connector write → ledger.finish(done / failed)
+        → settle the pending ledger rows a crashed run left (core/pending.py)
+        → re-read after writes (core/aspects/verify.py: resolved alerts now, values after the fix)
     → alerts for opened and resolved drifts → release lease
+
+SIGTERM/SIGINT (``handle_signals``) are checked before each write, aspect and shop: the write in
+hand finishes and is recorded, the run ends ``interrupted``, and the CLI exits 143 / 130.
 
 What a plan run (``apply=False``) writes: never anything to the seller or the ERP, and no ledger
 entry. It does write erpsync's own view of the world, on purpose:
@@ -28,28 +34,39 @@ into a failed one).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import os
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Literal
 
 from erpsync.core.aspects.base import Aspect, ObserveContext, UnsupportedAction
+from erpsync.core.aspects.verify import Reread, verify
 from erpsync.core.config import Settings, ShopSettings
 from erpsync.core.connector import Connector, ShopContext
 from erpsync.core.errors import ConnectorError, ErpsyncError, LockedError, UsageError
-from erpsync.core.http import redact
+from erpsync.core.http import TimeBudget, current_time_budget, redact, time_budget
 from erpsync.core.models import Action, ActionResult, AspectReport, RunReport, ShopReport
+from erpsync.core.pending import settle_pending
 from erpsync.core.policy import policy_for
+from erpsync.core.run_guard import Heartbeat, Interrupted, StopSignals
 from erpsync.core.store import DriftChanges, DriftRow, Store
+from erpsync.core.store.leases import pid_alive, this_host
 from erpsync.plugins.alerts.base import AlertEvent, AlertSink
 from erpsync.plugins.manager import PluginManager, Registry, build_registry, get_plugin_manager
 
 logger = logging.getLogger("erpsync.sync")
 
 Progress = Callable[[str], None]
-LEASE_TTL_SECONDS = 15 * 60
+#: an aspect's error when the shop's time budget ran out before its next correction
+OVER_BUDGET = "the shop's time budget ran out: the remaining corrections were not attempted"
+#: short, so a crashed run on another host frees its shops within a minute; the heartbeat renews
+#: the leases of a working run every third of it (a crash on this host frees them at once)
+LEASE_TTL_SECONDS = 60.0
+HEARTBEAT_SECONDS = LEASE_TTL_SECONDS / 3
 
 
 class Syncer:
@@ -69,6 +86,10 @@ class Syncer:
         self.registry = registry or build_registry(self.pm)
         self.store = store or Store.open(settings.state_url)
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.is_alive = pid_alive  # injectable: tests judge a lease holder without killing anything
+        self.heartbeat_seconds = HEARTBEAT_SECONDS
+        self._stop = StopSignals()  # replaced (and entered, if asked) by each run
+        self._heartbeat: Heartbeat | None = None
         self.sinks: list[AlertSink] = [
             self.registry.alert_sinks[a.type](a.options, base_dir=settings.base_dir) for a in settings.alerts
         ]
@@ -83,9 +104,13 @@ class Syncer:
         apply: bool = False,
         wait_seconds: float = 0.0,
         progress: Progress | None = None,
+        handle_signals: bool = False,
     ) -> RunReport:
         """Reconcile; with ``apply`` also correct the side the policy names. Never raises for a
-        shop's failure (it lands in the report); raises UsageError for unknown shops/aspects."""
+        shop's failure (it lands in the report); raises UsageError for unknown shops/aspects.
+
+        With ``handle_signals`` (the CLI; main thread only) SIGTERM and SIGINT stop the run after
+        the write in hand: the report says what was applied and ``interrupted`` the signal."""
         selected_shops = self._select_shops(shops)
         selected_aspects = self._select_aspects(aspects)
         if aspects is not None and not any(
@@ -99,18 +124,26 @@ class Syncer:
         run_id = f"{self.clock():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         report = RunReport(run_id=run_id, apply=apply, started_at=self.clock())
         names = [s.name for s in selected_shops]
-        self.store.runs.begin(run_id, shops=names, apply=apply, now=report.started_at)
+        host = this_host()
+        crashed = self.store.runs.mark_crashed(
+            now=report.started_at, stale_seconds=LEASE_TTL_SECONDS, here=host, is_alive=self.is_alive
+        )
+        for earlier in crashed:
+            logger.warning("run %s was left running by a process that is gone: marked crashed", earlier)
+        self.store.runs.begin(run_id, shops=names, apply=apply, now=report.started_at, host=host, pid=os.getpid())
         status = "crashed"  # what the runs table says if anything below escapes
+        self._stop = stop = StopSignals()
+        self._heartbeat = Heartbeat(
+            self.store, run_id, ttl_seconds=LEASE_TTL_SECONDS, interval=self.heartbeat_seconds, clock=self.clock
+        )
         try:
-            try:
-                self.pm.hook.sync_started(
-                    run={"run_id": run_id, "shops": names, "aspects": selected_aspects, "apply": apply}
-                )
-            except Exception:  # an observer must not stop the run it observes
-                logger.exception("a sync_started hook failed")
-            for shop in selected_shops:
-                report.shops.append(self._run_shop(run_id, shop, selected_aspects, apply, wait_seconds, say))
+            with self._heartbeat, stop if handle_signals else contextlib.nullcontext():
+                self._run_shops(run_id, report, selected_shops, selected_aspects, apply, wait_seconds, say)
             status = "error" if report.errors else ("drift" if report.outstanding else "in_sync")
+            if stop.signum is not None:
+                status, report.interrupted = "interrupted", stop.signum
+        except Interrupted as exc:  # a second signal: stopped at once
+            status, report.interrupted = "interrupted", exc.signum
         finally:
             report.finished_at = self.clock()
             summary = {
@@ -146,6 +179,27 @@ class Syncer:
 
     # -- one shop ----------------------------------------------------------------------------
 
+    def _run_shops(
+        self,
+        run_id: str,
+        report: RunReport,
+        shops: list[ShopSettings],
+        aspects: list[str],
+        apply: bool,
+        wait: float,
+        say: Progress,
+    ) -> None:
+        try:
+            self.pm.hook.sync_started(
+                run={"run_id": run_id, "shops": [s.name for s in shops], "aspects": aspects, "apply": apply}
+            )
+        except Exception:  # an observer must not stop the run it observes
+            logger.exception("a sync_started hook failed")
+        for shop in shops:
+            if self._stop.requested:  # the shops not started are not in the report: they did not run
+                break
+            report.shops.append(self._run_shop(run_id, shop, aspects, apply, wait, say))
+
     def _run_shop(
         self, run_id: str, shop: ShopSettings, aspects: list[str], apply: bool, wait: float, say: Progress
     ) -> ShopReport:
@@ -153,11 +207,24 @@ class Syncer:
         lease = f"shop:{shop.name}"
         say(f"{shop.name}: waiting for the shop's lease" if wait else f"{shop.name}: starting")
         try:
-            with self.store.leases.hold(lease, owner=run_id, ttl_seconds=LEASE_TTL_SECONDS, wait_seconds=wait):
+            with (
+                self.store.leases.hold(
+                    lease, owner=run_id, ttl_seconds=LEASE_TTL_SECONDS, wait_seconds=wait, is_alive=self.is_alive
+                ),
+                time_budget(self._budget(shop)) as budget,  # starts once the lease is held
+            ):
+                if self._heartbeat is not None:
+                    self._heartbeat.hold(lease)
                 seller = self._connector(shop, "seller")
                 erp = self._connector(shop, "erp")
                 try:
+                    seen_errors: set[str] = set()  # one bad ERP row is one error, not one per aspect
                     for name in aspects:
+                        if self._stop.requested:
+                            break
+                        if budget.expired:
+                            report.error = self._over_budget(shop, f"before {name}")
+                            break
                         if shop.aspects is not None and name not in shop.aspects:
                             report.aspects.append(AspectReport(name, notes=["not enabled for this shop: not run"]))
                             continue
@@ -165,28 +232,68 @@ class Syncer:
                         self._renew(lease, run_id)
                         aspect = self.registry.aspects[name]
                         try:
-                            report.aspects.append(self._run_aspect(run_id, shop, aspect, seller, erp, apply))
+                            aspect_report = self._run_aspect(run_id, shop, aspect, seller, erp, apply, say)
+                            fresh = [e for e in aspect_report.record_errors if e not in seen_errors]
+                            seen_errors.update(fresh)
+                            aspect_report.record_errors = fresh
+                            report.aspects.append(aspect_report)
+                            if aspect_report.error == OVER_BUDGET:
+                                report.error = self._over_budget(shop, f"while applying {name}")
+                                break
                         except ConnectorError as exc:
                             report.error = (
-                                f"{name}: {self._redact(str(exc))}; the shop's remaining aspects were skipped"
+                                self._over_budget(shop, f"during {name}: {self._redact(str(exc))}")
+                                if budget.expired
+                                else f"{name}: {self._redact(str(exc))}; the shop's remaining aspects were skipped"
                             )
                             break
                 finally:
+                    if self._heartbeat is not None:
+                        self._heartbeat.drop(lease)
                     seller.close()
                     erp.close()
+                if self._stop.requested:
+                    applied = sum(r.status == "applied" for a in report.aspects for r in a.actions)
+                    report.error = (
+                        f"stopped by {self._stop.name}: the write in hand was finished and recorded, "
+                        f"{applied} correction(s) applied, the rest not attempted; run again to finish"
+                    )
         except LockedError as exc:
             report.error = str(exc)
         except ErpsyncError as exc:
             report.error = self._redact(str(exc))
         return report
 
+    @staticmethod
+    def _budget(shop: ShopSettings) -> TimeBudget:
+        """The shop's wall-clock budget: every HTTP call made for it ends by the budget's end."""
+        seconds = shop.time_budget_seconds
+        return TimeBudget(seconds, f"shop {shop.name}'s time budget ({seconds:g} s)")
+
+    @staticmethod
+    def _over_budget(shop: ShopSettings, where: str) -> str:
+        return (
+            f"shop {shop.name} used up its time budget of {shop.time_budget_seconds:g} s ({where}); "
+            "its remaining work was skipped and the next shop runs (time_budget_seconds in the shop's "
+            "table, or shop_time_budget_seconds for every shop, sets the budget)"
+        )
+
     def _renew(self, lease: str, owner: str) -> None:
         """Keep the shop's lease while working; a run that lost it stops before writing anything."""
-        if not self.store.leases.renew(lease, owner=owner, ttl_seconds=LEASE_TTL_SECONDS, now=datetime.now(UTC)):
+        lost = self._heartbeat is not None and lease in self._heartbeat.lost
+        now = datetime.now(UTC)
+        if lost or not self.store.leases.renew(lease, owner=owner, ttl_seconds=LEASE_TTL_SECONDS, now=now):
             raise LockedError(f"lost the lease {lease!r} to another run (this run was too slow); stopped here")
 
     def _run_aspect(
-        self, run_id: str, shop: ShopSettings, aspect: Aspect, seller: Connector, erp: Connector, apply: bool
+        self,
+        run_id: str,
+        shop: ShopSettings,
+        aspect: Aspect,
+        seller: Connector,
+        erp: Connector,
+        apply: bool,
+        say: Progress | None = None,
     ) -> AspectReport:
         report = AspectReport(aspect=aspect.name)
         now = self.clock()
@@ -223,20 +330,57 @@ class Syncer:
         policy = shop.policies.get(aspect.name) or policy_for(aspect.name)
         actions = aspect.plan(drifts, lambda d: self.pm.hook.resolve_drift(drift=d, policy=policy), observation)
         for action in actions:
+            if self._stop.requested:  # SIGTERM/SIGINT: the write before this one was the last
+                break
+            budget = current_time_budget()
+            if apply and budget is not None and budget.expired:  # the shop's time is up: no new write
+                report.error = OVER_BUDGET
+                break
+            try:  # a correction the target cannot make is planned as "report only", never attempted
+                aspect.check_apply(action, seller, erp)
+            except UnsupportedAction as exc:
+                report.actions.append(ActionResult(action, "unsupported", str(exc)))
+                continue
             if not apply:
                 report.actions.append(ActionResult(action, "planned"))
                 continue
+            if say is not None:
+                say(f"{shop.name}: {aspect.name}: {action.description}")
             self._renew(f"shop:{shop.name}", run_id)
             report.actions.append(self._apply(run_id, aspect, action, occurrence, seller, erp))
+        if apply and not self._stop.requested:  # pending rows a crashed run left: settled now
+            settled = settle_pending(self.store.ledger, shop.name, aspect.name, run_id, report.actions, self.clock())
+            report.notes += settled
+        if any(r.status == "applied" for r in report.actions) and not self._stop.requested:
+            if say is not None:
+                say(f"{shop.name}: {aspect.name}: re-reading the corrected records")
+            verify(report, self._reread(run_id, aspect, ctx, report), self._alert_after(run_id))
         return report
+
+    def _reread(self, run_id: str, aspect: Aspect, ctx: ObserveContext, report: AspectReport) -> Reread | None:
+        """Observe again after writing: the drifts still true, recorded so resolved alerts go out now.
+
+        None (with a note) if a side cannot be read now: the writes stand, and the next run's
+        observation resolves what they fixed.
+        """
+        try:
+            observation = aspect.observe(ctx)
+        except ErpsyncError as exc:
+            report.notes.append(f"could not re-read to verify the corrections: {self._redact(str(exc))}")
+            return None
+        drifts = aspect.diff(observation)
+        changes = self.store.drifts.record(
+            ctx.shop, aspect.name, drifts, now=self.clock(), run_id=run_id, scope=observation.scope
+        )
+        return Reread(drifts, changes)
+
+    def _alert_after(self, run_id: str) -> Callable[[DriftChanges], None]:
+        return lambda changes: self._alert(run_id, changes, self.clock())
 
     def _apply(
         self, run_id: str, aspect: Aspect, action: Action, occurrence: dict[str, int], seller: Connector, erp: Connector
     ) -> ActionResult:
-        try:
-            aspect.check_apply(action, seller, erp)
-        except UnsupportedAction as exc:  # nothing to record: no write is attempted
-            return ActionResult(action, "unsupported", str(exc))
+        """One write, recorded in the ledger before and after (``check_apply`` passed already)."""
         key = self._ledger_key(run_id, action, occurrence)
         entry = self.store.ledger.begin(
             key,

@@ -25,6 +25,12 @@ from erpsync.core.policy import Policy, policy_for
 if TYPE_CHECKING:
     from erpsync.core.aspects.base import Aspect
 
+#: shorter secret values are refused: they are no real credentials, and redacting a short string
+#: from every message (secrets never reach logs) would garble words that happen to contain it
+MIN_SECRET_LENGTH = 8
+#: seconds one shop may take in a run unless the config says otherwise (``shop_time_budget_seconds``
+#: at the top, ``time_budget_seconds`` in a shop's table): past it the shop stops and the next runs
+DEFAULT_SHOP_TIME_BUDGET_SECONDS = 1800.0
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -41,6 +47,8 @@ class ShopSettings:
     erp: ConnectorSettings
     aspects: tuple[str, ...] | None
     policies: dict[str, Policy]
+    #: wall-clock seconds this shop may take in one run (every HTTP call included)
+    time_budget_seconds: float = DEFAULT_SHOP_TIME_BUDGET_SECONDS
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,7 @@ class _Shop(Schema):
         validate=validate.Length(min=1, error="list at least one aspect, or leave the key out for all"),
     )
     policy = fields.Dict(load_default=dict)
+    time_budget_seconds = fields.Float(load_default=None, validate=validate.Range(min=0, min_inclusive=False))
 
 
 class _State(Schema):
@@ -88,6 +97,9 @@ class _State(Schema):
 
 class _Root(Schema):
     data_dir = fields.String(load_default=".erpsync")
+    shop_time_budget_seconds = fields.Float(
+        load_default=DEFAULT_SHOP_TIME_BUDGET_SECONDS, validate=validate.Range(min=0, min_inclusive=False)
+    )
     state = fields.Nested(_State, load_default=lambda: {"url": ""})
     shops = fields.List(
         fields.Nested(_Shop),
@@ -173,8 +185,32 @@ def _connector(
         return None
     for name in getattr(cls, "secret_options", ()):
         if loaded.get(name):
+            if len(str(loaded[name])) < MIN_SECRET_LENGTH:
+                errors.append(
+                    (f"{key}.{name}", f"too short to be a real secret (under {MIN_SECRET_LENGTH} characters)")
+                )
+                continue
             secrets.add(str(loaded[name]))
     return ConnectorSettings(type=kind, options=loaded)
+
+
+def _decode(data: bytes, shown: str) -> str:
+    """The config's text; it must be UTF-8 (TOML says so), and a file an editor saved in the
+    Chinese Windows code page (GBK/GB18030) is named as such, so the operator knows what to re-save."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        where = f"byte 0x{data[exc.start]:02x} at offset {exc.start}"
+        try:
+            data.decode("gb18030")
+        except UnicodeDecodeError:
+            found = "in an unknown encoding"
+        else:  # GB18030 is a superset of GBK and GB2312: any of them decodes
+            found = "as GBK/GB18030"
+        raise ConfigError(
+            f"not UTF-8 ({where}): the file looks saved {found}; save it as UTF-8 (TOML files must be UTF-8)",
+            path=shown,
+        ) from None
 
 
 def load_config(
@@ -196,9 +232,11 @@ def load_config(
     p = Path(path)
     shown = str(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = _decode(p.read_bytes(), shown)
     except FileNotFoundError:
         raise ConfigError("no such file; run `erpsync init` to write a starter config", path=shown) from None
+    except IsADirectoryError:
+        raise ConfigError("is a folder, not a config file; pass the file with -c FILE", path=shown) from None
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", path=shown) from None
     try:
@@ -242,7 +280,8 @@ def load_config(
                     errors.append((exc.key or f"{source}.{aspect}", exc.reason))
         if seller and erp:
             aspect_names = tuple(shop["aspects"]) if shop["aspects"] is not None else None
-            shops.append(ShopSettings(shop["name"], seller, erp, aspect_names, policies))
+            budget = shop["time_budget_seconds"] or doc["shop_time_budget_seconds"]
+            shops.append(ShopSettings(shop["name"], seller, erp, aspect_names, policies, budget))
 
     alerts: list[ConnectorSettings] = []
     for i, alert in enumerate(doc["alerts"]):
@@ -296,6 +335,10 @@ def _aspect_settings(
 
 
 def _config_error(shown: str, errors: list[tuple[str, str]]) -> ConfigError:
+    # One line per key: the first reason is the cause (``${ENV}`` is substituted before the schema
+    # runs, so "not set" comes before the "Shorter than minimum length" it causes), and the global
+    # [policy] table, checked once per shop, must not be reported once per shop.
+    errors = list({k: (k, r) for k, r in reversed(errors)}.values())[::-1]
     lines = [f"{shown}: {k}: {r}" if k else f"{shown}: {r}" for k, r in errors]
     first_key, first_reason = errors[0]
     err = ConfigError(first_reason, path=shown, key=first_key or None)

@@ -6,7 +6,17 @@ never touch ``requests`` or ``tenacity`` themselves. The error type decides the 
 backoff, honouring ``Retry-After``; a ``PermanentError`` (any other 4xx) reaches the caller after
 one attempt. Retries stop after ``max_attempts`` or once the sleeps would exceed ``max_wait``,
 whichever comes first, and the caller then sees the last ``TemporaryError``, never tenacity's
-``RetryError``.
+``RetryError``. A ``Retry-After`` longer than erpsync will wait is not honoured by waiting: the
+error then says how long the server asked for and which limit refused it.
+
+Every call has a total deadline (``HttpPolicy.deadline``): connecting, every byte of the body,
+every retry and the waits between them. ``read_timeout`` alone cannot bound a call, because it
+applies to each socket read: a server sending one byte every few seconds never trips it. So the
+body is streamed and read one socket read at a time, each read's timeout cut to what is left of
+the deadline, and the deadline is checked between reads. A caller can narrow the deadline of
+every call it makes, whatever client makes them, with :func:`time_budget` (the sync host gives
+each shop one this way). What stays bounded per read only: the status line and headers, read
+by ``http.client`` before the body, whose reads time out after ``min(read_timeout, time left)``.
 
 Retrying is only safe when sending twice does no harm. A request is idempotent by default for
 GET, HEAD, PUT, DELETE and OPTIONS and not for POST (``request(idempotent=...)`` overrides). A
@@ -33,9 +43,12 @@ import email.utils
 import logging
 import random
 import re
+import socket
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -44,7 +57,7 @@ from urllib.parse import quote, quote_plus, urlsplit
 import requests
 from requests.auth import AuthBase
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, MaxRetryError, NewConnectionError
 
 from erpsync.core.errors import ConnectorError, OutcomeUnknownError, PermanentError, TemporaryError
 
@@ -187,16 +200,95 @@ class HttpPolicy:
     rate_limit_qps: float | None = None
     #: requests allowed back to back before the limit paces them
     rate_limit_burst: int = 1
+    #: wall-clock seconds one call may take in all: connect, every body byte, all retries and
+    #: the waits between them (``read_timeout`` bounds one socket read, not the call)
+    deadline: float = 300.0
 
     def __post_init__(self) -> None:
         if self.connect_timeout <= 0 or self.read_timeout <= 0:
             raise ValueError("HttpPolicy: timeouts must be positive; a call without one can hang forever")
         if self.max_attempts < 1:
             raise ValueError("HttpPolicy: max_attempts must be at least 1")
+        if self.deadline <= 0:
+            raise ValueError("HttpPolicy: deadline must be positive; a call without one can last forever")
         if self.rate_limit_qps is not None and self.rate_limit_qps <= 0:
             raise ValueError("HttpPolicy: rate_limit_qps must be positive (or None for no limit)")
         if self.rate_limit_burst < 1:
             raise ValueError("HttpPolicy: rate_limit_burst must be at least 1")
+
+
+class TimeBudget:
+    """Wall-clock seconds a piece of work may take, shared by every HTTP call made inside it.
+
+    Enter it with :func:`time_budget`; each :class:`HttpClient` call made meanwhile (in this
+    thread or context) ends by the budget's end, whatever its own deadline. ``label`` names the
+    budget in errors, e.g. ``"shop my-shop's time budget (600 s)"``.
+    """
+
+    def __init__(self, seconds: float, label: str, *, clock: Callable[[], float] = time.monotonic) -> None:
+        if seconds <= 0:
+            raise ValueError("a time budget must be positive")
+        self.seconds = seconds
+        self.label = label
+        self._clock = clock
+        self.ends_at = clock() + seconds
+
+    def remaining(self) -> float:
+        return self.ends_at - self._clock()
+
+    @property
+    def expired(self) -> bool:
+        return self.remaining() <= 0
+
+
+_BUDGET: ContextVar[TimeBudget | None] = ContextVar("erpsync_http_time_budget", default=None)
+
+
+def current_time_budget() -> TimeBudget | None:
+    """The time budget the calls made here run under (see :func:`time_budget`), if any."""
+    return _BUDGET.get()
+
+
+@contextmanager
+def time_budget(budget: TimeBudget) -> Iterator[TimeBudget]:
+    """Bound every HTTP call made inside the block by ``budget`` (nested budgets: the tighter wins).
+
+    A context variable rather than a parameter: the host that owns the budget (the sync loop)
+    never sees the connectors' HTTP clients, and the core must not know the connectors.
+    """
+    outer = _BUDGET.get()
+    tighter = budget if outer is None or budget.ends_at <= outer.ends_at else outer
+    token = _BUDGET.set(tighter)
+    try:
+        yield budget
+    finally:
+        _BUDGET.reset(token)
+
+
+@dataclass
+class _Call:
+    """One logical request's deadline (monotonic seconds), what sets it, and why retrying stopped."""
+
+    ends_at: float
+    limit: str
+    refused_wait: str | None = None
+
+    def remaining(self) -> float:
+        return self.ends_at - time.monotonic()
+
+
+#: bytes asked of one socket read while streaming a body
+_CHUNK = 64 * 1024
+
+
+def _socket_of(raw: Any) -> socket.socket | None:
+    """The socket under a streamed urllib3 response, if it can be found (urllib3 2.x: ``_connection.sock``).
+
+    Private attributes, read defensively: without the socket each read is bounded by the read
+    timeout instead of the time left, and the deadline is still checked between reads.
+    """
+    sock = getattr(getattr(raw, "_connection", None), "sock", None)
+    return sock if isinstance(sock, socket.socket) else None
 
 
 class RateLimiter:
@@ -294,25 +386,48 @@ class HttpClient:
         ``idempotent`` says whether sending twice is harmless (None: by method, see
         :data:`IDEMPOTENT_METHODS`); a non-idempotent request is retried only when the failure
         proves it was not processed, and otherwise raises ``OutcomeUnknownError`` after one send.
-        Raises ``TemporaryError`` once retries are exhausted and ``PermanentError`` at once.
+        Raises ``TemporaryError`` once retries are exhausted or the deadline has passed (see
+        :attr:`HttpPolicy.deadline` and :func:`time_budget`), and ``PermanentError`` at once.
         """
         path = urlsplit(url).path
         op = operation or f"{method.upper()} {path}"
         key = (self.name, rate_key or path)
         if idempotent is None:
             idempotent = method.upper() in IDEMPOTENT_METHODS
+        call = self._call_deadline()
         retrying = Retrying(
             # never OutcomeUnknownError (a TemporaryError too): its whole point is not to resend
             retry=retry_if_exception(
                 lambda exc: isinstance(exc, TemporaryError) and not isinstance(exc, OutcomeUnknownError)
             ),
-            stop=self._stop,
+            stop=lambda state: self._stop(state, call),
             wait=self._wait,
             sleep=self._sleep,
             before_sleep=self._log_retry,
             reraise=True,
         )
-        return retrying(self._attempt, method, url, params, json, data, headers, op, key, idempotent)
+        try:
+            return retrying(self._attempt, method, url, params, json, data, headers, op, key, idempotent, call)
+        except TemporaryError as exc:
+            if call.refused_wait is None or isinstance(exc, OutcomeUnknownError):
+                raise
+            raise TemporaryError(
+                f"{exc.message}; {call.refused_wait}",
+                retry_after=exc.retry_after,
+                connector=exc.connector,
+                operation=exc.operation,
+                request_id=exc.request_id,
+                code=exc.code,
+                status=exc.status,
+            ) from None
+
+    def _call_deadline(self) -> _Call:
+        """When this call must be over: its own deadline, or the enclosing time budget's if sooner."""
+        own = _Call(time.monotonic() + self.policy.deadline, f"the call deadline ({self.policy.deadline:g} s)")
+        budget = _BUDGET.get()
+        if budget is not None and budget.ends_at < own.ends_at:
+            return _Call(budget.ends_at, budget.label)
+        return own
 
     def close(self) -> None:
         self.session.close()
@@ -330,10 +445,15 @@ class HttpClient:
         op: str,
         key: Any,
         idempotent: bool = True,
+        call: _Call | None = None,
     ) -> requests.Response:
+        call = call or self._call_deadline()
         if self.limiter is not None:
             self.limiter.acquire(key)
         started = time.monotonic()
+        left = call.remaining()
+        if left <= 0:  # nothing sent yet, so this is safe to report as temporary for any method
+            raise TemporaryError(f"not sent: {call.limit} has passed", connector=self.name, operation=op)
         try:
             response = self.session.request(
                 method,
@@ -343,8 +463,10 @@ class HttpClient:
                 data=data,
                 headers=dict(headers or {}),
                 auth=self.auth,
-                timeout=(self.policy.connect_timeout, self.policy.read_timeout),
+                timeout=(min(self.policy.connect_timeout, left), min(self.policy.read_timeout, left)),
+                stream=True,  # the body is read below, under the deadline
             )
+            self._read_body(response, call)
         except (requests.ConnectionError, requests.Timeout) as exc:
             kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
             failed = TemporaryError(f"{kind}: {self.redact(str(exc))}", connector=self.name, operation=op)
@@ -371,6 +493,41 @@ class HttpClient:
         if not idempotent and isinstance(error, TemporaryError) and not self._refused(error):
             raise self._outcome_unknown(error)
         raise error
+
+    def _read_body(self, response: requests.Response, call: _Call) -> None:
+        """Read the whole body now, so no byte of it arrives after the call's deadline.
+
+        One socket read at a time (``read1``), each with its timeout cut to the time left: a
+        server trickling bytes gets a ``requests.Timeout`` at the deadline, as a silent one gets
+        it after ``read_timeout``. The body is then ``response.content`` as usual.
+        """
+        raw = response.raw
+        if not callable(getattr(raw, "read1", None)):  # not urllib3 (a test double): read it whole
+            _ = response.content
+            return
+        sock = _socket_of(raw)
+        chunks: list[bytes] = []
+        try:
+            while True:
+                left = call.remaining()
+                if left <= 0:
+                    raise requests.Timeout(f"the body was still arriving when {call.limit} passed")
+                if sock is not None:
+                    sock.settimeout(min(self.policy.read_timeout, left))
+                chunk = raw.read1(_CHUNK, decode_content=True)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except requests.RequestException:
+            response.close()
+            raise
+        except (HTTPError, OSError) as exc:  # urllib3's own errors: read timeout, reset, truncated body
+            response.close()
+            if call.remaining() <= 0 or "timed out" in str(exc).lower():
+                raise requests.Timeout(f"the body was still arriving when {call.limit} passed: {exc}") from None
+            raise requests.ConnectionError(f"the connection failed while reading the body: {exc}") from None
+        response._content = b"".join(chunks)
+        response._content_consumed = True  # type: ignore[attr-defined]  # what .content sets
 
     def _refused(self, error: TemporaryError) -> bool:
         """True when an error response proves the server did not act on the request.
@@ -423,13 +580,31 @@ class HttpClient:
         exponential: float = p.backoff_initial * 2 ** (state.attempt_number - 1)
         return min(p.backoff_max, exponential) + random.uniform(0, p.backoff_jitter)
 
-    def _stop(self, state: RetryCallState) -> bool:
-        """Stop after ``max_attempts``, or when the next sleep would overrun ``max_wait``.
+    def _stop(self, state: RetryCallState, call: _Call | None = None) -> bool:
+        """Stop after ``max_attempts``, or when the next sleep would overrun ``max_wait`` or the deadline.
 
         One function rather than ``stop_after_attempt(n) | ...``: tenacity's ``|`` is typed for
         its own stop classes only, and a plain function is what ``Retrying(stop=...)`` accepts.
+        When the sleep refused is the server's ``Retry-After``, ``call.refused_wait`` says so, for
+        the error the caller sees.
         """
-        return stop_after_attempt(self.policy.max_attempts)(state) or self._stop_after_total_wait(state)
+        if stop_after_attempt(self.policy.max_attempts)(state):
+            return True
+        sleep = state.upcoming_sleep or 0.0
+        limit = None
+        if self._stop_after_total_wait(state):
+            limit = f"max_wait ({self.policy.max_wait:g} s of waiting per call)"
+        elif call is not None and sleep >= call.remaining():
+            limit = call.limit
+        if limit is None:
+            return False
+        exc = state.outcome.exception() if state.outcome else None
+        if call is not None and isinstance(exc, TemporaryError) and exc.retry_after is not None:
+            call.refused_wait = (
+                f"the server asked to retry after {exc.retry_after:g} s (Retry-After), "
+                f"longer than {limit} allows: not retried"
+            )
+        return True
 
     def _stop_after_total_wait(self, state: RetryCallState) -> bool:
         # tenacity computes the next sleep before asking stop, so a Retry-After longer than the

@@ -240,6 +240,12 @@ class ShopReport:
     aspects: list[AspectReport] = field(default_factory=list)
     error: str | None = None
 
+    @property
+    def ran(self) -> bool:
+        """Whether the shop was reconciled to the end: a shop stopped by an error (its lease held
+        elsewhere, a connector that failed) is not counted as checked in the run's summary."""
+        return self.error is None
+
 
 @dataclass
 class RunReport:
@@ -250,6 +256,7 @@ class RunReport:
     started_at: datetime
     finished_at: datetime | None = None
     shops: list[ShopReport] = field(default_factory=list)
+    interrupted: int | None = None  # the signal (SIGTERM 15, SIGINT 2) that stopped the run early
 
     @property
     def drifts(self) -> list[Drift]:
@@ -287,7 +294,10 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
-        """0 in sync, 2 drift outstanding, 1 any error (errors win: they hide what is true)."""
+        """0 in sync, 2 drift outstanding, 1 any error (errors win: they hide what is true);
+        128 + the signal when a signal stopped it (143 SIGTERM, 130 SIGINT: the shell's convention)."""
+        if self.interrupted:
+            return 128 + self.interrupted
         if self.errors:
             return 1
         return 2 if self.outstanding else 0

@@ -14,6 +14,7 @@ from typing import Any
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from erpsync.sandbox.app import SandboxApp
+from erpsync.sandbox.snippet import config_snippet
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -74,7 +75,10 @@ class SandboxServer:
 def serve(host: str = "127.0.0.1", port: int = 8765, scenario_path: str | Path = "default") -> None:
     """Serve until interrupted (for the CLI). ``scenario_path`` may be a file or a built-in name."""
     server = SandboxServer(scenario_path, host=host, port=port)
-    print(f"erpsync sandbox ({server.app.state.world.name}) on {server.url}  admin: {server.url}/_sandbox/state")
+    print(f"# erpsync sandbox ({server.app.state.world.name}) on {server.url}  admin: {server.url}/_sandbox/state")
+    # a wildcard bind is reached through loopback from this machine
+    local = server.url.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
+    print(config_snippet(server.app.state.world, local), end="", flush=True)
     try:
         server._server.serve_forever()
     except KeyboardInterrupt:

@@ -163,7 +163,7 @@ def config(tmp_path: Path) -> Path:
     path = tmp_path / "erpsync.toml"
     path.write_text(
         '[[shops]]\nname = "acme"\n[shops.seller]\ntype = "tiktok"\n'
-        'app_key = "k"\napp_secret = "s"\nshop_id = "1"\n'
+        'app_key = "k"\napp_secret = "s3cr3t-value"\nshop_id = "1"\n'
         '[shops.erp]\ntype = "files"\npath = "erp"\n',
         encoding="utf-8",
     )

@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, post_load
 from marshmallow.validate import Length, Range
 
 from erpsync.connectors.tiktok.auth import DEFAULT_AUTH_BASE_URL, TokenClient, TokenManager, token_policy
@@ -40,6 +41,7 @@ from erpsync.core.models import (
     Warehouse,
 )
 
+ACCESS_TOKEN_LIFE_MINUTES = 7 * 24 * 60
 WAREHOUSES_SOURCE = f"TikTok {ENDPOINTS['get_warehouse_list'].template}"
 T = TypeVar("T")
 
@@ -52,10 +54,23 @@ class TikTokSellerOptions(Schema):
     app_secret = fields.String(required=True, validate=Length(min=1))
     #: a static token; leave it out to use the tokens `erpsync auth exchange` stored
     access_token = fields.String(load_default=None, validate=Length(min=1))
-    auth_base_url = fields.Url(load_default=DEFAULT_AUTH_BASE_URL, require_tld=False, schemes={"http", "https"})
+    #: the token endpoints' host; unset: production's, or base_url's for any other backend (auth_base_url_for)
+    auth_base_url = fields.Url(load_default=None, require_tld=False, schemes={"http", "https"})
     #: the app's service id in Partner Center, for `erpsync auth url`
     service_id = fields.String(load_default=None, validate=Length(min=1))
-    refresh_margin_minutes = fields.Integer(load_default=60, validate=Range(min=0))
+    #: refresh this long before the access token expires; a margin as long as the token's life
+    #: would refresh on every call. The life is 7 days by default (Partner Center authorization
+    #: guide 202309, public scrape 2025-12: access_token_expire_in "default expiration ... seven days")
+    refresh_margin_minutes = fields.Integer(
+        load_default=60,
+        validate=Range(
+            min=0,
+            max=ACCESS_TOKEN_LIFE_MINUTES,
+            max_inclusive=False,
+            error=f"must be from 0 to under {ACCESS_TOKEN_LIFE_MINUTES} (an access token lives 7 days; a longer "
+            "margin would refresh the token on every call)",
+        ),
+    )
     shop_id = Id(required=True)
     #: client-side pace per API path; the documented limit is 50/s, and 45 (90 %) leaves a margin
     #: for latency jitter, which bunches paced requests up and would still draw 429s at exactly 50
@@ -63,6 +78,31 @@ class TikTokSellerOptions(Schema):
     timeout_seconds = fields.Float(load_default=30.0, validate=Range(min=0, min_inclusive=False))
     max_attempts = fields.Integer(load_default=5, validate=Range(min=1))
     pickup_lookback_days = fields.Integer(load_default=14, validate=Range(min=1))
+
+    @post_load(pass_original=True)
+    def _auth_host(self, data: dict[str, Any], original: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data["auth_base_url"] = auth_base_url_for(data["base_url"], original.get("auth_base_url"))
+        return data
+
+
+def auth_base_url_for(base_url: str, auth_base_url: str | None) -> str:
+    """Where the token calls go: ``auth_base_url`` if set, else the production auth host, unless
+    ``base_url`` is not the production API host, in which case ``base_url`` itself.
+
+    Why not always the production auth host: the token calls carry the app secret and an
+    authorisation code, and a code issued by another backend (the sandbox, a test environment)
+    is meaningless to production; sending them there hands the secret to a host the config
+    never named and fails with a confusing "invalid code". Why not refuse instead: the sandbox
+    (``erpsync sandbox serve``) serves ``/api/v2/token/get`` and ``/refresh`` on its own host,
+    so a config that names only its ``base_url`` works as written; a backend that splits the two
+    hosts like production does (API on open-api.tiktokglobalshop.com, tokens on
+    auth.tiktok-shops.com: Partner Center, authorization overview, 202407) sets ``auth_base_url``.
+    """
+    if auth_base_url:
+        return auth_base_url
+    if urlsplit(base_url).hostname == urlsplit(DEFAULT_BASE_URL).hostname:
+        return DEFAULT_AUTH_BASE_URL
+    return base_url
 
 
 def _address(raw: dict[str, Any]) -> Address:

@@ -54,8 +54,8 @@ class Store:
     """One state database. Open with ``Store(url)`` or ``Store.open(url)``; ``close()`` when done.
 
     Safe to share between threads of one process and between processes on one SQLite file; each
-    repository method is one transaction. Tokens are stored unencrypted: keep the database
-    readable by its operator only.
+    repository method is one transaction. Tokens are stored unencrypted, so a new SQLite database
+    is created readable by its operator only (folder 0700, file 0600; see ``base.py``).
     """
 
     def __init__(self, url: str) -> None:

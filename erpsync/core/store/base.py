@@ -13,6 +13,7 @@ update-then-insert that two PostgreSQL transactions could both take the insert b
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError, InterfaceError
 from sqlalchemy.pool import StaticPool
 
 from erpsync.core.errors import ConfigError, ErpsyncError
@@ -44,6 +45,38 @@ def shown_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return re.sub(r":[^:/@]*@", ":***@", url)
+
+
+def _create_private(database: Path) -> None:
+    """Create the database's folder (0700) and the empty database file (0600) if they are missing.
+
+    The database holds OAuth tokens unencrypted, so nobody but its operator may read it. Both are
+    created with their final mode (no window in which they are readable), and SQLite gives the
+    ``-wal`` and ``-shm`` files it creates later the database file's mode (SQLite source,
+    ``os_unix.c``, ``findCreateFileMode``: WAL and journal files copy the database's permissions;
+    a test checks it). An empty file is a new database to SQLite. Existing folders and files are left
+    as they are: a mode the operator chose (tighter, or a group for backups) is theirs to keep.
+    Only the folder that holds the database is made private; parents created on the way get the
+    umask's default, like ``mkdir -p``.
+    """
+    folder = database.parent
+    if not folder.is_dir():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(mode=0o700)
+            os.chmod(folder, 0o700)  # a umask like 0o277 would otherwise leave it unusable
+        except FileExistsError:
+            if not folder.is_dir():  # a file by that name: the caller names data_dir
+                raise
+            # else another process made it meanwhile: its mode stands
+    try:
+        fd = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError:  # it exists, or the folder is not writable: SQLite opens it or says why
+        return
+    try:
+        os.fchmod(fd, 0o600)  # exactly 0600 whatever the umask (a 0o277 umask would make it read-only)
+    finally:
+        os.close(fd)
 
 
 def make_engine(url: str) -> Engine:
@@ -79,7 +112,7 @@ def make_engine(url: str) -> Engine:
     elif not database.startswith("file:"):
         folder = Path(database).expanduser().parent
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(database).expanduser())
         except OSError as exc:  # e.g. data_dir names a file
             raise ConfigError(
                 f"cannot create the folder {folder} for the state database {shown_url(url)}: {exc.strerror or exc}",
@@ -113,9 +146,39 @@ def check_connection(engine: Engine, url: str) -> None:
     try:
         with engine.connect():
             pass
-    except (OperationalError, InterfaceError) as exc:
+    except (DatabaseError, InterfaceError) as exc:
         reason = str(exc.orig) if exc.orig is not None else str(exc)
+        if _is_unusable(reason):  # SQLite's "file is not a database" / "malformed" come as it connects
+            raise database_error(exc, url) from exc
         raise ConfigError(f"cannot open the state database {shown_url(url)}: {reason}", key="state.url") from exc
+
+
+#: SQLite's messages (sqlite3 module, from ``sqlite3_errstr``) for a file that is no usable database
+_GARBLED = ("file is not a database", "database disk image is malformed")
+_READ_ONLY_DB = ("attempt to write a readonly database", "read-only transaction")  # SQLite, PostgreSQL
+
+
+def _is_unusable(reason: str) -> bool:
+    return any(m in reason for m in (*_GARBLED, *_READ_ONLY_DB))
+
+
+def database_error(exc: DBAPIError, url: str) -> ErpsyncError:
+    """One line saying what is wrong with the state database at ``url`` and what to do, for the
+    faults an operator meets (a truncated copy, some other file at the path, a read-only file or
+    folder); anything else keeps the driver's reason. Never a traceback: the CLI prints this."""
+    where = shown_url(url)
+    reason = str(exc.orig) if exc.orig is not None else str(exc)
+    if any(m in reason for m in _GARBLED):
+        return ErpsyncError(
+            f"state database {where} is not a usable SQLite database ({reason}: truncated, damaged or another "
+            "kind of file): restore it from a backup, or move it aside and run again to start an empty one"
+        )
+    if any(m in reason for m in _READ_ONLY_DB):
+        return ErpsyncError(
+            f"state database {where} cannot be written ({reason}): make the file and its folder writable "
+            "for the user running erpsync, or set [state] url to a writable place"
+        )
+    return ErpsyncError(f"state database {where}: {reason}")
 
 
 class Repository:
@@ -170,6 +233,15 @@ def ensure_schema(engine: Engine, url: str) -> None:
     new database at once do not both create it: SQLite's BEGIN IMMEDIATE serialises them, and
     on PostgreSQL (whose CREATE TABLE races on its catalogue) a transaction advisory lock does.
     """
+    try:
+        _ensure_schema(engine, url)
+    except DatabaseError as exc:  # read-only or damaged past its first page: found on the first write
+        if not _is_unusable(str(exc.orig) if exc.orig is not None else str(exc)):
+            raise
+        raise database_error(exc, url) from exc
+
+
+def _ensure_schema(engine: Engine, url: str) -> None:
     where = shown_url(url)
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
@@ -177,6 +249,9 @@ def ensure_schema(engine: Engine, url: str) -> None:
         found = None
         if inspect(conn).has_table(schema.schema_version.name):
             found = conn.execute(select(schema.schema_version.c.version)).scalars().all()
+            # a write that changes nothing: a read-only database fails here, when it opens, instead
+            # of at the run's first record after a shop's work was done
+            conn.execute(text("UPDATE schema_version SET version = version WHERE 1 = 0"))
         if found:
             version = max(found)
             if version > schema.SCHEMA_VERSION:

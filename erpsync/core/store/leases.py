@@ -9,12 +9,14 @@ grows with every change of owner, for writers that want to check they still hold
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, delete, literal, or_, select
+from sqlalchemy import case, delete, literal, or_, select, update
 
 from erpsync.core.errors import LockedError
 from erpsync.core.store.base import Repository, insert
@@ -28,6 +30,33 @@ def _utcnow() -> datetime:
 
 _row = RowMapper(LeaseRow, locks)
 
+PidAlive = Callable[[int], bool]
+
+
+def this_host() -> str:
+    """The name a holder on this machine records, and compares with to judge a holder's pid."""
+    return socket.gethostname()
+
+
+def pid_alive(pid: int) -> bool:
+    """False only if no process ``pid`` exists here; a process of another user counts as alive.
+
+    A killed process that its parent has not reaped yet (a zombie) still counts as alive: the
+    lease then waits for that parent, or for its expiry.
+    """
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def holder_gone(host: str | None, pid: int | None, *, here: str, is_alive: PidAlive = pid_alive) -> bool:
+    """True if a holder recorded as (``host``, ``pid``) is provably not running: same host, no such pid."""
+    return host is not None and pid is not None and host == here and not is_alive(pid)
+
 
 def _expiry(now: datetime, ttl_seconds: float) -> datetime:
     if ttl_seconds <= 0:
@@ -38,25 +67,41 @@ def _expiry(now: datetime, ttl_seconds: float) -> datetime:
 class Leases(Repository):
     """``store.leases``: ``acquire``, ``renew``, ``release``, ``get`` the holder, ``hold`` for a block."""
 
-    def acquire(self, name: str, *, owner: str, ttl_seconds: float, now: datetime) -> bool:
-        """Take the lease if it is free, expired or already ``owner``'s; True if ``owner`` holds it now.
+    def acquire(
+        self,
+        name: str,
+        *,
+        owner: str,
+        ttl_seconds: float,
+        now: datetime,
+        host: str | None = None,
+        pid: int | None = None,
+        is_alive: PidAlive = pid_alive,
+    ) -> bool:
+        """Take the lease if it is free, expired, ours, or its holder is gone; True if ``owner`` holds it now.
 
         One ``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` decides: a lease never taken is
         inserted, one that is free or ours is updated, one held by another owner is left alone
         (no row changed), so two processes can never both get it. Taking it again as its owner
-        extends it.
+        extends it. If another holds it and that holder is provably gone (``holder_gone``), one
+        compare-and-set on the dead holder's owner token takes it over: of two processes that
+        both find the holder dead, only one wins. ``host`` and ``pid`` default to this process.
         """
+        host = this_host() if host is None else host
+        pid = os.getpid() if pid is None else pid
         expires_at = _expiry(now, ttl_seconds)
         ours = locks.c.owner == owner
         with self._write() as conn:
             statement = insert(conn, locks).values(
-                name=name, owner=owner, acquired_at=now, expires_at=expires_at, fence=1
+                name=name, owner=owner, acquired_at=now, expires_at=expires_at, fence=1, host=host, pid=pid
             )
             taken = conn.execute(
                 statement.on_conflict_do_update(
                     index_elements=[locks.c.name],
                     set_={
                         "owner": owner,
+                        "host": host,
+                        "pid": pid,
                         "expires_at": expires_at,
                         "acquired_at": case((ours, locks.c.acquired_at), else_=literal(now, UTCDateTime)),
                         "fence": case((ours, locks.c.fence), else_=locks.c.fence + 1),
@@ -64,7 +109,17 @@ class Leases(Repository):
                     where=or_(ours, locks.c.expires_at <= now),
                 ).returning(locks.c.owner)  # none back: held by another (rowcount is -1 with psycopg)
             ).first()
-        return taken is not None
+            if taken is not None:
+                return True
+            row = conn.execute(select(locks).where(locks.c.name == name)).one_or_none()
+            if row is None or not holder_gone(row.host, row.pid, here=host, is_alive=is_alive):
+                return False
+            took_over = conn.execute(
+                update(locks)
+                .where(locks.c.name == name, locks.c.owner == row.owner)
+                .values(owner=owner, host=host, pid=pid, acquired_at=now, expires_at=expires_at, fence=row.fence + 1)
+            )
+        return took_over.rowcount == 1
 
     def renew(self, name: str, *, owner: str, ttl_seconds: float, now: datetime) -> bool:
         """Extend ``owner``'s lease to ``now + ttl_seconds``; False if it lost the lease to another."""
@@ -101,17 +156,18 @@ class Leases(Repository):
         clock: Callable[[], datetime] = _utcnow,
         sleep: Callable[[float], None] = time.sleep,
         poll_seconds: float = 1.0,
+        is_alive: PidAlive = pid_alive,
     ) -> Iterator[LeaseRow]:
         """Hold ``name`` for the ``with`` block, waiting up to ``wait_seconds`` for it to come free.
 
         Raises ``LockedError`` naming the holder and its expiry when the wait runs out. ``owner``
         must be unique per run (e.g. host, pid and run id): the lease is released on exit.
-        ``clock`` and ``sleep`` are injectable so tests need not wait.
+        ``clock``, ``sleep`` and ``is_alive`` are injectable so tests need not wait or kill.
         """
         deadline = clock() + timedelta(seconds=max(0.0, wait_seconds))
         while True:
             now = clock()
-            if self.acquire(name, owner=owner, ttl_seconds=ttl_seconds, now=now):
+            if self.acquire(name, owner=owner, ttl_seconds=ttl_seconds, now=now, is_alive=is_alive):
                 break
             if now >= deadline:
                 raise LockedError(self._locked_message(name, now=now, wait_seconds=wait_seconds))
@@ -130,8 +186,10 @@ class Leases(Repository):
             who = "was busy (released just now)"
         else:
             until = holder.expires_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-            who = f"is held by {holder.owner} until {until} unless renewed"
+            where = f" (pid {holder.pid} on {holder.host})" if holder.pid is not None else ""
+            who = f"is held by {holder.owner} until {until} unless renewed{where}"
         return (
             f"lease {name!r} {who}{waited}: another run is working on it; "
-            "retry later or pass --wait SECONDS to wait for it"
+            "retry later, pass --wait SECONDS to wait for it, or if that run is gone on another "
+            f"host, `erpsync unlock --shop {name.removeprefix('shop:')}`"
         )

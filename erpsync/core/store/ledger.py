@@ -1,9 +1,11 @@
 """The ledger: the outbox of external writes, written before and after each one.
 
 ``begin`` commits a ``pending`` row before the connector call, ``finish`` marks it ``done`` (or
-``failed``) after it. A process killed in between leaves ``pending`` behind; the rerun finds it,
-counts another attempt and repeats the (idempotent) write. A ``done`` row is never repeated: that
-is what makes a push happen once even when a run is interrupted and started again.
+``failed``) after it. A process killed in between leaves ``pending`` behind. A write keyed on its
+drift (a push that must happen once) is found by the rerun's ``begin``, which counts another
+attempt and repeats it; a correction keyed on its run is settled by the next apply run of its shop
+after re-observing (``erpsync.core.pending``). A ``done`` row is never repeated: that is what makes
+a push happen once even when a run is interrupted and started again.
 """
 
 from __future__ import annotations

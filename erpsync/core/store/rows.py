@@ -64,8 +64,11 @@ class RunRow:
     finished_at: datetime | None
     apply: bool
     shops: tuple[str, ...]
-    status: str  # "running" until runs.finish
+    status: str  # "running" until runs.finish; "crashed" if found dead; "interrupted" by a signal
     summary: Mapping[str, Any] | None
+    host: str | None = None
+    pid: int | None = None
+    heartbeat_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,8 @@ class LeaseRow:
     acquired_at: datetime
     expires_at: datetime
     fence: int
+    host: str | None = None  # None: taken by an erpsync older than schema version 4
+    pid: int | None = None
 
     def held_at(self, now: datetime) -> bool:
         return now < self.expires_at

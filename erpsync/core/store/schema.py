@@ -8,7 +8,8 @@ explicit upgrade (``upgrade.py``), so an old erpsync never writes into a databas
 understand and a new one upgrades an old database in place.
 
 Versions: 1 runs, drifts, ledger, locks, cursors, bindings, observations;
-2 adds ``tokens`` and ``notifications``; 3 adds ``kept_notifications``.
+2 adds ``tokens`` and ``notifications``; 3 adds ``kept_notifications``; 4 adds the host and pid of a
+lease's holder and of a run, and a run's heartbeat (so a crashed run is told from a working one).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 #: bump with every change to the tables below, together with an upgrade step
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -85,6 +86,10 @@ runs = Table(
     Column("shops", JSON, nullable=False),
     Column("status", String(32), nullable=False),
     Column("summary", JSON),
+    # version 4: where the run works and when it last showed it was alive (see leases below)
+    Column("host", String(255)),
+    Column("pid", Integer),
+    Column("heartbeat_at", UTCDateTime),
     Index("ix_runs_started_at", "started_at"),
 )
 
@@ -145,6 +150,10 @@ locks = Table(
     # grows by one whenever a different owner takes the lease: a fencing token for writers that
     # may have been paused past their expiry (Kleppmann's "sync epoch")
     Column("fence", Integer, nullable=False),
+    # version 4: the holder's host and process, so a holder that is provably gone (same host, no
+    # such process) is taken over at once instead of blocking its shop until the lease expires
+    Column("host", String(255)),
+    Column("pid", Integer),
 )
 
 cursors = Table(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, inspect, text
 
 from erpsync.core.store import schema
 
@@ -26,8 +26,22 @@ def _v2_to_v3(conn: Connection) -> None:
     schema.kept_notifications.create(conn, checkfirst=True)
 
 
+def _v3_to_v4(conn: Connection) -> None:
+    """Host and pid of lease holders and runs, and a run's heartbeat: crashed runs are told apart."""
+    for table, names in ((schema.locks, ("host", "pid")), (schema.runs, ("host", "pid", "heartbeat_at"))):
+        if not inspect(conn).has_table(table.name):
+            table.create(conn)
+            continue
+        present = {c["name"] for c in inspect(conn).get_columns(table.name)}
+        for name in names:
+            if name not in present:
+                column = table.c[name]
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))
+
+
 #: from-version → the step that brings a database to from-version + 1
-STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def can_upgrade(version: int) -> bool:

@@ -1,0 +1,58 @@
+"""The files ERP's options and the shape of one warehouse row (columns, validation)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+
+from erpsync.core.models import HandoverMode
+
+COLUMNS = (
+    "id", "name", "seller_warehouse_id", "contact_person", "phone", "region_code",
+    "state", "city", "district", "street", "postal_code", "handover_mode",
+)  # fmt: skip
+_PHONE = re.compile(r"[0-9+()\-\s]*")
+ADDRESS_FIELDS = ("contact_person", "phone", "region_code", "state", "city", "district", "street", "postal_code")
+
+
+class FilesOptions(Schema):
+    path = fields.String(required=True, metadata={"description": "directory holding warehouses.csv or .json"})
+    format = fields.String(load_default="auto", validate=validate.OneOf(["auto", "csv", "json"]))
+
+
+class WarehouseRecord(Schema):
+    """One ERP warehouse row. Empty cells load as empty strings; ids must be present."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.String(required=True, validate=validate.Length(min=1, error="must not be empty"))
+    name = fields.String(load_default="")
+    seller_warehouse_id = fields.String(required=True, validate=validate.Length(min=1, error="must not be empty"))
+    contact_person = fields.String(load_default="")
+    phone = fields.String(load_default="")
+    region_code = fields.String(load_default="")
+    state = fields.String(load_default="")
+    city = fields.String(load_default="")
+    district = fields.String(load_default="")
+    street = fields.String(load_default="")
+    postal_code = fields.String(load_default="")
+    handover_mode = fields.String(load_default="")
+
+    @validates("phone")
+    def _phone(self, value: str, **_: Any) -> None:
+        # Full-width digits (１３８…) are cosmetic to the address rules, so they are valid here
+        # too; only the check sees the NFKC form, the value is kept as written.
+        if not _PHONE.fullmatch(unicodedata.normalize("NFKC", value)):
+            raise ValidationError("not a phone number")
+
+    @validates("handover_mode")
+    def _mode(self, value: str, **_: Any) -> None:
+        if value.strip():
+            try:
+                HandoverMode.parse(value)
+            except ValueError as exc:
+                raise ValidationError(str(exc)) from None

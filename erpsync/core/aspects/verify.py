@@ -1,0 +1,84 @@
+"""After ``--apply``: what re-reading the corrected records says about each correction.
+
+A write that returned without error has not yet been seen to stick: an ERP may normalise or
+revert a value, and Seller Center may refuse part of an edit silently. So the host observes the
+aspect again after its writes (``Syncer._reread``) and this module folds that observation into
+the aspect's report:
+
+- a correction whose drifts are gone is verified: its rows show the values after the fix (the
+  written value on the corrected side), and the drifts' resolved alerts go out in this run;
+- a correction whose drift is still there failed: the row shows the values re-read, and the
+  run says so (exit 1) rather than "fixed";
+- a drift the write itself opened is added to the report (and alerted like any other).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from erpsync.core.models import Action, ActionResult, AspectReport, Drift
+from erpsync.core.store import DriftChanges
+
+__all__ = ["Reread", "after_fix", "verify"]
+
+
+@dataclass(frozen=True)
+class Reread:
+    """The drifts found by observing again after the writes, and what recording them changed."""
+
+    drifts: list[Drift]
+    changes: DriftChanges
+
+
+def after_fix(drift: Drift, action: Action) -> Drift:
+    """``drift`` as it reads once ``action`` is made: the written value on the corrected side.
+
+    An action writes either one ``field`` (``value`` is the value) or several fields at once
+    (``value`` is a JSON object of field → value); a drift about a field it did not write is
+    returned unchanged.
+    """
+    written: str | None = None
+    if action.field is not None:
+        written = action.value if drift.field == action.field else None
+    elif action.value and drift.field:
+        try:
+            changes = json.loads(action.value)
+        except ValueError:
+            changes = None
+        if isinstance(changes, dict) and isinstance(changes.get(drift.field), str):
+            written = changes[drift.field]
+    if written is None:
+        return drift
+    return replace(drift, erp_value=written) if action.target == "erp" else replace(drift, seller_value=written)
+
+
+def verify(report: AspectReport, reread: Reread | None, alert: Callable[[DriftChanges], None]) -> None:
+    """Fold the re-read into ``report`` (in place) and send the alerts it changed; None: no re-read."""
+    if reread is None:
+        return
+    alert(reread.changes)
+    report.opened += [row.fingerprint for row in reread.changes.opened if row.fingerprint not in report.opened]
+    report.resolved += [row.fingerprint for row in reread.changes.resolved if row.fingerprint not in report.resolved]
+    still = {d.fingerprint: d for d in reread.drifts}
+    fixed_by: dict[str, ActionResult] = {}
+    for result in report.actions:
+        if result.status != "applied":
+            continue
+        stuck = [still[fp] for fp in result.action.drifts if fp in still]
+        if stuck:
+            result.status = "failed"
+            result.detail = f"written, but re-reading shows it still differs: {stuck[0].message}"
+            continue
+        for fp in result.action.drifts:
+            fixed_by[fp] = result
+    shown: list[Drift] = []
+    for drift in report.drifts:
+        if drift.fingerprint in fixed_by:
+            shown.append(after_fix(drift, fixed_by[drift.fingerprint].action))
+        else:
+            shown.append(still.get(drift.fingerprint, drift))
+    known = {d.fingerprint for d in report.drifts}
+    shown += [d for d in reread.drifts if d.fingerprint not in known]
+    report.drifts = shown
