@@ -14,8 +14,8 @@ every retry and the waits between them. ``read_timeout`` alone cannot bound a ca
 applies to each socket read: a server sending one byte every few seconds never trips it. So the
 body is streamed and read one socket read at a time, each read's timeout cut to what is left of
 the deadline, and the deadline is checked between reads. A caller can narrow the deadline of
-every call it makes, whatever client makes them, with :func:`time_budget` (the sync host gives
-each shop one this way). What stays bounded per read only: the status line and headers, read
+every call it makes, whatever client makes them, with :func:`time_budget` (``core/time_budget.py``;
+the sync host gives each shop one this way). What stays bounded per read only: the status line and headers, read
 by ``http.client`` before the body, whose reads time out after ``min(read_timeout, time left)``.
 
 Retrying is only safe when sending twice does no harm. A request is idempotent by default for
@@ -32,7 +32,7 @@ that turns such a response into a ``ConnectorError``. This module knows nothing 
 
 Secrets (tokens, app secrets) never reach logs or exception text: URLs are logged with secret query
 values replaced by ``***``, request headers are never logged, and every message built here goes
-through :func:`redact`. urllib3 logs each request line (query string included) at DEBUG, which
+through :func:`redact` (``core/redaction.py``). urllib3 logs each request line (query string included) at DEBUG, which
 ``erpsync -vv`` turns on, so importing this module also installs :class:`RedactingFilter` on
 urllib3's loggers.
 """
@@ -42,17 +42,13 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
-import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from requests.auth import AuthBase
@@ -60,92 +56,41 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, MaxRetryError, NewConnectionError
 
 from erpsync.core.errors import ConnectorError, OutcomeUnknownError, PermanentError, TemporaryError
+from erpsync.core.redaction import (
+    MASK as MASK,
+)
+from erpsync.core.redaction import (
+    SECRET_PARAMS as SECRET_PARAMS,
+)
+from erpsync.core.redaction import (
+    URLLIB3_LOGGERS as URLLIB3_LOGGERS,
+)
+from erpsync.core.redaction import (
+    RedactingFilter as RedactingFilter,
+)
+from erpsync.core.redaction import (
+    install_log_redaction as install_log_redaction,
+)
+from erpsync.core.redaction import (
+    redact as redact,
+)
+from erpsync.core.time_budget import (
+    TimeBudget as TimeBudget,
+)
+from erpsync.core.time_budget import (
+    current_time_budget as current_time_budget,
+)
+from erpsync.core.time_budget import (
+    time_budget as time_budget,
+)
 
 log = logging.getLogger(__name__)
-
-#: query parameter names whose values are always hidden, whatever the secrets list says
-SECRET_PARAMS = frozenset(
-    {
-        "access_token",
-        "refresh_token",
-        "app_secret",
-        "client_secret",
-        "secret",
-        "password",
-        "api_key",
-        "auth_code",  # single use, but worth a token to whoever reads the log first
-        "code",
-    }
-)
-_SECRET_PARAM_RE = re.compile(r"(?i)\b(" + "|".join(sorted(SECRET_PARAMS)) + r")=([^&\s'\"#]+)")
-MASK = "***"
 
 #: methods whose repetition has the same effect as one call (RFC 9110 §9.2.2): safe to retry
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
 #: ``classify(response, operation)``: an error for a response whose body says it failed, else None
 Classify = Callable[[requests.Response, str], ConnectorError | None]
-
-
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Replace every secret value, and every ``access_token=...``-style query value, by ``***``.
-
-    A secret is also hidden in its percent-encoded forms, because that is how it appears in a URL
-    (``a+b/`` is sent as ``a%2Bb%2F``): an exception or log line quoting the URL would otherwise
-    show it. Longer forms are replaced first so a secret containing another is hidden whole.
-    """
-    for form in _secret_forms(tuple(s for s in secrets if s)):
-        text = text.replace(form, MASK)
-    return _SECRET_PARAM_RE.sub(lambda m: f"{m.group(1)}={MASK}", text)
-
-
-@lru_cache(maxsize=256)
-def _secret_forms(secrets: tuple[str, ...]) -> tuple[str, ...]:
-    """Each secret raw and as ``quote``/``quote_plus`` encode it, longest first (cached: hot path)."""
-    forms = {f for s in secrets for f in (s, quote(s, safe=""), quote(s), quote_plus(s))}
-    return tuple(sorted(forms, key=len, reverse=True))
-
-
-class RedactingFilter(logging.Filter):
-    """Rewrites a log record so secret query values (``app_secret=...``) read ``***``.
-
-    Installed on urllib3's loggers, whose DEBUG lines quote full request URLs. It knows no secret
-    values, only :data:`SECRET_PARAMS`, which is enough for URLs: every secret erpsync sends in a
-    query string travels under one of those names. Never drops a record.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed record is logging's problem to report, not ours
-            return True
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg, record.args = cleaned, None
-        return True
-
-
-#: urllib3 loggers that may print a URL; a logger filter only sees records logged to that very
-#: logger (not those propagated from its children), so each one gets the filter
-URLLIB3_LOGGERS = (
-    "urllib3",
-    "urllib3.connectionpool",
-    "urllib3.poolmanager",
-    "urllib3.connection",
-    "urllib3.response",
-    "urllib3.util.retry",
-)
-
-
-def install_log_redaction(names: Iterable[str] = URLLIB3_LOGGERS) -> None:
-    """Put one :class:`RedactingFilter` on each named logger; calling it again adds none."""
-    for name in names:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
-            logger.addFilter(RedactingFilter())
-
-
-install_log_redaction()
 
 
 def is_connect_failure(exc: requests.RequestException) -> bool:
@@ -215,54 +160,6 @@ class HttpPolicy:
             raise ValueError("HttpPolicy: rate_limit_qps must be positive (or None for no limit)")
         if self.rate_limit_burst < 1:
             raise ValueError("HttpPolicy: rate_limit_burst must be at least 1")
-
-
-class TimeBudget:
-    """Wall-clock seconds a piece of work may take, shared by every HTTP call made inside it.
-
-    Enter it with :func:`time_budget`; each :class:`HttpClient` call made meanwhile (in this
-    thread or context) ends by the budget's end, whatever its own deadline. ``label`` names the
-    budget in errors, e.g. ``"shop my-shop's time budget (600 s)"``.
-    """
-
-    def __init__(self, seconds: float, label: str, *, clock: Callable[[], float] = time.monotonic) -> None:
-        if seconds <= 0:
-            raise ValueError("a time budget must be positive")
-        self.seconds = seconds
-        self.label = label
-        self._clock = clock
-        self.ends_at = clock() + seconds
-
-    def remaining(self) -> float:
-        return self.ends_at - self._clock()
-
-    @property
-    def expired(self) -> bool:
-        return self.remaining() <= 0
-
-
-_BUDGET: ContextVar[TimeBudget | None] = ContextVar("erpsync_http_time_budget", default=None)
-
-
-def current_time_budget() -> TimeBudget | None:
-    """The time budget the calls made here run under (see :func:`time_budget`), if any."""
-    return _BUDGET.get()
-
-
-@contextmanager
-def time_budget(budget: TimeBudget) -> Iterator[TimeBudget]:
-    """Bound every HTTP call made inside the block by ``budget`` (nested budgets: the tighter wins).
-
-    A context variable rather than a parameter: the host that owns the budget (the sync loop)
-    never sees the connectors' HTTP clients, and the core must not know the connectors.
-    """
-    outer = _BUDGET.get()
-    tighter = budget if outer is None or budget.ends_at <= outer.ends_at else outer
-    token = _BUDGET.set(tighter)
-    try:
-        yield budget
-    finally:
-        _BUDGET.reset(token)
 
 
 @dataclass
@@ -424,7 +321,7 @@ class HttpClient:
     def _call_deadline(self) -> _Call:
         """When this call must be over: its own deadline, or the enclosing time budget's if sooner."""
         own = _Call(time.monotonic() + self.policy.deadline, f"the call deadline ({self.policy.deadline:g} s)")
-        budget = _BUDGET.get()
+        budget = current_time_budget()
         if budget is not None and budget.ends_at < own.ends_at:
             return _Call(budget.ends_at, budget.label)
         return own

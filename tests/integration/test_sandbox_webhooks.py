@@ -100,6 +100,8 @@ def test_order_status_change_is_signed_and_spells_cancel(wire: Wire, receiver: R
     assert isinstance(event["tts_notification_id"], str) and isinstance(event["timestamp"], int)
     assert event["data"]["order_id"] == "576900000000000005" and event["data"]["order_status"] == "CANCEL"
     assert event["data"]["is_on_hold_order"] is False and isinstance(event["data"]["update_time"], int)
+    # the receiver has the body before the sandbox has read its answer: wait for the delivery record
+    wait_for(lambda: wire.admin("GET", "webhooks")["deliveries"][0]["state"] == "delivered")
     (delivery,) = wire.admin("GET", "webhooks")["deliveries"]
     assert (delivery["type"], delivery["state"], delivery["attempts"], delivery["last_status"]) == (
         1,
@@ -226,6 +228,7 @@ def test_omit_notification_id_switch(wire: Wire, receiver: Receiver) -> None:
     wire.admin("POST", "orders/576900000000000005/status", {"status": "ON_HOLD"})
     (event,) = wait_for(receiver.events)
     assert set(event) == ENVELOPE - {"tts_notification_id"}
+    wait_for(lambda: wire.admin("GET", "webhooks")["deliveries"][0]["state"] == "delivered")
     (delivery,) = wire.admin("GET", "webhooks")["deliveries"]
     assert delivery["tts_notification_id"] is None and delivery["state"] == "delivered"
     wire.admin("POST", "webhooks/redeliver", {"count": 1})

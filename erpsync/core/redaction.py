@@ -1,0 +1,94 @@
+"""Keeping secrets out of logs and error text: one redaction rule for every message erpsync builds.
+
+A secret is hidden wherever it appears, also in its percent-encoded forms (that is how it shows
+in a URL), and any value of a well-known secret query parameter (``access_token=...``) is hidden
+even when its value is not known. urllib3 logs each request line (query string included) at
+DEBUG, which ``erpsync -vv`` turns on, so importing this module installs
+:class:`RedactingFilter` on urllib3's loggers.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from urllib.parse import quote, quote_plus
+
+#: query parameter names whose values are always hidden, whatever the secrets list says
+SECRET_PARAMS = frozenset(
+    {
+        "access_token",
+        "refresh_token",
+        "app_secret",
+        "client_secret",
+        "secret",
+        "password",
+        "api_key",
+        "auth_code",  # single use, but worth a token to whoever reads the log first
+        "code",
+    }
+)
+_SECRET_PARAM_RE = re.compile(r"(?i)\b(" + "|".join(sorted(SECRET_PARAMS)) + r")=([^&\s'\"#]+)")
+MASK = "***"
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """Replace every secret value, and every ``access_token=...``-style query value, by ``***``.
+
+    A secret is also hidden in its percent-encoded forms, because that is how it appears in a URL
+    (``a+b/`` is sent as ``a%2Bb%2F``): an exception or log line quoting the URL would otherwise
+    show it. Longer forms are replaced first so a secret containing another is hidden whole.
+    """
+    for form in _secret_forms(tuple(s for s in secrets if s)):
+        text = text.replace(form, MASK)
+    return _SECRET_PARAM_RE.sub(lambda m: f"{m.group(1)}={MASK}", text)
+
+
+@lru_cache(maxsize=256)
+def _secret_forms(secrets: tuple[str, ...]) -> tuple[str, ...]:
+    """Each secret raw and as ``quote``/``quote_plus`` encode it, longest first (cached: hot path)."""
+    forms = {f for s in secrets for f in (s, quote(s, safe=""), quote(s), quote_plus(s))}
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a log record so secret query values (``app_secret=...``) read ``***``.
+
+    Installed on urllib3's loggers, whose DEBUG lines quote full request URLs. It knows no secret
+    values, only :data:`SECRET_PARAMS`, which is enough for URLs: every secret erpsync sends in a
+    query string travels under one of those names. Never drops a record.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is logging's problem to report, not ours
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+#: urllib3 loggers that may print a URL; a logger filter only sees records logged to that very
+#: logger (not those propagated from its children), so each one gets the filter
+URLLIB3_LOGGERS = (
+    "urllib3",
+    "urllib3.connectionpool",
+    "urllib3.poolmanager",
+    "urllib3.connection",
+    "urllib3.response",
+    "urllib3.util.retry",
+)
+
+
+def install_log_redaction(names: Iterable[str] = URLLIB3_LOGGERS) -> None:
+    """Put one :class:`RedactingFilter` on each named logger; calling it again adds none."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
+
+
+install_log_redaction()
