@@ -6,7 +6,8 @@ reconcile through the real Syncer and TikTok connector, and prints:
 - requests per API path (counted by the sandbox, not by the client);
 - the floor: the least time those requests need at the allowed rate, max over paths of
   requests_on_path / 50 QPS (the limit is per API, so paths could in principle overlap);
-- the measured wall time and its ratio to the floor (1.0 = as fast as the limit allows).
+- the measured wall time and its ratio to the floor (1.0 = as fast as the limit allows),
+  then one line ``reconcile_requests: key=value ...`` to compare runs.
   The client paces itself at 45 QPS by default (0.9 x the limit, so latency jitter does not
   cost 429s and their 1 s Retry-After), so about 1.11 is the best this configuration can do.
 
@@ -63,6 +64,11 @@ def main(packages: int) -> None:
     floor = max(c["calls"] for c in counts["paths"].values()) / QPS
     print(f"requests: {total} ({counts['total']['429']} answered 429)")
     print(f"floor at {QPS} QPS per API: {floor:.2f} s; measured: {elapsed:.2f} s; ratio: {elapsed / floor:.2f}")
+    # the one line to compare run to run
+    print(
+        f"reconcile_requests: packages={packages + 4} requests={total} http_429={counts['total']['429']} "
+        f"floor_s={floor:.2f} elapsed_s={elapsed:.2f} ratio={elapsed / floor:.2f}"
+    )
 
 
 if __name__ == "__main__":
