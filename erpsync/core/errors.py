@@ -85,6 +85,17 @@ class ConnectorError(ErpsyncError):
         self.status = status
         super().__init__(self._render())
 
+    @property
+    def context(self) -> CallContext:
+        """Where it happened, as keyword arguments: ``OtherError(text, **exc.context)`` restates it."""
+        return CallContext(
+            connector=self.connector,
+            operation=self.operation,
+            request_id=self.request_id,
+            code=self.code,
+            status=self.status,
+        )
+
     def _render(self) -> str:
         where = " ".join(p for p in (self.connector, self.operation) if p)
         text = f"{where}: {self.message}" if where else self.message

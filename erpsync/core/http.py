@@ -309,13 +309,7 @@ class HttpClient:
             if call.refused_wait is None or isinstance(exc, OutcomeUnknownError):
                 raise
             raise TemporaryError(
-                f"{exc.message}; {call.refused_wait}",
-                retry_after=exc.retry_after,
-                connector=exc.connector,
-                operation=exc.operation,
-                request_id=exc.request_id,
-                code=exc.code,
-                status=exc.status,
+                f"{exc.message}; {call.refused_wait}", retry_after=exc.retry_after, **exc.context
             ) from None
 
     def _call_deadline(self) -> _Call:
@@ -442,11 +436,7 @@ class HttpClient:
         return OutcomeUnknownError(
             f"{error.message}; the request was sent and may have taken effect: "
             "reconcile with the remote state before sending it again",
-            connector=error.connector,
-            operation=error.operation,
-            request_id=error.request_id,
-            code=error.code,
-            status=error.status,
+            **error.context,
         )
 
     def _status_error(self, response: requests.Response, op: str) -> ConnectorError | None:

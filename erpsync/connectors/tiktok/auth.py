@@ -191,14 +191,7 @@ class TokenClient:
                 "GET", self.base_url + path, params=query, operation=op, rate_key=path, idempotent=False
             )
         except OutcomeUnknownError as exc:
-            raise OutcomeUnknownError(
-                f"{exc.message}; {advice}",
-                connector=exc.connector,
-                operation=exc.operation,
-                request_id=exc.request_id,
-                code=exc.code,
-                status=exc.status,
-            ) from None
+            raise OutcomeUnknownError(f"{exc.message}; {advice}", **exc.context) from None
         data = response.json().get("data")
         try:
             if not isinstance(data, dict):

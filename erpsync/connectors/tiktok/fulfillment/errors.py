@@ -85,14 +85,7 @@ def refine(exc: ConnectorError) -> ConnectorError:
     cls = error_class(exc.code)
     if cls is None or type(exc) is cls or not issubclass(cls, type(exc)):
         return exc
-    return cls(
-        exc.message,
-        connector=exc.connector,
-        operation=exc.operation,
-        request_id=exc.request_id,
-        code=exc.code,
-        status=exc.status,
-    )
+    return cls(exc.message, **exc.context)
 
 
 def specific_error(
