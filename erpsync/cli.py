@@ -12,12 +12,14 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.markup import escape
 
 from erpsync import render
+from erpsync.cli_admin import COMMANDS as ADMIN_COMMANDS
+from erpsync.cli_common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, chosen_lang, lang_option
+from erpsync.cli_pickup import pickup
 from erpsync.core.config import Settings
 from erpsync.core.errors import ErpsyncError, UsageError
 from erpsync.plugins.loading import BrokenPlugin
@@ -30,7 +32,6 @@ from erpsync.plugins.manager import (
     load_settings,
 )
 
-EXIT_OK, EXIT_ERROR, EXIT_DRIFT, EXIT_USAGE = 0, 1, 2, 64
 DEFAULT_CONFIG = "erpsync.toml"
 
 err_console = render.make_console(stderr=True)  # wraps on a terminal only: cron mail gets whole lines
@@ -101,6 +102,7 @@ def cli(ctx: click.Context, config: str, verbose: int) -> None:
       erpsync init          write an annotated erpsync.toml
       erpsync check         validate it and test every connection
       erpsync reconcile     show drift; add --apply to fix it
+      erpsync pickup        record what Seller Center shows when erpsync cannot tell
     """
     _setup_logging(verbose)
     if isinstance(ctx.obj, State):  # main() built it, with the plugin manager the commands came from
@@ -127,19 +129,32 @@ def cli(ctx: click.Context, config: str, verbose: int) -> None:
     metavar="SECONDS",
     help="Wait this long for a shop another run holds.",
 )
+@lang_option("the table (JSON carries both languages)")
 @click.pass_obj
 def reconcile(
-    state: State, shops: tuple[str, ...], aspects: tuple[str, ...], apply: bool, fmt: str, wait: float
+    state: State,
+    shops: tuple[str, ...],
+    aspects: tuple[str, ...],
+    apply: bool,
+    fmt: str,
+    wait: float,
+    lang: str | None,
 ) -> int:
     """Compare Seller Center with the ERP and show every drift, side by side.
 
     Without --apply neither Seller Center nor the ERP is changed (like `terraform plan`); the
     state store still records the run, the drifts it saw (so alerts go out once per drift,
     not once per run) and when a seller address change was first seen (the pickup review
-    clock starts there). Exit code: 0 in sync,
-    2 drift found (after --apply: drift that could not be fixed), 1 error, 64 usage error,
-    143 / 130 stopped by SIGTERM / SIGINT (after finishing and recording the write in hand).
-    Alert sinks receive each drift once when it opens and once when it resolves.
+    clock starts there). Each drift says what was seen and why, with the steps to take in
+    Seller Center where only Seller Center can fix it.
+
+    A warehouse whose pickup status no evidence settles is reported as unconfirmed: a drift,
+    never "in sync"; `erpsync pickup confirm` records what Seller Center shows for it.
+
+    Exit code: 0 in sync, 2 drift found or a warehouse unconfirmed (after --apply: drift that
+    could not be fixed), 1 error, 64 usage error, 143 / 130 stopped by SIGTERM / SIGINT (after
+    finishing and recording the write in hand). Alert sinks receive each drift once when it
+    opens and once when it resolves.
     """
     from erpsync.sync import Syncer
 
@@ -159,9 +174,9 @@ def reconcile(
     finally:
         syncer.close()
     if fmt == "json":
-        click.echo(render.dumps(report))
+        click.echo(render.dumps(report, chosen_lang(lang, settings)))
     else:
-        render.render_table(report, render.make_console())
+        render.render_table(report, render.make_console(), chosen_lang(lang, settings))
     return report.exit_code
 
 
@@ -213,159 +228,8 @@ def init(state: State, force: bool) -> int:
     return EXIT_OK
 
 
-@cli.command()
-@click.pass_obj
-def plugins(state: State) -> int:
-    """List the plugins, where each comes from and what it registers; name any that is broken.
-
-    A connector's capabilities say what aspects can do with it (a connector that is no
-    WarehouseWriter cannot have an address corrected). Exit code 1 if a plugin is broken.
-    """
-    from rich.table import Table
-
-    from erpsync.plugins.inventory import capabilities
-
-    pm = state.pm
-    registry = build_registry(pm, allow_broken=True)
-    table = Table(title="erpsync plugins")
-    for col in ("plugin", "distribution", "registers", "name", "description"):
-        table.add_column(col, no_wrap=col != "description")
-    rows = sorted(registry.owners.items(), key=lambda kv: (kv[1], kv[0]))
-    tables: dict[str, dict[str, Any]] = {
-        "connector": registry.connectors,
-        "aspect": registry.aspects,
-        "alert sink": registry.alert_sinks,
-    }
-    for (kind, name), plugin in rows:
-        item = tables[kind][name]
-        label, description = kind, getattr(item, "description", "")
-        if kind == "connector":
-            label = f"connector ({item.role})"
-            description = f"{description} [can: {', '.join(capabilities(item)) or 'nothing yet'}]".strip()
-        table.add_row(plugin, str(pm.origins.get(plugin, "")), label, name, escape(description))
-    owners = set(registry.owners.values())
-    for name, plugin_obj in sorted(pm.list_name_plugin(), key=lambda kv: kv[0]):
-        if name not in owners and plugin_obj is not None:
-            hooks = ", ".join(sorted(h.name for h in pm.get_hookcallers(plugin_obj) or []))
-            table.add_row(name, str(pm.origins.get(name, "")), "hooks", hooks, "")
-    for broken in pm.broken:
-        table.add_row(broken.name, str(broken.origin), "[red]broken[/red]", "-", escape(broken.reason))
-    render.make_console().print(table)
-    for broken in pm.broken:
-        err_console.print(f"[red]error[/red]: {escape(str(broken))}", highlight=False)
-    return EXIT_ERROR if pm.broken else EXIT_OK
-
-
-@cli.command()
-@click.option(
-    "--older-than",
-    "days",
-    type=click.IntRange(min=1),
-    default=None,
-    metavar="DAYS",
-    help="Remove what is older than DAYS (1 or more), in every table. Default: per table, below.",
-)
-@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
-@click.pass_obj
-def prune(state: State, days: int | None, dry_run: bool) -> int:
-    """Delete old state: runs, settled ledger entries, resolved drifts, handled webhook ids.
-
-    \b
-    Defaults (without --older-than):
-      runs, done or failed ledger entries, resolved drifts    90 days
-      handled webhook ids, and kept bodies they cured         30 days
-
-    Never removed: open drifts, pending ledger entries (a write that may have happened),
-    ledger entries whose subject still has an open drift, a run that still holds a lease,
-    leases, tokens, observations, and webhook bodies never handled. Webhook ids younger than
-    a day always stay: the platform retries a delivery for about 16 hours.
-    """
-    from datetime import UTC, datetime, timedelta
-
-    from erpsync.core.store import Retention, Store
-
-    settings = state.settings()
-    retention = Retention() if days is None else Retention.uniform(timedelta(days=days))
-    with Store.open(settings.state_url) as store:
-        removed = store.prune(retention, now=datetime.now(UTC), dry_run=dry_run)
-    verb = "would remove" if dry_run else "removed"
-    for table, count in removed.items():
-        click.echo(f"{table}: {verb} {count}")
-    return EXIT_OK
-
-
-@cli.command()
-@click.option("--shop", required=True, metavar="NAME", help="The shop whose lease to release.")
-@click.option("--force", is_flag=True, help="Release it even if the run holding it may still be working.")
-@click.pass_obj
-def unlock(state: State, shop: str, force: bool) -> int:
-    """Release a shop's lease that a killed run left behind.
-
-    A run killed on this host frees its shops by itself (the next run sees its process is gone),
-    and any lease ends a minute after its run stops renewing it. This is for the rest: a run
-    killed on another host. It refuses while the holder may still be running unless --force.
-    """
-    from datetime import UTC, datetime
-
-    from erpsync.core.run_guard import unlock_shop
-    from erpsync.core.store import Store
-    from erpsync.core.store.leases import this_host
-
-    settings = state.settings()
-    if settings.shop(shop) is None:
-        known = ", ".join(s.name for s in settings.shops)
-        raise UsageError(f"unknown shop {shop!r} (configured: {known})")
-    with Store.open(settings.state_url) as store:
-        done, message = unlock_shop(store, shop, force=force, now=datetime.now(UTC), here=this_host())
-    if not done:
-        raise ErpsyncError(message)
-    click.echo(message)
-    return EXIT_OK
-
-
-@cli.group()
-def sandbox() -> None:
-    """A local TikTok Shop seller backend for demos and tests (never the real one)."""
-
-
-@sandbox.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8765, show_default=True, type=int)
-@click.option("--scenario", type=click.Path(dir_okay=False), help="Scenario JSON. Default: the demo scenario.")
-def sandbox_serve(host: str, port: int, scenario: str | None) -> int:
-    """Serve the sandbox until Ctrl-C. Its admin API lives under /_sandbox/."""
-    from erpsync.sandbox.scenario_values import ScenarioError
-    from erpsync.sandbox.server import serve
-
-    try:
-        serve(host, port, scenario or "demo")
-    except ScenarioError as exc:
-        raise ErpsyncError(f"--scenario {exc}") from None
-    except OSError as exc:  # the port is taken, or the address is not this host's
-        raise ErpsyncError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
-    return EXIT_OK
-
-
-@cli.command()
-@click.option(
-    "--dir",
-    "directory",
-    default="erpsync-demo",
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Workspace for the demo's config, ERP files and state (recreated each time).",
-)
-def demo(directory: str) -> int:
-    """Watch the whole job: sandbox seller backend, a files ERP with drift, plan, apply, in sync."""
-    from erpsync.demo import run_demo
-
-    try:
-        return run_demo(Path(directory), render.make_console())
-    except OSError as exc:
-        where = exc.filename or directory
-        raise ErpsyncError(
-            f"cannot write the demo workspace {where}: {exc.strerror or exc}; pass a writable folder with --dir"
-        ) from None
+for command in (*ADMIN_COMMANDS, pickup):
+    cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -53,8 +53,8 @@ COLUMNS = (
 )  # fmt: skip
 
 
-def run_demo(workspace: Path, console: Console) -> int:
-    """Run the demo; return 0 when the final plan is in sync."""
+def run_demo(workspace: Path, console: Console, lang: str = "en") -> int:
+    """Run the demo; return 0 when the final plan is in sync. ``lang`` is the reports' language."""
     _prepare(workspace)
     say = console.print
     say(Panel.fit("erpsync demo: Seller Center (a local sandbox) ↔ a files ERP", style="bold"))
@@ -81,14 +81,14 @@ def run_demo(workspace: Path, console: Console) -> int:
         try:
             say("\n3. [bold]erpsync reconcile[/bold] (plan: nothing is changed)")
             plan = syncer.run()
-            render.render_table(plan, console)
-            _explain(plan, console)
+            render.render_table(plan, console, lang)
+            _explain(plan, console, lang)
             say("\n4. [bold]erpsync reconcile --apply[/bold] (the policy says Seller Center wins: fix the ERP)")
             applied = syncer.run(apply=True)
-            render.render_table(applied, console)
+            render.render_table(applied, console, lang)
             say("\n5. [bold]erpsync reconcile[/bold] again")
             final = syncer.run()
-            render.render_table(final, console)
+            render.render_table(final, console, lang)
         finally:
             syncer.close()
     alerts = workspace / "alerts.jsonl"
@@ -150,13 +150,13 @@ def _bump_number(street: str) -> str:
     return street + " 2号"
 
 
-def _explain(report: RunReport, console: Console) -> None:
+def _explain(report: RunReport, console: Console, lang: str = "en") -> None:
     if not report.drifts:
         console.print("   Nothing to explain: in sync.")
         return
     console.print("   In plain words:")
     for d in report.drifts:
-        console.print(f"   • {escape(d.message)}", highlight=False)
+        console.print(f"   • {escape(d.text(lang))}", highlight=False)
     console.print(
         "   The cosmetic differences are not in the table: erpsync normalises punctuation, spaces, "
         "phone formats and province suffixes before comparing."

@@ -1,31 +1,49 @@
-"""Turn a RunReport into what operators read (a rich table) and what machines read (JSON).
+"""Turn a RunReport into what operators read: a rich table per shop and aspect, what was seen
+and why, the guided steps, and a one-line summary (JSON: ``render_json``).
 
 Output that is not a terminal (a pipe, a file, cron's mail) is never wrapped: a log reader or a
 ``grep`` must find a whole message on one line, so :func:`make_console` gives such output no width
 limit, and the terminal's width only to a terminal. Values are spelled one way per audience:
-tables use the operator's spelling (``DROP OFF``), JSON the enum value (``DROP_OFF``), the value
-an action carries and the Open API uses.
+tables use the operator's spelling (``DROP OFF``, in Chinese ``DROP OFF（自寄）``), JSON the enum
+value (``DROP_OFF``), the value an action carries and the Open API uses. The table speaks the
+report's language (``--lang``); the words are in ``render_text``.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
-from erpsync.core.models import ActionResult, Drift, HandoverMode, RunReport
+from erpsync.core.models import ActionResult, Drift, RunReport, Texts
+from erpsync.core.timefmt import beijing_time
+from erpsync.render_json import UNCONFIRMED, action_by_drift, dumps, error_json, json_value, report_json, unconfirmed
+from erpsync.render_text import ASPECTS, COLUMNS, FIELDS, SEVERITIES, T, action_text, kind_label, value_label
 
-TARGET = {"erp": "ERP", "seller": "Seller Center"}
+__all__ = [
+    "UNWRAPPED_WIDTH",
+    "action_by_drift",
+    "dumps",
+    "error_json",
+    "json_value",
+    "make_console",
+    "progress",
+    "render_table",
+    "report_json",
+    "shown_value",
+    "summary",
+    "unconfirmed",
+]
+
 #: the width of output that is not a terminal: wide enough that nothing ever wraps
 UNWRAPPED_WIDTH = 10_000
-_BY_LABEL = {m.label: m.value for m in HandoverMode}
-_BY_VALUE = {m.value: m.label for m in HandoverMode}
+_COLOURS = {"critical": "red", "warning": "yellow", "info": "cyan"}
 
 
 def make_console(*, stderr: bool = False) -> Console:
@@ -49,144 +67,132 @@ def progress(console: Console) -> Iterator[Callable[[str], None]]:
     yield lambda message: console.print(escape(message), highlight=False, soft_wrap=True)
 
 
-def shown_value(value: str | None) -> str | None:
+def shown_value(value: str | None, lang: str = "en") -> str | None:
     """A value as operators spell it: handover modes as ``PICK UP`` / ``DROP OFF``."""
-    return _BY_VALUE.get(value, value) if value is not None else None
+    return value_label(value, lang, statuses=False) if value is not None else None
 
 
-def json_value(value: str | None) -> str | None:
-    """A value as machines spell it: handover modes as their enum value (``DROP_OFF``)."""
-    return _BY_LABEL.get(value, value) if value is not None else None
+def _cell(d: Drift, value: str | None, lang: str) -> str:
+    """One side's value; pickup values also name subscription statuses in words (``审核中``)."""
+    return value_label(value, lang, statuses=d.aspect == "pickup") if value is not None else "—"
 
 
-def _action_text(result: ActionResult | None) -> str:
+def _action_text(result: ActionResult | None, lang: str = "en") -> str:
     """Short enough for an 80-column table; the full description is in --format json."""
     if result is None:
-        return "alert only"
-    target = TARGET[result.action.target]
-    return {
-        "planned": f"fix {target}",
-        "applied": f"fixed in {target}",
-        "skipped": f"already fixed in {target}",
-        "failed": f"FAILED: {result.detail}",
-        "unsupported": f"report only: {result.detail}",
-    }[result.status]
+        return action_text(None, None, None, lang)
+    return action_text(result.status, result.action.target, result.detail, lang)
 
 
-def action_by_drift(report: RunReport) -> dict[str, ActionResult]:
-    return {fp: r for s in report.shops for a in s.aspects for r in a.actions for fp in r.action.drifts}
+def _severity(d: Drift, lang: str) -> str:
+    colour = _COLOURS[d.severity.value]
+    return f"[{colour}]{escape(SEVERITIES[d.severity.value].get(lang))}[/{colour}]"
 
 
-def render_table(report: RunReport, console: Console) -> None:
-    """One table per shop and aspect with drift; then notes, errors and a one-line summary."""
+def _problem(d: Drift, lang: str) -> str:
+    """The pickup kind in ops words; an address drift names its field the way Seller Center's
+    form does (``street`` → street address / 详细地址), unknown fields as they are."""
+    label = kind_label(d.kind, lang)
+    if label != d.kind:
+        return label
+    words = FIELDS.get(d.field or "")
+    return words.get(lang) if words is not None else (d.field or d.kind)
+
+
+def _indented(console: Console, text: str, indent: int) -> None:
+    """``text`` indented, wrapped lines too (on a terminal); unpadded, so pipes get no trailing blanks."""
+    console.print(Padding(Text(text), (0, 0, 0, indent), expand=False), highlight=False)
+
+
+def render_table(report: RunReport, console: Console, lang: str = "en") -> None:
+    """Per shop and aspect with drift: a table, then what was seen and why for each drift.
+    Then notes, the guided steps (once per distinct list), errors and a one-line summary."""
     actions = action_by_drift(report)
     for s in report.shops:
         for a in s.aspects:
             if not a.drifts:
                 continue
-            title = f"{s.shop} · {a.aspect}" + (" (after --apply)" if report.apply else "")
+            aspect = ASPECTS[a.aspect].get(lang) if a.aspect in ASPECTS else a.aspect
+            title = f"{s.shop} · {aspect}" + (T["after_apply"].get(lang) if report.apply else "")
             table = Table(title=escape(title), title_justify="left", show_lines=True)
-            for col in ("warehouse", "field", "Seller Center", "ERP", "severity", "action"):
-                table.add_column(col, overflow="fold")
+            for col in COLUMNS:
+                table.add_column(escape(col.get(lang)), overflow="fold")
             for d in a.drifts:
-                seller, erp = shown_value(d.seller_value) or "—", shown_value(d.erp_value) or "—"
-                cells = (d.subject, d.field or d.kind, seller, erp)
-                table.add_row(*map(escape, cells), _severity(d), escape(_action_text(actions.get(d.fingerprint))))
+                cells = (d.subject, _problem(d, lang), _cell(d, d.seller_value, lang), _cell(d, d.erp_value, lang))
+                action = escape(_action_text(actions.get(d.fingerprint), lang))
+                table.add_row(*map(escape, cells), _severity(d, lang), action)
             console.print(table)
+            console.print(T["seen"].get(lang), highlight=False)
+            for d in a.drifts:
+                _indented(console, f"- {d.text(lang)}", 2)  # drift texts name their warehouse
+                for why in d.why:
+                    _indented(console, f"· {why.get(lang)}", 4)
     for s in report.shops:
         for a in s.aspects:
             for note in a.notes:
-                console.print(f"[dim]note[/dim] {escape(f'{s.shop}/{a.aspect}: {note}')}", highlight=False)
+                console.print(f"[dim]{T['note'].get(lang)}[/dim] {escape(f'{s.shop}/{a.aspect}: {note}')}")
+    _render_steps(report, console, lang)
     for line in report.errors:
-        console.print(f"[red]error[/red] {escape(line)}", highlight=False)
-    console.print(escape(summary(report)), highlight=False)
+        console.print(f"[red]{T['error'].get(lang)}[/red] {escape(line)}", highlight=False)
+    when = T["at"].get(lang).format(beijing_time(report.started_at, lang))
+    console.print(escape(f"{when} {summary(report, lang)}"), highlight=False)
 
 
-def _severity(d: Drift) -> str:
-    colour = {"critical": "red", "warning": "yellow", "info": "cyan"}[d.severity.value]
-    return f"[{colour}]{d.severity.value}[/{colour}]"
+def step_groups(report: RunReport) -> list[tuple[tuple[Texts, ...], list[Drift]]]:
+    """Drifts that share one list of steps, in report order: ten warehouses with the same fix
+    print it once, under all their names."""
+    groups: dict[tuple[Texts, ...], list[Drift]] = {}
+    for d in report.drifts:
+        if d.steps:
+            groups.setdefault(d.steps, []).append(d)
+    return list(groups.items())
 
 
-def summary(report: RunReport) -> str:
+def _render_steps(report: RunReport, console: Console, lang: str) -> None:
+    groups = step_groups(report)
+    if not groups:
+        return
+    several_shops = len({s.shop for s in report.shops}) > 1
+    console.print(T["steps"].get(lang), highlight=False)
+    for steps, drifts in groups:
+        names = dict.fromkeys(f"{d.shop}/{d.subject}" if several_shops else d.subject for d in drifts)
+        kinds = dict.fromkeys(_problem(d, lang) for d in drifts)
+        label = (
+            T["group"]
+            .get(lang)
+            .format(
+                names="、".join(names) if lang == "zh" else ", ".join(names),
+                kinds="、".join(kinds) if lang == "zh" else ", ".join(kinds),
+            )
+        )
+        _indented(console, label, 2)
+        for number, step in enumerate(steps, start=1):
+            _indented(console, f"{number}. {step.get(lang)}", 4)
+
+
+def summary(report: RunReport, lang: str = "en") -> str:
     shops = sum(1 for s in report.shops if s.ran)  # a shop an error stopped was not checked
     drifts, outstanding, errors = len(report.drifts), len(report.outstanding), len(report.errors)
+    statuses = [r.status for s in report.shops for a in s.aspects for r in a.actions]
+    planned, report_only = statuses.count("planned"), statuses.count("unsupported")
     parts = []
     if not drifts and not errors:
-        parts.append(f"In sync: {shops} shop(s), no drift.")
+        parts.append(T["in_sync"].get(lang).format(shops=shops))
     elif report.apply:
         fixed = drifts - outstanding
-        parts.append(f"{drifts} drift(s) found on {shops} shop(s); {fixed} fixed, {outstanding} still open.")
+        text = T["found_applied"].get(lang)
+        parts.append(text.format(drifts=drifts, shops=shops, fixed=fixed, outstanding=outstanding))
     else:
-        statuses = [r.status for s in report.shops for a in s.aspects for r in a.actions]
-        planned, report_only = statuses.count("planned"), statuses.count("unsupported")
-        parts.append(f"{drifts} drift(s) found on {shops} shop(s); {planned} correction(s) planned.")
-        if report_only:
-            parts.append(f"{report_only} correction(s) the target cannot make: report only.")
-        if planned:
-            parts.append("Run again with --apply to make them.")
+        parts.append(T["found_planned"].get(lang).format(drifts=drifts, shops=shops, planned=planned))
+    unsure = unconfirmed(report)
+    if unsure:  # before the --apply hint: no correction settles these, only the steps do
+        guided = any(d.steps for d in report.drifts if d.kind == UNCONFIRMED)
+        where = T["where_steps" if guided else "where_table"].get(lang)
+        parts.append(T["unconfirmed"].get(lang).format(count=len(unsure), where=where))
+    if not report.apply and report_only:
+        parts.append(T["report_only"].get(lang).format(count=report_only))
+    if not report.apply and planned:
+        parts.append(T["run_apply"].get(lang))
     if errors:
-        parts.append(f"{errors} error(s): see above.")
-    return " ".join(parts)
-
-
-def report_json(report: RunReport) -> dict[str, Any]:
-    actions = action_by_drift(report)
-
-    def drift(d: Drift) -> dict[str, Any]:
-        result = actions.get(d.fingerprint)
-        return {
-            "fingerprint": d.fingerprint, "kind": d.kind, "warehouse": d.subject, "field": d.field,
-            "seller_value": json_value(d.seller_value), "erp_value": json_value(d.erp_value),
-            "severity": d.severity.value, "message": d.message,
-            "action": None if result is None else {
-                "kind": result.action.kind, "target": result.action.target, "subject": result.action.subject,
-                "value": json_value(result.action.value), "description": result.action.description,
-                "status": result.status, "detail": result.detail,
-            },
-        }  # fmt: skip
-
-    return {
-        "run_id": report.run_id,
-        "apply": report.apply,
-        "started_at": report.started_at.isoformat(),
-        "finished_at": report.finished_at.isoformat() if report.finished_at else None,
-        "exit_code": report.exit_code,
-        "in_sync": report.exit_code == 0,
-        "shops": [
-            {
-                "shop": s.shop,
-                "error": s.error,
-                "aspects": [
-                    {
-                        "aspect": a.aspect,
-                        "error": a.error,
-                        "drifts": [drift(d) for d in a.drifts],
-                        "record_errors": a.record_errors,
-                        "notes": a.notes,
-                        "opened": a.opened,
-                        "resolved": a.resolved,
-                    }
-                    for a in s.aspects
-                ],
-            }
-            for s in report.shops
-        ],
-        "errors": report.errors,
-    }
-
-
-def dumps(report: RunReport) -> str:
-    return json.dumps(report_json(report), ensure_ascii=False, indent=2)
-
-
-def error_json(message: str, exit_code: int) -> str:
-    """A run that stopped before its report (config, usage, plugin errors), as --format json.
-
-    Shaped like a report (``errors`` holds one entry per line of the message: a config error names
-    every bad key on its own line), so a script reads ``exit_code`` and ``errors`` either way.
-    """
-    return json.dumps(
-        {"run_id": None, "exit_code": exit_code, "in_sync": False, "shops": [], "errors": message.splitlines()},
-        ensure_ascii=False,
-        indent=2,
-    )
+        parts.append(T["errors"].get(lang).format(count=errors))
+    return ("" if lang == "zh" else " ").join(parts)

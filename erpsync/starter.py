@@ -15,6 +15,10 @@ STARTER_CONFIG = """\
 # creates the folder 0700 and the database 0600 (operator only); existing ones keep their mode.
 data_dir = ".erpsync"
 
+# The language of reports and alerts: "en" (English) or "zh" (中文, in Seller Center's terms).
+# `erpsync reconcile --lang` overrides it for one run.
+# lang = "zh"
+
 # The most one shop may take in a run, every network call included (default 1800 s = 30 min).
 # A shop whose server stalls stops there with an error naming the shop, and the next shop runs.
 # A shop's table may set its own: time_budget_seconds = 600.
@@ -68,8 +72,9 @@ pickup = "seller"
 [aspects.pickup]
 review_sla_hours = 24            # a pickup review pending longer than this is an alert
 lookback_days = 14
-# Pickup regions default to the 2023 switch: Dongguan, Shenzhen, Guangzhou from J&T (JT)
-# to Wanse (WS) on 2023-09-19 00:00 Beijing time. To change them, list every region:
+# Pickup regions default to the 2023 switch from J&T (JT) to Wanse (WS) in Dongguan, Shenzhen and
+# Guangzhou; only Dongguan's date is known (2023-09-19 00:00 Beijing time), so only Dongguan's
+# waybills are judged by it unless you give a region its switch_at. To change them, list every region:
 # [[aspects.pickup.regions]]
 # name = "东莞"
 # cities = ["东莞", "Dongguan"]

@@ -23,9 +23,9 @@ entry. It does write erpsync's own view of the world, on purpose:
   once when it resolves. A deployment that only plans (monitoring, or a policy that fixes nothing
   automatically) would otherwise alert on every run or never; and an apply run after a plan run
   must see the same occurrence ids, so its ledger keys match;
-- observations (``ObservationMemory``): the pickup aspect dates a seller address change by the
-  first run that saw it, and the platform offers no other way to learn that date; a plan run
-  that did not note it would lose it.
+- observations (``ObservationMemory``): the pickup aspect dates a Seller Center save between the
+  last run that saw the old address and the first that saw the new one, and the platform offers no
+  other way to learn that date; a plan run that did not note it would lose it.
 
 Hooks observe a run and must not break it: a plugin raising in ``sync_started`` or
 ``sync_finished`` is logged and the run goes on (``sync_finished`` cannot turn a finished run
@@ -423,7 +423,9 @@ class Syncer:
         events: list[tuple[Literal["opened", "resolved"], DriftRow]] = [("opened", row) for row in changes.opened]
         events += [("resolved", row) for row in changes.resolved]
         for kind, row in events:
-            event = AlertEvent.from_drift(kind, row, at=now, run_id=run_id, redact=self._redact)
+            event = AlertEvent.from_drift(
+                kind, row, at=now, run_id=run_id, redact=self._redact, lang=self.settings.lang
+            )
             for sink in self.sinks:
                 try:
                     sink.send(event)

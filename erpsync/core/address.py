@@ -67,6 +67,7 @@ __all__ = [
     "normalize_address",
     "normalize_phone",
     "normalize_text",
+    "raw_address_fingerprint",
     "with_fields",
 ]
 
@@ -233,3 +234,14 @@ def address_fingerprint(a: Address) -> str:
 def with_fields(base: Address, source: Address, names: list[str]) -> Address:
     """``base`` with the named fields copied from ``source`` (raw values)."""
     return replace(base, **{n: getattr(source, n) for n in names})
+
+
+def raw_address_fingerprint(a: Address) -> str:
+    """A sha256 of the address exactly as saved: contact, phone and every field, unnormalised.
+
+    Seller Center raises a pickup subscription request on every save of the warehouse address,
+    even one that only adds a comma (``docs/domain.md``), so the pickup aspect dates saves by this
+    fingerprint, not by ``address_fingerprint``, which folds such edits away.
+    """
+    payload = json.dumps(asdict(a), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()

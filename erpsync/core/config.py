@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from erpsync.core.errors import ConfigError
+from erpsync.core.models import LANGS, Lang
 from erpsync.core.policy import Policy, policy_for
 
 if TYPE_CHECKING:
@@ -61,6 +62,8 @@ class Settings:
     alerts: tuple[ConnectorSettings, ...]
     aspect_settings: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # loaded by each Settings
     secrets: tuple[str, ...] = ()  # every secret value, for redaction
+    #: the language of reports and alert messages (``--lang`` overrides it for one report)
+    lang: Lang = "en"
 
     def shop(self, name: str) -> ShopSettings | None:
         return next((s for s in self.shops if s.name == name), None)
@@ -97,6 +100,11 @@ class _State(Schema):
 
 class _Root(Schema):
     data_dir = fields.String(load_default=".erpsync")
+    lang = fields.String(
+        load_default="en",
+        validate=validate.OneOf(LANGS, error='use "en" (English) or "zh" (中文), not {input!r}'),
+        error_messages={"invalid": 'use "en" (English) or "zh" (中文), in quotes'},
+    )
     shop_time_budget_seconds = fields.Float(
         load_default=DEFAULT_SHOP_TIME_BUDGET_SECONDS, validate=validate.Range(min=0, min_inclusive=False)
     )
@@ -310,6 +318,7 @@ def load_config(
         alerts=tuple(alerts),
         aspect_settings=aspect_settings,
         secrets=tuple(sorted(secrets, key=len, reverse=True)),
+        lang="zh" if doc["lang"] == "zh" else "en",
     )
 
 

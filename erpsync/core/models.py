@@ -50,13 +50,15 @@ class HandoverMode(StrEnum):
 class SubscriptionStatus(StrEnum):
     """Seller Center's first-mile pickup subscription (揽收订阅), as erpsync infers it.
 
-    A cancelled subscription has no value of its own: to the Open API it looks like one never
-    made, so it is inferred as ``NOT_SUBSCRIBED`` (``docs/domain.md``).
+    To the Open API a cancelled subscription looks like one never made; erpsync says
+    ``CANCELLED`` only when the circumstances of a save tell it apart (``aspects/pickup.py``).
+    ``UNKNOWN`` is a state of its own: the evidence cannot settle it, and it is never "in sync".
     """
 
     NOT_SUBSCRIBED = "not_subscribed"
     PENDING_REVIEW = "pending_review"
     ACTIVE = "active"
+    CANCELLED = "cancelled"
     OUT_OF_COVERAGE = "out_of_coverage"
     UNKNOWN = "unknown"
 
@@ -125,24 +127,77 @@ class PickupSignals:
 
 @dataclass(frozen=True)
 class ProviderRegion:
-    """A first-mile pickup region: its provider, waybill prefix and provider switch date."""
+    """A first-mile pickup region: its provider, waybill prefix and provider switch date.
+
+    ``switch_at`` is None where no source dates the switch: waybills are then not judged by it.
+    """
 
     name: str
     cities: tuple[str, ...]
     provider: str
     prefix: str
-    switch_at: datetime
+    switch_at: datetime | None
     previous_provider: str | None = None
     previous_prefix: str | None = None
 
 
-#: how sure an inference is: the evidence tables in ``aspects/pickup.py`` say which is which
-Confidence = Literal["strong", "weak", "none"]
+#: how sure an inference is: the evidence tables in ``aspects/pickup.py`` say which is which;
+#: "operator" is a status an operator recorded (``erpsync pickup confirm``) and no evidence contradicts
+Confidence = Literal["strong", "weak", "operator", "none"]
+
+#: the languages reports, drift texts and guided fixes are written in
+Lang = Literal["en", "zh"]
+LANGS: tuple[Lang, ...] = ("en", "zh")
+
+
+@dataclass(frozen=True)
+class Texts:
+    """One text in each language erpsync speaks: English and the Chinese operators use."""
+
+    en: str
+    zh: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def as_dict(self) -> dict[str, str]:
+        return {"en": self.en, "zh": self.zh}
+
+
+@dataclass(frozen=True)
+class SaveEstimate:
+    """When Seller Center's warehouse address was saved, as closely as erpsync can tell.
+
+    The platform does not say; erpsync saw the change at ``seen_at`` and the old value last at
+    ``after`` (None: never saw it), so the save happened in between. ``at`` is the estimate the
+    review clock starts from; ``basis`` says how it was reached, for reports.
+    """
+
+    at: datetime
+    seen_at: datetime
+    after: datetime | None
+    basis: Texts
+
+
+@dataclass(frozen=True)
+class PickupConfirmation:
+    """What an operator saw in Seller Center (``erpsync pickup confirm``), valid until ``expires_at``."""
+
+    warehouse_id: str
+    status: SubscriptionStatus  # ACTIVE, NOT_SUBSCRIBED or PENDING_REVIEW
+    confirmed_at: datetime
+    expires_at: datetime
+    note: str = ""
 
 
 @dataclass(frozen=True)
 class PickupState:
-    """The seller side's pickup subscription, inferred from signals (see aspects/pickup.py)."""
+    """The seller side's pickup subscription, inferred from signals (see aspects/pickup.py).
+
+    ``evidence`` is the English trail kept for logs and JSON; ``why`` says the same in both
+    languages for reports. ``since`` is when this state began, as far as erpsync can tell (the
+    save that started a review, the change erpsync saw), None when it is older than anything seen.
+    """
 
     warehouse_id: str
     status: SubscriptionStatus
@@ -151,6 +206,10 @@ class PickupState:
     pending_since: datetime | None = None
     confidence: Confidence = "none"
     evidence: tuple[str, ...] = ()
+    why: tuple[Texts, ...] = ()
+    since: datetime | None = None
+    save: SaveEstimate | None = None
+    confirmation: PickupConfirmation | None = None
 
 
 def _digest(*parts: object) -> str:
@@ -159,7 +218,16 @@ def _digest(*parts: object) -> str:
 
 @dataclass(frozen=True)
 class Drift:
-    """One disagreement. Its fingerprint names it across runs, so one drift is one row."""
+    """One disagreement. Its fingerprint names it across runs, so one drift is one row.
+
+    ``identity`` is the part of the values that makes it a different drift: a pickup mode
+    mismatch that turns the other way (ERP PICK UP vs DROP OFF) is a new drift, so its old alert
+    resolves and a new one opens. None keeps the identity value-independent (an address field
+    that is wrong in a new way is the same drift, still open).
+
+    ``summary``, ``why`` and ``steps`` are for people: the message in each language, what was
+    seen and why it matters, and the guided fix (where to click in Seller Center, whom to call).
+    """
 
     shop: str
     aspect: str
@@ -170,10 +238,21 @@ class Drift:
     erp_value: str | None
     severity: Severity
     message: str
+    identity: str | None = None
+    summary: Texts | None = None
+    why: tuple[Texts, ...] = ()
+    steps: tuple[Texts, ...] = ()
 
     @property
     def fingerprint(self) -> str:
-        return _digest(self.shop, self.aspect, self.kind, self.subject, self.field)[:32]
+        parts: tuple[str | None, ...] = (self.shop, self.aspect, self.kind, self.subject, self.field)
+        if self.identity is not None:
+            parts += (self.identity,)
+        return _digest(*parts)[:32]
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` (English when the drift has no translation)."""
+        return self.summary.get(lang) if self.summary is not None else self.message
 
 
 Target = Literal["erp", "seller"]

@@ -2,60 +2,98 @@
 
 The defaults come from the 2023 provider switch notice (``docs/domain.md``, with its sources): in
 Dongguan, Shenzhen and Guangzhou the pickup provider changed from J&T (极兔) to Wanse (万色, ``WS``
-waybills) from 2023-09-19 00:00 Beijing time. Two parts are guesses: the notice gives that date for
-Dongguan only (the others switched region by region before the end of September), and J&T's
-``JT`` prefix is not in it. A warehouse whose city matches no region is outside pickup coverage: a
-subscription request for it is silently ignored, so it can only DROP OFF. Configurations may
-replace the table (``[aspects.pickup] regions = [...]``).
+waybills). The notice dates the switch only for Dongguan (2023-09-19 00:00 Beijing time); the other
+two switched in batches, complete by the end of September 2023, on no stated day, so their
+``switch_at`` is None and their waybills are not judged by a date unless a configuration gives one.
+J&T's ``JT`` prefix is a guess: the notice does not say it.
+
+A warehouse whose city matches no region is outside pickup coverage: a subscription request for
+it is silently ignored, so it can only DROP OFF. Configurations may replace the table
+(``[[aspects.pickup.regions]]``).
+
+City names are matched as operators type them: simplified or traditional characters (東莞 is
+东莞), with or without the suffix 市, or in pinyin with any case and an optional "City"/"Shi".
+Traditional characters are folded with OpenCC (the reference converter, ``t2s``), imported only
+when a city name holds a CJK character, so ``erpsync --help`` does not pay for it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from erpsync.core.address import normalize_address
 from erpsync.core.models import Address, ProviderRegion
+from erpsync.core.timefmt import BEIJING
 
-__all__ = ["BEIJING", "DEFAULT_REGIONS", "coerce_regions", "region_for"]
+if TYPE_CHECKING:
+    from opencc import OpenCC
 
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
-_SWITCH_2023 = datetime(2023, 9, 19, 0, 0, tzinfo=BEIJING)
+__all__ = ["BEIJING", "DEFAULT_REGIONS", "DONGGUAN_SWITCH", "city_key", "coerce_regions", "region_for"]
+
+#: the one switch date the notice gives (Q8, Q11): Dongguan, 2023-09-19 00:00 Beijing time
+DONGGUAN_SWITCH = datetime(2023, 9, 19, 0, 0, tzinfo=BEIJING)
 
 
-def _wanse(name: str, *cities: str) -> ProviderRegion:
+def _wanse(name: str, switch_at: datetime | None, *cities: str) -> ProviderRegion:
     return ProviderRegion(
         name=name,
         cities=cities,
         provider="Wanse",
         prefix="WS",
-        switch_at=_SWITCH_2023,
+        switch_at=switch_at,
         previous_provider="J&T",
         previous_prefix="JT",
     )
 
 
 DEFAULT_REGIONS: tuple[ProviderRegion, ...] = (
-    _wanse("Dongguan", "东莞", "Dongguan"),
-    _wanse("Shenzhen", "深圳", "Shenzhen"),
-    _wanse("Guangzhou", "广州", "Guangzhou"),
+    _wanse("Dongguan", DONGGUAN_SWITCH, "东莞", "Dongguan"),
+    _wanse("Shenzhen", None, "深圳", "Shenzhen"),
+    _wanse("Guangzhou", None, "广州", "Guangzhou"),
 )
 
+# CJK Unified Ideographs and their extension A and compatibility blocks: only such text can hold a
+# traditional character, so only it needs OpenCC.
+_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# "Dongguan Shi": the pinyin of 市 as a separate word (normalisation already drops "City").
+_PINYIN_SHI = re.compile(r"[\s\-]+shi$", re.IGNORECASE)
 
-def _city_key(city: str) -> str:
-    return normalize_address(Address(city=city)).city
+
+@lru_cache(maxsize=1)
+def _t2s() -> OpenCC:
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+@lru_cache(maxsize=512)
+def city_key(city: str) -> str:
+    """The form two city names compare in: simplified, without 市/City/Shi, case-folded.
+
+    ``東莞市``, ``东莞``, ``Dongguan``, ``dongguan city`` and ``Dongguan Shi`` all give one key
+    per script (东莞 and dongguan stay two keys: a region lists both spellings).
+    """
+    text = city.strip()
+    if _CJK.search(text):
+        text = str(_t2s().convert(text))
+    text = _PINYIN_SHI.sub("", text)
+    return normalize_address(Address(city=text)).city
 
 
 def region_for(address: Address, regions: Iterable[ProviderRegion]) -> ProviderRegion | None:
-    """The region whose cities include the address's city (Chinese or English, any suffix/case).
+    """The region whose cities include the address's city (see the module docstring for spellings).
 
     ``None`` means outside every region's coverage (or a blank city).
     """
-    city = _city_key(address.city)
+    city = city_key(address.city)
     if not city:
         return None
     for region in regions:
-        if any(_city_key(c) == city for c in region.cities):
+        if any(city_key(c) == city for c in region.cities):
             return region
     return None
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from erpsync.core.models import HandoverMode, PickupSignals, Records, Warehouse
+from erpsync.core.models import HandoverMode, PickupConfirmation, PickupSignals, Records, Warehouse
 
 
 @runtime_checkable
@@ -48,16 +48,38 @@ class PickupWriter(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Sighting:
+    """What ``ObservationMemory.observe`` knows about a value after recording it.
+
+    ``changed_at`` is when erpsync first saw the current value differ from the one before it
+    (None: it never saw a change, only the current value); ``previous`` is that earlier value
+    and ``previous_seen_at`` the last time erpsync saw it, so the change happened in between.
+    """
+
+    value: str
+    first_seen_at: datetime
+    changed_at: datetime | None = None
+    previous: str | None = None
+    previous_seen_at: datetime | None = None
+
+
 @runtime_checkable
 class ObservationMemory(Protocol):
-    """What erpsync remembers between runs about what it saw (``store.observations.for_shop(shop)``)."""
+    """What erpsync remembers between runs about what it saw (``store.observations.for_shop(shop)``)
+    and what operators told it (``erpsync pickup confirm``)."""
 
-    def note_seller_address(self, warehouse_id: str, fingerprint: str, now: datetime) -> datetime | None:
-        """Record the seller address fingerprint seen now.
+    def observe(self, key: str, value: str, now: datetime) -> Sighting:
+        """Record ``value`` as what ``key`` looks like now and say when it last changed.
 
-        Returns when erpsync first saw the current address differ from the one before it (a
-        save in Seller Center re-triggers a pickup review), or None if it never saw a change.
+        Seller Center does not date its warehouse saves, so this is how the pickup aspect dates
+        them (a save re-triggers the pickup review). A plan run records too: a change it saw
+        first would otherwise be lost.
         """
+        ...
+
+    def pickup_confirmation(self, warehouse_id: str, now: datetime) -> PickupConfirmation | None:
+        """The operator's record of the warehouse's pickup status, if one is still valid at ``now``."""
         ...
 
 

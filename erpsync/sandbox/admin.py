@@ -3,8 +3,9 @@
 No signature is needed. Answers use the same envelope as the emulated API (``code`` 0 on
 success; 400/404/409 with 36009004 otherwise). The routes are listed where they are handled:
 :mod:`admin_views` (``/state``), :mod:`admin_controls` (clock, faults, settings, counts, effects,
-reset), :mod:`admin_seller` (authorise, tokens, warehouses, packages, orders, products) and
-:mod:`admin_webhooks`. Each handler sees the sandbox through :class:`~admin_context.AdminContext`.
+reset), :mod:`admin_seller` (authorise, tokens, warehouses, packages, orders, products),
+:mod:`admin_pickup` (the provider's review: delay, completion, a declined call; parcels collected)
+and :mod:`admin_webhooks`. Each handler sees the sandbox through :class:`~admin_context.AdminContext`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
 
-from erpsync.sandbox import admin_controls, admin_seller, admin_views, admin_webhooks
+from erpsync.sandbox import admin_controls, admin_pickup, admin_seller, admin_views, admin_webhooks
 from erpsync.sandbox.admin_context import AdminContext, AdminRoute
 from erpsync.sandbox.envelope import BAD_REQUEST, UNKNOWN_PATH, SandboxError
 from erpsync.sandbox.state import StateError
@@ -24,6 +25,7 @@ ADMIN_ROUTES: list[AdminRoute] = [
     *admin_views.ROUTES,
     *admin_controls.ROUTES,
     *admin_seller.ROUTES,
+    *admin_pickup.ROUTES,
     *admin_webhooks.ROUTES,
 ]
 

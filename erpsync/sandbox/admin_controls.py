@@ -7,7 +7,8 @@
 - ``GET|POST /_sandbox/settings`` ``{"rate_limit_qps": N, "review_delay_hours": h|null, "audit_delay_seconds": N,
   "errors_as_http_200": bool, "rotate_refresh_tokens": bool, "omit_retry_after": bool,
   "webhook_omit_notification_id": bool}``; answers all current settings (the switches are documented
-  in :mod:`state`)
+  in :mod:`state`). A new ``review_delay_hours`` is the world's default from now on: reviews due
+  earlier complete at their time, pending ones complete no earlier than the change
 - ``GET|DELETE /_sandbox/counts``  per-path calls, 2xx, 4xx, 429, 5xx, dropped (DELETE zeroes)
 - ``GET|DELETE /_sandbox/effects`` successful side effects by kind and key (effects.py); DELETE zeroes
 - ``POST /_sandbox/reset``         reload the scenario; clock, faults, counts start over
@@ -20,6 +21,7 @@ from typing import Any
 from werkzeug.wrappers import Request
 
 from erpsync.sandbox import audit
+from erpsync.sandbox import subscription as lifecycle
 from erpsync.sandbox.admin_context import AdminContext, AdminRoute, json_body
 from erpsync.sandbox.admin_views import iso, settings_view
 from erpsync.sandbox.state import StateError
@@ -61,6 +63,9 @@ def settings(ctx: AdminContext, request: Request, values: dict[str, str]) -> dic
         delay = body["review_delay_hours"]
         if delay is not None and (isinstance(delay, bool) or not isinstance(delay, int | float) or delay < 0):
             raise StateError("review_delay_hours must be a number >= 0 or null")
+        now = ctx.state.now()
+        for warehouse in ctx.state.world.warehouses.values():  # the new delay acts from now on
+            lifecycle.retime(warehouse.subscription, now, ctx.state.world.review_delay_hours)
         ctx.state.world.review_delay_hours = delay
     if "audit_delay_seconds" in body:
         audit_delay = body["audit_delay_seconds"]

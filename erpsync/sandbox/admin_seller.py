@@ -3,8 +3,11 @@
 - ``GET  /_sandbox/authorize?app_key=&shop_id=[&scopes=a,b]``  → ``{code, expires_at}``: a single-use
   auth code (the seller's "authorise" click); ``scopes`` defaults to the scenario's default_scopes (all)
 - ``POST /_sandbox/tokens/expire``  ``{"access_token"|"refresh_token"|"auth_code": ...}``: expire it now
-- ``POST /_sandbox/warehouses/<id>/address``        partial address: a Seller Center save
-- ``POST /_sandbox/warehouses/<id>/cancel_pickup``  optional partial address: re-save and decline
+- ``POST /_sandbox/warehouses/<id>/address``        partial address: a Seller Center save; every save
+  starts a review inside coverage, an empty or punctuation-only one included, and the text is kept
+  exactly as given (the provider's side of the review: :mod:`admin_pickup`)
+- ``POST /_sandbox/warehouses/<id>/cancel_pickup``  optional partial address: re-save and decline in
+  one step (``.../decline`` declines a review already pending)
 - ``POST /_sandbox/packages``   ``{"warehouse_id", "count"?, "handover_method"?, "tracking_number"?,
   "status"?, "order_status"?, "create_time"?, "package_id"?, "order_id"?}``
 - ``POST /_sandbox/orders``         ``{"warehouse_id", "id"?, "status"?, "create_time"?, "line_items"?[{seller_sku?,

@@ -1,8 +1,10 @@
 """``GET /_sandbox/state``: everything the sandbox holds, as tests and the demo inspect it.
 
 The answer has the scenario name, the virtual clock, settings, faults, apps with their tokens,
-regions, shops, warehouses (with their subscription; its ``provider`` is the region's provider
-prefix now, null outside coverage), orders and packages.
+regions, shops, warehouses (with ``saved_at``, the last address save, and their subscription; its
+``provider`` is the region's provider prefix now, null outside coverage; ``review_delay_hours`` the
+delay that applies, ``review_due_at`` when a pending review completes, null if it stalls), orders
+and packages.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
+from erpsync.sandbox import subscription as lifecycle
 from erpsync.sandbox.admin_context import AdminContext, AdminRoute
 from erpsync.sandbox.model import Package, Warehouse
 from erpsync.sandbox.world import FLAGS
@@ -23,12 +26,17 @@ def iso(ts: float) -> str:
 
 
 def warehouse_view(ctx: AdminContext, w: Warehouse) -> dict[str, Any]:
+    """The warehouse as Seller Center holds it; ``review_due_at`` is null when no review is
+    pending or the pending one stalls, ``review_delay_override`` is false when the world's
+    delay applies."""
     sub = ctx.state.subscription(w)
+    default = ctx.state.world.review_delay_hours
     return {
         "id": w.id,
         "shop_id": w.shop_id,
         "name": w.name,
         "address": dict(w.address),
+        "saved_at": w.saved_at,
         "subscription": {
             "status": sub.status,
             "provider": ctx.state.provider(w),
@@ -36,6 +44,9 @@ def warehouse_view(ctx: AdminContext, w: Warehouse) -> dict[str, Any]:
             "requested_at": sub.requested_at,
             "reviewed_at": sub.reviewed_at,
             "cancelled_at": sub.cancelled_at,
+            "review_delay_hours": lifecycle.delay_hours(sub, default),
+            "review_delay_override": sub.review_delay_hours is not ...,
+            "review_due_at": lifecycle.due_at(sub, default),
             "history": list(sub.history),
         },
     }

@@ -1,6 +1,9 @@
 """Fulfilment writes and logistics reads (docs/open-api-full.md §4).
 
-Ship: only a PROCESSING package whose orders await shipment ships; a second ship answers
+Ship: only a PROCESSING package whose orders await shipment ships. It stays PROCESSING, its orders
+AWAITING_COLLECTION, until the carrier collects it (Get Package Detail: PROCESSING "arranged by seller,
+waiting for carrier to collect", FULFILLING "collected by carrier and in transit"; the sandbox's
+``POST /_sandbox/packages/{id}/collect`` plays the carrier). A second ship answers
 400/21011040 "Package has already been shipped" (Partner Center API reference, Ship Package (202309),
 error code list) and is NOT an effect (the effects counter is how tests prove "shipped exactly once").
 In a batch ship the same case is an entry of ``data.errors`` with 21011020 "These orders are already
@@ -91,7 +94,7 @@ def ship(state: SandboxState, shop_id: str, package_id: str, spec: dict[str, Any
     ):
         raise SandboxError(400, PACKAGE_ALREADY_SHIPPED, f"Package has already been shipped: {package.id}")
     blocked = [o for o in orders if o.status not in SHIPPABLE_ORDERS]
-    if package.status != "PROCESSING" or blocked:
+    if package.status != "PROCESSING" or blocked:  # a shipped package is caught above by shipped_at
         why = f"order {blocked[0].id} is {blocked[0].status}" if blocked else f"package is {package.status}"
         raise SandboxError(400, BAD_REQUEST, f"Package {package.id} cannot be shipped: {why}")
     warehouse = state.package_warehouse(package)
@@ -122,7 +125,7 @@ def ship(state: SandboxState, shop_id: str, package_id: str, spec: dict[str, Any
     now = state.now()
     package.handover_method, package.tracking_number, package.provider_id = method, tracking, provider_id
     package.pickup_slot = dict(slot) if slot else None
-    package.status, package.shipped_at, package.update_time = "FULFILLING", now, max(now, package.update_time)
+    package.shipped_at, package.update_time = now, max(now, package.update_time)  # PROCESSING until collected
     for order in orders:
         set_status(state, order, "AWAITING_COLLECTION")
     state.effects.record("ship", package.id)

@@ -118,6 +118,8 @@ class Subscription:
     cancelled_at: int | None = None
     #: Per-warehouse override of the scenario's review delay; ``...`` means "not overridden".
     review_delay_hours: Any = ...
+    #: A pending review completes no earlier than this (set when its delay changes mid-review).
+    review_not_before: int | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -129,6 +131,8 @@ class Warehouse:
     address: dict[str, str]
     subscription: Subscription
     is_default: bool = False
+    #: Virtual time of the last Seller Center save through the admin API (None: not saved since load).
+    saved_at: int | None = None
     effect_status: str = "ENABLED"
     type: str = "SALES_WAREHOUSE"
     sub_type: str = "CB_DIRECT_SHIPPING_WAREHOUSE"

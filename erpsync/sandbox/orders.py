@@ -228,7 +228,7 @@ def admin_add_order(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]
             [order_id],
             method,
             str(tracking),
-            str(spec.get("status", "FULFILLING" if shipped else "PROCESSING")),
+            str(spec.get("status", PACKAGE_FOLLOWS.get(status, "PROCESSING"))),  # AWAITING_COLLECTION: not yet
             created,
             created,
         )

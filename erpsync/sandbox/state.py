@@ -5,10 +5,10 @@ One :class:`SandboxState` is shared by every request thread; all reads and write
 
 Clocks
 ------
-*Virtual now* = ``time.time() + offset``. It drives business time: subscription reviews,
-default create times of added packages, pickup slots. ``POST /_sandbox/clock`` grows the offset.
-Authentication (the timestamp window, token expiry) uses the *real* clock, because the client
-signs with its real clock.
+*Virtual now* = ``time.time() + offset``. It drives business time: address saves and subscription
+reviews (admin_pickup.py), default create times of added packages, collections, pickup slots.
+``POST /_sandbox/clock`` grows the offset. Authentication (the timestamp window, token expiry)
+uses the *real* clock, because the client signs with its real clock.
 
 Scenario format (JSON object)
 -----------------------------
@@ -170,20 +170,28 @@ class SandboxState:
             return warehouse is not None and self.subscription(warehouse).status == "active"
 
     def save_address(self, warehouse_id: str, fields: dict[str, Any]) -> Warehouse:
-        """Emulate Seller Center's address save: apply ``fields``, then request a subscription."""
+        """Emulate Seller Center's address save: apply ``fields``, then request a subscription.
+
+        Any save counts, an identical or punctuation-only one included (the seller's own way to
+        re-subscribe); the text is kept exactly as given, so the Open API shows the comma.
+        """
         with self.lock:
             warehouse = self.warehouse(warehouse_id)
             self._apply_address(warehouse, fields)
+            self.subscription(warehouse)  # a review due before this save completed then
             in_coverage = lifecycle.find_region(self.world.regions, warehouse.address) is not None
-            lifecycle.request(warehouse.subscription, self.now(), in_coverage)
+            warehouse.saved_at = self.now()
+            lifecycle.request(warehouse.subscription, warehouse.saved_at, in_coverage)
             return warehouse
 
     def cancel_pickup(self, warehouse_id: str, fields: dict[str, Any] | None = None) -> Warehouse:
-        """Emulate "re-save the address and decline the provider's call": the warehouse ships DROP OFF."""
+        """Emulate "re-save the address and decline the provider's call" in one step: DROP OFF."""
         with self.lock:
             warehouse = self.warehouse(warehouse_id)
             self._apply_address(warehouse, fields or {})
-            lifecycle.cancel(warehouse.subscription, self.now())
+            self.subscription(warehouse)
+            warehouse.saved_at = self.now()
+            lifecycle.cancel(warehouse.subscription, warehouse.saved_at)
             return warehouse
 
     @staticmethod
@@ -201,6 +209,7 @@ class SandboxState:
             "distict",
             "town",
             "address_line1",
+            "address_line2",
         }:
             a = warehouse.address
             parts = [a["state"], a["city"], a["distict"], a["town"], a["address_line1"], a["address_line2"]]

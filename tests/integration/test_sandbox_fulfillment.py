@@ -24,7 +24,8 @@ def new_package(wire: Wire, warehouse: str = "WH-DG-01") -> str:
 def test_ship_once_then_21011040_and_one_effect(wire: Wire) -> None:
     assert wire.ok("POST", f"{F}/packages/{READY}/ship", body={"handover_method": "PICKUP"}) == {}
     detail = wire.ok("GET", f"{F}/packages/{READY}")
-    assert detail["package_status"] == "FULFILLING" and detail["tracking_number"].startswith("WS")
+    # shipped, not yet collected: PROCESSING until the carrier has it (Get Package Detail)
+    assert detail["package_status"] == "PROCESSING" and detail["tracking_number"].startswith("WS")
     assert detail["shipping_provider_name"].startswith("Wanse") and detail["delivery_option_id"]
     (order,) = wire.ok("GET", "/order/202309/orders", params={"ids": READY_ORDER})["orders"]
     assert order["status"] == "AWAITING_COLLECTION"

@@ -39,7 +39,7 @@ def test_fail_after_commit_answers_500_but_the_write_happened(wire: Wire) -> Non
     expect_error(ship(wire, first), 500, 36009003)
     # the effect is there: a blind retry finds the package already shipped
     expect_error(ship(wire, first), 400, 21011040)  # rejected: commits nothing, uses up no fault
-    assert wire.ok("GET", f"{F}/packages/{first}")["package_status"] == "FULFILLING"  # reads are not hit
+    assert wire.ok("GET", f"{F}/packages/{first}")["package_status"] == "PROCESSING"  # reads are not hit
     wire.ok("POST", f"{F}/packages/search", params={"page_size": 5}, body={})  # searches are not writes
     assert wire.admin("GET", "faults")["fail_after_commit"] == 1
     expect_error(ship(wire, second), 500, 36009003)

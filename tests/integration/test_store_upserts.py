@@ -98,7 +98,7 @@ def test_ids_kept_bodies_observations_and_leases_decide_once(store: Store) -> No
         leased = store.leases.acquire(f"shop:{k}", owner=f"t{t}", ttl_seconds=60, now=T0)
         with lock:
             firsts.extend([("id", k)] * first_id + [("body", k)] * first_body + [("lease", k)] * leased)
-            changed.append(seen)
+            changed.append(seen.changed_at)
 
     race(work)
     assert sorted(firsts) == sorted((kind, k) for kind in ("id", "body", "lease") for k in range(KEYS))

@@ -11,7 +11,8 @@ import pytest
 from erpsync.core.aspects.base import ObserveContext, UnsupportedAction
 from erpsync.core.aspects.warehouse_address import WarehouseAddressAspect, WarehouseObservation
 from erpsync.core.errors import RecordError, UsageError
-from erpsync.core.models import Address, Drift, Records, Severity, Warehouse
+from erpsync.core.models import Address, Drift, PickupConfirmation, Records, Severity, Warehouse
+from erpsync.core.ports import Sighting
 
 NOW = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 ADDR = Address("张三", "13800138000", "CN", "广东省", "东莞市", "长安镇", "乌沙步步高大道126号", "523000")
@@ -49,7 +50,12 @@ class Nothing:
 
 
 class Memory:
-    def note_seller_address(self, warehouse_id: str, fingerprint: str, now: datetime) -> datetime | None:
+    """An ``ObservationMemory`` that never saw anything before: this aspect does not ask it."""
+
+    def observe(self, key: str, value: str, now: datetime) -> Sighting:
+        return Sighting(value, first_seen_at=now)
+
+    def pickup_confirmation(self, warehouse_id: str, now: datetime) -> PickupConfirmation | None:
         return None
 
 

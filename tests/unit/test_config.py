@@ -258,3 +258,17 @@ def test_builtin_aspect_settings_are_checked_by_their_own_schemas(load, tmp_path
     assert f"{path}: aspects.warehouse_address.fuzzy: Unknown field." in lines
     not_a_table = error_of(load, write(tmp_path, f"aspects = {{ pickup = 3 }}\n{SHOP}"))
     assert not_a_table == f"{path}: aspects.pickup: expected a table ([aspects.pickup]), got int"
+
+
+def test_report_language_defaults_to_english_and_reads_zh(load, tmp_path):
+    shop = f'[[shops]]\nname = "a"\n{SELLER}\n[shops.erp]\ntype = "files"\npath = "x"\n'
+    assert load(write(tmp_path, shop)).lang == "en"
+    assert load(write(tmp_path, f'lang = "zh"\n{shop}')).lang == "zh"
+
+
+@pytest.mark.parametrize("value", ['"fr"', '"ZH"', "1"])
+def test_an_unknown_report_language_names_the_key(load, tmp_path, value):
+    shop = f'[[shops]]\nname = "a"\n{SELLER}\n[shops.erp]\ntype = "files"\npath = "x"\n'
+    text = error_of(load, write(tmp_path, f"lang = {value}\n{shop}"))
+    assert text.startswith(f"{tmp_path / 'erpsync.toml'}: lang: "), text
+    assert "en" in text and "zh" in text

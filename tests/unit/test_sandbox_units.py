@@ -15,7 +15,18 @@ from erpsync.sandbox.ratelimit import SlidingWindowLimit
 from erpsync.sandbox.scenario import build_world, resolve_source
 from erpsync.sandbox.scenario_values import ScenarioError, parse_time
 from erpsync.sandbox.signing import compute_sign, string_to_sign
-from erpsync.sandbox.subscription import cancel, evaluate, find_region, request
+from erpsync.sandbox.subscription import (
+    NoPendingReview,
+    cancel,
+    complete,
+    decline,
+    due_at,
+    evaluate,
+    find_region,
+    request,
+    retime,
+    set_delay,
+)
 
 SWITCH = 1695052800  # 2023-09-19T00:00:00+08:00
 
@@ -55,6 +66,55 @@ def test_lifecycle() -> None:
     assert evaluate(sub, 10**9, 4).status == "out_of_coverage"
     cancel(sub, 70_000)
     assert sub.status == "cancelled" and [h["status"] for h in sub.history][-1] == "cancelled"
+
+
+def test_review_due_time_follows_the_delay_that_applies() -> None:
+    sub = Subscription("active")
+    assert due_at(sub, 4) is None  # nothing pending
+    request(sub, 1000, in_coverage=True)
+    assert due_at(sub, 4) == 1000 + 4 * 3600
+    assert due_at(sub, None) is None  # the world's reviews stall
+    set_delay(sub, 2, 1000, 4)
+    assert due_at(sub, None) == 1000 + 2 * 3600  # the warehouse's own delay wins
+    set_delay(sub, None, 1000, 4)
+    assert due_at(sub, 4) is None and evaluate(sub, 10**9, 4).status == "pending_review"
+
+
+def test_a_delay_changed_mid_review_never_completes_it_in_the_past() -> None:
+    sub = request(Subscription("not_subscribed"), 1000, in_coverage=True)
+    set_delay(sub, 1, 1000 + 10 * 3600, None)  # stalled for 10 h, then the delay becomes 1 h
+    assert evaluate(sub, 1000 + 10 * 3600, None).reviewed_at == 1000 + 10 * 3600
+    assert sub.history[-1] == {"at": 1000 + 10 * 3600, "status": "active", "reason": "provider review completed"}
+    fresh = request(Subscription("active"), 5000, in_coverage=True)
+    set_delay(fresh, 2, 5000 + 3600, 4)  # still ahead: due at save + 2 h, as set
+    assert due_at(fresh, 4) == 5000 + 2 * 3600
+    request(fresh, 90_000, in_coverage=True)  # a new save forgets the old change time
+    assert fresh.review_not_before is None and due_at(fresh, 4) == 90_000 + 2 * 3600
+
+
+def test_retime_completes_what_was_due_at_its_own_time() -> None:
+    sub = request(Subscription("not_subscribed"), 1000, in_coverage=True)
+    retime(sub, 1000 + 9 * 3600, 4)  # due at +4 h under the old delay: done then, not at the change
+    assert (sub.status, sub.reviewed_at, sub.review_not_before) == ("active", 1000 + 4 * 3600, None)
+
+
+def test_complete_and_decline_act_on_a_pending_review_only() -> None:
+    sub = request(Subscription("not_subscribed"), 1000, in_coverage=True)
+    assert complete(sub, 2000, None).status == "active" and sub.reviewed_at == 2000
+    with pytest.raises(NoPendingReview, match="active"):
+        complete(sub, 3000, None)
+    with pytest.raises(NoPendingReview, match="active"):
+        decline(sub, 3000, None)
+    request(sub, 4000, in_coverage=True)
+    decline(sub, 5000, None)
+    assert (sub.status, sub.cancelled_at, sub.reviewed_at) == ("cancelled", 5000, None)
+    assert evaluate(sub, 10**9, 0).status == "cancelled"  # a declined request never completes
+    request(sub, 6000, in_coverage=True)
+    with pytest.raises(NoPendingReview, match="active"):
+        decline(sub, 6000 + 4 * 3600, 4)  # the review completed before the call to decline it
+    request(sub, 7000, in_coverage=False)
+    with pytest.raises(NoPendingReview, match="out_of_coverage"):
+        complete(sub, 8000, 4)
 
 
 def test_rate_limiter_sliding_window() -> None:

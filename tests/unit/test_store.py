@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
+from store_backends import BACKENDS, open_store
 
 from erpsync.core.errors import ConfigError, ErpsyncError
-from erpsync.core.ports import ObservationMemory
+from erpsync.core.models import PickupConfirmation, SubscriptionStatus
+from erpsync.core.ports import ObservationMemory, Sighting
 from erpsync.core.store import SCHEMA_VERSION, Store, base
+from erpsync.core.store.observations import MAX_VALUE_LENGTH
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=BACKENDS)
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh store on SQLite, and on PostgreSQL when one is configured (``store_backends``)."""
+    with open_store(request.param, tmp_path) as s:
+        yield s
 
 
 def _set_version(url: str, version: int) -> None:
@@ -29,6 +41,7 @@ def test_new_file_gets_parent_dirs_tables_wal_and_version(tmp_path: Path) -> Non
         tables = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))}
     assert path.exists()
     assert {"bindings", "ledger", "drifts", "runs", "cursors", "locks", "observations"} <= tables
+    assert "pickup_confirmations" in tables
 
 
 def test_reopening_keeps_one_version_row(tmp_path: Path) -> None:
@@ -127,25 +140,84 @@ def test_runs_start_finish_and_list_newest_first(store: Store) -> None:
         store.runs.finish("nope", status="ok", summary={}, now=T0)
 
 
-def test_note_observation_first_same_changed(store: Store) -> None:
-    assert store.observations.record("acme", "k", "fp1", now=T0) is None
-    assert store.observations.record("acme", "k", "fp1", now=T0 + timedelta(hours=1)) is None
-    t2 = T0 + timedelta(hours=2)
-    assert store.observations.record("acme", "k", "fp2", now=t2) == t2
-    assert store.observations.record("acme", "k", "fp2", now=T0 + timedelta(hours=3)) == t2
+def test_observe_first_sight_same_value_change_and_change_back(any_store: Store) -> None:
+    record = any_store.observations.record
+    assert record("acme", "k", "fp1", now=T0) == Sighting("fp1", first_seen_at=T0)  # never a change
+    t1, t2, t3 = (T0 + timedelta(hours=h) for h in (1, 2, 3))
+    assert record("acme", "k", "fp1", now=t1) == Sighting("fp1", first_seen_at=T0)
+    # the save happened after fp1 was last seen (t1) and before fp2 was first seen (t2)
+    changed = Sighting("fp2", first_seen_at=T0, changed_at=t2, previous="fp1", previous_seen_at=t1)
+    assert record("acme", "k", "fp2", now=t2) == changed
+    assert record("acme", "k", "fp2", now=t3) == changed  # the same change, however often it is seen again
     t4 = T0 + timedelta(hours=4)
-    assert store.observations.record("acme", "k", "fp1", now=t4) == t4
-    assert store.observations.record("globex", "k", "fp9", now=t4) is None  # per shop
+    back = Sighting("fp1", first_seen_at=T0, changed_at=t4, previous="fp2", previous_seen_at=t3)
+    assert record("acme", "k", "fp1", now=t4) == back  # changing back is a change too
+    assert record("globex", "k", "fp9", now=t4) == Sighting("fp9", first_seen_at=t4)  # per shop
+    assert record("acme", "other", "fp1", now=t4) == Sighting("fp1", first_seen_at=t4)  # per key
 
 
-def test_memory_adapts_the_observation_port(store: Store) -> None:
-    memory = store.observations.for_shop("acme")
+def test_observe_refuses_a_value_the_column_cannot_hold_on_every_engine(any_store: Store) -> None:
+    any_store.observations.record("acme", "k", "x" * MAX_VALUE_LENGTH, now=T0)
+    with pytest.raises(ValueError, match=r"129 characters .*record a digest"):
+        any_store.observations.record("acme", "k", "x" * (MAX_VALUE_LENGTH + 1), now=T0)
+
+
+def test_memory_adapts_the_observation_port(any_store: Store) -> None:
+    memory = any_store.observations.for_shop("acme")
     assert isinstance(memory, ObservationMemory)
-    assert memory.note_seller_address("WH-1", "a", T0) is None
+    assert memory.observe("seller_address_raw:WH-1", "a", T0) == Sighting("a", first_seen_at=T0)
     t1 = T0 + timedelta(days=1)
-    assert memory.note_seller_address("WH-1", "b", t1) == t1
-    assert memory.note_seller_address("WH-2", "b", t1) is None
-    assert store.observations.record("acme", "seller_address:WH-1", "b", now=t1) == t1
+    seen = memory.observe("seller_address_raw:WH-1", "b", t1)
+    assert (seen.changed_at, seen.previous, seen.previous_seen_at) == (t1, "a", T0)
+    assert memory.observe("seller_address_raw:WH-2", "b", t1).changed_at is None
+    assert any_store.observations.record("acme", "seller_address_raw:WH-1", "b", now=t1) == seen
+    assert any_store.observations.for_shop("globex").observe("seller_address_raw:WH-1", "b", t1).changed_at is None
+
+
+def test_memory_gives_the_shops_valid_pickup_confirmation(any_store: Store) -> None:
+    memory = any_store.observations.for_shop("acme")
+    assert memory.pickup_confirmation("WH-1", T0) is None
+    until = T0 + timedelta(days=7)
+    any_store.confirmations.confirm("acme", "WH-1", "active", now=T0, expires_at=until, note="seen 生效中")
+    expected = PickupConfirmation("WH-1", SubscriptionStatus.ACTIVE, T0, until, "seen 生效中")
+    assert memory.pickup_confirmation("WH-1", T0 + timedelta(days=6)) == expected
+    assert memory.pickup_confirmation("WH-1", until) is None  # expired
+    assert memory.pickup_confirmation("WH-2", T0) is None
+    assert any_store.observations.for_shop("globex").pickup_confirmation("WH-1", T0) is None
+
+
+def test_two_stores_first_seeing_a_key_at_once_agree(tmp_path: Path) -> None:
+    """Two processes (a cron run, an operator's run) on one file: one inserts, the other reads it."""
+    url = f"sqlite:///{tmp_path}/state.db"
+    stores = [Store.open(url), Store.open(url)]
+    barrier = threading.Barrier(2)
+    seen: dict[int, list[Sighting]] = {0: [], 1: []}
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            for k in range(20):
+                barrier.wait(timeout=30)
+                seen[i].append(stores[i].observations.record("acme", f"k{k}", "v1", now=T0 + timedelta(seconds=i)))
+                barrier.wait(timeout=30)  # both change the value at once: one change, seen alike
+                seen[i].append(stores[i].observations.record("acme", f"k{k}", "v2", now=T0 + timedelta(hours=1)))
+        except BaseException as exc:  # re-raised below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    for s in stores:
+        s.close()
+    assert not errors, errors[0]
+    assert seen[0] == seen[1]  # both saw the same first sight and the same change
+    firsts, changes = seen[0][0::2], seen[0][1::2]
+    assert all(f.changed_at is None and f.previous is None for f in firsts)
+    assert all(c.changed_at == T0 + timedelta(hours=1) and c.previous == "v1" for c in changes)
+    with Store.open(url) as s, s.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM observations")).scalar() == 20
 
 
 def test_cursors(store: Store) -> None:
@@ -192,6 +264,6 @@ def test_only_sqlite_and_postgresql_are_supported() -> None:
 
 def test_the_store_hands_out_one_repository_per_table(store: Store) -> None:
     repos = [store.runs, store.drifts, store.ledger, store.leases, store.observations]
-    repos += [store.cursors, store.bindings, store.tokens, store.notifications]
-    assert len({type(r) for r in repos}) == 9
+    repos += [store.cursors, store.bindings, store.tokens, store.notifications, store.confirmations]
+    assert len({type(r) for r in repos}) == 10
     assert all(r._engine is store.engine for r in repos)  # one engine, one pool

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from store_backends import BACKENDS, open_store
 
-from erpsync.core.models import Drift, Severity
+from erpsync.core.models import Drift, Severity, Texts
 from erpsync.core.store import Store
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh store on SQLite, and on PostgreSQL when one is configured (``store_backends``)."""
+    with open_store(request.param, tmp_path) as s:
+        yield s
 
 
 def drift(subject: str = "WH-1", *, shop: str = "acme", aspect: str = "warehouse_address", **kw: str) -> Drift:
@@ -143,3 +154,88 @@ def test_times_in_other_zones_come_back_as_utc(store: Store) -> None:
     cst = T0.astimezone(timezone(timedelta(hours=8)))
     (row,) = store.drifts.record("acme", "warehouse_address", [drift()], now=cst, run_id="r1").opened
     assert row.opened_at == T0 and row.opened_at.utcoffset() == timedelta(0)
+
+
+# -- the texts people read (schema version 5: the ``details`` column) ----------------------------
+
+SUMMARY = Texts("WH-1: pickup review pending for 30 h", "WH-1：揽收订阅审核中已超过 30 小时")
+WHY = (
+    Texts(
+        "The warehouse address was saved between 08:00 and 09:00 Beijing time",
+        "仓库地址于北京时间 08:00 至 09:00 之间保存",
+    ),
+    Texts("No pickup is offered since", "此后不再提供上门揽收"),
+)
+STEPS = (
+    Texts(
+        "Open Seller Center → My Account → Seller Profile", "打开商家后台 → 我的账号 → 商家资料 → 仓库地址 → 发货仓库"
+    ),
+)
+
+
+def pickup(identity: str | None = "PICK_UP|DROP_OFF", **kw: object) -> Drift:
+    fields: dict = {
+        "shop": "acme",
+        "aspect": "pickup",
+        "kind": "review_stuck",
+        "subject": "WH-1",
+        "field": "subscription_status",
+        "seller_value": "pending_review",
+        "erp_value": "PICK_UP",
+        "severity": Severity.CRITICAL,
+        "message": "WH-1: pickup review pending for 30 h",
+        "identity": identity,
+        "summary": SUMMARY,
+        "why": WHY,
+        "steps": STEPS,
+        **kw,
+    }
+    return Drift(**fields)
+
+
+def test_summary_why_steps_and_identity_round_trip_in_both_languages(store: Store) -> None:
+    (opened,) = store.drifts.record("acme", "pickup", [pickup()], now=T0, run_id="r1").opened
+    for row in (opened, *store.drifts.list_open("acme"), *store.drifts.list_occurrences(pickup().fingerprint)):
+        assert row.identity == "PICK_UP|DROP_OFF"
+        assert row.summary == SUMMARY and row.why == WHY and row.steps == STEPS
+        assert row.text("zh") == "WH-1：揽收订阅审核中已超过 30 小时" and row.text("en") == SUMMARY.en
+    with store.engine.connect() as conn:  # kept as written, readable in the database itself
+        assert "商家后台" in conn.execute(text("SELECT details FROM drifts")).scalar_one()
+
+
+def test_a_drift_without_texts_reads_back_empty(store: Store) -> None:
+    (row,) = store.drifts.record("acme", "warehouse_address", [drift()], now=T0, run_id="r1").opened
+    assert (row.identity, row.summary, row.why, row.steps) == (None, None, (), ())
+    assert row.text("zh") == "WH-1: phone differs"  # no translation: the English message
+
+
+def test_a_row_written_before_details_existed_reads_as_a_drift_without_texts(store: Store) -> None:
+    store.drifts.record("acme", "pickup", [pickup()], now=T0, run_id="r1")
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE drifts SET details = NULL"))
+    (row,) = store.drifts.list_open("acme")
+    assert (row.identity, row.summary, row.why, row.steps) == (None, None, (), ())
+    assert row.text("zh") == row.message
+    # seen again, the open row gets its texts back
+    (again,) = store.drifts.record("acme", "pickup", [pickup()], now=T0 + timedelta(hours=1), run_id="r2").still_open
+    assert again.id == row.id and again.summary == SUMMARY and again.steps == STEPS
+
+
+def test_an_open_drift_seen_again_gets_the_latest_values_severity_and_texts(store: Store) -> None:
+    (row,) = store.drifts.record("acme", "pickup", [pickup(severity=Severity.WARNING)], now=T0, run_id="r1").opened
+    later = Texts("WH-1: pickup review pending for 50 h", "WH-1：揽收订阅审核中已超过 50 小时")
+    newer = pickup(message=later.en, summary=later, why=WHY[:1], steps=(), seller_value="pending_review (50 h)")
+    t1 = T0 + timedelta(hours=20)
+    (still,) = store.drifts.record("acme", "pickup", [newer], now=t1, run_id="r2").still_open
+    assert still.id == row.id and still.opened_at == T0 and still.last_seen_at == t1  # same occurrence
+    assert still.severity is Severity.CRITICAL and still.seller_value == "pending_review (50 h)"
+    assert still.message == later.en and still.summary == later and still.why == WHY[:1] and still.steps == ()
+
+
+def test_a_drift_whose_identity_turns_resolves_the_old_row_and_opens_a_new_one(store: Store) -> None:
+    (old,) = store.drifts.record("acme", "pickup", [pickup()], now=T0, run_id="r1").opened
+    turned = pickup(identity="DROP_OFF|PICK_UP", seller_value="active", erp_value="DROP_OFF")
+    changes = store.drifts.record("acme", "pickup", [turned], now=T0 + timedelta(hours=1), run_id="r2")
+    assert [r.id for r in changes.resolved] == [old.id] and changes.still_open == []
+    (new,) = changes.opened
+    assert new.id != old.id and new.identity == "DROP_OFF|PICK_UP" and new.erp_value == "DROP_OFF"

@@ -130,7 +130,7 @@ def test_v1_database_is_upgraded_in_place(tmp_path: Path) -> None:
         assert {"tokens", "notifications", "kept_notifications"} <= tables
         # v1 data is untouched and still usable
         assert [r.id for r in s.runs.list_recent()] == ["old-run"]
-        assert s.observations.record("acme", "seller_address:W1", "fp1", now=T0) is None
+        assert s.observations.record("acme", "seller_address:W1", "fp1", now=T0).changed_at is None
         s.tokens.put("acme", token(), now=T0)
         assert s.notifications.record("n-1", source="tiktok", now=T0)
     with Store.open(url) as s:  # reopening an upgraded file is a no-op

@@ -1,4 +1,4 @@
-"""Infer Seller Center's pickup subscription from what the Open API shows (pure).
+"""Infer Seller Center's pickup subscription from what the Open API shows and erpsync remembers (pure).
 
 The inference table and the reasons behind it are in the docstring of ``aspects/pickup.py``,
 which uses this module; it is split out so the heart of the pickup aspect reads on one screen
@@ -8,122 +8,175 @@ and can be tested without any aspect machinery. The domain facts it relies on: `
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
+from erpsync.core.aspects.pickup_confirm import with_confirmation
+from erpsync.core.aspects.pickup_evidence import (
+    Draft,
+    PickupHistory,
+    activated_after_save,
+    activation_package,
+    after,
+    aware,
+    offered_stopped,
+    provider_of_waybill,
+    save_estimate,
+    was_active_before_save,
+)
+from erpsync.core.aspects.pickup_texts import Reason
 from erpsync.core.models import (
     Address,
     Confidence,
     HandoverMode,
-    PackageSignal,
     PickupSignals,
     PickupState,
     ProviderRegion,
+    SaveEstimate,
+    SlotSignal,
     SubscriptionStatus,
 )
 from erpsync.core.pickup_regions import region_for
 
-__all__ = ["after", "aware", "infer_pickup_state"]
+__all__ = ["after", "aware", "effective_mode", "infer_pickup_state"]
 
 S = SubscriptionStatus
 
 
-def aware(dt: datetime) -> datetime:
-    """Naive datetimes are taken as UTC, so they compare with the switch date."""
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+def effective_mode(status: SubscriptionStatus) -> HandoverMode | None:
+    """How parcels go: PICK UP when active; DROP OFF otherwise, also during a review (the seller may
+    self-ship until it completes); unknown when the status is."""
+    if status is S.UNKNOWN:
+        return None
+    return HandoverMode.PICKUP if status is S.ACTIVE else HandoverMode.DROP_OFF
 
 
-def after(packages: Iterable[PackageSignal], since: datetime | None) -> list[PackageSignal]:
-    """Packages created after ``since`` (all of them if None; undated ones only then)."""
-    if since is None:
-        return list(packages)
-    return [p for p in packages if p.created_at is not None and aware(p.created_at) > aware(since)]
+def _current_provider(region: ProviderRegion | None, now: datetime) -> str | None:
+    if region is None:
+        return None
+    if region.switch_at is not None and aware(now) < aware(region.switch_at):
+        return region.previous_provider or region.provider
+    return region.provider
 
 
-def _provider_by_prefix(tracking: str | None, regions: Iterable[ProviderRegion]) -> str | None:
-    number = (tracking or "").strip().upper()
-    for region in regions:
-        if number.startswith(region.prefix.upper()):
-            return region.provider
-        if region.previous_prefix and number.startswith(region.previous_prefix.upper()):
-            return region.previous_provider or region.previous_prefix
-    return None
+def _offered(slots: SlotSignal, history: PickupHistory, save: SaveEstimate | None) -> Draft:
+    """Row 1: the slots offer pickup.
+
+    It began when erpsync first saw pickup offered again, or lacking that after the latest save
+    (a review makes it active): parcels printed before then went DROP OFF rightly.
+    """
+    d = Draft(S.ACTIVE, "strong", [Reason.slots_offer(slots.package_id)])
+    o = history.offered
+    if o is not None and o.changed_at is not None and o.previous == "no" and o.value == "yes":
+        d.since = aware(o.changed_at)
+        d.reasons.append(Reason.offered_since(d.since))
+    elif save is not None:
+        d.since = save.seen_at
+    return d
+
+
+def _after_save(
+    signals: PickupSignals | None,
+    save: SaveEstimate,
+    region: ProviderRegion,
+    history: PickupHistory,
+    erp_mode: HandoverMode | None,
+    review_sla_hours: float,
+) -> Draft:
+    """Row 3: a save is known and the slots, if read, offer no pickup."""
+    slots = signals.slots if signals else None
+    strength: Confidence = "strong" if slots is not None else "weak"
+    reasons = [Reason.slots_refuse(slots.package_id)] if slots is not None else []
+    reasons.append(Reason.saved(save.basis, save.seen_at, offered_stopped=offered_stopped(history, save)))
+    if slots is None:
+        found = activation_package(signals, save, region)
+        if found is not None:
+            package, provider = found
+            return Draft(
+                S.ACTIVE, "weak", [*reasons, Reason.activated(package, provider)], provider, None, None, save.seen_at
+            )
+        if activated_after_save(history, save):
+            return Draft(S.ACTIVE, "weak", [*reasons, Reason.activated_before()], region.provider, None, None, None)
+    if erp_mode is HandoverMode.DROP_OFF:
+        was_active = was_active_before_save(history, save)
+        m = history.erp_mode
+        switched = aware(m.changed_at) if m is not None and m.changed_at is not None else None
+        switched = switched if switched is not None and switched >= save.at else None
+        reasons.append(Reason.declined(was_active=was_active, erp_switched_at=switched))
+        newest = max(save.seen_at, switched) if switched is not None else save.seen_at
+        status = S.CANCELLED if was_active else S.NOT_SUBSCRIBED
+        return Draft(status, strength, reasons, None, save.at, None, newest)
+    reasons.append(Reason.pending(save.at, review_sla_hours))
+    return Draft(S.PENDING_REVIEW, strength, reasons, None, save.at, save.at, save.seen_at)
+
+
+def _without_save(signals: PickupSignals | None, region: ProviderRegion, lookback_days: int) -> Draft:
+    """Row 4: no save is known."""
+    slots = signals.slots if signals else None
+    if slots is not None:
+        return Draft(S.NOT_SUBSCRIBED, "strong", [Reason.slots_refuse(slots.package_id), Reason.either_way()])
+    packages = [p for p in (signals.packages if signals else ()) if p.handover_method]
+    floor = datetime.min.replace(tzinfo=UTC)
+    newest = max(packages, key=lambda p: aware(p.created_at) if p.created_at else floor, default=None)
+    if newest is None:
+        return Draft(S.UNKNOWN, "none", [Reason.no_packages(lookback_days)])
+    dated = aware(newest.created_at) if newest.created_at else None
+    if newest.handover_method is HandoverMode.DROP_OFF:
+        return Draft(S.NOT_SUBSCRIBED, "weak", [Reason.newest_drop_off(newest), Reason.either_way()], evidence_at=dated)
+    provider = provider_of_waybill(newest.tracking_number, region)
+    if provider is None:
+        return Draft(S.UNKNOWN, "none", [Reason.label_only(newest)])
+    return Draft(S.ACTIVE, "weak", [Reason.newest_pickup(newest, provider)], provider, evidence_at=dated)
 
 
 def infer_pickup_state(
     signals: PickupSignals | None,
     address: Address,
-    address_changed_at: datetime | None,
+    history: PickupHistory | None,
     regions: Iterable[ProviderRegion],
     now: datetime,
     *,
     warehouse_id: str | None = None,
-    lookback: timedelta = timedelta(days=14),
+    erp_mode: HandoverMode | None = None,
+    review_sla_hours: float = 24,
+    lookback_days: int = 14,
 ) -> PickupState:
-    """Infer the seller side's pickup subscription from the Open API's evidence (table above)."""
-    regions = tuple(regions)
+    """Infer the seller side's pickup subscription (the table in ``aspects/pickup.py``).
+
+    ``history`` is what the memory said this run (None: nothing remembered), ``erp_mode`` the
+    bound ERP warehouse's handover mode: after a save, DROP OFF there reads as declining the
+    provider's call, anything else as waiting for the review.
+    """
+    h = history or PickupHistory()
     wid = warehouse_id or (signals.warehouse_id if signals else "")
-    region = region_for(address, regions)
-    changed = aware(address_changed_at) if address_changed_at else None
-    pending = changed is not None and timedelta(0) <= aware(now) - changed <= lookback
-    evidence: list[str] = []
-    if region is None:
-        evidence.append(f"city {address.city or '(blank)'} is outside every pickup region")
-    if changed is not None:
-        evidence.append(f"address re-saved with a change at {changed.isoformat()}")
-
-    def state(status: SubscriptionStatus, confidence: Confidence, *, provider: str | None = None) -> PickupState:
-        mode = None if status is S.UNKNOWN else HandoverMode.PICKUP if status is S.ACTIVE else HandoverMode.DROP_OFF
-        return PickupState(
-            warehouse_id=wid,
-            status=status,
-            effective_mode=None if status is S.UNKNOWN else mode,
-            provider=provider,
-            pending_since=changed if status is S.PENDING_REVIEW else None,
-            confidence=confidence,
-            evidence=tuple(evidence),
-        )
-
+    region = region_for(address, tuple(regions))
+    save = save_estimate(h, review_sla_hours)
     slots = signals.slots if signals else None
-    if slots is not None:
-        if slots.can_pickup:
-            evidence.append(f"handover slots of package {slots.package_id} offer pickup")
-            provider = None
-            if region is not None:
-                provider = region.provider if aware(now) >= region.switch_at else region.previous_provider
-            return state(S.ACTIVE, "strong", provider=provider)
-        evidence.append(f"handover slots of package {slots.package_id} offer no pickup")
-        if region is None:
-            return state(S.OUT_OF_COVERAGE, "strong")
-        if pending:
-            return state(S.PENDING_REVIEW, "strong")
-        evidence.append("not subscribed, or cancelled (declining the provider's call looks the same)")
-        return state(S.NOT_SUBSCRIBED, "strong")
-
-    packages = [p for p in after(signals.packages if signals else (), changed) if p.handover_method]
-    floor = datetime.min.replace(tzinfo=UTC)
-    newest = max(packages, key=lambda p: aware(p.created_at) if p.created_at else floor, default=None)
-    if newest is not None and newest.handover_method is HandoverMode.PICKUP:
-        provider = _provider_by_prefix(newest.tracking_number, [region] if region else regions)
-        if provider:
-            evidence.append(f"newest package {newest.id} is PICK UP with waybill {newest.tracking_number}")
-            return state(S.ACTIVE, "weak", provider=provider)
-    if region is None:
-        return state(S.OUT_OF_COVERAGE, "weak")
-    if newest is None:
-        since = "since the address change" if changed else f"in the last {lookback.days} days"
-        evidence.append(f"no packages {since}")
-        return state(S.UNKNOWN, "none")
-    method = newest.handover_method
-    assert method is not None  # ``packages`` keeps only those with a handover method
-    if pending:
-        evidence.append(f"newest package {newest.id} since the change is {method.label}")
-        return state(S.PENDING_REVIEW, "weak")
-    if newest.handover_method is HandoverMode.DROP_OFF:
-        evidence.append(f"newest package {newest.id} is DROP OFF")
-        evidence.append("not subscribed, or cancelled (declining the provider's call looks the same)")
-        return state(S.NOT_SUBSCRIBED, "weak")
-    evidence.append(
-        f"newest package {newest.id} is labelled PICK UP but waybill {newest.tracking_number or '(none)'} "
-        "carries no provider prefix: a label is not proof of a subscription"
+    if slots is not None and slots.can_pickup:
+        d = _offered(slots, h, save)
+        d.provider = _current_provider(region, now)
+    elif region is None:
+        reasons = [Reason.slots_refuse(slots.package_id)] if slots is not None else []
+        d = Draft(
+            S.OUT_OF_COVERAGE, "strong" if slots is not None else "weak", [*reasons, Reason.outside(address.city)]
+        )
+        d.evidence_at = save.seen_at if save else None
+    elif save is not None:
+        d = _after_save(signals, save, region, h, erp_mode, review_sla_hours)
+    else:
+        d = _without_save(signals, region, lookback_days)
+    d = with_confirmation(
+        d, h.confirmation, save=save, strong=slots is not None, now=now, provider=_current_provider(region, now)
     )
-    return state(S.UNKNOWN, "none")
+    return PickupState(
+        warehouse_id=wid,
+        status=d.status,
+        effective_mode=effective_mode(d.status),
+        provider=d.provider,
+        pending_since=d.pending_since if d.status is S.PENDING_REVIEW else None,
+        confidence=d.confidence,
+        evidence=tuple(r.evidence for r in d.reasons),
+        why=tuple(r.why for r in d.reasons),
+        since=d.since,
+        save=save,
+        confirmation=h.confirmation if h.confirmation and aware(h.confirmation.expires_at) > aware(now) else None,
+    )

@@ -13,7 +13,8 @@ exposes one repository per table; each repository speaks the same small vocabula
 
 Hand out the repository a part needs, not the store: a connector gets ``store.tokens`` (the
 ``TokenStore`` port), a webhook receiver ``store.notifications`` (``NotificationLog``), an
-aspect ``store.observations.for_shop(shop)`` (``ObservationMemory``)::
+aspect ``store.observations.for_shop(shop)`` (``ObservationMemory``: what was seen, and the
+operators' pickup confirmations from ``store.confirmations``)::
 
     store = Store.open("sqlite:///var/erpsync/state.db")
     with store.leases.hold(f"shop:{shop}", owner=run_id, ttl_seconds=600):
@@ -29,6 +30,7 @@ from sqlalchemy import Engine
 
 from erpsync.core.store.base import check_connection, ensure_schema, make_engine, shown_url
 from erpsync.core.store.bindings import Bindings
+from erpsync.core.store.confirmations import Confirmations
 from erpsync.core.store.cursors import Cursors
 from erpsync.core.store.drifts import Drifts
 from erpsync.core.store.leases import Leases
@@ -38,6 +40,7 @@ from erpsync.core.store.observations import Observations, ShopMemory
 from erpsync.core.store.prune import MIN_NOTIFICATION_AGE, Retention, prune
 from erpsync.core.store.rows import (
     BindingRow,
+    ConfirmationRow,
     DriftChanges,
     DriftRow,
     LeaseRow,
@@ -81,6 +84,7 @@ class Store:
         self.bindings = Bindings(self._engine)
         self.tokens = Tokens(self._engine)
         self.notifications = Notifications(self._engine)
+        self.confirmations = Confirmations(self._engine)
 
     def __repr__(self) -> str:  # the URL may carry a password; tokens are never part of it
         return f"{type(self).__name__}({shown_url(self.url)!r})"
@@ -106,7 +110,8 @@ class Store:
 
     def prune(self, retention: Retention, *, now: datetime, dry_run: bool = False) -> dict[str, int]:
         """Delete old rows ``retention`` allows (see ``store/prune.py``); rows removed per table."""
-        return prune(self.runs, self.drifts, self.ledger, self.notifications, retention, now=now, dry_run=dry_run)
+        repositories = (self.runs, self.drifts, self.ledger, self.notifications, self.confirmations)
+        return prune(*repositories, retention, now=now, dry_run=dry_run)
 
 
 __all__ = [
@@ -114,6 +119,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "BindingRow",
     "Bindings",
+    "ConfirmationRow",
+    "Confirmations",
     "Cursors",
     "DriftChanges",
     "DriftRow",

@@ -1,9 +1,9 @@
 """Drifts: one row per occurrence, so alerts fire once when a drift opens and once when it resolves.
 
 A drift is named across runs by its fingerprint. While it stays true, every run updates the same
-row (last seen, current values); when a run of its (shop, aspect) no longer sees it, the row is
-resolved. If it comes back later, that is a new row with a new ``id``: a new occurrence, alerted and
-corrected again.
+row (last seen, current values and texts); when a run of its (shop, aspect) no longer sees it, the
+row is resolved. If it comes back later, that is a new row with a new ``id``: a new occurrence,
+alerted and corrected again.
 
 Old resolved occurrences can be pruned; open ones never are, and the newest row never is, so
 that SQLite (which may reuse the highest deleted rowid) never gives a new occurrence the id of an
@@ -12,18 +12,70 @@ old one: ledger keys are built from these ids.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import json
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, RowMapping, func, select
 
-from erpsync.core.models import Drift, Severity
+from erpsync.core.models import Drift, Severity, Texts
 from erpsync.core.store.base import Repository
 from erpsync.core.store.rows import DriftChanges, DriftRow, RowMapper
 from erpsync.core.store.schema import drifts as table
 
-_row = RowMapper(DriftRow, table, severity=lambda r: Severity(r["severity"]))
+
+def _details(drift: Drift) -> str:
+    """The ``details`` column: the drift's identity and its texts for people, as JSON.
+
+    Kept as written (``ensure_ascii=False``): a Chinese summary stays readable in the database.
+    """
+    return json.dumps(
+        {
+            "identity": drift.identity,
+            "summary": drift.summary.as_dict() if drift.summary is not None else None,
+            "why": [t.as_dict() for t in drift.why],
+            "steps": [t.as_dict() for t in drift.steps],
+        },
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+def _texts(value: Mapping[str, str]) -> Texts:
+    return Texts(en=value["en"], zh=value["zh"])
+
+
+@lru_cache(maxsize=256)
+def _parsed(details: str | None) -> tuple[str | None, Texts | None, tuple[Texts, ...], tuple[Texts, ...]]:
+    """identity, summary, why and steps from a ``details`` value; NULL (a row written before the
+    column existed) reads as a drift without them. Cached: the row mapper asks once per field."""
+    if details is None:
+        return None, None, (), ()
+    data = json.loads(details)
+    summary = data.get("summary")
+    return (
+        data.get("identity"),
+        _texts(summary) if summary is not None else None,
+        tuple(_texts(t) for t in data.get("why") or ()),
+        tuple(_texts(t) for t in data.get("steps") or ()),
+    )
+
+
+def _part(index: int) -> Callable[[RowMapping], Any]:
+    return lambda values: _parsed(values["details"])[index]
+
+
+_row = RowMapper(
+    DriftRow,
+    table,
+    severity=lambda r: Severity(r["severity"]),
+    identity=_part(0),
+    summary=_part(1),
+    why=_part(2),
+    steps=_part(3),
+)
 
 
 def _current(drift: Drift) -> dict[str, Any]:
@@ -33,6 +85,7 @@ def _current(drift: Drift) -> dict[str, Any]:
         "erp_value": drift.erp_value,
         "severity": Severity(drift.severity).value,
         "message": drift.message,
+        "details": _details(drift),
     }
 
 
@@ -59,7 +112,9 @@ class Drifts(Repository):
     ) -> DriftChanges:
         """Record everything one aspect found on one shop in one run, in one transaction.
 
-        New fingerprints open a row; open ones get ``last_seen_at`` and their current values;
+        New fingerprints open a row; open ones get ``last_seen_at`` and their current values,
+        message, severity and texts (an address field wrong in a new way is the same drift: its
+        fingerprint does not follow the values unless the drift names an ``identity``);
         open rows of this (shop, aspect) that were not seen are resolved. An absent drift is taken
         as fixed, so ``drifts`` must be complete for what the aspect observed. ``scope`` names the
         subjects it observed completely: only open drifts of those subjects may resolve, and the

@@ -9,11 +9,13 @@ Defaults, each longer than the window in which erpsync still needs the rows:
   retries a delivery after 2 min, 30 min, 3 h and 12 h, then drops it (TikTok Shop Partner
   Center webhook guide), so an id is never redelivered by that schedule after about 16 hours;
   30 days also covers a redelivery an operator triggers by hand, which is a guess.
+- pickup confirmations an operator recorded: 90 days after they expired. An expired one is no
+  longer evidence, but it explains what runs of that time reported, as long as they are kept.
 
 Never pruned, whatever their age: open drifts, ``pending`` ledger entries (a write that may have
 happened), ledger entries whose subject has an open drift, a run that still owns a lease, leases,
-observations, cursors, bindings, tokens, kept webhook bodies never handled. Whatever the caller
-asks, notification ids younger than ``MIN_NOTIFICATION_AGE`` stay.
+observations, cursors, bindings, tokens, kept webhook bodies never handled, pickup confirmations
+still valid. Whatever the caller asks, notification ids younger than ``MIN_NOTIFICATION_AGE`` stay.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from erpsync.core.store.confirmations import Confirmations
 from erpsync.core.store.drifts import Drifts
 from erpsync.core.store.ledger import Ledger
 from erpsync.core.store.notifications import Notifications
@@ -38,11 +41,12 @@ class Retention:
     ledger: timedelta = timedelta(days=90)
     drifts: timedelta = timedelta(days=90)
     notifications: timedelta = timedelta(days=30)
+    confirmations: timedelta = timedelta(days=90)  # counted from the expiry, not the confirmation
 
     @classmethod
     def uniform(cls, age: timedelta) -> Retention:
         """The same age for everything (``erpsync prune --older-than DAYS``)."""
-        return cls(runs=age, ledger=age, drifts=age, notifications=age)
+        return cls(runs=age, ledger=age, drifts=age, notifications=age, confirmations=age)
 
 
 def prune(
@@ -50,6 +54,7 @@ def prune(
     drifts: Drifts,
     ledger: Ledger,
     notifications: Notifications,
+    confirmations: Confirmations,
     retention: Retention,
     *,
     now: datetime,
@@ -67,4 +72,6 @@ def prune(
     ids, bodies = notifications.prune(before=now - max(retention.notifications, MIN_NOTIFICATION_AGE), dry_run=dry_run)
     removed["notification ids"] = ids
     removed["kept webhook bodies (handled)"] = bodies
+    before = now - max(retention.confirmations, timedelta(0))  # never one still valid
+    removed["pickup confirmations (expired)"] = confirmations.prune(before=before, dry_run=dry_run)
     return removed

@@ -14,7 +14,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from sqlalchemy import Row, RowMapping, Table
 
-from erpsync.core.models import Severity
+from erpsync.core.models import PickupConfirmation, Severity, SubscriptionStatus, Texts
 
 LedgerStatus = Literal["pending", "done", "failed"]
 
@@ -95,10 +95,19 @@ class DriftRow:
     resolved_at: datetime | None
     opened_run: str | None
     resolved_run: str | None
+    # from the ``details`` column: empty on rows an older erpsync wrote (see ``Drift``)
+    identity: str | None = None
+    summary: Texts | None = None
+    why: tuple[Texts, ...] = ()
+    steps: tuple[Texts, ...] = ()
 
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` (the English message when the drift has no translation)."""
+        return self.summary.get(lang) if self.summary is not None else self.message
 
 
 @dataclass(frozen=True)
@@ -156,3 +165,31 @@ class BindingRow:
     seller_id: str | None
     last_pushed_hash: str | None
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ConfirmationRow:
+    """An operator's pickup confirmation as stored, with its shop and who recorded it.
+
+    Valid while ``now < expires_at``; ``as_confirmation`` gives what the pickup aspect weighs.
+    """
+
+    shop: str
+    warehouse_id: str
+    status: SubscriptionStatus
+    confirmed_at: datetime
+    expires_at: datetime
+    note: str
+    confirmed_by: str | None
+
+    def valid_at(self, now: datetime) -> bool:
+        return now < self.expires_at
+
+    def as_confirmation(self) -> PickupConfirmation:
+        return PickupConfirmation(
+            warehouse_id=self.warehouse_id,
+            status=self.status,
+            confirmed_at=self.confirmed_at,
+            expires_at=self.expires_at,
+            note=self.note,
+        )

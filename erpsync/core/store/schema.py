@@ -9,7 +9,9 @@ understand and a new one upgrades an old database in place.
 
 Versions: 1 runs, drifts, ledger, locks, cursors, bindings, observations;
 2 adds ``tokens`` and ``notifications``; 3 adds ``kept_notifications``; 4 adds the host and pid of a
-lease's holder and of a run, and a run's heartbeat (so a crashed run is told from a working one).
+lease's holder and of a run, and a run's heartbeat (so a crashed run is told from a working one);
+5 adds the value an observation had before its last change and when it was last seen, a drift's
+``details`` (the texts people read), and ``pickup_confirmations`` (what operators saw in Seller Center).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 #: bump with every change to the tables below, together with an upgrade step
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -115,6 +117,9 @@ drifts = Table(
     Column("resolved_at", UTCDateTime),
     Column("opened_run", String(64)),
     Column("resolved_run", String(64)),
+    # version 5: the drift's identity and its texts for people (summary, why, steps) in every
+    # language, as JSON text (``drifts.py``); NULL on rows an older erpsync wrote
+    Column("details", Text),
     UniqueConstraint("open_fingerprint", name="uq_drifts_open_fingerprint"),
     Index("ix_drifts_scope", "shop", "aspect", "open_fingerprint"),
     Index("ix_drifts_fingerprint", "fingerprint"),
@@ -188,6 +193,10 @@ observations = Table(
     Column("first_seen_at", UTCDateTime, nullable=False),
     Column("changed_at", UTCDateTime),
     Column("last_seen_at", UTCDateTime, nullable=False),
+    # version 5: the value before the last change and the last time it was seen, so the change is
+    # dated between previous_seen_at and changed_at (Seller Center does not date its saves)
+    Column("previous_fingerprint", String(128)),
+    Column("previous_seen_at", UTCDateTime),
 )
 
 # -- version 2 -------------------------------------------------------------------------------------
@@ -240,4 +249,22 @@ kept_notifications = Table(
     Column("last_seen_at", UTCDateTime, nullable=False),
     UniqueConstraint("source", "body_sha256", name="uq_kept_notifications_body"),
     Index("ix_kept_notifications_last_seen_at", "last_seen_at"),
+)
+
+# -- version 5 -------------------------------------------------------------------------------------
+
+#: what an operator saw in Seller Center for one warehouse (``erpsync pickup confirm``): the Open API
+#: reads neither the subscription nor its review, so this is evidence of its own, valid until
+#: ``expires_at``. One row per warehouse: a new confirmation replaces the old one.
+pickup_confirmations = Table(
+    "pickup_confirmations",
+    metadata,
+    Column("shop", String(255), primary_key=True),
+    Column("warehouse_id", String(255), primary_key=True),
+    Column("status", String(32), nullable=False),
+    Column("confirmed_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("confirmed_by", String(255)),
+    Index("ix_pickup_confirmations_expires_at", "expires_at"),
 )

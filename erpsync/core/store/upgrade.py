@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, Table, inspect, text
 
 from erpsync.core.store import schema
 
@@ -26,22 +26,36 @@ def _v2_to_v3(conn: Connection) -> None:
     schema.kept_notifications.create(conn, checkfirst=True)
 
 
+def _add_columns(conn: Connection, table: Table, names: tuple[str, ...]) -> None:
+    """Add the named columns of ``table`` that the database lacks (all nullable); create it if missing."""
+    if not inspect(conn).has_table(table.name):
+        table.create(conn)
+        return
+    present = {c["name"] for c in inspect(conn).get_columns(table.name)}
+    for name in names:
+        if name not in present:
+            column = table.c[name]
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))
+
+
 def _v3_to_v4(conn: Connection) -> None:
     """Host and pid of lease holders and runs, and a run's heartbeat: crashed runs are told apart."""
-    for table, names in ((schema.locks, ("host", "pid")), (schema.runs, ("host", "pid", "heartbeat_at"))):
-        if not inspect(conn).has_table(table.name):
-            table.create(conn)
-            continue
-        present = {c["name"] for c in inspect(conn).get_columns(table.name)}
-        for name in names:
-            if name not in present:
-                column = table.c[name]
-                kind = column.type.compile(dialect=conn.dialect)
-                conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))
+    _add_columns(conn, schema.locks, ("host", "pid"))
+    _add_columns(conn, schema.runs, ("host", "pid", "heartbeat_at"))
+
+
+def _v4_to_v5(conn: Connection) -> None:
+    """What an observation was before its last change (and when last seen), a drift's texts for
+    people, and operators' pickup confirmations. Rows written before stay as they are: NULL reads
+    as "not known" (no earlier value seen, no texts)."""
+    _add_columns(conn, schema.observations, ("previous_fingerprint", "previous_seen_at"))
+    _add_columns(conn, schema.drifts, ("details",))
+    schema.pickup_confirmations.create(conn, checkfirst=True)
 
 
 #: from-version → the step that brings a database to from-version + 1
-STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
 
 
 def can_upgrade(version: int) -> bool:

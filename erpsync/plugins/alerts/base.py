@@ -15,9 +15,26 @@ from typing import Any, ClassVar, Literal
 
 from marshmallow import Schema
 
+from erpsync.core.models import Lang, Texts
+
+#: headline words per language: severity, and what happened to the drift
+_SEVERITY = {"critical": "严重", "warning": "警告", "info": "提示"}
+_VERB = {
+    ("opened", "en"): "drift opened", ("resolved", "en"): "drift resolved",
+    ("opened", "zh"): "出现差异", ("resolved", "zh"): "差异已解决",
+}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class AlertEvent:
+    """One drift opening or resolving, ready to send.
+
+    ``message`` and ``headline`` are in the configured language (``lang``), the English message when
+    the drift has no translation; ``summary``, ``why`` and ``steps`` carry both languages
+    (``{"en": ..., "zh": ...}``) so a sink can forward whichever its readers need. ``steps`` is the
+    guided fix: what to do in Seller Center and whom to call.
+    """
+
     event: Literal["opened", "resolved"]
     shop: str
     aspect: str
@@ -31,6 +48,10 @@ class AlertEvent:
     fingerprint: str
     at: datetime
     run_id: str
+    summary: dict[str, str] | None = None
+    why: tuple[dict[str, str], ...] = ()
+    steps: tuple[dict[str, str], ...] = ()
+    lang: Lang = "en"
 
     @classmethod
     def from_drift(
@@ -41,8 +62,16 @@ class AlertEvent:
         at: datetime,
         run_id: str,
         redact: Callable[[str], str],
+        lang: Lang = "en",
     ) -> AlertEvent:
-        """The event for a stored drift (a ``DriftRow``); ``redact`` keeps secrets out of the message."""
+        """The event for a stored drift (a ``DriftRow``); ``redact`` keeps secrets out of every text.
+
+        A drift with no ``summary`` (an address field, or a row stored before drifts carried
+        texts) says its stored English message in every language.
+        """
+        summary = _texts(drift.summary, redact)
+        why = tuple(t for t in (_texts(w, redact) for w in drift.why) if t)
+        steps = tuple(t for t in (_texts(w, redact) for w in drift.steps) if t)
         return cls(
             event=event,
             shop=drift.shop,
@@ -53,21 +82,37 @@ class AlertEvent:
             seller_value=drift.seller_value,
             erp_value=drift.erp_value,
             severity=drift.severity.value,
-            message=redact(drift.message),
+            message=summary[lang] if summary else redact(drift.message),
             fingerprint=drift.fingerprint,
             at=at,
             run_id=run_id,
+            summary=summary,
+            why=why,
+            steps=steps,
+            lang=lang,
         )
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["at"] = self.at.isoformat()
+        data["why"], data["steps"] = list(self.why), list(self.steps)
         return data
 
     @property
     def headline(self) -> str:
-        verb = "drift opened" if self.event == "opened" else "drift resolved"
-        return f"[{self.severity}] {verb}: {self.shop}/{self.aspect} {self.subject}: {self.message}"
+        verb = _VERB[(self.event, "zh" if self.lang == "zh" else "en")]
+        severity = _SEVERITY.get(self.severity, self.severity) if self.lang == "zh" else self.severity
+        colon = "：" if self.lang == "zh" else ": "
+        return f"[{severity}] {verb}{colon}{self.shop}/{self.aspect} {self.subject}{colon}{self.message}"
+
+    def step_texts(self) -> list[str]:
+        """The guided fix in the event's language, one text per step."""
+        return [step.get(self.lang) or step.get("en", "") for step in self.steps]
+
+
+def _texts(value: Texts | None, redact: Callable[[str], str]) -> dict[str, str] | None:
+    """A text as ``{"en", "zh"}``, redacted; None when absent."""
+    return None if value is None else {"en": redact(value.en), "zh": redact(value.zh)}
 
 
 class AlertSink:

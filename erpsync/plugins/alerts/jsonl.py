@@ -1,4 +1,8 @@
-"""The ``jsonl`` sink: appends one JSON object per event to a file, for scripts and log shippers."""
+"""The ``jsonl`` sink: appends one JSON object per event to a file, for scripts and log shippers.
+
+Each object is the whole event (``AlertEvent.as_dict``): ``message`` in the configured language,
+and ``summary``, ``why`` and the guided-fix ``steps`` in both (``{"en": ..., "zh": ...}``).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""The ``log`` sink: one log line per opened or resolved drift, on logger ``erpsync.alerts``."""
+"""The ``log`` sink: one log line per opened or resolved drift, on logger ``erpsync.alerts``.
+
+An opened drift's line ends with its guided fix, the steps numbered on the same line: a log
+reader or ``grep`` finds the whole alert in one line, and concurrent runs never interleave it.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,16 @@ class LogSink(AlertSink):
 
     def send(self, event: AlertEvent) -> None:
         level = logging.INFO if event.event == "resolved" else getattr(logging, self.options["level"])
-        logger.log(level, event.headline)
+        logger.log(level, log_line(event))
+
+
+def log_line(event: AlertEvent) -> str:
+    """The headline, and for an opened drift the steps: ``... | what to do: 1. ... 2. ...``."""
+    steps = event.step_texts() if event.event == "opened" else []
+    if not steps:
+        return event.headline
+    label = "处理步骤：" if event.lang == "zh" else "what to do: "
+    return f"{event.headline} | {label}" + " ".join(f"{n}. {step}" for n, step in enumerate(steps, start=1))
 
 
 @hookimpl

@@ -1,0 +1,285 @@
+"""The words of the pickup aspect, in English and in the Chinese ops terms of ``docs/domain.md``.
+
+Operators act on these texts, so they say what was seen and why it matters in the terms the
+platform's notices use (商家后台, 审核中, 生效中, 上门揽收 PICK UP / 自寄 DROP OFF, 万色, 极兔), with
+times in Beijing time, the clock sellers and providers keep. Each reason pairs a short English
+``evidence`` line (logs and JSON) with the ``Texts`` a report shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from erpsync.core.models import HandoverMode, PackageSignal, PickupConfirmation, SubscriptionStatus, Texts, Warehouse
+from erpsync.core.timefmt import beijing_time
+
+__all__ = [
+    "Reason",
+    "at",
+    "mode_words",
+    "provider_words",
+    "status_words",
+    "warehouse_words",
+]
+
+S = SubscriptionStatus
+
+#: the providers' Chinese names, as the switch notice writes them
+_PROVIDER_ZH = {"wanse": "万色", "j&t": "极兔", "jt": "极兔"}
+
+_STATUS = {
+    S.ACTIVE: Texts("active", "生效中"),
+    S.PENDING_REVIEW: Texts("under review", "审核中"),
+    S.NOT_SUBSCRIBED: Texts("not subscribed", "未订阅"),
+    S.CANCELLED: Texts("cancelled", "已取消"),
+    S.OUT_OF_COVERAGE: Texts("outside pickup coverage", "不在揽收范围内"),
+    S.UNKNOWN: Texts("unconfirmed", "未确认"),
+}
+
+
+def status_words(status: SubscriptionStatus) -> Texts:
+    return _STATUS[status]
+
+
+def mode_words(mode: HandoverMode | None) -> Texts:
+    """``PICK UP`` / ``上门揽收（PICK UP）``; no mode: "no handover mode"."""
+    if mode is None:
+        return Texts("no handover mode", "未设置交接方式")
+    zh = "上门揽收" if mode is HandoverMode.PICKUP else "自寄"
+    return Texts(mode.label, f"{zh}（{mode.label}）")
+
+
+def provider_words(provider: str | None) -> Texts:
+    if not provider:
+        return Texts("the provider", "揽收服务商")
+    return Texts(provider, _PROVIDER_ZH.get(provider.strip().lower(), provider))
+
+
+def warehouse_words(warehouse: Warehouse) -> Texts:
+    if warehouse.name and warehouse.name != warehouse.id:
+        return Texts(f"warehouse {warehouse.name} ({warehouse.id})", f"仓库 {warehouse.name}（{warehouse.id}）")
+    return Texts(f"warehouse {warehouse.id}", f"仓库 {warehouse.id}")
+
+
+def at(when: datetime) -> Texts:
+    """A time in Beijing time, in both languages."""
+    return Texts(beijing_time(when, "en"), beijing_time(when, "zh"))
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One step of an inference: ``evidence`` for logs and JSON, ``why`` for people."""
+
+    evidence: str
+    why: Texts
+
+    # --- what the Open API shows now ------------------------------------------------------------
+
+    @classmethod
+    def slots_offer(cls, package_id: str) -> Reason:
+        return cls(
+            f"handover slots of package {package_id} offer pickup",
+            Texts(
+                f"TikTok offers pickup for package {package_id} now: the subscription is in effect",
+                f"平台当前为包裹 {package_id} 提供上门揽收：揽收订阅生效中",
+            ),
+        )
+
+    @classmethod
+    def slots_refuse(cls, package_id: str) -> Reason:
+        return cls(
+            f"handover slots of package {package_id} offer no pickup",
+            Texts(
+                f"TikTok offers no pickup for package {package_id} now, only drop-off",
+                f"平台当前不为包裹 {package_id} 提供上门揽收，只能自寄",
+            ),
+        )
+
+    @classmethod
+    def offered_since(cls, when: datetime) -> Reason:
+        return cls(
+            f"pickup offered since {when.isoformat()}",
+            Texts(
+                f"pickup offered since {at(when).en} (first seen then)", f"自{at(when).zh}起提供上门揽收（首次看到）"
+            ),
+        )
+
+    @classmethod
+    def outside(cls, city: str) -> Reason:
+        city = city or "(blank)"
+        return cls(
+            f"city {city} is outside every pickup region",
+            Texts(
+                f"{city} is outside every pickup region: no provider collects there",
+                f"{city}不在任何揽收服务商的覆盖范围内：没有司机上门揽收",
+            ),
+        )
+
+    # --- a save in Seller Center ------------------------------------------------------------------
+
+    @classmethod
+    def saved(cls, basis: Texts, seen_at: datetime, *, offered_stopped: bool) -> Reason:
+        if offered_stopped:
+            seen = Texts(
+                "pickup stopped being offered, which a save of the warehouse address in Seller Center does",
+                "平台不再提供上门揽收：商家后台重新保存仓库地址会导致这种情况",
+            )
+        else:
+            seen = Texts("the warehouse address was re-saved in Seller Center", "商家后台的仓库地址被重新保存")
+        return cls(
+            f"warehouse address saved (seen at {seen_at.isoformat()}; {basis.en})",
+            Texts(
+                f"{seen.en}; a save restarts the pickup review. Best estimate of the save: {basis.en}",
+                f"{seen.zh}；保存会重新触发揽收审核。保存时间的最佳估计：{basis.zh}",
+            ),
+        )
+
+    @classmethod
+    def activated(cls, package: PackageSignal, provider: str) -> Reason:
+        words = provider_words(provider)
+        return cls(
+            f"package {package.id} created after the save is PICK UP with waybill {package.tracking_number}",
+            Texts(
+                f"package {package.id}, created after the save, is labelled PICK UP with {words.en} waybill "
+                f"{package.tracking_number}: the review went through",
+                f"保存后创建的包裹 {package.id} 为上门揽收（PICK UP），{words.zh}运单号 "
+                f"{package.tracking_number}：审核已通过",
+            ),
+        )
+
+    @classmethod
+    def activated_before(cls) -> Reason:
+        return cls(
+            "pickup was seen in effect after the save",
+            Texts(
+                "pickup was seen in effect after the save, and nothing newer contradicts it",
+                "保存后已看到揽收生效，之后没有相反的证据",
+            ),
+        )
+
+    @classmethod
+    def declined(cls, *, was_active: bool, erp_switched_at: datetime | None) -> Reason:
+        before = (
+            Texts("pickup was in effect before the save", "保存前揽收生效中")
+            if was_active
+            else Texts("pickup was not in effect before the save", "保存前未订阅揽收")
+        )
+        switched = (
+            Texts(f" (switched to DROP OFF at {at(erp_switched_at).en})", f"（{at(erp_switched_at).zh}改为自寄）")
+            if erp_switched_at is not None
+            else Texts("", "")
+        )
+        return cls(
+            f"address re-saved and the ERP says DROP OFF; {before.en}",
+            Texts(
+                f"the seller re-saved the address and the ERP is set to DROP OFF{switched.en}: taken as declining "
+                f"the provider's call; {before.en}. If you meant to subscribe, set the ERP to PICK UP",
+                f"商家重新保存了地址，且 ERP 设为自寄（DROP OFF）{switched.zh}：视为取消揽收（重新保存地址并在"
+                f"服务商来电时拒绝）；{before.zh}。如需订阅揽收，请将 ERP 设为上门揽收（PICK UP）",
+            ),
+        )
+
+    @classmethod
+    def pending(cls, since: datetime, sla_hours: float) -> Reason:
+        return cls(
+            f"review pending since {since.isoformat()}",
+            Texts(
+                f"review pending since {at(since).en}: the provider should call to confirm within {sla_hours:g} h; "
+                "until the review completes parcels go DROP OFF",
+                f"自{at(since).zh}起审核中：服务商应在{sla_hours:g}小时内来电确认；"
+                "审核完成前包裹按自寄（DROP OFF）发货",
+            ),
+        )
+
+    # --- packages, when no slots were read ------------------------------------------------------
+
+    @classmethod
+    def newest_pickup(cls, package: PackageSignal, provider: str) -> Reason:
+        words = provider_words(provider)
+        return cls(
+            f"newest package {package.id} is PICK UP with waybill {package.tracking_number}",
+            Texts(
+                f"the newest package {package.id} is labelled PICK UP with {words.en} waybill "
+                f"{package.tracking_number}",
+                f"最新包裹 {package.id} 为上门揽收（PICK UP），{words.zh}运单号 {package.tracking_number}",
+            ),
+        )
+
+    @classmethod
+    def newest_drop_off(cls, package: PackageSignal) -> Reason:
+        return cls(
+            f"newest package {package.id} is DROP OFF",
+            Texts(f"the newest package {package.id} is labelled DROP OFF", f"最新包裹 {package.id} 为自寄（DROP OFF）"),
+        )
+
+    @classmethod
+    def either_way(cls) -> Reason:
+        return cls(
+            "not subscribed, or cancelled (declining the provider's call looks the same)",
+            Texts(
+                "not subscribed, or cancelled: from outside Seller Center the two look the same",
+                "未订阅或已取消揽收：在商家后台之外两者无法区分",
+            ),
+        )
+
+    @classmethod
+    def no_packages(cls, days: int) -> Reason:
+        return cls(
+            f"no packages in the last {days} days",
+            Texts(
+                f"no packages from this warehouse in the last {days} days: nothing shows the subscription",
+                f"近{days}天该仓库没有包裹：无法看出揽收订阅状态",
+            ),
+        )
+
+    @classmethod
+    def label_only(cls, package: PackageSignal) -> Reason:
+        waybill = package.tracking_number or "(none)"
+        return cls(
+            f"newest package {package.id} is labelled PICK UP but waybill {waybill} carries no provider prefix: "
+            "a label is not proof of a subscription",
+            Texts(
+                f"the newest package {package.id} is labelled PICK UP, but waybill {waybill} is no provider's: "
+                "a label shows what the ERP asked for, not a subscription",
+                f"最新包裹 {package.id} 标为上门揽收（PICK UP），但运单号 {waybill} 不属于任何揽收服务商："
+                "面单只反映 ERP 的设置，不能证明已订阅揽收",
+            ),
+        )
+
+    # --- an operator's record --------------------------------------------------------------------
+
+    @classmethod
+    def confirmed(cls, c: PickupConfirmation) -> Reason:
+        status = status_words(c.status)
+        return cls(
+            f"an operator confirmed {c.status.value} at {c.confirmed_at.isoformat()}, "
+            f"valid until {c.expires_at.isoformat()}",
+            Texts(
+                f"an operator saw {status.en} in Seller Center at {at(c.confirmed_at).en} (recorded until "
+                f"{at(c.expires_at).en}): newer than the evidence erpsync reads, so it counts",
+                f"操作员于{at(c.confirmed_at).zh}在商家后台确认为「{status.zh}」（记录有效至"
+                f"{at(c.expires_at).zh}）：比 erpsync 读到的证据更新，以此为准",
+            ),
+        )
+
+    @classmethod
+    def agrees(cls, c: PickupConfirmation) -> Reason:
+        return cls(
+            f"confirmed by an operator at {c.confirmed_at.isoformat()}, until {c.expires_at.isoformat()}",
+            Texts(
+                f"confirmed by an operator at {at(c.confirmed_at).en}, until {at(c.expires_at).en}",
+                f"操作员已于{at(c.confirmed_at).zh}确认（有效至{at(c.expires_at).zh}）",
+            ),
+        )
+
+    @classmethod
+    def overrides(cls, c: PickupConfirmation) -> Reason:
+        status = status_words(c.status)
+        return cls(
+            f"overrides the operator's record of {c.status.value} at {c.confirmed_at.isoformat()}",
+            Texts(
+                f"this overrides the operator's record of {status.en} at {at(c.confirmed_at).en}",
+                f"此结论推翻了操作员于{at(c.confirmed_at).zh}记录的「{status.zh}」",
+            ),
+        )
