@@ -18,7 +18,9 @@ from rich.markup import escape
 
 from erpsync import render
 from erpsync.cli_admin import COMMANDS as ADMIN_COMMANDS
+from erpsync.cli_alerts import alerts
 from erpsync.cli_common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, chosen_lang, lang_option
+from erpsync.cli_drifts import drifts
 from erpsync.cli_pickup import pickup
 from erpsync.core.config import Settings
 from erpsync.core.errors import ErpsyncError, UsageError
@@ -228,7 +230,7 @@ def init(state: State, force: bool) -> int:
     return EXIT_OK
 
 
-for command in (*ADMIN_COMMANDS, pickup):
+for command in (*ADMIN_COMMANDS, pickup, alerts, drifts):
     cli.add_command(command)
 
 

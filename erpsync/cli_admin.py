@@ -78,18 +78,19 @@ def plugins(state: CommandContext) -> int:
 @click.pass_obj
 def prune(state: CommandContext, days: int | None, dry_run: bool) -> int:
     """Delete old state: runs, settled ledger entries, resolved drifts, handled webhook ids,
-    expired pickup confirmations.
+    expired pickup confirmations, sent alerts.
 
     \b
     Defaults (without --older-than):
       runs, done or failed ledger entries, resolved drifts    90 days
       pickup confirmations, counted from their expiry         90 days
       handled webhook ids, and kept bodies they cured         30 days
+      alerts delivered, failed for good or expired            30 days
 
     Never removed: open drifts, pending ledger entries (a write that may have happened),
     ledger entries whose subject still has an open drift, a run that still holds a lease,
-    leases, tokens, observations, pickup confirmations still valid, and webhook bodies never
-    handled. Webhook ids younger than a day always stay: the platform retries a delivery for
+    leases, tokens, observations, pickup confirmations still valid, alerts still pending, and
+    webhook bodies never handled. Webhook ids younger than a day always stay: the platform retries a delivery for
     about 16 hours.
     """
     from datetime import UTC, datetime, timedelta

@@ -1,4 +1,5 @@
-"""What every ``erpsync`` command module shares: exit codes, the ``--lang`` option, shop lookup.
+"""What every ``erpsync`` command module shares: exit codes, the ``--lang`` option, shop lookup,
+durations typed on the command line.
 
 The commands live in several modules (``cli``, ``cli_admin``, ``cli_pickup``) so that each stays
 small; this one sits under them all, so none of them imports another to reach these.
@@ -6,7 +7,9 @@ small; this one sits under them all, so none of them imports another to reach th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import click
@@ -15,7 +18,17 @@ from erpsync.core.config import Settings, ShopSettings
 from erpsync.core.errors import UsageError
 from erpsync.core.models import LANGS, Lang
 
-__all__ = ["EXIT_DRIFT", "EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "chosen_lang", "known_shop", "lang_option"]
+__all__ = [
+    "EXIT_DRIFT",
+    "EXIT_ERROR",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "Duration",
+    "chosen_lang",
+    "known_shop",
+    "lang_option",
+    "parse_duration",
+]
 
 EXIT_OK, EXIT_ERROR, EXIT_DRIFT, EXIT_USAGE = 0, 1, 2, 64
 
@@ -45,3 +58,41 @@ def known_shop(settings: Settings, name: str) -> ShopSettings:
         known = ", ".join(s.name for s in settings.shops)
         raise UsageError(f"unknown shop {name!r} (configured: {known})")
     return shop
+
+
+_DURATION = re.compile(r"\s*(\d+)\s*([hd])\s*")
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """``12h`` → 12 hours, ``3d`` → 3 days; None for anything else (whole hours or days only:
+    an operator silencing or keeping something thinks in hours and days, not minutes)."""
+    match = _DURATION.fullmatch(text.lower())
+    if match is None:
+        return None
+    amount, unit = int(match.group(1)), match.group(2)
+    return timedelta(hours=amount) if unit == "h" else timedelta(days=amount)
+
+
+class Duration(click.ParamType):
+    """``12h`` or ``3d``, between ``shortest`` and ``longest``; ``what`` names the bound in the
+    error (``keep a confirmation between 1h and 30d``)."""
+
+    name = "duration"
+
+    def __init__(self, *, longest: timedelta, what: str, shortest: timedelta = timedelta(hours=1)) -> None:
+        self.shortest, self.longest, self.what = shortest, longest, what
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        length = parse_duration(str(value))
+        if length is None:
+            self.fail(f"{value!r} is not a duration: use hours or days, e.g. 12h or 3d", param, ctx)
+        if not self.shortest <= length <= self.longest:
+            self.fail(f"{value!r}: {self.what} between {_span(self.shortest)} and {_span(self.longest)}", param, ctx)
+        return length
+
+
+def _span(length: timedelta) -> str:
+    """``30d`` or ``1h``: a bound as it would be typed."""
+    return f"{length.days}d" if length % timedelta(days=1) == timedelta(0) else f"{length // timedelta(hours=1)}h"

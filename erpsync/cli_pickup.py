@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import getpass
-import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import click
 from rich.markup import escape
 from rich.table import Table
 
 from erpsync import render
-from erpsync.cli_common import EXIT_OK, chosen_lang, known_shop, lang_option
+from erpsync.cli_common import EXIT_OK, Duration, chosen_lang, known_shop, lang_option
 from erpsync.core.errors import ErpsyncError
 from erpsync.core.models import SubscriptionStatus, Texts
 from erpsync.core.timefmt import beijing_time
@@ -74,24 +72,6 @@ _COLUMNS = (
 )
 
 
-class Duration(click.ParamType):
-    """``12h`` or ``3d``: how long a confirmation is kept, from an hour to :data:`MAX_VALIDITY`."""
-
-    name = "duration"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> timedelta:
-        if isinstance(value, timedelta):
-            return value
-        match = re.fullmatch(r"\s*(\d+)\s*([hd])\s*", str(value).lower())
-        if match is None:
-            self.fail(f"{value!r} is not a duration: use hours or days, e.g. 12h or 3d", param, ctx)
-        amount, unit = int(match.group(1)), match.group(2)
-        length = timedelta(hours=amount) if unit == "h" else timedelta(days=amount)
-        if not timedelta(hours=1) <= length <= MAX_VALIDITY:
-            self.fail(f"{value!r}: keep a confirmation between 1h and {MAX_VALIDITY.days}d", param, ctx)
-        return length
-
-
 @click.group()
 def pickup() -> None:
     """Record what Seller Center shows for a warehouse's pickup subscription (揽收订阅).
@@ -123,7 +103,7 @@ def pickup() -> None:
 @click.option(
     "--for",
     "validity",
-    type=Duration(),
+    type=Duration(longest=MAX_VALIDITY, what="keep a confirmation"),
     default="7d",
     show_default=True,
     help="How long to keep it: hours or days, e.g. 12h, 3d; at most 30d.",

@@ -131,6 +131,8 @@ def render_table(report: RunReport, console: Console, lang: str = "en") -> None:
         for a in s.aspects:
             for note in a.notes:
                 console.print(f"[dim]{T['note'].get(lang)}[/dim] {escape(f'{s.shop}/{a.aspect}: {note}')}")
+    for note in report.notes:
+        console.print(f"[dim]{T['note'].get(lang)}[/dim] {escape(note)}")
     _render_steps(report, console, lang)
     for line in report.errors:
         console.print(f"[red]{T['error'].get(lang)}[/red] {escape(line)}", highlight=False)

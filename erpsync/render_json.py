@@ -86,6 +86,7 @@ def report_json(report: RunReport, lang: str = "en") -> dict[str, Any]:
             for s in report.shops
         ],
         "errors": report.errors,
+        "notes": report.notes,
     }
 
 

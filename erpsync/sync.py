@@ -5,12 +5,13 @@ calls ``pm.hook.*``. One run, per shop::
 
     runs.mark_crashed (earlier runs whose process is gone) → runs.begin → heartbeat thread
     leases.hold(shop; a dead holder on this host is taken over) → build connectors → for each aspect:
-        observe (I/O) → diff (pure) → drifts.record (opened / still open / resolved)
+        observe (I/O) → diff (pure) → drifts.record (opened / still open / resolved / reminded, and
+          their alerts written to the outbox in the same transaction)
         → plan (pure, each drift decided by the resolve_drift hook)
         → apply: ledger.begin → connector write → ledger.finish(done / failed)
         → settle the pending ledger rows a crashed run left (core/pending.py)
         → re-read after writes (core/aspects/verify.py: resolved alerts now, values after the fix)
-    → alerts for opened and resolved drifts → release lease
+    → release lease → token trouble alerts → deliver the alert outbox (alert_delivery.py)
 
 SIGTERM/SIGINT (``handle_signals``) are checked before each write, aspect and shop: the write in
 hand finishes and is recorded, the run ends ``interrupted``, and the CLI exits 143 / 130.
@@ -19,10 +20,11 @@ What a plan run (``apply=False``) writes: never anything to the seller or the ER
 entry. It does write erpsync's own view of the world, on purpose:
 
 - the ``runs`` row (what ran, how it ended) and the shop's lease while it works;
-- drifts (``drifts.record``): alerts are raised from the store's view, once when a drift opens and
-  once when it resolves. A deployment that only plans (monitoring, or a policy that fixes nothing
-  automatically) would otherwise alert on every run or never; and an apply run after a plan run
-  must see the same occurrence ids, so its ledger keys match;
+- drifts (``drifts.record``) and their alerts in the outbox: alerts are raised from the store's
+  view, once when a drift opens, once when it resolves, and a reminder while it stays open. A
+  deployment that only plans (monitoring, or a policy that fixes nothing automatically) would
+  otherwise alert on every run or never; and an apply run after a plan run must see the same
+  occurrence ids, so its ledger keys match;
 - observations (``ObservationMemory``): the pickup aspect dates a Seller Center save between the
   last run that saw the old address and the first that saw the new one, and the platform offers no
   other way to learn that date; a plan run that did not note it would lose it.
@@ -39,23 +41,23 @@ import hashlib
 import logging
 import os
 import uuid
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
-from typing import Literal
+from collections.abc import Callable, Collection, Iterable
+from datetime import UTC, datetime, timedelta
 
+from erpsync.alert_delivery import Deliverer, DeliveryReport
+from erpsync.alert_outbox import ConfiguredSink, build_sinks, planner, token_alerts
 from erpsync.core.aspects.base import Aspect, ObserveContext, UnsupportedAction
 from erpsync.core.aspects.verify import Reread, verify
 from erpsync.core.config import Settings, ShopSettings
 from erpsync.core.connector import Connector, ShopContext
 from erpsync.core.errors import ConnectorError, ErpsyncError, LockedError, UsageError
 from erpsync.core.http import TimeBudget, current_time_budget, redact, time_budget
-from erpsync.core.models import Action, ActionResult, AspectReport, RunReport, ShopReport
+from erpsync.core.models import Action, ActionResult, AspectReport, Drift, RunReport, ShopReport
 from erpsync.core.pending import settle_pending
 from erpsync.core.policy import policy_for
 from erpsync.core.run_guard import Heartbeat, Interrupted, StopSignals
-from erpsync.core.store import DriftChanges, DriftRow, Store
+from erpsync.core.store import AlertPlanner, DriftChanges, Store
 from erpsync.core.store.leases import pid_alive, this_host
-from erpsync.plugins.alerts.base import AlertEvent, AlertSink
 from erpsync.plugins.manager import PluginManager, Registry, build_registry, get_plugin_manager
 
 logger = logging.getLogger("erpsync.sync")
@@ -90,9 +92,11 @@ class Syncer:
         self.heartbeat_seconds = HEARTBEAT_SECONDS
         self._stop = StopSignals()  # replaced (and entered, if asked) by each run
         self._heartbeat: Heartbeat | None = None
-        self.sinks: list[AlertSink] = [
-            self.registry.alert_sinks[a.type](a.options, base_dir=settings.base_dir) for a in settings.alerts
-        ]
+        self.sinks: list[ConfiguredSink] = build_sinks(settings, self.registry)
+        hours = settings.alerting.remind_after_hours
+        self.remind_after = timedelta(hours=hours) if hours > 0 else None
+        #: what the last run's alert delivery did (expired alerts, sinks that timed out)
+        self.last_delivery = DeliveryReport()
 
     # -- public ------------------------------------------------------------------------------
 
@@ -175,6 +179,11 @@ class Syncer:
         return rows
 
     def close(self) -> None:
+        for target in self.sinks:
+            try:
+                target.sink.close()
+            except Exception:  # a sink that cannot close must not keep the store open
+                logger.exception("alert sink %s failed to close", target.name)
         self.store.close()
 
     # -- one shop ----------------------------------------------------------------------------
@@ -195,10 +204,43 @@ class Syncer:
             )
         except Exception:  # an observer must not stop the run it observes
             logger.exception("a sync_started hook failed")
+        deliverer = Deliverer(
+            self.store,
+            self.sinks,
+            max_age=timedelta(hours=self.settings.alerting.max_age_hours),
+            redact=self._redact,
+        )
+        self.last_delivery = DeliveryReport()
         for shop in shops:
             if self._stop.requested:  # the shops not started are not in the report: they did not run
                 break
             report.shops.append(self._run_shop(run_id, shop, aspects, apply, wait, say))
+            self._token_trouble(run_id, shop)
+            if not self._stop.requested:  # what is left pending goes out with the next run
+                self._deliver(deliverer)
+        report.notes.extend(self.last_delivery.notes())
+
+    def _token_trouble(self, run_id: str, shop: ShopSettings) -> None:
+        """A stored refresh token near its end is an alert (once per token: its id is stable)."""
+        items = token_alerts(self.sinks, shop.name, self.store.tokens.get(shop.name), now=self.clock(), run_id=run_id)
+        if items:
+            self.store.outbox.add(items, now=self.clock())
+
+    def _deliver(self, deliverer: Deliverer) -> None:
+        """Send the due alerts: after the shop's lease is released and outside any transaction, so
+        a channel that hangs costs at most its ``timeout_seconds`` and never holds the shop."""
+        try:
+            done = deliverer.deliver(self.clock())
+        except ErpsyncError as exc:  # the store itself failed: the alerts stay pending
+            logger.warning("alert delivery failed: %s; the alerts stay pending", self._redact(str(exc)))
+            return
+        total = self.last_delivery
+        total.delivered += done.delivered
+        total.digests += done.digests
+        total.retrying += done.retrying
+        total.failed += done.failed
+        total.expired += done.expired
+        total.timed_out += done.timed_out
 
     def _run_shop(
         self, run_id: str, shop: ShopSettings, aspects: list[str], apply: bool, wait: float, say: Progress
@@ -318,13 +360,10 @@ class Syncer:
         report.record_errors = [self._redact(str(e)) for e in observation.record_errors]
         report.notes = list(observation.notes)
         report.drifts = drifts = aspect.diff(observation)
-        changes = self.store.drifts.record(
-            shop.name, aspect.name, drifts, now=now, run_id=run_id, scope=observation.scope
-        )
+        # the alerts are written with the drift changes, so a failure while applying cannot lose them
+        changes = self._record(shop.name, aspect.name, drifts, now, run_id, observation.scope)
         report.opened = [row.fingerprint for row in changes.opened]
         report.resolved = [row.fingerprint for row in changes.resolved]
-        # Alerts go out before anything is written, so a failure while applying cannot lose them.
-        self._alert(run_id, changes, now)
         occurrence = {row.fingerprint: row.id for row in [*changes.opened, *changes.still_open]}
 
         policy = shop.policies.get(aspect.name) or policy_for(aspect.name)
@@ -354,7 +393,7 @@ class Syncer:
         if any(r.status == "applied" for r in report.actions) and not self._stop.requested:
             if say is not None:
                 say(f"{shop.name}: {aspect.name}: re-reading the corrected records")
-            verify(report, self._reread(run_id, aspect, ctx, report), self._alert_after(run_id))
+            verify(report, self._reread(run_id, aspect, ctx, report), _written_with_the_changes)
         return report
 
     def _reread(self, run_id: str, aspect: Aspect, ctx: ObserveContext, report: AspectReport) -> Reread | None:
@@ -369,13 +408,26 @@ class Syncer:
             report.notes.append(f"could not re-read to verify the corrections: {self._redact(str(exc))}")
             return None
         drifts = aspect.diff(observation)
-        changes = self.store.drifts.record(
-            ctx.shop, aspect.name, drifts, now=self.clock(), run_id=run_id, scope=observation.scope
-        )
+        changes = self._record(ctx.shop, aspect.name, drifts, self.clock(), run_id, observation.scope)
         return Reread(drifts, changes)
 
-    def _alert_after(self, run_id: str) -> Callable[[DriftChanges], None]:
-        return lambda changes: self._alert(run_id, changes, self.clock())
+    def _record(
+        self, shop: str, aspect: str, drifts: list[Drift], now: datetime, run_id: str, scope: Collection[str] | None
+    ) -> DriftChanges:
+        """``drifts.record`` with this run's alert planner: the alerts land in the same transaction."""
+        return self.store.drifts.record(
+            shop,
+            aspect,
+            drifts,
+            now=now,
+            run_id=run_id,
+            scope=scope,
+            alerts=self._planner(run_id, now),
+            remind_after=self.remind_after,
+        )
+
+    def _planner(self, run_id: str, now: datetime) -> AlertPlanner:
+        return planner(self.sinks, run_id=run_id, now=now, redact=self._redact)
 
     def _apply(
         self, run_id: str, aspect: Aspect, action: Action, occurrence: dict[str, int], seller: Connector, erp: Connector
@@ -419,19 +471,6 @@ class Syncer:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _alert(self, run_id: str, changes: DriftChanges, now: datetime) -> None:
-        events: list[tuple[Literal["opened", "resolved"], DriftRow]] = [("opened", row) for row in changes.opened]
-        events += [("resolved", row) for row in changes.resolved]
-        for kind, row in events:
-            event = AlertEvent.from_drift(
-                kind, row, at=now, run_id=run_id, redact=self._redact, lang=self.settings.lang
-            )
-            for sink in self.sinks:
-                try:
-                    sink.send(event)
-                except Exception as exc:  # one broken channel must not stop the others or the run
-                    logger.warning("alert sink %s failed: %s", sink.type, self._redact(str(exc)))
-
     def _connector(self, shop: ShopSettings, role: str) -> Connector:
         conf = shop.seller if role == "seller" else shop.erp
         cls = self.registry.connectors[conf.type]
@@ -462,3 +501,7 @@ class Syncer:
             if name not in self.registry.aspects:
                 raise UsageError(f"unknown aspect {name!r} (known: {', '.join(known)})")
         return chosen
+
+
+def _written_with_the_changes(_changes: DriftChanges) -> None:
+    """``verify``'s alert step: the re-read's alerts were written by ``drifts.record`` already."""

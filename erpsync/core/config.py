@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from erpsync.core.config_alerts import AlertingSettings as AlertingSettings
+from erpsync.core.config_alerts import AlertSettings as AlertSettings
+from erpsync.core.config_alerts import load_alerting, load_alerts, note_secrets
 from erpsync.core.errors import ConfigError
 from erpsync.core.models import LANGS, Lang
 from erpsync.core.policy import Policy, policy_for
@@ -59,11 +62,13 @@ class Settings:
     data_dir: Path
     state_url: str
     shops: tuple[ShopSettings, ...]
-    alerts: tuple[ConnectorSettings, ...]
+    alerts: tuple[AlertSettings, ...]
     aspect_settings: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # loaded by each Settings
     secrets: tuple[str, ...] = ()  # every secret value, for redaction
     #: the language of reports and alert messages (``--lang`` overrides it for one report)
     lang: Lang = "en"
+    #: the ``[alerting]`` table: reminders and how long an undelivered alert is retried
+    alerting: AlertingSettings = field(default_factory=AlertingSettings)
 
     def shop(self, name: str) -> ShopSettings | None:
         return next((s for s in self.shops if s.name == name), None)
@@ -115,6 +120,7 @@ class _Root(Schema):
         validate=validate.Length(min=1, error="at least one [[shops]] table is needed"),
     )
     alerts = fields.List(fields.Dict(), load_default=lambda: [{"type": "log"}])
+    alerting = fields.Dict(load_default=dict)  # checked by config_alerts.AlertingSchema
     policy = fields.Dict(load_default=dict)
     aspects = fields.Dict(keys=fields.String(), load_default=dict)  # each checked by its aspect's Settings
 
@@ -191,14 +197,7 @@ def _connector(
     except ValidationError as exc:
         errors.extend((f"{key}.{k}" if k else key, r) for k, r in _flatten(exc.messages, []))
         return None
-    for name in getattr(cls, "secret_options", ()):
-        if loaded.get(name):
-            if len(str(loaded[name])) < MIN_SECRET_LENGTH:
-                errors.append(
-                    (f"{key}.{name}", f"too short to be a real secret (under {MIN_SECRET_LENGTH} characters)")
-                )
-                continue
-            secrets.add(str(loaded[name]))
+    note_secrets(cls, loaded, key, errors, secrets, MIN_SECRET_LENGTH)
     return ConnectorSettings(type=kind, options=loaded)
 
 
@@ -291,17 +290,19 @@ def load_config(
             budget = shop["time_budget_seconds"] or doc["shop_time_budget_seconds"]
             shops.append(ShopSettings(shop["name"], seller, erp, aspect_names, policies, budget))
 
-    alerts: list[ConnectorSettings] = []
-    for i, alert in enumerate(doc["alerts"]):
-        kind = alert.get("type")
-        cls = alert_sinks.get(kind) if isinstance(kind, str) else None
-        if cls is None:
-            errors.append((f"alerts[{i}]", f"unknown alert sink {kind!r} (known: {', '.join(sorted(alert_sinks))})"))
-            continue
-        try:
-            alerts.append(ConnectorSettings(kind, cls.Options().load({k: v for k, v in alert.items() if k != "type"})))
-        except ValidationError as exc:
-            errors.extend((f"alerts[{i}].{k}", r) for k, r in _flatten(exc.messages, []))
+    lang: Lang = "zh" if doc["lang"] == "zh" else "en"
+    alerts = load_alerts(
+        doc["alerts"],
+        alert_sinks,
+        lang=lang,
+        shops=[s["name"] for s in doc["shops"]],
+        aspects=aspects,
+        errors=errors,
+        secrets=secrets,
+        min_secret_length=MIN_SECRET_LENGTH,
+        flatten=_flatten,
+    )
+    alerting = load_alerting(doc["alerting"], errors, _flatten)
 
     aspect_settings = _aspect_settings(doc["aspects"], aspects, errors)
     if errors:
@@ -315,10 +316,11 @@ def load_config(
         data_dir=data_dir,
         state_url=state_url,
         shops=tuple(shops),
-        alerts=tuple(alerts),
+        alerts=alerts,
         aspect_settings=aspect_settings,
         secrets=tuple(sorted(secrets, key=len, reverse=True)),
-        lang="zh" if doc["lang"] == "zh" else "en",
+        lang=lang,
+        alerting=alerting,
     )
 
 

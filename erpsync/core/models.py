@@ -336,6 +336,9 @@ class RunReport:
     finished_at: datetime | None = None
     shops: list[ShopReport] = field(default_factory=list)
     interrupted: int | None = None  # the signal (SIGTERM 15, SIGINT 2) that stopped the run early
+    #: what the run itself needs an operator to know, apart from any shop (alerts that expired
+    #: undelivered, an alert channel that did not answer)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def drifts(self) -> list[Drift]:

@@ -59,6 +59,12 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "erpsync.plugins.defaults",
     "erpsync.plugins.alerts.log",
     "erpsync.plugins.alerts.jsonl",
+    "erpsync.plugins.alerts.dingtalk",
+    "erpsync.plugins.alerts.feishu",
+    "erpsync.plugins.alerts.wecom",
+    "erpsync.plugins.alerts.slack",
+    "erpsync.plugins.alerts.webhook",
+    "erpsync.plugins.alerts.mail",
 )
 
 

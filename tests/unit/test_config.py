@@ -272,3 +272,76 @@ def test_an_unknown_report_language_names_the_key(load, tmp_path, value):
     text = error_of(load, write(tmp_path, f"lang = {value}\n{shop}"))
     assert text.startswith(f"{tmp_path / 'erpsync.toml'}: lang: "), text
     assert "en" in text and "zh" in text
+
+
+# -- [[alerts]] and [alerting] -------------------------------------------------------------------
+
+SHOP_FILES = f'[[shops]]\nname = "a"\n{SELLER}\n[shops.erp]\ntype = "files"\npath = "x"\n'
+
+
+def test_alert_common_keys_are_the_hosts_and_the_rest_the_sinks(load, tmp_path):
+    path = write(
+        tmp_path,
+        'lang = "zh"\n' + SHOP_FILES + "[alerting]\nremind_after_hours = 6\nmax_age_hours = 12\n"
+        '[[alerts]]\ntype = "log"\n'
+        '[[alerts]]\ntype = "jsonl"\nname = "ops-file"\nlanguage = "en"\nmin_severity = "warning"\n'
+        'shops = ["a"]\naspects = ["pickup", "auth"]\ntimeout_seconds = 5\npath = "alerts.jsonl"\n',
+    )
+    settings = load(path)
+    log, ops = settings.alerts
+    assert (log.name, log.language, log.min_severity, log.shops, log.aspects, log.timeout_seconds) == (
+        "log", "zh", "info", None, None, 30.0
+    )  # fmt: skip
+    assert (ops.type, ops.name, ops.language, ops.min_severity, ops.shops, ops.aspects, ops.timeout_seconds) == (
+        "jsonl", "ops-file", "en", "warning", ("a",), ("pickup", "auth"), 5.0
+    )  # fmt: skip
+    assert ops.options == {"path": "alerts.jsonl"}  # the sink's Options got only its own keys
+    assert (settings.alerting.remind_after_hours, settings.alerting.max_age_hours) == (6, 12)
+    assert ops.wants(shop="a", aspect="pickup", severity="critical")
+    assert not ops.wants(shop="a", aspect="pickup", severity="info")
+    assert not ops.wants(shop="a", aspect="warehouse_address", severity="critical")
+
+
+def test_alert_config_errors_name_their_key(load, tmp_path):
+    path = write(
+        tmp_path,
+        SHOP_FILES + "[alerting]\nmax_age_hours = 0\n"
+        '[[alerts]]\ntype = "log"\n[[alerts]]\ntype = "log"\n'
+        '[[alerts]]\ntype = "jsonl"\nname = "j"\npath = "p"\nlanguage = "fr"\nmin_severity = "loud"\n'
+        '[[alerts]]\ntype = "jsonl"\nname = "k"\npath = "p"\nshops = ["a", "b"]\naspects = ["listings"]\n',
+    )
+    text = error_of(load, path)
+    assert "alerts[1].name: duplicate alert sink name 'log' (also alerts[0])" in text
+    assert 'alerts[2].language: use "en" (English) or "zh" (中文), not \'fr\'' in text
+    assert "alerts[2].min_severity: use one of info, warning, critical, not 'loud'" in text
+    assert "alerts[3].shops[1]: unknown shop 'b' (known: a)" in text
+    assert "alerts[3].aspects[0]: unknown aspect 'listings'" in text
+    assert "alerting.max_age_hours:" in text
+
+
+def test_a_sinks_secret_options_are_redacted_even_when_written_literally(tmp_path):
+    from marshmallow import Schema, fields
+
+    from erpsync.plugins.alerts.base import AlertSink
+
+    class Robot(AlertSink):
+        type = "robot"
+        secret_options = ("url", "secret")
+
+        class Options(Schema):
+            url = fields.String(required=True)
+            secret = fields.String(load_default=None)
+
+    class Plugin:
+        @hookimpl
+        def register_alert_sinks(self, register):
+            register(Robot)
+
+    registry = build_registry(get_plugin_manager(entrypoints=False, extra=[Plugin()]))
+    url = "https://oapi.dingtalk.com/robot/send?access_token=literal-token-0123456789"
+    path = write(tmp_path, SHOP_FILES + f'[[alerts]]\ntype = "robot"\nurl = "{url}"\nsecret = "SEC0123456789abcdef"\n')
+    settings = load_settings(path, registry)
+    assert url in settings.secrets and "SEC0123456789abcdef" in settings.secrets
+    short = write(tmp_path, SHOP_FILES + '[[alerts]]\ntype = "robot"\nurl = "https://x"\nsecret = "SEC1"\n')
+    with pytest.raises(ConfigError, match=r"alerts\[0\]\.secret: too short to be a real secret"):
+        load_settings(short, registry)

@@ -207,6 +207,7 @@ def test_prune_prints_per_table_and_dry_run_removes_nothing(config: Path) -> Non
         "notification ids: removed 1",
         "kept webhook bodies (handled): removed 0",
         "pickup confirmations (expired): removed 0",
+        "alerts (delivered, failed or expired): removed 0",
     ]
     with Store.open(url) as store:
         assert store.runs.list_recent() == [] and not store.notifications.has("N", source="tiktok")

@@ -232,19 +232,25 @@ def test_alerts_once_per_open_and_resolve(setup):
 
 
 def test_broken_alert_sink_does_not_stop_the_run(setup, caplog):
+    from erpsync.alert_outbox import ConfiguredSink
+    from erpsync.core.config import AlertSettings
+    from erpsync.plugins.alerts.base import AlertSink
+
     syncer = setup()
 
-    class Broken:
+    class Broken(AlertSink):
         type = "broken"
 
         def send(self, event):
             raise RuntimeError("channel down")
 
-    syncer.sinks.insert(0, Broken())
+    syncer.sinks.insert(0, ConfiguredSink(AlertSettings("broken", "broken", {}), Broken({}, base_dir=setup.path)))
     report = syncer.run()
     assert report.exit_code == 2
-    assert "alert sink broken failed: channel down" in caplog.text
+    assert "alert sink broken failed: channel down; retried later" in caplog.text
     assert (setup.path / "alerts.jsonl").exists()  # the next sink still got it
+    (pending,) = syncer.store.outbox.all_pending("broken")  # kept for the next run
+    assert pending.last_error == "RuntimeError: channel down"
     syncer.close()
 
 

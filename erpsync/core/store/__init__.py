@@ -14,7 +14,8 @@ exposes one repository per table; each repository speaks the same small vocabula
 Hand out the repository a part needs, not the store: a connector gets ``store.tokens`` (the
 ``TokenStore`` port), a webhook receiver ``store.notifications`` (``NotificationLog``), an
 aspect ``store.observations.for_shop(shop)`` (``ObservationMemory``: what was seen, and the
-operators' pickup confirmations from ``store.confirmations``)::
+operators' pickup confirmations from ``store.confirmations``). Alerts wait in ``store.outbox``
+until a sink takes them::
 
     store = Store.open("sqlite:///var/erpsync/state.db")
     with store.leases.hold(f"shop:{shop}", owner=run_id, ttl_seconds=600):
@@ -37,8 +38,11 @@ from erpsync.core.store.leases import Leases
 from erpsync.core.store.ledger import Ledger
 from erpsync.core.store.notifications import Notifications
 from erpsync.core.store.observations import Observations, ShopMemory
+from erpsync.core.store.outbox import Outbox
 from erpsync.core.store.prune import MIN_NOTIFICATION_AGE, Retention, prune
 from erpsync.core.store.rows import (
+    AlertKind,
+    AlertPlanner,
     BindingRow,
     ConfirmationRow,
     DriftChanges,
@@ -46,6 +50,9 @@ from erpsync.core.store.rows import (
     LeaseRow,
     LedgerEntry,
     LedgerStatus,
+    OutboxItem,
+    OutboxRow,
+    OutboxStatus,
     RunRow,
 )
 from erpsync.core.store.runs import Runs
@@ -85,6 +92,7 @@ class Store:
         self.tokens = Tokens(self._engine)
         self.notifications = Notifications(self._engine)
         self.confirmations = Confirmations(self._engine)
+        self.outbox = Outbox(self._engine)
 
     def __repr__(self) -> str:  # the URL may carry a password; tokens are never part of it
         return f"{type(self).__name__}({shown_url(self.url)!r})"
@@ -110,13 +118,15 @@ class Store:
 
     def prune(self, retention: Retention, *, now: datetime, dry_run: bool = False) -> dict[str, int]:
         """Delete old rows ``retention`` allows (see ``store/prune.py``); rows removed per table."""
-        repositories = (self.runs, self.drifts, self.ledger, self.notifications, self.confirmations)
+        repositories = (self.runs, self.drifts, self.ledger, self.notifications, self.confirmations, self.outbox)
         return prune(*repositories, retention, now=now, dry_run=dry_run)
 
 
 __all__ = [
     "MIN_NOTIFICATION_AGE",
     "SCHEMA_VERSION",
+    "AlertKind",
+    "AlertPlanner",
     "BindingRow",
     "Bindings",
     "ConfirmationRow",
@@ -132,6 +142,10 @@ __all__ = [
     "LedgerStatus",
     "Notifications",
     "Observations",
+    "Outbox",
+    "OutboxItem",
+    "OutboxRow",
+    "OutboxStatus",
     "Retention",
     "RunRow",
     "Runs",

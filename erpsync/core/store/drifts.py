@@ -5,6 +5,11 @@ row (last seen, current values and texts); when a run of its (shop, aspect) no l
 row is resolved. If it comes back later, that is a new row with a new ``id``: a new occurrence,
 alerted and corrected again.
 
+Alerts are written here, in the transaction that records the change causing them (an ``AlertPlanner``
+from the host renders them per sink into the outbox): one when a drift opens, one when it resolves,
+and a reminder for a drift still open ``remind_after`` since its last alert, unless an operator
+acknowledged it (``ack``). So a change is never recorded without its alerts, nor alerted twice.
+
 Old resolved occurrences can be pruned; open ones never are, and the newest row never is, so
 that SQLite (which may reuse the highest deleted rowid) never gives a new occurrence the id of an
 old one: ledger keys are built from these ids.
@@ -14,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -22,7 +27,8 @@ from sqlalchemy import Connection, RowMapping, func, select
 
 from erpsync.core.models import Drift, Severity, Texts
 from erpsync.core.store.base import Repository
-from erpsync.core.store.rows import DriftChanges, DriftRow, RowMapper
+from erpsync.core.store.outbox import insert_items
+from erpsync.core.store.rows import AlertPlanner, DriftChanges, DriftRow, OutboxItem, RowMapper
 from erpsync.core.store.schema import drifts as table
 
 
@@ -97,8 +103,16 @@ def _fetch(conn: Connection, ids: Sequence[int]) -> list[DriftRow]:
     return [by_id[i] for i in ids]
 
 
+def _remind(row: DriftRow, now: datetime, every: timedelta | None) -> bool:
+    """Whether an open drift is due a reminder: ``every`` since its last alert, and not acked."""
+    if every is None or every <= timedelta(0) or row.acked(now):
+        return False
+    return (row.last_alerted_at or row.opened_at) + every <= now
+
+
 class Drifts(Repository):
-    """``store.drifts``: ``record`` what one aspect found, ``list_open``, ``list_occurrences``, ``prune``."""
+    """``store.drifts``: ``record`` what one aspect found, ``list_open``, ``get``, ``ack``,
+    ``list_occurrences``, ``prune``."""
 
     def record(
         self,
@@ -109,6 +123,8 @@ class Drifts(Repository):
         now: datetime,
         run_id: str | None,
         scope: Collection[str] | None = None,
+        alerts: AlertPlanner | None = None,
+        remind_after: timedelta | None = None,
     ) -> DriftChanges:
         """Record everything one aspect found on one shop in one run, in one transaction.
 
@@ -122,6 +138,12 @@ class Drifts(Repository):
         about them). ``None`` means everything of this (shop, aspect) was observed. New drifts
         open whatever their subject. Drifts of other shops or aspects are refused
         (``ValueError``) since they would escape resolution.
+
+        With ``alerts``, the outbox rows it renders for each opened and resolved drift, and a
+        reminder for each drift still open ``remind_after`` (None: never) after its last alert and
+        not acknowledged, are written in this same transaction; ``last_alerted_at`` of the drifts
+        alerted becomes ``now``. The planner sees a reminded drift as it was before, so its
+        ``last_alerted_at`` can name the reminder.
         """
         if isinstance(scope, str):  # "WH-1" would match as a string of characters, not one subject
             raise TypeError("scope must be a collection of subjects, not a str")
@@ -166,6 +188,7 @@ class Drifts(Repository):
                         opened_at=now,
                         last_seen_at=now,
                         opened_run=run_id,
+                        last_alerted_at=now if alerts is not None else None,
                         **_current(drift),
                     )
                 )
@@ -179,9 +202,51 @@ class Drifts(Repository):
                     .where(table.c.id.in_(gone))
                     .values(open_fingerprint=None, resolved_at=now, resolved_run=run_id)
                 )
-            return DriftChanges(
+            changes = DriftChanges(
                 opened=_fetch(conn, opened), still_open=_fetch(conn, still_open), resolved=_fetch(conn, gone)
             )
+            if alerts is None:
+                return changes
+            reminded = [r for r in changes.still_open if _remind(r, now, remind_after)]
+            items: list[OutboxItem] = []
+            for row in changes.opened:
+                items += alerts("opened", row)
+            for row in changes.resolved:
+                items += alerts("resolved", row)
+            for row in reminded:
+                items += alerts("reminder", row)
+            insert_items(conn, items, now=now)
+            if not reminded:
+                return changes
+            ids = [r.id for r in reminded]
+            conn.execute(table.update().where(table.c.id.in_(ids)).values(last_alerted_at=now))
+            return DriftChanges(
+                opened=changes.opened,
+                still_open=_fetch(conn, still_open),
+                resolved=changes.resolved,
+                reminded=_fetch(conn, ids),
+            )
+
+    def get(self, drift_id: int) -> DriftRow | None:
+        """One occurrence by its id, open or resolved; None if there is none (or it was pruned)."""
+        with self._read() as conn:
+            row = conn.execute(select(table).where(table.c.id == drift_id)).one_or_none()
+        return None if row is None else _row(row)
+
+    def ack(self, drift_id: int, *, now: datetime, until: datetime | None) -> DriftRow | None:
+        """Silence the reminders of an open drift until ``until`` (None: until it resolves).
+
+        Its resolution still alerts. None if no open drift has that id: a resolved drift sends no
+        reminders to silence. A later ack replaces an earlier one.
+        """
+        with self._write() as conn:
+            done = conn.execute(
+                table.update()
+                .where(table.c.id == drift_id, table.c.open_fingerprint.is_not(None))
+                .values(acked_at=now, acked_until=until)
+            ).rowcount
+            found = _fetch(conn, [drift_id]) if done else []
+        return found[0] if found else None
 
     def list_open(self, shop: str | None = None, *, aspect: str | None = None) -> list[DriftRow]:
         """Drifts open now, oldest first; all shops unless ``shop`` (and ``aspect``) narrow it."""

@@ -9,13 +9,16 @@ Defaults, each longer than the window in which erpsync still needs the rows:
   retries a delivery after 2 min, 30 min, 3 h and 12 h, then drops it (TikTok Shop Partner
   Center webhook guide), so an id is never redelivered by that schedule after about 16 hours;
   30 days also covers a redelivery an operator triggers by hand, which is a guess.
+- alerts delivered, failed for good or expired: 30 days. Nothing reads them again; they answer
+  "was this alert sent, and what did the channel say" for about a month.
 - pickup confirmations an operator recorded: 90 days after they expired. An expired one is no
   longer evidence, but it explains what runs of that time reported, as long as they are kept.
 
 Never pruned, whatever their age: open drifts, ``pending`` ledger entries (a write that may have
 happened), ledger entries whose subject has an open drift, a run that still owns a lease, leases,
 observations, cursors, bindings, tokens, kept webhook bodies never handled, pickup confirmations
-still valid. Whatever the caller asks, notification ids younger than ``MIN_NOTIFICATION_AGE`` stay.
+still valid, alerts still pending. Whatever the caller asks, notification ids younger than
+``MIN_NOTIFICATION_AGE`` stay.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from erpsync.core.store.confirmations import Confirmations
 from erpsync.core.store.drifts import Drifts
 from erpsync.core.store.ledger import Ledger
 from erpsync.core.store.notifications import Notifications
+from erpsync.core.store.outbox import Outbox
 from erpsync.core.store.runs import Runs
 
 #: the platform's retry schedule (2 min + 30 min + 3 h + 12 h) rounded up to a day
@@ -42,11 +46,12 @@ class Retention:
     drifts: timedelta = timedelta(days=90)
     notifications: timedelta = timedelta(days=30)
     confirmations: timedelta = timedelta(days=90)  # counted from the expiry, not the confirmation
+    alerts: timedelta = timedelta(days=30)  # delivered, failed or expired; counted from their creation
 
     @classmethod
     def uniform(cls, age: timedelta) -> Retention:
         """The same age for everything (``erpsync prune --older-than DAYS``)."""
-        return cls(runs=age, ledger=age, drifts=age, notifications=age, confirmations=age)
+        return cls(runs=age, ledger=age, drifts=age, notifications=age, confirmations=age, alerts=age)
 
 
 def prune(
@@ -55,6 +60,7 @@ def prune(
     ledger: Ledger,
     notifications: Notifications,
     confirmations: Confirmations,
+    outbox: Outbox,
     retention: Retention,
     *,
     now: datetime,
@@ -74,4 +80,5 @@ def prune(
     removed["kept webhook bodies (handled)"] = bodies
     before = now - max(retention.confirmations, timedelta(0))  # never one still valid
     removed["pickup confirmations (expired)"] = confirmations.prune(before=before, dry_run=dry_run)
+    removed["alerts (delivered, failed or expired)"] = outbox.prune(before=now - retention.alerts, dry_run=dry_run)
     return removed

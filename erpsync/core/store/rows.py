@@ -100,10 +100,21 @@ class DriftRow:
     summary: Texts | None = None
     why: tuple[Texts, ...] = ()
     steps: tuple[Texts, ...] = ()
+    #: when the last alert about this occurrence (opened, reminder) was written; None: never, or
+    #: written by an erpsync without the outbox (reminders then count from ``opened_at``)
+    last_alerted_at: datetime | None = None
+    #: an operator's acknowledgement: ``acked_at`` set and ``acked_until`` None means "until it
+    #: resolves"; an ``acked_until`` in the past has run out
+    acked_at: datetime | None = None
+    acked_until: datetime | None = None
 
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+    def acked(self, now: datetime) -> bool:
+        """Whether reminders are silenced at ``now`` (its resolution still alerts)."""
+        return self.acked_at is not None and (self.acked_until is None or now < self.acked_until)
 
     def text(self, lang: str) -> str:
         """The message in ``lang`` (the English message when the drift has no translation)."""
@@ -112,11 +123,50 @@ class DriftRow:
 
 @dataclass(frozen=True)
 class DriftChanges:
-    """What ``drifts.record`` changed for one (shop, aspect): alerts go out for opened and resolved."""
+    """What ``drifts.record`` changed for one (shop, aspect): alerts go out for opened and resolved,
+    and reminders for the open drifts in ``reminded`` (a subset of ``still_open``)."""
 
     opened: list[DriftRow] = field(default_factory=list)
     still_open: list[DriftRow] = field(default_factory=list)
     resolved: list[DriftRow] = field(default_factory=list)
+    reminded: list[DriftRow] = field(default_factory=list)
+
+
+OutboxStatus = Literal["pending", "delivered", "failed", "expired"]
+AlertKind = Literal["opened", "resolved", "reminder"]
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """An alert to write into the outbox: for one sink, the event already rendered as a dict."""
+
+    id: str
+    sink: str
+    event: Mapping[str, Any]
+    drift_id: int | None = None
+
+
+#: what decides, inside ``drifts.record``'s transaction, which sinks get an alert for a drift change
+#: and renders it for each: (what happened, the drift) → the outbox rows to write
+AlertPlanner = Callable[[AlertKind, "DriftRow"], list[OutboxItem]]
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """One alert for one sink in the outbox. ``pending`` until delivered; a temporary failure keeps
+    it pending with a later ``next_attempt_at``; ``failed`` (retrying cannot help) and ``expired``
+    (undelivered past its age limit) are final."""
+
+    id: str
+    sink: str
+    event: Mapping[str, Any]
+    status: OutboxStatus
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    delivered_at: datetime | None
+    last_error: str | None
+    answer: str | None
 
 
 @dataclass(frozen=True)

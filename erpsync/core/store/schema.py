@@ -11,7 +11,8 @@ Versions: 1 runs, drifts, ledger, locks, cursors, bindings, observations;
 2 adds ``tokens`` and ``notifications``; 3 adds ``kept_notifications``; 4 adds the host and pid of a
 lease's holder and of a run, and a run's heartbeat (so a crashed run is told from a working one);
 5 adds the value an observation had before its last change and when it was last seen, a drift's
-``details`` (the texts people read), and ``pickup_confirmations`` (what operators saw in Seller Center).
+``details`` (the texts people read), and ``pickup_confirmations`` (what operators saw in Seller Center);
+6 adds the ``alert_outbox`` and, on drifts, when each was last alerted and whether an operator acked it.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 #: bump with every change to the tables below, together with an upgrade step
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -120,6 +121,12 @@ drifts = Table(
     # version 5: the drift's identity and its texts for people (summary, why, steps) in every
     # language, as JSON text (``drifts.py``); NULL on rows an older erpsync wrote
     Column("details", Text),
+    # version 6: when the last alert (opened or reminder) about this occurrence was written, so
+    # reminders count from it; and an operator's acknowledgement (``erpsync drifts ack``): set
+    # ``acked_at`` with ``acked_until`` NULL silences reminders until the drift resolves
+    Column("last_alerted_at", UTCDateTime),
+    Column("acked_at", UTCDateTime),
+    Column("acked_until", UTCDateTime),
     UniqueConstraint("open_fingerprint", name="uq_drifts_open_fingerprint"),
     Index("ix_drifts_scope", "shop", "aspect", "open_fingerprint"),
     Index("ix_drifts_fingerprint", "fingerprint"),
@@ -267,4 +274,29 @@ pickup_confirmations = Table(
     Column("note", Text, nullable=False),
     Column("confirmed_by", String(255)),
     Index("ix_pickup_confirmations_expires_at", "expires_at"),
+)
+
+# -- version 6 -------------------------------------------------------------------------------------
+
+#: alerts waiting for (or done with) delivery, one row per alert per sink. Written in the transaction
+#: that records the drift change causing it, so an alert exists exactly when its change does; sent
+#: afterwards, outside any transaction (``erpsync/alert_delivery.py``). ``id`` is stable (derived from
+#: the sink, the drift occurrence and the event), so writing the same alert twice is a no-op and a
+#: receiver that deduplicates (Standard Webhooks ``webhook-id``) sees one id however often it is sent.
+alert_outbox = Table(
+    "alert_outbox",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("sink", String(255), nullable=False),
+    Column("event", JSON, nullable=False),  # AlertEvent.as_dict in the sink's language, already redacted
+    Column("status", String(16), nullable=False),  # pending / delivered / failed / expired
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("answer", Text),
+    Column("drift_id", Integer),  # the occurrence that caused it (NULL: token trouble); orders a batch
+    Index("ix_alert_outbox_due", "status", "sink", "next_attempt_at"),
+    Index("ix_alert_outbox_created_at", "created_at"),
 )

@@ -54,8 +54,15 @@ def _v4_to_v5(conn: Connection) -> None:
     schema.pickup_confirmations.create(conn, checkfirst=True)
 
 
+def _v5_to_v6(conn: Connection) -> None:
+    """The alert outbox, and on drifts when each was last alerted and its acknowledgement. Drifts
+    open before the upgrade have no ``last_alerted_at``: reminders count from their opening."""
+    _add_columns(conn, schema.drifts, ("last_alerted_at", "acked_at", "acked_until"))
+    schema.alert_outbox.create(conn, checkfirst=True)
+
+
 #: from-version → the step that brings a database to from-version + 1
-STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
+STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6}
 
 
 def can_upgrade(version: int) -> bool:

@@ -1,7 +1,9 @@
 """What a sink receives, and the shape every sink class has.
 
-A sink gets each drift once when it opens and once when it resolves; the host, not the sink,
-deduplicates (the state store knows which drifts are new), so a sink only formats and sends.
+A sink gets each drift once when it opens, once when it resolves, and a reminder now and then while
+it stays open; the host, not the sink, decides (the state store knows which drifts are new) and
+filters, so a sink only formats and sends. Events reach a sink through the outbox: stored as
+``as_dict`` when the drift changed, rebuilt with ``from_dict`` when sent, perhaps runs later.
 """
 
 from __future__ import annotations
@@ -20,22 +22,28 @@ from erpsync.core.models import Lang, Texts
 #: headline words per language: severity, and what happened to the drift
 _SEVERITY = {"critical": "严重", "warning": "警告", "info": "提示"}
 _VERB = {
-    ("opened", "en"): "drift opened", ("resolved", "en"): "drift resolved",
-    ("opened", "zh"): "出现差异", ("resolved", "zh"): "差异已解决",
+    ("opened", "en"): "drift opened", ("resolved", "en"): "drift resolved", ("reminder", "en"): "still open",
+    ("opened", "zh"): "出现差异", ("resolved", "zh"): "差异已解决", ("reminder", "zh"): "差异仍未解决",
+    ("test", "en"): "test message", ("test", "zh"): "测试消息",
 }  # fmt: skip
+
+#: "test" is ``erpsync alerts test``: a message that checks the channel, about no drift
+EventKind = Literal["opened", "resolved", "reminder", "test"]
 
 
 @dataclass(frozen=True)
 class AlertEvent:
-    """One drift opening or resolving, ready to send.
+    """One drift opening, resolving or still open (a reminder), ready to send.
 
     ``message`` and ``headline`` are in the configured language (``lang``), the English message when
     the drift has no translation; ``summary``, ``why`` and ``steps`` carry both languages
     (``{"en": ..., "zh": ...}``) so a sink can forward whichever its readers need. ``steps`` is the
-    guided fix: what to do in Seller Center and whom to call.
+    guided fix: what to do in Seller Center and whom to call. ``id`` is the alert's stable outbox
+    id (the same on every retry: sinks that can deduplicate send it, e.g. ``webhook-id``);
+    ``first_seen`` is when the drift opened; ``fix`` the correction applied or proposed, when known.
     """
 
-    event: Literal["opened", "resolved"]
+    event: EventKind
     shop: str
     aspect: str
     kind: str
@@ -52,17 +60,21 @@ class AlertEvent:
     why: tuple[dict[str, str], ...] = ()
     steps: tuple[dict[str, str], ...] = ()
     lang: Lang = "en"
+    id: str = ""
+    first_seen: datetime | None = None
+    fix: dict[str, str] | None = None
 
     @classmethod
     def from_drift(
         cls,
-        event: Literal["opened", "resolved"],
+        event: EventKind,
         drift: Any,
         *,
         at: datetime,
         run_id: str,
         redact: Callable[[str], str],
         lang: Lang = "en",
+        id: str = "",
     ) -> AlertEvent:
         """The event for a stored drift (a ``DriftRow``); ``redact`` keeps secrets out of every text.
 
@@ -90,13 +102,27 @@ class AlertEvent:
             why=why,
             steps=steps,
             lang=lang,
+            id=id,
+            first_seen=getattr(drift, "opened_at", None),
         )
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["at"] = self.at.isoformat()
+        data["first_seen"] = self.first_seen.isoformat() if self.first_seen is not None else None
         data["why"], data["steps"] = list(self.why), list(self.steps)
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AlertEvent:
+        """The event ``as_dict`` stored (the outbox's ``event`` column); unknown keys are ignored."""
+        names = {f for f in cls.__dataclass_fields__}
+        values = {k: v for k, v in data.items() if k in names}
+        values["at"] = datetime.fromisoformat(data["at"])
+        values["first_seen"] = datetime.fromisoformat(data["first_seen"]) if data.get("first_seen") else None
+        values["why"] = tuple(data.get("why") or ())
+        values["steps"] = tuple(data.get("steps") or ())
+        return cls(**values)
 
     @property
     def headline(self) -> str:
@@ -116,16 +142,41 @@ def _texts(value: Texts | None, redact: Callable[[str], str]) -> dict[str, str] 
 
 
 class AlertSink:
-    """Base class for sinks: set ``type`` and ``Options``; implement ``send``."""
+    """Base class for sinks: set ``type`` and ``Options``; implement ``send`` (and ``send_digest``).
+
+    The host delivers through an outbox: a sink is called after the alert is stored, may fail,
+    and is called again on a later run. So ``send`` must say how it failed, by the error's type:
+    ``TemporaryError`` (rate limited, 5xx, timeout: retried later, honouring ``retry_after``) or
+    ``PermanentError`` (bad signature, keyword missing, IP not allowed: retrying cannot help). A
+    channel that answers HTTP 200 with an error code in the body is read, not trusted.
+    """
 
     type: ClassVar[str]
     description: ClassVar[str] = ""
     # builtins.type: inside this class body the name ``type`` is the attribute above
     Options: ClassVar[builtins.type[Schema]]
+    #: the option names whose values are secrets (robot tokens, webhook keys, SMTP passwords):
+    #: redacted from every log line, error message and alert, whether or not they came from ${ENV}
+    secret_options: ClassVar[tuple[str, ...]] = ()
+    #: the channel's documented limit, (messages, per seconds); None: none. Above it the host folds
+    #: the alerts waiting for this sink into one ``send_digest`` call instead of dropping them
+    rate_limit: ClassVar[tuple[int, float] | None] = None
 
     def __init__(self, options: dict[str, Any], *, base_dir: Path) -> None:
         self.options = options
         self.base_dir = base_dir
 
-    def send(self, event: AlertEvent) -> None:
+    def send(self, event: AlertEvent) -> str | None:
+        """Deliver one alert; return the channel's answer (short, for ``erpsync alerts test``)."""
         raise NotImplementedError
+
+    def send_digest(self, events: list[AlertEvent]) -> str | None:
+        """Deliver many alerts as one message. The default sends each: right for sinks without a limit."""
+        answer = None
+        for event in events:
+            answer = self.send(event)
+        return answer
+
+    def close(self) -> None:
+        """Release what the sink holds (an HTTP session, an SMTP connection). The default holds nothing."""
+        return None

@@ -1,0 +1,215 @@
+"""Delivering the alert outbox: per sink, with a timeout, retries with backoff, digests, expiry.
+
+Alerts are written to the outbox in the transaction that records their drift change
+(``alert_outbox.py``); this module sends the due ones afterwards, never inside a database
+transaction and never while a shop's lease is held, so a channel that is slow or down costs
+the run at most one ``timeout_seconds`` per sink and never loses an alert:
+
+- each ``send`` runs in a worker thread joined with the sink's timeout. A sink that does not
+  answer in time is abandoned for the rest of the run (its thread is left to finish on its own;
+  the alert stays pending and is tried again next run) and the other sinks are served;
+- ``TemporaryError`` (rate limited, 5xx, timeouts) and unexpected errors (a file that cannot be
+  written) keep the alert pending until a later attempt: exponential backoff from a minute up to
+  six hours, or the channel's ``retry_after``. ``PermanentError`` marks it failed for good;
+- a sink with a ``rate_limit`` that has more alerts due than the limit lets through gets them
+  all as one ``send_digest``: one message instead of dropping some or blocking;
+- alerts undelivered after ``max_age`` expire, and are logged and returned to be reported.
+
+Delivery is at least once: an alert whose send timed out may have arrived; its stable ``id``
+lets a channel that deduplicates show it once.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from erpsync.alert_outbox import ConfiguredSink
+from erpsync.core.errors import PermanentError, TemporaryError
+from erpsync.core.store import OutboxRow, Store
+from erpsync.plugins.alerts.base import AlertEvent
+
+logger = logging.getLogger("erpsync.alerts.delivery")
+
+#: how long an undelivered alert is retried unless ``[alerting] max_age_hours`` says otherwise
+DEFAULT_MAX_AGE = timedelta(hours=72)
+FIRST_RETRY = timedelta(minutes=1)
+LAST_RETRY = timedelta(hours=6)
+#: the channel's answer is kept short: it is for operators, not a log of the channel
+ANSWER_CHARS = 500
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failed attempt (1, 2, ...): 1 min, 2, 4 ... up to 6 h."""
+    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LAST_RETRY)
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery pass did, counted in alerts (a digest of 30 counts 30 delivered)."""
+
+    delivered: int = 0
+    digests: int = 0
+    retrying: int = 0
+    failed: int = 0
+    expired: list[OutboxRow] = field(default_factory=list)
+    #: sinks that did not answer within their timeout: abandoned for the rest of the run
+    timed_out: list[str] = field(default_factory=list)
+
+    def notes(self) -> list[str]:
+        """Lines for the run's report: what needs an operator's eye."""
+        out = []
+        if self.expired:
+            sinks = ", ".join(sorted({r.sink for r in self.expired}))
+            out.append(f"{len(self.expired)} alert(s) expired undelivered (sink {sinks}): see `erpsync alerts pending`")
+        for name in self.timed_out:
+            out.append(f"alert sink {name} did not answer in time: its alerts stay pending for the next run")
+        if self.failed:
+            out.append(f"{self.failed} alert(s) failed for good (the channel refused them): see the log")
+        return out
+
+
+class Deliverer:
+    """Delivers the outbox to ``sinks``; one per run, so a sink that hung stays skipped for that run."""
+
+    def __init__(
+        self,
+        store: Store,
+        sinks: Sequence[ConfiguredSink],
+        *,
+        max_age: timedelta = DEFAULT_MAX_AGE,
+        redact: Callable[[str], str] = lambda text: text,
+    ) -> None:
+        self.store = store
+        self.sinks = list(sinks)
+        self.max_age = max_age
+        self.redact = redact
+        self.abandoned: set[str] = set()
+
+    def deliver(self, now: datetime) -> DeliveryReport:
+        """Expire what is too old, then send every due alert, sink by sink."""
+        report = DeliveryReport()
+        report.expired = self.store.outbox.expire(now=now, older_than=self.max_age)
+        for row in report.expired:
+            logger.warning(
+                "alert %s for sink %s expired undelivered after %s (%s): %s",
+                row.id,
+                row.sink,
+                self.max_age,
+                row.last_error or "never tried",
+                row.event.get("message", ""),
+            )
+        for target in self.sinks:
+            if target.name in self.abandoned:
+                continue
+            due = self.store.outbox.due(now=now, sink=target.name)
+            if due:
+                self._serve(target, due, now, report)
+        return report
+
+    # -- one sink ---------------------------------------------------------------------------
+
+    def _serve(self, target: ConfiguredSink, rows: list[OutboxRow], now: datetime, report: DeliveryReport) -> None:
+        events: list[tuple[OutboxRow, AlertEvent]] = []
+        for row in rows:
+            try:
+                events.append((row, AlertEvent.from_dict(dict(row.event))))
+            except (KeyError, TypeError, ValueError) as exc:  # written by a different erpsync: cannot be sent
+                self.store.outbox.mark_failed(row.id, now=now, error=f"unreadable event: {exc}", retry_at=None)
+                report.failed += 1
+        limit = target.sink.rate_limit
+        if limit is not None and len(events) > 1:
+            count, seconds = limit
+            room = count - self.store.outbox.delivered_since(target.name, now - timedelta(seconds=seconds))
+            if len(events) > room:
+                if room < 1:  # the limit is used up: a digest now would be refused too
+                    logger.info("alert sink %s is at its rate limit: %d alert(s) wait", target.name, len(events))
+                    return
+                batch = [e for _row, e in events]
+                self._attempt(
+                    target, [r for r, _e in events], functools.partial(target.sink.send_digest, batch), now, report
+                )
+                report.digests += 1
+                return
+        for row, event in events:
+            if not self._attempt(target, [row], functools.partial(target.sink.send, event), now, report):
+                return  # timed out: abandoned for this run
+
+    def _attempt(
+        self,
+        target: ConfiguredSink,
+        rows: list[OutboxRow],
+        send: Callable[[], str | None],
+        now: datetime,
+        report: DeliveryReport,
+    ) -> bool:
+        """One call to the sink for ``rows``; its outcome recorded on each. False: it timed out."""
+        finished, answer, error = _call_with_timeout(send, target.settings.timeout_seconds, target.name)
+        if not finished:
+            self.abandoned.add(target.name)
+            report.timed_out.append(target.name)
+            message = f"no answer within {target.settings.timeout_seconds:g} s"
+            logger.warning("alert sink %s: %s; skipped for the rest of this run", target.name, message)
+            for row in rows:  # due again at once: the next run tries it first
+                self.store.outbox.mark_failed(row.id, now=now, error=message, retry_at=now)
+            report.retrying += len(rows)
+            return False
+        if error is None:
+            shown = None if answer is None else self.redact(str(answer))[:ANSWER_CHARS]
+            for row in rows:
+                self.store.outbox.mark_delivered(row.id, now=now, answer=shown)
+            report.delivered += len(rows)
+            return True
+        message = self.redact(f"{type(error).__name__}: {error}")
+        if isinstance(error, PermanentError):
+            logger.warning("alert sink %s refused %d alert(s) for good: %s", target.name, len(rows), message)
+            for row in rows:
+                self.store.outbox.mark_failed(row.id, now=now, error=message, retry_at=None)
+            report.failed += len(rows)
+            return True
+        after = getattr(error, "retry_after", None) if isinstance(error, TemporaryError) else None
+        logger.warning("alert sink %s failed: %s; retried later", target.name, self.redact(str(error)))
+        for row in rows:
+            wait = timedelta(seconds=after) if after else backoff(row.attempts + 1)
+            self.store.outbox.mark_failed(row.id, now=now, error=message, retry_at=now + wait)
+        report.retrying += len(rows)
+        return True
+
+
+def _call_with_timeout(send: Callable[[], Any], timeout: float, name: str) -> tuple[bool, Any, Exception | None]:
+    """Run ``send`` in a daemon thread for at most ``timeout`` seconds: (finished, answer, error).
+
+    A thread cannot be killed: one that does not finish is left behind (daemon, so it never
+    keeps the process alive) and its outcome is ignored.
+    """
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["answer"] = send()
+        except Exception as exc:  # any failure of a sink is the sink's, reported, never the run's
+            box["error"] = exc
+
+    thread = threading.Thread(target=work, name=f"alert-sink-{name}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        return False, None, None
+    return True, box.get("answer"), box.get("error")
+
+
+def deliver_pending(
+    store: Store,
+    sinks: Sequence[ConfiguredSink],
+    now: datetime,
+    *,
+    max_age: timedelta = DEFAULT_MAX_AGE,
+    redact: Callable[[str], str] = lambda text: text,
+) -> DeliveryReport:
+    """Deliver what is due outside a reconcile run (``erpsync alerts deliver``, a scheduler)."""
+    return Deliverer(store, sinks, max_age=max_age, redact=redact).deliver(now)

@@ -1,0 +1,138 @@
+"""The alert outbox: alerts are stored before they are sent, so none is lost to a failing channel.
+
+An alert row is written in the same transaction as the drift change that causes it
+(``drifts.record`` calls ``insert_items`` on its own connection), so a run killed after recording a
+drift leaves its alert pending and the next run sends it. Delivery reads the due rows, sends them
+outside any transaction and records the outcome here: ``mark_delivered``, or ``mark_failed`` with a
+retry time (temporary) or without (permanent). Rows nobody could deliver for too long ``expire``.
+
+Ids are stable, so writing the same alert twice keeps one row (``ON CONFLICT DO NOTHING``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, func, select
+
+from erpsync.core.store.base import Repository, insert
+from erpsync.core.store.rows import OutboxItem, OutboxRow, RowMapper
+from erpsync.core.store.schema import alert_outbox as table
+
+_row = RowMapper(OutboxRow, table, event=lambda r: dict(r["event"] or {}))
+#: statuses no delivery will change: the rows ``prune`` may delete once old enough
+FINAL = ("delivered", "failed", "expired")
+_ORDER = (table.c.created_at, table.c.drift_id, table.c.id)
+
+
+def insert_items(conn: Connection, items: Iterable[OutboxItem], *, now: datetime) -> list[str]:
+    """Write ``items`` as pending rows on ``conn`` (the caller's transaction); the ids newly written.
+
+    An id already present is left as it is: the same alert written twice stays one alert.
+    """
+    written = []
+    for item in items:
+        statement = insert(conn, table).values(
+            id=item.id,
+            sink=item.sink,
+            event=dict(item.event),
+            status="pending",
+            attempts=0,
+            created_at=now,
+            next_attempt_at=now,
+            drift_id=item.drift_id,
+        )
+        if conn.execute(statement.on_conflict_do_nothing(index_elements=["id"])).rowcount:
+            written.append(item.id)
+    return written
+
+
+class Outbox(Repository):
+    """``store.outbox``: ``add``, ``all_pending``, ``due``, ``mark_delivered``, ``mark_failed``,
+    ``expire``, ``delivered_since``, ``get``, ``recent``, ``prune``."""
+
+    def add(self, items: Iterable[OutboxItem], *, now: datetime) -> list[str]:
+        """Write alerts no drift change causes (token trouble); the ids newly written."""
+        with self._write() as conn:
+            return insert_items(conn, items, now=now)
+
+    def get(self, id: str) -> OutboxRow | None:
+        with self._read() as conn:
+            row = conn.execute(select(table).where(table.c.id == id)).one_or_none()
+        return None if row is None else _row(row)
+
+    def all_pending(self, sink: str | None = None) -> list[OutboxRow]:
+        """Alerts not delivered yet and still to be tried (a temporary failure stays pending), oldest first."""
+        query = select(table).where(table.c.status == "pending")
+        if sink is not None:
+            query = query.where(table.c.sink == sink)
+        with self._read() as conn:
+            return [_row(r) for r in conn.execute(query.order_by(*_ORDER)).all()]
+
+    def due(self, *, now: datetime, sink: str | None = None) -> list[OutboxRow]:
+        """Pending alerts whose next attempt is due at ``now``, oldest first."""
+        query = select(table).where(table.c.status == "pending", table.c.next_attempt_at <= now)
+        if sink is not None:
+            query = query.where(table.c.sink == sink)
+        with self._read() as conn:
+            return [_row(r) for r in conn.execute(query.order_by(*_ORDER)).all()]
+
+    def recent(self, *, sink: str | None = None, limit: int = 1000) -> list[OutboxRow]:
+        """Every alert whatever its status, newest first (for operators and tests)."""
+        query = select(table)
+        if sink is not None:
+            query = query.where(table.c.sink == sink)
+        order = (table.c.created_at.desc(), table.c.drift_id.desc(), table.c.id.desc())
+        with self._read() as conn:
+            return [_row(r) for r in conn.execute(query.order_by(*order).limit(limit)).all()]
+
+    def mark_delivered(self, id: str, *, now: datetime, answer: str | None) -> None:
+        """The channel took the alert; ``answer`` is what it said (short)."""
+        with self._write() as conn:
+            conn.execute(
+                table.update()
+                .where(table.c.id == id)
+                .values(status="delivered", attempts=table.c.attempts + 1, delivered_at=now, answer=answer)
+            )
+
+    def mark_failed(self, id: str, *, now: datetime, error: str, retry_at: datetime | None) -> None:
+        """A failed attempt: retried at ``retry_at``, or, None, failed for good (retrying cannot help).
+
+        ``error`` must already be redacted: it is shown to operators as it is.
+        """
+        values = {"attempts": table.c.attempts + 1, "last_error": error}
+        if retry_at is None:
+            values["status"] = "failed"
+        else:
+            values["next_attempt_at"] = retry_at
+        with self._write() as conn:
+            conn.execute(table.update().where(table.c.id == id, table.c.status == "pending").values(**values))
+
+    def expire(self, *, now: datetime, older_than: timedelta) -> list[OutboxRow]:
+        """Give up on pending alerts created before ``now - older_than``; the rows given up (as they
+        are now, ``expired``), so the caller reports them."""
+        where = (table.c.status == "pending", table.c.created_at < now - older_than)
+        with self._write() as conn:
+            ids = list(conn.execute(select(table.c.id).where(*where)).scalars())
+            if not ids:
+                return []
+            conn.execute(table.update().where(table.c.id.in_(ids)).values(status="expired"))
+            rows = conn.execute(select(table).where(table.c.id.in_(ids)).order_by(*_ORDER)).all()
+        return [_row(r) for r in rows]
+
+    def delivered_since(self, sink: str, since: datetime) -> int:
+        """How many alerts ``sink`` took since ``since``: what its rate limit has used up."""
+        query = select(func.count()).where(
+            table.c.sink == sink, table.c.status == "delivered", table.c.delivered_at >= since
+        )
+        with self._read() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def prune(self, *, before: datetime, dry_run: bool = False) -> int:
+        """Delete delivered, failed and expired alerts created before ``before``; pending ones stay."""
+        where = (table.c.status.in_(FINAL), table.c.created_at < before)
+        with self._write() as conn:
+            if dry_run:
+                return int(conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one())
+            return int(conn.execute(table.delete().where(*where)).rowcount)
