@@ -14,7 +14,7 @@ shows it once.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -59,12 +59,19 @@ def outbox_id(sink: str, *parts: object) -> str:
 
 
 def planner(
-    sinks: Sequence[ConfiguredSink], *, run_id: str, now: datetime, redact: Callable[[str], str]
+    sinks: Sequence[ConfiguredSink],
+    *,
+    run_id: str,
+    now: datetime,
+    redact: Callable[[str], str],
+    fixes: Mapping[str, dict[str, str]] | None = None,
 ) -> AlertPlanner:
     """The ``AlertPlanner`` ``drifts.record`` calls inside its transaction.
 
     A reminder's id includes when the previous alert about the drift was written, so each
-    reminder is a new alert, while writing the same one twice is not.
+    reminder is a new alert, while writing the same one twice is not. ``fixes`` holds, per drift
+    fingerprint, the correction this run plans for it (``fix_text``): opened alerts and
+    reminders say it.
     """
 
     def plan(kind: AlertKind, row: DriftRow) -> list[OutboxItem]:
@@ -74,8 +81,9 @@ def planner(
             if not target.wants(shop=row.shop, aspect=row.aspect, severity=row.severity.value):
                 continue
             id = outbox_id(target.name, row.fingerprint, row.id, kind, nth)
+            fix = (fixes or {}).get(row.fingerprint) if kind != "resolved" else None
             event = AlertEvent.from_drift(
-                kind, row, at=now, run_id=run_id, redact=redact, lang=target.settings.language, id=id
+                kind, row, at=now, run_id=run_id, redact=redact, lang=target.settings.language, id=id, fix=fix
             )
             items.append(OutboxItem(id=id, sink=target.name, event=event.as_dict(), drift_id=row.id))
         return items
@@ -144,3 +152,19 @@ def token_alerts(
         )
         items.append(OutboxItem(id=id, sink=target.name, event=event.as_dict()))
     return items
+
+
+def fix_text(description: str, *, apply: bool, unsupported: str | None = None) -> dict[str, str]:
+    """What an alert says about the correction planned for its drift, in both languages.
+
+    The action's description is English (it names ids and values); the words around it say
+    whether this run makes the correction (``--apply``), only proposes it, or cannot make it.
+    """
+    if unsupported is not None:
+        return {"en": f"report only: {unsupported}", "zh": f"仅报告，无法自动修正：{unsupported}"}
+    if apply:
+        return {"en": f"being fixed by this run: {description}", "zh": f"本次运行自动修正：{description}"}
+    return {
+        "en": f"proposed (run with --apply to make it): {description}",
+        "zh": f"建议修正（加 --apply 运行即执行）：{description}",
+    }

@@ -41,11 +41,11 @@ import hashlib
 import logging
 import os
 import uuid
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from erpsync.alert_delivery import Deliverer, DeliveryReport
-from erpsync.alert_outbox import ConfiguredSink, build_sinks, planner, token_alerts
+from erpsync.alert_outbox import ConfiguredSink, build_sinks, fix_text, planner, token_alerts
 from erpsync.core.aspects.base import Aspect, ObserveContext, UnsupportedAction
 from erpsync.core.aspects.verify import Reread, verify
 from erpsync.core.config import Settings, ShopSettings
@@ -56,7 +56,7 @@ from erpsync.core.models import Action, ActionResult, AspectReport, Drift, RunRe
 from erpsync.core.pending import settle_pending
 from erpsync.core.policy import policy_for
 from erpsync.core.run_guard import Heartbeat, Interrupted, StopSignals
-from erpsync.core.store import AlertPlanner, DriftChanges, Store
+from erpsync.core.store import DriftChanges, Store
 from erpsync.core.store.leases import pid_alive, this_host
 from erpsync.plugins.manager import PluginManager, Registry, build_registry, get_plugin_manager
 
@@ -360,14 +360,26 @@ class Syncer:
         report.record_errors = [self._redact(str(e)) for e in observation.record_errors]
         report.notes = list(observation.notes)
         report.drifts = drifts = aspect.diff(observation)
+        # Planned before recording (planning is pure), so each alert can say the fix it proposes.
+        policy = shop.policies.get(aspect.name) or policy_for(aspect.name)
+        actions = aspect.plan(drifts, lambda d: self.pm.hook.resolve_drift(drift=d, policy=policy), observation)
+        unsupported: dict[int, str] = {}
+        for action in actions:  # a correction the target cannot make is "report only", never attempted
+            try:
+                aspect.check_apply(action, seller, erp)
+            except UnsupportedAction as exc:
+                unsupported[id(action)] = str(exc)
+        fixes = {
+            fp: fix_text(a.description, apply=apply, unsupported=unsupported.get(id(a)))
+            for a in actions
+            for fp in a.drifts
+        }
         # the alerts are written with the drift changes, so a failure while applying cannot lose them
-        changes = self._record(shop.name, aspect.name, drifts, now, run_id, observation.scope)
+        changes = self._record(shop.name, aspect.name, drifts, now, run_id, observation.scope, fixes)
         report.opened = [row.fingerprint for row in changes.opened]
         report.resolved = [row.fingerprint for row in changes.resolved]
         occurrence = {row.fingerprint: row.id for row in [*changes.opened, *changes.still_open]}
 
-        policy = shop.policies.get(aspect.name) or policy_for(aspect.name)
-        actions = aspect.plan(drifts, lambda d: self.pm.hook.resolve_drift(drift=d, policy=policy), observation)
         for action in actions:
             if self._stop.requested:  # SIGTERM/SIGINT: the write before this one was the last
                 break
@@ -375,10 +387,8 @@ class Syncer:
             if apply and budget is not None and budget.expired:  # the shop's time is up: no new write
                 report.error = OVER_BUDGET
                 break
-            try:  # a correction the target cannot make is planned as "report only", never attempted
-                aspect.check_apply(action, seller, erp)
-            except UnsupportedAction as exc:
-                report.actions.append(ActionResult(action, "unsupported", str(exc)))
+            if id(action) in unsupported:
+                report.actions.append(ActionResult(action, "unsupported", unsupported[id(action)]))
                 continue
             if not apply:
                 report.actions.append(ActionResult(action, "planned"))
@@ -412,7 +422,14 @@ class Syncer:
         return Reread(drifts, changes)
 
     def _record(
-        self, shop: str, aspect: str, drifts: list[Drift], now: datetime, run_id: str, scope: Collection[str] | None
+        self,
+        shop: str,
+        aspect: str,
+        drifts: list[Drift],
+        now: datetime,
+        run_id: str,
+        scope: Collection[str] | None,
+        fixes: Mapping[str, dict[str, str]] | None = None,
     ) -> DriftChanges:
         """``drifts.record`` with this run's alert planner: the alerts land in the same transaction."""
         return self.store.drifts.record(
@@ -422,12 +439,9 @@ class Syncer:
             now=now,
             run_id=run_id,
             scope=scope,
-            alerts=self._planner(run_id, now),
+            alerts=planner(self.sinks, run_id=run_id, now=now, redact=self._redact, fixes=fixes),
             remind_after=self.remind_after,
         )
-
-    def _planner(self, run_id: str, now: datetime) -> AlertPlanner:
-        return planner(self.sinks, run_id=run_id, now=now, redact=self._redact)
 
     def _apply(
         self, run_id: str, aspect: Aspect, action: Action, occurrence: dict[str, int], seller: Connector, erp: Connector

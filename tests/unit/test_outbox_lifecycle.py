@@ -63,6 +63,22 @@ def test_reminders_follow_the_clock_and_an_ack_silences_them(world: World) -> No
         assert store.drifts.ack(drift.id, now=world.now, until=None) is None  # resolved: nothing to silence
 
 
+def test_an_opened_alert_says_the_fix_proposed_or_being_made(world: World) -> None:
+    import json
+
+    world.configure(JSONL + OTHER)
+    world.run()  # a plan run: the policy (seller wins) proposes fixing the ERP's phone
+    (opened,) = [json.loads(x) for x in (world.path / "alerts.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert opened["fix"]["en"].startswith("proposed (run with --apply to make it): set ERP warehouse")
+    zh = json.loads((world.path / "zh.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert zh["fix"]["zh"].startswith("建议修正")
+    syncer = world.syncer()
+    syncer.run(apply=True)
+    syncer.close()
+    events = [json.loads(x) for x in (world.path / "alerts.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert events[-1]["event"] == "resolved" and events[-1]["fix"] is None  # fixed by the apply run
+
+
 def test_remind_after_zero_never_reminds(world: World) -> None:
     world.configure(JSONL, alerting="[alerting]\nremind_after_hours = 0\n")
     world.run()

@@ -75,6 +75,7 @@ class AlertEvent:
         redact: Callable[[str], str],
         lang: Lang = "en",
         id: str = "",
+        fix: dict[str, str] | None = None,
     ) -> AlertEvent:
         """The event for a stored drift (a ``DriftRow``); ``redact`` keeps secrets out of every text.
 
@@ -104,6 +105,7 @@ class AlertEvent:
             lang=lang,
             id=id,
             first_seen=getattr(drift, "opened_at", None),
+            fix=None if fix is None else {k: redact(v) for k, v in fix.items()},
         )
 
     def as_dict(self) -> dict[str, Any]:
