@@ -12,9 +12,9 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.markup import escape
 
 from erpsync import render
 from erpsync.cli_admin import COMMANDS as ADMIN_COMMANDS
@@ -22,7 +22,6 @@ from erpsync.cli_alerts import alerts
 from erpsync.cli_common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, chosen_lang, lang_option
 from erpsync.cli_drifts import drifts
 from erpsync.cli_pickup import pickup
-from erpsync.core.config import Settings
 from erpsync.core.errors import ErpsyncError, UsageError
 from erpsync.plugins.loading import BrokenPlugin
 from erpsync.plugins.manager import (
@@ -30,13 +29,18 @@ from erpsync.plugins.manager import (
     Registry,
     add_commands,
     build_registry,
+    finish_loading,
     get_plugin_manager,
     load_settings,
 )
+from erpsync.render import escape
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from erpsync.core.config import Settings
 
 DEFAULT_CONFIG = "erpsync.toml"
-
-err_console = render.make_console(stderr=True)  # wraps on a terminal only: cron mail gets whole lines
 
 
 class State:
@@ -51,8 +55,19 @@ class State:
 
     @property
     def pm(self) -> PluginManager:
+        """Every plugin registered: raises PluginError for a broken built-in."""
+        pm = self.command_plugins()
+        finish_loading(pm)
+        return pm
+
+    def command_plugins(self) -> PluginManager:
+        """The manager with what adds commands registered, the rest left for ``pm``.
+
+        The same manager ``pm`` completes: ``--help`` needs the plugins' commands, not the
+        built-ins' imports of SQLAlchemy, requests and marshmallow schemas.
+        """
         if self._pm is None:
-            self._pm = get_plugin_manager()
+            self._pm = get_plugin_manager(commands_only=True)
         return self._pm
 
     @property
@@ -164,7 +179,7 @@ def reconcile(
     settings = state.settings()
     syncer = Syncer(settings, pm=state.pm, registry=state.registry)
     try:
-        with render.progress(err_console) as say:
+        with render.progress(_err_console()) as say:
             report = syncer.run(
                 shops=shops or None,
                 aspects=aspects or None,
@@ -239,13 +254,16 @@ def main(argv: list[str] | None = None) -> None:
 
     The one plugin manager of the invocation is built here, before parsing, so that plugin
     commands (``erpsync auth`` among them) are known to ``--help``; the commands get it through
-    ``ctx.obj``. A broken plugin never breaks ``--help``: it is reported by the commands that
-    need plugins and by ``erpsync plugins``.
+    ``ctx.obj``. Before parsing it holds only the installed plugins and the built-ins that add
+    commands; the other built-ins join it when a command first asks for it (``State.pm``), so
+    ``--help`` never imports the state store, the HTTP clients or the schemas. A broken plugin
+    never breaks ``--help``: it is reported by the commands that need plugins and by
+    ``erpsync plugins``.
     """
     _tolerate_console_encoding()
     state = State()
     with contextlib.suppress(ErpsyncError):  # a broken built-in: raised again by the commands needing plugins
-        add_commands(state.pm, cli)
+        add_commands(state.command_plugins(), cli)
     args = sys.argv[1:] if argv is None else argv
     try:
         code = cli.main(args=argv, prog_name="erpsync", standalone_mode=False, obj=state)
@@ -254,7 +272,7 @@ def main(argv: list[str] | None = None) -> None:
             _fail(state, exc.format_message(), EXIT_USAGE, args)
         exc.show()
         if isinstance(exc, click.exceptions.NoSuchCommand) and state.broken:
-            err_console.print("note: a plugin could not be loaded; `erpsync plugins` says which and why")
+            _err_console().print("note: a plugin could not be loaded; `erpsync plugins` says which and why")
         sys.exit(EXIT_USAGE)
     except click.exceptions.Abort:
         _fail(state, "aborted", EXIT_ERROR, args)
@@ -279,6 +297,11 @@ def _tolerate_console_encoding() -> None:
                 stream.reconfigure(errors="replace")
 
 
+def _err_console() -> Console:
+    """Where errors and progress go: wraps on a terminal only, so cron mail gets whole lines."""
+    return render.make_console(stderr=True)
+
+
 def _asks_json(args: list[str]) -> bool:
     """``--format json`` on a command line click could not parse (the option may be fine)."""
     return "--format=json" in args or any(a == "--format" and b == "json" for a, b in itertools.pairwise(args))
@@ -290,5 +313,5 @@ def _fail(state: State, message: str, code: int, args: list[str]) -> None:
     if state.json_errors or _asks_json(args):
         click.echo(render.error_json(message, code))
     else:
-        err_console.print(f"[red]error[/red]: {escape(message)}", highlight=False)
+        _err_console().print(f"[red]error[/red]: {escape(message)}", highlight=False)
     sys.exit(code)

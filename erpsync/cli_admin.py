@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.markup import escape
 
 from erpsync import render
 from erpsync.cli_common import EXIT_ERROR, EXIT_OK, known_shop, lang_option
 from erpsync.core.errors import ErpsyncError
 from erpsync.plugins.context import CommandContext
 from erpsync.plugins.manager import build_registry
+from erpsync.render import escape
 
 __all__ = ["COMMANDS"]
 

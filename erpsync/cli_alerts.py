@@ -11,27 +11,25 @@ drift the team knows about and cannot fix soon: its reminders stop, its resoluti
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.markup import escape
-from rich.table import Table
 
 from erpsync import render
 from erpsync.cli_common import EXIT_ERROR, EXIT_OK, chosen_lang, lang_option
-from erpsync.core.config import AlertSettings, Settings
 from erpsync.core.errors import ErpsyncError, PermanentError, TemporaryError, UsageError
 from erpsync.core.models import Lang, Texts
 from erpsync.core.redaction import redact
 from erpsync.core.timefmt import beijing_time
-from erpsync.plugins.alerts.base import AlertEvent
 from erpsync.plugins.context import CommandContext
+from erpsync.render import escape
 from erpsync.render_text import kind_label
 
 if TYPE_CHECKING:
+    from erpsync.core.config import AlertSettings, Settings
     from erpsync.core.store import OutboxRow
+    from erpsync.plugins.alerts.base import AlertEvent
 
 __all__ = ["TEST_MESSAGE", "alerts", "make_test_event"]
 
@@ -142,6 +140,10 @@ def test_sink(state: CommandContext, sink_name: str, lang: str | None) -> int:
 def make_test_event(shop: str, lang: Lang, now: datetime) -> AlertEvent:
     """The test message: severity info, kind ``test``, a fresh id so a receiver that
     deduplicates (Standard Webhooks ``webhook-id``) shows every test."""
+    import uuid  # with ``platform`` behind it: only a test message needs an id
+
+    from erpsync.plugins.alerts.base import AlertEvent
+
     return AlertEvent(
         event="test",
         shop=shop,
@@ -201,6 +203,8 @@ def pending(state: CommandContext, sink: str | None, fmt: str, lang: str | None)
     if not rows:
         console.print(escape(_T["none_pending"].get(words)), highlight=False)
         return EXIT_OK
+    from rich.table import Table
+
     table = Table(show_lines=False)
     for col in _PENDING_COLUMNS:
         table.add_column(escape(col.get(words)), overflow="fold")

@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from erpsync.core.config import Settings, ShopSettings
 from erpsync.core.errors import UsageError
 from erpsync.core.models import LANGS, Lang
+
+if TYPE_CHECKING:
+    from erpsync.core.config import Settings, ShopSettings
 
 __all__ = [
     "EXIT_DRIFT",

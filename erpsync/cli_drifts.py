@@ -13,8 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.markup import escape
-from rich.table import Table
 
 from erpsync import render
 from erpsync.cli_common import EXIT_OK, chosen_lang, known_shop, lang_option, parse_duration
@@ -22,6 +20,7 @@ from erpsync.core.errors import ErpsyncError
 from erpsync.core.models import Texts
 from erpsync.core.timefmt import BEIJING, beijing_time
 from erpsync.plugins.context import CommandContext
+from erpsync.render import escape
 from erpsync.render_text import ASPECTS, FIELDS, SEVERITIES, kind_label
 
 if TYPE_CHECKING:
@@ -128,6 +127,8 @@ def drifts(ctx: click.Context, shop: str | None, fmt: str, lang: str | None) -> 
     if not rows:
         console.print(escape(_T["none"].get(words)), highlight=False)
         return EXIT_OK
+    from rich.table import Table
+
     table = Table(show_lines=False)
     for col in _COLUMNS:
         table.add_column(escape(col.get(words)), overflow="fold")

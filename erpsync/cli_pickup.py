@@ -15,8 +15,6 @@ import getpass
 from datetime import UTC, datetime, timedelta
 
 import click
-from rich.markup import escape
-from rich.table import Table
 
 from erpsync import render
 from erpsync.cli_common import EXIT_OK, Duration, chosen_lang, known_shop, lang_option
@@ -24,6 +22,7 @@ from erpsync.core.errors import ErpsyncError
 from erpsync.core.models import SubscriptionStatus, Texts
 from erpsync.core.timefmt import beijing_time
 from erpsync.plugins.context import CommandContext
+from erpsync.render import escape
 from erpsync.render_text import status_label
 
 __all__ = ["MAX_VALIDITY", "Duration", "pickup"]
@@ -181,6 +180,8 @@ def confirmations(state: CommandContext, shop: str | None, include_expired: bool
     if not rows:
         console.print(escape(_T["none"].get(words)), highlight=False)
         return EXIT_OK
+    from rich.table import Table
+
     table = Table(show_lines=False)
     for col in _COLUMNS:
         table.add_column(escape(col.get(words)), overflow="fold")

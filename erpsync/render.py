@@ -14,23 +14,22 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-
-from rich.console import Console
-from rich.markup import escape
-from rich.padding import Padding
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from erpsync.core.models import ActionResult, Drift, RunReport, Texts
 from erpsync.core.timefmt import beijing_time
 from erpsync.render_json import UNCONFIRMED, action_by_drift, dumps, error_json, json_value, report_json, unconfirmed
 from erpsync.render_text import ASPECTS, COLUMNS, FIELDS, SEVERITIES, T, action_text, kind_label, value_label
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 __all__ = [
     "UNWRAPPED_WIDTH",
     "action_by_drift",
     "dumps",
     "error_json",
+    "escape",
     "json_value",
     "make_console",
     "progress",
@@ -46,8 +45,20 @@ UNWRAPPED_WIDTH = 10_000
 _COLOURS = {"critical": "red", "warning": "yellow", "info": "cyan"}
 
 
+def escape(text: str) -> str:
+    """``text`` shown as it is in rich markup (``[b]`` stays two brackets and a letter).
+
+    rich is imported on the first call, not with this module: ``erpsync --help`` prints no markup.
+    """
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
 def make_console(*, stderr: bool = False) -> Console:
     """A console that wraps only on a terminal: anything else gets whole lines, no colour."""
+    from rich.console import Console
+
     stream = sys.stderr if stderr else sys.stdout
     if stream.isatty():
         return Console(stderr=stderr)
@@ -101,12 +112,17 @@ def _problem(d: Drift, lang: str) -> str:
 
 def _indented(console: Console, text: str, indent: int) -> None:
     """``text`` indented, wrapped lines too (on a terminal); unpadded, so pipes get no trailing blanks."""
+    from rich.padding import Padding
+    from rich.text import Text
+
     console.print(Padding(Text(text), (0, 0, 0, indent), expand=False), highlight=False)
 
 
 def render_table(report: RunReport, console: Console, lang: str = "en") -> None:
     """Per shop and aspect with drift: a table, then what was seen and why for each drift.
     Then notes, the guided steps (once per distinct list), errors and a one-line summary."""
+    from rich.table import Table
+
     actions = action_by_drift(report)
     for s in report.shops:
         for a in s.aspects:

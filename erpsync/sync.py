@@ -59,6 +59,7 @@ from erpsync.core.run_guard import Heartbeat, Interrupted, StopSignals
 from erpsync.core.store import DriftChanges, Store
 from erpsync.core.store.leases import pid_alive, this_host
 from erpsync.plugins.manager import PluginManager, Registry, build_registry, get_plugin_manager
+from erpsync.shop_reads import shared_reads
 
 logger = logging.getLogger("erpsync.sync")
 
@@ -257,8 +258,9 @@ class Syncer:
             ):
                 if self._heartbeat is not None:
                     self._heartbeat.hold(lease)
-                seller = self._connector(shop, "seller")
-                erp = self._connector(shop, "erp")
+                # each side read once per shop and shared by the aspects; writes drop the memo
+                seller = shared_reads(self._connector(shop, "seller"))
+                erp = shared_reads(self._connector(shop, "erp"))
                 try:
                     seen_errors: set[str] = set()  # one bad ERP row is one error, not one per aspect
                     for name in aspects:

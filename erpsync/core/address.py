@@ -54,7 +54,8 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import asdict, fields, replace
+from collections.abc import Callable
+from dataclasses import asdict, replace
 from functools import lru_cache
 
 from erpsync.core.admin_regions import CITY, DISTRICT, STATE, Level, split_name, strip_field_suffix, token_at
@@ -127,7 +128,13 @@ def _text_step(text: str) -> str:
     return _RUN.sub(run, text).strip(_EDGE + " ")
 
 
-def normalize_text(s: str) -> str:
+# Cache sizes: a run sees a handful of divisions, each many times, and about one street, contact and
+# phone per warehouse; entries cost a few hundred bytes, so the caches stay under ~40 MiB together.
+_FEW = 4096
+_MANY = 1 << 16
+
+
+def _normalize_text(s: str) -> str:
     """Fold width and case, drop insignificant whitespace and separators, trim edge punctuation.
 
     Idempotent: ``normalize_text(normalize_text(s)) == normalize_text(s)``. The steps are
@@ -143,6 +150,12 @@ def normalize_text(s: str) -> str:
     return text
 
 
+#: memoised (the diff compares the same division names thousands of times, and a long-lived process
+#: the same warehouses every run); the street and postal code have caches of their own
+normalize_text: Callable[[str], str] = lru_cache(maxsize=_MANY)(_normalize_text)
+
+
+@lru_cache(maxsize=_FEW)
 def _field(text: str, level: Level) -> str:
     """A state/city/district field without its suffix (a fixpoint: 广西壮族自治区 -> 广西)."""
     text = normalize_text(text)
@@ -151,7 +164,22 @@ def _field(text: str, level: Level) -> str:
     return text
 
 
-def _strip_divisions(street: str, units: list[tuple[str, str, Level]]) -> str:
+_Units = tuple[tuple[str, str, Level], ...]
+
+
+@lru_cache(maxsize=_FEW)
+def _units(state: str, city: str, district: str) -> _Units:
+    """``(key, kind, level)`` of each normalised division a record names (computed once per place)."""
+    return tuple((*split_name(v, lv), lv) for v, lv in ((state, STATE), (city, CITY), (district, DISTRICT)) if v)
+
+
+@lru_cache(maxsize=_MANY)
+def _street(street: str, units: _Units) -> str:
+    """The normalised street line of a record in the place ``units`` names."""
+    return _strip_divisions(_normalize_text(street), units)
+
+
+def _strip_divisions(street: str, units: _Units) -> str:
     """The street line without the record's own divisions at its start (see the module docstring).
 
     One step removes the token at the start when it has its suffix, or when it is bare and another
@@ -169,7 +197,7 @@ def _strip_divisions(street: str, units: list[tuple[str, str, Level]]) -> str:
         end, suffixed = best
         if not suffixed and not any(token_at(street, end, k, kd, lv) for k, kd, lv in units):
             return street
-        street = normalize_text(street[end:])
+        street = _normalize_text(street[end:])
     return street
 
 
@@ -180,7 +208,7 @@ def _region(a: Address) -> str:
 @lru_cache(maxsize=256)
 def _region_text(code: str) -> str:
     """A normalised region code (cached: a run sees a handful, each compared many times)."""
-    return normalize_text(code).replace(" ", "")
+    return _normalize_text(code).replace(" ", "")
 
 
 def normalize_address(a: Address, *, default_region: str = "") -> Address:
@@ -191,7 +219,6 @@ def normalize_address(a: Address, *, default_region: str = "") -> Address:
     """
     region = _region(a)
     state, city, district = _field(a.state, STATE), _field(a.city, CITY), _field(a.district, DISTRICT)
-    units = [(*split_name(v, lv), lv) for v, lv in ((state, STATE), (city, CITY), (district, DISTRICT)) if v]
     return Address(
         contact_person=normalize_text(a.contact_person),
         phone=normalize_phone(a.phone, region or default_region),
@@ -199,9 +226,14 @@ def normalize_address(a: Address, *, default_region: str = "") -> Address:
         state=state,
         city=city,
         district=district,
-        street=_strip_divisions(normalize_text(a.street), units),
-        postal_code=normalize_text(a.postal_code).replace(" ", ""),
+        street=_street(a.street, _units(state, city, district)),
+        postal_code=_postal(a.postal_code),
     )
+
+
+@lru_cache(maxsize=_MANY)
+def _postal(code: str) -> str:
+    return _normalize_text(code).replace(" ", "")
 
 
 def address_differences(seller: Address, erp: Address) -> list[tuple[str, str, str]]:
@@ -209,16 +241,48 @@ def address_differences(seller: Address, erp: Address) -> list[tuple[str, str, s
 
     A blank ERP ``region_code`` is not a difference: most ERPs keep no country code for a
     domestic warehouse, and the pickup does not depend on it.
+
+    Equal to comparing ``normalize_address`` of both sides field by field, but a field typed
+    identically on both sides is not normalised: each field's normal form depends only on its own
+    text, except the phone (also on the regions, the same on both sides unless both name one and
+    they differ) and the street (also on the divisions, compared first). Most bound records are
+    copies, so most fields are skipped, and the phone, the costly one, most often.
     """
-    left = normalize_address(seller, default_region=_region(erp))
-    right = normalize_address(erp, default_region=_region(seller))
-    out = []
-    for f in fields(Address):
-        if f.name == "region_code" and not right.region_code:
-            continue
-        if getattr(left, f.name) != getattr(right, f.name):
-            out.append((f.name, getattr(seller, f.name), getattr(erp, f.name)))
+    if seller == erp:
+        return []
+    s_region, e_region = _region(seller), _region(erp)
+    out: list[tuple[str, str, str]] = []
+    s_value, e_value = seller.contact_person, erp.contact_person
+    if s_value != e_value and normalize_text(s_value) != normalize_text(e_value):
+        out.append(("contact_person", s_value, e_value))
+    s_value, e_value = seller.phone, erp.phone
+    if (s_value != e_value or (s_region != e_region and s_region and e_region)) and normalize_phone(
+        s_value, s_region or e_region
+    ) != normalize_phone(e_value, e_region or s_region):
+        out.append(("phone", s_value, e_value))
+    if e_region and s_region != e_region:
+        out.append(("region_code", seller.region_code, erp.region_code))
+    places_differ = False
+    for name, level in _PLACES:
+        s_value, e_value = getattr(seller, name), getattr(erp, name)
+        if s_value != e_value and _field(s_value, level) != _field(e_value, level):
+            out.append((name, s_value, e_value))
+            places_differ = True
+    s_value, e_value = seller.street, erp.street
+    if (s_value != e_value or places_differ) and _normal_street(seller) != _normal_street(erp):
+        out.append(("street", s_value, e_value))
+    s_value, e_value = seller.postal_code, erp.postal_code
+    if s_value != e_value and _postal(s_value) != _postal(e_value):
+        out.append(("postal_code", s_value, e_value))
     return out
+
+
+_PLACES = (("state", STATE), ("city", CITY), ("district", DISTRICT))
+
+
+def _normal_street(a: Address) -> str:
+    """The normalised street line of ``a``, read in its own divisions."""
+    return _street(a.street, _units(_field(a.state, STATE), _field(a.city, CITY), _field(a.district, DISTRICT)))
 
 
 def address_fingerprint(a: Address) -> str:

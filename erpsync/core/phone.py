@@ -111,20 +111,24 @@ def _with_extension(key: str, number: PhoneNumber) -> str:
     return f"{key};ext={number.extension}" if number.extension else key
 
 
-def _keys(text: str, region: str) -> tuple[str, str]:
-    """``(key, stable key)`` of a cleaned phone text in a libphonenumber region."""
+def _read_or_digits(text: str, region: str) -> tuple[str, PhoneNumber | None]:
+    """``(key, number)`` of a cleaned phone text in a libphonenumber region; no number: its digits."""
     number = _read(text, region)
     if number is None:
         fallback = _digits_key(text)
         number = _read(fallback, region) if fallback else None
         if number is None:
-            return fallback, fallback
-    key = _with_extension(phonenumbers.format_number(number, PhoneNumberFormat.E164), number)
-    if number.country_code != 86 or region != "CN":
-        return key, key
+            return fallback, None
+    return _with_extension(phonenumbers.format_number(number, PhoneNumberFormat.E164), number), number
+
+
+def _stable_key(key: str, number: PhoneNumber | None, region: str) -> str:
+    """The stable spelling of a key (see ``stable_phone``)."""
+    if number is None or number.country_code != 86 or region != "CN":
+        return key
     bare = PhoneNumber(country_code=86, national_number=number.national_number)
     national = "".join(ch for ch in phonenumbers.format_number(bare, PhoneNumberFormat.NATIONAL) if ch.isdigit())
-    return key, _with_extension(national, number)
+    return _with_extension(national, number)
 
 
 def _clean(s: str) -> str:
@@ -141,9 +145,19 @@ def _clean(s: str) -> str:
     return "".join(kept).strip()
 
 
-@lru_cache(maxsize=4096)
-def _cached(s: str, region_code: str) -> tuple[str, str]:
-    return _keys(_clean(s), phone_region(region_code))
+# About one number per warehouse and side: sized so a shop of thousands of warehouses stays cached
+# from one run to the next in a long-lived process (an entry is a few hundred bytes). The stable
+# spelling is cached apart: national formatting costs more than the parse, and only fingerprints
+# need it, so the diff never pays for it.
+@lru_cache(maxsize=1 << 16)
+def _cached(s: str, region_code: str) -> tuple[str, PhoneNumber | None, str]:
+    region = phone_region(region_code)
+    return (*_read_or_digits(_clean(s), region), region)
+
+
+@lru_cache(maxsize=1 << 14)
+def _cached_stable(s: str, region_code: str) -> str:
+    return _stable_key(*_cached(s, region_code))
 
 
 def normalize_phone(s: str, region: str = "") -> str:
@@ -164,4 +178,4 @@ def stable_phone(s: str, region: str = "") -> str:
     Everything else spells as :func:`normalize_phone`: elsewhere a bare ``13800138000`` is no
     Chinese number, so the two spellings must stay apart.
     """
-    return _cached(s or "", region or "")[1]
+    return _cached_stable(s or "", region or "")

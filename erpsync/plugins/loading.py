@@ -58,6 +58,8 @@ class PluginManager(pluggy.PluginManager):
         super().__init__(GROUP)
         self.origins: dict[str, Origin] = {}
         self.broken: list[BrokenPlugin] = []
+        #: built-in module paths and extra objects not registered yet (``manager.finish_loading``)
+        self.deferred: tuple[tuple[str, ...], tuple[object, ...]] | None = None
 
     def check_loaded(self) -> None:
         """Raise one PluginError naming every broken plugin: a run must not go on without one."""

@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from erpsync.core.aspects.base import Aspect
-from erpsync.core.config import Settings, load_config
 from erpsync.plugins import hookspecs
 from erpsync.plugins.loading import (
     BrokenPlugin,
@@ -41,7 +39,11 @@ from erpsync.plugins.loading import (
 if TYPE_CHECKING:
     import click
 
+    from erpsync.core.aspects.base import Aspect
+    from erpsync.core.config import Settings
+
 __all__ = [
+    "COMMAND_PLUGINS",
     "DEFAULT_PLUGINS",
     "PluginError",
     "PluginManager",
@@ -49,6 +51,7 @@ __all__ = [
     "add_commands",
     "build_registry",
     "call_each",
+    "finish_loading",
     "get_plugin_manager",
     "load_settings",
 ]
@@ -67,6 +70,13 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "erpsync.plugins.alerts.mail",
 )
 
+#: the built-ins that implement ``register_commands``, the leading entries of ``DEFAULT_PLUGINS``:
+#: the only built-ins the command line needs before it is parsed. The others import SQLAlchemy,
+#: requests and marshmallow schemas, which ``erpsync --help`` never uses, so the CLI registers
+#: them when a command first asks for its plugins (``finish_loading``); being a prefix, they are
+#: registered in the same order either way, and pluggy calls implementations in the same order.
+COMMAND_PLUGINS: tuple[str, ...] = DEFAULT_PLUGINS[:1]
+
 
 def _own_origin() -> Origin:
     try:
@@ -76,21 +86,53 @@ def _own_origin() -> Origin:
 
 
 def get_plugin_manager(
-    *, entrypoints: bool = True, blocked: Iterable[str] = (), extra: Iterable[object] = ()
+    *,
+    entrypoints: bool = True,
+    blocked: Iterable[str] = (),
+    extra: Iterable[object] = (),
+    commands_only: bool = False,
 ) -> PluginManager:
     """A fresh manager with the built-ins, the installed plugins and ``extra`` objects registered.
+
+    ``commands_only`` leaves out the built-ins outside ``COMMAND_PLUGINS`` and the ``extra``
+    objects until ``finish_loading(pm)``: enough to add every plugin's commands to the command
+    line without importing what only a command needs.
 
     Never raises for an installed plugin that is broken (see ``PluginManager.broken``); raises
     PluginError for a broken built-in or ``extra`` object, which is a bug, not a deployment fault.
     """
+    extra = tuple(extra)
     pm = PluginManager()
     pm.add_hookspecs(hookspecs)
     for name in blocked:
         pm.set_blocked(name)
     guarded = load_entry_points(pm) if entrypoints else set()
+    rest = DEFAULT_PLUGINS[len(COMMAND_PLUGINS) :]
+    _register_builtins(pm, COMMAND_PLUGINS if commands_only else DEFAULT_PLUGINS, () if commands_only else extra)
+    check_pending(pm, guarded)
+    if commands_only:
+        pm.deferred = (rest, extra)
+    return pm
+
+
+def finish_loading(pm: PluginManager) -> None:
+    """Register what ``get_plugin_manager(commands_only=True)`` left out; nothing if it left nothing.
+
+    Raises PluginError for a broken built-in, as ``get_plugin_manager`` does; the manager keeps
+    what it left out, so a later call raises again rather than carry on without a built-in.
+    """
+    if pm.deferred is None:
+        return
+    paths, extra = pm.deferred
+    _register_builtins(pm, paths, extra)
+    check_pending(pm, set())
+    pm.deferred = None
+
+
+def _register_builtins(pm: PluginManager, paths: Iterable[str], extra: Iterable[object]) -> None:
     own = _own_origin()
     try:
-        for path in DEFAULT_PLUGINS:
+        for path in paths:
             if not pm.is_blocked(path) and pm.get_plugin(path) is None:
                 pm.register(importlib.import_module(path), name=path)
                 pm.origins[path] = own
@@ -98,8 +140,6 @@ def get_plugin_manager(
             pm.register(obj)
     except ValueError as exc:  # pluggy's PluginValidationError is a ValueError too
         raise PluginError(str(exc)) from exc
-    check_pending(pm, guarded)
-    return pm
 
 
 @dataclass
@@ -194,4 +234,6 @@ def add_commands(pm: PluginManager, cli: click.Group) -> None:
 
 def load_settings(path: str | Path, registry: Registry) -> Settings:
     """Load a config file, validating connector, aspect and sink names against what is registered."""
+    from erpsync.core.config import load_config
+
     return load_config(path, connectors=registry.connectors, aspects=registry.aspects, alert_sinks=registry.alert_sinks)

@@ -31,14 +31,15 @@ imports an API package or ``paging``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from erpsync.connectors.tiktok.seller import TikTokSellerConnector
-from erpsync.core.connector import Connector
 from erpsync.plugins import hookimpl
 
 if TYPE_CHECKING:
     import click
+
+    from erpsync.connectors.tiktok.seller import TikTokSellerConnector
+    from erpsync.core.connector import Connector
 
 __all__ = ["TikTokSellerConnector", "register_commands", "register_connectors"]
 
@@ -46,7 +47,19 @@ __all__ = ["TikTokSellerConnector", "register_commands", "register_connectors"]
 @hookimpl
 def register_connectors(register: Callable[[type[Connector]], None]) -> None:
     """Offer ``type = "tiktok"`` (role seller) to the host."""
+    from erpsync.connectors.tiktok.seller import TikTokSellerConnector
+
     register(TikTokSellerConnector)
+
+
+def __getattr__(name: str) -> Any:
+    """``TikTokSellerConnector`` on first use: the plugin manager imports this package to list
+    ``erpsync auth`` for ``--help``, which needs neither the client nor its schemas."""
+    if name == "TikTokSellerConnector":
+        from erpsync.connectors.tiktok.seller import TikTokSellerConnector
+
+        return TikTokSellerConnector
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @hookimpl

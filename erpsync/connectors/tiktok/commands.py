@@ -15,22 +15,25 @@ from __future__ import annotations
 import secrets
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from erpsync.connectors.tiktok.auth import authorize_url
-from erpsync.connectors.tiktok.client import TikTokClient
-from erpsync.connectors.tiktok.seller import TikTokSellerConnector
-from erpsync.core.config import Settings, ShopSettings
-from erpsync.core.connector import ShopContext
 from erpsync.core.errors import ConfigError, UsageError
-from erpsync.core.store import Store
 from erpsync.plugins.context import CommandContext
+
+if TYPE_CHECKING:
+    from erpsync.connectors.tiktok.seller import TikTokSellerConnector
+    from erpsync.core.config import Settings, ShopSettings
+    from erpsync.core.store import Store
+
+# The client, the store (SQLAlchemy) and rich are imported inside the commands: ``erpsync --help``
+# loads this module to list ``auth`` and must not pay for what only running a command needs.
 
 
 def _tiktok_shop(settings: Settings, name: str) -> ShopSettings:
+    from erpsync.connectors.tiktok.seller import TikTokSellerConnector
+
     shop = settings.shop(name)
     if shop is None:
         known = ", ".join(s.name for s in settings.shops)
@@ -43,6 +46,9 @@ def _tiktok_shop(settings: Settings, name: str) -> ShopSettings:
 def _connector(
     state: CommandContext, settings: Settings, shop: ShopSettings, store: Store | None
 ) -> TikTokSellerConnector:
+    from erpsync.connectors.tiktok.seller import TikTokSellerConnector
+    from erpsync.core.connector import ShopContext
+
     cls = state.registry.connectors[shop.seller.type]
     tokens = None if store is None else store.tokens
     context = ShopContext(name=shop.name, base_dir=settings.base_dir, tokens=tokens)
@@ -76,6 +82,8 @@ def auth() -> None:
 @click.pass_obj
 def url(state: CommandContext, shop_name: str, state_value: str | None, region: str | None) -> int:
     """Print the link the seller opens to authorise the app for a shop."""
+    from erpsync.connectors.tiktok.auth import authorize_url
+
     settings = state.settings()
     shop = _tiktok_shop(settings, shop_name)
     service_id = shop.seller.options.get("service_id")
@@ -101,6 +109,9 @@ def url(state: CommandContext, shop_name: str, state_value: str | None, region: 
 @click.pass_obj
 def exchange(state: CommandContext, code: str, shop_name: str) -> int:
     """Trade an authorisation CODE for the shop's tokens and keep them in the state store."""
+    from erpsync.connectors.tiktok.client import TikTokClient
+    from erpsync.core.store import Store
+
     settings = state.settings()
     shop = _tiktok_shop(settings, shop_name)
     with Store.open(settings.state_url) as store:
@@ -141,6 +152,12 @@ def _scopes(scopes: tuple[str, ...]) -> str:
 @click.pass_obj
 def status(state: CommandContext) -> int:
     """Show, per shop, where its token comes from and when it expires."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from erpsync.connectors.tiktok.seller import TikTokSellerConnector
+    from erpsync.core.store import Store
+
     settings = state.settings()
     now = datetime.now(UTC)
     table = Table(title="erpsync shop authorisation")

@@ -30,10 +30,20 @@ class PickupObservation(Observation):
     review_sla_hours: float = 24
     lookback_days: int = 14
     guides: Guides = DEFAULT_GUIDES
+    #: ``erp_for``'s answer and the lists it was computed from: binding is linear in the shop's
+    #: warehouses, and ``state_for`` asks for it once per warehouse
+    _bound: tuple[tuple[int, int, int, int], dict[str, Warehouse]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def erp_for(self) -> dict[str, Warehouse]:
-        """The ERP warehouse bound to each seller warehouse id."""
-        return {s.id: e for s, e in bind_warehouses(self.seller_warehouses, self.erp_warehouses).pairs}
+        """The ERP warehouse bound to each seller warehouse id (computed once per pair of lists)."""
+        seller, erp = self.seller_warehouses, self.erp_warehouses
+        key = (id(seller), len(seller), id(erp), len(erp))
+        if self._bound is None or self._bound[0] != key:
+            pairs = bind_warehouses(self.seller_warehouses, self.erp_warehouses).pairs
+            self._bound = (key, {s.id: e for s, e in pairs})
+        return self._bound[1]
 
     def state_for(self, warehouse: Warehouse) -> PickupState:
         erp = self.erp_for().get(warehouse.id)

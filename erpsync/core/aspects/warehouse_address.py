@@ -53,26 +53,38 @@ class Binding:
     duplicates: dict[str, list[Warehouse]] = field(default_factory=dict)  # seller id -> extra records
 
 
+def _by_id(w: Warehouse) -> str:
+    return w.id
+
+
 def bind_warehouses(seller: list[Warehouse], erp: list[Warehouse]) -> Binding:
-    """Pair each seller warehouse with the ERP record bound to it (lowest ERP id if several)."""
+    """Pair each seller warehouse with the ERP record bound to it (lowest ERP id if several).
+
+    Linear after one sort, and allocates a list only for a warehouse bound twice: the diff binds
+    shops of thousands of warehouses, and the pickup aspect binds once per warehouse.
+    """
     out = Binding()
     seller_ids = {w.id for w in seller}
-    by_seller: dict[str, list[Warehouse]] = {}
-    for record in sorted(erp, key=lambda w: w.id):
-        if not record.seller_warehouse_id:
+    first: dict[str, Warehouse] = {}
+    extra: dict[str, list[Warehouse]] = {}
+    for record in sorted(erp, key=_by_id):
+        bound = record.seller_warehouse_id
+        if not bound:
             out.unbound.append(record)
-        elif record.seller_warehouse_id not in seller_ids:
+        elif bound not in seller_ids:
             out.unknown.append(record)
+        elif bound in first:
+            extra.setdefault(bound, []).append(record)
         else:
-            by_seller.setdefault(record.seller_warehouse_id, []).append(record)
+            first[bound] = record
     for warehouse in seller:
-        records = by_seller.get(warehouse.id)
-        if not records:
+        paired = first.get(warehouse.id)
+        if paired is None:
             out.missing.append(warehouse)
             continue
-        out.pairs.append((warehouse, records[0]))
-        if len(records) > 1:
-            out.duplicates[warehouse.id] = records[1:]
+        out.pairs.append((warehouse, paired))
+        if warehouse.id in extra:
+            out.duplicates[warehouse.id] = list(extra[warehouse.id])
     return out
 
 
@@ -194,8 +206,9 @@ class WarehouseAddressAspect(Aspect):
                 f"ERP warehouse {erp.id} is bound to Seller Center warehouse "
                 f"{erp.seller_warehouse_id}, which does not exist (deleted or re-created?)",
             )
+        compared = {s.id: e for s, e in binding.pairs} if binding.duplicates else {}
         for seller_id, extra in binding.duplicates.items():
-            first = next(e for s, e in binding.pairs if s.id == seller_id)
+            first = compared[seller_id]
             ids = ", ".join(w.id for w in extra)
             drift(
                 "duplicate_binding",

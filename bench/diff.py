@@ -1,0 +1,246 @@
+"""How fast is the pure diff, and how much memory does it take?
+
+Builds N warehouse pairs (Seller Center vs ERP) with realistic Chinese addresses and phones from
+a seeded random generator: about a third copied exactly, half with cosmetic differences only
+(suffixes, width, spaces, a trailing comma, the divisions repeated in the street, phone formats),
+the rest with one material difference, and one record in a hundred bound twice (a duplicate).
+Then, on one core, with no I/O:
+
+- the address diff: ``WarehouseAddressAspect.diff`` over one observation of all N pairs (a shop
+  with N warehouses, the hardest shape: binding and duplicate detection see every row); run twice,
+  cold (a fresh process: every string is new) and warm (the same process again, as the next run
+  of a long-lived process sees the same warehouses);
+- the pickup drifts: ``pickup_drifts`` with plain ``PickupSignals`` (slots, a package or two),
+  in shops of ``--shop-size`` warehouses (its cost grows with the square of a shop's size, so
+  one shop of N would measure that instead; ``--pickup-one-shop`` shows it).
+
+Each size runs in a fresh process, because peak RSS (``resource.getrusage``) only grows. Prints
+pairs/s per size and ends with one line ``diff: key=value ...`` (throughput at N).
+
+Usage: python bench/diff.py [N] [--only] [--with-1m] [--shop-size S] [--pickup-one-shop]
+  N            the size the final line reports throughput at (default 100000); 10k and 100k always run
+  --only       measure N in this process only (for ``python -m cProfile -s cumtime bench/diff.py N --only``)
+  --with-1m    also run 1,000,000 pairs in a child
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from erpsync.core.aspects.pickup import PickupObservation, pickup_drifts
+from erpsync.core.aspects.warehouse_address import WarehouseAddressAspect, WarehouseObservation
+from erpsync.core.models import Address, HandoverMode, PackageSignal, PickupSignals, SlotSignal, Warehouse
+from erpsync.core.pickup_regions import BEIJING
+
+TARGET = 200_000
+NOW = datetime(2024, 3, 1, 10, 0, tzinfo=BEIJING)
+# (state, city, districts): Guangdong's pickup cities and a few outside every pickup region
+PLACES = (
+    ("广东省", "东莞市", ("长安镇", "虎门镇", "南城街道", "松山湖")),
+    ("广东省", "深圳市", ("南山区", "宝安区", "龙岗区", "福田区")),
+    ("广东省", "广州市", ("白云区", "番禺区", "天河区", "海珠区")),
+    ("浙江省", "金华市", ("义乌市", "婺城区")),
+    ("广西壮族自治区", "南宁市", ("青秀区", "西乡塘区")),
+)
+ROADS = ("乌沙步步高大道", "工业东路", "科技园南路", "环城北路", "新华路", "建设大道", "人民中路", "创业路")
+SURNAMES = "张王李赵刘陈杨黄吴周徐孙马朱胡郭何林罗高"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def _address(rng: random.Random) -> Address:
+    state, city, districts = rng.choice(PLACES)
+    mobile = rng.random() < 0.8
+    phone = f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}" if mobile else f"0769{rng.randrange(10**8):08d}"
+    street = f"{rng.choice(ROADS)}{rng.randrange(1, 999)}号{rng.randrange(1, 30)}栋{rng.randrange(101, 2999)}室"
+    return Address(
+        contact_person=rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2)))),
+        phone=phone,
+        region_code="CN",
+        state=state,
+        city=city,
+        district=rng.choice(districts),
+        street=street,
+        postal_code=f"5{rng.randrange(10**5):05d}",
+    )
+
+
+def _cosmetic(rng: random.Random, a: Address) -> Address:
+    """The same address as another operator types it: nothing the diff may report."""
+    edits = {
+        "state": a.state.removesuffix("省").replace("壮族自治区", ""),
+        "city": a.city.removesuffix("市"),
+        "street": f"{a.state}{a.city}{a.district}{a.street}",
+        "phone": f"+86 {a.phone[:3]}-{a.phone[3:7]}-{a.phone[7:]}" if a.phone.startswith("1") else a.phone,
+        "contact_person": f" {a.contact_person} ",
+        "region_code": "",
+        "postal_code": f"{a.postal_code[:3]} {a.postal_code[3:]}",
+    }
+    chosen = {k: edits[k] for k in rng.sample(sorted(edits), rng.randrange(1, 4))}
+    if rng.random() < 0.3:
+        chosen["street"] = chosen.get("street", a.street).translate(FULLWIDTH) + "，"
+    return replace(a, **chosen)
+
+
+def _material(rng: random.Random, a: Address) -> Address:
+    """One difference the diff must report."""
+    field = rng.choice(("street", "phone", "contact_person", "district", "postal_code"))
+    if field == "street":
+        return replace(a, street=a.street.replace("号", "0号", 1))
+    if field == "phone":
+        return replace(a, phone=a.phone[:-1] + str((int(a.phone[-1]) + 1) % 10))
+    if field == "contact_person":
+        return replace(a, contact_person=rng.choice(SURNAMES) + a.contact_person[1:])
+    if field == "district":
+        return replace(a, district="城区")
+    return replace(a, postal_code=a.postal_code[:-1] + str((int(a.postal_code[-1]) + 1) % 10))
+
+
+def build(n: int, seed: int = 8) -> tuple[list[Warehouse], list[Warehouse]]:
+    """N seller warehouses and their ERP records (plus one extra record per hundred: duplicates)."""
+    rng = random.Random(seed)
+    seller, erp = [], []
+    for i in range(n):
+        a = _address(rng)
+        roll = rng.random()
+        b = a if roll < 0.35 else _cosmetic(rng, a) if roll < 0.85 else _material(rng, a)
+        wid = f"WH-{i:07d}"
+        mode = HandoverMode.PICKUP if rng.random() < 0.6 else HandoverMode.DROP_OFF
+        seller.append(Warehouse(wid, f"仓库{i}", a))
+        erp.append(Warehouse(f"E{i:07d}", f"仓库{i}", b, handover_mode=mode, seller_warehouse_id=wid))
+        if i % 100 == 99:
+            erp.append(Warehouse(f"X{i:07d}", f"仓库{i}", b, handover_mode=mode, seller_warehouse_id=wid))
+    return seller, erp
+
+
+def _signals(rng: random.Random, w: Warehouse) -> PickupSignals:
+    roll = rng.random()
+    slots = None if roll < 0.4 else SlotSignal(f"P-{w.id}", can_pickup=roll < 0.8, can_drop_off=True)
+    packages = tuple(
+        PackageSignal(
+            id=f"P-{w.id}-{k}",
+            warehouse_id=w.id,
+            handover_method=rng.choice((HandoverMode.PICKUP, HandoverMode.DROP_OFF)),
+            tracking_number=rng.choice(("WS", "JT")) + f"{rng.randrange(10**10):010d}",
+            created_at=NOW - timedelta(hours=rng.randrange(1, 300)),
+            status="AWAITING_COLLECTION",
+        )
+        for k in range(rng.randrange(0, 3))
+    )
+    return PickupSignals(w.id, slots, packages)
+
+
+def measure(n: int, shop_size: int, pickup_one_shop: bool) -> dict[str, float]:
+    seller, erp = build(n)
+    aspect = WarehouseAddressAspect()
+    out: dict[str, float] = {"n": n}
+    for label in ("address_cold", "address_warm"):
+        seen = WarehouseObservation(shop="bench", now=NOW, seller_warehouses=seller, erp_warehouses=erp)
+        t0 = time.perf_counter()
+        drifts = aspect.diff(seen)
+        out[f"{label}_pairs_per_s"] = n / (time.perf_counter() - t0)
+        out["address_drifts"] = len(drifts)
+    rng = random.Random(9)
+    erp_by_seller = {e.seller_warehouse_id: e for e in erp if e.id.startswith("E")}
+    pickup_n = min(n, 100_000)  # enough for a rate; the pickup input costs more memory than the diff
+    shops = [
+        PickupObservation(
+            shop=f"shop{start}",
+            now=NOW,
+            seller_warehouses=seller[start : start + shop_size],
+            erp_warehouses=[erp_by_seller[w.id] for w in seller[start : start + shop_size]],
+            signals={w.id: _signals(rng, w) for w in seller[start : start + shop_size]},
+        )
+        for start in range(0, pickup_n, shop_size)
+    ]
+    t0 = time.perf_counter()
+    out["pickup_drifts"] = sum(len(pickup_drifts("pickup", obs)) for obs in shops)
+    out["pickup_pairs_per_s"] = pickup_n / (time.perf_counter() - t0)
+    if pickup_one_shop:
+        one = 1000
+        obs = PickupObservation(
+            shop="one",
+            now=NOW,
+            seller_warehouses=seller[:one],
+            erp_warehouses=[erp_by_seller[w.id] for w in seller[:one]],
+            signals={w.id: _signals(rng, w) for w in seller[:one]},
+        )
+        t0 = time.perf_counter()
+        pickup_drifts("pickup", obs)
+        out["pickup_one_shop_1000_pairs_per_s"] = one / (time.perf_counter() - t0)
+    out["rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return out
+
+
+def _child(n: int, args: argparse.Namespace, timeout: float | None) -> dict[str, float] | None:
+    cmd = [sys.executable, __file__, str(n), "--only", "--json", "--shop-size", str(args.shop_size)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
+    except subprocess.TimeoutExpired:
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _show(r: dict[str, float]) -> None:
+    extra = (
+        f", pickup one shop x 1000: {r['pickup_one_shop_1000_pairs_per_s']:,.0f}/s"
+        if "pickup_one_shop_1000_pairs_per_s" in r
+        else ""
+    )
+    print(
+        f"{int(r['n']):>9,} pairs: address {r['address_cold_pairs_per_s']:>9,.0f}/s cold, "
+        f"{r['address_warm_pairs_per_s']:>9,.0f}/s warm ({int(r['address_drifts'])} drifts); "
+        f"pickup {r['pickup_pairs_per_s']:>8,.0f}/s ({int(r['pickup_drifts'])} drifts){extra}; "
+        f"peak RSS {r['rss_mib']:,.0f} MiB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=100_000)
+    parser.add_argument("--only", action="store_true")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--with-1m", action="store_true")
+    parser.add_argument("--shop-size", type=int, default=100)
+    parser.add_argument("--pickup-one-shop", action="store_true")
+    args = parser.parse_args()
+    if args.only or args.json:
+        here = measure(args.n, args.shop_size, args.pickup_one_shop)
+        if args.json:
+            print(json.dumps(here))
+        else:
+            _show(here)
+        return
+    # children first: Linux keeps a process's peak RSS across exec, so a child forked from a
+    # parent that already holds N pairs would report the parent's peak
+    sizes = {n: _child(n, args, None) for n in (10_000, 100_000)}
+    for r in sizes.values():
+        if r is not None:
+            _show(r)
+    if args.with_1m:
+        big = _child(1_000_000, args, 180)
+        if big is None:
+            print("1,000,000 pairs: did not finish within 180 s")
+        else:
+            _show(big)
+    here = sizes.get(args.n) or _child(args.n, args, None) or measure(args.n, args.shop_size, args.pickup_one_shop)
+    print(f"throughput below at {args.n:,} pairs")
+    print(
+        f"diff: address_pairs_per_s={here['address_cold_pairs_per_s']:.0f} "
+        f"address_warm_pairs_per_s={here['address_warm_pairs_per_s']:.0f} "
+        f"pickup_pairs_per_s={here['pickup_pairs_per_s']:.0f} "
+        f"rss_mib_10k={sizes[10_000]['rss_mib'] if sizes[10_000] else 0:.0f} "
+        f"rss_mib_100k={sizes[100_000]['rss_mib'] if sizes[100_000] else 0:.0f} target_pairs_per_s={TARGET}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""One read of each system per shop run, shared by every aspect that observes it.
+
+Both built-in aspects start from the same two lists (Seller Center's warehouses and the ERP's),
+so without sharing, a shop's run fetches the warehouse list and parses the ERP file once per
+aspect. The host wraps each connector it builds for a shop in :func:`shared_reads` and closes the
+wrapper when the shop is done, so a memo never outlives the shop's run.
+
+What may be shared, and when it is dropped:
+
+- only ``list_warehouses()`` is remembered: it takes no arguments, and one reading per shop run
+  is that side's state for the run (an edit another program makes mid-run is seen by the next
+  run, as it would be had it come a moment later). ``read_pickup_signals`` (its answer depends
+  on its arguments) and ``check`` pass through unremembered; the TikTok client looks the shop
+  cipher up once itself, and the host builds one connector per shop;
+- a write through the wrapper (``set_warehouse_address``, ``set_handover_mode``) drops the memo
+  before it starts, so the re-read after ``--apply`` and every later aspect read the side again;
+- anything else reached through the wrapper (a plugin's own method, the TikTok connector's
+  client) might write without the wrapper knowing, so reaching it drops the memo too: a read
+  may be repeated, but nothing stale is ever compared.
+
+The wrapper has exactly the capabilities (``core/ports.py``) of the connector it wraps, checked
+on the class, so an aspect's ``isinstance`` test answers as it would for the connector itself:
+a seller that cannot write addresses stays "report only". A failed read is not remembered,
+nor one that a write overlapped (should aspects ever run side by side).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from erpsync.core.connector import Connector
+from erpsync.core.models import HandoverMode, PickupSignals, Records, Warehouse
+
+
+class SharedReads(Connector):
+    """A connector seen through a per-shop memo; build it with :func:`shared_reads`."""
+
+    type = "shared-reads"
+    role = "seller"
+
+    def __init__(self, inner: Connector) -> None:
+        super().__init__(inner.options, shop=inner.shop)
+        self.inner = inner
+        self._warehouses: Records[Warehouse] | None = None
+        #: moved by every forget(), so a read that overlapped a write is returned but never kept
+        self._generation = 0
+        #: reads that reached the wrapped system (``list_warehouses``), for benchmarks and tests
+        self.reads = 0
+
+    def forget(self) -> None:
+        """Drop what was read: the next read goes to the system again."""
+        self._generation += 1
+        self._warehouses = None
+
+    def check(self) -> str:
+        return self.inner.check()
+
+    def close(self) -> None:
+        self.forget()
+        self.inner.close()
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached for what the wrapper does not define: the connector's own attributes
+        if name == "inner":  # not set yet (a half-built or copied wrapper): no recursion
+            raise AttributeError(name)
+        value = getattr(self.inner, name)  # AttributeError (a capability it lacks) keeps the memo
+        self.forget()
+        return value
+
+    def __repr__(self) -> str:
+        return f"shared_reads({self.inner!r})"
+
+
+class _ListWarehouses(SharedReads):
+    def list_warehouses(self) -> Records[Warehouse]:
+        kept = self._warehouses
+        if kept is not None:
+            return kept
+        generation = self._generation
+        found = cast(Records[Warehouse], cast(Any, self.inner).list_warehouses())
+        self.reads += 1
+        if generation == self._generation:
+            self._warehouses = found
+        return found
+
+
+class _SetWarehouseAddress(SharedReads):
+    def set_warehouse_address(self, warehouse_id: str, changes: Mapping[str, str]) -> None:
+        self.forget()  # before the write: one that fails half-way may still have changed the side
+        cast(Any, self.inner).set_warehouse_address(warehouse_id, changes)
+
+
+class _ReadPickupSignals(SharedReads):
+    def read_pickup_signals(self, warehouse_ids: Sequence[str], *, since: datetime) -> Records[PickupSignals]:
+        return cast(Records[PickupSignals], cast(Any, self.inner).read_pickup_signals(warehouse_ids, since=since))
+
+
+class _SetHandoverMode(SharedReads):
+    def set_handover_mode(self, warehouse_id: str, mode: HandoverMode) -> None:
+        self.forget()
+        cast(Any, self.inner).set_handover_mode(warehouse_id, mode)
+
+
+#: capability method → the mixin that carries it through the wrapper
+_CAPABILITIES: dict[str, type[SharedReads]] = {
+    "list_warehouses": _ListWarehouses,
+    "set_warehouse_address": _SetWarehouseAddress,
+    "read_pickup_signals": _ReadPickupSignals,
+    "set_handover_mode": _SetHandoverMode,
+}
+#: class attributes messages and the registry read (``connector_type`` names a connector by ``type``)
+_DESCRIPTIVE = ("type", "role", "description", "Options", "secret_options")
+
+
+def shared_reads(connector: Connector) -> SharedReads:
+    """``connector`` behind a memo of its reads, with the same capabilities; close it when the shop is done."""
+    cls = type(connector)
+    wrapper = _WRAPPERS.get(cls)
+    if wrapper is None:  # two threads may both build one: either serves
+        wrapper = _WRAPPERS[cls] = _wrapper_class(cls)
+    return wrapper(connector)
+
+
+#: one wrapper class per connector class, so ``type(wrapped)`` is stable across shops
+_WRAPPERS: dict[type[Connector], type[SharedReads]] = {}
+
+
+def _wrapper_class(cls: type[Connector]) -> type[SharedReads]:
+    """A wrapper class with exactly ``cls``'s capability methods, named like ``cls``."""
+    bases = tuple(mixin for name, mixin in _CAPABILITIES.items() if callable(getattr(cls, name, None)))
+    namespace: dict[str, Any] = {name: getattr(cls, name) for name in _DESCRIPTIVE if hasattr(cls, name)}
+    if "type" not in namespace:  # a type-less connector is named by its class name, as it would be unwrapped
+        namespace["type"] = cls.__name__
+    namespace["__doc__"] = f"{cls.__name__} behind a per-shop memo of its reads (erpsync.shop_reads)."
+    return cast(type[SharedReads], type(cls.__name__, (*bases, SharedReads), namespace))

@@ -1,0 +1,117 @@
+"""shared_reads: each system read once per shop run, the same capabilities, and never a stale read
+after a write. Real connectors throughout: the files ERP on a temporary folder, the TikTok
+connector over ``responses``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import responses
+
+from erpsync.connectors.files.connector import FilesErp
+from erpsync.connectors.tiktok.client import TikTokClient
+from erpsync.connectors.tiktok.seller import TikTokSellerConnector
+from erpsync.core.aspects.warehouse_address import connector_type
+from erpsync.core.connector import ShopContext
+from erpsync.core.errors import PermanentError
+from erpsync.core.http import HttpPolicy
+from erpsync.core.models import HandoverMode
+from erpsync.core.ports import PickupReader, PickupWriter, WarehouseReader, WarehouseWriter
+from erpsync.shop_reads import shared_reads
+
+BASE = "https://open-api.test"
+SHOP_ID = "7495000000000000001"
+WAREHOUSES_URL = f"{BASE}/logistics/202309/warehouses"
+SHOPS_URL = f"{BASE}/authorization/202309/shops"
+CSV = "id,seller_warehouse_id,phone,handover_mode\nE1,W1,13800138000,DROP OFF\n"
+
+
+def envelope(data: object) -> dict:
+    return {"code": 0, "message": "Success", "request_id": "req-1", "data": data}
+
+
+@pytest.fixture
+def erp(tmp_path: Path) -> FilesErp:
+    (tmp_path / "erp").mkdir()
+    (tmp_path / "erp" / "warehouses.csv").write_text(CSV, encoding="utf-8")
+    return FilesErp({"path": "erp", "format": "auto"}, shop=ShopContext(name="s", base_dir=tmp_path))
+
+
+@pytest.fixture
+def seller() -> TikTokSellerConnector:
+    client = TikTokClient(BASE, "key", "secret", "token", policy=HttpPolicy(max_attempts=1, rate_limit_qps=None))
+    options = {"app_key": "key", "app_secret": "secret", "access_token": "token", "shop_id": SHOP_ID, "base_url": BASE}
+    return TikTokSellerConnector(options, shop=ShopContext(name="s", base_dir=Path(".")), client=client)
+
+
+def answer_tiktok() -> None:
+    shop = {"id": SHOP_ID, "name": "Demo", "region": "GB", "seller_type": "CROSS_BORDER", "cipher": "ROW_c"}
+    responses.get(SHOPS_URL, json=envelope({"shops": [shop]}))
+    warehouse = {"id": "W1", "name": "Shenzhen", "address": {"city": "深圳市"}}
+    responses.get(WAREHOUSES_URL, json=envelope({"warehouses": [warehouse]}))
+
+
+def calls_to(url: str) -> int:
+    return sum(call.request.url.split("?", 1)[0] == url for call in responses.calls)
+
+
+def test_the_erp_file_is_read_once_until_a_write(erp: FilesErp, tmp_path: Path) -> None:
+    shared = shared_reads(erp)
+    first = shared.list_warehouses()
+    # another program edits the file mid-run: the shop's run keeps comparing one reading of it
+    (tmp_path / "erp" / "warehouses.csv").write_text(CSV.replace("13800138000", "13900139000"), encoding="utf-8")
+    assert shared.list_warehouses() is first and shared.reads == 1
+    shared.set_handover_mode("E1", HandoverMode.PICKUP)
+    after = shared.list_warehouses()  # the write dropped the memo: read again, the write seen
+    assert shared.reads == 2
+    (row,) = after.items
+    assert (row.handover_mode, row.address.phone) == (HandoverMode.PICKUP, "13900139000")
+    shared.set_warehouse_address("E1", {"phone": "13700137000"})
+    assert shared.list_warehouses().items[0].address.phone == "13700137000" and shared.reads == 3
+
+
+def test_a_failed_read_is_not_remembered(erp: FilesErp, tmp_path: Path) -> None:
+    shared = shared_reads(erp)
+    (tmp_path / "erp" / "warehouses.csv").rename(tmp_path / "elsewhere.csv")
+    with pytest.raises(PermanentError):
+        shared.list_warehouses()
+    (tmp_path / "elsewhere.csv").rename(tmp_path / "erp" / "warehouses.csv")
+    assert [w.id for w in shared.list_warehouses().items] == ["E1"]
+
+
+@responses.activate
+def test_the_seller_is_asked_once_per_shop(seller: TikTokSellerConnector) -> None:
+    answer_tiktok()
+    shared = shared_reads(seller)
+    assert shared.list_warehouses() is shared.list_warehouses()
+    assert (calls_to(WAREHOUSES_URL), calls_to(SHOPS_URL)) == (1, 1)  # the cipher too: looked up once
+    shared.close()  # the end of the shop: nothing carried into the next
+    assert shared.list_warehouses().items[0].id == "W1"
+    assert calls_to(WAREHOUSES_URL) == 2
+
+
+@responses.activate
+def test_reaching_past_the_capabilities_drops_the_memo(seller: TikTokSellerConnector) -> None:
+    """The wrapper cannot see writes made through the connector's own client, so it forgets."""
+    answer_tiktok()
+    shared = shared_reads(seller)
+    shared.list_warehouses()
+    assert shared.shop_id == SHOP_ID  # any attribute the capabilities do not cover
+    shared.list_warehouses()
+    assert calls_to(WAREHOUSES_URL) == 2
+    # asking for a capability the seller lacks (as every isinstance check does) forgets nothing
+    assert not isinstance(shared, WarehouseWriter)
+    shared.list_warehouses()
+    assert calls_to(WAREHOUSES_URL) == 2
+
+
+def test_the_same_capabilities_and_name(erp: FilesErp, seller: TikTokSellerConnector) -> None:
+    files, tiktok = shared_reads(erp), shared_reads(seller)
+    capabilities = (WarehouseReader, WarehouseWriter, PickupReader, PickupWriter)
+    assert [isinstance(files, c) for c in capabilities] == [True, True, False, True]
+    assert [isinstance(tiktok, c) for c in capabilities] == [True, False, True, False]
+    assert not hasattr(type(tiktok), "set_warehouse_address")  # on the class too (getattr_static checks)
+    assert (connector_type(files), connector_type(tiktok)) == ("files", "tiktok")
+    assert (files.role, tiktok.role, tiktok.secret_options) == ("erp", "seller", ("app_secret", "access_token"))
+    assert type(shared_reads(erp)) is type(files)  # one wrapper class per connector class
