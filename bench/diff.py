@@ -4,18 +4,27 @@ Builds N warehouse pairs (Seller Center vs ERP) with realistic Chinese addresses
 a seeded random generator: about a third copied exactly, half with cosmetic differences only
 (suffixes, width, spaces, a trailing comma, the divisions repeated in the street, phone formats),
 the rest with one material difference, and one record in a hundred bound twice (a duplicate).
-Then, on one core, with no I/O:
+Then, on one core, with no I/O (rates are pairs per second of this process's CPU time, so other
+work on the machine does not lower them):
 
 - the address diff: ``WarehouseAddressAspect.diff`` over one observation of all N pairs (a shop
   with N warehouses, the hardest shape: binding and duplicate detection see every row); run twice,
   cold (a fresh process: every string is new) and warm (the same process again, as the next run
   of a long-lived process sees the same warehouses);
 - the pickup drifts: ``pickup_drifts`` with plain ``PickupSignals`` (slots, a package or two),
-  in shops of ``--shop-size`` warehouses (its cost grows with the square of a shop's size, so
-  one shop of N would measure that instead; ``--pickup-one-shop`` shows it).
+  in shops of ``--shop-size`` warehouses, as a run diffs one shop at a time (``--pickup-one-shop``
+  also times one shop of 1,000: the cost per warehouse does not depend on the shop's size).
 
-Each size runs in a fresh process, because peak RSS (``resource.getrusage``) only grows. Prints
-pairs/s per size and ends with one line ``diff: key=value ...`` (throughput at N).
+Each size runs in a fresh process, because peak RSS (``resource.getrusage``) only grows. Memory
+is reported three ways per size: the peak RSS of the whole process; the RSS once every input is
+built (both sides' records and the pickup observations: what ``observe`` hands over, held at once
+because observations hold lists); and what the diffs add on top of that, the peak while they run
+(the kernel's peak count restarted after building, ``/proc/self/clear_refs``) minus the inputs.
+That last figure is the diff's own: its transient work, the normalisation caches (bounded) and
+the drifts one diff call returns (the address diff returns N pairs' drifts as one list; the
+pickup diff runs per shop of ``--shop-size`` and keeps none). Prints pairs/s and memory per size
+and ends with one line ``diff: key=value ...`` (throughput at N; memory at 10k, 100k and, with
+``--with-1m``, 1M).
 
 Usage: python bench/diff.py [N] [--only] [--with-1m] [--shop-size S] [--pickup-one-shop]
   N            the size the final line reports throughput at (default 100000); 10k and 100k always run
@@ -138,16 +147,30 @@ def _signals(rng: random.Random, w: Warehouse) -> PickupSignals:
     return PickupSignals(w.id, slots, packages)
 
 
+def _rss_mib() -> float:
+    """The resident set now (``/proc/self/statm``), not the peak."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def _reset_peak() -> bool:
+    """Restart the kernel's peak-RSS count (VmHWM), so the diffs' peak is not the build's."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def _peak_mib() -> float:
+    with open("/proc/self/status") as f:
+        kib = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    return kib / 1024
+
+
 def measure(n: int, shop_size: int, pickup_one_shop: bool) -> dict[str, float]:
     seller, erp = build(n)
-    aspect = WarehouseAddressAspect()
-    out: dict[str, float] = {"n": n}
-    for label in ("address_cold", "address_warm"):
-        seen = WarehouseObservation(shop="bench", now=NOW, seller_warehouses=seller, erp_warehouses=erp)
-        t0 = time.perf_counter()
-        drifts = aspect.diff(seen)
-        out[f"{label}_pairs_per_s"] = n / (time.perf_counter() - t0)
-        out["address_drifts"] = len(drifts)
     rng = random.Random(9)
     erp_by_seller = {e.seller_warehouse_id: e for e in erp if e.id.startswith("E")}
     pickup_n = min(n, 100_000)  # enough for a rate; the pickup input costs more memory than the diff
@@ -161,9 +184,20 @@ def measure(n: int, shop_size: int, pickup_one_shop: bool) -> dict[str, float]:
         )
         for start in range(0, pickup_n, shop_size)
     ]
-    t0 = time.perf_counter()
+    # everything the diffs read is built: what the process holds from here on is the diffs' own
+    out: dict[str, float] = {"n": n, "rss_inputs_mib": _rss_mib()}
+    hwm_reset = _reset_peak()
+    aspect = WarehouseAddressAspect()
+    for label in ("address_cold", "address_warm"):
+        seen = WarehouseObservation(shop="bench", now=NOW, seller_warehouses=seller, erp_warehouses=erp)
+        t0 = time.process_time()
+        drifts = aspect.diff(seen)
+        out[f"{label}_pairs_per_s"] = n / (time.process_time() - t0)
+        out["address_drifts"] = len(drifts)
+        del drifts, seen  # a run keeps one shop's drifts at a time
+    t0 = time.process_time()
     out["pickup_drifts"] = sum(len(pickup_drifts("pickup", obs)) for obs in shops)
-    out["pickup_pairs_per_s"] = pickup_n / (time.perf_counter() - t0)
+    out["pickup_pairs_per_s"] = pickup_n / (time.process_time() - t0)
     if pickup_one_shop:
         one = 1000
         obs = PickupObservation(
@@ -173,10 +207,12 @@ def measure(n: int, shop_size: int, pickup_one_shop: bool) -> dict[str, float]:
             erp_warehouses=[erp_by_seller[w.id] for w in seller[:one]],
             signals={w.id: _signals(rng, w) for w in seller[:one]},
         )
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         pickup_drifts("pickup", obs)
-        out["pickup_one_shop_1000_pairs_per_s"] = one / (time.perf_counter() - t0)
+        out["pickup_one_shop_1000_pairs_per_s"] = one / (time.process_time() - t0)
     out["rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    peak_since_inputs = _peak_mib() if hwm_reset else out["rss_mib"]
+    out["rss_diff_mib"] = peak_since_inputs - out["rss_inputs_mib"]
     return out
 
 
@@ -199,7 +235,8 @@ def _show(r: dict[str, float]) -> None:
         f"{int(r['n']):>9,} pairs: address {r['address_cold_pairs_per_s']:>9,.0f}/s cold, "
         f"{r['address_warm_pairs_per_s']:>9,.0f}/s warm ({int(r['address_drifts'])} drifts); "
         f"pickup {r['pickup_pairs_per_s']:>8,.0f}/s ({int(r['pickup_drifts'])} drifts){extra}; "
-        f"peak RSS {r['rss_mib']:,.0f} MiB"
+        f"peak RSS {r['rss_mib']:,.0f} MiB (inputs {r['rss_inputs_mib']:,.0f}, the diffs' own "
+        f"{r['rss_diff_mib']:,.0f})"
     )
 
 
@@ -225,21 +262,26 @@ def main() -> None:
     for r in sizes.values():
         if r is not None:
             _show(r)
+    big = None
     if args.with_1m:
-        big = _child(1_000_000, args, 180)
+        big = _child(1_000_000, args, 300)
         if big is None:
-            print("1,000,000 pairs: did not finish within 180 s")
+            print("1,000,000 pairs: did not finish within 300 s")
         else:
             _show(big)
     here = sizes.get(args.n) or _child(args.n, args, None) or measure(args.n, args.shop_size, args.pickup_one_shop)
     print(f"throughput below at {args.n:,} pairs")
-    print(
-        f"diff: address_pairs_per_s={here['address_cold_pairs_per_s']:.0f} "
-        f"address_warm_pairs_per_s={here['address_warm_pairs_per_s']:.0f} "
-        f"pickup_pairs_per_s={here['pickup_pairs_per_s']:.0f} "
-        f"rss_mib_10k={sizes[10_000]['rss_mib'] if sizes[10_000] else 0:.0f} "
-        f"rss_mib_100k={sizes[100_000]['rss_mib'] if sizes[100_000] else 0:.0f} target_pairs_per_s={TARGET}"
-    )
+    figures = {
+        "address_pairs_per_s": here["address_cold_pairs_per_s"],
+        "address_warm_pairs_per_s": here["address_warm_pairs_per_s"],
+        "pickup_pairs_per_s": here["pickup_pairs_per_s"],
+    }
+    runs = {"10k": sizes[10_000], "100k": sizes[100_000], **({"1m": big} if args.with_1m else {})}
+    for label, r in runs.items():
+        figures[f"rss_mib_{label}"] = r["rss_mib"] if r else 0
+        figures[f"rss_diff_mib_{label}"] = r["rss_diff_mib"] if r else 0
+    figures["target_pairs_per_s"] = TARGET
+    print("diff: " + " ".join(f"{k}={v:.0f}" for k, v in figures.items()))
 
 
 if __name__ == "__main__":

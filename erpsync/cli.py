@@ -22,6 +22,7 @@ from erpsync.cli_alerts import alerts
 from erpsync.cli_common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, chosen_lang, lang_option
 from erpsync.cli_drifts import drifts
 from erpsync.cli_pickup import pickup
+from erpsync.cli_plugin import plugin
 from erpsync.core.errors import ErpsyncError, UsageError
 from erpsync.plugins.loading import BrokenPlugin
 from erpsync.plugins.manager import (
@@ -57,7 +58,7 @@ class State:
     def pm(self) -> PluginManager:
         """Every plugin registered: raises PluginError for a broken built-in."""
         pm = self.command_plugins()
-        finish_loading(pm)
+        finish_loading(pm, config=self.config)
         return pm
 
     def command_plugins(self) -> PluginManager:
@@ -247,6 +248,7 @@ def init(state: State, force: bool) -> int:
 
 for command in (*ADMIN_COMMANDS, pickup, alerts, drifts):
     cli.add_command(command)
+cli.add_command(plugin)
 
 
 def main(argv: list[str] | None = None) -> None:

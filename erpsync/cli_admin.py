@@ -7,7 +7,6 @@ configuration as ``ctx.obj`` (a ``CommandContext``), never by importing the CLI 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -22,46 +21,47 @@ __all__ = ["COMMANDS"]
 
 
 @click.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_obj
-def plugins(state: CommandContext) -> int:
+def plugins(state: CommandContext, fmt: str) -> int:
     """List the plugins, where each comes from and what it registers; name any that is broken.
 
-    A connector's capabilities say what aspects can do with it (a connector that is no
-    WarehouseWriter cannot have an address corrected). Exit code 1 if a plugin is broken.
+    Per connector: its role and capabilities, which say what aspects can do with it (an ERP
+    without "addresses" cannot have an address corrected). Plugins that the environment
+    (ERPSYNC_BLOCK_PLUGINS) or the config ([plugins] blocked) blocks are listed as blocked.
+    Exit code 1 if a plugin is broken.
     """
-    from rich.table import Table
+    import json
 
-    from erpsync.plugins.inventory import capabilities
+    from erpsync.plugins.inventory import listing
+    from erpsync.plugins.loading import block, configured_blocked
 
     pm = state.pm
-    registry = build_registry(pm, allow_broken=True)
-    table = Table(title="erpsync plugins")
-    for col in ("plugin", "distribution", "registers", "name", "description"):
-        table.add_column(col, no_wrap=col != "description")
-    rows = sorted(registry.owners.items(), key=lambda kv: (kv[1], kv[0]))
-    tables: dict[str, dict[str, Any]] = {
-        "connector": registry.connectors,
-        "aspect": registry.aspects,
-        "alert sink": registry.alert_sinks,
-    }
-    for (kind, name), plugin in rows:
-        item = tables[kind][name]
-        label, description = kind, getattr(item, "description", "")
-        if kind == "connector":
-            label = f"connector ({item.role})"
-            description = f"{description} [can: {', '.join(capabilities(item)) or 'nothing yet'}]".strip()
-        table.add_row(plugin, str(pm.origins.get(plugin, "")), label, name, escape(description))
-    owners = set(registry.owners.values())
-    for name, plugin_obj in sorted(pm.list_name_plugin(), key=lambda kv: kv[0]):
-        if name not in owners and plugin_obj is not None:
-            hooks = ", ".join(sorted(h.name for h in pm.get_hookcallers(plugin_obj) or []))
-            table.add_row(name, str(pm.origins.get(name, "")), "hooks", hooks, "")
-    for broken in pm.broken:
-        table.add_row(broken.name, str(broken.origin), "[red]broken[/red]", "-", escape(broken.reason))
-    render.make_console().print(table)
+    block(pm, configured_blocked(state.config))
+    rows = listing(pm, build_registry(pm, allow_broken=True))
     err_console = render.make_console(stderr=True)
     for broken in pm.broken:
         err_console.print(f"[red]error[/red]: {escape(str(broken))}", highlight=False)
+    if fmt == "json":
+        click.echo(json.dumps({"plugins": rows}, ensure_ascii=False, indent=2))
+        return EXIT_ERROR if pm.broken else EXIT_OK
+    from rich.table import Table
+
+    table = Table(title="erpsync plugins")
+    for col in ("plugin", "distribution", "registers", "name", "capabilities", "description"):
+        table.add_column(col, no_wrap=col not in ("description", "capabilities"))
+    for row in rows:
+        registers = row["registers"]
+        if row["status"] != "loaded":
+            registers = "[red]broken[/red]" if row["status"] == "broken" else "blocked"
+        elif row["role"]:
+            registers = f"{registers} ({row['role']})"
+        capabilities = ", ".join(row["capabilities"]) if row["capabilities"] is not None else ""
+        description = row["error"] if row["status"] == "broken" else row["description"]
+        origin = f"{row['distribution']} {row['version']}".strip()
+        cells = (row["plugin"], origin, row["name"] or "-", capabilities, description)
+        table.add_row(*(escape(c) for c in cells[:2]), registers, *(escape(c) for c in cells[2:]))
+    render.make_console().print(table)
     return EXIT_ERROR if pm.broken else EXIT_OK
 
 

@@ -14,6 +14,8 @@ What may be shared, and when it is dropped:
   cipher up once itself, and the host builds one connector per shop;
 - a write through the wrapper (``set_warehouse_address``, ``set_handover_mode``) drops the memo
   before it starts, so the re-read after ``--apply`` and every later aspect read the side again;
+  a batch (``batch()``, for a connector that is a ``BatchWriter``) drops it as it opens and
+  again as it closes, since its writes reach the system only then;
 - anything else reached through the wrapper (a plugin's own method, the TikTok connector's
   client) might write without the wrapper knowing, so reaching it drops the memo too: a read
   may be repeated, but nothing stale is ever compared.
@@ -26,7 +28,8 @@ nor one that a write overlapped (should aspects ever run side by side).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, cast
 
@@ -103,15 +106,27 @@ class _SetHandoverMode(SharedReads):
         cast(Any, self.inner).set_handover_mode(warehouse_id, mode)
 
 
+class _Batch(SharedReads):
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        self.forget()
+        try:
+            with cast(Any, self.inner).batch():
+                yield
+        finally:
+            self.forget()  # the batch's writes reached the system as it closed (or may have)
+
+
 #: capability method → the mixin that carries it through the wrapper
 _CAPABILITIES: dict[str, type[SharedReads]] = {
     "list_warehouses": _ListWarehouses,
     "set_warehouse_address": _SetWarehouseAddress,
     "read_pickup_signals": _ReadPickupSignals,
     "set_handover_mode": _SetHandoverMode,
+    "batch": _Batch,
 }
 #: class attributes messages and the registry read (``connector_type`` names a connector by ``type``)
-_DESCRIPTIVE = ("type", "role", "description", "Options", "secret_options")
+_DESCRIPTIVE = ("type", "role", "description", "Options", "secret_options", "capabilities")
 
 
 def shared_reads(connector: Connector) -> SharedReads:

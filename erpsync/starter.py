@@ -24,6 +24,10 @@ data_dir = ".erpsync"
 # A shop's table may set its own: time_budget_seconds = 600.
 # shop_time_budget_seconds = 1800
 
+# How many shops one run reconciles side by side (default 4; 1 runs them one after another).
+# The platform limits calls per app, shop and API, so shops overlap without slowing each other.
+# concurrency = 4
+
 [state]
 # Empty: an SQLite file in data_dir. PostgreSQL: "postgresql+psycopg://user@host/erpsync"
 # (pip install 'erpsync[postgres]').
@@ -51,8 +55,9 @@ shop_id = "${TTS_SHOP_ID}"       # the shop's id from the authorised-shops list
 # service_id = "${TTS_SERVICE_ID}"
 # or give a fixed access token (never refreshed):
 # access_token = "${TTS_ACCESS_TOKEN}"
-# rate_limit_qps = 50            # the Open API allows 50 requests/s per API and shop
-# pickup_lookback_days = 14      # how far back packages are read to infer pickup state
+# rate_limit_qps = 45            # calls/s per API for this shop (the default); the Open API allows 50,
+#                                  # and the margin absorbs network jitter, so no call is refused (429)
+# concurrency = 8                # this shop's calls in flight at once (package details, orders, slots)
 
 [shops.erp]                      # the ERP; `erpsync plugins` lists the types installed
 type = "files"

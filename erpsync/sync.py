@@ -8,7 +8,8 @@ calls ``pm.hook.*``. One run, per shop::
         observe (I/O) → diff (pure) → drifts.record (opened / still open / resolved / reminded, and
           their alerts written to the outbox in the same transaction)
         → plan (pure, each drift decided by the resolve_drift hook)
-        → apply: ledger.begin → connector write → ledger.finish(done / failed)
+        → apply: ledger.begin → connector write → ledger.finish(done / failed), batched (one
+          transaction each side, one rewrite) per target that has `batch()`
         → settle the pending ledger rows a crashed run left (core/pending.py)
         → re-read after writes (core/aspects/verify.py: resolved alerts now, values after the fix)
     → release lease → token trouble alerts → deliver the alert outbox (alert_delivery.py)
@@ -42,6 +43,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime, timedelta
 
 from erpsync.alert_delivery import Deliverer, DeliveryReport
@@ -55,9 +57,11 @@ from erpsync.core.http import TimeBudget, current_time_budget, redact, time_budg
 from erpsync.core.models import Action, ActionResult, AspectReport, Drift, RunReport, ShopReport
 from erpsync.core.pending import settle_pending
 from erpsync.core.policy import policy_for
+from erpsync.core.ports import BatchWriter
 from erpsync.core.run_guard import Heartbeat, Interrupted, StopSignals
-from erpsync.core.store import DriftChanges, Store
+from erpsync.core.store import DriftChanges, ShopMemory, Store
 from erpsync.core.store.leases import pid_alive, this_host
+from erpsync.core.store.ledger import Claim, Outcome
 from erpsync.plugins.manager import PluginManager, Registry, build_registry, get_plugin_manager
 from erpsync.shop_reads import shared_reads
 
@@ -212,14 +216,69 @@ class Syncer:
             redact=self._redact,
         )
         self.last_delivery = DeliveryReport()
-        for shop in shops:
-            if self._stop.requested:  # the shops not started are not in the report: they did not run
-                break
-            report.shops.append(self._run_shop(run_id, shop, aspects, apply, wait, say))
-            self._token_trouble(run_id, shop)
-            if not self._stop.requested:  # what is left pending goes out with the next run
-                self._deliver(deliverer)
+        workers = min(self.settings.concurrency, len(shops))
+        if workers > 1:
+            self._run_side_by_side(run_id, report, shops, aspects, apply, wait, say, deliverer, workers)
+        else:
+            for shop in shops:
+                if self._stop.requested:  # the shops not started are not in the report: they did not run
+                    break
+                report.shops.append(self._run_shop(run_id, shop, aspects, apply, wait, say))
+                self._after_shop(run_id, shop, deliverer)
         report.notes.extend(self.last_delivery.notes())
+
+    def _run_side_by_side(
+        self,
+        run_id: str,
+        report: RunReport,
+        shops: list[ShopSettings],
+        aspects: list[str],
+        apply: bool,
+        wait: float,
+        say: Progress,
+        deliverer: Deliverer,
+        workers: int,
+    ) -> None:
+        """Run up to ``workers`` shops at once, each on its own thread, as one run.
+
+        The platform limits calls per app, shop and API (``core/http.py`` paces each of those on
+        its own), so one shop waiting on its rate limit or on a slow ERP no longer holds up the
+        others. A shop's own work stays in order on its thread: its lease, time budget, aspects and
+        writes are exactly as in a serial run. Alerts are delivered from this thread as each shop
+        finishes, so a slow channel never holds a shop. The report lists the shops in the
+        configured order, whatever order they finished in.
+
+        A stop signal is seen by every shop at its next check (before each write, aspect and
+        shop): shops not started are not run and not reported. A second signal stops waiting for
+        the shops at once; each still finishes and records the write in hand before its thread ends.
+        """
+        done: dict[str, ShopReport] = {}
+
+        def one(shop: ShopSettings) -> ShopReport | None:
+            if self._stop.requested:
+                return None
+            return self._run_shop(run_id, shop, aspects, apply, wait, say)
+
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="erpsync-shop")
+        try:
+            running = {pool.submit(one, shop): shop for shop in shops}
+            for future in as_completed(running):
+                shop = running[future]
+                shop_report = future.result()
+                if shop_report is not None:
+                    done[shop.name] = shop_report
+                    self._after_shop(run_id, shop, deliverer)
+        finally:
+            # an Interrupted (second signal) or a bug: cancel the shops not started, then let the
+            # ones working reach their next check (every shop sees the stop request) and finish
+            pool.shutdown(wait=True, cancel_futures=True)
+            report.shops.extend(done[s.name] for s in shops if s.name in done)
+
+    def _after_shop(self, run_id: str, shop: ShopSettings, deliverer: Deliverer) -> None:
+        """What follows each shop: its token trouble alerts, then the due alerts go out."""
+        self._token_trouble(run_id, shop)
+        if not self._stop.requested:  # what is left pending goes out with the next run
+            self._deliver(deliverer)
 
     def _token_trouble(self, run_id: str, shop: ShopSettings) -> None:
         """A stored refresh token near its end is an alert (once per token: its id is stable)."""
@@ -341,12 +400,13 @@ class Syncer:
     ) -> AspectReport:
         report = AspectReport(aspect=aspect.name)
         now = self.clock()
+        memory = self.store.observations.for_shop(shop.name, deferred=True)
         ctx = ObserveContext(
             shop=shop.name,
             seller=seller,
             erp=erp,
             now=now,
-            memory=self.store.observations.for_shop(shop.name),
+            memory=memory,
             settings=self.settings.aspect_settings.get(aspect.name, {}),
         )
         try:
@@ -359,6 +419,7 @@ class Syncer:
         except ErpsyncError as exc:
             report.error = self._redact(str(exc))
             return report
+        memory.flush()  # what observing noted, in one transaction, before the drifts it explains
         report.record_errors = [self._redact(str(e)) for e in observation.record_errors]
         report.notes = list(observation.notes)
         report.drifts = drifts = aspect.diff(observation)
@@ -382,33 +443,32 @@ class Syncer:
         report.resolved = [row.fingerprint for row in changes.resolved]
         occurrence = {row.fingerprint: row.id for row in [*changes.opened, *changes.still_open]}
 
-        for action in actions:
-            if self._stop.requested:  # SIGTERM/SIGINT: the write before this one was the last
-                break
-            budget = current_time_budget()
-            if apply and budget is not None and budget.expired:  # the shop's time is up: no new write
-                report.error = OVER_BUDGET
-                break
-            if id(action) in unsupported:
-                report.actions.append(ActionResult(action, "unsupported", unsupported[id(action)]))
-                continue
-            if not apply:
-                report.actions.append(ActionResult(action, "planned"))
-                continue
-            if say is not None:
-                say(f"{shop.name}: {aspect.name}: {action.description}")
-            self._renew(f"shop:{shop.name}", run_id)
-            report.actions.append(self._apply(run_id, aspect, action, occurrence, seller, erp))
-        if apply and not self._stop.requested:  # pending rows a crashed run left: settled now
+        if apply:
+            report.actions = self._apply_all(
+                run_id, shop, aspect, actions, unsupported, occurrence, (seller, erp), report, say
+            )
+        else:
+            for action in actions:
+                if self._stop.requested:
+                    break
+                why = unsupported.get(id(action))
+                report.actions.append(
+                    ActionResult(action, "planned") if why is None else ActionResult(action, "unsupported", why)
+                )
+        # pending rows a crashed run left: settled now, unless a stop or the time budget cut the writes
+        # short (a write not attempted would look like one not needed)
+        if apply and not self._stop.requested and report.error != OVER_BUDGET:
             settled = settle_pending(self.store.ledger, shop.name, aspect.name, run_id, report.actions, self.clock())
             report.notes += settled
         if any(r.status == "applied" for r in report.actions) and not self._stop.requested:
             if say is not None:
                 say(f"{shop.name}: {aspect.name}: re-reading the corrected records")
-            verify(report, self._reread(run_id, aspect, ctx, report), _written_with_the_changes)
+            verify(report, self._reread(run_id, aspect, ctx, memory, report))
         return report
 
-    def _reread(self, run_id: str, aspect: Aspect, ctx: ObserveContext, report: AspectReport) -> Reread | None:
+    def _reread(
+        self, run_id: str, aspect: Aspect, ctx: ObserveContext, memory: ShopMemory, report: AspectReport
+    ) -> Reread | None:
         """Observe again after writing: the drifts still true, recorded so resolved alerts go out now.
 
         None (with a note) if a side cannot be read now: the writes stand, and the next run's
@@ -419,6 +479,7 @@ class Syncer:
         except ErpsyncError as exc:
             report.notes.append(f"could not re-read to verify the corrections: {self._redact(str(exc))}")
             return None
+        memory.flush()
         drifts = aspect.diff(observation)
         changes = self._record(ctx.shop, aspect.name, drifts, self.clock(), run_id, observation.scope)
         return Reread(drifts, changes)
@@ -444,6 +505,141 @@ class Syncer:
             alerts=planner(self.sinks, run_id=run_id, now=now, redact=self._redact, fixes=fixes),
             remind_after=self.remind_after,
         )
+
+    def _apply_all(
+        self,
+        run_id: str,
+        shop: ShopSettings,
+        aspect: Aspect,
+        actions: list[Action],
+        unsupported: Mapping[int, str],
+        occurrence: dict[str, int],
+        sides: tuple[Connector, Connector],
+        report: AspectReport,
+        say: Progress | None,
+    ) -> list[ActionResult]:
+        """Make the planned writes (``check_apply`` passed for those not ``unsupported``), in plan order.
+
+        An aspect's corrections to a target that writes in bulk (a ``BatchWriter``: the files ERP
+        rewrites its whole file for any write) go in one batch (``_apply_batch``); the others, and
+        pushes that must happen once, are made one at a time (``_apply``). A stop signal or the end
+        of the shop's time budget is seen before each write and ends the writes there.
+        """
+        seller, erp = sides
+        targets: dict[str, Connector] = {"seller": seller, "erp": erp}
+        results: dict[int, ActionResult] = {}
+        steps: list[tuple[BatchWriter | None, list[Action]]] = []
+        batches: dict[str, list[Action]] = {}
+        for action in actions:
+            target = targets[action.target]
+            if id(action) in unsupported:
+                results[id(action)] = ActionResult(action, "unsupported", unsupported[id(action)])
+            elif action.idempotent and isinstance(target, BatchWriter):
+                if action.target not in batches:
+                    batches[action.target] = []
+                    steps.append((target, batches[action.target]))
+                batches[action.target].append(action)
+            else:
+                steps.append((None, [action]))
+        for writer, group in steps:
+            if self._halted(report):
+                break
+            if writer is not None:
+                results.update(self._apply_batch(run_id, shop, aspect, group, occurrence, sides, writer, report, say))
+                continue
+            if say is not None:
+                say(f"{shop.name}: {aspect.name}: {group[0].description}")
+            self._renew(f"shop:{shop.name}", run_id)
+            results[id(group[0])] = self._apply(run_id, aspect, group[0], occurrence, seller, erp)
+        return [results[id(a)] for a in actions if id(a) in results]
+
+    def _halted(self, report: AspectReport) -> bool:
+        """Whether no further write may start: a stop signal, or the shop's time is up (``OVER_BUDGET``)."""
+        if self._stop.requested:  # SIGTERM/SIGINT: the write before this one was the last
+            return True
+        budget = current_time_budget()
+        if budget is not None and budget.expired:
+            report.error = OVER_BUDGET
+            return True
+        return False
+
+    def _apply_batch(
+        self,
+        run_id: str,
+        shop: ShopSettings,
+        aspect: Aspect,
+        actions: list[Action],
+        occurrence: dict[str, int],
+        sides: tuple[Connector, Connector],
+        writer: BatchWriter,
+        report: AspectReport,
+        say: Progress | None,
+    ) -> dict[int, ActionResult]:
+        """An aspect's corrections to one target that writes in bulk: one batch, two ledger commits.
+
+        Every row is begun in one transaction; each write is then checked and buffered by the
+        target (one it refuses fails alone, at once); the batch closes (the files ERP rewrites its
+        file once); every row is finished in one transaction: ``done``, or ``failed`` with the
+        error that closing the batch raised, since then none of its writes was made. A stop or the
+        end of the time budget before a write closes the batch with the writes buffered so far, and
+        the rows not reached are finished ``failed``, not attempted. A crash between begin and
+        finish leaves the rows ``pending``, settled by the next apply run (``core/pending.py``).
+        """
+        seller, erp = sides
+        lease = f"shop:{shop.name}"
+        keys = {id(a): self._ledger_key(run_id, a, occurrence) for a in actions}
+        self._renew(lease, run_id)
+        claims = [_claim(keys[id(a)], a) for a in actions]
+        entries = self.store.ledger.begin_many(claims, run_id=run_id, now=self.clock())
+        results: dict[int, ActionResult] = {}
+        outcomes: dict[str, Outcome] = {}
+        opened, failure, lost = False, "", None
+        try:
+            with writer.batch():
+                opened = True
+                for action in actions:
+                    key = keys[id(action)]
+                    if self._halted(report):
+                        break
+                    if entries[key].status == "done":
+                        results[id(action)] = ActionResult(action, "skipped", "already done (ledger)")
+                        continue
+                    if say is not None:
+                        say(f"{shop.name}: {aspect.name}: {action.description}")
+                    try:
+                        aspect.apply(action, seller, erp)
+                    except ErpsyncError as exc:
+                        message = self._redact(str(exc))
+                        results[id(action)] = ActionResult(action, "failed", message)
+                        outcomes[key] = Outcome(key, "failed", error=message)
+                        continue
+                    results[id(action)] = ActionResult(action, "applied")
+                    outcomes[key] = Outcome(key, "done")
+                self._renew(lease, run_id)  # a run that lost the shop's lease writes nothing
+        except LockedError as exc:
+            failure, lost = str(exc), exc
+        except ErpsyncError as exc:  # opening or closing the batch: none of its writes was made
+            failure = self._redact(str(exc))
+        if failure:
+            for result in results.values():
+                if result.status == "applied":
+                    result.status, result.detail = "failed", failure
+                    key = keys[id(result.action)]
+                    outcomes[key] = Outcome(key, "failed", error=failure)
+        why = f"stopped by {self._stop.name}" if self._stop.requested else failure or OVER_BUDGET
+        for action in actions:
+            key = keys[id(action)]
+            if id(action) in results:
+                continue
+            if opened:  # never reached: not reported, as a write after a stop is not
+                outcomes[key] = Outcome(key, "failed", error=f"not attempted ({why}); the next run tries again")
+            else:
+                results[id(action)] = ActionResult(action, "failed", failure)
+                outcomes[key] = Outcome(key, "failed", error=failure)
+        self.store.ledger.finish_many(list(outcomes.values()), now=self.clock())
+        if lost is not None:
+            raise lost
+        return results
 
     def _apply(
         self, run_id: str, aspect: Aspect, action: Action, occurrence: dict[str, int], seller: Connector, erp: Connector
@@ -490,7 +686,15 @@ class Syncer:
     def _connector(self, shop: ShopSettings, role: str) -> Connector:
         conf = shop.seller if role == "seller" else shop.erp
         cls = self.registry.connectors[conf.type]
-        context = ShopContext(name=shop.name, base_dir=self.settings.base_dir, tokens=self.store.tokens)
+        # a seller connector keeps what it read of the shop's packages, so the next run reads only changes
+        packages = self.store.packages.for_shop(shop.name) if role == "seller" else None
+        context = ShopContext(
+            name=shop.name,
+            base_dir=self.settings.base_dir,
+            tokens=self.store.tokens,
+            packages=packages,
+            clock=self.clock,
+        )
         return cls(dict(conf.options), shop=context)
 
     def _redact(self, text: str) -> str:
@@ -519,5 +723,10 @@ class Syncer:
         return chosen
 
 
-def _written_with_the_changes(_changes: DriftChanges) -> None:
-    """``verify``'s alert step: the re-read's alerts were written by ``drifts.record`` already."""
+def _claim(key: str, action: Action) -> Claim:
+    """The ledger row ``action`` is recorded under, as ``ledger.begin`` takes it."""
+    payload = {"field": action.field, "value": action.value, "description": action.description}
+    kind, target, subject = action.kind, action.target, action.subject
+    return Claim(
+        key, shop=action.shop, aspect=action.aspect, kind=kind, target=target, subject=subject, payload=payload
+    )

@@ -95,6 +95,10 @@ _EXTRA = str.maketrans(
     }
 )
 _SOFT = ",;."  # after NFKC and _EXTRA: ， ； 、 。 have become these
+# Text every step leaves as it is: CJK unified ideographs (NFKC folds only the compatibility
+# ones), ASCII lower-case letters and digits, '-' and '#'. No separator, space, edge punctuation
+# or invisible character.
+_PLAIN = re.compile("[0-9a-z#\\-\u4e00-\u9fff]*")
 _EDGE = ",;.:!?"
 _RUN = re.compile(rf"[\s{re.escape(_SOFT)}]+")
 # Invisible characters: Unicode category Cf (ZWSP/ZWNJ/ZWJ, BOM, soft hyphen, word joiner, LRM/RLM,
@@ -143,6 +147,8 @@ def _normalize_text(s: str) -> str:
     """
     text = s or ""
     for _ in range(8):
+        if _PLAIN.fullmatch(text):  # nothing a step changes: most street lines, once folded
+            break
         again = _text_step(text)
         if again == text:
             break

@@ -35,6 +35,10 @@ MIN_SECRET_LENGTH = 8
 #: seconds one shop may take in a run unless the config says otherwise (``shop_time_budget_seconds``
 #: at the top, ``time_budget_seconds`` in a shop's table): past it the shop stops and the next runs
 DEFAULT_SHOP_TIME_BUDGET_SECONDS = 1800.0
+#: shops reconciled side by side unless the config says otherwise (``concurrency``). Each shop has
+#: its own rate budget on the platform (per app, shop and API), so shops overlap without costing
+#: each other calls; the state database and the machine's connections are what bound it.
+DEFAULT_CONCURRENCY = 4
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -69,6 +73,8 @@ class Settings:
     lang: Lang = "en"
     #: the ``[alerting]`` table: reminders and how long an undelivered alert is retried
     alerting: AlertingSettings = field(default_factory=AlertingSettings)
+    #: how many shops one run reconciles side by side (1: one after another)
+    concurrency: int = DEFAULT_CONCURRENCY
 
     def shop(self, name: str) -> ShopSettings | None:
         return next((s for s in self.shops if s.name == name), None)
@@ -103,6 +109,12 @@ class _State(Schema):
     url = fields.String(load_default="")
 
 
+class _Plugins(Schema):
+    """``[plugins]``: ``blocked`` names plugins never to load (read early by ``plugins/manager.py``)."""
+
+    blocked = fields.List(fields.String(validate=validate.Length(min=1)), load_default=list)
+
+
 class _Root(Schema):
     data_dir = fields.String(load_default=".erpsync")
     lang = fields.String(
@@ -113,7 +125,13 @@ class _Root(Schema):
     shop_time_budget_seconds = fields.Float(
         load_default=DEFAULT_SHOP_TIME_BUDGET_SECONDS, validate=validate.Range(min=0, min_inclusive=False)
     )
+    concurrency = fields.Integer(
+        load_default=DEFAULT_CONCURRENCY,
+        strict=True,
+        validate=validate.Range(min=1, max=64, error="use a whole number of shops from 1 to 64"),
+    )
     state = fields.Nested(_State, load_default=lambda: {"url": ""})
+    plugins = fields.Nested(_Plugins, load_default=lambda: {"blocked": []})
     shops = fields.List(
         fields.Nested(_Shop),
         required=True,
@@ -321,6 +339,7 @@ def load_config(
         secrets=tuple(sorted(secrets, key=len, reverse=True)),
         lang=lang,
         alerting=alerting,
+        concurrency=doc["concurrency"],
     )
 
 

@@ -9,13 +9,15 @@ rate limits, timeouts and secret redaction live in one place.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from marshmallow import Schema
 
-from erpsync.core.ports import TokenStore
+from erpsync.core.ports import PackageCache, TokenStore
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,10 @@ class ShopContext:
     name: str
     base_dir: Path  # relative paths in options resolve against the config file's folder
     tokens: TokenStore | None = None  # the shop's stored API tokens (seller connectors that need them)
+    #: what a seller connector kept of the shop's packages (None: no store, read everything)
+    packages: PackageCache | None = None
+    #: the run's clock (None: the wall clock), for a connector that dates what it read, e.g. a cursor
+    clock: Callable[[], datetime] | None = None
 
 
 class Connector:

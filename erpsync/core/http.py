@@ -23,9 +23,14 @@ GET, HEAD, PUT, DELETE and OPTIONS and not for POST (``request(idempotent=...)``
 non-idempotent request is retried only after failures that prove the server never processed it:
 the connection could not be opened (connect timeout, refused, DNS), or the server refused it with
 a rate limit (a ``TemporaryError`` with HTTP status 429, or with one of the client's
-``unprocessed_codes``). Any other temporary failure (read timeout, dropped connection, 5xx) may
-have come after the write took effect, so it surfaces at once as ``OutcomeUnknownError``: resending
-blindly could create a second product, and reporting a plain failure could hide a success.
+``rate_limited_codes`` or ``unprocessed_codes``). Any other temporary failure (read timeout,
+dropped connection, 5xx) may have come after the write took effect, so it surfaces at once as
+``OutcomeUnknownError``: resending blindly could create a second product, and reporting a plain
+failure could hide a success.
+
+Rate limits: calls are paced per rate key by the process-wide registry in ``core/rate_limit.py``,
+so every client and thread calling with the same key shares one budget; a rate-limit refusal
+slows that key alone, and clean answers speed it back up.
 
 Many APIs answer HTTP 200 with an error in the body; the connector passes a ``classify`` callback
 that turns such a response into a ``ConnectorError``. This module knows nothing about any API.
@@ -43,9 +48,8 @@ import email.utils
 import logging
 import random
 import socket
-import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -56,6 +60,9 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, MaxRetryError, NewConnectionError
 
 from erpsync.core.errors import ConnectorError, OutcomeUnknownError, PermanentError, TemporaryError
+from erpsync.core.rate_limit import RATE_LIMITS as RATE_LIMITS
+from erpsync.core.rate_limit import RateLimiter as RateLimiter
+from erpsync.core.rate_limit import RateLimits as RateLimits
 from erpsync.core.redaction import (
     MASK as MASK,
 )
@@ -141,7 +148,8 @@ class HttpPolicy:
     backoff_initial: float = 0.5
     backoff_max: float = 30.0
     backoff_jitter: float = 0.5
-    #: requests per second per rate key (default key: connector + URL path); None: no client limit
+    #: requests per second per rate key (default key: connector, host and URL path), shared by
+    #: every client of the process (``core/rate_limit.py``); None: no client limit
     rate_limit_qps: float | None = None
     #: requests allowed back to back before the limit paces them
     rate_limit_burst: int = 1
@@ -188,44 +196,6 @@ def _socket_of(raw: Any) -> socket.socket | None:
     return sock if isinstance(sock, socket.socket) else None
 
 
-class RateLimiter:
-    """A thread-safe token bucket per key, so a connector never exceeds the API's QPS itself.
-
-    Waiting here is cheaper than a 429 followed by a backoff. ``clock`` and ``sleep`` are
-    injectable so tests run on a fake clock.
-    """
-
-    def __init__(
-        self,
-        qps: float,
-        *,
-        burst: int = 1,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.qps = qps
-        self.burst = burst
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._buckets: dict[Any, tuple[float, float]] = {}  # key -> (tokens, last refill)
-
-    def acquire(self, key: Any = None) -> float:
-        """Take one token for ``key``, sleeping until one is free. Returns the seconds waited."""
-        with self._lock:
-            now = self._clock()
-            tokens, last = self._buckets.get(key, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.qps)
-            # Reserve the token now (the count may go negative) so concurrent callers queue up
-            # behind each other instead of all waking at the same instant.
-            tokens -= 1.0
-            self._buckets[key] = (tokens, now)
-            wait = -tokens / self.qps if tokens < 0 else 0.0
-        if wait > 0:
-            self._sleep(wait)
-        return wait
-
-
 class HttpClient:
     """One ``requests.Session`` with a policy. Create one per connector; ``close()`` it when done."""
 
@@ -241,6 +211,9 @@ class HttpClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         unprocessed_codes: Collection[int | str] = (),
+        rate_limited_codes: Collection[int | str] = (),
+        rate_guard: float = 0.0,
+        rate_limits: RateLimits | None = None,
     ) -> None:
         self.name = name
         self.policy = policy or HttpPolicy()
@@ -250,14 +223,21 @@ class HttpClient:
         #: the request before processing it, e.g. an API's rate-limit code answered with HTTP 200:
         #: a non-idempotent request is retried after them like after a 429
         self.unprocessed_codes = frozenset(unprocessed_codes)
+        #: error codes that mean "over the rate limit" (besides HTTP 429): they slow the call's
+        #: rate key down (``RateLimits.refused``) and, like ``unprocessed_codes``, are safe to resend
+        self.rate_limited_codes = frozenset(rate_limited_codes)
+        #: seconds added to each one-second window of the pace, for the jitter between pacing a
+        #: call here and the server counting it (``core/rate_limit.py``)
+        self.rate_guard = rate_guard
         self.auth = auth
         self.session = session or requests.Session()
         self._sleep = sleep
-        self.limiter = (
-            RateLimiter(self.policy.rate_limit_qps, burst=self.policy.rate_limit_burst, clock=clock, sleep=sleep)
-            if self.policy.rate_limit_qps
-            else None
-        )
+        #: the pacers this client shares: the process's unless the caller (a test with a fake
+        #: clock or sleep) needs its own; None when the policy sets no rate limit
+        self.limiter: RateLimits | None = None
+        if self.policy.rate_limit_qps:
+            on_real_time = clock is time.monotonic and sleep is time.sleep
+            self.limiter = rate_limits or (RATE_LIMITS if on_real_time else RateLimits(clock=clock, sleep=sleep))
 
     def redact(self, text: str) -> str:
         """:func:`redact` with this client's secrets."""
@@ -273,22 +253,24 @@ class HttpClient:
         data: bytes | str | None = None,
         headers: Mapping[str, str] | None = None,
         operation: str | None = None,
-        rate_key: str | None = None,
+        rate_key: Hashable | None = None,
         idempotent: bool | None = None,
     ) -> requests.Response:
         """Send one logical request, retrying temporary failures; return the successful response.
 
         ``operation`` names the call in errors and logs (default ``METHOD path``). ``rate_key``
-        groups calls under one rate limit, e.g. a path template rather than a path with an id in it.
+        groups calls under one rate limit, e.g. a path template rather than a path with an id in
+        it, or what the server counts by (app, shop, API); it is scoped by this client's name and
+        the URL's host, and shared with every other client of the process that uses the same.
         ``idempotent`` says whether sending twice is harmless (None: by method, see
         :data:`IDEMPOTENT_METHODS`); a non-idempotent request is retried only when the failure
         proves it was not processed, and otherwise raises ``OutcomeUnknownError`` after one send.
         Raises ``TemporaryError`` once retries are exhausted or the deadline has passed (see
         :attr:`HttpPolicy.deadline` and :func:`time_budget`), and ``PermanentError`` at once.
         """
-        path = urlsplit(url).path
-        op = operation or f"{method.upper()} {path}"
-        key = (self.name, rate_key or path)
+        parts = urlsplit(url)
+        op = operation or f"{method.upper()} {parts.path}"
+        key = (self.name, parts.netloc, rate_key or parts.path)
         if idempotent is None:
             idempotent = method.upper() in IDEMPOTENT_METHODS
         call = self._call_deadline()
@@ -339,8 +321,10 @@ class HttpClient:
         call: _Call | None = None,
     ) -> requests.Response:
         call = call or self._call_deadline()
-        if self.limiter is not None:
-            self.limiter.acquire(key)
+        if self.limiter is not None and self.policy.rate_limit_qps:
+            self.limiter.acquire(
+                key, self.policy.rate_limit_qps, burst=self.policy.rate_limit_burst, guard=self.rate_guard
+            )
         started = time.monotonic()
         left = call.remaining()
         if left <= 0:  # nothing sent yet, so this is safe to report as temporary for any method
@@ -379,6 +363,7 @@ class HttpClient:
         error = self.classify(response, op) if self.classify else None
         if error is None:
             error = self._status_error(response, op)
+        self._tell_limiter(key, error)
         if error is None:
             return response
         if not idempotent and isinstance(error, TemporaryError) and not self._refused(error):
@@ -420,16 +405,30 @@ class HttpClient:
         response._content = b"".join(chunks)
         response._content_consumed = True  # type: ignore[attr-defined]  # what .content sets
 
+    def _tell_limiter(self, key: Any, error: ConnectorError | None) -> None:
+        """Let the call's pacer adapt: a rate-limit refusal slows its key, any other answer counts as clean."""
+        if self.limiter is None:
+            return
+        if isinstance(error, TemporaryError) and self._rate_limited(error):
+            self.limiter.refused(key)
+        else:
+            self.limiter.succeeded(key)
+
+    def _rate_limited(self, error: TemporaryError) -> bool:
+        """True when the server refused the call as over its rate limit (HTTP 429 or a listed code)."""
+        return error.status == 429 or (error.code is not None and error.code in self.rate_limited_codes)
+
     def _refused(self, error: TemporaryError) -> bool:
         """True when an error response proves the server did not act on the request.
 
         The rule, explicit so connectors can rely on it: HTTP 429, or a ``code`` the connector
-        listed in ``unprocessed_codes`` (an API that answers its rate limit with HTTP 200). A
+        listed in ``rate_limited_codes`` or ``unprocessed_codes`` (an API that answers its rate
+        limit with HTTP 200). A
         connection that never opened is the other proof; ``_attempt`` checks that one itself.
         """
         if isinstance(error, OutcomeUnknownError):
             return True  # classify already decided; re-wrapping would only repeat the advice
-        return error.status == 429 or (error.code is not None and error.code in self.unprocessed_codes)
+        return self._rate_limited(error) or (error.code is not None and error.code in self.unprocessed_codes)
 
     def _outcome_unknown(self, error: TemporaryError) -> OutcomeUnknownError:
         """``error`` restated for a non-idempotent request: not retried, to be reconciled."""

@@ -83,7 +83,7 @@ class Address:
     postal_code: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Warehouse:
     """A warehouse on one side. ``seller_warehouse_id`` binds an ERP record to Seller Center's."""
 
@@ -95,7 +95,7 @@ class Warehouse:
     source: str | None = None  # where the record came from, for messages: "erp/warehouses.csv:3"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PackageSignal:
     """What one package tells about pickup: its handover method and waybill number."""
 
@@ -107,7 +107,7 @@ class PackageSignal:
     status: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SlotSignal:
     """``handover_time_slots`` of one package: whether pickup is offered for its warehouse."""
 
@@ -116,7 +116,7 @@ class SlotSignal:
     can_drop_off: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PickupSignals:
     """All the Open API shows about one warehouse's pickup: raw evidence, not a conclusion."""
 
@@ -150,7 +150,7 @@ Lang = Literal["en", "zh"]
 LANGS: tuple[Lang, ...] = ("en", "zh")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Texts:
     """One text in each language erpsync speaks: English and the Chinese operators use."""
 
@@ -164,7 +164,7 @@ class Texts:
         return {"en": self.en, "zh": self.zh}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SaveEstimate:
     """When Seller Center's warehouse address was saved, as closely as erpsync can tell.
 
@@ -179,7 +179,7 @@ class SaveEstimate:
     basis: Texts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PickupConfirmation:
     """What an operator saw in Seller Center (``erpsync pickup confirm``), valid until ``expires_at``."""
 
@@ -190,7 +190,7 @@ class PickupConfirmation:
     note: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PickupState:
     """The seller side's pickup subscription, inferred from signals (see aspects/pickup.py).
 

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from erpsync.core.models import ActionResult
-from erpsync.core.store.ledger import Ledger
+from erpsync.core.store.ledger import Ledger, Outcome
 
 
 def _write_of(kind: str, target: str, subject: str, payload: dict[str, Any]) -> tuple[str, ...]:
@@ -44,6 +44,7 @@ def settle_pending(
         for a in [r.action]
     }
     notes = []
+    outcomes: list[Outcome] = []
     for entry in ledger.list_entries(shop=shop, status="pending"):
         if entry.aspect != aspect or entry.run_id == run_id:
             continue
@@ -53,14 +54,15 @@ def settle_pending(
         earlier = f"left pending by run {entry.run_id}"
         if result is None:
             detail = f"re-observed by run {run_id}: nothing left to write (already true or superseded)"
-            ledger.finish(entry.key, status="done", detail=detail, now=now)
+            outcomes.append(Outcome(entry.key, "done", detail=detail))
             notes.append(f"{what}: {earlier}; {detail}")
         elif result.status in ("applied", "skipped"):
             detail = f"re-observed by run {run_id}: still needed, retried and {result.status}"
-            ledger.finish(entry.key, status="done", detail=detail, now=now)
+            outcomes.append(Outcome(entry.key, "done", detail=detail))
             notes.append(f"{what}: {earlier}; {detail}")
         else:
             error = f"re-observed by run {run_id}: still needed, retried and {result.status}: {result.detail}"
-            ledger.finish(entry.key, status="failed", error=error, now=now)
+            outcomes.append(Outcome(entry.key, "failed", error=error))
             notes.append(f"{what}: {earlier}; {error}")
+    ledger.finish_many(outcomes, now=now)  # one transaction, however many rows were left
     return notes

@@ -60,6 +60,14 @@ PLACEHOLDERS: frozenset[str] = frozenset({"provider", "phone", "hours", "shop", 
 _CONTACT_FIELDS = frozenset({"phone", "hours"})
 
 Steps = tuple[Texts, ...]
+#: a step filled but for the shop and warehouse: the template and each language's other values,
+#: or the finished text when it names neither
+_Step = Texts | tuple[Texts, dict[str, dict[str, str]]]
+#: the finished steps when none names the shop or warehouse, and the steps as prepared
+_Prepared = tuple[Steps | None, tuple[_Step, ...]]
+_PER_DRIFT = frozenset({"shop", "warehouse"})
+#: at most this many prepared combinations per guides (provider and region names come from data)
+_PREPARED_MAX = 4096
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,12 @@ class Guides:
     names: Mapping[str, Texts] = field(default_factory=dict)
     providers: Mapping[str, Mapping[str, Steps]] = field(default_factory=dict)
     regions: Mapping[str, Mapping[str, Steps]] = field(default_factory=dict)
+    #: ``steps_for_drift``'s work up to the shop and warehouse, per (kind, ERP mode, provider,
+    #: region): a diff asks for a few such combinations thousands of times. Kept on these guides,
+    #: so other guides (another shop's configuration) never see it.
+    _prepared: dict[tuple[str, HandoverMode | None, str | None, str | None], _Prepared] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def topic(self, topic: str, *, provider: str | None = None, region: str | None = None) -> Steps:
         """The steps of ``topic`` for this provider and region: the most specific variant there is."""
@@ -221,6 +235,30 @@ def steps_for_drift(
     ``provider``/``region`` pick the contact and region-specific steps; ``shop``/``warehouse``
     complete the ``erpsync pickup confirm`` command. Unknown kinds: ().
     """
+    key = (kind, erp_mode, provider, region)
+    prepared = guides._prepared.get(key)
+    if prepared is None:
+        if len(guides._prepared) >= _PREPARED_MAX:
+            guides._prepared.clear()
+        prepared = guides._prepared[key] = _prepare(kind, guides, erp_mode, provider, region)
+    finished, steps = prepared
+    if finished is not None:
+        return finished
+    here = {"shop": shop or "<shop>", "warehouse": warehouse or "<warehouse>"}
+    out: list[Texts] = []
+    for step in steps:
+        if not isinstance(step, Texts):
+            s, values = step
+            step = Texts(s.en.format_map({**values["en"], **here}), s.zh.format_map({**values["zh"], **here}))
+        if step not in out:
+            out.append(step)
+    return tuple(out)
+
+
+def _prepare(
+    kind: str, guides: Guides, erp_mode: HandoverMode | None, provider: str | None, region: str | None
+) -> _Prepared:
+    """``steps_for_drift`` but for the shop and warehouse, which differ on every drift."""
     contact = guides.contact(provider)
     name = guides.name(provider)
     values = {
@@ -228,12 +266,10 @@ def steps_for_drift(
             "provider": name.get(lang),
             "phone": contact.phone if contact else "",
             "hours": contact.hours.get(lang) if contact else "",
-            "shop": shop or "<shop>",
-            "warehouse": warehouse or "<warehouse>",
         }
         for lang in ("en", "zh")
     }
-    out: list[Texts] = []
+    out: list[_Step] = []
     for topic in _topics_for(kind, erp_mode):
         for step in guides.topic(topic, provider=provider, region=region):
             needs_contact = (placeholders_in(step.en) | placeholders_in(step.zh)) & _CONTACT_FIELDS
@@ -243,7 +279,12 @@ def steps_for_drift(
                 else (step,)
             )
             for s in todo:
-                filled = Texts(s.en.format_map(values["en"]), s.zh.format_map(values["zh"]))
-                if filled not in out:
-                    out.append(filled)
-    return tuple(out)
+                prepared: _Step
+                if (placeholders_in(s.en) | placeholders_in(s.zh)) & _PER_DRIFT:
+                    prepared = (s, values)
+                else:
+                    prepared = Texts(s.en.format_map(values["en"]), s.zh.format_map(values["zh"]))
+                if prepared not in out:
+                    out.append(prepared)
+    finished = tuple(step for step in out if isinstance(step, Texts))
+    return (finished if len(finished) == len(out) else None), tuple(out)

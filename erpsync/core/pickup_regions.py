@@ -70,7 +70,7 @@ def _t2s() -> OpenCC:
     return OpenCC("t2s")
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=4096)
 def city_key(city: str) -> str:
     """The form two city names compare in: simplified, without 市/City/Shi, case-folded.
 
@@ -87,15 +87,40 @@ def city_key(city: str) -> str:
 def region_for(address: Address, regions: Iterable[ProviderRegion]) -> ProviderRegion | None:
     """The region whose cities include the address's city (see the module docstring for spellings).
 
-    ``None`` means outside every region's coverage (or a blank city).
+    ``None`` means outside every region's coverage (or a blank city). The first region listing
+    the city wins.
     """
     city = city_key(address.city)
     if not city:
         return None
+    return _index(regions).get(city)
+
+
+#: each regions tuple's cities as keys, built on first use (a diff looks a region up per warehouse).
+#: Keyed by identity, and each entry holds its tuple, so a key is never reused for another tuple.
+_INDEXES: dict[int, tuple[tuple[ProviderRegion, ...], dict[str, ProviderRegion]]] = {}
+_INDEXES_MAX = 64
+
+
+def _index(regions: Iterable[ProviderRegion]) -> dict[str, ProviderRegion]:
+    if not isinstance(regions, tuple):  # a list may change under a cache: index it afresh
+        return _build_index(regions)
+    found = _INDEXES.get(id(regions))
+    if found is not None and found[0] is regions:
+        return found[1]
+    if len(_INDEXES) >= _INDEXES_MAX:
+        _INDEXES.clear()
+    index = _build_index(regions)
+    _INDEXES[id(regions)] = (regions, index)
+    return index
+
+
+def _build_index(regions: Iterable[ProviderRegion]) -> dict[str, ProviderRegion]:
+    index: dict[str, ProviderRegion] = {}
     for region in regions:
-        if any(city_key(c) == city for c in region.cities):
-            return region
-    return None
+        for city in region.cities:
+            index.setdefault(city_key(city), region)
+    return index
 
 
 def coerce_regions(value: Iterable[ProviderRegion] | None) -> tuple[ProviderRegion, ...]:

@@ -9,11 +9,12 @@ no ``WarehouseWriter``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from erpsync.core.models import HandoverMode, PickupConfirmation, PickupSignals, Records, Warehouse
+from erpsync.core.models import HandoverMode, PackageSignal, PickupConfirmation, PickupSignals, Records, Warehouse
 
 
 @runtime_checkable
@@ -162,4 +163,82 @@ class NotificationLog(Protocol):
         self, *, source: str | None = None, include_handled: bool = False, limit: int = 100
     ) -> list[KeptNotification]:
         """Kept bodies, most recently seen first; those handled later only when asked for."""
+        ...
+
+
+@dataclass(frozen=True)
+class CachedPackage:
+    """One package as a seller connector last read it, and the platform's ``update_time`` then.
+
+    ``update_time`` is the platform's own stamp: the same stamp in a later search means the
+    package did not change, so its detail need not be read again.
+    """
+
+    signal: PackageSignal
+    update_time: datetime
+
+
+@dataclass(frozen=True)
+class PackageCursor:
+    """How far a shop's package cache is known to be complete.
+
+    Every package of the seller account ``scope`` created at or after ``since`` and changed up to
+    ``update_time`` is in the cache. A different ``scope`` (the shop id was changed) or an
+    earlier ``since`` (the lookback grew) makes the cache unusable: the connector reads afresh.
+    """
+
+    scope: str
+    since: datetime
+    update_time: datetime
+
+
+@runtime_checkable
+class PackageCache(Protocol):
+    """What a seller connector keeps of one shop's packages between runs (``store.packages.for_shop``).
+
+    Reading a package's detail and orders is most of a pickup read, and most packages do not
+    change between runs, so a connector reads only those the platform says changed and takes
+    the rest from here. The cursor moves only after the packages it covers are stored: a run that
+    stops in between reads the same changes again, never skips one.
+    """
+
+    def cursor(self) -> PackageCursor | None:
+        """Where the cache is complete up to, or None before the first complete read."""
+        ...
+
+    def packages(self, created_since: datetime) -> list[CachedPackage]:
+        """The cached packages created at or after ``created_since``."""
+        ...
+
+    def put(self, packages: Sequence[CachedPackage]) -> None:
+        """Insert or replace these packages (the cursor does not move)."""
+        ...
+
+    def reset(self) -> None:
+        """Forget every package and the cursor: the next read starts afresh."""
+        ...
+
+    def advance(self, cursor: PackageCursor, *, now: datetime) -> None:
+        """Drop the packages created before ``cursor.since`` and store ``cursor``, in one transaction."""
+        ...
+
+
+@runtime_checkable
+class BatchWriter(Protocol):
+    """A writer whose writes cost most as a whole, not one by one (the files ERP rewrites its file).
+
+    The host makes an aspect's corrections to such a target inside one ``batch()``, so an ERP
+    file of 10k rows with 6k corrections is rewritten once, not 6k times.
+    """
+
+    def batch(self) -> AbstractContextManager[None]:
+        """A block whose writes are checked at once and made together as it ends.
+
+        Inside, each write (``set_warehouse_address``, ``set_handover_mode``) is checked against
+        the system as read when the block opened: one that cannot be made (a missing id, a
+        duplicate record, a value that cannot be set) raises at once, naming the record and
+        field, and is not made; the others are made together, all or none, as the block ends,
+        and an error then (raised from the ``with`` statement) means none of them was. A block
+        left by an exception makes none of them.
+        """
         ...

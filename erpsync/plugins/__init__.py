@@ -1,18 +1,18 @@
 """Write an erpsync plugin: a module with ``@hookimpl`` functions, found through an entry point.
 
-Quickstart::
+Plugins import what they need from ``erpsync.sdk``, the one stable module (``docs/plugins.md``
+has a complete ERP connector); this package is internal. Quickstart::
 
     # erpsync_myerp.py
-    from erpsync.core.connector import Connector
-    from erpsync.plugins import hookimpl
+    from erpsync import sdk
 
-    class MyErp(Connector):
+    class MyErp(sdk.ErpConnector):
         type = "myerp"
-        role = "erp"
         Options = MyErpOptions  # a marshmallow Schema for the [shops.erp] table
-        ...
+        capabilities = ("warehouses", "addresses")
+        ...  # list_warehouses, set_warehouse_address
 
-    @hookimpl
+    @sdk.hookimpl
     def register_connectors(register):
         register(MyErp)
 
@@ -24,7 +24,8 @@ An aspect declares its ``[aspects.<name>]`` table the same way, as a ``Settings`
 Every hook is documented in ``erpsync/plugins/hookspecs.py``. The built-in connectors, aspects
 and alert sinks register through the same hooks (``DEFAULT_PLUGINS`` in ``manager.py``), so
 they are also the best examples. ``erpsync plugins`` lists what is loaded, from which
-distribution, what each registers, and any installed plugin that could not be loaded.
+distribution, what each registers (a connector's capabilities too), and any installed plugin
+that could not be loaded or is blocked (``ERPSYNC_BLOCK_PLUGINS``, ``[plugins] blocked``).
 """
 
 from pluggy import HookimplMarker

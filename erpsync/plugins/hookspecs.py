@@ -10,6 +10,9 @@ control of validation and refuses a duplicate name with an error that names both
 which plugin calls ``register``, the host calls each registration hook (and ``register_commands``)
 through pluggy once per implementing plugin, in pluggy's order; a wrapper of such a hook therefore
 runs around each plugin's call, and a plugin that both wraps and implements it wraps only its own.
+
+``docs/plugins.md`` ("Every hook") gives each hook's signature, when it runs, what it returns,
+and an example implementation.
 """
 
 from __future__ import annotations
@@ -37,6 +40,13 @@ def register_connectors(register: Callable[[type[Connector]], None]) -> None:
     :param register: call ``register(ConnectorClass)`` for each connector; the class's ``type``
         is the name configurations use (``erp = { type = "files", ... }``) and its ``role``
         says whether it can stand on the seller or the ERP side.
+
+    ``register`` checks the class (``erpsync/plugins/registration.py``): a ``type`` name, a
+    ``role``, an ``Options`` schema holding every ``secret_options`` name, at least one
+    capability, and each capability's methods, callable as the host calls them. A class that
+    fails is refused with one ``PluginError`` naming the plugin, its distribution and the fix,
+    as is a ``type`` another plugin registered. Connector authors subclass
+    ``erpsync.sdk.ErpConnector`` (``docs/plugins.md``).
     """
 
 
@@ -76,12 +86,18 @@ def sync_started(run: dict[str, Any]) -> None:
     """Observation only: a run is about to start.
 
     :param run: ``{"run_id", "shops", "aspects", "apply"}``.
+
+    Called once per run, before the first shop is read. Returns nothing; an exception here is
+    logged and the run goes on.
     """
 
 
 @hookspec
 def sync_finished(report: RunReport) -> None:
-    """Observation only: a run finished (also after errors). Exceptions here are logged, not raised."""
+    """Observation only: a run finished (also after errors). Exceptions here are logged, not raised.
+
+    Called once per run, after the last shop, with the run's ``RunReport``. Returns nothing.
+    """
 
 
 @hookspec

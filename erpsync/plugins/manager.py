@@ -31,8 +31,12 @@ from erpsync.plugins.loading import (
     Origin,
     PluginError,
     PluginManager,
+    block,
     check_pending,
+    configured_blocked,
     describe,
+    env_blocked,
+    how_to_block,
     load_entry_points,
 )
 
@@ -49,6 +53,7 @@ __all__ = [
     "PluginManager",
     "Registry",
     "add_commands",
+    "block",
     "build_registry",
     "call_each",
     "finish_loading",
@@ -98,13 +103,15 @@ def get_plugin_manager(
     objects until ``finish_loading(pm)``: enough to add every plugin's commands to the command
     line without importing what only a command needs.
 
+    ``blocked`` names plugins not to load, and so does ``ERPSYNC_BLOCK_PLUGINS`` (comma-separated).
+
     Never raises for an installed plugin that is broken (see ``PluginManager.broken``); raises
     PluginError for a broken built-in or ``extra`` object, which is a bug, not a deployment fault.
     """
     extra = tuple(extra)
     pm = PluginManager()
     pm.add_hookspecs(hookspecs)
-    for name in blocked:
+    for name in (*blocked, *env_blocked()):
         pm.set_blocked(name)
     guarded = load_entry_points(pm) if entrypoints else set()
     rest = DEFAULT_PLUGINS[len(COMMAND_PLUGINS) :]
@@ -115,12 +122,16 @@ def get_plugin_manager(
     return pm
 
 
-def finish_loading(pm: PluginManager) -> None:
+def finish_loading(pm: PluginManager, *, config: str | Path | None = None) -> None:
     """Register what ``get_plugin_manager(commands_only=True)`` left out; nothing if it left nothing.
 
-    Raises PluginError for a broken built-in, as ``get_plugin_manager`` does; the manager keeps
-    what it left out, so a later call raises again rather than carry on without a built-in.
+    ``config`` is the configuration file: the plugins its ``[plugins] blocked`` list names are
+    blocked first (unregistered, or no longer reported as broken). Raises PluginError for a broken
+    built-in, as ``get_plugin_manager`` does; the manager keeps what it left out, so a later call
+    raises again rather than carry on without a built-in.
     """
+    if config is not None:
+        block(pm, configured_blocked(config))
     if pm.deferred is None:
         return
     paths, extra = pm.deferred
@@ -190,7 +201,18 @@ def build_registry(pm: PluginManager, *, allow_broken: bool = False) -> Registry
     """
     if not allow_broken:
         pm.check_loaded()
+    from erpsync.plugins.registration import connector_problems  # imports marshmallow: not at start-up
+
     registry = Registry()
+
+    def set_aside(name: str, exc: Exception) -> None:
+        """For a listing: a plugin whose registration fails is reported, the others still listed."""
+        origin = pm.origins.get(name, Origin("unknown distribution", ""))
+        if isinstance(exc, PluginError):
+            pm.broken.append(BrokenPlugin(name, origin, "registration refused", str(exc)))
+        else:
+            pm.broken.append(BrokenPlugin(name, origin, f"registration failed: {describe(exc)}"))
+
     hooks: tuple[tuple[str, str, dict[str, Any], Callable[[Any], str]], ...] = (
         ("connector", "register_connectors", registry.connectors, lambda c: c.type),
         ("aspect", "register_aspects", registry.aspects, lambda a: a.name),
@@ -202,20 +224,42 @@ def build_registry(pm: PluginManager, *, allow_broken: bool = False) -> Registry
             plugin: str, kind: str = kind, table: dict[str, Any] = table, name_of: Callable[[Any], str] = name_of
         ) -> dict[str, Any]:
             def register(item: Any) -> None:
-                name = name_of(item)
-                if name in table:
+                problems = connector_problems(item) if kind == "connector" else []
+                name = getattr(item, "type", None) if kind == "connector" else name_of(item)
+                if isinstance(name, str) and name in table:
                     first = registry.owners[(kind, name)]
+                    dists = [str(o) for o in (pm.origins.get(first), pm.origins.get(plugin)) if o]
+                    where = f" (distribution{'s' if len(dists) > 1 else ''} {' and '.join(dists)})" if dists else ""
                     raise PluginError(
-                        f"{kind} {name!r} is registered twice: by plugin {first!r} and by plugin {plugin!r}; "
-                        f"uninstall or block one of them"
+                        f"{kind} {name!r} is registered twice: by plugin {first!r} and by plugin {plugin!r}{where}; "
+                        f"uninstall one of them, {how_to_block(_blockable(pm, first, plugin))}"
                     )
-                table[name] = item
-                registry.owners[(kind, name)] = plugin
+                if problems:
+                    what = getattr(item, "__name__", repr(item))
+                    raise PluginError(
+                        f"plugin {plugin!r}{_from(pm, plugin)}: connector {what} cannot be used: "
+                        f"{'; '.join(problems)}. Fix the plugin (docs/plugins.md), {how_to_block(plugin)}"
+                    )
+                table[str(name)] = item
+                registry.owners[(kind, str(name))] = plugin
 
             return {"register": register}
 
-        call_each(pm, hook_name, kwargs_for)
+        call_each(pm, hook_name, kwargs_for, on_error=set_aside if allow_broken else None)
     return registry
+
+
+def _blockable(pm: PluginManager, first: str, second: str) -> str:
+    """Which of two clashing plugins to suggest blocking: an installed one rather than a built-in."""
+    builtin = _own_origin().distribution
+    own = pm.origins.get(second)
+    return first if own is not None and own.distribution == builtin and second in DEFAULT_PLUGINS else second
+
+
+def _from(pm: PluginManager, plugin: str) -> str:
+    """`` (distribution erpsync-acme 1.0)`` where the plugin comes from, if known."""
+    origin = pm.origins.get(plugin)
+    return f" (distribution {origin})" if origin else ""
 
 
 def add_commands(pm: PluginManager, cli: click.Group) -> None:

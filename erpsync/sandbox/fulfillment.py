@@ -125,7 +125,9 @@ def ship(state: SandboxState, shop_id: str, package_id: str, spec: dict[str, Any
     now = state.now()
     package.handover_method, package.tracking_number, package.provider_id = method, tracking, provider_id
     package.pickup_slot = dict(slot) if slot else None
-    package.shipped_at, package.update_time = now, max(now, package.update_time)  # PROCESSING until collected
+    # PROCESSING until collected. The stamp always moves, even within the second it was created or last
+    # changed in: a client that reads only packages whose update_time moved must see this change
+    package.shipped_at, package.update_time = now, max(now, package.update_time + 1)
     for order in orders:
         set_status(state, order, "AWAITING_COLLECTION")
     state.effects.record("ship", package.id)
@@ -167,7 +169,7 @@ def _update_info(state: SandboxState, packages: list[Package], body: dict[str, A
             message = f"{what}: unable to update the tracking number (only within 72 h of shipping)"
             raise SandboxError(400, SHIPPING_INFO_WINDOW, message)
     for p in packages:
-        p.tracking_number, p.provider_id, p.update_time = tracking, provider_id, max(now, p.update_time)
+        p.tracking_number, p.provider_id, p.update_time = tracking, provider_id, max(now, p.update_time + 1)
         state.effects.record("shipping_info_update", p.id)
 
 

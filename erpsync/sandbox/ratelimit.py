@@ -1,13 +1,17 @@
 """Per-(app_key, shop_cipher, API) rate limit: ``qps`` calls in any sliding one-second window.
 
-A sliding window (not fixed one-second buckets) so that a client bursting across a second
-boundary is still caught, which is what makes the sandbox a useful floor for benchmarks.
-The key uses the API's path *template*: the limit is per API, not per package id.
+The unit is the platform's: 50 calls per second per API, counted per app and shop (Partner
+Center, "Rate limits"). The page does not say how the second is measured; a sliding window (not
+fixed one-second buckets) is the strictest reading, so a client bursting across a second
+boundary is still caught, which is what makes the sandbox a useful floor for benchmarks. The
+window is half-open: a call exactly one second older than now no longer counts. The key uses the
+API's path *template*: the limit is per API, not per package id; calls without a shop (the
+authorised-shops list) count under an empty cipher.
 
-This is the server's side of the limit: it judges a call and rejects it (429). The client's
-``core.http.RateLimiter`` paces calls so they stay under the limit. The two answer different
-questions and are written apart on purpose: the sandbox shares no code with erpsync, so a
-mistake in the client's pacing shows up as 429s here instead of being copied into the judge.
+This is the server's side of the limit: it judges a call when it arrives and rejects it (429).
+The client's ``core/rate_limit.py`` paces calls so they stay under the limit. The two answer
+different questions and are written apart on purpose: the sandbox shares no code with erpsync,
+so a mistake in the client's pacing shows up as 429s here instead of being copied into the judge.
 """
 
 from __future__ import annotations

@@ -59,7 +59,8 @@ BROKEN = "import erpsync_missing_dependency  # not installed\n"
 MESSAGE = (
     "plugin 'broken' (entry point 'broken = erpsync_broken_plugin' of distribution erpsync-broken 0.3) is broken: "
     "ModuleNotFoundError: No module named 'erpsync_missing_dependency'; "
-    "fix it, or uninstall it (pip uninstall erpsync-broken)"
+    "fix it, uninstall it (pip uninstall erpsync-broken), "
+    'or block it: ERPSYNC_BLOCK_PLUGINS=broken, or blocked = ["broken"] in the [plugins] table of the config'
 )
 
 

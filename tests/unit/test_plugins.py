@@ -7,8 +7,10 @@ import inspect
 
 import click
 import pytest
+from marshmallow import Schema
 
 from erpsync.core.connector import Connector
+from erpsync.core.models import Records, Warehouse
 from erpsync.plugins import hookimpl, hookspecs
 from erpsync.plugins.inventory import capabilities
 from erpsync.plugins.manager import DEFAULT_PLUGINS, PluginError, add_commands, build_registry, get_plugin_manager
@@ -33,6 +35,10 @@ def test_duplicate_name_names_both_plugins():
     class Impostor(Connector):
         type = "files"
         role = "erp"
+        Options = Schema
+
+        def list_warehouses(self) -> Records[Warehouse]:
+            return Records()
 
     class Plugin:
         @hookimpl
@@ -46,7 +52,9 @@ def test_duplicate_name_names_both_plugins():
     # pluggy calls the plugin registered last first
     assert str(info.value) == (
         "connector 'files' is registered twice: by plugin 'erpsync-impostor' and by plugin "
-        "'erpsync.connectors.files'; uninstall or block one of them"
+        f"'erpsync.connectors.files' (distribution erpsync {importlib.metadata.version('erpsync')}); "
+        'uninstall one of them, or block it: ERPSYNC_BLOCK_PLUGINS=erpsync-impostor, or blocked = ["erpsync-impostor"] '
+        "in the [plugins] table of the config"
     )
 
 
@@ -191,11 +199,16 @@ def test_the_cli_builds_one_plugin_manager(monkeypatch, capsys):
     erpsync_version = importlib.metadata.version("erpsync")
     tiktok = next(line for line in out.splitlines() if "erpsync.connectors.tiktok" in line)
     assert f"erpsync {erpsync_version}" in tiktok
-    assert "[can: WarehouseReader, PickupReader]" in tiktok
+    assert "warehouses, pickup_signals" in tiktok
 
 
 def test_capabilities_are_the_protocols_a_connector_implements(registry):
-    assert capabilities(registry.connectors["files"]) == ["WarehouseReader", "WarehouseWriter", "PickupWriter"]
+    assert capabilities(registry.connectors["files"]) == [
+        "WarehouseReader",
+        "WarehouseWriter",
+        "PickupWriter",
+        "BatchWriter",
+    ]
     assert capabilities(registry.connectors["tiktok"]) == ["WarehouseReader", "PickupReader"]
     assert capabilities(Impostor) == []
 
@@ -216,6 +229,9 @@ def test_a_plugin_aspects_settings_reach_it_in_a_run(tmp_path):
         type = "nothing"
         role = "seller"
         Options = Schema
+
+        def list_warehouses(self) -> Records[Warehouse]:
+            return Records()
 
     class Stock(Aspect):
         name = "stock"

@@ -210,17 +210,17 @@ def test_settle_pending_records_the_retry_of_a_write_still_needed(store, setup):
 def test_an_apply_run_settles_the_pending_row_a_crashed_run_left(setup, monkeypatch):  # noqa: F811
     """Killed between the write and ledger.finish: the row stays pending; the next apply settles it."""
     syncer = setup()
-    real_finish = syncer.store.ledger.finish
+    real_finish = syncer.store.ledger.finish_many
 
-    def crash(key, **kw):
-        if kw["status"] == "done":
+    def crash(outcomes, **kw):
+        if any(o.status == "done" for o in outcomes):
             raise KeyboardInterrupt
-        return real_finish(key, **kw)
+        return real_finish(outcomes, **kw)
 
-    monkeypatch.setattr(syncer.store.ledger, "finish", crash)
+    monkeypatch.setattr(syncer.store.ledger, "finish_many", crash)
     with pytest.raises(KeyboardInterrupt):
         syncer.run(apply=True)
-    monkeypatch.setattr(syncer.store.ledger, "finish", real_finish)
+    monkeypatch.setattr(syncer.store.ledger, "finish_many", real_finish)
     [left] = syncer.store.ledger.list_entries(shop="s", status="pending")
     rerun = syncer.run(apply=True)
     assert syncer.store.ledger.list_entries(shop="s", status="pending") == []

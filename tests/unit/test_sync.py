@@ -133,19 +133,19 @@ def test_a_correction_that_did_not_stick_is_written_again(setup):
 def test_a_crash_between_write_and_ledger_loses_nothing(setup, monkeypatch):
     """Killed after the ERP write but before ledger.finish: the rerun finishes the job once."""
     syncer = setup()
-    real_finish = syncer.store.ledger.finish
+    real_finish = syncer.store.ledger.finish_many
 
-    def crash(key, **kw):
-        if kw["status"] == "done":
+    def crash(outcomes, **kw):
+        if any(o.status == "done" for o in outcomes):
             raise KeyboardInterrupt  # what a SIGINT at exactly the wrong moment looks like
-        return real_finish(key, **kw)
+        return real_finish(outcomes, **kw)
 
-    monkeypatch.setattr(syncer.store.ledger, "finish", crash)
+    monkeypatch.setattr(syncer.store.ledger, "finish_many", crash)
     with pytest.raises(KeyboardInterrupt):
         syncer.run(apply=True)
     assert [e.status for e in syncer.store.ledger.list_entries(shop="s")] == ["pending"]  # recorded before
     assert syncer.store.runs.list_recent()[0].status == "crashed"
-    monkeypatch.setattr(syncer.store.ledger, "finish", real_finish)
+    monkeypatch.setattr(syncer.store.ledger, "finish_many", real_finish)
     rerun = syncer.run(apply=True)
     # the write had happened: the rerun sees no drift and writes nothing more
     assert rerun.exit_code == 0 and rerun.drifts == []

@@ -85,7 +85,7 @@ def test_options_defaults_and_validation() -> None:
     loaded = TikTokSellerConnector.Options().load(OPTIONS)
     assert loaded["base_url"] == "https://open-api.tiktokglobalshop.com"
     assert (loaded["rate_limit_qps"], loaded["timeout_seconds"]) == (45, 30)  # 90 % of the API's 50/s
-    assert (loaded["max_attempts"], loaded["pickup_lookback_days"]) == (5, 14)
+    assert loaded["max_attempts"] == 5 and loaded["pickup_lookback_days"] is None
     assert TikTokSellerConnector.Options().load({**OPTIONS, "shop_id": 7495})["shop_id"] == "7495"
     assert TikTokSellerConnector.secret_options == ("app_secret", "access_token")
     with pytest.raises(ConfigError) as info:

@@ -1,14 +1,12 @@
-"""The files ERP connector: reads rows, and sets cells of one row by rewriting the file."""
+"""The files ERP connector: reads rows, and sets cells by rewriting the file (one write, or a batch of them)."""
 
 from __future__ import annotations
 
 import codecs
-import csv
-import io
-import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from marshmallow import ValidationError
@@ -18,6 +16,7 @@ from erpsync.core.errors import PermanentError, RecordError, TemporaryError
 from erpsync.core.models import Address, HandoverMode, Records, Warehouse
 
 from . import replace as rp
+from .edit import OPERATION, Edits, Write
 from .parse import FIELD_LIMIT, Document, cell, parse, row_id
 from .schema import ADDRESS_FIELDS, FilesOptions, WarehouseRecord
 
@@ -37,6 +36,10 @@ class FilesErp(Connector):
     _swept = False
     #: seconds a write waits for another program's lock on the file before giving up this run
     lock_timeout = 30.0
+    #: the writes of the open batch (None: no batch), checked against the file as the batch read it
+    _batch: tuple[Edits, list[Write]] | None = None
+    #: rewrites of the file this connector made, for benchmarks and tests
+    rewrites = 0
 
     @property
     def directory(self) -> Path:
@@ -46,14 +49,15 @@ class FilesErp(Connector):
 
     def list_warehouses(self) -> Records[Warehouse]:
         doc = self._read()
+        shown = self._shown(doc.path)
         items: list[Warehouse] = []
         errors = [
-            RecordError(f"cannot be parsed as CSV ({reason})", source=f"{self._shown(doc.path)}:{line}")
-            for line, reason in doc.broken
+            RecordError(f"cannot be parsed as CSV ({reason})", source=f"{shown}:{line}") for line, reason in doc.broken
         ]
         first_line: dict[str, int] = {}
+        schema = WarehouseRecord()  # one per read: building a schema costs several times a row's load
         for line, _index, row in doc.rows:
-            source = f"{self._shown(doc.path)}:{line}"
+            source = f"{shown}:{line}"
             if not isinstance(row, dict):
                 errors.append(RecordError("not an object", source=source, record="warehouse"))
                 continue
@@ -79,7 +83,7 @@ class FilesErp(Connector):
                 errors.append(RecordError("row has more cells than the header", source=source, record=record))
                 continue
             try:
-                data = WarehouseRecord().load({k: cell(v) for k, v in row.items() if k is not None})
+                data = schema.load({k: cell(v) for k, v in row.items() if k is not None})
             except ValidationError as exc:
                 for fld, msgs in sorted(exc.messages_dict.items()):
                     reason = "; ".join(str(m) for m in msgs) if isinstance(msgs, list) else str(msgs)
@@ -99,6 +103,27 @@ class FilesErp(Connector):
 
     def set_handover_mode(self, warehouse_id: str, mode: HandoverMode) -> None:
         self._update(warehouse_id, {"handover_mode": mode.label})
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """See ``BatchWriter``: the writes made inside are written in one rewrite as the block ends.
+
+        The file is read once as the batch opens and each write is checked against that read at
+        once (``edit.py``): one that cannot be made raises ``PermanentError`` naming its warehouse
+        and field, and is left out. The rest are written together by the same locked, verified
+        rewrite as a single write (``_rewrite``). A block left by an exception writes nothing.
+        """
+        if self._batch is not None:
+            raise RuntimeError("a batch of the files ERP is open already: batches do not nest")
+        doc = self._read(OPERATION)
+        writes: list[Write] = []
+        self._batch = (Edits(doc, self._shown(doc.path), self._error), writes)
+        try:
+            yield
+        finally:
+            self._batch = None
+        if writes:
+            self._rewrite(writes)
 
     def check(self) -> str:
         path = self._file()
@@ -153,12 +178,22 @@ class FilesErp(Connector):
         return self._parse(path, raw, operation)
 
     def _update(self, warehouse_id: str, values: dict[str, str]) -> None:
-        """Set some cells of one row and rewrite the file, keeping its BOM and line endings.
+        """One write: made now, or, inside a batch, checked now and made as the batch closes."""
+        if self._batch is None:
+            self._rewrite([(warehouse_id, values)])
+            return
+        edits, writes = self._batch
+        edits.check(warehouse_id, values)
+        writes.append((warehouse_id, values))
+
+    def _rewrite(self, writes: Sequence[Write]) -> None:
+        """Set cells of rows and rewrite the file once, keeping its BOM and line endings.
 
         Under the file's lock: read, edit, and replace only if the file is still what was read;
-        if another program changed it meanwhile, read it again and re-apply (see ``replace.py``).
+        if another program changed it meanwhile, read it again and re-apply every write (see
+        ``replace.py``). A write that no longer fits the file read under the lock fails the
+        whole rewrite, and nothing is written.
         """
-        operation = "write warehouse"
         path = self._file()
         shown = self._shown(path)
         try:
@@ -166,87 +201,28 @@ class FilesErp(Connector):
                 # locked afresh each time: a file replaced by another program is a new inode
                 with rp.locked(path, self.lock_timeout) as (real, fd):
                     snap = rp.snapshot(fd)
-                    doc = self._parse(path, snap.data, operation)
-                    text = self._edit(doc, warehouse_id, values)
-                    if text is None:
+                    doc = self._parse(path, snap.data, OPERATION)
+                    edits = Edits(doc, shown, self._error)
+                    if not edits.apply(writes):
                         return  # already so: leave the file (and its mtime) alone
-                    data = (codecs.BOM_UTF8 if doc.bom else b"") + text.encode("utf-8")
+                    data = (codecs.BOM_UTF8 if doc.bom else b"") + edits.text().encode("utf-8")
                     try:
                         rp.replace(real, snap, data, fd, carry_tail=doc.data is None)
+                        self.rewrites += 1
                         return
                     except rp.Changed:
                         continue
         except rp.Refused as exc:
-            raise self._error(f"cannot write {shown}: {exc}", operation) from None
+            raise self._error(f"cannot write {shown}: {exc}", OPERATION) from None
         except rp.Busy as exc:
             message = f"cannot write {shown}: {exc}; the next run tries again"
-            raise TemporaryError(message, connector="files ERP", operation=operation) from None
+            raise TemporaryError(message, connector="files ERP", operation=OPERATION) from None
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            raise self._error(f"cannot write {shown}: {reason}", operation) from None
+            raise self._error(f"cannot write {shown}: {reason}", OPERATION) from None
         raise TemporaryError(
             f"{shown} changed {ATTEMPTS} times while erpsync was writing it (another program is editing it): "
             "nothing was written; the next run tries again",
             connector="files ERP",
-            operation=operation,
+            operation=OPERATION,
         )
-
-    def _edit(self, doc: Document, warehouse_id: str, values: dict[str, str]) -> str | None:
-        """The new text of the file, or None if the row already holds ``values``.
-
-        The row is found by the same parse as ``list_warehouses`` (stripped cells), and an id on
-        several rows is refused: the read side reports it, and either row could be the wrong one.
-        """
-        shown = self._shown(doc.path)
-        fail = self._error
-        if doc.broken:
-            lines = ", ".join(str(line) for line, _ in doc.broken)
-            raise fail(f"{shown}: line {lines} cannot be parsed as CSV: fix it, then run again", "write warehouse")
-        hits = [(line, index) for line, index, row in doc.rows if isinstance(row, dict) and row_id(row) == warehouse_id]
-        if not hits:
-            raise fail(f"no warehouse {warehouse_id!r} in {shown}", "write warehouse")
-        if len(hits) > 1:
-            lines = ", ".join(str(line) for line, _ in hits)
-            raise fail(
-                f"warehouse {warehouse_id!r} is on several rows of {shown} (lines {lines}): "
-                "remove the duplicate, then run again",
-                "write warehouse",
-            )
-        index = hits[0][1]
-        if doc.data is None:
-            return self._set_cells(doc, index, values)
-        target = doc.data[index]
-        if all(cell(target.get(k)) == v for k, v in values.items()):
-            return None
-        target.update(values)
-        out = json.dumps(doc.data, ensure_ascii=False, indent=2) + "\n"
-        # JSON escapes newlines inside strings, so this is safe
-        return out.replace("\n", "\r\n") if doc.crlf else out
-
-    def _set_cells(self, doc: Document, index: int, values: dict[str, str]) -> str | None:
-        """The CSV text with ``values`` set in row ``index``; None if it already holds them."""
-        header = doc.records[doc.header_at]
-        names = [h.strip() for h in header]
-        row = doc.records[index]
-        idx = {name: i for i, name in enumerate(names)}  # the last of a repeated name wins, as on read
-        if all(cell(row[idx[k]] if k in idx and idx[k] < len(row) else None) == v for k, v in values.items()):
-            return None
-        for col in values:
-            if col in idx:
-                continue
-            longer = next((line for line, i, _row in doc.rows if len(doc.records[i]) > len(header)), None)
-            if longer is not None:
-                # its extra cell would silently become the new column's value
-                raise self._error(
-                    f"cannot add column {col!r} to {self._shown(doc.path)}: line {longer} has more cells "
-                    "than the header",
-                    "write warehouse",
-                )
-            header.append(col)
-            idx[col] = len(header) - 1
-        row.extend([""] * (len(header) - len(row)))
-        for col, value in values.items():
-            row[idx[col]] = value
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\r\n" if doc.crlf else "\n").writerows(doc.records)
-        return buf.getvalue()

@@ -19,13 +19,18 @@ shop's cipher. Packages, orders and products are read through the API packages
 (``fulfillment/``, ``orders/``, ``products/``), which page with ``paging.paginate`` and load with
 ``loading.load_typed``: one paging loop, one loader. The client loads its own pages with
 ``loading.load_page`` and never pages, so ``paging.py`` can call the client without a circle.
+
+Rate limits: every call is paced under the key (app key, shop cipher, path template), the
+platform's own unit, in the process-wide registry of ``core/rate_limit.py``: two clients for one
+shop share a budget, another shop or API never waits for it, and a 429 or code 36009002 slows
+that key alone (``docs/architecture.md``, "Rate limits").
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,19 +38,38 @@ import requests
 from urllib3 import encode_multipart_formdata
 
 from erpsync.connectors.tiktok.auth import CallTokenAuth, TokenSource, reauthorise_hint
-from erpsync.connectors.tiktok.envelope import TOKEN_EXPIRED, classify_envelope
+from erpsync.connectors.tiktok.envelope import RATE_LIMITED, TOKEN_EXPIRED, classify_envelope
 from erpsync.connectors.tiktok.loading import load_page
 from erpsync.connectors.tiktok.shops import ShopSchema, WarehouseSchema
 from erpsync.connectors.tiktok.signing import TOKEN_HEADER, normalize_query
 from erpsync.connectors.tiktok.versions import ENDPOINTS
 from erpsync.core.errors import AuthError, ConnectorError, PermanentError
-from erpsync.core.http import HttpClient, HttpPolicy
+from erpsync.core.http import HttpClient, HttpPolicy, RateLimits
 from erpsync.core.models import Records
 
 DEFAULT_BASE_URL = "https://open-api.tiktokglobalshop.com"
-#: the API allows 50 requests per second per path; the client paces itself at 90 % of that, since
-#: latency jitter bunches requests up on the wire and a pace of exactly 50/s still draws 429s
+#: the API allows 50 calls per second per API for each app and shop (Partner Center, "Rate
+#: limits"); the client keeps to 90 % of that by default, a margin for internet latency jitter,
+#: which bunches calls up on the way to the server (``docs/architecture.md``, "Rate limits")
 DEFAULT_RATE_LIMIT_QPS = 45.0
+#: the documented default limit per API, app and shop (Partner Center, "Rate limits")
+PLATFORM_QPS = 50.0
+#: seconds of jitter allowed for between pacing a call here and the server counting it: the
+#: platform's 50 calls never start within ``1 s + guard`` (see :func:`rate_guard`)
+RATE_WINDOW_GUARD = 0.05
+
+
+def rate_guard(qps: float) -> float:
+    """The window guard for a client paced at ``qps``: just enough to keep 50 calls out of 1.05 s.
+
+    A pace at or under 50 / 1.05 (47.6/s) already spaces 50 calls over more than 1.05 s and needs
+    none; from there to 50 the guard grows to ``RATE_WINDOW_GUARD``, so any value up to the
+    platform's own 50 is paced at most at 47.6/s. Above 50 (an app granted a higher limit) the
+    configured rate gets the same guard.
+    """
+    return min(RATE_WINDOW_GUARD, max(0.0, qps * (1.0 + RATE_WINDOW_GUARD) / PLATFORM_QPS - 1.0))
+
+
 JSON_CONTENT_TYPE = "application/json"
 
 
@@ -62,6 +86,7 @@ class TikTokClient:
     """The Open API calls erpsync needs. Results are validated; bad records become RecordErrors.
 
     Pass either ``access_token`` (static) or ``tokens`` (refreshed as needed), not both.
+    ``rate_limits`` is the registry of pacers (default: the process's, see ``core/http.py``).
     """
 
     def __init__(
@@ -78,26 +103,31 @@ class TikTokClient:
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         name: str = "tiktok",
+        rate_limits: RateLimits | None = None,
     ) -> None:
         if (access_token is None) == (tokens is None):
             raise ValueError("TikTokClient needs exactly one of access_token and tokens")
         self.base_url = base_url.rstrip("/")
         self.name = name
+        self.app_key = app_key
         self.tokens = tokens
         self._static_token = access_token
         auth = CallTokenAuth(
             app_key, app_secret, access_token or "", base_path=urlsplit(self.base_url).path, clock=clock
         )
+        policy = policy or HttpPolicy(rate_limit_qps=DEFAULT_RATE_LIMIT_QPS)
         self.http = HttpClient(
             name,
-            policy or HttpPolicy(rate_limit_qps=DEFAULT_RATE_LIMIT_QPS),
+            policy,
             secrets=(app_secret, access_token or ""),
             classify=self._classify,
             auth=auth,
             session=session,
             # TikTok's rate-limit code can come with HTTP 200: a POST refused with it was not
-            # processed, so it is safe to resend like a 429
-            unprocessed_codes={36009002},
+            # processed, so it is safe to resend like a 429, and it slows that API's pace
+            rate_limited_codes={RATE_LIMITED},
+            rate_guard=rate_guard(policy.rate_limit_qps or PLATFORM_QPS),
+            rate_limits=rate_limits,
             sleep=sleep,
             clock=monotonic,
         )
@@ -146,7 +176,9 @@ class TikTokClient:
             # serialised once: these exact bytes are both signed and sent
             data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
         op = operation or f"{method} {path}"
-        rate = f"{method} {rate_key or path}"
+        # what the platform counts a call against: the app, the shop and the API (its path
+        # template, whatever the method); shared with every client of this app and shop
+        rate = (self.app_key, params.get("shop_cipher", ""), rate_key or path)
         response = self._send(method, path, op, params, data, headers, rate, idempotent)
         payload = response.json().get("data")
         if payload is None:
@@ -167,7 +199,7 @@ class TikTokClient:
         params: dict,
         data: bytes | None,
         headers: dict,
-        rate_key: str,
+        rate_key: Hashable,
         idempotent: bool | None,
     ) -> requests.Response:
         """The request with this call's token; after a 105002, refresh once (token source only) and retry."""

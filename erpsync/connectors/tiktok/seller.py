@@ -14,36 +14,32 @@ Without one, the shop's tokens come from the state store (``ShopContext.tokens``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from http.cookiejar import DefaultCookiePolicy
+from typing import Any
 from urllib.parse import urlsplit
 
-from marshmallow import Schema, ValidationError, fields, post_load
+import requests
+from marshmallow import Schema, ValidationError, fields, post_load, validates
 from marshmallow.validate import Length, Range
+from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 
 from erpsync.connectors.tiktok.auth import DEFAULT_AUTH_BASE_URL, TokenClient, TokenManager, token_policy
 from erpsync.connectors.tiktok.client import DEFAULT_BASE_URL, DEFAULT_RATE_LIMIT_QPS, TikTokClient
 from erpsync.connectors.tiktok.fields import Id
 from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
-from erpsync.connectors.tiktok.fulfillment.models import Package, PackageSummary
 from erpsync.connectors.tiktok.orders.api import OrdersApi
+from erpsync.connectors.tiktok.pickup_reads import PickupReads, wall_clock
 from erpsync.connectors.tiktok.versions import ENDPOINTS
 from erpsync.core.connector import Connector, ShopContext
-from erpsync.core.errors import ConfigError, NotFoundError, PermanentError, RecordError
+from erpsync.core.errors import ConfigError, PermanentError
 from erpsync.core.http import HttpPolicy
-from erpsync.core.models import (
-    Address,
-    PackageSignal,
-    PickupSignals,
-    Records,
-    SlotSignal,
-    Warehouse,
-)
+from erpsync.core.models import Address, PickupSignals, Records, Warehouse
 
 ACCESS_TOKEN_LIFE_MINUTES = 7 * 24 * 60
 WAREHOUSES_SOURCE = f"TikTok {ENDPOINTS['get_warehouse_list'].template}"
-T = TypeVar("T")
+DEFAULT_CONCURRENCY = 8
 
 
 class TikTokSellerOptions(Schema):
@@ -77,7 +73,21 @@ class TikTokSellerOptions(Schema):
     rate_limit_qps = fields.Float(load_default=DEFAULT_RATE_LIMIT_QPS, validate=Range(min=0, min_inclusive=False))
     timeout_seconds = fields.Float(load_default=30.0, validate=Range(min=0, min_inclusive=False))
     max_attempts = fields.Integer(load_default=5, validate=Range(min=1))
-    pickup_lookback_days = fields.Integer(load_default=14, validate=Range(min=1))
+    #: calls of one shop in flight at once (package details, orders, handover slots); each API path
+    #: still keeps to rate_limit_qps, so more only helps while calls wait on the network
+    concurrency = fields.Integer(load_default=DEFAULT_CONCURRENCY, strict=True, validate=Range(min=1, max=64))
+    #: not a seller option: refused, so a value set here is never silently ignored (below)
+    pickup_lookback_days = fields.Raw(load_default=None)
+
+    @validates("pickup_lookback_days")
+    def _one_lookback(self, value: Any, **_: Any) -> None:
+        """How far back packages are read is ``[aspects.pickup] lookback_days``: one value, which the
+        pickup aspect passes as ``since`` and quotes in its texts ("no packages in N days"). A second
+        value here could only contradict it."""
+        if value is not None:
+            raise ValidationError(
+                "is not a seller option: set lookback_days in [aspects.pickup] (how far back packages are read)"
+            )
 
     @post_load(pass_original=True)
     def _auth_host(self, data: dict[str, Any], original: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -151,13 +161,15 @@ class TikTokSellerConnector(Connector):
                 max_attempts=o["max_attempts"],
                 rate_limit_qps=o["rate_limit_qps"],
             )
+            session = shared_session(o["concurrency"])
             if o["access_token"]:
                 self._client = TikTokClient(
-                    o["base_url"], o["app_key"], o["app_secret"], o["access_token"], policy=policy
+                    o["base_url"], o["app_key"], o["app_secret"], o["access_token"], policy=policy, session=session
                 )
             else:
+                tokens = self.token_manager(policy)
                 self._client = TikTokClient(
-                    o["base_url"], o["app_key"], o["app_secret"], tokens=self.token_manager(policy), policy=policy
+                    o["base_url"], o["app_key"], o["app_secret"], tokens=tokens, policy=policy, session=session
                 )
         return self._client
 
@@ -230,70 +242,37 @@ class TikTokSellerConnector(Connector):
     def read_pickup_signals(self, warehouse_ids: Sequence[str], *, since: datetime) -> Records[PickupSignals]:
         """Packages created since ``since`` per warehouse, and the newest one's handover slots.
 
-        Packages link to a warehouse only through their orders' ``warehouse_id``, so this reads
-        package search → each package's detail → its orders (≤50 per call). Page by page, so
-        memory holds the signals, never the whole search.
+        Only packages changed since the last run are read again when the host passed the shop's
+        package cache; calls go side by side up to ``concurrency`` (``pickup_reads.py``).
         """
-        wanted: dict[str, list[PackageSignal]] = {str(w): [] for w in warehouse_ids}
-        if not wanted:
+        if not warehouse_ids:
             return Records()
         cipher = self.cipher()
-        fulfillment = FulfillmentApi(self.client, cipher)
-        orders_api = OrdersApi(self.client, cipher)
-        errors: list[RecordError] = []
-        for page in fulfillment.search_packages(int(since.timestamp())):
-            errors.extend(page.errors)
-            details: list[tuple[PackageSummary, Package]] = []
-            for summary in page.items:
-                package = self._guard(errors, fulfillment.get_package, summary.id)
-                if package is not None:
-                    details.append((summary, package))
-            order_ids = [o for s, p in details for o in (p.order_ids or s.order_ids)]
-            orders = orders_api.get_orders(order_ids) if order_ids else Records()
-            errors.extend(orders.errors)
-            warehouse_of = {o.id: o.warehouse_id for o in orders.items if o.warehouse_id}
-            for summary, package in details:
-                refs = package.order_ids or summary.order_ids
-                wid = next((warehouse_of[o] for o in refs if o in warehouse_of), None)
-                if wid in wanted:
-                    wanted[wid].append(self._package_signal(summary, package, wid))
-        out = []
-        for wid, packages in wanted.items():
-            packages.sort(key=lambda p: (p.created_at or datetime.min.replace(tzinfo=UTC), p.id), reverse=True)
-            slots = self._slots(errors, fulfillment, packages[0].id) if packages else None
-            out.append(PickupSignals(warehouse_id=wid, slots=slots, packages=tuple(packages)))
-        return Records(items=tuple(out), errors=tuple(errors))
-
-    def _slots(self, errors: list[RecordError], fulfillment: FulfillmentApi, package_id: str) -> SlotSignal | None:
-        found = self._guard(errors, fulfillment.handover_time_slots, package_id)
-        if found is None:
-            return None
-        return SlotSignal(package_id=package_id, can_pickup=found.can_pickup, can_drop_off=found.can_drop_off)
-
-    @staticmethod
-    def _package_signal(summary: PackageSummary, package: Package, wid: str) -> PackageSignal:
-        return PackageSignal(
-            id=summary.id,
-            warehouse_id=wid,
-            handover_method=package.handover_method,  # the API's values are the core's HandoverMode
-            tracking_number=package.tracking_number or summary.tracking_number or None,
-            created_at=package.create_time or summary.create_time,
-            status=package.status.value,
+        reads = PickupReads(
+            FulfillmentApi(self.client, cipher),
+            OrdersApi(self.client, cipher),
+            scope=self.shop_id,
+            cache=self.shop.packages,
+            concurrency=self.options["concurrency"],
+            clock=self.shop.clock or wall_clock,
         )
+        return reads.read(warehouse_ids, since=since)
 
-    @staticmethod
-    def _guard(errors: list[RecordError], fn: Callable[[str], T], package_id: str) -> T | None:
-        """Run one per-package call; a malformed or vanished package is a RecordError, not the end.
 
-        "Vanished" is a NotFoundError: the envelope code's ``not_found`` kind in ``error_codes.csv``
-        (e.g. 21011028, the package is not this shop's), not the HTTP status, since the API answers
-        with 404 or with 200 alike. Any other PermanentError (credentials, signature, scope) would
-        fail every call the same way, so it ends the read.
-        """
-        try:
-            return fn(package_id)
-        except RecordError as err:
-            errors.append(err)
-        except NotFoundError as err:
-            errors.append(RecordError(err.message, record=f"package {package_id}", source="TikTok"))
-        return None
+def shared_session(concurrency: int) -> requests.Session:
+    """One session for every thread of a shop's reads, kept alive, holding no per-call state.
+
+    requests does not promise that a ``Session`` is thread-safe (psf/requests issue 2766: its
+    threading contract is undocumented); what it shares between calls is urllib3's connection
+    pool, which is ("Thread-safe connection pool for one host": urllib3, ``HTTPConnectionPool``),
+    and the cookie jar. The Open API is stateless (each call signed, the token in a header), so
+    the jar is told to accept no cookie: nothing a call leaves behind is read by another. The pool
+    keeps as many connections as calls can be in flight, so none is opened and thrown away
+    (urllib3 discards a connection returned to a full pool).
+    """
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_maxsize=max(DEFAULT_POOLSIZE, concurrency))
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    return session

@@ -103,6 +103,9 @@ class Aspect(ABC):
         """Perform one planned action through the target connector's capability.
 
         ``seller`` and ``erp`` are narrowed with ``isinstance`` to the capability that writes.
+        The host may call this inside the target's ``batch()`` (``BatchWriter``): the write is
+        then checked at once and made as the batch closes, so call the capability exactly once
+        per action and keep no state between calls.
         """
 
 

@@ -17,6 +17,7 @@ from erpsync.core.models import (
     Drift,
     HandoverMode,
     PackageSignal,
+    PickupSignals,
     PickupState,
     ProviderRegion,
     Severity,
@@ -59,7 +60,7 @@ def _zh_place(region: ProviderRegion) -> str:
     return next((c for c in region.cities if any("\u4e00" <= ch <= "\u9fff" for ch in c)), region.name)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Warehouse:
     """One seller warehouse with everything its rules look at."""
 
@@ -69,10 +70,7 @@ class _Warehouse:
     state: PickupState
     erp: Warehouse | None
     region: ProviderRegion | None
-
-    @property
-    def mode(self) -> HandoverMode | None:
-        return self.erp.handover_mode if self.erp is not None else None
+    mode: HandoverMode | None  # the ERP's
 
     @property
     def packages(self) -> list[PackageSignal]:
@@ -179,7 +177,7 @@ def _review(w: _Warehouse) -> Drift | None:
             "（DROP OFF）发货，平台允许。ERP 设置不变：审核通过后揽收将生效",
         )
         return w.drift("review_pending", "subscription_status", values, Severity.WARNING, summary, st.why)
-    provider = provider_words(st.provider or (w.region.provider if w.region else None))
+    provider = provider_words(st.provider or (w.region.provider if w.region else None), w.obs.guides)
     summary = Texts(
         f"{name.en}: pickup review pending for {hours:.0f} h, over the {sla:g} h limit (since {since.en}): the phone "
         f"or address is probably wrong; check them in Seller Center and call {provider.en}",
@@ -232,14 +230,14 @@ def _labels(w: _Warehouse) -> Drift | None:
     )
 
 
-def _stale_waybills(w: _Warehouse) -> list[PackageSignal]:
+def _stale_waybills(region: ProviderRegion | None, signals: PickupSignals | None) -> list[PackageSignal]:
     """PICK UP waybills still to hand over that do not carry the region's current prefix."""
-    if w.region is None:
+    if region is None or signals is None:
         return []
-    prefix, switch = w.region.prefix.upper(), w.region.switch_at
+    prefix, switch = region.prefix.upper(), region.switch_at
     return [
         p
-        for p in w.packages
+        for p in signals.packages
         if p.handover_method is PICKUP
         and still_to_hand_over(p)
         and p.tracking_number
@@ -253,11 +251,11 @@ def _waybills(w: _Warehouse) -> Drift | None:
     region = w.region
     if region is None or region.switch_at is None:
         return None
-    stale = _stale_waybills(w)
+    stale = _stale_waybills(region, w.obs.signals.get(w.wh.id))
     if not stale:
         return None
     name, switch = warehouse_words(w.wh), at(region.switch_at)
-    new, old = provider_words(region.provider), provider_words(region.previous_provider)
+    new, old = provider_words(region.provider, w.obs.guides), provider_words(region.previous_provider, w.obs.guides)
     listed = _listed(stale, lambda p: p.tracking_number or "")
     summary = Texts(
         f"{name.en}: {len(stale)} PICK UP waybill(s) created after {switch.en} do not start with {region.prefix} "
@@ -273,11 +271,13 @@ _RULES = (_mode_mismatch, _unconfirmed, _review, _out_of_coverage, _labels, _way
 
 
 def _warehouses(aspect: str, obs: PickupObservation) -> list[_Warehouse]:
-    erp_for = obs.erp_for()
-    return [
-        _Warehouse(obs, aspect, wh, obs.state_for(wh), erp_for.get(wh.id), region_for(wh.address, obs.regions))
-        for wh in obs.seller_warehouses
-    ]
+    erp_for, regions = obs.erp_for(), obs.regions
+    out = []
+    for wh in obs.seller_warehouses:
+        erp = erp_for.get(wh.id)
+        mode = erp.handover_mode if erp is not None else None
+        out.append(_Warehouse(obs, aspect, wh, obs.state_for(wh), erp, region_for(wh.address, regions), mode))
+    return out
 
 
 def pickup_drifts(aspect: str, obs: PickupObservation) -> list[Drift]:
@@ -286,15 +286,25 @@ def pickup_drifts(aspect: str, obs: PickupObservation) -> list[Drift]:
 
 
 def pickup_notes(obs: PickupObservation) -> list[str]:
-    """What could not be compared, said instead of guessed (``observe`` stores these)."""
+    """What could not be compared, said instead of guessed (``observe`` stores these).
+
+    Nothing here depends on the inferred state, so none is inferred.
+    """
     notes = []
-    for w in _warehouses("pickup", obs):
-        if w.erp is not None and w.mode is None:
-            notes.append(f"{w.wh.id}: ERP warehouse {w.erp.id} keeps no handover mode: not compared")
-        if w.region is not None and w.region.switch_at is None and (stale := _stale_waybills(w)):
+    erp_for = obs.erp_for()
+    for wh in obs.seller_warehouses:
+        erp = erp_for.get(wh.id)
+        if erp is not None and erp.handover_mode is None:
+            notes.append(f"{wh.id}: ERP warehouse {erp.id} keeps no handover mode: not compared")
+        region = region_for(wh.address, obs.regions)
+        if (
+            region is not None
+            and region.switch_at is None
+            and (stale := _stale_waybills(region, obs.signals.get(wh.id)))
+        ):
             notes.append(
-                f"{w.wh.id}: {len(stale)} PICK UP waybill(s) do not start with {w.region.prefix} "
+                f"{wh.id}: {len(stale)} PICK UP waybill(s) do not start with {region.prefix} "
                 f"({_listed(stale, lambda p: p.tracking_number or '')}), but no switch date is known for "
-                f"{w.region.name}: configure switch_at in [[aspects.pickup.regions]] to check them"
+                f"{region.name}: configure switch_at in [[aspects.pickup.regions]] to check them"
             )
     return notes

@@ -46,6 +46,8 @@ class PickupObservation(Observation):
         return self._bound[1]
 
     def state_for(self, warehouse: Warehouse) -> PickupState:
+        """The warehouse's inferred state. ``diff`` asks once per warehouse; ``observe``'s notes
+        need no state, so an observation infers each state once."""
         erp = self.erp_for().get(warehouse.id)
         return infer_pickup_state(
             self.signals.get(warehouse.id),
@@ -57,4 +59,5 @@ class PickupObservation(Observation):
             erp_mode=erp.handover_mode if erp is not None else None,
             review_sla_hours=self.review_sla_hours,
             lookback_days=self.lookback_days,
+            guides=self.guides,
         )

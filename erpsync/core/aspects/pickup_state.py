@@ -35,11 +35,13 @@ from erpsync.core.models import (
     SlotSignal,
     SubscriptionStatus,
 )
+from erpsync.core.pickup_guides import DEFAULT_GUIDES, Guides
 from erpsync.core.pickup_regions import region_for
 
 __all__ = ["after", "aware", "effective_mode", "infer_pickup_state"]
 
 S = SubscriptionStatus
+_NOTHING_REMEMBERED = PickupHistory()
 
 
 def effective_mode(status: SubscriptionStatus) -> HandoverMode | None:
@@ -81,6 +83,7 @@ def _after_save(
     history: PickupHistory,
     erp_mode: HandoverMode | None,
     review_sla_hours: float,
+    guides: Guides,
 ) -> Draft:
     """Row 3: a save is known and the slots, if read, offer no pickup."""
     slots = signals.slots if signals else None
@@ -92,7 +95,13 @@ def _after_save(
         if found is not None:
             package, provider = found
             return Draft(
-                S.ACTIVE, "weak", [*reasons, Reason.activated(package, provider)], provider, None, None, save.seen_at
+                S.ACTIVE,
+                "weak",
+                [*reasons, Reason.activated(package, provider, guides)],
+                provider,
+                None,
+                None,
+                save.seen_at,
             )
         if activated_after_save(history, save):
             return Draft(S.ACTIVE, "weak", [*reasons, Reason.activated_before()], region.provider, None, None, None)
@@ -109,7 +118,7 @@ def _after_save(
     return Draft(S.PENDING_REVIEW, strength, reasons, None, save.at, save.at, save.seen_at)
 
 
-def _without_save(signals: PickupSignals | None, region: ProviderRegion, lookback_days: int) -> Draft:
+def _without_save(signals: PickupSignals | None, region: ProviderRegion, lookback_days: int, guides: Guides) -> Draft:
     """Row 4: no save is known."""
     slots = signals.slots if signals else None
     if slots is not None:
@@ -125,7 +134,7 @@ def _without_save(signals: PickupSignals | None, region: ProviderRegion, lookbac
     provider = provider_of_waybill(newest.tracking_number, region)
     if provider is None:
         return Draft(S.UNKNOWN, "none", [Reason.label_only(newest)])
-    return Draft(S.ACTIVE, "weak", [Reason.newest_pickup(newest, provider)], provider, evidence_at=dated)
+    return Draft(S.ACTIVE, "weak", [Reason.newest_pickup(newest, provider, guides)], provider, evidence_at=dated)
 
 
 def infer_pickup_state(
@@ -139,16 +148,18 @@ def infer_pickup_state(
     erp_mode: HandoverMode | None = None,
     review_sla_hours: float = 24,
     lookback_days: int = 14,
+    guides: Guides = DEFAULT_GUIDES,
 ) -> PickupState:
     """Infer the seller side's pickup subscription (the table in ``aspects/pickup.py``).
 
     ``history`` is what the memory said this run (None: nothing remembered), ``erp_mode`` the
     bound ERP warehouse's handover mode: after a save, DROP OFF there reads as declining the
-    provider's call, anything else as waiting for the review.
+    provider's call, anything else as waiting for the review. ``guides`` name the providers in
+    the reasons' Chinese texts.
     """
-    h = history or PickupHistory()
+    h = history or _NOTHING_REMEMBERED
     wid = warehouse_id or (signals.warehouse_id if signals else "")
-    region = region_for(address, tuple(regions))
+    region = region_for(address, regions if isinstance(regions, tuple) else tuple(regions))
     save = save_estimate(h, review_sla_hours)
     slots = signals.slots if signals else None
     if slots is not None and slots.can_pickup:
@@ -161,12 +172,13 @@ def infer_pickup_state(
         )
         d.evidence_at = save.seen_at if save else None
     elif save is not None:
-        d = _after_save(signals, save, region, h, erp_mode, review_sla_hours)
+        d = _after_save(signals, save, region, h, erp_mode, review_sla_hours, guides)
     else:
-        d = _without_save(signals, region, lookback_days)
-    d = with_confirmation(
-        d, h.confirmation, save=save, strong=slots is not None, now=now, provider=_current_provider(region, now)
-    )
+        d = _without_save(signals, region, lookback_days, guides)
+    if h.confirmation is not None:
+        d = with_confirmation(
+            d, h.confirmation, save=save, strong=slots is not None, now=now, provider=_current_provider(region, now)
+        )
     return PickupState(
         warehouse_id=wid,
         status=d.status,
@@ -174,8 +186,8 @@ def infer_pickup_state(
         provider=d.provider,
         pending_since=d.pending_since if d.status is S.PENDING_REVIEW else None,
         confidence=d.confidence,
-        evidence=tuple(r.evidence for r in d.reasons),
-        why=tuple(r.why for r in d.reasons),
+        evidence=tuple([r.evidence for r in d.reasons]),
+        why=tuple([r.why for r in d.reasons]),
         since=d.since,
         save=save,
         confirmation=h.confirmation if h.confirmation and aware(h.confirmation.expires_at) > aware(now) else None,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from erpsync.core.models import HandoverMode, PackageSignal, PickupConfirmation, SubscriptionStatus, Texts, Warehouse
+from erpsync.core.pickup_guides import DEFAULT_GUIDES, Guides
 from erpsync.core.timefmt import beijing_time
 
 __all__ = [
@@ -24,9 +25,6 @@ __all__ = [
 ]
 
 S = SubscriptionStatus
-
-#: the providers' Chinese names, as the switch notice writes them
-_PROVIDER_ZH = {"wanse": "万色", "j&t": "极兔", "jt": "极兔"}
 
 _STATUS = {
     S.ACTIVE: Texts("active", "生效中"),
@@ -42,18 +40,27 @@ def status_words(status: SubscriptionStatus) -> Texts:
     return _STATUS[status]
 
 
+_MODES = {
+    None: Texts("no handover mode", "未设置交接方式"),
+    HandoverMode.PICKUP: Texts(HandoverMode.PICKUP.label, f"上门揽收（{HandoverMode.PICKUP.label}）"),
+    HandoverMode.DROP_OFF: Texts(HandoverMode.DROP_OFF.label, f"自寄（{HandoverMode.DROP_OFF.label}）"),
+}
+
+
 def mode_words(mode: HandoverMode | None) -> Texts:
     """``PICK UP`` / ``上门揽收（PICK UP）``; no mode: "no handover mode"."""
-    if mode is None:
-        return Texts("no handover mode", "未设置交接方式")
-    zh = "上门揽收" if mode is HandoverMode.PICKUP else "自寄"
-    return Texts(mode.label, f"{zh}（{mode.label}）")
+    return _MODES[mode]
 
 
-def provider_words(provider: str | None) -> Texts:
+def provider_words(provider: str | None, guides: Guides = DEFAULT_GUIDES) -> Texts:
+    """A provider as the drift texts name it: as configured in English, by the guides' name in Chinese.
+
+    The guides' ``names`` (万色 for Wanse, as the switch notice writes it) are the one list of
+    providers' names, so a configuration that names a provider names it here too.
+    """
     if not provider:
         return Texts("the provider", "揽收服务商")
-    return Texts(provider, _PROVIDER_ZH.get(provider.strip().lower(), provider))
+    return Texts(provider, guides.name(provider).zh)
 
 
 def warehouse_words(warehouse: Warehouse) -> Texts:
@@ -136,8 +143,8 @@ class Reason:
         )
 
     @classmethod
-    def activated(cls, package: PackageSignal, provider: str) -> Reason:
-        words = provider_words(provider)
+    def activated(cls, package: PackageSignal, provider: str, guides: Guides = DEFAULT_GUIDES) -> Reason:
+        words = provider_words(provider, guides)
         return cls(
             f"package {package.id} created after the save is PICK UP with waybill {package.tracking_number}",
             Texts(
@@ -195,8 +202,8 @@ class Reason:
     # --- packages, when no slots were read ------------------------------------------------------
 
     @classmethod
-    def newest_pickup(cls, package: PackageSignal, provider: str) -> Reason:
-        words = provider_words(provider)
+    def newest_pickup(cls, package: PackageSignal, provider: str, guides: Guides = DEFAULT_GUIDES) -> Reason:
+        words = provider_words(provider, guides)
         return cls(
             f"newest package {package.id} is PICK UP with waybill {package.tracking_number}",
             Texts(

@@ -15,7 +15,6 @@ the aspect's report:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from erpsync.core.models import Action, ActionResult, AspectReport, Drift
@@ -54,11 +53,14 @@ def after_fix(drift: Drift, action: Action) -> Drift:
     return replace(drift, erp_value=written) if action.target == "erp" else replace(drift, seller_value=written)
 
 
-def verify(report: AspectReport, reread: Reread | None, alert: Callable[[DriftChanges], None]) -> None:
-    """Fold the re-read into ``report`` (in place) and send the alerts it changed; None: no re-read."""
+def verify(report: AspectReport, reread: Reread | None) -> None:
+    """Fold the re-read into ``report`` (in place); None: no re-read.
+
+    The alerts the re-read changed (resolved, opened) are not sent from here: recording its
+    drifts (``drifts.record``) wrote them to the outbox in the same transaction.
+    """
     if reread is None:
         return
-    alert(reread.changes)
     report.opened += [row.fingerprint for row in reread.changes.opened if row.fingerprint not in report.opened]
     report.resolved += [row.fingerprint for row in reread.changes.resolved if row.fingerprint not in report.resolved]
     still = {d.fingerprint: d for d in reread.drifts}

@@ -12,6 +12,7 @@ ERP records are bound to Seller Center warehouses by ``Warehouse.seller_warehous
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from erpsync.core.address import address_differences
@@ -64,6 +65,23 @@ def bind_warehouses(seller: list[Warehouse], erp: list[Warehouse]) -> Binding:
     shops of thousands of warehouses, and the pickup aspect binds once per warehouse.
     """
     out = Binding()
+    first, extra = _index_erp(seller, erp, out)
+    for warehouse in seller:
+        paired = first.get(warehouse.id)
+        if paired is None:
+            out.missing.append(warehouse)
+            continue
+        out.pairs.append((warehouse, paired))
+        if warehouse.id in extra:
+            out.duplicates[warehouse.id] = list(extra[warehouse.id])
+    return out
+
+
+def _index_erp(
+    seller: list[Warehouse], erp: list[Warehouse], out: Binding
+) -> tuple[dict[str, Warehouse], dict[str, list[Warehouse]]]:
+    """The ERP record bound to each seller warehouse id (the lowest ERP id) and the others bound
+    to it; records bound to none or to an unknown warehouse go to ``out.unbound``/``out.unknown``."""
     seller_ids = {w.id for w in seller}
     first: dict[str, Warehouse] = {}
     extra: dict[str, list[Warehouse]] = {}
@@ -77,15 +95,25 @@ def bind_warehouses(seller: list[Warehouse], erp: list[Warehouse]) -> Binding:
             extra.setdefault(bound, []).append(record)
         else:
             first[bound] = record
+    return first, extra
+
+
+def _pairs(seller: list[Warehouse], erp: list[Warehouse], out: Binding) -> Iterator[tuple[Warehouse, Warehouse]]:
+    """``bind_warehouses``' pairs, one at a time, for a diff that keeps none of them.
+
+    ``out`` receives everything else as ``bind_warehouses`` reports it, complete once the
+    pairs are exhausted: a shop of a million warehouses is diffed without a list of its pairs.
+    """
+    first, extra = _index_erp(seller, erp, out)
     for warehouse in seller:
         paired = first.get(warehouse.id)
         if paired is None:
             out.missing.append(warehouse)
             continue
-        out.pairs.append((warehouse, paired))
+        yield warehouse, paired
         if warehouse.id in extra:
             out.duplicates[warehouse.id] = list(extra[warehouse.id])
-    return out
+            out.pairs.append((warehouse, paired))  # only the pairs a duplicate names
 
 
 def lacks(connector: Connector, side: str, what: str) -> UsageError:
@@ -155,7 +183,7 @@ class WarehouseAddressAspect(Aspect):
     def diff(self, observation: Observation) -> list[Drift]:
         assert isinstance(observation, WarehouseObservation)
         obs, shop = observation, observation.shop
-        binding = obs.binding()
+        binding = Binding()  # filled by _pairs as the pairs go by: its pairs are only the duplicates'
         drifts: list[Drift] = []
 
         def drift(
@@ -169,7 +197,7 @@ class WarehouseAddressAspect(Aspect):
         ) -> None:
             drifts.append(Drift(shop, self.name, kind, subject, fld, s, e, severity, message))
 
-        for seller, erp in binding.pairs:
+        for seller, erp in _pairs(obs.seller_warehouses, obs.erp_warehouses, binding):
             for name, s_value, e_value in address_differences(seller.address, erp.address):
                 label = _LABEL.get(name, name)
                 drift(
@@ -206,7 +234,7 @@ class WarehouseAddressAspect(Aspect):
                 f"ERP warehouse {erp.id} is bound to Seller Center warehouse "
                 f"{erp.seller_warehouse_id}, which does not exist (deleted or re-created?)",
             )
-        compared = {s.id: e for s, e in binding.pairs} if binding.duplicates else {}
+        compared = {s.id: e for s, e in binding.pairs}
         for seller_id, extra in binding.duplicates.items():
             first = compared[seller_id]
             ids = ", ".join(w.id for w in extra)

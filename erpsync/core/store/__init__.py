@@ -14,8 +14,9 @@ exposes one repository per table; each repository speaks the same small vocabula
 Hand out the repository a part needs, not the store: a connector gets ``store.tokens`` (the
 ``TokenStore`` port), a webhook receiver ``store.notifications`` (``NotificationLog``), an
 aspect ``store.observations.for_shop(shop)`` (``ObservationMemory``: what was seen, and the
-operators' pickup confirmations from ``store.confirmations``). Alerts wait in ``store.outbox``
-until a sink takes them::
+operators' pickup confirmations from ``store.confirmations``), a seller connector also
+``store.packages.for_shop(shop)`` (``PackageCache``: the packages it read last run). Alerts
+wait in ``store.outbox`` until a sink takes them::
 
     store = Store.open("sqlite:///var/erpsync/state.db")
     with store.leases.hold(f"shop:{shop}", owner=run_id, ttl_seconds=600):
@@ -39,6 +40,7 @@ from erpsync.core.store.ledger import Ledger
 from erpsync.core.store.notifications import Notifications
 from erpsync.core.store.observations import Observations, ShopMemory
 from erpsync.core.store.outbox import Outbox
+from erpsync.core.store.packages import Packages, ShopPackages
 from erpsync.core.store.prune import MIN_NOTIFICATION_AGE, Retention, prune
 from erpsync.core.store.rows import (
     AlertKind,
@@ -93,6 +95,7 @@ class Store:
         self.notifications = Notifications(self._engine)
         self.confirmations = Confirmations(self._engine)
         self.outbox = Outbox(self._engine)
+        self.packages = Packages(self._engine)
 
     def __repr__(self) -> str:  # the URL may carry a password; tokens are never part of it
         return f"{type(self).__name__}({shown_url(self.url)!r})"
@@ -146,10 +149,12 @@ __all__ = [
     "OutboxItem",
     "OutboxRow",
     "OutboxStatus",
+    "Packages",
     "Retention",
     "RunRow",
     "Runs",
     "ShopMemory",
+    "ShopPackages",
     "Store",
     "Tokens",
 ]

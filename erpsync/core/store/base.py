@@ -125,8 +125,10 @@ def make_engine(url: str) -> Engine:
         # let SQLAlchemy's "begin" event below issue BEGIN, not pysqlite's implicit transactions
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        # the busy timeout first: setting the journal mode needs a lock too, and would otherwise
+        # wait only pysqlite's default 5 s for a writer in another process
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT * 1000)}")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -10,7 +10,8 @@ a push happen once even when a run is interrupted and started again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -23,13 +24,49 @@ from erpsync.core.store.schema import drifts, ledger
 _row = RowMapper(LedgerEntry, ledger)
 
 
+#: rows per statement: well under the bound parameters SQLite allows in one statement
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One write to ``begin``: what the ledger records before it is made."""
+
+    key: str
+    shop: str
+    aspect: str
+    kind: str
+    target: str
+    subject: str
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one begun write ended, for ``finish``: ``done``, or ``failed`` with its ``error``."""
+
+    key: str
+    status: Literal["done", "failed"]
+    error: str | None = None
+    detail: str | None = None
+
+
 def _get(conn: Connection, key: str) -> LedgerEntry | None:
     row = conn.execute(select(ledger).where(ledger.c.key == key)).one_or_none()
     return None if row is None else _row(row)
 
 
+def _get_many(conn: Connection, keys: Sequence[str]) -> dict[str, LedgerEntry]:
+    found: dict[str, LedgerEntry] = {}
+    for start in range(0, len(keys), _CHUNK):
+        rows = conn.execute(select(ledger).where(ledger.c.key.in_(keys[start : start + _CHUNK]))).all()
+        found.update((row.key, _row(row)) for row in rows)
+    return found
+
+
 class Ledger(Repository):
-    """``store.ledger``: ``begin`` and ``finish`` one write, ``get`` it, ``list_entries``, ``prune``."""
+    """``store.ledger``: ``begin`` and ``finish`` writes (one, or many in one transaction), ``get``,
+    ``list_entries``, ``prune``."""
 
     def begin(
         self,
@@ -54,31 +91,48 @@ class Ledger(Repository):
         processes racing on a new key both succeed: one inserts, the other (waiting for it on
         PostgreSQL, serialised by ``BEGIN IMMEDIATE`` on SQLite) counts a second attempt.
         """
+        claim = Claim(key, shop=shop, aspect=aspect, kind=kind, target=target, subject=subject, payload=payload)
+        return self.begin_many([claim], run_id=run_id, now=now)[key]
+
+    def begin_many(self, claims: Sequence[Claim], *, run_id: str | None, now: datetime) -> dict[str, LedgerEntry]:
+        """``begin`` each claim, all in one transaction: key → entry, the caller acts on each status.
+
+        One commit for an aspect's writes to a target that writes them in one go (the files ERP
+        rewrites its file once for all of them), instead of one per write.
+        """
+        if not claims:
+            return {}
+        # one row per key: PostgreSQL refuses a statement that would update the same row twice
+        unique: dict[str, Claim] = {}
+        for claim in claims:
+            unique.setdefault(claim.key, claim)
+        rows = [
+            {
+                "key": c.key,
+                "shop": c.shop,
+                "aspect": c.aspect,
+                "kind": c.kind,
+                "target": c.target,
+                "subject": c.subject,
+                "payload": dict(c.payload),
+                "status": "pending",
+                "attempts": 1,
+                "run_id": run_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for c in unique.values()
+        ]
         with self._write() as conn:
-            statement = insert(conn, ledger).values(
-                key=key,
-                shop=shop,
-                aspect=aspect,
-                kind=kind,
-                target=target,
-                subject=subject,
-                payload=dict(payload),
-                status="pending",
-                attempts=1,
-                run_id=run_id,
-                created_at=now,
-                updated_at=now,
+            statement = insert(conn, ledger).on_conflict_do_update(
+                index_elements=[ledger.c.key],
+                set_={"status": "pending", "attempts": ledger.c.attempts + 1, "run_id": run_id, "updated_at": now},
+                where=ledger.c.status != "done",
             )
-            conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[ledger.c.key],
-                    set_={"status": "pending", "attempts": ledger.c.attempts + 1, "run_id": run_id, "updated_at": now},
-                    where=ledger.c.status != "done",
-                )
-            )
-            entry = _get(conn, key)
-        assert entry is not None
-        return entry
+            for start in range(0, len(rows), _CHUNK):
+                conn.execute(statement, rows[start : start + _CHUNK])
+            entries = _get_many(conn, list(unique))
+        return entries
 
     def finish(
         self,
@@ -94,20 +148,29 @@ class Ledger(Repository):
         A later ``begin`` retries a failed write; a done one it skips. ``KeyError`` if never begun.
         A success keeps the last error: it says why earlier attempts failed.
         """
-        if status == "failed" and not error:
-            raise ValueError("a failed ledger entry needs the error it failed with")
-        values: dict[str, Any] = {"status": status, "updated_at": now}
-        if status == "failed":
-            values["last_error"] = error
-        if detail is not None:
-            values["detail"] = detail
-        with self._write() as conn:
-            result = conn.execute(ledger.update().where(ledger.c.key == key).values(**values))
-            if result.rowcount != 1:
-                raise KeyError(f"no ledger entry {key!r}: begin it before the write")
-            entry = _get(conn, key)
+        self.finish_many([Outcome(key, status, error=error, detail=detail)], now=now)
+        entry = self.get(key)
         assert entry is not None
         return entry
+
+    def finish_many(self, outcomes: Sequence[Outcome], *, now: datetime) -> None:
+        """``finish`` each outcome, all in one transaction; ``KeyError`` (and nothing finished) if
+        one was never begun."""
+        for outcome in outcomes:
+            if outcome.status == "failed" and not outcome.error:
+                raise ValueError("a failed ledger entry needs the error it failed with")
+        if not outcomes:
+            return
+        with self._write() as conn:
+            for outcome in outcomes:
+                values: dict[str, Any] = {"status": outcome.status, "updated_at": now}
+                if outcome.status == "failed":
+                    values["last_error"] = outcome.error
+                if outcome.detail is not None:
+                    values["detail"] = outcome.detail
+                result = conn.execute(ledger.update().where(ledger.c.key == outcome.key).values(**values))
+                if result.rowcount != 1:
+                    raise KeyError(f"no ledger entry {outcome.key!r}: begin it before the write")
 
     def get(self, key: str) -> LedgerEntry | None:
         """The entry for ``key``, or None if that write was never begun."""

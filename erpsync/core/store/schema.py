@@ -12,7 +12,8 @@ Versions: 1 runs, drifts, ledger, locks, cursors, bindings, observations;
 lease's holder and of a run, and a run's heartbeat (so a crashed run is told from a working one);
 5 adds the value an observation had before its last change and when it was last seen, a drift's
 ``details`` (the texts people read), and ``pickup_confirmations`` (what operators saw in Seller Center);
-6 adds the ``alert_outbox`` and, on drifts, when each was last alerted and whether an operator acked it.
+6 adds the ``alert_outbox`` and, on drifts, when each was last alerted and whether an operator acked it;
+7 adds ``package_cache`` (what a seller connector read of each package, so unchanged ones are not read again).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 #: bump with every change to the tables below, together with an upgrade step
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -299,4 +300,24 @@ alert_outbox = Table(
     Column("drift_id", Integer),  # the occurrence that caused it (NULL: token trouble); orders a batch
     Index("ix_alert_outbox_due", "status", "sink", "next_attempt_at"),
     Index("ix_alert_outbox_created_at", "created_at"),
+)
+
+# -- version 7 -------------------------------------------------------------------------------------
+
+#: what a seller connector read of each package of a shop (``store/packages.py``): the pickup signal
+#: and the platform's ``update_time`` it was read at. A package whose ``update_time`` has not moved is
+#: taken from here instead of being read again. How far the rows are complete is the shop's
+#: ``packages`` row in ``cursors``.
+package_cache = Table(
+    "package_cache",
+    metadata,
+    Column("shop", String(255), primary_key=True),
+    Column("package_id", String(255), primary_key=True),
+    Column("warehouse_id", String(255)),  # NULL: no order of the package named a warehouse
+    Column("handover_method", String(16)),
+    Column("tracking_number", String(255)),
+    Column("status", String(32)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("update_time", UTCDateTime, nullable=False),
+    Index("ix_package_cache_created_at", "shop", "created_at"),
 )

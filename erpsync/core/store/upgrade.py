@@ -61,8 +61,21 @@ def _v5_to_v6(conn: Connection) -> None:
     schema.alert_outbox.create(conn, checkfirst=True)
 
 
+def _v6_to_v7(conn: Connection) -> None:
+    """The package cache: a seller connector's reads of each package, kept between runs. It starts
+    empty, so the first run after the upgrade reads every package once, as before."""
+    schema.package_cache.create(conn, checkfirst=True)
+
+
 #: from-version → the step that brings a database to from-version + 1
-STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6}
+STEPS: dict[int, Callable[[Connection], None]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+    4: _v4_to_v5,
+    5: _v5_to_v6,
+    6: _v6_to_v7,
+}
 
 
 def can_upgrade(version: int) -> bool:

@@ -109,15 +109,24 @@ class FulfillmentApi:
         create_time_ge: int | None = None,
         *,
         create_time_lt: int | None = None,
+        update_time_ge: int | None = None,
+        update_time_lt: int | None = None,
         package_status: str | None = None,
         page_size: int = PACKAGES_PAGE_SIZE,
     ) -> Iterator[Records[PackageSummary]]:
         """Yield one typed page at a time, following ``next_page_token`` (``paging.paginate``).
 
+        The bounds are Unix seconds, ``_ge`` inclusive and ``_lt`` exclusive; the update bounds
+        let a caller ask only for packages changed since it last looked [REF Search Package].
         A record that is not a valid package (no id, an unknown status) is a RecordError; the
         rest of the page goes on.
         """
-        window = (("create_time_ge", create_time_ge), ("create_time_lt", create_time_lt))
+        window = (
+            ("create_time_ge", create_time_ge),
+            ("create_time_lt", create_time_lt),
+            ("update_time_ge", update_time_ge),
+            ("update_time_lt", update_time_lt),
+        )
         body: dict[str, Any] = {k: int(v) for k, v in window if v is not None}
         if package_status is not None:
             body["package_status"] = str(package_status)

@@ -1,0 +1,221 @@
+"""One shop's pickup evidence: its recent packages, each linked to a warehouse, and handover slots.
+
+The Open API links a package to a warehouse only through its orders' ``warehouse_id``, so a
+package costs a detail call plus its share of an orders call (≤50 ids each), and a warehouse one
+handover-slots call for its newest package. Two things keep that affordable
+(``docs/architecture.md``, "Reading only what changed"):
+
+- **Only what changed.** With a ``PackageCache`` (the state store's), the search asks only for
+  packages updated since the cursor, less :data:`OVERLAP`; a package whose ``update_time`` is the
+  one cached is not read again, and packages the search did not return come from the cache.
+  Handover slots have no ``update_time`` (they follow the warehouse's subscription, which the API
+  cannot read): they are read once per warehouse per run. The cursor (when the search started)
+  moves only after the packages it covers are stored, and not at all after a package's or an
+  order's record error, so a package that failed is searched for again next run. No cache (no
+  store): everything is read, every run.
+- **Side by side.** Detail, orders and slot calls of one page go through a bounded thread pool
+  (the seller option ``concurrency``). Each result keeps its place, so the signals and errors
+  come out as a serial read would give them; a RecordError or NotFoundError stays one package's
+  error, any other error ends the read. Each task runs in a copy of the caller's context, so the
+  shop's time budget (``core/time_budget.py``) bounds the workers' calls too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import copy_context
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
+from erpsync.connectors.tiktok.fulfillment.models import Package, PackageSummary
+from erpsync.connectors.tiktok.orders.api import IDS_PER_CALL, OrdersApi
+from erpsync.connectors.tiktok.orders.models import Order
+from erpsync.core.errors import NotFoundError, RecordError
+from erpsync.core.models import PackageSignal, PickupSignals, Records, SlotSignal
+from erpsync.core.ports import CachedPackage, PackageCache, PackageCursor
+
+#: how far back from the cursor each search reaches again: a change the platform stamps with a time
+#: before the cursor but makes visible to search later (replication lag) is still found, if within
+#: this window. No source gives the lag; ten minutes is a margin chosen here (a guess)
+OVERLAP = timedelta(minutes=10)
+T = TypeVar("T")
+A = TypeVar("A")
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def in_order(pool: ThreadPoolExecutor, fn: Callable[[A], T], items: Iterable[A]) -> list[T]:
+    """``fn`` over ``items`` on ``pool``, results in the order of ``items``; the first error (in
+    that order) is raised and the tasks not started are cancelled."""
+    futures: list[Future[T]] = [pool.submit(copy_context().run, fn, item) for item in items]
+    try:
+        return [f.result() for f in futures]
+    except BaseException:
+        for f in futures:
+            f.cancel()
+        raise
+
+
+def guarded(fn: Callable[[str], T], package_id: str) -> T | RecordError:
+    """One per-package call; a malformed or vanished package is its RecordError, returned.
+
+    "Vanished" is a NotFoundError: the envelope code's ``not_found`` kind in ``error_codes.csv``
+    (e.g. 21011028, the package is not this shop's), not the HTTP status, since the API answers
+    with 404 or with 200 alike. Any other error (credentials, signature, scope) would fail every
+    call the same way, so it is raised and ends the read.
+    """
+    try:
+        return fn(package_id)
+    except RecordError as err:
+        return err
+    except NotFoundError as err:
+        return RecordError(err.message, record=f"package {package_id}", source="TikTok")
+
+
+def package_signal(summary: PackageSummary, package: Package, wid: str | None) -> PackageSignal:
+    return PackageSignal(
+        id=summary.id,
+        warehouse_id=wid,
+        handover_method=package.handover_method,  # the API's values are the core's HandoverMode
+        tracking_number=package.tracking_number or summary.tracking_number or None,
+        created_at=package.create_time or summary.create_time,
+        status=package.status.value,
+    )
+
+
+class PickupReads:
+    """Reads pickup evidence for one shop (``cipher``); ``scope`` names the seller account cached."""
+
+    def __init__(
+        self,
+        fulfillment: FulfillmentApi,
+        orders: OrdersApi,
+        *,
+        scope: str,
+        cache: PackageCache | None,
+        concurrency: int,
+        clock: Callable[[], datetime] = wall_clock,
+    ) -> None:
+        self.fulfillment = fulfillment
+        self.orders = orders
+        self.scope = scope
+        self.cache = cache
+        self.concurrency = concurrency
+        self.clock = clock
+
+    def read(self, warehouse_ids: Sequence[str], *, since: datetime) -> Records[PickupSignals]:
+        wanted: dict[str, list[PackageSignal]] = {str(w): [] for w in warehouse_ids}
+        if not wanted:
+            return Records()
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="erpsync-tiktok") as pool:
+            packages, errors, cursor = self._packages(pool, since)
+            complete = not errors  # a slot's error says nothing about the packages cached
+            for signal in packages:
+                if signal.warehouse_id in wanted:
+                    wanted[signal.warehouse_id].append(signal)
+            for found in wanted.values():
+                found.sort(key=lambda p: (p.created_at or _EPOCH, p.id), reverse=True)
+            newest = [found[0].id for found in wanted.values() if found]
+            slots = dict(zip(newest, in_order(pool, self._slots, newest), strict=True))
+        out = []
+        for wid, found in wanted.items():
+            slot = slots.get(found[0].id) if found else None
+            if isinstance(slot, RecordError):
+                errors.append(slot)
+                slot = None
+            out.append(PickupSignals(warehouse_id=wid, slots=slot, packages=tuple(found)))
+        if self.cache is not None and complete:
+            self.cache.advance(cursor, now=self.clock())
+        return Records(items=tuple(out), errors=tuple(errors))
+
+    def _packages(
+        self, pool: ThreadPoolExecutor, since: datetime
+    ) -> tuple[list[PackageSignal], list[RecordError], PackageCursor]:
+        """Every package created since ``since`` (read or cached), the record errors, and the
+        cursor to store if there were none."""
+        cursor = self.cache.cursor() if self.cache is not None else None
+        usable = cursor is not None and cursor.scope == self.scope and cursor.since <= since
+        if self.cache is not None and not usable:
+            self.cache.reset()  # a first read, another seller account, or a longer lookback: start afresh
+        known = {p.signal.id: p for p in self.cache.packages(since)} if self.cache and usable else {}
+        newest = cursor.update_time if usable and cursor is not None else None
+        changed_ge = int((newest - OVERLAP).timestamp()) if newest is not None else None
+        started = self.clock()
+        errors: list[RecordError] = []
+        returned: set[str] = set()
+        current: dict[str, PackageSignal] = {}
+        for page in self.fulfillment.search_packages(int(since.timestamp()), update_time_ge=changed_ge):
+            errors.extend(page.errors)
+            returned.update(s.id for s in page.items)
+            stale = []
+            for summary in page.items:
+                cached = known.get(summary.id)
+                if cached is not None and summary.update_time is not None and cached.update_time == summary.update_time:
+                    current[summary.id] = cached.signal
+                else:
+                    stale.append(summary)
+            fresh = self._read(pool, stale, errors)
+            current.update((p.signal.id, p.signal) for p in fresh)
+            if self.cache is not None:
+                self.cache.put(fresh)
+            stamps = [s.update_time for s in page.items if s.update_time is not None]
+            newest = max([*stamps, *([newest] if newest else [])], default=None)
+        kept = {i: p.signal for i, p in known.items() if i not in returned}
+        signals = [*kept.values(), *current.values()]
+        # every change stamped before the search started was there to be found (the platform's clock
+        # ahead of this one: its stamps, seen here, are later still; behind it: OVERLAP covers the gap)
+        next_cursor = PackageCursor(self.scope, since, max(started, newest) if newest else started)
+        return signals, errors, next_cursor
+
+    def _read(
+        self, pool: ThreadPoolExecutor, summaries: list[PackageSummary], errors: list[RecordError]
+    ) -> list[CachedPackage]:
+        """Detail and orders of ``summaries``, side by side; what may be cached comes back.
+
+        A package whose warehouse could not be told because an orders call had a record error, or
+        that the search did not date, is still a signal this run but is cached with a stamp no
+        search answers, so the next run that finds it reads it again rather than trusting an
+        incomplete answer (the record error also keeps the cursor where it was).
+        """
+        details: list[tuple[PackageSummary, Package]] = []
+        for summary, got in zip(summaries, in_order(pool, self._detail, summaries), strict=True):
+            if isinstance(got, RecordError):
+                errors.append(got)
+            else:
+                details.append((summary, got))
+        order_ids = list(dict.fromkeys(o for s, p in details for o in (p.order_ids or s.order_ids)))
+        chunks = [order_ids[i : i + IDS_PER_CALL] for i in range(0, len(order_ids), IDS_PER_CALL)]
+        warehouse_of: dict[str, str] = {}
+        order_errors = False
+        for found in in_order(pool, self.orders.get_orders, chunks):
+            errors.extend(found.errors)
+            order_errors = order_errors or bool(found.errors)
+            warehouse_of.update(self._warehouses(found.items))
+        out = []
+        for summary, package in details:
+            refs = package.order_ids or summary.order_ids
+            wid = next((warehouse_of[o] for o in refs if o in warehouse_of), None)
+            signal = package_signal(summary, package, wid)
+            if summary.update_time is not None and (wid is not None or not order_errors):
+                out.append(CachedPackage(signal=signal, update_time=summary.update_time))
+            else:
+                out.append(CachedPackage(signal=signal, update_time=_EPOCH))  # never matches a search's stamp
+        return out
+
+    @staticmethod
+    def _warehouses(orders: Iterable[Order]) -> dict[str, str]:
+        return {o.id: o.warehouse_id for o in orders if o.warehouse_id}
+
+    def _detail(self, summary: PackageSummary) -> Package | RecordError:
+        return guarded(self.fulfillment.get_package, summary.id)
+
+    def _slots(self, package_id: str) -> SlotSignal | RecordError:
+        found = guarded(self.fulfillment.handover_time_slots, package_id)
+        if isinstance(found, RecordError):
+            return found
+        return SlotSignal(package_id=package_id, can_pickup=found.can_pickup, can_drop_off=found.can_drop_off)

@@ -1,0 +1,178 @@
+"""Client-side rate limits: one pacer per rate key, shared by every thread and client of the process.
+
+An API that limits calls per (app, shop, API) counts every call made with those credentials, no
+matter which thread or which client object sent it. So the pacers live in one registry,
+:data:`RATE_LIMITS`, keyed by what the server counts: two clients built for the same shop (two
+runs in one process, or two threads) draw from one bucket, and calls on other keys never wait
+for it. A test builds its own :class:`RateLimits` with a fake clock and sleep.
+
+Each key is a token bucket at its current rate, spaced so that no window of ``1 s + guard``
+sees more than ``rate`` calls start: the guard absorbs the jitter between the moment a call is
+paced here and the moment the server counts it, which would otherwise let a client paced at
+exactly the server's limit land 51 calls in the server's one-second window now and then. The
+caller picks the guard, knowing its server's limit (the TikTok client: ``rate_guard``).
+
+The rate adapts (AIMD, as TCP does): a call the server refused as rate-limited sets that key's
+rate to half of what it really sent in the last second (never below ``min_qps``; the rate it was
+configured at may be far above what the server allows, and halving that would take many
+refusals), once per window however many calls saw the refusal; each run of clean calls as long
+as one second's worth at the current rate adds a tenth of the configured rate back, up to it.
+Other keys keep their rate. Retrying the refused call after its ``Retry-After`` stays the HTTP
+client's job.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+
+#: the least rate a refused key is slowed to (calls per second)
+MIN_QPS = 1.0
+#: what a refusal multiplies a key's rate by
+DECREASE = 0.5
+#: the fraction of the configured rate a run of clean calls gives back
+RECOVER_STEP = 0.1
+
+
+@dataclass
+class _Bucket:
+    """One key's pacing state; read and written under the registry's lock only."""
+
+    limit: float  # the configured rate: recovery stops here
+    rate: float  # the current rate: ``limit`` until the server refuses a call
+    burst: int
+    guard: float
+    tokens: float
+    last: float
+    clean_run: int = 0
+    slowed_at: float = -math.inf
+    #: start times (reserved, maybe still ahead) of the calls of about the last second
+    starts: deque[float] = field(default_factory=deque)
+
+    def sent_in_last_second(self, now: float) -> int:
+        return sum(1 for t in self.starts if now - 1.0 < t <= now)
+
+    def pace(self) -> float:
+        """Calls per second actually allowed: ``rate`` calls per ``1 s + guard``."""
+        return self.rate / (1.0 + self.guard)
+
+
+class RateLimits:
+    """Pacers by key, created on first use; thread-safe. ``clock`` and ``sleep`` are injectable."""
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        min_qps: float = MIN_QPS,
+    ) -> None:
+        self._clock = clock
+        self._sleep = sleep
+        self.min_qps = min_qps
+        self._lock = threading.Lock()
+        self._buckets: dict[Hashable, _Bucket] = {}
+
+    def acquire(self, key: Hashable, qps: float, *, burst: int = 1, guard: float = 0.0) -> float:
+        """Take one call's slot on ``key``, sleeping until it is due; returns the seconds waited.
+
+        The first caller of a key sets its rate; a later caller asking for less lowers it (two
+        configurations for one shop keep the stricter), one asking for more does not raise it.
+        The slot is reserved before sleeping (the token count may go negative), so concurrent
+        callers queue one behind another instead of all waking at the same instant.
+        """
+        with self._lock:
+            now = self._clock()
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = _Bucket(limit=qps, rate=qps, burst=burst, guard=guard, tokens=float(burst), last=now)
+                self._buckets[key] = bucket
+            elif qps < bucket.limit:
+                bucket.limit = qps
+                bucket.rate = min(bucket.rate, qps)
+            pace = bucket.pace()
+            bucket.tokens = min(float(bucket.burst), bucket.tokens + (now - bucket.last) * pace) - 1.0
+            bucket.last = now
+            wait = -bucket.tokens / pace if bucket.tokens < 0 else 0.0
+            while bucket.starts and bucket.starts[0] <= now - 1.0:
+                bucket.starts.popleft()
+            bucket.starts.append(now + wait)
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+    def refused(self, key: Hashable) -> None:
+        """The server refused a call on ``key`` as over its limit: slow that key to half its real pace.
+
+        Calls already in flight when the server's window filled come back refused together;
+        they are one event, so the rate drops once per window (``1 s + guard``).
+        """
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                return
+            now = self._clock()
+            bucket.clean_run = 0
+            if now - bucket.slowed_at < 1.0 + bucket.guard:
+                return
+            bucket.slowed_at = now
+            sent = bucket.sent_in_last_second(now)
+            bucket.rate = max(min(self.min_qps, bucket.limit), min(bucket.rate, sent) * DECREASE)
+            bucket.tokens = min(bucket.tokens, 0.0)  # no burst straight into a full window
+
+    def succeeded(self, key: Hashable) -> None:
+        """A call on ``key`` went through: after a second's worth of them, speed a slowed key up."""
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None or bucket.rate >= bucket.limit:
+                return
+            bucket.clean_run += 1
+            if bucket.clean_run >= math.ceil(bucket.rate):
+                bucket.clean_run = 0
+                bucket.rate = min(bucket.limit, bucket.rate + bucket.limit * RECOVER_STEP)
+
+    def rate(self, key: Hashable) -> float | None:
+        """The current rate of ``key`` (calls per second before the guard), or None if unused."""
+        with self._lock:
+            bucket = self._buckets.get(key)
+            return None if bucket is None else bucket.rate
+
+    def clear(self) -> None:
+        """Forget every key (a fresh start for a test or a benchmark run)."""
+        with self._lock:
+            self._buckets.clear()
+
+
+#: the process-wide registry every ``HttpClient`` on the real clock shares
+RATE_LIMITS = RateLimits()
+
+
+class RateLimiter(RateLimits):
+    """A registry where every key has the same rate and no guard: a plain token bucket per key.
+
+    For callers that pace one kind of call themselves; ``HttpClient`` uses :class:`RateLimits`.
+    """
+
+    def __init__(
+        self,
+        qps: float,
+        *,
+        burst: int = 1,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(clock=clock, sleep=sleep)
+        self.qps = qps
+        self.burst = burst
+
+    def acquire(
+        self, key: Hashable = None, qps: float | None = None, *, burst: int | None = None, guard: float = 0.0
+    ) -> float:
+        """Take one token for ``key`` (at this limiter's rate unless given), sleeping until one is free."""
+        return super().acquire(
+            key, self.qps if qps is None else qps, burst=self.burst if burst is None else burst, guard=guard
+        )

@@ -1,0 +1,140 @@
+"""The package cache: what a seller connector read of each package, so unchanged ones are not read again.
+
+A pickup read costs one detail call per package plus its orders; most packages do not change
+between runs, and the platform stamps every change with ``update_time``. So a connector searches
+only for packages changed since its cursor and takes the rest from here (``PackageCache`` in
+``core/ports.py``). Rows are written page by page as they are read; the cursor (the shop's
+``packages`` row in ``cursors``) moves only afterwards, together with dropping the rows that left
+the lookback window. A run that stops in between leaves rows newer than the cursor says, which
+is harmless: the next run searches from the old cursor again and finds them unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, delete, select
+
+from erpsync.core.models import HandoverMode, PackageSignal
+from erpsync.core.ports import CachedPackage, PackageCursor
+from erpsync.core.store.base import Repository, insert, upsert
+from erpsync.core.store.schema import cursors, package_cache
+
+#: the ``cursors`` stream that says how far a shop's package cache is complete
+STREAM = "packages"
+
+
+def _mode(value: str | None) -> HandoverMode | None:
+    return HandoverMode(value) if value in tuple(HandoverMode) else None
+
+
+class ShopPackages:
+    """``PackageCache`` for one shop (``store.packages.for_shop(shop)``)."""
+
+    def __init__(self, repository: Packages, shop: str) -> None:
+        self._repository = repository
+        self.shop = shop
+
+    def cursor(self) -> PackageCursor | None:
+        return self._repository.cursor(self.shop)
+
+    def packages(self, created_since: datetime) -> list[CachedPackage]:
+        return self._repository.packages(self.shop, created_since)
+
+    def put(self, packages: Sequence[CachedPackage]) -> None:
+        self._repository.put(self.shop, packages)
+
+    def reset(self) -> None:
+        self._repository.reset(self.shop)
+
+    def advance(self, cursor: PackageCursor, *, now: datetime) -> None:
+        self._repository.advance(self.shop, cursor, now=now)
+
+
+class Packages(Repository):
+    """``store.packages``: a shop's cached packages and how far they are complete."""
+
+    def for_shop(self, shop: str) -> ShopPackages:
+        """The ``PackageCache`` port for ``shop``, the one part of the store a seller connector gets."""
+        return ShopPackages(self, shop)
+
+    def cursor(self, shop: str) -> PackageCursor | None:
+        """The shop's cursor; None before the first complete read (or after ``reset``)."""
+        with self._read() as conn:
+            position = conn.execute(
+                select(cursors.c.position).where(cursors.c.shop == shop, cursors.c.stream == STREAM)
+            ).scalar_one_or_none()
+        if position is None:
+            return None
+        raw = json.loads(position)
+        return PackageCursor(
+            scope=raw["scope"],
+            since=datetime.fromisoformat(raw["since"]),
+            update_time=datetime.fromisoformat(raw["update_time"]),
+        )
+
+    def packages(self, shop: str, created_since: datetime) -> list[CachedPackage]:
+        """The shop's cached packages created at or after ``created_since``, oldest first."""
+        c = package_cache.c
+        query = (
+            select(package_cache)
+            .where(c.shop == shop, c.created_at >= created_since)
+            .order_by(c.created_at, c.package_id)
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            CachedPackage(
+                signal=PackageSignal(
+                    id=r["package_id"],
+                    warehouse_id=r["warehouse_id"],
+                    handover_method=_mode(r["handover_method"]),
+                    tracking_number=r["tracking_number"],
+                    created_at=r["created_at"],
+                    status=r["status"],
+                ),
+                update_time=r["update_time"],
+            )
+            for r in rows
+        ]
+
+    def put(self, shop: str, packages: Sequence[CachedPackage]) -> None:
+        """Insert or replace ``packages`` (one transaction); undated packages are not kept."""
+        rows = [
+            {
+                "shop": shop,
+                "package_id": p.signal.id,
+                "warehouse_id": p.signal.warehouse_id,
+                "handover_method": p.signal.handover_method.value if p.signal.handover_method else None,
+                "tracking_number": p.signal.tracking_number,
+                "status": p.signal.status,
+                "created_at": p.signal.created_at,
+                "update_time": p.update_time,
+            }
+            for p in packages
+            if p.signal.created_at is not None
+        ]
+        if not rows:
+            return
+        with self._write() as conn:
+            statement = insert(conn, package_cache)
+            changing = {k: statement.excluded[k] for k in rows[0] if k not in ("shop", "package_id")}
+            conn.execute(statement.on_conflict_do_update(index_elements=["shop", "package_id"], set_=changing), rows)
+
+    def reset(self, shop: str) -> None:
+        """Forget the shop's packages and its cursor."""
+        with self._write() as conn:
+            conn.execute(delete(cursors).where(cursors.c.shop == shop, cursors.c.stream == STREAM))
+            conn.execute(delete(package_cache).where(package_cache.c.shop == shop))
+
+    def advance(self, shop: str, cursor: PackageCursor, *, now: datetime) -> None:
+        """Drop the packages created before ``cursor.since`` and store ``cursor``: one transaction."""
+        position = json.dumps(
+            {"scope": cursor.scope, "since": cursor.since.isoformat(), "update_time": cursor.update_time.isoformat()}
+        )
+        c = package_cache.c
+        with self._write() as conn:
+            conn.execute(delete(package_cache).where(and_(c.shop == shop, c.created_at < cursor.since)))
+            upsert(conn, cursors, {"shop": shop, "stream": STREAM}, {"position": position, "updated_at": now})
