@@ -1,10 +1,13 @@
 """How close does a reconcile get to the rate-limit floor at the shapes real shops have?
 
-Each shape starts its own sandbox over loopback with a generated scenario (one app whose token
+Each shape starts its own sandbox over loopback, in a process of its own, with a generated scenario (one app whose token
 covers every shop; each shop has its own cipher, warehouses and recent packages), writes a
 config with one [[shops]] table and one ERP file per shop (agreeing with Seller Center, so the
 run measures reading and comparing, not recording drifts), and runs one plan-only reconcile
-through the real Syncer and TikTok connector. Per shape it prints:
+through the real Syncer and TikTok connector. The sandbox does not share the run's interpreter: the
+platform's servers spend none of the client's CPU, and a sandbox thread in this process would hold
+the interpreter lock for every answer it builds, so the figures would time the sandbox. Per shape
+it prints:
 
 - requests: every emulated-API call, counted by the sandbox (``/_sandbox/counts``), and how many
   it answered 429;
@@ -32,8 +35,12 @@ Usage: python bench/reconcile_shapes.py [--quick] [--concurrency N] [SHAPE ...] 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import math
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -42,9 +49,9 @@ from typing import Any
 
 import requests
 
+from erpsync.connectors.tiktok.shop_directory import AUTHORISED_SHOPS
 from erpsync.core.rate_limit import RATE_LIMITS
 from erpsync.plugins.manager import build_registry, get_plugin_manager, load_settings
-from erpsync.sandbox import SandboxServer
 from erpsync.sandbox.scenario import resolve_source
 from erpsync.sync import Syncer
 
@@ -153,9 +160,47 @@ def write_config(root: Path, shape: Shape, url: str, concurrency: int | None) ->
     return path
 
 
-def run_shape(shape: Shape, concurrency: int | None) -> dict[str, float]:
+class Sandbox:
+    """The sandbox serving ``data`` in a child process on a free loopback port, until the block ends."""
+
+    def __init__(self, data: dict[str, Any], folder: Path) -> None:
+        self.path = folder / "scenario.json"
+        self.path.write_text(json.dumps(data), encoding="utf-8")
+        with socket.socket() as probe:  # a port free now; nothing else on this machine races for it
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Sandbox:
+        command = [sys.executable, "-m", "erpsync.sandbox", "--port", str(self.port), "--scenario", str(self.path)]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(f"{self.url}/_sandbox/counts", timeout=1).raise_for_status()
+                return self
+            except requests.ConnectionError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the sandbox did not start") from None
+                time.sleep(0.05)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def run_shape(shape: Shape, concurrency: int | None) -> dict[str, dict[str, float]]:
+    """The shape's first run (every package read) and a second one with nothing changed."""
     RATE_LIMITS.clear()  # every shape starts at the configured rates
-    with SandboxServer(scenario=scenario(shape)) as sandbox, tempfile.TemporaryDirectory() as tmp:
+    AUTHORISED_SHOPS.clear()  # and reads its own authorised-shops answer
+    print(
+        f"{shape.name}: {shape.shops} shop(s) x {shape.warehouses} warehouse(s) x {shape.packages} package(s)"
+        f"{f', latency {shape.latency_ms} ms' if shape.latency_ms else ''}"
+        f"{f', rate_limit_qps = {shape.rate_limit_qps:g}' if shape.rate_limit_qps else ''}"
+    )
+    with tempfile.TemporaryDirectory() as tmp, Sandbox(scenario(shape), Path(tmp)) as sandbox:
         session = requests.Session()
         for i in range(shape.shops):
             for j in range(shape.warehouses):
@@ -168,13 +213,23 @@ def run_shape(shape: Shape, concurrency: int | None) -> dict[str, float]:
         registry = build_registry(pm)
         settings = load_settings(write_config(Path(tmp), shape, sandbox.url, concurrency), registry)
         syncer = Syncer(settings, pm=pm, registry=registry)
-        session.delete(f"{sandbox.url}/_sandbox/counts", timeout=10)
-        started = time.perf_counter()
-        report = syncer.run()
-        elapsed = time.perf_counter() - started
+        results = {}
+        for run in ("first", "again"):
+            time.sleep(1.1)  # the sandbox counts calls over the last second: start each run on a fresh window
+            session.delete(f"{sandbox.url}/_sandbox/counts", timeout=10)
+            started, cpu = time.perf_counter(), time.process_time()
+            report = syncer.run()
+            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+            counts = session.get(f"{sandbox.url}/_sandbox/counts", timeout=10).json()["data"]
+            results[run] = figures(shape, run, counts, elapsed, cpu, sum(1 for s in report.shops if s.error))
         syncer.close()
-        counts = session.get(f"{sandbox.url}/_sandbox/counts", timeout=10).json()["data"]
-    failed = [s for s in report.shops if s.error]
+    return results
+
+
+def figures(
+    shape: Shape, run: str, counts: dict[str, Any], elapsed: float, cpu: float, failed: int
+) -> dict[str, float]:
+    """Print one run's calls per path and its figures; return the figures."""
     per_shop = {
         path: c["calls"] if path in SHOPLESS else math.ceil(c["calls"] / shape.shops)
         for path, c in counts["paths"].items()
@@ -182,19 +237,24 @@ def run_shape(shape: Shape, concurrency: int | None) -> dict[str, float]:
     busiest = max(per_shop, key=lambda p: per_shop[p])
     floor = per_shop[busiest] / QPS
     total, refused = counts["total"]["calls"], counts["total"]["429"]
-    print(
-        f"{shape.name}: {shape.shops} shop(s) x {shape.warehouses} warehouse(s) x {shape.packages} package(s)"
-        f"{f', latency {shape.latency_ms} ms' if shape.latency_ms else ''}"
-        f"{f', rate_limit_qps = {shape.rate_limit_qps:g}' if shape.rate_limit_qps else ''}"
-    )
+    print(f"  {run} run:")
     for path, c in counts["paths"].items():
         print(f"  {c['calls']:7d}  {path}  ({c['429']} x 429)")
     print(
-        f"  requests {total}, 429s {refused}; busiest (shop, path): {per_shop[busiest]} on {busiest}; "
-        f"floor {floor:.2f} s; elapsed {elapsed:.2f} s; ratio {elapsed / floor:.2f}"
-        + (f"; {len(failed)} shop(s) failed" if failed else "")
+        f"    requests {total}, 429s {refused}; busiest (shop, path): {per_shop[busiest]} on {busiest}; "
+        f"floor {floor:.2f} s; elapsed {elapsed:.2f} s; ratio {elapsed / floor:.2f}; "
+        f"client CPU {cpu:.2f} s ({cpu / shape.shops * 1000:.1f} ms per shop)"
+        + (f"; {failed} shop(s) failed" if failed else "")
     )
-    return {"requests": total, "floor_s": floor, "elapsed_s": elapsed, "ratio": elapsed / floor, "429": refused}
+    return {
+        "requests": total,
+        "floor_s": floor,
+        "elapsed_s": elapsed,
+        "ratio": elapsed / floor,
+        "429": refused,
+        "cpu_s": cpu,
+        "ms_per_shop": elapsed / shape.shops * 1000,
+    }
 
 
 def main() -> None:
@@ -210,8 +270,12 @@ def main() -> None:
         parser.error(f"unknown shapes {sorted(unknown)}; known: {', '.join(s.name for s in shapes(False))}")
     results = {shape.name: run_shape(shape, args.concurrency) for shape in chosen}
     fields = " ".join(
-        f"{name}_requests={r['requests']} {name}_floor_s={r['floor_s']:.2f} {name}_elapsed_s={r['elapsed_s']:.2f} "
-        f"{name}_ratio={r['ratio']:.2f} {name}_429={r['429']}"
+        f"{name}_requests={r['first']['requests']} {name}_floor_s={r['first']['floor_s']:.2f} "
+        f"{name}_elapsed_s={r['first']['elapsed_s']:.2f} {name}_ratio={r['first']['ratio']:.2f} "
+        f"{name}_429={r['first']['429']} {name}_cpu_s={r['first']['cpu_s']:.2f} "
+        f"{name}_again_requests={r['again']['requests']} {name}_again_floor_s={r['again']['floor_s']:.2f} "
+        f"{name}_again_elapsed_s={r['again']['elapsed_s']:.2f} {name}_again_ratio={r['again']['ratio']:.2f} "
+        f"{name}_again_429={r['again']['429']} {name}_again_ms_per_shop={r['again']['ms_per_shop']:.1f}"
         for name, r in results.items()
     )
     print(f"reconcile_shapes: quick={int(args.quick)} {fields}")

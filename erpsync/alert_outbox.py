@@ -14,7 +14,7 @@ shows it once.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -65,16 +65,22 @@ def planner(
     now: datetime,
     redact: Callable[[str], str],
     fixes: Mapping[str, dict[str, str]] | None = None,
+    routine: Collection[str] = (),
 ) -> AlertPlanner:
     """The ``AlertPlanner`` ``drifts.record`` calls inside its transaction.
 
     A reminder's id includes when the previous alert about the drift was written, so each
     reminder is a new alert, while writing the same one twice is not. ``fixes`` holds, per drift
     fingerprint, the correction this run plans for it (``fix_text``): opened alerts and
-    reminders say it.
+    reminders say it. ``routine`` names drift kinds that are a run's own work (a push waiting to
+    be made, ``Aspect.routine_kinds``): they are not announced when they open or resolve, only
+    reminded of if one stays open (a push that keeps failing), so a thousand tracking numbers
+    pushed are not two thousand alerts.
     """
 
     def plan(kind: AlertKind, row: DriftRow) -> list[OutboxItem]:
+        if kind != "reminder" and row.kind in routine:
+            return []
         items = []
         nth = (row.last_alerted_at or row.opened_at).isoformat() if kind == "reminder" else ""
         for target in sinks:

@@ -19,10 +19,12 @@ import click
 from erpsync import render
 from erpsync.cli_admin import COMMANDS as ADMIN_COMMANDS
 from erpsync.cli_alerts import alerts
+from erpsync.cli_bindings import bindings
 from erpsync.cli_common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, chosen_lang, lang_option
 from erpsync.cli_drifts import drifts
 from erpsync.cli_pickup import pickup
 from erpsync.cli_plugin import plugin
+from erpsync.cli_push import push
 from erpsync.core.errors import ErpsyncError, UsageError
 from erpsync.plugins.loading import BrokenPlugin
 from erpsync.plugins.manager import (
@@ -246,7 +248,7 @@ def init(state: State, force: bool) -> int:
     return EXIT_OK
 
 
-for command in (*ADMIN_COMMANDS, pickup, alerts, drifts):
+for command in (*ADMIN_COMMANDS, pickup, alerts, drifts, push, bindings):
     cli.add_command(command)
 cli.add_command(plugin)
 

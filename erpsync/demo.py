@@ -3,7 +3,10 @@
 It starts the sandbox seller backend on a free loopback port, lays out a workspace with a files
 ERP that disagrees with Seller Center in the ways operators meet (cosmetic differences that must
 NOT count, a changed street and contact that must, a handover mode that contradicts the pickup
-subscription), then runs reconcile three times: plan, apply, plan again (in sync).
+subscription), then runs reconcile three times: plan, apply, plan again (in sync). Then the ERP
+lists a product and ships an order the sandbox was given at the start, and ``push listings`` and
+``push tracking`` send each to Seller Center once; run again, they find nothing to push. The
+sandbox's effect counts (what really reached Seller Center) prove "once", not erpsync's own word.
 """
 
 from __future__ import annotations
@@ -11,16 +14,25 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import struct
+import zlib
 from pathlib import Path
+from typing import Any
 
+import requests
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 
 from erpsync import render
+from erpsync.connectors.files.products import PRODUCT_COLUMNS
+from erpsync.connectors.files.shipments import SHIPMENT_COLUMNS
+from erpsync.connectors.tiktok.products.api import ProductsApi
+from erpsync.connectors.tiktok.seller import TikTokSellerConnector
 from erpsync.core.connector import ShopContext
 from erpsync.core.models import RunReport, Warehouse
 from erpsync.plugins.manager import build_registry, get_plugin_manager, load_settings
+from erpsync.render_push import show
 from erpsync.sandbox.server import SandboxServer
 from erpsync.sync import Syncer
 
@@ -42,25 +54,49 @@ shop_id = "{shop_id}"
 [shops.erp]
 type = "files"
 path = "erp"
+products = "products.csv"
+shipments = "shipments.csv"
 
 [[alerts]]
 type = "jsonl"
 path = "alerts.jsonl"
+
+[aspects.listings]
+category_id = "600001"
+warehouse_id = "{warehouse}"
 """
 COLUMNS = (
     "id", "name", "seller_warehouse_id", "contact_person", "phone", "region_code",
     "state", "city", "district", "street", "postal_code", "handover_mode",
 )  # fmt: skip
+#: the warehouse the demo's order ships from and its product's stock is pushed to (the demo scenario's)
+WAREHOUSE = "WH-DG"
+#: a carrier of the demo shop's "Shipped by seller" delivery option, found by its exact name
+CARRIER = "SF Express (顺丰)"
+PRODUCT = {
+    "id": "P-MUG", "seller_sku": "MUG-350", "title": "Stoneware mug 350 ml", "description": "Dishwasher safe.",
+    "price": "9.90", "currency": "USD", "inventory": "40",
+}  # fmt: skip
+TRACKING = "SF7700000000001"
+#: the order the sandbox is given at the start, awaiting shipment with one package
+ORDER, PACKAGE = "576990000000000001", "115490000000000001"
 
 
 def run_demo(workspace: Path, console: Console, lang: str = "en") -> int:
-    """Run the demo; return 0 when the final plan is in sync. ``lang`` is the reports' language."""
+    """Run the demo; return 0 when the final plan is in sync and every push was made once.
+
+    ``lang`` is the reports' language."""
     _prepare(workspace)
     say = console.print
     say(Panel.fit("erpsync demo: Seller Center (a local sandbox) ↔ a files ERP", style="bold"))
     with SandboxServer(scenario="demo") as sandbox:
-        say(f"1. Started the sandbox seller backend at {sandbox.url} (it checks signatures like the real Open API).")
-        (workspace / "erpsync.toml").write_text(CONFIG.format(url=sandbox.url, shop_id=SHOP_ID), encoding="utf-8")
+        _admin(sandbox.url, "POST", "orders", {"warehouse_id": WAREHOUSE, "id": ORDER, "package": {"id": PACKAGE}})
+        say(
+            f"1. Started the sandbox seller backend at {sandbox.url} (it checks signatures like the real Open API) "
+            f"and gave the shop an order awaiting shipment, {ORDER}."
+        )
+        config = CONFIG.format(url=sandbox.url, shop_id=SHOP_ID, warehouse=WAREHOUSE)
+        (workspace / "erpsync.toml").write_text(config, encoding="utf-8")
         pm = get_plugin_manager(entrypoints=False)
         registry = build_registry(pm)
         settings = load_settings(workspace / "erpsync.toml", registry)
@@ -68,6 +104,7 @@ def run_demo(workspace: Path, console: Console, lang: str = "en") -> int:
         seller = seller_cls(dict(settings.shops[0].seller.options), shop=ShopContext("demo-shop", workspace))
         try:
             warehouses = list(seller.list_warehouses().items)
+            image = _upload_image(seller)
         finally:
             seller.close()
         _write_erp(workspace / "erp", warehouses)
@@ -75,7 +112,8 @@ def run_demo(workspace: Path, console: Console, lang: str = "en") -> int:
             f"2. Wrote a demo workspace in {escape(str(workspace))}/: erpsync.toml and erp/warehouses.csv, an ERP "
             "export of Seller Center's warehouses with cosmetic differences (full-width commas, +86 phone format, "
             "广东 for 广东省) that must not count, and real ones that must: a changed street number and "
-            "contact, and PICK UP for a warehouse whose pickup subscription is not active."
+            "contact, and PICK UP for a warehouse whose pickup subscription is not active. Its products and "
+            "shipments files are empty for now."
         )
         syncer = Syncer(settings, pm=pm, registry=registry)
         try:
@@ -89,17 +127,96 @@ def run_demo(workspace: Path, console: Console, lang: str = "en") -> int:
             say("\n5. [bold]erpsync reconcile[/bold] again")
             final = syncer.run()
             render.render_table(final, console, lang)
+            _alerts_and_erp(workspace, console)
+            pushed = _push(syncer, workspace / "erp", image, console)
         finally:
             syncer.close()
+        effects = _admin(sandbox.url, "GET", "effects")
+    created, shipped = effects.get("product_create", {}), effects.get("ship", {})
+    once = created == {PRODUCT["seller_sku"]: 1} and shipped == {PACKAGE: 1}
+    say(
+        f"\nThe sandbox counted what reached Seller Center: {_counted(created)} create(s) of product "
+        f"{PRODUCT['seller_sku']}, {_counted(shipped)} ship call(s) for package {PACKAGE}"
+        + (": each push made once over two runs." if once else ", not once each.")
+        + "\nNext: `erpsync init` for your own shop."
+    )
+    return final.exit_code or pushed or (0 if once else 1)
+
+
+def _counted(effects: dict[str, int]) -> int:
+    return sum(effects.values())
+
+
+def _alerts_and_erp(workspace: Path, console: Console) -> None:
     alerts = workspace / "alerts.jsonl"
     lines = alerts.read_text(encoding="utf-8").splitlines() if alerts.exists() else []
     opened = sum(1 for line in lines if json.loads(line)["event"] == "opened")
-    say(
-        f"\nDrift alerts went to {escape(str(alerts))}: {opened} opened, {len(lines) - opened} resolved, each once.\n"
-        f"Look at the ERP file now: {escape(str(workspace / 'erp' / 'warehouses.csv'))}. "
-        "Next: `erpsync init` for your own shop."
+    console.print(
+        f"Drift alerts went to {escape(str(alerts))}: {opened} opened, {len(lines) - opened} resolved, each once. "
+        f"Look at the ERP file now: {escape(str(workspace / 'erp' / 'warehouses.csv'))}."
     )
-    return final.exit_code
+
+
+def _push(syncer: Syncer, erp: Path, image: str, console: Console) -> int:
+    """Steps 6 and 7: the ERP's new product and shipment pushed, then the same pushes finding nothing.
+
+    Returns the worst exit code of the four pushes: 0 when each push was made or found done."""
+    _write_rows(erp / "products.csv", PRODUCT_COLUMNS, [{**PRODUCT, "images": image}])
+    shipment = {"id": "S-1", "package_id": PACKAGE, "order_id": ORDER, "tracking_number": TRACKING, "carrier": CARRIER}
+    _write_rows(erp / "shipments.csv", SHIPMENT_COLUMNS, [shipment])
+    console.print(
+        f"\n6. The ERP lists a product ({PRODUCT['seller_sku']} in erp/products.csv, its photo uploaded through "
+        f"the Open API) and ships order {ORDER} (erp/shipments.csv: package {PACKAGE}, "
+        f"{CARRIER} {TRACKING}). Each push is recorded in the state store before and after it is made."
+    )
+    first = [_push_one(syncer, aspect, console) for aspect in ("listings", "tracking")]
+    console.print("\n7. The same two commands again: both sides are read afresh.")
+    again = [_push_one(syncer, aspect, console) for aspect in ("listings", "tracking")]
+    return max(first + again)
+
+
+def _push_one(syncer: Syncer, aspect: str, console: Console) -> int:
+    """``erpsync push ASPECT``'s summary, and what each push made (one line each: the demo has two)."""
+    console.print(f"[bold]erpsync push {aspect}[/bold]")
+    report = syncer.run(aspects=[aspect], apply=True)
+    show(report, aspect, dry_run=False, console=console)
+    for shop in report.shops:
+        for result in (r for part in shop.aspects for r in part.actions if r.status == "applied"):
+            console.print(f"  {escape(result.action.description)}", highlight=False)
+    return report.exit_code
+
+
+def _admin(url: str, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The sandbox's admin API, acting as the platform: add an order, count what reached it."""
+    response = requests.request(method, f"{url}/_sandbox/{path}", json=body, timeout=10)
+    response.raise_for_status()
+    data: dict[str, Any] = response.json()["data"]
+    return data
+
+
+def _upload_image(seller: Any) -> str:
+    """The product photo's uri: listings may only show images uploaded to TikTok Shop."""
+    if not isinstance(seller, TikTokSellerConnector):
+        raise TypeError("the demo's seller is the TikTok connector")
+    return ProductsApi(seller.tiktok_client, seller.cipher()).upload_image(_png(), "mug.png").uri
+
+
+def _png() -> bytes:
+    """A 1×1 PNG: a real image file, small enough to build here."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = chunk(b"IDAT", zlib.compress(b"\0\xd0\x80\x40"))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + pixels + chunk(b"IEND", b"")
+
+
+def _write_rows(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n", restval="")
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def _prepare(workspace: Path) -> None:
@@ -130,10 +247,9 @@ def _write_erp(directory: Path, warehouses: list[Warehouse]) -> None:
             row["street"] = _bump_number(a.street)
             row["contact_person"] = a.contact_person + "（旧）"
         rows.append(row)
-    with (directory / "warehouses.csv").open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    _write_rows(directory / "warehouses.csv", COLUMNS, rows)
+    _write_rows(directory / "products.csv", PRODUCT_COLUMNS, [])
+    _write_rows(directory / "shipments.csv", SHIPMENT_COLUMNS, [])
 
 
 def _plus86(phone: str) -> str:

@@ -12,7 +12,7 @@ What is here, by job (each documented in ``docs/plugins.md``):
   over HTTP JSON, the client built from ``base_url``, ``timeout_seconds`` and a token or HMAC
   secret), :class:`Connector` (any side), :class:`ShopContext`, :data:`CAPABILITIES`;
 - capability protocols: :class:`WarehouseReader`, :class:`WarehouseWriter`,
-  :class:`PickupReader`, :class:`PickupWriter`;
+  :class:`PickupReader`, :class:`PickupWriter`, :class:`BatchWriter`;
 - models: :class:`Address`, :data:`ADDRESS_FIELDS`, :class:`Warehouse`, :class:`HandoverMode`,
   :class:`Records`, :class:`PickupSignals`, :class:`PackageSignal`, :class:`SlotSignal`, and
   :func:`collect_records` (rows to records, a bad row becoming a record error);
@@ -45,7 +45,7 @@ from erpsync.core.errors import (
 from erpsync.core.http import HttpClient, HttpPolicy
 from erpsync.core.http_connector import BearerAuth, HmacAuth, HttpErpConnector, HttpErpOptions
 from erpsync.core.models import Address, HandoverMode, PackageSignal, PickupSignals, Records, SlotSignal, Warehouse
-from erpsync.core.ports import PickupReader, PickupWriter, WarehouseReader, WarehouseWriter
+from erpsync.core.ports import BatchWriter, PickupReader, PickupWriter, WarehouseReader, WarehouseWriter
 from erpsync.plugins import hookimpl
 from erpsync.plugins.loading import PluginError
 
@@ -61,6 +61,7 @@ __all__ = [
     "SDK_VERSION",
     "Address",
     "AuthError",
+    "BatchWriter",
     "BearerAuth",
     "Connector",
     "ConnectorError",

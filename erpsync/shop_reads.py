@@ -9,11 +9,12 @@ What may be shared, and when it is dropped:
 
 - only ``list_warehouses()`` is remembered: it takes no arguments, and one reading per shop run
   is that side's state for the run (an edit another program makes mid-run is seen by the next
-  run, as it would be had it come a moment later). ``read_pickup_signals`` (its answer depends
-  on its arguments) and ``check`` pass through unremembered; the TikTok client looks the shop
-  cipher up once itself, and the host builds one connector per shop;
-- a write through the wrapper (``set_warehouse_address``, ``set_handover_mode``) drops the memo
-  before it starts, so the re-read after ``--apply`` and every later aspect read the side again;
+  run, as it would be had it come a moment later). The other reads (``READS``: pickup
+  signals, orders, shipments, listings; their answers depend on their arguments) and ``check``
+  pass through unremembered; the TikTok client looks the shop cipher up once itself, and the
+  host builds one connector per shop;
+- a write through the wrapper (``WRITES``: ``set_warehouse_address``, ``ship_packages``, ...)
+  drops the memo before it starts, so the re-read after ``--apply`` and every later aspect read the side again;
   a batch (``batch()``, for a connector that is a ``BatchWriter``) drops it as it opens and
   again as it closes, since its writes reach the system only then;
 - anything else reached through the wrapper (a plugin's own method, the TikTok connector's
@@ -28,13 +29,12 @@ nor one that a write overlapped (should aspects ever run side by side).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any, cast
 
 from erpsync.core.connector import Connector
-from erpsync.core.models import HandoverMode, PickupSignals, Records, Warehouse
+from erpsync.core.models import Records, Warehouse
 
 
 class SharedReads(Connector):
@@ -89,23 +89,6 @@ class _ListWarehouses(SharedReads):
         return found
 
 
-class _SetWarehouseAddress(SharedReads):
-    def set_warehouse_address(self, warehouse_id: str, changes: Mapping[str, str]) -> None:
-        self.forget()  # before the write: one that fails half-way may still have changed the side
-        cast(Any, self.inner).set_warehouse_address(warehouse_id, changes)
-
-
-class _ReadPickupSignals(SharedReads):
-    def read_pickup_signals(self, warehouse_ids: Sequence[str], *, since: datetime) -> Records[PickupSignals]:
-        return cast(Records[PickupSignals], cast(Any, self.inner).read_pickup_signals(warehouse_ids, since=since))
-
-
-class _SetHandoverMode(SharedReads):
-    def set_handover_mode(self, warehouse_id: str, mode: HandoverMode) -> None:
-        self.forget()
-        cast(Any, self.inner).set_handover_mode(warehouse_id, mode)
-
-
 class _Batch(SharedReads):
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -117,14 +100,56 @@ class _Batch(SharedReads):
             self.forget()  # the batch's writes reached the system as it closed (or may have)
 
 
-#: capability method → the mixin that carries it through the wrapper
+#: capability methods with a mixin of their own: the remembered read, the batch
 _CAPABILITIES: dict[str, type[SharedReads]] = {
     "list_warehouses": _ListWarehouses,
-    "set_warehouse_address": _SetWarehouseAddress,
-    "read_pickup_signals": _ReadPickupSignals,
-    "set_handover_mode": _SetHandoverMode,
     "batch": _Batch,
 }
+#: capability methods that only read, passed through as they are (their answers depend on
+#: their arguments, so none is remembered)
+READS = (
+    "read_pickup_signals",
+    "read_orders",
+    "order_statuses",
+    "list_shipments",
+    "read_shipping_states",
+    "shipping_provider_ids",
+    "read_products",
+    "find_listings",
+    "failed_audits",
+)
+#: capability methods that write: each drops the memo before it starts (one that fails half-way
+#: may still have changed the side)
+WRITES = (
+    "set_warehouse_address",
+    "set_handover_mode",
+    "set_order_status",
+    "ship_packages",
+    "update_tracking",
+    "create_listing",
+    "edit_listing",
+    "set_listing_prices",
+    "set_listing_inventory",
+)
+
+
+def _read(name: str) -> Callable[..., Any]:
+    def read(self: SharedReads, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self.inner, name)(*args, **kwargs)
+
+    read.__name__ = name
+    return read
+
+
+def _write(name: str) -> Callable[..., Any]:
+    def write(self: SharedReads, *args: Any, **kwargs: Any) -> Any:
+        self.forget()
+        return getattr(self.inner, name)(*args, **kwargs)
+
+    write.__name__ = name
+    return write
+
+
 #: class attributes messages and the registry read (``connector_type`` names a connector by ``type``)
 _DESCRIPTIVE = ("type", "role", "description", "Options", "secret_options", "capabilities")
 
@@ -146,6 +171,8 @@ def _wrapper_class(cls: type[Connector]) -> type[SharedReads]:
     """A wrapper class with exactly ``cls``'s capability methods, named like ``cls``."""
     bases = tuple(mixin for name, mixin in _CAPABILITIES.items() if callable(getattr(cls, name, None)))
     namespace: dict[str, Any] = {name: getattr(cls, name) for name in _DESCRIPTIVE if hasattr(cls, name)}
+    for names, make in ((READS, _read), (WRITES, _write)):
+        namespace.update({name: make(name) for name in names if callable(getattr(cls, name, None))})
     if "type" not in namespace:  # a type-less connector is named by its class name, as it would be unwrapped
         namespace["type"] = cls.__name__
     namespace["__doc__"] = f"{cls.__name__} behind a per-shop memo of its reads (erpsync.shop_reads)."

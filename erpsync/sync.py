@@ -48,6 +48,7 @@ from datetime import UTC, datetime, timedelta
 
 from erpsync.alert_delivery import Deliverer, DeliveryReport
 from erpsync.alert_outbox import ConfiguredSink, build_sinks, fix_text, planner, token_alerts
+from erpsync.apply_bulk import BulkRun, apply_batch, apply_in_bulk
 from erpsync.core.aspects.base import Aspect, ObserveContext, UnsupportedAction
 from erpsync.core.aspects.verify import Reread, verify
 from erpsync.core.config import Settings, ShopSettings
@@ -61,8 +62,8 @@ from erpsync.core.ports import BatchWriter
 from erpsync.core.run_guard import Heartbeat, Interrupted, StopSignals
 from erpsync.core.store import DriftChanges, ShopMemory, Store
 from erpsync.core.store.leases import pid_alive, this_host
-from erpsync.core.store.ledger import Claim, Outcome
 from erpsync.plugins.manager import PluginManager, Registry, build_registry, get_plugin_manager
+from erpsync.shop_matching import MatchRulesPerRun, keep_matches
 from erpsync.shop_reads import shared_reads
 
 logger = logging.getLogger("erpsync.sync")
@@ -95,6 +96,7 @@ class Syncer:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.is_alive = pid_alive  # injectable: tests judge a lease holder without killing anything
         self.heartbeat_seconds = HEARTBEAT_SECONDS
+        self._match_rules = MatchRulesPerRun()  # each shop's warehouse-matching rules, read once a run
         self._stop = StopSignals()  # replaced (and entered, if asked) by each run
         self._heartbeat: Heartbeat | None = None
         self.sinks: list[ConfiguredSink] = build_sinks(settings, self.registry)
@@ -382,10 +384,13 @@ class Syncer:
         )
 
     def _renew(self, lease: str, owner: str) -> None:
-        """Keep the shop's lease while working; a run that lost it stops before writing anything."""
+        """Keep the shop's lease while working; a run that lost it stops before writing anything.
+
+        A lease renewed within the last third of its time is only read (``leases.confirm``): a
+        write per step would cost every shop a commit per aspect."""
         lost = self._heartbeat is not None and lease in self._heartbeat.lost
         now = datetime.now(UTC)
-        if lost or not self.store.leases.renew(lease, owner=owner, ttl_seconds=LEASE_TTL_SECONDS, now=now):
+        if lost or not self.store.leases.confirm(lease, owner=owner, ttl_seconds=LEASE_TTL_SECONDS, now=now):
             raise LockedError(f"lost the lease {lease!r} to another run (this run was too slow); stopped here")
 
     def _run_aspect(
@@ -408,6 +413,10 @@ class Syncer:
             now=now,
             memory=memory,
             settings=self.settings.aspect_settings.get(aspect.name, {}),
+            matching=self._match_rules.get(self.store, shop, run_id),
+            cursor=self.store.cursors.get(shop.name, aspect.cursor_stream) if aspect.cursor_stream else None,
+            bindings=self.store.bindings,
+            map_listing=lambda product, body: self.pm.hook.map_listing(product=product, body=body),
         )
         try:
             observation = aspect.observe(ctx)
@@ -420,6 +429,7 @@ class Syncer:
             report.error = self._redact(str(exc))
             return report
         memory.flush()  # what observing noted, in one transaction, before the drifts it explains
+        keep_matches(self.store, shop.name, observation, now)
         report.record_errors = [self._redact(str(e)) for e in observation.record_errors]
         report.notes = list(observation.notes)
         report.drifts = drifts = aspect.diff(observation)
@@ -460,6 +470,9 @@ class Syncer:
         if apply and not self._stop.requested and report.error != OVER_BUDGET:
             settled = settle_pending(self.store.ledger, shop.name, aspect.name, run_id, report.actions, self.clock())
             report.notes += settled
+            if aspect.cursor_stream and observation.cursor and all(r.status == "applied" for r in report.actions):
+                # every change read is now in the other side: the next run may start from here
+                self.store.cursors.put(shop.name, aspect.cursor_stream, observation.cursor, now=self.clock())
         if any(r.status == "applied" for r in report.actions) and not self._stop.requested:
             if say is not None:
                 say(f"{shop.name}: {aspect.name}: re-reading the corrected records")
@@ -502,7 +515,14 @@ class Syncer:
             now=now,
             run_id=run_id,
             scope=scope,
-            alerts=planner(self.sinks, run_id=run_id, now=now, redact=self._redact, fixes=fixes),
+            alerts=planner(
+                self.sinks,
+                run_id=run_id,
+                now=now,
+                redact=self._redact,
+                fixes=fixes,
+                routine=getattr(self.registry.aspects.get(aspect), "routine_kinds", ()),
+            ),
             remind_after=self.remind_after,
         )
 
@@ -520,20 +540,28 @@ class Syncer:
     ) -> list[ActionResult]:
         """Make the planned writes (``check_apply`` passed for those not ``unsupported``), in plan order.
 
-        An aspect's corrections to a target that writes in bulk (a ``BatchWriter``: the files ERP
-        rewrites its whole file for any write) go in one batch (``_apply_batch``); the others, and
-        pushes that must happen once, are made one at a time (``_apply``). A stop signal or the end
-        of the shop's time budget is seen before each write and ends the writes there.
+        The kinds the aspect makes in bulk (``Aspect.bulk_kinds``: many writes a call, each with
+        its own outcome) go through ``apply_bulk.apply_in_bulk``, all of them at the place of the
+        first. An aspect's other corrections to a target that writes in bulk (a ``BatchWriter``:
+        the files ERP rewrites its whole file for any write) go in one batch (``_apply_batch``);
+        the rest, and pushes that must happen once, are made one at a time (``_apply``). A stop
+        signal or the end of the shop's time budget is seen before each write (each bulk call) and
+        ends the writes there.
         """
         seller, erp = sides
         targets: dict[str, Connector] = {"seller": seller, "erp": erp}
         results: dict[int, ActionResult] = {}
         steps: list[tuple[BatchWriter | None, list[Action]]] = []
         batches: dict[str, list[Action]] = {}
+        bulk: list[Action] = []
         for action in actions:
             target = targets[action.target]
             if id(action) in unsupported:
                 results[id(action)] = ActionResult(action, "unsupported", unsupported[id(action)])
+            elif action.kind in aspect.bulk_kinds:
+                if not bulk:
+                    steps.append((None, bulk))
+                bulk.append(action)
             elif action.idempotent and isinstance(target, BatchWriter):
                 if action.target not in batches:
                     batches[action.target] = []
@@ -546,6 +574,9 @@ class Syncer:
                 break
             if writer is not None:
                 results.update(self._apply_batch(run_id, shop, aspect, group, occurrence, sides, writer, report, say))
+                continue
+            if group is bulk:
+                results.update(self._apply_bulk(run_id, shop, aspect, group, occurrence, sides, report, say))
                 continue
             if say is not None:
                 say(f"{shop.name}: {aspect.name}: {group[0].description}")
@@ -575,71 +606,48 @@ class Syncer:
         report: AspectReport,
         say: Progress | None,
     ) -> dict[int, ActionResult]:
-        """An aspect's corrections to one target that writes in bulk: one batch, two ledger commits.
-
-        Every row is begun in one transaction; each write is then checked and buffered by the
-        target (one it refuses fails alone, at once); the batch closes (the files ERP rewrites its
-        file once); every row is finished in one transaction: ``done``, or ``failed`` with the
-        error that closing the batch raised, since then none of its writes was made. A stop or the
-        end of the time budget before a write closes the batch with the writes buffered so far, and
-        the rows not reached are finished ``failed``, not attempted. A crash between begin and
-        finish leaves the rows ``pending``, settled by the next apply run (``core/pending.py``).
-        """
-        seller, erp = sides
-        lease = f"shop:{shop.name}"
+        """An aspect's corrections to one target that writes in bulk: one batch, two ledger
+        commits, all its writes made or none (``apply_bulk.apply_batch``)."""
         keys = {id(a): self._ledger_key(run_id, a, occurrence) for a in actions}
-        self._renew(lease, run_id)
-        claims = [_claim(keys[id(a)], a) for a in actions]
-        entries = self.store.ledger.begin_many(claims, run_id=run_id, now=self.clock())
-        results: dict[int, ActionResult] = {}
-        outcomes: dict[str, Outcome] = {}
-        opened, failure, lost = False, "", None
-        try:
-            with writer.batch():
-                opened = True
-                for action in actions:
-                    key = keys[id(action)]
-                    if self._halted(report):
-                        break
-                    if entries[key].status == "done":
-                        results[id(action)] = ActionResult(action, "skipped", "already done (ledger)")
-                        continue
-                    if say is not None:
-                        say(f"{shop.name}: {aspect.name}: {action.description}")
-                    try:
-                        aspect.apply(action, seller, erp)
-                    except ErpsyncError as exc:
-                        message = self._redact(str(exc))
-                        results[id(action)] = ActionResult(action, "failed", message)
-                        outcomes[key] = Outcome(key, "failed", error=message)
-                        continue
-                    results[id(action)] = ActionResult(action, "applied")
-                    outcomes[key] = Outcome(key, "done")
-                self._renew(lease, run_id)  # a run that lost the shop's lease writes nothing
-        except LockedError as exc:
-            failure, lost = str(exc), exc
-        except ErpsyncError as exc:  # opening or closing the batch: none of its writes was made
-            failure = self._redact(str(exc))
-        if failure:
-            for result in results.values():
-                if result.status == "applied":
-                    result.status, result.detail = "failed", failure
-                    key = keys[id(result.action)]
-                    outcomes[key] = Outcome(key, "failed", error=failure)
-        why = f"stopped by {self._stop.name}" if self._stop.requested else failure or OVER_BUDGET
-        for action in actions:
-            key = keys[id(action)]
-            if id(action) in results:
-                continue
-            if opened:  # never reached: not reported, as a write after a stop is not
-                outcomes[key] = Outcome(key, "failed", error=f"not attempted ({why}); the next run tries again")
-            else:
-                results[id(action)] = ActionResult(action, "failed", failure)
-                outcomes[key] = Outcome(key, "failed", error=failure)
-        self.store.ledger.finish_many(list(outcomes.values()), now=self.clock())
-        if lost is not None:
-            raise lost
-        return results
+        run = self._bulk_run(run_id, shop, aspect, report, say)
+        return apply_batch(run, aspect, actions, keys, *sides, writer=writer)
+
+    def _apply_bulk(
+        self,
+        run_id: str,
+        shop: ShopSettings,
+        aspect: Aspect,
+        actions: list[Action],
+        occurrence: dict[str, int],
+        sides: tuple[Connector, Connector],
+        report: AspectReport,
+        say: Progress | None,
+    ) -> dict[int, ActionResult]:
+        """The aspect's ``bulk_kinds`` corrections: many a call, each with its own ledger outcome
+        (``apply_bulk.apply_in_bulk``)."""
+        keys = {id(a): self._ledger_key(run_id, a, occurrence) for a in actions}
+        return apply_in_bulk(self._bulk_run(run_id, shop, aspect, report, say), aspect, actions, keys, *sides)
+
+    def _bulk_run(
+        self, run_id: str, shop: ShopSettings, aspect: Aspect, report: AspectReport, say: Progress | None
+    ) -> BulkRun:
+        """What the bulk write paths need of the host: the ledger, the stop and budget checks, the lease."""
+        lease, prefix = f"shop:{shop.name}", f"{shop.name}: {aspect.name}: "
+
+        def halted() -> str | None:
+            if not self._halted(report):
+                return None
+            return f"stopped by {self._stop.name}" if self._stop.requested else OVER_BUDGET
+
+        return BulkRun(
+            run_id=run_id,
+            ledger=self.store.ledger,
+            clock=self.clock,
+            redact=self._redact,
+            halted=halted,
+            renew=lambda: self._renew(lease, run_id),
+            say=None if say is None else (lambda message: say(prefix + message)),
+        )
 
     def _apply(
         self, run_id: str, aspect: Aspect, action: Action, occurrence: dict[str, int], seller: Connector, erp: Connector
@@ -721,12 +729,3 @@ class Syncer:
             if name not in self.registry.aspects:
                 raise UsageError(f"unknown aspect {name!r} (known: {', '.join(known)})")
         return chosen
-
-
-def _claim(key: str, action: Action) -> Claim:
-    """The ledger row ``action`` is recorded under, as ``ledger.begin`` takes it."""
-    payload = {"field": action.field, "value": action.value, "description": action.description}
-    kind, target, subject = action.kind, action.target, action.subject
-    return Claim(
-        key, shop=action.shop, aspect=action.aspect, kind=kind, target=target, subject=subject, payload=payload
-    )

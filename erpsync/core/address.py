@@ -119,6 +119,9 @@ def _fold(s: str) -> str:
     return unicodedata.normalize("NFKC", folded)
 
 
+_REPEATED = re.compile(r"(.)\1+")
+
+
 def _text_step(text: str) -> str:
     text = _fold(text)
 
@@ -126,8 +129,8 @@ def _text_step(text: str) -> str:
         before, after = text[m.start() - 1 : m.start()], text[m.end() : m.end() + 1]
         if not (before.isdigit() and after.isdigit()):
             return ""
-        punct = "".join(ch for ch in m.group() if not ch.isspace())
-        return re.sub(r"(.)\1+", r"\1", punct) if punct else " "
+        punct = "".join(m.group().split())  # without its whitespace (str.split's is str.isspace's)
+        return _REPEATED.sub(r"\1", punct) if punct else " "
 
     return _RUN.sub(run, text).strip(_EDGE + " ")
 
@@ -192,7 +195,10 @@ def _strip_divisions(street: str, units: _Units) -> str:
     of the record's divisions follows it; the steps repeat until nothing changes, so the result
     is a fixpoint and normalisation stays idempotent.
     """
+    starts = _keys(units)
     while street:
+        if not street.startswith(starts):  # token_at finds a division only where its key starts
+            return street
         best: tuple[int, bool] | None = None
         for key, kind, level in units:
             tok = token_at(street, 0, key, kind, level)
@@ -205,6 +211,12 @@ def _strip_divisions(street: str, units: _Units) -> str:
             return street
         street = _normalize_text(street[end:])
     return street
+
+
+@lru_cache(maxsize=_FEW)
+def _keys(units: _Units) -> tuple[str, ...]:
+    """The division keys a street line of the place ``units`` names may start with."""
+    return tuple(key for key, _, _ in units if key)
 
 
 def _region(a: Address) -> str:
@@ -237,8 +249,14 @@ def normalize_address(a: Address, *, default_region: str = "") -> Address:
     )
 
 
+# A postal code of digits, perhaps spaced: what most records hold, and what normalises to its digits.
+_SPACED_DIGITS = re.compile("[0-9 ]*")
+
+
 @lru_cache(maxsize=_MANY)
 def _postal(code: str) -> str:
+    if _SPACED_DIGITS.fullmatch(code):
+        return code.replace(" ", "")
     return _normalize_text(code).replace(" ", "")
 
 

@@ -15,14 +15,15 @@ import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from erpsync.core.config_alerts import AlertingSettings as AlertingSettings
 from erpsync.core.config_alerts import AlertSettings as AlertSettings
 from erpsync.core.config_alerts import load_alerting, load_alerts, note_secrets
 from erpsync.core.errors import ConfigError
+from erpsync.core.matching import MATCH_KEYS, MatchKey
 from erpsync.core.models import LANGS, Lang
 from erpsync.core.policy import Policy, policy_for
 
@@ -57,6 +58,10 @@ class ShopSettings:
     policies: dict[str, Policy]
     #: wall-clock seconds this shop may take in one run (every HTTP call included)
     time_budget_seconds: float = DEFAULT_SHOP_TIME_BUDGET_SECONDS
+    #: ERP warehouse id → Seller Center warehouse id, overriding every other match
+    bindings: Mapping[str, str] = field(default_factory=dict)
+    #: the keys ERP records are matched by automatically, in order (empty: only explicit bindings)
+    match_by: tuple[MatchKey, ...] = MATCH_KEYS
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,30 @@ class _Shop(Schema):
     )
     policy = fields.Dict(load_default=dict)
     time_budget_seconds = fields.Float(load_default=None, validate=validate.Range(min=0, min_inclusive=False))
+    bindings = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1)),
+        values=fields.String(validate=validate.Length(min=1, error="give the Seller Center warehouse id")),
+        load_default=dict,
+    )
+    match_by = fields.List(
+        fields.String(validate=validate.OneOf(MATCH_KEYS, error="use " + ", ".join(MATCH_KEYS) + ", not {input!r}")),
+        load_default=lambda: list(MATCH_KEYS),
+    )
+
+    @validates_schema
+    def _one_erp_record_per_warehouse(self, data: dict[str, Any], **_: Any) -> None:
+        seen: dict[str, str] = {}
+        for erp_id, seller_id in data.get("bindings", {}).items():
+            if seller_id in seen:
+                raise ValidationError(
+                    f"ERP warehouses {seen[seller_id]!r} and {erp_id!r} are both bound to Seller Center warehouse "
+                    f"{seller_id!r}: bind one of them",
+                    "bindings",
+                )
+            seen[seller_id] = erp_id
+        by = data.get("match_by", [])
+        if len(set(by)) != len(by):
+            raise ValidationError("a key is listed twice", "match_by")
 
 
 class _State(Schema):
@@ -306,7 +335,18 @@ def load_config(
         if seller and erp:
             aspect_names = tuple(shop["aspects"]) if shop["aspects"] is not None else None
             budget = shop["time_budget_seconds"] or doc["shop_time_budget_seconds"]
-            shops.append(ShopSettings(shop["name"], seller, erp, aspect_names, policies, budget))
+            shops.append(
+                ShopSettings(
+                    shop["name"],
+                    seller,
+                    erp,
+                    aspect_names,
+                    policies,
+                    budget,
+                    bindings=dict(shop["bindings"]),
+                    match_by=tuple(cast(list[MatchKey], shop["match_by"])),
+                )
+            )
 
     lang: Lang = "zh" if doc["lang"] == "zh" else "en"
     alerts = load_alerts(

@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 from erpsync.core.connector import Connector
 from erpsync.core.errors import RecordError
 from erpsync.core.models import Records
-from erpsync.core.ports import PickupReader, PickupWriter, WarehouseReader, WarehouseWriter
+from erpsync.core.ports import BatchWriter, PickupReader, PickupWriter, WarehouseReader, WarehouseWriter
 
 T = TypeVar("T")
 
@@ -31,6 +31,7 @@ CAPABILITIES: Mapping[str, type] = {
     "addresses": WarehouseWriter,  # set_warehouse_address(warehouse_id, changes)
     "handover": PickupWriter,  # set_handover_mode(warehouse_id, mode)
     "pickup_signals": PickupReader,  # read_pickup_signals(warehouse_ids, *, since)
+    "batch": BatchWriter,  # batch(): a context in which the writes above are made all at once
 }
 
 

@@ -1,7 +1,6 @@
 """Which side wins a drift, per aspect and per field.
 
-Defaults, per aspect (``listings``, ``tracking`` and ``order_status`` are aspects not built yet;
-their defaults are set now so that adding one does not change what an existing configuration means):
+Defaults, per aspect:
 
 * ``warehouse_address`` and ``pickup``: **Seller Center wins**, the ERP is corrected. Seller
   Center's warehouse address is what the pickup provider uses (the driver calls that phone,
@@ -11,6 +10,7 @@ their defaults are set now so that adding one does not change what an existing c
   the seller is back to self-shipping. So the ERP follows the seller side.
 * ``listings`` and ``tracking``: the ERP wins: it holds the catalogue and prints the labels.
 * ``order_status``: the seller side wins: the marketplace owns the order lifecycle.
+* ``ship_by``: alerts only, nothing to decide.
 
 An unknown aspect defaults to ``report``: erpsync never writes without a rule that says so.
 A configuration can override the default and any field, e.g.

@@ -6,11 +6,14 @@ matter which thread or which client object sent it. So the pacers live in one re
 runs in one process, or two threads) draw from one bucket, and calls on other keys never wait
 for it. A test builds its own :class:`RateLimits` with a fake clock and sleep.
 
-Each key is a token bucket at its current rate, spaced so that no window of ``1 s + guard``
-sees more than ``rate`` calls start: the guard absorbs the jitter between the moment a call is
-paced here and the moment the server counts it, which would otherwise let a client paced at
-exactly the server's limit land 51 calls in the server's one-second window now and then. The
-caller picks the guard, knowing its server's limit (the TikTok client: ``rate_guard``).
+Each key is a token bucket at its current rate, and no window of ``1 s + guard`` sees more than
+``rate`` calls start: the guard absorbs the jitter between the moment a call is paced here and the
+moment the server counts it, which would otherwise let a client paced at exactly the server's
+limit land 51 calls in the server's one-second window now and then. The caller picks the guard,
+knowing its server's limit (the TikTok client: ``rate_guard``). With ``burst`` 1 the calls are
+spaced evenly; a larger burst lets a key that was idle start that many calls at once (a shop's
+two or three calls on one API need not wait for each other), and the log of recent starts still
+keeps every window to ``rate`` calls, so a burst never adds to a full window.
 
 The rate adapts (AIMD, as TCP does): a call the server refused as rate-limited sets that key's
 rate to half of what it really sent in the last second (never below ``min_qps``; the rate it was
@@ -60,6 +63,15 @@ class _Bucket:
         """Calls per second actually allowed: ``rate`` calls per ``1 s + guard``."""
         return self.rate / (1.0 + self.guard)
 
+    def window(self) -> tuple[int, float]:
+        """(calls, seconds): at most that many calls start in any window that long.
+
+        ``rate`` calls per ``1 s + guard``; a rate slowed below a whole number keeps the same pace
+        over a window as long as its whole calls need.
+        """
+        calls = max(1, math.floor(self.rate))
+        return calls, calls / self.pace()
+
 
 class RateLimits:
     """Pacers by key, created on first use; thread-safe. ``clock`` and ``sleep`` are injectable."""
@@ -95,12 +107,18 @@ class RateLimits:
                 bucket.limit = qps
                 bucket.rate = min(bucket.rate, qps)
             pace = bucket.pace()
+            calls, window = bucket.window()
             bucket.tokens = min(float(bucket.burst), bucket.tokens + (now - bucket.last) * pace) - 1.0
             bucket.last = now
             wait = -bucket.tokens / pace if bucket.tokens < 0 else 0.0
-            while bucket.starts and bucket.starts[0] <= now - 1.0:
-                bucket.starts.popleft()
-            bucket.starts.append(now + wait)
+            starts = bucket.starts
+            while starts and starts[0] <= now - max(window, 1.0):
+                starts.popleft()
+            if len(starts) >= calls and starts[-calls] + window - now > wait:
+                # the window is full: start once its oldest call leaves it, and pace the next from there
+                wait = starts[-calls] + window - now
+                bucket.tokens = -wait * pace
+            starts.append(now + wait)
         if wait > 0:
             self._sleep(wait)
         return wait

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from erpsync.core.aspects.base import Aspect, Winner
+from erpsync.core.aspects.listings import ListingsAspect
+from erpsync.core.aspects.order_status import OrderStatusAspect
 from erpsync.core.aspects.pickup import PickupAspect
+from erpsync.core.aspects.ship_by import ShipByAspect
+from erpsync.core.aspects.tracking import TrackingAspect
 from erpsync.core.aspects.warehouse_address import WarehouseAddressAspect
 from erpsync.core.models import Drift
 from erpsync.core.policy import Policy
@@ -16,6 +20,10 @@ from erpsync.plugins import hookimpl
 def register_aspects(register: Callable[[Aspect], None]) -> None:
     register(WarehouseAddressAspect())
     register(PickupAspect())
+    register(ShipByAspect())
+    register(OrderStatusAspect())
+    register(TrackingAspect())
+    register(ListingsAspect())
 
 
 @hookimpl(trylast=True)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from erpsync.core.aspects.base import Aspect, Winner
     from erpsync.core.connector import Connector
+    from erpsync.core.listings import ErpProduct
     from erpsync.core.models import Drift, RunReport
     from erpsync.core.policy import Policy
 
@@ -78,6 +79,23 @@ def resolve_drift(drift: Drift, policy: Policy) -> Winner | None:
     implementation is ``trylast`` and answers from the configured policy, so a plugin can
     override single cases (say, keep the ERP's phone for one warehouse) and return None for
     the rest.
+    """
+
+
+@hookspec
+def map_listing(product: ErpProduct, body: dict[str, Any]) -> None:
+    """Shape one ERP product's listing where ``[aspects.listings]`` cannot (listings aspect).
+
+    :param product: the ERP product (``erpsync.core.listings.ErpProduct``).
+    :param body: the listing's content as the API takes it (``title``, ``description``,
+        ``category_id``, ``main_images``, ``brand_id``, ``product_attributes``,
+        ``package_weight``), built from the configuration; change it in place.
+
+    Called while the listings aspect observes, once per ERP product and run, by every
+    implementation in turn. Price and stock are not in ``body``: they have their own endpoints.
+    What the hook changes is content, so a change in its output edits the listing once.
+    Returns nothing. An exception makes that product a record error (not pushed this run);
+    the other products go on.
     """
 
 

@@ -305,8 +305,8 @@ CONFIG_CASES = [
     Case("config-shop-name-space", _edit('name = "beta"', 'name = "beta shop"'), "shops[1].name"),
     Case(
         "config-unknown-aspect",
-        _edit('name = "beta"\n', 'name = "beta"\naspects = ["listings"]\n'),
-        "shops[1].aspects[0]: unknown aspect 'listings'",
+        _edit('name = "beta"\n', 'name = "beta"\naspects = ["returns"]\n'),
+        "shops[1].aspects[0]: unknown aspect 'returns'",
     ),
     Case("config-bad-base-url", _beta_shop(base_url="not a url"), "shops[1].seller.base_url"),
     Case("config-max-attempts-zero", _edit("max_attempts = 1", "max_attempts = 0"), "max_attempts"),
@@ -374,8 +374,8 @@ ERP_CASES = [
         state_same=False,
     ),
     Case(
-        "erp-header-only-missing-columns",
-        _beta_text("id,name\nERP-1,东莞仓\n"),
+        "erp-header-without-id",  # id and name alone are a valid file (matched by name); no id is not
+        _beta_text("name,city\n东莞仓,东莞市\n"),
         "warehouses.csv",
         alpha_runs=True,
         state_same=False,
@@ -424,7 +424,7 @@ API_CASES = [
 CLI_CASES = [
     Case("cli-negative-wait", _noop, "Invalid value for '--wait'", code=64, args=("reconcile", "--wait", "-5")),
     Case("cli-unknown-shop", _noop, "unknown shop 'nope'", code=64, args=("reconcile", "--shop", "nope")),
-    Case("cli-unknown-aspect", _noop, "unknown aspect 'listings'", code=64, args=("reconcile", "--aspect", "listings")),
+    Case("cli-unknown-aspect", _noop, "unknown aspect 'returns'", code=64, args=("reconcile", "--aspect", "returns")),
     Case("cli-bad-format", _noop, "Invalid value for '--format'", code=64, args=("reconcile", "--format", "xml")),
     Case("cli-unknown-option", _noop, "No such option '--bogus'", code=64, args=("reconcile", "--bogus")),
     Case("cli-unknown-command", _noop, "No such command 'frobnicate'", code=64, args=("frobnicate",)),

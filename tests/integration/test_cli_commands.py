@@ -37,8 +37,22 @@ def test_demo_runs_the_whole_job(tmp_path):
     assert "In sync: 1 shop(s), no drift." in out
     assert "3 opened, 3 resolved" in out
     assert "DROP OFF" in (tmp_path / "ws" / "erp" / "warehouses.csv").read_text(encoding="utf-8")
+    # then a listing and a tracking number pushed once each, and a second push finding nothing
+    pushes = out[out.index("6. The ERP lists a product") :].splitlines()
+    summaries = [line for line in pushes if line.startswith("demo-shop: ")]
+    assert summaries == [
+        "demo-shop: 1 pushed, 0 already done, 0 failed, 0 skipped",
+        "demo-shop: 1 pushed, 0 already done, 0 failed, 0 skipped",
+        "demo-shop: 0 pushed, 0 already done, 0 failed, 0 skipped: nothing to push",
+        "demo-shop: 0 pushed, 0 already done, 0 failed, 0 skipped: nothing to push",
+    ]
+    assert "create a Seller Center product for ERP product P-MUG" in out
+    assert "ship package 115490000000000001 with tracking number SF7700000000001" in out
+    # the sandbox's own count of what reached it, not erpsync's word
+    assert "1 create(s) of product MUG-350, 1 ship call(s) for package 115490000000000001: each push made once" in out
     again = erpsync("demo", "--dir", "ws", cwd=tmp_path)  # a demo workspace is recreated
     assert again.returncode == 0
+    assert again.stdout.count(": nothing to push") == 2  # a fresh sandbox and state: the same story
 
 
 def test_demo_refuses_a_folder_that_is_not_its_own(tmp_path):

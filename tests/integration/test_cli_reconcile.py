@@ -62,7 +62,7 @@ def test_in_sync_exit_zero(demo_ws):
     ("args", "message"),
     [
         (("reconcile", "--shop", "nope"), "unknown shop 'nope' (configured: shop)"),
-        (("reconcile", "--aspect", "listings"), "unknown aspect 'listings'"),
+        (("reconcile", "--aspect", "returns"), "unknown aspect 'returns'"),
         (("reconcile", "--format", "xml"), "Invalid value for '--format'"),
         (("reconcile", "--bogus"), "No such option '--bogus'"),
         (("frobnicate",), "No such command 'frobnicate'"),

@@ -133,15 +133,16 @@ def test_a_shops_run_reads_each_system_once_and_sees_its_own_writes(sandbox: San
 
     try:
         counts, connections, report = run(apply=False)
-        assert [a.aspect for a in report.shops[0].aspects] == ["warehouse_address", "pickup"]  # both read
+        assert [a.aspect for a in report.shops[0].aspects][:2] == ["warehouse_address", "pickup"]  # both read
         assert (counts[WAREHOUSES]["calls"], counts[SHOPS]["calls"]) == (1, 1)
-        assert connections == 1  # every call of the shop's run on one connection
+        # kept alive: a connection per call in flight at once (bursts overlap a shop's calls), never per call
+        assert connections <= 8 < sum(c["calls"] for c in counts.values())
 
         counts, connections, report = run(apply=True)
-        (address, _pickup) = report.shops[0].aspects
+        address = report.shops[0].aspects[0]
         assert address.actions and {r.status for r in address.actions} == {"applied"}
         # the re-read after the writes read the ERP file again: every correction verified
         assert syncer.store.drifts.list_open("shop", aspect="warehouse_address") == []
-        assert (counts[WAREHOUSES]["calls"], connections) == (1, 1)  # Seller Center was not written
+        assert counts[WAREHOUSES]["calls"] == 1 and connections <= 8  # Seller Center was not written
     finally:
         syncer.close()

@@ -128,7 +128,10 @@ def test_missing_unknown_duplicate_and_unbound() -> None:
 def test_observe_notes_unbound_erp_records() -> None:
     loose = Warehouse("E-4", "domestic", ADDR)
     obs = aspect.observe(ObserveContext("acme", Reader([SELLER]), Reader([ERP, loose]), NOW, Memory()))
-    assert obs.notes == ["ERP warehouse E-4 is bound to no Seller Center warehouse: not compared"]
+    assert obs.notes == [
+        "ERP warehouse E-4 (domestic) matches no Seller Center warehouse by id, name or address: not compared; "
+        'bind it in the shop\'s bindings ("E-4" = "<Seller Center warehouse id>")'
+    ]
     assert aspect.diff(obs) == []
 
 

@@ -125,7 +125,7 @@ def test_write_unknown_row(tmp_path):
 
 
 def test_check_summarises(tmp_path):
-    write_csv(tmp_path, GOOD + "WH-2,x,,,,,,,,,,\n")
+    write_csv(tmp_path, GOOD + "WH-2,x,,,not a phone,,,,,,,\n")
     assert erp(tmp_path).check().endswith("warehouses.csv: 1 warehouses, 1 malformed")
 
 

@@ -485,6 +485,8 @@ def local_server() -> Iterator[str]:
 
 def test_debug_logs_of_a_real_call_hide_secrets(local_server: str, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)  # every logger, urllib3's included, as `erpsync -vv` does
+    # named too: a CLI test run in this process before may have left urllib3's own level at ERROR
+    caplog.set_level(logging.DEBUG, logger="urllib3")
     client = HttpClient("demo", HttpPolicy(max_attempts=1), secrets=[ODD_SECRET, ODD_CODE, ODD_REFRESH])
     params = {"app_key": "k", "app_secret": ODD_SECRET, "auth_code": ODD_CODE, "refresh_token": ODD_REFRESH}
     try:

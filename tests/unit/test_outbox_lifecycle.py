@@ -156,3 +156,10 @@ def test_outbox_repository(store: Store) -> None:
 
     assert store.prune(Retention(), now=T0 + timedelta(days=29))["alerts (delivered, failed or expired)"] == 0
     assert store.prune(Retention(), now=T0 + timedelta(days=31))["alerts (delivered, failed or expired)"] == 3
+
+
+def test_routine_kinds_are_reminded_of_never_announced() -> None:
+    plan = planner([_sink("all")], run_id="r1", now=T0, redact=str, routine={"review_stuck"})
+    assert plan("opened", _row(Severity.WARNING)) == [] and plan("resolved", _row(Severity.WARNING)) == []
+    assert [i.event["kind"] for i in plan("reminder", _row(Severity.WARNING))] == ["review_stuck"]
+    assert len(planner([_sink("all")], run_id="r1", now=T0, redact=str)("opened", _row(Severity.WARNING))) == 1

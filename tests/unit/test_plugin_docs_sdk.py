@@ -28,6 +28,7 @@ def test_capabilities_name_the_protocols_the_guide_lists():
         "addresses": sdk.WarehouseWriter,
         "handover": sdk.PickupWriter,
         "pickup_signals": sdk.PickupReader,
+        "batch": sdk.BatchWriter,
     }
 
 

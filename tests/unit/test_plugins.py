@@ -131,7 +131,7 @@ def test_registration_runs_wrappers_and_call_monitoring():
     pm = get_plugin_manager(entrypoints=False, extra=[Wrapper()])
     pm.add_hookcall_monitoring(lambda name, impls, kwargs: calls.append(name), lambda *_: None)
     registry = build_registry(pm)
-    assert set(registry.aspects) == {"warehouse_address", "pickup"}
+    assert set(registry.aspects) == {"warehouse_address", "pickup", "ship_by", "order_status", "tracking", "listings"}
     assert calls.count("wrapper before") == calls.count("wrapper after") == 1  # one registering plugin
     assert calls.count("register_connectors") == 2  # tiktok, files: one call each
     assert "register_alert_sinks" in calls

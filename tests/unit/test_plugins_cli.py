@@ -97,7 +97,12 @@ def test_json_shows_distribution_version_and_capabilities(site, capsys):
     assert (acme["status"], acme["registers"], acme["name"], acme["role"]) == ("loaded", "connector", "acme", "erp")
     assert acme["capabilities"] == ["warehouses"]
     [files] = listed["erpsync.connectors.files"]
-    assert files["distribution"] == "erpsync" and files["capabilities"] == ["warehouses", "addresses", "handover"]
+    assert files["distribution"] == "erpsync" and files["capabilities"] == [
+        "warehouses",
+        "addresses",
+        "handover",
+        "batch",
+    ]
     [tiktok] = listed["erpsync.connectors.tiktok"]
     assert tiktok["role"] == "seller" and tiktok["capabilities"] == ["warehouses", "pickup_signals"]
 

@@ -260,8 +260,8 @@ def test_unknown_shop_and_aspect_are_usage_errors(setup):
     syncer = setup()
     with pytest.raises(UsageError, match=r"unknown shop 'x' \(configured: s\)"):
         syncer.run(shops=["x"])
-    with pytest.raises(UsageError, match="unknown aspect 'listings'"):
-        syncer.run(aspects=["listings"])
+    with pytest.raises(UsageError, match="unknown aspect 'returns'"):
+        syncer.run(aspects=["returns"])
     syncer.close()
 
 

@@ -2,17 +2,33 @@
 
 Layout: ``<path>/warehouses.csv`` (or ``warehouses.json``, a list of objects) with the columns
 ``id, name, seller_warehouse_id, contact_person, phone, region_code, state, city, district,
-street, postal_code, handover_mode``. ``seller_warehouse_id`` binds the row to Seller Center's
-warehouse; ``handover_mode`` is ``PICK UP`` or ``DROP OFF`` (上门揽收 / 自寄 are accepted too).
+street, postal_code, handover_mode``. ``seller_warehouse_id`` (optional) is Seller Center's id
+for the warehouse when the ERP keeps it; rows without it are matched by the core (the shop's
+``bindings``, else by id, name or address: ``erpsync.core.matching``). ``handover_mode`` is
+``PICK UP`` or ``DROP OFF`` (上门揽收 / 自寄 are accepted too).
 
 A malformed row becomes a RecordError naming file, line and field, and the other rows go on;
-a cell over 128 KiB (an unclosed quote, usually) is one of them. Writes touch only the target
+a cell over 128 KiB is one of them, and a row whose quote is never closed (it would run to the
+end of the file) is named where it starts. Writes touch only the target
 row's cells, so a malformed row someone is still fixing is never lost, and replace the file
 atomically under a lock, through symlinks, keeping mode, owner and group, and never over a
 change another program made meanwhile (``replace.py`` says how).
 
+Shipments (optional, for the ``tracking`` aspect): the ``shipments`` option names a file in the
+directory, ``shipments.csv`` or ``shipments.json``, with the columns ``id, package_id, order_id,
+tracking_number, carrier``: the ERP's shipment id, Seller Center's package id, the order id, the
+number on the label (one word: a number with spaces is a record error) and the carrier's name
+(mapped to a shipping provider id by ``[aspects.tracking] carriers`` or the providers API).
+erpsync only reads it. Without the option the ERP keeps no shipments and nothing is pushed.
+
+Products (optional, for the ``listings`` aspect): the ``products`` option, ``products.py`` says
+the columns. Order statuses (optional, for the ``order_status`` aspect): the ``orders`` option
+names ``orders.csv`` or ``orders.json`` with ``order_id, status, updated_at``, which erpsync
+reads and writes (other columns kept; ``orders.py``).
+
 Modules: ``schema`` (options, row validation), ``parse`` (file to rows), ``connector`` (the
-connector), ``replace`` (the safe rewrite).
+connector), ``replace`` (the safe rewrite), ``shipments``, ``products`` and ``orders`` (the
+optional files).
 """
 
 from __future__ import annotations

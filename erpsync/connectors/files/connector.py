@@ -17,8 +17,11 @@ from erpsync.core.models import Address, HandoverMode, Records, Warehouse
 
 from . import replace as rp
 from .edit import OPERATION, Edits, Write
+from .orders import OrdersMixin, OrdersOptions
 from .parse import FIELD_LIMIT, Document, cell, parse, row_id
-from .schema import ADDRESS_FIELDS, FilesOptions, WarehouseRecord
+from .products import ProductsMixin, ProductsOptions
+from .schema import ADDRESS_FIELDS, FilesOptions, WarehouseRecord, field_errors
+from .shipments import ShipmentsMixin, ShipmentsOptions
 
 logger = logging.getLogger(__name__)
 
@@ -27,11 +30,15 @@ ATTEMPTS = 5
 NAMES = ("warehouses.csv", "warehouses.json")
 
 
-class FilesErp(Connector):
+class FilesErpOptions(OrdersOptions, ProductsOptions, ShipmentsOptions, FilesOptions):
+    """The ``[shops.erp]`` table: the directory and format, and each optional file a mixin reads."""
+
+
+class FilesErp(OrdersMixin, ProductsMixin, ShipmentsMixin, Connector):
     type = "files"
     role = "erp"
     description = "CSV/JSON files in a directory (the embedded default ERP)"
-    Options = FilesOptions
+    Options = FilesErpOptions
 
     _swept = False
     #: seconds a write waits for another program's lock on the file before giving up this run
@@ -85,13 +92,13 @@ class FilesErp(Connector):
             try:
                 data = schema.load({k: cell(v) for k, v in row.items() if k is not None})
             except ValidationError as exc:
-                for fld, msgs in sorted(exc.messages_dict.items()):
-                    reason = "; ".join(str(m) for m in msgs) if isinstance(msgs, list) else str(msgs)
-                    errors.append(RecordError(reason, source=source, record=record, field=fld))
+                errors.extend(field_errors(exc, source=source, record=record))
                 continue
             mode = HandoverMode.parse(data["handover_mode"]) if data["handover_mode"].strip() else None
             address = Address(**{f: data[f] for f in ADDRESS_FIELDS})
-            items.append(Warehouse(data["id"], data["name"], address, mode, data["seller_warehouse_id"], source))
+            items.append(
+                Warehouse(data["id"], data["name"], address, mode, data["seller_warehouse_id"].strip() or None, source)
+            )
         return Records(tuple(items), tuple(errors))
 
     def set_warehouse_address(self, warehouse_id: str, changes: Mapping[str, str]) -> None:
@@ -111,19 +118,27 @@ class FilesErp(Connector):
         The file is read once as the batch opens and each write is checked against that read at
         once (``edit.py``): one that cannot be made raises ``PermanentError`` naming its warehouse
         and field, and is left out. The rest are written together by the same locked, verified
-        rewrite as a single write (``_rewrite``). A block left by an exception writes nothing.
+        rewrite as a single write (``_rewrite``). Order statuses (``orders.py``) are queued the same
+        way and written in one rewrite of their file. A block left by an exception writes nothing.
         """
         if self._batch is not None:
             raise RuntimeError("a batch of the files ERP is open already: batches do not nest")
         doc = self._read(OPERATION)
         writes: list[Write] = []
         self._batch = (Edits(doc, self._shown(doc.path), self._error), writes)
+        self._order_writes = {}
         try:
             yield
+        except BaseException:
+            self._order_writes = None
+            raise
         finally:
             self._batch = None
-        if writes:
-            self._rewrite(writes)
+        try:
+            if writes:
+                self._rewrite(writes)
+        finally:
+            self.flush_order_writes()
 
     def check(self) -> str:
         path = self._file()

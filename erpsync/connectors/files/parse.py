@@ -104,6 +104,13 @@ def _csv_records(text: str, doc: Document) -> None:
                 doc.rows.append((start, len(doc.records) - 1, _row(names, record)))
         finally:
             csv.field_size_limit(previous)
+    if doc.rows and text.count('"') % 2 and any("\n" in c for c in doc.records[doc.rows[-1][1]]):
+        # A quote never closed: the csv module reads the rest of the file into the last row's
+        # cell (lines and all), which must not pass for a valid row. Quotes come in pairs
+        # ("" inside a quoted cell is two), so the count is odd; a stray quote inside an
+        # unquoted cell (12" pipe) is odd too, but spans no line.
+        start = doc.rows.pop()[0]
+        doc.broken.append((start, "a quote opened in this row is never closed: it runs to the end of the file"))
 
 
 def _row(names: list[str], record: list[str]) -> dict[str, Any]:

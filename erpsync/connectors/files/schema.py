@@ -8,6 +8,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
+from erpsync.core.errors import RecordError
 from erpsync.core.models import HandoverMode
 
 COLUMNS = (
@@ -31,7 +32,8 @@ class WarehouseRecord(Schema):
 
     id = fields.String(required=True, validate=validate.Length(min=1, error="must not be empty"))
     name = fields.String(load_default="")
-    seller_warehouse_id = fields.String(required=True, validate=validate.Length(min=1, error="must not be empty"))
+    #: optional: Seller Center's id for this warehouse, if the ERP keeps it (else the core matches)
+    seller_warehouse_id = fields.String(load_default="")
     contact_person = fields.String(load_default="")
     phone = fields.String(load_default="")
     region_code = fields.String(load_default="")
@@ -56,3 +58,21 @@ class WarehouseRecord(Schema):
                 HandoverMode.parse(value)
             except ValueError as exc:
                 raise ValidationError(str(exc)) from None
+
+
+def file_option(purpose: str) -> fields.String:
+    """An option naming one optional CSV or JSON file in the ``path`` folder (the suffix says which)."""
+    return fields.String(
+        load_default=None,
+        validate=validate.Regexp(r".+\.(csv|json)$", error="must name a .csv or .json file"),
+        metadata={"description": f"{purpose}: a CSV or JSON file in the path directory"},
+    )
+
+
+def field_errors(exc: ValidationError, *, source: str, record: str) -> list[RecordError]:
+    """One RecordError per field a row failed on, naming file, line, record and field."""
+    out = []
+    for fld, msgs in sorted(exc.messages_dict.items()):
+        reason = "; ".join(str(m) for m in msgs) if isinstance(msgs, list) else str(msgs)
+        out.append(RecordError(reason, source=source, record=record, field=fld))
+    return out

@@ -20,6 +20,11 @@ shop's cipher. Packages, orders and products are read through the API packages
 ``loading.load_typed``: one paging loop, one loader. The client loads its own pages with
 ``loading.load_page`` and never pages, so ``paging.py`` can call the client without a circle.
 
+The shop's cipher comes from Get Authorized Shops, looked up in an :class:`AuthorisedShops`
+directory (``shop_directory.py``): the seller connector's clients share one answer per API host,
+app and access token for a run, since that call counts against the app, not a shop; a client
+built alone keeps its own.
+
 Rate limits: every call is paced under the key (app key, shop cipher, path template), the
 platform's own unit, in the process-wide registry of ``core/rate_limit.py``: two clients for one
 shop share a budget, another shop or API never waits for it, and a 429 or code 36009002 slows
@@ -40,6 +45,7 @@ from urllib3 import encode_multipart_formdata
 from erpsync.connectors.tiktok.auth import CallTokenAuth, TokenSource, reauthorise_hint
 from erpsync.connectors.tiktok.envelope import RATE_LIMITED, TOKEN_EXPIRED, classify_envelope
 from erpsync.connectors.tiktok.loading import load_page
+from erpsync.connectors.tiktok.shop_directory import AuthorisedShops, directory_key, private
 from erpsync.connectors.tiktok.shops import ShopSchema, WarehouseSchema
 from erpsync.connectors.tiktok.signing import TOKEN_HEADER, normalize_query
 from erpsync.connectors.tiktok.versions import ENDPOINTS
@@ -54,6 +60,12 @@ DEFAULT_BASE_URL = "https://open-api.tiktokglobalshop.com"
 DEFAULT_RATE_LIMIT_QPS = 45.0
 #: the documented default limit per API, app and shop (Partner Center, "Rate limits")
 PLATFORM_QPS = 50.0
+#: calls one (app, shop, API) key that was idle may start at once: a shop's few calls on one API go
+#: out together instead of 22 ms apart; every window of ``1 s + guard`` still holds at most the
+#: configured rate (``core/rate_limit.py``). As many as the seller reads side by side by default:
+#: a whole window's worth at once drew a 429 now and then on a loaded machine, whose threads then
+#: sent the reserved calls late and together (``docs/architecture.md``, "Rate limits")
+RATE_BURST = 8
 #: seconds of jitter allowed for between pacing a call here and the server counting it: the
 #: platform's 50 calls never start within ``1 s + guard`` (see :func:`rate_guard`)
 RATE_WINDOW_GUARD = 0.05
@@ -71,6 +83,8 @@ def rate_guard(qps: float) -> float:
 
 
 JSON_CONTENT_TYPE = "application/json"
+#: built once: a schema's construction copies its fields, and loading keeps no state in the schema
+_SHOP, _WAREHOUSE = ShopSchema(), WarehouseSchema()
 
 
 def needs_cipher(path: str) -> bool:
@@ -86,7 +100,9 @@ class TikTokClient:
     """The Open API calls erpsync needs. Results are validated; bad records become RecordErrors.
 
     Pass either ``access_token`` (static) or ``tokens`` (refreshed as needed), not both.
-    ``rate_limits`` is the registry of pacers (default: the process's, see ``core/http.py``).
+    ``rate_limits`` is the registry of pacers (default: the process's, see ``core/http.py``);
+    ``shop_lists`` the directory of authorised-shops answers the cipher is looked up in
+    (default: the client's own, see ``shop_directory.py``).
     """
 
     def __init__(
@@ -104,6 +120,7 @@ class TikTokClient:
         monotonic: Callable[[], float] = time.monotonic,
         name: str = "tiktok",
         rate_limits: RateLimits | None = None,
+        shop_lists: AuthorisedShops | None = None,
     ) -> None:
         if (access_token is None) == (tokens is None):
             raise ValueError("TikTokClient needs exactly one of access_token and tokens")
@@ -115,7 +132,7 @@ class TikTokClient:
         auth = CallTokenAuth(
             app_key, app_secret, access_token or "", base_path=urlsplit(self.base_url).path, clock=clock
         )
-        policy = policy or HttpPolicy(rate_limit_qps=DEFAULT_RATE_LIMIT_QPS)
+        policy = policy or HttpPolicy(rate_limit_qps=DEFAULT_RATE_LIMIT_QPS, rate_limit_burst=RATE_BURST)
         self.http = HttpClient(
             name,
             policy,
@@ -131,7 +148,8 @@ class TikTokClient:
             sleep=sleep,
             clock=monotonic,
         )
-        self._ciphers: dict[str, str] = {}
+        self.shop_lists = shop_lists or private()
+        self._ciphers: dict[str, str] = {}  # this client's own: looked up once per client
 
     def close(self) -> None:
         self.http.close()
@@ -258,15 +276,29 @@ class TikTokClient:
         """The shops this access token is authorised for, with their ciphers."""
         path = ENDPOINTS["get_authorized_shops"].path()
         data = self.call("GET", path, operation="list authorised shops")
-        return self._records(data, "shops", ShopSchema(), "shop", path, "list authorised shops")
+        return self._records(data, "shops", _SHOP, "shop", path, "list authorised shops")
 
     def shop(self, shop_id: str) -> dict[str, Any]:
-        """One authorised shop; PermanentError naming the authorised ones when it is not among them."""
+        """One authorised shop, from a list read now (a check sees the platform as it is);
+        PermanentError naming the authorised ones when it is not among them."""
         found = self.shops()
-        for shop in found.items:
-            if shop["id"] == str(shop_id):
-                self._ciphers[shop["id"]] = shop["cipher"]
-                return shop
+        shop = self._one(str(shop_id), next((s for s in found.items if s["id"] == str(shop_id)), None), found)
+        self._ciphers[shop["id"]] = shop["cipher"]
+        return shop
+
+    def shop_cipher(self, shop_id: str) -> str:
+        """The shop's ``shop_cipher``: once per client, from the authorised-shops answer shared for the run."""
+        if str(shop_id) not in self._ciphers:
+            found, shops = self.shop_lists.find(self._shop_list_key(), str(shop_id), self.shops)
+            self._ciphers[str(shop_id)] = self._one(str(shop_id), found, shops)["cipher"]
+        return self._ciphers[str(shop_id)]
+
+    def _shop_list_key(self) -> tuple[str, str, str]:
+        return directory_key(self.base_url, self.app_key, self._access_token())
+
+    def _one(self, shop_id: str, shop: dict[str, Any] | None, found: Records[dict]) -> dict[str, Any]:
+        if shop is not None:
+            return shop
         listed = ", ".join(f"{s['id']} {s['name']!r} ({s['region']})" for s in found.items) or "none"
         raise PermanentError(
             f"shop {shop_id} is not among the shops this access token is authorised for ({listed}): "
@@ -275,13 +307,7 @@ class TikTokClient:
             operation="find shop",
         )
 
-    def shop_cipher(self, shop_id: str) -> str:
-        """The shop's ``shop_cipher``, looked up once per client."""
-        if str(shop_id) not in self._ciphers:
-            self.shop(shop_id)
-        return self._ciphers[str(shop_id)]
-
     def warehouses(self, cipher: str) -> Records[dict]:
         path = ENDPOINTS["get_warehouse_list"].path()
         data = self.call("GET", path, cipher=cipher, operation="list warehouses")
-        return self._records(data, "warehouses", WarehouseSchema(), "warehouse", path, "list warehouses")
+        return self._records(data, "warehouses", _WAREHOUSE, "warehouse", path, "list warehouses")

@@ -26,11 +26,15 @@ from marshmallow.validate import Length, Range
 from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 
 from erpsync.connectors.tiktok.auth import DEFAULT_AUTH_BASE_URL, TokenClient, TokenManager, token_policy
-from erpsync.connectors.tiktok.client import DEFAULT_BASE_URL, DEFAULT_RATE_LIMIT_QPS, TikTokClient
+from erpsync.connectors.tiktok.client import DEFAULT_BASE_URL, DEFAULT_RATE_LIMIT_QPS, RATE_BURST, TikTokClient
 from erpsync.connectors.tiktok.fields import Id
 from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
+from erpsync.connectors.tiktok.listing_push import ListingPush
+from erpsync.connectors.tiktok.order_reads import OrderReads
 from erpsync.connectors.tiktok.orders.api import OrdersApi
 from erpsync.connectors.tiktok.pickup_reads import PickupReads, wall_clock
+from erpsync.connectors.tiktok.shipping import ShippingMixin
+from erpsync.connectors.tiktok.shop_directory import AUTHORISED_SHOPS
 from erpsync.connectors.tiktok.versions import ENDPOINTS
 from erpsync.core.connector import Connector, ShopContext
 from erpsync.core.errors import ConfigError, PermanentError
@@ -130,7 +134,7 @@ def _address(raw: dict[str, Any]) -> Address:
     )
 
 
-class TikTokSellerConnector(Connector):
+class TikTokSellerConnector(ListingPush, ShippingMixin, OrderReads, Connector):
     """A TikTok Shop seen through the Open API (versions per endpoint: ``versions.py``)."""
 
     type = "tiktok"
@@ -160,17 +164,19 @@ class TikTokSellerConnector(Connector):
                 read_timeout=o["timeout_seconds"],
                 max_attempts=o["max_attempts"],
                 rate_limit_qps=o["rate_limit_qps"],
+                rate_limit_burst=RATE_BURST,
             )
-            session = shared_session(o["concurrency"])
+            # the shops of one app and token share one authorised-shops answer per run (their ciphers)
+            shared: dict[str, Any] = {
+                "policy": policy,
+                "session": shared_session(o["concurrency"]),
+                "shop_lists": AUTHORISED_SHOPS,
+            }
             if o["access_token"]:
-                self._client = TikTokClient(
-                    o["base_url"], o["app_key"], o["app_secret"], o["access_token"], policy=policy, session=session
-                )
+                self._client = TikTokClient(o["base_url"], o["app_key"], o["app_secret"], o["access_token"], **shared)
             else:
                 tokens = self.token_manager(policy)
-                self._client = TikTokClient(
-                    o["base_url"], o["app_key"], o["app_secret"], tokens=tokens, policy=policy, session=session
-                )
+                self._client = TikTokClient(o["base_url"], o["app_key"], o["app_secret"], tokens=tokens, **shared)
         return self._client
 
     @property
@@ -179,7 +185,8 @@ class TikTokSellerConnector(Connector):
         return self.client
 
     def cipher(self) -> str:
-        """This shop's ``shop_cipher`` (looked up once), which most API modules need."""
+        """This shop's ``shop_cipher`` (looked up once, in the list its app's shops share), which most
+        API modules need."""
         return self.client.shop_cipher(self.shop_id)
 
     def token_client(self, policy: HttpPolicy | None = None) -> TokenClient:

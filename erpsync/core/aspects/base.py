@@ -10,7 +10,7 @@ loads, so a plugin aspect's mistakes are named by file and key like the built-in
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal
@@ -18,7 +18,9 @@ from typing import Any, ClassVar, Literal
 from marshmallow import RAISE, Schema
 
 from erpsync.core.connector import Connector
-from erpsync.core.errors import RecordError
+from erpsync.core.errors import ErpsyncError, RecordError
+from erpsync.core.listings import ErpProduct, ListingBindings
+from erpsync.core.matching import MatchRules
 from erpsync.core.models import Action, Drift
 from erpsync.core.ports import ObservationMemory
 
@@ -44,6 +46,14 @@ class ObserveContext:
     now: datetime
     memory: ObservationMemory
     settings: Mapping[str, Any] = field(default_factory=dict)  # this aspect's table, loaded by its Settings
+    #: how this shop's ERP records line up with Seller Center's (``core/matching.py``)
+    matching: MatchRules = field(default_factory=MatchRules)
+    #: for an aspect with a ``cursor_stream``: where the last apply run that completed left it
+    cursor: str | None = None
+    #: the store's bindings (ERP record ↔ seller record, and what was last pushed), for pushes
+    bindings: ListingBindings | None = None
+    #: the ``map_listing`` hook: plugins finish a listing's API body for what config cannot say
+    map_listing: Callable[[ErpProduct, dict[str, Any]], None] | None = None
 
 
 @dataclass
@@ -60,6 +70,13 @@ class Observation:
     record_errors: list[RecordError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     scope: set[str] | None = None
+    #: warehouse matches made automatically (ERP id → Seller Center id): the host keeps them
+    learned_bindings: dict[str, str] = field(default_factory=dict)
+    #: kept matches whose Seller Center warehouse is gone (ERP ids): the host drops them
+    stale_bindings: list[str] = field(default_factory=list)
+    #: where the next run may start reading, once this run's corrections are all made; the host
+    #: keeps it only after an apply run in which none failed (None: keep the old position)
+    cursor: str | None = None
 
 
 class NoSettings(Schema):
@@ -77,6 +94,23 @@ class Aspect(ABC):
     #: the ``[aspects.<name>]`` table; loaded with ``{}`` when absent, so defaults belong here.
     #: What it loads arrives as ``ObserveContext.settings``.
     Settings: ClassVar[type[Schema]] = NoSettings
+    #: the name of this aspect's read position in the store (None: it reads everything each run).
+    #: The host passes it in as ``ObserveContext.cursor`` and keeps ``Observation.cursor`` only
+    #: after an apply run whose corrections all succeeded, so a change read but not yet written
+    #: into the other side is read again by the next run, never skipped.
+    cursor_stream: ClassVar[str | None] = None
+    #: drift kinds that are this aspect's own work, a push waiting to be made (``not_listed``,
+    #: ``tracking_not_pushed``): recorded and reported like any drift, but alerted only by a
+    #: reminder if one stays open, never when it opens or resolves (every push would be two alerts)
+    routine_kinds: ClassVar[frozenset[str]] = frozenset()
+    #: the action kinds this aspect makes in bulk through ``apply_many`` (empty: each through
+    #: ``apply``). For a target whose API takes many writes a call and answers each one apart
+    #: (TikTok's Batch Ship Packages): one call for many writes, each with its own ledger outcome.
+    bulk_kinds: ClassVar[frozenset[str]] = frozenset()
+    #: at most this many actions per ``apply_many`` call: the host checks the stop signal and the
+    #: shop's time budget before each call and records its outcomes before the next, so a stop
+    #: or a crash leaves at most one call's writes unrecorded (``pending``)
+    bulk_size: ClassVar[int] = 50
 
     @abstractmethod
     def observe(self, ctx: ObserveContext) -> Observation:
@@ -107,6 +141,25 @@ class Aspect(ABC):
         then checked at once and made as the batch closes, so call the capability exactly once
         per action and keep no state between calls.
         """
+
+    def apply_many(self, actions: Sequence[Action], seller: Connector, erp: Connector) -> Sequence[Exception | None]:
+        """Perform several planned actions of a kind in ``bulk_kinds``: one outcome per action, in order.
+
+        None is a write made (or found already made: a retry after a lost answer must count as
+        done, so a push happens once); an exception is that action's failure, the others go on.
+        Raising fails all of them. The host has begun every action's ledger row before the call
+        and finishes each with its own outcome after it. The default makes them one by one
+        through ``apply``; an aspect overrides it to send them in one call.
+        """
+        outcomes: list[Exception | None] = []
+        for action in actions:
+            try:
+                self.apply(action, seller, erp)
+            except ErpsyncError as exc:
+                outcomes.append(exc)
+            else:
+                outcomes.append(None)
+        return outcomes
 
 
 class UnsupportedAction(Exception):

@@ -67,6 +67,7 @@ from erpsync.core.aspects.pickup_settings import PickupSettings
 from erpsync.core.aspects.pickup_state import infer_pickup_state
 from erpsync.core.aspects.warehouse_address import bind_warehouses, connector_type, lacks
 from erpsync.core.connector import Connector
+from erpsync.core.matching import match_warehouses
 from erpsync.core.models import Action, Drift, HandoverMode, Target
 from erpsync.core.pickup_guides import DEFAULT_GUIDES, Guides
 from erpsync.core.pickup_regions import coerce_regions
@@ -109,10 +110,12 @@ class PickupAspect(Aspect):
         regions = coerce_regions(ctx.settings.get("regions"))
         guides = ctx.settings.get("guides", DEFAULT_GUIDES)
         seller, erp = ctx.seller.list_warehouses(), ctx.erp.list_warehouses()
+        matched = match_warehouses(seller.items, erp.items, ctx.matching)
+        erp_items = matched.erp
         ids = [w.id for w in seller.items]
         signals = ctx.seller.read_pickup_signals(ids, since=ctx.now - timedelta(days=lookback_days))
         by_id = {s.warehouse_id: s for s in signals.items}
-        erp_for = {s.id: e for s, e in bind_warehouses(list(seller.items), list(erp.items)).pairs}
+        erp_for = {s.id: e for s, e in bind_warehouses(list(seller.items), erp_items).pairs}
         history = {
             w.id: recall(
                 ctx.memory,
@@ -132,7 +135,9 @@ class PickupAspect(Aspect):
             now=ctx.now,
             record_errors=[*seller.errors, *erp.errors, *signals.errors],
             seller_warehouses=list(seller.items),
-            erp_warehouses=list(erp.items),
+            erp_warehouses=erp_items,
+            learned_bindings=matched.learned,
+            stale_bindings=matched.stale,
             signals=by_id,
             history=history,
             regions=regions,
@@ -143,7 +148,7 @@ class PickupAspect(Aspect):
         obs.notes.extend(pickup_notes(obs))
         # Only fully seen warehouses may resolve drifts: unreadable ERP rows leave their
         # warehouses out, and unreadable packages leave the evidence incomplete everywhere.
-        bound = {w.seller_warehouse_id for w in erp.items}
+        bound = {w.seller_warehouse_id for w in erp_items}
         obs.scope = set() if signals.errors else {i for i in ids if not erp.errors or i in bound}
         return obs
 

@@ -19,7 +19,7 @@ __all__ = ["PickupObservation"]
 class PickupObservation(Observation):
     """Both sides' warehouses, the Open API's signals and what erpsync remembers, per seller warehouse.
 
-    ``state_for`` infers a warehouse's state from these alone, so ``diff`` stays pure.
+    A warehouse's state is inferred from these alone (``state_for``), so ``diff`` stays pure.
     """
 
     seller_warehouses: list[Warehouse] = field(default_factory=list)
@@ -46,8 +46,11 @@ class PickupObservation(Observation):
         return self._bound[1]
 
     def state_for(self, warehouse: Warehouse) -> PickupState:
-        """The warehouse's inferred state. ``diff`` asks once per warehouse; ``observe``'s notes
-        need no state, so an observation infers each state once."""
+        """The warehouse's inferred state, as reports and the memory record it.
+
+        ``diff`` infers the same state without asking here (``pickup_drifts``: it reads the
+        inference's draft, and looks the region up once for the inference and the rules).
+        """
         erp = self.erp_for().get(warehouse.id)
         return infer_pickup_state(
             self.signals.get(warehouse.id),

@@ -28,6 +28,7 @@ from erpsync.core.models import (
     Address,
     Confidence,
     HandoverMode,
+    PackageSignal,
     PickupSignals,
     PickupState,
     ProviderRegion,
@@ -38,7 +39,7 @@ from erpsync.core.models import (
 from erpsync.core.pickup_guides import DEFAULT_GUIDES, Guides
 from erpsync.core.pickup_regions import region_for
 
-__all__ = ["after", "aware", "effective_mode", "infer_pickup_state"]
+__all__ = ["after", "aware", "effective_mode", "infer_draft", "infer_pickup_state"]
 
 S = SubscriptionStatus
 _NOTHING_REMEMBERED = PickupHistory()
@@ -118,14 +119,20 @@ def _after_save(
     return Draft(S.PENDING_REVIEW, strength, reasons, None, save.at, save.at, save.seen_at)
 
 
+_UNDATED = datetime.min.replace(tzinfo=UTC)  # an undated package is the oldest
+
+
+def _created(package: PackageSignal) -> datetime:
+    return aware(package.created_at) if package.created_at else _UNDATED
+
+
 def _without_save(signals: PickupSignals | None, region: ProviderRegion, lookback_days: int, guides: Guides) -> Draft:
     """Row 4: no save is known."""
     slots = signals.slots if signals else None
     if slots is not None:
         return Draft(S.NOT_SUBSCRIBED, "strong", [Reason.slots_refuse(slots.package_id), Reason.either_way()])
     packages = [p for p in (signals.packages if signals else ()) if p.handover_method]
-    floor = datetime.min.replace(tzinfo=UTC)
-    newest = max(packages, key=lambda p: aware(p.created_at) if p.created_at else floor, default=None)
+    newest = max(packages, key=_created, default=None)
     if newest is None:
         return Draft(S.UNKNOWN, "none", [Reason.no_packages(lookback_days)])
     dated = aware(newest.created_at) if newest.created_at else None
@@ -157,10 +164,43 @@ def infer_pickup_state(
     provider's call, anything else as waiting for the review. ``guides`` name the providers in
     the reasons' Chinese texts.
     """
-    h = history or _NOTHING_REMEMBERED
-    wid = warehouse_id or (signals.warehouse_id if signals else "")
     region = region_for(address, regions if isinstance(regions, tuple) else tuple(regions))
-    save = save_estimate(h, review_sla_hours)
+    d, save = infer_draft(signals, address, history, region, now, erp_mode, review_sla_hours, lookback_days, guides)
+    h = history or _NOTHING_REMEMBERED
+    return PickupState(
+        warehouse_id or (signals.warehouse_id if signals else ""),
+        d.status,
+        effective_mode(d.status),
+        d.provider,
+        d.pending_since if d.status is S.PENDING_REVIEW else None,
+        d.confidence,
+        tuple([r.evidence for r in d.reasons]),
+        tuple([r.why for r in d.reasons]),
+        d.since,
+        save,
+        h.confirmation if h.confirmation and aware(h.confirmation.expires_at) > aware(now) else None,
+    )
+
+
+def infer_draft(
+    signals: PickupSignals | None,
+    address: Address,
+    history: PickupHistory | None,
+    region: ProviderRegion | None,
+    now: datetime,
+    erp_mode: HandoverMode | None,
+    review_sla_hours: float,
+    lookback_days: int,
+    guides: Guides,
+) -> tuple[Draft, SaveEstimate | None]:
+    """The inference of ``infer_pickup_state`` before it is frozen into a ``PickupState``, and the save.
+
+    The drift rules read the draft directly: a diff infers one state per warehouse, and most
+    warehouses raise no drift, so nothing is built that only a ``PickupState`` needs. ``region``
+    is the address's (``region_for``), looked up once by the caller, who needs it too.
+    """
+    h = history or _NOTHING_REMEMBERED
+    save = save_estimate(h, review_sla_hours) if history is not None else None
     slots = signals.slots if signals else None
     if slots is not None and slots.can_pickup:
         d = _offered(slots, h, save)
@@ -179,16 +219,4 @@ def infer_pickup_state(
         d = with_confirmation(
             d, h.confirmation, save=save, strong=slots is not None, now=now, provider=_current_provider(region, now)
         )
-    return PickupState(
-        warehouse_id=wid,
-        status=d.status,
-        effective_mode=effective_mode(d.status),
-        provider=d.provider,
-        pending_since=d.pending_since if d.status is S.PENDING_REVIEW else None,
-        confidence=d.confidence,
-        evidence=tuple([r.evidence for r in d.reasons]),
-        why=tuple([r.why for r in d.reasons]),
-        since=d.since,
-        save=save,
-        confirmation=h.confirmation if h.confirmation and aware(h.confirmation.expires_at) > aware(now) else None,
-    )
+    return d, save

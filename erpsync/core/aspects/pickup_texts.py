@@ -3,17 +3,19 @@
 Operators act on these texts, so they say what was seen and why it matters in the terms the
 platform's notices use (商家后台, 审核中, 生效中, 上门揽收 PICK UP / 自寄 DROP OFF, 万色, 极兔), with
 times in Beijing time, the clock sellers and providers keep. Each reason pairs a short English
-``evidence`` line (logs and JSON) with the ``Texts`` a report shows.
+``evidence`` line (logs and JSON) with the ``Texts`` a report shows; the words for statuses, modes,
+providers, warehouses and times are in ``pickup_words.py`` (and importable from here).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any, ParamSpec
 
-from erpsync.core.models import HandoverMode, PackageSignal, PickupConfirmation, SubscriptionStatus, Texts, Warehouse
+from erpsync.core.aspects.pickup_words import at, mode_words, provider_words, status_words, warehouse_words
+from erpsync.core.models import PackageSignal, PickupConfirmation, Texts
 from erpsync.core.pickup_guides import DEFAULT_GUIDES, Guides
-from erpsync.core.timefmt import beijing_time
 
 __all__ = [
     "Reason",
@@ -24,68 +26,61 @@ __all__ = [
     "warehouse_words",
 ]
 
-S = SubscriptionStatus
-
-_STATUS = {
-    S.ACTIVE: Texts("active", "生效中"),
-    S.PENDING_REVIEW: Texts("under review", "审核中"),
-    S.NOT_SUBSCRIBED: Texts("not subscribed", "未订阅"),
-    S.CANCELLED: Texts("cancelled", "已取消"),
-    S.OUT_OF_COVERAGE: Texts("outside pickup coverage", "不在揽收范围内"),
-    S.UNKNOWN: Texts("unconfirmed", "未确认"),
-}
+_Words = tuple[str, Texts]
+_P = ParamSpec("_P")
 
 
-def status_words(status: SubscriptionStatus) -> Texts:
-    return _STATUS[status]
+def _lazy(write: Callable[_P, _Words]) -> staticmethod[_P, Reason]:
+    """A ``Reason`` maker that writes the words of ``write`` only when they are first read."""
+
+    def reason(*args: _P.args, **kwargs: _P.kwargs) -> Reason:
+        return Reason(write, args, kwargs)
+
+    reason.__name__, reason.__doc__ = write.__name__, write.__doc__
+    return staticmethod(reason)
 
 
-_MODES = {
-    None: Texts("no handover mode", "未设置交接方式"),
-    HandoverMode.PICKUP: Texts(HandoverMode.PICKUP.label, f"上门揽收（{HandoverMode.PICKUP.label}）"),
-    HandoverMode.DROP_OFF: Texts(HandoverMode.DROP_OFF.label, f"自寄（{HandoverMode.DROP_OFF.label}）"),
-}
-
-
-def mode_words(mode: HandoverMode | None) -> Texts:
-    """``PICK UP`` / ``上门揽收（PICK UP）``; no mode: "no handover mode"."""
-    return _MODES[mode]
-
-
-def provider_words(provider: str | None, guides: Guides = DEFAULT_GUIDES) -> Texts:
-    """A provider as the drift texts name it: as configured in English, by the guides' name in Chinese.
-
-    The guides' ``names`` (万色 for Wanse, as the switch notice writes it) are the one list of
-    providers' names, so a configuration that names a provider names it here too.
-    """
-    if not provider:
-        return Texts("the provider", "揽收服务商")
-    return Texts(provider, guides.name(provider).zh)
-
-
-def warehouse_words(warehouse: Warehouse) -> Texts:
-    if warehouse.name and warehouse.name != warehouse.id:
-        return Texts(f"warehouse {warehouse.name} ({warehouse.id})", f"仓库 {warehouse.name}（{warehouse.id}）")
-    return Texts(f"warehouse {warehouse.id}", f"仓库 {warehouse.id}")
-
-
-def at(when: datetime) -> Texts:
-    """A time in Beijing time, in both languages."""
-    return Texts(beijing_time(when, "en"), beijing_time(when, "zh"))
-
-
-@dataclass(frozen=True)
 class Reason:
-    """One step of an inference: ``evidence`` for logs and JSON, ``why`` for people."""
+    """One step of an inference: ``evidence`` for logs and JSON, ``why`` for people.
 
-    evidence: str
-    why: Texts
+    Its words are written when first read: a diff infers a state for every warehouse, most
+    warehouses raise no drift, and only a drift or a ``PickupState`` reads them. Two reasons are
+    equal when their words are.
+    """
+
+    __slots__ = ("_args", "_kwargs", "_words", "_write")
+
+    def __init__(self, write: Callable[..., _Words], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self._write, self._args, self._kwargs = write, args, kwargs
+        self._words: _Words | None = None
+
+    def _read(self) -> _Words:
+        if self._words is None:
+            self._words = self._write(*self._args, **self._kwargs)
+        return self._words
+
+    @property
+    def evidence(self) -> str:
+        return self._read()[0]
+
+    @property
+    def why(self) -> Texts:
+        return self._read()[1]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Reason) and self._read() == other._read()
+
+    def __hash__(self) -> int:
+        return hash(self._read())
+
+    def __repr__(self) -> str:
+        return f"Reason(evidence={self.evidence!r}, why={self.why!r})"
 
     # --- what the Open API shows now ------------------------------------------------------------
 
-    @classmethod
-    def slots_offer(cls, package_id: str) -> Reason:
-        return cls(
+    @_lazy
+    def slots_offer(package_id: str) -> _Words:
+        return (
             f"handover slots of package {package_id} offer pickup",
             Texts(
                 f"TikTok offers pickup for package {package_id} now: the subscription is in effect",
@@ -93,9 +88,9 @@ class Reason:
             ),
         )
 
-    @classmethod
-    def slots_refuse(cls, package_id: str) -> Reason:
-        return cls(
+    @_lazy
+    def slots_refuse(package_id: str) -> _Words:
+        return (
             f"handover slots of package {package_id} offer no pickup",
             Texts(
                 f"TikTok offers no pickup for package {package_id} now, only drop-off",
@@ -103,19 +98,19 @@ class Reason:
             ),
         )
 
-    @classmethod
-    def offered_since(cls, when: datetime) -> Reason:
-        return cls(
+    @_lazy
+    def offered_since(when: datetime) -> _Words:
+        return (
             f"pickup offered since {when.isoformat()}",
             Texts(
                 f"pickup offered since {at(when).en} (first seen then)", f"自{at(when).zh}起提供上门揽收（首次看到）"
             ),
         )
 
-    @classmethod
-    def outside(cls, city: str) -> Reason:
+    @_lazy
+    def outside(city: str) -> _Words:
         city = city or "(blank)"
-        return cls(
+        return (
             f"city {city} is outside every pickup region",
             Texts(
                 f"{city} is outside every pickup region: no provider collects there",
@@ -125,8 +120,8 @@ class Reason:
 
     # --- a save in Seller Center ------------------------------------------------------------------
 
-    @classmethod
-    def saved(cls, basis: Texts, seen_at: datetime, *, offered_stopped: bool) -> Reason:
+    @_lazy
+    def saved(basis: Texts, seen_at: datetime, *, offered_stopped: bool) -> _Words:
         if offered_stopped:
             seen = Texts(
                 "pickup stopped being offered, which a save of the warehouse address in Seller Center does",
@@ -134,7 +129,7 @@ class Reason:
             )
         else:
             seen = Texts("the warehouse address was re-saved in Seller Center", "商家后台的仓库地址被重新保存")
-        return cls(
+        return (
             f"warehouse address saved (seen at {seen_at.isoformat()}; {basis.en})",
             Texts(
                 f"{seen.en}; a save restarts the pickup review. Best estimate of the save: {basis.en}",
@@ -142,10 +137,10 @@ class Reason:
             ),
         )
 
-    @classmethod
-    def activated(cls, package: PackageSignal, provider: str, guides: Guides = DEFAULT_GUIDES) -> Reason:
+    @_lazy
+    def activated(package: PackageSignal, provider: str, guides: Guides = DEFAULT_GUIDES) -> _Words:
         words = provider_words(provider, guides)
-        return cls(
+        return (
             f"package {package.id} created after the save is PICK UP with waybill {package.tracking_number}",
             Texts(
                 f"package {package.id}, created after the save, is labelled PICK UP with {words.en} waybill "
@@ -155,9 +150,9 @@ class Reason:
             ),
         )
 
-    @classmethod
-    def activated_before(cls) -> Reason:
-        return cls(
+    @_lazy
+    def activated_before() -> _Words:
+        return (
             "pickup was seen in effect after the save",
             Texts(
                 "pickup was seen in effect after the save, and nothing newer contradicts it",
@@ -165,8 +160,8 @@ class Reason:
             ),
         )
 
-    @classmethod
-    def declined(cls, *, was_active: bool, erp_switched_at: datetime | None) -> Reason:
+    @_lazy
+    def declined(*, was_active: bool, erp_switched_at: datetime | None) -> _Words:
         before = (
             Texts("pickup was in effect before the save", "保存前揽收生效中")
             if was_active
@@ -177,7 +172,7 @@ class Reason:
             if erp_switched_at is not None
             else Texts("", "")
         )
-        return cls(
+        return (
             f"address re-saved and the ERP says DROP OFF; {before.en}",
             Texts(
                 f"the seller re-saved the address and the ERP is set to DROP OFF{switched.en}: taken as declining "
@@ -187,9 +182,9 @@ class Reason:
             ),
         )
 
-    @classmethod
-    def pending(cls, since: datetime, sla_hours: float) -> Reason:
-        return cls(
+    @_lazy
+    def pending(since: datetime, sla_hours: float) -> _Words:
+        return (
             f"review pending since {since.isoformat()}",
             Texts(
                 f"review pending since {at(since).en}: the provider should call to confirm within {sla_hours:g} h; "
@@ -201,10 +196,10 @@ class Reason:
 
     # --- packages, when no slots were read ------------------------------------------------------
 
-    @classmethod
-    def newest_pickup(cls, package: PackageSignal, provider: str, guides: Guides = DEFAULT_GUIDES) -> Reason:
+    @_lazy
+    def newest_pickup(package: PackageSignal, provider: str, guides: Guides = DEFAULT_GUIDES) -> _Words:
         words = provider_words(provider, guides)
-        return cls(
+        return (
             f"newest package {package.id} is PICK UP with waybill {package.tracking_number}",
             Texts(
                 f"the newest package {package.id} is labelled PICK UP with {words.en} waybill "
@@ -213,16 +208,16 @@ class Reason:
             ),
         )
 
-    @classmethod
-    def newest_drop_off(cls, package: PackageSignal) -> Reason:
-        return cls(
+    @_lazy
+    def newest_drop_off(package: PackageSignal) -> _Words:
+        return (
             f"newest package {package.id} is DROP OFF",
             Texts(f"the newest package {package.id} is labelled DROP OFF", f"最新包裹 {package.id} 为自寄（DROP OFF）"),
         )
 
-    @classmethod
-    def either_way(cls) -> Reason:
-        return cls(
+    @_lazy
+    def either_way() -> _Words:
+        return (
             "not subscribed, or cancelled (declining the provider's call looks the same)",
             Texts(
                 "not subscribed, or cancelled: from outside Seller Center the two look the same",
@@ -230,9 +225,9 @@ class Reason:
             ),
         )
 
-    @classmethod
-    def no_packages(cls, days: int) -> Reason:
-        return cls(
+    @_lazy
+    def no_packages(days: int) -> _Words:
+        return (
             f"no packages in the last {days} days",
             Texts(
                 f"no packages from this warehouse in the last {days} days: nothing shows the subscription",
@@ -240,10 +235,10 @@ class Reason:
             ),
         )
 
-    @classmethod
-    def label_only(cls, package: PackageSignal) -> Reason:
+    @_lazy
+    def label_only(package: PackageSignal) -> _Words:
         waybill = package.tracking_number or "(none)"
-        return cls(
+        return (
             f"newest package {package.id} is labelled PICK UP but waybill {waybill} carries no provider prefix: "
             "a label is not proof of a subscription",
             Texts(
@@ -256,10 +251,10 @@ class Reason:
 
     # --- an operator's record --------------------------------------------------------------------
 
-    @classmethod
-    def confirmed(cls, c: PickupConfirmation) -> Reason:
+    @_lazy
+    def confirmed(c: PickupConfirmation) -> _Words:
         status = status_words(c.status)
-        return cls(
+        return (
             f"an operator confirmed {c.status.value} at {c.confirmed_at.isoformat()}, "
             f"valid until {c.expires_at.isoformat()}",
             Texts(
@@ -270,9 +265,9 @@ class Reason:
             ),
         )
 
-    @classmethod
-    def agrees(cls, c: PickupConfirmation) -> Reason:
-        return cls(
+    @_lazy
+    def agrees(c: PickupConfirmation) -> _Words:
+        return (
             f"confirmed by an operator at {c.confirmed_at.isoformat()}, until {c.expires_at.isoformat()}",
             Texts(
                 f"confirmed by an operator at {at(c.confirmed_at).en}, until {at(c.expires_at).en}",
@@ -280,10 +275,10 @@ class Reason:
             ),
         )
 
-    @classmethod
-    def overrides(cls, c: PickupConfirmation) -> Reason:
+    @_lazy
+    def overrides(c: PickupConfirmation) -> _Words:
         status = status_words(c.status)
-        return cls(
+        return (
             f"overrides the operator's record of {c.status.value} at {c.confirmed_at.isoformat()}",
             Texts(
                 f"this overrides the operator's record of {status.en} at {at(c.confirmed_at).en}",

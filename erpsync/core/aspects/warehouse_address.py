@@ -6,7 +6,8 @@ through a third-party ERP to keep the ERP's address identical and to update it w
 change Seller Center's. Cosmetic differences (width, case, whitespace, a trailing comma, phone
 format, 省/市 suffixes) are not drift: see ``erpsync.core.address``.
 
-ERP records are bound to Seller Center warehouses by ``Warehouse.seller_warehouse_id``.
+ERP records are bound to Seller Center warehouses by ``Warehouse.seller_warehouse_id``, which
+``observe`` sets through the shop's matching rules (``erpsync.core.matching``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from erpsync.core.address import address_differences
 from erpsync.core.aspects.base import Aspect, Decide, NoSettings, Observation, ObserveContext, UnsupportedAction
 from erpsync.core.connector import Connector
 from erpsync.core.errors import UsageError
+from erpsync.core.matching import match_warehouses
 from erpsync.core.models import Action, Address, Drift, Severity, Target, Warehouse
 from erpsync.core.ports import WarehouseReader, WarehouseWriter
 
@@ -154,17 +156,18 @@ class WarehouseAddressAspect(Aspect):
         if not isinstance(ctx.erp, WarehouseReader):
             raise lacks(ctx.erp, "ERP", "read warehouses")
         seller, erp = ctx.seller.list_warehouses(), ctx.erp.list_warehouses()
+        matched = match_warehouses(seller.items, erp.items, ctx.matching)
         obs = WarehouseObservation(
             shop=ctx.shop,
             now=ctx.now,
             record_errors=[*seller.errors, *erp.errors],
             seller_warehouses=list(seller.items),
-            erp_warehouses=list(erp.items),
+            erp_warehouses=matched.erp,
+            learned_bindings=matched.learned,
+            stale_bindings=matched.stale,
         )
         binding = obs.binding()
-        obs.notes.extend(
-            f"ERP warehouse {w.id} is bound to no Seller Center warehouse: not compared" for w in binding.unbound
-        )
+        obs.notes.extend(matched.notes(binding.unbound))
         # What this run saw completely: only those subjects' open drifts may resolve.
         obs.scope = {s.id for s, _ in binding.pairs}
         if not erp.errors:
@@ -221,7 +224,7 @@ class WarehouseAddressAspect(Aspect):
                 None,
                 Severity.WARNING,
                 f"warehouse {seller.id} ({seller.name}) is in Seller Center but no ERP warehouse "
-                "is bound to it (seller_warehouse_id)",
+                "is bound to it (none matches by id, name or address; or bind one in the shop's bindings)",
             )
         for erp in binding.unknown:
             drift(

@@ -1,25 +1,29 @@
 """Bindings: which seller-side record an ERP record is bound to, and what was last pushed.
 
-The hash of what was last pushed lets a caller skip an unchanged record instead of pushing it
-again. Nothing in erpsync writes bindings yet; the table and its verbs are kept small until an
-aspect needs more.
+One row per (shop, entity, ERP id). Warehouses matched automatically are learned here
+(entity ``warehouse``), so a match made while two records were alike survives a later edit that
+makes them differ: that edit is drift to report, not a reason to unbind. Pushes keep the hash of
+what they last sent (``last_pushed_hash``), so an unchanged record is skipped instead of pushed
+again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from erpsync.core.store.base import Repository, upsert
+from erpsync.core.store.base import Repository, insert, upsert
 from erpsync.core.store.rows import BindingRow, RowMapper
 from erpsync.core.store.schema import bindings
 
 _row = RowMapper(BindingRow, bindings)
+_CHUNK = 500
 
 
 class Bindings(Repository):
-    """``store.bindings``: ``get`` and ``put`` the binding of one ERP record."""
+    """``store.bindings``: read and write the bindings of a shop's ERP records."""
 
     def get(self, shop: str, entity: str, erp_id: str) -> BindingRow | None:
         """The binding of one ERP record (``entity`` e.g. "product"), or None if unbound."""
@@ -30,6 +34,12 @@ class Bindings(Repository):
                 )
             ).one_or_none()
         return None if row is None else _row(row)
+
+    def for_entity(self, shop: str, entity: str) -> dict[str, BindingRow]:
+        """Every binding of one entity in one shop, by ERP id: one query for a whole shop."""
+        with self._read() as conn:
+            rows = conn.execute(select(bindings).where(bindings.c.shop == shop, bindings.c.entity == entity)).all()
+        return {row.erp_id: _row(row) for row in rows}
 
     def put(
         self,
@@ -46,3 +56,28 @@ class Bindings(Repository):
         with self._write() as conn:
             upsert(conn, bindings, {"shop": shop, "entity": entity, "erp_id": erp_id}, values)
         return BindingRow(shop, entity, erp_id, seller_id, last_pushed_hash, now)
+
+    def bind_many(self, shop: str, entity: str, pairs: Mapping[str, str], *, now: datetime) -> None:
+        """Bind each ERP id of ``pairs`` to its seller id in one transaction, keeping pushed hashes."""
+        if not pairs:
+            return
+        rows = [
+            {"shop": shop, "entity": entity, "erp_id": erp_id, "seller_id": seller_id, "updated_at": now}
+            for erp_id, seller_id in pairs.items()
+        ]
+        with self._write() as conn:
+            statement = insert(conn, bindings)
+            statement = statement.on_conflict_do_update(
+                index_elements=[bindings.c.shop, bindings.c.entity, bindings.c.erp_id],
+                set_={"seller_id": statement.excluded.seller_id, "updated_at": now},
+            )
+            for start in range(0, len(rows), _CHUNK):
+                conn.execute(statement, rows[start : start + _CHUNK])
+
+    def forget(self, shop: str, entity: str, erp_ids: list[str] | None = None) -> int:
+        """Drop the bindings of these ERP ids (all of the entity's when None); how many went."""
+        where = [bindings.c.shop == shop, bindings.c.entity == entity]
+        if erp_ids is not None:
+            where.append(bindings.c.erp_id.in_(erp_ids))
+        with self._write() as conn:
+            return conn.execute(delete(bindings).where(*where)).rowcount or 0

@@ -155,6 +155,8 @@ class Drifts(Repository):
                     f"drift of {drift.shop}/{drift.aspect} recorded under {shop}/{aspect}: {drift.message}"
                 )
             latest[drift.fingerprint] = drift  # the last report of a fingerprint wins
+        if not latest and not self._any_open(shop, aspect):
+            return DriftChanges()  # nothing seen, nothing open: nothing to write (no commit)
         with self._write() as conn:
             open_rows = conn.execute(
                 select(table.c.id, table.c.fingerprint, table.c.subject).where(
@@ -226,6 +228,17 @@ class Drifts(Repository):
                 resolved=changes.resolved,
                 reminded=_fetch(conn, ids),
             )
+
+    def _any_open(self, shop: str, aspect: str) -> bool:
+        """Whether (shop, aspect) has an open drift. Read without the write lock: the shop's lease
+        keeps every other run from opening one meanwhile."""
+        with self._read() as conn:
+            found = conn.execute(
+                select(table.c.id)
+                .where(table.c.shop == shop, table.c.aspect == aspect, table.c.open_fingerprint.is_not(None))
+                .limit(1)
+            ).first()
+        return found is not None
 
     def get(self, drift_id: int) -> DriftRow | None:
         """One occurrence by its id, open or resolved; None if there is none (or it was pruned)."""

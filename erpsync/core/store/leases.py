@@ -65,7 +65,7 @@ def _expiry(now: datetime, ttl_seconds: float) -> datetime:
 
 
 class Leases(Repository):
-    """``store.leases``: ``acquire``, ``renew``, ``release``, ``get`` the holder, ``hold`` for a block."""
+    """``store.leases``: ``acquire``, ``renew``, ``confirm``, ``release``, ``get`` the holder, ``hold`` for a block."""
 
     def acquire(
         self,
@@ -129,6 +129,20 @@ class Leases(Repository):
                 locks.update().where(locks.c.name == name, locks.c.owner == owner).values(expires_at=expires_at)
             )
         return result.rowcount == 1
+
+    def confirm(self, name: str, *, owner: str, ttl_seconds: float, now: datetime) -> bool:
+        """Whether ``owner`` still holds ``name``, renewing it only when a third of ``ttl_seconds`` has gone.
+
+        A run checks its lease before each step; a renewal writes (a commit each, on every shop
+        and aspect), while a lease renewed less than ``ttl_seconds / 3`` ago has at least two
+        thirds of its time left, during which no other run can take it over: a read is enough
+        to see that it is still ours. The heartbeat renews it meanwhile.
+        """
+        with self._read() as conn:
+            row = conn.execute(select(locks.c.owner, locks.c.expires_at).where(locks.c.name == name)).one_or_none()
+        if row is not None and row.owner == owner and row.expires_at >= _expiry(now, ttl_seconds * 2 / 3):
+            return True
+        return self.renew(name, owner=owner, ttl_seconds=ttl_seconds, now=now)
 
     def release(self, name: str, *, owner: str) -> bool:
         """Give the lease up; only its owner can (anyone else's call is a no-op returning False)."""

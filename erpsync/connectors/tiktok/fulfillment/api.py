@@ -4,7 +4,8 @@ Built on :class:`TikTokClient` (signing, envelope, retries) and bound to one sho
 callers never handle ciphers. Answers are typed (``models.py``); the fulfilment error
 codes become specific ``PermanentError`` subclasses (``errors.py``), because a caller that pushes shipments must
 act on them differently: "already shipped" means done, "not found" means the binding is stale,
-"72 h window closed" needs a human. (No erpsync aspect pushes shipments yet; this API is ready for one.)
+"72 h window closed" needs a human. The ``tracking`` aspect pushes through it
+(``connectors/tiktok/shipping.py``).
 
 Delivery options and shipping providers rarely change and every ship needs them, so they are
 cached per warehouse for ``cache_ttl`` seconds (one hour by default) for the life of the object.

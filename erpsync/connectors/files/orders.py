@@ -1,0 +1,200 @@
+"""The files ERP's order statuses: a CSV or JSON file the order-status aspect reads and writes.
+
+The ``orders`` option names the file, relative to the ``path`` directory (``orders.csv`` or
+``orders.json``, a list of objects; the suffix says which). Columns: ``order_id`` (Seller
+Center's order id), ``status`` (its Seller Center status, e.g. ``CANCELLED``) and ``updated_at``
+(the Seller Center update time that status is from, ISO 8601 with its offset). Other columns
+are the ERP's own and are kept as they are. A missing file is created by the first write.
+
+A malformed row is a RecordError naming file, line and field, and the other rows go on. Writes
+replace the file atomically under its lock and never over a change another program made
+meanwhile (``replace.py``), like the warehouses file; inside the files ERP's ``batch()`` they
+are made together, in one rewrite, as the batch closes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, cast
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from erpsync.core.errors import PermanentError, RecordError, TemporaryError
+from erpsync.core.models import Records
+from erpsync.core.orders import ErpOrderStatus
+
+from . import replace as rp
+from .parse import cell, parse
+from .schema import field_errors, file_option
+
+__all__ = ["ORDER_COLUMNS", "OrdersMixin", "OrdersOptions"]
+
+ORDER_COLUMNS = ("order_id", "status", "updated_at")
+_ATTEMPTS = 5
+
+
+class OrdersOptions(Schema):
+    """The files ERP's ``orders`` option (mixed into its options schema)."""
+
+    orders = file_option("order statuses, for the order_status aspect")
+
+
+class _OrderRow(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    order_id = fields.String(required=True, validate=validate.Length(min=1, error="must not be empty"))
+    status = fields.String(load_default="")
+    updated_at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class OrdersMixin:
+    """``OrderStatusBook`` for the files ERP (``core/orders.py``); without the option it is none."""
+
+    options: Any
+    #: order writes waiting for the open batch to close (None: no batch open)
+    _order_writes: dict[str, dict[str, str]] | None = None
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def order_statuses(self, order_ids: Sequence[str]) -> Records[ErpOrderStatus] | None:
+        if not self.options.get("orders"):
+            return None  # this ERP keeps no order statuses: nothing to mirror into
+        wanted = set(order_ids)
+        path, shown = self._orders_path()
+        if not path.exists():
+            return Records()
+        doc = parse(path, self._orders_bytes(path, shown), self._orders_fail(shown, "read orders"))
+        errors = [RecordError(f"cannot be parsed as CSV ({why})", source=f"{shown}:{line}") for line, why in doc.broken]
+        items: list[ErpOrderStatus] = []
+        schema = _OrderRow()
+        for line, _index, row in doc.rows:
+            source = f"{shown}:{line}"
+            if not isinstance(row, dict):
+                errors.append(RecordError("not an object", source=source, record="order"))
+                continue
+            values = {k: cell(v) for k, v in row.items() if k is not None and not k.startswith("__")}
+            if values.get("updated_at") == "":
+                values["updated_at"] = None
+            record = f"order {values.get('order_id')!r}" if values.get("order_id") else "order (no id)"
+            try:
+                data = schema.load(values)
+            except ValidationError as exc:
+                errors.extend(field_errors(exc, source=source, record=record))
+                continue
+            if data["order_id"] in wanted:
+                items.append(ErpOrderStatus(data["order_id"], data["status"], data["updated_at"], source))
+        return Records(tuple(items), tuple(errors))
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def set_order_status(self, order_id: str, status: str, updated_at: datetime) -> None:
+        if updated_at.tzinfo is None:
+            raise ValueError("updated_at must be timezone-aware")
+        self._orders_path()  # refuses at once when the ERP keeps no orders file
+        values = {"order_id": order_id, "status": status, "updated_at": updated_at.isoformat()}
+        if self._order_writes is not None:
+            self._order_writes[order_id] = values
+            return
+        self._write_orders({order_id: values})
+
+    def flush_order_writes(self) -> None:
+        """Write what a batch queued (the files ERP's ``batch()`` calls this as it closes)."""
+        queued, self._order_writes = self._order_writes, None
+        if queued:
+            self._write_orders(queued)
+
+    def _write_orders(self, writes: dict[str, dict[str, str]]) -> None:
+        path, shown = self._orders_path()
+        fail = self._orders_fail(shown, "write order statuses")
+        if not path.exists():
+            path.write_bytes(b"[]\n" if path.suffix == ".json" else (",".join(ORDER_COLUMNS) + "\n").encode())
+        try:
+            for _ in range(_ATTEMPTS):
+                with rp.locked(path, cast(Any, self).lock_timeout) as (real, fd):
+                    snap = rp.snapshot(fd)
+                    data = _rewritten(path, snap.data, writes, fail)
+                    if data == snap.data:
+                        return
+                    try:
+                        rp.replace(real, snap, data, fd, carry_tail=False)
+                        return
+                    except rp.Changed:
+                        continue
+        except rp.Refused as exc:
+            raise fail(f"cannot write: {exc}") from None
+        except rp.Busy as exc:
+            raise TemporaryError(f"{shown}: {exc}", connector="files ERP", operation="write order statuses") from None
+        raise TemporaryError(
+            f"{shown} changed {_ATTEMPTS} times while erpsync was writing it: nothing written, the next run retries",
+            connector="files ERP",
+            operation="write order statuses",
+        )
+
+    # -- the file ----------------------------------------------------------------------------
+
+    def _orders_path(self) -> tuple[Path, str]:
+        name = self.options.get("orders")
+        connector = cast(Any, self)  # the files ERP this is mixed into
+        if not name:
+            raise PermanentError(
+                "this files ERP keeps no order statuses (set the option 'orders', e.g. \"orders.csv\")",
+                connector="files ERP",
+                operation="order statuses",
+            )
+        path: Path = connector.directory / name
+        return path, connector._shown(path)
+
+    @staticmethod
+    def _orders_fail(shown: str, operation: str) -> Any:
+        def fail(message: str) -> PermanentError:
+            return PermanentError(f"{shown}: {message}", connector="files ERP", operation=operation)
+
+        return fail
+
+    @staticmethod
+    def _orders_bytes(path: Path, shown: str) -> bytes:
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise PermanentError(
+                f"{shown}: cannot read: {exc.strerror or exc}", connector="files ERP", operation="read orders"
+            ) from None
+
+
+def _rewritten(path: Path, raw: bytes, writes: dict[str, dict[str, str]], fail: Any) -> bytes:
+    """The file's bytes with each written order's row set (added at the end when new); pure."""
+    pending = dict(writes)
+    if path.suffix == ".json":
+        rows = json.loads(raw.decode("utf-8-sig")) if raw.strip() else []
+        if not isinstance(rows, list):
+            raise fail("expected a JSON list of objects")
+        for row in rows:
+            if isinstance(row, dict) and str(cell(row.get("order_id"))) in pending:
+                row.update(pending.pop(str(cell(row["order_id"]))))
+        rows.extend(pending.values())
+        return (json.dumps(rows, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    doc = parse(path, raw, fail)
+    if doc.broken:
+        raise fail(f"line {doc.broken[0][0]} cannot be parsed as CSV: fix it before erpsync writes the file")
+    text = raw.decode("utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text))
+    names = list(reader.fieldnames or ORDER_COLUMNS)
+    names += [c for c in ORDER_COLUMNS if c not in names]
+    out_rows = []
+    for row in reader:
+        key = (row.get("order_id") or "").strip()
+        if key in pending:
+            row.update(pending.pop(key))
+        out_rows.append(row)
+    out_rows.extend(pending.values())
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\r\n" if doc.crlf else "\n", restval="")
+    writer.writeheader()
+    writer.writerows(out_rows)
+    return (b"\xef\xbb\xbf" if doc.bom else b"") + buffer.getvalue().encode("utf-8")

@@ -1,0 +1,187 @@
+"""The files ERP's products: a CSV or JSON catalogue, read for the listings aspect.
+
+The ``products`` option names the file, relative to the ``path`` directory (``products.csv`` or
+``products.json``, a list of objects; the suffix says which). One row per SKU; rows with the same
+``id`` are the SKUs of one product, whose title, description, currency, images and attributes are
+taken from its first row. Columns:
+
+- ``id`` (the ERP's product id), ``seller_sku`` (the SKU's code, shared with Seller Center; unique
+  in the file), ``title``, ``description``;
+- ``price`` (a decimal > 0, in ``currency``, a three-letter code such as ``USD``) and
+  ``inventory`` (the quantity in stock, a whole number 0..99,999);
+- ``images``: image names or uploaded uris separated by ``|`` (a list in JSON), mapped to uris
+  by ``[aspects.listings] images``;
+- ``attributes``: ``name=value`` pairs separated by ``|`` (an object in JSON), mapped to TikTok
+  attribute ids by ``[aspects.listings] attributes``.
+
+Without the option the ERP keeps no products and the listings aspect has nothing to push. A
+malformed row (a missing SKU, a negative price, a seller_sku used twice) is a RecordError naming
+file, line and field, and the other rows go on; a product whose first row is malformed is left
+out whole, with one error per row. erpsync only reads this file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+
+from erpsync.core.errors import PermanentError, RecordError
+from erpsync.core.listings import ErpProduct, ErpSku
+from erpsync.core.models import Records
+
+from .parse import cell, parse, row_id
+from .schema import field_errors, file_option
+
+__all__ = ["PRODUCT_COLUMNS", "ProductRecord", "ProductsMixin", "ProductsOptions"]
+
+PRODUCT_COLUMNS = (
+    "id", "seller_sku", "title", "description", "price", "currency", "inventory", "images", "attributes",
+)  # fmt: skip
+_REQUIRED = validate.Length(min=1, error="must not be empty")
+#: the Open API's limit on a SKU's stock (Update Inventory; docs/listings.md)
+MAX_QUANTITY = 99_999
+
+
+class ProductsOptions(Schema):
+    """The files ERP's ``products`` option (mixed into its options schema)."""
+
+    products = file_option("products, for the listings aspect")
+
+
+class ProductRecord(Schema):
+    """One SKU row. Ids, SKU and title must be present; price > 0; stock a whole number."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.String(required=True, validate=_REQUIRED)
+    #: Create Product: "Valid length: 1-50 characters", "Text without spaces"
+    seller_sku = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    description = fields.String(load_default="")
+    price = fields.String(required=True, validate=_REQUIRED)
+    currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$", error="a code such as USD"))
+    inventory = fields.String(required=True, validate=validate.Regexp(r"^\d+$", error="a whole number >= 0"))
+    images = fields.Raw(load_default="")
+    attributes = fields.Raw(load_default="")
+
+    @validates("seller_sku")
+    def _one_token(self, value: str, **_: Any) -> None:
+        if any(ch.isspace() for ch in value):
+            raise ValidationError("contains spaces")
+
+    @validates("price")
+    def _price(self, value: str, **_: Any) -> None:
+        try:
+            amount = Decimal(value)
+        except InvalidOperation:
+            raise ValidationError("not a decimal number") from None
+        if not amount.is_finite() or amount <= 0:
+            raise ValidationError("must be a number > 0")
+
+    @validates("inventory")
+    def _quantity(self, value: str, **_: Any) -> None:
+        if value.isdigit() and int(value) > MAX_QUANTITY:
+            raise ValidationError(f"at most {MAX_QUANTITY:,}")
+
+
+def _images(raw: Any) -> tuple[str, ...]:
+    items = raw if isinstance(raw, list) else str(raw or "").split("|")
+    return tuple(str(i).strip() for i in items if str(i).strip())
+
+
+def _attributes(raw: Any) -> tuple[tuple[str, str], ...]:
+    if isinstance(raw, Mapping):
+        return tuple((str(k).strip(), str(v).strip()) for k, v in raw.items())
+    text = str(raw or "").strip()
+    pairs = []
+    for part in text.split("|") if text else ():
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip():
+            raise ValidationError({"attributes": [f"{part.strip()!r} is not name=value"]})
+        pairs.append((name.strip(), value.strip()))
+    return tuple(pairs)
+
+
+class ProductsMixin:
+    """``ProductReader`` for the files ERP (``core/listings.py``)."""
+
+    options: Any
+
+    @property
+    def directory(self) -> Path:
+        raise NotImplementedError  # the connector's
+
+    def _shown(self, path: Path) -> str:
+        raise NotImplementedError  # the connector's
+
+    def read_products(self) -> Records[ErpProduct] | None:
+        name = self.options.get("products")
+        if not name:
+            return None
+        path = self.directory / name
+        shown = self._shown(path)
+
+        def fail(message: str) -> PermanentError:
+            return PermanentError(f"{shown}: {message}", connector="files ERP", operation="read products")
+
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise fail(f"cannot read: {exc.strerror or exc}") from None
+        doc = parse(path, raw, fail)
+        errors = [RecordError(f"cannot be parsed as CSV ({why})", source=f"{shown}:{line}") for line, why in doc.broken]
+        products: dict[str, tuple[dict[str, Any], list[ErpSku]]] = {}
+        bad: set[str] = set()  # products whose first row was malformed: left out whole
+        sku_line: dict[str, int] = {}
+        schema = ProductRecord()
+        for line, _index, row in doc.rows:
+            source = f"{shown}:{line}"
+            if not isinstance(row, dict):
+                errors.append(RecordError("not an object", source=source, record="product"))
+                continue
+            rid = row_id(row)
+            record = f"product {rid!r}" if rid else "product (no id)"
+            if row.get("__extra__") or row.get("__oversize__"):
+                errors.append(RecordError("row has more cells than the header", source=source, record=record))
+                if rid and rid not in products:
+                    bad.add(rid)
+                continue
+            try:
+                data = schema.load({k: cell(v) for k, v in row.items() if k is not None})
+                data["images"], data["attributes"] = _images(data["images"]), _attributes(data["attributes"])
+            except ValidationError as exc:
+                errors.extend(field_errors(exc, source=source, record=record))
+                if rid and rid not in products:
+                    bad.add(rid)
+                continue
+            sku = data["seller_sku"]
+            if sku in sku_line:
+                reason = f"seller_sku {sku!r} is used twice (first on line {sku_line[sku]})"
+                errors.append(RecordError(reason, source=source, record=record, field="seller_sku"))
+                continue
+            sku_line[sku] = line
+            if rid in bad:
+                reason = "the product's first row is malformed (see its error): not read"
+                errors.append(RecordError(reason, source=source, record=record))
+                continue
+            _first, skus = products.setdefault(rid, ({**data, "source": source}, []))
+            skus.append(ErpSku(sku, Decimal(data["price"]), int(data["inventory"]), source))
+        items = tuple(
+            ErpProduct(
+                id=rid,
+                title=first["title"],
+                description=first["description"],
+                currency=first["currency"],
+                skus=tuple(skus),
+                images=first["images"],
+                attributes=first["attributes"],
+                source=first["source"],
+            )
+            for rid, (first, skus) in products.items()
+        )
+        return Records(items, tuple(errors))

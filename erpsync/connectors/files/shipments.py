@@ -1,0 +1,110 @@
+"""The files ERP's shipments: a CSV or JSON file of parcels sent, read for the tracking aspect.
+
+The ``shipments`` option names the file, relative to the ``path`` directory (``shipments.csv``
+or ``shipments.json``, a list of objects; the suffix says which). Columns: ``id`` (the ERP's
+shipment id), ``package_id`` (Seller Center's package), ``order_id``, ``tracking_number`` and
+``carrier`` (the carrier's name, mapped to a shipping provider id by the aspect). Without the
+option the ERP keeps no shipments and the tracking aspect has nothing to push.
+
+A malformed row is a RecordError naming file, line and field (a missing tracking number, one
+with spaces inside, a duplicate id), and the other rows go on. erpsync only reads this file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, cast
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+
+from erpsync.core.errors import PermanentError, RecordError
+from erpsync.core.models import Records
+from erpsync.core.shipping import ErpShipment
+
+from .parse import cell, parse, row_id
+from .schema import field_errors, file_option
+
+__all__ = ["SHIPMENT_COLUMNS", "ShipmentRecord", "ShipmentsMixin", "ShipmentsOptions"]
+
+SHIPMENT_COLUMNS = ("id", "package_id", "order_id", "tracking_number", "carrier")
+_REQUIRED = validate.Length(min=1, error="must not be empty")
+
+
+class ShipmentsOptions(Schema):
+    """The files ERP's ``shipments`` option (mixed into its options schema)."""
+
+    shipments = file_option("shipments, for the tracking aspect")
+
+
+class ShipmentRecord(Schema):
+    """One shipment row. Ids and the number must be present; the number is one token."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    id = fields.String(required=True, validate=_REQUIRED)
+    package_id = fields.String(required=True, validate=_REQUIRED)
+    order_id = fields.String(load_default="")
+    tracking_number = fields.String(required=True, validate=_REQUIRED)
+    carrier = fields.String(required=True, validate=_REQUIRED)
+
+    @validates("tracking_number")
+    def _one_token(self, value: str, **_: Any) -> None:
+        # a number with a space inside is a typing slip (two numbers, or a split one): pushed, it
+        # would reach the buyer as a number no carrier knows
+        if any(ch.isspace() for ch in value):
+            raise ValidationError("contains spaces: a tracking number is one word")
+
+
+class ShipmentsMixin:
+    """``ShipmentReader`` for the files ERP (``core/shipping.py``)."""
+
+    options: Any
+
+    def list_shipments(self) -> Records[ErpShipment] | None:
+        name = self.options.get("shipments")
+        if not name:
+            return None
+        connector = cast(Any, self)  # the files ERP this is mixed into: its directory, its way to show paths
+        path: Path = connector.directory / name
+        shown: str = connector._shown(path)
+
+        def fail(message: str) -> PermanentError:
+            return PermanentError(f"{shown}: {message}", connector="files ERP", operation="read shipments")
+
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise fail(f"cannot read: {exc.strerror or exc}") from None
+        doc = parse(path, raw, fail)
+        errors = [RecordError(f"cannot be parsed as CSV ({why})", source=f"{shown}:{line}") for line, why in doc.broken]
+        items: list[ErpShipment] = []
+        first_line: dict[str, int] = {}
+        schema = ShipmentRecord()
+        for line, _index, row in doc.rows:
+            source = f"{shown}:{line}"
+            if not isinstance(row, dict):
+                errors.append(RecordError("not an object", source=source, record="shipment"))
+                continue
+            rid = row_id(row)
+            record = f"shipment {rid!r}" if rid else "shipment (no id)"
+            if rid and rid in first_line:
+                reason = f"duplicate id (first on line {first_line[rid]})"
+                errors.append(RecordError(reason, source=source, record=record, field="id"))
+                continue
+            if rid:
+                first_line[rid] = line
+            if row.get("__extra__") or row.get("__oversize__"):
+                errors.append(RecordError("row has more cells than the header", source=source, record=record))
+                continue
+            try:
+                data = schema.load({k: cell(v) for k, v in row.items() if k is not None})
+            except ValidationError as exc:
+                errors.extend(field_errors(exc, source=source, record=record))
+                continue
+            items.append(
+                ErpShipment(
+                    data["id"], data["package_id"], data["order_id"], data["tracking_number"], data["carrier"], source
+                )
+            )
+        return Records(tuple(items), tuple(errors))

@@ -1,0 +1,102 @@
+"""The TikTok seller connector's listings: ``ListingReader`` and ``ListingWriter`` over the Products API.
+
+A thin layer: the client's ``ProductsApi`` already checks every body before sending it, sends a
+create once and resolves a lost create answer by searching the product's seller SKUs
+(``products/api.py``). What this adds is the shape the listings aspect speaks
+(``core/listings.py``): listings found by ``seller_sku``, ids of what was written, per-SKU
+inventory failures by SKU id; and the listings whose audit failed (``core/listing_audits.py``):
+Search Products by ``status`` FAILED, then Get Product for each one's ``audit_failed_reasons``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from erpsync.connectors.tiktok.client import TikTokClient
+from erpsync.connectors.tiktok.products.api import ProductsApi
+from erpsync.connectors.tiktok.products.models import ProductStatus
+from erpsync.core.errors import NotFoundError, RecordError
+from erpsync.core.listing_audits import AuditReason, ListingAudit
+from erpsync.core.listings import FoundListing
+from erpsync.core.models import Records
+
+__all__ = ["ListingPush"]
+
+
+class ListingPush:
+    """Mixed into the TikTok seller connector, which provides ``client`` and ``cipher()``."""
+
+    _products_api: ProductsApi | None = None
+
+    @property
+    def client(self) -> TikTokClient:
+        raise NotImplementedError  # the connector's
+
+    def cipher(self) -> str:
+        raise NotImplementedError  # the connector's
+
+    def _products(self) -> ProductsApi:
+        if self._products_api is None:
+            self._products_api = ProductsApi(self.client, self.cipher())
+        return self._products_api
+
+    # -- ListingReader -----------------------------------------------------------------------
+
+    def find_listings(self, seller_skus: Sequence[str]) -> dict[str, FoundListing]:
+        """Search Products by seller_sku (10 per call, the API's limit); ``{seller_sku: listing}``.
+
+        A hit the client cannot read raises its RecordError: it may be the very product looked
+        for, and reading it as "not there" would create it a second time.
+        """
+        wanted = set(seller_skus)
+        found: dict[str, FoundListing] = {}
+        if not wanted:
+            return found
+        for page in self._products().search_products(seller_skus=sorted(wanted)):
+            if page.errors:
+                raise page.errors[0]
+            for hit in page.items:
+                listing = FoundListing(hit.id, {s.seller_sku: s.id for s in hit.skus if s.seller_sku})
+                for seller_sku in listing.skus:
+                    if seller_sku in wanted:
+                        found[seller_sku] = listing
+        return found
+
+    # -- ListingWriter -----------------------------------------------------------------------
+
+    def create_listing(self, body: Mapping[str, Any]) -> FoundListing:
+        created = self._products().create_product(body)
+        return FoundListing(created.product_id, dict(created.skus))
+
+    def edit_listing(self, product_id: str, changes: Mapping[str, Any]) -> FoundListing:
+        edited = self._products().partial_edit(product_id, changes)
+        return FoundListing(edited.product_id or product_id, dict(edited.skus))
+
+    def set_listing_prices(self, product_id: str, prices: Mapping[str, tuple[str, str]]) -> None:
+        self._products().update_prices(product_id, dict(prices))
+
+    def set_listing_inventory(self, product_id: str, quantities: Mapping[str, Mapping[str, int]]) -> dict[str, str]:
+        failures = self._products().update_inventory(product_id, quantities)
+        return {str(f.sku_id or "(unknown SKU)"): f"{f.code}: {f.message}" for f in failures}
+
+    # -- ListingAuditReader ------------------------------------------------------------------
+
+    def failed_audits(self) -> Records[ListingAudit]:
+        """Every FAILED product with the platform's reasons: one search, then one read per product."""
+        api = self._products()
+        items: list[ListingAudit] = []
+        errors: list[RecordError] = []
+        for page in api.search_products(status=ProductStatus.FAILED):
+            errors.extend(page.errors)
+            for summary in page.items:
+                try:
+                    product = api.get_product(summary.id)
+                except NotFoundError:
+                    continue  # deleted since the search: nothing left to fix
+                failures = tuple(
+                    AuditReason(f.position, tuple(f.reasons), tuple(f.suggestions))
+                    for f in product.audit_failed_reasons
+                )
+                items.append(ListingAudit(product.id, failures))
+        return Records(tuple(items), tuple(errors))

@@ -1,0 +1,73 @@
+"""The TikTok seller connector as an ``OrderReader`` (``core/orders.py``).
+
+Get Order List (``order_status``, ``update_time_ge``, ``update_time_lt``; 100 a page) through the
+typed ``OrdersApi``: one search per asked status (the API filters by one status at a time), each
+(order, update time) handed on once. ``rts_sla_time`` is the order's latest ship time ("the latest
+shipping time specified by the platform", page "Get Order Detail", whose fields the list repeats).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from erpsync.connectors.tiktok.orders.api import SEARCH_PATH, OrdersApi
+from erpsync.connectors.tiktok.orders.models import Order
+from erpsync.core.errors import RecordError
+from erpsync.core.models import Records
+from erpsync.core.orders import SellerOrder
+
+__all__ = ["OrderReads", "seller_order"]
+
+
+def _time(seconds: int | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+def seller_order(order: Order) -> SellerOrder:
+    """The core's view of one order (pure)."""
+    return SellerOrder(
+        id=order.id,
+        status=str(order.status),
+        update_time=datetime.fromtimestamp(order.update_time, UTC),
+        create_time=_time(order.create_time),
+        ship_by=_time(order.rts_sla_time),
+        warehouse_id=order.warehouse_id,
+        source=f"TikTok {SEARCH_PATH}: order {order.id}",
+    )
+
+
+class OrderReads:
+    """``OrderReader`` for ``TikTokSellerConnector`` (which provides ``client`` and ``cipher``)."""
+
+    _orders_api: OrdersApi | None = None
+
+    def _orders(self) -> OrdersApi:
+        if self._orders_api is None:
+            connector = cast(Any, self)  # the TikTok seller connector this is mixed into
+            self._orders_api = OrdersApi(connector.client, connector.cipher())
+        return self._orders_api
+
+    def read_orders(
+        self,
+        *,
+        statuses: Sequence[str] = (),
+        updated_since: datetime | None = None,
+        updated_before: datetime | None = None,
+    ) -> Records[SellerOrder]:
+        api = self._orders()
+        since = None if updated_since is None else int(updated_since.timestamp())
+        before = None if updated_before is None else int(updated_before.timestamp())
+        items: list[SellerOrder] = []
+        errors: list[RecordError] = []
+        seen: set[tuple[str, int]] = set()
+        wanted: list[str | None] = [*dict.fromkeys(statuses)] or [None]
+        for status in wanted:
+            for page in api.search_orders(status=status, update_time_ge=since, update_time_lt=before):
+                errors.extend(page.errors)
+                for order in page.items:
+                    if order.key not in seen:
+                        seen.add(order.key)
+                        items.append(seller_order(order))
+        return Records(tuple(items), tuple(errors))

@@ -1,0 +1,190 @@
+"""The TikTok seller connector as a ``PackageShipper`` (``core/shipping.py``): read, ship, correct.
+
+Built on the typed ``FulfillmentApi`` and ``OrdersApi`` (the facts they rely on, with their Partner
+Center pages: ``docs/tracking.md``):
+
+- **State.** Get Package Detail gives the package's status, tracking number and provider, and
+  its orders; whether it has shipped is the orders' status (a package stays PROCESSING from
+  before shipping until the carrier collects it, while its orders move from AWAITING_SHIPMENT
+  to AWAITING_COLLECTION). Orders are read 50 ids a call; they also name the warehouse, whose
+  shipping providers map carrier names to ids. Package details go side by side up to the seller
+  option ``concurrency``, each still within its API's rate limit. A package not of this shop
+  (21011028, a not-found code) is ``UNKNOWN``, for the aspect to report by id.
+- **Ship.** A self-shipment (tracking number and provider id) with ``handover_method`` DROP_OFF:
+  the parcel travels with the seller's carrier, so TikTok's pickup does not apply (the
+  method is a guess where the platform ignores it: docs/tracking.md). One package goes through
+  Ship Package; several through Batch Ship Packages in calls of 50, each package with its own
+  outcome. "Already shipped" is its own outcome, not a failure.
+- **Correct.** Update Package Shipping Info, which the platform accepts within 72 h of shipping.
+  The Open API's package detail carries no shipping time, so the window is the platform's to
+  enforce: its refusal (21011049-21011052) is the package's error.
+- **Read again only what was written.** The connector lives one shop run. A package read once
+  in it is not read again unless it was shipped or corrected through it since: the re-read that
+  verifies a run's pushes costs a detail call per package pushed, not per shipment in the ERP.
+  A change someone else makes mid-run is seen by the next run, as one made a moment later would be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any, cast
+
+from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
+from erpsync.connectors.tiktok.fulfillment.errors import AlreadyShippedError
+from erpsync.connectors.tiktok.fulfillment.models import HandoverMethod, Package, PackageStatus, Shipment
+from erpsync.connectors.tiktok.orders.api import OrdersApi
+from erpsync.connectors.tiktok.orders.models import Order, OrderStatus
+from erpsync.connectors.tiktok.pickup_reads import in_order
+from erpsync.core.errors import ConnectorError, NotFoundError, RecordError
+from erpsync.core.models import Records
+from erpsync.core.shipping import PackageShippingState, ShipOutcomes, ShippingStatus, ShipRequest
+
+__all__ = ["ShippingMixin", "shipping_state"]
+
+_SHIPPED_ORDERS = frozenset(
+    {OrderStatus.AWAITING_COLLECTION, OrderStatus.IN_TRANSIT, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
+)
+_AWAITING_ORDERS = frozenset({OrderStatus.AWAITING_SHIPMENT, OrderStatus.PARTIALLY_SHIPPING})
+
+
+def shipping_state(package: Package, orders: Sequence[Order]) -> PackageShippingState:
+    """Where one package stands, from its detail and its orders (pure)."""
+
+    def state(status: ShippingStatus, detail: str = "") -> PackageShippingState:
+        warehouse = next((o.warehouse_id for o in orders if o.warehouse_id), None)
+        return PackageShippingState(
+            package.id,
+            status,
+            package.order_ids,
+            package.tracking_number,
+            package.shipping_provider_id,
+            None,  # the Open API's package detail does not say when it shipped
+            warehouse,
+            detail,
+        )
+
+    if package.status is PackageStatus.CANCELLED:
+        return state(ShippingStatus.CANCELLED, "the package is CANCELLED")
+    if package.status in (PackageStatus.FULFILLING, PackageStatus.COMPLETED):
+        return state(ShippingStatus.SHIPPED)
+    if any(o.status in _SHIPPED_ORDERS for o in orders):
+        return state(ShippingStatus.SHIPPED)
+    cancelled = [o for o in orders if o.status is OrderStatus.CANCELLED]
+    if cancelled and len(cancelled) == len(orders):
+        return state(ShippingStatus.CANCELLED, f"order {cancelled[0].id} is CANCELLED")
+    blocked = [o for o in orders if o.status not in _AWAITING_ORDERS]
+    if orders and not blocked:
+        return state(ShippingStatus.AWAITING_SHIPMENT)
+    why = f"order {blocked[0].id} is {blocked[0].status}" if blocked else "none of its orders could be read"
+    return state(ShippingStatus.NOT_SHIPPABLE, why)
+
+
+class ShippingMixin:
+    """``PackageShipper`` for ``TikTokSellerConnector`` (which provides ``client``, ``cipher`` and ``options``)."""
+
+    options: Any
+    _shipping: tuple[FulfillmentApi, OrdersApi] | None = None
+    #: package id → its state as read in this shop run; a write through this connector drops it
+    _shipping_states: dict[str, PackageShippingState] | None = None
+
+    def _apis(self) -> tuple[FulfillmentApi, OrdersApi]:
+        """One pair per connector, so the providers cache lasts the shop's run."""
+        if self._shipping is None:
+            connector = cast(Any, self)  # the TikTok seller connector this is mixed into
+            client, cipher = connector.client, connector.cipher()
+            self._shipping = (FulfillmentApi(client, cipher), OrdersApi(client, cipher))
+        return self._shipping
+
+    def _read_states(self) -> dict[str, PackageShippingState]:
+        if self._shipping_states is None:
+            self._shipping_states = {}
+        return self._shipping_states
+
+    def _written(self, package_ids: Sequence[str]) -> None:
+        """Forget what was read of packages about to be written: the next read asks again."""
+        known = self._read_states()
+        for package_id in package_ids:
+            known.pop(package_id, None)
+
+    def read_shipping_states(self, package_ids: Sequence[str]) -> Records[PackageShippingState]:
+        known = self._read_states()
+        ids = list(dict.fromkeys(package_ids))
+        fresh = self._read_shipping_states([i for i in ids if i not in known])
+        read = {state.id: state for state in fresh.items}
+        if not fresh.errors:  # after an error a state may rest on part of its orders: not kept
+            known.update(read)
+        found = {**known, **read}
+        return Records(tuple(found[i] for i in ids if i in found), fresh.errors)
+
+    def _read_shipping_states(self, ids: list[str]) -> Records[PackageShippingState]:
+        """Each package's detail (side by side), then its orders (50 a call); errors per package."""
+        if not ids:
+            return Records()
+        fulfillment, orders_api = self._apis()
+
+        def detail(package_id: str) -> Package | RecordError | None:
+            try:
+                return fulfillment.get_package(package_id)
+            except RecordError as err:
+                return err
+            except NotFoundError:
+                return None  # not this shop's package: UNKNOWN, reported by the aspect
+
+        workers = max(1, min(int(self.options.get("concurrency") or 1), len(ids) or 1))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="erpsync-ship") as pool:
+            details = in_order(pool, detail, ids)
+        packages = [d for d in details if isinstance(d, Package)]
+        errors: list[RecordError] = [d for d in details if isinstance(d, RecordError)]
+        found = orders_api.get_orders(o for p in packages for o in p.order_ids)
+        errors.extend(found.errors)
+        by_id = {o.id: o for o in found.items}
+        items: list[PackageShippingState] = []
+        for package_id, result in zip(ids, details, strict=True):
+            if result is None:
+                items.append(PackageShippingState(package_id, ShippingStatus.UNKNOWN))
+            elif isinstance(result, Package):
+                items.append(shipping_state(result, [by_id[o] for o in result.order_ids if o in by_id]))
+        return Records(tuple(items), tuple(errors))
+
+    def shipping_provider_ids(self, warehouse_id: str) -> Mapping[str, str]:
+        names: dict[str, str] = {}
+        for provider in self._apis()[0].shipping_providers(warehouse_id):
+            names.setdefault(provider.name, provider.id)
+        return names
+
+    def ship_packages(self, requests: Sequence[ShipRequest]) -> ShipOutcomes:
+        fulfillment = self._apis()[0]
+        self._written([r.package_id for r in requests])
+        shipments = [
+            Shipment(r.package_id, HandoverMethod.DROP_OFF, None, r.tracking_number, r.shipping_provider_id)
+            for r in requests
+        ]
+        if len(shipments) == 1:
+            (one,) = shipments
+            try:
+                fulfillment.ship_package(
+                    one.package_id,
+                    handover_method=one.handover_method,
+                    tracking_number=one.tracking_number,
+                    shipping_provider_id=one.shipping_provider_id,
+                )
+            except AlreadyShippedError:
+                return ShipOutcomes(already_shipped=(one.package_id,))
+            except ConnectorError as exc:
+                return ShipOutcomes(failed={one.package_id: exc})
+            return ShipOutcomes(shipped=(one.package_id,))
+        result = fulfillment.ship_packages(shipments)
+        return ShipOutcomes(tuple(result.shipped), tuple(result.already_shipped), dict(result.failed))
+
+    def update_tracking(
+        self, package_id: str, tracking_number: str, shipping_provider_id: str, *, shipped_at: datetime | None
+    ) -> None:
+        self._written([package_id])
+        self._apis()[0].update_shipping_info(
+            package_id=package_id,
+            tracking_number=tracking_number,
+            shipping_provider_id=shipping_provider_id,
+            shipped_at=shipped_at,
+        )

@@ -1,0 +1,82 @@
+"""What the listings aspect keeps in the bindings: read as ``BoundListing``s, written after each push.
+
+Four entities (``core/listings.py``): ``product`` (ERP product id → TikTok product id, content
+hash), ``sku`` (seller_sku → TikTok SKU id, as a create or edit answered it), ``price`` and
+``inventory`` (seller_sku → TikTok SKU id, the value last pushed: a ``price_text`` or a
+quantity). seller_sku is the key both systems share and is unique in a shop, so SKUs are kept per
+seller_sku, not per product. SKU ids are kept apart from the pushed values so that a price push
+the API refused still leaves the SKU known: it is never added to its product a second time. A
+binding is written only after the push it records succeeded, so a push that failed, or whose
+process died, is planned again by the next run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from erpsync.core.listings import INVENTORY, PRICE, PRODUCT, SKU, BoundListing, ErpProduct, ListingBindings
+
+__all__ = ["bound_listings", "record_push"]
+
+
+def bound_listings(bindings: ListingBindings, shop: str, products: Sequence[ErpProduct]) -> dict[str, BoundListing]:
+    """What was last pushed for each bound product, by ERP id: four queries for a whole shop."""
+    rows = bindings.for_entity(shop, PRODUCT)
+    skus = bindings.for_entity(shop, SKU)
+    prices = bindings.for_entity(shop, PRICE)
+    stock = bindings.for_entity(shop, INVENTORY)
+    out: dict[str, BoundListing] = {}
+    for product in products:
+        row = rows.get(product.id)
+        if row is None or not row.seller_id:
+            continue
+        keys = [s.seller_sku for s in product.skus]
+        sku_ids = {k: r.seller_id for k in keys if (r := skus.get(k)) is not None and r.seller_id}
+        pushed_prices = {k: r.last_pushed_hash for k in keys if (r := prices.get(k)) is not None}
+        pushed_stock = {k: r.last_pushed_hash for k in keys if (r := stock.get(k)) is not None}
+        out[product.id] = BoundListing(row.seller_id, row.last_pushed_hash, sku_ids, pushed_prices, pushed_stock)
+    return out
+
+
+def record_push(
+    bindings: ListingBindings,
+    shop: str,
+    kind: str,
+    data: Mapping[str, Any],
+    now: datetime,
+    *,
+    failed: Collection[str] = (),
+) -> None:
+    """Record what one successful push sent (``data``: the action's value plus the answer).
+
+    ``failed`` names SKU ids the API refused within an inventory push: their stock stays as
+    last recorded, so the next run pushes it again.
+    """
+
+    def put(entity: str, erp_id: str, seller_id: str | None, value: str | None) -> None:
+        bindings.put(shop, entity, erp_id, seller_id=seller_id, last_pushed_hash=value, now=now)
+
+    if kind in ("create", "edit"):
+        answer: Mapping[str, str] = data.get("answer") or {}
+        for seller_sku, known in sorted(answer.items()):
+            put(SKU, seller_sku, known, None)
+        body = data["body"] if kind == "create" else data["changes"]
+        for sku in body.get("skus") or ():  # SKUs created here: their price and stock were sent too
+            sku_id = answer.get(sku["seller_sku"])
+            if sku_id is None:  # not in the answer: the next run finds it by seller_sku
+                continue
+            price = sku["price"]
+            put(PRICE, sku["seller_sku"], sku_id, f"{price['amount']} {price['currency']}")
+            put(INVENTORY, sku["seller_sku"], sku_id, str(sum(i["quantity"] for i in sku["inventory"])))
+        put(PRODUCT, data["erp_id"], data["product_id"], data["hash"])
+    elif kind == "price":
+        for seller_sku, sku in data["skus"].items():
+            put(PRICE, seller_sku, sku["id"], sku["price"])
+    elif kind == "inventory":
+        for seller_sku, sku in data["skus"].items():
+            if sku["id"] not in failed:
+                put(INVENTORY, seller_sku, sku["id"], str(sku["quantity"]))
+    else:
+        raise ValueError(f"unknown listing push {kind!r}")

@@ -1,0 +1,321 @@
+"""The listings aspect: the ERP's products pushed to Seller Center, each change exactly once.
+
+Observe reads the ERP's catalogue (``ProductReader``) and what was last pushed for it (the
+bindings, ``ListingBindings``); products erpsync never pushed are looked up in Seller Center by
+``seller_sku`` (``ListingReader``), so a create whose answer was lost, or one another machine
+made, is bound instead of created twice. Nothing else is read from Seller Center: an unchanged
+catalogue costs no call at all but those lookups. Diff turns each push ``plan_pushes`` finds
+(``core/listings.py``) into an INFO drift (``not_listed``, ``content_changed``,
+``price_changed``, ``inventory_changed``); plan turns the ones the policy gives to the ERP (the
+default) into actions, each a push that must happen once (``idempotent=False``), and apply
+makes it and records what it pushed in the bindings. An ERP that keeps no catalogue is no
+drift and no call.
+
+The bindings and the ``map_listing`` hook come from the host (``ObserveContext.bindings`` and
+``.map_listing``) or, for a host that does not pass them, from the aspect's constructor. Without
+bindings only creates are planned: a product found in Seller Center cannot be compared without
+knowing what was pushed, and is only noted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext, UnsupportedAction
+from erpsync.core.aspects.listing_bindings import bound_listings, record_push
+from erpsync.core.aspects.warehouse_address import connector_type, lacks
+from erpsync.core.connector import Connector
+from erpsync.core.errors import PermanentError, RecordError
+from erpsync.core.listing_audits import AUDIT_FAILED, ListingAudit, ListingAuditReader, audit_drifts
+from erpsync.core.listings import (
+    BoundListing,
+    ErpProduct,
+    ListingBindings,
+    ListingMapping,
+    ListingReader,
+    ListingWriter,
+    ProductReader,
+    Push,
+    plan_pushes,
+)
+from erpsync.core.models import Action, Drift, Records, Severity
+
+__all__ = ["ListingObservation", "ListingsAspect", "ListingsSettings"]
+
+#: push kind → (drift kind, drift field, action kind)
+KINDS = {
+    "create": ("not_listed", None, "create_listing"),
+    "edit": ("content_changed", "content", "edit_listing"),
+    "price": ("price_changed", "price", "set_prices"),
+    "inventory": ("inventory_changed", "inventory", "set_inventory"),
+}
+#: the ``map_listing`` hook as the host hands it over: (product, content body) -> None, in place
+Shape = Callable[[ErpProduct, dict[str, Any]], None]
+_BY_DRIFT = {drift: push for push, (drift, _f, _a) in KINDS.items()}
+_BY_ACTION = {action: push for push, (_d, _f, action) in KINDS.items()}
+
+
+class ListingsSettings(Schema):
+    """``[aspects.listings]``: how an ERP product becomes a listing (``ListingMapping``)."""
+
+    class Meta:
+        unknown = RAISE
+
+    category_id = fields.String(load_default="", metadata={"description": "Seller Center category id"})
+    brand_id = fields.String(load_default=None, allow_none=True)
+    warehouse_id = fields.String(load_default="", metadata={"description": "warehouse the stock is pushed to"})
+    attributes = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+    images = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+    package_weight = fields.String(load_default="1", validate=validate.Regexp(r"^\d+(\.\d+)?$"))
+    weight_unit = fields.String(load_default="KILOGRAM", validate=validate.OneOf(["KILOGRAM", "POUND"]))
+    save_mode = fields.String(load_default="LISTING", validate=validate.OneOf(["LISTING", "AS_DRAFT"]))
+
+
+@dataclass
+class ListingObservation(Observation):
+    mapping: ListingMapping = field(default_factory=ListingMapping)
+    products: list[ErpProduct] = field(default_factory=list)
+    #: what was last pushed, per ERP product id; a product found by seller_sku has no hash yet
+    bound: dict[str, BoundListing] = field(default_factory=dict)
+    #: False without bindings: only products not found in Seller Center are pushed (created)
+    comparable: bool = True
+    #: the shop's listings whose audit failed (``core/listing_audits.py``)
+    audits: Records[ListingAudit] = field(default_factory=Records)
+    _pushes: list[Push] | None = None
+
+    def pushes(self) -> list[Push]:
+        """Every push the catalogue needs, in product order (computed once per observation).
+
+        A ``map_listing`` hook that raises on a product makes that product a record error and
+        leaves it out; the others go on.
+        """
+        if self._pushes is None:
+            pushes: list[Push] = []
+            mapping, bound = self.mapping, self.bound
+            failed: set[int] = set()  # ids of the products whose hook raised
+            for product in self.products:
+                try:
+                    planned = plan_pushes(product, mapping, bound.get(product.id))
+                except Exception as exc:  # a plugin's hook: any error is this product's alone
+                    reason = f"map_listing failed: {type(exc).__name__}: {exc}"
+                    self.record_errors.append(
+                        RecordError(reason, record=f"product {product.id!r}", source=product.source)
+                    )
+                    failed.add(id(product))
+                    continue
+                if planned:  # most products on most runs: nothing
+                    pushes += planned if self.comparable else [p for p in planned if p.kind == "create"]
+            if failed:
+                self.products = [p for p in self.products if id(p) not in failed]
+            self._pushes = pushes
+        return self._pushes
+
+
+class ListingsAspect(Aspect):
+    name = "listings"
+    description = "ERP products pushed to Seller Center listings: create, content, price, inventory"
+    Settings = ListingsSettings
+    policy_keys = frozenset([*(k for k, _f, _a in KINDS.values()), "content", "price", "inventory", AUDIT_FAILED])
+
+    def __init__(self, bindings: ListingBindings | None = None, map_listing: Shape | None = None) -> None:
+        self._bindings = bindings
+        self._map_listing = map_listing
+        #: per shop, what apply records pushes in (set by observe; shops run side by side)
+        self._ports: dict[str, tuple[ListingBindings, datetime]] = {}
+
+    def observe(self, ctx: ObserveContext) -> ListingObservation:
+        shape = getattr(ctx, "map_listing", None) or self._map_listing
+        mapping = replace(ListingMapping.from_settings(ctx.settings), shape=shape)
+        obs = ListingObservation(shop=ctx.shop, now=ctx.now, mapping=mapping)
+        read = ctx.erp.read_products() if isinstance(ctx.erp, ProductReader) else None
+        if read is None:
+            obs.scope = set()  # no catalogue: nothing seen, nothing resolved
+            if ctx.settings.get("category_id"):
+                obs.notes.append(f"ERP {connector_type(ctx.erp)!r} keeps no products: no listing pushed")
+            return obs
+        obs.products = list(read.items)
+        obs.record_errors.extend(read.errors)
+        obs.scope = {p.id for p in obs.products} if read.errors else None
+        bindings = getattr(ctx, "bindings", None) or self._bindings
+        if bindings is not None:
+            self._ports[ctx.shop] = (bindings, ctx.now)
+            obs.bound = bound_listings(bindings, ctx.shop, obs.products)
+        unbound = [p for p in obs.products if p.id not in obs.bound]
+        if not unbound:
+            obs.pushes()
+            self._read_audits(ctx, obs)
+            return obs
+        if not isinstance(ctx.seller, ListingReader):
+            raise lacks(ctx.seller, "seller", "look listings up by seller_sku")
+        found = ctx.seller.find_listings([s.seller_sku for p in unbound for s in p.skus])
+        for product in unbound:
+            listings = {
+                found[s.seller_sku].product_id: found[s.seller_sku] for s in product.skus if s.seller_sku in found
+            }
+            if len(listings) > 1:
+                ids = ", ".join(sorted(listings))
+                reason = f"its SKUs are in several Seller Center products ({ids}): not pushed"
+                obs.record_errors.append(RecordError(reason, record=f"product {product.id!r}", source=product.source))
+                obs.products.remove(product)
+                continue
+            if listings:
+                (listing,) = listings.values()
+                mine = {s.seller_sku for s in product.skus}
+                skus = {k: v for k, v in listing.skus.items() if k in mine}
+                obs.bound[product.id] = BoundListing(listing.product_id, None, skus)
+                if bindings is None:
+                    obs.notes.append(
+                        f"ERP product {product.id} is Seller Center product {listing.product_id}: "
+                        "not compared (no bindings kept)"
+                    )
+        obs.comparable = bindings is not None
+        obs.pushes()  # in observe, so a failing hook is a record error the host reports
+        self._read_audits(ctx, obs)
+        return obs
+
+    @staticmethod
+    def _read_audits(ctx: ObserveContext, obs: ListingObservation) -> None:
+        """The failed audits of the products bound so far (a seller that cannot list them: none)."""
+        if not isinstance(ctx.seller, ListingAuditReader) or not obs.bound:
+            return
+        obs.audits = ctx.seller.failed_audits()
+        obs.record_errors.extend(obs.audits.errors)
+        if obs.audits.errors and obs.scope is None:
+            # an unread product may still be failing: only the ERP products read may resolve
+            obs.scope = {p.id for p in obs.products}
+
+    def diff(self, observation: Observation) -> list[Drift]:
+        assert isinstance(observation, ListingObservation)
+        pushes = observation.pushes()
+        titles = {p.id: p for p in observation.products} if pushes else {}
+        drifts = []
+        for push in pushes:
+            kind, fld, _action = KINDS[push.kind]
+            product = titles[push.erp_id]
+            drifts.append(
+                Drift(
+                    observation.shop,
+                    self.name,
+                    kind,
+                    push.erp_id,
+                    fld,
+                    push.before,
+                    push.after,
+                    Severity.INFO,
+                    _message(push, product),
+                )
+            )
+        if not observation.audits.items:
+            return drifts
+        erp_for = {b.product_id: erp_id for erp_id, b in observation.bound.items() if b.product_id}
+        return drifts + audit_drifts(self.name, observation.shop, erp_for, observation.audits)
+
+    def plan(self, drifts: list[Drift], decide: Decide, observation: Observation) -> list[Action]:
+        """One action per push whose drift the policy gives to the ERP; the others are reported."""
+        assert isinstance(observation, ListingObservation)
+        wanted = {
+            (_BY_DRIFT[d.kind], d.subject): d
+            for d in drifts
+            if d.aspect == self.name and d.kind in _BY_DRIFT and decide(d) == "erp"
+        }
+        actions = []
+        for push in observation.pushes():
+            drift = wanted.get((push.kind, push.erp_id))
+            if drift is None:
+                continue
+            _kind, fld, action_kind = KINDS[push.kind]
+            target_id = str(push.payload.get("product_id") or push.erp_id)
+            value = json.dumps({"erp_id": push.erp_id, **push.payload}, sort_keys=True, ensure_ascii=False)
+            actions.append(
+                Action(
+                    shop=observation.shop,
+                    aspect=self.name,
+                    kind=action_kind,
+                    target="seller",
+                    subject=target_id,
+                    field=fld,
+                    value=value,
+                    description=_description(push),
+                    drifts=(drift.fingerprint,),
+                    idempotent=False,
+                )
+            )
+        return actions
+
+    def _writer(self, action: Action, seller: Connector) -> ListingWriter:
+        if action.kind not in _BY_ACTION:
+            raise ValueError(f"{self.name} cannot apply {action.kind!r}")
+        if not isinstance(seller, ListingWriter):
+            raise UnsupportedAction(f"seller {connector_type(seller)!r} cannot write listings: reported, not pushed")
+        return seller
+
+    def check_apply(self, action: Action, seller: Connector, erp: Connector) -> None:
+        self._writer(action, seller)
+        if action.kind == "create_listing":
+            body = json.loads(action.value or "{}")["body"]
+            missing = [k for k in ("category_id",) if not body.get(k)]
+            missing += (
+                [] if all(i.get("warehouse_id") for s in body["skus"] for i in s["inventory"]) else ["warehouse_id"]
+            )
+            if missing:
+                raise UnsupportedAction(f"set {', '.join(missing)} in [aspects.listings] to create listings")
+
+    def apply(self, action: Action, seller: Connector, erp: Connector) -> None:
+        writer = self._writer(action, seller)
+        data: dict[str, Any] = json.loads(action.value or "{}")
+        kind = _BY_ACTION[action.kind]
+        failures: dict[str, str] = {}
+        if kind == "create":
+            answer = writer.create_listing(data["body"])
+            data["product_id"] = answer.product_id
+            data["answer"] = dict(answer.skus)
+        elif kind == "edit":
+            answer = writer.edit_listing(data["product_id"], data["changes"])
+            data["answer"] = dict(answer.skus)
+        elif kind == "price":
+            prices = {v["id"]: tuple(v["price"].split(" ", 1)) for v in data["skus"].values()}
+            writer.set_listing_prices(data["product_id"], prices)
+        else:
+            warehouse = data["warehouse_id"]
+            quantities = {v["id"]: {warehouse: v["quantity"]} for v in data["skus"].values()}
+            failures = writer.set_listing_inventory(data["product_id"], quantities)
+        port = self._ports.get(action.shop)
+        if port is not None:
+            bindings, now = port
+            record_push(bindings, action.shop, kind, data, now, failed=set(failures))
+        if failures:
+            raise PermanentError(
+                f"product {data['product_id']}: stock not set for SKU "
+                + "; ".join(f"{sku_id}: {why}" for sku_id, why in sorted(failures.items())),
+                connector=connector_type(seller),
+                operation="update inventory",
+            )
+
+
+def _message(push: Push, product: ErpProduct) -> str:
+    where = f" ({product.source})" if product.source else ""
+    name = f"ERP product {product.id} ({product.title[:40]}){where}"
+    if push.kind == "create":
+        return f"{name} is not in Seller Center: to be created"
+    if push.kind == "edit":
+        if push.before is None:
+            return f"{name} is Seller Center product {push.payload['product_id']}, never pushed: content to push"
+        return f"{name}: content changed since the last push ({push.before} → {push.after})"
+    what = "price" if push.kind == "price" else "stock"
+    return f"{name}: {what} differs from the last pushed: {push.before or '(never pushed)'} → {push.after}"
+
+
+def _description(push: Push) -> str:
+    if push.kind == "create":
+        skus = ", ".join(s["seller_sku"] for s in push.payload["body"]["skus"])
+        return f"create a Seller Center product for ERP product {push.erp_id} (SKUs {skus})"
+    target = f"Seller Center product {push.payload['product_id']} (ERP {push.erp_id})"
+    if push.kind == "edit":
+        return f"push the content of {target}"
+    return f"set the {'prices' if push.kind == 'price' else 'stock'} of {target}: {push.after}"

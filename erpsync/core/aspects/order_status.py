@@ -1,0 +1,170 @@
+"""The order-status aspect: Seller Center's order statuses, cancellations included, into the ERP.
+
+An ERP that prints labels and picks parcels must know when an order is cancelled (it would
+ship it anyway) and when it moves on. This aspect reads the orders whose status changed since
+its cursor, minus an overlap (``update_time`` moves while a page is read, so the edge of the last
+window is read again), compares each with what the ERP recorded, and plans one
+``set_order_status`` per order the ERP has not recorded as of that update.
+
+Repeats are harmless by construction: an order is compared on (order id, update time), so one
+read twice (the overlap, a rerun) finds the ERP already holding that update and plans nothing.
+The cursor moves only after an apply run in which every write succeeded (``Aspect.cursor_stream``);
+a first run, or a run without ``--apply``, reads ``lookback_days``. An ERP that keeps no order
+statuses (no ``OrderStatusBook``, or one configured without them) is a note, not an error.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from marshmallow import Schema, fields, validate
+
+from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext
+from erpsync.core.aspects.warehouse_address import connector_type
+from erpsync.core.connector import Connector
+from erpsync.core.errors import AuthError
+from erpsync.core.models import Action, Drift, Severity, Texts
+from erpsync.core.orders import ErpOrderStatus, OrderReader, OrderStatusBook, SellerOrder
+
+__all__ = ["OrderStatusAspect", "OrderStatusObservation", "order_status_drifts"]
+
+KIND = "status_not_mirrored"
+#: a cancellation the ERP has not recorded: its own kind, so it alerts while routine updates do not
+CANCELLED_KIND = "cancellation_not_mirrored"
+
+
+class OrderStatusSettings(Schema):
+    """The ``[aspects.order_status]`` table."""
+
+    lookback_days = fields.Float(load_default=7.0, validate=validate.Range(min=0, min_inclusive=False))
+    overlap_minutes = fields.Float(load_default=10.0, validate=validate.Range(min=0))
+
+
+@dataclass
+class OrderStatusObservation(Observation):
+    orders: list[SellerOrder] = field(default_factory=list)  # the latest update of each order read
+    recorded: dict[str, ErpOrderStatus] = field(default_factory=dict)
+
+
+class OrderStatusAspect(Aspect):
+    name = "order_status"
+    description = "Seller Center order statuses (cancellations included) recorded in the ERP"
+    Settings = OrderStatusSettings
+    policy_keys = frozenset(["status", KIND, CANCELLED_KIND])
+    cursor_stream = "order_status"
+    #: recording a status is the run's own work; a cancellation is worth a word (CANCELLED_KIND)
+    routine_kinds = frozenset([KIND])
+
+    def observe(self, ctx: ObserveContext) -> OrderStatusObservation:
+        obs = OrderStatusObservation(shop=ctx.shop, now=ctx.now)
+        obs.scope = set()  # until both sides are read: nothing may resolve
+        if not isinstance(ctx.seller, OrderReader):
+            obs.notes.append(f"seller {connector_type(ctx.seller)!r} cannot read orders: statuses not mirrored")
+            return obs
+        if not isinstance(ctx.erp, OrderStatusBook):
+            return obs  # an ERP without order statuses: nothing to mirror into, nothing to say
+        lookback = timedelta(days=float(ctx.settings.get("lookback_days", 7.0)))
+        overlap = timedelta(minutes=float(ctx.settings.get("overlap_minutes", 10.0)))
+        since = ctx.now - lookback
+        if ctx.cursor:
+            since = max(since, datetime.fromisoformat(ctx.cursor) - overlap)
+        # the probe comes first: an ERP configured without statuses is asked nothing of Seller Center
+        if ctx.erp.order_statuses([]) is None:
+            return obs
+        try:
+            read = ctx.seller.read_orders(updated_since=since, updated_before=ctx.now)
+        except AuthError as exc:  # e.g. an app not authorised for orders: the rest of the shop goes on
+            obs.notes.append(f"order statuses not mirrored: Seller Center refused to list orders ({exc})")
+            return obs
+        latest: dict[str, SellerOrder] = {}
+        for order in read.items:
+            if order.id not in latest or order.update_time > latest[order.id].update_time:
+                latest[order.id] = order
+        obs.orders = list(latest.values())
+        recorded = ctx.erp.order_statuses(list(latest))
+        obs.record_errors = [*read.errors, *(recorded.errors if recorded else ())]
+        obs.recorded = {r.order_id: r for r in recorded.items} if recorded else {}
+        obs.scope = set(latest)
+        obs.cursor = None if obs.record_errors else ctx.now.isoformat()
+        return obs
+
+    def diff(self, observation: Observation) -> list[Drift]:
+        assert isinstance(observation, OrderStatusObservation)
+        return order_status_drifts(self.name, observation)
+
+    def plan(self, drifts: list[Drift], decide: Decide, observation: Observation) -> list[Action]:
+        """One ``set_order_status`` per order the ERP has not recorded, when Seller Center wins."""
+        assert isinstance(observation, OrderStatusObservation)
+        orders = {o.id: o for o in observation.orders}
+        actions = []
+        for d in drifts:
+            order = orders.get(d.subject)
+            if d.aspect != self.name or d.kind not in (KIND, CANCELLED_KIND) or order is None:
+                continue
+            if decide(d) != "seller":
+                continue
+            value = {"status": order.status, "updated_at": order.update_time.isoformat()}
+            actions.append(
+                Action(
+                    shop=observation.shop,
+                    aspect=self.name,
+                    kind="set_order_status",
+                    target="erp",
+                    subject=order.id,
+                    field="status",
+                    value=json.dumps(value, sort_keys=True),
+                    description=f"record order {order.id} as {order.status} in the ERP",
+                    drifts=(d.fingerprint,),
+                )
+            )
+        return actions
+
+    def _book(self, action: Action, erp: Connector) -> OrderStatusBook:
+        if action.kind != "set_order_status" or action.target != "erp":
+            raise ValueError(f"{self.name} cannot apply {action.kind!r} to {action.target}")
+        if not isinstance(erp, OrderStatusBook):
+            raise ValueError(f"ERP {connector_type(erp)!r} keeps no order statuses")
+        return erp
+
+    def check_apply(self, action: Action, seller: Connector, erp: Connector) -> None:
+        self._book(action, erp)
+
+    def apply(self, action: Action, seller: Connector, erp: Connector) -> None:
+        value = json.loads(action.value or "{}")
+        self._book(action, erp).set_order_status(
+            action.subject, value["status"], datetime.fromisoformat(value["updated_at"])
+        )
+
+
+def order_status_drifts(aspect: str, obs: OrderStatusObservation) -> list[Drift]:
+    """Pure: one drift per order whose latest Seller Center update the ERP has not recorded."""
+    drifts = []
+    for order in obs.orders:
+        mine = obs.recorded.get(order.id)
+        if mine is not None and mine.status == order.status:
+            continue
+        if mine is not None and mine.updated_at is not None and mine.updated_at >= order.update_time:
+            continue  # the ERP holds this update or a later one: (order id, update time) seen
+        had = mine.status if mine is not None and mine.status else None
+        cancelled = order.status == "CANCELLED"
+        en = f"order {order.id} is {order.status} in Seller Center; the ERP " + (
+            f"still has {had}" if had else "has no status for it"
+        )
+        zh = f"订单 {order.id} 在 Seller Center 为 {order.status}；ERP " + (f"仍为 {had}" if had else "尚无其状态")
+        drifts.append(
+            Drift(
+                obs.shop,
+                aspect,
+                CANCELLED_KIND if cancelled else KIND,
+                order.id,
+                "status",
+                order.status,
+                had,
+                Severity.WARNING if cancelled else Severity.INFO,  # the ERP might ship a cancelled order
+                en,
+                summary=Texts(en, zh),
+            )
+        )
+    return drifts

@@ -1,0 +1,207 @@
+"""The ship-by aspect: warn before an order misses its latest ship time, go critical once it has.
+
+Every order has a latest ship time (最晚发货时间) and missing it is penalised (``docs/domain.md``).
+An order still awaiting shipment means no tracking number reached Seller Center for it: once one
+is pushed (the ``tracking`` aspect), the order leaves ``AWAITING_SHIPMENT``. So this aspect reads
+the shop's orders awaiting shipment each run (they do not change while they wait, so a read of
+changes only would miss the old ones) and raises, per order:
+
+- ``ship_by_near`` (warning) inside ``warn_hours`` before the deadline;
+- ``ship_by_overdue`` (critical) once it has passed.
+
+Both resolve when the order is no longer awaiting shipment. During a provider switch the
+platform extended the ship-by time (Dongguan orders created on 2023-09-18 and 09-19 got three
+extra days); whether the API's ``rts_sla_time`` already carries such an extension is not
+documented, so ``[[aspects.ship_by.extensions]]`` lets an operator add one for the orders of
+some cities or warehouses created in a date range. Alerts only: nothing is planned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from erpsync.core.address import normalize_address
+from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext
+from erpsync.core.aspects.warehouse_address import connector_type
+from erpsync.core.connector import Connector
+from erpsync.core.errors import AuthError
+from erpsync.core.models import Action, Address, Drift, Severity, Texts
+from erpsync.core.orders import AWAITING_SHIPMENT, OrderReader, SellerOrder
+from erpsync.core.ports import WarehouseReader
+from erpsync.core.timefmt import beijing_time
+
+__all__ = ["Extension", "ShipByAspect", "ShipByObservation", "ship_by_drifts"]
+
+
+class _Aware(fields.AwareDateTime):
+    """TOML datetimes arrive as ``datetime``; ISO strings too; either needs its UTC offset."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise ValidationError("needs a UTC offset, e.g. 2023-09-18T00:00:00+08:00")
+            return value
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class _Extension(Schema):
+    created_from = _Aware(required=True)
+    created_before = _Aware(required=True)
+    extra_days = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False))
+    cities = fields.List(fields.String(validate=validate.Length(min=1)), load_default=list)
+    warehouses = fields.List(fields.String(validate=validate.Length(min=1)), load_default=list)
+
+    @validates_schema
+    def _window(self, data: Mapping[str, Any], **_: Any) -> None:
+        if data["created_before"] <= data["created_from"]:
+            raise ValidationError("must be after created_from", "created_before")
+
+
+class ShipBySettings(Schema):
+    """The ``[aspects.ship_by]`` table."""
+
+    warn_hours = fields.Float(load_default=24.0, validate=validate.Range(min=0, min_inclusive=False))
+    extensions = fields.List(fields.Nested(_Extension), load_default=list)
+
+
+@dataclass(frozen=True)
+class Extension:
+    """Extra days for orders created in ``[created_from, created_before)`` in some cities/warehouses
+    (all when both lists are empty)."""
+
+    created_from: datetime
+    created_before: datetime
+    extra_days: float
+    cities: frozenset[str] = frozenset()
+    warehouses: frozenset[str] = frozenset()
+
+    def applies(self, order: SellerOrder, city: str | None) -> bool:
+        if order.create_time is None or not self.created_from <= order.create_time < self.created_before:
+            return False
+        if not self.cities and not self.warehouses:
+            return True
+        return order.warehouse_id in self.warehouses or (city is not None and city in self.cities)
+
+
+def _city(name: str) -> str:
+    """A city as the address rules compare it (东莞, 东莞市 and 東莞 are one)."""
+    return normalize_address(Address(city=name)).city
+
+
+@dataclass
+class ShipByObservation(Observation):
+    orders: list[SellerOrder] = field(default_factory=list)
+    #: the city of each seller warehouse, when an extension names cities
+    cities: dict[str, str] = field(default_factory=dict)
+    extensions: tuple[Extension, ...] = ()
+    warn: timedelta = timedelta(hours=24)
+
+
+class ShipByAspect(Aspect):
+    name = "ship_by"
+    description = "orders awaiting shipment near or past their latest ship time (alerts only)"
+    Settings = ShipBySettings
+    policy_keys = frozenset(["ship_by_near", "ship_by_overdue"])
+
+    def observe(self, ctx: ObserveContext) -> ShipByObservation:
+        if not isinstance(ctx.seller, OrderReader):  # nothing to watch: said once, never an error
+            obs = ShipByObservation(shop=ctx.shop, now=ctx.now)
+            obs.notes.append(f"seller {connector_type(ctx.seller)!r} cannot read orders: ship-by times not watched")
+            obs.scope = set()
+            return obs
+        extensions = tuple(
+            Extension(
+                e["created_from"],
+                e["created_before"],
+                float(e["extra_days"]),
+                frozenset(_city(c) for c in e["cities"]),
+                frozenset(e["warehouses"]),
+            )
+            for e in ctx.settings.get("extensions", ())
+        )
+        try:
+            orders = ctx.seller.read_orders(statuses=AWAITING_SHIPMENT)
+        except AuthError as exc:  # e.g. an app not authorised for orders: the rest of the shop goes on
+            obs = ShipByObservation(shop=ctx.shop, now=ctx.now, scope=set())
+            obs.notes.append(f"ship-by times not watched: Seller Center refused to list orders ({exc})")
+            return obs
+        obs = ShipByObservation(
+            shop=ctx.shop,
+            now=ctx.now,
+            record_errors=list(orders.errors),
+            orders=list(orders.items),
+            extensions=extensions,
+            warn=timedelta(hours=float(ctx.settings.get("warn_hours", 24.0))),
+        )
+        if any(e.cities for e in extensions) and isinstance(ctx.seller, WarehouseReader):
+            obs.cities = {w.id: _city(w.address.city) for w in ctx.seller.list_warehouses().items}
+        # an order that shipped is simply not listed: all open drifts may resolve, unless some
+        # orders could not be read (one of them may still be waiting)
+        obs.scope = {o.id for o in obs.orders} if orders.errors else None
+        return obs
+
+    def diff(self, observation: Observation) -> list[Drift]:
+        assert isinstance(observation, ShipByObservation)
+        return ship_by_drifts(self.name, observation)
+
+    def plan(self, drifts: list[Drift], decide: Decide, observation: Observation) -> list[Action]:
+        return []  # shipping is the seller's work (or the tracking aspect's): this aspect only warns
+
+    def apply(self, action: Action, seller: Connector, erp: Connector) -> None:
+        raise ValueError(f"{self.name} plans no actions, so it applies none ({action.kind!r})")
+
+
+def deadline(order: SellerOrder, obs: ShipByObservation) -> datetime | None:
+    """The order's latest ship time with every extension that applies to it."""
+    if order.ship_by is None:
+        return None
+    city = obs.cities.get(order.warehouse_id or "")
+    extra = sum(e.extra_days for e in obs.extensions if e.applies(order, city))
+    return order.ship_by + timedelta(days=extra)
+
+
+def _left(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:.0f} h" if hours >= 1 else f"{max(0.0, delta.total_seconds() / 60):.0f} min"
+
+
+def ship_by_drifts(aspect: str, obs: ShipByObservation) -> list[Drift]:
+    """Pure: one drift per order awaiting shipment inside the warning window or past its deadline."""
+    drifts = []
+    for order in obs.orders:
+        due = deadline(order, obs)
+        if due is None or order.status not in AWAITING_SHIPMENT:
+            continue
+        left = due - obs.now
+        if left > obs.warn:
+            continue
+        due_en, due_zh = beijing_time(due), beijing_time(due, "zh")
+        if left <= timedelta(0):
+            kind, severity = "ship_by_overdue", Severity.CRITICAL
+            late = _left(-left)
+            en = f"order {order.id} missed its latest ship time {due_en} by {late}: no tracking number in Seller Center"
+            zh = f"订单 {order.id} 已超过最晚发货时间 {due_zh}（超时 {late}），Seller Center 中仍无物流单号"
+        else:
+            kind, severity = "ship_by_near", Severity.WARNING
+            en = f"order {order.id} must ship by {due_en} ({_left(left)} left): no tracking number in Seller Center yet"
+            zh = f"订单 {order.id} 须在 {due_zh} 前发货（剩余 {_left(left)}），Seller Center 中尚无物流单号"
+        drifts.append(
+            Drift(
+                obs.shop,
+                aspect,
+                kind,
+                order.id,
+                None,
+                due.isoformat(),
+                None,
+                severity,
+                en,
+                summary=Texts(en, zh),
+            )
+        )
+    return drifts

@@ -1,0 +1,228 @@
+"""The tracking aspect: the ERP's tracking numbers reach Seller Center once, never twice.
+
+The ERP prints the labels and knows which parcel left under which number; the buyer and the
+platform see only what Seller Center has. This aspect ships each package the ERP shipped, with
+the ERP's number and carrier, and corrects a number that differs while the platform still allows
+it (the rules: ``tracking_plan.py``; the Open API facts: ``docs/tracking.md``).
+
+Exactly once: a push is planned only for a package Seller Center shows unshipped (or shipped
+under another number), so a push that happened (even one whose answer was lost, or whose ledger
+row a crash left pending) is seen as done on the next observation and never planned again; the
+ledger key (shop, package, tracking number) covers the window between the write and that
+observation.
+
+Carriers: the ERP names a carrier; Seller Center wants a ``shipping_provider_id``. The
+``[aspects.tracking] carriers`` table maps names to ids; a name it lacks is looked up by its
+exact name among the shipping providers of the package's warehouse (the connector caches them).
+A name found in neither is a record error naming the shipment's file, line and field, and that
+shipment alone is left out.
+
+A shop whose ERP keeps no shipments (no ``shipments`` file configured, or an ERP connector without
+``ShipmentReader``) has nothing to push: the aspect reads nothing and reports nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from marshmallow import RAISE, Schema, fields
+from marshmallow.validate import Length
+
+from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext, UnsupportedAction
+from erpsync.core.aspects.tracking_plan import TrackingObservation, diff_tracking, plan_tracking
+from erpsync.core.aspects.warehouse_address import connector_type, lacks
+from erpsync.core.connector import Connector
+from erpsync.core.errors import ConnectorError, RecordError
+from erpsync.core.models import Action, Drift
+from erpsync.core.shipping import (
+    ErpShipment,
+    PackageShipper,
+    PackageShippingState,
+    ShipmentReader,
+    ShippingStatus,
+    ShipRequest,
+)
+
+__all__ = ["TrackingAspect", "TrackingSettings"]
+
+#: the package states whose shipment needs a carrier resolved (a push may follow)
+_WRITABLE = (ShippingStatus.AWAITING_SHIPMENT, ShippingStatus.SHIPPED)
+
+
+class TrackingSettings(Schema):
+    """The ``[aspects.tracking]`` table: ``carriers = {"SF Express" = "7208…"}`` (name → provider id)."""
+
+    class Meta:
+        unknown = RAISE
+
+    carriers = fields.Dict(
+        keys=fields.String(validate=Length(min=1)),
+        values=fields.String(validate=Length(min=1)),
+        load_default=dict,
+    )
+
+
+class TrackingAspect(Aspect):
+    name = "tracking"
+    description = "ERP shipments' tracking numbers pushed to Seller Center once (ship, or correct within 72 h)"
+    Settings = TrackingSettings
+    #: ships go out many a call (``apply_many``), each package with its own outcome; a correction
+    #: (Update Package Shipping Info) has no batch form and goes one at a time
+    bulk_kinds = frozenset(["ship"])
+    #: one host call per Batch Ship Packages call, so a stop is seen between API calls
+    #: (docs/tracking.md: erpsync sends at most 50 packages a call)
+    bulk_size = 50
+    policy_keys = frozenset(
+        [
+            "tracking_number",
+            "tracking_not_pushed",
+            "tracking_differs",
+            "package_cancelled",
+            "package_unknown",
+            "package_not_shippable",
+        ]
+    )
+    #: a number waiting to be pushed is the run's own work: alerted only if it stays unpushed
+    routine_kinds = frozenset(["tracking_not_pushed"])
+
+    def observe(self, ctx: ObserveContext) -> TrackingObservation:
+        obs = TrackingObservation(shop=ctx.shop, now=ctx.now, scope=set())
+        found = ctx.erp.list_shipments() if isinstance(ctx.erp, ShipmentReader) else None
+        if found is None:
+            return obs  # this ERP keeps no shipments: nothing to push, nothing to say
+        obs.record_errors.extend(found.errors)
+        shipments = _one_per_package(found.items, obs.record_errors)
+        if not shipments:
+            return obs
+        if not isinstance(ctx.seller, PackageShipper):
+            raise lacks(ctx.seller, "seller", "read or ship packages")
+        states = ctx.seller.read_shipping_states([s.package_id for s in shipments])
+        obs.record_errors.extend(states.errors)
+        obs.states = {s.id: s for s in states.items}
+        carriers: Mapping[str, str] = ctx.settings.get("carriers") or {}
+        lookups: dict[str, Mapping[str, str]] = {}  # warehouse id → name → id, one lookup per run
+        for shipment in shipments:
+            state = obs.states.get(shipment.package_id)
+            if state is None:
+                continue  # not read: its record error says why; its drifts stay as they were
+            if state.status in _WRITABLE:
+                provider = carriers.get(shipment.carrier) or _by_name(ctx.seller, state, shipment, lookups)
+                if provider is None:
+                    obs.record_errors.append(_unknown_carrier(shipment, state))
+                    continue
+                obs.providers[shipment.id] = provider
+            obs.shipments.append(shipment)
+            assert obs.scope is not None
+            obs.scope.add(shipment.package_id)
+        return obs
+
+    def diff(self, observation: Observation) -> list[Drift]:
+        assert isinstance(observation, TrackingObservation)
+        return diff_tracking(observation)
+
+    def plan(self, drifts: list[Drift], decide: Decide, observation: Observation) -> list[Action]:
+        return plan_tracking(drifts, decide, observation)
+
+    def _shipper(self, action: Action, seller: Connector) -> PackageShipper:
+        if action.kind not in ("ship", "update_tracking") or action.target != "seller":
+            raise ValueError(f"{self.name} cannot apply {action.kind!r} to {action.target}")
+        if not isinstance(seller, PackageShipper):
+            raise UnsupportedAction(
+                f"seller {connector_type(seller)!r} cannot ship packages: drift reported, not pushed"
+            )
+        return seller
+
+    def check_apply(self, action: Action, seller: Connector, erp: Connector) -> None:
+        self._shipper(action, seller)
+
+    def apply(self, action: Action, seller: Connector, erp: Connector) -> None:
+        """One package per action, so each push has its own ledger row and its own outcome (the
+        host sends ships in bulk through ``apply_many``; this is for a lone one and corrections).
+
+        "Already shipped" counts as done: it is what a push whose answer was lost finds when
+        it is retried. The re-read after the writes tells a package someone else shipped under
+        another number apart (``tracking_differs``).
+        """
+        shipper = self._shipper(action, seller)
+        number, provider = action.value or "", action.field or ""
+        if action.kind == "ship":
+            error = self.apply_many([action], seller, erp)[0]
+            if error is not None:
+                raise error
+            return
+        # the plan left out a package known to be past the window; one whose shipping time is
+        # unknown is sent, and the seller side refuses it if the window has closed
+        shipper.update_tracking(action.subject, number, provider, shipped_at=None)
+
+    def apply_many(self, actions: Sequence[Action], seller: Connector, erp: Connector) -> list[Exception | None]:
+        """Ship the packages of ``ship`` actions in one ``ship_packages`` call, each with its outcome.
+
+        The connector groups them into the API's batches (Batch Ship Packages, 50 a call); a
+        package refused fails alone, and one found "already shipped" counts as done, which is
+        what retrying a batch whose answer was lost finds. A package the connector does not
+        answer for is a failure: it was perhaps not shipped, and the next run reads it again.
+        """
+        shipper: PackageShipper | None = None
+        requests: dict[str, ShipRequest] = {}  # one request per package, however often planned
+        for action in actions:
+            shipper = self._shipper(action, seller)
+            if action.kind != "ship":
+                raise ValueError(f"{self.name} makes only 'ship' in bulk, not {action.kind!r}")
+            requests.setdefault(action.subject, ShipRequest(action.subject, action.value or "", action.field or ""))
+        if shipper is None:
+            return []
+        outcome = shipper.ship_packages(list(requests.values()))
+        done = set(outcome.shipped) | set(outcome.already_shipped)
+        outcomes: list[Exception | None] = []
+        for action in actions:
+            package, sent = action.subject, requests[action.subject]
+            if (sent.tracking_number, sent.shipping_provider_id) != (action.value or "", action.field or ""):
+                other = f"package {package} was planned twice; shipped with {sent.tracking_number}, not {action.value}"
+                outcomes.append(ConnectorError(other, operation="ship packages"))
+            elif package in done:
+                outcomes.append(None)
+            else:
+                unknown = ConnectorError(
+                    f"package {package}: the seller backend gave no outcome for it", operation="ship packages"
+                )
+                outcomes.append(outcome.failed.get(package) or unknown)
+        return outcomes
+
+
+def _one_per_package(items: Any, errors: list[RecordError]) -> list[ErpShipment]:
+    """The shipments, the second and later of a package each a record error: one package, one number."""
+    first: dict[str, ErpShipment] = {}
+    for shipment in items:
+        seen = first.get(shipment.package_id)
+        if seen is not None:
+            reason = f"package {shipment.package_id} is already shipped by ERP shipment {seen.id}" + (
+                f" ({seen.source})" if seen.source else ""
+            )
+            errors.append(
+                RecordError(reason, source=shipment.source, record=f"shipment {shipment.id!r}", field="package_id")
+            )
+            continue
+        first[shipment.package_id] = shipment
+    return list(first.values())
+
+
+def _by_name(
+    seller: PackageShipper, state: PackageShippingState, shipment: ErpShipment, lookups: dict[str, Mapping[str, str]]
+) -> str | None:
+    """The provider id of the shipment's carrier among its warehouse's providers, by exact name."""
+    if not state.warehouse_id:
+        return None
+    if state.warehouse_id not in lookups:
+        lookups[state.warehouse_id] = seller.shipping_provider_ids(state.warehouse_id)
+    return lookups[state.warehouse_id].get(shipment.carrier)
+
+
+def _unknown_carrier(shipment: ErpShipment, state: PackageShippingState) -> RecordError:
+    where = f" nor among warehouse {state.warehouse_id}'s shipping providers" if state.warehouse_id else ""
+    return RecordError(
+        f"unknown carrier {shipment.carrier!r}: not in [aspects.tracking] carriers{where}; not pushed",
+        source=shipment.source,
+        record=f"shipment {shipment.id!r}",
+        field="carrier",
+    )

@@ -1,0 +1,147 @@
+"""The tracking aspect's pure half: what differs (diff) and what to push (plan).
+
+Kept apart from ``tracking.py`` (observe, apply) so the rules can be tested with plain data:
+
+- an ERP shipment whose package awaits shipment is ``tracking_not_pushed``: planned as a ``ship``;
+- shipped with the same number: done, no drift, nothing planned (a rerun after a push, or a
+  package someone shipped by hand with the ERP's number);
+- shipped with another number: ``tracking_differs``, planned as an ``update_tracking`` when the
+  policy says the ERP wins and the 72 h window (``SHIPPING_INFO_WINDOW``) is known to be open;
+  known to be closed, it is only reported, with the reason;
+- cancelled, not shippable or unknown to the shop: reported by package id, never written.
+
+Every action is ``idempotent=False`` (a push that must happen once). Its subject is the package
+id and its value the tracking number, so the ledger key is per (shop, package, tracking
+number); ``field`` carries the shipping provider id the number belongs to, which the push needs
+and which makes a number re-sent under another carrier a push of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from erpsync.core.aspects.base import Decide, Observation
+from erpsync.core.models import Action, Drift, Severity
+from erpsync.core.shipping import ErpShipment, PackageShippingState, ShippingStatus
+
+__all__ = ["SHIPPING_INFO_WINDOW", "TrackingObservation", "diff_tracking", "plan_tracking"]
+
+ASPECT = "tracking"
+#: Update Package Shipping Info accepts a new tracking number only this long after shipping
+#: (docs/tracking.md, the Partner Center changelog that extended it to 72 hours)
+SHIPPING_INFO_WINDOW = timedelta(hours=72)
+FIELD = "tracking_number"
+
+
+@dataclass
+class TrackingObservation(Observation):
+    """The ERP's shipments (each valid, its carrier resolved) and Seller Center's state of their packages."""
+
+    shipments: list[ErpShipment] = field(default_factory=list)
+    states: dict[str, PackageShippingState] = field(default_factory=dict)  # package id → state
+    providers: dict[str, str] = field(default_factory=dict)  # shipment id → shipping provider id
+
+
+def _where(shipment: ErpShipment) -> str:
+    return f"ERP shipment {shipment.id}" + (f" ({shipment.source})" if shipment.source else "")
+
+
+def window_closed(state: PackageShippingState, now: datetime) -> bool:
+    """True only when the shipping time is known and the correction window has passed."""
+    return state.shipped_at is not None and now - state.shipped_at > SHIPPING_INFO_WINDOW
+
+
+def _drift(
+    obs: TrackingObservation,
+    shipment: ErpShipment,
+    kind: str,
+    seller: str | None,
+    severity: Severity,
+    message: str,
+    identity: str | None = None,
+) -> Drift:
+    pkg, number = shipment.package_id, shipment.tracking_number
+    return Drift(obs.shop, ASPECT, kind, pkg, FIELD, seller, number, severity, message, identity)
+
+
+def diff_tracking(obs: TrackingObservation) -> list[Drift]:
+    """Every shipment whose package does not carry its tracking number, and why."""
+    drifts: list[Drift] = []
+    for shipment in obs.shipments:
+        state = obs.states.get(shipment.package_id)
+        if state is not None:  # None: not read (a record error says why)
+            found = _diff_one(obs, shipment, state)
+            if found is not None:
+                drifts.append(found)
+    return drifts
+
+
+def _diff_one(obs: TrackingObservation, shipment: ErpShipment, state: PackageShippingState) -> Drift | None:
+    pkg, number, where = shipment.package_id, shipment.tracking_number, _where(shipment)
+    if state.status is ShippingStatus.AWAITING_SHIPMENT:
+        message = (
+            f"package {pkg}: tracking number {number} ({shipment.carrier}) from {where} is not in Seller Center "
+            "yet: the package awaits shipment"
+        )
+        return _drift(obs, shipment, "tracking_not_pushed", None, Severity.INFO, message, identity=number)
+    if state.status is ShippingStatus.SHIPPED:
+        if state.tracking_number == number:
+            return None  # done: pushed before, or shipped by hand with the ERP's number
+        late = ""
+        if window_closed(state, obs.now) and state.shipped_at is not None:
+            hours = (obs.now - state.shipped_at).total_seconds() / 3600
+            late = (
+                f"; shipped {hours:.0f} h ago, past the {SHIPPING_INFO_WINDOW.total_seconds() / 3600:.0f} h in "
+                "which the API may change it: correct it in Seller Center or ask TikTok support"
+            )
+        message = (
+            f"package {pkg}: Seller Center has tracking number {state.tracking_number or '(none)'}, {where} has "
+            f"{number} ({shipment.carrier}){late}"
+        )
+        return _drift(obs, shipment, "tracking_differs", state.tracking_number, Severity.WARNING, message)
+    if state.status is ShippingStatus.CANCELLED:
+        message = f"package {pkg} is cancelled in Seller Center, but {where} ships it as {number}"
+        return _drift(obs, shipment, "package_cancelled", None, Severity.WARNING, message)
+    if state.status is ShippingStatus.UNKNOWN:
+        message = f"package {pkg} of {where} is not a package of this shop (a wrong id, or another shop's)"
+        return _drift(obs, shipment, "package_unknown", None, Severity.WARNING, message)
+    why = f": {state.detail}" if state.detail else ""
+    message = f"package {pkg} cannot be shipped now{why}; {where} has {number}"
+    return _drift(obs, shipment, "package_not_shippable", None, Severity.WARNING, message)
+
+
+def plan_tracking(drifts: list[Drift], decide: Decide, obs: Observation) -> list[Action]:
+    """A ``ship`` per unpushed shipment and an ``update_tracking`` per correctable difference."""
+    assert isinstance(obs, TrackingObservation)
+    by_package = {s.package_id: s for s in obs.shipments}
+    actions: list[Action] = []
+    for d in drifts:
+        if d.aspect != ASPECT or d.kind not in ("tracking_not_pushed", "tracking_differs"):
+            continue
+        shipment, state = by_package.get(d.subject), obs.states.get(d.subject)
+        provider = obs.providers.get(shipment.id) if shipment is not None else None
+        if shipment is None or state is None or provider is None or decide(d) != "erp":
+            continue
+        if d.kind == "tracking_not_pushed":
+            kind, what = "ship", f"ship package {d.subject} with tracking number {shipment.tracking_number}"
+        elif window_closed(state, obs.now):
+            continue  # only the platform's support can change it now: the drift says so
+        else:
+            kind = "update_tracking"
+            what = f"change package {d.subject}'s tracking number to {shipment.tracking_number}"
+        actions.append(
+            Action(
+                shop=obs.shop,
+                aspect=ASPECT,
+                kind=kind,
+                target="seller",
+                subject=d.subject,
+                field=provider,
+                value=shipment.tracking_number,
+                description=f"{what} ({shipment.carrier}, from {_where(shipment)})",
+                drifts=(d.fingerprint,),
+                idempotent=False,
+            )
+        )
+    return actions

@@ -1,0 +1,79 @@
+"""Orders as the ship-by and order-status aspects see them: a plain model and the capabilities.
+
+Seller Center keeps each order's status and its latest ship time (最晚发货时间: the Open API's
+``rts_sla_time``, "the latest shipping time specified by the platform", page "Get Order
+Detail"); missing it is penalised. An ERP that records order statuses can have them mirrored.
+Connectors translate their system's orders into :class:`SellerOrder` / :class:`ErpOrderStatus`;
+the aspects only compare them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from erpsync.core.models import Records
+
+__all__ = ["AWAITING_SHIPMENT", "ErpOrderStatus", "OrderReader", "OrderStatusBook", "SellerOrder"]
+
+#: the statuses in which an order still waits for the seller to ship (part of) it (Get Order List,
+#: ``order_status``: "AWAITING_SHIPMENT", and "PARTIALLY_SHIPPING": some packages not shipped yet)
+AWAITING_SHIPMENT: tuple[str, ...] = ("AWAITING_SHIPMENT", "PARTIALLY_SHIPPING")
+
+
+@dataclass(frozen=True, slots=True)
+class SellerOrder:
+    """One order as Seller Center has it."""
+
+    id: str
+    status: str  # Seller Center's order status, e.g. AWAITING_SHIPMENT, CANCELLED
+    update_time: datetime  # when its status last changed
+    create_time: datetime | None = None
+    ship_by: datetime | None = None  # the latest ship time (rts_sla_time)
+    warehouse_id: str | None = None
+    source: str | None = None  # where it was read, for messages
+
+
+@dataclass(frozen=True, slots=True)
+class ErpOrderStatus:
+    """What an ERP has recorded of an order's Seller Center status, and as of which update."""
+
+    order_id: str
+    status: str
+    updated_at: datetime | None  # the Seller Center update_time the status was recorded from
+    source: str | None = None
+
+
+@runtime_checkable
+class OrderReader(Protocol):
+    """A seller backend that can list its orders."""
+
+    def read_orders(
+        self,
+        *,
+        statuses: Sequence[str] = (),
+        updated_since: datetime | None = None,
+        updated_before: datetime | None = None,
+    ) -> Records[SellerOrder]:
+        """Orders in any of ``statuses`` (all when empty) updated in ``[updated_since, updated_before)``.
+
+        Each (order, update time) once; a malformed order is a record error, the others still come.
+        """
+        ...
+
+
+@runtime_checkable
+class OrderStatusBook(Protocol):
+    """An ERP that records the Seller Center status of its orders."""
+
+    def order_statuses(self, order_ids: Sequence[str]) -> Records[ErpOrderStatus] | None:
+        """What is recorded for these orders (an order with nothing recorded is simply absent);
+        None when this ERP is configured to keep no order statuses."""
+        ...
+
+    def set_order_status(self, order_id: str, status: str, updated_at: datetime) -> None:
+        """Record ``status`` as of Seller Center's ``updated_at``. Idempotent: the same values twice
+        change nothing."""
+        ...

@@ -1,0 +1,77 @@
+"""Ship-by alerts through the sandbox on a moved clock: near, overdue, resolved once shipped.
+
+The sandbox gives every order a latest ship time (``rts_sla_time``) three days after it was paid;
+erpsync and the sandbox share one clock (``pickup_world``).
+"""
+
+from __future__ import annotations
+
+import pytest
+from pickup_world import open_world, scenario
+
+from erpsync.sandbox.auth import ALL_SCOPES
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def world(demo_ws, pm, registry):
+    with open_world(demo_ws, pm, registry) as w:
+        w.set_erp({"WH-DG": "DROP OFF", "WH-SZ": "PICK UP"})
+        yield w
+
+
+def kinds(report) -> set[tuple[str, str]]:
+    return {(d.kind, d.subject) for d in report.drifts if d.aspect == "ship_by"}
+
+
+def test_near_then_overdue_then_resolved_when_shipped(world):
+    world.ws.admin("POST", "orders", {"id": "5769000000000000901", "warehouse_id": "WH-DG"})
+    world.ws.admin("POST", "orders", {"id": "5769000000000000902", "warehouse_id": "WH-SZ", "create_time": "-71h"})
+    report = world.run(aspects=("ship_by",))
+    assert kinds(report) == {("ship_by_near", "5769000000000000902")}
+
+    world.advance(hours=50)  # 901: 22 h left; 902: a day late
+    report = world.run(aspects=("ship_by",))
+    assert kinds(report) == {("ship_by_near", "5769000000000000901"), ("ship_by_overdue", "5769000000000000902")}
+    assert report.exit_code == 2
+
+    world.ws.admin("POST", "orders/5769000000000000902/status", {"status": "AWAITING_COLLECTION"})
+    report = world.run(aspects=("ship_by",))
+    assert kinds(report) == {("ship_by_near", "5769000000000000901")}
+    events = [(a["event"], a["kind"], a["subject"][-3:]) for a in world.ws.alerts()]
+    assert sorted(events) == [
+        ("opened", "ship_by_near", "901"),
+        ("opened", "ship_by_near", "902"),
+        ("opened", "ship_by_overdue", "902"),
+        ("resolved", "ship_by_near", "902"),
+        ("resolved", "ship_by_overdue", "902"),
+    ]
+    assert events[0] == ("opened", "ship_by_near", "902")  # the first run saw only 902
+
+
+def test_an_extension_for_dongguan_orders_gives_them_more_days(world):
+    world.ws.admin("POST", "orders", {"id": "5769000000000000911", "warehouse_id": "WH-DG", "create_time": "-80h"})
+    world.ws.admin("POST", "orders", {"id": "5769000000000000912", "warehouse_id": "WH-SZ", "create_time": "-80h"})
+    extension = (
+        '[[aspects.ship_by.extensions]]\ncities = ["东莞市"]\nextra_days = 3\n'
+        'created_from = "2000-01-01T00:00:00+08:00"\ncreated_before = "2100-01-01T00:00:00+08:00"\n'
+    )
+    world.ws.config.write_text(world.ws.config.read_text(encoding="utf-8") + extension, encoding="utf-8")
+    report = world.run(aspects=("ship_by",))
+    assert kinds(report) == {("ship_by_overdue", "5769000000000000912")}
+
+
+def test_an_app_without_the_order_scope_is_a_note_and_the_shop_goes_on(demo_ws, pm, registry):
+    data = scenario("demo")
+    token = data["apps"][0]["tokens"][0]
+    token["scopes"] = [s for s in ALL_SCOPES if s != "seller.order.info"]
+    with open_world(demo_ws, pm, registry, data) as w:
+        w.set_erp({"WH-DG": "DROP OFF", "WH-SZ": "PICK UP"})
+        # (the pickup aspect reads orders too, for its evidence: without the scope it stops the shop)
+        report = w.run(aspects=("warehouse_address", "ship_by"))
+        (shop,) = report.shops
+        assert shop.error is None and report.exit_code == 0
+        (ship_by,) = [a for a in shop.aspects if a.aspect == "ship_by"]
+        (note,) = ship_by.notes
+        assert note.startswith("ship-by times not watched: Seller Center refused to list orders") and "105005" in note

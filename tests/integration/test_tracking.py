@@ -1,0 +1,192 @@
+"""The tracking aspect end to end: the real CLI, the files ERP's shipments file, the sandbox's fulfilment.
+
+Each test adds orders awaiting shipment to the demo shop (``POST /_sandbox/orders``), writes the
+ERP's ``shipments.csv`` and runs ``erpsync push tracking``; the sandbox's effect counts
+(``/_sandbox/effects``: one ``ship`` per package that really shipped) prove "exactly once".
+"""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+SF = "SF Express (顺丰)"  # a provider of the demo shop's "Shipped by seller" option
+SF_ID = "7208502187360519003"
+SHIP = "/fulfillment/202309/packages/{package_id}/ship"
+BATCH_SHIP = "/fulfillment/202309/packages/ship"
+DETAIL = "/fulfillment/202309/packages/{package_id}"
+#: the demo scenario's app, token and shop (erpsync/sandbox/scenarios/demo.json)
+DEMO = ("demo-app-key", "demo-app-secret", "demo-access-token", "7495000000000000001")
+
+
+def setup(ws, packages: int, *, carriers: str = "") -> list[str]:
+    """``packages`` new orders awaiting shipment at WH-DG; the config reads erp/shipments.csv."""
+    key, secret, token, shop_id = DEMO
+    table = f"[aspects.tracking]\ncarriers = {{ {carriers} }}\n" if carriers else ""
+    ws.config.write_text(
+        f'[[shops]]\nname = "shop"\n[shops.seller]\ntype = "tiktok"\nbase_url = "{ws.url}"\n'
+        f'app_key = "{key}"\napp_secret = "{secret}"\naccess_token = "{token}"\nshop_id = "{shop_id}"\n'
+        f'max_attempts = 8\n[shops.erp]\ntype = "files"\npath = "erp"\nshipments = "shipments.csv"\n{table}',
+        encoding="utf-8",
+    )
+    ids = []
+    for i in range(packages):
+        pkg = f"11549900000000{i:04d}"
+        ws.admin("POST", "orders", {"warehouse_id": "WH-DG", "id": f"57699900000000{i:04d}", "package": {"id": pkg}})
+        ids.append(pkg)
+    ws.admin("DELETE", "effects")
+    return ids
+
+
+def write_shipments(ws, rows: list[tuple[str, str, str]]) -> None:
+    (ws.root / "erp").mkdir(exist_ok=True)
+    with (ws.root / "erp" / "shipments.csv").open("w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh, lineterminator="\n")
+        out.writerow(["id", "package_id", "order_id", "tracking_number", "carrier"])
+        for n, (pkg, number, carrier) in enumerate(rows, start=1):
+            out.writerow([f"S{n}", pkg, "", number, carrier])
+
+
+def package(ws, pkg: str) -> dict:
+    return next(p for p in ws.admin("GET", "state")["packages"] if p["id"] == pkg)
+
+
+def ships(ws) -> dict[str, int]:
+    return ws.admin("GET", "effects")["ship"]
+
+
+def test_push_ships_each_package_once_and_a_second_run_does_nothing(demo_ws):
+    ids = setup(demo_ws, 3)
+    write_shipments(demo_ws, [(p, f"SF10{i}", SF) for i, p in enumerate(ids)])
+    first = demo_ws.cli("push", "tracking")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "3 pushed, 0 already done, 0 failed, 0 skipped" in first.stdout
+    assert ships(demo_ws) == dict.fromkeys(ids, 1)
+    assert [package(demo_ws, p)["tracking_number"] for p in ids] == ["SF100", "SF101", "SF102"]
+
+    calls = demo_ws.counts()["paths"].get(SHIP, {}).get("calls", 0)
+    second = demo_ws.cli("push", "tracking")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "0 pushed, 0 already done, 0 failed, 0 skipped" in second.stdout
+    assert ships(demo_ws) == dict.fromkeys(ids, 1)  # no second ship
+    assert demo_ws.counts()["paths"].get(SHIP, {}).get("calls", 0) == calls  # not even tried
+
+
+def test_dry_run_writes_nothing(demo_ws):
+    (pkg,) = setup(demo_ws, 1)
+    write_shipments(demo_ws, [(pkg, "SF1", SF)])
+    out = demo_ws.cli("push", "tracking", "--dry-run")
+    assert out.returncode == 2, out.stdout + out.stderr  # drift left: nothing was pushed
+    assert "1 to push" in out.stdout
+    assert ships(demo_ws) == {}
+
+
+@pytest.mark.parametrize(("packages", "path"), [(1, SHIP), (3, BATCH_SHIP)], ids=["one", "batch"])
+def test_a_lost_answer_is_retried_and_the_package_still_ships_once(demo_ws, packages, path):
+    ids = setup(demo_ws, packages)
+    write_shipments(demo_ws, [(p, f"SF20{i}", SF) for i, p in enumerate(ids)])
+    demo_ws.admin("POST", "faults", {"drop_after_commit": 1, "commit_fault_paths": [path]})
+    demo_ws.admin("DELETE", "counts")
+    out = demo_ws.cli("push", "tracking")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert f"{packages} pushed, 0 already done, 0 failed" in out.stdout  # "already shipped" on retry: done
+    assert ships(demo_ws) == dict.fromkeys(ids, 1)
+    assert demo_ws.counts()["paths"][path]["calls"] == 2  # the call, and its retry after the lost answer
+
+
+def test_many_packages_ship_in_calls_of_50_and_one_refused_fails_alone(demo_ws):
+    ids = setup(demo_ws, 120, carriers='"Bogus Post" = "999"')
+    rows = [(p, f"SF5{i:03d}", SF) for i, p in enumerate(ids)]
+    rows[70] = (ids[70], "BG70", "Bogus Post")  # the sandbox refuses provider 999: that package alone
+    write_shipments(demo_ws, rows)
+    demo_ws.admin("DELETE", "counts")
+    out = demo_ws.cli("push", "tracking")
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert f"119 pushed, 0 already done, 1 failed ({ids[70]})" in out.stdout
+    paths = demo_ws.counts()["paths"]
+    assert paths[BATCH_SHIP]["calls"] == 3  # ceil(120 / 50) Batch Ship Packages calls
+    assert paths.get(SHIP, {}).get("calls", 0) == 0  # none one by one
+    assert ships(demo_ws) == {p: 1 for p in ids if p != ids[70]}
+    assert package(demo_ws, ids[119])["tracking_number"] == "SF5119"
+
+
+def test_the_re_read_after_pushing_reads_again_only_the_packages_pushed(demo_ws):
+    ids = setup(demo_ws, 3)
+    done = ("115410000000000001", "SF2000000000001", SF)  # a demo package shipped under this number
+    write_shipments(demo_ws, [(p, f"SF6{i}", SF) for i, p in enumerate(ids)] + [done])
+    demo_ws.admin("DELETE", "counts")
+    out = demo_ws.cli("push", "tracking")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "3 pushed, 0 already done, 0 failed" in out.stdout
+    assert demo_ws.counts()["paths"][DETAIL]["calls"] == 4 + 3  # observe all four, re-read the three shipped
+
+
+def test_already_shipped_with_the_same_number_is_done_and_another_is_corrected_in_the_window(demo_ws):
+    setup(demo_ws, 0)
+    # the demo's packages were shipped a day ago under SF2000000000001 and SF2000000000002
+    write_shipments(
+        demo_ws,
+        [("115410000000000001", "SF2000000000001", SF), ("115410000000000002", "SF3000000000002", SF)],
+    )
+    out = demo_ws.cli("push", "tracking")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "1 pushed" in out.stdout
+    assert ships(demo_ws) == {}
+    assert demo_ws.admin("GET", "effects")["shipping_info_update"] == {"115410000000000002": 1}
+    assert package(demo_ws, "115410000000000002")["tracking_number"] == "SF3000000000002"
+    again = demo_ws.cli("push", "tracking")
+    assert "0 pushed" in again.stdout and again.returncode == 0
+    assert demo_ws.admin("GET", "effects")["shipping_info_update"] == {"115410000000000002": 1}
+
+
+def test_another_number_past_72_hours_is_refused_and_reported_by_id(demo_ws):
+    (pkg,) = setup(demo_ws, 1)
+    write_shipments(demo_ws, [(pkg, "SF400", SF)])
+    assert demo_ws.cli("push", "tracking").returncode == 0
+    demo_ws.admin("POST", "clock", {"advance_seconds": 73 * 3600})
+    write_shipments(demo_ws, [(pkg, "SF401", SF)])  # the ERP fixes a typo three days later
+    out = demo_ws.cli("push", "tracking")
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert f"1 failed ({pkg})" in out.stdout
+    assert "21011049" in out.stdout or "72 h" in out.stdout
+    assert package(demo_ws, pkg)["tracking_number"] == "SF400"
+    assert demo_ws.admin("GET", "effects")["shipping_info_update"] == {}
+
+
+def test_a_package_that_fails_alone_is_named_and_the_others_ship(demo_ws):
+    ids = setup(demo_ws, 3, carriers='"Bogus Post" = "999"')
+    demo_ws.admin("POST", f"orders/57699900000000{1:04d}/status", {"status": "CANCELLED"})
+    write_shipments(demo_ws, [(ids[0], "SF1", SF), (ids[1], "SF2", SF), (ids[2], "BG3", "Bogus Post")])
+    out = demo_ws.cli("push", "tracking")
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert f"1 failed ({ids[2]})" in out.stdout  # the sandbox refuses provider 999
+    assert f"1 skipped ({ids[1]})" in out.stdout  # cancelled: reported, never shipped
+    assert ships(demo_ws) == {ids[0]: 1}
+
+
+def test_bad_rows_are_named_by_file_line_and_field_and_the_rest_is_pushed(demo_ws):
+    ids = setup(demo_ws, 4)
+    write_shipments(
+        demo_ws,
+        [(ids[0], "SF1", SF), (ids[1], "", SF), (ids[2], "SF 3", SF), (ids[3], "XX4", "Unknown Post")],
+    )
+    out = demo_ws.cli("push", "tracking")
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "1 pushed" in out.stdout and "3 bad record(s)" in out.stdout
+    assert "shipments.csv:3: shipment 'S2': tracking_number" in out.stdout
+    assert "shipments.csv:4: shipment 'S3': tracking_number: contains spaces" in out.stdout
+    assert "shipments.csv:5: shipment 'S4': carrier: unknown carrier 'Unknown Post'" in out.stdout
+    assert ships(demo_ws) == {ids[0]: 1}
+
+
+def test_a_shop_whose_erp_keeps_no_shipments_pushes_nothing_and_reads_no_package(demo_ws):
+    demo_ws.admin("DELETE", "counts")
+    out = demo_ws.cli("push", "tracking")  # the stock config: no shipments option
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "shop: 0 pushed, 0 already done, 0 failed, 0 skipped" in out.stdout
+    assert demo_ws.counts()["total"]["calls"] == 0
+    unknown = demo_ws.cli("push", "nosuch")
+    assert unknown.returncode == 64 and "unknown aspect 'nosuch'" in unknown.stderr

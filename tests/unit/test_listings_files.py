@@ -1,0 +1,136 @@
+"""The files ERP's products file, and what the listings aspect records in the bindings after a push."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from erpsync.connectors.files import FilesErp
+from erpsync.connectors.files.connector import FilesErpOptions
+from erpsync.connectors.files.products import PRODUCT_COLUMNS
+from erpsync.core.aspects.listing_bindings import bound_listings, record_push
+from erpsync.core.connector import ShopContext
+from erpsync.core.errors import PermanentError
+from erpsync.core.listings import ErpProduct, ErpSku
+from erpsync.core.store import Store
+
+NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+HEADER = ",".join(PRODUCT_COLUMNS) + "\n"
+
+
+def erp(tmp_path: Path, **options: str) -> FilesErp:
+    opts = FilesErpOptions().load({"path": "erp", **options})
+    return FilesErp(opts, shop=ShopContext(name="s", base_dir=tmp_path))
+
+
+def write(tmp_path: Path, name: str, text: str) -> None:
+    (tmp_path / "erp").mkdir(exist_ok=True)
+    (tmp_path / "erp" / name).write_text(text, encoding="utf-8")
+
+
+def test_without_the_option_the_erp_keeps_no_products(tmp_path):
+    assert erp(tmp_path).read_products() is None
+
+
+def test_rows_of_one_id_are_the_skus_of_one_product(tmp_path):
+    write(
+        tmp_path,
+        "products.csv",
+        HEADER + "P1,SHIRT-S,Cotton shirt,Soft,12.50,USD,5,front.jpg|back.jpg,material=Cotton|fit=Slim\n"
+        "P1,SHIRT-M,ignored title,,13,USD,0,,\n"
+        "P2,MUG,Mug,,4,EUR,99999,,\n",
+    )
+    read = erp(tmp_path, products="products.csv").read_products()
+    assert read is not None and read.errors == ()
+    shirt, mug = read.items
+    assert shirt.title == "Cotton shirt" and shirt.images == ("front.jpg", "back.jpg")
+    assert shirt.attributes == (("material", "Cotton"), ("fit", "Slim"))
+    assert [(s.seller_sku, s.price, s.inventory) for s in shirt.skus] == [
+        ("SHIRT-S", Decimal("12.50"), 5),
+        ("SHIRT-M", Decimal("13"), 0),
+    ]
+    assert shirt.source == "erp/products.csv:2" or shirt.source.endswith("products.csv:2")
+    assert mug.currency == "EUR" and mug.skus[0].inventory == 99_999
+
+
+def test_bad_rows_name_file_line_and_field_and_the_rest_goes_on(tmp_path):
+    write(
+        tmp_path,
+        "products.csv",
+        HEADER + "P1,,No sku,,1,USD,1,,\n"  # line 2: missing SKU
+        "P2,NEG,Negative,,-3,USD,1,,\n"  # line 3: negative price
+        "P3,OK,Fine,,2,USD,1,,\n"
+        "P4,OK,Same SKU,,2,USD,1,,\n"  # line 5: seller_sku used twice
+        "P5,BIG,Too many,,2,USD,100000,,\n"  # line 6: stock over the API's limit
+        "P6,ATTR,Bad attribute,,2,USD,1,,colour\n",  # line 7: not name=value
+    )
+    read = erp(tmp_path, products="products.csv").read_products()
+    assert read is not None
+    assert [p.id for p in read.items] == ["P3"]
+    texts = [str(e) for e in read.errors]
+    assert any("products.csv:2: product 'P1': seller_sku:" in t for t in texts), texts
+    assert any("products.csv:3: product 'P2': price: must be a number > 0" in t for t in texts), texts
+    assert any("products.csv:5: product 'P4': seller_sku: seller_sku 'OK' is used twice" in t for t in texts), texts
+    assert any("products.csv:6: product 'P5': inventory: at most 99,999" in t for t in texts), texts
+    assert any("products.csv:7: product 'P6': attributes:" in t for t in texts), texts
+
+
+def test_json_products_take_lists_objects_and_numbers(tmp_path):
+    rows = [
+        {
+            "id": 7,
+            "seller_sku": "A-1",
+            "title": "Lamp",
+            "price": 19.9,
+            "currency": "USD",
+            "inventory": 3,
+            "images": ["u1", "u2"],
+            "attributes": {"material": "Glass"},
+        }
+    ]
+    write(tmp_path, "products.json", json.dumps(rows))
+    read = erp(tmp_path, products="products.json").read_products()
+    assert read is not None and read.errors == ()
+    (lamp,) = read.items
+    assert lamp.id == "7" and lamp.skus[0].price == Decimal("19.9") and lamp.images == ("u1", "u2")
+    assert lamp.attributes == (("material", "Glass"),)
+
+
+def test_a_missing_products_file_is_a_permanent_error_naming_it(tmp_path):
+    (tmp_path / "erp").mkdir()
+    with pytest.raises(PermanentError, match=r"products\.csv: cannot read"):
+        erp(tmp_path, products="products.csv").read_products()
+
+
+def shirt() -> ErpProduct:
+    skus = (ErpSku("S", Decimal("1"), 1), ErpSku("M", Decimal("2"), 2))
+    return ErpProduct("P1", "Shirt", "", "USD", skus)
+
+
+def test_pushes_are_recorded_and_read_back_as_what_was_last_pushed(tmp_path):
+    store = Store.open(f"sqlite:///{tmp_path / 'state.db'}")
+    bindings = store.bindings
+    assert bound_listings(bindings, "shop", [shirt()]) == {}
+    body = {
+        "skus": [
+            {"seller_sku": "S", "price": {"amount": "1", "currency": "USD"}, "inventory": [{"quantity": 1}]},
+            {"seller_sku": "M", "price": {"amount": "2", "currency": "USD"}, "inventory": [{"quantity": 2}]},
+        ]
+    }
+    created = {"erp_id": "P1", "body": body, "hash": "h1", "product_id": "T1", "answer": {"S": "s1", "M": "m1"}}
+    record_push(bindings, "shop", "create", created, NOW)
+    (listing,) = bound_listings(bindings, "shop", [shirt()]).values()
+    assert (listing.product_id, listing.content_hash) == ("T1", "h1")
+    assert listing.sku_ids == {"S": "s1", "M": "m1"}
+    assert listing.prices == {"S": "1 USD", "M": "2 USD"} and listing.inventory == {"S": "1", "M": "2"}
+
+    pushed = {"S": {"id": "s1", "quantity": 9}, "M": {"id": "m1", "quantity": 8}}
+    stock = {"erp_id": "P1", "product_id": "T1", "warehouse_id": "W", "skus": pushed}
+    record_push(bindings, "shop", "inventory", stock, NOW, failed={"m1"})  # the API refused M
+    (listing,) = bound_listings(bindings, "shop", [shirt()]).values()
+    assert listing.inventory == {"S": "9", "M": "2"}  # M keeps what was last pushed: pushed again
+    assert bound_listings(bindings, "other shop", [shirt()]) == {}

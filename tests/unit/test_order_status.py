@@ -1,0 +1,117 @@
+"""Order statuses into the ERP: the pure diff and plan, and the files ERP's orders file."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from erpsync.connectors.files import FilesErp
+from erpsync.core.aspects.order_status import OrderStatusAspect, OrderStatusObservation, order_status_drifts
+from erpsync.core.connector import ShopContext
+from erpsync.core.errors import PermanentError
+from erpsync.core.models import Severity
+from erpsync.core.orders import ErpOrderStatus, SellerOrder
+
+NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+T1, T2 = NOW - timedelta(hours=2), NOW - timedelta(hours=1)
+
+
+def obs(orders: list[SellerOrder], recorded: list[ErpOrderStatus]) -> OrderStatusObservation:
+    return OrderStatusObservation(shop="acme", now=NOW, orders=orders, recorded={r.order_id: r for r in recorded})
+
+
+def test_only_updates_the_erp_has_not_recorded_are_drift() -> None:
+    orders = [
+        SellerOrder("o-new", "AWAITING_SHIPMENT", T2),  # unknown to the ERP
+        SellerOrder("o-moved", "IN_TRANSIT", T2),  # the ERP has an older status
+        SellerOrder("o-same", "DELIVERED", T2),  # already recorded
+        SellerOrder("o-ahead", "AWAITING_COLLECTION", T1),  # the ERP holds a later update
+        SellerOrder("o-gone", "CANCELLED", T2),
+    ]
+    recorded = [
+        ErpOrderStatus("o-moved", "AWAITING_COLLECTION", T1),
+        ErpOrderStatus("o-same", "DELIVERED", T1),
+        ErpOrderStatus("o-ahead", "IN_TRANSIT", T2),
+        ErpOrderStatus("o-gone", "AWAITING_SHIPMENT", None),
+    ]
+    drifts = order_status_drifts("order_status", obs(orders, recorded))
+    assert [(d.subject, d.seller_value, d.erp_value, d.severity) for d in drifts] == [
+        ("o-new", "AWAITING_SHIPMENT", None, Severity.INFO),
+        ("o-moved", "IN_TRANSIT", "AWAITING_COLLECTION", Severity.INFO),
+        ("o-gone", "CANCELLED", "AWAITING_SHIPMENT", Severity.WARNING),
+    ]
+    assert drifts[2].message == "order o-gone is CANCELLED in Seller Center; the ERP still has AWAITING_SHIPMENT"
+    assert drifts[0].summary is not None and drifts[0].summary.zh.endswith("ERP 尚无其状态")
+
+
+def test_plan_records_the_status_as_of_its_update_when_seller_center_wins() -> None:
+    o = obs([SellerOrder("o-1", "CANCELLED", T2)], [])
+    aspect = OrderStatusAspect()
+    drifts = aspect.diff(o)
+    (action,) = aspect.plan(drifts, lambda d: "seller", o)
+    assert (action.kind, action.target, action.subject) == ("set_order_status", "erp", "o-1")
+    assert json.loads(action.value or "") == {"status": "CANCELLED", "updated_at": T2.isoformat()}
+    assert aspect.plan(drifts, lambda d: "report", o) == []
+
+
+def erp(tmp_path: Path, orders: str | None = "orders.csv") -> FilesErp:
+    (tmp_path / "erp").mkdir(exist_ok=True)
+    (tmp_path / "erp" / "warehouses.csv").write_text("id\nE1\n", encoding="utf-8")
+    options = {"path": "erp"} | ({"orders": orders} if orders else {})
+    return FilesErp(FilesErp.Options().load(options), shop=ShopContext(name="acme", base_dir=tmp_path))
+
+
+@pytest.mark.parametrize("name", ["orders.csv", "orders.json"])
+def test_files_erp_records_statuses_and_keeps_its_own_columns(tmp_path: Path, name: str) -> None:
+    book = erp(tmp_path, name)
+    assert book.order_statuses(["o-1"]).items == ()  # no file yet: nothing recorded
+    book.set_order_status("o-1", "AWAITING_SHIPMENT", T1)
+    book.set_order_status("o-2", "CANCELLED", T2)
+    book.set_order_status("o-1", "IN_TRANSIT", T2)
+    found = {r.order_id: (r.status, r.updated_at) for r in book.order_statuses(["o-1", "o-2", "o-9"]).items}
+    assert found == {"o-1": ("IN_TRANSIT", T2), "o-2": ("CANCELLED", T2)}
+    path = tmp_path / "erp" / name
+    if name.endswith(".csv"):
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("order_id,", "buyer,order_id,", 1).replace("\no-", "\nX,o-")
+        )
+    book.set_order_status("o-2", "CANCELLED", T2 + timedelta(minutes=1))
+    text = path.read_text(encoding="utf-8")
+    assert text.count("o-2") == 1 and (name.endswith(".json") or "X,o-1" in text)
+
+
+def test_files_erp_in_a_batch_writes_once_and_not_at_all_on_error(tmp_path: Path) -> None:
+    book = erp(tmp_path)
+    with book.batch():
+        book.set_order_status("o-1", "CANCELLED", T1)
+        book.set_order_status("o-2", "CANCELLED", T1)
+        assert not (tmp_path / "erp" / "orders.csv").exists()  # queued until the batch closes
+    assert len(book.order_statuses(["o-1", "o-2"]).items) == 2
+    with pytest.raises(RuntimeError), book.batch():
+        book.set_order_status("o-3", "CANCELLED", T1)
+        raise RuntimeError("the host stopped")
+    assert book.order_statuses(["o-3"]).items == ()
+    book.set_order_status("o-4", "CANCELLED", T1)  # no batch left open: written at once
+    assert len(book.order_statuses(["o-4"]).items) == 1
+
+
+def test_files_erp_without_the_option_keeps_no_statuses(tmp_path: Path) -> None:
+    book = erp(tmp_path, None)
+    assert book.order_statuses(["o-1"]) is None
+    with pytest.raises(PermanentError, match="keeps no order statuses"):
+        book.set_order_status("o-1", "CANCELLED", T1)
+
+
+def test_a_malformed_row_is_named_and_the_others_come(tmp_path: Path) -> None:
+    book = erp(tmp_path)
+    (tmp_path / "erp" / "orders.csv").write_text(
+        "order_id,status,updated_at\no-1,CANCELLED,yesterday\no-2,DELIVERED,2026-03-01T07:00:00+00:00\n",
+        encoding="utf-8",
+    )
+    read = book.order_statuses(["o-1", "o-2"])
+    assert [r.order_id for r in read.items] == ["o-2"]
+    (error,) = read.errors
+    assert "orders.csv:2" in str(error) and "updated_at" in str(error)

@@ -1,0 +1,122 @@
+"""Ship-by alerts (pure): near inside the window, overdue past it, extensions by city and date."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from marshmallow import ValidationError
+
+from erpsync.core.aspects.ship_by import Extension, ShipByObservation, ShipBySettings, ship_by_drifts
+from erpsync.core.models import Severity
+from erpsync.core.orders import SellerOrder
+
+NOW = datetime(2023, 9, 20, 2, 0, tzinfo=UTC)  # 10:00 Beijing time
+CREATED = datetime(2023, 9, 18, 2, 0, tzinfo=UTC)
+
+
+def order(
+    id: str, ship_by: datetime | None, status: str = "AWAITING_SHIPMENT", warehouse: str = "WH-DG"
+) -> SellerOrder:
+    return SellerOrder(id, status, NOW - timedelta(hours=1), CREATED, ship_by, warehouse)
+
+
+def obs(*orders: SellerOrder, **kw) -> ShipByObservation:
+    return ShipByObservation(shop="acme", now=NOW, orders=list(orders), **kw)
+
+
+def test_near_inside_the_window_overdue_past_it_nothing_before() -> None:
+    drifts = ship_by_drifts(
+        "ship_by",
+        obs(
+            order("o-near", NOW + timedelta(hours=5)),
+            order("o-late", NOW - timedelta(minutes=30)),
+            order("o-far", NOW + timedelta(hours=30)),
+            order("o-unknown", None),
+        ),
+    )
+    assert [(d.subject, d.kind, d.severity) for d in drifts] == [
+        ("o-near", "ship_by_near", Severity.WARNING),
+        ("o-late", "ship_by_overdue", Severity.CRITICAL),
+    ]
+    near, late = drifts
+    assert near.message == (
+        "order o-near must ship by 2023-09-20 15:00 Beijing time (5 h left): no tracking number in Seller Center yet"
+    )
+    assert late.message.startswith("order o-late missed its latest ship time 2023-09-20 09:30 Beijing time by 30 min")
+    assert near.summary is not None and "须在 2023-09-20 15:00 北京时间 前发货" in near.summary.zh
+
+
+def test_at_the_deadline_is_overdue_and_the_window_is_configurable() -> None:
+    drifts = ship_by_drifts(
+        "ship_by", obs(order("o-1", NOW), order("o-2", NOW + timedelta(hours=3)), warn=timedelta(hours=2))
+    )
+    assert [(d.subject, d.kind) for d in drifts] == [("o-1", "ship_by_overdue")]
+
+
+def test_an_order_no_longer_awaiting_shipment_raises_nothing() -> None:
+    drifts = ship_by_drifts("ship_by", obs(order("o-1", NOW - timedelta(hours=1), status="AWAITING_COLLECTION")))
+    assert drifts == []
+
+
+def test_partially_shipping_still_counts() -> None:
+    (d,) = ship_by_drifts("ship_by", obs(order("o-1", NOW - timedelta(hours=1), status="PARTIALLY_SHIPPING")))
+    assert d.kind == "ship_by_overdue"
+
+
+def test_an_extension_moves_the_deadline_for_its_cities_and_dates_only() -> None:
+    switch = Extension(
+        datetime(2023, 9, 17, 16, 0, tzinfo=UTC),  # 09-18 00:00 Beijing
+        datetime(2023, 9, 19, 16, 0, tzinfo=UTC),  # 09-20 00:00 Beijing
+        3,
+        cities=frozenset({"东莞"}),
+    )
+    late = NOW - timedelta(hours=2)
+    in_dongguan = order("o-dg", late, warehouse="WH-DG")
+    in_shenzhen = order("o-sz", late, warehouse="WH-SZ")
+    created_later = SellerOrder("o-new", "AWAITING_SHIPMENT", NOW, NOW - timedelta(hours=1), late, "WH-DG")
+    cities = {"WH-DG": "东莞", "WH-SZ": "深圳"}
+    drifts = ship_by_drifts(
+        "ship_by", obs(in_dongguan, in_shenzhen, created_later, extensions=(switch,), cities=cities)
+    )
+    assert [d.subject for d in drifts] == ["o-sz", "o-new"]  # o-dg has three more days
+
+
+def test_an_extension_by_warehouse_and_one_for_all() -> None:
+    window = (datetime(2023, 9, 1, tzinfo=UTC), datetime(2023, 10, 1, tzinfo=UTC))
+    by_warehouse = Extension(*window, 2, warehouses=frozenset({"WH-SZ"}))
+    late = NOW - timedelta(hours=2)
+    drifts = ship_by_drifts(
+        "ship_by", obs(order("a", late, warehouse="WH-SZ"), order("b", late), extensions=(by_warehouse,))
+    )
+    assert [d.subject for d in drifts] == ["b"]
+    everyone = Extension(*window, 2)
+    assert ship_by_drifts("ship_by", obs(order("a", late), order("b", late), extensions=(everyone,))) == []
+
+
+def test_settings_load_toml_datetimes_and_name_mistakes() -> None:
+    table = tomllib.loads(
+        "warn_hours = 12\n[[extensions]]\ncities = ['东莞']\nextra_days = 3\n"
+        "created_from = 2023-09-18T00:00:00+08:00\ncreated_before = 2023-09-20T00:00:00+08:00\n"
+    )
+    loaded = ShipBySettings().load(table)
+    assert loaded["warn_hours"] == 12 and loaded["extensions"][0]["extra_days"] == 3
+    with pytest.raises(ValidationError) as info:
+        ShipBySettings().load(
+            {"extensions": [{"extra_days": 0, "created_from": "2023-09-18T00:00:00", "created_before": "x"}]}
+        )
+    problems = info.value.messages["extensions"][0]
+    assert set(problems) == {"extra_days", "created_from", "created_before"}
+    with pytest.raises(ValidationError, match="must be after created_from"):
+        ShipBySettings().load(
+            {
+                "extensions": [
+                    {
+                        "extra_days": 1,
+                        "created_from": "2023-09-20T00:00:00+08:00",
+                        "created_before": "2023-09-18T00:00:00+08:00",
+                    }
+                ]
+            }
+        )

@@ -1,0 +1,128 @@
+"""The tracking aspect's observe over the real files ERP, and a seller double of plain data.
+
+The seller here is a plain class implementing ``PackageShipper`` with data (no HTTP): the
+TikTok side is exercised against the sandbox in ``tests/integration/test_tracking.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from erpsync.connectors.files import FilesErp
+from erpsync.core.aspects.base import ObserveContext
+from erpsync.core.aspects.tracking import TrackingAspect, TrackingSettings
+from erpsync.core.connector import Connector, ShopContext
+from erpsync.core.models import Records
+from erpsync.core.shipping import PackageShippingState, ShipmentReader, ShipOutcomes, ShippingStatus, ShipRequest
+
+NOW = datetime(2026, 3, 2, tzinfo=UTC)
+HEADER = "id,package_id,order_id,tracking_number,carrier\n"
+
+
+class Shop(Connector):
+    """Seller Center as plain data: every package awaits shipment, warehouse WH1 offers one carrier."""
+
+    type = "plain-seller"
+    role = "seller"
+
+    def __init__(self) -> None:
+        super().__init__({}, shop=ShopContext("shop", Path(".")))
+        self.lookups: list[str] = []
+
+    def read_shipping_states(self, package_ids: Sequence[str]) -> Records[PackageShippingState]:
+        return Records(
+            tuple(
+                PackageShippingState(p, ShippingStatus.AWAITING_SHIPMENT, warehouse_id="WH1")
+                if not p.startswith("X")
+                else PackageShippingState(p, ShippingStatus.UNKNOWN)
+                for p in package_ids
+            )
+        )
+
+    def shipping_provider_ids(self, warehouse_id: str) -> Mapping[str, str]:
+        self.lookups.append(warehouse_id)
+        return {"J&T Express": "7208000000000000002"}
+
+    def ship_packages(self, requests: Sequence[ShipRequest]) -> ShipOutcomes:
+        raise AssertionError("observe never ships")
+
+    def update_tracking(self, package_id: str, tracking_number: str, shipping_provider_id: str, *, shipped_at):
+        raise AssertionError("observe never writes")
+
+
+def erp(tmp_path: Path, text: str | None, name: str = "shipments.csv") -> FilesErp:
+    (tmp_path / "erp").mkdir(exist_ok=True)
+    options = {"path": "erp", "format": "auto"}
+    if text is not None:
+        (tmp_path / "erp" / name).write_text(text, encoding="utf-8")
+        options["shipments"] = name
+    return FilesErp(FilesErp.Options().load(options), shop=ShopContext("shop", tmp_path))
+
+
+def observe(files: Connector, seller: Connector, carriers: dict[str, str] | None = None):
+    settings = TrackingSettings().load({"carriers": carriers} if carriers is not None else {})
+    ctx = ObserveContext("shop", seller, files, NOW, memory=None, settings=settings)  # type: ignore[arg-type]
+    return TrackingAspect().observe(ctx)
+
+
+def test_bad_rows_are_record_errors_naming_file_line_and_field_and_the_rest_goes_on(tmp_path):
+    files = erp(
+        tmp_path,
+        HEADER
+        + "S1,P1,O1,SF1001,SF Express\n"
+        + "S2,P2,O2,,SF Express\n"
+        + "S3,P3,O3,SF 1003,SF Express\n"
+        + "S4,P4,O4,JT1004,Unknown Post\n"
+        + "S5,P5,O5,JT1005,J&T Express\n"
+        + "S6,P1,O6,SF1006,SF Express\n",
+    )
+    seller = Shop()
+    obs = observe(files, seller, {"SF Express": "7208000000000000001"})
+    errors = sorted(str(e) for e in obs.record_errors)
+    assert any("shipments.csv:3" in e and "tracking_number" in e and "empty" in e for e in errors), errors
+    assert any("shipments.csv:4" in e and "tracking_number" in e and "spaces" in e for e in errors), errors
+    assert any("shipments.csv:5" in e and "carrier" in e and "Unknown Post" in e for e in errors), errors
+    assert any("shipments.csv:7" in e and "package_id" in e and "S1" in e for e in errors), errors
+    assert len(errors) == 4
+    assert [s.id for s in obs.shipments] == ["S1", "S5"]
+    assert obs.providers == {"S1": "7208000000000000001", "S5": "7208000000000000002"}
+    assert seller.lookups == ["WH1"]  # the providers of a warehouse are asked for once per run
+    assert obs.scope == {"P1", "P5"}
+
+
+def test_json_shipments_read_like_csv(tmp_path):
+    files = erp(
+        tmp_path,
+        '[{"id": "S1", "package_id": 1154, "order_id": "O1", "tracking_number": "SF1", "carrier": "J&T Express"}]',
+        "shipments.json",
+    )
+    obs = observe(files, Shop())
+    assert [(s.package_id, s.source) for s in obs.shipments] == [("1154", f"{tmp_path}/erp/shipments.json:1")]
+
+
+def test_an_erp_without_shipments_reports_nothing_and_reads_no_seller(tmp_path):
+    files = erp(tmp_path, None)
+    assert isinstance(files, ShipmentReader)  # the capability is there, the file is not configured
+    obs = TrackingAspect().observe(
+        ObserveContext("shop", object(), files, NOW, memory=None)  # type: ignore[arg-type]
+    )
+    assert (obs.shipments, obs.record_errors, obs.notes, obs.scope) == ([], [], [], set())
+    assert TrackingAspect().diff(obs) == []
+
+
+def test_an_unknown_package_is_reported_by_id(tmp_path):
+    files = erp(tmp_path, HEADER + "S1,X9,O1,SF1,J&T Express\n")
+    obs = observe(files, Shop())
+    (drift,) = TrackingAspect().diff(obs)
+    assert (drift.kind, drift.subject) == ("package_unknown", "X9")
+
+
+def test_the_shipments_option_must_name_a_csv_or_json_file(tmp_path):
+    from marshmallow import ValidationError
+
+    with pytest.raises(ValidationError):
+        FilesErp.Options().load({"path": "erp", "shipments": "shipments.xlsx"})

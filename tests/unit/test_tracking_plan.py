@@ -1,0 +1,114 @@
+"""The tracking aspect's pure rules: which shipments drift, and which pushes are planned."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from erpsync.core.aspects.tracking_plan import TrackingObservation, diff_tracking, plan_tracking
+from erpsync.core.models import Drift
+from erpsync.core.shipping import ErpShipment, PackageShippingState, ShippingStatus
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+SF = "7208000000000000001"
+
+
+def shipment(pkg: str, number: str = "SF1001", carrier: str = "SF Express") -> ErpShipment:
+    return ErpShipment(f"S-{pkg}", pkg, f"O-{pkg}", number, carrier, f"erp/shipments.csv:{pkg[-1]}")
+
+
+def observe(*pairs: tuple[ErpShipment, PackageShippingState]) -> TrackingObservation:
+    obs = TrackingObservation(shop="shop", now=NOW)
+    for s, state in pairs:
+        obs.shipments.append(s)
+        obs.states[state.id] = state
+        obs.providers[s.id] = SF
+    return obs
+
+
+def state(pkg: str, status: ShippingStatus, number: str | None = None, shipped_at: datetime | None = None):
+    return PackageShippingState(pkg, status, (f"O-{pkg}",), number, SF if number else None, shipped_at, "WH1")
+
+
+def erp_wins(_: Drift) -> str:
+    return "erp"
+
+
+def test_an_unshipped_package_is_planned_as_one_ship_keyed_by_package_and_number():
+    obs = observe((shipment("P1"), state("P1", ShippingStatus.AWAITING_SHIPMENT)))
+    drifts = diff_tracking(obs)
+    assert [(d.kind, d.subject, d.erp_value) for d in drifts] == [("tracking_not_pushed", "P1", "SF1001")]
+    assert "erp/shipments.csv:1" in drifts[0].message
+    (action,) = plan_tracking(drifts, erp_wins, obs)
+    assert (action.kind, action.target, action.subject, action.value, action.field) == (
+        "ship",
+        "seller",
+        "P1",
+        "SF1001",
+        SF,
+    )
+    assert action.idempotent is False
+    assert action.drifts == (drifts[0].fingerprint,)
+
+
+def test_the_ledger_key_is_per_shop_package_and_number():
+    a = observe((shipment("P1"), state("P1", ShippingStatus.AWAITING_SHIPMENT)))
+    b = observe((shipment("P1", "SF9999"), state("P1", ShippingStatus.AWAITING_SHIPMENT)))
+    (first,) = plan_tracking(diff_tracking(a), erp_wins, a)
+    (again,) = plan_tracking(diff_tracking(a), erp_wins, a)
+    (other,) = plan_tracking(diff_tracking(b), erp_wins, b)
+    assert first.idempotency_key == again.idempotency_key
+    assert first.idempotency_key != other.idempotency_key
+
+
+def test_shipped_with_the_same_number_is_done():
+    obs = observe((shipment("P1"), state("P1", ShippingStatus.SHIPPED, "SF1001", NOW - timedelta(days=9))))
+    assert diff_tracking(obs) == []
+    assert plan_tracking([], erp_wins, obs) == []
+
+
+def test_another_number_inside_the_window_is_corrected_when_the_erp_wins():
+    obs = observe((shipment("P1"), state("P1", ShippingStatus.SHIPPED, "JT77", NOW - timedelta(hours=71))))
+    (drift,) = diff_tracking(obs)
+    assert (drift.kind, drift.seller_value, drift.erp_value) == ("tracking_differs", "JT77", "SF1001")
+    (action,) = plan_tracking([drift], erp_wins, obs)
+    assert (action.kind, action.value, action.idempotent) == ("update_tracking", "SF1001", False)
+    assert plan_tracking([drift], lambda _d: "report", obs) == []
+    assert plan_tracking([drift], lambda _d: "seller", obs) == []
+
+
+def test_another_number_outside_the_window_is_only_reported_with_the_reason():
+    obs = observe((shipment("P1"), state("P1", ShippingStatus.SHIPPED, "JT77", NOW - timedelta(hours=73))))
+    (drift,) = diff_tracking(obs)
+    assert drift.kind == "tracking_differs" and "past the 72 h" in drift.message
+    assert plan_tracking([drift], erp_wins, obs) == []
+
+
+def test_an_unknown_shipping_time_leaves_the_window_to_the_platform():
+    obs = observe((shipment("P1"), state("P1", ShippingStatus.SHIPPED, "JT77", None)))
+    (action,) = plan_tracking(diff_tracking(obs), erp_wins, obs)
+    assert action.kind == "update_tracking"
+
+
+def test_cancelled_unknown_and_unshippable_packages_are_reported_by_id_never_written():
+    obs = observe(
+        (shipment("P1"), state("P1", ShippingStatus.CANCELLED)),
+        (shipment("P2", "SF2"), PackageShippingState("P2", ShippingStatus.UNKNOWN)),
+        (
+            shipment("P3", "SF3"),
+            PackageShippingState("P3", ShippingStatus.NOT_SHIPPABLE, detail="order O-P3 is UNPAID"),
+        ),
+    )
+    drifts = diff_tracking(obs)
+    assert [(d.kind, d.subject) for d in drifts] == [
+        ("package_cancelled", "P1"),
+        ("package_unknown", "P2"),
+        ("package_not_shippable", "P3"),
+    ]
+    assert "UNPAID" in drifts[2].message
+    assert plan_tracking(drifts, erp_wins, obs) == []
+
+
+def test_a_shipment_without_a_resolved_carrier_is_not_planned():
+    obs = observe((shipment("P1"), state("P1", ShippingStatus.AWAITING_SHIPMENT)))
+    obs.providers.clear()
+    assert plan_tracking(diff_tracking(obs), erp_wins, obs) == []
