@@ -17,14 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError
 
 from erpsync.core.config_alerts import AlertingSettings as AlertingSettings
 from erpsync.core.config_alerts import AlertSettings as AlertSettings
 from erpsync.core.config_alerts import load_alerting, load_alerts, note_secrets
+from erpsync.core.config_schema import DEFAULT_CONCURRENCY as DEFAULT_CONCURRENCY
+from erpsync.core.config_schema import DEFAULT_SHOP_TIME_BUDGET_SECONDS as DEFAULT_SHOP_TIME_BUDGET_SECONDS
+from erpsync.core.config_schema import Root
 from erpsync.core.errors import ConfigError
 from erpsync.core.matching import MATCH_KEYS, MatchKey
-from erpsync.core.models import LANGS, Lang
+from erpsync.core.models import Lang
 from erpsync.core.policy import Policy, policy_for
 
 if TYPE_CHECKING:
@@ -33,13 +36,6 @@ if TYPE_CHECKING:
 #: shorter secret values are refused: they are no real credentials, and redacting a short string
 #: from every message (secrets never reach logs) would garble words that happen to contain it
 MIN_SECRET_LENGTH = 8
-#: seconds one shop may take in a run unless the config says otherwise (``shop_time_budget_seconds``
-#: at the top, ``time_budget_seconds`` in a shop's table): past it the shop stops and the next runs
-DEFAULT_SHOP_TIME_BUDGET_SECONDS = 1800.0
-#: shops reconciled side by side unless the config says otherwise (``concurrency``). Each shop has
-#: its own rate budget on the platform (per app, shop and API), so shops overlap without costing
-#: each other calls; the state database and the machine's connections are what bound it.
-DEFAULT_CONCURRENCY = 4
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -83,93 +79,6 @@ class Settings:
 
     def shop(self, name: str) -> ShopSettings | None:
         return next((s for s in self.shops if s.name == name), None)
-
-
-# --- structure -------------------------------------------------------------------------------
-
-
-class _Connector(Schema):
-    type = fields.String(required=True)
-
-
-class _Shop(Schema):
-    name = fields.String(
-        required=True,
-        validate=validate.Regexp(
-            r"^[A-Za-z0-9_.-]+$", error="use ASCII letters, digits, - _ . (it is typed on command lines)"
-        ),
-    )
-    seller = fields.Dict(required=True)
-    erp = fields.Dict(required=True)
-    aspects = fields.List(
-        fields.String(),
-        load_default=None,
-        validate=validate.Length(min=1, error="list at least one aspect, or leave the key out for all"),
-    )
-    policy = fields.Dict(load_default=dict)
-    time_budget_seconds = fields.Float(load_default=None, validate=validate.Range(min=0, min_inclusive=False))
-    bindings = fields.Dict(
-        keys=fields.String(validate=validate.Length(min=1)),
-        values=fields.String(validate=validate.Length(min=1, error="give the Seller Center warehouse id")),
-        load_default=dict,
-    )
-    match_by = fields.List(
-        fields.String(validate=validate.OneOf(MATCH_KEYS, error="use " + ", ".join(MATCH_KEYS) + ", not {input!r}")),
-        load_default=lambda: list(MATCH_KEYS),
-    )
-
-    @validates_schema
-    def _one_erp_record_per_warehouse(self, data: dict[str, Any], **_: Any) -> None:
-        seen: dict[str, str] = {}
-        for erp_id, seller_id in data.get("bindings", {}).items():
-            if seller_id in seen:
-                raise ValidationError(
-                    f"ERP warehouses {seen[seller_id]!r} and {erp_id!r} are both bound to Seller Center warehouse "
-                    f"{seller_id!r}: bind one of them",
-                    "bindings",
-                )
-            seen[seller_id] = erp_id
-        by = data.get("match_by", [])
-        if len(set(by)) != len(by):
-            raise ValidationError("a key is listed twice", "match_by")
-
-
-class _State(Schema):
-    url = fields.String(load_default="")
-
-
-class _Plugins(Schema):
-    """``[plugins]``: ``blocked`` names plugins never to load (read early by ``plugins/manager.py``)."""
-
-    blocked = fields.List(fields.String(validate=validate.Length(min=1)), load_default=list)
-
-
-class _Root(Schema):
-    data_dir = fields.String(load_default=".erpsync")
-    lang = fields.String(
-        load_default="en",
-        validate=validate.OneOf(LANGS, error='use "en" (English) or "zh" (中文), not {input!r}'),
-        error_messages={"invalid": 'use "en" (English) or "zh" (中文), in quotes'},
-    )
-    shop_time_budget_seconds = fields.Float(
-        load_default=DEFAULT_SHOP_TIME_BUDGET_SECONDS, validate=validate.Range(min=0, min_inclusive=False)
-    )
-    concurrency = fields.Integer(
-        load_default=DEFAULT_CONCURRENCY,
-        strict=True,
-        validate=validate.Range(min=1, max=64, error="use a whole number of shops from 1 to 64"),
-    )
-    state = fields.Nested(_State, load_default=lambda: {"url": ""})
-    plugins = fields.Nested(_Plugins, load_default=lambda: {"blocked": []})
-    shops = fields.List(
-        fields.Nested(_Shop),
-        required=True,
-        validate=validate.Length(min=1, error="at least one [[shops]] table is needed"),
-    )
-    alerts = fields.List(fields.Dict(), load_default=lambda: [{"type": "log"}])
-    alerting = fields.Dict(load_default=dict)  # checked by config_alerts.AlertingSchema
-    policy = fields.Dict(load_default=dict)
-    aspects = fields.Dict(keys=fields.String(), load_default=dict)  # each checked by its aspect's Settings
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -302,7 +211,7 @@ def load_config(
     secrets: set[str] = set()
     raw = interpolate(raw, [], errors)
     try:
-        doc = _Root().load(raw)
+        doc = Root().load(raw)
     except ValidationError as exc:
         errors.extend(_flatten(exc.messages, []))
         raise _config_error(shown, errors) from None

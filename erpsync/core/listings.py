@@ -16,32 +16,26 @@ What was last pushed is kept in the store's bindings (``ListingBindings``): enti
 (ERP product id → TikTok product id, content hash), ``sku`` (seller_sku → TikTok SKU id),
 ``price`` and ``inventory`` (seller_sku → TikTok SKU id, the value last pushed). The mapping
 from ERP fields to the API body is declared in ``[aspects.listings]`` (``ListingMapping``). The
-capabilities the aspect reads and writes through are the runtime-checkable protocols at the end
-of this module, like ``core/ports.py``.
+capabilities the aspect reads and writes through are the runtime-checkable protocols of
+``core/listing_ports.py``, like ``core/ports.py``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from erpsync.core.listing_hash import canonical_json, content_text
-from erpsync.core.models import Records
 
 __all__ = [
     "BoundListing",
     "ErpProduct",
     "ErpSku",
     "FoundListing",
-    "ListingBindings",
     "ListingMapping",
-    "ListingReader",
-    "ListingWriter",
-    "ProductReader",
     "Push",
     "content_hash",
     "create_body",
@@ -304,76 +298,3 @@ def _values(by_sku: Mapping[str, str | None]) -> str | None:
     if all(v is None for v in by_sku.values()):
         return None
     return ", ".join(f"{k}={v if v is not None else '(none)'}" for k, v in sorted(by_sku.items()))
-
-
-# -- capabilities ----------------------------------------------------------------------------
-
-
-@runtime_checkable
-class ProductReader(Protocol):
-    """An ERP that holds a product catalogue."""
-
-    def read_products(self) -> Records[ErpProduct] | None:
-        """Every product with its SKUs (None: this ERP keeps no catalogue, nothing to push).
-
-        A bad row is a RecordError naming file, line and field; the other products go on.
-        """
-        ...
-
-
-@runtime_checkable
-class ListingReader(Protocol):
-    """A seller side that can find its listings by ``seller_sku``."""
-
-    def find_listings(self, seller_skus: Sequence[str]) -> dict[str, FoundListing]:
-        """``{seller_sku: the listing holding it}`` for the SKUs found; raise ConnectorError if the
-        search itself fails (an unread answer must never count as "not there")."""
-        ...
-
-
-@runtime_checkable
-class ListingWriter(Protocol):
-    """A seller side that can create and change listings."""
-
-    def create_listing(self, body: Mapping[str, Any]) -> FoundListing:
-        """Create a product once. A lost answer is resolved by looking it up by its seller SKUs;
-        only if it cannot be found is ``OutcomeUnknownError`` raised."""
-        ...
-
-    def edit_listing(self, product_id: str, changes: Mapping[str, Any]) -> FoundListing:
-        """Set only the fields in ``changes`` (and add the SKUs it lists without an id)."""
-        ...
-
-    def set_listing_prices(self, product_id: str, prices: Mapping[str, tuple[str, str]]) -> None:
-        """Set ``{sku id: (amount, currency)}``."""
-        ...
-
-    def set_listing_inventory(self, product_id: str, quantities: Mapping[str, Mapping[str, int]]) -> dict[str, str]:
-        """Set ``{sku id: {warehouse id: quantity}}``; return ``{sku id: why}`` for the SKUs refused
-        (the API applies the others)."""
-        ...
-
-
-class BindingState(Protocol):
-    """One binding row as the store returns it (``BindingRow``)."""
-
-    @property
-    def seller_id(self) -> str | None: ...
-
-    @property
-    def last_pushed_hash(self) -> str | None: ...
-
-
-@runtime_checkable
-class ListingBindings(Protocol):
-    """The store's bindings, as far as the listings aspect needs them (``store.bindings``)."""
-
-    def for_entity(self, shop: str, entity: str) -> Mapping[str, BindingState]:
-        """Every binding of ``entity`` in ``shop``, by ERP id."""
-        ...
-
-    def put(
-        self, shop: str, entity: str, erp_id: str, *, seller_id: str | None, last_pushed_hash: str | None, now: datetime
-    ) -> object:
-        """Create or replace one binding."""
-        ...

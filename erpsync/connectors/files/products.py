@@ -108,7 +108,7 @@ def _attributes(raw: Any) -> tuple[tuple[str, str], ...]:
 
 
 class ProductsMixin:
-    """``ProductReader`` for the files ERP (``core/listings.py``)."""
+    """``ProductReader`` for the files ERP (``core/listing_ports.py``)."""
 
     options: Any
 

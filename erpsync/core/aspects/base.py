@@ -19,7 +19,8 @@ from marshmallow import RAISE, Schema
 
 from erpsync.core.connector import Connector
 from erpsync.core.errors import ErpsyncError, RecordError
-from erpsync.core.listings import ErpProduct, ListingBindings
+from erpsync.core.listing_ports import ListingBindings
+from erpsync.core.listings import ErpProduct
 from erpsync.core.matching import MatchRules
 from erpsync.core.models import Action, Drift
 from erpsync.core.ports import ObservationMemory

@@ -16,7 +16,8 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from erpsync.core.listings import INVENTORY, PRICE, PRODUCT, SKU, BoundListing, ErpProduct, ListingBindings
+from erpsync.core.listing_ports import ListingBindings
+from erpsync.core.listings import INVENTORY, PRICE, PRODUCT, SKU, BoundListing, ErpProduct
 
 __all__ = ["bound_listings", "record_push"]
 

@@ -33,17 +33,8 @@ from erpsync.core.aspects.warehouse_address import connector_type, lacks
 from erpsync.core.connector import Connector
 from erpsync.core.errors import PermanentError, RecordError
 from erpsync.core.listing_audits import AUDIT_FAILED, ListingAudit, ListingAuditReader, audit_drifts
-from erpsync.core.listings import (
-    BoundListing,
-    ErpProduct,
-    ListingBindings,
-    ListingMapping,
-    ListingReader,
-    ListingWriter,
-    ProductReader,
-    Push,
-    plan_pushes,
-)
+from erpsync.core.listing_ports import ListingBindings, ListingReader, ListingWriter, ProductReader
+from erpsync.core.listings import BoundListing, ErpProduct, ListingMapping, Push, plan_pushes
 from erpsync.core.models import Action, Drift, Records, Severity
 
 __all__ = ["ListingObservation", "ListingsAspect", "ListingsSettings"]

@@ -1,0 +1,84 @@
+"""The capabilities the listings aspect reads and writes through (runtime-checkable, like
+``core/ports.py``): an ERP's catalogue, a seller side's listings, and the store's bindings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+from erpsync.core.listings import ErpProduct, FoundListing
+from erpsync.core.models import Records
+
+__all__ = ["BindingState", "ListingBindings", "ListingReader", "ListingWriter", "ProductReader"]
+
+
+@runtime_checkable
+class ProductReader(Protocol):
+    """An ERP that holds a product catalogue."""
+
+    def read_products(self) -> Records[ErpProduct] | None:
+        """Every product with its SKUs (None: this ERP keeps no catalogue, nothing to push).
+
+        A bad row is a RecordError naming file, line and field; the other products go on.
+        """
+        ...
+
+
+@runtime_checkable
+class ListingReader(Protocol):
+    """A seller side that can find its listings by ``seller_sku``."""
+
+    def find_listings(self, seller_skus: Sequence[str]) -> dict[str, FoundListing]:
+        """``{seller_sku: the listing holding it}`` for the SKUs found; raise ConnectorError if the
+        search itself fails (an unread answer must never count as "not there")."""
+        ...
+
+
+@runtime_checkable
+class ListingWriter(Protocol):
+    """A seller side that can create and change listings."""
+
+    def create_listing(self, body: Mapping[str, Any]) -> FoundListing:
+        """Create a product once. A lost answer is resolved by looking it up by its seller SKUs;
+        only if it cannot be found is ``OutcomeUnknownError`` raised."""
+        ...
+
+    def edit_listing(self, product_id: str, changes: Mapping[str, Any]) -> FoundListing:
+        """Set only the fields in ``changes`` (and add the SKUs it lists without an id)."""
+        ...
+
+    def set_listing_prices(self, product_id: str, prices: Mapping[str, tuple[str, str]]) -> None:
+        """Set ``{sku id: (amount, currency)}``."""
+        ...
+
+    def set_listing_inventory(self, product_id: str, quantities: Mapping[str, Mapping[str, int]]) -> dict[str, str]:
+        """Set ``{sku id: {warehouse id: quantity}}``; return ``{sku id: why}`` for the SKUs refused
+        (the API applies the others)."""
+        ...
+
+
+class BindingState(Protocol):
+    """One binding row as the store returns it (``BindingRow``)."""
+
+    @property
+    def seller_id(self) -> str | None: ...
+
+    @property
+    def last_pushed_hash(self) -> str | None: ...
+
+
+@runtime_checkable
+class ListingBindings(Protocol):
+    """The store's bindings, as far as the listings aspect needs them (``store.bindings``)."""
+
+    def for_entity(self, shop: str, entity: str) -> Mapping[str, BindingState]:
+        """Every binding of ``entity`` in ``shop``, by ERP id."""
+        ...
+
+    def put(
+        self, shop: str, entity: str, erp_id: str, *, seller_id: str | None, last_pushed_hash: str | None, now: datetime
+    ) -> object:
+        """Create or replace one binding."""
+        ...
