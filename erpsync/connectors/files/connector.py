@@ -18,7 +18,7 @@ from erpsync.core.models import Address, HandoverMode, Records, Warehouse
 from . import replace as rp
 from .edit import OPERATION, Edits, Write
 from .orders import OrdersMixin, OrdersOptions
-from .parse import FIELD_LIMIT, Document, cell, parse, row_id
+from .parse import FIELD_LIMIT, Document, broken_rows, cell, parse, row_id
 from .products import ProductsMixin, ProductsOptions
 from .schema import ADDRESS_FIELDS, FilesOptions, WarehouseRecord, field_errors
 from .shipments import ShipmentsMixin, ShipmentsOptions
@@ -58,9 +58,7 @@ class FilesErp(OrdersMixin, ProductsMixin, ShipmentsMixin, Connector):
         doc = self._read()
         shown = self._shown(doc.path)
         items: list[Warehouse] = []
-        errors = [
-            RecordError(f"cannot be parsed as CSV ({reason})", source=f"{shown}:{line}") for line, reason in doc.broken
-        ]
+        errors = broken_rows(doc, shown)
         first_line: dict[str, int] = {}
         schema = WarehouseRecord()  # one per read: building a schema costs several times a row's load
         for line, _index, row in doc.rows:

@@ -29,7 +29,7 @@ from erpsync.core.models import Records
 from erpsync.core.orders import ErpOrderStatus
 
 from . import replace as rp
-from .parse import cell, parse
+from .parse import broken_rows, cell, parse, read_side_file
 from .schema import field_errors, file_option
 
 __all__ = ["ORDER_COLUMNS", "OrdersMixin", "OrdersOptions"]
@@ -69,8 +69,8 @@ class OrdersMixin:
         path, shown = self._orders_path()
         if not path.exists():
             return Records()
-        doc = parse(path, self._orders_bytes(path, shown), self._orders_fail(shown, "read orders"))
-        errors = [RecordError(f"cannot be parsed as CSV ({why})", source=f"{shown}:{line}") for line, why in doc.broken]
+        doc = read_side_file(path, shown, "read orders")
+        errors = broken_rows(doc, shown)
         items: list[ErpOrderStatus] = []
         schema = _OrderRow()
         for line, _index, row in doc.rows:
@@ -156,15 +156,6 @@ class OrdersMixin:
             return PermanentError(f"{shown}: {message}", connector="files ERP", operation=operation)
 
         return fail
-
-    @staticmethod
-    def _orders_bytes(path: Path, shown: str) -> bytes:
-        try:
-            return path.read_bytes()
-        except OSError as exc:
-            raise PermanentError(
-                f"{shown}: cannot read: {exc.strerror or exc}", connector="files ERP", operation="read orders"
-            ) from None
 
 
 def _rewritten(path: Path, raw: bytes, writes: dict[str, dict[str, str]], fail: Any) -> bytes:

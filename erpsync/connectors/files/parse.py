@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from erpsync.core.errors import PermanentError, RecordError
+
 #: Python's csv module refuses a field longer than this by default (``csv.field_size_limit()``,
 #: 131072 characters). Such a field is almost always an unclosed quote that swallowed the rows
 #: after it, so a row holding one is reported, not loaded.
@@ -133,3 +135,24 @@ def _json_list(text: str, fail: Callable[[str], Exception]) -> list[Any]:
     if not isinstance(data, list):
         raise fail("expected a list of warehouse objects")
     return data
+
+
+def broken_rows(doc: Document, shown: str) -> list[RecordError]:
+    """One RecordError per record the CSV reader could not read, named by file and line."""
+    return [RecordError(f"cannot be parsed as CSV ({why})", source=f"{shown}:{line}") for line, why in doc.broken]
+
+
+def read_side_file(path: Path, shown: str, operation: str) -> Document:
+    """Read and parse one of the ERP's optional files (products, shipments, orders).
+
+    A file that cannot be read, or is unusable whole, is one ``PermanentError`` naming it.
+    """
+
+    def fail(message: str) -> PermanentError:
+        return PermanentError(f"{shown}: {message}", connector="files ERP", operation=operation)
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror or exc}") from None
+    return parse(path, raw, fail)

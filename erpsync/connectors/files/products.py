@@ -29,11 +29,11 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
-from erpsync.core.errors import PermanentError, RecordError
+from erpsync.core.errors import RecordError
 from erpsync.core.listings import ErpProduct, ErpSku
 from erpsync.core.models import Records
 
-from .parse import cell, parse, row_id
+from .parse import broken_rows, cell, read_side_file, row_id
 from .schema import field_errors, file_option
 
 __all__ = ["PRODUCT_COLUMNS", "ProductRecord", "ProductsMixin", "ProductsOptions"]
@@ -125,16 +125,8 @@ class ProductsMixin:
             return None
         path = self.directory / name
         shown = self._shown(path)
-
-        def fail(message: str) -> PermanentError:
-            return PermanentError(f"{shown}: {message}", connector="files ERP", operation="read products")
-
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise fail(f"cannot read: {exc.strerror or exc}") from None
-        doc = parse(path, raw, fail)
-        errors = [RecordError(f"cannot be parsed as CSV ({why})", source=f"{shown}:{line}") for line, why in doc.broken]
+        doc = read_side_file(path, shown, "read products")
+        errors = broken_rows(doc, shown)
         products: dict[str, tuple[dict[str, Any], list[ErpSku]]] = {}
         bad: set[str] = set()  # products whose first row was malformed: left out whole
         sku_line: dict[str, int] = {}

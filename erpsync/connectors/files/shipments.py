@@ -17,11 +17,11 @@ from typing import Any, cast
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
-from erpsync.core.errors import PermanentError, RecordError
+from erpsync.core.errors import RecordError
 from erpsync.core.models import Records
 from erpsync.core.shipping import ErpShipment
 
-from .parse import cell, parse, row_id
+from .parse import broken_rows, cell, read_side_file, row_id
 from .schema import field_errors, file_option
 
 __all__ = ["SHIPMENT_COLUMNS", "ShipmentRecord", "ShipmentsMixin", "ShipmentsOptions"]
@@ -68,16 +68,8 @@ class ShipmentsMixin:
         connector = cast(Any, self)  # the files ERP this is mixed into: its directory, its way to show paths
         path: Path = connector.directory / name
         shown: str = connector._shown(path)
-
-        def fail(message: str) -> PermanentError:
-            return PermanentError(f"{shown}: {message}", connector="files ERP", operation="read shipments")
-
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise fail(f"cannot read: {exc.strerror or exc}") from None
-        doc = parse(path, raw, fail)
-        errors = [RecordError(f"cannot be parsed as CSV ({why})", source=f"{shown}:{line}") for line, why in doc.broken]
+        doc = read_side_file(path, shown, "read shipments")
+        errors = broken_rows(doc, shown)
         items: list[ErpShipment] = []
         first_line: dict[str, int] = {}
         schema = ShipmentRecord()
