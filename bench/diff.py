@@ -48,6 +48,8 @@ import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bench_memory import peak_mib, reset_peak, rss_mib
+
 from erpsync.core.aspects.pickup import PickupObservation, pickup_drifts
 from erpsync.core.aspects.warehouse_address import WarehouseAddressAspect, WarehouseObservation
 from erpsync.core.models import Address, HandoverMode, PackageSignal, PickupSignals, SlotSignal, Warehouse
@@ -179,28 +181,6 @@ def _quiet(rng: random.Random, w: Warehouse, erp: Warehouse) -> tuple[Warehouse,
     return replace(erp, handover_mode=mode), PickupSignals(w.id, slots, packages)
 
 
-def _rss_mib() -> float:
-    """The resident set now (``/proc/self/statm``), not the peak."""
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
-
-
-def _reset_peak() -> bool:
-    """Restart the kernel's peak-RSS count (VmHWM), so the diffs' peak is not the build's."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        return False
-    return True
-
-
-def _peak_mib() -> float:
-    with open("/proc/self/status") as f:
-        kib = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
-    return kib / 1024
-
-
 def measure(n: int, shop_size: int, pickup_one_shop: bool) -> dict[str, float]:
     seller, erp = build(n)
     rng = random.Random(9)
@@ -217,8 +197,8 @@ def measure(n: int, shop_size: int, pickup_one_shop: bool) -> dict[str, float]:
         for start in range(0, pickup_n, shop_size)
     ]
     # everything the diffs read is built: what the process holds from here on is the diffs' own
-    out: dict[str, float] = {"n": n, "rss_inputs_mib": _rss_mib()}
-    hwm_reset = _reset_peak()
+    out: dict[str, float] = {"n": n, "rss_inputs_mib": rss_mib()}
+    hwm_reset = reset_peak()
     aspect = WarehouseAddressAspect()
     for label in ("address_cold", "address_warm"):
         seen = WarehouseObservation(shop="bench", now=NOW, seller_warehouses=seller, erp_warehouses=erp)
@@ -243,7 +223,7 @@ def measure(n: int, shop_size: int, pickup_one_shop: bool) -> dict[str, float]:
         pickup_drifts("pickup", obs)
         out["pickup_one_shop_1000_pairs_per_s"] = one / (time.process_time() - t0)
     out["rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    peak_since_inputs = _peak_mib() if hwm_reset else out["rss_mib"]
+    peak_since_inputs = peak_mib() if hwm_reset else out["rss_mib"]
     out["rss_diff_mib"] = peak_since_inputs - out["rss_inputs_mib"]
     # the steady state, after the memory figures: the same warehouses with the ERP agreeing
     del shops

@@ -42,6 +42,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from bench_memory import peak_mib, reset_peak, rss_mib
+
 from erpsync.core.aspects.listings import ListingObservation, ListingsAspect
 from erpsync.core.listings import BoundListing, ErpProduct, ErpSku, ListingMapping, content_hash, price_text
 
@@ -114,32 +116,10 @@ def build(n: int, seed: int = 9) -> tuple[list[ErpProduct], list[ErpProduct], di
     return products, changed, bound
 
 
-def _rss_mib() -> float:
-    """The resident set now (``/proc/self/statm``), not the peak."""
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
-
-
-def _reset_peak() -> bool:
-    """Restart the kernel's peak-RSS count (VmHWM), so the diffs' peak is not the build's."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        return False
-    return True
-
-
-def _peak_mib() -> float:
-    with open("/proc/self/status") as f:
-        kib = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
-    return kib / 1024
-
-
 def measure(n: int) -> dict[str, float]:
     products, changed, bound = build(n)
-    out: dict[str, float] = {"n": n, "rss_inputs_mib": _rss_mib()}
-    hwm_reset = _reset_peak()
+    out: dict[str, float] = {"n": n, "rss_inputs_mib": rss_mib()}
+    hwm_reset = reset_peak()
     aspect = ListingsAspect()
     for label, catalogue in (("unchanged", products), ("changed", changed)):
         obs = ListingObservation(shop="bench", now=NOW, mapping=MAPPING, products=list(catalogue), bound=bound)
@@ -149,7 +129,7 @@ def measure(n: int) -> dict[str, float]:
         out[f"{label}_drifts"] = len(drifts)
         del drifts, obs  # a run keeps one shop's observation at a time
     out["rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    peak_since_inputs = _peak_mib() if hwm_reset else out["rss_mib"]
+    peak_since_inputs = peak_mib() if hwm_reset else out["rss_mib"]
     out["rss_diff_mib"] = peak_since_inputs - out["rss_inputs_mib"]
     return out
 
