@@ -166,12 +166,23 @@ def sandbox_serve(host: str, port: int, scenario: str | None) -> int:
     type=click.Path(file_okay=False),
     help="Workspace for the demo's config, ERP files and state (recreated each time).",
 )
+@click.option(
+    "--erp",
+    type=click.Choice(["files", "tryton"]),
+    default="files",
+    show_default=True,
+    help="The demo's ERP: CSV files, or a local Tryton server (needs pip install 'erpsync[tryton]').",
+)
 @lang_option("the demo's reports")
-def demo(directory: str, lang: str | None) -> int:
-    """Watch the whole job: sandbox seller backend, a files ERP with drift, plan, apply, in sync."""
-    from erpsync.demo import run_demo
-
+def demo(directory: str, erp: str, lang: str | None) -> int:
+    """Watch the whole job: sandbox seller backend, an ERP with drift, plan, apply, in sync, pushes."""
     try:
+        if erp == "tryton":
+            from erpsync.demo_tryton import run_tryton_demo
+
+            return run_tryton_demo(Path(directory), render.make_console(), lang or "en")
+        from erpsync.demo import run_demo
+
         return run_demo(Path(directory), render.make_console(), lang or "en")
     except OSError as exc:
         where = exc.filename or directory

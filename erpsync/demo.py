@@ -86,11 +86,11 @@ def run_demo(workspace: Path, console: Console, lang: str = "en") -> int:
     """Run the demo; return 0 when the final plan is in sync and every push was made once.
 
     ``lang`` is the reports' language."""
-    _prepare(workspace)
+    prepare(workspace)
     say = console.print
     say(Panel.fit("erpsync demo: Seller Center (a local sandbox) ↔ a files ERP", style="bold"))
     with SandboxServer(scenario="demo") as sandbox:
-        _admin(sandbox.url, "POST", "orders", {"warehouse_id": WAREHOUSE, "id": ORDER, "package": {"id": PACKAGE}})
+        admin(sandbox.url, "POST", "orders", {"warehouse_id": WAREHOUSE, "id": ORDER, "package": {"id": PACKAGE}})
         say(
             f"1. Started the sandbox seller backend at {sandbox.url} (it checks signatures like the real Open API) "
             f"and gave the shop an order awaiting shipment, {ORDER}."
@@ -104,7 +104,7 @@ def run_demo(workspace: Path, console: Console, lang: str = "en") -> int:
         seller = seller_cls(dict(settings.shops[0].seller.options), shop=ShopContext("demo-shop", workspace))
         try:
             warehouses = list(seller.list_warehouses().items)
-            image = _upload_image(seller)
+            image = upload_image(seller)
         finally:
             seller.close()
         _write_erp(workspace / "erp", warehouses)
@@ -120,7 +120,7 @@ def run_demo(workspace: Path, console: Console, lang: str = "en") -> int:
             say("\n3. [bold]erpsync reconcile[/bold] (plan: nothing is changed)")
             plan = syncer.run()
             render.render_table(plan, console, lang)
-            _explain(plan, console, lang)
+            explain(plan, console, lang)
             say("\n4. [bold]erpsync reconcile --apply[/bold] (the policy says Seller Center wins: fix the ERP)")
             applied = syncer.run(apply=True)
             render.render_table(applied, console, lang)
@@ -131,19 +131,19 @@ def run_demo(workspace: Path, console: Console, lang: str = "en") -> int:
             pushed = _push(syncer, workspace / "erp", image, console)
         finally:
             syncer.close()
-        effects = _admin(sandbox.url, "GET", "effects")
+        effects = admin(sandbox.url, "GET", "effects")
     created, shipped = effects.get("product_create", {}), effects.get("ship", {})
     once = created == {PRODUCT["seller_sku"]: 1} and shipped == {PACKAGE: 1}
     say(
-        f"\nThe sandbox counted what reached Seller Center: {_counted(created)} create(s) of product "
-        f"{PRODUCT['seller_sku']}, {_counted(shipped)} ship call(s) for package {PACKAGE}"
+        f"\nThe sandbox counted what reached Seller Center: {counted(created)} create(s) of product "
+        f"{PRODUCT['seller_sku']}, {counted(shipped)} ship call(s) for package {PACKAGE}"
         + (": each push made once over two runs." if once else ", not once each.")
         + "\nNext: `erpsync init` for your own shop."
     )
     return final.exit_code or pushed or (0 if once else 1)
 
 
-def _counted(effects: dict[str, int]) -> int:
+def counted(effects: dict[str, int]) -> int:
     return sum(effects.values())
 
 
@@ -169,13 +169,13 @@ def _push(syncer: Syncer, erp: Path, image: str, console: Console) -> int:
         f"the Open API) and ships order {ORDER} (erp/shipments.csv: package {PACKAGE}, "
         f"{CARRIER} {TRACKING}). Each push is recorded in the state store before and after it is made."
     )
-    first = [_push_one(syncer, aspect, console) for aspect in ("listings", "tracking")]
+    first = [push_one(syncer, aspect, console) for aspect in ("listings", "tracking")]
     console.print("\n7. The same two commands again: both sides are read afresh.")
-    again = [_push_one(syncer, aspect, console) for aspect in ("listings", "tracking")]
+    again = [push_one(syncer, aspect, console) for aspect in ("listings", "tracking")]
     return max(first + again)
 
 
-def _push_one(syncer: Syncer, aspect: str, console: Console) -> int:
+def push_one(syncer: Syncer, aspect: str, console: Console) -> int:
     """``erpsync push ASPECT``'s summary, and what each push made (one line each: the demo has two)."""
     console.print(f"[bold]erpsync push {aspect}[/bold]")
     report = syncer.run(aspects=[aspect], apply=True)
@@ -186,7 +186,7 @@ def _push_one(syncer: Syncer, aspect: str, console: Console) -> int:
     return report.exit_code
 
 
-def _admin(url: str, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+def admin(url: str, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     """The sandbox's admin API, acting as the platform: add an order, count what reached it."""
     response = requests.request(method, f"{url}/_sandbox/{path}", json=body, timeout=10)
     response.raise_for_status()
@@ -194,7 +194,7 @@ def _admin(url: str, method: str, path: str, body: dict[str, Any] | None = None)
     return data
 
 
-def _upload_image(seller: Any) -> str:
+def upload_image(seller: Any) -> str:
     """The product photo's uri: listings may only show images uploaded to TikTok Shop."""
     if not isinstance(seller, TikTokSellerConnector):
         raise TypeError("the demo's seller is the TikTok connector")
@@ -219,7 +219,7 @@ def _write_rows(path: Path, columns: tuple[str, ...], rows: list[dict[str, str]]
         writer.writerows(rows)
 
 
-def _prepare(workspace: Path) -> None:
+def prepare(workspace: Path) -> None:
     if workspace.exists():
         if not (workspace / MARKER).exists() and any(workspace.iterdir()):
             from erpsync.core.errors import UsageError
@@ -244,7 +244,7 @@ def _write_erp(directory: Path, warehouses: list[Warehouse]) -> None:
             "handover_mode": "PICK UP",
         }  # fmt: skip
         if i == 1:  # a material difference: the street number and the contact changed
-            row["street"] = _bump_number(a.street)
+            row["street"] = bump_number(a.street)
             row["contact_person"] = a.contact_person + "（旧）"
         rows.append(row)
     _write_rows(directory / "warehouses.csv", COLUMNS, rows)
@@ -259,14 +259,14 @@ def _plus86(phone: str) -> str:
     return phone
 
 
-def _bump_number(street: str) -> str:
+def bump_number(street: str) -> str:
     for i in range(len(street) - 1, -1, -1):
         if street[i].isdigit():
             return street[:i] + str((int(street[i]) + 2) % 10) + street[i + 1 :]
     return street + " 2号"
 
 
-def _explain(report: RunReport, console: Console, lang: str = "en") -> None:
+def explain(report: RunReport, console: Console, lang: str = "en") -> None:
     if not report.drifts:
         console.print("   Nothing to explain: in sync.")
         return

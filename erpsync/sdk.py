@@ -12,9 +12,11 @@ What is here, by job (each documented in ``docs/plugins.md``):
   over HTTP JSON, the client built from ``base_url``, ``timeout_seconds`` and a token or HMAC
   secret), :class:`Connector` (any side), :class:`ShopContext`, :data:`CAPABILITIES`;
 - capability protocols: :class:`WarehouseReader`, :class:`WarehouseWriter`,
-  :class:`PickupReader`, :class:`PickupWriter`, :class:`BatchWriter`;
+  :class:`PickupReader`, :class:`PickupWriter`, :class:`BatchWriter`, :class:`ProductReader`,
+  :class:`ShipmentReader`, :class:`OrderStatusBook`;
 - models: :class:`Address`, :data:`ADDRESS_FIELDS`, :class:`Warehouse`, :class:`HandoverMode`,
-  :class:`Records`, :class:`PickupSignals`, :class:`PackageSignal`, :class:`SlotSignal`, and
+  :class:`Records`, :class:`PickupSignals`, :class:`PackageSignal`, :class:`SlotSignal`,
+  :class:`ErpProduct`, :class:`ErpSku`, :class:`ErpShipment`, :class:`ErpOrderStatus`, and
   :func:`collect_records` (rows to records, a bad row becoming a record error);
 - errors: :class:`ErpsyncError`, :class:`ConnectorError`, :class:`TemporaryError`,
   :class:`PermanentError`, :class:`AuthError`, :class:`NotFoundError`, :class:`RecordError`,
@@ -44,13 +46,17 @@ from erpsync.core.errors import (
 )
 from erpsync.core.http import HttpClient, HttpPolicy
 from erpsync.core.http_connector import BearerAuth, HmacAuth, HttpErpConnector, HttpErpOptions
+from erpsync.core.listing_ports import ProductReader
+from erpsync.core.listings import ErpProduct, ErpSku
 from erpsync.core.models import Address, HandoverMode, PackageSignal, PickupSignals, Records, SlotSignal, Warehouse
+from erpsync.core.orders import ErpOrderStatus, OrderStatusBook
 from erpsync.core.ports import BatchWriter, PickupReader, PickupWriter, WarehouseReader, WarehouseWriter
+from erpsync.core.shipping import ErpShipment, ShipmentReader
 from erpsync.plugins import hookimpl
 from erpsync.plugins.loading import PluginError
 
 #: the version of this API (semantic versioning), independent of erpsync's own version
-SDK_VERSION = "1.0.0"
+SDK_VERSION = "1.1.0"
 
 #: the fields of :class:`Address`, the keys a ``set_warehouse_address`` change may carry
 ADDRESS_FIELDS: tuple[str, ...] = tuple(f.name for f in _dataclass_fields(Address))
@@ -66,6 +72,10 @@ __all__ = [
     "Connector",
     "ConnectorError",
     "ErpConnector",
+    "ErpOrderStatus",
+    "ErpProduct",
+    "ErpShipment",
+    "ErpSku",
     "ErpsyncError",
     "HandoverMode",
     "HmacAuth",
@@ -74,15 +84,18 @@ __all__ = [
     "HttpErpOptions",
     "HttpPolicy",
     "NotFoundError",
+    "OrderStatusBook",
     "PackageSignal",
     "PermanentError",
     "PickupReader",
     "PickupSignals",
     "PickupWriter",
     "PluginError",
+    "ProductReader",
     "RecordError",
     "Records",
     "Schema",
+    "ShipmentReader",
     "ShopContext",
     "SlotSignal",
     "TemporaryError",

@@ -20,8 +20,11 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from erpsync.core.connector import Connector
 from erpsync.core.errors import RecordError
+from erpsync.core.listing_ports import ProductReader
 from erpsync.core.models import Records
+from erpsync.core.orders import OrderStatusBook
 from erpsync.core.ports import BatchWriter, PickupReader, PickupWriter, WarehouseReader, WarehouseWriter
+from erpsync.core.shipping import ShipmentReader
 
 T = TypeVar("T")
 
@@ -32,6 +35,9 @@ CAPABILITIES: Mapping[str, type] = {
     "handover": PickupWriter,  # set_handover_mode(warehouse_id, mode)
     "pickup_signals": PickupReader,  # read_pickup_signals(warehouse_ids, *, since)
     "batch": BatchWriter,  # batch(): a context in which the writes above are made all at once
+    "products": ProductReader,  # read_products(): the catalogue the listings aspect pushes
+    "shipments": ShipmentReader,  # list_shipments(): the parcels whose tracking numbers are pushed
+    "order_statuses": OrderStatusBook,  # order_statuses(ids), set_order_status(id, status, updated_at)
 }
 
 

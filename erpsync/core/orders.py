@@ -16,7 +16,18 @@ from typing import Protocol, runtime_checkable
 
 from erpsync.core.models import Records
 
-__all__ = ["AWAITING_SHIPMENT", "ErpOrderStatus", "OrderReader", "OrderStatusBook", "SellerOrder"]
+__all__ = [
+    "AWAITING_SHIPMENT",
+    "OWN_ORDERS_ONLY",
+    "ErpOrderStatus",
+    "OrderReader",
+    "OrderStatusBook",
+    "SellerOrder",
+    "own_orders_only",
+]
+
+#: the class attribute by which an ``OrderStatusBook`` says it holds only its own orders
+OWN_ORDERS_ONLY = "own_orders_only"
 
 #: the statuses in which an order still waits for the seller to ship (part of) it (Get Order List,
 #: ``order_status``: "AWAITING_SHIPMENT", and "PARTIALLY_SHIPPING": some packages not shipped yet)
@@ -66,7 +77,15 @@ class OrderReader(Protocol):
 
 @runtime_checkable
 class OrderStatusBook(Protocol):
-    """An ERP that records the Seller Center status of its orders."""
+    """An ERP that records the Seller Center status of its orders.
+
+    Two kinds of ERP keep such a book. One records any order it is told of (the files ERP adds a
+    row): an order it has nothing for is absent from ``order_statuses`` and gets written. The other
+    holds only the orders imported into it (a sale order in Odoo or Tryton) and cannot record any
+    other: it sets :data:`OWN_ORDERS_ONLY` (``own_orders_only = True`` on the class) and answers
+    every order it holds, with ``status=""`` when nothing is recorded yet, so an order it leaves
+    out is not its own and is neither reported nor written (see :func:`own_orders_only`).
+    """
 
     def order_statuses(self, order_ids: Sequence[str]) -> Records[ErpOrderStatus] | None:
         """What is recorded for these orders (an order with nothing recorded is simply absent);
@@ -77,3 +96,9 @@ class OrderStatusBook(Protocol):
         """Record ``status`` as of Seller Center's ``updated_at``. Idempotent: the same values twice
         change nothing."""
         ...
+
+
+def own_orders_only(book: object) -> bool:
+    """Whether ``book`` holds only the orders imported into it (an order it does not answer for
+    is not its own), rather than recording any order it is told of."""
+    return bool(getattr(book, OWN_ORDERS_ONLY, False))

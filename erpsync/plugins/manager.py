@@ -64,6 +64,9 @@ __all__ = [
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "erpsync.connectors.tiktok",
     "erpsync.connectors.files",
+    "erpsync.connectors.tryton",
+    "erpsync.connectors.odoo",
+    "erpsync.connectors.rest",
     "erpsync.plugins.defaults",
     "erpsync.plugins.alerts.log",
     "erpsync.plugins.alerts.jsonl",

@@ -36,11 +36,23 @@ from .failures import http_failure
 from .harness import Harness, Kind, Operation
 from .reconcile import Reconciler, Reconciliation, SandboxSeller, render_config
 from .samples import NEW_VALUES, SAMPLE_WAREHOUSES, UNKNOWN_ID
+from .samples_commerce import (
+    NEW_ORDER_STATUS,
+    SAMPLE_ORDER_STATUSES,
+    SAMPLE_PRODUCTS,
+    SAMPLE_SHIPMENTS,
+    UNKNOWN_ORDER_ID,
+)
 
 __all__ = [
+    "NEW_ORDER_STATUS",
     "NEW_VALUES",
+    "SAMPLE_ORDER_STATUSES",
+    "SAMPLE_PRODUCTS",
+    "SAMPLE_SHIPMENTS",
     "SAMPLE_WAREHOUSES",
     "UNKNOWN_ID",
+    "UNKNOWN_ORDER_ID",
     "ContractBase",
     "ErpConnectorContract",
     "Harness",

@@ -12,7 +12,10 @@ import pytest
 pytest.register_assert_rewrite(
     "erpsync.testing.cases_batch",
     "erpsync.testing.cases_faults",
+    "erpsync.testing.cases_orders",
+    "erpsync.testing.cases_products",
     "erpsync.testing.cases_read",
+    "erpsync.testing.cases_shipments",
     "erpsync.testing.cases_write",
     "erpsync.testing.contract_base",
     "erpsync.testing.harness",

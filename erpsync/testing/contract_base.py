@@ -14,7 +14,10 @@ from typing import Any, ClassVar
 import pytest
 
 from erpsync.core.connector import Connector
+from erpsync.core.listings import ErpProduct
 from erpsync.core.models import Warehouse
+from erpsync.core.orders import ErpOrderStatus
+from erpsync.core.shipping import ErpShipment
 
 from .harness import Harness, Kind, Operation, harness, not_overridden
 from .samples import SAMPLE_WAREHOUSES
@@ -24,7 +27,8 @@ class ContractBase:
     """What a subclass supplies, the plumbing, and the cases every connector passes."""
 
     #: what the system does not store: Address field names, or ``name``, ``handover_mode``,
-    #: ``seller_warehouse_id``; reads are compared without them, writes of them must be refused
+    #: ``seller_warehouse_id``; reads are compared without them, writes of them must be refused.
+    #: Product fields too (``description``, ``images``, ``attributes``): products compare without them
     lacking_fields: ClassVar[tuple[str, ...]] = ()
     #: secrets the options do not name in ``secret_options`` that must still never show in errors
     extra_secrets: ClassVar[tuple[str, ...]] = ()
@@ -57,8 +61,29 @@ class ContractBase:
         """The system's warehouses read without the connector; None (default): a fresh connector reads."""
         return None
 
+    def seed_products(self, system: Any, products: Sequence[ErpProduct]) -> None:
+        """Make the system's catalogue exactly ``products`` (capability ``products``); ``[]``: empty."""
+        not_overridden(
+            self, "seed_products(self, system, products)", "write the products and their SKUs into the system"
+        )
+
+    def seed_shipments(self, system: Any, shipments: Sequence[ErpShipment]) -> None:
+        """Make the system hold exactly ``shipments`` (capability ``shipments``), with what they need."""
+        not_overridden(
+            self, "seed_shipments(self, system, shipments)", "write the shipments (and their orders) into the system"
+        )
+
+    def seed_order_statuses(self, system: Any, statuses: Sequence[ErpOrderStatus]) -> None:
+        """Make the system record exactly ``statuses`` (capability ``order_statuses``)."""
+        not_overridden(
+            self, "seed_order_statuses(self, system, statuses)", "write the orders and their statuses into the system"
+        )
+
     def fail(self, system: Any, kind: Kind, operation: Operation) -> AbstractContextManager[object] | None:
         """A context in which ``operation`` on the system fails the ``kind`` way; None: it cannot.
+
+        ``operation`` is ``read`` or ``write`` (warehouses), or ``read_products``,
+        ``read_shipments``, ``read_order_statuses``, ``write_order_status``.
 
         Temporary: a 503, a dropped connection, a lock held by another program. Permanent:
         credentials refused, a 400, a file made read-only. ``erpsync.testing.failures`` has

@@ -14,11 +14,16 @@ from typing import Any, Literal, Protocol
 import pytest
 
 from erpsync.core.connector import Connector
+from erpsync.core.listing_ports import ProductReader
+from erpsync.core.listings import ErpProduct
 from erpsync.core.models import Warehouse
+from erpsync.core.orders import ErpOrderStatus, OrderStatusBook
 from erpsync.core.ports import BatchWriter, PickupReader, PickupWriter, WarehouseReader, WarehouseWriter
+from erpsync.core.shipping import ErpShipment, ShipmentReader
 
 Kind = Literal["temporary", "permanent"]
-Operation = Literal["read", "write"]
+#: what ``fail()`` is asked to make fail: the warehouses read or write, or one of the other records'
+Operation = Literal["read", "write", "read_products", "read_shipments", "read_order_statuses", "write_order_status"]
 
 #: each capability with the method that makes a connector have it, for skip reasons
 CAPABILITY_METHODS: dict[type, str] = {
@@ -27,6 +32,9 @@ CAPABILITY_METHODS: dict[type, str] = {
     PickupReader: "read_pickup_signals",
     PickupWriter: "set_handover_mode",
     BatchWriter: "batch",
+    ProductReader: "read_products",
+    ShipmentReader: "list_shipments",
+    OrderStatusBook: "order_statuses",
 }
 
 
@@ -40,6 +48,12 @@ class Author(Protocol):
     def seed_malformed(self, system: Any, warehouses: Sequence[Warehouse]) -> None: ...
 
     def read_back(self, system: Any) -> Sequence[Warehouse] | None: ...
+
+    def seed_products(self, system: Any, products: Sequence[ErpProduct]) -> None: ...
+
+    def seed_shipments(self, system: Any, shipments: Sequence[ErpShipment]) -> None: ...
+
+    def seed_order_statuses(self, system: Any, statuses: Sequence[ErpOrderStatus]) -> None: ...
 
     def fail(self, system: Any, kind: Kind, operation: Operation) -> AbstractContextManager[object] | None: ...
 

@@ -178,6 +178,17 @@ def _set_beta(**changes: str) -> Callable[[Ws], None]:
     return setup
 
 
+def _gbk_row(ws: Ws, index: int) -> None:
+    """Row ``index`` of beta's file in GBK, the others in UTF-8: a row pasted from a GBK export."""
+    rows = _beta_rows(ws)
+    _write_rows(ws.erp("beta"), rows)
+    lines = ws.erp("beta").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[index + 1] = lines[index + 1].encode("gbk").decode("latin-1")  # its GBK bytes, carried as is
+    ws.erp("beta").write_bytes(
+        b"".join(line.encode("latin-1") if i == index + 1 else line.encode() for i, line in enumerate(lines))
+    )
+
+
 def _beta_text(text: str | bytes) -> Callable[[Ws], None]:
     def setup(ws: Ws) -> None:
         if isinstance(text, bytes):
@@ -361,6 +372,13 @@ ERP_CASES = [
         "erp-gbk-file",
         lambda ws: _write_rows(ws.erp("beta"), _beta_rows(ws), "gbk"),
         "warehouses.csv",
+        alpha_runs=True,
+        state_same=False,
+    ),
+    Case(
+        "erp-gbk-row",  # one row saved as GBK among UTF-8 rows: that row alone is an error
+        lambda ws: _gbk_row(ws, 1),
+        "warehouses.csv:3: warehouse 'ERP-2': name: not UTF-8 at byte",
         alpha_runs=True,
         state_same=False,
     ),
@@ -580,6 +598,21 @@ def _erp_row(i: int, w: dict) -> dict:
         "postal_code": a.get("postal_code", ""),
         "handover_mode": IN_SYNC_MODES.get(w["id"], ""),
     }
+
+
+def test_a_gbk_row_costs_only_itself_and_the_other_warehouse_is_reconciled(outcomes: dict[str, Outcome]) -> None:
+    """The erp-gbk-row case's report: beta's record error is the GBK row, and beta's other
+    warehouse is read and found in sync, as in the healthy shop (nothing to correct, no error)."""
+    report = json.loads(outcomes["erp-gbk-row"].result.stdout)
+    shops = {s["shop"]: s for s in report["shops"]}
+    beta, alpha = shops["beta"], shops["alpha"]
+    assert beta["error"] is None
+    errors = [e for a in beta["aspects"] for e in a["record_errors"]]
+    assert errors and all("warehouses.csv:3" in e and "set option encoding" in e for e in errors), errors
+    assert all(a["error"] is None for a in beta["aspects"]), beta
+    subjects = {d["subject"] for a in beta["aspects"] for d in a["drifts"]}
+    healthy = {d["subject"] for a in alpha["aspects"] for d in a["drifts"]}
+    assert subjects == healthy, beta  # no drift where alpha has none: the unread row is not "missing"
 
 
 def test_at_least_forty_cases_with_distinct_names():

@@ -79,7 +79,7 @@ def test_malformed_config_exits_1_naming_key(demo_ws):
     demo_ws.config.write_text(demo_ws.config.read_text().replace('type = "files"', 'type = "tryon"'))
     result = demo_ws.cli("reconcile")
     assert result.returncode == 1
-    assert f"{demo_ws.config}: shops[0].erp: unknown ERP 'tryon' (known: files)" in result.stderr
+    assert f"{demo_ws.config}: shops[0].erp: unknown ERP 'tryon' (known: files, odoo, rest, tryton)" in result.stderr
     assert "Traceback" not in result.stderr
 
 

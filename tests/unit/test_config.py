@@ -100,7 +100,7 @@ def test_unknown_erp_names_file_key_and_known_types(load, tmp_path):
         f'[[shops]]\nname = "a"\n{SELLER}\n[shops.erp]\ntype = "files"\npath = "x"\n'
         f'[[shops]]\nname = "b"\n{SELLER}\n[shops.erp]\ntype = "tryon"\n',
     )
-    assert error_of(load, path) == f"{path}: shops[1].erp: unknown ERP 'tryon' (known: files)"
+    assert error_of(load, path) == f"{path}: shops[1].erp: unknown ERP 'tryon' (known: files, odoo, rest, tryton)"
 
 
 def test_missing_env_var_is_named(load, tmp_path, monkeypatch):

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from erpsync.connectors.files import FilesErp
+from erpsync.core.aspects.base import ObserveContext
 from erpsync.core.aspects.order_status import OrderStatusAspect, OrderStatusObservation, order_status_drifts
 from erpsync.core.connector import ShopContext
 from erpsync.core.errors import PermanentError
-from erpsync.core.models import Severity
+from erpsync.core.models import Records, Severity
 from erpsync.core.orders import ErpOrderStatus, SellerOrder
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -115,3 +116,40 @@ def test_a_malformed_row_is_named_and_the_others_come(tmp_path: Path) -> None:
     assert [r.order_id for r in read.items] == ["o-2"]
     (error,) = read.errors
     assert "orders.csv:2" in str(error) and "updated_at" in str(error)
+
+
+class Seller:
+    """A seller side that lists two orders (plain data: the aspect's reading is under test)."""
+
+    type = "seller"
+
+    def read_orders(self, *, statuses=(), updated_since=None, updated_before=None) -> Records[SellerOrder]:
+        return Records((SellerOrder("o-mine", "CANCELLED", T2), SellerOrder("o-other", "IN_TRANSIT", T2)), ())
+
+
+class OwnOrdersBook:
+    """An ERP holding only the orders imported into it: o-mine, with no status recorded yet."""
+
+    type = "erp"
+    own_orders_only = True
+
+    def order_statuses(self, order_ids: list[str]) -> Records[ErpOrderStatus]:
+        return Records(tuple(ErpOrderStatus(i, "", None) for i in order_ids if i == "o-mine"), ())
+
+    def set_order_status(self, order_id: str, status: str, updated_at: datetime) -> None:
+        raise AssertionError("not called by observe")
+
+
+def test_an_erp_of_its_own_orders_only_is_asked_about_the_orders_it_holds() -> None:
+    aspect = OrderStatusAspect()
+    ctx = ObserveContext(shop="acme", seller=Seller(), erp=OwnOrdersBook(), now=NOW, memory=None)  # type: ignore[arg-type]
+    observed = aspect.observe(ctx)
+    assert [o.id for o in observed.orders] == ["o-mine"] and observed.scope == {"o-mine"}
+    (drift,) = aspect.diff(observed)
+    assert (drift.subject, drift.seller_value, drift.erp_value) == ("o-mine", "CANCELLED", None)
+    # an ERP that records any order it is told of gets both
+    OwnOrdersBook.own_orders_only = False
+    try:
+        assert {o.id for o in aspect.observe(ctx).orders} == {"o-mine", "o-other"}
+    finally:
+        OwnOrdersBook.own_orders_only = True

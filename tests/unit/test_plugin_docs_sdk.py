@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,58 @@ def test_capabilities_name_the_protocols_the_guide_lists():
         "handover": sdk.PickupWriter,
         "pickup_signals": sdk.PickupReader,
         "batch": sdk.BatchWriter,
+        "products": sdk.ProductReader,
+        "shipments": sdk.ShipmentReader,
+        "order_statuses": sdk.OrderStatusBook,
     }
+
+
+class Shop(sdk.ErpConnector):
+    """An ERP with a catalogue, parcels and order statuses, as the guide's capability table has them."""
+
+    type = "shop-erp"
+    Options = sdk.Schema
+    capabilities = ("products", "shipments", "order_statuses")
+
+    def __init__(self, options: dict, *, shop: sdk.ShopContext) -> None:
+        super().__init__(options, shop=shop)
+        self.statuses: dict[str, sdk.ErpOrderStatus] = {}
+
+    def read_products(self) -> sdk.Records[sdk.ErpProduct]:
+        sku = sdk.ErpSku("TEA-LJ-250", Decimal("128.00"), 40, source="sku 1")
+        return sdk.Records((sdk.ErpProduct("P1", "龙井", "", "CNY", (sku,), source="product P1"),))
+
+    def list_shipments(self) -> sdk.Records[sdk.ErpShipment]:
+        return sdk.Records((sdk.ErpShipment("S1", "1154000000000000101", "576900000000000101", "SF1", "顺丰速运"),))
+
+    def order_statuses(self, order_ids):
+        return sdk.Records(tuple(self.statuses[i] for i in order_ids if i in self.statuses))
+
+    def set_order_status(self, order_id: str, status: str, updated_at: datetime) -> None:
+        self.statuses[order_id] = sdk.ErpOrderStatus(order_id, status, updated_at, source="memory")
+
+
+def test_products_shipments_and_order_statuses_are_capabilities_with_sdk_models():
+    erp = Shop({}, shop=sdk.ShopContext("shop", Path.cwd()))
+    assert isinstance(erp, sdk.ProductReader) and isinstance(erp, sdk.ShipmentReader)
+    assert isinstance(erp, sdk.OrderStatusBook) and not isinstance(erp, sdk.WarehouseReader)
+    (product,) = erp.read_products().items
+    assert product.skus[0].price == Decimal("128.00") and product.currency == "CNY"
+    assert erp.list_shipments().items[0].tracking_number == "SF1"
+    when = datetime(2026, 3, 2, 8, 15, tzinfo=UTC)
+    erp.set_order_status("576900000000000101", "CANCELLED", when)
+    (status,) = erp.order_statuses(["576900000000000101", "absent"]).items
+    assert (status.status, status.updated_at) == ("CANCELLED", when)
+
+    class Partial(sdk.ErpConnector):
+        type = "partial"
+        Options = sdk.Schema
+        capabilities = ("order_statuses",)
+
+        def order_statuses(self, order_ids):
+            return None
+
+    assert Partial.__abstractmethods__ == frozenset({"set_order_status"})
 
 
 def prepared(method: str, url: str, body: bytes | None = None) -> requests.PreparedRequest:

@@ -21,7 +21,9 @@ def test_builtins_register_through_hooks(registry):
     assert set(registry.aspects) >= {"warehouse_address", "pickup"}
     assert set(registry.alert_sinks) >= {"log", "jsonl"}
     assert registry.owners[("connector", "files")] == "erpsync.connectors.files"
-    assert registry.connectors_for("erp") == {"files": registry.connectors["files"]}
+    erps = ("files", "tryton", "odoo", "rest")
+    assert registry.connectors_for("erp") == {name: registry.connectors[name] for name in erps}
+    assert all(registry.owners[("connector", name)] == f"erpsync.connectors.{name}" for name in erps)
 
 
 def test_every_hook_is_documented():
@@ -133,7 +135,7 @@ def test_registration_runs_wrappers_and_call_monitoring():
     registry = build_registry(pm)
     assert set(registry.aspects) == {"warehouse_address", "pickup", "ship_by", "order_status", "tracking", "listings"}
     assert calls.count("wrapper before") == calls.count("wrapper after") == 1  # one registering plugin
-    assert calls.count("register_connectors") == 2  # tiktok, files: one call each
+    assert calls.count("register_connectors") == 5  # tiktok, files, tryton, odoo, rest: one call each
     assert "register_alert_sinks" in calls
 
 

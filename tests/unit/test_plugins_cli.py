@@ -102,6 +102,9 @@ def test_json_shows_distribution_version_and_capabilities(site, capsys):
         "addresses",
         "handover",
         "batch",
+        "products",
+        "shipments",
+        "order_statuses",
     ]
     [tiktok] = listed["erpsync.connectors.tiktok"]
     assert tiktok["role"] == "seller" and tiktok["capabilities"] == ["warehouses", "pickup_signals"]

@@ -42,7 +42,9 @@ def variant(**attrs: Any) -> type:
 def test_the_built_in_connectors_pass():
     assert connector_problems(FilesErp) == []
     assert connector_problems(TikTokSellerConnector) == []
-    assert capabilities_of(FilesErp) == ("warehouses", "addresses", "handover", "batch")
+    assert capabilities_of(FilesErp) == (
+        "warehouses", "addresses", "handover", "batch", "products", "shipments", "order_statuses"
+    )  # fmt: skip
     assert capabilities_of(TikTokSellerConnector) == ("warehouses", "pickup_signals")
     assert connector_problems(Good) == []
 

@@ -29,7 +29,7 @@ def test_all_lists_exactly_the_public_names():
 
 def test_the_sdk_version_is_semver_and_the_docstring_says_it_is_stable():
     assert re.fullmatch(r"\d+\.\d+\.\d+", sdk.SDK_VERSION)
-    assert sdk.SDK_VERSION == "1.0.0"
+    assert sdk.SDK_VERSION == "1.1.0"
     assert "semantic versioning" in sdk.__doc__ and "internal" in sdk.__doc__
 
 

@@ -78,7 +78,7 @@ def test_the_quickstart_is_short_and_uses_only_the_sdk():
 def test_the_quickstart_registers_with_its_capabilities(acme):
     registry = build_registry(get_plugin_manager(entrypoints=False, extra=[acme]))
     assert registry.connectors["acme"] is acme.AcmeErp
-    assert registry.connectors_for("erp").keys() == {"files", "acme"}
+    assert registry.connectors_for("erp").keys() == {"files", "tryton", "odoo", "rest", "acme"}
 
 
 @responses.activate

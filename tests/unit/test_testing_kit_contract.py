@@ -2,8 +2,9 @@
 
 A generated test module holds a small JSON-file ERP that keeps the contract, and one variant per
 fault a real connector has had (a write that also touches another field, a write to an unknown
-id that passes silently, a secret in an error ...), each subclassing the suite. pytest runs it
-in a child process, as a plugin author's CI would (its junit XML gives each case's verdict);
+id that passes silently, a secret in an error, float prices, an order status written to a cache
+...), each subclassing the suite. pytest runs it in a child process, as a plugin author's CI
+would (its junit XML gives each case's verdict);
 each variant must fail exactly the cases naming its fault and pass the rest, so a case that
 stopped checking anything shows up here.
 """
@@ -18,6 +19,8 @@ import pytest
 
 MODULE = """
 import json
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from contextlib import contextmanager
 
@@ -26,7 +29,10 @@ from marshmallow import Schema, fields
 
 from erpsync.core.connector import Connector, ShopContext
 from erpsync.core.errors import NotFoundError, PermanentError, RecordError, TemporaryError
+from erpsync.core.listings import ErpProduct, ErpSku
 from erpsync.core.models import Address, HandoverMode, Records, Warehouse
+from erpsync.core.orders import ErpOrderStatus
+from erpsync.core.shipping import ErpShipment
 from erpsync.testing import ErpConnectorContract
 
 pytest_plugins = ["erpsync.testing"]
@@ -90,6 +96,43 @@ class MemoErp(Connector):
     def check(self):
         return f"memo ERP: {len(self._load())} warehouses"
 
+    # products, shipments and order statuses: one JSON file each beside the warehouses'
+
+    def _side(self, name, op="read"):
+        self._fault(op)
+        return json.loads(Path(self.options["path"]).with_name(name).read_text(encoding="utf-8"))
+
+    def _save_side(self, name, data):
+        self._fault("write")
+        Path(self.options["path"]).with_name(name).write_text(json.dumps(data), encoding="utf-8")
+
+    def read_products(self):
+        return Records(tuple(
+            ErpProduct(
+                p["id"], p["title"], p["description"], p["currency"],
+                tuple(ErpSku(sku, Decimal(price), qty) for sku, price, qty in p["skus"]),
+                tuple(p["images"]), tuple(tuple(a) for a in p["attributes"]), source=f"products.json #{i + 1}",
+            )
+            for i, p in enumerate(self._side("products.json"))
+        ))
+
+    def list_shipments(self):
+        rows = self._side("shipments.json")
+        return Records(tuple(ErpShipment(*row, source=f"shipments.json #{i + 1}") for i, row in enumerate(rows)))
+
+    def order_statuses(self, order_ids):
+        data = self._side("orders.json")
+        return Records(tuple(
+            ErpOrderStatus(o, data[o][0], datetime.fromisoformat(data[o][1]), "orders.json")
+            for o in order_ids
+            if o in data
+        ))
+
+    def set_order_status(self, order_id, status, updated_at):
+        data = self._side("orders.json", "write")
+        data[order_id] = [status, updated_at.isoformat()]
+        self._save_side("orders.json", data)
+
 
 def record(w):
     mode = w.handover_mode.value if w.handover_mode else ""
@@ -122,6 +165,25 @@ class TestMemo(ErpConnectorContract):
 
     def fail(self, system, kind, operation):
         return marker(system / ("busy" if kind == "temporary" else "denied"))
+
+    def seed_products(self, system, products):
+        rows = [
+            {
+                "id": p.id, "title": p.title, "description": p.description, "currency": p.currency,
+                "skus": [[s.seller_sku, str(s.price), s.inventory] for s in p.skus],
+                "images": list(p.images), "attributes": [list(a) for a in p.attributes],
+            }
+            for p in products
+        ]
+        (system / "products.json").write_text(json.dumps(rows), encoding="utf-8")
+
+    def seed_shipments(self, system, shipments):
+        rows = [[s.id, s.package_id, s.order_id, s.tracking_number, s.carrier] for s in shipments]
+        (system / "shipments.json").write_text(json.dumps(rows), encoding="utf-8")
+
+    def seed_order_statuses(self, system, statuses):
+        data = {s.order_id: [s.status, s.updated_at.isoformat()] for s in statuses}
+        (system / "orders.json").write_text(json.dumps(data), encoding="utf-8")
 
 
 class WriteTouchesAnotherField(MemoErp):
@@ -190,6 +252,67 @@ class BatchWritesAtOnce(MemoErp):
         yield
 
 
+class FloatPrices(MemoErp):
+    def read_products(self):
+        records = super().read_products()
+        return Records(tuple(
+            ErpProduct(p.id, p.title, p.description, p.currency,
+                       tuple(ErpSku(s.seller_sku, float(s.price), s.inventory) for s in p.skus),
+                       p.images, p.attributes, p.source)
+            for p in records.items
+        ))
+
+
+class EmptyCatalogueIsNone(MemoErp):
+    def read_products(self):
+        records = super().read_products()
+        return records if records.items else None
+
+
+class ReadStampsProducts(MemoErp):
+    def read_products(self):
+        stamp = Path(self.options["path"]).with_name("stamp")
+        n = int(stamp.read_text()) + 1 if stamp.exists() else 1
+        stamp.write_text(str(n))
+        records = super().read_products()
+        return Records(tuple(ErpProduct(**{**vars_of(p), "source": f"{p.source}, read {n}"}) for p in records.items))
+
+
+def vars_of(product):
+    return {name: getattr(product, name) for name in ErpProduct.__dataclass_fields__}
+
+
+class ShipmentFailureSwallowed(MemoErp):
+    def list_shipments(self):
+        try:
+            return super().list_shipments()
+        except TemporaryError:
+            return Records()
+
+
+class AllOrdersWhateverAsked(MemoErp):
+    def order_statuses(self, order_ids):
+        return super().order_statuses(list(self._side("orders.json")))
+
+
+class StatusWrittenToACache(MemoErp):
+    def set_order_status(self, order_id, status, updated_at):
+        self._fault("write")
+        self.__dict__.setdefault("cache", {})[order_id] = (status, updated_at)
+
+    def order_statuses(self, order_ids):
+        records = super().order_statuses(order_ids)
+        cache = self.__dict__.get("cache", {})
+        kept = tuple(s for s in records.items if s.order_id not in cache)
+        return Records(kept + tuple(ErpOrderStatus(o, *cache[o]) for o in order_ids if o in cache))
+
+
+class UnknownOrderIgnored(MemoErp):
+    def set_order_status(self, order_id, status, updated_at):
+        if order_id in self._side("orders.json"):
+            super().set_order_status(order_id, status, updated_at)
+
+
 class ReadOnly(MemoErp):
     set_warehouse_address = None
     set_handover_mode = None
@@ -218,6 +341,17 @@ BROKEN: dict[str, set[str]] = {
         "test_batch_left_by_an_exception_makes_none",
     },
     "ReadsOneTwice": {"test_read_ids_are_unique", "test_malformed_record_is_a_record_error"},
+    "FloatPrices": {"test_products_read_as_seeded"},
+    "EmptyCatalogueIsNone": {"test_an_empty_catalogue_reads_as_no_products"},
+    "ReadStampsProducts": {"test_reading_products_changes_nothing"},
+    "ShipmentFailureSwallowed": {"test_transport_failure_maps_to_its_error"},
+    "AllOrdersWhateverAsked": {"test_order_statuses_read_as_seeded"},
+    "StatusWrittenToACache": {
+        "test_set_order_status_is_read_by_a_fresh_connector",
+        "test_set_order_status_twice_changes_nothing",
+        "test_set_order_status_of_an_order_the_erp_lacks",
+    },
+    "UnknownOrderIgnored": {"test_set_order_status_of_an_order_the_erp_lacks"},
 }
 
 

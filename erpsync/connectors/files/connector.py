@@ -18,7 +18,7 @@ from erpsync.core.models import Address, HandoverMode, Records, Warehouse
 from . import replace as rp
 from .edit import OPERATION, Edits, Write
 from .orders import OrdersMixin, OrdersOptions
-from .parse import FIELD_LIMIT, Document, broken_rows, cell, parse, row_id
+from .parse import FIELD_LIMIT, Document, broken_rows, cell, is_utf8, parse, row_id, unwritable
 from .products import ProductsMixin, ProductsOptions
 from .schema import ADDRESS_FIELDS, FilesOptions, WarehouseRecord, field_errors
 from .shipments import ShipmentsMixin, ShipmentsOptions
@@ -58,7 +58,7 @@ class FilesErp(OrdersMixin, ProductsMixin, ShipmentsMixin, Connector):
         doc = self._read()
         shown = self._shown(doc.path)
         items: list[Warehouse] = []
-        errors = broken_rows(doc, shown)
+        errors = broken_rows(doc, shown, "warehouse")
         first_line: dict[str, int] = {}
         schema = WarehouseRecord()  # one per read: building a schema costs several times a row's load
         for line, _index, row in doc.rows:
@@ -180,7 +180,18 @@ class FilesErp(OrdersMixin, ProductsMixin, ShipmentsMixin, Connector):
 
     def _parse(self, path: Path, raw: bytes, operation: str) -> Document:
         """Reads and writes both parse through here so they agree on rows and lines."""
-        return parse(path, raw, lambda m: self._error(f"{self._shown(path)}: {m}", operation))
+        return parse(
+            path,
+            raw,
+            lambda m: self._error(f"{self._shown(path)}: {m}", operation),
+            self.options.get("encoding", "utf-8"),
+        )
+
+    def _writable(self, doc: Document) -> None:
+        """Refuse to rewrite a file with lines a rewrite would lose (undecodable, unparsable)."""
+        why = unwritable(doc)
+        if why is not None:
+            raise self._error(f"{self._shown(doc.path)}: {why}: fix it, then run again", OPERATION)
 
     def _read(self, operation: str = "read warehouses") -> Document:
         path = self._file()
@@ -190,12 +201,24 @@ class FilesErp(OrdersMixin, ProductsMixin, ShipmentsMixin, Connector):
             raise self._error(f"cannot read {self._shown(path)}: {exc}", operation) from None
         return self._parse(path, raw, operation)
 
+    def _encoded(self, text: str, shown: str) -> bytes:
+        """The file's new text in its encoding; a character the encoding lacks refuses the write."""
+        encoding = self.options.get("encoding", "utf-8")
+        try:
+            return text.encode("utf-8" if is_utf8(encoding) else encoding)
+        except UnicodeEncodeError as exc:
+            bad = exc.object[exc.start : exc.end]
+            raise self._error(
+                f"cannot write {shown}: {bad!r} has no {encoding} form (option encoding)", OPERATION
+            ) from None
+
     def _update(self, warehouse_id: str, values: dict[str, str]) -> None:
         """One write: made now, or, inside a batch, checked now and made as the batch closes."""
         if self._batch is None:
             self._rewrite([(warehouse_id, values)])
             return
         edits, writes = self._batch
+        self._writable(edits.doc)  # each write refused alone, as for a line the CSV reader cannot read
         edits.check(warehouse_id, values)
         writes.append((warehouse_id, values))
 
@@ -215,10 +238,11 @@ class FilesErp(OrdersMixin, ProductsMixin, ShipmentsMixin, Connector):
                 with rp.locked(path, self.lock_timeout) as (real, fd):
                     snap = rp.snapshot(fd)
                     doc = self._parse(path, snap.data, OPERATION)
+                    self._writable(doc)
                     edits = Edits(doc, shown, self._error)
                     if not edits.apply(writes):
                         return  # already so: leave the file (and its mtime) alone
-                    data = (codecs.BOM_UTF8 if doc.bom else b"") + edits.text().encode("utf-8")
+                    data = (codecs.BOM_UTF8 if doc.bom else b"") + self._encoded(edits.text(), shown)
                     try:
                         rp.replace(real, snap, data, fd, carry_tail=doc.data is None)
                         self.rewrites += 1

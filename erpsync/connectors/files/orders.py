@@ -29,7 +29,7 @@ from erpsync.core.models import Records
 from erpsync.core.orders import ErpOrderStatus
 
 from . import replace as rp
-from .parse import broken_rows, cell, parse, read_side_file
+from .parse import broken_rows, cell, is_utf8, parse, read_side_file, unwritable
 from .schema import field_errors, file_option
 
 __all__ = ["ORDER_COLUMNS", "OrdersMixin", "OrdersOptions"]
@@ -69,8 +69,8 @@ class OrdersMixin:
         path, shown = self._orders_path()
         if not path.exists():
             return Records()
-        doc = read_side_file(path, shown, "read orders")
-        errors = broken_rows(doc, shown)
+        doc = read_side_file(path, shown, "read orders", self.options.get("encoding", "utf-8"))
+        errors = broken_rows(doc, shown, "order", "order_id")
         items: list[ErpOrderStatus] = []
         schema = _OrderRow()
         for line, _index, row in doc.rows:
@@ -118,7 +118,7 @@ class OrdersMixin:
             for _ in range(_ATTEMPTS):
                 with rp.locked(path, cast(Any, self).lock_timeout) as (real, fd):
                     snap = rp.snapshot(fd)
-                    data = _rewritten(path, snap.data, writes, fail)
+                    data = _rewritten(path, snap.data, writes, fail, self.options.get("encoding", "utf-8"))
                     if data == snap.data:
                         return
                     try:
@@ -158,34 +158,48 @@ class OrdersMixin:
         return fail
 
 
-def _rewritten(path: Path, raw: bytes, writes: dict[str, dict[str, str]], fail: Any) -> bytes:
-    """The file's bytes with each written order's row set (added at the end when new); pure."""
+def _rewritten(path: Path, raw: bytes, writes: dict[str, dict[str, str]], fail: Any, encoding: str = "utf-8") -> bytes:
+    """The file's bytes with each written order's row set (added at the end when new); pure.
+
+    Written in the file's ``encoding``; a file with lines a rewrite would lose is refused.
+    """
     pending = dict(writes)
+    doc = parse(path, raw, fail, encoding) if raw.strip() else None
+    why = unwritable(doc) if doc is not None else None
+    if why is not None:
+        raise fail(f"{why}: fix it before erpsync writes the file")
     if path.suffix == ".json":
-        rows = json.loads(raw.decode("utf-8-sig")) if raw.strip() else []
-        if not isinstance(rows, list):
-            raise fail("expected a JSON list of objects")
+        rows = doc.data if doc is not None and doc.data is not None else []
         for row in rows:
             if isinstance(row, dict) and str(cell(row.get("order_id"))) in pending:
                 row.update(pending.pop(str(cell(row["order_id"]))))
         rows.extend(pending.values())
-        return (json.dumps(rows, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    doc = parse(path, raw, fail)
-    if doc.broken:
-        raise fail(f"line {doc.broken[0][0]} cannot be parsed as CSV: fix it before erpsync writes the file")
-    text = raw.decode("utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text))
-    names = list(reader.fieldnames or ORDER_COLUMNS)
+        return _encoded(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding, fail)
+    longer = next((line for line, _i, row in doc.rows if row.get("__extra__")), None) if doc is not None else None
+    if longer is not None:  # its extra cells have no column to be written under
+        raise fail(f"line {longer} has more cells than the header: fix it before erpsync writes the file")
+    names = [h.strip() for h in doc.records[doc.header_at]] if doc is not None and doc.records else list(ORDER_COLUMNS)
     names += [c for c in ORDER_COLUMNS if c not in names]
     out_rows = []
-    for row in reader:
+    for _line, _index, row in doc.rows if doc is not None else ():
         key = (row.get("order_id") or "").strip()
+        values = {k: v for k, v in row.items() if k is not None and not k.startswith("__")}
         if key in pending:
-            row.update(pending.pop(key))
-        out_rows.append(row)
+            values.update(pending.pop(key))
+        out_rows.append(values)
     out_rows.extend(pending.values())
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\r\n" if doc.crlf else "\n", restval="")
+    crlf = doc is not None and doc.crlf
+    writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\r\n" if crlf else "\n", restval="")
     writer.writeheader()
     writer.writerows(out_rows)
-    return (b"\xef\xbb\xbf" if doc.bom else b"") + buffer.getvalue().encode("utf-8")
+    return (b"\xef\xbb\xbf" if doc is not None and doc.bom else b"") + _encoded(buffer.getvalue(), encoding, fail)
+
+
+def _encoded(text: str, encoding: str, fail: Any) -> bytes:
+    try:
+        return text.encode("utf-8" if is_utf8(encoding) else encoding)
+    except UnicodeEncodeError as exc:
+        raise fail(
+            f"cannot write: {exc.object[exc.start : exc.end]!r} has no {encoding} form (option encoding)"
+        ) from None

@@ -1,4 +1,14 @@
-"""Parsing the warehouses file into rows, keeping what a rewrite needs to reproduce the rest."""
+"""Parsing the ERP's files into rows, keeping what a rewrite needs to reproduce the rest.
+
+Files are read and rewritten in the ``encoding`` option, UTF-8 by default. A file saved in the
+Windows Chinese code page is GBK ("Microsoft Windows uses it under the name codepage 936", and GB
+18030 added a four-byte form "while remaining compatible with GB2312 and GBK": Qt's page "GBK
+Text Codec"), so ``encoding = "gb18030"`` reads both. A line that does not decode costs only the
+row holding it: it becomes one RecordError naming file, line and byte (and the row's id and
+column when they can be read), and the other rows are read. Such a row could not be written
+back as it was, so writes to the file are refused until it is fixed, like a line the CSV reader
+cannot read.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +32,23 @@ FIELD_LIMIT = 128 * 1024
 # csv.field_size_limit is process-wide: raised for one parse, under a lock, then put back.
 _limit_lock = threading.Lock()
 
+#: what an undecodable byte sequence reads as: a lone surrogate, which no decoded text contains
+MARK = "\udcff"
+_HANDLER = "erpsync-files-undecodable"
+
+
+def _mark(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return MARK, exc.end
+
+
+codecs.register_error(_HANDLER, _mark)
+#: what the first error of a file that is not UTF-8 at all adds
+NOT_UTF8_HINT = (
+    'no line of this file with non-ASCII text is UTF-8: it is probably a GBK/GB18030 export, set encoding = "gb18030"'
+)
+
 
 @dataclass
 class Document:
@@ -38,22 +65,85 @@ class Document:
     #: (line, reason) of CSV records the parser could not read at all; a rewrite would drop
     #: them, so writes are refused while there are any
     broken: list[tuple[int, str]] = field(default_factory=list)
+    #: (line, reason, row or None, column or None) of each line that does not decode; its row
+    #: is left out of ``rows``, and writes are refused while there are any
+    undecodable: list[tuple[int, str, Any, str | None]] = field(default_factory=list)
+    encoding: str = "utf-8"
 
 
-def parse(path: Path, raw: bytes, fail: Callable[[str], Exception]) -> Document:
+def is_utf8(encoding: str) -> bool:
+    """Whether ``encoding`` names UTF-8 (``utf8``, ``UTF-8``): its files may start with a BOM."""
+    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+
+
+def parse(path: Path, raw: bytes, fail: Callable[[str], Exception], encoding: str = "utf-8") -> Document:
     """Parse the bytes of ``path``; ``fail(message)`` builds the error for a file that is unusable whole."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise fail(f"cannot read: {exc}") from None
+    utf8 = is_utf8(encoding)
+    text, bad, some_decoded = decode(raw, encoding)
     end = text.find("\n")
-    doc = Document(path, bom=raw.startswith(codecs.BOM_UTF8), crlf=end > 0 and text[end - 1] == "\r")
+    doc = Document(
+        path, bom=utf8 and raw.startswith(codecs.BOM_UTF8), crlf=end > 0 and text[end - 1] == "\r", encoding=encoding
+    )
     if path.suffix == ".json":
         doc.data = _json_list(text, fail)
         doc.rows = [(i + 1, i, row) for i, row in enumerate(doc.data)]  # "line" = position in the list
     else:
         _csv_records(text, doc)
+    if bad:
+        _set_aside(doc, bad, utf8, hint_first=utf8 and not some_decoded)
     return doc
+
+
+def decode(raw: bytes, encoding: str) -> tuple[str, list[tuple[int, int, int]], bool]:
+    """The text; (line, byte in the line, the byte) of each line that does not decode in
+    ``encoding`` (it reads with ``MARK`` there); and whether a line with non-ASCII bytes decoded.
+
+    Whole first: a file that decodes costs one call. Line by line only when it does not; both
+    UTF-8 and GB18030 keep byte 0x0A for the newline alone, so a split cannot cut a character.
+    """
+    utf8 = is_utf8(encoding)
+    codec = "utf-8-sig" if utf8 else encoding
+    try:
+        return raw.decode(codec), [], True
+    except UnicodeDecodeError:
+        pass
+    parts: list[str] = []
+    bad: list[tuple[int, int, int]] = []
+    some_decoded = False
+    offset = len(codecs.BOM_UTF8) if utf8 and raw.startswith(codecs.BOM_UTF8) else 0
+    for number, chunk in enumerate(raw.split(b"\n"), start=1):
+        line_codec = codec if number == 1 else ("utf-8" if utf8 else encoding)
+        try:
+            parts.append(chunk.decode(line_codec))
+            some_decoded = some_decoded or not chunk[offset if number == 1 else 0 :].isascii()
+        except UnicodeDecodeError as exc:
+            at = exc.start + (offset if number == 1 else 0)
+            bad.append((number, at + 1, chunk[at]))
+            parts.append(chunk.decode(line_codec, errors=_HANDLER))
+    return "\n".join(parts), bad, some_decoded
+
+
+def _set_aside(doc: Document, bad: list[tuple[int, int, int]], utf8: bool, *, hint_first: bool) -> None:
+    """Leave out each row holding an undecodable byte, and name it by the line the byte is on."""
+    name = "UTF-8" if utf8 else doc.encoding
+    hint = "set option encoding if the export is GBK/GB18030" if utf8 else "check option encoding"
+    if doc.data is not None:
+        spoilt = {i for _line, i, row in doc.rows if MARK in json.dumps(row, ensure_ascii=False)}
+    else:
+        spoilt = {i for _line, i, _row in doc.rows if any(MARK in c for c in doc.records[i])}
+    by_line: dict[int, Any] = {}
+    for line, i, row in doc.rows if doc.data is None else ():
+        if i in spoilt:  # a row spans one line more per newline inside its quoted cells
+            for n in range(line, line + 1 + sum(c.count("\n") for c in doc.records[i])):
+                by_line[n] = row
+    for k, (line, at, byte) in enumerate(bad):
+        row = by_line.get(line)
+        column = next((str(c) for c, v in row.items() if isinstance(v, str) and MARK in v), None) if row else None
+        reason = f"not {name} at byte {at} of the line (0x{byte:02X}): {hint}"
+        if k == 0 and hint_first:
+            reason += f"; {NOT_UTF8_HINT}"
+        doc.undecodable.append((line, reason, row, column))
+    doc.rows = [r for r in doc.rows if r[1] not in spoilt]
 
 
 def cell(value: Any) -> Any:
@@ -137,12 +227,31 @@ def _json_list(text: str, fail: Callable[[str], Exception]) -> list[Any]:
     return data
 
 
-def broken_rows(doc: Document, shown: str) -> list[RecordError]:
-    """One RecordError per record the CSV reader could not read, named by file and line."""
-    return [RecordError(f"cannot be parsed as CSV ({why})", source=f"{shown}:{line}") for line, why in doc.broken]
+def broken_rows(doc: Document, shown: str, kind: str = "record", id_key: str = "id") -> list[RecordError]:
+    """One RecordError per record the reader could not read, named by file and line: a CSV
+    record the csv module refused, or a line that does not decode (with its row's id and column
+    when the row is known)."""
+    errors = [RecordError(f"cannot be parsed as CSV ({why})", source=f"{shown}:{line}") for line, why in doc.broken]
+    for line, reason, row, column in doc.undecodable:
+        rid = cell(row.get(id_key)) if isinstance(row, dict) else ""
+        record = f"{kind} {rid!r}" if isinstance(rid, str) and rid and MARK not in rid else None
+        errors.append(RecordError(reason, source=f"{shown}:{line}", record=record, field=column))
+    return errors
 
 
-def read_side_file(path: Path, shown: str, operation: str) -> Document:
+def unwritable(doc: Document) -> str | None:
+    """Why a rewrite of the file would lose lines (None: it would not)."""
+    if doc.broken:
+        return f"line {', '.join(str(line) for line, _ in doc.broken)} cannot be parsed as CSV"
+    if doc.undecodable:
+        lines = [str(line) for line, *_ in doc.undecodable]
+        name = "UTF-8" if is_utf8(doc.encoding) else doc.encoding
+        which = f"lines {', '.join(lines)} are" if len(lines) > 1 else f"line {lines[0]} is"
+        return f"{which} not {name} (see option encoding)"
+    return None
+
+
+def read_side_file(path: Path, shown: str, operation: str, encoding: str = "utf-8") -> Document:
     """Read and parse one of the ERP's optional files (products, shipments, orders).
 
     A file that cannot be read, or is unusable whole, is one ``PermanentError`` naming it.
@@ -155,4 +264,4 @@ def read_side_file(path: Path, shown: str, operation: str) -> Document:
         raw = path.read_bytes()
     except OSError as exc:
         raise fail(f"cannot read: {exc.strerror or exc}") from None
-    return parse(path, raw, fail)
+    return parse(path, raw, fail, encoding)

@@ -125,8 +125,8 @@ class ProductsMixin:
             return None
         path = self.directory / name
         shown = self._shown(path)
-        doc = read_side_file(path, shown, "read products")
-        errors = broken_rows(doc, shown)
+        doc = read_side_file(path, shown, "read products", self.options.get("encoding", "utf-8"))
+        errors = broken_rows(doc, shown, "product")
         products: dict[str, tuple[dict[str, Any], list[ErpSku]]] = {}
         bad: set[str] = set()  # products whose first row was malformed: left out whole
         sku_line: dict[str, int] = {}

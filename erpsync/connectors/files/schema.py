@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from typing import Any
@@ -19,9 +20,24 @@ _PHONE = re.compile(r"[0-9+()\-\s]*")
 ADDRESS_FIELDS = ("contact_person", "phone", "region_code", "state", "city", "district", "street", "postal_code")
 
 
+def _ascii_compatible(value: str) -> None:
+    """An encoding the files can be read in line by line: known, and ASCII as ASCII (not UTF-16)."""
+    try:
+        codecs.lookup(value)
+    except LookupError:
+        raise ValidationError(f"unknown encoding {value!r} (e.g. utf-8, gb18030)") from None
+    if codecs.lookup(value).name != "utf-8-sig" and "id,\n".encode(value, errors="replace") != b"id,\n":
+        raise ValidationError(f"{value} does not write ASCII as ASCII: use utf-8, gb18030 or another such encoding")
+
+
 class FilesOptions(Schema):
     path = fields.String(required=True, metadata={"description": "directory holding warehouses.csv or .json"})
     format = fields.String(load_default="auto", validate=validate.OneOf(["auto", "csv", "json"]))
+    encoding = fields.String(
+        load_default="utf-8",
+        validate=_ascii_compatible,
+        metadata={"description": "the files' text encoding, for reads and rewrites (gb18030 for GBK exports)"},
+    )
 
 
 class WarehouseRecord(Schema):

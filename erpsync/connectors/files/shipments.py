@@ -68,8 +68,8 @@ class ShipmentsMixin:
         connector = cast(Any, self)  # the files ERP this is mixed into: its directory, its way to show paths
         path: Path = connector.directory / name
         shown: str = connector._shown(path)
-        doc = read_side_file(path, shown, "read shipments")
-        errors = broken_rows(doc, shown)
+        doc = read_side_file(path, shown, "read shipments", self.options.get("encoding", "utf-8"))
+        errors = broken_rows(doc, shown, "shipment")
         items: list[ErpShipment] = []
         first_line: dict[str, int] = {}
         schema = ShipmentRecord()

@@ -26,7 +26,7 @@ from erpsync.core.aspects.warehouse_address import connector_type
 from erpsync.core.connector import Connector
 from erpsync.core.errors import AuthError
 from erpsync.core.models import Action, Drift, Severity, Texts
-from erpsync.core.orders import ErpOrderStatus, OrderReader, OrderStatusBook, SellerOrder
+from erpsync.core.orders import ErpOrderStatus, OrderReader, OrderStatusBook, SellerOrder, own_orders_only
 
 __all__ = ["OrderStatusAspect", "OrderStatusObservation", "order_status_drifts"]
 
@@ -82,8 +82,11 @@ class OrderStatusAspect(Aspect):
         for order in read.items:
             if order.id not in latest or order.update_time > latest[order.id].update_time:
                 latest[order.id] = order
-        obs.orders = list(latest.values())
         recorded = ctx.erp.order_statuses(list(latest))
+        if recorded is not None and own_orders_only(ctx.erp):  # the others are not this ERP's orders
+            held = {r.order_id for r in recorded.items}
+            latest = {k: v for k, v in latest.items() if k in held}
+        obs.orders = list(latest.values())
         obs.record_errors = [*read.errors, *(recorded.errors if recorded else ())]
         obs.recorded = {r.order_id: r for r in recorded.items} if recorded else {}
         obs.scope = set(latest)

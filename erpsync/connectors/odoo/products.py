@@ -1,0 +1,124 @@
+"""Products: ``product.product`` variants grouped by their ``product.template`` into ErpProducts.
+
+A template is what a Seller Center product is (title, description), its variants the SKUs:
+``default_code`` ("Internal Reference") is the ``seller_sku``, ``lst_price`` the variant's
+sales price (the template's ``list_price`` plus the variant's extra), ``qty_available`` its
+quantity on hand, for the warehouse named by ``stock_warehouse`` when set (the ``warehouse``
+context key, ``addons/stock/models/product.py``, ``_get_domain_locations``) and over all
+warehouses otherwise; ``currency_id`` the company currency the price is in. Odoo keeps images
+as binaries and attributes as records of their own, so neither is read (``lacking``).
+
+A variant that cannot be read (no internal reference, a fractional quantity) makes its whole
+product a RecordError: a product pushed without one of its SKUs would look complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+from erpsync.core.errors import RecordError
+from erpsync.core.listings import ErpProduct, ErpSku
+from erpsync.core.models import Records
+
+from .transport import Transport
+from .values import many2one, read_ids, search_all, text
+
+__all__ = ["PRODUCT", "ProductsMixin"]
+
+PRODUCT, TEMPLATE = "product.product", "product.template"
+_FIELDS = ["product_tmpl_id", "default_code", "name", "description_sale", "lst_price", "qty_available", "currency_id"]
+
+
+class ProductsMixin:
+    """``ProductReader`` over ``product.product``."""
+
+    type: ClassVar[str]
+    options: dict[str, Any]
+    transport: Transport
+
+    def read_products(self) -> Records[ErpProduct] | None:
+        context = {"warehouse": self.options["stock_warehouse"]} if self.options.get("stock_warehouse") else None
+        rows = search_all(
+            self.transport,
+            PRODUCT,
+            self.options["product_domain"],
+            _FIELDS,
+            page_size=int(self.options["page_size"]),
+            context=context,
+            operation="read products",
+        )
+        groups: dict[int, list[Mapping[str, Any]]] = {}
+        errors: list[RecordError] = []
+        for row in rows:
+            template = _template(row)
+            if template is None:
+                record = f"product.product {row.get('id')}"
+                errors.append(RecordError("no product template", record=record, field="product_tmpl_id", source="odoo"))
+                continue
+            groups.setdefault(template, []).append(row)
+        keys = self._product_keys(groups)
+        items: list[ErpProduct] = []
+        for template, variants in groups.items():
+            try:
+                items.append(_product(keys.get(template), template, variants))
+            except RecordError as exc:
+                errors.append(RecordError(exc.reason, record=exc.record, field=exc.field, source=f"odoo {PRODUCT}"))
+        return Records(tuple(items), tuple(errors))
+
+    def _product_keys(self, groups: Mapping[int, Any]) -> dict[int, str]:
+        """Each template's product id: its database id, or what ``product_key_field`` holds."""
+        key = self.options["product_key_field"]
+        if not key:
+            return {t: str(t) for t in groups}
+        page = int(self.options["page_size"])
+        rows = read_ids(self.transport, TEMPLATE, groups, [key], page_size=page, operation="read product ids")
+        keys: dict[int, str] = {}
+        for template, row in rows.items():
+            with contextlib.suppress(RecordError):  # _product reports the template without a key
+                keys[template] = text(row, key, record=f"{TEMPLATE} {template}").strip()
+        return {t: k for t, k in keys.items() if k}
+
+
+def _template(row: Mapping[str, Any]) -> int | None:
+    value = row.get("product_tmpl_id")
+    return value[0] if isinstance(value, list) and value and isinstance(value[0], int) else None
+
+
+def _product(key: str | None, template: int, variants: list[Mapping[str, Any]]) -> ErpProduct:
+    first = variants[0]
+    record = f"{TEMPLATE} {template}"
+    if not key:
+        raise RecordError("no product id (option product_key_field names the field)", record=record)
+    currency = many2one(first, "currency_id", record=record)
+    skus = tuple(_sku(v, f"{record}: variant {v.get('id')}") for v in variants)
+    return ErpProduct(
+        id=key,
+        title=text(first, "name", record=record),
+        description=text(first, "description_sale", record=record),
+        currency=currency[1] if currency else "",
+        skus=skus,
+        source=f"odoo {PRODUCT} {first.get('id')}",
+    )
+
+
+def _sku(row: Mapping[str, Any], record: str) -> ErpSku:
+    code = text(row, "default_code", record=record).strip()
+    if not code:
+        raise RecordError("no internal reference (the seller_sku)", record=record, field="default_code")
+    try:
+        price = Decimal(str(row.get("lst_price")))
+    except InvalidOperation:
+        raise RecordError(f"not a price: {row.get('lst_price')!r:.30}", record=record, field="lst_price") from None
+    if not price.is_finite() or price < 0:
+        raise RecordError(f"not a price: {price}", record=record, field="lst_price")
+    quantity = row.get("qty_available")
+    if isinstance(quantity, bool) or not isinstance(quantity, int | float):
+        raise RecordError(f"not a quantity: {quantity!r:.30}", record=record, field="qty_available")
+    if not math.isfinite(quantity) or quantity != int(quantity):
+        raise RecordError(f"{quantity} is not a whole number of units", record=record, field="qty_available")
+    # stock below zero (Odoo allows it) means none to sell
+    return ErpSku(seller_sku=code, price=price, inventory=max(0, int(quantity)), source=f"odoo {record}")

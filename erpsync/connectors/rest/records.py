@@ -1,0 +1,161 @@
+"""ERP items → erpsync records through the mapping: each bad item one RecordError, the rest kept.
+
+An item is read field by field at the mapping's JSON paths. What a mapped path does not reach is
+a record error naming the item, the erpsync field and the path (``missing at
+'contact.phone'``): a field the mapping names is one the ERP is expected to hold, and reading
+it as empty would let a reconcile "correct" Seller Center to a blank. ``null`` is a value (the
+ERP holds nothing there) and reads as empty text. A text that arrived in another encoding
+(decoded with ``surrogateescape``, see ``fetch.py``) is an error of its item alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from erpsync.core.errors import RecordError
+from erpsync.core.models import Records
+
+from .paths import MISSING, Path, dig, show
+
+T = TypeVar("T")
+
+__all__ = ["FieldReader", "bad_text", "build_records"]
+
+
+def bad_text(value: Any, where: str = "") -> tuple[str, str] | None:
+    """The first text in ``value`` (keys too) holding bytes that were not UTF-8: (path, reason)."""
+    if isinstance(value, str):
+        for i, ch in enumerate(value):
+            if "\udc80" <= ch <= "\udcff":
+                return where, f"not UTF-8: byte 0x{ord(ch) - 0xDC00:02x} at character {i} (GBK perhaps)"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = bad_text(key, where) or bad_text(item, f"{where}.{key}" if where else str(key))
+            if found:
+                return found
+    if isinstance(value, list):
+        for n, item in enumerate(value):
+            found = bad_text(item, f"{where}[{n}]")
+            if found:
+                return found
+    return None
+
+
+class FieldReader:
+    """Reads one item's fields by erpsync name; raises RecordError naming field and path."""
+
+    def __init__(self, item: Any, paths: Mapping[str, Path], record: str) -> None:
+        self.item, self.paths, self.record = item, paths, record
+
+    def mapped(self, name: str) -> bool:
+        return name in self.paths
+
+    def raw(self, name: str) -> Any:
+        path = self.paths[name]
+        value = dig(self.item, path)
+        if value is MISSING:
+            raise RecordError(f"missing at {show(path)!r}", record=self.record, field=name)
+        return value
+
+    def error(self, name: str, reason: str) -> RecordError:
+        where = f" (at {show(self.paths[name])!r})" if name in self.paths else ""
+        return RecordError(f"{reason}{where}", record=self.record, field=name)
+
+    def text(self, name: str, *, required: bool = False) -> str:
+        """The field as text: a number is written as JSON writes it; an object, list or bool is an error."""
+        if name not in self.paths:
+            return ""
+        value = self.raw(name)
+        if value is None:
+            value = ""
+        elif isinstance(value, bool | dict | list):
+            raise self.error(name, f"expected a text, got {type(value).__name__}")
+        value = str(value).strip()
+        if required and not value:
+            raise self.error(name, "empty")
+        return value
+
+    def decimal(self, name: str) -> Decimal:
+        value = self.raw(name)
+        try:
+            if isinstance(value, bool):
+                raise InvalidOperation
+            return Decimal(str(value).strip())
+        except InvalidOperation:
+            raise self.error(name, f"not a number: {value!r}") from None
+
+    def whole(self, name: str) -> int:
+        value = self.raw(name)
+        whole = (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, str) and value.strip().isdigit()
+        )
+        if not whole and not (isinstance(value, Decimal) and value == value.to_integral_value()):
+            raise self.error(name, f"not a whole number: {value!r}")
+        return int(value)
+
+    def texts(self, name: str) -> tuple[str, ...]:
+        if name not in self.paths:
+            return ()
+        value = self.raw(name)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.error(name, "expected a list of texts")
+        return tuple(value)
+
+    def pairs(self, name: str) -> tuple[tuple[str, str], ...]:
+        """An object of name → value, or a list of ``{"name": …, "value": …}``, as pairs in ERP order."""
+        if name not in self.paths:
+            return ()
+        value = self.raw(name)
+        if value is None:
+            return ()
+        if isinstance(value, dict):
+            return tuple((str(k), str(v)) for k, v in value.items())
+        if isinstance(value, list) and all(isinstance(v, dict) and {"name", "value"} <= set(v) for v in value):
+            return tuple((str(v["name"]), str(v["value"])) for v in value)
+        raise self.error(name, "expected an object of name → value, or a list of {name, value}")
+
+
+def build_records(
+    items: Iterable[tuple[str, Any]],
+    paths: Mapping[str, Path],
+    build: Callable[[FieldReader, str], T],
+    *,
+    kind: str,
+    id_field: str = "id",
+) -> Records[T]:
+    """``build(reader, source)`` each ``(source, item)``; a bad item is a RecordError naming it, the others go on.
+
+    An item's id is read first (an item without one cannot be named by a write, nor told apart),
+    then its text is checked for bytes that were not UTF-8, then ``build`` reads the rest. An id
+    seen twice is an error of the second item: a write names a record by its id.
+    """
+    out: list[T] = []
+    errors: list[RecordError] = []
+    seen: dict[str, str] = {}
+    reverse = {show(p): name for name, p in paths.items()}
+    for source, item in items:
+        record = f"{kind} (no id)"
+        try:
+            if not isinstance(item, dict):
+                raise RecordError("not an object", record=record)
+            reader = FieldReader(item, paths, record)
+            rid = reader.text(id_field, required=True)
+            record = reader.record = f"{kind} {rid!r}"
+            found = bad_text(item)
+            if found:
+                where, reason = found
+                raise RecordError(f"{reason} (at {where!r})", record=record, field=reverse.get(where, where))
+            if rid in seen:
+                raise RecordError(f"duplicate id (first at {seen[rid]})", record=record, field=id_field)
+            seen[rid] = source
+            out.append(build(reader, source))
+        except RecordError as exc:
+            errors.append(RecordError(exc.reason, record=exc.record or record, field=exc.field, source=source))
+        except (ValueError, TypeError) as exc:
+            errors.append(RecordError(str(exc) or type(exc).__name__, record=record, source=source))
+    return Records(tuple(out), tuple(errors))

@@ -1,0 +1,45 @@
+"""Seller Center's order statuses recorded on Tryton sales, when the seller dedicates a field to them.
+
+Tryton's ``sale.sale`` (``modules/sale/sale.py``) has no field for another system's order status,
+so nothing is recorded unless option ``order_status_field`` names a Char field of the sale; erpsync
+then writes ``STATUS@<ISO 8601 update time, UTC>`` there, on the sale whose ``order_field`` holds
+the order id. The text is erpsync's own format: one field keeps status and time together, so a
+write is one value and reading it back needs nothing else. Only sales in Tryton can carry a
+status, so the connector holds only its own orders (``own_orders_only``): every sale found is
+answered, one with nothing recorded yet as an empty status, and other orders are left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from erpsync.core.orders import ErpOrderStatus
+
+SEPARATOR = "@"
+
+
+def status_text(status: str, updated_at: datetime) -> str:
+    """What is written: ``AWAITING_SHIPMENT@2026-03-02T08:15:00+00:00``."""
+    if updated_at.tzinfo is None:
+        raise ValueError("updated_at must be an aware datetime")
+    return f"{status}{SEPARATOR}{updated_at.astimezone(UTC).isoformat()}"
+
+
+def build_status(row: Mapping[str, Any], options: Mapping[str, Any], *, source: str) -> ErpOrderStatus:
+    """A sale row as the status recorded on it (empty: none yet); a text erpsync did not write is a ValueError."""
+    order_id = str(row[options["order_field"]])
+    text = str(row.get(options["order_status_field"]) or "").strip()
+    if not text:
+        return ErpOrderStatus(order_id, "", None, source=f"{source}/sale.sale/{row.get('id')}")
+    status, sep, when = text.rpartition(SEPARATOR)
+    if not sep or not status:
+        raise ValueError(f"{options['order_status_field']}: {text!r} is not STATUS@TIME")
+    try:
+        updated_at = datetime.fromisoformat(when)
+    except ValueError:
+        raise ValueError(f"{options['order_status_field']}: {when!r} is not an ISO 8601 time") from None
+    if updated_at.tzinfo is None:
+        raise ValueError(f"{options['order_status_field']}: {when!r} has no UTC offset")
+    return ErpOrderStatus(order_id, status, updated_at, source=f"{source}/sale.sale/{row.get('id')}")

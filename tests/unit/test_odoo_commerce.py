@@ -1,0 +1,139 @@
+"""Odoo products, shipments and order statuses: the mapping, bad records, and what is not kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from odoo_fixtures import OdooServer, make_connector, serving
+
+from erpsync.core.errors import NotFoundError, PermanentError
+from erpsync.core.listings import ErpSku
+
+ORDERS = {"order_status_field": "x_status", "order_updated_field": "x_status_at"}
+
+
+@pytest.fixture
+def odoo() -> Iterator[OdooServer]:
+    with serving() as server:
+        server.add_field("stock.picking", "x_package")
+        server.add_field("sale.order", "x_status")
+        server.add_field("sale.order", "x_status_at")
+        yield server
+
+
+def variant(odoo: OdooServer, template: int, code: str | None, price: float, qty: dict[int, float]) -> int:
+    cny = odoo.find("res.currency", name="CNY") if odoo.records["res.currency"] else None
+    if cny is None:
+        cny = odoo.create("res.currency", {"name": "CNY"})
+    name = odoo.records["product.template"][template]["name"]
+    vals = {"product_tmpl_id": template, "default_code": code, "name": name, "lst_price": price}
+    return odoo.create("product.product", {**vals, "qty_available": qty, "currency_id": cny, "sale_ok": True})
+
+
+def test_variants_are_the_skus_of_their_template(odoo: OdooServer) -> None:
+    cup = odoo.create("product.template", {"name": "景德镇陶瓷茶杯"})
+    white = variant(odoo, cup, "CUP-WHT-S", 39.9, {1: 100.0, 2: 20.0})
+    blue = variant(odoo, cup, "CUP-BLU-L", 45.5, {1: -3.0})  # Odoo allows stock below zero
+    records = make_connector().read_products()
+    assert records is not None and records.errors == ()
+    (product,) = records.items
+    assert (product.id, product.title, product.currency) == (str(cup), "景德镇陶瓷茶杯", "CNY")
+    assert product.skus == (
+        ErpSku("CUP-WHT-S", Decimal("39.9"), 120, source=f"odoo product.template {cup}: variant {white}"),
+        ErpSku("CUP-BLU-L", Decimal("45.5"), 0, source=f"odoo product.template {cup}: variant {blue}"),
+    )
+    by_warehouse = make_connector(stock_warehouse=2).read_products()
+    assert by_warehouse is not None
+    assert [s.inventory for s in by_warehouse.items[0].skus] == [20, 0]
+    searches = [c for c in odoo.mock.calls if b"product.product" in (c.request.body or b"")]
+    assert b'"context": {"warehouse": 2}' in searches[-1].request.body
+
+
+def test_a_variant_that_cannot_be_read_fails_its_whole_product_only(odoo: OdooServer) -> None:
+    tea = odoo.create("product.template", {"name": "龙井"})
+    cup = odoo.create("product.template", {"name": "茶杯"})
+    rice = odoo.create("product.template", {"name": "米"})
+    variant(odoo, tea, "TEA-1", 128.0, {1: 4.0})
+    variant(odoo, cup, "CUP-1", 39.9, {1: 1.0})
+    nameless = variant(odoo, cup, None, 45.5, {1: 1.0})
+    by_weight = variant(odoo, rice, "RICE-KG", 9.0, {1: 2.5})
+    records = make_connector().read_products()
+    assert records is not None
+    assert [p.id for p in records.items] == [str(tea)]
+    assert sorted((e.field, e.record) for e in records.errors) == [
+        ("default_code", f"product.template {cup}: variant {nameless}"),
+        ("qty_available", f"product.template {rice}: variant {by_weight}"),
+    ]
+
+
+def test_shipments_are_not_kept_without_a_package_field(odoo: OdooServer) -> None:
+    assert make_connector().list_shipments() is None
+    assert odoo.calls == []
+
+
+def test_outgoing_done_pickings_with_a_tracking_number_are_the_shipments(odoo: OdooServer) -> None:
+    sf = odoo.create("delivery.carrier", {"name": "顺丰速运"})
+    sale = odoo.create("sale.order", {"name": "S00012", "client_order_ref": "576900000000000101"})
+    base = {"picking_type_code": "outgoing", "state": "done", "carrier_id": sf, "x_package": "1154000000000000101"}
+    odoo.create("stock.picking", {**base, "name": "WH/OUT/00001", "carrier_tracking_ref": "SF1400", "sale_id": sale})
+    odoo.create("stock.picking", {**base, "name": "WH/OUT/00002", "carrier_tracking_ref": "SF1401"})
+    odoo.create(
+        "stock.picking", {**base, "name": "WH/IN/00003", "carrier_tracking_ref": "X", "picking_type_code": "incoming"}
+    )
+    odoo.create("stock.picking", {**base, "name": "WH/OUT/00004", "carrier_tracking_ref": "Y", "state": "assigned"})
+    odoo.create("stock.picking", {**base, "name": "WH/OUT/00005", "carrier_tracking_ref": "SF 14 02"})
+    odoo.create("stock.picking", {**base, "name": "WH/OUT/00006", "carrier_tracking_ref": "SF1403", "carrier_id": None})
+    records = make_connector(package_field="x_package").list_shipments()
+    assert records is not None
+    got = [(s.id, s.package_id, s.order_id, s.tracking_number, s.carrier) for s in records.items]
+    assert got == [
+        ("WH/OUT/00001", "1154000000000000101", "576900000000000101", "SF1400", "顺丰速运"),
+        ("WH/OUT/00002", "1154000000000000101", "", "SF1401", "顺丰速运"),
+    ]
+    assert sorted(e.field or "" for e in records.errors) == ["carrier_id", "carrier_tracking_ref"]
+
+
+def test_order_statuses_are_not_kept_without_their_fields(odoo: OdooServer) -> None:
+    connector = make_connector()
+    assert connector.order_statuses(["1"]) is None
+    with pytest.raises(PermanentError, match="order_status_field and order_updated_field"):
+        connector.set_order_status("1", "CANCELLED", datetime(2026, 3, 2, tzinfo=UTC))
+
+
+def test_an_order_status_is_written_in_utc_to_the_second_and_read_back(odoo: OdooServer) -> None:
+    odoo.create("sale.order", {"name": "S1", "client_order_ref": "5769001"})
+    connector = make_connector("json2", **ORDERS)
+    # held, nothing recorded yet: answered with no status; an order Odoo lacks is not its own
+    assert connector.own_orders_only
+    unrecorded = connector.order_statuses(["5769001", "5769002"])
+    assert unrecorded is not None and [(s.order_id, s.status, s.updated_at) for s in unrecorded.items] == [
+        ("5769001", "", None)
+    ]
+    beijing = timezone(timedelta(hours=8))
+    connector.set_order_status("5769001", "CANCELLED", datetime(2026, 3, 2, 17, 40, 30, tzinfo=beijing))
+    (order,) = odoo.records["sale.order"].values()
+    assert (order["x_status"], order["x_status_at"]) == ("CANCELLED", "2026-03-02 09:40:30")
+    records = connector.order_statuses(["5769001", "5769002"])
+    assert records is not None and records.errors == ()
+    assert [(s.order_id, s.status, s.updated_at) for s in records.items] == [
+        ("5769001", "CANCELLED", datetime(2026, 3, 2, 9, 40, 30, tzinfo=UTC))
+    ]
+    with pytest.raises(ValueError, match="timezone-aware"):
+        connector.set_order_status("5769001", "CANCELLED", datetime(2026, 3, 2))
+
+
+def test_an_order_odoo_lacks_or_holds_twice(odoo: OdooServer) -> None:
+    connector = make_connector(**ORDERS)
+    with pytest.raises(NotFoundError, match="5769404"):
+        connector.set_order_status("5769404", "CANCELLED", datetime(2026, 3, 2, tzinfo=UTC))
+    for name in ("S1", "S2"):
+        odoo.create("sale.order", {"name": name, "client_order_ref": "5769002", "x_status": "UNPAID"})
+    with pytest.raises(PermanentError, match="2 sale orders"):
+        connector.set_order_status("5769002", "CANCELLED", datetime(2026, 3, 2, tzinfo=UTC))
+    records = connector.order_statuses(["5769002"])
+    assert records is not None and records.items == ()
+    assert [e.record for e in records.errors] == ["order 5769002"]
+    assert [c for c in odoo.calls if c[2] == "write"] == []

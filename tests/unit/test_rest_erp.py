@@ -1,0 +1,202 @@
+"""The rest ERP over staged HTTP answers (``responses``): paging, bad items, bad bytes, writes, auth."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import responses
+from responses import matchers
+
+from erpsync.connectors.rest import RestErp, RestOptions
+from erpsync.core.connector import ShopContext
+from erpsync.core.errors import PermanentError
+from erpsync.core.models import HandoverMode
+
+BASE = "http://erp.test/api"
+WH_FIELDS = {
+    "id": "id", "name": "name", "phone": "contact.phone", "state": "addr.province", "street": "addr.lines[0]",
+    "handover_mode": "handover",
+}  # fmt: skip
+
+
+def connector(**tables: Any) -> RestErp:
+    warehouses = {"list": "/warehouses", "items": "data", "fields": WH_FIELDS, "update": "PATCH /warehouses/{id}"}
+    options = {"base_url": BASE, "token": "secret-token-1234", "warehouses": warehouses, **tables}
+    return RestErp(RestOptions().load(options), shop=ShopContext("shop", Path(".")))
+
+
+def wh(i: int, **extra: Any) -> dict[str, Any]:
+    item = {"id": f"W{i}", "name": f"仓{i}", "contact": {"phone": "13800138000"}, "addr": {"province": "广东省"}}
+    item["addr"]["lines"] = [f"路 {i}号"]
+    item["handover"] = "PICK UP"
+    return {**item, **extra}
+
+
+def body(items: list[Any], **meta: Any) -> bytes:
+    return json.dumps({"data": items, "meta": meta}, ensure_ascii=False).encode()
+
+
+@responses.activate
+def test_page_paging_reads_until_a_short_page():
+    erp = connector(
+        warehouses={
+            "list": "/warehouses",
+            "items": "data",
+            "fields": WH_FIELDS,
+            "paging": {"style": "page", "size": 2},
+        }
+    )
+    for page, items in ((1, [wh(1), wh(2)]), (2, [wh(3), wh(4)]), (3, [wh(5)])):
+        responses.get(
+            f"{BASE}/warehouses",
+            body=body(items),
+            match=[matchers.query_param_matcher({"page": str(page), "per_page": "2"})],
+        )
+    records = erp.list_warehouses()
+    assert [w.id for w in records.items] == ["W1", "W2", "W3", "W4", "W5"]
+    assert records.items[4].source == "rest ERP /warehouses item 5"
+    assert records.items[0].handover_mode is HandoverMode.PICKUP
+    assert records.items[0].address.street == "路 1号"
+
+
+@responses.activate
+def test_offset_paging():
+    erp = connector(
+        warehouses={"list": "/w", "items": "data", "fields": WH_FIELDS, "paging": {"style": "offset", "size": 2}}
+    )
+    responses.get(
+        f"{BASE}/w", body=body([wh(1), wh(2)]), match=[matchers.query_param_matcher({"offset": "0", "limit": "2"})]
+    )
+    responses.get(f"{BASE}/w", body=body([]), match=[matchers.query_param_matcher({"offset": "2", "limit": "2"})])
+    assert [w.id for w in erp.list_warehouses().items] == ["W1", "W2"]
+
+
+@responses.activate
+def test_cursor_paging_follows_the_cursor_and_stops_on_a_repeat():
+    paging = {"style": "cursor", "size": 1, "next_cursor": "meta.next"}
+    erp = connector(warehouses={"list": "/w", "items": "data", "fields": WH_FIELDS, "paging": paging})
+    responses.get(f"{BASE}/w", body=body([wh(1)], next="abc"), match=[matchers.query_param_matcher({"limit": "1"})])
+    responses.get(
+        f"{BASE}/w",
+        body=body([wh(2)], next=None),
+        match=[matchers.query_param_matcher({"cursor": "abc", "limit": "1"})],
+    )
+    assert [w.id for w in erp.list_warehouses().items] == ["W1", "W2"]
+
+    responses.reset()
+    responses.get(f"{BASE}/w", body=body([wh(1)], next="abc"))  # ignores the cursor: the same page for ever
+    with pytest.raises(PermanentError, match="cursor 'abc' twice"):
+        erp.list_warehouses()
+
+
+@responses.activate
+def test_a_missing_field_is_an_error_of_its_item_naming_id_field_and_path():
+    broken = wh(2)
+    del broken["contact"]["phone"]
+    responses.get(f"{BASE}/warehouses", body=body([wh(1), broken, wh(3)]))
+    records = connector().list_warehouses()
+    assert [w.id for w in records.items] == ["W1", "W3"]
+    (error,) = records.errors
+    assert (error.record, error.field) == ("warehouse 'W2'", "phone")
+    assert "missing at 'contact.phone'" in str(error)
+    assert error.source == "rest ERP /warehouses item 2"
+
+
+@responses.activate
+def test_a_gbk_text_in_one_item_fails_that_item_alone():
+    good = json.dumps({"data": [wh(1)]}, ensure_ascii=False).encode()
+    gbk_item = b'{"id": "W2", "name": "' + "东莞仓".encode("gbk") + b'", "contact": {"phone": "1"}}'
+    raw = good[:-2] + b", " + gbk_item + b"]}"
+    responses.get(f"{BASE}/warehouses", body=raw)
+    records = connector().list_warehouses()
+    assert [w.id for w in records.items] == ["W1"]
+    (error,) = records.errors
+    assert error.record == "warehouse 'W2'" and error.field == "name"
+    assert "not UTF-8: byte 0xb6" in str(error)
+
+
+@responses.activate
+def test_bytes_that_break_the_json_name_the_endpoint_and_offset():
+    raw = b'{"data": [' + "东".encode("gbk") + b"]}"
+    responses.get(f"{BASE}/warehouses", body=raw)
+    with pytest.raises(PermanentError, match=r"GET /warehouses is not UTF-8 \(byte 0xb6 at offset 10\)"):
+        connector().list_warehouses()
+
+
+@responses.activate
+def test_unknown_subdivision_code_is_a_record_error():
+    table = {"list": "/warehouses", "items": "data", "fields": WH_FIELDS, "state_format": "iso"}
+    responses.get(f"{BASE}/warehouses", body=body([wh(1, addr={"province": "CN-GD", "lines": ["x"]}),
+                                                   wh(2, addr={"province": "CN-ZZ", "lines": ["y"]})]))  # fmt: skip
+    records = connector(warehouses=table).list_warehouses()
+    assert [(w.id, w.address.state) for w in records.items] == [("W1", "广东省")]
+    (error,) = records.errors
+    assert error.field == "state" and "unknown country subdivision 'CN-ZZ'" in str(error)
+
+
+PRODUCTS = {
+    "list": "/products",
+    "items": "data",
+    "fields": {"id": "id", "title": "title", "currency": "cur", "skus": "skus", "warehouse_id": "wh"},
+    "sku_fields": {"seller_sku": "sku", "price": "price", "inventory": "qty"},
+}
+
+
+@responses.activate
+def test_a_product_naming_a_missing_warehouse_is_a_record_error():
+    responses.get(f"{BASE}/warehouses", body=body([wh(1)]))
+    sku = {"sku": "A-1", "price": 12.50, "qty": 3}
+    products = [
+        {"id": "P1", "title": "t", "cur": "usd", "wh": "W1", "skus": [sku]},
+        {"id": "P2", "title": "t", "cur": "USD", "wh": "W9", "skus": [{**sku, "sku": "A-2"}]},
+        {"id": "P3", "title": "t", "cur": "USD", "wh": "W1", "skus": [{**sku, "sku": "A-3", "qty": -1}]},
+    ]
+    responses.get(f"{BASE}/products", body=body(products).replace(b"12.5,", b"12.50,"))  # as the ERP writes it
+    records = connector(products=PRODUCTS).read_products()
+    assert records is not None
+    assert [(p.id, p.currency, str(p.skus[0].price)) for p in records.items] == [("P1", "USD", "12.50")]
+    assert [(e.record, e.field) for e in records.errors] == [
+        ("product 'P2'", "warehouse_id"),
+        ("product 'P3' SKU #1", "inventory"),
+    ]
+    assert "names warehouse 'W9'" in str(records.errors[0])
+
+
+def test_reads_the_mapping_leaves_out_answer_none_and_writes_say_which_key():
+    erp = connector()
+    assert erp.read_products() is None and erp.list_shipments() is None and erp.order_statuses(["1"]) is None
+    with pytest.raises(PermanentError, match="orders"):
+        erp.set_order_status("1", "SHIPPED", datetime(2026, 1, 1, tzinfo=UTC))
+    with pytest.raises(PermanentError, match=r"warehouses\.fields\.postal_code"):
+        erp.set_warehouse_address("W1", {"postal_code": "1"})
+
+
+@responses.activate
+def test_a_write_sends_only_the_given_fields_at_their_paths_with_the_token():
+    call = responses.patch(
+        f"{BASE}/warehouses/W%201",
+        json={},
+        match=[matchers.header_matcher({"Authorization": "Bearer secret-token-1234"})],
+    )
+    erp = connector()
+    erp.set_warehouse_address("W 1", {"phone": "13900139000", "street": "新路 1号"})
+    erp.set_handover_mode("W 1", HandoverMode.DROP_OFF)
+    assert [json.loads(c.request.body) for c in call.calls] == [
+        {"contact": {"phone": "13900139000"}, "addr": {"lines": ["新路 1号"]}},
+        {"handover": "DROP OFF"},
+    ]
+
+
+@responses.activate
+def test_hmac_signs_each_request():
+    options = {"base_url": BASE, "hmac_secret": "hmac-secret-5678", "hmac_key_id": "k1",
+               "warehouses": {"list": "/warehouses", "items": "data", "fields": WH_FIELDS}}  # fmt: skip
+    erp = RestErp(RestOptions().load(options), shop=ShopContext("shop", Path(".")))
+    responses.get(f"{BASE}/warehouses", body=body([wh(1)]))
+    assert len(erp.list_warehouses().items) == 1
+    sent = responses.calls[0].request.headers
+    assert sent["X-Key-Id"] == "k1" and len(sent["X-Signature"]) == 64 and "Authorization" not in sent

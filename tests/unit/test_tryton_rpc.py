@@ -1,0 +1,145 @@
+"""The Tryton connector's session and errors over HTTP: login, the session header, paging, each failure.
+
+Answers are staged with ``responses`` in trytond 8.2's shapes (``tryton_fake.py``); the
+connector's own HttpClient runs unchanged.
+"""
+
+from __future__ import annotations
+
+import pytest
+import requests
+import responses
+from tryton_fake import PASSWORD, RPC, FakeTryton, HttpFailure, RpcFailure, connector, header, location, staged
+
+from erpsync.connectors.tryton.rpc import rpc_error
+from erpsync.core.errors import AuthError, ConnectorError, PermanentError, TemporaryError
+
+WAREHOUSES = "model.stock.location.search_read"
+
+
+def test_login_then_every_call_carries_the_session_and_the_users_context() -> None:
+    fake = FakeTryton()
+    fake.on(WAREHOUSES, [location()])
+    with staged(fake):
+        erp = connector()
+        records = erp.list_warehouses()
+        erp.close()
+    assert [w.id for w in records.items] == ["WH-DG-01"]
+    login, prefs, search, logout = fake.calls
+    assert (login.method, login.params, login.authorization) == (
+        "common.db.login",
+        ["erpsync", {"password": PASSWORD}],
+        None,
+    )
+    assert prefs.method == "model.res.user.get_preferences" and prefs.authorization == header()
+    assert search.authorization == header()
+    assert search.params[-1] == {"company": 1, "language": "en"}, "the user's context goes last"
+    assert search.params[:2] == [[["type", "=", "warehouse"]], 0] and search.params[3] == [["id", "ASC"]]
+    assert logout.method == "common.db.logout"
+
+
+def test_search_read_pages_by_offset_until_a_short_page() -> None:
+    fake = FakeTryton()
+    rows = [location(f"WH-{i}", rid=i) for i in range(5)]
+    fake.on(WAREHOUSES, lambda p: rows[p[1] : p[1] + p[2]])
+    with staged(fake):
+        records = connector(page_size=2).list_warehouses()
+    assert [w.id for w in records.items] == [f"WH-{i}" for i in range(5)]
+    assert [(c.params[1], c.params[2]) for c in fake.called(WAREHOUSES)] == [(0, 2), (2, 2), (4, 2)]
+
+
+def test_a_refused_password_is_an_auth_error_without_the_password() -> None:
+    fake = FakeTryton(password="another")
+    with staged(fake), pytest.raises(AuthError) as caught:
+        connector().list_warehouses()
+    assert "login and password" in str(caught.value)
+    assert PASSWORD not in repr(caught.value) and PASSWORD not in str(caught.value)
+    assert len(fake.called("common.db.login")) == 1, "a refused login is not retried"
+
+
+def test_an_expired_session_logs_in_once_more_and_sends_the_call_again() -> None:
+    fake = FakeTryton(sessions=["first", "second"])
+    fake.on(WAREHOUSES, [location()])
+    with staged(fake):
+        erp = connector()
+        erp.list_warehouses()
+        fake.sessions.remove("first")  # the server forgot the first session
+        fake.logins = 1
+        records = erp.list_warehouses()
+    assert [w.id for w in records.items] == ["WH-DG-01"]
+    assert len(fake.called("common.db.login")) == 2
+    assert fake.called(WAREHOUSES)[-1].authorization == header("second")
+
+
+def test_a_session_refused_right_after_login_is_an_auth_error() -> None:
+    fake = FakeTryton()
+    fake.on(WAREHOUSES, lambda _p: HttpFailure(401, "Unauthorized"))
+    with staged(fake), pytest.raises(AuthError, match="just opened"):
+        connector().list_warehouses()
+    assert len(fake.called("common.db.login")) == 2, "one login more, not a loop"
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "words"),
+    [
+        (
+            ["UserError", ["The value is not valid according to its domain.", "", [["big", "domain"]]]],
+            PermanentError,
+            "domain",
+        ),
+        (["UserWarning", ["warning_key", "Quantity is low", "check it"]], PermanentError, "Quantity is low"),
+        (["ConcurrencyException", "Records were modified in the meanwhile"], TemporaryError, "another user"),
+        (["LoginException", ["totp_code", "Enter your code", "char"]], AuthError, "log in"),
+        (["OperationalError: database is locked", "Traceback (most recent call last): ..."], TemporaryError, "busy"),
+        (["KeyError: 'res.user'", "Traceback (most recent call last): secret frames"], PermanentError, "res.user"),
+    ],
+    ids=["user-error", "user-warning", "concurrency", "login", "locked", "crash"],
+)
+def test_rpc_error_bodies_map_by_kind(error: list[object], kind: type[ConnectorError], words: str) -> None:
+    fake = FakeTryton()
+    fake.on(WAREHOUSES, lambda _p: RpcFailure(error))
+    with staged(fake), pytest.raises(ConnectorError) as caught:
+        connector().list_warehouses()
+    assert type(caught.value) is kind
+    assert words in str(caught.value)
+    assert "Traceback" not in str(caught.value) and "big" not in str(caught.value)
+    assert caught.value.operation == WAREHOUSES
+
+
+def test_rpc_error_of_a_user_error_keeps_message_and_description_only() -> None:
+    exc = rpc_error(["UserError", ["Bad value", "Fix it", {"domain": "x" * 5000}]], connector="tryton", operation="op")
+    assert str(exc) == "tryton op: Bad value - Fix it (code UserError)"
+
+
+@pytest.mark.parametrize("status", [503, 502, 504])
+def test_server_errors_are_temporary(status: int) -> None:
+    fake = FakeTryton()
+    fake.on(WAREHOUSES, lambda _p: HttpFailure(status, "Service Unavailable"))
+    with staged(fake), pytest.raises(TemporaryError):
+        connector().list_warehouses()
+
+
+def test_a_dropped_connection_is_temporary() -> None:
+    with responses.RequestsMock() as mock:
+        mock.add(responses.POST, RPC, body=requests.ConnectionError("connection reset by peer"))
+        with pytest.raises(TemporaryError, match="connection"):
+            connector().list_warehouses()
+
+
+def test_an_unknown_database_is_permanent() -> None:
+    with responses.RequestsMock() as mock:
+        mock.add(responses.POST, RPC, status=404, body="Not Found")
+        with pytest.raises(PermanentError, match="option database"):
+            connector().list_warehouses()
+
+
+def test_close_is_safe_twice_and_after_the_server_is_gone() -> None:
+    fake = FakeTryton()
+    fake.on(WAREHOUSES, [])
+    with staged(fake):
+        erp = connector()
+        erp.list_warehouses()
+    with responses.RequestsMock() as mock:
+        mock.add(responses.POST, RPC, body=requests.ConnectionError("gone"))
+        erp.close()
+        erp.close()
