@@ -114,6 +114,8 @@ class HttpErpConnector(ErpConnector):
     secret_options: ClassVar[tuple[str, ...]] = ("token", "hmac_secret")
     #: retries, rate limit and deadline; ``timeout_seconds`` replaces its read timeout
     policy: ClassVar[HttpPolicy] = HttpPolicy()
+    #: the error codes (``ConnectorError.code``) an ERP answers only when it did not apply the call
+    unprocessed_codes: ClassVar[tuple[str, ...]] = ()
 
     _http: HttpClient | None = None
 
@@ -131,9 +133,15 @@ class HttpErpConnector(ErpConnector):
                 policy,
                 secrets=secrets,
                 auth=self.make_auth(),
-                classify=lambda response, op: classify_status(response, op, self.type),
+                classify=self.classify,
+                unprocessed_codes=self.unprocessed_codes,
             )
         return self._http
+
+    def classify(self, response: requests.Response, operation: str) -> ConnectorError | None:
+        """The error an answer carries, or None for ``HttpClient``'s own mapping; an ERP that sends
+        errors in a 200 answer (JSON-RPC) overrides this."""
+        return classify_status(response, operation, self.type)
 
     def make_auth(self) -> AuthBase | None:
         """The request signer from the options: a token header, an HMAC signature, or nothing."""

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import builtins
-from dataclasses import replace
 from typing import Any, ClassVar
 
+import requests
 from marshmallow import Schema
 from requests.auth import AuthBase
 
 from erpsync.core.connector import ShopContext
-from erpsync.core.http import HttpClient
+from erpsync.core.errors import ConnectorError
 from erpsync.core.http_connector import HttpErpConnector
 from erpsync.core.models import Records
 
@@ -46,19 +46,9 @@ class OdooErp(WarehousesMixin, ProductsMixin, PickingsMixin, OrdersMixin, HttpEr
         self.transport: Transport = Json2(self) if options.get("protocol") == "json2" else JsonRpc(self)
         self.protocol = str(options.get("protocol", "jsonrpc"))
 
-    @property
-    def http(self) -> HttpClient:
-        """The connector's one client; an answer is judged by the transport (an error in a 200 too)."""
-        if self._http is None:
-            timeout = float(self.options.get("timeout_seconds", 30.0))
-            policy = replace(
-                self.policy, read_timeout=timeout, connect_timeout=min(self.policy.connect_timeout, timeout)
-            )
-            secrets = [str(self.options[n]) for n in self.secret_options if self.options.get(n)]
-            self._http = HttpClient(
-                self.type, policy, secrets=secrets, auth=self.make_auth(), classify=self.transport.classify
-            )
-        return self._http
+    def classify(self, response: requests.Response, operation: str) -> ConnectorError | None:
+        """An answer is judged by the transport: Odoo sends an error in a 200 answer too."""
+        return self.transport.classify(response, operation)
 
     def make_auth(self) -> AuthBase | None:
         return self.transport.make_auth()

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import datetime
 from typing import Any, ClassVar
 
+import requests
+
 from erpsync.core.erp_connector import collect_records
-from erpsync.core.errors import NotFoundError, PermanentError
-from erpsync.core.http import HttpClient
+from erpsync.core.errors import ConnectorError, NotFoundError, PermanentError
 from erpsync.core.http_connector import HttpErpConnector
 from erpsync.core.listings import ErpProduct
 from erpsync.core.models import HandoverMode, Records, Warehouse
@@ -60,30 +60,23 @@ class TrytonErp(HttpErpConnector):
 
     # -- the session ---------------------------------------------------------------------------
 
-    @property
-    def http(self) -> HttpClient:
-        if self._http is None:
-            timeout = float(self.options.get("timeout_seconds", 30.0))
-            policy = replace(
-                self.policy, read_timeout=timeout, connect_timeout=min(self.policy.connect_timeout, timeout)
-            )
-            self._auth = SessionAuth()
-            self._http = HttpClient(
-                self.type,
-                policy,
-                secrets=[str(self.options["password"])],
-                auth=self._auth,
-                classify=lambda response, op: classify(response, op, self.type),
-                unprocessed_codes=(
-                    "UserError",
-                    "UserWarning",
-                    "ConcurrencyException",
-                    "LoginException",
-                    "locked",
-                    "server",
-                ),
-            )
-        return self._http
+    #: Tryton answers these only for a call it rolled back: never resent as "maybe applied"
+    unprocessed_codes: ClassVar[tuple[str, ...]] = (
+        "UserError",
+        "UserWarning",
+        "ConcurrencyException",
+        "LoginException",
+        "locked",
+        "server",
+    )
+
+    def make_auth(self) -> SessionAuth:
+        """The session header, filled in by ``rpc`` once it has logged in."""
+        self._auth = SessionAuth()
+        return self._auth
+
+    def classify(self, response: requests.Response, operation: str) -> ConnectorError | None:
+        return classify(response, operation, self.type)
 
     @property
     def rpc(self) -> TrytonRpc:
