@@ -44,6 +44,8 @@ class BulkRun:
 
     ``halted`` says why no further write may start (a stop signal, or the shop's time is up), or
     None; ``renew`` confirms the shop's lease and raises ``LockedError`` if another run took it.
+    ``fence`` is (shop, epoch) when a distributed worker runs the shop: the ledger refuses to begin
+    rows for a worker whose epoch another has overtaken, in the transaction that begins them.
     """
 
     run_id: str
@@ -53,6 +55,7 @@ class BulkRun:
     halted: Callable[[], str | None]
     renew: Callable[[], None]
     say: Callable[[str], None] | None = None
+    fence: tuple[str, int] | None = None
 
 
 def claim(key: str, action: Action) -> Claim:
@@ -84,7 +87,9 @@ def apply_in_bulk(
             break
         chunk = actions[start : start + size]
         run.renew()  # a run that lost the shop's lease writes nothing more
-        entries = run.ledger.begin_many([claim(keys[id(a)], a) for a in chunk], run_id=run.run_id, now=run.clock())
+        entries = run.ledger.begin_many(
+            [claim(keys[id(a)], a) for a in chunk], run_id=run.run_id, now=run.clock(), fence=run.fence
+        )
         todo: dict[str, Action] = {}  # key → the action sent: one write planned twice is made once
         for action in chunk:
             key = keys[id(action)]
@@ -154,7 +159,7 @@ def apply_batch(
     """
     run.renew()
     claims = [claim(keys[id(a)], a) for a in actions]
-    entries = run.ledger.begin_many(claims, run_id=run.run_id, now=run.clock())
+    entries = run.ledger.begin_many(claims, run_id=run.run_id, now=run.clock(), fence=run.fence)
     results: dict[int, ActionResult] = {}
     outcomes: dict[str, Outcome] = {}
     opened, failure, lost, why = False, "", None, ""

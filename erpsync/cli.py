@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
-import logging
 import os
 import sys
 from pathlib import Path
@@ -25,7 +24,12 @@ from erpsync.cli_drifts import drifts
 from erpsync.cli_pickup import pickup
 from erpsync.cli_plugin import plugin
 from erpsync.cli_push import push
+from erpsync.cli_run import run
+from erpsync.cli_secrets import secrets
+from erpsync.cli_webhooks import webhooks
+from erpsync.cli_worker import beat, worker
 from erpsync.core.errors import ErpsyncError, UsageError
+from erpsync.logs import FORMAT_ENV, FORMATS, setup_logging
 from erpsync.plugins.loading import BrokenPlugin
 from erpsync.plugins.manager import (
     PluginManager,
@@ -89,16 +93,9 @@ class State:
         return self._pm.broken if self._pm is not None else []
 
 
-def _setup_logging(verbose: int) -> None:
-    """erpsync's own log lines to stderr; urllib3's only with -vv.
-
-    erpsync logs each retry once (operation, attempt, wait); urllib3's connection pool would add
-    its own warnings for the same event ("Retrying (Retry(total=...))", "Connection pool is
-    full"), several lines per retry that say nothing erpsync's line does not.
-    """
-    level = logging.WARNING if verbose == 0 else (logging.INFO if verbose == 1 else logging.DEBUG)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("urllib3").setLevel(logging.DEBUG if verbose >= 2 else logging.ERROR)
+def _setup_logging(verbose: int, log_format: str = "text") -> None:
+    """Log lines to stderr, as text or JSON (``erpsync/logs.py``), each saying its run, shop and aspect."""
+    setup_logging(verbose, "json" if log_format == "json" else "text")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -107,9 +104,13 @@ def _setup_logging(verbose: int) -> None:
     metavar="FILE", help="Configuration file (or set ERPSYNC_CONFIG).",
 )  # fmt: skip
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug). Secrets are never logged.")
+@click.option(
+    "--log-format", type=click.Choice(FORMATS), default="text", envvar=FORMAT_ENV, show_default=True,
+    show_envvar=True, help="Log lines as text, or one JSON object a line (run_id, shop, aspect as fields).",
+)  # fmt: skip
 @click.version_option(package_name="erpsync")
 @click.pass_context
-def cli(ctx: click.Context, config: str, verbose: int) -> None:
+def cli(ctx: click.Context, config: str, verbose: int, log_format: str) -> None:
     """Keep TikTok Shop Seller Center and your ERP in agreement.
 
     erpsync compares each warehouse's address, contact, phone and first-mile handover mode
@@ -124,7 +125,7 @@ def cli(ctx: click.Context, config: str, verbose: int) -> None:
       erpsync reconcile     show drift; add --apply to fix it
       erpsync pickup        record what Seller Center shows when erpsync cannot tell
     """
-    _setup_logging(verbose)
+    _setup_logging(verbose, log_format)
     if isinstance(ctx.obj, State):  # main() built it, with the plugin manager the commands came from
         ctx.obj.config = config
     else:
@@ -215,9 +216,12 @@ def check(state: State) -> int:
         highlight=False,
     )
     try:
+        token_note = syncer.store.tokens.encryption().note()
         rows = syncer.check_connections()
     finally:
         syncer.close()
+    if token_note:
+        console.print(f"[yellow]note[/yellow] {escape(token_note)}", highlight=False)
     for shop, role, ok, message in rows:
         mark = "[green]ok[/green]" if ok else "[red]failed[/red]"
         console.print(f"{mark} {escape(shop)} {role}: {escape(message)}", highlight=False)
@@ -251,6 +255,11 @@ def init(state: State, force: bool) -> int:
 for command in (*ADMIN_COMMANDS, pickup, alerts, drifts, push, bindings):
     cli.add_command(command)
 cli.add_command(plugin)
+cli.add_command(secrets)
+cli.add_command(run)
+cli.add_command(webhooks)
+cli.add_command(worker)
+cli.add_command(beat)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,8 +11,9 @@ STARTER_CONFIG = """\
 # Example configs for other set-ups (one shop, a TSP agency, pickup regions) are in config/.
 
 # Where erpsync keeps its state (drifts, ledger, run history, leases) and the shops' OAuth
-# tokens: the SQLite file state.db in this folder. Tokens are stored unencrypted, so erpsync
-# creates the folder 0700 and the database 0600 (operator only); existing ones keep their mode.
+# tokens: the SQLite file state.db in this folder, created 0700 / 0600 (operator only); existing ones
+# keep their mode. Tokens are encrypted when ERPSYNC_SECRET_KEYS holds a key (`erpsync secrets new-key`,
+# then `erpsync secrets rotate`; docs/secrets.md), else stored in plain text.
 data_dir = ".erpsync"
 
 # The language of reports and alerts: "en" (English) or "zh" (中文, in Seller Center's terms).

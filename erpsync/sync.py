@@ -41,6 +41,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -49,11 +50,12 @@ from datetime import UTC, datetime, timedelta
 from erpsync.alert_delivery import Deliverer, DeliveryReport
 from erpsync.alert_outbox import ConfiguredSink, build_sinks, fix_text, planner, token_alerts
 from erpsync.apply_bulk import BulkRun, apply_batch, apply_in_bulk
+from erpsync.core import log_context
 from erpsync.core.aspects.base import Aspect, ObserveContext, UnsupportedAction
 from erpsync.core.aspects.verify import Reread, verify
 from erpsync.core.config import Settings, ShopSettings
 from erpsync.core.connector import Connector, ShopContext
-from erpsync.core.errors import ConnectorError, ErpsyncError, LockedError, UsageError
+from erpsync.core.errors import ConnectorError, ErpsyncError, LockedError, StaleFenceError, UsageError
 from erpsync.core.http import TimeBudget, current_time_budget, redact, time_budget
 from erpsync.core.models import Action, ActionResult, AspectReport, Drift, RunReport, ShopReport
 from erpsync.core.pending import settle_pending
@@ -90,6 +92,7 @@ class Syncer:
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.settings = settings
+        log_context.hide(settings.secrets)  # masked in every log line, whoever logs it
         self.pm = pm or get_plugin_manager()
         self.registry = registry or build_registry(self.pm)
         self.store = store or Store.open(settings.state_url)
@@ -98,6 +101,8 @@ class Syncer:
         self.heartbeat_seconds = HEARTBEAT_SECONDS
         self._match_rules = MatchRulesPerRun()  # each shop's warehouse-matching rules, read once a run
         self._stop = StopSignals()  # replaced (and entered, if asked) by each run
+        self._fences: dict[str, int] = {}  # shop → fencing epoch, given to each run
+        self._deliver_alerts = True  # given to each run
         self._heartbeat: Heartbeat | None = None
         self.sinks: list[ConfiguredSink] = build_sinks(settings, self.registry)
         hours = settings.alerting.remind_after_hours
@@ -116,12 +121,25 @@ class Syncer:
         wait_seconds: float = 0.0,
         progress: Progress | None = None,
         handle_signals: bool = False,
+        stop: threading.Event | None = None,
+        fences: Mapping[str, int] | None = None,
+        deliver_alerts: bool = True,
     ) -> RunReport:
         """Reconcile; with ``apply`` also correct the side the policy names. Never raises for a
         shop's failure (it lands in the report); raises UsageError for unknown shops/aspects.
 
         With ``handle_signals`` (the CLI; main thread only) SIGTERM and SIGINT stop the run after
-        the write in hand: the report says what was applied and ``interrupted`` the signal."""
+        the write in hand: the report says what was applied and ``interrupted`` the signal.
+        ``stop`` is the same request from outside (a service whose own SIGTERM handler sets it):
+        seen at the same checks, and the report reads ``interrupted`` = SIGTERM.
+
+        ``fences`` maps a shop to the fencing epoch its scheduler was given: each of the shop's
+        writes is begun in the ledger only while that epoch is still the shop's newest, so a job
+        that lost its claim (a newer one advanced the epoch) ends with an error, not a write.
+
+        Without ``deliver_alerts`` the alerts the run raises are written to the outbox as always but
+        not sent after each shop: a service whose runs overlap sends the outbox from one job of its
+        own, so two runs never send the same due alert at once."""
         selected_shops = self._select_shops(shops)
         selected_aspects = self._select_aspects(aspects)
         if aspects is not None and not any(
@@ -133,41 +151,44 @@ class Syncer:
             )
         say = progress or (lambda _msg: None)
         run_id = f"{self.clock():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-        report = RunReport(run_id=run_id, apply=apply, started_at=self.clock())
-        names = [s.name for s in selected_shops]
-        host = this_host()
-        crashed = self.store.runs.mark_crashed(
-            now=report.started_at, stale_seconds=LEASE_TTL_SECONDS, here=host, is_alive=self.is_alive
-        )
-        for earlier in crashed:
-            logger.warning("run %s was left running by a process that is gone: marked crashed", earlier)
-        self.store.runs.begin(run_id, shops=names, apply=apply, now=report.started_at, host=host, pid=os.getpid())
-        status = "crashed"  # what the runs table says if anything below escapes
-        self._stop = stop = StopSignals()
-        self._heartbeat = Heartbeat(
-            self.store, run_id, ttl_seconds=LEASE_TTL_SECONDS, interval=self.heartbeat_seconds, clock=self.clock
-        )
-        try:
-            with self._heartbeat, stop if handle_signals else contextlib.nullcontext():
-                self._run_shops(run_id, report, selected_shops, selected_aspects, apply, wait_seconds, say)
-            status = "error" if report.errors else ("drift" if report.outstanding else "in_sync")
-            if stop.signum is not None:
-                status, report.interrupted = "interrupted", stop.signum
-        except Interrupted as exc:  # a second signal: stopped at once
-            status, report.interrupted = "interrupted", exc.signum
-        finally:
-            report.finished_at = self.clock()
-            summary = {
-                "drifts": len(report.drifts),
-                "outstanding": len(report.outstanding),
-                "errors": len(report.errors),
-            }
-            self.store.runs.finish(run_id, status=status, summary=summary, now=report.finished_at)
+        with log_context.bound(run_id=run_id):  # every line of the run says which run
+            report = RunReport(run_id=run_id, apply=apply, started_at=self.clock())
+            names = [s.name for s in selected_shops]
+            host = this_host()
+            crashed = self.store.runs.mark_crashed(
+                now=report.started_at, stale_seconds=LEASE_TTL_SECONDS, here=host, is_alive=self.is_alive
+            )
+            for earlier in crashed:
+                logger.warning("run %s was left running by a process that is gone: marked crashed", earlier)
+            self.store.runs.begin(run_id, shops=names, apply=apply, now=report.started_at, host=host, pid=os.getpid())
+            status = "crashed"  # what the runs table says if anything below escapes
+            self._stop = signals = StopSignals(stop)
+            self._fences = dict(fences or {})
+            self._deliver_alerts = deliver_alerts
+            self._heartbeat = Heartbeat(
+                self.store, run_id, ttl_seconds=LEASE_TTL_SECONDS, interval=self.heartbeat_seconds, clock=self.clock
+            )
             try:
-                self.pm.hook.sync_finished(report=report)
-            except Exception:  # observers must not turn a finished run into a failed one
-                logger.exception("a sync_finished hook failed")
-        return report
+                with self._heartbeat, signals if handle_signals else contextlib.nullcontext():
+                    self._run_shops(run_id, report, selected_shops, selected_aspects, apply, wait_seconds, say)
+                status = "error" if report.errors else ("drift" if report.outstanding else "in_sync")
+                if signals.signum is not None:
+                    status, report.interrupted = "interrupted", signals.signum
+            except Interrupted as exc:  # a second signal: stopped at once
+                status, report.interrupted = "interrupted", exc.signum
+            finally:
+                report.finished_at = self.clock()
+                summary = {
+                    "drifts": len(report.drifts),
+                    "outstanding": len(report.outstanding),
+                    "errors": len(report.errors),
+                }
+                self.store.runs.finish(run_id, status=status, summary=summary, now=report.finished_at)
+                try:
+                    self.pm.hook.sync_finished(report=report)
+                except Exception:  # observers must not turn a finished run into a failed one
+                    logger.exception("a sync_finished hook failed")
+            return report
 
     def check_connections(self, progress: Progress | None = None) -> list[tuple[str, str, bool, str]]:
         """Build every shop's connectors and call ``check()``: (shop, role, ok, message) rows."""
@@ -185,13 +206,16 @@ class Syncer:
                     connector.close()
         return rows
 
-    def close(self) -> None:
+    def close(self, *, close_store: bool = True) -> None:
+        """Close the alert sinks and, unless ``close_store`` is false, the store: a service's
+        job shares one store among many Syncers and closes it once, itself."""
         for target in self.sinks:
             try:
                 target.sink.close()
             except Exception:  # a sink that cannot close must not keep the store open
                 logger.exception("alert sink %s failed to close", target.name)
-        self.store.close()
+        if close_store:
+            self.store.close()
 
     # -- one shop ----------------------------------------------------------------------------
 
@@ -279,7 +303,7 @@ class Syncer:
     def _after_shop(self, run_id: str, shop: ShopSettings, deliverer: Deliverer) -> None:
         """What follows each shop: its token trouble alerts, then the due alerts go out."""
         self._token_trouble(run_id, shop)
-        if not self._stop.requested:  # what is left pending goes out with the next run
+        if self._deliver_alerts and not self._stop.requested:  # what is left pending goes out with the next run
             self._deliver(deliverer)
 
     def _token_trouble(self, run_id: str, shop: ShopSettings) -> None:
@@ -305,6 +329,13 @@ class Syncer:
         total.timed_out += done.timed_out
 
     def _run_shop(
+        self, run_id: str, shop: ShopSettings, aspects: list[str], apply: bool, wait: float, say: Progress
+    ) -> ShopReport:
+        """One shop's aspects under its lease; bound here, on the thread that works for the shop."""
+        with log_context.bound(run_id=run_id, shop=shop.name):
+            return self._work_shop(run_id, shop, aspects, apply, wait, say)
+
+    def _work_shop(
         self, run_id: str, shop: ShopSettings, aspects: list[str], apply: bool, wait: float, say: Progress
     ) -> ShopReport:
         report = ShopReport(shop=shop.name)
@@ -383,15 +414,23 @@ class Syncer:
             "table, or shop_time_budget_seconds for every shop, sets the budget)"
         )
 
-    def _renew(self, lease: str, owner: str) -> None:
+    def _renew(self, lease: str, owner: str, *, fenced: str | None = None) -> None:
         """Keep the shop's lease while working; a run that lost it stops before writing anything.
 
         A lease renewed within the last third of its time is only read (``leases.confirm``): a
-        write per step would cost every shop a commit per aspect."""
+        write per step would cost every shop a commit per aspect. With ``fenced`` (a shop; before
+        each bulk call, whose ledger rows are begun together) the shop's fencing epoch is checked
+        too; a single write is fenced by ``ledger.begin`` itself, in its own transaction."""
         lost = self._heartbeat is not None and lease in self._heartbeat.lost
         now = datetime.now(UTC)
         if lost or not self.store.leases.confirm(lease, owner=owner, ttl_seconds=LEASE_TTL_SECONDS, now=now):
             raise LockedError(f"lost the lease {lease!r} to another run (this run was too slow); stopped here")
+        fence = self._fences.get(fenced) if fenced is not None else None
+        if fenced is not None and fence is not None and (current := self.store.fences.current(fenced)) > fence:
+            raise StaleFenceError(
+                f"shop {fenced!r} was taken over by another worker (fencing epoch {current}, this worker has "
+                f"{fence}): nothing more was written; the newer worker carries on"
+            )
 
     def _run_aspect(
         self,
@@ -402,6 +441,19 @@ class Syncer:
         erp: Connector,
         apply: bool,
         say: Progress | None = None,
+    ) -> AspectReport:
+        with log_context.bound(aspect=aspect.name):
+            return self._work_aspect(run_id, shop, aspect, seller, erp, apply, say)
+
+    def _work_aspect(
+        self,
+        run_id: str,
+        shop: ShopSettings,
+        aspect: Aspect,
+        seller: Connector,
+        erp: Connector,
+        apply: bool,
+        say: Progress | None,
     ) -> AspectReport:
         report = AspectReport(aspect=aspect.name)
         now = self.clock()
@@ -645,8 +697,9 @@ class Syncer:
             clock=self.clock,
             redact=self._redact,
             halted=halted,
-            renew=lambda: self._renew(lease, run_id),
+            renew=lambda: self._renew(lease, run_id, fenced=shop.name),
             say=None if say is None else (lambda message: say(prefix + message)),
+            fence=None if (epoch := self._fences.get(shop.name)) is None else (shop.name, epoch),
         )
 
     def _apply(
@@ -654,6 +707,7 @@ class Syncer:
     ) -> ActionResult:
         """One write, recorded in the ledger before and after (``check_apply`` passed already)."""
         key = self._ledger_key(run_id, action, occurrence)
+        fence = self._fences.get(action.shop)
         entry = self.store.ledger.begin(
             key,
             shop=action.shop,
@@ -664,6 +718,7 @@ class Syncer:
             payload={"field": action.field, "value": action.value, "description": action.description},
             run_id=run_id,
             now=self.clock(),
+            fence=None if fence is None else (action.shop, fence),
         )
         if entry.status == "done":
             return ActionResult(action, "skipped", "already done (ledger)")

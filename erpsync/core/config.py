@@ -25,6 +25,8 @@ from erpsync.core.config_alerts import load_alerting, load_alerts, note_secrets
 from erpsync.core.config_schema import DEFAULT_CONCURRENCY as DEFAULT_CONCURRENCY
 from erpsync.core.config_schema import DEFAULT_SHOP_TIME_BUDGET_SECONDS as DEFAULT_SHOP_TIME_BUDGET_SECONDS
 from erpsync.core.config_schema import Root
+from erpsync.core.config_service import ServiceSettings as ServiceSettings
+from erpsync.core.config_service import load_service
 from erpsync.core.errors import ConfigError
 from erpsync.core.matching import MATCH_KEYS, MatchKey
 from erpsync.core.models import Lang
@@ -76,6 +78,8 @@ class Settings:
     alerting: AlertingSettings = field(default_factory=AlertingSettings)
     #: how many shops one run reconciles side by side (1: one after another)
     concurrency: int = DEFAULT_CONCURRENCY
+    #: the ``[service]`` table: ``erpsync run``'s intervals and endpoint, Celery, the webhook receiver
+    service: ServiceSettings = field(default_factory=ServiceSettings)
 
     def shop(self, name: str) -> ShopSettings | None:
         return next((s for s in self.shops if s.name == name), None)
@@ -270,6 +274,16 @@ def load_config(
         flatten=_flatten,
     )
     alerting = load_alerting(doc["alerting"], errors, _flatten)
+    service = load_service(
+        doc["service"],
+        aspects=aspects,
+        sellers=[(s.seller.type, s.seller.options) for s in shops],
+        default_concurrency=doc["concurrency"],
+        errors=errors,
+        secrets=secrets,
+        min_secret_length=MIN_SECRET_LENGTH,
+        flatten=_flatten,
+    )
 
     aspect_settings = _aspect_settings(doc["aspects"], aspects, errors)
     if errors:
@@ -289,6 +303,7 @@ def load_config(
         lang=lang,
         alerting=alerting,
         concurrency=doc["concurrency"],
+        service=service,
     )
 
 

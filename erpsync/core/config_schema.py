@@ -101,5 +101,6 @@ class Root(Schema):
     )
     alerts = fields.List(fields.Dict(), load_default=lambda: [{"type": "log"}])
     alerting = fields.Dict(load_default=dict)  # checked by config_alerts.AlertingSchema
+    service = fields.Dict(load_default=dict)  # checked by config_service.ServiceSchema
     policy = fields.Dict(load_default=dict)
     aspects = fields.Dict(keys=fields.String(), load_default=dict)  # each checked by its aspect's Settings

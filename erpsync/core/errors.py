@@ -54,6 +54,11 @@ class LockedError(ErpsyncError):
     """Another run holds the lease on a shop; two runs on one shop never overlap."""
 
 
+class StaleFenceError(LockedError):
+    """A worker's fencing epoch for a shop is older than the shop's current one: another worker
+    took the shop over since, so this one must not write (its ledger ``begin`` recorded nothing)."""
+
+
 class CallContext(TypedDict, total=False):
     """Where a connector error happened: the keyword arguments every ``ConnectorError`` takes."""
 

@@ -60,6 +60,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, MaxRetryError, NewConnectionError
 
 from erpsync.core.errors import ConnectorError, OutcomeUnknownError, PermanentError, TemporaryError
+from erpsync.core.http_observers import CALL_OBSERVERS, api_name, notify
 from erpsync.core.rate_limit import RATE_LIMITS as RATE_LIMITS
 from erpsync.core.rate_limit import RateLimiter as RateLimiter
 from erpsync.core.rate_limit import RateLimits as RateLimits
@@ -343,6 +344,7 @@ class HttpClient:
             )
             self._read_body(response, call)
         except (requests.ConnectionError, requests.Timeout) as exc:
+            self._observe(url, key, None, None)
             kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
             failed = TemporaryError(f"{kind}: {self.redact(str(exc))}", connector=self.name, operation=op)
             if idempotent or is_connect_failure(exc):
@@ -364,6 +366,7 @@ class HttpClient:
         if error is None:
             error = self._status_error(response, op)
         self._tell_limiter(key, error)
+        self._observe(url, key, response.status_code, error)
         if error is None:
             return response
         if not idempotent and isinstance(error, TemporaryError) and not self._refused(error):
@@ -404,6 +407,12 @@ class HttpClient:
             raise requests.ConnectionError(f"the connection failed while reading the body: {exc}") from None
         response._content = b"".join(chunks)
         response._content_consumed = True  # type: ignore[attr-defined]  # what .content sets
+
+    def _observe(self, url: str, key: Any, status: int | None, error: ConnectorError | None) -> None:
+        """Tell the process's call observers (``core/http_observers.py``) about this attempt."""
+        if CALL_OBSERVERS:
+            limited = isinstance(error, TemporaryError) and self._rate_limited(error)
+            notify(api_name(self.name, url, key[2]), status, limited)
 
     def _tell_limiter(self, key: Any, error: ConnectorError | None) -> None:
         """Let the call's pacer adapt: a rate-limit refusal slows its key, any other answer counts as clean."""

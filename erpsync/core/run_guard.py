@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType, TracebackType
 
+from erpsync.core import log_context
 from erpsync.core.store import Store
 from erpsync.core.store.leases import PidAlive, holder_gone, pid_alive
 
@@ -40,13 +41,29 @@ class StopSignals:
 
     Only the main thread can install signal handlers; entered elsewhere it does nothing (the
     caller's own handling stands). The previous handlers are restored on exit.
+
+    ``outside`` is a stop request from whoever owns the process's signals (the service's SIGTERM
+    handler, which runs many jobs on threads of its own): once set, the run stops at the same
+    checks as for a signal, and reads as stopped by SIGTERM.
     """
 
     SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
-    def __init__(self) -> None:
-        self.signum: int | None = None
+    def __init__(self, outside: threading.Event | None = None) -> None:
+        self._signum: int | None = None
+        self._outside = outside
         self._previous: dict[int, object] = {}
+
+    @property
+    def signum(self) -> int | None:
+        """The signal that stopped the run: the one received, or SIGTERM for an outside request."""
+        if self._signum is None and self._outside is not None and self._outside.is_set():
+            return int(signal.SIGTERM)
+        return self._signum
+
+    @signum.setter
+    def signum(self, value: int | None) -> None:
+        self._signum = value
 
     @property
     def requested(self) -> bool:
@@ -59,7 +76,7 @@ class StopSignals:
     def _handle(self, signum: int, _frame: FrameType | None) -> None:
         if self.signum is not None:
             raise Interrupted(signum)
-        self.signum = signum
+        self._signum = signum
         logger.warning("%s received: finishing the write in hand, then stopping", signal.Signals(signum).name)
 
     def __enter__(self) -> StopSignals:
@@ -128,8 +145,9 @@ class Heartbeat:
             logger.warning("heartbeat failed (retrying in %gs): %s", self.interval, type(exc).__name__)
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.beat()
+        with log_context.bound(run_id=self.run_id):  # a thread starts with no context of its own
+            while not self._stop.wait(self.interval):
+                self.beat()
 
     def __enter__(self) -> Heartbeat:
         # An in-memory database is one connection shared by every thread and seen by no other

@@ -8,9 +8,12 @@ as older payloads (and the guide's own type 3 example) do, so a receiver's fallb
 tested. What goes in ``data`` per type is in :mod:`webhook_data`.
 
 Delivery runs on one background thread so the API call that caused an event never waits for the
-receiver. A non-2xx answer or a connection error is retried on a compressed schedule
-(``RETRY_DELAYS``: 0.2 s, 0.5 s, 1 s instead of the real 2 min, 30 min, 3 h, 12 h), then the delivery
-is marked ``failed``. Events raised while no URL is registered are recorded as ``no_url``.
+receiver. The platform counts only HTTP 200 and 401 as received (the webhook guide, "Webhook
+configuration overview"): 200 marks the delivery ``delivered``, 401 ``rejected`` (received, never
+retried: a receiver that cannot verify a signature would fail the same way again). Any other
+answer or a connection error is retried on a compressed schedule (``RETRY_DELAYS``: 0.2 s, 0.5 s,
+1 s instead of the real 2 min, 30 min, 3 h, 12 h), then the delivery is marked ``failed``. Events
+raised while no URL is registered are recorded as ``no_url``.
 
 Targets must be loopback (127.0.0.0/8, ``localhost``, ``::1``): the sandbox runs on machines whose
 rules forbid traffic to other addresses, so :func:`check_loopback` refuses anything else, proxies
@@ -195,8 +198,10 @@ class WebhookDispatcher:
             status, error = self._post(delivery)
             with self._cond:
                 delivery.last_status, delivery.last_error = status, error
-                if status is not None and 200 <= status < 300:
+                if status == 200:
                     delivery.state = "delivered"
+                elif status == 401:
+                    delivery.state = "rejected"
                 elif delivery.attempts <= len(self.retry_delays):
                     delivery.state = "retrying"
                     due = time.monotonic() + self.retry_delays[delivery.attempts - 1]

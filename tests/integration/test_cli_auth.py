@@ -30,6 +30,10 @@ def test_authorise_then_reconcile_with_the_stored_token(demo_ws):
 
     status = demo_ws.cli("auth", "status")
     assert status.returncode == 0 and "shop" in status.stdout and "stored" in status.stdout
+    # no ERPSYNC_SECRET_KEYS here: both commands say the stored token is in plain text, and how to fix it
+    assert "tokens are not encrypted (1 shop(s) stored in plain text)" in " ".join(status.stdout.split())
+    checked = demo_ws.cli("check")
+    assert "erpsync secrets rotate" in " ".join(checked.stdout.split()), checked.stdout
 
     after = demo_ws.cli("reconcile")
     assert after.returncode == 0, after.stdout + after.stderr

@@ -263,3 +263,14 @@ def test_only_loopback_targets(wire: Wire) -> None:
     assert wire.admin("POST", "webhooks", {"url": None})["url"] is None
     wire.admin("POST", "orders/576900000000000005/status", {"status": "ON_HOLD"})
     assert wire.admin("GET", "webhooks")["deliveries"][-1]["state"] == "no_url"
+
+
+def test_a_401_counts_as_received_and_is_not_retried(wire: Wire, receiver: Receiver) -> None:
+    """The platform counts 200 and 401 as received (webhook guide): a refused signature is not retried."""
+    receiver.statuses = [401, 200]
+    wire.admin("POST", "orders/576900000000000005/status", {"status": "ON_HOLD"})
+    wait_for(lambda: wire.admin("GET", "webhooks")["deliveries"][0]["state"] == "rejected")
+    time.sleep(0.5)  # longer than the first retry delay: a retry would have come by now
+    (delivery,) = wire.admin("GET", "webhooks")["deliveries"]
+    assert (delivery["attempts"], delivery["last_status"]) == (1, 401)
+    assert len(receiver.received) == 1

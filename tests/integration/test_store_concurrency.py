@@ -1,8 +1,9 @@
-"""Several OS processes on one SQLite state file: leases exclude, the ledger never duplicates.
+"""Several OS processes on one state database: leases exclude, the ledger never duplicates.
 
 Processes, not threads: that is how a cron run and an operator's manual run meet, and only separate
 processes exercise SQLite's file locking, the busy timeout and WAL. Each worker opens its own Store
-and waits at a barrier so the calls really race.
+and waits at a barrier so the calls really race. On SQLite, and on PostgreSQL (row locks and
+``ON CONFLICT`` instead of one writer at a time) when ``ERPSYNC_TEST_POSTGRES_URL`` names one.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from service_servers import empty_postgres, postgres_configured
 
 from erpsync.core.errors import LockedError
 from erpsync.core.store import Store
@@ -22,7 +24,8 @@ pytestmark = pytest.mark.integration
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 ROUNDS = 20
-CTX = mp.get_context("spawn")  # fresh interpreters: nothing shared but the file
+CTX = mp.get_context("spawn")  # fresh interpreters: nothing shared but the database
+BACKENDS = ["sqlite"] + (["postgresql"] if postgres_configured() else [])
 
 
 def _lease_worker(url: str, owner: str, barrier: Any, results: Any) -> None:
@@ -86,8 +89,13 @@ def _run(target: Any, args_per_process: list[tuple[Any, ...]], expected: int) ->
     return out
 
 
-def test_two_processes_one_shop_lease_exactly_one_wins(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path}/state.db"
+@pytest.fixture(params=BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database without tables: a new SQLite file (its folder too), or the emptied test PostgreSQL."""
+    return f"sqlite:///{tmp_path}/fresh/state.db" if request.param == "sqlite" else empty_postgres()
+
+
+def test_two_processes_one_shop_lease_exactly_one_wins(url: str) -> None:
     Store.open(url).close()  # schema created once; workers also race on opening, which must be fine
     results = _run(_lease_worker, [(url, "proc-a"), (url, "proc-b")], expected=2 * ROUNDS + 2)
 
@@ -109,8 +117,8 @@ def test_two_processes_one_shop_lease_exactly_one_wins(tmp_path: Path) -> None:
         assert f"held by {winner} until 2025-03-01 08:10:00 UTC" in message and "--wait" in message
 
 
-def test_processes_racing_on_ledger_begin_never_duplicate(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path}/fresh" + "/state.db"  # a new file: opening races on creation too
+def test_processes_racing_on_ledger_begin_never_duplicate(url: str) -> None:
+    # a database without tables: opening races on creating the schema too
     workers, keys = 6, 10
     results = _run(_ledger_worker, [(url, w, keys) for w in range(workers)], expected=workers * keys)
 

@@ -3,7 +3,8 @@
 Webhook delivery is at-least-once and a redelivery can reach a second receiver process while the
 first is still handling it; the notifications table's primary key must let exactly one of them
 win, and a body kept by several at once must be one row counting every delivery. Processes, not
-threads, as in ``test_store_concurrency.py``: only they exercise SQLite's file locking.
+threads, as in ``test_store_concurrency.py``: only they exercise SQLite's file locking. On
+PostgreSQL too when ``ERPSYNC_TEST_POSTGRES_URL`` names one.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from service_servers import empty_postgres, postgres_configured
 
 from erpsync.core.store import Store
 
@@ -23,6 +25,7 @@ pytestmark = pytest.mark.integration
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 IDS = 25
 CTX = mp.get_context("spawn")
+BACKENDS = ["sqlite"] + (["postgresql"] if postgres_configured() else [])
 
 
 def _worker(url: str, worker: int, barrier: Any, results: Any) -> None:
@@ -39,8 +42,14 @@ def _worker(url: str, worker: int, barrier: Any, results: Any) -> None:
         results.put((-1, worker, traceback.format_exc()))
 
 
-def test_processes_racing_on_the_same_notification_ids(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path}/new/state.db"  # a new file: opening races on creation too
+@pytest.fixture(params=BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database without tables (opening races on creating the schema too): a new SQLite file, or
+    the emptied test PostgreSQL."""
+    return f"sqlite:///{tmp_path}/new/state.db" if request.param == "sqlite" else empty_postgres()
+
+
+def test_processes_racing_on_the_same_notification_ids(url: str) -> None:
     workers = 4
     barrier = CTX.Barrier(workers)
     results = CTX.Queue()

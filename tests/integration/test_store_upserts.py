@@ -8,13 +8,13 @@ may empty (e.g. ``postgresql+psycopg://erpsync:erpsync@localhost/erpsync_test``)
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from service_servers import empty_postgres, postgres_configured
 from sqlalchemy import func, select
 
 from erpsync.core.ports import TokenRecord
@@ -25,17 +25,12 @@ pytestmark = pytest.mark.integration
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 THREADS, KEYS = 8, 15
-URLS = ["sqlite"] + (["postgresql"] if os.environ.get("ERPSYNC_TEST_POSTGRES_URL") else [])
+URLS = ["sqlite"] + (["postgresql"] if postgres_configured() else [])
 
 
 @pytest.fixture(params=URLS)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/state.db"
-    else:
-        url = os.environ["ERPSYNC_TEST_POSTGRES_URL"]
-        with Store.open(url) as old:
-            tables.metadata.drop_all(old.engine)
+    url = f"sqlite:///{tmp_path}/state.db" if request.param == "sqlite" else empty_postgres()
     s = Store.open(url)
     yield s
     s.close()

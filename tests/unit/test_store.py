@@ -22,7 +22,7 @@ T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=BACKENDS)
-def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """A fresh store on SQLite, and on PostgreSQL when one is configured (``store_backends``)."""
     with open_store(request.param, tmp_path) as s:
         yield s
@@ -140,8 +140,8 @@ def test_runs_start_finish_and_list_newest_first(store: Store) -> None:
         store.runs.finish("nope", status="ok", summary={}, now=T0)
 
 
-def test_observe_first_sight_same_value_change_and_change_back(any_store: Store) -> None:
-    record = any_store.observations.record
+def test_observe_first_sight_same_value_change_and_change_back(store: Store) -> None:
+    record = store.observations.record
     assert record("acme", "k", "fp1", now=T0) == Sighting("fp1", first_seen_at=T0)  # never a change
     t1, t2, t3 = (T0 + timedelta(hours=h) for h in (1, 2, 3))
     assert record("acme", "k", "fp1", now=t1) == Sighting("fp1", first_seen_at=T0)
@@ -156,34 +156,34 @@ def test_observe_first_sight_same_value_change_and_change_back(any_store: Store)
     assert record("acme", "other", "fp1", now=t4) == Sighting("fp1", first_seen_at=t4)  # per key
 
 
-def test_observe_refuses_a_value_the_column_cannot_hold_on_every_engine(any_store: Store) -> None:
-    any_store.observations.record("acme", "k", "x" * MAX_VALUE_LENGTH, now=T0)
+def test_observe_refuses_a_value_the_column_cannot_hold_on_every_engine(store: Store) -> None:
+    store.observations.record("acme", "k", "x" * MAX_VALUE_LENGTH, now=T0)
     with pytest.raises(ValueError, match=r"129 characters .*record a digest"):
-        any_store.observations.record("acme", "k", "x" * (MAX_VALUE_LENGTH + 1), now=T0)
+        store.observations.record("acme", "k", "x" * (MAX_VALUE_LENGTH + 1), now=T0)
 
 
-def test_memory_adapts_the_observation_port(any_store: Store) -> None:
-    memory = any_store.observations.for_shop("acme")
+def test_memory_adapts_the_observation_port(store: Store) -> None:
+    memory = store.observations.for_shop("acme")
     assert isinstance(memory, ObservationMemory)
     assert memory.observe("seller_address_raw:WH-1", "a", T0) == Sighting("a", first_seen_at=T0)
     t1 = T0 + timedelta(days=1)
     seen = memory.observe("seller_address_raw:WH-1", "b", t1)
     assert (seen.changed_at, seen.previous, seen.previous_seen_at) == (t1, "a", T0)
     assert memory.observe("seller_address_raw:WH-2", "b", t1).changed_at is None
-    assert any_store.observations.record("acme", "seller_address_raw:WH-1", "b", now=t1) == seen
-    assert any_store.observations.for_shop("globex").observe("seller_address_raw:WH-1", "b", t1).changed_at is None
+    assert store.observations.record("acme", "seller_address_raw:WH-1", "b", now=t1) == seen
+    assert store.observations.for_shop("globex").observe("seller_address_raw:WH-1", "b", t1).changed_at is None
 
 
-def test_memory_gives_the_shops_valid_pickup_confirmation(any_store: Store) -> None:
-    memory = any_store.observations.for_shop("acme")
+def test_memory_gives_the_shops_valid_pickup_confirmation(store: Store) -> None:
+    memory = store.observations.for_shop("acme")
     assert memory.pickup_confirmation("WH-1", T0) is None
     until = T0 + timedelta(days=7)
-    any_store.confirmations.confirm("acme", "WH-1", "active", now=T0, expires_at=until, note="seen 生效中")
+    store.confirmations.confirm("acme", "WH-1", "active", now=T0, expires_at=until, note="seen 生效中")
     expected = PickupConfirmation("WH-1", SubscriptionStatus.ACTIVE, T0, until, "seen 生效中")
     assert memory.pickup_confirmation("WH-1", T0 + timedelta(days=6)) == expected
     assert memory.pickup_confirmation("WH-1", until) is None  # expired
     assert memory.pickup_confirmation("WH-2", T0) is None
-    assert any_store.observations.for_shop("globex").pickup_confirmation("WH-1", T0) is None
+    assert store.observations.for_shop("globex").pickup_confirmation("WH-1", T0) is None
 
 
 def test_two_stores_first_seeing_a_key_at_once_agree(tmp_path: Path) -> None:
@@ -265,5 +265,6 @@ def test_only_sqlite_and_postgresql_are_supported() -> None:
 def test_the_store_hands_out_one_repository_per_table(store: Store) -> None:
     repos = [store.runs, store.drifts, store.ledger, store.leases, store.observations]
     repos += [store.cursors, store.bindings, store.tokens, store.notifications, store.confirmations]
-    assert len({type(r) for r in repos}) == 10
+    repos += [store.outbox, store.packages, store.fences, store.sync_requests, store.shop_pauses, store.meta]
+    assert len({type(r) for r in repos}) == 16
     assert all(r._engine is store.engine for r in repos)  # one engine, one pool

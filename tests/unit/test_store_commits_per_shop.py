@@ -7,8 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import event
+from store_backends import BACKENDS, open_store
 
 from erpsync.core.models import Drift, Severity
 from erpsync.core.store import Store
@@ -16,6 +19,13 @@ from erpsync.core.store.rows import OutboxItem
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 NAME = "shop:acme"
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh store on SQLite, and on PostgreSQL when one is configured (``store_backends``)."""
+    with open_store(request.param, tmp_path) as s:
+        yield s
 
 
 @contextmanager

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from store_backends import BACKENDS, open_store
 
 from erpsync.core.ports import KeptNotification, NotificationLog
 from erpsync.core.store import SCHEMA_VERSION, Store
@@ -34,6 +36,13 @@ INSERT INTO schema_version VALUES (2, '2025-02-01 00:00:00.000000');
 INSERT INTO runs VALUES ('old-run', '2025-01-01 00:00:00.000000', NULL, 0, '["acme"]', 'running', NULL);
 INSERT INTO notifications VALUES ('tiktok', 'N-old', '2025-02-01 00:00:00.000000');
 """
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh store on SQLite, and on PostgreSQL when one is configured (``store_backends``)."""
+    with open_store(request.param, tmp_path) as s:
+        yield s
 
 
 def test_the_notifications_repository_implements_the_port(store: Store) -> None:

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from store_backends import BACKENDS, open_store
 
 from erpsync.core.errors import LockedError
 from erpsync.core.store import Store
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 NAME = "shop:acme"
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh store on SQLite, and on PostgreSQL when one is configured (``store_backends``)."""
+    with open_store(request.param, tmp_path) as s:
+        yield s
 
 
 def test_acquire_then_second_owner_refused(store: Store) -> None:

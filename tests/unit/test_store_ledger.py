@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from store_backends import BACKENDS, open_store
 
 from erpsync.core.store import Store
 
@@ -18,6 +20,13 @@ ACTION = {
     "subject": "WH-1",
     "payload": {"field": "phone", "value": "138 0000 0000"},
 }
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh store on SQLite, and on PostgreSQL when one is configured (``store_backends``)."""
+    with open_store(request.param, tmp_path) as s:
+        yield s
 
 
 def test_begin_inserts_pending_with_one_attempt(store: Store) -> None:

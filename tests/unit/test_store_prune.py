@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
+from store_backends import BACKENDS, open_store
 
 from erpsync.cli import State, cli
 from erpsync.core.models import Drift, Severity
@@ -18,6 +20,13 @@ from erpsync.plugins.manager import get_plugin_manager
 NOW = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
 OLD = NOW - timedelta(days=100)  # older than every default
 RECENT = NOW - timedelta(days=10)  # younger than every default
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh store on SQLite, and on PostgreSQL when one is configured (``store_backends``)."""
+    with open_store(request.param, tmp_path) as s:
+        yield s
 
 
 def drift(subject: str, *, shop: str = "acme") -> Drift:

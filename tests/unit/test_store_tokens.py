@@ -1,17 +1,21 @@
-"""Store schema v2: shop tokens, handled webhook ids, and the in-place upgrade of a v1 database."""
+"""Store schema v2: shop tokens (encrypted at rest with a key), handled webhook ids, the v1 upgrade."""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from store_backends import BACKENDS, open_store
 
 from erpsync.core.ports import NotificationLog, TokenRecord, TokenStore
+from erpsync.core.secrets import ENCRYPTED_FLAG, KEYS_ENV, SecretKeyError, new_key
 from erpsync.core.store import SCHEMA_VERSION, Store
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
@@ -53,6 +57,13 @@ INSERT INTO runs VALUES ('old-run', '2025-01-01 00:00:00.000000', NULL, 0, '["ac
 INSERT INTO observations VALUES ('acme', 'seller_address:W1', 'fp1', '2025-01-01 00:00:00.000000', NULL,
     '2025-01-01 00:00:00.000000');
 """
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh store on SQLite, and on PostgreSQL when one is configured (``store_backends``)."""
+    with open_store(request.param, tmp_path) as s:
+        yield s
 
 
 def token(access: str = ACCESS, refresh: str = REFRESH, **kw: object) -> TokenRecord:
@@ -98,13 +109,13 @@ def test_tokens_never_in_repr_or_error_text(store: Store, tmp_path: Path, caplog
     texts.append(str(naive.value))
     with store.engine.begin() as conn:  # break the table so the UPDATE fails inside the driver
         conn.execute(text("ALTER TABLE tokens RENAME TO tokens_gone"))
-    with pytest.raises(OperationalError) as broken:
+    with pytest.raises(DBAPIError) as broken:  # OperationalError on SQLite, ProgrammingError on PostgreSQL
         store.tokens.put("acme", token(), now=T0)
     texts += [str(broken.value), caplog.text]
     assert "tokens" in str(broken.value)  # the error is real, only the bound values are hidden
     for t in texts:
         assert ACCESS not in t and REFRESH not in t
-    assert f"{tmp_path}/state.db" in repr(store)
+    assert str(make_url(store.url).database) in repr(store)
 
 
 def test_note_notification_is_true_once_per_source(store: Store) -> None:
@@ -151,3 +162,100 @@ def test_has_notification_reads_without_recording(tmp_path):
     assert store.notifications.has("N1", source="tiktok")
     assert not store.notifications.has("N1", source="other")
     store.close()
+
+
+# -- encryption at rest (ERPSYNC_SECRET_KEYS) --------------------------------------------------
+
+KEY_A, KEY_B = new_key(), new_key()
+
+
+def raw_tokens(store: Store, shop: str) -> tuple[str, str]:
+    """The two token columns as the database holds them."""
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT access_token, refresh_token FROM tokens WHERE shop = :shop"), {"shop": shop}
+        ).one()
+    return row[0], row[1]
+
+
+def test_without_a_key_tokens_are_stored_as_they_are_and_said_not_encrypted(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(KEYS_ENV, raising=False)
+    store.tokens.put("acme", token(), now=T0)
+    assert raw_tokens(store, "acme") == (ACCESS, REFRESH)
+    status = store.tokens.encryption()
+    assert (status.marked, status.shops, status.plain, status.keys) == (False, 1, 1, 0)
+    assert store.meta.get(ENCRYPTED_FLAG) is None
+
+
+def test_with_a_key_tokens_are_encrypted_and_read_back(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEYS_ENV, KEY_A)
+    store.tokens.put("acme", token(), now=T0)
+    access, refresh = raw_tokens(store, "acme")
+    assert access.startswith("fernet:") and refresh.startswith("fernet:")
+    assert ACCESS not in access + refresh and REFRESH not in access + refresh
+    assert store.tokens.get("acme") == token()
+    assert store.meta.get(ENCRYPTED_FLAG) == "1"
+    assert store.tokens.encryption().by_key == {1: 1}
+
+
+def test_once_encrypted_a_missing_key_is_an_error_for_reads_and_writes(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KEYS_ENV, KEY_A)
+    store.tokens.put("acme", token(), now=T0)
+    monkeypatch.delenv(KEYS_ENV)
+    with pytest.raises(SecretKeyError, match=f"{KEYS_ENV} is not set"):
+        store.tokens.get("acme")
+    with pytest.raises(SecretKeyError, match=KEYS_ENV):
+        store.tokens.put("globex", token("plain-would-leak"), now=T0)
+    assert store.tokens.list_shops() == ["acme"]  # nothing written in plain text
+    monkeypatch.setenv(KEYS_ENV, KEY_B)
+    with pytest.raises(SecretKeyError, match="none of the 1 key") as wrong:
+        store.tokens.get("acme")
+    assert KEY_A not in str(wrong.value) and KEY_B not in str(wrong.value)
+    assert store.tokens.encryption().unreadable == 1
+
+
+def test_rotation_moves_every_token_to_the_newest_key(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KEYS_ENV, raising=False)
+    store.tokens.put("plain", token("P-access", "P-refresh"), now=T0)  # written before any key was set
+    monkeypatch.setenv(KEYS_ENV, KEY_A)
+    store.tokens.put("acme", token(), now=T0)
+    monkeypatch.setenv(KEYS_ENV, f"{KEY_B},{KEY_A}")
+    assert store.tokens.encryption().by_key == {2: 1}
+    done = store.tokens.rotate(now=T0)
+    assert (done.rotated, done.encrypted, done.current) == (1, 1, 0)
+    again = store.tokens.rotate(now=T0)
+    assert (again.rotated, again.encrypted, again.current) == (0, 0, 2)
+    monkeypatch.setenv(KEYS_ENV, KEY_B)
+    assert store.tokens.get("acme") == token() and store.tokens.get("plain") == token("P-access", "P-refresh")
+    assert not raw_tokens(store, "plain")[0].startswith("P-")
+    monkeypatch.setenv(KEYS_ENV, KEY_A)
+    with pytest.raises(SecretKeyError, match="none of the 1 key"):
+        store.tokens.get("acme")
+
+
+def test_a_rotation_that_cannot_open_a_token_changes_nothing(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEYS_ENV, KEY_A)
+    store.tokens.put("acme", token(), now=T0)
+    monkeypatch.setenv(KEYS_ENV, KEY_B)  # A dropped too early
+    store.tokens.put("globex", token("G-access"), now=T0)
+    before = raw_tokens(store, "globex")
+    with pytest.raises(SecretKeyError, match="shop 'acme'"):
+        store.tokens.rotate(now=T0)
+    assert raw_tokens(store, "globex") == before
+    monkeypatch.delenv(KEYS_ENV)
+    with pytest.raises(SecretKeyError, match="not set"):
+        store.tokens.rotate(now=T0)
+
+
+def test_the_note_for_check_and_auth_status(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(KEYS_ENV, raising=False)
+    store.tokens.put("acme", token(), now=T0)
+    note = store.tokens.encryption().note()
+    assert note is not None and "not encrypted (1 shop(s)" in note and KEYS_ENV in note
+    monkeypatch.setenv(KEYS_ENV, KEY_A)
+    store.tokens.rotate(now=T0)
+    assert store.tokens.encryption().note() is None

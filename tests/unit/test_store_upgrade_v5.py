@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from service_servers import empty_postgres, postgres_configured
 from sqlalchemy import inspect, text
-from store_backends import POSTGRES_URL, empty_postgres
 
 from erpsync.core.models import Drift, Severity, Texts
 from erpsync.core.ports import Sighting
@@ -148,7 +148,7 @@ def test_v4_database_is_upgraded_in_place_and_keeps_its_data(tmp_path: Path) -> 
 
 
 @pytest.mark.integration
-@pytest.mark.skipif(not POSTGRES_URL, reason="ERPSYNC_TEST_POSTGRES_URL names no PostgreSQL database")
+@pytest.mark.skipif(not postgres_configured(), reason="ERPSYNC_TEST_POSTGRES_URL names no PostgreSQL database")
 def test_v4_database_is_upgraded_in_place_on_postgresql() -> None:
     """The same upgrade through PostgreSQL's ALTER TABLE: a v5 database taken back to v4, then reopened."""
     url = empty_postgres()

@@ -31,6 +31,7 @@ from erpsync.connectors.tiktok.webhooks.models import (
 )
 from erpsync.connectors.tiktok.webhooks.receiver import (
     MAX_BODY_BYTES,
+    KeepForInspection,
     WebhookReceiver,
     make_wsgi_app,
     parse_event,
@@ -476,3 +477,61 @@ def test_wsgi_app_refuses_oversized_bodies(receiver: WebhookReceiver) -> None:
     client = Client(make_wsgi_app(receiver, lambda e: None))
     body = b"x" * (MAX_BODY_BYTES + 1)
     assert client.post("/", data=body, headers={"Authorization": sign(body)}).status_code == 413
+
+
+# -- timestamp window and claims -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("age", "status"),
+    [(0, 200), (86_400, 200), (86_401, 401), (-300, 200), (-301, 401)],
+)
+def test_timestamps_outside_the_window_are_refused_as_replays(store: Store, age: int, status: int) -> None:
+    receiver = WebhookReceiver(APP_KEY, SECRET, store.notifications, clock=lambda: NOW, timestamp_window_seconds=86_400)
+    body = raw(envelope(timestamp=TS - age))
+    result = post(receiver, body)
+    assert result.status == status
+    if status == 401:
+        assert "timestamp" in (result.error or "") and "notification N1" in (result.error or "")
+        assert store.notifications.list_kept(include_handled=True) == []  # a replay fills nothing
+
+
+def test_the_timestamp_is_not_checked_without_a_window(receiver: WebhookReceiver) -> None:
+    assert post(receiver, raw(envelope(timestamp=1))).status == 200
+
+
+def test_a_notification_claimed_by_another_delivery_is_503_and_not_handled(
+    receiver: WebhookReceiver, store: Store
+) -> None:
+    got: list[WebhookEvent] = []
+    client = Client(make_wsgi_app(receiver, got.append))
+    body = raw(envelope())
+    held = store.notifications.claim("N1", source="tiktok", owner="other", now=NOW, ttl_seconds=60)
+    assert held == "claimed"
+    answer = client.post("/", data=body, headers={"Authorization": sign(body)})
+    assert (answer.status_code, answer.json["message"]) == (503, "being handled by another delivery")
+    assert got == []
+    store.notifications.record("N1", source="tiktok", now=NOW)  # the other delivery finished
+    again = client.post("/", data=body, headers={"Authorization": sign(body)})
+    assert (again.status_code, again.json["message"]) == (200, "duplicate") and got == []
+
+
+def test_a_handler_that_keeps_the_body_answers_200_and_releases_its_claim(
+    receiver: WebhookReceiver, store: Store
+) -> None:
+    calls = 0
+
+    def unknown_shop(event: WebhookEvent) -> None:
+        nonlocal calls
+        calls += 1
+        raise KeepForInspection("shop not in the config")
+
+    client = Client(make_wsgi_app(receiver, unknown_shop))
+    body = raw(envelope())
+    for deliveries in (1, 2):
+        answer = client.post("/", data=body, headers={"Authorization": sign(body)})
+        assert (answer.status_code, answer.json["message"]) == (200, "kept for inspection")
+        (kept,) = store.notifications.list_kept()
+        assert kept.deliveries == deliveries and "notification N1: shop not in the config" in kept.reason
+    assert calls == 2  # released, not recorded: a redelivery is looked at again
+    assert store.notifications.claim("N1", source="tiktok", owner="x", now=NOW, ttl_seconds=60) == "claimed"

@@ -184,5 +184,9 @@ def status(state: CommandContext) -> int:
                     _scopes(record.granted_scopes),
                     last,
                 )
-    Console().print(table)
+        token_note = store.tokens.encryption().note()
+    console = Console()
+    console.print(table)
+    if token_note:
+        console.print(f"note: {token_note}", highlight=False, markup=False)
     return 0

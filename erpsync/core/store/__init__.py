@@ -16,7 +16,10 @@ Hand out the repository a part needs, not the store: a connector gets ``store.to
 aspect ``store.observations.for_shop(shop)`` (``ObservationMemory``: what was seen, and the
 operators' pickup confirmations from ``store.confirmations``), a seller connector also
 ``store.packages.for_shop(shop)`` (``PackageCache``: the packages it read last run). Alerts
-wait in ``store.outbox`` until a sink takes them::
+wait in ``store.outbox`` until a sink takes them. A long-running service also uses
+``store.fences`` (a fencing epoch per shop, checked by ``ledger.begin(..., fence=...)``),
+``store.sync_requests`` (runs asked for by webhooks), ``store.shop_pauses``,
+``notifications.claim`` (one delivery of an id handled at a time) and ``store.meta``::
 
     store = Store.open("sqlite:///var/erpsync/state.db")
     with store.leases.hold(f"shop:{shop}", owner=run_id, ttl_seconds=600):
@@ -35,9 +38,11 @@ from erpsync.core.store.bindings import Bindings
 from erpsync.core.store.confirmations import Confirmations
 from erpsync.core.store.cursors import Cursors
 from erpsync.core.store.drifts import Drifts
+from erpsync.core.store.fences import Fences
 from erpsync.core.store.leases import Leases
 from erpsync.core.store.ledger import Ledger
-from erpsync.core.store.notifications import Notifications
+from erpsync.core.store.meta import Meta
+from erpsync.core.store.notifications import ClaimResult, Notifications
 from erpsync.core.store.observations import Observations, ShopMemory
 from erpsync.core.store.outbox import Outbox
 from erpsync.core.store.packages import Packages, ShopPackages
@@ -59,6 +64,8 @@ from erpsync.core.store.rows import (
 )
 from erpsync.core.store.runs import Runs
 from erpsync.core.store.schema import SCHEMA_VERSION
+from erpsync.core.store.shop_pauses import PauseRow, ShopPauses
+from erpsync.core.store.sync_requests import SyncRequest, SyncRequests
 from erpsync.core.store.tokens import Tokens
 
 
@@ -66,8 +73,9 @@ class Store:
     """One state database. Open with ``Store(url)`` or ``Store.open(url)``; ``close()`` when done.
 
     Safe to share between threads of one process and between processes on one SQLite file; each
-    repository method is one transaction. Tokens are stored unencrypted, so a new SQLite database
-    is created readable by its operator only (folder 0700, file 0600; see ``base.py``).
+    repository method is one transaction. Tokens are encrypted only when a key is set (``tokens.py``),
+    so a new SQLite database is created readable by its operator only (folder 0700, file 0600; see
+    ``base.py``).
     """
 
     def __init__(self, url: str) -> None:
@@ -96,6 +104,10 @@ class Store:
         self.confirmations = Confirmations(self._engine)
         self.outbox = Outbox(self._engine)
         self.packages = Packages(self._engine)
+        self.fences = Fences(self._engine)
+        self.sync_requests = SyncRequests(self._engine)
+        self.shop_pauses = ShopPauses(self._engine)
+        self.meta = Meta(self._engine)
 
     def __repr__(self) -> str:  # the URL may carry a password; tokens are never part of it
         return f"{type(self).__name__}({shown_url(self.url)!r})"
@@ -132,17 +144,20 @@ __all__ = [
     "AlertPlanner",
     "BindingRow",
     "Bindings",
+    "ClaimResult",
     "ConfirmationRow",
     "Confirmations",
     "Cursors",
     "DriftChanges",
     "DriftRow",
     "Drifts",
+    "Fences",
     "LeaseRow",
     "Leases",
     "Ledger",
     "LedgerEntry",
     "LedgerStatus",
+    "Meta",
     "Notifications",
     "Observations",
     "Outbox",
@@ -150,11 +165,15 @@ __all__ = [
     "OutboxRow",
     "OutboxStatus",
     "Packages",
+    "PauseRow",
     "Retention",
     "RunRow",
     "Runs",
     "ShopMemory",
     "ShopPackages",
+    "ShopPauses",
     "Store",
+    "SyncRequest",
+    "SyncRequests",
     "Tokens",
 ]

@@ -50,7 +50,8 @@ def shown_url(url: str) -> str:
 def _create_private(database: Path) -> None:
     """Create the database's folder (0700) and the empty database file (0600) if they are missing.
 
-    The database holds OAuth tokens unencrypted, so nobody but its operator may read it. Both are
+    The database holds OAuth tokens (in plain text unless ``ERPSYNC_SECRET_KEYS`` is set, see
+    ``tokens.py``) and the run history, so nobody but its operator may read it. Both are
     created with their final mode (no window in which they are readable), and SQLite gives the
     ``-wal`` and ``-shm`` files it creates later the database file's mode (SQLite source,
     ``os_unix.c``, ``findCreateFileMode``: WAL and journal files copy the database's permissions;

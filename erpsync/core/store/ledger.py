@@ -18,6 +18,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, and_, func, select
 
 from erpsync.core.store.base import Repository, insert
+from erpsync.core.store.fences import check_fence
 from erpsync.core.store.rows import LedgerEntry, LedgerStatus, RowMapper
 from erpsync.core.store.schema import drifts, ledger
 
@@ -80,6 +81,7 @@ class Ledger(Repository):
         payload: Mapping[str, Any],
         run_id: str | None,
         now: datetime,
+        fence: tuple[str, int] | None = None,
     ) -> LedgerEntry:
         """Claim one external write before making it; the caller acts on the returned status.
 
@@ -90,15 +92,27 @@ class Ledger(Repository):
         One ``INSERT ... ON CONFLICT DO UPDATE ... WHERE status <> 'done'`` decides, so two
         processes racing on a new key both succeed: one inserts, the other (waiting for it on
         PostgreSQL, serialised by ``BEGIN IMMEDIATE`` on SQLite) counts a second attempt.
+
+        ``fence=(shop, epoch)``: the epoch this worker got from ``store.fences.advance``. If the
+        shop's epoch has moved past it (another worker took the shop over), ``StaleFenceError`` is
+        raised inside the transaction and nothing is begun.
         """
         claim = Claim(key, shop=shop, aspect=aspect, kind=kind, target=target, subject=subject, payload=payload)
-        return self.begin_many([claim], run_id=run_id, now=now)[key]
+        return self.begin_many([claim], run_id=run_id, now=now, fence=fence)[key]
 
-    def begin_many(self, claims: Sequence[Claim], *, run_id: str | None, now: datetime) -> dict[str, LedgerEntry]:
+    def begin_many(
+        self,
+        claims: Sequence[Claim],
+        *,
+        run_id: str | None,
+        now: datetime,
+        fence: tuple[str, int] | None = None,
+    ) -> dict[str, LedgerEntry]:
         """``begin`` each claim, all in one transaction: key → entry, the caller acts on each status.
 
         One commit for an aspect's writes to a target that writes them in one go (the files ERP
-        rewrites its file once for all of them), instead of one per write.
+        rewrites its file once for all of them), instead of one per write. ``fence`` as in
+        ``begin``: a stale one raises ``StaleFenceError`` and begins none of them.
         """
         if not claims:
             return {}
@@ -124,6 +138,8 @@ class Ledger(Repository):
             for c in unique.values()
         ]
         with self._write() as conn:
+            if fence is not None:
+                check_fence(conn, *fence)
             statement = insert(conn, ledger).on_conflict_do_update(
                 index_elements=[ledger.c.key],
                 set_={"status": "pending", "attempts": ledger.c.attempts + 1, "run_id": run_id, "updated_at": now},

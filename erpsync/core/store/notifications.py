@@ -16,14 +16,15 @@ attention again. Bodies never handled are not pruned: they wait for an operator.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Literal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from erpsync.core.ports import KeptNotification
 from erpsync.core.store.base import Repository, insert
 from erpsync.core.store.rows import RowMapper
-from erpsync.core.store.schema import kept_notifications, notifications
+from erpsync.core.store.schema import kept_notifications, notification_claims, notifications
 
 #: longer reasons are cut: a reason is a note for an operator, the body itself is kept whole
 MAX_REASON_CHARS = 2000
@@ -37,6 +38,8 @@ _kept = RowMapper(
     handled=lambda r: r["handled_at"] is not None,
 )
 
+ClaimResult = Literal["claimed", "handled", "busy"]
+
 #: the id row that says a kept body was handled later
 _HANDLED = and_(
     notifications.c.source == kept_notifications.c.source,
@@ -44,8 +47,13 @@ _HANDLED = and_(
 )
 
 
+def _claim_of(notification_id: str, source: str) -> ColumnElement[bool]:
+    return and_(notification_claims.c.source == source, notification_claims.c.notification_id == str(notification_id))
+
+
 class Notifications(Repository):
-    """``store.notifications``, the ``NotificationLog``: ``has``/``record`` ids, ``keep``/``list_kept`` bodies."""
+    """``store.notifications``, the ``NotificationLog``: ``has``/``record`` ids, ``claim``/``release``
+    deliveries, ``keep``/``list_kept`` bodies."""
 
     def has(self, notification_id: str, *, source: str) -> bool:
         """Whether a webhook notification id was recorded (handled) before; records nothing."""
@@ -70,7 +78,65 @@ class Notifications(Repository):
                 .on_conflict_do_nothing()
                 .returning(notifications.c.notification_id)  # rowcount is -1 here with psycopg
             ).first()
+            # a claim on this id, whoever holds it, now answers "handled"
+            conn.execute(
+                notification_claims.update()
+                .where(_claim_of(notification_id, source), notification_claims.c.handled_at.is_(None))
+                .values(handled_at=now)
+            )
         return inserted is not None
+
+    def claim(self, notification_id: str, *, source: str, owner: str, now: datetime, ttl_seconds: float) -> ClaimResult:
+        """Claim a delivery before handling it: "claimed" (handle it, then ``record`` or ``release``),
+        "handled" (recorded before: a duplicate, answer it without handling), or "busy" (another
+        delivery of the same id holds a live claim: let the platform retry later).
+
+        The claim is one ``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` (free, expired or already
+        ``owner``'s, and not handled) ``RETURNING``: two deliveries racing on one id can never both
+        get "claimed". A claim older than ``ttl_seconds`` is taken over (its holder died or hung).
+        ``record`` marks the claim handled in its own transaction, so a claim racing it sees
+        "handled" (PostgreSQL makes the racing upsert wait for that transaction and re-check).
+        """
+        if ttl_seconds <= 0:
+            raise ValueError(f"ttl_seconds must be positive, not {ttl_seconds}")
+        key = str(notification_id)
+        claims = notification_claims.c
+        with self._write() as conn:
+            handled = conn.execute(
+                select(notifications.c.received_at).where(
+                    notifications.c.source == source, notifications.c.notification_id == key
+                )
+            ).first()
+            if handled is not None:
+                return "handled"
+            expires_at = now + timedelta(seconds=ttl_seconds)
+            statement = insert(conn, notification_claims).values(
+                source=source, notification_id=key, owner=owner, claimed_at=now, expires_at=expires_at
+            )
+            taken = conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[claims.source, claims.notification_id],
+                    set_={"owner": owner, "claimed_at": now, "expires_at": expires_at},
+                    where=and_(claims.handled_at.is_(None), or_(claims.expires_at <= now, claims.owner == owner)),
+                ).returning(claims.owner)
+            ).first()
+            if taken is not None:
+                return "claimed"
+            handled_at = conn.execute(select(claims.handled_at).where(_claim_of(key, source))).scalar_one_or_none()
+        return "handled" if handled_at is not None else "busy"
+
+    def release(self, notification_id: str, *, source: str, owner: str) -> bool:
+        """Give back ``owner``'s claim after handling failed, so the platform's retry is handled at
+        once; True if there was such a claim. A handled claim or another owner's stays."""
+        with self._write() as conn:
+            result = conn.execute(
+                notification_claims.delete().where(
+                    _claim_of(notification_id, source),
+                    notification_claims.c.owner == owner,
+                    notification_claims.c.handled_at.is_(None),
+                )
+            )
+        return result.rowcount == 1
 
     def keep(self, source: str, raw_body: bytes, reason: str, now: datetime, *, key: str | None = None) -> bool:
         """Keep a webhook body and why it was not handled; True the first time these bytes are kept.
@@ -128,7 +194,8 @@ class Notifications(Repository):
         return [_kept(row) for row in rows]
 
     def prune(self, *, before: datetime, dry_run: bool = False) -> tuple[int, int]:
-        """Delete ids handled before ``before`` and the kept bodies handled then or seen last before it.
+        """Delete ids handled before ``before``, their claims (and claims expired before it), and the
+        kept bodies handled then or seen last before it.
 
         Returns (ids, bodies) deleted, or with ``dry_run`` that would be. The caller keeps
         ``before`` past the platform's retry schedule: an id deleted while a retry is still to
@@ -142,6 +209,8 @@ class Notifications(Repository):
             ),
         )
         ids = (notifications.c.received_at < before,)
+        # claims go with their ids, and unhandled ones once expired before ``before`` (their holder is gone)
+        claims = (or_(notification_claims.c.handled_at < before, notification_claims.c.expires_at < before),)
         with self._write() as conn:
             if dry_run:
                 count = select(func.count())
@@ -150,4 +219,5 @@ class Notifications(Repository):
                     int(conn.execute(count.select_from(kept_notifications).where(*bodies)).scalar_one()),
                 )
             kept = int(conn.execute(kept_notifications.delete().where(*bodies)).rowcount)
+            conn.execute(notification_claims.delete().where(*claims))
             return int(conn.execute(notifications.delete().where(*ids)).rowcount), kept

@@ -23,7 +23,8 @@ from erpsync.core.store.schema import alert_outbox as table
 _row = RowMapper(OutboxRow, table, event=lambda r: dict(r["event"] or {}))
 #: statuses no delivery will change: the rows ``prune`` may delete once old enough
 FINAL = ("delivered", "failed", "expired")
-_ORDER = (table.c.created_at, table.c.drift_id, table.c.id)
+# NULL drift ids (token trouble) first, as SQLite sorts them by default; PostgreSQL must be told
+_ORDER = (table.c.created_at, table.c.drift_id.asc().nulls_first(), table.c.id)
 
 
 def insert_items(conn: Connection, items: Iterable[OutboxItem], *, now: datetime) -> list[str]:
@@ -43,7 +44,10 @@ def insert_items(conn: Connection, items: Iterable[OutboxItem], *, now: datetime
             next_attempt_at=now,
             drift_id=item.drift_id,
         )
-        if conn.execute(statement.on_conflict_do_nothing(index_elements=["id"])).rowcount:
+        # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING
+        # whether or not it inserted, which would count an alert already there as new
+        inserted = conn.execute(statement.on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id))
+        if inserted.first() is not None:
             written.append(item.id)
     return written
 
@@ -83,7 +87,7 @@ class Outbox(Repository):
         query = select(table)
         if sink is not None:
             query = query.where(table.c.sink == sink)
-        order = (table.c.created_at.desc(), table.c.drift_id.desc(), table.c.id.desc())
+        order = (table.c.created_at.desc(), table.c.drift_id.desc().nulls_last(), table.c.id.desc())
         with self._read() as conn:
             return [_row(r) for r in conn.execute(query.order_by(*order).limit(limit)).all()]
 

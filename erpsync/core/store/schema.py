@@ -1,8 +1,7 @@
 """The state store's one schema, in SQLAlchemy Core, portable between SQLite and PostgreSQL.
 
 Only portable types are used (String, Text, Integer, Boolean, JSON, LargeBinary and a UTC-aware
-DateTime), so
-the same ``metadata`` creates the tables on either engine. The schema carries a version number
+DateTime), so the same ``metadata`` creates the tables on either engine. The schema carries a version number
 (``schema_version`` table): a change to any table below bumps ``SCHEMA_VERSION`` and comes with an
 explicit upgrade (``upgrade.py``), so an old erpsync never writes into a database it does not
 understand and a new one upgrades an old database in place.
@@ -13,65 +12,27 @@ lease's holder and of a run, and a run's heartbeat (so a crashed run is told fro
 5 adds the value an observation had before its last change and when it was last seen, a drift's
 ``details`` (the texts people read), and ``pickup_confirmations`` (what operators saw in Seller Center);
 6 adds the ``alert_outbox`` and, on drifts, when each was last alerted and whether an operator acked it;
-7 adds ``package_cache`` (what a seller connector read of each package, so unchanged ones are not read again).
+7 adds ``package_cache`` (what a seller connector read of each package, so unchanged ones are not read again);
+8 adds what a long-running service needs (``schema_service.py``): ``fences`` (a fencing epoch per shop),
+``sync_requests`` (runs asked for by webhooks), ``shop_pauses``, ``notification_claims`` (a webhook
+delivery being handled) and ``meta`` (facts about the database itself).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, LargeBinary, String, Table, Text, UniqueConstraint
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Column,
-    DateTime,
-    Dialect,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-)
-from sqlalchemy.types import TypeDecorator
+from erpsync.core.store.coltypes import UTCDateTime as UTCDateTime
+from erpsync.core.store.coltypes import metadata as metadata
+from erpsync.core.store.schema_service import fences as fences
+from erpsync.core.store.schema_service import meta as meta
+from erpsync.core.store.schema_service import notification_claims as notification_claims
+from erpsync.core.store.schema_service import shop_pauses as shop_pauses
+from erpsync.core.store.schema_service import sync_requests as sync_requests
 
-#: bump with every change to the tables below, together with an upgrade step
-SCHEMA_VERSION = 7
+#: bump with every change to the tables (here and in ``schema_service.py``), with an upgrade step
+SCHEMA_VERSION = 8
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp that goes in and comes out timezone-aware UTC on every engine.
-
-    SQLite has no time zones: SQLAlchemy would hand back naive datetimes, and mixing naive and
-    aware values fails at comparison time, far from the bug. So naive input is refused here, values
-    are stored as UTC (naive on SQLite, whose ISO strings then compare correctly in SQL, e.g. lease
-    expiry) and read back with ``tzinfo=UTC``.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if not isinstance(value, datetime):
-            raise TypeError(f"expected a datetime, got {type(value).__name__}")
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"naive datetime {value.isoformat()} given to the state store: pass an aware one")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-metadata = MetaData()
 
 schema_version = Table(
     "schema_version",
@@ -209,8 +170,8 @@ observations = Table(
 
 # -- version 2 -------------------------------------------------------------------------------------
 
-#: one row per shop (the configured shop name). Tokens are stored in plain text (encryption at rest
-#: is not built yet), so the state database must be readable by its operator only.
+#: one row per shop (the configured shop name). Tokens are Fernet-encrypted (``fernet:...``) when a key
+#: is set, else plain text (``tokens.py``), so the state database must be readable by its operator only.
 tokens = Table(
     "tokens",
     metadata,

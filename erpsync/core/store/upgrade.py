@@ -67,6 +67,14 @@ def _v6_to_v7(conn: Connection) -> None:
     schema.package_cache.create(conn, checkfirst=True)
 
 
+def _v7_to_v8(conn: Connection) -> None:
+    """What a long-running service needs: fencing epochs, requested runs, paused shops, claims on
+    webhook deliveries and the database's own facts. All start empty: no shop is fenced or paused,
+    nothing is requested, and ids handled before stay handled (``notifications`` is untouched)."""
+    for table in (schema.fences, schema.sync_requests, schema.shop_pauses, schema.notification_claims, schema.meta):
+        table.create(conn, checkfirst=True)
+
+
 #: from-version → the step that brings a database to from-version + 1
 STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
@@ -75,6 +83,7 @@ STEPS: dict[int, Callable[[Connection], None]] = {
     4: _v4_to_v5,
     5: _v5_to_v6,
     6: _v6_to_v7,
+    7: _v7_to_v8,
 }
 
 

@@ -1,56 +1,75 @@
-"""Receiving TikTok Shop webhooks: verify, parse, dedupe, and never lose a signed notification.
+"""Receiving TikTok Shop webhooks: verify, parse, claim, and never lose a signed notification.
 
 The platform POSTs ``{type, tts_notification_id, shop_id, timestamp, data}`` with the header
 ``Authorization: hex(HMAC-SHA256(key=app_secret, msg=app_key + raw_body))`` and wants an answer
 within 3 s, so the receiver does only cheap work: check the signature over the exact raw bytes,
-parse, dedupe, hand the event on.
+parse, claim the notification, hand the event on (the handler only writes rows or queues work).
 
 Answers. The platform counts only HTTP 200 and 401 as received; anything else is retried after
-2 min, 30 min, 3 h and 12 h, then dropped (TikTok Shop Partner Center webhook guide). So:
+2 min, 30 min, 3 h and 12 h, then dropped (TikTok Shop Partner Center, "Webhook configuration
+overview", step 4). So:
 
 - no signature or a wrong one: 401 (received, i.e. never retried: a forgery is not worth a retry);
+- signed, but its ``timestamp`` outside the window: 401 as well. A delivery is retried for at
+  most about 15.5 h after its first push (the four delays add up), so a body older than a window
+  wider than that is a replay of a captured delivery, never the platform's retry;
 - signed, but not JSON, not the documented shape, or a type erpsync does not know: 200, and the
   raw body is kept in the state store (``NotificationLog.keep``) with the reason and a
   log warning, because a retry would bring the same bytes and fail the same way;
+- a handler that cannot act on the event (:class:`KeepForInspection`, e.g. a shop no config names):
+  200 and the body kept with the handler's reason;
 - a handler that fails: 500, so the platform retries (a full queue or a database hiccup usually
   passes) -- and the raw body is kept first, because after the fourth retry the platform drops it;
   once a retry is handled, the kept row counts as handled and leaves the list of open ones;
+- another delivery of the same notification being handled right now: 503, so the platform comes
+  back later and then finds it handled (answering 200 would lose it if that other handler fails);
 - the store itself failing: 500, for the same reason (the retry may find it back);
-- a body over 1 MiB, unsigned as far as anyone checked: 413 (far above any real notification).
+- a body over ``max_body_bytes`` (1 MiB unless configured), unsigned as far as anyone checked: 413.
 
 Dedupe. The key is ``tts_notification_id``, or, where a payload has none (older payloads,
 independent SDKs' samples), ``sha256:`` and the digest of the raw body: the same bytes twice are
-one notification. The key is recorded (``NotificationLog``) only after the handler succeeded
-(:meth:`WebhookReceiver.mark_handled`): recording first would answer the retry we asked for with
-"duplicate" and drop the event. Two deliveries racing through the handler at once can both be
-handled, so handlers must be idempotent (they only queue work or mark a shop for a sync).
-Webhooks stay hints either way: the incremental order/package sync is the source of truth.
-
-Parsing. A body comes from the internet, so :func:`parse_event` never crashes: anything that is
-not the documented shape (not JSON, missing or mistyped fields, absurdly long strings, nesting deep
-enough to blow the recursion limit) becomes a ``RecordError`` naming the notification and the
-field. Ids are strings even when sent as JSON numbers (``product_id`` often is one): ``json`` keeps
-integers exact at any size and a number with a fraction or exponent is refused as an id.
+one notification. Before its handler runs, a delivery claims the key atomically in the state
+store (``claim``): of two concurrent deliveries only one runs the handler. The claim becomes
+"handled" only after the handler succeeded (``record``); a failed handler gives it back
+(``release``), so the retry asked for is handled rather than answered "duplicate". A claim whose
+holder died is taken over after ``claim_ttl_seconds``. Webhooks stay hints either way: the
+incremental order/package sync is the source of truth.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
-from collections.abc import Callable, Iterable, Mapping
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from marshmallow import ValidationError
-
-from erpsync.connectors.tiktok.loading import record_error
-from erpsync.connectors.tiktok.webhooks.models import EVENT_CLASSES, UnknownEvent, WebhookEvent
-from erpsync.connectors.tiktok.webhooks.schemas import DATA_SCHEMAS, MAX_ID_CHARS, EnvelopeSchema
+from erpsync.connectors.tiktok.webhooks.models import UnknownEvent, WebhookEvent
+from erpsync.connectors.tiktok.webhooks.parsing import DIGEST_PREFIX, SOURCE, body_key, parse_event
 from erpsync.core.errors import RecordError
 from erpsync.core.ports import NotificationLog
+
+if TYPE_CHECKING:
+    from erpsync.connectors.tiktok.webhooks.wsgi import WsgiApp
+
+__all__ = [
+    "DIGEST_PREFIX",
+    "MAX_BODY_BYTES",
+    "SOURCE",
+    "KeepForInspection",
+    "NotificationClaims",
+    "ReceiveResult",
+    "Reply",
+    "WebhookReceiver",
+    "body_key",
+    "expected_signature",
+    "make_wsgi_app",
+    "parse_event",
+    "verify_signature",
+]
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +77,10 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1 << 20
 SIGNATURE_HEADER = "authorization"
 MAX_ERROR_CHARS = 500
-SOURCE = "TikTok webhook"
-DIGEST_PREFIX = "sha256:"
+#: how far ahead of this machine's clock a timestamp may be (clocks drift); a guess
+FUTURE_SKEW_SECONDS = 300.0
+#: a claim older than this is another delivery's whose process died: far above a 3 s handler
+CLAIM_TTL_SECONDS = 60.0
 
 
 def expected_signature(app_key: str, app_secret: str, raw_body: bytes) -> str:
@@ -78,65 +99,20 @@ def verify_signature(app_key: str, app_secret: str, raw_body: bytes, authorizati
     return hmac.compare_digest(expected_signature(app_key, app_secret, raw_body).encode(), given)
 
 
-# -- parsing ------------------------------------------------------------------------------------
+class NotificationClaims(NotificationLog, Protocol):
+    """A ``NotificationLog`` that can also claim a key before handling it (``store.notifications``)."""
+
+    def claim(self, notification_id: str, *, source: str, owner: str, now: datetime, ttl_seconds: float) -> str:
+        """ "claimed" (the caller's now), "handled" (a duplicate) or "busy" (another live claim)."""
+        ...
+
+    def release(self, notification_id: str, *, source: str, owner: str) -> None:
+        """Give back a claim whose handler failed, so a redelivery can take it."""
+        ...
 
 
-def body_key(raw_body: bytes) -> str:
-    """The dedupe key of a body that carries no ``tts_notification_id``."""
-    return DIGEST_PREFIX + hashlib.sha256(raw_body).hexdigest()
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _label(raw: Mapping[str, Any], digest_key: str) -> str:
-    nid = raw.get("tts_notification_id")
-    if isinstance(nid, str | int) and not isinstance(nid, bool) and 0 < len(str(nid).strip()) <= MAX_ID_CHARS:
-        return f"notification {str(nid).strip()}"
-    return f"notification {digest_key}"
-
-
-def parse_event(raw_body: bytes) -> WebhookEvent:
-    """The typed event of one webhook body; RecordError naming the notification and the field."""
-    digest_key = body_key(raw_body)
-    try:
-        raw = json.loads(raw_body, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        reason = str(exc)[:200] if not isinstance(exc, RecursionError) else "nested too deeply"
-        raise RecordError(f"body is not JSON: {reason}", record=f"notification {digest_key}", source=SOURCE) from None
-    if not isinstance(raw, Mapping):
-        got = type(raw).__name__
-        raise RecordError(f"expected a JSON object, got {got}", record=f"notification {digest_key}", source=SOURCE)
-    label = _label(raw, digest_key)
-    try:
-        envelope = EnvelopeSchema().load(raw)
-    except ValidationError as exc:
-        raise record_error(exc, raw, kind="notification", index=0, source=SOURCE, record=label) from None
-    nid = envelope["tts_notification_id"]
-    base = {
-        "type": envelope["type"],
-        "shop_id": envelope["shop_id"],
-        "timestamp": envelope["timestamp"],
-        "notification_id": nid,
-        "dedupe_key": nid or digest_key,
-    }
-    kind, data = envelope["type"], envelope["data"]
-    schema = DATA_SCHEMAS.get(kind)
-    if schema is None:
-        return UnknownEvent(**base, data=data)
-    if not isinstance(data, Mapping):
-        got = "nothing" if data is None else type(data).__name__
-        raise RecordError(f"expected an object, got {got}", record=label, field="data", source=SOURCE)
-    try:
-        fields_ = schema().load(data)
-    except ValidationError as exc:
-        wrapped = ValidationError({"data": exc.messages})
-        raise record_error(wrapped, raw, kind="notification", index=0, source=SOURCE, record=label) from None
-    return EVENT_CLASSES[kind](**base, **fields_)
-
-
-# -- receiving ----------------------------------------------------------------------------------
+class KeepForInspection(Exception):
+    """Raised by a handler for an event it cannot act on: the body is kept with this reason, 200."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +130,13 @@ class ReceiveResult:
     error: str | None = None
 
 
+class Reply(NamedTuple):
+    """One delivery's answer: the HTTP status and a short message for the JSON body."""
+
+    status: int
+    message: str
+
+
 def _header(headers: Mapping[str, str], name: str) -> str | None:
     value = headers.get(name)
     if value is None:
@@ -164,7 +147,7 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 class WebhookReceiver:
-    """Verifies, parses, dedupes and keeps one delivery at a time; holds no other state."""
+    """Verifies, parses, claims and keeps deliveries; holds no state between them."""
 
     def __init__(
         self,
@@ -174,24 +157,32 @@ class WebhookReceiver:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         source: str = "tiktok",
+        max_body_bytes: int = MAX_BODY_BYTES,
+        timestamp_window_seconds: float | None = None,
+        claim_ttl_seconds: float = CLAIM_TTL_SECONDS,
     ) -> None:
+        """``timestamp_window_seconds`` None: timestamps are not checked (a test's virtual clock)."""
         self.app_key = app_key
         self._secret = app_secret
         self.log = log
         self.clock = clock
         self.source = source
+        self.max_body_bytes = max_body_bytes
+        self.timestamp_window_seconds = timestamp_window_seconds
+        self.claim_ttl_seconds = claim_ttl_seconds
 
     def __repr__(self) -> str:  # never show the secret
         return f"WebhookReceiver(app_key={self.app_key!r})"
 
     def handle(self, raw_body: bytes, headers: Mapping[str, str]) -> ReceiveResult:
-        """401 bad/missing signature, 413 too large, else 200: new, duplicate, or kept.
+        """401 bad/missing signature or stale timestamp, 413 too large, else 200: new, duplicate, or kept.
 
-        A new event is not recorded yet: call :meth:`mark_handled` once it has been handled.
+        A new event is neither claimed nor recorded here: :meth:`deliver` does both around the
+        handler (or call :meth:`mark_handled` once it has been handled).
         Errors of the ``NotificationLog`` propagate (the WSGI app answers them with 500).
         """
-        if len(raw_body) > MAX_BODY_BYTES:
-            return ReceiveResult(413, error=f"body larger than {MAX_BODY_BYTES} bytes")
+        if len(raw_body) > self.max_body_bytes:
+            return ReceiveResult(413, error=f"body larger than {self.max_body_bytes} bytes")
         signature = _header(headers, SIGNATURE_HEADER)
         if not signature:
             return ReceiveResult(401, error="missing Authorization header (the webhook signature)")
@@ -202,10 +193,81 @@ class WebhookReceiver:
             event = parse_event(raw_body)
         except RecordError as err:
             return self.keep(raw_body, str(err))
+        stale = self._stale(event)
+        if stale:
+            return ReceiveResult(401, error=stale)
         if isinstance(event, UnknownEvent):
             reason = f"{event.label}: type {event.type} is not one erpsync parses"
             return self.keep(raw_body, reason, key=event.dedupe_key)
         return ReceiveResult(200, event=event, duplicate=self._handled(event.dedupe_key))
+
+    def deliver(self, raw_body: bytes, headers: Mapping[str, str], on_event: Callable[[WebhookEvent], None]) -> Reply:
+        """Receive one delivery end to end: check, claim, run ``on_event``, record; the answer to send."""
+        try:
+            result = self.handle(raw_body, headers)
+        except Exception:  # the state store failed: a 500 makes the platform retry later
+            log.exception("webhook not received: the notification log failed")
+            return Reply(500, "could not record the notification")
+        if result.status != 200:
+            log.warning("webhook refused (%d): %s", result.status, result.error)
+            return Reply(result.status, result.error or "refused")
+        if result.kept:
+            return Reply(200, "kept for inspection")
+        if result.duplicate or result.event is None:
+            return Reply(200, "duplicate")
+        return self._claimed(raw_body, result.event, on_event)
+
+    def _claimed(self, raw_body: bytes, event: WebhookEvent, on_event: Callable[[WebhookEvent], None]) -> Reply:
+        owner = uuid.uuid4().hex
+        key, claims = event.dedupe_key, self._claims()
+        try:
+            state = claims.claim(
+                key, source=self.source, owner=owner, now=self.clock(), ttl_seconds=self.claim_ttl_seconds
+            )
+        except Exception:
+            log.exception("webhook not received: could not claim %s", event.label)
+            return Reply(500, "could not record the notification")
+        if state == "handled":
+            return Reply(200, "duplicate")
+        if state != "claimed":
+            log.info("%s is being handled by another delivery; asking the platform to retry", event.label)
+            return Reply(503, "being handled by another delivery")
+        try:
+            on_event(event)
+        except KeepForInspection as exc:
+            self._give_back(claims, key, owner, event)
+            try:
+                self.keep(raw_body, f"{event.label}: {exc}", key=key)
+            except Exception:
+                log.exception("could not keep %s; the platform will retry it", event.label)
+                return Reply(500, "could not record the notification")
+            return Reply(200, "kept for inspection")
+        except Exception as exc:  # the handler is the caller's code: report, do not crash the server
+            log.exception("webhook handler failed for %s", event.label)
+            reason = f"{event.label}: handler failed: {type(exc).__name__}: {exc}"
+            try:
+                self.keep(raw_body, reason, key=key)
+            except Exception:
+                log.exception("could not keep %s either; only the platform's retries are left", event.label)
+            self._give_back(claims, key, owner, event)
+            return Reply(500, "handler failed")
+        try:
+            self.mark_handled(event)
+        except Exception:  # handled all the same: a 500 would only have it handled twice
+            log.exception("%s was handled but could not be recorded; a redelivery will be handled again", event.label)
+            self._give_back(claims, key, owner, event)
+        return Reply(200, "ok")
+
+    def _give_back(self, claims: NotificationClaims, key: str, owner: str, event: WebhookEvent) -> None:
+        try:
+            claims.release(key, source=self.source, owner=owner)
+        except Exception:  # the claim expires after its ttl all the same
+            log.exception("could not release the claim on %s; it lapses in %ss", event.label, self.claim_ttl_seconds)
+
+    def _claims(self) -> NotificationClaims:
+        if not hasattr(self.log, "claim"):
+            raise TypeError(f"{type(self.log).__name__} cannot claim notifications (no claim method)")
+        return self.log  # type: ignore[return-value]
 
     def keep(self, raw_body: bytes, reason: str, *, key: str | None = None) -> ReceiveResult:
         """Store a signed body that will not be handled now, warn about it, and answer 200.
@@ -230,69 +292,28 @@ class WebhookReceiver:
         """Whether the key was handled before (recorded by :meth:`mark_handled`)."""
         return self.log.has(key, source=self.source)
 
+    def _stale(self, event: WebhookEvent) -> str | None:
+        """Why the event's timestamp is outside the window, or None when it is inside (or unchecked)."""
+        window = self.timestamp_window_seconds
+        if window is None:
+            return None
+        age = (self.clock() - event.timestamp).total_seconds()
+        if age > window:
+            return f"{event.label}: timestamp {event.timestamp.isoformat()} is older than {window:g} s (a replay)"
+        if -age > FUTURE_SKEW_SECONDS:
+            return (
+                f"{event.label}: timestamp {event.timestamp.isoformat()} is more than {FUTURE_SKEW_SECONDS:g} s "
+                "ahead of this machine's clock (check the clock)"
+            )
+        return None
 
-# -- WSGI --------------------------------------------------------------------------------------
 
-
-def make_wsgi_app(
-    receiver: WebhookReceiver, on_event: Callable[[WebhookEvent], None]
-) -> Callable[..., Iterable[bytes]]:
+def make_wsgi_app(receiver: WebhookReceiver, on_event: Callable[[WebhookEvent], None]) -> WsgiApp:
     """A WSGI app that receives webhooks on any path and calls ``on_event`` for each new event.
 
-    The platform wants 200 within 3 s: ``on_event`` must only queue the work (e.g. put the event
-    on a queue or mark the shop for a sync), never call the Open API itself. The event counts as
-    handled only once ``on_event`` returned; if it raises, the raw body is kept, the failure
-    logged, and the app answers 500 so the platform retries (see the module docstring).
+    The platform wants 200 within 3 s: ``on_event`` must only queue the work (e.g. write a sync
+    request or an outbox row), never call the Open API itself. See :meth:`WebhookReceiver.deliver`.
     """
-    from werkzeug.exceptions import RequestEntityTooLarge
-    from werkzeug.wrappers import Request, Response
+    from erpsync.connectors.tiktok.webhooks.wsgi import wsgi_app
 
-    def reply(status: int, message: str) -> Response:
-        body = json.dumps({"code": 0 if status == 200 else status, "message": message})
-        return Response(body, status=status, mimetype="application/json")
-
-    def deliver(raw: bytes, headers: Mapping[str, str]) -> Response:
-        try:
-            result = receiver.handle(raw, headers)
-        except Exception:  # the state store failed: a 500 makes the platform retry later
-            log.exception("webhook not received: the notification log failed")
-            return reply(500, "could not record the notification")
-        if result.status != 200:
-            log.warning("webhook refused (%d): %s", result.status, result.error)
-            return reply(result.status, result.error or "refused")
-        if result.kept:
-            return reply(200, "kept for inspection")
-        if result.duplicate or result.event is None:
-            return reply(200, "duplicate")
-        event = result.event
-        try:
-            on_event(event)
-        except Exception as exc:  # the handler is the caller's code: report, do not crash the server
-            log.exception("webhook handler failed for %s", event.label)
-            reason = f"{event.label}: handler failed: {type(exc).__name__}: {exc}"
-            try:
-                receiver.keep(raw, reason, key=event.dedupe_key)
-            except Exception:
-                log.exception("could not keep %s either; only the platform's retries are left", event.label)
-            return reply(500, "handler failed")
-        try:
-            receiver.mark_handled(event)
-        except Exception:  # handled all the same: a 500 would only have it handled twice
-            log.exception("%s was handled but could not be recorded; a redelivery will be handled again", event.label)
-        return reply(200, "ok")
-
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        request = Request(environ)
-        request.max_content_length = MAX_BODY_BYTES
-        if request.method != "POST":
-            response = reply(405, "POST webhooks here")
-            response.headers["Allow"] = "POST"
-            return response(environ, start_response)
-        try:
-            raw = request.get_data(cache=False)
-        except RequestEntityTooLarge:
-            return reply(413, f"body larger than {MAX_BODY_BYTES} bytes")(environ, start_response)
-        # a plain mapping: the WSGI server already joined repeated headers, so no value is lost
-        return deliver(raw, dict(request.headers))(environ, start_response)
-
-    return app
+    return wsgi_app(lambda raw, headers: receiver.deliver(raw, headers, on_event), receiver.max_body_bytes)

@@ -1,0 +1,120 @@
+"""``erpsync webhooks``: receive TikTok Shop webhooks, and resume a shop a deauthorisation paused.
+
+``serve`` runs the receiver on waitress until SIGTERM or Ctrl-C; ``paused`` lists the shops whose
+jobs are stopped and why; ``resume`` starts them again. Resume lives here because the pause comes
+from a webhook (seller deauthorisation): the operator who reads that alert re-authorises the shop
+and resumes it in the same place.
+"""
+
+from __future__ import annotations
+
+import signal
+from datetime import UTC, datetime
+from types import FrameType
+
+import click
+
+from erpsync import render
+from erpsync.cli_common import EXIT_ERROR, EXIT_OK, known_shop
+from erpsync.core.timefmt import beijing_time
+from erpsync.plugins.context import CommandContext
+from erpsync.render import escape
+
+__all__ = ["webhooks"]
+
+
+@click.group()
+def webhooks() -> None:
+    """Receive TikTok Shop webhooks and act on them (targeted syncs, alerts, pauses)."""
+
+
+@webhooks.command(short_help="Run the webhook receiver (a production WSGI server).")
+@click.option(
+    "--listen",
+    metavar="HOST:PORT",
+    default=None,
+    help="Where to listen; default [service.webhooks] listen (0.0.0.0:8080). Port 0 picks a free one.",
+)
+@click.pass_obj
+def serve(state: CommandContext, listen: str | None) -> int:
+    """Receive TikTok Shop webhooks on HOST:PORT (any path) until SIGTERM or Ctrl-C.
+
+    Each delivery is checked (signature over the raw body with [service.webhooks] app_key and
+    app_secret, timestamp within timestamp_window_seconds, body at most max_body_bytes),
+    claimed in the state store so a notification is handled once, and answered within the
+    platform's 3 s. What it does:
+
+    \b
+    - order status / package update / cancellation: a sync of that shop's tracking and order_status
+    - product audit failure: a sync of that shop's listings (its drift and alert)
+    - seller deauthorisation: an alert, and the shop's jobs paused (`erpsync webhooks resume SHOP`)
+    - authorisation expiring: an alert
+
+    Syncs are requested through `erpsync run` (trigger = "scheduler") or the Celery queue
+    (trigger = "celery"); this command runs no sync itself. A notification for a shop_id no
+    configured shop carries is kept for inspection, never dropped. Register the URL in Partner
+    Center (its webhook settings) as http(s)://THIS-HOST:PORT/ behind your TLS proxy.
+    """
+    from erpsync.service.jobs import JobContext
+    from erpsync.service.webhook_server import WebhookServer
+
+    ctx = JobContext.open(state.config, pm=state.pm)
+    try:
+        server = WebhookServer(ctx, listen=listen)
+        host, port = server.address
+        click.echo(f"erpsync webhooks: listening on http://{host}:{port}/ (SIGTERM or Ctrl-C stops)", err=True)
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            raise SystemExit(0)  # waitress ends its loop on SystemExit and finishes the deliveries in hand
+
+        previous = signal.signal(signal.SIGTERM, stop)
+        try:
+            server.run()
+        except (SystemExit, KeyboardInterrupt):
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            server.close()
+    finally:
+        ctx.close()
+    click.echo("erpsync webhooks: stopped", err=True)
+    return EXIT_OK
+
+
+@webhooks.command(short_help="List the shops whose jobs are paused.")
+@click.pass_obj
+def paused(state: CommandContext) -> int:
+    """List the paused shops (a seller deauthorisation pauses one), with why and since when."""
+    from erpsync.core.store import Store
+
+    settings = state.settings()
+    with Store.open(settings.state_url) as store:
+        rows = store.shop_pauses.all()
+    console = render.make_console()
+    if not rows:
+        console.print("no shop is paused", highlight=False)
+    for row in rows:
+        console.print(escape(f"{row.shop}: paused {beijing_time(row.paused_at, 'en')}: {row.reason}"), highlight=False)
+    return EXIT_OK
+
+
+@webhooks.command(short_help="Resume a paused shop's jobs.")
+@click.argument("shop")
+@click.pass_obj
+def resume(state: CommandContext, shop: str) -> int:
+    """Let the scheduler and the workers run SHOP's jobs again.
+
+    A shop is paused when its seller removed erpsync's authorisation: re-authorise it first
+    (`erpsync auth url --shop SHOP`, then `erpsync auth exchange CODE --shop SHOP`), or every
+    job fails again. Exit code 1 when SHOP was not paused.
+    """
+    from erpsync.core.store import Store
+
+    settings = state.settings()
+    with Store.open(settings.state_url) as store:
+        was_paused = store.shop_pauses.resume(shop)
+    if not was_paused:
+        known_shop(settings, shop)  # a typo is a usage error; a shop gone from the config may still resume
+    now = beijing_time(datetime.now(UTC), "en")
+    click.echo(f"{shop}: resumed at {now}" if was_paused else f"{shop} was not paused")
+    return EXIT_OK if was_paused else EXIT_ERROR

@@ -1,0 +1,181 @@
+"""The job kernel: one shop, one aspect, applied; what the embedded scheduler and Celery both run.
+
+One ``JobContext`` per process holds what every job shares (settings, plugins, the store); each job
+builds its own ``Syncer``, because a Syncer keeps per-run state (its stop request, fences, heartbeat)
+and must never run twice at once. A job is skipped, not run, when its shop is paused or another run
+holds the shop's lease: the next tick tries again.
+
+Alert delivery is left to ``drain_outbox`` (the scheduler's outbox job): jobs of many shops run on
+threads side by side, and two of them delivering the same due alert at once would send it twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal, Self
+
+from erpsync.alert_delivery import DeliveryReport, deliver_pending
+from erpsync.alert_outbox import ConfiguredSink, build_sinks
+from erpsync.core.config import Settings
+from erpsync.core.errors import ErpsyncError
+from erpsync.core.http import redact
+from erpsync.core.models import RunReport
+from erpsync.core.store import Store
+from erpsync.core.store.leases import holder_gone, this_host
+from erpsync.plugins.manager import (
+    PluginManager,
+    Registry,
+    build_registry,
+    finish_loading,
+    get_plugin_manager,
+    load_settings,
+)
+from erpsync.sync import Syncer
+
+logger = logging.getLogger("erpsync.service")
+
+JobStatus = Literal["ok", "drift", "error", "skipped", "interrupted", "stale"]
+JOB_STATUSES: tuple[JobStatus, ...] = ("ok", "drift", "error", "skipped", "interrupted", "stale")
+
+
+@dataclass
+class JobContext:
+    """What every job of one process shares: one per process, used by many threads at once."""
+
+    settings: Settings
+    pm: PluginManager
+    registry: Registry
+    store: Store
+    #: set on SIGTERM: running jobs finish the write in hand and end, no job starts
+    stop: threading.Event = field(default_factory=threading.Event)
+    _sinks: list[ConfiguredSink] | None = field(default=None, repr=False)
+    _sinks_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def open(cls, config_path: str | Path, *, pm: PluginManager | None = None) -> Self:
+        """Load the config with every plugin (its ``[plugins] blocked`` honoured) and open the store."""
+        if pm is None:
+            pm = get_plugin_manager(commands_only=True)
+        finish_loading(pm, config=config_path)
+        registry = build_registry(pm)
+        settings = load_settings(config_path, registry)
+        return cls(settings=settings, pm=pm, registry=registry, store=Store.open(settings.state_url))
+
+    def sinks(self) -> list[ConfiguredSink]:
+        """The configured alert sinks, built once for the outbox drain."""
+        with self._sinks_lock:
+            if self._sinks is None:
+                self._sinks = build_sinks(self.settings, self.registry)
+            return self._sinks
+
+    def close(self) -> None:
+        for target in self._sinks or ():
+            try:
+                target.sink.close()
+            except Exception:  # a sink that cannot close must not keep the store open
+                logger.exception("alert sink %s failed to close", target.name)
+        self.store.close()
+
+
+@dataclass(frozen=True)
+class JobResult:
+    shop: str
+    aspect: str
+    status: JobStatus
+    run_id: str | None = None
+    seconds: float = 0.0
+    detail: str = ""
+    #: the run's writes by outcome (applied, failed, skipped, ...): what ``/metrics`` counts as pushes
+    writes: Mapping[str, int] = field(default_factory=dict)
+
+
+def lease_name(shop: str) -> str:
+    """The store lease a run holds on ``shop`` (``Syncer`` takes it; a job checks it first)."""
+    return f"shop:{shop}"
+
+
+def busy_reason(ctx: JobContext, shop: str, *, now: datetime) -> str | None:
+    """Why ``shop`` must not run now (paused, or its lease held by a live run), or None."""
+    pause = ctx.store.shop_pauses.get(shop)
+    if pause is not None:
+        return f"paused since {pause.paused_at:%Y-%m-%d %H:%M} UTC: {pause.reason}"
+    holder = ctx.store.leases.get(lease_name(shop), now=now)
+    if holder is not None and not holder_gone(holder.host, holder.pid, here=this_host()):
+        return f"another run ({holder.owner}) holds the shop"
+    return None
+
+
+def run_job(ctx: JobContext, shop: str, aspect: str, *, fence: int | None = None) -> JobResult:
+    """Run ``aspect`` on ``shop`` once with ``apply=True``; never raises for the job's own failure.
+
+    ``fence`` is the shop's fencing epoch the caller was given: a write is begun only while it is
+    still the newest, and a job that lost it ends ``stale``.
+    """
+    started = time.monotonic()
+
+    def result(
+        status: JobStatus, detail: str = "", run_id: str | None = None, writes: Mapping[str, int] | None = None
+    ) -> JobResult:
+        return JobResult(shop, aspect, status, run_id, round(time.monotonic() - started, 3), detail, writes or {})
+
+    if ctx.stop.is_set():
+        return result("skipped", "the service is stopping")
+    try:
+        reason = busy_reason(ctx, shop, now=datetime.now(UTC))
+        if reason is not None:
+            return result("skipped", reason)
+        syncer = Syncer(ctx.settings, pm=ctx.pm, registry=ctx.registry, store=ctx.store)
+        try:
+            report = syncer.run(
+                shops=[shop],
+                aspects=[aspect],
+                apply=True,
+                stop=ctx.stop,
+                fences={shop: fence} if fence is not None else None,
+                deliver_alerts=False,  # the outbox job sends them: runs side by side never send one twice
+            )
+        finally:
+            syncer.close(close_store=False)
+    except ErpsyncError as exc:
+        return result("error", redact(str(exc), ctx.settings.secrets))
+    except Exception as exc:  # a bug must end this job, never the scheduler's thread
+        logger.exception("job %s/%s failed", shop, aspect)
+        return result("error", redact(f"{type(exc).__name__}: {exc}", ctx.settings.secrets))
+    status, detail = _judge(ctx, report, shop, fence)
+    writes: Counter[str] = Counter(r.status for s in report.shops for a in s.aspects for r in a.actions)
+    return result(status, detail, report.run_id, dict(writes) if report.apply else {})
+
+
+def _judge(ctx: JobContext, report: RunReport, shop: str, fence: int | None) -> tuple[JobStatus, str]:
+    """A finished run's report → the job's status and a one-line detail."""
+    if report.interrupted is not None:
+        return "interrupted", "stopped after the write in hand"
+    if fence is not None and ctx.store.fences.current(shop) > fence:
+        return "stale", f"a newer job advanced the shop's fencing epoch past {fence}"
+    shop_report = next((s for s in report.shops if s.shop == shop), None)
+    if shop_report is not None and shop_report.error and shop_report.error.startswith(f"lease {lease_name(shop)!r}"):
+        return "skipped", "another run holds the shop"
+    if report.errors:
+        return "error", report.errors[0]
+    if report.outstanding:
+        return "drift", f"{len(report.outstanding)} drift(s) outstanding"
+    applied = sum(r.status == "applied" for s in report.shops for a in s.aspects for r in a.actions)
+    return "ok", f"{applied} correction(s) applied" if applied else "in sync"
+
+
+def drain_outbox(ctx: JobContext) -> DeliveryReport:
+    """Deliver the due alerts of the outbox, as a run does after each shop."""
+    return deliver_pending(
+        ctx.store,
+        ctx.sinks(),
+        datetime.now(UTC),
+        max_age=timedelta(hours=ctx.settings.alerting.max_age_hours),
+        redact=lambda text: redact(text, ctx.settings.secrets),
+    )

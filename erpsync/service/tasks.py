@@ -1,0 +1,170 @@
+"""The Celery tasks: beat's ``dispatch_due`` fans out one ``sync_shop`` per shop, workers run them.
+
+A worker process opens one ``JobContext`` when it starts (``erpsync worker`` hands it to
+``use_context``) and every task of the process shares it, as the embedded scheduler's threads do. ``sync_shop``:
+
+1. takes the shop's Redis lock (``shop_lock.ShopLock``) without waiting. Held for the same aspect:
+   the other run does this tick's work, so the task is skipped and counted. Held for another aspect
+   (tracking and order_status share an interval and fire together): the task tries again a few
+   seconds later, up to its expiry, so that aspect still runs this tick;
+2. advances the shop's fencing epoch in the state store and runs the job with it: a stalled older
+   run that lost its lock can no longer begin a write (``StaleFenceError`` in the ledger);
+3. releases the lock by its owner token.
+
+Every outcome is counted in Redis (hash ``erpsync:task-results``, field ``aspect:status``), which
+``bench/workers.py`` and an operator's ``redis-cli hgetall`` read.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from erpsync.service.celery_app import (
+    DISPATCH_DUE,
+    DRAIN_OUTBOX,
+    QUEUE,
+    SYNC_SHOP,
+    make_app,
+    shops_running,
+)
+from erpsync.service.jobs import JobContext, drain_outbox, run_job
+from erpsync.service.shop_lock import ShopLock, holder_of
+
+if TYPE_CHECKING:
+    from celery import Celery, Task
+    from redis import Redis
+
+    from erpsync.core.config import Settings
+
+__all__ = ["RESULTS_KEY", "build_app", "context", "dispatch", "enqueue_sync", "sync_one", "use_context"]
+
+log = logging.getLogger(__name__)
+RESULTS_KEY = "erpsync:task-results"
+#: a task whose shop another aspect holds tries again this many times, a few seconds apart
+OTHER_ASPECT_RETRIES = 20
+
+_lock = threading.Lock()
+_context: JobContext | None = None
+_redis: Redis | None = None
+_senders: dict[str, Celery] = {}
+
+
+def use_context(ctx: JobContext) -> None:
+    """Make ``ctx`` the context of every task this process runs (``erpsync worker`` opens it at start)."""
+    global _context, _redis
+    with _lock:
+        _context, _redis = ctx, None
+
+
+def context() -> JobContext:
+    """The process's JobContext, set by ``use_context`` when the worker started."""
+    with _lock:
+        if _context is None:
+            raise RuntimeError("no JobContext in this process: start workers with `erpsync worker`")
+        return _context
+
+
+def _client(ctx: JobContext) -> Redis:
+    """One Redis client per process (its connection pool is thread-safe), for the locks and counts."""
+    global _redis
+    from redis import Redis
+
+    celery = ctx.settings.service.celery
+    assert celery is not None, "a worker runs only with [service.celery]"
+    with _lock:
+        if _redis is None:
+            _redis = Redis.from_url(celery.broker_url)
+        return _redis
+
+
+def sync_one(ctx: JobContext, client: Redis, shop: str, aspect: str, *, lock_seconds: float) -> dict[str, Any]:
+    """Lock, fence, run, release: one shop and aspect. The result is a plain dict (JSON for Celery);
+    ``status`` is a job status or ``locked`` (the shop's lock was held) with ``holder`` its aspect."""
+    lock = ShopLock(client, shop, ttl_seconds=lock_seconds, holder=aspect)
+    if not lock.acquire():
+        holder = holder_of(client, shop) or ""
+        client.hincrby(RESULTS_KEY, f"{aspect}:locked", 1)
+        log.info("shop %s: %s skipped, its lock is held (by %s)", shop, aspect, holder or "a lapsed holder")
+        return {"shop": shop, "aspect": aspect, "status": "locked", "holder": holder}
+    try:
+        epoch = ctx.store.fences.advance(shop, now=datetime.now(UTC))
+        log.info("shop %s: %s started (fencing epoch %d)", shop, aspect, epoch)
+        result = run_job(ctx, shop, aspect, fence=epoch)
+    finally:
+        lock.release()
+    client.hincrby(RESULTS_KEY, f"{aspect}:{result.status}", 1)
+    log.info("shop %s: %s %s in %.2f s %s", shop, aspect, result.status, result.seconds, result.detail)
+    return {**asdict(result), "fence": epoch}
+
+
+def dispatch(app: Celery, ctx: JobContext, aspect: str) -> int:
+    """Send one ``sync_shop(shop, aspect)`` per shop running ``aspect``, in a new random order each tick.
+
+    The order is the jitter: no shop is always the last of a tick. A countdown would spread the
+    tasks in time too, but Celery hands a task with an ETA to the first worker that reads it, outside
+    the prefetch limit (celery/worker/strategy.py), so one worker would hoard a whole tick.
+    """
+    shops = shops_running(ctx.settings, aspect, ctx.registry.aspects)
+    random.shuffle(shops)
+    expires = ctx.settings.service.interval_seconds(aspect)
+    with app.producer_or_acquire() as producer:
+        for shop in shops:
+            app.send_task(SYNC_SHOP, args=(shop, aspect), queue=QUEUE, expires=expires, producer=producer)
+    return len(shops)
+
+
+def build_app(settings: Settings, registered: Sequence[str] = ()) -> Celery:
+    """The app with the three tasks registered (the worker's and beat's)."""
+    app = make_app(settings, registered)
+
+    @app.task(name=SYNC_SHOP, bind=True, max_retries=OTHER_ASPECT_RETRIES)
+    def sync_shop(self: Task, shop: str, aspect: str, reason: str = "schedule") -> dict[str, Any]:
+        ctx = context()
+        celery = ctx.settings.service.celery
+        assert celery is not None
+        out = sync_one(ctx, _client(ctx), shop, aspect, lock_seconds=celery.lock_seconds)
+        if out["status"] == "locked" and out["holder"] not in ("", aspect):
+            raise self.retry(countdown=random.uniform(1.0, min(10.0, celery.lock_seconds / 3.0)))
+        return out
+
+    @app.task(name=DISPATCH_DUE)
+    def dispatch_due(aspect: str) -> int:
+        return dispatch(app, context(), aspect)
+
+    @app.task(name=DRAIN_OUTBOX)
+    def drain_outbox_task() -> str:
+        return str(drain_outbox(context()))
+
+    return app
+
+
+def _sender(settings: Settings) -> Celery:
+    """An app that only sends (no tasks, no schedule), one per broker URL."""
+    celery = settings.service.celery
+    key = celery.broker_url if celery is not None else ""
+    with _lock:
+        if key not in _senders:
+            _senders[key] = make_app(settings)
+        return _senders[key]
+
+
+def enqueue_sync(ctx_or_settings: JobContext | Settings, shop: str, aspects: Sequence[str], reason: str) -> list[str]:
+    """Queue a targeted sync of ``shop`` (one task per aspect) now; the ids of the tasks sent.
+
+    What the webhook receiver calls for an order-status notification. The tasks take the shop's lock
+    like beat's, so a sync already running for that aspect absorbs the request.
+    """
+    settings = ctx_or_settings.settings if isinstance(ctx_or_settings, JobContext) else ctx_or_settings
+    app = _sender(settings)
+    ids = []
+    for aspect in aspects:
+        expires = settings.service.interval_seconds(aspect)
+        sent = app.send_task(SYNC_SHOP, args=(shop, aspect), kwargs={"reason": reason}, queue=QUEUE, expires=expires)
+        ids.append(sent.id)
+    return ids

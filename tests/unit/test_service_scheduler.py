@@ -1,0 +1,123 @@
+"""The embedded scheduler: the schedule built from the config, and one job per shop and aspect at a time."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from erpsync.core.errors import UsageError
+from erpsync.service.jobs import JobContext, run_job
+from erpsync.service.scheduler import EmbeddedScheduler, planned_pairs
+
+SHOP = """
+[[shops]]
+name = "{name}"
+{aspects}
+[shops.seller]
+type = "tiktok"
+base_url = "http://127.0.0.1:9"
+app_key = "app-key-1"
+app_secret = "s3cr3t-value"
+access_token = "t0ken-value"
+shop_id = "{name}"
+[shops.erp]
+type = "files"
+path = "erp"
+"""
+
+
+@pytest.fixture
+def ctx(tmp_path: Path):
+    config = tmp_path / "erpsync.toml"
+    config.write_text(
+        "[service]\nconcurrency = 2\n[service.intervals]\ntracking = 2\noutbox = 3\n"
+        + SHOP.format(name="a", aspects="")
+        + SHOP.format(name="b", aspects='aspects = ["tracking", "pickup"]'),
+        encoding="utf-8",
+    )
+    context = JobContext.open(config)
+    yield context
+    context.close()
+
+
+def test_one_job_per_shop_and_aspect_with_the_configured_interval(ctx):
+    scheduler = EmbeddedScheduler(ctx)
+    jobs = {job.id: job for job in scheduler.scheduler.get_jobs()}
+    every = list(ctx.registry.aspects)
+    assert set(jobs) == {f"{a}:a" for a in every} | {"tracking:b", "pickup:b", "outbox", "sync_requests"}
+    assert jobs["tracking:a"].trigger.interval == timedelta(minutes=2)
+    assert jobs["listings:a"].trigger.interval == timedelta(minutes=60)  # the default
+    assert jobs["pickup:b"].trigger.interval == timedelta(minutes=15)
+    assert jobs["outbox"].trigger.interval == timedelta(minutes=3)
+    assert jobs["sync_requests"].trigger.interval == timedelta(seconds=10)
+    for job in jobs.values():
+        assert (job.max_instances, job.coalesce) == (1, True)
+        assert job.misfire_grace_time == int(job.trigger.interval.total_seconds())
+    assert scheduler.concurrency == 2
+
+
+def test_first_runs_are_spread_over_the_first_interval_and_stable(ctx):
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    one = EmbeddedScheduler(ctx, clock=lambda: now)
+    two = EmbeddedScheduler(ctx, clock=lambda: now)
+    starts = {job.id: job.trigger.start_date for job in one.scheduler.get_jobs() if ":" in job.id}
+    assert starts == {job.id: job.trigger.start_date for job in two.scheduler.get_jobs() if ":" in job.id}
+    for job in one.scheduler.get_jobs():
+        if ":" in job.id:
+            assert now <= starts[job.id] < now + job.trigger.interval
+    assert len(set(starts.values())) > len(starts) // 2  # not all at once
+
+
+def test_shops_and_aspects_narrow_the_plan_and_unknown_names_are_refused(ctx):
+    assert planned_pairs(ctx, ["b"], None) == [("b", "pickup"), ("b", "tracking")]  # in the registry's order
+    assert planned_pairs(ctx, None, ["tracking"]) == [("a", "tracking"), ("b", "tracking")]
+    assert planned_pairs(ctx, None, ["listings"]) == [("a", "listings")]  # b does not run listings
+    with pytest.raises(UsageError, match="unknown shop c"):
+        planned_pairs(ctx, ["c"], None)
+    with pytest.raises(UsageError, match="unknown aspect trackin"):
+        planned_pairs(ctx, None, ["trackin"])
+
+
+def test_a_paused_shop_is_skipped_without_a_run(ctx):
+    ctx.store.shop_pauses.pause("a", reason="seller deauthorised", now=datetime.now(UTC))
+    result = run_job(ctx, "a", "tracking")
+    assert result.status == "skipped" and "seller deauthorised" in result.detail
+    assert result.run_id is None
+
+
+def test_a_job_already_queued_is_not_queued_twice_and_answers_both_requests(ctx):
+    ctx.store.shop_pauses.pause("a", reason="held for the test", now=datetime.now(UTC))  # runs fast, no HTTP
+    ctx.store.sync_requests.add("a", ["tracking"], reason="webhook", now=datetime.now(UTC))
+    scheduler = EmbeddedScheduler(ctx, concurrency=1)
+    gate = threading.Event()
+    scheduler.pool.submit(gate.wait, 10)  # the one worker is busy: what follows waits in the queue
+    try:
+        first = scheduler.submit("a", "tracking")
+        assert scheduler.take_requests() == 1  # the request joins the queued job
+        second = scheduler.submit("a", "tracking")
+        assert first is second and first is not None
+        assert scheduler.state()["queued"] == 1
+    finally:
+        gate.set()
+    assert first.result(timeout=30).status == "skipped"
+    scheduler.shutdown(wait=True)
+    assert scheduler.counts == {"skipped": 1}
+    assert ctx.store.sync_requests.pending() == []
+
+
+def test_run_all_now_runs_every_pair_once_and_nothing_starts_once_stopping(ctx):
+    for shop in ("a", "b"):
+        ctx.store.shop_pauses.pause(shop, reason="held for the test", now=datetime.now(UTC))
+    scheduler = EmbeddedScheduler(ctx)
+    results = scheduler.run_all_now(["tracking"])
+    assert sorted((r.shop, r.aspect, r.status) for r in results) == [
+        ("a", "tracking", "skipped"),
+        ("b", "tracking", "skipped"),
+    ]
+    ctx.stop.set()
+    assert scheduler.submit("a", "tracking") is None
+    assert scheduler.run_all_now() == []
+    scheduler.shutdown(wait=True)

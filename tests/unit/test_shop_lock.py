@@ -1,0 +1,128 @@
+"""The shop lock and the task queue against a real redis-server (started by the test, no worker)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from service_servers import redis_server
+
+from erpsync.service.shop_lock import KEY_PREFIX, ShopLock, holder_of
+
+redis = pytest.importorskip("redis")
+
+
+@pytest.fixture(scope="module")
+def broker() -> Iterator[str]:
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+def client(broker: str) -> Iterator[Any]:
+    c = redis.Redis.from_url(broker)
+    c.flushdb()
+    yield c
+    c.close()
+
+
+def test_a_locked_shop_is_refused_to_a_second_task_and_free_after_release(client):
+    first = ShopLock(client, "s1", ttl_seconds=5, holder="tracking")
+    assert first.acquire()
+    assert holder_of(client, "s1") == "tracking"
+    assert not ShopLock(client, "s1", ttl_seconds=5, holder="pickup").acquire()
+    assert ShopLock(client, "s2", ttl_seconds=5).acquire()  # other shops are not held up
+    first.release()
+    assert holder_of(client, "s1") is None
+    with ShopLock(client, "s1", ttl_seconds=5, holder="pickup") as held:
+        assert held
+        assert holder_of(client, "s1") == "pickup"
+    assert holder_of(client, "s1") is None
+
+
+def test_a_running_task_keeps_its_lock_past_the_ttl(client):
+    lock = ShopLock(client, "s1", ttl_seconds=0.6)
+    assert lock.acquire()
+    time.sleep(1.5)  # 2.5 TTLs: held only because it was renewed
+    assert not ShopLock(client, "s1", ttl_seconds=0.6).acquire()
+    assert not lock.lost.is_set()
+    lock.release()
+    assert client.get(KEY_PREFIX + "s1") is None
+
+
+def test_a_lapsed_holder_never_releases_the_next_holders_lock(client):
+    stalled = ShopLock(client, "s1", ttl_seconds=0.6, holder="tracking")
+    assert stalled.acquire()
+    client.delete(KEY_PREFIX + "s1")  # its TTL ran out while it stalled
+    successor = ShopLock(client, "s1", ttl_seconds=5, holder="pickup")
+    assert successor.acquire()
+    assert stalled.lost.wait(2)  # its next renewal found the token gone
+    stalled.release()
+    assert holder_of(client, "s1") == "pickup"
+    successor.release()
+
+
+SHOPS = "".join(
+    f'[[shops]]\nname = "s{i}"\naspects = ["tracking"]\n[shops.seller]\ntype = "tiktok"\napp_key = "app-1"\n'
+    f'app_secret = "s3cr3t-value"\naccess_token = "t0ken-value"\nshop_id = "{i}"\n'
+    f'[shops.erp]\ntype = "files"\npath = "x"\n'
+    for i in range(5)
+)
+
+
+def queued(client: Any) -> list[tuple[str, list[str]]]:
+    """(task name, args) of every message waiting in the erpsync queue."""
+    out = []
+    for raw in client.lrange("erpsync", 0, -1):
+        message = json.loads(raw)
+        args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        out.append((message["headers"]["task"], args))
+    return out
+
+
+def test_dispatch_queues_one_task_per_shop_and_enqueue_one_per_aspect(client, broker, tmp_path: Path):
+    from erpsync.service.jobs import JobContext
+    from erpsync.service.tasks import build_app, dispatch, enqueue_sync
+
+    path = tmp_path / "erpsync.toml"
+    path.write_text(f'[service.celery]\nbroker_url = "{broker}"\n' + SHOPS, encoding="utf-8")
+    ctx = JobContext.open(path)
+    try:
+        app = build_app(ctx.settings, list(ctx.registry.aspects))
+        assert dispatch(app, ctx, "tracking") == 5
+        assert dispatch(app, ctx, "pickup") == 0  # no shop runs it
+        sent = queued(client)
+        assert sorted(args[0] for _task, args in sent) == [f"s{i}" for i in range(5)]
+        assert {(task, args[1]) for task, args in sent} == {("erpsync.sync_shop", "tracking")}
+        client.delete("erpsync")
+        ids = enqueue_sync(ctx, "s3", ["tracking", "order_status"], "order status notification")
+        assert len(ids) == 2
+        assert sorted(queued(client)) == [
+            ("erpsync.sync_shop", ["s3", "order_status"]),
+            ("erpsync.sync_shop", ["s3", "tracking"]),
+        ]
+    finally:
+        ctx.close()
+
+
+def test_a_task_for_a_locked_shop_is_skipped_counted_and_says_who_holds_it(client, broker, tmp_path: Path):
+    from erpsync.service.jobs import JobContext
+    from erpsync.service.tasks import RESULTS_KEY, sync_one
+
+    path = tmp_path / "erpsync.toml"
+    path.write_text(f'[service.celery]\nbroker_url = "{broker}"\n' + SHOPS, encoding="utf-8")
+    ctx = JobContext.open(path)
+    try:
+        with ShopLock(client, "s1", ttl_seconds=5, holder="pickup") as held:
+            assert held
+            out = sync_one(ctx, client, "s1", "tracking", lock_seconds=5)
+        assert out == {"shop": "s1", "aspect": "tracking", "status": "locked", "holder": "pickup"}
+        assert client.hgetall(RESULTS_KEY) == {b"tracking:locked": b"1"}
+        assert ctx.store.fences.current("s1") == 0  # skipped before its epoch was taken
+    finally:
+        ctx.close()

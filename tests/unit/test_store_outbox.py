@@ -1,0 +1,48 @@
+"""store.outbox on every engine: ids written once, retries, expiry, and the same order everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from store_backends import BACKENDS, open_store
+
+from erpsync.core.store import OutboxItem, Retention, Store
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    with open_store(request.param, tmp_path) as s:
+        yield s
+
+
+def test_ids_are_written_once_retried_expired_and_pruned(store: Store) -> None:
+    items = [OutboxItem(f"alrt_{n}", "hook", {"message": str(n)}) for n in range(3)]
+    assert store.outbox.add(items, now=T0) == ["alrt_0", "alrt_1", "alrt_2"]
+    assert store.outbox.add(items[:1], now=T0) == []  # the same id twice: one alert
+    later = T0 + timedelta(minutes=5)
+    store.outbox.mark_failed("alrt_0", now=T0, error="busy", retry_at=later)
+    store.outbox.mark_failed("alrt_1", now=T0, error="refused", retry_at=None)
+    store.outbox.mark_delivered("alrt_2", now=T0, answer="ok")
+    assert [r.id for r in store.outbox.all_pending()] == ["alrt_0"]
+    assert store.outbox.due(now=T0) == [] and [r.id for r in store.outbox.due(now=later, sink="hook")] == ["alrt_0"]
+    assert store.outbox.delivered_since("hook", T0 - timedelta(seconds=60)) == 1
+    failed = store.outbox.get("alrt_1")
+    assert failed is not None and (failed.status, failed.attempts, failed.last_error) == ("failed", 1, "refused")
+    (gone,) = store.outbox.expire(now=T0 + timedelta(hours=73), older_than=timedelta(hours=72))
+    assert (gone.id, gone.status) == ("alrt_0", "expired")
+    removed = store.prune(Retention(), now=T0 + timedelta(days=31))
+    assert removed["alerts (delivered, failed or expired)"] == 3
+
+
+def test_alerts_without_a_drift_come_first_within_a_moment_on_every_engine(store: Store) -> None:
+    store.outbox.add([OutboxItem("b", "hook", {}, drift_id=2), OutboxItem("c", "hook", {}, drift_id=1)], now=T0)
+    store.outbox.add([OutboxItem("z", "hook", {})], now=T0)  # token trouble: no drift
+    store.outbox.add([OutboxItem("a", "hook", {}, drift_id=1)], now=T0 + timedelta(seconds=1))
+    assert [r.id for r in store.outbox.all_pending()] == ["z", "c", "b", "a"]
+    assert [r.id for r in store.outbox.due(now=T0 + timedelta(seconds=1))] == ["z", "c", "b", "a"]
+    assert [r.id for r in store.outbox.recent()] == ["a", "b", "c", "z"]
