@@ -26,6 +26,7 @@ from erpsync.cli_plugin import plugin
 from erpsync.cli_push import push
 from erpsync.cli_run import run
 from erpsync.cli_secrets import secrets
+from erpsync.cli_ui import ui
 from erpsync.cli_webhooks import webhooks
 from erpsync.cli_worker import beat, worker
 from erpsync.core.errors import ErpsyncError, UsageError
@@ -41,6 +42,8 @@ from erpsync.plugins.manager import (
     load_settings,
 )
 from erpsync.render import escape
+from erpsync.report_output import FORMATS as REPORT_FORMATS
+from erpsync.report_output import show_report
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -142,7 +145,14 @@ def cli(ctx: click.Context, config: str, verbose: int, log_format: str) -> None:
     help="Only this aspect (repeatable): warehouse_address, pickup.",
 )
 @click.option("--apply", is_flag=True, help="Make the planned corrections (each recorded in the ledger first).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(REPORT_FORMATS), default="table", show_default=True,
+    help="html: one self-contained page (inline CSS, no external assets), e.g. for an email.",
+)  # fmt: skip
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
+    metavar="FILE", help="Write the report to FILE instead of stdout (replaced whole, never half-written).",
+)  # fmt: skip
 @click.option(
     "--wait",
     type=click.FloatRange(min=0),
@@ -150,7 +160,7 @@ def cli(ctx: click.Context, config: str, verbose: int, log_format: str) -> None:
     metavar="SECONDS",
     help="Wait this long for a shop another run holds.",
 )
-@lang_option("the table (JSON carries both languages)")
+@lang_option("the table and the HTML report (JSON carries both languages)")
 @click.pass_obj
 def reconcile(
     state: State,
@@ -158,6 +168,7 @@ def reconcile(
     aspects: tuple[str, ...],
     apply: bool,
     fmt: str,
+    output: Path | None,
     wait: float,
     lang: str | None,
 ) -> int:
@@ -194,10 +205,7 @@ def reconcile(
             )
     finally:
         syncer.close()
-    if fmt == "json":
-        click.echo(render.dumps(report, chosen_lang(lang, settings)))
-    else:
-        render.render_table(report, render.make_console(), chosen_lang(lang, settings))
+    show_report(report, fmt, output, chosen_lang(lang, settings))
     return report.exit_code
 
 
@@ -260,6 +268,7 @@ cli.add_command(run)
 cli.add_command(webhooks)
 cli.add_command(worker)
 cli.add_command(beat)
+cli.add_command(ui)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -48,7 +48,8 @@ def run(state: CommandContext, once: bool, shops: tuple[str, ...], aspects: tupl
     over its first interval so that many shops do not start together.
 
     \b
-    Health and metrics: http://[service] listen (default 127.0.0.1:9187)
+    Status page, health and metrics: http://[service] listen (default 127.0.0.1:9187)
+      /         the status page (docs/status-page.md); actions need [service.ui] token
       /healthz  200 JSON while the scheduler runs and the state store answers, else 503
       /metrics  Prometheus text: runs, durations, drifts open, pushes, API calls and 429s,
                 the alert outbox, paused shops (no per-shop labels)
@@ -121,13 +122,18 @@ def _once(ctx: JobContext, scheduler: EmbeddedScheduler) -> int:
 def _serve(ctx: JobContext, scheduler: EmbeddedScheduler, metrics: ServiceMetrics, listen: str) -> None:
     """Start the endpoints and the scheduler; wait for a signal; stop them in order."""
     from erpsync.service.endpoints import EndpointServer, make_app
+    from erpsync.ui.app import status_app
 
-    server = EndpointServer(make_app(scheduler, ctx.store, metrics), listen) if listen else None
+    ui = status_app(ctx.store, ctx.settings, list(ctx.registry.aspects))
+    server = EndpointServer(make_app(scheduler, ctx.store, metrics, ui), listen) if listen else None
     try:
         if server is not None:
             server.start()
             host, port = server.address
-            click.echo(f"erpsync run: health and metrics on http://{host}:{port}/healthz and /metrics", err=True)
+            click.echo(
+                f"erpsync run: status page on http://{host}:{port}/, health and metrics on /healthz and /metrics",
+                err=True,
+            )
         scheduler.start()
         click.echo(
             f"erpsync run: {len(scheduler.pairs)} job(s), {scheduler.concurrency} shop(s) at a time; "

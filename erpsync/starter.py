@@ -97,4 +97,17 @@ type = "log"
 [[alerts]]
 type = "jsonl"
 path = ".erpsync/alerts.jsonl"
+
+# Running as a service: `erpsync run` runs each aspect on its interval (minutes) and serves the
+# status page, /healthz and /metrics on `listen` (docs/service.md, docs/status-page.md). Without a
+# ui token the status page is read-only; with one, operators log in to acknowledge drifts, retry
+# pushes, run a shop now or release a dead lease.
+# [service]
+# listen = "127.0.0.1:9187"
+# [service.intervals]
+# tracking = 5
+# warehouse_address = 15
+# listings = 60
+# [service.ui]
+# token = "${ERPSYNC_UI_TOKEN}"
 """

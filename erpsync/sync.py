@@ -182,6 +182,8 @@ class Syncer:
                     "drifts": len(report.drifts),
                     "outstanding": len(report.outstanding),
                     "errors": len(report.errors),
+                    # a run of many shops: which of them failed (the status page shows each shop's own result)
+                    "shops_with_errors": [s.shop for s in report.shops if s.errors],
                 }
                 self.store.runs.finish(run_id, status=status, summary=summary, now=report.finished_at)
                 try:

@@ -79,6 +79,16 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True)
+class UiSettings:
+    """``[service.ui]``: the status page's login token and language."""
+
+    #: the token an operator types to act (acknowledge, retry, run now, unlock); "" = read-only page
+    token: str = ""
+    #: "en" or "zh"; None follows the top-level ``lang``
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
 class ServiceSettings:
     concurrency: int = 4
     #: host:port of ``/healthz`` and ``/metrics``; "" turns the endpoint off
@@ -87,6 +97,7 @@ class ServiceSettings:
     intervals: Mapping[str, float] = field(default_factory=lambda: DEFAULT_INTERVALS)
     celery: CelerySettings | None = None
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
 
     def interval_seconds(self, name: str) -> float:
         """Seconds between two runs of aspect ``name`` (or "outbox")."""
@@ -130,6 +141,13 @@ class _Webhooks(Schema):
     )
 
 
+class _Ui(Schema):
+    token = fields.String(load_default="")
+    lang = fields.String(
+        load_default=None, validate=validate.OneOf(("en", "zh"), error='use "en" or "zh", not {input!r}')
+    )
+
+
 class ServiceSchema(Schema):
     concurrency = fields.Integer(
         load_default=None,
@@ -140,6 +158,7 @@ class ServiceSchema(Schema):
     intervals = fields.Dict(keys=fields.String(), load_default=dict)  # checked by _intervals
     celery = fields.Nested(_Celery, load_default=None)
     webhooks = fields.Nested(_Webhooks, load_default=lambda: _Webhooks().load({}))
+    ui = fields.Nested(_Ui, load_default=lambda: _Ui().load({}))
 
 
 def _shared_app(sellers: Sequence[tuple[str, Mapping[str, Any]]]) -> tuple[str, str]:
@@ -204,6 +223,12 @@ def load_service(
             )
         else:
             secrets.add(app_secret)
+    ui = doc["ui"]
+    if ui["token"]:
+        if len(ui["token"]) < min_secret_length:
+            errors.append(("service.ui.token", f"too short to be a real secret (under {min_secret_length} characters)"))
+        else:
+            secrets.add(ui["token"])
     return ServiceSettings(
         concurrency=doc["concurrency"] or default_concurrency,
         listen=doc["listen"],
@@ -217,4 +242,5 @@ def load_service(
             timestamp_window_seconds=hooks["timestamp_window_seconds"],
             trigger=resolved,
         ),
+        ui=UiSettings(token=ui["token"], lang=ui["lang"]),
     )

@@ -325,6 +325,21 @@ class ShopReport:
         elsewhere, a connector that failed) is not counted as checked in the run's summary."""
         return self.error is None
 
+    @property
+    def errors(self) -> list[str]:
+        """This shop's errors, one line each: its own, its aspects', their bad records and failed writes."""
+        out: list[str] = []
+        if self.error:
+            out.append(f"{self.shop}: {self.error}")
+        for a in self.aspects:
+            if a.error:
+                out.append(f"{self.shop}/{a.aspect}: {a.error}")
+            out.extend(f"{self.shop}/{a.aspect}: {e}" for e in a.record_errors)
+            out.extend(
+                f"{self.shop}/{a.aspect}: {r.action.description}: {r.detail}" for r in a.actions if r.status == "failed"
+            )
+        return out
+
 
 @dataclass
 class RunReport:
@@ -359,20 +374,7 @@ class RunReport:
 
     @property
     def errors(self) -> list[str]:
-        out: list[str] = []
-        for s in self.shops:
-            if s.error:
-                out.append(f"{s.shop}: {s.error}")
-            for a in s.aspects:
-                if a.error:
-                    out.append(f"{s.shop}/{a.aspect}: {a.error}")
-                out.extend(f"{s.shop}/{a.aspect}: {e}" for e in a.record_errors)
-                out.extend(
-                    f"{s.shop}/{a.aspect}: {r.action.description}: {r.detail}"
-                    for r in a.actions
-                    if r.status == "failed"
-                )
-        return out
+        return [line for s in self.shops for line in s.errors]
 
     @property
     def exit_code(self) -> int:

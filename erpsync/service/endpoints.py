@@ -44,11 +44,19 @@ def health(scheduler: EmbeddedScheduler, store: Store) -> tuple[int, dict[str, o
     return (200 if ok else 503), body
 
 
-def make_app(scheduler: EmbeddedScheduler, store: Store, metrics: ServiceMetrics) -> Callable[..., Iterable[bytes]]:
-    """The WSGI app: ``GET /healthz``, ``GET /metrics``; anything else 404."""
+def make_app(
+    scheduler: EmbeddedScheduler,
+    store: Store,
+    metrics: ServiceMetrics,
+    ui: Callable[..., Iterable[bytes]] | None = None,
+) -> Callable[..., Iterable[bytes]]:
+    """The WSGI app: ``GET /healthz``, ``GET /metrics``; every other path goes to the status page
+    ``ui`` (``erpsync/ui``) when given, else 404."""
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        if ui is not None and path not in ("/healthz", "/metrics"):
+            return ui(environ, start_response)
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return _answer(start_response, "405 Method Not Allowed", b"GET only\n", "text/plain", [("Allow", "GET")])
         if path == "/healthz":

@@ -110,6 +110,22 @@ def test_dispatch_queues_one_task_per_shop_and_enqueue_one_per_aspect(client, br
         ctx.close()
 
 
+def test_the_webhooks_celery_trigger_queues_the_shops_aspects(client, broker, tmp_path: Path):
+    """`[service.webhooks] trigger = "celery"`: a notification's targeted sync is one task per aspect."""
+    from erpsync.plugins.manager import build_registry, get_plugin_manager, load_settings
+    from erpsync.service.webhook_actions import celery_trigger
+
+    path = tmp_path / "erpsync.toml"
+    path.write_text(f'[service.celery]\nbroker_url = "{broker}"\n' + SHOPS, encoding="utf-8")
+    settings = load_settings(path, build_registry(get_plugin_manager(entrypoints=False)))
+    assert settings.service.webhooks.trigger == "celery"
+    celery_trigger(settings)("s2", ["tracking", "order_status"], "order status notification")
+    assert sorted(queued(client)) == [
+        ("erpsync.sync_shop", ["s2", "order_status"]),
+        ("erpsync.sync_shop", ["s2", "tracking"]),
+    ]
+
+
 def test_a_task_for_a_locked_shop_is_skipped_counted_and_says_who_holds_it(client, broker, tmp_path: Path):
     from erpsync.service.jobs import JobContext
     from erpsync.service.tasks import RESULTS_KEY, sync_one

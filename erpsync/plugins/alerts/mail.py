@@ -2,12 +2,13 @@
 
 For agencies abroad and anyone whose team lives in a mailbox. Each message is
 multipart/alternative (plain text, and the same text as simple HTML) in UTF-8, so Chinese subjects
-and bodies survive any client. The SMTP server's reply decides what the outbox does next: a 4xx
-reply, a dropped connection or a timeout is temporary (sent again on a later run), a 5xx reply
-(bad login, refused sender or recipients, rejected message) is permanent. TLS is verified
-against the system's CAs (or ``ca_file``, for a relay with a private CA); a login is refused over
-a connection that is not encrypted. The module is not called ``email``, to never be mistaken for
-the standard library's package. Modes and ports: ``docs/alerts-webhook-email.md``.
+and bodies survive any client; ``attach_report`` adds the drift table as a self-contained HTML file
+(``mail_report``) for readers who forward or archive it. The SMTP server's reply decides what the
+outbox does next: a 4xx reply, a dropped connection or a timeout is temporary (sent again on a
+later run), a 5xx reply (bad login, refused sender or recipients, rejected message) is permanent.
+TLS is verified against the system's CAs (or ``ca_file``, for a relay with a private CA); a login
+is refused over a connection that is not encrypted. The module is not called ``email``, to never
+be mistaken for the standard library's package. Modes and ports: ``docs/alerts-webhook-email.md``.
 """
 
 from __future__ import annotations
@@ -71,6 +72,10 @@ class MailOptions(_FromField):  # type: ignore[valid-type,misc]  # mypy cannot s
         load_default=None,
         metadata={"description": "PEM CA bundle to trust instead of the system's; relative to the config"},
     )
+    attach_report = fields.Boolean(
+        load_default=False,
+        metadata={"description": "attach the alerts' drifts as an HTML report (erpsync-report.html)"},
+    )
 
     @validates_schema
     def _login(self, data: dict[str, Any], **_: Any) -> None:
@@ -84,7 +89,7 @@ class MailOptions(_FromField):  # type: ignore[valid-type,misc]  # mypy cannot s
 
 class MailSink(AlertSink):
     type = "email"
-    description = "one email per alert over SMTP (STARTTLS, SSL or plain), plain text and HTML"
+    description = "one email per alert over SMTP (STARTTLS, SSL or plain): text, HTML, optionally the HTML report"
     Options = MailOptions
     secret_options = ("password",)
 
@@ -106,16 +111,17 @@ class MailSink(AlertSink):
         self._secrets = (password, _b64(f"\0{user}\0{password}"), _b64(password)) if password else ()
 
     def send(self, event: AlertEvent) -> str:
-        message = self._message(title(event), text(event), event.id)
+        message = self._message(title(event), text(event), event.id, [event])
         return self._deliver(message)
 
     def send_digest(self, events: list[AlertEvent]) -> str | None:
         if not events:
             return None
-        return self._deliver(self._message(digest_title(events), digest_text(events), None))
+        return self._deliver(self._message(digest_title(events), digest_text(events), None, events))
 
-    def _message(self, subject: str, body: str, stable_id: str | None) -> EmailMessage:
-        """multipart/alternative: the text, and the same text as HTML for clients that prefer it."""
+    def _message(self, subject: str, body: str, stable_id: str | None, events: list[AlertEvent]) -> EmailMessage:
+        """multipart/alternative: the text, and the same text as HTML for clients that prefer it;
+        with ``attach_report``, multipart/mixed with the drift table as an HTML file beside them."""
         domain = parseaddr(self.sender)[1].rpartition("@")[2] or "erpsync.invalid"
         message = EmailMessage(policy=_POLICY)
         message["Subject"] = f"{self.options['subject_prefix']} {subject}".strip()
@@ -127,6 +133,11 @@ class MailSink(AlertSink):
         message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to alerts
         message.set_content(body)
         message.add_alternative(_html(subject, body), subtype="html")
+        if self.options["attach_report"]:
+            from erpsync.plugins.alerts.mail_report import ATTACHMENT_NAME, render_alerts
+
+            report = render_alerts(events)
+            message.add_attachment(report, subtype="html", filename=ATTACHMENT_NAME, disposition="attachment")
         return message
 
     def _deliver(self, message: EmailMessage) -> str:

@@ -1,0 +1,67 @@
+"""``erpsync ui``: the status page on its own, for a one-off look over the configured state store.
+
+``erpsync run`` serves the same page beside ``/healthz`` and ``/metrics``; this command is for a
+machine where no service runs (a cron ``erpsync run --once``, or plain ``reconcile`` runs). Its
+"run now" and "retry" actions write sync requests, which only a running ``erpsync run`` carries
+out.
+"""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+
+import click
+
+from erpsync.cli_common import EXIT_OK
+from erpsync.plugins.context import CommandContext
+
+__all__ = ["ui"]
+
+
+@click.command(short_help="Serve the status page over the state store (no scheduler).")
+@click.option(
+    "--listen",
+    metavar="HOST:PORT",
+    default="127.0.0.1:8765",
+    show_default=True,
+    help="Where to listen. Port 0 picks a free one.",
+)
+@click.pass_obj
+def ui(state: CommandContext, listen: str) -> int:
+    """Serve the status page on HOST:PORT until SIGTERM or Ctrl-C.
+
+    Every shop's state, open drifts, pushes and runs; acknowledging a drift, retrying a failed
+    push, running a shop now and releasing a dead lease after logging in with [service.ui] token
+    (without one the page is read-only). See docs/status-page.md.
+    """
+    from waitress.server import create_server  # type: ignore[import-untyped]
+
+    from erpsync.core.store import Store
+    from erpsync.service.endpoints import parse_listen
+    from erpsync.ui.app import status_app
+
+    settings = state.settings()
+    host, port = parse_listen(listen)
+    with Store.open(settings.state_url) as store:
+        app = status_app(store, settings, list(state.registry.aspects))
+        server = create_server(app, host=host, port=port, threads=4, ident="erpsync", expose_tracebacks=False)
+        click.echo(
+            f"erpsync ui: listening on http://{server.effective_host}:{server.effective_port}/ "
+            "(SIGTERM or Ctrl-C stops)",
+            err=True,
+        )
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            raise SystemExit(0)  # waitress ends its loop on SystemExit
+
+        previous = signal.signal(signal.SIGTERM, stop)
+        try:
+            server.run()
+        except (SystemExit, KeyboardInterrupt):
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            server.close()
+    click.echo("erpsync ui: stopped", err=True)
+    return EXIT_OK

@@ -1,0 +1,154 @@
+"""Read-only summaries across tables for the status page: a few grouped queries, not one per shop.
+
+The overview must answer for a thousand shops in well under a second, so every table is read once
+with ``GROUP BY shop`` and the page joins the results in memory. Runs name their shops in a JSON
+list (one run may cover several shops), which no portable SQL can group by: the latest runs are
+read newest first, up to ``RUN_SCAN``, and each shop takes the first run that names it. A shop
+whose last run is older than that many runs shows no run (its drifts and pushes still show).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from erpsync.core.store.base import Repository
+from erpsync.core.store.leases import _row as lease_row
+from erpsync.core.store.ledger import _row as ledger_row
+from erpsync.core.store.outbox import _row as outbox_row
+from erpsync.core.store.rows import LeaseRow, LedgerEntry, OutboxRow, RunRow
+from erpsync.core.store.runs import _row as run_row
+from erpsync.core.store.schema import alert_outbox, drifts, ledger, locks, runs, tokens
+
+#: how many of the latest runs are read to find each shop's last run
+RUN_SCAN = 20_000
+_SHOP_LEASE = "shop:"
+
+
+@dataclass(frozen=True)
+class LastRun:
+    id: str
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+
+
+def shop_result(status: str, summary: Mapping[str, Any] | None, shop: str) -> str:
+    """One shop's result in a run that may have covered many: a run ``error`` because one shop
+    failed says nothing of the others. Runs name the shops that failed (``shops_with_errors``);
+    a finished run that names them gives ``error`` or ``ok`` per shop. A run still going, crashed
+    or interrupted is that for every shop in it; a row without the list keeps the run's status."""
+    failed = (summary or {}).get("shops_with_errors")
+    if status in ("running", "crashed", "interrupted") or not isinstance(failed, list):
+        return status
+    return "error" if shop in failed else "ok"
+
+
+@dataclass
+class ShopFacts:
+    """What the store knows of one shop, as the overview needs it."""
+
+    name: str
+    last_run: LastRun | None = None
+    #: open drifts per severity ("info", "warning", "critical")
+    drifts: dict[str, int] = field(default_factory=dict)
+    pushes_pending: int = 0
+    pushes_failed: int = 0
+    lease: LeaseRow | None = None
+    token_expires_at: datetime | None = None
+
+
+class Overview(Repository):
+    """``Overview(store.engine)``: ``facts`` for every shop, and one shop's history."""
+
+    def facts(self, configured: Iterable[str] = ()) -> dict[str, ShopFacts]:
+        """Every shop the config names or the store holds rows of, with its counts and last run."""
+        out: dict[str, ShopFacts] = {name: ShopFacts(name) for name in configured}
+
+        def of(shop: str) -> ShopFacts:
+            found = out.get(shop)
+            if found is None:
+                found = out[shop] = ShopFacts(shop)
+            return found
+
+        with self._read() as conn:
+            open_drifts = conn.execute(
+                select(drifts.c.shop, drifts.c.severity, func.count())
+                .where(drifts.c.open_fingerprint.is_not(None))
+                .group_by(drifts.c.shop, drifts.c.severity)
+            ).all()
+            pushes = conn.execute(
+                select(ledger.c.shop, ledger.c.status, func.count())
+                .where(ledger.c.status.in_(("pending", "failed")))
+                .group_by(ledger.c.shop, ledger.c.status)
+            ).all()
+            leases = conn.execute(select(locks).where(locks.c.name.like(f"{_SHOP_LEASE}%"))).all()
+            expiries = conn.execute(select(tokens.c.shop, tokens.c.access_token_expires_at)).all()
+            recent = conn.execute(
+                select(runs.c.id, runs.c.status, runs.c.started_at, runs.c.finished_at, runs.c.shops, runs.c.summary)
+                .order_by(runs.c.started_at.desc(), runs.c.id.desc())
+                .limit(RUN_SCAN)
+            ).all()
+        for shop, severity, n in open_drifts:
+            of(shop).drifts[severity] = int(n)
+        for shop, status, n in pushes:
+            if status == "pending":
+                of(shop).pushes_pending = int(n)
+            else:
+                of(shop).pushes_failed = int(n)
+        for row in leases:
+            lease = lease_row(row)
+            of(lease.name[len(_SHOP_LEASE) :]).lease = lease
+        for shop, expires in expiries:
+            of(shop).token_expires_at = expires
+        for r in recent:
+            for shop in r.shops or ():
+                facts = of(shop)
+                if facts.last_run is None:
+                    status = shop_result(r.status, r.summary, shop)
+                    facts.last_run = LastRun(r.id, status, r.started_at, r.finished_at)
+        return out
+
+    def runs_of(self, shop: str, *, limit: int = 20) -> list[RunRow]:
+        """The latest runs that covered ``shop``, newest first (``RunRow``)."""
+        found = []
+        with self._read() as conn:
+            rows = conn.execute(select(runs).order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(RUN_SCAN)).all()
+        for r in rows:
+            if shop in (r.shops or ()):
+                found.append(run_row(r))
+                if len(found) >= limit:
+                    break
+        return found
+
+    def ledger_of(self, shop: str, *, limit: int = 50) -> list[LedgerEntry]:
+        """The shop's latest writes, failed and pending first, then newest first."""
+        order = (ledger.c.status == "done", ledger.c.updated_at.desc(), ledger.c.key)
+        with self._read() as conn:
+            rows = conn.execute(select(ledger).where(ledger.c.shop == shop).order_by(*order).limit(limit)).all()
+        return [ledger_row(r) for r in rows]
+
+    def outbox_of(self, shop: str, *, limit: int = 50) -> list[OutboxRow]:
+        """The shop's latest alerts in the outbox: those of its drifts, and token alerts naming it."""
+        of_drifts = select(drifts.c.id).where(drifts.c.shop == shop)
+        with self._read() as conn:
+            rows = conn.execute(
+                select(alert_outbox)
+                .where(alert_outbox.c.drift_id.in_(of_drifts))
+                .order_by(alert_outbox.c.created_at.desc(), alert_outbox.c.id)
+                .limit(limit)
+            ).all()
+            loose = conn.execute(
+                select(alert_outbox)
+                .where(alert_outbox.c.drift_id.is_(None))
+                .order_by(alert_outbox.c.created_at.desc())
+                .limit(1000)
+            ).all()
+        items = [outbox_row(r) for r in rows]
+        items += [outbox_row(r) for r in loose if (r.event or {}).get("shop") == shop]
+        items.sort(key=lambda o: o.created_at, reverse=True)
+        return items[:limit]

@@ -1,0 +1,59 @@
+"""Login for the status page: the configured token → a signed session cookie, and a CSRF token.
+
+There are no user accounts: whoever knows ``[service.ui] token`` may act. The token is compared
+in constant time (``hmac.compare_digest``). A login gets a random session id; the cookie carries
+it with an HMAC over it, keyed by a secret drawn when the server starts (so a restart logs
+everyone out, and the token itself never travels in a cookie). Each form carries a CSRF token,
+the HMAC of the session id under a second purpose, checked on every POST: a page on another site
+can make the browser send the cookie, but cannot read the CSRF token to put in its form. The
+cookie is ``HttpOnly`` and ``SameSite=Strict`` as well.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+COOKIE = "erpsync_session"
+
+
+def _mac(key: bytes, purpose: str, value: str) -> str:
+    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+class Auth:
+    """Checks the token, signs and reads session cookies, makes and checks CSRF tokens."""
+
+    def __init__(self, token: str, *, key: bytes | None = None) -> None:
+        self._token = token.encode()
+        self._key = key if key is not None else secrets.token_bytes(32)
+
+    @property
+    def enabled(self) -> bool:
+        """Whether a token is configured; without one the page is read-only for everyone."""
+        return bool(self._token)
+
+    def token_ok(self, given: str) -> bool:
+        """Whether ``given`` is the configured token, in time independent of where they differ."""
+        return self.enabled and hmac.compare_digest(given.encode(), self._token)
+
+    def new_session(self) -> str:
+        """A cookie value for a fresh login: ``session-id.signature``."""
+        sid = secrets.token_urlsafe(24)
+        return f"{sid}.{_mac(self._key, 'session', sid)}"
+
+    def session(self, cookie: str | None) -> str | None:
+        """The session id a cookie carries, or None if there is none or its signature is wrong."""
+        if not self.enabled or not cookie or "." not in cookie:
+            return None
+        sid, _, sig = cookie.rpartition(".")
+        return sid if hmac.compare_digest(sig, _mac(self._key, "session", sid)) else None
+
+    def csrf(self, sid: str) -> str:
+        """The CSRF token of session ``sid``: every form of that session carries it."""
+        return _mac(self._key, "csrf", sid)
+
+    def csrf_ok(self, sid: str | None, given: str | None) -> bool:
+        """Whether a POST from session ``sid`` carried that session's CSRF token."""
+        return sid is not None and given is not None and hmac.compare_digest(given, self.csrf(sid))

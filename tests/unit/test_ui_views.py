@@ -1,0 +1,139 @@
+"""The status page's view models: store facts → what the overview and a shop page show."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from erpsync.core.models import Severity, Texts
+from erpsync.core.store import DriftRow, LeaseRow, LedgerEntry, Store
+from erpsync.core.store.overview import LastRun, Overview, ShopFacts, shop_result
+from erpsync.ui import views
+
+NOW = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+
+
+def ran(status: str) -> LastRun:
+    return LastRun("r", status, NOW - timedelta(hours=1), NOW - timedelta(minutes=59))
+
+
+def lease(expires: datetime) -> LeaseRow:
+    return LeaseRow("shop:x", "r", NOW - timedelta(hours=2), expires, 1, "h", 1)
+
+
+def test_state_order_lease_then_error_then_drift_then_run() -> None:
+    assert views.shop_state(ShopFacts("a")) == "never_run"
+    assert views.shop_state(ShopFacts("a", last_run=ran("in_sync"))) == "in_sync"
+    assert views.shop_state(ShopFacts("a", last_run=ran("in_sync"), drifts={"info": 1})) == "drift"
+    assert views.shop_state(ShopFacts("a", drifts={"warning": 2})) == "drift"  # runs pruned, drifts open
+    assert views.shop_state(ShopFacts("a", last_run=ran("error"), drifts={"info": 1})) == "error"
+    assert views.shop_state(ShopFacts("a", last_run=ran("crashed"))) == "error"
+    locked = ShopFacts("a", last_run=ran("error"), lease=lease(NOW + timedelta(minutes=5)))
+    assert views.shop_state(locked) == "locked"
+
+
+def test_line_counts_and_dead_lease_and_token_warning() -> None:
+    facts = ShopFacts(
+        "a",
+        last_run=ran("drift"),
+        drifts={"critical": 1, "warning": 2, "info": 3},
+        pushes_pending=4,
+        pushes_failed=5,
+        lease=lease(NOW - timedelta(seconds=1)),
+        token_expires_at=NOW + timedelta(days=1),
+    )
+    line = views.shop_line(facts, now=NOW)
+    assert (line.drifts, line.pushes_pending, line.pushes_failed) == ((1, 2, 3), 4, 5)
+    assert line.lease_dead and line.token_warning and line.state == "locked"
+    live = views.shop_line(ShopFacts("a", lease=lease(NOW + timedelta(minutes=5))), now=NOW)
+    assert not live.lease_dead
+    assert views.shop_line(ShopFacts("a", lease=lease(NOW + timedelta(minutes=5))), now=NOW, dead={"a"}).lease_dead
+    far = views.shop_line(ShopFacts("a", token_expires_at=NOW + timedelta(days=30)), now=NOW)
+    assert not far.token_warning
+
+
+def many(n: int) -> list[ShopFacts]:
+    return [ShopFacts(f"shop-{i:04d}", last_run=ran("in_sync" if i % 3 else "error")) for i in range(n)]
+
+
+def test_paging_fifty_a_page_problems_first() -> None:
+    page = views.overview(many(120), now=NOW)
+    assert (page.page, page.pages, page.total, len(page.lines)) == (1, 3, 120, 50)
+    assert page.counts["error"] == 40 and page.counts["in_sync"] == 80
+    assert all(line.state == "error" for line in page.lines[:40])
+    assert page.lines[0].name == "shop-0000" and not page.has_prev and page.has_next
+    last = views.overview(many(120), now=NOW, page=3)
+    assert len(last.lines) == 20 and last.has_prev and not last.has_next
+    assert views.overview(many(120), now=NOW, page=99).page == 3  # past the end: the last page
+
+
+def test_filter_by_state_and_name() -> None:
+    page = views.overview(many(120), now=NOW, state="error", q="SHOP-00")
+    assert page.total == 34 and {line.state for line in page.lines} == {"error"}
+    assert all("shop-00" in line.name for line in page.lines)
+    assert views.overview(many(5), now=NOW, state="bogus").state == "all"
+    assert views.overview([], now=NOW).pages == 1
+
+
+def test_parse_page() -> None:
+    assert [views.parse_page(v) for v in (None, "", "2", "-3", "x")] == [1, 1, 2, 1, 1]
+
+
+def row(subject: str) -> DriftRow:
+    return DriftRow(
+        id=7,
+        fingerprint="f",
+        shop="a",
+        aspect="pickup",
+        kind="k",
+        subject=subject,
+        field=None,
+        seller_value="pickup",
+        erp_value=None,
+        severity=Severity.CRITICAL,
+        message="m",
+        opened_at=NOW - timedelta(days=1),
+        last_seen_at=NOW,
+        resolved_at=None,
+        opened_run="r",
+        resolved_run=None,
+        summary=Texts(en="sum", zh="摘要"),
+        why=(Texts(en="3 pickups", zh="3 次揽收"),),
+        steps=(Texts(en="step 1", zh="步骤 1"), Texts(en="step 2", zh="步骤 2")),
+    )
+
+
+def entry(subject: str, status: str, at: datetime) -> LedgerEntry:
+    return LedgerEntry("k", "a", "pickup", "kind", "erp", subject, {}, status, 1, None, None, "r", at, at)  # type: ignore[arg-type]
+
+
+def test_drift_line_fix_evidence_and_write_since_it_opened() -> None:
+    old = entry("WH-1", "done", NOW - timedelta(days=2))
+    new = entry("WH-1", "failed", NOW - timedelta(hours=1))
+    (line,) = views.drift_lines([row("WH-1")], [new, old], "en")
+    assert (line.fix, line.fix_status, line.evidence, line.erp) == ("step 1; step 2", "failed", ("3 pickups",), "")
+    (zh,) = views.drift_lines([row("WH-1")], [old], "zh")
+    assert (zh.fix, zh.fix_status, zh.evidence) == ("步骤 1; 步骤 2", None, ("3 次揽收",))
+
+
+def test_a_run_of_many_shops_gives_each_shop_its_own_result(tmp_path: Path) -> None:
+    """One failed shop makes the run ``error``; the others of that run are not in error."""
+    with Store.open(f"sqlite:///{tmp_path}/state.db") as store:
+        store.runs.begin("r1", shops=["bad", "good"], apply=False, now=NOW, host="h", pid=1)
+        store.runs.finish("r1", status="error", summary={"shops_with_errors": ["bad"]}, now=NOW)
+        store.runs.begin("r0", shops=["old"], apply=False, now=NOW - timedelta(hours=1), host="h", pid=1)
+        store.runs.finish("r0", status="error", summary={}, now=NOW - timedelta(hours=1))  # no list: the run's word
+        facts = Overview(store.engine).facts(["bad", "good", "old"])
+    assert {name: f.last_run.status for name, f in facts.items() if f.last_run} == {
+        "bad": "error",
+        "good": "ok",
+        "old": "error",
+    }
+    assert [views.shop_state(facts[n]) for n in ("bad", "good", "old")] == ["error", "in_sync", "error"]
+
+
+def test_shop_result_keeps_a_crash_or_interruption_for_every_shop() -> None:
+    assert shop_result("crashed", {"shops_with_errors": []}, "a") == "crashed"
+    assert shop_result("interrupted", {"shops_with_errors": ["b"]}, "a") == "interrupted"
+    assert shop_result("drift", {"shops_with_errors": []}, "a") == "ok"
+    assert shop_result("error", None, "a") == "error"
