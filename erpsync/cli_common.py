@@ -8,9 +8,11 @@ small; this one sits under them all, so none of them imports another to reach th
 from __future__ import annotations
 
 import re
+import signal
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from types import FrameType
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
@@ -30,6 +32,7 @@ __all__ = [
     "known_shop",
     "lang_option",
     "parse_duration",
+    "serve_until_stopped",
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_DRIFT, EXIT_USAGE = 0, 1, 2, 64
@@ -98,3 +101,28 @@ class Duration(click.ParamType):
 def _span(length: timedelta) -> str:
     """``30d`` or ``1h``: a bound as it would be typed."""
     return f"{length.days}d" if length % timedelta(days=1) == timedelta(0) else f"{length // timedelta(hours=1)}h"
+
+
+class _Server(Protocol):
+    def run(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def serve_until_stopped(server: _Server) -> None:
+    """Run a waitress server until SIGTERM or Ctrl-C, then close it (``erpsync ui``, ``webhooks serve``).
+
+    waitress ends its loop on ``SystemExit`` and finishes the requests in hand, so SIGTERM raises
+    one; the previous handler is put back afterwards.
+    """
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        server.run()
+    except (SystemExit, KeyboardInterrupt):
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.close()

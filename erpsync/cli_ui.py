@@ -8,12 +8,9 @@ out.
 
 from __future__ import annotations
 
-import signal
-from types import FrameType
-
 import click
 
-from erpsync.cli_common import EXIT_OK
+from erpsync.cli_common import EXIT_OK, serve_until_stopped
 from erpsync.plugins.context import CommandContext
 
 __all__ = ["ui"]
@@ -51,17 +48,6 @@ def ui(state: CommandContext, listen: str) -> int:
             "(SIGTERM or Ctrl-C stops)",
             err=True,
         )
-
-        def stop(signum: int, frame: FrameType | None) -> None:
-            raise SystemExit(0)  # waitress ends its loop on SystemExit
-
-        previous = signal.signal(signal.SIGTERM, stop)
-        try:
-            server.run()
-        except (SystemExit, KeyboardInterrupt):
-            pass
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-            server.close()
+        serve_until_stopped(server)
     click.echo("erpsync ui: stopped", err=True)
     return EXIT_OK

@@ -8,14 +8,12 @@ and resumes it in the same place.
 
 from __future__ import annotations
 
-import signal
 from datetime import UTC, datetime
-from types import FrameType
 
 import click
 
 from erpsync import render
-from erpsync.cli_common import EXIT_ERROR, EXIT_OK, known_shop
+from erpsync.cli_common import EXIT_ERROR, EXIT_OK, known_shop, serve_until_stopped
 from erpsync.core.timefmt import beijing_time
 from erpsync.plugins.context import CommandContext
 from erpsync.render import escape
@@ -63,18 +61,7 @@ def serve(state: CommandContext, listen: str | None) -> int:
         server = WebhookServer(ctx, listen=listen)
         host, port = server.address
         click.echo(f"erpsync webhooks: listening on http://{host}:{port}/ (SIGTERM or Ctrl-C stops)", err=True)
-
-        def stop(signum: int, frame: FrameType | None) -> None:
-            raise SystemExit(0)  # waitress ends its loop on SystemExit and finishes the deliveries in hand
-
-        previous = signal.signal(signal.SIGTERM, stop)
-        try:
-            server.run()
-        except (SystemExit, KeyboardInterrupt):
-            pass
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-            server.close()
+        serve_until_stopped(server)  # the deliveries in hand finish first
     finally:
         ctx.close()
     click.echo("erpsync webhooks: stopped", err=True)

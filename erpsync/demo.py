@@ -138,6 +138,7 @@ def run_demo(workspace: Path, console: Console, lang: str = "en") -> int:
         f"\nThe sandbox counted what reached Seller Center: {counted(created)} create(s) of product "
         f"{PRODUCT['seller_sku']}, {counted(shipped)} ship call(s) for package {PACKAGE}"
         + (": each push made once over two runs." if once else ", not once each.")
+        + f"\nThe status page shows these runs: `erpsync -c {workspace / 'erpsync.toml'} ui`."
         + "\nNext: `erpsync init` for your own shop."
     )
     return final.exit_code or pushed or (0 if once else 1)

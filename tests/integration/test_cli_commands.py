@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -50,9 +51,30 @@ def test_demo_runs_the_whole_job(tmp_path):
     assert "ship package 115490000000000001 with tracking number SF7700000000001" in out
     # the sandbox's own count of what reached it, not erpsync's word
     assert "1 create(s) of product MUG-350, 1 ship call(s) for package 115490000000000001: each push made once" in out
+    # the status page over the demo's state store: the command the demo names works after the sandbox is gone
+    assert "`erpsync -c ws/erpsync.toml ui`" in " ".join(out.split())
+    assert _status_page_states(tmp_path, "ws/erpsync.toml") == {"demo-shop": "in_sync"}
     again = erpsync("demo", "--dir", "ws", cwd=tmp_path)  # a demo workspace is recreated
     assert again.returncode == 0
     assert again.stdout.count(": nothing to push") == 2  # a fresh sandbox and state: the same story
+
+
+def _status_page_states(cwd, config: str) -> dict[str, str]:
+    """``erpsync -c CONFIG ui`` on a free port: each shop's state as its overview row says."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TTS_", "ERPSYNC_"))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "erpsync", "-c", config, "ui", "--listen", "127.0.0.1:0"],
+        cwd=cwd, env=environ, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()  # "erpsync ui: listening on http://127.0.0.1:PORT/ ..."
+        url = line.split("listening on ", 1)[1].split()[0]
+        page = requests.get(url, timeout=10).text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    return dict(re.findall(r'data-shop="([^"]+)" data-state="([^"]+)"', page))
 
 
 def test_demo_refuses_a_folder_that_is_not_its_own(tmp_path):
