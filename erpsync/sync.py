@@ -370,7 +370,8 @@ class Syncer:
                         self._renew(lease, run_id)
                         aspect = self.registry.aspects[name]
                         try:
-                            aspect_report = self._run_aspect(run_id, shop, aspect, seller, erp, apply, say)
+                            with log_context.bound(aspect=name):  # every line of the aspect names it
+                                aspect_report = self._run_aspect(run_id, shop, aspect, seller, erp, apply, say)
                             fresh = [e for e in aspect_report.record_errors if e not in seen_errors]
                             seen_errors.update(fresh)
                             aspect_report.record_errors = fresh
@@ -443,19 +444,6 @@ class Syncer:
         erp: Connector,
         apply: bool,
         say: Progress | None = None,
-    ) -> AspectReport:
-        with log_context.bound(aspect=aspect.name):
-            return self._work_aspect(run_id, shop, aspect, seller, erp, apply, say)
-
-    def _work_aspect(
-        self,
-        run_id: str,
-        shop: ShopSettings,
-        aspect: Aspect,
-        seller: Connector,
-        erp: Connector,
-        apply: bool,
-        say: Progress | None,
     ) -> AspectReport:
         report = AspectReport(aspect=aspect.name)
         now = self.clock()
