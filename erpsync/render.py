@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from erpsync.core.models import ActionResult, Drift, RunReport, Texts
+from erpsync.core.models import ActionResult, AspectReport, Drift, RunReport, Texts
 from erpsync.core.timefmt import beijing_time
 from erpsync.render_json import UNCONFIRMED, action_by_drift, dumps, error_json, json_value, report_json, unconfirmed
 from erpsync.render_text import ASPECTS, COLUMNS, FIELDS, SEVERITIES, T, action_text, kind_label, value_label
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "UNWRAPPED_WIDTH",
     "action_by_drift",
+    "drift_sections",
     "dumps",
     "error_json",
     "escape",
@@ -118,31 +119,37 @@ def _indented(console: Console, text: str, indent: int) -> None:
     console.print(Padding(Text(text), (0, 0, 0, indent), expand=False), highlight=False)
 
 
+def drift_sections(report: RunReport, lang: str = "en") -> Iterator[tuple[str, AspectReport]]:
+    """Each (shop, aspect) with drift, as its section title and its report: the terminal table and
+    the HTML report title their sections alike (``shop · aspect``, and "after apply" on an apply run)."""
+    for s in report.shops:
+        for a in s.aspects:
+            if not a.drifts:
+                continue
+            aspect = ASPECTS[a.aspect].get(lang) if a.aspect in ASPECTS else a.aspect
+            yield f"{s.shop} · {aspect}" + (T["after_apply"].get(lang) if report.apply else ""), a
+
+
 def render_table(report: RunReport, console: Console, lang: str = "en") -> None:
     """Per shop and aspect with drift: a table, then what was seen and why for each drift.
     Then notes, the guided steps (once per distinct list), errors and a one-line summary."""
     from rich.table import Table
 
     actions = action_by_drift(report)
-    for s in report.shops:
-        for a in s.aspects:
-            if not a.drifts:
-                continue
-            aspect = ASPECTS[a.aspect].get(lang) if a.aspect in ASPECTS else a.aspect
-            title = f"{s.shop} · {aspect}" + (T["after_apply"].get(lang) if report.apply else "")
-            table = Table(title=escape(title), title_justify="left", show_lines=True)
-            for col in COLUMNS:
-                table.add_column(escape(col.get(lang)), overflow="fold")
-            for d in a.drifts:
-                cells = (d.subject, _problem(d, lang), _cell(d, d.seller_value, lang), _cell(d, d.erp_value, lang))
-                action = escape(_action_text(actions.get(d.fingerprint), lang))
-                table.add_row(*map(escape, cells), _severity(d, lang), action)
-            console.print(table)
-            console.print(T["seen"].get(lang), highlight=False)
-            for d in a.drifts:
-                _indented(console, f"- {d.text(lang)}", 2)  # drift texts name their warehouse
-                for why in d.why:
-                    _indented(console, f"· {why.get(lang)}", 4)
+    for title, a in drift_sections(report, lang):
+        table = Table(title=escape(title), title_justify="left", show_lines=True)
+        for col in COLUMNS:
+            table.add_column(escape(col.get(lang)), overflow="fold")
+        for d in a.drifts:
+            cells = (d.subject, _problem(d, lang), _cell(d, d.seller_value, lang), _cell(d, d.erp_value, lang))
+            action = escape(_action_text(actions.get(d.fingerprint), lang))
+            table.add_row(*map(escape, cells), _severity(d, lang), action)
+        console.print(table)
+        console.print(T["seen"].get(lang), highlight=False)
+        for d in a.drifts:
+            _indented(console, f"- {d.text(lang)}", 2)  # drift texts name their warehouse
+            for why in d.why:
+                _indented(console, f"· {why.get(lang)}", 4)
     for s in report.shops:
         for a in s.aspects:
             for note in a.notes:

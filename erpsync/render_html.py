@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from erpsync.core.models import ActionResult, Drift, RunReport, Texts
 from erpsync.core.timefmt import beijing_time
-from erpsync.render import action_by_drift, step_groups, summary
-from erpsync.render_text import ASPECTS, COLUMNS, FIELDS, SEVERITIES, T, action_text, kind_label, value_label
+from erpsync.render import action_by_drift, drift_sections, step_groups, summary
+from erpsync.render_text import COLUMNS, FIELDS, SEVERITIES, T, action_text, kind_label, value_label
 from erpsync.report_html import Page, Row, Section, Seen, StepGroup, render_page
 
 __all__ = ["TITLE", "render_report", "report_page"]
@@ -29,15 +29,10 @@ def report_page(report: RunReport, lang: str = "en") -> Page:
     """What the page shows, as plain data: the place to test the words without parsing HTML."""
     actions = action_by_drift(report)
     sections = []
-    for s in report.shops:
-        for a in s.aspects:
-            if not a.drifts:
-                continue
-            aspect = ASPECTS[a.aspect].get(lang) if a.aspect in ASPECTS else a.aspect
-            title = f"{s.shop} · {aspect}" + (T["after_apply"].get(lang) if report.apply else "")
-            rows = tuple(_row(d, actions.get(d.fingerprint), lang) for d in a.drifts)
-            seen = tuple(Seen(d.text(lang), tuple(w.get(lang) for w in d.why)) for d in a.drifts)
-            sections.append(Section(title, rows, seen))
+    for title, a in drift_sections(report, lang):
+        rows = tuple(_row(d, actions.get(d.fingerprint), lang) for d in a.drifts)
+        seen = tuple(Seen(d.text(lang), tuple(w.get(lang) for w in d.why)) for d in a.drifts)
+        sections.append(Section(title, rows, seen))
     notes = [f"{s.shop}/{a.aspect}: {note}" for s in report.shops for a in s.aspects for note in a.notes]
     return Page(
         lang=lang,
