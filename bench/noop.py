@@ -16,17 +16,24 @@ Create Product each) and finds every shipment done; the second run is measured:
   page: the list is not paged), the package search (1 page: it finds no change) and the handover
   slots of each warehouse with packages in the lookback (slots are live state with no
   ``update_time``, ``docs/architecture.md``), so ``N + demo warehouses + 3``. Details and orders
-  are needed only for changed packages: none. The listings add one Search Products page (the
+  are needed only for changed packages: none. The ``ship_by`` aspect searches the orders awaiting
+  shipment, one search per status it watches: live state too, as a ship-by time nears with no
+  change (``docs/orders.md``). The listings add one Search Products page (the
   shop's failed audits, ``docs/listings.md``): every product is bound, so no SKU is looked up.
-  The shipments add none: a package shipped, given another tracking number or cancelled gets a
-  new ``update_time``, which the package search already reads (the sandbox moves it on each of
-  these; that the live API does the same is a guess);
+  The shipments add one more package search page: the tracking read asks Search Package what
+  moved since the package cache's cursor, and answers every shipped package it does not name
+  from the cache (``docs/tracking.md``), so no detail and no orders call. A package shipped,
+  given another tracking number or cancelled gets a new ``update_time``, which that search reads
+  (the sandbox moves it on each of these; that the live API does the same is a guess);
 - the ratio read calls ÷ reads needed; the target is 1.0.
 
 The rate limit is not what is measured (``bench/reconcile_shapes.py`` is): sandbox and client
 allow ``QPS`` calls per second per API, so a run of 20,000 shipments takes its work's time.
 
-Usage: python bench/noop.py [N] [--products P] [--shipments S]   (defaults 100, 20000, 20000)
+Usage: python bench/noop.py [N] [--products P] [--shipments S] [--quick]   (defaults 100, 20000, 20000)
+
+The defaults are the sizes the figure is asked for; most of their time is the first run creating
+20,000 products. ``--quick`` takes 2,000 products and 2,000 shipments, a few minutes' run.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ import requests
 from erpsync.connectors.tiktok.products.api import ProductsApi
 from erpsync.connectors.tiktok.seller import TikTokSellerConnector
 from erpsync.core.connector import ShopContext
+from erpsync.core.orders import AWAITING_SHIPMENT
 from erpsync.plugins.manager import build_registry, get_plugin_manager, load_settings
 from erpsync.sandbox import SandboxServer
 from erpsync.sandbox.api import ROUTES, is_write, template
@@ -104,15 +112,14 @@ def scenario(n: int, shipments: int) -> dict[str, Any]:
 
 
 def png() -> bytes:
-    """A 1x1 PNG, the image every product shows (Create Product wants an uploaded one)."""
+    """A 300x300 PNG, the image every product shows (Create Product wants an uploaded one)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0\0\0\0")) + chunk(b"IEND", b"")
-    )
+    header = struct.pack(">IIBBBBB", 300, 300, 8, 2, 0, 0, 0)  # MAIN_IMAGE: 300x300 to 4000x4000 px
+    pixels = chunk(b"IDAT", zlib.compress(b"\0" * 901 * 300))  # 300 black rows of 300 RGB pixels
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + pixels + chunk(b"IEND", b"")
 
 
 def write_products(path: Path, count: int) -> None:
@@ -252,7 +259,9 @@ def main(n: int, products: int, shipments: int) -> None:
         "package search pages": 1,
         "handover slots (warehouses with packages)": len(with_packages),
     }
+    needed["order search pages (ship_by: orders awaiting shipment, one search per status)"] = len(AWAITING_SHIPMENT)
     needed["failed-audit search pages (listings)"] = 1 if products else 0
+    needed["package search pages (tracking: what moved since the cache's cursor)"] = 1 if shipments else 0
     write_calls = sum(c["calls"] for path, c in counts["paths"].items() if path in WRITE_PATHS)
     reads = counts["total"]["calls"] - write_calls
     product_reads = sum(c["calls"] for path, c in counts["paths"].items() if path.startswith("/product/"))
@@ -284,5 +293,8 @@ if __name__ == "__main__":
     parser.add_argument("n", nargs="?", type=int, default=100, help="extra warehouses, one package each")
     parser.add_argument("--products", type=int, default=20_000, help="ERP products, all listed and unchanged")
     parser.add_argument("--shipments", type=int, default=20_000, help="ERP shipments, all shipped and unchanged")
+    parser.add_argument("--quick", action="store_true", help="2,000 products and 2,000 shipments")
     args = parser.parse_args()
+    if args.quick:
+        args.products, args.shipments = 2_000, 2_000
     main(args.n, args.products, args.shipments)

@@ -202,14 +202,18 @@ def upload_image(seller: Any) -> str:
     return ProductsApi(seller.tiktok_client, seller.cipher()).upload_image(_png(), "mug.png").uri
 
 
-def _png() -> bytes:
-    """A 1×1 PNG: a real image file, small enough to build here."""
+def _png(side: int = 300) -> bytes:
+    """A ``side``×``side`` terracotta PNG: a real image file that a main image may be.
+
+    Upload Product Image takes a MAIN_IMAGE of 300×300 to 4000×4000 px; rows of one colour
+    compress to a few hundred bytes, so the demo builds it here instead of shipping a file.
+    """
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = chunk(b"IDAT", zlib.compress(b"\0\xd0\x80\x40"))
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    pixels = chunk(b"IDAT", zlib.compress((b"\0" + b"\xd0\x80\x40" * side) * side, 9))
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + pixels + chunk(b"IEND", b"")
 
 

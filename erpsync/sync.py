@@ -458,7 +458,11 @@ class Syncer:
             matching=self._match_rules.get(self.store, shop, run_id),
             cursor=self.store.cursors.get(shop.name, aspect.cursor_stream) if aspect.cursor_stream else None,
             bindings=self.store.bindings,
-            map_listing=lambda product, body: self.pm.hook.map_listing(product=product, body=body),
+            # None without a plugin's map_listing: the content hash is then written straight from
+            # the fields, and unchanged products are told by their fingerprint (core/listing_source.py)
+            map_listing=(lambda product, body: self.pm.hook.map_listing(product=product, body=body))
+            if self.pm.hook.map_listing.get_hookimpls()
+            else None,
         )
         try:
             observation = aspect.observe(ctx)

@@ -71,7 +71,11 @@ class BindingState(Protocol):
 
 @runtime_checkable
 class ListingBindings(Protocol):
-    """The store's bindings, as far as the listings aspect needs them (``store.bindings``)."""
+    """The store's bindings, as far as the listings aspect needs them (``store.bindings``).
+
+    A store that also has ``put_many(shop, entity, {erp_id: (seller_id, value)}, now=...)``, as
+    ``store.bindings`` does, keeps a run's fingerprints in one transaction (``keep_sources``).
+    """
 
     def for_entity(self, shop: str, entity: str) -> Mapping[str, BindingState]:
         """Every binding of ``entity`` in ``shop``, by ERP id."""

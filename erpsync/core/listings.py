@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 from erpsync.core.listing_hash import canonical_json, content_text
+from erpsync.core.listing_stock import sku_inventory, stock_entries, stock_text
 
 __all__ = [
     "BoundListing",
@@ -42,6 +43,7 @@ __all__ = [
     "edit_body",
     "plan_pushes",
     "price_text",
+    "stock_text",
 ]
 
 #: the binding entities the listings aspect keeps (``store.bindings``)
@@ -50,12 +52,18 @@ PRODUCT, SKU, PRICE, INVENTORY = "product", "sku", "price", "inventory"
 
 @dataclass(frozen=True)
 class ErpSku:
-    """One sellable variant: its ``seller_sku`` (the key both systems share), price and stock."""
+    """One sellable variant: its ``seller_sku`` (the key both systems share), price and stock.
+
+    ``warehouse_stock`` is the stock per Seller Center warehouse, ``(warehouse id, quantity)``
+    sorted by id, ids unique, for an ERP that keeps it so; ``inventory`` is then their sum, for
+    people. Empty, ``inventory`` goes to the configured ``warehouse_id``.
+    """
 
     seller_sku: str
     price: Decimal
     inventory: int
     source: str = ""  # "file:line", for messages
+    warehouse_stock: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,7 +136,9 @@ class BoundListing:
     content_hash: str | None
     sku_ids: Mapping[str, str]  # seller_sku -> TikTok sku id
     prices: Mapping[str, str | None] = field(default_factory=dict)  # seller_sku -> price_text pushed
-    inventory: Mapping[str, str | None] = field(default_factory=dict)  # seller_sku -> quantity pushed
+    inventory: Mapping[str, str | None] = field(default_factory=dict)  # seller_sku -> stock_text pushed
+    #: the fingerprint of the ERP product when nothing was left to push (``core/listing_source.py``)
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -203,7 +213,7 @@ def _sku_body(sku: ErpSku, currency: str, mapping: ListingMapping) -> dict[str, 
     return {
         "seller_sku": sku.seller_sku,
         "price": {"amount": format(sku.price.normalize(), "f"), "currency": currency},
-        "inventory": [{"warehouse_id": mapping.warehouse_id, "quantity": sku.inventory}],
+        "inventory": sku_inventory(sku, mapping),
     }
 
 
@@ -260,10 +270,16 @@ def plan_pushes(product: ErpProduct, mapping: ListingMapping, bound: BoundListin
         # the same create resent (a lost answer, a second machine) carries the same key, which
         # Create Product documents as preventing duplicate processing (docs/listings.md)
         body["idempotency_key"] = "erpsync-" + hashlib.sha256(f"{product.id}:{digest}".encode()).hexdigest()[:40]
-        return [Push("create", product.id, {"body": body, "hash": digest}, None, digest[:12])]
+        payload: dict[str, Any] = {
+            "body": body,
+            "hash": digest,
+            "stock": {s.seller_sku: stock_text(s) for s in product.skus},
+        }
+        return [Push("create", product.id, payload, None, digest[:12])]
     pushes: list[Push] = []
     prices: dict[str, str] = {}
     stock: dict[str, str] = {}
+    by_warehouse: dict[str, ErpSku] = {}  # the changed SKUs whose stock is kept per warehouse
     sku_ids, pushed_prices, pushed_stock, currency = bound.sku_ids, bound.prices, bound.inventory, product.currency
     for s in product.skus:  # one pass: the SKUs the listing has, against what was last pushed
         key = s.seller_sku
@@ -272,22 +288,27 @@ def plan_pushes(product: ErpProduct, mapping: ListingMapping, bound: BoundListin
         text = price_text(s.price, currency)
         if pushed_prices.get(key) != text:
             prices[key] = text
-        quantity = str(s.inventory)
+        quantity = str(s.inventory) if not s.warehouse_stock else stock_text(s)
         if pushed_stock.get(key) != quantity:
             stock[key] = quantity
+            if s.warehouse_stock:
+                by_warehouse[key] = s
     if prices:
         skus: dict[str, dict[str, Any]] = {k: {"id": bound.sku_ids[k], "price": v} for k, v in sorted(prices.items())}
         before = _values({k: bound.prices.get(k) for k in prices})
-        payload: dict[str, Any] = {"product_id": bound.product_id, "skus": skus}
+        payload = {"product_id": bound.product_id, "skus": skus}
         pushes.append(Push("price", product.id, payload, before, _values(prices) or ""))
     if stock:
-        skus = {k: {"id": bound.sku_ids[k], "quantity": int(v)} for k, v in sorted(stock.items())}
-        payload = {"product_id": bound.product_id, "warehouse_id": mapping.warehouse_id, "skus": skus}
+        payload = {"product_id": bound.product_id, "skus": stock_entries(stock, by_warehouse, bound.sku_ids)}
+        if len(by_warehouse) < len(stock):  # some SKU stocked in the configured warehouse
+            payload["warehouse_id"] = mapping.warehouse_id
         before = _values({k: bound.inventory.get(k) for k in stock})
         pushes.append(Push("inventory", product.id, payload, before, _values(stock) or ""))
     if bound.content_hash != digest:
         body = edit_body(product, mapping, bound.sku_ids)
         payload = {"product_id": bound.product_id, "changes": body, "hash": digest}
+        if "skus" in body:
+            payload["stock"] = {s.seller_sku: stock_text(s) for s in product.skus if s.seller_sku not in sku_ids}
         before = bound.content_hash[:12] if bound.content_hash else None
         pushes.append(Push("edit", product.id, payload, before, digest[:12]))
     return pushes

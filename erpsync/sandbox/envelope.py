@@ -69,6 +69,13 @@ CURRENCY_INVALID = 12052084  # "The provided currency is not available for this 
 TOO_MANY_SELLER_SKUS = 12019027  # "The maximum count of "seller_skus" in the search filter is 10."
 PAGE_SIZE_INVALID = 12019109  # "page size is invalid"
 
+# Upload Product Image (its error code list).
+INVALID_PARAM = 11050001  # "invalid param" (the sandbox: an unknown use_case)
+UPLOAD_FILE_INVALID = 12038002  # "Invalid upload file. Please ensure you are passing the correct file data."
+IMAGE_FORMAT_UNSUPPORTED = 12038004  # "Failed to process the image. The format or content is not supported."
+IMAGE_TOO_LARGE = 12038005  # "The file size exceeds the maximum allowed size."
+IMAGE_DIMENSIONS = 12038014  # "The image dimensions exceed the allowed limits. Allowed dimensions ..."
+
 # Token endpoint errors (HTTP 200).
 REFRESH_EXPIRED = 36004001
 BAD_AUTH_CODE = 36004004

@@ -1,75 +1,98 @@
 """``POST /product/202309/images/upload``: multipart/form-data image upload (docs/open-api-full.md §2).
 
 The gateway has already checked the signature WITHOUT the body (multipart boundaries are random)
-and that no ``shop_cipher`` was sent. Here: the ``data`` file field must hold a real PNG, JPEG,
-GIF or WEBP (sniffed from its magic bytes, never trusted from the filename or part content type),
-``use_case`` must be one of the documented values. The returned ``uri`` is remembered for the
-app, because product create only accepts uris that were uploaded.
+and that no ``shop_cipher`` was sent. Here the rules of the Upload Product Image page, in the
+order a caller can fix them: ``use_case`` one of the documented values (11050001), a non-empty
+``data`` file field (12038002), at most 10 MB (12038005), one of JPG/JPEG, PNG, WEBP, HEIC or BMP
+sniffed from its magic bytes, never trusted from the filename or part content type (12038004),
+and its width and height within the use case's limits (12038014, the page's message with the
+limits filled in). The returned ``uri`` is remembered for the app, because product create only
+accepts uris that were uploaded.
+
+Guesses (no page settles them): "10MB" is read as 10,000,000 bytes, the stricter reading, so a
+client that counts in MiB meets the refusal here first; a format the page does not list (GIF,
+AVIF, TIFF...) answers 12038004, never 12038015 (whose message lists the formats: which of the two
+the live API picks is not documented); an HEIC file without an ``ispe`` box is accepted unchecked
+and answered with width and height 0; a MAIN_IMAGE or ATTRIBUTE_IMAGE outside 3:4..4:3, which the
+page says is "automatically converted to 1:1", is answered as a square of its longer side.
 """
 
 from __future__ import annotations
 
 import hashlib
-import struct
 from typing import Any
 
-from erpsync.sandbox.envelope import BAD_REQUEST, SandboxError
+from erpsync.sandbox.envelope import (
+    IMAGE_DIMENSIONS,
+    IMAGE_FORMAT_UNSUPPORTED,
+    IMAGE_TOO_LARGE,
+    INVALID_PARAM,
+    UPLOAD_FILE_INVALID,
+    SandboxError,
+)
+from erpsync.sandbox.image_formats import image_size
+
+__all__ = ["FORMATS", "LIMITS", "MAX_BYTES", "USE_CASES", "image_size", "upload_image"]
 
 USE_CASES = ("MAIN_IMAGE", "ATTRIBUTE_IMAGE", "DESCRIPTION_IMAGE", "CERTIFICATION_IMAGE", "SIZE_CHART_IMAGE")
-MAX_BYTES = 5 * 1024 * 1024
+#: "Max size: 10MB", read as 10**6-byte megabytes (a guess, see the module docstring)
+MAX_BYTES = 10 * 1000 * 1000
+#: "Supported formats: JPG, JPEG, PNG, WEBP, HEIC, BMP" (JPG and JPEG are one format)
+FORMATS = ("jpeg", "png", "webp", "heic", "bmp")
+#: (min width, min height, max width, max height): "Dimensions: [100x100 px, 20000x20000 px]"
+DEFAULT_LIMITS = (100, 100, 20000, 20000)
+#: "For use_case=MAIN_IMAGE, the dimensions must be between 300x300 px and 4000x4000 px";
+#: SIZE_CHART_IMAGE "must be at least 1024 px on the shorter side"
+LIMITS = {"MAIN_IMAGE": (300, 300, 4000, 4000), "SIZE_CHART_IMAGE": (1024, 1024, 20000, 20000)}
+#: use cases whose images are made 1:1 when outside the 3:4 to 4:3 aspect ratio range
+SQUARED = ("MAIN_IMAGE", "ATTRIBUTE_IMAGE")
+
+INVALID_FILE = "Invalid upload file. Please ensure you are passing the correct file data."
+NOT_SUPPORTED = "Failed to process the image. The format or content is not supported."
+TOO_LARGE = "The file size exceeds the maximum allowed size."
+DIMENSIONS = (
+    "The image dimensions exceed the allowed limits. Allowed dimensions (width x height in pixels): "
+    "{min_width} x {min_height} to {max_width} x {max_height}"
+)
 
 
-def image_size(data: bytes) -> tuple[str, int, int] | None:
-    """(format, width, height) of an image, or None if the bytes are not a supported image."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
-        width, height = struct.unpack(">II", data[16:24])
-        return "png", width, height
-    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
-        width, height = struct.unpack("<HH", data[6:10])
-        return "gif", width, height
-    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
-        if data[12:16] == b"VP8X" and len(data) >= 30:
-            return "webp", 1 + int.from_bytes(data[24:27], "little"), 1 + int.from_bytes(data[27:30], "little")
-        return "webp", 0, 0
-    if data.startswith(b"\xff\xd8"):
-        return _jpeg_size(data)
-    return None
+def check_dimensions(use_case: str, width: int, height: int) -> None:
+    """Refuse (12038014) an image outside the use case's limits, naming the limits."""
+    min_width, min_height, max_width, max_height = LIMITS.get(use_case, DEFAULT_LIMITS)
+    if min_width <= width <= max_width and min_height <= height <= max_height:
+        return
+    message = DIMENSIONS.format(min_width=min_width, min_height=min_height, max_width=max_width, max_height=max_height)
+    raise SandboxError(400, IMAGE_DIMENSIONS, message)
 
 
-def _jpeg_size(data: bytes) -> tuple[str, int, int] | None:
-    i = 2
-    while i + 9 < len(data):
-        if data[i] != 0xFF:
-            return None
-        marker = data[i + 1]
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            i += 2
-            continue
-        (length,) = struct.unpack(">H", data[i + 2 : i + 4])
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height, width = struct.unpack(">HH", data[i + 5 : i + 9])
-            return "jpeg", width, height
-        i += 2 + length
-    return None
+def answered_size(use_case: str, width: int, height: int) -> tuple[int, int]:
+    """Width and height "after aspect ratio adjustment": 1:1 outside 3:4..4:3 for gallery images."""
+    if use_case in SQUARED and height and not 3 / 4 <= width / height <= 4 / 3:
+        side = max(width, height)
+        return side, side
+    return width, height
 
 
 def upload_image(uploads: dict[str, dict[str, Any]], app_key: str, form: Any, files: Any) -> dict[str, Any]:
     """Validate the multipart fields, remember the uri for ``app_key`` and answer the API's data."""
     use_case = form.get("use_case", "MAIN_IMAGE")
     if use_case not in USE_CASES:
-        raise SandboxError(400, BAD_REQUEST, f"Invalid params: use_case must be one of {', '.join(USE_CASES)}")
+        raise SandboxError(400, INVALID_PARAM, f"invalid param: use_case must be one of {', '.join(USE_CASES)}")
     part = files.get("data")
-    if part is None:
-        raise SandboxError(400, BAD_REQUEST, "Invalid params: multipart file field 'data' is required")
-    data = part.read(MAX_BYTES + 1)
+    data = part.read(MAX_BYTES + 1) if part is not None else b""
     if not data:
-        raise SandboxError(400, BAD_REQUEST, "Invalid params: the uploaded file 'data' is empty")
+        raise SandboxError(400, UPLOAD_FILE_INVALID, INVALID_FILE)
     if len(data) > MAX_BYTES:
-        raise SandboxError(400, BAD_REQUEST, f"Invalid params: images are limited to {MAX_BYTES} bytes")
+        raise SandboxError(400, IMAGE_TOO_LARGE, TOO_LARGE)
     found = image_size(data)
-    if found is None:
-        raise SandboxError(400, BAD_REQUEST, "Invalid params: 'data' is not an image (PNG, JPEG, GIF or WEBP)")
+    if found is None or found[0] not in FORMATS:
+        raise SandboxError(400, IMAGE_FORMAT_UNSUPPORTED, NOT_SUPPORTED)
     kind, width, height = found
+    if width is None or height is None:
+        width = height = 0
+    else:
+        check_dimensions(use_case, width, height)
+        width, height = answered_size(use_case, width, height)
     digest = hashlib.sha256(app_key.encode() + data).hexdigest()[:32]
     uri = f"tos-maliva-i-o3syd03w52-us/{digest}"
     uploads[uri] = {"app_key": app_key, "use_case": use_case, "width": width, "height": height, "size": len(data)}

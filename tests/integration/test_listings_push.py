@@ -9,10 +9,9 @@ reached Seller Center, and how many times.
 from __future__ import annotations
 
 import csv
-import struct
-import zlib
 
 import pytest
+from image_bytes import png
 
 from erpsync.connectors.tiktok.products.api import ProductsApi
 from erpsync.connectors.tiktok.seller import TikTokSellerConnector
@@ -28,15 +27,6 @@ COLUMNS = ("id", "seller_sku", "title", "description", "price", "currency", "inv
 
 #: the demo scenario's app and shop (docs/plugins.md, "The demo shop")
 DEMO = ("demo-app-key", "demo-app-secret", "demo-access-token", "7495000000000000001")
-
-
-def png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = chunk(b"IDAT", zlib.compress(b"\0\0\0\0"))
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + pixels + chunk(b"IEND", b"")
 
 
 def setup(ws) -> str:

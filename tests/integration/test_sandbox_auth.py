@@ -112,11 +112,11 @@ def test_multipart_upload_is_signed_without_body(wire: Wire) -> None:
     # no shop_cipher on upload paths; empty or non-image files are refused
     files = {"data": ("a.png", png(), "image/png")}
     expect_error(wire.call("POST", UPLOAD, files=files), 400, 36009004)
-    expect_error(wire.call("POST", UPLOAD, cipher=None, files={"data": ("a.png", b"", "image/png")}), 400, 36009004)
+    expect_error(wire.call("POST", UPLOAD, cipher=None, files={"data": ("a.png", b"", "image/png")}), 400, 12038002)
     text = {"data": ("a.png", b"not an image", "image/png")}
-    expect_error(wire.call("POST", UPLOAD, cipher=None, files=text), 400, 36009004)
+    expect_error(wire.call("POST", UPLOAD, cipher=None, files=text), 400, 12038004)
     bad_case = {"use_case": "NOPE"}
-    expect_error(wire.call("POST", UPLOAD, cipher=None, files=files, form=bad_case), 400, 36009004)
+    expect_error(wire.call("POST", UPLOAD, cipher=None, files=files, form=bad_case), 400, 11050001)
 
 
 def test_rotated_refresh_tokens_replace_the_old_one(wire: Wire) -> None:

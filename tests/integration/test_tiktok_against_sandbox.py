@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 import requests
+from image_bytes import png
 from werkzeug.serving import make_server
 
 from erpsync.connectors.tiktok.auth import TokenClient, TokenManager
@@ -44,10 +45,7 @@ pytestmark = pytest.mark.integration
 
 APP_KEY, APP_SECRET, TOKEN = "sandbox-app-key", "sandbox-app-secret", "sandbox-access-token"
 SHOP = "7495000000000000101"
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
+PNG = png()  # a 300x300 product photo: MAIN_IMAGE takes 300x300 to 4000x4000 px
 
 
 @pytest.fixture

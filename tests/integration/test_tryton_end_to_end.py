@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 import requests
-from tryton_world import png, seed_seller_warehouses, seeder, tryton, use_tryton, warehouse_address  # noqa: F401
+from image_bytes import png
+from tryton_world import seed_seller_warehouses, seeder, tryton, use_tryton, warehouse_address  # noqa: F401
 
 from erpsync.connectors.tiktok.products.api import ProductsApi
 from erpsync.connectors.tiktok.seller import TikTokSellerConnector

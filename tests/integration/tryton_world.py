@@ -7,8 +7,6 @@ copies it and starts in a couple of seconds. Import the fixtures a test module n
 
 from __future__ import annotations
 
-import struct
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -93,15 +91,3 @@ def warehouse_address(seeder: TrytonSeeder, code: str) -> dict:
     fields = ["address.street", "address.post_box", "address.post_office", "address.attn", "address.city"]
     (row,) = seeder.call("stock.location", "search_read", [["code", "=", code]], 0, None, None, fields)
     return row["address."]
-
-
-def png() -> bytes:
-    """A 1×1 PNG: a real image for the Open API's image upload."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0\0\0\0")) + chunk(b"IEND", b"")
-    )

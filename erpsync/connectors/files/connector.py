@@ -17,6 +17,7 @@ from erpsync.core.models import Address, HandoverMode, Records, Warehouse
 
 from . import replace as rp
 from .edit import OPERATION, Edits, Write
+from .images import ImagesMixin, ImagesOptions
 from .orders import OrdersMixin, OrdersOptions
 from .parse import FIELD_LIMIT, Document, broken_rows, cell, is_utf8, parse, row_id, unwritable
 from .products import ProductsMixin, ProductsOptions
@@ -30,11 +31,11 @@ ATTEMPTS = 5
 NAMES = ("warehouses.csv", "warehouses.json")
 
 
-class FilesErpOptions(OrdersOptions, ProductsOptions, ShipmentsOptions, FilesOptions):
+class FilesErpOptions(OrdersOptions, ProductsOptions, ImagesOptions, ShipmentsOptions, FilesOptions):
     """The ``[shops.erp]`` table: the directory and format, and each optional file a mixin reads."""
 
 
-class FilesErp(OrdersMixin, ProductsMixin, ShipmentsMixin, Connector):
+class FilesErp(OrdersMixin, ProductsMixin, ImagesMixin, ShipmentsMixin, Connector):
     type = "files"
     role = "erp"
     description = "CSV/JSON files in a directory (the embedded default ERP)"

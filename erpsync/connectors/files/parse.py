@@ -32,6 +32,9 @@ FIELD_LIMIT = 128 * 1024
 # csv.field_size_limit is process-wide: raised for one parse, under a lock, then put back.
 _limit_lock = threading.Lock()
 
+#: an ``object_pairs_hook`` for ``json.loads`` (None: plain dicts)
+JsonHook = Callable[[list[tuple[str, Any]]], Any] | None
+
 #: what an undecodable byte sequence reads as: a lone surrogate, which no decoded text contains
 MARK = "\udcff"
 _HANDLER = "erpsync-files-undecodable"
@@ -76,8 +79,14 @@ def is_utf8(encoding: str) -> bool:
     return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
 
 
-def parse(path: Path, raw: bytes, fail: Callable[[str], Exception], encoding: str = "utf-8") -> Document:
-    """Parse the bytes of ``path``; ``fail(message)`` builds the error for a file that is unusable whole."""
+def parse(
+    path: Path, raw: bytes, fail: Callable[[str], Exception], encoding: str = "utf-8", *, json_hook: JsonHook = None
+) -> Document:
+    """Parse the bytes of ``path``; ``fail(message)`` builds the error for a file that is unusable whole.
+
+    ``json_hook`` is ``json.loads``'s ``object_pairs_hook``, for a file whose objects must not
+    lose a repeated key silently (the products file's per-warehouse stock).
+    """
     utf8 = is_utf8(encoding)
     text, bad, some_decoded = decode(raw, encoding)
     end = text.find("\n")
@@ -85,7 +94,7 @@ def parse(path: Path, raw: bytes, fail: Callable[[str], Exception], encoding: st
         path, bom=utf8 and raw.startswith(codecs.BOM_UTF8), crlf=end > 0 and text[end - 1] == "\r", encoding=encoding
     )
     if path.suffix == ".json":
-        doc.data = _json_list(text, fail)
+        doc.data = _json_list(text, fail, json_hook)
         doc.rows = [(i + 1, i, row) for i, row in enumerate(doc.data)]  # "line" = position in the list
     else:
         _csv_records(text, doc)
@@ -217,9 +226,9 @@ def _row(names: list[str], record: list[str]) -> dict[str, Any]:
     return row
 
 
-def _json_list(text: str, fail: Callable[[str], Exception]) -> list[Any]:
+def _json_list(text: str, fail: Callable[[str], Exception], hook: JsonHook = None) -> list[Any]:
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=hook)
     except json.JSONDecodeError as exc:
         raise fail(f"not valid JSON: {exc}") from None
     if not isinstance(data, list):
@@ -251,7 +260,9 @@ def unwritable(doc: Document) -> str | None:
     return None
 
 
-def read_side_file(path: Path, shown: str, operation: str, encoding: str = "utf-8") -> Document:
+def read_side_file(
+    path: Path, shown: str, operation: str, encoding: str = "utf-8", *, json_hook: JsonHook = None
+) -> Document:
     """Read and parse one of the ERP's optional files (products, shipments, orders).
 
     A file that cannot be read, or is unusable whole, is one ``PermanentError`` naming it.
@@ -264,4 +275,4 @@ def read_side_file(path: Path, shown: str, operation: str, encoding: str = "utf-
         raw = path.read_bytes()
     except OSError as exc:
         raise fail(f"cannot read: {exc.strerror or exc}") from None
-    return parse(path, raw, fail, encoding)
+    return parse(path, raw, fail, encoding, json_hook=json_hook)

@@ -8,16 +8,20 @@ taken from its first row. Columns:
 - ``id`` (the ERP's product id), ``seller_sku`` (the SKU's code, shared with Seller Center; unique
   in the file), ``title``, ``description``;
 - ``price`` (a decimal > 0, in ``currency``, a three-letter code such as ``USD``) and
-  ``inventory`` (the quantity in stock, a whole number 0..99,999);
+  ``inventory`` (the quantity in stock, a whole number 0..99,999, pushed to
+  ``[aspects.listings] warehouse_id``);
+- ``warehouse_stock``: the quantity in each Seller Center warehouse, for a SKU stocked in more
+  than one (``7068517275539719942=5|7068517275539719943=3``, an object in JSON;
+  ``product_stock.py``). ``inventory`` may then be left empty; given, it must be the sum;
 - ``images``: image names or uploaded uris separated by ``|`` (a list in JSON), mapped to uris
   by ``[aspects.listings] images``;
 - ``attributes``: ``name=value`` pairs separated by ``|`` (an object in JSON), mapped to TikTok
   attribute ids by ``[aspects.listings] attributes``.
 
 Without the option the ERP keeps no products and the listings aspect has nothing to push. A
-malformed row (a missing SKU, a negative price, a seller_sku used twice) is a RecordError naming
-file, line and field, and the other rows go on; a product whose first row is malformed is left
-out whole, with one error per row. erpsync only reads this file.
+malformed row (a missing SKU, a negative price, a seller_sku used twice, a warehouse listed
+twice) is a RecordError naming file, line and field, and the other rows go on; a product whose
+first row is malformed is left out whole, with one error per row. erpsync only reads this file.
 """
 
 from __future__ import annotations
@@ -27,23 +31,23 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates, validates_schema
 
 from erpsync.core.errors import RecordError
 from erpsync.core.listings import ErpProduct, ErpSku
 from erpsync.core.models import Records
 
 from .parse import broken_rows, cell, read_side_file, row_id
+from .product_stock import json_pairs, row_stock
 from .schema import field_errors, file_option
 
 __all__ = ["PRODUCT_COLUMNS", "ProductRecord", "ProductsMixin", "ProductsOptions"]
 
 PRODUCT_COLUMNS = (
     "id", "seller_sku", "title", "description", "price", "currency", "inventory", "images", "attributes",
+    "warehouse_stock",
 )  # fmt: skip
 _REQUIRED = validate.Length(min=1, error="must not be empty")
-#: the Open API's limit on a SKU's stock (Update Inventory; docs/listings.md)
-MAX_QUANTITY = 99_999
 
 
 class ProductsOptions(Schema):
@@ -53,7 +57,7 @@ class ProductsOptions(Schema):
 
 
 class ProductRecord(Schema):
-    """One SKU row. Ids, SKU and title must be present; price > 0; stock a whole number."""
+    """One SKU row. Ids, SKU and title must be present; price > 0 (stock: ``product_stock.py``)."""
 
     class Meta:
         unknown = EXCLUDE
@@ -65,9 +69,16 @@ class ProductRecord(Schema):
     description = fields.String(load_default="")
     price = fields.String(required=True, validate=_REQUIRED)
     currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$", error="a code such as USD"))
-    inventory = fields.String(required=True, validate=validate.Regexp(r"^\d+$", error="a whole number >= 0"))
+    inventory = fields.String(load_default="")
+    warehouse_stock = fields.Raw(load_default="")
     images = fields.Raw(load_default="")
     attributes = fields.Raw(load_default="")
+
+    @validates_schema(skip_on_field_errors=False)
+    def _stock(self, data: dict[str, Any], **_: Any) -> None:
+        # checked here, not after load, so a row's stock errors come with its other fields' errors
+        cells = data.get("warehouse_stock", ""), data.get("inventory", "")
+        row_stock(*cells)
 
     @validates("seller_sku")
     def _one_token(self, value: str, **_: Any) -> None:
@@ -82,11 +93,6 @@ class ProductRecord(Schema):
             raise ValidationError("not a decimal number") from None
         if not amount.is_finite() or amount <= 0:
             raise ValidationError("must be a number > 0")
-
-    @validates("inventory")
-    def _quantity(self, value: str, **_: Any) -> None:
-        if value.isdigit() and int(value) > MAX_QUANTITY:
-            raise ValidationError(f"at most {MAX_QUANTITY:,}")
 
 
 def _images(raw: Any) -> tuple[str, ...]:
@@ -125,7 +131,8 @@ class ProductsMixin:
             return None
         path = self.directory / name
         shown = self._shown(path)
-        doc = read_side_file(path, shown, "read products", self.options.get("encoding", "utf-8"))
+        encoding = self.options.get("encoding", "utf-8")
+        doc = read_side_file(path, shown, "read products", encoding, json_hook=json_pairs)
         errors = broken_rows(doc, shown, "product")
         products: dict[str, tuple[dict[str, Any], list[ErpSku]]] = {}
         bad: set[str] = set()  # products whose first row was malformed: left out whole
@@ -146,6 +153,7 @@ class ProductsMixin:
             try:
                 data = schema.load({k: cell(v) for k, v in row.items() if k is not None})
                 data["images"], data["attributes"] = _images(data["images"]), _attributes(data["attributes"])
+                data["inventory"], data["warehouse_stock"] = row_stock(data["warehouse_stock"], data["inventory"])
             except ValidationError as exc:
                 errors.extend(field_errors(exc, source=source, record=record))
                 if rid and rid not in products:
@@ -162,7 +170,8 @@ class ProductsMixin:
                 errors.append(RecordError(reason, source=source, record=record))
                 continue
             _first, skus = products.setdefault(rid, ({**data, "source": source}, []))
-            skus.append(ErpSku(sku, Decimal(data["price"]), int(data["inventory"]), source))
+            quantity, stock = data["inventory"], data["warehouse_stock"]
+            skus.append(ErpSku(sku, Decimal(data["price"]), quantity, source, warehouse_stock=stock))
         items = tuple(
             ErpProduct(
                 id=rid,

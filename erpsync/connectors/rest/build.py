@@ -12,7 +12,7 @@ from erpsync.core.models import Address, HandoverMode, Warehouse
 from erpsync.core.orders import ErpOrderStatus
 from erpsync.core.shipping import ErpShipment
 
-from . import regions
+from . import regions, stock
 from .records import FieldReader
 
 ADDRESS_FIELDS = ("contact_person", "phone", "region_code", "state", "city", "district", "street", "postal_code")
@@ -73,12 +73,11 @@ def product(reader: FieldReader, table: Mapping[str, Any], warehouses: Collectio
         code = sku.text("seller_sku", required=True)
         if any(ch.isspace() for ch in code):
             raise sku.error("seller_sku", "contains spaces")
-        price, inventory = sku.decimal("price"), sku.whole("inventory")
+        price = sku.decimal("price")
         if price <= Decimal(0):
             raise sku.error("price", f"must be above 0, got {price}")
-        if inventory < 0:
-            raise sku.error("inventory", f"must be 0 or more, got {inventory}")
-        skus.append(ErpSku(code, price, inventory, source))
+        inventory, per_warehouse = stock.sku_stock(sku)
+        skus.append(ErpSku(code, price, inventory, source, warehouse_stock=per_warehouse))
     return ErpProduct(
         reader.text("id", required=True),
         reader.text("title", required=True),

@@ -32,7 +32,8 @@ ENTITY_FIELDS: dict[str, dict[str, bool]] = {
         "id": True, "title": True, "currency": True, "description": False, "images": False, "attributes": False,
         "skus": False, "warehouse_id": False,
     },
-    "skus": {"seller_sku": True, "price": True, "inventory": True},
+    # inventory or warehouse_stock (or both): Products checks that one is mapped
+    "skus": {"seller_sku": True, "price": True, "inventory": False, "warehouse_stock": False},
     "shipments": {
         "id": True, "package_id": True, "tracking_number": True, "carrier": True, "order_id": False,
         "warehouse_id": False,
@@ -144,6 +145,12 @@ class Products(Entity):
     paths = mf.Nested(_fields_schema("products"), data_key="fields", required=True)
     #: the SKU's fields, relative to each element of ``fields.skus`` (or to the product itself)
     sku_paths = mf.Nested(_fields_schema("skus"), data_key="sku_fields", required=True)
+
+    @validates_schema
+    def _some_stock(self, data: dict[str, Any], **_: Any) -> None:
+        paths = data.get("sku_paths")
+        if paths is not None and not {"inventory", "warehouse_stock"} & set(paths):
+            raise ValidationError("map inventory, warehouse_stock (stock per warehouse) or both", "sku_fields")
 
 
 class Shipments(Entity):

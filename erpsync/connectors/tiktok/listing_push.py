@@ -4,13 +4,15 @@ A thin layer: the client's ``ProductsApi`` already checks every body before send
 create once and resolves a lost create answer by searching the product's seller SKUs
 (``products/api.py``). What this adds is the shape the listings aspect speaks
 (``core/listings.py``): listings found by ``seller_sku``, ids of what was written, per-SKU
-inventory failures by SKU id; and the listings whose audit failed (``core/listing_audits.py``):
+inventory failures by SKU id; the uri of an ERP image file it uploads
+(``core/listing_images.py``); and the listings whose audit failed (``core/listing_audits.py``):
 Search Products by ``status`` FAILED, then Get Product for each one's ``audit_failed_reasons``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import PurePosixPath
 from typing import Any
 
 from erpsync.connectors.tiktok.client import TikTokClient
@@ -79,6 +81,15 @@ class ListingPush:
     def set_listing_inventory(self, product_id: str, quantities: Mapping[str, Mapping[str, int]]) -> dict[str, str]:
         failures = self._products().update_inventory(product_id, quantities)
         return {str(f.sku_id or "(unknown SKU)"): f"{f.code}: {f.message}" for f in failures}
+
+    # -- ListingImageUploader ----------------------------------------------------------------
+
+    def upload_listing_image(self, content: bytes, name: str) -> str:
+        """Upload Product Image as a MAIN_IMAGE, through the client (its rate limit and retry
+        policy: sent once, a lost answer is ``OutcomeUnknownError``); the file's base name goes
+        with it, for the part's content type."""
+        filename = PurePosixPath(name.replace("\\", "/")).name or "image"
+        return self._products().upload_image(content, filename, use_case="MAIN_IMAGE").uri
 
     # -- ListingAuditReader ------------------------------------------------------------------
 

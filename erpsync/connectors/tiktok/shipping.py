@@ -18,10 +18,17 @@ Center pages: ``docs/tracking.md``):
 - **Correct.** Update Package Shipping Info, which the platform accepts within 72 h of shipping.
   The Open API's package detail carries no shipping time, so the window is the platform's to
   enforce: its refusal (21011049-21011052) is the package's error.
+- **Read only what moved.** A package whose last read the shop's package cache keeps, and that
+  one Search Package since the cache's cursor shows unmoved, is answered from the cache when its
+  package status settles its state (collected, delivered or cancelled: ``shipping_reads.py``);
+  the others are read as above. A second run over shipments long shipped makes one search, not
+  a detail call per shipment.
 - **Read again only what was written.** The connector lives one shop run. A package read once
   in it is not read again unless it was shipped or corrected through it since: the re-read that
   verifies a run's pushes costs a detail call per package pushed, not per shipment in the ERP.
-  A change someone else makes mid-run is seen by the next run, as one made a moment later would be.
+  A package written through it is read from its detail for the rest of the run, never from the
+  cache, whatever a search says. A change someone else makes mid-run is seen by the next run, as
+  one made a moment later would be.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from erpsync.connectors.tiktok.fulfillment.models import HandoverMethod, Package
 from erpsync.connectors.tiktok.orders.api import OrdersApi
 from erpsync.connectors.tiktok.orders.models import Order, OrderStatus
 from erpsync.connectors.tiktok.pickup_reads import in_order
+from erpsync.connectors.tiktok.shipping_reads import unmoved_states
 from erpsync.core.errors import ConnectorError, NotFoundError, RecordError
 from erpsync.core.models import Records
 from erpsync.core.shipping import PackageShippingState, ShipOutcomes, ShippingStatus, ShipRequest
@@ -88,6 +96,8 @@ class ShippingMixin:
     _shipping: tuple[FulfillmentApi, OrdersApi] | None = None
     #: package id → its state as read in this shop run; a write through this connector drops it
     _shipping_states: dict[str, PackageShippingState] | None = None
+    #: packages written through this connector: their detail is read, never the cache's row
+    _shipping_written: set[str] | None = None
 
     def _apis(self) -> tuple[FulfillmentApi, OrdersApi]:
         """One pair per connector, so the providers cache lasts the shop's run."""
@@ -105,18 +115,31 @@ class ShippingMixin:
     def _written(self, package_ids: Sequence[str]) -> None:
         """Forget what was read of packages about to be written: the next read asks again."""
         known = self._read_states()
+        if self._shipping_written is None:
+            self._shipping_written = set()
         for package_id in package_ids:
             known.pop(package_id, None)
+            self._shipping_written.add(package_id)
 
     def read_shipping_states(self, package_ids: Sequence[str]) -> Records[PackageShippingState]:
         known = self._read_states()
         ids = list(dict.fromkeys(package_ids))
-        fresh = self._read_shipping_states([i for i in ids if i not in known])
-        read = {state.id: state for state in fresh.items}
+        todo = [i for i in ids if i not in known]
+        settled = self._unmoved([i for i in todo if i not in (self._shipping_written or ())])
+        fresh = self._read_shipping_states([i for i in todo if i not in settled])
+        read = {**settled, **{state.id: state for state in fresh.items}}
         if not fresh.errors:  # after an error a state may rest on part of its orders: not kept
             known.update(read)
         found = {**known, **read}
         return Records(tuple(found[i] for i in ids if i in found), fresh.errors)
+
+    def _unmoved(self, ids: list[str]) -> dict[str, PackageShippingState]:
+        """The states the shop's package cache answers for ``ids`` (none without a cache)."""
+        connector = cast(Any, self)  # the TikTok seller connector this is mixed into
+        cache = connector.shop.packages
+        if cache is None or not ids:
+            return {}
+        return unmoved_states(self._apis()[0], cache, scope=connector.shop_id, package_ids=ids)
 
     def _read_shipping_states(self, ids: list[str]) -> Records[PackageShippingState]:
         """Each package's detail (side by side), then its orders (50 a call); errors per package."""

@@ -1,13 +1,15 @@
 """What the listings aspect keeps in the bindings: read as ``BoundListing``s, written after each push.
 
-Four entities (``core/listings.py``): ``product`` (ERP product id → TikTok product id, content
+Five entities (``core/listings.py``): ``product`` (ERP product id → TikTok product id, content
 hash), ``sku`` (seller_sku → TikTok SKU id, as a create or edit answered it), ``price`` and
-``inventory`` (seller_sku → TikTok SKU id, the value last pushed: a ``price_text`` or a
-quantity). seller_sku is the key both systems share and is unique in a shop, so SKUs are kept per
-seller_sku, not per product. SKU ids are kept apart from the pushed values so that a price push
-the API refused still leaves the SKU known: it is never added to its product a second time. A
-binding is written only after the push it records succeeded, so a push that failed, or whose
-process died, is planned again by the next run.
+``inventory`` (seller_sku → TikTok SKU id, the value last pushed: a ``price_text``, or a
+``stock_text``: the quantity for the configured warehouse, ``wh=q;wh=q`` per warehouse), and
+``source`` (ERP product id → TikTok product id, the fingerprint of the product when nothing was
+left to push: ``core/listing_source.py``). seller_sku is the key both systems share and is
+unique in a shop, so SKUs are kept per seller_sku, not per product. SKU ids are kept apart from
+the pushed values so that a price push the API refused still leaves the SKU known: it is never
+added to its product a second time. A binding is written only after the push it records
+succeeded, so a push that failed, or whose process died, is planned again by the next run.
 """
 
 from __future__ import annotations
@@ -17,17 +19,19 @@ from datetime import datetime
 from typing import Any
 
 from erpsync.core.listing_ports import ListingBindings
+from erpsync.core.listing_source import SOURCE
 from erpsync.core.listings import INVENTORY, PRICE, PRODUCT, SKU, BoundListing, ErpProduct
 
-__all__ = ["bound_listings", "record_push"]
+__all__ = ["bound_listings", "inventory_quantities", "keep_sources", "record_push", "stock_pushed"]
 
 
 def bound_listings(bindings: ListingBindings, shop: str, products: Sequence[ErpProduct]) -> dict[str, BoundListing]:
-    """What was last pushed for each bound product, by ERP id: four queries for a whole shop."""
+    """What was last pushed for each bound product, by ERP id: five queries for a whole shop."""
     rows = bindings.for_entity(shop, PRODUCT)
     skus = bindings.for_entity(shop, SKU)
     prices = bindings.for_entity(shop, PRICE)
     stock = bindings.for_entity(shop, INVENTORY)
+    sources = bindings.for_entity(shop, SOURCE)
     out: dict[str, BoundListing] = {}
     for product in products:
         row = rows.get(product.id)
@@ -37,8 +41,28 @@ def bound_listings(bindings: ListingBindings, shop: str, products: Sequence[ErpP
         sku_ids = {k: r.seller_id for k in keys if (r := skus.get(k)) is not None and r.seller_id}
         pushed_prices = {k: r.last_pushed_hash for k in keys if (r := prices.get(k)) is not None}
         pushed_stock = {k: r.last_pushed_hash for k in keys if (r := stock.get(k)) is not None}
-        out[product.id] = BoundListing(row.seller_id, row.last_pushed_hash, sku_ids, pushed_prices, pushed_stock)
+        kept = sources.get(product.id)
+        source = kept.last_pushed_hash if kept is not None and kept.seller_id == row.seller_id else None
+        out[product.id] = BoundListing(
+            row.seller_id, row.last_pushed_hash, sku_ids, pushed_prices, pushed_stock, source
+        )
     return out
+
+
+def keep_sources(bindings: ListingBindings, shop: str, learned: Mapping[str, tuple[str, str]], now: datetime) -> None:
+    """Keep the fingerprints of the products found to need nothing (``{erp id: (product id, fp)}``).
+
+    In one transaction when the store can (``put_many``): the first run after they are
+    introduced learns one per product.
+    """
+    if not learned:
+        return
+    put_many = getattr(bindings, "put_many", None)
+    if put_many is not None:
+        put_many(shop, SOURCE, learned, now=now)
+        return
+    for erp_id, (product_id, value) in learned.items():
+        bindings.put(shop, SOURCE, erp_id, seller_id=product_id, last_pushed_hash=value, now=now)
 
 
 def record_push(
@@ -59,18 +83,24 @@ def record_push(
     def put(entity: str, erp_id: str, seller_id: str | None, value: str | None) -> None:
         bindings.put(shop, entity, erp_id, seller_id=seller_id, last_pushed_hash=value, now=now)
 
+    if data.get("erp_id") is not None:  # first: a fingerprint never vouches for bindings it predates
+        put(SOURCE, data["erp_id"], None, None)
+
     if kind in ("create", "edit"):
         answer: Mapping[str, str] = data.get("answer") or {}
         for seller_sku, known in sorted(answer.items()):
             put(SKU, seller_sku, known, None)
         body = data["body"] if kind == "create" else data["changes"]
+        stock: Mapping[str, str] = data.get("stock") or {}
         for sku in body.get("skus") or ():  # SKUs created here: their price and stock were sent too
             sku_id = answer.get(sku["seller_sku"])
             if sku_id is None:  # not in the answer: the next run finds it by seller_sku
                 continue
             price = sku["price"]
             put(PRICE, sku["seller_sku"], sku_id, f"{price['amount']} {price['currency']}")
-            put(INVENTORY, sku["seller_sku"], sku_id, str(sum(i["quantity"] for i in sku["inventory"])))
+            # the text planned (``stock_text``); a payload written without it sent one warehouse
+            text = stock.get(sku["seller_sku"]) or str(sum(i["quantity"] for i in sku["inventory"]))
+            put(INVENTORY, sku["seller_sku"], sku_id, text)
         put(PRODUCT, data["erp_id"], data["product_id"], data["hash"])
     elif kind == "price":
         for seller_sku, sku in data["skus"].items():
@@ -78,6 +108,32 @@ def record_push(
     elif kind == "inventory":
         for seller_sku, sku in data["skus"].items():
             if sku["id"] not in failed:
-                put(INVENTORY, seller_sku, sku["id"], str(sku["quantity"]))
+                put(INVENTORY, seller_sku, sku["id"], stock_pushed(sku))
     else:
         raise ValueError(f"unknown listing push {kind!r}")
+
+
+def stock_pushed(sku: Mapping[str, Any]) -> str:
+    """The text an inventory push's SKU entry records: as ``stock_text`` wrote it when planned.
+
+    An entry is ``{"id", "quantity"}`` (the configured warehouse, the payload's ``warehouse_id``)
+    or ``{"id", "inventory": [{"warehouse_id", "quantity"}, ...]}`` (every warehouse of the SKU).
+    """
+    if "inventory" not in sku:
+        return str(sku["quantity"])
+    return ";".join(f"{i['warehouse_id']}={i['quantity']}" for i in sku["inventory"])  # in planned order
+
+
+def inventory_quantities(data: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """``{sku id: {warehouse id: quantity}}`` of an inventory push, in either entry shape.
+
+    A pending push written before stock was kept per warehouse has only the ``quantity`` shape
+    and the payload's ``warehouse_id``: it is applied as it was planned.
+    """
+    out: dict[str, dict[str, int]] = {}
+    for sku in data["skus"].values():
+        if "inventory" in sku:
+            out[sku["id"]] = {str(i["warehouse_id"]): int(i["quantity"]) for i in sku["inventory"]}
+        else:
+            out[sku["id"]] = {str(data["warehouse_id"]): int(sku["quantity"])}
+    return out

@@ -20,7 +20,7 @@ knowing what was pushed, and is only noted.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -28,12 +28,14 @@ from typing import Any
 from marshmallow import RAISE, Schema, fields, validate
 
 from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext, UnsupportedAction
-from erpsync.core.aspects.listing_bindings import bound_listings, record_push
+from erpsync.core.aspects.listing_bindings import bound_listings, inventory_quantities, keep_sources, record_push
+from erpsync.core.aspects.listing_texts import action_description, drift_message, stock_refused
 from erpsync.core.aspects.warehouse_address import connector_type, lacks
 from erpsync.core.connector import Connector
 from erpsync.core.errors import PermanentError, RecordError
 from erpsync.core.listing_audits import AUDIT_FAILED, ListingAudit, ListingAuditReader, audit_drifts
 from erpsync.core.listing_ports import ListingBindings, ListingReader, ListingWriter, ProductReader
+from erpsync.core.listing_source import fingerprint, mapping_key
 from erpsync.core.listings import BoundListing, ErpProduct, ListingMapping, Push, plan_pushes
 from erpsync.core.models import Action, Drift, Records, Severity
 
@@ -71,28 +73,43 @@ class ListingsSettings(Schema):
 @dataclass
 class ListingObservation(Observation):
     mapping: ListingMapping = field(default_factory=ListingMapping)
-    products: list[ErpProduct] = field(default_factory=list)
+    #: the ERP's products; ``pushes`` reads them once, in order, so a stream will do for the
+    #: pure diff (``observe`` keeps a list: it looks the unbound ones up first)
+    products: Iterable[ErpProduct] = field(default_factory=list)
     #: what was last pushed, per ERP product id; a product found by seller_sku has no hash yet
     bound: dict[str, BoundListing] = field(default_factory=dict)
     #: False without bindings: only products not found in Seller Center are pushed (created)
     comparable: bool = True
     #: the shop's listings whose audit failed (``core/listing_audits.py``)
     audits: Records[ListingAudit] = field(default_factory=Records)
+    #: fingerprints of the bound products found to need nothing, to keep: {erp id: (product id, fp)}
+    learned_sources: dict[str, tuple[str, str]] = field(default_factory=dict)
     _pushes: list[Push] | None = None
+    _planned: dict[str, ErpProduct] = field(default_factory=dict)  # the products with a push
 
     def pushes(self) -> list[Push]:
         """Every push the catalogue needs, in product order (computed once per observation).
 
-        A ``map_listing`` hook that raises on a product makes that product a record error and
-        leaves it out; the others go on.
+        A bound product whose fingerprint equals the one kept is unchanged without comparing
+        anything else (``core/listing_source.py``); the others are planned (``plan_pushes``), and
+        those that need nothing have their fingerprint kept. A ``map_listing`` hook that raises
+        on a product makes that product a record error and leaves it out; the others go on.
         """
         if self._pushes is None:
             pushes: list[Push] = []
-            mapping, bound = self.mapping, self.bound
+            mapping, bound, comparable = self.mapping, self.bound, self.comparable
+            learned, planned_for = self.learned_sources, self._planned
+            key = mapping_key(mapping)  # None: no fingerprints (a map_listing hook)
             failed: set[int] = set()  # ids of the products whose hook raised
             for product in self.products:
+                known = bound.get(product.id)
+                mark = None
+                if known is not None and known.source is not None and comparable:
+                    mark = fingerprint(product, key, known)
+                    if mark == known.source:
+                        continue  # most products on most runs
                 try:
-                    planned = plan_pushes(product, mapping, bound.get(product.id))
+                    planned = plan_pushes(product, mapping, known)
                 except Exception as exc:  # a plugin's hook: any error is this product's alone
                     reason = f"map_listing failed: {type(exc).__name__}: {exc}"
                     self.record_errors.append(
@@ -100,12 +117,24 @@ class ListingObservation(Observation):
                     )
                     failed.add(id(product))
                     continue
-                if planned:  # most products on most runs: nothing
-                    pushes += planned if self.comparable else [p for p in planned if p.kind == "create"]
-            if failed:
+                if planned:
+                    planned = planned if comparable else [p for p in planned if p.kind == "create"]
+                    pushes += planned
+                    if planned:
+                        planned_for[product.id] = product
+                elif known is not None and comparable:
+                    mark = mark or fingerprint(product, key, known)
+                    if mark is not None:
+                        learned[product.id] = (known.product_id, mark)
+            if failed and isinstance(self.products, list):
                 self.products = [p for p in self.products if id(p) not in failed]
             self._pushes = pushes
         return self._pushes
+
+    def product(self, erp_id: str) -> ErpProduct:
+        """The ERP product a push was planned for."""
+        self.pushes()
+        return self._planned[erp_id]
 
 
 class ListingsAspect(Aspect):
@@ -130,17 +159,17 @@ class ListingsAspect(Aspect):
             if ctx.settings.get("category_id"):
                 obs.notes.append(f"ERP {connector_type(ctx.erp)!r} keeps no products: no listing pushed")
             return obs
-        obs.products = list(read.items)
+        products = list(read.items)
+        obs.products = products
         obs.record_errors.extend(read.errors)
-        obs.scope = {p.id for p in obs.products} if read.errors else None
+        obs.scope = {p.id for p in products} if read.errors else None
         bindings = getattr(ctx, "bindings", None) or self._bindings
         if bindings is not None:
             self._ports[ctx.shop] = (bindings, ctx.now)
-            obs.bound = bound_listings(bindings, ctx.shop, obs.products)
-        unbound = [p for p in obs.products if p.id not in obs.bound]
+            obs.bound = bound_listings(bindings, ctx.shop, products)
+        unbound = [p for p in products if p.id not in obs.bound]
         if not unbound:
-            obs.pushes()
-            self._read_audits(ctx, obs)
+            self._plan(ctx, obs, bindings)
             return obs
         if not isinstance(ctx.seller, ListingReader):
             raise lacks(ctx.seller, "seller", "look listings up by seller_sku")
@@ -153,7 +182,7 @@ class ListingsAspect(Aspect):
                 ids = ", ".join(sorted(listings))
                 reason = f"its SKUs are in several Seller Center products ({ids}): not pushed"
                 obs.record_errors.append(RecordError(reason, record=f"product {product.id!r}", source=product.source))
-                obs.products.remove(product)
+                products.remove(product)
                 continue
             if listings:
                 (listing,) = listings.values()
@@ -166,9 +195,16 @@ class ListingsAspect(Aspect):
                         "not compared (no bindings kept)"
                     )
         obs.comparable = bindings is not None
-        obs.pushes()  # in observe, so a failing hook is a record error the host reports
-        self._read_audits(ctx, obs)
+        self._plan(ctx, obs, bindings)
         return obs
+
+    def _plan(self, ctx: ObserveContext, obs: ListingObservation, bindings: ListingBindings | None) -> None:
+        """Plan in observe, so a failing hook is a record error the host reports, and keep the
+        fingerprints of the products found to need nothing; then read the failed audits."""
+        obs.pushes()
+        if bindings is not None:
+            keep_sources(bindings, ctx.shop, obs.learned_sources, ctx.now)
+        self._read_audits(ctx, obs)
 
     @staticmethod
     def _read_audits(ctx: ObserveContext, obs: ListingObservation) -> None:
@@ -184,11 +220,10 @@ class ListingsAspect(Aspect):
     def diff(self, observation: Observation) -> list[Drift]:
         assert isinstance(observation, ListingObservation)
         pushes = observation.pushes()
-        titles = {p.id: p for p in observation.products} if pushes else {}
         drifts = []
         for push in pushes:
             kind, fld, _action = KINDS[push.kind]
-            product = titles[push.erp_id]
+            product = observation.product(push.erp_id)
             drifts.append(
                 Drift(
                     observation.shop,
@@ -199,7 +234,7 @@ class ListingsAspect(Aspect):
                     push.before,
                     push.after,
                     Severity.INFO,
-                    _message(push, product),
+                    drift_message(push, product),
                 )
             )
         if not observation.audits.items:
@@ -232,7 +267,7 @@ class ListingsAspect(Aspect):
                     subject=target_id,
                     field=fld,
                     value=value,
-                    description=_description(push),
+                    description=action_description(push),
                     drifts=(drift.fingerprint,),
                     idempotent=False,
                 )
@@ -256,12 +291,24 @@ class ListingsAspect(Aspect):
             )
             if missing:
                 raise UnsupportedAction(f"set {', '.join(missing)} in [aspects.listings] to create listings")
+        elif action.kind == "set_inventory":
+            data = json.loads(action.value or "{}")
+            if any("inventory" not in v for v in data["skus"].values()) and not data.get("warehouse_id"):
+                raise UnsupportedAction("set warehouse_id in [aspects.listings] to push stock")
 
     def apply(self, action: Action, seller: Connector, erp: Connector) -> None:
         writer = self._writer(action, seller)
         data: dict[str, Any] = json.loads(action.value or "{}")
         kind = _BY_ACTION[action.kind]
         failures: dict[str, str] = {}
+        if kind in ("create", "edit"):  # the ERP's image files go as uploaded uris (core/listing_images.py)
+            from erpsync.core.listing_images import resolve_images
+
+            part = "body" if kind == "create" else "changes"
+            remember = self._ports.get(action.shop)
+            data[part] = resolve_images(
+                data[part], product=data["erp_id"], erp=erp, seller=seller, shop=action.shop, remember=remember
+            )
         if kind == "create":
             answer = writer.create_listing(data["body"])
             data["product_id"] = answer.product_id
@@ -273,40 +320,12 @@ class ListingsAspect(Aspect):
             prices = {v["id"]: tuple(v["price"].split(" ", 1)) for v in data["skus"].values()}
             writer.set_listing_prices(data["product_id"], prices)
         else:
-            warehouse = data["warehouse_id"]
-            quantities = {v["id"]: {warehouse: v["quantity"]} for v in data["skus"].values()}
-            failures = writer.set_listing_inventory(data["product_id"], quantities)
+            failures = writer.set_listing_inventory(data["product_id"], inventory_quantities(data))
         port = self._ports.get(action.shop)
         if port is not None:
             bindings, now = port
             record_push(bindings, action.shop, kind, data, now, failed=set(failures))
         if failures:
             raise PermanentError(
-                f"product {data['product_id']}: stock not set for SKU "
-                + "; ".join(f"{sku_id}: {why}" for sku_id, why in sorted(failures.items())),
-                connector=connector_type(seller),
-                operation="update inventory",
+                stock_refused(data, failures), connector=connector_type(seller), operation="update inventory"
             )
-
-
-def _message(push: Push, product: ErpProduct) -> str:
-    where = f" ({product.source})" if product.source else ""
-    name = f"ERP product {product.id} ({product.title[:40]}){where}"
-    if push.kind == "create":
-        return f"{name} is not in Seller Center: to be created"
-    if push.kind == "edit":
-        if push.before is None:
-            return f"{name} is Seller Center product {push.payload['product_id']}, never pushed: content to push"
-        return f"{name}: content changed since the last push ({push.before} → {push.after})"
-    what = "price" if push.kind == "price" else "stock"
-    return f"{name}: {what} differs from the last pushed: {push.before or '(never pushed)'} → {push.after}"
-
-
-def _description(push: Push) -> str:
-    if push.kind == "create":
-        skus = ", ".join(s["seller_sku"] for s in push.payload["body"]["skus"])
-        return f"create a Seller Center product for ERP product {push.erp_id} (SKUs {skus})"
-    target = f"Seller Center product {push.payload['product_id']} (ERP {push.erp_id})"
-    if push.kind == "edit":
-        return f"push the content of {target}"
-    return f"set the {'prices' if push.kind == 'price' else 'stock'} of {target}: {push.after}"

@@ -74,6 +74,36 @@ class Bindings(Repository):
             for start in range(0, len(rows), _CHUNK):
                 conn.execute(statement, rows[start : start + _CHUNK])
 
+    def put_many(
+        self, shop: str, entity: str, values: Mapping[str, tuple[str | None, str | None]], *, now: datetime
+    ) -> None:
+        """``put`` each ERP id's (seller id, last pushed hash) of ``values``, in one transaction."""
+        if not values:
+            return
+        rows = [
+            {
+                "shop": shop,
+                "entity": entity,
+                "erp_id": erp_id,
+                "seller_id": seller_id,
+                "last_pushed_hash": pushed,
+                "updated_at": now,
+            }
+            for erp_id, (seller_id, pushed) in values.items()
+        ]
+        with self._write() as conn:
+            statement = insert(conn, bindings)
+            statement = statement.on_conflict_do_update(
+                index_elements=[bindings.c.shop, bindings.c.entity, bindings.c.erp_id],
+                set_={
+                    "seller_id": statement.excluded.seller_id,
+                    "last_pushed_hash": statement.excluded.last_pushed_hash,
+                    "updated_at": now,
+                },
+            )
+            for start in range(0, len(rows), _CHUNK):
+                conn.execute(statement, rows[start : start + _CHUNK])
+
     def forget(self, shop: str, entity: str, erp_ids: list[str] | None = None) -> int:
         """Drop the bindings of these ERP ids (all of the entity's when None); how many went."""
         where = [bindings.c.shop == shop, bindings.c.entity == entity]

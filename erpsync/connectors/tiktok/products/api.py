@@ -69,7 +69,8 @@ class ProductsApi:
     def upload_image(self, content: bytes, filename: str, *, use_case: str = "MAIN_IMAGE") -> ImageRef:
         """Upload one image (multipart; unsigned body, no shop_cipher) and return its ``uri``.
 
-        An empty file or an unknown use case is refused here: the API would only say 36009004.
+        An empty file or an unknown use case is refused here, before a call the API would refuse (12038002,
+        11050001: Upload Product Image). Dimensions and format are left to the API (12038014, 12038004).
         """
         record = f"image {filename!r}"
         if use_case not in ImageUseCase.__members__:

@@ -1,0 +1,117 @@
+"""Shipping states the package cache already answers, so an unmoved package's detail is not read again.
+
+A shop's ERP keeps every shipment it made, and almost all of them are long shipped: reading each
+one's Get Package Detail every run costs a call per shipment for no news. The state store's
+package cache (``PackageCache``, kept by the pickup read: ``pickup_reads.py``) holds what was
+last read of each package (its ``package_status``, ``tracking_number`` and warehouse) with the
+platform's ``update_time`` then, and a cursor saying up to when the cache is complete. One Search
+Package from that cursor (less ``OVERLAP``) names every package changed since, with its
+``update_time``, ``status`` and ``tracking_number`` (Search Package, ``docs/tracking.md``). So a
+cached package the search does not name, or names with the stamp cached, has not moved since it
+was read, and its cached state is today's.
+
+Only a state the package status settles is taken from the cache: FULFILLING and COMPLETED
+(collected by the carrier: shipped) and CANCELLED. PROCESSING covers a package both before and
+after it ships; which one is its orders' status, which the cache does not keep, so such a
+package is read as before. So is a package the cache lacks, one read incompletely (its row
+carries a stamp no search answers), one the search names with another stamp, number or status,
+and every package when a search page had a record error (a package it could not tell may have
+moved). The cache is only read here, never written: its cursor stays the pickup read's to move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
+from erpsync.connectors.tiktok.fulfillment.models import PackageStatus, PackageSummary
+from erpsync.connectors.tiktok.pickup_reads import OVERLAP
+from erpsync.core.ports import CachedPackage, PackageCache
+from erpsync.core.shipping import PackageShippingState, ShippingStatus
+
+__all__ = ["cached_state", "settles", "unmoved_states"]
+
+#: the package statuses that settle the shipping state without the orders (Search Package's list)
+_SETTLED = {
+    PackageStatus.FULFILLING.value: ShippingStatus.SHIPPED,
+    PackageStatus.COMPLETED.value: ShippingStatus.SHIPPED,
+    PackageStatus.CANCELLED.value: ShippingStatus.CANCELLED,
+}
+#: a cached stamp before this is the pickup read's "read incompletely" mark, which no search answers
+_DATED = datetime(1971, 1, 1, tzinfo=UTC)
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
+def settles(cached: CachedPackage) -> bool:
+    """Whether the cached row alone can say where the package stands for shipping (pure)."""
+    status = _SETTLED.get((cached.signal.status or "").upper())
+    if status is None or _aware(cached.update_time) < _DATED:
+        return False
+    return status is not ShippingStatus.SHIPPED or bool(cached.signal.tracking_number)
+
+
+def cached_state(cached: CachedPackage, moved: PackageSummary | None) -> PackageShippingState | None:
+    """The package's shipping state from its cache row, or None when its detail must be read (pure).
+
+    ``moved`` is the package as the search since the cache's cursor named it (None: not named, so
+    unchanged since the cache was complete). Named with the stamp cached, the row is still the
+    package as it is; with another stamp, or a number or status the row does not have, it moved.
+    """
+    if not settles(cached):
+        return None
+    signal = cached.signal
+    if moved is not None:
+        same_stamp = moved.update_time is not None and _aware(moved.update_time) == _aware(cached.update_time)
+        same_facts = (moved.tracking_number or None, moved.status.value) == (signal.tracking_number, signal.status)
+        if not (same_stamp and same_facts):
+            return None
+    status = _SETTLED[(signal.status or "").upper()]
+    return PackageShippingState(
+        signal.id,
+        status,
+        moved.order_ids if moved is not None else (),
+        signal.tracking_number,
+        moved.shipping_provider_id if moved is not None else None,
+        None,  # the Open API does not say when a package shipped (as with the detail)
+        signal.warehouse_id,
+        "the package is CANCELLED" if status is ShippingStatus.CANCELLED else "",
+    )
+
+
+def unmoved_states(
+    fulfillment: FulfillmentApi, cache: PackageCache, *, scope: str, package_ids: Iterable[str]
+) -> dict[str, PackageShippingState]:
+    """The states of ``package_ids`` that the cache answers (package id → state); the rest need a read.
+
+    No usable cursor (none yet, or another seller account's ``scope``), or no wanted package the
+    cache could settle: nothing is searched and nothing answered.
+    """
+    cursor = cache.cursor()
+    if cursor is None or cursor.scope != scope:
+        return {}
+    wanted = set(package_ids)
+    rows = {p.signal.id: p for p in cache.packages(cursor.since) if p.signal.id in wanted and settles(p)}
+    if not rows:
+        return {}
+    changed_ge = int((cursor.update_time - OVERLAP).timestamp())
+    moved: dict[str, PackageSummary] = {}
+    for page in fulfillment.search_packages(int(cursor.since.timestamp()), update_time_ge=changed_ge):
+        if page.errors:
+            return {}  # a record the page could not read may be a wanted package that moved
+        moved.update((s.id, s) for s in page.items)
+    return _answered(rows, moved)
+
+
+def _answered(
+    rows: Mapping[str, CachedPackage], moved: Mapping[str, PackageSummary]
+) -> dict[str, PackageShippingState]:
+    out: dict[str, PackageShippingState] = {}
+    for package_id, row in rows.items():
+        state = cached_state(row, moved.get(package_id))
+        if state is not None:
+            out[package_id] = state
+    return out

@@ -1,0 +1,198 @@
+"""Stock per warehouse in the listings core: what is planned, sent and recorded for each shape.
+
+A SKU without ``warehouse_stock`` must behave byte for byte as before (its stored text is the bare
+quantity, so an upgrade re-pushes nothing); one with it lists every warehouse, since Update
+Inventory refuses a SKU that leaves one of its warehouses out (12019028).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from erpsync.core.aspects.base import UnsupportedAction
+from erpsync.core.aspects.listing_bindings import bound_listings, inventory_quantities, record_push
+from erpsync.core.aspects.listings import ListingObservation, ListingsAspect
+from erpsync.core.errors import PermanentError
+from erpsync.core.listings import (
+    BoundListing,
+    ErpProduct,
+    ErpSku,
+    ListingMapping,
+    content_hash,
+    create_body,
+    plan_pushes,
+    stock_text,
+)
+from erpsync.core.store import Store
+
+NOW = datetime(2026, 1, 5, tzinfo=UTC)
+MAPPING = ListingMapping(category_id="600001", warehouse_id="WH-1")
+SPLIT = (("7001", 3), ("7002", 0))
+
+
+def shirt(*skus: ErpSku) -> ErpProduct:
+    return ErpProduct("P1", "Shirt", "", "USD", skus or (ErpSku("S", Decimal("5"), 4),))
+
+
+def bound(stock: dict[str, str], skus: dict[str, str] | None = None) -> BoundListing:
+    p = shirt()
+    sku_ids = skus or {"S": "91"}
+    prices = {k: "5 USD" for k in sku_ids}
+    return BoundListing("T1", content_hash(p, MAPPING), sku_ids, prices, stock)
+
+
+def test_a_sku_without_warehouses_keeps_the_bare_quantity_and_today_s_payload():
+    sku = ErpSku("S", Decimal("5"), 4)
+    assert stock_text(sku) == "4"
+    assert plan_pushes(shirt(sku), MAPPING, bound({"S": "4"})) == []  # a binding stored before: unchanged
+    (push,) = plan_pushes(shirt(ErpSku("S", Decimal("5"), 9)), MAPPING, bound({"S": "4"}))
+    assert push.payload == {"product_id": "T1", "warehouse_id": "WH-1", "skus": {"S": {"id": "91", "quantity": 9}}}
+    assert (push.before, push.after) == ("S=4", "S=9")
+
+
+def test_stock_per_warehouse_is_pushed_only_when_a_quantity_changed_listing_every_warehouse():
+    sku = ErpSku("S", Decimal("5"), 3, warehouse_stock=SPLIT)
+    assert stock_text(sku) == "7001=3;7002=0"
+    assert plan_pushes(shirt(sku), MAPPING, bound({"S": "7001=3;7002=0"})) == []
+    moved = ErpSku("S", Decimal("5"), 3, warehouse_stock=(("7001", 1), ("7002", 2)))  # same sum, moved
+    (push,) = plan_pushes(shirt(moved), MAPPING, bound({"S": "7001=3;7002=0"}))
+    assert push.kind == "inventory"
+    assert push.payload == {
+        "product_id": "T1",
+        "skus": {
+            "S": {
+                "id": "91",
+                "inventory": [{"warehouse_id": "7001", "quantity": 1}, {"warehouse_id": "7002", "quantity": 2}],
+            }
+        },
+    }
+    assert inventory_quantities(push.payload) == {"91": {"7001": 1, "7002": 2}}
+    # a binding stored as a bare quantity (the SKU went per warehouse) is pushed once
+    (push,) = plan_pushes(shirt(sku), MAPPING, bound({"S": "3"}))
+    assert push.before == "S=3" and push.after == "S=7001=3;7002=0"
+
+
+def test_a_product_mixing_both_shapes_sends_each_sku_in_its_own():
+    skus = (ErpSku("A", Decimal("5"), 2), ErpSku("B", Decimal("5"), 3, warehouse_stock=SPLIT))
+    pushes = plan_pushes(shirt(*skus), MAPPING, bound({}, {"A": "1", "B": "2"}))
+    (push,) = [p for p in pushes if p.kind == "inventory"]
+    assert push.payload["warehouse_id"] == "WH-1"
+    assert inventory_quantities(push.payload) == {"1": {"WH-1": 2}, "2": {"7001": 3, "7002": 0}}
+
+
+def test_an_older_pending_payload_is_applied_as_planned():
+    older = {"erp_id": "P1", "product_id": "T1", "warehouse_id": "WH-1", "skus": {"S": {"id": "91", "quantity": 7}}}
+    assert inventory_quantities(older) == {"91": {"WH-1": 7}}
+    aspect = ListingsAspect()
+    obs = ListingObservation(
+        shop="s", now=NOW, mapping=MAPPING, products=[shirt(ErpSku("S", Decimal("5"), 9))], bound={"P1": bound({})}
+    )
+    (action,) = [a for a in aspect.plan(aspect.diff(obs), lambda d: "erp", obs) if a.kind == "set_inventory"]
+    pending = replace(action, value=json.dumps(older))  # as a ledger row an older version wrote
+    writer = _Writer()
+    aspect.check_apply(pending, writer, writer)
+    aspect.apply(pending, writer, writer)
+    assert writer.sent == [("T1", {"91": {"WH-1": 7}})]
+
+
+def test_create_lists_every_warehouse_and_needs_no_configured_warehouse():
+    sku = ErpSku("S", Decimal("5"), 3, warehouse_stock=SPLIT)
+    mapping = ListingMapping(category_id="600001")
+    assert create_body(shirt(sku), mapping)["skus"][0]["inventory"] == [
+        {"warehouse_id": "7001", "quantity": 3},
+        {"warehouse_id": "7002", "quantity": 0},
+    ]
+    aspect = ListingsAspect()
+    obs = ListingObservation(shop="s", now=NOW, mapping=mapping, products=[shirt(sku)])
+    (action,) = aspect.plan(aspect.diff(obs), lambda d: "erp", obs)
+    aspect.check_apply(action, _Writer(), _Writer())  # every SKU names its warehouses: it may go
+    obs = ListingObservation(shop="s", now=NOW, mapping=mapping, products=[shirt()])
+    (action,) = aspect.plan(aspect.diff(obs), lambda d: "erp", obs)
+    with pytest.raises(UnsupportedAction, match="warehouse_id"):
+        aspect.check_apply(action, _Writer(), _Writer())
+
+
+def test_an_inventory_push_to_the_configured_warehouse_needs_it_set():
+    aspect = ListingsAspect()
+    mapping = ListingMapping()
+    obs = ListingObservation(
+        shop="s", now=NOW, mapping=mapping, products=[shirt(ErpSku("S", Decimal("5"), 9))], bound={"P1": bound({})}
+    )
+    actions = aspect.plan(aspect.diff(obs), lambda d: "erp", obs)
+    (stock,) = [a for a in actions if a.kind == "set_inventory"]
+    with pytest.raises(UnsupportedAction, match="set warehouse_id"):
+        aspect.check_apply(stock, _Writer(), _Writer())
+
+
+def test_what_is_recorded_is_what_the_next_plan_compares(tmp_path: Path):
+    store = Store.open(f"sqlite:///{tmp_path / 'state.db'}")
+    bindings = store.bindings
+    split = ErpSku("B", Decimal("5"), 3, warehouse_stock=SPLIT)
+    product = shirt(ErpSku("A", Decimal("5"), 2), split)
+    (create,) = plan_pushes(product, MAPPING, None)
+    data = {
+        "erp_id": "P1",
+        **json.loads(json.dumps(create.payload)),
+        "product_id": "T1",
+        "answer": {"A": "1", "B": "2"},
+    }
+    record_push(bindings, "s", "create", data, NOW)
+    seen = bound_listings(bindings, "s", [product])["P1"]
+    assert seen.inventory == {"A": "2", "B": "7001=3;7002=0"}
+    assert plan_pushes(product, MAPPING, seen) == []
+    # an inventory push in the new shape, and a pending one in the older shape, record the same texts
+    moved = shirt(
+        ErpSku("A", Decimal("5"), 6), ErpSku("B", Decimal("5"), 3, warehouse_stock=(("7001", 2), ("7002", 1)))
+    )
+    (push,) = plan_pushes(moved, MAPPING, seen)
+    record_push(bindings, "s", "inventory", {"erp_id": "P1", **push.payload}, NOW)
+    assert plan_pushes(moved, MAPPING, bound_listings(bindings, "s", [moved])["P1"]) == []
+    older = {"erp_id": "P1", "product_id": "T1", "warehouse_id": "WH-1", "skus": {"A": {"id": "1", "quantity": 8}}}
+    record_push(bindings, "s", "inventory", older, NOW)
+    assert bound_listings(bindings, "s", [moved])["P1"].inventory["A"] == "8"
+    # a create payload written without the stock texts records the sum, as it always did
+    del data["stock"]
+    record_push(bindings, "s", "create", data, NOW)
+    assert bound_listings(bindings, "s", [product])["P1"].inventory == {"A": "2", "B": "3"}
+
+
+def test_a_refused_warehouse_list_names_the_erp_product_and_seller_sku():
+    aspect = ListingsAspect()
+    moved = ErpSku("S", Decimal("5"), 3, warehouse_stock=(("7001", 1), ("7002", 2)))
+    obs = ListingObservation(
+        shop="s", now=NOW, mapping=MAPPING, products=[shirt(moved)], bound={"P1": bound({"S": "7001=3;7002=0"})}
+    )
+    (action,) = aspect.plan(aspect.diff(obs), lambda d: "erp", obs)
+    refusing = _Writer(refuse={"91": "12019028: Multiple warehouses detected"})
+    with pytest.raises(PermanentError) as raised:
+        aspect.apply(action, refusing, refusing)
+    assert refusing.sent == [("T1", {"91": {"7001": 1, "7002": 2}})]
+    message = str(raised.value)
+    assert "ERP product P1" in message and "S (SKU 91): 12019028" in message
+
+
+class _Writer:
+    """A seller that writes listings: ``check_apply`` makes no call; stock is kept, or refused."""
+
+    def __init__(self, refuse: dict[str, str] | None = None) -> None:
+        self.refuse = refuse or {}
+        self.sent: list[tuple[str, dict[str, dict[str, int]]]] = []
+
+    def create_listing(self, body):  # pragma: no cover - never called
+        raise AssertionError
+
+    def edit_listing(self, product_id, changes):  # pragma: no cover
+        raise AssertionError
+
+    def set_listing_prices(self, product_id, prices):  # pragma: no cover
+        raise AssertionError
+
+    def set_listing_inventory(self, product_id, quantities):
+        self.sent.append((product_id, dict(quantities)))
+        return dict(self.refuse)
