@@ -17,7 +17,13 @@ it prints:
   counts per path, and every shop of a shape has the same data and makes the same calls, so a
   (shop, path) has that path's requests / shops (rounded up), except on a path called without
   a shop (the authorised-shops list), which the sandbox limits per app: all its requests count;
-- the elapsed wall time of the run and its ratio to the floor (1.0 = as fast as the limit allows).
+- the elapsed wall time of the run and its ratio to the floor (1.0 = as fast as the limit allows);
+- the client's CPU time (all its threads, ``time.process_time``) and per shop. The interpreter runs
+  Python on one core at a time, and nearly all of a run's CPU is Python (parsing, HTTP plumbing,
+  the store), so a run cannot end before its CPU time either: where that exceeds the rate floor
+  (many small shops: a few calls each, all on budgets of their own) the CPU is the bound, and
+  the ratio to the floor says only how far below the limit the client stays. So each run also
+  names its bound (``rate`` or ``cpu``, the larger) and the ratio of its elapsed time to it.
 
 Shapes (``--quick`` shrinks the big ones):
 
@@ -27,7 +33,8 @@ Shapes (``--quick`` shrinks the big ones):
 - ``qps50``    1 shop x 2 warehouses x 100 packages, ``rate_limit_qps = 50`` configured (quick: 50)
 - ``many``     1,000 shops x 1 warehouse x 1 package (quick: 50 shops)
 
-Then one line ``reconcile_shapes: wide_ratio=... wide_429=... ...`` for all shapes run.
+Then one line ``reconcile_shapes: load=... wide_ratio=... wide_429=... wide_bound=... ...`` for all
+shapes run (``load``: the one-minute load average as the bench started; the machine is shared).
 
 Usage: python bench/reconcile_shapes.py [--quick] [--concurrency N] [SHAPE ...]   (default: all)
 """
@@ -38,6 +45,7 @@ import argparse
 import json
 import logging
 import math
+import os
 import socket
 import subprocess
 import sys
@@ -191,7 +199,7 @@ class Sandbox:
             self.process.wait(timeout=10)
 
 
-def run_shape(shape: Shape, concurrency: int | None) -> dict[str, dict[str, float]]:
+def run_shape(shape: Shape, concurrency: int | None) -> dict[str, dict[str, Any]]:
     """The shape's first run (every package read) and a second one with nothing changed."""
     RATE_LIMITS.clear()  # every shape starts at the configured rates
     AUTHORISED_SHOPS.clear()  # and reads its own authorised-shops answer
@@ -226,9 +234,7 @@ def run_shape(shape: Shape, concurrency: int | None) -> dict[str, dict[str, floa
     return results
 
 
-def figures(
-    shape: Shape, run: str, counts: dict[str, Any], elapsed: float, cpu: float, failed: int
-) -> dict[str, float]:
+def figures(shape: Shape, run: str, counts: dict[str, Any], elapsed: float, cpu: float, failed: int) -> dict[str, Any]:
     """Print one run's calls per path and its figures; return the figures."""
     per_shop = {
         path: c["calls"] if path in SHOPLESS else math.ceil(c["calls"] / shape.shops)
@@ -240,10 +246,12 @@ def figures(
     print(f"  {run} run:")
     for path, c in counts["paths"].items():
         print(f"  {c['calls']:7d}  {path}  ({c['429']} x 429)")
+    bound, bound_s = ("cpu", cpu) if cpu > floor else ("rate", floor)
     print(
         f"    requests {total}, 429s {refused}; busiest (shop, path): {per_shop[busiest]} on {busiest}; "
         f"floor {floor:.2f} s; elapsed {elapsed:.2f} s; ratio {elapsed / floor:.2f}; "
-        f"client CPU {cpu:.2f} s ({cpu / shape.shops * 1000:.1f} ms per shop)"
+        f"client CPU {cpu:.2f} s ({cpu / shape.shops * 1000:.1f} ms per shop); "
+        f"bound: {bound} ({bound_s:.2f} s), elapsed / bound {elapsed / bound_s:.2f}"
         + (f"; {failed} shop(s) failed" if failed else "")
     )
     return {
@@ -253,6 +261,9 @@ def figures(
         "ratio": elapsed / floor,
         "429": refused,
         "cpu_s": cpu,
+        "cpu_ms_per_shop": cpu / shape.shops * 1000,
+        "bound": bound,
+        "bound_ratio": elapsed / bound_s,
         "ms_per_shop": elapsed / shape.shops * 1000,
     }
 
@@ -268,17 +279,22 @@ def main() -> None:
     unknown = set(args.shapes) - {s.name for s in shapes(args.quick)}
     if unknown:
         parser.error(f"unknown shapes {sorted(unknown)}; known: {', '.join(s.name for s in shapes(False))}")
+    load = os.getloadavg()[0]
     results = {shape.name: run_shape(shape, args.concurrency) for shape in chosen}
     fields = " ".join(
         f"{name}_requests={r['first']['requests']} {name}_floor_s={r['first']['floor_s']:.2f} "
         f"{name}_elapsed_s={r['first']['elapsed_s']:.2f} {name}_ratio={r['first']['ratio']:.2f} "
         f"{name}_429={r['first']['429']} {name}_cpu_s={r['first']['cpu_s']:.2f} "
+        f"{name}_cpu_ms_per_shop={r['first']['cpu_ms_per_shop']:.1f} {name}_bound={r['first']['bound']} "
+        f"{name}_bound_ratio={r['first']['bound_ratio']:.2f} "
         f"{name}_again_requests={r['again']['requests']} {name}_again_floor_s={r['again']['floor_s']:.2f} "
         f"{name}_again_elapsed_s={r['again']['elapsed_s']:.2f} {name}_again_ratio={r['again']['ratio']:.2f} "
-        f"{name}_again_429={r['again']['429']} {name}_again_ms_per_shop={r['again']['ms_per_shop']:.1f}"
+        f"{name}_again_429={r['again']['429']} {name}_again_ms_per_shop={r['again']['ms_per_shop']:.1f} "
+        f"{name}_again_cpu_ms_per_shop={r['again']['cpu_ms_per_shop']:.1f} {name}_again_bound={r['again']['bound']} "
+        f"{name}_again_bound_ratio={r['again']['bound_ratio']:.2f}"
         for name, r in results.items()
     )
-    print(f"reconcile_shapes: quick={int(args.quick)} {fields}")
+    print(f"reconcile_shapes: load={load:.2f} quick={int(args.quick)} {fields}")
 
 
 if __name__ == "__main__":

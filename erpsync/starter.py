@@ -25,9 +25,9 @@ data_dir = ".erpsync"
 # A shop's table may set its own: time_budget_seconds = 600.
 # shop_time_budget_seconds = 1800
 
-# How many shops one run reconciles side by side (default 4; 1 runs them one after another).
+# How many shops one run reconciles side by side (default 8; 1 runs them one after another).
 # The platform limits calls per app, shop and API, so shops overlap without slowing each other.
-# concurrency = 4
+# concurrency = 8
 
 [state]
 # Empty: an SQLite file in data_dir. PostgreSQL: "postgresql+psycopg://user@host/erpsync"

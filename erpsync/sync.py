@@ -102,6 +102,7 @@ class Syncer:
         self._match_rules = MatchRulesPerRun()  # each shop's warehouse-matching rules, read once a run
         self._stop = StopSignals()  # replaced (and entered, if asked) by each run
         self._fences: dict[str, int] = {}  # shop → fencing epoch, given to each run
+        self._open_drifts: dict[str, set[str]] = {}  # shop → its aspects with an open drift, while leased
         self._deliver_alerts = True  # given to each run
         self._heartbeat: Heartbeat | None = None
         self.sinks: list[ConfiguredSink] = build_sinks(settings, self.registry)
@@ -352,6 +353,8 @@ class Syncer:
             ):
                 if self._heartbeat is not None:
                     self._heartbeat.hold(lease)
+                # read once under the lease: an aspect with nothing seen and nothing open records nothing
+                self._open_drifts[shop.name] = set(self.store.drifts.open_aspects(shop.name))
                 # each side read once per shop and shared by the aspects; writes drop the memo
                 seller = shared_reads(self._connector(shop, "seller"))
                 erp = shared_reads(self._connector(shop, "erp"))
@@ -387,6 +390,7 @@ class Syncer:
                             )
                             break
                 finally:
+                    self._open_drifts.pop(shop.name, None)
                     if self._heartbeat is not None:
                         self._heartbeat.drop(lease)
                     seller.close()
@@ -553,8 +557,13 @@ class Syncer:
         scope: Collection[str] | None,
         fixes: Mapping[str, dict[str, str]] | None = None,
     ) -> DriftChanges:
-        """``drifts.record`` with this run's alert planner: the alerts land in the same transaction."""
-        return self.store.drifts.record(
+        """``drifts.record`` with this run's alert planner: the alerts land in the same transaction.
+
+        The shop's aspects with an open drift were read once as its lease was taken
+        (``_open_drifts``); an aspect not among them needs no read to record that nothing is
+        wrong, and joins them as soon as a drift of it opens."""
+        known = self._open_drifts.get(shop)
+        changes = self.store.drifts.record(
             shop,
             aspect,
             drifts,
@@ -570,7 +579,11 @@ class Syncer:
                 routine=getattr(self.registry.aspects.get(aspect), "routine_kinds", ()),
             ),
             remind_after=self.remind_after,
+            none_open=known is not None and aspect not in known,
         )
+        if known is not None and changes.opened:
+            known.add(aspect)
+        return changes
 
     def _apply_all(
         self,

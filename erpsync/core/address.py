@@ -53,14 +53,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from functools import lru_cache
+from operator import attrgetter
 
 from erpsync.core.admin_regions import CITY, DISTRICT, STATE, Level, split_name, strip_field_suffix, token_at
 from erpsync.core.models import Address
-from erpsync.core.phone import normalize_phone, stable_phone
+from erpsync.core.phone import normalize_phone, phones_differ, stable_phone
+from erpsync.core.text_fold import fold as _fold
 
 __all__ = [
     "address_differences",
@@ -72,52 +73,13 @@ __all__ = [
     "with_fields",
 ]
 
-# characters NFKC does not fold but operators type interchangeably
-_EXTRA = str.maketrans(
-    {
-        "。": ".",
-        "、": ",",
-        "【": "[",
-        "】": "]",
-        "「": '"',
-        "」": '"',
-        "“": '"',
-        "”": '"',
-        "‘": "'",
-        "’": "'",
-        "‐": "-",
-        "‑": "-",
-        "‒": "-",
-        "–": "-",
-        "—": "-",
-        "―": "-",
-        "−": "-",
-    }
-)
-_SOFT = ",;."  # after NFKC and _EXTRA: ， ； 、 。 have become these
+_SOFT = ",;."  # after NFKC and the extra folds: ， ； 、 。 have become these
 # Text every step leaves as it is: CJK unified ideographs (NFKC folds only the compatibility
 # ones), ASCII lower-case letters and digits, '-' and '#'. No separator, space, edge punctuation
 # or invisible character.
 _PLAIN = re.compile("[0-9a-z#\\-\u4e00-\u9fff]*")
 _EDGE = ",;.:!?"
 _RUN = re.compile(rf"[\s{re.escape(_SOFT)}]+")
-# Invisible characters: Unicode category Cf (ZWSP/ZWNJ/ZWJ, BOM, soft hyphen, word joiner, LRM/RLM,
-# bidi controls, tag characters...) as of Unicode 15.1, plus the other invisible default-ignorable
-# marks that attach to a character (combining grapheme joiner, variation selectors). A test checks
-# this class against the running Python's Unicode database.
-_INVISIBLE = re.compile(
-    "[\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180b-\u180f"
-    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufe00-\ufe0f\ufeff\ufff9-\ufffb"
-    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
-    "\U000e0001\U000e0020-\U000e007f\U000e0100-\U000e01ef]+"
-)
-
-
-def _fold(s: str) -> str:
-    visible = _INVISIBLE.sub("", s or "")
-    folded = unicodedata.normalize("NFKC", visible).translate(_EXTRA).casefold()
-    return unicodedata.normalize("NFKC", folded)
-
 
 _REPEATED = re.compile(r"(.)\1+")
 
@@ -149,6 +111,12 @@ def _normalize_text(s: str) -> str:
     space kept apart (``a`` + a spacing diaeresis).
     """
     text = s or ""
+    if text[:1] == " " or text[-1:] == " ":
+        # plain text between spaces (a name typed with a space around it): the steps drop the edge
+        # spaces and change nothing else, since plain text has no space inside or edge punctuation
+        trimmed = text.strip(" ")
+        if _PLAIN.fullmatch(trimmed):
+            return trimmed
     for _ in range(8):
         if _PLAIN.fullmatch(text):  # nothing a step changes: most street lines, once folded
             break
@@ -274,24 +242,25 @@ def address_differences(seller: Address, erp: Address) -> list[tuple[str, str, s
     """
     if seller == erp:
         return []
-    s_region, e_region = _region(seller), _region(erp)
+    s_region, e_region = _region_text(seller.region_code), _region_text(erp.region_code)
     out: list[tuple[str, str, str]] = []
     s_value, e_value = seller.contact_person, erp.contact_person
     if s_value != e_value and normalize_text(s_value) != normalize_text(e_value):
         out.append(("contact_person", s_value, e_value))
     s_value, e_value = seller.phone, erp.phone
-    if (s_value != e_value or (s_region != e_region and s_region and e_region)) and normalize_phone(
-        s_value, s_region or e_region
-    ) != normalize_phone(e_value, e_region or s_region):
+    if (s_value != e_value or (s_region != e_region and s_region and e_region)) and phones_differ(
+        s_value, s_region or e_region, e_value, e_region or s_region
+    ):
         out.append(("phone", s_value, e_value))
     if e_region and s_region != e_region:
         out.append(("region_code", seller.region_code, erp.region_code))
     places_differ = False
-    for name, level in _PLACES:
-        s_value, e_value = getattr(seller, name), getattr(erp, name)
-        if s_value != e_value and _field(s_value, level) != _field(e_value, level):
-            out.append((name, s_value, e_value))
-            places_differ = True
+    if _place_names(seller) != _place_names(erp):  # most records name their places alike
+        for name, level in _PLACES:
+            s_value, e_value = getattr(seller, name), getattr(erp, name)
+            if s_value != e_value and _field(s_value, level) != _field(e_value, level):
+                out.append((name, s_value, e_value))
+                places_differ = True
     s_value, e_value = seller.street, erp.street
     if (s_value != e_value or places_differ) and _normal_street(seller) != _normal_street(erp):
         out.append(("street", s_value, e_value))
@@ -302,6 +271,7 @@ def address_differences(seller: Address, erp: Address) -> list[tuple[str, str, s
 
 
 _PLACES = (("state", STATE), ("city", CITY), ("district", DISTRICT))
+_place_names = attrgetter("state", "city", "district")
 
 
 def _normal_street(a: Address) -> str:

@@ -21,8 +21,13 @@ __all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_SHOP_TIME_BUDGET_SECONDS", "Root"]
 DEFAULT_SHOP_TIME_BUDGET_SECONDS = 1800.0
 #: shops reconciled side by side unless the config says otherwise (``concurrency``). Each shop has
 #: its own rate budget on the platform (per app, shop and API), so shops overlap without costing
-#: each other calls; the state database and the machine's connections are what bound it.
-DEFAULT_CONCURRENCY = 4
+#: each other calls, and a shop's thread spends most of its time waiting (for its budget, for the
+#: network): the count is of threads waiting on the API, not of CPUs. What bounds it is the one
+#: interpreter's CPU: measured (``bench/reconcile_shapes.py``), a shop read at its full rate uses
+#: about a sixth of a core (3-5 ms of client CPU per call at 45 calls a second), so about six shops
+#: fill one core; 8 leaves room for shops waiting on slower parts (the network's latency, the ERP).
+#: More shops than that only queue on the interpreter; the state database serialises their writes.
+DEFAULT_CONCURRENCY = 8
 
 
 class _Shop(Schema):

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from erpsync.core.config_schema import DEFAULT_CONCURRENCY
+
 __all__ = [
     "DEFAULT_INTERVALS",
     "OTHER_ASPECT_INTERVAL_MINUTES",
@@ -90,7 +92,7 @@ class UiSettings:
 
 @dataclass(frozen=True)
 class ServiceSettings:
-    concurrency: int = 4
+    concurrency: int = DEFAULT_CONCURRENCY
     #: host:port of ``/healthz`` and ``/metrics``; "" turns the endpoint off
     listen: str = DEFAULT_LISTEN
     #: minutes between runs, per aspect and "outbox"

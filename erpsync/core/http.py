@@ -384,13 +384,15 @@ class HttpClient:
         if not callable(getattr(raw, "read1", None)):  # not urllib3 (a test double): read it whole
             _ = response.content
             return
-        sock = _socket_of(raw)
         chunks: list[bytes] = []
         try:
             while True:
                 left = call.remaining()
                 if left <= 0:
                     raise requests.Timeout(f"the body was still arriving when {call.limit} passed")
+                # asked each time: once the body is in, urllib3 hands the connection back to the
+                # pool, which gives it to another thread or, when full, closes it (EBADF here)
+                sock = _socket_of(raw)
                 if sock is not None:
                     sock.settimeout(min(self.policy.read_timeout, left))
                 chunk = raw.read1(_CHUNK, decode_content=True)

@@ -30,7 +30,7 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat, ValidationResult
 
-__all__ = ["DEFAULT_REGION", "normalize_phone", "phone_region", "stable_phone"]
+__all__ = ["DEFAULT_REGION", "normalize_phone", "phone_region", "phones_differ", "stable_phone"]
 
 #: the region of a record that names none (see the module docstring)
 DEFAULT_REGION = "CN"
@@ -184,6 +184,32 @@ def normalize_phone(s: str, region: str = "") -> str:
     -> ``+442079460000``. Never raises.
     """
     return _cached(s or "", region or "")[0]
+
+
+def _national_digits(s: str) -> bool:
+    """Whether ``s`` is ASCII digits after one trunk ``0``: a Chinese landline as most records type it."""
+    return s[:1] == "0" and s[1:2] != "0" and s.isascii() and s.isdigit()
+
+
+def phones_differ(a: str, a_region: str, b: str, b_region: str) -> bool:
+    """``normalize_phone(a, a_region) != normalize_phone(b, b_region)``, without the parser where
+    the answer is plain.
+
+    Two different texts of as many ASCII digits, each a trunk ``0`` then a digit other than 0, read
+    in CN, never share a key: each key is ``+86`` and the digits after the ``0`` (or all of them),
+    or the digits themselves, never equal for two texts of one length (no dialling prefix or
+    country code can open them, and digits alone carry no extension). A landline parse costs
+    libphonenumber about 60 µs; a changed landline needs none.
+    """
+    if (
+        len(a) == len(b)
+        and a != b
+        and _national_digits(a)
+        and _national_digits(b)
+        and phone_region(a_region) == DEFAULT_REGION == phone_region(b_region)
+    ):
+        return True
+    return normalize_phone(a, a_region) != normalize_phone(b, b_region)
 
 
 def stable_phone(s: str, region: str = "") -> str:

@@ -15,8 +15,9 @@ from address_samples import BASE
 from hypothesis import given
 from hypothesis import strategies as st
 
-from erpsync.core.address import _INVISIBLE, address_differences, normalize_address, normalize_text
+from erpsync.core.address import address_differences, normalize_address, normalize_text
 from erpsync.core.models import Address
+from erpsync.core.text_fold import INVISIBLE as _INVISIBLE
 
 ZW = "\u200b"  # zero-width space
 

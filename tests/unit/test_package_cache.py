@@ -50,6 +50,9 @@ class FakeShop:
         self.slots_fail = False  # slots answer a credentials error (ends the read)
         self.slots_missing: set[str] = set()  # slots answer "not this shop's package" (a record error)
         self.now = NOW  # the platform's clock, which erpsync's follows (ShopContext.clock)
+        self.page_orders = True  # the search page names each package's orders
+        self.detail_created: dict[str, int] = {}  # a creation time the detail gives unlike the search's
+        self.slot_ids: list[str] = []
 
     def clock(self) -> datetime:
         return datetime.fromtimestamp(self.now, tz=UTC)
@@ -72,7 +75,7 @@ class FakeShop:
             if p["create_time"] >= body.get("create_time_ge", 0) and p["update_time"] >= body.get("update_time_ge", 0)
         ]
         summaries = [
-            {"id": p["id"], "orders": [{"id": "O" + p["id"]}], "status": "PROCESSING",
+            {"id": p["id"], "orders": [{"id": "O" + p["id"]}] if self.page_orders else [], "status": "PROCESSING",
              "create_time": p["create_time"], "update_time": p["update_time"]}
             for p in sorted(found, key=lambda p: p["create_time"])
         ]  # fmt: skip
@@ -87,16 +90,18 @@ class FakeShop:
             if self.slots_fail:
                 return 200, {}, json.dumps(fail(105001, "bad credentials"))
             pid = path.split("/")[-2]
+            self.slot_ids.append(pid)
             if pid in self.slots_missing:
                 return 404, {}, json.dumps(fail(21011028, "The package does not belong to the current shop"))
             return 200, {}, json.dumps(ok({"can_pickup": True, "can_drop_off": True, "pickup_slots": []}))
         self.details.append(pid)
         p = self.packages[pid]
+        created = self.detail_created.get(pid, p["create_time"])
         if pid in self.broken:
             return 200, {}, json.dumps(ok({"package_id": pid}))  # no package_status: a malformed record
         data = {"package_id": pid, "package_status": "PROCESSING", "handover_method": p["handover_method"],
                 "tracking_number": "JT" + pid, "orders": [{"id": "O" + pid}],
-                "create_time": p["create_time"], "update_time": p["update_time"]}  # fmt: skip
+                "create_time": created, "update_time": p["update_time"]}  # fmt: skip
         return 200, {}, json.dumps(ok(data))
 
     def orders(self, request: requests.PreparedRequest) -> tuple[int, dict, str]:
@@ -117,6 +122,7 @@ class FakeShop:
         self.bodies.clear()
         self.details.clear()
         self.order_calls = self.slot_calls = 0
+        self.slot_ids.clear()
 
 
 @pytest.fixture
@@ -271,8 +277,36 @@ def test_a_slot_error_does_not_hold_the_cursor(store: Store) -> None:
 
 def test_the_shared_session_keeps_a_connection_per_worker_and_no_cookie() -> None:
     session = shared_session(24)
-    assert session.get_adapter("https://open-api.test")._pool_maxsize == 24
+    # a pool of workers per path side by side (details, orders, slots), each up to ``concurrency``
+    assert session.get_adapter("https://open-api.test")._pool_maxsize == 3 * 24
     with responses.RequestsMock() as mock:
         mock.get(f"{BASE}/x", json={}, headers={"Set-Cookie": "tracking=1; Path=/"})
         session.get(f"{BASE}/x", timeout=5)
     assert list(session.cookies) == []
+
+
+def test_slot_calls_start_from_the_search_pages_one_per_warehouse() -> None:
+    fake = FakeShop(n=6)
+    signals = read(None, fake)
+    assert sorted(fake.slot_ids) == ["P5", "P6"]  # each warehouse's newest, nothing read twice
+    assert {s.warehouse_id: s.slots.package_id for s in signals if s.slots} == {"W1": "P6", "W2": "P5"}
+
+
+def test_a_page_naming_no_orders_still_links_each_package_through_its_detail() -> None:
+    fake = FakeShop(n=6)
+    fake.page_orders = False
+    signals = read(None, fake)
+    assert {s.warehouse_id: [p.id for p in s.packages] for s in signals} == {
+        "W1": ["P6", "P4", "P2"],
+        "W2": ["P5", "P3", "P1"],
+    }
+    assert fake.order_calls == 1 and sorted(fake.slot_ids) == ["P5", "P6"]
+
+
+def test_a_newest_package_the_detail_dates_otherwise_gets_its_own_slot_call() -> None:
+    fake = FakeShop(n=6)
+    fake.detail_created["P2"] = NOW  # the search dated it first of W1's; its detail, last
+    signals = read(None, fake)
+    slots = {s.warehouse_id: s.slots.package_id for s in signals if s.slots}
+    assert slots == {"W1": "P2", "W2": "P5"}
+    assert sorted(fake.slot_ids) == ["P2", "P5", "P6"]  # the early call for P6 went unused

@@ -121,13 +121,13 @@ def test_concurrency_one_runs_the_shops_one_after_another_on_the_calling_thread(
     assert METER.most == 1 and METER.threads == {threading.current_thread().name}
 
 
-def test_the_default_runs_four_shops_at_a_time(make):
-    syncer = make(shops=8, concurrency=None)
-    assert syncer.settings.concurrency == 4
-    METER.barrier = threading.Barrier(4, timeout=10)  # twice: four shops, then the next four
+def test_the_default_runs_eight_shops_at_a_time(make):
+    syncer = make(shops=16, concurrency=None)
+    assert syncer.settings.concurrency == 8
+    METER.barrier = threading.Barrier(8, timeout=10)  # twice: eight shops, then the next eight
     report = syncer.run()
     syncer.close()
-    assert METER.most == 4 and len(report.shops) == 8
+    assert METER.most == 8 and len(report.shops) == 16
 
 
 def test_one_shop_failing_does_not_touch_the_shops_beside_it(make):

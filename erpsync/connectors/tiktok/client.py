@@ -96,6 +96,27 @@ def needs_cipher(path: str) -> bool:
     )
 
 
+def settle_environment(session: requests.Session, url: str) -> None:
+    """Look the proxy and CA bundle settings up in the environment once, for ``url``'s host.
+
+    With ``trust_env`` set, requests reads them from the environment on every call
+    (``Session.merge_environment_settings``: the proxy variables, ``NO_PROXY`` for the host,
+    ``REQUESTS_CA_BUNDLE``), and for a call without auth the ``.netrc`` file too; profiled, that was
+    the largest share of a small shop's client CPU after the store. A client's calls all go to one
+    API host, so the answer for that host is kept on the session and the per-call lookup turned
+    off: what is sent is what requests would have sent, except that a proxy variable changed
+    while the process runs is not seen (the netrc never applied: every call carries its own auth).
+    A session whose ``trust_env`` is already off is left as it is.
+    """
+    if not session.trust_env:
+        return
+    settled = session.merge_environment_settings(url, {}, None, None, None)
+    session.proxies = settled["proxies"]
+    session.verify = settled["verify"]
+    session.cert = settled["cert"]
+    session.trust_env = False
+
+
 class TikTokClient:
     """The Open API calls erpsync needs. Results are validated; bad records become RecordErrors.
 
@@ -148,6 +169,7 @@ class TikTokClient:
             sleep=sleep,
             clock=monotonic,
         )
+        settle_environment(self.http.session, self.base_url)
         self.shop_lists = shop_lists or private()
         self._ciphers: dict[str, str] = {}  # this client's own: looked up once per client
 

@@ -13,10 +13,17 @@ handover-slots call for its newest package. Two things keep that affordable
   moves only after the packages it covers are stored, and not at all after a package's or an
   order's record error, so a package that failed is searched for again next run. No cache (no
   store): everything is read, every run.
-- **Side by side.** Detail, orders and slot calls of one page go through a bounded thread pool
-  (the seller option ``concurrency``). Each result keeps its place, so the signals and errors
-  come out as a serial read would give them; a RecordError or NotFoundError stays one package's
-  error, any other error ends the read. Each task runs in a copy of the caller's context, so the
+- **Side by side, and pipelined.** Each API path has its own bounded thread pool (the seller
+  option ``concurrency``), since each has its own rate limit: a pool shared by the paths would
+  queue the slot calls behind every package detail. A search page's details and its orders go
+  out as soon as the page arrives (the page names each package's orders and creation time). Once
+  the last page and its orders are in, every warehouse's newest package is known, and its slot
+  call starts while the details are still being read. A detail naming orders the page did not,
+  or a newest package the detail dates otherwise, is settled when the details are in: a further
+  orders call, or a further slot call for the warehouse (the one started early is then unused).
+  Each result keeps its place, so the signals and errors come out as a serial read would give
+  them; a RecordError or NotFoundError stays one package's error, any other error ends the read
+  (and cancels the calls not started). Each task runs in a copy of the caller's context, so the
   shop's time budget (``core/time_budget.py``) bounds the workers' calls too.
 """
 
@@ -24,9 +31,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from contextvars import copy_context
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
 from erpsync.connectors.tiktok.fulfillment.models import Package, PackageSummary
@@ -88,6 +97,53 @@ def package_signal(summary: PackageSummary, package: Package, wid: str | None) -
     )
 
 
+def _chunks(ids: Sequence[str]) -> list[list[str]]:
+    return [list(ids[i : i + IDS_PER_CALL]) for i in range(0, len(ids), IDS_PER_CALL)]
+
+
+def _warehouses(orders: Iterable[Order]) -> dict[str, str]:
+    return {o.id: o.warehouse_id for o in orders if o.warehouse_id}
+
+
+class _Pools:
+    """One thread pool per API path, so a path's calls queue only behind calls of their own kind
+    (each path has its own rate limit); leaving the block after an error cancels every call not
+    started, then waits for those running."""
+
+    def __init__(self, workers: int) -> None:
+        self._stack = ExitStack()
+        self._futures: list[Future[Any]] = []
+        self.detail, self.orders, self.slots = (
+            self._stack.enter_context(ThreadPoolExecutor(workers, thread_name_prefix=f"erpsync-tiktok-{kind}"))
+            for kind in ("detail", "orders", "slots")
+        )
+
+    def submit(self, pool: ThreadPoolExecutor, fn: Callable[[A], T], arg: A) -> Future[T]:
+        future = pool.submit(copy_context().run, fn, arg)
+        self._futures.append(future)
+        return future
+
+    def __enter__(self) -> _Pools:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is not None:
+            for future in self._futures:
+                future.cancel()
+        self._stack.close()
+
+
+@dataclass
+class _Page:
+    """One search page whose calls are on their way; read back in page order."""
+
+    errors: list[RecordError]
+    stale: list[PackageSummary]  # returned and not cached as they are: their details are read
+    details: list[Future[Package | RecordError]]
+    orders: list[Future[Records[Order]]]  # for the orders the page names
+    asked: set[str] = field(default_factory=set)  # those orders' ids
+
+
 class PickupReads:
     """Reads pickup evidence for one shop (``cipher``); ``scope`` names the seller account cached."""
 
@@ -112,16 +168,19 @@ class PickupReads:
         wanted: dict[str, list[PackageSignal]] = {str(w): [] for w in warehouse_ids}
         if not wanted:
             return Records()
-        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="erpsync-tiktok") as pool:
-            packages, errors, cursor = self._packages(pool, since)
+        with _Pools(self.concurrency) as pools:
+            pages, settled, cursor = self._search(pools, since)
+            early = self._early_slots(pools, pages, settled.values(), wanted)
+            fresh, errors = self._resolve(pools, pages)
             complete = not errors  # a slot's error says nothing about the packages cached
-            for signal in packages:
+            for signal in [*settled.values(), *fresh]:
                 if signal.warehouse_id in wanted:
                     wanted[signal.warehouse_id].append(signal)
             for found in wanted.values():
                 found.sort(key=lambda p: (p.created_at or _EPOCH, p.id), reverse=True)
             newest = [found[0].id for found in wanted.values() if found]
-            slots = dict(zip(newest, in_order(pool, self._slots, newest), strict=True))
+            calls = [early.get(i) or pools.submit(pools.slots, self._slots, i) for i in newest]
+            slots = {i: call.result() for i, call in zip(newest, calls, strict=True)}
         out = []
         for wid, found in wanted.items():
             slot = slots.get(found[0].id) if found else None
@@ -133,11 +192,9 @@ class PickupReads:
             self.cache.advance(cursor, now=self.clock())
         return Records(items=tuple(out), errors=tuple(errors))
 
-    def _packages(
-        self, pool: ThreadPoolExecutor, since: datetime
-    ) -> tuple[list[PackageSignal], list[RecordError], PackageCursor]:
-        """Every package created since ``since`` (read or cached), the record errors, and the
-        cursor to store if there were none."""
+    def _search(self, pools: _Pools, since: datetime) -> tuple[list[_Page], dict[str, PackageSignal], PackageCursor]:
+        """Every search page, with its details and orders on their way; the packages whose cached
+        signal stands (unchanged, or not returned); the cursor to store if nothing fails."""
         cursor = self.cache.cursor() if self.cache is not None else None
         usable = cursor is not None and cursor.scope == self.scope and cursor.since <= since
         if self.cache is not None and not usable:
@@ -146,11 +203,10 @@ class PickupReads:
         newest = cursor.update_time if usable and cursor is not None else None
         changed_ge = int((newest - OVERLAP).timestamp()) if newest is not None else None
         started = self.clock()
-        errors: list[RecordError] = []
+        pages: list[_Page] = []
         returned: set[str] = set()
         current: dict[str, PackageSignal] = {}
         for page in self.fulfillment.search_packages(int(since.timestamp()), update_time_ge=changed_ge):
-            errors.extend(page.errors)
             returned.update(s.id for s in page.items)
             stale = []
             for summary in page.items:
@@ -159,57 +215,84 @@ class PickupReads:
                     current[summary.id] = cached.signal
                 else:
                     stale.append(summary)
-            fresh = self._read(pool, stale, errors)
-            current.update((p.signal.id, p.signal) for p in fresh)
-            if self.cache is not None:
-                self.cache.put(fresh)
+            ids = list(dict.fromkeys(o for s in stale for o in s.order_ids))
+            details = [pools.submit(pools.detail, self._detail, s) for s in stale]
+            orders = [pools.submit(pools.orders, self.orders.get_orders, c) for c in _chunks(ids)]
+            pages.append(_Page(list(page.errors), stale, details, orders, set(ids)))
             stamps = [s.update_time for s in page.items if s.update_time is not None]
             newest = max([*stamps, *([newest] if newest else [])], default=None)
         kept = {i: p.signal for i, p in known.items() if i not in returned}
-        signals = [*kept.values(), *current.values()]
         # every change stamped before the search started was there to be found (the platform's clock
         # ahead of this one: its stamps, seen here, are later still; behind it: OVERLAP covers the gap)
         next_cursor = PackageCursor(self.scope, since, max(started, newest) if newest else started)
-        return signals, errors, next_cursor
+        return pages, {**kept, **current}, next_cursor
 
-    def _read(
-        self, pool: ThreadPoolExecutor, summaries: list[PackageSummary], errors: list[RecordError]
-    ) -> list[CachedPackage]:
-        """Detail and orders of ``summaries``, side by side; what may be cached comes back.
+    def _early_slots(
+        self, pools: _Pools, pages: list[_Page], settled: Iterable[PackageSignal], wanted: Iterable[str]
+    ) -> dict[str, Future[SlotSignal | RecordError]]:
+        """Slot calls for each warehouse's newest package as the search pages tell it (their
+        orders answered, the details maybe not yet): by package id."""
+        warehouse_of: dict[str, str] = {}
+        for page in pages:
+            for call in page.orders:
+                if call.exception() is not None:
+                    return {}  # raised by _resolve, after the errors a serial read would meet first
+                warehouse_of.update(_warehouses(call.result().items))
+        candidates = [(s.warehouse_id, s.created_at, s.id) for s in settled]
+        for page in pages:
+            for s in page.stale:
+                wid = next((warehouse_of[o] for o in s.order_ids if o in warehouse_of), None)
+                candidates.append((wid, s.create_time, s.id))
+        newest: dict[str, tuple[datetime, str]] = {}
+        for wid, created, pid in candidates:
+            if wid is not None and (created or _EPOCH, pid) > newest.get(wid, (_EPOCH, "")):
+                newest[wid] = (created or _EPOCH, pid)
+        chosen = [newest[w][1] for w in wanted if w in newest]
+        return {pid: pools.submit(pools.slots, self._slots, pid) for pid in chosen}
+
+    def _resolve(self, pools: _Pools, pages: list[_Page]) -> tuple[list[PackageSignal], list[RecordError]]:
+        """The pages' details and orders, read back in page order: the signals and record errors.
 
         A package whose warehouse could not be told because an orders call had a record error, or
         that the search did not date, is still a signal this run but is cached with a stamp no
         search answers, so the next run that finds it reads it again rather than trusting an
         incomplete answer (the record error also keeps the cursor where it was).
         """
-        details: list[tuple[PackageSummary, Package]] = []
-        for summary, got in zip(summaries, in_order(pool, self._detail, summaries), strict=True):
-            if isinstance(got, RecordError):
-                errors.append(got)
-            else:
-                details.append((summary, got))
-        order_ids = list(dict.fromkeys(o for s, p in details for o in (p.order_ids or s.order_ids)))
-        chunks = [order_ids[i : i + IDS_PER_CALL] for i in range(0, len(order_ids), IDS_PER_CALL)]
-        warehouse_of: dict[str, str] = {}
-        order_errors = False
-        for found in in_order(pool, self.orders.get_orders, chunks):
-            errors.extend(found.errors)
-            order_errors = order_errors or bool(found.errors)
-            warehouse_of.update(self._warehouses(found.items))
-        out = []
-        for summary, package in details:
-            refs = package.order_ids or summary.order_ids
-            wid = next((warehouse_of[o] for o in refs if o in warehouse_of), None)
-            signal = package_signal(summary, package, wid)
-            if summary.update_time is not None and (wid is not None or not order_errors):
-                out.append(CachedPackage(signal=signal, update_time=summary.update_time))
-            else:
-                out.append(CachedPackage(signal=signal, update_time=_EPOCH))  # never matches a search's stamp
-        return out
-
-    @staticmethod
-    def _warehouses(orders: Iterable[Order]) -> dict[str, str]:
-        return {o.id: o.warehouse_id for o in orders if o.warehouse_id}
+        signals: list[PackageSignal] = []
+        errors: list[RecordError] = []
+        for page in pages:
+            errors.extend(page.errors)
+            details: list[tuple[PackageSummary, Package]] = []
+            for summary, call in zip(page.stale, page.details, strict=True):
+                got = call.result()
+                if isinstance(got, RecordError):
+                    errors.append(got)
+                else:
+                    details.append((summary, got))
+            # orders a detail names that the page did not: asked for now
+            later = list(
+                dict.fromkeys(o for s, p in details for o in (p.order_ids or s.order_ids) if o not in page.asked)
+            )
+            calls = [*page.orders, *(pools.submit(pools.orders, self.orders.get_orders, c) for c in _chunks(later))]
+            warehouse_of: dict[str, str] = {}
+            order_errors = False
+            for found in (call.result() for call in calls):
+                errors.extend(found.errors)
+                order_errors = order_errors or bool(found.errors)
+                warehouse_of.update(_warehouses(found.items))
+            fresh = []
+            for summary, package in details:
+                refs = package.order_ids or summary.order_ids
+                wid = next((warehouse_of[o] for o in refs if o in warehouse_of), None)
+                signal = package_signal(summary, package, wid)
+                trusted = wid is not None or not order_errors
+                # otherwise a stamp no search answers: the next run that finds the package reads it again
+                stamp = (summary.update_time if trusted else None) or _EPOCH
+                fresh.append(CachedPackage(signal=signal, update_time=stamp))
+            signals.extend(p.signal for p in fresh)
+            if self.cache is not None:
+                self.cache.put(fresh)
+        return signals, errors
 
     def _detail(self, summary: PackageSummary) -> Package | RecordError:
         return guarded(self.fulfillment.get_package, summary.id)

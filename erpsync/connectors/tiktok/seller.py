@@ -266,6 +266,10 @@ class TikTokSellerConnector(ListingPush, ShippingMixin, OrderReads, Connector):
         return reads.read(warehouse_ids, since=since)
 
 
+#: API paths whose calls one shop's pickup read has in flight at once (``pickup_reads.py``)
+PATHS_SIDE_BY_SIDE = 3
+
+
 def shared_session(concurrency: int) -> requests.Session:
     """One session for every thread of a shop's reads, kept alive, holding no per-call state.
 
@@ -274,11 +278,12 @@ def shared_session(concurrency: int) -> requests.Session:
     pool, which is ("Thread-safe connection pool for one host": urllib3, ``HTTPConnectionPool``),
     and the cookie jar. The Open API is stateless (each call signed, the token in a header), so
     the jar is told to accept no cookie: nothing a call leaves behind is read by another. The pool
-    keeps as many connections as calls can be in flight, so none is opened and thrown away
-    (urllib3 discards a connection returned to a full pool).
+    keeps as many connections as calls can be in flight (``concurrency`` for each of the paths
+    the pickup read calls side by side: details, orders, slots), so none is opened and thrown
+    away (urllib3 discards a connection returned to a full pool).
     """
     session = requests.Session()
-    adapter = HTTPAdapter(pool_maxsize=max(DEFAULT_POOLSIZE, concurrency))
+    adapter = HTTPAdapter(pool_maxsize=max(DEFAULT_POOLSIZE, PATHS_SIDE_BY_SIDE * concurrency))
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))

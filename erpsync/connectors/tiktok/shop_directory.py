@@ -31,6 +31,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from erpsync.core.models import Records
@@ -52,8 +53,17 @@ class _Answer:
     shops: Records[dict]
     read_at: float
 
+    @cached_property
+    def _by_id(self) -> dict[str, dict[str, Any]]:
+        """The shops by id, built once per answer: 1,000 shops each looking themselves up in one
+        answer would otherwise scan it 1,000 times (the first of a repeated id wins, as a scan would)."""
+        by_id: dict[str, dict[str, Any]] = {}
+        for shop in self.shops.items:
+            by_id.setdefault(shop["id"], shop)
+        return by_id
+
     def find(self, shop_id: str) -> dict[str, Any] | None:
-        return next((s for s in self.shops.items if s["id"] == shop_id), None)
+        return self._by_id.get(shop_id)
 
 
 class AuthorisedShops:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from erpsync.core.address import address_differences
 from erpsync.core.aspects.base import Aspect, Decide, NoSettings, Observation, ObserveContext, UnsupportedAction
@@ -56,8 +57,8 @@ class Binding:
     duplicates: dict[str, list[Warehouse]] = field(default_factory=dict)  # seller id -> extra records
 
 
-def _by_id(w: Warehouse) -> str:
-    return w.id
+#: the sort key of ERP records (C-level: the diff sorts every record of a shop)
+_by_id = attrgetter("id")
 
 
 def bind_warehouses(seller: list[Warehouse], erp: list[Warehouse]) -> Binding:

@@ -18,14 +18,16 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, select, text
+from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError, InterfaceError
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.elements import ClauseElement
 
 from erpsync.core.errors import ConfigError, ErpsyncError
 from erpsync.core.store import schema, upgrade
@@ -225,8 +227,22 @@ def upsert(conn: Connection, table: Table, key: dict[str, Any], values: dict[str
     ``key`` must be the table's primary key or a unique constraint, which is what ``ON CONFLICT``
     matches on.
     """
-    statement = insert(conn, table).values(**key, **values)
-    conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_=values))
+    if any(isinstance(v, ClauseElement) for v in (*key.values(), *values.values())):  # built for this call
+        statement = insert(conn, table).values(**key, **values)
+        conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_=values))
+        return
+    statement = _upsert_statement(conn.dialect.name, table, tuple(key), tuple(values))
+    conn.execute(statement, {f"p_{name}": value for name, value in (*key.items(), *values.items())})
+
+
+@lru_cache(maxsize=64)
+def _upsert_statement(dialect: str, table: Table, key: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+    """``upsert``'s statement for these columns, built once with its values bound when it runs: a
+    run upserts the same few shapes for every shop, and building a statement costs more than
+    running it on SQLite (SQLAlchemy's cache would still build and key each new one)."""
+    params = {name: bindparam(f"p_{name}", type_=table.c[name].type) for name in (*key, *columns)}
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(**params)
+    return statement.on_conflict_do_update(index_elements=list(key), set_={name: params[name] for name in columns})
 
 
 def ensure_schema(engine: Engine, url: str) -> None:

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, func, select
+from sqlalchemy import Connection, RowMapping, bindparam, func, select
 
 from erpsync.core.models import Drift, Severity, Texts
 from erpsync.core.store.base import Repository
@@ -95,6 +95,22 @@ def _current(drift: Drift) -> dict[str, Any]:
     }
 
 
+#: built once: a run asks these of every shop and aspect, and building a statement costs more
+#: than running it on SQLite (SQLAlchemy's statement cache still needs each new one's cache key)
+_OPEN_ASPECTS = (
+    select(table.c.aspect)
+    .where(table.c.shop == bindparam("shop"), table.c.open_fingerprint.is_not(None))
+    .group_by(table.c.aspect)
+)
+_OF_ASPECT = (
+    table.c.shop == bindparam("shop"),
+    table.c.aspect == bindparam("aspect"),
+    table.c.open_fingerprint.is_not(None),
+)
+_ANY_OPEN = select(table.c.id).where(*_OF_ASPECT).limit(1)
+_OPEN_ROWS = select(table.c.id, table.c.fingerprint, table.c.subject).where(*_OF_ASPECT)
+
+
 def _fetch(conn: Connection, ids: Sequence[int]) -> list[DriftRow]:
     if not ids:
         return []
@@ -125,6 +141,7 @@ class Drifts(Repository):
         scope: Collection[str] | None = None,
         alerts: AlertPlanner | None = None,
         remind_after: timedelta | None = None,
+        none_open: bool = False,
     ) -> DriftChanges:
         """Record everything one aspect found on one shop in one run, in one transaction.
 
@@ -144,6 +161,10 @@ class Drifts(Repository):
         not acknowledged, are written in this same transaction; ``last_alerted_at`` of the drifts
         alerted becomes ``now``. The planner sees a reminded drift as it was before, so its
         ``last_alerted_at`` can name the reminder.
+
+        ``none_open`` says the caller knows (shop, aspect) has no open drift: it read
+        ``open_aspects`` under the shop's lease and has recorded no opened drift of it since. A
+        record with nothing seen then needs no read at all; one with drifts is unaffected.
         """
         if isinstance(scope, str):  # "WH-1" would match as a string of characters, not one subject
             raise TypeError("scope must be a collection of subjects, not a str")
@@ -155,16 +176,10 @@ class Drifts(Repository):
                     f"drift of {drift.shop}/{drift.aspect} recorded under {shop}/{aspect}: {drift.message}"
                 )
             latest[drift.fingerprint] = drift  # the last report of a fingerprint wins
-        if not latest and not self._any_open(shop, aspect):
+        if not latest and (none_open or not self._any_open(shop, aspect)):
             return DriftChanges()  # nothing seen, nothing open: nothing to write (no commit)
         with self._write() as conn:
-            open_rows = conn.execute(
-                select(table.c.id, table.c.fingerprint, table.c.subject).where(
-                    table.c.shop == shop,
-                    table.c.aspect == aspect,
-                    table.c.open_fingerprint.is_not(None),
-                )
-            ).all()
+            open_rows = conn.execute(_OPEN_ROWS, {"shop": shop, "aspect": aspect}).all()
             open_ids = {r.fingerprint: r.id for r in open_rows}
             in_scope = {r.fingerprint for r in open_rows if scope is None or r.subject in scope}
             opened: list[int] = []
@@ -233,12 +248,18 @@ class Drifts(Repository):
         """Whether (shop, aspect) has an open drift. Read without the write lock: the shop's lease
         keeps every other run from opening one meanwhile."""
         with self._read() as conn:
-            found = conn.execute(
-                select(table.c.id)
-                .where(table.c.shop == shop, table.c.aspect == aspect, table.c.open_fingerprint.is_not(None))
-                .limit(1)
-            ).first()
+            found = conn.execute(_ANY_OPEN, {"shop": shop, "aspect": aspect}).first()
         return found is not None
+
+    def open_aspects(self, shop: str) -> frozenset[str]:
+        """The aspects of ``shop`` with an open drift, in one read.
+
+        A run holding the shop's lease reads this once instead of asking ``record`` to check each
+        aspect: no other run can open a drift of the shop while the lease is held, so what it
+        read stays true until the run itself records one (``record``'s ``none_open``).
+        """
+        with self._read() as conn:
+            return frozenset(conn.execute(_OPEN_ASPECTS, {"shop": shop}).scalars())
 
     def get(self, drift_id: int) -> DriftRow | None:
         """One occurrence by its id, open or resolved; None if there is none (or it was pruned)."""

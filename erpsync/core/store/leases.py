@@ -15,8 +15,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case, delete, literal, or_, select, update
+from sqlalchemy import Connection, bindparam, case, delete, or_, select, update
 
 from erpsync.core.errors import LockedError
 from erpsync.core.store.base import Repository, insert
@@ -29,6 +30,48 @@ def _utcnow() -> datetime:
 
 
 _row = RowMapper(LeaseRow, locks)
+
+#: built once: every shop's run confirms its lease before each aspect, and building a statement
+#: costs more than running it on SQLite (SQLAlchemy's cache still needs each new one's cache key)
+_HOLDER = select(locks.c.owner, locks.c.expires_at).where(locks.c.name == bindparam("name"))
+_LEASE = select(locks).where(locks.c.name == bindparam("name"))
+_RELEASE = delete(locks).where(locks.c.name == bindparam("name"), locks.c.owner == bindparam("owner"))
+_TAKE: dict[str, Any] = {}  # database kind → the upsert that takes a lease (``_take_statement``)
+
+
+def _take_statement(conn: Connection) -> Any:
+    """The one ``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` that takes a lease, built once per
+    database kind (the dialects' upserts differ); its values are bound when it runs."""
+    found = _TAKE.get(conn.dialect.name)
+    if found is not None:
+        return found
+    owner, now = bindparam("p_owner", type_=locks.c.owner.type), bindparam("p_now", type_=UTCDateTime)
+    expires_at = bindparam("p_expires_at", type_=UTCDateTime)
+    host, pid = bindparam("p_host", type_=locks.c.host.type), bindparam("p_pid", type_=locks.c.pid.type)
+    ours = locks.c.owner == owner
+    statement = insert(conn, locks).values(
+        name=bindparam("p_name", type_=locks.c.name.type),
+        owner=owner,
+        acquired_at=now,
+        expires_at=expires_at,
+        fence=1,
+        host=host,
+        pid=pid,
+    )
+    found = _TAKE[conn.dialect.name] = statement.on_conflict_do_update(
+        index_elements=[locks.c.name],
+        set_={
+            "owner": owner,
+            "host": host,
+            "pid": pid,
+            "expires_at": expires_at,
+            "acquired_at": case((ours, locks.c.acquired_at), else_=now),
+            "fence": case((ours, locks.c.fence), else_=locks.c.fence + 1),
+        },
+        where=or_(ours, locks.c.expires_at <= now),
+    ).returning(*locks.c)  # none back: held by another (rowcount is -1 with psycopg)
+    return found
+
 
 PidAlive = Callable[[int], bool]
 
@@ -87,39 +130,46 @@ class Leases(Repository):
         compare-and-set on the dead holder's owner token takes it over: of two processes that
         both find the holder dead, only one wins. ``host`` and ``pid`` default to this process.
         """
+        taken = self._take(name, owner=owner, ttl_seconds=ttl_seconds, now=now, host=host, pid=pid, is_alive=is_alive)
+        return taken is not None
+
+    def _take(
+        self,
+        name: str,
+        *,
+        owner: str,
+        ttl_seconds: float,
+        now: datetime,
+        host: str | None = None,
+        pid: int | None = None,
+        is_alive: PidAlive = pid_alive,
+    ) -> LeaseRow | None:
+        """``acquire``, giving the lease as written when taken (None when not), so ``hold`` need not read it again."""
         host = this_host() if host is None else host
         pid = os.getpid() if pid is None else pid
         expires_at = _expiry(now, ttl_seconds)
-        ours = locks.c.owner == owner
+        values = {
+            "p_name": name,
+            "p_owner": owner,
+            "p_now": now,
+            "p_expires_at": expires_at,
+            "p_host": host,
+            "p_pid": pid,
+        }
         with self._write() as conn:
-            statement = insert(conn, locks).values(
-                name=name, owner=owner, acquired_at=now, expires_at=expires_at, fence=1, host=host, pid=pid
-            )
-            taken = conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[locks.c.name],
-                    set_={
-                        "owner": owner,
-                        "host": host,
-                        "pid": pid,
-                        "expires_at": expires_at,
-                        "acquired_at": case((ours, locks.c.acquired_at), else_=literal(now, UTCDateTime)),
-                        "fence": case((ours, locks.c.fence), else_=locks.c.fence + 1),
-                    },
-                    where=or_(ours, locks.c.expires_at <= now),
-                ).returning(locks.c.owner)  # none back: held by another (rowcount is -1 with psycopg)
-            ).first()
+            taken = conn.execute(_take_statement(conn), values).first()
             if taken is not None:
-                return True
-            row = conn.execute(select(locks).where(locks.c.name == name)).one_or_none()
+                return _row(taken)
+            row = conn.execute(_LEASE, {"name": name}).one_or_none()
             if row is None or not holder_gone(row.host, row.pid, here=host, is_alive=is_alive):
-                return False
+                return None
             took_over = conn.execute(
                 update(locks)
                 .where(locks.c.name == name, locks.c.owner == row.owner)
                 .values(owner=owner, host=host, pid=pid, acquired_at=now, expires_at=expires_at, fence=row.fence + 1)
-            )
-        return took_over.rowcount == 1
+                .returning(*locks.c)
+            ).first()
+        return None if took_over is None else _row(took_over)
 
     def renew(self, name: str, *, owner: str, ttl_seconds: float, now: datetime) -> bool:
         """Extend ``owner``'s lease to ``now + ttl_seconds``; False if it lost the lease to another."""
@@ -139,7 +189,7 @@ class Leases(Repository):
         to see that it is still ours. The heartbeat renews it meanwhile.
         """
         with self._read() as conn:
-            row = conn.execute(select(locks.c.owner, locks.c.expires_at).where(locks.c.name == name)).one_or_none()
+            row = conn.execute(_HOLDER, {"name": name}).one_or_none()
         if row is not None and row.owner == owner and row.expires_at >= _expiry(now, ttl_seconds * 2 / 3):
             return True
         return self.renew(name, owner=owner, ttl_seconds=ttl_seconds, now=now)
@@ -147,13 +197,13 @@ class Leases(Repository):
     def release(self, name: str, *, owner: str) -> bool:
         """Give the lease up; only its owner can (anyone else's call is a no-op returning False)."""
         with self._write() as conn:
-            result = conn.execute(delete(locks).where(locks.c.name == name, locks.c.owner == owner))
+            result = conn.execute(_RELEASE, {"name": name, "owner": owner})
         return result.rowcount == 1
 
     def get(self, name: str, *, now: datetime | None = None) -> LeaseRow | None:
         """Who holds ``name``; None if nobody, or (given ``now``) if the holder's lease has expired."""
         with self._read() as conn:
-            row = conn.execute(select(locks).where(locks.c.name == name)).one_or_none()
+            row = conn.execute(_LEASE, {"name": name}).one_or_none()
         if row is None:
             return None
         lease = _row(row)
@@ -181,13 +231,12 @@ class Leases(Repository):
         deadline = clock() + timedelta(seconds=max(0.0, wait_seconds))
         while True:
             now = clock()
-            if self.acquire(name, owner=owner, ttl_seconds=ttl_seconds, now=now, is_alive=is_alive):
+            held = self._take(name, owner=owner, ttl_seconds=ttl_seconds, now=now, is_alive=is_alive)
+            if held is not None:
                 break
             if now >= deadline:
                 raise LockedError(self._locked_message(name, now=now, wait_seconds=wait_seconds))
             sleep(max(0.0, min(poll_seconds, (deadline - now).total_seconds())))
-        held = self.get(name)
-        assert held is not None
         try:
             yield held
         finally:

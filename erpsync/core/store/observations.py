@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Connection, Row, bindparam, select
 
 from erpsync.core.models import PickupConfirmation
 from erpsync.core.ports import Sighting
@@ -30,6 +30,22 @@ MAX_VALUE_LENGTH = 128
 #: rows per statement: well under the bound parameters SQLite allows in one statement
 _CHUNK = 500
 _COLUMNS = ("fingerprint", "first_seen_at", "last_seen_at", "changed_at", "previous_fingerprint", "previous_seen_at")
+#: built once: every aspect of every shop reads its memory (SQLAlchemy's cache would still build
+#: and key a new statement each time)
+_OF_SHOP = select(observations).where(observations.c.shop == bindparam("shop"))
+_PUT: dict[str, Any] = {}  # database kind → ``put_many``'s upsert
+
+
+def _put_statement(conn: Connection) -> Any:
+    """``put_many``'s upsert, built once per database kind (the dialects' upserts differ)."""
+    found = _PUT.get(conn.dialect.name)
+    if found is None:
+        statement = insert(conn, observations)
+        found = _PUT[conn.dialect.name] = statement.on_conflict_do_update(
+            index_elements=[observations.c.shop, observations.c.key],
+            set_={name: statement.excluded[name] for name in _COLUMNS},
+        )
+    return found
 
 
 def _seen(row: Row[Any]) -> Seen:
@@ -160,18 +176,14 @@ class Observations(Repository):
     def of_shop(self, shop: str) -> dict[str, Seen]:
         """Every observation of ``shop``, by key: one read."""
         with self._read() as conn:
-            rows = conn.execute(select(observations).where(observations.c.shop == shop)).all()
+            rows = conn.execute(_OF_SHOP, {"shop": shop}).all()
         return {row.key: _seen(row) for row in rows}
 
     def put_many(self, shop: str, rows: Mapping[str, Seen]) -> None:
         """Store ``rows`` (key → row) for ``shop`` as they are, in one transaction."""
         items = [{"shop": shop, "key": key, **_values(row)} for key, row in rows.items()]
         with self._write() as conn:
-            statement = insert(conn, observations)
-            statement = statement.on_conflict_do_update(
-                index_elements=[observations.c.shop, observations.c.key],
-                set_={name: statement.excluded[name] for name in _COLUMNS},
-            )
+            statement = _put_statement(conn)
             for start in range(0, len(items), _CHUNK):
                 conn.execute(statement, items[start : start + _CHUNK])
 
