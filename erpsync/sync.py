@@ -9,7 +9,7 @@ calls ``pm.hook.*``. One run, per shop::
           their alerts written to the outbox in the same transaction)
         → plan (pure, each drift decided by the resolve_drift hook)
         → apply: ledger.begin → connector write → ledger.finish(done / failed), batched (one
-          transaction each side, one rewrite) per target that has `batch()`
+          transaction each side, one rewrite) per target that has `batch()` (sync_apply.py)
         → settle the pending ledger rows a crashed run left (core/pending.py)
         → re-read after writes (core/aspects/verify.py: resolved alerts now, values after the fix)
     → release lease → token trouble alerts → deliver the alert outbox (alert_delivery.py)
@@ -38,48 +38,57 @@ into a failed one).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import threading
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from erpsync.alert_delivery import Deliverer, DeliveryReport
 from erpsync.alert_outbox import ConfiguredSink, build_sinks, fix_text, planner, token_alerts
-from erpsync.apply_bulk import BulkRun, apply_batch, apply_in_bulk
 from erpsync.core import log_context
 from erpsync.core.aspects.base import Aspect, ObserveContext, UnsupportedAction
 from erpsync.core.aspects.verify import Reread, verify
 from erpsync.core.config import Settings, ShopSettings
 from erpsync.core.connector import Connector, ShopContext
 from erpsync.core.errors import ConnectorError, ErpsyncError, LockedError, StaleFenceError, UsageError
-from erpsync.core.http import TimeBudget, current_time_budget, redact, time_budget
-from erpsync.core.models import Action, ActionResult, AspectReport, Drift, RunReport, ShopReport
+from erpsync.core.http import TimeBudget, redact, time_budget
+from erpsync.core.models import ActionResult, AspectReport, Drift, RunReport, ShopReport
 from erpsync.core.pending import settle_pending
 from erpsync.core.policy import policy_for
-from erpsync.core.ports import BatchWriter
 from erpsync.core.run_guard import Heartbeat, Interrupted, StopSignals
 from erpsync.core.store import DriftChanges, ShopMemory, Store
 from erpsync.core.store.leases import pid_alive, this_host
 from erpsync.plugins.manager import PluginManager, Registry, build_registry, get_plugin_manager
 from erpsync.shop_matching import MatchRulesPerRun, keep_matches
 from erpsync.shop_reads import shared_reads
+from erpsync.sync_apply import OVER_BUDGET, Progress, SyncApply
 
 logger = logging.getLogger("erpsync.sync")
 
-Progress = Callable[[str], None]
-#: an aspect's error when the shop's time budget ran out before its next correction
-OVER_BUDGET = "the shop's time budget ran out: the remaining corrections were not attempted"
+__all__ = ["HEARTBEAT_SECONDS", "LEASE_TTL_SECONDS", "OVER_BUDGET", "Progress", "Syncer"]
+
 #: short, so a crashed run on another host frees its shops within a minute; the heartbeat renews
 #: the leases of a working run every third of it (a crash on this host frees them at once)
 LEASE_TTL_SECONDS = 60.0
 HEARTBEAT_SECONDS = LEASE_TTL_SECONDS / 3
 
 
-class Syncer:
+@dataclass(frozen=True)
+class _Run:
+    """What one run asks of each of its shops, handed down as one value."""
+
+    run_id: str
+    aspects: list[str]
+    apply: bool
+    wait: float  # seconds to wait for a shop's lease held by another run
+    say: Progress
+
+
+class Syncer(SyncApply):
     """Reconciles the configured shops. Build one per process; ``run`` may be called many times."""
 
     def __init__(
@@ -169,9 +178,10 @@ class Syncer:
             self._heartbeat = Heartbeat(
                 self.store, run_id, ttl_seconds=LEASE_TTL_SECONDS, interval=self.heartbeat_seconds, clock=self.clock
             )
+            run = _Run(run_id, selected_aspects, apply, wait_seconds, say)
             try:
                 with self._heartbeat, signals if handle_signals else contextlib.nullcontext():
-                    self._run_shops(run_id, report, selected_shops, selected_aspects, apply, wait_seconds, say)
+                    self._run_shops(run, report, selected_shops)
                 status = "error" if report.errors else ("drift" if report.outstanding else "in_sync")
                 if signals.signum is not None:
                     status, report.interrupted = "interrupted", signals.signum
@@ -222,19 +232,11 @@ class Syncer:
 
     # -- one shop ----------------------------------------------------------------------------
 
-    def _run_shops(
-        self,
-        run_id: str,
-        report: RunReport,
-        shops: list[ShopSettings],
-        aspects: list[str],
-        apply: bool,
-        wait: float,
-        say: Progress,
-    ) -> None:
+    def _run_shops(self, run: _Run, report: RunReport, shops: list[ShopSettings]) -> None:
+        names = [s.name for s in shops]
         try:
             self.pm.hook.sync_started(
-                run={"run_id": run_id, "shops": [s.name for s in shops], "aspects": aspects, "apply": apply}
+                run={"run_id": run.run_id, "shops": names, "aspects": run.aspects, "apply": run.apply}
             )
         except Exception:  # an observer must not stop the run it observes
             logger.exception("a sync_started hook failed")
@@ -247,26 +249,17 @@ class Syncer:
         self.last_delivery = DeliveryReport()
         workers = min(self.settings.concurrency, len(shops))
         if workers > 1:
-            self._run_side_by_side(run_id, report, shops, aspects, apply, wait, say, deliverer, workers)
+            self._run_side_by_side(run, report, shops, deliverer, workers)
         else:
             for shop in shops:
                 if self._stop.requested:  # the shops not started are not in the report: they did not run
                     break
-                report.shops.append(self._run_shop(run_id, shop, aspects, apply, wait, say))
-                self._after_shop(run_id, shop, deliverer)
+                report.shops.append(self._run_shop(run, shop))
+                self._after_shop(run.run_id, shop, deliverer)
         report.notes.extend(self.last_delivery.notes())
 
     def _run_side_by_side(
-        self,
-        run_id: str,
-        report: RunReport,
-        shops: list[ShopSettings],
-        aspects: list[str],
-        apply: bool,
-        wait: float,
-        say: Progress,
-        deliverer: Deliverer,
-        workers: int,
+        self, run: _Run, report: RunReport, shops: list[ShopSettings], deliverer: Deliverer, workers: int
     ) -> None:
         """Run up to ``workers`` shops at once, each on its own thread, as one run.
 
@@ -286,7 +279,7 @@ class Syncer:
         def one(shop: ShopSettings) -> ShopReport | None:
             if self._stop.requested:
                 return None
-            return self._run_shop(run_id, shop, aspects, apply, wait, say)
+            return self._run_shop(run, shop)
 
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="erpsync-shop")
         try:
@@ -296,7 +289,7 @@ class Syncer:
                 shop_report = future.result()
                 if shop_report is not None:
                     done[shop.name] = shop_report
-                    self._after_shop(run_id, shop, deliverer)
+                    self._after_shop(run.run_id, shop, deliverer)
         finally:
             # an Interrupted (second signal) or a bug: cancel the shops not started, then let the
             # ones working reach their next check (every shop sees the stop request) and finish
@@ -331,16 +324,13 @@ class Syncer:
         total.expired += done.expired
         total.timed_out += done.timed_out
 
-    def _run_shop(
-        self, run_id: str, shop: ShopSettings, aspects: list[str], apply: bool, wait: float, say: Progress
-    ) -> ShopReport:
+    def _run_shop(self, run: _Run, shop: ShopSettings) -> ShopReport:
         """One shop's aspects under its lease; bound here, on the thread that works for the shop."""
-        with log_context.bound(run_id=run_id, shop=shop.name):
-            return self._work_shop(run_id, shop, aspects, apply, wait, say)
+        with log_context.bound(run_id=run.run_id, shop=shop.name):
+            return self._work_shop(run, shop)
 
-    def _work_shop(
-        self, run_id: str, shop: ShopSettings, aspects: list[str], apply: bool, wait: float, say: Progress
-    ) -> ShopReport:
+    def _work_shop(self, run: _Run, shop: ShopSettings) -> ShopReport:
+        run_id, wait, say = run.run_id, run.wait, run.say
         report = ShopReport(shop=shop.name)
         lease = f"shop:{shop.name}"
         say(f"{shop.name}: waiting for the shop's lease" if wait else f"{shop.name}: starting")
@@ -360,7 +350,7 @@ class Syncer:
                 erp = shared_reads(self._connector(shop, "erp"))
                 try:
                     seen_errors: set[str] = set()  # one bad ERP row is one error, not one per aspect
-                    for name in aspects:
+                    for name in run.aspects:
                         if self._stop.requested:
                             break
                         if budget.expired:
@@ -374,7 +364,7 @@ class Syncer:
                         aspect = self.registry.aspects[name]
                         try:
                             with log_context.bound(aspect=name):  # every line of the aspect names it
-                                aspect_report = self._run_aspect(run_id, shop, aspect, seller, erp, apply, say)
+                                aspect_report = self._run_aspect(run, shop, aspect, seller, erp)
                             fresh = [e for e in aspect_report.record_errors if e not in seen_errors]
                             seen_errors.update(fresh)
                             aspect_report.record_errors = fresh
@@ -440,15 +430,9 @@ class Syncer:
             )
 
     def _run_aspect(
-        self,
-        run_id: str,
-        shop: ShopSettings,
-        aspect: Aspect,
-        seller: Connector,
-        erp: Connector,
-        apply: bool,
-        say: Progress | None = None,
+        self, run: _Run, shop: ShopSettings, aspect: Aspect, seller: Connector, erp: Connector
     ) -> AspectReport:
+        run_id, apply = run.run_id, run.apply
         report = AspectReport(aspect=aspect.name)
         now = self.clock()
         memory = self.store.observations.for_shop(shop.name, deferred=True)
@@ -505,7 +489,7 @@ class Syncer:
 
         if apply:
             report.actions = self._apply_all(
-                run_id, shop, aspect, actions, unsupported, occurrence, (seller, erp), report, say
+                run_id, shop, aspect, actions, unsupported, occurrence, (seller, erp), report, run.say
             )
         else:
             for action in actions:
@@ -524,8 +508,7 @@ class Syncer:
                 # every change read is now in the other side: the next run may start from here
                 self.store.cursors.put(shop.name, aspect.cursor_stream, observation.cursor, now=self.clock())
         if any(r.status == "applied" for r in report.actions) and not self._stop.requested:
-            if say is not None:
-                say(f"{shop.name}: {aspect.name}: re-reading the corrected records")
+            run.say(f"{shop.name}: {aspect.name}: re-reading the corrected records")
             verify(report, self._reread(run_id, aspect, ctx, memory, report))
         return report
 
@@ -584,172 +567,6 @@ class Syncer:
         if known is not None and changes.opened:
             known.add(aspect)
         return changes
-
-    def _apply_all(
-        self,
-        run_id: str,
-        shop: ShopSettings,
-        aspect: Aspect,
-        actions: list[Action],
-        unsupported: Mapping[int, str],
-        occurrence: dict[str, int],
-        sides: tuple[Connector, Connector],
-        report: AspectReport,
-        say: Progress | None,
-    ) -> list[ActionResult]:
-        """Make the planned writes (``check_apply`` passed for those not ``unsupported``), in plan order.
-
-        The kinds the aspect makes in bulk (``Aspect.bulk_kinds``: many writes a call, each with
-        its own outcome) go through ``apply_bulk.apply_in_bulk``, all of them at the place of the
-        first. An aspect's other corrections to a target that writes in bulk (a ``BatchWriter``:
-        the files ERP rewrites its whole file for any write) go in one batch (``_apply_batch``);
-        the rest, and pushes that must happen once, are made one at a time (``_apply``). A stop
-        signal or the end of the shop's time budget is seen before each write (each bulk call) and
-        ends the writes there.
-        """
-        seller, erp = sides
-        targets: dict[str, Connector] = {"seller": seller, "erp": erp}
-        results: dict[int, ActionResult] = {}
-        steps: list[tuple[BatchWriter | None, list[Action]]] = []
-        batches: dict[str, list[Action]] = {}
-        bulk: list[Action] = []
-        for action in actions:
-            target = targets[action.target]
-            if id(action) in unsupported:
-                results[id(action)] = ActionResult(action, "unsupported", unsupported[id(action)])
-            elif action.kind in aspect.bulk_kinds:
-                if not bulk:
-                    steps.append((None, bulk))
-                bulk.append(action)
-            elif action.idempotent and isinstance(target, BatchWriter):
-                if action.target not in batches:
-                    batches[action.target] = []
-                    steps.append((target, batches[action.target]))
-                batches[action.target].append(action)
-            else:
-                steps.append((None, [action]))
-        for writer, group in steps:
-            if self._halted(report):
-                break
-            if writer is not None:
-                results.update(self._apply_batch(run_id, shop, aspect, group, occurrence, sides, writer, report, say))
-                continue
-            if group is bulk:
-                results.update(self._apply_bulk(run_id, shop, aspect, group, occurrence, sides, report, say))
-                continue
-            if say is not None:
-                say(f"{shop.name}: {aspect.name}: {group[0].description}")
-            self._renew(f"shop:{shop.name}", run_id)
-            results[id(group[0])] = self._apply(run_id, aspect, group[0], occurrence, seller, erp)
-        return [results[id(a)] for a in actions if id(a) in results]
-
-    def _halted(self, report: AspectReport) -> bool:
-        """Whether no further write may start: a stop signal, or the shop's time is up (``OVER_BUDGET``)."""
-        if self._stop.requested:  # SIGTERM/SIGINT: the write before this one was the last
-            return True
-        budget = current_time_budget()
-        if budget is not None and budget.expired:
-            report.error = OVER_BUDGET
-            return True
-        return False
-
-    def _apply_batch(
-        self,
-        run_id: str,
-        shop: ShopSettings,
-        aspect: Aspect,
-        actions: list[Action],
-        occurrence: dict[str, int],
-        sides: tuple[Connector, Connector],
-        writer: BatchWriter,
-        report: AspectReport,
-        say: Progress | None,
-    ) -> dict[int, ActionResult]:
-        """An aspect's corrections to one target that writes in bulk: one batch, two ledger
-        commits, all its writes made or none (``apply_bulk.apply_batch``)."""
-        keys = {id(a): self._ledger_key(run_id, a, occurrence) for a in actions}
-        run = self._bulk_run(run_id, shop, aspect, report, say)
-        return apply_batch(run, aspect, actions, keys, *sides, writer=writer)
-
-    def _apply_bulk(
-        self,
-        run_id: str,
-        shop: ShopSettings,
-        aspect: Aspect,
-        actions: list[Action],
-        occurrence: dict[str, int],
-        sides: tuple[Connector, Connector],
-        report: AspectReport,
-        say: Progress | None,
-    ) -> dict[int, ActionResult]:
-        """The aspect's ``bulk_kinds`` corrections: many a call, each with its own ledger outcome
-        (``apply_bulk.apply_in_bulk``)."""
-        keys = {id(a): self._ledger_key(run_id, a, occurrence) for a in actions}
-        return apply_in_bulk(self._bulk_run(run_id, shop, aspect, report, say), aspect, actions, keys, *sides)
-
-    def _bulk_run(
-        self, run_id: str, shop: ShopSettings, aspect: Aspect, report: AspectReport, say: Progress | None
-    ) -> BulkRun:
-        """What the bulk write paths need of the host: the ledger, the stop and budget checks, the lease."""
-        lease, prefix = f"shop:{shop.name}", f"{shop.name}: {aspect.name}: "
-
-        def halted() -> str | None:
-            if not self._halted(report):
-                return None
-            return f"stopped by {self._stop.name}" if self._stop.requested else OVER_BUDGET
-
-        return BulkRun(
-            run_id=run_id,
-            ledger=self.store.ledger,
-            clock=self.clock,
-            redact=self._redact,
-            halted=halted,
-            renew=lambda: self._renew(lease, run_id, fenced=shop.name),
-            say=None if say is None else (lambda message: say(prefix + message)),
-            fence=None if (epoch := self._fences.get(shop.name)) is None else (shop.name, epoch),
-        )
-
-    def _apply(
-        self, run_id: str, aspect: Aspect, action: Action, occurrence: dict[str, int], seller: Connector, erp: Connector
-    ) -> ActionResult:
-        """One write, recorded in the ledger before and after (``check_apply`` passed already)."""
-        key = self._ledger_key(run_id, action, occurrence)
-        fence = self._fences.get(action.shop)
-        entry = self.store.ledger.begin(
-            key,
-            shop=action.shop,
-            aspect=action.aspect,
-            kind=action.kind,
-            target=action.target,
-            subject=action.subject,
-            payload={"field": action.field, "value": action.value, "description": action.description},
-            run_id=run_id,
-            now=self.clock(),
-            fence=None if fence is None else (action.shop, fence),
-        )
-        if entry.status == "done":
-            return ActionResult(action, "skipped", "already done (ledger)")
-        try:
-            aspect.apply(action, seller, erp)
-        except ErpsyncError as exc:
-            message = self._redact(str(exc))
-            self.store.ledger.finish(key, status="failed", error=message, now=self.clock())
-            return ActionResult(action, "failed", message)
-        self.store.ledger.finish(key, status="done", now=self.clock())
-        return ActionResult(action, "applied")
-
-    @staticmethod
-    def _ledger_key(run_id: str, action: Action, occurrence: dict[str, int]) -> str:
-        """The ledger row an action is recorded under, written before and after the write.
-
-        A push that must happen once (``idempotent=False``) keys on the action and its drift
-        occurrences, so a rerun after a crash finds it and never repeats it. A correction that
-        sets values keys on the run as well: if the drift is still there on the next run (the
-        write did not stick, or the ERP reverted it) it is written again, never reported done.
-        """
-        ids = ",".join(str(occurrence.get(fp, fp)) for fp in sorted(action.drifts))
-        scope = "" if not action.idempotent else f":{run_id}"
-        return hashlib.sha256(f"{action.idempotency_key}:{ids}{scope}".encode()).hexdigest()
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -53,7 +53,7 @@ class ContentText:
     "description":…,"main_images":[{"uri":…},…],"package_weight":{"unit":…,"value":…},
     "product_attributes":[{"id":…,"values":[{"name":…}]},…],"title":…},"skus":[…]}``, with
     ``brand_id`` only when the mapping has one and ``product_attributes`` only when one of the
-    product's attributes is mapped (``_content`` in ``core/listings.py`` builds the same body).
+    product's attributes is mapped (``_content`` in ``core/listing_bodies.py`` builds the same body).
     """
 
     head: str  # up to the description's value

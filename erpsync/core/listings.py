@@ -18,20 +18,39 @@ What was last pushed is kept in the store's bindings (``ListingBindings``): enti
 from ERP fields to the API body is declared in ``[aspects.listings]`` (``ListingMapping``). The
 capabilities the aspect reads and writes through are the runtime-checkable protocols of
 ``core/listing_ports.py``, like ``core/ports.py``.
+
+The data lives in ``core/listing_models.py`` and the bodies and hash in ``core/listing_bodies.py``,
+so each stays small; this module plans and re-exports them all, the one place to import from.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from erpsync.core.listing_hash import canonical_json, content_text
-from erpsync.core.listing_stock import sku_inventory, stock_entries, stock_text
+from erpsync.core.listing_bodies import _content as _content
+from erpsync.core.listing_bodies import content_hash, create_body, edit_body
+from erpsync.core.listing_models import (
+    INVENTORY,
+    PRICE,
+    PRODUCT,
+    SKU,
+    BoundListing,
+    ErpProduct,
+    ErpSku,
+    FoundListing,
+    ListingMapping,
+    Push,
+)
+from erpsync.core.listing_stock import stock_entries, stock_text
 
 __all__ = [
+    "INVENTORY",
+    "PRICE",
+    "PRODUCT",
+    "SKU",
     "BoundListing",
     "ErpProduct",
     "ErpSku",
@@ -45,115 +64,6 @@ __all__ = [
     "price_text",
     "stock_text",
 ]
-
-#: the binding entities the listings aspect keeps (``store.bindings``)
-PRODUCT, SKU, PRICE, INVENTORY = "product", "sku", "price", "inventory"
-
-
-@dataclass(frozen=True)
-class ErpSku:
-    """One sellable variant: its ``seller_sku`` (the key both systems share), price and stock.
-
-    ``warehouse_stock`` is the stock per Seller Center warehouse, ``(warehouse id, quantity)``
-    sorted by id, ids unique, for an ERP that keeps it so; ``inventory`` is then their sum, for
-    people. Empty, ``inventory`` goes to the configured ``warehouse_id``.
-    """
-
-    seller_sku: str
-    price: Decimal
-    inventory: int
-    source: str = ""  # "file:line", for messages
-    warehouse_stock: tuple[tuple[str, int], ...] = ()
-
-
-@dataclass(frozen=True)
-class ErpProduct:
-    """A product as the ERP holds it. ``attributes`` are (ERP name, value) pairs, in ERP order."""
-
-    id: str
-    title: str
-    description: str
-    currency: str
-    skus: tuple[ErpSku, ...]
-    images: tuple[str, ...] = ()
-    attributes: tuple[tuple[str, str], ...] = ()
-    source: str = ""  # "file:line" of the product's first row
-
-
-@dataclass(frozen=True)
-class ListingMapping:
-    """How an ERP product becomes an API body: the ``[aspects.listings]`` table.
-
-    ``attributes`` maps ERP attribute names to TikTok attribute ids (an ERP attribute not named
-    is not sent); ``images`` maps ERP image names to uploaded image uris (a name not in it is
-    sent as a uri itself). Category, brand and warehouse are the seller's Seller Center ids.
-    A mapping is not changed once made, its tables neither: the content hash encodes what it
-    contributes once per mapping.
-    """
-
-    category_id: str = ""
-    warehouse_id: str = ""
-    brand_id: str | None = None
-    attributes: Mapping[str, str] = field(default_factory=dict)
-    images: Mapping[str, str] = field(default_factory=dict)
-    package_weight: tuple[str, str] = ("1", "KILOGRAM")
-    save_mode: str = "LISTING"
-    #: what config cannot say: called with the product and its content body, which it changes
-    #: in place (the ``map_listing`` hook); its changes are content, so the hash covers them
-    shape: Callable[[ErpProduct, dict[str, Any]], None] | None = field(default=None, compare=False)
-
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> ListingMapping:
-        """The mapping from a loaded ``[aspects.listings]`` table (see the aspect's Settings)."""
-        return cls(
-            category_id=str(settings.get("category_id") or ""),
-            warehouse_id=str(settings.get("warehouse_id") or ""),
-            brand_id=settings.get("brand_id") or None,
-            attributes=dict(settings.get("attributes") or {}),
-            images=dict(settings.get("images") or {}),
-            package_weight=(str(settings.get("package_weight", "1")), str(settings.get("weight_unit", "KILOGRAM"))),
-            save_mode=str(settings.get("save_mode", "LISTING")),
-        )
-
-    def missing_for_create(self) -> list[str]:
-        """The settings a create needs and this mapping lacks (the API refuses a create without)."""
-        return [name for name in ("category_id", "warehouse_id") if not getattr(self, name)]
-
-
-@dataclass(frozen=True)
-class FoundListing:
-    """A Seller Center product: its id and ``{seller_sku: sku id}``."""
-
-    product_id: str
-    skus: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class BoundListing:
-    """What erpsync last pushed for one ERP product (from the bindings; None: never pushed)."""
-
-    product_id: str
-    content_hash: str | None
-    sku_ids: Mapping[str, str]  # seller_sku -> TikTok sku id
-    prices: Mapping[str, str | None] = field(default_factory=dict)  # seller_sku -> price_text pushed
-    inventory: Mapping[str, str | None] = field(default_factory=dict)  # seller_sku -> stock_text pushed
-    #: the fingerprint of the ERP product when nothing was left to push (``core/listing_source.py``)
-    source: str | None = None
-
-
-@dataclass(frozen=True)
-class Push:
-    """One call to make: ``create``, ``edit``, ``price`` or ``inventory`` for ERP product ``erp_id``.
-
-    ``payload`` is what the writer sends and what the bindings record after it, as JSON-ready
-    data; ``before`` and ``after`` are the last pushed and the ERP's values, for people.
-    """
-
-    kind: str
-    erp_id: str
-    payload: Mapping[str, Any]
-    before: str | None
-    after: str
 
 
 def price_text(amount: Decimal, currency: str) -> str:
@@ -180,79 +90,6 @@ def price_text(amount: Decimal, currency: str) -> str:
 
 _PRICES: dict[tuple[Decimal, str], str] = {}
 _PRICES_KEPT = 16_384
-
-
-def _uri(mapping: ListingMapping, image: str) -> str:
-    return mapping.images.get(image, image)
-
-
-def _content(product: ErpProduct, mapping: ListingMapping) -> dict[str, Any]:
-    """The product-level fields of the body: what the content hash covers and an edit sends."""
-    body: dict[str, Any] = {
-        "title": product.title,
-        "description": product.description,
-        "category_id": mapping.category_id,
-        "main_images": [{"uri": _uri(mapping, i)} for i in product.images],
-        "package_weight": {"value": mapping.package_weight[0], "unit": mapping.package_weight[1]},
-    }
-    if mapping.brand_id:
-        body["brand_id"] = mapping.brand_id
-    attributes = [
-        {"id": mapping.attributes[name], "values": [{"name": value}]}
-        for name, value in product.attributes
-        if name in mapping.attributes
-    ]
-    if attributes:
-        body["product_attributes"] = attributes
-    if mapping.shape is not None:
-        mapping.shape(product, body)
-    return body
-
-
-def _sku_body(sku: ErpSku, currency: str, mapping: ListingMapping) -> dict[str, Any]:
-    return {
-        "seller_sku": sku.seller_sku,
-        "price": {"amount": format(sku.price.normalize(), "f"), "currency": currency},
-        "inventory": sku_inventory(sku, mapping),
-    }
-
-
-def content_hash(product: ErpProduct, mapping: ListingMapping) -> str:
-    """The digest of everything a listing shows but price and inventory (order-sensitive, stable).
-
-    The SHA-256 of the content body and the sorted seller SKUs as canonical JSON. Stored hashes
-    are compared with it, so its text never changes (``core/listing_hash.py``); a mapping with a
-    ``map_listing`` hook builds and serialises the body, since the hook may put anything in it.
-    """
-    text = None
-    if mapping.shape is None:
-        try:
-            text = content_text(mapping).text(
-                product.title, product.description, product.images, product.attributes, product.skus
-            )
-        except TypeError:  # a field that is not a string: the generic serialiser writes it
-            text = None
-    if text is None:
-        skus = sorted(s.seller_sku for s in product.skus)
-        text = canonical_json({"content": _content(product, mapping), "skus": skus})
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def create_body(product: ErpProduct, mapping: ListingMapping) -> dict[str, Any]:
-    """The Create Product body: content, every SKU with price and stock, and the save mode."""
-    body = _content(product, mapping)
-    body["skus"] = [_sku_body(s, product.currency, mapping) for s in product.skus]
-    body["save_mode"] = mapping.save_mode
-    return body
-
-
-def edit_body(product: ErpProduct, mapping: ListingMapping, sku_ids: Mapping[str, str]) -> dict[str, Any]:
-    """The partial edit body: the content, plus the SKUs the listing lacks (with price and stock)."""
-    body = _content(product, mapping)
-    new = [_sku_body(s, product.currency, mapping) for s in product.skus if s.seller_sku not in sku_ids]
-    if new:
-        body["skus"] = new
-    return body
 
 
 def plan_pushes(product: ErpProduct, mapping: ListingMapping, bound: BoundListing | None) -> list[Push]:

@@ -10,68 +10,31 @@ from __future__ import annotations
 import csv
 import signal
 import sqlite3
-import struct
 import time
-import zlib
 
 import pytest
-
-from erpsync.plugins.manager import build_registry, get_plugin_manager, load_settings
-from erpsync.sync import Syncer
+from image_bytes import png
+from listing_shop import COLUMNS, configure, run_listings
 
 pytestmark = pytest.mark.integration
 
 UPLOAD = "/product/202309/images/upload"
 CREATE = "/product/202309/products"
-COLUMNS = ("id", "seller_sku", "title", "description", "price", "currency", "inventory", "images", "attributes")
-DEMO = ("demo-app-key", "demo-app-secret", "demo-access-token", "7495000000000000001")
-
-
-def png(shade: int = 0) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 300, 300, 8, 2, 0, 0, 0)  # MAIN_IMAGE: 300x300 to 4000x4000 px
-    pixels = chunk(b"IDAT", zlib.compress((bytes([0]) + bytes([shade] * 3) * 300) * 300))
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + pixels + chunk(b"IEND", b"")
 
 
 def setup(ws, products: list[tuple[str, str, str]], files: dict[str, bytes]) -> None:
     """A shop with no ``images`` table; ``(id, seller_sku, images)`` products and image files in erp/."""
-    key, secret, token, shop_id = DEMO
-    ws.config.write_text(
-        f'[state]\nurl = "sqlite:///{ws.root / "state.db"}"\n'
-        f'[[shops]]\nname = "shop"\n[shops.seller]\ntype = "tiktok"\nbase_url = "{ws.url}"\n'
-        f'app_key = "{key}"\napp_secret = "{secret}"\naccess_token = "{token}"\nshop_id = "{shop_id}"\n'
-        f'max_attempts = 3\n[shops.erp]\ntype = "files"\npath = "erp"\nproducts = "products.csv"\n'
-        '[aspects.listings]\ncategory_id = "600001"\nwarehouse_id = "WH-DG"\n',
-        encoding="utf-8",
-    )
-    ws.admin("POST", "settings", {"audit_delay_seconds": 0})
+    configure(ws)
     (ws.root / "erp").mkdir(exist_ok=True)
     for name, content in files.items():
         (ws.root / "erp" / name).write_bytes(content)
-    (ws.root / "secret.png").write_bytes(png(9))  # beside the ERP's directory, never to be sent
+    (ws.root / "secret.png").write_bytes(png(shade=9))  # beside the ERP's directory, never to be sent
     with (ws.root / "erp" / "products.csv").open("w", encoding="utf-8", newline="") as fh:
         out = csv.writer(fh, lineterminator="\n")
         out.writerow(COLUMNS)
         for pid, sku, images in products:
             out.writerow([pid, sku, f"Item {pid}", "", "10", "USD", "3", images, ""])
     ws.admin("DELETE", "counts")
-
-
-def run(ws):
-    pm = get_plugin_manager(entrypoints=False)
-    registry = build_registry(pm)
-    syncer = Syncer(load_settings(ws.config, registry), pm=pm, registry=registry)
-    try:
-        report = syncer.run(aspects=["listings"], apply=True)
-    finally:
-        syncer.close()
-    (shop,) = report.shops
-    assert shop.error is None, shop.error
-    (aspect,) = shop.aspects
-    return aspect
 
 
 def uploads(ws) -> int:
@@ -101,7 +64,7 @@ def test_a_local_file_is_uploaded_once_for_every_product_showing_it(demo_ws):
         [("P1", "MUG", "front.png"), ("P2", "CUP", "copy.png|tos-not-uploaded"), ("P3", "LAMP", "../secret.png")],
         {"front.png": same, "copy.png": same},
     )
-    first = run(demo_ws)
+    first = run_listings(demo_ws)
     by_product = {r.action.value.split('"erp_id": "')[1][:2]: r for r in first.actions}
     assert by_product["P1"].status == "applied", by_product["P1"]
     # P2 sends its second name as it is, and the sandbox refuses a uri it never hosted
@@ -121,11 +84,11 @@ def test_a_local_file_is_uploaded_once_for_every_product_showing_it(demo_ws):
         ",".join(COLUMNS) + "\nP1,MUG,Item P1,,10,USD,3,front.png,\nP2,CUP,Item P2,,10,USD,3,copy.png,\n",
         encoding="utf-8",
     )
-    second = run(demo_ws)
+    second = run_listings(demo_ws)
     assert [r.status for r in second.actions] == ["applied"], second.actions
     assert seller_images(demo_ws) == {"MUG": [uri], "CUP": [uri]}
     assert uploads(demo_ws) == 1
-    assert run(demo_ws).actions == []
+    assert run_listings(demo_ws).actions == []
 
 
 def test_a_run_killed_between_upload_and_create_is_rerun_without_uploading_again(demo_ws, tmp_path):
@@ -147,7 +110,7 @@ def test_a_run_killed_between_upload_and_create_is_rerun_without_uploading_again
     ((_digest, uri, _name),) = remembered(demo_ws)
     demo_ws.admin("POST", "faults", {"latency_ms": 0})
 
-    rerun = run(demo_ws)
+    rerun = run_listings(demo_ws)
     assert [r.status for r in rerun.actions] == ["applied"], rerun.actions
     assert uploads(demo_ws) == 1
     assert seller_images(demo_ws) == {"MUG": [uri]}

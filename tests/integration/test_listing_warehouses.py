@@ -11,54 +11,23 @@ seller_sku) show what reached Seller Center.
 from __future__ import annotations
 
 import csv
-import struct
-import zlib
 
 import pytest
+from image_bytes import png
+from listing_shop import configure, run_listings, upload_image
 
 from erpsync.connectors.files.products import PRODUCT_COLUMNS
-from erpsync.connectors.tiktok.products.api import ProductsApi
-from erpsync.connectors.tiktok.seller import TikTokSellerConnector
-from erpsync.core.connector import ShopContext
-from erpsync.plugins.manager import build_registry, get_plugin_manager, load_settings
-from erpsync.sync import Syncer
 
 pytestmark = pytest.mark.integration
 
-#: the demo scenario's app and shop (docs/plugins.md, "The demo shop"), and its two-warehouse SKU
-DEMO = ("demo-app-key", "demo-app-secret", "demo-access-token", "7495000000000000001")
+#: the demo scenario's Seller Center product with one SKU in two warehouses
 CUSHION, CUSHION_SKU = "1731100000000000001", "CUSHION-45-SAND"
-
-
-def png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", 300, 300, 8, 2, 0, 0, 0)  # MAIN_IMAGE: 300x300 to 4000x4000 px
-    pixels = chunk(b"IDAT", zlib.compress(b"\0" * 901 * 300))  # 300 black rows of 300 RGB pixels
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + pixels + chunk(b"IEND", b"")
 
 
 def setup(ws) -> str:
     """The shop's config with a products file; the uri of an image uploaded through the app."""
-    key, secret, token, shop_id = DEMO
-    ws.config.write_text(
-        f'[state]\nurl = "sqlite:///{ws.root / "state.db"}"\n'
-        f'[[shops]]\nname = "shop"\n[shops.seller]\ntype = "tiktok"\nbase_url = "{ws.url}"\n'
-        f'app_key = "{key}"\napp_secret = "{secret}"\naccess_token = "{token}"\nshop_id = "{shop_id}"\n'
-        f'max_attempts = 3\n[shops.erp]\ntype = "files"\npath = "erp"\nproducts = "products.csv"\n'
-        '[aspects.listings]\ncategory_id = "600001"\nwarehouse_id = "WH-DG"\n',
-        encoding="utf-8",
-    )
-    ws.admin("POST", "settings", {"audit_delay_seconds": 0})  # an edit's audit passes at once
-    seller = TikTokSellerConnector(
-        {"base_url": ws.url, "app_key": key, "app_secret": secret, "access_token": token, "shop_id": shop_id},
-        shop=ShopContext(name="shop", base_dir=ws.root),
-    )
-    try:
-        uri = ProductsApi(seller.tiktok_client, seller.cipher()).upload_image(png(), "front.png").uri
-    finally:
-        seller.close()
+    configure(ws)
+    uri = upload_image(ws, png())
     ws.admin("DELETE", "effects")
     return uri
 
@@ -77,20 +46,6 @@ def cushion(**cells: str) -> dict[str, str]:
     return {"id": "P-CUSHION", "seller_sku": CUSHION_SKU, **cells}
 
 
-def run(ws):
-    pm = get_plugin_manager(entrypoints=False)
-    registry = build_registry(pm)
-    syncer = Syncer(load_settings(ws.config, registry), pm=pm, registry=registry)
-    try:
-        report = syncer.run(aspects=["listings"], apply=True)
-    finally:
-        syncer.close()
-    (shop,) = report.shops
-    assert shop.error is None, shop.error
-    (aspect,) = shop.aspects
-    return aspect
-
-
 def stock_in_seller_center(ws) -> dict[str, int]:
     (product,) = [p for p in ws.admin("GET", "products")["products"] if p["id"] == CUSHION]
     (sku,) = product["skus"]
@@ -105,7 +60,7 @@ def test_each_warehouse_s_quantity_is_pushed_once_and_a_change_once_more(demo_ws
     uri = setup(demo_ws)
     assert stock_in_seller_center(demo_ws) == {"WH-DG": 60, "WH-SZ": 25}
     write_products(demo_ws, uri, [cushion(warehouse_stock="WH-DG=40|WH-SZ=10")])
-    first = run(demo_ws)
+    first = run_listings(demo_ws)
     assert first.record_errors == []
     assert all(r.status == "applied" for r in first.actions), first.actions
     assert "set_inventory" in [r.action.kind for r in first.actions]
@@ -113,12 +68,12 @@ def test_each_warehouse_s_quantity_is_pushed_once_and_a_change_once_more(demo_ws
     assert inventory_pushes(demo_ws) == {CUSHION_SKU: 1}
 
     write_products(demo_ws, uri, [cushion(warehouse_stock="WH-DG=40|WH-SZ=11", inventory="51")])
-    second = run(demo_ws)
+    second = run_listings(demo_ws)
     assert [(r.action.kind, r.status) for r in second.actions] == [("set_inventory", "applied")], second.actions
     assert stock_in_seller_center(demo_ws) == {"WH-DG": 40, "WH-SZ": 11}
     assert inventory_pushes(demo_ws) == {CUSHION_SKU: 2}
 
-    third = run(demo_ws)
+    third = run_listings(demo_ws)
     assert third.actions == [] and third.record_errors == []
     assert inventory_pushes(demo_ws) == {CUSHION_SKU: 2}
 
@@ -128,7 +83,7 @@ def test_one_quantity_for_a_two_warehouse_sku_is_refused_naming_it_and_the_run_g
     lamp = {"id": "P-LAMP", "seller_sku": "LAMP", "title": "Lamp", "inventory": "3"}
     bad_stock = {"id": "P-BAD", "seller_sku": "BAD", "title": "Bad", "warehouse_stock": "WH-DG=1|WH-DG=2"}
     write_products(demo_ws, uri, [cushion(inventory="50"), bad_stock, lamp])
-    report = run(demo_ws)
+    report = run_listings(demo_ws)
     (error,) = report.record_errors
     assert "products.csv:3" in error and "warehouse_stock" in error and "WH-DG is listed twice" in error
     by_kind = {r.action.kind: r for r in report.actions}

@@ -12,42 +12,17 @@ import csv
 
 import pytest
 from image_bytes import png
-
-from erpsync.connectors.tiktok.products.api import ProductsApi
-from erpsync.connectors.tiktok.seller import TikTokSellerConnector
-from erpsync.core.connector import ShopContext
-from erpsync.plugins.manager import build_registry, get_plugin_manager, load_settings
-from erpsync.sync import Syncer
+from listing_shop import COLUMNS, configure, run_listings, upload_image
 
 pytestmark = pytest.mark.integration
 
 CREATE = "/product/202309/products"
-COLUMNS = ("id", "seller_sku", "title", "description", "price", "currency", "inventory", "images", "attributes")
-
-
-#: the demo scenario's app and shop (docs/plugins.md, "The demo shop")
-DEMO = ("demo-app-key", "demo-app-secret", "demo-access-token", "7495000000000000001")
 
 
 def setup(ws) -> str:
     """The shop's config with a products file and [aspects.listings]; an uploaded image's uri."""
-    key, secret, token, shop_id = DEMO
-    ws.config.write_text(
-        f'[state]\nurl = "sqlite:///{ws.root / "state.db"}"\n'
-        f'[[shops]]\nname = "shop"\n[shops.seller]\ntype = "tiktok"\nbase_url = "{ws.url}"\n'
-        f'app_key = "{key}"\napp_secret = "{secret}"\naccess_token = "{token}"\nshop_id = "{shop_id}"\n'
-        f'max_attempts = 3\n[shops.erp]\ntype = "files"\npath = "erp"\nproducts = "products.csv"\n'
-        '[aspects.listings]\ncategory_id = "600001"\nwarehouse_id = "WH-DG"\nimages = { "front.png" = "URI" }\n',
-        encoding="utf-8",
-    )
-    ws.admin("POST", "settings", {"audit_delay_seconds": 0})  # audits pass at once: prices can be set
-    seller = TikTokSellerConnector(
-        {"base_url": ws.url, "app_key": key, "app_secret": secret, "access_token": token, "shop_id": shop_id},
-        shop=ShopContext(name="shop", base_dir=ws.root),
-    )
-    uri = ProductsApi(seller.tiktok_client, seller.cipher()).upload_image(png(), "front.png").uri
-    seller.close()
-    ws.config.write_text(ws.config.read_text(encoding="utf-8").replace("URI", uri), encoding="utf-8")
+    uri = upload_image(ws, png())
+    configure(ws, f'images = {{ "front.png" = "{uri}" }}\n')
     ws.admin("DELETE", "effects")
     return uri
 
@@ -62,21 +37,6 @@ def write_products(ws, rows: list[tuple[str, str, str, str, str]]) -> None:
             out.writerow([pid, sku, title, f"About {title}", price, "USD", stock, "front.png", ""])
 
 
-def run(ws, **kwargs):
-    pm = get_plugin_manager(entrypoints=False)
-    registry = build_registry(pm)
-    settings = load_settings(ws.config, registry)
-    syncer = Syncer(settings, pm=pm, registry=registry)
-    try:
-        report = syncer.run(aspects=["listings"], apply=True, **kwargs)
-    finally:
-        syncer.close()
-    (shop,) = report.shops
-    assert shop.error is None, shop.error
-    (aspect,) = shop.aspects
-    return aspect
-
-
 def effects(ws) -> dict[str, dict[str, int]]:
     return {k: v for k, v in ws.admin("GET", "effects").items() if v}
 
@@ -89,19 +49,19 @@ def writes(ws) -> int:
 def test_create_then_a_second_run_does_nothing_then_each_change_its_own_endpoint(demo_ws):
     setup(demo_ws)
     write_products(demo_ws, [("P1", "SHIRT-S", "Shirt", "12.50", "5"), ("P2", "MUG", "Mug", "4", "10")])
-    first = run(demo_ws)
+    first = run_listings(demo_ws)
     assert [r.status for r in first.actions] == ["applied", "applied"], first.actions
     assert effects(demo_ws) == {"product_create": {"SHIRT-S": 1, "MUG": 1}}
     assert first.record_errors == [] and first.resolved  # verified by the re-read
 
     before = writes(demo_ws)
-    second = run(demo_ws)
+    second = run_listings(demo_ws)
     assert second.actions == [] and second.drifts == []
     assert writes(demo_ws) == before  # no write call at all
     assert effects(demo_ws) == {"product_create": {"SHIRT-S": 1, "MUG": 1}}
 
     write_products(demo_ws, [("P1", "SHIRT-S", "Shirt", "11", "5"), ("P2", "MUG", "Big mug", "4", "7")])
-    third = run(demo_ws)
+    third = run_listings(demo_ws)
     assert sorted(r.action.kind for r in third.actions) == ["edit_listing", "set_inventory", "set_prices"]
     assert all(r.status == "applied" for r in third.actions), third.actions
     after = effects(demo_ws)
@@ -111,37 +71,37 @@ def test_create_then_a_second_run_does_nothing_then_each_change_its_own_endpoint
         "price_update": {"SHIRT-S": 1},
         "inventory_update": {"MUG": 1},
     }
-    assert run(demo_ws).actions == []  # and quiet again
+    assert run_listings(demo_ws).actions == []  # and quiet again
 
 
 def test_a_lost_create_answer_never_makes_a_duplicate(demo_ws):
     setup(demo_ws)
     write_products(demo_ws, [("P1", "LAMP", "Lamp", "20", "3")])
     demo_ws.admin("POST", "faults", {"fail_after_commit": 1, "commit_fault_paths": [CREATE]})
-    first = run(demo_ws)
+    first = run_listings(demo_ws)
     # the client looked the product up by seller_sku after the 500 and found it: one product
     assert [r.status for r in first.actions] == ["applied"], first.actions
     assert effects(demo_ws) == {"product_create": {"LAMP": 1}}
-    assert run(demo_ws).actions == []
+    assert run_listings(demo_ws).actions == []
 
 
 def test_a_product_erpsync_never_bound_is_found_by_seller_sku_not_created_again(demo_ws):
     setup(demo_ws)
     write_products(demo_ws, [("P1", "LAMP", "Lamp", "20", "3")])
-    run(demo_ws)
+    run_listings(demo_ws)
     (demo_ws.root / "state.db").unlink()  # another machine, or a lost store: no bindings
-    again = run(demo_ws)
+    again = run_listings(demo_ws)
     assert "create_listing" not in [r.action.kind for r in again.actions]
     assert all(r.status == "applied" for r in again.actions), again.actions
     assert effects(demo_ws)["product_create"] == {"LAMP": 1}
-    assert run(demo_ws).actions == []  # bound now
+    assert run_listings(demo_ws).actions == []  # bound now
 
 
 def test_bad_rows_are_record_errors_and_the_rest_is_pushed(demo_ws):
     setup(demo_ws)
     rows = [("P1", "", "No sku", "1", "1"), ("P2", "NEG", "Negative", "-2", "1"), ("P3", "OK", "Fine", "2", "1")]
     write_products(demo_ws, rows)
-    report = run(demo_ws)
+    report = run_listings(demo_ws)
     assert any("products.csv:2" in e and "seller_sku" in e for e in report.record_errors), report.record_errors
     assert any("products.csv:3" in e and "price" in e for e in report.record_errors), report.record_errors
     assert effects(demo_ws) == {"product_create": {"OK": 1}}
@@ -150,17 +110,17 @@ def test_bad_rows_are_record_errors_and_the_rest_is_pushed(demo_ws):
 def test_a_failed_audit_is_a_warning_with_the_platform_s_reasons_until_fixed(demo_ws):
     setup(demo_ws)
     write_products(demo_ws, [("P1", "WATCH", "Rolex replica watch", "99", "1")])
-    created = run(demo_ws)
+    created = run_listings(demo_ws)
     assert [r.status for r in created.actions] == ["applied"], created.actions
-    failed = run(demo_ws)  # the audit decided (no delay): FAILED, for its title
+    failed = run_listings(demo_ws)  # the audit decided (no delay): FAILED, for its title
     (drift,) = [d for d in failed.drifts if d.kind == "audit_failed"]
     assert drift.subject == "P1" and drift.severity.value == "warning"
     assert "title: Suspected counterfeit" in drift.message and "(suggested: Remove replica wording" in drift.message
-    assert run(demo_ws).opened == []  # still failing: the same drift, no new alert
+    assert run_listings(demo_ws).opened == []  # still failing: the same drift, no new alert
 
     write_products(demo_ws, [("P1", "WATCH", "Steel watch", "99", "1")])
-    edited = run(demo_ws)  # the content pushed again: a new audit, which passes
+    edited = run_listings(demo_ws)  # the content pushed again: a new audit, which passes
     assert [r.action.kind for r in edited.actions] == ["edit_listing"]
-    after = run(demo_ws)
+    after = run_listings(demo_ws)
     assert [d for d in after.drifts if d.kind == "audit_failed"] == []
     assert drift.fingerprint in edited.resolved + after.resolved

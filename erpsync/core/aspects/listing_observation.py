@@ -1,0 +1,94 @@
+"""What the listings aspect observes of one shop, and the pushes it plans from it.
+
+Its own module because the planning it holds (``pushes``: fingerprints first, ``plan_pushes``
+for the rest, a failing ``map_listing`` hook a record error) is pure and is what tests and the
+diff benchmark drive without the aspect's reads and writes (``core/aspects/listings.py``, which
+re-exports it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from erpsync.core.aspects.base import Observation
+from erpsync.core.errors import RecordError
+from erpsync.core.listing_audits import ListingAudit
+from erpsync.core.listing_source import fingerprint, mapping_key
+from erpsync.core.listings import BoundListing, ErpProduct, ListingMapping, Push, plan_pushes
+from erpsync.core.models import Records
+
+__all__ = ["ListingObservation"]
+
+
+@dataclass
+class ListingObservation(Observation):
+    """The ERP's catalogue, the bindings read for it and the failed audits, planned once.
+
+    ``observe`` fills it and plans it while the host can still report a hook's failure; ``diff``
+    and ``plan`` read the same pushes back, so each product is planned once per run.
+    """
+
+    mapping: ListingMapping = field(default_factory=ListingMapping)
+    #: the ERP's products; ``pushes`` reads them once, in order, so a stream will do for the
+    #: pure diff (``observe`` keeps a list: it looks the unbound ones up first)
+    products: Iterable[ErpProduct] = field(default_factory=list)
+    #: what was last pushed, per ERP product id; a product found by seller_sku has no hash yet
+    bound: dict[str, BoundListing] = field(default_factory=dict)
+    #: False without bindings: only products not found in Seller Center are pushed (created)
+    comparable: bool = True
+    #: the shop's listings whose audit failed (``core/listing_audits.py``)
+    audits: Records[ListingAudit] = field(default_factory=Records)
+    #: fingerprints of the bound products found to need nothing, to keep: {erp id: (product id, fp)}
+    learned_sources: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _pushes: list[Push] | None = None
+    _planned: dict[str, ErpProduct] = field(default_factory=dict)  # the products with a push
+
+    def pushes(self) -> list[Push]:
+        """Every push the catalogue needs, in product order (computed once per observation).
+
+        A bound product whose fingerprint equals the one kept is unchanged without comparing
+        anything else (``core/listing_source.py``); the others are planned (``plan_pushes``), and
+        those that need nothing have their fingerprint kept. A ``map_listing`` hook that raises
+        on a product makes that product a record error and leaves it out; the others go on.
+        """
+        if self._pushes is None:
+            pushes: list[Push] = []
+            mapping, bound, comparable = self.mapping, self.bound, self.comparable
+            learned, planned_for = self.learned_sources, self._planned
+            key = mapping_key(mapping)  # None: no fingerprints (a map_listing hook)
+            failed: set[int] = set()  # ids of the products whose hook raised
+            for product in self.products:
+                known = bound.get(product.id)
+                mark = None
+                if known is not None and known.source is not None and comparable:
+                    mark = fingerprint(product, key, known)
+                    if mark == known.source:
+                        continue  # most products on most runs
+                try:
+                    planned = plan_pushes(product, mapping, known)
+                except Exception as exc:  # a plugin's hook: any error is this product's alone
+                    reason = f"map_listing failed: {type(exc).__name__}: {exc}"
+                    self.record_errors.append(
+                        RecordError(reason, record=f"product {product.id!r}", source=product.source)
+                    )
+                    failed.add(id(product))
+                    continue
+                if planned:
+                    planned = planned if comparable else [p for p in planned if p.kind == "create"]
+                    pushes += planned
+                    if planned:
+                        planned_for[product.id] = product
+                elif known is not None and comparable:
+                    mark = mark or fingerprint(product, key, known)
+                    if mark is not None:
+                        learned[product.id] = (known.product_id, mark)
+            if failed and isinstance(self.products, list):
+                self.products = [p for p in self.products if id(p) not in failed]
+            self._pushes = pushes
+        return self._pushes
+
+    def product(self, erp_id: str) -> ErpProduct:
+        """The ERP product a push was planned for."""
+        self.pushes()
+        return self._planned[erp_id]

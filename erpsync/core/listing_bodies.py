@@ -1,0 +1,91 @@
+"""The API bodies of a listing: content, SKUs, Create Product and Partial Edit Product, and the content hash.
+
+The hash and the bodies are one module because the hash covers exactly the content body an edit
+sends (``_content``): whatever one changes, the other must follow. ``core/listings.py`` plans
+pushes from them and re-exports them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from erpsync.core.listing_hash import canonical_json, content_text
+from erpsync.core.listing_models import ErpProduct, ErpSku, ListingMapping
+from erpsync.core.listing_stock import sku_inventory
+
+__all__ = ["content_hash", "create_body", "edit_body"]
+
+
+def _uri(mapping: ListingMapping, image: str) -> str:
+    return mapping.images.get(image, image)
+
+
+def _content(product: ErpProduct, mapping: ListingMapping) -> dict[str, Any]:
+    """The product-level fields of the body: what the content hash covers and an edit sends."""
+    body: dict[str, Any] = {
+        "title": product.title,
+        "description": product.description,
+        "category_id": mapping.category_id,
+        "main_images": [{"uri": _uri(mapping, i)} for i in product.images],
+        "package_weight": {"value": mapping.package_weight[0], "unit": mapping.package_weight[1]},
+    }
+    if mapping.brand_id:
+        body["brand_id"] = mapping.brand_id
+    attributes = [
+        {"id": mapping.attributes[name], "values": [{"name": value}]}
+        for name, value in product.attributes
+        if name in mapping.attributes
+    ]
+    if attributes:
+        body["product_attributes"] = attributes
+    if mapping.shape is not None:
+        mapping.shape(product, body)
+    return body
+
+
+def _sku_body(sku: ErpSku, currency: str, mapping: ListingMapping) -> dict[str, Any]:
+    return {
+        "seller_sku": sku.seller_sku,
+        "price": {"amount": format(sku.price.normalize(), "f"), "currency": currency},
+        "inventory": sku_inventory(sku, mapping),
+    }
+
+
+def content_hash(product: ErpProduct, mapping: ListingMapping) -> str:
+    """The digest of everything a listing shows but price and inventory (order-sensitive, stable).
+
+    The SHA-256 of the content body and the sorted seller SKUs as canonical JSON. Stored hashes
+    are compared with it, so its text never changes (``core/listing_hash.py``); a mapping with a
+    ``map_listing`` hook builds and serialises the body, since the hook may put anything in it.
+    """
+    text = None
+    if mapping.shape is None:
+        try:
+            text = content_text(mapping).text(
+                product.title, product.description, product.images, product.attributes, product.skus
+            )
+        except TypeError:  # a field that is not a string: the generic serialiser writes it
+            text = None
+    if text is None:
+        skus = sorted(s.seller_sku for s in product.skus)
+        text = canonical_json({"content": _content(product, mapping), "skus": skus})
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def create_body(product: ErpProduct, mapping: ListingMapping) -> dict[str, Any]:
+    """The Create Product body: content, every SKU with price and stock, and the save mode."""
+    body = _content(product, mapping)
+    body["skus"] = [_sku_body(s, product.currency, mapping) for s in product.skus]
+    body["save_mode"] = mapping.save_mode
+    return body
+
+
+def edit_body(product: ErpProduct, mapping: ListingMapping, sku_ids: Mapping[str, str]) -> dict[str, Any]:
+    """The partial edit body: the content, plus the SKUs the listing lacks (with price and stock)."""
+    body = _content(product, mapping)
+    new = [_sku_body(s, product.currency, mapping) for s in product.skus if s.seller_sku not in sku_ids]
+    if new:
+        body["skus"] = new
+    return body
