@@ -68,6 +68,7 @@ MAPPING = ListingMapping(
     attributes={"material": "100392", "fit": "100393", "season": "100394", "care": "100395"},
     images={f"img{i}.jpg": f"tos-maliva-i-o3syd03w52-us/{i:032x}" for i in range(50)},
 )
+KEY = mapping_key(MAPPING)  # the mapping's key, as a run takes it once
 NOUNS = ("Shirt", "Mug", "Lamp", "Backpack", "Sneaker", "Blanket", "Kettle", "Scarf", "Headphones", "Desk Mat")
 WORDS = ("soft", "durable", "organic", "cotton", "steel", "recycled", "handmade", "light", "warm", "classic")
 CENTS = ("99", "49", "50", "00")  # shops price at a few points: 1,196 prices in all
@@ -108,7 +109,7 @@ def _pushed(product: ErpProduct, i: int) -> BoundListing:
         prices={s.seller_sku: price_text(s.price, product.currency) for s in product.skus},
         inventory={s.seller_sku: str(s.inventory) for s in product.skus},
     )
-    return replace(bound, source=fingerprint(product, mapping_key(MAPPING), bound))
+    return replace(bound, source=fingerprint(product, KEY, bound))
 
 
 def _changed(rng: random.Random, p: ErpProduct) -> ErpProduct:

@@ -81,7 +81,7 @@ def push_progress(console: Console, aspect: str, *, bar: bool) -> Iterator[Calla
 @click.command()
 @click.argument("aspect", metavar="ASPECT")
 @click.option("--shop", "shops", multiple=True, metavar="NAME", help="Only this shop (repeatable). Default: all.")
-@click.option("--dry-run", is_flag=True, help="Plan and count the pushes; write nothing anywhere.")
+@click.option("--dry-run", is_flag=True, help="Plan and count the pushes; send nothing to Seller Center or the ERP.")
 @click.pass_obj
 def push(state: CommandContext, aspect: str, shops: tuple[str, ...], dry_run: bool) -> int:
     """Push one aspect's changes from the ERP: `erpsync push listings` or `erpsync push tracking`.

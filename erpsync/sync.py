@@ -28,7 +28,10 @@ entry. It does write erpsync's own view of the world, on purpose:
   occurrence ids, so its ledger keys match;
 - observations (``ObservationMemory``): the pickup aspect dates a Seller Center save between the
   last run that saw the old address and the first that saw the new one, and the platform offers no
-  other way to learn that date; a plan run that did not note it would lose it.
+  other way to learn that date; a plan run that did not note it would lose it;
+- the listings' fingerprints (``core/listing_source.py``): that a product needed nothing against
+  its bindings is as true in a plan run as in an apply run, and a fingerprint vouches only for
+  the bindings it was computed with.
 
 Hooks observe a run and must not break it: a plugin raising in ``sync_started`` or
 ``sync_finished`` is logged and the run goes on (``sync_finished`` cannot turn a finished run

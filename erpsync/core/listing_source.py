@@ -13,8 +13,11 @@ What makes an equal fingerprint trustworthy:
 
 - it covers every field ``plan_pushes`` reads from a bound product (title, description,
   currency, images, attributes, each SKU's seller_sku, price, stock and stock per warehouse),
-  an identity of the mapping (``mapping_key``: every field of ``[aspects.listings]``), and the
-  product id and content hash the bindings held when it was kept;
+  an identity of the mapping (``mapping_key``: every field of ``[aspects.listings]``), and
+  everything ``plan_pushes`` compares them with in the bindings (product id, content hash, SKU
+  ids, the prices and stock last pushed): it vouches for one pair of product and bindings
+  only, so a fingerprint written by a run that a newer one overtook (or a plan run) can never
+  vouch for bindings that changed since;
 - the fields are encoded with ``marshal`` at version 2, which writes each value with its type
   and length (no join that two texts could share) and, unlike later versions, never writes
   references, whose use depends on objects' reference counts. A Decimal price is written as its
@@ -45,39 +48,28 @@ _FORMAT = "erpsync-listing-source-1"
 _sha256 = hashlib.sha256
 _dumps = marshal.dumps
 
-#: each mapping's key by identity (the entry holds the mapping, so its id is not reused while kept)
-_KEYS: dict[int, tuple[ListingMapping, str | None]] = {}
-_KEYS_KEPT = 64
-
 
 def mapping_key(mapping: ListingMapping) -> str | None:
     """An identity of everything ``[aspects.listings]`` says: any setting changed, another key.
 
     None for a mapping with a ``map_listing`` hook, or with a value JSON cannot write.
     """
-    kept = _KEYS.get(id(mapping))
-    if kept is not None and kept[0] is mapping:
-        return kept[1]
-    key: str | None = None
-    if mapping.shape is None:
-        parts = [
-            _FORMAT,
-            mapping.category_id,
-            mapping.warehouse_id,
-            mapping.brand_id,
-            sorted(mapping.attributes.items()),
-            sorted(mapping.images.items()),
-            list(mapping.package_weight),
-            mapping.save_mode,
-        ]
-        try:
-            key = _sha256(canonical_json(parts).encode()).hexdigest()
-        except (TypeError, ValueError):
-            key = None
-    if len(_KEYS) >= _KEYS_KEPT:
-        _KEYS.clear()  # not evicting one by one: shops' threads share this dict
-    _KEYS[id(mapping)] = (mapping, key)
-    return key
+    if mapping.shape is not None:
+        return None
+    parts = [
+        _FORMAT,
+        mapping.category_id,
+        mapping.warehouse_id,
+        mapping.brand_id,
+        sorted(mapping.attributes.items()),
+        sorted(mapping.images.items()),
+        list(mapping.package_weight),
+        mapping.save_mode,
+    ]
+    try:
+        return _sha256(canonical_json(parts).encode()).hexdigest()
+    except (TypeError, ValueError):
+        return None
 
 
 def fingerprint(product: ErpProduct, key: str | None, bound: BoundListing) -> str | None:
@@ -99,6 +91,9 @@ def fingerprint(product: ErpProduct, key: str | None, bound: BoundListing) -> st
         key,
         bound.product_id,
         bound.content_hash,
+        sorted(bound.sku_ids.items()),
+        sorted(bound.prices.items()),
+        sorted(bound.inventory.items()),
         product.id,
         product.title,
         product.description,

@@ -125,7 +125,7 @@ def plan_pushes(product: ErpProduct, mapping: ListingMapping, bound: BoundListin
         text = price_text(s.price, currency)
         if pushed_prices.get(key) != text:
             prices[key] = text
-        quantity = str(s.inventory) if not s.warehouse_stock else stock_text(s)
+        quantity = stock_text(s)
         if pushed_stock.get(key) != quantity:
             stock[key] = quantity
             if s.warehouse_stock:

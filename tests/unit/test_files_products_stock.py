@@ -9,7 +9,7 @@ import pytest
 
 from erpsync.connectors.files import FilesErp
 from erpsync.connectors.files.connector import FilesErpOptions
-from erpsync.connectors.files.products import PRODUCT_COLUMNS
+from erpsync.connectors.files.products import PRODUCT_COLUMNS, ProductRecord
 from erpsync.core.connector import ShopContext
 from erpsync.core.listings import ErpProduct
 
@@ -137,3 +137,11 @@ def test_the_sum_may_pass_the_one_warehouse_limit(tmp_path):
     """99,999 is Update Inventory's limit per warehouse; the sum is for people and is not sent."""
     items, errors = read(tmp_path, "products.csv", HEADER + csv_row("S1", "", f"{A}=99999|{B}=99999"))
     assert errors == [] and items[0].skus[0].inventory == 199_998
+
+
+def test_a_loaded_row_carries_its_settled_stock():
+    """The row's stock is read once, while loading: the loaded row holds the settled figures."""
+    row = {"id": "P1", "seller_sku": "S1", "title": "T", "price": "1", "currency": "USD"}
+    data = ProductRecord().load({**row, "inventory": "", "warehouse_stock": f"{B}=3|{A}=5"})
+    assert (data["inventory"], data["warehouse_stock"]) == (8, ((A, 5), (B, 3)))
+    assert ProductRecord().load({**row, "inventory": "7"})["inventory"] == 7

@@ -137,6 +137,11 @@ def test_the_mapping_and_the_bindings_are_part_of_it():
         assert fingerprint(product, mapping_key(other), bound) != bound.source
     assert fingerprint(product, KEY, replace(bound, content_hash="other")) != bound.source
     assert fingerprint(product, KEY, replace(bound, product_id="T2")) != bound.source
+    # bindings that changed after the fingerprint was kept (a push by a run that overtook the one
+    # that kept it, then the ERP back to what it was): never vouched for
+    assert fingerprint(product, KEY, replace(bound, prices={"M": "5 USD"})) != bound.source
+    assert fingerprint(product, KEY, replace(bound, inventory={"M": "2"})) != bound.source
+    assert fingerprint(product, KEY, replace(bound, sku_ids={"M": "id-other"})) != bound.source
     hooked = replace(MAPPING, shape=lambda product, body: None)
     assert mapping_key(hooked) is None and fingerprint(product, None, bound) is None
 

@@ -19,6 +19,7 @@ from erpsync.core.aspects.base import UnsupportedAction
 from erpsync.core.aspects.listing_bindings import bound_listings, inventory_quantities, record_push
 from erpsync.core.aspects.listings import ListingObservation, ListingsAspect
 from erpsync.core.errors import PermanentError
+from erpsync.core.listing_stock import MAX_QUANTITY, StockError, settle_stock, warehouse_quantities, whole_quantity
 from erpsync.core.listings import (
     BoundListing,
     ErpProduct,
@@ -196,3 +197,39 @@ class _Writer:
     def set_listing_inventory(self, product_id, quantities):
         self.sent.append((product_id, dict(quantities)))
         return dict(self.refuse)
+
+
+@pytest.mark.parametrize("value", [5, " 5 ", "5", Decimal("5.0"), 0, MAX_QUANTITY])
+def test_a_whole_quantity_is_an_int_digits_or_a_json_whole_decimal(value):
+    assert whole_quantity(value) == int(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [(True, "not_whole"), (2.0, "not_whole"), ("2.5", "not_whole"), (-1, "not_whole"), ("²", "not_whole"),
+     (Decimal("Infinity"), "not_whole"), (MAX_QUANTITY + 1, "over"), (None, "not_whole")],
+)  # fmt: skip
+def test_a_quantity_that_cannot_be_pushed_is_a_stock_error_naming_its_warehouse(value, kind):
+    with pytest.raises(StockError) as caught:
+        whole_quantity(value, warehouse="7001")
+    assert (caught.value.kind, caught.value.field, caught.value.warehouse) == (kind, "warehouse_stock", "7001")
+    assert str(caught.value).startswith("warehouse 7001: quantity ")
+
+
+def test_a_warehouse_listed_twice_is_refused_not_overwritten():
+    with pytest.raises(StockError, match="warehouse 7001 is listed twice") as caught:
+        warehouse_quantities([("7001", 1), ("7002", 2), ("7001", "3")])
+    assert caught.value.kind == "twice"
+
+
+def test_settled_stock_is_the_sorted_warehouses_and_their_sum_which_may_pass_the_limit():
+    stock = warehouse_quantities([("7002", MAX_QUANTITY), ("7001", "4")])
+    assert settle_stock(stock) == (MAX_QUANTITY + 4, (("7001", 4), ("7002", MAX_QUANTITY)))
+    assert settle_stock(stock, MAX_QUANTITY + 4) == settle_stock(stock, str(MAX_QUANTITY + 4))
+
+
+@pytest.mark.parametrize("inventory", [9, "9", "x", "-8", ""])
+def test_an_inventory_that_is_not_the_sum_is_refused(inventory):
+    with pytest.raises(StockError, match=r"disagrees with warehouse_stock \(5 \+ 3 = 8\)") as caught:
+        settle_stock({"7001": 5, "7002": 3}, inventory)
+    assert (caught.value.field, caught.value.kind, caught.value.total) == ("inventory", "disagrees", 8)

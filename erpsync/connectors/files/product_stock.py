@@ -9,7 +9,8 @@ rule covers every list cell of the file. In JSON it is an object ``{"70685172755
 
 ``inventory`` and ``warehouse_stock`` may both be given only when they agree (``inventory`` is
 the sum): a row where they differ is ambiguous, and guessing which one is stale would push a
-wrong stock figure.
+wrong stock figure. Those rules are the listings core's (``core/listing_stock.py``); this module
+reads the file's shapes and words a broken rule as a field error of the row.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-__all__ = ["MAX_QUANTITY", "DuplicateKeys", "json_pairs", "row_stock"]
+from erpsync.core.listing_stock import MAX_QUANTITY, StockError, settle_stock, warehouse_quantities, whole_quantity
 
-#: the Open API's limit on one warehouse's stock of a SKU (Update Inventory; docs/listings.md)
-MAX_QUANTITY = 99_999
+__all__ = ["DuplicateKeys", "json_pairs", "row_stock"]
+
 FIELD = "warehouse_stock"
 _SEPARATORS = ("|", "=")
 
@@ -52,13 +53,15 @@ def json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return marked
 
 
-def _quantity(warehouse: str, raw: Any) -> int:
-    text = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else None
-    if text is None or not text.isdigit() or not text.isascii():
-        raise ValidationError({FIELD: [f"warehouse {warehouse}: quantity {raw!r} is not a whole number >= 0"]})
-    if int(text) > MAX_QUANTITY:
-        raise ValidationError({FIELD: [f"warehouse {warehouse}: quantity {int(text):,} is over {MAX_QUANTITY:,}"]})
-    return int(text)
+def _inventory(text: str) -> int:
+    """A row's one quantity, without per-warehouse figures (``[aspects.listings] warehouse_id``)."""
+    if not text:
+        raise ValidationError({"inventory": ["missing: give inventory or warehouse_stock"]})
+    try:
+        return whole_quantity(text, field="inventory")
+    except StockError as exc:
+        reason = "a whole number >= 0" if exc.kind == "not_whole" else f"at most {MAX_QUANTITY:,}"
+        raise ValidationError({"inventory": [reason]}) from None
 
 
 def _warehouse(raw: str, part: str) -> str:
@@ -93,23 +96,11 @@ def row_stock(raw: Any, inventory: str) -> tuple[int, tuple[tuple[str, int], ...
     quantity (for ``[aspects.listings] warehouse_id``); with them it is their sum, and a given
     ``inventory`` must equal it. Raises ``ValidationError`` keyed by the field at fault.
     """
-    stock: dict[str, int] = {}
-    for wid, qty in _pairs(raw if raw is not None else ""):
-        if wid in stock:
-            raise ValidationError({FIELD: [f"warehouse {wid} is listed twice"]})
-        stock[wid] = _quantity(wid, qty)
     text = inventory.strip()
-    if not stock:
-        if not text:
-            raise ValidationError({"inventory": ["missing: give inventory or warehouse_stock"]})
-        if not text.isdigit() or not text.isascii():
-            raise ValidationError({"inventory": ["a whole number >= 0"]})
-        if int(text) > MAX_QUANTITY:
-            raise ValidationError({"inventory": [f"at most {MAX_QUANTITY:,}"]})
-        return int(text), ()
-    total = sum(stock.values())
-    if text and (not text.isdigit() or not text.isascii() or int(text) != total):
-        shown = " + ".join(str(q) for q in stock.values())
-        reason = f"{text!r} disagrees with warehouse_stock ({shown} = {total}): give one, or make them agree"
-        raise ValidationError({"inventory": [reason]})
-    return total, tuple(sorted(stock.items()))
+    try:
+        stock = warehouse_quantities(_pairs(raw if raw is not None else ""))
+        if not stock:
+            return _inventory(text), ()
+        return settle_stock(stock, text or None)
+    except StockError as exc:
+        raise ValidationError({exc.field: [exc.reason]}) from None

@@ -57,7 +57,10 @@ class ProductsOptions(Schema):
 
 
 class ProductRecord(Schema):
-    """One SKU row. Ids, SKU and title must be present; price > 0 (stock: ``product_stock.py``)."""
+    """One SKU row. Ids, SKU and title must be present; price > 0 (stock: ``product_stock.py``).
+
+    Loaded, ``inventory`` is the SKU's quantity (an int) and ``warehouse_stock`` its pairs.
+    """
 
     class Meta:
         unknown = EXCLUDE
@@ -76,9 +79,10 @@ class ProductRecord(Schema):
 
     @validates_schema(skip_on_field_errors=False)
     def _stock(self, data: dict[str, Any], **_: Any) -> None:
-        # checked here, not after load, so a row's stock errors come with its other fields' errors
+        # read here, not after load, so a row's stock errors come with its other fields' errors;
+        # the cells are replaced by what they settle to (``data`` is the loaded row), read once
         cells = data.get("warehouse_stock", ""), data.get("inventory", "")
-        row_stock(*cells)
+        data["inventory"], data["warehouse_stock"] = row_stock(*cells)
 
     @validates("seller_sku")
     def _one_token(self, value: str, **_: Any) -> None:
@@ -153,7 +157,6 @@ class ProductsMixin:
             try:
                 data = schema.load({k: cell(v) for k, v in row.items() if k is not None})
                 data["images"], data["attributes"] = _images(data["images"]), _attributes(data["attributes"])
-                data["inventory"], data["warehouse_stock"] = row_stock(data["warehouse_stock"], data["inventory"])
             except ValidationError as exc:
                 errors.extend(field_errors(exc, source=source, record=record))
                 if rid and rid not in products:

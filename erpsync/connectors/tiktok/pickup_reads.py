@@ -105,6 +105,11 @@ def _warehouses(orders: Iterable[Order]) -> dict[str, str]:
     return {o.id: o.warehouse_id for o in orders if o.warehouse_id}
 
 
+#: the API paths a shop's pickup read calls side by side, each on a pool of its own (the session's
+#: connection pool keeps a connection for each call that can be in flight: ``seller.shared_session``)
+POOLED_PATHS = ("detail", "orders", "slots")
+
+
 class _Pools:
     """One thread pool per API path, so a path's calls queue only behind calls of their own kind
     (each path has its own rate limit); leaving the block after an error cancels every call not
@@ -115,7 +120,7 @@ class _Pools:
         self._futures: list[Future[Any]] = []
         self.detail, self.orders, self.slots = (
             self._stack.enter_context(ThreadPoolExecutor(workers, thread_name_prefix=f"erpsync-tiktok-{kind}"))
-            for kind in ("detail", "orders", "slots")
+            for kind in POOLED_PATHS
         )
 
     def submit(self, pool: ThreadPoolExecutor, fn: Callable[[A], T], arg: A) -> Future[T]:

@@ -32,7 +32,7 @@ from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
 from erpsync.connectors.tiktok.listing_push import ListingPush
 from erpsync.connectors.tiktok.order_reads import OrderReads
 from erpsync.connectors.tiktok.orders.api import OrdersApi
-from erpsync.connectors.tiktok.pickup_reads import PickupReads, wall_clock
+from erpsync.connectors.tiktok.pickup_reads import POOLED_PATHS, PickupReads, wall_clock
 from erpsync.connectors.tiktok.shipping import ShippingMixin
 from erpsync.connectors.tiktok.shop_directory import AUTHORISED_SHOPS
 from erpsync.connectors.tiktok.versions import ENDPOINTS
@@ -266,10 +266,6 @@ class TikTokSellerConnector(ListingPush, ShippingMixin, OrderReads, Connector):
         return reads.read(warehouse_ids, since=since)
 
 
-#: API paths whose calls one shop's pickup read has in flight at once (``pickup_reads.py``)
-PATHS_SIDE_BY_SIDE = 3
-
-
 def shared_session(concurrency: int) -> requests.Session:
     """One session for every thread of a shop's reads, kept alive, holding no per-call state.
 
@@ -283,7 +279,7 @@ def shared_session(concurrency: int) -> requests.Session:
     away (urllib3 discards a connection returned to a full pool).
     """
     session = requests.Session()
-    adapter = HTTPAdapter(pool_maxsize=max(DEFAULT_POOLSIZE, PATHS_SIDE_BY_SIDE * concurrency))
+    adapter = HTTPAdapter(pool_maxsize=max(DEFAULT_POOLSIZE, len(POOLED_PATHS) * concurrency))
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))

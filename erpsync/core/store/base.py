@@ -27,7 +27,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError, InterfaceError
 from sqlalchemy.pool import StaticPool
-from sqlalchemy.sql.elements import ClauseElement
 
 from erpsync.core.errors import ConfigError, ErpsyncError
 from erpsync.core.store import schema, upgrade
@@ -225,12 +224,8 @@ def upsert(conn: Connection, table: Table, key: dict[str, Any], values: dict[str
     """Insert ``key`` + ``values``, or set ``values`` on the row ``key`` names: one race-free statement.
 
     ``key`` must be the table's primary key or a unique constraint, which is what ``ON CONFLICT``
-    matches on.
+    matches on; the values are plain values (bound parameters), never SQL expressions.
     """
-    if any(isinstance(v, ClauseElement) for v in (*key.values(), *values.values())):  # built for this call
-        statement = insert(conn, table).values(**key, **values)
-        conn.execute(statement.on_conflict_do_update(index_elements=list(key), set_=values))
-        return
     statement = _upsert_statement(conn.dialect.name, table, tuple(key), tuple(values))
     conn.execute(statement, {f"p_{name}": value for name, value in (*key.items(), *values.items())})
 

@@ -30,6 +30,7 @@ from erpsync.connectors.tiktok.products.models import (
 )
 from erpsync.connectors.tiktok.versions import ENDPOINTS
 from erpsync.core.errors import ConnectorError, OutcomeUnknownError, RecordError
+from erpsync.core.listing_images import image_format
 from erpsync.core.models import Records
 
 #: the operations of this module (``versions.py``); each template is also the call's rate-limit key
@@ -43,14 +44,13 @@ PRICES = ENDPOINTS["update_price"]
 #: Search Products takes at most 10 ``seller_skus`` per call (Partner Center API reference, Search
 #: Products (202502), error 12019027: "The maximum count of seller_skus in the search filter is 10")
 SELLER_SKUS_PER_CALL = 10
-#: magic bytes of the formats TikTok takes, for the part's content type when the name says nothing
-_MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"RIFF", "image/webp"))
 
 
 def _content_type(content: bytes, filename: str) -> str:
-    for magic, kind in _MAGIC:
-        if content.startswith(magic):
-            return kind
+    """The part's content type: the format the bytes say (``image_format``), else the name's."""
+    found = image_format(content)
+    if found is not None:
+        return f"image/{found.lower()}"
     return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 

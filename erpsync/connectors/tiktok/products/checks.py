@@ -13,9 +13,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from erpsync.core.errors import RecordError
+from erpsync.core.listing_stock import MAX_QUANTITY
 
 MAX_TITLE = 255
-MAX_QUANTITY = 99_999
 SOURCE = "TikTok product write"
 
 
