@@ -14,8 +14,8 @@ What makes an equal fingerprint trustworthy:
 - it covers every field ``plan_pushes`` reads from a bound product (title, description,
   currency, images, attributes, each SKU's seller_sku, price, stock and stock per warehouse),
   an identity of the mapping (``mapping_key``: every field of ``[aspects.listings]``), and
-  everything ``plan_pushes`` compares them with in the bindings (product id, content hash, SKU
-  ids, the prices and stock last pushed): it vouches for one pair of product and bindings
+  everything ``plan_pushes`` compares them with in the bindings (product id, content hash, and
+  each SKU's id, price and stock last pushed): it vouches for one pair of product and bindings
   only, so a fingerprint written by a run that a newer one overtook (or a plan run) can never
   vouch for bindings that changed since;
 - the fields are encoded with ``marshal`` at version 2, which writes each value with its type
@@ -81,19 +81,23 @@ def fingerprint(product: ErpProduct, key: str | None, bound: BoundListing) -> st
     """
     if key is None:
         return None
-    skus = product.skus
+    skus, ids, prices, stock = product.skus, bound.sku_ids, bound.prices, bound.inventory
+    # each SKU with what the bindings hold for it: ``plan_pushes`` reads the bindings of the
+    # product's SKUs only, so these cover all it compares, in an order the product fixes
     if len(skus) == 1:  # most products; a comprehension costs a frame of its own
         s = skus[0]
-        listed = [(s.seller_sku, str(s.price), s.inventory, s.warehouse_stock)]
+        k = s.seller_sku
+        listed = [(k, str(s.price), s.inventory, s.warehouse_stock, ids.get(k), prices.get(k), stock.get(k))]
     else:
-        listed = [(s.seller_sku, str(s.price), s.inventory, s.warehouse_stock) for s in skus]
+        listed = [
+            (k, str(s.price), s.inventory, s.warehouse_stock, ids.get(k), prices.get(k), stock.get(k))
+            for s in skus
+            for k in (s.seller_sku,)
+        ]
     fields = (
         key,
         bound.product_id,
         bound.content_hash,
-        sorted(bound.sku_ids.items()),
-        sorted(bound.prices.items()),
-        sorted(bound.inventory.items()),
         product.id,
         product.title,
         product.description,
