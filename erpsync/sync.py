@@ -1,18 +1,21 @@
 """The host: runs each aspect on each shop, applies planned actions through the ledger, raises alerts.
 
-``Syncer.run`` is the one entry point: the CLI and the demo call it. This is the only module that
-calls ``pm.hook.*``. One run, per shop::
+``Syncer.run`` is the one entry point: the CLI and the demo call it; the shops and aspects it
+covers are checked first (sync_scope.py). This is the only module that calls ``pm.hook.*``. One
+run, per shop::
 
     runs.mark_crashed (earlier runs whose process is gone) → runs.begin → heartbeat thread
-    leases.hold(shop; a dead holder on this host is taken over) → build connectors → for each aspect:
+    leases.hold(shop; a dead holder on this host is taken over) → build connectors
+    (sync_connectors.py) → for each aspect:
         observe (I/O) → diff (pure) → drifts.record (opened / still open / resolved / reminded, and
-          their alerts written to the outbox in the same transaction)
+          their alerts written to the outbox in the same transaction; sync_drifts.py)
         → plan (pure, each drift decided by the resolve_drift hook)
         → apply: ledger.begin → connector write → ledger.finish(done / failed), batched (one
           transaction each side, one rewrite) per target that has `batch()` (sync_apply.py)
         → settle the pending ledger rows a crashed run left (core/pending.py)
         → re-read after writes (core/aspects/verify.py: resolved alerts now, values after the fix)
-    → release lease → token trouble alerts → deliver the alert outbox (alert_delivery.py)
+    → release lease → token trouble alerts → deliver the alert outbox (sync_alerts.py,
+      alert_delivery.py)
 
 SIGTERM/SIGINT (``handle_signals``) are checked before each write, aspect and shop: the write in
 hand finishes and is recorded, the run ends ``interrupted``, and the CLI exits 143 / 130.
@@ -45,30 +48,34 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from erpsync.alert_delivery import Deliverer, DeliveryReport
-from erpsync.alert_outbox import ConfiguredSink, build_sinks, fix_text, planner, token_alerts
+from erpsync.alert_outbox import ConfiguredSink, build_sinks
 from erpsync.core import log_context
 from erpsync.core.aspects.base import Aspect, ObserveContext, UnsupportedAction
-from erpsync.core.aspects.verify import Reread, verify
+from erpsync.core.aspects.verify import verify
 from erpsync.core.config import Settings, ShopSettings
-from erpsync.core.connector import Connector, ShopContext
-from erpsync.core.errors import ConnectorError, ErpsyncError, LockedError, StaleFenceError, UsageError
+from erpsync.core.connector import Connector
+from erpsync.core.errors import ConnectorError, ErpsyncError, LockedError, StaleFenceError
 from erpsync.core.http import TimeBudget, redact, time_budget
-from erpsync.core.models import ActionResult, AspectReport, Drift, RunReport, ShopReport
+from erpsync.core.models import ActionResult, AspectReport, RunReport, ShopReport
 from erpsync.core.pending import settle_pending
 from erpsync.core.policy import policy_for
 from erpsync.core.run_guard import Heartbeat, Interrupted, StopSignals
-from erpsync.core.store import DriftChanges, ShopMemory, Store
+from erpsync.core.store import Store
 from erpsync.core.store.leases import pid_alive, this_host
 from erpsync.plugins.manager import PluginManager, Registry, build_registry, get_plugin_manager
 from erpsync.shop_matching import MatchRulesPerRun, keep_matches
 from erpsync.shop_reads import shared_reads
+from erpsync.sync_alerts import SyncAlerts
 from erpsync.sync_apply import OVER_BUDGET, Progress, SyncApply
+from erpsync.sync_connectors import SyncConnectors
+from erpsync.sync_drifts import SyncDrifts
+from erpsync.sync_scope import run_scope
 
 logger = logging.getLogger("erpsync.sync")
 
@@ -91,7 +98,7 @@ class _Run:
     say: Progress
 
 
-class Syncer(SyncApply):
+class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
     """Reconciles the configured shops. Build one per process; ``run`` may be called many times."""
 
     def __init__(
@@ -153,15 +160,7 @@ class Syncer(SyncApply):
         Without ``deliver_alerts`` the alerts the run raises are written to the outbox as always but
         not sent after each shop: a service whose runs overlap sends the outbox from one job of its
         own, so two runs never send the same due alert at once."""
-        selected_shops = self._select_shops(shops)
-        selected_aspects = self._select_aspects(aspects)
-        if aspects is not None and not any(
-            s.aspects is None or set(s.aspects) & set(selected_aspects) for s in selected_shops
-        ):
-            raise UsageError(
-                f"aspect {', '.join(selected_aspects)} is not enabled for shop "
-                f"{', '.join(s.name for s in selected_shops)} (see aspects = [...] in the config)"
-            )
+        selected_shops, selected_aspects = run_scope(self.settings, self.registry, shops, aspects)
         say = progress or (lambda _msg: None)
         run_id = f"{self.clock():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         with log_context.bound(run_id=run_id):  # every line of the run says which run
@@ -206,22 +205,6 @@ class Syncer(SyncApply):
                     logger.exception("a sync_finished hook failed")
             return report
 
-    def check_connections(self, progress: Progress | None = None) -> list[tuple[str, str, bool, str]]:
-        """Build every shop's connectors and call ``check()``: (shop, role, ok, message) rows."""
-        rows = []
-        for shop in self.settings.shops:
-            for role, conf in (("seller", shop.seller), ("erp", shop.erp)):
-                if progress:
-                    progress(f"{shop.name}: checking {role} ({conf.type})")
-                connector = self._connector(shop, role)
-                try:
-                    rows.append((shop.name, role, True, self._redact(connector.check())))
-                except ErpsyncError as exc:
-                    rows.append((shop.name, role, False, self._redact(str(exc))))
-                finally:
-                    connector.close()
-        return rows
-
     def close(self, *, close_store: bool = True) -> None:
         """Close the alert sinks and, unless ``close_store`` is false, the store: a service's
         job shares one store among many Syncers and closes it once, itself."""
@@ -243,13 +226,7 @@ class Syncer(SyncApply):
             )
         except Exception:  # an observer must not stop the run it observes
             logger.exception("a sync_started hook failed")
-        deliverer = Deliverer(
-            self.store,
-            self.sinks,
-            max_age=timedelta(hours=self.settings.alerting.max_age_hours),
-            redact=self._redact,
-        )
-        self.last_delivery = DeliveryReport()
+        deliverer = self._deliverer()
         workers = min(self.settings.concurrency, len(shops))
         if workers > 1:
             self._run_side_by_side(run, report, shops, deliverer, workers)
@@ -298,34 +275,6 @@ class Syncer(SyncApply):
             # ones working reach their next check (every shop sees the stop request) and finish
             pool.shutdown(wait=True, cancel_futures=True)
             report.shops.extend(done[s.name] for s in shops if s.name in done)
-
-    def _after_shop(self, run_id: str, shop: ShopSettings, deliverer: Deliverer) -> None:
-        """What follows each shop: its token trouble alerts, then the due alerts go out."""
-        self._token_trouble(run_id, shop)
-        if self._deliver_alerts and not self._stop.requested:  # what is left pending goes out with the next run
-            self._deliver(deliverer)
-
-    def _token_trouble(self, run_id: str, shop: ShopSettings) -> None:
-        """A stored refresh token near its end is an alert (once per token: its id is stable)."""
-        items = token_alerts(self.sinks, shop.name, self.store.tokens.get(shop.name), now=self.clock(), run_id=run_id)
-        if items:
-            self.store.outbox.add(items, now=self.clock())
-
-    def _deliver(self, deliverer: Deliverer) -> None:
-        """Send the due alerts: after the shop's lease is released and outside any transaction, so
-        a channel that hangs costs at most its ``timeout_seconds`` and never holds the shop."""
-        try:
-            done = deliverer.deliver(self.clock())
-        except ErpsyncError as exc:  # the store itself failed: the alerts stay pending
-            logger.warning("alert delivery failed: %s; the alerts stay pending", self._redact(str(exc)))
-            return
-        total = self.last_delivery
-        total.delivered += done.delivered
-        total.digests += done.digests
-        total.retrying += done.retrying
-        total.failed += done.failed
-        total.expired += done.expired
-        total.timed_out += done.timed_out
 
     def _run_shop(self, run: _Run, shop: ShopSettings) -> ShopReport:
         """One shop's aspects under its lease; bound here, on the thread that works for the shop."""
@@ -479,11 +428,7 @@ class Syncer(SyncApply):
                 aspect.check_apply(action, seller, erp)
             except UnsupportedAction as exc:
                 unsupported[id(action)] = str(exc)
-        fixes = {
-            fp: fix_text(a.description, apply=apply, unsupported=unsupported.get(id(a)))
-            for a in actions
-            for fp in a.drifts
-        }
+        fixes = self._fixes(actions, apply=apply, unsupported=unsupported)
         # the alerts are written with the drift changes, so a failure while applying cannot lose them
         changes = self._record(shop.name, aspect.name, drifts, now, run_id, observation.scope, fixes)
         report.opened = [row.fingerprint for row in changes.opened]
@@ -515,99 +460,7 @@ class Syncer(SyncApply):
             verify(report, self._reread(run_id, aspect, ctx, memory, report))
         return report
 
-    def _reread(
-        self, run_id: str, aspect: Aspect, ctx: ObserveContext, memory: ShopMemory, report: AspectReport
-    ) -> Reread | None:
-        """Observe again after writing: the drifts still true, recorded so resolved alerts go out now.
-
-        None (with a note) if a side cannot be read now: the writes stand, and the next run's
-        observation resolves what they fixed.
-        """
-        try:
-            observation = aspect.observe(ctx)
-        except ErpsyncError as exc:
-            report.notes.append(f"could not re-read to verify the corrections: {self._redact(str(exc))}")
-            return None
-        memory.flush()
-        drifts = aspect.diff(observation)
-        changes = self._record(ctx.shop, aspect.name, drifts, self.clock(), run_id, observation.scope)
-        return Reread(drifts, changes)
-
-    def _record(
-        self,
-        shop: str,
-        aspect: str,
-        drifts: list[Drift],
-        now: datetime,
-        run_id: str,
-        scope: Collection[str] | None,
-        fixes: Mapping[str, dict[str, str]] | None = None,
-    ) -> DriftChanges:
-        """``drifts.record`` with this run's alert planner: the alerts land in the same transaction.
-
-        The shop's aspects with an open drift were read once as its lease was taken
-        (``_open_drifts``); an aspect not among them needs no read to record that nothing is
-        wrong, and joins them as soon as a drift of it opens."""
-        known = self._open_drifts.get(shop)
-        changes = self.store.drifts.record(
-            shop,
-            aspect,
-            drifts,
-            now=now,
-            run_id=run_id,
-            scope=scope,
-            alerts=planner(
-                self.sinks,
-                run_id=run_id,
-                now=now,
-                redact=self._redact,
-                fixes=fixes,
-                routine=getattr(self.registry.aspects.get(aspect), "routine_kinds", ()),
-            ),
-            remind_after=self.remind_after,
-            none_open=known is not None and aspect not in known,
-        )
-        if known is not None and changes.opened:
-            known.add(aspect)
-        return changes
-
     # -- helpers -----------------------------------------------------------------------------
-
-    def _connector(self, shop: ShopSettings, role: str) -> Connector:
-        conf = shop.seller if role == "seller" else shop.erp
-        cls = self.registry.connectors[conf.type]
-        # a seller connector keeps what it read of the shop's packages, so the next run reads only changes
-        packages = self.store.packages.for_shop(shop.name) if role == "seller" else None
-        context = ShopContext(
-            name=shop.name,
-            base_dir=self.settings.base_dir,
-            tokens=self.store.tokens,
-            packages=packages,
-            clock=self.clock,
-        )
-        return cls(dict(conf.options), shop=context)
 
     def _redact(self, text: str) -> str:
         return redact(text, self.settings.secrets)
-
-    def _select_shops(self, names: Iterable[str] | None) -> list[ShopSettings]:
-        if names is None:
-            return list(self.settings.shops)
-        chosen = []
-        for name in dict.fromkeys(names):  # --shop s --shop s runs s once
-            shop = self.settings.shop(name)
-            if shop is None:
-                known = ", ".join(s.name for s in self.settings.shops)
-                raise UsageError(f"unknown shop {name!r} (configured: {known})")
-            chosen.append(shop)
-        return chosen
-
-    def _select_aspects(self, names: Iterable[str] | None) -> list[str]:
-        known = list(self.registry.aspects)
-        if names is None:
-            return known
-        chosen = list(dict.fromkeys(names))  # --aspect x --aspect x runs x once
-        for name in chosen:
-            if name not in self.registry.aspects:
-                raise UsageError(f"unknown aspect {name!r} (known: {', '.join(known)})")
-        return chosen

@@ -120,6 +120,25 @@ def test_a_gbk_text_in_one_item_fails_that_item_alone():
 
 
 @responses.activate
+@pytest.mark.parametrize(
+    ("repeat", "field", "reason"),
+    [
+        ('"handover": "PICK UP", "handover": "DROP OFF"', "handover_mode", "given twice"),
+        ('"handover": "PICK UP", "contact": {"phone": "1", "phone": "2"}', "contact", "'phone' given twice inside it"),
+    ],
+)
+def test_an_item_giving_a_key_twice_fails_alone_naming_the_field(repeat, field, reason):
+    good = json.dumps(wh(1), ensure_ascii=False)
+    twice = '{"id": "W2", "name": "n", "addr": {"province": "广东省", "lines": ["路"]}, ' + repeat + "}"
+    responses.get(f"{BASE}/warehouses", body=f'{{"data": [{good}, {twice}]}}'.encode())
+    records = connector().list_warehouses()
+    assert [w.id for w in records.items] == ["W1"]
+    (error,) = records.errors
+    assert error.record == "warehouse 'W2'" and error.field == field
+    assert f"{reason}: which value is meant is unclear" in str(error)
+
+
+@responses.activate
 def test_bytes_that_break_the_json_name_the_endpoint_and_offset():
     raw = b'{"data": [' + "东".encode("gbk") + b"]}"
     responses.get(f"{BASE}/warehouses", body=raw)

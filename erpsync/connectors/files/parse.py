@@ -8,6 +8,11 @@ row holding it: it becomes one RecordError naming file, line and byte (and the r
 column when they can be read), and the other rows are read. Such a row could not be written
 back as it was, so writes to the file are refused until it is fixed, like a line the CSV reader
 cannot read.
+
+Nothing read is lost without a word. A CSV header that names a column twice makes the file
+unusable whole (which cell is meant is anyone's guess). A JSON object that gives a key twice
+(``json.loads`` keeps the last silently) costs its row: one RecordError naming the row and the
+key, and writes are refused until it is fixed, since a rewrite would drop the other value.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from erpsync.core.errors import PermanentError, RecordError
+from erpsync.core.json_keys import json_pairs, repeat_reason, repeated_key
 
 #: Python's csv module refuses a field longer than this by default (``csv.field_size_limit()``,
 #: 131072 characters). Such a field is almost always an unclosed quote that swallowed the rows
@@ -32,8 +38,6 @@ FIELD_LIMIT = 128 * 1024
 # csv.field_size_limit is process-wide: raised for one parse, under a lock, then put back.
 _limit_lock = threading.Lock()
 
-#: an ``object_pairs_hook`` for ``json.loads`` (None: plain dicts)
-JsonHook = Callable[[list[tuple[str, Any]]], Any] | None
 
 #: what an undecodable byte sequence reads as: a lone surrogate, which no decoded text contains
 MARK = "\udcff"
@@ -71,6 +75,9 @@ class Document:
     #: (line, reason, row or None, column or None) of each line that does not decode; its row
     #: is left out of ``rows``, and writes are refused while there are any
     undecodable: list[tuple[int, str, Any, str | None]] = field(default_factory=list)
+    #: (line, reason, row, field) of each JSON object that gives a key twice; left out of
+    #: ``rows`` like an undecodable one, and writes are refused while there are any
+    repeated: list[tuple[int, str, Any, str]] = field(default_factory=list)
     encoding: str = "utf-8"
 
 
@@ -79,14 +86,8 @@ def is_utf8(encoding: str) -> bool:
     return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
 
 
-def parse(
-    path: Path, raw: bytes, fail: Callable[[str], Exception], encoding: str = "utf-8", *, json_hook: JsonHook = None
-) -> Document:
-    """Parse the bytes of ``path``; ``fail(message)`` builds the error for a file that is unusable whole.
-
-    ``json_hook`` is ``json.loads``'s ``object_pairs_hook``, for a file whose objects must not
-    lose a repeated key silently (the products file's per-warehouse stock).
-    """
+def parse(path: Path, raw: bytes, fail: Callable[[str], Exception], encoding: str = "utf-8") -> Document:
+    """Parse the bytes of ``path``; ``fail(message)`` builds the error for a file that is unusable whole."""
     utf8 = is_utf8(encoding)
     text, bad, some_decoded = decode(raw, encoding)
     end = text.find("\n")
@@ -94,10 +95,11 @@ def parse(
         path, bom=utf8 and raw.startswith(codecs.BOM_UTF8), crlf=end > 0 and text[end - 1] == "\r", encoding=encoding
     )
     if path.suffix == ".json":
-        doc.data = _json_list(text, fail, json_hook)
+        doc.data = _json_list(text, fail)
         doc.rows = [(i + 1, i, row) for i, row in enumerate(doc.data)]  # "line" = position in the list
+        _set_aside_repeats(doc)
     else:
-        _csv_records(text, doc)
+        _csv_records(text, doc, fail)
     if bad:
         _set_aside(doc, bad, utf8, hint_first=utf8 and not some_decoded)
     return doc
@@ -155,6 +157,19 @@ def _set_aside(doc: Document, bad: list[tuple[int, int, int]], utf8: bool, *, hi
     doc.rows = [r for r in doc.rows if r[1] not in spoilt]
 
 
+def _set_aside_repeats(doc: Document) -> None:
+    """Leave out each JSON object that gives a key twice, and say which key."""
+    kept = []
+    for line, i, row in doc.rows:
+        found = repeated_key(row)
+        if found is None:
+            kept.append((line, i, row))
+            continue
+        name, key = found
+        doc.repeated.append((line, repeat_reason(key), row, name))
+    doc.rows = kept
+
+
 def cell(value: Any) -> Any:
     """CSV cells are strings; JSON may carry numbers (ids, phones) that mean the same string."""
     if isinstance(value, bool) or value is None:
@@ -170,12 +185,12 @@ def row_id(row: dict[str, Any]) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _csv_records(text: str, doc: Document) -> None:
+def _csv_records(text: str, doc: Document, fail: Callable[[str], Exception]) -> None:
     """Every record, the header's index, and the data rows as dicts (like ``csv.DictReader``).
 
     Rows with more cells than the header keep the extra ones under ``__extra__``; missing cells
     read as None; a cell over ``FIELD_LIMIT`` is named under ``__oversize__``. A row's line is
-    where it starts, blank lines counted.
+    where it starts, blank lines counted. A header naming a column twice raises ``fail``.
     """
     names: list[str] | None = None
     line = 0
@@ -199,6 +214,7 @@ def _csv_records(text: str, doc: Document) -> None:
                 if names is None:
                     if record:
                         names, doc.header_at = [h.strip() for h in record], len(doc.records) - 1
+                        _one_column_each(names, start, fail)
                     continue
                 if not any(c.strip() for c in record):
                     continue  # blank line
@@ -214,6 +230,15 @@ def _csv_records(text: str, doc: Document) -> None:
         doc.broken.append((start, "a quote opened in this row is never closed: it runs to the end of the file"))
 
 
+def _one_column_each(names: list[str], line: int, fail: Callable[[str], Exception]) -> None:
+    """A header must name each column once: a row's dict would keep the last cell silently."""
+    seen: dict[str, int] = {}
+    for number, name in enumerate(names, start=1):
+        if name and name in seen:
+            raise fail(f"line {line}: the header names column {name!r} twice (columns {seen[name]} and {number})")
+        seen.setdefault(name, number)
+
+
 def _row(names: list[str], record: list[str]) -> dict[str, Any]:
     row: dict[str, Any] = dict(zip(names, record, strict=False))
     if len(record) > len(names):
@@ -226,9 +251,9 @@ def _row(names: list[str], record: list[str]) -> dict[str, Any]:
     return row
 
 
-def _json_list(text: str, fail: Callable[[str], Exception], hook: JsonHook = None) -> list[Any]:
+def _json_list(text: str, fail: Callable[[str], Exception]) -> list[Any]:
     try:
-        data = json.loads(text, object_pairs_hook=hook)
+        data = json.loads(text, object_pairs_hook=json_pairs)
     except json.JSONDecodeError as exc:
         raise fail(f"not valid JSON: {exc}") from None
     if not isinstance(data, list):
@@ -241,7 +266,7 @@ def broken_rows(doc: Document, shown: str, kind: str = "record", id_key: str = "
     record the csv module refused, or a line that does not decode (with its row's id and column
     when the row is known)."""
     errors = [RecordError(f"cannot be parsed as CSV ({why})", source=f"{shown}:{line}") for line, why in doc.broken]
-    for line, reason, row, column in doc.undecodable:
+    for line, reason, row, column in [*doc.undecodable, *doc.repeated]:
         rid = cell(row.get(id_key)) if isinstance(row, dict) else ""
         record = f"{kind} {rid!r}" if isinstance(rid, str) and rid and MARK not in rid else None
         errors.append(RecordError(reason, source=f"{shown}:{line}", record=record, field=column))
@@ -257,12 +282,13 @@ def unwritable(doc: Document) -> str | None:
         name = "UTF-8" if is_utf8(doc.encoding) else doc.encoding
         which = f"lines {', '.join(lines)} are" if len(lines) > 1 else f"line {lines[0]} is"
         return f"{which} not {name} (see option encoding)"
+    if doc.repeated:
+        rows = ", ".join(str(line) for line, *_ in doc.repeated)
+        return f"object {rows} gives a key twice (a rewrite would drop a value)"
     return None
 
 
-def read_side_file(
-    path: Path, shown: str, operation: str, encoding: str = "utf-8", *, json_hook: JsonHook = None
-) -> Document:
+def read_side_file(path: Path, shown: str, operation: str, encoding: str = "utf-8") -> Document:
     """Read and parse one of the ERP's optional files (products, shipments, orders).
 
     A file that cannot be read, or is unusable whole, is one ``PermanentError`` naming it.
@@ -275,4 +301,4 @@ def read_side_file(
         raw = path.read_bytes()
     except OSError as exc:
         raise fail(f"cannot read: {exc.strerror or exc}") from None
-    return parse(path, raw, fail, encoding, json_hook=json_hook)
+    return parse(path, raw, fail, encoding)

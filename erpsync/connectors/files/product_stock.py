@@ -22,35 +22,10 @@ from marshmallow import ValidationError
 
 from erpsync.core.listing_stock import MAX_QUANTITY, StockError, settle_stock, warehouse_quantities, whole_quantity
 
-__all__ = ["DuplicateKeys", "json_pairs", "row_stock"]
+__all__ = ["row_stock"]
 
 FIELD = "warehouse_stock"
 _SEPARATORS = ("|", "=")
-
-
-class DuplicateKeys(dict[str, Any]):
-    """A JSON object that named a key more than once: ``duplicates`` lists those keys.
-
-    ``json.loads`` keeps the last of repeated keys silently; for a warehouse id that would drop a
-    quantity without a word, so the products file is parsed with :func:`json_pairs`.
-    """
-
-    duplicates: tuple[str, ...] = ()
-
-
-def json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """``object_pairs_hook`` for the products file: a plain dict, or a :class:`DuplicateKeys`."""
-    out: dict[str, Any] = {}
-    seen: list[str] = []
-    for key, value in pairs:
-        if key in out and key not in seen:
-            seen.append(key)
-        out[key] = value
-    if not seen:
-        return out
-    marked = DuplicateKeys(out)
-    marked.duplicates = tuple(seen)
-    return marked
 
 
 def _inventory(text: str) -> int:
@@ -74,8 +49,6 @@ def _warehouse(raw: str, part: str) -> str:
 def _pairs(raw: Any) -> list[tuple[str, Any]]:
     """(warehouse id, raw quantity) in the order written; malformed pairs raise."""
     if isinstance(raw, Mapping):
-        if isinstance(raw, DuplicateKeys):
-            raise ValidationError({FIELD: [f"warehouse {raw.duplicates[0]} is listed twice"]})
         return [(_warehouse(str(k), str(k)), v) for k, v in raw.items()]
     if not isinstance(raw, str):
         raise ValidationError({FIELD: ["must be warehouse_id=quantity pairs (an object in JSON)"]})

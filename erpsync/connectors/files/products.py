@@ -38,7 +38,7 @@ from erpsync.core.listings import ErpProduct, ErpSku
 from erpsync.core.models import Records
 
 from .parse import broken_rows, cell, read_side_file, row_id
-from .product_stock import json_pairs, row_stock
+from .product_stock import row_stock
 from .schema import field_errors, file_option
 
 __all__ = ["PRODUCT_COLUMNS", "ProductRecord", "ProductsMixin", "ProductsOptions"]
@@ -136,7 +136,7 @@ class ProductsMixin:
         path = self.directory / name
         shown = self._shown(path)
         encoding = self.options.get("encoding", "utf-8")
-        doc = read_side_file(path, shown, "read products", encoding, json_hook=json_pairs)
+        doc = read_side_file(path, shown, "read products", encoding)
         errors = broken_rows(doc, shown, "product")
         products: dict[str, tuple[dict[str, Any], list[ErpSku]]] = {}
         bad: set[str] = set()  # products whose first row was malformed: left out whole

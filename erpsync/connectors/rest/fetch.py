@@ -28,6 +28,7 @@ from typing import Any
 import requests
 
 from erpsync.core.errors import PermanentError
+from erpsync.core.json_keys import json_pairs
 
 from .paths import MISSING, dig, show
 
@@ -42,7 +43,7 @@ def decode_json(content: bytes, *, endpoint: str, connector: str, operation: str
     """The JSON of an answer, numbers with a fraction as ``Decimal`` (a price keeps its digits)."""
     text = content.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="surrogateescape")
     try:
-        return json.loads(text, parse_float=Decimal)
+        return json.loads(text, parse_float=Decimal, object_pairs_hook=json_pairs)  # repeats: records.py
     except ValueError as exc:
         try:
             content.decode("utf-8")

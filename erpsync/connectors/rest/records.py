@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from erpsync.core.errors import RecordError
+from erpsync.core.json_keys import repeat_reason, repeated_key
 from erpsync.core.models import Records
 
 from .paths import MISSING, Path, dig, show
@@ -131,7 +132,8 @@ def build_records(
     """``build(reader, source)`` each ``(source, item)``; a bad item is a RecordError naming it, the others go on.
 
     An item's id is read first (an item without one cannot be named by a write, nor told apart),
-    then its text is checked for bytes that were not UTF-8, then ``build`` reads the rest. An id
+    then its text is checked for bytes that were not UTF-8 and for a key given twice (``core/json_keys.py``),
+    then ``build`` reads the rest. An id
     seen twice is an error of the second item: a write names a record by its id.
     """
     out: list[T] = []
@@ -150,6 +152,10 @@ def build_records(
             if found:
                 where, reason = found
                 raise RecordError(f"{reason} (at {where!r})", record=record, field=reverse.get(where, where))
+            repeat = repeated_key(item)
+            if repeat is not None:
+                name, key = repeat
+                raise RecordError(repeat_reason(key), record=record, field=reverse.get(name, name))
             if rid in seen:
                 raise RecordError(f"duplicate id (first at {seen[rid]})", record=record, field=id_field)
             seen[rid] = source

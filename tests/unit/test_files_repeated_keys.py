@@ -1,0 +1,108 @@
+"""A value given twice in an ERP file is never resolved silently: JSON keeps the last of a repeated
+key and a CSV row dict the last of a repeated column, so the reader must say so itself."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from erpsync.connectors.files import FilesErp
+from erpsync.connectors.files.connector import FilesErpOptions
+from erpsync.core.connector import ShopContext
+from erpsync.core.errors import PermanentError
+from erpsync.core.models import HandoverMode
+
+HEADER = (
+    "id,name,seller_warehouse_id,contact_person,phone,region_code,state,city,district,street,postal_code,"
+    "handover_mode\n"
+)
+GOOD = "WH-1,东莞仓,7001,张伟,13800138000,CN,广东省,东莞市,洪梅镇,洪梅大道 1 号,523000,PICK UP\n"
+OBJECT = '{"id": "A", "seller_warehouse_id": "7001", "handover_mode": "PICK UP"}'
+
+
+def erp(tmp_path: Path, **options: str) -> FilesErp:
+    opts = FilesErpOptions().load({"path": "erp", **options})
+    return FilesErp(opts, shop=ShopContext(name="s", base_dir=tmp_path))
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    (tmp_path / "erp").mkdir(exist_ok=True)
+    path = tmp_path / "erp" / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_json_object_giving_a_key_twice_is_a_record_error_and_the_rest_is_read(tmp_path):
+    twice = '{"id": "B", "seller_warehouse_id": "7002", "handover_mode": "PICK UP", "handover_mode": "DROP OFF"}'
+    write(tmp_path, "warehouses.json", f"[{OBJECT}, {twice}]")
+    records = erp(tmp_path).list_warehouses()
+    assert [w.id for w in records.items] == ["A"]
+    (error,) = records.errors
+    assert str(error).endswith(
+        "warehouses.json:2: warehouse 'B': handover_mode: given twice: which value is meant is unclear "
+        "(JSON keeps the last silently)"
+    )
+
+
+def test_a_key_repeated_inside_a_nested_object_names_the_rows_field(tmp_path):
+    nested = '{"id": "B", "seller_warehouse_id": "7002", "extra": {"x": [{"k": 1, "k": 2}]}}'
+    write(tmp_path, "warehouses.json", f"[{OBJECT}, {nested}]")
+    records = erp(tmp_path).list_warehouses()
+    assert [w.id for w in records.items] == ["A"]
+    (error,) = records.errors
+    assert error.field == "extra" and "extra: 'k' given twice inside it" in str(error)
+
+
+def test_writes_are_refused_while_an_object_repeats_a_key_and_the_file_is_left_alone(tmp_path):
+    twice = '{"id": "B", "note": "x", "note": "y"}'
+    path = write(tmp_path, "warehouses.json", f"[{OBJECT}, {twice}]")
+    before = path.read_bytes()
+    with pytest.raises(PermanentError, match="object 2 gives a key twice"):
+        erp(tmp_path).set_handover_mode("A", HandoverMode.DROP_OFF)
+    assert path.read_bytes() == before  # a rewrite would have kept "y" and dropped "x"
+
+
+def test_a_json_file_without_repeats_is_written_as_before(tmp_path):
+    path = write(tmp_path, "warehouses.json", json.dumps([json.loads(OBJECT)]))
+    erp(tmp_path).set_handover_mode("A", HandoverMode.DROP_OFF)
+    assert json.loads(path.read_text())[0]["handover_mode"] == "DROP OFF"
+
+
+def test_a_csv_header_naming_a_column_twice_makes_the_file_unusable(tmp_path):
+    write(tmp_path, "warehouses.csv", HEADER.replace(",postal_code,", ",phone,") + GOOD)
+    with pytest.raises(PermanentError) as info:
+        erp(tmp_path).list_warehouses()
+    assert "line 1: the header names column 'phone' twice (columns 5 and 11)" in str(info.value)
+
+
+def test_empty_header_cells_may_repeat(tmp_path):
+    write(tmp_path, "warehouses.csv", HEADER.rstrip("\n") + ",,\n" + GOOD.rstrip("\n") + ",,\n")
+    assert [w.id for w in erp(tmp_path).list_warehouses().items] == ["WH-1"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "option"),
+    [
+        (
+            "shipments.json",
+            '[{"id": "S1", "package_id": "1", "tracking_number": "T1", "tracking_number": "T2", "carrier": "c"}]',
+            "shipments",
+        ),
+        (
+            "products.json",
+            '[{"id": "P1", "seller_sku": "A", "title": "T", "price": "1", "price": "2", "currency": "USD",'
+            ' "inventory": 1}]',
+            "products",
+        ),
+    ],
+)
+def test_side_files_report_a_repeated_key_too(tmp_path, name, text, option):
+    write(tmp_path, "warehouses.csv", HEADER + GOOD)
+    write(tmp_path, name, text)
+    connector = erp(tmp_path, **{option: name})
+    records = connector.list_shipments() if option == "shipments" else connector.read_products()
+    assert records is not None and list(records.items) == []
+    (error,) = records.errors
+    assert f"{name}:1:" in str(error) and "twice" in str(error)
