@@ -9,6 +9,7 @@ killed there. The rerun must make each correction once and settle each row the k
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -42,6 +43,21 @@ def wait_for_pending(ws, proc, count: int, timeout: float = 60.0) -> list:
     raise AssertionError("the run never began its corrections")
 
 
+def wait_for_lock_wait(proc, path, timeout: float = 60.0) -> None:
+    """Poll until the run has ``path`` open: with its rows begun, that is the batch's rewrite
+    waiting for the lock the test holds (a state seen, not a pause guessed)."""
+    real = os.path.realpath(path)
+    fds = f"/proc/{proc.pid}/fd"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the run ended before it waited for the lock"
+        with contextlib.suppress(OSError):  # an fd closed between listing and reading it
+            if any(os.readlink(f"{fds}/{fd}") == real for fd in os.listdir(fds)):
+                return
+        time.sleep(0.02)
+    raise AssertionError("the run never opened the ERP file to rewrite it")
+
+
 def test_kill_9_mid_batch_loses_nothing_and_the_rerun_writes_each_correction_once(demo_ws):
     rows = demo_ws.erp_rows_matching_seller(IN_SYNC_MODES)
     fixed = {row["id"]: row["street"] for row in rows}
@@ -55,7 +71,7 @@ def test_kill_9_mid_batch_loses_nothing_and_the_rerun_writes_each_correction_onc
         fcntl.flock(fd, fcntl.LOCK_EX)  # the batch's rewrite waits for it
         proc = demo_ws.start_cli("reconcile", "--apply", "--format", "json")
         left = wait_for_pending(demo_ws, proc, len(rows))
-        time.sleep(0.3)  # the writes are buffered in a moment; the rewrite waits for the lock
+        wait_for_lock_wait(proc, demo_ws.erp_file)  # the writes buffered; the rewrite waits for the lock
         proc.kill()
         proc.wait(timeout=10)
         assert proc.returncode == -signal.SIGKILL

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -140,17 +138,10 @@ def test_an_installed_plugin_that_cannot_be_imported(tmp_path):
         assert "Traceback" not in result.stdout + result.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_sandbox_serve(tmp_path):
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ERPSYNC_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "erpsync", "sandbox", "serve", "--port", str(port)],
+    proc = subprocess.Popen(  # port 0: the port it bound is in its first line, none picked ahead and bound later
+        [sys.executable, "-m", "erpsync", "sandbox", "serve", "--port", "0"],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -158,16 +149,13 @@ def test_sandbox_serve(tmp_path):
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                r = requests.get(f"http://127.0.0.1:{port}/_sandbox/state", timeout=2)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, proc.stderr.read() if proc.poll() is not None else "no answer"
-                time.sleep(0.2)
+        first = proc.stdout.readline()  # type: ignore[union-attr]
+        found = re.search(r" on (http://127\.0\.0\.1:\d+) ", first)
+        assert found, first + (proc.stderr.read() if proc.poll() is not None else "")  # type: ignore[union-attr]
+        base = found.group(1)
+        r = requests.get(f"{base}/_sandbox/state", timeout=10)  # it answers once it has printed its address
         assert r.json()["data"]["scenario"] == "demo"
-        unsigned = requests.get(f"http://127.0.0.1:{port}/logistics/202309/warehouses", timeout=5)
+        unsigned = requests.get(f"{base}/logistics/202309/warehouses", timeout=5)
         assert unsigned.status_code in (400, 401) and unsigned.json()["code"] != 0
     finally:
         proc.terminate()

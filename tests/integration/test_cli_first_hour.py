@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import queue
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -39,18 +38,15 @@ def erpsync(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, queue.Queue[str]]]:
-    """``erpsync sandbox serve`` as a process: its URL and the lines it prints, as they come."""
-    port = _free_port()
+def served(tmp_path: Path) -> Iterator[tuple[str, str, queue.Queue[str]]]:
+    """``erpsync sandbox serve`` as a process: its URL, its first line and the lines after it, as they come.
+
+    It serves on port 0 and names the port it bound in its first line: no port picked ahead and
+    bound later, which another process could take in between.
+    """
     proc = subprocess.Popen(
-        [sys.executable, "-m", "erpsync", "sandbox", "serve", "--port", str(port)],
+        [sys.executable, "-m", "erpsync", "sandbox", "serve", "--port", "0"],
         cwd=tmp_path,
         env=_env(),
         stdout=subprocess.PIPE,
@@ -60,17 +56,23 @@ def served(tmp_path: Path) -> Iterator[tuple[str, queue.Queue[str]]]:
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
     try:
-        yield f"http://127.0.0.1:{port}", lines
+        try:
+            first = lines.get(timeout=30)
+        except queue.Empty:
+            pytest.fail("sandbox serve printed nothing in 30 s")
+        found = re.search(r" on (http://127\.0\.0\.1:\d+) ", first)
+        assert found, first
+        yield found.group(1), first, lines
     finally:
         proc.terminate()
         proc.wait(timeout=10)
 
 
-def _printed(lines: queue.Queue[str]) -> str:
+def _printed(first: str, lines: queue.Queue[str]) -> str:
     """Everything ``sandbox serve`` printed up to the end of its config snippet (an ERP path)."""
-    printed: list[str] = []
+    printed: list[str] = [first]
     deadline = time.monotonic() + 30
-    while not printed or not printed[-1].startswith("path = "):
+    while not printed[-1].startswith("path = "):
         try:
             printed.append(lines.get(timeout=max(0.1, deadline - time.monotonic())))
         except queue.Empty:
@@ -87,8 +89,8 @@ def _lay_out(workspace: Path, config: str) -> None:
 
 
 def test_sandbox_serve_prints_a_config_that_check_accepts(served, tmp_path):
-    url, lines = served
-    printed = _printed(lines)
+    url, first, lines = served
+    printed = _printed(first, lines)
     assert f'base_url = "{url}"' in printed and f'auth_base_url = "{url}"' in printed
     workspace = tmp_path / "ws"
     workspace.mkdir()

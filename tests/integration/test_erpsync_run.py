@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import signal
-import socket
 import subprocess
 import time
 from datetime import UTC, datetime
@@ -22,16 +21,27 @@ import pytest
 import requests
 from test_cli_reconcile import drifted_erp
 
+from erpsync.core.aspects.tracking import TrackingAspect
 from erpsync.core.store import Store
 from erpsync.sandbox import SandboxServer
 
 pytestmark = pytest.mark.integration
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+#: health and metrics on a port the system picks as the endpoints bind it (the command line takes
+#: port 0, the config file does not): no port chosen ahead and bound later, which another process
+#: could take in between
+LISTEN_ANY_PORT = ("--listen", "127.0.0.1:0")
+
+
+def endpoints_of(proc: subprocess.Popen, log: Path) -> str:
+    """The base URL the service's endpoints bound, read from its log."""
+
+    def bound() -> str | None:
+        found = re.search(r"health and metrics on (http://127\.0\.0\.1:\d+)/healthz", log.read_text())
+        return found.group(1) if found else None
+
+    return wait_for(bound, "the endpoints' address in the log", proc=proc, log=log)
 
 
 def store_of(root: Path) -> Store:
@@ -43,7 +53,14 @@ def shipped(url: str) -> dict[str, int]:
     return dict(effects.get("ship", {}))
 
 
-def wait_for(check, what: str, timeout: float = 60.0, proc: subprocess.Popen | None = None, log: Path | None = None):
+def wait_for(
+    check,
+    what: str,
+    timeout: float = 60.0,
+    proc: subprocess.Popen | None = None,
+    log: Path | None = None,
+    every: float = 0.1,
+):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -51,7 +68,7 @@ def wait_for(check, what: str, timeout: float = 60.0, proc: subprocess.Popen | N
         value = check()
         if value:
             return value
-        time.sleep(0.1)
+        time.sleep(every)
     raise AssertionError(f"timed out waiting for {what}: {log.read_text() if log else ''}")
 
 
@@ -91,21 +108,20 @@ def test_once_runs_every_shop_skips_the_paused_one_and_answers_the_sync_request(
 
 
 def test_service_runs_on_schedule_serves_health_and_metrics_and_stops_on_sigterm(tmp_path, sandbox):
-    port = free_port()
     owner = celery_world.build(
         tmp_path,
         sandbox.url,
         4,
         2,
         qps=50,
-        extra=f'[service]\nconcurrency = 3\nlisten = "127.0.0.1:{port}"\n[service.intervals]\ntracking = 0.05\n',
+        extra="[service]\nconcurrency = 3\n[service.intervals]\ntracking = 0.05\n",
     )
     with store_of(tmp_path) as store:
         store.shop_pauses.pause("s3", reason="seller deauthorised", now=datetime.now(UTC))
     log = tmp_path / "run.log"
-    proc = celery_world.start(tmp_path, "run", log=log)
+    proc = celery_world.start(tmp_path, "run", *LISTEN_ANY_PORT, log=log)
     try:
-        base = f"http://127.0.0.1:{port}"
+        base = endpoints_of(proc, log)
 
         def healthy():
             try:
@@ -148,20 +164,21 @@ def test_service_runs_on_schedule_serves_health_and_metrics_and_stops_on_sigterm
 
 def test_sigterm_during_a_run_ends_143_after_the_write_in_hand(tmp_path):
     with SandboxServer(celery_world.scenario(2, qps=50)) as sandbox:
-        port = free_port()
         owner = celery_world.build(
             tmp_path,
             sandbox.url,
             2,
-            12,
+            # four ship calls a shop, 300 ms each: the stop, sent as the first is seen, has two
+            # calls' time (600 ms) to land before the last begins, even on a loaded machine
+            4 * TrackingAspect.bulk_size,
             qps=50,
-            extra=f'[service]\nlisten = "127.0.0.1:{port}"\n[service.intervals]\ntracking = 0.05\n',
+            extra="[service.intervals]\ntracking = 0.05\n",
         )
         requests.post(f"{sandbox.url}/_sandbox/faults", json={"latency_ms": 300}, timeout=10).raise_for_status()
         log = tmp_path / "run.log"
-        proc = celery_world.start(tmp_path, "run", log=log)
+        proc = celery_world.start(tmp_path, "run", *LISTEN_ANY_PORT, log=log)
         try:
-            wait_for(lambda: shipped(sandbox.url), "a first package shipped", 90, proc=proc, log=log)
+            wait_for(lambda: shipped(sandbox.url), "a first package shipped", 120, proc=proc, log=log, every=0.01)
         finally:
             code = stop(proc)
         text = log.read_text()

@@ -51,7 +51,7 @@ class Receiver:
         return out
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 6.0) -> Any:
+def wait_for(predicate: Callable[[], Any], timeout: float = 60.0) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

@@ -25,6 +25,9 @@ pytestmark = pytest.mark.integration
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 ROUNDS = 20
 CTX = mp.get_context("spawn")  # fresh interpreters: nothing shared but the database
+#: seconds a worker waits at the barrier: spawned interpreters start seconds apart on a loaded
+#: machine, so this only ends a hang
+BARRIER_WAIT = 120
 BACKENDS = ["sqlite"] + (["postgresql"] if postgres_configured() else [])
 
 
@@ -32,10 +35,10 @@ def _lease_worker(url: str, owner: str, barrier: Any, results: Any) -> None:
     try:
         with Store.open(url) as store:
             for i in range(ROUNDS):
-                barrier.wait(timeout=30)
+                barrier.wait(timeout=BARRIER_WAIT)
                 won = store.leases.acquire(f"shop:{i}", owner=owner, ttl_seconds=600, now=T0)
                 results.put(("acquire", i, owner, won))
-            barrier.wait(timeout=30)
+            barrier.wait(timeout=BARRIER_WAIT)
             try:
                 # a new run in this process has a new owner token, so it is refused like any other
                 with store.leases.hold("shop:0", owner=f"{owner}-next", ttl_seconds=600, clock=lambda: T0):
@@ -50,7 +53,7 @@ def _ledger_worker(url: str, worker: int, keys: int, barrier: Any, results: Any)
     try:
         with Store.open(url) as store:
             for k in range(keys):
-                barrier.wait(timeout=30)
+                barrier.wait(timeout=BARRIER_WAIT)
                 entry = store.ledger.begin(
                     f"key-{k}",
                     shop="acme",

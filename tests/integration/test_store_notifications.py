@@ -25,6 +25,9 @@ pytestmark = pytest.mark.integration
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 IDS = 25
 CTX = mp.get_context("spawn")
+#: seconds a worker waits at the barrier: spawned interpreters start seconds apart on a loaded
+#: machine, so this only ends a hang
+BARRIER_WAIT = 120
 BACKENDS = ["sqlite"] + (["postgresql"] if postgres_configured() else [])
 
 
@@ -32,10 +35,10 @@ def _worker(url: str, worker: int, barrier: Any, results: Any) -> None:
     try:
         with Store.open(url) as store:
             for i in range(IDS):
-                barrier.wait(timeout=30)
+                barrier.wait(timeout=BARRIER_WAIT)
                 first = store.notifications.record(f"tts-{i}", source="tiktok", now=T0)
                 results.put((i, worker, first))
-                barrier.wait(timeout=30)
+                barrier.wait(timeout=BARRIER_WAIT)
                 kept = store.notifications.keep("tiktok", f"body-{i}".encode(), f"worker {worker}", T0, key=f"k-{i}")
                 results.put((IDS + i, worker, kept))
     except BaseException:

@@ -30,6 +30,9 @@ T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 WORKERS = 4
 ROUNDS = 15
 CTX = mp.get_context("spawn")
+#: seconds a worker waits at the barrier: spawned interpreters start seconds apart on a loaded
+#: machine, so this only ends a hang
+BARRIER_WAIT = 120
 BACKENDS = ["sqlite"] + (["postgresql"] if postgres_configured() else [])
 
 
@@ -43,18 +46,18 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def _claims(store: Store, worker: int, barrier: Any, results: Any) -> None:
     for i in range(ROUNDS):
-        barrier.wait(timeout=30)
+        barrier.wait(timeout=BARRIER_WAIT)
         got = store.notifications.claim(f"n-{i}", source="tiktok", owner=f"w{worker}", now=T0, ttl_seconds=600)
         if got == "claimed":
             store.notifications.record(f"n-{i}", source="tiktok", now=T0)
         results.put(("claim", i, worker, got))
-        barrier.wait(timeout=30)
+        barrier.wait(timeout=BARRIER_WAIT)
         again = store.notifications.claim(f"n-{i}", source="tiktok", owner=f"x{worker}", now=T0, ttl_seconds=600)
         results.put(("again", i, worker, again))
 
 
 def _take(store: Store, worker: int, barrier: Any, results: Any) -> None:
-    barrier.wait(timeout=30)
+    barrier.wait(timeout=BARRIER_WAIT)
     while taken := store.sync_requests.take(now=T0, limit=3):
         for request in taken:
             results.put(("take", request.id, worker, request.shop))
@@ -62,13 +65,13 @@ def _take(store: Store, worker: int, barrier: Any, results: Any) -> None:
 
 def _advance(store: Store, worker: int, barrier: Any, results: Any) -> None:
     for i in range(ROUNDS):
-        barrier.wait(timeout=30)
+        barrier.wait(timeout=BARRIER_WAIT)
         results.put(("advance", i, worker, store.fences.advance("acme", now=T0)))
 
 
 def _outbox(store: Store, worker: int, barrier: Any, results: Any) -> None:
     for i in range(ROUNDS):
-        barrier.wait(timeout=30)
+        barrier.wait(timeout=BARRIER_WAIT)
         item = OutboxItem(f"alrt-{i}", "log", {"n": i, "by": worker})
         results.put(("outbox", i, worker, store.outbox.add([item], now=T0)))
 

@@ -254,6 +254,9 @@ def test_killed_mid_push_and_rerun_every_tryton_shipment_ships_exactly_once(demo
     demo_ws.config.write_text(text.replace("max_attempts = 8\n", f"max_attempts = 8\nrate_limit_qps = {QPS}\n"))
     log = tmp_path / "push.log"
 
+    # three Batch Ship Packages calls of 50, 300 ms each: the kill, sent as the first is seen, has
+    # two calls' time to land before the last ends, even on a loaded machine
+    demo_ws.admin("POST", "faults", {"latency_ms": 300})
     proc = start_push(demo_ws, log)
     deadline = time.monotonic() + 120
     while sum(ships(demo_ws).values()) < PACKAGES // 5:
@@ -264,6 +267,7 @@ def test_killed_mid_push_and_rerun_every_tryton_shipment_ships_exactly_once(demo
     proc.wait(timeout=10)
     killed_at = sum(ships(demo_ws).values())
     assert 0 < killed_at < PACKAGES, f"killed at {killed_at} ships"
+    demo_ws.admin("POST", "faults", {"latency_ms": 0})
 
     for _ in range(3):
         rerun = start_push(demo_ws, log)

@@ -66,7 +66,7 @@ def url(server: WebhookServer) -> str:
     return f"http://127.0.0.1:{server.address[1]}/webhooks/tiktok"
 
 
-def settled(ws: Any, count: int, timeout: float = 15) -> list[dict[str, Any]]:
+def settled(ws: Any, count: int, timeout: float = 60) -> list[dict[str, Any]]:
     """The sandbox's deliveries once ``count`` exist and none is pending or retrying."""
     deadline = time.monotonic() + timeout
     while True:
