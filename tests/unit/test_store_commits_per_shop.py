@@ -4,56 +4,14 @@ Commits are counted with SQLAlchemy's ``commit`` event on the real SQLite store.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
-import pytest
-from sqlalchemy import event
-from store_backends import BACKENDS, open_store
+from store_shop_setup import T0, commits, drift, store_fixture  # noqa: F401 (the fixture ``store``)
 
-from erpsync.core.models import Drift, Severity
 from erpsync.core.store import Store
 from erpsync.core.store.rows import OutboxItem
 
-T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 NAME = "shop:acme"
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A fresh store on SQLite, and on PostgreSQL when one is configured (``store_backends``)."""
-    with open_store(request.param, tmp_path) as s:
-        yield s
-
-
-@contextmanager
-def commits(store: Store) -> Iterator[list[int]]:
-    count = [0]
-
-    def on_commit(_conn: object) -> None:
-        count[0] += 1
-
-    event.listen(store._engine, "commit", on_commit)
-    try:
-        yield count
-    finally:
-        event.remove(store._engine, "commit", on_commit)
-
-
-def drift() -> Drift:
-    return Drift(
-        shop="acme",
-        aspect="warehouse_address",
-        kind="field_mismatch",
-        subject="WH-1",
-        field="phone",
-        seller_value="138",
-        erp_value="139",
-        severity=Severity.WARNING,
-        message="WH-1: phone differs",
-    )
 
 
 def test_a_lease_renewed_within_a_third_of_its_time_is_confirmed_by_a_read(store: Store) -> None:

@@ -7,60 +7,16 @@ PostgreSQL when one is configured), so a change that puts a query back on the ho
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-import pytest
-from sqlalchemy import event
-from store_backends import BACKENDS, open_store
+from store_shop_setup import T0, drift, statements, store_fixture  # noqa: F401 (the fixture ``store``)
 from test_batched_writes import make_syncer
 
-from erpsync.core.models import Drift, Severity
 from erpsync.core.store import Store
 from erpsync.core.store.leases import this_host
 
-T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 BOTH = '"warehouse_address", "pickup"'
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A fresh store on SQLite, and on PostgreSQL when one is configured (``store_backends``)."""
-    with open_store(request.param, tmp_path) as s:
-        yield s
-
-
-@contextmanager
-def statements(store: Store) -> Iterator[list[str]]:
-    """The SQL statements sent while the block runs, transaction control (BEGIN) left out."""
-    sent: list[str] = []
-
-    def on_execute(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        if not statement.lstrip().upper().startswith("BEGIN"):
-            sent.append(" ".join(statement.split()))
-
-    event.listen(store._engine, "before_cursor_execute", on_execute)
-    try:
-        yield sent
-    finally:
-        event.remove(store._engine, "before_cursor_execute", on_execute)
-
-
-def drift(aspect: str = "warehouse_address") -> Drift:
-    return Drift(
-        shop="acme",
-        aspect=aspect,
-        kind="field_mismatch",
-        subject="WH-1",
-        field="phone",
-        seller_value="138",
-        erp_value="139",
-        severity=Severity.WARNING,
-        message="WH-1: phone differs",
-    )
 
 
 def test_open_aspects_names_the_aspects_with_an_open_drift(store: Store) -> None:

@@ -1,4 +1,4 @@
-"""The engine every repository shares: SQLite's concurrency settings, transactions, upserts, schema.
+"""The engine every repository shares: SQLite's concurrency settings, transactions, schema.
 
 SQLite is the default and several OS processes (a cron run, an operator's manual run) may share one
 file, so every connection gets a busy timeout and WAL journal mode, and every write transaction
@@ -7,7 +7,7 @@ instead of on the first write, where a read-then-write transaction could fail wi
 locked" without waiting. PostgreSQL URLs get none of this and rely on row locks and constraints.
 
 Only these two databases are supported: every insert-or-update goes through the dialect's own
-``INSERT ... ON CONFLICT`` (``upsert``), one statement that cannot race, instead of an
+``INSERT ... ON CONFLICT`` (``upserts.upsert``), one statement that cannot race, instead of an
 update-then-insert that two PostgreSQL transactions could both take the insert branch of.
 """
 
@@ -18,12 +18,10 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event, inspect, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError, InterfaceError
 from sqlalchemy.pool import StaticPool
@@ -211,33 +209,6 @@ class Repository:
         with self._engine.connect() as conn:
             conn.execution_options(**{_READ_ONLY: True})
             yield conn
-
-
-def insert(conn: Connection, table: Table) -> sqlite.Insert | postgresql.Insert:
-    """The dialect's ``INSERT`` for ``table``, the one that has ``on_conflict_do_update``/``_nothing``."""
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
-
-
-def upsert(conn: Connection, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:
-    """Insert ``key`` + ``values``, or set ``values`` on the row ``key`` names: one race-free statement.
-
-    ``key`` must be the table's primary key or a unique constraint, which is what ``ON CONFLICT``
-    matches on; the values are plain values (bound parameters), never SQL expressions.
-    """
-    statement = _upsert_statement(conn.dialect.name, table, tuple(key), tuple(values))
-    conn.execute(statement, {f"p_{name}": value for name, value in (*key.items(), *values.items())})
-
-
-@lru_cache(maxsize=64)
-def _upsert_statement(dialect: str, table: Table, key: tuple[str, ...], columns: tuple[str, ...]) -> Any:
-    """``upsert``'s statement for these columns, built once with its values bound when it runs: a
-    run upserts the same few shapes for every shop, and building a statement costs more than
-    running it on SQLite (SQLAlchemy's cache would still build and key each new one)."""
-    params = {name: bindparam(f"p_{name}", type_=table.c[name].type) for name in (*key, *columns)}
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(**params)
-    return statement.on_conflict_do_update(index_elements=list(key), set_={name: params[name] for name in columns})
 
 
 def ensure_schema(engine: Engine, url: str) -> None:

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 
-from erpsync.core.store.base import Repository, insert, upsert
+from erpsync.core.store.base import Repository
 from erpsync.core.store.rows import BindingRow, RowMapper
 from erpsync.core.store.schema import bindings
+from erpsync.core.store.upserts import upsert, upsert_many
 
 _row = RowMapper(BindingRow, bindings)
-_CHUNK = 500
+_KEY = ("shop", "entity", "erp_id")
 
 
 class Bindings(Repository):
@@ -59,50 +61,27 @@ class Bindings(Repository):
 
     def bind_many(self, shop: str, entity: str, pairs: Mapping[str, str], *, now: datetime) -> None:
         """Bind each ERP id of ``pairs`` to its seller id in one transaction, keeping pushed hashes."""
-        if not pairs:
-            return
-        rows = [
-            {"shop": shop, "entity": entity, "erp_id": erp_id, "seller_id": seller_id, "updated_at": now}
-            for erp_id, seller_id in pairs.items()
-        ]
-        with self._write() as conn:
-            statement = insert(conn, bindings)
-            statement = statement.on_conflict_do_update(
-                index_elements=[bindings.c.shop, bindings.c.entity, bindings.c.erp_id],
-                set_={"seller_id": statement.excluded.seller_id, "updated_at": now},
-            )
-            for start in range(0, len(rows), _CHUNK):
-                conn.execute(statement, rows[start : start + _CHUNK])
+        rows = [{"erp_id": erp_id, "seller_id": seller_id} for erp_id, seller_id in pairs.items()]
+        self._put_rows(shop, entity, rows, now)
 
     def put_many(
         self, shop: str, entity: str, values: Mapping[str, tuple[str | None, str | None]], *, now: datetime
     ) -> None:
         """``put`` each ERP id's (seller id, last pushed hash) of ``values``, in one transaction."""
-        if not values:
-            return
         rows = [
-            {
-                "shop": shop,
-                "entity": entity,
-                "erp_id": erp_id,
-                "seller_id": seller_id,
-                "last_pushed_hash": pushed,
-                "updated_at": now,
-            }
+            {"erp_id": erp_id, "seller_id": seller_id, "last_pushed_hash": pushed}
             for erp_id, (seller_id, pushed) in values.items()
         ]
+        self._put_rows(shop, entity, rows, now)
+
+    def _put_rows(self, shop: str, entity: str, rows: list[dict[str, Any]], now: datetime) -> None:
+        """Insert or update ``rows`` (an ERP id and the same columns each) in one transaction: the
+        columns a row names, and ``updated_at``, are set; those it leaves out keep their value."""
+        if not rows:
+            return
+        keyed = [{"shop": shop, "entity": entity, **row, "updated_at": now} for row in rows]
         with self._write() as conn:
-            statement = insert(conn, bindings)
-            statement = statement.on_conflict_do_update(
-                index_elements=[bindings.c.shop, bindings.c.entity, bindings.c.erp_id],
-                set_={
-                    "seller_id": statement.excluded.seller_id,
-                    "last_pushed_hash": statement.excluded.last_pushed_hash,
-                    "updated_at": now,
-                },
-            )
-            for start in range(0, len(rows), _CHUNK):
-                conn.execute(statement, rows[start : start + _CHUNK])
+            upsert_many(conn, bindings, _KEY, keyed)
 
     def forget(self, shop: str, entity: str, erp_ids: list[str] | None = None) -> int:
         """Drop the bindings of these ERP ids (all of the entity's when None); how many went."""

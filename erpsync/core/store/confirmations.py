@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 
 from erpsync.core.errors import UsageError
 from erpsync.core.models import PickupConfirmation, SubscriptionStatus
-from erpsync.core.store.base import Repository, upsert
+from erpsync.core.store.base import Repository
 from erpsync.core.store.rows import ConfirmationRow, RowMapper
 from erpsync.core.store.schema import pickup_confirmations as table
+from erpsync.core.store.upserts import upsert
 
 #: what an operator can read in Seller Center: 生效中, not subscribed (or cancelled), 审核中
 CONFIRMABLE = (SubscriptionStatus.ACTIVE, SubscriptionStatus.NOT_SUBSCRIBED, SubscriptionStatus.PENDING_REVIEW)

@@ -10,8 +10,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from erpsync.core.store.base import Repository, upsert
+from erpsync.core.store.base import Repository
 from erpsync.core.store.schema import cursors
+from erpsync.core.store.upserts import upsert
 
 
 class Cursors(Repository):

@@ -15,8 +15,9 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 
 from erpsync.core.errors import StaleFenceError
-from erpsync.core.store.base import Repository, insert
+from erpsync.core.store.base import Repository
 from erpsync.core.store.schema import fences
+from erpsync.core.store.upserts import insert
 
 
 def check_fence(conn: Connection, shop: str, epoch: int) -> None:

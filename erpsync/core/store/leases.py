@@ -14,15 +14,18 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, delete, or_, select, update
+from sqlalchemy import bindparam, case, delete, or_, select, update
 
 from erpsync.core.errors import LockedError
-from erpsync.core.store.base import Repository, insert
+from erpsync.core.store.base import SUPPORTED_BACKENDS, Repository
 from erpsync.core.store.rows import LeaseRow, RowMapper
 from erpsync.core.store.schema import UTCDateTime, locks
+from erpsync.core.store.upserts import dialect_insert
 
 
 def _utcnow() -> datetime:
@@ -36,20 +39,17 @@ _row = RowMapper(LeaseRow, locks)
 _HOLDER = select(locks.c.owner, locks.c.expires_at).where(locks.c.name == bindparam("name"))
 _LEASE = select(locks).where(locks.c.name == bindparam("name"))
 _RELEASE = delete(locks).where(locks.c.name == bindparam("name"), locks.c.owner == bindparam("owner"))
-_TAKE: dict[str, Any] = {}  # database kind → the upsert that takes a lease (``_take_statement``)
 
 
-def _take_statement(conn: Connection) -> Any:
+@lru_cache(maxsize=len(SUPPORTED_BACKENDS))
+def _take_statement(dialect: str) -> Any:
     """The one ``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` that takes a lease, built once per
     database kind (the dialects' upserts differ); its values are bound when it runs."""
-    found = _TAKE.get(conn.dialect.name)
-    if found is not None:
-        return found
     owner, now = bindparam("p_owner", type_=locks.c.owner.type), bindparam("p_now", type_=UTCDateTime)
     expires_at = bindparam("p_expires_at", type_=UTCDateTime)
     host, pid = bindparam("p_host", type_=locks.c.host.type), bindparam("p_pid", type_=locks.c.pid.type)
     ours = locks.c.owner == owner
-    statement = insert(conn, locks).values(
+    statement = dialect_insert(dialect, locks).values(
         name=bindparam("p_name", type_=locks.c.name.type),
         owner=owner,
         acquired_at=now,
@@ -58,7 +58,7 @@ def _take_statement(conn: Connection) -> Any:
         host=host,
         pid=pid,
     )
-    found = _TAKE[conn.dialect.name] = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[locks.c.name],
         set_={
             "owner": owner,
@@ -70,7 +70,6 @@ def _take_statement(conn: Connection) -> Any:
         },
         where=or_(ours, locks.c.expires_at <= now),
     ).returning(*locks.c)  # none back: held by another (rowcount is -1 with psycopg)
-    return found
 
 
 PidAlive = Callable[[int], bool]
@@ -107,6 +106,19 @@ def _expiry(now: datetime, ttl_seconds: float) -> datetime:
     return now + timedelta(seconds=ttl_seconds)
 
 
+@dataclass(frozen=True)
+class _Claim:
+    """What taking a lease needs (``Leases.acquire``'s arguments), passed whole to ``Leases._take``."""
+
+    name: str
+    owner: str
+    ttl_seconds: float
+    now: datetime
+    host: str | None = None
+    pid: int | None = None
+    is_alive: PidAlive = pid_alive
+
+
 class Leases(Repository):
     """``store.leases``: ``acquire``, ``renew``, ``confirm``, ``release``, ``get`` the holder, ``hold`` for a block."""
 
@@ -130,24 +142,14 @@ class Leases(Repository):
         compare-and-set on the dead holder's owner token takes it over: of two processes that
         both find the holder dead, only one wins. ``host`` and ``pid`` default to this process.
         """
-        taken = self._take(name, owner=owner, ttl_seconds=ttl_seconds, now=now, host=host, pid=pid, is_alive=is_alive)
-        return taken is not None
+        return self._take(_Claim(name, owner, ttl_seconds, now, host, pid, is_alive)) is not None
 
-    def _take(
-        self,
-        name: str,
-        *,
-        owner: str,
-        ttl_seconds: float,
-        now: datetime,
-        host: str | None = None,
-        pid: int | None = None,
-        is_alive: PidAlive = pid_alive,
-    ) -> LeaseRow | None:
+    def _take(self, claim: _Claim) -> LeaseRow | None:
         """``acquire``, giving the lease as written when taken (None when not), so ``hold`` need not read it again."""
-        host = this_host() if host is None else host
-        pid = os.getpid() if pid is None else pid
-        expires_at = _expiry(now, ttl_seconds)
+        name, owner, now, is_alive = claim.name, claim.owner, claim.now, claim.is_alive
+        host = this_host() if claim.host is None else claim.host
+        pid = os.getpid() if claim.pid is None else claim.pid
+        expires_at = _expiry(now, claim.ttl_seconds)
         values = {
             "p_name": name,
             "p_owner": owner,
@@ -157,7 +159,7 @@ class Leases(Repository):
             "p_pid": pid,
         }
         with self._write() as conn:
-            taken = conn.execute(_take_statement(conn), values).first()
+            taken = conn.execute(_take_statement(conn.dialect.name), values).first()
             if taken is not None:
                 return _row(taken)
             row = conn.execute(_LEASE, {"name": name}).one_or_none()
@@ -231,7 +233,7 @@ class Leases(Repository):
         deadline = clock() + timedelta(seconds=max(0.0, wait_seconds))
         while True:
             now = clock()
-            held = self._take(name, owner=owner, ttl_seconds=ttl_seconds, now=now, is_alive=is_alive)
+            held = self._take(_Claim(name, owner, ttl_seconds, now, is_alive=is_alive))
             if held is not None:
                 break
             if now >= deadline:

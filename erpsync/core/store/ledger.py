@@ -17,10 +17,11 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, and_, func, select
 
-from erpsync.core.store.base import Repository, insert
+from erpsync.core.store.base import Repository
 from erpsync.core.store.fences import check_fence
 from erpsync.core.store.rows import LedgerEntry, LedgerStatus, RowMapper
 from erpsync.core.store.schema import drifts, ledger
+from erpsync.core.store.upserts import insert
 
 _row = RowMapper(LedgerEntry, ledger)
 

@@ -11,8 +11,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from erpsync.core.store.base import Repository, upsert
+from erpsync.core.store.base import Repository
 from erpsync.core.store.schema import meta
+from erpsync.core.store.upserts import upsert
 
 
 class Meta(Repository):

@@ -22,9 +22,10 @@ from typing import Literal
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from erpsync.core.ports import KeptNotification
-from erpsync.core.store.base import Repository, insert
+from erpsync.core.store.base import Repository
 from erpsync.core.store.rows import RowMapper
 from erpsync.core.store.schema import kept_notifications, notification_claims, notifications
+from erpsync.core.store.upserts import insert
 
 #: longer reasons are cut: a reason is a note for an operator, the body itself is kept whole
 MAX_REASON_CHARS = 2000

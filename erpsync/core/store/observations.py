@@ -17,13 +17,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, select
+from sqlalchemy import Row, bindparam, select
 
 from erpsync.core.models import PickupConfirmation
 from erpsync.core.ports import Sighting
-from erpsync.core.store.base import Repository, insert
+from erpsync.core.store.base import Repository
 from erpsync.core.store.confirmations import Confirmations
 from erpsync.core.store.schema import observations
+from erpsync.core.store.upserts import insert, upsert_many
 
 #: the longest value ``record`` keeps: the column's size, which PostgreSQL enforces and SQLite does not
 MAX_VALUE_LENGTH = 128
@@ -33,19 +34,6 @@ _COLUMNS = ("fingerprint", "first_seen_at", "last_seen_at", "changed_at", "previ
 #: built once: every aspect of every shop reads its memory (SQLAlchemy's cache would still build
 #: and key a new statement each time)
 _OF_SHOP = select(observations).where(observations.c.shop == bindparam("shop"))
-_PUT: dict[str, Any] = {}  # database kind → ``put_many``'s upsert
-
-
-def _put_statement(conn: Connection) -> Any:
-    """``put_many``'s upsert, built once per database kind (the dialects' upserts differ)."""
-    found = _PUT.get(conn.dialect.name)
-    if found is None:
-        statement = insert(conn, observations)
-        found = _PUT[conn.dialect.name] = statement.on_conflict_do_update(
-            index_elements=[observations.c.shop, observations.c.key],
-            set_={name: statement.excluded[name] for name in _COLUMNS},
-        )
-    return found
 
 
 def _seen(row: Row[Any]) -> Seen:
@@ -183,9 +171,7 @@ class Observations(Repository):
         """Store ``rows`` (key → row) for ``shop`` as they are, in one transaction."""
         items = [{"shop": shop, "key": key, **_values(row)} for key, row in rows.items()]
         with self._write() as conn:
-            statement = _put_statement(conn)
-            for start in range(0, len(items), _CHUNK):
-                conn.execute(statement, items[start : start + _CHUNK])
+            upsert_many(conn, observations, ("shop", "key"), items, chunk=_CHUNK)
 
     def for_shop(self, shop: str, *, deferred: bool = False) -> ShopMemory:
         """The ``ObservationMemory`` an aspect's ``ObserveContext`` gets for ``shop``; ``deferred``:

@@ -16,9 +16,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, func, select
 
-from erpsync.core.store.base import Repository, insert
+from erpsync.core.store.base import Repository
 from erpsync.core.store.rows import OutboxItem, OutboxRow, RowMapper
 from erpsync.core.store.schema import alert_outbox as table
+from erpsync.core.store.upserts import insert
 
 _row = RowMapper(OutboxRow, table, event=lambda r: dict(r["event"] or {}))
 #: statuses no delivery will change: the rows ``prune`` may delete once old enough

@@ -19,8 +19,9 @@ from sqlalchemy import and_, delete, select
 
 from erpsync.core.models import HandoverMode, PackageSignal
 from erpsync.core.ports import CachedPackage, PackageCursor
-from erpsync.core.store.base import Repository, insert, upsert
+from erpsync.core.store.base import Repository
 from erpsync.core.store.schema import cursors, package_cache
+from erpsync.core.store.upserts import upsert, upsert_many
 
 #: the ``cursors`` stream that says how far a shop's package cache is complete
 STREAM = "packages"
@@ -119,9 +120,7 @@ class Packages(Repository):
         if not rows:
             return
         with self._write() as conn:
-            statement = insert(conn, package_cache)
-            changing = {k: statement.excluded[k] for k in rows[0] if k not in ("shop", "package_id")}
-            conn.execute(statement.on_conflict_do_update(index_elements=["shop", "package_id"], set_=changing), rows)
+            upsert_many(conn, package_cache, ("shop", "package_id"), rows)
 
     def reset(self, shop: str) -> None:
         """Forget the shop's packages and its cursor."""

@@ -11,9 +11,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from erpsync.core.store.base import Repository, upsert
+from erpsync.core.store.base import Repository
 from erpsync.core.store.rows import RowMapper
 from erpsync.core.store.schema import shop_pauses
+from erpsync.core.store.upserts import upsert
 
 
 @dataclass(frozen=True)

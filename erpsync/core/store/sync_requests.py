@@ -14,9 +14,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from erpsync.core.store.base import Repository, insert
+from erpsync.core.store.base import Repository
 from erpsync.core.store.rows import RowMapper
 from erpsync.core.store.schema import sync_requests
+from erpsync.core.store.upserts import insert
 
 #: rows per statement: well under the bound parameters SQLite allows in one statement
 _CHUNK = 500

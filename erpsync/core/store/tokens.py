@@ -24,9 +24,10 @@ from sqlalchemy import Connection, select
 
 from erpsync.core.ports import TokenRecord
 from erpsync.core.secrets import ENCRYPTED_FLAG, KEYS_ENV, Cipher, SecretKeyError, is_encrypted, missing_key
-from erpsync.core.store.base import Repository, upsert
+from erpsync.core.store.base import Repository
 from erpsync.core.store.rows import RowMapper
 from erpsync.core.store.schema import meta, tokens
+from erpsync.core.store.upserts import upsert
 
 _row = RowMapper(TokenRecord, tokens, granted_scopes=lambda r: tuple(r["granted_scopes"] or ()))
 
