@@ -58,7 +58,17 @@ from dataclasses import asdict, replace
 from functools import lru_cache
 from operator import attrgetter
 
-from erpsync.core.admin_regions import CITY, DISTRICT, STATE, Level, split_name, strip_field_suffix, token_at
+from erpsync.core.admin_regions import (
+    CITY,
+    DISTRICT,
+    STATE,
+    Heads,
+    Level,
+    heads,
+    opening,
+    split_name,
+    strip_field_suffix,
+)
 from erpsync.core.models import Address
 from erpsync.core.phone import normalize_phone, phones_differ, stable_phone
 from erpsync.core.text_fold import fold as _fold
@@ -82,10 +92,15 @@ _EDGE = ",;.:!?"
 _RUN = re.compile(rf"[\s{re.escape(_SOFT)}]+")
 
 _REPEATED = re.compile(r"(.)\1+")
+_EDGE_RUN = _SOFT + " "  # what a separator run at an edge of most texts is made of
 
 
 def _text_step(text: str) -> str:
     text = _fold(text)
+    core = text.strip(_EDGE_RUN)
+    if _RUN.search(core) is None:
+        # every separator run is at an edge, where it is dropped (no digit on both sides)
+        return core.strip(_EDGE + " ")
 
     def run(m: re.Match[str]) -> str:
         before, after = text[m.start() - 1 : m.start()], text[m.end() : m.end() + 1]
@@ -111,6 +126,8 @@ def _normalize_text(s: str) -> str:
     space kept apart (``a`` + a spacing diaeresis).
     """
     text = s or ""
+    if _PLAIN.fullmatch(text):  # nothing a step changes: most street lines, once folded
+        return text
     if text[:1] == " " or text[-1:] == " ":
         # plain text between spaces (a name typed with a space around it): the steps drop the edge
         # spaces and change nothing else, since plain text has no space inside or edge punctuation
@@ -118,12 +135,12 @@ def _normalize_text(s: str) -> str:
         if _PLAIN.fullmatch(trimmed):
             return trimmed
     for _ in range(8):
-        if _PLAIN.fullmatch(text):  # nothing a step changes: most street lines, once folded
-            break
         again = _text_step(text)
         if again == text:
             break
         text = again
+        if _PLAIN.fullmatch(text):
+            break
     return text
 
 
@@ -153,7 +170,7 @@ def _units(state: str, city: str, district: str) -> _Units:
 @lru_cache(maxsize=_MANY)
 def _street(street: str, units: _Units) -> str:
     """The normalised street line of a record in the place ``units`` names."""
-    return _strip_divisions(_normalize_text(street), units)
+    return _strip_divisions(street if _PLAIN.fullmatch(street) else _normalize_text(street), units)
 
 
 def _strip_divisions(street: str, units: _Units) -> str:
@@ -164,20 +181,18 @@ def _strip_divisions(street: str, units: _Units) -> str:
     is a fixpoint and normalisation stays idempotent.
     """
     starts = _keys(units)
+    if not street.startswith(starts):  # token_at finds a division only where its key starts
+        return street
+    divisions = _heads(units)
+    plain = _PLAIN.fullmatch(street) is not None  # so is every tail of it, and its own normal form
     while street:
-        if not street.startswith(starts):  # token_at finds a division only where its key starts
-            return street
-        best: tuple[int, bool] | None = None
-        for key, kind, level in units:
-            tok = token_at(street, 0, key, kind, level)
-            if tok and (best is None or tok[0] > best[0]):
-                best = tok
+        best = opening(street, 0, divisions)
         if best is None:
             return street
         end, suffixed = best
-        if not suffixed and not any(token_at(street, end, k, kd, lv) for k, kd, lv in units):
+        if not suffixed and opening(street, end, divisions) is None:
             return street
-        street = _normalize_text(street[end:])
+        street = street[end:] if plain else _normalize_text(street[end:])
     return street
 
 
@@ -185,6 +200,12 @@ def _strip_divisions(street: str, units: _Units) -> str:
 def _keys(units: _Units) -> tuple[str, ...]:
     """The division keys a street line of the place ``units`` names may start with."""
     return tuple(key for key, _, _ in units if key)
+
+
+@lru_cache(maxsize=_FEW)
+def _heads(units: _Units) -> Heads:
+    """``token_at``'s view of the divisions of the place ``units`` names (see ``opening``)."""
+    return heads(units)
 
 
 def _region(a: Address) -> str:
@@ -276,7 +297,13 @@ _place_names = attrgetter("state", "city", "district")
 
 def _normal_street(a: Address) -> str:
     """The normalised street line of ``a``, read in its own divisions."""
-    return _street(a.street, _units(_field(a.state, STATE), _field(a.city, CITY), _field(a.district, DISTRICT)))
+    return _street(a.street, _place(a.state, a.city, a.district))
+
+
+@lru_cache(maxsize=_FEW)
+def _place(state: str, city: str, district: str) -> _Units:
+    """``_units`` of the divisions as typed (one look-up where the diff would make four)."""
+    return _units(_field(state, STATE), _field(city, CITY), _field(district, DISTRICT))
 
 
 def address_fingerprint(a: Address) -> str:

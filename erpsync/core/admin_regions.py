@@ -18,9 +18,21 @@ more ends in a 州 of its own name (so 州 may be read as the prefecture suffix)
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from typing import Final
 
-__all__ = ["CITY", "DISTRICT", "STATE", "Level", "split_name", "strip_field_suffix", "token_at"]
+__all__ = [
+    "CITY",
+    "DISTRICT",
+    "STATE",
+    "Head",
+    "Level",
+    "heads",
+    "opening",
+    "split_name",
+    "strip_field_suffix",
+    "token_at",
+]
 
 # fmt: off
 _ETHNIC_GROUPS: Final = (
@@ -70,6 +82,16 @@ class Level:
         # the key keeps two characters at least: 新区 stays 新区, 西藏自治区 is 西藏, not 西
         self.field_split = re.compile(rf"(?P<key>.{{2,}}?)(?:{field_suffix})", re.DOTALL)
         self.default = frozenset(field or auto + plain)
+        self.suffixes = auto + plain  # every suffix ``suffix_at`` may find
+        self._accepted: dict[str, frozenset[str]] = {}
+
+    def accepted(self, kind: str) -> frozenset[str]:
+        """The suffixes ``token_at`` counts after the key of a field of kind ``kind`` (memoised)."""
+        found = self._accepted.get(kind)
+        if found is None:
+            found = frozenset(s for s in self.suffixes if (_same_kind(s, kind) if kind else s in self.default))
+            self._accepted[kind] = found
+        return found
 
 
 STATE: Final = Level(
@@ -118,10 +140,48 @@ def token_at(street: str, pos: int, key: str, kind: str, level: Level) -> tuple[
         return None
     end = pos + len(key)
     m = level.suffix_at.match(street, end)
-    if m:
-        found = m.group("auto") or m.group("plain")
-        if _same_kind(found, kind) if kind else found in level.default:
-            return m.end(), True
+    if m and (m.group("auto") or m.group("plain")) in level.accepted(kind):
+        return m.end(), True
     if len(key) < 2 or (key[-1].isdigit() and street[end : end + 1].isdigit()):
         return None
     return end, False
+
+
+#: ``token_at``'s view of one division, computed once: key, its length, the level's suffix matcher,
+#: the suffixes the field's kind accepts, and whether the key ends in a digit
+Head = tuple[str, int, Callable[[str, int], "re.Match[str] | None"], frozenset[str], bool]
+#: the ``Head`` of a place's divisions by the first character of their keys, in the place's order
+Heads = dict[str, tuple[Head, ...]]
+
+
+def heads(units: Iterable[tuple[str, str, Level]]) -> Heads:
+    """The ``Heads`` of ``(key, kind, level)`` divisions (a blank key opens nothing)."""
+    out: dict[str, list[Head]] = {}
+    for key, kind, level in units:
+        if key:
+            out.setdefault(key[0], []).append(
+                (key, len(key), level.suffix_at.match, level.accepted(kind), key[-1].isdigit())
+            )
+    return {first: tuple(group) for first, group in out.items()}
+
+
+def opening(street: str, pos: int, divisions: Heads) -> tuple[int, bool] | None:
+    """The longest of the ``token_at`` answers at ``street[pos:]`` for these divisions (the first of
+    equal ends), or None: the one loop every step of a street line runs, so it asks only the
+    divisions whose key starts with the character there, and calls nothing per division.
+    """
+    best: tuple[int, bool] | None = None
+    for key, size, suffix_at, accepted, digit_end in divisions.get(street[pos : pos + 1], ()):
+        if not street.startswith(key, pos):
+            continue
+        end = pos + size
+        m = suffix_at(street, end)
+        if m is not None and (m.group("auto") or m.group("plain")) in accepted:
+            token = (m.end(), True)
+        elif size < 2 or (digit_end and street[end : end + 1].isdigit()):
+            continue
+        else:
+            token = (end, False)
+        if best is None or token[0] > best[0]:
+            best = token
+    return best

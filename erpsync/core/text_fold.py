@@ -69,6 +69,31 @@ def _half_width(m: re.Match[str]) -> str:
     return _half_width_run(m.group())
 
 
+def _fold_steps(s: str) -> str:
+    """The fold by its steps, each skipped where it would change nothing (see ``fold``)."""
+    visible = s if _NO_INVISIBLE.fullmatch(s) else INVISIBLE.sub("", s)
+    if not unicodedata.is_normalized("NFKC", visible):
+        visible = unicodedata.normalize("NFKC", _FULL_WIDTH.sub(_half_width, visible))
+    if _EXTRA_ANY.search(visible):
+        visible = visible.translate(EXTRA)
+    return unicodedata.normalize("NFKC", visible.casefold())
+
+
+# Text of ASCII, CJK unified ideographs, full-width ASCII forms, the half-width CJK punctuation,
+# the ideographic space and the characters of ``EXTRA``: what addresses are typed with. Each of
+# these folds on its own to ASCII or a CJK ideograph, none is invisible, and none composes with a
+# neighbour (no combining mark, no Hangul), so such a text folds character by character: one
+# ``str.translate`` with each character's own fold (a test holds this to the definition).
+_SIMPLE = re.compile("[\x00-\x7f" + "".join(map(chr, EXTRA)) + "\u3000\u4e00-\u9fff\uff01-\uff5e\uff61-\uff64]*")
+_SIMPLE_FOLD = {
+    c: folded
+    for c in [*range(0x80), *EXTRA, 0x3000, *range(0xFF01, 0xFF5F), *range(0xFF61, 0xFF65)]
+    if (folded := _fold_steps(chr(c))) != chr(c)
+}
+# the characters of those the fold changes: a text without any is its own fold
+_SIMPLE_CHANGES = re.compile("[" + re.escape("".join(map(chr, _SIMPLE_FOLD))) + "]")
+
+
 def fold(s: str) -> str:
     """NFKC, ``EXTRA`` and case folded, invisible characters dropped.
 
@@ -78,9 +103,6 @@ def fold(s: str) -> str:
     same sequence).
     """
     s = s or ""
-    visible = s if _NO_INVISIBLE.fullmatch(s) else INVISIBLE.sub("", s)
-    if not unicodedata.is_normalized("NFKC", visible):
-        visible = unicodedata.normalize("NFKC", _FULL_WIDTH.sub(_half_width, visible))
-    if _EXTRA_ANY.search(visible):
-        visible = visible.translate(EXTRA)
-    return unicodedata.normalize("NFKC", visible.casefold())
+    if _SIMPLE.fullmatch(s):
+        return s.translate(_SIMPLE_FOLD) if _SIMPLE_CHANGES.search(s) else s
+    return _fold_steps(s)
