@@ -154,7 +154,10 @@ def _clean(s: str) -> str:
 # 3-4-4 by spaces or hyphens. In region CN libphonenumber reads it as +86 and those 11 digits, so
 # the diff reads it without the parser; 179 is left to the parser (179xx is a carrier's dialling
 # prefix there). A test holds this reading to libphonenumber's for every prefix and grouping.
-_CN_MOBILE = re.compile(r"(?:\+86[ -]?)?(1(?:[3-689]\d|7[0-8]))[ -]?(\d{4})[ -]?(\d{4})")
+# ASCII digits only: a number typed partly in full-width digits goes through the parser, which
+# reads each digit's value (``\d`` alone would keep ８ in the key, and 13８00138000 would differ
+# from 13800138000).
+_CN_MOBILE = re.compile(r"(?:\+86[ -]?)?(1(?:[3-689]\d|7[0-8]))[ -]?(\d{4})[ -]?(\d{4})", re.ASCII)
 
 
 @lru_cache(maxsize=1 << 16)

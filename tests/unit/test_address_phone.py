@@ -35,6 +35,7 @@ ONE_NUMBER = [
     ("CN", "(+86) 13800138000", "138 0013 8000"),
     ("CN", "8613800138000", "+86-138-0013-8000 "),
     ("CN", "１３８００１３８０００", "13800138000"),
+    ("CN", "13８00138000", "13800138000"),  # one digit typed full-width: the digit's value, not its form
     ("CN", "13800138000 (张三)", "13800138000"),  # text libphonenumber refuses: its digits are read
     ("CN", f"138{ZW}0013{ZW}8000", "13800138000"),
     ("CN", f"{ZW}+86 138 0013 8000\ufeff", "13800138000"),

@@ -106,3 +106,32 @@ def test_side_files_report_a_repeated_key_too(tmp_path, name, text, option):
     assert records is not None and list(records.items) == []
     (error,) = records.errors
     assert f"{name}:1:" in str(error) and "twice" in str(error)
+
+
+def test_a_row_set_aside_still_holds_its_id_so_a_later_row_with_it_is_a_duplicate(tmp_path):
+    twice = '{"id": "W1", "seller_warehouse_id": "7001", "handover_mode": "PICK UP", "handover_mode": "DROP OFF"}'
+    later = '{"id": "W1", "name": "B", "seller_warehouse_id": "7002", "handover_mode": "DROP OFF"}'
+    write(tmp_path, "warehouses.json", f"[{twice}, {later}]")
+    records = erp(tmp_path).list_warehouses()
+    assert list(records.items) == []  # neither row passes for W1
+    assert [(e.source.rsplit("/", 1)[-1], e.field) for e in records.errors] == [
+        ("warehouses.json:1", "handover_mode"),
+        ("warehouses.json:2", "id"),
+    ]
+    assert "duplicate id (first on line 1)" in str(records.errors[1])
+
+
+def test_a_product_whose_first_row_repeats_a_key_is_left_out_whole(tmp_path):
+    first = (
+        '{"id": "P1", "seller_sku": "S1", "title": "T1", "price": "1", "currency": "USD",'
+        ' "warehouse_stock": {"W1": 1, "W1": 2}}'
+    )
+    second = '{"id": "P1", "seller_sku": "S2", "title": "T2", "price": "1", "currency": "USD", "inventory": "5"}'
+    other = '{"id": "P2", "seller_sku": "S3", "title": "T3", "price": "1", "currency": "USD", "inventory": "5"}'
+    write(tmp_path, "warehouses.csv", HEADER + GOOD)
+    write(tmp_path, "products.json", f"[{first}, {second}, {other}]")
+    records = erp(tmp_path, products="products.json").read_products()
+    assert records is not None
+    assert [p.id for p in records.items] == ["P2"]  # not P1 with S2 alone and the second row's title
+    assert [e.source.rsplit("/", 1)[-1] for e in records.errors] == ["products.json:1", "products.json:2"]
+    assert "the product's first row is malformed" in str(records.errors[1])

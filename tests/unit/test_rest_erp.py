@@ -139,6 +139,25 @@ def test_an_item_giving_a_key_twice_fails_alone_naming_the_field(repeat, field, 
 
 
 @responses.activate
+def test_an_item_that_fails_still_holds_its_id_so_a_later_one_with_it_is_a_duplicate():
+    twice = '{"id": "W1", "name": "n", "handover": "PICK UP", "handover": "DROP OFF"}'
+    later = json.dumps(wh(1), ensure_ascii=False)
+    responses.get(f"{BASE}/warehouses", body=f'{{"data": [{twice}, {later}]}}'.encode())
+    records = connector().list_warehouses()
+    assert list(records.items) == []  # the second W1 does not pass for the one the ERP gave twice
+    assert [e.field for e in records.errors] == ["handover_mode", "id"]
+    assert "duplicate id (first at rest ERP /warehouses item 1)" in str(records.errors[1])
+
+
+@responses.activate
+def test_an_answer_giving_its_items_key_twice_fails_the_page():
+    one, two = json.dumps([wh(1)], ensure_ascii=False), json.dumps([wh(2)], ensure_ascii=False)
+    responses.get(f"{BASE}/warehouses", body=f'{{"data": {one}, "data": {two}}}'.encode())
+    with pytest.raises(PermanentError, match="the answer of GET /warehouses gives 'data' twice in one object"):
+        connector().list_warehouses()
+
+
+@responses.activate
 def test_bytes_that_break_the_json_name_the_endpoint_and_offset():
     raw = b'{"data": [' + "东".encode("gbk") + b"]}"
     responses.get(f"{BASE}/warehouses", body=raw)

@@ -19,7 +19,7 @@ from . import replace as rp
 from .edit import OPERATION, Edits, Write
 from .images import ImagesMixin, ImagesOptions
 from .orders import OrdersMixin, OrdersOptions
-from .parse import FIELD_LIMIT, Document, broken_rows, cell, is_utf8, parse, row_id, unwritable
+from .parse import FIELD_LIMIT, Document, IdLines, broken_rows, cell, is_utf8, parse, row_id, unwritable
 from .products import ProductsMixin, ProductsOptions
 from .schema import ADDRESS_FIELDS, FilesOptions, WarehouseRecord, field_errors
 from .shipments import ShipmentsMixin, ShipmentsOptions
@@ -60,7 +60,7 @@ class FilesErp(OrdersMixin, ProductsMixin, ImagesMixin, ShipmentsMixin, Connecto
         shown = self._shown(doc.path)
         items: list[Warehouse] = []
         errors = broken_rows(doc, shown, "warehouse")
-        first_line: dict[str, int] = {}
+        met = IdLines(doc)
         schema = WarehouseRecord()  # one per read: building a schema costs several times a row's load
         for line, _index, row in doc.rows:
             source = f"{shown}:{line}"
@@ -69,14 +69,12 @@ class FilesErp(OrdersMixin, ProductsMixin, ImagesMixin, ShipmentsMixin, Connecto
                 continue
             rid = row_id(row)
             record = f"warehouse {rid!r}" if rid else "warehouse (no id)"
-            if rid:
-                # Checked on every row, malformed ones included: the write side refuses an id on
-                # several rows, so the read side must not quietly pick one of them either.
-                if rid in first_line:
-                    reason = f"duplicate id (first on line {first_line[rid]})"
-                    errors.append(RecordError(reason, source=source, record=record, field="id"))
-                    continue
-                first_line[rid] = line
+            # Checked on every row, malformed and set-aside ones included: the write side refuses an
+            # id on several rows, so the read side must not quietly pick one of them either.
+            if rid and (first := met.first(rid, line)) is not None:
+                reason = f"duplicate id (first on line {first})"
+                errors.append(RecordError(reason, source=source, record=record, field="id"))
+                continue
             if row.get("__oversize__"):
                 column, length = row["__oversize__"]
                 reason = (

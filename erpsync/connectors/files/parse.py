@@ -170,6 +170,35 @@ def _set_aside_repeats(doc: Document) -> None:
     doc.rows = kept
 
 
+class IdLines:
+    """Where each id was met, rows set aside included (undecodable, or repeating a key).
+
+    A set-aside row still names its id: a later row with that id must not pass for the first one
+    (the warehouses and shipments read it as a duplicate; a product whose first row was set aside
+    is left out whole), exactly as if the set-aside row had been read and failed.
+    """
+
+    def __init__(self, doc: Document, id_key: str = "id") -> None:
+        self.aside: dict[str, int] = {}
+        for line, _reason, row, *_ in [*doc.undecodable, *doc.repeated]:
+            rid = cell(row.get(id_key)) if isinstance(row, dict) else ""
+            if isinstance(rid, str) and rid and MARK not in rid:
+                self.aside[rid] = min(line, self.aside.get(rid, line))
+        self._read: dict[str, int] = {}
+
+    def set_aside_before(self, rid: str, line: int) -> bool:
+        """Whether a row set aside named ``rid`` before ``line``."""
+        return self.aside.get(rid, line) < line
+
+    def first(self, rid: str, line: int) -> int | None:
+        """The line ``rid`` was first met on, before ``line`` (None: ``line`` is its first, now noted)."""
+        earlier = [n for n in (self._read.get(rid), self.aside.get(rid)) if n is not None and n < line]
+        if earlier:
+            return min(earlier)
+        self._read[rid] = line
+        return None
+
+
 def cell(value: Any) -> Any:
     """CSV cells are strings; JSON may carry numbers (ids, phones) that mean the same string."""
     if isinstance(value, bool) or value is None:

@@ -37,7 +37,7 @@ from erpsync.core.errors import RecordError
 from erpsync.core.listings import ErpProduct, ErpSku
 from erpsync.core.models import Records
 
-from .parse import broken_rows, cell, read_side_file, row_id
+from .parse import IdLines, broken_rows, cell, read_side_file, row_id
 from .product_stock import row_stock
 from .schema import field_errors, file_option
 
@@ -141,6 +141,7 @@ class ProductsMixin:
         products: dict[str, tuple[dict[str, Any], list[ErpSku]]] = {}
         bad: set[str] = set()  # products whose first row was malformed: left out whole
         sku_line: dict[str, int] = {}
+        met = IdLines(doc)  # a product whose first row was set aside (see its error) is left out whole
         schema = ProductRecord()
         for line, _index, row in doc.rows:
             source = f"{shown}:{line}"
@@ -149,6 +150,8 @@ class ProductsMixin:
                 continue
             rid = row_id(row)
             record = f"product {rid!r}" if rid else "product (no id)"
+            if rid and rid not in products and met.set_aside_before(rid, line):
+                bad.add(rid)
             if row.get("__extra__") or row.get("__oversize__"):
                 errors.append(RecordError("row has more cells than the header", source=source, record=record))
                 if rid and rid not in products:

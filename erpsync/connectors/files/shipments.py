@@ -21,7 +21,7 @@ from erpsync.core.errors import RecordError
 from erpsync.core.models import Records
 from erpsync.core.shipping import ErpShipment
 
-from .parse import broken_rows, cell, read_side_file, row_id
+from .parse import IdLines, broken_rows, cell, read_side_file, row_id
 from .schema import field_errors, file_option
 
 __all__ = ["SHIPMENT_COLUMNS", "ShipmentRecord", "ShipmentsMixin", "ShipmentsOptions"]
@@ -71,7 +71,7 @@ class ShipmentsMixin:
         doc = read_side_file(path, shown, "read shipments", self.options.get("encoding", "utf-8"))
         errors = broken_rows(doc, shown, "shipment")
         items: list[ErpShipment] = []
-        first_line: dict[str, int] = {}
+        met = IdLines(doc)
         schema = ShipmentRecord()
         for line, _index, row in doc.rows:
             source = f"{shown}:{line}"
@@ -80,12 +80,10 @@ class ShipmentsMixin:
                 continue
             rid = row_id(row)
             record = f"shipment {rid!r}" if rid else "shipment (no id)"
-            if rid and rid in first_line:
-                reason = f"duplicate id (first on line {first_line[rid]})"
+            if rid and (first := met.first(rid, line)) is not None:
+                reason = f"duplicate id (first on line {first})"
                 errors.append(RecordError(reason, source=source, record=record, field="id"))
                 continue
-            if rid:
-                first_line[rid] = line
             if row.get("__extra__") or row.get("__oversize__"):
                 errors.append(RecordError("row has more cells than the header", source=source, record=record))
                 continue

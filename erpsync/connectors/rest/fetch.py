@@ -28,9 +28,9 @@ from typing import Any
 import requests
 
 from erpsync.core.errors import PermanentError
-from erpsync.core.json_keys import json_pairs
+from erpsync.core.json_keys import DuplicateKeys, json_pairs
 
-from .paths import MISSING, dig, show
+from .paths import MISSING, Path, dig, show
 
 __all__ = ["decode_json", "fetch_items"]
 
@@ -55,6 +55,21 @@ def decode_json(content: bytes, *, endpoint: str, connector: str, operation: str
         raise PermanentError(reason, connector=connector, operation=operation) from None
 
 
+def _repeat_on(body: Any, paths: list[Path | None]) -> str | None:
+    """A key given twice in an object on the way to the items or the cursor (None: none). JSON
+    keeps the last silently, and the other value may hold the items; repeats inside an item are
+    that item's error (``records.py``)."""
+    for path in paths:
+        node = body
+        for step in path or ():
+            if isinstance(node, DuplicateKeys):
+                return node.duplicates[0]
+            node = dig(node, (step,))
+            if node is MISSING:
+                break
+    return None
+
+
 def fetch_items(get: Get, connector: str, entity: str, mapping: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """Every item of ``entity`` (``mapping`` is its loaded table), each with ``"rest ERP <path> item <n>"``."""
     paging, path, operation = mapping["paging"], mapping["list"], f"list {entity}"
@@ -76,6 +91,14 @@ def fetch_items(get: Get, connector: str, entity: str, mapping: Mapping[str, Any
         body = decode_json(
             get(path, params, operation).content, endpoint=endpoint, connector=connector, operation=operation
         )
+        repeated = _repeat_on(body, [mapping["items"], paging["next_cursor"] if style == "cursor" else None])
+        if repeated is not None:
+            raise PermanentError(
+                f"the answer of {endpoint} gives {repeated!r} twice in one object: which value holds the "
+                f"{entity} is unclear (JSON keeps the last silently)",
+                connector=connector,
+                operation=operation,
+            )
         items = body if mapping["items"] is None else dig(body, mapping["items"])
         if not isinstance(items, list):
             where = "the answer" if mapping["items"] is None else f"{show(mapping['items'])!r} in the answer"

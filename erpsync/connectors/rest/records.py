@@ -132,9 +132,9 @@ def build_records(
     """``build(reader, source)`` each ``(source, item)``; a bad item is a RecordError naming it, the others go on.
 
     An item's id is read first (an item without one cannot be named by a write, nor told apart),
-    then its text is checked for bytes that were not UTF-8 and for a key given twice (``core/json_keys.py``),
-    then ``build`` reads the rest. An id
-    seen twice is an error of the second item: a write names a record by its id.
+    and an id seen twice is an error of the second item (a write names a record by its id; the
+    first counts even when it fails), then its text is checked for bytes that were not UTF-8 and
+    for a key given twice (``core/json_keys.py``), then ``build`` reads the rest.
     """
     out: list[T] = []
     errors: list[RecordError] = []
@@ -148,6 +148,9 @@ def build_records(
             reader = FieldReader(item, paths, record)
             rid = reader.text(id_field, required=True)
             record = reader.record = f"{kind} {rid!r}"
+            if rid in seen:  # a failed item holds its id too: a later one with it is not read instead
+                raise RecordError(f"duplicate id (first at {seen[rid]})", record=record, field=id_field)
+            seen[rid] = source
             found = bad_text(item)
             if found:
                 where, reason = found
@@ -156,9 +159,6 @@ def build_records(
             if repeat is not None:
                 name, key = repeat
                 raise RecordError(repeat_reason(key), record=record, field=reverse.get(name, name))
-            if rid in seen:
-                raise RecordError(f"duplicate id (first at {seen[rid]})", record=record, field=id_field)
-            seen[rid] = source
             out.append(build(reader, source))
         except RecordError as exc:
             errors.append(RecordError(exc.reason, record=exc.record or record, field=exc.field, source=source))
