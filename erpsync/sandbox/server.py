@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import re
 import socket
 import threading
 from pathlib import Path
@@ -28,13 +29,18 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from erpsync.sandbox.app import SandboxApp
 from erpsync.sandbox.snippet import config_snippet
 
-log = logging.getLogger("werkzeug")
+#: the access log, and every other line the request handler writes. Not werkzeug's logger: the
+#: first line werkzeug writes through it in a process sets it to INFO (``werkzeug._internal._log``),
+#: which would silence these DEBUG lines for the rest of the process
+log = logging.getLogger("erpsync.sandbox.access")
+#: a query string in a line the handler writes (a bad request line is written whole)
+_QUERY = re.compile(r"\?[^\s'\"]*")
 #: statuses that carry no body, hence no Content-Length (RFC 9110 §8.6)
 _NO_BODY = frozenset({204, 304})
 
 
 class _Handler(WSGIRequestHandler):
-    """A keep-alive WSGI handler; access logs go to the ``werkzeug`` logger at DEBUG.
+    """A keep-alive WSGI handler; access logs go to ``erpsync.sandbox.access`` at DEBUG.
 
     Only the path is logged, never the query string: the token endpoints carry app_secret and
     refresh tokens there, exactly as the real API does.
@@ -49,7 +55,15 @@ class _Handler(WSGIRequestHandler):
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        log.debug("%s %s %s", self.command, self.path.split("?", 1)[0], code)
+        if "path" in vars(self):
+            log.debug("%s %s %s", self.command, self.path.split("?", 1)[0], code)
+        else:  # a request line http.server could not parse: no command or path, the line as sent
+            log.debug("%s %s", _QUERY.sub("", self.requestline), code)
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        """The handler's other lines (a bad request line, an error): to the same logger, query cut."""
+        text = message % args if args else message
+        getattr(log, type, log.info)("%s", _QUERY.sub("", text.rstrip()))
 
     def run_wsgi(self) -> None:
         if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
