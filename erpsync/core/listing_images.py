@@ -6,19 +6,23 @@ Seller Center shows only images it hosts: Create Product and Partial Edit Produc
 ``[aspects.listings] images`` table maps names to uris uploaded by hand, and a name it does not
 map reaches the body as is. When the apply of a create or an edit sends such a name and the ERP
 can read a file by it (``ListingImageSource``), the file is checked against the documented
-limits, uploaded through the seller side (``ListingImageUploader``) and its uri sent instead.
+limits (size, format, and a main image's width and height, read from its header by
+``imagesize``), uploaded through the seller side (``ListingImageUploader``) and its uri sent
+instead.
 
 Each uri is remembered in the bindings (entity ``image``: erp_id the SHA-256 of the bytes,
 seller_id the uri, value the ERP name) as soon as its upload answered, before the create or
 edit: the same bytes, under any name and for any product of the shop, are uploaded once, and a
 run that died between the upload and the create re-uses the uri on its rerun. A name the ERP
 cannot read is sent as it is, as before; a file it reads but the API would refuse (too large,
-not a format the page lists) fails that product's push alone, naming product, image and why.
+not a format the page lists, too small or too large) fails that product's push alone, naming
+product, image and why. A file whose size its header does not tell is left to the API's answer.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -28,6 +32,7 @@ from erpsync.core.listing_ports import BindingState, ListingBindings
 
 __all__ = [
     "IMAGE",
+    "MAIN_IMAGE_PX",
     "MAX_IMAGE_BYTES",
     "ImageMemory",
     "ListingImageSource",
@@ -43,6 +48,9 @@ __all__ = [
 IMAGE = "image"
 #: Upload Product Image, ``data``: "Max size: 10MB" (read as MiB: a guess, docs/listing-images.md)
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
+#: Upload Product Image, ``data``: for ``MAIN_IMAGE`` "between 300x300 px and 4000x4000 px" (as
+#: Create Product's ``main_images``); a bound on each side, so a photo's EXIF rotation does not matter
+MAIN_IMAGE_PX = (300, 4000)
 #: Upload Product Image, ``data``: "Supported formats: JPG, JPEG, PNG, WEBP, HEIC, BMP"
 _HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
 
@@ -99,6 +107,15 @@ def image_problem(content: bytes) -> str | None:
         return f"larger than the {MAX_IMAGE_BYTES // (1024 * 1024)} MB Upload Product Image takes"
     if image_format(content) is None:
         return "not a JPG, PNG, WEBP, HEIC or BMP image (the formats Upload Product Image takes)"
+    import imagesize  # here: it imports urllib.request, which a run without image files never needs
+
+    width, height = imagesize.get(io.BytesIO(content), exif_rotation=False)  # (-1, -1): not told
+    low, high = MAIN_IMAGE_PX
+    if width > 0 and height > 0 and not (low <= min(width, height) and max(width, height) <= high):
+        return (
+            f"{width}x{height} px, outside the {low}x{low} to {high}x{high} px "
+            "Upload Product Image takes for a main image"
+        )
     return None
 
 

@@ -10,6 +10,7 @@ import hashlib
 from datetime import UTC, datetime
 
 import pytest
+from image_bytes import bmp_header, heic_header, jpeg_header, png, png_header, webp_header
 
 from erpsync.core.errors import OutcomeUnknownError, PermanentError, RecordError
 from erpsync.core.listing_images import (
@@ -100,6 +101,41 @@ def test_what_the_upload_page_refuses_is_said_before_calling():
     assert "not a JPG, PNG, WEBP, HEIC or BMP" in (image_problem(b"GIF89a....") or "")
 
 
+@pytest.mark.parametrize(
+    ("content", "size"),
+    [
+        (png_header(4032, 3024), "4032x3024"),  # a phone photo as taken
+        (jpeg_header(3024, 4032), "3024x4032"),  # the same, stored upright
+        (webp_header(299, 500), "299x500"),
+        (webp_header(4001, 300, "VP8 "), "4001x300"),
+        (webp_header(300, 200, "VP8L"), "300x200"),
+        (bmp_header(5000, -400), "5000x400"),  # a top-down bitmap: its height is negative
+        (heic_header([(320, 240), (6000, 4000)]), "6000x4000"),  # a thumbnail and the image
+    ],
+)
+def test_a_main_image_outside_300_to_4000_px_is_refused_before_the_upload(content, size):
+    assert image_problem(content) == (
+        f"{size} px, outside the 300x300 to 4000x4000 px Upload Product Image takes for a main image"
+    )
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        png(300, 300),
+        png_header(4000, 4000),
+        jpeg_header(300, 4000),
+        webp_header(1200, 900),
+        bmp_header(800, -600),
+        heic_header([(3000, 3000)]),
+        heic_header([]),  # no ispe box: the size is not told, the API's answer decides
+        PNG,  # a header with no size in it: likewise
+    ],
+)
+def test_a_main_image_within_the_limits_or_of_untold_size_passes(content):
+    assert image_problem(content) is None
+
+
 def test_names_and_uris_are_pure_data():
     sent = body("a.png", "tos-uri-x", "a.png")
     assert main_image_names(sent) == ["a.png", "tos-uri-x"]
@@ -145,6 +181,16 @@ def test_a_file_the_api_would_refuse_fails_the_product_naming_the_image_and_uplo
         resolve(body("ok.png", "anim.gif"), erp, seller, store, "P7")
     assert (info.value.record, info.value.field) == ("product 'P7'", "image 'anim.gif'")
     assert "not a JPG, PNG" in str(info.value)
+    assert seller.uploads == [] and store.bindings.for_entity("s", IMAGE) == {}
+
+
+def test_a_phone_photo_too_large_for_a_main_image_fails_the_product_before_any_upload(store):
+    seller = Seller()
+    erp = Erp({"ok.png": png(), "photo.jpg": jpeg_header(4032, 3024)})
+    with pytest.raises(RecordError) as info:
+        resolve(body("ok.png", "photo.jpg"), erp, seller, store, "P8")
+    assert (info.value.record, info.value.field) == ("product 'P8'", "image 'photo.jpg'")
+    assert "4032x3024 px, outside the 300x300 to 4000x4000 px" in str(info.value)
     assert seller.uploads == [] and store.bindings.for_entity("s", IMAGE) == {}
 
 
