@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 import click
 
 from erpsync.cli_common import EXIT_ERROR, EXIT_OK
-from erpsync.core.secrets import KEYS_ENV, new_key
 from erpsync.plugins.context import CommandContext
 
 __all__ = ["secrets"]
@@ -40,6 +39,8 @@ def secrets() -> None:
 @secrets.command("new-key")
 def new_key_command() -> int:
     """Print a fresh Fernet key (keep it with your other secrets; losing it loses the tokens)."""
+    from erpsync.core.secrets import new_key  # here: cryptography is a long import for --help
+
     click.echo(new_key())
     return EXIT_OK
 
@@ -52,6 +53,7 @@ def rotate(state: CommandContext) -> int:
     Tokens the newest key already opens are left as they are, so running it twice is harmless.
     If a token opens with none of the keys, nothing is changed.
     """
+    from erpsync.core.secrets import KEYS_ENV
     from erpsync.core.store import Store
 
     settings = state.settings()
@@ -76,6 +78,7 @@ def status(state: CommandContext) -> int:
 
     Exits 1 when some encrypted tokens open with none of the keys given (or no key is set).
     """
+    from erpsync.core.secrets import KEYS_ENV
     from erpsync.core.store import Store
 
     settings = state.settings()

@@ -16,8 +16,19 @@ import pytest
 from erpsync.plugins.manager import COMMAND_PLUGINS, DEFAULT_PLUGINS, get_plugin_manager
 
 #: what only running a command needs: the state store, the HTTP clients, the schemas, phone and
-#: Chinese-script normalisation, the tables, the sandbox and the built-in connectors' code
-HEAVY = ("sqlalchemy", "requests", "urllib3", "opencc", "phonenumbers", "marshmallow", "rich", "erpsync.sandbox")
+#: Chinese-script normalisation, the tables, the tokens' encryption, the sandbox and the built-in
+#: connectors' code
+HEAVY = (
+    "sqlalchemy",
+    "requests",
+    "urllib3",
+    "opencc",
+    "phonenumbers",
+    "marshmallow",
+    "rich",
+    "cryptography",
+    "erpsync.sandbox",
+)
 HEAVY_ERPSYNC = ("erpsync.core.store", "erpsync.connectors.tiktok.seller", "erpsync.connectors.files")
 
 PROBE = """
