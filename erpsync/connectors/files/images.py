@@ -12,12 +12,13 @@ is (``core/listing_images.py``).
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from marshmallow import Schema, fields
 
 from erpsync.core.errors import RecordError
 from erpsync.core.listing_images import MAX_IMAGE_BYTES
+
+from .host import FilesHost
 
 __all__ = ["IMAGE_SUFFIXES", "ImagesMixin", "ImagesOptions"]
 
@@ -37,17 +38,8 @@ class ImagesOptions(Schema):
     )
 
 
-class ImagesMixin:
+class ImagesMixin(FilesHost):
     """``ListingImageSource`` for the files ERP (``core/listing_images.py``)."""
-
-    options: Any
-
-    @property
-    def directory(self) -> Path:
-        raise NotImplementedError  # the connector's
-
-    def _shown(self, path: Path) -> str:
-        raise NotImplementedError  # the connector's
 
     def images_directory(self) -> Path:
         """Where image names are looked up: ``images_dir``, else the products file's directory."""

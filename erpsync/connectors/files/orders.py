@@ -20,7 +20,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
@@ -29,6 +29,7 @@ from erpsync.core.models import Records
 from erpsync.core.orders import ErpOrderStatus
 
 from . import replace as rp
+from .host import FilesHost
 from .parse import broken_rows, cell, is_utf8, parse, read_side_file, unwritable
 from .schema import field_errors, file_option
 
@@ -53,10 +54,9 @@ class _OrderRow(Schema):
     updated_at = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
-class OrdersMixin:
+class OrdersMixin(FilesHost):
     """``OrderStatusBook`` for the files ERP (``core/orders.py``); without the option it is none."""
 
-    options: Any
     #: order writes waiting for the open batch to close (None: no batch open)
     _order_writes: dict[str, dict[str, str]] | None = None
 
@@ -116,7 +116,7 @@ class OrdersMixin:
             path.write_bytes(b"[]\n" if path.suffix == ".json" else (",".join(ORDER_COLUMNS) + "\n").encode())
         try:
             for _ in range(_ATTEMPTS):
-                with rp.locked(path, cast(Any, self).lock_timeout) as (real, fd):
+                with rp.locked(path, self.lock_timeout) as (real, fd):
                     snap = rp.snapshot(fd)
                     data = _rewritten(path, snap.data, writes, fail, self.options.get("encoding", "utf-8"))
                     if data == snap.data:
@@ -140,15 +140,14 @@ class OrdersMixin:
 
     def _orders_path(self) -> tuple[Path, str]:
         name = self.options.get("orders")
-        connector = cast(Any, self)  # the files ERP this is mixed into
         if not name:
             raise PermanentError(
                 "this files ERP keeps no order statuses (set the option 'orders', e.g. \"orders.csv\")",
                 connector="files ERP",
                 operation="order statuses",
             )
-        path: Path = connector.directory / name
-        return path, connector._shown(path)
+        path = self.directory / name
+        return path, self._shown(path)
 
     @staticmethod
     def _orders_fail(shown: str, operation: str) -> Any:

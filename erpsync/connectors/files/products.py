@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates, validates_schema
@@ -37,6 +36,7 @@ from erpsync.core.errors import RecordError
 from erpsync.core.listings import ErpProduct, ErpSku
 from erpsync.core.models import Records
 
+from .host import FilesHost
 from .parse import IdLines, broken_rows, cell, read_side_file, row_id
 from .product_stock import row_stock
 from .schema import field_errors, file_option
@@ -117,17 +117,8 @@ def _attributes(raw: Any) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-class ProductsMixin:
+class ProductsMixin(FilesHost):
     """``ProductReader`` for the files ERP (``core/listing_ports.py``)."""
-
-    options: Any
-
-    @property
-    def directory(self) -> Path:
-        raise NotImplementedError  # the connector's
-
-    def _shown(self, path: Path) -> str:
-        raise NotImplementedError  # the connector's
 
     def read_products(self) -> Records[ErpProduct] | None:
         name = self.options.get("products")

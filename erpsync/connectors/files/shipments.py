@@ -12,8 +12,7 @@ with spaces inside, a duplicate id), and the other rows go on. erpsync only read
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
@@ -21,6 +20,7 @@ from erpsync.core.errors import RecordError
 from erpsync.core.models import Records
 from erpsync.core.shipping import ErpShipment
 
+from .host import FilesHost
 from .parse import IdLines, broken_rows, cell, read_side_file, row_id
 from .schema import field_errors, file_option
 
@@ -56,18 +56,15 @@ class ShipmentRecord(Schema):
             raise ValidationError("contains spaces: a tracking number is one word")
 
 
-class ShipmentsMixin:
+class ShipmentsMixin(FilesHost):
     """``ShipmentReader`` for the files ERP (``core/shipping.py``)."""
-
-    options: Any
 
     def list_shipments(self) -> Records[ErpShipment] | None:
         name = self.options.get("shipments")
         if not name:
             return None
-        connector = cast(Any, self)  # the files ERP this is mixed into: its directory, its way to show paths
-        path: Path = connector.directory / name
-        shown: str = connector._shown(path)
+        path = self.directory / name
+        shown = self._shown(path)
         doc = read_side_file(path, shown, "read shipments", self.options.get("encoding", "utf-8"))
         errors = broken_rows(doc, shown, "shipment")
         items: list[ErpShipment] = []

@@ -40,11 +40,11 @@ from typing import Any, cast
 
 from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
 from erpsync.connectors.tiktok.fulfillment.errors import AlreadyShippedError
-from erpsync.connectors.tiktok.fulfillment.models import HandoverMethod, Package, PackageStatus, Shipment
+from erpsync.connectors.tiktok.fulfillment.models import HandoverMethod, Package, Shipment
 from erpsync.connectors.tiktok.orders.api import OrdersApi
 from erpsync.connectors.tiktok.orders.models import Order, OrderStatus
 from erpsync.connectors.tiktok.pickup_reads import in_order
-from erpsync.connectors.tiktok.shipping_reads import unmoved_states
+from erpsync.connectors.tiktok.shipping_reads import SETTLED, settled_detail, unmoved_states
 from erpsync.core.errors import ConnectorError, NotFoundError, RecordError
 from erpsync.core.models import Records
 from erpsync.core.shipping import PackageShippingState, ShipOutcomes, ShippingStatus, ShipRequest
@@ -73,10 +73,9 @@ def shipping_state(package: Package, orders: Sequence[Order]) -> PackageShipping
             detail,
         )
 
-    if package.status is PackageStatus.CANCELLED:
-        return state(ShippingStatus.CANCELLED, "the package is CANCELLED")
-    if package.status in (PackageStatus.FULFILLING, PackageStatus.COMPLETED):
-        return state(ShippingStatus.SHIPPED)
+    settled = SETTLED.get(package.status)
+    if settled is not None:
+        return state(settled, settled_detail(settled))
     if any(o.status in _SHIPPED_ORDERS for o in orders):
         return state(ShippingStatus.SHIPPED)
     cancelled = [o for o in orders if o.status is OrderStatus.CANCELLED]

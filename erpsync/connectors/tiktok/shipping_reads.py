@@ -30,20 +30,27 @@ from erpsync.connectors.tiktok.pickup_reads import OVERLAP
 from erpsync.core.ports import CachedPackage, PackageCache
 from erpsync.core.shipping import PackageShippingState, ShippingStatus
 
-__all__ = ["cached_state", "settles", "unmoved_states"]
+__all__ = ["SETTLED", "cached_state", "settled_detail", "settles", "unmoved_states"]
 
-#: the package statuses that settle the shipping state without the orders (Search Package's list)
-_SETTLED = {
-    PackageStatus.FULFILLING.value: ShippingStatus.SHIPPED,
-    PackageStatus.COMPLETED.value: ShippingStatus.SHIPPED,
-    PackageStatus.CANCELLED.value: ShippingStatus.CANCELLED,
+#: the package statuses that settle the shipping state without the orders: ``shipping_state``
+#: asks them first, and only they are answered from the cache
+SETTLED = {
+    PackageStatus.FULFILLING: ShippingStatus.SHIPPED,
+    PackageStatus.COMPLETED: ShippingStatus.SHIPPED,
+    PackageStatus.CANCELLED: ShippingStatus.CANCELLED,
 }
+_SETTLED = {package.value: shipping for package, shipping in SETTLED.items()}  # as the cache keeps it
 #: a cached stamp before this is the pickup read's "read incompletely" mark, which no search answers
 _DATED = datetime(1971, 1, 1, tzinfo=UTC)
 
 
 def _aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
+def settled_detail(status: ShippingStatus) -> str:
+    """The detail a state settled by its package status carries (pure)."""
+    return "the package is CANCELLED" if status is ShippingStatus.CANCELLED else ""
 
 
 def settles(cached: CachedPackage) -> bool:
@@ -78,7 +85,7 @@ def cached_state(cached: CachedPackage, moved: PackageSummary | None) -> Package
         moved.shipping_provider_id if moved is not None else None,
         None,  # the Open API does not say when a package shipped (as with the detail)
         signal.warehouse_id,
-        "the package is CANCELLED" if status is ShippingStatus.CANCELLED else "",
+        settled_detail(status),
     )
 
 
