@@ -33,10 +33,18 @@ from erpsync.sandbox.snippet import config_snippet
 #: first line werkzeug writes through it in a process sets it to INFO (``werkzeug._internal._log``),
 #: which would silence these DEBUG lines for the rest of the process
 log = logging.getLogger("erpsync.sandbox.access")
-#: a query string in a line the handler writes (a bad request line is written whole)
-_QUERY = re.compile(r"\?[^\s'\"]*")
+#: a query string in a line the handler writes, to the end of the line: a bad request line is
+#: written whole, and its query may hold quotes or spaces (http.server splits on any whitespace)
+_QUERY = re.compile(r"\?.*", re.S)
 #: statuses that carry no body, hence no Content-Length (RFC 9110 §8.6)
 _NO_BODY = frozenset({204, 304})
+
+
+def _shown(text: str) -> str:
+    """``text`` fit for a log line: its query string cut, control characters escaped (a request
+    line may carry ESC or CR, which would rewrite a terminal or forge a line)."""
+    text = _QUERY.sub("", text)
+    return text if text.isprintable() else "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 class _Handler(WSGIRequestHandler):
@@ -55,15 +63,15 @@ class _Handler(WSGIRequestHandler):
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        if "path" in vars(self):
-            log.debug("%s %s %s", self.command, self.path.split("?", 1)[0], code)
-        else:  # a request line http.server could not parse: no command or path, the line as sent
-            log.debug("%s %s", _QUERY.sub("", self.requestline), code)
+        # http.server sets command and path together, and command to None or "" when the request
+        # line did not parse; path may still be the previous request's on a kept-alive connection
+        line = f"{self.command} {self.path}" if self.command else self.requestline
+        log.debug("%s %s", _shown(line), code)
 
     def log(self, type: str, message: str, *args: Any) -> None:
         """The handler's other lines (a bad request line, an error): to the same logger, query cut."""
         text = message % args if args else message
-        getattr(log, type, log.info)("%s", _QUERY.sub("", text.rstrip()))
+        getattr(log, type, log.info)("%s", _shown(text.rstrip()))
 
     def run_wsgi(self) -> None:
         if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":

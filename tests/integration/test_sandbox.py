@@ -441,8 +441,18 @@ def test_access_log_never_shows_query_strings(caplog):
     assert not any("s3cret-in-query" in line for line in lines)
 
 
-def test_a_bad_request_line_is_logged_without_its_query(caplog):
-    """A request line the server cannot parse is written whole by http.server: its query is cut."""
+@pytest.mark.parametrize(
+    "request_line",
+    [
+        b"GET /api/v2/token/get?app_secret=s3cret-in-query HTTP/1.1 extra",
+        b"GET /api/v2/token/get?app_secret=ab's3cret-in-query HTTP/1.1 extra",  # a quote in the query
+        b'GET /api/v2/token/get?app_secret=ab"x s3cret-in-query HTTP/1.1',  # and a space
+        "GET /api/v2/token/get?s=ab\xa0s3cret-in-query HTTP/1.1".encode("latin-1"),  # a space to http.server
+    ],
+)
+def test_a_bad_request_line_is_logged_without_its_query(caplog, request_line):
+    """A request line the server cannot parse is written whole by http.server: its query is cut,
+    to the end of the line, whatever the query holds."""
     import logging
     import socket
 
@@ -451,9 +461,30 @@ def test_a_bad_request_line_is_logged_without_its_query(caplog):
     with caplog.at_level(logging.DEBUG), SandboxServer(scenario="demo") as server:
         host, port = server.url.removeprefix("http://").rsplit(":", 1)
         with socket.create_connection((host, int(port)), timeout=5) as conn:
-            conn.sendall(b"GET /api/v2/token/get?app_secret=s3cret-in-query HTTP/1.1 extra\r\n\r\n")
+            conn.sendall(request_line + b"\r\n\r\n")
             answer = conn.recv(4096)
-        lines = _wait_for_line(caplog, "/api/v2/token/get")
-    assert b"Error code: 400" in answer  # the request line unread, http.server answers as HTTP/0.9
-    assert any("/api/v2/token/get" in line for line in lines), lines
-    assert not any("s3cret-in-query" in line for line in lines)
+        lines = _wait_for_line(caplog, " 400")
+    # a line whose version was not read is answered as HTTP/0.9: no status line, the error page
+    assert answer.startswith(b"HTTP/1.1 400 ") or b"Error code: 400" in answer
+    assert any("/api/v2/token/get" in line and line.endswith(" 400") for line in lines), lines
+    assert not any("s3cret-in-query" in line for line in lines), lines
+
+
+def test_a_bad_line_after_a_good_request_on_one_connection_is_logged_as_itself(caplog):
+    """One handler serves a kept-alive connection: a bad line must not be logged with the path of
+    the request before it, and a control character in it is escaped, not written raw."""
+    import logging
+    import socket
+
+    from erpsync.sandbox import SandboxServer
+
+    with caplog.at_level(logging.DEBUG), SandboxServer(scenario="demo") as server:
+        host, port = server.url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=5) as conn:
+            conn.sendall(b"GET /api/v2/token/get?app_secret=s3cret-in-query HTTP/1.1\r\nHost: x\r\n\r\n")
+            _wait_for_line(caplog, "GET /api/v2/token/get")
+            conn.sendall(b"GET /\x1b[31mred HTTP/1.1 extra\r\n\r\n")
+            lines = _wait_for_line(caplog, " 400")
+    bad = [line for line in lines if line.endswith(" 400")]
+    assert bad == ["GET /\\x1b[31mred HTTP/1.1 extra 400"], lines
+    assert not any("\x1b" in line or "s3cret-in-query" in line for line in lines), lines
