@@ -87,7 +87,7 @@ def status(state: CommandContext) -> int:
     keys = f"{found.keys} key(s) in {KEYS_ENV}" if found.keys else f"{KEYS_ENV} is not set"
     click.echo(f"tokens: {found.shops} shop(s); {keys}")
     if not found.encrypted:
-        click.echo(f"encryption: off: {found.note()}")
+        click.echo(f"encryption: off: {found.note() or 'no token stored yet'}")
         return EXIT_OK
     click.echo("encryption: on (a token was stored encrypted: a key is required from now on)")
     for number in sorted(found.by_key):

@@ -41,13 +41,20 @@ def bmp_header(width: int, height: int) -> bytes:
     return b"BM" + struct.pack("<IHHI", 14 + len(info), 0, 0, 14 + len(info)) + info
 
 
-def webp_header(width: int, height: int, kind: str = "VP8X") -> bytes:
-    """RIFF/WEBP with a VP8X (extended), ``VP8 `` (lossy) or VP8L (lossless) first chunk."""
+def bmp_core_header(width: int, height: int) -> bytes:
+    """File header and the OS/2 BITMAPCOREHEADER (12 bytes: 16-bit width and height)."""
+    info = struct.pack("<IHHHH", 12, width, height, 1, 24)
+    return b"BM" + struct.pack("<IHHI", 14 + len(info), 0, 0, 14 + len(info)) + info
+
+
+def webp_header(width: int, height: int, kind: str = "VP8X", scale: int = 0) -> bytes:
+    """RIFF/WEBP with a VP8X (extended), ``VP8 `` (lossy) or VP8L (lossless) first chunk; a lossy
+    frame's ``scale`` goes in the top two bits of each side (RFC 6386 section 9.1)."""
     if kind == "VP8X":
         body = b"VP8X" + struct.pack("<I", 10) + b"\0\0\0\0" + (width - 1).to_bytes(3, "little")
         body += (height - 1).to_bytes(3, "little")
     elif kind == "VP8 ":
-        frame = b"\x30\x01\x00\x9d\x01\x2a" + struct.pack("<HH", width, height)
+        frame = b"\x30\x01\x00\x9d\x01\x2a" + struct.pack("<HH", width | scale << 14, height | scale << 14)
         body = b"VP8 " + struct.pack("<I", len(frame)) + frame
     else:
         bits = (width - 1) | ((height - 1) << 14)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -107,16 +108,34 @@ def image_problem(content: bytes) -> str | None:
         return f"larger than the {MAX_IMAGE_BYTES // (1024 * 1024)} MB Upload Product Image takes"
     if image_format(content) is None:
         return "not a JPG, PNG, WEBP, HEIC or BMP image (the formats Upload Product Image takes)"
-    import imagesize  # here: it imports urllib.request, which a run without image files never needs
-
-    width, height = imagesize.get(io.BytesIO(content), exif_rotation=False)  # (-1, -1): not told
+    size = _told_size(content)
     low, high = MAIN_IMAGE_PX
-    if width > 0 and height > 0 and not (low <= min(width, height) and max(width, height) <= high):
+    if size is not None and not (low <= min(size) and max(size) <= high):
+        width, height = size
         return (
             f"{width}x{height} px, outside the {low}x{low} to {high}x{high} px "
             "Upload Product Image takes for a main image"
         )
     return None
+
+
+def _told_size(content: bytes) -> tuple[int, int] | None:
+    """The image's width and height as its header tells them; None when it does not, or cannot
+    be read (the API's answer then decides).
+
+    ``imagesize`` reads each format's size fields, but two layouts wrongly: the OS/2 bitmap
+    header (12 bytes, 16-bit sides, which it reads as 32-bit) is read here, and a lossy WEBP
+    frame's sides lose the two scale bits above their 14 (RFC 6386 section 9.1).
+    """
+    if content.startswith(b"BM") and content[14:18] == b"\x0c\0\0\0" and len(content) >= 22:
+        width, height = struct.unpack_from("<HH", content, 18)
+    else:
+        import imagesize  # here: it imports urllib.request, which a run without image files never needs
+
+        width, height = imagesize.get(io.BytesIO(content), exif_rotation=False)  # (-1, -1): not told
+        if width > 0 and content.startswith(b"RIFF") and content[12:16] == b"VP8 ":
+            width, height = width & 0x3FFF, height & 0x3FFF
+    return (width, height) if width > 0 and height > 0 else None
 
 
 def main_image_names(body: Mapping[str, Any]) -> list[str]:

@@ -29,6 +29,8 @@ def test_encrypt_rotate_and_retire_a_key(demo_ws, monkeypatch: pytest.MonkeyPatc
     text = demo_ws.config.read_text(encoding="utf-8").replace('access_token = "demo-access-token"\n', "")
     text = text.replace("[shops.erp]", f'auth_base_url = "{demo_ws.url}"\n[shops.erp]')
     demo_ws.config.write_text(text, encoding="utf-8")
+    empty = demo_ws.cli("secrets", "status")
+    assert empty.returncode == 0 and "encryption: off: no token stored yet" in empty.stdout, empty.stdout
     code = demo_ws.admin("GET", "authorize?app_key=demo-app-key&shop_id=7495000000000000001")["code"]
     exchanged = demo_ws.cli("auth", "exchange", code, "--shop", "shop")
     assert exchanged.returncode == 0, exchanged.stdout + exchanged.stderr

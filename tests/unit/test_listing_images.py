@@ -10,7 +10,7 @@ import hashlib
 from datetime import UTC, datetime
 
 import pytest
-from image_bytes import bmp_header, heic_header, jpeg_header, png, png_header, webp_header
+from image_bytes import bmp_core_header, bmp_header, heic_header, jpeg_header, png, png_header, webp_header
 
 from erpsync.core.errors import OutcomeUnknownError, PermanentError, RecordError
 from erpsync.core.listing_images import (
@@ -110,7 +110,9 @@ def test_what_the_upload_page_refuses_is_said_before_calling():
         (webp_header(4001, 300, "VP8 "), "4001x300"),
         (webp_header(300, 200, "VP8L"), "300x200"),
         (bmp_header(5000, -400), "5000x400"),  # a top-down bitmap: its height is negative
-        (heic_header([(320, 240), (6000, 4000)]), "6000x4000"),  # a thumbnail and the image
+        (bmp_core_header(5000, 400), "5000x400"),  # OS/2: 16-bit sides
+        (webp_header(4400, 300, "VP8 ", scale=1), "4400x300"),  # the scale bits are not the size
+        (heic_header([(320, 240), (6000, 4000)]), "6000x4000"),  # no pitm/ipma: the last ispe
     ],
 )
 def test_a_main_image_outside_300_to_4000_px_is_refused_before_the_upload(content, size):
@@ -127,6 +129,8 @@ def test_a_main_image_outside_300_to_4000_px_is_refused_before_the_upload(conten
         jpeg_header(300, 4000),
         webp_header(1200, 900),
         bmp_header(800, -600),
+        bmp_core_header(800, 600),
+        webp_header(1200, 900, "VP8 ", scale=3),
         heic_header([(3000, 3000)]),
         heic_header([]),  # no ispe box: the size is not told, the API's answer decides
         PNG,  # a header with no size in it: likewise
