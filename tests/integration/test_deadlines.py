@@ -10,9 +10,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+from loopback import serve
 
 from erpsync.core.errors import OutcomeUnknownError, TemporaryError
 from erpsync.core.http import HttpClient, HttpPolicy, TimeBudget, time_budget
@@ -75,16 +76,11 @@ class Handler(BaseHTTPRequestHandler):
 def slow_server() -> Iterator[str]:
     stop = threading.Event()
     handler = type("BoundHandler", (Handler,), {"stop": stop})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+        with serve(handler) as url:
+            yield url
     finally:
-        stop.set()
-        httpd.shutdown()
-        httpd.server_close()
+        stop.set()  # a handler still waiting returns
 
 
 def client(deadline: float, **policy: float) -> HttpClient:

@@ -7,13 +7,13 @@ whenever another thread's connection was closed, or set another thread's socket 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import requests
+from loopback import serve
 from requests.adapters import HTTPAdapter
 
 from erpsync.core.http import HttpClient, HttpPolicy
@@ -38,15 +38,8 @@ class _KeepAlive(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _KeepAlive)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve(_KeepAlive) as url:
+        yield url
 
 
 def test_calls_beyond_the_pool_size_all_succeed(server: str) -> None:

@@ -15,6 +15,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 import requests
 import responses
+from loopback import serve
 from open_api_fakes import Clock as FakeClock
 from responses.registries import OrderedRegistry
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
@@ -473,14 +474,8 @@ class _Quiet(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def local_server() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(_Quiet) as url:
+        yield url
 
 
 def test_debug_logs_of_a_real_call_hide_secrets(local_server: str, caplog: pytest.LogCaptureFixture) -> None:
