@@ -52,12 +52,13 @@ class SyncConnectors:
         conf = shop.seller if role == "seller" else shop.erp
         cls = self.registry.connectors[conf.type]
         # a seller connector keeps what it read of the shop's packages, so the next run reads only changes
-        packages = self.store.packages.for_shop(shop.name) if role == "seller" else None
+        seller = role == "seller"
         context = ShopContext(
             name=shop.name,
             base_dir=self.settings.base_dir,
             tokens=self.store.tokens,
-            packages=packages,
+            packages=self.store.packages.for_shop(shop.name) if seller else None,
+            tracked=self.store.tracked.for_shop(shop.name) if seller else None,
             clock=self.clock,
         )
         return cls(dict(conf.options), shop=context)

@@ -29,6 +29,8 @@ class ShopContext:
     tokens: TokenStore | None = None  # the shop's stored API tokens (seller connectors that need them)
     #: what a seller connector kept of the shop's packages (None: no store, read everything)
     packages: PackageCache | None = None
+    #: the same for the packages of the ERP's shipments the tracking read read (None: read them all)
+    tracked: PackageCache | None = None
     #: the run's clock (None: the wall clock), for a connector that dates what it read, e.g. a cursor
     clock: Callable[[], datetime] | None = None
 

@@ -3,7 +3,8 @@
 Shipments are pushed, their parcels collected by the carrier (``POST /_sandbox/packages/<id>/collect``),
 and a pickup read leaves the package cache complete; a further ``erpsync push tracking`` then
 costs one Search Package and no Get Package Detail, counted by the sandbox itself
-(``/_sandbox/counts``). A package changed in the sandbox afterwards is read and handled.
+(``/_sandbox/counts``). A package changed in the sandbox afterwards is read and handled. A shop
+that runs tracking alone has no package cache: the tracking read's own rows do the same.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ def calls(ws, path: str) -> int:
     return ws.counts()["paths"].get(path, {}).get("calls", 0)
 
 
-def shipped_and_collected(ws, count: int) -> list[str]:
-    """``count`` orders at WH-DG, pushed through erpsync, then collected by the carrier."""
+def shipped_and_collected(ws, count: int, pickup_read: bool = True) -> list[str]:
+    """``count`` orders at WH-DG, pushed through erpsync, then collected by the carrier (and,
+    with ``pickup_read``, a pickup read that leaves the package cache complete)."""
     ws.write_erp(ws.erp_rows_matching_seller({}))
     text = ws.config.read_text(encoding="utf-8").replace(
         'path = "erp"\n', 'path = "erp"\nshipments = "shipments.csv"\n', 1
@@ -47,8 +49,9 @@ def shipped_and_collected(ws, count: int) -> list[str]:
     assert f"{count} pushed" in pushed.stdout
     for pkg in ids:
         assert ws.admin("POST", f"packages/{pkg}/collect")["status"] == "FULFILLING"
-    read = ws.cli("reconcile", "--aspect", "pickup")  # the pickup read leaves the cache complete
-    assert read.returncode in (0, 2), read.stdout + read.stderr
+    if pickup_read:
+        read = ws.cli("reconcile", "--aspect", "pickup")  # the pickup read leaves the cache complete
+        assert read.returncode in (0, 2), read.stdout + read.stderr
     return ids
 
 
@@ -75,4 +78,28 @@ def test_a_package_changed_between_runs_is_read_and_handled(demo_ws):
     shops = json.loads(out.stdout)["shops"]
     drifts = [d for shop in shops for aspect in shop["aspects"] for d in aspect["drifts"]]
     assert [(d["kind"], d["warehouse"]) for d in drifts] == [("package_cancelled", cancelled)]  # subject
+    assert all(calls(demo_ws, p) == 0 for p in SHIP_PATHS)
+
+
+def test_a_shop_that_runs_tracking_alone_reads_each_shipped_package_once(demo_ws):
+    """No pickup read, so no package cache: the tracking read's own rows answer the next runs."""
+    ids = shipped_and_collected(demo_ws, 4, pickup_read=False)
+    demo_ws.admin("DELETE", "counts")
+    collected = demo_ws.cli("push", "tracking")  # each package once more: collected since the push
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    assert calls(demo_ws, DETAIL) == 4
+    demo_ws.admin("DELETE", "counts")
+    again = demo_ws.cli("push", "tracking")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "0 pushed, 0 already done, 0 failed, 0 skipped" in again.stdout
+    assert calls(demo_ws, DETAIL) == 0 and calls(demo_ws, SEARCH) == 1
+    cancelled = ids[2]
+    demo_ws.admin("POST", f"orders/57699700000000{2:04d}/status", {"status": "CANCELLED"})
+    demo_ws.admin("DELETE", "counts")
+    out = demo_ws.cli("reconcile", "--aspect", "tracking", "--format", "json")
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert calls(demo_ws, DETAIL) == 1  # only the package that moved
+    shops = json.loads(out.stdout)["shops"]
+    drifts = [d for shop in shops for aspect in shop["aspects"] for d in aspect["drifts"]]
+    assert [(d["kind"], d["warehouse"]) for d in drifts] == [("package_cancelled", cancelled)]
     assert all(calls(demo_ws, p) == 0 for p in SHIP_PATHS)

@@ -1,4 +1,4 @@
-"""Every earlier schema version (1..7) is upgraded in place, on SQLite and on PostgreSQL.
+"""Every earlier schema version (1..8) is upgraded in place, on SQLite and on PostgreSQL.
 
 Each old database is built from the DDL its version's ``schema.py`` created (``tests/fixtures/
 store_schemas/v<N>.<engine>.sql``, compiled from that version's table definitions), filled with a
@@ -18,11 +18,13 @@ import pytest
 from sqlalchemy import Engine, MetaData, create_engine, inspect, text
 from store_backends import BACKENDS, backend_url
 
-from erpsync.core.models import HandoverMode, Severity, SubscriptionStatus
+from erpsync.core.models import HandoverMode, PackageSignal, Severity, SubscriptionStatus
+from erpsync.core.ports import CachedPackage, PackageCursor
 from erpsync.core.store import SCHEMA_VERSION, Store
 
 T0 = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
 LATER = T0 + timedelta(minutes=10)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SCHEMAS = Path(__file__).parents[1] / "fixtures" / "store_schemas"
 OLD_VERSIONS = list(range(1, SCHEMA_VERSION))
 
@@ -63,6 +65,13 @@ ROWS: dict[str, dict[str, Any]] = {
                      "answer": None, "drift_id": 7},
     "package_cache": {"shop": "acme", "package_id": "P1", "warehouse_id": "W1", "handover_method": "PICKUP",
                       "tracking_number": "JT1", "status": "PROCESSING", "created_at": T0, "update_time": LATER},
+    "fences": {"shop": "other", "epoch": 3, "advanced_at": T0},
+    "sync_requests": {"id": 4, "shop": "other", "pending_shop": None, "aspect": "listings", "reason": "webhook",
+                      "requested_at": T0, "taken_at": LATER},
+    "shop_pauses": {"shop": "other", "reason": "kept", "paused_at": T0},
+    "notification_claims": {"source": "tiktok", "notification_id": "N5", "owner": "w0", "claimed_at": T0,
+                            "expires_at": LATER, "handled_at": LATER},
+    "meta": {"key": "note", "value": "kept", "updated_at": T0},
 }  # fmt: skip
 
 
@@ -92,7 +101,8 @@ def _build_old(url: str, version: int, backend: str) -> set[str]:
                 assert set(row) == set(table.c.keys()), f"{name}: no sample value for {set(table.c.keys()) - set(row)}"
                 conn.execute(table.insert().values(**row))
             if backend == "postgresql":  # explicit ids leave the sequences behind, as no real database had them
-                for name, column in (("drifts", "id"), ("bindings", "id"), ("kept_notifications", "id")):
+                serial = (("drifts", "id"), ("bindings", "id"), ("kept_notifications", "id"), ("sync_requests", "id"))
+                for name, column in serial:
                     if name in old.tables:
                         conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', '{column}'), 100)"))
         return set(old.tables)
@@ -184,6 +194,12 @@ def _check_rows(store: Store, had: set[str]) -> None:
     if "package_cache" in had:
         (package,) = store.packages.for_shop("acme").packages(T0 - timedelta(days=1))
         assert package.signal.handover_method == HandoverMode.PICKUP and package.update_time == LATER
+    if "fences" in had:
+        assert store.fences.current("other") == 3
+        paused = store.shop_pauses.get("other")
+        assert paused is not None and paused.reason == "kept"
+        assert store.meta.get("note") == "kept"
+        assert store.notifications.claim("N5", source="tiktok", owner="w", now=T0, ttl_seconds=60) == "handled"
 
 
 def _check_new_tables(store: Store) -> None:
@@ -195,3 +211,11 @@ def _check_new_tables(store: Store) -> None:
     assert store.notifications.claim("N9", source="tiktok", owner="w", now=T0, ttl_seconds=60) == "claimed"
     store.meta.set("tokens.encrypted", "no", now=T0)
     assert store.meta.get("tokens.encrypted") == "no"
+    tracked = store.tracked.for_shop("acme")
+    assert tracked.cursor() is None and tracked.packages(EPOCH) == []
+    shipped = PackageSignal("P2", "W1", HandoverMode.DROP_OFF, "JT2", T0, "FULFILLING")
+    tracked.put([CachedPackage(shipped, LATER)])
+    tracked.advance(PackageCursor("7495", EPOCH, LATER), now=LATER)
+    assert tracked.cursor() == PackageCursor("7495", EPOCH, LATER)
+    assert tracked.packages(EPOCH) == [CachedPackage(shipped, LATER)]
+    assert [p.signal.id for p in store.packages.for_shop("acme").packages(EPOCH)] != ["P2"]  # apart

@@ -1,4 +1,5 @@
-"""Tracking reads only what moved: the package cache answers for unmoved, settled packages.
+"""Tracking reads only what moved: the package cache answers for unmoved, settled packages, and
+so do the tracking read's own rows (a shop that runs tracking alone, shipments of any age).
 
 The pure half (``cached_state``) with plain data; the connector over `responses`, with a small
 fake of Search Package (honouring the documented ``update_time_ge``), Get Package Detail and Get
@@ -35,6 +36,7 @@ SHOP_ID = "7495000000000000001"
 NOW = 1_700_000_000
 T = datetime.fromtimestamp(NOW, tz=UTC)
 SINCE = T - timedelta(days=14)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the tracking read's cursor keeps rows of any age
 SEARCH = f"{BASE}/fulfillment/202309/packages/search"
 DETAIL = f"{BASE}/fulfillment/202309/packages/"
 ORDERS = f"{BASE}/order/202507/orders"
@@ -238,3 +240,75 @@ def test_no_search_when_no_wanted_package_could_be_settled_by_the_cache(store: S
     remember(store, fake)
     states(seller(store), fake, ["P2"])
     assert fake.details == ["P2"] and fake.searches == []
+
+
+# -- the tracking read's own rows: a shop that runs tracking alone, shipments of any age -----------
+
+
+def tracking_seller(store: Store, at: datetime, scope: str = SHOP_ID) -> TikTokSellerConnector:
+    """A seller connector of one shop run at ``at``: no pickup cache, the tracking read's rows."""
+    client = TikTokClient(BASE, "key", "app-secret-xyz", "token-xyz", policy=HttpPolicy(max_attempts=1),
+                          clock=lambda: NOW)  # fmt: skip
+    client._ciphers[scope] = "ROW_cipher"
+    shop = ShopContext(name="demo", base_dir=Path("."), tracked=store.tracked.for_shop("demo"), clock=lambda: at)
+    options = {"app_key": "key", "app_secret": "s", "access_token": "t", "shop_id": scope, "base_url": BASE}
+    return TikTokSellerConnector({**options, "concurrency": 2}, shop=shop, client=client)
+
+
+def test_tracking_alone_reads_each_settled_package_once_then_searches(store: Store) -> None:
+    fake = FakeShop()
+    first = states(tracking_seller(store, T), fake, ["P1", "P2", "P3"])
+    assert sorted(fake.details) == ["P1", "P2", "P3"] and fake.searches == []  # nothing kept yet
+    kept = store.tracked.for_shop("demo")
+    assert sorted(p.signal.id for p in kept.packages(EPOCH)) == ["P1", "P3"]  # PROCESSING is not kept
+    assert kept.cursor() == PackageCursor(SHOP_ID, EPOCH, T)  # dated before the reads
+    fake.details.clear()
+    later = T + timedelta(days=30)  # long past any pickup lookback
+    assert states(tracking_seller(store, later), fake, ["P1", "P2", "P3"]) == first
+    assert fake.details == ["P2"] and fake.searches == [{"update_time_ge": NOW - 600}]
+    assert kept.cursor() == PackageCursor(SHOP_ID, EPOCH, later)  # when that search started
+
+
+def test_a_package_moved_while_unwanted_is_read_again_when_next_wanted(store: Store) -> None:
+    fake = FakeShop()
+    states(tracking_seller(store, T), fake, ["P1", "P3"])
+    fake.packages["P1"].update(number="SF9", update_time=NOW + 3600)  # corrected in Seller Center
+    states(tracking_seller(store, T + timedelta(hours=2)), fake, ["P3"])  # the search names P1: marked
+    fake.details.clear()
+    # this search starts past P1's change (less the overlap): only the mark says P1 moved
+    found = states(tracking_seller(store, T + timedelta(hours=3)), fake, ["P1", "P3"])
+    assert found == {"P1": (ShippingStatus.SHIPPED, "SF9"), "P3": (ShippingStatus.SHIPPED, "SF3")}
+    assert fake.details == ["P1"] and fake.searches[-1] == {"update_time_ge": NOW + 7200 - 600}
+    fake.details.clear()
+    states(tracking_seller(store, T + timedelta(hours=4)), fake, ["P1", "P3"])
+    assert fake.details == []  # read once more, then kept again
+
+
+def test_a_search_page_with_an_unreadable_package_answers_nothing_and_keeps_the_cursor(store: Store) -> None:
+    fake = FakeShop()
+    states(tracking_seller(store, T), fake, ["P1", "P3"])
+    fake.packages[""] = {"status": "FULFILLING", "number": None, "order": "UNPAID", "update_time": NOW}  # no id
+    fake.details.clear()
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake.serve(mock)
+        found = tracking_seller(store, T + timedelta(hours=1)).read_shipping_states(["P1", "P3"])
+    assert {s.id for s in found.items} == {"P1", "P3"} and sorted(fake.details) == ["P1", "P3"]
+    assert store.tracked.for_shop("demo").cursor() == PackageCursor(SHOP_ID, EPOCH, T)
+
+
+def test_rows_of_another_seller_account_are_dropped_not_answered(store: Store) -> None:
+    fake = FakeShop()
+    states(tracking_seller(store, T, scope="7495000000000009999"), fake, ["P1", "P3"])
+    fake.details.clear()
+    states(tracking_seller(store, T + timedelta(hours=1)), fake, ["P1", "P3"])
+    assert sorted(fake.details) == ["P1", "P3"] and fake.searches == []
+    assert store.tracked.for_shop("demo").cursor() == PackageCursor(SHOP_ID, EPOCH, T + timedelta(hours=1))
+
+
+def test_rows_kept_by_a_run_that_stopped_before_its_cursor_are_not_trusted(store: Store) -> None:
+    fake = FakeShop()
+    kept = store.tracked.for_shop("demo")
+    kept.put([row("P3", "COMPLETED", "SF-OLD", datetime.fromtimestamp(NOW - 7200, tz=UTC))])  # no cursor stored
+    states(tracking_seller(store, T), fake, ["P1"])
+    found = states(tracking_seller(store, T + timedelta(hours=1)), fake, ["P3"])
+    assert found == {"P3": (ShippingStatus.SHIPPED, "SF3")} and fake.details == ["P1", "P3"]

@@ -43,8 +43,15 @@ from erpsync.connectors.tiktok.fulfillment.errors import AlreadyShippedError
 from erpsync.connectors.tiktok.fulfillment.models import HandoverMethod, Package, Shipment
 from erpsync.connectors.tiktok.orders.api import OrdersApi
 from erpsync.connectors.tiktok.orders.models import Order, OrderStatus
-from erpsync.connectors.tiktok.pickup_reads import in_order
-from erpsync.connectors.tiktok.shipping_reads import SETTLED, settled_detail, unmoved_states
+from erpsync.connectors.tiktok.pickup_reads import in_order, wall_clock
+from erpsync.connectors.tiktok.shipping_reads import (
+    SETTLED,
+    TrackedCheck,
+    settled_detail,
+    to_remember,
+    tracked_states,
+    unmoved_states,
+)
 from erpsync.core.errors import ConnectorError, NotFoundError, RecordError
 from erpsync.core.models import Records
 from erpsync.core.shipping import PackageShippingState, ShipOutcomes, ShippingStatus, ShipRequest
@@ -124,8 +131,13 @@ class ShippingMixin:
         known = self._read_states()
         ids = list(dict.fromkeys(package_ids))
         todo = [i for i in ids if i not in known]
-        settled = self._unmoved([i for i in todo if i not in (self._shipping_written or ())])
-        fresh = self._read_shipping_states([i for i in todo if i not in settled])
+        unwritten = [i for i in todo if i not in (self._shipping_written or ())]
+        settled = self._unmoved(unwritten)
+        tracked = self._tracked([i for i in unwritten if i not in settled])
+        settled.update(tracked.answered if tracked else {})
+        fresh, details = self._read_shipping_states([i for i in todo if i not in settled])
+        if tracked is not None:
+            self._remember(details, fresh.items, tracked)
         read = {**settled, **{state.id: state for state in fresh.items}}
         if not fresh.errors:  # after an error a state may rest on part of its orders: not kept
             known.update(read)
@@ -140,10 +152,31 @@ class ShippingMixin:
             return {}
         return unmoved_states(self._apis()[0], cache, scope=connector.shop_id, package_ids=ids)
 
-    def _read_shipping_states(self, ids: list[str]) -> Records[PackageShippingState]:
-        """Each package's detail (side by side), then its orders (50 a call); errors per package."""
+    def _tracked(self, ids: list[str]) -> TrackedCheck | None:
+        """What the tracking read's own rows answer for ``ids`` (None: no store to keep rows in)."""
+        connector = cast(Any, self)  # the TikTok seller connector this is mixed into
+        tracked = connector.shop.tracked
+        if tracked is None:
+            return None
+        now = (connector.shop.clock or wall_clock)()
+        return tracked_states(self._apis()[0], tracked, scope=connector.shop_id, package_ids=ids, now=now)
+
+    def _remember(
+        self, details: Sequence[Package], states: Sequence[PackageShippingState], check: TrackedCheck
+    ) -> None:
+        """Keep the settled packages just read, then the cursor the check said to store."""
+        connector = cast(Any, self)
+        tracked, clock = connector.shop.tracked, connector.shop.clock or wall_clock
+        warehouses = {state.id: state.warehouse_id for state in states}
+        tracked.put(to_remember(details, warehouses))
+        if check.cursor is not None:
+            tracked.advance(check.cursor, now=clock())
+
+    def _read_shipping_states(self, ids: list[str]) -> tuple[Records[PackageShippingState], list[Package]]:
+        """Each package's detail (side by side), then its orders (50 a call); errors per package.
+        Also the details read, for the tracking read's rows."""
         if not ids:
-            return Records()
+            return Records(), []
         fulfillment, orders_api = self._apis()
 
         def detail(package_id: str) -> Package | RecordError | None:
@@ -168,7 +201,7 @@ class ShippingMixin:
                 items.append(PackageShippingState(package_id, ShippingStatus.UNKNOWN))
             elif isinstance(result, Package):
                 items.append(shipping_state(result, [by_id[o] for o in result.order_ids if o in by_id]))
-        return Records(tuple(items), tuple(errors))
+        return Records(tuple(items), tuple(errors)), packages
 
     def shipping_provider_ids(self, warehouse_id: str) -> Mapping[str, str]:
         names: dict[str, str] = {}

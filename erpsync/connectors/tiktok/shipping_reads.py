@@ -17,20 +17,41 @@ package is read as before. So is a package the cache lacks, one read incompletel
 carries a stamp no search answers), one the search names with another stamp, number or status,
 and every package when a search page had a record error (a package it could not tell may have
 moved). The cache is only read here, never written: its cursor stays the pickup read's to move.
+
+The pickup read's cache holds only its lookback's packages, and nothing at all for a shop that
+runs tracking alone; so the tracking read keeps its own rows too (``tracked_states`` and
+``to_remember``: the state store's ``tracked_packages``): each package it read whose status
+settles its state, whatever its age, and a cursor saying as of when every row was checked. The
+first run reads every package and dates the cursor before its reads; each later run makes one
+Search Package from the cursor (less ``OVERLAP``), answers the unmoved rows, marks every row the
+search names with another stamp, number or status as moved (read again when next wanted), and
+moves the cursor to when the search started. A run with no row to answer makes no search and
+leaves the cursor where it was: rows read since are checked from it all the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
-from erpsync.connectors.tiktok.fulfillment.models import PackageStatus, PackageSummary
+from erpsync.connectors.tiktok.fulfillment.models import Package, PackageStatus, PackageSummary
 from erpsync.connectors.tiktok.pickup_reads import OVERLAP
-from erpsync.core.ports import CachedPackage, PackageCache
+from erpsync.core.models import PackageSignal
+from erpsync.core.ports import CachedPackage, PackageCache, PackageCursor
 from erpsync.core.shipping import PackageShippingState, ShippingStatus
 
-__all__ = ["SETTLED", "cached_state", "settled_detail", "settles", "unmoved_states"]
+__all__ = [
+    "SETTLED",
+    "TrackedCheck",
+    "cached_state",
+    "settled_detail",
+    "settles",
+    "to_remember",
+    "tracked_states",
+    "unmoved_states",
+]
 
 #: the package statuses that settle the shipping state without the orders: ``shipping_state``
 #: asks them first, and only they are answered from the cache
@@ -42,6 +63,10 @@ SETTLED = {
 _SETTLED = {package.value: shipping for package, shipping in SETTLED.items()}  # as the cache keeps it
 #: a cached stamp before this is the pickup read's "read incompletely" mark, which no search answers
 _DATED = datetime(1971, 1, 1, tzinfo=UTC)
+#: the stamp of a tracked row whose package moved since it was read: before ``_DATED``, never answered
+_MOVED = datetime(1970, 1, 1, tzinfo=UTC)
+#: the tracking cursor's ``since``: its rows are kept whatever their age
+_EPOCH = _MOVED
 
 
 def _aware(dt: datetime) -> datetime:
@@ -121,4 +146,67 @@ def _answered(
         state = cached_state(row, moved.get(package_id))
         if state is not None:
             out[package_id] = state
+    return out
+
+
+@dataclass(frozen=True)
+class TrackedCheck:
+    """What one run's check of the tracking read's own rows found.
+
+    ``answered``: package id → state, for the wanted packages unmoved since they were read.
+    ``cursor``: to store once the run's reads are remembered (None: keep the one stored).
+    """
+
+    answered: dict[str, PackageShippingState]
+    cursor: PackageCursor | None
+
+
+def tracked_states(
+    fulfillment: FulfillmentApi, tracked: PackageCache, *, scope: str, package_ids: Iterable[str], now: datetime
+) -> TrackedCheck:
+    """The states of ``package_ids`` the tracking read's own rows answer; ``now``: before any read.
+
+    No cursor (a first run, or a run that stopped before storing one) or another seller
+    account's: the rows are dropped, none is answered, and the cursor to store is ``now``.
+    """
+    cursor = tracked.cursor()
+    if cursor is None or cursor.scope != scope:
+        tracked.reset()  # rows without a cursor were never checked: none can be trusted
+        return TrackedCheck({}, PackageCursor(scope, _EPOCH, now))
+    rows = {p.signal.id: p for p in tracked.packages(_EPOCH) if settles(p)}
+    wanted = {i: rows[i] for i in dict.fromkeys(package_ids) if i in rows}
+    if not wanted:
+        return TrackedCheck({}, None)  # nothing to answer: no search, and the cursor stays
+    changed_ge = int((cursor.update_time - OVERLAP).timestamp())
+    moved: dict[str, PackageSummary] = {}
+    for page in fulfillment.search_packages(update_time_ge=changed_ge):
+        if page.errors:
+            return TrackedCheck({}, None)  # a record it could not read may be a row that moved
+        moved.update((s.id, s) for s in page.items)
+    gone = [row for i, row in rows.items() if i in moved and cached_state(row, moved[i]) is None]
+    tracked.put([CachedPackage(row.signal, _MOVED) for row in gone])
+    return TrackedCheck(_answered(wanted, moved), PackageCursor(scope, _EPOCH, now))
+
+
+def to_remember(packages: Iterable[Package], warehouses: Mapping[str, str | None]) -> list[CachedPackage]:
+    """The rows to keep of packages read from their detail: those whose status settles their
+    state (and, shipped, that carry a number), with the detail's own stamp (pure).
+
+    ``warehouses``: package id → the warehouse its orders named.
+    """
+    out = []
+    for p in packages:
+        if p.update_time is None or p.create_time is None:
+            continue  # no stamp to compare a search with, or no age: nothing to keep
+        signal = PackageSignal(
+            id=p.id,
+            warehouse_id=warehouses.get(p.id),
+            handover_method=p.handover_method,  # the API's values are the core's HandoverMode
+            tracking_number=p.tracking_number or None,
+            created_at=p.create_time,
+            status=p.status.value,
+        )
+        row = CachedPackage(signal, p.update_time)
+        if settles(row):
+            out.append(row)
     return out

@@ -15,7 +15,8 @@ Hand out the repository a part needs, not the store: a connector gets ``store.to
 ``TokenStore`` port), a webhook receiver ``store.notifications`` (``NotificationLog``), an
 aspect ``store.observations.for_shop(shop)`` (``ObservationMemory``: what was seen, and the
 operators' pickup confirmations from ``store.confirmations``), a seller connector also
-``store.packages.for_shop(shop)`` (``PackageCache``: the packages it read last run). Alerts
+``store.packages.for_shop(shop)`` (``PackageCache``: the packages it read last run) and
+``store.tracked.for_shop(shop)`` (the same for the tracking read's shipments). Alerts
 wait in ``store.outbox`` until a sink takes them. A long-running service also uses
 ``store.fences`` (a fencing epoch per shop, checked by ``ledger.begin(..., fence=...)``),
 ``store.sync_requests`` (runs asked for by webhooks), ``store.shop_pauses``,
@@ -45,7 +46,7 @@ from erpsync.core.store.meta import Meta
 from erpsync.core.store.notifications import ClaimResult, Notifications
 from erpsync.core.store.observations import Observations, ShopMemory
 from erpsync.core.store.outbox import Outbox
-from erpsync.core.store.packages import Packages, ShopPackages
+from erpsync.core.store.packages import Packages, ShopPackages, TrackedPackages
 from erpsync.core.store.prune import MIN_NOTIFICATION_AGE, Retention, prune
 from erpsync.core.store.rows import (
     AlertKind,
@@ -104,6 +105,7 @@ class Store:
         self.confirmations = Confirmations(self._engine)
         self.outbox = Outbox(self._engine)
         self.packages = Packages(self._engine)
+        self.tracked = TrackedPackages(self._engine)
         self.fences = Fences(self._engine)
         self.sync_requests = SyncRequests(self._engine)
         self.shop_pauses = ShopPauses(self._engine)
@@ -176,4 +178,5 @@ __all__ = [
     "SyncRequest",
     "SyncRequests",
     "Tokens",
+    "TrackedPackages",
 ]

@@ -7,6 +7,10 @@ only for packages changed since its cursor and takes the rest from here (``Packa
 ``packages`` row in ``cursors``) moves only afterwards, together with dropping the rows that left
 the lookback window. A run that stops in between leaves rows newer than the cursor says, which
 is harmless: the next run searches from the old cursor again and finds them unchanged.
+
+``store.tracked`` (``TrackedPackages``) is the same for the tracking read, in its own table and
+cursor stream: the packages of the ERP's shipments whose status settles their shipping state,
+kept whatever their age (``connectors/tiktok/shipping_reads.py``).
 """
 
 from __future__ import annotations
@@ -15,16 +19,13 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import Table, and_, delete, select
 
 from erpsync.core.models import HandoverMode, PackageSignal
 from erpsync.core.ports import CachedPackage, PackageCursor
 from erpsync.core.store.base import Repository
-from erpsync.core.store.schema import cursors, package_cache
+from erpsync.core.store.schema import cursors, package_cache, tracked_packages
 from erpsync.core.store.upserts import upsert, upsert_many
-
-#: the ``cursors`` stream that says how far a shop's package cache is complete
-STREAM = "packages"
 
 
 def _mode(value: str | None) -> HandoverMode | None:
@@ -57,6 +58,11 @@ class ShopPackages:
 class Packages(Repository):
     """``store.packages``: a shop's cached packages and how far they are complete."""
 
+    #: the rows
+    table: Table = package_cache
+    #: the ``cursors`` stream that says how far a shop's rows are complete
+    stream = "packages"
+
     def for_shop(self, shop: str) -> ShopPackages:
         """The ``PackageCache`` port for ``shop``, the one part of the store a seller connector gets."""
         return ShopPackages(self, shop)
@@ -65,7 +71,7 @@ class Packages(Repository):
         """The shop's cursor; None before the first complete read (or after ``reset``)."""
         with self._read() as conn:
             position = conn.execute(
-                select(cursors.c.position).where(cursors.c.shop == shop, cursors.c.stream == STREAM)
+                select(cursors.c.position).where(cursors.c.shop == shop, cursors.c.stream == self.stream)
             ).scalar_one_or_none()
         if position is None:
             return None
@@ -78,11 +84,9 @@ class Packages(Repository):
 
     def packages(self, shop: str, created_since: datetime) -> list[CachedPackage]:
         """The shop's cached packages created at or after ``created_since``, oldest first."""
-        c = package_cache.c
+        c = self.table.c
         query = (
-            select(package_cache)
-            .where(c.shop == shop, c.created_at >= created_since)
-            .order_by(c.created_at, c.package_id)
+            select(self.table).where(c.shop == shop, c.created_at >= created_since).order_by(c.created_at, c.package_id)
         )
         with self._read() as conn:
             rows = conn.execute(query).mappings().all()
@@ -120,20 +124,31 @@ class Packages(Repository):
         if not rows:
             return
         with self._write() as conn:
-            upsert_many(conn, package_cache, ("shop", "package_id"), rows)
+            upsert_many(conn, self.table, ("shop", "package_id"), rows)
 
     def reset(self, shop: str) -> None:
         """Forget the shop's packages and its cursor."""
         with self._write() as conn:
-            conn.execute(delete(cursors).where(cursors.c.shop == shop, cursors.c.stream == STREAM))
-            conn.execute(delete(package_cache).where(package_cache.c.shop == shop))
+            conn.execute(delete(cursors).where(cursors.c.shop == shop, cursors.c.stream == self.stream))
+            conn.execute(delete(self.table).where(self.table.c.shop == shop))
 
     def advance(self, shop: str, cursor: PackageCursor, *, now: datetime) -> None:
         """Drop the packages created before ``cursor.since`` and store ``cursor``: one transaction."""
         position = json.dumps(
             {"scope": cursor.scope, "since": cursor.since.isoformat(), "update_time": cursor.update_time.isoformat()}
         )
-        c = package_cache.c
+        c = self.table.c
         with self._write() as conn:
-            conn.execute(delete(package_cache).where(and_(c.shop == shop, c.created_at < cursor.since)))
-            upsert(conn, cursors, {"shop": shop, "stream": STREAM}, {"position": position, "updated_at": now})
+            conn.execute(delete(self.table).where(and_(c.shop == shop, c.created_at < cursor.since)))
+            upsert(conn, cursors, {"shop": shop, "stream": self.stream}, {"position": position, "updated_at": now})
+
+
+class TrackedPackages(Packages):
+    """``store.tracked``: what the tracking read read of shipments' packages, and how far it is checked.
+
+    Its cursor's ``since`` is the epoch: no row is dropped for its age, since a shipment long
+    shipped is the one worth not reading again.
+    """
+
+    table = tracked_packages
+    stream = "tracked_packages"

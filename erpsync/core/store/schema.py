@@ -15,7 +15,9 @@ lease's holder and of a run, and a run's heartbeat (so a crashed run is told fro
 7 adds ``package_cache`` (what a seller connector read of each package, so unchanged ones are not read again);
 8 adds what a long-running service needs (``schema_service.py``): ``fences`` (a fencing epoch per shop),
 ``sync_requests`` (runs asked for by webhooks), ``shop_pauses``, ``notification_claims`` (a webhook
-delivery being handled) and ``meta`` (facts about the database itself).
+delivery being handled) and ``meta`` (facts about the database itself);
+9 adds ``tracked_packages`` (what the tracking read read of each shipment's package, so a package
+long shipped is not read again every run, whatever the pickup read's lookback).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from erpsync.core.store.schema_service import shop_pauses as shop_pauses
 from erpsync.core.store.schema_service import sync_requests as sync_requests
 
 #: bump with every change to the tables (here and in ``schema_service.py``), with an upgrade step
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 schema_version = Table(
@@ -265,20 +267,33 @@ alert_outbox = Table(
 
 # -- version 7 -------------------------------------------------------------------------------------
 
+
 #: what a seller connector read of each package of a shop (``store/packages.py``): the pickup signal
 #: and the platform's ``update_time`` it was read at. A package whose ``update_time`` has not moved is
 #: taken from here instead of being read again. How far the rows are complete is the shop's
 #: ``packages`` row in ``cursors``.
-package_cache = Table(
-    "package_cache",
-    metadata,
-    Column("shop", String(255), primary_key=True),
-    Column("package_id", String(255), primary_key=True),
-    Column("warehouse_id", String(255)),  # NULL: no order of the package named a warehouse
-    Column("handover_method", String(16)),
-    Column("tracking_number", String(255)),
-    Column("status", String(32)),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("update_time", UTCDateTime, nullable=False),
-    Index("ix_package_cache_created_at", "shop", "created_at"),
-)
+def _packages_table(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column("shop", String(255), primary_key=True),
+        Column("package_id", String(255), primary_key=True),
+        Column("warehouse_id", String(255)),  # NULL: no order of the package named a warehouse
+        Column("handover_method", String(16)),
+        Column("tracking_number", String(255)),
+        Column("status", String(32)),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("update_time", UTCDateTime, nullable=False),
+        Index(f"ix_{name}_created_at", "shop", "created_at"),
+    )
+
+
+package_cache = _packages_table("package_cache")
+
+# -- version 9 -------------------------------------------------------------------------------------
+
+#: the same for the tracking read (``store/packages.py``, ``TrackedPackages``): the packages of the
+#: ERP's shipments it read whose status settles their shipping state, whatever their age. Kept
+#: apart from ``package_cache``, whose rows the pickup read holds complete for its lookback and
+#: drops beyond it; how far these are checked is the shop's ``tracked_packages`` row in ``cursors``.
+tracked_packages = _packages_table("tracked_packages")

@@ -75,6 +75,12 @@ def _v7_to_v8(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _v8_to_v9(conn: Connection) -> None:
+    """The tracking read's own package cache. It starts empty: the first tracking run after the
+    upgrade reads each shipment's package once, as before."""
+    schema.tracked_packages.create(conn, checkfirst=True)
+
+
 #: from-version → the step that brings a database to from-version + 1
 STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
@@ -84,6 +90,7 @@ STEPS: dict[int, Callable[[Connection], None]] = {
     5: _v5_to_v6,
     6: _v6_to_v7,
     7: _v7_to_v8,
+    8: _v8_to_v9,
 }
 
 
