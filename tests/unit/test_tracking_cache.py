@@ -246,11 +246,17 @@ def test_no_search_when_no_wanted_package_could_be_settled_by_the_cache(store: S
 
 
 def tracking_seller(store: Store, at: datetime, scope: str = SHOP_ID) -> TikTokSellerConnector:
-    """A seller connector of one shop run at ``at``: no pickup cache, the tracking read's rows."""
+    """A seller connector of one shop run starting at ``at``: no pickup cache, the tracking read's
+    rows. Its clock moves a second each time it is asked, as a run's does."""
     client = TikTokClient(BASE, "key", "app-secret-xyz", "token-xyz", policy=HttpPolicy(max_attempts=1),
                           clock=lambda: NOW)  # fmt: skip
     client._ciphers[scope] = "ROW_cipher"
-    shop = ShopContext(name="demo", base_dir=Path("."), tracked=store.tracked.for_shop("demo"), clock=lambda: at)
+    ticks = iter(range(10_000))
+
+    def clock() -> datetime:
+        return at + timedelta(seconds=next(ticks))
+
+    shop = ShopContext(name="demo", base_dir=Path("."), tracked=store.tracked.for_shop("demo"), clock=clock)
     options = {"app_key": "key", "app_secret": "s", "access_token": "t", "shop_id": scope, "base_url": BASE}
     return TikTokSellerConnector({**options, "concurrency": 2}, shop=shop, client=client)
 
@@ -266,7 +272,7 @@ def test_tracking_alone_reads_each_settled_package_once_then_searches(store: Sto
     later = T + timedelta(days=30)  # long past any pickup lookback
     assert states(tracking_seller(store, later), fake, ["P1", "P2", "P3"]) == first
     assert fake.details == ["P2"] and fake.searches == [{"update_time_ge": NOW - 600}]
-    assert kept.cursor() == PackageCursor(SHOP_ID, EPOCH, later)  # when that search started
+    assert kept.cursor() == PackageCursor(SHOP_ID, EPOCH, later)  # when that search started (the first tick)
 
 
 def test_a_package_moved_while_unwanted_is_read_again_when_next_wanted(store: Store) -> None:
@@ -284,7 +290,7 @@ def test_a_package_moved_while_unwanted_is_read_again_when_next_wanted(store: St
     assert fake.details == []  # read once more, then kept again
 
 
-def test_a_search_page_with_an_unreadable_package_answers_nothing_and_keeps_the_cursor(store: Store) -> None:
+def test_a_search_page_with_an_unreadable_package_drops_the_rows_and_starts_again(store: Store) -> None:
     fake = FakeShop()
     states(tracking_seller(store, T), fake, ["P1", "P3"])
     fake.packages[""] = {"status": "FULFILLING", "number": None, "order": "UNPAID", "update_time": NOW}  # no id
@@ -293,7 +299,70 @@ def test_a_search_page_with_an_unreadable_package_answers_nothing_and_keeps_the_
         fake.serve(mock)
         found = tracking_seller(store, T + timedelta(hours=1)).read_shipping_states(["P1", "P3"])
     assert {s.id for s in found.items} == {"P1", "P3"} and sorted(fake.details) == ["P1", "P3"]
-    assert store.tracked.for_shop("demo").cursor() == PackageCursor(SHOP_ID, EPOCH, T)
+    # read again after that search, so kept again; the unreadable record is behind the new cursor
+    assert store.tracked.for_shop("demo").cursor() == PackageCursor(SHOP_ID, EPOCH, T + timedelta(hours=1))
+    fake.details.clear()
+    assert states(tracking_seller(store, T + timedelta(hours=2)), fake, ["P1", "P3"])["P1"][1] == "SF1"
+    assert fake.details == [] and fake.searches[-1] == {"update_time_ge": NOW + 3600 - 600}
+
+
+def test_the_cursor_stays_while_no_wanted_package_has_a_row(store: Store) -> None:
+    fake = FakeShop()
+    states(tracking_seller(store, T), fake, ["P1", "P3"])
+    fake.packages["P1"].update(number="SF9", update_time=NOW + 3600)
+    states(tracking_seller(store, T + timedelta(hours=2)), fake, ["P2"])  # no row wanted: no search
+    assert fake.searches == [] and store.tracked.for_shop("demo").cursor() == PackageCursor(SHOP_ID, EPOCH, T)
+    fake.details.clear()
+    assert states(tracking_seller(store, T + timedelta(hours=3)), fake, ["P1"]) == {
+        "P1": (ShippingStatus.SHIPPED, "SF9")
+    }
+    assert fake.details == ["P1"]
+
+
+def test_with_no_row_kept_the_cursor_moves_on_without_a_search(store: Store) -> None:
+    fake = FakeShop()
+    states(tracking_seller(store, T), fake, ["P2"])  # PROCESSING: nothing kept
+    states(tracking_seller(store, T + timedelta(hours=5)), fake, ["P2"])
+    assert fake.searches == [] and store.tracked.for_shop("demo").cursor() == PackageCursor(
+        SHOP_ID, EPOCH, T + timedelta(hours=5)
+    )
+
+
+def test_a_package_written_in_the_run_is_not_answered_from_the_tracking_rows(store: Store) -> None:
+    fake = FakeShop()
+    states(tracking_seller(store, T), fake, ["P1"])
+    connector = tracking_seller(store, T + timedelta(hours=1))
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake.serve(mock)
+        connector.update_tracking("P1", "SF7", "7208", shipped_at=None)  # the stamp does not move (FakeShop)
+    fake.details.clear()
+    assert states(connector, fake, ["P1"]) == {"P1": (ShippingStatus.SHIPPED, "SF7")} and fake.details == ["P1"]
+
+
+def test_a_write_whose_re_read_never_came_leaves_a_row_that_answers_nothing(store: Store) -> None:
+    fake = FakeShop()
+    states(tracking_seller(store, T), fake, ["P1"])
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake.serve(mock)
+        tracking_seller(store, T + timedelta(hours=1)).update_tracking("P1", "SF7", "7208", shipped_at=None)
+    fake.details.clear()  # that run stopped here: the next run must not trust the row from before the write
+    assert states(tracking_seller(store, T + timedelta(hours=2)), fake, ["P1"]) == {
+        "P1": (ShippingStatus.SHIPPED, "SF7")
+    }
+    assert fake.details == ["P1"]
+
+
+def test_a_shipped_package_whose_orders_named_no_warehouse_is_not_kept(store: Store) -> None:
+    fake = FakeShop()
+    serve_orders = fake.orders
+
+    def no_orders(request: requests.PreparedRequest) -> tuple[int, dict, str]:
+        serve_orders(request)
+        return 200, {}, json.dumps(ok({"orders": []}))  # unknown ids are left out, with no error
+
+    fake.orders = no_orders  # type: ignore[method-assign]
+    states(tracking_seller(store, T), fake, ["P1"])
+    assert store.tracked.for_shop("demo").packages(EPOCH) == []
 
 
 def test_rows_of_another_seller_account_are_dropped_not_answered(store: Store) -> None:

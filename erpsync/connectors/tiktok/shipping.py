@@ -50,6 +50,7 @@ from erpsync.connectors.tiktok.shipping_reads import (
     settled_detail,
     to_remember,
     tracked_states,
+    unknown,
     unmoved_states,
 )
 from erpsync.core.errors import ConnectorError, NotFoundError, RecordError
@@ -119,13 +120,17 @@ class ShippingMixin:
         return self._shipping_states
 
     def _written(self, package_ids: Sequence[str]) -> None:
-        """Forget what was read of packages about to be written: the next read asks again."""
+        """Forget what was read of packages about to be written: the next read asks again, and
+        the tracking read's rows of them say nothing until a read after the write."""
         known = self._read_states()
         if self._shipping_written is None:
             self._shipping_written = set()
         for package_id in package_ids:
             known.pop(package_id, None)
             self._shipping_written.add(package_id)
+        tracked = cast(Any, self).shop.tracked
+        if tracked is not None:
+            tracked.put(unknown(package_ids))
 
     def read_shipping_states(self, package_ids: Sequence[str]) -> Records[PackageShippingState]:
         known = self._read_states()

@@ -26,7 +26,9 @@ first run reads every package and dates the cursor before its reads; each later 
 Search Package from the cursor (less ``OVERLAP``), answers the unmoved rows, marks every row the
 search names with another stamp, number or status as moved (read again when next wanted), and
 moves the cursor to when the search started. A run with no row to answer makes no search and
-leaves the cursor where it was: rows read since are checked from it all the same.
+leaves the cursor where it was: rows read since are checked from it all the same. A search page
+with a record it cannot read drops every row (the record may be one of them, and would stay in
+every later window), and the rows start again from that search.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ __all__ = [
     "settles",
     "to_remember",
     "tracked_states",
+    "unknown",
     "unmoved_states",
 ]
 
@@ -170,10 +173,13 @@ def tracked_states(
     account's: the rows are dropped, none is answered, and the cursor to store is ``now``.
     """
     cursor = tracked.cursor()
+    afresh = TrackedCheck({}, PackageCursor(scope, _EPOCH, now))  # every row to come is read after now
     if cursor is None or cursor.scope != scope:
         tracked.reset()  # rows without a cursor were never checked: none can be trusted
-        return TrackedCheck({}, PackageCursor(scope, _EPOCH, now))
+        return afresh
     rows = {p.signal.id: p for p in tracked.packages(_EPOCH) if settles(p)}
+    if not rows:
+        return afresh  # nothing kept to check: the cursor may move on without a search
     wanted = {i: rows[i] for i in dict.fromkeys(package_ids) if i in rows}
     if not wanted:
         return TrackedCheck({}, None)  # nothing to answer: no search, and the cursor stays
@@ -181,7 +187,10 @@ def tracked_states(
     moved: dict[str, PackageSummary] = {}
     for page in fulfillment.search_packages(update_time_ge=changed_ge):
         if page.errors:
-            return TrackedCheck({}, None)  # a record it could not read may be a row that moved
+            # a record it could not read may be a row that moved, and it would stay in every
+            # later window: drop every row and start again from this search, at one read each
+            tracked.reset()
+            return afresh
         moved.update((s.id, s) for s in page.items)
     gone = [row for i, row in rows.items() if i in moved and cached_state(row, moved[i]) is None]
     tracked.put([CachedPackage(row.signal, _MOVED) for row in gone])
@@ -190,7 +199,8 @@ def tracked_states(
 
 def to_remember(packages: Iterable[Package], warehouses: Mapping[str, str | None]) -> list[CachedPackage]:
     """The rows to keep of packages read from their detail: those whose status settles their
-    state (and, shipped, that carry a number), with the detail's own stamp (pure).
+    state (and, shipped, that carry a number and whose orders named a warehouse, whose carriers a
+    correction needs), with the detail's own stamp (pure).
 
     ``warehouses``: package id → the warehouse its orders named.
     """
@@ -207,6 +217,12 @@ def to_remember(packages: Iterable[Package], warehouses: Mapping[str, str | None
             status=p.status.value,
         )
         row = CachedPackage(signal, p.update_time)
-        if settles(row):
+        if settles(row) and (signal.warehouse_id or p.status is PackageStatus.CANCELLED):
             out.append(row)
     return out
+
+
+def unknown(package_ids: Iterable[str]) -> list[CachedPackage]:
+    """Rows that say nothing of their packages (no status, a stamp no search answers): what a
+    package about to be written is kept as, until a detail read after the write (pure)."""
+    return [CachedPackage(PackageSignal(i, None, None, None, _EPOCH, None), _MOVED) for i in package_ids]
