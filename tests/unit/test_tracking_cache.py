@@ -23,7 +23,7 @@ from open_api_fakes import ok, query
 from erpsync.connectors.tiktok.client import TikTokClient
 from erpsync.connectors.tiktok.fulfillment.models import PackageStatus, PackageSummary
 from erpsync.connectors.tiktok.seller import TikTokSellerConnector
-from erpsync.connectors.tiktok.shipping_reads import cached_state
+from erpsync.connectors.tiktok.shipping_reads import TrackedCheck, cached_state, tracked_states
 from erpsync.core.connector import ShopContext
 from erpsync.core.http import HttpPolicy
 from erpsync.core.models import HandoverMode, PackageSignal
@@ -381,3 +381,14 @@ def test_rows_kept_by_a_run_that_stopped_before_its_cursor_are_not_trusted(store
     states(tracking_seller(store, T), fake, ["P1"])
     found = states(tracking_seller(store, T + timedelta(hours=1)), fake, ["P3"])
     assert found == {"P3": (ShippingStatus.SHIPPED, "SF3")} and fake.details == ["P1", "P3"]
+
+
+def test_no_wanted_package_looks_at_nothing() -> None:
+    """The re-read after a run's writes wants only what it wrote: the rows are not even loaded."""
+
+    class Untouchable:
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"the rows were asked for: {name}")
+
+    check = tracked_states(Untouchable(), Untouchable(), scope=SHOP_ID, package_ids=[], now=T)  # type: ignore[arg-type]
+    assert check == TrackedCheck({}, None)

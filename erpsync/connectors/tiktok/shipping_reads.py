@@ -170,8 +170,13 @@ def tracked_states(
     """The states of ``package_ids`` the tracking read's own rows answer; ``now``: before any read.
 
     No cursor (a first run, or a run that stopped before storing one) or another seller
-    account's: the rows are dropped, none is answered, and the cursor to store is ``now``.
+    account's: the rows are dropped, none is answered, and the cursor to store is ``now``. No
+    package wanted (the re-read after a run's writes, which wants only what it wrote): nothing
+    is looked at, and the cursor stays.
     """
+    package_ids = list(package_ids)
+    if not package_ids:
+        return TrackedCheck({}, None)
     cursor = tracked.cursor()
     afresh = TrackedCheck({}, PackageCursor(scope, _EPOCH, now))  # every row to come is read after now
     if cursor is None or cursor.scope != scope:
