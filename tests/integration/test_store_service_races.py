@@ -57,9 +57,11 @@ def _claims(store: Store, worker: int, barrier: Any, results: Any) -> None:
 
 
 def _take(store: Store, worker: int, barrier: Any, results: Any) -> None:
-    barrier.wait(timeout=BARRIER_WAIT)
-    while taken := store.sync_requests.take(now=T0, limit=3):
-        for request in taken:
+    # all takers meet before every take: one that started first cannot drain the queue alone
+    # (15 rounds of 4 takers of 2 have room for the 80 requests; the last rounds find none)
+    for _ in range(ROUNDS):
+        barrier.wait(timeout=BARRIER_WAIT)
+        for request in store.sync_requests.take(now=T0, limit=2):
             results.put(("take", request.id, worker, request.shop))
 
 
