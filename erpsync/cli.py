@@ -15,20 +15,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from erpsync import render
-from erpsync.cli_admin import COMMANDS as ADMIN_COMMANDS
-from erpsync.cli_alerts import alerts
-from erpsync.cli_bindings import bindings
 from erpsync.cli_common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, chosen_lang, lang_option
-from erpsync.cli_drifts import drifts
-from erpsync.cli_pickup import pickup
-from erpsync.cli_plugin import plugin
-from erpsync.cli_push import push
-from erpsync.cli_run import run
-from erpsync.cli_secrets import secrets
-from erpsync.cli_ui import ui
-from erpsync.cli_webhooks import webhooks
-from erpsync.cli_worker import beat, worker
+from erpsync.cli_lazy import LazyCommand, LazyGroup
 from erpsync.core.errors import ErpsyncError, UsageError
 from erpsync.logs import FORMAT_ENV, FORMATS, setup_logging
 from erpsync.plugins.loading import BrokenPlugin
@@ -41,7 +29,6 @@ from erpsync.plugins.manager import (
     get_plugin_manager,
     load_settings,
 )
-from erpsync.render import escape
 from erpsync.report_output import FORMATS as REPORT_FORMATS
 from erpsync.report_output import show_report
 
@@ -51,6 +38,67 @@ if TYPE_CHECKING:
     from erpsync.core.config import Settings
 
 DEFAULT_CONFIG = "erpsync.toml"
+
+#: the commands kept in modules of their own, imported when the command line names them
+#: (``cli_lazy.py``); each summary is checked against its command by ``tests/unit/test_cli_lazy.py``
+COMMANDS = {
+    "alerts": LazyCommand(
+        "erpsync.cli_alerts:alerts", "Try an alert channel, and see the alerts waiting in the outbox."
+    ),
+    "beat": LazyCommand(
+        "erpsync.cli_worker:beat",
+        "Send the sync tasks of [service.intervals] to the Celery broker, on schedule, until stopped.",
+    ),
+    "bindings": LazyCommand(
+        "erpsync.cli_bindings:bindings", "Show (or forget) the warehouse matches erpsync keeps, per shop."
+    ),
+    "demo": LazyCommand(
+        "erpsync.cli_admin:demo",
+        "Watch the whole job: sandbox seller backend, an ERP with drift, plan, apply, in sync, pushes.",
+    ),
+    "drifts": LazyCommand(
+        "erpsync.cli_drifts:drifts", "List the drifts open now, oldest first, times in Beijing time."
+    ),
+    "pickup": LazyCommand(
+        "erpsync.cli_pickup:pickup",
+        "Record what Seller Center shows for a warehouse's pickup subscription (揽收订阅).",
+    ),
+    "plugin": LazyCommand("erpsync.cli_plugin:plugin", "Write erpsync plugins: `erpsync plugin new NAME` starts one."),
+    "plugins": LazyCommand(
+        "erpsync.cli_admin:plugins",
+        "List the plugins, where each comes from and what it registers; name any that is broken.",
+    ),
+    "prune": LazyCommand(
+        "erpsync.cli_admin:prune",
+        "Delete old state: runs, settled ledger entries, resolved drifts, handled webhook ids, "
+        "expired pickup confirmations, sent alerts.",
+    ),
+    "push": LazyCommand(
+        "erpsync.cli_push:push",
+        "Push one aspect's changes from the ERP: `erpsync push listings` or `erpsync push tracking`.",
+    ),
+    "run": LazyCommand(
+        "erpsync.cli_run:run", "Run every shop's aspects on their intervals (the embedded scheduler).", short_help=True
+    ),
+    "sandbox": LazyCommand(
+        "erpsync.cli_admin:sandbox", "A local TikTok Shop seller backend for demos and tests (never the real one)."
+    ),
+    "secrets": LazyCommand(
+        "erpsync.cli_secrets:secrets",
+        "Encrypt the shops' tokens at rest, rotate the key, see which key opens them.",
+    ),
+    "ui": LazyCommand(
+        "erpsync.cli_ui:ui", "Serve the status page over the state store (no scheduler).", short_help=True
+    ),
+    "unlock": LazyCommand("erpsync.cli_admin:unlock", "Release a shop's lease that a killed run left behind."),
+    "webhooks": LazyCommand(
+        "erpsync.cli_webhooks:webhooks",
+        "Receive TikTok Shop webhooks and act on them (targeted syncs, alerts, pauses).",
+    ),
+    "worker": LazyCommand(
+        "erpsync.cli_worker:worker", "Run sync tasks from the Celery broker of [service.celery] until stopped."
+    ),
+}
 
 
 class State:
@@ -101,7 +149,9 @@ def _setup_logging(verbose: int, log_format: str = "text") -> None:
     setup_logging(verbose, "json" if log_format == "json" else "text")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.option(
     "-c", "--config", default=lambda: os.environ.get("ERPSYNC_CONFIG", DEFAULT_CONFIG), show_default=DEFAULT_CONFIG,
     metavar="FILE", help="Configuration file (or set ERPSYNC_CONFIG).",
@@ -188,6 +238,7 @@ def reconcile(
     finishing and recording the write in hand). Alert sinks receive each drift once when it
     opens and once when it resolves.
     """
+    from erpsync import render
     from erpsync.sync import Syncer
 
     state.json_errors = fmt == "json"
@@ -213,6 +264,8 @@ def reconcile(
 @click.pass_obj
 def check(state: State) -> int:
     """Validate the configuration and test each shop's connections."""
+    from erpsync import render
+    from erpsync.render import escape
     from erpsync.sync import Syncer
 
     settings = state.settings()
@@ -258,17 +311,6 @@ def init(state: State, force: bool) -> int:
         raise ErpsyncError(f"cannot write {path}: {exc.strerror or exc}; pass a writable path with -c FILE") from None
     click.echo(f"wrote {path}: fill in the values marked ${{...}}, then run `erpsync check`")
     return EXIT_OK
-
-
-for command in (*ADMIN_COMMANDS, pickup, alerts, drifts, push, bindings):
-    cli.add_command(command)
-cli.add_command(plugin)
-cli.add_command(secrets)
-cli.add_command(run)
-cli.add_command(webhooks)
-cli.add_command(worker)
-cli.add_command(beat)
-cli.add_command(ui)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -321,6 +363,8 @@ def _tolerate_console_encoding() -> None:
 
 def _err_console() -> Console:
     """Where errors and progress go: wraps on a terminal only, so cron mail gets whole lines."""
+    from erpsync import render
+
     return render.make_console(stderr=True)
 
 
@@ -332,8 +376,10 @@ def _asks_json(args: list[str]) -> bool:
 def _fail(state: State, message: str, code: int, args: list[str]) -> None:
     """Print an error that stopped the command, once: JSON on stdout under ``--format json``
     (a script reads one document, whatever happened), else one ``error:`` line on stderr."""
+    from erpsync import render
+
     if state.json_errors or _asks_json(args):
         click.echo(render.error_json(message, code))
     else:
-        _err_console().print(f"[red]error[/red]: {escape(message)}", highlight=False)
+        _err_console().print(f"[red]error[/red]: {render.escape(message)}", highlight=False)
     sys.exit(code)

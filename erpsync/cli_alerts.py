@@ -19,7 +19,8 @@ import click
 from erpsync import render
 from erpsync.cli_common import EXIT_ERROR, EXIT_OK, chosen_lang, lang_option
 from erpsync.core.errors import ErpsyncError, PermanentError, TemporaryError, UsageError
-from erpsync.core.models import Lang, Texts
+from erpsync.core.lang import Lang
+from erpsync.core.models import Texts
 from erpsync.core.redaction import redact
 from erpsync.core.timefmt import beijing_time
 from erpsync.plugins.context import CommandContext

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import click
 
 from erpsync.core.errors import UsageError
-from erpsync.core.models import LANGS, Lang
+from erpsync.core.lang import LANGS, Lang
 
 if TYPE_CHECKING:
     from erpsync.core.config import Settings, ShopSettings

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from erpsync import render
-from erpsync.core.models import RunReport
+if TYPE_CHECKING:
+    from erpsync.core.models import RunReport
 
 __all__ = ["FORMATS", "report_text", "show_report"]
 
@@ -22,6 +23,8 @@ FORMATS = ("table", "json", "html")
 
 def show_report(report: RunReport, fmt: str, output: Path | None, lang: str) -> None:
     """``report`` in ``fmt`` on stdout, or in ``output`` with its one-line summary on stderr."""
+    from erpsync import render  # the renderer and the models: not for ``--help``, which imports this
+
     if fmt == "table" and output is None:
         render.render_table(report, render.make_console(), lang)  # a terminal gets colour and width
         return
@@ -37,6 +40,8 @@ def show_report(report: RunReport, fmt: str, output: Path | None, lang: str) -> 
 
 def report_text(report: RunReport, fmt: str, lang: str) -> str:
     """The whole report as text: the table unwrapped and without colour, as a file holds it."""
+    from erpsync import render
+
     if fmt == "html":
         from erpsync.render_html import render_report  # Jinja2 only for the format that needs it
 

@@ -28,8 +28,8 @@ from erpsync.core.config_schema import Root
 from erpsync.core.config_service import ServiceSettings as ServiceSettings
 from erpsync.core.config_service import load_service
 from erpsync.core.errors import ConfigError
+from erpsync.core.lang import Lang
 from erpsync.core.matching import MATCH_KEYS, MatchKey
-from erpsync.core.models import Lang
 from erpsync.core.policy import Policy, policy_for
 
 if TYPE_CHECKING:

@@ -16,7 +16,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from erpsync.core.models import LANGS, Lang, Severity
+from erpsync.core.lang import LANGS, Lang
+from erpsync.core.models import Severity
 
 #: how long one ``send`` may take before the run gives up on the sink for this run
 DEFAULT_SINK_TIMEOUT_SECONDS = 30.0

@@ -11,8 +11,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from erpsync.core.lang import LANGS
 from erpsync.core.matching import MATCH_KEYS
-from erpsync.core.models import LANGS
 
 __all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_SHOP_TIME_BUDGET_SECONDS", "Root"]
 

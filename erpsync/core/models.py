@@ -145,10 +145,6 @@ class ProviderRegion:
 #: "operator" is a status an operator recorded (``erpsync pickup confirm``) and no evidence contradicts
 Confidence = Literal["strong", "weak", "operator", "none"]
 
-#: the languages reports, drift texts and guided fixes are written in
-Lang = Literal["en", "zh"]
-LANGS: tuple[Lang, ...] = ("en", "zh")
-
 
 @dataclass(frozen=True, slots=True)
 class Texts:

@@ -65,6 +65,16 @@ def test_help_loads_no_heavy_module(args):
     assert "erpsync.connectors.tiktok.commands" in modules  # `auth` is listed: the plugin's commands were added
 
 
+def test_help_imports_no_command_module_nor_the_models():
+    """The commands kept in modules of their own are listed from ``cli.COMMANDS``' summaries."""
+    from erpsync.cli import COMMANDS
+
+    modules = set(loaded_after(["--help"]))
+    command_modules = {entry.target.partition(":")[0] for entry in COMMANDS.values()}
+    assert modules & command_modules == set()
+    assert {"erpsync.core.models", "erpsync.render"} & modules == set()
+
+
 def test_a_command_that_runs_loads_what_it_uses():
     """The probe sees imports: running ``erpsync plugins`` registers every built-in."""
     modules = loaded_after(["plugins"])

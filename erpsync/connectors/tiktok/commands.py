@@ -12,7 +12,6 @@ plugin's commands. It reaches the configuration and the registry through ``ctx.o
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -94,6 +93,8 @@ def url(state: CommandContext, shop_name: str, state_value: str | None, region: 
             path=str(settings.path),
             key=f"shop {shop_name}: seller.service_id",
         )
+    import secrets  # hashlib and OpenSSL: not for ``--help``, which imports this module
+
     click.echo(authorize_url(service_id, state_value or secrets.token_urlsafe(16), region=region))
     click.echo(
         f"open it as the seller of shop {shop_name}; after authorising, TikTok redirects with ?code=...; "

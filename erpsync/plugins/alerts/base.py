@@ -17,7 +17,8 @@ from typing import Any, ClassVar, Literal
 
 from marshmallow import Schema
 
-from erpsync.core.models import Lang, Texts
+from erpsync.core.lang import Lang
+from erpsync.core.models import Texts
 
 #: headline words per language: severity, and what happened to the drift
 _SEVERITY = {"critical": "严重", "warning": "警告", "info": "提示"}

@@ -1,0 +1,83 @@
+"""The commands ``cli.py`` names by module: listed by ``--help`` without importing them, each
+listed with its own summary, and imported whole when the command line names them."""
+
+from __future__ import annotations
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from erpsync.cli import COMMANDS, cli
+from erpsync.cli_lazy import LazyCommand, LazyGroup
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_each_listed_summary_is_the_commands_own(name):
+    """A changed docstring must change the summary here too, or this fails (``--help`` would be stale)."""
+    entry = COMMANDS[name]
+    command = entry.load()
+    stand_in = (
+        click.Command(name, short_help=entry.summary) if entry.short_help else click.Command(name, help=entry.summary)
+    )
+    for width in (30, 45, 70, 200):
+        assert stand_in.get_short_help_str(width) == command.get_short_help_str(width)
+    assert not command.hidden and not command.deprecated
+    assert command.name == name
+
+
+def _group() -> LazyGroup:
+    @click.group(cls=LazyGroup, lazy={"later": LazyCommand("tests.unit.lazy_target:later", "Runs later.")})
+    def group() -> None:
+        pass
+
+    return group
+
+
+def test_listing_the_commands_imports_none_of_them(monkeypatch):
+    imported = []
+    monkeypatch.setattr(LazyCommand, "load", lambda self: imported.append(self.target))
+    result = CliRunner().invoke(_group(), ["--help"])
+    assert result.exit_code == 0, result.output
+    assert "later  Runs later." in result.output
+    assert imported == []
+
+
+def test_a_command_named_on_the_command_line_is_imported_and_runs(tmp_path, monkeypatch):
+    (tmp_path / "lazy_probe.py").write_text(
+        "import click\n@click.command()\ndef later():\n    '''Runs later.'''\n    click.echo('ran')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    group = _group()
+    group.lazy["later"] = LazyCommand("lazy_probe:later", "Runs later.")
+    result = CliRunner().invoke(group, ["later"])
+    assert (result.exit_code, result.output) == (0, "ran\n")
+    assert "later" in group.commands  # imported once, kept
+
+
+def test_an_added_command_wins_over_a_lazy_one_of_the_same_name():
+    group = _group()
+
+    @click.command("later")
+    def plugin_later() -> None:
+        """A plugin's own."""
+        click.echo("plugin")
+
+    group.add_command(plugin_later)
+    result = CliRunner().invoke(group, ["later"])
+    assert result.output == "plugin\n"
+    assert "A plugin's own." in CliRunner().invoke(group, ["--help"]).output
+
+
+def test_a_target_that_is_not_a_command_is_refused_by_name():
+    with pytest.raises(TypeError, match=r"erpsync\.cli_lazy:LazyGroup is not a click command"):
+        LazyCommand("erpsync.cli_lazy:LazyGroup", "").load()
+
+
+def test_every_listed_command_loads():
+    """``erpsync`` lists its own commands, the lazy ones and the plugins', and each one loads."""
+    ctx = click.Context(cli)
+    names = cli.list_commands(ctx)
+    assert set(COMMANDS) <= set(names)
+    assert {"reconcile", "check", "init"} <= set(names)
+    for name in names:
+        assert cli.get_command(ctx, name) is not None
