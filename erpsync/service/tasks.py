@@ -32,6 +32,7 @@ from erpsync.service.celery_app import (
     SYNC_SHOP,
     make_app,
     shops_running,
+    visibility_timeout,
 )
 from erpsync.service.jobs import JobContext, drain_outbox, run_job
 from erpsync.service.shop_lock import ShopLock, holder_of
@@ -42,10 +43,12 @@ if TYPE_CHECKING:
 
     from erpsync.core.config import Settings
 
-__all__ = ["RESULTS_KEY", "build_app", "context", "dispatch", "enqueue_sync", "sync_one", "use_context"]
+__all__ = ["RESULTS_KEY", "SENT_PREFIX", "build_app", "context", "dispatch", "enqueue_sync", "sync_one", "use_context"]
 
 log = logging.getLogger(__name__)
 RESULTS_KEY = "erpsync:task-results"
+#: per ``dispatch_due`` task id, the shops that dispatch has sent (a Redis set, ``dispatch``)
+SENT_PREFIX = "erpsync:dispatched:"
 #: a task whose shop another aspect holds tries again this many times, a few seconds apart
 OTHER_ASPECT_RETRIES = 20
 
@@ -103,20 +106,45 @@ def sync_one(ctx: JobContext, client: Redis, shop: str, aspect: str, *, lock_sec
     return {**asdict(result), "fence": epoch}
 
 
-def dispatch(app: Celery, ctx: JobContext, aspect: str) -> int:
+def dispatch(app: Celery, ctx: JobContext, aspect: str, dispatch_id: str | None = None) -> int:
     """Send one ``sync_shop(shop, aspect)`` per shop running ``aspect``, in a new random order each tick.
 
     The order is the jitter: no shop is always the last of a tick. A countdown would spread the
     tasks in time too, but Celery hands a task with an ETA to the first worker that reads it, outside
     the prefetch limit (celery/worker/strategy.py), so one worker would hoard a whole tick.
+
+    A dispatch is acknowledged after it ran, so one whose worker died while sending is given back
+    and runs again; sending the whole tick again would sync its shops twice. With ``dispatch_id``
+    (the task's id, the same on every delivery) each shop is added to a Redis set once its task is
+    sent, and a delivery sends only the shops not in it. Sending comes first and marking after, so
+    a worker that dies between the two repeats that one shop rather than drop it from the tick. The
+    set outlives every delivery that can still run: beat sends the dispatch with ``expires`` one
+    interval ahead, and a worker drops a delivery past it. Returns the number of tasks sent.
     """
     shops = shops_running(ctx.settings, aspect, ctx.registry.aspects)
     random.shuffle(shops)
     expires = ctx.settings.service.interval_seconds(aspect)
+    client = _client(ctx) if dispatch_id is not None else None
+    key = SENT_PREFIX + (dispatch_id or "")
+    members = client.smembers(key) if client is not None else set()
+    sent_before = {m.decode() if isinstance(m, bytes) else m for m in members}
+    if sent_before:
+        log.info("dispatch %s of %s given back: %d shop(s) already sent", dispatch_id, aspect, len(sent_before))
+    celery = ctx.settings.service.celery
+    keep = int(expires + visibility_timeout(celery.lock_seconds if celery is not None else 0.0)) + 1
+    sent = 0
     with app.producer_or_acquire() as producer:
         for shop in shops:
+            if shop in sent_before:
+                continue
             app.send_task(SYNC_SHOP, args=(shop, aspect), queue=QUEUE, expires=expires, producer=producer)
-    return len(shops)
+            sent += 1
+            if client is not None:
+                with client.pipeline() as marks:
+                    marks.sadd(key, shop)
+                    marks.expire(key, keep)
+                    marks.execute()
+    return sent
 
 
 def build_app(settings: Settings, registered: Sequence[str] = ()) -> Celery:
@@ -133,9 +161,9 @@ def build_app(settings: Settings, registered: Sequence[str] = ()) -> Celery:
             raise self.retry(countdown=random.uniform(1.0, min(10.0, celery.lock_seconds / 3.0)))
         return out
 
-    @app.task(name=DISPATCH_DUE)
-    def dispatch_due(aspect: str) -> int:
-        return dispatch(app, context(), aspect)
+    @app.task(name=DISPATCH_DUE, bind=True)
+    def dispatch_due(self: Task, aspect: str) -> int:
+        return dispatch(app, context(), aspect, dispatch_id=self.request.id)
 
     @app.task(name=DRAIN_OUTBOX)
     def drain_outbox_task() -> str:

@@ -66,8 +66,9 @@ def test_two_workers_sync_each_shop_once_per_tick_and_survive_a_killed_worker(tm
         try:
             # the first tick: kill worker a while it syncs a shop (two shops: it runs two at once),
             # not while it is still sending the tick's tasks: a dispatch given back by a dead worker
-            # is sent again whole, and the shops it had sent already sync twice that tick (no push
-            # twice: the lock and the ledger see to that; the once-a-tick count below would not hold)
+            # sends only the shops it had not sent, but one sent and not yet marked is sent again
+            # (``tasks.dispatch``; tests/unit/test_shop_lock.py), and the once-a-tick count below
+            # would then not hold for that shop (no push twice: the lock and the ledger see to that)
             def doomed_runs() -> list[Run]:
                 return [r for r in runs(tmp_path) if r.pid == doomed.pid and r.finished is None]
 

@@ -110,6 +110,50 @@ def test_dispatch_queues_one_task_per_shop_and_enqueue_one_per_aspect(client, br
         ctx.close()
 
 
+class WorkerDied(Exception):
+    """Stands for the SIGKILL of the worker running a dispatch."""
+
+
+@pytest.mark.parametrize("dies", ["after sending the third task", "before sending the third task"])
+def test_a_dispatch_given_back_by_a_dead_worker_sends_only_the_shops_not_sent(client, broker, tmp_path, dies):
+    from erpsync.service.jobs import JobContext
+    from erpsync.service.tasks import SENT_PREFIX, build_app, dispatch
+
+    path = tmp_path / "erpsync.toml"
+    path.write_text(f'[service.celery]\nbroker_url = "{broker}"\n' + SHOPS, encoding="utf-8")
+    ctx = JobContext.open(path)
+    try:
+        app = build_app(ctx.settings, list(ctx.registry.aspects))
+        send, calls = app.send_task, []
+
+        def dying_send(*args: Any, **kwargs: Any) -> Any:
+            calls.append(args)
+            if len(calls) == 3 and dies.startswith("before"):
+                raise WorkerDied
+            sent = send(*args, **kwargs)
+            if len(calls) == 3:
+                raise WorkerDied
+            return sent
+
+        app.send_task = dying_send
+        with pytest.raises(WorkerDied):
+            dispatch(app, ctx, "tracking", dispatch_id="tick-1")
+        app.send_task = send
+        again = dispatch(app, ctx, "tracking", dispatch_id="tick-1")  # the same task, delivered again
+        shops = sorted(args[0] for _task, args in queued(client))
+        if dies.startswith("after"):  # sent, not marked: that one shop is repeated, none is lost
+            assert again == 3 and len(shops) == 6 and set(shops) == {f"s{i}" for i in range(5)}
+        else:
+            assert again == 3 and shops == [f"s{i}" for i in range(5)]
+        celery = ctx.settings.service.celery
+        keep = ctx.settings.service.interval_seconds("tracking") + 2 * celery.lock_seconds  # + visibility timeout
+        assert keep - 10 < client.ttl(SENT_PREFIX + "tick-1") <= keep + 1
+        client.delete("erpsync")
+        assert dispatch(app, ctx, "tracking", dispatch_id="tick-2") == 5  # the next tick sends every shop
+    finally:
+        ctx.close()
+
+
 def test_the_webhooks_celery_trigger_queues_the_shops_aspects(client, broker, tmp_path: Path):
     """`[service.webhooks] trigger = "celery"`: a notification's targeted sync is one task per aspect."""
     from erpsync.plugins.manager import build_registry, get_plugin_manager, load_settings
