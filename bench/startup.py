@@ -12,9 +12,9 @@ written and the OS has the files in memory), prints each command's median and en
 The floor is what any ``--help`` listing plugin commands pays before a line of erpsync runs: the
 interpreter with this environment's ``site`` (an editable install adds its import finder), click,
 pluggy, and ``importlib.metadata`` finding the ``erpsync`` entry points (the import alone pulls in
-``email``, ``zipfile`` and ``csv``). It is timed the same way, in the same process, so the ratio
-says how much erpsync adds to it on this machine. Timings vary with the machine's load: compare
-runs on the same machine.
+``email``, ``zipfile`` and ``csv``). It is timed the same way, in subprocesses of the same
+interpreter, so the ratio says how much erpsync adds to it on this machine. Timings vary with the
+machine's load: compare runs on the same machine.
 
 Usage: python bench/startup.py [RUNS]   (default 15)
 """

@@ -17,7 +17,7 @@ from erpsync.plugins.context import CommandContext
 from erpsync.plugins.manager import build_registry
 from erpsync.render import escape
 
-__all__ = ["COMMANDS"]
+__all__ = ["demo", "plugins", "prune", "sandbox", "unlock"]
 
 
 @click.command()
@@ -189,6 +189,3 @@ def demo(directory: str, erp: str, lang: str | None) -> int:
         raise ErpsyncError(
             f"cannot write the demo workspace {where}: {exc.strerror or exc}; pass a writable folder with --dir"
         ) from None
-
-
-COMMANDS: tuple[click.Command, ...] = (plugins, prune, unlock, sandbox, demo)

@@ -4,22 +4,27 @@
 module the CLI imports before it parses the command line. The command modules import the
 report renderer, the models and their own helpers; importing all of them to print one screen of
 help was half of ``erpsync --help``'s time. So the built-in commands outside ``cli.py`` are named
-here by where they live, with the summary ``--help`` shows for them, and imported when the
-command line names them (or shell completion asks for their options).
+by where they live, with the summary ``--help`` (and shell completion of a command's name) shows
+for them, and imported when the command line names them.
 
 The summaries are copies: ``tests/unit/test_cli_lazy.py`` loads every command and checks that
 its summary and hidden flag are the ones listed, so a changed docstring fails a test instead of
 showing stale help. Commands added with ``add_command`` (the plugins') are ordinary click
-commands and win over a lazy one of the same name, as a later ``add_command`` always did.
+commands and win over a lazy one of the same name, as a later ``add_command`` always did. A
+command not loaded yet is not in ``commands``: ``get_command`` loads it.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import click
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 __all__ = ["LazyCommand", "LazyGroup"]
 
@@ -64,10 +69,31 @@ class LazyGroup(click.Group):
         self.commands[cmd_name] = command
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as exc:
+            # click suggests "Did you mean" from ``commands``, which holds only the ones loaded so far
+            raise click.exceptions.NoSuchCommand(
+                exc.command_name, possibilities=self.list_commands(ctx), ctx=ctx
+            ) from None
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """Click's listing, with each command not yet imported shown by its summary."""
+        with self._summaries():
+            super().format_commands(ctx, formatter)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """Completing a command's name shows summaries too; completing its arguments loads it."""
+        with self._summaries():
+            return super().shell_complete(ctx, incomplete)
+
+    @contextmanager
+    def _summaries(self) -> Iterator[None]:
         self._listing = True
         try:
-            super().format_commands(ctx, formatter)
+            yield
         finally:
             self._listing = False

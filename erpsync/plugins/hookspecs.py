@@ -128,4 +128,6 @@ def register_commands(cli: click.Group) -> None:
     ``registry``, ``pm``. Import command modules inside the implementation, so that loading the
     plugin for a run does not import the command's dependencies. An exception here sets the
     plugin aside (reported by the commands that need plugins), it never breaks ``--help``.
+    The built-in commands are imported when first used, so ``cli.commands`` lacks most of them:
+    a built-in group is ``cli.get_command(click.Context(cli), "pickup")``.
     """

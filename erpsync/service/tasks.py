@@ -106,7 +106,9 @@ def sync_one(ctx: JobContext, client: Redis, shop: str, aspect: str, *, lock_sec
     return {**asdict(result), "fence": epoch}
 
 
-def dispatch(app: Celery, ctx: JobContext, aspect: str, dispatch_id: str | None = None) -> int:
+def dispatch(
+    app: Celery, ctx: JobContext, aspect: str, *, dispatch_id: str | None = None, client: Redis | None = None
+) -> int:
     """Send one ``sync_shop(shop, aspect)`` per shop running ``aspect``, in a new random order each tick.
 
     The order is the jitter: no shop is always the last of a tick. A countdown would spread the
@@ -115,36 +117,55 @@ def dispatch(app: Celery, ctx: JobContext, aspect: str, dispatch_id: str | None 
 
     A dispatch is acknowledged after it ran, so one whose worker died while sending is given back
     and runs again; sending the whole tick again would sync its shops twice. With ``dispatch_id``
-    (the task's id, the same on every delivery) each shop is added to a Redis set once its task is
-    sent, and a delivery sends only the shops not in it. Sending comes first and marking after, so
-    a worker that dies between the two repeats that one shop rather than drop it from the tick. The
-    set outlives every delivery that can still run: beat sends the dispatch with ``expires`` one
-    interval ahead, and a worker drops a delivery past it. Returns the number of tasks sent.
+    (the task's id, the same on every delivery) and a Redis ``client``, each shop is added to a
+    Redis set once its task is sent, and a delivery sends only the shops not in it, checked just
+    before each send. Sending comes first and marking after, so a worker that dies between the two
+    repeats that one shop rather than drop it from the tick; a mark Redis refuses is logged and the
+    tick goes on (a later delivery would send that shop again). The set outlives every delivery
+    that can still run: beat sends the dispatch with ``expires`` one interval ahead, and a worker
+    drops a delivery past it. Returns the number of tasks sent.
     """
     shops = shops_running(ctx.settings, aspect, ctx.registry.aspects)
     random.shuffle(shops)
     expires = ctx.settings.service.interval_seconds(aspect)
-    client = _client(ctx) if dispatch_id is not None else None
-    key = SENT_PREFIX + (dispatch_id or "")
-    members = client.smembers(key) if client is not None else set()
-    sent_before = {m.decode() if isinstance(m, bytes) else m for m in members}
-    if sent_before:
-        log.info("dispatch %s of %s given back: %d shop(s) already sent", dispatch_id, aspect, len(sent_before))
-    celery = ctx.settings.service.celery
-    keep = int(expires + visibility_timeout(celery.lock_seconds if celery is not None else 0.0)) + 1
+    marks = None
+    if client is not None and dispatch_id is not None:
+        celery = ctx.settings.service.celery
+        keep = expires + visibility_timeout(celery.lock_seconds if celery is not None else 0.0)
+        marks = _SentMarks(client, SENT_PREFIX + dispatch_id, int(keep) + 1)
     sent = 0
     with app.producer_or_acquire() as producer:
         for shop in shops:
-            if shop in sent_before:
+            if marks is not None and marks.sent(shop):
                 continue
             app.send_task(SYNC_SHOP, args=(shop, aspect), queue=QUEUE, expires=expires, producer=producer)
             sent += 1
-            if client is not None:
-                with client.pipeline() as marks:
-                    marks.sadd(key, shop)
-                    marks.expire(key, keep)
-                    marks.execute()
+            if marks is not None:
+                marks.mark(shop)
+    if sent < len(shops):
+        log.info("dispatch %s of %s given back: %d shop(s) sent before", dispatch_id, aspect, len(shops) - sent)
     return sent
+
+
+class _SentMarks:
+    """The shops one dispatch has sent: a Redis set named by its task id (``dispatch``)."""
+
+    def __init__(self, client: Redis, key: str, keep_seconds: int) -> None:
+        self.client, self.key, self.keep = client, key, keep_seconds
+
+    def sent(self, shop: str) -> bool:
+        return bool(self.client.sismember(self.key, shop))
+
+    def mark(self, shop: str) -> None:
+        from redis.exceptions import RedisError
+
+        try:
+            with self.client.pipeline() as marks:
+                marks.sadd(self.key, shop)
+                marks.expire(self.key, self.keep)
+                marks.execute()
+        except RedisError as exc:
+            log.warning("dispatch %s: shop %s sent, but not marked sent (%s)", self.key, shop, exc)
 
 
 def build_app(settings: Settings, registered: Sequence[str] = ()) -> Celery:
@@ -163,7 +184,8 @@ def build_app(settings: Settings, registered: Sequence[str] = ()) -> Celery:
 
     @app.task(name=DISPATCH_DUE, bind=True)
     def dispatch_due(self: Task, aspect: str) -> int:
-        return dispatch(app, context(), aspect, dispatch_id=self.request.id)
+        ctx = context()
+        return dispatch(app, ctx, aspect, dispatch_id=self.request.id, client=_client(ctx))
 
     @app.task(name=DRAIN_OUTBOX)
     def drain_outbox_task() -> str:

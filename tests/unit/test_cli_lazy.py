@@ -73,11 +73,41 @@ def test_a_target_that_is_not_a_command_is_refused_by_name():
         LazyCommand("erpsync.cli_lazy:LazyGroup", "").load()
 
 
+def test_a_mistyped_command_is_told_the_lazy_one_it_resembles():
+    result = CliRunner().invoke(cli, ["pickp"])
+    assert result.exit_code == 2
+    assert "Did you mean 'pickup'?" in result.output
+
+
+def test_completing_a_command_name_imports_no_command(monkeypatch):
+    from click.shell_completion import ShellComplete
+
+    monkeypatch.setattr(LazyCommand, "load", lambda self: pytest.fail(f"imported {self.target}"))
+    complete = ShellComplete(_group(), {}, "group", "_GROUP_COMPLETE")
+    assert [(c.value, c.help) for c in complete.get_completions([], "la")] == [("later", "Runs later.")]
+
+
 def test_every_listed_command_loads():
-    """``erpsync`` lists its own commands, the lazy ones and the plugins', and each one loads."""
+    """``erpsync`` lists its own commands and the lazy ones, and each one loads."""
     ctx = click.Context(cli)
     names = cli.list_commands(ctx)
     assert set(COMMANDS) <= set(names)
     assert {"reconcile", "check", "init"} <= set(names)
     for name in names:
         assert cli.get_command(ctx, name) is not None
+
+
+def test_a_plugin_reaches_a_built_in_group_as_the_plugin_docs_say():
+    """``docs/plugins.md``: ``cli.get_command(click.Context(cli), "pickup")`` loads the group."""
+    group = cli.get_command(click.Context(cli), "pickup")
+    assert isinstance(group, click.Group)
+
+    @click.command("extra")
+    def extra() -> None:
+        click.echo("extra ran")
+
+    group.add_command(extra)
+    try:
+        assert CliRunner().invoke(cli, ["pickup", "extra"]).output == "extra ran\n"
+    finally:
+        group.commands.pop("extra")

@@ -137,9 +137,9 @@ def test_a_dispatch_given_back_by_a_dead_worker_sends_only_the_shops_not_sent(cl
 
         app.send_task = dying_send
         with pytest.raises(WorkerDied):
-            dispatch(app, ctx, "tracking", dispatch_id="tick-1")
+            dispatch(app, ctx, "tracking", dispatch_id="tick-1", client=client)
         app.send_task = send
-        again = dispatch(app, ctx, "tracking", dispatch_id="tick-1")  # the same task, delivered again
+        again = dispatch(app, ctx, "tracking", dispatch_id="tick-1", client=client)  # the same task, delivered again
         shops = sorted(args[0] for _task, args in queued(client))
         if dies.startswith("after"):  # sent, not marked: that one shop is repeated, none is lost
             assert again == 3 and len(shops) == 6 and set(shops) == {f"s{i}" for i in range(5)}
@@ -149,7 +149,7 @@ def test_a_dispatch_given_back_by_a_dead_worker_sends_only_the_shops_not_sent(cl
         keep = ctx.settings.service.interval_seconds("tracking") + 2 * celery.lock_seconds  # + visibility timeout
         assert keep - 10 < client.ttl(SENT_PREFIX + "tick-1") <= keep + 1
         client.delete("erpsync")
-        assert dispatch(app, ctx, "tracking", dispatch_id="tick-2") == 5  # the next tick sends every shop
+        assert dispatch(app, ctx, "tracking", dispatch_id="tick-2", client=client) == 5  # the next tick: every shop
     finally:
         ctx.close()
 
