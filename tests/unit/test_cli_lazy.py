@@ -26,7 +26,9 @@ def test_each_listed_summary_is_the_commands_own(name):
 
 
 def _group() -> LazyGroup:
-    @click.group(cls=LazyGroup, lazy={"later": LazyCommand("tests.unit.lazy_target:later", "Runs later.")})
+    """A group with one lazy command, ``later``, in ``lazy_probe.py`` (written by the test that runs it)."""
+
+    @click.group(cls=LazyGroup, lazy={"later": LazyCommand("lazy_probe:later", "Runs later.")})
     def group() -> None:
         pass
 
@@ -48,7 +50,6 @@ def test_a_command_named_on_the_command_line_is_imported_and_runs(tmp_path, monk
     )
     monkeypatch.syspath_prepend(str(tmp_path))
     group = _group()
-    group.lazy["later"] = LazyCommand("lazy_probe:later", "Runs later.")
     result = CliRunner().invoke(group, ["later"])
     assert (result.exit_code, result.output) == (0, "ran\n")
     assert "later" in group.commands  # imported once, kept
