@@ -176,6 +176,9 @@ class CachedPackage:
 
     signal: PackageSignal
     update_time: datetime
+    #: its orders said it shipped when it was read: what tells a PROCESSING package shipped and
+    #: waiting for the carrier from one not shipped yet (kept by the tracking read only)
+    orders_shipped: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ Shipments are pushed, their parcels collected by the carrier (``POST /_sandbox/p
 and a pickup read leaves the package cache complete; a further ``erpsync push tracking`` then
 costs one Search Package and no Get Package Detail, counted by the sandbox itself
 (``/_sandbox/counts``). A package changed in the sandbox afterwards is read and handled. A shop
-that runs tracking alone has no package cache: the tracking read's own rows do the same.
+that runs tracking alone has no package cache: the tracking read's own rows do the same, also
+for a package shipped and still waiting for the carrier.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ def calls(ws, path: str) -> int:
     return ws.counts()["paths"].get(path, {}).get("calls", 0)
 
 
-def shipped_and_collected(ws, count: int, pickup_read: bool = True) -> list[str]:
-    """``count`` orders at WH-DG, pushed through erpsync, then collected by the carrier (and,
-    with ``pickup_read``, a pickup read that leaves the package cache complete)."""
+def shipped_and_collected(ws, count: int, pickup_read: bool = True, collect: bool = True) -> list[str]:
+    """``count`` orders at WH-DG, pushed through erpsync, then (with ``collect``) collected by the
+    carrier, and (with ``pickup_read``) a pickup read that leaves the package cache complete."""
     ws.write_erp(ws.erp_rows_matching_seller({}))
     text = ws.config.read_text(encoding="utf-8").replace(
         'path = "erp"\n', 'path = "erp"\nshipments = "shipments.csv"\n', 1
@@ -47,7 +48,7 @@ def shipped_and_collected(ws, count: int, pickup_read: bool = True) -> list[str]
     pushed = ws.cli("push", "tracking")
     assert pushed.returncode == 0, pushed.stdout + pushed.stderr
     assert f"{count} pushed" in pushed.stdout
-    for pkg in ids:
+    for pkg in ids if collect else ():
         assert ws.admin("POST", f"packages/{pkg}/collect")["status"] == "FULFILLING"
     if pickup_read:
         read = ws.cli("reconcile", "--aspect", "pickup")  # the pickup read leaves the cache complete
@@ -103,3 +104,21 @@ def test_a_shop_that_runs_tracking_alone_reads_each_shipped_package_once(demo_ws
     drifts = [d for shop in shops for aspect in shop["aspects"] for d in aspect["drifts"]]
     assert [(d["kind"], d["warehouse"]) for d in drifts] == [("package_cancelled", cancelled)]
     assert all(calls(demo_ws, p) == 0 for p in SHIP_PATHS)
+
+
+def test_a_package_shipped_and_waiting_for_the_carrier_is_not_read_every_run(demo_ws):
+    """PROCESSING until collected, often a day: its orders said it shipped when the push's re-read
+    read it, so the tracking read's rows answer it until the collection moves it."""
+    ids = shipped_and_collected(demo_ws, 3, pickup_read=False, collect=False)
+    demo_ws.admin("DELETE", "counts")
+    again = demo_ws.cli("push", "tracking")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "0 pushed, 0 already done, 0 failed, 0 skipped" in again.stdout
+    assert calls(demo_ws, DETAIL) == 0 and calls(demo_ws, SEARCH) == 1
+    assert demo_ws.admin("POST", f"packages/{ids[0]}/collect")["status"] == "FULFILLING"
+    demo_ws.admin("DELETE", "counts")
+    collected = demo_ws.cli("push", "tracking")
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    assert calls(demo_ws, DETAIL) == 1  # only the package the carrier collected
+    assert all(calls(demo_ws, p) == 0 for p in SHIP_PATHS)
+    assert demo_ws.admin("GET", "effects")["ship"] == dict.fromkeys(ids, 1)

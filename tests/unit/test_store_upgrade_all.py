@@ -1,4 +1,4 @@
-"""Every earlier schema version (1..8) is upgraded in place, on SQLite and on PostgreSQL.
+"""Every earlier schema version (1..9) is upgraded in place, on SQLite and on PostgreSQL.
 
 Each old database is built from the DDL its version's ``schema.py`` created (``tests/fixtures/
 store_schemas/v<N>.<engine>.sql``, compiled from that version's table definitions), filled with a
@@ -65,6 +65,9 @@ ROWS: dict[str, dict[str, Any]] = {
                      "answer": None, "drift_id": 7},
     "package_cache": {"shop": "acme", "package_id": "P1", "warehouse_id": "W1", "handover_method": "PICKUP",
                       "tracking_number": "JT1", "status": "PROCESSING", "created_at": T0, "update_time": LATER},
+    "tracked_packages": {"shop": "kept", "package_id": "P7", "warehouse_id": "W1", "handover_method": "DROP_OFF",
+                         "tracking_number": "SF7", "status": "FULFILLING", "created_at": T0, "update_time": LATER,
+                         "orders_shipped": None},
     "fences": {"shop": "other", "epoch": 3, "advanced_at": T0},
     "sync_requests": {"id": 4, "shop": "other", "pending_shop": None, "aspect": "listings", "reason": "webhook",
                       "requested_at": T0, "taken_at": LATER},
@@ -200,6 +203,9 @@ def _check_rows(store: Store, had: set[str]) -> None:
         assert paused is not None and paused.reason == "kept"
         assert store.meta.get("note") == "kept"
         assert store.notifications.claim("N5", source="tiktok", owner="w", now=T0, ttl_seconds=60) == "handled"
+    if "tracked_packages" in had:  # kept before orders_shipped: read as not known, the status alone settles it
+        (tracked,) = store.tracked.for_shop("kept").packages(EPOCH)
+        assert (tracked.signal.status, tracked.update_time, tracked.orders_shipped) == ("FULFILLING", LATER, False)
 
 
 def _check_new_tables(store: Store) -> None:
@@ -218,4 +224,7 @@ def _check_new_tables(store: Store) -> None:
     tracked.advance(PackageCursor("7495", EPOCH, LATER), now=LATER)
     assert tracked.cursor() == PackageCursor("7495", EPOCH, LATER)
     assert tracked.packages(EPOCH) == [CachedPackage(shipped, LATER)]
+    waiting = PackageSignal("P3", "W1", HandoverMode.DROP_OFF, "JT3", LATER, "PROCESSING")
+    tracked.put([CachedPackage(waiting, LATER, orders_shipped=True)])
+    assert tracked.packages(EPOCH)[-1] == CachedPackage(waiting, LATER, orders_shipped=True)
     assert "P2" not in [p.signal.id for p in store.packages.for_shop("acme").packages(EPOCH)]  # apart

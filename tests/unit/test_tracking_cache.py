@@ -42,9 +42,11 @@ DETAIL = f"{BASE}/fulfillment/202309/packages/"
 ORDERS = f"{BASE}/order/202507/orders"
 
 
-def row(pid: str, status: str, number: str | None, stamp: datetime, warehouse: str = "WH1") -> CachedPackage:
+def row(
+    pid: str, status: str, number: str | None, stamp: datetime, warehouse: str = "WH1", *, orders_shipped: bool = False
+) -> CachedPackage:
     signal = PackageSignal(pid, warehouse, HandoverMode.DROP_OFF, number, T - timedelta(days=3), status)
-    return CachedPackage(signal=signal, update_time=stamp)
+    return CachedPackage(signal=signal, update_time=stamp, orders_shipped=orders_shipped)
 
 
 def summary(pid: str, status: PackageStatus, number: str | None, stamp: datetime) -> PackageSummary:
@@ -85,15 +87,32 @@ def test_a_moved_package_needs_its_detail(moved):
     assert cached_state(row("P1", "FULFILLING", "SF1", STAMP), moved) is None
 
 
+def test_a_processing_package_its_orders_said_shipped_is_answered_until_the_search_names_it_moved():
+    cached = row("P1", "PROCESSING", "SF1", STAMP, orders_shipped=True)
+    state = cached_state(cached, None)
+    assert state is not None and (state.status, state.tracking_number, state.detail) == (
+        ShippingStatus.SHIPPED,
+        "SF1",
+        "",
+    )
+    assert cached_state(cached, summary("P1", PackageStatus.PROCESSING, "SF1", STAMP)) is not None
+    collected = summary("P1", PackageStatus.FULFILLING, "SF1", STAMP + timedelta(hours=20))
+    assert cached_state(cached, collected) is None
+    cancelled = summary("P1", PackageStatus.CANCELLED, "SF1", STAMP + timedelta(hours=1))
+    assert cached_state(cached, cancelled) is None
+
+
 @pytest.mark.parametrize(
     "cached",
     [
-        row("P1", "PROCESSING", "SF1", STAMP),  # shipped or not is its orders' status: not cached
+        row("P1", "PROCESSING", "SF1", STAMP),  # shipped or not is its orders' status, not known here
+        row("P1", "PROCESSING", None, STAMP, orders_shipped=True),  # shipped without a number
+        row("P1", "UNKNOWN", "SF1", STAMP, orders_shipped=True),  # only PROCESSING is told by its orders
         row("P1", "UNKNOWN", "SF1", STAMP),
         row("P1", "FULFILLING", None, STAMP),  # shipped without a number: read what the platform says
         row("P1", "FULFILLING", "SF1", datetime.min.replace(tzinfo=UTC)),  # read incompletely
     ],
-    ids=["processing", "unknown", "no-number", "incomplete"],
+    ids=["processing", "processing-no-number", "unknown-orders-shipped", "unknown", "no-number", "incomplete"],
 )
 def test_a_row_that_does_not_settle_the_state_needs_the_detail(cached):
     assert cached_state(cached, None) is None
@@ -263,16 +282,53 @@ def tracking_seller(store: Store, at: datetime, scope: str = SHOP_ID) -> TikTokS
 
 def test_tracking_alone_reads_each_settled_package_once_then_searches(store: Store) -> None:
     fake = FakeShop()
-    first = states(tracking_seller(store, T), fake, ["P1", "P2", "P3"])
-    assert sorted(fake.details) == ["P1", "P2", "P3"] and fake.searches == []  # nothing kept yet
+    fake.packages["P4"] = {"status": "PROCESSING", "number": "SF4", "order": "AWAITING_SHIPMENT", "update_time": NOW}
+    first = states(tracking_seller(store, T), fake, ["P1", "P2", "P3", "P4"])
+    assert sorted(fake.details) == ["P1", "P2", "P3", "P4"] and fake.searches == []  # nothing kept yet
+    assert first["P4"] == (ShippingStatus.AWAITING_SHIPMENT, "SF4")
     kept = store.tracked.for_shop("demo")
-    assert sorted(p.signal.id for p in kept.packages(EPOCH)) == ["P1", "P3"]  # PROCESSING is not kept
+    # P2 is PROCESSING with its order AWAITING_COLLECTION: shipped, waiting for the carrier, kept;
+    # P4 is PROCESSING with its order AWAITING_SHIPMENT: not shipped, not kept
+    assert {p.signal.id: p.orders_shipped for p in kept.packages(EPOCH)} == {"P1": False, "P2": True, "P3": False}
     assert kept.cursor() == PackageCursor(SHOP_ID, EPOCH, T)  # dated before the reads
     fake.details.clear()
     later = T + timedelta(days=30)  # long past any pickup lookback
-    assert states(tracking_seller(store, later), fake, ["P1", "P2", "P3"]) == first
-    assert fake.details == ["P2"] and fake.searches == [{"update_time_ge": NOW - 600}]
+    assert states(tracking_seller(store, later), fake, ["P1", "P2", "P3", "P4"]) == first
+    assert fake.details == ["P4"] and fake.searches == [{"update_time_ge": NOW - 600}]
     assert kept.cursor() == PackageCursor(SHOP_ID, EPOCH, later)  # when that search started (the first tick)
+
+
+def test_a_package_waiting_for_the_carrier_is_read_again_once_collected(store: Store) -> None:
+    fake = FakeShop()
+    states(tracking_seller(store, T), fake, ["P2"])
+    fake.details.clear()
+    assert states(tracking_seller(store, T + timedelta(hours=1)), fake, ["P2"]) == {
+        "P2": (ShippingStatus.SHIPPED, "SF2")
+    }
+    assert fake.details == []  # answered by its row: its orders said it shipped
+    fake.packages["P2"].update(status="FULFILLING", order="IN_TRANSIT", update_time=NOW + 7200)  # collected
+    assert states(tracking_seller(store, T + timedelta(hours=3)), fake, ["P2"]) == {
+        "P2": (ShippingStatus.SHIPPED, "SF2")
+    }
+    assert fake.details == ["P2"]
+    (kept,) = store.tracked.for_shop("demo").packages(EPOCH)
+    assert (kept.signal.status, kept.orders_shipped) == ("FULFILLING", False)
+
+
+def test_a_read_with_a_record_error_keeps_no_package_as_shipped_by_its_orders(store: Store) -> None:
+    """After a record error a state may rest on part of the orders: only the package status is kept."""
+    fake = FakeShop()
+    fake.packages["P5"] = {
+        "status": 5,
+        "number": "SF5",
+        "order": "AWAITING_COLLECTION",
+        "update_time": NOW,
+    }  # unreadable
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake.serve(mock)
+        found = tracking_seller(store, T).read_shipping_states(["P1", "P2", "P5"])
+    assert [e.record for e in found.errors] == ["package P5"]
+    assert {p.signal.id for p in store.tracked.for_shop("demo").packages(EPOCH)} == {"P1"}
 
 
 def test_a_package_moved_while_unwanted_is_read_again_when_next_wanted(store: Store) -> None:
@@ -321,7 +377,8 @@ def test_the_cursor_stays_while_no_wanted_package_has_a_row(store: Store) -> Non
 
 def test_with_no_row_kept_the_cursor_moves_on_without_a_search(store: Store) -> None:
     fake = FakeShop()
-    states(tracking_seller(store, T), fake, ["P2"])  # PROCESSING: nothing kept
+    fake.packages["P2"]["order"] = "AWAITING_SHIPMENT"
+    states(tracking_seller(store, T), fake, ["P2"])  # PROCESSING and not shipped: nothing kept
     states(tracking_seller(store, T + timedelta(hours=5)), fake, ["P2"])
     assert fake.searches == [] and store.tracked.for_shop("demo").cursor() == PackageCursor(
         SHOP_ID, EPOCH, T + timedelta(hours=5)

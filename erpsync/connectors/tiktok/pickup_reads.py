@@ -86,13 +86,15 @@ def guarded(fn: Callable[[str], T], package_id: str) -> T | RecordError:
         return RecordError(err.message, record=f"package {package_id}", source="TikTok")
 
 
-def package_signal(summary: PackageSummary, package: Package, wid: str | None) -> PackageSignal:
+def package_signal(package: Package, wid: str | None, summary: PackageSummary | None = None) -> PackageSignal:
+    """What the pickup and tracking reads keep of a package read from its detail, in warehouse
+    ``wid``; ``summary``, the search's record of it, fills in what the detail left out (pure)."""
     return PackageSignal(
-        id=summary.id,
+        id=summary.id if summary is not None else package.id,
         warehouse_id=wid,
         handover_method=package.handover_method,  # the API's values are the core's HandoverMode
-        tracking_number=package.tracking_number or summary.tracking_number or None,
-        created_at=package.create_time or summary.create_time,
+        tracking_number=package.tracking_number or (summary.tracking_number if summary else None) or None,
+        created_at=package.create_time or (summary.create_time if summary else None),
         status=package.status.value,
     )
 
@@ -289,7 +291,7 @@ class PickupReads:
             for summary, package in details:
                 refs = package.order_ids or summary.order_ids
                 wid = next((warehouse_of[o] for o in refs if o in warehouse_of), None)
-                signal = package_signal(summary, package, wid)
+                signal = package_signal(package, wid, summary)
                 trusted = wid is not None or not order_errors
                 # otherwise a stamp no search answers: the next run that finds the package reads it again
                 stamp = (summary.update_time if trusted else None) or _EPOCH

@@ -20,9 +20,10 @@ Center pages: ``docs/tracking.md``):
   enforce: its refusal (21011049-21011052) is the package's error.
 - **Read only what moved.** A package whose last read the shop's package cache keeps, and that
   one Search Package since the cache's cursor shows unmoved, is answered from the cache when its
-  package status settles its state (collected, delivered or cancelled: ``shipping_reads.py``);
-  the others are read as above. A second run over shipments long shipped makes one search, not
-  a detail call per shipment.
+  package status settles its state (collected, delivered or cancelled: ``shipping_reads.py``),
+  or, in the tracking read's own rows, when its orders said it shipped and it waits for the
+  carrier; the others are read as above. A second run over shipments long shipped, or shipped
+  and not yet collected, makes one search, not a detail call per shipment.
 - **Read again only what was written.** The connector lives one shop run. A package read once
   in it is not read again unless it was shipped or corrected through it since: the re-read that
   verifies a run's pushes costs a detail call per package pushed, not per shipment in the ERP.
@@ -142,7 +143,7 @@ class ShippingMixin:
         settled.update(tracked.answered if tracked else {})
         fresh, details = self._read_shipping_states([i for i in todo if i not in settled])
         if tracked is not None:
-            self._remember(details, fresh.items, tracked)
+            self._remember(details, fresh, tracked)
         read = {**settled, **{state.id: state for state in fresh.items}}
         if not fresh.errors:  # after an error a state may rest on part of its orders: not kept
             known.update(read)
@@ -166,14 +167,16 @@ class ShippingMixin:
         now = (connector.shop.clock or wall_clock)()
         return tracked_states(self._apis()[0], tracked, scope=connector.shop_id, package_ids=ids, now=now)
 
-    def _remember(
-        self, details: Sequence[Package], states: Sequence[PackageShippingState], check: TrackedCheck
-    ) -> None:
-        """Keep the settled packages just read, then the cursor the check said to store."""
+    def _remember(self, details: Sequence[Package], states: Records[PackageShippingState], check: TrackedCheck) -> None:
+        """Keep the settled packages just read, then the cursor the check said to store.
+
+        A package its orders said shipped is kept as such only from a read without record
+        errors: after one, a state may rest on part of the orders."""
         connector = cast(Any, self)
         tracked, clock = connector.shop.tracked, connector.shop.clock or wall_clock
-        warehouses = {state.id: state.warehouse_id for state in states}
-        tracked.put(to_remember(details, warehouses))
+        warehouses = {state.id: state.warehouse_id for state in states.items}
+        shipped = set() if states.errors else {s.id for s in states.items if s.status is ShippingStatus.SHIPPED}
+        tracked.put(to_remember(details, warehouses, shipped))
         if check.cursor is not None:
             tracked.advance(check.cursor, now=clock())
 

@@ -21,7 +21,14 @@ moved). The cache is only read here, never written: its cursor stays the pickup 
 The pickup read's cache holds only its lookback's packages, and nothing at all for a shop that
 runs tracking alone; so the tracking read keeps its own rows too (``tracked_states`` and
 ``to_remember``: the state store's ``tracked_packages``): each package it read whose status
-settles its state, whatever its age, and a cursor saying as of when every row was checked. The
+settles its state, whatever its age, and a cursor saying as of when every row was checked. Its
+rows also keep whether the orders said the package shipped (``CachedPackage.orders_shipped``),
+so a PROCESSING package shipped and waiting for the carrier (a day, often) is answered too,
+rather than read every run until collected: the carrier's collection makes it FULFILLING, and a
+cancellation CANCELLED, each a status the search names, with a new stamp, so the row is marked
+moved and the package read again. Nothing documents a shipped package going back to awaiting
+shipment; one that did without a new stamp, status or number would keep being answered as
+shipped (``docs/tracking.md``). The
 first run reads every package and dates the cursor before its reads; each later run makes one
 Search Package from the cursor (less ``OVERLAP``), answers the unmoved rows, marks every row the
 search names with another stamp, number or status as moved (read again when next wanted), and
@@ -33,13 +40,13 @@ every later window), and the rows start again from that search.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
 from erpsync.connectors.tiktok.fulfillment.models import Package, PackageStatus, PackageSummary
-from erpsync.connectors.tiktok.pickup_reads import OVERLAP
+from erpsync.connectors.tiktok.pickup_reads import OVERLAP, package_signal
 from erpsync.core.models import PackageSignal
 from erpsync.core.ports import CachedPackage, PackageCache, PackageCursor
 from erpsync.core.shipping import PackageShippingState, ShippingStatus
@@ -81,9 +88,17 @@ def settled_detail(status: ShippingStatus) -> str:
     return "the package is CANCELLED" if status is ShippingStatus.CANCELLED else ""
 
 
+def _settled(cached: CachedPackage) -> ShippingStatus | None:
+    """The shipping state the row's package status settles, or its orders' for a PROCESSING one."""
+    status = (cached.signal.status or "").upper()
+    if cached.orders_shipped and status == PackageStatus.PROCESSING.value:
+        return ShippingStatus.SHIPPED
+    return _SETTLED.get(status)
+
+
 def settles(cached: CachedPackage) -> bool:
     """Whether the cached row alone can say where the package stands for shipping (pure)."""
-    status = _SETTLED.get((cached.signal.status or "").upper())
+    status = _settled(cached)
     if status is None or _aware(cached.update_time) < _DATED:
         return False
     return status is not ShippingStatus.SHIPPED or bool(cached.signal.tracking_number)
@@ -104,7 +119,8 @@ def cached_state(cached: CachedPackage, moved: PackageSummary | None) -> Package
         same_facts = (moved.tracking_number or None, moved.status.value) == (signal.tracking_number, signal.status)
         if not (same_stamp and same_facts):
             return None
-    status = _SETTLED[(signal.status or "").upper()]
+    status = _settled(cached)
+    assert status is not None  # ``settles`` said so
     return PackageShippingState(
         signal.id,
         status,
@@ -198,30 +214,27 @@ def tracked_states(
             return afresh
         moved.update((s.id, s) for s in page.items)
     gone = [row for i, row in rows.items() if i in moved and cached_state(row, moved[i]) is None]
-    tracked.put([CachedPackage(row.signal, _MOVED) for row in gone])
+    tracked.put([CachedPackage(row.signal, _MOVED, row.orders_shipped) for row in gone])
     return TrackedCheck(_answered(wanted, moved), PackageCursor(scope, _EPOCH, now))
 
 
-def to_remember(packages: Iterable[Package], warehouses: Mapping[str, str | None]) -> list[CachedPackage]:
+def to_remember(
+    packages: Iterable[Package], warehouses: Mapping[str, str | None], orders_shipped: Collection[str] = ()
+) -> list[CachedPackage]:
     """The rows to keep of packages read from their detail: those whose status settles their
-    state (and, shipped, that carry a number and whose orders named a warehouse, whose carriers a
-    correction needs), with the detail's own stamp (pure).
+    state, or PROCESSING ones whose orders said they shipped (and, shipped, that carry a number
+    and whose orders named a warehouse, whose carriers a correction needs), with the detail's own
+    stamp (pure).
 
-    ``warehouses``: package id → the warehouse its orders named.
+    ``warehouses``: package id → the warehouse its orders named; ``orders_shipped``: the ids of
+    the packages whose orders said they shipped, read without a record error.
     """
     out = []
     for p in packages:
         if p.update_time is None or p.create_time is None:
             continue  # no stamp to compare a search with, or no age: nothing to keep
-        signal = PackageSignal(
-            id=p.id,
-            warehouse_id=warehouses.get(p.id),
-            handover_method=p.handover_method,  # the API's values are the core's HandoverMode
-            tracking_number=p.tracking_number or None,
-            created_at=p.create_time,
-            status=p.status.value,
-        )
-        row = CachedPackage(signal, p.update_time)
+        signal = package_signal(p, warehouses.get(p.id))
+        row = CachedPackage(signal, p.update_time, p.status is PackageStatus.PROCESSING and p.id in orders_shipped)
         if settles(row) and (signal.warehouse_id or p.status is PackageStatus.CANCELLED):
             out.append(row)
     return out

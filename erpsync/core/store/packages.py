@@ -9,8 +9,9 @@ the lookback window. A run that stops in between leaves rows newer than the curs
 is harmless: the next run searches from the old cursor again and finds them unchanged.
 
 ``store.tracked`` (``TrackedPackages``) is the same for the tracking read, in its own table and
-cursor stream: the packages of the ERP's shipments whose status settles their shipping state,
-kept whatever their age (``connectors/tiktok/shipping_reads.py``).
+cursor stream: the packages of the ERP's shipments whose status (or, for a package waiting for
+the carrier, whose orders) settles their shipping state, kept whatever their age
+(``connectors/tiktok/shipping_reads.py``).
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class Packages(Repository):
     table: Table = package_cache
     #: the ``cursors`` stream that says how far a shop's rows are complete
     stream = "packages"
+    #: whether the table keeps ``CachedPackage.orders_shipped`` (the tracking read's does)
+    _orders_shipped = False
 
     def for_shop(self, shop: str) -> ShopPackages:
         """The ``PackageCache`` port for ``shop``, the one part of the store a seller connector gets."""
@@ -101,6 +104,7 @@ class Packages(Repository):
                     status=r["status"],
                 ),
                 update_time=r["update_time"],
+                orders_shipped=bool(r.get("orders_shipped")),  # a table without the column: False
             )
             for r in rows
         ]
@@ -117,6 +121,7 @@ class Packages(Repository):
                 "status": p.signal.status,
                 "created_at": p.signal.created_at,
                 "update_time": p.update_time,
+                **({"orders_shipped": p.orders_shipped} if self._orders_shipped else {}),
             }
             for p in packages
             if p.signal.created_at is not None
@@ -152,3 +157,4 @@ class TrackedPackages(Packages):
 
     table = tracked_packages
     stream = "tracked_packages"
+    _orders_shipped = True

@@ -17,7 +17,9 @@ lease's holder and of a run, and a run's heartbeat (so a crashed run is told fro
 ``sync_requests`` (runs asked for by webhooks), ``shop_pauses``, ``notification_claims`` (a webhook
 delivery being handled) and ``meta`` (facts about the database itself);
 9 adds ``tracked_packages`` (what the tracking read read of each shipment's package, so a package
-long shipped is not read again every run, whatever the pickup read's lookback).
+long shipped is not read again every run, whatever the pickup read's lookback);
+10 adds ``tracked_packages.orders_shipped`` (a PROCESSING package whose orders said it shipped, so
+a package waiting for the carrier is not read again every run until collected).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from erpsync.core.store.schema_service import shop_pauses as shop_pauses
 from erpsync.core.store.schema_service import sync_requests as sync_requests
 
 #: bump with every change to the tables (here and in ``schema_service.py``), with an upgrade step
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 schema_version = Table(
@@ -272,7 +274,7 @@ alert_outbox = Table(
 #: and the platform's ``update_time`` it was read at. A package whose ``update_time`` has not moved is
 #: taken from here instead of being read again. How far the rows are complete is the shop's
 #: ``packages`` row in ``cursors``.
-def _packages_table(name: str) -> Table:
+def _packages_table(name: str, *extra: Column[bool]) -> Table:
     return Table(
         name,
         metadata,
@@ -284,6 +286,7 @@ def _packages_table(name: str) -> Table:
         Column("status", String(32)),
         Column("created_at", UTCDateTime, nullable=False),
         Column("update_time", UTCDateTime, nullable=False),
+        *extra,
         Index(f"ix_{name}_created_at", "shop", "created_at"),
     )
 
@@ -296,4 +299,9 @@ package_cache = _packages_table("package_cache")
 #: ERP's shipments it read whose status settles their shipping state, whatever their age. Kept
 #: apart from ``package_cache``, whose rows the pickup read holds complete for its lookback and
 #: drops beyond it; how far these are checked is the shop's ``tracked_packages`` row in ``cursors``.
-tracked_packages = _packages_table("tracked_packages")
+tracked_packages = _packages_table(
+    "tracked_packages",
+    # version 10: the package's orders said it shipped when it was read (a PROCESSING package,
+    # waiting for the carrier); NULL, as in rows written before: not known, read as not shipped
+    Column("orders_shipped", Boolean),
+)

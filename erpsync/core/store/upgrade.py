@@ -81,6 +81,12 @@ def _v8_to_v9(conn: Connection) -> None:
     schema.tracked_packages.create(conn, checkfirst=True)
 
 
+def _v9_to_v10(conn: Connection) -> None:
+    """Whether a tracked package's orders said it shipped. Rows kept before read as not known,
+    as they were: the package status alone settles them."""
+    _add_columns(conn, schema.tracked_packages, ("orders_shipped",))
+
+
 #: from-version → the step that brings a database to from-version + 1
 STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
@@ -91,6 +97,7 @@ STEPS: dict[int, Callable[[Connection], None]] = {
     6: _v6_to_v7,
     7: _v7_to_v8,
     8: _v8_to_v9,
+    9: _v9_to_v10,
 }
 
 
