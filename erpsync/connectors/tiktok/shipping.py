@@ -170,12 +170,13 @@ class ShippingMixin:
     def _remember(self, details: Sequence[Package], states: Records[PackageShippingState], check: TrackedCheck) -> None:
         """Keep the settled packages just read, then the cursor the check said to store.
 
-        A package its orders said shipped is kept as such only from a read without record
-        errors: after one, a state may rest on part of the orders."""
+        A package its orders said shipped is kept as such even when some records failed: one
+        order read shipped is enough for ``shipping_state`` to say shipped, so a missing order
+        can only take that answer away, never give it."""
         connector = cast(Any, self)
         tracked, clock = connector.shop.tracked, connector.shop.clock or wall_clock
         warehouses = {state.id: state.warehouse_id for state in states.items}
-        shipped = set() if states.errors else {s.id for s in states.items if s.status is ShippingStatus.SHIPPED}
+        shipped = {s.id for s in states.items if s.status is ShippingStatus.SHIPPED}
         tracked.put(to_remember(details, warehouses, shipped))
         if check.cursor is not None:
             tracked.advance(check.cursor, now=clock())

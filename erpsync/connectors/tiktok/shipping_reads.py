@@ -10,13 +10,14 @@ Package from that cursor (less ``OVERLAP``) names every package changed since, w
 cached package the search does not name, or names with the stamp cached, has not moved since it
 was read, and its cached state is today's.
 
-Only a state the package status settles is taken from the cache: FULFILLING and COMPLETED
-(collected by the carrier: shipped) and CANCELLED. PROCESSING covers a package both before and
-after it ships; which one is its orders' status, which the cache does not keep, so such a
-package is read as before. So is a package the cache lacks, one read incompletely (its row
-carries a stamp no search answers), one the search names with another stamp, number or status,
-and every package when a search page had a record error (a package it could not tell may have
-moved). The cache is only read here, never written: its cursor stays the pickup read's to move.
+Only a state the package status settles is taken from the pickup read's cache: FULFILLING and
+COMPLETED (collected by the carrier: shipped) and CANCELLED. PROCESSING covers a package both
+before and after it ships; which one is its orders' status, which that cache does not keep, so
+such a package is read as before (the tracking read's own rows, below, do keep it). So is a
+package the cache lacks, one read incompletely (its row carries a stamp no search answers), one
+the search names with another stamp, number or status, and every package when a search page had
+a record error (a package it could not tell may have moved). The cache is only read here, never
+written: its cursor stays the pickup read's to move.
 
 The pickup read's cache holds only its lookback's packages, and nothing at all for a shop that
 runs tracking alone; so the tracking read keeps its own rows too (``tracked_states`` and
@@ -64,7 +65,8 @@ __all__ = [
 ]
 
 #: the package statuses that settle the shipping state without the orders: ``shipping_state``
-#: asks them first, and only they are answered from the cache
+#: asks them first, and only they are answered from the pickup read's cache (the tracking read's
+#: rows also answer PROCESSING ones whose orders said they shipped)
 SETTLED = {
     PackageStatus.FULFILLING: ShippingStatus.SHIPPED,
     PackageStatus.COMPLETED: ShippingStatus.SHIPPED,
@@ -227,7 +229,7 @@ def to_remember(
     stamp (pure).
 
     ``warehouses``: package id → the warehouse its orders named; ``orders_shipped``: the ids of
-    the packages whose orders said they shipped, read without a record error.
+    the packages whose orders said they shipped.
     """
     out = []
     for p in packages:
