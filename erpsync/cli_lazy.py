@@ -38,6 +38,12 @@ class LazyCommand(NamedTuple):
     #: the summary is the command's ``short_help``, which click shows whole
     short_help: bool = False
 
+    def stand_in(self, name: str) -> click.Command:
+        """A command that only lists: its summary, shortened as click shortens the real one's."""
+        if self.short_help:
+            return click.Command(name, short_help=self.summary)
+        return click.Command(name, help=self.summary)
+
     def load(self) -> click.Command:
         module, _, attribute = self.target.partition(":")
         command = getattr(importlib.import_module(module), attribute)
@@ -61,10 +67,7 @@ class LazyGroup(click.Group):
         if cmd_name in self.commands or cmd_name not in self.lazy:
             return super().get_command(ctx, cmd_name)
         if self._listing:
-            entry = self.lazy[cmd_name]
-            if entry.short_help:
-                return click.Command(cmd_name, short_help=entry.summary)
-            return click.Command(cmd_name, help=entry.summary)
+            return self.lazy[cmd_name].stand_in(cmd_name)
         command = self.lazy[cmd_name].load()
         self.commands[cmd_name] = command
         return command
