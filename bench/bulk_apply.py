@@ -104,7 +104,7 @@ def main() -> None:
 
         return run
 
-    Syncer._apply_batch = timed("apply", Syncer._apply_batch)  # type: ignore[method-assign]
+    Syncer._apply_group = timed("apply", Syncer._apply_group)  # type: ignore[method-assign]
     Syncer._deliver = timed("deliver", Syncer._deliver)  # type: ignore[method-assign]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

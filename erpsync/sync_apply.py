@@ -8,7 +8,7 @@ there; the lease is renewed before each one, so a run that lost its shop writes 
 A mixin rather than free functions: these paths read the run's own state at every write (its
 stop signals, the shop's fencing epoch, the lease, the ledger, the clock), which would otherwise
 be a parameter list as long as that state, passed through every call. As methods of the Syncer
-they also stay what a test or a benchmark wraps on ``Syncer`` (``_apply_batch``, ``_ledger_key``).
+they also stay what a test or a benchmark wraps on ``Syncer`` (``_apply_group``, ``_ledger_key``).
 The class attributes below are what the mixin needs of its host, which ``erpsync.sync.Syncer`` sets.
 """
 
@@ -65,7 +65,7 @@ class SyncApply:
         The kinds the aspect makes in bulk (``Aspect.bulk_kinds``: many writes a call, each with
         its own outcome) go through ``apply_bulk.apply_in_bulk``, all of them at the place of the
         first. An aspect's other corrections to a target that writes in bulk (a ``BatchWriter``:
-        the files ERP rewrites its whole file for any write) go in one batch (``_apply_batch``);
+        the files ERP rewrites its whole file for any write) go in one batch (``_apply_group``);
         the rest, and pushes that must happen once, are made one at a time (``_apply``). A stop
         signal or the end of the shop's time budget is seen before each write (each bulk call) and
         ends the writes there.
@@ -94,11 +94,8 @@ class SyncApply:
         for writer, group in steps:
             if self._halted(report):
                 break
-            if writer is not None:
-                results.update(self._apply_batch(run_id, shop, aspect, group, occurrence, sides, writer, report, say))
-                continue
-            if group is bulk:
-                results.update(self._apply_bulk(run_id, shop, aspect, group, occurrence, sides, report, say))
+            if writer is not None or group is bulk:
+                results.update(self._apply_group(run_id, shop, aspect, group, occurrence, sides, report, say, writer))
                 continue
             if say is not None:
                 say(f"{shop.name}: {aspect.name}: {group[0].description}")
@@ -116,7 +113,7 @@ class SyncApply:
             return True
         return False
 
-    def _apply_batch(
+    def _apply_group(
         self,
         run_id: str,
         shop: ShopSettings,
@@ -124,31 +121,19 @@ class SyncApply:
         actions: list[Action],
         occurrence: dict[str, int],
         sides: tuple[Connector, Connector],
-        writer: BatchWriter,
         report: AspectReport,
         say: Progress | None,
+        writer: BatchWriter | None,
     ) -> dict[int, ActionResult]:
-        """An aspect's corrections to one target that writes in bulk: one batch, two ledger
-        commits, all its writes made or none (``apply_bulk.apply_batch``)."""
+        """Writes made many at once, each with its own ledger outcome. With ``writer``: an aspect's
+        corrections to one target that writes in bulk, one batch, two ledger commits, all its
+        writes made or none (``apply_bulk.apply_batch``); without: the aspect's ``bulk_kinds``,
+        many a call (``apply_bulk.apply_in_bulk``)."""
         keys = {id(a): self._ledger_key(run_id, a, occurrence) for a in actions}
         run = self._bulk_run(run_id, shop, aspect, report, say)
-        return apply_batch(run, aspect, actions, keys, *sides, writer=writer)
-
-    def _apply_bulk(
-        self,
-        run_id: str,
-        shop: ShopSettings,
-        aspect: Aspect,
-        actions: list[Action],
-        occurrence: dict[str, int],
-        sides: tuple[Connector, Connector],
-        report: AspectReport,
-        say: Progress | None,
-    ) -> dict[int, ActionResult]:
-        """The aspect's ``bulk_kinds`` corrections: many a call, each with its own ledger outcome
-        (``apply_bulk.apply_in_bulk``)."""
-        keys = {id(a): self._ledger_key(run_id, a, occurrence) for a in actions}
-        return apply_in_bulk(self._bulk_run(run_id, shop, aspect, report, say), aspect, actions, keys, *sides)
+        if writer is not None:
+            return apply_batch(run, aspect, actions, keys, *sides, writer=writer)
+        return apply_in_bulk(run, aspect, actions, keys, *sides)
 
     def _bulk_run(
         self, run_id: str, shop: ShopSettings, aspect: Aspect, report: AspectReport, say: Progress | None
