@@ -19,7 +19,7 @@ from . import replace as rp
 from .edit import OPERATION, Edits, Write
 from .images import ImagesMixin, ImagesOptions
 from .orders import OrdersMixin, OrdersOptions
-from .parse import FIELD_LIMIT, Document, IdLines, broken_rows, cell, is_utf8, parse, row_id, unwritable
+from .parse import Document, IdLines, broken_rows, cell, is_utf8, misshapen, parse, row_id, unwritable
 from .products import ProductsMixin, ProductsOptions
 from .schema import ADDRESS_FIELDS, FilesOptions, WarehouseRecord, field_errors
 from .shipments import ShipmentsMixin, ShipmentsOptions
@@ -75,16 +75,8 @@ class FilesErp(OrdersMixin, ProductsMixin, ImagesMixin, ShipmentsMixin, Connecto
                 reason = f"duplicate id (first on line {first})"
                 errors.append(RecordError(reason, source=source, record=record, field="id"))
                 continue
-            if row.get("__oversize__"):
-                column, length = row["__oversize__"]
-                reason = (
-                    f"a cell of {length} characters, over the {FIELD_LIMIT // 1024} KiB a CSV field may hold: "
-                    "probably an unclosed quote that swallowed the lines after it"
-                )
-                errors.append(RecordError(reason, source=source, record=record, field=column))
-                continue
-            if row.get("__extra__"):
-                errors.append(RecordError("row has more cells than the header", source=source, record=record))
+            if (wrong := misshapen(row, source, record)) is not None:
+                errors.append(wrong)
                 continue
             try:
                 data = schema.load({k: cell(v) for k, v in row.items() if k is not None})

@@ -302,6 +302,22 @@ def broken_rows(doc: Document, shown: str, kind: str = "record", id_key: str = "
     return errors
 
 
+def misshapen(row: dict[str, Any], source: str, record: str) -> RecordError | None:
+    """The error of a CSV row whose cells do not fit the header, or None when they do: a cell too
+    long to be one (an unclosed quote that swallowed the lines after it, most likely), or more
+    cells than the header has columns. Either way no cell can be trusted to be its column's."""
+    if row.get("__oversize__"):
+        column, length = row["__oversize__"]
+        reason = (
+            f"a cell of {length} characters, over the {FIELD_LIMIT // 1024} KiB a CSV field may hold: "
+            "probably an unclosed quote that swallowed the lines after it"
+        )
+        return RecordError(reason, source=source, record=record, field=column)
+    if row.get("__extra__"):
+        return RecordError("row has more cells than the header", source=source, record=record)
+    return None
+
+
 def unwritable(doc: Document) -> str | None:
     """Why a rewrite of the file would lose lines (None: it would not)."""
     if doc.broken:

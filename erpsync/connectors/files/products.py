@@ -37,7 +37,7 @@ from erpsync.core.listings import ErpProduct, ErpSku
 from erpsync.core.models import Records
 
 from .host import FilesHost
-from .parse import IdLines, broken_rows, cell, read_side_file, row_id
+from .parse import IdLines, broken_rows, cell, misshapen, read_side_file, row_id
 from .product_stock import row_stock
 from .schema import field_errors, file_option
 
@@ -143,8 +143,8 @@ class ProductsMixin(FilesHost):
             record = f"product {rid!r}" if rid else "product (no id)"
             if rid and rid not in products and met.set_aside_before(rid, line):
                 bad.add(rid)
-            if row.get("__extra__") or row.get("__oversize__"):
-                errors.append(RecordError("row has more cells than the header", source=source, record=record))
+            if (wrong := misshapen(row, source, record)) is not None:
+                errors.append(wrong)
                 if rid and rid not in products:
                     bad.add(rid)
                 continue

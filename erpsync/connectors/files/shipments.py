@@ -21,7 +21,7 @@ from erpsync.core.models import Records
 from erpsync.core.shipping import ErpShipment
 
 from .host import FilesHost
-from .parse import IdLines, broken_rows, cell, read_side_file, row_id
+from .parse import IdLines, broken_rows, cell, misshapen, read_side_file, row_id
 from .schema import field_errors, file_option
 
 __all__ = ["SHIPMENT_COLUMNS", "ShipmentRecord", "ShipmentsMixin", "ShipmentsOptions"]
@@ -81,8 +81,8 @@ class ShipmentsMixin(FilesHost):
                 reason = f"duplicate id (first on line {first})"
                 errors.append(RecordError(reason, source=source, record=record, field="id"))
                 continue
-            if row.get("__extra__") or row.get("__oversize__"):
-                errors.append(RecordError("row has more cells than the header", source=source, record=record))
+            if (wrong := misshapen(row, source, record)) is not None:
+                errors.append(wrong)
                 continue
             try:
                 data = schema.load({k: cell(v) for k, v in row.items() if k is not None})
