@@ -26,12 +26,25 @@ BROKEN = "a quote opened in this row is never closed: it runs to the end of the 
         ('id,name\nE1,"a ""b"" c"\nE2,x\n', [2, 3], []),  # escaped quotes are pairs
         ('id,name\nE1,12" pipe\nE2,x\n', [2, 3], []),  # a stray quote in an unquoted cell spans no line
         ('id,name\nE1,"two\nlines"\n', [2], []),  # a closed multi-line cell is fine
+        # a stray quote elsewhere makes the count of quotes even: the unclosed one is still seen
+        ('id,name\nE1,12" pipe\nE2,"open\nE3,y\n', [2], [3]),
+        # and a stray quote elsewhere does not make a closed multi-line cell look unclosed
+        ('id,name\nE1,12" pipe\nE2,"two\nlines"\n', [2, 3], []),
     ],
 )
 def test_unclosed_quotes(text: str, rows: list[int], broken: list[int]) -> None:
     doc = parse(Path("warehouses.csv"), text.encode(), ValueError)
     assert [line for line, _i, _r in doc.rows] == rows
     assert doc.broken == [(line, BROKEN) for line in broken]
+
+
+def test_a_quote_closed_rows_later_names_the_lines_it_took() -> None:
+    """Two stray quotes pair up: the cell between them would swallow the rows in between."""
+    text = 'id,name\nE1,"Main depot\nE2,x\nE3,"West" annex\nE4,y\n'
+    doc = parse(Path("warehouses.csv"), text.encode(), ValueError)
+    assert [line for line, _i, _r in doc.rows] == [5]
+    ((line, why),) = doc.broken
+    assert line == 2 and "a quote opened on line 2 runs to line 4, taking the lines between" in why
 
 
 def _erp(tmp_path: Path, name: str, text: str) -> FilesErp:

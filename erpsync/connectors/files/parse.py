@@ -227,16 +227,18 @@ def _csv_records(text: str, doc: Document, fail: Callable[[str], Exception]) -> 
         previous = csv.field_size_limit()
         csv.field_size_limit(max(previous, len(text) + 1))  # no field can be longer than the text
         try:
-            reader = csv.reader(io.StringIO(text, newline=""))
+            # strict: a quote the file never closes is an error at its end, not a last cell that
+            # swallowed every line after it, and a closing quote must end its cell
+            reader = csv.reader(io.StringIO(text, newline=""), strict=True)
             while True:
                 start = line + 1
                 try:
                     record = next(reader)
                 except StopIteration:
                     break
-                except csv.Error as exc:  # e.g. a NUL byte: the reader skips to the next line
+                except csv.Error as exc:  # e.g. a NUL byte: the reader goes on at the next line
                     line = reader.line_num
-                    doc.broken.append((start, str(exc)))
+                    doc.broken.append((start, _why_broken(str(exc), start, line)))
                     continue
                 line = reader.line_num
                 doc.records.append(record)
@@ -250,13 +252,21 @@ def _csv_records(text: str, doc: Document, fail: Callable[[str], Exception]) -> 
                 doc.rows.append((start, len(doc.records) - 1, _row(names, record)))
         finally:
             csv.field_size_limit(previous)
-    if doc.rows and text.count('"') % 2 and any("\n" in c for c in doc.records[doc.rows[-1][1]]):
-        # A quote never closed: the csv module reads the rest of the file into the last row's
-        # cell (lines and all), which must not pass for a valid row. Quotes come in pairs
-        # ("" inside a quoted cell is two), so the count is odd; a stray quote inside an
-        # unquoted cell (12" pipe) is odd too, but spans no line.
-        start = doc.rows.pop()[0]
-        doc.broken.append((start, "a quote opened in this row is never closed: it runs to the end of the file"))
+
+
+#: what the csv module says of a quote the file never closes, and what erpsync says instead
+_EOF_IN_QUOTE = "unexpected end of data"
+NEVER_CLOSED = "a quote opened in this row is never closed: it runs to the end of the file"
+
+
+def _why_broken(error: str, start: int, end: int) -> str:
+    """The reason a CSV record could not be read, naming the lines it took when more than one:
+    a quote opened and closed on another line (two stray quotes) takes the rows between."""
+    if error == _EOF_IN_QUOTE:
+        return NEVER_CLOSED
+    if end > start:
+        return f"{error}; a quote opened on line {start} runs to line {end}, taking the lines between"
+    return error
 
 
 def _one_column_each(names: list[str], line: int, fail: Callable[[str], Exception]) -> None:
