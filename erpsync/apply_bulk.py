@@ -18,14 +18,15 @@ its own outcome:
 - a process killed during a call leaves that call's rows ``pending``. A push keyed to happen
   once (``idempotent=False``) keeps its key across runs, so the rerun's ``begin_many`` finds the
   row and sends it again only if the re-observation still plans it; the target answering "already
-  made" counts as done (``apply_many``'s contract), so nothing is made twice. A row not planned
-  again is settled by ``core/pending.py`` ("nothing left to write").
+  made" counts as done (``apply_many``'s contract), so nothing is made twice. Its row also
+  names the drift occurrences its key is made of, and stays ``pending`` while one of them is
+  open; once none is, ``core/pending.py`` settles it ("nothing left to write").
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from erpsync.core.aspects.base import Aspect
@@ -56,11 +57,21 @@ class BulkRun:
     renew: Callable[[], None]
     say: Callable[[str], None] | None = None
     fence: tuple[str, int] | None = None
+    #: drift fingerprint → the id of its open occurrence, as the run recorded them
+    occurrence: Mapping[str, int] = field(default_factory=dict)
 
 
-def claim(key: str, action: Action) -> Claim:
-    """The ledger row ``action`` is recorded under, as ``ledger.begin`` takes it."""
-    payload = {"field": action.field, "value": action.value, "description": action.description}
+def claim(key: str, action: Action, occurrence: Mapping[str, int]) -> Claim:
+    """The ledger row ``action`` is recorded under, as ``ledger.begin`` takes it.
+
+    A push that must happen once keys on its drifts' occurrences (``Syncer._ledger_key``); its
+    row names them (``occurrences``), so a row a crash left ``pending`` is settled only once
+    none of them is open any more (``core/pending.py``): while one is, the write may still be
+    wanted, and the run that plans it again finds the row by its key and retries it.
+    """
+    payload: dict[str, object] = {"field": action.field, "value": action.value, "description": action.description}
+    if not action.idempotent:
+        payload["occurrences"] = sorted(occurrence[fp] for fp in set(action.drifts) if fp in occurrence)
     kind, target, subject = action.kind, action.target, action.subject
     return Claim(
         key, shop=action.shop, aspect=action.aspect, kind=kind, target=target, subject=subject, payload=payload
@@ -88,7 +99,7 @@ def apply_in_bulk(
         chunk = actions[start : start + size]
         run.renew()  # a run that lost the shop's lease writes nothing more
         entries = run.ledger.begin_many(
-            [claim(keys[id(a)], a) for a in chunk], run_id=run.run_id, now=run.clock(), fence=run.fence
+            [claim(keys[id(a)], a, run.occurrence) for a in chunk], run_id=run.run_id, now=run.clock(), fence=run.fence
         )
         todo: dict[str, Action] = {}  # key → the action sent: one write planned twice is made once
         for action in chunk:
@@ -158,7 +169,7 @@ def apply_batch(
     finish leaves the rows ``pending``, settled by the next apply run (``core/pending.py``).
     """
     run.renew()
-    claims = [claim(keys[id(a)], a) for a in actions]
+    claims = [claim(keys[id(a)], a, run.occurrence) for a in actions]
     entries = run.ledger.begin_many(claims, run_id=run.run_id, now=run.clock(), fence=run.fence)
     results: dict[int, ActionResult] = {}
     outcomes: dict[str, Outcome] = {}

@@ -450,7 +450,15 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
         # pending rows a crashed run left: settled now, unless a stop or the time budget cut the writes
         # short (a write not attempted would look like one not needed)
         if apply and not self._stop.requested and report.error != OVER_BUDGET:
-            settled = settle_pending(self.store.ledger, shop.name, aspect.name, run_id, report.actions, self.clock())
+            settled = settle_pending(
+                self.store.ledger,
+                shop.name,
+                aspect.name,
+                run_id,
+                report.actions,
+                self.clock(),
+                self.store.drifts.still_open,
+            )
             report.notes += settled
             if aspect.cursor_stream and observation.cursor and all(r.status == "applied" for r in report.actions):
                 # every change read is now in the other side: the next run may start from here

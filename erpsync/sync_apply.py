@@ -18,7 +18,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from erpsync.apply_bulk import BulkRun, apply_batch, apply_in_bulk
+from erpsync.apply_bulk import BulkRun, apply_batch, apply_in_bulk, claim
 from erpsync.core.aspects.base import Aspect
 from erpsync.core.config import ShopSettings
 from erpsync.core.connector import Connector
@@ -130,13 +130,19 @@ class SyncApply:
         writes made or none (``apply_bulk.apply_batch``); without: the aspect's ``bulk_kinds``,
         many a call (``apply_bulk.apply_in_bulk``)."""
         keys = {id(a): self._ledger_key(run_id, a, occurrence) for a in actions}
-        run = self._bulk_run(run_id, shop, aspect, report, say)
+        run = self._bulk_run(run_id, shop, aspect, report, say, occurrence)
         if writer is not None:
             return apply_batch(run, aspect, actions, keys, *sides, writer=writer)
         return apply_in_bulk(run, aspect, actions, keys, *sides)
 
     def _bulk_run(
-        self, run_id: str, shop: ShopSettings, aspect: Aspect, report: AspectReport, say: Progress | None
+        self,
+        run_id: str,
+        shop: ShopSettings,
+        aspect: Aspect,
+        report: AspectReport,
+        say: Progress | None,
+        occurrence: Mapping[str, int],
     ) -> BulkRun:
         """What the bulk write paths need of the host: the ledger, the stop and budget checks, the lease."""
         lease, prefix = f"shop:{shop.name}", f"{shop.name}: {aspect.name}: "
@@ -155,6 +161,7 @@ class SyncApply:
             renew=lambda: self._renew(lease, run_id, fenced=shop.name),
             say=None if say is None else (lambda message: say(prefix + message)),
             fence=None if (epoch := self._fences.get(shop.name)) is None else (shop.name, epoch),
+            occurrence=occurrence,
         )
 
     def _apply(
@@ -170,7 +177,7 @@ class SyncApply:
             kind=action.kind,
             target=action.target,
             subject=action.subject,
-            payload={"field": action.field, "value": action.value, "description": action.description},
+            payload=claim(key, action, occurrence).payload,
             run_id=run_id,
             now=self.clock(),
             fence=None if fence is None else (action.shop, fence),

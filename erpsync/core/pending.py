@@ -12,13 +12,18 @@ settled against what that run found:
 - the same write was not planned: the re-observation found nothing left to write there (it was
   already true, or the values changed and another write replaced it): ``done``, saying so.
 
-A push that must happen once keys on its drift, not the run, so its row is found and retried by
-``ledger.begin`` itself and is never among the older rows settled here.
+A push that must happen once keys on its drift occurrences, not the run, so its row is found
+and retried by ``ledger.begin`` itself whenever a run plans it again. Such a row names those
+occurrences (``apply_bulk.claim``), and stays ``pending`` while one of them is open: a run that
+did not plan the push may not have seen its subject at all (a record error, a policy that only
+reports), and settling the row ``done`` then would make every later run skip the push as made.
+Once none is open, the re-observation found the push made or no longer wanted, and the row is
+settled like the others.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -31,12 +36,19 @@ def _write_of(kind: str, target: str, subject: str, payload: dict[str, Any]) -> 
 
 
 def settle_pending(
-    ledger: Ledger, shop: str, aspect: str, run_id: str, results: Sequence[ActionResult], now: datetime
+    ledger: Ledger,
+    shop: str,
+    aspect: str,
+    run_id: str,
+    results: Sequence[ActionResult],
+    now: datetime,
+    still_open: Callable[[Collection[int]], set[int]],
 ) -> list[str]:
     """Settle the older runs' pending rows of ``shop``/``aspect``; one note per row settled.
 
     Call it once the run holding the shop's lease has made this aspect's writes (``results``),
     never after a stop part-way: a write not yet attempted would look like one not needed.
+    ``still_open`` tells which drift occurrences are open (``store.drifts.still_open``).
     """
     made = {
         _write_of(a.kind, a.target, a.subject, {"field": a.field, "value": a.value}): r
@@ -45,10 +57,12 @@ def settle_pending(
     }
     notes = []
     outcomes: list[Outcome] = []
-    for entry in ledger.list_entries(shop=shop, status="pending"):
-        if entry.aspect != aspect or entry.run_id == run_id:
-            continue
+    entries = [e for e in ledger.list_entries(shop=shop, status="pending") if e.aspect == aspect and e.run_id != run_id]
+    open_now = still_open({i for e in entries for i in _occurrences(e.payload)})
+    for entry in entries:
         payload = dict(entry.payload or {})
+        if open_now.intersection(_occurrences(payload)):
+            continue  # a push that must happen once, its drift still open: the run that plans it retries it
         what = str(payload.get("description") or f"{entry.kind} {entry.subject}")
         result = made.get(_write_of(entry.kind, entry.target, entry.subject, payload))
         earlier = f"left pending by run {entry.run_id}"
@@ -66,3 +80,9 @@ def settle_pending(
             notes.append(f"{what}: {earlier}; {error}")
     ledger.finish_many(outcomes, now=now)  # one transaction, however many rows were left
     return notes
+
+
+def _occurrences(payload: object) -> list[int]:
+    """The drift occurrences a must-happen-once row names (none for other rows, and old ones)."""
+    found = payload.get("occurrences") if isinstance(payload, Mapping) else None
+    return [i for i in found if isinstance(i, int)] if isinstance(found, list) else []

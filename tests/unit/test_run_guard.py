@@ -185,7 +185,7 @@ def _pending(
 
 def test_settle_pending_marks_a_write_no_longer_needed_done(store):
     _pending(store, "k-old", value="13800138000")
-    notes = settle_pending(store.ledger, "s", "warehouse_address", "run-2", [], T0)
+    notes = settle_pending(store.ledger, "s", "warehouse_address", "run-2", [], T0, store.drifts.still_open)
     entry = store.ledger.get("k-old")
     assert entry.status == "done" and "nothing left to write" in entry.detail
     assert notes == [f"set phone 13800138000: left pending by run crashed-run; {entry.detail}"]
@@ -199,10 +199,20 @@ def test_settle_pending_records_the_retry_of_a_write_still_needed(store, setup):
     _pending(store, "k-ok", **same)
     store.ledger.finish("k-ok", status="failed", error="x", now=T0)
     _pending(store, "k-ok", **same)  # pending again: a crash on the retry
-    settle_pending(store.ledger, "s", "warehouse_address", "run-2", [ActionResult(action, "applied")], T0)
+    settle_pending(
+        store.ledger, "s", "warehouse_address", "run-2", [ActionResult(action, "applied")], T0, store.drifts.still_open
+    )
     assert store.ledger.get("k-ok").status == "done" and "retried and applied" in store.ledger.get("k-ok").detail
     _pending(store, "k-bad", **same)
-    settle_pending(store.ledger, "s", "warehouse_address", "run-3", [ActionResult(action, "failed", "ERP locked")], T0)
+    settle_pending(
+        store.ledger,
+        "s",
+        "warehouse_address",
+        "run-3",
+        [ActionResult(action, "failed", "ERP locked")],
+        T0,
+        store.drifts.still_open,
+    )
     assert store.ledger.get("k-bad").status == "failed" and "ERP locked" in store.ledger.get("k-bad").last_error
     syncer.close()
 

@@ -76,6 +76,16 @@ def test_another_number_inside_the_window_is_corrected_when_the_erp_wins():
     assert plan_tracking([drift], lambda _d: "seller", obs) == []
 
 
+def test_each_erp_number_is_its_own_difference_so_a_number_that_comes_back_is_a_new_drift():
+    """The correction's ledger row keys on the drift's occurrence: one drift across the ERP's
+    numbers would find the first correction to SF1001 done when SF1001 came back, and skip it."""
+    shipped = state("P1", ShippingStatus.SHIPPED, "JT77", NOW - timedelta(hours=1))
+    (first,) = diff_tracking(observe((shipment("P1", "SF1001"), shipped)))
+    (other,) = diff_tracking(observe((shipment("P1", "SF2002"), shipped)))
+    (again,) = diff_tracking(observe((shipment("P1", "SF1001"), shipped)))
+    assert first.fingerprint != other.fingerprint and first.fingerprint == again.fingerprint
+
+
 def test_another_number_outside_the_window_is_only_reported_with_the_reason():
     obs = observe((shipment("P1"), state("P1", ShippingStatus.SHIPPED, "JT77", NOW - timedelta(hours=73))))
     (drift,) = diff_tracking(obs)

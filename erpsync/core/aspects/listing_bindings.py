@@ -9,7 +9,9 @@ left to push: ``core/listing_source.py``). seller_sku is the key both systems sh
 unique in a shop, so SKUs are kept per seller_sku, not per product. SKU ids are kept apart from
 the pushed values so that a price push the API refused still leaves the SKU known: it is never
 added to its product a second time. A binding is written only after the push it records
-succeeded, so a push that failed, or whose process died, is planned again by the next run.
+succeeded, and the values a push sends are forgotten before it is sent (``forget_pushed``), so
+a push that failed, or whose process died, is planned again by the next run, whatever the ERP
+says by then.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from erpsync.core.listing_ports import ListingBindings
 from erpsync.core.listing_source import SOURCE
 from erpsync.core.listings import INVENTORY, PRICE, PRODUCT, SKU, BoundListing, ErpProduct
 
-__all__ = ["bound_listings", "inventory_quantities", "keep_sources", "record_push", "stock_pushed"]
+__all__ = ["bound_listings", "forget_pushed", "inventory_quantities", "keep_sources", "record_push", "stock_pushed"]
 
 
 def bound_listings(bindings: ListingBindings, shop: str, products: Sequence[ErpProduct]) -> dict[str, BoundListing]:
@@ -63,6 +65,32 @@ def keep_sources(bindings: ListingBindings, shop: str, learned: Mapping[str, tup
         return
     for erp_id, (product_id, value) in learned.items():
         bindings.put(shop, SOURCE, erp_id, seller_id=product_id, last_pushed_hash=value, now=now)
+
+
+def forget_pushed(bindings: ListingBindings, shop: str, kind: str, data: Mapping[str, Any], now: datetime) -> None:
+    """Before a push: forget what the bindings say was last pushed of the values it sends.
+
+    A push can take effect and still fail for erpsync: its answer lost and the retries spent, or
+    the process killed before ``record_push``. Kept, the bindings would still hold the values
+    from before; an ERP that then went back to them would differ from nothing, and Seller Center
+    would keep the values of a push no one recorded. Forgotten, they are unknown until a push
+    succeeds and records them again, so the next run pushes the ERP's values whatever happened.
+    A create records nothing before its answer, so there is nothing to forget.
+    """
+
+    def put(entity: str, erp_id: str, seller_id: str | None) -> None:
+        bindings.put(shop, entity, erp_id, seller_id=seller_id, last_pushed_hash=None, now=now)
+
+    if kind == "create":
+        return
+    if data.get("erp_id") is not None:  # a fingerprint vouches for the bindings: it goes with them
+        put(SOURCE, data["erp_id"], None)
+    if kind == "edit":
+        put(PRODUCT, data["erp_id"], data["product_id"])
+    else:
+        entity = PRICE if kind == "price" else INVENTORY
+        for seller_sku, sku in data["skus"].items():
+            put(entity, seller_sku, sku["id"])
 
 
 def record_push(

@@ -29,7 +29,13 @@ from typing import Any
 from marshmallow import RAISE, Schema, fields, validate
 
 from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext, UnsupportedAction
-from erpsync.core.aspects.listing_bindings import bound_listings, inventory_quantities, keep_sources, record_push
+from erpsync.core.aspects.listing_bindings import (
+    bound_listings,
+    forget_pushed,
+    inventory_quantities,
+    keep_sources,
+    record_push,
+)
 from erpsync.core.aspects.listing_observation import ListingObservation
 from erpsync.core.aspects.listing_texts import action_description, drift_message, stock_refused
 from erpsync.core.aspects.warehouse_address import connector_type, lacks
@@ -169,6 +175,10 @@ class ListingsAspect(Aspect):
                     push.after,
                     Severity.INFO,
                     drift_message(push, product),
+                    # a push sets values: each value to push is its own drift, so a value that comes
+                    # back after another was pushed opens a new occurrence, whose push is a new
+                    # ledger row (one occurrence would find the first push of it done, and skip it)
+                    identity=None if push.kind == "create" else push.after,
                 )
             )
         if not observation.audits.items:
@@ -235,6 +245,9 @@ class ListingsAspect(Aspect):
         data: dict[str, Any] = json.loads(action.value or "{}")
         kind = _BY_ACTION[action.kind]
         failures: dict[str, str] = {}
+        port = self._ports.get(action.shop)
+        if port is not None:  # unknown until the push succeeds: an unrecorded one is pushed again
+            forget_pushed(port[0], action.shop, kind, data, port[1])
         if kind in ("create", "edit"):  # the ERP's image files go as uploaded uris (core/listing_images.py)
             from erpsync.core.listing_images import resolve_images
 
@@ -255,7 +268,6 @@ class ListingsAspect(Aspect):
             writer.set_listing_prices(data["product_id"], prices)
         else:
             failures = writer.set_listing_inventory(data["product_id"], inventory_quantities(data))
-        port = self._ports.get(action.shop)
         if port is not None:
             bindings, now = port
             record_push(bindings, action.shop, kind, data, now, failed=set(failures))

@@ -99,7 +99,9 @@ def _diff_one(obs: TrackingObservation, shipment: ErpShipment, state: PackageShi
             f"package {pkg}: Seller Center has tracking number {state.tracking_number or '(none)'}, {where} has "
             f"{number} ({shipment.carrier}){late}"
         )
-        return _drift(obs, shipment, "tracking_differs", state.tracking_number, Severity.WARNING, message)
+        # the ERP's number is the drift's identity: a number that comes back after another was
+        # pushed is a new occurrence, so its correction is a new ledger row, not one found done
+        return _drift(obs, shipment, "tracking_differs", state.tracking_number, Severity.WARNING, message, number)
     if state.status is ShippingStatus.CANCELLED:
         message = f"package {pkg} is cancelled in Seller Center, but {where} ships it as {number}"
         return _drift(obs, shipment, "package_cancelled", None, Severity.WARNING, message)

@@ -251,6 +251,15 @@ class Drifts(Repository):
             found = conn.execute(_ANY_OPEN, {"shop": shop, "aspect": aspect}).first()
         return found is not None
 
+    def still_open(self, ids: Collection[int]) -> set[int]:
+        """Which of the drift occurrences ``ids`` (row ids) are open now."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return set()
+        query = select(table.c.id).where(table.c.id.in_(wanted), table.c.open_fingerprint.is_not(None))
+        with self._read() as conn:
+            return set(conn.execute(query).scalars())
+
     def open_aspects(self, shop: str) -> frozenset[str]:
         """The aspects of ``shop`` with an open drift, in one read.
 
