@@ -37,24 +37,29 @@ class Killed(BaseException):
     """The process dies while the ship call is in flight, before it reached the platform."""
 
 
-class Shelf(Connector):
-    """A seller whose listings are one dict; ``on_push`` runs inside each inventory push."""
+class Seller(Connector):
+    """What both sellers share: no options, no warehouses."""
 
-    type = "shelf"
     role = "seller"
 
     class Options(Schema):
         pass
 
-    stock: ClassVar[dict[str, int]] = {}
-    on_push: ClassVar[list[Any]] = []  # callables run (once each) while a push is in flight
-    lose_answers: ClassVar[bool] = False
-
     def list_warehouses(self) -> Records[Warehouse]:
         return Records()
 
     def check(self) -> str:
-        return "shelf"
+        return str(self.type)
+
+
+class Shelf(Seller):
+    """A seller whose listings are one dict; ``on_push`` runs inside each inventory push."""
+
+    type = "shelf"
+
+    stock: ClassVar[dict[str, int]] = {}
+    on_push: ClassVar[list[Any]] = []  # callables run (once each) while a push is in flight
+    lose_answers: ClassVar[bool] = False
 
     def find_listings(self, skus: Sequence[str]) -> dict[str, FoundListing]:
         return {}
@@ -78,24 +83,14 @@ class Shelf(Connector):
         return {}
 
 
-class Shipper(Connector):
+class Shipper(Seller):
     """A seller whose packages are one dict; it can die mid-ship, or fail to read a package."""
 
     type = "shipper"
-    role = "seller"
-
-    class Options(Schema):
-        pass
 
     shipped: ClassVar[dict[str, str]] = {}
     die_on_ship: ClassVar[bool] = False
     unreadable: ClassVar[bool] = False
-
-    def list_warehouses(self) -> Records[Warehouse]:
-        return Records()
-
-    def check(self) -> str:
-        return "shipper"
 
     def shipping_provider_ids(self, warehouse_id: str) -> dict[str, str]:
         return {}
