@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from urllib.parse import quote, quote_plus
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 #: query parameter names whose values are always hidden, whatever the secrets list says
 SECRET_PARAMS = frozenset(
@@ -47,9 +47,33 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
 
 @lru_cache(maxsize=256)
 def _secret_forms(secrets: tuple[str, ...]) -> tuple[str, ...]:
-    """Each secret raw and as ``quote``/``quote_plus`` encode it, longest first (cached: hot path)."""
-    forms = {f for s in secrets for f in (s, quote(s, safe=""), quote(s), quote_plus(s))}
+    """Each secret raw and as ``quote``/``quote_plus`` encode it, and the parts of a secret URL
+    that are sent without the rest (``_url_parts``), longest first (cached: hot path)."""
+    whole = {*secrets, *(part for s in secrets for part in _url_parts(s))}
+    forms = {f for s in whole for f in (s, quote(s, safe=""), quote(s), quote_plus(s))}
     return tuple(sorted(forms, key=len, reverse=True))
+
+
+#: a URL's part shorter than this is not hidden alone: too likely to be a word of the message
+_MIN_PART = 8
+
+
+def _url_parts(secret: str) -> set[str]:
+    """The parts of a secret URL that show without the rest: its request target (path and query,
+    as urllib3's DEBUG line ``POST /cgi-bin/webhook/send?key=... HTTP/1.1`` quotes it) and each
+    query value. A chat robot's URL is its credential, held in the path (Slack, Feishu) or in a
+    query value (WeCom's ``key``, DingTalk's ``access_token``)."""
+    try:
+        parts = urlsplit(secret)
+    except ValueError:
+        return set()
+    if not (parts.scheme and parts.netloc):
+        return set()
+    found = {value for _name, value in parse_qsl(parts.query) if len(value) >= _MIN_PART}
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    if len(target.strip("/")) >= _MIN_PART:
+        found.add(target)
+    return found
 
 
 class RedactingFilter(logging.Filter):

@@ -510,3 +510,34 @@ def test_redacting_filter_rewrites_and_keeps_the_record() -> None:
     assert record.getMessage() == '"GET /a?secret=***&b=1" 200'
     clean = logging.LogRecord("urllib3", logging.DEBUG, __file__, 1, "n=%d", (3,), None)
     assert RedactingFilter().filter(clean) and clean.args == (3,)  # untouched when nothing to hide
+
+
+@pytest.mark.parametrize(
+    ("url", "line", "hidden"),
+    [
+        (  # WeCom: the robot's key is a query value
+            "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7aaa-4bc4-97a0-0ec2sifa5aaa",
+            '"POST /cgi-bin/webhook/send?key=693a91f6-7aaa-4bc4-97a0-0ec2sifa5aaa HTTP/1.1" 200 41',
+            "693a91f6-7aaa-4bc4-97a0-0ec2sifa5aaa",
+        ),
+        (  # Slack: the path is the credential
+            "https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX",
+            '"POST /services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX HTTP/1.1" 200 2',
+            "XXXXXXXXXXXXXXXXXXXXXXXX",
+        ),
+        (  # Feishu: so is the hook's id
+            "https://open.feishu.cn/open-apis/bot/v2/hook/2d4f3c1e-aaaa-bbbb-cccc-0123456789ab",
+            '"POST /open-apis/bot/v2/hook/2d4f3c1e-aaaa-bbbb-cccc-0123456789ab HTTP/1.1" 200 41',
+            "2d4f3c1e-aaaa-bbbb-cccc-0123456789ab",
+        ),
+    ],
+)
+def test_a_secret_url_is_hidden_in_the_request_line_that_quotes_only_its_path(url: str, line: str, hidden: str) -> None:
+    """urllib3's DEBUG line (``erpsync -vv``) names the host apart and quotes the path and query:
+    a chat robot's URL, a secret as a whole, must not show there in part."""
+    assert hidden not in redact(line, [url]) and "***" in redact(line, [url])
+
+
+def test_a_short_path_of_a_secret_url_is_not_hidden_alone() -> None:
+    """Eight characters at least: a path like ``/send`` is a word of too many messages."""
+    assert redact("POST /send failed", ["https://example.test/send"]) == "POST /send failed"
