@@ -89,6 +89,7 @@ def test_keyword_and_mentions(tmp_path):
     [
         ({"errcode": 310000, "errmsg": "sign not match"}, PermanentError, 310000),
         ({"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"}, TemporaryError, 130101),
+        ({"errcode": -1, "errmsg": "系统繁忙"}, TemporaryError, -1),
         ({"errcode": 300001, "errmsg": "token is not exist"}, PermanentError, 300001),
     ],
 )
@@ -106,6 +107,8 @@ def test_body_codes_are_classified_and_never_quote_secrets(tmp_path, answer, err
     assert "oapi.dingtalk.com" in text and "dingtalk" in text
     if code == 130101:
         assert caught.value.retry_after == 600
+    if code == -1:
+        assert caught.value.retry_after == 60
 
 
 @responses.activate

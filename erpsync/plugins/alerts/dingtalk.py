@@ -34,6 +34,10 @@ SIGN_OR_KEYWORD = 310000
 TOO_FAST = 130101
 #: seconds to wait after TOO_FAST: the 10-minute block
 TOO_FAST_WAIT = 600.0
+#: errcode: "系统繁忙" (system busy), DingTalk's global code for "try again later" (docs/alerts.md)
+BUSY = -1
+#: seconds to wait after BUSY: the docs say "later" without a figure; a minute is a guess
+BUSY_WAIT = 60.0
 #: bytes of markdown text sent; DingTalk publishes no limit, this one is a guess (docs/alerts.md)
 MAX_TEXT_BYTES = 20000
 
@@ -122,6 +126,8 @@ class DingTalkSink(AlertSink):
             return f"errcode 0 {said}".strip()
         if code == TOO_FAST:
             raise self.http.temporary(f"sending too fast: {said}", host=host, code=code, retry_after=TOO_FAST_WAIT)
+        if code == BUSY:
+            raise self.http.temporary(f"busy: {said}", host=host, code=code, retry_after=BUSY_WAIT)
         if code == SIGN_OR_KEYWORD:
             raise self.http.permanent(
                 f"refused the signature, timestamp or keyword (check secret/keyword and the clock): {said}",

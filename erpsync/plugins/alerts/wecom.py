@@ -26,6 +26,10 @@ from erpsync.plugins.alerts.chat_http import ChatHttp, host_of, url_secrets
 FREQ_OUT_OF_LIMIT = 45009
 #: seconds to wait after FREQ_OUT_OF_LIMIT: the limit is counted per minute
 FREQ_WAIT = 60.0
+#: errcode: "系统繁忙" (system busy), WeCom's global code for "try again later" (docs/alerts.md)
+BUSY = -1
+#: seconds to wait after BUSY: the docs say "later" without a figure; a minute is a guess
+BUSY_WAIT = 60.0
 MAX_MARKDOWN_BYTES = 4096
 MAX_TEXT_BYTES = 2048
 
@@ -106,6 +110,8 @@ class WeComSink(AlertSink):
             return f"errcode 0 {said}".strip()
         if code == FREQ_OUT_OF_LIMIT:
             raise self.http.temporary(f"rate limited: {said}", host=host_of(url), code=code, retry_after=FREQ_WAIT)
+        if code == BUSY:
+            raise self.http.temporary(f"busy: {said}", host=host_of(url), code=code, retry_after=BUSY_WAIT)
         raise self.http.permanent(said or "refused", host=host_of(url), code=code)
 
 
