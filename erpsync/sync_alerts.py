@@ -20,6 +20,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from erpsync.alert_delivery import Deliverer, DeliveryReport
 from erpsync.alert_outbox import ConfiguredSink, token_alerts
 from erpsync.core.config import Settings, ShopSettings
@@ -71,7 +73,7 @@ class SyncAlerts:
         a channel that hangs costs at most its ``timeout_seconds`` and never holds the shop."""
         try:
             done = deliverer.deliver(self.clock())
-        except ErpsyncError as exc:  # the store itself failed: the alerts stay pending
+        except (ErpsyncError, SQLAlchemyError) as exc:  # the store itself failed: the alerts stay pending
             logger.warning("alert delivery failed: %s; the alerts stay pending", self._redact(str(exc)))
             return
         total = self.last_delivery

@@ -346,3 +346,28 @@ def _retention():
     from erpsync.core.store import Retention
 
     return Retention()
+
+
+def test_a_store_error_while_delivering_leaves_the_alerts_pending_and_the_run_goes_on(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SQLite's "database is locked" after its busy timeout is SQLAlchemy's error, not erpsync's:
+    delivery is what follows a shop, so it must not end the run."""
+    from sqlalchemy.exc import OperationalError
+
+    from erpsync.core.store.outbox import Outbox
+
+    world.configure(JSONL)
+
+    def locked(*args: object, **kwargs: object) -> None:
+        raise OperationalError("SELECT outbox", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(Outbox, "due", locked)
+    syncer = world.syncer()
+    report = syncer.run()
+    syncer.close()
+    assert report.shops[0].ran and report.exit_code == 2  # reconciled: the drift is reported
+    assert any("alert delivery failed" in r.getMessage() and "stay pending" in r.getMessage() for r in caplog.records)
+    monkeypatch.undo()
+    world.run(later=timedelta(minutes=1))
+    assert world.jsonl("alerts.jsonl") == [("opened", "W1")]
