@@ -135,3 +135,22 @@ def test_a_product_whose_first_row_repeats_a_key_is_left_out_whole(tmp_path):
     assert [p.id for p in records.items] == ["P2"]  # not P1 with S2 alone and the second row's title
     assert [e.source.rsplit("/", 1)[-1] for e in records.errors] == ["products.json:1", "products.json:2"]
     assert "the product's first row is malformed" in str(records.errors[1])
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "said"),
+    [
+        ("warehouses.json", f'[{{"id": "A", "phone": {"9" * 5000}}}]', "4300 digits"),
+        ("warehouses.json", "[" * 100_000 + "]" * 100_000, "nested too deep"),
+        ("shipments.json", '{"id": "S1"}', "expected a list of objects, one per record"),
+    ],
+    ids=["a-5000-digit-number", "nested-100000-deep", "an-object-not-a-list"],
+)
+def test_json_python_cannot_read_is_one_error_naming_the_file(tmp_path, name, text, said):
+    """Valid JSON that Python refuses to read (a huge integer, deep nesting) or that is not a list
+    is the file's error, which the run reports for its shop, not an exception that ends the run."""
+    write(tmp_path, name, text)
+    files = erp(tmp_path, **({"shipments": name} if name.startswith("shipments") else {"format": "json"}))
+    with pytest.raises(PermanentError, match=said) as caught:
+        files.list_shipments() if name.startswith("shipments") else files.list_warehouses()
+    assert name in str(caught.value)

@@ -66,7 +66,10 @@ def test_bad_rows_name_file_line_and_field_and_the_rest_goes_on(tmp_path):
         "P3,OK,Fine,,2,USD,1,,\n"
         "P4,OK,Same SKU,,2,USD,1,,\n"  # line 5: seller_sku used twice
         "P5,BIG,Too many,,2,USD,100000,,\n"  # line 6: stock over the API's limit
-        "P6,ATTR,Bad attribute,,2,USD,1,,colour\n",  # line 7: not name=value
+        "P6,ATTR,Bad attribute,,2,USD,1,,colour\n"  # line 7: not name=value
+        "P7,HUGE,Huge price,,1e999999,USD,1,,\n"  # line 8: a price no shop sets
+        "P8,OK,Its first row reuses a SKU,,2,USD,1,,\n"  # line 9: first row fails...
+        "P8,P8-2,Second row,,2,USD,1,,\n",  # line 10: ...so the product is left out whole
     )
     read = erp(tmp_path, products="products.csv").read_products()
     assert read is not None
@@ -77,6 +80,8 @@ def test_bad_rows_name_file_line_and_field_and_the_rest_goes_on(tmp_path):
     assert any("products.csv:5: product 'P4': seller_sku: seller_sku 'OK' is used twice" in t for t in texts), texts
     assert any("products.csv:6: product 'P5': inventory: at most 99,999" in t for t in texts), texts
     assert any("products.csv:7: product 'P6': attributes:" in t for t in texts), texts
+    assert any("products.csv:8: product 'P7': price: out of range: at most 12 digits" in t for t in texts), texts
+    assert any("products.csv:10: product 'P8': the product's first row is malformed" in t for t in texts), texts
 
 
 def test_json_products_take_lists_objects_and_numbers(tmp_path):

@@ -118,6 +118,45 @@ def test_a_malformed_row_is_named_and_the_others_come(tmp_path: Path) -> None:
     assert "orders.csv:2" in str(error) and "updated_at" in str(error)
 
 
+def test_an_order_given_twice_or_a_row_longer_than_the_header_is_named_not_read(tmp_path: Path) -> None:
+    book = erp(tmp_path)
+    (tmp_path / "erp" / "orders.csv").write_text(
+        "order_id,status,updated_at\no-1,CANCELLED,\no-2,UNPAID,,a cell with no column\no-1,DELIVERED,\n",
+        encoding="utf-8",
+    )
+    read = book.order_statuses(["o-1", "o-2"])
+    assert [(r.order_id, r.status) for r in read.items] == [("o-1", "CANCELLED")]
+    assert sorted((e.source.rsplit(":", 1)[1], e.field, e.reason) for e in read.errors if e.source) == [
+        ("3", None, "row has more cells than the header"),
+        ("4", "order_id", "duplicate id (first on line 2)"),
+    ]
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_rewrite_changes_the_written_cells_only(tmp_path: Path, bom: bytes) -> None:
+    """Two columns without a name, a blank line, CRLF and a BOM all stay: rows are written back
+    cell by cell, not by column name (two unnamed columns would have merged)."""
+    book = erp(tmp_path)
+    path = tmp_path / "erp" / "orders.csv"
+    path.write_bytes(bom + b"order_id,status,updated_at,,\r\no-1,UNPAID,,note-a,note-b\r\n\r\no-3,UNPAID,,,x\r\n")
+    book.set_order_status("o-3", "CANCELLED", T1)
+    book.set_order_status("o-2", "SHIPPED", T2)
+    assert path.read_bytes() == bom + (
+        b"order_id,status,updated_at,,\r\no-1,UNPAID,,note-a,note-b\r\n\r\n"
+        + f"o-3,CANCELLED,{T1.isoformat()},,x\r\no-2,SHIPPED,{T2.isoformat()},,\r\n".encode()
+    )
+
+
+def test_a_json_rewrite_keeps_the_bom_and_line_endings(tmp_path: Path) -> None:
+    book = erp(tmp_path, "orders.json")
+    path = tmp_path / "erp" / "orders.json"
+    path.write_bytes(b'\xef\xbb\xbf[\r\n  {"order_id": "o-1", "status": "UNPAID"}\r\n]\r\n')
+    book.set_order_status("o-1", "CANCELLED", T1)
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf[\r\n") and b"\n" not in raw.replace(b"\r\n", b"")
+    assert [r.status for r in book.order_statuses(["o-1"]).items] == ["CANCELLED"]
+
+
 class Seller:
     """A seller side that lists two orders (plain data: the aspect's reading is under test)."""
 

@@ -71,11 +71,7 @@ class FilesErp(OrdersMixin, ProductsMixin, ImagesMixin, ShipmentsMixin, Connecto
             record = f"warehouse {rid!r}" if rid else "warehouse (no id)"
             # Checked on every row, malformed and set-aside ones included: the write side refuses an
             # id on several rows, so the read side must not quietly pick one of them either.
-            if rid and (first := met.first(rid, line)) is not None:
-                reason = f"duplicate id (first on line {first})"
-                errors.append(RecordError(reason, source=source, record=record, field="id"))
-                continue
-            if (wrong := misshapen(row, source, record)) is not None:
+            if (wrong := met.repeated(rid, line, source, record) or misshapen(row, source, record)) is not None:
                 errors.append(wrong)
                 continue
             try:

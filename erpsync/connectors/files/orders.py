@@ -30,7 +30,7 @@ from erpsync.core.orders import ErpOrderStatus
 
 from . import replace as rp
 from .host import FilesHost
-from .parse import broken_rows, cell, is_utf8, parse, read_side_file, unwritable
+from .parse import Document, IdLines, broken_rows, cell, is_utf8, misshapen, parse, read_side_file, unwritable
 from .schema import field_errors, file_option
 
 __all__ = ["ORDER_COLUMNS", "OrdersMixin", "OrdersOptions"]
@@ -73,6 +73,7 @@ class OrdersMixin(FilesHost):
         errors = broken_rows(doc, shown, "order", "order_id")
         items: list[ErpOrderStatus] = []
         schema = _OrderRow()
+        met = IdLines(doc, "order_id")
         for line, _index, row in doc.rows:
             source = f"{shown}:{line}"
             if not isinstance(row, dict):
@@ -81,7 +82,12 @@ class OrdersMixin(FilesHost):
             values = {k: cell(v) for k, v in row.items() if k is not None and not k.startswith("__")}
             if values.get("updated_at") == "":
                 values["updated_at"] = None
-            record = f"order {values.get('order_id')!r}" if values.get("order_id") else "order (no id)"
+            oid = values.get("order_id")
+            record = f"order {oid!r}" if oid else "order (no id)"
+            repeated = met.repeated(oid, line, source, record, "order_id") if isinstance(oid, str) else None
+            if (wrong := repeated or misshapen(row, source, record)) is not None:
+                errors.append(wrong)
+                continue
             try:
                 data = schema.load(values)
             except ValidationError as exc:
@@ -173,26 +179,42 @@ def _rewritten(path: Path, raw: bytes, writes: dict[str, dict[str, str]], fail: 
             if isinstance(row, dict) and str(cell(row.get("order_id"))) in pending:
                 row.update(pending.pop(str(cell(row["order_id"]))))
         rows.extend(pending.values())
-        return _encoded(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding, fail)
+        text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"  # JSON escapes newlines in strings
+        return _kept(doc, text.replace("\n", "\r\n") if doc is not None and doc.crlf else text, encoding, fail)
     longer = next((line for line, _i, row in doc.rows if row.get("__extra__")), None) if doc is not None else None
     if longer is not None:  # its extra cells have no column to be written under
         raise fail(f"line {longer} has more cells than the header: fix it before erpsync writes the file")
-    names = [h.strip() for h in doc.records[doc.header_at]] if doc is not None and doc.records else list(ORDER_COLUMNS)
-    names += [c for c in ORDER_COLUMNS if c not in names]
-    out_rows = []
-    for _line, _index, row in doc.rows if doc is not None else ():
-        key = (row.get("order_id") or "").strip()
-        values = {k: v for k, v in row.items() if k is not None and not k.startswith("__")}
+    # cell by cell, in place: every other cell, blank line and column (one without a name too)
+    # stays as it was, where rows written back by column name would merge two unnamed columns
+    records = [list(r) for r in doc.records] if doc is not None and doc.records else [list(ORDER_COLUMNS)]
+    header = records[doc.header_at if doc is not None and doc.records else 0]
+    names = [h.strip() for h in header]
+    for column in ORDER_COLUMNS:
+        if column not in names:
+            header.append(column)
+            names.append(column)
+    at = {column: names.index(column) for column in ORDER_COLUMNS}
+    for _line, index, _row in doc.rows if doc is not None else ():
+        record = records[index]
+        key = record[at["order_id"]].strip() if at["order_id"] < len(record) else ""
         if key in pending:
-            values.update(pending.pop(key))
-        out_rows.append(values)
-    out_rows.extend(pending.values())
+            record.extend([""] * (len(header) - len(record)))
+            for column, value in pending.pop(key).items():
+                record[at[column]] = value
+    for values in pending.values():
+        record = [""] * len(header)
+        for column, value in values.items():
+            record[at[column]] = value
+        records.append(record)
     buffer = io.StringIO()
     crlf = doc is not None and doc.crlf
-    writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\r\n" if crlf else "\n", restval="")
-    writer.writeheader()
-    writer.writerows(out_rows)
-    return (b"\xef\xbb\xbf" if doc is not None and doc.bom else b"") + _encoded(buffer.getvalue(), encoding, fail)
+    csv.writer(buffer, lineterminator="\r\n" if crlf else "\n").writerows(records)
+    return _kept(doc, buffer.getvalue(), encoding, fail)
+
+
+def _kept(doc: Document | None, text: str, encoding: str, fail: Any) -> bytes:
+    """``text`` encoded, with the BOM the file had."""
+    return (b"\xef\xbb\xbf" if doc is not None and doc.bom else b"") + _encoded(text, encoding, fail)
 
 
 def _encoded(text: str, encoding: str, fail: Any) -> bytes:

@@ -190,6 +190,13 @@ class IdLines:
         """Whether a row set aside named ``rid`` before ``line``."""
         return self.aside.get(rid, line) < line
 
+    def repeated(self, rid: str, line: int, source: str, record: str, field: str = "id") -> RecordError | None:
+        """The error of a row whose id an earlier row gave (None: the first, now noted): which
+        row the ERP means is anyone's guess, and a write would set only one of them."""
+        if not rid or (first := self.first(rid, line)) is None:
+            return None
+        return RecordError(f"duplicate id (first on line {first})", source=source, record=record, field=field)
+
     def first(self, rid: str, line: int) -> int | None:
         """The line ``rid`` was first met on, before ``line`` (None: ``line`` is its first, now noted)."""
         earlier = [n for n in (self._read.get(rid), self.aside.get(rid)) if n is not None and n < line]
@@ -295,8 +302,12 @@ def _json_list(text: str, fail: Callable[[str], Exception]) -> list[Any]:
         data = json.loads(text, object_pairs_hook=json_pairs)
     except json.JSONDecodeError as exc:
         raise fail(f"not valid JSON: {exc}") from None
+    except ValueError as exc:  # valid JSON Python will not read: an integer of over 4,300 digits
+        raise fail(f"cannot be read: {str(exc).split(';')[0]}") from None
+    except RecursionError:
+        raise fail("cannot be read: nested too deep") from None
     if not isinstance(data, list):
-        raise fail("expected a list of warehouse objects")
+        raise fail("expected a list of objects, one per record")
     return data
 
 

@@ -48,6 +48,9 @@ PRODUCT_COLUMNS = (
     "warehouse_stock",
 )  # fmt: skip
 _REQUIRED = validate.Length(min=1, error="must not be empty")
+#: erpsync's own bounds of a price cell (a guess: the Open API documents none)
+MAX_PRICE_DIGITS = 12
+MAX_PRICE_DECIMALS = 6
 
 
 class ProductsOptions(Schema):
@@ -97,6 +100,14 @@ class ProductRecord(Schema):
             raise ValidationError("not a decimal number") from None
         if not amount.is_finite() or amount <= 0:
             raise ValidationError("must be a number > 0")
+        # no source gives the platform's bounds; these only keep an absurd cell (1e999999) from
+        # becoming a million-digit price text, or an overflow far from its row
+        exponent = amount.as_tuple().exponent  # an int: the amount is finite
+        if amount.adjusted() >= MAX_PRICE_DIGITS or (isinstance(exponent, int) and exponent < -MAX_PRICE_DECIMALS):
+            raise ValidationError(
+                f"out of range: at most {MAX_PRICE_DIGITS} digits before the decimal point "
+                f"and {MAX_PRICE_DECIMALS} after"
+            )
 
 
 def _images(raw: Any) -> tuple[str, ...]:
@@ -160,6 +171,8 @@ class ProductsMixin(FilesHost):
             if sku in sku_line:
                 reason = f"seller_sku {sku!r} is used twice (first on line {sku_line[sku]})"
                 errors.append(RecordError(reason, source=source, record=record, field="seller_sku"))
+                if rid not in products:  # a product whose first row failed is left out whole
+                    bad.add(rid)
                 continue
             sku_line[sku] = line
             if rid in bad:

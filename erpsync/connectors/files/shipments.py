@@ -77,11 +77,7 @@ class ShipmentsMixin(FilesHost):
                 continue
             rid = row_id(row)
             record = f"shipment {rid!r}" if rid else "shipment (no id)"
-            if rid and (first := met.first(rid, line)) is not None:
-                reason = f"duplicate id (first on line {first})"
-                errors.append(RecordError(reason, source=source, record=record, field="id"))
-                continue
-            if (wrong := misshapen(row, source, record)) is not None:
+            if (wrong := met.repeated(rid, line, source, record) or misshapen(row, source, record)) is not None:
                 errors.append(wrong)
                 continue
             try:
