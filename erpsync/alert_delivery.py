@@ -10,7 +10,9 @@ the run at most one ``timeout_seconds`` per sink and never loses an alert:
   the alert stays pending and is tried again next run) and the other sinks are served;
 - ``TemporaryError`` (rate limited, 5xx, timeouts) and unexpected errors (a file that cannot be
   written) keep the alert pending until a later attempt: exponential backoff from a minute up to
-  six hours, or the channel's ``retry_after``. ``PermanentError`` marks it failed for good;
+  six hours, or the channel's ``retry_after``; the sink's other alerts wait for a later pass, and
+  a drift's later alerts wait for its earlier one (``Outbox.due``), so they arrive in order.
+  ``PermanentError`` marks it failed for good;
 - a sink with a ``rate_limit`` that has more alerts due than the limit lets through gets them
   all as one ``send_digest``: one message instead of dropping some or blocking;
 - alerts undelivered after ``max_age`` expire, and are logged and returned to be reported.
@@ -123,7 +125,7 @@ class Deliverer:
                 self.store.outbox.mark_failed(row.id, now=now, error=f"unreadable event: {exc}", retry_at=None)
                 report.failed += 1
         limit = target.sink.rate_limit
-        if limit is not None and len(events) > 1:
+        if limit is not None and events:  # one alert too: the minute may be used up already
             count, seconds = limit
             room = count - self.store.outbox.delivered_since(target.name, now - timedelta(seconds=seconds))
             if len(events) > room:
@@ -137,8 +139,13 @@ class Deliverer:
                 report.digests += 1
                 return
         for row, event in events:
+            retrying = report.retrying
             if not self._attempt(target, [row], functools.partial(target.sink.send, event), now, report):
                 return  # timed out: abandoned for this run
+            if report.retrying > retrying:
+                # a failure the channel may recover from (rate limited, busy, down): the rest wait
+                # for a later pass, in order, rather than hitting a channel that just refused
+                return
 
     def _attempt(
         self,

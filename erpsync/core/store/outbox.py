@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from erpsync.core.store.base import Repository
 from erpsync.core.store.rows import OutboxItem, OutboxRow, RowMapper
@@ -76,8 +76,28 @@ class Outbox(Repository):
             return [_row(r) for r in conn.execute(query.order_by(*_ORDER)).all()]
 
     def due(self, *, now: datetime, sink: str | None = None) -> list[OutboxRow]:
-        """Pending alerts whose next attempt is due at ``now``, oldest first."""
-        query = select(table).where(table.c.status == "pending", table.c.next_attempt_at <= now)
+        """Pending alerts whose next attempt is due at ``now``, oldest first.
+
+        An alert waits while an older one of the same drift occurrence for the same sink is
+        pending and not due (retried later after a failure): a drift's "resolved" never reaches
+        a channel before its "opened".
+        """
+        older = table.alias("older")
+        waiting = (
+            select(older.c.id)
+            .where(
+                older.c.sink == table.c.sink,
+                older.c.drift_id == table.c.drift_id,
+                older.c.status == "pending",
+                older.c.next_attempt_at > now,
+                or_(
+                    older.c.created_at < table.c.created_at,
+                    and_(older.c.created_at == table.c.created_at, older.c.id < table.c.id),
+                ),
+            )
+            .exists()
+        )
+        query = select(table).where(table.c.status == "pending", table.c.next_attempt_at <= now, ~waiting)
         if sink is not None:
             query = query.where(table.c.sink == sink)
         with self._read() as conn:

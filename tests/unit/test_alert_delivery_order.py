@@ -1,0 +1,97 @@
+"""Delivery keeps a channel's alerts in order and within its rate limit, across passes.
+
+A drift's "resolved" never arrives before its "opened" (one waits for the other's retry), a
+sink that just failed is not sent its other alerts in the same pass, and one due alert is held
+back, like many, when the sink's minute is used up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from alert_samples import event as sample_event
+
+from erpsync.alert_delivery import Deliverer
+from erpsync.alert_outbox import ConfiguredSink
+from erpsync.core.config import AlertSettings
+from erpsync.core.errors import TemporaryError
+from erpsync.core.store import OutboxItem, Store
+from erpsync.plugins.alerts.base import AlertEvent, AlertSink
+
+T0 = datetime(2026, 11, 26, 2, 30, tzinfo=UTC)
+
+
+class Channel(AlertSink):
+    """Records what it was sent, in order; ``fail`` answers the next sends with a 502."""
+
+    type = "channel"
+    rate_limit: tuple[int, float] | None = None
+
+    def __init__(self, rate_limit: tuple[int, float] | None = None) -> None:
+        self.rate_limit = rate_limit
+        self.seen: list[str] = []
+        self.fail = 0
+
+    def send(self, event: AlertEvent) -> str:
+        if self.fail:
+            self.fail -= 1
+            raise TemporaryError("HTTP 502 Bad Gateway", connector="channel", status=502)
+        self.seen.append(f"{event.event} {event.subject}")
+        return "ok"
+
+    def send_digest(self, events: list[AlertEvent]) -> str:
+        self.seen.append(f"digest of {len(events)}")
+        return "ok"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store.open(f"sqlite:///{tmp_path / 'state.db'}")
+
+
+def add(store: Store, what: str, drift_id: int, at: datetime, subject: str = "W1") -> None:
+    event = replace(sample_event(what=what, subject=subject), id=f"{what}-{drift_id}-{subject}")
+    store.outbox.add([OutboxItem(id=event.id, sink="chat", event=event.as_dict(), drift_id=drift_id)], now=at)
+
+
+def deliver(store: Store, channel: Channel, at: datetime) -> None:
+    Deliverer(store, [ConfiguredSink(AlertSettings(type="channel", name="chat", options={}), channel)]).deliver(at)
+
+
+def test_a_resolved_alert_waits_for_its_opened_one_to_be_retried(store: Store) -> None:
+    channel = Channel()
+    add(store, "opened", 1, T0)
+    channel.fail = 1
+    deliver(store, channel, T0)  # 502: the opened alert is retried in a minute
+    add(store, "resolved", 1, T0 + timedelta(seconds=30))
+    deliver(store, channel, T0 + timedelta(seconds=30))  # the drift resolved meanwhile
+    assert channel.seen == []
+    deliver(store, channel, T0 + timedelta(minutes=2))
+    assert channel.seen == ["opened W1", "resolved W1"]
+
+
+def test_after_a_failure_the_sink_s_other_alerts_wait_for_a_later_pass(store: Store) -> None:
+    channel = Channel()
+    add(store, "opened", 1, T0)
+    add(store, "opened", 2, T0 + timedelta(seconds=1), subject="W2")
+    channel.fail = 1
+    deliver(store, channel, T0 + timedelta(seconds=2))
+    assert channel.seen == []  # W2's alert was not sent to a channel that had just refused
+    deliver(store, channel, T0 + timedelta(minutes=2))
+    assert channel.seen == ["opened W1", "opened W2"]
+
+
+def test_one_due_alert_waits_when_the_sink_s_minute_is_used_up(store: Store) -> None:
+    channel = Channel(rate_limit=(3, 60.0))
+    for i in range(3):
+        add(store, "opened", i, T0, subject=f"W{i}")
+    deliver(store, channel, T0)
+    assert len(channel.seen) == 3
+    add(store, "opened", 9, T0 + timedelta(seconds=10), subject="W9")
+    deliver(store, channel, T0 + timedelta(seconds=10))
+    assert len(channel.seen) == 3  # a fourth message inside the minute would be refused
+    deliver(store, channel, T0 + timedelta(seconds=61))
+    assert channel.seen[-1] == "opened W9"
