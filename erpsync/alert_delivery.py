@@ -17,8 +17,11 @@ the run at most one ``timeout_seconds`` per sink and never loses an alert:
   all as one ``send_digest``: one message instead of dropping some or blocking;
 - alerts undelivered after ``max_age`` expire, and are logged and returned to be reported.
 
-Delivery is at least once: an alert whose send timed out may have arrived; its stable ``id``
-lets a channel that deduplicates show it once.
+A pass first takes the due alerts it will send (``Outbox.claim``), so two processes delivering
+at once (the service's drain beside a CLI run) never send the same alert twice. Delivery is at
+least once: an alert whose send timed out may have arrived, and one whose process died
+mid-send is due again once its claim runs out; its stable ``id`` lets a channel that
+deduplicates show it once.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ FIRST_RETRY = timedelta(minutes=1)
 LAST_RETRY = timedelta(hours=6)
 #: the channel's answer is kept short: it is for operators, not a log of the channel
 ANSWER_CHARS = 500
+#: how long past the sends' timeouts a pass keeps the alerts it took (``Outbox.claim``)
+CLAIM_SLACK = timedelta(minutes=1)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -92,6 +97,7 @@ class Deliverer:
         self.max_age = max_age
         self.redact = redact
         self.abandoned: set[str] = set()
+        self._tried: set[str] = set()
 
     def deliver(self, now: datetime) -> DeliveryReport:
         """Expire what is too old, then send every due alert, sink by sink."""
@@ -117,6 +123,18 @@ class Deliverer:
     # -- one sink ---------------------------------------------------------------------------
 
     def _serve(self, target: ConfiguredSink, rows: list[OutboxRow], now: datetime, report: DeliveryReport) -> None:
+        """Take the sink's due rows for this pass (``Outbox.claim``: another process's pass then
+        leaves them alone), send them, and give back those not tried."""
+        until = now + timedelta(seconds=target.settings.timeout_seconds * len(rows)) + CLAIM_SLACK
+        taken = self.store.outbox.claim([r.id for r in rows], now=now, until=until)
+        mine = [r for r in rows if r.id in taken]
+        self._tried = set()  # what ``_attempt`` sent, whatever came of it
+        try:
+            self._send_rows(target, mine, now, report)
+        finally:
+            self.store.outbox.release([r.id for r in mine if r.id not in self._tried], taken_until=until, now=now)
+
+    def _send_rows(self, target: ConfiguredSink, rows: list[OutboxRow], now: datetime, report: DeliveryReport) -> None:
         events: list[tuple[OutboxRow, AlertEvent]] = []
         for row in rows:
             try:
@@ -156,6 +174,7 @@ class Deliverer:
         report: DeliveryReport,
     ) -> bool:
         """One call to the sink for ``rows``; its outcome recorded on each. False: it timed out."""
+        self._tried.update(r.id for r in rows)
         finished, answer, error = _call_with_timeout(send, target.settings.timeout_seconds, target.name)
         if not finished:
             self.abandoned.add(target.name)

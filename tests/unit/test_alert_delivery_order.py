@@ -1,12 +1,13 @@
 """Delivery keeps a channel's alerts in order and within its rate limit, across passes.
 
 A drift's "resolved" never arrives before its "opened" (one waits for the other's retry), a
-sink that just failed is not sent its other alerts in the same pass, and one due alert is held
-back, like many, when the sink's minute is used up.
+sink that just failed is not sent its other alerts in the same pass, one due alert is held
+back, like many, when the sink's minute is used up, and two passes at once send each alert once.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -95,3 +96,29 @@ def test_one_due_alert_waits_when_the_sink_s_minute_is_used_up(store: Store) -> 
     assert len(channel.seen) == 3  # a fourth message inside the minute would be refused
     deliver(store, channel, T0 + timedelta(seconds=61))
     assert channel.seen[-1] == "opened W9"
+
+
+def test_two_passes_at_once_send_each_alert_once(tmp_path: Path) -> None:
+    """Two processes deliver at once (the service's drain beside a CLI run): the second finds
+    the first's alerts taken, not due, and sends none of them."""
+    path = f"sqlite:///{tmp_path / 'state.db'}"
+    first, second = Store.open(path), Store.open(path)
+    for i in range(3):
+        add(first, "opened", i, T0, subject=f"W{i}")
+    sending, go = threading.Event(), threading.Event()
+
+    class Slow(Channel):
+        def send(self, event: AlertEvent) -> str:
+            sending.set()
+            go.wait(10)
+            return super().send(event)
+
+    slow, quick = Slow(), Channel()
+    worker = threading.Thread(target=deliver, args=(first, slow, T0))
+    worker.start()
+    assert sending.wait(10)  # the first pass is inside its first send
+    deliver(second, quick, T0)
+    go.set()
+    worker.join(10)
+    assert quick.seen == [] and slow.seen == ["opened W0", "opened W1", "opened W2"]
+    assert [r.status for r in first.outbox.recent(sink="chat")] == ["delivered"] * 3

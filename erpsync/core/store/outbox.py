@@ -112,6 +112,37 @@ class Outbox(Repository):
         with self._read() as conn:
             return [_row(r) for r in conn.execute(query.order_by(*order).limit(limit)).all()]
 
+    def claim(self, ids: Iterable[str], *, now: datetime, until: datetime) -> set[str]:
+        """Take the due alerts ``ids`` for one delivery pass until ``until``; the ids taken.
+
+        Another process's pass (the service's drain beside a CLI run, two overlapping drains)
+        sees a taken alert as not due, so each alert goes out once per attempt. One that is still
+        taken at ``until`` (its process died mid-send) is due again: delivery stays at least once.
+        """
+        taken: set[str] = set()
+        with self._write() as conn:
+            for alert in ids:
+                done = conn.execute(
+                    table.update()
+                    .where(table.c.id == alert, table.c.status == "pending", table.c.next_attempt_at <= now)
+                    .values(next_attempt_at=until)
+                )
+                if done.rowcount == 1:
+                    taken.add(alert)
+        return taken
+
+    def release(self, ids: Iterable[str], *, taken_until: datetime, now: datetime) -> None:
+        """Give back alerts a pass took (``claim``) and did not try: due again at ``now``."""
+        wanted = list(ids)
+        if not wanted:
+            return
+        with self._write() as conn:
+            conn.execute(
+                table.update()
+                .where(table.c.id.in_(wanted), table.c.status == "pending", table.c.next_attempt_at == taken_until)
+                .values(next_attempt_at=now)
+            )
+
     def mark_delivered(self, id: str, *, now: datetime, answer: str | None) -> None:
         """The channel took the alert; ``answer`` is what it said (short)."""
         with self._write() as conn:
