@@ -454,7 +454,8 @@ class HttpClient:
         status = response.status_code
         if status < 400:
             return None
-        snippet = self.redact(" ".join(response.text[:200].split())) if response.text else ""
+        # redacted, then cut: a secret the cut split would no longer be found whole
+        snippet = self.redact(" ".join(response.text[:4096].split()))[:200] if response.text else ""
         message = f"HTTP {status} {response.reason or ''}".strip() + (f": {snippet}" if snippet else "")
         if status == 429 or status >= 500:
             return TemporaryError(

@@ -217,5 +217,36 @@ def test_signature_headers_cannot_be_overridden():
     assert caught.value.key == "webhook.headers" and "Webhook-Signature" in caught.value.reason
 
 
+@pytest.mark.parametrize("value", ["Bearer tok-SECRET-1\n", " Bearer tok-SECRET-1", "Bearer tok\r\nX: y"])
+def test_a_header_value_requests_would_refuse_is_a_config_error_that_does_not_quote_it(value):
+    """requests refuses it when sending, quoting the value: the token would reach the log and
+    the outbox's last error, and be retried until the alert expired."""
+    with pytest.raises(ConfigError) as caught:
+        WebhookSink({"url": URL, "secret": SECRET, "headers": {"Authorization": value}}, base_dir=None)  # type: ignore[arg-type]
+    assert caught.value.key == "webhook.headers" and "Authorization" in caught.value.reason
+    assert "tok" not in str(caught.value)
+
+
+@responses.activate
+def test_a_header_value_the_receiver_echoes_is_hidden():
+    responses.post(URL, status=401, body="bad token Bearer tok-SECRET-1")
+    sink = WebhookSink(
+        {"url": URL, "secret": SECRET, "headers": {"Authorization": "Bearer tok-SECRET-1"}}, base_dir=None
+    )  # type: ignore[arg-type]
+    with pytest.raises(PermanentError) as caught:
+        sink.send(event())
+    assert "tok-SECRET-1" not in str(caught.value) and "401" in str(caught.value)
+
+
 def test_secrets_are_declared_for_redaction():
     assert set(WebhookSink.secret_options) == {"url", "secret"} and WebhookSink.rate_limit is None
+
+
+@responses.activate
+def test_a_secret_the_200_character_cut_would_split_is_hidden_whole():
+    token = "tok-SECRET-1234567890"
+    responses.post(URL, status=401, body="x" * 190 + token)
+    sink = WebhookSink({"url": URL, "secret": SECRET, "headers": {"Authorization": token}}, base_dir=None)  # type: ignore[arg-type]
+    with pytest.raises(PermanentError) as caught:
+        sink.send(event())
+    assert "tok-SEC" not in str(caught.value)

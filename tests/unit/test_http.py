@@ -541,3 +541,11 @@ def test_a_secret_url_is_hidden_in_the_request_line_that_quotes_only_its_path(ur
 def test_a_short_path_of_a_secret_url_is_not_hidden_alone() -> None:
     """Eight characters at least: a path like ``/send`` is a word of too many messages."""
     assert redact("POST /send failed", ["https://example.test/send"]) == "POST /send failed"
+
+
+@responses.activate
+def test_a_secret_the_200_character_cut_would_split_is_hidden_whole(clock: FakeClock) -> None:
+    responses.get(URL, status=400, body="x" * 190 + TOKEN)
+    with pytest.raises(PermanentError) as info:
+        make(clock).request("GET", URL)
+    assert TOKEN[:6] not in str(info.value) and "***" in str(info.value)

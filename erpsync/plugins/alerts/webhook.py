@@ -91,6 +91,10 @@ def _check_headers(value: Mapping[str, str]) -> None:
     taken = sorted(name for name in value if name.lower() in _OWN_HEADERS)
     if taken:
         raise ValidationError(f"{', '.join(taken)}: set by the sink (the signature covers them)")
+    # requests refuses such a value when sending, quoting it: the error would carry a token
+    bad = sorted(name for name, text in value.items() if text != text.strip() or any(c in text for c in "\r\n\0"))
+    if bad:
+        raise ValidationError(f"{', '.join(bad)}: a header value may not hold a line break or begin or end with spaces")
 
 
 class WebhookOptions(Schema):
@@ -132,8 +136,10 @@ class WebhookSink(AlertSink):
         self._extra: dict[str, str] = dict(loaded["headers"])
         self.host = urlsplit(self.url).hostname or "?"
         path = urlsplit(self.url)._replace(scheme="", netloc="").geturl()
-        #: every form the URL's secret parts can take in an error text: the whole URL, its path
-        self._secrets = tuple(s for s in (self.url, path if len(path) > 1 else "", loaded["secret"]) if s)
+        #: every form the URL's secret parts can take in an error text: the whole URL, its path,
+        #: and the extra headers' values (an Authorization token)
+        parts = (self.url, path if len(path) > 1 else "", loaded["secret"], *self._extra.values())
+        self._secrets = tuple(s for s in parts if s)
         self.session = requests.Session()
 
     def send(self, event: AlertEvent) -> str:
@@ -174,7 +180,8 @@ class WebhookSink(AlertSink):
 
     def _answer(self, response: requests.Response, op: str) -> str:
         status = response.status_code
-        snippet = self._redact(" ".join(response.text[:200].split())) if response.content else ""
+        # redacted, then cut: a secret the cut split would no longer be found whole
+        snippet = self._redact(" ".join(response.text[:4096].split()))[:200] if response.content else ""
         said = f"HTTP {status}" + (f": {snippet}" if snippet else "")
         if 200 <= status < 300:
             return said
