@@ -28,7 +28,7 @@ from erpsync.connectors.tiktok.fulfillment.models import (
     ShippingProvider,
     TrackingEvent,
 )
-from erpsync.core.errors import NotFoundError, PermanentError, RecordError, TemporaryError
+from erpsync.core.errors import NotFoundError, OutcomeUnknownError, PermanentError, RecordError, TemporaryError
 from erpsync.core.http import HttpPolicy
 
 FF = f"{BASE}/fulfillment/202309"
@@ -466,6 +466,16 @@ def test_update_shipping_info_package_and_order_paths(api: FulfillmentApi, asser
     assert body(one) == {"tracking_number": "T2", "shipping_provider_id": "SP"}
     assert urlsplit(two.url).path == "/fulfillment/202309/orders/O1/shipping_info/update"
     assert body(two) == {"tracking_number": "T3", "shipping_provider_id": "42"}
+
+
+@responses.activate(registry=OrderedRegistry)
+def test_a_shipping_info_update_whose_answer_was_lost_is_not_resent(api: FulfillmentApi) -> None:
+    """The platform lets a number change once or a few times (21011051, 21011052): a resend of a
+    change that was made may be refused or use one up. The next run's read settles it."""
+    responses.post(f"{FF}/packages/P1/shipping_info/update", body=requests.ReadTimeout("answer lost"))
+    with pytest.raises(OutcomeUnknownError):
+        api.update_shipping_info(package_id="P1", tracking_number="T2", shipping_provider_id="SP")
+    assert len(responses.calls) == 1
 
 
 @pytest.mark.parametrize("ids", [{}, {"package_id": "P1", "order_id": "O1"}])

@@ -273,7 +273,10 @@ class FulfillmentApi:
             body={"tracking_number": tracking_number, "shipping_provider_id": str(shipping_provider_id)},
             operation=operation,
             rate_key=where.template,
-            idempotent=True,  # sets the tracking number to a value: sending it twice changes nothing
+            # not resent after a lost answer: the platform allows a package's number to change once or
+            # a few times (21011051, 21011052), so a resend of a change that was made can be refused
+            # or use one up; the next run reads the package and sees whether it was made
+            idempotent=False,
         )
 
     # -- logistics (cached) ------------------------------------------------------------------
