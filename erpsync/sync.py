@@ -458,6 +458,7 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
                 report.actions,
                 self.clock(),
                 self.store.drifts.still_open,
+                lambda: self._renew(f"shop:{shop.name}", run_id, fenced=shop.name),
             )
             report.notes += settled
             if aspect.cursor_stream and observation.cursor and all(r.status == "applied" for r in report.actions):

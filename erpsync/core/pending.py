@@ -43,12 +43,16 @@ def settle_pending(
     results: Sequence[ActionResult],
     now: datetime,
     still_open: Callable[[Collection[int]], set[int]],
+    confirm: Callable[[], None] = lambda: None,
 ) -> list[str]:
     """Settle the older runs' pending rows of ``shop``/``aspect``; one note per row settled.
 
     Call it once the run holding the shop's lease has made this aspect's writes (``results``),
     never after a stop part-way: a write not yet attempted would look like one not needed.
-    ``still_open`` tells which drift occurrences are open (``store.drifts.still_open``).
+    ``still_open`` tells which drift occurrences are open (``store.drifts.still_open``);
+    ``confirm`` raises if the run no longer holds the shop (its lease, its fencing epoch), and is
+    called before any row is settled: a run that lost the shop might settle the rows of the run
+    that took it over, writes that run is making.
     """
     made = {
         _write_of(a.kind, a.target, a.subject, {"field": a.field, "value": a.value}): r
@@ -58,6 +62,9 @@ def settle_pending(
     notes = []
     outcomes: list[Outcome] = []
     entries = [e for e in ledger.list_entries(shop=shop, status="pending") if e.aspect == aspect and e.run_id != run_id]
+    if not entries:
+        return []
+    confirm()
     open_now = still_open({i for e in entries for i in _occurrences(e.payload)})
     for entry in entries:
         payload = dict(entry.payload or {})

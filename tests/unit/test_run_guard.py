@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from test_sync import setup  # noqa: F401  (the fixture: a Syncer over a files ERP and a memory seller)
 
+from erpsync.core.errors import LockedError
 from erpsync.core.models import ActionResult, RunReport
 from erpsync.core.pending import settle_pending
 from erpsync.core.run_guard import Heartbeat, Interrupted, StopSignals, unlock_shop
@@ -189,6 +190,18 @@ def test_settle_pending_marks_a_write_no_longer_needed_done(store):
     entry = store.ledger.get("k-old")
     assert entry.status == "done" and "nothing left to write" in entry.detail
     assert notes == [f"set phone 13800138000: left pending by run crashed-run; {entry.detail}"]
+
+
+def test_a_run_that_lost_the_shop_settles_nothing(store):
+    """Another run took the shop over: the pending row may be that run's write in flight."""
+    _pending(store, "k-theirs", value="13800138000")
+
+    def lost() -> None:
+        raise LockedError("lost the lease 'shop:s' to another run")
+
+    with pytest.raises(LockedError):
+        settle_pending(store.ledger, "s", "warehouse_address", "run-2", [], T0, store.drifts.still_open, lost)
+    assert store.ledger.get("k-theirs").status == "pending"
 
 
 def test_settle_pending_records_the_retry_of_a_write_still_needed(store, setup):  # noqa: F811
