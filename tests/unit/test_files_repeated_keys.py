@@ -154,3 +154,23 @@ def test_json_python_cannot_read_is_one_error_naming_the_file(tmp_path, name, te
     with pytest.raises(PermanentError, match=said) as caught:
         files.list_shipments() if name.startswith("shipments") else files.list_warehouses()
     assert name in str(caught.value)
+
+
+def test_a_tracking_number_with_an_invisible_character_or_given_as_a_json_float_is_not_read(tmp_path):
+    """Pushed, either would reach the buyer as a number no carrier knows: ``1Z\u200b999`` looks
+    like 1Z999, and 9.400111899223345e21 has lost the digits past a float's precision."""
+    rows = [
+        {"id": "S1", "package_id": "P1", "tracking_number": "1Z\u200b999", "carrier": "UPS"},
+        {"id": "S2", "package_id": "P2", "tracking_number": 9.400111899223345e21, "carrier": "USPS"},
+        {"id": "S3", "package_id": "P3", "tracking_number": 9400111899223344556677, "carrier": "USPS"},
+    ]
+    write(tmp_path, "shipments.json", json.dumps(rows))
+    read = erp(tmp_path, shipments="shipments.json").list_shipments()
+    assert [(s.id, s.tracking_number) for s in read.items] == [
+        ("S3", "9400111899223344556677")
+    ]  # a JSON integer is exact
+    assert [(e.record, e.field) for e in read.errors] == [
+        ("shipment 'S1'", "tracking_number"),
+        ("shipment 'S2'", "tracking_number"),
+    ]
+    assert "invisible character" in read.errors[0].reason and "write it as a string" in read.errors[1].reason

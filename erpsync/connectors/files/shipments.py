@@ -12,6 +12,7 @@ with spaces inside, a duplicate id), and the other rows go on. erpsync only read
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
@@ -51,9 +52,31 @@ class ShipmentRecord(Schema):
     @validates("tracking_number")
     def _one_token(self, value: str, **_: Any) -> None:
         # a number with a space inside is a typing slip (two numbers, or a split one): pushed, it
-        # would reach the buyer as a number no carrier knows
+        # would reach the buyer as a number no carrier knows; so would one with an invisible
+        # character pasted in (a zero-width space, a control character)
         if any(ch.isspace() for ch in value):
             raise ValidationError("contains spaces: a tracking number is one word")
+        if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+            raise ValidationError("contains an invisible character (e.g. a zero-width space): retype it")
+
+
+#: the fields a JSON number with a fraction or an exponent cannot stand for (it has lost digits)
+_EXACT = ("id", "package_id", "order_id", "tracking_number")
+
+
+def _inexact(row: dict[str, Any], source: str, record: str) -> list[RecordError]:
+    """An id or tracking number a JSON file gives as a float (``9.400111899223345e+21``): the
+    digits past the float's precision are gone, so it is refused rather than pushed mangled."""
+    return [
+        RecordError(
+            "a JSON number with a fraction or an exponent: write it as a string",
+            source=source,
+            record=record,
+            field=name,
+        )
+        for name in _EXACT
+        if isinstance(row.get(name), float)
+    ]
 
 
 class ShipmentsMixin(FilesHost):
@@ -79,6 +102,9 @@ class ShipmentsMixin(FilesHost):
             record = f"shipment {rid!r}" if rid else "shipment (no id)"
             if (wrong := met.repeated(rid, line, source, record) or misshapen(row, source, record)) is not None:
                 errors.append(wrong)
+                continue
+            if inexact := _inexact(row, source, record):
+                errors.extend(inexact)
                 continue
             try:
                 data = schema.load({k: cell(v) for k, v in row.items() if k is not None})
