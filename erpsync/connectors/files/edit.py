@@ -84,7 +84,14 @@ class Edits:
         """The file's new text (without the BOM), in its own line endings."""
         doc = self.doc
         if doc.data is not None:
-            out = json.dumps(doc.data, ensure_ascii=False, indent=2) + "\n"
+            try:  # a number JSON cannot hold once read (1e400 is infinity) would be written Infinity
+                out = json.dumps(doc.data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+            except ValueError:
+                raise self._fail(
+                    f"{self._shown}: a number too large for JSON (read as infinity): write it as a string, then run "
+                    "again",
+                    OPERATION,
+                ) from None
             # JSON escapes newlines inside strings, so this is safe
             return out.replace("\n", "\r\n") if doc.crlf else out
         buf = io.StringIO()

@@ -179,7 +179,10 @@ def _rewritten(path: Path, raw: bytes, writes: dict[str, dict[str, str]], fail: 
             if isinstance(row, dict) and str(cell(row.get("order_id"))) in pending:
                 row.update(pending.pop(str(cell(row["order_id"]))))
         rows.extend(pending.values())
-        text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"  # JSON escapes newlines in strings
+        try:  # a number JSON cannot hold once read (1e400 is infinity) would be written Infinity
+            text = json.dumps(rows, ensure_ascii=False, indent=2, allow_nan=False) + "\n"  # escapes newlines
+        except ValueError:
+            raise fail("a number too large for JSON (read as infinity): write it as a string") from None
         return _kept(doc, text.replace("\n", "\r\n") if doc is not None and doc.crlf else text, encoding, fail)
     longer = next((line for line, _i, row in doc.rows if row.get("__extra__")), None) if doc is not None else None
     if longer is not None:  # its extra cells have no column to be written under
