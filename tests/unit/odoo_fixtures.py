@@ -325,7 +325,7 @@ class OdooServer:
 class _Domain:
     """An Odoo domain (prefix ``&``, ``|``, ``!`` over ``[field, op, value]`` leaves) as a predicate."""
 
-    OPS = ("=", "!=", "in", "not in")
+    OPS = ("=", "!=", "in", "not in", ">")
 
     def __init__(self, server: OdooServer, model: str, domain: Sequence[Any]) -> None:
         self.server, self.model, self.items = server, model, list(domain)
@@ -355,7 +355,8 @@ class _Domain:
             value = None
         have = None if have in ("", False) else have
         hit = {"=": lambda: have == value, "!=": lambda: have != value,
-               "in": lambda: have in value, "not in": lambda: have not in value}[op]()  # fmt: skip
+               "in": lambda: have in value, "not in": lambda: have not in value,
+               ">": lambda: have is not None and have > value}[op]()  # fmt: skip
         return hit, i + 1
 
 

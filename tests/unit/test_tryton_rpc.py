@@ -6,6 +6,8 @@ connector's own HttpClient runs unchanged.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import requests
 import responses
@@ -38,14 +40,47 @@ def test_login_then_every_call_carries_the_session_and_the_users_context() -> No
     assert logout.method == "common.db.logout"
 
 
-def test_search_read_pages_by_offset_until_a_short_page() -> None:
+def _after(domain: list[Any]) -> int:
+    """The id a page's domain asks to start after (``[domain, ["id", ">", n]]``), 0 for the first."""
+    return domain[1][2] if len(domain) == 2 and domain[1][:2] == ["id", ">"] else 0
+
+
+def test_search_read_pages_by_id_until_a_short_page() -> None:
     fake = FakeTryton()
-    rows = [location(f"WH-{i}", rid=i) for i in range(5)]
-    fake.on(WAREHOUSES, lambda p: rows[p[1] : p[1] + p[2]])
+    rows = [location(f"WH-{i}", rid=i) for i in range(1, 6)]
+    fake.on(WAREHOUSES, lambda p: [r for r in rows if r["id"] > _after(p[0])][: p[2]])
     with staged(fake):
         records = connector(page_size=2).list_warehouses()
-    assert [w.id for w in records.items] == [f"WH-{i}" for i in range(5)]
-    assert [(c.params[1], c.params[2]) for c in fake.called(WAREHOUSES)] == [(0, 2), (2, 2), (4, 2)]
+    assert [w.id for w in records.items] == [f"WH-{i}" for i in range(1, 6)]
+    assert [(_after(c.params[0]), c.params[1], c.params[2]) for c in fake.called(WAREHOUSES)] == [
+        (0, 0, 2),
+        (2, 0, 2),
+        (4, 0, 2),
+    ]
+
+
+def test_a_record_gone_between_two_pages_moves_no_other_out_of_the_read() -> None:
+    """By offset, the first record of the next page would move back into the page already read."""
+    fake = FakeTryton()
+    rows = [location(f"WH-{i}", rid=i) for i in range(1, 6)]
+
+    def answer(params: list[Any]) -> list[dict[str, Any]]:
+        page = [r for r in rows if r["id"] > _after(params[0])][: params[2]]
+        if _after(params[0]) == 0:
+            rows.pop(0)  # WH-1 is deleted once the first page is read
+        return page
+
+    fake.on(WAREHOUSES, answer)
+    with staged(fake):
+        records = connector(page_size=2).list_warehouses()
+    assert [w.id for w in records.items] == [f"WH-{i}" for i in range(1, 6)]
+
+
+def test_a_server_that_ignores_the_id_condition_is_an_error_not_an_endless_read() -> None:
+    fake = FakeTryton()
+    fake.on(WAREHOUSES, [location("WH-1", rid=1), location("WH-2", rid=2)])
+    with staged(fake), pytest.raises(PermanentError, match="without ids after the last page"):
+        connector(page_size=2).list_warehouses()
 
 
 def test_a_refused_password_is_an_auth_error_without_the_password() -> None:

@@ -111,10 +111,17 @@ def search_all(
     context: Mapping[str, Any] | None = None,
     operation: str,
 ) -> Iterator[dict[str, Any]]:
-    """Every record ``domain`` selects, page by page, ordered by id (so no record is read twice)."""
-    offset = 0
+    """Every record ``domain`` selects, page by page, ordered by id (so no record is read twice).
+
+    Each page asks for the ids after the last one read, not for an offset: a record that leaves
+    the domain between two pages (archived, cancelled) would move every later one back a place
+    under an offset, and the first of the next page would never be read. (Odoo's domains are in
+    prefix notation with an implicit AND between top-level terms, so the id term is appended.)
+    """
+    last: int | None = None
     while True:
-        params = {"domain": list(domain), "fields": list(fields), "offset": offset, "limit": page_size, "order": "id"}
+        where = list(domain) if last is None else [*domain, ["id", ">", last]]
+        params = {"domain": where, "fields": list(fields), "offset": 0, "limit": page_size, "order": "id"}
         page = transport.call(model, "search_read", params, context=context, operation=operation)
         if not isinstance(page, list):
             reason = f"{model} search_read answered {type(page).__name__}, not a list"
@@ -122,7 +129,12 @@ def search_all(
         yield from page
         if len(page) < page_size:
             return
-        offset += page_size
+        row = page[-1]
+        after, last = last, row.get("id") if isinstance(row, Mapping) else None
+        # not past the last page's: the server ignored the condition, and paging on would repeat
+        if not isinstance(last, int) or isinstance(last, bool) or (after is not None and last <= after):
+            reason = f"{model} search_read answered a page without ids after the last page's"
+            raise PermanentError(reason, connector=transport.owner.type, operation=operation)
 
 
 def read_ids(

@@ -216,13 +216,19 @@ class TrytonRpc:
         page_size: int,
         context: Mapping[str, Any] | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Every record ``domain`` matches, one page of ``page_size`` at a time, ordered by id."""
-        offset = 0
+        """Every record ``domain`` matches, one page of ``page_size`` at a time, ordered by id.
+
+        Each page asks for the ids after the last one read, not for an offset: a record that
+        leaves the domain between two pages (deleted, cancelled) would move every later one back
+        a place under an offset, and the first of the next page would never be read.
+        """
+        last: int | None = None
         while True:
+            where = list(domain) if last is None else [list(domain), ["id", ">", last]]
             page = self.call(
                 f"model.{model}.search_read",
-                list(domain),
-                offset,
+                where,
+                0,
                 page_size,
                 [["id", "ASC"]],
                 list(fields_names),
@@ -233,7 +239,7 @@ class TrytonRpc:
             yield from page
             if len(page) < page_size:
                 return
-            offset += page_size
+            last = _last_id(page, model, after=last)
 
     def one(self, model: str, domain: Sequence[Any], fields_names: Sequence[str], *, what: str) -> dict[str, Any]:
         """The one record ``domain`` matches: NotFoundError when none, PermanentError when several."""
@@ -244,6 +250,19 @@ class TrytonRpc:
         if len(rows) > 1:
             raise PermanentError(f"more than one {what}: the id must name one record", **where)
         return dict(rows[0])
+
+
+def _last_id(page: Sequence[Any], model: str, *, after: int | None) -> int:
+    """The id the next page starts after: the last row's (rows come ordered by id). One not past
+    ``after`` means the server ignored the condition: paging on would repeat the page forever."""
+    row = page[-1]
+    found = row.get("id") if isinstance(row, Mapping) else None
+    if not isinstance(found, int) or isinstance(found, bool) or (after is not None and found <= after):
+        raise PermanentError(
+            f"search_read of {model} answered a page without ids after the last page's",
+            operation=f"model.{model}.search_read",
+        )
+    return found
 
 
 def related(row: Mapping[str, Any], path: str) -> Any:
