@@ -25,6 +25,7 @@ exceptions keep their traceback: they are bugs, not user errors.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypedDict, Unpack
 
 
@@ -100,6 +101,13 @@ class ConnectorError(ErpsyncError):
             code=self.code,
             status=self.status,
         )
+
+    def redact(self, redact: Callable[[str], str]) -> None:
+        """Hide the secrets ``redact`` knows in the message, in place (the text is rendered again)."""
+        hidden = redact(self.message)
+        if hidden != self.message:
+            self.message = hidden
+            self.args = (self._render(), *self.args[1:])
 
     def _render(self) -> str:
         where = " ".join(p for p in (self.connector, self.operation) if p)

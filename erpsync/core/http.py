@@ -80,6 +80,9 @@ from erpsync.core.redaction import (
     install_log_redaction as install_log_redaction,
 )
 from erpsync.core.redaction import (
+    quoted,
+)
+from erpsync.core.redaction import (
     redact as redact,
 )
 from erpsync.core.time_budget import (
@@ -363,6 +366,8 @@ class HttpClient:
             (time.monotonic() - started) * 1000,
         )
         error = self.classify(response, op) if self.classify else None
+        if error is not None:  # a connector's classify may quote the answer: the secrets go
+            error.redact(self.redact)
         if error is None:
             error = self._status_error(response, op)
         self._tell_limiter(key, error)
@@ -454,8 +459,7 @@ class HttpClient:
         status = response.status_code
         if status < 400:
             return None
-        # redacted, then cut: a secret the cut split would no longer be found whole
-        snippet = self.redact(" ".join(response.text[:4096].split()))[:200] if response.text else ""
+        snippet = quoted(response.text, self.redact, 200) if response.text else ""
         message = f"HTTP {status} {response.reason or ''}".strip() + (f": {snippet}" if snippet else "")
         if status == 429 or status >= 500:
             return TemporaryError(

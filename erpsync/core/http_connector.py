@@ -35,6 +35,7 @@ from requests.auth import AuthBase
 from erpsync.core.erp_connector import ErpConnector
 from erpsync.core.errors import AuthError, ConnectorError, NotFoundError, PermanentError
 from erpsync.core.http import HttpClient, HttpPolicy
+from erpsync.core.redaction import quoted
 
 
 class HttpErpOptions(Schema):
@@ -171,7 +172,7 @@ class HttpErpConnector(ErpConnector):
         try:
             return response.json()
         except ValueError:
-            snippet = self.http.redact(" ".join(response.text[:120].split()))
+            snippet = quoted(response.text, self.http.redact, 120)
             raise PermanentError(
                 f"the answer is not JSON: {snippet!r}", connector=self.type, operation=operation
             ) from None

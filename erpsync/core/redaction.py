@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
@@ -43,6 +43,13 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     for form in _secret_forms(tuple(s for s in secrets if s)):
         text = text.replace(form, MASK)
     return _SECRET_PARAM_RE.sub(lambda m: f"{m.group(1)}={MASK}", text)
+
+
+def quoted(text: str, redact: Callable[[str], str], limit: int) -> str:
+    """A remote answer as an error quotes it: on one line, redacted, then cut to ``limit``
+    characters. Redacted first: a secret the cut split would no longer be found whole, and its
+    head would show."""
+    return redact(" ".join(text[: limit * 20].split()))[:limit]
 
 
 @lru_cache(maxsize=256)

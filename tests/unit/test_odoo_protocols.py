@@ -246,3 +246,15 @@ def test_the_connector_registers_with_its_capabilities() -> None:
         "order_statuses",
     )
     assert set(OdooErp.secret_options) == {"password", "api_key"}
+
+
+def test_a_password_the_300_character_cut_would_split_is_hidden_whole() -> None:
+    """Odoo's exception text is quoted up to 300 characters: redacted first, then cut."""
+    from erpsync.connectors.odoo.errors import error_for
+    from erpsync.core.redaction import redact
+
+    payload = {"name": "builtins.TypeError", "message": "x" * 290 + PASSWORD}
+    error = error_for(
+        payload, status=None, redact=lambda t: redact(t, [PASSWORD]), connector="odoo", operation="o", auth_hint=""
+    )
+    assert PASSWORD[:6] not in str(error) and "***" in str(error)

@@ -178,3 +178,16 @@ def test_close_is_safe_twice_and_after_the_server_is_gone() -> None:
         mock.add(responses.POST, RPC, body=requests.ConnectionError("gone"))
         erp.close()
         erp.close()
+
+
+def test_a_page_that_echoes_the_login_is_quoted_without_the_password() -> None:
+    """A proxy or firewall page answering the login may quote the request body, password and all."""
+    fake = FakeTryton()
+    echo = (
+        f'<html>Request blocked: {{"method": "common.db.login", "params": ["erpsync", {{"password": "{PASSWORD}"}}]}}'
+    )
+    with staged(fake) as mock:
+        mock.replace(responses.POST, RPC, status=200, body=echo)
+        with pytest.raises(PermanentError) as caught:
+            connector().list_warehouses()
+    assert "the answer is not JSON" in str(caught.value) and PASSWORD not in str(caught.value)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from erpsync.core.errors import AuthError, ConnectorError, NotFoundError, PermanentError, TemporaryError
+from erpsync.core.redaction import quoted
 
 __all__ = ["error_for", "status_error"]
 
@@ -62,11 +63,11 @@ def error_for(
 ) -> ConnectorError:
     """The error for a serialised Odoo exception (``payload`` holds ``name`` and ``message``)."""
     name = str(payload.get("name") or "")
-    message = " ".join(str(payload.get("message") or "").split())[:300]
+    message = quoted(str(payload.get("message") or ""), redact, 300)
     cls, meaning = _kind(name, status)
     if cls is AuthError:
         meaning = f"{meaning} ({auth_hint})"
-    text = f"{meaning}: {name or 'no exception name'}" + (f": {redact(message)}" if message else "")
+    text = f"{meaning}: {name or 'no exception name'}" + (f": {message}" if message else "")
     return cls(text, connector=connector, operation=operation, status=status, code=name or None)
 
 

@@ -33,6 +33,7 @@ from requests.auth import AuthBase
 from erpsync.core.errors import AuthError, ConnectorError, PermanentError
 from erpsync.core.http import HttpClient
 from erpsync.core.http_connector import BearerAuth
+from erpsync.core.redaction import quoted
 
 from .errors import error_for, status_error
 
@@ -60,8 +61,7 @@ def decode(response: requests.Response, http: HttpClient, connector: str, operat
     try:
         return json.loads(response.content.decode("utf-8", errors="surrogateescape"))
     except ValueError:
-        shown = response.content[:120].decode("utf-8", errors="replace")
-        snippet = http.redact(" ".join(shown.split()))
+        snippet = quoted(response.content[:2400].decode("utf-8", errors="replace"), http.redact, 120)
         raise PermanentError(f"the answer is not JSON: {snippet!r}", connector=connector, operation=operation) from None
 
 

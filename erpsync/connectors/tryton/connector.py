@@ -76,7 +76,7 @@ class TrytonErp(HttpErpConnector):
         return self._auth
 
     def classify(self, response: requests.Response, operation: str) -> ConnectorError | None:
-        return classify(response, operation, self.type)
+        return classify(response, operation, self.type, self.http.redact)
 
     @property
     def rpc(self) -> TrytonRpc:

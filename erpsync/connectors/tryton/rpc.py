@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,7 @@ from erpsync.core.errors import (
     TemporaryError,
 )
 from erpsync.core.http import HttpClient
+from erpsync.core.redaction import quoted
 
 #: error codes set on answers that prove the call's transaction was rolled back (every Tryton error
 #: answer does): a create that got one was not made, so sending it again is safe
@@ -123,8 +124,11 @@ def rpc_error(error: Any, *, connector: str, operation: str) -> ConnectorError:
     )
 
 
-def classify(response: requests.Response, operation: str, connector: str) -> ConnectorError | None:
-    """HTTP statuses trytond uses itself, and the error member of a JSON-RPC answer."""
+def classify(
+    response: requests.Response, operation: str, connector: str, redact: Callable[[str], str] = lambda t: t
+) -> ConnectorError | None:
+    """HTTP statuses trytond uses itself, and the error member of a JSON-RPC answer; ``redact``
+    hides the secrets in an answer quoted (a proxy's page may echo the login, password and all)."""
     status = response.status_code
     where = CallContext(connector=connector, operation=operation, status=status)
     if status == 401:
@@ -142,7 +146,7 @@ def classify(response: requests.Response, operation: str, connector: str) -> Con
     try:
         body = response.json()
     except ValueError:
-        return PermanentError(f"the answer is not JSON: {_short(response.text[:120])!r}", **where)
+        return PermanentError(f"the answer is not JSON: {quoted(response.text, redact, 120)!r}", **where)
     if not isinstance(body, dict) or ("result" not in body and "error" not in body):
         return PermanentError("the answer is no JSON-RPC answer", **where)
     if body.get("error") is not None:

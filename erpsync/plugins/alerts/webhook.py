@@ -27,7 +27,7 @@ from marshmallow import Schema, ValidationError, fields
 
 from erpsync.core.errors import ConfigError, PermanentError, TemporaryError
 from erpsync.core.http import parse_retry_after
-from erpsync.core.redaction import redact
+from erpsync.core.redaction import quoted, redact
 from erpsync.plugins import hookimpl
 from erpsync.plugins.alerts.base import AlertEvent, AlertSink
 
@@ -180,8 +180,7 @@ class WebhookSink(AlertSink):
 
     def _answer(self, response: requests.Response, op: str) -> str:
         status = response.status_code
-        # redacted, then cut: a secret the cut split would no longer be found whole
-        snippet = self._redact(" ".join(response.text[:4096].split()))[:200] if response.content else ""
+        snippet = quoted(response.text, self._redact, 200) if response.content else ""
         said = f"HTTP {status}" + (f": {snippet}" if snippet else "")
         if 200 <= status < 300:
             return said
