@@ -238,3 +238,30 @@ def test_hmac_signs_each_request():
     assert len(erp.list_warehouses().items) == 1
     sent = responses.calls[0].request.headers
     assert sent["X-Key-Id"] == "k1" and len(sent["X-Signature"]) == 64 and "Authorization" not in sent
+
+
+@responses.activate
+def test_a_price_or_time_no_value_can_mean_is_its_item_s_error_and_the_rest_is_read():
+    """ "NaN" and "Infinity" parse as decimals; an epoch of 1e20 seconds overflows a datetime.
+    Each is one item's record error: before, NaN ended the whole read and Infinity was a price."""
+    responses.get(f"{BASE}/warehouses", body=body([wh(1)]))
+    sku = {"sku": "A-1", "price": "9.90", "qty": 3}
+    products = [
+        {"id": "P1", "title": "t", "cur": "USD", "wh": "W1", "skus": [sku]},
+        {"id": "P2", "title": "t", "cur": "USD", "wh": "W1", "skus": [{**sku, "sku": "A-2", "price": "NaN"}]},
+        {"id": "P3", "title": "t", "cur": "USD", "wh": "W1", "skus": [{**sku, "sku": "A-3", "price": "Infinity"}]},
+    ]
+    responses.get(f"{BASE}/products", body=body(products))
+    read = connector(products=PRODUCTS).read_products()
+    assert read is not None and [p.id for p in read.items] == ["P1"]
+    assert [(e.record, e.field, "not a finite number" in e.reason) for e in read.errors] == [
+        ("product 'P2' SKU #1", "price", True),
+        ("product 'P3' SKU #1", "price", True),
+    ]
+    orders = {"list": "/orders", "items": "data", "fields": {"order_id": "id", "status": "s", "updated_at": "u"}}
+    responses.get(
+        f"{BASE}/orders", body=b'{"data": [{"id": "O1", "s": "X", "u": 1700000000}, {"id": "O2", "s": "X", "u": 1e20}]}'
+    )
+    statuses = connector(orders=orders).order_statuses(["O1", "O2"])
+    assert statuses is not None and [o.order_id for o in statuses.items] == ["O1"]
+    assert [(e.record, e.field) for e in statuses.errors] == [("order 'O2'", "updated_at")]

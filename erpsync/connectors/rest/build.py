@@ -111,7 +111,10 @@ def parse_time(reader: FieldReader) -> datetime | None:
     if value in (None, ""):
         return None
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
-        return datetime.fromtimestamp(int(value), UTC)
+        try:
+            return datetime.fromtimestamp(int(value), UTC)
+        except (ArithmeticError, OSError, ValueError):  # 1e20 s, NaN: no time a datetime holds
+            raise reader.error("updated_at", f"not a time: {value!r}") from None
     if not isinstance(value, str):
         raise reader.error("updated_at", f"not a time: {value!r}")
     try:

@@ -84,9 +84,12 @@ class FieldReader:
         try:
             if isinstance(value, bool):
                 raise InvalidOperation
-            return Decimal(str(value).strip())
+            number = Decimal(str(value).strip())
         except InvalidOperation:
             raise self.error(name, f"not a number: {value!r}") from None
+        if not number.is_finite():  # "NaN" and "Infinity" parse, and no ERP value means them
+            raise self.error(name, f"not a finite number: {value!r}")
+        return number
 
     def whole(self, name: str) -> int:
         value = self.raw(name)
@@ -162,6 +165,6 @@ def build_records(
             out.append(build(reader, source))
         except RecordError as exc:
             errors.append(RecordError(exc.reason, record=exc.record or record, field=exc.field, source=source))
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, ArithmeticError) as exc:  # one item's value, never the read's
             errors.append(RecordError(str(exc) or type(exc).__name__, record=record, source=source))
     return Records(tuple(out), tuple(errors))
