@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from erpsync.cli_common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, chosen_lang, lang_option
+from erpsync.cli_common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, chosen_lang, lang_option, output_folder_exists
 from erpsync.cli_lazy import LazyCommand, LazyGroup
 from erpsync.core.errors import ErpsyncError, UsageError
 from erpsync.logs import FORMAT_ENV, FORMATS, setup_logging
@@ -201,7 +201,8 @@ def cli(ctx: click.Context, config: str, verbose: int, log_format: str) -> None:
 )  # fmt: skip
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
-    metavar="FILE", help="Write the report to FILE instead of stdout (replaced whole, never half-written).",
+    callback=output_folder_exists, metavar="FILE",
+    help="Write the report to FILE instead of stdout (replaced whole, never half-written).",
 )  # fmt: skip
 @click.option(
     "--wait",

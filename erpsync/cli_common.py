@@ -11,6 +11,7 @@ import re
 import signal
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -126,3 +127,25 @@ def serve_until_stopped(server: _Server) -> None:
     finally:
         signal.signal(signal.SIGTERM, previous)
         server.close()
+
+
+def checked_listen(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """A ``--listen`` option's callback: ``host:port`` (or "", where it turns the endpoint off)
+    is checked before anything starts, naming the option, as the config's key is checked."""
+    if not value:
+        return value
+    from erpsync.core.config_service import parse_listen  # the config's own check, not for --help
+
+    try:
+        parse_listen(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def output_folder_exists(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    """An ``--output`` callback: the file's folder must exist, checked before the run, since the
+    report is written after it (with ``--apply``, after its writes were made)."""
+    if value is not None and not value.absolute().parent.is_dir():
+        raise click.BadParameter(f"no folder {str(value.absolute().parent)!r} to write {value.name!r} in")
+    return value

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from erpsync.cli_common import EXIT_DRIFT, EXIT_ERROR, EXIT_OK
+from erpsync.cli_common import EXIT_DRIFT, EXIT_ERROR, EXIT_OK, checked_listen
 from erpsync.plugins.context import CommandContext
 
 if TYPE_CHECKING:
@@ -31,7 +31,11 @@ __all__ = ["run"]
 @click.option("--shop", "shops", multiple=True, metavar="NAME", help="Only this shop (repeatable). Default: all.")
 @click.option("--aspect", "aspects", multiple=True, metavar="NAME", help="Only this aspect (repeatable). Default: all.")
 @click.option(
-    "--listen", metavar="HOST:PORT", default=None, help='Override [service] listen for /healthz and /metrics ("" off).'
+    "--listen",
+    metavar="HOST:PORT",
+    default=None,
+    callback=checked_listen,
+    help='Override [service] listen for /healthz and /metrics ("" off).',
 )
 @click.pass_obj
 def run(state: CommandContext, once: bool, shops: tuple[str, ...], aspects: tuple[str, ...], listen: str | None) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from erpsync.cli_common import EXIT_OK, serve_until_stopped
+from erpsync.cli_common import EXIT_OK, checked_listen, serve_until_stopped
 from erpsync.plugins.context import CommandContext
 
 __all__ = ["ui"]
@@ -22,6 +22,7 @@ __all__ = ["ui"]
     metavar="HOST:PORT",
     default="127.0.0.1:8765",
     show_default=True,
+    callback=checked_listen,
     help="Where to listen. Port 0 picks a free one.",
 )
 @click.pass_obj
@@ -32,17 +33,15 @@ def ui(state: CommandContext, listen: str) -> int:
     push, running a shop now and releasing a dead lease after logging in with [service.ui] token
     (without one the page is read-only). See docs/status-page.md.
     """
-    from waitress.server import create_server  # type: ignore[import-untyped]
 
     from erpsync.core.store import Store
-    from erpsync.service.endpoints import parse_listen
+    from erpsync.service.listen import serve_on
     from erpsync.ui.app import status_app
 
     settings = state.settings()
-    host, port = parse_listen(listen)
     with Store.open(settings.state_url) as store:
         app = status_app(store, settings, list(state.registry.aspects))
-        server = create_server(app, host=host, port=port, threads=4, ident="erpsync", expose_tracebacks=False)
+        server = serve_on(app, listen, threads=4)
         click.echo(
             f"erpsync ui: listening on http://{server.effective_host}:{server.effective_port}/ "
             "(SIGTERM or Ctrl-C stops)",

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import click
 
 from erpsync import render
-from erpsync.cli_common import EXIT_ERROR, EXIT_OK, known_shop, serve_until_stopped
+from erpsync.cli_common import EXIT_ERROR, EXIT_OK, checked_listen, known_shop, serve_until_stopped
 from erpsync.core.timefmt import beijing_time
 from erpsync.plugins.context import CommandContext
 from erpsync.render import escape
@@ -31,6 +31,7 @@ def webhooks() -> None:
     "--listen",
     metavar="HOST:PORT",
     default=None,
+    callback=checked_listen,
     help="Where to listen; default [service.webhooks] listen (0.0.0.0:8080). Port 0 picks a free one.",
 )
 @click.pass_obj

@@ -106,6 +106,18 @@ class ServiceSettings:
         return 60.0 * self.intervals.get(name, DEFAULT_INTERVALS.get(name, OTHER_ASPECT_INTERVAL_MINUTES))
 
 
+def parse_listen(listen: str) -> tuple[str, int]:
+    """``"host:port"`` (``[::1]:9187`` for IPv6) → (host, port); port 0 asks for a free one.
+
+    Raises ValueError saying what to write: the config's checks and the ``--listen`` options
+    share it, so a bad value is refused before anything starts, never at the bind.
+    """
+    m = _LISTEN.match(listen)
+    if m is None or int(m["port"]) > 65535:
+        raise ValueError(f'use "host:port", e.g. "127.0.0.1:9187", not {listen!r}')
+    return m["host"].strip("[]"), int(m["port"])
+
+
 def _listen(*, allow_empty: bool) -> Callable[[str], None]:
     def check(value: str) -> None:
         if allow_empty and value == "":

@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from waitress.server import create_server  # type: ignore[import-untyped]
 
 from erpsync.core.store import Store
+from erpsync.service.listen import serve_on
 from erpsync.service.metrics import ServiceMetrics
 from erpsync.service.scheduler import EmbeddedScheduler
 
@@ -78,20 +78,11 @@ def _answer(
     return [body]
 
 
-def parse_listen(listen: str) -> tuple[str, int]:
-    """``"host:port"`` (``[::1]:9187`` for IPv6) → (host, port); the config checked the shape."""
-    host, _, port = listen.rpartition(":")
-    return host.strip("[]"), int(port)
-
-
 class EndpointServer:
     """waitress serving :func:`make_app` on a background thread; ``close`` stops it."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]], listen: str) -> None:
-        host, port = parse_listen(listen)
-        self._server: Any = create_server(
-            app, host=host, port=port, threads=2, ident="erpsync", expose_tracebacks=False, channel_timeout=30
-        )
+        self._server: Any = serve_on(app, listen, threads=2, channel_timeout=30)
         self._thread = threading.Thread(target=self._server.run, name="erpsync-endpoints", daemon=True)
 
     @property

@@ -25,14 +25,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from waitress.server import create_server  # type: ignore[import-untyped]
-
 from erpsync.connectors.tiktok.webhooks.receiver import FUTURE_SKEW_SECONDS, WebhookReceiver, make_wsgi_app
 from erpsync.core.errors import ConfigError
 from erpsync.service.jobs import JobContext
+from erpsync.service.listen import serve_on
 from erpsync.service.webhook_actions import Trigger, WebhookActions, celery_trigger, scheduler_trigger
 
-__all__ = ["RETRY_HORIZON", "WebhookServer", "parse_listen"]
+__all__ = ["RETRY_HORIZON", "WebhookServer"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,14 +41,6 @@ CHANNEL_TIMEOUT_SECONDS = 10
 CLEANUP_INTERVAL_SECONDS = 2
 THREADS = 8
 PRUNE_EVERY_SECONDS = 3600.0
-
-
-def parse_listen(listen: str) -> tuple[str, int]:
-    """``HOST:PORT`` (``[::1]:8080`` for IPv6) → (host, port); ConfigError saying what is wrong."""
-    host, sep, port = listen.rpartition(":")
-    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ConfigError(f"listen must be HOST:PORT, e.g. 0.0.0.0:8080, got {listen!r}", key="service.webhooks.listen")
-    return host.strip("[]"), int(port)
 
 
 class WebhookServer:
@@ -88,18 +79,14 @@ class WebhookServer:
         if trigger is None:
             trigger = celery_trigger(ctx.settings) if hooks.trigger == "celery" else scheduler_trigger(ctx.store, clock)
         self.actions = WebhookActions(ctx.settings, ctx.store, ctx.sinks(), trigger, clock=clock)
-        host, port = parse_listen(listen or hooks.listen)
-        self._server: Any = create_server(
+        self._server: Any = serve_on(
             make_wsgi_app(self.receiver, self.actions),
-            host=host,
-            port=port,
+            listen or hooks.listen,
             threads=threads,
             # waitress refuses a body of this size or more: one byte over the limit is the first refused
             max_request_body_size=hooks.max_body_bytes + 1,
             channel_timeout=channel_timeout,
             cleanup_interval=cleanup_interval,
-            ident="erpsync",
-            expose_tracebacks=False,
         )
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
