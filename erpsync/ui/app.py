@@ -45,7 +45,7 @@ _ROUTES = Map(
         Rule("/login", endpoint="login_form", methods=["GET"]),
         Rule("/login", endpoint="login", methods=["POST"]),
         Rule("/logout", endpoint="logout", methods=["POST"]),
-        Rule("/drifts/<int:drift_id>/ack", endpoint="ack", methods=["POST"]),
+        Rule("/drifts/<int(max=9223372036854775807):drift_id>/ack", endpoint="ack", methods=["POST"]),
         Rule("/actions/retry", endpoint="retry", methods=["POST"]),
         Rule("/actions/run", endpoint="run_now", methods=["POST"]),
         Rule("/actions/unlock", endpoint="unlock", methods=["POST"]),

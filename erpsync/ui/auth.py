@@ -48,7 +48,7 @@ class Auth:
         if not self.enabled or not cookie or "." not in cookie:
             return None
         sid, _, sig = cookie.rpartition(".")
-        return sid if hmac.compare_digest(sig, _mac(self._key, "session", sid)) else None
+        return sid if _same(sig, _mac(self._key, "session", sid)) else None
 
     def csrf(self, sid: str) -> str:
         """The CSRF token of session ``sid``: every form of that session carries it."""
@@ -56,4 +56,10 @@ class Auth:
 
     def csrf_ok(self, sid: str | None, given: str | None) -> bool:
         """Whether a POST from session ``sid`` carried that session's CSRF token."""
-        return sid is not None and given is not None and hmac.compare_digest(given, self.csrf(sid))
+        return sid is not None and given is not None and _same(given, self.csrf(sid))
+
+
+def _same(given: str, expected: str) -> bool:
+    """``hmac.compare_digest`` over UTF-8 bytes: on ``str`` it raises for non-ASCII text, which
+    anyone can send in a cookie or a form field (a 500 for a visitor)."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode())

@@ -153,6 +153,10 @@ def test_acknowledge_a_drift(store: Store) -> None:
     after = text(client.get("/shops/drifty"))
     assert after.count('class="ack-button"') == 1 and 'class="acked"' in after
     assert client.post("/drifts/999999/ack", data={"csrf": csrf}).status_code == 404
+    # past what the store's integer holds: not found, not an OverflowError and a 500
+    assert client.post("/drifts/99999999999999999999999/ack", data={"csrf": csrf}).status_code == 404
+    # non-ASCII where a token goes: refused, not a 500
+    assert client.post(f"/drifts/{drift_id}/ack", data={"csrf": "令牌"}).status_code == 403
 
 
 def test_retry_failed_push_and_run_now_write_sync_requests(store: Store) -> None:

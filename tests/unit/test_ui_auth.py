@@ -57,3 +57,11 @@ def test_csrf_token_belongs_to_its_session() -> None:
     assert auth.csrf_ok(one, auth.csrf(one))
     assert not auth.csrf_ok(one, auth.csrf(two))
     assert not auth.csrf_ok(None, auth.csrf(one)) and not auth.csrf_ok(one, None) and not auth.csrf_ok(one, "")
+
+
+def test_non_ascii_in_a_cookie_or_a_csrf_field_is_refused_not_an_error() -> None:
+    """``hmac.compare_digest`` raises on non-ASCII ``str``: anyone could send it and get a 500."""
+    auth = Auth(TOKEN, key=b"k" * 32)
+    sid = auth.session(auth.new_session())
+    assert auth.session("a.é") is None and auth.session("会话.签名") is None
+    assert not auth.csrf_ok(sid, "令牌") and not auth.csrf_ok(sid, "\udcff")
