@@ -192,7 +192,8 @@ def cli(ctx: click.Context, config: str, verbose: int, log_format: str) -> None:
     "aspects",
     multiple=True,
     metavar="NAME",
-    help="Only this aspect (repeatable): warehouse_address, pickup.",
+    help="Only this aspect (repeatable): warehouse_address, pickup, listings, tracking, order_status, ship_by "
+    "(and any a plugin adds; `erpsync plugins` lists them). Default: the shop's aspects.",
 )
 @click.option("--apply", is_flag=True, help="Make the planned corrections (each recorded in the ledger first).")
 @click.option(
