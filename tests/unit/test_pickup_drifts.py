@@ -106,6 +106,12 @@ def test_the_review_is_stuck_from_the_sla_on_and_says_what_to_do() -> None:
     assert set(kinds(sla)) == {"review_pending"}
 
 
+def test_a_review_under_the_sla_says_its_hours_rounded_down() -> None:
+    """23.6 h is not "pending for 24 h (limit 24 h)", which reads as stuck while it is a warning."""
+    d = kinds(observation(sig(can_pickup=False), PICKUP, history=saved(NOW - 23.6 * HOUR)))["review_pending"]
+    assert "pending for 23 h" in d.message and d.summary is not None and "已 23 小时" in d.summary.zh
+
+
 @pytest.mark.parametrize("was_active", [True, False])
 def test_a_save_with_the_erp_on_drop_off_is_never_a_review(was_active: bool) -> None:
     history = saved(NOW - 30 * DAY, was_active=was_active)

@@ -92,6 +92,15 @@ def test_a_configured_date_keeps_its_offset_and_a_bad_one_is_named(load, tmp_pat
     assert f"{path}: aspects.pickup.regions[0].switch_at: Not a valid datetime." in str(info.value)
 
 
+@pytest.mark.parametrize("prefix", ['"WS "', '" WS"', '""'], ids=["space-after", "space-before", "empty"])
+def test_a_waybill_prefix_that_is_not_one_word_is_named(load, tmp_path, prefix):
+    """With a space no waybill starts with it (every one would read stale); empty, every one would."""
+    path = write(tmp_path, SHOP + REGION.replace('prefix = "WS"', f"prefix = {prefix}"))
+    with pytest.raises(ConfigError) as info:
+        load(path)
+    assert "aspects.pickup.regions[0].prefix: one word, e.g. WS" in str(info.value)
+
+
 def test_the_cli_does_not_load_opencc_until_a_city_is_matched():
     """``erpsync --help`` stays fast: the converter is imported when a city is first matched."""
     code = (

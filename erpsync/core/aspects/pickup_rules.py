@@ -192,23 +192,24 @@ def _review(w: WarehouseView) -> Drift | None:
         return None
     sla = w.obs.review_sla_hours
     hours = (aware(w.obs.now) - aware(d.pending_since)).total_seconds() / 3600
+    whole = int(hours)  # said in whole hours, rounded down: 23.6 h is not yet "24 h (limit 24 h)"
     name, since = warehouse_words(w.wh), at(d.pending_since)
     # the status alone, so reports spell it in the operator's words (审核中); the time is in the texts
     values = (S.PENDING_REVIEW.value, w.mode.label if w.mode else None)
     if hours < sla:
         summary = Texts(
-            f"{name.en}: pickup review pending for {hours:.0f} h (since {since.en}, limit {sla:g} h); parcels printed "
+            f"{name.en}: pickup review pending for {whole} h (since {since.en}, limit {sla:g} h); parcels printed "
             "meanwhile go DROP OFF, which the platform allows. The ERP is left as is: the review should make "
             "pickup active",
-            f"{name.zh}：揽收审核中已 {hours:.0f} 小时（自{since.zh}起，时限 {sla:g} 小时）；期间打印的包裹按自寄"
+            f"{name.zh}：揽收审核中已 {whole} 小时（自{since.zh}起，时限 {sla:g} 小时）；期间打印的包裹按自寄"
             "（DROP OFF）发货，平台允许。ERP 设置不变：审核通过后揽收将生效",
         )
         return w.drift("review_pending", "subscription_status", values, Severity.WARNING, summary, w.why)
     provider = provider_words(d.provider or (w.region.provider if w.region else None), w.obs.guides)
     summary = Texts(
-        f"{name.en}: pickup review pending for {hours:.0f} h, over the {sla:g} h limit (since {since.en}): the phone "
+        f"{name.en}: pickup review pending for {whole} h, over the {sla:g} h limit (since {since.en}): the phone "
         f"or address is probably wrong; check them in Seller Center and call {provider.en}",
-        f"{name.zh}：揽收审核中已 {hours:.0f} 小时，超过 {sla:g} 小时时限（自{since.zh}起）：电话或地址可能有误；"
+        f"{name.zh}：揽收审核中已 {whole} 小时，超过 {sla:g} 小时时限（自{since.zh}起）：电话或地址可能有误；"
         f"请在商家后台核对，并致电{provider.zh}",
     )
     return w.drift("review_stuck", "subscription_status", values, Severity.CRITICAL, summary, (*w.why, _DECLINED))

@@ -45,11 +45,15 @@ class _Region(Schema):
     name = fields.String(required=True)
     cities = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     provider = fields.String(required=True)
-    prefix = fields.String(required=True)
+    #: a waybill prefix is one word: with spaces around it no waybill would start with it, and an
+    #: empty one would match every waybill (the prefixes are compared upper-cased, as typed otherwise)
+    prefix = fields.String(required=True, validate=validate.Regexp(r"^\S+$", error="one word, e.g. WS"))
     # None (left out, or ""): no source dates this region's switch, so waybills are not judged by it
     switch_at = _When(load_default=None, allow_none=True)
     previous_provider = fields.String(load_default=None)
-    previous_prefix = fields.String(load_default=None)
+    previous_prefix = fields.String(
+        load_default=None, allow_none=True, validate=validate.Regexp(r"^\S+$", error="one word, e.g. JT")
+    )
 
     @pre_load
     def _blank_switch_is_none(self, data: Any, **_: Any) -> Any:
