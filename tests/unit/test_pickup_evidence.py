@@ -183,6 +183,23 @@ def test_an_agreeing_record_is_mentioned() -> None:
     assert (weak.status, weak.confidence) == (S.NOT_SUBSCRIBED, "operator") and "confirmed by" in weak.evidence[-1]
 
 
+@pytest.mark.parametrize("recorded", [S.PENDING_REVIEW, S.NOT_SUBSCRIBED])
+def test_activation_seen_after_a_record_wins_over_it(recorded: S) -> None:
+    """A save 20 days ago, an operator's record of it 2 h later, then the review went through:
+    a run saw pickup in effect days later. That evidence is newer than the record and wins; it was
+    dated at the save (or not at all), so the record won, a review read stuck for 480 h."""
+    save = NOW - 20 * DAY
+    history = PickupHistory(
+        address=Sighting("b", save - 60 * DAY, save, "a", save - HOUR),
+        activation=Sighting("no", save, NOW - 14 * DAY, "yes", NOW - 14 * DAY - HOUR),  # quiet for 14 days since
+    )
+    record = confirmed(recorded, save + 2 * HOUR, days=30)
+    assert infer(packages(), record, history=history).status is S.ACTIVE
+    after_the_record = packages((PICKUP, "WS123", save + 5 * HOUR))  # a WS waybill printed after the record
+    no_memory = PickupHistory(address=history.address)
+    assert infer(after_the_record, record, history=no_memory).status is S.ACTIVE
+
+
 def test_a_record_newer_than_the_save_ends_a_review() -> None:
     save = PickupHistory(address=Sighting("b", NOW - 90 * DAY, NOW - 30 * HOUR, "a", NOW - 31 * HOUR))
     state = infer(SLOTS_NO, confirmed(S.NOT_SUBSCRIBED), history=save)

@@ -158,6 +158,19 @@ def activated_after_save(history: PickupHistory, save: SaveEstimate) -> bool:
     return s.previous == YES and s.changed_at is not None and aware(s.changed_at) > save.seen_at
 
 
+def activation_seen(history: PickupHistory) -> datetime | None:
+    """The latest time a run is known to have seen pickup in effect (``pickup_activation``), so an
+    operator's record is weighed against it: while in effect, since it turned so; once no longer,
+    the last run that still saw it. None when no run dated it."""
+    s = history.activation
+    if s is None:
+        return None
+    if s.value == YES:
+        return aware(s.changed_at or s.first_seen_at)
+    seen = s.previous_seen_at or s.changed_at
+    return aware(seen) if s.previous == YES and seen is not None else None
+
+
 def provider_of_waybill(tracking: str | None, region: ProviderRegion) -> str | None:
     """The region's provider whose prefix the waybill carries (the current one, or the one before)."""
     number = (tracking or "").strip().upper()

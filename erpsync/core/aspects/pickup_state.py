@@ -16,6 +16,7 @@ from erpsync.core.aspects.pickup_evidence import (
     PickupHistory,
     activated_after_save,
     activation_package,
+    activation_seen,
     after,
     aware,
     offered_stopped,
@@ -95,17 +96,14 @@ def _after_save(
         found = activation_package(signals, save, region)
         if found is not None:
             package, provider = found
+            # dated by the package: an operator's record made before it is older evidence
+            dated = aware(package.created_at) if package.created_at else save.seen_at
             return Draft(
-                S.ACTIVE,
-                "weak",
-                [*reasons, Reason.activated(package, provider, guides)],
-                provider,
-                None,
-                None,
-                save.seen_at,
+                S.ACTIVE, "weak", [*reasons, Reason.activated(package, provider, guides)], provider, None, None, dated
             )
         if activated_after_save(history, save):
-            return Draft(S.ACTIVE, "weak", [*reasons, Reason.activated_before()], region.provider, None, None, None)
+            reason = Reason.activated_before()
+            return Draft(S.ACTIVE, "weak", [*reasons, reason], region.provider, None, None, activation_seen(history))
     if erp_mode is HandoverMode.DROP_OFF:
         was_active = was_active_before_save(history, save)
         m = history.erp_mode
