@@ -473,3 +473,27 @@ class TestTrytonBadInput:
         finally:
             erp.close()
         assert after["WH-DG-01"].address == SAMPLE_WAREHOUSES[0].address
+
+
+class TestTrytonPagesById:
+    """Pages ask a real trytond for the ids after the last one read (``[domain, ["id", ">", n]]``)."""
+
+    def test_one_record_a_page_reads_what_one_page_reads(self, seeder: Seeder) -> None:
+        from erpsync.testing import SAMPLE_PRODUCTS, SAMPLE_SHIPMENTS
+
+        seeder.regions()
+        seeder.clear_warehouses()
+        seeder.warehouses(SAMPLE_WAREHOUSES)
+        seeder.products(SAMPLE_PRODUCTS)
+        seeder.shipments(SAMPLE_SHIPMENTS)
+        whole = TestTrytonErp().build_connector(seeder)
+        paged = TestTrytonErp().build_connector(seeder)
+        paged.options = {**paged.options, "page_size": 1}
+        try:
+            for read in (TrytonErp.list_warehouses, TrytonErp.read_products, TrytonErp.list_shipments):
+                one, many = read(whole), read(paged)
+                assert one.items and many.items == one.items, read.__name__
+                assert [str(e) for e in many.errors] == [str(e) for e in one.errors]
+        finally:
+            whole.close()
+            paged.close()
