@@ -197,6 +197,9 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
                     "errors": len(report.errors),
                     # a run of many shops: which of them failed (the status page shows each shop's own result)
                     "shops_with_errors": [s.shop for s in report.shops if s.errors],
+                    # and which aspects each shop ran: a service runs one aspect a run, and a shop's
+                    # state is the worst of each aspect's latest run, not its latest run alone
+                    "aspects": {s.shop: [a.aspect for a in s.aspects] for s in report.shops},
                 }
                 self.store.runs.finish(run_id, status=status, summary=summary, now=report.finished_at)
                 try:

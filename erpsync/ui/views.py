@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from erpsync.core.store.overview import ShopFacts
+from erpsync.core.store.overview import FAILED_RUNS, ShopFacts
 from erpsync.core.store.rows import DriftRow, LedgerEntry
 from erpsync.core.timefmt import beijing_time
 
@@ -28,14 +28,13 @@ PAGE_SIZE = 50
 SEVERITIES = ("critical", "warning", "info")
 #: an access token expiring within this is shown as a warning
 TOKEN_WARNING = timedelta(days=3)
-_FAILED_RUNS = ("error", "crashed")
 
 
 def shop_state(facts: ShopFacts) -> str:
     """The one-word state of a shop (see the module docstring for the order)."""
     if facts.lease is not None:
         return "locked"
-    if facts.last_run is not None and facts.last_run.status in _FAILED_RUNS:
+    if facts.failing is not None or (facts.last_run is not None and facts.last_run.status in FAILED_RUNS):
         return "error"
     if sum(facts.drifts.values()):
         return "drift"

@@ -132,6 +132,27 @@ def test_a_run_of_many_shops_gives_each_shop_its_own_result(tmp_path: Path) -> N
     assert [views.shop_state(facts[n]) for n in ("bad", "good", "old")] == ["error", "in_sync", "error"]
 
 
+def test_a_failing_aspect_is_not_hidden_by_a_later_run_of_another(tmp_path: Path) -> None:
+    """``erpsync run`` runs one aspect a run: the shop is in error while any aspect's latest run
+    failed, however many runs of other aspects went well since."""
+
+    def ran(store: Store, run_id: str, aspect: str, failed: bool, minutes: int) -> None:
+        at = NOW + timedelta(minutes=minutes)
+        store.runs.begin(run_id, shops=["s"], apply=False, now=at, host="h", pid=1)
+        summary = {"shops_with_errors": ["s"] if failed else [], "aspects": {"s": [aspect]}}
+        store.runs.finish(run_id, status="error" if failed else "in_sync", summary=summary, now=at)
+
+    with Store.open(f"sqlite:///{tmp_path}/state.db") as store:
+        ran(store, "r1", "tracking", True, 0)
+        ran(store, "r2", "pickup", False, 1)
+        ran(store, "r3", "warehouse_address", False, 2)
+        facts = Overview(store.engine).facts(["s"])
+        assert facts["s"].last_run.status == "ok" and facts["s"].failing.id == "r1"  # type: ignore[union-attr]
+        assert views.shop_state(facts["s"]) == "error"
+        ran(store, "r4", "tracking", False, 3)  # tracking went well since
+        assert views.shop_state(Overview(store.engine).facts(["s"])["s"]) == "in_sync"
+
+
 def test_shop_result_keeps_a_crash_or_interruption_for_every_shop() -> None:
     assert shop_result("crashed", {"shops_with_errors": []}, "a") == "crashed"
     assert shop_result("interrupted", {"shops_with_errors": ["b"]}, "a") == "interrupted"

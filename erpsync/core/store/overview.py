@@ -48,6 +48,17 @@ def shop_result(status: str, summary: Mapping[str, Any] | None, shop: str) -> st
     return "error" if shop in failed else "ok"
 
 
+#: the run results that make a shop's state "error"
+FAILED_RUNS = ("error", "crashed")
+
+
+def _aspects_of(summary: Mapping[str, Any] | None, shop: str) -> set[str] | None:
+    """The aspects a run ran for ``shop``; None when it does not say (an older row, or a shop that
+    stopped before any aspect): then it stands for all of them."""
+    named = ((summary or {}).get("aspects") or {}).get(shop) if isinstance(summary, Mapping) else None
+    return set(named) if isinstance(named, list) and named else None
+
+
 @dataclass
 class ShopFacts:
     """What the store knows of one shop, as the overview needs it."""
@@ -60,6 +71,9 @@ class ShopFacts:
     pushes_failed: int = 0
     lease: LeaseRow | None = None
     token_expires_at: datetime | None = None
+    #: the newest failed run among each aspect's latest runs, when one failed: under ``erpsync run``
+    #: each run is one aspect, so a later run of another aspect that went well must not hide it
+    failing: LastRun | None = None
 
 
 class Overview(Repository):
@@ -105,12 +119,22 @@ class Overview(Repository):
             of(lease.name[len(_SHOP_LEASE) :]).lease = lease
         for shop, expires in expiries:
             of(shop).token_expires_at = expires
+        covered: dict[str, set[str] | None] = {}  # shop -> the aspects whose latest run was seen (None: all)
         for r in recent:
             for shop in r.shops or ():
-                facts = of(shop)
+                facts, seen = of(shop), covered.setdefault(shop, set())
+                if seen is None:
+                    continue
+                status = shop_result(r.status, r.summary, shop)
+                run = LastRun(r.id, status, r.started_at, r.finished_at)
                 if facts.last_run is None:
-                    status = shop_result(r.status, r.summary, shop)
-                    facts.last_run = LastRun(r.id, status, r.started_at, r.finished_at)
+                    facts.last_run = run
+                ran = _aspects_of(r.summary, shop)
+                if ran is not None and ran <= seen:
+                    continue  # each of its aspects has a newer run
+                if status in FAILED_RUNS and facts.failing is None:
+                    facts.failing = run
+                covered[shop] = None if ran is None else seen | ran
         return out
 
     def runs_of(self, shop: str, *, limit: int = 20) -> list[RunRow]:
