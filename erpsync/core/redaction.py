@@ -30,11 +30,14 @@ SECRET_PARAMS = frozenset(
     }
 )
 _SECRET_PARAM_RE = re.compile(r"(?i)\b(" + "|".join(sorted(SECRET_PARAMS)) + r")=([^&\s'\"#]+)")
+#: the password of a URL's user info (``http://user:password@host``), whatever its value
+_URL_PASSWORD_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*):([^/\s@]+)@")
 MASK = "***"
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """Replace every secret value, and every ``access_token=...``-style query value, by ``***``.
+    """Replace every secret value, every ``access_token=...``-style query value and every URL's
+    password (``http://user:password@host``) by ``***``.
 
     A secret is also hidden in its percent-encoded forms, because that is how it appears in a URL
     (``a+b/`` is sent as ``a%2Bb%2F``): an exception or log line quoting the URL would otherwise
@@ -42,6 +45,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """
     for form in _secret_forms(tuple(s for s in secrets if s)):
         text = text.replace(form, MASK)
+    text = _URL_PASSWORD_RE.sub(lambda m: f"{m.group(1)}:{MASK}@", text)
     return _SECRET_PARAM_RE.sub(lambda m: f"{m.group(1)}={MASK}", text)
 
 

@@ -549,3 +549,16 @@ def test_a_secret_the_200_character_cut_would_split_is_hidden_whole(clock: FakeC
     with pytest.raises(PermanentError) as info:
         make(clock).request("GET", URL)
     assert TOKEN[:6] not in str(info.value) and "***" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("GET http://user:SUPERSECRET123@erp.test/api", "GET http://user:***@erp.test/api"),
+        ("postgresql+psycopg://erpsync:pw@localhost/db", "postgresql+psycopg://erpsync:***@localhost/db"),
+        ("ftp://anon@h/ at 12:30@home", "ftp://anon@h/ at 12:30@home"),  # no password, no URL: as they are
+    ],
+)
+def test_a_url_s_password_is_hidden_whatever_its_value(text: str, shown: str) -> None:
+    """A base_url with user info is logged at -vv (urllib3's line, the client's debug line)."""
+    assert redact(text) == shown
