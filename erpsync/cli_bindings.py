@@ -70,12 +70,13 @@ def bindings(
     if not rows:
         click.echo("No bindings: every ERP warehouse carries its Seller Center id, or none was matched yet.")
         return EXIT_OK
-    from rich.console import Console
     from rich.table import Table
+
+    from erpsync.render import make_console  # unwrapped off a terminal: ids stay whole for --forget
 
     table = Table("shop", "ERP warehouse", "Seller Center warehouse", "from")
     for r in rows:
         source = r["from"] if r["from"] == "config" else f"kept since {r['since'][:16].replace('T', ' ')}"
         table.add_row(escape(r["shop"]), escape(r["erp_id"]), escape(r["seller_id"]), source)
-    Console().print(table)
+    make_console().print(table)
     return EXIT_OK

@@ -76,3 +76,13 @@ def test_forget_one_then_all(config: Path) -> None:
 def test_usage_errors(config: Path, args: tuple[str, ...], message: str) -> None:
     with pytest.raises(UsageError, match=message):  # the entry point turns it into exit code 64
         invoke(config, *args)
+
+
+def test_a_long_id_is_whole_in_the_table_off_a_terminal(config: Path, tmp_path: Path) -> None:
+    """Piped (``| cat``), the table is not cut to 80 columns: an id cut with … cannot be given
+    to --forget."""
+    long_id = "ERP-WAREHOUSE-" + "0123456789" * 8
+    with Store.open(f"sqlite:///{tmp_path / '.erpsync' / 'state.db'}") as store:
+        store.bindings.bind_many("acme", "warehouse", {long_id: "W-" + "9" * 40}, now=T0)
+    code, out = invoke(config)
+    assert code == 0 and long_id in out and "W-" + "9" * 40 in out

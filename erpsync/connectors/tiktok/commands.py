@@ -12,6 +12,7 @@ plugin's commands. It reaches the configuration and the registry through ``ctx.o
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -186,7 +187,8 @@ def status(state: CommandContext) -> int:
                     last,
                 )
         token_note = store.tokens.encryption().note()
-    console = Console()
+    # off a terminal (a pipe, cron mail) whole lines, as every erpsync table: no wrapping or cutting
+    console = Console() if sys.stdout.isatty() else Console(width=10_000, soft_wrap=True)
     console.print(table)
     if token_note:
         console.print(f"note: {token_note}", highlight=False, markup=False)
