@@ -258,3 +258,30 @@ def test_a_password_the_300_character_cut_would_split_is_hidden_whole() -> None:
         payload, status=None, redact=lambda t: redact(t, [PASSWORD]), connector="odoo", operation="o", auth_hint=""
     )
     assert PASSWORD[:6] not in str(error) and "***" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("name", "message", "kind"),
+    [
+        ("psycopg2.errors.SerializationFailure", "could not serialize access", TemporaryError),
+        ("psycopg2.errors.DeadlockDetected", "deadlock detected", TemporaryError),
+        ("psycopg2.OperationalError", "server closed the connection unexpectedly", TemporaryError),
+        ("psycopg2.OperationalError", 'database "typo" does not exist', PermanentError),
+        ("psycopg2.errors.InvalidTextRepresentation", "invalid input syntax for type integer", PermanentError),
+        ("psycopg.errors.UniqueViolation", "duplicate key value", PermanentError),
+    ],
+)
+def test_a_database_error_is_temporary_only_when_the_call_may_pass_later(name: str, message: str, kind: type) -> None:
+    """A misspelt database or a refused value fails however often it is sent: retried run after
+    run, it never surfaced as the configuration or data mistake it is."""
+    from erpsync.connectors.odoo.errors import error_for
+
+    error = error_for(
+        {"name": name, "message": message},
+        status=500,
+        redact=lambda t: t,
+        connector="odoo",
+        operation="o",
+        auth_hint="",
+    )
+    assert type(error) is kind

@@ -34,15 +34,35 @@ _BY_NAME: dict[str, tuple[type[ConnectorError], str]] = {
     "werkzeug.exceptions.UnprocessableEntity": (PermanentError, "the method refused its parameters"),
     "werkzeug.exceptions.BadRequest": (PermanentError, "Odoo could not read the request"),
 }
-#: module prefixes of errors that pass: the database connection, a serialisation failure
-_TEMPORARY_PREFIXES = ("psycopg2.", "psycopg.")
+#: the database driver's modules (psycopg 2 and 3)
+_DRIVERS = ("psycopg2.", "psycopg.")
+#: the driver errors that pass when the call is made again: a transaction that lost a race
+#: (serialisation failure, deadlock, a lock not available) or a connection that dropped
+_PASSING = (
+    "SerializationFailure",
+    "DeadlockDetected",
+    "LockNotAvailable",
+    "TransactionRollbackError",
+    "OperationalError",
+    "InterfaceError",
+)
 
 
-def _kind(name: str, status: int | None) -> tuple[type[ConnectorError], str]:
+def _driver_kind(name: str, message: str) -> tuple[type[ConnectorError], str]:
+    """A database driver's error: temporary when the same call may pass later, else permanent
+    (a constraint or a value the database refused fails the same way however often it is sent)."""
+    if name.rsplit(".", 1)[-1] not in _PASSING:
+        return PermanentError, "the database refused the call"
+    if "does not exist" in message:  # OperationalError: database "typo" does not exist
+        return PermanentError, "the database does not exist (option database)"
+    return TemporaryError, "the database failed"
+
+
+def _kind(name: str, status: int | None, message: str = "") -> tuple[type[ConnectorError], str]:
     if name in _BY_NAME:
         return _BY_NAME[name]
-    if name.startswith(_TEMPORARY_PREFIXES):
-        return TemporaryError, "the database failed"
+    if name.startswith(_DRIVERS):
+        return _driver_kind(name, message)
     if name.startswith("builtins."):
         # a field or method this database lacks (ValueError "Invalid field"), or a bad argument:
         # JSON-2 answers these with HTTP 500, yet sending the same request again cannot help
@@ -64,7 +84,7 @@ def error_for(
     """The error for a serialised Odoo exception (``payload`` holds ``name`` and ``message``)."""
     name = str(payload.get("name") or "")
     message = quoted(str(payload.get("message") or ""), redact, 300)
-    cls, meaning = _kind(name, status)
+    cls, meaning = _kind(name, status, message)
     if cls is AuthError:
         meaning = f"{meaning} ({auth_hint})"
     text = f"{meaning}: {name or 'no exception name'}" + (f": {message}" if message else "")
