@@ -69,6 +69,25 @@ def test_a_variant_that_cannot_be_read_fails_its_whole_product_only(odoo: OdooSe
     ]
 
 
+def test_a_product_id_or_a_sku_given_twice_is_a_record_error_not_two_products(odoo: OdooServer) -> None:
+    """Two templates under one product_key_field value were two products of one id, and two
+    variants of one default_code one product with that SKU twice: either way a push of a guess."""
+    odoo.add_field("product.template", "x_spu")
+    mug, mug_too, cup = (odoo.create("product.template", {"name": n, "x_spu": k}) for n, k in
+                         (("Mug", "SPU-MUG"), ("Mug 2", "SPU-MUG"), ("Cup", "SPU-CUP")))  # fmt: skip
+    variant(odoo, mug, "MUG-1", 5.0, {1: 1.0})
+    variant(odoo, mug_too, "MUG-2", 6.0, {1: 1.0})
+    variant(odoo, cup, "CUP", 5.0, {1: 1.0})
+    variant(odoo, cup, "CUP", 6.0, {1: 1.0})
+    records = make_connector(product_key_field="x_spu").read_products()
+    assert records is not None and [p.id for p in records.items] == ["SPU-MUG"]
+    assert sorted((e.record, e.field) for e in records.errors) == [
+        (f"product.template {mug_too}", "x_spu"),
+        (f"product.template {cup}", "default_code"),
+    ]
+    assert "also template" in str(records.errors[0]) or "also template" in str(records.errors[1])
+
+
 def test_shipments_are_not_kept_without_a_package_field(odoo: OdooServer) -> None:
     assert make_connector().list_shipments() is None
     assert odoo.calls == []

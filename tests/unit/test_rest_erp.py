@@ -265,3 +265,13 @@ def test_a_price_or_time_no_value_can_mean_is_its_item_s_error_and_the_rest_is_r
     statuses = connector(orders=orders).order_statuses(["O1", "O2"])
     assert statuses is not None and [o.order_id for o in statuses.items] == ["O1"]
     assert [(e.record, e.field) for e in statuses.errors] == [("order 'O2'", "updated_at")]
+
+
+@responses.activate
+def test_a_sku_given_twice_in_one_product_is_its_record_error():
+    responses.get(f"{BASE}/warehouses", body=body([wh(1)]))
+    twice = [{"sku": "S", "price": "1", "qty": 5}, {"sku": "S", "price": "2", "qty": 0}]
+    responses.get(f"{BASE}/products", body=body([{"id": "P", "title": "t", "cur": "USD", "wh": "W1", "skus": twice}]))
+    read = connector(products=PRODUCTS).read_products()
+    assert read is not None and read.items == ()
+    assert [(e.record, e.field) for e in read.errors] == [("product 'P' SKU #2", "seller_sku")]

@@ -62,9 +62,17 @@ class ProductsMixin:
             groups.setdefault(template, []).append(row)
         keys = self._product_keys(groups)
         items: list[ErpProduct] = []
+        first_of: dict[str, int] = {}  # product id -> the template that gave it first
         for template, variants in groups.items():
             try:
-                items.append(_product(keys.get(template), template, variants))
+                product = _product(keys.get(template), template, variants)
+                # two templates under one product id: which one the listing is would be a guess
+                if product.id in first_of:
+                    reason = f"product id {product.id!r} is also template {first_of[product.id]}'s"
+                    field = self.options["product_key_field"] or "id"
+                    raise RecordError(reason, record=f"{TEMPLATE} {template}", field=field)
+                first_of[product.id] = template
+                items.append(product)
             except RecordError as exc:
                 errors.append(RecordError(exc.reason, record=exc.record, field=exc.field, source=f"odoo {PRODUCT}"))
         return Records(tuple(items), tuple(errors))
@@ -95,6 +103,10 @@ def _product(key: str | None, template: int, variants: list[Mapping[str, Any]]) 
         raise RecordError("no product id (option product_key_field names the field)", record=record)
     currency = many2one(first, "currency_id", record=record)
     skus = tuple(_sku(v, f"{record}: variant {v.get('id')}") for v in variants)
+    codes = [s.seller_sku for s in skus]
+    repeated = sorted({c for c in codes if codes.count(c) > 1})
+    if repeated:  # one SKU at two prices or stocks: which one to push would be a guess
+        raise RecordError(f"SKU {repeated[0]!r} on two variants", record=record, field="default_code")
     return ErpProduct(
         id=key,
         title=text(first, "name", record=record),

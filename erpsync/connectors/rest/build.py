@@ -77,6 +77,8 @@ def product(reader: FieldReader, table: Mapping[str, Any], warehouses: Collectio
         if price <= Decimal(0):
             raise sku.error("price", f"must be above 0, got {price}")
         inventory, per_warehouse = stock.sku_stock(sku)
+        if any(s.seller_sku == code for s in skus):  # at two prices or stocks: which one is a guess
+            raise sku.error("seller_sku", f"SKU {code!r} is given twice in the product")
         skus.append(ErpSku(code, price, inventory, source, warehouse_stock=per_warehouse))
     return ErpProduct(
         reader.text("id", required=True),
