@@ -200,6 +200,19 @@ def test_activation_seen_after_a_record_wins_over_it(recorded: S) -> None:
     assert infer(after_the_record, record, history=no_memory).status is S.ACTIVE
 
 
+def test_a_pending_record_after_a_settled_save_counts_from_the_record() -> None:
+    """The last save erpsync saw was 60 days ago and a run saw pickup in effect after it: that
+    review is over. A "pending" record today is a review of a save erpsync did not see, counted
+    from the record (from the old save it read as stuck for 1,440 h at once)."""
+    save = NOW - 60 * DAY
+    history = PickupHistory(
+        address=Sighting("b", save - 60 * DAY, save, "a", save - HOUR),
+        activation=Sighting("no", save, NOW - 30 * DAY, "yes", NOW - 31 * DAY),
+    )
+    state = infer(packages(), confirmed(S.PENDING_REVIEW, NOW - HOUR), history=history)
+    assert (state.status, state.pending_since) == (S.PENDING_REVIEW, NOW - HOUR)
+
+
 def test_a_record_newer_than_the_save_ends_a_review() -> None:
     save = PickupHistory(address=Sighting("b", NOW - 90 * DAY, NOW - 30 * HOUR, "a", NOW - 31 * HOUR))
     state = infer(SLOTS_NO, confirmed(S.NOT_SUBSCRIBED), history=save)

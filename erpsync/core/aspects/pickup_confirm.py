@@ -32,7 +32,11 @@ def _agrees(inferred: SubscriptionStatus, confirmed: SubscriptionStatus) -> bool
 
 def _used(d: Draft, c: PickupConfirmation, save: SaveEstimate | None, provider: str | None) -> Draft:
     pending = c.status is S.PENDING_REVIEW
-    pending_since = (save.at if save else aware(c.confirmed_at)) if pending else None
+    # the review the record saw began at the known save, unless evidence newer than that save
+    # (a run that saw pickup in effect, a package since) ended that save's review: the one seen
+    # now began after it, at a save erpsync did not see, so it counts from the record
+    ended = save is not None and d.evidence_at is not None and aware(d.evidence_at) > save.seen_at
+    pending_since = (save.at if save and not ended else aware(c.confirmed_at)) if pending else None
     return Draft(
         status=c.status,
         confidence="operator",
