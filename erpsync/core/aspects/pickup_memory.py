@@ -11,7 +11,15 @@ from dataclasses import replace
 from datetime import datetime
 
 from erpsync.core.address import raw_address_fingerprint
-from erpsync.core.aspects.pickup_evidence import NO, YES, PickupHistory, activation_package, key, save_estimate
+from erpsync.core.aspects.pickup_evidence import (
+    NO,
+    YES,
+    PickupHistory,
+    activation_package,
+    aware,
+    key,
+    save_estimate,
+)
 from erpsync.core.aspects.pickup_state import infer_pickup_state
 from erpsync.core.models import PickupSignals, ProviderRegion, SubscriptionStatus, Warehouse
 from erpsync.core.pickup_regions import region_for
@@ -51,7 +59,12 @@ def recall(
     save = save_estimate(history, review_sla_hours)
     region = region_for(warehouse.address, regions)
     if save is not None and region is not None:
-        seen = bool(slots.can_pickup) if slots else activation_package(signals, save, region) is not None
+        # pickup in effect since the save: the slots say so, or (not read) a package after the save
+        # does, or an operator's record made after it: remembered, so the review stays over once
+        # the record expires on a quiet warehouse
+        c = history.confirmation
+        confirmed = c is not None and c.status is SubscriptionStatus.ACTIVE and aware(c.confirmed_at) > save.seen_at
+        seen = bool(slots.can_pickup) if slots else (activation_package(signals, save, region) is not None or confirmed)
         history = replace(history, activation=memory.observe(key("pickup_activation", wid), YES if seen else NO, now))
     state = infer_pickup_state(
         signals,
