@@ -67,7 +67,7 @@ def product(reader: FieldReader, table: Mapping[str, Any], warehouses: Collectio
     rows = reader.raw("skus") if reader.mapped("skus") else [reader.item]
     if not isinstance(rows, list) or not rows:
         raise reader.error("skus", "expected a non-empty list of SKUs")
-    skus = []
+    skus: list[ErpSku] = []
     for n, row in enumerate(rows):
         sku = FieldReader(row, table["sku_paths"], f"{reader.record} SKU #{n + 1}")
         code = sku.text("seller_sku", required=True)
