@@ -279,6 +279,12 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
             pool.shutdown(wait=True, cancel_futures=True)
             report.shops.extend(done[s.name] for s in shops if s.name in done)
 
+    def _lease_wait(self, seconds: float) -> None:
+        """The sleep between two tries of a busy shop's lease (``--wait``): a stop signal ends the
+        wait at once, where a plain sleep held Ctrl-C off until the other run let go."""
+        if self._stop.wait(seconds):
+            raise LockedError(f"stopped by {self._stop.name} while waiting for the shop's lease")
+
     def _run_shop(self, run: _Run, shop: ShopSettings) -> ShopReport:
         """One shop's aspects under its lease; bound here, on the thread that works for the shop."""
         with log_context.bound(run_id=run.run_id, shop=shop.name):
@@ -292,7 +298,12 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
         try:
             with (
                 self.store.leases.hold(
-                    lease, owner=run_id, ttl_seconds=LEASE_TTL_SECONDS, wait_seconds=wait, is_alive=self.is_alive
+                    lease,
+                    owner=run_id,
+                    ttl_seconds=LEASE_TTL_SECONDS,
+                    wait_seconds=wait,
+                    is_alive=self.is_alive,
+                    sleep=self._lease_wait,
                 ),
                 time_budget(self._budget(shop)) as budget,  # starts once the lease is held
             ):

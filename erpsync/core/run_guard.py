@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType, TracebackType
@@ -34,6 +35,10 @@ class Interrupted(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(f"stopped by {signal.Signals(signum).name}")
         self.signum = signum
+
+
+#: how often a wait looks for a stop request (a signal's handler runs between two steps)
+_STEP = 0.1
 
 
 class StopSignals:
@@ -68,6 +73,17 @@ class StopSignals:
     @property
     def requested(self) -> bool:
         return self.signum is not None
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``, in short steps so a signal or the outside request ends it;
+        whether a stop was requested."""
+        end = time.monotonic() + seconds
+        while not self.requested and (left := end - time.monotonic()) > 0:
+            if self._outside is not None:
+                self._outside.wait(min(_STEP, left))
+            else:
+                time.sleep(min(_STEP, left))
+        return self.requested
 
     @property
     def name(self) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -271,4 +273,23 @@ def test_a_run_takes_over_the_lease_of_a_dead_run_and_marks_it_crashed(setup):  
     assert report.exit_code == 0, report.errors
     assert syncer.store.runs.get("killed").status == "crashed"
     assert syncer.store.leases.get("shop:s") is None  # released again by the run that took it
+    syncer.close()
+
+
+def test_a_stop_ends_the_wait_for_a_busy_shop_at_once(setup):  # noqa: F811
+    """``reconcile --wait 30`` with another run holding the shop: Ctrl-C (here the outside stop a
+    service sets) ended nothing until the holder let go."""
+    syncer = setup()
+    host = os.uname().nodename
+    syncer.store.leases.acquire("shop:s", owner="other", ttl_seconds=60, now=datetime.now(UTC), host=host, pid=4242)
+    syncer.is_alive = lambda pid: True
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    started = time.monotonic()
+    report = syncer.run(apply=True, wait_seconds=30, stop=stop)
+    assert time.monotonic() - started < 5
+    assert report.interrupted == signal.SIGTERM and "while waiting for the shop's lease" in (
+        report.shops[0].error or ""
+    )
+    assert syncer.store.leases.get("shop:s").owner == "other"  # type: ignore[union-attr]
     syncer.close()
