@@ -34,8 +34,11 @@ COLUMNS: tuple[Texts, ...] = (
     Texts("action", "处理"),
 )
 
-#: pickup drift kinds as operators name the problem (the address aspect's rows show the field)
+#: drift kinds as operators name the problem (the address aspect's field rows show the field)
 KINDS: dict[str, Texts] = {
+    "missing_in_erp": Texts("no ERP warehouse bound", "ERP 中无对应仓库"),
+    "unknown_warehouse": Texts("bound to a warehouse Seller Center lacks", "绑定的商家后台仓库不存在"),
+    "duplicate_binding": Texts("several ERP warehouses bound", "多个 ERP 仓库绑定同一仓库"),
     "mode_mismatch": Texts("handover mode differs", "交接方式不一致"),
     "pickup_unconfirmed": Texts("pickup status unconfirmed", "揽收状态未确认"),
     "review_pending": Texts("pickup review pending", "揽收审核中"),

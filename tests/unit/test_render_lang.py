@@ -186,3 +186,12 @@ def test_json_carries_both_languages_whatever_the_report_language(lang):
 def test_json_in_sync_only_with_nothing_unconfirmed():
     data = render.report_json(report())
     assert data["in_sync"] is True and data["unconfirmed"] == 0 and data["lang"] == "en"
+
+
+@pytest.mark.parametrize("kind", ["missing_in_erp", "unknown_warehouse", "duplicate_binding"])
+def test_the_address_aspect_s_other_kinds_have_words_in_both_languages(kind):
+    """``--lang zh`` showed the raw code (missing_in_erp) where a field row shows the field's name."""
+    from erpsync.render_text import kind_label
+
+    zh, en = kind_label(kind, "zh"), kind_label(kind, "en")
+    assert zh != kind and en != kind and any("\u4e00" <= ch <= "\u9fff" for ch in zh)
