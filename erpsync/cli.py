@@ -9,6 +9,7 @@ import contextlib
 import io
 import itertools
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -340,7 +341,10 @@ def main(argv: list[str] | None = None) -> None:
         if isinstance(exc, click.exceptions.NoSuchCommand) and state.broken:
             _err_console().print("note: a plugin could not be loaded; `erpsync plugins` says which and why")
         sys.exit(EXIT_USAGE)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        # Ctrl-C before a run's own handler is in place (start-up, a prompt): 130, as during a run
+        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+            _fail(state, "interrupted (SIGINT) before any work", 128 + int(signal.SIGINT), args)
         _fail(state, "aborted", EXIT_ERROR, args)
     except UsageError as exc:
         _fail(state, str(exc), EXIT_USAGE, args)

@@ -69,3 +69,19 @@ def test_a_port_another_program_holds_is_one_error_naming_the_address(busy_port:
     with pytest.raises(ErpsyncError) as caught:
         serve_on(lambda environ, start_response: [], f"127.0.0.1:{busy_port}")
     assert f"cannot listen on 127.0.0.1:{busy_port}" in str(caught.value) and "--listen" in str(caught.value)
+
+
+def test_ctrl_c_before_a_run_is_under_way_exits_130(
+    config: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In the first second (loading the config, the plugins) Ctrl-C exited 1, "aborted"; the docs
+    and every later moment say 130."""
+    from erpsync.cli import main
+
+    def interrupted(self: State) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(State, "settings", interrupted)
+    with pytest.raises(SystemExit) as info:
+        main(["-c", str(config), "reconcile"])
+    assert info.value.code == 130 and "interrupted (SIGINT)" in capsys.readouterr().err
