@@ -184,6 +184,11 @@ class StatusApp:
         return response
 
     def do_logout(self, request: Request) -> Response:
+        """Clear the cookie; with the session's CSRF token, also end the session, so a copy of the
+        cookie stops working (without it, only the cookie goes: a forged form ends nothing)."""
+        sid = self.sid(request)
+        if sid is not None and self.auth.csrf_ok(sid, request.form.get("csrf")):
+            self.auth.end(sid)
         response = redirect("/", code=303)
         response.delete_cookie(COOKIE, httponly=True, samesite="Strict")
         return response

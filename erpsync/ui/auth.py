@@ -28,6 +28,8 @@ class Auth:
     def __init__(self, token: str, *, key: bytes | None = None) -> None:
         self._token = token.encode()
         self._key = key if key is not None else secrets.token_bytes(32)
+        #: sessions logged out: their cookies (signed, so valid until the key changes) are refused
+        self._ended: set[str] = set()
 
     @property
     def enabled(self) -> bool:
@@ -48,7 +50,11 @@ class Auth:
         if not self.enabled or not cookie or "." not in cookie:
             return None
         sid, _, sig = cookie.rpartition(".")
-        return sid if _same(sig, _mac(self._key, "session", sid)) else None
+        return sid if _same(sig, _mac(self._key, "session", sid)) and sid not in self._ended else None
+
+    def end(self, sid: str) -> None:
+        """Log session ``sid`` out: a copy of its cookie no longer logs anyone in."""
+        self._ended.add(sid)
 
     def csrf(self, sid: str) -> str:
         """The CSRF token of session ``sid``: every form of that session carries it."""

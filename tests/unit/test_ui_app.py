@@ -188,5 +188,9 @@ def test_release_a_dead_lease_only(store: Store) -> None:
 
 def test_logout_ends_the_session(store: Store) -> None:
     client, csrf = logged_in(store)
+    kept = client.get_cookie(COOKIE)
+    assert kept is not None
     assert client.post("/logout", data={"csrf": csrf}).status_code == 303
     assert 'id="login"' in text(client.get("/"))
+    client.set_cookie(COOKIE, kept.value)  # a copy of the cookie, taken before the logout
+    assert 'id="login"' in text(client.get("/")) and 'id="logged-in"' not in text(client.get("/shops/drifty"))

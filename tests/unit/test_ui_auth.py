@@ -65,3 +65,13 @@ def test_non_ascii_in_a_cookie_or_a_csrf_field_is_refused_not_an_error() -> None
     sid = auth.session(auth.new_session())
     assert auth.session("a.é") is None and auth.session("会话.签名") is None
     assert not auth.csrf_ok(sid, "令牌") and not auth.csrf_ok(sid, "\udcff")
+
+
+def test_a_logged_out_session_s_cookie_no_longer_logs_in() -> None:
+    """The cookie is signed: without this, a copy of it stayed valid after logout until a restart."""
+    auth = Auth(TOKEN, key=b"k" * 32)
+    cookie = auth.new_session()
+    sid = auth.session(cookie)
+    assert sid is not None
+    auth.end(sid)
+    assert auth.session(cookie) is None and auth.session(auth.new_session()) is not None
