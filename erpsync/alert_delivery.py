@@ -10,8 +10,9 @@ the run at most one ``timeout_seconds`` per sink and never loses an alert:
   the alert stays pending and is tried again next run) and the other sinks are served;
 - ``TemporaryError`` (rate limited, 5xx, timeouts) and unexpected errors (a file that cannot be
   written) keep the alert pending until a later attempt: exponential backoff from a minute up to
-  six hours, or the channel's ``retry_after``; the sink's other alerts wait for a later pass, and
-  a drift's later alerts wait for its earlier one (``Outbox.due``), so they arrive in order.
+  six hours, or the channel's ``retry_after``; the sink's other alerts due in that pass wait as
+  long, unsent, and a drift's later alerts wait for its earlier one (``Outbox.due``), so they
+  arrive in order.
   ``PermanentError`` marks it failed for good;
 - a sink with a ``rate_limit`` that has more alerts due than the limit lets through gets them
   all as one ``send_digest``: one message instead of dropping some or blocking;
@@ -98,6 +99,8 @@ class Deliverer:
         self.redact = redact
         self.abandoned: set[str] = set()
         self._tried: set[str] = set()
+        #: when the last alert the channel refused for now is tried again (the rest wait as long)
+        self._retry_at: datetime | None = None
 
     def deliver(self, now: datetime) -> DeliveryReport:
         """Expire what is too old, then send every due alert, sink by sink."""
@@ -156,13 +159,17 @@ class Deliverer:
                 )
                 report.digests += 1
                 return
-        for row, event in events:
+        for n, (row, event) in enumerate(events):
             retrying = report.retrying
             if not self._attempt(target, [row], functools.partial(target.sink.send, event), now, report):
                 return  # timed out: abandoned for this run
             if report.retrying > retrying:
-                # a failure the channel may recover from (rate limited, busy, down): the rest wait
-                # for a later pass, in order, rather than hitting a channel that just refused
+                # a failure the channel may recover from (rate limited, busy, down) is the channel's:
+                # the rest wait as long as the refused one, in order, rather than hit it again
+                rest = [r.id for r, _e in events[n + 1 :]]
+                self.store.outbox.defer(rest, until=self._retry_at or now)
+                self._tried.update(rest)  # dealt with: not given back as untried
+                report.retrying += len(rest)
                 return
 
     def _attempt(
@@ -203,6 +210,7 @@ class Deliverer:
         for row in rows:
             wait = timedelta(seconds=after) if after else backoff(row.attempts + 1)
             self.store.outbox.mark_failed(row.id, now=now, error=message, retry_at=now + wait)
+            self._retry_at = now + wait
         report.retrying += len(rows)
         return True
 

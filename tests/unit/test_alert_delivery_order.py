@@ -35,11 +35,12 @@ class Channel(AlertSink):
         self.rate_limit = rate_limit
         self.seen: list[str] = []
         self.fail = 0
+        self.retry_after: float | None = None
 
     def send(self, event: AlertEvent) -> str:
         if self.fail:
             self.fail -= 1
-            raise TemporaryError("HTTP 502 Bad Gateway", connector="channel", status=502)
+            raise TemporaryError("HTTP 502 Bad Gateway", connector="channel", status=502, retry_after=self.retry_after)
         self.seen.append(f"{event.event} {event.subject}")
         return "ok"
 
@@ -74,14 +75,25 @@ def test_a_resolved_alert_waits_for_its_opened_one_to_be_retried(store: Store) -
     assert channel.seen == ["opened W1", "resolved W1"]
 
 
-def test_after_a_failure_the_sink_s_other_alerts_wait_for_a_later_pass(store: Store) -> None:
+def test_after_a_failure_the_sink_s_other_alerts_wait_as_long(store: Store) -> None:
     channel = Channel()
     add(store, "opened", 1, T0)
     add(store, "opened", 2, T0 + timedelta(seconds=1), subject="W2")
     channel.fail = 1
     deliver(store, channel, T0 + timedelta(seconds=2))
     assert channel.seen == []  # W2's alert was not sent to a channel that had just refused
+    deliver(store, channel, T0 + timedelta(seconds=30))  # nor in the next pass, before W1's retry
+    assert channel.seen == [] and channel.fail == 0
     deliver(store, channel, T0 + timedelta(minutes=2))
+    assert channel.seen == ["opened W1", "opened W2"]
+    # a Retry-After as long as the pass's hold on its alerts (two sends of 30 s and a minute):
+    # W4 is held back all the same, not given back as untried
+    later = T0 + timedelta(minutes=5)
+    add(store, "opened", 3, later, subject="W3")
+    add(store, "opened", 4, later, subject="W4")
+    channel.fail, channel.retry_after = 1, 120.0
+    deliver(store, channel, later)
+    deliver(store, channel, later + timedelta(seconds=1))
     assert channel.seen == ["opened W1", "opened W2"]
 
 

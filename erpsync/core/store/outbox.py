@@ -131,6 +131,17 @@ class Outbox(Repository):
                     taken.add(alert)
         return taken
 
+    def defer(self, ids: Iterable[str], *, until: datetime) -> None:
+        """Put off pending alerts not yet tried until ``until`` (their channel just refused another
+        for now); no attempt is counted."""
+        wanted = list(ids)
+        if not wanted:
+            return
+        with self._write() as conn:
+            conn.execute(
+                table.update().where(table.c.id.in_(wanted), table.c.status == "pending").values(next_attempt_at=until)
+            )
+
     def release(self, ids: Iterable[str], *, taken_until: datetime, now: datetime) -> None:
         """Give back alerts a pass took (``claim``) and did not try: due again at ``now``."""
         wanted = list(ids)
