@@ -152,6 +152,9 @@ def test_provider_follows_the_switch_date() -> None:
     old = pkg("P0", PICKUP, "JT777", SWITCH - HOUR)
     assert infer(sig(old), now=SWITCH + HOUR).provider == "J&T"
     assert infer(sig(WS)).provider == "Wanse"
+    # a J&T waybill printed after the switch is a stale label: Wanse's driver is the one who comes
+    stale = pkg("P1", PICKUP, "JT778", SWITCH + HOUR)
+    assert infer(sig(stale), now=SWITCH + 2 * HOUR).provider == "Wanse"
 
 
 def test_evidence_says_what_it_could_not_see() -> None:

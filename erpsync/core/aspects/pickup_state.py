@@ -62,6 +62,16 @@ def _current_provider(region: ProviderRegion | None, now: datetime) -> str | Non
     return region.provider
 
 
+def _collects(region: ProviderRegion, waybill: str, package: PackageSignal) -> str:
+    """Who collects, from a PICK UP waybill's provider: a waybill of the provider before the
+    switch that was printed after it is a stale label (``waybill_provider_mismatch`` says so),
+    and the region's provider now is the one whose driver comes."""
+    switch, created = region.switch_at, package.created_at
+    if waybill != region.provider and switch is not None and created is not None and aware(created) >= aware(switch):
+        return region.provider
+    return waybill
+
+
 def _offered(slots: SlotSignal, history: PickupHistory, save: SaveEstimate | None) -> Draft:
     """Row 1: the slots offer pickup.
 
@@ -98,9 +108,8 @@ def _after_save(
             package, provider = found
             # dated by the package: an operator's record made before it is older evidence
             dated = aware(package.created_at) if package.created_at else save.seen_at
-            return Draft(
-                S.ACTIVE, "weak", [*reasons, Reason.activated(package, provider, guides)], provider, None, None, dated
-            )
+            reasons.append(Reason.activated(package, provider, guides))
+            return Draft(S.ACTIVE, "weak", reasons, _collects(region, provider, package), None, None, dated)
         if activated_after_save(history, save):
             reason = Reason.activated_before()
             return Draft(S.ACTIVE, "weak", [*reasons, reason], region.provider, None, None, activation_seen(history))
@@ -139,7 +148,8 @@ def _without_save(signals: PickupSignals | None, region: ProviderRegion, lookbac
     provider = provider_of_waybill(newest.tracking_number, region)
     if provider is None:
         return Draft(S.UNKNOWN, "none", [Reason.label_only(newest)])
-    return Draft(S.ACTIVE, "weak", [Reason.newest_pickup(newest, provider, guides)], provider, evidence_at=dated)
+    reasons = [Reason.newest_pickup(newest, provider, guides)]
+    return Draft(S.ACTIVE, "weak", reasons, _collects(region, provider, newest), evidence_at=dated)
 
 
 def infer_pickup_state(
