@@ -127,8 +127,10 @@ def test_a_session_refused_right_after_login_is_an_auth_error() -> None:
         (["LoginException", ["totp_code", "Enter your code", "char"]], AuthError, "log in"),
         (["OperationalError: database is locked", "Traceback (most recent call last): ..."], TemporaryError, "busy"),
         (["KeyError: 'res.user'", "Traceback (most recent call last): secret frames"], PermanentError, "res.user"),
+        (["LockNotAvailable: could not obtain lock on row", "Traceback ..."], TemporaryError, "busy"),
+        (["FATAL: sorry, too many clients already", "Traceback ..."], TemporaryError, "busy"),
     ],
-    ids=["user-error", "user-warning", "concurrency", "login", "locked", "crash"],
+    ids=["user-error", "user-warning", "concurrency", "login", "locked", "crash", "lock-not-available", "clients"],
 )
 def test_rpc_error_bodies_map_by_kind(error: list[object], kind: type[ConnectorError], words: str) -> None:
     fake = FakeTryton()

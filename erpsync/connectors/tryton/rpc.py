@@ -34,7 +34,15 @@ from erpsync.core.redaction import quoted
 #: answer does): a create that got one was not made, so sending it again is safe
 UNPROCESSED = ("UserError", "UserWarning", "ConcurrencyException", "LoginException", "locked", "server")
 #: words of an unnamed exception that mean the database was busy, not that the call was wrong
-BUSY_WORDS = ("database is locked", "database is busy", "could not serialize", "deadlock", "operationalerror")
+BUSY_WORDS = (
+    "database is locked",
+    "database is busy",
+    "could not serialize",
+    "deadlock",
+    "operationalerror",
+    "could not obtain lock",  # PostgreSQL's lock_not_available (a NOWAIT lock another transaction holds)
+    "too many clients",  # PostgreSQL's connection limit: a connection frees up
+)
 #: characters of an error text kept in messages (UserError's third part can be kilobytes of domain)
 TEXT_KEPT = 300
 
