@@ -73,11 +73,56 @@ def test_json_format_with_numbers_as_ids(tmp_path):
     d = tmp_path / "erp"
     d.mkdir()
     rows = [{"id": 1, "seller_warehouse_id": 7001, "phone": 13800138000, "handover_mode": "上门揽收"}, "junk"]
-    (d / "warehouses.json").write_text(json.dumps(rows), encoding="utf-8")
+    (d / "warehouses.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
     records = erp(tmp_path).list_warehouses()
     assert records.items[0].id == "1" and records.items[0].address.phone == "13800138000"
     assert records.items[0].handover_mode is HandoverMode.PICKUP
-    assert "warehouses.json:2: warehouse: not an object" in str(records.errors[0])
+    assert "warehouses.json:8: warehouse: not an object" in str(records.errors[0])  # the line "junk" is on
+
+
+def test_a_json_record_is_named_by_the_line_it_starts_on(tmp_path):
+    d = tmp_path / "erp"
+    d.mkdir()
+    good = {"id": "W1", "seller_warehouse_id": "7001", "handover_mode": "PICK UP"}
+    bad = {"id": "W2", "seller_warehouse_id": "7002", "handover_mode": "by boat"}
+    (d / "warehouses.json").write_text(
+        "[\n" + json.dumps(good, indent=2) + ",\n\n  " + json.dumps(bad) + "\n]\n", encoding="utf-8"
+    )
+    records = erp(tmp_path).list_warehouses()
+    assert [w.id for w in records.items] == ["W1"] and records.items[0].source.endswith("warehouses.json:2")
+    (error,) = records.errors
+    assert error.source.endswith("warehouses.json:8"), error  # not 2, its place in the list
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "\r\n"])
+def test_an_empty_csv_file_is_an_error_not_an_erp_without_warehouses(tmp_path, text):
+    d = tmp_path / "erp"
+    d.mkdir()
+    (d / "warehouses.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(PermanentError, match=r"warehouses\.csv: is empty: a CSV file starts with a header row"):
+        erp(tmp_path).list_warehouses()
+
+
+def test_a_csv_file_with_a_header_and_no_rows_holds_no_warehouses(tmp_path):
+    write_csv(tmp_path, "")
+    records = erp(tmp_path).list_warehouses()
+    assert records.items == () and records.errors == ()
+
+
+@pytest.mark.parametrize(
+    ("phone", "valid"),
+    [
+        ("138 0013 8000", True),
+        ("+86 (138) 0013-8000", True),
+        ("１３８\u30000013\u00a08000", True),
+        ('"138\n0013 8000"', False),
+        ("138\t0013", False),
+    ],
+)
+def test_a_phone_is_one_line_of_digits_and_spaces(tmp_path, phone, valid):
+    write_csv(tmp_path, GOOD.replace("13800138000", phone))
+    records = erp(tmp_path).list_warehouses()
+    assert [e.field for e in records.errors] == ([] if valid else ["phone"])
 
 
 def test_write_touches_only_the_target_row_and_keeps_bad_rows(tmp_path):

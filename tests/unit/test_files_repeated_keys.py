@@ -36,12 +36,12 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 def test_a_json_object_giving_a_key_twice_is_a_record_error_and_the_rest_is_read(tmp_path):
     twice = '{"id": "B", "seller_warehouse_id": "7002", "handover_mode": "PICK UP", "handover_mode": "DROP OFF"}'
-    write(tmp_path, "warehouses.json", f"[{OBJECT}, {twice}]")
+    write(tmp_path, "warehouses.json", f"[\n{OBJECT},\n{twice}\n]")
     records = erp(tmp_path).list_warehouses()
     assert [w.id for w in records.items] == ["A"]
     (error,) = records.errors
     assert str(error).endswith(
-        "warehouses.json:2: warehouse 'B': handover_mode: given twice: which value is meant is unclear "
+        "warehouses.json:3: warehouse 'B': handover_mode: given twice: which value is meant is unclear "
         "(JSON keeps the last silently)"
     )
 
@@ -57,9 +57,9 @@ def test_a_key_repeated_inside_a_nested_object_names_the_rows_field(tmp_path):
 
 def test_writes_are_refused_while_an_object_repeats_a_key_and_the_file_is_left_alone(tmp_path):
     twice = '{"id": "B", "note": "x", "note": "y"}'
-    path = write(tmp_path, "warehouses.json", f"[{OBJECT}, {twice}]")
+    path = write(tmp_path, "warehouses.json", f"[{OBJECT},\n{twice}]")
     before = path.read_bytes()
-    with pytest.raises(PermanentError, match="object 2 gives a key twice"):
+    with pytest.raises(PermanentError, match="the object on line 2 gives a key twice"):
         erp(tmp_path).set_handover_mode("A", HandoverMode.DROP_OFF)
     assert path.read_bytes() == before  # a rewrite would have kept "y" and dropped "x"
 
@@ -111,7 +111,7 @@ def test_side_files_report_a_repeated_key_too(tmp_path, name, text, option):
 def test_a_row_set_aside_still_holds_its_id_so_a_later_row_with_it_is_a_duplicate(tmp_path):
     twice = '{"id": "W1", "seller_warehouse_id": "7001", "handover_mode": "PICK UP", "handover_mode": "DROP OFF"}'
     later = '{"id": "W1", "name": "B", "seller_warehouse_id": "7002", "handover_mode": "DROP OFF"}'
-    write(tmp_path, "warehouses.json", f"[{twice}, {later}]")
+    write(tmp_path, "warehouses.json", f"[{twice},\n{later}]")
     records = erp(tmp_path).list_warehouses()
     assert list(records.items) == []  # neither row passes for W1
     assert [(e.source.rsplit("/", 1)[-1], e.field) for e in records.errors] == [
@@ -129,7 +129,7 @@ def test_a_product_whose_first_row_repeats_a_key_is_left_out_whole(tmp_path):
     second = '{"id": "P1", "seller_sku": "S2", "title": "T2", "price": "1", "currency": "USD", "inventory": "5"}'
     other = '{"id": "P2", "seller_sku": "S3", "title": "T3", "price": "1", "currency": "USD", "inventory": "5"}'
     write(tmp_path, "warehouses.csv", HEADER + GOOD)
-    write(tmp_path, "products.json", f"[{first}, {second}, {other}]")
+    write(tmp_path, "products.json", f"[{first},\n{second},\n{other}]")
     records = erp(tmp_path, products="products.json").read_products()
     assert records is not None
     assert [p.id for p in records.items] == ["P2"]  # not P1 with S2 alone and the second row's title

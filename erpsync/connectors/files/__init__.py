@@ -7,12 +7,14 @@ for the warehouse when the ERP keeps it; rows without it are matched by the core
 ``bindings``, else by id, name or address: ``erpsync.core.matching``). ``handover_mode`` is
 ``PICK UP`` or ``DROP OFF`` (上门揽收 / 自寄 are accepted too).
 
-A malformed row becomes a RecordError naming file, line and field, and the other rows go on;
-a cell over 128 KiB is one of them, and a row whose quote is never closed (it would run to the
-end of the file) is named where it starts. Writes touch only the target
-row's cells, so a malformed row someone is still fixing is never lost, and replace the file
-atomically under a lock, through symlinks, keeping mode, owner and group, and never over a
-change another program made meanwhile (``replace.py`` says how).
+A malformed row becomes a RecordError naming file, line and field, and the other rows go on
+(a JSON record's line is the one its object starts on); a cell over 128 KiB is one of them, and
+a row whose quote is never closed (it would run to the end of the file) is named where it
+starts. Writes touch only the target row's cells, so a malformed row someone is still fixing
+is never lost, and replace the file atomically under a lock, through symlinks, keeping mode,
+owner and group, and never over a change another program made meanwhile (``replace.py`` says
+how). A CSV file without even a
+header row (zero bytes: an export that wrote nothing) is an error, not an ERP without records.
 
 Shipments (optional, for the ``tracking`` aspect): the ``shipments`` option names a file in the
 directory, ``shipments.csv`` or ``shipments.json``, with the columns ``id, package_id, order_id,

@@ -21,6 +21,7 @@ import codecs
 import csv
 import io
 import json
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -95,11 +96,13 @@ def parse(path: Path, raw: bytes, fail: Callable[[str], Exception], encoding: st
         path, bom=utf8 and raw.startswith(codecs.BOM_UTF8), crlf=end > 0 and text[end - 1] == "\r", encoding=encoding
     )
     if path.suffix == ".json":
-        doc.data = _json_list(text, fail)
-        doc.rows = [(i + 1, i, row) for i, row in enumerate(doc.data)]  # "line" = position in the list
+        doc.data, lines = _json_list(text, fail)
+        doc.rows = [(line, i, row) for i, (line, row) in enumerate(zip(lines, doc.data, strict=True))]
         _set_aside_repeats(doc)
     else:
         _csv_records(text, doc, fail)
+        if not any(doc.records) and not doc.broken:  # an export that wrote nothing, not an ERP with nothing
+            raise fail("is empty: a CSV file starts with a header row naming its columns")
     if bad:
         _set_aside(doc, bad, utf8, hint_first=utf8 and not some_decoded)
     return doc
@@ -297,18 +300,63 @@ def _row(names: list[str], record: list[str]) -> dict[str, Any]:
     return row
 
 
-def _json_list(text: str, fail: Callable[[str], Exception]) -> list[Any]:
+def _json_list(text: str, fail: Callable[[str], Exception]) -> tuple[list[Any], list[int]]:
+    """The file's list of records and the line each one starts on, as an editor counts them."""
     try:
-        data = json.loads(text, object_pairs_hook=json_pairs)
+        return _json_items(text)
     except json.JSONDecodeError as exc:
         raise fail(f"not valid JSON: {exc}") from None
     except ValueError as exc:  # valid JSON Python will not read: an integer of over 4,300 digits
         raise fail(f"cannot be read: {str(exc).split(';')[0]}") from None
     except RecursionError:
         raise fail("cannot be read: nested too deep") from None
-    if not isinstance(data, list):
-        raise fail("expected a list of objects, one per record")
-    return data
+    except _NotAList:
+        raise fail("expected a list of objects, one per record") from None
+
+
+class _NotAList(Exception):
+    """The file is valid JSON, but not a list."""
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=json_pairs)
+_SPACE = re.compile(r"[ \t\n\r]*")  # what JSON allows between values
+_AFTER_ITEM = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")  # what may follow an item of the list
+
+
+def _json_items(text: str) -> tuple[list[Any], list[int]]:
+    """Decode a JSON list one item at a time, noting the line each item starts on.
+
+    ``json.loads`` would give no positions; decoding each item where the last one ended reads
+    the text once, with the same decoder and the same errors.
+    """
+    at = _SPACE.match(text).end()  # type: ignore[union-attr]
+    if not text.startswith("[", at):
+        _DECODER.decode(text)  # raises for text that is not JSON
+        raise _NotAList
+    items: list[Any] = []
+    lines: list[int] = []
+    line, counted = 1, 0
+    at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+    closed = text.startswith("]", at)
+    at += closed
+    scan, count, after = _DECODER.scan_once, text.count, _AFTER_ITEM.match  # type: ignore[attr-defined]
+    while not closed:
+        line += count("\n", counted, at)
+        counted = at
+        try:
+            item, at = scan(text, at)
+        except StopIteration as exc:  # what ``raw_decode`` says for it
+            raise json.JSONDecodeError("Expecting value", text, exc.value) from None
+        items.append(item)
+        lines.append(line)
+        found = after(text, at)
+        if found is None:
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, _SPACE.match(text, at).end())  # type: ignore[union-attr]
+        closed, at = found.group(1) == "]", found.end()
+    at = _SPACE.match(text, at).end()  # type: ignore[union-attr]
+    if at != len(text):
+        raise json.JSONDecodeError("Extra data", text, at)
+    return items, lines
 
 
 def broken_rows(doc: Document, shown: str, kind: str = "record", id_key: str = "id") -> list[RecordError]:
@@ -349,8 +397,10 @@ def unwritable(doc: Document) -> str | None:
         which = f"lines {', '.join(lines)} are" if len(lines) > 1 else f"line {lines[0]} is"
         return f"{which} not {name} (see option encoding)"
     if doc.repeated:
-        rows = ", ".join(str(line) for line, *_ in doc.repeated)
-        return f"object {rows} gives a key twice (a rewrite would drop a value)"
+        lines = [str(line) for line, *_ in doc.repeated]
+        many = len(lines) > 1
+        which = f"the objects on lines {', '.join(lines)} give" if many else f"the object on line {lines[0]} gives"
+        return f"{which} a key twice (a rewrite would drop a value)"
     return None
 
 

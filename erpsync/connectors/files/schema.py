@@ -16,7 +16,7 @@ COLUMNS = (
     "id", "name", "seller_warehouse_id", "contact_person", "phone", "region_code",
     "state", "city", "district", "street", "postal_code", "handover_mode",
 )  # fmt: skip
-_PHONE = re.compile(r"[0-9+()\-\s]*")
+_PHONE = re.compile(r"[0-9+()\- ]*")  # spaces, not line breaks or tabs: a phone is one line
 ADDRESS_FIELDS = ("contact_person", "phone", "region_code", "state", "city", "district", "street", "postal_code")
 
 
