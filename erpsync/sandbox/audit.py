@@ -6,6 +6,17 @@ Audit lifecycle::
     LISTING save or content edit ─> PENDING / AUDITING ──(audit_delay_seconds, virtual clock)──┐
                                      first matching audit rule: FAILED / FAILED + reasons  <───┤
                                      no rule matches:           ACTIVATE / APPROVED  <─────────┘
+    content edit of a live product ─> ACTIVATE / AUDITING ──(the same delay and rules)─────────┐
+                                     a rule matches: ACTIVATE / FAILED + reasons, the live    <┤
+                                                     content put back                          │
+                                     none matches:   ACTIVATE / APPROVED  <────────────────────┘
+
+A live product's edit is audited as a post-live edit: Search Products' ``status`` filter "does
+not apply to post-live drafts or edits", so the product stays ACTIVATE (and its price and stock
+can still be pushed: those edits "do not require a reaudit"), and if the edit fails "the existing
+product stays live and remains unchanged" (Partial Edit Product). Its ``audit.status`` is what
+says the edit failed: the ``audit_status`` filter's FAILED returns "products where the base
+version or a post-live edit has failed audit" (Search Products).
 
 Like the pickup review, the decision is evaluated lazily (:func:`settle`, called by every product
 handler and by ``POST /_sandbox/clock``), so advancing the clock is all a test needs. The decision
@@ -31,7 +42,9 @@ from erpsync.sandbox.state import SandboxState
 
 
 def submit(state: SandboxState, product: Product) -> None:
-    product.status, product.audit_status = "PENDING", "AUDITING"
+    if product.live_content is None:  # a post-live edit leaves the live product ACTIVATE
+        product.status = "PENDING"
+    product.audit_status = "AUDITING"
     product.audit_started_at = state.now()
     product.audit_failed_reasons = []
 
@@ -62,10 +75,17 @@ def _decide(state: SandboxState, product: Product, at: int) -> None:
     if rule is None:
         first = not product.approved_once
         product.status, product.audit_status, product.approved_once = "ACTIVATE", "APPROVED", True
+        product.live_content = None
         status5 = "PRODUCT_FIRST_PASS_REVIEW" if first else "PRODUCT_STATUS_CHANGED"
         _notify(state, product, status5, "", at)
         return
-    product.status, product.audit_status = "FAILED", "FAILED"
+    if product.live_content is not None:  # a failed post-live edit: the live product as it was
+        for name, value in product.live_content.items():
+            setattr(product, name, value)
+        product.live_content = None
+    else:
+        product.status = "FAILED"
+    product.audit_status = "FAILED"
     product.audit_failed_reasons = [
         {"position": rule.position, "reasons": list(rule.reasons), "suggestions": list(rule.suggestions)}
     ]

@@ -7,6 +7,7 @@ changes anything, so a rejected write leaves the product as it was. The audit li
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from erpsync.sandbox.audit import submit
@@ -90,6 +91,11 @@ def edit(state: SandboxState, product: Product, app_key: str, body: dict[str, An
                 change["inventory"] = inventory(state, product.shop_id, row["inventory"], where, WAREHOUSE_NOT_OF_SHOP)
             updates.append((by_id[str(sku_id)], change))
     content = any(name in body for name in CONTENT_FIELDS)
+    if content and product.status == "ACTIVATE":  # a post-live edit: the live values stay until it passes
+        kept = product.live_content if product.live_content is not None else {}
+        for name in fields:
+            kept.setdefault(name, copy.deepcopy(getattr(product, name)))
+        product.live_content = kept
     for name, value in fields.items():
         setattr(product, name, value)
     for sku, change in updates:

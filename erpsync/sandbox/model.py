@@ -241,3 +241,7 @@ class Product:
     audit_failed_reasons: list[dict[str, Any]] = field(default_factory=list)
     #: True once any audit passed: a later pass is PRODUCT_STATUS_CHANGED, not FIRST_PASS_REVIEW.
     approved_once: bool = False
+    #: while a content edit of a live product is audited: the live values of the fields it
+    #: changed, put back if the audit fails ("the existing product stays live and remains
+    #: unchanged", Partial Edit Product); None otherwise
+    live_content: dict[str, Any] | None = None

@@ -28,6 +28,8 @@ from erpsync.sandbox.uploads import upload_image
 
 MAX_PAGE_SIZE = 100
 MAX_SELLER_SKUS = 10
+#: Search Products' ``audit_status`` filter: the base version's or a post-live edit's audit
+AUDIT_STATUSES = ("AUDITING", "FAILED", "APPROVED")
 STATUSES = ("DRAFT", "PENDING", "FAILED", "ACTIVATE", "SELLER_DEACTIVATED", "PLATFORM_DEACTIVATED", "FREEZE", "DELETED")
 IMAGE_HOST = "https://p16-oec-va.ibyteimg.com"
 
@@ -102,6 +104,9 @@ def search(call: Call) -> dict[str, Any]:
     status = body.get("status")
     if status is not None and status != "ALL" and status not in STATUSES:
         raise SandboxError(400, BAD_REQUEST, f"Invalid params: status must be ALL or one of {', '.join(STATUSES)}")
+    audits = body.get("audit_status")
+    if audits is not None and not (isinstance(audits, list) and all(a in AUDIT_STATUSES for a in audits)):
+        raise SandboxError(400, BAD_REQUEST, f"Invalid params: audit_status must list {', '.join(AUDIT_STATUSES)}")
     skus = body.get("seller_skus")
     if skus is not None and not (isinstance(skus, list) and all(isinstance(s, str) for s in skus)):
         raise SandboxError(400, BAD_REQUEST, "Invalid params: seller_skus must be a list of strings")
@@ -117,6 +122,7 @@ def search(call: Call) -> dict[str, Any]:
         return (
             p.shop_id == call.shop.id
             and ((status in (None, "ALL") and p.status != "DELETED") or p.status == status)
+            and (not audits or p.audit_status in audits)
             and (not wanted or any(s.seller_sku in wanted for s in p.skus))
             and (b["update_time_ge"] is None or p.update_time >= b["update_time_ge"])
             and (b["update_time_le"] is None or p.update_time <= b["update_time_le"])

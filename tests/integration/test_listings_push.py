@@ -107,6 +107,22 @@ def test_bad_rows_are_record_errors_and_the_rest_is_pushed(demo_ws):
     assert effects(demo_ws) == {"product_create": {"OK": 1}}
 
 
+def test_a_failed_audit_of_an_edit_is_reported_while_the_product_stays_live(demo_ws):
+    # the product passed its first audit and is live; an edit of its content fails the audit, so
+    # Seller Center keeps the old content ("stays live and remains unchanged"): only its audit
+    # status says so, and the operator must hear it, or the listing is silently stale
+    setup(demo_ws)
+    write_products(demo_ws, [("P1", "WATCH", "Steel watch", "99", "1")])
+    assert [r.status for r in run_listings(demo_ws).actions] == ["applied"]
+    assert [d for d in run_listings(demo_ws).drifts if d.kind == "audit_failed"] == []  # approved, live
+    write_products(demo_ws, [("P1", "WATCH", "Rolex replica watch", "99", "1")])
+    edited = run_listings(demo_ws)
+    assert [(r.action.kind, r.status) for r in edited.actions] == [("edit_listing", "applied")], edited.actions
+    failed = run_listings(demo_ws)
+    (drift,) = [d for d in failed.drifts if d.kind == "audit_failed"]
+    assert drift.subject == "P1" and "title: Suspected counterfeit" in drift.message
+
+
 def test_a_failed_audit_is_a_warning_with_the_platform_s_reasons_until_fixed(demo_ws):
     setup(demo_ws)
     write_products(demo_ws, [("P1", "WATCH", "Rolex replica watch", "99", "1")])

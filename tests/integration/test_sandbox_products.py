@@ -211,3 +211,28 @@ def test_price_update_only_for_active_products(wire: Wire) -> None:
     expect_error(wire.call("POST", f"{P}/{ACTIVE}/prices/update", body=stranger), 400, 12052557)
     expect_error(wire.call("POST", f"{P}/999/prices/update", body=body), 404, 12052032)
     assert wire.admin("GET", "effects")["price_update"] == {"MUG-350-RED": 1}
+
+
+def test_a_failed_edit_of_a_live_product_leaves_it_live_and_unchanged(wire: Wire) -> None:
+    # Partial Edit Product: the edit is audited, and if it fails "the existing product stays live
+    # and remains unchanged"; Search Products: status filters the base version only, audit_status
+    # FAILED also finds a failed post-live edit
+    pid = wire.ok("POST", P, body=product_body(wire, title="Camping mug"))["product_id"]
+    wire.advance(600)
+    assert wire.ok("GET", f"{P}/{pid}")["status"] == "ACTIVATE"
+    wire.ok("POST", EDIT.format(pid), body={"title": "Replica camping mug"})
+    auditing = wire.ok("GET", f"{P}/{pid}")
+    assert (auditing["status"], auditing["audit"]["status"]) == ("ACTIVATE", "AUDITING")
+    wire.advance(600)
+    failed = wire.ok("GET", f"{P}/{pid}")
+    assert (failed["status"], failed["audit"]["status"], failed["title"]) == ("ACTIVATE", "FAILED", "Camping mug")
+    assert failed["audit_failed_reasons"][0]["position"] == "title"
+    by_audit = wire.ok("POST", SEARCH, params={"page_size": 50}, body={"audit_status": ["FAILED"]})
+    assert [p["id"] for p in by_audit["products"]] == [pid]
+    by_status = wire.ok("POST", SEARCH, params={"page_size": 50}, body={"status": "FAILED"})
+    assert pid not in [p["id"] for p in by_status["products"]]
+    wire.ok("POST", EDIT.format(pid), body={"title": "Camping mug, steel"})  # a good edit passes
+    wire.advance(600)
+    passed = wire.ok("GET", f"{P}/{pid}")
+    assert (passed["status"], passed["audit"]["status"]) == ("ACTIVATE", "APPROVED")
+    assert passed["title"] == "Camping mug, steel"

@@ -17,7 +17,7 @@ from typing import Any
 
 from erpsync.connectors.tiktok.client import TikTokClient
 from erpsync.connectors.tiktok.products.api import ProductsApi
-from erpsync.connectors.tiktok.products.models import ProductStatus
+from erpsync.connectors.tiktok.products.models import AuditStatus
 from erpsync.core.errors import NotFoundError, RecordError
 from erpsync.core.listing_audits import AuditReason, ListingAudit
 from erpsync.core.listings import FoundListing
@@ -94,11 +94,17 @@ class ListingPush:
     # -- ListingAuditReader ------------------------------------------------------------------
 
     def failed_audits(self) -> Records[ListingAudit]:
-        """Every FAILED product with the platform's reasons: one search, then one read per product."""
+        """Every product whose audit failed, with the platform's reasons: one search, then one
+        read per product.
+
+        By ``audit_status``, not ``status``: the status filter sees the base version only, so a
+        live product whose content edit failed its audit (and "stays live and remains
+        unchanged") is ACTIVATE there, and only its audit status says the edit was refused.
+        """
         api = self._products()
         items: list[ListingAudit] = []
         errors: list[RecordError] = []
-        for page in api.search_products(status=ProductStatus.FAILED):
+        for page in api.search_products(audit_status=[AuditStatus.FAILED]):
             errors.extend(page.errors)
             for summary in page.items:
                 try:

@@ -19,6 +19,7 @@ from erpsync.connectors.tiktok.loading import load_page, load_typed
 from erpsync.connectors.tiktok.paging import check_page_size, paginate
 from erpsync.connectors.tiktok.products import checks, schemas
 from erpsync.connectors.tiktok.products.models import (
+    AuditStatus,
     CreatedProduct,
     ImageRef,
     ImageUseCase,
@@ -175,6 +176,7 @@ class ProductsApi:
         *,
         seller_skus: Sequence[str] | None = None,
         status: ProductStatus | str | None = None,
+        audit_status: Sequence[AuditStatus | str] | None = None,
         update_time_ge: int | None = None,
         update_time_le: int | None = None,
         page_size: int = 100,
@@ -184,12 +186,18 @@ class ProductsApi:
         The first page is requested on the first ``next()``, each further one only when asked for.
         More than 10 ``seller_skus`` (the API's limit per call) are searched 10 at a time, one
         search after the other; a product found by SKUs of two calls is yielded once.
+        ``status`` filters on the base version only; ``audit_status`` FAILED also finds a live
+        product whose post-live edit failed its audit (Search Products, ``docs/listings.md``).
         """
         body: dict[str, Any] = {}
         if status is not None:
             if str(status) == ProductStatus.UNKNOWN:  # ours, not the API's (which also takes ALL)
                 raise ValueError("UNKNOWN is not a product status the API can filter by")
             body["status"] = str(status)
+        if audit_status is not None:
+            if any(str(a) in (AuditStatus.UNKNOWN, AuditStatus.NONE) for a in audit_status):
+                raise ValueError("audit_status filters by AUDITING, FAILED or APPROVED")
+            body["audit_status"] = [str(a) for a in audit_status]
         chunks = None if seller_skus is None else _sku_chunks(seller_skus)
         if chunks is not None:
             body["seller_skus"] = chunks[0]  # each chunk takes this place in the body in turn
