@@ -38,6 +38,9 @@ ORDERS_ALREADY_SHIPPED = 21011020
 #: shipping-info updates; used too (a guess) for Get Package Detail, handover time slots and tracking,
 #: whose lists name no such code.
 NOT_OF_SHOP = 21011028
+#: Get Shipping Providers: "The delivery of the specified delivery_option_id is fulfilled by
+#: TikTok. No shipping provider will be returned."
+FULFILLED_BY_TIKTOK = 21008117
 #: Update (Package) Shipping Info: "The package has not been shipped yet."
 NOT_SHIPPED = 21011043
 #: Update (Package) Shipping Info: "Due to platform rule limitations, you are unable to update the

@@ -31,6 +31,7 @@ from erpsync.sandbox import carriers
 from erpsync.sandbox.call import Call
 from erpsync.sandbox.envelope import (
     BAD_REQUEST,
+    FULFILLED_BY_TIKTOK,
     NOT_OF_SHOP,
     NOT_SHIPPED,
     ORDERS_ALREADY_SHIPPED,
@@ -201,6 +202,12 @@ def shipping_providers(call: Call) -> dict[str, Any]:
     option = call.state.world.delivery_options.get(option_id)
     if option is None:
         raise SandboxError(404, BAD_REQUEST, f"Invalid params: delivery option {option_id} not found")
+    if option.fulfilled_by_tiktok:
+        message = (
+            "The delivery of the specified delivery_option_id is fulfilled by TikTok. "
+            "No shipping provider will be returned."
+        )
+        raise SandboxError(400, FULFILLED_BY_TIKTOK, message)
     return {"shipping_providers": [{"id": p.id, "name": p.name} for p in option.providers]}
 
 

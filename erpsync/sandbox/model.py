@@ -196,6 +196,8 @@ class DeliveryOption:
     #: Warehouses offering this option; empty = every warehouse.
     warehouse_ids: list[str]
     providers: list[Carrier]
+    #: delivered by TikTok: its shipping providers answer 21008117
+    fulfilled_by_tiktok: bool = False
 
 
 @dataclass

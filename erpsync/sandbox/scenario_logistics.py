@@ -111,6 +111,9 @@ def load_delivery_options(world: World, data: dict[str, Any]) -> None:
             raise ScenarioError(f"{where}.warehouse_ids: unknown warehouses {unknown}")
         providers = [Carrier("", str(p["id"]), str(p["name"])) for p in raw.get("shipping_providers", []) if "id" in p]
         option = DeliveryOption(str(raw.get("id", "")), str(raw.get("name", "")), kind, warehouse_ids, providers)
+        option.fulfilled_by_tiktok = bool(raw.get("fulfilled_by_tiktok", False))
+        if option.fulfilled_by_tiktok and providers:
+            raise ScenarioError(f"{where}: an option fulfilled by TikTok has no shipping_providers")
         if not option.id or not option.name:
             raise ScenarioError(f"{where}: id and name are required")
         world.delivery_options[option.id] = option

@@ -95,7 +95,11 @@ def test_delivery_options_providers_and_tracking(wire: Wire) -> None:
     assert {o["type"] for o in options} == {"STANDARD", "SEND_BY_SELLER"} and all(
         o["id"] and o["name"] for o in options
     )
-    standard = next(o for o in options if o["type"] == "STANDARD")
+    standard = next(o for o in options if o["type"] == "STANDARD" and o["name"] == "Standard shipping")
+    by_tiktok = next(o for o in options if o["name"] == "Delivered by TikTok")
+    expect_error(
+        wire.call("GET", f"/logistics/202309/delivery_options/{by_tiktok['id']}/shipping_providers"), 400, 21008117
+    )
     providers = wire.ok("GET", f"/logistics/202309/delivery_options/{standard['id']}/shipping_providers")
     names = [p["name"] for p in providers["shipping_providers"]]
     assert any(n.startswith("Wanse") for n in names)

@@ -572,6 +572,22 @@ def test_shipping_providers_cached_and_all_options(api: FulfillmentApi, clock: C
 
 
 @responses.activate
+def test_an_option_fulfilled_by_tiktok_has_no_providers_and_the_others_are_listed(api: FulfillmentApi) -> None:
+    # Get Shipping Providers documents 21008117: the option is fulfilled by TikTok, no provider
+    responses.get(f"{LOG}/warehouses/W1/delivery_options", json=ok(OPTIONS))
+    responses.get(
+        f"{LOG}/delivery_options/D1/shipping_providers",
+        json=fail(21008117, "The delivery of the specified delivery_option_id is fulfilled by TikTok."),
+    )
+    responses.get(
+        f"{LOG}/delivery_options/2002/shipping_providers", json=ok({"shipping_providers": [{"id": "SP2", "name": "B"}]})
+    )
+    assert api.shipping_providers("W1") == [ShippingProvider("SP2", "B", "2002")]
+    assert api.shipping_providers("W1", "D1") == []
+    assert len(responses.calls) == 3  # the empty answer is cached like the others
+
+
+@responses.activate
 def test_malformed_delivery_option_raises_and_is_not_cached(api: FulfillmentApi) -> None:
     url = f"{LOG}/warehouses/W1/delivery_options"
     responses.get(url, json=ok({"delivery_options": [{"name": "no id", "type": "STANDARD"}]}))

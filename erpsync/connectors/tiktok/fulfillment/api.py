@@ -57,6 +57,9 @@ PACKAGE_SHIPPING_INFO = ENDPOINTS["update_package_shipping_info"]
 ORDER_SHIPPING_INFO = ENDPOINTS["update_shipping_info"]
 DELIVERY_OPTIONS = ENDPOINTS["get_warehouse_delivery_options"]
 SHIPPING_PROVIDERS = ENDPOINTS["get_shipping_providers"]
+#: Get Shipping Providers: "The delivery of the specified delivery_option_id is fulfilled by
+#: TikTok. No shipping provider will be returned" (docs/open-api-errors.md)
+FULFILLED_BY_TIKTOK = "21008117"
 #: Batch Ship Packages documents no maximum; 50 matches the other id-list limits (a guess)
 SHIP_BATCH_SIZE = 50
 #: packages/search takes at most 50 per page (36009004 above that)
@@ -305,7 +308,14 @@ class FulfillmentApi:
         path = SHIPPING_PROVIDERS.path(delivery_option_id=option_id)
 
         def fetch() -> tuple[ShippingProvider, ...]:
-            data = self._call("GET", path, operation="list shipping providers", rate_key=SHIPPING_PROVIDERS.template)
+            try:
+                data = self._call(
+                    "GET", path, operation="list shipping providers", rate_key=SHIPPING_PROVIDERS.template
+                )
+            except ConnectorError as exc:
+                if str(exc.code) == FULFILLED_BY_TIKTOK:  # documented: such an option has no providers
+                    return ()
+                raise
             schema = schemas.ShippingProviderSchema(option_id)
             return tuple(
                 load_list(schema, data, "shipping_providers", kind="shipping provider", source=f"TikTok {path}")
