@@ -109,12 +109,12 @@ def test_sandbox_deliveries_valid_replayed_stale_and_forged(default_ws: Any) -> 
 
         stale = envelope(1, ORDER, nid="7000000000000000099", ts=int(time.time()) - 86400 - 60)
         answer = post(server, stale)
-        assert answer.status_code == 401 and "older than 86400 s" in answer.json()["message"]
+        assert answer.status_code == 401 and "older than 86400 s" in answer.headers["X-Erpsync-Result"]
         fresh = envelope(1, ORDER, nid="7000000000000000099")
         assert post(server, fresh, "0" * 64).status_code == 401  # forged
         assert post(server, fresh, None).status_code == 401  # unsigned
         assert requested(server) == []  # none of them reached the handler, nor blocked the real one
-        assert post(server, fresh).json()["message"] == "ok"
+        assert post(server, fresh).headers["X-Erpsync-Result"] == "ok"
         assert requested(server) == [("shop", "order_status"), ("shop", "tracking")]
         assert server.ctx.store.notifications.list_kept(include_handled=True) == []
 
@@ -170,7 +170,7 @@ def test_concurrent_deliveries_of_one_notification_run_the_handler_once(default_
             gate.wait()
             started = time.monotonic()
             response = post(server, raw)
-            answers.append((response.status_code, response.json()["message"], time.monotonic() - started))
+            answers.append((response.status_code, response.headers["X-Erpsync-Result"], time.monotonic() - started))
 
         threads = [threading.Thread(target=deliver) for _ in range(6)]
         for t in threads:
@@ -182,7 +182,7 @@ def test_concurrent_deliveries_of_one_notification_run_the_handler_once(default_
         allowed = {(200, "ok"), (200, "duplicate"), (503, "being handled by another delivery")}
         assert {a[:2] for a in answers} <= allowed, answers
         assert max(a[2] for a in answers) < 3.0, answers  # the platform's limit
-        assert post(server, raw).json()["message"] == "duplicate" and len(calls) == 1
+        assert post(server, raw).headers["X-Erpsync-Result"] == "duplicate" and len(calls) == 1
 
 
 def test_a_failed_handler_releases_its_claim_and_answers_500(default_ws: Any) -> None:
@@ -244,7 +244,7 @@ def test_oversized_bodies_are_413_plain_and_chunked_and_a_stalled_client_is_drop
 def test_notification_ids_are_pruned_after_the_window_not_before(default_ws: Any) -> None:
     now = [datetime.now(UTC)]
     with serving(default_ws, clock=lambda: now[0]) as server:
-        assert post(server, envelope(1, ORDER)).json()["message"] == "ok"
+        assert post(server, envelope(1, ORDER)).headers["X-Erpsync-Result"] == "ok"
         log = server.ctx.store.notifications
         assert server.retention() >= max(timedelta(days=1), RETRY_HORIZON) > timedelta(hours=15, minutes=32)
         now[0] += server.retention() - timedelta(minutes=1)

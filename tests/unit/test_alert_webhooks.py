@@ -101,7 +101,7 @@ class World:
     def post(self, body: bytes) -> str:
         answer = self.client.post("/webhooks/tiktok", data=body, headers={"Authorization": sign(body)})
         assert answer.status_code == 200, answer.json
-        return str(answer.json["message"])
+        return str(answer.headers["X-Erpsync-Result"])
 
     def deliver(self) -> None:
         report = deliver_pending(self.store, self.sinks, self.now)

@@ -86,7 +86,7 @@ class World:
     def post(self, raw: bytes) -> tuple[int, str]:
         sig = hmac.new(APP_SECRET.encode(), APP_KEY.encode() + raw, hashlib.sha256).hexdigest()
         answer = self.client.post("/", data=raw, headers={"Authorization": sig})
-        return answer.status_code, str(answer.json["message"])
+        return answer.status_code, str(answer.headers["X-Erpsync-Result"])
 
     def requested(self, shop: str | None = None) -> list[tuple[str, str]]:
         return sorted((r.shop, r.aspect) for r in self.store.sync_requests.pending(shop))

@@ -6,7 +6,6 @@ or chunked, before the app sees it; the cap here covers any other server the app
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -20,10 +19,23 @@ log = logging.getLogger(__name__)
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
+#: the header that says what became of a delivery, for people and logs (the body stays empty)
+RESULT_HEADER = "X-Erpsync-Result"
+
+
 def reply(status: int, message: str) -> Response:
-    """The JSON answer; the platform reads only the status."""
-    body = json.dumps({"code": 0 if status == 200 else status, "message": message})
-    return Response(body, status=status, mimetype="application/json")
+    """The answer: the status, an empty body, and what happened in ``RESULT_HEADER``.
+
+    The webhook guide's "Respond to the webhook" lists the acceptable answers as 200 or 401 with
+    a "NULL / empty" body, so no body is sent; the message goes in a header, where the platform
+    reads nothing and a person with curl or a proxy log still can. A header value is one line of
+    Latin-1, so the message is cut to its first line and anything else escaped.
+    """
+    line = message.splitlines()[0] if message else ""
+    value = line.encode("latin-1", "backslashreplace").decode("latin-1")
+    response = Response(b"", status=status)
+    response.headers[RESULT_HEADER] = value
+    return response
 
 
 def wsgi_app(deliver: Callable[[bytes, Mapping[str, str]], tuple[int, str]], max_body_bytes: int) -> WsgiApp:
