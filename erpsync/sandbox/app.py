@@ -1,6 +1,6 @@
 """The WSGI application: routes ``/_sandbox/*`` to the admin API, everything else to the emulated API.
 
-Pipeline of an emulated call: route (404/36009014) → injected faults → content-type → gateway
+Pipeline of an emulated call: route (404/36009009) → injected faults → content-type → gateway
 checks (auth, scopes) → rate limit (429/36009002, ``Retry-After: 1``) → handler → for a write that
 committed, the commit faults (500/36009003 or a dropped connection, see faults.py). The unsigned token
 endpoints (``/api/v2/token/*``, see tokens.py) skip the gateway, as the separate auth host does.
@@ -8,11 +8,13 @@ Every outcome is an envelope with a fresh request id and is counted per path; an
 exception becomes 500/36009003 with a one-line message (the traceback goes to the server log, never to the client).
 
 Content-type: the Partner Center API reference marks the ``content-type`` header REQUIRED on every
-endpoint, GET included. A call without it answers 400/36009004 "content-type header is required"; a
-JSON endpoint takes ``application/json`` (any parameters, e.g. a charset) and the image upload takes
-``multipart/form-data``; anything else is 400/36009004 too. The reference names no code for this,
-so both the code and checking it before the signature are the sandbox's guesses. The admin paths
-and the unsigned token endpoints do not check it.
+endpoint, GET included. A JSON endpoint takes ``application/json`` (any parameters, e.g. a
+charset) and the image upload takes ``multipart/form-data``. A call without the header, or with
+another type, answers the common errors page's codes: 400/36009022 "the request body format must
+be application/json ... or multipart/form-data" for a JSON endpoint, 400/36009023 "the value of
+the content-type header must be multipart/form-data" for the upload. The HTTP status, and checking
+it before the signature, are the sandbox's guesses. The admin paths and the unsigned token
+endpoints do not check it.
 
 Wire switches (scenario keys, or ``POST /_sandbox/settings``): ``errors_as_http_200`` answers every
 4xx error of a known API path (gateway and handler errors, e.g. 106001, 105002, 36009004, 21011028)
@@ -42,8 +44,9 @@ from erpsync.sandbox.api import ROUTES, URL_MAP, Call, is_write, template
 from erpsync.sandbox.auth import authenticate, single_params
 from erpsync.sandbox.counts import CallCounter
 from erpsync.sandbox.envelope import (
-    BAD_REQUEST,
+    BAD_BODY_FORMAT,
     INTERNAL,
+    NOT_MULTIPART,
     RATE_LIMITED,
     UNKNOWN_PATH,
     SandboxError,
@@ -184,10 +187,11 @@ def _check_content_type(request: Request, *, multipart: bool) -> None:
     """Reject a call whose ``content-type`` is missing or not the endpoint's (see the module docstring)."""
     raw = request.headers.get("Content-Type", "").strip()
     expected = "multipart/form-data" if multipart else "application/json"
+    code = NOT_MULTIPART if multipart else BAD_BODY_FORMAT
     if not raw:
-        raise SandboxError(400, BAD_REQUEST, f"Invalid params: the content-type header is required ({expected})")
+        raise SandboxError(400, code, f"Invalid request format: the content-type header is required ({expected})")
     if request.mimetype != expected:
-        raise SandboxError(400, BAD_REQUEST, f"Invalid params: content-type must be {expected}, got {raw!r}")
+        raise SandboxError(400, code, f"Invalid request format: content-type must be {expected}, got {raw!r}")
 
 
 def _shut(request: Request) -> None:

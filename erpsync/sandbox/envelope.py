@@ -27,7 +27,14 @@ INTERNAL = 36009003
 #: Invalid parameters in general; also the sandbox's code wherever no documented code fits
 #: (e.g. a missing ``content-type`` header, more than 50 order ids, a duplicate seller_sku).
 BAD_REQUEST = 36009004
-UNKNOWN_PATH = 36009014
+#: "Invalid path. The specified path does not match any available endpoint." (common errors)
+UNKNOWN_PATH = 36009009
+#: "Invalid request format. The request body format must be `application/json` for structured
+#: data or `multipart/form-data` for binary files." (common errors)
+BAD_BODY_FORMAT = 36009022
+#: "Invalid request format. The value of the `content-type` header must be
+#: `multipart/form-data`." (common errors)
+NOT_MULTIPART = 36009023
 
 # Fulfillment (Ship Package, Batch Ship Packages, Update Package/Order Shipping Info lists).
 #: Ship Package: "Package has already been shipped."

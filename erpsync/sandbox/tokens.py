@@ -33,6 +33,7 @@ from erpsync.sandbox.envelope import (
     BAD_REQUEST,
     NO_AUTH_RECORD,
     REFRESH_EXPIRED,
+    UNKNOWN_PATH,
     SandboxError,
 )
 from erpsync.sandbox.model import App, AuthCode, Token
@@ -123,7 +124,7 @@ TOKEN_HANDLERS = {TOKEN_GET: get_token, TOKEN_REFRESH: refresh_token}
 def token_call(state: SandboxState, request: Request) -> dict[str, Any]:
     """Run the token endpoint for ``request.path`` (GET only) under the state lock."""
     if request.method != "GET":
-        raise SandboxError(404, 36009014, f"Unknown API path or method: {request.method} {request.path}")
+        raise SandboxError(404, UNKNOWN_PATH, f"Unknown API path or method: {request.method} {request.path}")
     params = single_params(request)
     with state.lock:
         return TOKEN_HANDLERS[request.path](state, params)

@@ -149,9 +149,9 @@ def test_unknown_app_key(client: Client, server: SandboxServer) -> None:
 @pytest.mark.parametrize(("method", "path", "body"), [("GET", WAREHOUSES, None), ("POST", SEARCH, {})])
 def test_content_type_is_required_get_included(client: Client, method: str, path: str, body: Any) -> None:
     params = {"page_size": 5} if method == "POST" else None
-    payload = expect_error(client.call(method, path, params, body, content_type=None), 400, 36009004)
+    payload = expect_error(client.call(method, path, params, body, content_type=None), 400, 36009022)
     assert "content-type" in payload["message"]
-    expect_error(client.call(method, path, params, body, content_type="text/plain"), 400, 36009004)
+    expect_error(client.call(method, path, params, body, content_type="text/plain"), 400, 36009022)
     client.ok(method, path, params=params, body=body)
     client.ok(method, path, params=params, body=body, content_type="application/json; charset=utf-8")
 
@@ -164,8 +164,8 @@ def test_cipher_rules(client: Client) -> None:
 
 
 def test_unknown_path_and_bad_json(client: Client) -> None:
-    expect_error(client.call("GET", "/product/202309/nothing"), 404, 36009014)
-    expect_error(client.call("DELETE", WAREHOUSES), 404, 36009014)
+    expect_error(client.call("GET", "/product/202309/nothing"), 404, 36009009)
+    expect_error(client.call("DELETE", WAREHOUSES), 404, 36009009)
     payload = expect_error(client.call("POST", SEARCH, {"page_size": 5}, raw_body=b"{not json"), 400, 36009004)
     assert "JSON" in payload["message"]
     response = client.http.post(client.base + "/_sandbox/clock", data=b"{oops")
@@ -367,7 +367,7 @@ def test_admin_errors_and_reset(client: Client) -> None:
         36009004,
     )
     expect_error(client.http.post(client.base + "/_sandbox/clock", json={"advance_seconds": -5}), 400, 36009004)
-    expect_error(client.http.get(client.base + "/_sandbox/nothing"), 404, 36009014)
+    expect_error(client.http.get(client.base + "/_sandbox/nothing"), 404, 36009009)
     client.admin("POST", "warehouses/WH-DG-01/cancel_pickup")
     client.admin("POST", "clock", {"advance_seconds": 3600})
     client.admin("POST", "reset")

@@ -121,7 +121,7 @@ def test_errors_as_http_200(wire: Wire) -> None:
     wire.admin("POST", "faults", {"error_rate": 1})
     expect_error(wire.call("GET", WAREHOUSES), 500, 36009003)
     wire.admin("POST", "faults", {"error_rate": 0})
-    expect_error(wire.call("GET", "/nope/202309/nothing"), 404, 36009014)
+    expect_error(wire.call("GET", "/nope/202309/nothing"), 404, 36009009)
     # counted by the status actually sent
     assert counts(wire, PACKAGE)["2xx"] == 1
     wire.admin("POST", "settings", {"errors_as_http_200": False})

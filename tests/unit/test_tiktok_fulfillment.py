@@ -490,7 +490,7 @@ def test_update_shipping_info_after_72h_is_refused_without_calling(api: Fulfillm
     with pytest.raises(ShippingInfoWindowClosedError) as info:
         api.update_shipping_info(package_id="P1", tracking_number="T", shipping_provider_id="SP", shipped_at=shipped)
     assert len(responses.calls) == 0
-    assert "72 h" in str(info.value) and info.value.code == 21011050
+    assert "72 h" in str(info.value) and info.value.code == 21011049
     # an explicit ``now`` wins over the clock
     responses.post(f"{FF}/packages/P1/shipping_info/update", json=ok({}))
     api.update_shipping_info(

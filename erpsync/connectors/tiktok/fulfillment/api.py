@@ -268,7 +268,8 @@ class FulfillmentApi:
                     "tracking number in Seller Center or contact TikTok support",
                     connector=self.client.name,
                     operation=operation,
-                    code=21011050,  # "only within a certain number of hours"
+                    # the changelog that set 72 h says a late update answers 21011049
+                    code=21011049,
                 )
         self._call(
             "POST",
