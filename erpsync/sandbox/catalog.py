@@ -35,9 +35,14 @@ from erpsync.sandbox.model import Product, Sku
 from erpsync.sandbox.state import SandboxState
 
 
+def _region(state: SandboxState, shop_id: str) -> str:
+    shop = state.world.shops.get(shop_id)
+    return shop.region if shop is not None else ""
+
+
 def create(state: SandboxState, shop_id: str, app_key: str, body: dict[str, Any]) -> Product:
     """Validate and store a new product; LISTING enters audit, AS_DRAFT stays a draft."""
-    fields = product_fields(state, body, app_key, partial=False)
+    fields = product_fields(state, body, app_key, partial=False, region=_region(state, shop_id))
     skus = new_skus(state, shop_id, body.get("skus"), taken_skus(state, shop_id, None))
     mode = fields.pop("save_mode")
     now = state.now()
@@ -61,7 +66,7 @@ def create(state: SandboxState, shop_id: str, app_key: str, body: dict[str, Any]
 
 def edit(state: SandboxState, product: Product, app_key: str, body: dict[str, Any]) -> Product:
     """Apply only the fields sent; content changes (or LISTING a draft) re-enter audit."""
-    fields = product_fields(state, body, app_key, partial=True)
+    fields = product_fields(state, body, app_key, partial=True, region=_region(state, product.shop_id))
     mode = fields.pop("save_mode")
     updates: list[tuple[Sku, dict[str, Any]]] = []
     added: list[Sku] = []

@@ -44,7 +44,13 @@ from erpsync.sandbox.model import Product, Sku
 from erpsync.sandbox.state import SandboxState
 
 MAX_QUANTITY = 99_999
-MAX_TITLE = 255
+#: Create Product, ``title``: "DE, ES, FR, IE, IT, JP, UK, US: [1, 255]; BR, MX: [1, 300];
+#: Other regions: [25, 255]" characters (the shop's region decides; GB is the UK's code)
+TITLE_LENGTHS = {
+    **dict.fromkeys(("DE", "ES", "FR", "IE", "IT", "JP", "GB", "UK", "US"), (1, 255)),
+    **dict.fromkeys(("BR", "MX"), (1, 300)),
+}
+OTHER_TITLE_LENGTH = (25, 255)
 MAX_SKUS = 100
 CONTENT_FIELDS = ("title", "description", "main_images", "product_attributes")
 WEIGHT_UNITS = ("KILOGRAM", "POUND")
@@ -164,11 +170,16 @@ def new_skus(
     return skus
 
 
-def product_fields(state: SandboxState, body: dict[str, Any], app_key: str, *, partial: bool) -> dict[str, Any]:
-    """Validate the product-level fields present in ``body`` (all required ones unless ``partial``)."""
+def product_fields(
+    state: SandboxState, body: dict[str, Any], app_key: str, *, partial: bool, region: str = ""
+) -> dict[str, Any]:
+    """Validate the product-level fields present in ``body`` (all required ones unless ``partial``);
+    the title's length by the shop's ``region``. A title too short answers TITLE_EMPTY: the page
+    names no code of its own for it (a guess)."""
     out: dict[str, Any] = {}
     if not partial or "title" in body:
-        out["title"] = _text(body, "title", TITLE_EMPTY, high=MAX_TITLE)
+        low, high = TITLE_LENGTHS.get(region.upper(), OTHER_TITLE_LENGTH)
+        out["title"] = _text(body, "title", TITLE_EMPTY, low=low, high=high)
     if not partial or "description" in body:
         out["description"] = _text(body, "description", DESCRIPTION_REQUIRED, low=0)
     if not partial or "category_id" in body:

@@ -236,3 +236,9 @@ def test_a_failed_edit_of_a_live_product_leaves_it_live_and_unchanged(wire: Wire
     passed = wire.ok("GET", f"{P}/{pid}")
     assert (passed["status"], passed["audit"]["status"]) == ("ACTIVATE", "APPROVED")
     assert passed["title"] == "Camping mug, steel"
+
+
+def test_a_title_over_255_characters_is_refused_in_a_gb_shop(wire: Wire) -> None:
+    # Create Product, title: "DE, ES, FR, IE, IT, JP, UK, US: [1, 255]"; the sandbox's shop is GB
+    expect_error(wire.call("POST", P, body=product_body(wire, title="x" * 256)), 400, 12052051)
+    assert wire.ok("POST", P, body=product_body(wire, title="Mug", sku="SHORT-GB"))["product_id"]

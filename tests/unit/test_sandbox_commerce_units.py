@@ -124,3 +124,30 @@ def test_admin_and_token_paths_need_no_content_type() -> None:
         assert signed_path.status_code == 400 and "content-type" in signed_path.get_data(as_text=True)
     finally:
         app.close()
+
+
+@pytest.mark.parametrize(
+    ("region", "length", "code"),
+    [
+        ("US", 255, None),
+        ("US", 256, 12052051),
+        ("GB", 1, None),
+        ("MX", 300, None),
+        ("BR", 301, 12052051),
+        ("MY", 24, 12052261),
+        ("MY", 25, None),
+        ("SG", 256, 12052051),
+    ],
+)
+def test_the_title_length_depends_on_the_shop_s_region(region: str, length: int, code: int | None) -> None:
+    # Create Product, title: "DE, ES, FR, IE, IT, JP, UK, US: [1, 255]; BR, MX: [1, 300]; Other
+    # regions: [25, 255]"
+    from erpsync.sandbox.catalog_rules import product_fields
+
+    body = {"title": "x" * length}
+    if code is None:
+        assert product_fields(None, body, "app", partial=True, region=region)["title"] == body["title"]  # type: ignore[arg-type]
+    else:
+        with pytest.raises(SandboxError) as info:
+            product_fields(None, body, "app", partial=True, region=region)  # type: ignore[arg-type]
+        assert info.value.code == code

@@ -236,8 +236,8 @@ def _with_sku(**changes: object) -> dict:
     ("body", "field", "reason"),
     [
         ({**NEW.to_body(), "title": ""}, "title", "non-empty"),
-        ({**NEW.to_body(), "title": "x" * 256}, "title", "at most 255"),
-        ({**NEW.to_body(), "title": "x" * 1_000_000}, "title", "at most 255"),
+        ({**NEW.to_body(), "title": "x" * 301}, "title", "at most 300"),
+        ({**NEW.to_body(), "title": "x" * 1_000_000}, "title", "at most 300"),
         ({**NEW.to_body(), "main_images": []}, "main_images", "at least one"),
         ({**NEW.to_body(), "main_images": [{"uri": ""}]}, "main_images[0].uri", "non-empty"),
         ({**NEW.to_body(), "skus": []}, "skus", "at least one"),
