@@ -162,11 +162,30 @@ class HttpErpConnector(ErpConnector):
         return self._json(self.http.request("GET", self.url(path), params=params, operation=operation), operation)
 
     def send_json(self, method: str, path: str, body: Any, *, operation: str, idempotent: bool | None = None) -> Any:
-        """Send ``body`` as JSON (PUT and PATCH of given fields are retried as idempotent; POST is not)."""
+        """Send ``body`` as JSON (PUT and PATCH of given fields are retried as idempotent; POST is not).
+
+        Returns the answer's JSON; None for an empty answer or a plain one such as ``OK``: the
+        status already said the write was taken, and an ERP need not answer a write in JSON.
+        An HTML page is refused all the same: a 2xx HTML page in answer to a write is a login
+        page or a proxy's, never the ERP taking it.
+        """
         if idempotent is None:
             idempotent = method.upper() in ("PUT", "PATCH", "DELETE")
         response = self.http.request(method, self.url(path), json=body, operation=operation, idempotent=idempotent)
-        return self._json(response, operation) if response.content else None
+        if not response.content:
+            return None
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if kind in ("text/html", "application/xhtml+xml"):
+            snippet = quoted(response.text, self.http.redact, 120)
+            raise PermanentError(
+                f"the answer is an HTML page, not the ERP's (a login page or a proxy?): {snippet!r}",
+                connector=self.type,
+                operation=operation,
+            )
+        try:
+            return response.json()
+        except ValueError:
+            return None
 
     def _json(self, response: requests.Response, operation: str) -> Any:
         try:

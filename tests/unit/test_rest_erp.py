@@ -229,6 +229,24 @@ def test_a_write_sends_only_the_given_fields_at_their_paths_with_the_token():
     ]
 
 
+@pytest.mark.parametrize(
+    ("answer", "kind"), [("OK", "text/plain"), ("", "text/plain"), ("done", "application/octet-stream")]
+)
+@responses.activate
+def test_a_write_answered_with_plain_text_is_taken(answer, kind):
+    # the status says the ERP took it: a plain "OK" is an answer, not a failure
+    responses.patch(f"{BASE}/warehouses/W1", body=answer, content_type=kind)
+    connector().set_handover_mode("W1", HandoverMode.DROP_OFF)
+
+
+@responses.activate
+def test_a_write_answered_with_an_html_page_is_refused():
+    # a login page or a proxy's page with 200: the write was not taken by the ERP
+    responses.patch(f"{BASE}/warehouses/W1", body="<html><body>Sign in</body></html>", content_type="text/html")
+    with pytest.raises(PermanentError, match="HTML page"):
+        connector().set_handover_mode("W1", HandoverMode.DROP_OFF)
+
+
 @responses.activate
 def test_hmac_signs_each_request():
     options = {"base_url": BASE, "hmac_secret": "hmac-secret-5678", "hmac_key_id": "k1",
@@ -275,3 +293,15 @@ def test_a_sku_given_twice_in_one_product_is_its_record_error():
     read = connector(products=PRODUCTS).read_products()
     assert read is not None and read.items == ()
     assert [(e.record, e.field) for e in read.errors] == [("product 'P' SKU #2", "seller_sku")]
+
+
+def test_a_time_is_written_in_utc_and_a_naive_one_is_refused():
+    from datetime import timedelta, timezone
+
+    from erpsync.connectors.rest.build import format_time
+
+    beijing = datetime(2024, 3, 1, 10, 0, tzinfo=timezone(timedelta(hours=8)))
+    assert format_time(beijing, "iso") == "2024-03-01T02:00:00+00:00"
+    assert format_time(beijing, "epoch") == 1709258400
+    with pytest.raises(ValueError, match="without a timezone"):
+        format_time(datetime(2024, 3, 1, 10, 0), "epoch")  # read as local time, it would depend on the machine

@@ -133,4 +133,11 @@ def order_status(reader: FieldReader, source: str) -> ErpOrderStatus:
 
 
 def format_time(value: datetime, time_format: str) -> str | int:
+    """``value`` as the ERP writes times: epoch seconds, or ISO 8601 in UTC.
+
+    A naive time is refused: Python would read it as this machine's local time, so the same
+    order would be written hours apart depending on where erpsync runs.
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"a time without a timezone cannot be written: {value.isoformat()}")
     return int(value.timestamp()) if time_format == "epoch" else value.astimezone(UTC).isoformat()
