@@ -12,6 +12,7 @@ from open_api_fakes import APP_KEY, BASE, CIPHER, NOW, SECRET, TOKEN, Signed, fa
 from responses.registries import OrderedRegistry
 
 from erpsync.connectors.tiktok.client import TikTokClient
+from erpsync.connectors.tiktok.order_reads import OrderReads
 from erpsync.connectors.tiktok.orders.api import OrdersApi, next_cursor
 from erpsync.connectors.tiktok.orders.models import Order, OrderStatus
 from erpsync.core.errors import AuthError, PermanentError, TemporaryError
@@ -326,3 +327,36 @@ def test_blank_optional_ids_mean_not_yet_assigned():
 
     item = LineItemSchema().load({"id": "1", "sku_id": "", "package_id": " ", "sale_price": "1.00"})
     assert (item.sku_id, item.package_id) == (None, None)
+
+
+class _PageApi:
+    """``search_orders`` answering one page of raw orders, loaded as the client loads them."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.rows = rows
+
+    def search_orders(self, *, status: str | None = None, **_: object):  # type: ignore[no-untyped-def]
+        from erpsync.connectors.tiktok.loading import load_page
+        from erpsync.connectors.tiktok.orders.schemas import OrderSchema
+
+        rows = [r for r in self.rows if status is None or r["status"] == status]
+        yield load_page(OrderSchema(), {"orders": rows}, "orders", kind="order", source="fake", operation="search")
+
+
+class _Reads(OrderReads):
+    def __init__(self, rows: list[dict]) -> None:
+        self._orders_api = _PageApi(rows)  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("update_time", NOW * 1000), ("rts_sla_time", NOW * 1000), ("create_time", 10**18), ("paid_time", -1)],
+)
+def test_an_order_time_no_date_can_hold_is_a_record_error_naming_order_and_field(name: str, value: int) -> None:
+    """A time in milliseconds (or absurd) used to raise ValueError/OSError while the reader turned
+    it into a datetime, which no record-error handling caught: the whole run stopped, every run."""
+    read = _Reads([order("good"), order("bad", **{name: value})]).read_orders(statuses=("AWAITING_SHIPMENT",))
+    assert [o.id for o in read.items] == ["good"]
+    (error,) = read.errors
+    assert (error.record, error.field) == ("order bad", name)
+    assert "out of range" in str(error)

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
 log = logging.getLogger("erpsync.connectors.tiktok")
 
@@ -45,6 +45,17 @@ def texts(**kwargs: Any) -> fields.List:
 
 def opt_int() -> fields.Integer:
     return fields.Integer(load_default=None, allow_none=True)
+
+
+def unix_seconds(*, required: bool = False) -> fields.Integer:
+    """Unix seconds kept as an integer (a model that de-duplicates or pages on it), checked here:
+    a value in milliseconds, or any other that no ``datetime`` can hold, would otherwise raise
+    ``ValueError``/``OSError`` wherever it is turned into a time, far from the record that held it.
+    Loaded through ``loading.load_page`` it is a ``RecordError`` naming the record and the field."""
+    in_range = validate.Range(0, MAX_UNIX_SECONDS, error="Unix time {input} is out of range (milliseconds?)")
+    if required:
+        return fields.Integer(required=True, validate=in_range)
+    return fields.Integer(load_default=None, allow_none=True, validate=in_range)
 
 
 def decimal() -> fields.Decimal:

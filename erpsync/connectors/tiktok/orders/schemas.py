@@ -3,7 +3,9 @@
 Loaded one record at a time through ``loading.load_page``, so a malformed order becomes a
 ``RecordError`` naming it and the rest of the page goes on. ``status`` is a :class:`Tolerant` enum:
 a value this client does not know reads as ``OrderStatus.UNKNOWN`` with a note (see ``models.py``).
-Blank ids ("" before fulfilment) read as None.
+Blank ids ("" before fulfilment) read as None. Times stay Unix seconds (an order is de-duplicated and
+paged on ``update_time``) but are checked as they load: one no date can hold (milliseconds, say)
+is a ``RecordError`` naming the order and the field, not a crash where it becomes a datetime.
 
 The delivery address of an order (:class:`RecipientAddressSchema`: ``name``, ``phone_number``,
 ``full_address``...) is not the shape of a warehouse address (``shops.WarehouseAddressSchema``),
@@ -23,9 +25,9 @@ from erpsync.connectors.tiktok.fields import (
     Tolerant,
     decimal,
     noted,
-    opt_int,
     optional_id,
     text,
+    unix_seconds,
     unknown_values,
 )
 from erpsync.connectors.tiktok.orders.models import LineItem, Order, OrderStatus, Payment, RecipientAddress
@@ -77,14 +79,14 @@ class LineItemSchema(Base):
 class OrderSchema(Base):
     id = Id(required=True)
     status = Tolerant(OrderStatus, required=True)
-    create_time = fields.Integer(required=True)
-    update_time = fields.Integer(required=True)
-    paid_time = opt_int()
+    create_time = unix_seconds(required=True)
+    update_time = unix_seconds(required=True)
+    paid_time = unix_seconds()
     warehouse_id = optional_id()
     shipping_type = text()
     shipping_provider_id = optional_id()
     tracking_number = text()
-    rts_sla_time = opt_int()
+    rts_sla_time = unix_seconds()
     payment = fields.Nested(PaymentSchema, load_default=None, allow_none=True)
     recipient_address = fields.Nested(RecipientAddressSchema, load_default=None, allow_none=True)
     line_items = fields.List(fields.Nested(LineItemSchema), load_default=list)
