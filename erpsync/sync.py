@@ -57,7 +57,7 @@ from erpsync.alert_delivery import Deliverer, DeliveryReport
 from erpsync.alert_outbox import ConfiguredSink, build_sinks
 from erpsync.core import log_context
 from erpsync.core.aspects.base import Aspect, ObserveContext, UnsupportedAction
-from erpsync.core.aspects.verify import verify
+from erpsync.core.aspects.verify import every_drift_corrected, verify
 from erpsync.core.config import Settings, ShopSettings
 from erpsync.core.connector import Connector
 from erpsync.core.errors import ConnectorError, ErpsyncError, LockedError, StaleFenceError
@@ -463,7 +463,8 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
                 )
         # pending rows a crashed run left: settled now, unless a stop or the time budget cut the writes
         # short (a write not attempted would look like one not needed)
-        if apply and not self._stop.requested and report.error != OVER_BUDGET:
+        completed = apply and not self._stop.requested and report.error != OVER_BUDGET
+        if completed:
             settled = settle_pending(
                 self.store.ledger,
                 shop.name,
@@ -475,12 +476,13 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
                 lambda: self._renew(f"shop:{shop.name}", run_id, fenced=shop.name),
             )
             report.notes += settled
-            if aspect.cursor_stream and observation.cursor and all(r.status == "applied" for r in report.actions):
-                # every change read is now in the other side: the next run may start from here
-                self.store.cursors.put(shop.name, aspect.cursor_stream, observation.cursor, now=self.clock())
         if any(r.status == "applied" for r in report.actions) and not self._stop.requested:
             run.say(f"{shop.name}: {aspect.name}: re-reading the corrected records")
             verify(report, self._reread(run_id, aspect, ctx, memory, report))
+        # after the re-read, which may find a write did not stick: only then is it known that every
+        # change read is now in the other side, and the next run may start from here
+        if completed and aspect.cursor_stream and observation.cursor and every_drift_corrected(report):
+            self.store.cursors.put(shop.name, aspect.cursor_stream, observation.cursor, now=self.clock())
         return report
 
     # -- helpers -----------------------------------------------------------------------------

@@ -76,7 +76,8 @@ class Observation:
     #: kept matches whose Seller Center warehouse is gone (ERP ids): the host drops them
     stale_bindings: list[str] = field(default_factory=list)
     #: where the next run may start reading, once this run's corrections are all made; the host
-    #: keeps it only after an apply run in which none failed (None: keep the old position)
+    #: keeps it only after an apply run in which none failed, the re-read included, and no drift
+    #: was left open (None: keep the old position)
     cursor: str | None = None
 
 
@@ -97,8 +98,9 @@ class Aspect(ABC):
     Settings: ClassVar[type[Schema]] = NoSettings
     #: the name of this aspect's read position in the store (None: it reads everything each run).
     #: The host passes it in as ``ObserveContext.cursor`` and keeps ``Observation.cursor`` only
-    #: after an apply run whose corrections all succeeded, so a change read but not yet written
-    #: into the other side is read again by the next run, never skipped.
+    #: after an apply run whose corrections all succeeded (the re-read after the writes agreeing)
+    #: and left no drift open, so a change read but not yet written into the other side is read
+    #: again by the next run, never skipped (``verify.every_drift_corrected``).
     cursor_stream: ClassVar[str | None] = None
     #: drift kinds that are this aspect's own work, a push waiting to be made (``not_listed``,
     #: ``tracking_not_pushed``): recorded and reported like any drift, but alerted only by a

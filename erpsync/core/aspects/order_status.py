@@ -8,7 +8,9 @@ window is read again), compares each with what the ERP recorded, and plans one
 
 Repeats are harmless by construction: an order is compared on (order id, update time), so one
 read twice (the overlap, a rerun) finds the ERP already holding that update and plans nothing.
-The cursor moves only after an apply run in which every write succeeded (``Aspect.cursor_stream``);
+The cursor moves only after an apply run in which every write succeeded, as re-read, and no
+drift was left open (by a ``report`` or ``erp`` policy): an order whose drift stays open is read
+again each run, so the drift resolves once the ERP is put right by hand (``Aspect.cursor_stream``);
 a first run, or a run without ``--apply``, reads ``lookback_days``. An ERP that keeps no order
 statuses (no ``OrderStatusBook``, or one configured without them) is a note, not an error.
 """

@@ -10,6 +10,8 @@ the aspect's report:
 - a correction whose drift is still there failed: the row shows the values re-read, and the
   run says so (exit 1) rather than "fixed";
 - a drift the write itself opened is added to the report (and alerted like any other).
+
+Only then can an aspect that reads changes since a cursor move it (:func:`every_drift_corrected`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass, replace
 from erpsync.core.models import Action, ActionResult, AspectReport, Drift
 from erpsync.core.store import DriftChanges
 
-__all__ = ["Reread", "after_fix", "verify"]
+__all__ = ["Reread", "after_fix", "every_drift_corrected", "verify"]
 
 
 @dataclass(frozen=True)
@@ -84,3 +86,19 @@ def verify(report: AspectReport, reread: Reread | None) -> None:
     known = {d.fingerprint for d in report.drifts}
     shown += [d for d in reread.drifts if d.fingerprint not in known]
     report.drifts = shown
+
+
+def every_drift_corrected(report: AspectReport) -> bool:
+    """Whether ``report`` (after :func:`verify`) leaves nothing it read undone: every action
+    applied, and every drift one of them corrected.
+
+    An aspect that reads only what changed since its cursor never reads an unchanged record
+    again once the cursor is past it. So the cursor may move only when this holds: a write the
+    re-read found did not stick, one that failed or was not supported, and a drift left open
+    by policy (``report``, or the ERP wins and nothing is written) all keep the record inside
+    the next run's read, where its drift can be corrected or resolve once someone fixes it.
+    """
+    if any(r.status != "applied" for r in report.actions):
+        return False
+    corrected = {fp for r in report.actions for fp in r.action.drifts}
+    return all(d.fingerprint in corrected for d in report.drifts)
