@@ -192,3 +192,13 @@ def test_an_erp_of_its_own_orders_only_is_asked_about_the_orders_it_holds() -> N
         assert {o.id for o in aspect.observe(ctx).orders} == {"o-mine", "o-other"}
     finally:
         OwnOrdersBook.own_orders_only = True
+
+
+def test_a_different_status_recorded_as_of_the_same_second_is_still_drift() -> None:
+    """Update times have one-second resolution: two statuses in one second share one. The ERP's
+    record of that second used to count as 'this update seen', leaving the stale status for good."""
+    o = obs([SellerOrder("o-1", "CANCELLED", T2)], [ErpOrderStatus("o-1", "AWAITING_SHIPMENT", T2)])
+    (drift,) = order_status_drifts("order_status", o)
+    assert (drift.subject, drift.seller_value, drift.erp_value) == ("o-1", "CANCELLED", "AWAITING_SHIPMENT")
+    same = obs([SellerOrder("o-1", "CANCELLED", T2)], [ErpOrderStatus("o-1", "CANCELLED", T2)])
+    assert order_status_drifts("order_status", same) == []

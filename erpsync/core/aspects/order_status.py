@@ -6,8 +6,8 @@ its cursor, minus an overlap (``update_time`` moves while a page is read, so the
 window is read again), compares each with what the ERP recorded, and plans one
 ``set_order_status`` per order the ERP has not recorded as of that update.
 
-Repeats are harmless by construction: an order is compared on (order id, update time), so one
-read twice (the overlap, a rerun) finds the ERP already holding that update and plans nothing.
+Repeats are harmless by construction: an order is compared on (order id, update time) and status,
+so one read twice (the overlap, a rerun) finds the ERP already holding it and plans nothing.
 The cursor moves only after an apply run in which every write succeeded, as re-read, and no
 drift was left open (by a ``report`` or ``erp`` policy): an order whose drift stays open is read
 again each run, so the drift resolves once the ERP is put right by hand (``Aspect.cursor_stream``);
@@ -150,8 +150,11 @@ def order_status_drifts(aspect: str, obs: OrderStatusObservation) -> list[Drift]
         mine = obs.recorded.get(order.id)
         if mine is not None and mine.status == order.status:
             continue
-        if mine is not None and mine.updated_at is not None and mine.updated_at >= order.update_time:
-            continue  # the ERP holds this update or a later one: (order id, update time) seen
+        # the ERP holds a later update. The same update time is not enough: it has one-second
+        # resolution, so a second change in that second (or a stale read of it) differs in status
+        # only, and this read, the later one, is what Seller Center has now
+        if mine is not None and mine.updated_at is not None and mine.updated_at > order.update_time:
+            continue
         had = mine.status if mine is not None and mine.status else None
         cancelled = order.status == "CANCELLED"
         en = f"order {order.id} is {order.status} in Seller Center; the ERP " + (
