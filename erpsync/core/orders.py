@@ -19,6 +19,7 @@ from erpsync.core.models import Records
 __all__ = [
     "AWAITING_SHIPMENT",
     "OWN_ORDERS_ONLY",
+    "UNKNOWN_STATUS",
     "ErpOrderStatus",
     "OrderReader",
     "OrderStatusBook",
@@ -33,6 +34,10 @@ OWN_ORDERS_ONLY = "own_orders_only"
 #: ``order_status``: "AWAITING_SHIPMENT", and "PARTIALLY_SHIPPING": some packages not shipped yet)
 AWAITING_SHIPMENT: tuple[str, ...] = ("AWAITING_SHIPMENT", "PARTIALLY_SHIPPING")
 
+#: the status of an order whose Seller Center status the connector does not know (a value added
+#: after it was written): nothing is known of what it means, so nothing acts on it
+UNKNOWN_STATUS = "UNKNOWN"
+
 
 @dataclass(frozen=True, slots=True)
 class SellerOrder:
@@ -45,6 +50,8 @@ class SellerOrder:
     ship_by: datetime | None = None  # the latest ship time (rts_sla_time)
     warehouse_id: str | None = None
     source: str | None = None  # where it was read, for messages
+    #: what the connector noticed reading it, e.g. the raw value behind an UNKNOWN_STATUS
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -202,3 +202,32 @@ def test_a_different_status_recorded_as_of_the_same_second_is_still_drift() -> N
     assert (drift.subject, drift.seller_value, drift.erp_value) == ("o-1", "CANCELLED", "AWAITING_SHIPMENT")
     same = obs([SellerOrder("o-1", "CANCELLED", T2)], [ErpOrderStatus("o-1", "CANCELLED", T2)])
     assert order_status_drifts("order_status", same) == []
+
+
+class _Seller:
+    def __init__(self, *orders: SellerOrder) -> None:
+        self.orders = orders
+
+    def read_orders(self, *, statuses=(), updated_since=None, updated_before=None) -> Records[SellerOrder]:
+        return Records(self.orders)
+
+
+class _Book:
+    def order_statuses(self, order_ids) -> Records[ErpOrderStatus]:
+        return Records(tuple(ErpOrderStatus(i, "AWAITING_SHIPMENT", T1) for i in order_ids))
+
+    def set_order_status(self, order_id, status, updated_at) -> None:
+        raise AssertionError("observe writes nothing")
+
+
+def test_a_status_the_client_does_not_know_is_a_note_never_written() -> None:
+    """UNKNOWN used to be planned as the ERP's new status: the word 'UNKNOWN' over a real one."""
+    raw = "status 'AWAITING_PICKUP_CONFIRMATION' is not a value this client knows: read as UNKNOWN"
+    seller = _Seller(SellerOrder("o-new", "UNKNOWN", T2, notes=(raw,)), SellerOrder("o-1", "CANCELLED", T2))
+    aspect = OrderStatusAspect()
+    o = aspect.observe(ObserveContext(shop="acme", seller=seller, erp=_Book(), now=NOW, memory=None))  # type: ignore[arg-type]
+    assert o.notes == [f"order o-new: status not recorded in the ERP: {raw}"]
+    assert o.scope == {"o-1"}  # an open drift of o-new neither resolves nor changes
+    (action,) = aspect.plan(aspect.diff(o), lambda d: "seller", o)
+    assert (action.subject, json.loads(action.value or "")["status"]) == ("o-1", "CANCELLED")
+    assert order_status_drifts("order_status", obs([SellerOrder("o-new", "UNKNOWN", T2)], [])) == []

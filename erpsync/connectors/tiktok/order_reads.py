@@ -35,6 +35,7 @@ def seller_order(order: Order) -> SellerOrder:
         ship_by=_time(order.rts_sla_time),
         warehouse_id=order.warehouse_id,
         source=f"TikTok {SEARCH_PATH}: order {order.id}",
+        notes=order.notes,
     )
 
 

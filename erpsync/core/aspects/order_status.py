@@ -28,9 +28,16 @@ from erpsync.core.aspects.warehouse_address import connector_type
 from erpsync.core.connector import Connector
 from erpsync.core.errors import AuthError
 from erpsync.core.models import Action, Drift, Severity, Texts
-from erpsync.core.orders import ErpOrderStatus, OrderReader, OrderStatusBook, SellerOrder, own_orders_only
+from erpsync.core.orders import (
+    UNKNOWN_STATUS,
+    ErpOrderStatus,
+    OrderReader,
+    OrderStatusBook,
+    SellerOrder,
+    own_orders_only,
+)
 
-__all__ = ["OrderStatusAspect", "OrderStatusObservation", "order_status_drifts"]
+__all__ = ["OrderStatusAspect", "OrderStatusObservation", "known_statuses", "order_status_drifts"]
 
 KIND = "status_not_mirrored"
 #: a cancellation the ERP has not recorded: its own kind, so it alerts while routine updates do not
@@ -84,6 +91,8 @@ class OrderStatusAspect(Aspect):
         for order in read.items:
             if order.id not in latest or order.update_time > latest[order.id].update_time:
                 latest[order.id] = order
+        latest, unknown = known_statuses(latest)
+        obs.notes += unknown
         recorded = ctx.erp.order_statuses(list(latest))
         if recorded is not None and own_orders_only(ctx.erp):  # the others are not this ERP's orders
             held = {r.order_id for r in recorded.items}
@@ -143,10 +152,29 @@ class OrderStatusAspect(Aspect):
         )
 
 
+def known_statuses(latest: dict[str, SellerOrder]) -> tuple[dict[str, SellerOrder], list[str]]:
+    """Pure: the orders whose status the connector knows, and a note for each of the others.
+
+    An unknown status (``UNKNOWN_STATUS``) says only that the connector met a value it does not
+    know; written into the ERP it would be the word "UNKNOWN" over a real status. Such an order
+    is left out, its open drift included (it is out of scope, so it neither resolves nor changes),
+    and the note names the value, so the connector can be taught it.
+    """
+    known = {k: o for k, o in latest.items() if o.status != UNKNOWN_STATUS}
+    notes = [
+        f"order {o.id}: status not recorded in the ERP: " + ("; ".join(o.notes) or "a status this client does not know")
+        for o in latest.values()
+        if o.status == UNKNOWN_STATUS
+    ]
+    return known, notes
+
+
 def order_status_drifts(aspect: str, obs: OrderStatusObservation) -> list[Drift]:
     """Pure: one drift per order whose latest Seller Center update the ERP has not recorded."""
     drifts = []
     for order in obs.orders:
+        if order.status == UNKNOWN_STATUS:  # nothing to write (see known_statuses)
+            continue
         mine = obs.recorded.get(order.id)
         if mine is not None and mine.status == order.status:
             continue
