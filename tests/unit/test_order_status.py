@@ -231,3 +231,32 @@ def test_a_status_the_client_does_not_know_is_a_note_never_written() -> None:
     (action,) = aspect.plan(aspect.diff(o), lambda d: "seller", o)
     assert (action.subject, json.loads(action.value or "")["status"]) == ("o-1", "CANCELLED")
     assert order_status_drifts("order_status", obs([SellerOrder("o-new", "UNKNOWN", T2)], [])) == []
+
+
+def test_a_cursor_older_than_the_lookback_is_read_from_with_a_note() -> None:
+    """The cursor used to be overridden by ``now - lookback_days``: after a long outage, the
+    changes in the gap were never read, without a word, and the cursor then jumped to now."""
+    cursor = NOW - timedelta(days=10)
+    seen: list[datetime | None] = []
+
+    class Seller(_Seller):
+        def read_orders(self, *, statuses=(), updated_since=None, updated_before=None) -> Records[SellerOrder]:
+            seen.append(updated_since)
+            return super().read_orders()
+
+    class Empty(_Book):
+        def order_statuses(self, order_ids) -> Records[ErpOrderStatus]:
+            return Records(())
+
+    seller = Seller(SellerOrder("o-1", "CANCELLED", NOW - timedelta(days=8)))
+    aspect = OrderStatusAspect()
+    ctx = ObserveContext(shop="acme", seller=seller, erp=Empty(), now=NOW, memory=None, cursor=cursor.isoformat())  # type: ignore[arg-type]
+    o = aspect.observe(ctx)
+    assert seen == [cursor - timedelta(minutes=10)]
+    assert [d.subject for d in aspect.diff(o)] == ["o-1"]
+    (note,) = o.notes
+    assert note.startswith(
+        "order statuses read from 2026-02-19 15:50 Beijing time (10 days back, beyond lookback_days)"
+    )
+    recent = ObserveContext(shop="acme", seller=seller, erp=_Book(), now=NOW, memory=None, cursor=T1.isoformat())  # type: ignore[arg-type]
+    assert aspect.observe(recent).notes == [] and seen[-1] == T1 - timedelta(minutes=10)

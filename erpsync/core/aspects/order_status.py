@@ -11,7 +11,8 @@ so one read twice (the overlap, a rerun) finds the ERP already holding it and pl
 The cursor moves only after an apply run in which every write succeeded, as re-read, and no
 drift was left open (by a ``report`` or ``erp`` policy): an order whose drift stays open is read
 again each run, so the drift resolves once the ERP is put right by hand (``Aspect.cursor_stream``);
-a first run, or a run without ``--apply``, reads ``lookback_days``. An ERP that keeps no order
+the read starts at the cursor however old it is (a note says when that is beyond
+``lookback_days``, which bounds only a first read). An ERP that keeps no order
 statuses (no ``OrderStatusBook``, or one configured without them) is a note, not an error.
 """
 
@@ -36,8 +37,9 @@ from erpsync.core.orders import (
     SellerOrder,
     own_orders_only,
 )
+from erpsync.core.timefmt import beijing_time
 
-__all__ = ["OrderStatusAspect", "OrderStatusObservation", "known_statuses", "order_status_drifts"]
+__all__ = ["OrderStatusAspect", "OrderStatusObservation", "known_statuses", "order_status_drifts", "read_since"]
 
 KIND = "status_not_mirrored"
 #: a cancellation the ERP has not recorded: its own kind, so it alerts while routine updates do not
@@ -76,9 +78,7 @@ class OrderStatusAspect(Aspect):
             return obs  # an ERP without order statuses: nothing to mirror into, nothing to say
         lookback = timedelta(days=float(ctx.settings.get("lookback_days", 7.0)))
         overlap = timedelta(minutes=float(ctx.settings.get("overlap_minutes", 10.0)))
-        since = ctx.now - lookback
-        if ctx.cursor:
-            since = max(since, datetime.fromisoformat(ctx.cursor) - overlap)
+        since = read_since(ctx.now, ctx.cursor, lookback, overlap, obs.notes)
         # the probe comes first: an ERP configured without statuses is asked nothing of Seller Center
         if ctx.erp.order_statuses([]) is None:
             return obs
@@ -150,6 +150,25 @@ class OrderStatusAspect(Aspect):
         self._book(action, erp).set_order_status(
             action.subject, value["status"], datetime.fromisoformat(value["updated_at"])
         )
+
+
+def read_since(
+    now: datetime, cursor: str | None, lookback: timedelta, overlap: timedelta, notes: list[str]
+) -> datetime:
+    """Pure: where this run's read starts. The cursor, less the overlap, however old it is: it is
+    the last position from which every update was recorded, so starting later would skip the
+    changes in between for good (after an outage, or while drifts stay open). ``lookback`` bounds
+    only a first read (no cursor yet); a read reaching further back says so in ``notes``."""
+    if not cursor:
+        return now - lookback
+    since = datetime.fromisoformat(cursor) - overlap
+    if since < now - lookback:
+        days = (now - since).total_seconds() / 86400
+        notes.append(
+            f"order statuses read from {beijing_time(since)} ({days:.0f} days back, beyond lookback_days): "
+            "no apply run since has made every correction and left no drift open"
+        )
+    return since
 
 
 def known_statuses(latest: dict[str, SellerOrder]) -> tuple[dict[str, SellerOrder], list[str]]:
