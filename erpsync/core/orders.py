@@ -9,7 +9,7 @@ the aspects only compare them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -24,6 +24,7 @@ __all__ = [
     "OrderReader",
     "OrderStatusBook",
     "SellerOrder",
+    "latest_per_order",
     "own_orders_only",
 ]
 
@@ -109,3 +110,14 @@ def own_orders_only(book: object) -> bool:
     """Whether ``book`` holds only the orders imported into it (an order it does not answer for
     is not its own), rather than recording any order it is told of."""
     return bool(getattr(book, OWN_ORDERS_ONLY, False))
+
+
+def latest_per_order(orders: Iterable[SellerOrder]) -> dict[str, SellerOrder]:
+    """Pure: each order's latest update, by id. A read hands on each (order, update time) once,
+    but an order that changed while it was read (paged, or searched one status after another)
+    comes twice, and two snapshots of one order would be two opinions on it."""
+    latest: dict[str, SellerOrder] = {}
+    for order in orders:
+        if order.id not in latest or order.update_time > latest[order.id].update_time:
+            latest[order.id] = order
+    return latest

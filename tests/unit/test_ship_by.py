@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from marshmallow import ValidationError
 
-from erpsync.core.aspects.ship_by import Extension, ShipByObservation, ShipBySettings, ship_by_drifts
-from erpsync.core.models import Severity
+from erpsync.core.aspects.base import ObserveContext
+from erpsync.core.aspects.ship_by import Extension, ShipByAspect, ShipByObservation, ShipBySettings, ship_by_drifts
+from erpsync.core.models import Records, Severity
 from erpsync.core.orders import SellerOrder
 
 NOW = datetime(2023, 9, 20, 2, 0, tzinfo=UTC)  # 10:00 Beijing time
@@ -120,3 +121,24 @@ def test_settings_load_toml_datetimes_and_name_mistakes() -> None:
                 ]
             }
         )
+
+
+class _Seller:
+    """Lists ``orders`` as read, repeats included (the order protocol hands on each update once)."""
+
+    def __init__(self, *orders: SellerOrder) -> None:
+        self.orders = orders
+
+    def read_orders(self, *, statuses=(), updated_since=None, updated_before=None) -> Records[SellerOrder]:
+        return Records(self.orders)
+
+
+def test_an_order_read_twice_in_one_run_is_one_drift_as_of_its_latest_update() -> None:
+    """An order that moves to PARTIALLY_SHIPPING between the two status searches is listed by
+    both; it used to raise two drifts with one fingerprint."""
+    waiting = SellerOrder("o-1", "AWAITING_SHIPMENT", NOW - timedelta(hours=2), CREATED, NOW + timedelta(hours=1))
+    partly = SellerOrder("o-1", "PARTIALLY_SHIPPING", NOW - timedelta(minutes=1), CREATED, NOW - timedelta(hours=1))
+    aspect = ShipByAspect()
+    ctx = ObserveContext(shop="acme", seller=_Seller(waiting, partly), erp=None, now=NOW, memory=None)  # type: ignore[arg-type]
+    (drift,) = aspect.diff(aspect.observe(ctx))
+    assert (drift.subject, drift.kind) == ("o-1", "ship_by_overdue")

@@ -35,6 +35,7 @@ from erpsync.core.orders import (
     OrderReader,
     OrderStatusBook,
     SellerOrder,
+    latest_per_order,
     own_orders_only,
 )
 from erpsync.core.timefmt import beijing_time
@@ -87,11 +88,7 @@ class OrderStatusAspect(Aspect):
         except AuthError as exc:  # e.g. an app not authorised for orders: the rest of the shop goes on
             obs.notes.append(f"order statuses not mirrored: Seller Center refused to list orders ({exc})")
             return obs
-        latest: dict[str, SellerOrder] = {}
-        for order in read.items:
-            if order.id not in latest or order.update_time > latest[order.id].update_time:
-                latest[order.id] = order
-        latest, unknown = known_statuses(latest)
+        latest, unknown = known_statuses(latest_per_order(read.items))
         obs.notes += unknown
         recorded = ctx.erp.order_statuses(list(latest))
         if recorded is not None and own_orders_only(ctx.erp):  # the others are not this ERP's orders

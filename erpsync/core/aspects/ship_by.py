@@ -31,7 +31,7 @@ from erpsync.core.aspects.warehouse_address import connector_type
 from erpsync.core.connector import Connector
 from erpsync.core.errors import AuthError
 from erpsync.core.models import Action, Address, Drift, Severity, Texts
-from erpsync.core.orders import AWAITING_SHIPMENT, OrderReader, SellerOrder
+from erpsync.core.orders import AWAITING_SHIPMENT, OrderReader, SellerOrder, latest_per_order
 from erpsync.core.ports import WarehouseReader
 from erpsync.core.timefmt import beijing_time
 
@@ -134,7 +134,7 @@ class ShipByAspect(Aspect):
             shop=ctx.shop,
             now=ctx.now,
             record_errors=list(orders.errors),
-            orders=list(orders.items),
+            orders=list(latest_per_order(orders.items).values()),  # one drift per order
             extensions=extensions,
             warn=timedelta(hours=float(ctx.settings.get("warn_hours", 24.0))),
         )
