@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 
 from erpsync.core.aspects.base import ObserveContext
 from erpsync.core.aspects.ship_by import Extension, ShipByAspect, ShipByObservation, ShipBySettings, ship_by_drifts
-from erpsync.core.models import Records, Severity
+from erpsync.core.models import Address, Records, Severity, Warehouse
 from erpsync.core.orders import SellerOrder
 
 NOW = datetime(2023, 9, 20, 2, 0, tzinfo=UTC)  # 10:00 Beijing time
@@ -142,3 +142,30 @@ def test_an_order_read_twice_in_one_run_is_one_drift_as_of_its_latest_update() -
     ctx = ObserveContext(shop="acme", seller=_Seller(waiting, partly), erp=None, now=NOW, memory=None)  # type: ignore[arg-type]
     (drift,) = aspect.diff(aspect.observe(ctx))
     assert (drift.subject, drift.kind) == ("o-1", "ship_by_overdue")
+
+
+@pytest.mark.parametrize("city", ["Dongguan", "dongguan city", "Dongguan Shi", "東莞市"])
+def test_an_extension_for_a_city_applies_however_seller_center_spells_it(city: str) -> None:
+    """Seller Center may give a warehouse's city in pinyin; an extension for 东莞 used to miss it,
+    so an order inside its extended deadline was raised as overdue."""
+
+    class Seller(_Seller):
+        def list_warehouses(self) -> Records[Warehouse]:
+            return Records((Warehouse("WH-DG", "DG", Address(city=city), seller_warehouse_id="WH-DG"),))
+
+    settings = ShipBySettings().load(
+        {
+            "extensions": [
+                {
+                    "cities": ["东莞"],
+                    "created_from": "2023-09-18T00:00:00+08:00",
+                    "created_before": "2023-09-20T00:00:00+08:00",
+                    "extra_days": 3,
+                }
+            ]
+        }
+    )
+    late = order("o-1", NOW - timedelta(hours=1))  # due an hour ago without the three extra days
+    aspect = ShipByAspect()
+    ctx = ObserveContext(shop="acme", seller=Seller(late), erp=None, now=NOW, memory=None, settings=settings)  # type: ignore[arg-type]
+    assert aspect.diff(aspect.observe(ctx)) == []

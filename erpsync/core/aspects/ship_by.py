@@ -25,13 +25,13 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from erpsync.core.address import normalize_address
 from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext
 from erpsync.core.aspects.warehouse_address import connector_type
 from erpsync.core.connector import Connector
 from erpsync.core.errors import AuthError
 from erpsync.core.models import Action, Address, Drift, Severity, Texts
 from erpsync.core.orders import AWAITING_SHIPMENT, OrderReader, SellerOrder, latest_per_order
+from erpsync.core.pickup_regions import DEFAULT_REGIONS, city_key, region_for
 from erpsync.core.ports import WarehouseReader
 from erpsync.core.timefmt import beijing_time
 
@@ -89,8 +89,12 @@ class Extension:
 
 
 def _city(name: str) -> str:
-    """A city as the address rules compare it (东莞, 东莞市 and 東莞 are one)."""
-    return normalize_address(Address(city=name)).city
+    """A city as the pickup regions compare it (``pickup_regions.city_key``: 东莞, 东莞市, 東莞,
+    dongguan and "Dongguan Shi" are one), so an extension for 东莞 applies to a warehouse whose
+    city Seller Center gives in pinyin. Pinyin and characters meet through a region listing both
+    spellings (the 2023 regions); any other city compares by its key alone."""
+    region = region_for(Address(city=name), DEFAULT_REGIONS)
+    return city_key(region.cities[0] if region is not None else name)
 
 
 @dataclass
