@@ -109,6 +109,23 @@ def formatter(fmt: LogFormat) -> logging.Formatter:
     return json_formatter() if fmt == "json" else TextFormatter()
 
 
+#: the format ``setup_logging`` last set: progress lines follow it (``progress_record``)
+_active: LogFormat = "text"
+
+
+def progress_record(message: str) -> str | None:
+    """``message`` as one JSON log line when logs are JSON, else None (print it as it is).
+
+    A run's progress lines go to stderr beside its log lines; with ``--log-format json`` a plain
+    line among them would break a pipeline that reads one JSON object a line. Written whatever
+    the log level, as the plain progress lines are: they are the run's own output.
+    """
+    if _active != "json":
+        return None
+    record = logging.LogRecord("erpsync.progress", logging.INFO, __file__, 0, message, None, None)
+    return json_formatter().format(record)
+
+
 def setup_logging(verbose: int, fmt: LogFormat = "text") -> None:
     """erpsync's lines to stderr in ``fmt``; urllib3's only with -vv.
 
@@ -120,6 +137,8 @@ def setup_logging(verbose: int, fmt: LogFormat = "text") -> None:
     embedding program, a test runner capturing logs) is left alone; erpsync's own handler is
     replaced, so calling this again switches the format.
     """
+    global _active
+    _active = fmt
     level = logging.WARNING if verbose == 0 else (logging.INFO if verbose == 1 else logging.DEBUG)
     root = logging.getLogger()
     ours = [h for h in root.handlers if isinstance(h, _Stderr)]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from erpsync.core.models import ActionResult, AspectReport, Drift, RunReport, Texts
 from erpsync.core.timefmt import beijing_time
+from erpsync.logs import progress_record
 from erpsync.render_json import UNCONFIRMED, action_by_drift, dumps, error_json, json_value, report_json, unconfirmed
 from erpsync.render_text import ASPECTS, COLUMNS, FIELDS, SEVERITIES, T, action_text, kind_label, value_label
 
@@ -76,7 +77,16 @@ def progress(console: Console) -> Iterator[Callable[[str], None]]:
         with console.status("reconciling…") as status:
             yield lambda message: status.update(escape(message))
         return
-    yield lambda message: console.print(escape(message), highlight=False, soft_wrap=True)
+
+    def say(message: str) -> None:
+        as_json = progress_record(message)  # with JSON logs, a JSON line like theirs
+        if as_json is not None:
+            console.file.write(as_json + "\n")
+            console.file.flush()
+        else:
+            console.print(escape(message), highlight=False, soft_wrap=True)
+
+    yield say
 
 
 def shown_value(value: str | None, lang: str = "en") -> str | None:

@@ -169,3 +169,31 @@ def test_the_command_line_chooses_the_format(args: list[str], env: dict[str, str
         assert json.loads(line)["event"] == "hello access_token=***"
     else:
         assert line == "WARNING x: hello access_token=***"
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_progress_lines_off_a_terminal_follow_the_log_format(fmt: str) -> None:
+    # stderr carries the run's progress lines beside its log lines: with JSON logs a plain
+    # progress line among them would break a reader of one JSON object a line
+    from rich.console import Console
+
+    from erpsync import render
+    from erpsync.logs import setup_logging
+
+    out = io.StringIO()
+    setup_logging(0, fmt)  # type: ignore[arg-type]
+    try:
+        with render.progress(Console(file=out, width=200, soft_wrap=True)) as say:
+            say("acme: pickup: reading [warehouses]")
+    finally:
+        setup_logging(0, "text")
+    (line,) = out.getvalue().splitlines()
+    if fmt == "json":
+        record = json.loads(line)
+        assert (record["event"], record["logger"], record["level"]) == (
+            "acme: pickup: reading [warehouses]",
+            "erpsync.progress",
+            "info",
+        )
+    else:
+        assert line == "acme: pickup: reading [warehouses]"
