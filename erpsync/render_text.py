@@ -8,6 +8,7 @@ this table does not know (a plugin's) is shown as it is, never dropped.
 
 from __future__ import annotations
 
+from erpsync.core.aspects.warehouse_texts import FIELD_WORDS
 from erpsync.core.models import HandoverMode, Texts
 
 __all__ = [
@@ -49,16 +50,7 @@ KINDS: dict[str, Texts] = {
 }
 
 #: warehouse address fields (``Address`` field names) as Seller Center's 仓库地址 form names them
-FIELDS: dict[str, Texts] = {
-    "contact_person": Texts("contact person", "联系人"),
-    "phone": Texts("phone", "电话"),
-    "region_code": Texts("country/region", "国家/地区"),
-    "state": Texts("province", "省份"),
-    "city": Texts("city", "城市"),
-    "district": Texts("district", "区县"),
-    "street": Texts("street address", "详细地址"),
-    "postal_code": Texts("postal code", "邮编"),
-}
+FIELDS: dict[str, Texts] = FIELD_WORDS
 
 #: subscription statuses (``SubscriptionStatus`` values) as operators say them
 STATUSES: dict[str, Texts] = {

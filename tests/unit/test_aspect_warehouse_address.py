@@ -125,6 +125,24 @@ def test_missing_unknown_duplicate_and_unbound() -> None:
     assert obs.notes == []  # diff is pure: notes come from observe
 
 
+def test_every_drift_says_what_differs_in_chinese_too() -> None:
+    # the JSON report and --lang zh show ``summary.zh``: it must be Chinese, not the English again
+    erp = replace(ERP, address=replace(ERP.address, contact_person=""))
+    (mismatch,) = aspect.diff(observe([SELLER], [erp]))
+    assert mismatch.summary is not None and mismatch.summary.en == mismatch.message
+    assert mismatch.summary.zh == "仓库 WH-DG 的联系人不一致：商家后台为 张三，ERP 为 (空)（ERP 仓库 E-1）"
+    other = Warehouse("WH-SZ", "Shenzhen", replace(ADDR, city="深圳市"))
+    ghost = Warehouse("E-2", "old", ADDR, seller_warehouse_id="WH-GONE")
+    drifts = aspect.diff(observe([SELLER, other], [ERP, replace(ERP, id="E-3"), ghost]))
+    zh = {d.kind: d.summary.zh for d in drifts if d.summary is not None}
+    assert zh == {
+        "missing_in_erp": "商家后台仓库 WH-SZ（Shenzhen）没有绑定的 ERP 仓库"
+        "（按编号、名称和地址都没有匹配的；也可在店铺的 bindings 中绑定）",
+        "unknown_warehouse": "ERP 仓库 E-2 绑定的商家后台仓库 WH-GONE 不存在（已删除或重建？）",
+        "duplicate_binding": "仓库 WH-DG：有多个 ERP 仓库绑定到它；已比较 E-1，忽略 E-3",
+    }
+
+
 def test_observe_notes_unbound_erp_records() -> None:
     loose = Warehouse("E-4", "domestic", ADDR)
     obs = aspect.observe(ObserveContext("acme", Reader([SELLER]), Reader([ERP, loose]), NOW, Memory()))

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 
 from erpsync.core.address import address_differences
+from erpsync.core.aspects import warehouse_texts as words
 from erpsync.core.aspects.base import Aspect, Decide, NoSettings, Observation, ObserveContext, UnsupportedAction
 from erpsync.core.connector import Connector
 from erpsync.core.errors import UsageError
 from erpsync.core.matching import match_warehouses
-from erpsync.core.models import Action, Address, Drift, Severity, Target, Warehouse
+from erpsync.core.models import Action, Address, Drift, Severity, Target, Texts, Warehouse
 from erpsync.core.ports import WarehouseReader, WarehouseWriter
 
 __all__ = ["Binding", "WarehouseAddressAspect", "WarehouseObservation", "bind_warehouses", "connector_type", "lacks"]
@@ -38,7 +39,6 @@ _SEVERITY = {
     "postal_code": Severity.INFO,
     "region_code": Severity.INFO,
 }
-_LABEL = {"contact_person": "contact person", "postal_code": "postal code", "region_code": "region code"}
 
 
 def connector_type(connector: Connector) -> str:
@@ -139,10 +139,6 @@ class WarehouseObservation(Observation):
         return bind_warehouses(self.seller_warehouses, self.erp_warehouses)
 
 
-def _shown(value: str) -> str:
-    return value if value.strip() else "(empty)"
-
-
 class WarehouseAddressAspect(Aspect):
     name = "warehouse_address"
     description = "Seller Center warehouse address, contact and phone vs the ERP's warehouse record"
@@ -197,23 +193,14 @@ class WarehouseAddressAspect(Aspect):
             s: str | None,
             e: str | None,
             severity: Severity,
-            message: str,
+            texts: Texts,
         ) -> None:
-            drifts.append(Drift(shop, self.name, kind, subject, fld, s, e, severity, message))
+            drifts.append(Drift(shop, self.name, kind, subject, fld, s, e, severity, texts.en, summary=texts))
 
         for seller, erp in _pairs(obs.seller_warehouses, obs.erp_warehouses, binding):
             for name, s_value, e_value in address_differences(seller.address, erp.address):
-                label = _LABEL.get(name, name)
-                drift(
-                    "field_mismatch",
-                    seller.id,
-                    name,
-                    s_value,
-                    e_value,
-                    _SEVERITY[name],
-                    f"warehouse {seller.id}: {label} differs: Seller Center {_shown(s_value)}, "
-                    f"ERP {_shown(e_value)} (ERP warehouse {erp.id})",
-                )
+                texts = words.field_mismatch(seller.id, erp.id, name, s_value, e_value)
+                drift("field_mismatch", seller.id, name, s_value, e_value, _SEVERITY[name], texts)
         for seller in binding.missing if obs.missing_checked else ():
             # With unreadable ERP rows the record may be one of them: the record error says so
             # (see observe), and a drift would open and alert only to resolve once it is fixed.
@@ -224,8 +211,7 @@ class WarehouseAddressAspect(Aspect):
                 seller.name,
                 None,
                 Severity.WARNING,
-                f"warehouse {seller.id} ({seller.name}) is in Seller Center but no ERP warehouse "
-                "is bound to it (none matches by id, name or address; or bind one in the shop's bindings)",
+                words.missing_in_erp(seller.id, seller.name),
             )
         for erp in binding.unknown:
             drift(
@@ -235,8 +221,7 @@ class WarehouseAddressAspect(Aspect):
                 None,
                 erp.seller_warehouse_id,
                 Severity.WARNING,
-                f"ERP warehouse {erp.id} is bound to Seller Center warehouse "
-                f"{erp.seller_warehouse_id}, which does not exist (deleted or re-created?)",
+                words.unknown_warehouse(erp.id, erp.seller_warehouse_id),
             )
         compared = {s.id: e for s, e in binding.pairs}
         for seller_id, extra in binding.duplicates.items():
@@ -249,7 +234,7 @@ class WarehouseAddressAspect(Aspect):
                 None,
                 ids,
                 Severity.WARNING,
-                f"warehouse {seller_id}: several ERP warehouses are bound to it; compared {first.id}, ignored {ids}",
+                words.duplicate_binding(seller_id, first.id, ids),
             )
         return drifts
 
