@@ -159,15 +159,20 @@ class EmbeddedScheduler:
 
     def submit(self, shop: str, aspect: str, *, request_ids: Sequence[int] = ()) -> Future[JobResult] | None:
         """Queue one job unless it is already queued or running (then that one answers ``request_ids``,
-        or, when it has started, runs once more after); the future of the job that covers it."""
+        or, when it has started, runs once more after); the future of the job that covers it.
+
+        Only a sync request earns the re-run: it may report a change the running job read past. A
+        scheduled tick (no ``request_ids``) that finds the job running is absorbed, as the docs
+        promise; queuing it again would run the job back to back for nothing new.
+        """
         key = (shop, aspect)
         with self._lock:
             if self.ctx.stop.is_set():
                 return None
             active = self._active.get(key)
             if active is not None:
-                parked = self._again if key in self._started else self._requests
-                if request_ids or key not in parked:
+                if request_ids:
+                    parked = self._again if key in self._started else self._requests
                     parked.setdefault(key, []).extend(request_ids)
                 return active
             future: Future[JobResult] = Future()
@@ -209,7 +214,7 @@ class EmbeddedScheduler:
             self._active.pop(key, None)
             self._started.discard(key)
             answered = self._requests.pop(key, [])
-            again = self._again.pop(key, None)
+            again = self._again.pop(key, [])
             self.counts[result.status] += 1
             self.recent.append(result)
             self.last_tick = self.clock()
@@ -230,7 +235,7 @@ class EmbeddedScheduler:
         )  # fmt: skip
         if self.on_result is not None:
             self.on_result(result)
-        if again is not None:
+        if again:
             self.submit(*key, request_ids=again)
 
     def run_all_now(self, aspects: Iterable[str] | None = None) -> list[JobResult]:

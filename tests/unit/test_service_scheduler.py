@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from erpsync.core.errors import UsageError
-from erpsync.service.jobs import JobContext, run_job
+from erpsync.service import scheduler as scheduler_module
+from erpsync.service.jobs import JobContext, JobResult, run_job
 from erpsync.service.scheduler import EmbeddedScheduler, planned_pairs
 
 SHOP = """
@@ -121,3 +123,56 @@ def test_run_all_now_runs_every_pair_once_and_nothing_starts_once_stopping(ctx):
     assert scheduler.submit("a", "tracking") is None
     assert scheduler.run_all_now() == []
     scheduler.shutdown(wait=True)
+
+
+def _held_runs(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], threading.Event, threading.Event]:
+    """run_job replaced by one that records its call and waits for ``gate``: a job held running."""
+    calls: list[str] = []
+    started, gate = threading.Event(), threading.Event()
+
+    def held(ctx: JobContext, shop: str, aspect: str, **_: object) -> JobResult:
+        calls.append(f"{shop} {aspect}")
+        started.set()
+        gate.wait(10)
+        return JobResult(shop, aspect, "ok")
+
+    monkeypatch.setattr(scheduler_module, "run_job", held)
+    return calls, started, gate
+
+
+def test_a_tick_while_the_job_runs_is_absorbed_not_run_after_it(ctx, monkeypatch):
+    calls, started, gate = _held_runs(monkeypatch)
+    scheduler = EmbeddedScheduler(ctx)
+    try:
+        first = scheduler.submit("a", "tracking")
+        assert first is not None and started.wait(10)
+        assert scheduler.submit("a", "tracking") is first  # the next turn's tick, while it runs
+        gate.set()
+        first.result(timeout=10)
+    finally:
+        gate.set()
+        scheduler.shutdown(wait=True)
+    assert calls == ["a tracking"]
+    assert scheduler.counts == {"ok": 1}
+
+
+def test_a_sync_request_while_the_job_runs_runs_it_once_more(ctx, monkeypatch):
+    calls, started, gate = _held_runs(monkeypatch)
+    ctx.store.sync_requests.add("a", ["tracking"], reason="webhook", now=datetime.now(UTC))
+    scheduler = EmbeddedScheduler(ctx)
+    try:
+        first = scheduler.submit("a", "tracking")
+        assert first is not None and started.wait(10)
+        assert scheduler.take_requests() == 1
+        scheduler.submit("a", "tracking")  # a tick besides the request adds nothing
+        gate.set()
+        first.result(timeout=10)
+        for _ in range(200):  # the re-run is queued by the first job's end
+            if scheduler.counts.total() == 2:
+                break
+            time.sleep(0.05)
+    finally:
+        gate.set()
+        scheduler.shutdown(wait=True)
+    assert calls == ["a tracking", "a tracking"]
+    assert ctx.store.sync_requests.pending() == []
