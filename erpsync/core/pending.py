@@ -23,12 +23,12 @@ settled like the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 from erpsync.core.models import ActionResult
-from erpsync.core.store.ledger import Ledger, Outcome
+from erpsync.core.store.ledger import Ledger, Outcome, named_occurrences
 
 
 def _write_of(kind: str, target: str, subject: str, payload: dict[str, Any]) -> tuple[str, ...]:
@@ -65,10 +65,10 @@ def settle_pending(
     if not entries:
         return []
     confirm()
-    open_now = still_open({i for e in entries for i in _occurrences(e.payload)})
+    open_now = still_open({i for e in entries for i in named_occurrences(e.payload)})
     for entry in entries:
         payload = dict(entry.payload or {})
-        if open_now.intersection(_occurrences(payload)):
+        if open_now.intersection(named_occurrences(payload)):
             continue  # a push that must happen once, its drift still open: the run that plans it retries it
         what = str(payload.get("description") or f"{entry.kind} {entry.subject}")
         result = made.get(_write_of(entry.kind, entry.target, entry.subject, payload))
@@ -87,9 +87,3 @@ def settle_pending(
             notes.append(f"{what}: {earlier}; {error}")
     ledger.finish_many(outcomes, now=now)  # one transaction, however many rows were left
     return notes
-
-
-def _occurrences(payload: object) -> list[int]:
-    """The drift occurrences a must-happen-once row names (none for other rows, and old ones)."""
-    found = payload.get("occurrences") if isinstance(payload, Mapping) else None
-    return [i for i in found if isinstance(i, int)] if isinstance(found, list) else []

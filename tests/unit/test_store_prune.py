@@ -123,6 +123,24 @@ def test_settled_ledger_entries_go_pending_ones_and_those_of_open_drifts_stay(st
     assert sorted(e.key for e in store.ledger.list_entries()) == ["open", "pending", "recent"]
 
 
+def test_a_settled_push_stays_while_a_drift_it_names_is_open_whatever_its_subject(store: Store) -> None:
+    """A listing push is recorded under the platform's product id, its drift under the ERP's SKU:
+    the occurrences the row names keep it, not its subject."""
+    opened = store.drifts.record("acme", "warehouse_address", [drift("SKU-1"), drift("SKU-2")], now=OLD, run_id="r1")
+    one, two = sorted(d.id for d in opened.opened)
+    store.drifts.record("acme", "warehouse_address", [drift("SKU-2")], now=OLD, run_id="r2")  # SKU-1 resolved
+    for key, names in (("open", [one, two]), ("resolved", [one]), ("none", [])):
+        store.ledger.begin(
+            key, shop="acme", aspect="warehouse_address", kind="update_listing", target="seller",
+            subject="1729384756", payload={"occurrences": names}, run_id="r", now=OLD,
+        )  # fmt: skip
+        store.ledger.finish(key, status="done", now=OLD)
+
+    assert counts(store)["ledger (done or failed)"] == 2
+    assert store.prune(Retention(), now=NOW)["ledger (done or failed)"] == 2
+    assert [e.key for e in store.ledger.list_entries()] == ["open"]
+
+
 def test_handled_ids_go_with_the_bodies_they_cured_unhandled_bodies_stay(store: Store) -> None:
     log = store.notifications
     old = NOW - timedelta(days=40)

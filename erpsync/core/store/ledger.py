@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, select
 
 from erpsync.core.store.base import Repository
 from erpsync.core.store.fences import check_fence
@@ -210,11 +210,15 @@ class Ledger(Repository):
 
         Only ``done`` and ``failed`` entries go. A ``pending`` one is a write that may have
         happened (its process died mid-call): the rerun must find it, so it stays whatever its
-        age. An entry whose subject still has an open drift of the same aspect stays too: the
-        key of a write that must happen once is built from that drift's occurrence, and without
-        the entry a rerun would make the write again.
+        age. An entry whose drift is still open stays too: the key of a write that must happen
+        once is built from that drift's occurrence, and without the entry a rerun would make
+        the write again. Such an entry names its occurrences (``payload["occurrences"]``), and
+        any one of them open keeps it: its subject need not be the drift's (a listing push is
+        recorded under the platform's product id, its drift under the ERP's). Entries that name
+        none (corrections keyed on their run, and rows older than that field) are kept while
+        an open drift of their aspect has their subject, as before.
         """
-        still_open = (
+        by_subject = (
             select(drifts.c.id)
             .where(
                 and_(
@@ -226,8 +230,21 @@ class Ledger(Repository):
             )
             .exists()
         )
-        where = (ledger.c.status.in_(["done", "failed"]), ledger.c.updated_at < before, ~still_open)
+        where = (ledger.c.status.in_(["done", "failed"]), ledger.c.updated_at < before, ~by_subject)
         with self._write() as conn:
+            open_ids = set(conn.execute(select(drifts.c.id).where(drifts.c.open_fingerprint.is_not(None))).scalars())
+            candidates = conn.execute(select(ledger.c.key, ledger.c.payload).where(*where)).all()
+            doomed = [row.key for row in candidates if open_ids.isdisjoint(named_occurrences(row.payload))]
             if dry_run:
-                return int(conn.execute(select(func.count()).select_from(ledger).where(*where)).scalar_one())
-            return int(conn.execute(ledger.delete().where(*where)).rowcount)
+                return len(doomed)
+            removed = 0
+            for start in range(0, len(doomed), _CHUNK):  # ``where`` again: a row touched meanwhile stays
+                chunk = doomed[start : start + _CHUNK]
+                removed += int(conn.execute(ledger.delete().where(ledger.c.key.in_(chunk), *where)).rowcount)
+            return removed
+
+
+def named_occurrences(payload: object) -> list[int]:
+    """The drift occurrences a must-happen-once row names (none for other rows, and old ones)."""
+    found = payload.get("occurrences") if isinstance(payload, Mapping) else None
+    return [i for i in found if isinstance(i, int)] if isinstance(found, list) else []

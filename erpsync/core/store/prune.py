@@ -15,7 +15,8 @@ Defaults, each longer than the window in which erpsync still needs the rows:
   longer evidence, but it explains what runs of that time reported, as long as they are kept.
 
 Never pruned, whatever their age: open drifts, ``pending`` ledger entries (a write that may have
-happened), ledger entries whose subject has an open drift, a run that still owns a lease, leases,
+happened), ledger entries of a drift still open (one of the occurrences the entry names, or an
+open drift with the entry's subject), a run that still owns a lease, leases,
 observations, cursors, bindings, tokens, kept webhook bodies never handled, pickup confirmations
 still valid, alerts still pending. Whatever the caller asks, notification ids younger than
 ``MIN_NOTIFICATION_AGE`` stay.
@@ -69,7 +70,7 @@ def prune(
     """Delete (or, with ``dry_run``, count) what ``retention`` allows; rows per table, in order.
 
     Each table is one transaction. Drifts go before the ledger: a ledger entry is kept while its
-    subject has an open drift, and resolved drifts do not hold it.
+    drift is open, and resolved drifts do not hold it.
     """
     removed: dict[str, int] = {}
     removed["runs"] = runs.prune(before=now - retention.runs, dry_run=dry_run)
