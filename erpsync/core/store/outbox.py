@@ -178,7 +178,12 @@ class Outbox(Repository):
 
     def expire(self, *, now: datetime, older_than: timedelta) -> list[OutboxRow]:
         """Give up on pending alerts created before ``now - older_than``; the rows given up (as they
-        are now, ``expired``), so the caller reports them."""
+        are now, ``expired``), so the caller reports them.
+
+        The update checks ``pending`` again and reports only the rows it changed: a delivery that
+        committed after the first read (PostgreSQL does not hold readers back) stays ``delivered``,
+        never reported as given up.
+        """
         where = (table.c.status == "pending", table.c.created_at < now - older_than)
         with self._read() as conn:  # most passes find none: no write lock, no commit
             if conn.execute(select(table.c.id).where(*where).limit(1)).first() is None:
@@ -187,8 +192,9 @@ class Outbox(Repository):
             ids = list(conn.execute(select(table.c.id).where(*where)).scalars())
             if not ids:
                 return []
-            conn.execute(table.update().where(table.c.id.in_(ids)).values(status="expired"))
-            rows = conn.execute(select(table).where(table.c.id.in_(ids)).order_by(*_ORDER)).all()
+            update = table.update().where(table.c.id.in_(ids), table.c.status == "pending").values(status="expired")
+            expired = list(conn.execute(update.returning(table.c.id)).scalars())  # rowcount is -1 with psycopg
+            rows = conn.execute(select(table).where(table.c.id.in_(expired)).order_by(*_ORDER)).all()
         return [_row(r) for r in rows]
 
     def delivered_since(self, sink: str, since: datetime) -> int:

@@ -145,13 +145,20 @@ class Tokens(Repository):
 
         One transaction: if any token opens with none of the keys, nothing is changed. Tokens the
         newest key already opens are left as they are, so running it again changes nothing.
+
+        The rows are read ``FOR UPDATE``: a connector refreshing a shop's tokens meanwhile waits
+        for the rotation and then writes its new tokens. Without the lock (PostgreSQL's READ
+        COMMITTED lets the refresh commit between this read and this write) the rotation would
+        write the old tokens back over the refreshed ones, and the shop would be left with a
+        refresh token the platform has already retired.
         """
         cipher = env_cipher()
         if cipher is None:
             raise SecretKeyError(f"{KEYS_ENV} is not set: nothing to encrypt with (`erpsync secrets new-key`)")
         counts = {"rotated": 0, "encrypted": 0, "current": 0}
         with self._write() as conn:
-            rows = conn.execute(select(tokens.c.shop, tokens.c.access_token, tokens.c.refresh_token)).all()
+            current = select(tokens.c.shop, tokens.c.access_token, tokens.c.refresh_token).with_for_update()
+            rows = conn.execute(current).all()
             for shop, access, refresh in rows:
                 what = f"the tokens of shop {shop!r}"
                 keys = {cipher.key_of(access), cipher.key_of(refresh)}
