@@ -42,6 +42,8 @@ from erpsync.sync import Syncer
 logger = logging.getLogger("erpsync.service")
 
 JobStatus = Literal["ok", "drift", "error", "skipped", "interrupted", "stale"]
+#: the detail of a job ``skipped`` because the process is stopping: nothing of it ran
+STOPPING = "the service is stopping"
 JOB_STATUSES: tuple[JobStatus, ...] = ("ok", "drift", "error", "skipped", "interrupted", "stale")
 
 
@@ -126,7 +128,7 @@ def run_job(ctx: JobContext, shop: str, aspect: str, *, fence: int | None = None
         return JobResult(shop, aspect, status, run_id, round(time.monotonic() - started, 3), detail, writes or {})
 
     if ctx.stop.is_set():
-        return result("skipped", "the service is stopping")
+        return result("skipped", STOPPING)
     try:
         reason = busy_reason(ctx, shop, now=datetime.now(UTC))
         if reason is not None:

@@ -11,6 +11,12 @@ A worker process opens one ``JobContext`` when it starts (``erpsync worker`` han
    run that lost its lock can no longer begin a write (``StaleFenceError`` in the ledger);
 3. releases the lock by its owner token.
 
+A task that starts once the worker is stopping (SIGTERM: a warm shutdown sets ``ctx.stop``) runs
+nothing and is given back to the broker (``Reject(requeue=True)``), for another worker or the
+restarted one: returning would have the task acknowledged (``task_acks_late`` acknowledges a task
+that returned) and a sync a webhook asked for would be lost. It gives up before the lock and the
+fencing epoch, so a task that never ran uses neither.
+
 Every outcome is counted in Redis (hash ``erpsync:task-results``, field ``aspect:status``), which
 ``bench/workers.py`` and an operator's ``redis-cli hgetall`` read.
 """
@@ -34,7 +40,7 @@ from erpsync.service.celery_app import (
     shops_running,
     visibility_timeout,
 )
-from erpsync.service.jobs import JobContext, drain_outbox, run_job
+from erpsync.service.jobs import STOPPING, JobContext, JobResult, drain_outbox, run_job
 from erpsync.service.shop_lock import ShopLock, holder_of
 
 if TYPE_CHECKING:
@@ -43,7 +49,17 @@ if TYPE_CHECKING:
 
     from erpsync.core.config import Settings
 
-__all__ = ["RESULTS_KEY", "SENT_PREFIX", "build_app", "context", "dispatch", "enqueue_sync", "sync_one", "use_context"]
+__all__ = [
+    "GIVEN_BACK",
+    "RESULTS_KEY",
+    "SENT_PREFIX",
+    "build_app",
+    "context",
+    "dispatch",
+    "enqueue_sync",
+    "sync_one",
+    "use_context",
+]
 
 log = logging.getLogger(__name__)
 RESULTS_KEY = "erpsync:task-results"
@@ -51,6 +67,8 @@ RESULTS_KEY = "erpsync:task-results"
 SENT_PREFIX = "erpsync:dispatched:"
 #: a task whose shop another aspect holds tries again this many times, a few seconds apart
 OTHER_ASPECT_RETRIES = 20
+#: the status of a task that ran nothing because its worker is stopping: it goes back to the broker
+GIVEN_BACK = "given_back"
 
 _lock = threading.Lock()
 _context: JobContext | None = None
@@ -88,7 +106,10 @@ def _client(ctx: JobContext) -> Redis:
 
 def sync_one(ctx: JobContext, client: Redis, shop: str, aspect: str, *, lock_seconds: float) -> dict[str, Any]:
     """Lock, fence, run, release: one shop and aspect. The result is a plain dict (JSON for Celery);
-    ``status`` is a job status or ``locked`` (the shop's lock was held) with ``holder`` its aspect."""
+    ``status`` is a job status, ``locked`` (the shop's lock was held) with ``holder`` its aspect, or
+    ``given_back`` (the worker is stopping: nothing ran, the caller gives the task back)."""
+    if ctx.stop.is_set():  # before the lock and the epoch: a task that will not run takes neither
+        return _given_back(client, shop, aspect)
     lock = ShopLock(client, shop, ttl_seconds=lock_seconds, holder=aspect)
     if not lock.acquire():
         holder = holder_of(client, shop) or ""
@@ -101,9 +122,22 @@ def sync_one(ctx: JobContext, client: Redis, shop: str, aspect: str, *, lock_sec
         result = run_job(ctx, shop, aspect, fence=epoch)
     finally:
         lock.release()
+    if _stopped_before_start(result):  # the stop came while the lock and the epoch were taken
+        return _given_back(client, shop, aspect)
     client.hincrby(RESULTS_KEY, f"{aspect}:{result.status}", 1)
     log.info("shop %s: %s %s in %.2f s %s", shop, aspect, result.status, result.seconds, result.detail)
     return {**asdict(result), "fence": epoch}
+
+
+def _stopped_before_start(result: JobResult) -> bool:
+    """Whether the job ran nothing because the process is stopping (``run_job`` checks it first)."""
+    return result.status == "skipped" and result.detail == STOPPING and result.run_id is None
+
+
+def _given_back(client: Redis, shop: str, aspect: str) -> dict[str, Any]:
+    client.hincrby(RESULTS_KEY, f"{aspect}:{GIVEN_BACK}", 1)
+    log.info("shop %s: %s not started, the worker is stopping; the task goes back to the broker", shop, aspect)
+    return {"shop": shop, "aspect": aspect, "status": GIVEN_BACK}
 
 
 def dispatch(
@@ -178,6 +212,10 @@ def build_app(settings: Settings, registered: Sequence[str] = ()) -> Celery:
         celery = ctx.settings.service.celery
         assert celery is not None
         out = sync_one(ctx, _client(ctx), shop, aspect, lock_seconds=celery.lock_seconds)
+        if out["status"] == GIVEN_BACK:
+            from celery.exceptions import Reject
+
+            raise Reject(STOPPING, requeue=True)  # not acknowledged: the broker keeps the task
         if out["status"] == "locked" and out["holder"] not in ("", aspect):
             raise self.retry(countdown=random.uniform(1.0, min(10.0, celery.lock_seconds / 3.0)))
         return out

@@ -186,3 +186,45 @@ def test_a_task_for_a_locked_shop_is_skipped_counted_and_says_who_holds_it(clien
         assert ctx.store.fences.current("s1") == 0  # skipped before its epoch was taken
     finally:
         ctx.close()
+
+
+def test_a_task_started_while_the_worker_stops_runs_nothing_and_is_given_back(client, broker, tmp_path: Path):
+    from erpsync.service.jobs import JobContext
+    from erpsync.service.tasks import GIVEN_BACK, RESULTS_KEY, sync_one
+
+    path = tmp_path / "erpsync.toml"
+    path.write_text(f'[service.celery]\nbroker_url = "{broker}"\n' + SHOPS, encoding="utf-8")
+    ctx = JobContext.open(path)
+    try:
+        ctx.stop.set()  # what the worker's SIGTERM handler does
+        out = sync_one(ctx, client, "s1", "tracking", lock_seconds=5)
+        assert out == {"shop": "s1", "aspect": "tracking", "status": GIVEN_BACK}
+        assert client.hgetall(RESULTS_KEY) == {b"tracking:given_back": b"1"}
+        assert ctx.store.fences.current("s1") == 0  # no epoch used for a run that never happened
+        assert holder_of(client, "s1") is None
+    finally:
+        ctx.close()
+
+
+def test_a_stop_arriving_as_the_task_takes_the_shop_still_gives_it_back(client, broker, tmp_path: Path, monkeypatch):
+    from erpsync.service.jobs import JobContext
+    from erpsync.service.tasks import GIVEN_BACK, sync_one
+
+    path = tmp_path / "erpsync.toml"
+    path.write_text(f'[service.celery]\nbroker_url = "{broker}"\n' + SHOPS, encoding="utf-8")
+    ctx = JobContext.open(path)
+    try:
+        advance = ctx.store.fences.advance
+
+        def advance_then_stop(shop: str, *, now: Any) -> int:
+            epoch = advance(shop, now=now)
+            ctx.stop.set()  # SIGTERM between the epoch and the run
+            return epoch
+
+        monkeypatch.setattr(ctx.store.fences, "advance", advance_then_stop)
+        out = sync_one(ctx, client, "s1", "tracking", lock_seconds=5)
+        assert out["status"] == GIVEN_BACK
+        assert holder_of(client, "s1") is None
+        assert ctx.store.runs.list_recent() == []
+    finally:
+        ctx.close()
