@@ -267,7 +267,10 @@ def reconcile(
 @click.pass_obj
 def check(state: State) -> int:
     """Validate the configuration and test each shop's connections."""
+    from datetime import UTC, datetime
+
     from erpsync import render
+    from erpsync.core.store.clock import clock_note
     from erpsync.render import escape
     from erpsync.sync import Syncer
 
@@ -280,12 +283,12 @@ def check(state: State) -> int:
         highlight=False,
     )
     try:
-        token_note = syncer.store.tokens.encryption().note()
+        notes = [syncer.store.tokens.encryption().note(), clock_note(syncer.store.clock_offset(datetime.now(UTC)))]
         rows = syncer.check_connections()
     finally:
         syncer.close()
-    if token_note:
-        console.print(f"[yellow]note[/yellow] {escape(token_note)}", highlight=False)
+    for note in filter(None, notes):
+        console.print(f"[yellow]note[/yellow] {escape(note)}", highlight=False)
     for shop, role, ok, message in rows:
         mark = "[green]ok[/green]" if ok else "[red]failed[/red]"
         console.print(f"{mark} {escape(shop)} {role}: {escape(message)}", highlight=False)

@@ -140,3 +140,22 @@ def test_no_wait_raises_at_once(store: Store) -> None:
     ):
         pass
     assert clock.slept == []
+
+
+def test_a_host_whose_clock_is_off_the_database_servers_is_told(store: Store) -> None:
+    """Leases are judged by each process's clock: ``erpsync check`` reports a host that drifted."""
+    from erpsync.core.store.clock import CLOCK_NOTE_SECONDS, clock_note
+
+    ahead = store.clock_offset(datetime.now(UTC) + timedelta(seconds=90))
+    if store.engine.dialect.name == "sqlite":
+        assert ahead is None  # one machine, one clock
+    else:
+        assert ahead is not None and 85 < ahead < 95
+        behind = store.clock_offset(datetime.now(UTC) - timedelta(seconds=90))
+        assert behind is not None and -95 < behind < -85
+        in_step = store.clock_offset(datetime.now(UTC))
+        assert in_step is not None and abs(in_step) < CLOCK_NOTE_SECONDS
+    assert clock_note(None) is None and clock_note(CLOCK_NOTE_SECONDS - 1) is None
+    note = clock_note(90.4)
+    assert note is not None and "90 s ahead of" in note and "synchronised" in note
+    assert "behind" in (clock_note(-30) or "")

@@ -36,6 +36,7 @@ from sqlalchemy import Engine
 
 from erpsync.core.store.base import check_connection, ensure_schema, make_engine, shown_url
 from erpsync.core.store.bindings import Bindings
+from erpsync.core.store.clock import database_offset
 from erpsync.core.store.confirmations import Confirmations
 from erpsync.core.store.cursors import Cursors
 from erpsync.core.store.drifts import Drifts
@@ -132,6 +133,10 @@ class Store:
     @property
     def engine(self) -> Engine:
         return self._engine
+
+    def clock_offset(self, now: datetime) -> float | None:
+        """Seconds ``now`` is ahead of the database server's clock; None on SQLite (``store/clock.py``)."""
+        return database_offset(self._engine, now)
 
     def prune(self, retention: Retention, *, now: datetime, dry_run: bool = False) -> dict[str, int]:
         """Delete old rows ``retention`` allows (see ``store/prune.py``); rows removed per table."""
