@@ -101,6 +101,7 @@ class EmbeddedScheduler:
         self._waiting: dict[str, deque[Key]] = {}  # the shop's next jobs, behind the one in the pool
         self._requests: dict[Key, list[int]] = {}  # sync request ids the active job answers
         self._again: dict[Key, list[int]] = {}  # asked while running: run once more after it
+        self._orphans: list[int] = []  # requests of jobs that will not run (stopping): to give back
         self.scheduler = BackgroundScheduler(
             executors={"default": DispatchExecutor(max_workers=4)},
             timezone=UTC,
@@ -153,7 +154,9 @@ class EmbeddedScheduler:
                 if key not in self._started:
                     future.cancel()
                     del self._active[key]
+                    self._orphans.extend(self._requests.pop(key, []))
             self._waiting.clear()
+        self._give_back_orphans()
 
     # -- running jobs ------------------------------------------------------------------------
 
@@ -190,7 +193,7 @@ class EmbeddedScheduler:
             self.pool.submit(self._run, key)
         except RuntimeError:  # the service is stopping
             self._active.pop(key).cancel()
-            self._requests.pop(key, None)
+            self._orphans.extend(self._requests.pop(key, []))
             return False
         self._busy_shops.add(key[0])
         return True
@@ -235,8 +238,10 @@ class EmbeddedScheduler:
         )  # fmt: skip
         if self.on_result is not None:
             self.on_result(result)
-        if again:
-            self.submit(*key, request_ids=again)
+        if again and self.submit(*key, request_ids=again) is None:
+            with self._lock:
+                self._orphans.extend(again)
+        self._give_back_orphans()
 
     def run_all_now(self, aspects: Iterable[str] | None = None) -> list[JobResult]:
         """Every planned shop × aspect once (narrowed to ``aspects``), through the same pool and
@@ -267,10 +272,27 @@ class EmbeddedScheduler:
                 continue
             logger.info("sync request %d: %s %s (%s)", request.id, request.shop, request.aspect, request.reason)
             if self.submit(request.shop, request.aspect, request_ids=[request.id]) is None:
-                unplanned.append(request.id)  # stopping: the shop's next scheduled run covers it
+                with self._lock:  # stopping: pending again, for the next process that runs the shop
+                    self._orphans.append(request.id)
         if unplanned:
             self._done_requests(unplanned)
+        self._give_back_orphans()
         return len(taken)
+
+    def _give_back_orphans(self) -> None:
+        """Make the requests of jobs that will not run pending again, so the next process answers them.
+
+        A job the stop cancelled before it started would otherwise leave its requests taken for
+        good: nobody runs them, nobody deletes them, and a sync a webhook asked for is forgotten.
+        """
+        with self._lock:
+            ids, self._orphans = self._orphans, []
+        if not ids:
+            return
+        try:
+            self.ctx.store.sync_requests.give_back(ids)
+        except Exception:  # left taken: the shop's next scheduled run covers it
+            logger.exception("could not give back sync requests %s", ids)
 
     def _done_requests(self, ids: list[int]) -> None:
         try:

@@ -176,3 +176,20 @@ def test_a_sync_request_while_the_job_runs_runs_it_once_more(ctx, monkeypatch):
         scheduler.shutdown(wait=True)
     assert calls == ["a tracking", "a tracking"]
     assert ctx.store.sync_requests.pending() == []
+
+
+def test_a_requested_job_the_stop_cancels_leaves_its_request_pending(ctx):
+    ctx.store.sync_requests.add("a", ["tracking"], reason="webhook", now=datetime.now(UTC))
+    scheduler = EmbeddedScheduler(ctx, concurrency=1)
+    gate = threading.Event()
+    scheduler.pool.submit(gate.wait, 10)  # the one worker is busy: the requested job waits in the queue
+    try:
+        assert scheduler.take_requests() == 1
+        assert ctx.store.sync_requests.pending() == []  # taken
+        ctx.stop.set()
+        gate.set()
+        scheduler.shutdown(wait=True)  # the queued job never starts
+    finally:
+        gate.set()
+    assert [(r.shop, r.aspect) for r in ctx.store.sync_requests.pending()] == [("a", "tracking")]
+    assert scheduler.counts == {}

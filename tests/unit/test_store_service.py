@@ -91,6 +91,20 @@ def test_requests_for_a_pending_pair_merge_and_take_claims_them_oldest_first(sto
 # -- shop pauses -----------------------------------------------------------------------------------
 
 
+def test_requests_given_back_are_pending_again_unless_a_new_ask_absorbs_them(store: Store) -> None:
+    store.sync_requests.add("a", ["tracking", "pickup"], reason="webhook", now=T0)
+    taken = {r.aspect: r for r in store.sync_requests.take(now=T0)}
+    store.sync_requests.add("a", ["pickup"], reason="later ask", now=T0 + timedelta(minutes=1))
+    assert store.sync_requests.give_back([taken["tracking"].id, taken["pickup"].id, 999]) == 2
+    pending = store.sync_requests.pending("a")
+    assert [(r.aspect, r.reason, r.requested_at) for r in pending] == [
+        ("tracking", "webhook", T0),  # its own reason and time, as first asked
+        ("pickup", "later ask", T0 + timedelta(minutes=1)),  # the pending ask absorbed the given-back one
+    ]
+    assert store.sync_requests.give_back([taken["tracking"].id]) == 0  # once only
+    assert len(store.sync_requests.take(now=T0)) == 2
+
+
 def test_pause_get_all_and_resume(store: Store) -> None:
     assert store.shop_pauses.get("acme") is None and store.shop_pauses.all() == []
     store.shop_pauses.pause("beta", reason="ERP migration", now=T0)

@@ -2,8 +2,9 @@
 
 ``add`` writes a pending request (one per shop and aspect: asking again merges into the pending
 one, keeping the first reason and time); ``take`` claims pending rows for one taker, ``done``
-deletes them once their run ended. A request taken by a process that died before ``done`` stays
-taken: the shop's next scheduled run covers what it asked for.
+deletes them once their run ended; ``give_back`` makes taken ones pending again, for a taker that
+stops before running them. A request taken by a process that died before ``done`` stays taken:
+the shop's next scheduled run covers what it asked for.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ _COLUMNS = (
 
 
 class SyncRequests(Repository):
-    """``store.sync_requests``: ``add``, ``take``, ``done``, ``pending``."""
+    """``store.sync_requests``: ``add``, ``take``, ``done``, ``give_back``, ``pending``."""
 
     def add(self, shop: str, aspects: Sequence[str], *, reason: str, now: datetime) -> None:
         """Ask for a run of each of ``aspects`` on ``shop``; one already pending for a pair absorbs the ask.
@@ -99,6 +100,35 @@ class SyncRequests(Repository):
                 chunk = unique[start : start + _CHUNK]
                 deleted += int(conn.execute(sync_requests.delete().where(sync_requests.c.id.in_(chunk))).rowcount)
         return deleted
+
+    def give_back(self, ids: Sequence[int]) -> int:
+        """Make the taken requests ``ids`` pending again (their taker stops before running them);
+        how many were given back.
+
+        Each is deleted and written again as pending with its reason and time, by ``add``'s own
+        ``ON CONFLICT DO NOTHING``: a request for the same shop and aspect made meanwhile is
+        already pending and absorbs it, as it would a new ask.
+        """
+        unique = list(dict.fromkeys(int(i) for i in ids))
+        restored = 0
+        with self._write() as conn:
+            for start in range(0, len(unique), _CHUNK):
+                chunk = unique[start : start + _CHUNK]
+                taken = sync_requests.c.id.in_(chunk), sync_requests.c.taken_at.is_not(None)
+                rows = conn.execute(sync_requests.delete().where(*taken).returning(*_COLUMNS)).all()
+                if not rows:
+                    continue
+                again = [
+                    {"shop": r.shop, "pending_shop": r.shop, "aspect": r.aspect, "reason": r.reason,
+                     "requested_at": r.requested_at}
+                    for r in rows
+                ]  # fmt: skip
+                statement = insert(conn, sync_requests).on_conflict_do_nothing(
+                    index_elements=[sync_requests.c.pending_shop, sync_requests.c.aspect]
+                )
+                conn.execute(statement, again)
+                restored += len(rows)
+        return restored
 
     def pending(self, shop: str | None = None) -> list[SyncRequest]:
         """Requests not taken yet, oldest first, optionally of one shop."""
