@@ -118,6 +118,7 @@ def test_the_table_kinds_are_the_expected_ones() -> None:
     by_class = {
         Kind.TEMPORARY: TemporaryError,
         Kind.RATE_LIMITED: TemporaryError,
+        Kind.NOT_PROCESSED: TemporaryError,
         Kind.AUTH: AuthError,
         Kind.ALREADY_DONE: AlreadyDoneError,
         Kind.NOT_FOUND: NotFoundError,
@@ -128,6 +129,7 @@ def test_the_table_kinds_are_the_expected_ones() -> None:
     assert error_codes.codes_of(Kind.ALREADY_DONE) == ALREADY_SHIPPED
     assert error_codes.codes_of(Kind.NOT_FOUND) == NOT_THIS_SHOP | MISSING_PRODUCT
     assert error_codes.codes_of(Kind.RATE_LIMITED) == {36009002}
+    assert error_codes.codes_of(Kind.NOT_PROCESSED) == {10007002}
 
 
 def test_undocumented_codes_are_not_in_the_table() -> None:
@@ -232,6 +234,22 @@ def test_a_temporary_code_on_a_non_idempotent_write_is_outcome_unknown(clock: Cl
     with pytest.raises(TemporaryError) as info:
         make_client(clock).call("POST", "/fulfillment/202309/packages/P1/ship", cipher=CIPHER, body={})
     assert type(info.value) is error
+
+
+@pytest.mark.parametrize(("code", "error"), [(10007002, TemporaryError), (36009003, OutcomeUnknownError)])
+@responses.activate
+def test_a_documented_refusal_of_a_one_shot_write_is_a_plain_temporary_error(
+    clock: Clock, code: int, error: type
+) -> None:
+    """10007002 ("you cannot update the shipping information due to the order's current status")
+    says the update was not made: nothing to reconcile. An internal error may come after it was."""
+    api = FulfillmentApi(make_client(clock), CIPHER, clock=clock)
+    url = f"{BASE}/fulfillment/202309/packages/P1/shipping_info/update"
+    responses.post(url, json=fail(code, "order status does not allow"))
+    with pytest.raises(TemporaryError) as info:
+        api.update_shipping_info(package_id="P1", tracking_number="T1", shipping_provider_id="7")
+    assert type(info.value) is error, str(info.value)
+    assert (type(info.value) is OutcomeUnknownError) == ("may have taken effect" in str(info.value))
 
 
 @pytest.mark.parametrize("code", [21011040, 12052032, 105002, 21001003, 99999999])

@@ -7,7 +7,9 @@ five-minute window, and the signature covers exactly the body bytes on the wire 
 multipart upload, signing rules in ``docs/open-api-slice.md``). Every request names its content
 type, GET included: the reference marks the header required on every endpoint. The envelope's
 ``code`` decides the error type through the one table of codes (``envelope.py``,
-``docs/open-api-errors.md``), with a message saying how to fix it.
+``docs/open-api-errors.md``), with a message saying how to fix it; a code the table documents as
+a refusal (kind ``not_processed``) leaves a one-shot write a plain ``TemporaryError``, since
+nothing was done.
 
 The access token is either static (``access_token=`` in the config) or comes from a ``tokens``
 source (a ``TokenManager``), asked once per call. With a source, an expired token (HTTP 401, code
@@ -44,6 +46,7 @@ from urllib3 import encode_multipart_formdata
 
 from erpsync.connectors.tiktok.auth import CallTokenAuth, TokenSource, reauthorise_hint
 from erpsync.connectors.tiktok.envelope import RATE_LIMITED, TOKEN_EXPIRED, classify_envelope
+from erpsync.connectors.tiktok.error_codes import Kind, codes_of
 from erpsync.connectors.tiktok.loading import load_page
 from erpsync.connectors.tiktok.shop_directory import AuthorisedShops, directory_key, private
 from erpsync.connectors.tiktok.shops import ShopSchema, WarehouseSchema
@@ -164,6 +167,10 @@ class TikTokClient:
             # TikTok's rate-limit code can come with HTTP 200: a POST refused with it was not
             # processed, so it is safe to resend like a 429, and it slows that API's pace
             rate_limited_codes={RATE_LIMITED},
+            # a documented refusal ("not now, because of the order's status") changed nothing
+            # either: a one-shot write refused with it is a plain TemporaryError, not an unknown
+            # outcome (``error_codes.py``, kind ``not_processed``)
+            unprocessed_codes=codes_of(Kind.NOT_PROCESSED),
             rate_guard=rate_guard(policy.rate_limit_qps or PLATFORM_QPS),
             rate_limits=rate_limits,
             sleep=sleep,

@@ -2,8 +2,8 @@
 
 Shared by the signed client (``client.py``) and the token calls (``auth.py``): both answer with
 the same envelope, often with HTTP 200 on failure. The code's kind in the one table of codes
-(``error_codes.py``, ``docs/open-api-errors.md``) picks the class: temporary and rate-limited
-codes are ``TemporaryError`` (with ``Retry-After`` when sent), authorisation codes
+(``error_codes.py``, ``docs/open-api-errors.md``) picks the class: temporary, rate-limited and
+not-processed codes are ``TemporaryError`` (with ``Retry-After`` when sent), authorisation codes
 ``AuthError``, "already shipped" ``AlreadyDoneError``, "does not exist / not this shop's"
 ``NotFoundError``, every other code ``PermanentError``. A code the table does not know is
 judged by its HTTP status and message (``error_codes.guess_kind``).
@@ -65,6 +65,7 @@ HINTS = {
 ERROR_CLASSES: dict[Kind, type[ConnectorError]] = {
     Kind.TEMPORARY: TemporaryError,
     Kind.RATE_LIMITED: TemporaryError,
+    Kind.NOT_PROCESSED: TemporaryError,
     Kind.AUTH: AuthError,
     Kind.ALREADY_DONE: AlreadyDoneError,
     Kind.NOT_FOUND: NotFoundError,

@@ -7,11 +7,18 @@ errors page. ``docs/open-api-errors.md`` explains the kinds and lists the non-pe
 
 A kind says what the caller does; ``envelope.py`` turns it into an error class:
 
-- ``temporary``, ``rate_limited``: retry (``TemporaryError``);
+- ``temporary``, ``rate_limited``, ``not_processed``: retry (``TemporaryError``);
 - ``auth``: fix the credentials or re-authorise (``AuthError``);
 - ``already_done``: the write had already happened (``AlreadyDoneError``);
 - ``not_found``: the record does not exist or is not this shop's (``NotFoundError``);
 - ``permanent``: anything else; do not retry (``PermanentError``).
+
+``not_processed`` is a temporary code whose documented message says the request was refused,
+not acted on ("you cannot update ... due to the order's current status, please try again
+later"): like ``rate_limited`` it proves nothing changed, so the client may resend even a one-shot
+write after it (``client.py`` passes these codes to ``core/http.py`` as ``unprocessed_codes``). A
+plain ``temporary`` code (an internal error, a timeout) may come after the write took effect, so
+such a write reports it as ``OutcomeUnknownError`` instead.
 
 A code the table does not know is judged by its HTTP status and message (:func:`guess_kind`):
 TikTok adds codes over time, and a new "system busy, try again" must not stop a run for good.
@@ -34,6 +41,8 @@ TABLE_FILE = "error_codes.csv"
 class Kind(StrEnum):
     TEMPORARY = "temporary"
     RATE_LIMITED = "rate_limited"
+    #: temporary, and documented as a refusal: the request was not processed
+    NOT_PROCESSED = "not_processed"
     PERMANENT = "permanent"
     AUTH = "auth"
     ALREADY_DONE = "already_done"
@@ -41,7 +50,7 @@ class Kind(StrEnum):
 
     @property
     def retryable(self) -> bool:
-        return self in (Kind.TEMPORARY, Kind.RATE_LIMITED)
+        return self in (Kind.TEMPORARY, Kind.RATE_LIMITED, Kind.NOT_PROCESSED)
 
 
 @dataclass(frozen=True)
