@@ -112,6 +112,25 @@ def test_exchange_refuses_a_code_for_another_shop(tmp_path: Path) -> None:
         assert store.tokens.get("acme") is None
 
 
+@responses.activate
+def test_exchange_keeps_the_tokens_when_the_shop_check_fails_for_the_moment(tmp_path: Path) -> None:
+    """The code is used up by the exchange: a check that may pass later must not cost the tokens."""
+    now = int(datetime.now(UTC).timestamp())
+    data = {"access_token": ACCESS, "access_token_expire_in": now + 3600, "refresh_token": REFRESH,
+            "refresh_token_expire_in": now + 7200, "seller_name": "Demo Seller"}  # fmt: skip
+    responses.get(f"{AUTH}/api/v2/token/get", json={"code": 0, "message": "ok", "data": data})
+    shops = f"{BASE}/authorization/202309/shops"
+    responses.get(shops, status=429, headers={"Retry-After": "600"}, json={"code": 36009002, "message": "slow down"})
+    result = CliRunner().invoke(auth, ["exchange", "CODE", "--shop", "acme"], obj=State(str(write_config(tmp_path))))
+    assert result.exit_code == 0, result.output
+    assert "could not check that the code is for shop 7495" in result.stderr
+    assert "erpsync auth url --shop acme" in result.stderr
+    assert ACCESS not in result.output and REFRESH not in result.output
+    with Store.open(f"sqlite:///{tmp_path}/state.db") as store:
+        stored = store.tokens.get("acme")
+    assert stored is not None and stored.access_token == ACCESS
+
+
 def test_status_lists_unauthorised_and_unconfigured_shops(tmp_path: Path) -> None:
     config = write_config(tmp_path)
     now = datetime.now(UTC)

@@ -2,8 +2,11 @@
 
 The flow per shop: ``erpsync auth url --shop S`` prints the link; the seller opens it and
 authorises the app; TikTok redirects to the app's redirect URL with ``?code=``; ``erpsync auth
-exchange CODE --shop S`` trades the code for tokens and keeps them in the state store, from where
-every run reads and refreshes them. No command ever prints a token.
+exchange CODE --shop S`` trades the code for tokens, checks with Get Authorized Shops that they
+are for shop S, and keeps them in the state store, from where every run reads and refreshes them.
+A code is single use, so the tokens are kept when the check only fails for the moment (a
+warning; every run checks the shop again) and dropped only when it fails for good (a code for
+another shop). No command ever prints a token.
 
 Added by the TikTok plugin through the ``register_commands`` hook (``__init__.py``), like any
 plugin's commands. It reaches the configuration and the registry through ``ctx.obj``, a
@@ -15,11 +18,11 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from erpsync.core.errors import ConfigError, UsageError
+from erpsync.core.errors import ConfigError, TemporaryError, UsageError
 from erpsync.plugins.context import CommandContext
 
 if TYPE_CHECKING:
@@ -118,6 +121,8 @@ def exchange(state: CommandContext, code: str, shop_name: str) -> int:
     shop = _tiktok_shop(settings, shop_name)
     with Store.open(settings.state_url) as store:
         connector = _connector(state, settings, shop, store)
+        unchecked: TemporaryError | None = None
+        found: dict[str, Any] | None
         try:
             record = connector.token_client().exchange(code)
             o = connector.options
@@ -125,6 +130,11 @@ def exchange(state: CommandContext, code: str, shop_name: str) -> int:
             client = TikTokClient(o["base_url"], o["app_key"], o["app_secret"], record.access_token)
             try:
                 found = client.shop(connector.shop_id)
+            except TemporaryError as exc:
+                # the code is used up: dropping the tokens now would make the seller authorise
+                # again for a check that only failed for the moment; every run checks the shop
+                # again when it looks its cipher up. A definite failure (another shop's code) drops them.
+                unchecked, found = exc, None
             finally:
                 client.close()
         finally:
@@ -132,7 +142,16 @@ def exchange(state: CommandContext, code: str, shop_name: str) -> int:
         now = datetime.now(UTC)
         store.tokens.put(shop_name, replace(record, last_refresh_at=None), now=now)
     scopes = ", ".join(record.granted_scopes) or "none listed"
-    click.echo(f"authorised shop {shop_name}: {found['name']} ({found['region']}), seller {record.seller_name!r}")
+    if found is None:
+        click.echo(f"authorised shop {shop_name}: seller {record.seller_name!r}; tokens stored")
+        click.echo(
+            f"warning: could not check that the code is for shop {connector.shop_id} (temporary failure: "
+            f"{unchecked}); the tokens are kept, since the code cannot be used twice. The next run checks "
+            f"the shop; if it is not authorised there, run: erpsync auth url --shop {shop_name}",
+            err=True,
+        )
+    else:
+        click.echo(f"authorised shop {shop_name}: {found['name']} ({found['region']}), seller {record.seller_name!r}")
     click.echo(f"scopes: {scopes}")
     click.echo(
         f"access token {relative(record.access_token_expires_at, now)} (refreshed automatically); "
