@@ -32,6 +32,10 @@ Rate limits: calls are paced per rate key by the process-wide registry in ``core
 so every client and thread calling with the same key shares one budget; a rate-limit refusal
 slows that key alone, and clean answers speed it back up.
 
+Redirects are not followed: ``requests`` would resend every header to the new address, a
+connector's own credential header included, so a 3xx is a ``PermanentError`` naming the status
+and the host it points to (the configured URL has to change; retrying cannot help).
+
 Many APIs answer HTTP 200 with an error in the body; the connector passes a ``classify`` callback
 that turns such a response into a ``ConnectorError``. This module knows nothing about any API.
 
@@ -52,7 +56,7 @@ import time
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.auth import AuthBase
@@ -344,6 +348,8 @@ class HttpClient:
                 auth=self.auth,
                 timeout=(min(self.policy.connect_timeout, left), min(self.policy.read_timeout, left)),
                 stream=True,  # the body is read below, under the deadline
+                # a redirect would resend the headers, credentials included, to wherever it points
+                allow_redirects=False,
             )
             self._read_body(response, call)
         except (requests.ConnectionError, requests.Timeout) as exc:
@@ -365,9 +371,11 @@ class HttpClient:
             response.status_code,
             (time.monotonic() - started) * 1000,
         )
-        error = self.classify(response, op) if self.classify else None
-        if error is not None:  # a connector's classify may quote the answer: the secrets go
-            error.redact(self.redact)
+        error: ConnectorError | None = self._redirect_error(response, op)
+        if error is None and self.classify:
+            error = self.classify(response, op)
+            if error is not None:  # a connector's classify may quote the answer: the secrets go
+                error.redact(self.redact)
         if error is None:
             error = self._status_error(response, op)
         self._tell_limiter(key, error)
@@ -452,6 +460,40 @@ class HttpClient:
             f"{error.message}; the request was sent and may have taken effect: "
             "reconcile with the remote state before sending it again",
             **error.context,
+        )
+
+    def _redirect_error(self, response: requests.Response, op: str) -> PermanentError | None:
+        """A 3xx answer as a permanent error naming the status and the host it points to.
+
+        Redirects are never followed: ``requests`` would resend every header to the new address,
+        and only ``Authorization`` is dropped on the way to another host, not a connector's own
+        credential header (TikTok's ``x-tts-access-token``). Retrying cannot help either; the
+        configured URL has to change. Only the host is named (redacted, like every URL here):
+        the path and query of a redirect may carry anything.
+        """
+        status = response.status_code
+        if not 300 <= status < 400:
+            return None
+        location = response.headers.get("Location")
+        if location:
+            try:
+                target = urlsplit(urljoin(response.url or "", location))
+                where = f"redirected to {target.hostname or 'the same host'}" + (
+                    f":{target.port}" if target.port else ""
+                )
+            except ValueError:
+                where = "redirected to an address that is not a valid URL"
+        else:
+            where = "a redirect without a Location"
+        said = f"HTTP {status} {response.reason or ''}".strip()
+        return PermanentError(
+            self.redact(
+                f"{said}: {where}; redirects are not followed (they would carry the request's "
+                "credentials along): point the connector at the new address"
+            ),
+            connector=self.name,
+            operation=op,
+            status=status,
         )
 
     def _status_error(self, response: requests.Response, op: str) -> ConnectorError | None:
