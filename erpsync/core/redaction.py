@@ -9,6 +9,7 @@ DEBUG, which ``erpsync -vv`` turns on, so importing this module installs
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -41,7 +42,10 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
 
     A secret is also hidden in its percent-encoded forms, because that is how it appears in a URL
     (``a+b/`` is sent as ``a%2Bb%2F``): an exception or log line quoting the URL would otherwise
-    show it. Longer forms are replaced first so a secret containing another is hidden whole.
+    show it. So are its escaped forms (``repr``, JSON) and, when it has surrounding whitespace, the
+    part without it: ``requests`` quotes a header value it refuses by its ``repr``, so a token read
+    with a trailing newline shows as ``tok\\n``. Longer forms are replaced first so a secret
+    containing another is hidden whole.
     """
     for form in _secret_forms(tuple(s for s in secrets if s)):
         text = text.replace(form, MASK)
@@ -58,11 +62,23 @@ def quoted(text: str, redact: Callable[[str], str], limit: int) -> str:
 
 @lru_cache(maxsize=256)
 def _secret_forms(secrets: tuple[str, ...]) -> tuple[str, ...]:
-    """Each secret raw and as ``quote``/``quote_plus`` encode it, and the parts of a secret URL
-    that are sent without the rest (``_url_parts``), longest first (cached: hot path)."""
+    """Each secret raw, without surrounding whitespace, as ``quote``/``quote_plus`` encode it and
+    as ``repr`` and JSON escape it, and the parts of a secret URL that are sent without the rest
+    (``_url_parts``), longest first (cached: hot path)."""
     whole = {*secrets, *(part for s in secrets for part in _url_parts(s))}
-    forms = {f for s in whole for f in (s, quote(s, safe=""), quote(s), quote_plus(s))}
+    whole |= {s.strip() for s in whole if s.strip()}
+    forms = {f for s in whole for f in (s, quote(s, safe=""), quote(s), quote_plus(s), *_escaped(s))}
     return tuple(sorted(forms, key=len, reverse=True))
+
+
+def _escaped(secret: str) -> tuple[str, ...]:
+    """How a message that quotes ``secret`` escaped may show it: between the quotes of its
+    ``repr`` (and of a ``repr`` nested once more, as a ``repr`` of a list or an exception shows it),
+    ``unicode_escape``, and JSON with and without ``ensure_ascii``."""
+    forms = [repr(secret)[1:-1], secret.encode("unicode_escape").decode("ascii")]
+    forms.append(repr(forms[0])[1:-1])
+    forms += [json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]]
+    return tuple(f for f in forms if f)
 
 
 #: a URL's part shorter than this is not hidden alone: too likely to be a word of the message

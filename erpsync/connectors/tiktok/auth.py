@@ -32,6 +32,7 @@ from urllib.parse import urlencode
 
 import requests
 
+from erpsync.connectors.tiktok.credentials import clean_credential
 from erpsync.connectors.tiktok.envelope import HINTS, TEMPORARY_CODES, classify_envelope
 from erpsync.connectors.tiktok.signing import TOKEN_HEADER, TikTokAuth
 from erpsync.core.errors import ConnectorError, OutcomeUnknownError, PermanentError, TemporaryError
@@ -103,16 +104,18 @@ def _when(value: Any, field: str) -> datetime:
 
 def parse_token(data: Mapping[str, Any]) -> TokenRecord:
     """A token endpoint's ``data`` → ``TokenRecord``; ValueError naming the field (never a value)."""
+    tokens: dict[str, str] = {}
     for field in ("access_token", "refresh_token"):
         if not isinstance(data.get(field), str) or not data[field]:
             raise ValueError(f"{field} missing")
+        tokens[field] = clean_credential(data[field], field)  # a token that cannot go in a header
     scopes = data.get("granted_scopes") or []
     if not isinstance(scopes, list):
         raise ValueError("granted_scopes is not a list")
     return TokenRecord(
-        access_token=data["access_token"],
+        access_token=tokens["access_token"],
         access_token_expires_at=_when(data.get("access_token_expire_in"), "access_token_expire_in"),
-        refresh_token=data["refresh_token"],
+        refresh_token=tokens["refresh_token"],
         refresh_token_expires_at=_when(data.get("refresh_token_expire_in"), "refresh_token_expire_in"),
         open_id=str(data.get("open_id") or ""),
         seller_name=str(data.get("seller_name") or ""),

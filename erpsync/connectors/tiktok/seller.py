@@ -27,6 +27,7 @@ from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 
 from erpsync.connectors.tiktok.auth import DEFAULT_AUTH_BASE_URL, TokenClient, TokenManager, token_policy
 from erpsync.connectors.tiktok.client import DEFAULT_BASE_URL, DEFAULT_RATE_LIMIT_QPS, RATE_BURST, TikTokClient
+from erpsync.connectors.tiktok.credentials import Credential
 from erpsync.connectors.tiktok.fields import Id
 from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
 from erpsync.connectors.tiktok.listing_push import ListingPush
@@ -50,10 +51,11 @@ class TikTokSellerOptions(Schema):
     """The ``[shops.seller]`` table for ``type = "tiktok"``."""
 
     base_url = fields.Url(load_default=DEFAULT_BASE_URL, require_tld=False, schemes={"http", "https"})
-    app_key = fields.String(required=True, validate=Length(min=1))
-    app_secret = fields.String(required=True, validate=Length(min=1))
+    #: credentials: surrounding whitespace (a pasted newline) is stripped, inner whitespace refused
+    app_key = Credential(required=True)
+    app_secret = Credential(required=True)
     #: a static token; leave it out to use the tokens `erpsync auth exchange` stored
-    access_token = fields.String(load_default=None, validate=Length(min=1))
+    access_token = Credential(load_default=None)
     #: the token endpoints' host; unset: production's, or base_url's for any other backend (auth_base_url_for)
     auth_base_url = fields.Url(load_default=None, require_tld=False, schemes={"http", "https"})
     #: the app's service id in Partner Center, for `erpsync auth url`

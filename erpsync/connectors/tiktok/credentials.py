@@ -1,0 +1,43 @@
+"""An app key, app secret or token checked where it is loaded: the config, a token endpoint's answer.
+
+A value pasted from a terminal, or read from a file or an environment variable, often carries a
+trailing newline or space. Sent as it is, it breaks the signature or the request header, and
+the error ``requests`` raises for a bad header quotes the value (its ``repr``), so a token could
+end up in a message. Surrounding whitespace is therefore stripped, and a value with whitespace,
+a control character or a non-ASCII character inside (none of TikTok's credentials has one) is
+refused with an error naming the option, never the value.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import ValidationError, fields
+
+#: printable ASCII without the space: what the app key, the app secret and the tokens are made of
+_USABLE = re.compile(r"[\x21-\x7e]+")
+
+
+def clean_credential(value: str, name: str) -> str:
+    """``value`` without surrounding whitespace; ValueError naming ``name`` (not the value) when unusable."""
+    text = value.strip()
+    if not text:
+        raise ValueError(f"{name} is empty")
+    if not _USABLE.fullmatch(text):
+        raise ValueError(
+            f"{name} holds a space, a control character or a non-ASCII character (something pasted "
+            "along with it?); the value is not shown"
+        )
+    return text
+
+
+class Credential(fields.String):
+    """A config option holding a credential: stripped and checked by :func:`clean_credential`."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return clean_credential(text, "the value")
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
