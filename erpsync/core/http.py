@@ -21,12 +21,14 @@ by ``http.client`` before the body, whose reads time out after ``min(read_timeou
 Retrying is only safe when sending twice does no harm. A request is idempotent by default for
 GET, HEAD, PUT, DELETE and OPTIONS and not for POST (``request(idempotent=...)`` overrides). A
 non-idempotent request is retried only after failures that prove the server never processed it:
-the connection could not be opened (connect timeout, refused, DNS), or the server refused it with
-a rate limit (a ``TemporaryError`` with HTTP status 429, or with one of the client's
-``rate_limited_codes`` or ``unprocessed_codes``). Any other temporary failure (read timeout,
-dropped connection, 5xx) may have come after the write took effect, so it surfaces at once as
-``OutcomeUnknownError``: resending blindly could create a second product, and reporting a plain
-failure could hide a success.
+the connection could not be opened (connect timeout, refused, DNS, an unreachable proxy, a
+failed TLS handshake), or the server refused it with a rate limit (a ``TemporaryError`` with
+HTTP status 429, or with one of the client's ``rate_limited_codes`` or ``unprocessed_codes``).
+Any other temporary failure (read timeout, dropped connection, 5xx) may have come after the
+write took effect, so it surfaces at once as ``OutcomeUnknownError``: resending blindly could
+create a second product, and reporting a plain failure could hide a success. A server
+certificate that fails verification is a ``PermanentError``: nothing was sent, and sending again
+cannot make it trusted.
 
 Rate limits: calls are paced per rate key by the process-wide registry in ``core/rate_limit.py``,
 so every client and thread calling with the same key shares one budget; a rate-limit refusal
@@ -52,8 +54,9 @@ import email.utils
 import logging
 import random
 import socket
+import ssl
 import time
-from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -62,6 +65,8 @@ import requests
 from requests.auth import AuthBase
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, MaxRetryError, NewConnectionError
+from urllib3.exceptions import ProxyError as Urllib3ProxyError
+from urllib3.exceptions import SSLError as Urllib3SSLError
 
 from erpsync.core.errors import ConnectorError, OutcomeUnknownError, PermanentError, TemporaryError
 from erpsync.core.http_observers import CALL_OBSERVERS, api_name, notify
@@ -108,22 +113,67 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 Classify = Callable[[requests.Response, str], ConnectorError | None]
 
 
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it wraps, outermost first, as ``requests`` and urllib3 nest their errors.
+
+    ``requests`` keeps urllib3's error in ``args[0]`` (usually a ``MaxRetryError``, whose
+    ``reason`` is the failure); a proxy's ``ProxyError`` keeps the failure in ``original_error``;
+    urllib3's ``SSLError`` keeps the ``ssl`` module's in ``args[0]``. A few steps at most.
+    """
+    current: BaseException | None = exc
+    for _ in range(8):
+        if current is None:
+            return
+        yield current
+        if isinstance(current, MaxRetryError):
+            current = current.reason
+        elif isinstance(current, Urllib3ProxyError):
+            current = current.original_error
+        elif isinstance(current, requests.RequestException | Urllib3SSLError) and current.args:
+            first = current.args[0]
+            current = first if isinstance(first, BaseException) else None
+        else:
+            current = None
+
+
+def _failed_in_handshake(error: ssl.SSLError) -> bool:
+    """True when the TLS handshake raised ``error``: before it completes, no byte of the request
+    can have been sent. Told by where it was raised (``SSLSocket.do_handshake``), since the same
+    classes are raised by a read after the request went out."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_name == "do_handshake"
+
+
+def is_certificate_failure(exc: requests.RequestException) -> bool:
+    """True when the server's certificate failed verification (untrusted, expired, wrong host).
+
+    Retrying cannot help: the certificate, the host name or the CA bundle has to change, so the
+    caller reports it as permanent.
+    """
+    return any(isinstance(cause, ssl.SSLCertVerificationError) for cause in _causes(exc))
+
+
 def is_connect_failure(exc: requests.RequestException) -> bool:
     """True when ``exc`` shows the connection was never opened, so no byte of the request was sent.
 
     ``requests`` wraps urllib3's error: a connect timeout, a refused connection or a failed DNS
-    lookup (``NewConnectionError`` and its subclasses) prove the server saw nothing. Anything else
-    (a reset or a read timeout after sending, an unexpected wrapping) may have reached the server,
-    so the answer is False whenever unsure.
+    lookup (``NewConnectionError`` and its subclasses), also behind a proxy's ``ProxyError`` (the
+    proxy itself could not be reached), and a TLS handshake that failed prove the server saw
+    nothing. Anything else (a reset or a read timeout after sending, an unexpected wrapping) may
+    have reached the server, so the answer is False whenever unsure.
     """
     if isinstance(exc, requests.ConnectTimeout):
         return True
-    if not isinstance(exc, requests.ConnectionError) or not exc.args:
+    if not isinstance(exc, requests.ConnectionError):
         return False
-    cause = exc.args[0]
-    if isinstance(cause, MaxRetryError):
-        cause = cause.reason
-    return isinstance(cause, NewConnectionError | ConnectTimeoutError)
+    for cause in _causes(exc):
+        if isinstance(cause, NewConnectionError | ConnectTimeoutError):
+            return True
+        if isinstance(cause, ssl.SSLError) and _failed_in_handshake(cause):
+            return True
+    return False
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -354,6 +404,13 @@ class HttpClient:
             self._read_body(response, call)
         except (requests.ConnectionError, requests.Timeout) as exc:
             self._observe(url, key, None, None)
+            if is_certificate_failure(exc):  # nothing was sent, and sending again cannot help
+                raise PermanentError(
+                    f"TLS certificate verification failed: {self.redact(str(exc))}; check the URL's host "
+                    "name, the server's certificate and the CA bundle (REQUESTS_CA_BUNDLE)",
+                    connector=self.name,
+                    operation=op,
+                ) from None
             kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
             failed = TemporaryError(f"{kind}: {self.redact(str(exc))}", connector=self.name, operation=op)
             if idempotent or is_connect_failure(exc):
