@@ -141,6 +141,17 @@ def test_200_that_is_not_an_envelope_is_permanent(client: TikTokClient) -> None:
         client.warehouses(CIPHER)
 
 
+@pytest.mark.parametrize("code", ["1e400", "-1e400", "NaN", '"abc"', "[1]"])
+@responses.activate
+def test_a_code_that_is_no_integer_is_a_connector_error_not_a_crash(client: TikTokClient, code: str) -> None:
+    """JSON allows a number too big for a float (read as inf, which int() refuses with OverflowError)."""
+    body = f'{{"code": {code}, "message": "odd", "request_id": "req-9"}}'
+    responses.get(f"{BASE}/logistics/202309/warehouses", body=body, content_type="application/json")
+    with pytest.raises(PermanentError, match="server said 'odd'") as info:
+        client.warehouses(CIPHER)
+    assert info.value.request_id == "req-9"
+
+
 @responses.activate(registry=OrderedRegistry)
 def test_rate_limited_is_retried_after_retry_after_and_re_signed(
     client: TikTokClient, clock: Clock, assert_signed: Signed

@@ -110,7 +110,7 @@ def classify_envelope(
         )
     try:
         code = int(envelope["code"])
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # not a number, NaN, or a float too big for int (1e400)
         code = -1
     if code == 0:
         return None
