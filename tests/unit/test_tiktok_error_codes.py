@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import responses
 from open_api_fakes import APP_KEY, BASE, CIPHER, SECRET, TOKEN, Clock, fail, ok
+from responses.registries import OrderedRegistry
 
 from erpsync.connectors.tiktok import error_codes
 from erpsync.connectors.tiktok.client import TikTokClient
@@ -32,6 +34,7 @@ from erpsync.core.errors import (
     TemporaryError,
 )
 from erpsync.core.http import HttpPolicy
+from erpsync.core.rate_limit import RateLimits
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "tiktok" / "documented_error_codes.json"
 DOCUMENTED = json.loads(FIXTURE.read_text(encoding="utf-8"))["codes"]
@@ -215,6 +218,28 @@ def test_an_unknown_code_falls_back_on_message_and_status(clock: Clock, status: 
     with pytest.raises(error) as info:
         make_client(clock).call("GET", "/logistics/202309/warehouses", cipher=CIPHER)
     assert type(info.value) is error and info.value.code == 99999999
+
+
+@pytest.mark.parametrize("code", [11001002, 36009004, 106001])
+@responses.activate(registry=OrderedRegistry)
+def test_http_429_is_rate_limited_whatever_the_code(clock: Clock, code: int) -> None:
+    """A 429 carrying a code the table calls permanent (or auth) is still a refusal for the rate."""
+    url = f"{BASE}/logistics/202309/warehouses"
+    responses.get(url, status=429, headers={"Retry-After": "2"}, json=fail(code, "too many requests"))
+    responses.get(url, json=ok({"warehouses": []}))
+    limits = RateLimits(clock=clock, sleep=clock.sleep)
+    policy = HttpPolicy(max_attempts=2, rate_limit_qps=40)
+    client = TikTokClient(BASE, APP_KEY, SECRET, TOKEN, policy=policy, clock=clock, sleep=clock.sleep,
+                          monotonic=clock, rate_limits=limits)  # fmt: skip
+    assert error_codes.kind_of(code, "too many requests", 429) is Kind.RATE_LIMITED
+    assert not client.warehouses(CIPHER).items
+    assert len(responses.calls) == 2 and 2.0 in clock.sleeps
+    key = ("tiktok", urlsplit(BASE).netloc, (APP_KEY, CIPHER, "/logistics/202309/warehouses"))
+    assert (limits.rate(key) or 40) < 40  # the refusal slowed the key (one clean call gave a little back)
+    for _ in range(2):  # the call and its one retry
+        responses.get(url, status=429, json=fail(code, "too many requests"))
+    with pytest.raises(TemporaryError, match=r"^tiktok list warehouses: rate limited \(HTTP 429\); "):
+        client.warehouses(CIPHER)
 
 
 @responses.activate

@@ -142,6 +142,8 @@ def error_for(
     kind = error_codes.kind_of(code, server, status)
     cls = ERROR_CLASSES[kind]
     message = describe(code, server, hint)
+    if status == 429 and code != RATE_LIMITED:  # the status decided the kind, not the code's hint
+        message = f"rate limited (HTTP 429); {message}"
     if issubclass(cls, TemporaryError):
         return cls(message, retry_after=retry_after, code=code, status=status, **context)
     return cls(message, code=code, status=status, **context)

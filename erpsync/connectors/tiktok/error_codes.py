@@ -20,7 +20,8 @@ write after it (``client.py`` passes these codes to ``core/http.py`` as ``unproc
 plain ``temporary`` code (an internal error, a timeout) may come after the write took effect, so
 such a write reports it as ``OutcomeUnknownError`` instead.
 
-A code the table does not know is judged by its HTTP status and message (:func:`guess_kind`):
+An HTTP 429 is rate-limited whatever its code. A code the table does not know is judged by its
+HTTP status and message (:func:`guess_kind`):
 TikTok adds codes over time, and a new "system busy, try again" must not stop a run for good.
 """
 
@@ -127,7 +128,14 @@ def guess_kind(message: str, status: int | None) -> Kind:
 
 
 def kind_of(code: int | str | None, message: str = "", status: int | None = None) -> Kind:
-    """What ``code`` means for the caller: the table's kind, else :func:`guess_kind`."""
+    """What ``code`` means for the caller: the table's kind, else :func:`guess_kind`.
+
+    HTTP 429 is rate-limited whatever the code: the status says the server refused the call
+    for its rate, before looking at it, so a code the table calls permanent (a parameter error
+    sent along with the 429) must not stop a call that a wait would let through.
+    """
+    if status == 429:
+        return Kind.RATE_LIMITED
     row = lookup(code)
     if row is None:
         return guess_kind(message, status)
