@@ -28,6 +28,9 @@ SECRET_PARAMS = frozenset(
         "api_key",
         "auth_code",  # single use, but worth a token to whoever reads the log first
         "code",
+        # a request signature (TikTok's HMAC of the request): it reveals no key, but whoever reads
+        # it can replay that very request while its timestamp is valid
+        "sign",
     }
 )
 _SECRET_PARAM_RE = re.compile(r"(?i)\b(" + "|".join(sorted(SECRET_PARAMS)) + r")=([^&\s'\"#]+)")

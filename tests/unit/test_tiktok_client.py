@@ -141,6 +141,21 @@ def test_200_that_is_not_an_envelope_is_permanent(client: TikTokClient) -> None:
         client.warehouses(CIPHER)
 
 
+@responses.activate
+def test_the_request_signature_is_neither_logged_nor_quoted(client: TikTokClient, caplog) -> None:
+    """A signature lets whoever reads it replay the request while its timestamp is valid."""
+    url = f"{BASE}/logistics/202309/warehouses"
+    responses.get(url, json=ok({"warehouses": []}))
+    responses.get(url, body=requests.ConnectionError(f"reset while sending {url}?app_key=k&sign=abcdef0123456789"))
+    with caplog.at_level(logging.DEBUG):
+        client.warehouses(CIPHER)
+    sent = query(responses.calls[0].request)["sign"]
+    assert "sign=***" in caplog.text and sent not in caplog.text
+    with pytest.raises(TemporaryError) as info:
+        client.warehouses(CIPHER)
+    assert "sign=***" in str(info.value) and "abcdef0123456789" not in str(info.value)
+
+
 @pytest.mark.parametrize("code", ["1e400", "-1e400", "NaN", '"abc"', "[1]"])
 @responses.activate
 def test_a_code_that_is_no_integer_is_a_connector_error_not_a_crash(client: TikTokClient, code: str) -> None:
