@@ -20,8 +20,10 @@ rate to half of what it really sent in the last second (never below ``min_qps``;
 configured at may be far above what the server allows, and halving that would take many
 refusals), once per window however many calls saw the refusal; each run of clean calls as long
 as one second's worth at the current rate adds a tenth of the configured rate back, up to it.
-Other keys keep their rate. Retrying the refused call after its ``Retry-After`` stays the HTTP
-client's job.
+Other keys keep their rate. A slowed key's log of starts is checked against the configured
+rate's window as well as its own, so a refusal never lets the next call start sooner than it
+would have without one (the slowed window is shorter and would forget calls made just before).
+Retrying the refused call after its ``Retry-After`` stays the HTTP client's job.
 """
 
 from __future__ import annotations
@@ -63,14 +65,26 @@ class _Bucket:
         """Calls per second actually allowed: ``rate`` calls per ``1 s + guard``."""
         return self.rate / (1.0 + self.guard)
 
-    def window(self) -> tuple[int, float]:
+    def window(self, rate: float | None = None) -> tuple[int, float]:
         """(calls, seconds): at most that many calls start in any window that long.
 
-        ``rate`` calls per ``1 s + guard``; a rate slowed below a whole number keeps the same pace
-        over a window as long as its whole calls need.
+        ``rate`` (default: the current one) calls per ``1 s + guard``; a rate slowed below a
+        whole number keeps the same pace over a window as long as its whole calls need.
         """
-        calls = max(1, math.floor(self.rate))
-        return calls, calls / self.pace()
+        rate = self.rate if rate is None else rate
+        calls = max(1, math.floor(rate))
+        return calls, calls * (1.0 + self.guard) / rate
+
+    def windows(self) -> set[tuple[int, float]]:
+        """Every window a new call must respect: the current rate's and the configured rate's.
+
+        After a refusal the current rate's window is shorter and holds fewer calls, so it alone
+        would not count the calls that started at the configured rate a moment before (three
+        calls at 3/s, then a refusal: one call per 0.67 s would let a fourth start within the
+        same second). The configured rate's window still counts them, so a refusal never lets
+        a call start sooner than it would have without it.
+        """
+        return {self.window(), self.window(self.limit)}
 
 
 class RateLimits:
@@ -107,17 +121,18 @@ class RateLimits:
                 bucket.limit = qps
                 bucket.rate = min(bucket.rate, qps)
             pace = bucket.pace()
-            calls, window = bucket.window()
+            windows = bucket.windows()
             bucket.tokens = min(float(bucket.burst), bucket.tokens + (now - bucket.last) * pace) - 1.0
             bucket.last = now
             wait = -bucket.tokens / pace if bucket.tokens < 0 else 0.0
             starts = bucket.starts
-            while starts and starts[0] <= now - max(window, 1.0):
+            while starts and starts[0] <= now - max(1.0, *(window for _, window in windows)):
                 starts.popleft()
-            if len(starts) >= calls and starts[-calls] + window - now > wait:
-                # the window is full: start once its oldest call leaves it, and pace the next from there
-                wait = starts[-calls] + window - now
-                bucket.tokens = -wait * pace
+            for calls, window in windows:
+                if len(starts) >= calls and starts[-calls] + window - now > wait:
+                    # the window is full: start once its oldest call leaves it, and pace the next from there
+                    wait = starts[-calls] + window - now
+                    bucket.tokens = -wait * pace
             starts.append(now + wait)
         if wait > 0:
             self._sleep(wait)

@@ -98,6 +98,25 @@ def test_a_refusal_slows_to_half_of_what_was_really_sent(limits: RateLimits, clo
     assert limits.rate("k") == 30  # not 500: one refusal is enough to get under the limit
 
 
+@pytest.mark.parametrize(("qps", "burst"), [(3.0, 8), (5.0, 8), (45.0, 8), (3.0, 1)])
+def test_a_refusal_never_lets_the_next_call_start_sooner(qps: float, burst: int) -> None:
+    """The slowed rate's window is shorter: alone, it would forget the calls just made at full rate."""
+
+    def next_start(refuse: bool) -> float:
+        clock = FakeClock(1000.0)
+        limits = RateLimits(clock=clock, sleep=clock.sleep)
+        for _ in range(int(qps)):  # a full window's worth, back to back as the burst allows
+            limits.acquire("k", qps, burst=burst)
+        clock.now += 0.05
+        if refuse:
+            limits.refused("k")
+        return clock.now + limits.acquire("k", qps, burst=burst)
+
+    unrefused = next_start(False)
+    assert next_start(True) >= unrefused - 1e-9
+    assert unrefused >= 1000.0 + 1.0 - 1e-9  # never more than qps calls in one second
+
+
 def test_refusals_never_slow_a_key_below_the_floor(limits: RateLimits, clock: FakeClock) -> None:
     limits.acquire("k", 50)
     for _ in range(20):
