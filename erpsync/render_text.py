@@ -47,6 +47,7 @@ KINDS: dict[str, Texts] = {
     "label_mode_mismatch": Texts("labels contradict the subscription", "面单交接方式与订阅不符"),
     "pickup_out_of_coverage": Texts("PICK UP outside pickup coverage", "不在揽收范围却为上门揽收"),
     "waybill_provider_mismatch": Texts("waybill from the wrong provider", "面单揽收服务商不符"),
+    "shipped_by_platform": Texts("shipped by TikTok: nothing to push", "由 TikTok 发货：无需推送"),
 }
 
 #: warehouse address fields (``Address`` field names) as Seller Center's 仓库地址 form names them

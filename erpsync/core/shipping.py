@@ -67,6 +67,11 @@ class PackageShippingState:
     ``shipped_at`` is None when the seller backend does not say when it shipped: the 72 h rule
     for correcting a tracking number is then left to the backend to enforce. ``detail`` is the
     backend's own wording of the status ("order 5769… is UNPAID"), for messages.
+
+    ``platform_ships`` says who ships the package: True when the platform does (its number
+    comes from the platform's label, so the seller neither ships it with its own carrier nor
+    corrects its number), False when the seller does, None when the backend did not say (then
+    the package is treated as the seller's, as before the field existed).
     """
 
     id: str
@@ -77,6 +82,7 @@ class PackageShippingState:
     shipped_at: datetime | None = None
     warehouse_id: str | None = None
     detail: str = ""
+    platform_ships: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

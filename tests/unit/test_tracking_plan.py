@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from erpsync.core.aspects.tracking_plan import TrackingObservation, diff_tracking, plan_tracking
@@ -122,3 +123,57 @@ def test_a_shipment_without_a_resolved_carrier_is_not_planned():
     obs = observe((shipment("P1"), state("P1", ShippingStatus.AWAITING_SHIPMENT)))
     obs.providers.clear()
     assert plan_tracking(diff_tracking(obs), erp_wins, obs) == []
+
+
+def by(platform_ships: bool | None, pkg: str, status: ShippingStatus, number: str | None = None):
+    found = state(pkg, status, number, NOW - timedelta(hours=1) if number else None)
+    return replace(found, platform_ships=platform_ships)
+
+
+def test_a_package_tiktok_ships_awaiting_shipment_is_reported_never_shipped():
+    obs = observe((shipment("P1"), by(True, "P1", ShippingStatus.AWAITING_SHIPMENT)))
+    (drift,) = diff_tracking(obs)
+    assert (drift.kind, drift.severity.value, drift.subject, drift.erp_value) == (
+        "shipped_by_platform",
+        "info",
+        "P1",
+        "SF1001",
+    )
+    assert "TikTok" in drift.message and "label" in drift.message and "pushes nothing" in drift.message
+    assert plan_tracking([drift], erp_wins, obs) == []
+
+
+def test_a_package_tiktok_shipped_under_another_number_warns_that_the_erp_is_wrong_and_plans_nothing():
+    obs = observe((shipment("P1"), by(True, "P1", ShippingStatus.SHIPPED, "JT77")))
+    (drift,) = diff_tracking(obs)
+    assert (drift.kind, drift.severity.value, drift.seller_value, drift.erp_value) == (
+        "tracking_differs",
+        "warning",
+        "JT77",
+        "SF1001",
+    )
+    assert "label carries tracking number JT77" in drift.message and "correct the ERP" in drift.message
+    assert plan_tracking([drift], erp_wins, obs) == []
+
+
+def test_a_package_tiktok_shipped_under_the_erp_s_number_is_done():
+    obs = observe((shipment("P1"), by(True, "P1", ShippingStatus.SHIPPED, "SF1001")))
+    assert diff_tracking(obs) == []
+
+
+def test_a_package_the_seller_ships_or_whose_shipper_is_unknown_is_shipped_and_corrected_as_before():
+    for who in (False, None):
+        obs = observe(
+            (shipment("P1"), by(who, "P1", ShippingStatus.AWAITING_SHIPMENT)),
+            (shipment("P2", "SF2"), by(who, "P2", ShippingStatus.SHIPPED, "JT77")),
+        )
+        drifts = diff_tracking(obs)
+        assert [(d.kind, d.severity.value) for d in drifts] == [
+            ("tracking_not_pushed", "info"),
+            ("tracking_differs", "warning"),
+        ]
+        actions = plan_tracking(drifts, erp_wins, obs)
+        assert [(a.kind, a.subject, a.value, a.idempotent) for a in actions] == [
+            ("ship", "P1", "SF1001", False),
+            ("update_tracking", "P2", "SF2", False),
+        ]

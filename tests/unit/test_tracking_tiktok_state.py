@@ -41,3 +41,14 @@ def test_the_orders_decide_whether_a_processing_package_has_shipped(pkg, orders,
 def test_the_warehouse_comes_from_the_orders_and_the_reason_names_the_order():
     state = shipping_state(package(), [order(OrderStatus.ON_HOLD, "O7")])
     assert (state.warehouse_id, state.detail) == ("WH-DG", "order O7 is ON_HOLD")
+
+
+@pytest.mark.parametrize(
+    ("shipping_type", "expected"),
+    [("TIKTOK", True), ("SELLER", False), (None, None), ("", None), ("SOMETHING_NEW", None)],
+)
+def test_the_detail_s_shipping_type_says_whether_the_platform_ships_the_package(shipping_type, expected):
+    pkg = Package("P1", PackageStatus.PROCESSING, order_ids=("O1",), shipping_type=shipping_type)
+    assert shipping_state(pkg, [order(OrderStatus.AWAITING_SHIPMENT)]).platform_ships is expected
+    settled = Package("P1", PackageStatus.FULFILLING, tracking_number="SF1", shipping_type=shipping_type)
+    assert shipping_state(settled, []).platform_ships is expected

@@ -3,8 +3,9 @@
 Built on the typed ``FulfillmentApi`` and ``OrdersApi`` (the facts they rely on, with their Partner
 Center pages: ``docs/tracking.md``):
 
-- **State.** Get Package Detail gives the package's status, tracking number and provider, and
-  its orders; whether it has shipped is the orders' status (a package stays PROCESSING from
+- **State.** Get Package Detail gives the package's status, tracking number and provider, its
+  ``shipping_type`` (TIKTOK: the platform ships it, so it is never self-shipped nor corrected),
+  and its orders; whether it has shipped is the orders' status (a package stays PROCESSING from
   before shipping until the carrier collects it, while its orders move from AWAITING_SHIPMENT
   to AWAITING_COLLECTION). Orders are read 50 ids a call; they also name the warehouse, whose
   shipping providers map carrier names to ids. Package details go side by side up to the seller
@@ -48,6 +49,7 @@ from erpsync.connectors.tiktok.pickup_reads import in_order, wall_clock
 from erpsync.connectors.tiktok.shipping_reads import (
     SETTLED,
     TrackedCheck,
+    platform_ships,
     settled_detail,
     to_remember,
     tracked_states,
@@ -80,6 +82,7 @@ def shipping_state(package: Package, orders: Sequence[Order]) -> PackageShipping
             None,  # the Open API's package detail does not say when it shipped
             warehouse,
             detail,
+            platform_ships(package.shipping_type),
         )
 
     settled = SETTLED.get(package.status)

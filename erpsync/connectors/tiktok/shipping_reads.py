@@ -56,6 +56,7 @@ __all__ = [
     "SETTLED",
     "TrackedCheck",
     "cached_state",
+    "platform_ships",
     "settled_detail",
     "settles",
     "to_remember",
@@ -83,6 +84,14 @@ _EPOCH = _MOVED
 
 def _aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
+def platform_ships(shipping_type: str | None) -> bool | None:
+    """Whether TikTok ships the package, from Get Package Detail's ``shipping_type`` (pure):
+    TIKTOK (the seller gets its label from TikTok) True, SELLER (the seller ships, itself or
+    through a third party) False, anything else or absent None (unknown)."""
+    value = (shipping_type or "").strip().upper()
+    return True if value == "TIKTOK" else False if value == "SELLER" else None
 
 
 def settled_detail(status: ShippingStatus) -> str:

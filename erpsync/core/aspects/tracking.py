@@ -81,6 +81,7 @@ class TrackingAspect(Aspect):
             "package_cancelled",
             "package_unknown",
             "package_not_shippable",
+            "shipped_by_platform",
         ]
     )
     #: a number waiting to be pushed is the run's own work: alerted only if it stays unpushed
@@ -106,7 +107,7 @@ class TrackingAspect(Aspect):
             state = obs.states.get(shipment.package_id)
             if state is None:
                 continue  # not read: its record error says why; its drifts stay as they were
-            if state.status in _WRITABLE:
+            if state.status in _WRITABLE and not state.platform_ships:  # TikTok's: nothing to push, no carrier
                 provider = carriers.get(shipment.carrier) or _by_name(ctx.seller, state, shipment, lookups)
                 if provider is None:
                     obs.record_errors.append(_unknown_carrier(shipment, state))

@@ -8,7 +8,14 @@ Kept apart from ``tracking.py`` (observe, apply) so the rules can be tested with
 - shipped with another number: ``tracking_differs``, planned as an ``update_tracking`` when the
   policy says the ERP wins and the 72 h window (``SHIPPING_INFO_WINDOW``) is known to be open;
   known to be closed, it is only reported, with the reason;
-- cancelled, not shippable or unknown to the shop: reported by package id, never written.
+- cancelled, not shippable or unknown to the shop: reported by package id, never written;
+- a package the platform ships (``PackageShippingState.platform_ships``: TikTok's
+  ``shipping_type`` TIKTOK) is never shipped nor corrected: its number is the one on the
+  platform's label, and the Open API ships with ``self_shipment`` and corrects numbers only for
+  packages the seller ships (``docs/tracking.md``). Awaiting shipment, it is ``shipped_by_platform``
+  (INFO: nothing to push); shipped under the ERP's number, done; shipped under another,
+  ``tracking_differs`` (WARNING) saying the ERP is the side to correct, with nothing planned.
+  A package whose shipper is unknown is treated as the seller's, as before.
 
 Every action is ``idempotent=False`` (a push that must happen once). Its subject is the package
 id and its value the tracking number, so the ledger key is per (shop, package, tracking
@@ -79,6 +86,8 @@ def diff_tracking(obs: TrackingObservation) -> list[Drift]:
 
 def _diff_one(obs: TrackingObservation, shipment: ErpShipment, state: PackageShippingState) -> Drift | None:
     pkg, number, where = shipment.package_id, shipment.tracking_number, _where(shipment)
+    if state.platform_ships and state.status in (ShippingStatus.AWAITING_SHIPMENT, ShippingStatus.SHIPPED):
+        return _by_platform(obs, shipment, state)
     if state.status is ShippingStatus.AWAITING_SHIPMENT:
         message = (
             f"package {pkg}: tracking number {number} ({shipment.carrier}) from {where} is not in Seller Center "
@@ -113,6 +122,26 @@ def _diff_one(obs: TrackingObservation, shipment: ErpShipment, state: PackageShi
     return _drift(obs, shipment, "package_not_shippable", None, Severity.WARNING, message)
 
 
+def _by_platform(obs: TrackingObservation, shipment: ErpShipment, state: PackageShippingState) -> Drift | None:
+    """A package TikTok ships: erpsync writes nothing for it, and says what the ERP should hold."""
+    pkg, number, where = shipment.package_id, shipment.tracking_number, _where(shipment)
+    if state.status is ShippingStatus.AWAITING_SHIPMENT:
+        message = (
+            f"package {pkg} is shipped by TikTok, not by the seller: its tracking number comes from the "
+            f"platform's shipping label, so erpsync pushes nothing for it ({where} has {number}, "
+            f"{shipment.carrier})"
+        )
+        return _drift(obs, shipment, "shipped_by_platform", None, Severity.INFO, message, identity=number)
+    if state.tracking_number == number:
+        return None  # the ERP recorded the platform's number
+    message = (
+        f"package {pkg} is shipped by TikTok: the platform's label carries tracking number "
+        f"{state.tracking_number or '(none)'}, {where} has {number} ({shipment.carrier}); correct the ERP "
+        "(erpsync does not change the number of a package TikTok ships)"
+    )
+    return _drift(obs, shipment, "tracking_differs", state.tracking_number, Severity.WARNING, message, number)
+
+
 def plan_tracking(drifts: list[Drift], decide: Decide, obs: Observation) -> list[Action]:
     """A ``ship`` per unpushed shipment and an ``update_tracking`` per correctable difference."""
     assert isinstance(obs, TrackingObservation)
@@ -125,6 +154,8 @@ def plan_tracking(drifts: list[Drift], decide: Decide, obs: Observation) -> list
         provider = obs.providers.get(shipment.id) if shipment is not None else None
         if shipment is None or state is None or provider is None or decide(d) != "erp":
             continue
+        if state.platform_ships:
+            continue  # TikTok ships it: no self-shipment, no correction (the drift says so)
         if d.kind == "tracking_not_pushed":
             kind, what = "ship", f"ship package {d.subject} with tracking number {shipment.tracking_number}"
         elif window_closed(state, obs.now):
