@@ -179,6 +179,9 @@ class CachedPackage:
     #: its orders said it shipped when it was read: what tells a PROCESSING package shipped and
     #: waiting for the carrier from one not shipped yet (kept by the tracking read only)
     orders_shipped: bool = False
+    #: who ships the package, as its detail said: "TIKTOK" (the platform), "SELLER", or None when
+    #: not known (not said, or a row kept before the cache kept it)
+    shipping_type: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,6 +43,23 @@ def test_packages_round_trip_and_replace(store: Store) -> None:
     ]
     assert found[0] == cached("P1", days_ago=3, method=HandoverMode.DROP_OFF)
     assert store.packages.for_shop("other").packages(T0 - timedelta(days=14)) == []  # per shop
+
+
+@pytest.mark.parametrize("table", ["packages", "tracked"])
+def test_who_ships_a_package_round_trips_and_unknown_stays_unknown(store: Store, table: str) -> None:
+    """Schema 11: the detail's shipping_type is kept in both package tables, so a state answered
+    from a row still says whether TikTok ships the package."""
+    cache = getattr(store, table).for_shop("acme")
+    rows = {
+        kind: dataclasses.replace(cached(f"P{i}", days_ago=1), shipping_type=kind)
+        for i, kind in enumerate(["TIKTOK", "SELLER", None])
+    }
+    cache.put(list(rows.values()))
+    found = {p.signal.id: p for p in cache.packages(T0 - timedelta(days=14))}
+    assert {p.shipping_type for p in found.values()} == {"TIKTOK", "SELLER", None}
+    assert list(found.values()) == list(rows.values())
+    cache.put([dataclasses.replace(rows["TIKTOK"], shipping_type="SELLER")])  # a re-read replaces it
+    assert {p.signal.id: p.shipping_type for p in cache.packages(T0 - timedelta(days=14))}["P0"] == "SELLER"
 
 
 def test_advance_drops_what_left_the_window_and_stores_the_cursor(store: Store) -> None:

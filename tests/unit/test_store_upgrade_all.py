@@ -1,4 +1,4 @@
-"""Every earlier schema version (1..9) is upgraded in place, on SQLite and on PostgreSQL.
+"""Every earlier schema version (1..10) is upgraded in place, on SQLite and on PostgreSQL.
 
 Each old database is built from the DDL its version's ``schema.py`` created (``tests/fixtures/
 store_schemas/v<N>.<engine>.sql``, compiled from that version's table definitions), filled with a
@@ -197,6 +197,7 @@ def _check_rows(store: Store, had: set[str]) -> None:
     if "package_cache" in had:
         (package,) = store.packages.for_shop("acme").packages(T0 - timedelta(days=1))
         assert package.signal.handover_method == HandoverMode.PICKUP and package.update_time == LATER
+        assert package.shipping_type is None  # kept before shipping_type: not known
     if "fences" in had:
         assert store.fences.current("other") == 3
         paused = store.shop_pauses.get("other")
@@ -206,6 +207,7 @@ def _check_rows(store: Store, had: set[str]) -> None:
     if "tracked_packages" in had:  # kept before orders_shipped: read as not known, the status alone settles it
         (tracked,) = store.tracked.for_shop("kept").packages(EPOCH)
         assert (tracked.signal.status, tracked.update_time, tracked.orders_shipped) == ("FULFILLING", LATER, False)
+        assert tracked.shipping_type is None  # kept before shipping_type: not known
 
 
 def _check_new_tables(store: Store) -> None:
@@ -228,3 +230,9 @@ def _check_new_tables(store: Store) -> None:
     tracked.put([CachedPackage(waiting, LATER, orders_shipped=True)])
     assert tracked.packages(EPOCH)[-1] == CachedPackage(waiting, LATER, orders_shipped=True)
     assert "P2" not in [p.signal.id for p in store.packages.for_shop("acme").packages(EPOCH)]  # apart
+    by_tiktok = CachedPackage(
+        PackageSignal("P4", "W1", None, "JT4", LATER, "FULFILLING"), LATER, shipping_type="TIKTOK"
+    )
+    for cache in (tracked, store.packages.for_shop("acme")):
+        cache.put([by_tiktok])
+        assert [p for p in cache.packages(EPOCH) if p.signal.id == "P4"] == [by_tiktok]

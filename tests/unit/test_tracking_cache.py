@@ -8,6 +8,7 @@ Order Detail, and the real state store on a temporary SQLite file as the cache.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -118,6 +119,13 @@ def test_a_row_that_does_not_settle_the_state_needs_the_detail(cached):
     assert cached_state(cached, None) is None
 
 
+@pytest.mark.parametrize(("shipping_type", "expected"), [("TIKTOK", True), ("SELLER", False), (None, None)])
+def test_a_state_answered_from_a_row_keeps_who_ships_the_package(shipping_type, expected):
+    cached = dataclasses.replace(row("P1", "FULFILLING", "SF1", STAMP), shipping_type=shipping_type)
+    state = cached_state(cached, None)
+    assert state is not None and state.platform_ships is expected
+
+
 # -- the connector over responses -----------------------------------------------------------------
 
 
@@ -160,6 +168,8 @@ class FakeShop:
         data = {"package_id": pid, "package_status": p["status"], "tracking_number": p["number"],
                 "shipping_provider_id": "7208", "orders": [{"id": "O" + pid}], "handover_method": "DROP_OFF",
                 "create_time": NOW - 3 * 86400, "update_time": p["update_time"]}  # fmt: skip
+        if "shipping_type" in p:
+            data["shipping_type"] = p["shipping_type"]
         return 200, {}, json.dumps(ok(data))
 
     def orders(self, request: requests.PreparedRequest) -> tuple[int, dict, str]:
@@ -450,3 +460,41 @@ def test_no_wanted_package_looks_at_nothing() -> None:
 
     check = tracked_states(Untouchable(), Untouchable(), scope=SHOP_ID, package_ids=[], now=T)  # type: ignore[arg-type]
     assert check == TrackedCheck({}, None)
+
+
+def test_who_ships_a_package_is_kept_by_both_caches_and_answered_from_them(store: Store) -> None:
+    """A state answered from the tracking read's rows or from the pickup read's cache says, as its
+    detail did, whether TikTok ships the package: the plan never self-ships such a package."""
+    fake = FakeShop()
+    fake.packages["P1"]["shipping_type"] = "TIKTOK"
+    fake.packages["P3"]["shipping_type"] = "SELLER"
+
+    def who(connector: TikTokSellerConnector) -> dict[str, bool | None]:
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            fake.serve(mock)
+            found = connector.read_shipping_states(["P1", "P2", "P3"])
+        return {s.id: s.platform_ships for s in found.items}
+
+    expected = {"P1": True, "P2": None, "P3": False}
+    assert who(tracking_seller(store, T)) == expected  # read from the details
+    assert {p.signal.id: p.shipping_type for p in store.tracked.for_shop("demo").packages(EPOCH)} == {
+        "P1": "TIKTOK",
+        "P2": None,
+        "P3": "SELLER",
+    }
+    fake.details.clear()
+    assert who(tracking_seller(store, T + timedelta(days=30))) == expected  # from the rows
+    assert fake.details == []
+    # the pickup read's cache, as a pickup read that read the details leaves it
+    cache = store.packages.for_shop("demo")
+    stamp = {pid: datetime.fromtimestamp(p["update_time"], tz=UTC) for pid, p in fake.packages.items()}
+    cache.put(
+        [
+            dataclasses.replace(row(pid, p["status"], p["number"], stamp[pid]), shipping_type=p.get("shipping_type"))
+            for pid, p in fake.packages.items()
+        ]
+    )
+    cache.advance(PackageCursor(SHOP_ID, SINCE, T), now=T)
+    fake.details.clear()
+    found = who(seller(store))
+    assert (found["P1"], found["P3"]) == (True, False) and sorted(fake.details) == ["P2"]  # P2: PROCESSING, read

@@ -295,7 +295,7 @@ class PickupReads:
                 trusted = wid is not None or not order_errors
                 # otherwise a stamp no search answers: the next run that finds the package reads it again
                 stamp = (summary.update_time if trusted else None) or _EPOCH
-                fresh.append(CachedPackage(signal=signal, update_time=stamp))
+                fresh.append(CachedPackage(signal=signal, update_time=stamp, shipping_type=package.shipping_type))
             signals.extend(p.signal for p in fresh)
             if self.cache is not None:
                 self.cache.put(fresh)

@@ -141,6 +141,7 @@ def cached_state(cached: CachedPackage, moved: PackageSummary | None) -> Package
         None,  # the Open API does not say when a package shipped (as with the detail)
         signal.warehouse_id,
         settled_detail(status),
+        platform_ships(cached.shipping_type),
     )
 
 
@@ -225,7 +226,7 @@ def tracked_states(
             return afresh
         moved.update((s.id, s) for s in page.items)
     gone = [row for i, row in rows.items() if i in moved and cached_state(row, moved[i]) is None]
-    tracked.put([CachedPackage(row.signal, _MOVED, row.orders_shipped) for row in gone])
+    tracked.put([CachedPackage(row.signal, _MOVED, row.orders_shipped, row.shipping_type) for row in gone])
     return TrackedCheck(_answered(wanted, moved), PackageCursor(scope, _EPOCH, now))
 
 
@@ -245,7 +246,8 @@ def to_remember(
         if p.update_time is None or p.create_time is None:
             continue  # no stamp to compare a search with, or no age: nothing to keep
         signal = package_signal(p, warehouses.get(p.id))
-        row = CachedPackage(signal, p.update_time, p.status is PackageStatus.PROCESSING and p.id in orders_shipped)
+        shipped = p.status is PackageStatus.PROCESSING and p.id in orders_shipped
+        row = CachedPackage(signal, p.update_time, shipped, p.shipping_type)
         if settles(row) and (signal.warehouse_id or p.status is PackageStatus.CANCELLED):
             out.append(row)
     return out

@@ -105,6 +105,7 @@ class Packages(Repository):
                 ),
                 update_time=r["update_time"],
                 orders_shipped=bool(r.get("orders_shipped")),  # a table without the column: False
+                shipping_type=r["shipping_type"],
             )
             for r in rows
         ]
@@ -121,6 +122,7 @@ class Packages(Repository):
                 "status": p.signal.status,
                 "created_at": p.signal.created_at,
                 "update_time": p.update_time,
+                "shipping_type": p.shipping_type,
                 **({"orders_shipped": p.orders_shipped} if self._orders_shipped else {}),
             }
             for p in packages

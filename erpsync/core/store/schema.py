@@ -19,7 +19,9 @@ delivery being handled) and ``meta`` (facts about the database itself);
 9 adds ``tracked_packages`` (what the tracking read read of each shipment's package, so a package
 long shipped is not read again every run, whatever the pickup read's lookback);
 10 adds ``tracked_packages.orders_shipped`` (a PROCESSING package whose orders said it shipped, so
-a package waiting for the carrier is not read again every run until collected).
+a package waiting for the carrier is not read again every run until collected);
+11 adds ``shipping_type`` to ``package_cache`` and ``tracked_packages`` (who ships the package,
+TIKTOK or SELLER, so a state answered from a row still says whether the platform ships it).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from erpsync.core.store.schema_service import shop_pauses as shop_pauses
 from erpsync.core.store.schema_service import sync_requests as sync_requests
 
 #: bump with every change to the tables (here and in ``schema_service.py``), with an upgrade step
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 
 schema_version = Table(
@@ -275,6 +277,7 @@ alert_outbox = Table(
 #: taken from here instead of being read again. How far the rows are complete is the shop's
 #: ``packages`` row in ``cursors``.
 def _packages_table(name: str, *extra: Column[bool]) -> Table:
+    # ``extra`` comes before ``shipping_type`` so the columns keep the order upgrades give them
     return Table(
         name,
         metadata,
@@ -287,6 +290,9 @@ def _packages_table(name: str, *extra: Column[bool]) -> Table:
         Column("created_at", UTCDateTime, nullable=False),
         Column("update_time", UTCDateTime, nullable=False),
         *extra,
+        # version 11: the package detail's shipping_type (TIKTOK: the platform ships it; SELLER);
+        # NULL, as in rows written before: not known
+        Column("shipping_type", String(16)),
         Index(f"ix_{name}_created_at", "shop", "created_at"),
     )
 

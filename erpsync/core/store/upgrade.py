@@ -87,6 +87,13 @@ def _v9_to_v10(conn: Connection) -> None:
     _add_columns(conn, schema.tracked_packages, ("orders_shipped",))
 
 
+def _v10_to_v11(conn: Connection) -> None:
+    """Who ships a cached package (its detail's shipping_type). Rows kept before read as not
+    known, which leaves their packages to be shipped and corrected as before."""
+    _add_columns(conn, schema.package_cache, ("shipping_type",))
+    _add_columns(conn, schema.tracked_packages, ("shipping_type",))
+
+
 #: from-version → the step that brings a database to from-version + 1
 STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
@@ -98,6 +105,7 @@ STEPS: dict[int, Callable[[Connection], None]] = {
     7: _v7_to_v8,
     8: _v8_to_v9,
     9: _v9_to_v10,
+    10: _v10_to_v11,
 }
 
 
