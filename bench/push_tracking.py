@@ -46,7 +46,11 @@ def main(n: int) -> None:
             r.raise_for_status()
             return r.json()["data"]
 
-        packages = admin("POST", "packages", {"warehouse_id": "WH-DG", "count": n, "handover_method": "DROP_OFF"})
+        packages = admin(
+            "POST",
+            "packages",
+            {"warehouse_id": "WH-DG", "count": n, "handover_method": "DROP_OFF", "shipping_type": "SELLER"},
+        )
         ids = [p["id"] for p in packages["packages"]]
         root = Path(tmp)
         (root / "erp").mkdir()

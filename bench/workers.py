@@ -89,7 +89,12 @@ def build(root: Path, url: str, n: int, packages: int, qps: int, extra: str) -> 
                 out.writerow(["id", "package_id", "order_id", "tracking_number", "carrier"])
                 for k in range(packages):
                     pkg = f"11549{i:06d}{k:05d}"
-                    body = {"warehouse_id": f"WH-{i:05d}", "id": f"57699{i:06d}{k:05d}", "package": {"id": pkg}}
+                    body = {
+                        "warehouse_id": f"WH-{i:05d}",
+                        "id": f"57699{i:06d}{k:05d}",
+                        "package": {"id": pkg},
+                        "shipping_type": "SELLER",
+                    }
                     session.post(f"{url}/_sandbox/orders", json=body, timeout=30).raise_for_status()
                     out.writerow([f"S{k}", pkg, "", f"SF{i:06d}{k:05d}", SF])
             parts.append(

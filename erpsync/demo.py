@@ -90,7 +90,12 @@ def run_demo(workspace: Path, console: Console, lang: str = "en") -> int:
     say = console.print
     say(Panel.fit("erpsync demo: Seller Center (a local sandbox) ↔ a files ERP", style="bold"))
     with SandboxServer(scenario="demo") as sandbox:
-        admin(sandbox.url, "POST", "orders", {"warehouse_id": WAREHOUSE, "id": ORDER, "package": {"id": PACKAGE}})
+        admin(
+            sandbox.url,
+            "POST",
+            "orders",
+            {"warehouse_id": WAREHOUSE, "id": ORDER, "package": {"id": PACKAGE}, "shipping_type": "SELLER"},
+        )
         say(
             f"1. Started the sandbox seller backend at {sandbox.url} (it checks signatures like the real Open API) "
             f"and gave the shop an order awaiting shipment, {ORDER}."

@@ -9,10 +9,12 @@
 - ``POST /_sandbox/warehouses/<id>/cancel_pickup``  optional partial address: re-save and decline in
   one step (``.../decline`` declines a review already pending)
 - ``POST /_sandbox/packages``   ``{"warehouse_id", "count"?, "handover_method"?, "tracking_number"?,
-  "status"?, "order_status"?, "create_time"?, "package_id"?, "order_id"?}``
+  "status"?, "order_status"?, "create_time"?, "package_id"?, "order_id"?, "shipping_type"? (TIKTOK | SELLER,
+  default TIKTOK: erpsync self-ships only SELLER ones)}``
 - ``POST /_sandbox/orders``         ``{"warehouse_id", "id"?, "status"?, "create_time"?, "line_items"?[{seller_sku?,
-  product_id?, sku_id?, product_name?, sale_price?, currency?}], "recipient_address"?, "shipping_type"?,
-  "package"?: {id?, handover_method?, tracking_number?, status?} | false}`` → the order's detail view
+  product_id?, sku_id?, product_name?, sale_price?, currency?}], "recipient_address"?, "shipping_type"?
+  (TIKTOK | SELLER, default TIKTOK; its package's too), "package"?: {id?, handover_method?, tracking_number?,
+  status?} | false}`` → the order's detail view
 - ``POST /_sandbox/orders/<id>/status`` ``{"status"}``: move it (update_time bumped, webhook 1)
 - ``GET  /_sandbox/products``       every product in its API shape (all shops)
 """

@@ -50,6 +50,9 @@ NOT_OF_SHOP = 21011028
 FULFILLED_BY_TIKTOK = 21008117
 #: Update (Package) Shipping Info: "The package has not been shipped yet."
 NOT_SHIPPED = 21011043
+#: Update Package Shipping Info and Update Shipping Info: "This API cannot be used to update package
+#: shipping information for packages that are not shipped by sellers."
+NOT_SELLER_SHIPPED = 21011004
 #: Update (Package) Shipping Info: "Due to platform rule limitations, you are unable to update the
 #: tracking number" (the Partner Center fulfilment changelog says the 72 h window closes with it).
 SHIPPING_INFO_WINDOW = 21011049

@@ -17,6 +17,15 @@ Shipping-info updates are accepted within 72 h of shipping on the VIRTUAL clock:
 has not been shipped yet" before shipping, 21011049 after the window (the Partner Center fulfilment
 changelog says the window closes with 21011049; the 72 h itself is the project's contract).
 
+Who ships: a package's ``shipping_type`` (Get Package Detail: TIKTOK, the seller gets the label from
+TikTok; SELLER, the seller ships) decides what may be written. A ``self_shipment`` is "only needed for
+merchant self-shipping packages" (Ship Package); for a TIKTOK package, Ship Package and Batch Ship
+Packages answer 400/36009004 (what the live API answers is not documented: a guess). Both
+shipping-info updates answer 400/21011004 for a TIKTOK package, as their error lists document ("This
+API cannot be used to update package shipping information for packages that are not shipped by
+sellers."). A package's ``shipping_type`` defaults to its order's (TIKTOK unless the scenario or the
+admin call says SELLER; a scenario package whose delivery option is SEND_BY_SELLER is SELLER).
+
 Webhooks: a ship moves the orders to AWAITING_COLLECTION, which emits webhook 1 per order. No webhook 4
 (PACKAGE_UPDATE) is sent for a ship or a shipping-info update: the webhook guide names only combine,
 split and their cancellations as its triggers (``sc_type`` values), none of which the sandbox models;
@@ -33,6 +42,7 @@ from erpsync.sandbox.envelope import (
     BAD_REQUEST,
     FULFILLED_BY_TIKTOK,
     NOT_OF_SHOP,
+    NOT_SELLER_SHIPPED,
     NOT_SHIPPED,
     ORDERS_ALREADY_SHIPPED,
     PACKAGE_ALREADY_SHIPPED,
@@ -117,6 +127,9 @@ def ship(state: SandboxState, shop_id: str, package_id: str, spec: dict[str, Any
             raise bad("pickup_slot.start_time must be before end_time")
     provider_id = None
     if self_ship is not None:
+        if package.shipping_type == "TIKTOK":
+            message = f"Package {package.id} is shipped by TikTok: self_shipment is only for packages the seller ships"
+            raise SandboxError(400, BAD_REQUEST, message)
         if not isinstance(self_ship, dict):
             raise bad("self_shipment must be {tracking_number, shipping_provider_id}")
         tracking = _tracking(self_ship.get("tracking_number"), "self_shipment.tracking_number")
@@ -164,6 +177,12 @@ def _update_info(state: SandboxState, packages: list[Package], body: dict[str, A
     provider_id = _provider(state, body.get("shipping_provider_id"), "shipping_provider_id")
     now = state.now()
     for p in packages:
+        if p.shipping_type == "TIKTOK":
+            message = (
+                f"{what}: This API cannot be used to update package shipping information for packages that are "
+                f"not shipped by sellers ({p.id})"
+            )
+            raise SandboxError(400, NOT_SELLER_SHIPPED, message)
         if p.shipped_at is None:
             raise SandboxError(400, NOT_SHIPPED, f"{what}: the package has not been shipped yet ({p.id})")
         if now - p.shipped_at > UPDATE_WINDOW:

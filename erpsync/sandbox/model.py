@@ -169,6 +169,11 @@ class Order:
         self.was_on_hold = self.was_on_hold or self.status == "ON_HOLD"
 
 
+#: Get Package Detail's ``shipping_type``: TIKTOK (TikTok ships; the seller prints TikTok's label)
+#: or SELLER (the seller ships, itself or through a third party)
+SHIPPING_TYPES = ("TIKTOK", "SELLER")
+
+
 @dataclass
 class Package:
     id: str

@@ -20,7 +20,7 @@ from typing import Any
 from erpsync.sandbox import carriers, paging
 from erpsync.sandbox.call import Call
 from erpsync.sandbox.envelope import BAD_REQUEST, SandboxError
-from erpsync.sandbox.model import ORDER_STATUSES, SHIPPED_ORDER_STATUSES, Order, Package
+from erpsync.sandbox.model import ORDER_STATUSES, SHIPPED_ORDER_STATUSES, SHIPPING_TYPES, Order, Package
 from erpsync.sandbox.scenario_values import parse_time
 from erpsync.sandbox.state import SandboxState, StateError
 
@@ -208,6 +208,8 @@ def admin_add_order(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]
         paid_time=None if status == "UNPAID" else created,
         shipping_type=str(body.get("shipping_type", "TIKTOK")),
     )
+    if order.shipping_type not in SHIPPING_TYPES:
+        raise StateError(f"shipping_type must be one of {', '.join(SHIPPING_TYPES)}")
     spec = body.get("package", {})
     if spec is not False and spec is not None:
         if not isinstance(spec, dict):
@@ -231,6 +233,7 @@ def admin_add_order(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]
             str(spec.get("status", PACKAGE_FOLLOWS.get(status, "PROCESSING"))),  # AWAITING_COLLECTION: not yet
             created,
             created,
+            shipping_type=order.shipping_type,  # who ships the order ships its package
         )
         package.shipped_at = created if shipped else None
         state.world.packages[package_id] = package

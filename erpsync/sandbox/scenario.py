@@ -80,12 +80,12 @@ def build_world(data: dict[str, Any], wall_now: float) -> World:
     load_apps(world, data, now)
     load_geography(world, data, now)
     load_shops(world, data, now)
+    load_delivery_options(world, data)  # before the packages: a SEND_BY_SELLER option makes one SELLER-shipped
     load_orders(world, data, now)
     load_packages(world, data, now)
     load_token_settings(world, data)
     world.audit_delay_seconds = parse_duration(data.get("audit_delay_seconds", 300), "audit_delay_seconds")
     load_audit_rules(world, data)
-    load_delivery_options(world, data)
     url = data.get("webhook_url")
     if url is not None:
         try:

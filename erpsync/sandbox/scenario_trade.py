@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from erpsync.sandbox.model import ORDER_STATUSES, SHIPPED_ORDER_STATUSES, AuditRule, Order, Package, Product, Sku
+from erpsync.sandbox.model import (
+    ORDER_STATUSES,
+    SHIPPED_ORDER_STATUSES,
+    SHIPPING_TYPES,
+    AuditRule,
+    Order,
+    Package,
+    Product,
+    Sku,
+)
 from erpsync.sandbox.scenario_values import ScenarioError, list_at, parse_time, required
 from erpsync.sandbox.world import World
 
@@ -59,7 +68,7 @@ def load_packages(world: World, data: dict[str, Any], now: float) -> None:
             status=raw.get("status", "PROCESSING"),
             create_time=created,
             update_time=parse_time(raw.get("update_time", created), now, f"{where}.update_time"),
-            shipping_type=raw.get("shipping_type", "TIKTOK"),
+            shipping_type=_shipping_type(world, raw, order_ids, where),
             delivery_option_id=raw.get("delivery_option_id"),
         )
         shipped = raw.get("shipped_at")
@@ -70,6 +79,19 @@ def load_packages(world: World, data: dict[str, Any], now: float) -> None:
         ):
             package.shipped_at = package.update_time  # shipped before the scenario starts
         world.packages[package.id] = package
+
+
+def _shipping_type(world: World, raw: dict[str, Any], order_ids: list[str], where: str) -> str:
+    """Who ships the package (Get Package Detail's ``shipping_type``): as given; else SELLER when its
+    explicit delivery option is SEND_BY_SELLER; else its first order's (TIKTOK unless it says)."""
+    given = raw.get("shipping_type")
+    if given is None:
+        option = world.delivery_options.get(str(raw.get("delivery_option_id") or ""))
+        given = "SELLER" if option is not None and option.type == "SEND_BY_SELLER" else None
+    value = given or world.orders[order_ids[0]].shipping_type
+    if value not in SHIPPING_TYPES:
+        raise ScenarioError(f"{where}.shipping_type: must be one of {', '.join(SHIPPING_TYPES)}")
+    return str(value)
 
 
 def load_audit_rules(world: World, data: dict[str, Any]) -> None:

@@ -49,7 +49,9 @@ against virtual now when the scenario is loaded (or reset), so packages stay rec
                                           cancelled_at?, review_delay_hours? (per-warehouse override)}}}
     orders[]              {id, warehouse_id, status (default AWAITING_SHIPMENT), create_time, update_time?}
     packages[]            {id, order_ids[], handover_method PICKUP|DROP_OFF, tracking_number, status
-                           (default PROCESSING), create_time, update_time?, shipping_type (TIKTOK)}
+                           (default PROCESSING), create_time, update_time?, shipping_type TIKTOK|SELLER
+                           (default: SELLER if its delivery_option_id is SEND_BY_SELLER, else its
+                           first order's, TIKTOK unless the order says)}
 
 The commerce keys (tokens, audit rules, delivery options, webhook_url, products, order line items)
 are documented in :mod:`scenario`; orders also take ``line_items[]``, ``recipient_address``,
@@ -76,7 +78,7 @@ from typing import Any
 
 from erpsync.sandbox import subscription as lifecycle
 from erpsync.sandbox.effects import EffectCounter
-from erpsync.sandbox.model import ADDRESS_FIELDS, App, Order, Package, Subscription, Warehouse
+from erpsync.sandbox.model import ADDRESS_FIELDS, SHIPPING_TYPES, App, Order, Package, Subscription, Warehouse
 from erpsync.sandbox.scenario import build_world, resolve_source
 from erpsync.sandbox.scenario_values import parse_time
 from erpsync.sandbox.webhooks import WebhookDispatcher
@@ -236,6 +238,9 @@ class SandboxState:
         method = body.get("handover_method")
         if method not in (None, "PICKUP", "DROP_OFF"):
             raise StateError("handover_method must be PICKUP or DROP_OFF")
+        shipping_type = body.get("shipping_type", "TIKTOK")
+        if shipping_type not in SHIPPING_TYPES:
+            raise StateError(f"shipping_type must be one of {', '.join(SHIPPING_TYPES)}")
         with self.lock:
             warehouse = self.warehouse(str(body.get("warehouse_id", "")))
             now = self.now()
@@ -258,6 +263,7 @@ class SandboxState:
                     warehouse.id,
                     created,
                     created,
+                    shipping_type=shipping_type,
                 )
                 package = Package(
                     package_id,
@@ -268,6 +274,7 @@ class SandboxState:
                     str(body.get("status", "PROCESSING")),
                     created,
                     created,
+                    shipping_type=shipping_type,
                 )
                 self.world.packages[package_id] = package
                 added.append(package)

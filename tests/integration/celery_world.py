@@ -62,7 +62,7 @@ def build(root: Path, url: str, n: int, packages: int, *, qps: int, extra: str =
             rows = []
             for k in range(packages):
                 pkg, order = f"11549{i:06d}{k:05d}", f"57699{i:06d}{k:05d}"
-                body = {"warehouse_id": f"WH-{i:05d}", "id": order, "package": {"id": pkg}}
+                body = {"warehouse_id": f"WH-{i:05d}", "id": order, "package": {"id": pkg}, "shipping_type": "SELLER"}
                 session.post(f"{url}/_sandbox/orders", json=body, timeout=10).raise_for_status()
                 rows.append([f"S{k}", pkg, "", f"SF{i:06d}{k:05d}", SF])
                 owner[pkg] = f"s{i}"

@@ -46,7 +46,12 @@ def build(ws: Workspace, count: int) -> dict[str, str]:
     with requests.Session() as session:
         for i in range(count):
             pkg = f"1154990000{i:08d}"
-            body = {"warehouse_id": "WH-DG", "id": f"5769990000{i:08d}", "package": {"id": pkg}}
+            body = {
+                "warehouse_id": "WH-DG",
+                "id": f"5769990000{i:08d}",
+                "package": {"id": pkg},
+                "shipping_type": "SELLER",
+            }
             session.post(f"{ws.url}/_sandbox/orders", json=body, timeout=10).raise_for_status()
             numbers[pkg] = f"SF{7000000000 + i}"
     (ws.root / "erp").mkdir(exist_ok=True)

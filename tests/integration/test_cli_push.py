@@ -32,7 +32,11 @@ def shipments(ws, count: int) -> list[str]:
         out.writerow(["id", "package_id", "order_id", "tracking_number", "carrier"])
         for i, pkg in enumerate(ids):
             order = f"57699800000000{i:04d}"
-            ws.admin("POST", "orders", {"warehouse_id": "WH-DG", "id": order, "package": {"id": pkg}})
+            ws.admin(
+                "POST",
+                "orders",
+                {"warehouse_id": "WH-DG", "id": order, "package": {"id": pkg}, "shipping_type": "SELLER"},
+            )
             out.writerow([f"S{i}", pkg, order, f"SF55{i}", SF])
     return ids
 

@@ -86,7 +86,9 @@ def test_check_plan_apply_then_in_sync(demo_ws, rest_erp):
 
 def test_tracking_number_from_the_erp_is_pushed_once(demo_ws, rest_erp):
     pkg, order = "115499000000009001", "576999000000009001"
-    demo_ws.admin("POST", "orders", {"warehouse_id": "WH-DG", "id": order, "package": {"id": pkg}})
+    demo_ws.admin(
+        "POST", "orders", {"warehouse_id": "WH-DG", "id": order, "package": {"id": pkg}, "shipping_type": "SELLER"}
+    )
     shipment = {"id": "S1", "package": pkg, "order": order, "waybill": {"number": "SF9001", "carrier": SF}}
     rest_erp.app.load({**rest_erp.app.snapshot(), "shipments": [{**shipment, "warehouse": "ERP-DG"}]})
 
@@ -103,7 +105,9 @@ def test_a_shipment_naming_a_missing_warehouse_is_reported_and_the_rest_pushed(d
     rows = []
     for n in (1, 2):
         pkg, order = f"11549900000000910{n}", f"57699900000000910{n}"
-        demo_ws.admin("POST", "orders", {"warehouse_id": "WH-DG", "id": order, "package": {"id": pkg}})
+        demo_ws.admin(
+            "POST", "orders", {"warehouse_id": "WH-DG", "id": order, "package": {"id": pkg}, "shipping_type": "SELLER"}
+        )
         waybill = {"number": f"SF910{n}", "carrier": SF}
         rows.append({"id": f"S{n}", "package": pkg, "order": order, "waybill": waybill, "warehouse": "ERP-DG"})
     rows[1]["warehouse"] = "ERP-GONE"

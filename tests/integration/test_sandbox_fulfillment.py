@@ -17,8 +17,9 @@ OTHER_SHOP = "115400000000000010"  # a package of another shop of the same selle
 SF_ID, JT_ID = "7208502187360519003", "7208502187360519002"
 
 
-def new_package(wire: Wire, warehouse: str = "WH-DG-01") -> str:
-    return wire.admin("POST", "orders", {"warehouse_id": warehouse})["packages"][0]["id"]
+def new_package(wire: Wire, warehouse: str = "WH-DG-01", shipping_type: str = "TIKTOK") -> str:
+    body = {"warehouse_id": warehouse, "shipping_type": shipping_type}
+    return wire.admin("POST", "orders", body)["packages"][0]["id"]
 
 
 def test_ship_once_then_21011040_and_one_effect(wire: Wire) -> None:
@@ -39,7 +40,7 @@ def test_ship_once_then_21011040_and_one_effect(wire: Wire) -> None:
 
 
 def test_ship_rules(wire: Wire) -> None:
-    sz = new_package(wire, "WH-SZ-01")  # pickup still under review: PICKUP refused, DROP_OFF fine
+    sz = new_package(wire, "WH-SZ-01", "SELLER")  # pickup still under review: PICKUP refused, DROP_OFF fine
     expect_error(wire.call("POST", f"{F}/packages/{sz}/ship", body={"handover_method": "PICKUP"}), 400, 36009004)
     self_ship = {
         "handover_method": "DROP_OFF",
@@ -52,7 +53,7 @@ def test_ship_rules(wire: Wire) -> None:
         SF_ID,
         "DROP_OFF",
     )
-    other = new_package(wire)
+    other = new_package(wire, shipping_type="SELLER")
     unknown = {"self_shipment": {"tracking_number": "X1", "shipping_provider_id": "nope"}}
     expect_error(wire.call("POST", f"{F}/packages/{other}/ship", body=unknown), 400, 36009004)
     unpaid = wire.admin("POST", "orders", {"warehouse_id": "WH-DG-01", "status": "UNPAID"})["packages"][0]["id"]
@@ -73,21 +74,24 @@ def test_batch_ship(wire: Wire) -> None:
 
 def test_shipping_info_update_72h_rule(wire: Wire) -> None:
     update = {"tracking_number": "JT999", "shipping_provider_id": JT_ID}
-    pending = new_package(wire)
+    pending = new_package(wire, shipping_type="SELLER")
     expect_error(wire.call("POST", f"{F}/packages/{pending}/shipping_info/update", body=update), 400, 21011043)
-    wire.ok("POST", f"{F}/packages/{READY}/ship", body={"handover_method": "PICKUP"})
+    added = wire.admin("POST", "orders", {"warehouse_id": "WH-DG-01", "shipping_type": "SELLER"})
+    pkg, order = added["packages"][0]["id"], added["id"]  # the seller ships it: its number may be corrected
+    self_ship = {"tracking_number": "SF1", "shipping_provider_id": SF_ID}
+    wire.ok("POST", f"{F}/packages/{pkg}/ship", body={"handover_method": "DROP_OFF", "self_shipment": self_ship})
     wire.advance(71 * 3600)
-    assert wire.ok("POST", f"{F}/packages/{READY}/shipping_info/update", body=update) == {}
-    detail = wire.ok("GET", f"{F}/packages/{READY}")
+    assert wire.ok("POST", f"{F}/packages/{pkg}/shipping_info/update", body=update) == {}
+    detail = wire.ok("GET", f"{F}/packages/{pkg}")
     assert (detail["tracking_number"], detail["shipping_provider_id"]) == ("JT999", JT_ID)
-    wire.ok("POST", f"{F}/orders/{READY_ORDER}/shipping_info/update", body={**update, "tracking_number": "JT1000"})
+    wire.ok("POST", f"{F}/orders/{order}/shipping_info/update", body={**update, "tracking_number": "JT1000"})
     wire.advance(2 * 3600)  # 73 h since shipping
-    expect_error(wire.call("POST", f"{F}/packages/{READY}/shipping_info/update", body=update), 400, 21011049)
-    expect_error(wire.call("POST", f"{F}/orders/{READY_ORDER}/shipping_info/update", body=update), 400, 21011049)
-    assert wire.admin("GET", "effects")["shipping_info_update"] == {READY: 2}
+    expect_error(wire.call("POST", f"{F}/packages/{pkg}/shipping_info/update", body=update), 400, 21011049)
+    expect_error(wire.call("POST", f"{F}/orders/{order}/shipping_info/update", body=update), 400, 21011049)
+    assert wire.admin("GET", "effects")["shipping_info_update"] == {pkg: 2}
     expect_error(wire.call("POST", f"{F}/orders/404/shipping_info/update", body=update), 404, 21011028)
     expect_error(wire.call("POST", f"{F}/packages/404/shipping_info/update", body=update), 404, 21011028)
-    expect_error(wire.call("POST", f"{F}/packages/{READY}/shipping_info/update", body={}), 400, 36009004)
+    expect_error(wire.call("POST", f"{F}/packages/{pkg}/shipping_info/update", body={}), 400, 36009004)
 
 
 def test_delivery_options_providers_and_tracking(wire: Wire) -> None:
@@ -114,3 +118,30 @@ def test_delivery_options_providers_and_tracking(wire: Wire) -> None:
     events = wire.ok("GET", tracking)["tracking"]
     assert len(events) == 4 and events[0]["update_time_millis"] > events[-1]["update_time_millis"]
     expect_error(wire.call("GET", f"{F}/orders/404/tracking"), 404, 21011028)
+
+
+def test_who_ships_decides_what_may_be_written(wire: Wire) -> None:
+    """TIKTOK packages (Get Package Detail's shipping_type) ship under TikTok's label: a
+    self_shipment is refused (36009004, a guess), and so is a shipping-info update (21011004, as
+    Update Package Shipping Info and Update Shipping Info document); SELLER ones take both."""
+    self_ship = {
+        "handover_method": "DROP_OFF",
+        "self_shipment": {"tracking_number": "SF9", "shipping_provider_id": SF_ID},
+    }
+    tiktok, seller = new_package(wire), new_package(wire, shipping_type="SELLER")
+    assert wire.ok("GET", f"{F}/packages/{tiktok}")["shipping_type"] == "TIKTOK"
+    assert wire.ok("GET", f"{F}/packages/{seller}")["shipping_type"] == "SELLER"
+    expect_error(wire.call("POST", f"{F}/packages/{tiktok}/ship", body=self_ship), 400, 36009004)
+    batch = {"packages": [{"id": tiktok, **self_ship}, {"id": seller, **self_ship}]}
+    errors = {e["detail"]["package_id"]: e["code"] for e in wire.ok("POST", f"{F}/packages/ship", body=batch)["errors"]}
+    assert errors == {tiktok: 36009004}
+    assert wire.admin("GET", "effects")["ship"] == {seller: 1}
+    wire.ok("POST", f"{F}/packages/{tiktok}/ship", body={"handover_method": "PICKUP"})  # TikTok's own label
+    order = wire.ok("GET", f"{F}/packages/{tiktok}")["orders"][0]["id"]
+    update = {"tracking_number": "SF10", "shipping_provider_id": SF_ID}
+    expect_error(wire.call("POST", f"{F}/packages/{tiktok}/shipping_info/update", body=update), 400, 21011004)
+    expect_error(wire.call("POST", f"{F}/orders/{order}/shipping_info/update", body=update), 400, 21011004)
+    assert wire.ok("POST", f"{F}/packages/{seller}/shipping_info/update", body=update) == {}
+    assert wire.admin("GET", "effects")["shipping_info_update"] == {seller: 1}
+    refused = wire.http.post(f"{wire.base}/_sandbox/orders", json={"warehouse_id": "WH-DG-01", "shipping_type": "X"})
+    assert refused.status_code == 400 and "shipping_type" in refused.text

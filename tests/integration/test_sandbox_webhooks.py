@@ -122,10 +122,14 @@ def test_is_on_hold_order_stays_true_once_on_hold(wire: Wire, receiver: Receiver
 
 
 def test_ship_emits_the_order_webhook_only(wire: Wire, receiver: Receiver) -> None:
-    wire.ok("POST", "/fulfillment/202309/packages/115400000000000005/ship", body={"handover_method": "PICKUP"})
+    # a package the seller ships: only those take a shipping-info update (21011004 otherwise)
+    pkg = wire.admin("POST", "orders", {"warehouse_id": "WH-DG-01", "shipping_type": "SELLER"})["packages"][0]["id"]
+    self_ship = {"tracking_number": "SF1", "shipping_provider_id": "7208502187360519003"}
+    wire.ok("POST", f"/fulfillment/202309/packages/{pkg}/ship", body={"handover_method": "DROP_OFF",
+                                                                     "self_shipment": self_ship})  # fmt: skip
     (event,) = wait_for(receiver.events)
     assert event["type"] == 1 and event["data"]["order_status"] == "AWAITING_COLLECTION"
-    wire.ok("POST", "/fulfillment/202309/packages/115400000000000005/shipping_info/update",
+    wire.ok("POST", f"/fulfillment/202309/packages/{pkg}/shipping_info/update",
             body={"tracking_number": "JT1", "shipping_provider_id": "7208502187360519002"})  # fmt: skip
     time.sleep(0.3)
     assert [d["type"] for d in wire.admin("GET", "webhooks")["deliveries"]] == [1]  # no type 4: not a combine/split

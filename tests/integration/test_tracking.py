@@ -35,7 +35,13 @@ def setup(ws, packages: int, *, carriers: str = "") -> list[str]:
     ids = []
     for i in range(packages):
         pkg = f"11549900000000{i:04d}"
-        ws.admin("POST", "orders", {"warehouse_id": "WH-DG", "id": f"57699900000000{i:04d}", "package": {"id": pkg}})
+        body = {
+            "warehouse_id": "WH-DG",
+            "id": f"57699900000000{i:04d}",
+            "package": {"id": pkg},
+            "shipping_type": "SELLER",
+        }
+        ws.admin("POST", "orders", body)
         ids.append(pkg)
     ws.admin("DELETE", "effects")
     return ids
@@ -124,22 +130,59 @@ def test_the_re_read_after_pushing_reads_again_only_the_packages_pushed(demo_ws)
     assert demo_ws.counts()["paths"][DETAIL]["calls"] == 4 + 3  # observe all four, re-read the three shipped
 
 
+def shipped_a_day_ago(ws, pkg: str, order: str, number: str, shipping_type: str) -> None:
+    """A package its ``shipping_type`` shipped a day ago under ``number``, waiting for the carrier."""
+    body = {"warehouse_id": "WH-DG", "id": order, "status": "AWAITING_COLLECTION", "create_time": "-1d",
+            "shipping_type": shipping_type, "package": {"id": pkg, "tracking_number": number}}  # fmt: skip
+    ws.admin("POST", "orders", body)
+
+
 def test_already_shipped_with_the_same_number_is_done_and_another_is_corrected_in_the_window(demo_ws):
     setup(demo_ws, 0)
-    # the demo's packages were shipped a day ago under SF2000000000001 and SF2000000000002
-    write_shipments(
-        demo_ws,
-        [("115410000000000001", "SF2000000000001", SF), ("115410000000000002", "SF3000000000002", SF)],
-    )
+    # the seller shipped these a day ago under SF2000000000001 and SF2000000000002
+    one, two = "115499100000000001", "115499100000000002"
+    shipped_a_day_ago(demo_ws, one, "576999100000000001", "SF2000000000001", "SELLER")
+    shipped_a_day_ago(demo_ws, two, "576999100000000002", "SF2000000000002", "SELLER")
+    write_shipments(demo_ws, [(one, "SF2000000000001", SF), (two, "SF3000000000002", SF)])
     out = demo_ws.cli("push", "tracking")
     assert out.returncode == 0, out.stdout + out.stderr
     assert "1 pushed" in out.stdout
     assert ships(demo_ws) == {}
-    assert demo_ws.admin("GET", "effects")["shipping_info_update"] == {"115410000000000002": 1}
-    assert package(demo_ws, "115410000000000002")["tracking_number"] == "SF3000000000002"
+    assert demo_ws.admin("GET", "effects")["shipping_info_update"] == {two: 1}
+    assert package(demo_ws, two)["tracking_number"] == "SF3000000000002"
     again = demo_ws.cli("push", "tracking")
     assert "0 pushed" in again.stdout and again.returncode == 0
-    assert demo_ws.admin("GET", "effects")["shipping_info_update"] == {"115410000000000002": 1}
+    assert demo_ws.admin("GET", "effects")["shipping_info_update"] == {two: 1}
+
+
+def test_a_package_tiktok_ships_is_never_self_shipped_nor_corrected(demo_ws):
+    """TikTok ships a TIKTOK package under its own label: erpsync pushes nothing for it, and says so;
+    the SELLER package beside it ships as before."""
+    (seller_pkg,) = setup(demo_ws, 1)
+    tiktok_pkg, shipped_pkg = "115499200000000001", "115499200000000002"
+    body = {"warehouse_id": "WH-DG", "id": "576999200000000001", "package": {"id": tiktok_pkg}}
+    demo_ws.admin("POST", "orders", body)  # TIKTOK: the default
+    shipped_a_day_ago(demo_ws, shipped_pkg, "576999200000000002", "JT7000000000002", "TIKTOK")
+    demo_ws.admin("DELETE", "effects")
+    write_shipments(
+        demo_ws,
+        [(seller_pkg, "SF800", SF), (tiktok_pkg, "SF801", SF), (shipped_pkg, "SF802", SF)],
+    )
+    out = demo_ws.cli("push", "tracking")
+    assert out.returncode == 2, out.stdout + out.stderr  # drifts left open: both TIKTOK packages
+    assert f"1 pushed, 0 already done, 0 failed, 2 skipped ({tiktok_pkg}, {shipped_pkg})" in out.stdout
+    effects = demo_ws.admin("GET", "effects")
+    assert effects["ship"] == {seller_pkg: 1}  # the TIKTOK package awaiting shipment was not shipped
+    assert effects["shipping_info_update"] == {}  # nor the shipped one corrected
+    assert package(demo_ws, seller_pkg)["tracking_number"] == "SF800"
+    assert package(demo_ws, tiktok_pkg)["tracking_number"] == ""
+    assert package(demo_ws, shipped_pkg)["tracking_number"] == "JT7000000000002"
+    said = out.stdout + out.stderr
+    assert f"package {tiktok_pkg} is shipped by TikTok" in said and "erpsync pushes nothing for it" in said
+    assert "the platform's label carries tracking number JT7000000000002" in said and "correct the ERP" in said
+    again = demo_ws.cli("push", "tracking")
+    assert "0 pushed, 0 already done, 0 failed, 2 skipped" in again.stdout, again.stdout + again.stderr
+    assert demo_ws.admin("GET", "effects") == effects  # nothing tried on the second run either
 
 
 def test_another_number_past_72_hours_is_refused_and_reported_by_id(demo_ws):

@@ -38,7 +38,13 @@ def shipped_and_collected(ws, count: int, pickup_read: bool = True, collect: boo
     ids = []
     for i in range(count):
         pkg = f"11549700000000{i:04d}"
-        ws.admin("POST", "orders", {"warehouse_id": "WH-DG", "id": f"57699700000000{i:04d}", "package": {"id": pkg}})
+        body = {
+            "warehouse_id": "WH-DG",
+            "id": f"57699700000000{i:04d}",
+            "package": {"id": pkg},
+            "shipping_type": "SELLER",
+        }
+        ws.admin("POST", "orders", body)
         ids.append(pkg)
     with (ws.root / "erp" / "shipments.csv").open("w", encoding="utf-8", newline="") as fh:
         out = csv.writer(fh, lineterminator="\n")

@@ -160,7 +160,7 @@ def awaiting_shipment(ws, count: int, prefix: str = "1154880000") -> dict[str, s
     with requests.Session() as session:
         for i in range(count):
             pkg, order = f"{prefix}{i:08d}", f"5768{prefix[4:]}{i:08d}"
-            body = {"warehouse_id": "WH-DG", "id": order, "package": {"id": pkg}}
+            body = {"warehouse_id": "WH-DG", "id": order, "package": {"id": pkg}, "shipping_type": "SELLER"}
             session.post(f"{ws.url}/_sandbox/orders", json=body, timeout=10).raise_for_status()
             packages[pkg] = order
     ws.admin("DELETE", "effects")

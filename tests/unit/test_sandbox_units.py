@@ -211,3 +211,32 @@ def test_commit_faults_are_used_up_in_order_and_filtered_by_path() -> None:
     with pytest.raises(ValueError, match="fail_after_commit_rate"):
         faults.configure({"fail_after_commit_rate": -0.1, "fail_after_commit": 3})
     assert faults.fail_after_commit == 0  # a rejected update changes nothing
+
+
+def test_who_ships_a_scenario_package_given_or_from_its_delivery_option_or_its_order() -> None:
+    data = resolve_source("default")
+    order = next(o for o in data["orders"] if o["status"] == "AWAITING_SHIPMENT")
+    seller_order = {**order, "id": "576900000000000901", "shipping_type": "SELLER"}
+    base = {"order_ids": [order["id"]], "status": "PROCESSING", "create_time": "-1h"}
+    data["orders"].append(seller_order)
+    data["packages"] += [
+        {**base, "id": "P-GIVEN", "shipping_type": "SELLER"},
+        {**base, "id": "P-OPTION", "delivery_option_id": "7129736000000002"},  # SEND_BY_SELLER
+        {**base, "id": "P-STANDARD", "delivery_option_id": "7129736000000001"},
+        {**base, "id": "P-ORDER", "order_ids": [seller_order["id"]]},
+        {**base, "id": "P-DEFAULT"},
+    ]
+    world = build_world(data, 1_700_000_000)
+    found = {
+        pid: world.packages[pid].shipping_type for pid in ("P-GIVEN", "P-OPTION", "P-STANDARD", "P-ORDER", "P-DEFAULT")
+    }
+    assert found == {
+        "P-GIVEN": "SELLER",
+        "P-OPTION": "SELLER",
+        "P-STANDARD": "TIKTOK",
+        "P-ORDER": "SELLER",
+        "P-DEFAULT": "TIKTOK",
+    }
+    data["packages"].append({**base, "id": "P-BAD", "shipping_type": "PIGEON"})
+    with pytest.raises(ScenarioError, match=r"packages\[\d+\].shipping_type"):
+        build_world(data, 1_700_000_000)
