@@ -112,7 +112,12 @@ def _run(workspace: Path, console: Console, lang: str) -> int:
     say("Starting Tryton: the first start creates its database (stock, sale, carrier modules), about a minute.")
     password = secrets.token_urlsafe(16)
     with SandboxServer(scenario="demo") as sandbox, TrytonServer(workspace / "tryton", password=password) as tryton:
-        admin(sandbox.url, "POST", "orders", {"warehouse_id": WAREHOUSE, "id": ORDER, "package": {"id": PACKAGE}})
+        admin(
+            sandbox.url,
+            "POST",
+            "orders",
+            {"warehouse_id": WAREHOUSE, "id": ORDER, "package": {"id": PACKAGE}, "shipping_type": "SELLER"},
+        )
         say(
             f"1. Started the sandbox seller backend at {sandbox.url} and Tryton at {tryton.url} "
             f"(database {tryton.database!r}); gave the shop an order awaiting shipment, {ORDER}."
