@@ -9,7 +9,10 @@ back to the queue each time it is taken, and is still there when the worker has 
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,6 +39,25 @@ path = "erp"
 """
 
 
+@contextmanager
+def kept_logging() -> Iterator[None]:
+    """Put the root logger back as it was: Celery's test worker sets it up for the worker (its
+    level to ERROR, its handlers replaced), which would hide the log lines later tests in this
+    process read."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        yield
+    finally:
+        for handler in list(root.handlers):
+            if handler not in handlers:
+                root.removeHandler(handler)
+        for handler in handlers:
+            if handler not in root.handlers:
+                root.addHandler(handler)
+        root.setLevel(level)
+
+
 # Celery's test worker finalizes every app built in this process, and the tasks other tests' apps
 # registered under the same names make it warn; nothing here depends on them
 @pytest.mark.filterwarnings("ignore:Task name .* is already registered")
@@ -57,7 +79,10 @@ def test_a_webhook_sync_started_by_a_stopping_worker_stays_queued(tmp_path: Path
             enqueue_sync(ctx, "a", ["tracking"], "order status notification")
             ctx.stop.set()  # the worker is shutting down: what its SIGTERM handler does
             field = f"tracking:{GIVEN_BACK}"
-            with start_worker(app, pool="threads", concurrency=1, perform_ping_check=False, queues=[QUEUE]):
+            with (
+                kept_logging(),
+                start_worker(app, pool="threads", concurrency=1, perform_ping_check=False, queues=[QUEUE]),
+            ):
                 deadline = time.monotonic() + 20
                 while int(client.hget(RESULTS_KEY, field) or 0) < 2 and time.monotonic() < deadline:
                     time.sleep(0.05)
