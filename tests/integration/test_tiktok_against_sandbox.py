@@ -139,7 +139,8 @@ def test_catalogue_search_streams_pages(sandbox, client, cipher):
 
 
 def test_ship_exactly_once_and_the_72h_rule(sandbox, client, cipher):
-    order = new_order(sandbox, status="AWAITING_SHIPMENT")
+    # a package the seller ships: self_shipment and number corrections are for those only
+    order = new_order(sandbox, status="AWAITING_SHIPMENT", shipping_type="SELLER")
     package_id = order["packages"][0]["id"]
     api = FulfillmentApi(client, cipher)
     providers = api.shipping_providers("WH-DG-01")
