@@ -19,6 +19,7 @@ twice; one kept longer only takes space. ``erpsync prune`` prunes them too, at i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -148,7 +149,9 @@ class WebhookServer:
             wasyncore.close_all(server._map)
 
         if any(t.name == "erpsync-webhook-server" and t.is_alive() for t in self._threads):
-            server.trigger.pull_trigger(stop_loop)
+            # OSError: its trigger is closed already, so the loop closed its sockets and is ending
+            with contextlib.suppress(OSError):
+                server.trigger.pull_trigger(stop_loop)
         else:
             stop_loop()
         for thread in self._threads:
