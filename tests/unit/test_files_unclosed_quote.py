@@ -10,7 +10,8 @@ import pytest
 
 from erpsync.connectors.files import COLUMNS, FilesErp
 from erpsync.connectors.files.connector import FilesErpOptions
-from erpsync.connectors.files.parse import FIELD_LIMIT, parse
+from erpsync.connectors.files.parse import parse
+from erpsync.connectors.files.parse_csv import FIELD_LIMIT
 from erpsync.connectors.files.shipments import SHIPMENT_COLUMNS
 from erpsync.core.connector import ShopContext
 from erpsync.core.models import Records

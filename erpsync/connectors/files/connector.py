@@ -19,7 +19,8 @@ from . import replace as rp
 from .edit import OPERATION, Edits, Write
 from .images import ImagesMixin, ImagesOptions
 from .orders import OrdersMixin, OrdersOptions
-from .parse import Document, IdLines, broken_rows, cell, is_utf8, misshapen, parse, row_id, unwritable
+from .parse import Document, IdLines, broken_rows, cell, is_utf8, parse, row_id, unwritable
+from .parse_csv import misshapen
 from .products import ProductsMixin, ProductsOptions
 from .schema import ADDRESS_FIELDS, FilesOptions, WarehouseRecord, field_errors
 from .shipments import ShipmentsMixin, ShipmentsOptions

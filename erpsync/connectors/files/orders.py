@@ -30,7 +30,8 @@ from erpsync.core.orders import ErpOrderStatus
 
 from . import replace as rp
 from .host import FilesHost
-from .parse import Document, IdLines, broken_rows, cell, is_utf8, misshapen, parse, read_side_file, unwritable
+from .parse import Document, IdLines, broken_rows, cell, is_utf8, parse, read_side_file, unwritable
+from .parse_csv import misshapen
 from .schema import field_errors, file_option
 
 __all__ = ["ORDER_COLUMNS", "OrdersMixin", "OrdersOptions"]

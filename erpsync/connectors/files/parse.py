@@ -18,27 +18,17 @@ key, and writes are refused until it is fixed, since a rewrite would drop the ot
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import json
-import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from erpsync.core.errors import PermanentError, RecordError
-from erpsync.core.json_keys import json_pairs, repeat_reason, repeated_key
+from erpsync.core.json_keys import repeat_reason, repeated_key
 
-#: Python's csv module refuses a field longer than this by default (``csv.field_size_limit()``,
-#: 131072 characters). Such a field is almost always an unclosed quote that swallowed the rows
-#: after it, so a row holding one is reported, not loaded.
-FIELD_LIMIT = 128 * 1024
-
-# csv.field_size_limit is process-wide: raised for one parse, under a lock, then put back.
-_limit_lock = threading.Lock()
-
+from .parse_csv import csv_records
+from .parse_json import json_list
 
 #: what an undecodable byte sequence reads as: a lone surrogate, which no decoded text contains
 MARK = "\udcff"
@@ -96,11 +86,12 @@ def parse(path: Path, raw: bytes, fail: Callable[[str], Exception], encoding: st
         path, bom=utf8 and raw.startswith(codecs.BOM_UTF8), crlf=end > 0 and text[end - 1] == "\r", encoding=encoding
     )
     if path.suffix == ".json":
-        doc.data, lines = _json_list(text, fail)
+        doc.data, lines = json_list(text, fail)
         doc.rows = [(line, i, row) for i, (line, row) in enumerate(zip(lines, doc.data, strict=True))]
         _set_aside_repeats(doc)
     else:
-        _csv_records(text, doc, fail)
+        read = csv_records(text, fail)
+        doc.records, doc.header_at, doc.rows, doc.broken = read.records, read.header_at, read.rows, read.broken
         if not any(doc.records) and not doc.broken:  # an export that wrote nothing, not an ERP with nothing
             raise fail("is empty: a CSV file starts with a header row naming its columns")
     if bad:
@@ -224,141 +215,6 @@ def row_id(row: dict[str, Any]) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _csv_records(text: str, doc: Document, fail: Callable[[str], Exception]) -> None:
-    """Every record, the header's index, and the data rows as dicts (like ``csv.DictReader``).
-
-    Rows with more cells than the header keep the extra ones under ``__extra__``; missing cells
-    read as None; a cell over ``FIELD_LIMIT`` is named under ``__oversize__``. A row's line is
-    where it starts, blank lines counted. A header naming a column twice raises ``fail``.
-    """
-    names: list[str] | None = None
-    line = 0
-    with _limit_lock:
-        previous = csv.field_size_limit()
-        csv.field_size_limit(max(previous, len(text) + 1))  # no field can be longer than the text
-        try:
-            # strict: a quote the file never closes is an error at its end, not a last cell that
-            # swallowed every line after it, and a closing quote must end its cell
-            reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-            while True:
-                start = line + 1
-                try:
-                    record = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error as exc:  # e.g. a NUL byte: the reader goes on at the next line
-                    line = reader.line_num
-                    doc.broken.append((start, _why_broken(str(exc), start, line)))
-                    continue
-                line = reader.line_num
-                doc.records.append(record)
-                if names is None:
-                    if record:
-                        names, doc.header_at = [h.strip() for h in record], len(doc.records) - 1
-                        _one_column_each(names, start, fail)
-                    continue
-                if not any(c.strip() for c in record):
-                    continue  # blank line
-                doc.rows.append((start, len(doc.records) - 1, _row(names, record)))
-        finally:
-            csv.field_size_limit(previous)
-
-
-#: what the csv module says of a quote the file never closes, and what erpsync says instead
-_EOF_IN_QUOTE = "unexpected end of data"
-NEVER_CLOSED = "a quote opened in this row is never closed: it runs to the end of the file"
-
-
-def _why_broken(error: str, start: int, end: int) -> str:
-    """The reason a CSV record could not be read, naming the lines it took when more than one:
-    a quote opened and closed on another line (two stray quotes) takes the rows between."""
-    if error == _EOF_IN_QUOTE:
-        return NEVER_CLOSED
-    if end > start:
-        return f"{error}; a quote opened on line {start} runs to line {end}, taking the lines between"
-    return error
-
-
-def _one_column_each(names: list[str], line: int, fail: Callable[[str], Exception]) -> None:
-    """A header must name each column once: a row's dict would keep the last cell silently."""
-    seen: dict[str, int] = {}
-    for number, name in enumerate(names, start=1):
-        if name and name in seen:
-            raise fail(f"line {line}: the header names column {name!r} twice (columns {seen[name]} and {number})")
-        seen.setdefault(name, number)
-
-
-def _row(names: list[str], record: list[str]) -> dict[str, Any]:
-    row: dict[str, Any] = dict(zip(names, record, strict=False))
-    if len(record) > len(names):
-        row["__extra__"] = record[len(names) :]
-    for name in names[len(record) :]:
-        row.setdefault(name, None)
-    big = next((i for i, c in enumerate(record) if len(c) > FIELD_LIMIT), None)
-    if big is not None:
-        row["__oversize__"] = (names[big] if big < len(names) else None, len(record[big]))
-    return row
-
-
-def _json_list(text: str, fail: Callable[[str], Exception]) -> tuple[list[Any], list[int]]:
-    """The file's list of records and the line each one starts on, as an editor counts them."""
-    try:
-        return _json_items(text)
-    except json.JSONDecodeError as exc:
-        raise fail(f"not valid JSON: {exc}") from None
-    except ValueError as exc:  # valid JSON Python will not read: an integer of over 4,300 digits
-        raise fail(f"cannot be read: {str(exc).split(';')[0]}") from None
-    except RecursionError:
-        raise fail("cannot be read: nested too deep") from None
-    except _NotAList:
-        raise fail("expected a list of objects, one per record") from None
-
-
-class _NotAList(Exception):
-    """The file is valid JSON, but not a list."""
-
-
-_DECODER = json.JSONDecoder(object_pairs_hook=json_pairs)
-_SPACE = re.compile(r"[ \t\n\r]*")  # what JSON allows between values
-_AFTER_ITEM = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")  # what may follow an item of the list
-
-
-def _json_items(text: str) -> tuple[list[Any], list[int]]:
-    """Decode a JSON list one item at a time, noting the line each item starts on.
-
-    ``json.loads`` would give no positions; decoding each item where the last one ended reads
-    the text once, with the same decoder and the same errors.
-    """
-    at = _SPACE.match(text).end()  # type: ignore[union-attr]
-    if not text.startswith("[", at):
-        _DECODER.decode(text)  # raises for text that is not JSON
-        raise _NotAList
-    items: list[Any] = []
-    lines: list[int] = []
-    line, counted = 1, 0
-    at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
-    closed = text.startswith("]", at)
-    at += closed
-    scan, count, after = _DECODER.scan_once, text.count, _AFTER_ITEM.match  # type: ignore[attr-defined]
-    while not closed:
-        line += count("\n", counted, at)
-        counted = at
-        try:
-            item, at = scan(text, at)
-        except StopIteration as exc:  # what ``raw_decode`` says for it
-            raise json.JSONDecodeError("Expecting value", text, exc.value) from None
-        items.append(item)
-        lines.append(line)
-        found = after(text, at)
-        if found is None:
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, _SPACE.match(text, at).end())  # type: ignore[union-attr]
-        closed, at = found.group(1) == "]", found.end()
-    at = _SPACE.match(text, at).end()  # type: ignore[union-attr]
-    if at != len(text):
-        raise json.JSONDecodeError("Extra data", text, at)
-    return items, lines
-
-
 def broken_rows(doc: Document, shown: str, kind: str = "record", id_key: str = "id") -> list[RecordError]:
     """One RecordError per record the reader could not read, named by file and line: a CSV
     record the csv module refused, or a line that does not decode (with its row's id and column
@@ -369,22 +225,6 @@ def broken_rows(doc: Document, shown: str, kind: str = "record", id_key: str = "
         record = f"{kind} {rid!r}" if isinstance(rid, str) and rid and MARK not in rid else None
         errors.append(RecordError(reason, source=f"{shown}:{line}", record=record, field=column))
     return errors
-
-
-def misshapen(row: dict[str, Any], source: str, record: str) -> RecordError | None:
-    """The error of a CSV row whose cells do not fit the header, or None when they do: a cell too
-    long to be one (an unclosed quote that swallowed the lines after it, most likely), or more
-    cells than the header has columns. Either way no cell can be trusted to be its column's."""
-    if row.get("__oversize__"):
-        column, length = row["__oversize__"]
-        reason = (
-            f"a cell of {length} characters, over the {FIELD_LIMIT // 1024} KiB a CSV field may hold: "
-            "probably an unclosed quote that swallowed the lines after it"
-        )
-        return RecordError(reason, source=source, record=record, field=column)
-    if row.get("__extra__"):
-        return RecordError("row has more cells than the header", source=source, record=record)
-    return None
 
 
 def unwritable(doc: Document) -> str | None:

@@ -37,7 +37,8 @@ from erpsync.core.listings import ErpProduct, ErpSku
 from erpsync.core.models import Records
 
 from .host import FilesHost
-from .parse import IdLines, broken_rows, cell, misshapen, read_side_file, row_id
+from .parse import IdLines, broken_rows, cell, read_side_file, row_id
+from .parse_csv import misshapen
 from .product_stock import row_stock
 from .schema import field_errors, file_option
 

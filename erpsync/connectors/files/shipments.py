@@ -22,7 +22,8 @@ from erpsync.core.models import Records
 from erpsync.core.shipping import ErpShipment
 
 from .host import FilesHost
-from .parse import IdLines, broken_rows, cell, misshapen, read_side_file, row_id
+from .parse import IdLines, broken_rows, cell, read_side_file, row_id
+from .parse_csv import misshapen
 from .schema import field_errors, file_option
 
 __all__ = ["SHIPMENT_COLUMNS", "ShipmentRecord", "ShipmentsMixin", "ShipmentsOptions"]

@@ -1,0 +1,76 @@
+"""Reading an ERP JSON file: its list of objects, and the line each one starts on.
+
+Error messages name a record by the line its object starts on, as an editor counts them, so
+the list is decoded one item at a time. An object that gives a key twice (``json.loads`` would
+keep the last silently) is set aside by the caller, with the key named (``parse.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from erpsync.core.json_keys import json_pairs
+
+__all__ = ["json_list"]
+
+
+def json_list(text: str, fail: Callable[[str], Exception]) -> tuple[list[Any], list[int]]:
+    """The file's list of records and the line each one starts on, as an editor counts them."""
+    try:
+        return _json_items(text)
+    except json.JSONDecodeError as exc:
+        raise fail(f"not valid JSON: {exc}") from None
+    except ValueError as exc:  # valid JSON Python will not read: an integer of over 4,300 digits
+        raise fail(f"cannot be read: {str(exc).split(';')[0]}") from None
+    except RecursionError:
+        raise fail("cannot be read: nested too deep") from None
+    except _NotAList:
+        raise fail("expected a list of objects, one per record") from None
+
+
+class _NotAList(Exception):
+    """The file is valid JSON, but not a list."""
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=json_pairs)
+_SPACE = re.compile(r"[ \t\n\r]*")  # what JSON allows between values
+_AFTER_ITEM = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")  # what may follow an item of the list
+
+
+def _json_items(text: str) -> tuple[list[Any], list[int]]:
+    """Decode a JSON list one item at a time, noting the line each item starts on.
+
+    ``json.loads`` would give no positions; decoding each item where the last one ended reads
+    the text once, with the same decoder and the same errors.
+    """
+    at = _SPACE.match(text).end()  # type: ignore[union-attr]
+    if not text.startswith("[", at):
+        _DECODER.decode(text)  # raises for text that is not JSON
+        raise _NotAList
+    items: list[Any] = []
+    lines: list[int] = []
+    line, counted = 1, 0
+    at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+    closed = text.startswith("]", at)
+    at += closed
+    scan, count, after = _DECODER.scan_once, text.count, _AFTER_ITEM.match  # type: ignore[attr-defined]
+    while not closed:
+        line += count("\n", counted, at)
+        counted = at
+        try:
+            item, at = scan(text, at)
+        except StopIteration as exc:  # what ``raw_decode`` says for it
+            raise json.JSONDecodeError("Expecting value", text, exc.value) from None
+        items.append(item)
+        lines.append(line)
+        found = after(text, at)
+        if found is None:
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, _SPACE.match(text, at).end())  # type: ignore[union-attr]
+        closed, at = found.group(1) == "]", found.end()
+    at = _SPACE.match(text, at).end()  # type: ignore[union-attr]
+    if at != len(text):
+        raise json.JSONDecodeError("Extra data", text, at)
+    return items, lines
