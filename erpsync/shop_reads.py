@@ -110,6 +110,7 @@ _CAPABILITIES: dict[str, type[SharedReads]] = {
 READS = (
     "read_pickup_signals",
     "read_orders",
+    "read_orders_by_id",
     "order_statuses",
     "list_shipments",
     "read_shipping_states",

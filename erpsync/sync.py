@@ -57,7 +57,7 @@ from erpsync.alert_delivery import Deliverer, DeliveryReport
 from erpsync.alert_outbox import ConfiguredSink, build_sinks
 from erpsync.core import log_context
 from erpsync.core.aspects.base import Aspect, ObserveContext, UnsupportedAction
-from erpsync.core.aspects.verify import every_drift_corrected, verify
+from erpsync.core.aspects.verify import cursor_may_move, verify
 from erpsync.core.config import Settings, ShopSettings
 from erpsync.core.connector import Connector
 from erpsync.core.errors import ConnectorError, ErpsyncError, LockedError, StaleFenceError
@@ -411,6 +411,7 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
             settings=self.settings.aspect_settings.get(aspect.name, {}),
             matching=self._match_rules.get(self.store, shop, run_id),
             cursor=self.store.cursors.get(shop.name, aspect.cursor_stream) if aspect.cursor_stream else None,
+            open_subjects=self._open_subjects(shop.name, aspect),
             bindings=self.store.bindings,
             # None without a plugin's map_listing: the content hash is then written straight from
             # the fields, and unchanged products are told by their fingerprint (core/listing_source.py)
@@ -480,8 +481,10 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
             run.say(f"{shop.name}: {aspect.name}: re-reading the corrected records")
             verify(report, self._reread(run_id, aspect, ctx, memory, report))
         # after the re-read, which may find a write did not stick: only then is it known that every
-        # change read is now in the other side, and the next run may start from here
-        if completed and aspect.cursor_stream and observation.cursor and every_drift_corrected(report):
+        # change read is now in the other side (or an open drift its aspect reads again by id), and
+        # the next run may start from here
+        may_move = cursor_may_move(report, open_drifts_reread=observation.open_drifts_reread)
+        if completed and aspect.cursor_stream and observation.cursor and may_move:
             self.store.cursors.put(shop.name, aspect.cursor_stream, observation.cursor, now=self.clock())
         return report
 

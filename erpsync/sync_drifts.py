@@ -28,7 +28,8 @@ from erpsync.plugins.manager import Registry
 
 
 class SyncDrifts:
-    """The drift recording of ``Syncer``: ``_record`` after observing, ``_reread`` after writing."""
+    """The drift recording of ``Syncer``: ``_open_subjects`` before observing, ``_record`` after
+    observing, ``_reread`` after writing."""
 
     # what the host provides
     store: Store
@@ -48,6 +49,15 @@ class SyncDrifts:
             for a in actions
             for fp in a.drifts
         }
+
+    def _open_subjects(self, shop: str, aspect: Aspect) -> frozenset[str]:
+        """``ObserveContext.open_subjects``: for an aspect with a cursor, the subjects of its open
+        drifts. No read for one without a cursor, nor for one the shop's ``_open_drifts`` (read
+        under the lease) says has none open."""
+        known = self._open_drifts.get(shop)
+        if aspect.cursor_stream is None or (known is not None and aspect.name not in known):
+            return frozenset()
+        return self.store.drifts.open_subjects(shop, aspect.name)
 
     def _reread(
         self, run_id: str, aspect: Aspect, ctx: ObserveContext, memory: ShopMemory, report: AspectReport

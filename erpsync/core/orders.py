@@ -21,6 +21,7 @@ __all__ = [
     "OWN_ORDERS_ONLY",
     "UNKNOWN_STATUS",
     "ErpOrderStatus",
+    "OrderDetailReader",
     "OrderReader",
     "OrderStatusBook",
     "SellerOrder",
@@ -80,6 +81,20 @@ class OrderReader(Protocol):
 
         Each (order, update time) once; a malformed order is a record error, the others still come.
         """
+        ...
+
+
+@runtime_checkable
+class OrderDetailReader(Protocol):
+    """A seller backend that can read orders by id (TikTok: Get Order Detail, 50 ids a call).
+
+    The order-status aspect reads the orders of its open drifts this way each run, whatever its
+    cursor, so a drift left open does not hold the cursor back (``aspects/order_status.py``).
+    """
+
+    def read_orders_by_id(self, order_ids: Sequence[str]) -> Records[SellerOrder]:
+        """These orders as they are now, each once; an id the backend does not know (or of
+        another shop) is simply absent, and a malformed order is a record error."""
         ...
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,9 +11,14 @@ import pytest
 
 from erpsync.connectors.files import FilesErp
 from erpsync.core.aspects.base import ObserveContext
-from erpsync.core.aspects.order_status import OrderStatusAspect, OrderStatusObservation, order_status_drifts
+from erpsync.core.aspects.order_status import (
+    OrderStatusAspect,
+    OrderStatusObservation,
+    not_found_again,
+    order_status_drifts,
+)
 from erpsync.core.connector import ShopContext
-from erpsync.core.errors import PermanentError
+from erpsync.core.errors import NotFoundError, PermanentError
 from erpsync.core.models import Records, Severity
 from erpsync.core.orders import ErpOrderStatus, SellerOrder
 
@@ -260,3 +266,63 @@ def test_a_cursor_older_than_the_lookback_is_read_from_with_a_note() -> None:
     )
     recent = ObserveContext(shop="acme", seller=seller, erp=_Book(), now=NOW, memory=None, cursor=T1.isoformat())  # type: ignore[arg-type]
     assert aspect.observe(recent).notes == [] and seen[-1] == T1 - timedelta(minutes=10)
+
+
+class _SellerById(_Seller):
+    def __init__(self, *orders: SellerOrder, known: tuple[SellerOrder, ...] = ()) -> None:
+        super().__init__(*orders)
+        self.known: tuple[SellerOrder, ...] = known
+        self.asked: list[list[str]] = []
+
+    def read_orders_by_id(self, order_ids) -> Records[SellerOrder]:
+        self.asked.append(list(order_ids))
+        return Records(tuple(o for o in self.known if o.id in order_ids))
+
+
+def test_the_orders_of_open_drifts_are_read_by_id_whatever_the_cursor() -> None:
+    """Only the orders updated since the cursor were read, so an open drift's order was read again
+    only while the cursor stayed before it: the cursor could not move while a drift stayed open."""
+    old = SellerOrder("o-old", "CANCELLED", NOW - timedelta(days=30))
+    stale = SellerOrder("o-1", "AWAITING_SHIPMENT", NOW - timedelta(days=30))
+    newer = SellerOrder("o-1", "IN_TRANSIT", T2)  # the window's read of o-1 is the later one
+    seller = _SellerById(newer, known=(old, stale))
+    aspect = OrderStatusAspect()
+    open_subjects = frozenset({"o-old", "o-1", "o-gone"})
+    ctx = ObserveContext(shop="acme", seller=seller, erp=_Book(), now=NOW, memory=None, cursor=T1.isoformat())  # type: ignore[arg-type]
+    ctx.open_subjects = open_subjects
+    o = aspect.observe(ctx)
+    assert seller.asked == [["o-1", "o-gone", "o-old"]]
+    assert {x.id: x.status for x in o.orders} == {"o-old": "CANCELLED", "o-1": "IN_TRANSIT"}
+    assert o.scope == {"o-old", "o-1"}  # o-gone's drift stays open, with a note
+    assert o.notes == ["orders of open drifts not found by id in Seller Center: o-gone; their drifts stay open"]
+    assert o.open_drifts_reread and o.cursor == NOW.isoformat()
+    # a seller that cannot read by id: its open drifts hold the cursor (the old rule)
+    assert not aspect.observe(replace(ctx, seller=_Seller(newer))).open_drifts_reread
+
+
+def test_not_found_again_names_at_most_ten() -> None:
+    found = [SellerOrder("o-00", "CANCELLED", T2)]
+    assert not_found_again(frozenset({"o-00"}), found) == []
+    (note,) = not_found_again(frozenset(f"o-{i:02d}" for i in range(13)), found)
+    assert note.startswith("orders of open drifts not found by id in Seller Center: o-01, o-02,")
+    assert "o-10 and 2 more; their drifts stay open" in note
+
+
+def test_a_read_by_id_seller_center_refuses_is_a_note_and_the_open_drifts_hold_the_cursor() -> None:
+    """Get Order Detail answers 21008111 for an order not this seller's (a shop re-pointed to
+    another account): a NotFoundError stopping every run of the shop would be worse."""
+
+    class Refusing(_SellerById):
+        def read_orders_by_id(self, order_ids) -> Records[SellerOrder]:
+            raise NotFoundError("the order or package does not belong to this seller")
+
+    seller = Refusing(SellerOrder("o-1", "CANCELLED", T2))
+    ctx = ObserveContext(
+        shop="acme", seller=seller, erp=_Book(), now=NOW, memory=None, open_subjects=frozenset({"o-x"})
+    )  # type: ignore[arg-type]
+    o = OrderStatusAspect().observe(ctx)
+    assert o.scope == {"o-1"} and not o.open_drifts_reread
+    assert o.notes == [
+        "orders of open drifts not read by id: Seller Center refused "
+        "(the order or package does not belong to this seller)"
+    ]

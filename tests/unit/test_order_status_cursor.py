@@ -1,7 +1,9 @@
-"""When the order_status cursor may move: only once every order read is in the ERP as read.
+"""When the order_status cursor may move: once every order read is in the ERP as read, or is an
+open drift whose order the next run reads again by id.
 
 The host (``Syncer``) with the real store and plugin manager, an in-memory seller that lists
-orders, and an in-memory ERP book; plus the pure rule (``every_drift_corrected``)."""
+orders (and one that also reads them by id), and an in-memory ERP book; plus the pure rules
+(``every_drift_corrected``, ``cursor_may_move``)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ from typing import ClassVar
 
 from marshmallow import Schema
 
-from erpsync.core.aspects.verify import every_drift_corrected
+from erpsync.core.aspects.verify import cursor_may_move, every_drift_corrected
 from erpsync.core.connector import Connector
+from erpsync.core.errors import RecordError
 from erpsync.core.models import Action, ActionResult, AspectReport, Drift, Records, Severity
 from erpsync.core.orders import ErpOrderStatus, SellerOrder
 from erpsync.plugins import hookimpl
@@ -48,6 +51,17 @@ class Orders(Connector):
         return "orders"
 
 
+class OrdersById(Orders):
+    """A seller that also reads orders by id (Get Order Detail), as TikTok's connector does."""
+
+    type = "orders-by-id-seller"
+    asked: ClassVar[list[list[str]]] = []
+
+    def read_orders_by_id(self, order_ids):
+        OrdersById.asked.append(list(order_ids))
+        return Records(tuple(o for o in Orders.orders if o.id in order_ids))
+
+
 class Book(Connector):
     """An ERP order book; ``keeps`` False: it accepts a write and keeps nothing (a field that
     silently ignores writes)."""
@@ -78,6 +92,7 @@ class Plugin:
     @hookimpl
     def register_connectors(self, register):
         register(Orders)
+        register(OrdersById)
         register(Book)
 
 
@@ -89,10 +104,10 @@ class Clock:
         return self.now
 
 
-def syncer(tmp_path, policy: str = "seller") -> tuple[Syncer, Clock]:
+def syncer(tmp_path, policy: str = "seller", seller: str = "orders-seller") -> tuple[Syncer, Clock]:
     Orders.orders, Orders.reads, Book.held, Book.keeps = (), [], {}, True
     (tmp_path / "erpsync.toml").write_text(
-        '[[shops]]\nname = "s"\naspects = ["order_status"]\n[shops.seller]\ntype = "orders-seller"\n'
+        f'[[shops]]\nname = "s"\naspects = ["order_status"]\n[shops.seller]\ntype = "{seller}"\n'
         f'[shops.erp]\ntype = "order-book"\n[policy]\norder_status = "{policy}"\n',
         encoding="utf-8",
     )
@@ -156,3 +171,82 @@ def test_every_drift_corrected() -> None:
     assert not every_drift_corrected(AspectReport("order_status", drifts=[a], actions=[_result(a, "failed")]))
     assert not every_drift_corrected(AspectReport("order_status", drifts=[a, b], actions=[_result(a, "applied")]))
     assert not every_drift_corrected(AspectReport("order_status", drifts=[a]))  # left open: nothing planned
+
+
+def by_id_syncer(tmp_path, policy: str) -> tuple[Syncer, Clock]:
+    OrdersById.asked = []
+    return syncer(tmp_path, policy, seller=OrdersById.type)
+
+
+def test_a_drift_left_open_by_policy_no_longer_holds_the_cursor_when_its_order_is_read_by_id(tmp_path) -> None:
+    """The cursor stayed where it was while any drift was open, so each run read further back,
+    without bound. Now the open drift's order is read by id each run and the cursor moves."""
+    sync, clock = by_id_syncer(tmp_path, policy="report")
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=5)),)
+    sync.run(apply=True)
+    assert sync.store.cursors.get("s", "order_status") == T0.isoformat()
+    assert OrdersById.asked == []  # nothing was open yet
+    for day in (1, 2, 3):  # the window stays the time since the last run; o-1 is read by id
+        clock.now = T0 + timedelta(days=day)
+        aspect = order_status(sync)
+        assert Orders.reads[-1] == T0 + timedelta(days=day - 1, minutes=-10) and aspect.notes == []
+        assert OrdersById.asked[-1] == ["o-1"] and not aspect.resolved
+        assert sync.store.cursors.get("s", "order_status") == clock.now.isoformat()
+    # a change made while the drift is open is not lost: o-2 by the window, o-1's own by id
+    Orders.orders = (
+        SellerOrder("o-1", "DELIVERED", T0 + timedelta(days=3, hours=1)),
+        SellerOrder("o-2", "CANCELLED", T0 + timedelta(days=3, hours=2)),
+    )
+    clock.now = T0 + timedelta(days=4)
+    order_status(sync)
+    open_now = {d.subject: d.seller_value for d in sync.store.drifts.list_open("s", aspect="order_status")}
+    assert open_now == {"o-1": "DELIVERED", "o-2": "CANCELLED"}
+    # the ERP is put right by hand long after o-1's last change: read by id, its drift resolves
+    Book.held["o-1"] = ErpOrderStatus("o-1", "DELIVERED", T0 + timedelta(days=3, hours=1))
+    clock.now = T0 + timedelta(days=9)
+    aspect = order_status(sync)
+    assert OrdersById.asked[-1] == ["o-1", "o-2"] and aspect.notes == []
+    assert [d.subject for d in sync.store.drifts.list_open("s", aspect="order_status")] == ["o-2"]
+
+
+def test_a_write_that_keeps_failing_no_longer_holds_the_cursor_when_its_order_is_read_by_id(tmp_path) -> None:
+    """A failed write leaves its drift open in the store, so the next run reads its order by id
+    and writes it again, however far the cursor moved."""
+    sync, clock = by_id_syncer(tmp_path, policy="seller")
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=5)),)
+    Book.keeps = False
+    assert [r.status for r in order_status(sync).actions] == ["failed"]
+    assert sync.store.cursors.get("s", "order_status") == T0.isoformat()
+    clock.now = T0 + timedelta(days=2)
+    assert [r.status for r in order_status(sync).actions] == ["failed"]
+    assert Orders.reads[-1] == T0 - timedelta(minutes=10)  # not back to where o-1 was first read
+    Book.keeps = True
+    clock.now = T0 + timedelta(days=4)
+    aspect = order_status(sync)
+    assert [r.status for r in aspect.actions] == ["applied"] and OrdersById.asked[-1] == ["o-1"]
+    assert Book.held["o-1"].status == "CANCELLED" and sync.store.drifts.list_open("s") == []
+
+
+def test_a_record_error_still_holds_the_cursor_with_the_read_by_id(tmp_path) -> None:
+    sync, clock = by_id_syncer(tmp_path, policy="report")
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=5)),)
+    sync.run(apply=True)
+    bad = RecordError("order o-9: update_time is not a Unix time", source="test")
+    OrdersById.read_orders_by_id = lambda self, ids: Records((), (bad,))  # type: ignore[method-assign]
+    try:
+        clock.now = T0 + timedelta(days=1)
+        order_status(sync)
+    finally:
+        del OrdersById.read_orders_by_id  # type: ignore[attr-defined]
+    assert sync.store.cursors.get("s", "order_status") == T0.isoformat()
+
+
+def test_cursor_may_move() -> None:
+    a = _drift("o-1")
+    left_open = AspectReport("order_status", drifts=[a])
+    failed = AspectReport("order_status", drifts=[a], actions=[_result(a, "failed")])
+    assert not cursor_may_move(left_open, open_drifts_reread=False)
+    assert not cursor_may_move(failed, open_drifts_reread=False)
+    assert cursor_may_move(left_open, open_drifts_reread=True)
+    assert cursor_may_move(failed, open_drifts_reread=True)
+    assert cursor_may_move(AspectReport("order_status"), open_drifts_reread=False)

@@ -28,6 +28,19 @@ def test_open_aspects_names_the_aspects_with_an_open_drift(store: Store) -> None
     assert store.drifts.open_aspects("other") == frozenset()
 
 
+def test_open_subjects_names_each_subject_with_an_open_drift_once(store: Store) -> None:
+    """What the order-status aspect reads again by id each run (``ObserveContext.open_subjects``)."""
+    from dataclasses import replace
+
+    phone, name = drift(), replace(drift(), field="name")
+    store.drifts.record("acme", "warehouse_address", [phone, name, replace(phone, subject="WH-2")], now=T0, run_id="r1")
+    store.drifts.record("acme", "warehouse_address", [phone, name], now=T0, run_id="r2")  # WH-2 resolved
+    with statements(store) as sent:
+        assert store.drifts.open_subjects("acme", "warehouse_address") == frozenset({"WH-1"})
+    assert len(sent) == 1
+    assert store.drifts.open_subjects("acme", "pickup") == store.drifts.open_subjects("other", "x") == frozenset()
+
+
 def test_nothing_seen_and_known_none_open_sends_no_statement(store: Store) -> None:
     with statements(store) as sent:
         changes = store.drifts.record("acme", "warehouse_address", [], now=T0, run_id="r1", none_open=True)

@@ -360,3 +360,22 @@ def test_an_order_time_no_date_can_hold_is_a_record_error_naming_order_and_field
     (error,) = read.errors
     assert (error.record, error.field) == ("order bad", name)
     assert "out of range" in str(error)
+
+
+@responses.activate
+def test_the_connector_reads_orders_by_id_through_get_order_detail(api: OrdersApi) -> None:
+    """The order-status aspect reads the orders of its open drifts this way (``OrderDetailReader``)."""
+    from erpsync.core.orders import OrderDetailReader
+
+    responses.get(DETAIL, json=ok({"orders": [order("O2", status="CANCELLED"), order("bad", update_time=NOW * 1000)]}))
+
+    class Reads(OrderReads):
+        _orders_api = api
+
+    reads = Reads()
+    assert isinstance(reads, OrderDetailReader)
+    found = reads.read_orders_by_id(["O1", "O2", "bad"])
+    assert query(responses.calls[0].request)["ids"] == "O1,O2,bad"
+    ((o2,), (error,)) = found.items, found.errors
+    assert (o2.id, o2.status, o2.source) == ("O2", "CANCELLED", "TikTok /order/202507/orders: order O2")
+    assert error.record == "order bad"

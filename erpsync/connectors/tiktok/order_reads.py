@@ -1,9 +1,11 @@
-"""The TikTok seller connector as an ``OrderReader`` (``core/orders.py``).
+"""The TikTok seller connector as an ``OrderReader`` and ``OrderDetailReader`` (``core/orders.py``).
 
 Get Order List (``order_status``, ``update_time_ge``, ``update_time_lt``; 100 a page) through the
 typed ``OrdersApi``: one search per asked status (the API filters by one status at a time), each
 (order, update time) handed on once. ``rts_sla_time`` is the order's latest ship time ("the latest
 shipping time specified by the platform", page "Get Order Detail", whose fields the list repeats).
+Orders by id through Get Order Detail (``OrdersApi.get_orders``: at most 50 ids a call; an unknown
+id, or one of another shop, is simply absent from the answer).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from erpsync.connectors.tiktok.orders.api import SEARCH_PATH, OrdersApi
+from erpsync.connectors.tiktok.orders.api import DETAIL_PATH, SEARCH_PATH, OrdersApi
 from erpsync.connectors.tiktok.orders.models import Order
 from erpsync.core.errors import RecordError
 from erpsync.core.models import Records
@@ -25,8 +27,8 @@ def _time(seconds: int | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
 
 
-def seller_order(order: Order) -> SellerOrder:
-    """The core's view of one order (pure)."""
+def seller_order(order: Order, path: str = SEARCH_PATH) -> SellerOrder:
+    """The core's view of one order (pure); ``path`` is the API it was read through, for messages."""
     return SellerOrder(
         id=order.id,
         status=str(order.status),
@@ -34,13 +36,14 @@ def seller_order(order: Order) -> SellerOrder:
         create_time=_time(order.create_time),
         ship_by=_time(order.rts_sla_time),
         warehouse_id=order.warehouse_id,
-        source=f"TikTok {SEARCH_PATH}: order {order.id}",
+        source=f"TikTok {path}: order {order.id}",
         notes=order.notes,
     )
 
 
 class OrderReads:
-    """``OrderReader`` for ``TikTokSellerConnector`` (which provides ``client`` and ``cipher``)."""
+    """``OrderReader`` and ``OrderDetailReader`` for ``TikTokSellerConnector`` (which provides
+    ``client`` and ``cipher``)."""
 
     _orders_api: OrdersApi | None = None
 
@@ -72,3 +75,7 @@ class OrderReads:
                         seen.add(order.key)
                         items.append(seller_order(order))
         return Records(tuple(items), tuple(errors))
+
+    def read_orders_by_id(self, order_ids: Sequence[str]) -> Records[SellerOrder]:
+        found = self._orders().get_orders(order_ids)
+        return Records(tuple(seller_order(o, DETAIL_PATH) for o in found.items), found.errors)

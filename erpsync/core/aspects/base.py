@@ -51,6 +51,11 @@ class ObserveContext:
     matching: MatchRules = field(default_factory=MatchRules)
     #: for an aspect with a ``cursor_stream``: where the last apply run that completed left it
     cursor: str | None = None
+    #: for an aspect with a ``cursor_stream``: the subjects of its drifts open as the run starts
+    #: (``store.drifts.open_subjects``). Every change read and not yet in the other side is one of
+    #: them (left open by policy, or its write failed), so an aspect that reads these again by id,
+    #: whatever its cursor, need not hold the cursor for them (``Observation.open_drifts_reread``)
+    open_subjects: frozenset[str] = frozenset()
     #: the store's bindings (ERP record ↔ seller record, and what was last pushed), for pushes
     bindings: ListingBindings | None = None
     #: the ``map_listing`` hook: plugins finish a listing's API body for what config cannot say
@@ -77,8 +82,13 @@ class Observation:
     stale_bindings: list[str] = field(default_factory=list)
     #: where the next run may start reading, once this run's corrections are all made; the host
     #: keeps it only after an apply run in which none failed, the re-read included, and no drift
-    #: was left open (None: keep the old position)
+    #: was left open, unless ``open_drifts_reread`` (None: keep the old position)
     cursor: str | None = None
+    #: every subject of ``ObserveContext.open_subjects`` was read again by id, whatever the cursor,
+    #: and the next run will do the same: a drift this run leaves open (by policy, or after a write
+    #: that failed) is in the store, so its subject is read again however far the cursor moves,
+    #: and it no longer holds the cursor (``verify.cursor_may_move``)
+    open_drifts_reread: bool = False
 
 
 class NoSettings(Schema):
@@ -97,10 +107,12 @@ class Aspect(ABC):
     #: What it loads arrives as ``ObserveContext.settings``.
     Settings: ClassVar[type[Schema]] = NoSettings
     #: the name of this aspect's read position in the store (None: it reads everything each run).
-    #: The host passes it in as ``ObserveContext.cursor`` and keeps ``Observation.cursor`` only
-    #: after an apply run whose corrections all succeeded (the re-read after the writes agreeing)
-    #: and left no drift open, so a change read but not yet written into the other side is read
-    #: again by the next run, never skipped (``verify.every_drift_corrected``).
+    #: The host passes it in as ``ObserveContext.cursor`` (with ``open_subjects``) and keeps
+    #: ``Observation.cursor`` only after an apply run whose corrections all succeeded (the re-read
+    #: after the writes agreeing) and left no drift open, so a change read but not yet written into
+    #: the other side is read again by the next run, never skipped (``verify.cursor_may_move``).
+    #: An aspect that reads the subjects of its open drifts by id each run says so
+    #: (``Observation.open_drifts_reread``): its open drifts then hold the cursor no longer.
     cursor_stream: ClassVar[str | None] = None
     #: drift kinds that are this aspect's own work, a push waiting to be made (``not_listed``,
     #: ``tracking_not_pushed``): recorded and reported like any drift, but alerted only by a

@@ -8,17 +8,28 @@ window is read again), compares each with what the ERP recorded, and plans one
 
 Repeats are harmless by construction: an order is compared on (order id, update time) and status,
 so one read twice (the overlap, a rerun) finds the ERP already holding it and plans nothing.
-The cursor moves only after an apply run in which every write succeeded, as re-read, and no
-drift was left open (by a ``report`` or ``erp`` policy): an order whose drift stays open is read
-again each run, so the drift resolves once the ERP is put right by hand (``Aspect.cursor_stream``);
-the read starts at the cursor however old it is (a note says when that is beyond
-``lookback_days``, which bounds only a first read). An ERP that keeps no order
-statuses (no ``OrderStatusBook``, or one configured without them) is a note, not an error.
+
+The guarantee: a change read but not yet written into the ERP is read again by the next run,
+never skipped. Such a change is always an open drift (left open by a ``report`` or ``erp``
+policy, or its write failed or did not stick: the drift is recorded before the writes and
+resolves only when a read sees the ERP agree). So each run also reads the orders of the
+aspect's open drifts by id (``ObserveContext.open_subjects``, through an ``OrderDetailReader``),
+whatever the cursor, and the cursor moves after every completed apply run whose reads had no
+record error, open drifts and failed writes notwithstanding (``verify.cursor_may_move``): a drift
+resolves once the ERP is put right by hand, and the window read stays the time since the last
+run. An order of an open drift the by-id read does not return keeps its drift open, with a note.
+A seller that cannot read orders by id keeps the stricter rule: the cursor moves only after an
+apply run in which every write succeeded, as re-read, and no drift was left open, so the read
+reaches back to the first change left open. The read starts at the cursor however old it is (a
+note says when that is beyond ``lookback_days``, which bounds only a first read). An ERP that
+keeps no order statuses (no ``OrderStatusBook``, or one configured without them) is a note,
+not an error.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -27,11 +38,12 @@ from marshmallow import Schema, fields, validate
 from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext
 from erpsync.core.aspects.warehouse_address import connector_type
 from erpsync.core.connector import Connector
-from erpsync.core.errors import AuthError
-from erpsync.core.models import Action, Drift, Severity, Texts
+from erpsync.core.errors import AuthError, NotFoundError
+from erpsync.core.models import Action, Drift, Records, Severity, Texts
 from erpsync.core.orders import (
     UNKNOWN_STATUS,
     ErpOrderStatus,
+    OrderDetailReader,
     OrderReader,
     OrderStatusBook,
     SellerOrder,
@@ -40,7 +52,14 @@ from erpsync.core.orders import (
 )
 from erpsync.core.timefmt import beijing_time
 
-__all__ = ["OrderStatusAspect", "OrderStatusObservation", "known_statuses", "order_status_drifts", "read_since"]
+__all__ = [
+    "OrderStatusAspect",
+    "OrderStatusObservation",
+    "known_statuses",
+    "not_found_again",
+    "order_status_drifts",
+    "read_since",
+]
 
 KIND = "status_not_mirrored"
 #: a cancellation the ERP has not recorded: its own kind, so it alerts while routine updates do not
@@ -85,21 +104,39 @@ class OrderStatusAspect(Aspect):
             return obs
         try:
             read = ctx.seller.read_orders(updated_since=since, updated_before=ctx.now)
+            again, by_id = self._read_open_again(ctx, obs.notes)
         except AuthError as exc:  # e.g. an app not authorised for orders: the rest of the shop goes on
             obs.notes.append(f"order statuses not mirrored: Seller Center refused to list orders ({exc})")
             return obs
-        latest, unknown = known_statuses(latest_per_order(read.items))
+        latest, unknown = known_statuses(latest_per_order([*read.items, *again.items]))
         obs.notes += unknown
+        if by_id:
+            obs.notes += not_found_again(ctx.open_subjects, again.items)
         recorded = ctx.erp.order_statuses(list(latest))
         if recorded is not None and own_orders_only(ctx.erp):  # the others are not this ERP's orders
             held = {r.order_id for r in recorded.items}
             latest = {k: v for k, v in latest.items() if k in held}
         obs.orders = list(latest.values())
-        obs.record_errors = [*read.errors, *(recorded.errors if recorded else ())]
+        obs.record_errors = [*read.errors, *again.errors, *(recorded.errors if recorded else ())]
         obs.recorded = {r.order_id: r for r in recorded.items} if recorded else {}
         obs.scope = set(latest)
         obs.cursor = None if obs.record_errors else ctx.now.isoformat()
+        obs.open_drifts_reread = by_id
         return obs
+
+    @staticmethod
+    def _read_open_again(ctx: ObserveContext, notes: list[str]) -> tuple[Records[SellerOrder], bool]:
+        """The orders of the open drifts, read by id whatever the cursor, and whether they were:
+        what lets the cursor move past them (``Observation.open_drifts_reread``)."""
+        if not isinstance(ctx.seller, OrderDetailReader):
+            return Records(()), False
+        if not ctx.open_subjects:
+            return Records(()), True
+        try:
+            return ctx.seller.read_orders_by_id(sorted(ctx.open_subjects)), True
+        except NotFoundError as exc:  # an open drift's order not this seller's (a shop re-pointed)
+            notes.append(f"orders of open drifts not read by id: Seller Center refused ({exc})")
+            return Records(()), False  # so they hold the cursor, as with a seller that cannot read by id
 
     def diff(self, observation: Observation) -> list[Drift]:
         assert isinstance(observation, OrderStatusObservation)
@@ -163,9 +200,20 @@ def read_since(
         days = (now - since).total_seconds() / 86400
         notes.append(
             f"order statuses read from {beijing_time(since)} ({days:.0f} days back, beyond lookback_days): "
-            "no apply run since has made every correction and left no drift open"
+            "the read position has not moved since (a record error, a stopped run, or a drift left open "
+            "that this seller cannot read again by id holds it)"
         )
     return since
+
+
+def not_found_again(open_subjects: frozenset[str], found: Sequence[SellerOrder]) -> list[str]:
+    """Pure: a note for each order of an open drift that its read by id did not return (unknown to
+    Seller Center now, or another shop's): its drift stays open, and the next run asks again."""
+    missing = sorted(open_subjects - {o.id for o in found})
+    if not missing:
+        return []
+    shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+    return [f"orders of open drifts not found by id in Seller Center: {shown}; their drifts stay open"]
 
 
 def known_statuses(latest: dict[str, SellerOrder]) -> tuple[dict[str, SellerOrder], list[str]]:

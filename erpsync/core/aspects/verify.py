@@ -11,7 +11,7 @@ the aspect's report:
   run says so (exit 1) rather than "fixed";
 - a drift the write itself opened is added to the report (and alerted like any other).
 
-Only then can an aspect that reads changes since a cursor move it (:func:`every_drift_corrected`).
+Only then can an aspect that reads changes since a cursor move it (:func:`cursor_may_move`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from erpsync.core.models import Action, ActionResult, AspectReport, Drift
 from erpsync.core.store import DriftChanges
 
-__all__ = ["Reread", "after_fix", "every_drift_corrected", "verify"]
+__all__ = ["Reread", "after_fix", "cursor_may_move", "every_drift_corrected", "verify"]
 
 
 @dataclass(frozen=True)
@@ -102,3 +102,22 @@ def every_drift_corrected(report: AspectReport) -> bool:
         return False
     corrected = {fp for r in report.actions for fp in r.action.drifts}
     return all(d.fingerprint in corrected for d in report.drifts)
+
+
+def cursor_may_move(report: AspectReport, *, open_drifts_reread: bool) -> bool:
+    """Whether a completed apply run's ``report`` (after :func:`verify`) lets an aspect's cursor move.
+
+    The guarantee kept: a change read but not yet written into the other side is read again by
+    the next run, never skipped. Without more, that takes :func:`every_drift_corrected`: the
+    record of a drift left open is read again only while the cursor stays before it.
+
+    With ``open_drifts_reread`` the aspect reads the subject of every open drift by id each run,
+    whatever the cursor. Every change this run leaves unwritten is then an open drift in the
+    store: left open by policy, or its write failed, was not supported or did not stick (a drift
+    is recorded before the writes and resolves only when a read sees the other side agree; when
+    the re-read after the writes cannot be made, nothing resolves). So the next run reads it
+    again all the same, and neither an open drift nor a failed write holds the cursor: holding it
+    would only make the read reach further back each run while the write keeps failing, and would
+    read nothing the by-id read misses. A record error still holds it (``Observation.cursor`` None).
+    """
+    return open_drifts_reread or every_drift_corrected(report)

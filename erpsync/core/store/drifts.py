@@ -109,6 +109,7 @@ _OF_ASPECT = (
 )
 _ANY_OPEN = select(table.c.id).where(*_OF_ASPECT).limit(1)
 _OPEN_ROWS = select(table.c.id, table.c.fingerprint, table.c.subject).where(*_OF_ASPECT)
+_OPEN_SUBJECTS = select(table.c.subject).where(*_OF_ASPECT).group_by(table.c.subject)
 
 
 def _fetch(conn: Connection, ids: Sequence[int]) -> list[DriftRow]:
@@ -127,8 +128,8 @@ def _remind(row: DriftRow, now: datetime, every: timedelta | None) -> bool:
 
 
 class Drifts(Repository):
-    """``store.drifts``: ``record`` what one aspect found, ``list_open``, ``get``, ``ack``,
-    ``list_occurrences``, ``prune``."""
+    """``store.drifts``: ``record`` what one aspect found, ``list_open``, ``open_subjects``, ``get``,
+    ``ack``, ``list_occurrences``, ``prune``."""
 
     def record(
         self,
@@ -269,6 +270,12 @@ class Drifts(Repository):
         """
         with self._read() as conn:
             return frozenset(conn.execute(_OPEN_ASPECTS, {"shop": shop}).scalars())
+
+    def open_subjects(self, shop: str, aspect: str) -> frozenset[str]:
+        """The subjects (order ids, ...) of the drifts of (shop, aspect) open now, in one read: what
+        an aspect reading changes since a cursor reads again by id (``ObserveContext.open_subjects``)."""
+        with self._read() as conn:
+            return frozenset(conn.execute(_OPEN_SUBJECTS, {"shop": shop, "aspect": aspect}).scalars())
 
     def get(self, drift_id: int) -> DriftRow | None:
         """One occurrence by its id, open or resolved; None if there is none (or it was pruned)."""
