@@ -109,8 +109,9 @@ def formatter(fmt: LogFormat) -> logging.Formatter:
     return json_formatter() if fmt == "json" else TextFormatter()
 
 
-#: the format ``setup_logging`` last set: progress lines follow it (``progress_record``)
-_active: LogFormat = "text"
+#: the JSON formatter of progress lines when ``setup_logging`` last set JSON, else None (plain
+#: lines); built there once, not per line: a run prints a progress line per step
+_progress_formatter: logging.Formatter | None = None
 
 
 def progress_record(message: str) -> str | None:
@@ -120,10 +121,10 @@ def progress_record(message: str) -> str | None:
     line among them would break a pipeline that reads one JSON object a line. Written whatever
     the log level, as the plain progress lines are: they are the run's own output.
     """
-    if _active != "json":
+    if _progress_formatter is None:
         return None
     record = logging.LogRecord("erpsync.progress", logging.INFO, __file__, 0, message, None, None)
-    return json_formatter().format(record)
+    return _progress_formatter.format(record)
 
 
 def setup_logging(verbose: int, fmt: LogFormat = "text") -> None:
@@ -137,8 +138,8 @@ def setup_logging(verbose: int, fmt: LogFormat = "text") -> None:
     embedding program, a test runner capturing logs) is left alone; erpsync's own handler is
     replaced, so calling this again switches the format.
     """
-    global _active
-    _active = fmt
+    global _progress_formatter
+    _progress_formatter = json_formatter() if fmt == "json" else None
     level = logging.WARNING if verbose == 0 else (logging.INFO if verbose == 1 else logging.DEBUG)
     root = logging.getLogger()
     ours = [h for h in root.handlers if isinstance(h, _Stderr)]
