@@ -156,15 +156,70 @@ def test_the_request_signature_is_neither_logged_nor_quoted(client: TikTokClient
     assert "sign=***" in str(info.value) and "abcdef0123456789" not in str(info.value)
 
 
-@pytest.mark.parametrize("code", ["1e400", "-1e400", "NaN", '"abc"', "[1]"])
+@pytest.mark.parametrize(
+    ("code", "shown"),
+    [
+        ("1e400", "Infinity (a number that is not an integer)"),
+        ("-1e400", "-Infinity (a number that is not an integer)"),
+        ("NaN", "NaN (a number that is not an integer)"),
+        ('"abc"', '"abc" (a string)'),
+        ('"0"', '"0" (a string)'),
+        ("[1]", "[1] (an array)"),
+        ("null", "null"),
+        ("true", "true (a boolean)"),
+        ("false", "false (a boolean)"),
+        ("1.5", "1.5 (a number that is not an integer)"),
+        ("0.5", "0.5 (a number that is not an integer)"),
+    ],
+)
 @responses.activate
-def test_a_code_that_is_no_integer_is_a_connector_error_not_a_crash(client: TikTokClient, code: str) -> None:
-    """JSON allows a number too big for a float (read as inf, which int() refuses with OverflowError)."""
+def test_a_code_that_is_no_integer_is_a_malformed_answer(client: TikTokClient, code: str, shown: str) -> None:
+    """Python reads a JSON boolean as an int and int() truncates a fraction: ``false`` or ``0.5``
+    would read as 0, success. Such an answer is no Open API envelope, like one without a code;
+    JSON also allows a number too big for a float (read as inf, which int() refuses)."""
     body = f'{{"code": {code}, "message": "odd", "request_id": "req-9"}}'
     responses.get(f"{BASE}/logistics/202309/warehouses", body=body, content_type="application/json")
-    with pytest.raises(PermanentError, match="server said 'odd'") as info:
+    with pytest.raises(PermanentError) as info:
         client.warehouses(CIPHER)
-    assert info.value.request_id == "req-9"
+    exc = info.value
+    assert type(exc) is PermanentError
+    assert f"its code is {shown}, not an integer" in str(exc) and "server said 'odd'" in str(exc)
+    assert (exc.code, exc.status, exc.request_id) == (None, 200, "req-9")
+
+
+@pytest.mark.parametrize("code", ["1.0", "-0.0", "36009003.0"])
+@responses.activate
+def test_a_code_written_as_a_whole_float_is_that_integer(clock: Clock, code: str) -> None:
+    """JSON has one kind of number: ``1.0`` is the integer 1."""
+    client = TikTokClient(BASE, APP_KEY, SECRET, TOKEN, policy=HttpPolicy(max_attempts=1), clock=clock)
+    body = f'{{"code": {code}, "message": "odd", "request_id": "req-9", "data": {{"warehouses": []}}}}'
+    responses.get(f"{BASE}/logistics/202309/warehouses", body=body, content_type="application/json")
+    if float(code) == 0:
+        assert list(client.warehouses(CIPHER).items) == []
+        return
+    with pytest.raises((PermanentError, TemporaryError)) as info:
+        client.warehouses(CIPHER)
+    assert info.value.code == int(float(code))
+
+
+@responses.activate
+def test_a_code_that_is_no_integer_in_an_http_error_is_judged_by_the_status(clock: Clock) -> None:
+    """As with an answer that has no code: the HTTP status says what happened (a 503 is temporary)."""
+    client = TikTokClient(BASE, APP_KEY, SECRET, TOKEN, policy=HttpPolicy(max_attempts=1), clock=clock)
+    body = '{"code": true, "message": "odd", "request_id": "req-9"}'
+    responses.get(f"{BASE}/logistics/202309/warehouses", status=503, body=body, content_type="application/json")
+    with pytest.raises(TemporaryError, match="HTTP 503") as info:
+        client.warehouses(CIPHER)
+    assert (info.value.code, info.value.status) == (None, 503)
+
+
+@responses.activate
+def test_a_code_that_is_no_integer_never_quotes_a_secret(client: TikTokClient) -> None:
+    body = f'{{"code": "{TOKEN}", "message": "odd {TOKEN}", "request_id": "req-9"}}'
+    responses.get(f"{BASE}/logistics/202309/warehouses", body=body, content_type="application/json")
+    with pytest.raises(PermanentError, match="not an integer") as info:
+        client.warehouses(CIPHER)
+    assert TOKEN not in str(info.value)
 
 
 @responses.activate(registry=OrderedRegistry)

@@ -6,7 +6,10 @@ the same envelope, often with HTTP 200 on failure. The code's kind in the one ta
 not-processed codes are ``TemporaryError`` (with ``Retry-After`` when sent), authorisation codes
 ``AuthError``, "already shipped" ``AlreadyDoneError``, "does not exist / not this shop's"
 ``NotFoundError``, every other code ``PermanentError``. A code the table does not know is
-judged by its HTTP status and message (``error_codes.guess_kind``).
+judged by its HTTP status and message (``error_codes.guess_kind``). A ``code`` that is no
+integer (a boolean, a fraction, a string; :func:`code_number`) makes the answer malformed, like
+one without a code: a ``PermanentError`` naming what was received, or, with an HTTP error
+status, the bare HTTP error ``core/http`` maps.
 
 The message says what the code means and how to fix it: a hand-written hint for the common codes
 (:data:`HINTS`), else the table's meaning, then the server's own (redacted) words. The fulfilment
@@ -16,6 +19,7 @@ the text made here, so a message never carries the hint twice.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -84,6 +88,42 @@ def describe(code: int | None, server: str, hint: Callable[[int], str] = default
     return f"{what}: server said {server!r}" if server else what
 
 
+def code_number(value: Any) -> int | None:
+    """The envelope's ``code`` as an int, or None when it is no integer.
+
+    JSON has one kind of number, so ``1.0`` is 1; but a boolean (Python's ``bool`` is an ``int``:
+    ``false`` would read as 0, success), a fraction (``int()`` would truncate ``0.5`` to 0), a
+    string, ``NaN``, infinity (``1e400``) or null is a malformed answer, never a code.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():  # finite and whole: NaN and inf are not
+        return int(value)
+    return None
+
+
+#: JSON type names for :func:`shown_code`
+_JSON_KINDS = {
+    bool: "a boolean",
+    float: "a number that is not an integer",
+    str: "a string",
+    list: "an array",
+    dict: "an object",
+}
+
+
+def shown_code(value: Any, redact: Callable[[str], str], limit: int = 40) -> str:
+    """A code that is no integer as it was sent, redacted, cut to ``limit`` characters (after
+    redacting: a secret cut in half would no longer be recognised), and its JSON kind."""
+    text = redact(json.dumps(value, ensure_ascii=False))
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    kind = _JSON_KINDS.get(type(value))
+    return f"{text} ({kind})" if kind else text
+
+
 def classify_envelope(
     response: requests.Response,
     operation: str,
@@ -108,13 +148,22 @@ def classify_envelope(
             operation=operation,
             status=status,
         )
-    try:
-        code = int(envelope["code"])
-    except (TypeError, ValueError, OverflowError):  # not a number, NaN, or a float too big for int (1e400)
-        code = -1
+    server = redact(str(envelope.get("message") or "")).strip()
+    code = code_number(envelope["code"])
+    if code is None:  # malformed like an answer without a code: a bare HTTP error is core/http's
+        if status >= 400:
+            return None
+        received = shown_code(envelope["code"], redact)
+        what = f"response is not an Open API envelope: its code is {received}, not an integer (is {url_option} right?)"
+        return PermanentError(
+            what + (f": server said {server!r}" if server else ""),
+            connector=connector,
+            operation=operation,
+            request_id=envelope.get("request_id") or None,
+            status=status,
+        )
     if code == 0:
         return None
-    server = redact(str(envelope.get("message") or "")).strip()
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     context: dict[str, Any] = {
         "connector": connector,
