@@ -36,7 +36,9 @@ slows that key alone, and clean answers speed it back up.
 
 Redirects are not followed: ``requests`` would resend every header to the new address, a
 connector's own credential header included, so a 3xx is a ``PermanentError`` naming the status
-and the host it points to (the configured URL has to change; retrying cannot help).
+and the host it points to (the configured URL has to change; retrying cannot help). A 304 "not
+modified" answers a conditional request, and erpsync makes none: it is a ``PermanentError`` too,
+saying it was unexpected (it is no success, and asking again gets the same answer).
 
 Many APIs answer HTTP 200 with an error in the body; the connector passes a ``classify`` callback
 that turns such a response into a ``ConnectorError``. This module knows nothing about any API.
@@ -520,7 +522,8 @@ class HttpClient:
         )
 
     def _redirect_error(self, response: requests.Response, op: str) -> PermanentError | None:
-        """A 3xx answer as a permanent error naming the status and the host it points to.
+        """A 3xx answer as a permanent error naming the status and the host it points to (a 304,
+        which no request of erpsync's asks for, as an unexpected answer).
 
         Redirects are never followed: ``requests`` would resend every header to the new address,
         and only ``Authorization`` is dropped on the way to another host, not a connector's own
@@ -531,6 +534,15 @@ class HttpClient:
         status = response.status_code
         if not 300 <= status < 400:
             return None
+        said = f"HTTP {status} {response.reason or ''}".strip()
+        if status == 304:  # a 3xx that is no redirect: "not modified" answers a conditional request
+            return PermanentError(
+                f"unexpected {said}: not modified, though no conditional request was sent (this client "
+                "keeps no cached copy it could refer to); asking again gets the same answer",
+                connector=self.name,
+                operation=op,
+                status=status,
+            )
         location = response.headers.get("Location")
         if location:
             try:
@@ -542,7 +554,6 @@ class HttpClient:
                 where = "redirected to an address that is not a valid URL"
         else:
             where = "a redirect without a Location"
-        said = f"HTTP {status} {response.reason or ''}".strip()
         return PermanentError(
             self.redact(
                 f"{said}: {where}; redirects are not followed (they would carry the request's "

@@ -1,4 +1,4 @@
-"""core/http.py: a redirect is never followed, since it would resend the request's credentials."""
+"""core/http.py: a redirect is never followed, since it would resend the request's credentials; a 304 is unexpected."""
 
 from __future__ import annotations
 
@@ -53,3 +53,19 @@ def test_the_tiktok_access_token_never_follows_a_redirect_to_another_host() -> N
         client.call("GET", path)
     assert "elsewhere.example" in str(info.value) and "not an Open API envelope" not in str(info.value)
     assert [c.request.url.split("?")[0] for c in responses.calls] == [BASE + path]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@responses.activate
+def test_a_304_is_an_unexpected_answer_not_a_redirect(method: str) -> None:
+    """No request erpsync makes is conditional, so "not modified" answers nothing it asked: not a
+    success, and asking again would get the same answer."""
+    responses.add(method, URL, status=304)
+    client = HttpClient("demo", HttpPolicy(max_attempts=3), sleep=lambda _: None)
+    with pytest.raises(PermanentError) as info:
+        client.request(method, URL)
+    text = str(info.value)
+    assert type(info.value) is PermanentError and info.value.status == 304
+    assert "unexpected HTTP 304 Not Modified" in text and "no conditional request was sent" in text
+    assert "redirect" not in text
+    assert len(responses.calls) == 1
