@@ -96,6 +96,8 @@ def push(state: CommandContext, aspect: str, shops: tuple[str, ...], dry_run: bo
       skipped       reported, never written: the policy says report, or the platform
                     does not allow it (a cancelled order, a number past its window)
       bad record    an ERP row that cannot be pushed, by file, line and field
+      not run       nothing is configured for the aspect (an ERP that keeps no
+                    products or shipments), so nothing was compared or pushed
 
     Records Seller Center already holds as the ERP does are not counted: a shop with
     nothing else says "nothing to push". On a terminal a progress bar counts the write steps;

@@ -210,8 +210,14 @@ def summary(report: RunReport, lang: str = "en") -> str:
     drifts, outstanding, errors = len(report.drifts), len(report.outstanding), len(report.errors)
     statuses = [r.status for s in report.shops for a in s.aspects for r in a.actions]
     planned, report_only = statuses.count("planned"), statuses.count("unsupported")
+    # an aspect with nothing configured for it checked nothing: never counted as in sync
+    not_run = sum(1 for s in report.shops if s.ran for a in s.aspects if a.not_run)
+    checked = any(not a.not_run for s in report.shops if s.ran for a in s.aspects)
     parts = []
-    if not drifts and not errors:
+    if not drifts and not errors and not_run and not checked:
+        parts.append(T["nothing_checked"].get(lang).format(count=not_run, shops=shops))
+        not_run = 0  # said already
+    elif not drifts and not errors:
         parts.append(T["in_sync"].get(lang).format(shops=shops))
     elif report.apply:
         fixed = drifts - outstanding
@@ -219,6 +225,8 @@ def summary(report: RunReport, lang: str = "en") -> str:
         parts.append(text.format(drifts=drifts, shops=shops, fixed=fixed, outstanding=outstanding))
     else:
         parts.append(T["found_planned"].get(lang).format(drifts=drifts, shops=shops, planned=planned))
+    if not_run:
+        parts.append(T["not_run"].get(lang).format(count=not_run))
     unsure = unconfirmed(report)
     if unsure:  # before the --apply hint: no correction settles these, only the steps do
         guided = any(d.steps for d in report.drifts if d.kind == UNCONFIRMED)

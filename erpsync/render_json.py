@@ -73,6 +73,7 @@ def report_json(report: RunReport, lang: str = "en") -> dict[str, Any]:
                 "aspects": [
                     {
                         "aspect": a.aspect,
+                        "not_run": a.not_run,
                         "error": a.error,
                         "drifts": [drift(d) for d in a.drifts],
                         "record_errors": a.record_errors,

@@ -1,5 +1,6 @@
 """What ``erpsync push`` (and the demo) print for a push run: per shop, pushed / already done /
-failed by id / skipped, then the details. Pure rendering of a ``RunReport``.
+failed by id / skipped, or "not run" and why when nothing is configured for the aspect (an ERP
+that keeps no shipments), then the details. Pure rendering of a ``RunReport``.
 """
 
 from __future__ import annotations
@@ -27,8 +28,12 @@ class PushSummary:
     skipped: list[str] = field(default_factory=list)  # reported, not written (policy, platform rule)
     record_errors: list[str] = field(default_factory=list)
     error: str | None = None
+    #: why the aspect was not run on this shop (nothing configured for it): no counts to give
+    not_run: str | None = None
 
     def line(self, dry_run: bool) -> str:
+        if self.not_run and self.idle:
+            return f"{self.shop}: not run: {self.not_run}"
         verb = "to push" if dry_run else "pushed"
         parts = [f"{len(self.pushed)} {verb}", f"{len(self.already_done)} already done"]
         parts.append(f"{len(self.failed)} failed" + (f" ({', '.join(sorted(self.failed))})" if self.failed else ""))
@@ -71,6 +76,8 @@ def _fold(summary: PushSummary, part: AspectReport) -> None:
             summary.skipped.append(subject)
     summary.skipped.extend(d.subject for d in part.drifts if d.fingerprint not in covered)
     summary.record_errors.extend(part.record_errors)
+    if part.not_run:
+        summary.not_run = part.not_run
     if part.error and summary.error is None:
         summary.error = part.error
 
@@ -89,4 +96,6 @@ def show(report: RunReport, aspect: str, dry_run: bool, console: Console) -> Non
         for part in shop.aspects:
             if part.aspect == aspect:
                 for note in part.notes:
+                    if part.not_run and note == f"{part.not_run}: not run":
+                        continue  # the summary line said it
                     console.print(f"  {escape(shop.shop)}: {escape(note)}", highlight=False)

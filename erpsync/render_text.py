@@ -88,6 +88,15 @@ T: dict[str, Texts] = {
     "error": Texts("error", "错误"),
     "at": Texts("[{}]", "[{}]"),
     "in_sync": Texts("In sync: {shops} shop(s), no drift.", "一致：{shops} 个店铺，没有差异。"),
+    "nothing_checked": Texts(
+        "Nothing checked: {count} aspect(s) not run on {shops} shop(s), nothing configured or enabled "
+        "for them: see the notes.",
+        "未检查任何内容：{shops} 个店铺的 {count} 项检查均未运行（未配置或未启用），见说明。",
+    ),
+    "not_run": Texts(
+        "{count} aspect(s) not run, nothing configured or enabled for them: see the notes.",
+        "{count} 项检查未运行（未配置或未启用），见说明。",
+    ),
     "found_applied": Texts(
         "{drifts} drift(s) found on {shops} shop(s); {fixed} fixed, {outstanding} still open.",
         "在 {shops} 个店铺发现 {drifts} 处差异；已修正 {fixed} 处，仍有 {outstanding} 处未解决。",

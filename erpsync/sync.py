@@ -323,7 +323,8 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
                             report.error = self._over_budget(shop, f"before {name}")
                             break
                         if shop.aspects is not None and name not in shop.aspects:
-                            report.aspects.append(AspectReport(name, notes=["not enabled for this shop: not run"]))
+                            why = "not enabled for this shop"
+                            report.aspects.append(AspectReport(name, notes=[f"{why}: not run"], not_run=why))
                             continue
                         say(f"{shop.name}: {name}")
                         self._renew(lease, run_id)
@@ -433,6 +434,9 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
         keep_matches(self.store, shop.name, observation, now)
         report.record_errors = [self._redact(str(e)) for e in observation.record_errors]
         report.notes = list(observation.notes)
+        if observation.not_run:
+            report.not_run = observation.not_run
+            report.notes.insert(0, f"{observation.not_run}: not run")
         report.drifts = drifts = aspect.diff(observation)
         # Planned before recording (planning is pure), so each alert can say the fix it proposes.
         policy = shop.policies.get(aspect.name) or policy_for(aspect.name)

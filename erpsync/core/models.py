@@ -332,6 +332,8 @@ class AspectReport:
     opened: list[str] = field(default_factory=list)  # fingerprints opened by this run
     resolved: list[str] = field(default_factory=list)  # fingerprints resolved by this run
     error: str | None = None
+    #: why the aspect was not run on this shop (not enabled, nothing configured for it); None: it ran
+    not_run: str | None = None
 
 
 @dataclass

@@ -80,6 +80,10 @@ class Observation:
     learned_bindings: dict[str, str] = field(default_factory=dict)
     #: kept matches whose Seller Center warehouse is gone (ERP ids): the host drops them
     stale_bindings: list[str] = field(default_factory=list)
+    #: why this aspect had nothing to check on this shop (nothing configured for it: an ERP that
+    #: keeps no products, a seller that cannot read orders), or None when it read both sides. The
+    #: host reports the aspect as not run, with this reason, never as in sync.
+    not_run: str | None = None
     #: where the next run may start reading, once this run's corrections are all made; the host
     #: keeps it only after an apply run in which none failed, the re-read included, and no drift
     #: was left open, unless ``open_drifts_reread`` (None: keep the old position)

@@ -96,8 +96,7 @@ class ListingsAspect(Aspect):
         read = ctx.erp.read_products() if isinstance(ctx.erp, ProductReader) else None
         if read is None:
             obs.scope = set()  # no catalogue: nothing seen, nothing resolved
-            if ctx.settings.get("category_id"):
-                obs.notes.append(f"ERP {connector_type(ctx.erp)!r} keeps no products: no listing pushed")
+            obs.not_run = f"ERP {connector_type(ctx.erp)!r} keeps no products"
             return obs
         products = list(read.items)
         obs.products = products

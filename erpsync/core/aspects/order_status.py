@@ -22,8 +22,8 @@ A seller that cannot read orders by id keeps the stricter rule: the cursor moves
 apply run in which every write succeeded, as re-read, and no drift was left open, so the read
 reaches back to the first change left open. The read starts at the cursor however old it is (a
 note says when that is beyond ``lookback_days``, which bounds only a first read). An ERP that
-keeps no order statuses (no ``OrderStatusBook``, or one configured without them) is a note,
-not an error.
+keeps no order statuses (no ``OrderStatusBook``, or one configured without them), or a seller
+that cannot read orders, leaves the aspect not run (``Observation.not_run``), not an error.
 """
 
 from __future__ import annotations
@@ -92,15 +92,18 @@ class OrderStatusAspect(Aspect):
         obs = OrderStatusObservation(shop=ctx.shop, now=ctx.now)
         obs.scope = set()  # until both sides are read: nothing may resolve
         if not isinstance(ctx.seller, OrderReader):
-            obs.notes.append(f"seller {connector_type(ctx.seller)!r} cannot read orders: statuses not mirrored")
+            obs.not_run = f"seller {connector_type(ctx.seller)!r} cannot read orders"
             return obs
+        no_statuses = f"ERP {connector_type(ctx.erp)!r} keeps no order statuses"  # nothing to mirror into
         if not isinstance(ctx.erp, OrderStatusBook):
-            return obs  # an ERP without order statuses: nothing to mirror into, nothing to say
+            obs.not_run = no_statuses
+            return obs
         lookback = timedelta(days=float(ctx.settings.get("lookback_days", 7.0)))
         overlap = timedelta(minutes=float(ctx.settings.get("overlap_minutes", 10.0)))
         since = read_since(ctx.now, ctx.cursor, lookback, overlap, obs.notes)
         # the probe comes first: an ERP configured without statuses is asked nothing of Seller Center
         if ctx.erp.order_statuses([]) is None:
+            obs.not_run = no_statuses
             return obs
         try:
             read = ctx.seller.read_orders(updated_since=since, updated_before=ctx.now)

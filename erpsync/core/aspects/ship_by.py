@@ -115,7 +115,7 @@ class ShipByAspect(Aspect):
     def observe(self, ctx: ObserveContext) -> ShipByObservation:
         if not isinstance(ctx.seller, OrderReader):  # nothing to watch: said once, never an error
             obs = ShipByObservation(shop=ctx.shop, now=ctx.now)
-            obs.notes.append(f"seller {connector_type(ctx.seller)!r} cannot read orders: ship-by times not watched")
+            obs.not_run = f"seller {connector_type(ctx.seller)!r} cannot read orders"
             obs.scope = set()
             return obs
         extensions = tuple(

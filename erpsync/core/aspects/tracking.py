@@ -18,7 +18,7 @@ A name found in neither is a record error naming the shipment's file, line and f
 shipment alone is left out.
 
 A shop whose ERP keeps no shipments (no ``shipments`` file configured, or an ERP connector without
-``ShipmentReader``) has nothing to push: the aspect reads nothing and reports nothing.
+``ShipmentReader``) has nothing to push: the aspect reads nothing and is reported as not run.
 """
 
 from __future__ import annotations
@@ -90,8 +90,9 @@ class TrackingAspect(Aspect):
     def observe(self, ctx: ObserveContext) -> TrackingObservation:
         obs = TrackingObservation(shop=ctx.shop, now=ctx.now, scope=set())
         found = ctx.erp.list_shipments() if isinstance(ctx.erp, ShipmentReader) else None
-        if found is None:
-            return obs  # this ERP keeps no shipments: nothing to push, nothing to say
+        if found is None:  # this ERP keeps no shipments: nothing to push
+            obs.not_run = f"ERP {connector_type(ctx.erp)!r} keeps no shipments"
+            return obs
         obs.record_errors.extend(found.errors)
         shipments = _one_per_package(found.items, obs.record_errors)
         if not shipments:

@@ -1,0 +1,82 @@
+"""An aspect with nothing configured for it is reported as not run, never as in sync.
+
+A files ERP without a ``products`` or ``shipments`` file keeps no products or shipments: the
+listings and tracking aspects have nothing to compare or push, and ``reconcile --aspect
+listings`` said "In sync", ``push tracking`` "nothing to push", as if both sides had been read
+and agreed. Neither aspect reads Seller Center then, so these runs need no seller server.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from erpsync.cli import State, cli
+from erpsync.plugins.manager import get_plugin_manager
+
+CONFIG = (
+    '[[shops]]\nname = "acme"\n[shops.seller]\ntype = "tiktok"\napp_key = "k"\napp_secret = "s3cr3t-value"\n'
+    'shop_id = "1"\naccess_token = "t0ken-value"\n[shops.erp]\ntype = "files"\npath = "erp"\n'
+)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    (tmp_path / "erp").mkdir()
+    path = tmp_path / "erpsync.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    return path
+
+
+def invoke(config: Path, *args: str) -> tuple[int, str]:
+    """The exit code and stdout (the progress lines go to stderr)."""
+    state = State(str(config), pm=get_plugin_manager(entrypoints=False))
+    result = CliRunner().invoke(cli, ["-c", str(config), *args], obj=state)
+    return result.exit_code, result.stdout
+
+
+def test_reconcile_of_unconfigured_aspects_says_nothing_was_checked(config: Path) -> None:
+    code, out = invoke(config, "reconcile", "--aspect", "listings", "--aspect", "tracking")
+    assert code == 0, out
+    assert "In sync" not in out
+    assert "Nothing checked: 2 aspect(s) not run on 1 shop(s)" in out
+    assert "acme/listings: ERP 'files' keeps no products: not run" in out
+    assert "acme/tracking: ERP 'files' keeps no shipments: not run" in out
+
+
+def test_the_chinese_summary_says_so_too(config: Path) -> None:
+    code, out = invoke(config, "reconcile", "--aspect", "listings", "--lang", "zh")
+    assert code == 0, out
+    assert "一致" not in out and "未运行" in out
+
+
+def test_json_names_why_each_aspect_was_not_run(config: Path) -> None:
+    code, out = invoke(config, "reconcile", "--aspect", "listings", "--format", "json")
+    assert code == 0, out
+    (aspect,) = json.loads(out)["shops"][0]["aspects"]
+    assert aspect["aspect"] == "listings" and aspect["not_run"] == "ERP 'files' keeps no products"
+
+
+@pytest.mark.parametrize(("aspect", "why"), [("listings", "products"), ("tracking", "shipments")])
+def test_push_of_an_unconfigured_aspect_says_not_run_not_nothing_to_push(config: Path, aspect: str, why: str) -> None:
+    code, out = invoke(config, "push", aspect)
+    assert code == 0, out
+    assert out.splitlines() == [f"acme: not run: ERP 'files' keeps no {why}"]
+
+
+def test_beside_aspects_that_ran_the_summary_counts_those_not_run() -> None:
+    from datetime import UTC, datetime
+
+    from erpsync import render
+    from erpsync.core.models import AspectReport, RunReport, ShopReport
+
+    ran, skipped = AspectReport("pickup"), AspectReport("listings", not_run="ERP 'files' keeps no products")
+    report = RunReport(
+        "r", apply=False, started_at=datetime(2026, 1, 1, tzinfo=UTC), shops=[ShopReport("acme", [ran, skipped])]
+    )
+    assert render.summary(report, "en") == (
+        "In sync: 1 shop(s), no drift. 1 aspect(s) not run, nothing configured or enabled for them: see the notes."
+    )
