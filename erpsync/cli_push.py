@@ -9,6 +9,10 @@ Progress comes from the host's own step messages (``sync.Progress``, the callbac
 uses): on a terminal they drive a rich progress bar that counts the write steps; anywhere else (a
 pipe, cron, CI) each step is one plain line on stderr, as ``reconcile`` prints them, so a log
 shows where a slow push was. The summary goes to stdout either way.
+
+Aspects carry no flag saying whether they push, so a plugin's aspect is taken at its word; the
+built-in aspects that push nothing from the ERP (:data:`RECONCILE_ONLY`) are refused with a usage
+error naming ``erpsync reconcile``, where their comparison and corrections belong.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import TYPE_CHECKING
 import click
 
 from erpsync import render
+from erpsync.core.errors import UsageError
 from erpsync.plugins.context import CommandContext
 from erpsync.render import escape
 from erpsync.render_push import show
@@ -28,10 +33,23 @@ from erpsync.render_push import show
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["is_write_step", "push", "push_progress"]
+__all__ = ["RECONCILE_ONLY", "is_write_step", "push", "push_progress", "refuse_reconcile_only"]
 
 #: the host's step message after the writes (``Syncer._run_aspect``): a read, not a write
 REREAD = "re-reading the corrected records"
+#: the built-in aspects that push nothing from the ERP: they compare the two sides and correct the
+#: ERP from Seller Center (warehouse_address, pickup, order_status) or only alert (ship_by)
+RECONCILE_ONLY = frozenset(["warehouse_address", "pickup", "order_status", "ship_by"])
+
+
+def refuse_reconcile_only(aspect: str) -> None:
+    """UsageError for a built-in aspect that does not push, naming the command that runs it."""
+    if aspect in RECONCILE_ONLY:
+        raise UsageError(
+            f"{aspect} pushes nothing from the ERP: `erpsync push` takes listings, tracking or a "
+            f"plugin's aspect; run `erpsync reconcile --aspect {aspect}` (with --apply to make its "
+            "corrections)"
+        )
 
 
 def is_write_step(message: str, aspect: str) -> bool:
@@ -86,6 +104,10 @@ def push_progress(console: Console, aspect: str, *, bar: bool) -> Iterator[Calla
 def push(state: CommandContext, aspect: str, shops: tuple[str, ...], dry_run: bool) -> int:
     """Push one aspect's changes from the ERP: `erpsync push listings` or `erpsync push tracking`.
 
+    ASPECT is listings, tracking or an aspect a plugin adds; warehouse_address, pickup,
+    order_status and ship_by push nothing from the ERP: `erpsync reconcile --aspect NAME` runs
+    them.
+
     Each push is recorded in the ledger before and after it is made, so running it again never
     pushes twice. The summary says, per shop:
 
@@ -108,6 +130,7 @@ def push(state: CommandContext, aspect: str, shops: tuple[str, ...], dry_run: bo
     """
     from erpsync.sync import Syncer
 
+    refuse_reconcile_only(aspect)
     settings = state.settings()
     syncer = Syncer(settings, pm=state.pm, registry=state.registry)
     err = render.make_console(stderr=True)
