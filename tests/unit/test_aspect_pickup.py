@@ -127,6 +127,28 @@ def test_inference_table(signals, history, erp_mode, address, status, confidence
     assert (state.pending_since is not None) is (status is S.PENDING_REVIEW)
 
 
+@pytest.mark.parametrize("created", [NOW - HOUR, None])
+def test_tied_packages_decide_the_same_in_any_order(created: datetime | None) -> None:
+    """Packages of the same second (or undated) are told apart by package id, the greater being the
+    newer, so two runs over the same packages listed in another order infer the same state."""
+    drop, ws = pkg("P7", DROP_OFF, None, created), pkg("P8", PICKUP, "WS000888", created)
+    states = [infer(sig(*order), None, DROP_OFF) for order in [(drop, ws), (ws, drop)]]
+    assert {(s.status, s.evidence[0]) for s in states} == {
+        (S.ACTIVE, "newest package P8 is PICK UP with waybill WS000888")
+    }
+    # and after a save, the package that shows the review went through is chosen the same way
+    jt, ws2 = pkg("P5", PICKUP, "JT000555", NOW - HOUR), pkg("P6", PICKUP, "WS000666", NOW - HOUR)
+    history = PickupHistory(
+        address=Sighting("new", NOW - 60 * 24 * HOUR, NOW - 3 * HOUR, "old", NOW - 4 * HOUR),
+    )
+    old = replace(DEFAULT_REGIONS[0], previous_prefix="JT", previous_provider="J&T")
+    found = {
+        infer_pickup_state(sig(*o), DG, history, (old,), NOW, erp_mode=PICKUP).evidence[-1]
+        for o in [(jt, ws2), (ws2, jt)]
+    }
+    assert found == {"package P6 created after the save is PICK UP with waybill WS000666"}
+
+
 def test_pending_starts_at_the_save_and_is_not_bounded_by_the_lookback() -> None:
     long_ago = NOW - timedelta(days=20)
     state = infer(sig(can_pickup=False), saved(long_ago, long_ago - HOUR), PICKUP)

@@ -37,6 +37,10 @@ clock starts at the earlier run when the gap is within the SLA, else at the run 
 (``SaveEstimate``; reports call it the best estimate, which it is). A pending review is not
 bounded in time: it stays pending until one of the ways out in row 3.
 
+**The newest package** is the latest created; packages of the same second, or undated ones, are
+told apart by the greater package id (``recency``), so the answer does not depend on the order a
+read listed them in.
+
 **Effective mode:** PICK UP when ACTIVE; DROP OFF for every other known status, pending review
 included (until the review completes the seller may self-ship); none for UNKNOWN.
 

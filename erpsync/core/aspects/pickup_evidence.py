@@ -52,6 +52,7 @@ __all__ = [
     "key",
     "offered_stopped",
     "provider_of_waybill",
+    "recency",
     "save_estimate",
     "still_to_hand_over",
     "was_active_before_save",
@@ -79,6 +80,19 @@ def after(packages: Iterable[PackageSignal], since: datetime | None) -> list[Pac
     if since is None:
         return list(packages)
     return [p for p in packages if p.created_at is not None and aware(p.created_at) > aware(since)]
+
+
+_UNDATED = datetime.min.replace(tzinfo=UTC)  # an undated package is the oldest
+
+
+def recency(package: PackageSignal) -> tuple[datetime, str]:
+    """How new a package is, for ``max``: its creation time, then its id.
+
+    Packages of the same second, or undated ones, are told apart by the greater package id (the
+    order the TikTok connector lists them in), so the newest package never depends on the order a
+    read returned them in: two runs over the same packages decide the same.
+    """
+    return (aware(package.created_at) if package.created_at else _UNDATED, package.id)
 
 
 def still_to_hand_over(package: PackageSignal) -> bool:
@@ -184,17 +198,17 @@ def provider_of_waybill(tracking: str | None, region: ProviderRegion) -> str | N
 def activation_package(
     signals: PickupSignals | None, save: SaveEstimate, region: ProviderRegion
 ) -> tuple[PackageSignal, str] | None:
-    """The newest package created after erpsync saw the save, labelled PICK UP with a provider's waybill.
+    """The newest package (``recency``) created after erpsync saw the save, labelled PICK UP with a
+    provider's waybill.
 
     Only packages created after ``seen_at`` count: one created earlier may predate the save.
     """
-    floor = datetime.min.replace(tzinfo=UTC)
     found = [
         (p, provider)
         for p in after(signals.packages if signals else (), save.seen_at)
         if p.handover_method is HandoverMode.PICKUP and (provider := provider_of_waybill(p.tracking_number, region))
     ]
-    return max(found, key=lambda f: aware(f[0].created_at) if f[0].created_at else floor, default=None)
+    return max(found, key=lambda f: recency(f[0]), default=None)
 
 
 @dataclass

@@ -8,7 +8,7 @@ and can be tested without any aspect machinery. The domain facts it relies on: `
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from erpsync.core.aspects.pickup_confirm import with_confirmation
 from erpsync.core.aspects.pickup_evidence import (
@@ -21,6 +21,7 @@ from erpsync.core.aspects.pickup_evidence import (
     aware,
     offered_stopped,
     provider_of_waybill,
+    recency,
     save_estimate,
     was_active_before_save,
 )
@@ -126,20 +127,13 @@ def _after_save(
     return Draft(S.PENDING_REVIEW, strength, reasons, None, save.at, save.at, save.seen_at)
 
 
-_UNDATED = datetime.min.replace(tzinfo=UTC)  # an undated package is the oldest
-
-
-def _created(package: PackageSignal) -> datetime:
-    return aware(package.created_at) if package.created_at else _UNDATED
-
-
 def _without_save(signals: PickupSignals | None, region: ProviderRegion, lookback_days: int, guides: Guides) -> Draft:
     """Row 4: no save is known."""
     slots = signals.slots if signals else None
     if slots is not None:
         return Draft(S.NOT_SUBSCRIBED, "strong", [Reason.slots_refuse(slots.package_id), Reason.either_way()])
     packages = [p for p in (signals.packages if signals else ()) if p.handover_method]
-    newest = max(packages, key=_created, default=None)
+    newest = max(packages, key=recency, default=None)  # ties: the greater id
     if newest is None:
         return Draft(S.UNKNOWN, "none", [Reason.no_packages(lookback_days)])
     dated = aware(newest.created_at) if newest.created_at else None
