@@ -99,9 +99,9 @@ class Guides:
     providers: Mapping[str, Mapping[str, Steps]] = field(default_factory=dict)
     regions: Mapping[str, Mapping[str, Steps]] = field(default_factory=dict)
     #: ``steps_for_drift``'s work up to the shop and warehouse, per (kind, ERP mode, provider,
-    #: region): a diff asks for a few such combinations thousands of times. Kept on these guides,
+    #: region, covered): a diff asks for a few such combinations thousands of times. Kept on these guides,
     #: so other guides (another shop's configuration) never see it.
-    _prepared: dict[tuple[str, HandoverMode | None, str | None, str | None], _Prepared] = field(
+    _prepared: dict[tuple[str, HandoverMode | None, str | None, str | None, bool], _Prepared] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -202,7 +202,10 @@ def builtin_table() -> dict[str, Any]:
 DEFAULT_GUIDES = guides_from_table(builtin_table())
 
 
-def _topics_for(kind: str, erp_mode: HandoverMode | None) -> tuple[str, ...]:
+def _topics_for(kind: str, erp_mode: HandoverMode | None, covered: bool) -> tuple[str, ...]:
+    if not covered and kind in ("mode_mismatch", "label_mode_mismatch"):
+        # no provider collects there, so subscribing (or waiting for a driver) is no way out
+        return ("out_of_coverage", "set_erp_drop_off")
     if kind == "mode_mismatch":
         if erp_mode is HandoverMode.PICKUP:  # Seller Center is not PICK UP: subscribe, or ship DROP OFF
             return ("check_status", "subscribe", "set_erp_drop_off")
@@ -228,19 +231,22 @@ def steps_for_drift(
     region: str | None = None,
     shop: str | None = None,
     warehouse: str | None = None,
+    covered: bool = True,
 ) -> tuple[Texts, ...]:
     """The guided fix for a pickup drift of ``kind``, with the provider's contact filled in.
 
     ``erp_mode`` is what the ERP says (it decides between "subscribe" and "cancel" steps);
     ``provider``/``region`` pick the contact and region-specific steps; ``shop``/``warehouse``
-    complete the ``erpsync pickup confirm`` command. Unknown kinds: ().
+    complete the ``erpsync pickup confirm`` command. ``covered`` is False for a warehouse outside
+    every pickup region: its ``mode_mismatch`` and ``label_mode_mismatch`` then say what can be
+    done there (ship DROP OFF, check the address) instead of subscribing. Unknown kinds: ().
     """
-    key = (kind, erp_mode, provider, region)
+    key = (kind, erp_mode, provider, region, covered)
     prepared = guides._prepared.get(key)
     if prepared is None:
         if len(guides._prepared) >= _PREPARED_MAX:
             guides._prepared.clear()
-        prepared = guides._prepared[key] = _prepare(kind, guides, erp_mode, provider, region)
+        prepared = guides._prepared[key] = _prepare(kind, guides, erp_mode, provider, region, covered)
     finished, steps = prepared
     if finished is not None:
         return finished
@@ -256,7 +262,7 @@ def steps_for_drift(
 
 
 def _prepare(
-    kind: str, guides: Guides, erp_mode: HandoverMode | None, provider: str | None, region: str | None
+    kind: str, guides: Guides, erp_mode: HandoverMode | None, provider: str | None, region: str | None, covered: bool
 ) -> _Prepared:
     """``steps_for_drift`` but for the shop and warehouse, which differ on every drift."""
     contact = guides.contact(provider)
@@ -270,7 +276,7 @@ def _prepare(
         for lang in ("en", "zh")
     }
     out: list[_Step] = []
-    for topic in _topics_for(kind, erp_mode):
+    for topic in _topics_for(kind, erp_mode, covered):
         for step in guides.topic(topic, provider=provider, region=region):
             needs_contact = (placeholders_in(step.en) | placeholders_in(step.zh)) & _CONTACT_FIELDS
             todo = (

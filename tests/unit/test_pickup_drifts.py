@@ -236,3 +236,17 @@ def test_steps_come_from_the_observations_guides_for_the_regions_provider() -> N
     )
     obs = replace(EVERY_KIND["review_stuck"], guides=guides)
     assert kinds(obs)["review_stuck"].steps == (Texts("call Wanse on 400-1 about WH-1", "致电万色 400-1"),)
+
+
+def test_outside_every_region_the_steps_say_what_can_be_done_not_subscribe() -> None:
+    """A city no provider covers cannot subscribe: the steps say ship DROP OFF and check the address."""
+    outside = kinds(observation(sig(pkg("P1", PICKUP, NOW - HOUR), can_pickup=False), PICKUP, address=YIWU))
+    for kind in ("mode_mismatch", "label_mode_mismatch"):
+        steps = outside[kind].steps
+        assert not any("To subscribe" in s.en or "订阅揽收：" in s.zh for s in steps), kind
+        assert any("outside every first-mile pickup provider's coverage" in s.en for s in steps), kind
+        assert any("Ship DROP OFF" in s.en and "请自寄（DROP OFF）" in s.zh for s in steps), kind
+        assert any("correct the address" in s.en and "更正地址" in s.zh for s in steps), kind
+        assert any("handover mode to DROP OFF" in s.en for s in steps), kind
+    inside = kinds(observation(sig(can_pickup=False), PICKUP))["mode_mismatch"].steps
+    assert any("To subscribe" in s.en for s in inside)  # inside coverage subscribing is the way

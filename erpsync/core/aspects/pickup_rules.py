@@ -125,6 +125,7 @@ class WarehouseView:
             region=region.name if region else None,
             shop=self.obs.shop,
             warehouse=self.wh.id,
+            covered=self.draft.status is not S.OUT_OF_COVERAGE,
         )
         return Drift(
             self.obs.shop,
