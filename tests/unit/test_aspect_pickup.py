@@ -63,6 +63,16 @@ def offered_stopped(at: datetime, before: datetime | None = None) -> PickupHisto
     return PickupHistory(offered=Sighting("no", at - timedelta(days=60), at, "yes", before))
 
 
+def dropped(history: PickupHistory, at: datetime) -> PickupHistory:
+    """``history`` with the ERP seen switched to DROP OFF at ``at`` (from PICK UP, last seen an hour before)."""
+    return replace(history, erp_mode=Sighting("DROP_OFF", at - timedelta(days=60), at, "PICKUP", at - HOUR))
+
+
+def kept_drop_off(history: PickupHistory) -> PickupHistory:
+    """``history`` with the ERP on DROP OFF since long before anything else, never changed."""
+    return replace(history, erp_mode=Sighting("DROP_OFF", NOW - timedelta(days=90)))
+
+
 def activated(save_at: datetime, at: datetime) -> PickupHistory:
     """A save seen at ``save_at``; a later run (``at``) saw pickup in effect, this run did not."""
     return replace(saved(save_at), activation=Sighting("no", save_at, at, "yes", at - HOUR))
@@ -100,11 +110,24 @@ SAVE = NOW - 2 * HOUR
         (sig(replace(WS, created_at=SAVE + HOUR)), saved(SAVE), PICKUP, DG, S.ACTIVE, "weak"),
         (sig(replace(WS, created_at=SAVE + HOUR)), saved(SAVE), DROP_OFF, DG, S.ACTIVE, "weak"),
         (sig(), activated(NOW - 20 * 24 * HOUR, NOW - 5 * 24 * HOUR), PICKUP, DG, S.ACTIVE, "weak"),
-        (sig(can_pickup=False), saved(SAVE), DROP_OFF, DG, S.NOT_SUBSCRIBED, "strong"),
-        (sig(), saved(SAVE), DROP_OFF, DG, S.NOT_SUBSCRIBED, "weak"),
-        (sig(can_pickup=False), was_active(SAVE), DROP_OFF, DG, S.CANCELLED, "strong"),
-        (sig(), was_active(SAVE), DROP_OFF, DG, S.CANCELLED, "weak"),
-        (sig(can_pickup=False), offered_stopped(SAVE), DROP_OFF, DG, S.CANCELLED, "strong"),
+        # a save, then the ERP switched to DROP OFF (seen in the run that saw the save, or later)
+        (sig(can_pickup=False), dropped(saved(SAVE), SAVE), DROP_OFF, DG, S.NOT_SUBSCRIBED, "strong"),
+        (sig(), dropped(saved(SAVE, SAVE - HOUR), NOW), DROP_OFF, DG, S.NOT_SUBSCRIBED, "weak"),
+        (sig(can_pickup=False), dropped(was_active(SAVE), SAVE), DROP_OFF, DG, S.CANCELLED, "strong"),
+        (sig(), dropped(was_active(SAVE), SAVE), DROP_OFF, DG, S.CANCELLED, "weak"),
+        (sig(can_pickup=False), dropped(offered_stopped(SAVE), SAVE), DROP_OFF, DG, S.CANCELLED, "strong"),
+        # the ERP on DROP OFF since before the save: the save asks for pickup, the review runs
+        (sig(can_pickup=False), kept_drop_off(saved(SAVE)), DROP_OFF, DG, S.PENDING_REVIEW, "strong"),
+        (sig(), kept_drop_off(was_active(SAVE)), DROP_OFF, DG, S.PENDING_REVIEW, "weak"),
+        (
+            sig(can_pickup=False),
+            dropped(saved(SAVE, SAVE - HOUR), SAVE - HOUR),
+            DROP_OFF,
+            DG,
+            S.PENDING_REVIEW,
+            "strong",
+        ),
+        (sig(can_pickup=False), saved(SAVE), DROP_OFF, DG, S.PENDING_REVIEW, "strong"),  # no switch seen
         (sig(can_pickup=False), offered_stopped(SAVE), PICKUP, DG, S.PENDING_REVIEW, "strong"),
         # row 4: no save known
         (sig(can_pickup=False), None, PICKUP, DG, S.NOT_SUBSCRIBED, "strong"),
@@ -157,7 +180,7 @@ def test_pending_starts_at_the_save_and_is_not_bounded_by_the_lookback() -> None
 
 
 def test_state_since() -> None:
-    cancelled = infer(sig(can_pickup=False), was_active(SAVE, SAVE - HOUR), DROP_OFF)
+    cancelled = infer(sig(can_pickup=False), dropped(was_active(SAVE, SAVE - HOUR), SAVE), DROP_OFF)
     assert cancelled.status is S.CANCELLED and cancelled.since == SAVE - HOUR
     back = PickupHistory(offered=Sighting("yes", NOW - 9 * HOUR, NOW - 3 * HOUR, "no", NOW - 4 * HOUR))
     active = infer(sig(can_pickup=True), back)
@@ -188,7 +211,7 @@ def test_evidence_says_what_it_could_not_see() -> None:
 
 
 def test_cancellation_explains_itself_in_both_languages() -> None:
-    state = infer(sig(can_pickup=False), was_active(SAVE), DROP_OFF)
+    state = infer(sig(can_pickup=False), dropped(was_active(SAVE), SAVE), DROP_OFF)
     last = state.why[-1]
     assert "declining the provider's call" in last.en and "set the ERP to PICK UP" in last.en
     assert "取消揽收" in last.zh and "重新保存地址并在服务商来电时拒绝" in last.zh

@@ -49,8 +49,11 @@ def sig(*packages: PackageSignal, can_pickup: bool | None = None) -> PickupSigna
     return PickupSignals("WH-1", slots, packages)
 
 
-def saved(at: datetime, *, was_active: bool = False) -> PickupHistory:
+def saved(at: datetime, *, was_active: bool = False, erp_dropped: bool = False) -> PickupHistory:
+    """A save seen at ``at``; ``erp_dropped``: the ERP switched to DROP OFF in the same run."""
     h = PickupHistory(address=Sighting("new", at - 60 * DAY, at, "old", at))
+    if erp_dropped:
+        h = replace(h, erp_mode=Sighting("DROP_OFF", at - 60 * DAY, at, "PICKUP", at - HOUR))
     return replace(h, active=Sighting("no", at - 60 * DAY, at, "yes", at)) if was_active else h
 
 
@@ -113,8 +116,8 @@ def test_a_review_under_the_sla_says_its_hours_rounded_down() -> None:
 
 
 @pytest.mark.parametrize("was_active", [True, False])
-def test_a_save_with_the_erp_on_drop_off_is_never_a_review(was_active: bool) -> None:
-    history = saved(NOW - 30 * DAY, was_active=was_active)
+def test_a_save_then_the_erp_switched_to_drop_off_is_never_a_review(was_active: bool) -> None:
+    history = saved(NOW - 30 * DAY, was_active=was_active, erp_dropped=True)
     obs = observation(sig(can_pickup=False), DROP_OFF, history=history)
     assert kinds(obs) == {}
     assert obs.state_for(obs.seller_warehouses[0]).status is (S.CANCELLED if was_active else S.NOT_SUBSCRIBED)
@@ -140,7 +143,7 @@ def test_labels_only_for_parcels_still_to_hand_over() -> None:
 
 
 def test_labels_only_for_parcels_printed_after_the_state_began() -> None:
-    history = saved(NOW - 10 * HOUR, was_active=True)  # cancelled 10 h ago
+    history = saved(NOW - 10 * HOUR, was_active=True, erp_dropped=True)  # cancelled 10 h ago
     before = pkg("P-old", PICKUP, NOW - 11 * HOUR)
     obs = observation(sig(before, can_pickup=False), DROP_OFF, history=history)
     assert obs.state_for(obs.seller_warehouses[0]).status is S.CANCELLED and kinds(obs) == {}

@@ -179,6 +179,30 @@ def test_a_deliberate_cancellation_is_never_a_stuck_review() -> None:
         assert state.since == T0
 
 
+def test_a_save_while_the_erp_already_says_drop_off_is_a_review_the_erp_disagrees_with() -> None:
+    """Only a save followed by a switch to DROP OFF is a cancellation (docs/domain.md): an ERP on
+    DROP OFF before the save, unchanged after it, disagrees with the subscription the save asks for."""
+    world = World(erp_mode=DROP_OFF)
+    world.print_label("P0", T0 - DAY)
+    assert run(world, T0)[1] == {}  # not subscribed, ERP DROP OFF: in sync
+    world.address = replace(DG, street=DG.street + "，")  # saved in Seller Center: a subscription request
+    state, found = run(world, T0 + HOUR)
+    assert state.status is S.PENDING_REVIEW and set(found) == {"review_pending"}
+    assert any("has not changed since" in e for e in state.evidence)
+    pending = found["review_pending"]
+    assert "says DROP OFF, though the save asks for pickup" in pending.message
+    assert pending.summary is not None and "但保存即申请揽收" in pending.summary.zh
+    assert "--status not_subscribed" in pending.message and "ERP 设置不变" not in pending.summary.zh
+    state, found = run(world, T0 + 25 * HOUR)
+    advice = found["review_stuck"].why[-1]
+    assert "set the ERP to DROP OFF" not in advice.en and "ERP 已设为自寄" in advice.zh
+    assert "erpsync pickup confirm --shop acme --warehouse WH-DG --status not_subscribed" in advice.en
+    world.can_pickup = True  # the review went through: the ERP's DROP OFF is now a mode mismatch
+    state, found = run(world, T0 + 26 * HOUR)
+    assert state.status is S.ACTIVE and set(found) == {"mode_mismatch"}
+    assert (found["mode_mismatch"].seller_value, found["mode_mismatch"].erp_value) == ("PICK UP", "DROP OFF")
+
+
 def test_a_review_that_ends_in_a_cancellation_resolves_the_stuck_alert() -> None:
     world = active_world()
     run(world, T0)

@@ -15,11 +15,12 @@ weak otherwise, "operator" when an operator's record decides. The first matching
    - no slots; a package created after the save is PICK UP      ACTIVE          weak
      with a provider's waybill, or a run since the save saw
      pickup in effect
-   - else the ERP says DROP OFF and pickup was in effect        CANCELLED       strong/weak
-     before the save (the provider's call was declined)
-   - else the ERP says DROP OFF                                 NOT_SUBSCRIBED  strong/weak
-   - else (ERP PICK UP, or no mode): until activation, the      PENDING_REVIEW  strong/weak
-     ERP switching to DROP OFF, or a newer operator record
+   - else the ERP switched to DROP OFF after the save, and      CANCELLED       strong/weak
+     pickup was in effect before the save (the call declined)
+   - else the ERP switched to DROP OFF after the save           NOT_SUBSCRIBED  strong/weak
+   - else (ERP PICK UP, no mode, or DROP OFF since before the   PENDING_REVIEW  strong/weak
+     save): until activation, the ERP switching to DROP OFF,
+     or a newer operator record
 4  no save known, and
    - slots offer no pickup (or cancelled: it looks the same)    NOT_SUBSCRIBED  strong
    - no slots; newest package PICK UP with a provider's waybill ACTIVE          weak
@@ -37,6 +38,12 @@ clock starts at the earlier run when the gap is within the SLA, else at the run 
 (``SaveEstimate``; reports call it the best estimate, which it is). A pending review is not
 bounded in time: it stays pending until one of the ways out in row 3.
 
+**A declined call.** Only a save *followed by* the ERP switching to DROP OFF reads as a
+cancellation (``docs/domain.md`` says why); a switch seen in the run that saw the save counts,
+since no run can tell their order. An ERP on DROP OFF since before the save disagrees with the
+subscription the save asks for: the review drifts say so, and once pickup is in effect the ERP's
+DROP OFF is a ``mode_mismatch``. Such a review ends by activation or an operator's record.
+
 **The newest package** is the latest created; packages of the same second, or undated ones, are
 told apart by the greater package id (``recency``), so the answer does not depend on the order a
 read listed them in.
@@ -51,7 +58,9 @@ Drift rules (``pickup_drifts.py``; facts in ``docs/domain.md``):
   mismatch that turns the other way is a new alert. The only drift a policy can fix.
 * ``pickup_unconfirmed``: the state is UNKNOWN; critical when the ERP says PICK UP.
 * ``review_pending`` (under ``review_sla_hours``: a warning, nothing is planned) and
-  ``review_stuck`` (from the first run past it: critical, open while pending).
+  ``review_stuck`` (from the first run past it: critical, open while pending). With the ERP on
+  DROP OFF they say it disagrees with the save; the way out they advise for a declined call
+  fits the state that holds (``pickup_advice.py``).
 * ``label_mode_mismatch``: on strong or operator evidence only, parcels not yet handed over and
   printed after the state began whose label contradicts it.
 * ``pickup_out_of_coverage``: the ERP says PICK UP for a city no provider covers.

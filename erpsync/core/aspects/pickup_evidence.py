@@ -49,6 +49,7 @@ __all__ = [
     "activation_package",
     "after",
     "aware",
+    "erp_switched_to_drop_off",
     "key",
     "offered_stopped",
     "provider_of_waybill",
@@ -160,6 +161,23 @@ def was_active_before_save(history: PickupHistory, save: SaveEstimate) -> bool:
         if s is not None and s.changed_at is not None and s.previous == YES and aware(s.changed_at) >= save.seen_at:
             return True
     return False
+
+
+def erp_switched_to_drop_off(history: PickupHistory, save: SaveEstimate) -> datetime | None:
+    """When erpsync saw the ERP turn to DROP OFF after the save; None when it did not.
+
+    Only a save *followed by* the ERP switching to DROP OFF reads as declining the provider's call
+    (``docs/domain.md``): an ERP already on DROP OFF before the save and unchanged since disagrees
+    with the subscription the save asks for. A switch counts when seen after the last run that saw
+    the old address (the run that saw the save included: the two then happened between the same
+    runs, in an order no run can tell, and the cancel steps have the ERP updated with the re-save).
+    """
+    m = history.erp_mode
+    if m is None or m.changed_at is None or m.value != HandoverMode.DROP_OFF.value:
+        return None
+    changed = aware(m.changed_at)
+    followed = changed >= save.seen_at or (save.after is not None and changed > save.after)
+    return changed if followed else None
 
 
 def activated_after_save(history: PickupHistory, save: SaveEstimate) -> bool:

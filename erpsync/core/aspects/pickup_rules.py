@@ -12,6 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from erpsync.core.aspects.pickup_advice import (
+    LEFT_AS_IS,
+    NO_DRIVER,
+    NO_PARCELS,
+    SET_DROP_OFF,
+    erp_disagrees,
+    record_declined,
+)
 from erpsync.core.aspects.pickup_evidence import Draft, after, aware, still_to_hand_over
 from erpsync.core.aspects.pickup_observation import PickupObservation
 from erpsync.core.aspects.pickup_state import effective_mode
@@ -42,14 +50,6 @@ _CONTRADICTING = {
     S.CANCELLED: (PICKUP, Severity.CRITICAL),
     S.OUT_OF_COVERAGE: (PICKUP, Severity.CRITICAL),
 }
-_NO_DRIVER = Texts(
-    "PICK UP labels while pickup is not in effect: no driver comes for those parcels",
-    "揽收未生效却打印上门揽收（PICK UP）面单：不会有司机来揽收这些包裹",
-)
-_NO_PARCELS = Texts(
-    "DROP OFF labels while pickup is in effect: the driver finds no parcels to collect",
-    "揽收生效中却打印自寄（DROP OFF）面单：司机上门时没有可揽收的包裹",
-)
 
 
 def shortlist(packages: list[PackageSignal], show: Callable[[PackageSignal], str]) -> str:
@@ -164,7 +164,7 @@ def _mode_mismatch(w: WarehouseView) -> Drift | None:
     )
     severity = Severity.CRITICAL if mode is PICKUP else Severity.WARNING
     values = (effective.label, mode.label)
-    consequence = _NO_DRIVER if mode is PICKUP else _NO_PARCELS
+    consequence = NO_DRIVER if mode is PICKUP else NO_PARCELS
     return w.drift("mode_mismatch", "handover_mode", values, severity, summary, (*w.why, consequence), "|".join(values))
 
 
@@ -198,12 +198,12 @@ def _review(w: WarehouseView) -> Drift | None:
     # the status alone, so reports spell it in the operator's words (审核中); the time is in the texts
     values = (S.PENDING_REVIEW.value, w.mode.label if w.mode else None)
     if hours < sla:
+        erp = erp_disagrees(w.obs.shop, w.wh.id, w.erp) if w.mode is DROP_OFF else LEFT_AS_IS
         summary = Texts(
             f"{name.en}: pickup review pending for {whole} h (since {since.en}, limit {sla:g} h); parcels printed "
-            "meanwhile go DROP OFF, which the platform allows. The ERP is left as is: the review should make "
-            "pickup active",
+            f"meanwhile go DROP OFF, which the platform allows. {erp.en}",
             f"{name.zh}：揽收审核中已 {whole} 小时（自{since.zh}起，时限 {sla:g} 小时）；期间打印的包裹按自寄"
-            "（DROP OFF）发货，平台允许。ERP 设置不变：审核通过后揽收将生效",
+            f"（DROP OFF）发货，平台允许。{erp.zh}",
         )
         return w.drift("review_pending", "subscription_status", values, Severity.WARNING, summary, w.why)
     provider = provider_words(d.provider or (w.region.provider if w.region else None), w.obs.guides)
@@ -213,14 +213,8 @@ def _review(w: WarehouseView) -> Drift | None:
         f"{name.zh}：揽收审核中已 {whole} 小时，超过 {sla:g} 小时时限（自{since.zh}起）：电话或地址可能有误；"
         f"请在商家后台核对，并致电{provider.zh}",
     )
-    return w.drift("review_stuck", "subscription_status", values, Severity.CRITICAL, summary, (*w.why, _DECLINED))
-
-
-_DECLINED = Texts(
-    "if the seller declined the provider's call to cancel pickup, set the ERP to DROP OFF: erpsync then "
-    "reads it as cancelled",
-    "如商家已在服务商来电时拒绝（取消揽收），请将 ERP 设为自寄（DROP OFF）：erpsync 会据此判断为已取消",
-)
+    declined = SET_DROP_OFF if w.mode is PICKUP else record_declined(w.obs.shop, w.wh.id, w.mode)
+    return w.drift("review_stuck", "subscription_status", values, Severity.CRITICAL, summary, (*w.why, declined))
 
 
 def _out_of_coverage(w: WarehouseView) -> Drift | None:
@@ -260,7 +254,7 @@ def _labels(w: WarehouseView) -> Drift | None:
         f"pickup is {status.en}: {listed}",
         f"{name.zh}：{len(wrongly)} 个尚未交接的包裹面单为{label.zh}，但商家后台揽收状态为「{status.zh}」：{listed}",
     )
-    consequence = _NO_DRIVER if bad is PICKUP else _NO_PARCELS
+    consequence = NO_DRIVER if bad is PICKUP else NO_PARCELS
     values = (effective.label, f"{len(wrongly)} package(s) labelled {bad.label}: {listed}")
     return w.drift(
         "label_mode_mismatch", "handover_method", values, severity, summary, (*w.why, consequence), bad.label

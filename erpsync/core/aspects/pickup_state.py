@@ -19,6 +19,7 @@ from erpsync.core.aspects.pickup_evidence import (
     activation_seen,
     after,
     aware,
+    erp_switched_to_drop_off,
     offered_stopped,
     provider_of_waybill,
     recency,
@@ -115,14 +116,13 @@ def _after_save(
             reason = Reason.activated_before()
             return Draft(S.ACTIVE, "weak", [*reasons, reason], region.provider, None, None, activation_seen(history))
     if erp_mode is HandoverMode.DROP_OFF:
-        was_active = was_active_before_save(history, save)
-        m = history.erp_mode
-        switched = aware(m.changed_at) if m is not None and m.changed_at is not None else None
-        switched = switched if switched is not None and switched >= save.at else None
-        reasons.append(Reason.declined(was_active=was_active, erp_switched_at=switched))
-        newest = max(save.seen_at, switched) if switched is not None else save.seen_at
-        status = S.CANCELLED if was_active else S.NOT_SUBSCRIBED
-        return Draft(status, strength, reasons, None, save.at, None, newest)
+        switched = erp_switched_to_drop_off(history, save)
+        if switched is not None:  # the save, then the ERP to DROP OFF: the call was declined
+            was_active = was_active_before_save(history, save)
+            reasons.append(Reason.declined(was_active=was_active, erp_switched_at=switched))
+            status = S.CANCELLED if was_active else S.NOT_SUBSCRIBED
+            return Draft(status, strength, reasons, None, save.at, None, max(save.seen_at, switched))
+        reasons.append(Reason.erp_kept_drop_off())  # DROP OFF since before the save: it asks for pickup
     reasons.append(Reason.pending(save.at, review_sla_hours))
     return Draft(S.PENDING_REVIEW, strength, reasons, None, save.at, save.at, save.seen_at)
 
@@ -162,8 +162,9 @@ def infer_pickup_state(
     """Infer the seller side's pickup subscription (the table in ``aspects/pickup.py``).
 
     ``history`` is what the memory said this run (None: nothing remembered), ``erp_mode`` the
-    bound ERP warehouse's handover mode: after a save, DROP OFF there reads as declining the
-    provider's call, anything else as waiting for the review. ``guides`` name the providers in
+    bound ERP warehouse's handover mode: a switch to DROP OFF there after a save reads as
+    declining the provider's call; anything else (DROP OFF since before the save included) as
+    waiting for the review. ``guides`` name the providers in
     the reasons' Chinese texts.
     """
     region = region_for(address, regions if isinstance(regions, tuple) else tuple(regions))

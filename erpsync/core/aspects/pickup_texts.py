@@ -161,24 +161,34 @@ class Reason:
         )
 
     @_lazy
-    def declined(*, was_active: bool, erp_switched_at: datetime | None) -> _Words:
+    def declined(*, was_active: bool, erp_switched_at: datetime) -> _Words:
         before = (
             Texts("pickup was in effect before the save", "保存前揽收生效中")
             if was_active
             else Texts("pickup was not in effect before the save", "保存前未订阅揽收")
         )
-        switched = (
-            Texts(f" (switched to DROP OFF at {at(erp_switched_at).en})", f"（{at(erp_switched_at).zh}改为自寄）")
-            if erp_switched_at is not None
-            else Texts("", "")
-        )
+        switched = at(erp_switched_at)
         return (
-            f"address re-saved and the ERP says DROP OFF; {before.en}",
+            f"address re-saved, then the ERP switched to DROP OFF; {before.en}",
             Texts(
-                f"the seller re-saved the address and the ERP is set to DROP OFF{switched.en}: taken as declining "
-                f"the provider's call; {before.en}. If you meant to subscribe, set the ERP to PICK UP",
-                f"商家重新保存了地址，且 ERP 设为自寄（DROP OFF）{switched.zh}：视为取消揽收（重新保存地址并在"
-                f"服务商来电时拒绝）；{before.zh}。如需订阅揽收，请将 ERP 设为上门揽收（PICK UP）",
+                f"the seller re-saved the address and the ERP was then set to DROP OFF (seen at {switched.en}): "
+                f"taken as declining the provider's call; {before.en}. If you meant to subscribe, set the ERP to "
+                "PICK UP",
+                f"商家重新保存了地址，随后 ERP 改为自寄（DROP OFF）（{switched.zh}发现）：视为取消揽收"
+                f"（重新保存地址并在服务商来电时拒绝）；{before.zh}。如需订阅揽收，请将 ERP 设为上门揽收（PICK UP）",
+            ),
+        )
+
+    @_lazy
+    def erp_kept_drop_off() -> _Words:
+        return (
+            "the ERP said DROP OFF before the save and has not changed since: not read as declining the call",
+            Texts(
+                "the ERP was already set to DROP OFF before the save and has not changed since: the save asks "
+                "for pickup and the ERP disagrees (only an ERP switched to DROP OFF after a save is read as "
+                "declining the provider's call)",
+                "ERP 在保存前已设为自寄（DROP OFF），之后未改：保存即申请揽收，与 ERP 的设置不一致"
+                "（只有保存后 ERP 改为自寄，才视为在服务商来电时拒绝揽收）",
             ),
         )
 
