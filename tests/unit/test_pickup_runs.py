@@ -203,6 +203,46 @@ def test_a_save_while_the_erp_already_says_drop_off_is_a_review_the_erp_disagree
     assert (found["mode_mismatch"].seller_value, found["mode_mismatch"].erp_value) == ("PICK UP", "DROP OFF")
 
 
+def record(world: World, status: S, at: datetime) -> None:
+    """An operator's ``erpsync pickup confirm`` at ``at``, valid for a week."""
+    world.memory.confirmations["WH-DG"] = PickupConfirmation("WH-DG", status, at, at + 7 * DAY)
+
+
+def test_a_stuck_review_that_an_operators_record_holds_advises_a_new_record() -> None:
+    """No save is known: the review is the operator's record, which the ERP's mode cannot end."""
+    world = World(erp_mode=PICKUP)
+    world.print_label("P0", T0 - DAY)
+    record(world, S.PENDING_REVIEW, T0)
+    state, found = run(world, T0 + 25 * HOUR)
+    assert (state.status, state.confidence) == (S.PENDING_REVIEW, "operator") and set(found) == {"review_stuck"}
+    advice = found["review_stuck"].why[-1]
+    assert "set the ERP to DROP OFF" not in advice.en and "ERP 设为自寄" not in advice.zh
+    assert "this review is an operator's record" in advice.en and "来自操作员的记录" in advice.zh
+    assert "erpsync pickup confirm --shop acme --warehouse WH-DG --status not_subscribed" in advice.en
+    assert "erpsync pickup confirm --shop acme --warehouse WH-DG --status not_subscribed" in advice.zh
+    world.erp_mode = DROP_OFF  # what the advice said before: it does not end the review
+    assert run(world, T0 + 26 * HOUR)[0].status is S.PENDING_REVIEW
+    record(world, S.NOT_SUBSCRIBED, T0 + 27 * HOUR)  # what it says now does
+    state, found = run(world, T0 + 28 * HOUR)
+    assert state.status is S.NOT_SUBSCRIBED and found == {}
+
+
+def test_the_erp_switched_to_drop_off_after_a_save_ends_a_review_a_newer_record_holds() -> None:
+    """A save is known and the ERP says PICK UP: switching it to DROP OFF ends the review, as the
+    advice says, even when an operator recorded the review after the save (the switch is newer)."""
+    world = active_world()
+    run(world, T0)
+    world.can_pickup = False  # pickup stopped being offered: a save
+    run(world, T0 + HOUR)
+    record(world, S.PENDING_REVIEW, T0 + 2 * HOUR)
+    state, found = run(world, T0 + 30 * HOUR)
+    assert state.status is S.PENDING_REVIEW and "set the ERP to DROP OFF" in found["review_stuck"].why[-1].en
+    world.erp_mode = DROP_OFF
+    state, found = run(world, T0 + 31 * HOUR)
+    assert state.status is S.CANCELLED and found == {}
+    assert any("overrides the operator's record" in e for e in state.evidence)
+
+
 def test_a_review_that_ends_in_a_cancellation_resolves_the_stuck_alert() -> None:
     world = active_world()
     run(world, T0)

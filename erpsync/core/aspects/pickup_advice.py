@@ -54,9 +54,19 @@ def erp_disagrees(shop: str, warehouse: str, erp: Warehouse | None) -> Texts:
     )
 
 
-def record_declined(shop: str, warehouse: str, erp_mode: HandoverMode | None) -> Texts:
-    """How a declined call ends a review that the ERP's mode cannot end: the operator records it."""
+def record_declined(shop: str, warehouse: str, erp_mode: HandoverMode | None, *, recorded: bool) -> Texts:
+    """How a declined call ends a review that the ERP's mode cannot end: the operator records it.
+
+    ``recorded``: the review is an operator's record (no save is known), which a newer record replaces.
+    """
     command = _not_subscribed_command(shop, warehouse)
+    if recorded:
+        return Texts(
+            "this review is an operator's record, which the ERP's mode does not change: if the seller declined "
+            f"the provider's call to cancel pickup, record that instead: {command}",
+            "此审核状态来自操作员的记录，修改 ERP 设置不会改变它：如商家已在服务商来电时拒绝（取消揽收），"
+            f"请重新记录：{command}",
+        )
     if erp_mode is HandoverMode.DROP_OFF:
         return Texts(
             "the ERP already says DROP OFF, so it cannot tell erpsync the call was declined: if the seller "

@@ -66,12 +66,14 @@ def with_confirmation(
     agree = _agrees(d.status, c.status)
     if strong:
         # The slots say whether pickup is offered; the record may still tell a review from
-        # "not subscribed" when it is newer than the save the review would rest on.
+        # "not subscribed" when it is newer than the evidence the state rests on: the save a
+        # review would rest on, or an ERP switched to DROP OFF after it (a declined call).
         if (d.status is S.ACTIVE) != (c.status is S.ACTIVE):
             return replace(d, reasons=[*d.reasons, Reason.overrides(c)])
         if agree:
             return replace(d, reasons=[*d.reasons, Reason.agrees(c)])
-        if save is None or aware(c.confirmed_at) > save.seen_at:
+        newest = d.evidence_at or (save.seen_at if save is not None else None)
+        if newest is None or aware(c.confirmed_at) > aware(newest):
             return _used(d, c, save, provider)
         return replace(d, reasons=[*d.reasons, Reason.overrides(c)])
     older = d.evidence_at is None or aware(d.evidence_at) <= aware(c.confirmed_at)

@@ -34,8 +34,8 @@ def pickup_drifts(aspect: str, obs: PickupObservation) -> list[Drift]:
         if (region := region_of.get(address.city, _UNSEEN)) is _UNSEEN:
             region = region_of[address.city] = region_for(address, regions)
         seen = signals.get(wh.id)
-        draft, _ = infer_draft(seen, address, history.get(wh.id), region, now, mode, sla, lookback, guides)
-        w.aim(wh, draft, erp, region, mode, seen)
+        draft, save = infer_draft(seen, address, history.get(wh.id), region, now, mode, sla, lookback, guides)
+        w.aim(wh, draft, save, erp, region, mode, seen)
         for rule in CAN_FIRE[draft.status]:
             if (drift := rule(w)) is not None:
                 out.append(drift)

@@ -30,6 +30,7 @@ from erpsync.core.models import (
     PackageSignal,
     PickupSignals,
     ProviderRegion,
+    SaveEstimate,
     Severity,
     Texts,
     Warehouse,
@@ -78,6 +79,7 @@ class WarehouseView:
     aspect: str
     wh: Warehouse = field(init=False)
     draft: Draft = field(init=False)
+    save: SaveEstimate | None = field(init=False)  # the latest save erpsync saw, if any
     effective: HandoverMode | None = field(init=False)  # how parcels go, from the draft's status
     erp: Warehouse | None = field(init=False)
     region: ProviderRegion | None = field(init=False)
@@ -88,12 +90,13 @@ class WarehouseView:
         self,
         wh: Warehouse,
         draft: Draft,
+        save: SaveEstimate | None,
         erp: Warehouse | None,
         region: ProviderRegion | None,
         mode: HandoverMode | None,
         signals: PickupSignals | None,
     ) -> None:
-        self.wh, self.draft, self.effective = wh, draft, _EFFECTIVE[draft.status]
+        self.wh, self.draft, self.save, self.effective = wh, draft, save, _EFFECTIVE[draft.status]
         self.erp, self.region, self.mode, self.signals = erp, region, mode, signals
 
     @property
@@ -213,7 +216,11 @@ def _review(w: WarehouseView) -> Drift | None:
         f"{name.zh}：揽收审核中已 {whole} 小时，超过 {sla:g} 小时时限（自{since.zh}起）：电话或地址可能有误；"
         f"请在商家后台核对，并致电{provider.zh}",
     )
-    declined = SET_DROP_OFF if w.mode is PICKUP else record_declined(w.obs.shop, w.wh.id, w.mode)
+    # a switch to DROP OFF ends only a review resting on a save (row 3); otherwise (no save: the
+    # review is an operator's record) or with the ERP on DROP OFF already, only a record can
+    ends = w.mode is PICKUP and w.save is not None
+    recorded = w.save is None and d.confidence == "operator"
+    declined = SET_DROP_OFF if ends else record_declined(w.obs.shop, w.wh.id, w.mode, recorded=recorded)
     return w.drift("review_stuck", "subscription_status", values, Severity.CRITICAL, summary, (*w.why, declined))
 
 
