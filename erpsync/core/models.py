@@ -118,11 +118,17 @@ class SlotSignal:
 
 @dataclass(frozen=True, slots=True)
 class PickupSignals:
-    """All the Open API shows about one warehouse's pickup: raw evidence, not a conclusion."""
+    """All the Open API shows about one warehouse's pickup: raw evidence, not a conclusion.
+
+    ``errors`` are what could not be read of this warehouse's evidence (its handover slots, say);
+    each is also among the read's ``Records.errors``, whose other errors concern no one warehouse.
+    A warehouse with errors is left out of the drifts its run may resolve; the others are not.
+    """
 
     warehouse_id: str
     slots: SlotSignal | None
     packages: tuple[PackageSignal, ...] = ()
+    errors: tuple[RecordError, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -439,6 +439,33 @@ def test_observe_reads_signals_and_records_what_it_saw() -> None:
     assert obs.scope == set()  # unreadable packages: the evidence is incomplete, nothing resolves
 
 
+class TwoWarehouses:
+    """A seller with WH-DG and WH-SZ whose read has ``errors``, those in ``own`` being WH-SZ's slots'."""
+
+    type = "tiktok"
+
+    def __init__(self, *errors: RecordError, own: tuple[RecordError, ...] = ()) -> None:
+        self.errors, self.own = errors, own
+
+    def list_warehouses(self) -> Records[Warehouse]:
+        return Records((SELLER, Warehouse("WH-SZ", "Shenzhen", replace(DG, city="深圳市"))))
+
+    def read_pickup_signals(self, warehouse_ids: Sequence[str], *, since: datetime) -> Records[PickupSignals]:
+        sz = PickupSignals("WH-SZ", None, (pkg("P4", DROP_OFF, None, NOW - HOUR),), errors=self.own)
+        return Records((sig(can_pickup=True), sz), self.errors)
+
+
+def test_one_warehouses_slot_error_leaves_only_that_warehouse_out_of_scope() -> None:
+    slots = RecordError("rate limited", record="warehouse WH-SZ", field="handover slots of package P4")
+    obs = aspect.observe(ObserveContext("acme", TwoWarehouses(slots, own=(slots,)), Erp(), NOW, Memory()))
+    assert obs.scope == {"WH-DG"} and obs.record_errors == [slots]
+    # an error the connector did not attach to a warehouse (a package whose warehouse is unknown)
+    package = RecordError("not this shop's", record="package P3")
+    obs = aspect.observe(ObserveContext("acme", TwoWarehouses(package, slots, own=(slots,)), Erp(), NOW, Memory()))
+    assert obs.scope == set()
+    assert aspect.observe(ObserveContext("acme", TwoWarehouses(), Erp(), NOW, Memory())).scope == {"WH-DG", "WH-SZ"}
+
+
 def test_observe_without_evidence_records_no_state() -> None:
     memory = Memory()
     obs = aspect.observe(ObserveContext("acme", Seller(()), Erp(), NOW, memory))

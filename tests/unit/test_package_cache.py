@@ -271,7 +271,7 @@ def test_a_slot_error_does_not_hold_the_cursor(store: Store) -> None:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         fake.serve(mock)
         found = seller(store, fake).read_pickup_signals(["W1", "W2"], since=SINCE)
-    assert [e.record for e in found.errors] == ["package P3"]
+    assert [(e.record, e.field) for e in found.errors] == [("warehouse W2", "handover slots of package P3")]
     assert store.packages.cursor("demo").update_time == fake.clock()  # the packages were complete
 
 

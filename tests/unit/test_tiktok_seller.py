@@ -231,6 +231,31 @@ def test_read_pickup_signals(seller: TikTokSellerConnector) -> None:
 
 
 @responses.activate
+def test_a_slot_error_names_its_warehouse_and_stays_with_it(seller: TikTokSellerConnector) -> None:
+    """The handover slots of one warehouse could not be read: the error says which warehouse, and
+    that warehouse's signals carry it, so only its evidence counts as incomplete."""
+    add_shops()
+    responses.post(
+        f"{BASE}/fulfillment/202309/packages/search",
+        json=ok({"packages": [summary("P1", "O1", NOW - 10), summary("P2", "O2", NOW)], "next_page_token": ""}),
+    )
+    for pid in ("P1", "P2"):
+        responses.get(f"{BASE}/fulfillment/202309/packages/{pid}", json=ok(detail(pid)))
+    responses.add_callback(
+        responses.GET, f"{BASE}/order/202507/orders", callback=orders_reply_for({"O1": "W1", "O2": "W2"})
+    )
+    slots = f"{BASE}/fulfillment/202309/packages/{{}}/handover_time_slots"
+    responses.get(slots.format("P1"), json=ok({"can_pickup": True, "can_drop_off": True}))
+    responses.get(slots.format("P2"), status=404, json=fail(21011028, "not this shop's"))
+    found = seller.read_pickup_signals(["W1", "W2"], since=datetime.fromtimestamp(NOW - 60, tz=UTC))
+    w1, w2 = found.items
+    (err,) = found.errors
+    assert w1.slots is not None and w1.errors == () and w2.slots is None and w2.errors == (err,)
+    assert (err.record, err.field) == ("warehouse W2", "handover slots of package P2")
+    assert str(err).startswith("TikTok: warehouse W2: handover slots of package P2: ")
+
+
+@responses.activate
 def test_no_warehouses_asked_means_no_calls(seller: TikTokSellerConnector) -> None:
     assert seller.read_pickup_signals([], since=datetime.now(UTC)).items == ()
     assert len(responses.calls) == 0

@@ -22,7 +22,8 @@ handover-slots call for its newest package. Two things keep that affordable
   or a newest package the detail dates otherwise, is settled when the details are in: a further
   orders call, or a further slot call for the warehouse (the one started early is then unused).
   Each result keeps its place, so the signals and errors come out as a serial read would give
-  them; a RecordError or NotFoundError stays one package's error, any other error ends the read
+  them; a RecordError or NotFoundError stays one package's error (a handover-slots one is named
+  after its warehouse and kept on that warehouse's signals too), any other error ends the read
   (and cancels the calls not started). Each task runs in a copy of the caller's context, so the
   shop's time budget (``core/time_budget.py``) bounds the workers' calls too.
 """
@@ -96,6 +97,17 @@ def package_signal(package: Package, wid: str | None, summary: PackageSummary | 
         tracking_number=package.tracking_number or (summary.tracking_number if summary else None) or None,
         created_at=package.create_time or (summary.create_time if summary else None),
         status=package.status.value,
+    )
+
+
+def _of_warehouse(error: RecordError, warehouse_id: str, package_id: str) -> RecordError:
+    """A handover-slots error named after the warehouse it leaves without slots: only that
+    warehouse's evidence is incomplete, and the operator reads which one."""
+    return RecordError(
+        error.reason,
+        record=f"warehouse {warehouse_id}",
+        field=f"handover slots of package {package_id}",
+        source=error.source or "TikTok",
     )
 
 
@@ -191,10 +203,12 @@ class PickupReads:
         out = []
         for wid, found in wanted.items():
             slot = slots.get(found[0].id) if found else None
+            own: tuple[RecordError, ...] = ()
             if isinstance(slot, RecordError):
-                errors.append(slot)
+                own = (_of_warehouse(slot, wid, found[0].id),)
+                errors.extend(own)
                 slot = None
-            out.append(PickupSignals(warehouse_id=wid, slots=slot, packages=tuple(found)))
+            out.append(PickupSignals(warehouse_id=wid, slots=slot, packages=tuple(found), errors=own))
         if self.cache is not None and complete:
             self.cache.advance(cursor, now=self.clock())
         return Records(items=tuple(out), errors=tuple(errors))

@@ -81,7 +81,7 @@ from erpsync.core.aspects.pickup_state import infer_pickup_state
 from erpsync.core.aspects.warehouse_address import bind_warehouses, connector_type, lacks
 from erpsync.core.connector import Connector
 from erpsync.core.matching import match_warehouses
-from erpsync.core.models import Action, Drift, HandoverMode, Target
+from erpsync.core.models import Action, Drift, HandoverMode, PickupSignals, Records, Target, Warehouse
 from erpsync.core.pickup_guides import DEFAULT_GUIDES, Guides
 from erpsync.core.pickup_regions import coerce_regions
 from erpsync.core.ports import PickupReader, PickupWriter, WarehouseReader
@@ -92,6 +92,29 @@ SELLER_CENTER_ONLY = (
     "subscribe or cancel pickup in Seller Center: re-save the warehouse address "
     "(我的账号 - 商家资料 - 仓库地址) and accept/decline the provider's call"
 )
+
+
+def _fully_seen(
+    ids: list[str],
+    erp_items: list[Warehouse],
+    *,
+    erp_unreadable: bool,
+    read: Records[PickupSignals],
+) -> set[str]:
+    """The seller warehouses whose drifts this run may resolve: those seen in full.
+
+    Unreadable ERP rows leave out the warehouses no readable row is bound to. An error of one
+    warehouse's evidence (``PickupSignals.errors``: its handover slots, say) leaves out that
+    warehouse; any other error of the read (a package whose warehouse is unknown) leaves the
+    evidence incomplete everywhere. Errors are matched by identity, so one a connector did not
+    attach to its warehouse counts as the shop's: the safe side.
+    """
+    own = {id(e) for s in read.items for e in s.errors}
+    if any(id(e) not in own for e in read.errors):
+        return set()
+    incomplete = {s.warehouse_id for s in read.items if s.errors}
+    bound = {w.seller_warehouse_id for w in erp_items}
+    return {i for i in ids if i not in incomplete and (not erp_unreadable or i in bound)}
 
 
 class PickupAspect(Aspect):
@@ -159,10 +182,7 @@ class PickupAspect(Aspect):
             guides=guides if isinstance(guides, Guides) else DEFAULT_GUIDES,
         )
         obs.notes.extend(pickup_notes(obs))
-        # Only fully seen warehouses may resolve drifts: unreadable ERP rows leave their
-        # warehouses out, and unreadable packages leave the evidence incomplete everywhere.
-        bound = {w.seller_warehouse_id for w in erp_items}
-        obs.scope = set() if signals.errors else {i for i in ids if not erp.errors or i in bound}
+        obs.scope = _fully_seen(ids, erp_items, erp_unreadable=bool(erp.errors), read=signals)
         return obs
 
     def diff(self, observation: Observation) -> list[Drift]:
