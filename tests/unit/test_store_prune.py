@@ -209,6 +209,7 @@ def test_help_documents_the_defaults_the_code_uses(config: Path) -> None:
     assert code == 0 and "--older-than DAYS" in out and "--dry-run" in out
     assert f"resolved drifts    {defaults.drifts.days} days" in out
     assert f"cured         {defaults.notifications.days} days" in out
+    assert f"counted from the ask    {defaults.sync_requests.days} days" in out
     assert defaults.runs == defaults.ledger == defaults.drifts
     assert "Never removed: open drifts, pending ledger entries" in " ".join(out.split())
 
@@ -235,6 +236,7 @@ def test_prune_prints_per_table_and_dry_run_removes_nothing(config: Path) -> Non
         "kept webhook bodies (handled): removed 0",
         "pickup confirmations (expired): removed 0",
         "alerts (delivered, failed or expired): removed 0",
+        "sync requests (unanswered): removed 0",
     ]
     with Store.open(url) as store:
         assert store.runs.list_recent() == [] and not store.notifications.has("N", source="tiktok")

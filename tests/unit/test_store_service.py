@@ -13,7 +13,8 @@ import pytest
 from store_backends import BACKENDS, open_store
 
 from erpsync.core.errors import LockedError, StaleFenceError
-from erpsync.core.store import PauseRow, Store, SyncRequest
+from erpsync.core.store import PauseRow, Retention, Store, SyncRequest
+from erpsync.core.store.sync_requests import TAKEN_TIMEOUT
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 WRITE = {"shop": "acme", "aspect": "tracking", "kind": "push", "target": "seller", "subject": "P1"}
@@ -103,6 +104,34 @@ def test_requests_given_back_are_pending_again_unless_a_new_ask_absorbs_them(sto
     ]
     assert store.sync_requests.give_back([taken["tracking"].id]) == 0  # once only
     assert len(store.sync_requests.take(now=T0)) == 2
+
+
+def test_a_request_its_taker_never_answered_is_taken_again_after_the_timeout(store: Store) -> None:
+    """A process killed after ``take`` neither marks it done nor gives it back: it must not stay
+    taken for ever, or the sync the webhook asked for never runs."""
+    store.sync_requests.add("a", ["tracking"], reason="webhook", now=T0)
+    (first,) = store.sync_requests.take(now=T0)
+    timeout = TAKEN_TIMEOUT
+    assert store.sync_requests.take(now=T0 + timeout - timedelta(seconds=1)) == []  # its taker may still run it
+    (again,) = store.sync_requests.take(now=T0 + timeout)
+    assert (again.id, again.reason, again.requested_at) == (first.id, "webhook", T0)
+    later = T0 + timeout + timedelta(minutes=1)
+    assert store.sync_requests.take(now=later) == []  # taken again just now: the new taker has it
+    assert store.sync_requests.take(now=later, taken_timeout=timedelta(seconds=30)) == [again]
+    assert store.sync_requests.done([again.id]) == 1
+    with pytest.raises(ValueError, match="positive"):
+        store.sync_requests.take(now=later, taken_timeout=timedelta(0))
+
+
+def test_prune_drops_requests_nobody_answered_pending_or_taken(store: Store) -> None:
+    store.sync_requests.add("gone", ["tracking"], reason="taken by a dead process", now=T0)
+    store.sync_requests.take(now=T0)
+    store.sync_requests.add("gone", ["pickup"], reason="never taken", now=T0)
+    store.sync_requests.add("live", ["tracking"], reason="recent", now=T0 + timedelta(days=6))
+    now = T0 + timedelta(days=7, seconds=1)
+    assert store.prune(Retention(), now=now, dry_run=True)["sync requests (unanswered)"] == 2
+    assert store.prune(Retention(), now=now)["sync requests (unanswered)"] == 2
+    assert [r.reason for r in store.sync_requests.take(now=now)] == ["recent"]
 
 
 def test_pause_get_all_and_resume(store: Store) -> None:

@@ -13,6 +13,11 @@ Defaults, each longer than the window in which erpsync still needs the rows:
   "was this alert sent, and what did the channel say" for about a month.
 - pickup confirmations an operator recorded: 90 days after they expired. An expired one is no
   longer evidence, but it explains what runs of that time reported, as long as they are kept.
+- sync requests, pending or taken: 7 days after they were asked for. A running ``erpsync run``
+  takes a request within seconds and takes one again an hour after a taker that never answered
+  it (``sync_requests.TAKEN_TIMEOUT``); one a week old asks for a shop or aspect no process runs
+  any more, or was left in a store no scheduler serves, and every run of its shop since has
+  covered what it asked for.
 
 Never pruned, whatever their age: open drifts, ``pending`` ledger entries (a write that may have
 happened), ledger entries of a drift still open (one of the occurrences the entry names, or an
@@ -33,6 +38,7 @@ from erpsync.core.store.ledger import Ledger
 from erpsync.core.store.notifications import Notifications
 from erpsync.core.store.outbox import Outbox
 from erpsync.core.store.runs import Runs
+from erpsync.core.store.sync_requests import SyncRequests
 
 #: the platform's retry schedule (2 min + 30 min + 3 h + 12 h) rounded up to a day
 MIN_NOTIFICATION_AGE = timedelta(days=1)
@@ -48,11 +54,14 @@ class Retention:
     notifications: timedelta = timedelta(days=30)
     confirmations: timedelta = timedelta(days=90)  # counted from the expiry, not the confirmation
     alerts: timedelta = timedelta(days=30)  # delivered, failed or expired; counted from their creation
+    sync_requests: timedelta = timedelta(days=7)  # pending or taken; counted from the ask
 
     @classmethod
     def uniform(cls, age: timedelta) -> Retention:
         """The same age for everything (``erpsync prune --older-than DAYS``)."""
-        return cls(runs=age, ledger=age, drifts=age, notifications=age, confirmations=age, alerts=age)
+        return cls(
+            runs=age, ledger=age, drifts=age, notifications=age, confirmations=age, alerts=age, sync_requests=age
+        )
 
 
 def prune(
@@ -62,6 +71,7 @@ def prune(
     notifications: Notifications,
     confirmations: Confirmations,
     outbox: Outbox,
+    sync_requests: SyncRequests,
     retention: Retention,
     *,
     now: datetime,
@@ -82,4 +92,5 @@ def prune(
     before = now - max(retention.confirmations, timedelta(0))  # never one still valid
     removed["pickup confirmations (expired)"] = confirmations.prune(before=before, dry_run=dry_run)
     removed["alerts (delivered, failed or expired)"] = outbox.prune(before=now - retention.alerts, dry_run=dry_run)
+    removed["sync requests (unanswered)"] = sync_requests.prune(before=now - retention.sync_requests, dry_run=dry_run)
     return removed

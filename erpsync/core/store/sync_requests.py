@@ -2,18 +2,24 @@
 
 ``add`` writes a pending request (one per shop and aspect: asking again merges into the pending
 one, keeping the first reason and time); ``take`` claims pending rows for one taker, ``done``
-deletes them once their run ended; ``give_back`` makes taken ones pending again, for a taker that
-stops before running them. A request taken by a process that died before ``done`` stays taken:
-the shop's next scheduled run covers what it asked for.
+deletes them once a run answered them; ``give_back`` makes taken ones pending again, for a taker
+that stops before running them.
+
+A taken request is a claim with an expiry, like an alert a delivery pass claimed
+(``outbox.claim``): one still taken ``TAKEN_TIMEOUT`` after it was taken is taken again by the
+next ``take``, so a request whose process died (killed, its host gone) before ``done`` or
+``give_back`` is run by another. A live taker that still holds it then costs one more run of the
+shop's aspect, never a lost request: requests are answered at least once. ``prune`` deletes what
+no taker answered for ``Retention.sync_requests`` (``store/prune.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 
 from erpsync.core.store.base import Repository
 from erpsync.core.store.rows import RowMapper
@@ -22,6 +28,9 @@ from erpsync.core.store.upserts import insert
 
 #: rows per statement: well under the bound parameters SQLite allows in one statement
 _CHUNK = 500
+#: how long a taken request stays taken before ``take`` may take it again: longer than a job
+#: takes under the default shop time budget (30 min), so a live taker is rarely second-guessed
+TAKEN_TIMEOUT = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -46,7 +55,7 @@ _COLUMNS = (
 
 
 class SyncRequests(Repository):
-    """``store.sync_requests``: ``add``, ``take``, ``done``, ``give_back``, ``pending``."""
+    """``store.sync_requests``: ``add``, ``take``, ``done``, ``give_back``, ``pending``, ``prune``."""
 
     def add(self, shop: str, aspects: Sequence[str], *, reason: str, now: datetime) -> None:
         """Ask for a run of each of ``aspects`` on ``shop``; one already pending for a pair absorbs the ask.
@@ -66,17 +75,22 @@ class SyncRequests(Repository):
             )
             conn.execute(statement, rows)
 
-    def take(self, *, now: datetime, limit: int = 100) -> list[SyncRequest]:
-        """Claim up to ``limit`` pending requests, oldest first; no other taker gets any of them.
+    def take(self, *, now: datetime, limit: int = 100, taken_timeout: timedelta = TAKEN_TIMEOUT) -> list[SyncRequest]:
+        """Claim up to ``limit`` pending requests, and taken ones whose taker has had them for
+        ``taken_timeout`` or longer, oldest first; no other taker gets any of them.
 
         One ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING``: on PostgreSQL
         a concurrent taker skips the rows this one locked and takes the next ones; SQLite runs one
         writer at a time (``BEGIN IMMEDIATE``). A taken row is no longer pending, so a new ask for
-        the same shop and aspect starts a new request.
+        the same shop and aspect starts a new request. Taking it again dates it ``now``: the next
+        taker waits ``taken_timeout`` from there.
         """
+        if taken_timeout <= timedelta(0):
+            raise ValueError(f"taken_timeout must be positive, not {taken_timeout}")
+        takeable = or_(sync_requests.c.taken_at.is_(None), sync_requests.c.taken_at <= now - taken_timeout)
         chosen = (
             select(sync_requests.c.id)
-            .where(sync_requests.c.taken_at.is_(None))
+            .where(takeable)
             .order_by(sync_requests.c.requested_at, sync_requests.c.id)
             .limit(max(1, int(limit)))
             .with_for_update(skip_locked=True)
@@ -129,6 +143,15 @@ class SyncRequests(Repository):
                 conn.execute(statement, again)
                 restored += len(rows)
         return restored
+
+    def prune(self, *, before: datetime, dry_run: bool = False) -> int:
+        """Delete the requests asked for before ``before``, pending or taken: no process answered
+        them in that time, and every run of their shops since covered what they asked for."""
+        where = sync_requests.c.requested_at < before
+        with self._write() as conn:
+            if dry_run:
+                return int(conn.execute(select(func.count()).select_from(sync_requests).where(where)).scalar_one())
+            return int(conn.execute(sync_requests.delete().where(where)).rowcount)
 
     def pending(self, shop: str | None = None) -> list[SyncRequest]:
         """Requests not taken yet, oldest first, optionally of one shop."""
