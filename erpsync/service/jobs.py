@@ -96,6 +96,10 @@ class JobResult:
     detail: str = ""
     #: the run's writes by outcome (applied, failed, skipped, ...): what ``/metrics`` counts as pushes
     writes: Mapping[str, int] = field(default_factory=dict)
+    #: whether the job answers the sync requests it ran for: its aspect ran to the
+    #: end, or its shop is paused. A stopped, failed or skipped job does not: the change a webhook
+    #: announced may not have been read yet
+    answered: bool = False
 
 
 def lease_name(shop: str) -> str:
@@ -103,11 +107,14 @@ def lease_name(shop: str) -> str:
     return f"shop:{shop}"
 
 
-def busy_reason(ctx: JobContext, shop: str, *, now: datetime) -> str | None:
-    """Why ``shop`` must not run now (paused, or its lease held by a live run), or None."""
+def paused_reason(ctx: JobContext, shop: str) -> str | None:
+    """Why ``shop`` is paused (an operator or a seller deauthorisation paused it), or None."""
     pause = ctx.store.shop_pauses.get(shop)
-    if pause is not None:
-        return f"paused since {pause.paused_at:%Y-%m-%d %H:%M} UTC: {pause.reason}"
+    return None if pause is None else f"paused since {pause.paused_at:%Y-%m-%d %H:%M} UTC: {pause.reason}"
+
+
+def held_reason(ctx: JobContext, shop: str, *, now: datetime) -> str | None:
+    """Why ``shop`` is busy (its lease held by a live run), or None."""
     holder = ctx.store.leases.get(lease_name(shop), now=now)
     if holder is not None and not holder_gone(holder.host, holder.pid, here=this_host()):
         return f"another run ({holder.owner}) holds the shop"
@@ -123,14 +130,24 @@ def run_job(ctx: JobContext, shop: str, aspect: str, *, fence: int | None = None
     started = time.monotonic()
 
     def result(
-        status: JobStatus, detail: str = "", run_id: str | None = None, writes: Mapping[str, int] | None = None
+        status: JobStatus,
+        detail: str = "",
+        run_id: str | None = None,
+        writes: Mapping[str, int] | None = None,
+        answered: bool = False,
     ) -> JobResult:
-        return JobResult(shop, aspect, status, run_id, round(time.monotonic() - started, 3), detail, writes or {})
+        seconds = round(time.monotonic() - started, 3)
+        return JobResult(shop, aspect, status, run_id, seconds, detail, writes or {}, answered)
 
     if ctx.stop.is_set():
         return result("skipped", STOPPING)
     try:
-        reason = busy_reason(ctx, shop, now=datetime.now(UTC))
+        paused = paused_reason(ctx, shop)
+        if paused is not None:
+            # a paused shop runs nothing until it is resumed, and its first run then covers what
+            # was asked meanwhile: its requests are answered, not kept for a run that cannot come
+            return result("skipped", paused, answered=True)
+        reason = held_reason(ctx, shop, now=datetime.now(UTC))
         if reason is not None:
             return result("skipped", reason)
         syncer = Syncer(ctx.settings, pm=ctx.pm, registry=ctx.registry, store=ctx.store)
@@ -152,7 +169,23 @@ def run_job(ctx: JobContext, shop: str, aspect: str, *, fence: int | None = None
         return result("error", redact(f"{type(exc).__name__}: {exc}", ctx.settings.secrets))
     status, detail = _judge(ctx, report, shop, fence)
     writes: Counter[str] = Counter(r.status for s in report.shops for a in s.aspects for r in a.actions)
-    return result(status, detail, report.run_id, dict(writes) if report.apply else {})
+    answered = status in ("ok", "drift", "error") and ran_to_end(report, shop, aspect)
+    return result(status, detail, report.run_id, dict(writes) if report.apply else {}, answered)
+
+
+def ran_to_end(report: RunReport, shop: str, aspect: str) -> bool:
+    """Whether the run read ``aspect`` of ``shop`` to the end and tried its writes (pure).
+
+    Not when a signal stopped it, its time budget ran out, a connector failed, the aspect itself
+    failed, or the shop's lease was held elsewhere. Bad records and failed writes do not count
+    against it: the aspect still read everything, and its next run tries those writes again.
+    """
+    if report.interrupted is not None:
+        return False
+    shop_report = next((s for s in report.shops if s.shop == shop), None)
+    if shop_report is None or shop_report.error is not None:
+        return False
+    return any(a.aspect == aspect and a.error is None for a in shop_report.aspects)
 
 
 def _judge(ctx: JobContext, report: RunReport, shop: str, fence: int | None) -> tuple[JobStatus, str]:

@@ -16,6 +16,12 @@ shop's lease in the state store, so a second aspect started beside it would only
 taken and be skipped. Across processes that lease keeps two runs of one shop apart.
 Each shop's first run is spread over its first interval by a hash of its name and aspect, so a
 thousand shops do not start in the same second, and keep their phase across restarts.
+
+A sync request is deleted only once a job ran its aspect to the end (``JobResult.answered``). A
+job stopped by a signal or its time budget, failed, or skipped because another run held the shop
+leaves its requests to the pair's next job here (its next turn: retrying at once would hammer a
+system that is down); a process that stops gives them back, and one that dies leaves them taken
+until ``taken_timeout``, when any process takes them again.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from apscheduler.schedulers.background import BackgroundScheduler  # type: ignor
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from erpsync.core.errors import UsageError
+from erpsync.core.store.sync_requests import TAKEN_TIMEOUT
 from erpsync.service.jobs import JobContext, JobResult, drain_outbox, run_job
 from erpsync.service.metrics import ServiceMetrics
 
@@ -65,6 +72,14 @@ def planned_pairs(
         for aspect in registered
         if aspect in want_aspects and (shop.aspects is None or aspect in shop.aspects)
     ]
+
+
+def taken_timeout(ctx: JobContext) -> timedelta:
+    """How long a sync request this process took stays its own before another taker may take it
+    (``SyncRequests.take``): ``TAKEN_TIMEOUT``, or twice the longest shop time budget if longer,
+    so a request is rarely taken from under a job still running it."""
+    budgets = [shop.time_budget_seconds for shop in ctx.settings.shops]
+    return max(TAKEN_TIMEOUT, timedelta(seconds=2 * max(budgets, default=0.0)))
 
 
 class EmbeddedScheduler:
@@ -101,7 +116,9 @@ class EmbeddedScheduler:
         self._waiting: dict[str, deque[Key]] = {}  # the shop's next jobs, behind the one in the pool
         self._requests: dict[Key, list[int]] = {}  # sync request ids the active job answers
         self._again: dict[Key, list[int]] = {}  # asked while running: run once more after it
+        self._unanswered: dict[Key, list[int]] = {}  # their job did not run to the end: the next one answers them
         self._orphans: list[int] = []  # requests of jobs that will not run (stopping): to give back
+        self.taken_timeout = taken_timeout(ctx)
         self.scheduler = BackgroundScheduler(
             executors={"default": DispatchExecutor(max_workers=4)},
             timezone=UTC,
@@ -156,6 +173,9 @@ class EmbeddedScheduler:
                     del self._active[key]
                     self._orphans.extend(self._requests.pop(key, []))
             self._waiting.clear()
+            for ids in self._unanswered.values():  # no next job here: the next process answers them
+                self._orphans.extend(ids)
+            self._unanswered.clear()
         self._give_back_orphans()
 
     # -- running jobs ------------------------------------------------------------------------
@@ -180,7 +200,7 @@ class EmbeddedScheduler:
                 return active
             future: Future[JobResult] = Future()
             self._active[key] = future
-            self._requests.setdefault(key, []).extend(request_ids)
+            self._requests.setdefault(key, []).extend([*self._unanswered.pop(key, []), *request_ids])
             if shop in self._busy_shops:
                 self._waiting.setdefault(shop, deque()).append(key)
             elif not self._dispatch(key):
@@ -216,8 +236,13 @@ class EmbeddedScheduler:
         with self._lock:
             self._active.pop(key, None)
             self._started.discard(key)
-            answered = self._requests.pop(key, [])
+            asked = self._requests.pop(key, [])
             again = self._again.pop(key, [])
+            kept = bool(asked) and not result.answered and not self.ctx.stop.is_set()
+            if kept:  # the pair's next job (its next turn, or a new request) answers them
+                self._unanswered.setdefault(key, []).extend(asked)
+            elif asked and not result.answered:  # stopping: pending again, for the next process
+                self._orphans.extend(asked)
             self.counts[result.status] += 1
             self.recent.append(result)
             self.last_tick = self.clock()
@@ -227,8 +252,13 @@ class EmbeddedScheduler:
                 pass
             if waiting is not None and not waiting:
                 del self._waiting[shop]
-        if answered:
-            self._done_requests(answered)
+        if asked and result.answered:
+            self._done_requests(asked)
+        elif kept:
+            logger.info(
+                "sync request(s) %s kept for the next run of %s %s: this one did not run to its end",
+                ", ".join(map(str, dict.fromkeys(asked))), *key,
+            )  # fmt: skip
         if self.metrics is not None:
             self.metrics.job_done(result)
         level = logging.WARNING if result.status == "error" else logging.INFO
@@ -259,7 +289,7 @@ class EmbeddedScheduler:
         """Queue the sync requests waiting in the store (shops' jobs skip paused shops themselves)."""
         if self.ctx.stop.is_set():
             return 0
-        taken = self.ctx.store.sync_requests.take(now=self.clock())
+        taken = self.ctx.store.sync_requests.take(now=self.clock(), taken_timeout=self.taken_timeout)
         planned = set(self.pairs)
         unplanned: list[int] = []
         for request in taken:
@@ -291,13 +321,13 @@ class EmbeddedScheduler:
             return
         try:
             self.ctx.store.sync_requests.give_back(ids)
-        except Exception:  # left taken: the shop's next scheduled run covers it
+        except Exception:  # left taken: taken again after the timeout (``taken_timeout``)
             logger.exception("could not give back sync requests %s", ids)
 
     def _done_requests(self, ids: list[int]) -> None:
         try:
             self.ctx.store.sync_requests.done(ids)
-        except Exception:  # taken but not deleted: harmless, the shop's next run covers it
+        except Exception:  # left taken: taken again after the timeout, one more run of the pair
             logger.exception("could not mark sync requests %s done", ids)
 
     def _drain(self) -> None:

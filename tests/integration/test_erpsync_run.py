@@ -13,7 +13,7 @@ import re
 import signal
 import subprocess
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import celery_world
@@ -104,6 +104,8 @@ def test_once_runs_every_shop_skips_the_paused_one_and_answers_the_sync_request(
     assert set(ships.values()) == {1}
     with store_of(tmp_path) as store:
         assert store.sync_requests.pending() == []
+        # answered by a run that read the aspect to the end: deleted, not left taken
+        assert store.sync_requests.take(now=datetime.now(UTC) + timedelta(days=1)) == []
         assert [e for e in store.ledger.list_entries(status="pending")] == []
 
 

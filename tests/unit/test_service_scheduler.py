@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 
 from erpsync.core.errors import UsageError
+from erpsync.core.models import AspectReport, RunReport, ShopReport
+from erpsync.core.store.schema import sync_requests as sync_requests_table
+from erpsync.service import jobs as jobs_module
 from erpsync.service import scheduler as scheduler_module
-from erpsync.service.jobs import JobContext, JobResult, run_job
-from erpsync.service.scheduler import EmbeddedScheduler, planned_pairs
+from erpsync.service.jobs import JobContext, JobResult, ran_to_end, run_job
+from erpsync.service.scheduler import EmbeddedScheduler, planned_pairs, taken_timeout
 
 SHOP = """
 [[shops]]
@@ -107,7 +110,7 @@ def test_a_job_already_queued_is_not_queued_twice_and_answers_both_requests(ctx)
     assert first.result(timeout=30).status == "skipped"
     scheduler.shutdown(wait=True)
     assert scheduler.counts == {"skipped": 1}
-    assert ctx.store.sync_requests.pending() == []
+    assert stored_requests(ctx) == []  # a paused shop's skip answers it: its first run after resuming covers it
 
 
 def test_run_all_now_runs_every_pair_once_and_nothing_starts_once_stopping(ctx):
@@ -134,7 +137,7 @@ def _held_runs(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], threading.Ev
         calls.append(f"{shop} {aspect}")
         started.set()
         gate.wait(10)
-        return JobResult(shop, aspect, "ok")
+        return JobResult(shop, aspect, "ok", answered=True)
 
     monkeypatch.setattr(scheduler_module, "run_job", held)
     return calls, started, gate
@@ -193,3 +196,107 @@ def test_a_requested_job_the_stop_cancels_leaves_its_request_pending(ctx):
         gate.set()
     assert [(r.shop, r.aspect) for r in ctx.store.sync_requests.pending()] == [("a", "tracking")]
     assert scheduler.counts == {}
+
+
+def stored_requests(ctx: JobContext) -> list[tuple[str, str, bool]]:
+    """Every sync request row, pending or taken: (shop, aspect, taken)."""
+    t = sync_requests_table.c
+    with ctx.store.engine.connect() as conn:
+        rows = conn.execute(sync_requests_table.select().order_by(t.id)).all()
+    return [(r.shop, r.aspect, r.taken_at is not None) for r in rows]
+
+
+def _ending(monkeypatch: pytest.MonkeyPatch, *results: JobResult, stop: threading.Event | None = None) -> list[str]:
+    """run_job replaced by one that ends each call with the next of ``results`` (setting ``stop``
+    first when given: a signal that came while the job ran)."""
+    calls: list[str] = []
+    queue = list(results)
+
+    def ends(ctx: JobContext, shop: str, aspect: str, **_: object) -> JobResult:
+        calls.append(f"{shop} {aspect}")
+        if stop is not None:
+            stop.set()
+        return queue.pop(0)
+
+    monkeypatch.setattr(scheduler_module, "run_job", ends)
+    return calls
+
+
+def _wait_for(scheduler: EmbeddedScheduler, jobs: int) -> None:
+    for _ in range(200):
+        if scheduler.counts.total() >= jobs:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{jobs} job(s) did not end: {scheduler.counts}")
+
+
+def test_a_requested_job_a_signal_interrupts_leaves_its_request_pending(ctx, monkeypatch):
+    """Stopped after the write in hand, the job may not have read what the webhook announced."""
+    _ending(monkeypatch, JobResult("a", "tracking", "interrupted", detail="stopped"), stop=ctx.stop)
+    ctx.store.sync_requests.add("a", ["tracking"], reason="webhook", now=datetime.now(UTC))
+    scheduler = EmbeddedScheduler(ctx)
+    assert scheduler.take_requests() == 1
+    _wait_for(scheduler, 1)
+    scheduler.shutdown(wait=True)
+    assert stored_requests(ctx) == [("a", "tracking", False)]  # pending: the next process runs it
+
+
+def test_a_requested_job_that_failed_keeps_its_request_for_the_pairs_next_job(ctx, monkeypatch):
+    """A job whose aspect failed (or whose time budget ran out) did not answer the request; the
+    pair's next job does, and the request is not retried every poll meanwhile."""
+    over_budget = JobResult("a", "tracking", "error", detail="shop a used up its time budget")
+    calls = _ending(monkeypatch, over_budget, JobResult("a", "tracking", "ok", answered=True))
+    ctx.store.sync_requests.add("a", ["tracking"], reason="webhook", now=datetime.now(UTC))
+    scheduler = EmbeddedScheduler(ctx)
+    try:
+        assert scheduler.take_requests() == 1
+        _wait_for(scheduler, 1)
+        assert stored_requests(ctx) == [("a", "tracking", True)]  # not done: still this process's
+        assert scheduler.take_requests() == 0  # not taken again: no retry every 10 s
+        future = scheduler.submit("a", "tracking")  # the pair's next turn
+        assert future is not None and future.result(timeout=10).answered
+    finally:
+        scheduler.shutdown(wait=True)
+    assert calls == ["a tracking", "a tracking"]
+    assert stored_requests(ctx) == []
+
+
+def test_requests_a_failed_job_kept_are_given_back_when_the_process_stops(ctx, monkeypatch):
+    _ending(monkeypatch, JobResult("a", "tracking", "skipped", detail="another run (r1) holds the shop"))
+    ctx.store.sync_requests.add("a", ["tracking"], reason="webhook", now=datetime.now(UTC))
+    scheduler = EmbeddedScheduler(ctx)
+    assert scheduler.take_requests() == 1
+    _wait_for(scheduler, 1)
+    assert stored_requests(ctx) == [("a", "tracking", True)]
+    ctx.stop.set()
+    scheduler.shutdown(wait=True)
+    assert stored_requests(ctx) == [("a", "tracking", False)]
+
+
+def test_a_job_answers_only_when_its_run_read_the_aspect_to_the_end_or_the_shop_is_paused(ctx, monkeypatch):
+    reports = [_report(shop_error="shop a used up its time budget of 600 s"), _report(interrupted=15), _report()]
+    monkeypatch.setattr(jobs_module.Syncer, "run", lambda self, **_: reports.pop(0))
+    assert [run_job(ctx, "a", "tracking").answered for _ in range(3)] == [False, False, True]
+    ctx.store.shop_pauses.pause("a", reason="seller deauthorised", now=datetime.now(UTC))
+    assert run_job(ctx, "a", "tracking").answered
+
+
+def test_taken_timeout_outlasts_the_longest_shop_budget(ctx):
+    assert taken_timeout(ctx) == timedelta(hours=1)  # the default budget is 30 min
+    object.__setattr__(ctx.settings.shops[1], "time_budget_seconds", 7200.0)
+    assert taken_timeout(ctx) == timedelta(hours=4)
+
+
+def _report(shop_error: str | None = None, aspect_error: str | None = None, **report: object) -> RunReport:
+    aspect = AspectReport("tracking", error=aspect_error, record_errors=["shipment S1: bad carrier"])
+    shop = ShopReport("a", aspects=[aspect], error=shop_error)
+    return RunReport(run_id="r", apply=True, started_at=datetime.now(UTC), shops=[shop], **report)  # type: ignore[arg-type]
+
+
+def test_ran_to_end_only_when_the_aspect_read_everything():
+    assert ran_to_end(_report(), "a", "tracking")  # a bad record or a failed write still ran to the end
+    assert not ran_to_end(_report(interrupted=15), "a", "tracking")
+    assert not ran_to_end(_report(shop_error="shop a used up its time budget of 600 s"), "a", "tracking")
+    assert not ran_to_end(_report(aspect_error="the ERP refused the read"), "a", "tracking")
+    assert not ran_to_end(_report(), "a", "pickup")  # not run at all
+    assert not ran_to_end(_report(), "b", "tracking")
