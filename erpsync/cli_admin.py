@@ -78,7 +78,8 @@ def plugins(state: CommandContext, fmt: str) -> int:
 @click.pass_obj
 def prune(state: CommandContext, days: int | None, dry_run: bool) -> int:
     """Delete old state: runs, settled ledger entries, resolved drifts, handled webhook ids,
-    expired pickup confirmations, sent alerts, sync requests nobody answered.
+    expired pickup confirmations, sent alerts, sync requests nobody answered, the tracking read's
+    rows of shipments the ERP no longer lists.
 
     \b
     Defaults (without --older-than):
@@ -87,6 +88,7 @@ def prune(state: CommandContext, days: int | None, dry_run: bool) -> int:
       handled webhook ids, and kept bodies they cured         30 days
       alerts delivered, failed for good or expired            30 days
       sync requests, pending or taken, counted from the ask    7 days
+      tracked packages, counted from when a run last wanted   30 days (at least 7)
 
     Never removed: open drifts, pending ledger entries (a write that may have happened),
     ledger entries whose subject still has an open drift, a run that still holds a lease,

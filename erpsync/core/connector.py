@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Literal
 
 from marshmallow import Schema
 
-from erpsync.core.ports import PackageCache, TokenStore
+from erpsync.core.ports import PackageCache, TokenStore, TrackedCache
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class ShopContext:
     #: what a seller connector kept of the shop's packages (None: no store, read everything)
     packages: PackageCache | None = None
     #: the same for the packages of the ERP's shipments the tracking read read (None: read them all)
-    tracked: PackageCache | None = None
+    tracked: TrackedCache | None = None
     #: the run's clock (None: the wall clock), for a connector that dates what it read, e.g. a cursor
     clock: Callable[[], datetime] | None = None
 

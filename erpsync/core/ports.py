@@ -8,7 +8,7 @@ no ``WarehouseWriter``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -226,6 +226,30 @@ class PackageCache(Protocol):
 
     def advance(self, cursor: PackageCursor, *, now: datetime) -> None:
         """Drop the packages created before ``cursor.since`` and store ``cursor``, in one transaction."""
+        ...
+
+
+@runtime_checkable
+class TrackedCache(PackageCache, Protocol):
+    """The tracking read's ``PackageCache`` (``store.tracked.for_shop``): its rows are of any age,
+    so it reads only those it needs, and says which it still wants, so rows of shipments the ERP
+    no longer lists can be pruned."""
+
+    def packages_of(self, package_ids: Collection[str], *, wanted_at: datetime | None = None) -> list[CachedPackage]:
+        """The rows of these packages (those kept), whatever their age.
+
+        With ``wanted_at``, the caller wants these packages now (their shipments are in the ERP's
+        list): each row's mark of that moves to ``wanted_at`` when it is a day or more behind.
+        """
+        ...
+
+    def has_packages(self) -> bool:
+        """Whether any row is kept."""
+        ...
+
+    def put(self, packages: Sequence[CachedPackage], *, wanted_at: datetime | None = None) -> None:
+        """Insert or replace these packages; with ``wanted_at``, the caller wants them now (as in
+        ``packages_of``)."""
         ...
 
 

@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from store_backends import BACKENDS, open_store
 
 from erpsync.core.models import HandoverMode, PackageSignal
-from erpsync.core.ports import CachedPackage, PackageCache, PackageCursor
+from erpsync.core.ports import CachedPackage, PackageCache, PackageCursor, TrackedCache
 from erpsync.core.store import SCHEMA_VERSION, Store
+from erpsync.core.store.schema import tracked_packages
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -80,6 +81,36 @@ def _v6_file(path: Path) -> str:
         conn.execute(text("DROP TABLE package_cache"))
         conn.execute(text("UPDATE schema_version SET version = 6"))
     return url
+
+
+def wanted_at(store: Store, shop: str) -> dict[str, datetime | None]:
+    t = tracked_packages.c
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(t.package_id, t.wanted_at).where(t.shop == shop).order_by(t.package_id)).all()
+    return {r.package_id: r.wanted_at for r in rows}
+
+
+def test_the_tracked_rows_of_some_packages_are_read_and_marked_wanted_at_most_once_a_day(store: Store) -> None:
+    tracked = store.tracked.for_shop("acme")
+    assert isinstance(tracked, TrackedCache) and not tracked.has_packages()
+    tracked.put([cached("P1", days_ago=400), cached("P2", days_ago=3)], wanted_at=T0)
+    tracked.put([cached("P3", days_ago=1)])  # never marked
+    store.tracked.for_shop("other").put([cached("P1", days_ago=2)])
+    assert tracked.has_packages()
+    assert wanted_at(store, "acme") == {"P1": T0, "P2": T0, "P3": None}
+
+    found = tracked.packages_of(["P3", "P9", "P1", "P3"])  # any age, in the order asked; no mark
+    assert [p.signal.id for p in found] == ["P3", "P1"] and found[1] == cached("P1", days_ago=400)
+    assert wanted_at(store, "acme") == {"P1": T0, "P2": T0, "P3": None}
+    half_a_day = T0 + timedelta(hours=12)
+    tracked.packages_of(["P1", "P3"], wanted_at=half_a_day)  # P1 marked within the day: not written again
+    assert wanted_at(store, "acme") == {"P1": T0, "P2": T0, "P3": half_a_day}
+    a_day = T0 + timedelta(days=1)
+    tracked.packages_of(["P1", "P3"], wanted_at=a_day)
+    assert wanted_at(store, "acme") == {"P1": a_day, "P2": T0, "P3": half_a_day}
+    tracked.put([cached("P1", days_ago=400)])  # a re-read keeps the mark
+    assert wanted_at(store, "acme")["P1"] == a_day
+    assert wanted_at(store, "other") == {"P1": None}
 
 
 def test_v6_database_is_upgraded_in_place(tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from store_backends import BACKENDS, open_store
 
 from erpsync.cli import State, cli
-from erpsync.core.models import Drift, Severity
+from erpsync.core.models import Drift, PackageSignal, Severity
+from erpsync.core.ports import CachedPackage
 from erpsync.core.store import MIN_NOTIFICATION_AGE, Retention, Store
 from erpsync.core.store.schema import drifts as drifts_table
 from erpsync.plugins.manager import get_plugin_manager
@@ -166,6 +167,28 @@ def test_notification_ids_outlive_the_retry_schedule_whatever_the_caller_asks(st
     assert log.has("retrying", source="tiktok") and not log.has("settled", source="tiktok")
 
 
+def tracked_row(pid: str, *, created: datetime) -> CachedPackage:
+    return CachedPackage(PackageSignal(pid, "W1", None, f"SF{pid}", created, "COMPLETED"), created)
+
+
+def test_tracked_rows_go_once_no_run_wanted_them_for_30_days_whatever_the_package_age(store: Store) -> None:
+    """A row of a shipment the ERP still lists spares a detail read every run, however old the
+    package; one no run wanted for a month is of a shipment the ERP stopped listing."""
+    tracked = store.tracked.for_shop("acme")
+    ancient = NOW - timedelta(days=700)
+    tracked.put([tracked_row("listed", created=ancient)], wanted_at=NOW - timedelta(days=1))
+    tracked.put([tracked_row("gone", created=RECENT)], wanted_at=NOW - timedelta(days=31))
+    tracked.put([tracked_row("unmarked-old", created=OLD), tracked_row("unmarked-new", created=RECENT)])
+    tracked.put([tracked_row("this-week", created=ancient)], wanted_at=NOW - timedelta(days=3))
+    assert counts(store)["tracked packages (not wanted)"] == 2
+    assert store.prune(Retention(), now=NOW)["tracked packages (not wanted)"] == 2
+    left = ["listed", "this-week", "unmarked-new"]
+    assert sorted(p.signal.id for p in tracked.packages(datetime(1970, 1, 1, tzinfo=UTC))) == sorted(left)
+    # whatever --older-than says, a row wanted within the week stays: runs mark a row once a day
+    assert store.prune(Retention.uniform(timedelta(days=1)), now=NOW)["tracked packages (not wanted)"] == 1
+    assert sorted(p.signal.id for p in tracked.packages(datetime(1970, 1, 1, tzinfo=UTC))) == ["listed", "this-week"]
+
+
 def test_dry_run_counts_exactly_what_a_real_run_removes(store: Store) -> None:
     store.runs.begin("r", shops=["acme"], apply=True, now=OLD)
     store.runs.finish("r", status="in_sync", summary={}, now=OLD)
@@ -237,6 +260,7 @@ def test_prune_prints_per_table_and_dry_run_removes_nothing(config: Path) -> Non
         "pickup confirmations (expired): removed 0",
         "alerts (delivered, failed or expired): removed 0",
         "sync requests (unanswered): removed 0",
+        "tracked packages (not wanted): removed 0",
     ]
     with Store.open(url) as store:
         assert store.runs.list_recent() == [] and not store.notifications.has("N", source="tiktok")

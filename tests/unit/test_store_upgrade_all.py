@@ -1,4 +1,4 @@
-"""Every earlier schema version (1..10) is upgraded in place, on SQLite and on PostgreSQL.
+"""Every earlier schema version (1..11) is upgraded in place, on SQLite and on PostgreSQL.
 
 Each old database is built from the DDL its version's ``schema.py`` created (``tests/fixtures/
 store_schemas/v<N>.<engine>.sql``, compiled from that version's table definitions), filled with a
@@ -64,10 +64,11 @@ ROWS: dict[str, dict[str, Any]] = {
                      "created_at": T0, "next_attempt_at": LATER, "delivered_at": None, "last_error": "busy",
                      "answer": None, "drift_id": 7},
     "package_cache": {"shop": "acme", "package_id": "P1", "warehouse_id": "W1", "handover_method": "PICKUP",
-                      "tracking_number": "JT1", "status": "PROCESSING", "created_at": T0, "update_time": LATER},
+                      "tracking_number": "JT1", "status": "PROCESSING", "created_at": T0, "update_time": LATER,
+                      "shipping_type": None},
     "tracked_packages": {"shop": "kept", "package_id": "P7", "warehouse_id": "W1", "handover_method": "DROP_OFF",
                          "tracking_number": "SF7", "status": "FULFILLING", "created_at": T0, "update_time": LATER,
-                         "orders_shipped": None},
+                         "orders_shipped": None, "shipping_type": None},
     "fences": {"shop": "other", "epoch": 3, "advanced_at": T0},
     "sync_requests": {"id": 4, "shop": "other", "pending_shop": None, "aspect": "listings", "reason": "webhook",
                       "requested_at": T0, "taken_at": LATER},
@@ -208,6 +209,9 @@ def _check_rows(store: Store, had: set[str]) -> None:
         (tracked,) = store.tracked.for_shop("kept").packages(EPOCH)
         assert (tracked.signal.status, tracked.update_time, tracked.orders_shipped) == ("FULFILLING", LATER, False)
         assert tracked.shipping_type is None  # kept before shipping_type: not known
+        # kept before wanted_at: pruned by the package's age until a run marks it wanted
+        assert store.tracked.prune(before=T0, dry_run=True) == 0
+        assert store.tracked.prune(before=LATER, dry_run=True) == 1
 
 
 def _check_new_tables(store: Store) -> None:

@@ -20,6 +20,7 @@ import pytest
 import requests
 import responses
 from open_api_fakes import ok, query
+from sqlalchemy import select
 
 from erpsync.connectors.tiktok.client import TikTokClient
 from erpsync.connectors.tiktok.fulfillment.models import PackageStatus, PackageSummary
@@ -31,6 +32,7 @@ from erpsync.core.models import HandoverMode, PackageSignal
 from erpsync.core.ports import CachedPackage, PackageCursor
 from erpsync.core.shipping import ShippingStatus
 from erpsync.core.store import Store
+from erpsync.core.store.schema import tracked_packages
 
 BASE = "https://open-api.test"
 SHOP_ID = "7495000000000000001"
@@ -306,6 +308,31 @@ def test_tracking_alone_reads_each_settled_package_once_then_searches(store: Sto
     assert states(tracking_seller(store, later), fake, ["P1", "P2", "P3", "P4"]) == first
     assert fake.details == ["P4"] and fake.searches == [{"update_time_ge": NOW - 600}]
     assert kept.cursor() == PackageCursor(SHOP_ID, EPOCH, later)  # when that search started (the first tick)
+
+
+def test_the_tracking_read_reads_only_the_rows_it_needs_and_marks_the_wanted_ones(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shop's rows grow with its ERP's shipments: a run reads those of the packages it wants
+    and of those the search names (to mark the moved), never all of them; and it marks the wanted
+    ones, so ``erpsync prune`` can drop the rows of shipments the ERP no longer lists."""
+    fake = FakeShop()
+    states(tracking_seller(store, T), fake, ["P1", "P3"])
+    fake.packages["P1"].update(number="SF9", update_time=NOW + 3600)  # corrected in Seller Center
+
+    def every_row(self: object, shop: str, created_since: datetime) -> list[CachedPackage]:
+        raise AssertionError("the tracking read loaded every row of the shop")
+
+    monkeypatch.setattr(type(store.tracked), "packages", every_row)
+    later = T + timedelta(days=2)
+    assert states(tracking_seller(store, later), fake, ["P3"]) == {"P3": (ShippingStatus.SHIPPED, "SF3")}
+    monkeypatch.undo()
+    kept = {p.signal.id: p.update_time for p in store.tracked.for_shop("demo").packages(EPOCH)}
+    assert kept["P1"] < datetime(1971, 1, 1, tzinfo=UTC)  # named moved by the search though unwanted: marked
+    t = tracked_packages.c
+    with store.engine.connect() as conn:
+        marks = dict(conn.execute(select(t.package_id, t.wanted_at).where(t.shop == "demo")).all())
+    assert marks["P3"] == later and marks["P1"] < T + timedelta(minutes=1)  # P1 not wanted since the first run
 
 
 def test_a_package_waiting_for_the_carrier_is_read_again_once_collected(store: Store) -> None:

@@ -180,7 +180,7 @@ class ShippingMixin:
         tracked, clock = connector.shop.tracked, connector.shop.clock or wall_clock
         warehouses = {state.id: state.warehouse_id for state in states.items}
         shipped = {s.id for s in states.items if s.status is ShippingStatus.SHIPPED}
-        tracked.put(to_remember(details, warehouses, shipped))
+        tracked.put(to_remember(details, warehouses, shipped), wanted_at=clock())
         if check.cursor is not None:
             tracked.advance(check.cursor, now=clock())
 

@@ -36,7 +36,9 @@ search names with another stamp, number or status as moved (read again when next
 moves the cursor to when the search started. A run with no row to answer makes no search and
 leaves the cursor where it was: rows read since are checked from it all the same. A search page
 with a record it cannot read drops every row (the record may be one of them, and would stay in
-every later window), and the rows start again from that search.
+every later window), and the rows start again from that search. A run reads only the rows of
+the packages it wants (marking them wanted: ``erpsync prune`` drops the rows of shipments the ERP
+no longer lists) and of those its search names, never every row of the shop.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
 from erpsync.connectors.tiktok.fulfillment.models import Package, PackageStatus, PackageSummary
 from erpsync.connectors.tiktok.pickup_reads import OVERLAP, package_signal
 from erpsync.core.models import PackageSignal
-from erpsync.core.ports import CachedPackage, PackageCache, PackageCursor
+from erpsync.core.ports import CachedPackage, PackageCache, PackageCursor, TrackedCache
 from erpsync.core.shipping import PackageShippingState, ShippingStatus
 
 __all__ = [
@@ -193,7 +195,7 @@ class TrackedCheck:
 
 
 def tracked_states(
-    fulfillment: FulfillmentApi, tracked: PackageCache, *, scope: str, package_ids: Iterable[str], now: datetime
+    fulfillment: FulfillmentApi, tracked: TrackedCache, *, scope: str, package_ids: Iterable[str], now: datetime
 ) -> TrackedCheck:
     """The states of ``package_ids`` the tracking read's own rows answer; ``now``: before any read.
 
@@ -201,6 +203,9 @@ def tracked_states(
     account's: the rows are dropped, none is answered, and the cursor to store is ``now``. No
     package wanted (the re-read after a run's writes, which wants only what it wrote): nothing
     is looked at, and the cursor stays.
+
+    Only the rows of the wanted packages are read (and marked wanted, for pruning), then those
+    of the packages the search names, to mark the moved ones: never every row of the shop.
     """
     package_ids = list(package_ids)
     if not package_ids:
@@ -210,12 +215,11 @@ def tracked_states(
     if cursor is None or cursor.scope != scope:
         tracked.reset()  # rows without a cursor were never checked: none can be trusted
         return afresh
-    rows = {p.signal.id: p for p in tracked.packages(_EPOCH) if settles(p)}
-    if not rows:
-        return afresh  # nothing kept to check: the cursor may move on without a search
-    wanted = {i: rows[i] for i in dict.fromkeys(package_ids) if i in rows}
+    wanted = {p.signal.id: p for p in tracked.packages_of(package_ids, wanted_at=now) if settles(p)}
     if not wanted:
-        return TrackedCheck({}, None)  # nothing to answer: no search, and the cursor stays
+        # nothing to answer: no search. The cursor stays while rows kept were checked only up to
+        # it; with no row kept at all it may move on
+        return TrackedCheck({}, None) if tracked.has_packages() else afresh
     changed_ge = int((cursor.update_time - OVERLAP).timestamp())
     moved: dict[str, PackageSummary] = {}
     for page in fulfillment.search_packages(update_time_ge=changed_ge):
@@ -225,6 +229,9 @@ def tracked_states(
             tracked.reset()
             return afresh
         moved.update((s.id, s) for s in page.items)
+    # rows the search names moved are marked, wanted now or not: the next search starts later
+    others = [p for p in tracked.packages_of([i for i in moved if i not in wanted]) if settles(p)]
+    rows = {**{p.signal.id: p for p in others}, **wanted}
     gone = [row for i, row in rows.items() if i in moved and cached_state(row, moved[i]) is None]
     tracked.put([CachedPackage(row.signal, _MOVED, row.orders_shipped, row.shipping_type) for row in gone])
     return TrackedCheck(_answered(wanted, moved), PackageCursor(scope, _EPOCH, now))

@@ -141,7 +141,7 @@ class Store:
     def prune(self, retention: Retention, *, now: datetime, dry_run: bool = False) -> dict[str, int]:
         """Delete old rows ``retention`` allows (see ``store/prune.py``); rows removed per table."""
         repositories = (self.runs, self.drifts, self.ledger, self.notifications, self.confirmations, self.outbox)
-        return prune(*repositories, self.sync_requests, retention, now=now, dry_run=dry_run)
+        return prune(*repositories, self.sync_requests, self.tracked, retention, now=now, dry_run=dry_run)
 
 
 __all__ = [

@@ -18,10 +18,17 @@ Defaults, each longer than the window in which erpsync still needs the rows:
   it (``sync_requests.TAKEN_TIMEOUT``); one a week old asks for a shop or aspect no process runs
   any more, or was left in a store no scheduler serves, and every run of its shop since has
   covered what it asked for.
+- the tracking read's package rows (``tracked_packages``): 30 days after a run last wanted them
+  (never marked: 30 days after the package was created). A row is kept whatever the package's
+  age while the ERP lists its shipment, since it spares a detail read every run; one no run
+  wanted for a month is of a shipment the ERP stopped listing, and if it comes back, its package
+  is read once. Whatever the caller asks, rows wanted within ``MIN_TRACKED_AGE`` stay: a run
+  marks a row at most once a day (``packages.WANTED_EVERY``).
 
 Never pruned, whatever their age: open drifts, ``pending`` ledger entries (a write that may have
 happened), ledger entries of a drift still open (one of the occurrences the entry names, or an
 open drift with the entry's subject), a run that still owns a lease, leases,
+``package_cache`` (the pickup read drops what leaves its lookback itself),
 observations, cursors, bindings, tokens, kept webhook bodies never handled, pickup confirmations
 still valid, alerts still pending. Whatever the caller asks, notification ids younger than
 ``MIN_NOTIFICATION_AGE`` stay.
@@ -37,11 +44,14 @@ from erpsync.core.store.drifts import Drifts
 from erpsync.core.store.ledger import Ledger
 from erpsync.core.store.notifications import Notifications
 from erpsync.core.store.outbox import Outbox
+from erpsync.core.store.packages import TrackedPackages
 from erpsync.core.store.runs import Runs
 from erpsync.core.store.sync_requests import SyncRequests
 
 #: the platform's retry schedule (2 min + 30 min + 3 h + 12 h) rounded up to a day
 MIN_NOTIFICATION_AGE = timedelta(days=1)
+#: a week: a shop whose tracking runs at least weekly keeps its rows, whatever ``--older-than`` says
+MIN_TRACKED_AGE = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -55,13 +65,15 @@ class Retention:
     confirmations: timedelta = timedelta(days=90)  # counted from the expiry, not the confirmation
     alerts: timedelta = timedelta(days=30)  # delivered, failed or expired; counted from their creation
     sync_requests: timedelta = timedelta(days=7)  # pending or taken; counted from the ask
+    tracked_packages: timedelta = timedelta(days=30)  # counted from when a run last wanted the row
 
     @classmethod
     def uniform(cls, age: timedelta) -> Retention:
         """The same age for everything (``erpsync prune --older-than DAYS``)."""
         return cls(
-            runs=age, ledger=age, drifts=age, notifications=age, confirmations=age, alerts=age, sync_requests=age
-        )
+            runs=age, ledger=age, drifts=age, notifications=age, confirmations=age, alerts=age, sync_requests=age,
+            tracked_packages=age,
+        )  # fmt: skip
 
 
 def prune(
@@ -72,6 +84,7 @@ def prune(
     confirmations: Confirmations,
     outbox: Outbox,
     sync_requests: SyncRequests,
+    tracked: TrackedPackages,
     retention: Retention,
     *,
     now: datetime,
@@ -93,4 +106,6 @@ def prune(
     removed["pickup confirmations (expired)"] = confirmations.prune(before=before, dry_run=dry_run)
     removed["alerts (delivered, failed or expired)"] = outbox.prune(before=now - retention.alerts, dry_run=dry_run)
     removed["sync requests (unanswered)"] = sync_requests.prune(before=now - retention.sync_requests, dry_run=dry_run)
+    before = now - max(retention.tracked_packages, MIN_TRACKED_AGE)
+    removed["tracked packages (not wanted)"] = tracked.prune(before=before, dry_run=dry_run)
     return removed

@@ -21,10 +21,14 @@ long shipped is not read again every run, whatever the pickup read's lookback);
 10 adds ``tracked_packages.orders_shipped`` (a PROCESSING package whose orders said it shipped, so
 a package waiting for the carrier is not read again every run until collected);
 11 adds ``shipping_type`` to ``package_cache`` and ``tracked_packages`` (who ships the package,
-TIKTOK or SELLER, so a state answered from a row still says whether the platform ships it).
+TIKTOK or SELLER, so a state answered from a row still says whether the platform ships it);
+12 adds ``tracked_packages.wanted_at`` (when the tracking read last wanted the package: a row whose
+shipment the ERP no longer lists is pruned).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Index, Integer, LargeBinary, String, Table, Text, UniqueConstraint
 
@@ -37,7 +41,7 @@ from erpsync.core.store.schema_service import shop_pauses as shop_pauses
 from erpsync.core.store.schema_service import sync_requests as sync_requests
 
 #: bump with every change to the tables (here and in ``schema_service.py``), with an upgrade step
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 
 schema_version = Table(
@@ -276,8 +280,9 @@ alert_outbox = Table(
 #: and the platform's ``update_time`` it was read at. A package whose ``update_time`` has not moved is
 #: taken from here instead of being read again. How far the rows are complete is the shop's
 #: ``packages`` row in ``cursors``.
-def _packages_table(name: str, *extra: Column[bool]) -> Table:
-    # ``extra`` comes before ``shipping_type`` so the columns keep the order upgrades give them
+def _packages_table(name: str, *extra: Column[bool], after: tuple[Column[Any], ...] = ()) -> Table:
+    # ``extra`` comes before ``shipping_type`` and ``after`` after it, so the columns keep the order
+    # upgrades give them
     return Table(
         name,
         metadata,
@@ -293,6 +298,7 @@ def _packages_table(name: str, *extra: Column[bool]) -> Table:
         # version 11: the package detail's shipping_type (TIKTOK: the platform ships it; SELLER);
         # NULL, as in rows written before: not known
         Column("shipping_type", String(16)),
+        *after,
         Index(f"ix_{name}_created_at", "shop", "created_at"),
     )
 
@@ -310,4 +316,8 @@ tracked_packages = _packages_table(
     # version 10: the package's orders said it shipped when it was read (a PROCESSING package,
     # waiting for the carrier); NULL, as in rows written before: not known, read as not shipped
     Column("orders_shipped", Boolean),
+    # version 12: when the tracking read last wanted the package (its shipment was in the ERP's
+    # list), moved at most once a day; NULL, as in rows written before and rows not wanted since
+    # they were written: not known, and ``created_at`` stands in for it when pruning
+    after=(Column("wanted_at", UTCDateTime),),
 )

@@ -94,6 +94,12 @@ def _v10_to_v11(conn: Connection) -> None:
     _add_columns(conn, schema.tracked_packages, ("shipping_type",))
 
 
+def _v11_to_v12(conn: Connection) -> None:
+    """When the tracking read last wanted each of its rows. Rows kept before have none: the next
+    tracking run marks those it still wants, and pruning takes a row's ``created_at`` meanwhile."""
+    _add_columns(conn, schema.tracked_packages, ("wanted_at",))
+
+
 #: from-version → the step that brings a database to from-version + 1
 STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
@@ -106,6 +112,7 @@ STEPS: dict[int, Callable[[Connection], None]] = {
     8: _v8_to_v9,
     9: _v9_to_v10,
     10: _v10_to_v11,
+    11: _v11_to_v12,
 }
 
 
