@@ -3,12 +3,14 @@
 Operators read Seller Center (商家后台) in Chinese and waybills in English, so the Chinese texts
 use the platform's and the providers' own terms (``docs/domain.md``): 上门揽收 / 自寄 beside the
 waybill's PICK UP / DROP OFF, 审核中, 生效中. English stays the default. A drift kind or value
-this table does not know (a plugin's) is shown as it is, never dropped.
+this table does not know (a plugin's) is shown as it is, never dropped. The drift kinds' words
+(``KINDS``) live in the core (``core/drift_words.py``), so the email alert's report uses them too.
 """
 
 from __future__ import annotations
 
 from erpsync.core.aspects.warehouse_texts import FIELD_WORDS
+from erpsync.core.drift_words import KINDS
 from erpsync.core.models import HandoverMode, Texts
 
 __all__ = [
@@ -35,20 +37,6 @@ COLUMNS: tuple[Texts, ...] = (
     Texts("action", "处理"),
 )
 
-#: drift kinds as operators name the problem (the address aspect's field rows show the field)
-KINDS: dict[str, Texts] = {
-    "missing_in_erp": Texts("no ERP warehouse bound", "ERP 中无对应仓库"),
-    "unknown_warehouse": Texts("bound to a warehouse Seller Center lacks", "绑定的商家后台仓库不存在"),
-    "duplicate_binding": Texts("several ERP warehouses bound", "多个 ERP 仓库绑定同一仓库"),
-    "mode_mismatch": Texts("handover mode differs", "交接方式不一致"),
-    "pickup_unconfirmed": Texts("pickup status unconfirmed", "揽收状态未确认"),
-    "review_pending": Texts("pickup review pending", "揽收审核中"),
-    "review_stuck": Texts("pickup review overdue", "揽收审核超时"),
-    "label_mode_mismatch": Texts("labels contradict the subscription", "面单交接方式与订阅不符"),
-    "pickup_out_of_coverage": Texts("PICK UP outside pickup coverage", "不在揽收范围却为上门揽收"),
-    "waybill_provider_mismatch": Texts("waybill from the wrong provider", "面单揽收服务商不符"),
-    "shipped_by_platform": Texts("shipped by TikTok: nothing to push", "由 TikTok 发货：无需推送"),
-}
 
 #: warehouse address fields (``Address`` field names) as Seller Center's 仓库地址 form names them
 FIELDS: dict[str, Texts] = FIELD_WORDS

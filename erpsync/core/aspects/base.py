@@ -107,6 +107,9 @@ class Aspect(ABC):
     description: ClassVar[str] = ""
     #: the field and drift-kind names a policy table may name for this aspect (empty: any)
     policy_keys: ClassVar[frozenset[str]] = frozenset()
+    #: every drift kind ``diff`` can produce: reports and alerts name each in words
+    #: (``render_text.KINDS``; a kind without words is shown as it is). Empty: not declared
+    drift_kinds: ClassVar[frozenset[str]] = frozenset()
     #: the ``[aspects.<name>]`` table; loaded with ``{}`` when absent, so defaults belong here.
     #: What it loads arrives as ``ObserveContext.settings``.
     Settings: ClassVar[type[Schema]] = NoSettings

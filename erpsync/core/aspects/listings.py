@@ -81,7 +81,8 @@ class ListingsAspect(Aspect):
     name = "listings"
     description = "ERP products pushed to Seller Center listings: create, content, price, inventory"
     Settings = ListingsSettings
-    policy_keys = frozenset([*(k for k, _f, _a in KINDS.values()), "content", "price", "inventory", AUDIT_FAILED])
+    drift_kinds = frozenset([*(k for k, _f, _a in KINDS.values()), AUDIT_FAILED])
+    policy_keys = drift_kinds | {"content", "price", "inventory"}
 
     def __init__(self, bindings: ListingBindings | None = None, map_listing: Shape | None = None) -> None:
         self._bindings = bindings

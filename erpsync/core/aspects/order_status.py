@@ -83,7 +83,8 @@ class OrderStatusAspect(Aspect):
     name = "order_status"
     description = "Seller Center order statuses (cancellations included) recorded in the ERP"
     Settings = OrderStatusSettings
-    policy_keys = frozenset(["status", KIND, CANCELLED_KIND])
+    drift_kinds = frozenset([KIND, CANCELLED_KIND])
+    policy_keys = drift_kinds | {"status"}
     cursor_stream = "order_status"
     #: recording a status is the run's own work; a cancellation is worth a word (CANCELLED_KIND)
     routine_kinds = frozenset([KIND])

@@ -121,9 +121,8 @@ class PickupAspect(Aspect):
     name = "pickup"
     description = "Seller Center pickup subscription (inferred) vs the ERP's handover mode per warehouse"
     Settings = PickupSettings
-    policy_keys = frozenset(
+    drift_kinds = frozenset(
         [
-            "handover_mode",
             "mode_mismatch",
             "pickup_unconfirmed",
             "label_mode_mismatch",
@@ -133,6 +132,7 @@ class PickupAspect(Aspect):
             "waybill_provider_mismatch",
         ]
     )
+    policy_keys = drift_kinds | {"handover_mode"}
 
     def observe(self, ctx: ObserveContext) -> PickupObservation:
         if not isinstance(ctx.seller, WarehouseReader):

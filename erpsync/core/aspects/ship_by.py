@@ -35,7 +35,10 @@ from erpsync.core.pickup_regions import DEFAULT_REGIONS, city_key, region_for
 from erpsync.core.ports import WarehouseReader
 from erpsync.core.timefmt import beijing_time
 
-__all__ = ["Extension", "ShipByAspect", "ShipByObservation", "ship_by_drifts"]
+__all__ = ["NEAR", "OVERDUE", "Extension", "ShipByAspect", "ShipByObservation", "ship_by_drifts"]
+
+NEAR = "ship_by_near"
+OVERDUE = "ship_by_overdue"
 
 
 class _Aware(fields.AwareDateTime):
@@ -110,7 +113,8 @@ class ShipByAspect(Aspect):
     name = "ship_by"
     description = "orders awaiting shipment near or past their latest ship time (alerts only)"
     Settings = ShipBySettings
-    policy_keys = frozenset(["ship_by_near", "ship_by_overdue"])
+    drift_kinds = frozenset([NEAR, OVERDUE])
+    policy_keys = drift_kinds
 
     def observe(self, ctx: ObserveContext) -> ShipByObservation:
         if not isinstance(ctx.seller, OrderReader):  # nothing to watch: said once, never an error
@@ -186,12 +190,12 @@ def ship_by_drifts(aspect: str, obs: ShipByObservation) -> list[Drift]:
             continue
         due_en, due_zh = beijing_time(due), beijing_time(due, "zh")
         if left <= timedelta(0):
-            kind, severity = "ship_by_overdue", Severity.CRITICAL
+            kind, severity = OVERDUE, Severity.CRITICAL
             late = _left(-left)
             en = f"order {order.id} missed its latest ship time {due_en} by {late}: no tracking number in Seller Center"
             zh = f"订单 {order.id} 已超过最晚发货时间 {due_zh}（超时 {late}），Seller Center 中仍无物流单号"
         else:
-            kind, severity = "ship_by_near", Severity.WARNING
+            kind, severity = NEAR, Severity.WARNING
             en = f"order {order.id} must ship by {due_en} ({_left(left)} left): no tracking number in Seller Center yet"
             zh = f"订单 {order.id} 须在 {due_zh} 前发货（剩余 {_left(left)}），Seller Center 中尚无物流单号"
         drifts.append(

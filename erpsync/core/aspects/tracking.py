@@ -73,9 +73,8 @@ class TrackingAspect(Aspect):
     #: one host call per Batch Ship Packages call, so a stop is seen between API calls
     #: (docs/tracking.md: erpsync sends at most 50 packages a call)
     bulk_size = 50
-    policy_keys = frozenset(
+    drift_kinds = frozenset(
         [
-            "tracking_number",
             "tracking_not_pushed",
             "tracking_differs",
             "package_cancelled",
@@ -84,6 +83,7 @@ class TrackingAspect(Aspect):
             "shipped_by_platform",
         ]
     )
+    policy_keys = drift_kinds | {"tracking_number"}
     #: a number waiting to be pushed is the run's own work: alerted only if it stays unpushed
     routine_kinds = frozenset(["tracking_not_pushed"])
 

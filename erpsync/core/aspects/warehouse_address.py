@@ -143,9 +143,8 @@ class WarehouseAddressAspect(Aspect):
     name = "warehouse_address"
     description = "Seller Center warehouse address, contact and phone vs the ERP's warehouse record"
     Settings = NoSettings  # nothing to configure: [aspects.warehouse_address] may only be empty
-    policy_keys = frozenset(
-        [*Address.__dataclass_fields__, "field_mismatch", "missing_in_erp", "unknown_warehouse", "duplicate_binding"]
-    )
+    drift_kinds = frozenset(["field_mismatch", "missing_in_erp", "unknown_warehouse", "duplicate_binding"])
+    policy_keys = drift_kinds | frozenset(Address.__dataclass_fields__)
 
     def observe(self, ctx: ObserveContext) -> WarehouseObservation:
         if not isinstance(ctx.seller, WarehouseReader):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from erpsync.core.drift_words import kind_words
 from erpsync.core.timefmt import beijing_time
 from erpsync.plugins.alerts.base import AlertEvent
 from erpsync.plugins.alerts.message import (
@@ -76,9 +77,10 @@ def alerts_page(events: Sequence[AlertEvent]) -> Page:
 
 
 def _row(event: AlertEvent) -> Row:
-    """What happened to the drift goes in the action column: the fix when one is known."""
+    """What happened to the drift goes in the action column: the fix when one is known. The
+    problem is the field in words, else the kind in words (a ship-by drift names no field)."""
     fix = event.fix.get(event.lang) or event.fix.get("en") if event.fix else None
     action = fix if fix and event.event != "resolved" else event_words(event)
-    problem = field_words(event) or event.kind.replace("_", " ")
+    problem = field_words(event) or kind_words(event.kind, event.lang) or event.kind.replace("_", " ")
     cells = (event.subject, problem, event.seller_value or "—", event.erp_value or "—", severity_words(event), action)
     return Row(cells, event.severity if event.severity in ("critical", "warning", "info") else "info")

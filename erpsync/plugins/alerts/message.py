@@ -71,6 +71,8 @@ _FIELD = {
 }
 #: the aspects whose subject is a warehouse; an aspect about orders says "order"
 _WAREHOUSE_ASPECTS = frozenset({"warehouse_address", "pickup"})
+#: aspects about orders whose name does not say so (the ship-by aspect's subject is an order id)
+_ORDER_ASPECTS = frozenset({"ship_by"})
 
 _LABELS = {
     "shop": ("Shop", "店铺"),
@@ -133,7 +135,7 @@ def subject_words(event: AlertEvent) -> str:
 def _subject_key(event: AlertEvent) -> str:
     if event.aspect in _WAREHOUSE_ASPECTS:
         return "warehouse"
-    if "order" in event.aspect or "order" in event.kind:
+    if event.aspect in _ORDER_ASPECTS or "order" in event.aspect or "order" in event.kind:
         return "order"
     return "subject"
 
