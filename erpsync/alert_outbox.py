@@ -1,6 +1,6 @@
 """What goes into the alert outbox: the configured sinks, and each alert rendered for each of them.
 
-The store decides *when* a drift alerts (``drifts.record``: opened, resolved, reminder) inside the
+The store decides *when* a drift alerts (``drifts.record``: opened, resolved, escalated, reminder) inside the
 transaction that records the change; the planner built here decides *who* gets it (each sink's
 filters: ``min_severity``, ``shops``, ``aspects``) and renders it in that sink's language, so the
 row the outbox keeps is exactly what the sink will be given, already redacted. Token trouble (a
@@ -69,20 +69,22 @@ def planner(
 ) -> AlertPlanner:
     """The ``AlertPlanner`` ``drifts.record`` calls inside its transaction.
 
-    A reminder's id includes when the previous alert about the drift was written, so each
-    reminder is a new alert, while writing the same one twice is not. ``fixes`` holds, per drift
-    fingerprint, the correction this run plans for it (``fix_text``): opened alerts and
-    reminders say it. ``routine`` names drift kinds that are a run's own work (a push waiting to
-    be made, ``Aspect.routine_kinds``): they are not announced when they open or resolve, only
-    reminded of if one stays open (a push that keeps failing), so a thousand tracking numbers
-    pushed are not two thousand alerts.
+    A reminder's or an escalation's id includes when the previous alert about the drift was
+    written (an escalation's its new severity too), so each is a new alert, while writing the
+    same one twice is not. ``fixes`` holds, per drift fingerprint, the correction this run plans
+    for it (``fix_text``): every alert but a resolved one says it. ``routine`` names drift kinds
+    that are a run's own work (a push waiting to be made, ``Aspect.routine_kinds``): they are
+    not announced when they open or resolve, only reminded of if one stays open (a push that
+    keeps failing) or escalated if one gets worse, so a thousand tracking numbers pushed are not
+    two thousand alerts.
     """
 
     def plan(kind: AlertKind, row: DriftRow) -> list[OutboxItem]:
-        if kind != "reminder" and row.kind in routine:
+        if kind in ("opened", "resolved") and row.kind in routine:
             return []
         items = []
-        nth = (row.last_alerted_at or row.opened_at).isoformat() if kind == "reminder" else ""
+        previous = (row.last_alerted_at or row.opened_at).isoformat()
+        nth = {"reminder": previous, "escalated": f"{row.severity.value}@{previous}"}.get(kind, "")
         for target in sinks:
             if not target.wants(shop=row.shop, aspect=row.aspect, severity=row.severity.value):
                 continue

@@ -75,6 +75,7 @@ _EVENTS = {
     "opened": Texts("opened", "出现"),
     "resolved": Texts("resolved", "已解决"),
     "reminder": Texts("reminder", "提醒"),
+    "escalated": Texts("escalated", "升级"),
 }
 _PENDING_COLUMNS = (
     Texts("id", "编号"),

@@ -68,6 +68,14 @@ class Severity(StrEnum):
     WARNING = "warning"
     CRITICAL = "critical"
 
+    @property
+    def rank(self) -> int:
+        """How bad, as a number to compare: info 0 < warning 1 < critical 2."""
+        return _SEVERITY_RANKS[self]
+
+
+_SEVERITY_RANKS = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
+
 
 @dataclass(frozen=True)
 class Address:
@@ -227,6 +235,12 @@ class Drift:
     resolves and a new one opens. None keeps the identity value-independent (an address field
     that is wrong in a new way is the same drift, still open).
 
+    ``stage_of`` names the kind this drift is an earlier stage of, when a problem passes through
+    kinds as it gets worse (an order near its ship-by time, ``ship_by_near``, then past it,
+    ``ship_by_overdue``). The fingerprint then takes that kind in place of its own, so both
+    stages are one drift: moving on updates the open drift, whose severity rises (the store
+    alerts it as escalated), instead of resolving it and opening another.
+
     ``summary``, ``why`` and ``steps`` are for people: the message in each language, what was
     seen and why it matters, and the guided fix (where to click in Seller Center, whom to call).
     """
@@ -244,6 +258,7 @@ class Drift:
     summary: Texts | None = None
     why: tuple[Texts, ...] = ()
     steps: tuple[Texts, ...] = ()
+    stage_of: str | None = None
 
     def __init__(
         self,
@@ -260,6 +275,7 @@ class Drift:
         summary: Texts | None = None,
         why: tuple[Texts, ...] = (),
         steps: tuple[Texts, ...] = (),
+        stage_of: str | None = None,
     ) -> None:
         """The dataclass's own ``__init__``, written out: a diff makes one drift per difference, and
         the generated frozen one pays a call of ``object.__setattr__`` per field, two thirds of
@@ -269,10 +285,12 @@ class Drift:
         values["field"], values["seller_value"], values["erp_value"] = field, seller_value, erp_value
         values["severity"], values["message"], values["identity"] = severity, message, identity
         values["summary"], values["why"], values["steps"] = summary, why, steps
+        values["stage_of"] = stage_of
 
     @property
     def fingerprint(self) -> str:
-        parts: tuple[str | None, ...] = (self.shop, self.aspect, self.kind, self.subject, self.field)
+        kind = self.stage_of if self.stage_of is not None else self.kind
+        parts: tuple[str | None, ...] = (self.shop, self.aspect, kind, self.subject, self.field)
         if self.identity is not None:
             parts += (self.identity,)
         return _digest(*parts)[:32]

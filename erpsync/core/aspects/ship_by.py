@@ -9,11 +9,17 @@ changes only would miss the old ones) and raises, per order:
 - ``ship_by_near`` (warning) inside ``warn_hours`` before the deadline;
 - ``ship_by_overdue`` (critical) once it has passed.
 
-Both resolve when the order is no longer awaiting shipment. During a provider switch the
-platform extended the ship-by time (Dongguan orders created on 2023-09-18 and 09-19 got three
-extra days); whether the API's ``rts_sla_time`` already carries such an extension is not
-documented, so ``[[aspects.ship_by.extensions]]`` lets an operator add one for the orders of
-some cities or warehouses created in a date range. Alerts only: nothing is planned.
+The two are stages of one drift (``Drift.stage_of``: a near drift takes the overdue drift's
+fingerprint, so an overdue drift recorded before keeps its own): an order that passes its
+deadline unshipped escalates the open drift, alerted once as escalated, instead of a "resolved"
+for an order that got worse and a new alert. It resolves only when the order is no longer
+awaiting shipment (shipped, cancelled).
+
+During a provider switch the platform extended the ship-by time (Dongguan orders created on
+2023-09-18 and 09-19 got three extra days); whether the API's ``rts_sla_time`` already carries
+such an extension is not documented, so ``[[aspects.ship_by.extensions]]`` lets an operator add
+one for the orders of some cities or warehouses created in a date range. Alerts only: nothing is
+planned.
 """
 
 from __future__ import annotations
@@ -189,13 +195,14 @@ def ship_by_drifts(aspect: str, obs: ShipByObservation) -> list[Drift]:
         if left > obs.warn:
             continue
         due_en, due_zh = beijing_time(due), beijing_time(due, "zh")
+        stage_of: str | None = None  # the overdue drift's kind, for a drift that may become one
         if left <= timedelta(0):
             kind, severity = OVERDUE, Severity.CRITICAL
             late = _left(-left)
             en = f"order {order.id} missed its latest ship time {due_en} by {late}: no tracking number in Seller Center"
             zh = f"订单 {order.id} 已超过最晚发货时间 {due_zh}（超时 {late}），Seller Center 中仍无物流单号"
         else:
-            kind, severity = NEAR, Severity.WARNING
+            kind, severity, stage_of = NEAR, Severity.WARNING, OVERDUE
             en = f"order {order.id} must ship by {due_en} ({_left(left)} left): no tracking number in Seller Center yet"
             zh = f"订单 {order.id} 须在 {due_zh} 前发货（剩余 {_left(left)}），Seller Center 中尚无物流单号"
         drifts.append(
@@ -210,6 +217,7 @@ def ship_by_drifts(aspect: str, obs: ShipByObservation) -> list[Drift]:
                 severity,
                 en,
                 summary=Texts(en, zh),
+                stage_of=stage_of,
             )
         )
     return drifts

@@ -7,8 +7,9 @@ alerted and corrected again.
 
 Alerts are written here, in the transaction that records the change causing them (an ``AlertPlanner``
 from the host renders them per sink into the outbox): one when a drift opens, one when it resolves,
-and a reminder for a drift still open ``remind_after`` since its last alert, unless an operator
-acknowledged it (``ack``). So a change is never recorded without its alerts, nor alerted twice.
+one when an open drift's severity rises (escalated: the same drift, worse), and a reminder for a
+drift still open ``remind_after`` since its last alert, unless an operator acknowledged it
+(``ack``). So a change is never recorded without its alerts, nor alerted twice.
 
 Old resolved occurrences can be pruned; open ones never are, and the newest row never is, so
 that SQLite (which may reuse the highest deleted rowid) never gives a new occurrence the id of an
@@ -85,8 +86,10 @@ _row = RowMapper(
 
 
 def _current(drift: Drift) -> dict[str, Any]:
-    """The columns that follow the latest observation of a drift."""
+    """The columns that follow the latest observation of a drift (the kind too: a drift that
+    moved on to a later stage, ``Drift.stage_of``, is named by the stage it is in now)."""
     return {
+        "kind": drift.kind,
         "seller_value": drift.seller_value,
         "erp_value": drift.erp_value,
         "severity": Severity(drift.severity).value,
@@ -108,7 +111,7 @@ _OF_ASPECT = (
     table.c.open_fingerprint.is_not(None),
 )
 _ANY_OPEN = select(table.c.id).where(*_OF_ASPECT).limit(1)
-_OPEN_ROWS = select(table.c.id, table.c.fingerprint, table.c.subject).where(*_OF_ASPECT)
+_OPEN_ROWS = select(table.c.id, table.c.fingerprint, table.c.subject, table.c.severity).where(*_OF_ASPECT)
 _OPEN_SUBJECTS = select(table.c.subject).where(*_OF_ASPECT).group_by(table.c.subject)
 
 
@@ -146,7 +149,7 @@ class Drifts(Repository):
     ) -> DriftChanges:
         """Record everything one aspect found on one shop in one run, in one transaction.
 
-        New fingerprints open a row; open ones get ``last_seen_at`` and their current values,
+        New fingerprints open a row; open ones get ``last_seen_at`` and their current kind, values,
         message, severity and texts (an address field wrong in a new way is the same drift: its
         fingerprint does not follow the values unless the drift names an ``identity``);
         open rows of this (shop, aspect) that were not seen are resolved. An absent drift is taken
@@ -157,11 +160,16 @@ class Drifts(Repository):
         open whatever their subject. Drifts of other shops or aspects are refused
         (``ValueError``) since they would escape resolution.
 
-        With ``alerts``, the outbox rows it renders for each opened and resolved drift, and a
-        reminder for each drift still open ``remind_after`` (None: never) after its last alert and
-        not acknowledged, are written in this same transaction; ``last_alerted_at`` of the drifts
-        alerted becomes ``now``. The planner sees a reminded drift as it was before, so its
-        ``last_alerted_at`` can name the reminder.
+        With ``alerts``, the outbox rows it renders for each opened and resolved drift, an
+        escalation for each open drift whose severity rose (whether acknowledged or not, and it
+        ends the acknowledgement: that covered the drift as it was, not the worse one), and a
+        reminder for each other drift
+        still open ``remind_after`` (None: never) after its last alert and not acknowledged, are
+        written in this same transaction; ``last_alerted_at`` of the drifts alerted becomes
+        ``now``. The planner sees an escalated or reminded drift with its previous
+        ``last_alerted_at``, so the alert's id can name it: each escalation or reminder is a new
+        alert, while the same one written twice is not. A severity that falls is recorded
+        without an alert.
 
         ``none_open`` says the caller knows (shop, aspect) has no open drift: it read
         ``open_aspects`` under the shop's lease and has recorded no opened drift of it since. A
@@ -182,6 +190,8 @@ class Drifts(Repository):
         with self._write() as conn:
             open_rows = conn.execute(_OPEN_ROWS, {"shop": shop, "aspect": aspect}).all()
             open_ids = {r.fingerprint: r.id for r in open_rows}
+            was = {r.id: Severity(r.severity) for r in open_rows}
+            worse: list[int] = []
             in_scope = {r.fingerprint for r in open_rows if scope is None or r.subject in scope}
             opened: list[int] = []
             still_open: list[int] = []
@@ -193,6 +203,8 @@ class Drifts(Repository):
                         .values(last_seen_at=now, **_current(drift))
                     )
                     still_open.append(open_ids[fingerprint])
+                    if Severity(drift.severity).rank > was[open_ids[fingerprint]].rank:
+                        worse.append(open_ids[fingerprint])
                     continue
                 result = conn.execute(
                     table.insert().values(
@@ -200,7 +212,6 @@ class Drifts(Repository):
                         open_fingerprint=fingerprint,
                         shop=shop,
                         aspect=aspect,
-                        kind=drift.kind,
                         subject=drift.subject,
                         field=drift.field,
                         opened_at=now,
@@ -225,24 +236,34 @@ class Drifts(Repository):
             )
             if alerts is None:
                 return changes
-            reminded = [r for r in changes.still_open if _remind(r, now, remind_after)]
+            escalated = [r for r in changes.still_open if r.id in worse]
+            reminded = [r for r in changes.still_open if r.id not in worse and _remind(r, now, remind_after)]
             items: list[OutboxItem] = []
             for row in changes.opened:
                 items += alerts("opened", row)
             for row in changes.resolved:
                 items += alerts("resolved", row)
+            for row in escalated:
+                items += alerts("escalated", row)
             for row in reminded:
                 items += alerts("reminder", row)
             insert_items(conn, items, now=now)
-            if not reminded:
+            if not escalated and not reminded:
                 return changes
-            ids = [r.id for r in reminded]
+            ids = [r.id for r in (*escalated, *reminded)]
             conn.execute(table.update().where(table.c.id.in_(ids)).values(last_alerted_at=now))
+            if escalated:
+                conn.execute(
+                    table.update()
+                    .where(table.c.id.in_([r.id for r in escalated]))
+                    .values(acked_at=None, acked_until=None)
+                )
             return DriftChanges(
                 opened=changes.opened,
                 still_open=_fetch(conn, still_open),
                 resolved=changes.resolved,
-                reminded=_fetch(conn, ids),
+                reminded=_fetch(conn, [r.id for r in reminded]),
+                escalated=_fetch(conn, [r.id for r in escalated]),
             )
 
     def _any_open(self, shop: str, aspect: str) -> bool:
@@ -286,7 +307,8 @@ class Drifts(Repository):
     def ack(self, drift_id: int, *, now: datetime, until: datetime | None) -> DriftRow | None:
         """Silence the reminders of an open drift until ``until`` (None: until it resolves).
 
-        Its resolution still alerts. None if no open drift has that id: a resolved drift sends no
+        Its resolution still alerts, and so does its severity rising, which ends the ack (it
+        covered the drift as it was). None if no open drift has that id: a resolved drift sends no
         reminders to silence. A later ack replaces an earlier one.
         """
         with self._write() as conn:

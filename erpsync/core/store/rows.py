@@ -124,16 +124,18 @@ class DriftRow:
 @dataclass(frozen=True)
 class DriftChanges:
     """What ``drifts.record`` changed for one (shop, aspect): alerts go out for opened and resolved,
-    and reminders for the open drifts in ``reminded`` (a subset of ``still_open``)."""
+    escalations for the open drifts in ``escalated`` (their severity rose) and reminders for those
+    in ``reminded`` (both subsets of ``still_open``, never sharing a drift)."""
 
     opened: list[DriftRow] = field(default_factory=list)
     still_open: list[DriftRow] = field(default_factory=list)
     resolved: list[DriftRow] = field(default_factory=list)
     reminded: list[DriftRow] = field(default_factory=list)
+    escalated: list[DriftRow] = field(default_factory=list)
 
 
 OutboxStatus = Literal["pending", "delivered", "failed", "expired"]
-AlertKind = Literal["opened", "resolved", "reminder"]
+AlertKind = Literal["opened", "resolved", "reminder", "escalated"]
 
 
 @dataclass(frozen=True)

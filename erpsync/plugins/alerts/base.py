@@ -1,9 +1,11 @@
 """What a sink receives, and the shape every sink class has.
 
-A sink gets each drift once when it opens, once when it resolves, and a reminder now and then while
-it stays open; the host, not the sink, decides (the state store knows which drifts are new) and
-filters, so a sink only formats and sends. Events reach a sink through the outbox: stored as
-``as_dict`` when the drift changed, rebuilt with ``from_dict`` when sent, perhaps runs later.
+A sink gets each drift once when it opens, once when it resolves, once each time its severity
+rises while it stays open (escalated: an order past its ship-by time that was near it), and a
+reminder now and then while it stays open; the host, not the sink, decides (the state store
+knows which drifts are new) and filters, so a sink only formats and sends. Events reach a sink
+through the outbox: stored as ``as_dict`` when the drift changed, rebuilt with ``from_dict`` when
+sent, perhaps runs later.
 """
 
 from __future__ import annotations
@@ -24,17 +26,20 @@ from erpsync.core.models import Texts
 _SEVERITY = {"critical": "严重", "warning": "警告", "info": "提示"}
 _VERB = {
     ("opened", "en"): "drift opened", ("resolved", "en"): "drift resolved", ("reminder", "en"): "still open",
+    ("escalated", "en"): "drift escalated",
     ("opened", "zh"): "出现差异", ("resolved", "zh"): "差异已解决", ("reminder", "zh"): "差异仍未解决",
+    ("escalated", "zh"): "问题升级",
     ("test", "en"): "test message", ("test", "zh"): "测试消息",
 }  # fmt: skip
 
-#: "test" is ``erpsync alerts test``: a message that checks the channel, about no drift
-EventKind = Literal["opened", "resolved", "reminder", "test"]
+#: "escalated" is an open drift whose severity rose (``severity`` is the new one); "test" is
+#: ``erpsync alerts test``: a message that checks the channel, about no drift
+EventKind = Literal["opened", "resolved", "reminder", "escalated", "test"]
 
 
 @dataclass(frozen=True)
 class AlertEvent:
-    """One drift opening, resolving or still open (a reminder), ready to send.
+    """One drift opening, resolving, getting worse (escalated) or still open (a reminder), ready to send.
 
     ``message`` and ``headline`` are in the configured language (``lang``), the English message when
     the drift has no translation; ``summary``, ``why`` and ``steps`` carry both languages

@@ -1,6 +1,6 @@
-"""The ``log`` sink: one log line per opened or resolved drift, on logger ``erpsync.alerts``.
+"""The ``log`` sink: one log line per opened, escalated or resolved drift, on logger ``erpsync.alerts``.
 
-An opened drift's line ends with its guided fix, the steps numbered on the same line: a log
+An opened or escalated drift's line ends with its guided fix, the steps numbered on the same line: a log
 reader or ``grep`` finds the whole alert in one line, and concurrent runs never interleave it.
 """
 
@@ -32,8 +32,8 @@ class LogSink(AlertSink):
 
 
 def log_line(event: AlertEvent) -> str:
-    """The headline, and for an opened drift the steps: ``... | what to do: 1. ... 2. ...``."""
-    steps = event.step_texts() if event.event == "opened" else []
+    """The headline, and for an opened or escalated drift the steps: ``... | what to do: 1. ... 2. ...``."""
+    steps = event.step_texts() if event.event in ("opened", "escalated") else []
     if not steps:
         return event.headline
     label = "处理步骤：" if event.lang == "zh" else "what to do: "

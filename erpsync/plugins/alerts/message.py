@@ -51,6 +51,7 @@ _SEVERITY = {
 _EVENT = {
     "opened": ("New drift", "新问题"),
     "resolved": ("Resolved", "已解决"),
+    "escalated": ("Escalated", "问题升级"),
     "reminder": ("Reminder: still open", "提醒：仍未解决"),
     "test": ("Test message", "测试消息"),
 }
@@ -110,7 +111,8 @@ def severity_words(event: AlertEvent) -> str:
 
 
 def event_words(event: AlertEvent) -> str:
-    """What happened: ``新问题`` / ``已解决`` / ``提醒：仍未解决`` (New drift / Resolved / Reminder)."""
+    """What happened: ``新问题`` / ``已解决`` / ``问题升级`` / ``提醒：仍未解决`` (New drift / Resolved /
+    Escalated / Reminder)."""
     pair = _EVENT.get(event.event)
     return _pick(pair, event.lang) if pair else event.event
 
@@ -251,16 +253,16 @@ def _lang(events: Sequence[AlertEvent]) -> str:
 
 
 def digest_title(events: Sequence[AlertEvent]) -> str:
-    """``erpsync：12 条告警（新问题 3，已解决 2，提醒 7）`` / ``erpsync: 12 alerts (3 new, ...)``."""
+    """``erpsync：12 条告警（新问题 3，已解决 2，升级 1，提醒 6）`` / ``erpsync: 12 alerts (3 new, ...)``."""
     lang = _lang(events)
     counts = {kind: sum(1 for e in events if e.event == kind) for kind in _EVENT}
     others = len(events) - sum(counts.values())
     if lang == "zh":
-        words = {"opened": "新问题", "resolved": "已解决", "reminder": "提醒"}
+        words = {"opened": "新问题", "resolved": "已解决", "escalated": "升级", "reminder": "提醒"}
         parts = [f"{words[k]} {n}" for k, n in counts.items() if n]
         parts += [f"其他 {others}"] if others else []
         return f"erpsync：{len(events)} 条告警（{'，'.join(parts)}）"
-    words = {"opened": "new", "resolved": "resolved", "reminder": "reminder"}
+    words = {"opened": "new", "resolved": "resolved", "escalated": "escalated", "reminder": "reminder"}
     parts = [f"{n} {words[k]}{'s' if k == 'reminder' and n > 1 else ''}" for k, n in counts.items() if n]
     parts += [f"{others} other"] if others else []
     noun = "alert" if len(events) == 1 else "alerts"
