@@ -86,10 +86,12 @@ def test_review_stuck_from_the_save_until_it_completes(world):
     world.add_package("WH-DG")  # the first label after the review: PICK UP with a Wanse waybill
     assert kinds(world.run(), "WH-DG") == set()
 
-    stuck_events = [e for e in events(world.ws.alerts(), "WH-DG") if e[1] == "review_stuck"]
-    # one opened, reminders while it stayed open for days (remind_after_hours, 24 by default), one resolved
-    assert stuck_events[0] == ("opened", "review_stuck") and stuck_events[-1] == ("resolved", "review_stuck")
-    assert {e[0] for e in stuck_events[1:-1]} == {"reminder"}
+    told = events(world.ws.alerts(), "WH-DG")
+    # one drift in two stages: opened while pending, escalated once stuck (never resolved between),
+    # reminders while it stayed open for days (remind_after_hours, 24 by default), one resolved
+    assert told[:2] == [("opened", "review_pending"), ("escalated", "review_stuck")]
+    assert told[-1] == ("resolved", "review_stuck")
+    assert {e[0] for e in told[2:-1]} == {"reminder"}
 
 
 def test_deliberate_cancellation_is_not_a_stuck_review(world):

@@ -139,9 +139,12 @@ def test_a_punctuation_only_save_starts_a_review_that_is_stuck_after_24_hours_un
     assert found["review_pending"].severity is Severity.WARNING
     state, found = run(world, T0 + 23 * HOUR)
     assert set(found) == {"review_pending"}
+    pending = found["review_pending"]
     state, found = run(world, T0 + 24 * HOUR)  # the first run at or past 24 h after the save
     stuck = found["review_stuck"]
     assert set(found) == {"review_stuck"} and stuck.severity is Severity.CRITICAL
+    # two stages of one drift: the open one escalates (alerted as such), none resolves
+    assert stuck.fingerprint == pending.fingerprint
     state, found = run(world, T0 + 15 * DAY)  # no longer bounded by a lookback: still stuck
     assert set(found) == {"review_stuck"} and found["review_stuck"].fingerprint == stuck.fingerprint
     assert "360 h" in found["review_stuck"].message and "14 days" not in found["review_stuck"].message

@@ -58,7 +58,9 @@ Drift rules (``pickup_drifts.py``; facts in ``docs/domain.md``):
   mismatch that turns the other way is a new alert. The only drift a policy can fix.
 * ``pickup_unconfirmed``: the state is UNKNOWN; critical when the ERP says PICK UP.
 * ``review_pending`` (under ``review_sla_hours``: a warning, nothing is planned) and
-  ``review_stuck`` (from the first run past it: critical, open while pending). With the ERP on
+  ``review_stuck`` (from the first run past it: critical, open while pending). They are two
+  stages of one drift (``Drift.stage_of``): a pending review that outlasts the limit escalates
+  the open drift, it does not resolve it and open another. With the ERP on
   DROP OFF they say it disagrees with the save; the way out they advise for a declined call
   fits the state that holds (``pickup_advice.py``).
 * ``label_mode_mismatch``: on strong or operator evidence only, parcels not yet handed over and

@@ -117,6 +117,7 @@ class WarehouseView:
         summary: Texts,
         why: tuple[Texts, ...],
         identity: str | None = None,
+        stage_of: str | None = None,
     ) -> Drift:
         region = self.region
         provider = self.draft.provider or (region.provider if region else None)
@@ -144,6 +145,7 @@ class WarehouseView:
             summary,
             why,
             steps,
+            stage_of,
         )
 
 
@@ -208,7 +210,10 @@ def _review(w: WarehouseView) -> Drift | None:
             f"{name.zh}：揽收审核中已 {whole} 小时（自{since.zh}起，时限 {sla:g} 小时）；期间打印的包裹按自寄"
             f"（DROP OFF）发货，平台允许。{erp.zh}",
         )
-        return w.drift("review_pending", "subscription_status", values, Severity.WARNING, summary, w.why)
+        # an earlier stage of review_stuck: one drift that escalates when the review outlasts the limit
+        return w.drift(
+            "review_pending", "subscription_status", values, Severity.WARNING, summary, w.why, stage_of="review_stuck"
+        )
     provider = provider_words(d.provider or (w.region.provider if w.region else None), w.obs.guides)
     summary = Texts(
         f"{name.en}: pickup review pending for {whole} h, over the {sla:g} h limit (since {since.en}): the phone "
