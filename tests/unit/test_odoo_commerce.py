@@ -115,6 +115,21 @@ def test_outgoing_done_pickings_with_a_tracking_number_are_the_shipments(odoo: O
     assert sorted(e.field or "" for e in records.errors) == ["carrier_id", "carrier_tracking_ref"]
 
 
+@pytest.mark.parametrize("joined", ["SF1500,SF1501", "SF1500, SF1501", "SF1500，SF1501", "SF1500;SF1501", "SF1500；"])
+def test_several_tracking_numbers_in_one_picking_are_a_record_error(odoo: OdooServer, joined: str) -> None:
+    """stock_delivery joins a carrier's further numbers with a bare comma: never one number."""
+    sf = odoo.create("delivery.carrier", {"name": "顺丰速运"})
+    base = {"picking_type_code": "outgoing", "state": "done", "carrier_id": sf, "x_package": "1154000000000000101"}
+    odoo.create("stock.picking", {**base, "name": "WH/OUT/00007", "carrier_tracking_ref": joined})
+    odoo.create("stock.picking", {**base, "name": "WH/OUT/00008", "carrier_tracking_ref": "SF1502"})
+    records = make_connector(package_field="x_package").list_shipments()
+    assert records is not None
+    assert [s.tracking_number for s in records.items] == ["SF1502"]
+    (error,) = records.errors
+    assert error.field == "carrier_tracking_ref" and "WH/OUT/00007" in str(error)
+    assert "not one tracking number" in str(error)
+
+
 def test_order_statuses_are_not_kept_without_their_fields(odoo: OdooServer) -> None:
     connector = make_connector()
     assert connector.order_statuses(["1"]) is None

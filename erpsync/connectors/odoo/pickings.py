@@ -10,10 +10,16 @@ order import writes it there). Without it the ERP keeps no shipments and nothing
 
 Read: pickings of type ``outgoing`` in ``shipment_states`` (``done`` by default: validated,
 the goods have left) whose package field and tracking number are set.
+
+One picking, one number: ``stock_delivery`` appends a carrier's further numbers to the field
+with a bare comma (``carrier_tracking_ref += "," + ...`` in ``send_to_shipper``), so a value
+with a comma (or a full-width one, a semicolon, a space) holds several numbers and is a record
+error naming the picking and the field, never pushed as one number.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -29,6 +35,9 @@ from .values import label, many2one, read_ids, search_all, text
 __all__ = ["PICKING", "PickingsMixin"]
 
 PICKING, SALE = "stock.picking", "sale.order"
+#: what separates several tracking numbers in one field: whitespace, and the commas
+#: ``stock_delivery`` joins them with (full-width ones and semicolons from hand-typed values)
+_SEVERAL = re.compile(r"[\s,，;；]")
 
 
 class PickingsMixin:
@@ -58,7 +67,7 @@ class PickingsMixin:
         def build(row: Mapping[str, Any]) -> ErpShipment:
             record = label(row, "picking")
             number = text(row, "carrier_tracking_ref", record=record).strip()
-            if not number or len(number.split()) != 1:
+            if not number or _SEVERAL.search(number):
                 reason = f"{number!r:.40} is not one tracking number"
                 raise RecordError(reason, record=record, field="carrier_tracking_ref")
             carrier = many2one(row, "carrier_id", record=record)
