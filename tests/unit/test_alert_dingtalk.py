@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -91,6 +92,7 @@ def test_keyword_and_mentions(tmp_path):
         ({"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"}, TemporaryError, 130101),
         ({"errcode": -1, "errmsg": "系统繁忙"}, TemporaryError, -1),
         ({"errcode": 300001, "errmsg": "token is not exist"}, PermanentError, 300001),
+        ({"errcode": 460101, "errmsg": "message too long, exceed 20000 bytes"}, PermanentError, 460101),
     ],
 )
 @responses.activate
@@ -150,6 +152,31 @@ def test_digest_is_one_message_within_the_limit(tmp_path):
     text = body["markdown"]["text"]
     assert len(text.encode("utf-8")) <= 20000
     assert "**店铺 shop-0（34）**" in text and "**店铺 shop-2（33）**" in text
+
+
+@pytest.mark.parametrize("options", [{}, {"keyword": "告警", "at_mobiles": ["13800000000", "13900000000"]}])
+@responses.activate
+def test_a_text_of_newlines_and_quotes_keeps_the_whole_body_within_20000_bytes(tmp_path, options):
+    """DingTalk counts the JSON body (460101 over 20000 bytes), where a newline or a quote is two bytes."""
+    responses.post("https://oapi.dingtalk.com/robot/send", json={"errcode": 0, "errmsg": "ok"})
+    noisy = '"引号"\n' * 4000 + "end"  # 10 bytes of text, 12 in JSON, 40 000 in all
+    sink(tmp_path, secret=SECRET, **options).send(event("zh", message=noisy))
+    sent = responses.calls[0].request.body
+    assert 19_900 <= len(sent) <= 20_000  # within the limit, and not cut far below it
+    text = json.loads(sent)["markdown"]["text"]
+    assert "…（已截断）" in text
+    for mobile in options.get("at_mobiles", []):
+        assert f"@{mobile}" in text
+
+
+@responses.activate
+def test_a_digest_of_many_quoted_lines_keeps_the_whole_body_within_20000_bytes(tmp_path):
+    responses.post("https://oapi.dingtalk.com/robot/send", json={"errcode": 0, "errmsg": "ok"})
+    quoted = '仓库 "WH" 的 C:\\电话\\ 不一致\n' * 3  # a quote, a backslash, a newline: two bytes each
+    sink(tmp_path).send_digest([replace(e, message=quoted) for e in burst(400, "zh")])
+    sent = responses.calls[0].request.body
+    assert len(sent) <= 20_000
+    assert "未列出" in json.loads(sent)["markdown"]["text"]  # the "N more" line survives the cut
 
 
 def test_registered_as_a_built_in_with_its_limit_and_secrets():

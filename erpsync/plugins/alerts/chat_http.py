@@ -30,6 +30,11 @@ TIMEOUT = (5.0, 15.0)
 _QUOTE = 200
 
 
+def json_bytes(body: Mapping[str, Any]) -> bytes:
+    """``body`` exactly as ``post_json`` sends it, for a sink that must keep the whole body under a limit."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 class ChatHttp:
     """One ``requests.Session`` for one sink instance; ``post_json`` is one attempt, never retried."""
 
@@ -61,7 +66,7 @@ class ChatHttp:
         of a 4xx as well as of a 200, so the sink reads the body first (see ``check_status``).
         """
         host = host_of(url)
-        data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        data = json_bytes(body)
         sent = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
         try:
             return self.session.post(url, data=data, headers=sent, timeout=TIMEOUT, allow_redirects=False)

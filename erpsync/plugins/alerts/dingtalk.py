@@ -7,7 +7,10 @@ reused stops working. The query is built here, not by ``requests``' ``params=``,
 percent-encode the already encoded ``sign`` a second time (``%252B``) and be refused (310000).
 With keywords, ``keyword`` is put at the start of every title and text, so the robot's check
 passes. DingTalk answers HTTP 200 even for a refusal; the body's ``errcode`` says what happened.
-Facts and sources: ``docs/alerts.md``.
+
+DingTalk refuses a request whose body is over 20 000 bytes (460101), counted on the JSON as
+sent, where every newline and quote of the text is escaped to two bytes: so the text is cut until
+the serialised body fits, not to a byte count of its own. Facts and sources: ``docs/alerts.md``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from marshmallow import Schema, fields, validate
 from erpsync.plugins import hookimpl
 from erpsync.plugins.alerts import message
 from erpsync.plugins.alerts.base import AlertEvent, AlertSink
-from erpsync.plugins.alerts.chat_http import ChatHttp, host_of, url_secrets
+from erpsync.plugins.alerts.chat_http import ChatHttp, host_of, json_bytes, url_secrets
 
 #: errcode: signature, timestamp or keyword refused; retrying the same message cannot pass
 SIGN_OR_KEYWORD = 310000
@@ -38,8 +41,10 @@ TOO_FAST_WAIT = 600.0
 BUSY = -1
 #: seconds to wait after BUSY: the docs say "later" without a figure; a minute is a guess
 BUSY_WAIT = 60.0
-#: bytes of markdown text sent; DingTalk publishes no limit, this one is a guess (docs/alerts.md)
-MAX_TEXT_BYTES = 20000
+#: errcode: "message too long, exceed 20000 bytes": the request body is over MAX_BODY_BYTES
+TOO_LONG = 460101
+#: bytes of the whole JSON request body DingTalk takes (460101 above it; docs/alerts.md)
+MAX_BODY_BYTES = 20000
 
 
 class DingTalkOptions(Schema):
@@ -84,36 +89,59 @@ class DingTalkSink(AlertSink):
         self.http = ChatHttp(self.type, [*url_secrets(options["url"]), options.get("secret")])
 
     def send(self, event: AlertEvent) -> str:
-        return self._send(message.title(event), message.markdown(event), event.lang)
+        text = message.markdown(event)
+        return self._send(message.title(event), lambda room: message.truncate_bytes(text, room, lang=event.lang))
 
     def send_digest(self, events: list[AlertEvent]) -> str | None:
         if not events:
             return None
-        lang = events[0].lang
-        return self._send(message.digest_title(events), message.digest_markdown(events, limit=self._room()), lang)
+        return self._send(message.digest_title(events), lambda room: message.digest_markdown(events, limit=room))
 
     def close(self) -> None:
         self.http.close()
 
-    def _room(self) -> int:
-        """Bytes the markdown may use once the keyword and the @ line are added."""
-        extra = sum(len(m) + 2 for m in self.options["at_mobiles"]) + len((self.options["keyword"] or "").encode())
-        return MAX_TEXT_BYTES - extra - 8
-
-    def _send(self, title: str, text: str, lang: str) -> str:
+    def _body(self, title: str, text: str) -> dict[str, Any]:
+        """The request body for ``text``: the keyword put first, the @ line last."""
         keyword = self.options["keyword"]
         mobiles = self.options["at_mobiles"]
-        text = message.truncate_bytes(text, self._room(), lang=lang)
         if keyword:
             title, text = f"{keyword} {title}", f"{keyword} {text}"
         if mobiles:
             # DingTalk notifies an @ only when the text also names the mobile.
             text += "\n\n" + " ".join(f"@{m}" for m in mobiles)
-        body = {
+        return {
             "msgtype": "markdown",
             "markdown": {"title": title, "text": text},
             "at": {"atMobiles": list(mobiles), "isAtAll": False},
         }
+
+    def fit(self, title: str, text_in: Callable[[int], str]) -> dict[str, Any]:
+        """The body with the longest text ``text_in(room)`` whose serialised JSON is at most MAX_BODY_BYTES.
+
+        The escapes JSON adds (two bytes for a newline or a quote) are only known once serialised,
+        so the room is searched for (halving, about 15 rounds) rather than worked out from the text.
+        """
+
+        def body_of(room: int) -> tuple[dict[str, Any], bool]:
+            body = self._body(title, text_in(room))
+            return body, len(json_bytes(body)) <= MAX_BODY_BYTES
+
+        most = max(MAX_BODY_BYTES - len(json_bytes(self._body(title, ""))), 0)
+        body, fits = body_of(most)
+        if fits:
+            return body
+        best, low, high = body_of(0)[0], 0, most - 1
+        while low <= high:
+            middle = (low + high) // 2
+            body, fits = body_of(middle)
+            if fits:
+                best, low = body, middle + 1
+            else:
+                high = middle - 1
+        return best
+
+    def _send(self, title: str, text_in: Callable[[int], str]) -> str:
+        body = self.fit(title, text_in)
         url = self.options["url"]
         if self.options["secret"]:
             url = signed_url(url, self.options["secret"], round(self._clock() * 1000))
@@ -128,6 +156,10 @@ class DingTalkSink(AlertSink):
             raise self.http.temporary(f"sending too fast: {said}", host=host, code=code, retry_after=TOO_FAST_WAIT)
         if code == BUSY:
             raise self.http.temporary(f"busy: {said}", host=host, code=code, retry_after=BUSY_WAIT)
+        if code == TOO_LONG:
+            raise self.http.permanent(
+                f"refused as too long (the body is kept under {MAX_BODY_BYTES} bytes): {said}", host=host, code=code
+            )
         if code == SIGN_OR_KEYWORD:
             raise self.http.permanent(
                 f"refused the signature, timestamp or keyword (check secret/keyword and the clock): {said}",
