@@ -56,6 +56,9 @@ NOT_SELLER_SHIPPED = 21011004
 #: Update (Package) Shipping Info: "Due to platform rule limitations, you are unable to update the
 #: tracking number" (the Partner Center fulfilment changelog says the 72 h window closes with it).
 SHIPPING_INFO_WINDOW = 21011049
+#: Update (Package) Shipping Info: "The tracking number can only be updated once." (the Fulfillment
+#: API overview: "Each order is limited to one delivery information update", in every market)
+UPDATED_ONCE = 21011051
 
 # Products (Create Product, Edit Product Partially, Get Product, Update Inventory, Update Price lists).
 PRODUCT_NOT_FOUND = 12052032  # "The product does not exist"

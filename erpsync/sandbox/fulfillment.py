@@ -13,9 +13,13 @@ both shipping-info updates; on the order tracking read it is the sandbox's guess
 cannot ship for another reason (unpaid order, bad handover method) is 400/36009004: no documented
 code matches the sandbox's rule exactly (a guess).
 PICKUP needs the warehouse's active pickup subscription, the domain rule the whole project is about.
-Shipping-info updates are accepted within 72 h of shipping on the VIRTUAL clock: 21011043 "The package
-has not been shipped yet" before shipping, 21011049 after the window (the Partner Center fulfilment
-changelog says the window closes with 21011049; the 72 h itself is the project's contract).
+Shipping-info updates are accepted within 72 h of shipping on the VIRTUAL clock, and once per order:
+21011043 "The package has not been shipped yet" before shipping, 21011049 after the window, 21011051
+"The tracking number can only be updated once." for a second update of any package of an order
+already updated (the Fulfillment API overview: within 72 h of shipment and "one delivery information
+update" per order in the US, UK and SEA, one update and no hour limit stated in EMEA except the UK,
+LATAM and JP; Update Shipping Info's own page says 72 h and names no market, so the sandbox applies
+both rules everywhere; the changelog says the window closes with 21011049).
 
 Who ships: a package's ``shipping_type`` (Get Package Detail: TIKTOK, the seller gets the label from
 TikTok; SELLER, the seller ships) decides what may be written. A ``self_shipment`` is "only needed for
@@ -47,6 +51,7 @@ from erpsync.sandbox.envelope import (
     ORDERS_ALREADY_SHIPPED,
     PACKAGE_ALREADY_SHIPPED,
     SHIPPING_INFO_WINDOW,
+    UPDATED_ONCE,
     SandboxError,
 )
 from erpsync.sandbox.model import SHIPPED_ORDER_STATUSES, Order, Package
@@ -188,9 +193,16 @@ def _update_info(state: SandboxState, packages: list[Package], body: dict[str, A
         if now - p.shipped_at > UPDATE_WINDOW:
             message = f"{what}: unable to update the tracking number (only within 72 h of shipping)"
             raise SandboxError(400, SHIPPING_INFO_WINDOW, message)
+    orders = [state.world.orders[o] for p in packages for o in p.order_ids if o in state.world.orders]
+    updated = next((o for o in orders if o.shipping_info_updated), None)
+    if updated is not None:
+        message = f"{what}: The tracking number can only be updated once (order {updated.id} was updated)"
+        raise SandboxError(400, UPDATED_ONCE, message)
     for p in packages:
         p.tracking_number, p.provider_id, p.update_time = tracking, provider_id, max(now, p.update_time + 1)
         state.effects.record("shipping_info_update", p.id)
+    for order in orders:
+        order.shipping_info_updated = True
 
 
 def package_shipping_info(call: Call) -> dict[str, Any]:

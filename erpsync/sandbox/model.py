@@ -164,6 +164,8 @@ class Order:
     shipping_fee: str = "0.00"
     #: Has the order been ON_HOLD? Webhook 1 reports it as ``is_on_hold_order``.
     was_on_hold: bool = False
+    #: Has a shipping-info update changed one of its packages? Only one is allowed per order.
+    shipping_info_updated: bool = False
 
     def __post_init__(self) -> None:
         self.was_on_hold = self.was_on_hold or self.status == "ON_HOLD"

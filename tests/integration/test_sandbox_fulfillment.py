@@ -84,11 +84,26 @@ def test_shipping_info_update_72h_rule(wire: Wire) -> None:
     assert wire.ok("POST", f"{F}/packages/{pkg}/shipping_info/update", body=update) == {}
     detail = wire.ok("GET", f"{F}/packages/{pkg}")
     assert (detail["tracking_number"], detail["shipping_provider_id"]) == ("JT999", JT_ID)
-    wire.ok("POST", f"{F}/orders/{order}/shipping_info/update", body={**update, "tracking_number": "JT1000"})
+    # one delivery-information update per order: a second, of the package or of its order, is refused
+    again = {**update, "tracking_number": "JT1000"}
+    expect_error(wire.call("POST", f"{F}/orders/{order}/shipping_info/update", body=again), 400, 21011051)
+    expect_error(wire.call("POST", f"{F}/packages/{pkg}/shipping_info/update", body=again), 400, 21011051)
+    assert wire.ok("GET", f"{F}/packages/{pkg}")["tracking_number"] == "JT999"
     wire.advance(2 * 3600)  # 73 h since shipping
     expect_error(wire.call("POST", f"{F}/packages/{pkg}/shipping_info/update", body=update), 400, 21011049)
     expect_error(wire.call("POST", f"{F}/orders/{order}/shipping_info/update", body=update), 400, 21011049)
-    assert wire.admin("GET", "effects")["shipping_info_update"] == {pkg: 2}
+    assert wire.admin("GET", "effects")["shipping_info_update"] == {pkg: 1}
+
+
+def test_an_order_update_uses_up_its_packages_update(wire: Wire) -> None:
+    added = wire.admin("POST", "orders", {"warehouse_id": "WH-DG-01", "shipping_type": "SELLER"})
+    pkg, order = added["packages"][0]["id"], added["id"]
+    self_ship = {"tracking_number": "SF2", "shipping_provider_id": SF_ID}
+    wire.ok("POST", f"{F}/packages/{pkg}/ship", body={"handover_method": "DROP_OFF", "self_shipment": self_ship})
+    update = {"tracking_number": "JT2", "shipping_provider_id": JT_ID}
+    assert wire.ok("POST", f"{F}/orders/{order}/shipping_info/update", body=update) == {}
+    expect_error(wire.call("POST", f"{F}/packages/{pkg}/shipping_info/update", body=update), 400, 21011051)
+    assert wire.admin("GET", "effects")["shipping_info_update"] == {pkg: 1}
     expect_error(wire.call("POST", f"{F}/orders/404/shipping_info/update", body=update), 404, 21011028)
     expect_error(wire.call("POST", f"{F}/packages/404/shipping_info/update", body=update), 404, 21011028)
     expect_error(wire.call("POST", f"{F}/packages/{pkg}/shipping_info/update", body={}), 400, 36009004)
