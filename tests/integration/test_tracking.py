@@ -155,6 +155,27 @@ def test_already_shipped_with_the_same_number_is_done_and_another_is_corrected_i
     assert demo_ws.admin("GET", "effects")["shipping_info_update"] == {two: 1}
 
 
+def test_a_number_corrected_once_is_not_corrected_again_but_reported_each_run(demo_ws):
+    """TikTok allows one delivery-information update per order (the sandbox answers 21011051 to a
+    second): a second ERP change is reported as a difference only support can fix, never sent."""
+    setup(demo_ws, 0)
+    pkg = "115499300000000001"
+    shipped_a_day_ago(demo_ws, pkg, "576999300000000001", "SF4000000000001", "SELLER")
+    write_shipments(demo_ws, [(pkg, "SF4000000000002", SF)])
+    first = demo_ws.cli("push", "tracking")
+    assert first.returncode == 0 and "1 pushed" in first.stdout, first.stdout + first.stderr
+    write_shipments(demo_ws, [(pkg, "SF4000000000003", SF)])  # the ERP changes its mind again
+    for _ in range(2):
+        out = demo_ws.cli("push", "tracking")
+        said = out.stdout + out.stderr
+        assert out.returncode == 2, said  # a drift left open, no failure
+        assert f"0 failed, 1 skipped ({pkg})" in out.stdout, said
+    assert demo_ws.admin("GET", "effects")["shipping_info_update"] == {pkg: 1}
+    listed = demo_ws.cli("drifts", "--format", "json")
+    assert "changed once already (from SF4000000000001)" in listed.stdout, listed.stdout + listed.stderr
+    assert package(demo_ws, pkg)["tracking_number"] == "SF4000000000002"
+
+
 def test_a_package_tiktok_ships_is_never_self_shipped_nor_corrected(demo_ws):
     """TikTok ships a TIKTOK package under its own label: erpsync pushes nothing for it, and says so;
     the SELLER package beside it ships as before."""

@@ -17,7 +17,9 @@ from erpsync.core.aspects.base import ObserveContext
 from erpsync.core.aspects.tracking import TrackingAspect, TrackingSettings
 from erpsync.core.connector import Connector, ShopContext
 from erpsync.core.models import Records
+from erpsync.core.ports import Sighting
 from erpsync.core.shipping import PackageShippingState, ShipmentReader, ShipOutcomes, ShippingStatus, ShipRequest
+from erpsync.core.store.observations import Seen, seen_again
 
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
 HEADER = "id,package_id,order_id,tracking_number,carrier\n"
@@ -126,3 +128,55 @@ def test_the_shipments_option_must_name_a_csv_or_json_file(tmp_path):
 
     with pytest.raises(ValidationError):
         FilesErp.Options().load({"path": "erp", "shipments": "shipments.xlsx"})
+
+
+class Shipped(Shop):
+    """Seller Center where every package shipped (by the seller) under ``numbers[package]``."""
+
+    def __init__(self, numbers: dict[str, str]) -> None:
+        super().__init__()
+        self.numbers = numbers
+
+    def read_shipping_states(self, package_ids: Sequence[str]) -> Records[PackageShippingState]:
+        return Records(
+            tuple(
+                PackageShippingState(p, ShippingStatus.SHIPPED, (f"O{p}",), self.numbers[p], warehouse_id="WH1")
+                for p in package_ids
+            )
+        )
+
+
+class Memory:
+    """The observations store's rule (``seen_again``) over a dict."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, Seen] = {}
+
+    def observe(self, key: str, value: str, now: datetime) -> Sighting:
+        self.rows[key] = seen_again(self.rows.get(key), value, now)
+        return self.rows[key].sighting()
+
+    def pickup_confirmation(self, warehouse_id: str, now: datetime) -> None:
+        return None
+
+
+def observe_with(files: Connector, seller: Connector, memory: Memory):
+    settings = TrackingSettings().load({"carriers": {"SF Express": "7208000000000000001"}})
+    return TrackingAspect().observe(ObserveContext("shop", seller, files, NOW, memory=memory, settings=settings))
+
+
+def test_a_number_seen_changed_since_it_differed_marks_its_one_update_used(tmp_path):
+    """TikTok allows one update per order: once erpsync has seen the number change, a new
+    difference is reported, not corrected again (the plan's rule, tracking_plan.py)."""
+    memory, seller = Memory(), Shipped({"P1": "JT77", "P2": "SF2"})
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF1,SF Express\nS2,P2,O2,SF2,SF Express\n")
+    first = observe_with(files, seller, memory)
+    assert first.corrected == {} and list(memory.rows) == ["tracking_number:P1"]  # P2 agrees: not recorded
+    seller.numbers["P1"] = "SF1"  # the correction went through
+    assert observe_with(files, seller, memory).corrected == {}
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF9,SF Express\nS2,P2,O2,SF2,SF Express\n")  # the ERP changes again
+    again = observe_with(files, seller, memory)
+    assert again.corrected == {"P1": "JT77"}
+    (drift,) = TrackingAspect().diff(again)
+    assert "changed once already (from JT77)" in drift.message
+    assert TrackingAspect().plan([drift], lambda _d: "erp", again) == []

@@ -94,6 +94,19 @@ def test_another_number_outside_the_window_is_only_reported_with_the_reason():
     assert plan_tracking([drift], erp_wins, obs) == []
 
 
+def test_a_package_whose_number_was_changed_once_is_only_reported_with_the_reason():
+    """One delivery-information update per order (21011051): a second correction is never planned."""
+    obs = observe((shipment("P1", "SF3003"), state("P1", ShippingStatus.SHIPPED, "SF2002", None)))
+    obs.corrected["P1"] = "JT77"
+    (drift,) = diff_tracking(obs)
+    assert (drift.kind, drift.seller_value, drift.erp_value) == ("tracking_differs", "SF2002", "SF3003")
+    assert "changed once already (from JT77)" in drift.message and "one update per order" in drift.message
+    assert plan_tracking([drift], erp_wins, obs) == []
+    other = observe((shipment("P2", "SF3003"), state("P2", ShippingStatus.SHIPPED, "SF2002", None)))
+    other.corrected["P1"] = "JT77"  # another package's update says nothing of this one
+    assert [a.kind for a in plan_tracking(diff_tracking(other), erp_wins, other)] == ["update_tracking"]
+
+
 def test_an_unknown_shipping_time_leaves_the_window_to_the_platform():
     obs = observe((shipment("P1"), state("P1", ShippingStatus.SHIPPED, "JT77", None)))
     (action,) = plan_tracking(diff_tracking(obs), erp_wins, obs)

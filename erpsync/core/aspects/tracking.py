@@ -17,12 +17,19 @@ exact name among the shipping providers of the package's warehouse (the connecto
 A name found in neither is a record error naming the shipment's file, line and field, and that
 shipment alone is left out.
 
+One update per order: TikTok lets a package's number be changed once (21011051). Seller Center
+does not say whether that update was used, so ``observe`` remembers (``ctx.memory``, key
+``tracking_number:<package>``) the number Seller Center shows for each package whose number
+differs from the ERP's; one seen to change since is marked ``corrected`` and its difference is
+reported, never sent again. Only differing packages are recorded: a handful, not every shipment.
+
 A shop whose ERP keeps no shipments (no ``shipments`` file configured, or an ERP connector without
 ``ShipmentReader``) has nothing to push: the aspect reads nothing and is reported as not run.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -46,6 +53,8 @@ from erpsync.core.shipping import (
 
 __all__ = ["TrackingAspect", "TrackingSettings"]
 
+#: the longest tracking number remembered as it is (the observations' value column holds 128)
+MAX_REMEMBERED = 120
 #: the package states whose shipment needs a carrier resolved (a push may follow)
 _WRITABLE = (ShippingStatus.AWAITING_SHIPMENT, ShippingStatus.SHIPPED)
 
@@ -65,7 +74,7 @@ class TrackingSettings(Schema):
 
 class TrackingAspect(Aspect):
     name = "tracking"
-    description = "ERP shipments' tracking numbers pushed to Seller Center once (ship, or correct within 72 h)"
+    description = "ERP shipments' tracking numbers pushed to Seller Center once (ship, or correct once within 72 h)"
     Settings = TrackingSettings
     #: ships go out many a call (``apply_many``), each package with its own outcome; a correction
     #: (Update Package Shipping Info) has no batch form and goes one at a time
@@ -114,6 +123,7 @@ class TrackingAspect(Aspect):
                     obs.record_errors.append(_unknown_carrier(shipment, state))
                     continue
                 obs.providers[shipment.id] = provider
+            _remember_number(ctx, obs, shipment, state)
             obs.shipments.append(shipment)
             assert obs.scope is not None
             obs.scope.add(shipment.package_id)
@@ -190,6 +200,26 @@ class TrackingAspect(Aspect):
                 )
                 outcomes.append(outcome.failed.get(package) or unknown)
         return outcomes
+
+
+def _remember_number(
+    ctx: ObserveContext, obs: TrackingObservation, shipment: ErpShipment, state: PackageShippingState
+) -> None:
+    """Record Seller Center's number of a package the seller shipped under another number than
+    the ERP's; mark it ``corrected`` when that number changed since erpsync last saw it differ."""
+    seller_number = state.tracking_number or ""
+    if (
+        state.status is not ShippingStatus.SHIPPED
+        or state.platform_ships
+        or not seller_number
+        or seller_number == shipment.tracking_number
+    ):
+        return
+    if len(seller_number) > MAX_REMEMBERED:  # the memory keeps short values: a digest stands for it
+        seller_number = "sha256:" + hashlib.sha256(seller_number.encode()).hexdigest()
+    sighting = ctx.memory.observe(f"tracking_number:{shipment.package_id}", seller_number, ctx.now)
+    if sighting.changed_at is not None and sighting.previous:
+        obs.corrected[shipment.package_id] = sighting.previous
 
 
 def _one_per_package(items: Any, errors: list[RecordError]) -> list[ErpShipment]:

@@ -8,6 +8,11 @@ Kept apart from ``tracking.py`` (observe, apply) so the rules can be tested with
 - shipped with another number: ``tracking_differs``, planned as an ``update_tracking`` when the
   policy says the ERP wins and the 72 h window (``SHIPPING_INFO_WINDOW``) is known to be open;
   known to be closed, it is only reported, with the reason;
+- the same, for a package whose number erpsync has already seen changed once since it shipped
+  (``TrackingObservation.corrected``: by an earlier correction, or by hand in Seller Center):
+  only reported, with the reason. TikTok allows one delivery-information update per order in
+  every market (21011051 "The tracking number can only be updated once."), so a second would be
+  refused on every run;
 - cancelled, not shippable or unknown to the shop: reported by package id, never written;
 - a package the platform ships (``PackageShippingState.platform_ships``: TikTok's
   ``shipping_type`` TIKTOK) is never shipped nor corrected: its number is the one on the
@@ -35,8 +40,10 @@ from erpsync.core.shipping import ErpShipment, PackageShippingState, ShippingSta
 __all__ = ["SHIPPING_INFO_WINDOW", "TrackingObservation", "diff_tracking", "plan_tracking"]
 
 ASPECT = "tracking"
-#: Update Package Shipping Info accepts a new tracking number only this long after shipping
-#: (docs/tracking.md, the Partner Center changelog that extended it to 72 hours)
+#: Update Package Shipping Info accepts a new tracking number only this long after shipping:
+#: Update Shipping Info's page says 72 h with no market named (the Fulfillment API overview names
+#: the US, UK and SEA, and states no hour limit for EMEA except the UK, LATAM and JP); applied in
+#: every market, the safe reading (docs/tracking.md)
 SHIPPING_INFO_WINDOW = timedelta(hours=72)
 FIELD = "tracking_number"
 
@@ -48,6 +55,8 @@ class TrackingObservation(Observation):
     shipments: list[ErpShipment] = field(default_factory=list)
     states: dict[str, PackageShippingState] = field(default_factory=dict)  # package id → state
     providers: dict[str, str] = field(default_factory=dict)  # shipment id → shipping provider id
+    #: package id → the number Seller Center had before erpsync saw it change: its one update is used
+    corrected: dict[str, str] = field(default_factory=dict)
 
 
 def _where(shipment: ErpShipment) -> str:
@@ -104,6 +113,12 @@ def _diff_one(obs: TrackingObservation, shipment: ErpShipment, state: PackageShi
                 f"; shipped {hours:.0f} h ago, past the {SHIPPING_INFO_WINDOW.total_seconds() / 3600:.0f} h in "
                 "which the API may change it: correct it in Seller Center or ask TikTok support"
             )
+        before = obs.corrected.get(pkg)
+        if before is not None and not late:
+            late = (
+                f"; its number was changed once already (from {before}), and TikTok allows one update per "
+                "order: correct it in Seller Center or ask TikTok support"
+            )
         message = (
             f"package {pkg}: Seller Center has tracking number {state.tracking_number or '(none)'}, {where} has "
             f"{number} ({shipment.carrier}){late}"
@@ -158,7 +173,7 @@ def plan_tracking(drifts: list[Drift], decide: Decide, obs: Observation) -> list
             continue  # TikTok ships it: no self-shipment, no correction (the drift says so)
         if d.kind == "tracking_not_pushed":
             kind, what = "ship", f"ship package {d.subject} with tracking number {shipment.tracking_number}"
-        elif window_closed(state, obs.now):
+        elif window_closed(state, obs.now) or d.subject in obs.corrected:
             continue  # only the platform's support can change it now: the drift says so
         else:
             kind = "update_tracking"
