@@ -72,7 +72,7 @@ COMMANDS = {
     "prune": LazyCommand(
         "erpsync.cli_admin:prune",
         "Delete old state: runs, settled ledger entries, resolved drifts, handled webhook ids, "
-        "expired pickup confirmations, sent alerts.",
+        "expired pickup confirmations, sent alerts, stale sync requests and tracked packages.",
     ),
     "push": LazyCommand(
         "erpsync.cli_push:push",

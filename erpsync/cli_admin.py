@@ -78,8 +78,7 @@ def plugins(state: CommandContext, fmt: str) -> int:
 @click.pass_obj
 def prune(state: CommandContext, days: int | None, dry_run: bool) -> int:
     """Delete old state: runs, settled ledger entries, resolved drifts, handled webhook ids,
-    expired pickup confirmations, sent alerts, sync requests nobody answered, the tracking read's
-    rows of shipments the ERP no longer lists.
+    expired pickup confirmations, sent alerts, stale sync requests and tracked packages.
 
     \b
     Defaults (without --older-than):
