@@ -427,6 +427,18 @@ def test_ship_packages_maps_per_package_errors(api: FulfillmentApi) -> None:
 
 
 @responses.activate
+@pytest.mark.parametrize("code", [True, False, 21011020.5, [21011020]])
+def test_a_per_package_code_that_is_no_integer_is_no_code(api: FulfillmentApi, code: object) -> None:
+    """true is not 1 and false is not success: the entry is its package's failure, judged by its message."""
+    errors = [{"code": code, "message": "package already shipped", "detail": {"package_id": "P0"}}]
+    responses.post(f"{FF}/packages/ship", json=ok({"errors": errors}))
+    result = api.ship_packages(shipments(2))
+    assert result.shipped == ["P1"] and set(result.failed) | set(result.already_shipped) == {"P0"}
+    failure = result.failed.get("P0")
+    assert failure is None or failure.code is None
+
+
+@responses.activate
 def test_ship_packages_unattributable_error_makes_outcome_unknown(api: FulfillmentApi) -> None:
     errors = [{"code": 21011028, "message": "?"}, {"code": 21011043, "detail": {"package_id": "P1"}}]
     responses.post(f"{FF}/packages/ship", json=ok({"errors": errors}))

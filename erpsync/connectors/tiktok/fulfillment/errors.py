@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from erpsync.connectors.tiktok import error_codes
-from erpsync.connectors.tiktok.envelope import error_for
+from erpsync.connectors.tiktok.envelope import code_number, error_for
 from erpsync.connectors.tiktok.error_codes import Kind
 from erpsync.connectors.tiktok.fulfillment.models import BatchResult, Shipment
 from erpsync.connectors.tiktok.fulfillment.schemas import BatchErrorSchema
@@ -67,11 +67,9 @@ ERRORS: dict[int, type[PermanentError]] = _errors()
 
 
 def error_class(code: int | str | None) -> type[PermanentError] | None:
-    """The fulfilment class of ``code``, or None when the class the client chose stays."""
-    try:
-        return ERRORS.get(int(code)) if code is not None else None
-    except (TypeError, ValueError):
-        return None
+    """The fulfilment class of ``code``, or None when the class the client chose stays (the
+    client's errors carry the envelope's integer code; any other value is no code of the table)."""
+    return ERRORS.get(code) if isinstance(code, int) and not isinstance(code, bool) else None
 
 
 def refine(exc: ConnectorError) -> ConnectorError:
@@ -89,14 +87,17 @@ def refine(exc: ConnectorError) -> ConnectorError:
 
 
 def specific_error(
-    code: int | str | None, server: str, *, connector: str | None = None, operation: str | None = None
+    code: object, server: str, *, connector: str | None = None, operation: str | None = None
 ) -> ConnectorError:
     """The error of one ``data.errors`` entry, classified like a whole answer (``envelope.error_for``:
-    the code's kind in ``error_codes.csv``), then narrowed by ``refine`` (already shipped, ...)."""
-    try:
-        number = int(code) if code is not None else None
-    except (TypeError, ValueError):
-        number = None
+    the code's kind in ``error_codes.csv``), then narrowed by ``refine`` (already shipped, ...).
+
+    A code written as digits in a string is that number (the entry's ``code`` is read as any JSON
+    value); any other code that is no integer (``code_number``: a boolean, a fraction) is read as
+    no code at all: the entry is still that package's failure, judged by its message, never by a
+    code it does not carry (``true`` is not 1, ``false`` is not success).
+    """
+    number = int(code) if isinstance(code, str) and code.isascii() and code.isdigit() else code_number(code)
     return refine(error_for(number, server.strip(), connector=connector, operation=operation))
 
 
