@@ -8,6 +8,7 @@ escalation is a new alert and the same one written twice is not), lower or equal
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -77,16 +78,54 @@ def test_a_severity_that_rises_escalates_the_open_drift(store: Store) -> None:
     assert alerts.asked[-1] == ("escalated", row.id, Severity.WARNING)
     assert store.outbox.get(alerts.ids[-1]).event["event"] == "escalated"  # type: ignore[union-attr]
 
-    # lower: recorded, not alerted; higher again: a new escalation, with an id of its own
+    # lower: kept at the highest severity it reached, not alerted; equal: nothing; higher than the
+    # highest: a new escalation, with an id of its own
     t3, t4 = t2 + HOUR, t2 + 2 * HOUR
     lower = store.drifts.record("acme", "pickup", [review(Severity.INFO, 31)], now=t3, run_id="r4",
                                 alerts=alerts.at(t3))  # fmt: skip
-    assert lower.escalated == [] and lower.still_open[0].severity is Severity.INFO and len(alerts.asked) == 2
+    assert lower.escalated == [] and lower.still_open[0].severity is Severity.WARNING and len(alerts.asked) == 2
+    assert lower.still_open[0].message == "WH-1: pickup review pending for 31 h"  # the words follow the run
     store.drifts.record("acme", "pickup", [review(Severity.WARNING, 32)], now=t4, run_id="r5", alerts=alerts.at(t4))
     store.drifts.record("acme", "pickup", [review(Severity.CRITICAL, 50)], now=t4 + HOUR, run_id="r6",
                         alerts=alerts.at(t4 + HOUR))  # fmt: skip
-    assert [a[0] for a in alerts.asked] == ["opened", "escalated", "escalated", "escalated"]
-    assert len(set(alerts.ids)) == 4 and len(store.outbox.all_pending()) == 4
+    assert [a[0] for a in alerts.asked] == ["opened", "escalated", "escalated"]
+    assert len(set(alerts.ids)) == 3 and len(store.outbox.all_pending()) == 3
+
+
+def test_a_channel_that_heard_the_escalation_hears_the_resolution_after_the_severity_fell(store: Store) -> None:
+    """A critical-only channel (a pager) is told the drift escalated; the deadline is then
+    extended (it falls back to a warning) and the order ships: the pager is told it resolved."""
+    pager = ConfiguredSink(
+        AlertSettings("log", "pager", {"level": "WARNING"}, min_severity=Severity.CRITICAL),
+        LogSink({}, base_dir=Path()),
+    )
+
+    def record(drifts: list[Drift], now: datetime) -> None:
+        store.drifts.record("acme", "pickup", drifts, now=now, run_id=f"r{now:%H}",
+                            alerts=planner([pager], run_id="r", now=now, redact=str))  # fmt: skip
+
+    record([review(Severity.WARNING, 1)], T0)
+    record([review(Severity.CRITICAL, 30)], T0 + HOUR)
+    record([review(Severity.WARNING, 2)], T0 + 2 * HOUR)  # fell back: not alerted
+    record([], T0 + 3 * HOUR)
+    assert [i.event["event"] for i in store.outbox.all_pending()] == ["escalated", "resolved"]
+
+
+def test_a_drift_that_names_a_stage_takes_over_its_open_row_of_its_own_kind(store: Store) -> None:
+    """Recorded before its kind named a stage (``Drift.stage_of``), an open drift is the same drift
+    after: not resolved and opened again, and an acknowledgement on it is kept."""
+    alerts = Alerts()
+    old = review(Severity.WARNING, 1)
+    (row,) = store.drifts.record("acme", "pickup", [old], now=T0, run_id="r1", alerts=alerts.at(T0)).opened
+    assert store.drifts.ack(row.id, now=T0, until=None) is not None
+    staged = replace(review(Severity.WARNING, 2), stage_of="review_stuck")
+    assert staged.fingerprint != old.fingerprint
+    t1 = T0 + HOUR
+    changes = store.drifts.record("acme", "pickup", [staged], now=t1, run_id="r2", alerts=alerts.at(t1))
+    assert changes.opened == [] and changes.resolved == [] and [r.id for r in changes.still_open] == [row.id]
+    (now_open,) = store.drifts.list_open("acme")
+    assert now_open.fingerprint == staged.fingerprint and now_open.acked_at is not None
+    assert [a[0] for a in alerts.asked] == ["opened"]
 
 
 def test_an_escalation_replaces_a_due_reminder_and_ends_an_ack(store: Store) -> None:

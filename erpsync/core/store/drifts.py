@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -130,6 +131,24 @@ def _remind(row: DriftRow, now: datetime, every: timedelta | None) -> bool:
     return (row.last_alerted_at or row.opened_at) + every <= now
 
 
+def _adopt_own_kind(conn: Connection, latest: dict[str, Drift], open_ids: dict[str, int]) -> None:
+    """Let a drift that names a stage (``Drift.stage_of``) take over the open row recorded under
+    its own kind's fingerprint, from before it named the stage (an upgrade): renamed in place, so
+    adding a stage to a kind never resolves an open drift and opens it again, acknowledgement lost.
+    """
+    for fingerprint, drift in latest.items():
+        if drift.stage_of is None or fingerprint in open_ids:
+            continue
+        own = replace(drift, stage_of=None).fingerprint
+        row_id = open_ids.get(own)
+        if row_id is None or own in latest:
+            continue
+        conn.execute(
+            table.update().where(table.c.id == row_id).values(fingerprint=fingerprint, open_fingerprint=fingerprint)
+        )
+        open_ids[fingerprint] = open_ids.pop(own)
+
+
 class Drifts(Repository):
     """``store.drifts``: ``record`` what one aspect found, ``list_open``, ``open_subjects``, ``get``,
     ``ack``, ``list_occurrences``, ``prune``."""
@@ -168,8 +187,9 @@ class Drifts(Repository):
         written in this same transaction; ``last_alerted_at`` of the drifts alerted becomes
         ``now``. The planner sees an escalated or reminded drift with its previous
         ``last_alerted_at``, so the alert's id can name it: each escalation or reminder is a new
-        alert, while the same one written twice is not. A severity that falls is recorded
-        without an alert.
+        alert, while the same one written twice is not. A severity that falls is not alerted,
+        and the open drift keeps the highest severity it reached until it resolves, so a channel
+        that only takes that severity hears it resolve as it heard it escalate.
 
         ``none_open`` says the caller knows (shop, aspect) has no open drift: it read
         ``open_aspects`` under the shop's lease and has recorded no opened drift of it since. A
@@ -190,21 +210,25 @@ class Drifts(Repository):
         with self._write() as conn:
             open_rows = conn.execute(_OPEN_ROWS, {"shop": shop, "aspect": aspect}).all()
             open_ids = {r.fingerprint: r.id for r in open_rows}
+            _adopt_own_kind(conn, latest, open_ids)
             was = {r.id: Severity(r.severity) for r in open_rows}
             worse: list[int] = []
-            in_scope = {r.fingerprint for r in open_rows if scope is None or r.subject in scope}
+            subject_of = {r.id: r.subject for r in open_rows}
+            in_scope = {fp for fp, i in open_ids.items() if scope is None or subject_of[i] in scope}
             opened: list[int] = []
             still_open: list[int] = []
             for fingerprint, drift in latest.items():
                 if fingerprint in open_ids:
-                    conn.execute(
-                        table.update()
-                        .where(table.c.id == open_ids[fingerprint])
-                        .values(last_seen_at=now, **_current(drift))
-                    )
-                    still_open.append(open_ids[fingerprint])
-                    if Severity(drift.severity).rank > was[open_ids[fingerprint]].rank:
-                        worse.append(open_ids[fingerprint])
+                    row_id = open_ids[fingerprint]
+                    current = _current(drift)
+                    if Severity(drift.severity).rank > was[row_id].rank:
+                        worse.append(row_id)
+                    elif Severity(drift.severity).rank < was[row_id].rank:
+                        # the highest severity it reached stays until it resolves, so a channel
+                        # that only takes that level hears it resolve as it heard it escalate
+                        current["severity"] = was[row_id].value
+                    conn.execute(table.update().where(table.c.id == row_id).values(last_seen_at=now, **current))
+                    still_open.append(row_id)
                     continue
                 result = conn.execute(
                     table.insert().values(
