@@ -211,10 +211,9 @@ def summary(report: RunReport, lang: str = "en") -> str:
     statuses = [r.status for s in report.shops for a in s.aspects for r in a.actions]
     planned, report_only = statuses.count("planned"), statuses.count("unsupported")
     # an aspect with nothing configured for it checked nothing: never counted as in sync
-    not_run = sum(1 for s in report.shops if s.ran for a in s.aspects if a.not_run)
-    checked = any(not a.not_run for s in report.shops if s.ran for a in s.aspects)
+    not_run = report.not_run
     parts = []
-    if not drifts and not errors and not_run and not checked:
+    if not drifts and not errors and not_run and not report.checked:
         parts.append(T["nothing_checked"].get(lang).format(count=not_run, shops=shops))
         not_run = 0  # said already
     elif not drifts and not errors:

@@ -64,7 +64,8 @@ def report_json(report: RunReport, lang: str = "en") -> dict[str, Any]:
         "started_at": report.started_at.isoformat(),
         "finished_at": report.finished_at.isoformat() if report.finished_at else None,
         "exit_code": report.exit_code,
-        "in_sync": report.exit_code == 0 and not open_questions,
+        # a run whose aspects were all not run checked nothing: not in sync, though nothing is wrong
+        "in_sync": report.exit_code == 0 and not open_questions and report.checked,
         "unconfirmed": open_questions,
         "shops": [
             {

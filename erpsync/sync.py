@@ -185,6 +185,8 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
                 with self._heartbeat, signals if handle_signals else contextlib.nullcontext():
                     self._run_shops(run, report, selected_shops)
                 status = "error" if report.errors else ("drift" if report.outstanding else "in_sync")
+                if status == "in_sync" and not report.checked:
+                    status = "not_run"  # every aspect had nothing configured or enabled: nothing checked
                 if signals.signum is not None:
                     status, report.interrupted = "interrupted", signals.signum
             except Interrupted as exc:  # a second signal: stopped at once
@@ -199,7 +201,9 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
                     "shops_with_errors": [s.shop for s in report.shops if s.errors],
                     # and which aspects each shop ran: a service runs one aspect a run, and a shop's
                     # state is the worst of each aspect's latest run, not its latest run alone
-                    "aspects": {s.shop: [a.aspect for a in s.aspects] for s in report.shops},
+                    "aspects": {s.shop: [a.aspect for a in s.aspects if not a.not_run] for s in report.shops},
+                    # the aspects that checked nothing (not configured or not enabled): not run
+                    "not_run": {s.shop: [a.aspect for a in s.aspects if a.not_run] for s in report.shops},
                 }
                 self.store.runs.finish(run_id, status=status, summary=summary, now=report.finished_at)
                 try:

@@ -420,6 +420,18 @@ class RunReport:
         return [d for d in self.drifts if d.fingerprint not in fixed]
 
     @property
+    def not_run(self) -> int:
+        """How many aspects of the shops that ran to the end were not run (nothing configured or
+        enabled for them): they compared nothing."""
+        return sum(1 for s in self.shops if s.ran for a in s.aspects if a.not_run)
+
+    @property
+    def checked(self) -> bool:
+        """Whether any aspect of a shop that ran to the end read both sides. A run whose aspects
+        were all not run checked nothing: it is never reported, stored or judged as in sync."""
+        return any(not a.not_run for s in self.shops if s.ran for a in s.aspects)
+
+    @property
     def errors(self) -> list[str]:
         return [line for s in self.shops for line in s.errors]
 

@@ -201,6 +201,9 @@ def _judge(ctx: JobContext, report: RunReport, shop: str, fence: int | None) -> 
         return "error", report.errors[0]
     if report.outstanding:
         return "drift", f"{len(report.outstanding)} drift(s) outstanding"
+    if not report.checked:  # nothing configured or enabled for the aspect: nothing was compared
+        reasons = "; ".join(dict.fromkeys(a.not_run for s in report.shops for a in s.aspects if a.not_run))
+        return "ok", f"not run: {reasons}" if reasons else "not run"
     applied = sum(r.status == "applied" for s in report.shops for a in s.aspects for r in a.actions)
     return "ok", f"{applied} correction(s) applied" if applied else "in sync"
 

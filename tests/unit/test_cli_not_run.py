@@ -60,6 +60,27 @@ def test_json_names_why_each_aspect_was_not_run(config: Path) -> None:
     assert aspect["aspect"] == "listings" and aspect["not_run"] == "ERP 'files' keeps no products"
 
 
+def test_json_is_not_in_sync_when_no_aspect_was_checked(config: Path) -> None:
+    code, out = invoke(config, "reconcile", "--aspect", "listings", "--aspect", "tracking", "--format", "json")
+    assert code == 0, out
+    doc = json.loads(out)
+    assert all(a["not_run"] for s in doc["shops"] for a in s["aspects"])
+    assert doc["in_sync"] is False
+
+
+def test_a_run_that_checked_nothing_is_stored_as_not_run_with_no_aspect_run(config: Path) -> None:
+    from erpsync.core.store import Store
+
+    code, out = invoke(config, "reconcile", "--aspect", "listings", "--aspect", "tracking", "--format", "json")
+    assert code == 0, out
+    state = State(str(config), pm=get_plugin_manager(entrypoints=False))
+    with Store.open(state.settings().state_url) as store:
+        row = store.runs.get(json.loads(out)["run_id"])
+    assert row is not None and row.status == "not_run"
+    assert row.summary["aspects"] == {"acme": []}
+    assert row.summary["not_run"] == {"acme": ["listings", "tracking"]}
+
+
 @pytest.mark.parametrize(("aspect", "why"), [("listings", "products"), ("tracking", "shipments")])
 def test_push_of_an_unconfigured_aspect_says_not_run_not_nothing_to_push(config: Path, aspect: str, why: str) -> None:
     code, out = invoke(config, "push", aspect)

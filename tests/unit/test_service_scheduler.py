@@ -300,3 +300,14 @@ def test_ran_to_end_only_when_the_aspect_read_everything():
     assert not ran_to_end(_report(aspect_error="the ERP refused the read"), "a", "tracking")
     assert not ran_to_end(_report(), "a", "pickup")  # not run at all
     assert not ran_to_end(_report(), "b", "tracking")
+
+
+def test_a_job_whose_aspect_had_nothing_configured_says_not_run_not_in_sync(ctx, tmp_path):
+    """A files ERP without a shipments file: the tracking job checked nothing, which is not wrong
+    (``ok``) but not "in sync" either, in the job's detail or in the run it stored."""
+    (tmp_path / "erp").mkdir(exist_ok=True)
+    result = run_job(ctx, "a", "tracking")
+    assert (result.status, result.detail) == ("ok", "not run: ERP 'files' keeps no shipments")
+    row = ctx.store.runs.get(result.run_id)
+    assert row.status == "not_run"
+    assert (row.summary["aspects"], row.summary["not_run"]) == ({"a": []}, {"a": ["tracking"]})

@@ -158,3 +158,22 @@ def test_shop_result_keeps_a_crash_or_interruption_for_every_shop() -> None:
     assert shop_result("interrupted", {"shops_with_errors": ["b"]}, "a") == "interrupted"
     assert shop_result("drift", {"shops_with_errors": []}, "a") == "ok"
     assert shop_result("error", None, "a") == "error"
+
+
+def test_a_run_that_checked_nothing_is_not_run_for_its_shop_and_hides_no_failing_aspect(tmp_path: Path) -> None:
+    """A run whose aspects were all not run (nothing configured for them) is ``not_run``, not
+    "no errors", and it does not stand for every aspect: an earlier failed tracking run still shows."""
+    with Store.open(f"sqlite:///{tmp_path}/state.db") as store:
+        store.runs.begin("r1", shops=["s"], apply=True, now=NOW, host="h", pid=1)
+        failed = {"shops_with_errors": ["s"], "aspects": {"s": ["tracking"]}, "not_run": {"s": []}}
+        store.runs.finish("r1", status="error", summary=failed, now=NOW)
+        later = NOW + timedelta(minutes=1)
+        store.runs.begin("r2", shops=["s", "t"], apply=True, now=later, host="h", pid=1)
+        aspects, not_run = {"s": [], "t": ["pickup"]}, {"s": ["listings"]}
+        summary = {"shops_with_errors": [], "aspects": aspects, "not_run": not_run}
+        store.runs.finish("r2", status="in_sync", summary=summary, now=later)
+        facts = Overview(store.engine).facts(["s", "t"])
+    assert facts["s"].last_run.status == "not_run" and facts["s"].failing.id == "r1"  # type: ignore[union-attr]
+    assert facts["t"].last_run.status == "ok"  # type: ignore[union-attr]
+    assert views.shop_state(facts["s"]) == "error"
+    assert shop_result("not_run", {"shops_with_errors": []}, "a") == "not_run"

@@ -40,12 +40,16 @@ class LastRun:
 def shop_result(status: str, summary: Mapping[str, Any] | None, shop: str) -> str:
     """One shop's result in a run that may have covered many: a run ``error`` because one shop
     failed says nothing of the others. Runs name the shops that failed (``shops_with_errors``);
-    a finished run that names them gives ``error`` or ``ok`` per shop. A run still going, crashed
-    or interrupted is that for every shop in it; a row without the list keeps the run's status."""
+    a finished run that names them gives ``error`` or ``ok`` per shop, or ``not_run`` for a shop
+    whose aspects were all not run (nothing configured or enabled for them: nothing checked). A
+    run still going, crashed, interrupted or ``not_run`` (no shop checked anything) is that for
+    every shop in it; a row without the list keeps the run's status."""
     failed = (summary or {}).get("shops_with_errors")
-    if status in ("running", "crashed", "interrupted") or not isinstance(failed, list):
+    if status in ("running", "crashed", "interrupted", "not_run") or not isinstance(failed, list):
         return status
-    return "error" if shop in failed else "ok"
+    if shop in failed:
+        return "error"
+    return "not_run" if _aspects_of(summary, shop) == set() else "ok"
 
 
 #: the run results that make a shop's state "error"
@@ -54,9 +58,13 @@ FAILED_RUNS = ("error", "crashed")
 
 def _aspects_of(summary: Mapping[str, Any] | None, shop: str) -> set[str] | None:
     """The aspects a run ran for ``shop``; None when it does not say (an older row, or a shop that
-    stopped before any aspect): then it stands for all of them."""
-    named = ((summary or {}).get("aspects") or {}).get(shop) if isinstance(summary, Mapping) else None
-    return set(named) if isinstance(named, list) and named else None
+    stopped before any aspect): then it stands for all of them. Aspects not run (``not_run``)
+    checked nothing and are not among them: a run that only names those ran none (an empty set)."""
+    if not isinstance(summary, Mapping):
+        return None
+    named = (summary.get("aspects") or {}).get(shop)
+    skipped = (summary.get("not_run") or {}).get(shop)
+    return set(named) if isinstance(named, list) and (named or skipped) else None
 
 
 @dataclass
