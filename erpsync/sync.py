@@ -74,7 +74,7 @@ from erpsync.shop_reads import shared_reads
 from erpsync.sync_alerts import SyncAlerts
 from erpsync.sync_apply import OVER_BUDGET, Progress, SyncApply
 from erpsync.sync_connectors import SyncConnectors
-from erpsync.sync_drifts import SyncDrifts
+from erpsync.sync_drifts import SyncDrifts, observed
 from erpsync.sync_scope import run_scope
 
 logger = logging.getLogger("erpsync.sync")
@@ -425,7 +425,7 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
             else None,
         )
         try:
-            observation = aspect.observe(ctx)
+            observation = observed(aspect.observe(ctx))
         except ConnectorError:
             # A system that refused or failed after retries refuses the next aspect too: the
             # shop stops with one clear error (see _run_shop), and nothing is recorded, so a

@@ -17,14 +17,26 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from erpsync.alert_outbox import ConfiguredSink, fix_text, planner
-from erpsync.core.aspects.base import Aspect, ObserveContext
+from erpsync.core.aspects.base import Aspect, Observation, ObserveContext
 from erpsync.core.aspects.verify import Reread
 from erpsync.core.errors import ErpsyncError
 from erpsync.core.models import Action, AspectReport, Drift
 from erpsync.core.store import DriftChanges, ShopMemory, Store
 from erpsync.plugins.manager import Registry
+
+_Obs = TypeVar("_Obs", bound=Observation)
+
+
+def observed(observation: _Obs) -> _Obs:
+    """``observation`` as the host records it: an aspect not run read nothing, so nothing it had
+    open may resolve (``scope`` empty), even when it left ``scope`` at None ("everything read"),
+    as a plugin aspect that only sets ``not_run`` and returns does."""
+    if observation.not_run:
+        observation.scope = set()
+    return observation
 
 
 class SyncDrifts:
@@ -68,7 +80,7 @@ class SyncDrifts:
         observation resolves what they fixed.
         """
         try:
-            observation = aspect.observe(ctx)
+            observation = observed(aspect.observe(ctx))
         except ErpsyncError as exc:
             report.notes.append(f"could not re-read to verify the corrections: {self._redact(str(exc))}")
             return None

@@ -9,12 +9,18 @@ and agreed. Neither aspect reads Seller Center then, so these runs need no selle
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from erpsync.cli import State, cli
+from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext
+from erpsync.core.connector import Connector
+from erpsync.core.models import Action, Drift, Severity
+from erpsync.core.store import Store
+from erpsync.plugins import hookimpl
 from erpsync.plugins.manager import get_plugin_manager
 
 CONFIG = (
@@ -69,8 +75,6 @@ def test_json_is_not_in_sync_when_no_aspect_was_checked(config: Path) -> None:
 
 
 def test_a_run_that_checked_nothing_is_stored_as_not_run_with_no_aspect_run(config: Path) -> None:
-    from erpsync.core.store import Store
-
     code, out = invoke(config, "reconcile", "--aspect", "listings", "--aspect", "tracking", "--format", "json")
     assert code == 0, out
     state = State(str(config), pm=get_plugin_manager(entrypoints=False))
@@ -101,3 +105,51 @@ def test_beside_aspects_that_ran_the_summary_counts_those_not_run() -> None:
     assert render.summary(report, "en") == (
         "In sync: 1 shop(s), no drift. 1 aspect(s) not run, nothing configured or enabled for them: see the notes."
     )
+
+
+class _Shelf(Aspect):
+    """A plugin aspect as docs/plugins.md describes one: with nothing configured it sets only
+    ``Observation.not_run`` and returns, leaving ``scope`` at None."""
+
+    name = "shelf"
+    configured = True
+
+    def observe(self, ctx: ObserveContext) -> Observation:
+        obs = Observation(shop=ctx.shop, now=ctx.now)
+        if not self.configured:
+            obs.not_run = "ERP 'files' keeps no shelves"
+        return obs
+
+    def diff(self, observation: Observation) -> list[Drift]:
+        if observation.not_run:
+            return []
+        return [Drift(observation.shop, "shelf", "shelf_missing", "S1", "shelf", "a", "b", Severity.WARNING, "S1")]
+
+    def plan(self, drifts: list[Drift], decide: Decide, observation: Observation) -> list[Action]:
+        return []
+
+    def apply(self, action: Action, seller: Connector, erp: Connector) -> None:
+        return None
+
+
+def test_a_plugin_aspect_not_run_leaves_its_open_drifts_open(config: Path) -> None:
+    """The host empties a not-run observation's scope: a run that checked nothing resolves nothing."""
+    shelf = _Shelf()
+
+    class ShelfPlugin:
+        @hookimpl
+        def register_aspects(self, register: Callable[[Aspect], None]) -> None:
+            register(shelf)
+
+    pm = get_plugin_manager(entrypoints=False)
+    pm.register(ShelfPlugin(), name="shelf")
+
+    def reconcile() -> str:
+        args = ["-c", str(config), "reconcile", "--aspect", "shelf"]
+        return CliRunner().invoke(cli, args, obj=State(str(config), pm=pm)).stdout
+
+    assert "1 drift" in reconcile()
+    shelf.configured = False
+    assert "Nothing checked" in reconcile()
+    with Store.open(State(str(config), pm=pm).settings().state_url) as store:
+        assert [d.subject for d in store.drifts.list_open("acme")] == ["S1"]
