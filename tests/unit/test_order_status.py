@@ -308,9 +308,10 @@ def test_not_found_again_names_at_most_ten() -> None:
     assert "o-10 and 2 more; their drifts stay open" in note
 
 
-def test_a_read_by_id_seller_center_refuses_is_a_note_and_the_open_drifts_hold_the_cursor() -> None:
+def test_a_read_by_id_seller_center_refuses_is_a_note_naming_the_refused_orders() -> None:
     """Get Order Detail answers 21008111 for an order not this seller's (a shop re-pointed to
-    another account): a NotFoundError stopping every run of the shop would be worse."""
+    another account): a NotFoundError stopping every run of the shop would be worse. Each id is
+    then asked alone; one refused alone cannot be read, so its drift stays open, named in a note."""
 
     class Refusing(_SellerById):
         def read_orders_by_id(self, order_ids) -> Records[SellerOrder]:
@@ -321,8 +322,8 @@ def test_a_read_by_id_seller_center_refuses_is_a_note_and_the_open_drifts_hold_t
         shop="acme", seller=seller, erp=_Book(), now=NOW, memory=None, open_subjects=frozenset({"o-x"})
     )  # type: ignore[arg-type]
     o = OrderStatusAspect().observe(ctx)
-    assert o.scope == {"o-1"} and not o.open_drifts_reread
+    assert o.scope == {"o-1"} and o.open_drifts_reread
     assert o.notes == [
-        "orders of open drifts not read by id: Seller Center refused "
-        "(the order or package does not belong to this seller)"
+        "orders of open drifts refused by Seller Center as not this seller's: o-x; "
+        "their drifts stay open, as they cannot be read"
     ]

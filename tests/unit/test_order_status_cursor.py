@@ -14,7 +14,7 @@ from marshmallow import Schema
 
 from erpsync.core.aspects.verify import cursor_may_move, every_drift_corrected
 from erpsync.core.connector import Connector
-from erpsync.core.errors import RecordError
+from erpsync.core.errors import NotFoundError, RecordError
 from erpsync.core.models import Action, ActionResult, AspectReport, Drift, Records, Severity
 from erpsync.core.orders import ErpOrderStatus, SellerOrder
 from erpsync.plugins import hookimpl
@@ -227,18 +227,46 @@ def test_a_write_that_keeps_failing_no_longer_holds_the_cursor_when_its_order_is
     assert Book.held["o-1"].status == "CANCELLED" and sync.store.drifts.list_open("s") == []
 
 
-def test_a_record_error_still_holds_the_cursor_with_the_read_by_id(tmp_path) -> None:
+def test_a_record_error_still_holds_the_cursor_with_the_read_by_id(tmp_path, monkeypatch) -> None:
     sync, clock = by_id_syncer(tmp_path, policy="report")
     Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=5)),)
     sync.run(apply=True)
     bad = RecordError("order o-9: update_time is not a Unix time", source="test")
-    OrdersById.read_orders_by_id = lambda self, ids: Records((), (bad,))  # type: ignore[method-assign]
-    try:
-        clock.now = T0 + timedelta(days=1)
-        order_status(sync)
-    finally:
-        del OrdersById.read_orders_by_id  # type: ignore[attr-defined]
+    monkeypatch.setattr(OrdersById, "read_orders_by_id", lambda self, ids: Records((), (bad,)))
+    clock.now = T0 + timedelta(days=1)
+    order_status(sync)
     assert sync.store.cursors.get("s", "order_status") == T0.isoformat()
+
+
+def test_an_order_refused_as_another_sellers_leaves_the_other_open_drifts_read_by_id(tmp_path, monkeypatch) -> None:
+    """Get Order Detail refuses a whole call naming one order not this seller's (21008111). The
+    ids are then read one at a time: the refused order's drift stays open with a note, and the
+    others are read as usual, so one fixed by hand resolves while the cursor moves on."""
+    sync, clock = by_id_syncer(tmp_path, policy="report")
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=5)),)
+    sync.run(apply=True)
+    Orders.orders = (*Orders.orders, SellerOrder("x-9", "CANCELLED", T0 + timedelta(hours=1)))
+    clock.now = T0 + timedelta(days=1)
+    order_status(sync)
+
+    def refuse(self, ids):
+        OrdersById.asked.append(list(ids))
+        if "x-9" in ids:
+            raise NotFoundError("21008111: the order or package does not belong to this seller")
+        return Records(tuple(o for o in Orders.orders if o.id in ids))
+
+    monkeypatch.setattr(OrdersById, "read_orders_by_id", refuse)
+    Book.held["o-1"] = ErpOrderStatus("o-1", "CANCELLED", T0 - timedelta(minutes=5))  # fixed by hand
+    OrdersById.asked = []
+    clock.now = T0 + timedelta(days=2)
+    aspect = order_status(sync)
+    assert OrdersById.asked == [["o-1", "x-9"], ["o-1"], ["x-9"]]  # one at a time only after the refusal
+    assert sync.store.cursors.get("s", "order_status") == clock.now.isoformat()
+    assert [d.subject for d in sync.store.drifts.list_open("s", aspect="order_status")] == ["x-9"]
+    assert aspect.notes == [
+        "orders of open drifts refused by Seller Center as not this seller's: x-9; "
+        "their drifts stay open, as they cannot be read"
+    ]
 
 
 def test_cursor_may_move() -> None:

@@ -17,7 +17,8 @@ aspect's open drifts by id (``ObserveContext.open_subjects``, through an ``Order
 whatever the cursor, and the cursor moves after every completed apply run whose reads had no
 record error, open drifts and failed writes notwithstanding (``verify.cursor_may_move``): a drift
 resolves once the ERP is put right by hand, and the window read stays the time since the last
-run. An order of an open drift the by-id read does not return keeps its drift open, with a note.
+run. An order of an open drift the by-id read does not return keeps its drift open, with a note,
+as does one Seller Center refuses as another seller's (``read_open_again``).
 A seller that cannot read orders by id keeps the stricter rule: the cursor moves only after an
 apply run in which every write succeeded, as re-read, and no drift was left open, so the read
 reaches back to the first change left open. The read starts at the cursor however old it is (a
@@ -38,7 +39,7 @@ from marshmallow import Schema, fields, validate
 from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext
 from erpsync.core.aspects.warehouse_address import connector_type
 from erpsync.core.connector import Connector
-from erpsync.core.errors import AuthError, NotFoundError
+from erpsync.core.errors import AuthError, NotFoundError, RecordError
 from erpsync.core.models import Action, Drift, Records, Severity, Texts
 from erpsync.core.orders import (
     UNKNOWN_STATUS,
@@ -58,6 +59,7 @@ __all__ = [
     "known_statuses",
     "not_found_again",
     "order_status_drifts",
+    "read_open_again",
     "read_since",
 ]
 
@@ -108,14 +110,12 @@ class OrderStatusAspect(Aspect):
             return obs
         try:
             read = ctx.seller.read_orders(updated_since=since, updated_before=ctx.now)
-            again, by_id = self._read_open_again(ctx, obs.notes)
+            again, by_id = read_open_again(ctx, obs.notes)
         except AuthError as exc:  # e.g. an app not authorised for orders: the rest of the shop goes on
             obs.notes.append(f"order statuses not mirrored: Seller Center refused to list orders ({exc})")
             return obs
         latest, unknown = known_statuses(latest_per_order([*read.items, *again.items]))
         obs.notes += unknown
-        if by_id:
-            obs.notes += not_found_again(ctx.open_subjects, again.items)
         recorded = ctx.erp.order_statuses(list(latest))
         if recorded is not None and own_orders_only(ctx.erp):  # the others are not this ERP's orders
             held = {r.order_id for r in recorded.items}
@@ -127,20 +127,6 @@ class OrderStatusAspect(Aspect):
         obs.cursor = None if obs.record_errors else ctx.now.isoformat()
         obs.open_drifts_reread = by_id
         return obs
-
-    @staticmethod
-    def _read_open_again(ctx: ObserveContext, notes: list[str]) -> tuple[Records[SellerOrder], bool]:
-        """The orders of the open drifts, read by id whatever the cursor, and whether they were:
-        what lets the cursor move past them (``Observation.open_drifts_reread``)."""
-        if not isinstance(ctx.seller, OrderDetailReader):
-            return Records(()), False
-        if not ctx.open_subjects:
-            return Records(()), True
-        try:
-            return ctx.seller.read_orders_by_id(sorted(ctx.open_subjects)), True
-        except NotFoundError as exc:  # an open drift's order not this seller's (a shop re-pointed)
-            notes.append(f"orders of open drifts not read by id: Seller Center refused ({exc})")
-            return Records(()), False  # so they hold the cursor, as with a seller that cannot read by id
 
     def diff(self, observation: Observation) -> list[Drift]:
         assert isinstance(observation, OrderStatusObservation)
@@ -210,14 +196,57 @@ def read_since(
     return since
 
 
+def read_open_again(ctx: ObserveContext, notes: list[str]) -> tuple[Records[SellerOrder], bool]:
+    """The orders of the open drifts, read by id whatever the cursor, and whether they were:
+    what lets the cursor move past them (``Observation.open_drifts_reread``).
+
+    Seller Center refuses a whole call that names one order not this seller's (Get Order Detail
+    ``21008111``: a shop re-pointed at another account), which would leave every other open drift
+    unread. Only then are the ids read one at a time: the refused ones are named in a note, and
+    their drifts stay open (they cannot be read, so they cannot resolve), while the others are read
+    as usual and the cursor may still move past them.
+    """
+    if not isinstance(ctx.seller, OrderDetailReader):
+        return Records(()), False
+    if not ctx.open_subjects:
+        return Records(()), True
+    wanted = sorted(ctx.open_subjects)
+    refused: list[str] = []
+    try:
+        found = ctx.seller.read_orders_by_id(wanted)
+    except NotFoundError:
+        items: list[SellerOrder] = []
+        errors: list[RecordError] = []
+        for order_id in wanted:
+            try:
+                one = ctx.seller.read_orders_by_id([order_id])
+            except NotFoundError:
+                refused.append(order_id)
+                continue
+            items.extend(one.items)
+            errors.extend(one.errors)
+        found = Records(tuple(items), tuple(errors))
+    if refused:
+        notes.append(
+            f"orders of open drifts refused by Seller Center as not this seller's: {_some(refused)}; "
+            "their drifts stay open, as they cannot be read"
+        )
+    notes.extend(not_found_again(ctx.open_subjects - set(refused), found.items))
+    return found, True
+
+
+def _some(ids: Sequence[str]) -> str:
+    """Up to ten ids, and how many more."""
+    return ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+
+
 def not_found_again(open_subjects: frozenset[str], found: Sequence[SellerOrder]) -> list[str]:
     """Pure: a note for each order of an open drift that its read by id did not return (unknown to
     Seller Center now, or another shop's): its drift stays open, and the next run asks again."""
     missing = sorted(open_subjects - {o.id for o in found})
     if not missing:
         return []
-    shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
-    return [f"orders of open drifts not found by id in Seller Center: {shown}; their drifts stay open"]
+    return [f"orders of open drifts not found by id in Seller Center: {_some(missing)}; their drifts stay open"]
 
 
 def known_statuses(latest: dict[str, SellerOrder]) -> tuple[dict[str, SellerOrder], list[str]]:
