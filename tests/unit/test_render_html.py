@@ -144,6 +144,12 @@ def test_in_sync_report_has_no_table():
     assert "<table" not in render_report(clean, "en")
 
 
+def test_a_report_that_checked_nothing_is_not_shown_as_in_sync():
+    skipped = AspectReport("listings", not_run="ERP 'files' keeps no products")
+    page = report_page(RunReport("run3", False, AT, AT, shops=[ShopReport("shop-a", [skipped])]), "en")
+    assert not page.in_sync and page.summary.startswith("Nothing checked")
+
+
 def alert(n: int, *, event: str = "opened", shop: str = "深圳一店", subject: str = "WH-DG") -> AlertEvent:
     return AlertEvent(
         event, shop, "pickup", "mode_mismatch", subject, "handover_mode", "DROP OFF", "PICK UP",  # type: ignore[arg-type]
