@@ -128,6 +128,15 @@ SAVE = NOW - 2 * HOUR
             "strong",
         ),
         (sig(can_pickup=False), saved(SAVE), DROP_OFF, DG, S.PENDING_REVIEW, "strong"),  # no switch seen
+        # an ERP row unbound for a run ("none"), then DROP OFF again: no switch from PICK UP
+        (
+            sig(can_pickup=False),
+            replace(saved(SAVE), erp_mode=Sighting("DROP_OFF", NOW - 90 * 24 * HOUR, SAVE + HOUR, "none", SAVE)),
+            DROP_OFF,
+            DG,
+            S.PENDING_REVIEW,
+            "strong",
+        ),
         (sig(can_pickup=False), offered_stopped(SAVE), PICKUP, DG, S.PENDING_REVIEW, "strong"),
         # row 4: no save known
         (sig(can_pickup=False), None, PICKUP, DG, S.NOT_SUBSCRIBED, "strong"),

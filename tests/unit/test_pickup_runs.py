@@ -81,6 +81,7 @@ class World:
     packages: list[PackageSignal] = field(default_factory=list)
     memory: Memory = field(default_factory=Memory)
     type: str = "fake"
+    erp_bound: bool = True  # False: the ERP reads fine but lists no row bound to the warehouse
 
     def list_warehouses(self) -> Records[Warehouse]:
         return Records((Warehouse("WH-DG", "Dongguan", self.address),))
@@ -107,6 +108,8 @@ class Erp:
 
     def list_warehouses(self) -> Records[Warehouse]:
         mode = self.world.erp_mode
+        if not self.world.erp_bound:
+            return Records(())
         return Records(
             (Warehouse("E-1", "东莞仓", self.world.address, handover_mode=mode, seller_warehouse_id="WH-DG"),)
         )
@@ -244,6 +247,21 @@ def test_the_erp_switched_to_drop_off_after_a_save_ends_a_review_a_newer_record_
     state, found = run(world, T0 + 31 * HOUR)
     assert state.status is S.CANCELLED and found == {}
     assert any("overrides the operator's record" in e for e in state.evidence)
+
+
+def test_an_erp_row_missing_for_one_run_is_no_switch_to_drop_off() -> None:
+    """The ERP said DROP OFF since before the save; one run it reads fine but lists no row bound to
+    the warehouse ("none"). The same DROP OFF back is no switch after the save: the review goes on."""
+    world = World(erp_mode=DROP_OFF)
+    world.print_label("P0", T0 - DAY)
+    run(world, T0)
+    world.address = replace(DG, street=DG.street + "，")
+    assert run(world, T0 + HOUR)[0].status is S.PENDING_REVIEW
+    world.erp_bound = False
+    run(world, T0 + 2 * HOUR)
+    world.erp_bound = True
+    state, found = run(world, T0 + 3 * HOUR)
+    assert state.status is S.PENDING_REVIEW and set(found) == {"review_pending"}
 
 
 def test_a_review_that_ends_in_a_cancellation_resolves_the_stuck_alert() -> None:

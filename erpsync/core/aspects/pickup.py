@@ -15,9 +15,11 @@ weak otherwise, "operator" when an operator's record decides. The first matching
    - no slots; a package created after the save is PICK UP      ACTIVE          weak
      with a provider's waybill, or a run since the save saw
      pickup in effect
-   - else the ERP switched to DROP OFF after the save, and      CANCELLED       strong/weak
-     pickup was in effect before the save (the call declined)
-   - else the ERP switched to DROP OFF after the save           NOT_SUBSCRIBED  strong/weak
+   - else the ERP switched from PICK UP to DROP OFF after the   CANCELLED       strong/weak
+     save, and pickup was in effect before the save (the call
+     declined)
+   - else the ERP switched from PICK UP to DROP OFF after the   NOT_SUBSCRIBED  strong/weak
+     save
    - else (ERP PICK UP, no mode, or DROP OFF since before the   PENDING_REVIEW  strong/weak
      save): until activation, the ERP switching to DROP OFF,
      or a newer operator record
@@ -38,11 +40,13 @@ clock starts at the earlier run when the gap is within the SLA, else at the run 
 (``SaveEstimate``; reports call it the best estimate, which it is). A pending review is not
 bounded in time: it stays pending until one of the ways out in row 3.
 
-**A declined call.** Only a save *followed by* the ERP switching to DROP OFF reads as a
-cancellation (``docs/domain.md`` says why); a switch seen in the run that saw the save counts,
-since no run can tell their order. An ERP on DROP OFF since before the save disagrees with the
-subscription the save asks for: the review drifts say so, and once pickup is in effect the ERP's
-DROP OFF is a ``mode_mismatch``. Such a review ends by activation or an operator's record.
+**A declined call.** Only a save *followed by* the ERP switching from PICK UP to DROP OFF reads as
+a cancellation (``docs/domain.md`` says why); a switch seen in the run that saw the save counts,
+since no run can tell their order, and a run that found no ERP row bound ("none") is no mode the
+ERP said, so its DROP OFF coming back is no switch. An ERP on DROP OFF since before the save
+disagrees with the subscription the save asks for: the review drifts say so, and once pickup is
+in effect the ERP's DROP OFF is a ``mode_mismatch``. Such a review ends by activation or an
+operator's record.
 
 **The newest package** is the latest created; packages of the same second, or undated ones, are
 told apart by the greater package id (``recency``), so the answer does not depend on the order a

@@ -171,9 +171,11 @@ def erp_switched_to_drop_off(history: PickupHistory, save: SaveEstimate) -> date
     with the subscription the save asks for. A switch counts when seen after the last run that saw
     the old address (the run that saw the save included: the two then happened between the same
     runs, in an order no run can tell, and the cancel steps have the ERP updated with the re-save).
+    Only a switch from PICK UP counts: "none" (a run that found no ERP row bound) is no mode the
+    ERP said, so the same DROP OFF coming back is no change.
     """
     m = history.erp_mode
-    if m is None or m.changed_at is None or m.value != HandoverMode.DROP_OFF.value:
+    if m is None or m.changed_at is None or not _went(m, HandoverMode.PICKUP.value, HandoverMode.DROP_OFF.value):
         return None
     changed = aware(m.changed_at)
     followed = changed >= save.seen_at or (save.after is not None and changed > save.after)
