@@ -116,9 +116,12 @@ SAVE = NOW - 2 * HOUR
         (sig(can_pickup=False), dropped(was_active(SAVE), SAVE), DROP_OFF, DG, S.CANCELLED, "strong"),
         (sig(), dropped(was_active(SAVE), SAVE), DROP_OFF, DG, S.CANCELLED, "weak"),
         (sig(can_pickup=False), dropped(offered_stopped(SAVE), SAVE), DROP_OFF, DG, S.CANCELLED, "strong"),
-        # the ERP on DROP OFF since before the save: the save asks for pickup, the review runs
+        # the ERP on DROP OFF since before a save while pickup was in effect: a mode mismatch's
+        # cancel steps (re-save, decline the call), a cancellation as when the ERP switches
+        (sig(), kept_drop_off(was_active(SAVE)), DROP_OFF, DG, S.CANCELLED, "weak"),
+        (sig(can_pickup=False), kept_drop_off(was_active(SAVE)), DROP_OFF, DG, S.CANCELLED, "strong"),
+        # the ERP on DROP OFF since before the save, pickup not in effect: the save asks for pickup
         (sig(can_pickup=False), kept_drop_off(saved(SAVE)), DROP_OFF, DG, S.PENDING_REVIEW, "strong"),
-        (sig(), kept_drop_off(was_active(SAVE)), DROP_OFF, DG, S.PENDING_REVIEW, "weak"),
         (
             sig(can_pickup=False),
             dropped(saved(SAVE, SAVE - HOUR), SAVE - HOUR),

@@ -209,6 +209,29 @@ def test_a_save_while_the_erp_already_says_drop_off_is_a_review_the_erp_disagree
     assert (found["mode_mismatch"].seller_value, found["mode_mismatch"].erp_value) == ("PICK UP", "DROP OFF")
 
 
+def test_following_the_mode_mismatch_cancel_steps_reads_as_a_cancellation() -> None:
+    """Pickup in effect, the ERP says DROP OFF: the mode mismatch's steps to cancel are to re-save
+    the address and decline the provider's call. The ERP already says DROP OFF, so it does not
+    change; the save, with no activation after it, is the cancellation, never a stuck review."""
+    world = World(erp_mode=DROP_OFF, can_pickup=True)
+    world.print_label("P0", T0 - HOUR)
+    state, found = run(world, T0)
+    assert state.status is S.ACTIVE and set(found) == {"mode_mismatch"}
+    steps = " ".join(t.en for t in found["mode_mismatch"].steps)
+    assert "To cancel" in steps and "save again" in steps
+    world.address = replace(DG, street=DG.street + "，")  # the seller follows them
+    world.can_pickup = False
+    world.print_label("P1", T0 + 2 * HOUR)
+    for at in (T0 + 3 * HOUR, T0 + 28 * HOUR, T0 + 9 * DAY):
+        world.print_label(f"P-{at:%d%H}", at - HOUR)
+        state, found = run(world, at)
+        assert state.status is S.CANCELLED and found == {}, (state.status, set(found))
+    assert "as the steps to cancel pickup have it" in state.why[-1].en and "与取消揽收的步骤一致" in state.why[-1].zh
+    world.can_pickup = True  # had the save gone through instead, pickup is back in effect: the mismatch too
+    state, found = run(world, T0 + 10 * DAY)
+    assert state.status is S.ACTIVE and set(found) == {"mode_mismatch"}
+
+
 def record(world: World, status: S, at: datetime) -> None:
     """An operator's ``erpsync pickup confirm`` at ``at``, valid for a week."""
     world.memory.confirmations["WH-DG"] = PickupConfirmation("WH-DG", status, at, at + 7 * DAY)

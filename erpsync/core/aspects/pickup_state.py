@@ -117,11 +117,14 @@ def _after_save(
             return Draft(S.ACTIVE, "weak", [*reasons, reason], region.provider, None, None, activation_seen(history))
     if erp_mode is HandoverMode.DROP_OFF:
         switched = erp_switched_to_drop_off(history, save)
+        was_active = was_active_before_save(history, save)
         if switched is not None:  # the save, then the ERP to DROP OFF: the call was declined
-            was_active = was_active_before_save(history, save)
             reasons.append(Reason.declined(was_active=was_active, erp_switched_at=switched))
             status = S.CANCELLED if was_active else S.NOT_SUBSCRIBED
             return Draft(status, strength, reasons, None, save.at, None, max(save.seen_at, switched))
+        if was_active:  # pickup in effect, the ERP on DROP OFF: the mode_mismatch's cancel steps
+            reasons.append(Reason.declined(was_active=True, erp_switched_at=None))
+            return Draft(S.CANCELLED, strength, reasons, None, save.at, None, save.seen_at)
         reasons.append(Reason.erp_kept_drop_off())  # DROP OFF since before the save: it asks for pickup
     reasons.append(Reason.pending(save.at, review_sla_hours))
     return Draft(S.PENDING_REVIEW, strength, reasons, None, save.at, save.at, save.seen_at)
@@ -162,9 +165,10 @@ def infer_pickup_state(
     """Infer the seller side's pickup subscription (the table in ``aspects/pickup.py``).
 
     ``history`` is what the memory said this run (None: nothing remembered), ``erp_mode`` the
-    bound ERP warehouse's handover mode: a switch to DROP OFF there after a save reads as
-    declining the provider's call; anything else (DROP OFF since before the save included) as
-    waiting for the review. ``guides`` name the providers in
+    bound ERP warehouse's handover mode: a switch from PICK UP to DROP OFF there after a save
+    reads as declining the provider's call, and so does DROP OFF since before a save made while
+    pickup was in effect (the cancel steps of a mode mismatch); anything else as waiting for the
+    review. ``guides`` name the providers in
     the reasons' Chinese texts.
     """
     region = region_for(address, regions if isinstance(regions, tuple) else tuple(regions))

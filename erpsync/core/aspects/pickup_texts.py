@@ -161,7 +161,20 @@ class Reason:
         )
 
     @_lazy
-    def declined(*, was_active: bool, erp_switched_at: datetime) -> _Words:
+    def declined(*, was_active: bool, erp_switched_at: datetime | None) -> _Words:
+        """``erp_switched_at`` None: the ERP said DROP OFF since before a save made while pickup was in
+        effect, which is how a mode mismatch's cancel steps leave it."""
+        if erp_switched_at is None:
+            return (
+                "address re-saved while pickup was in effect and the ERP said DROP OFF: the cancel steps",
+                Texts(
+                    "the seller re-saved the address while pickup was in effect and the ERP already said DROP OFF, "
+                    "as the steps to cancel pickup have it: taken as declining the provider's call. If you meant "
+                    "to keep pickup, set the ERP to PICK UP",
+                    "揽收生效中且 ERP 已设为自寄（DROP OFF）时，商家重新保存了地址，与取消揽收的步骤一致：视为取消"
+                    "揽收（重新保存地址并在服务商来电时拒绝）。如需保留揽收，请将 ERP 设为上门揽收（PICK UP）",
+                ),
+            )
         before = (
             Texts("pickup was in effect before the save", "保存前揽收生效中")
             if was_active
