@@ -73,6 +73,12 @@ def kept_drop_off(history: PickupHistory) -> PickupHistory:
     return replace(history, erp_mode=Sighting("DROP_OFF", NOW - timedelta(days=90)))
 
 
+def declined_record(history: PickupHistory, lapsed: datetime, status: str = "not_subscribed") -> PickupHistory:
+    """``history`` with an operator's record of ``status`` made after the save, lapsed at ``lapsed``."""
+    record = Sighting("none", NOW - timedelta(days=60), lapsed, status, lapsed - HOUR)
+    return replace(history, record=record)
+
+
 def activated(save_at: datetime, at: datetime) -> PickupHistory:
     """A save seen at ``save_at``; a later run (``at``) saw pickup in effect, this run did not."""
     return replace(saved(save_at), activation=Sighting("no", save_at, at, "yes", at - HOUR))
@@ -140,6 +146,11 @@ SAVE = NOW - 2 * HOUR
             S.PENDING_REVIEW,
             "strong",
         ),
+        # an operator's record of a declined call made after the save, since expired: still declined
+        (sig(can_pickup=False), declined_record(saved(SAVE), SAVE + HOUR), DROP_OFF, DG, S.NOT_SUBSCRIBED, "strong"),
+        (sig(), declined_record(saved(SAVE), NOW, "cancelled"), PICKUP, DG, S.CANCELLED, "weak"),
+        (sig(can_pickup=False), declined_record(saved(SAVE), SAVE), PICKUP, DG, S.PENDING_REVIEW, "strong"),  # lapsed
+        (sig(replace(WS, created_at=SAVE + HOUR)), declined_record(saved(SAVE), NOW), PICKUP, DG, S.ACTIVE, "weak"),
         (sig(can_pickup=False), offered_stopped(SAVE), PICKUP, DG, S.PENDING_REVIEW, "strong"),
         # row 4: no save known
         (sig(can_pickup=False), None, PICKUP, DG, S.NOT_SUBSCRIBED, "strong"),

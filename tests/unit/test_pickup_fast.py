@@ -65,6 +65,7 @@ def _history(rng: random.Random, wid: str) -> PickupHistory:
         _sighting(rng, yes_no),
         _sighting(rng, yes_no),
         confirmation,
+        _sighting(rng, ["none", "not_subscribed", "cancelled", "pending_review", "active"]),
     )
 
 

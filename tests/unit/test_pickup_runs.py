@@ -272,6 +272,47 @@ def test_the_erp_switched_to_drop_off_after_a_save_ends_a_review_a_newer_record_
     assert any("overrides the operator's record" in e for e in state.evidence)
 
 
+def test_a_declined_call_recorded_as_advised_stays_declined_after_the_record_expires() -> None:
+    """A shop on DROP OFF re-saves its address and declines the provider's call; the stuck review's
+    advice is to record it. The record expires (a week here); the save it answered does not come
+    back as a review. A newer save is a new review."""
+    world = World(erp_mode=DROP_OFF)
+    world.print_label("P0", T0 - DAY)
+    assert run(world, T0)[1] == {}
+    world.address = replace(DG, street=DG.street + "，")  # the save
+    run(world, T0 + HOUR)
+    state, found = run(world, T0 + 26 * HOUR)
+    advice = found["review_stuck"].why[-1]
+    assert set(found) == {"review_stuck"} and "--status not_subscribed" in advice.en
+    assert "keeps this answer for the save after the record expires" in advice.en and "记录过期后" in advice.zh
+    record(world, S.NOT_SUBSCRIBED, T0 + 27 * HOUR)  # what the advice says
+    world.print_label("P1", T0 + 28 * HOUR)  # the seller keeps shipping DROP OFF
+    state, found = run(world, T0 + 30 * HOUR)
+    assert (state.status, state.confidence) == (S.NOT_SUBSCRIBED, "operator") and found == {}
+    for at in (T0 + 9 * DAY, T0 + 40 * DAY):  # the record has expired
+        world.print_label(f"P-{at:%d}", at - HOUR)
+        state, found = run(world, at)
+        assert state.status is S.NOT_SUBSCRIBED and found == {}, (state.status, set(found))
+    assert "the record's expiry does not reopen the review" in state.why[-1].en
+    world.address = DG  # saved again: a new subscription request
+    state, found = run(world, T0 + 40 * DAY + HOUR)
+    assert state.status is S.PENDING_REVIEW and set(found) == {"review_pending"}
+
+
+def test_a_save_then_the_erp_switched_to_drop_off_stays_declined_without_a_record() -> None:
+    """The advised way for an ERP on PICK UP: switched to DROP OFF after the save, it needs no record."""
+    world = World(erp_mode=PICKUP)
+    world.print_label("P0", T0 - DAY)
+    run(world, T0)
+    world.address = replace(DG, street=DG.street + "，")
+    run(world, T0 + HOUR)
+    world.erp_mode = DROP_OFF
+    run(world, T0 + 2 * HOUR)
+    world.print_label("P2", T0 + 9 * DAY)
+    state, found = run(world, T0 + 9 * DAY)
+    assert state.status is S.NOT_SUBSCRIBED and found == {}
+
+
 def test_an_erp_row_missing_for_one_run_is_no_switch_to_drop_off() -> None:
     """The ERP said DROP OFF since before the save; one run it reads fine but lists no row bound to
     the warehouse ("none"). The same DROP OFF back is no switch after the save: the review goes on."""

@@ -23,6 +23,8 @@ weak otherwise, "operator" when an operator's record decides. The first matching
    - else the ERP says DROP OFF since before the save, and      CANCELLED       strong/weak
      pickup was in effect before it (a ``mode_mismatch``'s
      cancel steps: re-save, decline the call)
+   - else an operator recorded NOT_SUBSCRIBED or CANCELLED      its status      strong/weak
+     after the save, and the record has expired since
    - else (ERP PICK UP, no mode, or DROP OFF since before a     PENDING_REVIEW  strong/weak
      save made while pickup was not in effect): until
      activation, the ERP switching to DROP OFF, or a newer
@@ -44,15 +46,16 @@ clock starts at the earlier run when the gap is within the SLA, else at the run 
 (``SaveEstimate``; reports call it the best estimate, which it is). A pending review is not
 bounded in time: it stays pending until one of the ways out in row 3.
 
-**A declined call.** Only a save *followed by* the ERP switching from PICK UP to DROP OFF reads as
-a cancellation (``docs/domain.md`` says why); a switch seen in the run that saw the save counts,
+**A declined call.** A save *followed by* the ERP switching from PICK UP to DROP OFF reads as a
+cancellation (``docs/domain.md`` says why); a switch seen in the run that saw the save counts,
 since no run can tell their order, and a run that found no ERP row bound ("none") is no mode the
 ERP said, so its DROP OFF coming back is no switch. A save while pickup was in effect and the ERP
 already said DROP OFF is what a ``mode_mismatch``'s cancel steps lead to, so it reads as a
 cancellation too, until pickup is seen in effect again. Otherwise an ERP on DROP OFF since before
 the save disagrees with the subscription the save asks for: the review drifts say so, and once
 pickup is in effect the ERP's DROP OFF is a ``mode_mismatch``. Such a review ends by activation
-or an operator's record.
+or an operator's record; a record of a declined call made after the save keeps answering that
+save once it expires (``pickup_record``), as a record of ACTIVE does (``pickup_activation``).
 
 **The newest package** is the latest created; packages of the same second, or undated ones, are
 told apart by the greater package id (``recency``), so the answer does not depend on the order a

@@ -42,15 +42,23 @@ def _not_subscribed_command(shop: str, warehouse: str) -> str:
     return f"erpsync pickup confirm --shop {shop} --warehouse {warehouse} --status not_subscribed"
 
 
+#: a record of a declined call made after a save answers that save for good: erpsync remembers it
+#: once the record expires (``pickup_record`` in ``pickup_evidence.py``); a newer save is a new review
+_KEPT = Texts(
+    " (erpsync keeps this answer for the save after the record expires; a new save starts a new review)",
+    "（记录过期后 erpsync 仍按此处理本次保存；再次保存地址则重新审核）",
+)
+
+
 def erp_disagrees(shop: str, warehouse: str, erp: Warehouse | None) -> Texts:
     """A review while the ERP says DROP OFF (since before the save): the ERP disagrees with the save."""
     erp_id, command = erp.id if erp else "?", _not_subscribed_command(shop, warehouse)
     return Texts(
         f"The ERP (warehouse {erp_id}) says DROP OFF, though the save asks for pickup: once pickup is in effect, "
         f"set it to PICK UP; if the seller does not want pickup, decline the provider's call and record it: "
-        f"{command}",
+        f"{command}{_KEPT.en}",
         f"ERP（仓库 {erp_id}）设为自寄（DROP OFF），但保存即申请揽收：揽收生效后请改为上门揽收（PICK UP）；"
-        f"如商家不需要揽收，请在服务商来电时拒绝，并记录：{command}",
+        f"如商家不需要揽收，请在服务商来电时拒绝，并记录：{command}{_KEPT.zh}",
     )
 
 
@@ -70,11 +78,11 @@ def record_declined(shop: str, warehouse: str, erp_mode: HandoverMode | None, *,
     if erp_mode is HandoverMode.DROP_OFF:
         return Texts(
             "the ERP already says DROP OFF, so it cannot tell erpsync the call was declined: if the seller "
-            f"declined the provider's call to cancel pickup, record it: {command}",
+            f"declined the provider's call to cancel pickup, record it: {command}{_KEPT.en}",
             "ERP 已设为自寄（DROP OFF），无法据此判断是否已拒绝：如商家已在服务商来电时拒绝（取消揽收），"
-            f"请记录：{command}",
+            f"请记录：{command}{_KEPT.zh}",
         )
     return Texts(
-        f"if the seller declined the provider's call to cancel pickup, record it: {command}",
-        f"如商家已在服务商来电时拒绝（取消揽收），请记录：{command}",
+        f"if the seller declined the provider's call to cancel pickup, record it: {command}{_KEPT.en}",
+        f"如商家已在服务商来电时拒绝（取消揽收），请记录：{command}{_KEPT.zh}",
     )

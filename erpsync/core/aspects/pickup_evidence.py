@@ -15,6 +15,10 @@ seller warehouse:
   pending again once the warehouse is quiet for a while.
 * ``pickup_active:{wid}``: "yes"/"no", whether the inferred state was ACTIVE (not recorded when
   unknown). Its value before a save tells a cancellation from a shop that never subscribed.
+* ``pickup_record:{wid}``: the status of an operator's record made after the latest save, while
+  it is in force; "none" otherwise. A record of a declined call (what a stuck review advises)
+  keeps answering that save once it expires (``declined_after_save``), as ``pickup_activation``
+  does for a record of ACTIVE; a newer save is a new review.
 
 All datetimes from memory may be naive (SQLite); they are read as UTC.
 """
@@ -42,6 +46,7 @@ from erpsync.core.ports import Sighting
 __all__ = [
     "HANDED_OVER",
     "NO",
+    "NO_RECORD",
     "YES",
     "Draft",
     "PickupHistory",
@@ -49,6 +54,7 @@ __all__ = [
     "activation_package",
     "after",
     "aware",
+    "declined_after_save",
     "erp_switched_to_drop_off",
     "key",
     "offered_stopped",
@@ -60,6 +66,9 @@ __all__ = [
 ]
 
 YES, NO = "yes", "no"
+NO_RECORD = "none"  # ``pickup_record``: no operator's record made after the save is in force
+#: an operator's record that says the provider's call was declined, or never made
+DECLINED = frozenset({SubscriptionStatus.NOT_SUBSCRIBED.value, SubscriptionStatus.CANCELLED.value})
 
 #: package statuses of parcels the carrier already has (Open API "Get Package Detail":
 #: PROCESSING is arranged and waiting for collection, FULFILLING is collected and in transit)
@@ -111,6 +120,7 @@ class PickupHistory:
     activation: Sighting | None = None
     active: Sighting | None = None
     confirmation: PickupConfirmation | None = None
+    record: Sighting | None = None
 
 
 def _went(s: Sighting | None, old: str, new: str) -> bool:
@@ -180,6 +190,20 @@ def erp_switched_to_drop_off(history: PickupHistory, save: SaveEstimate) -> date
     changed = aware(m.changed_at)
     followed = changed >= save.seen_at or (save.after is not None and changed > save.after)
     return changed if followed else None
+
+
+def declined_after_save(history: PickupHistory, save: SaveEstimate) -> tuple[SubscriptionStatus, datetime] | None:
+    """An operator's record of a declined call made after the save, which has since expired: its
+    status and the last run that saw it in force; None when there is none (``pickup_record``).
+
+    A record still in force is weighed as a record (``pickup_confirm.py``), not remembered.
+    """
+    s = history.record
+    if s is None or s.value != NO_RECORD or s.previous not in DECLINED or s.changed_at is None:
+        return None
+    if aware(s.changed_at) <= save.seen_at:  # lapsed by the run that saw this save: an older save's
+        return None
+    return SubscriptionStatus(s.previous), aware(s.previous_seen_at or s.changed_at)
 
 
 def activated_after_save(history: PickupHistory, save: SaveEstimate) -> bool:

@@ -13,6 +13,7 @@ from datetime import datetime
 from erpsync.core.address import raw_address_fingerprint
 from erpsync.core.aspects.pickup_evidence import (
     NO,
+    NO_RECORD,
     YES,
     PickupHistory,
     activation_package,
@@ -61,11 +62,17 @@ def recall(
     if save is not None and region is not None:
         # pickup in effect since the save: the slots say so, or (not read) a package after the save
         # does, or an operator's record made after it: remembered, so the review stays over once
-        # the record expires on a quiet warehouse
+        # the record expires on a quiet warehouse; so is any record made after it (a declined call)
         c = history.confirmation
-        confirmed = c is not None and c.status is SubscriptionStatus.ACTIVE and aware(c.confirmed_at) > save.seen_at
+        after_save = c if c is not None and aware(c.confirmed_at) > save.seen_at else None
+        confirmed = after_save is not None and after_save.status is SubscriptionStatus.ACTIVE
         seen = bool(slots.can_pickup) if slots else (activation_package(signals, save, region) is not None or confirmed)
-        history = replace(history, activation=memory.observe(key("pickup_activation", wid), YES if seen else NO, now))
+        recorded = after_save.status.value if after_save is not None else NO_RECORD
+        history = replace(
+            history,
+            activation=memory.observe(key("pickup_activation", wid), YES if seen else NO, now),
+            record=memory.observe(key("pickup_record", wid), recorded, now),
+        )
     state = infer_pickup_state(
         signals,
         warehouse.address,

@@ -19,6 +19,7 @@ from erpsync.core.aspects.pickup_evidence import (
     activation_seen,
     after,
     aware,
+    declined_after_save,
     erp_switched_to_drop_off,
     offered_stopped,
     provider_of_waybill,
@@ -125,6 +126,11 @@ def _after_save(
         if was_active:  # pickup in effect, the ERP on DROP OFF: the mode_mismatch's cancel steps
             reasons.append(Reason.declined(was_active=True, erp_switched_at=None))
             return Draft(S.CANCELLED, strength, reasons, None, save.at, None, save.seen_at)
+    if (declined := declined_after_save(history, save)) is not None:
+        status, last_in_force = declined
+        reasons.append(Reason.declined_recorded(status, last_in_force))
+        return Draft(status, strength, reasons, None, save.at, None, last_in_force)
+    if erp_mode is HandoverMode.DROP_OFF:
         reasons.append(Reason.erp_kept_drop_off())  # DROP OFF since before the save: it asks for pickup
     reasons.append(Reason.pending(save.at, review_sla_hours))
     return Draft(S.PENDING_REVIEW, strength, reasons, None, save.at, save.at, save.seen_at)
@@ -168,8 +174,8 @@ def infer_pickup_state(
     bound ERP warehouse's handover mode: a switch from PICK UP to DROP OFF there after a save
     reads as declining the provider's call, and so does DROP OFF since before a save made while
     pickup was in effect (the cancel steps of a mode mismatch); anything else as waiting for the
-    review. ``guides`` name the providers in
-    the reasons' Chinese texts.
+    review, unless an operator recorded the call declined after the save. ``guides`` name the
+    providers in the reasons' Chinese texts.
     """
     region = region_for(address, regions if isinstance(regions, tuple) else tuple(regions))
     d, save = infer_draft(signals, address, history, region, now, erp_mode, review_sla_hours, lookback_days, guides)

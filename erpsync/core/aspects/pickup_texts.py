@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, ParamSpec
 
 from erpsync.core.aspects.pickup_words import at, mode_words, provider_words, status_words, warehouse_words
-from erpsync.core.models import PackageSignal, PickupConfirmation, Texts
+from erpsync.core.models import PackageSignal, PickupConfirmation, SubscriptionStatus, Texts
 from erpsync.core.pickup_guides import DEFAULT_GUIDES, Guides
 
 __all__ = [
@@ -285,6 +285,21 @@ class Reason:
                 f"{at(c.expires_at).en}): newer than the evidence erpsync reads, so it counts",
                 f"操作员于{at(c.confirmed_at).zh}在商家后台确认为「{status.zh}」（记录有效至"
                 f"{at(c.expires_at).zh}）：比 erpsync 读到的证据更新，以此为准",
+            ),
+        )
+
+    @_lazy
+    def declined_recorded(status: SubscriptionStatus, last_in_force: datetime) -> _Words:
+        words = status_words(status)
+        return (
+            f"an operator recorded {status.value} after the save (in force until at least "
+            f"{last_in_force.isoformat()}); no save since",
+            Texts(
+                f"an operator recorded {words.en} after the save (the record was in force at "
+                f"{at(last_in_force).en}): the provider's call was declined, and no save since asks for pickup "
+                "again, so the record's expiry does not reopen the review",
+                f"保存后操作员已记录为「{words.zh}」（{at(last_in_force).zh}时记录仍有效）：已在服务商来电时拒绝，"
+                "此后没有再次保存地址申请揽收，记录过期后审核不会重新开启",
             ),
         )
 
