@@ -18,7 +18,7 @@ from store_backends import BACKENDS, open_store
 from erpsync.alert_outbox import ConfiguredSink, planner
 from erpsync.core.config import AlertSettings
 from erpsync.core.models import Drift, Severity, Texts
-from erpsync.core.store import DriftRow, OutboxItem, Store
+from erpsync.core.store import DriftChanges, DriftRow, OutboxItem, Store
 from erpsync.plugins.alerts.log import LogSink
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
@@ -78,18 +78,16 @@ def test_a_severity_that_rises_escalates_the_open_drift(store: Store) -> None:
     assert alerts.asked[-1] == ("escalated", row.id, Severity.WARNING)
     assert store.outbox.get(alerts.ids[-1]).event["event"] == "escalated"  # type: ignore[union-attr]
 
-    # lower: kept at the highest severity it reached, not alerted; equal: nothing; higher than the
-    # highest: a new escalation, with an id of its own
+    # lower: recorded, not alerted; higher again: a new escalation, with an id of its own
     t3, t4 = t2 + HOUR, t2 + 2 * HOUR
     lower = store.drifts.record("acme", "pickup", [review(Severity.INFO, 31)], now=t3, run_id="r4",
                                 alerts=alerts.at(t3))  # fmt: skip
-    assert lower.escalated == [] and lower.still_open[0].severity is Severity.WARNING and len(alerts.asked) == 2
-    assert lower.still_open[0].message == "WH-1: pickup review pending for 31 h"  # the words follow the run
+    assert lower.escalated == [] and lower.still_open[0].severity is Severity.INFO and len(alerts.asked) == 2
     store.drifts.record("acme", "pickup", [review(Severity.WARNING, 32)], now=t4, run_id="r5", alerts=alerts.at(t4))
     store.drifts.record("acme", "pickup", [review(Severity.CRITICAL, 50)], now=t4 + HOUR, run_id="r6",
                         alerts=alerts.at(t4 + HOUR))  # fmt: skip
-    assert [a[0] for a in alerts.asked] == ["opened", "escalated", "escalated"]
-    assert len(set(alerts.ids)) == 3 and len(store.outbox.all_pending()) == 3
+    assert [a[0] for a in alerts.asked] == ["opened", "escalated", "escalated", "escalated"]
+    assert len(set(alerts.ids)) == 4 and len(store.outbox.all_pending()) == 4
 
 
 def test_a_channel_that_heard_the_escalation_hears_the_resolution_after_the_severity_fell(store: Store) -> None:
@@ -107,8 +105,34 @@ def test_a_channel_that_heard_the_escalation_hears_the_resolution_after_the_seve
     record([review(Severity.WARNING, 1)], T0)
     record([review(Severity.CRITICAL, 30)], T0 + HOUR)
     record([review(Severity.WARNING, 2)], T0 + 2 * HOUR)  # fell back: not alerted
+    (open_row,) = store.drifts.list_open("acme")
+    assert open_row.severity is Severity.WARNING  # the store shows it as it is now
     record([], T0 + 3 * HOUR)
-    assert [i.event["event"] for i in store.outbox.all_pending()] == ["escalated", "resolved"]
+    told = [(i.event["event"], i.event["severity"]) for i in store.outbox.all_pending()]
+    assert told == [("escalated", "critical"), ("resolved", "critical")]
+
+
+def test_a_drift_that_falls_back_and_gets_worse_again_escalates_again(store: Store) -> None:
+    """An order past its deadline, acknowledged, given a new deadline (a warning again) that it
+    misses too: the pager hears the second escalation, and it ends the acknowledgement."""
+    pager = ConfiguredSink(
+        AlertSettings("log", "pager", {"level": "WARNING"}, min_severity=Severity.CRITICAL),
+        LogSink({}, base_dir=Path()),
+    )
+
+    def record(drifts: list[Drift], now: datetime) -> DriftChanges:
+        return store.drifts.record("acme", "pickup", drifts, now=now, run_id=f"r{now:%d%H}",
+                                   alerts=planner([pager], run_id="r", now=now, redact=str))  # fmt: skip
+
+    record([review(Severity.WARNING, 1)], T0)
+    (row,) = record([review(Severity.CRITICAL, 30)], T0 + HOUR).escalated
+    assert store.drifts.ack(row.id, now=T0 + HOUR, until=None) is not None
+    record([review(Severity.WARNING, 2)], T0 + 2 * HOUR)
+    again = record([review(Severity.CRITICAL, 60)], T0 + 30 * HOUR)
+    assert [r.id for r in again.escalated] == [row.id]
+    assert [i.event["event"] for i in store.outbox.all_pending()] == ["escalated", "escalated"]
+    (now_open,) = store.drifts.list_open("acme")
+    assert now_open.acked_at is None
 
 
 def test_a_drift_that_names_a_stage_takes_over_its_open_row_of_its_own_kind(store: Store) -> None:

@@ -29,7 +29,7 @@ from sqlalchemy import Connection, RowMapping, bindparam, func, select
 
 from erpsync.core.models import Drift, Severity, Texts
 from erpsync.core.store.base import Repository
-from erpsync.core.store.outbox import insert_items
+from erpsync.core.store.outbox import alerted_severity, insert_items
 from erpsync.core.store.rows import AlertPlanner, DriftChanges, DriftRow, OutboxItem, RowMapper
 from erpsync.core.store.schema import drifts as table
 
@@ -187,9 +187,10 @@ class Drifts(Repository):
         written in this same transaction; ``last_alerted_at`` of the drifts alerted becomes
         ``now``. The planner sees an escalated or reminded drift with its previous
         ``last_alerted_at``, so the alert's id can name it: each escalation or reminder is a new
-        alert, while the same one written twice is not. A severity that falls is not alerted,
-        and the open drift keeps the highest severity it reached until it resolves, so a channel
-        that only takes that severity hears it resolve as it heard it escalate.
+        alert, while the same one written twice is not. A severity that falls is recorded
+        without an alert; a resolution is announced at the highest severity the drift was
+        alerted at (``outbox.alerted_severity``), so a channel that heard it escalate hears it
+        resolve, and one that falls and rises again escalates again.
 
         ``none_open`` says the caller knows (shop, aspect) has no open drift: it read
         ``open_aspects`` under the shop's lease and has recorded no opened drift of it since. A
@@ -220,15 +221,10 @@ class Drifts(Repository):
             for fingerprint, drift in latest.items():
                 if fingerprint in open_ids:
                     row_id = open_ids[fingerprint]
-                    current = _current(drift)
+                    conn.execute(table.update().where(table.c.id == row_id).values(last_seen_at=now, **_current(drift)))
+                    still_open.append(row_id)
                     if Severity(drift.severity).rank > was[row_id].rank:
                         worse.append(row_id)
-                    elif Severity(drift.severity).rank < was[row_id].rank:
-                        # the highest severity it reached stays until it resolves, so a channel
-                        # that only takes that level hears it resolve as it heard it escalate
-                        current["severity"] = was[row_id].value
-                    conn.execute(table.update().where(table.c.id == row_id).values(last_seen_at=now, **current))
-                    still_open.append(row_id)
                     continue
                 result = conn.execute(
                     table.insert().values(
@@ -265,8 +261,12 @@ class Drifts(Repository):
             items: list[OutboxItem] = []
             for row in changes.opened:
                 items += alerts("opened", row)
+            highest = alerted_severity(conn, [r.id for r in changes.resolved])
             for row in changes.resolved:
-                items += alerts("resolved", row)
+                top = highest.get(row.id)
+                # announced as the worst it was alerted at: a channel that heard it escalate (a
+                # critical-only pager) hears it resolve, though it fell back before it resolved
+                items += alerts("resolved", replace(row, severity=top) if top and top.rank > row.severity.rank else row)
             for row in escalated:
                 items += alerts("escalated", row)
             for row in reminded:

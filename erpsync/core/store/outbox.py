@@ -11,11 +11,12 @@ Ids are stable, so writing the same alert twice keeps one row (``ON CONFLICT DO 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, func, or_, select
 
+from erpsync.core.models import Severity
 from erpsync.core.store.base import Repository
 from erpsync.core.store.rows import OutboxItem, OutboxRow, RowMapper
 from erpsync.core.store.schema import alert_outbox as table
@@ -26,6 +27,26 @@ _row = RowMapper(OutboxRow, table, event=lambda r: dict(r["event"] or {}))
 FINAL = ("delivered", "failed", "expired")
 # NULL drift ids (token trouble) first, as SQLite sorts them by default; PostgreSQL must be told
 _ORDER = (table.c.created_at, table.c.drift_id.asc().nulls_first(), table.c.id)
+
+
+def alerted_severity(conn: Connection, drift_ids: Sequence[int]) -> dict[int, Severity]:
+    """The highest severity each drift occurrence was alerted at, by the outbox rows still kept
+    (``prune`` drops delivered ones after a while: the occurrence then counts as never alerted).
+
+    Read when drifts resolve, so a channel that only takes that severity is told the drift it
+    heard of ended, though the drift fell back to a lower severity before it did.
+    """
+    out: dict[int, Severity] = {}
+    for start in range(0, len(drift_ids), 500):
+        chunk = drift_ids[start : start + 500]
+        for drift_id, event in conn.execute(select(table.c.drift_id, table.c.event).where(table.c.drift_id.in_(chunk))):
+            try:
+                severity = Severity(str((event or {}).get("severity")))
+            except ValueError:  # a token alert, or an event written without one
+                continue
+            if drift_id not in out or severity.rank > out[drift_id].rank:
+                out[drift_id] = severity
+    return out
 
 
 def insert_items(conn: Connection, items: Iterable[OutboxItem], *, now: datetime) -> list[str]:
