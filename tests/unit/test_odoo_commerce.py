@@ -115,9 +115,20 @@ def test_outgoing_done_pickings_with_a_tracking_number_are_the_shipments(odoo: O
     assert sorted(e.field or "" for e in records.errors) == ["carrier_id", "carrier_tracking_ref"]
 
 
-@pytest.mark.parametrize("joined", ["SF1500,SF1501", "SF1500, SF1501", "SF1500，SF1501", "SF1500;SF1501", "SF1500；"])
+@pytest.mark.parametrize(
+    "joined",
+    [
+        "SF1500,SF1501",
+        "SF1500, SF1501",
+        "SF1500，SF1501",
+        "SF1500;SF1501",
+        "SF1500；",
+        "1Z999AA10123456784+1Z999AA10123456785",
+    ],
+)
 def test_several_tracking_numbers_in_one_picking_are_a_record_error(odoo: OdooServer, joined: str) -> None:
-    """stock_delivery joins a carrier's further numbers with a bare comma: never one number."""
+    """stock_delivery joins a carrier's further numbers with a bare comma, Odoo's UPS connector a
+    shipment's packages with "+": never one number."""
     sf = odoo.create("delivery.carrier", {"name": "顺丰速运"})
     base = {"picking_type_code": "outgoing", "state": "done", "carrier_id": sf, "x_package": "1154000000000000101"}
     odoo.create("stock.picking", {**base, "name": "WH/OUT/00007", "carrier_tracking_ref": joined})

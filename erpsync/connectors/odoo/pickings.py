@@ -35,9 +35,10 @@ from .values import label, many2one, read_ids, search_all, text
 __all__ = ["PICKING", "PickingsMixin"]
 
 PICKING, SALE = "stock.picking", "sale.order"
-#: what separates several tracking numbers in one field: whitespace, and the commas
-#: ``stock_delivery`` joins them with (full-width ones and semicolons from hand-typed values)
-_SEVERAL = re.compile(r"[\s,，;；]")
+#: what separates several tracking numbers in one field: whitespace, the commas ``stock_delivery``
+#: joins them with, the "+" Odoo's UPS connector joins a shipment's packages with (full-width
+#: commas and semicolons from hand-typed values)
+_SEVERAL = re.compile(r"[\s,，;；+]")
 
 
 class PickingsMixin:
