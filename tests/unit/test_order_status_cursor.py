@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from marshmallow import Schema
 
+from erpsync.core.aspects.order_status import read_halving
 from erpsync.core.aspects.verify import cursor_may_move, every_drift_corrected
 from erpsync.core.connector import Connector
 from erpsync.core.errors import NotFoundError, RecordError
@@ -240,8 +241,9 @@ def test_a_record_error_still_holds_the_cursor_with_the_read_by_id(tmp_path, mon
 
 def test_an_order_refused_as_another_sellers_leaves_the_other_open_drifts_read_by_id(tmp_path, monkeypatch) -> None:
     """Get Order Detail refuses a whole call naming one order not this seller's (21008111). The
-    ids are then read one at a time: the refused order's drift stays open with a note, and the
-    others are read as usual, so one fixed by hand resolves while the cursor moves on."""
+    list is then halved until the refused id stands alone: the refused order's drift stays open
+    with a note, and the others are read as usual, so one fixed by hand resolves while the cursor
+    moves on."""
     sync, clock = by_id_syncer(tmp_path, policy="report")
     Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=5)),)
     sync.run(apply=True)
@@ -260,13 +262,30 @@ def test_an_order_refused_as_another_sellers_leaves_the_other_open_drifts_read_b
     OrdersById.asked = []
     clock.now = T0 + timedelta(days=2)
     aspect = order_status(sync)
-    assert OrdersById.asked == [["o-1", "x-9"], ["o-1"], ["x-9"]]  # one at a time only after the refusal
+    assert OrdersById.asked == [["o-1", "x-9"], ["o-1"], ["x-9"]]  # halved only after the refusal
     assert sync.store.cursors.get("s", "order_status") == clock.now.isoformat()
     assert [d.subject for d in sync.store.drifts.list_open("s", aspect="order_status")] == ["x-9"]
     assert aspect.notes == [
         "orders of open drifts refused by Seller Center as not this seller's: x-9; "
         "their drifts stay open, as they cannot be read"
     ]
+
+
+def test_a_refused_read_by_id_is_halved_until_the_refused_ids_stand_alone() -> None:
+    """Not one call per open drift: a few more calls per refused order."""
+    asked: list[list[str]] = []
+
+    class Seller:
+        def read_orders_by_id(self, ids: list[str]) -> Records[SellerOrder]:
+            asked.append(list(ids))
+            if "g" in ids:
+                raise NotFoundError("21008111: the order or package does not belong to this seller")
+            return Records(tuple(SellerOrder(i, "CANCELLED", T0) for i in ids))
+
+    refused: list[str] = []
+    found = read_halving(Seller(), list("abcdefgh"), refused)  # type: ignore[arg-type]
+    assert refused == ["g"] and [o.id for o in found.items] == list("abcdefh")
+    assert asked == [list("abcdefgh"), list("abcd"), list("efgh"), list("ef"), list("gh"), ["g"], ["h"]]
 
 
 def test_cursor_may_move() -> None:

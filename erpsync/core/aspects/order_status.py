@@ -39,7 +39,7 @@ from marshmallow import Schema, fields, validate
 from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext
 from erpsync.core.aspects.warehouse_address import connector_type
 from erpsync.core.connector import Connector
-from erpsync.core.errors import AuthError, NotFoundError, RecordError
+from erpsync.core.errors import AuthError, NotFoundError
 from erpsync.core.models import Action, Drift, Records, Severity, Texts
 from erpsync.core.orders import (
     UNKNOWN_STATUS,
@@ -202,30 +202,17 @@ def read_open_again(ctx: ObserveContext, notes: list[str]) -> tuple[Records[Sell
 
     Seller Center refuses a whole call that names one order not this seller's (Get Order Detail
     ``21008111``: a shop re-pointed at another account), which would leave every other open drift
-    unread. Only then are the ids read one at a time: the refused ones are named in a note, and
-    their drifts stay open (they cannot be read, so they cannot resolve), while the others are read
-    as usual and the cursor may still move past them.
+    unread. Only then is the list halved until the refused ids stand alone (a few calls more per
+    refused id, not one call per open drift): the refused ones are named in a note, and their
+    drifts stay open (they cannot be read, so they cannot resolve), while the others are read as
+    usual and the cursor may still move past them.
     """
     if not isinstance(ctx.seller, OrderDetailReader):
         return Records(()), False
     if not ctx.open_subjects:
         return Records(()), True
-    wanted = sorted(ctx.open_subjects)
     refused: list[str] = []
-    try:
-        found = ctx.seller.read_orders_by_id(wanted)
-    except NotFoundError:
-        items: list[SellerOrder] = []
-        errors: list[RecordError] = []
-        for order_id in wanted:
-            try:
-                one = ctx.seller.read_orders_by_id([order_id])
-            except NotFoundError:
-                refused.append(order_id)
-                continue
-            items.extend(one.items)
-            errors.extend(one.errors)
-        found = Records(tuple(items), tuple(errors))
+    found = read_halving(ctx.seller, sorted(ctx.open_subjects), refused)
     if refused:
         notes.append(
             f"orders of open drifts refused by Seller Center as not this seller's: {_some(refused)}; "
@@ -233,6 +220,20 @@ def read_open_again(ctx: ObserveContext, notes: list[str]) -> tuple[Records[Sell
         )
     notes.extend(not_found_again(ctx.open_subjects - set(refused), found.items))
     return found, True
+
+
+def read_halving(seller: OrderDetailReader, ids: list[str], refused: list[str]) -> Records[SellerOrder]:
+    """``ids`` read by id; a call refused as naming another seller's order is halved until the
+    refused ids stand alone, and those go to ``refused``."""
+    try:
+        return seller.read_orders_by_id(ids)
+    except NotFoundError:
+        if len(ids) == 1:
+            refused.extend(ids)
+            return Records(())
+    half = len(ids) // 2
+    first, second = read_halving(seller, ids[:half], refused), read_halving(seller, ids[half:], refused)
+    return Records(first.items + second.items, first.errors + second.errors)
 
 
 def _some(ids: Sequence[str]) -> str:
