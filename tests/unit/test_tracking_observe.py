@@ -180,3 +180,58 @@ def test_a_number_seen_changed_since_it_differed_marks_its_one_update_used(tmp_p
     (drift,) = TrackingAspect().diff(again)
     assert "changed once already (from JT77)" in drift.message
     assert TrackingAspect().plan([drift], lambda _d: "erp", again) == []
+
+
+class OneOrder(Shipped):
+    """Seller Center where packages P1 and P2 belong to one order, O1, both shipped by the seller."""
+
+    def read_shipping_states(self, package_ids: Sequence[str]) -> Records[PackageShippingState]:
+        return Records(
+            tuple(
+                PackageShippingState(p, ShippingStatus.SHIPPED, ("O1",), self.numbers[p], warehouse_id="WH1")
+                for p in package_ids
+            )
+        )
+
+
+def plan_erp_wins(obs) -> list:
+    aspect = TrackingAspect()
+    return aspect.plan(aspect.diff(obs), lambda _d: "erp", obs)
+
+
+def test_a_package_of_an_order_corrected_through_another_package_is_reported_not_corrected(tmp_path):
+    """TikTok allows one update per order: after erpsync corrected P1, an ERP change of P2 of the
+    same order is reported on every run, never sent to be refused with 21011051."""
+    memory, seller = Memory(), OneOrder({"P1": "SF1", "P2": "SF2"})
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF9,SF Express\nS2,P2,O1,SF2,SF Express\n")
+    assert [a.kind for a in plan_erp_wins(observe_with(files, seller, memory))] == ["update_tracking"]
+    seller.numbers["P1"] = "SF9"  # the correction went through: the order's one update is used
+    assert plan_erp_wins(observe_with(files, seller, memory)) == []
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF9,SF Express\nS2,P2,O1,SF8,SF Express\n")  # the ERP changes P2
+    for _run in range(2):
+        obs = observe_with(files, seller, memory)
+        assert obs.corrected == {"P1": "SF1"}
+        assert plan_erp_wins(obs) == []
+        (drift,) = TrackingAspect().diff(obs)
+        assert drift.subject == "P2" and "one update per order" in drift.message
+
+
+def test_two_packages_of_one_order_differing_are_corrected_once_then_the_other_is_reported(tmp_path):
+    memory, seller = Memory(), OneOrder({"P1": "SF1", "P2": "SF2"})
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF9,SF Express\nS2,P2,O1,SF8,SF Express\n")
+    assert [(a.kind, a.subject) for a in plan_erp_wins(observe_with(files, seller, memory))] == [
+        ("update_tracking", "P1")
+    ]
+    seller.numbers["P1"] = "SF9"  # P1's correction went through
+    for _run in range(2):
+        assert plan_erp_wins(observe_with(files, seller, memory)) == []
+
+
+def test_a_package_agreeing_with_the_erp_is_remembered_only_beside_a_differing_one_of_its_order(tmp_path):
+    """Shipments that agree are not written to the memory, unless their order has one that differs."""
+    memory = Memory()
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF1,SF Express\nS2,P2,O1,SF2,SF Express\n")
+    observe_with(files, OneOrder({"P1": "SF1", "P2": "SF2"}), memory)
+    assert memory.rows == {}
+    observe_with(files, OneOrder({"P1": "SF1", "P2": "JT2"}), memory)
+    assert sorted(memory.rows) == ["tracking_number:P1", "tracking_number:P2"]

@@ -102,9 +102,61 @@ def test_a_package_whose_number_was_changed_once_is_only_reported_with_the_reaso
     assert (drift.kind, drift.seller_value, drift.erp_value) == ("tracking_differs", "SF2002", "SF3003")
     assert "changed once already (from JT77)" in drift.message and "one update per order" in drift.message
     assert plan_tracking([drift], erp_wins, obs) == []
-    other = observe((shipment("P2", "SF3003"), state("P2", ShippingStatus.SHIPPED, "SF2002", None)))
-    other.corrected["P1"] = "JT77"  # another package's update says nothing of this one
+    # a package of another order keeps its own update
+    other = observe(
+        (shipment("P1", "SF1001"), state("P1", ShippingStatus.SHIPPED, "SF1001", None)),
+        (shipment("P2", "SF3003"), state("P2", ShippingStatus.SHIPPED, "SF2002", None)),
+    )
+    other.corrected["P1"] = "JT77"
     assert [a.kind for a in plan_tracking(diff_tracking(other), erp_wins, other)] == ["update_tracking"]
+
+
+def of_order(order: str, found: PackageShippingState) -> PackageShippingState:
+    return replace(found, order_ids=(order,))
+
+
+def test_a_package_whose_order_was_updated_through_another_package_is_only_reported_with_the_reason():
+    """The one update is the order's: once any package of it was changed, none of its packages is
+    corrected again (21011051 on every run otherwise)."""
+    obs = observe(
+        (shipment("P1", "SF1001"), of_order("O1", state("P1", ShippingStatus.SHIPPED, "SF1001", None))),
+        (shipment("P2", "SF3003"), of_order("O1", state("P2", ShippingStatus.SHIPPED, "SF2002", None))),
+    )
+    obs.corrected["P1"] = "JT77"
+    (drift,) = diff_tracking(obs)
+    assert (drift.subject, drift.seller_value, drift.erp_value) == ("P2", "SF2002", "SF3003")
+    assert "order O1" in drift.message and "package P1" in drift.message and "(from JT77)" in drift.message
+    assert "one update per order" in drift.message
+    assert plan_tracking([drift], erp_wins, obs) == []
+
+
+def test_two_packages_of_one_order_differing_at_once_plan_one_correction_the_smallest_package_id():
+    """Both sent in one run, the second is sure to be refused (21011051): the other is reported."""
+    shipped = NOW - timedelta(hours=1)
+    obs = observe(
+        (shipment("P2", "SF2"), of_order("O1", state("P2", ShippingStatus.SHIPPED, "JT2", shipped))),
+        (shipment("P1", "SF1"), of_order("O1", state("P1", ShippingStatus.SHIPPED, "JT1", shipped))),
+        (shipment("P3", "SF3"), of_order("O3", state("P3", ShippingStatus.SHIPPED, "JT3", shipped))),
+    )
+    drifts = diff_tracking(obs)
+    assert [(a.kind, a.subject) for a in plan_tracking(drifts, erp_wins, obs)] == [
+        ("update_tracking", "P1"),
+        ("update_tracking", "P3"),
+    ]
+    (deferred,) = (d for d in drifts if d.subject == "P2")
+    assert "package P1 of the same order O1 takes the order's update first" in deferred.message
+    assert "one update per order" in deferred.message
+    assert "order" not in next(d for d in drifts if d.subject == "P1").message
+
+
+def test_a_package_past_the_window_leaves_its_order_s_update_to_another_package():
+    obs = observe(
+        (shipment("P1", "SF1"), of_order("O1", state("P1", ShippingStatus.SHIPPED, "JT1", NOW - timedelta(hours=73)))),
+        (shipment("P2", "SF2"), of_order("O1", state("P2", ShippingStatus.SHIPPED, "JT2", NOW - timedelta(hours=1)))),
+    )
+    assert [(a.kind, a.subject) for a in plan_tracking(diff_tracking(obs), erp_wins, obs)] == [
+        ("update_tracking", "P2")
+    ]
 
 
 def test_an_unknown_shipping_time_leaves_the_window_to_the_platform():

@@ -17,7 +17,7 @@ Center pages: ``docs/tracking.md``):
   Ship Package; several through Batch Ship Packages in calls of 50, each package with its own
   outcome. "Already shipped" is its own outcome, not a failure.
 - **Correct.** Update Package Shipping Info, which the platform accepts within 72 h of shipping
-  and once per order (the tracking aspect sends one correction per package).
+  and once per order (the tracking aspect sends one correction per order).
   The Open API's package detail carries no shipping time, so the window is the platform's to
   enforce: its refusal (21011049-21011052) is the package's error.
 - **Read only what moved.** A package whose last read the shop's package cache keeps, and that

@@ -17,11 +17,13 @@ exact name among the shipping providers of the package's warehouse (the connecto
 A name found in neither is a record error naming the shipment's file, line and field, and that
 shipment alone is left out.
 
-One update per order: TikTok lets a package's number be changed once (21011051). Seller Center
-does not say whether that update was used, so ``observe`` remembers (``ctx.memory``, key
-``tracking_number:<package>``) the number Seller Center shows for each package whose number
-differs from the ERP's; one seen to change since is marked ``corrected`` and its difference is
-reported, never sent again. Only differing packages are recorded: a handful, not every shipment.
+One update per order: TikTok lets an order's tracking number be changed once (21011051), through
+any one of its packages. Seller Center does not say whether that update was used, so ``observe``
+remembers (``ctx.memory``, key ``tracking_number:<package>``) the number Seller Center shows for
+each package whose number differs from the ERP's, and for the other packages of its order; one
+seen to change since is marked ``corrected``, and a difference of any package of its order is
+reported, never sent. Only orders with a differing package are recorded: a handful, not every
+shipment.
 
 A shop whose ERP keeps no shipments (no ``shipments`` file configured, or an ERP connector without
 ``ShipmentReader``) has nothing to push: the aspect reads nothing and is reported as not run.
@@ -123,10 +125,10 @@ class TrackingAspect(Aspect):
                     obs.record_errors.append(_unknown_carrier(shipment, state))
                     continue
                 obs.providers[shipment.id] = provider
-            _remember_number(ctx, obs, shipment, state)
             obs.shipments.append(shipment)
             assert obs.scope is not None
             obs.scope.add(shipment.package_id)
+        _remember_numbers(ctx, obs)
         return obs
 
     def diff(self, observation: Observation) -> list[Drift]:
@@ -202,24 +204,29 @@ class TrackingAspect(Aspect):
         return outcomes
 
 
-def _remember_number(
-    ctx: ObserveContext, obs: TrackingObservation, shipment: ErpShipment, state: PackageShippingState
-) -> None:
-    """Record Seller Center's number of a package the seller shipped under another number than
-    the ERP's; mark it ``corrected`` when that number changed since erpsync last saw it differ."""
-    seller_number = state.tracking_number or ""
-    if (
-        state.status is not ShippingStatus.SHIPPED
-        or state.platform_ships
-        or not seller_number
-        or seller_number == shipment.tracking_number
-    ):
-        return
-    if len(seller_number) > MAX_REMEMBERED:  # the memory keeps short values: a digest stands for it
-        seller_number = "sha256:" + hashlib.sha256(seller_number.encode()).hexdigest()
-    sighting = ctx.memory.observe(f"tracking_number:{shipment.package_id}", seller_number, ctx.now)
-    if sighting.changed_at is not None and sighting.previous:
-        obs.corrected[shipment.package_id] = sighting.previous
+def _remember_numbers(ctx: ObserveContext, obs: TrackingObservation) -> None:
+    """Record Seller Center's number of each package the seller shipped under another number than
+    the ERP's, and of the other packages of its order; mark one ``corrected`` when its number
+    changed since erpsync last saw it.
+
+    TikTok's one update is the order's, so a package that now agrees with the ERP (erpsync's own
+    correction went through) still tells that its order's update is used when another package of
+    that order differs later. Packages of orders where nothing differs are not recorded.
+    """
+    shipped: list[tuple[ErpShipment, PackageShippingState, str]] = []
+    for shipment in obs.shipments:
+        state = obs.states[shipment.package_id]
+        if state.status is ShippingStatus.SHIPPED and not state.platform_ships and state.tracking_number:
+            shipped.append((shipment, state, state.tracking_number))
+    differing = {o for s, state, number in shipped if number != s.tracking_number for o in state.order_ids}
+    for shipment, state, number in shipped:
+        if number == shipment.tracking_number and differing.isdisjoint(state.order_ids):
+            continue
+        if len(number) > MAX_REMEMBERED:  # the memory keeps short values: a digest stands for it
+            number = "sha256:" + hashlib.sha256(number.encode()).hexdigest()
+        sighting = ctx.memory.observe(f"tracking_number:{shipment.package_id}", number, ctx.now)
+        if sighting.changed_at is not None and sighting.previous:
+            obs.corrected[shipment.package_id] = sighting.previous
 
 
 def _one_per_package(items: Any, errors: list[RecordError]) -> list[ErpShipment]:

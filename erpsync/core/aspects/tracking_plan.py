@@ -8,11 +8,14 @@ Kept apart from ``tracking.py`` (observe, apply) so the rules can be tested with
 - shipped with another number: ``tracking_differs``, planned as an ``update_tracking`` when the
   policy says the ERP wins and the 72 h window (``SHIPPING_INFO_WINDOW``) is known to be open;
   known to be closed, it is only reported, with the reason;
-- the same, for a package whose number erpsync has already seen changed once since it shipped
-  (``TrackingObservation.corrected``: by an earlier correction, or by hand in Seller Center):
-  only reported, with the reason. TikTok allows one delivery-information update per order in
-  every market (21011051 "The tracking number can only be updated once."), so a second would be
-  refused on every run;
+- the same, for a package of an order one of whose packages erpsync has already seen changed
+  once since it shipped (``TrackingObservation.corrected``: by an earlier correction, or by hand
+  in Seller Center): only reported, with the reason. TikTok allows one delivery-information
+  update per order in every market (21011051 "The tracking number can only be updated once."),
+  so a second would be refused on every run;
+- several packages of one order differing at once: one correction per order a run, the
+  smallest package id's (``order_turns``); the others are reported, and once that correction is
+  seen made, the rule above covers them;
 - cancelled, not shippable or unknown to the shop: reported by package id, never written;
 - a package the platform ships (``PackageShippingState.platform_ships``: TikTok's
   ``shipping_type`` TIKTOK) is never shipped nor corrected: its number is the one on the
@@ -37,7 +40,14 @@ from erpsync.core.aspects.base import Decide, Observation
 from erpsync.core.models import Action, Drift, Severity
 from erpsync.core.shipping import ErpShipment, PackageShippingState, ShippingStatus
 
-__all__ = ["SHIPPING_INFO_WINDOW", "TrackingObservation", "diff_tracking", "plan_tracking"]
+__all__ = [
+    "SHIPPING_INFO_WINDOW",
+    "TrackingObservation",
+    "diff_tracking",
+    "order_turns",
+    "order_update_used",
+    "plan_tracking",
+]
 
 ASPECT = "tracking"
 #: Update Package Shipping Info accepts a new tracking number only this long after shipping:
@@ -55,7 +65,7 @@ class TrackingObservation(Observation):
     shipments: list[ErpShipment] = field(default_factory=list)
     states: dict[str, PackageShippingState] = field(default_factory=dict)  # package id → state
     providers: dict[str, str] = field(default_factory=dict)  # shipment id → shipping provider id
-    #: package id → the number Seller Center had before erpsync saw it change: its one update is used
+    #: package id → the number Seller Center had before erpsync saw it change: its order's one update is used
     corrected: dict[str, str] = field(default_factory=dict)
 
 
@@ -84,16 +94,83 @@ def _drift(
 def diff_tracking(obs: TrackingObservation) -> list[Drift]:
     """Every shipment whose package does not carry its tracking number, and why."""
     drifts: list[Drift] = []
+    waiting = order_turns(obs)
     for shipment in obs.shipments:
         state = obs.states.get(shipment.package_id)
         if state is not None:  # None: not read (a record error says why)
-            found = _diff_one(obs, shipment, state)
+            found = _diff_one(obs, shipment, state, waiting)
             if found is not None:
                 drifts.append(found)
     return drifts
 
 
-def _diff_one(obs: TrackingObservation, shipment: ErpShipment, state: PackageShippingState) -> Drift | None:
+def _seller_shipped(state: PackageShippingState) -> bool:
+    return state.status is ShippingStatus.SHIPPED and not state.platform_ships
+
+
+def order_update_used(obs: TrackingObservation, state: PackageShippingState) -> tuple[str, str] | None:
+    """The package through which the one update of ``state``'s order was used, and its number
+    before (``corrected``): the package itself first, else another package of one of its orders."""
+    if state.id in obs.corrected:
+        return state.id, obs.corrected[state.id]
+    orders = set(state.order_ids)
+    for pkg in sorted(obs.corrected):
+        other = obs.states.get(pkg)
+        if other is not None and orders.intersection(other.order_ids):
+            return pkg, obs.corrected[pkg]
+    return None
+
+
+def order_turns(obs: TrackingObservation) -> dict[str, str]:
+    """Package id → the package of the same order corrected in its place this run.
+
+    TikTok takes one update per order, so of the packages of one order that could be corrected
+    now, only the smallest package id is; a package of several orders takes the turn of each.
+    """
+    taken: dict[str, str] = {}  # order id → the package correcting it this run
+    waiting: dict[str, str] = {}
+    states = (obs.states.get(s.package_id) for s in obs.shipments if s.id in obs.providers)
+    by_package = {s.package_id: s.tracking_number for s in obs.shipments}
+    for state in sorted((s for s in states if s is not None), key=lambda s: s.id):
+        if (
+            not _seller_shipped(state)
+            or state.tracking_number == by_package[state.id]
+            or window_closed(state, obs.now)
+            or order_update_used(obs, state) is not None
+        ):
+            continue
+        first = next((taken[o] for o in state.order_ids if o in taken), None)
+        if first is not None:
+            waiting[state.id] = first
+        else:
+            taken.update(dict.fromkeys(state.order_ids, state.id))
+    return waiting
+
+
+def _one_update_reason(obs: TrackingObservation, state: PackageShippingState, waiting: dict[str, str]) -> str:
+    """Why no correction is sent though the window is open: the order's one update, used or taken."""
+    used = order_update_used(obs, state)
+    if used is not None and used[0] == state.id:
+        why = f"its number was changed once already (from {used[1]})"
+    elif used is not None:
+        why = f"package {used[0]} of the same order {_shared(obs, state, used[0])} had its number changed already"
+        why += f" (from {used[1]})"
+    elif state.id in waiting:
+        first = waiting[state.id]
+        why = f"package {first} of the same order {_shared(obs, state, first)} takes the order's update first"
+    else:
+        return ""
+    return f"; {why}, and TikTok allows one update per order: correct it in Seller Center or ask TikTok support"
+
+
+def _shared(obs: TrackingObservation, state: PackageShippingState, other: str) -> str:
+    """The orders ``state``'s package shares with package ``other``."""
+    return ", ".join(o for o in state.order_ids if o in obs.states[other].order_ids)
+
+
+def _diff_one(
+    obs: TrackingObservation, shipment: ErpShipment, state: PackageShippingState, waiting: dict[str, str]
+) -> Drift | None:
     pkg, number, where = shipment.package_id, shipment.tracking_number, _where(shipment)
     if state.platform_ships and state.status in (ShippingStatus.AWAITING_SHIPMENT, ShippingStatus.SHIPPED):
         return _by_platform(obs, shipment, state)
@@ -113,12 +190,8 @@ def _diff_one(obs: TrackingObservation, shipment: ErpShipment, state: PackageShi
                 f"; shipped {hours:.0f} h ago, past the {SHIPPING_INFO_WINDOW.total_seconds() / 3600:.0f} h in "
                 "which the API may change it: correct it in Seller Center or ask TikTok support"
             )
-        before = obs.corrected.get(pkg)
-        if before is not None and not late:
-            late = (
-                f"; its number was changed once already (from {before}), and TikTok allows one update per "
-                "order: correct it in Seller Center or ask TikTok support"
-            )
+        if not late:
+            late = _one_update_reason(obs, state, waiting)
         message = (
             f"package {pkg}: Seller Center has tracking number {state.tracking_number or '(none)'}, {where} has "
             f"{number} ({shipment.carrier}){late}"
@@ -158,9 +231,11 @@ def _by_platform(obs: TrackingObservation, shipment: ErpShipment, state: Package
 
 
 def plan_tracking(drifts: list[Drift], decide: Decide, obs: Observation) -> list[Action]:
-    """A ``ship`` per unpushed shipment and an ``update_tracking`` per correctable difference."""
+    """A ``ship`` per unpushed shipment and an ``update_tracking`` per correctable difference, at
+    most one per order (``order_turns``)."""
     assert isinstance(obs, TrackingObservation)
     by_package = {s.package_id: s for s in obs.shipments}
+    waiting = order_turns(obs)
     actions: list[Action] = []
     for d in drifts:
         if d.aspect != ASPECT or d.kind not in ("tracking_not_pushed", "tracking_differs"):
@@ -173,8 +248,10 @@ def plan_tracking(drifts: list[Drift], decide: Decide, obs: Observation) -> list
             continue  # TikTok ships it: no self-shipment, no correction (the drift says so)
         if d.kind == "tracking_not_pushed":
             kind, what = "ship", f"ship package {d.subject} with tracking number {shipment.tracking_number}"
-        elif window_closed(state, obs.now) or d.subject in obs.corrected:
+        elif window_closed(state, obs.now) or order_update_used(obs, state) is not None:
             continue  # only the platform's support can change it now: the drift says so
+        elif d.subject in waiting:
+            continue  # another package of its order takes the order's one update this run
         else:
             kind = "update_tracking"
             what = f"change package {d.subject}'s tracking number to {shipment.tracking_number}"
