@@ -177,3 +177,22 @@ def test_a_run_that_checked_nothing_is_not_run_for_its_shop_and_hides_no_failing
     assert facts["t"].last_run.status == "ok"  # type: ignore[union-attr]
     assert views.shop_state(facts["s"]) == "error"
     assert shop_result("not_run", {"shops_with_errors": []}, "a") == "not_run"
+
+
+def test_a_shop_that_failed_after_only_not_run_aspects_stays_in_error_after_another_aspects_run(
+    tmp_path: Path,
+) -> None:
+    """A shop whose run named no aspect but some not run, and which failed (its ERP read stopped
+    the shop before the aspect reported), failed at an aspect the run does not name: a later run
+    of one aspect that went well does not hide the failure."""
+    with Store.open(f"sqlite:///{tmp_path}/state.db") as store:
+        store.runs.begin("r1", shops=["s"], apply=True, now=NOW, host="h", pid=1)
+        failed = {"shops_with_errors": ["s"], "aspects": {"s": []}, "not_run": {"s": ["listings"]}}
+        store.runs.finish("r1", status="error", summary=failed, now=NOW)
+        later = NOW + timedelta(minutes=5)
+        store.runs.begin("r2", shops=["s"], apply=True, now=later, host="h", pid=1)
+        ok = {"shops_with_errors": [], "aspects": {"s": ["pickup"]}, "not_run": {"s": []}}
+        store.runs.finish("r2", status="in_sync", summary=ok, now=later)
+        facts = Overview(store.engine).facts(["s"])
+    assert facts["s"].failing is not None and facts["s"].failing.id == "r1"
+    assert views.shop_state(facts["s"]) == "error"

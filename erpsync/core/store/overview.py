@@ -59,12 +59,15 @@ FAILED_RUNS = ("error", "crashed")
 def _aspects_of(summary: Mapping[str, Any] | None, shop: str) -> set[str] | None:
     """The aspects a run ran for ``shop``; None when it does not say (an older row, or a shop that
     stopped before any aspect): then it stands for all of them. Aspects not run (``not_run``)
-    checked nothing and are not among them: a run that only names those ran none (an empty set)."""
+    checked nothing and are not among them: a run that only names those ran none (an empty set),
+    unless the shop failed (``shops_with_errors``): it stopped at an aspect the run does not name,
+    so the failure stands for all of them and a later run of one aspect does not hide it."""
     if not isinstance(summary, Mapping):
         return None
     named = (summary.get("aspects") or {}).get(shop)
     skipped = (summary.get("not_run") or {}).get(shop)
-    return set(named) if isinstance(named, list) and (named or skipped) else None
+    failed = shop in (summary.get("shops_with_errors") or ())
+    return set(named) if isinstance(named, list) and (named or (skipped and not failed)) else None
 
 
 @dataclass
