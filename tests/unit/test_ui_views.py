@@ -196,3 +196,19 @@ def test_a_shop_that_failed_after_only_not_run_aspects_stays_in_error_after_anot
         facts = Overview(store.engine).facts(["s"])
     assert facts["s"].failing is not None and facts["s"].failing.id == "r1"
     assert views.shop_state(facts["s"]) == "error"
+
+
+def test_a_shops_run_history_shows_its_own_result_as_its_last_run_does(tmp_path: Path) -> None:
+    """A run over two shops stored ``in_sync``, in which s checked nothing: s's history row says
+    "nothing checked" like its last run, not the run's overall "in sync"."""
+    with Store.open(f"sqlite:///{tmp_path}/state.db") as store:
+        store.runs.begin("r1", shops=["s", "t"], apply=True, now=NOW, host="h", pid=1)
+        aspects, not_run = {"s": [], "t": ["tracking"]}, {"s": ["tracking"], "t": []}
+        summary = {"shops_with_errors": [], "aspects": aspects, "not_run": not_run}
+        store.runs.finish("r1", status="in_sync", summary=summary, now=NOW)
+        overview = Overview(store.engine)
+        facts = overview.facts(["s", "t"])
+        history_of_s, history_of_t = overview.runs_of("s"), overview.runs_of("t")
+    assert facts["s"].last_run is not None and facts["s"].last_run.status == "not_run"
+    assert [r.status for r in history_of_s] == ["not_run"]
+    assert [r.status for r in history_of_t] == ["ok"]

@@ -10,7 +10,7 @@ whose last run is older than that many runs shows no run (its drifts and pushes 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -149,13 +149,16 @@ class Overview(Repository):
         return out
 
     def runs_of(self, shop: str, *, limit: int = 20) -> list[RunRow]:
-        """The latest runs that covered ``shop``, newest first (``RunRow``)."""
+        """The latest runs that covered ``shop``, newest first (``RunRow``), each with the shop's
+        own result as its status (``shop_result``), as the shop's "last run" shows it: a run of
+        many shops stored ``in_sync`` is "nothing checked" for a shop that checked nothing."""
         found = []
         with self._read() as conn:
             rows = conn.execute(select(runs).order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(RUN_SCAN)).all()
         for r in rows:
             if shop in (r.shops or ()):
-                found.append(run_row(r))
+                row = run_row(r)
+                found.append(replace(row, status=shop_result(row.status, row.summary, shop)))
                 if len(found) >= limit:
                     break
         return found
