@@ -73,9 +73,13 @@ def kept_drop_off(history: PickupHistory) -> PickupHistory:
     return replace(history, erp_mode=Sighting("DROP_OFF", NOW - timedelta(days=90)))
 
 
-def declined_record(history: PickupHistory, lapsed: datetime, status: str = "not_subscribed") -> PickupHistory:
-    """``history`` with an operator's record of ``status`` made after the save, lapsed at ``lapsed``."""
-    record = Sighting("none", NOW - timedelta(days=60), lapsed, status, lapsed - HOUR)
+def declined_record(
+    history: PickupHistory, lapsed: datetime, status: str = "not_subscribed", made: datetime | None = None
+) -> PickupHistory:
+    """``history`` with an operator's record of ``status`` made after the save (at ``made``; None:
+    a row from before erpsync kept when), lapsed at ``lapsed``."""
+    value = status if made is None else f"{status}@{made.isoformat()}"
+    record = Sighting("none", NOW - timedelta(days=60), lapsed, value, lapsed - HOUR)
     return replace(history, record=record)
 
 
@@ -151,6 +155,42 @@ SAVE = NOW - 2 * HOUR
         (sig(), declined_record(saved(SAVE), NOW, "cancelled"), PICKUP, DG, S.CANCELLED, "weak"),
         (sig(can_pickup=False), declined_record(saved(SAVE), SAVE), PICKUP, DG, S.PENDING_REVIEW, "strong"),  # lapsed
         (sig(replace(WS, created_at=SAVE + HOUR)), declined_record(saved(SAVE), NOW), PICKUP, DG, S.ACTIVE, "weak"),
+        # pickup seen in effect after the save (a run, or a package), then the call declined and recorded:
+        # the newer decline wins; pickup seen after the record still wins, and so does a remembered
+        # activation over a record kept without its time (a row from before erpsync kept it)
+        (
+            sig(),
+            declined_record(activated(SAVE, SAVE + HOUR), NOW, made=SAVE + HOUR / 2),
+            DROP_OFF,
+            DG,
+            S.NOT_SUBSCRIBED,
+            "weak",
+        ),
+        (
+            sig(),
+            declined_record(activated(SAVE, NOW), NOW, made=SAVE + HOUR / 2),
+            DROP_OFF,
+            DG,
+            S.ACTIVE,
+            "weak",
+        ),
+        (sig(), declined_record(activated(SAVE, SAVE + HOUR), NOW), DROP_OFF, DG, S.ACTIVE, "weak"),
+        (
+            sig(pkg("P9", PICKUP, "WS999", SAVE + HOUR)),
+            declined_record(saved(SAVE), NOW, made=SAVE + HOUR * 1.5),
+            PICKUP,
+            DG,
+            S.NOT_SUBSCRIBED,
+            "weak",
+        ),
+        (
+            sig(pkg("P9", PICKUP, "WS999", SAVE + HOUR)),
+            declined_record(saved(SAVE), NOW, made=SAVE + HOUR / 2),
+            PICKUP,
+            DG,
+            S.ACTIVE,
+            "weak",
+        ),
         (sig(can_pickup=False), offered_stopped(SAVE), PICKUP, DG, S.PENDING_REVIEW, "strong"),
         # row 4: no save known
         (sig(can_pickup=False), None, PICKUP, DG, S.NOT_SUBSCRIBED, "strong"),

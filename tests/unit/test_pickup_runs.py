@@ -299,6 +299,42 @@ def test_a_declined_call_recorded_as_advised_stays_declined_after_the_record_exp
     assert state.status is S.PENDING_REVIEW and set(found) == {"review_pending"}
 
 
+def test_a_declined_call_recorded_after_pickup_was_seen_in_effect_stays_declined_after_the_record_expires() -> None:
+    """A save while pickup is in effect; the warehouse goes quiet (no package in the lookback, the
+    slots unread); the seller declines the provider's call and an operator records it, the ERP
+    following. The record is newer than the last run that saw pickup in effect: once it expires,
+    the older activation does not make the warehouse ACTIVE again (nor reopen a mode_mismatch)."""
+    world = World(can_pickup=True, erp_mode=PICKUP)
+    world.print_label("P0", T0 - HOUR)
+    run(world, T0)
+    world.address = replace(DG, street=DG.street + "，")  # a save; pickup stays in effect
+    assert run(world, T0 + HOUR)[0].status is S.ACTIVE
+    record(world, S.NOT_SUBSCRIBED, T0 + 20 * DAY)
+    world.erp_mode = DROP_OFF
+    state, found = run(world, T0 + 20 * DAY + HOUR)
+    assert state.status is S.NOT_SUBSCRIBED and found == {}
+    for at in (T0 + 28 * DAY, T0 + 40 * DAY):  # the record has expired
+        state, found = run(world, at)
+        assert state.status is S.NOT_SUBSCRIBED and found == {}, (state.status, set(found))
+    assert "the record's expiry does not reopen the review" in state.why[-1].en
+
+
+def test_pickup_seen_in_effect_after_a_recorded_decline_wins_once_the_record_expires() -> None:
+    """As above, but the provider's pickup is seen in effect after the record (the slots offer it):
+    that is newer evidence, so once the warehouse is quiet and the record expired, it is ACTIVE."""
+    world = World(can_pickup=True, erp_mode=PICKUP)
+    world.print_label("P0", T0 - HOUR)
+    run(world, T0)
+    world.address = replace(DG, street=DG.street + "，")
+    run(world, T0 + HOUR)
+    record(world, S.NOT_SUBSCRIBED, T0 + 20 * DAY)
+    assert run(world, T0 + 20 * DAY + HOUR)[0].status is S.NOT_SUBSCRIBED
+    world.print_label("P1", T0 + 21 * DAY)  # the slots offer pickup again: newer than the record
+    assert run(world, T0 + 21 * DAY + HOUR)[0].status is S.ACTIVE
+    state, _ = run(world, T0 + 40 * DAY)  # quiet, the record expired
+    assert state.status is S.ACTIVE
+
+
 def test_a_save_then_the_erp_switched_to_drop_off_stays_declined_without_a_record() -> None:
     """The advised way for an ERP on PICK UP: switched to DROP OFF after the save, it needs no record."""
     world = World(erp_mode=PICKUP)

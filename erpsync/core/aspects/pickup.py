@@ -14,7 +14,9 @@ weak otherwise, "operator" when an operator's record decides. The first matching
    stopped being offered), and
    - no slots; a package created after the save is PICK UP      ACTIVE          weak
      with a provider's waybill, or a run since the save saw
-     pickup in effect
+     pickup in effect; unless an operator recorded NOT_SUBSCRIBED
+     or CANCELLED after that, and the record has expired since
+     (the decline is newer: its status, as in the row below)
    - else the ERP switched from PICK UP to DROP OFF after the   CANCELLED       strong/weak
      save, and pickup was in effect before the save (the call
      declined)
@@ -56,6 +58,9 @@ the save disagrees with the subscription the save asks for: the review drifts sa
 pickup is in effect the ERP's DROP OFF is a ``mode_mismatch``. Such a review ends by activation
 or an operator's record; a record of a declined call made after the save keeps answering that
 save once it expires (``pickup_record``), as a record of ACTIVE does (``pickup_activation``).
+The newer of the two wins: a decline recorded after the last run that saw pickup in effect (or
+after the package that showed it) outlives that activation, while pickup seen in effect after
+the record wins over it.
 
 **The newest package** is the latest created; packages of the same second, or undated ones, are
 told apart by the greater package id (``recency``), so the answer does not depend on the order a

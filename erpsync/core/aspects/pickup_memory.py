@@ -19,6 +19,7 @@ from erpsync.core.aspects.pickup_evidence import (
     activation_package,
     aware,
     key,
+    record_value,
     save_estimate,
 )
 from erpsync.core.aspects.pickup_state import infer_pickup_state
@@ -67,7 +68,7 @@ def recall(
         after_save = c if c is not None and aware(c.confirmed_at) > save.seen_at else None
         confirmed = after_save is not None and after_save.status is SubscriptionStatus.ACTIVE
         seen = bool(slots.can_pickup) if slots else (activation_package(signals, save, region) is not None or confirmed)
-        recorded = after_save.status.value if after_save is not None else NO_RECORD
+        recorded = record_value(after_save) if after_save is not None else NO_RECORD
         history = replace(
             history,
             activation=memory.observe(key("pickup_activation", wid), YES if seen else NO, now),

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from erpsync.core.aspects.pickup_confirm import with_confirmation
 from erpsync.core.aspects.pickup_evidence import (
+    Declined,
     Draft,
     PickupHistory,
     activated_after_save,
@@ -105,17 +106,23 @@ def _after_save(
     strength: Confidence = "strong" if slots is not None else "weak"
     reasons = [Reason.slots_refuse(slots.package_id)] if slots is not None else []
     reasons.append(Reason.saved(save.basis, save.seen_at, offered_stopped=offered_stopped(history, save)))
+    declined = declined_after_save(history, save)
     if slots is None:
         found = activation_package(signals, save, region)
         if found is not None:
             package, provider = found
             # dated by the package: an operator's record made before it is older evidence
             dated = aware(package.created_at) if package.created_at else save.seen_at
+            if declined is not None and declined.newer_than(dated):
+                return _declined(declined, strength, reasons, save)  # pickup in effect until the decline
             reasons.append(Reason.activated(package, provider, guides))
             return Draft(S.ACTIVE, "weak", reasons, _collects(region, provider, package), None, None, dated)
         if activated_after_save(history, save):
+            seen = activation_seen(history)
+            if declined is not None and declined.newer_than(seen):
+                return _declined(declined, strength, reasons, save)  # pickup in effect until the decline
             reason = Reason.activated_before()
-            return Draft(S.ACTIVE, "weak", [*reasons, reason], region.provider, None, None, activation_seen(history))
+            return Draft(S.ACTIVE, "weak", [*reasons, reason], region.provider, None, None, seen)
     if erp_mode is HandoverMode.DROP_OFF:
         switched = erp_switched_to_drop_off(history, save)
         was_active = was_active_before_save(history, save)
@@ -126,14 +133,18 @@ def _after_save(
         if was_active:  # pickup in effect, the ERP on DROP OFF: the mode_mismatch's cancel steps
             reasons.append(Reason.declined(was_active=True, erp_switched_at=None))
             return Draft(S.CANCELLED, strength, reasons, None, save.at, None, save.seen_at)
-    if (declined := declined_after_save(history, save)) is not None:
-        status, last_in_force = declined
-        reasons.append(Reason.declined_recorded(status, last_in_force))
-        return Draft(status, strength, reasons, None, save.at, None, last_in_force)
+    if declined is not None:
+        return _declined(declined, strength, reasons, save)
     if erp_mode is HandoverMode.DROP_OFF:
         reasons.append(Reason.erp_kept_drop_off())  # DROP OFF since before the save: it asks for pickup
     reasons.append(Reason.pending(save.at, review_sla_hours))
     return Draft(S.PENDING_REVIEW, strength, reasons, None, save.at, save.at, save.seen_at)
+
+
+def _declined(declined: Declined, strength: Confidence, reasons: list[Reason], save: SaveEstimate) -> Draft:
+    """An operator's record of a declined call made after the save, since expired: it still answers the save."""
+    reasons.append(Reason.declined_recorded(declined.status, declined.last_in_force))
+    return Draft(declined.status, strength, reasons, None, save.at, None, declined.last_in_force)
 
 
 def _without_save(signals: PickupSignals | None, region: ProviderRegion, lookback_days: int, guides: Guides) -> Draft:
