@@ -235,3 +235,32 @@ def test_a_package_agreeing_with_the_erp_is_remembered_only_beside_a_differing_o
     assert memory.rows == {}
     observe_with(files, OneOrder({"P1": "SF1", "P2": "JT2"}), memory)
     assert sorted(memory.rows) == ["tracking_number:P1", "tracking_number:P2"]
+
+
+class Unmoved(Shipped):
+    """Seller Center's states as the TikTok connector answers unmoved packages from its rows: no orders."""
+
+    def read_shipping_states(self, package_ids: Sequence[str]) -> Records[PackageShippingState]:
+        return Records(
+            tuple(
+                PackageShippingState(p, ShippingStatus.SHIPPED, (), self.numbers[p], warehouse_id="WH1")
+                for p in package_ids
+            )
+        )
+
+
+def test_packages_answered_without_their_orders_share_the_order_the_erp_names(tmp_path):
+    """A state kept from an earlier read carries no orders: the ERP shipment's order stands for
+    it, so a package of an order already corrected is still only reported, and of two differing
+    at once only one is corrected."""
+    memory, seller = Memory(), OneOrder({"P1": "SF1", "P2": "SF2"})
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF9,SF Express\nS2,P2,O1,SF2,SF Express\n")
+    assert [a.subject for a in plan_erp_wins(observe_with(files, seller, memory))] == ["P1"]
+    seller.numbers["P1"] = "SF9"  # erpsync's correction went through: the order's update is used
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF9,SF Express\nS2,P2,O1,SF8,SF Express\n")
+    assert plan_erp_wins(observe_with(files, Unmoved(seller.numbers), memory)) == []
+
+    both = erp(tmp_path, HEADER + "S1,P1,O2,SF7,SF Express\nS2,P2,O2,SF6,SF Express\n")
+    assert [a.subject for a in plan_erp_wins(observe_with(both, Unmoved({"P1": "SF1", "P2": "SF2"}), Memory()))] == [
+        "P1"
+    ]

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from marshmallow import RAISE, Schema, fields
@@ -112,7 +113,7 @@ class TrackingAspect(Aspect):
             raise lacks(ctx.seller, "seller", "read or ship packages")
         states = ctx.seller.read_shipping_states([s.package_id for s in shipments])
         obs.record_errors.extend(states.errors)
-        obs.states = {s.id: s for s in states.items}
+        obs.states = _with_orders({s.id: s for s in states.items}, shipments)
         carriers: Mapping[str, str] = ctx.settings.get("carriers") or {}
         lookups: dict[str, Mapping[str, str]] = {}  # warehouse id → name → id, one lookup per run
         for shipment in shipments:
@@ -202,6 +203,22 @@ class TrackingAspect(Aspect):
                 )
                 outcomes.append(outcome.failed.get(package) or unknown)
         return outcomes
+
+
+def _with_orders(
+    states: dict[str, PackageShippingState], shipments: Sequence[ErpShipment]
+) -> dict[str, PackageShippingState]:
+    """The states, each without order ids given its ERP shipment's order id.
+
+    A seller may answer a package that has not moved from what it kept of it, without its orders
+    (the TikTok connector's package rows keep none): the one-update-per-order rule still needs to
+    know which packages share an order, and the ERP's shipment names it.
+    """
+    for shipment in shipments:
+        state = states.get(shipment.package_id)
+        if state is not None and not state.order_ids and shipment.order_id:
+            states[shipment.package_id] = replace(state, order_ids=(shipment.order_id,))
+    return states
 
 
 def _remember_numbers(ctx: ObserveContext, obs: TrackingObservation) -> None:
