@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from files_shop_config import write_config
 
 from erpsync.cli import State, cli, main
 from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext
@@ -20,18 +21,10 @@ from erpsync.core.models import Action, Drift
 from erpsync.plugins import hookimpl
 from erpsync.plugins.manager import get_plugin_manager
 
-CONFIG = (
-    '[[shops]]\nname = "acme"\n[shops.seller]\ntype = "tiktok"\napp_key = "k"\napp_secret = "s3cr3t-value"\n'
-    'shop_id = "1"\naccess_token = "t0ken-value"\n[shops.erp]\ntype = "files"\npath = "erp"\n'
-)
-
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
-    (tmp_path / "erp").mkdir()
-    path = tmp_path / "erpsync.toml"
-    path.write_text(CONFIG, encoding="utf-8")
-    return path
+    return write_config(tmp_path)
 
 
 @pytest.mark.parametrize("aspect", ["warehouse_address", "pickup", "order_status", "ship_by"])
