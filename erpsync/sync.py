@@ -48,7 +48,7 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -201,7 +201,8 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
                     "shops_with_errors": [s.shop for s in report.shops if s.errors],
                     # and which aspects each shop ran: a service runs one aspect a run, and a shop's
                     # state is the worst of each aspect's latest run, not its latest run alone
-                    "aspects": {s.shop: [a.aspect for a in s.aspects if not a.not_run] for s in report.shops},
+                    # (with the ones a failure stopped it before, which the failure stands for)
+                    "aspects": {s.shop: _ran(s) for s in report.shops},
                     # the aspects that checked nothing (not configured or not enabled): not run
                     "not_run": {s.shop: [a.aspect for a in s.aspects if a.not_run] for s in report.shops},
                 }
@@ -325,6 +326,7 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
                             break
                         if budget.expired:
                             report.error = self._over_budget(shop, f"before {name}")
+                            report.unfinished = _from(run.aspects, name, shop)
                             break
                         if shop.aspects is not None and name not in shop.aspects:
                             why = "not enabled for this shop"
@@ -342,6 +344,7 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
                             report.aspects.append(aspect_report)
                             if aspect_report.error == OVER_BUDGET:
                                 report.error = self._over_budget(shop, f"while applying {name}")
+                                report.unfinished = _from(run.aspects, name, shop)
                                 break
                         except ConnectorError as exc:
                             report.error = (
@@ -349,6 +352,7 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
                                 if budget.expired
                                 else f"{name}: {self._redact(str(exc))}; the shop's remaining aspects were skipped"
                             )
+                            report.unfinished = _from(run.aspects, name, shop)
                             break
                 finally:
                     self._open_drifts.pop(shop.name, None)
@@ -366,6 +370,8 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
             report.error = str(exc)
         except ErpsyncError as exc:
             report.error = self._redact(str(exc))
+        if report.error and not report.unfinished and not _ran(report):  # stopped before any aspect
+            report.unfinished = _from(run.aspects, None, shop)
         return report
 
     @staticmethod
@@ -500,3 +506,15 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
 
     def _redact(self, text: str) -> str:
         return redact(text, self.settings.secrets)
+
+
+def _from(aspects: Sequence[str], name: str | None, shop: ShopSettings) -> list[str]:
+    """The aspects of the run from ``name`` on (all with None) that are enabled for ``shop``."""
+    rest = aspects[aspects.index(name) :] if name is not None else aspects
+    return [a for a in rest if shop.aspects is None or a in shop.aspects]
+
+
+def _ran(report: ShopReport) -> list[str]:
+    """The aspects a shop's run stands for: those that ran, and those a failure stopped it before."""
+    ran = [a.aspect for a in report.aspects if not a.not_run]
+    return ran + [a for a in report.unfinished if a not in ran]

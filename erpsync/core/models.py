@@ -365,6 +365,9 @@ class ShopReport:
     shop: str
     aspects: list[AspectReport] = field(default_factory=list)
     error: str | None = None
+    #: the aspects a shop stopped by an error did not get through (the one that failed, those after
+    #: it): the run's failure stands for them until each has a newer run (the status page)
+    unfinished: list[str] = field(default_factory=list)
 
     @property
     def ran(self) -> bool:

@@ -57,8 +57,9 @@ FAILED_RUNS = ("error", "crashed")
 
 
 def _aspects_of(summary: Mapping[str, Any] | None, shop: str) -> set[str] | None:
-    """The aspects a run ran for ``shop``; None when it does not say (an older row, or a shop that
-    stopped before any aspect): then it stands for all of them. Aspects not run (``not_run``)
+    """The aspects a run ran for ``shop``, with those a failure stopped it before (the host names
+    them, so the failure stands for them until each has a newer run); None when it does not say
+    (an older row): then it stands for all of them. Aspects not run (``not_run``)
     checked nothing and are not among them: a run that only names those ran none (an empty set),
     unless the shop failed (``shops_with_errors``): it stopped at an aspect the run does not name,
     so the failure stands for all of them and a later run of one aspect does not hide it."""
