@@ -2,7 +2,8 @@
 
 The ``shipments`` option names the file, relative to the ``path`` directory (``shipments.csv``
 or ``shipments.json``, a list of objects; the suffix says which). Columns: ``id`` (the ERP's
-shipment id), ``package_id`` (Seller Center's package), ``order_id``, ``tracking_number`` and
+shipment id), ``package_id`` (Seller Center's package), ``order_id`` (Seller Center's order id,
+never the ERP's own order number: the tracking aspect reads it as TikTok's; may be empty), ``tracking_number`` and
 ``carrier`` (the carrier's name, mapped to a shipping provider id by the aspect). Without the
 option the ERP keeps no shipments and the tracking aspect has nothing to push.
 
