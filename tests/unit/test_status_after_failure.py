@@ -7,16 +7,16 @@ shop shows in error until a later run of it goes well, and no longer for ever.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
 
-from marshmallow import Schema
+import pytest
+from test_ship_by_escalation import Orders
 
-from erpsync.core.connector import Connector
 from erpsync.core.errors import TemporaryError
-from erpsync.core.models import Records, Warehouse
+from erpsync.core.models import Records
 from erpsync.core.orders import SellerOrder
 from erpsync.core.store import Store
 from erpsync.core.store.overview import Overview
@@ -28,15 +28,11 @@ from erpsync.ui import views
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
-class Orders(Connector):
-    """Seller Center's orders, none awaiting shipment; its order search fails while ``down``."""
+class FlakyOrders(Orders):
+    """``test_ship_by_escalation``'s orders (shipped here: none awaits shipment); the search fails while ``down``."""
 
     type = "flaky-orders-seller"
-    role = "seller"
     down: ClassVar[bool] = False
-
-    class Options(Schema):
-        pass
 
     def read_orders(
         self,
@@ -45,21 +41,22 @@ class Orders(Connector):
         updated_since: datetime | None = None,
         updated_before: datetime | None = None,
     ) -> Records[SellerOrder]:
-        if Orders.down:
+        if FlakyOrders.down:
             raise TemporaryError("Seller Center did not answer", connector=self.type, operation="search orders")
-        return Records()
-
-    def list_warehouses(self) -> Records[Warehouse]:
-        return Records()
-
-    def check(self) -> str:
-        return "memory"
+        return super().read_orders(statuses=statuses, updated_since=updated_since, updated_before=updated_before)
 
 
 class Plugin:
     @hookimpl
     def register_connectors(self, register):
-        register(Orders)
+        register(FlakyOrders)
+
+
+@pytest.fixture(autouse=True)
+def shipped() -> Iterator[None]:
+    Orders.shipped = True
+    yield
+    Orders.shipped, FlakyOrders.down = False, False
 
 
 def test_a_shop_that_failed_in_an_aspect_is_in_error_until_that_aspect_runs_well_again(tmp_path: Path) -> None:
@@ -74,13 +71,13 @@ def test_a_shop_that_failed_in_an_aspect_is_in_error_until_that_aspect_runs_well
     registry = build_registry(pm)
 
     def run(at: datetime, *, down: bool) -> None:
-        Orders.down = down
+        FlakyOrders.down = down
         syncer = Syncer(load_settings(config, registry), pm=pm, registry=registry, clock=lambda: at)
         try:
             syncer.run()
         finally:
             syncer.close()
-            Orders.down = False
+            FlakyOrders.down = False
 
     def state() -> tuple[str, dict]:
         with Store.open(f"sqlite:///{tmp_path / '.erpsync' / 'state.db'}") as store:
