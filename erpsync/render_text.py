@@ -57,9 +57,15 @@ SEVERITIES: dict[str, Texts] = {
     "info": Texts("info", "提示"),
 }
 
+#: every built-in aspect's name: its id in English (what ``--aspect`` takes), in Chinese the term
+#: its drifts use (最晚发货时间, 运单号 and 商品 as in ``core/drift_words.py``)
 ASPECTS: dict[str, Texts] = {
     "warehouse_address": Texts("warehouse_address", "仓库地址"),
     "pickup": Texts("pickup", "揽收"),
+    "ship_by": Texts("ship_by", "最晚发货时间"),
+    "order_status": Texts("order_status", "订单状态"),
+    "tracking": Texts("tracking", "运单号"),
+    "listings": Texts("listings", "商品"),
 }
 
 #: Chinese puts a space between Chinese and Latin words, none between Chinese ones

@@ -195,3 +195,18 @@ def test_the_address_aspect_s_other_kinds_have_words_in_both_languages(kind):
 
     zh, en = kind_label(kind, "zh"), kind_label(kind, "en")
     assert zh != kind and en != kind and any("\u4e00" <= ch <= "\u9fff" for ch in zh)
+
+
+def test_every_built_in_aspect_has_a_chinese_name():
+    """The aspects the default plugins register, each named in Chinese where a report names it."""
+    from erpsync.core.aspects.base import Aspect
+    from erpsync.plugins import defaults
+    from erpsync.render_text import ASPECTS
+
+    built_in: list[Aspect] = []
+    defaults.register_aspects(built_in.append)
+    assert built_in
+    for aspect in built_in:
+        assert aspect.name in ASPECTS, aspect.name
+        zh = ASPECTS[aspect.name].zh
+        assert zh != aspect.name and all("\u4e00" <= c <= "\u9fff" for c in zh), (aspect.name, zh)
