@@ -7,6 +7,8 @@ first. Checked in this order, the first that holds wins:
   gone or the lease expired; the shop page offers to release it);
 - ``error``: the shop's last run ended ``error`` or ``crashed``;
 - ``drift``: open drifts;
+- ``not_run``: it ran, nothing is open, and the latest run of each of its aspects checked nothing
+  (every one not run: nothing configured or enabled for it), so it is not known to be in sync;
 - ``in_sync``: it ran, nothing is open;
 - ``never_run``: no run names it (its runs may also have been pruned).
 """
@@ -21,9 +23,9 @@ from erpsync.core.store.overview import FAILED_RUNS, ShopFacts
 from erpsync.core.store.rows import DriftRow, LedgerEntry
 from erpsync.core.timefmt import beijing_time
 
-STATES = ("in_sync", "drift", "error", "locked", "never_run")
+STATES = ("in_sync", "drift", "error", "locked", "not_run", "never_run")
 #: problems first: the overview sorts by this, then by name
-_RANK = {"error": 0, "locked": 1, "drift": 2, "never_run": 3, "in_sync": 4}
+_RANK = {"error": 0, "locked": 1, "drift": 2, "not_run": 3, "never_run": 4, "in_sync": 5}
 PAGE_SIZE = 50
 SEVERITIES = ("critical", "warning", "info")
 #: an access token expiring within this is shown as a warning
@@ -38,6 +40,8 @@ def shop_state(facts: ShopFacts) -> str:
         return "error"
     if sum(facts.drifts.values()):
         return "drift"
+    if facts.checked_nothing:
+        return "not_run"
     return "in_sync" if facts.last_run is not None else "never_run"
 
 

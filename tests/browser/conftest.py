@@ -9,7 +9,8 @@
   or ``tests/artifacts/screenshots/`` (CI keeps that folder as output to look at).
 - ``site``: the status page (``erpsync ui`` as a child process) over a state store that real
   ``erpsync reconcile`` runs against the sandbox filled: ``shop-a`` with two drifts (one ERP value
-  holding markup), ``shop-b`` in sync, ``shop-c`` never run.
+  holding markup), ``shop-b`` in sync, ``shop-c`` never run, ``shop-d`` with only aspects its ERP
+  keeps nothing for (listings, tracking), so its run checked nothing.
 """
 
 from __future__ import annotations
@@ -137,10 +138,11 @@ def _write_erp(folder: Path, rows: list[dict[str, str]]) -> None:
         writer.writerows(rows)
 
 
-def _shop(name: str, url: str, erp: str) -> str:
+def _shop(name: str, url: str, erp: str, aspects: str = "") -> str:
     key, secret, token, shop_id = APP
     return (
-        f'[[shops]]\nname = "{name}"\n[shops.seller]\ntype = "tiktok"\nbase_url = "{url}"\napp_key = "{key}"\n'
+        f'[[shops]]\nname = "{name}"\n{aspects}'
+        f'[shops.seller]\ntype = "tiktok"\nbase_url = "{url}"\napp_key = "{key}"\n'
         f'app_secret = "{secret}"\naccess_token = "{token}"\nshop_id = "{shop_id}"\n'
         f'[shops.erp]\ntype = "files"\npath = "{erp}"\n'
     )
@@ -157,10 +159,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         rows[1]["street"] += MARKUP  # markup in a value must reach the page as text
         _write_erp(root / "erp-a", rows)
         shops = "".join(_shop(n, sandbox.url, f"erp-{n[-1]}") for n in ("shop-a", "shop-b", "shop-c"))
+        (root / "erp-d").mkdir()  # no products, no shipments: listings and tracking are not run
+        shops += _shop("shop-d", sandbox.url, "erp-d", aspects='aspects = ["listings", "tracking"]\n')
         ui = '[service.ui]\ntoken = "${ERPSYNC_UI_TOKEN}"\nlang = "en"\n'
         (root / "erpsync.toml").write_text(f'lang = "en"\n{shops}{ui}', encoding="utf-8")
         run = subprocess.run(
-            [sys.executable, "-m", "erpsync", "reconcile", "--shop", "shop-a", "--shop", "shop-b"],
+            [sys.executable, "-m", "erpsync", "reconcile", "--shop", "shop-a", "--shop", "shop-b", "--shop", "shop-d"],
             cwd=root, env=env, capture_output=True, text=True, timeout=180, check=False,
         )  # fmt: skip
         assert run.returncode == 2, run.stdout + run.stderr  # shop-a drifts; shop-c never runs

@@ -1,5 +1,6 @@
 """The status page (``erpsync ui``) in a real browser, over a state store that real reconcile runs
-against the sandbox filled (``site`` in conftest: shop-a drifted, shop-b in sync, shop-c never run).
+against the sandbox filled (``site`` in conftest: shop-a drifted, shop-b in sync, shop-c never run,
+shop-d checked nothing).
 
 Written against the page's DOM contract (ids and classes in docs/status-page.md), not its looks.
 The tests share one server per module; the acknowledging tests use different drifts, so their
@@ -15,7 +16,7 @@ from selenium.webdriver.support.ui import Select
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
-STATES = {"shop-a": "drift", "shop-b": "in_sync", "shop-c": "never_run"}
+STATES = {"shop-a": "drift", "shop-b": "in_sync", "shop-c": "never_run", "shop-d": "not_run"}
 
 
 def shops_shown(browser) -> dict[str, str]:
@@ -58,6 +59,14 @@ def test_filter_by_state_and_by_name(browser, site):
 
     browser.get(site.url + "/?state=never_run")
     assert shops_shown(browser) == {"shop-c": "never_run"}
+
+
+def test_a_shop_that_checked_nothing_is_not_shown_in_sync(browser, site):
+    browser.get(site.url + "/?state=not_run")
+    assert shops_shown(browser) == {"shop-d": "not_run"}
+    assert browser.find_element(By.CSS_SELECTOR, 'tr.shop[data-shop="shop-d"] span.state').text == "nothing checked"
+    browser.get(site.url + "/shops/shop-d?lang=zh")
+    assert browser.find_element(By.ID, "shop-state").text == "未检查"
 
 
 def test_language_switch(browser, site):

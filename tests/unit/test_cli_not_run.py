@@ -21,8 +21,10 @@ from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContex
 from erpsync.core.connector import Connector
 from erpsync.core.models import Action, Drift, Severity
 from erpsync.core.store import Store
+from erpsync.core.store.overview import Overview
 from erpsync.plugins import hookimpl
 from erpsync.plugins.manager import get_plugin_manager
+from erpsync.ui import views
 
 
 @pytest.fixture
@@ -76,6 +78,14 @@ def test_a_run_that_checked_nothing_is_stored_as_not_run_with_no_aspect_run(conf
     assert row is not None and row.status == "not_run"
     assert row.summary["aspects"] == {"acme": []}
     assert row.summary["not_run"] == {"acme": ["listings", "tracking"]}
+
+
+def test_the_status_page_shows_a_shop_that_checked_nothing_as_such_not_in_sync(config: Path) -> None:
+    code, out = invoke(config, "reconcile", "--aspect", "listings", "--aspect", "tracking")
+    assert code == 0, out
+    with Store.open(State(str(config), pm=get_plugin_manager(entrypoints=False)).settings().state_url) as store:
+        facts = Overview(store.engine).facts(["acme"])["acme"]
+    assert views.shop_state(facts) == "not_run"
 
 
 @pytest.mark.parametrize(("aspect", "why"), [("listings", "products"), ("tracking", "shipments")])

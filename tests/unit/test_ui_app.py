@@ -194,3 +194,16 @@ def test_logout_ends_the_session(store: Store) -> None:
     assert 'id="login"' in text(client.get("/"))
     client.set_cookie(COOKIE, kept.value)  # a copy of the cookie, taken before the logout
     assert 'id="login"' in text(client.get("/")) and 'id="logged-in"' not in text(client.get("/shops/drifty"))
+
+
+def test_a_shop_that_checked_nothing_has_its_own_state_in_both_languages(tmp_path: Path) -> None:
+    with Store.open(f"sqlite:///{tmp_path / 's.db'}") as store:
+        store.runs.begin("r1", shops=["idle"], apply=False, now=NOW, host="h", pid=1)
+        summary = {"shops_with_errors": [], "aspects": {"idle": []}, "not_run": {"idle": ["listings"]}}
+        store.runs.finish("r1", status="not_run", summary=summary, now=NOW)
+        client = Client(StatusApp(Queries(store, configured=["idle"], aspects=lambda s: []), clock=lambda: NOW))
+        overview, shop = text(client.get("/")), text(client.get("/shops/idle"))
+        assert rows(overview) == rows(text(client.get("/?state=not_run"))) == {"idle": "not_run"}
+        assert '<span class="state s-not_run">nothing checked</span>' in overview and "nothing checked: 1" in overview
+        assert '<span class="state s-not_run" id="shop-state">nothing checked</span>' in shop
+        assert '<span class="state s-not_run" id="shop-state">未检查</span>' in text(client.get("/shops/idle?lang=zh"))

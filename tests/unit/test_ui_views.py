@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,6 +31,9 @@ def test_state_order_lease_then_error_then_drift_then_run() -> None:
     assert views.shop_state(ShopFacts("a", last_run=ran("crashed"))) == "error"
     locked = ShopFacts("a", last_run=ran("error"), lease=lease(NOW + timedelta(minutes=5)))
     assert views.shop_state(locked) == "locked"
+    idle = ShopFacts("a", last_run=ran("not_run"), checked_nothing=True)
+    assert views.shop_state(idle) == "not_run"  # nothing checked is not in sync
+    assert views.shop_state(replace(idle, drifts={"info": 1})) == "drift"
 
 
 def test_line_counts_and_dead_lease_and_token_warning() -> None:
@@ -212,3 +216,28 @@ def test_a_shops_run_history_shows_its_own_result_as_its_last_run_does(tmp_path:
     assert facts["s"].last_run is not None and facts["s"].last_run.status == "not_run"
     assert [r.status for r in history_of_s] == ["not_run"]
     assert [r.status for r in history_of_t] == ["ok"]
+
+
+def test_a_shop_whose_aspects_last_checked_nothing_is_not_in_sync(tmp_path: Path) -> None:
+    """Its own state, "nothing checked", while the latest run of each of its aspects was not run;
+    one aspect's run that checked something (under ``erpsync run``, one aspect a run) is enough
+    for "in sync", whichever aspect ran last."""
+
+    def ran(store: Store, run_id: str, minutes: int, checked: list[str], skipped: list[str]) -> None:
+        at = NOW + timedelta(minutes=minutes)
+        store.runs.begin(run_id, shops=["s"], apply=False, now=at, host="h", pid=1)
+        summary = {"shops_with_errors": [], "aspects": {"s": checked}, "not_run": {"s": skipped}}
+        store.runs.finish(run_id, status="in_sync" if checked else "not_run", summary=summary, now=at)
+
+    def state(store: Store) -> str:
+        return views.shop_state(Overview(store.engine).facts(["s"])["s"])
+
+    with Store.open(f"sqlite:///{tmp_path}/state.db") as store:
+        ran(store, "r1", 0, [], ["listings", "tracking"])
+        assert state(store) == "not_run"
+        assert views.overview(Overview(store.engine).facts(["s"]).values(), now=NOW).counts["not_run"] == 1
+        ran(store, "r2", 1, ["pickup"], [])
+        ran(store, "r3", 2, [], ["listings"])  # the last run checked nothing, pickup's did
+        assert state(store) == "in_sync"
+        ran(store, "r4", 3, [], ["pickup"])  # now pickup is not run either
+        assert state(store) == "not_run"

@@ -71,6 +71,26 @@ def _aspects_of(summary: Mapping[str, Any] | None, shop: str) -> set[str] | None
     return set(named) if isinstance(named, list) and (named or (skipped and not failed)) else None
 
 
+def _checked_in(summary: Mapping[str, Any] | None, shop: str, verdicts: dict[str, bool]) -> bool:
+    """Whether a run, read newest first, is the latest of one of ``shop``'s aspects and checked
+    it; ``verdicts`` keeps each aspect's latest run's word (checked, or not run). Under ``erpsync
+    run`` each run is one aspect, so a shop whose listings run checked nothing while its pickup
+    run checked the warehouses is still checked. A row that does not say which aspects ran (an
+    older row, or one naming none) counts as checked: nothing says it was not."""
+    if not isinstance(summary, Mapping):
+        return True
+    named = (summary.get("aspects") or {}).get(shop)
+    skipped = (summary.get("not_run") or {}).get(shop)
+    if not isinstance(named, list) or not (named or skipped):
+        return True
+    for aspect in skipped or ():
+        verdicts.setdefault(aspect, False)
+    found = False
+    for aspect in named:  # each noted: a newer run's word on an aspect stands
+        found = verdicts.setdefault(aspect, True) or found
+    return found
+
+
 @dataclass
 class ShopFacts:
     """What the store knows of one shop, as the overview needs it."""
@@ -86,6 +106,9 @@ class ShopFacts:
     #: the newest failed run among each aspect's latest runs, when one failed: under ``erpsync run``
     #: each run is one aspect, so a later run of another aspect that went well must not hide it
     failing: LastRun | None = None
+    #: it has runs, and the latest run of each of its aspects checked nothing (every one not run:
+    #: nothing configured or enabled for it), so nothing vouches that the shop is in sync
+    checked_nothing: bool = False
 
 
 class Overview(Repository):
@@ -132,8 +155,12 @@ class Overview(Repository):
         for shop, expires in expiries:
             of(shop).token_expires_at = expires
         covered: dict[str, set[str] | None] = {}  # shop -> the aspects whose latest run was seen (None: all)
+        verdicts: dict[str, dict[str, bool]] = {}  # shop -> aspect -> whether its latest run checked it
+        checked: set[str] = set()  # the shops an aspect's latest run checked
         for r in recent:
             for shop in r.shops or ():
+                if shop not in checked and _checked_in(r.summary, shop, verdicts.setdefault(shop, {})):
+                    checked.add(shop)
                 facts, seen = of(shop), covered.setdefault(shop, set())
                 if seen is None:
                     continue
@@ -147,6 +174,8 @@ class Overview(Repository):
                 if status in FAILED_RUNS and facts.failing is None:
                     facts.failing = run
                 covered[shop] = None if ran is None else seen | ran
+        for shop, facts in out.items():
+            facts.checked_nothing = facts.last_run is not None and shop not in checked
         return out
 
     def runs_of(self, shop: str, *, limit: int = 20) -> list[RunRow]:
