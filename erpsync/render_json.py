@@ -75,6 +75,7 @@ def report_json(report: RunReport, lang: str = "en") -> dict[str, Any]:
                     {
                         "aspect": a.aspect,
                         "not_run": a.not_run,
+                        "kept_unchecked": a.kept_unchecked,
                         "error": a.error,
                         "drifts": [drift(d) for d in a.drifts],
                         "record_errors": a.record_errors,

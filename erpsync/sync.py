@@ -205,6 +205,11 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
                     "aspects": {s.shop: _ran(s) for s in report.shops},
                     # the aspects that checked nothing (not configured or not enabled): not run
                     "not_run": {s.shop: [a.aspect for a in s.aspects if a.not_run] for s in report.shops},
+                    # of those, the ones that left open drifts unchecked: [how many, why] (the status page)
+                    "kept_unchecked": {
+                        s.shop: {a.aspect: [a.kept_unchecked, a.not_run] for a in s.aspects if a.kept_unchecked}
+                        for s in report.shops
+                    },
                 }
                 self.store.runs.finish(run_id, status=status, summary=summary, now=report.finished_at)
                 try:
@@ -330,7 +335,9 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
                             break
                         if shop.aspects is not None and name not in shop.aspects:
                             why = "not enabled for this shop"
-                            report.aspects.append(AspectReport(name, notes=[f"{why}: not run"], not_run=why))
+                            skipped = AspectReport(name, notes=[f"{why}: not run"], not_run=why)
+                            self._keep_unchecked(shop.name, skipped)
+                            report.aspects.append(skipped)
                             continue
                         say(f"{shop.name}: {name}")
                         self._renew(lease, run_id)
@@ -447,6 +454,7 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
         if observation.not_run:
             report.not_run = observation.not_run
             report.notes.insert(0, f"{observation.not_run}: not run")
+            self._keep_unchecked(shop.name, report)
         report.drifts = drifts = aspect.diff(observation)
         # Planned before recording (planning is pure), so each alert can say the fix it proposes.
         policy = shop.policies.get(aspect.name) or policy_for(aspect.name)

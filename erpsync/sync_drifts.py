@@ -41,7 +41,7 @@ def observed(observation: _Obs) -> _Obs:
 
 class SyncDrifts:
     """The drift recording of ``Syncer``: ``_open_subjects`` before observing, ``_record`` after
-    observing, ``_reread`` after writing."""
+    observing (``_keep_unchecked`` for an aspect not run), ``_reread`` after writing."""
 
     # what the host provides
     store: Store
@@ -70,6 +70,19 @@ class SyncDrifts:
         if aspect.cursor_stream is None or (known is not None and aspect.name not in known):
             return frozenset()
         return self.store.drifts.open_subjects(shop, aspect.name)
+
+    def _keep_unchecked(self, shop: str, report: AspectReport) -> None:
+        """For an aspect not run, the open drifts it leaves open without checking them, counted
+        on its report with a note naming why (``"3 open drift(s) kept unchecked: <why>"``): an
+        aspect that ran before and is no longer configured or enabled resolves nothing (it read
+        nothing), and its drifts must not stay open unexplained. No read when the shop's
+        ``_open_drifts`` (read under the lease) says the aspect has none open."""
+        known = self._open_drifts.get(shop)
+        if not report.not_run or (known is not None and report.aspect not in known):
+            return
+        report.kept_unchecked = self.store.drifts.count_open(shop, report.aspect)
+        if report.kept_unchecked:
+            report.notes.append(f"{report.kept_unchecked} open drift(s) kept unchecked: {report.not_run}")
 
     def _reread(
         self, run_id: str, aspect: Aspect, ctx: ObserveContext, memory: ShopMemory, report: AspectReport

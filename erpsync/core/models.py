@@ -358,6 +358,9 @@ class AspectReport:
     error: str | None = None
     #: why the aspect was not run on this shop (not enabled, nothing configured for it); None: it ran
     not_run: str | None = None
+    #: the open drifts an aspect not run left open without checking them (an earlier run opened
+    #: them): nothing was read, so none may resolve, and the report says so instead
+    kept_unchecked: int = 0
 
 
 @dataclass

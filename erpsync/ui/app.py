@@ -169,6 +169,7 @@ class StatusApp:
             lease=detail.facts.lease,
             drifts=views.drift_lines(detail.drifts, detail.ledger, lang),
             runs=detail.runs,
+            unchecked=views.kept_unchecked(detail.runs, name),
             ledger=detail.ledger,
             outbox=detail.outbox,
         )

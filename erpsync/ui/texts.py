@@ -78,6 +78,8 @@ _EN: dict[str, str] = {
     "interrupted": "interrupted",
     "ok": "no errors",
     "not_run": "nothing checked",
+    "kept_unchecked": "{aspect}: its run at {since} checked nothing ({why}): {count} open drift(s) kept "
+    "unchecked, open until it runs again.",
     "sev_critical": "critical",
     "sev_warning": "warning",
     "sev_info": "info",
@@ -154,6 +156,8 @@ _ZH: dict[str, str] = {
     "interrupted": "被中断",
     "ok": "无错误",
     "not_run": "未检查",
+    "kept_unchecked": "{aspect}：{since} 的运行未检查任何内容（{why}）：{count} 个未解决差异未经检查，"
+    "保持未解决，直到该项目再次运行。",
     "sev_critical": "严重",
     "sev_warning": "警告",
     "sev_info": "提示",

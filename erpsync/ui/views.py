@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from erpsync.core.store.overview import FAILED_RUNS, ShopFacts
-from erpsync.core.store.rows import DriftRow, LedgerEntry
+from erpsync.core.store.rows import DriftRow, LedgerEntry, RunRow
 from erpsync.core.timefmt import beijing_time
 
 STATES = ("in_sync", "drift", "error", "locked", "not_run", "never_run")
@@ -191,6 +191,36 @@ def drift_lines(rows: Sequence[DriftRow], ledger: Sequence[LedgerEntry], lang: s
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class UncheckedLine:
+    """An aspect whose latest run was not run and left ``count`` open drifts unchecked, and why."""
+
+    aspect: str
+    count: int
+    why: str
+    since: datetime
+
+
+def kept_unchecked(runs: Sequence[RunRow], shop: str) -> list[UncheckedLine]:
+    """The shop's aspects whose latest run (``runs`` newest first) was not run and kept open drifts
+    without checking them (the run's ``kept_unchecked``): those drifts stay open until the aspect
+    runs again, and the shop page says why rather than showing them as if just seen."""
+    decided: set[str] = set()
+    out = []
+    for run in runs:
+        summary = run.summary or {}
+        named = [*((summary.get("aspects") or {}).get(shop) or ()), *((summary.get("not_run") or {}).get(shop) or ())]
+        kept = (summary.get("kept_unchecked") or {}).get(shop) or {}
+        for aspect in named:
+            if aspect in decided:
+                continue
+            decided.add(aspect)
+            if aspect in kept:
+                count, why = kept[aspect]
+                out.append(UncheckedLine(aspect, int(count), str(why), run.started_at))
+    return sorted(out, key=lambda line: line.aspect)
 
 
 def when(value: datetime | None, lang: str = "en") -> str:

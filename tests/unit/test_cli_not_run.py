@@ -156,3 +156,41 @@ def test_a_plugin_aspect_not_run_leaves_its_open_drifts_open(config: Path) -> No
     assert "Nothing checked" in reconcile()
     with Store.open(State(str(config), pm=pm).settings().state_url) as store:
         assert [d.subject for d in store.drifts.list_open("acme")] == ["S1"]
+
+
+def test_open_drifts_of_an_aspect_now_not_run_stay_open_and_are_named(config: Path) -> None:
+    """Built-in aspects that ran before (their drifts open in the store) and are now not run, one
+    no longer enabled and one whose ERP keeps no shipments: nothing was checked, so nothing
+    resolves, and each aspect's report says how many of its drifts stay open unchecked, and why."""
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('name = "acme"\n', 'name = "acme"\naspects = ["tracking"]\n')
+    )
+    settings = State(str(config), pm=get_plugin_manager(entrypoints=False)).settings()
+    from datetime import UTC, datetime
+
+    earlier = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def drift(aspect: str, subject: str) -> Drift:
+        return Drift("acme", aspect, "differs", subject, "x", "a", "b", Severity.WARNING, f"{subject} differs")
+
+    with Store.open(settings.state_url) as store:
+        store.drifts.record(
+            "acme", "listings", [drift("listings", "P1"), drift("listings", "P2")], now=earlier, run_id="r0"
+        )
+        store.drifts.record("acme", "tracking", [drift("tracking", "PKG-1")], now=earlier, run_id="r0")
+
+    code, out = invoke(config, "reconcile", "--aspect", "listings", "--aspect", "tracking")
+    assert code == 0, out
+    assert "acme/listings: 2 open drift(s) kept unchecked: not enabled for this shop" in out
+    assert "acme/tracking: 1 open drift(s) kept unchecked: ERP 'files' keeps no shipments" in out
+    code, out = invoke(config, "reconcile", "--aspect", "listings", "--aspect", "tracking", "--format", "json")
+    doc = json.loads(out)
+    (listings, tracking) = doc["shops"][0]["aspects"]
+    assert (listings["kept_unchecked"], tracking["kept_unchecked"]) == (2, 1)
+    assert "1 open drift(s) kept unchecked: ERP 'files' keeps no shipments" in tracking["notes"]
+    with Store.open(settings.state_url) as store:
+        assert len(store.drifts.list_open("acme")) == 3  # nothing checked, nothing resolved
+        row = store.runs.get(doc["run_id"])
+    assert row is not None and row.summary["kept_unchecked"] == {
+        "acme": {"listings": [2, "not enabled for this shop"], "tracking": [1, "ERP 'files' keeps no shipments"]}
+    }

@@ -207,3 +207,17 @@ def test_a_shop_that_checked_nothing_has_its_own_state_in_both_languages(tmp_pat
         assert '<span class="state s-not_run">nothing checked</span>' in overview and "nothing checked: 1" in overview
         assert '<span class="state s-not_run" id="shop-state">nothing checked</span>' in shop
         assert '<span class="state s-not_run" id="shop-state">未检查</span>' in text(client.get("/shops/idle?lang=zh"))
+
+
+def test_the_shop_page_names_open_drifts_an_aspect_not_run_kept_unchecked(tmp_path: Path) -> None:
+    with Store.open(f"sqlite:///{tmp_path / 's.db'}") as store:
+        store.drifts.record("s", "warehouse_address", [drift("s", "WH-1")], now=NOW, run_id="r0")
+        store.runs.begin("r1", shops=["s"], apply=False, now=NOW, host="h", pid=1)
+        kept = {"s": {"warehouse_address": [1, "not enabled for this shop"]}}
+        summary = {"shops_with_errors": [], "aspects": {"s": []}, "not_run": {"s": ["warehouse_address"]}}
+        store.runs.finish("r1", status="not_run", summary={**summary, "kept_unchecked": kept}, now=NOW)
+        client = Client(StatusApp(Queries(store, configured=["s"], aspects=lambda s: []), clock=lambda: NOW))
+        page, zh = text(client.get("/shops/s")), text(client.get("/shops/s?lang=zh"))
+    assert '<p class="note warn unchecked" data-aspect="warehouse_address">' in page
+    assert "checked nothing (not enabled for this shop): 1 open drift(s) kept unchecked" in page
+    assert "1 个未解决差异未经检查" in zh

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from erpsync.core.models import Severity, Texts
-from erpsync.core.store import DriftRow, LeaseRow, LedgerEntry, Store
+from erpsync.core.store import DriftRow, LeaseRow, LedgerEntry, RunRow, Store
 from erpsync.core.store.overview import LastRun, Overview, ShopFacts, shop_result
 from erpsync.ui import views
 
@@ -241,3 +241,18 @@ def test_a_shop_whose_aspects_last_checked_nothing_is_not_in_sync(tmp_path: Path
         assert state(store) == "in_sync"
         ran(store, "r4", 3, [], ["pickup"])  # now pickup is not run either
         assert state(store) == "not_run"
+
+
+def test_kept_unchecked_follows_each_aspects_latest_run() -> None:
+    """An aspect's latest run decides: kept unchecked while it is not run, gone once it ran again."""
+
+    def run(run_id: str, minutes: int, ran: list[str], skipped: list[str], kept: dict) -> RunRow:
+        summary = {"aspects": {"s": ran}, "not_run": {"s": skipped}, "kept_unchecked": {"s": kept}}
+        at = NOW + timedelta(minutes=minutes)
+        return RunRow(run_id, at, at, False, ("s",), "in_sync", summary)
+
+    tracking_kept = run("r1", 0, [], ["tracking", "listings"], {"tracking": [2, "no shipments"], "listings": [1, "x"]})
+    listings_ran = run("r2", 1, ["listings"], [], {})
+    lines = views.kept_unchecked([listings_ran, tracking_kept], "s")  # newest first
+    assert lines == [views.UncheckedLine("tracking", 2, "no shipments", NOW)]
+    assert views.kept_unchecked([listings_ran, tracking_kept], "other") == []

@@ -114,6 +114,7 @@ _OF_ASPECT = (
 _ANY_OPEN = select(table.c.id).where(*_OF_ASPECT).limit(1)
 _OPEN_ROWS = select(table.c.id, table.c.fingerprint, table.c.subject, table.c.severity).where(*_OF_ASPECT)
 _OPEN_SUBJECTS = select(table.c.subject).where(*_OF_ASPECT).group_by(table.c.subject)
+_COUNT_OPEN = select(func.count()).select_from(table).where(*_OF_ASPECT)
 
 
 def _fetch(conn: Connection, ids: Sequence[int]) -> list[DriftRow]:
@@ -150,7 +151,7 @@ def _adopt_own_kind(conn: Connection, latest: dict[str, Drift], open_ids: dict[s
 
 
 class Drifts(Repository):
-    """``store.drifts``: ``record`` what one aspect found, ``list_open``, ``open_subjects``, ``get``,
+    """``store.drifts``: ``record`` what one aspect found, ``list_open``, ``open_subjects``, ``count_open``, ``get``,
     ``ack``, ``list_occurrences``, ``prune``."""
 
     def record(
@@ -321,6 +322,12 @@ class Drifts(Repository):
         an aspect reading changes since a cursor reads again by id (``ObserveContext.open_subjects``)."""
         with self._read() as conn:
             return frozenset(conn.execute(_OPEN_SUBJECTS, {"shop": shop, "aspect": aspect}).scalars())
+
+    def count_open(self, shop: str, aspect: str) -> int:
+        """How many drifts of (shop, aspect) are open now, in one read: what a run that could not
+        check the aspect leaves open unchecked, and says so."""
+        with self._read() as conn:
+            return int(conn.execute(_COUNT_OPEN, {"shop": shop, "aspect": aspect}).scalar_one())
 
     def get(self, drift_id: int) -> DriftRow | None:
         """One occurrence by its id, open or resolved; None if there is none (or it was pruned)."""
