@@ -1,125 +1,20 @@
 """When the order_status cursor may move: once every order read is in the ERP as read, or is an
 open drift whose order the next run reads again by id.
 
-The host (``Syncer``) with the real store and plugin manager, an in-memory seller that lists
-orders (and one that also reads them by id), and an in-memory ERP book; plus the pure rules
-(``every_drift_corrected``, ``cursor_may_move``)."""
+The host (``Syncer``) with the real store and plugin manager and the in-memory seller and ERP
+book of ``order_status_fakes``; plus the pure rules (``every_drift_corrected``, ``cursor_may_move``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import ClassVar
+from datetime import timedelta
 
-from marshmallow import Schema
+from order_status_fakes import T0, Book, Orders, OrdersById, by_id_syncer, order_status, syncer
 
 from erpsync.core.aspects.order_status import read_halving
 from erpsync.core.aspects.verify import cursor_may_move, every_drift_corrected
-from erpsync.core.connector import Connector
 from erpsync.core.errors import NotFoundError, RecordError
 from erpsync.core.models import Action, ActionResult, AspectReport, Drift, Records, Severity
 from erpsync.core.orders import ErpOrderStatus, SellerOrder
-from erpsync.plugins import hookimpl
-from erpsync.plugins.manager import build_registry, get_plugin_manager, load_settings
-from erpsync.sync import Syncer
-
-T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-
-
-class Orders(Connector):
-    type = "orders-seller"
-    role = "seller"
-    orders: tuple[SellerOrder, ...] = ()
-    reads: ClassVar[list[datetime | None]] = []
-
-    class Options(Schema):
-        pass
-
-    def read_orders(self, *, statuses=(), updated_since=None, updated_before=None):
-        Orders.reads.append(updated_since)
-        return Records(
-            tuple(
-                o
-                for o in Orders.orders
-                if (updated_since is None or o.update_time >= updated_since)
-                and (updated_before is None or o.update_time < updated_before)
-            )
-        )
-
-    def list_warehouses(self):
-        return Records(())
-
-    def check(self) -> str:
-        return "orders"
-
-
-class OrdersById(Orders):
-    """A seller that also reads orders by id (Get Order Detail), as TikTok's connector does."""
-
-    type = "orders-by-id-seller"
-    asked: ClassVar[list[list[str]]] = []
-
-    def read_orders_by_id(self, order_ids):
-        OrdersById.asked.append(list(order_ids))
-        return Records(tuple(o for o in Orders.orders if o.id in order_ids))
-
-
-class Book(Connector):
-    """An ERP order book; ``keeps`` False: it accepts a write and keeps nothing (a field that
-    silently ignores writes)."""
-
-    type = "order-book"
-    role = "erp"
-    held: ClassVar[dict[str, ErpOrderStatus]] = {}
-    keeps = True
-
-    class Options(Schema):
-        pass
-
-    def order_statuses(self, order_ids):
-        return Records(tuple(Book.held[i] for i in order_ids if i in Book.held))
-
-    def set_order_status(self, order_id, status, updated_at):
-        if Book.keeps:
-            Book.held[order_id] = ErpOrderStatus(order_id, status, updated_at)
-
-    def list_warehouses(self):
-        return Records(())
-
-    def check(self) -> str:
-        return "book"
-
-
-class Plugin:
-    @hookimpl
-    def register_connectors(self, register):
-        register(Orders)
-        register(OrdersById)
-        register(Book)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def syncer(tmp_path, policy: str = "seller", seller: str = "orders-seller") -> tuple[Syncer, Clock]:
-    Orders.orders, Orders.reads, Book.held, Book.keeps = (), [], {}, True
-    (tmp_path / "erpsync.toml").write_text(
-        f'[[shops]]\nname = "s"\naspects = ["order_status"]\n[shops.seller]\ntype = "{seller}"\n'
-        f'[shops.erp]\ntype = "order-book"\n[policy]\norder_status = "{policy}"\n',
-        encoding="utf-8",
-    )
-    pm = get_plugin_manager(entrypoints=False, extra=[Plugin()])
-    registry = build_registry(pm)
-    clock = Clock()
-    return Syncer(load_settings(tmp_path / "erpsync.toml", registry), pm=pm, registry=registry, clock=clock), clock
-
-
-def order_status(sync: Syncer) -> AspectReport:
-    return next(a for a in sync.run(apply=True).shops[0].aspects if a.aspect == "order_status")
 
 
 def test_a_write_the_reread_finds_did_not_stick_keeps_the_cursor(tmp_path) -> None:
@@ -172,11 +67,6 @@ def test_every_drift_corrected() -> None:
     assert not every_drift_corrected(AspectReport("order_status", drifts=[a], actions=[_result(a, "failed")]))
     assert not every_drift_corrected(AspectReport("order_status", drifts=[a, b], actions=[_result(a, "applied")]))
     assert not every_drift_corrected(AspectReport("order_status", drifts=[a]))  # left open: nothing planned
-
-
-def by_id_syncer(tmp_path, policy: str) -> tuple[Syncer, Clock]:
-    OrdersById.asked = []
-    return syncer(tmp_path, policy, seller=OrdersById.type)
 
 
 def test_a_drift_left_open_by_policy_no_longer_holds_the_cursor_when_its_order_is_read_by_id(tmp_path) -> None:
