@@ -22,25 +22,39 @@ as does one Seller Center refuses as another seller's (``read_open_again``).
 A seller that cannot read orders by id keeps the stricter rule: the cursor moves only after an
 apply run in which every write succeeded, as re-read, and no drift was left open, so the read
 reaches back to the first change left open. The read starts at the cursor however old it is (a
-note says when that is beyond ``lookback_days``, which bounds only a first read). An ERP that
-keeps no order statuses (no ``OrderStatusBook``, or one configured without them), or a seller
-that cannot read orders, leaves the aspect not run (``Observation.not_run``), not an error.
+note says when that is beyond ``lookback_days``, which bounds only a first read).
+
+One more change is not an open drift: an order an ERP of its own orders only (Odoo, Tryton) had
+not imported yet when its update was read. It is awaited for ``import_wait_hours`` after that
+update, read by id each run (or reached by holding the cursor, without by-id reads), so the
+status is recorded once the import comes (``order_reads``).
+
+An ERP that keeps no order statuses (no ``OrderStatusBook``, or one configured without them), or
+a seller that cannot read orders, leaves the aspect not run (``Observation.not_run``), not an error.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from marshmallow import Schema, fields, validate
 
 from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext
+from erpsync.core.aspects.order_reads import (
+    awaited_orders,
+    cursor_text,
+    not_found_again,
+    parse_cursor,
+    read_halving,
+    read_open_again,
+    read_since,
+)
 from erpsync.core.aspects.warehouse_address import connector_type
 from erpsync.core.connector import Connector
-from erpsync.core.errors import AuthError, NotFoundError
-from erpsync.core.models import Action, Drift, Records, Severity, Texts
+from erpsync.core.errors import AuthError
+from erpsync.core.models import Action, Drift, Severity, Texts
 from erpsync.core.orders import (
     UNKNOWN_STATUS,
     ErpOrderStatus,
@@ -51,7 +65,6 @@ from erpsync.core.orders import (
     latest_per_order,
     own_orders_only,
 )
-from erpsync.core.timefmt import beijing_time
 
 __all__ = [
     "OrderStatusAspect",
@@ -59,6 +72,7 @@ __all__ = [
     "known_statuses",
     "not_found_again",
     "order_status_drifts",
+    "read_halving",
     "read_open_again",
     "read_since",
 ]
@@ -73,6 +87,9 @@ class OrderStatusSettings(Schema):
 
     lookback_days = fields.Float(load_default=7.0, validate=validate.Range(min=0, min_inclusive=False))
     overlap_minutes = fields.Float(load_default=10.0, validate=validate.Range(min=0))
+    #: how long after its update an order an ERP of its own orders only has not imported yet is read
+    #: again, so its status is recorded once the import comes (0: not at all)
+    import_wait_hours = fields.Float(load_default=24.0, validate=validate.Range(min=0))
 
 
 @dataclass
@@ -103,28 +120,37 @@ class OrderStatusAspect(Aspect):
             return obs
         lookback = timedelta(days=float(ctx.settings.get("lookback_days", 7.0)))
         overlap = timedelta(minutes=float(ctx.settings.get("overlap_minutes", 10.0)))
-        since = read_since(ctx.now, ctx.cursor, lookback, overlap, obs.notes)
+        oldest = ctx.now - timedelta(hours=float(ctx.settings.get("import_wait_hours", 24.0)))
+        cursor = parse_cursor(ctx.cursor)
+        awaited = {i: t for i, t in cursor.awaited.items() if t >= oldest}  # imports still waited for
+        since = read_since(ctx.now, cursor.position, lookback, overlap, obs.notes)
         # the probe comes first: an ERP configured without statuses is asked nothing of Seller Center
         if ctx.erp.order_statuses([]) is None:
             obs.not_run = no_statuses
             return obs
         try:
             read = ctx.seller.read_orders(updated_since=since, updated_before=ctx.now)
-            again, by_id = read_open_again(ctx, obs.notes)
+            again, by_id = read_open_again(ctx, obs.notes, awaited)
         except AuthError as exc:  # e.g. an app not authorised for orders: the rest of the shop goes on
             obs.notes.append(f"order statuses not mirrored: Seller Center refused to list orders ({exc})")
             return obs
+        by_id_reader = isinstance(ctx.seller, OrderDetailReader)
         latest, unknown = known_statuses(latest_per_order([*read.items, *again.items]))
         obs.notes += unknown
         recorded = ctx.erp.order_statuses(list(latest))
-        if recorded is not None and own_orders_only(ctx.erp):  # the others are not this ERP's orders
+        if recorded is not None and own_orders_only(ctx.erp):  # the others are not this ERP's orders (yet)
             held = {r.order_id for r in recorded.items}
+            awaited = awaited_orders(latest, held, oldest)
             latest = {k: v for k, v in latest.items() if k in held}
+        else:
+            awaited = {}
         obs.orders = list(latest.values())
         obs.record_errors = [*read.errors, *again.errors, *(recorded.errors if recorded else ())]
         obs.recorded = {r.order_id: r for r in recorded.items} if recorded else {}
         obs.scope = set(latest)
-        obs.cursor = None if obs.record_errors else ctx.now.isoformat()
+        # awaited orders: read by id next run, or else the list read reaches them from the oldest one
+        position = cursor_text(ctx.now, awaited) if by_id_reader else min([ctx.now, *awaited.values()]).isoformat()
+        obs.cursor = None if obs.record_errors else position
         obs.open_drifts_reread = by_id
         return obs
 
@@ -174,80 +200,6 @@ class OrderStatusAspect(Aspect):
         self._book(action, erp).set_order_status(
             action.subject, value["status"], datetime.fromisoformat(value["updated_at"])
         )
-
-
-def read_since(
-    now: datetime, cursor: str | None, lookback: timedelta, overlap: timedelta, notes: list[str]
-) -> datetime:
-    """Pure: where this run's read starts. The cursor, less the overlap, however old it is: it is
-    the last position from which every update was recorded, so starting later would skip the
-    changes in between for good (after an outage, or while drifts stay open). ``lookback`` bounds
-    only a first read (no cursor yet); a read reaching further back says so in ``notes``."""
-    if not cursor:
-        return now - lookback
-    since = datetime.fromisoformat(cursor) - overlap
-    if since < now - lookback:
-        days = (now - since).total_seconds() / 86400
-        notes.append(
-            f"order statuses read from {beijing_time(since)} ({days:.0f} days back, beyond lookback_days): "
-            "the read position has not moved since (a record error, a stopped run, or a drift left open "
-            "that this seller cannot read again by id holds it)"
-        )
-    return since
-
-
-def read_open_again(ctx: ObserveContext, notes: list[str]) -> tuple[Records[SellerOrder], bool]:
-    """The orders of the open drifts, read by id whatever the cursor, and whether they were:
-    what lets the cursor move past them (``Observation.open_drifts_reread``).
-
-    Seller Center refuses a whole call that names one order not this seller's (Get Order Detail
-    ``21008111``: a shop re-pointed at another account), which would leave every other open drift
-    unread. Only then is the list halved until the refused ids stand alone (a few calls more per
-    refused id, not one call per open drift): the refused ones are named in a note, and their
-    drifts stay open (they cannot be read, so they cannot resolve), while the others are read as
-    usual and the cursor may still move past them.
-    """
-    if not isinstance(ctx.seller, OrderDetailReader):
-        return Records(()), False
-    if not ctx.open_subjects:
-        return Records(()), True
-    refused: list[str] = []
-    found = read_halving(ctx.seller, sorted(ctx.open_subjects), refused)
-    if refused:
-        notes.append(
-            f"orders of open drifts refused by Seller Center as not this seller's: {_some(refused)}; "
-            "their drifts stay open, as they cannot be read"
-        )
-    notes.extend(not_found_again(ctx.open_subjects - set(refused), found.items))
-    return found, True
-
-
-def read_halving(seller: OrderDetailReader, ids: list[str], refused: list[str]) -> Records[SellerOrder]:
-    """``ids`` read by id; a call refused as naming another seller's order is halved until the
-    refused ids stand alone, and those go to ``refused``."""
-    try:
-        return seller.read_orders_by_id(ids)
-    except NotFoundError:
-        if len(ids) == 1:
-            refused.extend(ids)
-            return Records(())
-    half = len(ids) // 2
-    first, second = read_halving(seller, ids[:half], refused), read_halving(seller, ids[half:], refused)
-    return Records(first.items + second.items, first.errors + second.errors)
-
-
-def _some(ids: Sequence[str]) -> str:
-    """Up to ten ids, and how many more."""
-    return ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
-
-
-def not_found_again(open_subjects: frozenset[str], found: Sequence[SellerOrder]) -> list[str]:
-    """Pure: a note for each order of an open drift that its read by id did not return (unknown to
-    Seller Center now, or another shop's): its drift stays open, and the next run asks again."""
-    missing = sorted(open_subjects - {o.id for o in found})
-    if not missing:
-        return []
-    return [f"orders of open drifts not found by id in Seller Center: {_some(missing)}; their drifts stay open"]
 
 
 def known_statuses(latest: dict[str, SellerOrder]) -> tuple[dict[str, SellerOrder], list[str]]:

@@ -1,0 +1,147 @@
+"""Order statuses that used to be lost: an order the ERP imports after its status change was read.
+
+The host (``Syncer``) with the real store and the in-memory connectors of ``order_status_fakes``;
+then the aspect alone against the Odoo connector (on ``odoo_fixtures``' fake server) and the files ERP."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from odoo_fixtures import make_connector, serving
+from order_status_fakes import T0, Book, Orders, OrdersById, OwnBook, by_id_syncer, order_status, syncer
+
+from erpsync.connectors.files import FilesErp
+from erpsync.core.aspects.base import ObserveContext
+from erpsync.core.aspects.order_status import OrderStatusAspect, OrderStatusObservation
+from erpsync.core.connector import ShopContext
+from erpsync.core.models import Records
+from erpsync.core.orders import SellerOrder
+
+
+def test_an_order_the_erp_imports_after_its_cancellation_was_read_still_gets_it(tmp_path) -> None:
+    """The run that read the cancellation found no sale order for it (not the ERP's own), the
+    cursor moved past it, and no later run read it again: the ERP shipped a cancelled order."""
+    sync, clock = by_id_syncer(tmp_path, policy="seller", erp=OwnBook.type)
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=30)),)
+    assert order_status(sync).drifts == []  # not imported yet: nothing to record it in
+    clock.now = T0 + timedelta(hours=2)
+    OwnBook.imported.add("o-1")  # the ERP's order import runs late
+    aspect = order_status(sync)
+    assert Orders.reads[-1] == T0 - timedelta(minutes=10)  # the window no longer holds o-1
+    assert OrdersById.asked[-1] == ["o-1"] and [r.status for r in aspect.actions] == ["applied"]
+    assert Book.held["o-1"].status == "CANCELLED"
+    clock.now = T0 + timedelta(hours=3)  # recorded: no longer read by id
+    asked = len(OrdersById.asked)
+    order_status(sync)
+    assert len(OrdersById.asked) == asked
+
+
+def test_erpsync_waits_for_a_late_import_as_long_as_import_wait_hours_says(tmp_path) -> None:
+    sync, clock = by_id_syncer(tmp_path, policy="seller", erp=OwnBook.type, table="import_wait_hours = 6")
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=30)),)
+    order_status(sync)
+    for hours in (2, 4):  # still waited for: read by id each run
+        clock.now = T0 + timedelta(hours=hours)
+        order_status(sync)
+        assert OrdersById.asked[-1] == ["o-1"]
+    clock.now = T0 + timedelta(hours=7)  # six hours after its change: no longer waited for
+    asked = len(OrdersById.asked)
+    order_status(sync)
+    OwnBook.imported.add("o-1")
+    clock.now = T0 + timedelta(hours=8)
+    assert order_status(sync).drifts == [] and len(OrdersById.asked) == asked
+
+
+def test_a_seller_that_cannot_read_by_id_reads_a_late_import_again_from_its_cursor(tmp_path) -> None:
+    """Without by-id reads, the cursor stays at the oldest order awaited, within the wait."""
+    sync, clock = syncer(tmp_path, policy="seller", erp=OwnBook.type)
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=30)),)
+    order_status(sync)
+    clock.now = T0 + timedelta(hours=2)
+    OwnBook.imported.add("o-1")
+    assert [r.status for r in order_status(sync).actions] == ["applied"]
+    assert Orders.reads[-1] == T0 - timedelta(minutes=40)
+    assert Book.held["o-1"].status == "CANCELLED"
+    assert sync.store.cursors.get("s", "order_status") == clock.now.isoformat()
+
+
+def test_an_erp_that_records_any_order_leaves_nothing_awaited(tmp_path) -> None:
+    sync, _clock = by_id_syncer(tmp_path, policy="seller")
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=30)),)
+    order_status(sync)
+    assert sync.store.cursors.get("s", "order_status") == T0.isoformat()  # a plain position, as before
+    assert Book.held["o-1"].status == "CANCELLED"
+
+
+def test_the_awaited_orders_are_read_by_id_with_the_open_drifts_in_one_call(tmp_path) -> None:
+    sync, clock = by_id_syncer(tmp_path, policy="report", erp=OwnBook.type)
+    OwnBook.imported.add("o-1")
+    Orders.orders = (
+        SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=30)),
+        SellerOrder("o-2", "CANCELLED", T0 - timedelta(minutes=20)),
+    )
+    order_status(sync)
+    clock.now = T0 + timedelta(hours=1)
+    aspect = order_status(sync)
+    assert OrdersById.asked == [["o-1", "o-2"]] and aspect.notes == []
+    # an awaited order Seller Center no longer returns is simply no longer awaited, without a note
+    Orders.orders = Orders.orders[:1]
+    clock.now = T0 + timedelta(hours=2)
+    assert order_status(sync).notes == []
+    clock.now = T0 + timedelta(hours=3)
+    order_status(sync)
+    assert OrdersById.asked[-1] == ["o-1"]
+
+
+def test_a_cursor_written_by_an_earlier_version_is_read_as_before(tmp_path) -> None:
+    sync, clock = by_id_syncer(tmp_path, policy="seller", erp=OwnBook.type)
+    sync.store.cursors.put("s", "order_status", T0.isoformat(), now=T0)
+    clock.now = T0 + timedelta(hours=1)
+    Orders.orders = ()
+    assert order_status(sync).error is None and Orders.reads == [T0 - timedelta(minutes=10)]
+
+
+class _SellerById:
+    """A seller that lists ``listed`` and reads ``known`` by id."""
+
+    def __init__(self, listed: tuple[SellerOrder, ...], known: tuple[SellerOrder, ...]) -> None:
+        self.listed, self.known = listed, known
+
+    def read_orders(self, *, statuses=(), updated_since=None, updated_before=None) -> Records[SellerOrder]:
+        return Records(self.listed)
+
+    def read_orders_by_id(self, order_ids) -> Records[SellerOrder]:
+        return Records(tuple(o for o in self.known if o.id in order_ids))
+
+
+def _observe(seller: _SellerById, erp: object, now: datetime, cursor: str | None) -> OrderStatusObservation:
+    ctx = ObserveContext(shop="shop", seller=seller, erp=erp, now=now, memory=None, cursor=cursor)  # type: ignore[arg-type]
+    return OrderStatusAspect().observe(ctx)
+
+
+def test_odoo_gets_the_cancellation_of_a_sale_order_imported_after_it_was_read() -> None:
+    cancelled = SellerOrder("5769001", "CANCELLED", T0 - timedelta(minutes=30))
+    with serving() as odoo:
+        odoo.add_field("sale.order", "x_status")
+        odoo.add_field("sale.order", "x_status_at")
+        connector = make_connector("json2", order_status_field="x_status", order_updated_field="x_status_at")
+        first = _observe(_SellerById((cancelled,), (cancelled,)), connector, T0, None)
+        assert first.orders == [] and first.cursor is not None
+        odoo.create("sale.order", {"name": "S1", "client_order_ref": "5769001"})  # the import runs late
+        later = _observe(_SellerById((), (cancelled,)), connector, T0 + timedelta(hours=2), first.cursor)
+        aspect = OrderStatusAspect()
+        (action,) = aspect.plan(aspect.diff(later), lambda d: "seller", later)
+        aspect.apply(action, _SellerById((), ()), connector)  # type: ignore[arg-type]
+        (order,) = odoo.records["sale.order"].values()
+        assert order["x_status"] == "CANCELLED"
+
+
+def test_the_files_erp_records_any_order_so_none_is_awaited(tmp_path) -> None:
+    (tmp_path / "erp").mkdir()
+    (tmp_path / "erp" / "warehouses.csv").write_text("id\nE1\n", encoding="utf-8")
+    files = FilesErp(
+        FilesErp.Options().load({"path": "erp", "orders": "orders.csv"}), shop=ShopContext("shop", tmp_path)
+    )
+    cancelled = SellerOrder("5769001", "CANCELLED", T0 - timedelta(minutes=30))
+    observed = _observe(_SellerById((cancelled,), (cancelled,)), files, T0, None)
+    assert [o.id for o in observed.orders] == ["5769001"] and observed.cursor == T0.isoformat()
