@@ -1,4 +1,5 @@
-"""Order statuses that used to be lost: an order the ERP imports after its status change was read.
+"""Order statuses that used to be lost: an order the ERP imports after its status change was read,
+and a by-id read refused as unauthorised.
 
 The host (``Syncer``) with the real store and the in-memory connectors of ``order_status_fakes``;
 then the aspect alone against the Odoo connector (on ``odoo_fixtures``' fake server) and the files ERP."""
@@ -14,6 +15,7 @@ from erpsync.connectors.files import FilesErp
 from erpsync.core.aspects.base import ObserveContext
 from erpsync.core.aspects.order_status import OrderStatusAspect, OrderStatusObservation
 from erpsync.core.connector import ShopContext
+from erpsync.core.errors import AuthError
 from erpsync.core.models import Records
 from erpsync.core.orders import SellerOrder
 
@@ -70,6 +72,44 @@ def test_an_erp_that_records_any_order_leaves_nothing_awaited(tmp_path) -> None:
     Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=30)),)
     order_status(sync)
     assert sync.store.cursors.get("s", "order_status") == T0.isoformat()  # a plain position, as before
+    assert Book.held["o-1"].status == "CANCELLED"
+
+
+def test_a_read_by_id_refused_as_unauthorised_leaves_the_list_read_in_use(tmp_path, monkeypatch) -> None:
+    """Get Order Detail documents 10006402 "permission denied" (Get Order List does not): one
+    refusal there used to make the aspect read nothing at all, run after run, with a note saying
+    Seller Center refused to list orders."""
+    sync, clock = by_id_syncer(tmp_path, policy="report")
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=30)),)
+    order_status(sync)  # o-1's drift is left open by policy
+
+    def refuse(self, ids):
+        raise AuthError("10006402: permission denied")
+
+    monkeypatch.setattr(OrdersById, "read_orders_by_id", refuse)
+    Orders.orders = (*Orders.orders, SellerOrder("o-2", "CANCELLED", T0 + timedelta(hours=1)))
+    clock.now = T0 + timedelta(hours=2)
+    aspect = order_status(sync)
+    assert {d.subject for d in aspect.drifts} == {"o-2"}  # the list read is compared as usual
+    assert {d.subject for d in sync.store.drifts.list_open("s", aspect="order_status")} == {"o-1", "o-2"}
+    assert aspect.notes == [
+        "orders of open drifts not read again: Seller Center refused to read orders by id "
+        "(10006402: permission denied); their drifts stay open"
+    ]
+    assert sync.store.cursors.get("s", "order_status") == T0.isoformat()  # o-2 is left open: held
+
+
+def test_an_order_awaited_while_reads_by_id_are_refused_is_still_awaited(tmp_path, monkeypatch) -> None:
+    sync, clock = by_id_syncer(tmp_path, policy="seller", erp=OwnBook.type)
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=30)),)
+    order_status(sync)
+    with monkeypatch.context() as refused:
+        refused.setattr(OrdersById, "read_orders_by_id", lambda self, ids: (_ for _ in ()).throw(AuthError("no")))
+        clock.now = T0 + timedelta(hours=1)
+        order_status(sync)
+    OwnBook.imported.add("o-1")
+    clock.now = T0 + timedelta(hours=2)
+    assert [r.status for r in order_status(sync).actions] == ["applied"]
     assert Book.held["o-1"].status == "CANCELLED"
 
 

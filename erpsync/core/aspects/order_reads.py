@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from erpsync.core.aspects.base import ObserveContext
-from erpsync.core.errors import NotFoundError
+from erpsync.core.errors import AuthError, NotFoundError
 from erpsync.core.models import Records
 from erpsync.core.orders import OrderDetailReader, SellerOrder
 from erpsync.core.timefmt import beijing_time
@@ -105,6 +105,12 @@ def read_open_again(
     refused id, not one call per open drift): the refused ones are named in a note, and their
     drifts stay open (they cannot be read, so they cannot resolve), while the others are read as
     usual and the cursor may still move past them.
+
+    A call refused as unauthorised (``AuthError``; Get Order Detail documents 10006402 "permission
+    denied", which Get Order List does not) reads none of them this run: a note says so, their
+    drifts stay open, and the caller compares what the list read found, under the stricter rule
+    of a seller that cannot read by id. The list read has already succeeded with the same
+    credentials, so the refusal need not stop everything else.
     """
     if not isinstance(ctx.seller, OrderDetailReader):
         return Records(()), False
@@ -112,7 +118,14 @@ def read_open_again(
     if not ids:
         return Records(()), True
     refused: list[str] = []
-    found = read_halving(ctx.seller, ids, refused)
+    try:
+        found = read_halving(ctx.seller, ids, refused)
+    except AuthError as exc:
+        notes.append(
+            f"orders of open drifts not read again: Seller Center refused to read orders by id ({exc}); "
+            "their drifts stay open"
+        )
+        return Records(()), False
     refused_open = [i for i in refused if i in ctx.open_subjects]  # an awaited order has no drift to name
     if refused_open:
         notes.append(

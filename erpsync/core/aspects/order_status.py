@@ -22,7 +22,9 @@ as does one Seller Center refuses as another seller's (``read_open_again``).
 A seller that cannot read orders by id keeps the stricter rule: the cursor moves only after an
 apply run in which every write succeeded, as re-read, and no drift was left open, so the read
 reaches back to the first change left open. The read starts at the cursor however old it is (a
-note says when that is beyond ``lookback_days``, which bounds only a first read).
+note says when that is beyond ``lookback_days``, which bounds only a first read). A by-id read
+refused as unauthorised reads none of them that run, with a note, and the list read is used
+under that stricter rule.
 
 One more change is not an open drift: an order an ERP of its own orders only (Odoo, Tryton) had
 not imported yet when its update was read. It is awaited for ``import_wait_hours`` after that
@@ -130,17 +132,18 @@ class OrderStatusAspect(Aspect):
             return obs
         try:
             read = ctx.seller.read_orders(updated_since=since, updated_before=ctx.now)
-            again, by_id = read_open_again(ctx, obs.notes, awaited)
         except AuthError as exc:  # e.g. an app not authorised for orders: the rest of the shop goes on
             obs.notes.append(f"order statuses not mirrored: Seller Center refused to list orders ({exc})")
             return obs
+        again, by_id = read_open_again(ctx, obs.notes, awaited)
         by_id_reader = isinstance(ctx.seller, OrderDetailReader)
         latest, unknown = known_statuses(latest_per_order([*read.items, *again.items]))
         obs.notes += unknown
         recorded = ctx.erp.order_statuses(list(latest))
         if recorded is not None and own_orders_only(ctx.erp):  # the others are not this ERP's orders (yet)
             held = {r.order_id for r in recorded.items}
-            awaited = awaited_orders(latest, held, oldest)
+            unread = {i: t for i, t in awaited.items() if not by_id and i not in latest}  # refused by id
+            awaited = unread | awaited_orders(latest, held, oldest)
             latest = {k: v for k, v in latest.items() if k in held}
         else:
             awaited = {}
