@@ -1,5 +1,5 @@
 """Order statuses that used to be lost: an order the ERP imports after its status change was read,
-and a by-id read refused as unauthorised.
+a by-id read refused as unauthorised, and an open drift that fell out of a cursor-less read.
 
 The host (``Syncer``) with the real store and the in-memory connectors of ``order_status_fakes``;
 then the aspect alone against the Odoo connector (on ``odoo_fixtures``' fake server) and the files ERP."""
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from odoo_fixtures import make_connector, serving
 from order_status_fakes import T0, Book, Orders, OrdersById, OwnBook, by_id_syncer, order_status, syncer
 
@@ -17,7 +18,7 @@ from erpsync.core.aspects.order_status import OrderStatusAspect, OrderStatusObse
 from erpsync.core.connector import ShopContext
 from erpsync.core.errors import AuthError
 from erpsync.core.models import Records
-from erpsync.core.orders import SellerOrder
+from erpsync.core.orders import ErpOrderStatus, SellerOrder
 
 
 def test_an_order_the_erp_imports_after_its_cancellation_was_read_still_gets_it(tmp_path) -> None:
@@ -97,6 +98,27 @@ def test_a_read_by_id_refused_as_unauthorised_leaves_the_list_read_in_use(tmp_pa
         "(10006402: permission denied); their drifts stay open"
     ]
     assert sync.store.cursors.get("s", "order_status") == T0.isoformat()  # o-2 is left open: held
+
+
+@pytest.mark.parametrize("by_id", [False, True])
+def test_an_open_drift_that_fell_out_of_a_first_read_is_named(tmp_path, by_id: bool) -> None:
+    """Without by-id reads and with no cursor yet (a drift left open holds it), each run reads
+    lookback_days: an open drift's order that changed before that was never read again, silently."""
+    sync, clock = by_id_syncer(tmp_path, policy="report") if by_id else syncer(tmp_path, policy="report")
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(days=6)),)
+    order_status(sync)
+    clock.now = T0 + timedelta(days=2)
+    Book.held["o-1"] = ErpOrderStatus("o-1", "CANCELLED", T0 - timedelta(days=6))  # fixed by hand
+    aspect = order_status(sync)
+    if by_id:  # read by id: resolves
+        assert aspect.resolved and aspect.notes == []
+        return
+    assert not aspect.resolved
+    assert aspect.notes == [
+        "orders of open drifts not read again (not changed since 2026-02-24 16:00 Beijing time, where this "
+        "read starts, and this seller cannot read orders by id): o-1; their drifts stay open until the "
+        "order changes again"
+    ]
 
 
 def test_an_order_awaited_while_reads_by_id_are_refused_is_still_awaited(tmp_path, monkeypatch) -> None:

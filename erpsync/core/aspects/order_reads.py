@@ -30,6 +30,7 @@ __all__ = [
     "awaited_orders",
     "cursor_text",
     "not_found_again",
+    "not_listed_again",
     "parse_cursor",
     "read_halving",
     "read_open_again",
@@ -162,3 +163,19 @@ def not_found_again(open_subjects: frozenset[str], found: Sequence[SellerOrder])
     if not missing:
         return []
     return [f"orders of open drifts not found by id in Seller Center: {_some(missing)}; their drifts stay open"]
+
+
+def not_listed_again(open_subjects: frozenset[str], listed: Sequence[SellerOrder], since: datetime) -> list[str]:
+    """Pure, for a seller that cannot read orders by id: a note naming the open drifts whose order
+    this run's list read did not return. Its read reaches back to every change left open only once
+    a cursor is kept; before that (each run reads ``lookback_days``, while a drift left open keeps
+    the first cursor from being stored) an open drift's order that has not changed since falls out
+    of the window, and nothing reads it again until it changes."""
+    missing = sorted(open_subjects - {o.id for o in listed})
+    if not missing:
+        return []
+    return [
+        f"orders of open drifts not read again (not changed since {beijing_time(since)}, where this read "
+        f"starts, and this seller cannot read orders by id): {_some(missing)}; their drifts stay open until "
+        "the order changes again"
+    ]

@@ -22,9 +22,10 @@ as does one Seller Center refuses as another seller's (``read_open_again``).
 A seller that cannot read orders by id keeps the stricter rule: the cursor moves only after an
 apply run in which every write succeeded, as re-read, and no drift was left open, so the read
 reaches back to the first change left open. The read starts at the cursor however old it is (a
-note says when that is beyond ``lookback_days``, which bounds only a first read). A by-id read
-refused as unauthorised reads none of them that run, with a note, and the list read is used
-under that stricter rule.
+note says when that is beyond ``lookback_days``, which bounds only a first read). Until a first
+cursor is kept, an open drift's order unchanged for ``lookback_days`` falls out of the read: a
+note names it (``not_listed_again``). A by-id read refused as unauthorised reads none of them
+that run, with a note, and the list read is used under that stricter rule.
 
 One more change is not an open drift: an order an ERP of its own orders only (Odoo, Tryton) had
 not imported yet when its update was read. It is awaited for ``import_wait_hours`` after that
@@ -48,6 +49,7 @@ from erpsync.core.aspects.order_reads import (
     awaited_orders,
     cursor_text,
     not_found_again,
+    not_listed_again,
     parse_cursor,
     read_halving,
     read_open_again,
@@ -137,6 +139,8 @@ class OrderStatusAspect(Aspect):
             return obs
         again, by_id = read_open_again(ctx, obs.notes, awaited)
         by_id_reader = isinstance(ctx.seller, OrderDetailReader)
+        if not by_id_reader:
+            obs.notes += not_listed_again(ctx.open_subjects, read.items, since)
         latest, unknown = known_statuses(latest_per_order([*read.items, *again.items]))
         obs.notes += unknown
         recorded = ctx.erp.order_statuses(list(latest))
