@@ -17,11 +17,14 @@ taken and be skipped. Across processes that lease keeps two runs of one shop apa
 Each shop's first run is spread over its first interval by a hash of its name and aspect, so a
 thousand shops do not start in the same second, and keep their phase across restarts.
 
-A sync request is deleted only once a job ran its aspect to the end (``JobResult.answered``). A
-job stopped by a signal or its time budget, failed, or skipped because another run held the shop
-leaves its requests to the pair's next job here (its next turn: retrying at once would hammer a
-system that is down); a process that stops gives them back, and one that dies leaves them taken
-until ``taken_timeout``, when any process takes them again.
+A process takes only the sync requests of the shops and aspects it runs: processes that split
+the shops between them (``--shop``, ``--aspect``) each answer their own and leave the others
+pending. A sync request is deleted only once a job ran its aspect to the end
+(``JobResult.answered``). A job stopped by a signal or its time budget, failed, or skipped
+because another run held the shop leaves its requests to the pair's next job here (its next turn:
+retrying at once would hammer a system that is down); a process that stops gives them back, and
+one that dies leaves them taken until ``taken_timeout``, when any process that runs the pair takes
+them again.
 """
 
 from __future__ import annotations
@@ -286,26 +289,16 @@ class EmbeddedScheduler:
         return results
 
     def take_requests(self) -> int:
-        """Queue the sync requests waiting in the store (shops' jobs skip paused shops themselves)."""
+        """Queue the sync requests waiting in the store for this process's shops and aspects (shops'
+        jobs skip paused shops themselves); the others stay pending for the process that runs them."""
         if self.ctx.stop.is_set():
             return 0
-        taken = self.ctx.store.sync_requests.take(now=self.clock(), taken_timeout=self.taken_timeout)
-        planned = set(self.pairs)
-        unplanned: list[int] = []
+        taken = self.ctx.store.sync_requests.take(now=self.clock(), taken_timeout=self.taken_timeout, pairs=self.pairs)
         for request in taken:
-            if (request.shop, request.aspect) not in planned:
-                logger.warning(
-                    "sync request %d for %s %s: not a job of this process; dropped",
-                    request.id, request.shop, request.aspect,
-                )  # fmt: skip
-                unplanned.append(request.id)
-                continue
             logger.info("sync request %d: %s %s (%s)", request.id, request.shop, request.aspect, request.reason)
             if self.submit(request.shop, request.aspect, request_ids=[request.id]) is None:
                 with self._lock:  # stopping: pending again, for the next process that runs the shop
                     self._orphans.append(request.id)
-        if unplanned:
-            self._done_requests(unplanned)
         self._give_back_orphans()
         return len(taken)
 

@@ -89,6 +89,26 @@ def test_requests_for_a_pending_pair_merge_and_take_claims_them_oldest_first(sto
     assert store.sync_requests.take(now=T0 + timedelta(minutes=3)) == []
 
 
+def test_take_claims_only_the_requests_of_the_pairs_its_taker_runs(store: Store) -> None:
+    """Processes may split the shops (``erpsync run --shop A``, ``--shop B``): one taker leaves the
+    other's requests pending, and its ``limit`` counts only requests it runs."""
+    for i, (shop, aspect) in enumerate([("b", "tracking"), ("b", "pickup"), ("a", "tracking"), ("c", "listings")]):
+        store.sync_requests.add(shop, [aspect], reason=f"webhook {i}", now=T0 + timedelta(seconds=i))
+    runs_a = [("a", "tracking"), ("a", "pickup")]
+    (taken,) = store.sync_requests.take(now=T0, limit=1, pairs=runs_a)
+    assert (taken.shop, taken.aspect) == ("a", "tracking")
+    assert store.sync_requests.take(now=T0, pairs=runs_a) == []
+    assert store.sync_requests.take(now=T0, pairs=[]) == []
+    # shops with different aspects: b runs only tracking here, c only listings
+    mixed = store.sync_requests.take(now=T0, pairs=[("b", "tracking"), ("c", "listings"), ("a", "pickup")])
+    assert [(r.shop, r.aspect) for r in mixed] == [("b", "tracking"), ("c", "listings")]
+    assert [(r.shop, r.aspect) for r in store.sync_requests.pending()] == [("b", "pickup")]
+    # a taken request whose taker died goes to a taker of its pair only
+    later = T0 + TAKEN_TIMEOUT
+    assert store.sync_requests.take(now=later, pairs=[("b", "pickup")]) != []
+    assert store.sync_requests.take(now=later, pairs=runs_a) == [taken]
+
+
 # -- shop pauses -----------------------------------------------------------------------------------
 
 

@@ -1,9 +1,13 @@
 """Requested runs: "sync this shop's aspect soon", written by a webhook receiver, run by the service.
 
 ``add`` writes a pending request (one per shop and aspect: asking again merges into the pending
-one, keeping the first reason and time); ``take`` claims pending rows for one taker, ``done``
-deletes them once a run answered them; ``give_back`` makes taken ones pending again, for a taker
-that stops before running them.
+one, keeping the first reason and time); ``take`` claims pending rows for one taker, only those of
+the shops and aspects it runs, ``done`` deletes them once a run answered them; ``give_back`` makes
+taken ones pending again, for a taker that stops before running them.
+
+Several processes may split the shops between them (``erpsync run --shop A``, ``--shop B``), so a
+taker never claims a request it would not run: it would have to drop it, and the process that runs
+that shop would never see it. A request no process runs stays pending until ``prune``.
 
 A taken request is a claim with an expiry, like an alert a delivery pass claimed
 (``outbox.claim``): one still taken ``TAKEN_TIMEOUT`` after it was taken is taken again by the
@@ -15,11 +19,11 @@ no taker answered for ``Retention.sync_requests`` (``store/prune.py``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 
 from erpsync.core.store.base import Repository
 from erpsync.core.store.rows import RowMapper
@@ -54,6 +58,27 @@ _COLUMNS = (
 )
 
 
+def _among(pairs: Iterable[tuple[str, str]]) -> ColumnElement[bool]:
+    """A condition true for a request of one of ``pairs`` (shop, aspect).
+
+    Shops that run the same aspects share one ``shop IN (...) AND aspect IN (...)``: usually every
+    shop runs the same ones, so the statement carries one parameter per shop and aspect, not two
+    per pair, and stays well under the bound parameters SQLite and PostgreSQL allow for thousands
+    of shops.
+    """
+    aspects_of: dict[str, set[str]] = {}
+    for shop, aspect in pairs:
+        aspects_of.setdefault(shop, set()).add(aspect)
+    shops_by_aspects: dict[frozenset[str], list[str]] = {}
+    for shop, aspects in aspects_of.items():
+        shops_by_aspects.setdefault(frozenset(aspects), []).append(shop)
+    groups = [
+        and_(sync_requests.c.shop.in_(sorted(shops)), sync_requests.c.aspect.in_(sorted(aspects)))
+        for aspects, shops in shops_by_aspects.items()
+    ]
+    return or_(false(), *groups)
+
+
 class SyncRequests(Repository):
     """``store.sync_requests``: ``add``, ``take``, ``done``, ``give_back``, ``pending``, ``prune``."""
 
@@ -75,9 +100,20 @@ class SyncRequests(Repository):
             )
             conn.execute(statement, rows)
 
-    def take(self, *, now: datetime, limit: int = 100, taken_timeout: timedelta = TAKEN_TIMEOUT) -> list[SyncRequest]:
+    def take(
+        self,
+        *,
+        now: datetime,
+        limit: int = 100,
+        taken_timeout: timedelta = TAKEN_TIMEOUT,
+        pairs: Iterable[tuple[str, str]] | None = None,
+    ) -> list[SyncRequest]:
         """Claim up to ``limit`` pending requests, and taken ones whose taker has had them for
         ``taken_timeout`` or longer, oldest first; no other taker gets any of them.
+
+        ``pairs`` (shop, aspect) are the jobs the taker runs: only their requests are claimed, and
+        the others stay as they are for the taker that runs them (``None``: every request). The
+        filter is in the statement, so ``limit`` counts only requests the taker will run.
 
         One ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING``: on PostgreSQL
         a concurrent taker skips the rows this one locked and takes the next ones; SQLite runs one
@@ -88,9 +124,15 @@ class SyncRequests(Repository):
         if taken_timeout <= timedelta(0):
             raise ValueError(f"taken_timeout must be positive, not {taken_timeout}")
         takeable = or_(sync_requests.c.taken_at.is_(None), sync_requests.c.taken_at <= now - taken_timeout)
+        wanted = [takeable]
+        if pairs is not None:
+            runs = list(pairs)
+            if not runs:  # a taker that runs nothing takes nothing (and holds no write lock for it)
+                return []
+            wanted.append(_among(runs))
         chosen = (
             select(sync_requests.c.id)
-            .where(takeable)
+            .where(*wanted)
             .order_by(sync_requests.c.requested_at, sync_requests.c.id)
             .limit(max(1, int(limit)))
             .with_for_update(skip_locked=True)
