@@ -7,9 +7,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, text
 from store_backends import BACKENDS, open_store
 
+from erpsync.core.models import Severity
 from erpsync.core.store import OutboxItem, Retention, Store
+from erpsync.core.store.outbox import alerted_severity
+from erpsync.core.store.schema import alert_outbox
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -46,3 +50,21 @@ def test_alerts_without_a_drift_come_first_within_a_moment_on_every_engine(store
     assert [r.id for r in store.outbox.all_pending()] == ["z", "c", "b", "a"]
     assert [r.id for r in store.outbox.due(now=T0 + timedelta(seconds=1))] == ["z", "c", "b", "a"]
     assert [r.id for r in store.outbox.recent()] == ["a", "b", "c", "z"]
+
+
+def test_a_resolving_drifts_alerts_are_read_through_the_drift_id_index(store: Store) -> None:
+    """``alerted_severity`` runs inside ``drifts.record``'s write transaction on every record that
+    resolves something: scanning every alert kept there held the writer for tens of milliseconds."""
+    items = [OutboxItem(f"alrt_{n}", "hook", {"severity": "warning"}, drift_id=n % 3) for n in range(6)]
+    items.append(OutboxItem("alrt_top", "hook", {"severity": "critical"}, drift_id=2))
+    store.outbox.add(items, now=T0)
+    read = select(alert_outbox.c.drift_id, alert_outbox.c.event).where(alert_outbox.c.drift_id.in_([2]))
+    sql = str(read.compile(store.engine, compile_kwargs={"literal_binds": True}))
+    with store.engine.begin() as conn:
+        assert alerted_severity(conn, [1, 2, 9]) == {1: Severity.WARNING, 2: Severity.CRITICAL}
+        if conn.dialect.name == "postgresql":  # a handful of rows: the planner would scan them anyway
+            conn.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = " ".join(str(r[0]) for r in conn.execute(text(f"EXPLAIN {sql}")))
+        else:
+            plan = " ".join(str(r[-1]) for r in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+    assert "ix_alert_outbox_drift_id" in plan, plan

@@ -1,4 +1,4 @@
-"""Every earlier schema version (1..11) is upgraded in place, on SQLite and on PostgreSQL.
+"""Every earlier schema version (1..12) is upgraded in place, on SQLite and on PostgreSQL.
 
 Each old database is built from the DDL its version's ``schema.py`` created (``tests/fixtures/
 store_schemas/v<N>.<engine>.sql``, compiled from that version's table definitions), filled with a
@@ -21,6 +21,7 @@ from store_backends import BACKENDS, backend_url
 from erpsync.core.models import HandoverMode, PackageSignal, Severity, SubscriptionStatus
 from erpsync.core.ports import CachedPackage, PackageCursor
 from erpsync.core.store import SCHEMA_VERSION, Store
+from erpsync.core.store.outbox import alerted_severity
 
 T0 = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
 LATER = T0 + timedelta(minutes=10)
@@ -60,7 +61,8 @@ ROWS: dict[str, dict[str, Any]] = {
     "pickup_confirmations": {"shop": "acme", "warehouse_id": "W1", "status": "pending_review", "confirmed_at": T0,
                              "expires_at": T0 + timedelta(days=7), "note": "seen in Seller Center",
                              "confirmed_by": "ops"},
-    "alert_outbox": {"id": "alrt-1", "sink": "log", "event": {"kind": "opened"}, "status": "pending", "attempts": 1,
+    "alert_outbox": {"id": "alrt-1", "sink": "log", "event": {"kind": "opened", "severity": "critical"},
+                     "status": "pending", "attempts": 1,
                      "created_at": T0, "next_attempt_at": LATER, "delivered_at": None, "last_error": "busy",
                      "answer": None, "drift_id": 7},
     "package_cache": {"shop": "acme", "package_id": "P1", "warehouse_id": "W1", "handover_method": "PICKUP",
@@ -68,7 +70,7 @@ ROWS: dict[str, dict[str, Any]] = {
                       "shipping_type": None},
     "tracked_packages": {"shop": "kept", "package_id": "P7", "warehouse_id": "W1", "handover_method": "DROP_OFF",
                          "tracking_number": "SF7", "status": "FULFILLING", "created_at": T0, "update_time": LATER,
-                         "orders_shipped": None, "shipping_type": None},
+                         "orders_shipped": None, "shipping_type": None, "wanted_at": None},
     "fences": {"shop": "other", "epoch": 3, "advanced_at": T0},
     "sync_requests": {"id": 4, "shop": "other", "pending_shop": None, "aspect": "listings", "reason": "webhook",
                       "requested_at": T0, "taken_at": LATER},
@@ -195,6 +197,8 @@ def _check_rows(store: Store, had: set[str]) -> None:
     if "alert_outbox" in had:
         alert = store.outbox.get("alrt-1")
         assert alert is not None and (alert.status, alert.attempts, alert.next_attempt_at) == ("pending", 1, LATER)
+        with store.engine.connect() as conn:  # found by its drift, through the index built over the kept rows
+            assert alerted_severity(conn, [7]) == {7: Severity.CRITICAL}
     if "package_cache" in had:
         (package,) = store.packages.for_shop("acme").packages(T0 - timedelta(days=1))
         assert package.signal.handover_method == HandoverMode.PICKUP and package.update_time == LATER
@@ -209,7 +213,7 @@ def _check_rows(store: Store, had: set[str]) -> None:
         (tracked,) = store.tracked.for_shop("kept").packages(EPOCH)
         assert (tracked.signal.status, tracked.update_time, tracked.orders_shipped) == ("FULFILLING", LATER, False)
         assert tracked.shipping_type is None  # kept before shipping_type: not known
-        # kept before wanted_at: pruned by the package's age until a run marks it wanted
+        # kept before wanted_at, or never marked since: pruned by the package's age until a run marks it wanted
         assert store.tracked.prune(before=T0, dry_run=True) == 0
         assert store.tracked.prune(before=LATER, dry_run=True) == 1
 

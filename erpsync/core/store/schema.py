@@ -23,7 +23,9 @@ a package waiting for the carrier is not read again every run until collected);
 11 adds ``shipping_type`` to ``package_cache`` and ``tracked_packages`` (who ships the package,
 TIKTOK or SELLER, so a state answered from a row still says whether the platform ships it);
 12 adds ``tracked_packages.wanted_at`` (when the tracking read last wanted the package: a row whose
-shipment the ERP no longer lists is pruned).
+shipment the ERP no longer lists is pruned);
+13 adds an index on ``alert_outbox.drift_id`` (a drift that resolves reads the severities it was
+alerted at inside its write transaction, which without it scans every alert kept).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from erpsync.core.store.schema_service import shop_pauses as shop_pauses
 from erpsync.core.store.schema_service import sync_requests as sync_requests
 
 #: bump with every change to the tables (here and in ``schema_service.py``), with an upgrade step
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 
 schema_version = Table(
@@ -271,6 +273,9 @@ alert_outbox = Table(
     Column("drift_id", Integer),  # the occurrence that caused it (NULL: token trouble); orders a batch
     Index("ix_alert_outbox_due", "status", "sink", "next_attempt_at"),
     Index("ix_alert_outbox_created_at", "created_at"),
+    # version 13: a resolving drift's alerts, read inside ``drifts.record``'s write transaction
+    # (``outbox.alerted_severity``), found without scanning every alert kept
+    Index("ix_alert_outbox_drift_id", "drift_id"),
 )
 
 # -- version 7 -------------------------------------------------------------------------------------

@@ -100,6 +100,19 @@ def _v11_to_v12(conn: Connection) -> None:
     _add_columns(conn, schema.tracked_packages, ("wanted_at",))
 
 
+def _add_index(conn: Connection, table: Table, name: str) -> None:
+    """Create ``table``'s index ``name`` unless the database has it (a table an earlier step created
+    now has it already)."""
+    (index,) = (i for i in table.indexes if i.name == name)
+    index.create(conn, checkfirst=True)
+
+
+def _v12_to_v13(conn: Connection) -> None:
+    """An index on the outbox's ``drift_id``: a drift that resolves reads its alerts by it, inside
+    the write transaction. Built from the rows kept; nothing else changes."""
+    _add_index(conn, schema.alert_outbox, "ix_alert_outbox_drift_id")
+
+
 #: from-version → the step that brings a database to from-version + 1
 STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
@@ -113,6 +126,7 @@ STEPS: dict[int, Callable[[Connection], None]] = {
     9: _v9_to_v10,
     10: _v10_to_v11,
     11: _v11_to_v12,
+    12: _v12_to_v13,
 }
 
 
