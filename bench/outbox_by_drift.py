@@ -5,7 +5,8 @@
 something: a slow read there holds SQLite's one writer, and on PostgreSQL the drift rows' locks,
 for that long. The outbox is filled with ``--alerts`` rows (four sinks per drift, as a config with
 several channels writes them), then ``alerted_severity`` is timed for one drift and for 20, each
-inside a write transaction, as ``drifts.record`` calls it. Prints the median and the query plan.
+inside a write transaction, as ``drifts.record`` calls it. Prints the median and the query plan,
+and ends with one line ``outbox_by_drift: key=value ...`` (``indexed=1``: the plan uses an index).
 
     .venv/bin/python bench/outbox_by_drift.py [--alerts 50000] [--repeat 50] [--url URL]
 
@@ -98,10 +99,17 @@ def main() -> None:
                         conn.execute(text("VACUUM ANALYZE alert_outbox"))
                 middle = 1_000_000 + drifts // 2
                 print(f"{store.engine.dialect.name}, {args.alerts} alerts of {drifts} drifts")
-                print(f"  plan: {plan(store, middle)}")
-                print(f"  1 drift resolved: {timed(store, [middle], args.repeat):.2f} ms (median of {args.repeat})")
-                twenty = [middle + k * 7 for k in range(20)]
-                print(f"  20 drifts resolved: {timed(store, twenty, args.repeat):.2f} ms (median of {args.repeat})")
+                shown = plan(store, middle)
+                print(f"  plan: {shown}")
+                one = timed(store, [middle], args.repeat)
+                print(f"  1 drift resolved: {one:.2f} ms (median of {args.repeat})")
+                twenty = timed(store, [middle + k * 7 for k in range(20)], args.repeat)
+                print(f"  20 drifts resolved: {twenty:.2f} ms (median of {args.repeat})")
+                indexed = int("ix_alert_outbox_drift_id" in shown or "Index" in shown)
+                print(
+                    f"outbox_by_drift: db={store.engine.dialect.name} alerts={args.alerts} one_ms={one:.2f} "
+                    f"twenty_ms={twenty:.2f} indexed={indexed}"
+                )
             finally:
                 with store.engine.begin() as conn:
                     conn.execute(alert_outbox.delete().where(alert_outbox.c.id.like(f"{PREFIX}-%")))
