@@ -18,9 +18,9 @@ seller warehouse:
 * ``pickup_record:{wid}``: the status of an operator's record made after the latest save and when
   it was made ("not_subscribed@<ISO time>"; older rows hold the status alone), while it is in
   force; "none" otherwise. A record of a declined call (what a stuck review advises) keeps
-  answering that save once it expires (``declined_after_save``), as ``pickup_activation`` does
-  for a record of ACTIVE; a newer save is a new review. When it was made tells it from pickup
-  seen in effect before it (older evidence) and after it (newer evidence).
+  answering that save once it expires (``declined_after_save`` in ``pickup_record.py``), as
+  ``pickup_activation`` does for a record of ACTIVE; a newer save is a new review. When it was
+  made tells it from pickup seen in effect before it (older evidence) and after it (newer evidence).
 
 All datetimes from memory may be naive (SQLite); they are read as UTC.
 """
@@ -48,32 +48,24 @@ from erpsync.core.ports import Sighting
 __all__ = [
     "HANDED_OVER",
     "NO",
-    "NO_RECORD",
     "YES",
-    "Declined",
     "Draft",
     "PickupHistory",
     "activated_after_save",
     "activation_package",
     "after",
     "aware",
-    "declined_after_save",
     "erp_switched_to_drop_off",
     "key",
     "offered_stopped",
     "provider_of_waybill",
     "recency",
-    "record_value",
     "save_estimate",
     "still_to_hand_over",
     "was_active_before_save",
 ]
 
 YES, NO = "yes", "no"
-NO_RECORD = "none"  # ``pickup_record``: no operator's record made after the save is in force
-#: an operator's record that says the provider's call was declined, or never made
-DECLINED = frozenset({SubscriptionStatus.NOT_SUBSCRIBED.value, SubscriptionStatus.CANCELLED.value})
-_MADE = "@"  # ``pickup_record``: between the record's status and when it was made
 
 #: package statuses of parcels the carrier already has (Open API "Get Package Detail":
 #: PROCESSING is arranged and waiting for collection, FULFILLING is collected and in transit)
@@ -195,43 +187,6 @@ def erp_switched_to_drop_off(history: PickupHistory, save: SaveEstimate) -> date
     changed = aware(m.changed_at)
     followed = changed >= save.seen_at or (save.after is not None and changed > save.after)
     return changed if followed else None
-
-
-def record_value(confirmation: PickupConfirmation) -> str:
-    """``pickup_record``'s value for an operator's record in force: its status and when it was made."""
-    return f"{confirmation.status.value}{_MADE}{aware(confirmation.confirmed_at).isoformat()}"
-
-
-@dataclass(frozen=True)
-class Declined:
-    """An expired operator's record of a declined call (``declined_after_save``)."""
-
-    status: SubscriptionStatus
-    last_in_force: datetime  # the last run that saw it in force
-    recorded_at: datetime | None  # when the operator made it; None in a row from before it was kept
-
-    def newer_than(self, pickup_seen: datetime | None) -> bool:
-        """Whether the record was made after pickup was last seen in effect (None: never dated)."""
-        return self.recorded_at is not None and (pickup_seen is None or self.recorded_at > aware(pickup_seen))
-
-
-def declined_after_save(history: PickupHistory, save: SaveEstimate) -> Declined | None:
-    """An operator's record of a declined call made after the save, which has since expired; None
-    when there is none (``pickup_record``).
-
-    A record still in force is weighed as a record (``pickup_confirm.py``), not remembered.
-    """
-    s = history.record
-    if s is None or s.value != NO_RECORD or s.previous is None or s.changed_at is None:
-        return None
-    status, _, made = s.previous.partition(_MADE)
-    if status not in DECLINED or aware(s.changed_at) <= save.seen_at:  # lapsed by the run that saw the save
-        return None
-    try:
-        recorded_at = aware(datetime.fromisoformat(made)) if made else None
-    except ValueError:
-        recorded_at = None
-    return Declined(SubscriptionStatus(status), aware(s.previous_seen_at or s.changed_at), recorded_at)
 
 
 def activated_after_save(history: PickupHistory, save: SaveEstimate) -> bool:

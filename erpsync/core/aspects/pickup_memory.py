@@ -13,15 +13,14 @@ from datetime import datetime
 from erpsync.core.address import raw_address_fingerprint
 from erpsync.core.aspects.pickup_evidence import (
     NO,
-    NO_RECORD,
     YES,
     PickupHistory,
     activation_package,
     aware,
     key,
-    record_value,
     save_estimate,
 )
+from erpsync.core.aspects.pickup_record import NO_RECORD, record_value
 from erpsync.core.aspects.pickup_state import infer_pickup_state
 from erpsync.core.models import PickupSignals, ProviderRegion, SubscriptionStatus, Warehouse
 from erpsync.core.pickup_regions import region_for

@@ -12,7 +12,6 @@ from datetime import datetime
 
 from erpsync.core.aspects.pickup_confirm import with_confirmation
 from erpsync.core.aspects.pickup_evidence import (
-    Declined,
     Draft,
     PickupHistory,
     activated_after_save,
@@ -20,7 +19,6 @@ from erpsync.core.aspects.pickup_evidence import (
     activation_seen,
     after,
     aware,
-    declined_after_save,
     erp_switched_to_drop_off,
     offered_stopped,
     provider_of_waybill,
@@ -28,6 +26,7 @@ from erpsync.core.aspects.pickup_evidence import (
     save_estimate,
     was_active_before_save,
 )
+from erpsync.core.aspects.pickup_record import Declined, declined_after_save
 from erpsync.core.aspects.pickup_texts import Reason
 from erpsync.core.models import (
     Address,
