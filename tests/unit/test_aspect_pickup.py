@@ -83,6 +83,18 @@ def declined_record(
     return replace(history, record=record)
 
 
+def offered_after(history: PickupHistory, *, this_run: bool, under: str | None = None) -> PickupHistory:
+    """``history``, whose record expired, with the slots seen offering pickup since the record
+    ``under`` (default: the expired one) was made: by this run, or (``this_run`` False) by an
+    earlier run, a later one having read no slots."""
+    assert history.record is not None and history.record.previous is not None
+    expired = history.record.previous
+    offered = f"{under or expired}+offered"
+    if this_run:
+        return replace(history, offered_after_record=Sighting(offered, NOW - HOUR))
+    return replace(history, offered_after_record=Sighting(expired, NOW - HOUR, NOW - HOUR / 2, offered, NOW - HOUR))
+
+
 def activated(save_at: datetime, at: datetime) -> PickupHistory:
     """A save seen at ``save_at``; a later run (``at``) saw pickup in effect, this run did not."""
     return replace(saved(save_at), activation=Sighting("no", save_at, at, "yes", at - HOUR))
@@ -189,6 +201,43 @@ SAVE = NOW - 2 * HOUR
             PICKUP,
             DG,
             S.ACTIVE,
+            "weak",
+        ),
+        # the slots offered pickup since the record was made (this run or an earlier one, the
+        # slot read failing since): newer than the decline, whatever the package's date; a
+        # sighting kept for another record says nothing about this one
+        (
+            sig(pkg("P9", PICKUP, "WS999", SAVE + HOUR)),
+            offered_after(declined_record(saved(SAVE), NOW, made=SAVE + HOUR * 1.5), this_run=True),
+            PICKUP,
+            DG,
+            S.ACTIVE,
+            "weak",
+        ),
+        (
+            sig(pkg("P9", PICKUP, "WS999", SAVE + HOUR)),
+            offered_after(declined_record(saved(SAVE), NOW, made=SAVE + HOUR * 1.5), this_run=False),
+            PICKUP,
+            DG,
+            S.ACTIVE,
+            "weak",
+        ),
+        (
+            sig(),
+            offered_after(declined_record(activated(SAVE, SAVE + HOUR), NOW, made=SAVE + HOUR / 2), this_run=False),
+            DROP_OFF,
+            DG,
+            S.ACTIVE,
+            "weak",
+        ),
+        (
+            sig(pkg("P9", PICKUP, "WS999", SAVE + HOUR)),
+            offered_after(
+                declined_record(saved(SAVE), NOW, made=SAVE + HOUR * 1.5), this_run=False, under="not_subscribed@x"
+            ),
+            PICKUP,
+            DG,
+            S.NOT_SUBSCRIBED,
             "weak",
         ),
         (sig(can_pickup=False), offered_stopped(SAVE), PICKUP, DG, S.PENDING_REVIEW, "strong"),

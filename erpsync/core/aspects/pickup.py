@@ -15,7 +15,8 @@ weak otherwise, "operator" when an operator's record decides. The first matching
    - no slots; a package created after the save is PICK UP      ACTIVE          weak
      with a provider's waybill, or a run since the save saw
      pickup in effect; unless an operator recorded NOT_SUBSCRIBED
-     or CANCELLED after that, and the record has expired since
+     or CANCELLED after that, and the record has expired since,
+     with no run since it was made seeing the slots offer pickup
      (the decline is newer: its status, as in the row below)
    - else the ERP switched from PICK UP to DROP OFF after the   CANCELLED       strong/weak
      save, and pickup was in effect before the save (the call
@@ -60,7 +61,9 @@ or an operator's record; a record of a declined call made after the save keeps a
 save once it expires (``pickup_record``), as a record of ACTIVE does (``pickup_activation``).
 The newer of the two wins: a decline recorded after the last run that saw pickup in effect (or
 after the package that showed it) outlives that activation, while pickup seen in effect after
-the record wins over it.
+the record wins over it. The handover slots offering pickup in any run since the record was made
+count as such, so a later run whose slot read fails, with only older PICK UP parcels in the
+lookback, does not read the expired decline over them (``pickup_record.py``).
 
 **The newest package** is the latest created; packages of the same second, or undated ones, are
 told apart by the greater package id (``recency``), so the answer does not depend on the order a

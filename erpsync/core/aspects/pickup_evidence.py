@@ -21,6 +21,13 @@ seller warehouse:
   answering that save once it expires (``declined_after_save`` in ``pickup_record.py``), as
   ``pickup_activation`` does for a record of ACTIVE; a newer save is a new review. When it was
   made tells it from pickup seen in effect before it (older evidence) and after it (newer evidence).
+* ``pickup_offered_after_record:{wid}``: while a record of a declined call answers the latest
+  save (in force, or expired since), its ``pickup_record`` value, followed by "+offered" when
+  this run's slots offered pickup. ``pickup_activation`` dates pickup in effect from when it
+  turned so, which may be before the record; this keeps the slots' sighting after the record, so
+  a run whose slot read fails once the record expired does not weigh the decline against only
+  older evidence (``pickup_record.py``). The value before the current one is kept until it
+  changes, so the sighting outlives runs that read no slots.
 
 All datetimes from memory may be naive (SQLite); they are read as UTC.
 """
@@ -118,6 +125,7 @@ class PickupHistory:
     active: Sighting | None = None
     confirmation: PickupConfirmation | None = None
     record: Sighting | None = None
+    offered_after_record: Sighting | None = None
 
 
 def _went(s: Sighting | None, old: str, new: str) -> bool:

@@ -20,7 +20,7 @@ from erpsync.core.aspects.pickup_evidence import (
     key,
     save_estimate,
 )
-from erpsync.core.aspects.pickup_record import NO_RECORD, record_value
+from erpsync.core.aspects.pickup_record import NO_RECORD, offered_after_record, record_value, weighed_decline
 from erpsync.core.aspects.pickup_state import infer_pickup_state
 from erpsync.core.models import PickupSignals, ProviderRegion, SubscriptionStatus, Warehouse
 from erpsync.core.pickup_regions import region_for
@@ -68,11 +68,19 @@ def recall(
         confirmed = after_save is not None and after_save.status is SubscriptionStatus.ACTIVE
         seen = bool(slots.can_pickup) if slots else (activation_package(signals, save, region) is not None or confirmed)
         recorded = record_value(after_save) if after_save is not None else NO_RECORD
+        record = memory.observe(key("pickup_record", wid), recorded, now)
         history = replace(
             history,
             activation=memory.observe(key("pickup_activation", wid), YES if seen else NO, now),
-            record=memory.observe(key("pickup_record", wid), recorded, now),
+            record=record,
         )
+        # whether the slots offered pickup since a declined call was recorded: kept apart, since
+        # the activation is dated from before the record when pickup stayed in effect across it
+        declined = weighed_decline(record, save)
+        if declined is not None:
+            since_record = offered_after_record(declined, offered_now=bool(slots and slots.can_pickup))
+            sighting = memory.observe(key("pickup_offered_after_record", wid), since_record, now)
+            history = replace(history, offered_after_record=sighting)
     state = infer_pickup_state(
         signals,
         warehouse.address,
