@@ -94,8 +94,8 @@ def test_a_read_by_id_refused_as_unauthorised_leaves_the_list_read_in_use(tmp_pa
     assert {d.subject for d in aspect.drifts} == {"o-2"}  # the list read is compared as usual
     assert {d.subject for d in sync.store.drifts.list_open("s", aspect="order_status")} == {"o-1", "o-2"}
     assert aspect.notes == [
-        "orders of open drifts not read again: Seller Center refused to read orders by id "
-        "(10006402: permission denied); their drifts stay open"
+        "orders of open drifts (their drifts stay open) not read again: Seller Center refused to read "
+        "orders by id (10006402: permission denied)"
     ]
     assert sync.store.cursors.get("s", "order_status") == T0.isoformat()  # o-2 is left open: held
 
@@ -207,3 +207,29 @@ def test_the_files_erp_records_any_order_so_none_is_awaited(tmp_path) -> None:
     cancelled = SellerOrder("5769001", "CANCELLED", T0 - timedelta(minutes=30))
     observed = _observe(_SellerById((cancelled,), (cancelled,)), files, T0, None)
     assert [o.id for o in observed.orders] == ["5769001"] and observed.cursor == T0.isoformat()
+
+
+def test_an_order_awaited_while_reads_by_id_stay_refused_is_reached_by_the_list_read(tmp_path, monkeypatch) -> None:
+    """With every by-id read refused (an app without Get Order Detail permission), the cursor
+    moved to now while the awaited order waited for a by-id read that never came: once
+    import_wait_hours passed, the late import's cancellation was lost. The read position now
+    stays at the oldest awaited order, as for a seller that cannot read by id."""
+    sync, clock = by_id_syncer(tmp_path, policy="seller", erp=OwnBook.type)
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=30)),)
+    order_status(sync)  # not imported yet: awaited
+
+    def refuse(self, ids):
+        raise AuthError("10006402: permission denied")
+
+    monkeypatch.setattr(OrdersById, "read_orders_by_id", refuse)
+    clock.now = T0 + timedelta(hours=2)
+    aspect = order_status(sync)
+    assert aspect.notes == [
+        "orders awaited for the ERP's import (the list read reaches back to them) not read again: "
+        "Seller Center refused to read orders by id (10006402: permission denied)"
+    ]
+    OwnBook.imported.add("o-1")  # the ERP imports it late
+    for hours in (4, 8):
+        clock.now = T0 + timedelta(hours=hours)
+        order_status(sync)
+    assert Book.held["o-1"].status == "CANCELLED"  # the cancellation reached the ERP

@@ -122,10 +122,11 @@ def read_open_again(
     try:
         found = read_halving(ctx.seller, ids, refused)
     except AuthError as exc:
-        notes.append(
-            f"orders of open drifts not read again: Seller Center refused to read orders by id ({exc}); "
-            "their drifts stay open"
-        )
+        what = [
+            *(["orders of open drifts (their drifts stay open)"] if ctx.open_subjects else []),
+            *(["orders awaited for the ERP's import (the list read reaches back to them)"] if awaited else []),
+        ]
+        notes.append(f"{' and '.join(what)} not read again: Seller Center refused to read orders by id ({exc})")
         return Records(()), False
     refused_open = [i for i in refused if i in ctx.open_subjects]  # an awaited order has no drift to name
     if refused_open:

@@ -155,8 +155,10 @@ class OrderStatusAspect(Aspect):
         obs.record_errors = [*read.errors, *again.errors, *(recorded.errors if recorded else ())]
         obs.recorded = {r.order_id: r for r in recorded.items} if recorded else {}
         obs.scope = set(latest)
-        # awaited orders: read by id next run, or else the list read reaches them from the oldest one
-        position = cursor_text(ctx.now, awaited) if by_id_reader else min([ctx.now, *awaited.values()]).isoformat()
+        # awaited orders: read by id next run, or else (no by-id read this run: none, or refused) the
+        # list read reaches them from the oldest one, so a refusal that lasts does not lose them
+        base = ctx.now if by_id else min([ctx.now, *awaited.values()])
+        position = cursor_text(base, awaited) if by_id_reader else base.isoformat()
         obs.cursor = None if obs.record_errors else position
         obs.open_drifts_reread = by_id
         return obs
