@@ -146,6 +146,10 @@ def plan_pushes(product: ErpProduct, mapping: ListingMapping, bound: BoundListin
         payload = {"product_id": bound.product_id, "changes": body, "hash": digest}
         if "skus" in body:
             payload["stock"] = {s.seller_sku: stock_text(s) for s in product.skus if s.seller_sku not in sku_ids}
+        if bound.content_hash is None and sku_ids:
+            # a product found by seller_sku: its SKU ids are bound with it, before the edit is sent,
+            # so an edit that fails (or a process that dies) leaves them known (forget_pushed)
+            payload["sku_ids"] = dict(sorted(sku_ids.items()))
         before = bound.content_hash[:12] if bound.content_hash else None
         pushes.append(Push("edit", product.id, payload, before, digest[:12]))
     return pushes

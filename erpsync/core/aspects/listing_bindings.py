@@ -1,17 +1,18 @@
 """What the listings aspect keeps in the bindings: read as ``BoundListing``s, written after each push.
 
 Five entities (``core/listings.py``): ``product`` (ERP product id → TikTok product id, content
-hash), ``sku`` (seller_sku → TikTok SKU id, as a create or edit answered it), ``price`` and
-``inventory`` (seller_sku → TikTok SKU id, the value last pushed: a ``price_text``, or a
-``stock_text``: the quantity for the configured warehouse, ``wh=q;wh=q`` per warehouse), and
-``source`` (ERP product id → TikTok product id, the fingerprint of the product when nothing was
-left to push: ``core/listing_source.py``). seller_sku is the key both systems share and is
-unique in a shop, so SKUs are kept per seller_sku, not per product. SKU ids are kept apart from
-the pushed values so that a price push the API refused still leaves the SKU known: it is never
-added to its product a second time. A binding is written only after the push it records
-succeeded, and the values a push sends are forgotten before it is sent (``forget_pushed``), so
-a push that failed, or whose process died, is planned again by the next run, whatever the ERP
-says by then.
+hash), ``sku`` (seller_sku → TikTok SKU id, as a create or edit answered it or a search found
+it), ``price`` and ``inventory`` (seller_sku → TikTok SKU id, the value last pushed: a
+``price_text``, or a ``stock_text``: the quantity for the configured warehouse, ``wh=q;wh=q``
+per warehouse), and ``source`` (ERP product id → TikTok product id, the fingerprint of the
+product when nothing was left to push: ``core/listing_source.py``). seller_sku is the key both
+systems share and is unique in a shop, so SKUs are kept per seller_sku, not per product. SKU ids
+are kept apart from the pushed values so that a price push the API refused still leaves the SKU
+known: it is never added to its product a second time; for the same reason SKU ids are bound as
+soon as they are known, before the push that carries them. A pushed value is written only after
+the push it records succeeded, and the values a push sends are forgotten before it is sent
+(``forget_pushed``), so a push that failed, or whose process died, is planned again by the next
+run, whatever the ERP says by then.
 """
 
 from __future__ import annotations
@@ -86,10 +87,16 @@ def forget_pushed(bindings: ListingBindings, shop: str, kind: str, data: Mapping
     if data.get("erp_id") is not None:  # a fingerprint vouches for the bindings: it goes with them
         put(SOURCE, data["erp_id"], None)
     if kind == "edit":
+        # a product found by seller_sku is bound here: its SKU ids first, so a bound product
+        # never lacks the ids it was found with (without them its price and stock would no
+        # longer be compared, and the next edit would add its SKUs again)
+        for seller_sku, sku_id in (data.get("sku_ids") or {}).items():
+            put(SKU, seller_sku, sku_id)
         put(PRODUCT, data["erp_id"], data["product_id"])
     else:
         entity = PRICE if kind == "price" else INVENTORY
         for seller_sku, sku in data["skus"].items():
+            put(SKU, seller_sku, sku["id"])  # known from here on, whatever the push's outcome
             put(entity, seller_sku, sku["id"])
 
 
