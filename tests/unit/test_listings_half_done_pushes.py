@@ -120,39 +120,64 @@ class Shop:
         return next(a for a in report.shops[0].aspects if a.aspect == "listings")
 
 
-def test_a_found_product_whose_edit_failed_keeps_its_sku_ids(tmp_path: Path) -> None:
-    """An unbound product found by seller_sku: forget_pushed writes its `product` binding (hash None)
-    before the edit, but its SKU ids (from the search) are bound only from the edit's answer. The edit
-    fails: from the next run on the product is "bound" with no SKU ids, so its price and stock are no
-    longer compared and every edit re-adds its existing SKUs as new ones."""
+def test_a_found_product_whose_edit_failed_keeps_its_sku_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A product found by seller_sku is bound before its edit is sent; the edit fails. Its SKU ids,
+    known from the search, are bound with it: the next run still compares its price and stock,
+    and its edit does not add its SKUs a second time."""
     from erpsync.core.errors import PermanentError
 
     edits: list[Mapping[str, Any]] = []
-    fail = [True]
 
     def find(self: Any, skus: Sequence[str]) -> dict[str, FoundListing]:
         return {"MUG": FoundListing("T7", {"MUG": "id-MUG"})} if "MUG" in skus else {}
 
     def edit(self: Any, product_id: str, changes: Mapping[str, Any]) -> FoundListing:
         edits.append(changes)
-        if fail[0]:
-            raise PermanentError("12052051: title too long", connector="listing-shelf", operation="edit product")
-        return FoundListing(product_id, {"MUG": "id-MUG"})
+        raise PermanentError("12052051: title too long", connector="listing-shelf", operation="edit product")
 
-    Shelf.find_listings, Shelf.edit_listing = find, edit  # type: ignore[method-assign]
-    try:
-        shop = Shop(tmp_path)
-        shop.write([("MUG", "4", "5")])
-        first = shop.run()
-        assert [(r.action.kind, r.status) for r in first.actions] == [
-            ("set_prices", "applied"),
-            ("set_inventory", "applied"),
-            ("edit_listing", "failed"),
-        ]
-        shop.write([("MUG", "6", "5")])  # the price changes while the content is being fixed
-        second = shop.run()
-        kinds = [r.action.kind for r in second.actions]
-        assert "set_prices" in kinds, kinds  # fails: ['edit_listing']: the price change is not pushed
-        assert "skus" not in edits[-1], edits[-1]["skus"]  # fails: MUG is sent again as a new SKU
-    finally:
-        del Shelf.find_listings, Shelf.edit_listing
+    monkeypatch.setattr(Shelf, "find_listings", find)
+    monkeypatch.setattr(Shelf, "edit_listing", edit)
+    shop = Shop(tmp_path)
+    shop.write([("MUG", "4", "5")])
+    first = shop.run()
+    assert [(r.action.kind, r.status) for r in first.actions] == [
+        ("set_prices", "applied"),
+        ("set_inventory", "applied"),
+        ("edit_listing", "failed"),
+    ]
+    shop.write([("MUG", "6", "5")])  # the price changes while the content is being fixed
+    second = shop.run()
+    assert [r.action.kind for r in second.actions] == ["set_prices", "edit_listing"]
+    assert "skus" not in edits[-1], edits[-1]["skus"]
+
+
+def test_stock_refused_for_an_unnamed_sku_is_pushed_again(tmp_path: Path) -> None:
+    """Update Inventory refuses stock without naming the SKU (the aspect reads "(unknown SKU)"): no
+    SKU of the push is recorded as pushed, so the next run pushes the stock again."""
+    shop = Shop(tmp_path)
+    shop.write([("MUG", "4", "5")])
+    shop.run()  # create
+    shop.write([("MUG", "4", "4")])
+    Shelf.refuse = {"(unknown SKU)": "12019028: Multiple warehouses detected"}
+    assert [r.status for r in shop.run().actions] == ["failed"]
+    assert Shelf.stock["id-MUG"] == 5  # the platform kept the old stock
+    Shelf.refuse = None
+    again = shop.run()
+    assert [(r.action.kind, r.status) for r in again.actions] == [("set_inventory", "applied")]
+    assert Shelf.stock["id-MUG"] == 4
+
+
+def test_the_real_inventory_answer_without_sku_id_reads_as_unknown_sku() -> None:
+    """The TikTok connector names an error entry without a sku_id "(unknown SKU)", as the test above feeds it."""
+    from erpsync.connectors.tiktok.listing_push import ListingPush
+    from erpsync.connectors.tiktok.products.api import _sku_errors
+
+    class Api:
+        def update_inventory(self, product_id: str, q: Any) -> Any:
+            return _sku_errors([{"code": 12019028, "message": "Multiple warehouses detected"}])
+
+    push = ListingPush()
+    push._products_api = Api()  # type: ignore[assignment]
+    assert push.set_listing_inventory("T1", {"id-MUG": {"W": 4}}) == {
+        "(unknown SKU)": "12019028: Multiple warehouses detected"
+    }

@@ -112,7 +112,9 @@ def record_push(
     """Record what one successful push sent (``data``: the action's value plus the answer).
 
     ``failed`` names SKU ids the API refused within an inventory push: their stock stays as
-    last recorded, so the next run pushes it again.
+    last recorded, so the next run pushes it again. A refusal that names no SKU of the push (the
+    platform's error entry without a ``sku_id``, read as ``"(unknown SKU)"``) may be about any of
+    them, so none is recorded as pushed.
     """
 
     def put(entity: str, erp_id: str, seller_id: str | None, value: str | None) -> None:
@@ -141,6 +143,9 @@ def record_push(
         for seller_sku, sku in data["skus"].items():
             put(PRICE, seller_sku, sku["id"], sku["price"])
     elif kind == "inventory":
+        sku_ids = {sku["id"] for sku in data["skus"].values()}
+        if not sku_ids.issuperset(failed):
+            failed = sku_ids
         for seller_sku, sku in data["skus"].items():
             if sku["id"] not in failed:
                 put(INVENTORY, seller_sku, sku["id"], stock_pushed(sku))
