@@ -40,7 +40,8 @@ class Shelf(Seller):
     calls: ClassVar[list[str]] = []
 
     def find_listings(self, skus: Sequence[str]) -> dict[str, FoundListing]:
-        return {}
+        """Search Products by seller_sku: every SKU made is in product T1."""
+        return {k: FoundListing("T1", {k: Shelf.sku_ids[k]}) for k in skus if k in Shelf.sku_ids}
 
     def _answer(self, product_id: str, skus: Sequence[Mapping[str, Any]]) -> FoundListing:
         for s in skus:
@@ -181,3 +182,20 @@ def test_the_real_inventory_answer_without_sku_id_reads_as_unknown_sku() -> None
     assert push.set_listing_inventory("T1", {"id-MUG": {"W": 4}}) == {
         "(unknown SKU)": "12019028: Multiple warehouses detected"
     }
+
+
+def test_a_sku_left_out_of_the_create_answer_is_found_again(tmp_path: Path) -> None:
+    """The create's answer names one of the two SKUs it made: the next run finds the other by
+    seller_sku in the same listing and binds it, so its price and stock changes are pushed."""
+    shop = Shop(tmp_path)
+    shop.write([("MUG", "4", "5"), ("CUP", "3", "7")])
+    Shelf.answer_omits = {"CUP"}
+    shop.run()  # create: both SKUs made, the answer names MUG only
+    Shelf.answer_omits = set()
+    shop.write([("MUG", "4", "5"), ("CUP", "9", "1")])  # CUP's price and stock change in the ERP
+    Shelf.calls.clear()
+    shop.run()
+    assert Shelf.calls == ["price", "inventory"]  # no edit: CUP is not added a second time
+    assert (Shelf.prices["id-CUP"], Shelf.stock["id-CUP"]) == ("9", 1)
+    shop.run()
+    assert Shelf.calls == ["price", "inventory"]  # bound: nothing left to push

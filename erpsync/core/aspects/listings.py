@@ -3,7 +3,8 @@
 Observe reads the ERP's catalogue (``ProductReader``) and what was last pushed for it (the
 bindings, ``ListingBindings``); products erpsync never pushed are looked up in Seller Center by
 ``seller_sku`` (``ListingReader``), so a create whose answer was lost, or one another machine
-made, is bound instead of created twice. Nothing else is read from Seller Center: an unchanged
+made, is bound instead of created twice, and so are bound products' SKUs with no id, so none is
+added twice (``listing_lookup.py``). Nothing else is read from Seller Center: an unchanged
 catalogue costs no call at all but those lookups. Diff turns each push ``plan_pushes`` finds
 (``core/listings.py``) into an INFO drift (``not_listed``, ``content_changed``,
 ``price_changed``, ``inventory_changed``); plan turns the ones the policy gives to the ERP (the
@@ -36,14 +37,15 @@ from erpsync.core.aspects.listing_bindings import (
     keep_sources,
     record_push,
 )
+from erpsync.core.aspects.listing_lookup import look_up
 from erpsync.core.aspects.listing_observation import ListingObservation
 from erpsync.core.aspects.listing_texts import action_description, drift_message, stock_refused
-from erpsync.core.aspects.warehouse_address import connector_type, lacks
+from erpsync.core.aspects.warehouse_address import connector_type
 from erpsync.core.connector import Connector
-from erpsync.core.errors import PermanentError, RecordError
+from erpsync.core.errors import PermanentError
 from erpsync.core.listing_audits import AUDIT_FAILED, ListingAuditReader, audit_drifts
-from erpsync.core.listing_ports import ListingBindings, ListingReader, ListingWriter, ProductReader
-from erpsync.core.listings import BoundListing, ErpProduct, ListingMapping
+from erpsync.core.listing_ports import ListingBindings, ListingWriter, ProductReader
+from erpsync.core.listings import ErpProduct, ListingMapping
 from erpsync.core.models import Action, Drift, Severity
 
 __all__ = ["ListingObservation", "ListingsAspect", "ListingsSettings"]
@@ -107,33 +109,7 @@ class ListingsAspect(Aspect):
         if bindings is not None:
             self._ports[ctx.shop] = (bindings, ctx.now)
             obs.bound = bound_listings(bindings, ctx.shop, products)
-        unbound = [p for p in products if p.id not in obs.bound]
-        if not unbound:
-            self._plan(ctx, obs, bindings)
-            return obs
-        if not isinstance(ctx.seller, ListingReader):
-            raise lacks(ctx.seller, "seller", "look listings up by seller_sku")
-        found = ctx.seller.find_listings([s.seller_sku for p in unbound for s in p.skus])
-        for product in unbound:
-            listings = {
-                found[s.seller_sku].product_id: found[s.seller_sku] for s in product.skus if s.seller_sku in found
-            }
-            if len(listings) > 1:
-                ids = ", ".join(sorted(listings))
-                reason = f"its SKUs are in several Seller Center products ({ids}): not pushed"
-                obs.record_errors.append(RecordError(reason, record=f"product {product.id!r}", source=product.source))
-                products.remove(product)
-                continue
-            if listings:
-                (listing,) = listings.values()
-                mine = {s.seller_sku for s in product.skus}
-                skus = {k: v for k, v in listing.skus.items() if k in mine}
-                obs.bound[product.id] = BoundListing(listing.product_id, None, skus)
-                if bindings is None:
-                    obs.notes.append(
-                        f"ERP product {product.id} is Seller Center product {listing.product_id}: "
-                        "not compared (no bindings kept)"
-                    )
+        look_up(ctx.seller, obs, products, bindings, ctx.now)
         obs.comparable = bindings is not None
         self._plan(ctx, obs, bindings)
         return obs

@@ -1,0 +1,96 @@
+"""Products and SKUs erpsync holds no Seller Center id for, looked up by ``seller_sku``.
+
+Two cases, one search for the whole shop (``ListingReader.find_listings``):
+
+- an **unbound product** (never pushed, a create whose answer was lost, one another machine
+  made): found, it is bound to what was found (its SKU ids bound when it is, ``forget_pushed``)
+  and never created twice; its SKUs in several Seller Center products are a record error;
+- a **bound product's SKU without an id** (a create or edit answer that left it out, or a SKU
+  added in the ERP since): found in the same listing, its id is bound at once, so its price and
+  stock are compared from this run on and no edit adds it a second time. Not found, it stays
+  unbound and the next edit adds it (a SKU added in the ERP changes the content hash). A hit
+  in another listing is left alone: the SKU is not this listing's.
+
+Called from the aspect's observe (``core/aspects/listings.py``), before anything is planned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from erpsync.core.aspects.listing_observation import ListingObservation
+from erpsync.core.aspects.warehouse_address import lacks
+from erpsync.core.connector import Connector
+from erpsync.core.errors import RecordError
+from erpsync.core.listing_ports import ListingBindings, ListingReader
+from erpsync.core.listings import SKU, BoundListing, ErpProduct, FoundListing
+
+__all__ = ["look_up"]
+
+
+def look_up(
+    seller: Connector,
+    obs: ListingObservation,
+    products: list[ErpProduct],
+    bindings: ListingBindings | None,
+    now: datetime,
+) -> None:
+    """Bind in ``obs.bound`` what Seller Center holds of ``products`` erpsync has no id for.
+
+    A product whose SKUs are in several Seller Center products is a record error and is taken
+    out of ``products``. A seller that cannot search is an error when a product is unbound (it
+    might be created twice) and nothing when only SKUs lack ids (they are added by an edit).
+    """
+    unbound = [p for p in products if p.id not in obs.bound]
+    missing = {
+        p.id: [s.seller_sku for s in p.skus if s.seller_sku not in known.sku_ids]
+        for p in products
+        if (known := obs.bound.get(p.id)) is not None and len(known.sku_ids) < len(p.skus)
+    }
+    if not unbound and not missing:
+        return
+    if not isinstance(seller, ListingReader):
+        if unbound:
+            raise lacks(seller, "seller", "look listings up by seller_sku")
+        return
+    wanted = [s.seller_sku for p in unbound for s in p.skus] + [k for keys in missing.values() for k in keys]
+    found = seller.find_listings(wanted)
+    for product in unbound:
+        _bind_product(obs, products, product, found, notes=bindings is None)
+    for erp_id, keys in missing.items():
+        known = obs.bound[erp_id]
+        ids = {k: found[k].skus[k] for k in keys if k in found and found[k].product_id == known.product_id}
+        if not ids:
+            continue
+        # the fingerprint kept vouches for the SKU ids known then: the product is compared again
+        obs.bound[erp_id] = replace(known, sku_ids={**known.sku_ids, **ids}, source=None)
+        if bindings is not None:
+            for seller_sku, sku_id in sorted(ids.items()):
+                bindings.put(obs.shop, SKU, seller_sku, seller_id=sku_id, last_pushed_hash=None, now=now)
+
+
+def _bind_product(
+    obs: ListingObservation,
+    products: list[ErpProduct],
+    product: ErpProduct,
+    found: dict[str, FoundListing],
+    notes: bool,
+) -> None:
+    listings = {found[s.seller_sku].product_id: found[s.seller_sku] for s in product.skus if s.seller_sku in found}
+    if len(listings) > 1:
+        ids = ", ".join(sorted(listings))
+        reason = f"its SKUs are in several Seller Center products ({ids}): not pushed"
+        obs.record_errors.append(RecordError(reason, record=f"product {product.id!r}", source=product.source))
+        products.remove(product)
+        return
+    if not listings:
+        return
+    (listing,) = listings.values()
+    mine = {s.seller_sku for s in product.skus}
+    skus = {k: v for k, v in listing.skus.items() if k in mine}
+    obs.bound[product.id] = BoundListing(listing.product_id, None, skus)
+    if notes:
+        obs.notes.append(
+            f"ERP product {product.id} is Seller Center product {listing.product_id}: not compared (no bindings kept)"
+        )
