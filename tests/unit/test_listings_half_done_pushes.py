@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from erpsync.core.errors import RecordError
 from erpsync.core.listing_audits import ListingAudit
 from erpsync.core.listings import FoundListing
 from erpsync.core.models import AspectReport, Records
@@ -199,3 +200,32 @@ def test_a_sku_left_out_of_the_create_answer_is_found_again(tmp_path: Path) -> N
     assert (Shelf.prices["id-CUP"], Shelf.stock["id-CUP"]) == ("9", 1)
     shop.run()
     assert Shelf.calls == ["price", "inventory"]  # bound: nothing left to push
+
+
+def test_one_unreadable_failed_product_does_not_stop_every_push(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Get Product's answer for one product whose audit failed cannot be read: it is that
+    product's record error, and the shop's listings are pushed."""
+    from erpsync.connectors.tiktok.listing_push import ListingPush
+    from erpsync.connectors.tiktok.products.models import ProductSummary
+
+    class Api:
+        def search_products(self, **_: Any) -> Iterator[Records[ProductSummary]]:
+            yield Records((ProductSummary("T9", "Other", None, None, (), None, None),))
+
+        def get_product(self, product_id: str) -> Any:
+            raise RecordError("audit_failed_reasons: not a list", record=f"product {product_id}", source="TikTok")
+
+    monkeypatch.setattr(Shelf, "failed_audits", ListingPush.failed_audits)
+    monkeypatch.setattr(Shelf, "_products", lambda self: Api(), raising=False)
+    shop = Shop(tmp_path)
+    shop.write([("MUG", "4", "5")])
+    shop.run()  # create (nothing bound yet: audits not read)
+    shop.write([("MUG", "6", "5")])
+    report = shop.run()
+    assert report.error is None, report.error
+    assert Shelf.prices["id-MUG"] == "6"
+    assert [str(e) for e in report.record_errors] == [
+        str(RecordError("audit_failed_reasons: not a list", record="product T9", source="TikTok"))
+    ]

@@ -100,6 +100,8 @@ class ListingPush:
         By ``audit_status``, not ``status``: the status filter sees the base version only, so a
         live product whose content edit failed its audit (and "stays live and remains
         unchanged") is ACTIVATE there, and only its audit status says the edit was refused.
+        A product whose answer cannot be read is a record error of its own, like an unreadable
+        search hit: the aspect then resolves no audit drift it may be about.
         """
         api = self._products()
         items: list[ListingAudit] = []
@@ -111,6 +113,9 @@ class ListingPush:
                     product = api.get_product(summary.id)
                 except NotFoundError:
                     continue  # deleted since the search: nothing left to fix
+                except RecordError as exc:  # this product's answer alone: the others are read on
+                    errors.append(exc)
+                    continue
                 failures = tuple(
                     AuditReason(f.position, tuple(f.reasons), tuple(f.suggestions))
                     for f in product.audit_failed_reasons
