@@ -10,13 +10,14 @@ resolves when the product is no longer FAILED. Alerts only: the fix is in the ER
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from erpsync.core.errors import RecordError
 from erpsync.core.models import Drift, Records, Severity, Texts
 
-__all__ = ["AUDIT_FAILED", "AuditReason", "ListingAudit", "ListingAuditReader", "audit_drifts"]
+__all__ = ["AUDIT_FAILED", "AuditReason", "ListingAudit", "ListingAuditReader", "audit_drifts", "unread_products"]
 
 AUDIT_FAILED = "audit_failed"
 
@@ -66,3 +67,21 @@ def audit_drifts(aspect: str, shop: str, erp_for: Mapping[str, str], audits: Rec
             Drift(shop, aspect, AUDIT_FAILED, erp_id, None, "FAILED", None, Severity.WARNING, en, summary=Texts(en, zh))
         )
     return drifts
+
+
+def unread_products(errors: Iterable[RecordError], erp_for: Mapping[str, str]) -> set[str]:
+    """Pure: the ERP products (``erp_for``: Seller Center product id → ERP product id) that the
+    failed audits left unread may be about; their ``audit_failed`` drifts must not resolve.
+
+    An error whose record is one bound product (``product 1729...`` or ``product '1729...'``, as
+    the connector names a product it read by id) is about that one. Any other (a search hit with
+    no readable id, an id cut short for the log) may be about any of them: all are returned.
+    """
+    unread: set[str] = set()
+    for error in errors:
+        record = (error.record or "").removeprefix("product ").strip("'")
+        erp_id = erp_for.get(record)
+        if erp_id is None:
+            return set(erp_for.values())
+        unread.add(erp_id)
+    return unread

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import pytest
 
 from erpsync.core.errors import RecordError
-from erpsync.core.listing_audits import ListingAudit
+from erpsync.core.listing_audits import AuditReason, ListingAudit
 from erpsync.core.listings import FoundListing
 from erpsync.core.models import AspectReport, Records
 from erpsync.plugins import hookimpl
@@ -229,3 +229,21 @@ def test_one_unreadable_failed_product_does_not_stop_every_push(
     assert [str(e) for e in report.record_errors] == [
         str(RecordError("audit_failed_reasons: not a list", record="product T9", source="TikTok"))
     ]
+
+
+@pytest.mark.parametrize("unread", ["product 'T1'", "product #0"])
+def test_an_unreadable_audit_search_hit_does_not_resolve_the_audit_drift(tmp_path: Path, unread: str) -> None:
+    """The product whose audit failed cannot be read on the next run (named, or a hit with no
+    readable id that may be any bound product): its audit_failed drift stays open."""
+    shop = Shop(tmp_path)
+    shop.write([("MUG", "4", "5")])
+    shop.run()  # create, bound to T1
+    Shelf.audits = Records((ListingAudit("T1", (AuditReason("title", ("counterfeit",), ()),)),))
+    first = shop.run()
+    assert len(first.opened) == 1
+    Shelf.audits = Records((), (RecordError("status: not a string", record=unread),))
+    second = shop.run()
+    assert second.record_errors
+    assert second.resolved == []
+    Shelf.audits = Records()
+    assert len(shop.run().resolved) == 1  # read, and no longer failing

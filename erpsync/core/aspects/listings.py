@@ -43,7 +43,7 @@ from erpsync.core.aspects.listing_texts import action_description, drift_message
 from erpsync.core.aspects.warehouse_address import connector_type
 from erpsync.core.connector import Connector
 from erpsync.core.errors import PermanentError
-from erpsync.core.listing_audits import AUDIT_FAILED, ListingAuditReader, audit_drifts
+from erpsync.core.listing_audits import AUDIT_FAILED, ListingAuditReader, audit_drifts, unread_products
 from erpsync.core.listing_ports import ListingBindings, ListingWriter, ProductReader
 from erpsync.core.listings import ErpProduct, ListingMapping
 from erpsync.core.models import Action, Drift, Severity
@@ -129,9 +129,12 @@ class ListingsAspect(Aspect):
             return
         obs.audits = ctx.seller.failed_audits()
         obs.record_errors.extend(obs.audits.errors)
-        if obs.audits.errors and obs.scope is None:
-            # an unread product may still be failing: only the ERP products read may resolve
-            obs.scope = {p.id for p in obs.products}
+        if obs.audits.errors:
+            # an unread product may still be failing: only the ERP products read, and not those
+            # an unread one may be, may resolve
+            erp_for = {b.product_id: erp_id for erp_id, b in obs.bound.items() if b.product_id}
+            read = {p.id for p in obs.products} if obs.scope is None else obs.scope
+            obs.scope = read - unread_products(obs.audits.errors, erp_for)
 
     def diff(self, observation: Observation) -> list[Drift]:
         assert isinstance(observation, ListingObservation)
