@@ -88,7 +88,7 @@ def _fresh() -> Iterator[None]:
 
 
 class Shop:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *plugins: object) -> None:
         self.root, self.tick = root, 0
         (root / "erp").mkdir()
         (root / "erpsync.toml").write_text(
@@ -98,7 +98,7 @@ class Shop:
             '[aspects.listings]\ncategory_id = "600001"\nwarehouse_id = "W"\n',
             encoding="utf-8",
         )
-        self.pm = get_plugin_manager(entrypoints=False, extra=[Plugin()])
+        self.pm = get_plugin_manager(entrypoints=False, extra=[Plugin(), *plugins])
         self.registry = build_registry(self.pm)
 
     def write(self, rows: list[tuple[str, str, str]]) -> None:
@@ -247,3 +247,47 @@ def test_an_unreadable_audit_search_hit_does_not_resolve_the_audit_drift(tmp_pat
     assert second.resolved == []
     Shelf.audits = Records()
     assert len(shop.run().resolved) == 1  # read, and no longer failing
+
+
+class Failing:
+    """A ``map_listing`` hook that raises while ``on`` is set."""
+
+    on = False
+
+    @hookimpl
+    def map_listing(self, product: Any, body: dict[str, Any]) -> None:
+        if Failing.on:
+            raise KeyError("material")
+
+
+@pytest.mark.parametrize("left_out_by", ["several Seller Center products", "a failing map_listing hook"])
+def test_a_product_left_out_for_a_record_error_keeps_its_drifts_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, left_out_by: str
+) -> None:
+    """A product whose create failed is left out of the next run for a record error (its SKUs
+    found in two Seller Center products, or its map_listing hook raising): it was not compared,
+    so its not_listed drift stays open."""
+    from erpsync.core.errors import PermanentError
+
+    found: dict[str, FoundListing] = {}
+
+    def find(self: Any, skus: Sequence[str]) -> dict[str, FoundListing]:
+        return {k: v for k, v in found.items() if k in skus}
+
+    def create(self: Any, body: Mapping[str, Any]) -> FoundListing:
+        raise PermanentError("12052023: category does not exist", connector="listing-shelf", operation="create product")
+
+    monkeypatch.setattr(Shelf, "find_listings", find)
+    monkeypatch.setattr(Shelf, "create_listing", create)
+    monkeypatch.setattr(Failing, "on", False)
+    shop = Shop(tmp_path, Failing())
+    shop.write([("MUG", "4", "5"), ("CUP", "3", "7")])
+    first = shop.run()
+    assert [r.status for r in first.actions] == ["failed"] and len(first.opened) == 1
+    if left_out_by == "a failing map_listing hook":
+        Failing.on = True
+    else:
+        found.update({"MUG": FoundListing("T1", {"MUG": "a"}), "CUP": FoundListing("T2", {"CUP": "b"})})
+    second = shop.run()
+    assert len(second.record_errors) == 1
+    assert second.resolved == []

@@ -38,9 +38,10 @@ def look_up(
 ) -> None:
     """Bind in ``obs.bound`` what Seller Center holds of ``products`` erpsync has no id for.
 
-    A product whose SKUs are in several Seller Center products is a record error and is taken
-    out of ``products``. A seller that cannot search is an error when a product is unbound (it
-    might be created twice) and nothing when only SKUs lack ids (they are added by an edit).
+    A product whose SKUs are in several Seller Center products is a record error, taken out of
+    ``products`` and named in ``obs.left_out``. A seller that cannot search is an error when a
+    product is unbound (it might be created twice) and nothing when only SKUs lack ids (they
+    are added by an edit).
     """
     unbound = [p for p in products if p.id not in obs.bound]
     missing = {
@@ -83,6 +84,7 @@ def _bind_product(
         reason = f"its SKUs are in several Seller Center products ({ids}): not pushed"
         obs.record_errors.append(RecordError(reason, record=f"product {product.id!r}", source=product.source))
         products.remove(product)
+        obs.left_out.add(product.id)
         return
     if not listings:
         return
