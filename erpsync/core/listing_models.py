@@ -48,7 +48,12 @@ class ErpSku:
 
 @dataclass(frozen=True)
 class ErpProduct:
-    """A product as the ERP holds it. ``attributes`` are (ERP name, value) pairs, in ERP order."""
+    """A product as the ERP holds it. ``attributes`` are (ERP name, value) pairs, in ERP order.
+
+    ``partial``: some of its SKU rows could not be read (each a record error of its own), so
+    ``skus`` holds the good ones only. Its SKU set, which the content hash covers, is not known:
+    its content is not pushed until they read again, its good SKUs' price and stock are.
+    """
 
     id: str
     title: str
@@ -58,6 +63,7 @@ class ErpProduct:
     images: tuple[str, ...] = ()
     attributes: tuple[tuple[str, str], ...] = ()
     source: str = ""  # "file:line" of the product's first row
+    partial: bool = False
 
 
 @dataclass(frozen=True)

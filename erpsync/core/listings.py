@@ -99,8 +99,12 @@ def plan_pushes(product: ErpProduct, mapping: ListingMapping, bound: BoundListin
     price differs from the last pushed, an inventory push likewise, and last an edit when the
     content hash differs (it also adds the SKUs the listing lacks, with their price and stock).
     The edit goes last because a content edit sends the product back to audit, and the price
-    endpoint refuses a product under audit (Update Price, 12052901; docs/listings.md).
+    endpoint refuses a product under audit (Update Price, 12052901; docs/listings.md). A
+    ``partial`` product (SKU rows unread) gets no create and no edit: its hash would lack those
+    SKUs, so an edit now and another once they read again would send its content twice.
     """
+    if product.partial and bound is None:
+        return []  # a create with SKUs missing would need an edit to add them: wait for them
     digest = content_hash(product, mapping)
     if bound is None:
         body = create_body(product, mapping)
@@ -141,7 +145,7 @@ def plan_pushes(product: ErpProduct, mapping: ListingMapping, bound: BoundListin
             payload["warehouse_id"] = mapping.warehouse_id
         before = _values({k: bound.inventory.get(k) for k in stock})
         pushes.append(Push("inventory", product.id, payload, before, _values(stock) or ""))
-    if bound.content_hash != digest:
+    if bound.content_hash != digest and not product.partial:  # partial: its hash lacks SKUs
         body = edit_body(product, mapping, bound.sku_ids)
         payload = {"product_id": bound.product_id, "changes": body, "hash": digest}
         if "skus" in body:

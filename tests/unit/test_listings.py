@@ -152,3 +152,10 @@ def test_a_product_found_by_seller_sku_is_edited_and_repriced_never_created():
     assert [p.kind for p in pushes] == ["price", "inventory", "edit"]
     assert pushes[0].before is None  # never pushed
     assert set(pushes[0].payload["skus"]) == {"SHIRT-S", "SHIRT-M"}
+
+
+def test_a_partial_product_is_neither_created_nor_edited_but_its_good_skus_are_repriced():
+    """A SKU row unread: the SKU set, which the hash covers, is unknown, so no content is pushed."""
+    partial = product(title="Linen shirt", skus=(ErpSku("SHIRT-S", Decimal("9"), 5),), partial=True)
+    assert plan_pushes(partial, MAPPING, None) == []
+    assert [p.kind for p in plan_pushes(partial, MAPPING, bound())] == ["price"]

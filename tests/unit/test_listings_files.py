@@ -139,3 +139,28 @@ def test_pushes_are_recorded_and_read_back_as_what_was_last_pushed(tmp_path):
     (listing,) = bound_listings(bindings, "shop", [shirt()]).values()
     assert listing.inventory == {"S": "9", "M": "2"}  # M keeps what was last pushed: pushed again
     assert bound_listings(bindings, "other shop", [shirt()]) == {}
+
+
+def test_a_product_with_a_later_row_unread_is_read_partial(tmp_path):
+    """A malformed or undecodable row after a product's first leaves the product without that SKU:
+    it is read, marked ``partial`` so its content is not pushed without it (docs/listings.md)."""
+    (tmp_path / "erp").mkdir()
+    (tmp_path / "erp" / "products.csv").write_bytes(
+        (
+            HEADER + "P1,MUG,Mug,,4,USD,5,,\n"
+            "P1,CUP,Mug,,-3,USD,5,,\n"  # a bad price
+            "P2,PLATE,Plate,,4,USD,5,,\n"
+            "P2,MUG,Plate,,4,USD,5,,\n"  # P1's SKU
+            "P3,BOWL,Bowl,,4,USD,5,,\n"
+            "P4,SPOON,Spoon,,4,USD,5,,\n"
+        ).encode()
+        + b"P4,FORK,Fork \xff,,4,USD,5,,\n"  # not UTF-8: set aside
+    )
+    read = erp(tmp_path, products="products.csv").read_products()
+    assert read is not None and len(read.errors) == 3, read.errors
+    assert {p.id: ([s.seller_sku for s in p.skus], p.partial) for p in read.items} == {
+        "P1": (["MUG"], True),
+        "P2": (["PLATE"], True),
+        "P3": (["BOWL"], False),
+        "P4": (["SPOON"], True),
+    }

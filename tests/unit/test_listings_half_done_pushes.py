@@ -291,3 +291,20 @@ def test_a_product_left_out_for_a_record_error_keeps_its_drifts_open(
     second = shop.run()
     assert len(second.record_errors) == 1
     assert second.resolved == []
+
+
+def test_a_bad_second_sku_row_sends_no_content_edit(tmp_path: Path) -> None:
+    """A malformed later SKU row leaves the product without that SKU this run: its content is not
+    pushed (the hash covers the SKU set), so no edit goes out, neither now nor once the row is
+    fixed; a record error says the product's content waits, and its other SKUs are still pushed."""
+    shop = Shop(tmp_path)
+    shop.write([("MUG", "4", "5"), ("CUP", "3", "7")])
+    shop.run()  # create
+    Shelf.calls.clear()
+    shop.write([("MUG", "6", "5"), ("CUP", "-3", "7")])  # a typo in CUP's price, MUG's price changes
+    bad = shop.run()
+    assert any("content not pushed this run" in str(e) for e in bad.record_errors), bad.record_errors
+    assert Shelf.calls == ["price"] and Shelf.prices["id-MUG"] == "6"
+    shop.write([("MUG", "6", "5"), ("CUP", "3", "7")])  # ... and fixed
+    shop.run()
+    assert Shelf.calls == ["price"]

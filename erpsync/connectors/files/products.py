@@ -143,6 +143,7 @@ class ProductsMixin(FilesHost):
         errors = broken_rows(doc, shown, "product")
         products: dict[str, tuple[dict[str, Any], list[ErpSku]]] = {}
         bad: set[str] = set()  # products whose first row was malformed: left out whole
+        partial: set[str] = set()  # products with a later row malformed: read without that SKU
         sku_line: dict[str, int] = {}
         met = IdLines(doc)  # a product whose first row was set aside (see its error) is left out whole
         schema = ProductRecord()
@@ -159,6 +160,8 @@ class ProductsMixin(FilesHost):
                 errors.append(wrong)
                 if rid and rid not in products:
                     bad.add(rid)
+                elif rid:
+                    partial.add(rid)
                 continue
             try:
                 data = schema.load({k: cell(v) for k, v in row.items() if k is not None})
@@ -167,6 +170,8 @@ class ProductsMixin(FilesHost):
                 errors.extend(field_errors(exc, source=source, record=record))
                 if rid and rid not in products:
                     bad.add(rid)
+                elif rid:
+                    partial.add(rid)
                 continue
             sku = data["seller_sku"]
             if sku in sku_line:
@@ -174,6 +179,8 @@ class ProductsMixin(FilesHost):
                 errors.append(RecordError(reason, source=source, record=record, field="seller_sku"))
                 if rid not in products:  # a product whose first row failed is left out whole
                     bad.add(rid)
+                else:
+                    partial.add(rid)
                 continue
             sku_line[sku] = line
             if rid in bad:
@@ -183,6 +190,7 @@ class ProductsMixin(FilesHost):
             _first, skus = products.setdefault(rid, ({**data, "source": source}, []))
             quantity, stock = data["inventory"], data["warehouse_stock"]
             skus.append(ErpSku(sku, Decimal(data["price"]), quantity, source, warehouse_stock=stock))
+        partial.update(rid for rid in met.aside if rid in products)  # a later row set aside
         items = tuple(
             ErpProduct(
                 id=rid,
@@ -193,6 +201,7 @@ class ProductsMixin(FilesHost):
                 images=first["images"],
                 attributes=first["attributes"],
                 source=first["source"],
+                partial=rid in partial,
             )
             for rid, (first, skus) in products.items()
         )

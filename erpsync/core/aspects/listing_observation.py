@@ -41,8 +41,9 @@ class ListingObservation(Observation):
     audits: Records[ListingAudit] = field(default_factory=Records)
     #: fingerprints of the bound products found to need nothing, to keep: {erp id: (product id, fp)}
     learned_sources: dict[str, tuple[str, str]] = field(default_factory=dict)
-    #: ERP products read but left out for a record error (a failing hook, SKUs in several
-    #: Seller Center products): not planned, and their open drifts not resolved
+    #: ERP products read but not wholly compared for a record error: left out (a failing hook,
+    #: SKUs in several Seller Center products) or ``partial`` (a SKU row unread: no content
+    #: pushed). Their open drifts are not resolved
     left_out: set[str] = field(default_factory=set)
     _pushes: list[Push] | None = None
     _planned: dict[str, ErpProduct] = field(default_factory=dict)  # the products with a push
@@ -53,7 +54,9 @@ class ListingObservation(Observation):
         A bound product whose fingerprint equals the one kept is unchanged without comparing
         anything else (``core/listing_source.py``); the others are planned (``plan_pushes``), and
         those that need nothing have their fingerprint kept. A ``map_listing`` hook that raises
-        on a product makes that product a record error and leaves it out; the others go on.
+        on a product makes that product a record error and leaves it out; the others go on. A
+        ``partial`` product (SKU rows unread) is a record error too, and only its good SKUs'
+        price and stock are pushed (``plan_pushes``); no fingerprint is kept for it.
         """
         if self._pushes is None:
             pushes: list[Push] = []
@@ -64,6 +67,12 @@ class ListingObservation(Observation):
             for product in self.products:
                 known = bound.get(product.id)
                 mark = None
+                if product.partial:
+                    reason = "some of its SKU rows could not be read (see their errors): content not pushed this run"
+                    self.record_errors.append(
+                        RecordError(reason, record=f"product {product.id!r}", source=product.source)
+                    )
+                    self.left_out.add(product.id)
                 if known is not None and known.source is not None and comparable:
                     mark = fingerprint(product, key, known)
                     if mark == known.source:
@@ -83,7 +92,7 @@ class ListingObservation(Observation):
                     pushes += planned
                     if planned:
                         planned_for[product.id] = product
-                elif known is not None and comparable:
+                elif known is not None and comparable and not product.partial:
                     mark = mark or fingerprint(product, key, known)
                     if mark is not None:
                         learned[product.id] = (known.product_id, mark)

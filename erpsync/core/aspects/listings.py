@@ -118,11 +118,12 @@ class ListingsAspect(Aspect):
         """Plan in observe, so a failing hook is a record error the host reports, and keep the
         fingerprints of the products found to need nothing; then read the failed audits.
 
-        A product left out for a record error was not compared: its open drifts stay open.
+        A product left out for a record error, or compared in part, keeps its drifts open.
         """
         obs.pushes()
         if obs.left_out:
-            obs.scope = {p.id for p in obs.products} if obs.scope is None else obs.scope - obs.left_out
+            read = {p.id for p in obs.products} if obs.scope is None else obs.scope
+            obs.scope = read - obs.left_out
         if bindings is not None:
             keep_sources(bindings, ctx.shop, obs.learned_sources, ctx.now)
         self._read_audits(ctx, obs)
