@@ -2,8 +2,8 @@
 
 Each test runs the real Syncer, aspect, SQLite bindings and files ERP against an in-memory
 Seller Center (``Shelf``): a product found by seller_sku whose edit failed, stock refused for a
-SKU the platform does not name, a SKU an answer left out, an unreadable failed-audit product,
-and products left out of a run for a record error.
+SKU the platform does not name, a SKU an answer left out, an unreadable failed-audit product or
+search hit, products left out of a run for a record error, and a product with a bad SKU row.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from tests.unit.test_pushes_never_lost import PRODUCT_HEADER, Seller
 
 
 class Shelf(Seller):
-    """An in-memory Seller Center: products by id, each {seller_sku: (sku id, price, stock)}."""
+    """An in-memory Seller Center holding one product, T1: SKU ids by seller_sku, price and stock by SKU id."""
 
     type = "listing-shelf"
     sku_ids: ClassVar[dict[str, str]] = {}
