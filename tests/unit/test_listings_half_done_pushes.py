@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from test_pushes_never_lost import PRODUCT_HEADER, Seller
 
 from erpsync.core.errors import RecordError
 from erpsync.core.listing_audits import AuditReason, ListingAudit
@@ -23,7 +24,6 @@ from erpsync.core.models import AspectReport, Records
 from erpsync.plugins import hookimpl
 from erpsync.plugins.manager import build_registry, get_plugin_manager, load_settings
 from erpsync.sync import Syncer
-from tests.unit.test_pushes_never_lost import PRODUCT_HEADER, Seller
 
 
 class Shelf(Seller):
