@@ -20,7 +20,9 @@ docs/erp-odoo.md):
 
 Knobs a test turns: ``fault`` (fail reads or writes the temporary or permanent way),
 ``inject`` (answer the next call with a given exception), ``mangle`` (replace bytes of the next
-answers, e.g. with a byte that is not UTF-8), ``deny`` (AccessError on a model).
+answers, e.g. with a byte that is not UTF-8), ``deny`` (AccessError on a model), ``version``
+(the Odoo version answering JSON-RPC, 17 by default; JSON-2 answers as 19): the context key a
+stock read's warehouse is taken from follows it (``WAREHOUSE_KEYS``).
 """
 
 from __future__ import annotations
@@ -68,6 +70,10 @@ MODELS: dict[str, dict[str, str]] = {
     },
 }  # fmt: skip
 
+#: the context keys ``_get_domain_locations`` (``addons/stock/models/product.py``) reads the
+#: warehouse from, by Odoo version
+WAREHOUSE_KEYS = {17: ("warehouse",), 18: ("warehouse_id",), 19: ("warehouse_id", "search_warehouse")}
+
 
 def _page(staged: int | tuple[int, bytes]) -> tuple[int, dict[str, str], bytes]:
     """A non-JSON answer: a proxy's error page (``Retry-After: 0`` keeps retrying tests fast)."""
@@ -111,6 +117,9 @@ class OdooServer:
         self.injected: list[Staged] = []
         self.replacements: list[tuple[bytes, bytes]] = []
         self.denied: set[str] = set()
+        #: the Odoo version answering JSON-RPC; JSON-2 answers as 19, the first version that has it
+        self.version = 17
+        self._answering = self.version  # the version answering the call in hand
         self._next_id = 100
         for code, name in (("CN", "China"), ("HK", "Hong Kong"), ("US", "United States")):
             self.create("res.country", {"code": code, "name": name})
@@ -199,6 +208,7 @@ class OdooServer:
         model = args[3] if service == "object" and len(args) > 4 else ""
         method_name = args[4] if model else method
         self.calls.append(("jsonrpc", model, method_name))
+        self._answering = self.version
         staged = self._staged(method_name == "write", denied)
         if isinstance(staged, int | tuple):
             return _page(staged)
@@ -230,6 +240,7 @@ class OdooServer:
     def _json2(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         model, method = (request.path_url or "").split("?")[0].split("/")[-2:]
         self.calls.append(("json2", model, method))
+        self._answering = 19
         refused = OdooException("werkzeug.exceptions.Unauthorized", "Invalid apikey", 401)
         staged = self._staged(method == "write", refused)
         if isinstance(staged, int | tuple):
@@ -295,7 +306,8 @@ class OdooServer:
         kind, value = self.fields[model][name], record.get(name)
         if kind == "qty":
             by_warehouse: Mapping[int, float] = value or {}
-            warehouse = context.get("warehouse")
+            keys = WAREHOUSE_KEYS[self._answering]
+            warehouse = next((context[k] for k in keys if context.get(k)), None)
             return float(by_warehouse.get(warehouse, 0.0) if warehouse else sum(by_warehouse.values()))
         if kind.startswith("m2o:"):
             return [value, self.display_name(kind[4:], value)] if value else False

@@ -45,11 +45,21 @@ def test_variants_are_the_skus_of_their_template(odoo: OdooServer) -> None:
         ErpSku("CUP-WHT-S", Decimal("39.9"), 120, source=f"odoo product.template {cup}: variant {white}"),
         ErpSku("CUP-BLU-L", Decimal("45.5"), 0, source=f"odoo product.template {cup}: variant {blue}"),
     )
-    by_warehouse = make_connector(stock_warehouse=2).read_products()
+
+
+@pytest.mark.parametrize("protocol, version", [("jsonrpc", 17), ("jsonrpc", 18), ("json2", 19)])
+def test_stock_warehouse_counts_only_that_warehouse_on_every_odoo_version(
+    odoo: OdooServer, protocol: str, version: int
+) -> None:
+    """Odoo 17 reads the warehouse from context key ``warehouse``, 18 and 19 from ``warehouse_id``:
+    sent only the first, Odoo 18 and 19 counted the stock of every warehouse."""
+    odoo.version = version  # JSON-2 answers as Odoo 19 whatever this says
+    cup = odoo.create("product.template", {"name": "景德镇陶瓷茶杯"})
+    variant(odoo, cup, "CUP-WHT-S", 39.9, {1: 100.0, 2: 20.0})
+    variant(odoo, cup, "CUP-BLU-L", 45.5, {1: -3.0})
+    by_warehouse = make_connector(protocol, stock_warehouse=2).read_products()
     assert by_warehouse is not None
     assert [s.inventory for s in by_warehouse.items[0].skus] == [20, 0]
-    searches = [c for c in odoo.mock.calls if b"product.product" in (c.request.body or b"")]
-    assert b'"context": {"warehouse": 2}' in searches[-1].request.body
 
 
 def test_a_variant_that_cannot_be_read_fails_its_whole_product_only(odoo: OdooServer) -> None:

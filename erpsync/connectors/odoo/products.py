@@ -3,10 +3,15 @@
 A template is what a Seller Center product is (title, description), its variants the SKUs:
 ``default_code`` ("Internal Reference") is the ``seller_sku``, ``lst_price`` the variant's
 sales price (the template's ``list_price`` plus the variant's extra), ``qty_available`` its
-quantity on hand, for the warehouse named by ``stock_warehouse`` when set (the ``warehouse``
-context key, ``addons/stock/models/product.py``, ``_get_domain_locations``) and over all
+quantity on hand, for the warehouse named by ``stock_warehouse`` when set and over all
 warehouses otherwise; ``currency_id`` the company currency the price is in. Odoo keeps images
 as binaries and attributes as records of their own, so neither is read (``lacking``).
+
+Which context key names the warehouse depends on the version (``_get_domain_locations`` in
+``addons/stock/models/product.py``): Odoo 17 reads ``warehouse``, Odoo 18 ``warehouse_id``,
+Odoo 19 ``warehouse_id`` or ``search_warehouse``. The read sends both ``warehouse`` and
+``warehouse_id``, so every version counts that warehouse only: a key a version does not read is
+ignored, while one missing would count the stock of every warehouse.
 
 A variant that cannot be read (no internal reference, a fractional quantity) makes its whole
 product a RecordError: a product pushed without one of its SKUs would look complete.
@@ -31,6 +36,8 @@ __all__ = ["PRODUCT", "ProductsMixin"]
 
 PRODUCT, TEMPLATE = "product.product", "product.template"
 _FIELDS = ["product_tmpl_id", "default_code", "name", "description_sale", "lst_price", "qty_available", "currency_id"]
+#: the context keys naming the warehouse whose stock ``qty_available`` counts: Odoo 17's, then 18's and 19's
+_WAREHOUSE_KEYS = ("warehouse", "warehouse_id")
 
 
 class ProductsMixin:
@@ -41,7 +48,8 @@ class ProductsMixin:
     transport: Transport
 
     def read_products(self) -> Records[ErpProduct] | None:
-        context = {"warehouse": self.options["stock_warehouse"]} if self.options.get("stock_warehouse") else None
+        warehouse = self.options.get("stock_warehouse")
+        context = {key: warehouse for key in _WAREHOUSE_KEYS} if warehouse else None
         rows = search_all(
             self.transport,
             PRODUCT,
