@@ -269,6 +269,8 @@ def test_a_password_the_300_character_cut_would_split_is_hidden_whole() -> None:
         ("psycopg2.OperationalError", 'database "typo" does not exist', PermanentError),
         ("psycopg2.errors.InvalidTextRepresentation", "invalid input syntax for type integer", PermanentError),
         ("psycopg.errors.UniqueViolation", "duplicate key value", PermanentError),
+        ("psycopg2.errors.ProtocolViolation", "invalid frontend message type 0", PermanentError),
+        ("psycopg2.errors.DatabaseDropped", "terminating connection due to database drop", PermanentError),
     ],
 )
 def test_a_database_error_is_temporary_only_when_the_call_may_pass_later(name: str, message: str, kind: type) -> None:
@@ -285,3 +287,32 @@ def test_a_database_error_is_temporary_only_when_the_call_may_pass_later(name: s
         auth_hint="",
     )
     assert type(error) is kind
+
+
+@pytest.mark.parametrize("driver", ["psycopg2.errors", "psycopg.errors"])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("AdminShutdown", "terminating connection due to administrator command"),
+        ("CrashShutdown", "terminating connection because of crash of another server process"),
+        ("CannotConnectNow", "the database system is starting up"),
+        ("TooManyConnections", "sorry, too many clients already"),
+        ("ConnectionFailure", "server closed the connection unexpectedly"),
+        ("ConnectionException", "connection to server was lost"),
+        ("TransactionRollback", "canceling statement due to conflict with recovery"),
+    ],
+)
+def test_a_database_restarting_or_a_dropped_connection_is_temporary(driver: str, name: str, message: str) -> None:
+    """Odoo names the driver's subclass (``psycopg2.errors.AdminShutdown``), not ``OperationalError``:
+    a database restart or a full connection pool was reported permanent, so not retried."""
+    from erpsync.connectors.odoo.errors import error_for
+
+    error = error_for(
+        {"name": f"{driver}.{name}", "message": message},
+        status=500,
+        redact=lambda t: t,
+        connector="odoo",
+        operation="o",
+        auth_hint="",
+    )
+    assert type(error) is TemporaryError, str(error)

@@ -36,15 +36,35 @@ _BY_NAME: dict[str, tuple[type[ConnectorError], str]] = {
 }
 #: the database driver's modules (psycopg 2 and 3)
 _DRIVERS = ("psycopg2.", "psycopg.")
-#: the driver errors that pass when the call is made again: a transaction that lost a race
-#: (serialisation failure, deadlock, a lock not available) or a connection that dropped
-_PASSING = (
-    "SerializationFailure",
-    "DeadlockDetected",
-    "LockNotAvailable",
-    "TransactionRollbackError",
-    "OperationalError",
-    "InterfaceError",
+#: the driver errors that pass when the call is made again, by class name (the same in both
+#: drivers' ``errors`` modules, one per PostgreSQL SQLSTATE). Each is an ``OperationalError``
+#: subclass, and the name Odoo sends is the subclass's, so the base name alone misses them.
+_PASSING = frozenset(
+    {
+        # a transaction that lost a race (class 40, and 55P03)
+        "TransactionRollback",
+        "TransactionRollbackError",  # psycopg2's base of class 40
+        "SerializationFailure",
+        "DeadlockDetected",
+        "StatementCompletionUnknown",
+        "LockNotAvailable",
+        # a connection that dropped or could not be made (class 08, but a protocol violation or the
+        # server refusing the connection, which recur)
+        "OperationalError",
+        "InterfaceError",
+        "ConnectionException",
+        "SqlclientUnableToEstablishSqlconnection",
+        "ConnectionDoesNotExist",
+        "ConnectionFailure",
+        "TransactionResolutionUnknown",
+        "ConnectionTimeout",  # psycopg 3's, no SQLSTATE
+        # a server shutting down, restarting or full (classes 57 and 53)
+        "AdminShutdown",
+        "CrashShutdown",
+        "CannotConnectNow",
+        "IdleSessionTimeout",
+        "TooManyConnections",
+    }
 )
 
 
