@@ -16,7 +16,8 @@ docs/erp-odoo.md):
 - an unknown model over JSON-RPC is ``UserError("Object x doesn't exist")``, an unknown method
   ``builtins.AttributeError``; a many2one written with an id that does not exist is the
   ValidationError Odoo raises for the foreign-key violation; a write to a deleted record is a
-  MissingError.
+  MissingError; an archived record (``active`` false, on a model with that field) is left out of
+  a search unless the context's ``active_test`` is false.
 
 Knobs a test turns: ``fault`` (fail reads or writes the temporary or permanent way),
 ``inject`` (answer the next call with a given exception), ``mangle`` (replace bytes of the next
@@ -51,7 +52,7 @@ MODELS: dict[str, dict[str, str]] = {
     "stock.warehouse": {"name": "char", "code": "char", "partner_id": "m2o:res.partner"},
     "res.partner": {
         "name": "char", "phone": "char", "street": "char", "street2": "char", "city": "char", "zip": "char",
-        "state_id": "m2o:res.country.state", "country_id": "m2o:res.country",
+        "state_id": "m2o:res.country.state", "country_id": "m2o:res.country", "active": "bool",
     },
     "res.country": {"name": "char", "code": "char"},
     "res.country.state": {"name": "char", "code": "char", "country_id": "m2o:res.country"},
@@ -135,7 +136,8 @@ class OdooServer:
 
     def create(self, model: str, vals: Mapping[str, Any], *, id: int | None = None) -> int:
         rid = id if id is not None else self._new_id()
-        self.records[model][rid] = {"id": rid, **vals}
+        defaults = {"active": True} if "active" in self.fields[model] else {}
+        self.records[model][rid] = {"id": rid, **defaults, **vals}
         return rid
 
     def find(self, model: str, **values: Any) -> int:
@@ -296,7 +298,12 @@ class OdooServer:
         names = list(fields or self.fields[model])
         self._check_fields(model, names)
         match = _Domain(self, model, domain)
-        rows = sorted((r for r in self.records[model].values() if match(r)), key=lambda r: r["id"])
+        # Odoo leaves archived records (active false) out of a search unless active_test is false
+        hide_archived = "active" in self.fields[model] and (context or {}).get("active_test", True)
+        rows = sorted(
+            (r for r in self.records[model].values() if match(r) and not (hide_archived and not r["active"])),
+            key=lambda r: r["id"],
+        )
         rows = rows[offset : offset + limit if limit else None]
         return [
             {"id": r["id"], **{n: self._read(model, r, n, context or {}) for n in names if n != "id"}} for r in rows

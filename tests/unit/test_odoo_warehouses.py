@@ -115,6 +115,17 @@ def test_a_state_is_found_by_name_or_code_in_the_partners_country(odoo: OdooServ
     assert partner_of(odoo, 11)["state_id"] == odoo.find("res.country.state", code="JS")
 
 
+def test_an_archived_address_partner_is_read_and_its_state_corrected(odoo: OdooServer) -> None:
+    """The read shows an archived partner's address (``active_test`` false); the state correction
+    looked the partner's country up without it, found no partner and refused: "no country"."""
+    partner_of(odoo, 11)["active"] = False
+    erp = make_connector()
+    (w, _) = erp.list_warehouses().items
+    assert (w.id, w.address.region_code, w.address.state) == ("11", "CN", "广东省")
+    erp.set_warehouse_address("11", {"state": "浙江省"})
+    assert partner_of(odoo, 11)["state_id"] == odoo.find("res.country.state", code="ZJ")
+
+
 def test_a_new_country_and_its_state_are_written_together(odoo: OdooServer) -> None:
     us = odoo.find("res.country", code="US")
     ca = odoo.create("res.country.state", {"name": "California", "code": "CA", "country_id": us})

@@ -184,6 +184,7 @@ class WarehousesMixin:
                 PARTNER,
                 "search_read",
                 {"domain": [["id", "=", partner_id]], "fields": ["country_id"]},
+                context={"active_test": False},  # an archived partner is read, so it is written too
                 operation="read address",
             )
             country = many2one(found[0], "country_id", record=f"partner {partner_id}") if found else None
