@@ -283,6 +283,27 @@ def test_order_statuses_round_trip_through_the_dedicated_field() -> None:
     assert write.params[:2] == [[3], {"comment": "IN_TRANSIT@2026-03-02T08:15:00+00:00"}]
 
 
+def test_an_order_id_two_sales_carry_is_a_record_error_with_no_status() -> None:
+    """``sale.sale``'s reference is not unique: the first sale's status was answered as the order's
+    (and set_order_status then refused the order for its two sales); Odoo's connector answers none."""
+    fake = FakeTryton()
+    fake.on(
+        "model.sale.sale.search_read",
+        [
+            {"id": 3, "reference": "101", "comment": "AWAITING_SHIPMENT@2026-03-02T08:15:00+00:00"},
+            {"id": 9, "reference": "101", "comment": ""},
+            {"id": 4, "reference": "102", "comment": ""},
+        ],
+    )
+    with staged(fake):
+        records = connector(**OPTIONS).order_statuses(["101", "102"])
+    assert records is not None
+    assert [s.order_id for s in records.items] == ["102"]
+    (error,) = records.errors
+    assert (error.record, error.field) == ("order '101'", "reference")
+    assert "2 sales" in str(error) and "'3'" in str(error) and "'9'" in str(error)
+
+
 def test_without_a_status_field_no_order_statuses_are_kept() -> None:
     erp = connector()
     assert erp.order_statuses(["1"]) is None

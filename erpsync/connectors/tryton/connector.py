@@ -26,7 +26,7 @@ from erpsync.core.shipping import ErpShipment
 
 from .addresses import address_values, handover_values
 from .options import TrytonOptions
-from .orders import build_status, status_text
+from .orders import collect_statuses, status_text
 from .products import PRODUCT_DOMAIN, PRODUCT_FIELDS, build_products
 from .rpc import SessionAuth, TrytonRpc, classify
 from .shipments import SHIPMENT_DOMAIN, build_shipment, shipment_fields
@@ -253,13 +253,7 @@ class TrytonErp(HttpErpConnector):
             rows += self.rpc.search_read(
                 "sale.sale", domain, [field, status_field], page_size=self.options["page_size"]
             )
-        return collect_records(
-            rows,
-            lambda row: build_status(row, self.options, source=self.source),
-            source=self.source,
-            kind="order",
-            id_key=field,
-        )
+        return collect_statuses(rows, self.options, source=self.source)
 
     def set_order_status(self, order_id: str, status: str, updated_at: datetime) -> None:
         field, status_field = self.options["order_field"], self.options["order_status_field"]

@@ -7,14 +7,20 @@ the order id. The text is erpsync's own format: one field keeps status and time 
 write is one value and reading it back needs nothing else. Only sales in Tryton can carry a
 status, so the connector holds only its own orders (``own_orders_only``): every sale found is
 answered, one with nothing recorded yet as an empty status, and other orders are left alone.
+``sale.sale``'s ``reference`` is not unique, so two sales may carry one order id: such an order is
+one RecordError and has no status, as with Odoo, since which sale's status is the order's would be
+a guess (and ``set_order_status`` refuses to pick one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from erpsync.core.erp_connector import collect_records
+from erpsync.core.errors import RecordError
+from erpsync.core.models import Records
 from erpsync.core.orders import ErpOrderStatus
 
 SEPARATOR = "@"
@@ -25,6 +31,32 @@ def status_text(status: str, updated_at: datetime) -> str:
     if updated_at.tzinfo is None:
         raise ValueError("updated_at must be an aware datetime")
     return f"{status}{SEPARATOR}{updated_at.astimezone(UTC).isoformat()}"
+
+
+def collect_statuses(rows: Sequence[Any], options: Mapping[str, Any], *, source: str) -> Records[ErpOrderStatus]:
+    """Each sale row's status; an order id that several sales carry is one RecordError, no status."""
+    field = options["order_field"]
+    sales: dict[str, list[str]] = {}
+    for row in rows:
+        if isinstance(row, Mapping) and row.get(field) not in (None, ""):
+            sales.setdefault(str(row[field]), []).append(str(row.get("id")))
+    shared = {order: ids for order, ids in sales.items() if len(ids) > 1}
+
+    def shares(row: Any) -> bool:
+        return isinstance(row, Mapping) and row.get(field) not in (None, "") and str(row[field]) in shared
+
+    records = collect_records(
+        [r for r in rows if not shares(r)],
+        lambda row: build_status(row, options, source=source),
+        source=source,
+        kind="order",
+        id_key=field,
+    )
+    errors = list(records.errors)
+    for order, ids in sorted(shared.items()):
+        reason = f"{len(ids)} sales carry this order id: {sorted(ids)}"
+        errors.append(RecordError(reason, record=f"order {order!r}", field=field, source=source))
+    return Records(records.items, tuple(errors))
 
 
 def build_status(row: Mapping[str, Any], options: Mapping[str, Any], *, source: str) -> ErpOrderStatus:
