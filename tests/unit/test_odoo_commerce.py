@@ -98,6 +98,19 @@ def test_a_product_id_or_a_sku_given_twice_is_a_record_error_not_two_products(od
     assert "also template" in str(records.errors[0]) or "also template" in str(records.errors[1])
 
 
+def test_a_template_whose_product_key_field_is_empty_is_a_record_error_naming_that_field(odoo: OdooServer) -> None:
+    """The error named the template but no field: which field to fill in Odoo was left to guess."""
+    odoo.add_field("product.template", "x_spu")
+    keyless = odoo.create("product.template", {"name": "茶杯"})
+    keyed = odoo.create("product.template", {"name": "龙井", "x_spu": "SPU-TEA"})
+    variant(odoo, keyless, "CUP-1", 9.9, {1: 1.0})
+    variant(odoo, keyed, "TEA-1", 128.0, {1: 1.0})
+    records = make_connector(product_key_field="x_spu").read_products()
+    assert records is not None and [p.id for p in records.items] == ["SPU-TEA"]
+    (error,) = records.errors
+    assert (error.record, error.field) == (f"product.template {keyless}", "x_spu")
+
+
 def test_shipments_are_not_kept_without_a_package_field(odoo: OdooServer) -> None:
     assert make_connector().list_shipments() is None
     assert odoo.calls == []

@@ -304,6 +304,26 @@ def test_an_order_id_two_sales_carry_is_a_record_error_with_no_status() -> None:
     assert "2 sales" in str(error) and "'3'" in str(error) and "'9'" in str(error)
 
 
+@pytest.mark.parametrize(
+    ("recorded", "why"),
+    [
+        ("shipped by hand", "is not STATUS@TIME"),
+        ("SHIPPED@yesterday", "is not an ISO 8601 time"),
+        ("SHIPPED@2026-03-02T08:15:00", "has no UTC offset"),
+    ],
+)
+def test_a_status_text_erpsync_did_not_write_is_a_record_error_naming_its_field(recorded: str, why: str) -> None:
+    """The error named the order but no field: which sale field holds the text was left to guess."""
+    fake = FakeTryton()
+    fake.on("model.sale.sale.search_read", [{"id": 3, "reference": "101", "comment": recorded}])
+    with staged(fake):
+        records = connector(**OPTIONS).order_statuses(["101"])
+    assert records is not None and records.items == ()
+    (error,) = records.errors
+    assert (error.record, error.field) == ("order '101'", "comment")
+    assert why in error.reason
+
+
 def test_without_a_status_field_no_order_statuses_are_kept() -> None:
     erp = connector()
     assert erp.order_statuses(["1"]) is None

@@ -73,7 +73,11 @@ class ProductsMixin:
         first_of: dict[str, int] = {}  # product id -> the template that gave it first
         for template, variants in groups.items():
             try:
-                product = _product(keys.get(template), template, variants)
+                key = keys.get(template)
+                if not key:  # only a product_key_field can be empty: the database id never is
+                    reason = "empty: the product id (option product_key_field)"
+                    raise RecordError(reason, record=f"{TEMPLATE} {template}", field=self.options["product_key_field"])
+                product = _product(key, template, variants)
                 # two templates under one product id: which one the listing is would be a guess
                 if product.id in first_of:
                     reason = f"product id {product.id!r} is also template {first_of[product.id]}'s"
@@ -104,11 +108,9 @@ def _template(row: Mapping[str, Any]) -> int | None:
     return value[0] if isinstance(value, list) and value and isinstance(value[0], int) else None
 
 
-def _product(key: str | None, template: int, variants: list[Mapping[str, Any]]) -> ErpProduct:
+def _product(key: str, template: int, variants: list[Mapping[str, Any]]) -> ErpProduct:
     first = variants[0]
     record = f"{TEMPLATE} {template}"
-    if not key:
-        raise RecordError("no product id (option product_key_field names the field)", record=record)
     currency = many2one(first, "currency_id", record=record)
     skus = tuple(_sku(v, f"{record}: variant {v.get('id')}") for v in variants)
     codes = [s.seller_sku for s in skus]

@@ -60,18 +60,20 @@ def collect_statuses(rows: Sequence[Any], options: Mapping[str, Any], *, source:
 
 
 def build_status(row: Mapping[str, Any], options: Mapping[str, Any], *, source: str) -> ErpOrderStatus:
-    """A sale row as the status recorded on it (empty: none yet); a text erpsync did not write is a ValueError."""
+    """A sale row as the status recorded on it (empty: none yet); a text erpsync did not write is a
+    RecordError naming the ``order_status_field`` it is in."""
     order_id = str(row[options["order_field"]])
-    text = str(row.get(options["order_status_field"]) or "").strip()
+    field = options["order_status_field"]
+    text = str(row.get(field) or "").strip()
     if not text:
         return ErpOrderStatus(order_id, "", None, source=f"{source}/sale.sale/{row.get('id')}")
     status, sep, when = text.rpartition(SEPARATOR)
     if not sep or not status:
-        raise ValueError(f"{options['order_status_field']}: {text!r} is not STATUS@TIME")
+        raise RecordError(f"{text!r} is not STATUS@TIME", field=field)
     try:
         updated_at = datetime.fromisoformat(when)
     except ValueError:
-        raise ValueError(f"{options['order_status_field']}: {when!r} is not an ISO 8601 time") from None
+        raise RecordError(f"{when!r} is not an ISO 8601 time", field=field) from None
     if updated_at.tzinfo is None:
-        raise ValueError(f"{options['order_status_field']}: {when!r} has no UTC offset")
+        raise RecordError(f"{when!r} has no UTC offset", field=field)
     return ErpOrderStatus(order_id, status, updated_at, source=f"{source}/sale.sale/{row.get('id')}")
