@@ -4,7 +4,8 @@ The overview must answer for a thousand shops in well under a second, so every t
 with ``GROUP BY shop`` and the page joins the results in memory. Runs name their shops in a JSON
 list (one run may cover several shops), which no portable SQL can group by: the latest runs are
 read newest first, up to ``RUN_SCAN``, and each shop takes the first run that names it. A shop
-whose last run is older than that many runs shows no run (its drifts and pushes still show).
+whose last run is older than that many runs shows no run (its drifts and pushes still show), and
+an aspect whose latest run is older is not known to have checked nothing (``_checked_nothing``).
 """
 
 from __future__ import annotations
@@ -71,24 +72,32 @@ def _aspects_of(summary: Mapping[str, Any] | None, shop: str) -> set[str] | None
     return set(named) if isinstance(named, list) and (named or (skipped and not failed)) else None
 
 
-def _checked_in(summary: Mapping[str, Any] | None, shop: str, verdicts: dict[str, bool]) -> bool:
-    """Whether a run, read newest first, is the latest of one of ``shop``'s aspects and checked
-    it; ``verdicts`` keeps each aspect's latest run's word (checked, or not run). Under ``erpsync
-    run`` each run is one aspect, so a shop whose listings run checked nothing while its pickup
-    run checked the warehouses is still checked. A row that does not say which aspects ran (an
-    older row, or one naming none) counts as checked: nothing says it was not."""
+def _note_verdicts(summary: Mapping[str, Any] | None, shop: str, verdicts: dict[str, bool]) -> bool:
+    """Note the word of a run, read newest first, on each of ``shop``'s aspects it is the latest
+    run of: checked (it ran) or not (not run); ``verdicts`` keeps them. Under ``erpsync run`` each
+    run is one aspect, so a shop whose listings run checked nothing while its pickup run checked
+    the warehouses is still checked. False for a row that does not say which aspects ran (an
+    older row, or one naming none): nothing says it checked nothing, so it vouches for the shop."""
     if not isinstance(summary, Mapping):
-        return True
+        return False
     named = (summary.get("aspects") or {}).get(shop)
     skipped = (summary.get("not_run") or {}).get(shop)
     if not isinstance(named, list) or not (named or skipped):
-        return True
+        return False
     for aspect in skipped or ():
         verdicts.setdefault(aspect, False)
-    found = False
     for aspect in named:  # each noted: a newer run's word on an aspect stands
-        found = verdicts.setdefault(aspect, True) or found
-    return found
+        verdicts.setdefault(aspect, True)
+    return True
+
+
+def _checked_nothing(verdicts: Mapping[str, bool], *, scan_complete: bool) -> bool:
+    """Whether every aspect of the shop has a verdict and each says nothing was checked. The
+    aspects are those the scanned runs name: when the scan stopped before the oldest run, an
+    aspect whose latest run is older than the scan (a listings run hourly, behind a thousand
+    shops' runs every five minutes) is missing from them, and its run may have checked the shop,
+    so nothing is said."""
+    return scan_complete and not any(verdicts.values())
 
 
 @dataclass
@@ -107,7 +116,8 @@ class ShopFacts:
     #: each run is one aspect, so a later run of another aspect that went well must not hide it
     failing: LastRun | None = None
     #: it has runs, and the latest run of each of its aspects checked nothing (every one not run:
-    #: nothing configured or enabled for it), so nothing vouches that the shop is in sync
+    #: nothing configured or enabled for it), so nothing vouches that the shop is in sync; never
+    #: said while the latest run of one of its aspects may lie beyond the runs scanned
     checked_nothing: bool = False
 
 
@@ -156,11 +166,11 @@ class Overview(Repository):
             of(shop).token_expires_at = expires
         covered: dict[str, set[str] | None] = {}  # shop -> the aspects whose latest run was seen (None: all)
         verdicts: dict[str, dict[str, bool]] = {}  # shop -> aspect -> whether its latest run checked it
-        checked: set[str] = set()  # the shops an aspect's latest run checked
+        vouched: set[str] = set()  # shops with a run that does not say which aspects ran
         for r in recent:
             for shop in r.shops or ():
-                if shop not in checked and _checked_in(r.summary, shop, verdicts.setdefault(shop, {})):
-                    checked.add(shop)
+                if not _note_verdicts(r.summary, shop, verdicts.setdefault(shop, {})):
+                    vouched.add(shop)
                 facts, seen = of(shop), covered.setdefault(shop, set())
                 if seen is None:
                     continue
@@ -174,8 +184,13 @@ class Overview(Repository):
                 if status in FAILED_RUNS and facts.failing is None:
                     facts.failing = run
                 covered[shop] = None if ran is None else seen | ran
+        complete = len(recent) < RUN_SCAN  # the scan reached the oldest run
         for shop, facts in out.items():
-            facts.checked_nothing = facts.last_run is not None and shop not in checked
+            facts.checked_nothing = (
+                facts.last_run is not None
+                and shop not in vouched
+                and _checked_nothing(verdicts.get(shop, {}), scan_complete=complete)
+            )
         return out
 
     def runs_of(self, shop: str, *, limit: int = 20) -> list[RunRow]:
