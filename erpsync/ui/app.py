@@ -229,12 +229,14 @@ def _quote(name: str) -> str:
 def status_app(store: Store, settings: Settings, registered: Sequence[str]) -> StatusApp:
     """The status page over ``store`` as ``settings`` configure it (``[service.ui]``).
 
-    ``registered`` are the registered aspects: "run now" asks for a shop's own ``aspects``
-    list, or all of these.
+    ``registered`` are the registered aspects: a shop runs its own ``aspects`` list, or all of
+    these; "run now" asks for them, and the overview judges "nothing checked" by them (for every
+    shop on each page: looked up by name, not by a walk through the shops).
     """
+    by_name = {s.name: s for s in settings.shops}
 
     def aspects(shop: str) -> list[str]:
-        found = settings.shop(shop)
+        found = by_name.get(shop)
         return list(found.aspects) if found is not None and found.aspects is not None else list(registered)
 
     queries = Queries(store, configured=[s.name for s in settings.shops], aspects=aspects)

@@ -35,12 +35,12 @@ class Queries:
     def __init__(self, store: Store, *, configured: Sequence[str] = (), aspects: Callable[[str], list[str]]) -> None:
         self.store = store
         self.configured = tuple(configured)
-        self.aspects = aspects  # the aspects "run now" asks for, per shop
+        self.aspects = aspects  # the aspects each shop runs: "run now" asks for them, the overview judges them
         self._overview = Overview(store.engine)
         self.here = this_host()
 
     def facts(self) -> dict[str, ShopFacts]:
-        return self._overview.facts(self.configured)
+        return self._overview.facts(self.configured, aspects={name: self.aspects(name) for name in self.configured})
 
     def dead_leases(self, facts: dict[str, ShopFacts]) -> set[str]:
         """Shops whose lease holder is provably gone (same host, no such process)."""

@@ -7,8 +7,9 @@ first. Checked in this order, the first that holds wins:
   gone or the lease expired; the shop page offers to release it);
 - ``error``: the shop's last run ended ``error`` or ``crashed``;
 - ``drift``: open drifts;
-- ``not_run``: it ran, nothing is open, and the latest run of each of its aspects checked nothing
-  (every one not run: nothing configured or enabled for it), so it is not known to be in sync;
+- ``not_run``: it ran, nothing is open, and the latest run of each of the aspects it runs checked
+  nothing (every one not run: nothing configured for it), so it is not known to be in sync
+  (``ShopFacts.checked_nothing``: an aspect it no longer runs does not count);
 - ``in_sync``: it ran, nothing is open;
 - ``never_run``: no run names it (its runs may also have been pruned).
 """

@@ -12,6 +12,7 @@ import erpsync.core.store.overview as overview_module
 from erpsync.core.store import Store
 from erpsync.core.store.overview import Overview
 from erpsync.ui import views
+from erpsync.ui.queries import Queries
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
@@ -52,3 +53,28 @@ def test_a_complete_scan_still_says_nothing_checked(tmp_path: Path, monkeypatch:
         for i in range(9):
             ran(store, f"tracking-{i}", i, "s", [], ["tracking"])
         assert state(store) == "not_run"
+
+
+def test_an_aspect_the_shop_no_longer_runs_does_not_vouch_for_it(tmp_path: Path) -> None:
+    """Listings was taken out of s's ``aspects``: under ``erpsync run`` it gets no more runs, so
+    its last run, which checked, must not keep s "in sync" while tracking, all s runs now,
+    checks nothing. The overview judges the aspects the config gives (as the status page does)."""
+    with Store.open(f"sqlite:///{tmp_path}/state.db") as store:
+        ran(store, "listings", 0, "s", ["listings"], [])
+        for i in range(3):
+            ran(store, f"tracking-{i}", 10 + i, "s", [], ["tracking"])
+        facts = Overview(store.engine).facts(["s"], aspects={"s": ["tracking"]})
+        assert views.shop_state(facts["s"]) == "not_run"
+        page = Queries(store, configured=["s"], aspects=lambda shop: ["tracking"])
+        assert views.shop_state(page.facts()["s"]) == "not_run"
+
+
+def test_an_aspect_the_shop_runs_without_a_verdict_does_not_make_it_nothing_checked(tmp_path: Path) -> None:
+    """s runs listings and tracking; only tracking ran yet, and checked nothing: listings may
+    still check the shop, so it is not "nothing checked" until listings says so too."""
+    with Store.open(f"sqlite:///{tmp_path}/state.db") as store:
+        ran(store, "tracking", 0, "s", [], ["tracking"])
+        runs_now = {"s": ["listings", "tracking"]}
+        assert views.shop_state(Overview(store.engine).facts(["s"], aspects=runs_now)["s"]) == "in_sync"
+        ran(store, "listings", 1, "s", [], ["listings"])
+        assert views.shop_state(Overview(store.engine).facts(["s"], aspects=runs_now)["s"]) == "not_run"

@@ -5,12 +5,13 @@ with ``GROUP BY shop`` and the page joins the results in memory. Runs name their
 list (one run may cover several shops), which no portable SQL can group by: the latest runs are
 read newest first, up to ``RUN_SCAN``, and each shop takes the first run that names it. A shop
 whose last run is older than that many runs shows no run (its drifts and pushes still show), and
-an aspect whose latest run is older is not known to have checked nothing (``_checked_nothing``).
+an aspect whose latest run is older is not known to have checked nothing (``_checked_nothing``),
+nor is an aspect the shop runs that never ran.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -91,13 +92,17 @@ def _note_verdicts(summary: Mapping[str, Any] | None, shop: str, verdicts: dict[
     return True
 
 
-def _checked_nothing(verdicts: Mapping[str, bool], *, scan_complete: bool) -> bool:
-    """Whether every aspect of the shop has a verdict and each says nothing was checked. The
-    aspects are those the scanned runs name: when the scan stopped before the oldest run, an
-    aspect whose latest run is older than the scan (a listings run hourly, behind a thousand
-    shops' runs every five minutes) is missing from them, and its run may have checked the shop,
-    so nothing is said."""
-    return scan_complete and not any(verdicts.values())
+def _checked_nothing(verdicts: Mapping[str, bool], runs_now: Collection[str] | None, *, scan_complete: bool) -> bool:
+    """Whether each aspect the shop runs now (``runs_now``, from the config) has a verdict and
+    each says nothing was checked: an aspect without one (its latest run lies beyond the runs
+    scanned, or it never ran) may check the shop, and an aspect the shop no longer runs does not
+    vouch for it, however its last run went. A shop the config does not name (None) is judged
+    by the aspects the scanned runs name, and only when the scan reached the oldest run: an
+    aspect whose latest run is older (a listings run hourly, behind a thousand shops' runs
+    every five minutes) would be missing from them."""
+    if runs_now is None:
+        return scan_complete and not any(verdicts.values())
+    return all(verdicts.get(aspect) is False for aspect in runs_now)
 
 
 @dataclass
@@ -117,15 +122,21 @@ class ShopFacts:
     failing: LastRun | None = None
     #: it has runs, and the latest run of each of its aspects checked nothing (every one not run:
     #: nothing configured or enabled for it), so nothing vouches that the shop is in sync; never
-    #: said while the latest run of one of its aspects may lie beyond the runs scanned
+    #: said while one of the aspects it runs has no latest run among the runs scanned, and the
+    #: runs of aspects it no longer runs do not count
     checked_nothing: bool = False
 
 
 class Overview(Repository):
     """``Overview(store.engine)``: ``facts`` for every shop, and one shop's history."""
 
-    def facts(self, configured: Iterable[str] = ()) -> dict[str, ShopFacts]:
-        """Every shop the config names or the store holds rows of, with its counts and last run."""
+    def facts(
+        self, configured: Iterable[str] = (), *, aspects: Mapping[str, Collection[str]] | None = None
+    ) -> dict[str, ShopFacts]:
+        """Every shop the config names or the store holds rows of, with its counts and last run.
+
+        ``aspects`` gives the aspects each configured shop runs (its ``aspects`` list, or every
+        registered aspect): only their latest runs can make a shop "nothing checked"."""
         out: dict[str, ShopFacts] = {name: ShopFacts(name) for name in configured}
 
         def of(shop: str) -> ShopFacts:
@@ -189,7 +200,7 @@ class Overview(Repository):
             facts.checked_nothing = (
                 facts.last_run is not None
                 and shop not in vouched
-                and _checked_nothing(verdicts.get(shop, {}), scan_complete=complete)
+                and _checked_nothing(verdicts.get(shop, {}), (aspects or {}).get(shop), scan_complete=complete)
             )
         return out
 
