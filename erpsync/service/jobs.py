@@ -150,11 +150,12 @@ def run_job(ctx: JobContext, shop: str, aspect: str, *, fence: int | None = None
         reason = held_reason(ctx, shop, now=datetime.now(UTC))
         if reason is not None:
             return result("skipped", reason)
+        disabled = disabled_with_open_drifts(ctx, shop, aspect)
         syncer = Syncer(ctx.settings, pm=ctx.pm, registry=ctx.registry, store=ctx.store)
         try:
             report = syncer.run(
                 shops=[shop],
-                aspects=[aspect],
+                aspects=[*disabled, aspect],  # the disabled first: a failure of ``aspect`` stands for none of them
                 apply=True,
                 stop=ctx.stop,
                 fences={shop: fence} if fence is not None else None,
@@ -167,10 +168,37 @@ def run_job(ctx: JobContext, shop: str, aspect: str, *, fence: int | None = None
     except Exception as exc:  # a bug must end this job, never the scheduler's thread
         logger.exception("job %s/%s failed", shop, aspect)
         return result("error", redact(f"{type(exc).__name__}: {exc}", ctx.settings.secrets))
-    status, detail = _judge(ctx, report, shop, fence)
+    status, detail = _judge(ctx, report, shop, aspect, fence)
+    kept = [
+        f"{a.aspect}: {a.kept_unchecked} open drift(s) kept unchecked: {a.not_run}"
+        for s in report.shops
+        for a in s.aspects
+        if a.aspect in disabled and a.kept_unchecked
+    ]
+    detail = "; ".join([detail, *kept]) if kept else detail
     writes: Counter[str] = Counter(r.status for s in report.shops for a in s.aspects for r in a.actions)
     answered = status in ("ok", "drift", "error") and ran_to_end(report, shop, aspect)
     return result(status, detail, report.run_id, dict(writes) if report.apply else {}, answered)
+
+
+def disabled_with_open_drifts(ctx: JobContext, shop: str, aspect: str) -> list[str]:
+    """The registered aspects other than ``aspect`` that ``shop``'s ``aspects`` list leaves out
+    and that still have open drifts, in one store read (none without a list).
+
+    The schedule runs only the aspects a shop enables, so an aspect taken out of its list gets no
+    job of its own: each job of the shop names these too, and the run reports them not run ("not
+    enabled for this shop") with the drifts they keep open unchecked, as ``erpsync reconcile``
+    does, for the shop's page on the status page and the job's log line. Nothing is read for them.
+    """
+    settings = ctx.settings.shop(shop)
+    if settings is None or settings.aspects is None:
+        return []
+    open_aspects = ctx.store.drifts.open_aspects(shop)
+    return [
+        name
+        for name in ctx.registry.aspects
+        if name in open_aspects and name not in settings.aspects and name != aspect
+    ]
 
 
 def ran_to_end(report: RunReport, shop: str, aspect: str) -> bool:
@@ -188,7 +216,7 @@ def ran_to_end(report: RunReport, shop: str, aspect: str) -> bool:
     return any(a.aspect == aspect and a.error is None for a in shop_report.aspects)
 
 
-def _judge(ctx: JobContext, report: RunReport, shop: str, fence: int | None) -> tuple[JobStatus, str]:
+def _judge(ctx: JobContext, report: RunReport, shop: str, aspect: str, fence: int | None) -> tuple[JobStatus, str]:
     """A finished run's report → the job's status and a one-line detail."""
     if report.interrupted is not None:
         return "interrupted", "stopped after the write in hand"
@@ -202,7 +230,9 @@ def _judge(ctx: JobContext, report: RunReport, shop: str, fence: int | None) -> 
     if report.outstanding:
         return "drift", f"{len(report.outstanding)} drift(s) outstanding"
     if not report.checked:  # nothing configured or enabled for the aspect: nothing was compared
-        reasons = "; ".join(dict.fromkeys(a.not_run for s in report.shops for a in s.aspects if a.not_run))
+        reasons = "; ".join(
+            dict.fromkeys(a.not_run for s in report.shops for a in s.aspects if a.not_run and a.aspect == aspect)
+        )
         return "ok", f"not run: {reasons}" if reasons else "not run"
     applied = sum(r.status == "applied" for s in report.shops for a in s.aspects for r in a.actions)
     return "ok", f"{applied} correction(s) applied" if applied else "in sync"
