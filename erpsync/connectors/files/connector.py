@@ -46,7 +46,9 @@ class FilesErp(OrdersMixin, ProductsMixin, ImagesMixin, ShipmentsMixin, Connecto
     #: seconds a write waits for another program's lock on the file before giving up this run
     lock_timeout = 30.0
     #: the writes of the open batch (None: no batch), checked against the file as the batch read it
-    _batch: tuple[Edits, list[Write]] | None = None
+    _batch: list[Write] | None = None
+    #: the batch's read of the warehouses file, made by its first warehouse write (None: not yet)
+    _batch_edits: Edits | None = None
     #: rewrites of the file this connector made, for benchmarks and tests
     rewrites = 0
 
@@ -101,17 +103,18 @@ class FilesErp(OrdersMixin, ProductsMixin, ImagesMixin, ShipmentsMixin, Connecto
     def batch(self) -> Iterator[None]:
         """See ``BatchWriter``: the writes made inside are written in one rewrite as the block ends.
 
-        The file is read once as the batch opens and each write is checked against that read at
-        once (``edit.py``): one that cannot be made raises ``PermanentError`` naming its warehouse
-        and field, and is left out. The rest are written together by the same locked, verified
-        rewrite as a single write (``_rewrite``). Order statuses (``orders.py``) are queued the same
-        way and written in one rewrite of their file. A block left by an exception writes nothing.
+        The warehouses file is read once, by the batch's first warehouse write, and each write is
+        checked against that read at once (``edit.py``): one that cannot be made raises
+        ``PermanentError`` naming its warehouse and field, and is left out. The rest are written
+        together by the same locked, verified rewrite as a single write (``_rewrite``). Order
+        statuses (``orders.py``) are queued the same way and written in one rewrite of their file;
+        a batch of order statuses alone never reads the warehouses file, so one that is missing,
+        half-saved or malformed does not stop them. A block left by an exception writes nothing.
         """
         if self._batch is not None:
             raise RuntimeError("a batch of the files ERP is open already: batches do not nest")
-        doc = self._read(OPERATION)
         writes: list[Write] = []
-        self._batch = (Edits(doc, self._shown(doc.path), self._error), writes)
+        self._batch, self._batch_edits = writes, None
         self._order_writes = {}
         try:
             yield
@@ -119,7 +122,7 @@ class FilesErp(OrdersMixin, ProductsMixin, ImagesMixin, ShipmentsMixin, Connecto
             self._order_writes = None
             raise
         finally:
-            self._batch = None
+            self._batch, self._batch_edits = None, None
         try:
             if writes:
                 self._rewrite(writes)
@@ -205,10 +208,13 @@ class FilesErp(OrdersMixin, ProductsMixin, ImagesMixin, ShipmentsMixin, Connecto
         if self._batch is None:
             self._rewrite([(warehouse_id, values)])
             return
-        edits, writes = self._batch
+        if self._batch_edits is None:  # a file that cannot be read fails this write alone; the next reads again
+            doc = self._read(OPERATION)
+            self._batch_edits = Edits(doc, self._shown(doc.path), self._error)
+        edits = self._batch_edits
         self._writable(edits.doc)  # each write refused alone, as for a line the CSV reader cannot read
         edits.check(warehouse_id, values)
-        writes.append((warehouse_id, values))
+        self._batch.append((warehouse_id, values))
 
     def _rewrite(self, writes: Sequence[Write]) -> None:
         """Set cells of rows and rewrite the file once, keeping its BOM and line endings.
