@@ -1,11 +1,12 @@
 """Setting cells of rows in one parse of the warehouses file: each write checked alone, all applied together.
 
 A write is checked against a parse (``Edits.check``) before anything is changed, so a write that
-cannot be made (its id missing or on several rows, a column that cannot be added, a file with
-lines the parser could not read) fails alone and names its warehouse and field; the writes that
-pass are applied to the parse and rendered as the file's new text in one go. The rows are found
-by the same parse as ``list_warehouses`` (stripped cells), and an id on several rows is refused:
-the read side reports it, and either row could be the wrong one.
+cannot be made (its id missing or on several rows, a column that cannot be added, a value the
+file's encoding has no form for, a file with lines the parser could not read) fails alone and
+names its warehouse and field; the writes that pass are applied to the parse and rendered as the
+file's new text in one go. The rows are found by the same parse as ``list_warehouses`` (stripped
+cells), and an id on several rows is refused: the read side reports it, and either row could be
+the wrong one.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 from erpsync.core.errors import PermanentError
 
-from .parse import Document, cell, row_id
+from .parse import Document, cell, is_utf8, row_id
 
 #: one write: the warehouse id and the cells to set
 Write = tuple[str, dict[str, str]]
@@ -70,7 +71,21 @@ class Edits:
                     f"line {self._longer} has more cells than the header",
                     OPERATION,
                 )
+        self._encodable(warehouse_id, values)
         return hits[0][1]
+
+    def _encodable(self, warehouse_id: str, values: dict[str, str]) -> None:
+        """Refuse a value the file's encoding cannot hold now, naming it, not as the batch closes."""
+        encoding = self.doc.encoding
+        for column, value in values.items():
+            try:
+                value.encode("utf-8" if is_utf8(encoding) else encoding)
+            except UnicodeEncodeError as exc:
+                bad = exc.object[exc.start : exc.end]
+                raise self._fail(
+                    f"warehouse {warehouse_id!r}: {column}: {bad!r} has no {encoding} form (option encoding)",
+                    OPERATION,
+                ) from None
 
     def apply(self, writes: Sequence[Write]) -> bool:
         """Check and set every write, in order (a later write to a cell wins); whether any cell changed."""
