@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable, Sequence
 
 from erpsync.core.errors import PermanentError
 
 from .parse import Document, cell, is_utf8, row_id
+from .render_json import spliced
 
 #: one write: the warehouse id and the cells to set
 Write = tuple[str, dict[str, str]]
@@ -39,6 +39,7 @@ class Edits:
                 self._hits.setdefault(row_id(row), []).append((line, index))
         self._names: dict[str, int] = {}
         self._longer: int | None = None  # CSV: the first line with more cells than the header
+        self._changed: set[int] = set()  # JSON: the objects a write changed
         if doc.data is None:
             header = doc.records[doc.header_at] if doc.records else []
             # the last of a repeated name wins, as on read
@@ -98,17 +99,8 @@ class Edits:
     def text(self) -> str:
         """The file's new text (without the BOM), in its own line endings."""
         doc = self.doc
-        if doc.data is not None:
-            try:  # a number JSON cannot hold once read (1e400 is infinity) would be written Infinity
-                out = json.dumps(doc.data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-            except ValueError:
-                raise self._fail(
-                    f"{self._shown}: a number too large for JSON (read as infinity): write it as a string, then run "
-                    "again",
-                    OPERATION,
-                ) from None
-            # JSON escapes newlines inside strings, so this is safe
-            return out.replace("\n", "\r\n") if doc.crlf else out
+        if doc.data is not None:  # only the objects written to are rendered anew: the rest stay as read
+            return spliced(doc, self._changed)
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\r\n" if doc.crlf else "\n").writerows(doc.records)
         return buf.getvalue()
@@ -120,6 +112,7 @@ class Edits:
             if all(cell(target.get(k)) == v for k, v in values.items()):
                 return False
             target.update(values)
+            self._changed.add(index)
             return True
         row, idx = doc.records[index], self._names
         if all(cell(row[idx[k]] if k in idx and idx[k] < len(row) else None) == v for k, v in values.items()):

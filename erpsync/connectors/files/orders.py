@@ -32,6 +32,7 @@ from . import replace as rp
 from .host import FilesHost
 from .parse import Document, IdLines, broken_rows, cell, is_utf8, parse, read_side_file, unwritable
 from .parse_csv import misshapen
+from .render_json import spliced
 from .schema import field_errors, file_option
 
 __all__ = ["ORDER_COLUMNS", "OrdersMixin", "OrdersOptions"]
@@ -175,16 +176,16 @@ def _rewritten(path: Path, raw: bytes, writes: dict[str, dict[str, str]], fail: 
     if why is not None:
         raise fail(f"{why}: fix it before erpsync writes the file")
     if path.suffix == ".json":
-        rows = doc.data if doc is not None and doc.data is not None else []
-        for row in rows:
+        if doc is None or doc.data is None:  # an empty file: nothing to keep
+            text = json.dumps(list(pending.values()), ensure_ascii=False, indent=2) + "\n"  # escapes newlines
+            return _kept(doc, text, encoding, fail)
+        changed = []
+        for index, row in enumerate(doc.data):
             if isinstance(row, dict) and str(cell(row.get("order_id"))) in pending:
                 row.update(pending.pop(str(cell(row["order_id"]))))
-        rows.extend(pending.values())
-        try:  # a number JSON cannot hold once read (1e400 is infinity) would be written Infinity
-            text = json.dumps(rows, ensure_ascii=False, indent=2, allow_nan=False) + "\n"  # escapes newlines
-        except ValueError:
-            raise fail("a number too large for JSON (read as infinity): write it as a string") from None
-        return _kept(doc, text.replace("\n", "\r\n") if doc is not None and doc.crlf else text, encoding, fail)
+                changed.append(index)
+        # only the objects written to are rendered anew: the rest, numbers included, stay as read
+        return _kept(doc, spliced(doc, changed, list(pending.values())), encoding, fail)
     longer = next((line for line, _i, row in doc.rows if row.get("__extra__")), None) if doc is not None else None
     if longer is not None:  # its extra cells have no column to be written under
         raise fail(f"line {longer} has more cells than the header: fix it before erpsync writes the file")

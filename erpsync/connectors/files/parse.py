@@ -60,6 +60,10 @@ class Document:
     records: list[list[str]] = field(default_factory=list)  # CSV: every record, header and blanks included
     header_at: int = 0
     data: list[Any] | None = None  # JSON: the list of objects
+    #: JSON: the decoded text, and where each item of ``data`` starts and ends in it, so a
+    #: rewrite replaces only the objects it changed
+    text: str = ""
+    spans: list[tuple[int, int]] = field(default_factory=list)
     #: (line, reason) of CSV records the parser could not read at all; a rewrite would drop
     #: them, so writes are refused while there are any
     broken: list[tuple[int, str]] = field(default_factory=list)
@@ -86,7 +90,8 @@ def parse(path: Path, raw: bytes, fail: Callable[[str], Exception], encoding: st
         path, bom=utf8 and raw.startswith(codecs.BOM_UTF8), crlf=end > 0 and text[end - 1] == "\r", encoding=encoding
     )
     if path.suffix == ".json":
-        doc.data, lines = json_list(text, fail)
+        doc.data, lines, doc.spans = json_list(text, fail)
+        doc.text = text
         doc.rows = [(line, i, row) for i, (line, row) in enumerate(zip(lines, doc.data, strict=True))]
         _set_aside_repeats(doc)
     else:
