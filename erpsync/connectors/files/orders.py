@@ -186,14 +186,18 @@ def _rewritten(path: Path, raw: bytes, writes: dict[str, dict[str, str]], fail: 
                 changed.append(index)
         # only the objects written to are rendered anew: the rest, numbers included, stay as read
         return _kept(doc, spliced(doc, changed, list(pending.values())), encoding, fail)
-    longer = next((line for line, _i, row in doc.rows if row.get("__extra__")), None) if doc is not None else None
-    if longer is not None:  # its extra cells have no column to be written under
-        raise fail(f"line {longer} has more cells than the header: fix it before erpsync writes the file")
     # cell by cell, in place: every other cell, blank line and column (one without a name too)
     # stays as it was, where rows written back by column name would merge two unnamed columns
     records = [list(r) for r in doc.records] if doc is not None and doc.records else [list(ORDER_COLUMNS)]
     header = records[doc.header_at if doc is not None and doc.records else 0]
     names = [h.strip() for h in header]
+    missing = next((column for column in ORDER_COLUMNS if column not in names), None)
+    longer = next((line for line, _i, row in doc.rows if row.get("__extra__")), None) if doc is not None else None
+    if missing is not None and longer is not None:  # its extra cell would become the new column's value
+        raise fail(
+            f"cannot add column {missing!r}: line {longer} has more cells than the header: "
+            "fix it before erpsync writes the file"
+        )
     for column in ORDER_COLUMNS:
         if column not in names:
             header.append(column)
