@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -120,9 +121,9 @@ class OrdersMixin(FilesHost):
     def _write_orders(self, writes: dict[str, dict[str, str]]) -> None:
         path, shown = self._orders_path()
         fail = self._orders_fail(shown, "write order statuses")
-        if not path.exists():
-            path.write_bytes(b"[]\n" if path.suffix == ".json" else (",".join(ORDER_COLUMNS) + "\n").encode())
         try:
+            if not path.exists():
+                _create(path)
             for _ in range(_ATTEMPTS):
                 with rp.locked(path, self.lock_timeout) as (real, fd):
                     snap = rp.snapshot(fd)
@@ -163,6 +164,16 @@ class OrdersMixin(FilesHost):
             return PermanentError(f"{shown}: {message}", connector="files ERP", operation=operation)
 
         return fail
+
+
+def _create(path: Path) -> None:
+    """Create the missing file, empty of orders; one another program created meanwhile is left as it is."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    except FileExistsError:
+        return  # it appeared since erpsync looked: written like any file that was there
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(b"[]\n" if path.suffix == ".json" else (",".join(ORDER_COLUMNS) + "\n").encode())
 
 
 def _rewritten(path: Path, raw: bytes, writes: dict[str, dict[str, str]], fail: Any, encoding: str = "utf-8") -> bytes:
