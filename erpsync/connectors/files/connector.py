@@ -161,13 +161,25 @@ class FilesErp(OrdersMixin, ProductsMixin, ImagesMixin, ShipmentsMixin, Connecto
             raise self._error(f"no {' or '.join(c.name for c in candidates)} in {self._shown(d)}")
         if len(found) > 1:
             raise self._error(f"both warehouses.csv and warehouses.json in {self._shown(d)}: set format")
-        if not self._swept:
-            self._swept = True  # once per run: temp files a killed run left beside the file
-            real = Path(os.path.realpath(found[0]))
-            for folder in {d, real.parent}:
-                for gone in rp.sweep(folder, (*NAMES, real.name)):
-                    logger.info("removed %s, left by an interrupted write", self._shown(gone))
+        self._sweep_once()
         return found[0]
+
+    def _sweep_once(self) -> None:
+        """Once per run: remove the temp files a killed write left beside the files erpsync
+        writes (warehouses, orders), in their folder and, through a symlink, their target's."""
+        if self._swept:
+            return
+        self._swept = True
+        written = [self.directory / name for name in NAMES]
+        if self.options.get("orders"):
+            written.append(self.directory / self.options["orders"])
+        names: dict[Path, set[str]] = {}
+        for path in written:
+            for each in (path, Path(os.path.realpath(path))):
+                names.setdefault(each.parent, set()).add(each.name)
+        for folder, in_folder in names.items():
+            for gone in rp.sweep(folder, tuple(sorted(in_folder))):
+                logger.info("removed %s, left by an interrupted write", self._shown(gone))
 
     def _parse(self, path: Path, raw: bytes, operation: str) -> Document:
         """Reads and writes both parse through here so they agree on rows and lines."""

@@ -1,5 +1,6 @@
 """What the files ERP's mixins (orders, products, images, shipments) use of the connector they are
-mixed into: its options, its directory, its way to show a path in messages and its lock timeout.
+mixed into: its options, its directory, its way to show a path in messages, its sweep of the
+temp files a killed write left, and its lock timeout.
 
 ``FilesErp`` (``connector.py``) provides each; declaring them once here lets every mixin be read
 and type-checked alone, without casting itself to ``Any``.
@@ -27,4 +28,8 @@ class FilesHost:
 
     def _shown(self, path: Path) -> str:
         """``path`` as messages show it."""
+        raise NotImplementedError  # the connector's
+
+    def _sweep_once(self) -> None:
+        """Remove, once per run, the temp files a killed write left beside the files erpsync writes."""
         raise NotImplementedError  # the connector's

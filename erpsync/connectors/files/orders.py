@@ -155,6 +155,7 @@ class OrdersMixin(FilesHost):
                 connector="files ERP",
                 operation="order statuses",
             )
+        self._sweep_once()
         path = self.directory / name
         return path, self._shown(path)
 
