@@ -139,6 +139,8 @@ class OrdersMixin(FilesHost):
             raise fail(f"cannot write: {exc}") from None
         except rp.Busy as exc:
             raise TemporaryError(f"{shown}: {exc}", connector="files ERP", operation="write order statuses") from None
+        except OSError as exc:
+            raise fail(f"cannot write: {exc.strerror or exc}") from None
         raise TemporaryError(
             f"{shown} changed {_ATTEMPTS} times while erpsync was writing it: nothing written, the next run retries",
             connector="files ERP",
@@ -173,6 +175,8 @@ def _create(path: Path) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
     except FileExistsError:
         return  # it appeared since erpsync looked: written like any file that was there
+    except PermissionError:
+        raise rp.folder_refused(path.parent) from None
     with os.fdopen(fd, "wb") as fh:
         fh.write(b"[]\n" if path.suffix == ".json" else (",".join(ORDER_COLUMNS) + "\n").encode())
 

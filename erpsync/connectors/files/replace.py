@@ -10,6 +10,8 @@ What a rewrite keeps and guards against:
   ACLs and extended attributes are not copied.
 - **Read-only files.** A file with no write bit, or one this user may not write, is refused
   with an error naming it, even for root: read-only is how an operator says "do not touch".
+  The folder must be writable too (the temp file is created there): a folder that is not is
+  refused with an error naming the folder.
 - **Concurrent writers.** While rewriting, erpsync holds ``fcntl.flock(LOCK_EX)`` on the file
   itself, not on a sidecar ``.lock`` file: a program that flocks the file it edits (``flock(1)``,
   many ERP exporters) is then excluded for real, and no extra file appears in a folder an ERP
@@ -51,6 +53,8 @@ STALE_AFTER = 3600.0
 #: after the rename, the old file is watched this long without a write (at most SETTLE) for late rows
 QUIET = 0.05
 SETTLE = 1.0
+#: what creating a file says in a folder this user may not write (EROFS: a read-only mount)
+_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
 _TMP = re.compile(r"^\.(?P<name>.+)\.erpsync-tmp-(?P<pid>\d+)-")
 
 
@@ -158,7 +162,10 @@ def replace(real: Path, snap: Snapshot, data: bytes, old_fd: int, *, carry_tail:
     mode = stat.S_IMODE(st.st_mode)
     if not mode & 0o222 or not os.access(real, os.W_OK):
         raise Refused(f"it is read-only (mode {mode:04o}): make it writable to let erpsync correct it")
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(real.name), dir=real.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(real.name), dir=real.parent)
+    except OSError as exc:
+        raise (folder_refused(real.parent) if exc.errno in _NOT_WRITABLE else exc) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -178,6 +185,14 @@ def replace(real: Path, snap: Snapshot, data: bytes, old_fd: int, *, carry_tail:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def folder_refused(folder: Path) -> Refused:
+    """The error for a folder this user may not create files in: a writable file is not enough."""
+    return Refused(
+        f"the folder {folder} is not writable: erpsync replaces the file through a temporary file "
+        "in that folder, so this user needs write permission on the folder, not only on the file"
+    )
 
 
 def _carry_over(real: Path, old_fd: int, done: int) -> None:
