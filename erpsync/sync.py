@@ -467,7 +467,9 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
                 unsupported[id(action)] = str(exc)
         fixes = self._fixes(actions, apply=apply, unsupported=unsupported)
         # the alerts are written with the drift changes, so a failure while applying cannot lose them
-        changes = self._record(shop.name, aspect.name, drifts, now, run_id, observation.scope, fixes)
+        changes = self._record(
+            shop.name, aspect.name, drifts, now, run_id, observation.scope, fixes, kept=observation.kept_open
+        )
         report.opened = [row.fingerprint for row in changes.opened]
         report.resolved = [row.fingerprint for row in changes.resolved]
         occurrence = {row.fingerprint: row.id for row in [*changes.opened, *changes.still_open]}

@@ -99,7 +99,9 @@ class SyncDrifts:
             return None
         memory.flush()
         drifts = aspect.diff(observation)
-        changes = self._record(ctx.shop, aspect.name, drifts, self.clock(), run_id, observation.scope)
+        changes = self._record(
+            ctx.shop, aspect.name, drifts, self.clock(), run_id, observation.scope, kept=observation.kept_open
+        )
         return Reread(drifts, changes)
 
     def _record(
@@ -111,6 +113,8 @@ class SyncDrifts:
         run_id: str,
         scope: Collection[str] | None,
         fixes: Mapping[str, dict[str, str]] | None = None,
+        *,
+        kept: Mapping[str, Collection[str]] | None = None,
     ) -> DriftChanges:
         """``drifts.record`` with this run's alert planner: the alerts land in the same transaction.
 
@@ -125,6 +129,7 @@ class SyncDrifts:
             now=now,
             run_id=run_id,
             scope=scope,
+            kept=kept,
             alerts=planner(
                 self.sinks,
                 run_id=run_id,

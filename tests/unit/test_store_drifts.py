@@ -95,6 +95,20 @@ def test_scoped_call_resolves_only_subjects_in_scope(store: Store) -> None:
     assert left.subject == "WH-2" and left.last_seen_at == T0 and left.resolved_run is None  # untouched
 
 
+def test_kept_holds_open_only_the_kinds_named_for_a_subject(store: Store) -> None:
+    """A subject compared in part: the kinds it was not compared for stay open, its others resolve."""
+
+    def of(subject: str, kind: str) -> Drift:
+        return Drift("acme", "listings", kind, subject, kind, "a", "b", Severity.WARNING, f"{subject}: {kind}")
+
+    price, audit, other = of("P1", "price_changed"), of("P1", "audit_failed"), of("P2", "audit_failed")
+    store.drifts.record("acme", "listings", [price, audit, other], now=T0, run_id="r1")
+    t1 = T0 + timedelta(hours=1)
+    changes = store.drifts.record("acme", "listings", [], now=t1, run_id="r2", kept={"P1": {"audit_failed"}})
+    assert sorted((r.subject, r.kind) for r in changes.resolved) == [("P1", "price_changed"), ("P2", "audit_failed")]
+    assert [(r.subject, r.kind) for r in store.drifts.list_open("acme")] == [("P1", "audit_failed")]
+
+
 def test_empty_scope_resolves_nothing(store: Store) -> None:
     store.drifts.record("acme", "warehouse_address", [drift("WH-1"), drift("WH-2")], now=T0, run_id="r1")
     changes = store.drifts.record(

@@ -76,6 +76,11 @@ class Observation:
     record_errors: list[RecordError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     scope: set[str] | None = None
+    #: drift kinds a run left unchecked for subjects it otherwise compared (subject → kinds): open
+    #: drifts of those kinds stay open while the subject's other drifts may resolve. ``scope``
+    #: holds every drift of a subject open, too wide for a subject read in part: a price drift held
+    #: open while the price was compared would take the ledger row of a value that comes back
+    kept_open: dict[str, set[str]] = field(default_factory=dict)
     #: warehouse matches made automatically (ERP id → Seller Center id): the host keeps them
     learned_bindings: dict[str, str] = field(default_factory=dict)
     #: kept matches whose Seller Center warehouse is gone (ERP ids): the host drops them

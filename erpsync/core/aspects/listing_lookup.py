@@ -1,6 +1,6 @@
 """Products and SKUs erpsync holds no Seller Center id for, looked up by ``seller_sku``.
 
-Two cases, one search for the whole shop (``ListingReader.find_listings``):
+Two cases, each one search for the whole shop (``ListingReader.find_listings``):
 
 - an **unbound product** (never pushed, a create whose answer was lost, one another machine
   made): found, it is bound to what was found (its SKU ids bound when it is, ``forget_pushed``)
@@ -9,7 +9,9 @@ Two cases, one search for the whole shop (``ListingReader.find_listings``):
   added in the ERP since): found in the same listing, its id is bound at once, so its price and
   stock are compared from this run on and no edit adds it a second time. Not found, it stays
   unbound and the next edit adds it (a SKU added in the ERP changes the content hash). A hit
-  in another listing is left alone: the SKU is not this listing's.
+  in another listing is left alone: the SKU is not this listing's. A search hit that cannot be
+  read is a record error and the SKUs stay unbound this run: nothing is at risk (an edit adds
+  them), so it does not stop the shop's other pushes, as it must for an unbound product.
 
 Called from the aspect's observe (``core/aspects/listings.py``), before anything is planned.
 """
@@ -55,10 +57,17 @@ def look_up(
         if unbound:
             raise lacks(seller, "seller", "look listings up by seller_sku")
         return
-    wanted = [s.seller_sku for p in unbound for s in p.skus] + [k for keys in missing.values() for k in keys]
-    found = seller.find_listings(wanted)
-    for product in unbound:
-        _bind_product(obs, products, product, found, notes=bindings is None)
+    if unbound:  # an unreadable hit raises: creating without knowing could list a product twice
+        found = seller.find_listings([s.seller_sku for p in unbound for s in p.skus])
+        for product in unbound:
+            _bind_product(obs, products, product, found, notes=bindings is None)
+    if not missing:
+        return
+    try:
+        found = seller.find_listings([k for keys in missing.values() for k in keys])
+    except RecordError as exc:
+        obs.record_errors.append(exc)
+        return
     for erp_id, keys in missing.items():
         known = obs.bound[erp_id]
         ids = {k: found[k].skus[k] for k in keys if k in found and found[k].product_id == known.product_id}

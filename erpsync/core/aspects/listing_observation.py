@@ -18,7 +18,11 @@ from erpsync.core.listing_source import fingerprint, mapping_key
 from erpsync.core.listings import BoundListing, ErpProduct, ListingMapping, Push, plan_pushes
 from erpsync.core.models import Records
 
-__all__ = ["ListingObservation"]
+__all__ = ["CONTENT_KINDS", "ListingObservation"]
+
+#: the drift kinds of a product's content (its create, its edit: ``KINDS`` in
+#: ``core/aspects/listings.py``), which a ``partial`` product is not compared for
+CONTENT_KINDS = frozenset({"not_listed", "content_changed"})
 
 
 @dataclass
@@ -41,9 +45,10 @@ class ListingObservation(Observation):
     audits: Records[ListingAudit] = field(default_factory=Records)
     #: fingerprints of the bound products found to need nothing, to keep: {erp id: (product id, fp)}
     learned_sources: dict[str, tuple[str, str]] = field(default_factory=dict)
-    #: ERP products read but not wholly compared for a record error: left out (a failing hook,
-    #: SKUs in several Seller Center products) or ``partial`` (a SKU row unread: no content
-    #: pushed). Their open drifts are not resolved
+    #: ERP products read but left out for a record error (a failing hook, SKUs in several Seller
+    #: Center products): nothing of them was compared, so none of their open drifts resolves. A
+    #: ``partial`` one (a SKU row unread) is compared for price and stock but not for content:
+    #: only its content drifts are held open (``kept_open``)
     left_out: set[str] = field(default_factory=set)
     _pushes: list[Push] | None = None
     _planned: dict[str, ErpProduct] = field(default_factory=dict)  # the products with a push
@@ -72,7 +77,7 @@ class ListingObservation(Observation):
                     self.record_errors.append(
                         RecordError(reason, record=f"product {product.id!r}", source=product.source)
                     )
-                    self.left_out.add(product.id)
+                    self.kept_open.setdefault(product.id, set()).update(CONTENT_KINDS)
                 if known is not None and known.source is not None and comparable:
                     mark = fingerprint(product, key, known)
                     if mark == known.source:

@@ -118,7 +118,8 @@ class ListingsAspect(Aspect):
         """Plan in observe, so a failing hook is a record error the host reports, and keep the
         fingerprints of the products found to need nothing; then read the failed audits.
 
-        A product left out for a record error, or compared in part, keeps its drifts open.
+        A product left out for a record error keeps its drifts open; one compared in part keeps
+        open the drifts of what it was not compared for (``kept_open``).
         """
         obs.pushes()
         if obs.left_out:
@@ -136,11 +137,11 @@ class ListingsAspect(Aspect):
         obs.audits = ctx.seller.failed_audits()
         obs.record_errors.extend(obs.audits.errors)
         if obs.audits.errors:
-            # an unread product may still be failing: only the ERP products read, and not those
-            # an unread one may be, may resolve
+            # an unread product may still be failing: its audit drift stays open, while its price,
+            # stock and content, compared as usual, may resolve
             erp_for = {b.product_id: erp_id for erp_id, b in obs.bound.items() if b.product_id}
-            read = {p.id for p in obs.products} if obs.scope is None else obs.scope
-            obs.scope = read - unread_products(obs.audits.errors, erp_for)
+            for erp_id in unread_products(obs.audits.errors, erp_for):
+                obs.kept_open.setdefault(erp_id, set()).add(AUDIT_FAILED)
 
     def diff(self, observation: Observation) -> list[Drift]:
         assert isinstance(observation, ListingObservation)

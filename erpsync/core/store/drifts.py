@@ -112,7 +112,7 @@ _OF_ASPECT = (
     table.c.open_fingerprint.is_not(None),
 )
 _ANY_OPEN = select(table.c.id).where(*_OF_ASPECT).limit(1)
-_OPEN_ROWS = select(table.c.id, table.c.fingerprint, table.c.subject, table.c.severity).where(*_OF_ASPECT)
+_OPEN_ROWS = select(table.c.id, table.c.fingerprint, table.c.subject, table.c.kind, table.c.severity).where(*_OF_ASPECT)
 _OPEN_SUBJECTS = select(table.c.subject).where(*_OF_ASPECT).group_by(table.c.subject)
 _COUNT_OPEN = select(func.count()).select_from(table).where(*_OF_ASPECT)
 
@@ -163,6 +163,7 @@ class Drifts(Repository):
         now: datetime,
         run_id: str | None,
         scope: Collection[str] | None = None,
+        kept: Mapping[str, Collection[str]] | None = None,
         alerts: AlertPlanner | None = None,
         remind_after: timedelta | None = None,
         none_open: bool = False,
@@ -176,7 +177,9 @@ class Drifts(Repository):
         as fixed, so ``drifts`` must be complete for what the aspect observed. ``scope`` names the
         subjects it observed completely: only open drifts of those subjects may resolve, and the
         others stay open untouched (a malformed ERP row or an empty seller answer says nothing
-        about them). ``None`` means everything of this (shop, aspect) was observed. New drifts
+        about them). ``None`` means everything of this (shop, aspect) was observed. ``kept`` narrows
+        it by kind: subject → the drift kinds the aspect did not check for that subject, whose open
+        drifts stay open while its other drifts may resolve. New drifts
         open whatever their subject. Drifts of other shops or aspects are refused
         (``ValueError``) since they would escape resolution.
 
@@ -216,7 +219,13 @@ class Drifts(Repository):
             was = {r.id: Severity(r.severity) for r in open_rows}
             worse: list[int] = []
             subject_of = {r.id: r.subject for r in open_rows}
-            in_scope = {fp for fp, i in open_ids.items() if scope is None or subject_of[i] in scope}
+            kind_of = {r.id: r.kind for r in open_rows}
+            held = kept or {}
+            in_scope = {
+                fp
+                for fp, i in open_ids.items()
+                if (scope is None or subject_of[i] in scope) and kind_of[i] not in held.get(subject_of[i], ())
+            }
             opened: list[int] = []
             still_open: list[int] = []
             for fingerprint, drift in latest.items():
