@@ -8,31 +8,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from test_service_scheduler import SHOP
 
 from erpsync.service.jobs import JobContext
 from erpsync.service.scheduler import EmbeddedScheduler
 
-SHOP = """
-[[shops]]
-name = "{name}"
-aspects = ["tracking", "pickup"]
-[shops.seller]
-type = "tiktok"
-base_url = "http://127.0.0.1:9"
-app_key = "app-key-1"
-app_secret = "s3cr3t-value"
-access_token = "t0ken-value"
-shop_id = "{name}"
-[shops.erp]
-type = "files"
-path = "erp"
-"""
+ASPECTS = 'aspects = ["tracking", "pickup"]'
 
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     path = tmp_path / "erpsync.toml"
-    path.write_text(SHOP.format(name="a") + SHOP.format(name="b"), encoding="utf-8")
+    path.write_text(SHOP.format(name="a", aspects=ASPECTS) + SHOP.format(name="b", aspects=ASPECTS), encoding="utf-8")
     return path
 
 
