@@ -9,12 +9,18 @@ for a SKU without an id is a record error of its own. Same harness as the half-d
 
 from __future__ import annotations
 
+import csv
+import os
 from pathlib import Path
+from typing import Any
 
+import pytest
 from test_listings_half_done_pushes import Shelf, Shop, _fresh  # noqa: F401  (the fixture resets Shelf)
+from test_pushes_never_lost import PRODUCT_HEADER
 
 from erpsync.core.aspects.listing_observation import CONTENT_KINDS
 from erpsync.core.aspects.listings import KINDS
+from erpsync.core.errors import RecordError
 
 
 def test_a_partial_products_stock_that_goes_back_is_pushed(tmp_path: Path) -> None:
@@ -128,3 +134,53 @@ def test_an_unreadable_product_erpsync_does_not_push_holds_no_stock_push_back(tm
 
 def test_the_content_kinds_are_the_create_and_edit_drifts() -> None:
     assert {KINDS["create"][0], KINDS["edit"][0]} == CONTENT_KINDS
+
+
+def _write(shop: Shop, title: str, rows: list[tuple[str, str, str]]) -> None:
+    """Product P1 under ``title`` with ``rows`` (seller_sku, price, stock), its mtime moved."""
+    path = shop.root / "erp" / "products.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(PRODUCT_HEADER)
+        for sku, price, qty in rows:
+            w.writerow(["P1", sku, title, "About the mug", price, "USD", qty, "tos-uri-1", ""])
+    shop.tick += 5
+    stamp = path.stat().st_mtime + shop.tick
+    os.utime(path, (stamp, stamp))
+
+
+def test_a_sku_without_id_that_could_not_be_looked_up_is_not_added_again_by_an_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CUP is in T1 already (the create answer left it out). The title changes while the SKU
+    search has an unreadable hit: an edit now would send CUP as a new SKU, a second one on sale.
+    No edit goes out; the content drift stays open until a run can look CUP up."""
+    edits: list[Any] = []
+    real_edit, real_find = Shelf.edit_listing, Shelf.find_listings
+    healed = {"on": False}
+
+    def find(self: Shelf, skus: Any) -> Any:
+        if "create" in Shelf.calls and not healed["on"]:  # from the create's own re-read on
+            raise RecordError("skus[0].id: missing", record="product #0", source="TikTok")
+        return real_find(self, skus)
+
+    def edit(self: Shelf, product_id: str, changes: Any) -> Any:
+        edits.append(changes)
+        return real_edit(self, product_id, changes)
+
+    monkeypatch.setattr(Shelf, "find_listings", find)
+    monkeypatch.setattr(Shelf, "edit_listing", edit)
+    shop = Shop(tmp_path)
+    _write(shop, "Mug", [("MUG", "4", "5"), ("CUP", "3", "7")])
+    Shelf.answer_omits = {"CUP"}
+    shop.run()  # create: both SKUs made, the answer names MUG only
+    Shelf.answer_omits = set()
+    _write(shop, "Big mug", [("MUG", "6", "5"), ("CUP", "3", "7")])
+    report = shop.run()
+    assert edits == []
+    assert Shelf.prices["id-MUG"] == "6"  # price still pushed
+    assert any("skus[0].id" in e for e in report.record_errors)
+    healed["on"] = True  # CUP can be looked up again: bound, then the edit carries no new SKU
+    report = shop.run()
+    assert [e.get("skus") for e in edits] == [None]
+    assert report.error is None and not report.record_errors

@@ -79,7 +79,8 @@ class Observation:
     #: drift kinds a run left unchecked for subjects it otherwise compared (subject → kinds): open
     #: drifts of those kinds stay open while the subject's other drifts may resolve. ``scope``
     #: holds every drift of a subject open, too wide for a subject read in part: a price drift held
-    #: open while the price was compared would take the ledger row of a value that comes back
+    #: open while the price was compared would take the ledger row of a value that comes back.
+    #: A kind is matched against the open row's kind as stored (for a staged drift: its stage's)
     kept_open: dict[str, set[str]] = field(default_factory=dict)
     #: warehouse matches made automatically (ERP id → Seller Center id): the host keeps them
     learned_bindings: dict[str, str] = field(default_factory=dict)

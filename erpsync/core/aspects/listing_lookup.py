@@ -10,8 +10,10 @@ Two cases, each one search for the whole shop (``ListingReader.find_listings``):
   stock are compared from this run on and no edit adds it a second time. Not found, it stays
   unbound and the next edit adds it (a SKU added in the ERP changes the content hash). A hit
   in another listing is left alone: the SKU is not this listing's. A search hit that cannot be
-  read is a record error and the SKUs stay unbound this run: nothing is at risk (an edit adds
-  them), so it does not stop the shop's other pushes, as it must for an unbound product.
+  read is a record error and the SKUs stay unbound this run, their products in
+  ``content_held``: no edit for them this run (it would send SKUs the listing may hold already
+  as new ones), while their price and stock, and the shop's other pushes, go on. For an
+  unbound product the error stops the run instead: it might be created twice.
 
 Called from the aspect's observe (``core/aspects/listings.py``), before anything is planned.
 """
@@ -67,6 +69,7 @@ def look_up(
         found = seller.find_listings([k for keys in missing.values() for k in keys])
     except RecordError as exc:
         obs.record_errors.append(exc)
+        obs.content_held.update(missing)
         return
     for erp_id, keys in missing.items():
         known = obs.bound[erp_id]

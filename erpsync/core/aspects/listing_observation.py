@@ -50,6 +50,10 @@ class ListingObservation(Observation):
     #: ``partial`` one (a SKU row unread) is compared for price and stock but not for content:
     #: only its content drifts are held open (``kept_open``)
     left_out: set[str] = field(default_factory=set)
+    #: bound products with SKUs that have no id and could not be looked up (an unreadable search
+    #: hit): those SKUs may be in the listing already, and an edit sends every SKU without an id
+    #: as new, so no edit this run; price and stock still go, content drifts are held open
+    content_held: set[str] = field(default_factory=set)
     _pushes: list[Push] | None = None
     _planned: dict[str, ErpProduct] = field(default_factory=dict)  # the products with a push
 
@@ -61,7 +65,8 @@ class ListingObservation(Observation):
         those that need nothing have their fingerprint kept. A ``map_listing`` hook that raises
         on a product makes that product a record error and leaves it out; the others go on. A
         ``partial`` product (SKU rows unread) is a record error too, and only its good SKUs'
-        price and stock are pushed (``plan_pushes``); no fingerprint is kept for it.
+        price and stock are pushed (``plan_pushes``); no fingerprint is kept for it. One in
+        ``content_held`` gets no edit, its price and stock pushed as usual, and no fingerprint.
         """
         if self._pushes is None:
             pushes: list[Push] = []
@@ -92,12 +97,16 @@ class ListingObservation(Observation):
                     failed.add(id(product))
                     self.left_out.add(product.id)
                     continue
+                held = product.partial or product.id in self.content_held
+                if product.id in self.content_held:
+                    planned = [p for p in planned if p.kind != "edit"]
+                    self.kept_open.setdefault(product.id, set()).update(CONTENT_KINDS)
                 if planned:
                     planned = planned if comparable else [p for p in planned if p.kind == "create"]
                     pushes += planned
                     if planned:
                         planned_for[product.id] = product
-                elif known is not None and comparable and not product.partial:
+                elif known is not None and comparable and not held:
                     mark = mark or fingerprint(product, key, known)
                     if mark is not None:
                         learned[product.id] = (known.product_id, mark)
