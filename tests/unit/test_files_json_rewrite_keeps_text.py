@@ -60,3 +60,24 @@ def test_an_orders_json_rewrite_keeps_the_objects_it_does_not_write(tmp_path: Pa
     text = path.read_text(encoding="utf-8")
     assert '  {"order_id": "o-2", "amount": 1.10, "x": 1e400},\n' in text
     assert [row["status"] for row in json.loads(text) if "status" in row] == ["CANCELLED", "DELIVERED"]
+
+
+def test_nan_infinity_and_minus_zero_in_a_corrected_object_are_written_back_as_read(tmp_path: Path) -> None:
+    """Python's JSON reader takes NaN and Infinity (its writer writes them): a corrected object
+    holding one crashed the run (a ValueError out of the batch), where the old full rewrite failed
+    that one write. They, and an integer -0, are now written back as they were read."""
+    raw = b'[{"id": "E1", "phone": "1", "a": NaN, "b": -Infinity, "c": [1, Infinity], "d": -0}]\n'
+    erp, path = json_erp(tmp_path, "warehouses.json", raw)
+    with erp.batch():
+        erp.set_warehouse_address("E1", {"phone": "13800000001"})
+    assert path.read_bytes() == raw.replace(b'"phone": "1"', b'"phone": "13800000001"')
+
+
+def test_a_nan_in_a_written_order_is_written_back_as_read(tmp_path: Path) -> None:
+    erp, _warehouses = json_erp(tmp_path, "warehouses.json", b"[]", orders="orders.json")
+    orders = tmp_path / "erp" / "orders.json"
+    orders.write_bytes(b'[{"order_id": "o-1", "status": "UNPAID", "amount": NaN}]\n')
+    with erp.batch():
+        erp.set_order_status("o-1", "CANCELLED", WHEN)
+    written = orders.read_text(encoding="utf-8")
+    assert '"amount": NaN' in written and '"status": "CANCELLED"' in written

@@ -100,7 +100,10 @@ class Edits:
         """The file's new text (without the BOM), in its own line endings."""
         doc = self.doc
         if doc.data is not None:  # only the objects written to are rendered anew: the rest stay as read
-            return spliced(doc, self._changed)
+            try:
+                return spliced(doc, self._changed)
+            except ValueError as exc:  # not expected (every value read keeps its text): a failed write
+                raise self._fail(f"{self._shown}: cannot write this file back: {exc}", OPERATION) from None
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\r\n" if doc.crlf else "\n").writerows(doc.records)
         return buf.getvalue()

@@ -201,7 +201,11 @@ def _rewritten(path: Path, raw: bytes, writes: dict[str, dict[str, str]], fail: 
                 row.update(pending.pop(str(cell(row["order_id"]))))
                 changed.append(index)
         # only the objects written to are rendered anew: the rest, numbers included, stay as read
-        return _kept(doc, spliced(doc, changed, list(pending.values())), encoding, fail)
+        try:
+            text = spliced(doc, changed, list(pending.values()))
+        except ValueError as exc:  # not expected (every value read keeps its text): a failed write
+            raise fail(f"cannot write this file back: {exc}") from None
+        return _kept(doc, text, encoding, fail)
     # cell by cell, in place: every other cell, blank line and column (one without a name too)
     # stays as it was, where rows written back by column name would merge two unnamed columns
     records = [list(r) for r in doc.records] if doc is not None and doc.records else [list(ORDER_COLUMNS)]

@@ -54,15 +54,26 @@ class _NotAList(Exception):
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=json_pairs)
+
+
 #: for the few objects a rewrite renders anew; a float per number costs a Python call, and
 #: reading a whole file so would take over twice as long
-_KEEPING_NUMBERS = json.JSONDecoder(object_pairs_hook=json_pairs, parse_float=JsonFloat)
+def _int(text: str) -> int | JsonFloat:
+    """An integer; ``-0``, which an int cannot tell from ``0``, with its text."""
+    return JsonFloat(text) if text == "-0" else int(text)
+
+
+_KEEPING_NUMBERS = json.JSONDecoder(
+    object_pairs_hook=json_pairs, parse_float=JsonFloat, parse_int=_int, parse_constant=JsonFloat
+)
 
 
 def numbers_kept(text: str) -> Any:
     """``text`` (one item of the list, valid JSON) decoded with each number that has a fraction or
     an exponent as a ``JsonFloat``: ``1.10``, ``6901234567890123.45`` and ``1e400`` (infinity as
-    a float) can then be written back as they were."""
+    a float) can then be written back as they were; so can ``NaN``, ``Infinity`` and
+    ``-Infinity``, which Python's JSON reader accepts (and its writer writes) though JSON has no
+    such words."""
     return _KEEPING_NUMBERS.decode(text)
 
 

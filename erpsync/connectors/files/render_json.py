@@ -50,11 +50,17 @@ def spliced(doc: Document, changed: Iterable[int], added: Sequence[Any] = ()) ->
 
 def _in_place(text: str, start: int, end: int, value: Any, newline: str) -> str:
     """``value`` rendered in the shape of the item between ``start`` and ``end``; each of its
-    values that is still what the item had keeps the item's text for its numbers."""
+    values that is still what the item had keeps the item's text for its numbers.
+
+    erpsync writes only strings, so a value that is no string is the item's own, kept as read
+    (a ``NaN`` equals nothing, itself included: compared, it would be rendered anew, and JSON
+    cannot write it)."""
     indent = _own_line(text, start) or ""
     was = numbers_kept(text[start:end])
     if isinstance(value, dict) and isinstance(was, dict):  # a JsonFloat equals the float read
-        value = {key: was[key] if key in was and was[key] == v else v for key, v in value.items()}
+        value = {
+            key: was[key] if key in was and (was[key] == v or not isinstance(v, str)) else v for key, v in value.items()
+        }
     return render(value, indent, newline, one_line="\n" not in text[start:end])
 
 
