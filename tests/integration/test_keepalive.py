@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from erpsync.connectors.tiktok.client import TikTokClient
+from erpsync.connectors.tiktok.shop_directory import AUTHORISED_SHOPS
 from erpsync.core.http import HttpPolicy
 from erpsync.plugins.manager import build_registry, get_plugin_manager, load_settings
 from erpsync.sandbox import SandboxServer
@@ -31,6 +32,10 @@ SHOPS = "/authorization/202309/shops"
 
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
+    """A new sandbox, on whatever port the system hands out. The authorised-shops answers a
+    process shares for a minute are kept by API host, and a port freed by an earlier test's
+    sandbox may be handed out again: forgotten first, so this test's run asks for its own."""
+    AUTHORISED_SHOPS.clear()
     with SandboxServer(scenario="demo") as server:
         yield server
 
