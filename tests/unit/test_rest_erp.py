@@ -305,3 +305,56 @@ def test_a_time_is_written_in_utc_and_a_naive_one_is_refused():
     assert format_time(beijing, "epoch") == 1709258400
     with pytest.raises(ValueError, match="without a timezone"):
         format_time(datetime(2024, 3, 1, 10, 0), "epoch")  # read as local time, it would depend on the machine
+
+
+@responses.activate
+def test_a_server_capping_its_pages_is_read_to_the_total():
+    """A server that gives 2 items a page when 3 are asked for: its first page looks like the last,
+    so without ``paging.total`` W3 would go unread; with it, reading goes on until 3 came."""
+    paging = {"style": "page", "size": 3, "total": "meta.total"}
+    erp = connector(warehouses={"list": "/w", "items": "data", "fields": WH_FIELDS, "paging": paging})
+    for page, items in ((1, [wh(1), wh(2)]), (2, [wh(3)])):
+        responses.get(
+            f"{BASE}/w",
+            body=body(items, total=3),
+            match=[matchers.query_param_matcher({"page": str(page), "per_page": "3"})],
+        )
+    assert [w.id for w in erp.list_warehouses().items] == ["W1", "W2", "W3"]
+    assert len(responses.calls) == 2  # the total reached: no third page asked for
+
+
+@responses.activate
+def test_offset_paging_to_a_total_stops_at_an_empty_page():
+    """Items removed between pages: the total is never reached, and an empty page ends the read."""
+    paging = {"style": "offset", "size": 2, "total": "meta.total"}
+    erp = connector(warehouses={"list": "/w", "items": "data", "fields": WH_FIELDS, "paging": paging})
+    responses.get(
+        f"{BASE}/w", body=body([wh(1)], total=5), match=[matchers.query_param_matcher({"offset": "0", "limit": "2"})]
+    )
+    responses.get(
+        f"{BASE}/w", body=body([], total=5), match=[matchers.query_param_matcher({"offset": "1", "limit": "2"})]
+    )
+    assert [w.id for w in erp.list_warehouses().items] == ["W1"]
+
+
+@responses.activate
+def test_a_missing_total_names_the_endpoint_and_the_path():
+    paging = {"style": "page", "size": 2, "total": "meta.count"}
+    erp = connector(warehouses={"list": "/w", "items": "data", "fields": WH_FIELDS, "paging": paging})
+    responses.get(f"{BASE}/w", body=body([wh(1)]))
+    with pytest.raises(
+        PermanentError, match=r"GET /w \(page=1, per_page=2\) holds no item count at 'meta.count' \(got nothing"
+    ):
+        erp.list_warehouses()
+
+
+def test_a_total_with_cursor_paging_is_refused():
+    with pytest.raises(Exception, match="only the 'page' and 'offset' styles read a total"):
+        connector(
+            warehouses={
+                "list": "/w",
+                "items": "data",
+                "fields": WH_FIELDS,
+                "paging": {"style": "cursor", "next_cursor": "meta.next", "total": "meta.total"},
+            }
+        )

@@ -5,6 +5,10 @@ Paging styles (the mapping's ``paging.style``):
 - ``none``: one request;
 - ``page``: ``?page=1&per_page=100``, then 2, 3 … until a page holds fewer than ``size`` items;
 - ``offset``: ``?offset=0&limit=100``, then 100, 200 … until a page holds fewer than ``size``;
+- either of those with ``total`` (where the answer says how many items there are in all): until
+  that many came or a page is empty. A server may cap its pages below the ``size`` asked for, and
+  its first page then looks like the last: without ``total`` the rest would go unread, and nothing
+  in the answer says so;
 - ``cursor``: ``?limit=100``, then ``?cursor=<next>&limit=100`` with the cursor the answer holds
   at ``next_cursor``, until that is null, empty or absent.
 
@@ -70,6 +74,21 @@ def _repeat_on(body: Any, paths: list[Path | None]) -> str | None:
     return None
 
 
+def _last_page(body: Any, items: list[Any], read: int, paging: Mapping[str, Any]) -> bool:
+    """Whether a page (page or offset style) is the last: fewer items than asked for, or, when the
+    mapping names the ``total``, that many read (or an empty page: items removed meanwhile).
+
+    Raises ValueError saying what the answer holds where the total should be.
+    """
+    if paging["total"] is None:
+        return len(items) < paging["size"]
+    total = dig(body, paging["total"])
+    if isinstance(total, bool) or not isinstance(total, int) or total < 0:
+        got = "nothing" if total is MISSING else repr(total)
+        raise ValueError(f"holds no item count at {show(paging['total'])!r} (got {got}; check paging.total)")
+    return not items or read >= total
+
+
 def fetch_items(get: Get, connector: str, entity: str, mapping: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """Every item of ``entity`` (``mapping`` is its loaded table), each with ``"rest ERP <path> item <n>"``."""
     paging, path, operation = mapping["paging"], mapping["list"], f"list {entity}"
@@ -107,8 +126,16 @@ def fetch_items(get: Get, connector: str, entity: str, mapping: Mapping[str, Any
             )
         base = len(out)
         out.extend((f"{connector} ERP {path} item {base + n + 1}", item) for n, item in enumerate(items))
-        if style == "none" or (style in ("page", "offset") and len(items) < size):
+        if style == "none":
             return out
+        if style in ("page", "offset"):
+            try:
+                if _last_page(body, items, len(out), paging):
+                    return out
+            except ValueError as exc:
+                raise PermanentError(
+                    f"the answer of {endpoint} {exc}", connector=connector, operation=operation
+                ) from None
         if style == "cursor":
             cursor = dig(body, paging["next_cursor"])
             if cursor is MISSING or cursor in (None, ""):

@@ -91,6 +91,9 @@ class Paging(Schema):
     cursor_param = mf.String(load_default="cursor")
     #: where the answer holds the next cursor (cursor style); null, "" or absent: the last page
     next_cursor = PathField(load_default=None)
+    #: where the answer holds how many items there are in all (page and offset styles): read until
+    #: that many came, so a server that caps its pages below ``size`` is not read short
+    total = PathField(load_default=None)
     #: a guard against an endpoint that ignores the paging parameters and repeats itself
     max_pages = mf.Integer(load_default=1000, validate=validate.Range(min=1))
 
@@ -98,6 +101,8 @@ class Paging(Schema):
     def _cursor_needs_next(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("style") == "cursor" and not data.get("next_cursor"):
             raise ValidationError("the JSON path of the next cursor in the answer (style 'cursor')", "next_cursor")
+        if data.get("total") and data.get("style") not in ("page", "offset"):
+            raise ValidationError("only the 'page' and 'offset' styles read a total", "total")
 
     @post_load
     def _size_param(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
