@@ -25,7 +25,15 @@ from erpsync.core.listing_ports import ListingBindings
 from erpsync.core.listing_source import SOURCE
 from erpsync.core.listings import INVENTORY, PRICE, PRODUCT, SKU, BoundListing, ErpProduct
 
-__all__ = ["bound_listings", "forget_pushed", "inventory_quantities", "keep_sources", "record_push", "stock_pushed"]
+__all__ = [
+    "bind_found",
+    "bound_listings",
+    "forget_pushed",
+    "inventory_quantities",
+    "keep_sources",
+    "record_push",
+    "stock_pushed",
+]
 
 
 def bound_listings(bindings: ListingBindings, shop: str, products: Sequence[ErpProduct]) -> dict[str, BoundListing]:
@@ -68,6 +76,35 @@ def keep_sources(bindings: ListingBindings, shop: str, learned: Mapping[str, tup
         bindings.put(shop, SOURCE, erp_id, seller_id=product_id, last_pushed_hash=value, now=now)
 
 
+def bind_found(bindings: ListingBindings, shop: str, found: Mapping[str, BoundListing], now: datetime) -> None:
+    """Bind the products a seller_sku search found (``{erp id: what was found}``), as they are found.
+
+    A found product is a fact about Seller Center, not a push, so it is bound whatever the run
+    then pushes: a policy that only reports its content edit, a dry run or a push that fails still
+    leaves it bound. Unbound, every run would search it again and push its price and stock again
+    as never pushed. Its SKU ids go first, so a product binding never lacks the ids it was found
+    with, and any fingerprint kept for it is cleared, as a fingerprint never vouches for bindings
+    written after it. The product binding holds no content hash: its content was never pushed,
+    so the next run still plans its edit. One transaction per entity when the store can.
+    """
+    if not found:
+        return
+    sources: dict[str, tuple[str | None, str | None]] = {erp_id: (None, None) for erp_id in found}
+    skus: dict[str, tuple[str | None, str | None]] = {
+        seller_sku: (sku_id, None) for listing in found.values() for seller_sku, sku_id in listing.sku_ids.items()
+    }
+    products: dict[str, tuple[str | None, str | None]] = {
+        erp_id: (listing.product_id, None) for erp_id, listing in found.items()
+    }
+    put_many = getattr(bindings, "put_many", None)
+    for entity, values in ((SOURCE, sources), (SKU, skus), (PRODUCT, products)):
+        if put_many is not None:
+            put_many(shop, entity, values, now=now)
+            continue
+        for erp_id, (seller_id, value) in sorted(values.items()):
+            bindings.put(shop, entity, erp_id, seller_id=seller_id, last_pushed_hash=value, now=now)
+
+
 def forget_pushed(bindings: ListingBindings, shop: str, kind: str, data: Mapping[str, Any], now: datetime) -> None:
     """Before a push: forget what the bindings say was last pushed of the values it sends.
 
@@ -87,9 +124,10 @@ def forget_pushed(bindings: ListingBindings, shop: str, kind: str, data: Mapping
     if data.get("erp_id") is not None:  # a fingerprint vouches for the bindings: it goes with them
         put(SOURCE, data["erp_id"], None)
     if kind == "edit":
-        # a product found by seller_sku is bound here: its SKU ids first, so a bound product
-        # never lacks the ids it was found with (without them its price and stock would no
-        # longer be compared, and the next edit would add its SKUs again)
+        # a product found by seller_sku was bound as it was found (``bind_found``) and is bound
+        # again here: its SKU ids first, so a bound product never lacks the ids it was found with
+        # (without them its price and stock would no longer be compared, and the next edit would
+        # add its SKUs again)
         for seller_sku, sku_id in (data.get("sku_ids") or {}).items():
             put(SKU, seller_sku, sku_id)
         put(PRODUCT, data["erp_id"], data["product_id"])

@@ -3,8 +3,9 @@
 Two cases, each one search for the whole shop (``ListingReader.find_listings``):
 
 - an **unbound product** (never pushed, a create whose answer was lost, one another machine
-  made): found, it is bound to what was found (its SKU ids bound when it is, ``forget_pushed``)
-  and never created twice; its SKUs in several Seller Center products are a record error;
+  made): found, it is bound at once to what was found, its SKU ids with it (``bind_found``),
+  whatever the run then pushes, so it is never created twice nor searched for again; its SKUs
+  in several Seller Center products are a record error;
 - a **bound product's SKU without an id** (a create or edit answer that left it out, or a SKU
   added in the ERP since): found in the same listing, its id is bound at once, so its price and
   stock are compared from this run on and no edit adds it a second time. Not found, it stays
@@ -23,6 +24,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from erpsync.core.aspects.listing_bindings import bind_found
 from erpsync.core.aspects.listing_observation import ListingObservation
 from erpsync.core.aspects.warehouse_address import lacks
 from erpsync.core.connector import Connector
@@ -42,10 +44,10 @@ def look_up(
 ) -> None:
     """Bind in ``obs.bound`` what Seller Center holds of ``products`` erpsync has no id for.
 
-    A product whose SKUs are in several Seller Center products is a record error, taken out of
-    ``products`` and named in ``obs.left_out``. A seller that cannot search is an error when a
-    product is unbound (it might be created twice) and nothing when only SKUs lack ids (they
-    are added by an edit).
+    A product found is bound in ``bindings`` too. A product whose SKUs are in several Seller
+    Center products is a record error, taken out of ``products`` and named in ``obs.left_out``.
+    A seller that cannot search is an error when a product is unbound (it might be created
+    twice) and nothing when only SKUs lack ids (they are added by an edit).
     """
     unbound = [p for p in products if p.id not in obs.bound]
     missing = {
@@ -63,6 +65,8 @@ def look_up(
         found = seller.find_listings([s.seller_sku for p in unbound for s in p.skus])
         for product in unbound:
             _bind_product(obs, products, product, found, notes=bindings is None)
+        if bindings is not None:  # bound now, whatever is pushed: never searched for again
+            bind_found(bindings, obs.shop, {p.id: obs.bound[p.id] for p in unbound if p.id in obs.bound}, now)
     if not missing:
         return
     try:
