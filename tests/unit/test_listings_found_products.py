@@ -1,20 +1,23 @@
-"""What a seller_sku search finds is bound once.
+"""What a seller_sku search finds is bound once, or refused when it is another listing's.
 
-A product found in Seller Center is bound (its product and SKU ids) as it is found, so a policy
-that only reports its content edit does not leave it unbound: unbound, every run would search it
-again and push its price and stock again. Same harness as the half-done pushes (``Shelf``,
-``Shop``).
+- A product found in Seller Center is bound (its product and SKU ids) as it is found, so a
+  policy that only reports its content edit does not leave it unbound: unbound, every run would
+  search it again and push its price and stock again.
+- A bound product's SKU without an id that the search finds in another Seller Center product is
+  a record error naming both products: an edit would send it as a new SKU of this listing, a
+  second one on sale. Same harness as the half-done pushes (``Shelf``, ``Shop``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from test_listings_half_done_pushes import Shelf, Shop, _fresh  # noqa: F401  (the fixture resets Shelf)
 
+from erpsync.core.errors import PermanentError
 from erpsync.core.listings import FoundListing
 
 
@@ -83,3 +86,51 @@ def test_a_found_product_is_bound_by_a_run_that_pushes_nothing(tmp_path: Path, m
         ("set_prices", "applied"),
         ("set_inventory", "applied"),
     ]
+
+
+def test_a_sku_found_in_another_listing_is_not_added_by_an_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """P1 is created as T1 with MUG. CUP is added in the ERP, and its edit fails once; then CUP
+    turns up in Seller Center product T2 (made by hand). An edit of T1 would send CUP as a new SKU,
+    a second CUP on sale: instead a record error names P1, CUP, T1 and T2, no edit goes out, the
+    content drift stays open, and MUG's price is still pushed."""
+    elsewhere: dict[str, FoundListing] = {}
+    edits: list[Mapping[str, Any]] = []
+    real_find, real_edit = Shelf.find_listings, Shelf.edit_listing
+    fail_edit = {"on": True}
+
+    def find(self: Shelf, skus: Sequence[str]) -> dict[str, FoundListing]:
+        return {**real_find(self, skus), **{k: v for k, v in elsewhere.items() if k in skus}}
+
+    def edit(self: Shelf, product_id: str, changes: Mapping[str, Any]) -> FoundListing:
+        edits.append(changes)
+        if fail_edit["on"]:
+            raise PermanentError("12052051: title too long", connector="listing-shelf", operation="edit product")
+        return real_edit(self, product_id, changes)
+
+    monkeypatch.setattr(Shelf, "find_listings", find)
+    monkeypatch.setattr(Shelf, "edit_listing", edit)
+    shop = Shop(tmp_path)
+    shop.write([("MUG", "4", "5")])
+    shop.run()  # create: T1 with MUG
+    shop.write([("MUG", "4", "5"), ("CUP", "3", "7")])
+    failed = shop.run()
+    assert [(r.action.kind, r.status) for r in failed.actions] == [("edit_listing", "failed")]
+    (content_drift,) = failed.opened
+    elsewhere["CUP"] = FoundListing("T2", {"CUP": "id-CUP-T2"})
+    fail_edit["on"] = False
+    shop.write([("MUG", "6", "5"), ("CUP", "3", "7")])
+    report = shop.run()
+    assert len(edits) == 1  # only the edit that failed: none sent CUP to T1 again
+    assert [(r.action.kind, r.status) for r in report.actions] == [("set_prices", "applied")]
+    assert Shelf.prices["id-MUG"] == "6"
+    assert report.error is None
+    (error,) = report.record_errors
+    assert all(name in error for name in ("'P1'", "'CUP'", "T1", "T2")), error
+    assert content_drift not in report.resolved  # the content drift stays open (the price's resolves)
+    del elsewhere["CUP"]  # moved out of T2 (or T2 deleted): the next edit adds CUP to T1
+    fixed = shop.run()
+    assert [(r.action.kind, r.status) for r in fixed.actions] == [("edit_listing", "applied")]
+    assert [s["seller_sku"] for s in edits[-1]["skus"]] == ["CUP"]
+    assert not fixed.record_errors and fixed.resolved == [content_drift]

@@ -9,12 +9,14 @@ Two cases, each one search for the whole shop (``ListingReader.find_listings``):
 - a **bound product's SKU without an id** (a create or edit answer that left it out, or a SKU
   added in the ERP since): found in the same listing, its id is bound at once, so its price and
   stock are compared from this run on and no edit adds it a second time. Not found, it stays
-  unbound and the next edit adds it (a SKU added in the ERP changes the content hash). A hit
-  in another listing is left alone: the SKU is not this listing's. A search hit that cannot be
-  read is a record error and the SKUs stay unbound this run, their products in
-  ``content_held``: no edit for them this run (it would send SKUs the listing may hold already
-  as new ones), while their price and stock, and the shop's other pushes, go on. For an
-  unbound product the error stops the run instead: it might be created twice.
+  unbound and the next edit adds it (a SKU added in the ERP changes the content hash). Found
+  in another Seller Center product, it is a record error naming both, and the product is in
+  ``content_held``: an edit would add the SKU to this listing, a second one on sale. A search
+  hit that cannot be read is a record error and the SKUs stay unbound this run, their products
+  in ``content_held`` too (an edit would send SKUs the listing may hold already as new ones).
+  A product in ``content_held`` gets no edit this run and keeps its content drifts open, while
+  its price and stock, and the shop's other pushes, go on. For an unbound product an
+  unreadable hit stops the run instead: it might be created twice.
 
 Called from the aspect's observe (``core/aspects/listings.py``), before anything is planned.
 """
@@ -45,9 +47,10 @@ def look_up(
     """Bind in ``obs.bound`` what Seller Center holds of ``products`` erpsync has no id for.
 
     A product found is bound in ``bindings`` too. A product whose SKUs are in several Seller
-    Center products is a record error, taken out of ``products`` and named in ``obs.left_out``.
-    A seller that cannot search is an error when a product is unbound (it might be created
-    twice) and nothing when only SKUs lack ids (they are added by an edit).
+    Center products is a record error, taken out of ``products`` and named in ``obs.left_out``;
+    a bound one whose SKU without an id is in another one is a record error in
+    ``obs.content_held``. A seller that cannot search is an error when a product is unbound (it
+    might be created twice) and nothing when only SKUs lack ids (they are added by an edit).
     """
     unbound = [p for p in products if p.id not in obs.bound]
     missing = {
@@ -77,6 +80,7 @@ def look_up(
         return
     for erp_id, keys in missing.items():
         known = obs.bound[erp_id]
+        _refuse_elsewhere(obs, products, erp_id, known.product_id, {k: found[k] for k in keys if k in found})
         ids = {k: found[k].skus[k] for k in keys if k in found and found[k].product_id == known.product_id}
         if not ids:
             continue
@@ -85,6 +89,34 @@ def look_up(
         if bindings is not None:
             for seller_sku, sku_id in sorted(ids.items()):
                 bindings.put(obs.shop, SKU, seller_sku, seller_id=sku_id, last_pushed_hash=None, now=now)
+
+
+def _refuse_elsewhere(
+    obs: ListingObservation,
+    products: list[ErpProduct],
+    erp_id: str,
+    product_id: str,
+    hits: dict[str, FoundListing],
+) -> None:
+    """A bound product's SKU found in another Seller Center product: a record error, and no edit.
+
+    An edit sends every SKU without an id as new, so it would put the SKU on sale a second time,
+    in this listing beside the other one. Which product should hold it is the seller's call: the
+    error names both, and the product gets no edit until the SKU is found in its own listing or
+    nowhere (``content_held``: its price and stock still go, its content drifts stay open).
+    """
+    elsewhere = {k: hit.product_id for k, hit in sorted(hits.items()) if hit.product_id != product_id}
+    if not elsewhere:
+        return
+    source = next((p.source for p in products if p.id == erp_id), "")
+    for seller_sku, other in elsewhere.items():
+        reason = (
+            f"its SKU {seller_sku!r} is in Seller Center product {other}, while the product is Seller"
+            f" Center product {product_id}: not edited this run, as an edit would add {seller_sku!r} to"
+            f" {product_id}, a second one on sale; keep the SKU in one product, in the ERP or in Seller Center"
+        )
+        obs.record_errors.append(RecordError(reason, record=f"product {erp_id!r}", source=source))
+    obs.content_held.add(erp_id)
 
 
 def _bind_product(
