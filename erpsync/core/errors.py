@@ -172,6 +172,11 @@ class RecordError(ErpsyncError):
 
     ``str()`` names where the record came from, which record, which field and why, e.g.
     ``erp/warehouses.csv:4: warehouse 'WH-2': phone: not a phone number``.
+
+    ``record`` is for people, and may be cut short or name a record by its position
+    (``product #3``); ``record_id`` is the record's own id, whole and as its system gives it,
+    when the reader knew it: what code matches the error to a record by. None: which record it
+    is, is not known, and a caller that must not guess treats it as possibly any.
     """
 
     def __init__(
@@ -181,10 +186,12 @@ class RecordError(ErpsyncError):
         record: str | None = None,
         field: str | None = None,
         source: str | None = None,
+        record_id: str | None = None,
     ) -> None:
         self.reason = reason
         self.record = record
         self.field = field
         self.source = source
+        self.record_id = record_id
         parts = [p for p in (source, record, field) if p]
         super().__init__(": ".join([*parts, reason]))

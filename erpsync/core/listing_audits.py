@@ -10,7 +10,6 @@ resolves when the product is no longer FAILED. Alerts only: the fix is in the ER
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -21,10 +20,6 @@ from erpsync.core.models import Drift, Records, Severity, Texts
 __all__ = ["AUDIT_FAILED", "AuditReason", "ListingAudit", "ListingAuditReader", "audit_drifts", "unread_products"]
 
 AUDIT_FAILED = "audit_failed"
-
-#: a product id as the connector names a product it read: not ``#3`` (a hit with no readable id),
-#: not cut short for the log (``…``)
-_READABLE_ID = re.compile(r"[0-9A-Za-z_-]+")
 
 
 @dataclass(frozen=True)
@@ -78,19 +73,16 @@ def unread_products(errors: Iterable[RecordError], erp_for: Mapping[str, str]) -
     """Pure: the ERP products (``erp_for``: Seller Center product id → ERP product id) that the
     failed audits left unread may be about; their ``audit_failed`` drifts must not resolve.
 
-    An error whose record is one product (``product 1729...`` or ``product '1729...'``, as the
-    connector names a product it read by id) is about that one: a bound product's, or none when
-    erpsync does not push that listing (one made by hand). Any other (a search hit with no
-    readable id, ``product #3``, an id cut short for the log) may be about any of them: all are
-    returned.
+    An error that names its product by id (``RecordError.record_id``, the whole id the connector
+    read or asked for) is about that one: a bound product's, or none when erpsync does not push
+    that listing (one made by hand). One with no id (a search hit with no readable id) may be
+    about any of them: all are returned. The record's text is for people and is not read.
     """
     unread: set[str] = set()
     for error in errors:
-        record = error.record or ""
-        product_id = record.removeprefix("product ").strip("'")
-        erp_id = erp_for.get(product_id)
+        if error.record_id is None:
+            return set(erp_for.values())
+        erp_id = erp_for.get(error.record_id)
         if erp_id is not None:
             unread.add(erp_id)
-        elif not (record.startswith("product ") and _READABLE_ID.fullmatch(product_id)):
-            return set(erp_for.values())
     return unread

@@ -215,7 +215,8 @@ def test_one_unreadable_failed_product_does_not_stop_every_push(
             yield Records((ProductSummary("T9", "Other", None, None, (), None, None),))
 
         def get_product(self, product_id: str) -> Any:
-            raise RecordError("audit_failed_reasons: not a list", record=f"product {product_id}", source="TikTok")
+            reason = "audit_failed_reasons: not a list"
+            raise RecordError(reason, record=f"product {product_id}", source="TikTok", record_id=product_id)
 
     monkeypatch.setattr(Shelf, "failed_audits", ListingPush.failed_audits)
     monkeypatch.setattr(Shelf, "_products", lambda self: Api(), raising=False)
@@ -231,17 +232,18 @@ def test_one_unreadable_failed_product_does_not_stop_every_push(
     ]
 
 
-@pytest.mark.parametrize("unread", ["product 'T1'", "product #0"])
-def test_an_unreadable_audit_search_hit_does_not_resolve_the_audit_drift(tmp_path: Path, unread: str) -> None:
-    """The product whose audit failed cannot be read on the next run (named, or a hit with no
-    readable id that may be any bound product): its audit_failed drift stays open."""
+@pytest.mark.parametrize("unread", [RecordError("status: not a string", record="product T1", record_id="T1"),
+                                    RecordError("status: not a string", record="product #0")])  # fmt: skip
+def test_an_unreadable_audit_search_hit_does_not_resolve_the_audit_drift(tmp_path: Path, unread: RecordError) -> None:
+    """The product whose audit failed cannot be read on the next run (named by its id, or a hit
+    with no readable id that may be any bound product): its audit_failed drift stays open."""
     shop = Shop(tmp_path)
     shop.write([("MUG", "4", "5")])
     shop.run()  # create, bound to T1
     Shelf.audits = Records((ListingAudit("T1", (AuditReason("title", ("counterfeit",), ()),)),))
     first = shop.run()
     assert len(first.opened) == 1
-    Shelf.audits = Records((), (RecordError("status: not a string", record=unread),))
+    Shelf.audits = Records((), (unread,))
     second = shop.run()
     assert second.record_errors
     assert second.resolved == []

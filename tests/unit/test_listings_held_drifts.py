@@ -112,7 +112,8 @@ def test_an_unreadable_product_erpsync_does_not_push_keeps_no_bound_drift_open(t
     shop.run()  # create, bound to T1
     Shelf.audits = Records((ListingAudit("T1", (AuditReason("title", ("counterfeit",), ()),)),))
     assert len(shop.run().opened) == 1
-    Shelf.audits = Records((), (RecordError("audit_failed_reasons: not a list", record="product T9", source="TikTok"),))
+    unread = RecordError("audit_failed_reasons: not a list", record="product T9", source="TikTok", record_id="T9")
+    Shelf.audits = Records((), (unread,))
     second = shop.run()
     assert len(second.resolved) == 1, second
 
@@ -125,7 +126,8 @@ def test_an_unreadable_product_erpsync_does_not_push_holds_no_stock_push_back(tm
     shop = Shop(tmp_path)
     shop.write([("MUG", "4", "5")])
     shop.run()
-    Shelf.audits = Records((), (RecordError("audit_failed_reasons: not a list", record="product T9", source="TikTok"),))
+    unread = RecordError("audit_failed_reasons: not a list", record="product T9", source="TikTok", record_id="T9")
+    Shelf.audits = Records((), (unread,))
     for qty in ("4", "5", "4"):
         shop.write([("MUG", "4", qty)])
         r = shop.run()

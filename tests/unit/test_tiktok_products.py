@@ -369,6 +369,7 @@ def test_get_product_malformed_is_a_record_error(api: ProductsApi, raw: dict, fi
     with pytest.raises(RecordError) as info:
         api.get_product("1")
     assert info.value.record == "product 1"
+    assert info.value.record_id == "1"  # the product asked for, whatever the answer holds
     assert info.value.field.startswith(field)
 
 
@@ -429,6 +430,30 @@ def test_search_products_keeps_good_records_and_names_the_bad_ones(api: Products
     long_label = next(r for r in labels if r.startswith("product xxx"))
     assert len(long_label) < 100 and labels[long_label] == "skus"
     assert all(str(e).startswith("TikTok /product/202502/products/search: product") for e in found.errors)
+
+
+@responses.activate
+def test_a_bad_search_hit_carries_its_whole_id_for_matching(api: ProductsApi) -> None:
+    """The label people read may be cut short; ``record_id`` is the id as the hit gives it, as its
+    loaded value would hold it, and None for a hit with no readable id."""
+    long_id = "7" * 100
+    page = [
+        product(long_id, status=False),
+        product(" 1729000000000000002 ", status=False),
+        product(1729000000000000003, id=1729000000000000003, status=False),
+        {"title": "no id"},
+        "not an object",
+    ]
+    responses.post(SEARCH, json=ok({"products": page, "next_page_token": ""}))
+    (found,) = list(api.search_products(page_size=10))
+    assert found.items == ()
+    assert [(e.record_id, e.record) for e in found.errors] == [
+        (long_id, "product " + "7" * 64 + "…"),
+        ("1729000000000000002", "product 1729000000000000002"),
+        ("1729000000000000003", "product 1729000000000000003"),
+        (None, "product #3"),
+        (None, "product #4"),
+    ]
 
 
 @responses.activate(registry=OrderedRegistry)

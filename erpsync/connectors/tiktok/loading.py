@@ -37,7 +37,14 @@ def _first_field(messages: Any, prefix: str = "") -> tuple[str | None, str]:
 
 
 def record_error(
-    exc: ValidationError, raw: Any, *, kind: str, index: int, source: str, record: str | None = None
+    exc: ValidationError,
+    raw: Any,
+    *,
+    kind: str,
+    index: int,
+    source: str,
+    record: str | None = None,
+    record_id: str | None = None,
 ) -> RecordError:
     """Turn a validation failure into a RecordError naming the record and the first bad field."""
     rid = (raw.get("id") or raw.get("package_id")) if isinstance(raw, Mapping) else None
@@ -45,29 +52,53 @@ def record_error(
         f"{kind} {rid}" if isinstance(rid, str | int) and not isinstance(rid, bool) else f"{kind} #{index}"
     )
     field, text = _first_field(exc.messages)
-    return RecordError(text, record=name, field=field, source=source)
+    return RecordError(text, record=name, field=field, source=source, record_id=record_id)
+
+
+def raw_id(raw: Any) -> str | None:
+    """The id a raw record carries, whole, as its loaded value would hold it (``fields.Id``:
+    a string or an integer, stripped); None when it carries none that could be read."""
+    rid = raw.get("id") if isinstance(raw, Mapping) else None
+    if isinstance(rid, str | int) and not isinstance(rid, bool) and str(rid).strip():
+        return str(rid).strip()
+    return None
 
 
 def label(kind: str, raw: Any, index: int) -> str:
     """``product 1729…`` when the raw record has a usable id, else ``product #3`` (its position)."""
-    rid = raw.get("id") if isinstance(raw, Mapping) else None
-    if isinstance(rid, str | int) and not isinstance(rid, bool) and str(rid).strip():
-        shown = str(rid).strip()
+    shown = raw_id(raw)
+    if shown is not None:
         if len(shown) > LABEL_ID_CHARS:
             shown = shown[:LABEL_ID_CHARS] + "…"
         return f"{kind} {shown}"
     return f"{kind} #{index}"
 
 
-def load_typed(schema: Schema, raw: Any, *, kind: str, source: str, index: int = 0, record: str | None = None) -> Any:
-    """One typed record, or RecordError naming the record and the first bad field."""
+def load_typed(
+    schema: Schema,
+    raw: Any,
+    *,
+    kind: str,
+    source: str,
+    index: int = 0,
+    record: str | None = None,
+    record_id: str | None = None,
+) -> Any:
+    """One typed record, or RecordError naming the record and the first bad field.
+
+    The error's ``record_id`` is ``record_id`` when the caller knows which record it asked for,
+    else, for a record the caller does not name, the id the raw record carries (``raw_id``).
+    """
     name = record or label(kind, raw, index)
+    if record is None and record_id is None:
+        record_id = raw_id(raw)
     if not isinstance(raw, Mapping):
-        raise RecordError(f"expected an object, got {type(raw).__name__}", record=name, source=source)
+        reason = f"expected an object, got {type(raw).__name__}"
+        raise RecordError(reason, record=name, source=source, record_id=record_id)
     try:
         return schema.load(raw)
     except ValidationError as exc:
-        raise record_error(exc, raw, kind=kind, index=index, source=source, record=name) from None
+        raise record_error(exc, raw, kind=kind, index=index, source=source, record=name, record_id=record_id) from None
 
 
 def load_page(
@@ -105,6 +136,4 @@ def load_list(schema: Schema, data: Mapping[str, Any], key: str, *, kind: str, s
         return []
     if not isinstance(items, list):
         raise RecordError(f"expected a list, got {type(items).__name__}", record=key, field=key, source=source)
-    return [
-        load_typed(schema, raw, kind=kind, source=source, record=label(kind, raw, i)) for i, raw in enumerate(items)
-    ]
+    return [load_typed(schema, raw, kind=kind, source=source, index=i) for i, raw in enumerate(items)]

@@ -169,6 +169,7 @@ class ProductsApi:
             kind="product",
             source=f"TikTok {path}",
             record=f"product {product_id}",
+            record_id=str(product_id),
         )
 
     def search_products(
