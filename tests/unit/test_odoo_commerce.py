@@ -10,7 +10,7 @@ import pytest
 from odoo_fixtures import OdooServer, make_connector, serving
 
 from erpsync.core.errors import NotFoundError, PermanentError
-from erpsync.core.listings import ErpSku
+from erpsync.core.listings import BoundListing, ErpSku, ListingMapping, plan_pushes
 
 ORDERS = {"order_status_field": "x_status", "order_updated_field": "x_status_at"}
 
@@ -62,21 +62,35 @@ def test_stock_warehouse_counts_only_that_warehouse_on_every_odoo_version(
     assert [s.inventory for s in by_warehouse.items[0].skus] == [20, 0]
 
 
-def test_a_variant_that_cannot_be_read_fails_its_whole_product_only(odoo: OdooServer) -> None:
+def test_a_variant_that_cannot_be_read_leaves_its_product_partial_and_unpushed(odoo: OdooServer) -> None:
+    """A variant that cannot be read is its own record error and its product reads without it,
+    marked partial (as the files ERP marks a product with a bad SKU row): its other SKUs' price
+    and stock are pushed, but no create or edit short of a SKU. A product with no variant that
+    reads is left out."""
     tea = odoo.create("product.template", {"name": "龙井"})
     cup = odoo.create("product.template", {"name": "茶杯"})
     rice = odoo.create("product.template", {"name": "米"})
     variant(odoo, tea, "TEA-1", 128.0, {1: 4.0})
-    variant(odoo, cup, "CUP-1", 39.9, {1: 1.0})
+    good = variant(odoo, cup, "CUP-1", 39.9, {1: 1.0})
     nameless = variant(odoo, cup, None, 45.5, {1: 1.0})
+    cheap = variant(odoo, cup, "CUP-3", -1.0, {1: 1.0})
     by_weight = variant(odoo, rice, "RICE-KG", 9.0, {1: 2.5})
     records = make_connector().read_products()
     assert records is not None
-    assert [p.id for p in records.items] == [str(tea)]
+    assert [(p.id, p.partial) for p in records.items] == [(str(tea), False), (str(cup), True)]
+    cup_product = records.items[1]
+    assert cup_product.skus == (
+        ErpSku("CUP-1", Decimal("39.9"), 1, source=f"odoo product.template {cup}: variant {good}"),
+    )
     assert sorted((e.field, e.record) for e in records.errors) == [
         ("default_code", f"product.template {cup}: variant {nameless}"),
+        ("lst_price", f"product.template {cup}: variant {cheap}"),
         ("qty_available", f"product.template {rice}: variant {by_weight}"),
     ]
+    mapping = ListingMapping(category_id="600001", warehouse_id="W")
+    assert plan_pushes(cup_product, mapping, None) == []  # not created without CUP-2 and CUP-3
+    bound = BoundListing("T1", "old-hash", {"CUP-1": "s1"}, {"CUP-1": "30 CNY"}, {"CUP-1": "0"})
+    assert [p.kind for p in plan_pushes(cup_product, mapping, bound)] == ["price", "inventory"]  # no edit
 
 
 def test_a_product_id_or_a_sku_given_twice_is_a_record_error_not_two_products(odoo: OdooServer) -> None:

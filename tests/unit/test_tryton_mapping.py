@@ -17,6 +17,7 @@ from tryton_fake import FakeTryton, HttpFailure, connector, location, staged
 
 from erpsync.connectors.tryton import TrytonOptions
 from erpsync.core.errors import NotFoundError, OutcomeUnknownError, PermanentError, TemporaryError
+from erpsync.core.listings import BoundListing, ListingMapping, plan_pushes
 from erpsync.core.models import HandoverMode
 
 OPTIONS = {"district_field": "post_office", "handover_field": "post_box", "order_status_field": "comment"}
@@ -220,6 +221,30 @@ def test_products_group_variants_and_a_bad_variant_costs_only_its_product() -> N
     assert error.field == "suffix_code" and "P-2" in str(error)
     (search,) = fake.called("model.product.product.search_read")
     assert search.params[-1]["locations"] == [12]
+
+
+def test_a_variant_that_cannot_be_read_leaves_its_product_partial_and_unpushed() -> None:
+    """Template 10's variant without a SKU is its own record error and the product reads without
+    it, marked partial (as the files ERP marks a product with a bad SKU row): its other SKUs'
+    price and stock are pushed, but no create or edit short of a SKU."""
+    fake = FakeTryton()
+    fake.on("model.stock.location.search", [12])
+    fake.on("model.company.company.read", [{"id": 1, "currency.": {"id": 2, "code": "CNY"}}])
+    rows = [product(1, 10, "A", "39.90", 7.9), product(2, 10, None, "45.50", 0), product(3, 11, "C", "1", 1, "P-2")]
+    fake.on("model.product.product.search_read", rows)
+    with staged(fake):
+        records = connector().read_products()
+    assert [(p.id, p.partial, [s.seller_sku for s in p.skus]) for p in records.items] == [
+        ("P-1", True, ["A"]),
+        ("P-2", False, ["C"]),
+    ]
+    (error,) = records.errors
+    assert (error.record, error.field) == ("product 'P-1' variant 2", "suffix_code")
+    partial = records.items[0]
+    mapping = ListingMapping(category_id="600001", warehouse_id="W")
+    assert plan_pushes(partial, mapping, None) == []  # not created without its second SKU
+    bound = BoundListing("T1", "old-hash", {"A": "s1"}, {"A": "30 CNY"}, {"A": "0"})
+    assert [p.kind for p in plan_pushes(partial, mapping, bound)] == ["price", "inventory"]  # no edit
 
 
 def test_stock_of_an_unknown_warehouse_is_refused_by_name() -> None:

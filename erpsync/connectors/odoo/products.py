@@ -13,8 +13,12 @@ Odoo 19 ``warehouse_id`` or ``search_warehouse``. The read sends both ``warehous
 ``warehouse_id``, so every version counts that warehouse only: a key a version does not read is
 ignored, while one missing would count the stock of every warehouse.
 
-A variant that cannot be read (no internal reference, a fractional quantity) makes its whole
-product a RecordError: a product pushed without one of its SKUs would look complete.
+A variant that cannot be read (no internal reference, a fractional quantity) is a RecordError
+of its own, and its product is read without it and marked ``partial``, as the files ERP marks a
+product with a bad SKU row: the listings aspect pushes its other SKUs' price and stock but no
+create or edit, since the listing would be edited without the SKU and again once it reads. A
+product none of whose variants reads is left out; so is one whose template fields cannot be
+read, or that holds one SKU twice.
 """
 
 from __future__ import annotations
@@ -77,7 +81,10 @@ class ProductsMixin:
                 if not key:  # only a product_key_field can be empty: the database id never is
                     reason = "empty: the product id (option product_key_field)"
                     raise RecordError(reason, record=f"{TEMPLATE} {template}", field=self.options["product_key_field"])
-                product = _product(key, template, variants)
+                product, unread = _product(key, template, variants)
+                errors.extend(_from_odoo(exc) for exc in unread)
+                if product is None:
+                    continue
                 # two templates under one product id: which one the listing is would be a guess
                 if product.id in first_of:
                     reason = f"product id {product.id!r} is also template {first_of[product.id]}'s"
@@ -86,7 +93,7 @@ class ProductsMixin:
                 first_of[product.id] = template
                 items.append(product)
             except RecordError as exc:
-                errors.append(RecordError(exc.reason, record=exc.record, field=exc.field, source=f"odoo {PRODUCT}"))
+                errors.append(_from_odoo(exc))
         return Records(tuple(items), tuple(errors))
 
     def _product_keys(self, groups: Mapping[int, Any]) -> dict[int, str]:
@@ -108,23 +115,43 @@ def _template(row: Mapping[str, Any]) -> int | None:
     return value[0] if isinstance(value, list) and value and isinstance(value[0], int) else None
 
 
-def _product(key: str, template: int, variants: list[Mapping[str, Any]]) -> ErpProduct:
+def _from_odoo(exc: RecordError) -> RecordError:
+    """The error as the reader reports it: the model it read is its source."""
+    return RecordError(exc.reason, record=exc.record, field=exc.field, source=f"odoo {PRODUCT}")
+
+
+def _product(key: str, template: int, variants: list[Mapping[str, Any]]) -> tuple[ErpProduct | None, list[RecordError]]:
+    """The template's product from the variants that read, ``partial`` when some did not, and
+    their errors; None when none did. Raises the RecordError of a template-wide problem."""
     first = variants[0]
     record = f"{TEMPLATE} {template}"
     currency = many2one(first, "currency_id", record=record)
-    skus = tuple(_sku(v, f"{record}: variant {v.get('id')}") for v in variants)
+    title = text(first, "name", record=record)
+    description = text(first, "description_sale", record=record)
+    skus: list[ErpSku] = []
+    unread: list[RecordError] = []
+    for variant in variants:
+        try:
+            skus.append(_sku(variant, f"{record}: variant {variant.get('id')}"))
+        except RecordError as exc:  # this SKU's alone: the product is read without it
+            unread.append(exc)
     codes = [s.seller_sku for s in skus]
     repeated = sorted({c for c in codes if codes.count(c) > 1})
     if repeated:  # one SKU at two prices or stocks: which one to push would be a guess
-        raise RecordError(f"SKU {repeated[0]!r} on two variants", record=record, field="default_code")
-    return ErpProduct(
+        unread.append(RecordError(f"SKU {repeated[0]!r} on two variants", record=record, field="default_code"))
+        return None, unread
+    if not skus:
+        return None, unread
+    product = ErpProduct(
         id=key,
-        title=text(first, "name", record=record),
-        description=text(first, "description_sale", record=record),
+        title=title,
+        description=description,
         currency=currency[1] if currency else "",
-        skus=skus,
+        skus=tuple(skus),
         source=f"odoo {PRODUCT} {first.get('id')}",
+        partial=bool(unread),
     )
+    return product, unread
 
 
 def _sku(row: Mapping[str, Any], record: str) -> ErpSku:

@@ -5,6 +5,13 @@ help calls "the unique identifier for the product (aka SKU)" (``modules/product/
 the SKU is ``suffix_code`` unless option ``sku_field`` says ``code``. The stock of a variant is
 Tryton's ``quantity`` computed for the warehouses in the ``locations`` context
 (``modules/stock/product.py``), rounded down: a listing cannot offer half a parcel.
+
+A variant that cannot be read (no SKU, no list price) is a RecordError of its own, and its
+product is read without it and marked ``partial``, as the files ERP marks a product with a bad
+SKU row: the listings aspect pushes its other SKUs' price and stock but no create or edit, since
+the listing would be edited without the SKU and again once it reads. A product none of whose
+variants reads is left out; so is one whose code another template has, or that holds one SKU
+twice.
 """
 
 from __future__ import annotations
@@ -55,7 +62,8 @@ def _sku(row: Mapping[str, Any], sku_field: str, record: str, source: str) -> Er
 def build_products(
     rows: Iterable[Mapping[str, Any]], *, currency: str, sku_field: str, source: str
 ) -> Records[ErpProduct]:
-    """Group variant rows by template into products; a bad variant costs its product, not the others."""
+    """Group variant rows by template into products; a bad variant is left out of its product,
+    which is then ``partial``, and costs the others nothing."""
     by_template: dict[int, list[Mapping[str, Any]]] = {}
     for row in rows:
         by_template.setdefault(int(row["template"]), []).append(row)
@@ -73,13 +81,17 @@ def build_products(
             )
             continue
         seen[pid] = template_id
-        try:
-            skus = tuple(
-                _sku(v, sku_field, f"{record} variant {v.get('id')}", f"{source}/product.product/{v.get('id')}")
-                for v in variants
-            )
-        except RecordError as exc:
-            errors.append(exc)
+        skus: list[ErpSku] = []
+        unread = 0
+        for v in variants:
+            try:
+                skus.append(
+                    _sku(v, sku_field, f"{record} variant {v.get('id')}", f"{source}/product.product/{v.get('id')}")
+                )
+            except RecordError as exc:  # this SKU's alone: the product is read without it
+                errors.append(exc)
+                unread += 1
+        if not skus:
             continue
         repeated = sorted({s.seller_sku for s in skus if [t.seller_sku for t in skus].count(s.seller_sku) > 1})
         if repeated:
@@ -93,8 +105,9 @@ def build_products(
                 title=str(template.get("name") or ""),
                 description=str(variants[0].get("description") or ""),
                 currency=currency,
-                skus=skus,
+                skus=tuple(skus),
                 source=where,
+                partial=unread > 0,
             )
         )
     return Records(tuple(items), tuple(errors))
