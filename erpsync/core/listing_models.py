@@ -50,9 +50,10 @@ class ErpSku:
 class ErpProduct:
     """A product as the ERP holds it. ``attributes`` are (ERP name, value) pairs, in ERP order.
 
-    ``partial``: some of its SKU rows could not be read (each a record error of its own), so
-    ``skus`` holds the good ones only. Its SKU set, which the content hash covers, is not known:
-    its content is not pushed until they read again, its good SKUs' price and stock are.
+    ``partial``: some of its SKUs (the files ERP's rows, Odoo's and Tryton's variants) could not
+    be read (each a record error of its own), so ``skus`` holds the good ones only. Its SKU set,
+    which the content hash covers, is not known: its content is not pushed until they read
+    again, its good SKUs' price and stock are.
     """
 
     id: str
