@@ -431,6 +431,9 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
             cursor=self.store.cursors.get(shop.name, aspect.cursor_stream) if aspect.cursor_stream else None,
             open_subjects=self._open_subjects(shop.name, aspect),
             bindings=self.store.bindings,
+            failed_writes=lambda: self.store.ledger.failed_writes(
+                shop.name, aspect.name, still_open=self.store.drifts.still_open
+            ),
             # None without a plugin's map_listing: the content hash is then written straight from
             # the fields, and unchanged products are told by their fingerprint (core/listing_source.py)
             map_listing=(lambda product, body: self.pm.hook.map_listing(product=product, body=body))

@@ -25,6 +25,7 @@ exceptions keep their traceback: they are bugs, not user errors.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TypedDict, Unpack
 
@@ -120,6 +121,21 @@ class ConnectorError(ErpsyncError):
         if self.request_id:
             extras.append(f"request_id {self.request_id}")
         return f"{text} ({', '.join(extras)})" if extras else text
+
+
+#: the end ``ConnectorError._render`` gives a message with a code: "(code X[, HTTP N][, request_id R])"
+_RENDERED_CODE = re.compile(r"\(code ([^\s,()]+)(?:, HTTP \d+)?(?:, request_id [^()]*)?\)$")
+
+
+def recorded_code(text: str) -> str | None:
+    """The code a ``ConnectorError`` rendered into ``text`` (``str(exc)``), or None.
+
+    The ledger keeps a failed write's error as that text, so a later run that needs the
+    answer's code (the tracking aspect: an update refused as the order's second) reads it back
+    from the end ``_render`` gives it; a code that only appears inside the message is not one.
+    """
+    found = _RENDERED_CODE.search(text.rstrip())
+    return found.group(1) if found else None
 
 
 class TemporaryError(ConnectorError):

@@ -65,6 +65,26 @@ class Sighting:
     previous_seen_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class FailedWrite:
+    """A write of an aspect that failed and that nothing has changed since: the ledger's ``failed``
+    row of a push that must happen once, while the drift occurrence it was planned for is open.
+
+    ``value`` and ``field`` are the action's; ``error`` the error it failed with, as recorded, and
+    ``code`` the system's code in it, if it gave one. An aspect reads these when an answer
+    settles what to do next time (the tracking aspect: a correction refused as the order's
+    second update is not sent again).
+    """
+
+    kind: str
+    subject: str
+    field: str | None
+    value: str | None
+    error: str
+    code: str | None
+    failed_at: datetime
+
+
 @runtime_checkable
 class ObservationMemory(Protocol):
     """What erpsync remembers between runs about what it saw (``store.observations.for_shop(shop)``)

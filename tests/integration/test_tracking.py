@@ -8,8 +8,12 @@ ERP's ``shipments.csv`` and runs ``erpsync push tracking``; the sandbox's effect
 from __future__ import annotations
 
 import csv
+import json
+import time
 
 import pytest
+import requests
+from sandbox_wire import sign
 
 pytestmark = pytest.mark.integration
 
@@ -18,8 +22,10 @@ SF_ID = "7208502187360519003"
 SHIP = "/fulfillment/202309/packages/{package_id}/ship"
 BATCH_SHIP = "/fulfillment/202309/packages/ship"
 DETAIL = "/fulfillment/202309/packages/{package_id}"
+UPDATE = "/fulfillment/202309/packages/{package_id}/shipping_info/update"
 #: the demo scenario's app, token and shop (erpsync/sandbox/scenarios/demo.json)
 DEMO = ("demo-app-key", "demo-app-secret", "demo-access-token", "7495000000000000001")
+DEMO_CIPHER = "ROW_demoCipher0001"
 
 
 def setup(ws, packages: int, *, carriers: str = "") -> list[str]:
@@ -174,6 +180,46 @@ def test_a_number_corrected_once_is_not_corrected_again_but_reported_each_run(de
     listed = demo_ws.cli("drifts", "--format", "json")
     assert "changed once already (from SF4000000000001)" in listed.stdout, listed.stdout + listed.stderr
     assert package(demo_ws, pkg)["tracking_number"] == "SF4000000000002"
+
+
+def hand_update(ws, pkg: str, number: str) -> None:
+    """The seller changes a package's number in Seller Center (the order's one update): a signed
+    Update Package Shipping Info call of the suite's own, not erpsync's."""
+    key, secret, token, _shop = DEMO
+    path = UPDATE.format(package_id=pkg)
+    query = {"app_key": key, "timestamp": str(int(time.time())), "shop_cipher": DEMO_CIPHER}
+    body = json.dumps({"tracking_number": number, "shipping_provider_id": SF_ID}).encode()
+    query["sign"] = sign(secret, path, query, body)
+    headers = {"x-tts-access-token": token, "content-type": "application/json"}
+    answer = requests.post(ws.url + path, params=query, data=body, headers=headers, timeout=10)
+    assert answer.status_code == 200 and answer.json()["code"] == 0, answer.text
+
+
+def test_a_correction_refused_as_the_orders_second_update_is_sent_once_then_reported(demo_ws):
+    """An update made by hand before erpsync ever read the package cannot be seen: the correction
+    is sent and refused with 21011051. The refusal is kept (the ledger's failed row): later runs
+    send nothing and leave the drift open, saying why, until the ERP's number changes."""
+    setup(demo_ws, 0)
+    pkg = "115499400000000001"
+    shipped_a_day_ago(demo_ws, pkg, "576999400000000001", "SF5000000000001", "SELLER")
+    hand_update(demo_ws, pkg, "SF5000000000002")
+    write_shipments(demo_ws, [(pkg, "SF5000000000003", SF)])
+    demo_ws.admin("DELETE", "counts")
+    first = demo_ws.cli("push", "tracking")
+    assert first.returncode == 1 and f"1 failed ({pkg})" in first.stdout, first.stdout + first.stderr
+    assert "21011051" in first.stdout + first.stderr
+    for _ in range(2):
+        out = demo_ws.cli("push", "tracking")
+        assert out.returncode == 2, out.stdout + out.stderr  # a drift left open, no failure
+        assert f"0 failed, 1 skipped ({pkg})" in out.stdout, out.stdout + out.stderr
+    assert demo_ws.counts()["paths"][UPDATE]["calls"] == 1  # the refused correction, never sent again
+    listed = demo_ws.cli("drifts", "--format", "json")
+    assert "refused erpsync's change to SF5000000000003 with 21011051" in listed.stdout, listed.stdout
+    write_shipments(demo_ws, [(pkg, "SF5000000000004", SF)])  # a new number is tried once
+    assert f"1 failed ({pkg})" in demo_ws.cli("push", "tracking").stdout
+    assert demo_ws.cli("push", "tracking").returncode == 2
+    assert demo_ws.counts()["paths"][UPDATE]["calls"] == 2
+    assert package(demo_ws, pkg)["tracking_number"] == "SF5000000000002"
 
 
 def test_a_package_tiktok_ships_is_never_self_shipped_nor_corrected(demo_ws):

@@ -90,3 +90,38 @@ def test_ledger_survives_reopening_the_database(tmp_path: Path) -> None:
     with Store.open(url) as second:
         entry = second.ledger.get("k1")
     assert entry is not None and entry.status == "pending"
+
+
+def test_failed_writes_are_the_failed_pushes_whose_drift_is_still_open(store: Store) -> None:
+    """What ``ObserveContext.failed_writes`` reads: a push that failed, with its value and the code
+    its error gave, while the drift occurrence it was planned for is open; not a correction
+    keyed on its run (no occurrences), nor one whose drift has resolved, nor another aspect's."""
+    push = {**ACTION, "aspect": "tracking", "kind": "update_tracking", "target": "seller", "subject": "P1"}
+    error = "tiktok update shipping info: The tracking number can only be updated once. (code 21011051, HTTP 400)"
+    rows = {
+        "open": ({**push, "payload": {"field": "7208", "value": "SF1", "occurrences": [7]}}, error),
+        "resolved": ({**push, "payload": {"field": "7208", "value": "SF0", "occurrences": [3]}}, error),
+        "by-run": ({**push, "payload": {"field": "7208", "value": "SF2"}}, error),
+        "other": ({**push, "aspect": "listings", "payload": {"value": "9", "occurrences": [7]}}, error),
+        "done": ({**push, "payload": {"field": "7208", "value": "SF3", "occurrences": [7]}}, None),
+        "no-code": ({**push, "subject": "P2", "payload": {"value": "SF4", "occurrences": [8]}}, "system timeout"),
+    }
+    for key, (action, failure) in rows.items():
+        store.ledger.begin(key, **action, run_id="r1", now=T0)
+        if failure is None:
+            store.ledger.finish(key, status="done", now=T0)
+        else:
+            store.ledger.finish(key, status="failed", error=failure, now=T0)
+    asked: list[set[int]] = []
+
+    def still_open(ids: object) -> set[int]:
+        asked.append(set(ids))  # type: ignore[call-overload]
+        return {7, 8}
+
+    found = store.ledger.failed_writes("acme", "tracking", still_open=still_open)
+    assert [(w.subject, w.value, w.field, w.code) for w in found] == [
+        ("P1", "SF1", "7208", "21011051"),
+        ("P2", "SF4", None, None),
+    ]
+    assert found[0].kind == "update_tracking" and found[0].error == error and found[0].failed_at == T0
+    assert asked == [{3, 7, 8}]

@@ -17,7 +17,7 @@ from erpsync.core.aspects.base import ObserveContext
 from erpsync.core.aspects.tracking import TrackingAspect, TrackingSettings
 from erpsync.core.connector import Connector, ShopContext
 from erpsync.core.models import Records
-from erpsync.core.ports import Sighting
+from erpsync.core.ports import FailedWrite, Sighting
 from erpsync.core.shipping import PackageShippingState, ShipmentReader, ShipOutcomes, ShippingStatus, ShipRequest
 from erpsync.core.store.observations import Seen, seen_again
 
@@ -264,3 +264,60 @@ def test_packages_answered_without_their_orders_share_the_order_the_erp_names(tm
     assert [a.subject for a in plan_erp_wins(observe_with(both, Unmoved({"P1": "SF1", "P2": "SF2"}), Memory()))] == [
         "P1"
     ]
+
+
+def refusal(package: str, number: str, code: str | None = "21011051") -> FailedWrite:
+    """The ledger's failed correction of ``package`` to ``number``, refused with ``code``."""
+    error = f"tiktok update shipping info of package {package}: refused" + (f" (code {code})" if code else "")
+    return FailedWrite("update_tracking", package, "7208000000000000001", number, error, code, NOW)
+
+
+def observe_refused(files: Connector, seller: Connector, *refused: FailedWrite):
+    settings = TrackingSettings().load({"carriers": {"SF Express": "7208000000000000001"}})
+    ctx = ObserveContext("shop", seller, files, NOW, memory=Memory(), settings=settings)
+    ctx.failed_writes = lambda: refused
+    return TrackingAspect().observe(ctx)
+
+
+def test_a_correction_refused_as_the_orders_second_update_is_reported_not_sent_again(tmp_path):
+    """21011051 for the ERP's current number: the order's update was used before erpsync saw the
+    package (by hand); the difference is reported with the refusal, and no correction planned."""
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF1,SF Express\n")
+    obs = observe_refused(files, Shipped({"P1": "JT77"}), refusal("P1", "SF1"))
+    assert obs.refused == {"P1": "SF1"}
+    (drift,) = TrackingAspect().diff(obs)
+    assert "Seller Center refused erpsync's change to SF1 with 21011051" in drift.message
+    assert "by hand in Seller Center" in drift.message and "ask TikTok support" in drift.message
+    assert plan_erp_wins(obs) == []
+
+
+@pytest.mark.parametrize(
+    "failed",
+    [refusal("P1", "SF0"), refusal("P2", "SF1"), refusal("P1", "SF1", code="21011001"), refusal("P1", "SF1", None)],
+    ids=["another-number", "another-package", "another-code", "no-code"],
+)
+def test_a_refusal_of_another_number_package_or_code_does_not_stop_the_correction(tmp_path, failed):
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF1,SF Express\n")
+    obs = observe_refused(files, Shipped({"P1": "JT77", "P2": "JT78"}), failed)
+    assert obs.refused == {}
+    assert [(a.kind, a.subject, a.value) for a in plan_erp_wins(obs)] == [("update_tracking", "P1", "SF1")]
+
+
+def test_a_refusal_of_one_package_holds_back_the_others_of_its_order(tmp_path):
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF9,SF Express\nS2,P2,O1,SF8,SF Express\n")
+    obs = observe_refused(files, OneOrder({"P1": "SF1", "P2": "SF2"}), refusal("P1", "SF9"))
+    assert plan_erp_wins(obs) == []
+    by_package = {d.subject: d.message for d in TrackingAspect().diff(obs)}
+    assert "Seller Center refused erpsync's change to SF9 with 21011051" in by_package["P1"]
+    assert "package P1 of the same order O1: Seller Center refused erpsync's change to SF9" in by_package["P2"]
+
+
+def test_the_ledger_is_not_read_while_every_package_agrees(tmp_path):
+    def unread() -> list[FailedWrite]:
+        raise AssertionError("nothing differs: no ledger read")
+
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF1,SF Express\n")
+    settings = TrackingSettings().load({"carriers": {"SF Express": "7208000000000000001"}})
+    ctx = ObserveContext("shop", Shipped({"P1": "SF1"}), files, NOW, memory=Memory(), settings=settings)
+    ctx.failed_writes = unread
+    assert TrackingAspect().observe(ctx).refused == {}

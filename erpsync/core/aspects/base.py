@@ -23,11 +23,16 @@ from erpsync.core.listing_ports import ListingBindings
 from erpsync.core.listings import ErpProduct
 from erpsync.core.matching import MatchRules
 from erpsync.core.models import Action, Drift
-from erpsync.core.ports import ObservationMemory
+from erpsync.core.ports import FailedWrite, ObservationMemory
 
 #: who wins a drift: fix the ERP from the seller ("seller"), the reverse ("erp"), or only report
 Winner = Literal["seller", "erp", "report"]
 Decide = Callable[[Drift], Winner]
+
+
+def no_failed_writes() -> Sequence[FailedWrite]:
+    """``ObserveContext.failed_writes`` where there is no ledger to read (a caller without a store)."""
+    return ()
 
 
 @dataclass
@@ -60,6 +65,10 @@ class ObserveContext:
     bindings: ListingBindings | None = None
     #: the ``map_listing`` hook: plugins finish a listing's API body for what config cannot say
     map_listing: Callable[[ErpProduct, dict[str, Any]], None] | None = None
+    #: this aspect's pushes on this shop that failed and whose drift occurrence is still open
+    #: (``store.ledger.failed_writes``), read when called: for an aspect whose next step depends
+    #: on how a write was refused (a refusal that will be the same answer every run)
+    failed_writes: Callable[[], Sequence[FailedWrite]] = no_failed_writes
 
 
 @dataclass

@@ -23,7 +23,9 @@ remembers (``ctx.memory``, key ``tracking_number:<package>``) the number Seller 
 each package whose number differs from the ERP's, and for the other packages of its order; one
 seen to change since is marked ``corrected``, and a difference of any package of its order is
 reported, never sent. Only orders with a differing package are recorded: a handful, not every
-shipment.
+shipment. An update made before erpsync remembered the package shows only as the refusal of the
+correction erpsync sends; the ledger keeps that refusal, and the package is marked ``refused``
+while the ERP's number is the one refused (``tracking_memory.py``).
 
 A shop whose ERP keeps no shipments (no ``shipments`` file configured, or an ERP connector without
 ``ShipmentReader``) has nothing to push: the aspect reads nothing and is reported as not run.
@@ -31,7 +33,6 @@ A shop whose ERP keeps no shipments (no ``shipments`` file configured, or an ERP
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -40,6 +41,7 @@ from marshmallow import RAISE, Schema, fields
 from marshmallow.validate import Length
 
 from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext, UnsupportedAction
+from erpsync.core.aspects.tracking_memory import note_refusals, remember_numbers
 from erpsync.core.aspects.tracking_plan import TrackingObservation, diff_tracking, plan_tracking
 from erpsync.core.aspects.warehouse_address import connector_type, lacks
 from erpsync.core.connector import Connector
@@ -56,8 +58,6 @@ from erpsync.core.shipping import (
 
 __all__ = ["TrackingAspect", "TrackingSettings"]
 
-#: the longest tracking number remembered as it is (the observations' value column holds 128)
-MAX_REMEMBERED = 120
 #: the package states whose shipment needs a carrier resolved (a push may follow)
 _WRITABLE = (ShippingStatus.AWAITING_SHIPMENT, ShippingStatus.SHIPPED)
 
@@ -129,7 +129,8 @@ class TrackingAspect(Aspect):
             obs.shipments.append(shipment)
             assert obs.scope is not None
             obs.scope.add(shipment.package_id)
-        _remember_numbers(ctx, obs)
+        remember_numbers(ctx, obs)
+        note_refusals(ctx, obs)
         return obs
 
     def diff(self, observation: Observation) -> list[Drift]:
@@ -219,31 +220,6 @@ def _with_orders(
         if state is not None and not state.order_ids and shipment.order_id:
             states[shipment.package_id] = replace(state, order_ids=(shipment.order_id,))
     return states
-
-
-def _remember_numbers(ctx: ObserveContext, obs: TrackingObservation) -> None:
-    """Record Seller Center's number of each package the seller shipped under another number than
-    the ERP's, and of the other packages of its order; mark one ``corrected`` when its number
-    changed since erpsync last saw it.
-
-    TikTok's one update is the order's, so a package that now agrees with the ERP (erpsync's own
-    correction went through) still tells that its order's update is used when another package of
-    that order differs later. Packages of orders where nothing differs are not recorded.
-    """
-    shipped: list[tuple[ErpShipment, PackageShippingState, str]] = []
-    for shipment in obs.shipments:
-        state = obs.states[shipment.package_id]
-        if state.status is ShippingStatus.SHIPPED and not state.platform_ships and state.tracking_number:
-            shipped.append((shipment, state, state.tracking_number))
-    differing = {o for s, state, number in shipped if number != s.tracking_number for o in state.order_ids}
-    for shipment, state, number in shipped:
-        if number == shipment.tracking_number and differing.isdisjoint(state.order_ids):
-            continue
-        if len(number) > MAX_REMEMBERED:  # the memory keeps short values: a digest stands for it
-            number = "sha256:" + hashlib.sha256(number.encode()).hexdigest()
-        sighting = ctx.memory.observe(f"tracking_number:{shipment.package_id}", number, ctx.now)
-        if sighting.changed_at is not None and sighting.previous:
-            obs.corrected[shipment.package_id] = sighting.previous
 
 
 def _one_per_package(items: Any, errors: list[RecordError]) -> list[ErpShipment]:

@@ -10,9 +10,11 @@ Kept apart from ``tracking.py`` (observe, apply) so the rules can be tested with
   known to be closed, it is only reported, with the reason;
 - the same, for a package of an order one of whose packages erpsync has already seen changed
   once since it shipped (``TrackingObservation.corrected``: by an earlier correction, or by hand
-  in Seller Center): only reported, with the reason. TikTok allows one delivery-information
-  update per order in every market (21011051 "The tracking number can only be updated once."),
-  so a second would be refused on every run;
+  in Seller Center), or whose correction to the ERP's number Seller Center refused with 21011051
+  (``TrackingObservation.refused``: the update was used before erpsync saw the package): only
+  reported, with the reason. TikTok allows one delivery-information update per order in every
+  market (21011051 "The tracking number can only be updated once."), so a second would be
+  refused on every run;
 - several packages of one order differing at once: one correction per order a run, the
   smallest package id's (``order_turns``); the others are reported, and once that correction is
   seen made, the rule above covers them;
@@ -42,6 +44,7 @@ from erpsync.core.shipping import ErpShipment, PackageShippingState, ShippingSta
 
 __all__ = [
     "SHIPPING_INFO_WINDOW",
+    "UPDATE_USED_CODE",
     "TrackingObservation",
     "diff_tracking",
     "order_turns",
@@ -56,6 +59,9 @@ ASPECT = "tracking"
 #: every market, the safe reading (docs/tracking.md)
 SHIPPING_INFO_WINDOW = timedelta(hours=72)
 FIELD = "tracking_number"
+#: Update Package Shipping Info's answer when the order's one update is used: 21011051 "The
+#: tracking number can only be updated once." (Partner Center API reference, its error code list)
+UPDATE_USED_CODE = "21011051"
 
 
 @dataclass
@@ -67,6 +73,9 @@ class TrackingObservation(Observation):
     providers: dict[str, str] = field(default_factory=dict)  # shipment id → shipping provider id
     #: package id → the number Seller Center had before erpsync saw it change: its order's one update is used
     corrected: dict[str, str] = field(default_factory=dict)
+    #: package id → the ERP's number, whose correction Seller Center refused as the order's second
+    #: update (``UPDATE_USED_CODE``) while the drift it was sent for stayed open: its order's update is used
+    refused: dict[str, str] = field(default_factory=dict)
 
 
 def _where(shipment: ErpShipment) -> str:
@@ -108,16 +117,17 @@ def _seller_shipped(state: PackageShippingState) -> bool:
     return state.status is ShippingStatus.SHIPPED and not state.platform_ships
 
 
-def order_update_used(obs: TrackingObservation, state: PackageShippingState) -> tuple[str, str] | None:
-    """The package through which the one update of ``state``'s order was used, and its number
-    before (``corrected``): the package itself first, else another package of one of its orders."""
-    if state.id in obs.corrected:
-        return state.id, obs.corrected[state.id]
+def order_update_used(obs: TrackingObservation, state: PackageShippingState) -> tuple[str, str | None] | None:
+    """The package through which the one update of ``state``'s order is known used, and its number
+    before (``corrected``), or None for one whose correction was refused as the order's second
+    (``refused``): the package itself first, else another package of one of its orders."""
+    if state.id in obs.corrected or state.id in obs.refused:
+        return state.id, obs.corrected.get(state.id)
     orders = set(state.order_ids)
-    for pkg in sorted(obs.corrected):
+    for pkg in sorted(obs.corrected.keys() | obs.refused.keys()):
         other = obs.states.get(pkg)
         if other is not None and orders.intersection(other.order_ids):
-            return pkg, obs.corrected[pkg]
+            return pkg, obs.corrected.get(pkg)
     return None
 
 
@@ -151,16 +161,28 @@ def _one_update_reason(obs: TrackingObservation, state: PackageShippingState, wa
     """Why no correction is sent though the window is open: the order's one update, used or taken."""
     used = order_update_used(obs, state)
     if used is not None and used[0] == state.id:
-        why = f"its number was changed once already (from {used[1]})"
+        why = f"its number was changed once already (from {used[1]})" if used[1] is not None else _refusal(obs, used[0])
     elif used is not None:
-        why = f"package {used[0]} of the same order {_shared(obs, state, used[0])} had its number changed already"
-        why += f" (from {used[1]})"
+        if used[1] is not None:
+            why = f"package {used[0]} of the same order {_shared(obs, state, used[0])} had its number changed already"
+            why += f" (from {used[1]})"
+        else:
+            why = f"package {used[0]} of the same order {_shared(obs, state, used[0])}: {_refusal(obs, used[0])}"
     elif state.id in waiting:
         first = waiting[state.id]
         why = f"package {first} of the same order {_shared(obs, state, first)} takes the order's update first"
     else:
         return ""
     return f"; {why}, and TikTok allows one update per order: correct it in Seller Center or ask TikTok support"
+
+
+def _refusal(obs: TrackingObservation, pkg: str) -> str:
+    """Why a package's correction is not sent again: Seller Center refused it as the order's second."""
+    return (
+        f"Seller Center refused erpsync's change to {obs.refused[pkg]} with {UPDATE_USED_CODE} (\"The tracking "
+        "number can only be updated once.\"): the order's update was used before erpsync saw it, by hand in "
+        "Seller Center or through a package the ERP has no shipment for"
+    )
 
 
 def _shared(obs: TrackingObservation, state: PackageShippingState, other: str) -> str:

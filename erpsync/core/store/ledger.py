@@ -10,13 +10,15 @@ a push happen once even when a run is interrupted and started again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Connection, and_, select
 
+from erpsync.core.errors import recorded_code
+from erpsync.core.ports import FailedWrite
 from erpsync.core.store.base import Repository
 from erpsync.core.store.fences import check_fence
 from erpsync.core.store.rows import LedgerEntry, LedgerStatus, RowMapper
@@ -205,6 +207,36 @@ class Ledger(Repository):
             rows = conn.execute(query.order_by(ledger.c.created_at, ledger.c.key)).all()
         return [_row(r) for r in rows]
 
+    def failed_writes(
+        self, shop: str, aspect: str, *, still_open: Callable[[Collection[int]], set[int]]
+    ) -> list[FailedWrite]:
+        """The ``failed`` pushes of ``shop``/``aspect`` whose drift occurrence is still open, oldest
+        first (``ObserveContext.failed_writes``).
+
+        Only rows that name their occurrences (pushes that must happen once) are read: such a
+        row is the write planned for that occurrence, and while the occurrence is open nothing
+        it was planned from has changed (a new value is a new occurrence, with a row of its own).
+        ``still_open`` tells which occurrences are open (``store.drifts.still_open``).
+        """
+        where = (ledger.c.shop == shop, ledger.c.aspect == aspect, ledger.c.status == "failed")
+        with self._read() as conn:
+            rows = [_row(r) for r in conn.execute(select(ledger).where(*where).order_by(ledger.c.updated_at)).all()]
+        named = {e.key: named_occurrences(e.payload) for e in rows}
+        open_ids = still_open({i for ids in named.values() for i in ids}) if named else set()
+        return [
+            FailedWrite(
+                kind=e.kind,
+                subject=e.subject,
+                field=_text(e.payload.get("field")),
+                value=_text(e.payload.get("value")),
+                error=e.last_error or "",
+                code=recorded_code(e.last_error or ""),
+                failed_at=e.updated_at,
+            )
+            for e in rows
+            if open_ids.intersection(named[e.key])
+        ]
+
     def prune(self, *, before: datetime, dry_run: bool = False) -> int:
         """Delete settled entries last touched before ``before``; how many were (or would be).
 
@@ -248,3 +280,7 @@ def named_occurrences(payload: object) -> list[int]:
     """The drift occurrences a must-happen-once row names (none for other rows, and old ones)."""
     found = payload.get("occurrences") if isinstance(payload, Mapping) else None
     return [i for i in found if isinstance(i, int)] if isinstance(found, list) else []
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
