@@ -18,11 +18,12 @@ the run at most one ``timeout_seconds`` per sink and never loses an alert:
   all as one ``send_digest``: one message instead of dropping some or blocking;
 - alerts undelivered after ``max_age`` expire, and are logged and returned to be reported.
 
-A pass first takes the due alerts it will send (``Outbox.claim``), so two processes delivering
-at once (the service's drain beside a CLI run) never send the same alert twice. Delivery is at
-least once: an alert whose send timed out may have arrived, and one whose process died
-mid-send is due again once its claim runs out; its stable ``id`` lets a channel that
-deduplicates show it once.
+A pass first takes the due alerts it will send (``alert_hold.py``: ``Outbox.claim``, renewed
+before each send), so two processes delivering at once (the service's drain beside a CLI run)
+never send the same alert twice. Delivery is at least once: an alert whose send timed out may
+have arrived, and the alerts of a process that died mid-pass are due again once its hold runs
+out, one send's timeout and a minute after its last renewal at most; the stable ``id`` lets a
+channel that deduplicates show an alert sent twice once.
 """
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from erpsync.alert_hold import SinkHold
 from erpsync.alert_outbox import ConfiguredSink
 from erpsync.core.errors import PermanentError, TemporaryError
 from erpsync.core.store import OutboxRow, Store
@@ -48,8 +51,6 @@ FIRST_RETRY = timedelta(minutes=1)
 LAST_RETRY = timedelta(hours=6)
 #: the channel's answer is kept short: it is for operators, not a log of the channel
 ANSWER_CHARS = 500
-#: how long past the sends' timeouts a pass keeps the alerts it took (``Outbox.claim``)
-CLAIM_SLACK = timedelta(minutes=1)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -83,7 +84,11 @@ class DeliveryReport:
 
 
 class Deliverer:
-    """Delivers the outbox to ``sinks``; one per run, so a sink that hung stays skipped for that run."""
+    """Delivers the outbox to ``sinks``; one per run, so a sink that hung stays skipped for that run.
+
+    ``clock`` (monotonic seconds) measures how long a pass has taken, so the hold on its alerts
+    (``SinkHold``) moves on with the sends: ``now`` is when the pass started.
+    """
 
     def __init__(
         self,
@@ -92,18 +97,22 @@ class Deliverer:
         *,
         max_age: timedelta = DEFAULT_MAX_AGE,
         redact: Callable[[str], str] = lambda text: text,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.sinks = list(sinks)
         self.max_age = max_age
         self.redact = redact
         self.abandoned: set[str] = set()
-        self._tried: set[str] = set()
+        self.clock = clock
+        self._started = (datetime.min, 0.0)  # the pass's ``now`` and the clock's reading then
+        self._hold: SinkHold | None = None  # the alerts the pass took for the sink it serves
         #: when the last alert the channel refused for now is tried again (the rest wait as long)
         self._retry_at: datetime | None = None
 
     def deliver(self, now: datetime) -> DeliveryReport:
         """Expire what is too old, then send every due alert, sink by sink."""
+        self._started = (now, self.clock())
         report = DeliveryReport()
         report.expired = self.store.outbox.expire(now=now, older_than=self.max_age)
         for row in report.expired:
@@ -125,17 +134,20 @@ class Deliverer:
 
     # -- one sink ---------------------------------------------------------------------------
 
+    def _now(self) -> datetime:
+        """The pass's clock: when it started, plus the time it has taken since."""
+        started, reading = self._started
+        return started + timedelta(seconds=self.clock() - reading)
+
     def _serve(self, target: ConfiguredSink, rows: list[OutboxRow], now: datetime, report: DeliveryReport) -> None:
-        """Take the sink's due rows for this pass (``Outbox.claim``: another process's pass then
+        """Take the sink's due rows for this pass (``SinkHold``: another process's pass then
         leaves them alone), send them, and give back those not tried."""
-        until = now + timedelta(seconds=target.settings.timeout_seconds * len(rows)) + CLAIM_SLACK
-        taken = self.store.outbox.claim([r.id for r in rows], now=now, until=until)
-        mine = [r for r in rows if r.id in taken]
-        self._tried = set()  # what ``_attempt`` sent, whatever came of it
+        hold = self._hold = SinkHold(self.store.outbox, timeout_seconds=target.settings.timeout_seconds, now=self._now)
+        taken = hold.take([r.id for r in rows], due_at=now)
         try:
-            self._send_rows(target, mine, now, report)
+            self._send_rows(target, [r for r in rows if r.id in taken], now, report)
         finally:
-            self.store.outbox.release([r.id for r in mine if r.id not in self._tried], taken_until=until, now=now)
+            hold.give_back(now)
 
     def _send_rows(self, target: ConfiguredSink, rows: list[OutboxRow], now: datetime, report: DeliveryReport) -> None:
         events: list[tuple[OutboxRow, AlertEvent]] = []
@@ -162,13 +174,13 @@ class Deliverer:
         for n, (row, event) in enumerate(events):
             retrying = report.retrying
             if not self._attempt(target, [row], functools.partial(target.sink.send, event), now, report):
-                return  # timed out: abandoned for this run
+                return  # timed out (abandoned for this run), or another process took the rest
             if report.retrying > retrying:
                 # a failure the channel may recover from (rate limited, busy, down) is the channel's:
                 # the rest wait as long as the refused one, in order, rather than hit it again
                 rest = [r.id for r, _e in events[n + 1 :]]
                 self.store.outbox.defer(rest, until=self._retry_at or now)
-                self._tried.update(rest)  # dealt with: not given back as untried
+                self._held().tried(rest)  # dealt with: not given back as untried
                 report.retrying += len(rest)
                 return
 
@@ -180,8 +192,17 @@ class Deliverer:
         now: datetime,
         report: DeliveryReport,
     ) -> bool:
-        """One call to the sink for ``rows``; its outcome recorded on each. False: it timed out."""
-        self._tried.update(r.id for r in rows)
+        """One call to the sink for ``rows``; its outcome recorded on each. False: it timed out, or
+        the rows are no longer this pass's (it was stopped past its hold, and another took them)."""
+        hold = self._held()
+        if not hold.keep(r.id for r in rows):
+            logger.warning(
+                "alert sink %s: this pass was held up past its hold on the alerts and another took them; "
+                "it sends no more of them",
+                target.name,
+            )
+            return False
+        hold.tried(r.id for r in rows)
         finished, answer, error = _call_with_timeout(send, target.settings.timeout_seconds, target.name)
         if not finished:
             self.abandoned.add(target.name)
@@ -213,6 +234,12 @@ class Deliverer:
             self._retry_at = now + wait
         report.retrying += len(rows)
         return True
+
+    def _held(self) -> SinkHold:
+        """The hold of the sink being served (set by ``_serve``)."""
+        if self._hold is None:
+            raise RuntimeError("no sink is being served")
+        return self._hold
 
 
 def _call_with_timeout(send: Callable[[], Any], timeout: float, name: str) -> tuple[bool, Any, Exception | None]:

@@ -68,3 +68,14 @@ def test_a_resolving_drifts_alerts_are_read_through_the_drift_id_index(store: St
         else:
             plan = " ".join(str(r[-1]) for r in conn.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
     assert "ix_alert_outbox_drift_id" in plan, plan
+
+
+def test_a_hold_is_renewed_only_on_the_alerts_still_held_on_every_engine(store: Store) -> None:
+    store.outbox.add([OutboxItem(f"alrt_{n}", "hook", {}) for n in range(3)], now=T0)
+    held = T0 + timedelta(seconds=90)
+    assert store.outbox.claim(["alrt_0", "alrt_1", "alrt_2"], now=T0, until=held) == {"alrt_0", "alrt_1", "alrt_2"}
+    store.outbox.mark_delivered("alrt_0", now=T0, answer="ok")
+    store.outbox.release(["alrt_1"], taken_until=held, now=T0)  # another process's pass may take it
+    later = T0 + timedelta(seconds=120)
+    assert store.outbox.renew(["alrt_0", "alrt_1", "alrt_2"], taken_until=held, until=later) == {"alrt_2"}
+    assert [(r.id, r.next_attempt_at) for r in store.outbox.all_pending()] == [("alrt_1", T0), ("alrt_2", later)]

@@ -75,8 +75,8 @@ def insert_items(conn: Connection, items: Iterable[OutboxItem], *, now: datetime
 
 
 class Outbox(Repository):
-    """``store.outbox``: ``add``, ``all_pending``, ``due``, ``mark_delivered``, ``mark_failed``,
-    ``expire``, ``delivered_since``, ``get``, ``recent``, ``prune``."""
+    """``store.outbox``: ``add``, ``all_pending``, ``due``, ``claim``, ``renew``, ``defer``, ``release``,
+    ``mark_delivered``, ``mark_failed``, ``expire``, ``delivered_since``, ``get``, ``recent``, ``prune``."""
 
     def add(self, items: Iterable[OutboxItem], *, now: datetime) -> list[str]:
         """Write alerts no drift change causes (token trouble); the ids newly written."""
@@ -138,7 +138,8 @@ class Outbox(Repository):
 
         Another process's pass (the service's drain beside a CLI run, two overlapping drains)
         sees a taken alert as not due, so each alert goes out once per attempt. One that is still
-        taken at ``until`` (its process died mid-send) is due again: delivery stays at least once.
+        taken at ``until`` (its process died mid-pass) is due again: delivery stays at least once.
+        A pass keeps ``until`` near (``renew`` moves it on), so that is soon.
         """
         taken: set[str] = set()
         with self._write() as conn:
@@ -151,6 +152,29 @@ class Outbox(Repository):
                 if done.rowcount == 1:
                     taken.add(alert)
         return taken
+
+    def renew(self, ids: Iterable[str], *, taken_until: datetime, until: datetime) -> set[str]:
+        """Move the hold on alerts a pass took (``claim``) and has not tried yet from ``taken_until``
+        to ``until``; the ids still held, which the pass may go on to send.
+
+        An alert held no longer (its hold ran out while the process was stopped, and another
+        process's pass took it, or sent it) is left as that pass left it and not returned.
+        """
+        wanted = list(ids)
+        kept: set[str] = set()
+        with self._write() as conn:
+            for start in range(0, len(wanted), 500):
+                update = (
+                    table.update()
+                    .where(
+                        table.c.id.in_(wanted[start : start + 500]),
+                        table.c.status == "pending",
+                        table.c.next_attempt_at == taken_until,
+                    )
+                    .values(next_attempt_at=until)
+                )
+                kept.update(conn.execute(update.returning(table.c.id)).scalars())  # rowcount is -1 with psycopg
+        return kept
 
     def defer(self, ids: Iterable[str], *, until: datetime) -> None:
         """Put off pending alerts not yet tried until ``until`` (their channel just refused another
