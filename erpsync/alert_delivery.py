@@ -157,20 +157,17 @@ class Deliverer:
             except (KeyError, TypeError, ValueError) as exc:  # written by a different erpsync: cannot be sent
                 self.store.outbox.mark_failed(row.id, now=now, error=f"unreadable event: {exc}", retry_at=None)
                 report.failed += 1
-        limit = target.sink.rate_limit
-        if limit is not None and events:  # one alert too: the minute may be used up already
-            count, seconds = limit
-            room = count - self.store.outbox.delivered_since(target.name, now - timedelta(seconds=seconds))
-            if len(events) > room:
-                if room < 1:  # the limit is used up: a digest now would be refused too
-                    logger.info("alert sink %s is at its rate limit: %d alert(s) wait", target.name, len(events))
-                    return
-                batch = [e for _row, e in events]
-                self._attempt(
-                    target, [r for r, _e in events], functools.partial(target.sink.send_digest, batch), now, report
-                )
-                report.digests += 1
+        room = self._room(target) if events else None  # one alert too: the minute may be used up already
+        if room is not None and len(events) > room:
+            if room < 1:  # the limit is used up: a digest now would be refused too
+                logger.info("alert sink %s is at its rate limit: %d alert(s) wait", target.name, len(events))
                 return
+            batch = [e for _row, e in events]
+            self._attempt(
+                target, [r for r, _e in events], functools.partial(target.sink.send_digest, batch), now, report
+            )
+            report.digests += 1
+            return
         for n, (row, event) in enumerate(events):
             retrying = report.retrying
             if not self._attempt(target, [row], functools.partial(target.sink.send, event), now, report):
@@ -183,6 +180,23 @@ class Deliverer:
                 self._held().tried(rest)  # dealt with: not given back as untried
                 report.retrying += len(rest)
                 return
+
+    def _room(self, target: ConfiguredSink) -> int | None:
+        """How many messages the sink's channel takes now within every limit it has; None: no limit.
+
+        Each limit counts what the channel took over its last window, from every sink that reaches
+        the same channel (``AlertSink.rate_key``: two sinks on one robot URL share its limits).
+        """
+        limits = [*([] if target.sink.rate_limit is None else [target.sink.rate_limit]), *target.sink.extra_rate_limits]
+        if not limits:
+            return None
+        key = target.sink.rate_key()
+        sharing = [t.name for t in self.sinks if key is not None and t.sink.rate_key() == key] or [target.name]
+        at = self._now()
+        outbox = self.store.outbox
+        return min(
+            count - outbox.delivered_since(sharing, at - timedelta(seconds=seconds)) for count, seconds in limits
+        )
 
     def _attempt(
         self,
@@ -215,8 +229,9 @@ class Deliverer:
             return False
         if error is None:
             shown = None if answer is None else self.redact(str(answer))[:ANSWER_CHARS]
+            taken_at = self._now()  # when the channel took it, which its rate limit counts from
             for row in rows:
-                self.store.outbox.mark_delivered(row.id, now=now, answer=shown)
+                self.store.outbox.mark_delivered(row.id, now=taken_at, answer=shown)
             report.delivered += len(rows)
             return True
         message = self.redact(f"{type(error).__name__}: {error}")

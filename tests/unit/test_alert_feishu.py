@@ -101,6 +101,30 @@ def test_answer_codes_are_classified_before_the_status(tmp_path, code, status, e
     assert "open.feishu.cn" in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("said", "error"),
+    [("too many request", TemporaryError), ("Too Many Requests", TemporaryError), ("params error", PermanentError)],
+)
+@responses.activate
+def test_a_9499_for_sending_too_fast_is_retried_later(tmp_path, said, error):
+    """A burst to one bot has been answered HTTP 400 ``{"code": 9499, "msg": "too many request"}``
+    (github.com/ccfos/nightingale issue 1437): the bot's limit, not a bad request."""
+    responses.post(URL, json={"code": 9499, "msg": said, "data": {}}, status=400)
+    with pytest.raises(error) as caught:
+        sink(tmp_path).send(event())
+    assert type(caught.value) is error
+
+
+@responses.activate
+def test_the_gateway_s_rate_limit_code_is_retried_after_its_reset(tmp_path):
+    """Feishu's rate-limit guide: HTTP 429, code 99991400, the wait in ``x-ogw-ratelimit-reset``."""
+    body = {"code": 99991400, "msg": "request trigger frequency limit"}
+    responses.post(URL, json=body, status=429, headers={"x-ogw-ratelimit-reset": "52"})
+    with pytest.raises(TemporaryError) as caught:
+        sink(tmp_path).send(event())
+    assert caught.value.retry_after == 52
+
+
 @responses.activate
 def test_http_errors_without_a_code(tmp_path):
     responses.post(URL, status=429, headers={"Retry-After": "3"}, body="slow down")
@@ -149,4 +173,5 @@ def test_digest_is_one_post_listing_every_alert(tmp_path):
 
 def test_registered_with_its_limit_and_secrets():
     cls = build_registry(get_plugin_manager(entrypoints=False)).alert_sinks["feishu"]
-    assert cls is FeishuSink and cls.rate_limit == (5, 1.0) and cls.secret_options == ("url", "secret")
+    assert cls is FeishuSink and cls.rate_limit == (5, 1.0) and cls.extra_rate_limits == ((100, 60.0),)
+    assert cls.secret_options == ("url", "secret")

@@ -11,7 +11,7 @@ Ids are stable, so writing the same alert twice keeps one row (``ON CONFLICT DO 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, func, or_, select
@@ -242,10 +242,12 @@ class Outbox(Repository):
             rows = conn.execute(select(table).where(table.c.id.in_(expired)).order_by(*_ORDER)).all()
         return [_row(r) for r in rows]
 
-    def delivered_since(self, sink: str, since: datetime) -> int:
-        """How many alerts ``sink`` took since ``since``: what its rate limit has used up."""
+    def delivered_since(self, sink: str | Collection[str], since: datetime) -> int:
+        """How many alerts ``sink`` (or, a collection, those sinks together) took since ``since``:
+        what its rate limit has used up. A digest counts each alert it held."""
+        sinks = [sink] if isinstance(sink, str) else list(sink)
         query = select(func.count()).where(
-            table.c.sink == sink, table.c.status == "delivered", table.c.delivered_at >= since
+            table.c.sink.in_(sinks), table.c.status == "delivered", table.c.delivered_at >= since
         )
         with self._read() as conn:
             return int(conn.execute(query).scalar_one())

@@ -169,10 +169,20 @@ class AlertSink:
     #: the channel's documented limit, (messages, per seconds); None: none. Above it the host folds
     #: the alerts waiting for this sink into one ``send_digest`` call instead of dropping them
     rate_limit: ClassVar[tuple[int, float] | None] = None
+    #: more limits the channel counts at the same time as ``rate_limit``, (messages, per seconds)
+    #: each (a Feishu bot: 5 a second and 100 a minute). A pass sends while every one has room,
+    #: folds into one digest what is over the least room, and with no room in one leaves it all
+    #: waiting for the next pass
+    extra_rate_limits: ClassVar[tuple[tuple[int, float], ...]] = ()
 
     def __init__(self, options: dict[str, Any], *, base_dir: Path) -> None:
         self.options = options
         self.base_dir = base_dir
+
+    def rate_key(self) -> str | None:
+        """What the channel counts its limits by, when more than one sink may reach it (a robot's
+        URL): sinks with the same key share the limits. None: this sink alone."""
+        return None
 
     def send(self, event: AlertEvent) -> str | None:
         """Deliver one alert; return the channel's answer (short, for ``erpsync alerts test``)."""

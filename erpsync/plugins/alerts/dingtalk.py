@@ -97,6 +97,10 @@ class DingTalkSink(AlertSink):
             return None
         return self._send(message.digest_title(events), lambda room: message.digest_markdown(events, limit=room))
 
+    def rate_key(self) -> str:
+        """The robot's URL: DingTalk counts its limit per robot, so two sinks on one share it."""
+        return str(self.options["url"])
+
     def close(self) -> None:
         self.http.close()
 

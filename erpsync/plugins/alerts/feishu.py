@@ -5,8 +5,10 @@ the hook URL the bot settings show carries the host, so the URL selects it. With
 secret the body carries ``timestamp`` (seconds) and ``sign``, where, unlike DingTalk, the
 timestamp and secret form the HMAC *key* and the message is empty. With keyword security,
 ``keyword`` starts every title. The answer's ``code`` (older bots: ``StatusCode``) says whether
-it was delivered, also on a 4xx. A body may hold 20 KB; longer texts are cut to fit. Facts and
-sources: ``docs/alerts.md``.
+it was delivered, also on a 4xx. A body may hold 20 KB; longer texts are cut to fit. A bot takes
+100 messages a minute and 5 a second: the host keeps within both (``rate_limit``,
+``extra_rate_limits``), and a refusal for sending too fast is retried later. Facts and sources:
+``docs/alerts.md``.
 """
 
 from __future__ import annotations
@@ -22,20 +24,26 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from erpsync.core.http import parse_retry_after
 from erpsync.plugins import hookimpl
 from erpsync.plugins.alerts import message
 from erpsync.plugins.alerts.base import AlertEvent, AlertSink
 from erpsync.plugins.alerts.chat_http import ChatHttp, host_of, url_secrets
 
 #: codes that retrying cannot fix: signature/timestamp, IP not allowed, keyword missing, bad request
+#: (but see ``TOO_MANY``)
 PERMANENT_CODES = {
     19021: "signature or timestamp refused (check secret and the clock)",
     19022: "IP address not allowed by the bot's security settings",
     19024: "keyword missing (set keyword to the bot's security keyword)",
     9499: "bad request",
 }
-#: code: the bot's rate limit (100 a minute, 5 a second)
+#: code: rate limited (Feishu names it for system pressure at busy times, on top of the bot's limits)
 RATE_LIMITED = 11232
+#: code: Feishu's gateway refusing a call over its limit (HTTP 429, the wait in ``x-ogw-ratelimit-reset``)
+GATEWAY_LIMITED = 99991400
+#: what a ``9499`` answer says when the bot was sent too many messages: retried later, unlike a bad request
+TOO_MANY = "too many request"
 #: the body limit, 20 KB, kept as 20 000 bytes to leave a margin
 MAX_BODY_BYTES = 20_000
 
@@ -69,6 +77,7 @@ class FeishuSink(AlertSink):
     Options = FeishuOptions
     secret_options = ("url", "secret")
     rate_limit = (5, 1.0)
+    extra_rate_limits = ((100, 60.0),)
 
     def __init__(self, options: dict[str, Any], *, base_dir: Path, clock: Callable[[], float] = time.time) -> None:
         super().__init__(options, base_dir=base_dir)
@@ -84,6 +93,10 @@ class FeishuSink(AlertSink):
         body = message.digest_text(events, limit=MAX_BODY_BYTES - 1000)
         head, _, rest = body.partition("\n")
         return self._send(head, rest, events[0].lang)
+
+    def rate_key(self) -> str:
+        """The bot's URL: Feishu counts its limits per bot, so two sinks on one share it."""
+        return str(self.options["url"])
 
     def close(self) -> None:
         self.http.close()
@@ -120,8 +133,13 @@ class FeishuSink(AlertSink):
         host = host_of(url)
         if code == 0:
             return f"code 0 {said}".strip()
-        if code == RATE_LIMITED:
-            raise self.http.temporary(f"rate limited: {said}", host=host, code=code, status=response.status_code)
+        if code in (RATE_LIMITED, GATEWAY_LIMITED) or (code == 9499 and TOO_MANY in said.lower()):
+            wait = parse_retry_after(
+                response.headers.get("x-ogw-ratelimit-reset") or response.headers.get("Retry-After")
+            )
+            raise self.http.temporary(
+                f"rate limited: {said}", host=host, code=code, status=response.status_code, retry_after=wait
+            )
         reason = PERMANENT_CODES.get(code, "refused")
         raise self.http.permanent(f"{reason}: {said}", host=host, code=code, status=response.status_code)
 

@@ -72,6 +72,10 @@ class SlackSink(AlertSink):
         text = escape(message.digest_text(events, limit=MAX_SECTION - 300))
         return self._send(message.digest_title(events), text, events[0].lang)
 
+    def rate_key(self) -> str:
+        """The webhook's URL: Slack counts its limit per webhook, so two sinks on one share it."""
+        return str(self.options["url"])
+
     def close(self) -> None:
         self.http.close()
 

@@ -88,6 +88,10 @@ class WeComSink(AlertSink):
             return self._send_text(message.digest_text(events, limit=MAX_TEXT_BYTES), lang)
         return self._send_markdown(message.digest_markdown(events, limit=MAX_MARKDOWN_BYTES), lang)
 
+    def rate_key(self) -> str:
+        """The robot's URL: WeCom counts its limit per robot, so two sinks on one share it."""
+        return str(self.options["url"])
+
     def close(self) -> None:
         self.http.close()
 
