@@ -177,3 +177,29 @@ def test_a_refusal_that_does_not_say_the_update_is_used_is_retried(tmp_path: Pat
     HandShipped.refusal = None  # the platform takes it now
     assert actions(shop.run()) == [("PKG1", "SF100", "applied")]
     assert HandShipped.numbers["PKG1"] == "SF100" and shop.open_drifts() == []
+
+
+@pytest.mark.parametrize("code", [21011049, 21011050, 21011052])
+def test_a_correction_refused_as_no_longer_possible_is_sent_once_for_that_package_only(
+    tmp_path: Path, code: int
+) -> None:
+    """Past the window (or a limited number of changes used): the package's number may no longer
+    change, so the same correction is not sent again and the drift says why; that refusal is the
+    package's, so another package of another order is still corrected, and a new ERP number is
+    tried once."""
+    HandShipped.refusal = PermanentError("cannot update", connector="tiktok", code=code)
+    shop = Shop(tmp_path)
+    shop.ship("PKG1", "SF100")
+    assert actions(shop.run()) == [("PKG1", "SF100", "failed")]
+    later = shop.run()
+    assert actions(later) == [] and later.errors == [] and later.exit_code == 2
+    (drift,) = shop.open_drifts()
+    assert f"refused erpsync's change to SF100 with {code}" in drift.message
+    assert "correct it in Seller Center or ask TikTok support" in drift.message
+    shop.ship("PKG1", "SF200")  # a new number: tried once
+    assert actions(shop.run()) == [("PKG1", "SF200", "failed")]
+    assert actions(shop.run()) == []
+    HandShipped.refusal = None
+    shop.ship("PKG2", "SF300")  # another package: its own correction goes
+    assert actions(shop.run()) == [("PKG2", "SF300", "applied")]
+    assert HandShipped.updates == [("PKG1", "SF100"), ("PKG1", "SF200"), ("PKG2", "SF300")]

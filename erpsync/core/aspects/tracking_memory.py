@@ -10,7 +10,10 @@ tracking number can only be updated once."), so the aspect learns it two ways:
   ledger as a failed write while its drift stays open (``ctx.failed_writes``); the package is
   ``refused`` while the ERP still has the number refused. That is what tells an update made
   before erpsync remembered the package (by hand in Seller Center, or through a package of the
-  order the ERP has no shipment for), which the first cannot see.
+  order the ERP has no shipment for), which the first cannot see. A correction refused because
+  the package's number may no longer change at all (``CLOSED_CODES``: past the window, a limited
+  number of times) is kept the same way, for that package only (``closed``): the package detail
+  gives no shipping time, so the window cannot be told before the first try.
 
 Either way a difference of that order is reported, never sent again (``tracking_plan.py``).
 """
@@ -20,7 +23,7 @@ from __future__ import annotations
 import hashlib
 
 from erpsync.core.aspects.base import ObserveContext
-from erpsync.core.aspects.tracking_plan import UPDATE_USED_CODE, TrackingObservation
+from erpsync.core.aspects.tracking_plan import CLOSED_CODES, UPDATE_USED_CODE, TrackingObservation
 from erpsync.core.shipping import ErpShipment, PackageShippingState, ShippingStatus
 
 __all__ = ["MAX_REMEMBERED", "note_refusals", "remember_numbers"]
@@ -62,7 +65,8 @@ def remember_numbers(ctx: ObserveContext, obs: TrackingObservation) -> None:
 
 def note_refusals(ctx: ObserveContext, obs: TrackingObservation) -> None:
     """Mark ``refused`` each package whose correction to the ERP's current number Seller Center
-    refused with 21011051, while its drift is open (the ledger reads only then).
+    refused with 21011051, and ``closed`` each refused with a code of ``CLOSED_CODES``, while its
+    drift is open (the ledger reads only then).
 
     A refusal is the platform's answer for that package and number: the same correction sent
     again gets it again. A new ERP number, or a shipment naming another package, is a new drift
@@ -75,7 +79,9 @@ def note_refusals(ctx: ObserveContext, obs: TrackingObservation) -> None:
     if not differing:
         return
     for write in ctx.failed_writes():
-        if write.kind != "update_tracking" or write.code != UPDATE_USED_CODE:
+        if write.kind != "update_tracking" or write.value is None or differing.get(write.subject) != write.value:
             continue
-        if write.value is not None and differing.get(write.subject) == write.value:
+        if write.code == UPDATE_USED_CODE:
             obs.refused[write.subject] = write.value
+        elif write.code in CLOSED_CODES:
+            obs.closed[write.subject] = (write.value, write.code)

@@ -7,7 +7,9 @@ Kept apart from ``tracking.py`` (observe, apply) so the rules can be tested with
   package someone shipped by hand with the ERP's number);
 - shipped with another number: ``tracking_differs``, planned as an ``update_tracking`` when the
   policy says the ERP wins and the 72 h window (``SHIPPING_INFO_WINDOW``) is known to be open;
-  known to be closed, it is only reported, with the reason;
+  known to be closed, it is only reported, with the reason, as is one whose correction to the
+  ERP's number Seller Center refused because the package's number may no longer change
+  (``TrackingObservation.closed``, ``CLOSED_CODES``: the window is not known before a try);
 - the same, for a package of an order one of whose packages erpsync has already seen changed
   once since it shipped (``TrackingObservation.corrected``: by an earlier correction, or by hand
   in Seller Center), or whose correction to the ERP's number Seller Center refused with 21011051
@@ -43,6 +45,7 @@ from erpsync.core.models import Action, Drift, Severity
 from erpsync.core.shipping import ErpShipment, PackageShippingState, ShippingStatus
 
 __all__ = [
+    "CLOSED_CODES",
     "SHIPPING_INFO_WINDOW",
     "UPDATE_USED_CODE",
     "TrackingObservation",
@@ -62,6 +65,14 @@ FIELD = "tracking_number"
 #: Update Package Shipping Info's answer when the order's one update is used: 21011051 "The
 #: tracking number can only be updated once." (Partner Center API reference, its error code list)
 UPDATE_USED_CODE = "21011051"
+#: Update Package Shipping Info's answers that this package's number may no longer be changed at
+#: all, whatever erpsync sends (the same reference's error code list; the changelog of the 72 h
+#: window says a late update answers 21011049): the meaning each is reported with
+CLOSED_CODES = {
+    "21011049": "platform rules do not allow updating this tracking number (past the window to change it)",
+    "21011050": "the tracking number can only be updated within a limited number of hours after shipping",
+    "21011052": "the tracking number can only be updated a limited number of times",
+}
 
 
 @dataclass
@@ -76,6 +87,9 @@ class TrackingObservation(Observation):
     #: package id → the ERP's number, whose correction Seller Center refused as the order's second
     #: update (``UPDATE_USED_CODE``) while the drift it was sent for stayed open: its order's update is used
     refused: dict[str, str] = field(default_factory=dict)
+    #: package id → (the ERP's number, the code): a correction Seller Center refused because this
+    #: package's number may no longer change (``CLOSED_CODES``), while its drift stayed open
+    closed: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def _where(shipment: ErpShipment) -> str:
@@ -146,6 +160,7 @@ def order_turns(obs: TrackingObservation) -> dict[str, str]:
             not _seller_shipped(state)
             or state.tracking_number == by_package[state.id]
             or window_closed(state, obs.now)
+            or state.id in obs.closed
             or order_update_used(obs, state) is not None
         ):
             continue
@@ -212,6 +227,12 @@ def _diff_one(
                 f"; shipped {hours:.0f} h ago, past the {SHIPPING_INFO_WINDOW.total_seconds() / 3600:.0f} h in "
                 "which the API may change it: correct it in Seller Center or ask TikTok support"
             )
+        if not late and state.id in obs.closed:
+            refused, code = obs.closed[state.id]
+            late = (
+                f"; Seller Center refused erpsync's change to {refused} with {code} ({CLOSED_CODES[code]}): "
+                "correct it in Seller Center or ask TikTok support"
+            )
         if not late:
             late = _one_update_reason(obs, state, waiting)
         message = (
@@ -270,7 +291,7 @@ def plan_tracking(drifts: list[Drift], decide: Decide, obs: Observation) -> list
             continue  # TikTok ships it: no self-shipment, no correction (the drift says so)
         if d.kind == "tracking_not_pushed":
             kind, what = "ship", f"ship package {d.subject} with tracking number {shipment.tracking_number}"
-        elif window_closed(state, obs.now) or order_update_used(obs, state) is not None:
+        elif window_closed(state, obs.now) or d.subject in obs.closed or order_update_used(obs, state) is not None:
             continue  # only the platform's support can change it now: the drift says so
         elif d.subject in waiting:
             continue  # another package of its order takes the order's one update this run
