@@ -1,0 +1,93 @@
+"""One call's total deadline, and reading a response's body within it.
+
+``read_timeout`` bounds each socket read, not a call: a server sending one byte every few
+seconds never trips it. So every call gets one deadline for everything (connecting, every byte
+of the body, every retry and the waits between them), the sooner of the policy's own and the
+enclosing time budget's (``core/time_budget.py``), and the body is read one socket read at a
+time with each read's timeout cut to what is left of it. Apart from the client because the
+retry policy (``core/http_retry.py``) stops on the same deadline the body reader honours.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from urllib3.exceptions import HTTPError
+
+from erpsync.core.time_budget import current_time_budget
+
+#: bytes asked of one socket read while streaming a body
+_CHUNK = 64 * 1024
+
+
+@dataclass
+class CallDeadline:
+    """One logical request's deadline (monotonic seconds), what sets it, and why retrying stopped."""
+
+    ends_at: float
+    limit: str
+    refused_wait: str | None = None
+
+    def remaining(self) -> float:
+        return self.ends_at - time.monotonic()
+
+
+def call_deadline(deadline: float) -> CallDeadline:
+    """When a call must be over: ``deadline`` seconds from now, or the enclosing time budget's end if sooner."""
+    own = CallDeadline(time.monotonic() + deadline, f"the call deadline ({deadline:g} s)")
+    budget = current_time_budget()
+    if budget is not None and budget.ends_at < own.ends_at:
+        return CallDeadline(budget.ends_at, budget.label)
+    return own
+
+
+def _socket_of(raw: Any) -> socket.socket | None:
+    """The socket under a streamed urllib3 response, if it can be found (urllib3 2.x: ``_connection.sock``).
+
+    Private attributes, read defensively: without the socket each read is bounded by the read
+    timeout instead of the time left, and the deadline is still checked between reads.
+    """
+    sock = getattr(getattr(raw, "_connection", None), "sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
+def read_body(response: requests.Response, call: CallDeadline, read_timeout: float) -> None:
+    """Read the whole body now, so no byte of it arrives after the call's deadline.
+
+    One socket read at a time (``read1``), each with its timeout cut to the time left: a
+    server trickling bytes gets a ``requests.Timeout`` at the deadline, as a silent one gets
+    it after ``read_timeout``. The body is then ``response.content`` as usual.
+    """
+    raw = response.raw
+    if not callable(getattr(raw, "read1", None)):  # not urllib3 (a test double): read it whole
+        _ = response.content
+        return
+    chunks: list[bytes] = []
+    try:
+        while True:
+            left = call.remaining()
+            if left <= 0:
+                raise requests.Timeout(f"the body was still arriving when {call.limit} passed")
+            # asked each time: once the body is in, urllib3 hands the connection back to the
+            # pool, which gives it to another thread or, when full, closes it (EBADF here)
+            sock = _socket_of(raw)
+            if sock is not None:
+                sock.settimeout(min(read_timeout, left))
+            chunk = raw.read1(_CHUNK, decode_content=True)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except requests.RequestException:
+        response.close()
+        raise
+    except (HTTPError, OSError) as exc:  # urllib3's own errors: read timeout, reset, truncated body
+        response.close()
+        if call.remaining() <= 0 or "timed out" in str(exc).lower():
+            raise requests.Timeout(f"the body was still arriving when {call.limit} passed: {exc}") from None
+        raise requests.ConnectionError(f"the connection failed while reading the body: {exc}") from None
+    response._content = b"".join(chunks)
+    response._content_consumed = True  # type: ignore[attr-defined]  # what .content sets
