@@ -1,12 +1,12 @@
 """The host: runs each aspect on each shop, applies planned actions through the ledger, raises alerts.
 
 ``Syncer.run`` is the one entry point: the CLI and the demo call it; the shops and aspects it
-covers are checked first (sync_scope.py). This is the only module that calls ``pm.hook.*``. One
-run, per shop::
+covers are checked first (sync_scope.py). This module and its parts (the ``sync_*.py`` modules
+named below) are the only code that calls ``pm.hook.*`` during a run. One run, per shop::
 
     runs.mark_crashed (earlier runs whose process is gone) → runs.begin → heartbeat thread
-    leases.hold(shop; a dead holder on this host is taken over) → build connectors
-    (sync_connectors.py) → for each aspect:
+    shops one by one or side by side (sync_shops.py): leases.hold(shop; a dead holder on this
+    host is taken over) → build connectors (sync_connectors.py) → for each aspect (sync_aspect.py):
         observe (I/O) → diff (pure) → drifts.record (opened / still open / resolved / reminded, and
           their alerts written to the outbox in the same transaction; sync_drifts.py)
         → plan (pure, each drift decided by the resolve_drift hook)
@@ -48,58 +48,41 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from erpsync.alert_delivery import Deliverer, DeliveryReport
+from erpsync.alert_delivery import DeliveryReport
 from erpsync.alert_outbox import ConfiguredSink, build_sinks
 from erpsync.core import log_context
-from erpsync.core.aspects.base import Aspect, ObserveContext, UnsupportedAction
-from erpsync.core.aspects.verify import cursor_may_move, verify
-from erpsync.core.config import Settings, ShopSettings
-from erpsync.core.connector import Connector
-from erpsync.core.errors import ConnectorError, ErpsyncError, LockedError, StaleFenceError
-from erpsync.core.http import TimeBudget, redact, time_budget
-from erpsync.core.models import ActionResult, AspectReport, RunReport, ShopReport
-from erpsync.core.pending import settle_pending
-from erpsync.core.policy import policy_for
+from erpsync.core.config import Settings
+from erpsync.core.errors import LockedError, StaleFenceError
+from erpsync.core.http import redact
+from erpsync.core.models import RunReport
 from erpsync.core.run_guard import Heartbeat, Interrupted, StopSignals
 from erpsync.core.store import Store
 from erpsync.core.store.leases import pid_alive, this_host
 from erpsync.plugins.manager import PluginManager, Registry, build_registry, get_plugin_manager
-from erpsync.shop_matching import MatchRulesPerRun, keep_matches
-from erpsync.shop_reads import shared_reads
+from erpsync.shop_matching import MatchRulesPerRun
 from erpsync.sync_alerts import SyncAlerts
-from erpsync.sync_apply import OVER_BUDGET, Progress, SyncApply
+from erpsync.sync_apply import OVER_BUDGET, Progress
+from erpsync.sync_aspect import SyncAspect
 from erpsync.sync_connectors import SyncConnectors
-from erpsync.sync_drifts import SyncDrifts, observed
+from erpsync.sync_run import HEARTBEAT_SECONDS, LEASE_TTL_SECONDS, Run, ran_aspects
 from erpsync.sync_scope import run_scope
+from erpsync.sync_shops import SyncShops
 
 logger = logging.getLogger("erpsync.sync")
 
 __all__ = ["HEARTBEAT_SECONDS", "LEASE_TTL_SECONDS", "OVER_BUDGET", "Progress", "Syncer"]
 
-#: short, so a crashed run on another host frees its shops within a minute; the heartbeat renews
-#: the leases of a working run every third of it (a crash on this host frees them at once)
-LEASE_TTL_SECONDS = 60.0
-HEARTBEAT_SECONDS = LEASE_TTL_SECONDS / 3
 
+class Syncer(SyncShops, SyncAspect, SyncAlerts, SyncConnectors):
+    """Reconciles the configured shops. Build one per process; ``run`` may be called many times.
 
-@dataclass(frozen=True)
-class _Run:
-    """What one run asks of each of its shops, handed down as one value."""
-
-    run_id: str
-    aspects: list[str]
-    apply: bool
-    wait: float  # seconds to wait for a shop's lease held by another run
-    say: Progress
-
-
-class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
-    """Reconciles the configured shops. Build one per process; ``run`` may be called many times."""
+    Its parts are mixins: ``sync_shops.py`` (the run's shops), ``sync_aspect.py`` (one aspect,
+    built on ``sync_apply.py`` and ``sync_drifts.py``), ``sync_alerts.py`` and
+    ``sync_connectors.py``. Kept here: the run itself, and what every part calls (``_renew``,
+    ``_redact``)."""
 
     def __init__(
         self,
@@ -180,7 +163,7 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
             self._heartbeat = Heartbeat(
                 self.store, run_id, ttl_seconds=LEASE_TTL_SECONDS, interval=self.heartbeat_seconds, clock=self.clock
             )
-            run = _Run(run_id, selected_aspects, apply, wait_seconds, say)
+            run = Run(run_id, selected_aspects, apply, wait_seconds, say)
             try:
                 with self._heartbeat, signals if handle_signals else contextlib.nullcontext():
                     self._run_shops(run, report, selected_shops)
@@ -202,7 +185,7 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
                     # and which aspects each shop ran: a service runs one aspect a run, and a shop's
                     # state is the worst of each aspect's latest run, not its latest run alone
                     # (with the ones a failure stopped it before, which the failure stands for)
-                    "aspects": {s.shop: _ran(s) for s in report.shops},
+                    "aspects": {s.shop: ran_aspects(s) for s in report.shops},
                     # the aspects that checked nothing (not configured or not enabled): not run
                     "not_run": {s.shop: [a.aspect for a in s.aspects if a.not_run] for s in report.shops},
                     # of those, the ones that left open drifts unchecked: [how many, why] (the status page)
@@ -229,171 +212,7 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
         if close_store:
             self.store.close()
 
-    # -- one shop ----------------------------------------------------------------------------
-
-    def _run_shops(self, run: _Run, report: RunReport, shops: list[ShopSettings]) -> None:
-        names = [s.name for s in shops]
-        try:
-            self.pm.hook.sync_started(
-                run={"run_id": run.run_id, "shops": names, "aspects": run.aspects, "apply": run.apply}
-            )
-        except Exception:  # an observer must not stop the run it observes
-            logger.exception("a sync_started hook failed")
-        deliverer = self._deliverer()
-        workers = min(self.settings.concurrency, len(shops))
-        if workers > 1:
-            self._run_side_by_side(run, report, shops, deliverer, workers)
-        else:
-            for shop in shops:
-                if self._stop.requested:  # the shops not started are not in the report: they did not run
-                    break
-                report.shops.append(self._run_shop(run, shop))
-                self._after_shop(run.run_id, shop, deliverer)
-        report.notes.extend(self.last_delivery.notes())
-
-    def _run_side_by_side(
-        self, run: _Run, report: RunReport, shops: list[ShopSettings], deliverer: Deliverer, workers: int
-    ) -> None:
-        """Run up to ``workers`` shops at once, each on its own thread, as one run.
-
-        The platform limits calls per app, shop and API (``core/http.py`` paces each of those on
-        its own), so one shop waiting on its rate limit or on a slow ERP no longer holds up the
-        others. A shop's own work stays in order on its thread: its lease, time budget, aspects and
-        writes are exactly as in a serial run. Alerts are delivered from this thread as each shop
-        finishes, so a slow channel never holds a shop. The report lists the shops in the
-        configured order, whatever order they finished in.
-
-        A stop signal is seen by every shop at its next check (before each write, aspect and
-        shop): shops not started are not run and not reported. A second signal stops waiting for
-        the shops at once; each still finishes and records the write in hand before its thread ends.
-        """
-        done: dict[str, ShopReport] = {}
-
-        def one(shop: ShopSettings) -> ShopReport | None:
-            if self._stop.requested:
-                return None
-            return self._run_shop(run, shop)
-
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="erpsync-shop")
-        try:
-            running = {pool.submit(one, shop): shop for shop in shops}
-            for future in as_completed(running):
-                shop = running[future]
-                shop_report = future.result()
-                if shop_report is not None:
-                    done[shop.name] = shop_report
-                    self._after_shop(run.run_id, shop, deliverer)
-        finally:
-            # an Interrupted (second signal) or a bug: cancel the shops not started, then let the
-            # ones working reach their next check (every shop sees the stop request) and finish
-            pool.shutdown(wait=True, cancel_futures=True)
-            report.shops.extend(done[s.name] for s in shops if s.name in done)
-
-    def _lease_wait(self, seconds: float) -> None:
-        """The sleep between two tries of a busy shop's lease (``--wait``): a stop signal ends the
-        wait at once, where a plain sleep held Ctrl-C off until the other run let go."""
-        if self._stop.wait(seconds):
-            raise LockedError(f"stopped by {self._stop.name} while waiting for the shop's lease")
-
-    def _run_shop(self, run: _Run, shop: ShopSettings) -> ShopReport:
-        """One shop's aspects under its lease; bound here, on the thread that works for the shop."""
-        with log_context.bound(run_id=run.run_id, shop=shop.name):
-            return self._work_shop(run, shop)
-
-    def _work_shop(self, run: _Run, shop: ShopSettings) -> ShopReport:
-        run_id, wait, say = run.run_id, run.wait, run.say
-        report = ShopReport(shop=shop.name)
-        lease = f"shop:{shop.name}"
-        say(f"{shop.name}: waiting for the shop's lease" if wait else f"{shop.name}: starting")
-        try:
-            with (
-                self.store.leases.hold(
-                    lease,
-                    owner=run_id,
-                    ttl_seconds=LEASE_TTL_SECONDS,
-                    wait_seconds=wait,
-                    is_alive=self.is_alive,
-                    sleep=self._lease_wait,
-                ),
-                time_budget(self._budget(shop)) as budget,  # starts once the lease is held
-            ):
-                if self._heartbeat is not None:
-                    self._heartbeat.hold(lease)
-                # read once under the lease: an aspect with nothing seen and nothing open records nothing
-                self._open_drifts[shop.name] = set(self.store.drifts.open_aspects(shop.name))
-                # each side read once per shop and shared by the aspects; writes drop the memo
-                seller = shared_reads(self._connector(shop, "seller"))
-                erp = shared_reads(self._connector(shop, "erp"))
-                try:
-                    seen_errors: set[str] = set()  # one bad ERP row is one error, not one per aspect
-                    for name in run.aspects:
-                        if self._stop.requested:
-                            break
-                        if budget.expired:
-                            report.error = self._over_budget(shop, f"before {name}")
-                            report.unfinished = _from(run.aspects, name, shop)
-                            break
-                        if shop.aspects is not None and name not in shop.aspects:
-                            why = "not enabled for this shop"
-                            skipped = AspectReport(name, notes=[f"{why}: not run"], not_run=why)
-                            self._keep_unchecked(shop.name, skipped)
-                            report.aspects.append(skipped)
-                            continue
-                        say(f"{shop.name}: {name}")
-                        self._renew(lease, run_id)
-                        aspect = self.registry.aspects[name]
-                        try:
-                            with log_context.bound(aspect=name):  # every line of the aspect names it
-                                aspect_report = self._run_aspect(run, shop, aspect, seller, erp)
-                            fresh = [e for e in aspect_report.record_errors if e not in seen_errors]
-                            seen_errors.update(fresh)
-                            aspect_report.record_errors = fresh
-                            report.aspects.append(aspect_report)
-                            if aspect_report.error == OVER_BUDGET:
-                                report.error = self._over_budget(shop, f"while applying {name}")
-                                report.unfinished = _from(run.aspects, name, shop)
-                                break
-                        except ConnectorError as exc:
-                            report.error = (
-                                self._over_budget(shop, f"during {name}: {self._redact(str(exc))}")
-                                if budget.expired
-                                else f"{name}: {self._redact(str(exc))}; the shop's remaining aspects were skipped"
-                            )
-                            report.unfinished = _from(run.aspects, name, shop)
-                            break
-                finally:
-                    self._open_drifts.pop(shop.name, None)
-                    if self._heartbeat is not None:
-                        self._heartbeat.drop(lease)
-                    seller.close()
-                    erp.close()
-                if self._stop.requested:
-                    applied = sum(r.status == "applied" for a in report.aspects for r in a.actions)
-                    report.error = (
-                        f"stopped by {self._stop.name}: the write in hand was finished and recorded, "
-                        f"{applied} correction(s) applied, the rest not attempted; run again to finish"
-                    )
-        except LockedError as exc:
-            report.error = str(exc)
-        except ErpsyncError as exc:
-            report.error = self._redact(str(exc))
-        if report.error and not report.unfinished and not _ran(report):  # stopped before any aspect
-            report.unfinished = _from(run.aspects, None, shop)
-        return report
-
-    @staticmethod
-    def _budget(shop: ShopSettings) -> TimeBudget:
-        """The shop's wall-clock budget: every HTTP call made for it ends by the budget's end."""
-        seconds = shop.time_budget_seconds
-        return TimeBudget(seconds, f"shop {shop.name}'s time budget ({seconds:g} s)")
-
-    @staticmethod
-    def _over_budget(shop: ShopSettings, where: str) -> str:
-        return (
-            f"shop {shop.name} used up its time budget of {shop.time_budget_seconds:g} s ({where}); "
-            "its remaining work was skipped and the next shop runs (time_budget_seconds in the shop's "
-            "table, or shop_time_budget_seconds for every shop, sets the budget)"
-        )
+    # -- what every part of a run calls ------------------------------------------------------
 
     def _renew(self, lease: str, owner: str, *, fenced: str | None = None) -> None:
         """Keep the shop's lease while working; a run that lost it stops before writing anything.
@@ -413,121 +232,7 @@ class Syncer(SyncApply, SyncAlerts, SyncDrifts, SyncConnectors):
                 f"{fence}): nothing more was written; the newer worker carries on"
             )
 
-    def _run_aspect(
-        self, run: _Run, shop: ShopSettings, aspect: Aspect, seller: Connector, erp: Connector
-    ) -> AspectReport:
-        run_id, apply = run.run_id, run.apply
-        report = AspectReport(aspect=aspect.name)
-        now = self.clock()
-        memory = self.store.observations.for_shop(shop.name, deferred=True)
-        ctx = ObserveContext(
-            shop=shop.name,
-            seller=seller,
-            erp=erp,
-            now=now,
-            memory=memory,
-            settings=self.settings.aspect_settings.get(aspect.name, {}),
-            matching=self._match_rules.get(self.store, shop, run_id),
-            cursor=self.store.cursors.get(shop.name, aspect.cursor_stream) if aspect.cursor_stream else None,
-            open_subjects=self._open_subjects(shop.name, aspect),
-            bindings=self.store.bindings,
-            failed_writes=lambda: self.store.ledger.failed_writes(
-                shop.name, aspect.name, still_open=self.store.drifts.still_open
-            ),
-            # None without a plugin's map_listing: the content hash is then written straight from
-            # the fields, and unchanged products are told by their fingerprint (core/listing_source.py)
-            map_listing=(lambda product, body: self.pm.hook.map_listing(product=product, body=body))
-            if self.pm.hook.map_listing.get_hookimpls()
-            else None,
-        )
-        try:
-            observation = observed(aspect.observe(ctx))
-        except ConnectorError:
-            # A system that refused or failed after retries refuses the next aspect too: the
-            # shop stops with one clear error (see _run_shop), and nothing is recorded, so a
-            # side we could not read never "resolves" its open drifts.
-            raise
-        except ErpsyncError as exc:
-            report.error = self._redact(str(exc))
-            return report
-        memory.flush()  # what observing noted, in one transaction, before the drifts it explains
-        keep_matches(self.store, shop.name, observation, now)
-        report.record_errors = [self._redact(str(e)) for e in observation.record_errors]
-        report.notes = list(observation.notes)
-        if observation.not_run:
-            report.not_run = observation.not_run
-            report.notes.insert(0, f"{observation.not_run}: not run")
-            self._keep_unchecked(shop.name, report)
-        report.drifts = drifts = aspect.diff(observation)
-        # Planned before recording (planning is pure), so each alert can say the fix it proposes.
-        policy = shop.policies.get(aspect.name) or policy_for(aspect.name)
-        actions = aspect.plan(drifts, lambda d: self.pm.hook.resolve_drift(drift=d, policy=policy), observation)
-        unsupported: dict[int, str] = {}
-        for action in actions:  # a correction the target cannot make is "report only", never attempted
-            try:
-                aspect.check_apply(action, seller, erp)
-            except UnsupportedAction as exc:
-                unsupported[id(action)] = str(exc)
-        fixes = self._fixes(actions, apply=apply, unsupported=unsupported)
-        # the alerts are written with the drift changes, so a failure while applying cannot lose them
-        changes = self._record(
-            shop.name, aspect.name, drifts, now, run_id, observation.scope, fixes, kept=observation.kept_open
-        )
-        report.opened = [row.fingerprint for row in changes.opened]
-        report.resolved = [row.fingerprint for row in changes.resolved]
-        occurrence = {row.fingerprint: row.id for row in [*changes.opened, *changes.still_open]}
-
-        if apply:
-            report.actions = self._apply_all(
-                run_id, shop, aspect, actions, unsupported, occurrence, (seller, erp), report, run.say
-            )
-        else:
-            for action in actions:
-                if self._stop.requested:
-                    break
-                why = unsupported.get(id(action))
-                report.actions.append(
-                    ActionResult(action, "planned") if why is None else ActionResult(action, "unsupported", why)
-                )
-        # pending rows a crashed run left: settled now, unless a stop or the time budget cut the writes
-        # short (a write not attempted would look like one not needed)
-        completed = apply and not self._stop.requested and report.error != OVER_BUDGET
-        if completed:
-            settled = settle_pending(
-                self.store.ledger,
-                shop.name,
-                aspect.name,
-                run_id,
-                report.actions,
-                self.clock(),
-                self.store.drifts.still_open,
-                lambda: self._renew(f"shop:{shop.name}", run_id, fenced=shop.name),
-            )
-            report.notes += settled
-        if any(r.status == "applied" for r in report.actions) and not self._stop.requested:
-            run.say(f"{shop.name}: {aspect.name}: re-reading the corrected records")
-            verify(report, self._reread(run_id, aspect, ctx, memory, report))
-        # after the re-read, which may find a write did not stick: only then is it known that every
-        # change read is now in the other side (or an open drift its aspect reads again by id), and
-        # the next run may start from here
-        may_move = cursor_may_move(report, open_drifts_reread=observation.open_drifts_reread)
-        if completed and aspect.cursor_stream and observation.cursor and may_move:
-            self.store.cursors.put(shop.name, aspect.cursor_stream, observation.cursor, now=self.clock())
-        return report
-
     # -- helpers -----------------------------------------------------------------------------
 
     def _redact(self, text: str) -> str:
         return redact(text, self.settings.secrets)
-
-
-def _from(aspects: Sequence[str], name: str | None, shop: ShopSettings) -> list[str]:
-    """The aspects of the run from ``name`` on (all with None) that are enabled for ``shop``."""
-    rest = aspects[aspects.index(name) :] if name is not None else aspects
-    return [a for a in rest if shop.aspects is None or a in shop.aspects]
-
-
-def _ran(report: ShopReport) -> list[str]:
-    """The aspects a shop's run stands for: those that ran, and those a failure stopped it before."""
-    ran = [a.aspect for a in report.aspects if not a.not_run]
-    return ran + [a for a in report.unfinished if a not in ran]
