@@ -2,17 +2,20 @@
 
 Five entities (``core/listings.py``): ``product`` (ERP product id → TikTok product id, content
 hash), ``sku`` (seller_sku → TikTok SKU id, as a create or edit answered it or a search found
-it), ``price`` and ``inventory`` (seller_sku → TikTok SKU id, the value last pushed: a
+it, and the TikTok product it is in), ``price`` and ``inventory`` (seller_sku → TikTok SKU id, the value last pushed: a
 ``price_text``, or a ``stock_text``: the quantity for the configured warehouse, ``wh=q;wh=q``
 per warehouse), and ``source`` (ERP product id → TikTok product id, the fingerprint of the
 product when nothing was left to push: ``core/listing_source.py``). seller_sku is the key both
 systems share and is unique in a shop, so SKUs are kept per seller_sku, not per product. SKU ids
 are kept apart from the pushed values so that a price push the API refused still leaves the SKU
 known: it is never added to its product a second time; for the same reason SKU ids are bound as
-soon as they are known, before the push that carries them. A pushed value is written only after
-the push it records succeeded, and the values a push sends are forgotten before it is sent
-(``forget_pushed``), so a push that failed, or whose process died, is planned again by the next
-run, whatever the ERP says by then.
+soon as they are known, before the push that carries them. Because they are kept per seller_sku,
+a product reads a SKU's id only when the SKU was bound in that product's own listing (a SKU the
+ERP moved from another product is looked up again: ``listing_lookup.py``), and a pushed value
+only when it was pushed to that SKU id (a listing remade by hand gets its values pushed anew).
+A pushed value is written only after the push it records succeeded, and the values a push
+sends are forgotten before it is sent (``forget_pushed``), so a push that failed, or whose
+process died, is planned again by the next run, whatever the ERP says by then.
 """
 
 from __future__ import annotations
@@ -49,9 +52,19 @@ def bound_listings(bindings: ListingBindings, shop: str, products: Sequence[ErpP
         if row is None or not row.seller_id:
             continue
         keys = [s.seller_sku for s in product.skus]
-        sku_ids = {k: r.seller_id for k in keys if (r := skus.get(k)) is not None and r.seller_id}
-        pushed_prices = {k: r.last_pushed_hash for k in keys if (r := prices.get(k)) is not None}
-        pushed_stock = {k: r.last_pushed_hash for k in keys if (r := stock.get(k)) is not None}
+        # a SKU kept as in another Seller Center product is not this listing's: looked up again
+        sku_ids = {
+            k: r.seller_id
+            for k in keys
+            if (r := skus.get(k)) is not None and r.seller_id and r.last_pushed_hash in (None, row.seller_id)
+        }
+        # a value pushed to another SKU id (the SKU remade in Seller Center) is not this SKU's
+        pushed_prices = {
+            k: r.last_pushed_hash for k in keys if (r := prices.get(k)) is not None and r.seller_id == sku_ids.get(k)
+        }
+        pushed_stock = {
+            k: r.last_pushed_hash for k in keys if (r := stock.get(k)) is not None and r.seller_id == sku_ids.get(k)
+        }
         kept = sources.get(product.id)
         source = kept.last_pushed_hash if kept is not None and kept.seller_id == row.seller_id else None
         out[product.id] = BoundListing(
@@ -91,7 +104,9 @@ def bind_found(bindings: ListingBindings, shop: str, found: Mapping[str, BoundLi
         return
     sources: dict[str, tuple[str | None, str | None]] = {erp_id: (None, None) for erp_id in found}
     skus: dict[str, tuple[str | None, str | None]] = {
-        seller_sku: (sku_id, None) for listing in found.values() for seller_sku, sku_id in listing.sku_ids.items()
+        seller_sku: (sku_id, listing.product_id)
+        for listing in found.values()
+        for seller_sku, sku_id in listing.sku_ids.items()
     }
     products: dict[str, tuple[str | None, str | None]] = {
         erp_id: (listing.product_id, None) for erp_id, listing in found.items()
@@ -116,8 +131,8 @@ def forget_pushed(bindings: ListingBindings, shop: str, kind: str, data: Mapping
     A create records nothing before its answer, so there is nothing to forget.
     """
 
-    def put(entity: str, erp_id: str, seller_id: str | None) -> None:
-        bindings.put(shop, entity, erp_id, seller_id=seller_id, last_pushed_hash=None, now=now)
+    def put(entity: str, erp_id: str, seller_id: str | None, value: str | None = None) -> None:
+        bindings.put(shop, entity, erp_id, seller_id=seller_id, last_pushed_hash=value, now=now)
 
     if kind == "create":
         return
@@ -129,12 +144,12 @@ def forget_pushed(bindings: ListingBindings, shop: str, kind: str, data: Mapping
         # (without them its price and stock would no longer be compared, and the next edit would
         # add its SKUs again)
         for seller_sku, sku_id in (data.get("sku_ids") or {}).items():
-            put(SKU, seller_sku, sku_id)
+            put(SKU, seller_sku, sku_id, data["product_id"])
         put(PRODUCT, data["erp_id"], data["product_id"])
     else:
         entity = PRICE if kind == "price" else INVENTORY
         for seller_sku, sku in data["skus"].items():
-            put(SKU, seller_sku, sku["id"])  # known from here on, whatever the push's outcome
+            put(SKU, seller_sku, sku["id"], data["product_id"])  # known from here on, whatever the push's outcome
             put(entity, seller_sku, sku["id"])
 
 
@@ -164,7 +179,7 @@ def record_push(
     if kind in ("create", "edit"):
         answer: Mapping[str, str] = data.get("answer") or {}
         for seller_sku, known in sorted(answer.items()):
-            put(SKU, seller_sku, known, None)
+            put(SKU, seller_sku, known, data["product_id"])
         body = data["body"] if kind == "create" else data["changes"]
         stock: Mapping[str, str] = data.get("stock") or {}
         for sku in body.get("skus") or ():  # SKUs created here: their price and stock were sent too

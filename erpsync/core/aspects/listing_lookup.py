@@ -88,7 +88,7 @@ def look_up(
         obs.bound[erp_id] = replace(known, sku_ids={**known.sku_ids, **ids}, source=None)
         if bindings is not None:
             for seller_sku, sku_id in sorted(ids.items()):
-                bindings.put(obs.shop, SKU, seller_sku, seller_id=sku_id, last_pushed_hash=None, now=now)
+                bindings.put(obs.shop, SKU, seller_sku, seller_id=sku_id, last_pushed_hash=known.product_id, now=now)
 
 
 def _refuse_elsewhere(
