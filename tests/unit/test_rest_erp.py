@@ -358,3 +358,18 @@ def test_a_total_with_cursor_paging_is_refused():
                 "paging": {"style": "cursor", "next_cursor": "meta.next", "total": "meta.total"},
             }
         )
+
+
+@responses.activate
+@pytest.mark.parametrize("total", [None, "meta.total"])
+def test_an_endpoint_ignoring_the_page_parameter_is_an_error_naming_it(total: str | None) -> None:
+    """The same first page every time: with a total, reading would otherwise stop once the count
+    was reached, the later items never read; without one, only after ``max_pages`` pages."""
+    paging = {"style": "page", "size": 2, "total": total, "max_pages": 50}
+    erp = connector(warehouses={"list": "/w", "items": "data", "fields": WH_FIELDS, "paging": paging})
+    responses.get(f"{BASE}/w", body=body([wh(1), wh(2)], total=5))
+    with pytest.raises(
+        PermanentError, match=r"GET /w \(page=2, per_page=2\) returned the same items as the page before"
+    ):
+        erp.list_warehouses()
+    assert len(responses.calls) == 2

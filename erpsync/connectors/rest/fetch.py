@@ -12,8 +12,10 @@ Paging styles (the mapping's ``paging.style``):
 - ``cursor``: ``?limit=100``, then ``?cursor=<next>&limit=100`` with the cursor the answer holds
   at ``next_cursor``, until that is null, empty or absent.
 
-An endpoint that ignores the parameters would repeat its first page for ever: a cursor seen
-twice, or more than ``max_pages`` pages, stops the read with a PermanentError.
+An endpoint that ignores the parameters would repeat its first page for ever: a page holding
+the same items as the one before (page and offset styles), a cursor seen twice, or more than
+``max_pages`` pages, stops the read with a PermanentError. With ``total``, that check is what
+tells a repeating endpoint from one that caps its pages.
 
 The body is decoded as UTF-8 (JSON exchanged between systems must be: RFC 8259, section 8.1).
 Bytes that are not UTF-8 inside a text (an export written as GBK) are kept as
@@ -96,6 +98,7 @@ def fetch_items(get: Get, connector: str, entity: str, mapping: Mapping[str, Any
     out: list[tuple[str, Any]] = []
     cursor: Any = None
     seen_cursors: set[str] = set()
+    previous: list[Any] | None = None
     for page_no in range(paging["max_pages"]):
         params: dict[str, Any] = {}
         if style == "page":
@@ -124,6 +127,14 @@ def fetch_items(get: Get, connector: str, entity: str, mapping: Mapping[str, Any
             raise PermanentError(
                 f"{where} of {endpoint} is not a list (check {entity}.items)", connector=connector, operation=operation
             )
+        if style in ("page", "offset") and items and items == previous:
+            raise PermanentError(
+                f"{endpoint} returned the same items as the page before: does it ignore "
+                f"{paging['page_param'] if style == 'page' else paging['offset_param']!r}? (check {entity}.paging)",
+                connector=connector,
+                operation=operation,
+            )
+        previous = items
         base = len(out)
         out.extend((f"{connector} ERP {path} item {base + n + 1}", item) for n, item in enumerate(items))
         if style == "none":
