@@ -3,7 +3,8 @@
 ``reconcile --apply`` runs every aspect; an operator who wants today's tracking numbers out now
 wants that one aspect, and a count per outcome rather than a table of drifts. Each push is still
 recorded in the ledger before and after, so ``push`` can be run again after any failure: what was
-pushed is not pushed twice. ``--dry-run`` plans and shows, and writes nothing.
+pushed is not pushed twice. ``--dry-run`` plans and shows, and sends
+nothing to Seller Center or the ERP (the state store still records what the run learnt).
 
 Progress comes from the host's own step messages (``sync.Progress``, the callback ``reconcile``
 uses): on a terminal they drive a rich progress bar that counts the write steps; anywhere else (a
