@@ -203,3 +203,14 @@ def test_a_correction_refused_as_no_longer_possible_is_sent_once_for_that_packag
     shop.ship("PKG2", "SF300")  # another package: its own correction goes
     assert actions(shop.run()) == [("PKG2", "SF300", "applied")]
     assert HandShipped.updates == [("PKG1", "SF100"), ("PKG1", "SF200"), ("PKG2", "SF300")]
+
+
+def test_a_refused_correction_of_a_package_shipped_with_no_number_is_not_sent_again(tmp_path: Path) -> None:
+    """Seller Center shows the package shipped with no number: the correction is planned like any
+    other, and its refusal is kept like any other."""
+    HandShipped.numbers["PKG1"] = ""
+    shop = Shop(tmp_path)
+    shop.ship("PKG1", "SF100")
+    assert actions(shop.run()) == [("PKG1", "SF100", "failed")]
+    assert actions(shop.run()) == []
+    assert HandShipped.updates == [("PKG1", "SF100")]

@@ -73,9 +73,12 @@ def note_refusals(ctx: ObserveContext, obs: TrackingObservation) -> None:
     and is tried once; Seller Center's number changing since is ``corrected`` already. The
     ledger is read only when a package differs, so a shop in agreement makes no read.
     """
-    differing = {
-        s.package_id: s.tracking_number for s, _state, number in _seller_shipped(obs) if number != s.tracking_number
-    }
+    differing = {}  # a package shipped with no number is corrected too, so it counts here
+    for shipment in obs.shipments:
+        state = obs.states[shipment.package_id]
+        shipped = state.status is ShippingStatus.SHIPPED and not state.platform_ships
+        if shipped and state.tracking_number != shipment.tracking_number:
+            differing[shipment.package_id] = shipment.tracking_number
     if not differing:
         return
     for write in ctx.failed_writes():
