@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from erpsync.connectors.tiktok.webhooks.receiver import expected_signature, verify_signature
 from erpsync.core.config_service import DEFAULT_INTERVALS, OTHER_ASPECT_INTERVAL_MINUTES
 from erpsync.core.errors import ConfigError
 
@@ -91,6 +92,36 @@ def test_shops_of_different_apps_leave_the_receiver_app_unset(load, tmp_path):
     path = write(tmp_path, "", apps=(("app-1", "s3cr3t-value"), ("app-2", "other-secret")))
     hooks = load(path).service.webhooks
     assert (hooks.app_key, hooks.app_secret) == ("", "")
+
+
+def test_webhook_app_read_with_a_trailing_newline_verifies_what_the_platform_signs(load, tmp_path, monkeypatch):
+    """A secret file or ``echo`` into a secret ends in a newline: kept, it failed every genuine
+    delivery's signature (401, which the platform counts as received and never retries)."""
+    monkeypatch.setenv("TIKTOK_APP_KEY", "app-1\n")
+    monkeypatch.setenv("TIKTOK_APP_SECRET", " s3cr3t-value\r\n")
+    path = write(tmp_path, '[service.webhooks]\napp_key = "${TIKTOK_APP_KEY}"\napp_secret = "${TIKTOK_APP_SECRET}"\n')
+    settings = load(path)
+    hooks, seller = settings.service.webhooks, settings.shops[0].seller.options
+    assert (hooks.app_key, hooks.app_secret) == (seller["app_key"], seller["app_secret"]) == ("app-1", "s3cr3t-value")
+    body = b'{"type": 1, "shop_id": "1", "data": {}}'
+    assert verify_signature(hooks.app_key, hooks.app_secret, body, expected_signature("app-1", "s3cr3t-value", body))
+    assert "s3cr3t-value" in settings.secrets
+
+
+def test_a_webhook_app_written_empty_is_the_shops_shared_app(load, tmp_path):
+    hooks = load(write(tmp_path, '[service.webhooks]\napp_key = ""\napp_secret = ""\n')).service.webhooks
+    assert (hooks.app_key, hooks.app_secret) == ("app-1", "s3cr3t-value")
+
+
+@pytest.mark.parametrize("bad", ["s3cr3t value-1", "s3cr3t\tvalue-1", "s3cr3t-välue-1", " \n"])
+def test_a_webhook_secret_with_a_stray_character_is_refused_without_showing_it(load, tmp_path, monkeypatch, bad):
+    monkeypatch.setenv("TIKTOK_APP_SECRET", bad)
+    found = problems(
+        load, write(tmp_path, '[service.webhooks]\napp_key = "app-1"\napp_secret = "${TIKTOK_APP_SECRET}"\n')
+    )
+    reason = found["service.webhooks.app_secret"]
+    assert "control character" in reason or "empty" in reason
+    assert "value-1" not in reason and "s3cr3t" not in reason
 
 
 @pytest.mark.parametrize(

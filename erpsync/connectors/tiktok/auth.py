@@ -32,9 +32,9 @@ from urllib.parse import urlencode
 
 import requests
 
-from erpsync.connectors.tiktok.credentials import clean_credential
 from erpsync.connectors.tiktok.envelope import HINTS, TEMPORARY_CODES, classify_envelope
 from erpsync.connectors.tiktok.signing import TOKEN_HEADER, TikTokAuth
+from erpsync.core.credentials import clean_credential
 from erpsync.core.errors import ConnectorError, OutcomeUnknownError, PermanentError, TemporaryError
 from erpsync.core.http import HttpClient, HttpPolicy
 from erpsync.core.ports import TokenRecord, TokenStore

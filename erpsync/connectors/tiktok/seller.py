@@ -27,7 +27,6 @@ from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 
 from erpsync.connectors.tiktok.auth import DEFAULT_AUTH_BASE_URL, TokenClient, TokenManager, token_policy
 from erpsync.connectors.tiktok.client import DEFAULT_BASE_URL, DEFAULT_RATE_LIMIT_QPS, RATE_BURST, TikTokClient
-from erpsync.connectors.tiktok.credentials import Credential
 from erpsync.connectors.tiktok.fields import Id
 from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
 from erpsync.connectors.tiktok.listing_push import ListingPush
@@ -38,6 +37,7 @@ from erpsync.connectors.tiktok.shipping import ShippingMixin
 from erpsync.connectors.tiktok.shop_directory import AUTHORISED_SHOPS
 from erpsync.connectors.tiktok.versions import ENDPOINTS
 from erpsync.core.connector import Connector, ShopContext
+from erpsync.core.credentials import Credential
 from erpsync.core.errors import ConfigError, PermanentError
 from erpsync.core.http import HttpPolicy
 from erpsync.core.models import Address, PickupSignals, Records, Warehouse

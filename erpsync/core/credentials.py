@@ -3,9 +3,13 @@
 A value pasted from a terminal, or read from a file or an environment variable, often carries a
 trailing newline or space. Sent as it is, it breaks the signature or the request header, and
 the error ``requests`` raises for a bad header quotes the value (its ``repr``), so a token could
-end up in a message. Surrounding whitespace is therefore stripped, and a value with whitespace,
-a control character or a non-ASCII character inside (none of TikTok's credentials has one) is
-refused with an error naming the option, never the value.
+end up in a message; as the key of a signature checked here (the webhook receiver's app secret)
+it fails every genuine signature. Surrounding whitespace is therefore stripped, and a value with
+whitespace, a control character or a non-ASCII character inside (none of TikTok's credentials
+has one) is refused with an error naming the option, never the value.
+
+It lives in the core because both sides load such values: a connector's options (the TikTok
+seller's) and the core's own ``[service.webhooks]`` table, which may not import a connector.
 """
 
 from __future__ import annotations
@@ -33,10 +37,21 @@ def clean_credential(value: str, name: str) -> str:
 
 
 class Credential(fields.String):
-    """A config option holding a credential: stripped and checked by :func:`clean_credential`."""
+    """A config option holding a credential: stripped and checked by :func:`clean_credential`.
+
+    ``empty_is_unset``: an option whose default is "" (nothing set, fall back to something else)
+    keeps a written "" as that default; a value of whitespace alone is still refused as empty,
+    since it is a secret file or variable filled wrongly, not a choice.
+    """
+
+    def __init__(self, *, empty_is_unset: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.empty_is_unset = empty_is_unset
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
+        if self.empty_is_unset and text == "":
+            return text
         try:
             return clean_credential(text, "the value")
         except ValueError as exc:
