@@ -157,21 +157,40 @@ class HttpErpConnector(ErpConnector):
         """``base_url`` joined with ``path`` (``"/warehouses"`` and ``"warehouses"`` alike)."""
         return str(self.options["base_url"]).rstrip("/") + "/" + path.lstrip("/")
 
-    def get_json(self, path: str, *, operation: str, params: Mapping[str, Any] | None = None) -> Any:
-        """GET ``path`` and return its JSON body; a body that is not JSON is a PermanentError."""
-        return self._json(self.http.request("GET", self.url(path), params=params, operation=operation), operation)
+    def get_json(
+        self, path: str, *, operation: str, params: Mapping[str, Any] | None = None, template: str | None = None
+    ) -> Any:
+        """GET ``path`` and return its JSON body; a body that is not JSON is a PermanentError.
 
-    def send_json(self, method: str, path: str, body: Any, *, operation: str, idempotent: bool | None = None) -> Any:
+        ``template`` is ``path`` with its record id as a placeholder (``"/warehouses/{id}"``):
+        what ``/metrics`` counts the call under and the rate limit paces it by. Give it whenever
+        ``path`` holds an id; without it a path segment holding a digit is taken for one.
+        """
+        response = self.http.request("GET", self.url(path), params=params, operation=operation, rate_key=template)
+        return self._json(response, operation)
+
+    def send_json(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        *,
+        operation: str,
+        idempotent: bool | None = None,
+        template: str | None = None,
+    ) -> Any:
         """Send ``body`` as JSON (PUT and PATCH of given fields are retried as idempotent; POST is not).
 
         Returns the answer's JSON; None for an empty answer or a plain one such as ``OK``: the
         status already said the write was taken, and an ERP need not answer a write in JSON.
         An HTML page is refused all the same: a 2xx HTML page in answer to a write is a login
-        page or a proxy's, never the ERP taking it.
+        page or a proxy's, never the ERP taking it. ``template`` as for :meth:`get_json`.
         """
         if idempotent is None:
             idempotent = method.upper() in ("PUT", "PATCH", "DELETE")
-        response = self.http.request(method, self.url(path), json=body, operation=operation, idempotent=idempotent)
+        response = self.http.request(
+            method, self.url(path), json=body, operation=operation, idempotent=idempotent, rate_key=template
+        )
         if not response.content:
             return None
         kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()

@@ -98,7 +98,6 @@ def test_api_names_keep_the_template_and_drop_ids():
     assert api_name("tiktok", "https://x/a", ("app", "cipher", "/product/202309/products")) == (
         "tiktok /product/202309/products"
     )
-    assert api_name("odoo", "https://x/json/2/res.partner/7495000000000000001", None) == "odoo /json/2/res.partner/{id}"
     assert api_name("rest", "https://x/orders/ab12cd34ef56gh78ij90", None) == "rest /orders/{id}"
 
 

@@ -119,8 +119,10 @@ class Transport:
     def _send(self, path: str, body: Any, operation: str, headers: Mapping[str, str]) -> Any:
         owner = self.owner
         # every call erpsync makes reads, or writes given values: sending it twice does no harm
+        # the path names an endpoint (/jsonrpc, /json/2/<model>/<method>), never a record: it is the
+        # template /metrics counts by (its "2" is no id)
         response = owner.http.request(
-            "POST", owner.url(path), json=body, headers=headers, operation=operation, idempotent=True
+            "POST", owner.url(path), json=body, headers=headers, operation=operation, idempotent=True, rate_key=path
         )
         return decode(response, owner.http, owner.type, operation)
 

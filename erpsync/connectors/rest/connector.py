@@ -56,7 +56,8 @@ class RestErp(HttpErpConnector):
 
     def _send(self, entity: str, record_id: str, body: dict[str, Any], operation: str) -> None:
         update = self._table(entity, "update", operation=operation)["update"]
-        self.send_json(update.method, update.path(record_id), body, operation=operation)
+        # counted and paced by the mapping's template (PUT /orders/{id}), not once per record
+        self.send_json(update.method, update.path(record_id), body, operation=operation, template=update.template)
 
     def _warehouse_ids(self) -> set[str]:
         return {w.id for w in self.list_warehouses().items}
