@@ -77,6 +77,11 @@ def planned_pairs(
     ]
 
 
+def _add(ids_by_pair: dict[Key, dict[int, None]], key: Key, ids: Iterable[int]) -> None:
+    """Add ``ids`` to ``key``'s ordered set of request ids (an id already there stays once, in place)."""
+    ids_by_pair.setdefault(key, {}).update(dict.fromkeys(ids))
+
+
 def taken_timeout(ctx: JobContext) -> timedelta:
     """How long a sync request this process took stays its own before another taker may take it
     (``SyncRequests.take``): ``TAKEN_TIMEOUT``, or twice the longest shop time budget if longer,
@@ -117,9 +122,11 @@ class EmbeddedScheduler:
         self._started: set[Key] = set()
         self._busy_shops: set[str] = set()  # a job of the shop is in the pool
         self._waiting: dict[str, deque[Key]] = {}  # the shop's next jobs, behind the one in the pool
-        self._requests: dict[Key, list[int]] = {}  # sync request ids the active job answers
-        self._again: dict[Key, list[int]] = {}  # asked while running: run once more after it
-        self._unanswered: dict[Key, list[int]] = {}  # their job did not run to the end: the next one answers them
+        # sync request ids as ordered sets (dicts of None): a kept request this process takes again
+        # after taken_timeout, while its pair keeps failing, is the same id and is held once
+        self._requests: dict[Key, dict[int, None]] = {}  # the ids the active job answers
+        self._again: dict[Key, dict[int, None]] = {}  # asked while running: run once more after it
+        self._unanswered: dict[Key, dict[int, None]] = {}  # their job did not run to the end: the next one answers them
         self._orphans: list[int] = []  # requests of jobs that will not run (stopping): to give back
         self.taken_timeout = taken_timeout(ctx)
         self.scheduler = BackgroundScheduler(
@@ -174,7 +181,7 @@ class EmbeddedScheduler:
                 if key not in self._started:
                     future.cancel()
                     del self._active[key]
-                    self._orphans.extend(self._requests.pop(key, []))
+                    self._orphans.extend(self._requests.pop(key, {}))
             self._waiting.clear()
             for ids in self._unanswered.values():  # no next job here: the next process answers them
                 self._orphans.extend(ids)
@@ -199,11 +206,11 @@ class EmbeddedScheduler:
             if active is not None:
                 if request_ids:
                     parked = self._again if key in self._started else self._requests
-                    parked.setdefault(key, []).extend(request_ids)
+                    _add(parked, key, request_ids)
                 return active
             future: Future[JobResult] = Future()
             self._active[key] = future
-            self._requests.setdefault(key, []).extend([*self._unanswered.pop(key, []), *request_ids])
+            _add(self._requests, key, [*self._unanswered.pop(key, {}), *request_ids])
             if shop in self._busy_shops:
                 self._waiting.setdefault(shop, deque()).append(key)
             elif not self._dispatch(key):
@@ -216,7 +223,7 @@ class EmbeddedScheduler:
             self.pool.submit(self._run, key)
         except RuntimeError:  # the service is stopping
             self._active.pop(key).cancel()
-            self._orphans.extend(self._requests.pop(key, []))
+            self._orphans.extend(self._requests.pop(key, {}))
             return False
         self._busy_shops.add(key[0])
         return True
@@ -239,11 +246,13 @@ class EmbeddedScheduler:
         with self._lock:
             self._active.pop(key, None)
             self._started.discard(key)
-            asked = self._requests.pop(key, [])
-            again = self._again.pop(key, [])
+            asked = list(self._requests.pop(key, {}))
+            # a request this job held, taken again while it ran (past taken_timeout), asks nothing
+            # new: this job answered it, or keeps it for the pair's next turn, or gives it back
+            again = [i for i in self._again.pop(key, {}) if i not in asked]
             kept = bool(asked) and not result.answered and not self.ctx.stop.is_set()
             if kept:  # the pair's next job (its next turn, or a new request) answers them
-                self._unanswered.setdefault(key, []).extend(asked)
+                _add(self._unanswered, key, asked)
             elif asked and not result.answered:  # stopping: pending again, for the next process
                 self._orphans.extend(asked)
             self.counts[result.status] += 1
@@ -260,7 +269,7 @@ class EmbeddedScheduler:
         elif kept:
             logger.info(
                 "sync request(s) %s kept for the next run of %s %s: this one did not run to its end",
-                ", ".join(map(str, dict.fromkeys(asked))), *key,
+                ", ".join(map(str, asked)), *key,
             )  # fmt: skip
         if self.metrics is not None:
             self.metrics.job_done(result)
