@@ -19,11 +19,13 @@ the run at most one ``timeout_seconds`` per sink and never loses an alert:
 - alerts undelivered after ``max_age`` expire, and are logged and returned to be reported.
 
 A pass first takes the due alerts it will send (``alert_hold.py``: ``Outbox.claim``, renewed
-before each send), so two processes delivering at once (the service's drain beside a CLI run)
+in the store before every send), so two processes delivering at once (the service's drain beside a CLI run)
 never send the same alert twice. Delivery is at least once: an alert whose send timed out may
 have arrived, and the alerts of a process that died mid-pass are due again once its hold runs
 out, one send's timeout and a minute after its last renewal at most; the stable ``id`` lets a
-channel that deduplicates show an alert sent twice once.
+channel that deduplicates show an alert sent twice once. Holds, retry times and when a channel
+took an alert are read from the wall clock, which every process compares them with: a monotonic
+clock stands still while the machine is suspended.
 """
 
 from __future__ import annotations
@@ -31,10 +33,9 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from erpsync.alert_hold import SinkHold
@@ -83,11 +84,17 @@ class DeliveryReport:
         return out
 
 
+def wall_clock() -> datetime:
+    """Now, by the wall clock: what other processes compare an alert's hold and retry time with."""
+    return datetime.now(UTC)
+
+
 class Deliverer:
     """Delivers the outbox to ``sinks``; one per run, so a sink that hung stays skipped for that run.
 
-    ``clock`` (monotonic seconds) measures how long a pass has taken, so the hold on its alerts
-    (``SinkHold``) moves on with the sends: ``now`` is when the pass started.
+    ``clock`` is the wall clock (a test passes its own): the hold on a pass's alerts (``SinkHold``),
+    when a refused alert is tried again and when the channel took one are read from it as the
+    pass goes on. ``deliver``'s ``now`` is a reading of it when the pass starts.
     """
 
     def __init__(
@@ -97,7 +104,7 @@ class Deliverer:
         *,
         max_age: timedelta = DEFAULT_MAX_AGE,
         redact: Callable[[str], str] = lambda text: text,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], datetime] = wall_clock,
     ) -> None:
         self.store = store
         self.sinks = list(sinks)
@@ -105,14 +112,12 @@ class Deliverer:
         self.redact = redact
         self.abandoned: set[str] = set()
         self.clock = clock
-        self._started = (datetime.min, 0.0)  # the pass's ``now`` and the clock's reading then
         self._hold: SinkHold | None = None  # the alerts the pass took for the sink it serves
         #: when the last alert the channel refused for now is tried again (the rest wait as long)
         self._retry_at: datetime | None = None
 
     def deliver(self, now: datetime) -> DeliveryReport:
         """Expire what is too old, then send every due alert, sink by sink."""
-        self._started = (now, self.clock())
         report = DeliveryReport()
         report.expired = self.store.outbox.expire(now=now, older_than=self.max_age)
         for row in report.expired:
@@ -134,15 +139,10 @@ class Deliverer:
 
     # -- one sink ---------------------------------------------------------------------------
 
-    def _now(self) -> datetime:
-        """The pass's clock: when it started, plus the time it has taken since."""
-        started, reading = self._started
-        return started + timedelta(seconds=self.clock() - reading)
-
     def _serve(self, target: ConfiguredSink, rows: list[OutboxRow], now: datetime, report: DeliveryReport) -> None:
         """Take the sink's due rows for this pass (``SinkHold``: another process's pass then
         leaves them alone), send them, and give back those not tried."""
-        hold = self._hold = SinkHold(self.store.outbox, timeout_seconds=target.settings.timeout_seconds, now=self._now)
+        hold = self._hold = SinkHold(self.store.outbox, timeout_seconds=target.settings.timeout_seconds, now=self.clock)
         taken = hold.take([r.id for r in rows], due_at=now)
         try:
             self._send_rows(target, [r for r in rows if r.id in taken], now, report)
@@ -192,7 +192,7 @@ class Deliverer:
             return None
         key = target.sink.rate_key()
         sharing = [t.name for t in self.sinks if key is not None and t.sink.rate_key() == key] or [target.name]
-        at = self._now()
+        at = self.clock()
         outbox = self.store.outbox
         return min(
             count - outbox.delivered_since(sharing, at - timedelta(seconds=seconds)) for count, seconds in limits
@@ -229,7 +229,7 @@ class Deliverer:
             return False
         if error is None:
             shown = None if answer is None else self.redact(str(answer))[:ANSWER_CHARS]
-            taken_at = self._now()  # when the channel took it, which its rate limit counts from
+            taken_at = self.clock()  # when the channel took it, which its rate limit counts from
             for row in rows:
                 self.store.outbox.mark_delivered(row.id, now=taken_at, answer=shown)
             report.delivered += len(rows)
@@ -243,10 +243,11 @@ class Deliverer:
             return True
         after = getattr(error, "retry_after", None) if isinstance(error, TemporaryError) else None
         logger.warning("alert sink %s failed: %s; retried later", target.name, self.redact(str(error)))
+        refused_at = self.clock()
         for row in rows:
             wait = timedelta(seconds=after) if after else backoff(row.attempts + 1)
-            self.store.outbox.mark_failed(row.id, now=now, error=message, retry_at=now + wait)
-            self._retry_at = now + wait
+            self._retry_at = refused_at + wait
+            self.store.outbox.mark_failed(row.id, now=now, error=message, retry_at=self._retry_at)
         report.retrying += len(rows)
         return True
 
@@ -286,6 +287,8 @@ def deliver_pending(
     *,
     max_age: timedelta = DEFAULT_MAX_AGE,
     redact: Callable[[str], str] = lambda text: text,
+    clock: Callable[[], datetime] = wall_clock,
 ) -> DeliveryReport:
-    """Deliver what is due outside a reconcile run (``erpsync alerts deliver``, a scheduler)."""
-    return Deliverer(store, sinks, max_age=max_age, redact=redact).deliver(now)
+    """Deliver what is due outside a reconcile run (``erpsync alerts deliver``, a scheduler);
+    ``now`` is a reading of ``clock``."""
+    return Deliverer(store, sinks, max_age=max_age, redact=redact, clock=clock).deliver(now)

@@ -6,12 +6,16 @@ goes out once per attempt, and a sink's alerts go out in order, from one process
 killed mid-pass cannot give back what it took, so how far ahead the hold reaches is also how
 long those alerts wait for another process. Holding them for every send's timeout at once (50
 alerts on a 30 s sink: 26 minutes) kept them that long; here the hold reaches one send's timeout
-plus ``MARGIN`` ahead, and before each send the pass moves it on (``Outbox.renew``) once less than
-the timeout and half the margin is left. So a live pass keeps its alerts however long its sends
-take, and a dead one leaves them due at most one timeout and the margin after its last renewal.
+plus ``MARGIN`` ahead, and before every send the pass moves it on (``Outbox.renew``). So a live
+pass keeps its alerts however long its sends take, and a dead one leaves them due at most one
+timeout and the margin after its last renewal.
 
-Renewing also tells the pass which alerts are still its own: one frozen past its hold (a stopped
-process, a paused machine) whose alerts another pass took meanwhile sends none of them.
+Renewing also tells the pass which alerts are still its own, and it asks the store before every
+send rather than when its own clock says the hold runs short: a process stopped past its hold (a
+stopped process, a suspended machine, whose monotonic clock stands still meanwhile) cannot tell
+from any clock of its own that it was, but the store can, since a pass that took one of its
+alerts meanwhile moved that alert's hold. Such a pass sends none of them. Hold times are read
+from the wall clock, the clock every other process compares the holds with.
 """
 
 from __future__ import annotations
@@ -28,15 +32,14 @@ MARGIN = timedelta(minutes=1)
 class SinkHold:
     """The alerts one pass took for one sink and has not tried yet, and until when they are held.
 
-    ``now`` is the pass's clock as it moves (the pass's start plus the time its sends took).
+    ``now`` is the wall clock (``datetime.now(UTC)`` unless a test moves one of its own), which
+    every process delivering from the store compares the holds with.
     """
 
     def __init__(self, outbox: Outbox, *, timeout_seconds: float, now: Callable[[], datetime]) -> None:
         self.outbox = outbox
         self.now = now
         self.length = timedelta(seconds=timeout_seconds) + MARGIN
-        #: renew when less than this is left: a send started then ends before the hold does
-        self.renew_within = timedelta(seconds=timeout_seconds) + MARGIN / 2
         self.until = now()
         self.held: list[str] = []
 
@@ -48,10 +51,11 @@ class SinkHold:
         return taken
 
     def keep(self, ids: Iterable[str]) -> bool:
-        """Before sending ``ids``: whether they are still this pass's, the hold renewed if it runs short."""
-        at = self.now()
-        if self.held and self.until - at < self.renew_within:
-            until = at + self.length
+        """Before sending ``ids``: whether they are still this pass's, the hold on every alert not
+        tried yet renewed first, every time (one conditional UPDATE: the store, not this process's
+        clock, says whether another pass took them)."""
+        if self.held:
+            until = self.now() + self.length
             kept = self.outbox.renew(self.held, taken_until=self.until, until=until)
             self.held = [i for i in self.held if i in kept]
             self.until = until

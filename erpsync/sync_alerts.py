@@ -54,6 +54,7 @@ class SyncAlerts:
             self.sinks,
             max_age=timedelta(hours=self.settings.alerting.max_age_hours),
             redact=self._redact,
+            clock=self.clock,
         )
 
     def _after_shop(self, run_id: str, shop: ShopSettings, deliverer: Deliverer) -> None:

@@ -60,7 +60,8 @@ def add(store: Store, what: str, drift_id: int, at: datetime, subject: str = "W1
 
 
 def deliver(store: Store, channel: Channel, at: datetime) -> None:
-    Deliverer(store, [ConfiguredSink(AlertSettings(type="channel", name="chat", options={}), channel)]).deliver(at)
+    sink = ConfiguredSink(AlertSettings(type="channel", name="chat", options={}), channel)
+    Deliverer(store, [sink], clock=lambda: at).deliver(at)
 
 
 def test_a_resolved_alert_waits_for_its_opened_one_to_be_retried(store: Store) -> None:

@@ -55,7 +55,7 @@ class Alerts:
 
 
 def deliver(store: Store, sinks: list[ConfiguredSink], at: datetime) -> None:
-    Deliverer(store, sinks, clock=lambda: 0.0).deliver(at)
+    Deliverer(store, sinks, clock=lambda: at).deliver(at)
 
 
 def titles() -> list[str]:

@@ -104,7 +104,7 @@ class World:
         return str(answer.headers["X-Erpsync-Result"])
 
     def deliver(self) -> None:
-        report = deliver_pending(self.store, self.sinks, self.now)
+        report = deliver_pending(self.store, self.sinks, self.now, clock=lambda: self.now)
         assert report.failed == report.retrying == 0
 
     def lines(self, file: str) -> list[dict[str, Any]]:
