@@ -15,7 +15,8 @@ the run at most one ``timeout_seconds`` per sink and never loses an alert:
   arrive in order.
   ``PermanentError`` marks it failed for good;
 - a sink with a ``rate_limit`` that has more alerts due than the limit lets through gets them
-  all as one ``send_digest``: one message instead of dropping some or blocking;
+  all as one ``send_digest``: one message instead of dropping some or blocking (``alert_rates.py``
+  counts the messages and orders the sinks that share a channel);
 - alerts undelivered after ``max_age`` expire, and are logged and returned to be reported.
 
 A pass first takes the due alerts it will send (``alert_hold.py``: ``Outbox.claim``, renewed
@@ -40,6 +41,7 @@ from typing import Any
 
 from erpsync.alert_hold import SinkHold
 from erpsync.alert_outbox import ConfiguredSink
+from erpsync.alert_rates import room, serving_order
 from erpsync.core.errors import PermanentError, TemporaryError
 from erpsync.core.store import OutboxRow, Store
 from erpsync.plugins.alerts.base import AlertEvent
@@ -115,6 +117,7 @@ class Deliverer:
         self._hold: SinkHold | None = None  # the alerts the pass took for the sink it serves
         #: when the last alert the channel refused for now is tried again (the rest wait as long)
         self._retry_at: datetime | None = None
+        self._last_taken: datetime | None = None  # when a channel took this deliverer's last message
 
     def deliver(self, now: datetime) -> DeliveryReport:
         """Expire what is too old, then send every due alert, sink by sink."""
@@ -129,12 +132,11 @@ class Deliverer:
                 row.last_error or "never tried",
                 row.event.get("message", ""),
             )
-        for target in self.sinks:
-            if target.name in self.abandoned:
-                continue
-            due = self.store.outbox.due(now=now, sink=target.name)
-            if due:
-                self._serve(target, due, now, report)
+        due = {t.name: self.store.outbox.due(now=now, sink=t.name) for t in self.sinks if t.name not in self.abandoned}
+        for target in serving_order(self.sinks, due):
+            rows = due.get(target.name)
+            if rows and target.name not in self.abandoned:
+                self._serve(target, rows, now, report)
         return report
 
     # -- one sink ---------------------------------------------------------------------------
@@ -157,9 +159,10 @@ class Deliverer:
             except (KeyError, TypeError, ValueError) as exc:  # written by a different erpsync: cannot be sent
                 self.store.outbox.mark_failed(row.id, now=now, error=f"unreadable event: {exc}", retry_at=None)
                 report.failed += 1
-        room = self._room(target) if events else None  # one alert too: the minute may be used up already
-        if room is not None and len(events) > room:
-            if room < 1:  # the limit is used up: a digest now would be refused too
+        # one alert too: the minute may be used up already
+        messages = room(self.store.outbox, target, self.sinks, self.clock()) if events else None
+        if messages is not None and len(events) > messages:
+            if messages < 1:  # the limit is used up: a digest now would be refused too
                 logger.info("alert sink %s is at its rate limit: %d alert(s) wait", target.name, len(events))
                 return
             batch = [e for _row, e in events]
@@ -180,23 +183,6 @@ class Deliverer:
                 self._held().tried(rest)  # dealt with: not given back as untried
                 report.retrying += len(rest)
                 return
-
-    def _room(self, target: ConfiguredSink) -> int | None:
-        """How many messages the sink's channel takes now within every limit it has; None: no limit.
-
-        Each limit counts what the channel took over its last window, from every sink that reaches
-        the same channel (``AlertSink.rate_key``: two sinks on one robot URL share its limits).
-        """
-        limits = [*([] if target.sink.rate_limit is None else [target.sink.rate_limit]), *target.sink.extra_rate_limits]
-        if not limits:
-            return None
-        key = target.sink.rate_key()
-        sharing = [t.name for t in self.sinks if key is not None and t.sink.rate_key() == key] or [target.name]
-        at = self.clock()
-        outbox = self.store.outbox
-        return min(
-            count - outbox.delivered_since(sharing, at - timedelta(seconds=seconds)) for count, seconds in limits
-        )
 
     def _attempt(
         self,
@@ -229,7 +215,7 @@ class Deliverer:
             return False
         if error is None:
             shown = None if answer is None else self.redact(str(answer))[:ANSWER_CHARS]
-            taken_at = self.clock()  # when the channel took it, which its rate limit counts from
+            taken_at = self._taken_at()
             for row in rows:
                 self.store.outbox.mark_delivered(row.id, now=taken_at, answer=shown)
             report.delivered += len(rows)
@@ -250,6 +236,16 @@ class Deliverer:
             self.store.outbox.mark_failed(row.id, now=now, error=message, retry_at=self._retry_at)
         report.retrying += len(rows)
         return True
+
+    def _taken_at(self) -> datetime:
+        """When the channel took a message, which its rate limits count from: the wall clock, and
+        after this deliverer's message before (by a microsecond if the clock has not moved), so
+        each message has a ``delivered_at`` of its own (``Outbox.messages_since``)."""
+        at = self.clock()
+        if self._last_taken is not None and at <= self._last_taken:
+            at = self._last_taken + timedelta(microseconds=1)
+        self._last_taken = at
+        return at
 
     def _held(self) -> SinkHold:
         """The hold of the sink being served (set by ``_serve``)."""

@@ -1,5 +1,6 @@
 """Delivery keeps a Feishu bot within both of its limits, 5 messages a second and 100 a minute,
-across passes and across the sinks that post to the same bot.
+across passes and across the sinks that post to the same bot, counting messages (a digest is
+one), and the sinks sharing a bot take turns.
 
 The bot is the real ``feishu`` sink against ``responses``; the passes run on a fixed clock (each
 pass's sends take no time), so every count below is exact.
@@ -20,6 +21,7 @@ from erpsync.alert_delivery import Deliverer
 from erpsync.alert_outbox import ConfiguredSink
 from erpsync.core.config import AlertSettings
 from erpsync.core.store import OutboxItem, Store
+from erpsync.plugins.alerts.base import AlertEvent, AlertSink
 from erpsync.plugins.alerts.feishu import FeishuOptions, FeishuSink
 
 T0 = datetime(2026, 11, 26, 2, 30, tzinfo=UTC)
@@ -75,11 +77,28 @@ def test_a_bot_is_sent_no_more_than_100_messages_a_minute(store: Store, tmp_path
     alerts.add(5, T0 + timedelta(seconds=40))
     deliver(store, feishu, T0 + timedelta(seconds=40))  # room for 3 more this minute: one digest of 5
     assert len(responses.calls) == 98 and titles()[-1].startswith("erpsync: 5 alerts")
+    alerts.add(2, T0 + timedelta(seconds=41))
+    deliver(store, feishu, T0 + timedelta(seconds=41))  # the digest was one message: room for 2
+    assert len(responses.calls) == 100
     alerts.add(1, T0 + timedelta(seconds=42))
     deliver(store, feishu, T0 + timedelta(seconds=42))  # the minute is used up: it waits, unsent
-    assert len(responses.calls) == 98 and [r.event["subject"] for r in store.outbox.all_pending()] == ["W102"]
+    assert len(responses.calls) == 100 and [r.event["subject"] for r in store.outbox.all_pending()] == ["W104"]
     deliver(store, feishu, T0 + timedelta(seconds=61))  # the first pass's 5 left the minute
-    assert len(responses.calls) == 99 and store.outbox.all_pending() == []
+    assert len(responses.calls) == 101 and store.outbox.all_pending() == []
+
+
+@responses.activate
+def test_a_digest_is_one_of_the_bot_s_messages(store: Store, tmp_path: Path) -> None:
+    """150 alerts at once go out as one digest, which leaves the bot 99 messages of its minute:
+    alerts raised 2 s later go out at once, not a minute later."""
+    responses.post(URL, json=OK)
+    feishu, alerts = [bot(tmp_path)], Alerts(store)
+    alerts.add(150, T0)
+    deliver(store, feishu, T0)
+    assert len(responses.calls) == 1 and titles()[-1].startswith("erpsync: 150 alerts")
+    alerts.add(4, T0 + timedelta(seconds=2))
+    deliver(store, feishu, T0 + timedelta(seconds=2))
+    assert len(responses.calls) == 5 and store.outbox.all_pending() == []
 
 
 @responses.activate
@@ -91,3 +110,54 @@ def test_two_sinks_posting_to_one_bot_share_its_limits(store: Store, tmp_path: P
     alerts.add(3, T0, sinks=("feishu-zh", "feishu-en"))
     deliver(store, [bot(tmp_path, "feishu-zh"), bot(tmp_path, "feishu-en")], T0)
     assert len(responses.calls) == 4 and titles()[-1].startswith("erpsync: 3 alerts")
+
+
+@responses.activate
+def test_two_sinks_on_a_busy_bot_both_get_their_alerts_out(store: Store, tmp_path: Path) -> None:
+    """A Chinese and an English sink get the same alerts, 6 every 10 s for 10 minutes: each pass
+    is a digest per sink, 12 messages a minute of the bot's 100, and neither sink is left waiting."""
+    responses.post(URL, json=OK)
+    sinks, alerts = [bot(tmp_path, "feishu-zh"), bot(tmp_path, "feishu-en")], Alerts(store)
+    for n in range(60):
+        at = T0 + timedelta(seconds=10 * n)
+        alerts.add(6, at, sinks=("feishu-zh", "feishu-en"))
+        deliver(store, sinks, at)
+    assert store.outbox.all_pending() == [] and len(responses.calls) == 120
+
+
+class SharedChannel(AlertSink):
+    """A channel taking one message every 10 s, shared by every sink of this type (one robot)."""
+
+    type = "shared"
+    rate_limit = (1, 10.0)
+
+    def __init__(self, seen: list[str]) -> None:
+        self.seen = seen
+
+    def rate_key(self) -> str:
+        return "one-robot"
+
+    def send(self, event: AlertEvent) -> str:
+        self.seen.append(event.subject)
+        return "ok"
+
+    def send_digest(self, events: list[AlertEvent]) -> str:
+        self.seen.append("digest " + " ".join(e.subject for e in events))
+        return "ok"
+
+
+def test_sinks_sharing_a_channel_take_turns_when_it_has_room_for_one(store: Store) -> None:
+    """Room for one message a pass, and both sinks have alerts every pass: the sink whose alerts
+    have waited longest goes first, so the second sink is not starved by the first."""
+    seen: list[str] = []
+    sinks = [
+        ConfiguredSink(AlertSettings(type="shared", name=name, options={}), SharedChannel(seen))
+        for name in ("first", "second")
+    ]
+    alerts = Alerts(store)
+    for n in range(4):
+        at = T0 + timedelta(seconds=11 * n)  # each pass past the last one's 10 s
+        alerts.add(1, at, sinks=("first", "second"))
+        deliver(store, sinks, at)
+    waiting = {r.sink for r in store.outbox.all_pending()}
+    assert seen == ["W0", "digest W0 W1", "digest W1 W2", "digest W2 W3"] and waiting == {"first"}

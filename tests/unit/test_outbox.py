@@ -293,11 +293,10 @@ def test_a_burst_of_100_drifts_is_one_digest_to_a_rate_limited_sink(world: World
     with world.store() as store:
         rows = store.outbox.recent(sink="robot")
         assert {(r.status, r.answer) for r in rows} == {("delivered", "digest of 100")}
-        # the 100 count against the limit: the resolutions wait until the minute has passed
+        # the digest is one message of the limit, as the channel counts it: the resolutions
+        # need not wait for the minute to pass
         world.erp(drift=False)
     world.run(later=timedelta(seconds=10))
-    assert len(Scripted.digests["robot"]) == 1
-    world.run(later=timedelta(seconds=55))
     assert [len(d) for d in Scripted.digests["robot"]] == [100, 100]
     assert {e.event for e in Scripted.digests["robot"][1]} == {"resolved"}
 

@@ -34,7 +34,7 @@ def test_ids_are_written_once_retried_expired_and_pruned(store: Store) -> None:
     store.outbox.mark_delivered("alrt_2", now=T0, answer="ok")
     assert [r.id for r in store.outbox.all_pending()] == ["alrt_0"]
     assert store.outbox.due(now=T0) == [] and [r.id for r in store.outbox.due(now=later, sink="hook")] == ["alrt_0"]
-    assert store.outbox.delivered_since("hook", T0 - timedelta(seconds=60)) == 1
+    assert store.outbox.messages_since("hook", T0 - timedelta(seconds=60)) == 1
     failed = store.outbox.get("alrt_1")
     assert failed is not None and (failed.status, failed.attempts, failed.last_error) == ("failed", 1, "refused")
     (gone,) = store.outbox.expire(now=T0 + timedelta(hours=73), older_than=timedelta(hours=72))
@@ -79,3 +79,16 @@ def test_a_hold_is_renewed_only_on_the_alerts_still_held_on_every_engine(store: 
     later = T0 + timedelta(seconds=120)
     assert store.outbox.renew(["alrt_0", "alrt_1", "alrt_2"], taken_until=held, until=later) == {"alrt_2"}
     assert [(r.id, r.next_attempt_at) for r in store.outbox.all_pending()] == [("alrt_1", T0), ("alrt_2", later)]
+
+
+def test_a_rate_limit_counts_messages_a_digest_once_on_every_engine(store: Store) -> None:
+    """The alerts of one digest share their delivered_at: one message, as the channel counts it."""
+    store.outbox.add([OutboxItem(f"alrt_{n}", "zh", {}) for n in range(4)], now=T0)
+    store.outbox.add([OutboxItem("alrt_en", "en", {})], now=T0)
+    for n in range(3):  # a digest of three
+        store.outbox.mark_delivered(f"alrt_{n}", now=T0, answer="ok")
+    store.outbox.mark_delivered("alrt_3", now=T0 + timedelta(microseconds=1), answer="ok")
+    store.outbox.mark_delivered("alrt_en", now=T0, answer="ok")  # another sink at the same moment
+    assert store.outbox.messages_since("zh", T0) == 2
+    assert store.outbox.messages_since(["zh", "en"], T0) == 3
+    assert store.outbox.messages_since(["zh", "en"], T0 + timedelta(microseconds=1)) == 1

@@ -76,7 +76,7 @@ def insert_items(conn: Connection, items: Iterable[OutboxItem], *, now: datetime
 
 class Outbox(Repository):
     """``store.outbox``: ``add``, ``all_pending``, ``due``, ``claim``, ``renew``, ``defer``, ``release``,
-    ``mark_delivered``, ``mark_failed``, ``expire``, ``delivered_since``, ``get``, ``recent``, ``prune``."""
+    ``mark_delivered``, ``mark_failed``, ``expire``, ``messages_since``, ``get``, ``recent``, ``prune``."""
 
     def add(self, items: Iterable[OutboxItem], *, now: datetime) -> list[str]:
         """Write alerts no drift change causes (token trouble); the ids newly written."""
@@ -242,15 +242,23 @@ class Outbox(Repository):
             rows = conn.execute(select(table).where(table.c.id.in_(expired)).order_by(*_ORDER)).all()
         return [_row(r) for r in rows]
 
-    def delivered_since(self, sink: str | Collection[str], since: datetime) -> int:
-        """How many alerts ``sink`` (or, a collection, those sinks together) took since ``since``:
-        what its rate limit has used up. A digest counts each alert it held."""
+    def messages_since(self, sink: str | Collection[str], since: datetime) -> int:
+        """How many messages ``sink`` (or, a collection, those sinks together) sent its channel
+        since ``since``: what its rate limits have used up.
+
+        A message is one send: a digest's alerts share their ``delivered_at`` (``mark_delivered``
+        with one ``now`` for all), so it counts once, as the channel counts it; a delivering pass
+        gives each of its messages a ``delivered_at`` of its own.
+        """
         sinks = [sink] if isinstance(sink, str) else list(sink)
-        query = select(func.count()).where(
-            table.c.sink.in_(sinks), table.c.status == "delivered", table.c.delivered_at >= since
+        sends = (
+            select(table.c.sink, table.c.delivered_at)
+            .where(table.c.sink.in_(sinks), table.c.status == "delivered", table.c.delivered_at >= since)
+            .distinct()
+            .subquery()
         )
         with self._read() as conn:
-            return int(conn.execute(query).scalar_one())
+            return int(conn.execute(select(func.count()).select_from(sends)).scalar_one())
 
     def prune(self, *, before: datetime, dry_run: bool = False) -> int:
         """Delete delivered, failed and expired alerts created before ``before``; pending ones stay."""
