@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +60,17 @@ ANSWER_CHARS = 500
 def backoff(attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failed attempt (1, 2, ...): 1 min, 2, 4 ... up to 6 h."""
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LAST_RETRY)
+
+
+def retry_time(row: OutboxRow, retry_after: object, *, refused_at: datetime, max_age: timedelta) -> datetime:
+    """When ``row``, refused for now at ``refused_at``, is tried again: after the channel's
+    ``retry_after`` if it is a finite number of seconds, else after the backoff, and never past
+    the alert's expiry (a header of ``1e12`` or ``inf`` would not fit a date, and keeping an
+    alert past its ``max_age`` cannot deliver it): it is tried once more then, or expires."""
+    wait = backoff(row.attempts + 1)
+    if isinstance(retry_after, int | float) and math.isfinite(retry_after) and retry_after > 0:
+        wait = timedelta(seconds=min(retry_after, max_age.total_seconds()))
+    return min(refused_at + wait, max(row.created_at + max_age, refused_at))
 
 
 @dataclass
@@ -227,12 +239,11 @@ class Deliverer:
                 self.store.outbox.mark_failed(row.id, now=now, error=message, retry_at=None)
             report.failed += len(rows)
             return True
-        after = getattr(error, "retry_after", None) if isinstance(error, TemporaryError) else None
+        after = error.retry_after if isinstance(error, TemporaryError) else None
         logger.warning("alert sink %s failed: %s; retried later", target.name, self.redact(str(error)))
         refused_at = self.clock()
         for row in rows:
-            wait = timedelta(seconds=after) if after else backoff(row.attempts + 1)
-            self._retry_at = refused_at + wait
+            self._retry_at = retry_time(row, after, refused_at=refused_at, max_age=self.max_age)
             self.store.outbox.mark_failed(row.id, now=now, error=message, retry_at=self._retry_at)
         report.retrying += len(rows)
         return True

@@ -161,3 +161,27 @@ def test_sinks_sharing_a_channel_take_turns_when_it_has_room_for_one(store: Stor
         deliver(store, sinks, at)
     waiting = {r.sink for r in store.outbox.all_pending()}
     assert seen == ["W0", "digest W0 W1", "digest W1 W2", "digest W2 W3"] and waiting == {"first"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "retried_at"),
+    [
+        ({"x-ogw-ratelimit-reset": "1e12"}, T0 + timedelta(hours=72)),  # not past the alerts' expiry
+        ({"x-ogw-ratelimit-reset": "inf"}, T0 + timedelta(minutes=1)),  # not a number of seconds: the backoff
+        ({"Retry-After": "1e400"}, T0 + timedelta(minutes=1)),
+        ({"x-ogw-ratelimit-reset": "nan"}, T0 + timedelta(minutes=1)),
+        ({"x-ogw-ratelimit-reset": "90"}, T0 + timedelta(seconds=90)),
+    ],
+)
+@responses.activate
+def test_a_bot_s_wait_is_honoured_up_to_the_alerts_expiry(
+    store: Store, tmp_path: Path, headers: dict[str, str], retried_at: datetime
+) -> None:
+    """A wait too long for a date, or not a finite number, fails neither the pass nor the alerts."""
+    refused = {"code": 99991400, "msg": "request trigger frequency limit"}
+    responses.post(URL, json=refused, status=429, headers=headers)
+    Alerts(store).add(2, T0)
+    deliver(store, [bot(tmp_path)], T0)
+    rows = store.outbox.all_pending()
+    assert [(r.event["subject"], r.next_attempt_at) for r in rows] == [("W0", retried_at), ("W1", retried_at)]
+    assert len(responses.calls) == 1
