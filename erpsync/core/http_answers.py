@@ -11,6 +11,7 @@ request leaves its outcome unknown. No rule here knows any API: connectors pass 
 from __future__ import annotations
 
 import email.utils
+import math
 import time
 from collections.abc import Callable, Collection
 from urllib.parse import urljoin, urlsplit
@@ -22,14 +23,17 @@ from erpsync.core.redaction import quoted
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta seconds or an HTTP date), or None."""
+    """Seconds to wait from a ``Retry-After`` header (delta seconds or an HTTP date), or None
+    (no header, or none that reads as a finite wait)."""
     if not value:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:  # "inf", "nan" and "1e400" are floats to Python but no wait a server can mean
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

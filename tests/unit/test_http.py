@@ -78,6 +78,9 @@ def test_parse_retry_after_forms() -> None:
     assert parse_retry_after("garbage") is None
     assert parse_retry_after(None) is None
     assert parse_retry_after(format_datetime(later, usegmt=True), now=4_000_000_100) == 0.0
+    # floats to Python, but no wait a server can mean: read as no header, never as a wait for ever
+    assert [parse_retry_after(v) for v in ("inf", "-inf", "nan", "1e400")] == [None] * 4
+    assert parse_retry_after(" 2.5 ") == 2.5 and parse_retry_after("-3") == 0.0
 
 
 @responses.activate(registry=OrderedRegistry)
