@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import os
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -159,3 +160,20 @@ def test_a_dry_run_that_binds_a_found_product_leaves_its_price_and_stock_to_the_
     shop.run()
     assert Center.prices["T9-CUP"] == "3", (Center.calls, Center.prices)
     assert Center.stock["T9-CUP"] == 7, (Center.calls, Center.stock)
+
+
+def test_a_price_push_never_stamps_a_sku_bound_by_an_older_version_with_its_product(tmp_path: Path) -> None:
+    """SKU rows an older version wrote name no product. They are trusted as they are (they cannot
+    be told apart), but a price or stock push, which knows only the product it goes to, must not
+    stamp that product on them: a SKU the ERP moved would then look verified in the wrong listing
+    for good, where a create or edit answer or a search can still set it right."""
+    shop = Shop(tmp_path, extra='[policy]\nlistings = { content = "report" }\n')
+    shop.write([("P1", "MUG", "4", "5"), ("P2", "CUP", "3", "7"), ("P2", "BOWL", "2", "1")])
+    shop.run()
+    with sqlite3.connect(tmp_path / "state.db") as db:  # as an older version left them
+        assert db.execute("update bindings set last_pushed_hash = NULL where entity = 'sku'").rowcount == 3
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "9", "7"), ("P2", "BOWL", "2", "1")])
+    shop.run()
+    with sqlite3.connect(tmp_path / "state.db") as db:
+        rows = db.execute("select erp_id, seller_id, last_pushed_hash from bindings where entity = 'sku'").fetchall()
+    assert ("CUP", "T2-CUP", None) in rows, rows

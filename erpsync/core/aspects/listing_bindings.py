@@ -131,25 +131,22 @@ def forget_pushed(bindings: ListingBindings, shop: str, kind: str, data: Mapping
     A create records nothing before its answer, so there is nothing to forget.
     """
 
-    def put(entity: str, erp_id: str, seller_id: str | None, value: str | None = None) -> None:
-        bindings.put(shop, entity, erp_id, seller_id=seller_id, last_pushed_hash=value, now=now)
+    def put(entity: str, erp_id: str, seller_id: str | None) -> None:
+        bindings.put(shop, entity, erp_id, seller_id=seller_id, last_pushed_hash=None, now=now)
 
     if kind == "create":
         return
     if data.get("erp_id") is not None:  # a fingerprint vouches for the bindings: it goes with them
         put(SOURCE, data["erp_id"], None)
+    # SKU ids are not written here: every id a push carries was bound when the run learnt it
+    # (``bind_found``, ``look_up``, a create or edit answer), with the Seller Center product it
+    # was found in. A push only knows the product it goes to, and stamping that on a SKU bound
+    # by an older version (no product kept) would make a wrong pairing look verified for good.
     if kind == "edit":
-        # a product found by seller_sku was bound as it was found (``bind_found``) and is bound
-        # again here: its SKU ids first, so a bound product never lacks the ids it was found with
-        # (without them its price and stock would no longer be compared, and the next edit would
-        # add its SKUs again)
-        for seller_sku, sku_id in (data.get("sku_ids") or {}).items():
-            put(SKU, seller_sku, sku_id, data["product_id"])
-        put(PRODUCT, data["erp_id"], data["product_id"])
+        put(PRODUCT, data["erp_id"], data["product_id"])  # its content hash forgotten
     else:
         entity = PRICE if kind == "price" else INVENTORY
         for seller_sku, sku in data["skus"].items():
-            put(SKU, seller_sku, sku["id"], data["product_id"])  # known from here on, whatever the push's outcome
             put(entity, seller_sku, sku["id"])
 
 
