@@ -369,7 +369,21 @@ def test_an_endpoint_ignoring_the_page_parameter_is_an_error_naming_it(total: st
     erp = connector(warehouses={"list": "/w", "items": "data", "fields": WH_FIELDS, "paging": paging})
     responses.get(f"{BASE}/w", body=body([wh(1), wh(2)], total=5))
     with pytest.raises(
-        PermanentError, match=r"GET /w \(page=2, per_page=2\) returned the same items as the page before"
+        PermanentError, match=r"GET /w \(page=3, per_page=2\) returned the same items as the two pages before"
     ):
         erp.list_warehouses()
-    assert len(responses.calls) == 2
+    assert len(responses.calls) == 3
+
+
+@responses.activate
+def test_a_page_repeated_once_by_rows_added_while_reading_is_read_on() -> None:
+    """A list kept newest first that gained a page of rows between two reads gives the page before
+    again: that is no ignored parameter, and the read goes on (the repeats are duplicate ids)."""
+    paging = {"style": "offset", "size": 2}
+    erp = connector(warehouses={"list": "/w", "items": "data", "fields": WH_FIELDS, "paging": paging})
+    for offset, items in ((0, [wh(4), wh(3)]), (2, [wh(4), wh(3)]), (4, [wh(2), wh(1)]), (6, [])):
+        responses.get(
+            f"{BASE}/w", body=body(items), match=[matchers.query_param_matcher({"offset": str(offset), "limit": "2"})]
+        )
+    got = erp.list_warehouses()
+    assert {w.id for w in got.items} == {"W4", "W3", "W2", "W1"} and len(got.errors) >= 1

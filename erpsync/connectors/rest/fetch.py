@@ -12,8 +12,10 @@ Paging styles (the mapping's ``paging.style``):
 - ``cursor``: ``?limit=100``, then ``?cursor=<next>&limit=100`` with the cursor the answer holds
   at ``next_cursor``, until that is null, empty or absent.
 
-An endpoint that ignores the parameters would repeat its first page for ever: a page holding
-the same items as the one before (page and offset styles), a cursor seen twice, or more than
+An endpoint that ignores the parameters would repeat its first page for ever: a third page in a
+row holding the same items (page and offset styles; a page repeated once may be rows added while
+reading a list kept newest first, and its items are then duplicate-id record errors), a cursor
+seen twice, or more than
 ``max_pages`` pages, stops the read with a PermanentError. With ``total``, that check is what
 tells a repeating endpoint from one that caps its pages.
 
@@ -99,6 +101,7 @@ def fetch_items(get: Get, connector: str, entity: str, mapping: Mapping[str, Any
     cursor: Any = None
     seen_cursors: set[str] = set()
     previous: list[Any] | None = None
+    repeats = 0  # pages in a row holding the same items as the page before
     for page_no in range(paging["max_pages"]):
         params: dict[str, Any] = {}
         if style == "page":
@@ -127,9 +130,10 @@ def fetch_items(get: Get, connector: str, entity: str, mapping: Mapping[str, Any
             raise PermanentError(
                 f"{where} of {endpoint} is not a list (check {entity}.items)", connector=connector, operation=operation
             )
-        if style in ("page", "offset") and items and items == previous:
+        repeats = repeats + 1 if style in ("page", "offset") and items and items == previous else 0
+        if repeats == 2:  # once may be rows added meanwhile (a list newest first): read on
             raise PermanentError(
-                f"{endpoint} returned the same items as the page before: does it ignore "
+                f"{endpoint} returned the same items as the two pages before: does it ignore "
                 f"{paging['page_param'] if style == 'page' else paging['offset_param']!r}? (check {entity}.paging)",
                 connector=connector,
                 operation=operation,
