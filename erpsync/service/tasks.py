@@ -3,10 +3,13 @@
 A worker process opens one ``JobContext`` when it starts (``erpsync worker`` hands it to
 ``use_context``) and every task of the process shares it, as the embedded scheduler's threads do. ``sync_shop``:
 
-1. takes the shop's Redis lock (``shop_lock.ShopLock``) without waiting. Held for the same aspect:
-   the other run does this tick's work, so the task is skipped and counted. Held for another aspect
+1. takes the shop's Redis lock (``shop_lock.ShopLock``) without waiting. Held for another aspect
    (tracking and order_status share an interval and fire together): the task tries again a few
-   seconds later, up to its expiry, so that aspect still runs this tick;
+   seconds later, up to 20 times (a webhook's task: until its expiry), so that aspect still runs
+   this tick. Held for the same aspect: beat's task is skipped and counted, the other run does
+   this tick's work; a webhook's task waits to run the aspect once more after it, since the
+   running sync may have read past the change (``task_rerun``: one task waits per shop and
+   aspect, the others are merged into it);
 2. advances the shop's fencing epoch in the state store and runs the job with it: a stalled older
    run that lost its lock can no longer begin a write (``StaleFenceError`` in the ledger);
 3. releases the lock by its owner token.
@@ -15,7 +18,12 @@ A task that starts once the worker is stopping (SIGTERM: a warm shutdown sets ``
 nothing and is given back to the broker (``Reject(requeue=True)``), for another worker or the
 restarted one: returning would have the task acknowledged (``task_acks_late`` acknowledges a task
 that returned) and a sync a webhook asked for would be lost. It gives up before the lock and the
-fencing epoch, so a task that never ran uses neither.
+fencing epoch, so a task that never ran uses neither. A webhook's task whose run the stop
+interrupted goes back the same way: its run may have stopped before reading the change.
+
+A webhook's task whose run failed (``error``) is acknowledged, not retried: like the embedded
+scheduler, which keeps such a request for the pair's next turn, it leaves the change to the next
+scheduled tick, at most one interval later; retrying sooner would hammer a system that is down.
 
 Every outcome is counted in Redis (hash ``erpsync:task-results``, field ``aspect:status``), which
 ``bench/workers.py`` and an operator's ``redis-cli hgetall`` read.
@@ -42,6 +50,7 @@ from erpsync.service.celery_app import (
 )
 from erpsync.service.jobs import STOPPING, JobContext, JobResult, drain_outbox, run_job
 from erpsync.service.shop_lock import ShopLock, holder_of
+from erpsync.service.task_rerun import NO_EXPIRY_SECONDS, Rerun, retry_countdown, seconds_left
 
 if TYPE_CHECKING:
     from celery import Celery, Task
@@ -51,6 +60,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GIVEN_BACK",
+    "MERGED",
     "RESULTS_KEY",
     "SENT_PREFIX",
     "build_app",
@@ -69,6 +79,10 @@ SENT_PREFIX = "erpsync:dispatched:"
 OTHER_ASPECT_RETRIES = 20
 #: the status of a task that ran nothing because its worker is stopping: it goes back to the broker
 GIVEN_BACK = "given_back"
+#: the status of a webhook's task that another run covers (``task_rerun``): acknowledged, nothing run
+MERGED = "merged"
+#: the ``reason`` of beat's ticks; any other is a sync asked for (a webhook's ``enqueue_sync``)
+SCHEDULE = "schedule"
 
 _lock = threading.Lock()
 _context: JobContext | None = None
@@ -117,6 +131,7 @@ def sync_one(ctx: JobContext, client: Redis, shop: str, aspect: str, *, lock_sec
         log.info("shop %s: %s skipped, its lock is held (by %s)", shop, aspect, holder or "a lapsed holder")
         return {"shop": shop, "aspect": aspect, "status": "locked", "holder": holder}
     try:
+        Rerun(client, shop, aspect).started()  # before the run reads anything: it covers the task waiting
         epoch = ctx.store.fences.advance(shop, now=datetime.now(UTC))
         log.info("shop %s: %s started (fencing epoch %d)", shop, aspect, epoch)
         result = run_job(ctx, shop, aspect, fence=epoch)
@@ -127,6 +142,21 @@ def sync_one(ctx: JobContext, client: Redis, shop: str, aspect: str, *, lock_sec
     client.hincrby(RESULTS_KEY, f"{aspect}:{result.status}", 1)
     log.info("shop %s: %s %s in %.2f s %s", shop, aspect, result.status, result.seconds, result.detail)
     return {**asdict(result), "fence": epoch}
+
+
+def _merged(client: Redis, shop: str, aspect: str, why: str) -> dict[str, Any]:
+    """A webhook's task another run covers: acknowledged without running (``task_rerun``)."""
+    client.hincrby(RESULTS_KEY, f"{aspect}:{MERGED}", 1)
+    log.info("shop %s: %s not run again for this task: %s", shop, aspect, why)
+    return {"shop": shop, "aspect": aspect, "status": MERGED, "detail": why}
+
+
+def _give_up(client: Redis, shop: str, aspect: str, task_id: str, out: dict[str, Any]) -> dict[str, Any]:
+    """A task still finding its shop locked as its expiry nears (or after its last retry):
+    acknowledged as ``locked``; the next tick runs the aspect."""
+    Rerun(client, shop, aspect).give_up(task_id)
+    log.info("shop %s: %s still locked (by %s), no more retries; the next tick runs it", shop, aspect, out["holder"])
+    return out
 
 
 def _stopped_before_start(result: JobResult) -> bool:
@@ -206,19 +236,38 @@ def build_app(settings: Settings, registered: Sequence[str] = ()) -> Celery:
     """The app with the three tasks registered (the worker's and beat's)."""
     app = make_app(settings, registered)
 
-    @app.task(name=SYNC_SHOP, bind=True, max_retries=OTHER_ASPECT_RETRIES)
-    def sync_shop(self: Task, shop: str, aspect: str, reason: str = "schedule") -> dict[str, Any]:
+    @app.task(name=SYNC_SHOP, bind=True, max_retries=None)
+    def sync_shop(self: Task, shop: str, aspect: str, reason: str = SCHEDULE, waiting: bool = False) -> dict[str, Any]:
+        from celery.exceptions import Reject
+
         ctx = context()
         celery = ctx.settings.service.celery
         assert celery is not None
-        out = sync_one(ctx, _client(ctx), shop, aspect, lock_seconds=celery.lock_seconds)
-        if out["status"] == GIVEN_BACK:
-            from celery.exceptions import Reject
-
+        client = _client(ctx)
+        task_id = str(self.request.id or "")
+        if waiting and not Rerun(client, shop, aspect).waiting(task_id):
+            return _merged(client, shop, aspect, "a run of it started after this task began waiting")
+        out = sync_one(ctx, client, shop, aspect, lock_seconds=celery.lock_seconds)
+        asked = reason != SCHEDULE
+        if out["status"] == GIVEN_BACK or (asked and out["status"] == "interrupted"):
             raise Reject(STOPPING, requeue=True)  # not acknowledged: the broker keeps the task
-        if out["status"] == "locked" and out["holder"] not in ("", aspect):
-            raise self.retry(countdown=random.uniform(1.0, min(10.0, celery.lock_seconds / 3.0)))
-        return out
+        if out["status"] != "locked":
+            return out
+        other_aspect = out["holder"] not in ("", aspect)
+        if not other_aspect and not asked:  # a scheduled tick: the running sync does this tick's work
+            return out
+        countdown = retry_countdown(celery.lock_seconds)
+        left = seconds_left(self.request.expires, now=datetime.now(UTC))
+        counted = not asked or left is None  # a webhook's task tries until its expiry, a tick's 20 times at most
+        if (left is not None and left <= countdown) or (counted and self.request.retries >= OTHER_ASPECT_RETRIES):
+            return _give_up(client, shop, aspect, task_id, out)
+        if other_aspect:
+            raise self.retry(countdown=countdown)
+        rerun = Rerun(client, shop, aspect)
+        if not rerun.wait(task_id, ttl_seconds=left if left is not None else NO_EXPIRY_SECONDS):
+            return _merged(client, shop, aspect, "another task waits to run it after the running sync")
+        log.info("shop %s: %s running; this webhook's sync (%s) runs once more after it", shop, aspect, reason)
+        raise self.retry(args=(shop, aspect), kwargs={"reason": reason, "waiting": True}, countdown=countdown)
 
     @app.task(name=DISPATCH_DUE, bind=True)
     def dispatch_due(self: Task, aspect: str) -> int:
@@ -246,7 +295,11 @@ def enqueue_sync(ctx_or_settings: JobContext | Settings, shop: str, aspects: Seq
     """Queue a targeted sync of ``shop`` (one task per aspect) now; the ids of the tasks sent.
 
     What the webhook receiver calls for an order-status notification. The tasks take the shop's lock
-    like beat's, so a sync already running for that aspect absorbs the request.
+    like beat's, but one that finds a sync of its aspect running does not end there: that sync may
+    have read past the change, so the task retries a few seconds apart, until its expiry (one
+    interval), and runs the aspect once more after it; tasks asked meanwhile are merged into that
+    one (``task_rerun``). A task whose run a worker's SIGTERM interrupted goes back to the queue.
+    A task whose run failed is acknowledged: the next scheduled tick retries the aspect.
     """
     settings = ctx_or_settings.settings if isinstance(ctx_or_settings, JobContext) else ctx_or_settings
     app = _sender(settings)
