@@ -71,8 +71,8 @@ COMMANDS = {
     ),
     "prune": LazyCommand(
         "erpsync.cli_admin:prune",
-        "Delete old state: runs, settled ledger entries, resolved drifts, handled webhook ids, "
-        "expired pickup confirmations, sent alerts, stale sync requests and tracked packages.",
+        "Delete old state: runs, settled ledger entries, resolved drifts, handled webhook ids and kept webhook "
+        "bodies, expired pickup confirmations, sent alerts, stale sync requests and tracked packages.",
     ),
     "push": LazyCommand(
         "erpsync.cli_push:push",

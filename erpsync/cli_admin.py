@@ -77,23 +77,26 @@ def plugins(state: CommandContext, fmt: str) -> int:
 @click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
 @click.pass_obj
 def prune(state: CommandContext, days: int | None, dry_run: bool) -> int:
-    """Delete old state: runs, settled ledger entries, resolved drifts, handled webhook ids,
-    expired pickup confirmations, sent alerts, stale sync requests and tracked packages.
+    """Delete old state: runs, settled ledger entries, resolved drifts, handled webhook ids and
+    kept webhook bodies, expired pickup confirmations, sent alerts, stale sync requests and
+    tracked packages.
 
     \b
     Defaults (without --older-than):
       runs, done or failed ledger entries, resolved drifts    90 days
       pickup confirmations, counted from their expiry         90 days
       handled webhook ids, and kept bodies they cured         30 days
+      webhook bodies kept and never handled, counted from
+        their last delivery                                   30 days
       alerts delivered, failed for good or expired            30 days
       sync requests, pending or taken, counted from the ask    7 days
       tracked packages, counted from when a run last wanted   30 days (at least 7)
 
     Never removed: open drifts, pending ledger entries (a write that may have happened),
     ledger entries whose subject still has an open drift, a run that still holds a lease,
-    leases, tokens, observations, pickup confirmations still valid, alerts still pending, and
-    webhook bodies never handled. Webhook ids younger than a day always stay: the platform retries a delivery for
-    about 16 hours.
+    leases, tokens, observations, pickup confirmations still valid and alerts still pending.
+    Webhook ids younger than a day always stay: the platform retries a delivery for about 16
+    hours. `erpsync webhooks kept` lists the kept bodies.
     """
     from datetime import UTC, datetime, timedelta
 

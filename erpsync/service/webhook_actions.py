@@ -17,7 +17,8 @@ or, with ``trigger = "celery"``, a task on the broker), an outbox row, a pause r
 
 A shop is named by Seller Center's ``shop_id``, which a configured shop carries as its seller
 option ``shop_id``. A notification for an id no configured shop carries is not dropped: its body
-is kept for inspection (``erpsync`` answers 200) with the reason, after any alert it warrants.
+is kept for inspection (``erpsync`` answers 200) with the reason, after any alert it warrants;
+``erpsync webhooks kept`` lists such bodies, and ``erpsync prune`` deletes them a month later.
 """
 
 from __future__ import annotations

@@ -142,20 +142,38 @@ def test_a_settled_push_stays_while_a_drift_it_names_is_open_whatever_its_subjec
     assert [e.key for e in store.ledger.list_entries()] == ["open"]
 
 
-def test_handled_ids_go_with_the_bodies_they_cured_unhandled_bodies_stay(store: Store) -> None:
+def test_handled_ids_go_with_the_bodies_they_cured_unhandled_bodies_a_month_after_their_last_delivery(
+    store: Store,
+) -> None:
     log = store.notifications
     old = NOW - timedelta(days=40)
     log.keep("tiktok", b"failed then cured", "handler failed", old, key="N1")
     assert log.record("N1", source="tiktok", now=old)  # the retry succeeded
     log.keep("tiktok", b"never handled", "type 99 unknown", old, key="N2")
+    log.keep("tiktok", b"shop 9", "TikTok shop ID 9 is not in the config", old, key="N5")
+    log.keep("tiktok", b"shop 9", "TikTok shop ID 9 is not in the config", RECENT, key="N5")  # delivered again
+    log.keep("tiktok", b"recent", "type 99 unknown", NOW - timedelta(days=29), key="N6")
     assert log.record("N3", source="tiktok", now=old)
     assert log.record("N4", source="tiktok", now=RECENT)
 
     removed = store.prune(Retention(), now=NOW)
     assert (removed["notification ids"], removed["kept webhook bodies (handled)"]) == (2, 1)
+    assert removed["kept webhook bodies (never handled)"] == 1
     assert not log.has("N1", source="tiktok") and log.has("N4", source="tiktok")
-    # the cured body went with its id: it does not come back asking for attention
-    assert [k.raw_body for k in log.list_kept(include_handled=True)] == [b"never handled"]
+    # the cured body went with its id: it does not come back asking for attention; of the bodies
+    # never handled, those delivered within the month wait for an operator
+    assert sorted(k.raw_body for k in log.list_kept(include_handled=True)) == [b"recent", b"shop 9"]
+    assert store.prune(Retention.uniform(timedelta(days=1)), now=NOW)["kept webhook bodies (never handled)"] == 2
+
+
+def test_kept_bodies_of_shops_not_in_the_config_do_not_pile_up(store: Store) -> None:
+    """An app authorised by shops this config does not run sends their notifications for good."""
+    log = store.notifications
+    for i in range(50):
+        log.keep("tiktok", b'{"n": %d}' % i, "TikTok shop ID 9 is not in the config", OLD, key=f"n{i}")
+    assert counts(store)["kept webhook bodies (never handled)"] == 50
+    assert store.prune(Retention(), now=NOW)["kept webhook bodies (never handled)"] == 50
+    assert log.list_kept(include_handled=True) == []
 
 
 def test_notification_ids_outlive_the_retry_schedule_whatever_the_caller_asks(store: Store) -> None:
@@ -198,6 +216,7 @@ def test_dry_run_counts_exactly_what_a_real_run_removes(store: Store) -> None:
     begin(store, "k", "A", now=OLD)
     store.ledger.finish("k", status="done", now=OLD)
     store.notifications.record("N", source="tiktok", now=OLD)
+    store.notifications.keep("tiktok", b"{}", "TikTok shop ID 9 is not in the config", OLD, key="M")
     dry = counts(store)
     assert counts(store) == dry  # counting removes nothing
     assert store.prune(Retention(), now=NOW) == dry
@@ -257,6 +276,7 @@ def test_prune_prints_per_table_and_dry_run_removes_nothing(config: Path) -> Non
         "ledger (done or failed): removed 0",
         "notification ids: removed 1",
         "kept webhook bodies (handled): removed 0",
+        "kept webhook bodies (never handled): removed 0",
         "pickup confirmations (expired): removed 0",
         "alerts (delivered, failed or expired): removed 0",
         "sync requests (unanswered): removed 0",
@@ -264,6 +284,12 @@ def test_prune_prints_per_table_and_dry_run_removes_nothing(config: Path) -> Non
     ]
     with Store.open(url) as store:
         assert store.runs.list_recent() == [] and not store.notifications.has("N", source="tiktok")
+
+
+def test_help_names_the_retention_of_kept_bodies_never_handled(config: Path) -> None:
+    code, out = invoke(config, "--help")
+    assert code == 0
+    assert f"their last delivery                                   {Retention().kept_notifications.days} days" in out
 
 
 def test_older_than_must_be_at_least_a_day(config: Path) -> None:

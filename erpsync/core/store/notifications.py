@@ -10,12 +10,15 @@ without this row such a notification would be gone.
 
 Pruning deletes handled ids and, with them, the kept bodies they cured: a kept body is "handled"
 because its key is among the ids, so the two must go together or the body would ask for
-attention again. Bodies never handled are not pruned: they wait for an operator.
+attention again. Bodies never handled wait for an operator (``erpsync webhooks kept`` lists and
+deletes them) and are pruned on their own, much later (``prune_kept``): each holds a raw body with
+buyer data, and an app authorised by shops no configured shop carries sends them without end.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -54,7 +57,7 @@ def _claim_of(notification_id: str, source: str) -> ColumnElement[bool]:
 
 class Notifications(Repository):
     """``store.notifications``, the ``NotificationLog``: ``has``/``record`` ids, ``claim``/``release``
-    deliveries, ``keep``/``list_kept`` bodies."""
+    deliveries, ``keep``/``list_kept``/``get_kept``/``delete_kept`` bodies, ``prune``/``prune_kept`` old rows."""
 
     def has(self, notification_id: str, *, source: str) -> bool:
         """Whether a webhook notification id was recorded (handled) before; records nothing."""
@@ -193,6 +196,36 @@ class Notifications(Repository):
         with self._read() as conn:
             rows = conn.execute(query.limit(max(1, int(limit)))).all()
         return [_kept(row) for row in rows]
+
+    def get_kept(self, kept_id: int) -> KeptNotification | None:
+        """One kept body by its id, handled or not; None when there is none (deleted or pruned)."""
+        query = (
+            select(kept_notifications, notifications.c.received_at.label("handled_at"))
+            .outerjoin(notifications, _HANDLED)
+            .where(kept_notifications.c.id == int(kept_id))
+        )
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else _kept(row)
+
+    def delete_kept(self, ids: Sequence[int]) -> int:
+        """Delete kept bodies by id (an operator has read them); how many there were."""
+        wanted = sorted({int(i) for i in ids})
+        if not wanted:
+            return 0
+        with self._write() as conn:
+            return int(conn.execute(kept_notifications.delete().where(kept_notifications.c.id.in_(wanted))).rowcount)
+
+    def prune_kept(self, *, before: datetime, dry_run: bool = False) -> int:
+        """Delete the kept bodies never handled whose last delivery was before ``before``; how many
+        (or, with ``dry_run``, would be). The handled ones go with their ids (``prune``)."""
+        handled = select(notifications.c.received_at).where(_HANDLED).correlate(kept_notifications)
+        stale = (~handled.exists(), kept_notifications.c.last_seen_at < before)
+        with self._write() as conn:
+            if dry_run:
+                query = select(func.count()).select_from(kept_notifications).where(*stale)
+                return int(conn.execute(query).scalar_one())
+            return int(conn.execute(kept_notifications.delete().where(*stale)).rowcount)
 
     def prune(self, *, before: datetime, dry_run: bool = False) -> tuple[int, int]:
         """Delete ids handled before ``before``, their claims (and claims expired before it), and the

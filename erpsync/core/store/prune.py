@@ -8,7 +8,12 @@ Defaults, each longer than the window in which erpsync still needs the rows:
 - handled webhook notification ids (and the kept bodies they cured): 30 days. The platform
   retries a delivery after 2 min, 30 min, 3 h and 12 h, then drops it (TikTok Shop Partner
   Center webhook guide), so an id is never redelivered by that schedule after about 16 hours;
-  30 days also covers a redelivery an operator triggers by hand, which is a guess.
+  30 days also covers a redelivery an operator triggers by hand, which is a guess. Whatever the
+  caller asks, ids younger than ``MIN_NOTIFICATION_AGE`` stay.
+- webhook bodies kept and never handled (not parsed, a shop_id no configured shop carries, a
+  handler that failed on every retry): 30 days after their last delivery. Each is the raw body,
+  buyer data included, kept for an operator to read (``erpsync webhooks kept``); a month is a
+  guess at how long one takes to look, and a body delivered again is kept again.
 - alerts delivered, failed for good or expired: 30 days. Nothing reads them again; they answer
   "was this alert sent, and what did the channel say" for about a month.
 - pickup confirmations an operator recorded: 90 days after they expired. An expired one is no
@@ -29,9 +34,7 @@ Never pruned, whatever their age: open drifts, ``pending`` ledger entries (a wri
 happened), ledger entries of a drift still open (one of the occurrences the entry names, or an
 open drift with the entry's subject), a run that still owns a lease, leases,
 ``package_cache`` (the pickup read drops what leaves its lookback itself),
-observations, cursors, bindings, tokens, kept webhook bodies never handled, pickup confirmations
-still valid, alerts still pending. Whatever the caller asks, notification ids younger than
-``MIN_NOTIFICATION_AGE`` stay.
+observations, cursors, bindings, tokens, pickup confirmations still valid, alerts still pending.
 """
 
 from __future__ import annotations
@@ -66,13 +69,14 @@ class Retention:
     alerts: timedelta = timedelta(days=30)  # delivered, failed or expired; counted from their creation
     sync_requests: timedelta = timedelta(days=7)  # pending or taken; counted from the ask
     tracked_packages: timedelta = timedelta(days=30)  # counted from when a run last wanted the row
+    kept_notifications: timedelta = timedelta(days=30)  # bodies never handled; counted from the last delivery
 
     @classmethod
     def uniform(cls, age: timedelta) -> Retention:
         """The same age for everything (``erpsync prune --older-than DAYS``)."""
         return cls(
             runs=age, ledger=age, drifts=age, notifications=age, confirmations=age, alerts=age, sync_requests=age,
-            tracked_packages=age,
+            tracked_packages=age, kept_notifications=age,
         )  # fmt: skip
 
 
@@ -102,6 +106,8 @@ def prune(
     ids, bodies = notifications.prune(before=now - max(retention.notifications, MIN_NOTIFICATION_AGE), dry_run=dry_run)
     removed["notification ids"] = ids
     removed["kept webhook bodies (handled)"] = bodies
+    before = now - retention.kept_notifications
+    removed["kept webhook bodies (never handled)"] = notifications.prune_kept(before=before, dry_run=dry_run)
     before = now - max(retention.confirmations, timedelta(0))  # never one still valid
     removed["pickup confirmations (expired)"] = confirmations.prune(before=before, dry_run=dry_run)
     removed["alerts (delivered, failed or expired)"] = outbox.prune(before=now - retention.alerts, dry_run=dry_run)
