@@ -85,7 +85,7 @@ def prune(state: CommandContext, days: int | None, dry_run: bool) -> int:
     Defaults (without --older-than):
       runs, done or failed ledger entries, resolved drifts    90 days
       pickup confirmations, counted from their expiry         90 days
-      handled webhook ids, and kept bodies they cured         30 days
+      handled webhook ids, and kept bodies they cured         30 days (at least the replay window)
       webhook bodies kept and never handled, counted from
         their last delivery                                   30 days
       alerts delivered, failed for good or expired            30 days
@@ -95,17 +95,22 @@ def prune(state: CommandContext, days: int | None, dry_run: bool) -> int:
     Never removed: open drifts, pending ledger entries (a write that may have happened),
     ledger entries whose subject still has an open drift, a run that still holds a lease,
     leases, tokens, observations, pickup confirmations still valid and alerts still pending.
-    Webhook ids younger than a day always stay: the platform retries a delivery for about 16
-    hours. `erpsync webhooks kept` lists the kept bodies.
+    Handled webhook ids stay for at least a day (the platform retries a delivery for about 16
+    hours) and at least the replay window: [service.webhooks] timestamp_window_seconds plus the
+    300 s allowed ahead of the clock (24 h 05 min by default), while a replayed body would still
+    be accepted. `erpsync webhooks kept` lists the kept bodies.
     """
     from datetime import UTC, datetime, timedelta
 
+    from erpsync.connectors.tiktok.webhooks.receiver import FUTURE_SKEW_SECONDS
     from erpsync.core.store import Retention, Store
 
     settings = state.settings()
     retention = Retention() if days is None else Retention.uniform(timedelta(days=days))
+    # how long the receiver still accepts a delivered body, as its own hourly prune keeps ids
+    replay_window = timedelta(seconds=settings.service.webhooks.timestamp_window_seconds + FUTURE_SKEW_SECONDS)
     with Store.open(settings.state_url) as store:
-        removed = store.prune(retention, now=datetime.now(UTC), dry_run=dry_run)
+        removed = store.prune(retention, now=datetime.now(UTC), dry_run=dry_run, replay_window=replay_window)
     verb = "would remove" if dry_run else "removed"
     for table, count in removed.items():
         click.echo(f"{table}: {verb} {count}")

@@ -185,6 +185,18 @@ def test_notification_ids_outlive_the_retry_schedule_whatever_the_caller_asks(st
     assert log.has("retrying", source="tiktok") and not log.has("settled", source="tiktok")
 
 
+def test_notification_ids_outlive_the_replay_window_whatever_the_caller_asks(store: Store) -> None:
+    """A body replayed within the receiver's timestamp window (plus its skew) is still accepted:
+    its id must still be there to refuse it."""
+    log = store.notifications
+    window = timedelta(hours=24, minutes=5)
+    assert log.record("replayable", source="tiktok", now=NOW - timedelta(days=1, minutes=2))
+    assert log.record("settled", source="tiktok", now=NOW - window - timedelta(minutes=1))
+    removed = store.prune(Retention.uniform(timedelta(days=1)), now=NOW, replay_window=window)
+    assert removed["notification ids"] == 1
+    assert log.has("replayable", source="tiktok") and not log.has("settled", source="tiktok")
+
+
 def tracked_row(pid: str, *, created: datetime) -> CachedPackage:
     return CachedPackage(PackageSignal(pid, "W1", None, f"SF{pid}", created, "COMPLETED"), created)
 
@@ -284,6 +296,21 @@ def test_prune_prints_per_table_and_dry_run_removes_nothing(config: Path) -> Non
     ]
     with Store.open(url) as store:
         assert store.runs.list_recent() == [] and not store.notifications.has("N", source="tiktok")
+
+
+def test_older_than_one_day_keeps_ids_a_replayed_body_could_still_carry(config: Path) -> None:
+    """The receiver accepts a body up to timestamp_window_seconds (a day by default) plus 300 s
+    ahead of its clock after it was sent: ``--older-than 1`` must not open that gap."""
+    url = f"sqlite:///{config.parent}/.erpsync/state.db"
+    now = datetime.now(UTC)
+    with Store.open(url) as store:
+        store.notifications.record("replayable", source="tiktok", now=now - timedelta(days=1, minutes=2))
+        store.notifications.record("settled", source="tiktok", now=now - timedelta(days=1, minutes=10))
+    code, out = invoke(config, "--older-than", "1")
+    assert code == 0 and "notification ids: removed 1" in out
+    with Store.open(url) as store:
+        assert store.notifications.has("replayable", source="tiktok")
+        assert not store.notifications.has("settled", source="tiktok")
 
 
 def test_help_names_the_retention_of_kept_bodies_never_handled(config: Path) -> None:

@@ -29,7 +29,7 @@ wait in ``store.outbox`` until a sink takes them. A long-running service also us
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Self
 
 from sqlalchemy import Engine
@@ -138,10 +138,15 @@ class Store:
         """Seconds ``now`` is ahead of the database server's clock; None on SQLite (``store/clock.py``)."""
         return database_offset(self._engine, now)
 
-    def prune(self, retention: Retention, *, now: datetime, dry_run: bool = False) -> dict[str, int]:
+    def prune(
+        self, retention: Retention, *, now: datetime, dry_run: bool = False, replay_window: timedelta = timedelta(0)
+    ) -> dict[str, int]:
         """Delete old rows ``retention`` allows (see ``store/prune.py``); rows removed per table."""
         repositories = (self.runs, self.drifts, self.ledger, self.notifications, self.confirmations, self.outbox)
-        return prune(*repositories, self.sync_requests, self.tracked, retention, now=now, dry_run=dry_run)
+        return prune(
+            *repositories, self.sync_requests, self.tracked, retention, now=now, dry_run=dry_run,
+            replay_window=replay_window,
+        )  # fmt: skip
 
 
 __all__ = [

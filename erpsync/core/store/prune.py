@@ -9,7 +9,9 @@ Defaults, each longer than the window in which erpsync still needs the rows:
   retries a delivery after 2 min, 30 min, 3 h and 12 h, then drops it (TikTok Shop Partner
   Center webhook guide), so an id is never redelivered by that schedule after about 16 hours;
   30 days also covers a redelivery an operator triggers by hand, which is a guess. Whatever the
-  caller asks, ids younger than ``MIN_NOTIFICATION_AGE`` stay.
+  caller asks, ids younger than ``MIN_NOTIFICATION_AGE`` or than the caller's ``replay_window``
+  (how long the receiver still accepts a delivered body: its timestamp window plus the skew it
+  allows ahead of its clock) stay: an id pruned sooner would let a replayed body be handled twice.
 - webhook bodies kept and never handled (not parsed, a shop_id no configured shop carries, a
   handler that failed on every retry): 30 days after their last delivery. Each is the raw body,
   buyer data included, kept for an operator to read (``erpsync webhooks kept``); a month is a
@@ -93,17 +95,20 @@ def prune(
     *,
     now: datetime,
     dry_run: bool = False,
+    replay_window: timedelta = timedelta(0),
 ) -> dict[str, int]:
     """Delete (or, with ``dry_run``, count) what ``retention`` allows; rows per table, in order.
 
     Each table is one transaction. Drifts go before the ledger: a ledger entry is kept while its
-    drift is open, and resolved drifts do not hold it.
+    drift is open, and resolved drifts do not hold it. ``replay_window`` is how long the webhook
+    receiver still accepts a delivered body: handled ids are kept at least that long.
     """
     removed: dict[str, int] = {}
     removed["runs"] = runs.prune(before=now - retention.runs, dry_run=dry_run)
     removed["drifts (resolved)"] = drifts.prune(before=now - retention.drifts, dry_run=dry_run)
     removed["ledger (done or failed)"] = ledger.prune(before=now - retention.ledger, dry_run=dry_run)
-    ids, bodies = notifications.prune(before=now - max(retention.notifications, MIN_NOTIFICATION_AGE), dry_run=dry_run)
+    min_age = max(MIN_NOTIFICATION_AGE, replay_window)
+    ids, bodies = notifications.prune(before=now - max(retention.notifications, min_age), dry_run=dry_run)
     removed["notification ids"] = ids
     removed["kept webhook bodies (handled)"] = bodies
     before = now - retention.kept_notifications
