@@ -133,3 +133,29 @@ def test_a_failed_webhook_sync_is_acknowledged_not_retried(tmp_path: Path, monke
         assert count(client, "tracking:error") == 1
         assert client.llen(QUEUE) == 0
         assert ctx.store.fences.current("a") == 1
+
+
+def test_a_webhook_sync_still_finding_its_aspect_running_at_its_expiry_is_acknowledged(tmp_path: Path) -> None:
+    """It leaves the change to the next tick and lets the next webhook task wait instead."""
+    from erpsync.service.celery_app import QUEUE, SYNC_SHOP
+    from erpsync.service.shop_lock import ShopLock
+    from erpsync.service.task_rerun import RERUN_PREFIX
+
+    with world(tmp_path) as (ctx, client, app):
+        running = ShopLock(client, "a", ttl_seconds=30, holder="tracking")
+        assert running.acquire()
+        try:
+            app.send_task(SYNC_SHOP, args=("a", "tracking"), kwargs={"reason": "TikTok webhook type 1"}, expires=3.5)
+            with worker(app):
+                # each retry is a new message, sent before the last is acknowledged: none left is the end
+                def done() -> bool:
+                    return client.llen(QUEUE) == 0 and client.hlen("unacked") == 0
+
+                assert wait_for(done, seconds=10)
+                time.sleep(0.3)  # not the moment a worker moves a message from the queue to unacked
+                assert done()
+                assert client.get(RERUN_PREFIX + "a:tracking") is None  # cleared by the task, before its TTL
+        finally:
+            running.release()
+        assert 2 <= count(client, "tracking:locked") <= 4  # tried about once a second until its expiry
+        assert ctx.store.fences.current("a") == 0
