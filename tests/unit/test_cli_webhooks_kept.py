@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_store_prune import write_config
 
 from erpsync.cli import State, cli
 from erpsync.core.store import Store
@@ -19,14 +20,7 @@ BUYER = b'{"type": 1, "shop_id": "9", "data": {"buyer_name": "Li Lei"}}'
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
-    (tmp_path / "erp").mkdir()
-    path = tmp_path / "erpsync.toml"
-    path.write_text(
-        '[[shops]]\nname = "acme"\n[shops.seller]\ntype = "tiktok"\n'
-        'app_key = "k"\napp_secret = "s3cr3t-value"\nshop_id = "1"\n'
-        '[shops.erp]\ntype = "files"\npath = "erp"\n',
-        encoding="utf-8",
-    )
+    path = write_config(tmp_path)
     with Store.open(f"sqlite:///{tmp_path}/.erpsync/state.db") as store:
         log = store.notifications
         log.keep("tiktok", BUYER, "TikTok shop ID 9 is not in the config", NOW - timedelta(hours=2), key="N9")

@@ -21,6 +21,18 @@ from erpsync.core.errors import PermanentError
 from erpsync.core.listings import FoundListing
 
 
+def _mug_in_t7(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Seller Center holds MUG in product T7, made by hand; the searches made, as they are made."""
+    searches: list[list[str]] = []
+
+    def find(self: Any, skus: Sequence[str]) -> dict[str, FoundListing]:
+        searches.append(list(skus))
+        return {"MUG": FoundListing("T7", {"MUG": "id-MUG"})} if "MUG" in skus else {}
+
+    monkeypatch.setattr(Shelf, "find_listings", find)
+    return searches
+
+
 def _report_content(shop: Shop) -> None:
     """The shop's policy: content edits are reported, price and stock pushed (the ERP wins)."""
     config = shop.root / "erpsync.toml"
@@ -33,13 +45,7 @@ def test_a_found_product_whose_edit_is_only_reported_is_bound_once(
     """MUG is in Seller Center product T7, made by hand. The first run finds it, binds it and
     pushes its price and stock; its content edit is only reported. The second run must not
     search it again nor push its price and stock again; the content drift stays open."""
-    searches: list[list[str]] = []
-
-    def find(self: Any, skus: Sequence[str]) -> dict[str, FoundListing]:
-        searches.append(list(skus))
-        return {"MUG": FoundListing("T7", {"MUG": "id-MUG"})} if "MUG" in skus else {}
-
-    monkeypatch.setattr(Shelf, "find_listings", find)
+    searches = _mug_in_t7(monkeypatch)
     shop = Shop(tmp_path)
     _report_content(shop)
     shop.write([("MUG", "4", "5")])
@@ -61,13 +67,7 @@ def test_a_found_product_whose_edit_is_only_reported_is_bound_once(
 def test_a_found_product_is_bound_by_a_run_that_pushes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A dry run (reconcile without --apply) binds what it found too: it is a fact about Seller
     Center, not a push. The apply run after it pushes price and stock without searching."""
-    searches: list[list[str]] = []
-
-    def find(self: Any, skus: Sequence[str]) -> dict[str, FoundListing]:
-        searches.append(list(skus))
-        return {"MUG": FoundListing("T7", {"MUG": "id-MUG"})} if "MUG" in skus else {}
-
-    monkeypatch.setattr(Shelf, "find_listings", find)
+    searches = _mug_in_t7(monkeypatch)
     shop = Shop(tmp_path)
     _report_content(shop)
     shop.write([("MUG", "4", "5")])

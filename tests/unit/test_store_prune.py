@@ -238,10 +238,10 @@ def test_dry_run_counts_exactly_what_a_real_run_removes(store: Store) -> None:
 # -- the command ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def config(tmp_path: Path) -> Path:
-    (tmp_path / "erp").mkdir()
-    path = tmp_path / "erpsync.toml"
+def write_config(root: Path) -> Path:
+    """A one-shop config in ``root`` (its state store in ``root/.erpsync``), for the CLI."""
+    (root / "erp").mkdir()
+    path = root / "erpsync.toml"
     path.write_text(
         '[[shops]]\nname = "acme"\n[shops.seller]\ntype = "tiktok"\n'
         'app_key = "k"\napp_secret = "s3cr3t-value"\nshop_id = "1"\n'
@@ -249,6 +249,11 @@ def config(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    return write_config(tmp_path)
 
 
 def invoke(config: Path, *args: str) -> tuple[int, str]:
