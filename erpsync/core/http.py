@@ -203,7 +203,7 @@ class HttpClient:
         call = call_deadline(self.policy.deadline)
         retry = retrying(self.policy, call, connector=self.name, redact=self.redact, sleep=self._sleep)
         try:
-            return retry(self._attempt, method, url, params, json, data, headers, op, key, idempotent, call)
+            return retry(self._attempt, method, url, params, json, data, headers, op, key, idempotent, call, rate_key)
         except TemporaryError as exc:
             if call.refused_wait is None or isinstance(exc, OutcomeUnknownError):
                 raise
@@ -228,6 +228,7 @@ class HttpClient:
         key: Any,
         idempotent: bool = True,
         call: CallDeadline | None = None,
+        named: Hashable | None = None,
     ) -> requests.Response:
         call = call or call_deadline(self.policy.deadline)
         if self.limiter is not None and self.policy.rate_limit_qps:
@@ -254,7 +255,7 @@ class HttpClient:
             )
             read_body(response, call, self.policy.read_timeout)
         except (requests.ConnectionError, requests.Timeout) as exc:
-            self._observe(url, key, None, None)
+            self._observe(url, named, None, None)
             if is_certificate_failure(exc):  # nothing was sent, and sending again cannot help
                 raise PermanentError(
                     f"TLS certificate verification failed: {self.redact(str(exc))}; check the URL's host "
@@ -287,7 +288,7 @@ class HttpClient:
         if error is None:
             error = status_error(response, op, self.name, self.redact)
         self._tell_limiter(key, error)
-        self._observe(url, key, response.status_code, error)
+        self._observe(url, named, response.status_code, error)
         if error is None:
             return response
         if (
@@ -298,11 +299,15 @@ class HttpClient:
             raise outcome_unknown(error)
         raise error
 
-    def _observe(self, url: str, key: Any, status: int | None, error: ConnectorError | None) -> None:
-        """Tell the process's call observers (``core/http_observers.py``) about this attempt."""
+    def _observe(self, url: str, named: Hashable | None, status: int | None, error: ConnectorError | None) -> None:
+        """Tell the process's call observers (``core/http_observers.py``) about this attempt.
+
+        ``named`` is the rate key the caller gave (None: none), not the limiter's key, which
+        falls back to the URL's path: a path with a record's id in it is labelled by its own rule.
+        """
         if CALL_OBSERVERS:
             limited = isinstance(error, TemporaryError) and is_rate_limited(error, self.rate_limited_codes)
-            notify(api_name(self.name, url, key[2]), status, limited)
+            notify(api_name(self.name, url, named), status, limited)
 
     def _tell_limiter(self, key: Any, error: ConnectorError | None) -> None:
         """Let the call's pacer adapt: a rate-limit refusal slows its key, any other answer counts as clean."""

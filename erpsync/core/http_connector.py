@@ -157,6 +157,11 @@ class HttpErpConnector(ErpConnector):
         """``base_url`` joined with ``path`` (``"/warehouses"`` and ``"warehouses"`` alike)."""
         return str(self.options["base_url"]).rstrip("/") + "/" + path.lstrip("/")
 
+    def _template_key(self, template: str | None) -> str | None:
+        """A template's rate key and label: its whole path under ``base_url`` (two tenants of one
+        host, ``/tenant-a`` and ``/tenant-b``, keep their own pacers), None without a template."""
+        return urlsplit(self.url(template)).path if template else None
+
     def get_json(
         self, path: str, *, operation: str, params: Mapping[str, Any] | None = None, template: str | None = None
     ) -> Any:
@@ -166,7 +171,9 @@ class HttpErpConnector(ErpConnector):
         what ``/metrics`` counts the call under and the rate limit paces it by. Give it whenever
         ``path`` holds an id; without it a path segment holding a digit is taken for one.
         """
-        response = self.http.request("GET", self.url(path), params=params, operation=operation, rate_key=template)
+        response = self.http.request(
+            "GET", self.url(path), params=params, operation=operation, rate_key=self._template_key(template)
+        )
         return self._json(response, operation)
 
     def send_json(
@@ -189,7 +196,12 @@ class HttpErpConnector(ErpConnector):
         if idempotent is None:
             idempotent = method.upper() in ("PUT", "PATCH", "DELETE")
         response = self.http.request(
-            method, self.url(path), json=body, operation=operation, idempotent=idempotent, rate_key=template
+            method,
+            self.url(path),
+            json=body,
+            operation=operation,
+            idempotent=idempotent,
+            rate_key=self._template_key(template),
         )
         if not response.content:
             return None

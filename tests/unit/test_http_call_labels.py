@@ -19,6 +19,7 @@ from odoo_fixtures import OdooServer, make_connector, serving
 from erpsync.connectors.rest import RestErp, RestOptions
 from erpsync.core.connector import ShopContext
 from erpsync.core.http import HttpPolicy
+from erpsync.core.http_connector import HttpErpConnector
 from erpsync.core.http_observers import api_name
 from erpsync.core.models import HandoverMode
 from erpsync.core.rate_limit import RATE_LIMITS
@@ -67,7 +68,7 @@ def test_rest_erp_writes_are_counted_by_the_mappings_template(metrics: ServiceMe
         erp.set_order_status(f"order-{chr(97 + n % 26)}", "SHIPPED", at)
     for code in ("WH-SZ", "WH-GZ", "仓 1"):
         erp.set_handover_mode(code, HandoverMode.DROP_OFF)
-    assert api_labels(metrics) == {"rest /orders/{id}": 60, "rest /warehouses/{id}": 3}
+    assert api_labels(metrics) == {"rest /api/orders/{id}": 60, "rest /api/warehouses/{id}": 3}
 
 
 @responses.activate
@@ -82,7 +83,7 @@ def test_a_rate_limited_rest_erp_paces_a_templates_calls_together() -> None:
     erp = rest_erp(Paced)
     for n in range(3):
         erp.set_order_status(f"SO-{n}", "SHIPPED", datetime(2026, 1, 1, tzinfo=UTC))
-    assert RATE_LIMITS.rate(("rest", "labels.test", "/orders/{id}")) == 1000.0
+    assert RATE_LIMITS.rate(("rest", "labels.test", "/api/orders/{id}")) == 1000.0
     assert RATE_LIMITS.rate(("rest", "labels.test", "/api/orders/SO-1")) is None
 
 
@@ -94,7 +95,7 @@ def test_an_http_erp_names_its_template_on_reads_and_writes(metrics: ServiceMetr
     for code in ("north", "south"):
         erp.get_json(f"/warehouses/{code}", operation="read", template="/warehouses/{id}")
         erp.send_json("PUT", f"/warehouses/{code}", {}, operation="write", template="/warehouses/{id}")
-    assert api_labels(metrics) == {"rest /warehouses/{id}": 4}
+    assert api_labels(metrics) == {"rest /api/warehouses/{id}": 4}
 
 
 @pytest.fixture
@@ -126,3 +127,45 @@ def test_a_named_template_keeps_its_version_and_loses_a_long_id() -> None:
         "odoo /json/2/res.partner/read"
     )
     assert api_name("tiktok", "https://x/a", "/packages/1154900000012345/ship") == "tiktok /packages/{id}/ship"
+
+
+class Unnamed(HttpErpConnector):
+    """A plugin that names no template for its calls."""
+
+    type = "acme"
+
+
+@responses.activate
+def test_a_plugin_call_naming_no_template_is_labelled_with_its_ids_as_id() -> None:
+    """No template given: the client's rate key falls back to the path, but the label must not:
+    each record's id would be a series of its own."""
+    responses.get(re.compile(r"http://erp\.local/api/orders/.+"), json={})
+    erp = Unnamed(Unnamed.Options().load({"base_url": "http://erp.local/api"}), shop=ShopContext("s", Path(".")))
+    metrics = ServiceMetrics()
+    metrics.observe_http()
+    try:
+        for n in range(3):
+            erp.get_json(f"/orders/{4711 + n}", operation="read order")
+            erp.get_json(f"/orders/SO-2026-{n:05d}", operation="read order")
+    finally:
+        metrics.stop_observing_http()
+    assert api_labels(metrics) == {"acme /api/orders/{id}": 6}
+
+
+class Paced(HttpErpConnector):
+    type = "paced"
+    policy: ClassVar[HttpPolicy] = HttpPolicy(rate_limit_qps=1000.0)
+
+
+@responses.activate
+def test_two_tenants_of_one_host_keep_their_own_pacers() -> None:
+    """A template is relative to base_url: its rate key is the whole path, so two ERPs under one
+    host do not share a budget the server keeps apart."""
+    responses.put(re.compile(r"http://saas\.erp/.+"), json={})
+    for tenant in ("tenant-a", "tenant-b"):
+        erp = Paced(
+            Paced.Options().load({"base_url": f"http://saas.erp/{tenant}"}), shop=ShopContext(tenant, Path("."))
+        )
+        erp.send_json("PUT", "/orders/7", {}, operation="write", template="/orders/{id}")
+    assert RATE_LIMITS.rate(("paced", "saas.erp", "/tenant-a/orders/{id}")) == 1000.0
+    assert RATE_LIMITS.rate(("paced", "saas.erp", "/tenant-b/orders/{id}")) == 1000.0

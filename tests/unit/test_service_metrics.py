@@ -84,8 +84,10 @@ def test_api_calls_and_429s_are_counted_by_api_through_the_http_seam():
         responses.post(url, status=429, headers={"Retry-After": "0"})
         responses.post(url, json={"code": 0})
         client = HttpClient("tiktok", HttpPolicy(max_attempts=3, backoff_initial=0, backoff_jitter=0))
-        client.request("POST", url, idempotent=True)
-        api = "tiktok /fulfillment/202309/packages/{id}/ship"
+        # the TikTok client always names its rate key: (app, cipher, the path's template)
+        template = "/fulfillment/202309/packages/{package_id}/ship"
+        client.request("POST", url, idempotent=True, rate_key=("app", "cipher", template))
+        api = "tiktok /fulfillment/202309/packages/{package_id}/ship"
         got = samples(metrics)
         assert got[("erpsync_api_calls_total", (("api", api),))] == 2
         assert got[("erpsync_api_rate_limited_total", (("api", api),))] == 1

@@ -122,7 +122,13 @@ class Transport:
         # the path names an endpoint (/jsonrpc, /json/2/<model>/<method>), never a record: it is the
         # template /metrics counts by (its "2" is no id)
         response = owner.http.request(
-            "POST", owner.url(path), json=body, headers=headers, operation=operation, idempotent=True, rate_key=path
+            "POST",
+            owner.url(path),
+            json=body,
+            headers=headers,
+            operation=operation,
+            idempotent=True,
+            rate_key=urlsplit(owner.url(path)).path,  # the whole path: a server's sub-path stays apart
         )
         return decode(response, owner.http, owner.type, operation)
 
