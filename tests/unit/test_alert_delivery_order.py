@@ -135,3 +135,35 @@ def test_two_passes_at_once_send_each_alert_once(tmp_path: Path) -> None:
     worker.join(10)
     assert quick.seen == [] and slow.seen == ["opened W0", "opened W1", "opened W2"]
     assert [r.status for r in first.outbox.recent(sink="chat")] == ["delivered"] * 3
+
+
+def test_a_resolved_stays_back_when_another_process_took_its_opened_after_the_pass_began(tmp_path: Path) -> None:
+    """A pass reads every sink's due alerts when it starts, then serves "ops" (slow) before
+    "chat". Meanwhile the service's drain takes the drift's "opened" for "chat" and the channel
+    refuses it for now. The first pass, reaching "chat", must not send the "resolved" alone."""
+    path = f"sqlite:///{tmp_path / 'state.db'}"
+    first, second = Store.open(path), Store.open(path)
+    add(first, "opened", 7, T0, subject="WH-1")
+    ops_event = replace(sample_event(subject="WH-9"), id="ops-opened-9")
+    first.outbox.add([OutboxItem(id=ops_event.id, sink="ops", event=ops_event.as_dict(), drift_id=9)], now=T0)
+    add(first, "resolved", 7, T0 + timedelta(seconds=5), subject="WH-1")
+    busy = Channel()
+    busy.fail = 1  # the channel is busy for a moment when the drain reaches it
+
+    class Ops(Channel):
+        def send(self, event: AlertEvent) -> str:
+            deliver(second, busy, T0 + timedelta(seconds=3))  # the drain's pass, begun before the resolution
+            return super().send(event)
+
+    chat = Channel()
+    sinks = [
+        ConfiguredSink(AlertSettings(type="channel", name="ops", options={}), Ops()),
+        ConfiguredSink(AlertSettings(type="channel", name="chat", options={}), chat),
+    ]
+    at = T0 + timedelta(seconds=6)
+    Deliverer(first, sinks, clock=lambda: at).deliver(at)
+    assert busy.seen == [] and chat.seen == [], f"arrived before its opened: {chat.seen}"
+    assert {r.id: r.status for r in first.outbox.recent(sink="chat")} == {
+        "opened-7-WH-1": "pending",
+        "resolved-7-WH-1": "pending",
+    }

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from erpsync.core.models import Severity
 from erpsync.core.store.base import Repository
@@ -74,6 +74,25 @@ def insert_items(conn: Connection, items: Iterable[OutboxItem], *, now: datetime
     return written
 
 
+def _waits(now: datetime, *, besides: datetime | None = None) -> ColumnElement[bool]:
+    """Whether an alert waits for an older one of its drift occurrence for its sink, pending and
+    not due at ``now`` (retried later, or held by a pass), except one held until ``besides``."""
+    older = table.alias("older")
+    conditions = [
+        older.c.sink == table.c.sink,
+        older.c.drift_id == table.c.drift_id,
+        older.c.status == "pending",
+        older.c.next_attempt_at > now,
+        or_(
+            older.c.created_at < table.c.created_at,
+            and_(older.c.created_at == table.c.created_at, older.c.id < table.c.id),
+        ),
+    ]
+    if besides is not None:
+        conditions.append(older.c.next_attempt_at != besides)
+    return select(older.c.id).where(*conditions).exists()
+
+
 class Outbox(Repository):
     """``store.outbox``: ``add``, ``all_pending``, ``due``, ``claim``, ``renew``, ``defer``, ``release``,
     ``mark_delivered``, ``mark_failed``, ``expire``, ``messages_since``, ``get``, ``recent``, ``prune``."""
@@ -103,22 +122,7 @@ class Outbox(Repository):
         pending and not due (retried later after a failure): a drift's "resolved" never reaches
         a channel before its "opened".
         """
-        older = table.alias("older")
-        waiting = (
-            select(older.c.id)
-            .where(
-                older.c.sink == table.c.sink,
-                older.c.drift_id == table.c.drift_id,
-                older.c.status == "pending",
-                older.c.next_attempt_at > now,
-                or_(
-                    older.c.created_at < table.c.created_at,
-                    and_(older.c.created_at == table.c.created_at, older.c.id < table.c.id),
-                ),
-            )
-            .exists()
-        )
-        query = select(table).where(table.c.status == "pending", table.c.next_attempt_at <= now, ~waiting)
+        query = select(table).where(table.c.status == "pending", table.c.next_attempt_at <= now, ~_waits(now))
         if sink is not None:
             query = query.where(table.c.sink == sink)
         with self._read() as conn:
@@ -140,13 +144,20 @@ class Outbox(Repository):
         sees a taken alert as not due, so each alert goes out once per attempt. One that is still
         taken at ``until`` (its process died mid-pass) is due again: delivery stays at least once.
         A pass keeps ``until`` near (``renew`` moves it on), so that is soon.
+
+        The order ``due`` keeps is checked again in each alert's UPDATE: the pass read its due
+        alerts when it started, and another process may have taken (or been refused) a drift's
+        older alert since; its "resolved" then stays for later rather than go out alone. An older
+        alert this claim took itself (held until ``until``) does not hold it back: ``ids`` come
+        oldest first, as ``due`` gives them.
         """
+        waiting = _waits(now, besides=until)
         taken: set[str] = set()
         with self._write() as conn:
             for alert in ids:
                 done = conn.execute(
                     table.update()
-                    .where(table.c.id == alert, table.c.status == "pending", table.c.next_attempt_at <= now)
+                    .where(table.c.id == alert, table.c.status == "pending", table.c.next_attempt_at <= now, ~waiting)
                     .values(next_attempt_at=until)
                 )
                 if done.rowcount == 1:
