@@ -19,12 +19,13 @@ the run at most one ``timeout_seconds`` per sink and never loses an alert:
   counts the messages and orders the sinks that share a channel);
 - alerts undelivered after ``max_age`` expire, and are logged and returned to be reported.
 
-A pass first takes the due alerts it will send (``alert_hold.py``: ``Outbox.claim``, renewed
-in the store before every send), so two processes delivering at once (the service's drain beside a CLI run)
-never send the same alert twice. Delivery is at least once: an alert whose send timed out may
-have arrived, and the alerts of a process that died mid-pass are due again once its hold runs
-out, one send's timeout and a minute after its last renewal at most; the stable ``id`` lets a
-channel that deduplicates show an alert sent twice once. Holds, retry times and when a channel
+A pass first takes the due alerts it will send (``alert_hold.py``: ``Outbox.claim``, confirmed
+in the store before every send and renewed as the pass goes on), so two processes delivering at
+once (the service's drain beside a CLI run) never send the same alert twice. Delivery is at
+least once: an alert whose send timed out may have arrived, and the alerts of a process that
+died mid-pass are due again once its hold runs out, one send's timeout and a minute after its
+last renewal at most; the stable ``id`` lets a channel that deduplicates show an alert sent
+twice once. Holds, retry times and when a channel
 took an alert are read from the wall clock, which every process compares them with: a monotonic
 clock stands still while the machine is suspended.
 """

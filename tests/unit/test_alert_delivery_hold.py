@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from erpsync.alert_delivery import Deliverer
 from erpsync.alert_outbox import ConfiguredSink
 from erpsync.core.config import AlertSettings
 from erpsync.core.store import OutboxItem, Store
+from erpsync.core.store.outbox import Outbox
 from erpsync.plugins.alerts.base import AlertEvent, AlertSink
 
 T0 = datetime(2026, 11, 26, 2, 30, tzinfo=UTC)
@@ -207,3 +209,31 @@ def test_after_a_pause_a_pass_holds_its_alerts_by_the_wall_clock(url: str) -> No
     slow = Channel(on_send=send)
     Deliverer(first, [target(slow)], clock=clock).deliver(T0)
     assert quick.seen == [] and slow.seen == subjects
+
+
+def test_a_pass_writes_a_number_of_holds_linear_in_its_alerts(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """300 alerts due to one sink, each send taking a tenth of a second: the pass confirms the
+    alert about to go out before each send and moves the hold on every alert not tried yet only
+    when half the margin is used, not before every send (which wrote 300*301/2 = 45,150 rows)."""
+    store = Store.open(url)
+    for start in range(0, 300, 100):
+        items = []
+        for i in range(start, start + 100):
+            alert = replace(sample_event(subject=f"W{i:03d}"), id=f"alert-{i:03d}")
+            items.append(OutboxItem(id=alert.id, sink="chat", event=alert.as_dict(), drift_id=i))
+        store.outbox.add(items, now=T0)
+    written: list[int] = []
+    renew = Outbox.renew
+
+    def counted(self: Outbox, ids: Iterable[str], **kwargs: datetime) -> set[str]:
+        wanted = list(ids)
+        written.append(len(wanted))
+        return renew(self, wanted, **kwargs)
+
+    monkeypatch.setattr(Outbox, "renew", counted)
+    clock = WallClock()
+    channel = Channel(on_send=lambda event: clock.wait(0.1))
+    Deliverer(store, [target(channel)], clock=clock).deliver(T0)
+    assert len(channel.seen) == 300
+    assert sum(written) <= 4 * 300, f"{len(written)} renewals wrote {sum(written)} rows for 300 alerts"
+    assert all(r.status == "delivered" for r in store.outbox.recent(sink="chat"))

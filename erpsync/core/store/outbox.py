@@ -166,7 +166,8 @@ class Outbox(Repository):
 
     def renew(self, ids: Iterable[str], *, taken_until: datetime, until: datetime) -> set[str]:
         """Move the hold on alerts a pass took (``claim``) and has not tried yet from ``taken_until``
-        to ``until``; the ids still held, which the pass may go on to send.
+        to ``until``; the ids still held, which the pass may go on to send. With ``until`` equal
+        to ``taken_until`` it only confirms that they are still held.
 
         An alert held no longer (its hold ran out while the process was stopped, and another
         process's pass took it, or sent it) is left as that pass left it and not returned.
