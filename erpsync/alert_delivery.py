@@ -65,13 +65,16 @@ def backoff(attempts: int) -> timedelta:
 
 def retry_time(row: OutboxRow, retry_after: object, *, refused_at: datetime, max_age: timedelta) -> datetime:
     """When ``row``, refused for now at ``refused_at``, is tried again: after the channel's
-    ``retry_after`` if it is a finite number of seconds, else after the backoff, and never past
-    the alert's expiry (a header of ``1e12`` or ``inf`` would not fit a date, and keeping an
-    alert past its ``max_age`` cannot deliver it): it is tried once more then, or expires."""
+    ``retry_after`` if it is a finite number of seconds, else after the backoff, and never later
+    than ``FIRST_RETRY`` before the alert expires (a header of ``1e12`` or ``inf`` would not fit a
+    date, and keeping an alert past its ``max_age`` cannot deliver it). A pass within that minute
+    tries it once more; a retry at the expiry itself never happened, since every pass expires the
+    old alerts before it sends. One refused within that last minute is due again at once."""
     wait = backoff(row.attempts + 1)
     if isinstance(retry_after, int | float) and math.isfinite(retry_after) and retry_after > 0:
         wait = timedelta(seconds=min(retry_after, max_age.total_seconds()))
-    return min(refused_at + wait, max(row.created_at + max_age, refused_at))
+    last_try = row.created_at + max_age - FIRST_RETRY
+    return min(refused_at + wait, max(last_try, refused_at))
 
 
 @dataclass

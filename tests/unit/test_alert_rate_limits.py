@@ -166,7 +166,7 @@ def test_sinks_sharing_a_channel_take_turns_when_it_has_room_for_one(store: Stor
 @pytest.mark.parametrize(
     ("headers", "retried_at"),
     [
-        ({"x-ogw-ratelimit-reset": "1e12"}, T0 + timedelta(hours=72)),  # not past the alerts' expiry
+        ({"x-ogw-ratelimit-reset": "1e12"}, T0 + timedelta(hours=72, minutes=-1)),  # a minute before the expiry
         ({"x-ogw-ratelimit-reset": "inf"}, T0 + timedelta(minutes=1)),  # not a number of seconds: the backoff
         ({"Retry-After": "1e400"}, T0 + timedelta(minutes=1)),
         ({"x-ogw-ratelimit-reset": "nan"}, T0 + timedelta(minutes=1)),
@@ -185,3 +185,19 @@ def test_a_bot_s_wait_is_honoured_up_to_the_alerts_expiry(
     rows = store.outbox.all_pending()
     assert [(r.event["subject"], r.next_attempt_at) for r in rows] == [("W0", retried_at), ("W1", retried_at)]
     assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_wait_up_to_the_expiry_leaves_a_pass_to_try_the_alert_once_more(store: Store, tmp_path: Path) -> None:
+    """A bot asks for a wait longer than the alert has left: the alert is not kept until its
+    expiry itself, when the next pass would expire it before sending, but tried once more."""
+    refused = {"code": 99991400, "msg": "request trigger frequency limit"}
+    responses.post(URL, json=refused, status=429, headers={"x-ogw-ratelimit-reset": "1e12"})
+    responses.post(URL, json=OK)
+    Alerts(store).add(1, T0)
+    deliver(store, [bot(tmp_path)], T0)
+    (row,) = store.outbox.all_pending()
+    next_pass = row.next_attempt_at + timedelta(seconds=30)  # the first pass after the retry time
+    report = Deliverer(store, [bot(tmp_path)], clock=lambda: next_pass).deliver(next_pass)
+    assert not report.expired and report.delivered == 1
+    assert len(responses.calls) == 2
