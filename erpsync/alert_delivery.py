@@ -176,7 +176,7 @@ class Deliverer:
                 self.store.outbox.mark_failed(row.id, now=now, error=f"unreadable event: {exc}", retry_at=None)
                 report.failed += 1
         # one alert too: the minute may be used up already
-        messages = room(self.store.outbox, target, self.sinks, self.clock()) if events else None
+        messages = room(self.store.outbox, target, self.sinks, self._limits_at()) if events else None
         if messages is not None and len(events) > messages:
             if messages < 1:  # the limit is used up: a digest now would be refused too
                 logger.info("alert sink %s is at its rate limit: %d alert(s) wait", target.name, len(events))
@@ -261,6 +261,13 @@ class Deliverer:
             at = self._last_taken + timedelta(microseconds=1)
         self._last_taken = at
         return at
+
+    def _limits_at(self) -> datetime:
+        """When rate limits are counted up to: the wall clock, or this deliverer's last message
+        if later (``_taken_at`` dates messages a microsecond apart when the clock has not moved,
+        and the messages it sent are all past)."""
+        at = self.clock()
+        return at if self._last_taken is None else max(at, self._last_taken)
 
     def _held(self) -> SinkHold:
         """The hold of the sink being served (set by ``_serve``)."""

@@ -43,7 +43,9 @@ def room(outbox: Outbox, target: ConfiguredSink, sinks: Sequence[ConfiguredSink]
     if not limits:
         return None
     names = sharing(target, sinks)
-    return min(count - outbox.messages_since(names, at - timedelta(seconds=seconds)) for count, seconds in limits)
+    return min(
+        count - outbox.messages_since(names, at - timedelta(seconds=seconds), until=at) for count, seconds in limits
+    )
 
 
 def serving_order(sinks: Sequence[ConfiguredSink], due: Mapping[str, list[OutboxRow]]) -> list[ConfiguredSink]:

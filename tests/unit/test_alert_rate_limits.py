@@ -201,3 +201,19 @@ def test_a_wait_up_to_the_expiry_leaves_a_pass_to_try_the_alert_once_more(store:
     report = Deliverer(store, [bot(tmp_path)], clock=lambda: next_pass).deliver(next_pass)
     assert not report.expired and report.delivered == 1
     assert len(responses.calls) == 2
+
+
+@responses.activate
+def test_a_wall_clock_stepped_back_does_not_keep_a_bot_waiting(store: Store, tmp_path: Path) -> None:
+    """The host's clock ran an hour fast and NTP stepped it back: the five messages sent while it
+    was fast are dated an hour ahead, and are not counted against the bot's second and minute
+    until the clock catches up with them (which would send it nothing for an hour)."""
+    responses.post(URL, json=OK)
+    alerts = Alerts(store)
+    fast = T0 + timedelta(hours=1)
+    alerts.add(5, fast)
+    deliver(store, [bot(tmp_path)], fast)
+    later = T0 + timedelta(seconds=10)  # stepped back; a new alert 10 s later
+    alerts.add(1, later)
+    deliver(store, [bot(tmp_path)], later)
+    assert len(responses.calls) == 6 and "W5" in titles()[-1]

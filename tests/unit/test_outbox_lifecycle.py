@@ -146,7 +146,7 @@ def test_outbox_repository(store: Store) -> None:
     assert [r.id for r in store.outbox.all_pending()] == ["alrt_0"]
     assert store.outbox.due(now=T0) == [] and [r.id for r in store.outbox.due(now=later, sink="hook")] == ["alrt_0"]
     assert store.outbox.due(now=later, sink="other") == []
-    assert store.outbox.messages_since("hook", T0 - timedelta(seconds=60)) == 1
+    assert store.outbox.messages_since("hook", T0 - timedelta(seconds=60), until=T0) == 1
     failed = store.outbox.get("alrt_1")
     assert failed is not None and (failed.status, failed.attempts, failed.last_error) == ("failed", 1, "refused")
     (gone,) = store.outbox.expire(now=T0 + timedelta(hours=73), older_than=timedelta(hours=72))

@@ -34,7 +34,7 @@ def test_ids_are_written_once_retried_expired_and_pruned(store: Store) -> None:
     store.outbox.mark_delivered("alrt_2", now=T0, answer="ok")
     assert [r.id for r in store.outbox.all_pending()] == ["alrt_0"]
     assert store.outbox.due(now=T0) == [] and [r.id for r in store.outbox.due(now=later, sink="hook")] == ["alrt_0"]
-    assert store.outbox.messages_since("hook", T0 - timedelta(seconds=60)) == 1
+    assert store.outbox.messages_since("hook", T0 - timedelta(seconds=60), until=T0) == 1
     failed = store.outbox.get("alrt_1")
     assert failed is not None and (failed.status, failed.attempts, failed.last_error) == ("failed", 1, "refused")
     (gone,) = store.outbox.expire(now=T0 + timedelta(hours=73), older_than=timedelta(hours=72))
@@ -89,6 +89,10 @@ def test_a_rate_limit_counts_messages_a_digest_once_on_every_engine(store: Store
         store.outbox.mark_delivered(f"alrt_{n}", now=T0, answer="ok")
     store.outbox.mark_delivered("alrt_3", now=T0 + timedelta(microseconds=1), answer="ok")
     store.outbox.mark_delivered("alrt_en", now=T0, answer="ok")  # another sink at the same moment
-    assert store.outbox.messages_since("zh", T0) == 2
-    assert store.outbox.messages_since(["zh", "en"], T0) == 3
-    assert store.outbox.messages_since(["zh", "en"], T0 + timedelta(microseconds=1)) == 1
+    assert store.outbox.messages_since("zh", T0, until=T0 + timedelta(seconds=1)) == 2
+    assert store.outbox.messages_since(["zh", "en"], T0, until=T0 + timedelta(seconds=1)) == 3
+    assert (
+        store.outbox.messages_since(["zh", "en"], T0 + timedelta(microseconds=1), until=T0 + timedelta(seconds=1)) == 1
+    )
+    # sent while the wall clock ran ahead: not counted once it is stepped back
+    assert store.outbox.messages_since(["zh", "en"], T0 - timedelta(seconds=60), until=T0 - timedelta(seconds=1)) == 0

@@ -254,9 +254,12 @@ class Outbox(Repository):
             rows = conn.execute(select(table).where(table.c.id.in_(expired)).order_by(*_ORDER)).all()
         return [_row(r) for r in rows]
 
-    def messages_since(self, sink: str | Collection[str], since: datetime) -> int:
+    def messages_since(self, sink: str | Collection[str], since: datetime, *, until: datetime) -> int:
         """How many messages ``sink`` (or, a collection, those sinks together) sent its channel
-        since ``since``: what its rate limits have used up.
+        from ``since`` to ``until``: what its rate limits have used up at ``until``.
+
+        A message dated after ``until`` was sent while the wall clock ran ahead (NTP stepped it
+        back since): counting it would keep a limit used up for as long as the clock ran ahead.
 
         A message is one send: a digest's alerts share their ``delivered_at`` (``mark_delivered``
         with one ``now`` for all), so it counts once, as the channel counts it; a delivering pass
@@ -265,7 +268,7 @@ class Outbox(Repository):
         sinks = [sink] if isinstance(sink, str) else list(sink)
         sends = (
             select(table.c.sink, table.c.delivered_at)
-            .where(table.c.sink.in_(sinks), table.c.status == "delivered", table.c.delivered_at >= since)
+            .where(table.c.sink.in_(sinks), table.c.status == "delivered", table.c.delivered_at.between(since, until))
             .distinct()
             .subquery()
         )
