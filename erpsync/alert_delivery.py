@@ -79,7 +79,8 @@ def retry_time(row: OutboxRow, retry_after: object, *, refused_at: datetime, max
 
 @dataclass
 class DeliveryReport:
-    """What one delivery pass did, counted in alerts (a digest of 30 counts 30 delivered)."""
+    """What one delivery pass did, counted in alerts (a digest of 30 counts 30 delivered);
+    ``digests`` counts the digest messages a channel took."""
 
     delivered: int = 0
     digests: int = 0
@@ -182,10 +183,12 @@ class Deliverer:
                 logger.info("alert sink %s is at its rate limit: %d alert(s) wait", target.name, len(events))
                 return
             batch = [e for _row, e in events]
+            delivered = report.delivered
             self._attempt(
                 target, [r for r, _e in events], functools.partial(target.sink.send_digest, batch), now, report
             )
-            report.digests += 1
+            if report.delivered > delivered:  # not one refused, timed out or no longer this pass's
+                report.digests += 1
             return
         for n, (row, event) in enumerate(events):
             retrying = report.retrying

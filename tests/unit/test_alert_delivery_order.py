@@ -167,3 +167,21 @@ def test_a_resolved_stays_back_when_another_process_took_its_opened_after_the_pa
         "opened-7-WH-1": "pending",
         "resolved-7-WH-1": "pending",
     }
+
+
+def test_a_digest_the_channel_refused_is_not_counted_as_sent(store: Store) -> None:
+    """`erpsync alerts deliver` said "delivered 0 alert(s) (1 digest message(s)); 3 to retry"."""
+
+    class Refuses(Channel):
+        def send_digest(self, events: list[AlertEvent]) -> str:
+            raise TemporaryError("HTTP 502 Bad Gateway", connector="channel", status=502)
+
+    for i in range(3):
+        add(store, "opened", i, T0, subject=f"W{i}")
+    sink = ConfiguredSink(AlertSettings(type="channel", name="chat", options={}), Refuses(rate_limit=(1, 60.0)))
+    report = Deliverer(store, [sink], clock=lambda: T0).deliver(T0)
+    assert (report.delivered, report.retrying, report.digests) == (0, 3, 0)
+    later = T0 + timedelta(minutes=1)  # the channel takes the retried digest
+    retried = ConfiguredSink(sink.settings, Channel(rate_limit=(1, 60.0)))
+    report = Deliverer(store, [retried], clock=lambda: later).deliver(later)
+    assert (report.delivered, report.digests) == (3, 1)
