@@ -89,6 +89,9 @@ class DeliveryReport:
     expired: list[OutboxRow] = field(default_factory=list)
     #: sinks that did not answer within their timeout: abandoned for the rest of the run
     timed_out: list[str] = field(default_factory=list)
+    #: per sink, the due alerts left unsent because its channel's rate limit had no room: a later
+    #: pass sends them (not a note: a busy channel is routine, and the service drains every minute)
+    waiting: dict[str, int] = field(default_factory=dict)
 
     def notes(self) -> list[str]:
         """Lines for the run's report: what needs an operator's eye."""
@@ -181,6 +184,7 @@ class Deliverer:
         if messages is not None and len(events) > messages:
             if messages < 1:  # the limit is used up: a digest now would be refused too
                 logger.info("alert sink %s is at its rate limit: %d alert(s) wait", target.name, len(events))
+                report.waiting[target.name] = report.waiting.get(target.name, 0) + len(events)
                 return
             batch = [e for _row, e in events]
             delivered = report.delivered

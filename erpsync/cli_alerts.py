@@ -64,6 +64,10 @@ _T = {
         "{names} 有待发送的告警，但没有 [[alerts]] 配置这个名称：它们到期后不会发出。",
     ),
     "due": Texts(" (due)", "（已到期）"),
+    "waiting": Texts(
+        "{count} alert(s) for {name} wait: its channel's rate limit has no room now; a later delivery sends them.",
+        "{name} 有 {count} 条告警在等待：渠道的频率限制暂无余量，稍后发送。",
+    ),
     "delivered": Texts(
         "delivered {delivered} alert(s) ({digests} digest message(s)); {retrying} to retry later, {failed} failed "
         "for good, {expired} expired undelivered.",
@@ -262,7 +266,8 @@ def deliver(state: CommandContext, lang: str | None) -> int:
     Each sink is tried as a run tries it: with its `timeout_seconds`, a digest above its rate
     limit, a later retry after a temporary failure; alerts older than `[alerting]
     max_age_hours` expire. Exit code 0 when every due alert was delivered, 1 when some are
-    still waiting, failed for good or expired (`erpsync alerts pending` shows them).
+    still waiting (to be retried, or for room in a channel's rate limit), failed for good or
+    expired (`erpsync alerts pending` shows them).
     """
     from erpsync.alert_delivery import deliver_pending
     from erpsync.alert_outbox import build_sinks
@@ -292,6 +297,9 @@ def deliver(state: CommandContext, lang: str | None) -> int:
         "expired": len(report.expired),
     }
     console.print(escape(_T["delivered"].get(words).format(**counts)), highlight=False)
+    for name, count in sorted(report.waiting.items()):
+        console.print(escape(_T["waiting"].get(words).format(name=name, count=count)), highlight=False)
     for note in report.notes():
         console.print(escape(note), highlight=False)
-    return EXIT_OK if not (report.retrying or report.failed or report.expired) else EXIT_ERROR
+    still_waiting = report.retrying or report.waiting or report.failed or report.expired
+    return EXIT_ERROR if still_waiting else EXIT_OK

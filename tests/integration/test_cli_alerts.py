@@ -303,6 +303,24 @@ def test_deliver_sends_what_is_due_and_keeps_what_a_channel_refused(tmp_path, re
     assert "delivered 0 alert(s)" in again.stdout and receiver.seen == []
 
 
+def test_deliver_exits_1_and_says_so_when_alerts_wait_for_a_channel_s_rate_limit(tmp_path):
+    """A Feishu bot took its 100 messages of the minute: the due alert waits unsent, and
+    ``alerts deliver`` says how many wait and why, and exits 1 (not 0 as if all went out)."""
+    url = "https://open.feishu.cn/open-apis/bot/v2/hook/0f6a1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
+    config = CONFIG.split("[[alerts]]")[0] + f'[[alerts]]\ntype = "feishu"\nurl = "{url}"\n'
+    (tmp_path / "erpsync.toml").write_text(config.format(lang="en"), encoding="utf-8")
+    now = datetime.now(UTC)
+    record(tmp_path, "pickup", [mode_drift(f"WH{n}") for n in range(101)], now - timedelta(seconds=30))
+    with store(tmp_path) as s:
+        sent = s.outbox.all_pending()[:100]
+        for n, row in enumerate(sent):  # the minute's 100 messages, each its own
+            s.outbox.mark_delivered(row.id, now=now - timedelta(seconds=20, microseconds=n), answer="ok")
+    result = erpsync(tmp_path, "alerts", "deliver")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "delivered 0 alert(s)" in result.stdout
+    assert "1 alert(s) for feishu wait: its channel's rate limit has no room now" in result.stdout
+
+
 # -- drifts / drifts ack ------------------------------------------------------------------------
 
 

@@ -185,3 +185,15 @@ def test_a_digest_the_channel_refused_is_not_counted_as_sent(store: Store) -> No
     retried = ConfiguredSink(sink.settings, Channel(rate_limit=(1, 60.0)))
     report = Deliverer(store, [retried], clock=lambda: later).deliver(later)
     assert (report.delivered, report.digests) == (3, 1)
+
+
+def test_due_alerts_waiting_for_the_channel_s_room_are_counted(store: Store) -> None:
+    """The minute's one message is used up: the due alert waits unsent, and the report says so
+    (``erpsync alerts deliver`` then exits 1, not 0 as if every due alert went out)."""
+    add(store, "opened", 1, T0, subject="W1")
+    store.outbox.mark_delivered("opened-1-W1", now=T0, answer="ok")
+    add(store, "opened", 2, T0, subject="W2")
+    at = T0 + timedelta(seconds=10)
+    sink = ConfiguredSink(AlertSettings(type="channel", name="chat", options={}), Channel(rate_limit=(1, 60.0)))
+    report = Deliverer(store, [sink], clock=lambda: at).deliver(at)
+    assert report.waiting == {"chat": 1} and len(store.outbox.all_pending()) == 1
