@@ -28,19 +28,26 @@ def _store(ws) -> Store:
     return Store.open(f"sqlite:///{ws.root / '.erpsync' / 'state.db'}")
 
 
+def _said(proc) -> str:
+    """What a run that ended early printed (its exit code, the tail of stdout and stderr), for the failure."""
+    out, err = proc.communicate(timeout=10)
+    return f" (exit {proc.returncode}):\n--- stdout ---\n{out[-3000:]}\n--- stderr ---\n{err[-3000:]}"
+
+
 def wait_for_pending(ws, proc, count: int, timeout: float = 60.0) -> list:
     """Poll the ledger until the run has begun ``count`` rows; those rows."""
     deadline = time.monotonic() + timeout
     db = ws.root / ".erpsync" / "state.db"
+    pending: list = []
     while time.monotonic() < deadline:
-        assert proc.poll() is None, "the run ended before it began its corrections"
+        assert proc.poll() is None, f"the run ended before it began its corrections{_said(proc)}"
         if db.exists():
             with _store(ws) as store:
                 pending = store.ledger.list_entries(shop="shop", status="pending")
             if len(pending) == count:
                 return pending
         time.sleep(0.02)
-    raise AssertionError("the run never began its corrections")
+    raise AssertionError(f"the run never began its {count} corrections (pending now: {len(pending)})")
 
 
 def wait_for_lock_wait(proc, path, timeout: float = 60.0) -> None:
@@ -50,7 +57,7 @@ def wait_for_lock_wait(proc, path, timeout: float = 60.0) -> None:
     fds = f"/proc/{proc.pid}/fd"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        assert proc.poll() is None, "the run ended before it waited for the lock"
+        assert proc.poll() is None, f"the run ended before it waited for the lock{_said(proc)}"
         with contextlib.suppress(OSError):  # an fd closed between listing and reading it
             if any(os.readlink(f"{fds}/{fd}") == real for fd in os.listdir(fds)):
                 return
