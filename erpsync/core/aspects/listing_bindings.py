@@ -79,14 +79,25 @@ def keep_sources(bindings: ListingBindings, shop: str, learned: Mapping[str, tup
     In one transaction when the store can (``put_many``): the first run after they are
     introduced learns one per product.
     """
-    if not learned:
-        return
+    if learned:
+        _put_all(bindings, shop, SOURCE, learned, now)
+
+
+def _put_all(
+    bindings: ListingBindings,
+    shop: str,
+    entity: str,
+    values: Mapping[str, tuple[str | None, str | None]],
+    now: datetime,
+) -> None:
+    """Write ``{erp id: (seller id, value)}`` of one entity: in one transaction when the store
+    can (``put_many``), else one row at a time."""
     put_many = getattr(bindings, "put_many", None)
     if put_many is not None:
-        put_many(shop, SOURCE, learned, now=now)
+        put_many(shop, entity, values, now=now)
         return
-    for erp_id, (product_id, value) in learned.items():
-        bindings.put(shop, SOURCE, erp_id, seller_id=product_id, last_pushed_hash=value, now=now)
+    for erp_id, (seller_id, value) in sorted(values.items()):
+        bindings.put(shop, entity, erp_id, seller_id=seller_id, last_pushed_hash=value, now=now)
 
 
 def bind_found(bindings: ListingBindings, shop: str, found: Mapping[str, BoundListing], now: datetime) -> None:
@@ -111,13 +122,8 @@ def bind_found(bindings: ListingBindings, shop: str, found: Mapping[str, BoundLi
     products: dict[str, tuple[str | None, str | None]] = {
         erp_id: (listing.product_id, None) for erp_id, listing in found.items()
     }
-    put_many = getattr(bindings, "put_many", None)
     for entity, values in ((SOURCE, sources), (SKU, skus), (PRODUCT, products)):
-        if put_many is not None:
-            put_many(shop, entity, values, now=now)
-            continue
-        for erp_id, (seller_id, value) in sorted(values.items()):
-            bindings.put(shop, entity, erp_id, seller_id=seller_id, last_pushed_hash=value, now=now)
+        _put_all(bindings, shop, entity, values, now)
 
 
 def forget_pushed(bindings: ListingBindings, shop: str, kind: str, data: Mapping[str, Any], now: datetime) -> None:
