@@ -159,7 +159,8 @@ class _Webhooks(Schema):
 
 
 class _Ui(Schema):
-    token = fields.String(load_default="")
+    #: stripped as the webhook app is: a token read with a trailing newline matched no login
+    token = Credential(load_default="", empty_is_unset=True, any_inside=True)
     lang = fields.String(
         load_default=None, validate=validate.OneOf(("en", "zh"), error='use "en" or "zh", not {input!r}')
     )
