@@ -45,6 +45,7 @@ from erpsync.alert_hold import SinkHold
 from erpsync.alert_outbox import ConfiguredSink
 from erpsync.alert_rates import room, serving_order
 from erpsync.core.errors import PermanentError, TemporaryError
+from erpsync.core.models import Texts
 from erpsync.core.store import OutboxRow, Store
 from erpsync.plugins.alerts.base import AlertEvent
 
@@ -56,6 +57,11 @@ FIRST_RETRY = timedelta(minutes=1)
 LAST_RETRY = timedelta(hours=6)
 #: the channel's answer is kept short: it is for operators, not a log of the channel
 ANSWER_CHARS = 500
+#: what a delivery says of a sink's alerts left waiting for room in its channel's rate limit
+WAITING = Texts(
+    "{count} alert(s) for {name} wait: its channel's rate limit has no room now; a later delivery sends them.",
+    "{name} 有 {count} 条告警在等待：渠道的频率限制暂无余量，稍后发送。",
+)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -90,8 +96,13 @@ class DeliveryReport:
     #: sinks that did not answer within their timeout: abandoned for the rest of the run
     timed_out: list[str] = field(default_factory=list)
     #: per sink, the due alerts left unsent because its channel's rate limit had no room: a later
-    #: pass sends them (not a note: a busy channel is routine, and the service drains every minute)
+    #: pass sends them. Not among the ``notes`` (the service logs those at every minute's drain,
+    #: and a busy channel is routine) but in ``waiting_lines``, which a command prints
     waiting: dict[str, int] = field(default_factory=dict)
+
+    def waiting_lines(self, lang: str = "en") -> list[str]:
+        """One line per sink with alerts left waiting for room in its channel's rate limit."""
+        return [WAITING.get(lang).format(name=name, count=count) for name, count in sorted(self.waiting.items())]
 
     def notes(self) -> list[str]:
         """Lines for the run's report: what needs an operator's eye."""

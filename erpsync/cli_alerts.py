@@ -64,10 +64,6 @@ _T = {
         "{names} 有待发送的告警，但没有 [[alerts]] 配置这个名称：它们到期后不会发出。",
     ),
     "due": Texts(" (due)", "（已到期）"),
-    "waiting": Texts(
-        "{count} alert(s) for {name} wait: its channel's rate limit has no room now; a later delivery sends them.",
-        "{name} 有 {count} 条告警在等待：渠道的频率限制暂无余量，稍后发送。",
-    ),
     "delivered": Texts(
         "delivered {delivered} alert(s) ({digests} digest message(s)); {retrying} to retry later, {failed} failed "
         "for good, {expired} expired undelivered.",
@@ -297,8 +293,8 @@ def deliver(state: CommandContext, lang: str | None) -> int:
         "expired": len(report.expired),
     }
     console.print(escape(_T["delivered"].get(words).format(**counts)), highlight=False)
-    for name, count in sorted(report.waiting.items()):
-        console.print(escape(_T["waiting"].get(words).format(name=name, count=count)), highlight=False)
+    for line in report.waiting_lines(words):
+        console.print(escape(line), highlight=False)
     for note in report.notes():
         console.print(escape(note), highlight=False)
     still_waiting = report.retrying or report.waiting or report.failed or report.expired

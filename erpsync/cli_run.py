@@ -111,7 +111,7 @@ def _once(ctx: JobContext, scheduler: EmbeddedScheduler) -> int:
         scheduler.shutdown(wait=True)
     if not ctx.stop.is_set():
         report = drain_outbox(ctx)
-        for note in report.notes():
+        for note in [*report.notes(), *report.waiting_lines()]:
             click.echo(f"erpsync run: {note}", err=True)
     counts = Counter(r.status for r in results)
     click.echo(

@@ -43,7 +43,8 @@ class SyncAlerts:
     _stop: StopSignals  # this run's stop request (SIGTERM/SIGINT, or a service's event)
     _deliver_alerts: bool  # whether this run sends the outbox after each shop
     _redact: Callable[[str], str]  # masks the configured secrets in a message
-    #: what the last run's alert delivery did (expired alerts, sinks that timed out)
+    #: what the last run's alert delivery did (expired alerts, sinks that timed out, alerts waiting
+    #: for room in a channel's rate limit after its last pass)
     last_delivery: DeliveryReport
 
     def _deliverer(self) -> Deliverer:
@@ -84,3 +85,6 @@ class SyncAlerts:
         total.failed += done.failed
         total.expired += done.expired
         total.timed_out += done.timed_out
+        # every pass serves every shop's due alerts: one left waiting is due again at the next
+        # pass, so what waits is the last pass's count, not a sum counting an alert once a pass
+        total.waiting = dict(done.waiting)

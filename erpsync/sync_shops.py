@@ -78,7 +78,7 @@ class SyncShops:
                     break
                 report.shops.append(self._run_shop(run, shop))
                 self._after_shop(run.run_id, shop, deliverer)
-        report.notes.extend(self.last_delivery.notes())
+        report.notes.extend([*self.last_delivery.notes(), *self.last_delivery.waiting_lines()])
 
     def _run_side_by_side(
         self, run: Run, report: RunReport, shops: list[ShopSettings], deliverer: Deliverer, workers: int

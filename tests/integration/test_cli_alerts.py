@@ -321,6 +321,24 @@ def test_deliver_exits_1_and_says_so_when_alerts_wait_for_a_channel_s_rate_limit
     assert "1 alert(s) for feishu wait: its channel's rate limit has no room now" in result.stdout
 
 
+def test_run_once_says_so_too_when_alerts_wait_for_a_channel_s_rate_limit(tmp_path):
+    """``erpsync run --once`` sends the outbox after its jobs, as ``alerts deliver`` does, and
+    says in the same words how many alerts wait for room in the channel's rate limit."""
+    url = "https://open.feishu.cn/open-apis/bot/v2/hook/0f6a1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
+    config = CONFIG.split("[[alerts]]")[0] + f'[[alerts]]\ntype = "feishu"\nurl = "{url}"\n'
+    (tmp_path / "erpsync.toml").write_text(config.format(lang="en"), encoding="utf-8")
+    now = datetime.now(UTC)
+    record(tmp_path, "pickup", [mode_drift(f"WH{n}") for n in range(101)], now - timedelta(seconds=30))
+    with store(tmp_path) as s:
+        sent = s.outbox.all_pending()[:100]
+        for n, row in enumerate(sent):  # the minute's 100 messages, each its own
+            s.outbox.mark_delivered(row.id, now=now - timedelta(seconds=20, microseconds=n), answer="ok")
+        s.shop_pauses.pause("shop", reason="the outbox alone is sent", now=now)  # no seller to reach
+    result = erpsync(tmp_path, "run", "--once")
+    said = "erpsync run: 1 alert(s) for feishu wait: its channel's rate limit has no room now"
+    assert said in result.stderr, result.stdout + result.stderr
+
+
 # -- drifts / drifts ack ------------------------------------------------------------------------
 
 

@@ -24,7 +24,7 @@ from erpsync.core.connector import Connector
 from erpsync.core.errors import PermanentError, TemporaryError
 from erpsync.core.models import Address, Records, Warehouse
 from erpsync.core.ports import TokenRecord
-from erpsync.core.store import Store
+from erpsync.core.store import OutboxItem, Store
 from erpsync.plugins import hookimpl
 from erpsync.plugins.alerts.base import AlertEvent, AlertSink
 from erpsync.plugins.manager import build_registry, get_plugin_manager, load_settings
@@ -370,3 +370,26 @@ def test_a_store_error_while_delivering_leaves_the_alerts_pending_and_the_run_go
     monkeypatch.undo()
     world.run(later=timedelta(minutes=1))
     assert world.jsonl("alerts.jsonl") == [("opened", "W1")]
+
+
+def test_a_run_reports_the_alerts_left_waiting_for_a_channel_s_rate_limit(world: World) -> None:
+    """The robot's 20 messages of the minute are used up: each shop's alert waits, unsent. The
+    run's report says how many wait for which sink, as ``erpsync alerts deliver`` does, counting
+    what waits after the run's last delivery (shop s's alert waited after s and again after t:
+    one alert, not two)."""
+    limited = '[[alerts]]\ntype = "limited"\nname = "robot"\nlabel = "robot"\n'
+    world.configure(limited)
+    config = world.path / "erpsync.toml"
+    shop = config.read_text(encoding="utf-8").split("\n\n")[0]
+    config.write_text(shop + "\n" + shop.replace('name = "s"', 'name = "t"', 1) + "\n\n" + limited, encoding="utf-8")
+    with world.store() as store:
+        store.outbox.add([OutboxItem(id=f"old-{n}", sink="robot", event={}) for n in range(20)], now=T0)
+        for n in range(20):  # the minute's 20 messages, each its own
+            store.outbox.mark_delivered(f"old-{n}", now=T0 - timedelta(seconds=30, microseconds=n), answer="ok")
+    syncer = world.syncer()
+    report = syncer.run()
+    syncer.close()
+    assert "robot" not in Scripted.digests and "robot" not in Scripted.received
+    assert syncer.last_delivery.waiting == {"robot": 2}
+    waits = "2 alert(s) for robot wait: its channel's rate limit has no room now; a later delivery sends them."
+    assert waits in report.notes
