@@ -16,7 +16,9 @@ the run at most one ``timeout_seconds`` per sink and never loses an alert:
   ``PermanentError`` marks it failed for good;
 - a sink with a ``rate_limit`` that has more alerts due than the limit lets through gets them
   all as one ``send_digest``: one message instead of dropping some or blocking (``alert_rates.py``
-  counts the messages and orders the sinks that share a channel);
+  counts the messages and orders the sinks that share a channel). A sink keeping the default
+  ``send_digest``, which sends each alert, gets as many as the limit lets through, one message
+  each, and the rest wait for a later pass;
 - alerts undelivered after ``max_age`` expire, and are logged and returned to be reported.
 
 A pass first takes the due alerts it will send (``alert_hold.py``: ``Outbox.claim``, confirmed
@@ -43,7 +45,7 @@ from typing import Any
 
 from erpsync.alert_hold import SinkHold
 from erpsync.alert_outbox import ConfiguredSink
-from erpsync.alert_rates import room, serving_order
+from erpsync.alert_rates import one_message_digest, room, serving_order
 from erpsync.core.errors import PermanentError, TemporaryError
 from erpsync.core.models import Texts
 from erpsync.core.store import OutboxRow, Store
@@ -194,8 +196,10 @@ class Deliverer:
         messages = room(self.store.outbox, target, self.sinks, self._limits_at()) if events else None
         if messages is not None and len(events) > messages:
             if messages < 1:  # the limit is used up: a digest now would be refused too
-                logger.info("alert sink %s is at its rate limit: %d alert(s) wait", target.name, len(events))
-                report.waiting[target.name] = report.waiting.get(target.name, 0) + len(events)
+                _wait(target.name, len(events), report)
+                return
+            if not one_message_digest(target):  # its digest would be a message per alert: send what fits
+                self._send_each(target, events, now, report, room=messages)
                 return
             batch = [e for _row, e in events]
             delivered = report.delivered
@@ -205,7 +209,23 @@ class Deliverer:
             if report.delivered > delivered:  # not one refused, timed out or no longer this pass's
                 report.digests += 1
             return
+        self._send_each(target, events, now, report, room=None)
+
+    def _send_each(
+        self,
+        target: ConfiguredSink,
+        events: list[tuple[OutboxRow, AlertEvent]],
+        now: datetime,
+        report: DeliveryReport,
+        *,
+        room: int | None,
+    ) -> None:
+        """Send ``events`` one message each, in order, the first ``room`` of them (None: all); the
+        rest wait for a later pass (given back untried), each sent alert one of the limit's messages."""
         for n, (row, event) in enumerate(events):
+            if n == room:
+                _wait(target.name, len(events) - n, report)
+                return
             retrying = report.retrying
             if not self._attempt(target, [row], functools.partial(target.sink.send, event), now, report):
                 return  # timed out (abandoned for this run), or another process took the rest
@@ -292,6 +312,12 @@ class Deliverer:
         if self._hold is None:
             raise RuntimeError("no sink is being served")
         return self._hold
+
+
+def _wait(sink: str, count: int, report: DeliveryReport) -> None:
+    """``count`` due alerts of ``sink`` left for a later pass: its channel's rate limit has no room."""
+    logger.info("alert sink %s is at its rate limit: %d alert(s) wait", sink, count)
+    report.waiting[sink] = report.waiting.get(sink, 0) + count
 
 
 def _call_with_timeout(send: Callable[[], Any], timeout: float, name: str) -> tuple[bool, Any, Exception | None]:

@@ -5,7 +5,8 @@ one process), since several processes deliver: each limit (``AlertSink.rate_limi
 ``extra_rate_limits``) counts the messages the channel took over its last window, from every sink
 that reaches the same channel (``AlertSink.rate_key``: two sinks on one robot URL share its
 limits). A message is one send, whatever it held: a digest of 150 alerts is one of a Feishu bot's
-100 a minute, not 150 (``Outbox.messages_since``).
+100 a minute, not 150 (``Outbox.messages_since``). A sink without a ``send_digest`` of its own
+has no such message: its alerts go one message each, as many as there is room for.
 
 Sinks sharing a channel are served oldest waiting alert first, not always in the configured
 order: otherwise, while the channel stays busy, the first sink would take all the room every pass
@@ -20,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from erpsync.alert_outbox import ConfiguredSink
 from erpsync.core.store import OutboxRow
 from erpsync.core.store.outbox import Outbox
+from erpsync.plugins.alerts.base import AlertSink
 
 #: stands for "no alert due" when sinks are ordered by their oldest due alert
 _NEVER = datetime.max.replace(tzinfo=UTC)
@@ -29,6 +31,14 @@ def limits_of(target: ConfiguredSink) -> list[tuple[int, float]]:
     """Every limit the sink's channel counts, (messages, per seconds); empty: none."""
     first = [] if target.sink.rate_limit is None else [target.sink.rate_limit]
     return [*first, *target.sink.extra_rate_limits]
+
+
+def one_message_digest(target: ConfiguredSink) -> bool:
+    """Whether the sink's ``send_digest`` sends one message: its own. The default one (a plugin
+    that sets a ``rate_limit`` and implements ``send`` alone) sends each alert, a message each,
+    so a digest of them would not keep within the limit, and counted as one message (its alerts
+    share a ``delivered_at``) would leave the limit room it does not have."""
+    return type(target.sink).send_digest is not AlertSink.send_digest
 
 
 def sharing(target: ConfiguredSink, sinks: Sequence[ConfiguredSink]) -> list[str]:

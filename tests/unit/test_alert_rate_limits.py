@@ -217,3 +217,41 @@ def test_a_wall_clock_stepped_back_does_not_keep_a_bot_waiting(store: Store, tmp
     alerts.add(1, later)
     deliver(store, [bot(tmp_path)], later)
     assert len(responses.calls) == 6 and "W5" in titles()[-1]
+
+
+class OneByOne(AlertSink):
+    """A plugin's channel taking 3 messages a minute, with ``send`` only: the default
+    ``send_digest`` would send each alert, one message each."""
+
+    type = "one-by-one"
+    rate_limit = (3, 60.0)
+
+    def __init__(self, seen: list[tuple[datetime, str]], clock: list[datetime]) -> None:
+        self.seen, self.clock = seen, clock
+
+    def send(self, event: AlertEvent) -> str:
+        self.seen.append((self.clock[0], event.subject))
+        return "ok"
+
+
+def test_a_sink_without_a_digest_of_its_own_is_sent_no_more_than_its_limit(store: Store) -> None:
+    """5 alerts for a channel taking 3 a minute: 3 go out, each one of the limit's messages, and
+    the other 2 wait for the minute to pass, instead of a "digest" of 5 separate messages (2 over
+    the limit) counted as one (leaving room for 2 more in the same minute)."""
+    seen: list[tuple[datetime, str]] = []
+    clock = [T0]
+    sinks = [ConfiguredSink(AlertSettings(type="one-by-one", name="plugin", options={}), OneByOne(seen, clock))]
+    alerts = Alerts(store)
+    alerts.add(5, T0, sinks=("plugin",))
+    for at in (T0, T0 + timedelta(seconds=20), T0 + timedelta(seconds=40), T0 + timedelta(seconds=61)):
+        clock[0] = at
+        deliver(store, sinks, at)
+    assert [(at - T0, subject) for at, subject in seen] == [
+        (timedelta(0), "W0"),
+        (timedelta(0), "W1"),
+        (timedelta(0), "W2"),
+        (timedelta(seconds=61), "W3"),
+        (timedelta(seconds=61), "W4"),
+    ]
+    assert store.outbox.all_pending() == []
+    assert store.outbox.messages_since("plugin", T0, until=T0 + timedelta(seconds=62)) == 5  # each its own
