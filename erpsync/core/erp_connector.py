@@ -126,8 +126,9 @@ def collect_records(
 ) -> Records[T]:
     """``build`` each row; a row it cannot build becomes a RecordError and the other rows go on.
 
-    ``build`` may raise ``RecordError`` (kept as it is, with ``source`` and the record filled in
-    where missing), ``KeyError`` (a missing field), ``ValueError`` or ``TypeError`` (a bad value).
+    ``build`` may raise ``RecordError`` (kept as it is, its ``record_id`` too, with ``source`` and
+    the record filled in where missing), ``KeyError`` (a missing field), ``ValueError`` or
+    ``TypeError`` (a bad value).
     Anything else is a bug in ``build`` and propagates. A row that is not an object, has no
     ``id_key`` or repeats an earlier row's is an error too: writes name a record by its id, so an
     id must name one record.
@@ -153,9 +154,8 @@ def collect_records(
         try:
             items.append(build(row))
         except RecordError as exc:
-            errors.append(
-                RecordError(exc.reason, record=exc.record or record, field=exc.field, source=exc.source or source)
-            )
+            named, where = exc.record or record, exc.source or source
+            errors.append(RecordError(exc.reason, record=named, field=exc.field, source=where, record_id=exc.record_id))
         except KeyError as exc:
             errors.append(RecordError("missing", record=record, field=str(exc.args[0]), source=source))
         except (ValueError, TypeError) as exc:

@@ -9,7 +9,9 @@ from decimal import Decimal
 import pytest
 from odoo_fixtures import OdooServer, make_connector, serving
 
-from erpsync.core.errors import NotFoundError, PermanentError
+from erpsync.connectors.odoo.orders import _sourced
+from erpsync.connectors.odoo.products import _from_odoo
+from erpsync.core.errors import NotFoundError, PermanentError, RecordError
 from erpsync.core.listings import BoundListing, ErpSku, ListingMapping, plan_pushes
 
 ORDERS = {"order_status_field": "x_status", "order_updated_field": "x_status_at"}
@@ -219,3 +221,14 @@ def test_an_order_odoo_lacks_or_holds_twice(odoo: OdooServer) -> None:
     assert records is not None and records.items == ()
     assert [e.record for e in records.errors] == ["order 5769002"]
     assert [c for c in odoo.calls if c[2] == "write"] == []
+
+
+def test_an_error_the_reader_restates_keeps_its_record_id() -> None:
+    """The products' and the orders' readers restate each record error with the model they read
+    as its source: the record's id goes with it, as code matches an error to a record by it."""
+    error = RecordError("not a price", record="product.template 7: variant 9", field="lst_price", record_id="SPU-7")
+    restated = [_from_odoo(error), _sourced(error)]
+    assert [(e.source, e.record, e.field, e.record_id) for e in restated] == [
+        ("odoo product.product", "product.template 7: variant 9", "lst_price", "SPU-7"),
+        ("odoo sale.order", "product.template 7: variant 9", "lst_price", "SPU-7"),
+    ]

@@ -11,9 +11,10 @@ import pytest
 import responses
 from responses import matchers
 
-from erpsync.connectors.rest import RestErp, RestOptions
+from erpsync.connectors.rest import RestErp, RestOptions, paths
+from erpsync.connectors.rest.records import FieldReader, build_records
 from erpsync.core.connector import ShopContext
-from erpsync.core.errors import PermanentError
+from erpsync.core.errors import PermanentError, RecordError
 from erpsync.core.models import HandoverMode
 
 BASE = "http://erp.test/api"
@@ -104,6 +105,19 @@ def test_a_missing_field_is_an_error_of_its_item_naming_id_field_and_path():
     assert (error.record, error.field) == ("warehouse 'W2'", "phone")
     assert "missing at 'contact.phone'" in str(error)
     assert error.source == "rest ERP /warehouses item 2"
+
+
+def test_an_item_s_error_keeps_the_record_id_its_build_gave():
+    """Each item's error is restated with the item's source: the record's id goes with it, as
+    code matches an error to a record by it."""
+
+    def build(reader: FieldReader, source: str) -> str:
+        raise RecordError("not a price", field="price", record_id="SPU-2")
+
+    (error,) = build_records(
+        [("rest ERP /products item 1", {"id": "P2"})], {"id": paths.parse_path("id")}, build, kind="product"
+    ).errors
+    assert (error.record, error.source, error.record_id) == ("product 'P2'", "rest ERP /products item 1", "SPU-2")
 
 
 @responses.activate

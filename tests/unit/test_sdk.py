@@ -110,3 +110,14 @@ def test_collect_records_keeps_the_good_rows_and_names_the_bad():
         "erp /w: warehouse '5': flag: flagged",
         "erp /w: warehouse '1': id: duplicate id (first as warehouse #1)",
     ]
+
+
+def test_collect_records_keeps_the_record_id_a_build_gave_its_error():
+    """``record_id`` is what code matches an error to a record by: lost, a caller that must not
+    guess takes the error as possibly any record's."""
+
+    def build(row: Mapping[str, object]) -> str:
+        raise sdk.RecordError("unreadable", field="name", record_id=f"ACME-{row['id']}")
+
+    (error,) = sdk.collect_records([{"id": 7}], build, source="erp /w").errors
+    assert (str(error), error.record_id) == ("erp /w: warehouse '7': name: unreadable", "ACME-7")

@@ -226,6 +226,8 @@ def test_read_pickup_signals(seller: TikTokSellerConnector) -> None:
     assert w3 == PickupSignals("W3", slots=None, packages=())
     records = sorted(str(e.record) for e in found.errors)
     assert records == ["package #3", "package P3"]  # the malformed summary and the vanished package
+    vanished = next(e for e in found.errors if e.record == "package P3")
+    assert vanished.record_id == "P3"  # the package asked for, named by its whole id
     slot_calls = [c for c in responses.calls if c.request.url.split("?")[0].endswith("handover_time_slots")]
     assert len(slot_calls) == 2  # only the newest package of each requested warehouse
 

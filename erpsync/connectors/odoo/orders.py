@@ -93,4 +93,5 @@ class OrdersMixin:
 
 
 def _sourced(exc: RecordError) -> RecordError:
-    return RecordError(exc.reason, record=exc.record, field=exc.field, source=f"odoo {SALE}")
+    """The error as the reader reports it: the model it read is its source."""
+    return RecordError(exc.reason, record=exc.record, field=exc.field, source=f"odoo {SALE}", record_id=exc.record_id)

@@ -117,7 +117,9 @@ def _template(row: Mapping[str, Any]) -> int | None:
 
 def _from_odoo(exc: RecordError) -> RecordError:
     """The error as the reader reports it: the model it read is its source."""
-    return RecordError(exc.reason, record=exc.record, field=exc.field, source=f"odoo {PRODUCT}")
+    return RecordError(
+        exc.reason, record=exc.record, field=exc.field, source=f"odoo {PRODUCT}", record_id=exc.record_id
+    )
 
 
 def _product(key: str, template: int, variants: list[Mapping[str, Any]]) -> tuple[ErpProduct | None, list[RecordError]]:

@@ -164,7 +164,11 @@ def build_records(
                 raise RecordError(repeat_reason(key), record=record, field=reverse.get(name, name))
             out.append(build(reader, source))
         except RecordError as exc:
-            errors.append(RecordError(exc.reason, record=exc.record or record, field=exc.field, source=source))
+            errors.append(
+                RecordError(
+                    exc.reason, record=exc.record or record, field=exc.field, source=source, record_id=exc.record_id
+                )
+            )
         except (ValueError, TypeError, ArithmeticError) as exc:  # one item's value, never the read's
             errors.append(RecordError(str(exc) or type(exc).__name__, record=record, source=source))
     return Records(tuple(out), tuple(errors))

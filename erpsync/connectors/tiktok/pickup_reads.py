@@ -84,7 +84,7 @@ def guarded(fn: Callable[[str], T], package_id: str) -> T | RecordError:
     except RecordError as err:
         return err
     except NotFoundError as err:
-        return RecordError(err.message, record=f"package {package_id}", source="TikTok")
+        return RecordError(err.message, record=f"package {package_id}", source="TikTok", record_id=package_id)
 
 
 def package_signal(package: Package, wid: str | None, summary: PackageSummary | None = None) -> PackageSignal:
