@@ -190,12 +190,14 @@ def test_a_batch_left_by_an_exception_sends_nothing() -> None:
     assert fake.called(WRITE) == []
 
 
-def product(pid: int, template: int, sku: str | None, price: str, quantity: float, code: str = "P-1") -> dict[str, Any]:
+def product(
+    pid: int, template: int, sku: str | None, price: str, quantity: float, code: str = "P-1", description: str = "描述"
+) -> dict[str, Any]:
     return {
         "id": pid,
         "suffix_code": sku,
         "code": f"{code}{sku or ''}",
-        "description": "描述",
+        "description": description,
         "list_price_used": {"__class__": "Decimal", "decimal": price},
         "quantity": quantity,
         "template": template,
@@ -245,6 +247,23 @@ def test_a_variant_that_cannot_be_read_leaves_its_product_partial_and_unpushed()
     assert plan_pushes(partial, mapping, None) == []  # not created without its second SKU
     bound = BoundListing("T1", "old-hash", {"A": "s1"}, {"A": "30 CNY"}, {"A": "0"})
     assert [p.kind for p in plan_pushes(partial, mapping, bound)] == ["price", "inventory"]  # no edit
+
+
+def test_a_product_s_description_is_its_first_readable_variant_s() -> None:
+    """The first variant cannot be read: the product is read without it, its description too,
+    so the description does not change when that variant is fixed or removed."""
+    fake = FakeTryton()
+    fake.on("model.stock.location.search", [12])
+    fake.on("model.company.company.read", [{"id": 1, "currency.": {"id": 2, "code": "CNY"}}])
+    rows = [
+        product(1, 10, None, "39.90", 1, description="旧款，无 SKU"),
+        product(2, 10, "B", "45.50", 0, description="新款"),
+    ]
+    fake.on("model.product.product.search_read", rows)
+    with staged(fake):
+        records = connector().read_products()
+    (p,) = records.items
+    assert (p.partial, [s.seller_sku for s in p.skus], p.description) == (True, ["B"], "新款")
 
 
 def test_stock_of_an_unknown_warehouse_is_refused_by_name() -> None:

@@ -7,11 +7,11 @@ Tryton's ``quantity`` computed for the warehouses in the ``locations`` context
 (``modules/stock/product.py``), rounded down: a listing cannot offer half a parcel.
 
 A variant that cannot be read (no SKU, no list price) is a RecordError of its own, and its
-product is read without it and marked ``partial``, as the files ERP marks a product with a bad
-SKU row: the listings aspect pushes its other SKUs' price and stock but no create or edit, since
-the listing would be edited without the SKU and again once it reads. A product none of whose
-variants reads is left out; so is one whose code another template has, or that holds one SKU
-twice.
+product is read without it (its ``description`` is the first variant's that reads) and marked
+``partial``, as the files ERP marks a product with a bad SKU row: the listings aspect pushes its
+other SKUs' price and stock but no create or edit, since the listing would be edited without
+the SKU and again once it reads. A product none of whose variants reads is left out; so is one
+whose code another template has, or that holds one SKU twice.
 """
 
 from __future__ import annotations
@@ -82,15 +82,15 @@ def build_products(
             continue
         seen[pid] = template_id
         skus: list[ErpSku] = []
-        unread = 0
+        read: list[Mapping[str, Any]] = []  # the variants that read, whose SKUs the product has
         for v in variants:
             try:
                 skus.append(
                     _sku(v, sku_field, f"{record} variant {v.get('id')}", f"{source}/product.product/{v.get('id')}")
                 )
+                read.append(v)
             except RecordError as exc:  # this SKU's alone: the product is read without it
                 errors.append(exc)
-                unread += 1
         if not skus:
             continue
         repeated = sorted({s.seller_sku for s in skus if [t.seller_sku for t in skus].count(s.seller_sku) > 1})
@@ -103,11 +103,11 @@ def build_products(
             ErpProduct(
                 id=pid,
                 title=str(template.get("name") or ""),
-                description=str(variants[0].get("description") or ""),
+                description=str(read[0].get("description") or ""),
                 currency=currency,
                 skus=tuple(skus),
                 source=where,
-                partial=unread > 0,
+                partial=len(read) < len(variants),
             )
         )
     return Records(tuple(items), tuple(errors))
