@@ -112,7 +112,11 @@ class OrderStatusBook(Protocol):
 
     def order_statuses(self, order_ids: Sequence[str]) -> Records[ErpOrderStatus] | None:
         """What is recorded for these orders (an order with nothing recorded is simply absent);
-        None when this ERP is configured to keep no order statuses."""
+        None when this ERP is configured to keep no order statuses.
+
+        Record errors too only for these orders (each naming its order id as
+        ``RecordError.record_id``), and for records whose order id cannot be read (they may be any
+        order's): a bad record of an order not asked about is not this read's concern."""
         ...
 
     def set_order_status(self, order_id: str, status: str, updated_at: datetime) -> None:

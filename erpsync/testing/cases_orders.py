@@ -3,11 +3,12 @@
 The order-status aspect asks for the orders Seller Center changed, and writes the status of each
 the ERP has not recorded as of that update (``core/aspects/order_status.py``). So a read returns
 what is recorded for the orders asked about and nothing else (an order with nothing recorded is
-simply absent), a write is what the next run reads (through a fresh connector, not a cache), and
-writing the same values again changes nothing: a rerun, or the overlap of two runs' windows,
-writes them again. An order the ERP does not hold may be recorded, or refused by an error that
-names it (an ERP whose sales are imported, ``own_orders_only``, can only set a status on a sale
-it has); it must never pass silently unrecorded, or the aspect would write it again on every run.
+simply absent, and a bad record of another order is no record error of this read), a write is
+what the next run reads (through a fresh connector, not a cache), and writing the same values
+again changes nothing: a rerun, or the overlap of two runs' windows, writes them again. An order
+the ERP does not hold may be recorded, or refused by an error that names it (an ERP whose sales
+are imported, ``own_orders_only``, can only set a status on a sale it has); it must never pass
+silently unrecorded, or the aspect would write it again on every run.
 """
 
 from __future__ import annotations

@@ -8,13 +8,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from order_status_fakes import T0, Book, Orders, OrdersById, by_id_syncer, order_status, syncer
+from order_status_fakes import (
+    T0,
+    Book,
+    Clock,
+    Orders,
+    OrdersById,
+    Plugin,
+    by_id_syncer,
+    order_status,
+    syncer,
+)
 
 from erpsync.core.aspects.order_status import read_halving
 from erpsync.core.aspects.verify import cursor_may_move, every_drift_corrected
 from erpsync.core.errors import NotFoundError, RecordError
 from erpsync.core.models import Action, ActionResult, AspectReport, Drift, Records, Severity
 from erpsync.core.orders import ErpOrderStatus, SellerOrder
+from erpsync.plugins.manager import build_registry, get_plugin_manager, load_settings
+from erpsync.sync import Syncer
 
 
 def test_a_write_the_reread_finds_did_not_stick_keeps_the_cursor(tmp_path) -> None:
@@ -187,3 +199,50 @@ def test_cursor_may_move() -> None:
     assert cursor_may_move(left_open, open_drifts_reread=True)
     assert cursor_may_move(failed, open_drifts_reread=True)
     assert cursor_may_move(AspectReport("order_status"), open_drifts_reread=False)
+
+
+def files_syncer(tmp_path, rows: str) -> tuple[Syncer, Clock]:
+    """A Syncer of one shop "s" running order_status: a seller reading by id, the files ERP with
+    ``rows`` in its orders file."""
+    Orders.orders, Orders.reads, OrdersById.asked = (), [], []
+    (tmp_path / "erp").mkdir()
+    (tmp_path / "erp" / "warehouses.csv").write_text("id\nE1\n", encoding="utf-8")
+    (tmp_path / "erp" / "orders.csv").write_text("order_id,status,updated_at\n" + rows, encoding="utf-8")
+    (tmp_path / "erpsync.toml").write_text(
+        '[[shops]]\nname = "s"\naspects = ["order_status"]\n[shops.seller]\ntype = "orders-by-id-seller"\n'
+        '[shops.erp]\ntype = "files"\npath = "erp"\norders = "orders.csv"\n',
+        encoding="utf-8",
+    )
+    pm = get_plugin_manager(entrypoints=False, extra=[Plugin()])
+    registry = build_registry(pm)
+    clock = Clock()
+    return Syncer(load_settings(tmp_path / "erpsync.toml", registry), pm=pm, registry=registry, clock=clock), clock
+
+
+#: a row an operator typed by hand, without a UTC offset, for an order erpsync never asks about
+UNRELATED_BAD_ROW = "o-old,DELIVERED,2025-01-05 10:00\n"
+
+
+def test_a_bad_erp_row_of_another_order_does_not_hold_the_cursor(tmp_path) -> None:
+    """Its error held the cursor on every run: none was ever stored, and each run read a first
+    run's lookback_days again, silently."""
+    sync, clock = files_syncer(tmp_path, UNRELATED_BAD_ROW)
+    for day in range(3):
+        clock.now = T0 + timedelta(days=day)
+        Orders.orders = (*Orders.orders, SellerOrder(f"o-{day}", "AWAITING_SHIPMENT", clock.now - timedelta(hours=1)))
+        report = order_status(sync)
+        assert [r.status for r in report.actions] == ["applied"] and report.record_errors == []
+        assert sync.store.cursors.get("s", "order_status") == clock.now.isoformat()
+    assert Orders.reads[-1] == T0 + timedelta(days=1, minutes=-10)  # from the last run, not a lookback back
+
+
+def test_a_cancellation_made_during_an_outage_is_recorded_whatever_other_orders_rows_hold(tmp_path) -> None:
+    """With the cursor never stored, a run after an outage longer than lookback_days read from a
+    week back only, and a cancellation made on the outage's first day was never recorded."""
+    sync, clock = files_syncer(tmp_path, UNRELATED_BAD_ROW)
+    Orders.orders = (SellerOrder("o-1", "AWAITING_SHIPMENT", T0 - timedelta(hours=1)),)
+    order_status(sync)
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 + timedelta(days=1)),)
+    clock.now = T0 + timedelta(days=9)
+    order_status(sync)
+    assert f"o-1,CANCELLED,{(T0 + timedelta(days=1)).isoformat()}" in (tmp_path / "erp" / "orders.csv").read_text()

@@ -300,6 +300,22 @@ def test_a_price_or_time_no_value_can_mean_is_its_item_s_error_and_the_rest_is_r
 
 
 @responses.activate
+def test_order_statuses_answer_for_the_orders_asked_about_their_errors_included():
+    """An item of another order was reported too: its error held the order_status aspect's read
+    position for an order it never asked about, on every run. One whose id cannot be read may be
+    any order's, so its error stays."""
+    orders = {"list": "/orders", "items": "data", "fields": {"order_id": "id", "status": "s", "updated_at": "u"}}
+    items = [{"id": "O1", "s": "X", "u": 1700000000}, {"id": "O-OLD", "s": "X", "u": 1e20}, {"s": "X", "u": 1}]
+    responses.get(f"{BASE}/orders", body=json.dumps({"data": items}).encode())
+    statuses = connector(orders=orders).order_statuses(["O1"])
+    assert statuses is not None and [o.order_id for o in statuses.items] == ["O1"]
+    assert [(e.record, e.field, e.record_id) for e in statuses.errors] == [("order (no id)", "order_id", None)]
+    asked = connector(orders=orders).order_statuses(["O1", "O-OLD"])
+    assert asked is not None
+    assert [(e.record_id, e.field) for e in asked.errors] == [("O-OLD", "updated_at"), (None, "order_id")]
+
+
+@responses.activate
 def test_a_sku_given_twice_in_one_product_is_its_record_error():
     responses.get(f"{BASE}/warehouses", body=body([wh(1)]))
     twice = [{"sku": "S", "price": "1", "qty": 5}, {"sku": "S", "price": "2", "qty": 0}]

@@ -6,7 +6,9 @@ Center's order id), ``status`` (its Seller Center status, e.g. ``CANCELLED``) an
 (the Seller Center update time that status is from, ISO 8601 with its offset). Other columns
 are the ERP's own and are kept as they are. A missing file is created by the first write.
 
-A malformed row is a RecordError naming file, line and field, and the other rows go on. Writes
+A malformed row is a RecordError naming file, line and field, and the other rows go on; a read
+answers only for the orders asked about, so a malformed row of another order is not reported,
+while one whose order id cannot be read (nor trusted: a row that does not fit the header) is. Writes
 replace the file atomically under its lock and never over a change another program made
 meanwhile (``replace.py``), like the warehouses file; inside the files ERP's ``batch()`` they
 are made together, in one rewrite, as the batch closes.
@@ -73,7 +75,7 @@ class OrdersMixin(FilesHost):
         if not path.exists():
             return Records()
         doc = read_side_file(path, shown, "read orders", self.options.get("encoding", "utf-8"))
-        errors = broken_rows(doc, shown, "order", "order_id")
+        errors = [e for e in broken_rows(doc, shown, "order", "order_id") if _asked(e.record_id, wanted)]
         items: list[ErpOrderStatus] = []
         schema = _OrderRow()
         met = IdLines(doc, "order_id")
@@ -87,17 +89,23 @@ class OrdersMixin(FilesHost):
                 values["updated_at"] = None
             oid = values.get("order_id")
             record = f"order {oid!r}" if oid else "order (no id)"
-            repeated = met.repeated(oid, line, source, record, "order_id") if isinstance(oid, str) else None
-            if (wrong := repeated or misshapen(row, source, record)) is not None:
-                errors.append(wrong)
+            rid = oid if isinstance(oid, str) and oid else None
+            shape = misshapen(row, source, record)
+            if shape is not None:  # no cell can be trusted, its order id neither: it may be any order's
+                errors.append(shape)
+                continue
+            if not _asked(rid, wanted):
+                continue  # another order's row, its errors included: not this read's concern
+            repeated = met.repeated(rid, line, source, record, "order_id") if rid is not None else None
+            if repeated is not None:
+                errors.append(_named(repeated, rid))
                 continue
             try:
                 data = schema.load(values)
             except ValidationError as exc:
-                errors.extend(field_errors(exc, source=source, record=record))
+                errors.extend(_named(e, rid) for e in field_errors(exc, source=source, record=record))
                 continue
-            if data["order_id"] in wanted:
-                items.append(ErpOrderStatus(data["order_id"], data["status"], data["updated_at"], source))
+            items.append(ErpOrderStatus(data["order_id"], data["status"], data["updated_at"], source))
         return Records(tuple(items), tuple(errors))
 
     # -- writing -----------------------------------------------------------------------------
@@ -167,6 +175,22 @@ class OrdersMixin(FilesHost):
             return PermanentError(f"{shown}: {message}", connector="files ERP", operation=operation)
 
         return fail
+
+
+def _asked(order_id: str | None, wanted: set[str]) -> bool:
+    """Whether a row of ``order_id`` is one a read for ``wanted`` answers for, errors included: a
+    row of an order asked about, or one whose order id could not be read (it may be any order's).
+
+    The order-status aspect asks about the orders Seller Center changed, and holds its read
+    position for an order named by a record error; a bad row of an order it did not ask about
+    (last year's, typed by hand) would hold it on every run for good.
+    """
+    return order_id is None or order_id in wanted
+
+
+def _named(error: RecordError, order_id: str | None) -> RecordError:
+    """``error`` carrying the order id its row gives (``RecordError.record_id``)."""
+    return RecordError(error.reason, record=error.record, field=error.field, source=error.source, record_id=order_id)
 
 
 def _create(path: Path) -> None:

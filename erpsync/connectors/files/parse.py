@@ -222,13 +222,14 @@ def row_id(row: dict[str, Any]) -> str:
 
 def broken_rows(doc: Document, shown: str, kind: str = "record", id_key: str = "id") -> list[RecordError]:
     """One RecordError per record the reader could not read, named by file and line: a CSV
-    record the csv module refused, or a line that does not decode (with its row's id and column
-    when the row is known)."""
+    record the csv module refused, or a line that does not decode (with its row's id, also as
+    ``record_id``, and column when the row is known)."""
     errors = [RecordError(f"cannot be parsed as CSV ({why})", source=f"{shown}:{line}") for line, why in doc.broken]
     for line, reason, row, column in [*doc.undecodable, *doc.repeated]:
         rid = cell(row.get(id_key)) if isinstance(row, dict) else ""
-        record = f"{kind} {rid!r}" if isinstance(rid, str) and rid and MARK not in rid else None
-        errors.append(RecordError(reason, source=f"{shown}:{line}", record=record, field=column))
+        known = rid if isinstance(rid, str) and rid and MARK not in rid else None
+        record = f"{kind} {known!r}" if known is not None else None
+        errors.append(RecordError(reason, source=f"{shown}:{line}", record=record, field=column, record_id=known))
     return errors
 
 

@@ -86,7 +86,10 @@ class RestErp(HttpErpConnector):
         return build_records(items, table["paths"], lambda r, s: build.shipment(r, known, s), kind="shipment")
 
     def order_statuses(self, order_ids: Sequence[str]) -> Records[ErpOrderStatus] | None:
-        """What the ERP records for these orders: the list endpoint read whole, then filtered."""
+        """What the ERP records for these orders: the list endpoint read whole, then filtered, its
+        record errors included: an item of another order is not this read's concern (its error
+        would hold the order_status aspect's read position for an order it never asked about), while
+        an item whose order id could not be read at all may be any order's, so its error stays."""
         table = self.options.get("orders")
         if table is None:
             return None
@@ -95,7 +98,8 @@ class RestErp(HttpErpConnector):
             items, table["paths"], lambda r, s: build.order_status(r, s), kind="order", id_field="order_id"
         )
         wanted = set(order_ids)
-        return Records(tuple(s for s in records.items if s.order_id in wanted), records.errors)
+        errors = tuple(e for e in records.errors if e.record_id is None or e.record_id in wanted)
+        return Records(tuple(s for s in records.items if s.order_id in wanted), errors)
 
     # -- writes ------------------------------------------------------------------------------
 

@@ -134,7 +134,9 @@ def build_records(
 ) -> Records[T]:
     """``build(reader, source)`` each ``(source, item)``; a bad item is a RecordError naming it, the others go on.
 
-    An item's id is read first (an item without one cannot be named by a write, nor told apart),
+    An item's id is read first (an item without one cannot be named by a write, nor told apart):
+    the error of an item whose id was read carries it as ``RecordError.record_id``, so a caller
+    that asked about some records only can tell the errors of the others apart (``order_statuses``);
     and an id seen twice is an error of the second item (a write names a record by its id; the
     first counts even when it fails), then its text is checked for bytes that were not UTF-8 and
     for a key given twice (``core/json_keys.py``), then ``build`` reads the rest.
@@ -145,6 +147,7 @@ def build_records(
     reverse = {show(p): name for name, p in paths.items()}
     for source, item in items:
         record = f"{kind} (no id)"
+        rid: str | None = None  # until read: an error before then names no record by id
         try:
             if not isinstance(item, dict):
                 raise RecordError("not an object", record=record)
@@ -166,9 +169,13 @@ def build_records(
         except RecordError as exc:
             errors.append(
                 RecordError(
-                    exc.reason, record=exc.record or record, field=exc.field, source=source, record_id=exc.record_id
+                    exc.reason,
+                    record=exc.record or record,
+                    field=exc.field,
+                    source=source,
+                    record_id=exc.record_id or rid,
                 )
             )
         except (ValueError, TypeError, ArithmeticError) as exc:  # one item's value, never the read's
-            errors.append(RecordError(str(exc) or type(exc).__name__, record=record, source=source))
+            errors.append(RecordError(str(exc) or type(exc).__name__, record=record, source=source, record_id=rid))
     return Records(tuple(out), tuple(errors))
