@@ -17,7 +17,7 @@ its host besides theirs, which ``erpsync.sync.Syncer`` sets.
 from __future__ import annotations
 
 from erpsync.core.aspects.base import Aspect, ObserveContext, UnsupportedAction
-from erpsync.core.aspects.verify import cursor_may_move, verify
+from erpsync.core.aspects.verify import cursor_kept_note, cursor_may_move, verify
 from erpsync.core.config import Settings, ShopSettings
 from erpsync.core.connector import Connector
 from erpsync.core.errors import ConnectorError, ErpsyncError
@@ -141,4 +141,9 @@ class SyncAspect(SyncApply, SyncDrifts):
         may_move = cursor_may_move(report, open_drifts_reread=observation.open_drifts_reread)
         if completed and aspect.cursor_stream and observation.cursor and may_move:
             self.store.cursors.put(shop.name, aspect.cursor_stream, observation.cursor, now=self.clock())
+        elif completed and aspect.cursor_stream and not observation.not_run:
+            kept = cursor_kept_note(
+                observation.cursor, observation.cursor_held, may_move, kept_before=ctx.cursor is not None
+            )
+            report.notes += [kept] if kept else []
         return report

@@ -131,7 +131,7 @@ def collect_records(
     ``TypeError`` (a bad value).
     Anything else is a bug in ``build`` and propagates. A row that is not an object, has no
     ``id_key`` or repeats an earlier row's is an error too: writes name a record by its id, so an
-    id must name one record.
+    id must name one record. The error of a row whose id was read names it (``record_id``).
     """
     items: list[T] = []
     errors: list[RecordError] = []
@@ -145,19 +145,20 @@ def collect_records(
             record = f"{kind} #{index + 1} (no {id_key})"
             errors.append(RecordError("missing", record=record, field=id_key, source=source))
             continue
-        record = f"{kind} {str(rid)!r}"
-        if str(rid) in seen:
-            reason = f"duplicate id (first as {kind} #{seen[str(rid)]})"
-            errors.append(RecordError(reason, record=record, field=id_key, source=source))
+        record, named = f"{kind} {str(rid)!r}", str(rid)
+        if named in seen:
+            reason = f"duplicate id (first as {kind} #{seen[named]})"
+            errors.append(RecordError(reason, record=record, field=id_key, source=source, record_id=named))
             continue
-        seen[str(rid)] = index + 1
+        seen[named] = index + 1
         try:
             items.append(build(row))
         except RecordError as exc:
-            named, where = exc.record or record, exc.source or source
-            errors.append(RecordError(exc.reason, record=named, field=exc.field, source=where, record_id=exc.record_id))
+            reason, field, where = exc.reason, exc.field, exc.source or source
+            rid = exc.record_id or named
+            errors.append(RecordError(reason, record=exc.record or record, field=field, source=where, record_id=rid))
         except KeyError as exc:
-            errors.append(RecordError("missing", record=record, field=str(exc.args[0]), source=source))
+            errors.append(RecordError("missing", record=record, field=str(exc.args[0]), source=source, record_id=named))
         except (ValueError, TypeError) as exc:
-            errors.append(RecordError(str(exc) or type(exc).__name__, record=record, source=source))
+            errors.append(RecordError(str(exc) or type(exc).__name__, record=record, source=source, record_id=named))
     return Records(tuple(items), tuple(errors))

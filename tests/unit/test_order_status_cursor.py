@@ -20,6 +20,7 @@ from order_status_fakes import (
     syncer,
 )
 
+from erpsync.core.aspects.order_reads import OrderCursor, cursor_text, next_position, parse_cursor
 from erpsync.core.aspects.order_status import read_halving
 from erpsync.core.aspects.verify import cursor_may_move, every_drift_corrected
 from erpsync.core.errors import NotFoundError, RecordError
@@ -131,6 +132,8 @@ def test_a_write_that_keeps_failing_no_longer_holds_the_cursor_when_its_order_is
 
 
 def test_a_record_error_still_holds_the_cursor_with_the_read_by_id(tmp_path, monkeypatch) -> None:
+    """An error that does not name its order by ``record_id`` (a plugin's seller, say, whose text
+    names it for people only) may be about any order: only a read from the old position reaches it."""
     sync, clock = by_id_syncer(tmp_path, policy="report")
     Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=5)),)
     sync.run(apply=True)
@@ -246,3 +249,133 @@ def test_a_cancellation_made_during_an_outage_is_recorded_whatever_other_orders_
     clock.now = T0 + timedelta(days=9)
     order_status(sync)
     assert f"o-1,CANCELLED,{(T0 + timedelta(days=1)).isoformat()}" in (tmp_path / "erp" / "orders.csv").read_text()
+
+
+def test_a_seller_center_order_that_stays_malformed_is_read_by_id_and_no_longer_holds_the_cursor(
+    tmp_path, monkeypatch
+) -> None:
+    """Any record error held the cursor: one order whose update_time Seller Center gave in
+    milliseconds, for as long as it did, kept every run reading further back, and a cancellation
+    of another order made longer ago than lookback_days before the first run that kept a cursor
+    was never recorded. Now the order is read again by id each run, and the cursor moves."""
+    sync, clock = by_id_syncer(tmp_path, policy="seller")
+    broken = {"o-bad"}
+
+    def bad(order_id: str) -> RecordError:
+        return RecordError("1772352000000 is out of range", record=f"order {order_id}", record_id=order_id)
+
+    def listed(self, *, statuses=(), updated_since=None, updated_before=None):
+        Orders.reads.append(updated_since)
+        good = tuple(o for o in Orders.orders if updated_since <= o.update_time < updated_before)
+        return Records(good, tuple(bad(i) for i in sorted(broken) if clock.now == T0))
+
+    def by_id(self, ids):
+        OrdersById.asked.append(list(ids))
+        return Records(
+            tuple(o for o in Orders.orders if o.id in ids and o.id not in broken),
+            tuple(bad(i) for i in sorted(broken) if i in ids),
+        )
+
+    monkeypatch.setattr(OrdersById, "read_orders", listed)
+    monkeypatch.setattr(OrdersById, "read_orders_by_id", by_id)
+    Orders.orders = (SellerOrder("o-1", "AWAITING_SHIPMENT", T0 - timedelta(hours=1)),)
+    first = order_status(sync)
+    assert first.record_errors == ["order o-bad: 1772352000000 is out of range"] and first.notes == []
+    assert sync.store.cursors.get("s", "order_status") == f'{{"position": "{T0.isoformat()}", "unread": ["o-bad"]}}'
+    for day in (1, 2):  # still malformed: read by id, named again, and the cursor moves all the same
+        clock.now = T0 + timedelta(days=day)
+        assert order_status(sync).record_errors == ["order o-bad: 1772352000000 is out of range"]
+        assert OrdersById.asked[-1] == ["o-bad"] and Orders.reads[-1] == clock.now - timedelta(days=1, minutes=10)
+    Orders.orders = (
+        SellerOrder("o-1", "CANCELLED", T0 + timedelta(days=2, hours=1)),
+        SellerOrder("o-bad", "CANCELLED", T0 - timedelta(hours=2)),
+    )
+    broken.clear()  # Seller Center fixed it; meanwhile erpsync was down for longer than lookback_days
+    clock.now = T0 + timedelta(days=12)
+    report = order_status(sync)
+    assert report.record_errors == [] and Orders.reads[-1] == T0 + timedelta(days=2, minutes=-10)
+    assert {i: s.status for i, s in Book.held.items()} == {"o-1": "CANCELLED", "o-bad": "CANCELLED"}
+    assert sync.store.cursors.get("s", "order_status") == clock.now.isoformat()
+
+
+def test_an_order_seller_center_gives_without_a_readable_id_holds_the_cursor_and_says_so(tmp_path, monkeypatch) -> None:
+    """Nothing but a read from the old position reaches it again; that cursor stayed put silently."""
+    sync, _clock = by_id_syncer(tmp_path, policy="seller")
+    nameless = RecordError("missing", record="order #3", field="id")
+    monkeypatch.setattr(OrdersById, "read_orders", lambda self, **_: Records((), (nameless,)))
+    report = order_status(sync)
+    assert sync.store.cursors.get("s", "order_status") is None
+    assert report.notes == [
+        "read position not moved: Seller Center returned 1 order(s) whose id could not be read (record errors), "
+        "so only a read from the old position reaches them again; the next run reads again as a first run does "
+        "(no position kept yet)"
+    ]
+
+
+def test_an_erp_row_without_an_order_id_does_not_hold_the_cursor(tmp_path) -> None:
+    """Whichever order it is about is compared as having nothing recorded (written, or left an
+    open drift read by id), so nothing needs the old position: the row is reported, no more."""
+    sync, _clock = files_syncer(tmp_path, ",DELIVERED,2025-01-05T10:00:00+08:00\n")
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(hours=1)),)
+    report = order_status(sync)
+    assert [r.status for r in report.actions] == ["applied"] and len(report.record_errors) == 1
+    assert sync.store.cursors.get("s", "order_status") == T0.isoformat() and report.notes == []
+
+
+def test_the_erps_bad_row_of_an_order_read_has_the_order_read_again_by_id(tmp_path) -> None:
+    sync, clock = files_syncer(tmp_path, "o-1,AWAITING_SHIPMENT,yesterday\n")
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(hours=1)),)
+    report = order_status(sync)
+    assert [r.status for r in report.actions] == ["applied"]  # the row written over with the status read
+    assert sync.store.cursors.get("s", "order_status") == f'{{"position": "{T0.isoformat()}", "unread": ["o-1"]}}'
+    clock.now = T0 + timedelta(days=1)
+    report = order_status(sync)
+    assert OrdersById.asked[-1] == ["o-1"] and report.record_errors == [] and report.actions == []
+    assert sync.store.cursors.get("s", "order_status") == clock.now.isoformat()
+
+
+def test_a_run_whose_open_drifts_hold_the_cursor_says_so(tmp_path) -> None:
+    """A seller that cannot read orders by id: the read reaches back to the drift left open, and
+    each run says the position did not move, so a read that reaches further back is no surprise."""
+    sync, clock = syncer(tmp_path, policy="report")
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=5)),)
+    kept = (
+        "read position not moved: a drift was left open or a correction not made, and its record is read again "
+        "only while the read position stays before it; the next run reads again "
+    )
+    assert order_status(sync).notes == [kept + "as a first run does (no position kept yet)"]
+    Book.held["o-1"] = ErpOrderStatus("o-1", "CANCELLED", T0 - timedelta(minutes=5))
+    order_status(sync)
+    Orders.orders = (SellerOrder("o-2", "CANCELLED", T0 + timedelta(minutes=5)),)
+    clock.now = T0 + timedelta(hours=1)
+    assert order_status(sync).notes == [kept + "from the position kept before"]
+    dry = next(a for a in sync.run(apply=False).shops[0].aspects if a.aspect == "order_status")
+    assert dry.notes == []  # a dry run never moves it: nothing to say
+
+
+def test_next_position() -> None:
+    """Which record errors hold the read position: only those of orders no by-id read can reach."""
+    named = RecordError("out of range", record="order o-2", record_id="o-2")
+    nameless = RecordError("missing", record="order #3", field="id")
+    erp_row = RecordError("not a time", record="order 'o-1'", record_id="o-1")
+    was = OrderCursor(T0, {}, frozenset({"o-9"}))
+    now = T0 + timedelta(hours=1)
+
+    def position(seller=(), erp=(), *, by_id_reader=True, by_id=True, cursor=was):
+        text, held = next_position(cursor, now, {}, (list(seller), list(erp)), by_id_reader=by_id_reader, by_id=by_id)
+        return (parse_cursor(text).unread, None) if text else (None, held.split(" (")[0].split(",")[0])
+
+    assert position() == (frozenset(), None)  # o-9 was read by id this run and named by no error: done
+    assert position([named], [erp_row]) == (frozenset({"o-1", "o-2"}), None)
+    assert position([nameless]) == (None, "Seller Center returned 1 order(s) whose id could not be read")
+    assert position(by_id=False) == (None, "1 order(s) named by record errors could not be read again by id this run")
+    assert position(by_id=False, cursor=OrderCursor(T0)) == (frozenset(), None)
+    assert position([named], by_id_reader=False) == (None, "1 order(s) Seller Center returned could not be read")
+    assert position(erp=[erp_row], by_id_reader=False, cursor=OrderCursor(T0)) == (frozenset(), None)
+
+
+def test_the_cursor_keeps_the_unread_orders_beside_the_awaited_ones() -> None:
+    text = cursor_text(T0, {"o-1": T0}, {"o-3", "o-2"})
+    assert parse_cursor(text) == OrderCursor(T0, {"o-1": T0}, frozenset({"o-2", "o-3"}))
+    assert cursor_text(T0, {}, ()) == T0.isoformat()  # as earlier versions wrote it
+    assert parse_cursor(cursor_text(T0, {"o-1": T0})) == OrderCursor(T0, {"o-1": T0})

@@ -344,7 +344,7 @@ def test_an_order_id_two_sales_carry_is_a_record_error_with_no_status() -> None:
     assert records is not None
     assert [s.order_id for s in records.items] == ["102"]
     (error,) = records.errors
-    assert (error.record, error.field) == ("order '101'", "reference")
+    assert (error.record, error.field, error.record_id) == ("order '101'", "reference", "101")
     assert "2 sales" in str(error) and "'3'" in str(error) and "'9'" in str(error)
 
 
@@ -364,7 +364,7 @@ def test_a_status_text_erpsync_did_not_write_is_a_record_error_naming_its_field(
         records = connector(**OPTIONS).order_statuses(["101"])
     assert records is not None and records.items == ()
     (error,) = records.errors
-    assert (error.record, error.field) == ("order '101'", "comment")
+    assert (error.record, error.field, error.record_id) == ("order '101'", "comment", "101")
     assert why in error.reason
 
 

@@ -61,13 +61,14 @@ class OrdersMixin:
             record = f"sale order {found[0].get('id')} (order {order_id})"
             if len(found) > 1:
                 reason = f"{len(found)} sale orders carry this order id: {sorted(str(r.get('id')) for r in found)}"
-                errors.append(RecordError(reason, record=f"order {order_id}", field=ref, source=f"odoo {SALE}"))
+                named = RecordError(reason, record=f"order {order_id}", field=ref, record_id=order_id)
+                errors.append(_sourced(named, order_id))
                 continue
             try:
                 status = text(found[0], status_field, record=record).strip()
                 updated = odoo_datetime(found[0].get(updated_field), updated_field, record=record)
             except RecordError as exc:
-                errors.append(_sourced(exc))
+                errors.append(_sourced(exc, order_id))
                 continue
             source = f"odoo {SALE} {found[0].get('id')}"
             items.append(ErpOrderStatus(order_id, status, updated if status else None, source=source))
@@ -92,6 +93,8 @@ class OrdersMixin:
         self.transport.call(SALE, "write", {"vals": vals}, ids=[int(found[0]["id"])], operation=op)
 
 
-def _sourced(exc: RecordError) -> RecordError:
-    """The error as the reader reports it: the model it read is its source."""
-    return RecordError(exc.reason, record=exc.record, field=exc.field, source=f"odoo {SALE}", record_id=exc.record_id)
+def _sourced(exc: RecordError, order_id: str | None = None) -> RecordError:
+    """``exc`` from ``sale.order``, naming the order by id when it is known (``RecordError.record_id``)."""
+    return RecordError(
+        exc.reason, record=exc.record, field=exc.field, source=f"odoo {SALE}", record_id=exc.record_id or order_id
+    )

@@ -55,7 +55,7 @@ def collect_statuses(rows: Sequence[Any], options: Mapping[str, Any], *, source:
     errors = list(records.errors)
     for order, ids in sorted(shared.items()):
         reason = f"{len(ids)} sales carry this order id: {sorted(ids)}"
-        errors.append(RecordError(reason, record=f"order {order!r}", field=field, source=source))
+        errors.append(RecordError(reason, record=f"order {order!r}", field=field, source=source, record_id=order))
     return Records(records.items, tuple(errors))
 
 

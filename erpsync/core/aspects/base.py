@@ -103,6 +103,10 @@ class Observation:
     #: keeps it only after an apply run in which none failed, the re-read included, and no drift
     #: was left open, unless ``open_drifts_reread`` (None: keep the old position)
     cursor: str | None = None
+    #: with ``cursor`` None, why this run's reads keep the old position (what only a read from
+    #: there reaches again): the host says so in a note after an apply run, which would have
+    #: stored a new one (None with ``cursor`` None: nothing to say, e.g. nothing was read)
+    cursor_held: str | None = None
     #: every subject of ``ObserveContext.open_subjects`` was read again by id, whatever the cursor,
     #: and the next run will do the same: a drift this run leaves open (by policy, or after a write
     #: that failed) is in the store, so its subject is read again however far the cursor moves,

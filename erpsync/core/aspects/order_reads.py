@@ -10,6 +10,17 @@ position once imported, and its cancellation never recorded. They are awaited fo
 ``import_wait_hours`` after their update: a seller that reads orders by id keeps them in the
 position (:func:`cursor_text`) and asks for them by id each run; one that cannot holds the
 position at the oldest of them, so its list read reaches them again.
+
+A record error that names its order (``RecordError.record_id``: a Seller Center order with a
+malformed field, or the ERP's bad record of an order asked about) does not hold the position
+either: the order is kept in it as ``unread`` and read by id each run until it reads cleanly, so
+one that stays malformed costs an id in that call and its error each run, not the position for
+good. Only what no by-id read can reach again holds it (:func:`next_position`): a Seller Center
+order whose id cannot be read, or any of Seller Center's record errors for a seller that cannot
+read orders by id (or whose reads by id were refused this run). An ERP record whose order id
+cannot be read never does: whichever order it is about was compared as having nothing recorded,
+so it is written, or left an open drift, or (an ERP of its own orders only) awaited, and each of
+these reads it again.
 """
 
 from __future__ import annotations
@@ -20,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from erpsync.core.aspects.base import ObserveContext
-from erpsync.core.errors import AuthError, NotFoundError
+from erpsync.core.errors import AuthError, NotFoundError, RecordError
 from erpsync.core.models import Records
 from erpsync.core.orders import OrderDetailReader, SellerOrder
 from erpsync.core.timefmt import beijing_time
@@ -29,6 +40,7 @@ __all__ = [
     "OrderCursor",
     "awaited_orders",
     "cursor_text",
+    "next_position",
     "not_found_again",
     "not_listed_again",
     "parse_cursor",
@@ -40,31 +52,78 @@ __all__ = [
 
 @dataclass(frozen=True)
 class OrderCursor:
-    """The aspect's stored read position: where the last read ended (None: no read yet), and the
-    orders read then that the ERP did not hold yet, by id, with the update time read."""
+    """The aspect's stored read position: where the last read ended (None: no read yet), the
+    orders read then that the ERP did not hold yet, by id, with the update time read, and the
+    orders a record error named (``unread``), read again by id until they read cleanly."""
 
     position: datetime | None = None
     awaited: Mapping[str, datetime] = field(default_factory=dict)
+    unread: frozenset[str] = frozenset()
 
 
 def parse_cursor(text: str | None) -> OrderCursor:
     """Pure: the stored position: an ISO time (also what earlier versions wrote), or a JSON object
-    with the time and the awaited orders."""
+    with the time, the awaited orders and the unread ones."""
     if not text:
         return OrderCursor()
     if not text.startswith("{"):
         return OrderCursor(datetime.fromisoformat(text))
     data = json.loads(text)
     awaited = {str(k): datetime.fromisoformat(v) for k, v in data.get("awaited", {}).items()}
-    return OrderCursor(datetime.fromisoformat(data["position"]), awaited)
+    unread = frozenset(str(i) for i in data.get("unread", ()))
+    return OrderCursor(datetime.fromisoformat(data["position"]), awaited, unread)
 
 
-def cursor_text(position: datetime, awaited: Mapping[str, datetime]) -> str:
-    """Pure: the position to store; a plain ISO time when no order is awaited."""
-    if not awaited:
+def cursor_text(position: datetime, awaited: Mapping[str, datetime], unread: Collection[str] = ()) -> str:
+    """Pure: the position to store; a plain ISO time when no order is awaited nor unread."""
+    if not awaited and not unread:
         return position.isoformat()
-    ids = sorted(awaited)
-    return json.dumps({"position": position.isoformat(), "awaited": {i: awaited[i].isoformat() for i in ids}})
+    data: dict[str, object] = {"position": position.isoformat()}
+    if awaited:
+        data["awaited"] = {i: awaited[i].isoformat() for i in sorted(awaited)}
+    if unread:
+        data["unread"] = sorted(unread)
+    return json.dumps(data)
+
+
+def next_position(
+    cursor: OrderCursor,
+    base: datetime,
+    awaited: Mapping[str, datetime],
+    errors: tuple[Sequence[RecordError], Sequence[RecordError]],
+    *,
+    by_id_reader: bool,
+    by_id: bool,
+) -> tuple[str | None, str | None]:
+    """Pure: the position this run leaves, or None and why the old one is kept.
+
+    ``errors`` are Seller Center's record errors (both reads) and the ERP's; ``by_id_reader``:
+    the seller reads orders by id; ``by_id``: it did this run. An order a record error names is
+    kept as ``unread`` and read by id next run (with those of ``cursor.unread`` not read this run);
+    what no by-id read can reach again is reached by the list read from the old position (module
+    docstring).
+    """
+    seller, erp = errors
+    if not by_id_reader:
+        if seller:
+            return None, (
+                f"{len(seller)} order(s) Seller Center returned could not be read (record errors) and this "
+                "seller cannot read orders by id, so only a read from the old position reaches them again"
+            )
+        return base.isoformat(), None
+    unnamed = [e for e in seller if e.record_id is None]
+    if unnamed:
+        return None, (
+            f"Seller Center returned {len(unnamed)} order(s) whose id could not be read (record errors), "
+            "so only a read from the old position reaches them again"
+        )
+    unread = {e.record_id for e in [*seller, *erp] if e.record_id is not None} | (set() if by_id else cursor.unread)
+    if unread and not by_id:
+        return None, (
+            f"{len(unread)} order(s) named by record errors could not be read again by id this run, "
+            "so only a read from the old position reaches them again"
+        )
+    return cursor_text(base, awaited, unread), None
 
 
 def awaited_orders(orders: Mapping[str, SellerOrder], held: Collection[str], oldest: datetime) -> dict[str, datetime]:
@@ -87,18 +146,18 @@ def read_since(
         days = (now - since).total_seconds() / 86400
         notes.append(
             f"order statuses read from {beijing_time(since)} ({days:.0f} days back, beyond lookback_days): "
-            "the read position has not moved since (a record error, a stopped run, or a drift left open "
-            "that this seller cannot read again by id holds it)"
+            "the read position has not moved since (an order Seller Center gave that could not be read "
+            "again by id, a stopped run, or a drift left open that this seller cannot read again by id holds it)"
         )
     return since
 
 
 def read_open_again(
-    ctx: ObserveContext, notes: list[str], awaited: Collection[str] = ()
+    ctx: ObserveContext, notes: list[str], awaited: Collection[str] = (), unread: Collection[str] = ()
 ) -> tuple[Records[SellerOrder], bool]:
-    """The orders of the open drifts and the ``awaited`` ones, read by id whatever the cursor (one
-    read for both), and whether the open drifts' were: what lets the cursor move past them
-    (``Observation.open_drifts_reread``).
+    """The orders of the open drifts, the ``awaited`` ones and the ``unread`` ones (named by a
+    record error in an earlier run), read by id whatever the cursor (one read for all), and
+    whether they were: what lets the cursor move past them (``Observation.open_drifts_reread``).
 
     Seller Center refuses a whole call that names one order not this seller's (Get Order Detail
     ``21008111``: a shop re-pointed at another account), which would leave every other open drift
@@ -115,7 +174,7 @@ def read_open_again(
     """
     if not isinstance(ctx.seller, OrderDetailReader):
         return Records(()), False
-    ids = sorted(ctx.open_subjects | set(awaited))
+    ids = sorted(ctx.open_subjects | set(awaited) | set(unread))
     if not ids:
         return Records(()), True
     refused: list[str] = []
@@ -125,6 +184,7 @@ def read_open_again(
         what = [
             *(["orders of open drifts (their drifts stay open)"] if ctx.open_subjects else []),
             *(["orders awaited for the ERP's import (the list read reaches back to them)"] if awaited else []),
+            *(["orders named by record errors (the list read reaches back to them)"] if unread else []),
         ]
         notes.append(f"{' and '.join(what)} not read again: Seller Center refused to read orders by id ({exc})")
         return Records(()), False

@@ -14,11 +14,13 @@ never skipped. Such a change is always an open drift (left open by a ``report`` 
 policy, or its write failed or did not stick: the drift is recorded before the writes and
 resolves only when a read sees the ERP agree). So each run also reads the orders of the
 aspect's open drifts by id (``ObserveContext.open_subjects``, through an ``OrderDetailReader``),
-whatever the cursor, and the cursor moves after every completed apply run whose reads had no
-record error, open drifts and failed writes notwithstanding (``verify.cursor_may_move``): a drift
-resolves once the ERP is put right by hand, and the window read stays the time since the last
-run. An order of an open drift the by-id read does not return keeps its drift open, with a note,
-as does one Seller Center refuses as another seller's (``read_open_again``).
+whatever the cursor, and the cursor moves after every completed apply run, open drifts and failed
+writes notwithstanding (``verify.cursor_may_move``): a drift resolves once the ERP is put right by
+hand, and the window read stays the time since the last run. A record error that names its order
+does not hold the cursor either: the order is read again by id until it reads cleanly; only what
+no by-id read reaches holds it, with a note (``order_reads.next_position``). An order of an open
+drift the by-id read does not return keeps its drift open, with a note, as does one Seller
+Center refuses as another seller's (``read_open_again``).
 A seller that cannot read orders by id keeps the stricter rule: the cursor moves only after an
 apply run in which every write succeeded, as re-read, and no drift was left open, so the read
 reaches back to the first change left open. The read starts at the cursor however old it is (a
@@ -47,7 +49,7 @@ from marshmallow import Schema, fields, validate
 from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext
 from erpsync.core.aspects.order_reads import (
     awaited_orders,
-    cursor_text,
+    next_position,
     not_found_again,
     not_listed_again,
     parse_cursor,
@@ -137,7 +139,7 @@ class OrderStatusAspect(Aspect):
         except AuthError as exc:  # e.g. an app not authorised for orders: the rest of the shop goes on
             obs.notes.append(f"order statuses not mirrored: Seller Center refused to list orders ({exc})")
             return obs
-        again, by_id = read_open_again(ctx, obs.notes, awaited)
+        again, by_id = read_open_again(ctx, obs.notes, awaited, cursor.unread)
         by_id_reader = isinstance(ctx.seller, OrderDetailReader)
         if not by_id_reader:
             obs.notes += not_listed_again(ctx.open_subjects, read.items, since)
@@ -152,14 +154,17 @@ class OrderStatusAspect(Aspect):
         else:
             awaited = {}
         obs.orders = list(latest.values())
-        obs.record_errors = [*read.errors, *again.errors, *(recorded.errors if recorded else ())]
+        seller_errors, erp_errors = [*read.errors, *again.errors], list(recorded.errors if recorded else ())
+        obs.record_errors = [*seller_errors, *erp_errors]
         obs.recorded = {r.order_id: r for r in recorded.items} if recorded else {}
         obs.scope = set(latest)
         # awaited orders: read by id next run, or else (no by-id read this run: none, or refused) the
         # list read reaches them from the oldest one, so a refusal that lasts does not lose them
         base = ctx.now if by_id else min([ctx.now, *awaited.values()])
-        position = cursor_text(base, awaited) if by_id_reader else base.isoformat()
-        obs.cursor = None if obs.record_errors else position
+        errors = (seller_errors, erp_errors)
+        obs.cursor, obs.cursor_held = next_position(
+            cursor, base, awaited, errors, by_id_reader=by_id_reader, by_id=by_id
+        )
         obs.open_drifts_reread = by_id
         return obs
 

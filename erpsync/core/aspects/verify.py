@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from erpsync.core.models import Action, ActionResult, AspectReport, Drift
 from erpsync.core.store import DriftChanges
 
-__all__ = ["Reread", "after_fix", "cursor_may_move", "every_drift_corrected", "verify"]
+__all__ = ["Reread", "after_fix", "cursor_kept_note", "cursor_may_move", "every_drift_corrected", "verify"]
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,31 @@ def cursor_may_move(report: AspectReport, *, open_drifts_reread: bool) -> bool:
     the re-read after the writes cannot be made, nothing resolves). So the next run reads it
     again all the same, and neither an open drift nor a failed write holds the cursor: holding it
     would only make the read reach further back each run while the write keeps failing, and would
-    read nothing the by-id read misses. A record error still holds it (``Observation.cursor`` None).
+    read nothing the by-id read misses. What only a read from the old position reaches again
+    (a record error the aspect cannot read again by id) still holds it (``Observation.cursor`` None).
     """
     return open_drifts_reread or every_drift_corrected(report)
+
+
+def cursor_kept_note(cursor: str | None, held: str | None, may_move: bool, *, kept_before: bool) -> str | None:
+    """Pure: the note of a completed apply run that does not store its aspect's cursor (None: it
+    stores it, or the aspect returned none and said nothing of why: it read nothing). A cursor
+    that stays put makes each run read further back (or, with none kept yet, a first run's window
+    again): never silently.
+
+    ``cursor`` and ``held``: ``Observation.cursor`` and ``cursor_held``; ``may_move``: what
+    :func:`cursor_may_move` said; ``kept_before``: a cursor was stored before this run.
+    """
+    if cursor is None:
+        why = held
+    elif not may_move:
+        why = (
+            "a drift was left open or a correction not made, and its record is read again only while "
+            "the read position stays before it"
+        )
+    else:
+        return None
+    if why is None:
+        return None
+    again = "from the position kept before" if kept_before else "as a first run does (no position kept yet)"
+    return f"read position not moved: {why}; the next run reads again {again}"
