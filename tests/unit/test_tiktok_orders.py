@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -17,6 +18,8 @@ from erpsync.connectors.tiktok.orders.api import OrdersApi, next_cursor
 from erpsync.connectors.tiktok.orders.models import Order, OrderStatus
 from erpsync.core.errors import AuthError, PermanentError, TemporaryError
 from erpsync.core.http import HttpPolicy
+from erpsync.core.models import Records
+from erpsync.core.orders import SellerOrder
 
 SEARCH = f"{BASE}/order/202309/orders/search"
 DETAIL = f"{BASE}/order/202507/orders"  # Get Order Detail is documented at 202507
@@ -330,12 +333,12 @@ def test_blank_optional_ids_mean_not_yet_assigned():
 
 
 class _PageApi:
-    """``search_orders`` answering one page of raw orders, loaded as the client loads them."""
+    """``orders_updated`` answering one page of raw orders, loaded as the client loads them."""
 
     def __init__(self, rows: list[dict]) -> None:
         self.rows = rows
 
-    def search_orders(self, *, status: str | None = None, **_: object):  # type: ignore[no-untyped-def]
+    def orders_updated(self, *, status: str | None = None, **_: object):  # type: ignore[no-untyped-def]
         from erpsync.connectors.tiktok.loading import load_page
         from erpsync.connectors.tiktok.orders.schemas import OrderSchema
 
@@ -379,3 +382,106 @@ def test_the_connector_reads_orders_by_id_through_get_order_detail(api: OrdersAp
     ((o2,), (error,)) = found.items, found.errors
     assert (o2.id, o2.status, o2.source) == ("O2", "CANCELLED", "TikTok /order/202507/orders: order O2")
     assert error.record == "order bad"
+
+
+# -- paging by update time -----------------------------------------------------------------------
+
+
+class _OffsetClient:
+    """Get Order List paged by a token that is an offset into the live result (as many search
+    backends page; no source says what TikTok's is): an order that changes while a page is
+    handled leaves the window, and the orders after it move up one place."""
+
+    name = "tiktok"
+
+    def __init__(self, count: int, *, changes: dict[str, int] | None = None) -> None:
+        self.orders = {f"{n:04d}": 1_000 + n for n in range(count)}  # id -> update_time
+        self.changes = changes or {}  # made as the first page is handed out
+        self.malformed: set[str] = set()  # answered with a time in milliseconds
+        self.requests: list[tuple[dict, dict]] = []
+
+    def call(self, method, path, *, query=None, body=None, **_):  # type: ignore[no-untyped-def]
+        self.requests.append((dict(query), dict(body)))
+        assert (query["sort_field"], query["sort_order"]) == ("update_time", "ASC")
+        ge, lt = body.get("update_time_ge", 0), body["update_time_lt"]
+        live = sorted((t, i) for i, t in self.orders.items() if ge <= t < lt)
+        start = int(query.get("page_token") or 0)
+        page = live[start : start + query["page_size"]]
+        self.orders.update(self.changes)
+        self.changes = {}
+        more = start + len(page) < len(live)
+        rows = [{"id": i, "status": "AWAITING_SHIPMENT", "create_time": 1, "update_time": t} for t, i in page]
+        for row in rows:
+            row["rts_sla_time"] = NOW * 1000 if row["id"] in self.malformed else NOW
+        return {"orders": rows, "next_page_token": str(start + len(page)) if more else ""}
+
+
+def _reads(client: _OffsetClient, since: int = 900, before: int = 50_000) -> Records[SellerOrder]:
+    class Reads(OrderReads):
+        def __init__(self) -> None:
+            self.client = client
+
+        def cipher(self) -> str:
+            return CIPHER
+
+    return Reads().read_orders(
+        updated_since=datetime.fromtimestamp(since, UTC), updated_before=datetime.fromtimestamp(before, UTC)
+    )
+
+
+def _read(client: _OffsetClient, since: int = 900, before: int = 50_000) -> list[str]:
+    return [o.id for o in _reads(client, since, before).items]
+
+
+def test_an_order_that_changes_mid_read_does_not_make_another_skipped_whatever_the_page_token_is() -> None:
+    """Paged by the token alone, order 0100 moved up onto page 1's last place once 0010 left the
+    window, and was never read: not by this read, nor by the next run's overlap (mid-window)."""
+    client = _OffsetClient(150, changes={"0010": 60_000})  # 0010, read on page 1, changes meanwhile
+    ids = _read(client)
+    assert sorted(set(client.orders) - set(ids)) == []
+    assert len(ids) == len(set(ids)) == 150  # 0010 once, as read: its change is the next window's
+
+
+def test_each_next_page_is_a_new_search_from_the_last_pages_update_time() -> None:
+    client = _OffsetClient(250)
+    assert len(_read(client)) == 250
+    sent = [(q["page_token"], b.get("update_time_ge")) for q, b in client.requests]
+    assert sent == [(None, 900), (None, 1_099), (None, 1_198)]  # each page after the first repeats one order
+    # what it costs: 1000 orders of distinct seconds take 11 requests, where the token alone takes 10
+    many = _OffsetClient(1_000)
+    assert len(_read(many)) == 1_000 and len(many.requests) == 11
+
+
+def test_a_malformed_order_a_new_search_meets_again_is_one_record_error() -> None:
+    client = _OffsetClient(150)
+    client.malformed = {"0099"}  # page 1's last: the next search starts at 0098's second, and meets it again
+    read = _reads(client)
+    assert len(read.items) == 149 and [(e.record_id, e.field) for e in read.errors] == [("0099", "rts_sla_time")]
+    assert [b.get("update_time_ge") for _q, b in client.requests] == [900, 1_098]
+
+
+def test_a_second_whose_orders_fill_a_page_is_read_on_by_the_token() -> None:
+    """A new search from that second would answer the same page again: the token goes on within it."""
+    client = _OffsetClient(0)
+    client.orders = {f"s{n:03d}": 2_000 for n in range(130)} | {"later": 2_001}
+    assert sorted(_read(client)) == sorted(client.orders)
+    sent = [(q["page_token"], b.get("update_time_ge")) for q, b in client.requests]
+    assert sent == [(None, 900), (None, 2_000), ("100", 2_000)]
+
+
+def test_a_page_not_sorted_as_asked_has_the_rest_read_by_the_token() -> None:
+    """A new search from its last update time would pass over the earlier ones of later pages."""
+
+    class Unsorted(_OffsetClient):
+        def call(self, method, path, *, query=None, body=None, **_):  # type: ignore[no-untyped-def]
+            answer = super().call(method, path, query=query, body=body)
+            answer["orders"].reverse()
+            return answer
+
+    client = Unsorted(250)
+    assert sorted(_read(client)) == sorted(client.orders)
+    assert [(q["page_token"], b.get("update_time_ge")) for q, b in client.requests] == [
+        (None, 900),
+        ("100", 900),
+        ("200", 900),
+    ]

@@ -2,8 +2,10 @@
 
 Get Order List (``order_status``, ``update_time_ge``, ``update_time_lt``; 100 a page) through the
 typed ``OrdersApi``: one search per asked status (the API filters by one status at a time), each
-(order, update time) handed on once. ``rts_sla_time`` is the order's latest ship time ("the latest
-shipping time specified by the platform", page "Get Order Detail", whose fields the list repeats).
+(order, update time) handed on once, paged by update time rather than by the page token alone
+(``OrdersApi.orders_updated``: an order that changes mid-read does not make another skipped).
+``rts_sla_time`` is the order's latest ship time ("the latest shipping time specified by the
+platform", page "Get Order Detail", whose fields the list repeats).
 Orders by id through Get Order Detail (``OrdersApi.get_orders``: at most 50 ids a call; an unknown
 id, or one of another shop, is simply absent from the answer).
 """
@@ -68,7 +70,7 @@ class OrderReads:
         seen: set[tuple[str, int]] = set()
         wanted: list[str | None] = [*dict.fromkeys(statuses)] or [None]
         for status in wanted:
-            for page in api.search_orders(status=status, update_time_ge=since, update_time_lt=before):
+            for page in api.orders_updated(status=status, update_time_ge=since, update_time_lt=before):
                 errors.extend(page.errors)
                 for order in page.items:
                     if order.key not in seen:

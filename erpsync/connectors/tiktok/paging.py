@@ -57,20 +57,30 @@ def paginate(
             "POST", path, cipher=cipher, query=page_query, body=dict(body), operation=operation, idempotent=True
         )
         yield load(data)
-        raw_token = data.get("next_page_token")
-        if raw_token is None or raw_token == "":
+        token = next_page_token(data, seen, connector=client.name, operation=operation)
+        if token is None:
             return
-        if isinstance(raw_token, bool) or not isinstance(raw_token, str | int):
-            raise PermanentError(
-                f"unexpected response: next_page_token is {type(raw_token).__name__}, not text",
-                connector=client.name,
-                operation=operation,
-            )
-        token = str(raw_token)
-        if token in seen:
-            raise PermanentError(
-                f"the API returned page_token {token[:LABEL_ID_CHARS]!r} twice: refusing to loop",
-                connector=client.name,
-                operation=operation,
-            )
-        seen.add(token)
+
+
+def next_page_token(data: Mapping[str, Any], seen: set[str], *, connector: str, operation: str) -> str | None:
+    """The answer's ``next_page_token`` (None on the last page), added to ``seen``: the tokens of
+    one search so far. One that is not text (or an integer), or that ``seen`` holds already, is a
+    broken response: PermanentError, never a crash, a garbled request or a loop."""
+    raw_token = data.get("next_page_token")
+    if raw_token is None or raw_token == "":
+        return None
+    if isinstance(raw_token, bool) or not isinstance(raw_token, str | int):
+        raise PermanentError(
+            f"unexpected response: next_page_token is {type(raw_token).__name__}, not text",
+            connector=connector,
+            operation=operation,
+        )
+    token = str(raw_token)
+    if token in seen:
+        raise PermanentError(
+            f"the API returned page_token {token[:LABEL_ID_CHARS]!r} twice: refusing to loop",
+            connector=connector,
+            operation=operation,
+        )
+    seen.add(token)
+    return token

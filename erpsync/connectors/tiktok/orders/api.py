@@ -4,6 +4,19 @@
 seen twice), so an incremental read never trusts its window edge: :meth:`OrdersApi.changed_since`
 re-reads ``[cursor - overlap, now)`` and drops repeats of ``(id, update_time)`` within the run.
 
+Nor does a read of orders by update time trust the page token in the middle of its window. What
+``page_token`` is, no source says: were it an offset into the live result, an order that changed
+while a page was handled would leave the window (its update moves past it) and every later order
+would move up one place, so the first of the next page would be skipped, mid-window, where no
+overlap reads it again. :meth:`OrdersApi.orders_updated` asks for results sorted by update time
+ascending and makes each next page a new search from the largest update time of the page before
+(the orders of that second come again and are dropped as repeats): whatever the token is, no order
+of the window is passed over. The token is used only to go on within one second whose orders fill
+a page (a new search from it would answer that page again), and where a page comes back not
+sorted as asked. The cost: each page after the first starts with the orders of the second the one
+before ended with, about one more request per hundred pages (one per window in practice), and one
+more for each second whose orders fill a page.
+
 Persisting the position is the caller's job (connectors do not touch the store)::
 
     raw = store.cursors.get(shop, "orders")          # str | None
@@ -30,7 +43,7 @@ from erpsync.connectors.tiktok.client import TikTokClient
 from erpsync.connectors.tiktok.loading import load_page
 from erpsync.connectors.tiktok.orders.models import Order, OrderStatus
 from erpsync.connectors.tiktok.orders.schemas import OrderSchema
-from erpsync.connectors.tiktok.paging import check_page_size, paginate
+from erpsync.connectors.tiktok.paging import check_page_size, next_page_token, paginate
 from erpsync.connectors.tiktok.versions import ENDPOINTS
 from erpsync.core.errors import RecordError
 from erpsync.core.models import Records
@@ -89,27 +102,56 @@ class OrdersApi:
             raise ValueError(f"sort_field must be one of {', '.join(SORT_FIELDS)}, not {sort_field!r}")
         if sort_order not in SORT_ORDERS:
             raise ValueError(f"sort_order must be one of {', '.join(SORT_ORDERS)}, not {sort_order!r}")
-        known = [s.value for s in OrderStatus if s is not OrderStatus.UNKNOWN]
-        if status is not None and str(status) not in known:
-            raise ValueError(f"unknown order status {status!r} (expected one of {', '.join(known)})")
-        window = {
-            "order_status": None if status is None else str(status),
-            "create_time_ge": create_time_ge,
-            "create_time_lt": create_time_lt,
-            "update_time_ge": update_time_ge,
-            "update_time_lt": update_time_lt,
-        }
-        body = {k: (v if k == "order_status" else int(v)) for k, v in window.items() if v is not None}
+        body = _search_body(status, create_time_ge, create_time_lt, update_time_ge, update_time_lt)
         query = {"page_size": check_page_size(page_size), "sort_field": sort_field, "sort_order": sort_order}
-        schema = _ORDER_SCHEMA
-        source = f"TikTok {SEARCH_PATH}"
-
-        def load(data: Mapping[str, Any]) -> Records[Order]:
-            return load_page(schema, data, "orders", kind="order", source=source, operation="search orders")
-
         return paginate(
-            self.client, SEARCH_PATH, cipher=self.cipher, query=query, body=body, operation="search orders", load=load
+            self.client, SEARCH_PATH, cipher=self.cipher, query=query, body=body, operation="search orders", load=_load
         )
+
+    def orders_updated(
+        self,
+        *,
+        status: OrderStatus | str | None = None,
+        update_time_ge: int | None = None,
+        update_time_lt: int | None = None,
+        page_size: int = 100,
+    ) -> Iterator[Records[Order]]:
+        """Orders updated in ``[update_time_ge, update_time_lt)``, sorted by update time ascending,
+        each ``(id, update_time)`` once, one ``Records`` per page as the caller asks; each next page
+        a new search from the last page's largest update time (module docstring)."""
+        operation = "search orders"
+        query = {"page_size": check_page_size(page_size), "sort_field": "update_time", "sort_order": "ASC"}
+        body = _search_body(status, None, None, update_time_ge, update_time_lt)
+        since, token = update_time_ge, None
+        tokens: set[str] = set()  # this search's, against an answer that would page forever
+        sorted_as_asked = True  # until a page comes back otherwise: then only the token pages on
+        seen: set[tuple[str, int]] = set()
+        said: set[tuple[str | None, str | None, str]] = set()  # errors, which a new search meets again
+        while True:
+            data = self.client.call(
+                "POST",
+                SEARCH_PATH,
+                cipher=self.cipher,
+                query={**query, "page_token": token},
+                body=body if since is None else {**body, "update_time_ge": since},
+                operation=operation,
+                idempotent=True,
+            )
+            page = _load(data)
+            times = [o.update_time for o in page.items]
+            sorted_as_asked = sorted_as_asked and times == sorted(times)
+            fresh = [o for o in page.items if o.key not in seen]
+            seen.update(o.key for o in fresh)
+            errors = [e for e in page.errors if (e.record_id or e.record, e.field, e.reason) not in said]
+            said.update((e.record_id or e.record, e.field, e.reason) for e in errors)
+            yield Records(tuple(fresh), tuple(errors))
+            following = next_page_token(data, tokens, connector=self.client.name, operation=operation)
+            if following is None:
+                return
+            if sorted_as_asked and times and (since is None or times[-1] > since):
+                since, token, tokens = times[-1], None, set()  # a new search from the page's last second
+            else:
+                token = following  # one second's orders fill the page: on within this search
 
     def get_orders(self, ids: Iterable[str | int]) -> Records[Order]:
         """Orders by id, in calls of at most 50 ids, each id once, in the order asked for.
@@ -158,14 +200,31 @@ class OrdersApi:
         if cursor is not None and cursor > now:
             raise ValueError(f"cursor {cursor} is after now {now}: is the clock right?")
         start = None if cursor is None else max(0, cursor - overlap_seconds)
-        pages = self.search_orders(
-            update_time_ge=start, update_time_lt=now, sort_field="update_time", sort_order="ASC", page_size=page_size
-        )
-        seen: set[tuple[str, int]] = set()
-        for page in pages:
-            fresh = []
-            for order in page.items:
-                if order.key not in seen:
-                    seen.add(order.key)
-                    fresh.append(order)
-            yield Records(items=tuple(fresh), errors=page.errors)
+        yield from self.orders_updated(update_time_ge=start, update_time_lt=now, page_size=page_size)
+
+
+def _search_body(
+    status: OrderStatus | str | None,
+    create_time_ge: int | None,
+    create_time_lt: int | None,
+    update_time_ge: int | None,
+    update_time_lt: int | None,
+) -> dict[str, Any]:
+    """Get Order List's body: the status (checked here, not after a round trip) and the windows given."""
+    known = [s.value for s in OrderStatus if s is not OrderStatus.UNKNOWN]
+    if status is not None and str(status) not in known:
+        raise ValueError(f"unknown order status {status!r} (expected one of {', '.join(known)})")
+    window = {
+        "order_status": None if status is None else str(status),
+        "create_time_ge": create_time_ge,
+        "create_time_lt": create_time_lt,
+        "update_time_ge": update_time_ge,
+        "update_time_lt": update_time_lt,
+    }
+    return {k: (v if k == "order_status" else int(v)) for k, v in window.items() if v is not None}
+
+
+def _load(data: Mapping[str, Any]) -> Records[Order]:
+    """One page of Get Order List, each order loaded on its own."""
+    source = f"TikTok {SEARCH_PATH}"
+    return load_page(_ORDER_SCHEMA, data, "orders", kind="order", source=source, operation="search orders")
