@@ -17,7 +17,8 @@ from erpsync.plugins.manager import Registry
 def run_scope(
     settings: Settings, registry: Registry, shops: Iterable[str] | None, aspects: Iterable[str] | None
 ) -> tuple[list[ShopSettings], list[str]]:
-    """The run's shops and aspects (None: all, in configured order); a name given twice runs once.
+    """The run's shops (None: all, in configured order) and aspects (in registered order); a name
+    given twice runs once.
 
     Raises UsageError for an unknown shop or aspect, or for aspects asked for by name that none of
     the chosen shops enables."""
@@ -48,12 +49,14 @@ def select_shops(settings: Settings, names: Iterable[str] | None) -> list[ShopSe
 
 
 def select_aspects(registry: Registry, names: Iterable[str] | None) -> list[str]:
-    """The registered aspects named (None: every one); UsageError for a name not registered."""
+    """The registered aspects named (None: every one), in the order they were registered, however
+    named: one aspect may depend on another having run first (``ship_by`` checks the orders
+    ``tracking`` may just have shipped, ``plugins/defaults.py``); UsageError for a name not registered."""
     known = list(registry.aspects)
     if names is None:
         return known
-    chosen = list(dict.fromkeys(names))  # --aspect x --aspect x runs x once
-    for name in chosen:
+    chosen = set(names)  # --aspect x --aspect x runs x once
+    for name in dict.fromkeys(names):
         if name not in registry.aspects:
             raise UsageError(f"unknown aspect {name!r} (known: {', '.join(known)})")
-    return chosen
+    return [name for name in known if name in chosen]

@@ -18,11 +18,15 @@ from erpsync.plugins import hookimpl
 
 @hookimpl
 def register_aspects(register: Callable[[Aspect], None]) -> None:
+    """In the order a run takes them (``sync_scope.select_aspects``): ``ship_by`` after
+    ``tracking``, so an order the run ships with the ERP's tracking number has left
+    ``AWAITING_SHIPMENT`` when its ship-by time is checked, instead of alerted as unshipped
+    ("opened ship_by_near", then "resolved" next run)."""
     register(WarehouseAddressAspect())
     register(PickupAspect())
-    register(ShipByAspect())
     register(OrderStatusAspect())
     register(TrackingAspect())
+    register(ShipByAspect())
     register(ListingsAspect())
 
 

@@ -75,3 +75,27 @@ def test_an_app_without_the_order_scope_is_a_note_and_the_shop_goes_on(demo_ws, 
         (ship_by,) = [a for a in shop.aspects if a.aspect == "ship_by"]
         (note,) = ship_by.notes
         assert note.startswith("ship-by times not watched: Seller Center refused to list orders") and "105005" in note
+
+
+def test_an_order_the_run_ships_with_the_erps_tracking_number_is_not_alerted_as_unshipped(world):
+    """ship_by ran before tracking: it alerted "ship_by_near" for an order the same run then
+    shipped, and the next run resolved it. Named in that order on purpose: a run takes them as
+    registered, tracking first, however they are named."""
+    cfg = world.ws.config.read_text(encoding="utf-8")
+    world.ws.config.write_text(cfg.replace('path = "erp"\n', 'path = "erp"\nshipments = "shipments.csv"\n'), "utf-8")
+    # created 71 h ago: its latest ship time (3 days after payment) is 1 h away
+    world.ws.admin(
+        "POST", "orders",
+        {"id": "5769000000000000931", "warehouse_id": "WH-DG", "create_time": "-71h",
+         "package": {"id": "1154990000000931"}, "shipping_type": "SELLER"},
+    )  # fmt: skip
+    # the ERP printed the label: its shipment, with the tracking number, waits for erpsync to push it
+    (world.ws.root / "erp" / "shipments.csv").write_text(
+        "id,package_id,order_id,tracking_number,carrier\nS1,1154990000000931,,SF931,SF Express (顺丰)\n",
+        encoding="utf-8",
+    )
+    report = world.run(apply=True, aspects=("ship_by", "tracking"))
+    assert [a.aspect for a in report.shops[0].aspects] == ["tracking", "ship_by"]
+    pushed = [r.action.kind for a in report.shops[0].aspects for r in a.actions if r.status == "applied"]
+    assert pushed == ["ship"] and kinds(report) == set()
+    assert [a for a in world.ws.alerts() if a["subject"].endswith("931")] == []

@@ -77,7 +77,7 @@ def test_a_run_that_checked_nothing_is_stored_as_not_run_with_no_aspect_run(conf
         row = store.runs.get(json.loads(out)["run_id"])
     assert row is not None and row.status == "not_run"
     assert row.summary["aspects"] == {"acme": []}
-    assert row.summary["not_run"] == {"acme": ["listings", "tracking"]}
+    assert row.summary["not_run"] == {"acme": ["tracking", "listings"]}  # as registered, however named
 
 
 def test_the_status_page_shows_a_shop_that_checked_nothing_as_such_not_in_sync(config: Path) -> None:
@@ -185,7 +185,7 @@ def test_open_drifts_of_an_aspect_now_not_run_stay_open_and_are_named(config: Pa
     assert "acme/tracking: 1 open drift(s) kept unchecked: ERP 'files' keeps no shipments" in out
     code, out = invoke(config, "reconcile", "--aspect", "listings", "--aspect", "tracking", "--format", "json")
     doc = json.loads(out)
-    (listings, tracking) = doc["shops"][0]["aspects"]
+    (tracking, listings) = doc["shops"][0]["aspects"]  # as registered, however named
     assert (listings["kept_unchecked"], tracking["kept_unchecked"]) == (2, 1)
     assert "1 open drift(s) kept unchecked: ERP 'files' keeps no shipments" in tracking["notes"]
     with Store.open(settings.state_url) as store:

@@ -139,6 +139,13 @@ def test_registration_runs_wrappers_and_call_monitoring():
     assert "register_alert_sinks" in calls
 
 
+def test_ship_by_is_registered_after_tracking():
+    """A run takes aspects in this order: ship_by before tracking alerted an order as unshipped
+    that the same run then shipped ("opened ship_by_near", then "resolved" next run)."""
+    order = list(build_registry(get_plugin_manager(entrypoints=False)).aspects)
+    assert order == ["warehouse_address", "pickup", "order_status", "tracking", "ship_by", "listings"]
+
+
 def test_a_registration_hook_that_raises_names_its_plugin():
     class Crash:
         @hookimpl

@@ -287,6 +287,15 @@ def test_an_aspect_not_enabled_for_the_shop_is_a_usage_error(setup):
     syncer.close()
 
 
+def test_named_aspects_run_in_the_order_they_were_registered(setup):
+    """As named, they ran in that order: ``--aspect ship_by --aspect tracking`` checked ship-by
+    times before the run shipped the orders it then pushed tracking numbers for."""
+    syncer = setup()
+    report = syncer.run(aspects=["pickup", "warehouse_address"])
+    assert [a.aspect for a in report.shops[0].aspects] == ["warehouse_address", "pickup"]
+    syncer.close()
+
+
 def test_repeated_shop_and_aspect_names_run_once(setup):
     syncer = setup()
     report = syncer.run(shops=["s", "s"], aspects=["warehouse_address", "warehouse_address"])
