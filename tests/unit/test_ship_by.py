@@ -66,6 +66,26 @@ def test_partially_shipping_still_counts() -> None:
     assert d.kind == "ship_by_overdue"
 
 
+def test_a_partially_shipped_order_is_said_to_have_packages_not_shipped_not_no_tracking_number() -> None:
+    """Some of its packages shipped, with their tracking numbers: "no tracking number in Seller
+    Center yet" sent the operator looking for numbers that were there."""
+    near, late = ship_by_drifts(
+        "ship_by",
+        obs(
+            order("o-1", NOW + timedelta(hours=3), status="PARTIALLY_SHIPPING"),
+            order("o-2", NOW - timedelta(hours=2), status="PARTIALLY_SHIPPING"),
+        ),
+    )
+    assert (
+        near.message
+        == "order o-1 must ship by 2023-09-20 13:00 Beijing time (3 h left): not every package has shipped yet"
+    )
+    assert late.message.endswith("by 2 h: not every package has shipped")
+    assert near.summary is not None and near.summary.zh.endswith("（剩余 3 h），尚有包裹未发货")
+    assert late.summary is not None and late.summary.zh.endswith("（超时 2 h），仍有包裹未发货")
+    assert "物流单号" not in near.summary.zh + late.summary.zh
+
+
 def test_an_extension_moves_the_deadline_for_its_cities_and_dates_only() -> None:
     switch = Extension(
         datetime(2023, 9, 17, 16, 0, tzinfo=UTC),  # 09-18 00:00 Beijing

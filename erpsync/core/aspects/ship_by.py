@@ -2,9 +2,10 @@
 
 Every order has a latest ship time (最晚发货时间) and missing it is penalised (``docs/domain.md``).
 An order still awaiting shipment means no tracking number reached Seller Center for it: once one
-is pushed (the ``tracking`` aspect), the order leaves ``AWAITING_SHIPMENT``. So this aspect reads
-the shop's orders awaiting shipment each run (they do not change while they wait, so a read of
-changes only would miss the old ones) and raises, per order:
+is pushed (the ``tracking`` aspect), the order leaves ``AWAITING_SHIPMENT``; an order in
+``PARTIALLY_SHIPPING`` has some packages shipped (with their numbers) and others not, and its
+alert says so. So this aspect reads the shop's orders awaiting shipment each run (they do not
+change while they wait, so a read of changes only would miss the old ones) and raises, per order:
 
 - ``ship_by_near`` (warning) inside ``warn_hours`` before the deadline;
 - ``ship_by_overdue`` (critical) once it has passed.
@@ -45,6 +46,19 @@ __all__ = ["NEAR", "OVERDUE", "Extension", "ShipByAspect", "ShipByObservation", 
 
 NEAR = "ship_by_near"
 OVERDUE = "ship_by_overdue"
+#: why an order still awaits shipment, (English, Chinese), for a drift near its deadline and one
+#: past it: no package has a tracking number in Seller Center, or, ``PARTIALLY_SHIPPING`` ("some
+#: items in the order have been shipped, but not all", Get Order List), some packages have
+_WAITING = {
+    "AWAITING_SHIPMENT": (
+        ("no tracking number in Seller Center yet", "Seller Center 中尚无物流单号"),
+        ("no tracking number in Seller Center", "Seller Center 中仍无物流单号"),
+    ),
+    "PARTIALLY_SHIPPING": (
+        ("not every package has shipped yet", "尚有包裹未发货"),
+        ("not every package has shipped", "仍有包裹未发货"),
+    ),
+}
 
 
 class _Aware(fields.AwareDateTime):
@@ -196,15 +210,16 @@ def ship_by_drifts(aspect: str, obs: ShipByObservation) -> list[Drift]:
             continue
         due_en, due_zh = beijing_time(due), beijing_time(due, "zh")
         stage_of: str | None = None  # the overdue drift's kind, for a drift that may become one
+        near, past = _WAITING.get(order.status, _WAITING["AWAITING_SHIPMENT"])
         if left <= timedelta(0):
             kind, severity = OVERDUE, Severity.CRITICAL
             late = _left(-left)
-            en = f"order {order.id} missed its latest ship time {due_en} by {late}: no tracking number in Seller Center"
-            zh = f"订单 {order.id} 已超过最晚发货时间 {due_zh}（超时 {late}），Seller Center 中仍无物流单号"
+            en = f"order {order.id} missed its latest ship time {due_en} by {late}: {past[0]}"
+            zh = f"订单 {order.id} 已超过最晚发货时间 {due_zh}（超时 {late}），{past[1]}"
         else:
             kind, severity, stage_of = NEAR, Severity.WARNING, OVERDUE
-            en = f"order {order.id} must ship by {due_en} ({_left(left)} left): no tracking number in Seller Center yet"
-            zh = f"订单 {order.id} 须在 {due_zh} 前发货（剩余 {_left(left)}），Seller Center 中尚无物流单号"
+            en = f"order {order.id} must ship by {due_en} ({_left(left)} left): {near[0]}"
+            zh = f"订单 {order.id} 须在 {due_zh} 前发货（剩余 {_left(left)}），{near[1]}"
         drifts.append(
             Drift(
                 obs.shop,
