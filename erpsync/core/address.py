@@ -54,7 +54,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from operator import attrgetter
 
@@ -161,29 +161,61 @@ def _field(text: str, level: Level) -> str:
 _Units = tuple[tuple[str, str, Level], ...]
 
 
+@dataclass(frozen=True, eq=False, slots=True)
+class _Place:
+    """The divisions of one place as the street steps read them, worked out once per place.
+
+    Hashed and compared by identity (``eq=False``): it is half of ``_street``'s cache key, and
+    hashing the three nested ``units`` tuples on every look-up cost as much as the look-up. The
+    same place is one object while ``_divisions`` keeps it; a place built again is another key
+    with the same answers, so identity only costs a cache miss.
+    """
+
+    #: ``(key, kind, level)`` of each normalised division the record names
+    units: _Units
+    #: the division keys a street line of the place may start with (``token_at`` finds a division
+    #: only where its key starts, so a line starting with none is left as it is)
+    keys: tuple[str, ...]
+    #: ``token_at``'s view of the divisions (see ``opening``)
+    heads: Heads
+
+
 @lru_cache(maxsize=_FEW)
-def _units(state: str, city: str, district: str) -> _Units:
-    """``(key, kind, level)`` of each normalised division a record names (computed once per place)."""
-    return tuple((*split_name(v, lv), lv) for v, lv in ((state, STATE), (city, CITY), (district, DISTRICT)) if v)
+def _divisions(state: str, city: str, district: str) -> _Place:
+    """The ``_Place`` of normalised divisions (computed once per place)."""
+    units = tuple((*split_name(v, lv), lv) for v, lv in ((state, STATE), (city, CITY), (district, DISTRICT)) if v)
+    return _Place(units, tuple(key for key, _, _ in units if key), heads(units))
+
+
+def _street_in(street: str, place: _Place) -> str:
+    """The normalised street line of a record in ``place``.
+
+    A plain line (nothing to fold, see ``_PLAIN``) that starts with none of the place's division
+    keys is its own normal form: it is returned without touching the cache, which costs more to
+    fill than this test, and is left to the lines that need work (so a shop of 100,000
+    warehouses, most typed plainly, stays cached from one run to the next).
+    """
+    if _PLAIN.fullmatch(street) and not street.startswith(place.keys):
+        return street
+    return _street(street, place)
 
 
 @lru_cache(maxsize=_MANY)
-def _street(street: str, units: _Units) -> str:
-    """The normalised street line of a record in the place ``units`` names."""
-    return _strip_divisions(street if _PLAIN.fullmatch(street) else _normalize_text(street), units)
+def _street(street: str, place: _Place) -> str:
+    """The normalised street line of a record in ``place`` (``_street_in`` without its shortcut)."""
+    return _strip_divisions(street if _PLAIN.fullmatch(street) else _normalize_text(street), place)
 
 
-def _strip_divisions(street: str, units: _Units) -> str:
+def _strip_divisions(street: str, place: _Place) -> str:
     """The street line without the record's own divisions at its start (see the module docstring).
 
     One step removes the token at the start when it has its suffix, or when it is bare and another
     of the record's divisions follows it; the steps repeat until nothing changes, so the result
     is a fixpoint and normalisation stays idempotent.
     """
-    starts = _keys(units)
-    if not street.startswith(starts):  # token_at finds a division only where its key starts
+    if not street.startswith(place.keys):  # token_at finds a division only where its key starts
         return street
-    divisions = _heads(units)
+    divisions = place.heads
     plain = _PLAIN.fullmatch(street) is not None  # so is every tail of it, and its own normal form
     while street:
         best = opening(street, 0, divisions)
@@ -194,18 +226,6 @@ def _strip_divisions(street: str, units: _Units) -> str:
             return street
         street = street[end:] if plain else _normalize_text(street[end:])
     return street
-
-
-@lru_cache(maxsize=_FEW)
-def _keys(units: _Units) -> tuple[str, ...]:
-    """The division keys a street line of the place ``units`` names may start with."""
-    return tuple(key for key, _, _ in units if key)
-
-
-@lru_cache(maxsize=_FEW)
-def _heads(units: _Units) -> Heads:
-    """``token_at``'s view of the divisions of the place ``units`` names (see ``opening``)."""
-    return heads(units)
 
 
 def _region(a: Address) -> str:
@@ -233,7 +253,7 @@ def normalize_address(a: Address, *, default_region: str = "") -> Address:
         state=state,
         city=city,
         district=district,
-        street=_street(a.street, _units(state, city, district)),
+        street=_street_in(a.street, _divisions(state, city, district)),
         postal_code=_postal(a.postal_code),
     )
 
@@ -297,13 +317,13 @@ _place_names = attrgetter("state", "city", "district")
 
 def _normal_street(a: Address) -> str:
     """The normalised street line of ``a``, read in its own divisions."""
-    return _street(a.street, _place(a.state, a.city, a.district))
+    return _street_in(a.street, _place(a.state, a.city, a.district))
 
 
 @lru_cache(maxsize=_FEW)
-def _place(state: str, city: str, district: str) -> _Units:
-    """``_units`` of the divisions as typed (one look-up where the diff would make four)."""
-    return _units(_field(state, STATE), _field(city, CITY), _field(district, DISTRICT))
+def _place(state: str, city: str, district: str) -> _Place:
+    """``_divisions`` of the divisions as typed (one look-up where the diff would make four)."""
+    return _divisions(_field(state, STATE), _field(city, CITY), _field(district, DISTRICT))
 
 
 def address_fingerprint(a: Address) -> str:

@@ -51,8 +51,9 @@ def _alt(words: tuple[str, ...] | list[str]) -> str:
 
 # One ethnic group inside an autonomous name: "<name>族"; a name of two characters or more may
 # also stand without 族 (新疆维吾尔自治区), a one-character name never does (西藏自治区 is 西藏).
+_ETHNIC_LATIN: Final = ("zhuang", "uygur", "uyghur", "uighur", "hui")
 _ETHNIC: Final = (
-    f"(?:(?:{_alt(_ETHNIC_GROUPS)})族|{_alt([g for g in _ETHNIC_GROUPS if len(g) > 1])}|zhuang|uygur|uyghur|uighur|hui)"
+    f"(?:(?:{_alt(_ETHNIC_GROUPS)})族|{_alt([g for g in _ETHNIC_GROUPS if len(g) > 1])}|{_alt(_ETHNIC_LATIN)})"
 )
 
 
@@ -84,6 +85,27 @@ class Level:
         self.default = frozenset(field or auto + plain)
         self.suffixes = auto + plain  # every suffix ``suffix_at`` may find
         self._accepted: dict[str, frozenset[str]] = {}
+        # ``suffix``'s shortcuts: the characters some alternative of ``suffix_at`` starts with,
+        # and the one-character plain suffixes whose character starts no other alternative
+        words = (*_ETHNIC_GROUPS, *_ETHNIC_LATIN, *auto, *plain)
+        self._starts = frozenset(w[0] for w in words)
+        self._sure = frozenset(p for p in plain if len(p) == 1 and sum(w[0] == p for w in words) == 1)
+
+    def suffix(self, text: str, pos: int) -> tuple[str, int] | None:
+        """The suffix ``suffix_at`` matches at ``text[pos:]`` and where it ends; None: no suffix there.
+
+        The street steps ask this after every division key they find, so the regex runs only
+        where its answer is not plain from the next character: one that starts no alternative
+        matches nothing, and a one-character suffix (省, 市, 区) that starts no other alternative
+        is the whole match (neither branch of ``suffix_at`` can begin otherwise there).
+        """
+        ch = text[pos : pos + 1]
+        if ch in self._sure:
+            return ch, pos + 1
+        if ch not in self._starts:
+            return None
+        m = self.suffix_at.match(text, pos)
+        return None if m is None else (m.group("auto") or m.group("plain"), m.end())
 
     def accepted(self, kind: str) -> frozenset[str]:
         """The suffixes ``token_at`` counts after the key of a field of kind ``kind`` (memoised)."""
@@ -147,9 +169,9 @@ def token_at(street: str, pos: int, key: str, kind: str, level: Level) -> tuple[
     return end, False
 
 
-#: ``token_at``'s view of one division, computed once: key, its length, the level's suffix matcher,
+#: ``token_at``'s view of one division, computed once: key, its length, the level's ``suffix``,
 #: the suffixes the field's kind accepts, and whether the key ends in a digit
-Head = tuple[str, int, Callable[[str, int], "re.Match[str] | None"], frozenset[str], bool]
+Head = tuple[str, int, Callable[[str, int], "tuple[str, int] | None"], frozenset[str], bool]
 #: the ``Head`` of a place's divisions by the first character of their keys, in the place's order
 Heads = dict[str, tuple[Head, ...]]
 
@@ -159,9 +181,7 @@ def heads(units: Iterable[tuple[str, str, Level]]) -> Heads:
     out: dict[str, list[Head]] = {}
     for key, kind, level in units:
         if key:
-            out.setdefault(key[0], []).append(
-                (key, len(key), level.suffix_at.match, level.accepted(kind), key[-1].isdigit())
-            )
+            out.setdefault(key[0], []).append((key, len(key), level.suffix, level.accepted(kind), key[-1].isdigit()))
     return {first: tuple(group) for first, group in out.items()}
 
 
@@ -171,13 +191,13 @@ def opening(street: str, pos: int, divisions: Heads) -> tuple[int, bool] | None:
     divisions whose key starts with the character there, and calls nothing per division.
     """
     best: tuple[int, bool] | None = None
-    for key, size, suffix_at, accepted, digit_end in divisions.get(street[pos : pos + 1], ()):
+    for key, size, suffix, accepted, digit_end in divisions.get(street[pos : pos + 1], ()):
         if not street.startswith(key, pos):
             continue
         end = pos + size
-        m = suffix_at(street, end)
-        if m is not None and (m.group("auto") or m.group("plain")) in accepted:
-            token = (m.end(), True)
+        found = suffix(street, end)
+        if found is not None and found[0] in accepted:
+            token = (found[1], True)
         elif size < 2 or (digit_end and street[end : end + 1].isdigit()):
             continue
         else:

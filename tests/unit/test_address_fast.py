@@ -8,7 +8,13 @@ from dataclasses import fields
 from datetime import datetime
 
 from erpsync.core.address import address_differences, normalize_address
-from erpsync.core.aspects.warehouse_address import WarehouseAddressAspect, WarehouseObservation, bind_warehouses
+from erpsync.core.aspects.warehouse_address import (
+    Binding,
+    WarehouseAddressAspect,
+    WarehouseObservation,
+    _pairs,
+    bind_warehouses,
+)
 from erpsync.core.models import Address, Warehouse
 from erpsync.core.pickup_regions import BEIJING
 
@@ -103,3 +109,54 @@ def test_duplicate_detection_at_twenty_thousand_rows() -> None:
     assert "compared E19999, ignored F19999" in last.message
     eleventh = next(d for d in drifts if d.subject == "WH-00011")  # A00011 sorts before E00011
     assert "compared A00011, ignored E00011" in eleventh.message
+
+
+def _reference_binding(seller: list[Warehouse], erp: list[Warehouse]) -> Binding:
+    """The definition: every record in ERP id order (a stable sort), the first bound to a warehouse wins."""
+    out, ids, first = Binding(), {w.id for w in seller}, {}
+    extra: dict[str, list[Warehouse]] = {}
+    for record in sorted(erp, key=lambda w: w.id):
+        bound = record.seller_warehouse_id
+        if not bound:
+            out.unbound.append(record)
+        elif bound not in ids:
+            out.unknown.append(record)
+        elif bound in first:
+            extra.setdefault(bound, []).append(record)
+        else:
+            first[bound] = record
+    for w in seller:
+        if w.id not in first:
+            out.missing.append(w)
+            continue
+        out.pairs.append((w, first[w.id]))
+        if w.id in extra:
+            out.duplicates[w.id] = extra[w.id]
+    return out
+
+
+def test_binding_sorts_only_what_shows_and_answers_as_sorting_every_record() -> None:
+    rng = random.Random(5)
+    for _ in range(500):
+        seller = [Warehouse(f"WH-{i}", "", Address()) for i in rng.sample(range(12), rng.randrange(8))]
+        # ids repeat, so records of one id keep the order they were listed in; some bound to no
+        # warehouse or to one that is gone
+        erp = [
+            Warehouse(
+                rng.choice("ABCDEF"),
+                str(k),
+                Address(),
+                seller_warehouse_id=rng.choice([None, "", *[f"WH-{i}" for i in range(14)]]),
+            )
+            for k in range(rng.randrange(12))
+        ]
+        expected = _reference_binding(seller, erp)
+        assert bind_warehouses(seller, erp) == expected, (seller, erp)
+        streamed = Binding()
+        assert list(_pairs(seller, erp, streamed)) == expected.pairs
+        assert (streamed.missing, streamed.unknown, streamed.unbound) == (
+            expected.missing,
+            expected.unknown,
+            expected.unbound,
+        )
+        assert streamed.duplicates == expected.duplicates

@@ -8,8 +8,7 @@ import sys
 
 import pytest
 
-from erpsync.core import address
-from erpsync.core.address import _normalize_text, _postal, _street, _units, normalize_address
+from erpsync.core.address import _divisions, _normalize_text, _Place, _postal, _street, _street_in, normalize_address
 from erpsync.core.models import Address
 
 POSTAL_ALPHABET = "0123456789  \t\u3000０５-aB.，"
@@ -32,20 +31,19 @@ def test_spaced_digit_postal_codes_read_as_the_full_normalisation_reads_them() -
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_a_street_no_division_opens_is_left_as_the_full_steps_leave_it(
-    seed: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_street_no_division_opens_is_left_as_the_full_steps_leave_it(seed: int) -> None:
     rng = random.Random(seed)
     cases = []
     for _ in range(1500):
         state, city, district = rng.choice(PLACES)
         street = "".join(rng.choice(OPENINGS) for _ in range(rng.randrange(0, 3))) + rng.choice(REST)
         a = normalize_address(Address(state=state, city=city, district=district))
-        cases.append((street, _units(a.state, a.city, a.district)))
-    fast = [_street.__wrapped__(s, u) for s, u in cases]
+        cases.append((street, _divisions(a.state, a.city, a.district)))
+    fast = [_street_in(s, p) for s, p in cases]
+    assert [_street.__wrapped__(s, p) for s, p in cases] == fast
     # every key "opens" every street: no shortcut, each step asks token_at as it always did
-    monkeypatch.setattr(address, "_keys", lambda units: ("",))
-    assert [_street.__wrapped__(s, u) for s, u in cases] == fast
+    opened = [(s, _Place(p.units, ("",), p.heads)) for s, p in cases]
+    assert [_street.__wrapped__(s, p) for s, p in opened] == fast
 
 
 def test_dropping_whitespace_by_split_drops_what_isspace_calls_whitespace() -> None:

@@ -1,6 +1,6 @@
 """The cold-text shortcuts (a character-by-character fold, separator runs only at the edges, the
-division steps on plain text, the divisions read once per place, suffix kinds looked up, a mobile
-key spelt without its number object)
+division steps on plain text, the divisions read once per place, suffix kinds looked up, a suffix
+read from its first character, a mobile key spelt without its number object)
 must answer exactly what the steps they skip answer, on random text far wider than addresses."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import unicodedata
 import pytest
 
 from erpsync.core import address
-from erpsync.core.address import _normalize_text, _text_step, _units, normalize_address
+from erpsync.core.address import _divisions, _normalize_text, _text_step, normalize_address
 from erpsync.core.admin_regions import CITY, DISTRICT, STATE, Level, token_at
 from erpsync.core.models import Address
 from erpsync.core.phone import _cached, _key
@@ -122,9 +122,9 @@ def test_the_division_steps_strip_what_token_at_strips(seed: int) -> None:
     rng = random.Random(seed)
     for _ in range(6_000):
         state, city, district = rng.choice(PLACES)
-        units = _units(address._field(state, STATE), address._field(city, CITY), address._field(district, DISTRICT))
+        place = _divisions(address._field(state, STATE), address._field(city, CITY), address._field(district, DISTRICT))
         street = _normalize_text("".join(rng.choices(PIECES, k=rng.randrange(10))))
-        assert address._strip_divisions(street, units) == _reference_strip(street, units), (street, units)
+        assert address._strip_divisions(street, place) == _reference_strip(street, place.units), (street, place)
 
 
 @pytest.mark.parametrize("seed", range(2))
@@ -134,9 +134,29 @@ def test_a_street_in_the_divisions_as_typed_is_the_street_of_the_normal_division
         state, city, district = rng.choice(PLACES)
         street = "".join(rng.choices(PIECES, k=rng.randrange(6)))
         a = Address(state=state, city=city, district=district, street=street)
-        units = _units(address._field(state, STATE), address._field(city, CITY), address._field(district, DISTRICT))
-        expected = _reference_strip(_normalize_text(street), units)  # the steps, without _place or _street
+        place = _divisions(address._field(state, STATE), address._field(city, CITY), address._field(district, DISTRICT))
+        expected = _reference_strip(_normalize_text(street), place.units)  # the steps, without _place or _street
         assert address._normal_street(a) == expected == normalize_address(a).street, a
+
+
+# every suffix, the ethnic names before them, their pieces and characters near them
+_SUFFIX_PIECES = [
+    *{suffix for level in (STATE, CITY, DISTRICT) for suffix in level.suffixes},
+    *"省市区县州盟旗镇乡街道自治族壮回水京白土维吾尔蒙古哈萨克藏东莞大1a ",
+    *["壮族", "回族", "维吾尔", "哈萨克", "朝鲜族", "zhuang", "hui", "uygur", "autonomous", "自治"],
+]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_suffix_read_from_its_first_character_is_the_suffix_the_regex_reads(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(20_000):
+        text = "".join(rng.choices(_SUFFIX_PIECES, k=rng.randrange(5)))
+        pos = rng.randrange(len(text) + 1)
+        for level in (STATE, CITY, DISTRICT):
+            m = level.suffix_at.match(text, pos)
+            expected = None if m is None else (m.group("auto") or m.group("plain"), m.end())
+            assert level.suffix(text, pos) == expected, (text, pos)
 
 
 def _same_kind(a: str, b: str) -> bool:

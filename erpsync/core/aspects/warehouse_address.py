@@ -57,15 +57,15 @@ class Binding:
     duplicates: dict[str, list[Warehouse]] = field(default_factory=dict)  # seller id -> extra records
 
 
-#: the sort key of ERP records (C-level: the diff sorts every record of a shop)
+#: the sort key of ERP records (C-level)
 _by_id = attrgetter("id")
 
 
 def bind_warehouses(seller: list[Warehouse], erp: list[Warehouse]) -> Binding:
     """Pair each seller warehouse with the ERP record bound to it (lowest ERP id if several).
 
-    Linear after one sort, and allocates a list only for a warehouse bound twice: the diff binds
-    shops of thousands of warehouses, and the pickup aspect binds once per warehouse.
+    Linear, and allocates a list only for a warehouse bound twice: the diff binds shops of
+    thousands of warehouses, and the pickup aspect binds once per warehouse.
     """
     out = Binding()
     first, extra = _index_erp(seller, erp, out)
@@ -88,16 +88,26 @@ def _index_erp(
     seller_ids = {w.id for w in seller}
     first: dict[str, Warehouse] = {}
     extra: dict[str, list[Warehouse]] = {}
-    for record in sorted(erp, key=_by_id):
+    unbound: list[Warehouse] = []
+    unknown: list[Warehouse] = []
+    for record in erp:
         bound = record.seller_warehouse_id
         if not bound:
-            out.unbound.append(record)
+            unbound.append(record)
         elif bound not in seller_ids:
-            out.unknown.append(record)
+            unknown.append(record)
         elif bound in first:
             extra.setdefault(bound, []).append(record)
         else:
             first[bound] = record
+    # Sorted by ERP id only where order shows: a warehouse bound more than once, and the lists of
+    # records left out. A stable sort of a part is that part of the stable sort of the whole, so
+    # this is what sorting every record first gave, without sorting a shop's records each diff.
+    for bound, others in extra.items():
+        ranked = sorted([first[bound], *others], key=_by_id)
+        first[bound], extra[bound] = ranked[0], ranked[1:]
+    out.unbound.extend(sorted(unbound, key=_by_id))
+    out.unknown.extend(sorted(unknown, key=_by_id))
     return first, extra
 
 
