@@ -27,7 +27,7 @@ class HandoverMode(StrEnum):
     @property
     def label(self) -> str:
         """How operators and waybills spell it: ``PICK UP`` / ``DROP OFF``."""
-        return "PICK UP" if self is HandoverMode.PICKUP else "DROP OFF"
+        return _HANDOVER_LABELS[self]
 
     @classmethod
     def parse(cls, text: str) -> HandoverMode:
@@ -45,6 +45,12 @@ class HandoverMode(StrEnum):
         if key not in aliases:
             raise ValueError(f"unknown handover mode {text!r} (expected PICK UP or DROP OFF)")
         return aliases[key]
+
+
+#: ``HandoverMode.label``, looked up rather than compared with ``HandoverMode.PICKUP``: an enum
+#: class's attribute costs five times a plain class's in Python 3.11 (its ``EnumType.__getattr__``),
+#: and the pickup diff spells modes twice per drift
+_HANDOVER_LABELS = {HandoverMode.PICKUP: "PICK UP", HandoverMode.DROP_OFF: "DROP OFF"}
 
 
 class SubscriptionStatus(StrEnum):
@@ -160,18 +166,29 @@ class ProviderRegion:
 Confidence = Literal["strong", "weak", "operator", "none"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Texts:
     """One text in each language erpsync speaks: English and the Chinese operators use."""
 
     en: str
     zh: str
 
+    def __init__(self, en: str, zh: str) -> None:
+        """The dataclass's own ``__init__``, written out: the generated frozen one sets each field
+        through ``object.__setattr__``, half the cost of a text, and a diff writes several texts
+        per drift. Calling the slots' own setters is what that call amounts to."""
+        _SET_EN(self, en)
+        _SET_ZH(self, zh)
+
     def get(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
 
     def as_dict(self) -> dict[str, str]:
         return {"en": self.en, "zh": self.zh}
+
+
+#: the setters of the slots of ``Texts``, for its ``__init__``
+_SET_EN, _SET_ZH = Texts.__dict__["en"].__set__, Texts.__dict__["zh"].__set__
 
 
 @dataclass(frozen=True, slots=True)

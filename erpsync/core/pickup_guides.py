@@ -104,6 +104,8 @@ class Guides:
     _prepared: dict[tuple[str, HandoverMode | None, str | None, str | None, bool], _Prepared] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    #: ``name``'s answers: drift texts name a provider per drift, and a look-up compares every name
+    _named: dict[str, Texts] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def topic(self, topic: str, *, provider: str | None = None, region: str | None = None) -> Steps:
         """The steps of ``topic`` for this provider and region: the most specific variant there is."""
@@ -119,7 +121,12 @@ class Guides:
     def name(self, provider: str | None) -> Texts:
         if provider is None:
             return Texts("the pickup provider", "揽收服务商")
-        return _lookup(self.names, provider) or Texts(provider, provider)
+        found = self._named.get(provider)
+        if found is None:
+            if len(self._named) >= _PREPARED_MAX:
+                self._named.clear()
+            found = self._named[provider] = _lookup(self.names, provider) or Texts(provider, provider)
+        return found
 
     def merged(self, override: Guides) -> Guides:
         """These guides with ``override``'s entries in their place.

@@ -55,6 +55,15 @@ def test_the_provider_is_looked_up_in_any_case():
     assert steps_for_drift("review_stuck", provider="WANSE") == steps_for_drift("review_stuck", provider="Wanse")
 
 
+def test_each_guides_names_its_providers_after_a_name_was_asked_of_other_guides():
+    """``Guides.name`` remembers its answers per guides: a configuration's name is its own."""
+    configured = DEFAULT_GUIDES.merged(Guides(names={"wanse": Texts("Wanse Express", "万色速递")}))
+    assert DEFAULT_GUIDES.name("WANSE").zh == "万色"
+    assert configured.name("WANSE").zh == "万色速递"
+    assert DEFAULT_GUIDES.name("WANSE").zh == "万色"
+    assert DEFAULT_GUIDES.name("Nobody") == Texts("Nobody", "Nobody")
+
+
 def test_review_stuck_says_check_the_phone_then_call():
     steps = steps_for_drift("review_stuck", provider="Wanse")
     assert "24" in steps[0].en and "仓库地址" in steps[0].en and "phone" in steps[0].en

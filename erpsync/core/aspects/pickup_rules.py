@@ -40,7 +40,11 @@ from erpsync.core.pickup_guides import steps_for_drift
 
 __all__ = ["CAN_FIRE", "RULES", "WarehouseView", "shortlist", "stale_waybills"]
 
+# Modes, statuses and severities as module names: the rules run per warehouse, and an enum class's
+# attribute (``S.ACTIVE``) costs five times a name in Python 3.11 (``EnumType.__getattr__``).
 PICKUP, DROP_OFF = HandoverMode.PICKUP, HandoverMode.DROP_OFF
+ACTIVE, PENDING_REVIEW, UNKNOWN, OUT_OF_COVERAGE = S.ACTIVE, S.PENDING_REVIEW, S.UNKNOWN, S.OUT_OF_COVERAGE
+CRITICAL, WARNING = Severity.CRITICAL, Severity.WARNING
 _EFFECTIVE = {status: effective_mode(status) for status in S}
 
 #: labels that contradict a subscription status, and how bad that is (问题14): PICK UP without a
@@ -100,10 +104,6 @@ class WarehouseView:
         self.erp, self.region, self.mode, self.signals = erp, region, mode, signals
 
     @property
-    def packages(self) -> list[PackageSignal]:
-        return list(self.signals.packages) if self.signals else []
-
-    @property
     def why(self) -> tuple[Texts, ...]:
         """The state's reasons for people, as ``PickupState.why`` says them."""
         return tuple([r.why for r in self.draft.reasons])
@@ -129,7 +129,7 @@ class WarehouseView:
             region=region.name if region else None,
             shop=self.obs.shop,
             warehouse=self.wh.id,
-            covered=self.draft.status is not S.OUT_OF_COVERAGE,
+            covered=self.draft.status is not OUT_OF_COVERAGE,
         )
         return Drift(
             self.obs.shop,
@@ -152,7 +152,7 @@ class WarehouseView:
 def _mode_mismatch(w: WarehouseView) -> Drift | None:
     """ERP mode vs effective mode; never during a review (the ERP's PICK UP is where it leads)."""
     d, erp, mode, effective = w.draft, w.erp, w.mode, w.effective
-    if erp is None or mode is None or effective is None or d.status is S.PENDING_REVIEW:
+    if erp is None or mode is None or effective is None or d.status is PENDING_REVIEW:
         return None
     if mode is effective:
         return None
@@ -167,7 +167,7 @@ def _mode_mismatch(w: WarehouseView) -> Drift | None:
         f"parcels go {eff.en}",
         f"{name.zh}：ERP（仓库 {erp.id}）设为{said.zh}，但商家后台揽收状态为「{status.zh}」：包裹应按{eff.zh}发货",
     )
-    severity = Severity.CRITICAL if mode is PICKUP else Severity.WARNING
+    severity = CRITICAL if mode is PICKUP else WARNING
     values = (effective.label, mode.label)
     consequence = NO_DRIVER if mode is PICKUP else NO_PARCELS
     return w.drift("mode_mismatch", "handover_mode", values, severity, summary, (*w.why, consequence), "|".join(values))
@@ -175,7 +175,7 @@ def _mode_mismatch(w: WarehouseView) -> Drift | None:
 
 def _unconfirmed(w: WarehouseView) -> Drift | None:
     """No evidence settles the state: never "in sync"; say what would settle it."""
-    if w.draft.status is not S.UNKNOWN:
+    if w.draft.status is not UNKNOWN:
         return None
     name, said = warehouse_words(w.wh), mode_words(w.mode)
     confirm = f"erpsync pickup confirm --shop {w.obs.shop} --warehouse {w.wh.id} --status active|not_subscribed|pending"
@@ -185,7 +185,7 @@ def _unconfirmed(w: WarehouseView) -> Drift | None:
         f"{name.zh}：揽收订阅状态未确认（ERP 设为{said.zh}）；该仓库发出一个包裹即可确认，"
         f"或在商家后台查看后记录：{confirm}",
     )
-    severity = Severity.CRITICAL if w.mode is PICKUP else Severity.WARNING
+    severity = CRITICAL if w.mode is PICKUP else WARNING
     identity = w.mode.label if w.mode else "none"
     values = (S.UNKNOWN.value, w.mode.label if w.mode else None)
     return w.drift("pickup_unconfirmed", "subscription_status", values, severity, summary, w.why, identity)
@@ -194,7 +194,7 @@ def _unconfirmed(w: WarehouseView) -> Drift | None:
 def _review(w: WarehouseView) -> Drift | None:
     """A pending review: a warning under the SLA, critical from the first run past it."""
     d = w.draft
-    if d.status is not S.PENDING_REVIEW or d.pending_since is None:
+    if d.status is not PENDING_REVIEW or d.pending_since is None:
         return None
     sla = w.obs.review_sla_hours
     hours = (aware(w.obs.now) - aware(d.pending_since)).total_seconds() / 3600
@@ -212,7 +212,7 @@ def _review(w: WarehouseView) -> Drift | None:
         )
         # an earlier stage of review_stuck: one drift that escalates when the review outlasts the limit
         return w.drift(
-            "review_pending", "subscription_status", values, Severity.WARNING, summary, w.why, stage_of="review_stuck"
+            "review_pending", "subscription_status", values, WARNING, summary, w.why, stage_of="review_stuck"
         )
     provider = provider_words(d.provider or (w.region.provider if w.region else None), w.obs.guides)
     summary = Texts(
@@ -226,12 +226,12 @@ def _review(w: WarehouseView) -> Drift | None:
     ends = w.mode is PICKUP and w.save is not None
     recorded = w.save is None and d.confidence == "operator"
     declined = SET_DROP_OFF if ends else record_declined(w.obs.shop, w.wh.id, w.mode, recorded=recorded)
-    return w.drift("review_stuck", "subscription_status", values, Severity.CRITICAL, summary, (*w.why, declined))
+    return w.drift("review_stuck", "subscription_status", values, CRITICAL, summary, (*w.why, declined))
 
 
 def _out_of_coverage(w: WarehouseView) -> Drift | None:
     """PICK UP where no provider collects."""
-    if w.erp is None or w.mode is not PICKUP or w.region is not None or w.draft.status is S.ACTIVE:
+    if w.erp is None or w.mode is not PICKUP or w.region is not None or w.draft.status is ACTIVE:
         return None
     name, city = warehouse_words(w.wh), w.wh.address.city or "(blank)"
     summary = Texts(
@@ -240,7 +240,7 @@ def _out_of_coverage(w: WarehouseView) -> Drift | None:
         f"{name.zh}：ERP（仓库 {w.erp.id}）设为上门揽收（PICK UP），但{city}不在任何揽收范围内：不会有司机上门",
     )
     values = (w.wh.address.city, w.mode.label)
-    return w.drift("pickup_out_of_coverage", "handover_mode", values, Severity.CRITICAL, summary, w.why)
+    return w.drift("pickup_out_of_coverage", "handover_mode", values, CRITICAL, summary, w.why)
 
 
 def _labels(w: WarehouseView) -> Drift | None:
@@ -256,7 +256,7 @@ def _labels(w: WarehouseView) -> Drift | None:
     ):
         return None
     bad, severity = contradicting
-    wrongly = [p for p in after(w.packages, d.since) if p.handover_method is bad and still_to_hand_over(p)]
+    wrongly = [p for p in after(w.signals.packages, d.since) if p.handover_method is bad and still_to_hand_over(p)]
     if not wrongly:
         return None
     name, label, status = warehouse_words(w.wh), mode_words(bad), status_words(d.status)
@@ -307,7 +307,7 @@ def _waybills(w: WarehouseView) -> Drift | None:
         f"的揽收服务商已由{old.zh}换为{new.zh}）：{listed}",
     )
     values = (f"{region.prefix}…", ", ".join(p.tracking_number or "" for p in stale[:5]))
-    return w.drift("waybill_provider_mismatch", "tracking_number", values, Severity.WARNING, summary, w.why)
+    return w.drift("waybill_provider_mismatch", "tracking_number", values, WARNING, summary, w.why)
 
 
 RULES = (_mode_mismatch, _unconfirmed, _review, _out_of_coverage, _labels, _waybills)
@@ -318,10 +318,10 @@ CAN_FIRE = {
         r
         for r in RULES
         if not (
-            (r is _unconfirmed and status is not S.UNKNOWN)
-            or (r is _review and status is not S.PENDING_REVIEW)
-            or (r is _mode_mismatch and status in (S.UNKNOWN, S.PENDING_REVIEW))
-            or (r is _out_of_coverage and status is S.ACTIVE)
+            (r is _unconfirmed and status is not UNKNOWN)
+            or (r is _review and status is not PENDING_REVIEW)
+            or (r is _mode_mismatch and status in (UNKNOWN, PENDING_REVIEW))
+            or (r is _out_of_coverage and status is ACTIVE)
             or (r is _labels and status not in _CONTRADICTING)
         )
     )

@@ -46,15 +46,20 @@ from erpsync.core.pickup_regions import region_for
 __all__ = ["after", "aware", "effective_mode", "infer_draft", "infer_pickup_state"]
 
 S = SubscriptionStatus
+# The statuses and modes as module names: the diff infers a state per warehouse, and an enum
+# class's attribute (``S.ACTIVE``) costs five times a name in Python 3.11 (``EnumType.__getattr__``).
+ACTIVE, NOT_SUBSCRIBED, CANCELLED, PENDING_REVIEW = S.ACTIVE, S.NOT_SUBSCRIBED, S.CANCELLED, S.PENDING_REVIEW
+OUT_OF_COVERAGE, UNKNOWN = S.OUT_OF_COVERAGE, S.UNKNOWN
+PICKUP, DROP_OFF = HandoverMode.PICKUP, HandoverMode.DROP_OFF
 _NOTHING_REMEMBERED = PickupHistory()
 
 
 def effective_mode(status: SubscriptionStatus) -> HandoverMode | None:
     """How parcels go: PICK UP when active; DROP OFF otherwise, also during a review (the seller may
     self-ship until it completes); unknown when the status is."""
-    if status is S.UNKNOWN:
+    if status is UNKNOWN:
         return None
-    return HandoverMode.PICKUP if status is S.ACTIVE else HandoverMode.DROP_OFF
+    return PICKUP if status is ACTIVE else DROP_OFF
 
 
 def _current_provider(region: ProviderRegion | None, now: datetime) -> str | None:
@@ -81,7 +86,7 @@ def _offered(slots: SlotSignal, history: PickupHistory, save: SaveEstimate | Non
     It began when erpsync first saw pickup offered again, or lacking that after the latest save
     (a review makes it active): parcels printed before then went DROP OFF rightly.
     """
-    d = Draft(S.ACTIVE, "strong", [Reason.slots_offer(slots.package_id)])
+    d = Draft(ACTIVE, "strong", [Reason.slots_offer(slots.package_id)])
     o = history.offered
     if o is not None and o.changed_at is not None and o.previous == "no" and o.value == "yes":
         d.since = aware(o.changed_at)
@@ -115,29 +120,29 @@ def _after_save(
             if declined is not None and declined.newer_than(dated):
                 return _declined(declined, strength, reasons, save)  # pickup in effect until the decline
             reasons.append(Reason.activated(package, provider, guides))
-            return Draft(S.ACTIVE, "weak", reasons, _collects(region, provider, package), None, None, dated)
+            return Draft(ACTIVE, "weak", reasons, _collects(region, provider, package), None, None, dated)
         if activated_after_save(history, save):
             seen = activation_seen(history)
             if declined is not None and declined.newer_than(seen):
                 return _declined(declined, strength, reasons, save)  # pickup in effect until the decline
             reason = Reason.activated_before()
-            return Draft(S.ACTIVE, "weak", [*reasons, reason], region.provider, None, None, seen)
-    if erp_mode is HandoverMode.DROP_OFF:
+            return Draft(ACTIVE, "weak", [*reasons, reason], region.provider, None, None, seen)
+    if erp_mode is DROP_OFF:
         switched = erp_switched_to_drop_off(history, save)
         was_active = was_active_before_save(history, save)
         if switched is not None:  # the save, then the ERP to DROP OFF: the call was declined
             reasons.append(Reason.declined(was_active=was_active, erp_switched_at=switched))
-            status = S.CANCELLED if was_active else S.NOT_SUBSCRIBED
+            status = CANCELLED if was_active else NOT_SUBSCRIBED
             return Draft(status, strength, reasons, None, save.at, None, max(save.seen_at, switched))
         if was_active:  # pickup in effect, the ERP on DROP OFF: the mode_mismatch's cancel steps
             reasons.append(Reason.declined(was_active=True, erp_switched_at=None))
-            return Draft(S.CANCELLED, strength, reasons, None, save.at, None, save.seen_at)
+            return Draft(CANCELLED, strength, reasons, None, save.at, None, save.seen_at)
     if declined is not None:
         return _declined(declined, strength, reasons, save)
-    if erp_mode is HandoverMode.DROP_OFF:
+    if erp_mode is DROP_OFF:
         reasons.append(Reason.erp_kept_drop_off())  # DROP OFF since before the save: it asks for pickup
     reasons.append(Reason.pending(save.at, review_sla_hours))
-    return Draft(S.PENDING_REVIEW, strength, reasons, None, save.at, save.at, save.seen_at)
+    return Draft(PENDING_REVIEW, strength, reasons, None, save.at, save.at, save.seen_at)
 
 
 def _declined(declined: Declined, strength: Confidence, reasons: list[Reason], save: SaveEstimate) -> Draft:
@@ -150,19 +155,19 @@ def _without_save(signals: PickupSignals | None, region: ProviderRegion, lookbac
     """Row 4: no save is known."""
     slots = signals.slots if signals else None
     if slots is not None:
-        return Draft(S.NOT_SUBSCRIBED, "strong", [Reason.slots_refuse(slots.package_id), Reason.either_way()])
+        return Draft(NOT_SUBSCRIBED, "strong", [Reason.slots_refuse(slots.package_id), Reason.either_way()])
     packages = [p for p in (signals.packages if signals else ()) if p.handover_method]
     newest = max(packages, key=recency, default=None)  # ties: the greater id
     if newest is None:
-        return Draft(S.UNKNOWN, "none", [Reason.no_packages(lookback_days)])
+        return Draft(UNKNOWN, "none", [Reason.no_packages(lookback_days)])
     dated = aware(newest.created_at) if newest.created_at else None
-    if newest.handover_method is HandoverMode.DROP_OFF:
-        return Draft(S.NOT_SUBSCRIBED, "weak", [Reason.newest_drop_off(newest), Reason.either_way()], evidence_at=dated)
+    if newest.handover_method is DROP_OFF:
+        return Draft(NOT_SUBSCRIBED, "weak", [Reason.newest_drop_off(newest), Reason.either_way()], evidence_at=dated)
     provider = provider_of_waybill(newest.tracking_number, region)
     if provider is None:
-        return Draft(S.UNKNOWN, "none", [Reason.label_only(newest)])
+        return Draft(UNKNOWN, "none", [Reason.label_only(newest)])
     reasons = [Reason.newest_pickup(newest, provider, guides)]
-    return Draft(S.ACTIVE, "weak", reasons, _collects(region, provider, newest), evidence_at=dated)
+    return Draft(ACTIVE, "weak", reasons, _collects(region, provider, newest), evidence_at=dated)
 
 
 def infer_pickup_state(
@@ -195,7 +200,7 @@ def infer_pickup_state(
         d.status,
         effective_mode(d.status),
         d.provider,
-        d.pending_since if d.status is S.PENDING_REVIEW else None,
+        d.pending_since if d.status is PENDING_REVIEW else None,
         d.confidence,
         tuple([r.evidence for r in d.reasons]),
         tuple([r.why for r in d.reasons]),
@@ -230,9 +235,7 @@ def infer_draft(
         d.provider = _current_provider(region, now)
     elif region is None:
         reasons = [Reason.slots_refuse(slots.package_id)] if slots is not None else []
-        d = Draft(
-            S.OUT_OF_COVERAGE, "strong" if slots is not None else "weak", [*reasons, Reason.outside(address.city)]
-        )
+        d = Draft(OUT_OF_COVERAGE, "strong" if slots is not None else "weak", [*reasons, Reason.outside(address.city)])
         d.evidence_at = save.seen_at if save else None
     elif save is not None:
         d = _after_save(signals, save, region, h, erp_mode, review_sla_hours, guides)

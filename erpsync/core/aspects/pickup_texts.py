@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, ParamSpec
+from functools import lru_cache
+from typing import Any, ParamSpec, cast
 
 from erpsync.core.aspects.pickup_words import at, mode_words, provider_words, status_words, warehouse_words
 from erpsync.core.models import PackageSignal, PickupConfirmation, SubscriptionStatus, Texts
@@ -38,6 +39,13 @@ def _lazy(write: Callable[_P, _Words]) -> staticmethod[_P, Reason]:
 
     reason.__name__, reason.__doc__ = write.__name__, write.__doc__
     return staticmethod(reason)
+
+
+def _few(write: Callable[_P, _Words]) -> Callable[_P, _Words]:
+    """``write`` memoised, for a reason whose words depend on nothing or on values a run sees a
+    few of (a city, the lookback): a diff of a shop outside every pickup region writes them for
+    every warehouse, and the same words once do (texts are immutable, so drifts may share them)."""
+    return cast("Callable[_P, _Words]", lru_cache(maxsize=64)(write))
 
 
 class Reason:
@@ -108,6 +116,7 @@ class Reason:
         )
 
     @_lazy
+    @_few
     def outside(city: str) -> _Words:
         city = city or "(blank)"
         return (
@@ -151,6 +160,7 @@ class Reason:
         )
 
     @_lazy
+    @_few
     def activated_before() -> _Words:
         return (
             "pickup was seen in effect after the save",
@@ -193,6 +203,7 @@ class Reason:
         )
 
     @_lazy
+    @_few
     def erp_kept_drop_off() -> _Words:
         return (
             "the ERP said DROP OFF before the save and has not changed since: not read as declining the call",
@@ -239,6 +250,7 @@ class Reason:
         )
 
     @_lazy
+    @_few
     def either_way() -> _Words:
         return (
             "not subscribed, or cancelled (declining the provider's call looks the same)",
@@ -249,6 +261,7 @@ class Reason:
         )
 
     @_lazy
+    @_few
     def no_packages(days: int) -> _Words:
         return (
             f"no packages in the last {days} days",
