@@ -7,6 +7,11 @@ everyone out, and the token itself never travels in a cookie). Each form carries
 the HMAC of the session id under a second purpose, checked on every POST: a page on another site
 can make the browser send the cookie, but cannot read the CSRF token to put in its form. The
 cookie is ``HttpOnly`` and ``SameSite=Strict`` as well.
+
+The token typed at login loses its surrounding whitespace before the comparison, as the
+configured one did when the config was read (``clean_credential``): a token pasted from a
+terminal or a password manager often brings a trailing newline or space along, and the
+configured token never keeps one, so with it no login could match.
 """
 
 from __future__ import annotations
@@ -37,8 +42,9 @@ class Auth:
         return bool(self._token)
 
     def token_ok(self, given: str) -> bool:
-        """Whether ``given`` is the configured token, in time independent of where they differ."""
-        return self.enabled and hmac.compare_digest(given.encode(), self._token)
+        """Whether ``given``, without surrounding whitespace, is the configured token, in time
+        independent of where they differ."""
+        return self.enabled and hmac.compare_digest(given.strip().encode(), self._token)
 
     def new_session(self) -> str:
         """A cookie value for a fresh login: ``session-id.signature``."""

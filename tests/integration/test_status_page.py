@@ -61,6 +61,8 @@ def test_status_page_over_a_reconciled_store(demo_ws):
         session = requests.Session()
         assert session.post(f"{base}/login", data={"token": "wrong"}, timeout=10).status_code == 401
         assert 'id="logged-in"' in session.post(f"{base}/login", data={"token": TOKEN}, timeout=10).text
+        pasted = requests.Session()  # the token pasted with the newline the terminal copied along
+        assert 'id="logged-in"' in pasted.post(f"{base}/login", data={"token": f" {TOKEN}\n"}, timeout=10).text
         page = session.get(f"{base}/shops/shop", timeout=10).text
         csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
         assert csrf is not None and 'class="ack-button"' in page

@@ -129,6 +129,22 @@ def test_login_wrong_token_and_no_token(store: Store) -> None:
     assert 'id="login"' not in page and "[service.ui] token" in page
 
 
+@pytest.mark.parametrize("typed", [f"{TOKEN}\n", f"  {TOKEN} ", f"\t{TOKEN}\r\n"])
+def test_a_token_pasted_with_whitespace_around_it_logs_in(store: Store, typed: str) -> None:
+    """The configured token lost its surrounding whitespace when the config was read; the typed
+    one loses it too, or a token pasted with a trailing newline never matches."""
+    client = Client(app(store))
+    answer = client.post("/login", data={"token": typed})
+    assert answer.status_code == 303 and client.get_cookie(COOKIE) is not None
+
+
+def test_whitespace_inside_the_token_still_counts(store: Store) -> None:
+    client = Client(app(store, token="correct horse staple"))
+    assert client.post("/login", data={"token": "correct  horse staple"}).status_code == 401
+    assert client.post("/login", data={"token": "correcthorse staple"}).status_code == 401
+    assert client.post("/login", data={"token": " correct horse staple\n"}).status_code == 303
+
+
 def test_posts_need_login_and_csrf(store: Store) -> None:
     drift_id = store.drifts.list_open("drifty")[0].id
     anonymous = Client(app(store))
