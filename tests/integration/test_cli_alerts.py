@@ -303,18 +303,22 @@ def test_deliver_sends_what_is_due_and_keeps_what_a_channel_refused(tmp_path, re
     assert "delivered 0 alert(s)" in again.stdout and receiver.seen == []
 
 
+def feishu_bot_at_its_rate_limit(root: Path, now: datetime) -> None:
+    """A workspace whose one alert channel, a Feishu bot, took its 100 messages of the minute
+    (each its own), with one more alert due: it waits unsent for room in the limit."""
+    url = "https://open.feishu.cn/open-apis/bot/v2/hook/0f6a1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
+    config = CONFIG.split("[[alerts]]")[0] + f'[[alerts]]\ntype = "feishu"\nurl = "{url}"\n'
+    (root / "erpsync.toml").write_text(config.format(lang="en"), encoding="utf-8")
+    record(root, "pickup", [mode_drift(f"WH{n}") for n in range(101)], now - timedelta(seconds=30))
+    with store(root) as s:
+        for n, row in enumerate(s.outbox.all_pending()[:100]):
+            s.outbox.mark_delivered(row.id, now=now - timedelta(seconds=20, microseconds=n), answer="ok")
+
+
 def test_deliver_exits_1_and_says_so_when_alerts_wait_for_a_channel_s_rate_limit(tmp_path):
     """A Feishu bot took its 100 messages of the minute: the due alert waits unsent, and
     ``alerts deliver`` says how many wait and why, and exits 1 (not 0 as if all went out)."""
-    url = "https://open.feishu.cn/open-apis/bot/v2/hook/0f6a1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
-    config = CONFIG.split("[[alerts]]")[0] + f'[[alerts]]\ntype = "feishu"\nurl = "{url}"\n'
-    (tmp_path / "erpsync.toml").write_text(config.format(lang="en"), encoding="utf-8")
-    now = datetime.now(UTC)
-    record(tmp_path, "pickup", [mode_drift(f"WH{n}") for n in range(101)], now - timedelta(seconds=30))
-    with store(tmp_path) as s:
-        sent = s.outbox.all_pending()[:100]
-        for n, row in enumerate(sent):  # the minute's 100 messages, each its own
-            s.outbox.mark_delivered(row.id, now=now - timedelta(seconds=20, microseconds=n), answer="ok")
+    feishu_bot_at_its_rate_limit(tmp_path, datetime.now(UTC))
     result = erpsync(tmp_path, "alerts", "deliver")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "delivered 0 alert(s)" in result.stdout
@@ -324,15 +328,9 @@ def test_deliver_exits_1_and_says_so_when_alerts_wait_for_a_channel_s_rate_limit
 def test_run_once_says_so_too_when_alerts_wait_for_a_channel_s_rate_limit(tmp_path):
     """``erpsync run --once`` sends the outbox after its jobs, as ``alerts deliver`` does, and
     says in the same words how many alerts wait for room in the channel's rate limit."""
-    url = "https://open.feishu.cn/open-apis/bot/v2/hook/0f6a1c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b"
-    config = CONFIG.split("[[alerts]]")[0] + f'[[alerts]]\ntype = "feishu"\nurl = "{url}"\n'
-    (tmp_path / "erpsync.toml").write_text(config.format(lang="en"), encoding="utf-8")
     now = datetime.now(UTC)
-    record(tmp_path, "pickup", [mode_drift(f"WH{n}") for n in range(101)], now - timedelta(seconds=30))
+    feishu_bot_at_its_rate_limit(tmp_path, now)
     with store(tmp_path) as s:
-        sent = s.outbox.all_pending()[:100]
-        for n, row in enumerate(sent):  # the minute's 100 messages, each its own
-            s.outbox.mark_delivered(row.id, now=now - timedelta(seconds=20, microseconds=n), answer="ok")
         s.shop_pauses.pause("shop", reason="the outbox alone is sent", now=now)  # no seller to reach
     result = erpsync(tmp_path, "run", "--once")
     said = "erpsync run: 1 alert(s) for feishu wait: its channel's rate limit has no room now"
