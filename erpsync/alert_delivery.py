@@ -98,8 +98,8 @@ class DeliveryReport:
     #: sinks that did not answer within their timeout: abandoned for the rest of the run
     timed_out: list[str] = field(default_factory=list)
     #: per sink, the due alerts left unsent because its channel's rate limit had no room: a later
-    #: pass sends them. Not among the ``notes`` (the service logs those at every minute's drain,
-    #: and a busy channel is routine) but in ``waiting_lines``, which a command prints
+    #: pass sends them. Not among the ``notes`` (warnings, and a busy channel is routine) but in
+    #: ``waiting_lines``, which a command prints and the service's drain logs at info
     waiting: dict[str, int] = field(default_factory=dict)
 
     def waiting_lines(self, lang: str = "en") -> list[str]:

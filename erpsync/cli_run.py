@@ -65,6 +65,9 @@ def run(state: CommandContext, once: bool, shops: tuple[str, ...], aspects: tupl
     \b
     Exit codes: 143 after SIGTERM, 130 after Ctrl-C (SIGINT), 1 when it cannot start.
     With --once: 0 all in sync, 2 drift outstanding, 1 a job failed, 143/130 when stopped.
+    The code is the jobs' (as reconcile's): alerts the pass left undelivered (waiting for room in
+    a channel's rate limit, to retry, failed, expired) are printed, not counted; the next pass
+    sends those due. A cron job watching delivery runs `erpsync alerts deliver` (exits 1 for them).
     """
     from erpsync.service.jobs import JobContext
     from erpsync.service.metrics import ServiceMetrics

@@ -340,6 +340,8 @@ class EmbeddedScheduler:
             return
         for note in report.notes():
             logger.warning("%s", note)
+        if report.waiting:  # routine for a busy channel: info, one line a pass, as ``run --once`` says it
+            logger.info("%s", " ".join(report.waiting_lines()))
 
     # -- what health reports -----------------------------------------------------------------
 

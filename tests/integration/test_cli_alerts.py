@@ -14,9 +14,11 @@ import hmac
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -335,6 +337,39 @@ def test_run_once_says_so_too_when_alerts_wait_for_a_channel_s_rate_limit(tmp_pa
     result = erpsync(tmp_path, "run", "--once")
     said = "erpsync run: 1 alert(s) for feishu wait: its channel's rate limit has no room now"
     assert said in result.stderr, result.stdout + result.stderr
+    # the exit code is the jobs' (one skipped: 0), as its --help says: a busy channel is no failed job
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_service_logs_alerts_waiting_for_a_channel_s_rate_limit_once_a_delivery(tmp_path):
+    """``erpsync run`` serving: each outbox drain that leaves alerts waiting logs one info line
+    saying how many wait for which sink, in the words ``run --once`` prints (not the robot's URL)."""
+    now = datetime.now(UTC)
+    feishu_bot_at_its_rate_limit(tmp_path, now)
+    with (tmp_path / "erpsync.toml").open("a", encoding="utf-8") as config:
+        config.write("[service.intervals]\noutbox = 0.01\n")  # a drain every 0.6 s
+    with store(tmp_path) as s:
+        s.shop_pauses.pause("shop", reason="the outbox alone is sent", now=now)  # no seller to reach
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TTS_", "ERPSYNC_", "COLUMNS"))}
+    env["ERPSYNC_CONFIG"] = str(tmp_path / "erpsync.toml")
+    log = tmp_path / "run.log"
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "erpsync", "run", "--listen", ""], cwd=tmp_path, env=env, stdout=out, stderr=out
+        )
+    said = "INFO erpsync.service: 1 alert(s) for feishu wait: its channel's rate limit has no room now"
+    try:
+        deadline = datetime.now(UTC) + timedelta(seconds=30)
+        while log.read_text().count(said) < 2 and proc.poll() is None and datetime.now(UTC) < deadline:
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=60)
+    text = log.read_text()
+    assert code == 143 and text.count(said) >= 2, text
+    lines = [line for line in text.splitlines() if "wait: its channel's rate limit" in line]
+    assert all(line.startswith(said) for line in lines), text  # one line a drain, no other wording
+    assert "0f6a1c2e" not in text  # the robot's URL is its secret
 
 
 # -- drifts / drifts ack ------------------------------------------------------------------------
