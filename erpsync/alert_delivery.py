@@ -10,16 +10,17 @@ the run at most one ``timeout_seconds`` per sink and never loses an alert:
   the alert stays pending and is tried again next run) and the other sinks are served;
 - ``TemporaryError`` (rate limited, 5xx, timeouts) and unexpected errors (a file that cannot be
   written) keep the alert pending until a later attempt: exponential backoff from a minute up to
-  six hours, or the channel's ``retry_after``; the sink's other alerts due in that pass wait as
-  long, unsent, and a drift's later alerts wait for its earlier one (``Outbox.due``), so they
-  arrive in order.
+  six hours, or the channel's ``retry_after`` (``alert_retry.py``); the sink's other alerts due
+  in that pass wait as long, unsent, and a drift's later alerts wait for its earlier one
+  (``Outbox.due``), so they arrive in order.
   ``PermanentError`` marks it failed for good;
 - a sink with a ``rate_limit`` that has more alerts due than the limit lets through gets them
   all as one ``send_digest``: one message instead of dropping some or blocking (``alert_rates.py``
   counts the messages and orders the sinks that share a channel). A sink keeping the default
   ``send_digest``, which sends each alert, gets as many as the limit lets through, one message
   each, and the rest wait for a later pass;
-- alerts undelivered after ``max_age`` expire, and are logged and returned to be reported.
+- alerts undelivered after ``max_age`` expire, and are logged and returned to be reported
+  (``alert_report.py``: what a pass did, and the lines that say it).
 
 A pass first takes the due alerts it will send (``alert_hold.py``: ``Outbox.claim``, confirmed
 in the store before every send and renewed as the pass goes on), so two processes delivering at
@@ -36,87 +37,24 @@ from __future__ import annotations
 
 import functools
 import logging
-import math
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from erpsync.alert_hold import SinkHold
 from erpsync.alert_outbox import ConfiguredSink
 from erpsync.alert_rates import one_message_digest, room, serving_order
+from erpsync.alert_report import DeliveryReport
+from erpsync.alert_retry import DEFAULT_MAX_AGE, retry_time
 from erpsync.core.errors import PermanentError, TemporaryError
-from erpsync.core.models import Texts
 from erpsync.core.store import OutboxRow, Store
 from erpsync.plugins.alerts.base import AlertEvent
 
 logger = logging.getLogger("erpsync.alerts.delivery")
 
-#: how long an undelivered alert is retried unless ``[alerting] max_age_hours`` says otherwise
-DEFAULT_MAX_AGE = timedelta(hours=72)
-FIRST_RETRY = timedelta(minutes=1)
-LAST_RETRY = timedelta(hours=6)
 #: the channel's answer is kept short: it is for operators, not a log of the channel
 ANSWER_CHARS = 500
-#: what a delivery says of a sink's alerts left waiting for room in its channel's rate limit
-WAITING = Texts(
-    "{count} alert(s) for {name} wait: its channel's rate limit has no room now; a later delivery sends them.",
-    "{name} 有 {count} 条告警在等待：渠道的频率限制暂无余量，稍后发送。",
-)
-
-
-def backoff(attempts: int) -> timedelta:
-    """The wait after the ``attempts``-th failed attempt (1, 2, ...): 1 min, 2, 4 ... up to 6 h."""
-    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LAST_RETRY)
-
-
-def retry_time(row: OutboxRow, retry_after: object, *, refused_at: datetime, max_age: timedelta) -> datetime:
-    """When ``row``, refused for now at ``refused_at``, is tried again: after the channel's
-    ``retry_after`` if it is a finite number of seconds, else after the backoff, and never later
-    than ``FIRST_RETRY`` before the alert expires (a header of ``1e12`` or ``inf`` would not fit a
-    date, and keeping an alert past its ``max_age`` cannot deliver it). A pass within that minute
-    tries it once more; a retry at the expiry itself never happened, since every pass expires the
-    old alerts before it sends. One refused within that last minute is due again at once."""
-    wait = backoff(row.attempts + 1)
-    if isinstance(retry_after, int | float) and math.isfinite(retry_after) and retry_after > 0:
-        wait = timedelta(seconds=min(retry_after, max_age.total_seconds()))
-    last_try = row.created_at + max_age - FIRST_RETRY
-    return min(refused_at + wait, max(last_try, refused_at))
-
-
-@dataclass
-class DeliveryReport:
-    """What one delivery pass did, counted in alerts (a digest of 30 counts 30 delivered);
-    ``digests`` counts the digest messages a channel took."""
-
-    delivered: int = 0
-    digests: int = 0
-    retrying: int = 0
-    failed: int = 0
-    expired: list[OutboxRow] = field(default_factory=list)
-    #: sinks that did not answer within their timeout: abandoned for the rest of the run
-    timed_out: list[str] = field(default_factory=list)
-    #: per sink, the due alerts left unsent because its channel's rate limit had no room: a later
-    #: pass sends them. Not among the ``notes`` (warnings, and a busy channel is routine) but in
-    #: ``waiting_lines``, which a command prints and the service's drain logs at info
-    waiting: dict[str, int] = field(default_factory=dict)
-
-    def waiting_lines(self, lang: str = "en") -> list[str]:
-        """One line per sink with alerts left waiting for room in its channel's rate limit."""
-        return [WAITING.get(lang).format(name=name, count=count) for name, count in sorted(self.waiting.items())]
-
-    def notes(self) -> list[str]:
-        """Lines for the run's report: what needs an operator's eye."""
-        out = []
-        if self.expired:
-            sinks = ", ".join(sorted({r.sink for r in self.expired}))
-            out.append(f"{len(self.expired)} alert(s) expired undelivered (sink {sinks}): see `erpsync alerts pending`")
-        for name in self.timed_out:
-            out.append(f"alert sink {name} did not answer in time: its alerts stay pending for the next run")
-        if self.failed:
-            out.append(f"{self.failed} alert(s) failed for good (the channel refused them): see the log")
-        return out
 
 
 def wall_clock() -> datetime:

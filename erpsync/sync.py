@@ -51,8 +51,8 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from erpsync.alert_delivery import DeliveryReport
 from erpsync.alert_outbox import ConfiguredSink, build_sinks
+from erpsync.alert_report import DeliveryReport
 from erpsync.core import log_context
 from erpsync.core.config import Settings
 from erpsync.core.errors import LockedError, StaleFenceError

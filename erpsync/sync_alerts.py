@@ -22,8 +22,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from erpsync.alert_delivery import Deliverer, DeliveryReport
+from erpsync.alert_delivery import Deliverer
 from erpsync.alert_outbox import ConfiguredSink, token_alerts
+from erpsync.alert_report import DeliveryReport
 from erpsync.core.config import Settings, ShopSettings
 from erpsync.core.errors import ErpsyncError
 from erpsync.core.run_guard import StopSignals

@@ -19,7 +19,8 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from erpsync.alert_delivery import Deliverer, DeliveryReport
+from erpsync.alert_delivery import Deliverer
+from erpsync.alert_report import DeliveryReport
 from erpsync.core import log_context
 from erpsync.core.aspects.base import Aspect
 from erpsync.core.config import Settings, ShopSettings

@@ -21,8 +21,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal, Self
 
-from erpsync.alert_delivery import DeliveryReport, deliver_pending
+from erpsync.alert_delivery import deliver_pending
 from erpsync.alert_outbox import ConfiguredSink, build_sinks
+from erpsync.alert_report import DeliveryReport
 from erpsync.core.config import Settings
 from erpsync.core.errors import ErpsyncError
 from erpsync.core.http import redact
