@@ -36,7 +36,9 @@ diff's (``bench/diff.py``).
 The floor (``floor_pairs_per_s``): looking up each product's bindings and computing its
 fingerprint, nothing else, over the same inputs. An unchanged product is told by its
 fingerprint, so no diff that trusts fingerprints does less; ``floor_ratio`` is the unchanged
-pass's time over the floor's (1.0: the diff adds nothing to the fingerprints).
+pass's time over the floor's (1.0: the diff adds nothing to the fingerprints). Taking part of
+the fingerprint in the ERP reader instead would only move that time out of this figure, not
+remove it (docs/listings.md, on why the fingerprint is not split).
 
 Usage: python bench/diff_listings.py [N] [--only] [--skip-1m] [--repeat R]
   N            the size the final line reports throughput at (default 100000)
