@@ -37,6 +37,18 @@ class DeliveryReport:
     #: ``waiting_lines``, which a command prints and the service's drain logs at info
     waiting: dict[str, int] = field(default_factory=dict)
 
+    def counts(self) -> dict[str, int]:
+        """The pass in numbers, for a log line or a task's result: no alert's text, no row."""
+        return {
+            "delivered": self.delivered,
+            "digests": self.digests,
+            "retrying": self.retrying,
+            "failed": self.failed,
+            "expired": len(self.expired),
+            "timed_out": len(self.timed_out),
+            "waiting": sum(self.waiting.values()),
+        }
+
     def waiting_lines(self, lang: str = "en") -> list[str]:
         """One line per sink with alerts left waiting for room in its channel's rate limit."""
         return [WAITING.get(lang).format(name=name, count=count) for name, count in sorted(self.waiting.items())]

@@ -240,7 +240,21 @@ def _judge(ctx: JobContext, report: RunReport, shop: str, aspect: str, fence: in
 
 
 def drain_outbox(ctx: JobContext) -> DeliveryReport:
-    """Deliver the due alerts of the outbox, as a run does after each shop."""
+    """Deliver the due alerts of the outbox, as a run does after each shop, and log what needs saying.
+
+    The embedded scheduler and the Celery task both call it, so an operator reads the same lines
+    whichever runs the service: its notes (expired, failed, a sink that timed out) as warnings, the
+    alerts left waiting for a channel's rate limit at info, one line a pass.
+    """
+    report = _deliver(ctx)
+    for note in report.notes():
+        logger.warning("%s", note)
+    if report.waiting:  # routine for a busy channel: info, one line a pass, as ``run --once`` says it
+        logger.info("%s", " ".join(report.waiting_lines()))
+    return report
+
+
+def _deliver(ctx: JobContext) -> DeliveryReport:
     return deliver_pending(
         ctx.store,
         ctx.sinks(),

@@ -334,14 +334,9 @@ class EmbeddedScheduler:
 
     def _drain(self) -> None:
         try:
-            report = drain_outbox(self.ctx)
+            drain_outbox(self.ctx)  # it logs what the pass did
         except Exception:  # the next tick tries again
             logger.exception("delivering the alert outbox failed")
-            return
-        for note in report.notes():
-            logger.warning("%s", note)
-        if report.waiting:  # routine for a busy channel: info, one line a pass, as ``run --once`` says it
-            logger.info("%s", " ".join(report.waiting_lines()))
 
     # -- what health reports -----------------------------------------------------------------
 
