@@ -239,22 +239,18 @@ def _judge(ctx: JobContext, report: RunReport, shop: str, aspect: str, fence: in
     return "ok", f"{applied} correction(s) applied" if applied else "in sync"
 
 
-def drain_outbox(ctx: JobContext) -> DeliveryReport:
-    """Deliver the due alerts of the outbox, as a run does after each shop, and log what needs saying.
-
-    The embedded scheduler and the Celery task both call it, so an operator reads the same lines
-    whichever runs the service: its notes (expired, failed, a sink that timed out) as warnings, the
-    alerts left waiting for a channel's rate limit at info, one line a pass.
-    """
-    report = _deliver(ctx)
+def log_delivery(report: DeliveryReport) -> None:
+    """Log what a delivery of the outbox did, the same lines for the embedded scheduler and a
+    Celery worker: its notes (expired, failed, a sink that timed out) as warnings, the alerts left
+    waiting for a channel's rate limit at info, one line a pass. ``run --once`` prints them instead."""
     for note in report.notes():
         logger.warning("%s", note)
     if report.waiting:  # routine for a busy channel: info, one line a pass, as ``run --once`` says it
         logger.info("%s", " ".join(report.waiting_lines()))
-    return report
 
 
-def _deliver(ctx: JobContext) -> DeliveryReport:
+def drain_outbox(ctx: JobContext) -> DeliveryReport:
+    """Deliver the due alerts of the outbox, as a run does after each shop."""
     return deliver_pending(
         ctx.store,
         ctx.sinks(),

@@ -44,7 +44,7 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 
 from erpsync.core.errors import UsageError
 from erpsync.core.store.sync_requests import TAKEN_TIMEOUT
-from erpsync.service.jobs import JobContext, JobResult, drain_outbox, run_job
+from erpsync.service.jobs import JobContext, JobResult, drain_outbox, log_delivery, run_job
 from erpsync.service.metrics import ServiceMetrics
 
 logger = logging.getLogger("erpsync.service")
@@ -334,7 +334,7 @@ class EmbeddedScheduler:
 
     def _drain(self) -> None:
         try:
-            drain_outbox(self.ctx)  # it logs what the pass did
+            log_delivery(drain_outbox(self.ctx))
         except Exception:  # the next tick tries again
             logger.exception("delivering the alert outbox failed")
 

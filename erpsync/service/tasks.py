@@ -48,7 +48,7 @@ from erpsync.service.celery_app import (
     shops_running,
     visibility_timeout,
 )
-from erpsync.service.jobs import STOPPING, JobContext, JobResult, drain_outbox, run_job
+from erpsync.service.jobs import STOPPING, JobContext, JobResult, drain_outbox, log_delivery, run_job
 from erpsync.service.shop_lock import ShopLock, holder_of
 from erpsync.service.task_rerun import NO_EXPIRY_SECONDS, Rerun, retry_countdown, seconds_left
 
@@ -276,8 +276,10 @@ def build_app(settings: Settings, registered: Sequence[str] = ()) -> Celery:
 
     @app.task(name=DRAIN_OUTBOX)
     def drain_outbox_task() -> dict[str, int]:
+        report = drain_outbox(context())
+        log_delivery(report)
         # counts, not the report: the worker logs a task's result, and the report holds whole rows
-        return drain_outbox(context()).counts()
+        return report.counts()
 
     return app
 

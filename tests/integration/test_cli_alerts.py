@@ -334,9 +334,11 @@ def test_run_once_says_so_too_when_alerts_wait_for_a_channel_s_rate_limit(tmp_pa
     feishu_bot_at_its_rate_limit(tmp_path, now)
     with store(tmp_path) as s:
         s.shop_pauses.pause("shop", reason="the outbox alone is sent", now=now)  # no seller to reach
-    result = erpsync(tmp_path, "run", "--once")
+    result = erpsync(tmp_path, "-v", "run", "--once")
     said = "erpsync run: 1 alert(s) for feishu wait: its channel's rate limit has no room now"
     assert said in result.stderr, result.stdout + result.stderr
+    # said once, not logged beside it too (-v shows the info lines the service logs)
+    assert result.stderr.count("1 alert(s) for feishu wait") == 1, result.stderr
     # the exit code is the jobs' (one skipped: 0), as its --help says: a busy channel is no failed job
     assert result.returncode == 0, result.stdout + result.stderr
 
