@@ -14,7 +14,8 @@
 - ``POST /_sandbox/orders``         ``{"warehouse_id", "id"?, "status"?, "create_time"?, "line_items"?[{seller_sku?,
   product_id?, sku_id?, product_name?, sale_price?, currency?}], "recipient_address"?, "shipping_type"?
   (TIKTOK | SELLER, default TIKTOK; its package's too), "package"?: {id?, handover_method?, tracking_number?,
-  status?} | false}`` → the order's detail view
+  status?} | false, "packages"?: [the same, ...] (several; a line item's ``package_id`` names its own)}``
+  → the order's detail view
 - ``POST /_sandbox/orders/<id>/status`` ``{"status"}``: move it (update_time bumped, webhook 1)
 - ``GET  /_sandbox/products``       every product in its API shape (all shops)
 """

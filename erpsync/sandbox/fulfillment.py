@@ -30,7 +30,9 @@ API cannot be used to update package shipping information for packages that are 
 sellers."). A package's ``shipping_type`` defaults to its order's (TIKTOK unless the scenario or the
 admin call says SELLER; a scenario package whose delivery option is SEND_BY_SELLER is SELLER).
 
-Webhooks: a ship moves the orders to AWAITING_COLLECTION, which emits webhook 1 per order. No webhook 4
+Webhooks: a ship moves the orders to AWAITING_COLLECTION (PARTIALLY_SHIPPING while another package of
+the order waits: "One or more (but not all) items in the order have been shipped", Get Order Detail),
+which emits webhook 1 per order. No webhook 4
 (PACKAGE_UPDATE) is sent for a ship or a shipping-info update: the webhook guide names only combine,
 split and their cancellations as its triggers (``sc_type`` values), none of which the sandbox models;
 ``POST /_sandbox/webhooks/emit`` sends one with the documented data when a test needs it.
@@ -148,7 +150,12 @@ def ship(state: SandboxState, shop_id: str, package_id: str, spec: dict[str, Any
     # changed in: a client that reads only packages whose update_time moved must see this change
     package.shipped_at, package.update_time = now, max(now, package.update_time + 1)
     for order in orders:
-        set_status(state, order, "AWAITING_COLLECTION")
+        waiting = any(p.shipped_at is None and p.status == "PROCESSING" for p in packages_of(state, order.id))
+        moved = "PARTIALLY_SHIPPING" if waiting else "AWAITING_COLLECTION"
+        if moved != order.status:
+            set_status(state, order, moved)
+        else:  # still partly shipped: its line items changed, so does its update_time
+            order.update_time = max(now, order.update_time + 1)
     state.effects.record("ship", package.id)
     return package
 

@@ -156,7 +156,8 @@ class Order:
     warehouse_id: str
     create_time: int
     update_time: int
-    #: ``[{id, sku_id, seller_sku, product_id, product_name, sale_price, currency}]``; empty = one sample item.
+    #: ``[{id, sku_id, seller_sku, product_id, product_name, sale_price, currency, package_id}]``, each in the
+    #: package its ``package_id`` names (else the first); empty = one sample item per package.
     line_items: list[dict[str, Any]] = field(default_factory=list)
     recipient_address: dict[str, str] | None = None
     paid_time: int | None = None

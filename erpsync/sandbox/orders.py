@@ -2,7 +2,11 @@
 
 The detail shape is docs/open-api-full.md §3. ``recipient_address`` is left out while the order
 is UNPAID or ON_HOLD, as the real API hides it. Orders staged in the slice scenarios carry no line
-items; they get one sample item so every order has the full shape. Every status change bumps
+items; they get one sample item per package so every order has the full shape. A line item is in
+the package its ``package_id`` names (else the order's first), and its ``package_status`` is
+that package's as Get Order Detail documents it: TO_FULFILL ("waiting seller to arrange the
+shipment") until the package ships, then the package's status (PROCESSING, FULFILLING,
+COMPLETED, CANCELLED), so an order PARTIALLY_SHIPPING tells which of its packages shipped. Every status change bumps
 ``update_time`` and emits webhook 1 (ORDER_STATUS_CHANGE) with the data the webhook guide documents,
 ``{order_id, order_status, is_on_hold_order, update_time}``, spelling CANCELLED as ``CANCEL`` as the
 guide's enumeration does; ``is_on_hold_order`` is true once the order has been ON_HOLD.
@@ -20,7 +24,7 @@ from typing import Any
 from erpsync.sandbox import carriers, paging
 from erpsync.sandbox.call import Call
 from erpsync.sandbox.envelope import BAD_REQUEST, SandboxError
-from erpsync.sandbox.model import ORDER_STATUSES, SHIPPED_ORDER_STATUSES, SHIPPING_TYPES, Order, Package
+from erpsync.sandbox.model import ORDER_STATUSES, SHIPPED_ORDER_STATUSES, SHIPPING_TYPES, Order, Package, Warehouse
 from erpsync.sandbox.scenario_values import parse_time
 from erpsync.sandbox.state import SandboxState, StateError
 
@@ -47,15 +51,23 @@ def _address(region: str) -> dict[str, str]:
     }
 
 
+def item_package_status(package: Package) -> str:
+    """A line item's ``package_status``: TO_FULFILL until its package ships, then the package's."""
+    return "TO_FULFILL" if package.shipped_at is None and package.status == "PROCESSING" else package.status
+
+
 def order_view(state: SandboxState, o: Order) -> dict[str, Any]:
     shop = state.world.shops[o.shop_id]
     currency = CURRENCIES.get(shop.region, "USD")
     packages = packages_of(state, o.id)
     first = packages[0] if packages else None
     provider_id, provider_name = carriers.of_package(state.world, first) if first else ("", "")
-    items = o.line_items or [{"product_name": "Sample item", "sale_price": "9.99"}]
+    sample = {"product_name": "Sample item", "sale_price": "9.99"}
+    items = o.line_items or [{**sample, "package_id": p.id} for p in packages] or [sample]
+    by_id = {p.id: p for p in packages}
     line_items = []
     for i, item in enumerate(items):
+        package = by_id.get(str(item.get("package_id", ""))) or first
         line_items.append(
             {
                 "id": str(item.get("id") or f"{o.id}{i + 1:02d}"),
@@ -65,10 +77,10 @@ def order_view(state: SandboxState, o: Order) -> dict[str, Any]:
                 "product_name": str(item.get("product_name", "")),
                 "sale_price": str(item.get("sale_price", "0.00")),
                 "currency": str(item.get("currency", currency)),
-                "package_id": first.id if first else "",
-                "package_status": first.status if first else "",
-                "tracking_number": first.tracking_number if first else "",
-                "shipping_provider_name": provider_name,
+                "package_id": package.id if package else "",
+                "package_status": item_package_status(package) if package else "",
+                "tracking_number": package.tracking_number if package else "",
+                "shipping_provider_name": carriers.of_package(state.world, package)[1] if package else "",
             }
         )
     sub_total = sum((Decimal(i["sale_price"]) for i in line_items), Decimal("0"))
@@ -183,7 +195,8 @@ def admin_set_status(state: SandboxState, order_id: str, body: dict[str, Any]) -
 
 
 def admin_add_order(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
-    """``POST /_sandbox/orders``: one order (line items by seller_sku or explicit) with a package."""
+    """``POST /_sandbox/orders``: one order (line items by seller_sku or explicit) with a package,
+    or with the ``packages`` listed (each line item in the one its ``package_id`` names)."""
     warehouse = state.warehouse(str(body.get("warehouse_id", "")))
     status = body.get("status", "AWAITING_SHIPMENT")
     if status not in ORDER_STATUSES:
@@ -211,34 +224,41 @@ def admin_add_order(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]
     if order.shipping_type not in SHIPPING_TYPES:
         raise StateError(f"shipping_type must be one of {', '.join(SHIPPING_TYPES)}")
     spec = body.get("package", {})
-    if spec is not False and spec is not None:
-        if not isinstance(spec, dict):
-            raise StateError("package must be an object {id?, handover_method?, tracking_number?, status?} or false")
-        package_id = str(spec.get("id") or state.new_id("1154"))
-        if package_id in state.world.packages:
-            raise StateError(f"package {package_id} already exists", status=409)
-        shipped = status in SHIPPED_ORDER_STATUSES
-        method = spec.get("handover_method") or ("PICKUP" if state.can_pickup(warehouse.id) else "DROP_OFF")
-        if method not in ("PICKUP", "DROP_OFF"):
-            raise StateError("package.handover_method must be PICKUP or DROP_OFF")
-        tracking = spec.get("tracking_number")
-        if tracking is None:
-            tracking = state._derive_label(warehouse, method, None)[1] if shipped else ""
-        package = Package(
-            package_id,
-            warehouse.shop_id,
-            [order_id],
-            method,
-            str(tracking),
-            str(spec.get("status", PACKAGE_FOLLOWS.get(status, "PROCESSING"))),  # AWAITING_COLLECTION: not yet
-            created,
-            created,
-            shipping_type=order.shipping_type,  # who ships the order ships its package
-        )
-        package.shipped_at = created if shipped else None
-        state.world.packages[package_id] = package
+    specs = body.get("packages", [] if spec is False or spec is None else [spec])
+    if not isinstance(specs, list) or not all(isinstance(s, dict) for s in specs):
+        shape = "{id?, handover_method?, tracking_number?, status?}"
+        raise StateError(f"package must be an object {shape} or false; packages a list of them")
+    for one in specs:
+        _add_package(state, order, warehouse, one)
     state.world.orders[order_id] = order
     return order_view(state, order)
+
+
+def _add_package(state: SandboxState, order: Order, warehouse: Warehouse, spec: dict[str, Any]) -> None:
+    """One package of an order being added: shipped when the order's status says it is."""
+    package_id = str(spec.get("id") or state.new_id("1154"))
+    if package_id in state.world.packages:
+        raise StateError(f"package {package_id} already exists", status=409)
+    shipped = order.status in SHIPPED_ORDER_STATUSES
+    method = spec.get("handover_method") or ("PICKUP" if state.can_pickup(warehouse.id) else "DROP_OFF")
+    if method not in ("PICKUP", "DROP_OFF"):
+        raise StateError("package.handover_method must be PICKUP or DROP_OFF")
+    tracking = spec.get("tracking_number")
+    if tracking is None:
+        tracking = state._derive_label(warehouse, method, None)[1] if shipped else ""
+    package = Package(
+        package_id,
+        warehouse.shop_id,
+        [order.id],
+        method,
+        str(tracking),
+        str(spec.get("status", PACKAGE_FOLLOWS.get(order.status, "PROCESSING"))),  # AWAITING_COLLECTION: not yet
+        order.create_time,
+        order.create_time,
+        shipping_type=order.shipping_type,  # who ships the order ships its package
+    )
+    package.shipped_at = order.create_time if shipped else None
+    state.world.packages[package_id] = package
 
 
 def _line_item(state: SandboxState, shop_id: str, raw: Any) -> dict[str, Any]:

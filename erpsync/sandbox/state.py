@@ -54,9 +54,10 @@ against virtual now when the scenario is loaded (or reset), so packages stay rec
                            first order's, TIKTOK unless the order says)}
 
 The commerce keys (tokens, audit rules, delivery options, webhook_url, products, order line items)
-are documented in :mod:`scenario`; orders also take ``line_items[]``, ``recipient_address``,
-``paid_time``, ``shipping_type``, and packages ``shipped_at`` and ``delivery_option_id``. Tokens take
-``refresh_token``, ``refresh_expires_at`` and ``scopes``.
+are documented in :mod:`scenario`; orders also take ``line_items[]`` (each with the ``package_id`` of
+its package, else the order's first), ``recipient_address``, ``paid_time``, ``shipping_type``, and
+packages ``shipped_at`` and ``delivery_option_id``. Tokens take ``refresh_token``,
+``refresh_expires_at`` and ``scopes``.
 
 Side effects and webhooks
 -------------------------

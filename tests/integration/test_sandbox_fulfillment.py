@@ -160,3 +160,33 @@ def test_who_ships_decides_what_may_be_written(wire: Wire) -> None:
     assert wire.admin("GET", "effects")["shipping_info_update"] == {seller: 1}
     refused = wire.http.post(f"{wire.base}/_sandbox/orders", json={"warehouse_id": "WH-DG-01", "shipping_type": "X"})
     assert refused.status_code == 400 and "shipping_type" in refused.text
+
+
+def test_an_order_of_two_packages_ships_one_package_at_a_time_and_its_line_items_say_which(wire: Wire) -> None:
+    one, two = "115499000000009901", "115499000000009902"
+    items = [{"product_name": name, "package_id": pkg} for name, pkg in (("Mug", one), ("Cup", two), ("Lid", two))]
+    body = {"warehouse_id": "WH-DG-01", "shipping_type": "SELLER", "packages": [{"id": one}, {"id": two}]}
+    added = wire.admin("POST", "orders", {**body, "line_items": items})
+
+    def items_of(order: dict[str, Any]) -> list[tuple[str, str, str]]:
+        return [(i["package_id"], i["package_status"], i["tracking_number"]) for i in order["line_items"]]
+
+    assert added["status"] == "AWAITING_SHIPMENT" and [p["id"] for p in added["packages"]] == [one, two]
+    assert items_of(added) == [(one, "TO_FULFILL", ""), (two, "TO_FULFILL", ""), (two, "TO_FULFILL", "")]
+    self_ship = {
+        "handover_method": "DROP_OFF",
+        "self_shipment": {"tracking_number": "SF91", "shipping_provider_id": SF_ID},
+    }
+    wire.ok("POST", f"{F}/packages/{one}/ship", body=self_ship)
+    (order,) = wire.ok("GET", "/order/202507/orders", params={"ids": added["id"]})["orders"]
+    assert order["status"] == "PARTIALLY_SHIPPING" and order["update_time"] > added["update_time"]
+    assert items_of(order) == [(one, "PROCESSING", "SF91"), (two, "TO_FULFILL", ""), (two, "TO_FULFILL", "")]
+    expect_error(wire.call("POST", f"{F}/packages/{one}/ship", body=self_ship), 400, 21011040)
+    other = {"handover_method": "DROP_OFF", "self_shipment": {"tracking_number": "SF92", "shipping_provider_id": SF_ID}}
+    wire.ok("POST", f"{F}/packages/{two}/ship", body=other)
+    (order,) = wire.ok("GET", "/order/202507/orders", params={"ids": added["id"]})["orders"]
+    assert order["status"] == "AWAITING_COLLECTION"
+    assert items_of(order) == [(one, "PROCESSING", "SF91"), (two, "PROCESSING", "SF92"), (two, "PROCESSING", "SF92")]
+    assert wire.admin("GET", "effects")["ship"] == {one: 1, two: 1}
+    sampled = wire.admin("POST", "orders", {"warehouse_id": "WH-DG-01", "packages": [{}, {}]})
+    assert [i["package_id"] for i in sampled["line_items"]] == [p["id"] for p in sampled["packages"]]  # one each

@@ -7,10 +7,14 @@ Center pages: ``docs/tracking.md``):
   ``shipping_type`` (TIKTOK: the platform ships it, so it is never self-shipped nor corrected),
   and its orders; whether it has shipped is the orders' status (a package stays PROCESSING from
   before shipping until the carrier collects it, while its orders move from AWAITING_SHIPMENT
-  to AWAITING_COLLECTION). Orders are read 50 ids a call; they also name the warehouse, whose
-  shipping providers map carrier names to ids. Package details go side by side up to the seller
-  option ``concurrency``, each still within its API's rate limit. A package not of this shop
-  (21011028, a not-found code) is ``UNKNOWN``, for the aspect to report by id.
+  to AWAITING_COLLECTION). An order PARTIALLY_SHIPPING has shipped some of its packages, not
+  all: its line items of this package say which (``package_status`` TO_FULFILL, not shipped;
+  PROCESSING or later, shipped), and line items that do not say leave the package not
+  shippable, reported, rather than shipped on a guess. Orders are read 50 ids a call; they
+  also name the warehouse, whose shipping providers map carrier names to ids. Package details
+  go side by side up to the seller option ``concurrency``, each still within its API's rate
+  limit. A package not of this shop (21011028, a not-found code) is ``UNKNOWN``, for the aspect
+  to report by id.
 - **Ship.** A self-shipment (tracking number and provider id) with ``handover_method`` DROP_OFF:
   the parcel travels with the seller's carrier, so TikTok's pickup does not apply (the
   method is a guess where the platform ignores it: docs/tracking.md). One package goes through
@@ -66,7 +70,44 @@ __all__ = ["ShippingMixin", "shipping_state"]
 _SHIPPED_ORDERS = frozenset(
     {OrderStatus.AWAITING_COLLECTION, OrderStatus.IN_TRANSIT, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
 )
-_AWAITING_ORDERS = frozenset({OrderStatus.AWAITING_SHIPMENT, OrderStatus.PARTIALLY_SHIPPING})
+#: Get Order Detail's ``line_items[].package_status``: TO_FULFILL, "waiting seller to arrange the
+#: shipment"; PROCESSING, FULFILLING and COMPLETED come after the seller shipped it
+_ITEM_UNSHIPPED = "TO_FULFILL"
+_ITEM_SHIPPED = frozenset({"PROCESSING", "FULFILLING", "COMPLETED"})
+
+
+def _order_says(order: Order, package_id: str) -> ShippingStatus:
+    """What one of its orders says of the package: SHIPPED, AWAITING_SHIPMENT, or NOT_SHIPPABLE.
+
+    AWAITING_SHIPMENT and the statuses after AWAITING_COLLECTION speak for every package of the
+    order. PARTIALLY_SHIPPING ("one or more (but not all) items in the order have been shipped")
+    does not: the line items whose ``package_id`` is this package do. None of them naming it is
+    what an unshipped package looks like where the API leaves both fields out until it ships
+    (local sellers in the US and UK); any other value than TO_FULFILL and the shipped ones (none,
+    CANCELLED on a package whose detail is not, a new one) is no answer (docs/tracking.md).
+    """
+    if order.status in _SHIPPED_ORDERS:
+        return ShippingStatus.SHIPPED
+    if order.status is OrderStatus.AWAITING_SHIPMENT:
+        return ShippingStatus.AWAITING_SHIPMENT
+    if order.status is not OrderStatus.PARTIALLY_SHIPPING:
+        return ShippingStatus.NOT_SHIPPABLE
+    items = {item.package_status for item in order.line_items if item.package_id == package_id}
+    if items & _ITEM_SHIPPED:
+        return ShippingStatus.SHIPPED
+    if items <= {_ITEM_UNSHIPPED}:
+        return ShippingStatus.AWAITING_SHIPMENT
+    return ShippingStatus.NOT_SHIPPABLE
+
+
+def _blocked_by(order: Order, package_id: str) -> str:
+    if order.status is not OrderStatus.PARTIALLY_SHIPPING:
+        return f"order {order.id} is {order.status}"
+    said = sorted({i.package_status or "none" for i in order.line_items if i.package_id == package_id})
+    return (
+        f"order {order.id} is PARTIALLY_SHIPPING and its line items do not say whether package {package_id}"
+        f" has shipped (package_status {', '.join(said)})"
+    )
 
 
 def shipping_state(package: Package, orders: Sequence[Order]) -> PackageShippingState:
@@ -89,15 +130,16 @@ def shipping_state(package: Package, orders: Sequence[Order]) -> PackageShipping
     settled = SETTLED.get(package.status)
     if settled is not None:
         return state(settled, settled_detail(settled))
-    if any(o.status in _SHIPPED_ORDERS for o in orders):
+    says = [(o, _order_says(o, package.id)) for o in orders]
+    if any(said is ShippingStatus.SHIPPED for _, said in says):
         return state(ShippingStatus.SHIPPED)
     cancelled = [o for o in orders if o.status is OrderStatus.CANCELLED]
     if cancelled and len(cancelled) == len(orders):
         return state(ShippingStatus.CANCELLED, f"order {cancelled[0].id} is CANCELLED")
-    blocked = [o for o in orders if o.status not in _AWAITING_ORDERS]
+    blocked = [o for o, said in says if said is not ShippingStatus.AWAITING_SHIPMENT]
     if orders and not blocked:
         return state(ShippingStatus.AWAITING_SHIPMENT)
-    why = f"order {blocked[0].id} is {blocked[0].status}" if blocked else "none of its orders could be read"
+    why = _blocked_by(blocked[0], package.id) if blocked else "none of its orders could be read"
     return state(ShippingStatus.NOT_SHIPPABLE, why)
 
 
