@@ -10,7 +10,7 @@ in ``core/ports.py`` because nothing else uses them: an ERP that lists its shipm
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -23,6 +23,7 @@ __all__ = [
     "ErpShipment",
     "PackageShipper",
     "PackageShippingState",
+    "ProviderNames",
     "ShipOutcomes",
     "ShipRequest",
     "ShipmentReader",
@@ -83,6 +84,9 @@ class PackageShippingState:
     warehouse_id: str | None = None
     detail: str = ""
     platform_ships: bool | None = None
+    #: the delivery option the package goes by, when the backend says: it settles which provider
+    #: a carrier name means when several options offer providers of that name (``ProviderNames``)
+    delivery_option_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +111,44 @@ class ShipOutcomes:
     failed: Mapping[str, ConnectorError] = field(default_factory=dict)
 
 
+class ProviderNames(Mapping[str, str]):
+    """A warehouse's shipping providers by name, where several delivery options may each offer a
+    provider of the same name under its own id.
+
+    As a mapping it holds only the names one provider id answers to: a name shared by distinct
+    ids is a guess by name alone, so it is left out, and ``ambiguous`` keeps its ids for the
+    message that asks for the ``[aspects.tracking] carriers`` table. ``resolve`` settles it for a
+    package whose delivery option is known: the provider of that name its own option offers.
+    """
+
+    __slots__ = ("_by_option", "_unique", "ambiguous")
+
+    def __init__(self, providers: Iterable[tuple[str, str, str | None]]) -> None:
+        """``providers``: (name, provider id, delivery option id or None), in the backend's order."""
+        ids: dict[str, dict[str, None]] = {}
+        self._by_option: dict[str, dict[str, str]] = {}
+        for name, provider_id, option_id in providers:
+            ids.setdefault(name, {})[provider_id] = None
+            if option_id is not None:
+                self._by_option.setdefault(option_id, {}).setdefault(name, provider_id)
+        self._unique = {name: next(iter(found)) for name, found in ids.items() if len(found) == 1}
+        self.ambiguous: Mapping[str, tuple[str, ...]] = {n: tuple(f) for n, f in ids.items() if len(f) > 1}
+
+    def __getitem__(self, name: str) -> str:
+        return self._unique[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._unique)
+
+    def __len__(self) -> int:
+        return len(self._unique)
+
+    def resolve(self, name: str, delivery_option_id: str | None) -> str | None:
+        """The provider id ``name`` means for a package of ``delivery_option_id`` (None: unknown)."""
+        own = self._by_option.get(delivery_option_id, {}).get(name) if delivery_option_id else None
+        return own or self._unique.get(name)
+
+
 @runtime_checkable
 class ShipmentReader(Protocol):
     def list_shipments(self) -> Records[ErpShipment] | None:
@@ -125,7 +167,10 @@ class PackageShipper(Protocol):
         ...
 
     def shipping_provider_ids(self, warehouse_id: str) -> Mapping[str, str]:
-        """Carrier name → shipping provider id for packages of ``warehouse_id`` (cached by the connector)."""
+        """Carrier name → shipping provider id for packages of ``warehouse_id`` (cached by the connector).
+
+        A ``ProviderNames`` when the backend's delivery options may share a name: the aspect then
+        resolves a name by the package's delivery option, and reports one it cannot settle."""
         ...
 
     def ship_packages(self, requests: Sequence[ShipRequest]) -> ShipOutcomes:

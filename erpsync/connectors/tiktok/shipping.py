@@ -40,7 +40,7 @@ Center pages: ``docs/tracking.md``):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, cast
@@ -63,7 +63,13 @@ from erpsync.connectors.tiktok.shipping_reads import (
 )
 from erpsync.core.errors import ConnectorError, NotFoundError, RecordError
 from erpsync.core.models import Records
-from erpsync.core.shipping import PackageShippingState, ShipOutcomes, ShippingStatus, ShipRequest
+from erpsync.core.shipping import (
+    PackageShippingState,
+    ProviderNames,
+    ShipOutcomes,
+    ShippingStatus,
+    ShipRequest,
+)
 
 __all__ = ["ShippingMixin", "shipping_state"]
 
@@ -125,6 +131,7 @@ def shipping_state(package: Package, orders: Sequence[Order]) -> PackageShipping
             warehouse,
             detail,
             platform_ships(package.shipping_type),
+            package.delivery_option_id,
         )
 
     settled = SETTLED.get(package.status)
@@ -258,11 +265,11 @@ class ShippingMixin:
                 items.append(shipping_state(result, [by_id[o] for o in result.order_ids if o in by_id]))
         return Records(tuple(items), tuple(errors)), packages
 
-    def shipping_provider_ids(self, warehouse_id: str) -> Mapping[str, str]:
-        names: dict[str, str] = {}
-        for provider in self._apis()[0].shipping_providers(warehouse_id):
-            names.setdefault(provider.name, provider.id)
-        return names
+    def shipping_provider_ids(self, warehouse_id: str) -> ProviderNames:
+        """Every delivery option's providers by name: two options may each offer a provider of one
+        name under its own id, which only the package's delivery option settles."""
+        providers = self._apis()[0].shipping_providers(warehouse_id)
+        return ProviderNames((p.name, p.id, p.delivery_option_id) for p in providers)
 
     def ship_packages(self, requests: Sequence[ShipRequest]) -> ShipOutcomes:
         fulfillment = self._apis()[0]

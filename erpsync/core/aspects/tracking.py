@@ -13,9 +13,10 @@ observation.
 
 Carriers: the ERP names a carrier; Seller Center wants a ``shipping_provider_id``. The
 ``[aspects.tracking] carriers`` table maps names to ids; a name it lacks is looked up by its
-exact name among the shipping providers of the package's warehouse (the connector caches them).
-A name found in neither is a record error naming the shipment's file, line and field, and that
-shipment alone is left out.
+exact name among the shipping providers of the package's warehouse (the connector caches them);
+a name several of them share is the provider the package's own delivery option offers
+(``ProviderNames``). A name found in neither, or shared with no option to settle it, is a record
+error naming the shipment's file, line and field, and that shipment alone is left out.
 
 One update per order: TikTok lets an order's tracking number be changed once (21011051), through
 any one of its packages. Seller Center does not say whether that update was used, so ``observe``
@@ -51,6 +52,7 @@ from erpsync.core.shipping import (
     ErpShipment,
     PackageShipper,
     PackageShippingState,
+    ProviderNames,
     ShipmentReader,
     ShippingStatus,
     ShipRequest,
@@ -123,7 +125,7 @@ class TrackingAspect(Aspect):
             if state.status in _WRITABLE and not state.platform_ships:  # TikTok's: nothing to push, no carrier
                 provider = carriers.get(shipment.carrier) or _by_name(ctx.seller, state, shipment, lookups)
                 if provider is None:
-                    obs.record_errors.append(_unknown_carrier(shipment, state))
+                    obs.record_errors.append(_unknown_carrier(shipment, state, lookups))
                     continue
                 obs.providers[shipment.id] = provider
             obs.shipments.append(shipment)
@@ -242,18 +244,33 @@ def _one_per_package(items: Any, errors: list[RecordError]) -> list[ErpShipment]
 def _by_name(
     seller: PackageShipper, state: PackageShippingState, shipment: ErpShipment, lookups: dict[str, Mapping[str, str]]
 ) -> str | None:
-    """The provider id of the shipment's carrier among its warehouse's providers, by exact name."""
+    """The provider id of the shipment's carrier among its warehouse's providers, by exact name
+    (a name several providers share: the one the package's own delivery option offers)."""
     if not state.warehouse_id:
         return None
     if state.warehouse_id not in lookups:
         lookups[state.warehouse_id] = seller.shipping_provider_ids(state.warehouse_id)
-    return lookups[state.warehouse_id].get(shipment.carrier)
+    names = lookups[state.warehouse_id]
+    if isinstance(names, ProviderNames):
+        return names.resolve(shipment.carrier, state.delivery_option_id)
+    return names.get(shipment.carrier)
 
 
-def _unknown_carrier(shipment: ErpShipment, state: PackageShippingState) -> RecordError:
+def _unknown_carrier(
+    shipment: ErpShipment, state: PackageShippingState, lookups: Mapping[str, Mapping[str, str]]
+) -> RecordError:
     where = f" nor among warehouse {state.warehouse_id}'s shipping providers" if state.warehouse_id else ""
+    reason = f"unknown carrier {shipment.carrier!r}: not in [aspects.tracking] carriers{where}; not pushed"
+    names = lookups.get(state.warehouse_id or "")
+    shared = names.ambiguous.get(shipment.carrier) if isinstance(names, ProviderNames) else None
+    if shared:
+        reason = (
+            f"ambiguous carrier {shipment.carrier!r}: warehouse {state.warehouse_id}'s shipping providers"
+            f" {', '.join(shared)} all have this name and the package's delivery option does not say which;"
+            " set its id in [aspects.tracking] carriers; not pushed"
+        )
     return RecordError(
-        f"unknown carrier {shipment.carrier!r}: not in [aspects.tracking] carriers{where}; not pushed",
+        reason,
         source=shipment.source,
         record=f"shipment {shipment.id!r}",
         field="carrier",
