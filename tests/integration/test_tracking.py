@@ -287,7 +287,7 @@ def test_bad_rows_are_named_by_file_line_and_field_and_the_rest_is_pushed(demo_w
     assert out.returncode == 1, out.stdout + out.stderr
     assert "1 pushed" in out.stdout and "3 bad record(s)" in out.stdout
     assert "shipments.csv:3: shipment 'S2': tracking_number" in out.stdout
-    assert "shipments.csv:4: shipment 'S3': tracking_number: contains spaces" in out.stdout
+    assert "shipments.csv:4: shipment 'S3': tracking_number: 'SF 3' contains spaces" in out.stdout
     assert "shipments.csv:5: shipment 'S4': carrier: unknown carrier 'Unknown Post'" in out.stdout
     assert ships(demo_ws) == {ids[0]: 1}
 

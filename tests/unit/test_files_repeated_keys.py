@@ -176,6 +176,19 @@ def test_a_tracking_number_with_an_invisible_character_or_given_as_a_json_float_
     assert "invisible character" in read.errors[0].reason and "write it as a string" in read.errors[1].reason
 
 
+@pytest.mark.parametrize("number", ["SF10\u316401", "SF1001\u0301", "SF10\ue00001"])
+def test_a_tracking_number_with_a_blank_letter_a_combining_mark_or_a_private_character_is_not_read(tmp_path, number):
+    """Neither a control nor a format character, each still draws nothing of its own in a number:
+    the files ERP refuses them as every ERP reader does (core/tracking_numbers.py)."""
+    rows = [{"id": "S1", "package_id": "P1", "tracking_number": number, "carrier": "SF"}]
+    write(tmp_path, "shipments.json", json.dumps(rows))
+    read = erp(tmp_path, shipments="shipments.json").list_shipments()
+    assert read.items == ()
+    (error,) = read.errors
+    assert (error.record, error.field) == ("shipment 'S1'", "tracking_number")
+    assert "invisible character" in error.reason
+
+
 def test_a_json_number_read_as_infinity_is_written_back_as_it_was(tmp_path):
     """``1e400`` is valid JSON Python reads as infinity; re-rendered it would be ``Infinity``,
     which no strict JSON reader (the ERP's own included) accepts: a rewrite keeps its text."""

@@ -180,6 +180,31 @@ def test_several_tracking_numbers_in_one_picking_are_a_record_error(odoo: OdooSe
     assert "not one tracking number" in str(error)
 
 
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("SF1500\u200b", "U+200B ZERO WIDTH SPACE"),
+        ("\ufeffSF1500", "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
+        ("SF15\u00ad00", "U+00AD SOFT HYPHEN"),
+    ],
+)
+def test_a_tracking_number_with_an_invisible_character_is_a_record_error(
+    odoo: OdooServer, typed: str, said: str
+) -> None:
+    """Pasted into the picking's form, a zero-width space looks like nothing: ``_SEVERAL`` does not
+    see it as a separator, the rule every ERP reader shares (core/tracking_numbers.py) refuses it."""
+    sf = odoo.create("delivery.carrier", {"name": "顺丰速运"})
+    base = {"picking_type_code": "outgoing", "state": "done", "carrier_id": sf, "x_package": "1154000000000000101"}
+    odoo.create("stock.picking", {**base, "name": "WH/OUT/00009", "carrier_tracking_ref": typed})
+    odoo.create("stock.picking", {**base, "name": "WH/OUT/00010", "carrier_tracking_ref": "SF1502"})
+    records = make_connector(package_field="x_package").list_shipments()
+    assert records is not None
+    assert [s.tracking_number for s in records.items] == ["SF1502"]
+    (error,) = records.errors
+    assert error.field == "carrier_tracking_ref" and "WH/OUT/00009" in str(error)
+    assert f"{typed!r} contains an invisible character ({said}" in error.reason
+
+
 def test_order_statuses_are_not_kept_without_their_fields(odoo: OdooServer) -> None:
     connector = make_connector()
     assert connector.order_statuses(["1"]) is None

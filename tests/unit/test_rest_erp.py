@@ -417,3 +417,33 @@ def test_a_page_repeated_once_by_rows_added_while_reading_is_read_on() -> None:
         )
     got = erp.list_warehouses()
     assert {w.id for w in got.items} == {"W4", "W3", "W2", "W1"} and len(got.errors) >= 1
+
+
+SHIPMENTS = {
+    "list": "/shipments",
+    "items": "data",
+    "fields": {"id": "id", "package_id": "package", "tracking_number": "tracking.number", "carrier": "carrier"},
+}
+
+
+@responses.activate
+def test_a_tracking_number_given_as_a_json_float_or_with_an_invisible_character_is_its_item_s_error():
+    """A JavaScript ERP writes a 22-digit USPS number it keeps as a number as 9.400111899223345e+21:
+    its digits past a double's precision are gone. Read as text it would be pushed mangled."""
+
+    def item(i: int, number: Any) -> dict[str, Any]:
+        return {"id": f"S{i}", "package": f"P{i}", "tracking": {"number": number}, "carrier": "USPS"}
+
+    raw = body([item(1, 9.400111899223345e21), item(2, "SF1002\u200b"), item(3, " 9400111899223344556677 ")])
+    assert b"9.400111899223345e+21" in raw
+    responses.get(f"{BASE}/shipments", body=raw)
+    records = connector(shipments=SHIPMENTS).list_shipments()
+    assert records is not None
+    assert [(s.id, s.tracking_number) for s in records.items] == [("S3", "9400111899223344556677")]
+    assert [(e.record, e.field, e.source) for e in records.errors] == [
+        ("shipment 'S1'", "tracking_number", "rest ERP /shipments item 1"),
+        ("shipment 'S2'", "tracking_number", "rest ERP /shipments item 2"),
+    ]
+    assert "given as the number 9.400111899223345E+21" in records.errors[0].reason
+    assert "'SF1002\\u200b' contains an invisible character" in records.errors[1].reason
+    assert "(at 'tracking.number')" in records.errors[1].reason

@@ -18,7 +18,14 @@ from erpsync.core.aspects.tracking import TrackingAspect, TrackingSettings
 from erpsync.core.connector import Connector, ShopContext
 from erpsync.core.models import Records
 from erpsync.core.ports import FailedWrite, Sighting
-from erpsync.core.shipping import PackageShippingState, ShipmentReader, ShipOutcomes, ShippingStatus, ShipRequest
+from erpsync.core.shipping import (
+    ErpShipment,
+    PackageShippingState,
+    ShipmentReader,
+    ShipOutcomes,
+    ShippingStatus,
+    ShipRequest,
+)
 from erpsync.core.store.observations import Seen, seen_again
 
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
@@ -321,3 +328,37 @@ def test_the_ledger_is_not_read_while_every_package_agrees(tmp_path):
     ctx = ObserveContext("shop", Shipped({"P1": "SF1"}), files, NOW, memory=Memory(), settings=settings)
     ctx.failed_writes = unread
     assert TrackingAspect().observe(ctx).refused == {}
+
+
+class PluginErp(Connector):
+    """An ERP plugin's ``ShipmentReader`` that hands its rows over as they came."""
+
+    type = "plugin-erp"
+    role = "erp"
+
+    def __init__(self, *shipments: ErpShipment) -> None:
+        super().__init__({}, shop=ShopContext("shop", Path(".")))
+        self.shipments = shipments
+
+    def list_shipments(self) -> Records[ErpShipment]:
+        return Records(self.shipments)
+
+
+def test_observe_refuses_a_bad_number_whichever_reader_let_it_through():
+    """The one rule (core/tracking_numbers.py) runs on every reader's shipments: a plugin's
+    float, invisible character or padding never reaches Seller Center."""
+    rows = [
+        ErpShipment("S1", "P1", "O1", "  SF1001 ", "J&T Express", "plugin row 1"),
+        ErpShipment("S2", "P2", "O2", "SF1002\u200b", "J&T Express", "plugin row 2"),
+        ErpShipment("S3", "P3", "O3", 9.400111899223345e21, "J&T Express", "plugin row 3"),  # type: ignore[arg-type]
+    ]
+    obs = observe(PluginErp(*rows), Shop())
+    assert [(s.id, s.tracking_number) for s in obs.shipments] == [("S1", "SF1001")]
+    assert [(e.source, e.record, e.field) for e in obs.record_errors] == [
+        ("plugin row 2", "shipment 'S2'", "tracking_number"),
+        ("plugin row 3", "shipment 'S3'", "tracking_number"),
+    ]
+    assert "'SF1002\\u200b' contains an invisible character (U+200B ZERO WIDTH SPACE" in str(obs.record_errors[0])
+    assert obs.scope == {"P1"}
+    (action,) = TrackingAspect().plan(TrackingAspect().diff(obs), lambda _d: "erp", obs)
+    assert action.value == "SF1001"

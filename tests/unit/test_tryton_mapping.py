@@ -405,3 +405,25 @@ def test_a_lost_answer_to_a_write_that_creates_a_phone_is_outcome_unknown() -> N
         with pytest.raises(TemporaryError) as caught:
             erp.set_warehouse_address("WH-DG-01", {"city": "东莞"})
     assert not isinstance(caught.value, OutcomeUnknownError), "setting values may be sent again"
+
+
+@pytest.mark.parametrize("reference", ["SF1400000000102\u200b", "SF14 00000000102", "SF1400000000102\u3164"])
+def test_a_shipping_reference_that_is_not_one_tracking_number_is_a_record_error(reference: str) -> None:
+    """A zero-width space pasted after the number looks right in Tryton's form and is a number no
+    carrier knows: refused by the rule every ERP reader shares (core/tracking_numbers.py)."""
+    fake = FakeTryton()
+    row = {
+        "id": 1,
+        "number": "SHP-1",
+        "reference": "1154000000000000101",
+        "shipping_reference": reference,
+        "carrier.": {"id": 2, "party.": {"id": 8, "name": "顺丰速运"}},
+        "moves.": [],
+    }
+    fake.on("model.stock.shipment.out.search_read", [row])
+    with staged(fake):
+        records = connector().list_shipments()
+    assert records.items == ()
+    (error,) = records.errors
+    assert (error.record, error.field) == ("shipment 'SHP-1'", "shipping_reference")
+    assert repr(reference) in error.reason

@@ -13,7 +13,6 @@ with spaces inside, a duplicate id), and the other rows go on. erpsync only read
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
@@ -21,6 +20,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from erpsync.core.errors import RecordError
 from erpsync.core.models import Records
 from erpsync.core.shipping import ErpShipment
+from erpsync.core.tracking_numbers import check_tracking_number
 
 from .host import FilesHost
 from .parse import IdLines, broken_rows, cell, read_side_file, row_id
@@ -53,13 +53,12 @@ class ShipmentRecord(Schema):
 
     @validates("tracking_number")
     def _one_token(self, value: str, **_: Any) -> None:
-        # a number with a space inside is a typing slip (two numbers, or a split one): pushed, it
-        # would reach the buyer as a number no carrier knows; so would one with an invisible
-        # character pasted in (a zero-width space, a control character)
-        if any(ch.isspace() for ch in value):
-            raise ValidationError("contains spaces: a tracking number is one word")
-        if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
-            raise ValidationError("contains an invisible character (e.g. a zero-width space): retype it")
+        # the rule every ERP reader shares (core/tracking_numbers.py): no space inside (two
+        # numbers, or a split one), no invisible character pasted in (a zero-width space)
+        try:
+            check_tracking_number(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
 
 
 #: the fields a JSON number with a fraction or an exponent cannot stand for (it has lost digits)

@@ -28,6 +28,7 @@ from erpsync.core.erp_connector import collect_records
 from erpsync.core.errors import RecordError
 from erpsync.core.models import Records
 from erpsync.core.shipping import ErpShipment
+from erpsync.core.tracking_numbers import tracking_number
 
 from .transport import Transport
 from .values import label, many2one, read_ids, search_all, text
@@ -68,9 +69,10 @@ class PickingsMixin:
         def build(row: Mapping[str, Any]) -> ErpShipment:
             record = label(row, "picking")
             number = text(row, "carrier_tracking_ref", record=record).strip()
-            if not number or _SEVERAL.search(number):
+            if _SEVERAL.search(number):
                 reason = f"{number!r:.40} is not one tracking number"
                 raise RecordError(reason, record=record, field="carrier_tracking_ref")
+            number = tracking_number(number, record=record, field="carrier_tracking_ref")  # invisible characters
             carrier = many2one(row, "carrier_id", record=record)
             if carrier is None:
                 raise RecordError("no carrier: the push names it", record=record, field="carrier_id")

@@ -11,6 +11,7 @@ from erpsync.core.listings import ErpProduct, ErpSku
 from erpsync.core.models import Address, HandoverMode, Warehouse
 from erpsync.core.orders import ErpOrderStatus
 from erpsync.core.shipping import ErpShipment
+from erpsync.core.tracking_numbers import check_tracking_number
 
 from . import regions, stock
 from .records import FieldReader
@@ -94,9 +95,10 @@ def product(reader: FieldReader, table: Mapping[str, Any], warehouses: Collectio
 
 def shipment(reader: FieldReader, warehouses: Collection[str], source: str) -> ErpShipment:
     warehouse_ref(reader, warehouses)
-    number = reader.text("tracking_number", required=True)
-    if any(ch.isspace() for ch in number):
-        raise reader.error("tracking_number", "contains spaces")
+    try:  # the raw value: a JSON number read as text would hide a float's lost digits
+        number = check_tracking_number(reader.raw("tracking_number"))
+    except ValueError as exc:
+        raise reader.error("tracking_number", str(exc)) from None
     return ErpShipment(
         reader.text("id", required=True),
         reader.text("package_id", required=True),

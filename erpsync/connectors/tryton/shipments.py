@@ -14,6 +14,7 @@ from typing import Any
 
 from erpsync.core.errors import RecordError
 from erpsync.core.shipping import ErpShipment
+from erpsync.core.tracking_numbers import tracking_number
 
 from .rpc import related
 
@@ -50,9 +51,7 @@ def build_shipment(row: Mapping[str, Any], options: Mapping[str, Any], *, source
     package = str(row.get(options["package_field"]) or "").strip()
     if not package:
         raise RecordError("missing: Seller Center's package id", record=record, field=options["package_field"])
-    tracking = str(row.get("shipping_reference") or "").strip()
-    if len(tracking.split()) != 1:
-        raise RecordError(f"not one word: {tracking!r}", record=record, field="shipping_reference")
+    tracking = tracking_number(row.get("shipping_reference") or "", record=record, field="shipping_reference")
     carrier = str(related(row, "carrier.party.name") or "").strip()
     if not carrier:
         raise RecordError("missing: no carrier", record=record, field="carrier")

@@ -57,6 +57,7 @@ from erpsync.core.shipping import (
     ShippingStatus,
     ShipRequest,
 )
+from erpsync.core.tracking_numbers import valid_shipments
 
 __all__ = ["TrackingAspect", "TrackingSettings"]
 
@@ -108,7 +109,8 @@ class TrackingAspect(Aspect):
             obs.not_run = f"ERP {connector_type(ctx.erp)!r} keeps no shipments"
             return obs
         obs.record_errors.extend(found.errors)
-        shipments = _one_per_package(found.items, obs.record_errors)
+        # every reader's numbers pass the one rule (core/tracking_numbers.py), a plugin's too
+        shipments = _one_per_package(valid_shipments(found.items, obs.record_errors), obs.record_errors)
         if not shipments:
             return obs
         if not isinstance(ctx.seller, PackageShipper):
