@@ -1,4 +1,4 @@
-"""What erpsync takes for a tracking number: one rule for every ERP reader.
+"""What erpsync takes for a tracking number, and when two are the same: one rule for every ERP reader.
 
 A tracking number goes from the ERP to Seller Center, and from there to the buyer and the
 carrier's tracking page, exactly as erpsync sends it, and TikTok allows it to be changed once per
@@ -20,6 +20,11 @@ shipment and the field, rather than pushed:
   character is visible in the message (``'SF1001\\u200b'``).
 
 Whitespace around the number is dropped: a cell or field padded with spaces holds the same number.
+
+Case: carriers' tracking numbers are upper-case letters and digits, and an ERP or a person may
+write them in lower case; ``same_tracking_number`` compares without case, so a number that differs
+from Seller Center's only in case is the same number and does not spend the order's one update
+(``docs/tracking.md``, "Tracking numbers": a guess, nothing documents how Seller Center compares).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from decimal import Decimal
 from erpsync.core.errors import RecordError
 from erpsync.core.shipping import ErpShipment
 
-__all__ = ["FIELD", "check_tracking_number", "tracking_number", "valid_shipments"]
+__all__ = ["FIELD", "check_tracking_number", "same_tracking_number", "tracking_number", "valid_shipments"]
 
 FIELD = "tracking_number"
 #: letters that draw nothing (Unicode's default-ignorable Hangul fillers, and the blank Braille
@@ -110,3 +115,8 @@ def valid_shipments(items: Iterable[ErpShipment], errors: list[RecordError]) -> 
             continue
         kept.append(shipment if number == shipment.tracking_number else replace(shipment, tracking_number=number))
     return kept
+
+
+def same_tracking_number(a: str | None, b: str | None) -> bool:
+    """True when ``a`` and ``b`` are one tracking number: equal but for case (None is no number)."""
+    return a is not None and b is not None and (a == b or a.casefold() == b.casefold())

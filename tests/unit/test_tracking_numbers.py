@@ -8,7 +8,7 @@ import pytest
 
 from erpsync.core.errors import RecordError
 from erpsync.core.shipping import ErpShipment
-from erpsync.core.tracking_numbers import check_tracking_number, valid_shipments
+from erpsync.core.tracking_numbers import check_tracking_number, same_tracking_number, valid_shipments
 
 
 @pytest.mark.parametrize(
@@ -67,3 +67,10 @@ def test_every_shipment_with_a_bad_number_is_a_record_error_naming_it_and_the_fi
         "S2",
     )
     assert str(error).startswith("plugin ERP row 2: shipment 'S2': tracking_number: 'SF1002\\u200b' contains an")
+
+
+def test_numbers_that_differ_only_in_case_are_one_number():
+    assert same_tracking_number("sf1234567890", "SF1234567890")
+    assert not same_tracking_number("SF1234567890", "SF1234567891")
+    assert not same_tracking_number(None, "SF1")
+    assert not same_tracking_number(None, None)  # no number is not a number

@@ -330,6 +330,20 @@ def test_the_ledger_is_not_read_while_every_package_agrees(tmp_path):
     assert TrackingAspect().observe(ctx).refused == {}
 
 
+def test_a_number_differing_only_in_case_is_neither_remembered_nor_looked_up_in_the_ledger(tmp_path):
+    def unread() -> list[FailedWrite]:
+        raise AssertionError("the same number but for case: nothing differs, no ledger read")
+
+    files = erp(tmp_path, HEADER + "S1,P1,O1,sf1001,SF Express\n")
+    settings = TrackingSettings().load({"carriers": {"SF Express": "7208000000000000001"}})
+    memory = Memory()
+    ctx = ObserveContext("shop", Shipped({"P1": "SF1001"}), files, NOW, memory=memory, settings=settings)
+    ctx.failed_writes = unread
+    obs = TrackingAspect().observe(ctx)
+    assert (obs.refused, memory.rows) == ({}, {})
+    assert TrackingAspect().diff(obs) == []
+
+
 class PluginErp(Connector):
     """An ERP plugin's ``ShipmentReader`` that hands its rows over as they came."""
 

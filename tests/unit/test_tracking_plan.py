@@ -242,3 +242,32 @@ def test_a_package_the_seller_ships_or_whose_shipper_is_unknown_is_shipped_and_c
             ("ship", "P1", "SF1001", False),
             ("update_tracking", "P2", "SF2", False),
         ]
+
+
+def test_a_number_that_differs_only_in_case_is_done_not_the_order_s_one_update():
+    """The ERP writes sf1234567890, Seller Center has SF1234567890: the same parcel. Correcting
+    the case would spend the one update TikTok allows per order (docs/tracking.md)."""
+    obs = observe((shipment("P1", "sf1234567890"), state("P1", ShippingStatus.SHIPPED, "SF1234567890", NOW)))
+    assert diff_tracking(obs) == []
+    assert plan_tracking([], erp_wins, obs) == []
+
+
+def test_a_package_of_an_order_whose_other_package_differs_only_in_case_takes_the_order_s_update():
+    """P1 differs only in case (nothing to correct), P2 really differs: P2's correction is the
+    order's one update, not held back behind P1."""
+    p1, p2 = shipment("P1", "sf1001"), shipment("P2", "SF2002")
+    one_order = ("O-1",)
+    obs = observe(
+        (p1, replace(state("P1", ShippingStatus.SHIPPED, "SF1001", NOW), order_ids=one_order)),
+        (p2, replace(state("P2", ShippingStatus.SHIPPED, "JT77", NOW), order_ids=one_order)),
+    )
+    (drift,) = diff_tracking(obs)
+    assert drift.subject == "P2"
+    (action,) = plan_tracking([drift], erp_wins, obs)
+    assert (action.kind, action.subject, action.value) == ("update_tracking", "P2", "SF2002")
+
+
+def test_a_first_ship_pushes_the_number_as_the_erp_writes_it():
+    obs = observe((shipment("P1", "sf1234567890"), state("P1", ShippingStatus.AWAITING_SHIPMENT)))
+    (action,) = plan_tracking(diff_tracking(obs), erp_wins, obs)
+    assert (action.kind, action.value) == ("ship", "sf1234567890")

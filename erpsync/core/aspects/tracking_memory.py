@@ -25,6 +25,7 @@ import hashlib
 from erpsync.core.aspects.base import ObserveContext
 from erpsync.core.aspects.tracking_plan import CLOSED_CODES, UPDATE_USED_CODE, TrackingObservation
 from erpsync.core.shipping import ErpShipment, PackageShippingState, ShippingStatus
+from erpsync.core.tracking_numbers import same_tracking_number
 
 __all__ = ["MAX_REMEMBERED", "note_refusals", "remember_numbers"]
 
@@ -52,9 +53,14 @@ def remember_numbers(ctx: ObserveContext, obs: TrackingObservation) -> None:
     that order differs later. Packages of orders where nothing differs are not recorded.
     """
     shipped = _seller_shipped(obs)
-    differing = {o for s, state, number in shipped if number != s.tracking_number for o in state.order_ids}
+    differing = {
+        o
+        for s, state, number in shipped
+        if not same_tracking_number(number, s.tracking_number)
+        for o in state.order_ids
+    }
     for shipment, state, number in shipped:
-        if number == shipment.tracking_number and differing.isdisjoint(state.order_ids):
+        if same_tracking_number(number, shipment.tracking_number) and differing.isdisjoint(state.order_ids):
             continue
         if len(number) > MAX_REMEMBERED:  # the memory keeps short values: a digest stands for it
             number = "sha256:" + hashlib.sha256(number.encode()).hexdigest()
@@ -77,7 +83,7 @@ def note_refusals(ctx: ObserveContext, obs: TrackingObservation) -> None:
     for shipment in obs.shipments:
         state = obs.states[shipment.package_id]
         shipped = state.status is ShippingStatus.SHIPPED and not state.platform_ships
-        if shipped and state.tracking_number != shipment.tracking_number:
+        if shipped and not same_tracking_number(state.tracking_number, shipment.tracking_number):
             differing[shipment.package_id] = shipment.tracking_number
     if not differing:
         return

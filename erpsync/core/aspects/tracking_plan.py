@@ -4,7 +4,8 @@ Kept apart from ``tracking.py`` (observe, apply) so the rules can be tested with
 
 - an ERP shipment whose package awaits shipment is ``tracking_not_pushed``: planned as a ``ship``;
 - shipped with the same number: done, no drift, nothing planned (a rerun after a push, or a
-  package someone shipped by hand with the ERP's number);
+  package someone shipped by hand with the ERP's number); numbers that differ only in case are
+  the same (``same_tracking_number``): a case change is not worth the order's one update;
 - shipped with another number: ``tracking_differs``, planned as an ``update_tracking`` when the
   policy says the ERP wins and the 72 h window (``SHIPPING_INFO_WINDOW``) is known to be open;
   known to be closed, it is only reported, with the reason, as is one whose correction to the
@@ -43,6 +44,7 @@ from datetime import datetime, timedelta
 from erpsync.core.aspects.base import Decide, Observation
 from erpsync.core.models import Action, Drift, Severity
 from erpsync.core.shipping import ErpShipment, PackageShippingState, ShippingStatus
+from erpsync.core.tracking_numbers import same_tracking_number
 
 __all__ = [
     "CLOSED_CODES",
@@ -158,7 +160,7 @@ def order_turns(obs: TrackingObservation) -> dict[str, str]:
     for state in sorted((s for s in states if s is not None), key=lambda s: s.id):
         if (
             not _seller_shipped(state)
-            or state.tracking_number == by_package[state.id]
+            or same_tracking_number(state.tracking_number, by_package[state.id])
             or window_closed(state, obs.now)
             or state.id in obs.closed
             or order_update_used(obs, state) is not None
@@ -218,8 +220,8 @@ def _diff_one(
         )
         return _drift(obs, shipment, "tracking_not_pushed", None, Severity.INFO, message, identity=number)
     if state.status is ShippingStatus.SHIPPED:
-        if state.tracking_number == number:
-            return None  # done: pushed before, or shipped by hand with the ERP's number
+        if same_tracking_number(state.tracking_number, number):
+            return None  # done: pushed before, or shipped by hand with the ERP's number (case aside)
         late = ""
         if window_closed(state, obs.now) and state.shipped_at is not None:
             hours = (obs.now - state.shipped_at).total_seconds() / 3600
@@ -263,7 +265,7 @@ def _by_platform(obs: TrackingObservation, shipment: ErpShipment, state: Package
             f"{shipment.carrier})"
         )
         return _drift(obs, shipment, "shipped_by_platform", None, Severity.INFO, message, identity=number)
-    if state.tracking_number == number:
+    if same_tracking_number(state.tracking_number, number):
         return None  # the ERP recorded the platform's number
     message = (
         f"package {pkg} is shipped by TikTok: the platform's label carries tracking number "
