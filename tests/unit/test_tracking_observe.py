@@ -87,7 +87,8 @@ def test_bad_rows_are_record_errors_naming_file_line_and_field_and_the_rest_goes
         + "S3,P3,O3,SF 1003,SF Express\n"
         + "S4,P4,O4,JT1004,Unknown Post\n"
         + "S5,P5,O5,JT1005,J&T Express\n"
-        + "S6,P1,O6,SF1006,SF Express\n",
+        + "S6,P1,O6,SF1006,SF Express\n"
+        + "S7,P7,O7,SF1007,SF Express\n",
     )
     seller = Shop()
     obs = observe(files, seller, {"SF Express": "7208000000000000001"})
@@ -95,12 +96,13 @@ def test_bad_rows_are_record_errors_naming_file_line_and_field_and_the_rest_goes
     assert any("shipments.csv:3" in e and "tracking_number" in e and "empty" in e for e in errors), errors
     assert any("shipments.csv:4" in e and "tracking_number" in e and "spaces" in e for e in errors), errors
     assert any("shipments.csv:5" in e and "carrier" in e and "Unknown Post" in e for e in errors), errors
-    assert any("shipments.csv:7" in e and "package_id" in e and "S1" in e for e in errors), errors
-    assert len(errors) == 4
-    assert [s.id for s in obs.shipments] == ["S1", "S5"]
-    assert obs.providers == {"S1": "7208000000000000001", "S5": "7208000000000000002"}
+    for line in (2, 7):  # P1's two shipments disagree: both are errors
+        assert any(f"shipments.csv:{line}: " in e and "SF1001" in e and "SF1006" in e for e in errors), errors
+    assert len(errors) == 5
+    assert [s.id for s in obs.shipments] == ["S5", "S7"]
+    assert obs.providers == {"S5": "7208000000000000002", "S7": "7208000000000000001"}
     assert seller.lookups == ["WH1"]  # the providers of a warehouse are asked for once per run
-    assert obs.scope == {"P1", "P5"}
+    assert obs.scope == {"P5", "P7"}
 
 
 def test_json_shipments_read_like_csv(tmp_path):
@@ -376,3 +378,37 @@ def test_observe_refuses_a_bad_number_whichever_reader_let_it_through():
     assert obs.scope == {"P1"}
     (action,) = TrackingAspect().plan(TrackingAspect().diff(obs), lambda _d: "erp", obs)
     assert action.value == "SF1001"
+
+
+@pytest.mark.parametrize("shipments", [(("S1", "SF1001"), ("S2", "SF2002")), (("S2", "SF2002"), ("S1", "SF1001"))])
+def test_a_package_whose_erp_shipments_disagree_is_not_pushed_and_each_row_names_the_others(tmp_path, shipments):
+    """Which of two numbers the parcel carries is not known: pushing the first row's would let the
+    file's order decide what Seller Center takes once. The rest of the file still goes."""
+    rows = "".join(f"{sid},P1,O1,{number},SF Express\n" for sid, number in shipments)
+    files = erp(tmp_path, HEADER + rows + "S3,P3,O3,SF3003,SF Express\n")
+    obs = observe(files, Shop(), {"SF Express": "7208000000000000001"})
+    assert [(a.kind, a.subject, a.value) for a in plan_erp_wins(obs)] == [("ship", "P3", "SF3003")]
+    assert [(e.source, e.record, e.field) for e in obs.record_errors] == [
+        (f"{tmp_path}/erp/shipments.csv:{line}", f"shipment {sid!r}", "tracking_number")
+        for line, (sid, _) in enumerate(shipments, 2)
+    ]
+    for error in obs.record_errors:  # each names both rows and both numbers
+        assert all(s in str(error) for s in ("shipments.csv:2", "shipments.csv:3", "SF1001", "SF2002")), error
+    assert obs.scope == {"P3"}  # P1's drifts stay as they were
+
+
+@pytest.mark.parametrize("numbers", [("SF2002", "SF1001"), ("SF1001", "SF2002")])
+def test_reordering_the_erp_file_does_not_correct_a_pushed_number(tmp_path, numbers):
+    """P1 was shipped with SF1001; an ERP export holding SF1001 and SF2002 for it, in either order,
+    does not spend the order's one update on a correction."""
+    rows = "".join(f"S{i},P1,O1,{n},SF Express\n" for i, n in enumerate(numbers, 1))
+    obs = observe_with(erp(tmp_path, HEADER + rows), Shipped({"P1": "SF1001"}), Memory())
+    assert plan_erp_wins(obs) == []
+    assert len(obs.record_errors) == 2 and obs.scope == set()
+
+
+def test_the_same_number_in_two_erp_shipments_of_a_package_is_one_shipment(tmp_path):
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF1001,SF Express\nS2,P1,O1,SF1001,SF Express\n")
+    obs = observe(files, Shop(), {"SF Express": "7208000000000000001"})
+    assert obs.record_errors == []
+    assert [(a.kind, a.subject, a.value) for a in plan_erp_wins(obs)] == [("ship", "P1", "SF1001")]

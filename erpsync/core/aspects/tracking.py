@@ -11,6 +11,10 @@ row a crash left pending) is seen as done on the next observation and never plan
 ledger key (shop, package, tracking number) covers the window between the write and that
 observation.
 
+One package, one number: the ERP's shipments of a package that carry the same number are one;
+a package whose shipments disagree is pushed nothing, each of them a record error
+(``tracking_input.py``), since the file's order must not decide what Seller Center takes once.
+
 Carriers: the ERP names a carrier; Seller Center wants a ``shipping_provider_id``. The
 ``[aspects.tracking] carriers`` table maps names to ids; a name it lacks is looked up by its
 exact name among the shipping providers of the package's warehouse (the connector caches them);
@@ -36,12 +40,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
 
 from marshmallow import RAISE, Schema, fields
 from marshmallow.validate import Length
 
 from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext, UnsupportedAction
+from erpsync.core.aspects.tracking_input import one_per_package
 from erpsync.core.aspects.tracking_memory import note_refusals, remember_numbers
 from erpsync.core.aspects.tracking_plan import TrackingObservation, diff_tracking, plan_tracking
 from erpsync.core.aspects.warehouse_address import connector_type, lacks
@@ -110,7 +114,7 @@ class TrackingAspect(Aspect):
             return obs
         obs.record_errors.extend(found.errors)
         # every reader's numbers pass the one rule (core/tracking_numbers.py), a plugin's too
-        shipments = _one_per_package(valid_shipments(found.items, obs.record_errors), obs.record_errors)
+        shipments = one_per_package(valid_shipments(found.items, obs.record_errors), obs.record_errors)
         if not shipments:
             return obs
         if not isinstance(ctx.seller, PackageShipper):
@@ -224,23 +228,6 @@ def _with_orders(
         if state is not None and not state.order_ids and shipment.order_id:
             states[shipment.package_id] = replace(state, order_ids=(shipment.order_id,))
     return states
-
-
-def _one_per_package(items: Any, errors: list[RecordError]) -> list[ErpShipment]:
-    """The shipments, the second and later of a package each a record error: one package, one number."""
-    first: dict[str, ErpShipment] = {}
-    for shipment in items:
-        seen = first.get(shipment.package_id)
-        if seen is not None:
-            reason = f"package {shipment.package_id} is already shipped by ERP shipment {seen.id}" + (
-                f" ({seen.source})" if seen.source else ""
-            )
-            errors.append(
-                RecordError(reason, source=shipment.source, record=f"shipment {shipment.id!r}", field="package_id")
-            )
-            continue
-        first[shipment.package_id] = shipment
-    return list(first.values())
 
 
 def _by_name(

@@ -1,0 +1,47 @@
+"""The tracking aspect's inputs, checked before they are compared: one shipment per package.
+
+The ERP may hand in what cannot be pushed as it is: an export with two numbers for one package.
+That is a record error naming the rows, and only that package is left out; the run goes on with
+the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from erpsync.core.errors import RecordError
+from erpsync.core.shipping import ErpShipment
+
+__all__ = ["one_per_package"]
+
+
+def one_per_package(items: Iterable[ErpShipment], errors: list[RecordError]) -> list[ErpShipment]:
+    """One shipment per package: the ERP's shipments of a package that agree on the number are one
+    (the first stands for them); a package whose shipments disagree is left out, each of them a
+    record error naming them all.
+
+    Which of two numbers the parcel carries cannot be told from the ERP, and Seller Center takes a
+    package's number once and lets its order change it once: pushing the first row's would let the
+    file's order decide, and a later export in another order would spend the order's one update on
+    a correction. The package's drifts stay as they were (it is not in scope) until the ERP agrees.
+    """
+    by_package: dict[str, list[ErpShipment]] = {}
+    for shipment in items:
+        by_package.setdefault(shipment.package_id, []).append(shipment)
+    kept: list[ErpShipment] = []
+    for package, shipments in by_package.items():
+        if len({s.tracking_number for s in shipments}) == 1:
+            kept.append(shipments[0])
+            continue
+        rows = ", ".join(f"{s.tracking_number} ({_named(s)})" for s in shipments)
+        reason = (
+            f"package {package} has ERP shipments with different tracking numbers: {rows}; which one the "
+            "parcel carries is not known, so none is pushed: keep one number per package"
+        )
+        for s in shipments:
+            errors.append(RecordError(reason, source=s.source, record=f"shipment {s.id!r}", field="tracking_number"))
+    return kept
+
+
+def _named(shipment: ErpShipment) -> str:
+    return f"shipment {shipment.id!r}" + (f", {shipment.source}" if shipment.source else "")
