@@ -292,6 +292,25 @@ def test_bad_rows_are_named_by_file_line_and_field_and_the_rest_is_pushed(demo_w
     assert ships(demo_ws) == {ids[0]: 1}
 
 
+def test_a_package_whose_erp_rows_disagree_is_not_pushed_and_a_done_one_needs_no_carrier(demo_ws):
+    ids = setup(demo_ws, 3)
+    rows = [(ids[0], "SF1", SF), (ids[1], "SF2", SF), (ids[1], "SF9", SF), (ids[2], "SF3", SF), (ids[2], "SF3", SF)]
+    write_shipments(demo_ws, rows)
+    out = demo_ws.cli("push", "tracking")
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "2 pushed" in out.stdout and "2 bad record(s)" in out.stdout  # one per disagreeing row
+    for line, sid in ((3, "S2"), (4, "S3")):
+        assert f"shipments.csv:{line}: shipment '{sid}': tracking_number: package {ids[1]}" in out.stdout
+    assert ships(demo_ws) == {ids[0]: 1, ids[2]: 1}  # the same number twice is one shipment
+    # the ERP now names the carrier in its own words, which Seller Center does not know: the
+    # packages are shipped with the ERP's numbers, so there is nothing to push and nothing to resolve
+    write_shipments(demo_ws, [(ids[0], "SF1", "顺丰速运"), (ids[2], "SF3", "顺丰速运")])
+    again = demo_ws.cli("push", "tracking")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "unknown carrier" not in again.stdout
+    assert ships(demo_ws) == {ids[0]: 1, ids[2]: 1}
+
+
 def test_a_shop_whose_erp_keeps_no_shipments_pushes_nothing_and_reads_no_package(demo_ws):
     demo_ws.admin("DELETE", "counts")
     out = demo_ws.cli("push", "tracking")  # the stock config: no shipments option

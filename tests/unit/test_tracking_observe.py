@@ -412,3 +412,14 @@ def test_the_same_number_in_two_erp_shipments_of_a_package_is_one_shipment(tmp_p
     obs = observe(files, Shop(), {"SF Express": "7208000000000000001"})
     assert obs.record_errors == []
     assert [(a.kind, a.subject, a.value) for a in plan_erp_wins(obs)] == [("ship", "P1", "SF1001")]
+
+
+def test_a_package_shipped_with_the_erps_number_needs_no_carrier(tmp_path):
+    """Shipped by hand in Seller Center with the ERP's number: nothing to push, so an ERP carrier
+    name that is no provider's is no record error; the same name with another number still is."""
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF1001,顺丰速运\nS2,P2,O2,SF2002,顺丰速运\n")
+    seller = Shipped({"P1": "SF1001", "P2": "SF2999"})
+    obs = observe(files, seller)
+    assert [(e.record, e.field) for e in obs.record_errors] == [("shipment 'S2'", "carrier")]
+    assert obs.scope == {"P1"} and [s.id for s in obs.shipments] == ["S1"]
+    assert TrackingAspect().diff(obs) == []

@@ -15,12 +15,14 @@ One package, one number: the ERP's shipments of a package that carry the same nu
 a package whose shipments disagree is pushed nothing, each of them a record error
 (``tracking_input.py``), since the file's order must not decide what Seller Center takes once.
 
-Carriers: the ERP names a carrier; Seller Center wants a ``shipping_provider_id``. The
-``[aspects.tracking] carriers`` table maps names to ids; a name it lacks is looked up by its
-exact name among the shipping providers of the package's warehouse (the connector caches them);
-a name several of them share is the provider the package's own delivery option offers
-(``ProviderNames``). A name found in neither, or shared with no option to settle it, is a record
-error naming the shipment's file, line and field, and that shipment alone is left out.
+Carriers: the ERP names a carrier; Seller Center wants a ``shipping_provider_id``. It is resolved
+only for a shipment that may be pushed (its package awaits shipment, or is shipped under another
+number): one already done needs none. The ``[aspects.tracking] carriers`` table maps names to
+ids; a name it lacks is looked up by its exact name among the shipping providers of the
+package's warehouse (the connector caches them); a name several of them share is the provider
+the package's own delivery option offers (``ProviderNames``). A name found in neither, or shared
+with no option to settle it, is a record error naming the shipment's file, line and field, and
+that shipment alone is left out.
 
 One update per order: TikTok lets an order's tracking number be changed once (21011051), through
 any one of its packages. Seller Center does not say whether that update was used, so ``observe``
@@ -64,9 +66,6 @@ from erpsync.core.shipping import (
 from erpsync.core.tracking_numbers import valid_shipments
 
 __all__ = ["TrackingAspect", "TrackingSettings"]
-
-#: the package states whose shipment needs a carrier resolved (a push may follow)
-_WRITABLE = (ShippingStatus.AWAITING_SHIPMENT, ShippingStatus.SHIPPED)
 
 
 class TrackingSettings(Schema):
@@ -128,7 +127,7 @@ class TrackingAspect(Aspect):
             state = obs.states.get(shipment.package_id)
             if state is None:
                 continue  # not read: its record error says why; its drifts stay as they were
-            if state.status in _WRITABLE and not state.platform_ships:  # TikTok's: nothing to push, no carrier
+            if _may_push(state, shipment):  # done, or TikTok's: nothing to push, no carrier to resolve
                 provider = carriers.get(shipment.carrier) or _by_name(ctx.seller, state, shipment, lookups)
                 if provider is None:
                     obs.record_errors.append(_unknown_carrier(shipment, state, lookups))
@@ -212,6 +211,20 @@ class TrackingAspect(Aspect):
                 )
                 outcomes.append(outcome.failed.get(package) or unknown)
         return outcomes
+
+
+def _may_push(state: PackageShippingState, shipment: ErpShipment) -> bool:
+    """Whether a ship or a correction may follow, so the shipment's carrier must be resolved: the
+    seller ships the package and it awaits shipment, or is shipped under another number.
+
+    A package shipped with the ERP's number is done: an ERP carrier name Seller Center does not
+    know is then no reason for a record error on every run.
+    """
+    if state.platform_ships:
+        return False
+    if state.status is ShippingStatus.AWAITING_SHIPMENT:
+        return True
+    return state.status is ShippingStatus.SHIPPED and state.tracking_number != shipment.tracking_number
 
 
 def _with_orders(
