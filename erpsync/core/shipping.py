@@ -66,7 +66,8 @@ class PackageShippingState:
     """One package's shipping state in Seller Center.
 
     ``shipped_at`` is None when the seller backend does not say when it shipped: the 72 h rule
-    for correcting a tracking number is then left to the backend to enforce. ``detail`` is the
+    for correcting a tracking number is then left to the backend to enforce. It is an aware
+    time: the tracking aspect refuses a naive one as a record error for that package. ``detail`` is the
     backend's own wording of the status ("order 5769… is UNPAID"), for messages.
 
     ``platform_ships`` says who ships the package: True when the platform does (its number

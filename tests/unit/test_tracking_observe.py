@@ -423,3 +423,25 @@ def test_a_package_shipped_with_the_erps_number_needs_no_carrier(tmp_path):
     assert [(e.record, e.field) for e in obs.record_errors] == [("shipment 'S2'", "carrier")]
     assert obs.scope == {"P1"} and [s.id for s in obs.shipments] == ["S1"]
     assert TrackingAspect().diff(obs) == []
+
+
+class NaiveTimes(Shipped):
+    """A seller plugin giving P1's shipping time as ``datetime.fromtimestamp(ts)``: no time zone."""
+
+    def read_shipping_states(self, package_ids: Sequence[str]) -> Records[PackageShippingState]:
+        when = {"P1": datetime(2026, 3, 1), "P2": datetime(2026, 3, 1, tzinfo=UTC)}
+        return Records(
+            tuple(
+                PackageShippingState(p, ShippingStatus.SHIPPED, (f"O{p}",), self.numbers[p], None, when[p], "WH1")
+                for p in package_ids
+            )
+        )
+
+
+def test_a_naive_shipped_at_from_a_seller_is_a_record_error_and_the_run_goes_on(tmp_path):
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF1001,SF Express\nS2,P2,O2,SF2002,SF Express\n")
+    obs = observe_with(files, NaiveTimes({"P1": "SF1", "P2": "SF2"}), Memory())
+    assert [(e.record, e.field, e.record_id) for e in obs.record_errors] == [("package 'P1'", "shipped_at", "P1")]
+    assert "no time zone" in str(obs.record_errors[0])
+    assert obs.scope == {"P2"}
+    assert [(a.kind, a.subject) for a in plan_erp_wins(obs)] == [("update_tracking", "P2")]

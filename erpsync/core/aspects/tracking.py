@@ -24,6 +24,9 @@ the package's own delivery option offers (``ProviderNames``). A name found in ne
 with no option to settle it, is a record error naming the shipment's file, line and field, and
 that shipment alone is left out.
 
+A shipping time a seller backend gives without a time zone is a record error for its package,
+which is then left out (``tracking_input.py``): the correction window is counted from it.
+
 One update per order: TikTok lets an order's tracking number be changed once (21011051), through
 any one of its packages. Seller Center does not say whether that update was used, so ``observe``
 remembers (``ctx.memory``, key ``tracking_number:<package>``) the number Seller Center shows for
@@ -47,7 +50,7 @@ from marshmallow import RAISE, Schema, fields
 from marshmallow.validate import Length
 
 from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext, UnsupportedAction
-from erpsync.core.aspects.tracking_input import one_per_package
+from erpsync.core.aspects.tracking_input import dated_states, one_per_package
 from erpsync.core.aspects.tracking_memory import note_refusals, remember_numbers
 from erpsync.core.aspects.tracking_plan import TrackingObservation, diff_tracking, plan_tracking
 from erpsync.core.aspects.warehouse_address import connector_type, lacks
@@ -120,7 +123,7 @@ class TrackingAspect(Aspect):
             raise lacks(ctx.seller, "seller", "read or ship packages")
         states = ctx.seller.read_shipping_states([s.package_id for s in shipments])
         obs.record_errors.extend(states.errors)
-        obs.states = _with_orders({s.id: s for s in states.items}, shipments)
+        obs.states = _with_orders(dated_states(states.items, obs.record_errors), shipments)
         carriers: Mapping[str, str] = ctx.settings.get("carriers") or {}
         lookups: dict[str, Mapping[str, str]] = {}  # warehouse id → name → id, one lookup per run
         for shipment in shipments:

@@ -1,8 +1,9 @@
-"""The tracking aspect's inputs, checked before they are compared: one shipment per package.
+"""The tracking aspect's inputs, checked before they are compared: one shipment per package, and
+shipping times that are instants.
 
-The ERP may hand in what cannot be pushed as it is: an export with two numbers for one package.
-That is a record error naming the rows, and only that package is left out; the run goes on with
-the others.
+Both sides may hand in what cannot be pushed as it is: an ERP export with two numbers for one
+package, a seller plugin with a shipping time without a zone. Each is a record error naming the
+rows or the package, and only that package is left out; the run goes on with the others.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from erpsync.core.errors import RecordError
-from erpsync.core.shipping import ErpShipment
+from erpsync.core.shipping import ErpShipment, PackageShippingState
 
-__all__ = ["one_per_package"]
+__all__ = ["dated_states", "one_per_package"]
 
 
 def one_per_package(items: Iterable[ErpShipment], errors: list[RecordError]) -> list[ErpShipment]:
@@ -45,3 +46,21 @@ def one_per_package(items: Iterable[ErpShipment], errors: list[RecordError]) -> 
 
 def _named(shipment: ErpShipment) -> str:
     return f"shipment {shipment.id!r}" + (f", {shipment.source}" if shipment.source else "")
+
+
+def dated_states(states: Iterable[PackageShippingState], errors: list[RecordError]) -> dict[str, PackageShippingState]:
+    """The states by package id, those whose ``shipped_at`` is naive left out, each a record error.
+
+    The correction window is counted from ``shipped_at``; a time without a zone (a seller plugin's
+    ``datetime.fromtimestamp``) is no instant, and guessing its zone could send a correction past
+    the window or hold one within it. The package is then not read: its drifts stay as they were.
+    """
+    dated: dict[str, PackageShippingState] = {}
+    for state in states:
+        when = state.shipped_at
+        if when is not None and (when.tzinfo is None or when.utcoffset() is None):
+            reason = f"{when.isoformat()} has no time zone: the seller backend must give an aware time"
+            errors.append(RecordError(reason, record=f"package {state.id!r}", field="shipped_at", record_id=state.id))
+            continue
+        dated[state.id] = state
+    return dated
