@@ -118,3 +118,20 @@ def test_a_drift_fixed_outside_resolves_on_the_next_run(tmp_path: Path) -> None:
     report = fixed.run()
     assert report.shops[0].aspects[0].resolved and fixed.store.drifts.list_open("s") == []
     fixed.close()
+
+
+def test_the_deferred_memory_reads_the_shops_pickup_confirmations_once(store: Store) -> None:
+    """The pickup aspect asks for every warehouse's confirmation: a shop of many warehouses is one
+    read, answered as the store answers each (an expired record, or another shop's, is None)."""
+    later = T0 + timedelta(days=1)
+    store.confirmations.confirm("acme", "WH-1", "active", now=T0, expires_at=later, note="seen")
+    store.confirmations.confirm("acme", "WH-2", "not_subscribed", now=T0, expires_at=T0 + timedelta(hours=1))
+    store.confirmations.confirm("other", "WH-3", "active", now=T0, expires_at=later)
+    memory = store.observations.for_shop("acme", deferred=True)
+    now = T0 + timedelta(hours=2)
+    with statements(store) as sent:
+        answers = {w: memory.pickup_confirmation(w, now) for w in [f"WH-{i}" for i in range(1, 300)]}
+    assert len(sent) == 1
+    assert answers == {w: store.confirmations.get("acme", w, now=now) for w in answers}
+    assert answers["WH-1"] is not None and answers["WH-1"].note == "seen"
+    assert answers["WH-2"] is None and answers["WH-3"] is None

@@ -41,7 +41,7 @@ def _status(status: str) -> SubscriptionStatus:
 
 
 class Confirmations(Repository):
-    """``store.confirmations``: ``confirm``, ``get`` (valid ones), ``list``, ``clear``, ``prune``."""
+    """``store.confirmations``: ``confirm``, ``get`` (valid ones), ``of_shop``, ``list``, ``clear``, ``prune``."""
 
     def confirm(
         self,
@@ -94,6 +94,12 @@ class Confirmations(Repository):
             return None
         found = _row(row)
         return found.as_confirmation() if found.valid_at(now) else None
+
+    def of_shop(self, shop: str) -> builtins.list[ConfirmationRow]:
+        """Every confirmation of ``shop``, expired ones too (the caller weighs them at its own ``now``): one read."""
+        with self._read() as conn:
+            rows = conn.execute(select(table).where(table.c.shop == shop)).all()
+        return [_row(r) for r in rows]
 
     def list(
         self, shop: str | None = None, *, now: datetime, include_expired: bool = False
