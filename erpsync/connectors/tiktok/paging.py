@@ -5,11 +5,20 @@ Searches (products, orders, packages) are POSTs answered one page at a time with
 one page is in memory, and a token seen twice stops the loop instead of paging forever. It calls
 the client; the client never calls it (the client loads its own pages with ``loading.py``), so
 the two stay one-way.
+
+A caller that starts calls of its own for each page (the pickup read: each page's package
+details and orders) wraps the pages in :func:`fetched_ahead`, so the next page is asked for (and
+loaded) while it sends those: the pages of a search follow one another by their tokens, and the
+calls that wait for the last page (the handover slots) wait for the chain of pages, not for the
+work done on each page too.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterator, Mapping
+from contextvars import copy_context
 from typing import Any, TypeVar
 
 from erpsync.connectors.tiktok.client import TikTokClient
@@ -84,3 +93,49 @@ def next_page_token(data: Mapping[str, Any], seen: set[str], *, connector: str, 
         )
     seen.add(token)
     return token
+
+
+def fetched_ahead(pages: Iterator[T]) -> Iterator[T]:
+    """``pages`` in order, the next one fetched on a thread of its own while the caller works on the
+    one it has: never more than that one ahead. The thread runs in a copy of the caller's context
+    (the shop's time budget bounds its calls); an error is raised to the caller where its page
+    would have come, and a caller that stops early stops the thread (one page may have been asked
+    for and not used) and closes ``pages``."""
+    ahead: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+    taken = threading.Semaphore(1)  # the page before was taken: the next may be fetched
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            while True:
+                taken.acquire()
+                if stop.is_set():
+                    return
+                try:
+                    page = next(pages)
+                except StopIteration:
+                    ahead.put(("end", None))
+                    return
+                ahead.put(("page", page))
+        except BaseException as exc:  # raised to the caller, where the page would have come
+            ahead.put(("error", exc))
+        finally:
+            close = getattr(pages, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=copy_context().run, args=(fetch,), name="erpsync-pages-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = ahead.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            taken.release()
+            yield value
+    finally:
+        stop.set()
+        taken.release()  # wakes the thread if it waits to fetch: it sees the stop and ends
+        thread.join()

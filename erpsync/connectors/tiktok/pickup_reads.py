@@ -16,7 +16,8 @@ handover-slots call for its newest package. Two things keep that affordable
 - **Side by side, and pipelined.** Each API path has its own bounded thread pool (the seller
   option ``concurrency``), since each has its own rate limit: a pool shared by the paths would
   queue the slot calls behind every package detail. A search page's details and its orders go
-  out as soon as the page arrives (the page names each package's orders and creation time). Once
+  out as soon as the page arrives (the page names each package's orders and creation time), and
+  the next page is fetched meanwhile (``paging.fetched_ahead``). Once
   the last page and its orders are in, every warehouse's newest package is known, and its slot
   call starts while the details are still being read. A detail naming orders the page did not,
   or a newest package the detail dates otherwise, is settled when the details are in: a further
@@ -42,6 +43,7 @@ from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
 from erpsync.connectors.tiktok.fulfillment.models import Package, PackageSummary
 from erpsync.connectors.tiktok.orders.api import IDS_PER_CALL, OrdersApi
 from erpsync.connectors.tiktok.orders.models import Order
+from erpsync.connectors.tiktok.paging import fetched_ahead
 from erpsync.core.errors import NotFoundError, RecordError
 from erpsync.core.models import PackageSignal, PickupSignals, Records, SlotSignal
 from erpsync.core.ports import CachedPackage, PackageCache, PackageCursor
@@ -227,7 +229,9 @@ class PickupReads:
         pages: list[_Page] = []
         returned: set[str] = set()
         current: dict[str, PackageSignal] = {}
-        for page in self.fulfillment.search_packages(int(since.timestamp()), update_time_ge=changed_ge):
+        # the next page is fetched while this one's details and orders are sent: the slot calls
+        # wait for the last page, and the chain of pages is all they need wait for
+        for page in fetched_ahead(self.fulfillment.search_packages(int(since.timestamp()), update_time_ge=changed_ge)):
             returned.update(s.id for s in page.items)
             stale = []
             for summary in page.items:
