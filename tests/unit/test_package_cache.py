@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,9 @@ from erpsync.core.connector import ShopContext
 from erpsync.core.errors import ConfigError, PermanentError
 from erpsync.core.http import HttpPolicy
 from erpsync.core.models import HandoverMode, PickupSignals
+from erpsync.core.ports import CachedPackage
 from erpsync.core.store import Store
+from erpsync.core.store.packages import ShopPackages
 
 BASE = "https://open-api.test"
 SHOP_ID = "7495000000000000001"
@@ -154,6 +157,32 @@ def read(store: Store | None, fake: FakeShop, **kwargs: Any) -> list[PickupSigna
 
 def methods(signals: list[PickupSignals]) -> dict[str, str | None]:
     return {p.id: p.handover_method for s in signals for p in s.packages}
+
+
+def test_the_first_search_page_is_asked_for_while_the_cache_is_read(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The search needs only the cursor; the cached packages are needed once its first page is in."""
+    fake = FakeShop()
+    first = read(store, fake)  # a cursor and cached packages: the next read reads them
+    searched = threading.Event()
+    search = fake.search
+
+    def noted(request: requests.PreparedRequest) -> tuple[int, dict, str]:
+        searched.set()
+        return search(request)
+
+    fake.search = noted  # type: ignore[method-assign]
+    cached = ShopPackages.packages
+    asked_first: list[bool] = []
+
+    def reading(self: ShopPackages, created_since: datetime) -> list[CachedPackage]:
+        asked_first.append(searched.wait(2.0))
+        return cached(self, created_since)
+
+    monkeypatch.setattr(ShopPackages, "packages", reading)
+    assert read(store, fake) == first
+    assert asked_first == [True]
 
 
 def test_a_second_read_asks_only_for_changes_and_reads_no_unchanged_detail(store: Store) -> None:

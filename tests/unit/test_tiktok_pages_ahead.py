@@ -1,6 +1,6 @@
-"""paging.fetched_ahead: a search's next page is fetched while the caller works on the one it has,
-and nothing else about the pages changes: their order, where an error is raised, that a caller
-stopping early stops the fetching."""
+"""paging.PagesAhead: a search's first page is asked for at once and each next one while the caller
+works on the one it has, and nothing else about the pages changes: their order, where an error is
+raised, that leaving the block stops the fetching."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from contextvars import ContextVar
 
 import pytest
 
-from erpsync.connectors.tiktok.paging import fetched_ahead
+from erpsync.connectors.tiktok.paging import PagesAhead
 
 WAIT = 5.0  # seconds a test waits for the thread; it needs far less
 BUDGET: ContextVar[str] = ContextVar("BUDGET", default="none")
@@ -39,33 +39,46 @@ class Pages:
             self.closed.set()
 
 
+def test_the_first_page_is_asked_for_before_the_caller_asks() -> None:
+    """The caller reads its cache meanwhile: the first page is on its way as the block starts."""
+    pages = Pages(2)
+    with PagesAhead(iter(pages)) as ahead:
+        assert pages.arrived[0].wait(WAIT)
+        assert list(ahead) == [0, 1]
+
+
 def test_the_next_page_is_fetched_while_the_caller_works_on_this_one() -> None:
     pages = Pages(3)
     seen = []
-    for page in fetched_ahead(iter(pages)):
-        seen.append(page)
-        if page + 1 < pages.count:  # not asked for yet, and on its way already
-            assert pages.arrived[page + 1].wait(WAIT)
-        assert len(pages.fetched) <= page + 2  # never more than one page ahead
+    with PagesAhead(iter(pages)) as ahead:
+        for page in ahead:
+            seen.append(page)
+            if page + 1 < pages.count:  # not asked for yet, and on its way already
+                assert pages.arrived[page + 1].wait(WAIT)
+            assert len(pages.fetched) <= page + 2  # never more than one page ahead
     assert seen == [0, 1, 2]
 
 
 def test_an_error_is_raised_where_its_page_would_have_come() -> None:
     pages = Pages(4, fail_at=2)
     seen = []
-    with pytest.raises(RuntimeError, match="page 2 failed"):
-        for page in fetched_ahead(iter(pages)):
+    with pytest.raises(RuntimeError, match="page 2 failed"), PagesAhead(iter(pages)) as ahead:
+        for page in ahead:
             seen.append(page)
     assert seen == [0, 1]
 
 
-def test_a_caller_that_stops_early_stops_the_fetching_and_closes_the_pages() -> None:
+def test_leaving_the_block_early_stops_the_fetching_and_closes_the_pages() -> None:
     pages = Pages(10)
-    for page in fetched_ahead(iter(pages)):
-        if page == 1:
-            break
+    with PagesAhead(iter(pages)) as ahead:
+        for page in ahead:
+            if page == 1:
+                break
     assert pages.closed.wait(WAIT)
     assert pages.fetched in ([0, 1], [0, 1, 2])  # the one in hand and at most one more
+    with PagesAhead(iter(Pages(10))) as ahead:  # left before any page was asked for: stopped too
+        pass
+    assert next(ahead, None) is None
 
 
 def test_pages_are_fetched_in_the_callers_context() -> None:
@@ -73,7 +86,8 @@ def test_pages_are_fetched_in_the_callers_context() -> None:
     pages = Pages(2)
     token = BUDGET.set("the shop's")
     try:
-        assert list(fetched_ahead(iter(pages))) == [0, 1]
+        with PagesAhead(iter(pages)) as ahead:
+            assert list(ahead) == [0, 1]
     finally:
         BUDGET.reset(token)
     assert pages.contexts == ["the shop's", "the shop's"]

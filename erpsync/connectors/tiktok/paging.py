@@ -7,10 +7,10 @@ the client; the client never calls it (the client loads its own pages with ``loa
 the two stay one-way.
 
 A caller that starts calls of its own for each page (the pickup read: each page's package
-details and orders) wraps the pages in :func:`fetched_ahead`, so the next page is asked for (and
-loaded) while it sends those: the pages of a search follow one another by their tokens, and the
-calls that wait for the last page (the handover slots) wait for the chain of pages, not for the
-work done on each page too.
+details and orders) wraps the pages in :class:`PagesAhead`, so the first page is asked for at
+once and each next one (and loaded) while it sends those: the pages of a search follow one another
+by their tokens, and the calls that wait for the last page (the handover slots) wait for the
+chain of pages, not for the work done on each page too.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import copy_context
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from erpsync.connectors.tiktok.client import TikTokClient
 from erpsync.connectors.tiktok.fields import LABEL_ID_CHARS
@@ -95,47 +95,61 @@ def next_page_token(data: Mapping[str, Any], seen: set[str], *, connector: str, 
     return token
 
 
-def fetched_ahead(pages: Iterator[T]) -> Iterator[T]:
-    """``pages`` in order, the next one fetched on a thread of its own while the caller works on the
-    one it has: never more than that one ahead. The thread runs in a copy of the caller's context
-    (the shop's time budget bounds its calls); an error is raised to the caller where its page
-    would have come, and a caller that stops early stops the thread (one page may have been asked
-    for and not used) and closes ``pages``."""
-    ahead: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
-    taken = threading.Semaphore(1)  # the page before was taken: the next may be fetched
-    stop = threading.Event()
+class PagesAhead(Iterator[T]):
+    """``pages`` in order, fetched on a thread of its own: the first at once (the caller may do other
+    work while it comes), each next one while the caller works on the one it has; never more than
+    one ahead. Use it as a context manager: leaving the block stops the thread (one page may have
+    been asked for and not used) and closes ``pages``. The thread runs in a copy of the caller's
+    context (the shop's time budget bounds its calls); an error is raised to the caller where its
+    page would have come."""
 
-    def fetch() -> None:
+    def __init__(self, pages: Iterator[T]) -> None:
+        self._pages = pages
+        self._ahead: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._taken = threading.Semaphore(1)  # the page before was taken: the next may be fetched
+        self._stop = threading.Event()
+        self._done = False
+        self._thread = threading.Thread(
+            target=copy_context().run, args=(self._fetch,), name="erpsync-pages-ahead", daemon=True
+        )
+        self._thread.start()
+
+    def _fetch(self) -> None:
         try:
             while True:
-                taken.acquire()
-                if stop.is_set():
+                self._taken.acquire()
+                if self._stop.is_set():
                     return
                 try:
-                    page = next(pages)
+                    page = next(self._pages)
                 except StopIteration:
-                    ahead.put(("end", None))
+                    self._ahead.put(("end", None))
                     return
-                ahead.put(("page", page))
+                self._ahead.put(("page", page))
         except BaseException as exc:  # raised to the caller, where the page would have come
-            ahead.put(("error", exc))
+            self._ahead.put(("error", exc))
         finally:
-            close = getattr(pages, "close", None)
+            close = getattr(self._pages, "close", None)
             if close is not None:
                 close()
 
-    thread = threading.Thread(target=copy_context().run, args=(fetch,), name="erpsync-pages-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            kind, value = ahead.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            taken.release()
-            yield value
-    finally:
-        stop.set()
-        taken.release()  # wakes the thread if it waits to fetch: it sees the stop and ends
-        thread.join()
+    def __next__(self) -> T:
+        if self._done:
+            raise StopIteration
+        kind, value = self._ahead.get()
+        if kind == "page":
+            self._taken.release()
+            return cast(T, value)
+        self._done = True
+        if kind == "error":
+            raise value
+        raise StopIteration
+
+    def __enter__(self) -> PagesAhead[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done = True
+        self._stop.set()
+        self._taken.release()  # wakes the thread if it waits to fetch: it sees the stop and ends
+        self._thread.join()

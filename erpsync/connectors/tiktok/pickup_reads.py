@@ -17,7 +17,7 @@ handover-slots call for its newest package. Two things keep that affordable
   option ``concurrency``), since each has its own rate limit: a pool shared by the paths would
   queue the slot calls behind every package detail. A search page's details and its orders go
   out as soon as the page arrives (the page names each package's orders and creation time), and
-  the next page is fetched meanwhile (``paging.fetched_ahead``). Once
+  the next page is fetched meanwhile (``paging.PagesAhead``). Once
   the last page and its orders are in, every warehouse's newest package is known, and its slot
   call starts while the details are still being read. A detail naming orders the page did not,
   or a newest package the detail dates otherwise, is settled when the details are in: a further
@@ -43,7 +43,7 @@ from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
 from erpsync.connectors.tiktok.fulfillment.models import Package, PackageSummary
 from erpsync.connectors.tiktok.orders.api import IDS_PER_CALL, OrdersApi
 from erpsync.connectors.tiktok.orders.models import Order
-from erpsync.connectors.tiktok.paging import fetched_ahead
+from erpsync.connectors.tiktok.paging import PagesAhead
 from erpsync.core.errors import NotFoundError, RecordError
 from erpsync.core.models import PackageSignal, PickupSignals, Records, SlotSignal
 from erpsync.core.ports import CachedPackage, PackageCache, PackageCursor
@@ -220,18 +220,36 @@ class PickupReads:
         signal stands (unchanged, or not returned); the cursor to store if nothing fails."""
         cursor = self.cache.cursor() if self.cache is not None else None
         usable = cursor is not None and cursor.scope == self.scope and cursor.since <= since
-        if self.cache is not None and not usable:
-            self.cache.reset()  # a first read, another seller account, or a longer lookback: start afresh
-        known = {p.signal.id: p for p in self.cache.packages(since)} if self.cache and usable else {}
         newest = cursor.update_time if usable and cursor is not None else None
         changed_ge = int((newest - OVERLAP).timestamp()) if newest is not None else None
         started = self.clock()
-        pages: list[_Page] = []
+        search = self.fulfillment.search_packages(int(since.timestamp()), update_time_ge=changed_ge)
+        # the first page is asked for now, while the cache is read; each next one while the page
+        # before has its details and orders sent: the slot calls wait for the chain of pages alone
+        with PagesAhead(search) as ahead:
+            if self.cache is not None and not usable:
+                self.cache.reset()  # a first read, another seller account, or a longer lookback: start afresh
+            known = {p.signal.id: p for p in self.cache.packages(since)} if self.cache and usable else {}
+            pages, current, returned, newest = self._pages(pools, ahead, known, newest)
+        kept = {i: p.signal for i, p in known.items() if i not in returned}
+        # every change stamped before the search started was there to be found (the platform's clock
+        # ahead of this one: its stamps, seen here, are later still; behind it: OVERLAP covers the gap)
+        next_cursor = PackageCursor(self.scope, since, max(started, newest) if newest else started)
+        return pages, {**kept, **current}, next_cursor
+
+    def _pages(
+        self,
+        pools: _Pools,
+        pages: Iterable[Records[PackageSummary]],
+        known: dict[str, CachedPackage],
+        newest: datetime | None,
+    ) -> tuple[list[_Page], dict[str, PackageSignal], set[str], datetime | None]:
+        """Each search page as it comes, its details and orders sent: the pages; the cached signals
+        that stand (returned unchanged); every package id returned; the newest update time seen."""
+        sent: list[_Page] = []
         returned: set[str] = set()
         current: dict[str, PackageSignal] = {}
-        # the next page is fetched while this one's details and orders are sent: the slot calls
-        # wait for the last page, and the chain of pages is all they need wait for
-        for page in fetched_ahead(self.fulfillment.search_packages(int(since.timestamp()), update_time_ge=changed_ge)):
+        for page in pages:
             returned.update(s.id for s in page.items)
             stale = []
             for summary in page.items:
@@ -243,14 +261,10 @@ class PickupReads:
             ids = list(dict.fromkeys(o for s in stale for o in s.order_ids))
             details = [pools.submit(pools.detail, self._detail, s) for s in stale]
             orders = [pools.submit(pools.orders, self.orders.get_orders, c) for c in _chunks(ids)]
-            pages.append(_Page(list(page.errors), stale, details, orders, set(ids)))
+            sent.append(_Page(list(page.errors), stale, details, orders, set(ids)))
             stamps = [s.update_time for s in page.items if s.update_time is not None]
             newest = max([*stamps, *([newest] if newest else [])], default=None)
-        kept = {i: p.signal for i, p in known.items() if i not in returned}
-        # every change stamped before the search started was there to be found (the platform's clock
-        # ahead of this one: its stamps, seen here, are later still; behind it: OVERLAP covers the gap)
-        next_cursor = PackageCursor(self.scope, since, max(started, newest) if newest else started)
-        return pages, {**kept, **current}, next_cursor
+        return sent, current, returned, newest
 
     def _early_slots(
         self, pools: _Pools, pages: list[_Page], settled: Iterable[PackageSignal], wanted: Iterable[str]
