@@ -36,7 +36,11 @@ Shapes (``--quick`` shrinks the big ones):
 Then one line ``reconcile_shapes: load=... wide_ratio=... wide_429=... wide_bound=... ...`` for all
 shapes run (``load``: the one-minute load average as the bench started; the machine is shared).
 
-Usage: python bench/reconcile_shapes.py [--quick] [--concurrency N] [SHAPE ...]   (default: all)
+``--timeline`` also prints, per run and API, when its calls were answered (seconds from the run's
+start, first and last, noted by an observer of every HTTP call the client makes,
+``core/http_observers.py``): which phases follow one another and which overlap.
+
+Usage: python bench/reconcile_shapes.py [--quick] [--timeline] [--concurrency N] [SHAPE ...]   (default: all)
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ from typing import Any
 import requests
 
 from erpsync.connectors.tiktok.shop_directory import AUTHORISED_SHOPS
+from erpsync.core.http_observers import CALL_OBSERVERS
 from erpsync.core.rate_limit import RATE_LIMITS
 from erpsync.plugins.manager import build_registry, get_plugin_manager, load_settings
 from erpsync.sandbox.scenario import resolve_source
@@ -199,7 +204,38 @@ class Sandbox:
             self.process.wait(timeout=10)
 
 
-def run_shape(shape: Shape, concurrency: int | None) -> dict[str, dict[str, Any]]:
+class Timeline:
+    """When each API's calls were answered during a run (seconds from ``start``), by the client's
+    call observers; empty unless ``on``."""
+
+    def __init__(self, on: bool) -> None:
+        self.on = on
+        self.start = 0.0
+        self.answered: list[tuple[str, float]] = []
+
+    def __enter__(self) -> Timeline:
+        self.answered.clear()
+        self.start = time.perf_counter()
+        if self.on:
+            CALL_OBSERVERS.append(self.note)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.on:
+            CALL_OBSERVERS.remove(self.note)
+
+    def note(self, api: str, status: int | None, rate_limited: bool) -> None:
+        self.answered.append((api.split(" ", 1)[-1], time.perf_counter() - self.start))
+
+    def print(self) -> None:
+        by_api: dict[str, list[float]] = {}
+        for api, at in self.answered:
+            by_api.setdefault(api, []).append(at)
+        for api, times in sorted(by_api.items(), key=lambda item: min(item[1])):
+            print(f"    answered {min(times):6.2f} s to {max(times):6.2f} s: {len(times):5d}  {api}")
+
+
+def run_shape(shape: Shape, concurrency: int | None, timeline: bool = False) -> dict[str, dict[str, Any]]:
     """The shape's first run (every package read) and a second one with nothing changed."""
     RATE_LIMITS.clear()  # every shape starts at the configured rates
     AUTHORISED_SHOPS.clear()  # and reads its own authorised-shops answer
@@ -225,11 +261,13 @@ def run_shape(shape: Shape, concurrency: int | None) -> dict[str, dict[str, Any]
         for run in ("first", "again"):
             time.sleep(1.1)  # the sandbox counts calls over the last second: start each run on a fresh window
             session.delete(f"{sandbox.url}/_sandbox/counts", timeout=10)
-            started, cpu = time.perf_counter(), time.process_time()
-            report = syncer.run()
-            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+            with Timeline(timeline) as answers:
+                started, cpu = time.perf_counter(), time.process_time()
+                report = syncer.run()
+                elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
             counts = session.get(f"{sandbox.url}/_sandbox/counts", timeout=10).json()["data"]
             results[run] = figures(shape, run, counts, elapsed, cpu, sum(1 for s in report.shops if s.error))
+            answers.print()
         syncer.close()
     return results
 
@@ -272,6 +310,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("shapes", nargs="*", help="shape names (default: all)")
     parser.add_argument("--quick", action="store_true", help="shrink the big shapes")
+    parser.add_argument("--timeline", action="store_true", help="when each API's calls were answered, per run")
     parser.add_argument("--concurrency", type=int, default=None, help="shops side by side (config `concurrency`)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)  # drift alerts and retries would drown the figures
@@ -280,7 +319,7 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown shapes {sorted(unknown)}; known: {', '.join(s.name for s in shapes(False))}")
     load = os.getloadavg()[0]
-    results = {shape.name: run_shape(shape, args.concurrency) for shape in chosen}
+    results = {shape.name: run_shape(shape, args.concurrency, args.timeline) for shape in chosen}
     fields = " ".join(
         f"{name}_requests={r['first']['requests']} {name}_floor_s={r['first']['floor_s']:.2f} "
         f"{name}_elapsed_s={r['first']['elapsed_s']:.2f} {name}_ratio={r['first']['ratio']:.2f} "
