@@ -414,6 +414,22 @@ def test_the_same_number_in_two_erp_shipments_of_a_package_is_one_shipment(tmp_p
     assert [(a.kind, a.subject, a.value) for a in plan_erp_wins(obs)] == [("ship", "P1", "SF1001")]
 
 
+def test_two_erp_shipments_of_a_package_differing_only_in_case_are_one_shipment(tmp_path):
+    """Numbers that differ only in case are one number (same_tracking_number): no conflict, and the
+    first row's number, as the ERP writes it, is the one shipped."""
+    files = erp(tmp_path, HEADER + "S1,P1,O1,sf1001,SF Express\nS2,P1,O1,SF1001,SF Express\n")
+    obs = observe(files, Shop(), {"SF Express": "7208000000000000001"})
+    assert obs.record_errors == []
+    assert [(a.kind, a.subject, a.value) for a in plan_erp_wins(obs)] == [("ship", "P1", "sf1001")]
+
+
+def test_a_package_shipped_with_the_erps_number_in_another_case_needs_no_carrier(tmp_path):
+    files = erp(tmp_path, HEADER + "S1,P1,O1,sf1001,顺丰速运\n")
+    obs = observe(files, Shipped({"P1": "SF1001"}))
+    assert obs.record_errors == [] and obs.scope == {"P1"}
+    assert TrackingAspect().diff(obs) == []
+
+
 def test_a_package_shipped_with_the_erps_number_needs_no_carrier(tmp_path):
     """Shipped by hand in Seller Center with the ERP's number: nothing to push, so an ERP carrier
     name that is no provider's is no record error; the same name with another number still is."""

@@ -66,7 +66,7 @@ from erpsync.core.shipping import (
     ShippingStatus,
     ShipRequest,
 )
-from erpsync.core.tracking_numbers import valid_shipments
+from erpsync.core.tracking_numbers import same_tracking_number, valid_shipments
 
 __all__ = ["TrackingAspect", "TrackingSettings"]
 
@@ -227,7 +227,9 @@ def _may_push(state: PackageShippingState, shipment: ErpShipment) -> bool:
         return False
     if state.status is ShippingStatus.AWAITING_SHIPMENT:
         return True
-    return state.status is ShippingStatus.SHIPPED and state.tracking_number != shipment.tracking_number
+    return state.status is ShippingStatus.SHIPPED and not same_tracking_number(
+        state.tracking_number, shipment.tracking_number
+    )
 
 
 def _with_orders(

@@ -17,9 +17,9 @@ __all__ = ["dated_states", "one_per_package"]
 
 
 def one_per_package(items: Iterable[ErpShipment], errors: list[RecordError]) -> list[ErpShipment]:
-    """One shipment per package: the ERP's shipments of a package that agree on the number are one
-    (the first stands for them); a package whose shipments disagree is left out, each of them a
-    record error naming them all.
+    """One shipment per package: the ERP's shipments of a package that agree on the number (case
+    aside, as ``same_tracking_number`` compares) are one (the first stands for them); a package
+    whose shipments disagree is left out, each of them a record error naming them all.
 
     Which of two numbers the parcel carries cannot be told from the ERP, and Seller Center takes a
     package's number once and lets its order change it once: pushing the first row's would let the
@@ -31,7 +31,7 @@ def one_per_package(items: Iterable[ErpShipment], errors: list[RecordError]) -> 
         by_package.setdefault(shipment.package_id, []).append(shipment)
     kept: list[ErpShipment] = []
     for package, shipments in by_package.items():
-        if len({s.tracking_number for s in shipments}) == 1:
+        if len({(s.tracking_number or "").casefold() for s in shipments}) == 1:  # as same_tracking_number
             kept.append(shipments[0])
             continue
         rows = ", ".join(f"{s.tracking_number} ({_named(s)})" for s in shipments)
