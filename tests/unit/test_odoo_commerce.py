@@ -154,6 +154,21 @@ def test_outgoing_done_pickings_with_a_tracking_number_are_the_shipments(odoo: O
     assert sorted(e.field or "" for e in records.errors) == ["carrier_id", "carrier_tracking_ref"]
 
 
+def refused_beside_a_good_picking(odoo: OdooServer, name: str, ref: str) -> RecordError:
+    """A done picking ``name`` whose tracking ref is ``ref``, beside one whose ref is good: the good
+    one is read, and the one record error names ``name`` and the field."""
+    sf = odoo.create("delivery.carrier", {"name": "顺丰速运"})
+    base = {"picking_type_code": "outgoing", "state": "done", "carrier_id": sf, "x_package": "1154000000000000101"}
+    odoo.create("stock.picking", {**base, "name": name, "carrier_tracking_ref": ref})
+    odoo.create("stock.picking", {**base, "name": "WH/OUT/00099", "carrier_tracking_ref": "SF1502"})
+    records = make_connector(package_field="x_package").list_shipments()
+    assert records is not None
+    assert [s.tracking_number for s in records.items] == ["SF1502"]
+    (error,) = records.errors
+    assert error.field == "carrier_tracking_ref" and name in str(error)
+    return error
+
+
 @pytest.mark.parametrize(
     "joined",
     [
@@ -168,15 +183,7 @@ def test_outgoing_done_pickings_with_a_tracking_number_are_the_shipments(odoo: O
 def test_several_tracking_numbers_in_one_picking_are_a_record_error(odoo: OdooServer, joined: str) -> None:
     """stock_delivery joins a carrier's further numbers with a bare comma, Odoo's UPS connector a
     shipment's packages with "+": never one number."""
-    sf = odoo.create("delivery.carrier", {"name": "顺丰速运"})
-    base = {"picking_type_code": "outgoing", "state": "done", "carrier_id": sf, "x_package": "1154000000000000101"}
-    odoo.create("stock.picking", {**base, "name": "WH/OUT/00007", "carrier_tracking_ref": joined})
-    odoo.create("stock.picking", {**base, "name": "WH/OUT/00008", "carrier_tracking_ref": "SF1502"})
-    records = make_connector(package_field="x_package").list_shipments()
-    assert records is not None
-    assert [s.tracking_number for s in records.items] == ["SF1502"]
-    (error,) = records.errors
-    assert error.field == "carrier_tracking_ref" and "WH/OUT/00007" in str(error)
+    error = refused_beside_a_good_picking(odoo, "WH/OUT/00007", joined)
     assert "not one tracking number" in str(error)
 
 
@@ -193,15 +200,7 @@ def test_a_tracking_number_with_an_invisible_character_is_a_record_error(
 ) -> None:
     """Pasted into the picking's form, a zero-width space looks like nothing: ``_SEVERAL`` does not
     see it as a separator, the rule every ERP reader shares (core/tracking_numbers.py) refuses it."""
-    sf = odoo.create("delivery.carrier", {"name": "顺丰速运"})
-    base = {"picking_type_code": "outgoing", "state": "done", "carrier_id": sf, "x_package": "1154000000000000101"}
-    odoo.create("stock.picking", {**base, "name": "WH/OUT/00009", "carrier_tracking_ref": typed})
-    odoo.create("stock.picking", {**base, "name": "WH/OUT/00010", "carrier_tracking_ref": "SF1502"})
-    records = make_connector(package_field="x_package").list_shipments()
-    assert records is not None
-    assert [s.tracking_number for s in records.items] == ["SF1502"]
-    (error,) = records.errors
-    assert error.field == "carrier_tracking_ref" and "WH/OUT/00009" in str(error)
+    error = refused_beside_a_good_picking(odoo, "WH/OUT/00009", typed)
     assert f"{typed!r} contains an invisible character ({said}" in error.reason
 
 
