@@ -24,7 +24,8 @@ Whitespace around the number is dropped: a cell or field padded with spaces hold
 Case: carriers' tracking numbers are upper-case letters and digits, and an ERP or a person may
 write them in lower case; ``same_tracking_number`` compares without case, so a number that differs
 from Seller Center's only in case is the same number and does not spend the order's one update
-(``docs/tracking.md``, "Tracking numbers": a guess, nothing documents how Seller Center compares).
+(``docs/tracking.md``, "Tracking numbers": a guess, nothing documents how Seller Center compares);
+``number_identity`` is the one text a drift about a number is told apart by.
 """
 
 from __future__ import annotations
@@ -37,7 +38,14 @@ from decimal import Decimal
 from erpsync.core.errors import RecordError
 from erpsync.core.shipping import ErpShipment
 
-__all__ = ["FIELD", "check_tracking_number", "same_tracking_number", "tracking_number", "valid_shipments"]
+__all__ = [
+    "FIELD",
+    "check_tracking_number",
+    "number_identity",
+    "same_tracking_number",
+    "tracking_number",
+    "valid_shipments",
+]
 
 FIELD = "tracking_number"
 #: letters that draw nothing (Unicode's default-ignorable Hangul fillers, and the blank Braille
@@ -120,3 +128,17 @@ def valid_shipments(items: Iterable[ErpShipment], errors: list[RecordError]) -> 
 def same_tracking_number(a: str | None, b: str | None) -> bool:
     """True when ``a`` and ``b`` are one tracking number: equal but for case (None is no number)."""
     return a is not None and b is not None and (a == b or a.casefold() == b.casefold())
+
+
+def number_identity(number: str) -> str:
+    """What a drift about ``number`` is told apart by: one text for all the spellings
+    ``same_tracking_number`` calls one number, so a case change in the ERP is the same drift (its
+    alert stays, and the ledger's refusal of a correction to that number is still read).
+
+    Upper case, after folding (so that what ``casefold`` makes equal stays equal): carriers'
+    numbers are upper-case letters and digits, so such a number is its own identity, as it was
+    before numbers were compared without case, and a drift opened then keeps its fingerprint;
+    ``casefold`` alone would have given every open drift a new one, resolving it and opening
+    another, and forgetting the refusals the ledger keeps for it.
+    """
+    return number.casefold().upper()

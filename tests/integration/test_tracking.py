@@ -198,7 +198,8 @@ def hand_update(ws, pkg: str, number: str) -> None:
 def test_a_correction_refused_as_the_orders_second_update_is_sent_once_then_reported(demo_ws):
     """An update made by hand before erpsync ever read the package cannot be seen: the correction
     is sent and refused with 21011051. The refusal is kept (the ledger's failed row): later runs
-    send nothing and leave the drift open, saying why, until the ERP's number changes."""
+    send nothing and leave the drift open, saying why, until the ERP's number changes (a change of
+    its case alone is the same number)."""
     setup(demo_ws, 0)
     pkg = "115499400000000001"
     shipped_a_day_ago(demo_ws, pkg, "576999400000000001", "SF5000000000001", "SELLER")
@@ -215,6 +216,10 @@ def test_a_correction_refused_as_the_orders_second_update_is_sent_once_then_repo
     assert demo_ws.counts()["paths"][UPDATE]["calls"] == 1  # the refused correction, never sent again
     listed = demo_ws.cli("drifts", "--format", "json")
     assert "refused erpsync's change to SF5000000000003 with 21011051" in listed.stdout, listed.stdout
+    write_shipments(demo_ws, [(pkg, "sf5000000000003", SF)])  # the same number in lower case: not sent
+    out = demo_ws.cli("push", "tracking")
+    assert out.returncode == 2 and f"0 failed, 1 skipped ({pkg})" in out.stdout, out.stdout + out.stderr
+    assert demo_ws.counts()["paths"][UPDATE]["calls"] == 1
     write_shipments(demo_ws, [(pkg, "SF5000000000004", SF)])  # a new number is tried once
     assert f"1 failed ({pkg})" in demo_ws.cli("push", "tracking").stdout
     assert demo_ws.cli("push", "tracking").returncode == 2

@@ -312,6 +312,16 @@ def test_a_refusal_of_another_number_package_or_code_does_not_stop_the_correctio
     assert [(a.kind, a.subject, a.value) for a in plan_erp_wins(obs)] == [("update_tracking", "P1", "SF1")]
 
 
+@pytest.mark.parametrize("code", ["21011051", "21011049"])
+def test_a_refusal_holds_when_the_erp_writes_the_refused_number_in_another_case(tmp_path, code):
+    """The same number, whatever its case: sent again, it would be refused again."""
+    files = erp(tmp_path, HEADER + "S1,P1,O1,sf1001ab,SF Express\n")
+    obs = observe_refused(files, Shipped({"P1": "JT77"}), refusal("P1", "SF1001AB", code=code))
+    assert (obs.refused or obs.closed) and plan_erp_wins(obs) == []
+    (drift,) = TrackingAspect().diff(obs)
+    assert f"Seller Center refused erpsync's change to SF1001AB with {code}" in drift.message
+
+
 def test_a_refusal_of_one_package_holds_back_the_others_of_its_order(tmp_path):
     files = erp(tmp_path, HEADER + "S1,P1,O1,SF9,SF Express\nS2,P2,O1,SF8,SF Express\n")
     obs = observe_refused(files, OneOrder({"P1": "SF1", "P2": "SF2"}), refusal("P1", "SF9"))

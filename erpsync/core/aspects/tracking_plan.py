@@ -44,7 +44,7 @@ from datetime import datetime, timedelta
 from erpsync.core.aspects.base import Decide, Observation
 from erpsync.core.models import Action, Drift, Severity
 from erpsync.core.shipping import ErpShipment, PackageShippingState, ShippingStatus
-from erpsync.core.tracking_numbers import same_tracking_number
+from erpsync.core.tracking_numbers import number_identity, same_tracking_number
 
 __all__ = [
     "CLOSED_CODES",
@@ -113,7 +113,8 @@ def _drift(
     identity: str | None = None,
 ) -> Drift:
     pkg, number = shipment.package_id, shipment.tracking_number
-    return Drift(obs.shop, ASPECT, kind, pkg, FIELD, seller, number, severity, message, identity)
+    named = number_identity(identity) if identity is not None else None  # a case change is the same drift
+    return Drift(obs.shop, ASPECT, kind, pkg, FIELD, seller, number, severity, message, named)
 
 
 def diff_tracking(obs: TrackingObservation) -> list[Drift]:
@@ -241,8 +242,9 @@ def _diff_one(
             f"package {pkg}: Seller Center has tracking number {state.tracking_number or '(none)'}, {where} has "
             f"{number} ({shipment.carrier}){late}"
         )
-        # the ERP's number is the drift's identity: a number that comes back after another was
-        # pushed is a new occurrence, so its correction is a new ledger row, not one found done
+        # the ERP's number (case aside) is the drift's identity: a number that comes back after
+        # another was pushed is a new occurrence, so its correction is a new ledger row, not one
+        # found done; the same number in another case is the same drift, its refusals still read
         return _drift(obs, shipment, "tracking_differs", state.tracking_number, Severity.WARNING, message, number)
     if state.status is ShippingStatus.CANCELLED:
         message = f"package {pkg} is cancelled in Seller Center, but {where} ships it as {number}"
