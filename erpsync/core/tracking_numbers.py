@@ -93,18 +93,27 @@ def _name(ch: str) -> str:
 
 
 def tracking_number(
-    value: object, *, record: str | None, field: str = FIELD, source: str | None = None, record_id: str | None = None
+    value: object,
+    *,
+    record: str | None,
+    field: str = FIELD,
+    source: str | None = None,
+    record_id: str | None = None,
+    package_id: str | None = None,
 ) -> str:
-    """``check_tracking_number``, its refusal a RecordError naming the record and the field."""
+    """``check_tracking_number``, its refusal a RecordError naming the record, the field and the package."""
     try:
         return check_tracking_number(value)
     except ValueError as exc:
-        raise RecordError(str(exc), record=record, field=field, source=source, record_id=record_id) from None
+        raise RecordError(
+            str(exc), record=record, field=field, source=source, record_id=record_id, package_id=package_id
+        ) from None
 
 
 def valid_shipments(items: Iterable[ErpShipment], errors: list[RecordError]) -> list[ErpShipment]:
     """The shipments whose number is a tracking number, each as ``check_tracking_number`` gives it;
-    each other one a record error appended to ``errors``.
+    each other one a record error appended to ``errors``, naming its package (``one_per_package``
+    then holds that package back).
 
     The tracking aspect passes every ERP reader's shipments through this, so a reader (a plugin's
     too) that lets a bad number through still has it refused before anything is pushed.
@@ -117,6 +126,7 @@ def valid_shipments(items: Iterable[ErpShipment], errors: list[RecordError]) -> 
                 record=f"shipment {shipment.id!r}",
                 source=shipment.source,
                 record_id=shipment.id,
+                package_id=shipment.package_id,
             )
         except RecordError as exc:
             errors.append(exc)

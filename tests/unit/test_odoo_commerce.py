@@ -203,6 +203,7 @@ def test_a_tracking_number_with_an_invisible_character_is_a_record_error(
     (error,) = records.errors
     assert error.field == "carrier_tracking_ref" and "WH/OUT/00009" in str(error)
     assert f"{typed!r} contains an invisible character ({said}" in error.reason
+    assert error.package_id == "1154000000000000101"  # the tracking aspect holds that package back
 
 
 def test_order_statuses_are_not_kept_without_their_fields(odoo: OdooServer) -> None:

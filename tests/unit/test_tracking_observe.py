@@ -417,6 +417,34 @@ def test_reordering_the_erp_file_does_not_correct_a_pushed_number(tmp_path, numb
     assert len(obs.record_errors) == 2 and obs.scope == set()
 
 
+@pytest.mark.parametrize("order", ["valid first", "refused first"])
+def test_a_package_one_of_whose_erp_shipments_is_refused_is_not_pushed(order):
+    """The refused row may carry the parcel's number: the valid one is no more the package's than
+    it, so nothing is pushed for the package, whichever row comes first; others go on."""
+    rows = [
+        ErpShipment("S1", "P1", "O1", "SF1001", "J&T Express", "plugin row 1"),
+        ErpShipment("S2", "P1", "O1", "SF2002\u200b", "J&T Express", "plugin row 2"),
+    ]
+    rows = rows if order == "valid first" else rows[::-1]
+    rows.append(ErpShipment("S3", "P3", "O3", "SF3003", "J&T Express", "plugin row 3"))
+    obs = observe(PluginErp(*rows), Shop())
+    assert [(a.kind, a.subject) for a in plan_erp_wins(obs)] == [("ship", "P3")]
+    assert obs.scope == {"P3"}  # P1's drifts stay as they were
+    by_shipment = {e.record: str(e) for e in obs.record_errors}
+    assert "invisible character" in by_shipment["shipment 'S2'"]
+    assert "could not read (plugin row 2, shipment 'S2': tracking_number)" in by_shipment["shipment 'S1'"]
+
+
+def test_a_package_a_reader_refused_a_row_of_is_not_pushed(tmp_path):
+    """The files ERP refuses 'SF 2' itself (a space inside), naming its package: its other row's
+    number is not shipped."""
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF1,SF Express\nS2,P1,O1,SF 2,SF Express\n")
+    obs = observe(files, Shop(), {"SF Express": "7208000000000000001"})
+    assert plan_erp_wins(obs) == [] and obs.scope == set()
+    assert [(e.record, e.package_id) for e in obs.record_errors] == [("shipment 'S2'", "P1"), ("shipment 'S1'", "P1")]
+    assert "shipments.csv:3, shipment 'S2': tracking_number" in str(obs.record_errors[1])
+
+
 def test_the_same_number_in_two_erp_shipments_of_a_package_is_one_shipment(tmp_path):
     files = erp(tmp_path, HEADER + "S1,P1,O1,SF1001,SF Express\nS2,P1,O1,SF1001,SF Express\n")
     obs = observe(files, Shop(), {"SF Express": "7208000000000000001"})

@@ -12,8 +12,10 @@ ledger key (shop, package, tracking number) covers the window between the write 
 observation.
 
 One package, one number: the ERP's shipments of a package that carry the same number are one;
-a package whose shipments disagree is pushed nothing, each of them a record error
-(``tracking_input.py``), since the file's order must not decide what Seller Center takes once.
+a package whose shipments disagree, or one of whose shipments was refused (by the reader, whose
+record error names the package, or by the number rule here), is pushed nothing, each of its
+shipments a record error (``tracking_input.py``), since the file's order must not decide what
+Seller Center takes once.
 
 Carriers: the ERP names a carrier; Seller Center wants a ``shipping_provider_id``. It is resolved
 only for a shipment that may be pushed (its package awaits shipment, or is shipped under another
@@ -115,7 +117,8 @@ class TrackingAspect(Aspect):
             obs.not_run = f"ERP {connector_type(ctx.erp)!r} keeps no shipments"
             return obs
         obs.record_errors.extend(found.errors)
-        # every reader's numbers pass the one rule (core/tracking_numbers.py), a plugin's too
+        # every reader's numbers pass the one rule (core/tracking_numbers.py), a plugin's too; then
+        # a package with a refused shipment (the reader's errors and the rule's name it) is held back
         shipments = one_per_package(valid_shipments(found.items, obs.record_errors), obs.record_errors)
         if not shipments:
             return obs
