@@ -269,6 +269,13 @@ def test_another_number_past_72_hours_is_refused_and_reported_by_id(demo_ws):
     assert "21011049" in out.stdout or "72 h" in out.stdout
     assert package(demo_ws, pkg)["tracking_number"] == "SF400"
     assert demo_ws.admin("GET", "effects")["shipping_info_update"] == {}
+    # refused as past the window: nothing can be pushed, so a carrier name Seller Center does not
+    # know is no record error, and the difference stays reported with the refusal
+    write_shipments(demo_ws, [(pkg, "SF401", "Royal Mail Tracked")])
+    again = demo_ws.cli("push", "tracking")
+    assert again.returncode == 2 and "unknown carrier" not in again.stdout, again.stdout + again.stderr
+    listed = demo_ws.cli("drifts", "--format", "json")
+    assert "refused erpsync's change to SF401 with 21011049" in listed.stdout, listed.stdout
 
 
 def test_a_package_that_fails_alone_is_named_and_the_others_ship(demo_ws):

@@ -7,7 +7,7 @@ TikTok side is exercised against the sandbox in ``tests/integration/test_trackin
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from erpsync.core.ports import FailedWrite, Sighting
 from erpsync.core.shipping import (
     ErpShipment,
     PackageShippingState,
+    ProviderNames,
     ShipmentReader,
     ShipOutcomes,
     ShippingStatus,
@@ -74,7 +75,7 @@ def erp(tmp_path: Path, text: str | None, name: str = "shipments.csv") -> FilesE
 
 def observe(files: Connector, seller: Connector, carriers: dict[str, str] | None = None):
     settings = TrackingSettings().load({"carriers": carriers} if carriers is not None else {})
-    ctx = ObserveContext("shop", seller, files, NOW, memory=None, settings=settings)  # type: ignore[arg-type]
+    ctx = ObserveContext("shop", seller, files, NOW, memory=Memory(), settings=settings)
     return TrackingAspect().observe(ctx)
 
 
@@ -477,6 +478,60 @@ def test_a_package_shipped_with_the_erps_number_needs_no_carrier(tmp_path):
     assert [(e.record, e.field) for e in obs.record_errors] == [("shipment 'S2'", "carrier")]
     assert obs.scope == {"P1"} and [s.id for s in obs.shipments] == ["S1"]
     assert TrackingAspect().diff(obs) == []
+
+
+class PastWindow(Shipped):
+    """A seller plugin that knows the shipping time: shipped five days ago."""
+
+    def read_shipping_states(self, package_ids: Sequence[str]) -> Records[PackageShippingState]:
+        when = NOW - timedelta(days=5)
+        return Records(
+            tuple(
+                PackageShippingState(p, ShippingStatus.SHIPPED, (f"O{p}",), self.numbers[p], None, when, "WH1")
+                for p in package_ids
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    ("seller", "refused", "said"),
+    [
+        (PastWindow({"P1": "JT77"}), (), "past the 72 h"),
+        (Shipped({"P1": "JT77"}), (refusal("P1", "SF1001"),), "with 21011051"),
+        (Shipped({"P1": "JT77"}), (refusal("P1", "SF1001", code="21011049"),), "with 21011049"),
+    ],
+    ids=["past-the-window", "update-used", "may-no-longer-change"],
+)
+def test_a_difference_nothing_can_push_needs_no_carrier_and_is_reported(tmp_path, seller, refused, said):
+    """Only the platform's support can change the number now: an ERP carrier name Seller Center
+    does not know is no record error on every run, and the drift says why nothing is sent."""
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF1001,Royal Mail Tracked\n")
+    ctx = ObserveContext("shop", seller, files, NOW, memory=Memory(), settings=TrackingSettings().load({}))
+    ctx.failed_writes = lambda: refused
+    obs = TrackingAspect().observe(ctx)
+    assert obs.record_errors == [] and obs.scope == {"P1"}, [str(e) for e in obs.record_errors]
+    (drift,) = TrackingAspect().diff(obs)
+    assert drift.kind == "tracking_differs" and said in drift.message
+    assert plan_erp_wins(obs) == []
+
+
+class CachedAmbiguous(Shipped):
+    """The TikTok connector's shape for a package answered from its cached row: no delivery
+    option, and the warehouse's two options offer "SF Express" under two ids."""
+
+    def shipping_provider_ids(self, warehouse_id: str) -> Mapping[str, str]:
+        return ProviderNames([("SF Express", "1", "D1"), ("SF Express", "2", "D2")])
+
+
+def test_a_refused_correction_needs_no_carrier_the_delivery_option_would_settle(tmp_path):
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF1001,SF Express\n")
+    settings = TrackingSettings().load({})
+    ctx = ObserveContext("shop", CachedAmbiguous({"P1": "JT77"}), files, NOW, memory=Memory(), settings=settings)
+    ctx.failed_writes = lambda: [refusal("P1", "SF1001")]
+    obs = TrackingAspect().observe(ctx)
+    assert obs.record_errors == [] and obs.refused == {"P1": "SF1001"}
+    ctx.failed_writes = lambda: []  # not refused: a correction is due, and the name must resolve
+    assert [e.field for e in TrackingAspect().observe(ctx).record_errors] == ["carrier"]
 
 
 class NaiveTimes(Shipped):
