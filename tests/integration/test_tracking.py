@@ -305,19 +305,22 @@ def test_bad_rows_are_named_by_file_line_and_field_and_the_rest_is_pushed(demo_w
 
 
 def test_a_package_whose_erp_rows_disagree_is_not_pushed_and_a_done_one_needs_no_carrier(demo_ws):
-    ids = setup(demo_ws, 4)
+    ids = setup(demo_ws, 5)
     rows = [(ids[0], "SF1", SF), (ids[1], "SF2", SF), (ids[1], "SF9", SF), (ids[2], "SF3", SF), (ids[2], "SF3", SF)]
     rows += [(ids[3], "SF4", SF), (ids[3], "SF 5", SF)]  # the second row refused as it is read: no number
+    rows += [(ids[4], "SF6", SF), (ids[4], "SF6", "J&T Express")]  # one number, two carriers
     write_shipments(demo_ws, rows)
     out = demo_ws.cli("push", "tracking")
     assert out.returncode == 1, out.stdout + out.stderr
-    assert "2 pushed" in out.stdout and "4 bad record(s)" in out.stdout  # one per disagreeing row
+    assert "2 pushed" in out.stdout and "6 bad record(s)" in out.stdout  # one per disagreeing row
+    for line, sid in ((9, "S8"), (10, "S9")):
+        assert f"shipments.csv:{line}: shipment '{sid}': carrier: package {ids[4]} has ERP shipments" in out.stdout
     for line, sid in ((3, "S2"), (4, "S3")):
         assert f"shipments.csv:{line}: shipment '{sid}': tracking_number: package {ids[1]}" in out.stdout
     assert "shipments.csv:8: shipment 'S7': tracking_number: 'SF 5' contains spaces" in out.stdout
     assert f"shipments.csv:7: shipment 'S6': tracking_number: package {ids[3]} has an ERP shipment" in out.stdout
     assert ships(demo_ws) == {ids[0]: 1, ids[2]: 1}  # the same number twice is one shipment
-    assert package(demo_ws, ids[3])["tracking_number"] == ""
+    assert package(demo_ws, ids[3])["tracking_number"] == package(demo_ws, ids[4])["tracking_number"] == ""
     # the ERP now names the carrier in its own words, which Seller Center does not know: the
     # packages are shipped with the ERP's numbers, so there is nothing to push and nothing to resolve
     write_shipments(demo_ws, [(ids[0], "SF1", "顺丰速运"), (ids[2], "SF3", "顺丰速运")])

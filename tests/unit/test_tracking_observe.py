@@ -453,6 +453,34 @@ def test_the_same_number_in_two_erp_shipments_of_a_package_is_one_shipment(tmp_p
     assert [(a.kind, a.subject, a.value) for a in plan_erp_wins(obs)] == [("ship", "P1", "SF1001")]
 
 
+@pytest.mark.parametrize("carriers", [("SF Express", "J&T Express"), ("J&T Express", "SF Express")])
+def test_erp_shipments_of_a_package_naming_different_carriers_are_not_pushed(tmp_path, carriers):
+    """Which carrier the parcel went with is not known: pushing the first row's would let the
+    file's order decide. Each row is an error naming both; the rest of the file still goes."""
+    rows = "".join(f"S{i},P1,O1,SF1001,{c}\n" for i, c in enumerate(carriers, 1))
+    files = erp(tmp_path, HEADER + rows + "S3,P3,O3,SF3003,SF Express\n")
+    ids = {"SF Express": "7208000000000000001", "J&T Express": "7208000000000000009"}
+    obs = observe(files, Shop(), ids)
+    assert [(a.kind, a.subject) for a in plan_erp_wins(obs)] == [("ship", "P3")]
+    assert [(e.record, e.field) for e in obs.record_errors] == [
+        ("shipment 'S1'", "carrier"),
+        ("shipment 'S2'", "carrier"),
+    ]
+    for error in obs.record_errors:
+        assert all(c in str(error) for c in carriers) and "under different carriers" in str(error), error
+    assert obs.scope == {"P3"}
+
+
+def test_carrier_names_of_one_provider_or_of_a_package_done_are_no_conflict(tmp_path):
+    """Two names the table maps to one id mean one carrier; a package shipped with the ERP's
+    number needs no carrier at all, so its rows' names do not matter."""
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF1001,SF Express\nS2,P1,O1,SF1001,顺丰速运\n")
+    one = {"SF Express": "7208000000000000001", "顺丰速运": "7208000000000000001"}
+    assert [(a.kind, a.field) for a in plan_erp_wins(observe(files, Shop(), one))] == [("ship", one["顺丰速运"])]
+    obs = observe(files, Shipped({"P1": "SF1001"}), {"SF Express": "7208000000000000001"})
+    assert obs.record_errors == [] and obs.scope == {"P1"} and TrackingAspect().diff(obs) == []
+
+
 def test_two_erp_shipments_of_a_package_differing_only_in_case_are_one_shipment(tmp_path):
     """Numbers that differ only in case are one number (same_tracking_number): no conflict, and the
     first row's number, as the ERP writes it, is the one shipped."""

@@ -15,7 +15,8 @@ One package, one number: the ERP's shipments of a package that carry the same nu
 a package whose shipments disagree, or one of whose shipments was refused (by the reader, whose
 record error names the package, or by the number rule here), is pushed nothing, each of its
 shipments a record error (``tracking_input.py``), since the file's order must not decide what
-Seller Center takes once.
+Seller Center takes once; so is one that could be pushed whose shipments name carriers that are
+not one provider (``tracking_carriers.py``).
 
 Carriers: the ERP names a carrier; Seller Center wants a ``shipping_provider_id``. It is resolved
 (``tracking_carriers.py``) only for a shipment the plan could push (``may_push``: its package
@@ -51,7 +52,7 @@ from marshmallow.validate import Length
 
 from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext, UnsupportedAction
 from erpsync.core.aspects.tracking_carriers import resolve_carriers
-from erpsync.core.aspects.tracking_input import dated_states, one_per_package
+from erpsync.core.aspects.tracking_input import carriers_named, dated_states, one_per_package
 from erpsync.core.aspects.tracking_memory import note_refusals, remember_numbers
 from erpsync.core.aspects.tracking_plan import TrackingObservation, diff_tracking, plan_tracking
 from erpsync.core.aspects.warehouse_address import connector_type, lacks
@@ -116,7 +117,8 @@ class TrackingAspect(Aspect):
         obs.record_errors.extend(found.errors)
         # every reader's numbers pass the one rule (core/tracking_numbers.py), a plugin's too; then
         # a package with a refused shipment (the reader's errors and the rule's name it) is held back
-        shipments = one_per_package(valid_shipments(found.items, obs.record_errors), obs.record_errors)
+        checked = valid_shipments(found.items, obs.record_errors)
+        shipments = one_per_package(checked, obs.record_errors)
         if not shipments:
             return obs
         if not isinstance(ctx.seller, PackageShipper):
@@ -130,7 +132,7 @@ class TrackingAspect(Aspect):
         remember_numbers(ctx, obs)
         note_refusals(ctx, obs)
         # only now is it known which shipments the plan could push: the others need no carrier
-        resolve_carriers(ctx.seller, obs, ctx.settings.get("carriers") or {})
+        resolve_carriers(ctx.seller, obs, ctx.settings.get("carriers") or {}, carriers_named(checked))
         return obs
 
     def diff(self, observation: Observation) -> list[Drift]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from erpsync.core.errors import RecordError
 from erpsync.core.shipping import ErpShipment, PackageShippingState
 
-__all__ = ["dated_states", "one_per_package"]
+__all__ = ["carriers_named", "dated_states", "one_per_package"]
 
 
 def one_per_package(items: Iterable[ErpShipment], errors: list[RecordError]) -> list[ErpShipment]:
@@ -56,6 +56,20 @@ def one_per_package(items: Iterable[ErpShipment], errors: list[RecordError]) -> 
             )
             errors.extend(_each(shipments, reason))
     return kept
+
+
+def carriers_named(items: Iterable[ErpShipment]) -> dict[str, list[ErpShipment]]:
+    """Package id → its ERP shipments, for each package whose shipments name more than one carrier.
+
+    ``one_per_package`` keeps the first of shipments that agree on the number; when they name
+    different carriers, which one the parcel went with is as unknown as a number would be, so the
+    carriers step (``tracking_carriers.py``) pushes nothing for such a package unless the names all
+    mean one shipping provider.
+    """
+    by_package: dict[str, list[ErpShipment]] = {}
+    for shipment in items:
+        by_package.setdefault(shipment.package_id, []).append(shipment)
+    return {p: rows for p, rows in by_package.items() if len({s.carrier for s in rows}) > 1}
 
 
 def _each(shipments: Iterable[ErpShipment], reason: str) -> list[RecordError]:
