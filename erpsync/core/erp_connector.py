@@ -123,6 +123,7 @@ def collect_records(
     source: str,
     kind: str = "warehouse",
     id_key: str = "id",
+    package_key: str | None = None,
 ) -> Records[T]:
     """``build`` each row; a row it cannot build becomes a RecordError and the other rows go on.
 
@@ -131,7 +132,9 @@ def collect_records(
     ``TypeError`` (a bad value).
     Anything else is a bug in ``build`` and propagates. A row that is not an object, has no
     ``id_key`` or repeats an earlier row's is an error too: writes name a record by its id, so an
-    id must name one record. The error of a row whose id was read names it (``record_id``).
+    id must name one record. The error of a row whose id was read names it (``record_id``), and
+    with ``package_key`` (an ERP shipment's Seller Center package) the package the row gives, if
+    it gives one as text (``package_id``).
     """
     items: list[T] = []
     errors: list[RecordError] = []
@@ -146,19 +149,36 @@ def collect_records(
             errors.append(RecordError("missing", record=record, field=id_key, source=source))
             continue
         record, named = f"{kind} {str(rid)!r}", str(rid)
+        package = _package(row, package_key)
         if named in seen:
             reason = f"duplicate id (first as {kind} #{seen[named]})"
-            errors.append(RecordError(reason, record=record, field=id_key, source=source, record_id=named))
+            errors.append(
+                RecordError(reason, record=record, field=id_key, source=source, record_id=named, package_id=package)
+            )
             continue
         seen[named] = index + 1
         try:
             items.append(build(row))
         except RecordError as exc:
             reason, field, where = exc.reason, exc.field, exc.source or source
-            rid = exc.record_id or named
-            errors.append(RecordError(reason, record=exc.record or record, field=field, source=where, record_id=rid))
+            rid, package = exc.record_id or named, exc.package_id or package
+            errors.append(
+                RecordError(
+                    reason, record=exc.record or record, field=field, source=where, record_id=rid, package_id=package
+                )
+            )
         except KeyError as exc:
-            errors.append(RecordError("missing", record=record, field=str(exc.args[0]), source=source, record_id=named))
+            missing = str(exc.args[0])
+            errors.append(
+                RecordError("missing", record=record, field=missing, source=source, record_id=named, package_id=package)
+            )
         except (ValueError, TypeError) as exc:
-            errors.append(RecordError(str(exc) or type(exc).__name__, record=record, source=source, record_id=named))
+            reason = str(exc) or type(exc).__name__
+            errors.append(RecordError(reason, record=record, source=source, record_id=named, package_id=package))
     return Records(tuple(items), tuple(errors))
+
+
+def _package(row: Mapping[str, Any], key: str | None) -> str | None:
+    """The package id ``row`` gives under ``key``, stripped, or None (no key, not a text, empty)."""
+    value = row.get(key) if key is not None else None
+    return (value.strip() or None) if isinstance(value, str) else None

@@ -193,6 +193,10 @@ class RecordError(ErpsyncError):
     (``product #3``); ``record_id`` is the record's own id, whole and as its system gives it,
     when the reader knew it: what code matches the error to a record by. None: which record it
     is, is not known, and a caller that must not guess treats it as possibly any.
+
+    ``package_id`` is the Seller Center package an ERP shipment is of, when the reader could read
+    it from a shipment it refused: the tracking aspect pushes nothing for a package one of whose
+    shipments it could not read, since that shipment may say another number.
     """
 
     def __init__(
@@ -203,11 +207,13 @@ class RecordError(ErpsyncError):
         field: str | None = None,
         source: str | None = None,
         record_id: str | None = None,
+        package_id: str | None = None,
     ) -> None:
         self.reason = reason
         self.record = record
         self.field = field
         self.source = source
         self.record_id = record_id
+        self.package_id = package_id
         parts = [p for p in (source, record, field) if p]
         super().__init__(": ".join([*parts, reason]))

@@ -202,6 +202,9 @@ class CachedPackage:
     #: who ships the package, as its detail said: "TIKTOK" (the platform), "SELLER", or None when
     #: not known (not said, or a row kept before the cache kept it)
     shipping_type: str | None = None
+    #: the delivery option its detail gave, which settles a carrier name two options share (kept
+    #: by the tracking read only); None when not known
+    delivery_option_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,8 @@ class ProviderNames(Mapping[str, str]):
     As a mapping it holds only the names one provider id answers to: a name shared by distinct
     ids is a guess by name alone, so it is left out, and ``ambiguous`` keeps its ids for the
     message that asks for the ``[aspects.tracking] carriers`` table. ``resolve`` settles it for a
-    package whose delivery option is known: the provider of that name its own option offers.
+    package whose delivery option is known: the provider of that name its own option offers, when
+    that option offers exactly one (two ids under one name in one option settle nothing).
     """
 
     __slots__ = ("_by_option", "_unique", "ambiguous")
@@ -127,11 +128,16 @@ class ProviderNames(Mapping[str, str]):
     def __init__(self, providers: Iterable[tuple[str, str, str | None]]) -> None:
         """``providers``: (name, provider id, delivery option id or None), in the backend's order."""
         ids: dict[str, dict[str, None]] = {}
-        self._by_option: dict[str, dict[str, str]] = {}
+        offered: dict[str, dict[str, dict[str, None]]] = {}  # option → name → its ids, in order
         for name, provider_id, option_id in providers:
             ids.setdefault(name, {})[provider_id] = None
             if option_id is not None:
-                self._by_option.setdefault(option_id, {}).setdefault(name, provider_id)
+                offered.setdefault(option_id, {}).setdefault(name, {})[provider_id] = None
+        # an option offering two ids under one name settles nothing for that name
+        self._by_option: dict[str, dict[str, str]] = {
+            option: {name: next(iter(found)) for name, found in names.items() if len(found) == 1}
+            for option, names in offered.items()
+        }
         self._unique = {name: next(iter(found)) for name, found in ids.items() if len(found) == 1}
         self.ambiguous: Mapping[str, tuple[str, ...]] = {n: tuple(f) for n, f in ids.items() if len(f) > 1}
 

@@ -24,7 +24,8 @@ Whitespace around the number is dropped: a cell or field padded with spaces hold
 Case: carriers' tracking numbers are upper-case letters and digits, and an ERP or a person may
 write them in lower case; ``same_tracking_number`` compares without case, so a number that differs
 from Seller Center's only in case is the same number and does not spend the order's one update
-(``docs/tracking.md``, "Tracking numbers": a guess, nothing documents how Seller Center compares).
+(``docs/tracking.md``, "Tracking numbers": a guess, nothing documents how Seller Center compares);
+``number_identity`` is the one text a drift about a number is told apart by.
 """
 
 from __future__ import annotations
@@ -37,7 +38,14 @@ from decimal import Decimal
 from erpsync.core.errors import RecordError
 from erpsync.core.shipping import ErpShipment
 
-__all__ = ["FIELD", "check_tracking_number", "same_tracking_number", "tracking_number", "valid_shipments"]
+__all__ = [
+    "FIELD",
+    "check_tracking_number",
+    "number_identity",
+    "same_tracking_number",
+    "tracking_number",
+    "valid_shipments",
+]
 
 FIELD = "tracking_number"
 #: letters that draw nothing (Unicode's default-ignorable Hangul fillers, and the blank Braille
@@ -85,18 +93,27 @@ def _name(ch: str) -> str:
 
 
 def tracking_number(
-    value: object, *, record: str | None, field: str = FIELD, source: str | None = None, record_id: str | None = None
+    value: object,
+    *,
+    record: str | None,
+    field: str = FIELD,
+    source: str | None = None,
+    record_id: str | None = None,
+    package_id: str | None = None,
 ) -> str:
-    """``check_tracking_number``, its refusal a RecordError naming the record and the field."""
+    """``check_tracking_number``, its refusal a RecordError naming the record, the field and the package."""
     try:
         return check_tracking_number(value)
     except ValueError as exc:
-        raise RecordError(str(exc), record=record, field=field, source=source, record_id=record_id) from None
+        raise RecordError(
+            str(exc), record=record, field=field, source=source, record_id=record_id, package_id=package_id
+        ) from None
 
 
 def valid_shipments(items: Iterable[ErpShipment], errors: list[RecordError]) -> list[ErpShipment]:
     """The shipments whose number is a tracking number, each as ``check_tracking_number`` gives it;
-    each other one a record error appended to ``errors``.
+    each other one a record error appended to ``errors``, naming its package (``one_per_package``
+    then holds that package back).
 
     The tracking aspect passes every ERP reader's shipments through this, so a reader (a plugin's
     too) that lets a bad number through still has it refused before anything is pushed.
@@ -109,6 +126,7 @@ def valid_shipments(items: Iterable[ErpShipment], errors: list[RecordError]) -> 
                 record=f"shipment {shipment.id!r}",
                 source=shipment.source,
                 record_id=shipment.id,
+                package_id=shipment.package_id,
             )
         except RecordError as exc:
             errors.append(exc)
@@ -120,3 +138,17 @@ def valid_shipments(items: Iterable[ErpShipment], errors: list[RecordError]) -> 
 def same_tracking_number(a: str | None, b: str | None) -> bool:
     """True when ``a`` and ``b`` are one tracking number: equal but for case (None is no number)."""
     return a is not None and b is not None and (a == b or a.casefold() == b.casefold())
+
+
+def number_identity(number: str) -> str:
+    """What a drift about ``number`` is told apart by: one text for all the spellings
+    ``same_tracking_number`` calls one number, so a case change in the ERP is the same drift (its
+    alert stays, and the ledger's refusal of a correction to that number is still read).
+
+    Upper case, after folding (so that what ``casefold`` makes equal stays equal): carriers'
+    numbers are upper-case letters and digits, so such a number is its own identity, as it was
+    before numbers were compared without case, and a drift opened then keeps its fingerprint;
+    ``casefold`` alone would have given every open drift a new one, resolving it and opening
+    another, and forgetting the refusals the ledger keeps for it.
+    """
+    return number.casefold().upper()

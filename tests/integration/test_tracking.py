@@ -198,7 +198,8 @@ def hand_update(ws, pkg: str, number: str) -> None:
 def test_a_correction_refused_as_the_orders_second_update_is_sent_once_then_reported(demo_ws):
     """An update made by hand before erpsync ever read the package cannot be seen: the correction
     is sent and refused with 21011051. The refusal is kept (the ledger's failed row): later runs
-    send nothing and leave the drift open, saying why, until the ERP's number changes."""
+    send nothing and leave the drift open, saying why, until the ERP's number changes (a change of
+    its case alone is the same number)."""
     setup(demo_ws, 0)
     pkg = "115499400000000001"
     shipped_a_day_ago(demo_ws, pkg, "576999400000000001", "SF5000000000001", "SELLER")
@@ -215,6 +216,10 @@ def test_a_correction_refused_as_the_orders_second_update_is_sent_once_then_repo
     assert demo_ws.counts()["paths"][UPDATE]["calls"] == 1  # the refused correction, never sent again
     listed = demo_ws.cli("drifts", "--format", "json")
     assert "refused erpsync's change to SF5000000000003 with 21011051" in listed.stdout, listed.stdout
+    write_shipments(demo_ws, [(pkg, "sf5000000000003", SF)])  # the same number in lower case: not sent
+    out = demo_ws.cli("push", "tracking")
+    assert out.returncode == 2 and f"0 failed, 1 skipped ({pkg})" in out.stdout, out.stdout + out.stderr
+    assert demo_ws.counts()["paths"][UPDATE]["calls"] == 1
     write_shipments(demo_ws, [(pkg, "SF5000000000004", SF)])  # a new number is tried once
     assert f"1 failed ({pkg})" in demo_ws.cli("push", "tracking").stdout
     assert demo_ws.cli("push", "tracking").returncode == 2
@@ -264,6 +269,13 @@ def test_another_number_past_72_hours_is_refused_and_reported_by_id(demo_ws):
     assert "21011049" in out.stdout or "72 h" in out.stdout
     assert package(demo_ws, pkg)["tracking_number"] == "SF400"
     assert demo_ws.admin("GET", "effects")["shipping_info_update"] == {}
+    # refused as past the window: nothing can be pushed, so a carrier name Seller Center does not
+    # know is no record error, and the difference stays reported with the refusal
+    write_shipments(demo_ws, [(pkg, "SF401", "Royal Mail Tracked")])
+    again = demo_ws.cli("push", "tracking")
+    assert again.returncode == 2 and "unknown carrier" not in again.stdout, again.stdout + again.stderr
+    listed = demo_ws.cli("drifts", "--format", "json")
+    assert "refused erpsync's change to SF401 with 21011049" in listed.stdout, listed.stdout
 
 
 def test_a_package_that_fails_alone_is_named_and_the_others_ship(demo_ws):
@@ -293,15 +305,22 @@ def test_bad_rows_are_named_by_file_line_and_field_and_the_rest_is_pushed(demo_w
 
 
 def test_a_package_whose_erp_rows_disagree_is_not_pushed_and_a_done_one_needs_no_carrier(demo_ws):
-    ids = setup(demo_ws, 3)
+    ids = setup(demo_ws, 5)
     rows = [(ids[0], "SF1", SF), (ids[1], "SF2", SF), (ids[1], "SF9", SF), (ids[2], "SF3", SF), (ids[2], "SF3", SF)]
+    rows += [(ids[3], "SF4", SF), (ids[3], "SF 5", SF)]  # the second row refused as it is read: no number
+    rows += [(ids[4], "SF6", SF), (ids[4], "SF6", "J&T Express")]  # one number, two carriers
     write_shipments(demo_ws, rows)
     out = demo_ws.cli("push", "tracking")
     assert out.returncode == 1, out.stdout + out.stderr
-    assert "2 pushed" in out.stdout and "2 bad record(s)" in out.stdout  # one per disagreeing row
+    assert "2 pushed" in out.stdout and "6 bad record(s)" in out.stdout  # one per disagreeing row
+    for line, sid in ((9, "S8"), (10, "S9")):
+        assert f"shipments.csv:{line}: shipment '{sid}': carrier: package {ids[4]} has ERP shipments" in out.stdout
     for line, sid in ((3, "S2"), (4, "S3")):
         assert f"shipments.csv:{line}: shipment '{sid}': tracking_number: package {ids[1]}" in out.stdout
+    assert "shipments.csv:8: shipment 'S7': tracking_number: 'SF 5' contains spaces" in out.stdout
+    assert f"shipments.csv:7: shipment 'S6': tracking_number: package {ids[3]} has an ERP shipment" in out.stdout
     assert ships(demo_ws) == {ids[0]: 1, ids[2]: 1}  # the same number twice is one shipment
+    assert package(demo_ws, ids[3])["tracking_number"] == package(demo_ws, ids[4])["tracking_number"] == ""
     # the ERP now names the carrier in its own words, which Seller Center does not know: the
     # packages are shipped with the ERP's numbers, so there is nothing to push and nothing to resolve
     write_shipments(demo_ws, [(ids[0], "SF1", "顺丰速运"), (ids[2], "SF3", "顺丰速运")])

@@ -185,7 +185,7 @@ def test_a_tracking_number_with_a_blank_letter_a_combining_mark_or_a_private_cha
     read = erp(tmp_path, shipments="shipments.json").list_shipments()
     assert read.items == ()
     (error,) = read.errors
-    assert (error.record, error.field) == ("shipment 'S1'", "tracking_number")
+    assert (error.record, error.field, error.package_id) == ("shipment 'S1'", "tracking_number", "P1")
     assert "invisible character" in error.reason
 
 

@@ -202,6 +202,7 @@ def test_a_tracking_number_with_an_invisible_character_is_a_record_error(
     see it as a separator, the rule every ERP reader shares (core/tracking_numbers.py) refuses it."""
     error = refused_beside_a_good_picking(odoo, "WH/OUT/00009", typed)
     assert f"{typed!r} contains an invisible character ({said}" in error.reason
+    assert error.package_id == "1154000000000000101"  # the tracking aspect holds that package back
 
 
 def test_order_statuses_are_not_kept_without_their_fields(odoo: OdooServer) -> None:

@@ -447,3 +447,4 @@ def test_a_tracking_number_given_as_a_json_float_or_with_an_invisible_character_
     assert "given as the number 9.400111899223345E+21" in records.errors[0].reason
     assert "'SF1002\\u200b' contains an invisible character" in records.errors[1].reason
     assert "(at 'tracking.number')" in records.errors[1].reason
+    assert [e.package_id for e in records.errors] == ["P1", "P2"]  # the tracking aspect holds them back

@@ -1,4 +1,4 @@
-"""Every earlier schema version (1..12) is upgraded in place, on SQLite and on PostgreSQL.
+"""Every earlier schema version (1..13) is upgraded in place, on SQLite and on PostgreSQL.
 
 Each old database is built from the DDL its version's ``schema.py`` created (``tests/fixtures/
 store_schemas/v<N>.<engine>.sql``, compiled from that version's table definitions), filled with a
@@ -213,6 +213,7 @@ def _check_rows(store: Store, had: set[str]) -> None:
         (tracked,) = store.tracked.for_shop("kept").packages(EPOCH)
         assert (tracked.signal.status, tracked.update_time, tracked.orders_shipped) == ("FULFILLING", LATER, False)
         assert tracked.shipping_type is None  # kept before shipping_type: not known
+        assert tracked.delivery_option_id is None  # kept before delivery_option_id: not known
         # kept before wanted_at, or never marked since: pruned by the package's age until a run marks it wanted
         assert store.tracked.prune(before=T0, dry_run=True) == 0
         assert store.tracked.prune(before=LATER, dry_run=True) == 1
@@ -235,8 +236,10 @@ def _check_new_tables(store: Store) -> None:
     assert tracked.cursor() == PackageCursor("7495", EPOCH, LATER)
     assert tracked.packages(EPOCH) == [CachedPackage(shipped, LATER)]
     waiting = PackageSignal("P3", "W1", HandoverMode.DROP_OFF, "JT3", LATER, "PROCESSING")
-    tracked.put([CachedPackage(waiting, LATER, orders_shipped=True)])
-    assert tracked.packages(EPOCH)[-1] == CachedPackage(waiting, LATER, orders_shipped=True)
+    tracked.put([CachedPackage(waiting, LATER, orders_shipped=True, delivery_option_id="OPT-ECO")])
+    assert tracked.packages(EPOCH)[-1] == CachedPackage(
+        waiting, LATER, orders_shipped=True, delivery_option_id="OPT-ECO"
+    )
     assert "P2" not in [p.signal.id for p in store.packages.for_shop("acme").packages(EPOCH)]  # apart
     by_tiktok = CachedPackage(
         PackageSignal("P4", "W1", None, "JT4", LATER, "FULFILLING"), LATER, shipping_type="TIKTOK"

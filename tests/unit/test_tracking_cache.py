@@ -170,8 +170,9 @@ class FakeShop:
         data = {"package_id": pid, "package_status": p["status"], "tracking_number": p["number"],
                 "shipping_provider_id": "7208", "orders": [{"id": "O" + pid}], "handover_method": "DROP_OFF",
                 "create_time": NOW - 3 * 86400, "update_time": p["update_time"]}  # fmt: skip
-        if "shipping_type" in p:
-            data["shipping_type"] = p["shipping_type"]
+        for name in ("shipping_type", "delivery_option_id"):
+            if name in p:
+                data[name] = p[name]
         return 200, {}, json.dumps(ok(data))
 
     def orders(self, request: requests.PreparedRequest) -> tuple[int, dict, str]:
@@ -525,3 +526,22 @@ def test_who_ships_a_package_is_kept_by_both_caches_and_answered_from_them(store
     fake.details.clear()
     found = who(seller(store))
     assert (found["P1"], found["P3"]) == (True, False) and sorted(fake.details) == ["P2"]  # P2: PROCESSING, read
+
+
+def test_the_delivery_option_is_kept_by_the_tracking_rows_and_answered_from_them(store: Store) -> None:
+    """A carrier name two delivery options share is settled by the package's own option: a
+    package answered from its row must still give it, or a correction would need its id in the
+    carriers table on every run after the first."""
+    fake = FakeShop()
+    fake.packages["P1"]["delivery_option_id"] = "OPT-ECO"
+
+    def options(connector: TikTokSellerConnector) -> dict[str, str | None]:
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            fake.serve(mock)
+            found = connector.read_shipping_states(["P1", "P3"])
+        return {s.id: s.delivery_option_id for s in found.items}
+
+    assert options(tracking_seller(store, T)) == {"P1": "OPT-ECO", "P3": None}  # read from the details
+    fake.details.clear()
+    assert options(tracking_seller(store, T + timedelta(days=30))) == {"P1": "OPT-ECO", "P3": None}  # from the rows
+    assert fake.details == []

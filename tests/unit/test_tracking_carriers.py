@@ -72,6 +72,12 @@ def test_the_same_provider_in_two_options_is_one_name_not_an_ambiguity():
     assert (dict(names), names.ambiguous) == ({"SF Express": SF}, {})
 
 
+def test_two_providers_of_one_name_in_the_same_option_are_not_resolved_to_the_first():
+    names = ProviderNames([("J&T Express", JT_STD, "OPT-STD"), ("J&T Express", JT_ECO, "OPT-STD")])
+    assert names.resolve("J&T Express", "OPT-STD") is None  # the option does not settle it
+    assert names.ambiguous == {"J&T Express": (JT_STD, JT_ECO)}  # the error names both ids
+
+
 def test_the_package_state_carries_its_delivery_option():
     status = OrderStatus.AWAITING_SHIPMENT
     order = Order("O1", status, 1, 1, None, "WH1", "SELLER", None, "", None, None, None, (), ("P1",))

@@ -7,7 +7,7 @@ TikTok side is exercised against the sandbox in ``tests/integration/test_trackin
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from erpsync.core.ports import FailedWrite, Sighting
 from erpsync.core.shipping import (
     ErpShipment,
     PackageShippingState,
+    ProviderNames,
     ShipmentReader,
     ShipOutcomes,
     ShippingStatus,
@@ -74,7 +75,7 @@ def erp(tmp_path: Path, text: str | None, name: str = "shipments.csv") -> FilesE
 
 def observe(files: Connector, seller: Connector, carriers: dict[str, str] | None = None):
     settings = TrackingSettings().load({"carriers": carriers} if carriers is not None else {})
-    ctx = ObserveContext("shop", seller, files, NOW, memory=None, settings=settings)  # type: ignore[arg-type]
+    ctx = ObserveContext("shop", seller, files, NOW, memory=Memory(), settings=settings)
     return TrackingAspect().observe(ctx)
 
 
@@ -312,6 +313,16 @@ def test_a_refusal_of_another_number_package_or_code_does_not_stop_the_correctio
     assert [(a.kind, a.subject, a.value) for a in plan_erp_wins(obs)] == [("update_tracking", "P1", "SF1")]
 
 
+@pytest.mark.parametrize("code", ["21011051", "21011049"])
+def test_a_refusal_holds_when_the_erp_writes_the_refused_number_in_another_case(tmp_path, code):
+    """The same number, whatever its case: sent again, it would be refused again."""
+    files = erp(tmp_path, HEADER + "S1,P1,O1,sf1001ab,SF Express\n")
+    obs = observe_refused(files, Shipped({"P1": "JT77"}), refusal("P1", "SF1001AB", code=code))
+    assert (obs.refused or obs.closed) and plan_erp_wins(obs) == []
+    (drift,) = TrackingAspect().diff(obs)
+    assert f"Seller Center refused erpsync's change to SF1001AB with {code}" in drift.message
+
+
 def test_a_refusal_of_one_package_holds_back_the_others_of_its_order(tmp_path):
     files = erp(tmp_path, HEADER + "S1,P1,O1,SF9,SF Express\nS2,P2,O1,SF8,SF Express\n")
     obs = observe_refused(files, OneOrder({"P1": "SF1", "P2": "SF2"}), refusal("P1", "SF9"))
@@ -407,11 +418,67 @@ def test_reordering_the_erp_file_does_not_correct_a_pushed_number(tmp_path, numb
     assert len(obs.record_errors) == 2 and obs.scope == set()
 
 
+@pytest.mark.parametrize("order", ["valid first", "refused first"])
+def test_a_package_one_of_whose_erp_shipments_is_refused_is_not_pushed(order):
+    """The refused row may carry the parcel's number: the valid one is no more the package's than
+    it, so nothing is pushed for the package, whichever row comes first; others go on."""
+    rows = [
+        ErpShipment("S1", "P1", "O1", "SF1001", "J&T Express", "plugin row 1"),
+        ErpShipment("S2", "P1", "O1", "SF2002\u200b", "J&T Express", "plugin row 2"),
+    ]
+    rows = rows if order == "valid first" else rows[::-1]
+    rows.append(ErpShipment("S3", "P3", "O3", "SF3003", "J&T Express", "plugin row 3"))
+    obs = observe(PluginErp(*rows), Shop())
+    assert [(a.kind, a.subject) for a in plan_erp_wins(obs)] == [("ship", "P3")]
+    assert obs.scope == {"P3"}  # P1's drifts stay as they were
+    by_shipment = {e.record: str(e) for e in obs.record_errors}
+    assert "invisible character" in by_shipment["shipment 'S2'"]
+    assert "could not read (plugin row 2, shipment 'S2': tracking_number)" in by_shipment["shipment 'S1'"]
+
+
+def test_a_package_a_reader_refused_a_row_of_is_not_pushed(tmp_path):
+    """The files ERP refuses 'SF 2' itself (a space inside), naming its package: its other row's
+    number is not shipped."""
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF1,SF Express\nS2,P1,O1,SF 2,SF Express\n")
+    obs = observe(files, Shop(), {"SF Express": "7208000000000000001"})
+    assert plan_erp_wins(obs) == [] and obs.scope == set()
+    assert [(e.record, e.package_id) for e in obs.record_errors] == [("shipment 'S2'", "P1"), ("shipment 'S1'", "P1")]
+    assert "shipments.csv:3, shipment 'S2': tracking_number" in str(obs.record_errors[1])
+
+
 def test_the_same_number_in_two_erp_shipments_of_a_package_is_one_shipment(tmp_path):
     files = erp(tmp_path, HEADER + "S1,P1,O1,SF1001,SF Express\nS2,P1,O1,SF1001,SF Express\n")
     obs = observe(files, Shop(), {"SF Express": "7208000000000000001"})
     assert obs.record_errors == []
     assert [(a.kind, a.subject, a.value) for a in plan_erp_wins(obs)] == [("ship", "P1", "SF1001")]
+
+
+@pytest.mark.parametrize("carriers", [("SF Express", "J&T Express"), ("J&T Express", "SF Express")])
+def test_erp_shipments_of_a_package_naming_different_carriers_are_not_pushed(tmp_path, carriers):
+    """Which carrier the parcel went with is not known: pushing the first row's would let the
+    file's order decide. Each row is an error naming both; the rest of the file still goes."""
+    rows = "".join(f"S{i},P1,O1,SF1001,{c}\n" for i, c in enumerate(carriers, 1))
+    files = erp(tmp_path, HEADER + rows + "S3,P3,O3,SF3003,SF Express\n")
+    ids = {"SF Express": "7208000000000000001", "J&T Express": "7208000000000000009"}
+    obs = observe(files, Shop(), ids)
+    assert [(a.kind, a.subject) for a in plan_erp_wins(obs)] == [("ship", "P3")]
+    assert [(e.record, e.field) for e in obs.record_errors] == [
+        ("shipment 'S1'", "carrier"),
+        ("shipment 'S2'", "carrier"),
+    ]
+    for error in obs.record_errors:
+        assert all(c in str(error) for c in carriers) and "under different carriers" in str(error), error
+    assert obs.scope == {"P3"}
+
+
+def test_carrier_names_of_one_provider_or_of_a_package_done_are_no_conflict(tmp_path):
+    """Two names the table maps to one id mean one carrier; a package shipped with the ERP's
+    number needs no carrier at all, so its rows' names do not matter."""
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF1001,SF Express\nS2,P1,O1,SF1001,顺丰速运\n")
+    one = {"SF Express": "7208000000000000001", "顺丰速运": "7208000000000000001"}
+    assert [(a.kind, a.field) for a in plan_erp_wins(observe(files, Shop(), one))] == [("ship", one["顺丰速运"])]
+    obs = observe(files, Shipped({"P1": "SF1001"}), {"SF Express": "7208000000000000001"})
+    assert obs.record_errors == [] and obs.scope == {"P1"} and TrackingAspect().diff(obs) == []
 
 
 def test_two_erp_shipments_of_a_package_differing_only_in_case_are_one_shipment(tmp_path):
@@ -439,6 +506,60 @@ def test_a_package_shipped_with_the_erps_number_needs_no_carrier(tmp_path):
     assert [(e.record, e.field) for e in obs.record_errors] == [("shipment 'S2'", "carrier")]
     assert obs.scope == {"P1"} and [s.id for s in obs.shipments] == ["S1"]
     assert TrackingAspect().diff(obs) == []
+
+
+class PastWindow(Shipped):
+    """A seller plugin that knows the shipping time: shipped five days ago."""
+
+    def read_shipping_states(self, package_ids: Sequence[str]) -> Records[PackageShippingState]:
+        when = NOW - timedelta(days=5)
+        return Records(
+            tuple(
+                PackageShippingState(p, ShippingStatus.SHIPPED, (f"O{p}",), self.numbers[p], None, when, "WH1")
+                for p in package_ids
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    ("seller", "refused", "said"),
+    [
+        (PastWindow({"P1": "JT77"}), (), "past the 72 h"),
+        (Shipped({"P1": "JT77"}), (refusal("P1", "SF1001"),), "with 21011051"),
+        (Shipped({"P1": "JT77"}), (refusal("P1", "SF1001", code="21011049"),), "with 21011049"),
+    ],
+    ids=["past-the-window", "update-used", "may-no-longer-change"],
+)
+def test_a_difference_nothing_can_push_needs_no_carrier_and_is_reported(tmp_path, seller, refused, said):
+    """Only the platform's support can change the number now: an ERP carrier name Seller Center
+    does not know is no record error on every run, and the drift says why nothing is sent."""
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF1001,Royal Mail Tracked\n")
+    ctx = ObserveContext("shop", seller, files, NOW, memory=Memory(), settings=TrackingSettings().load({}))
+    ctx.failed_writes = lambda: refused
+    obs = TrackingAspect().observe(ctx)
+    assert obs.record_errors == [] and obs.scope == {"P1"}, [str(e) for e in obs.record_errors]
+    (drift,) = TrackingAspect().diff(obs)
+    assert drift.kind == "tracking_differs" and said in drift.message
+    assert plan_erp_wins(obs) == []
+
+
+class CachedAmbiguous(Shipped):
+    """The TikTok connector's shape for a package answered from its cached row: no delivery
+    option, and the warehouse's two options offer "SF Express" under two ids."""
+
+    def shipping_provider_ids(self, warehouse_id: str) -> Mapping[str, str]:
+        return ProviderNames([("SF Express", "1", "D1"), ("SF Express", "2", "D2")])
+
+
+def test_a_refused_correction_needs_no_carrier_the_delivery_option_would_settle(tmp_path):
+    files = erp(tmp_path, HEADER + "S1,P1,O1,SF1001,SF Express\n")
+    settings = TrackingSettings().load({})
+    ctx = ObserveContext("shop", CachedAmbiguous({"P1": "JT77"}), files, NOW, memory=Memory(), settings=settings)
+    ctx.failed_writes = lambda: [refusal("P1", "SF1001")]
+    obs = TrackingAspect().observe(ctx)
+    assert obs.record_errors == [] and obs.refused == {"P1": "SF1001"}
+    ctx.failed_writes = lambda: []  # not refused: a correction is due, and the name must resolve
+    assert [e.field for e in TrackingAspect().observe(ctx).record_errors] == ["carrier"]
 
 
 class NaiveTimes(Shipped):

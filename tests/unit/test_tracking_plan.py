@@ -87,6 +87,17 @@ def test_each_erp_number_is_its_own_difference_so_a_number_that_comes_back_is_a_
     assert first.fingerprint != other.fingerprint and first.fingerprint == again.fingerprint
 
 
+def test_the_erp_number_in_another_case_is_the_same_difference_and_an_upper_case_one_keeps_its_identity():
+    """A case change alone opens no new occurrence (its alert and the ledger's refusals stay);
+    an upper-case number's identity is the number itself, as before case was set aside, so a
+    drift opened then keeps its fingerprint."""
+    shipped = state("P1", ShippingStatus.SHIPPED, "JT77", NOW - timedelta(hours=1))
+    (upper,) = diff_tracking(observe((shipment("P1", "SF1001AB"), shipped)))
+    (lower,) = diff_tracking(observe((shipment("P1", "sf1001ab"), shipped)))
+    assert upper.fingerprint == lower.fingerprint
+    assert (upper.identity, lower.identity, lower.erp_value) == ("SF1001AB", "SF1001AB", "sf1001ab")
+
+
 def test_another_number_outside_the_window_is_only_reported_with_the_reason():
     obs = observe((shipment("P1"), state("P1", ShippingStatus.SHIPPED, "JT77", NOW - timedelta(hours=73))))
     (drift,) = diff_tracking(obs)

@@ -427,3 +427,4 @@ def test_a_shipping_reference_that_is_not_one_tracking_number_is_a_record_error(
     (error,) = records.errors
     assert (error.record, error.field) == ("shipment 'SHP-1'", "shipping_reference")
     assert repr(reference) in error.reason
+    assert error.package_id == "1154000000000000101"  # the tracking aspect holds that package back

@@ -8,7 +8,9 @@ never the ERP's own order number: the tracking aspect reads it as TikTok's; may 
 option the ERP keeps no shipments and the tracking aspect has nothing to push.
 
 A malformed row is a RecordError naming file, line and field (a missing tracking number, one
-with spaces inside, a duplicate id), and the other rows go on. erpsync only reads this file.
+with spaces inside, a duplicate id), and the package the row gives, if it gives one (the
+tracking aspect then pushes nothing for that package); the other rows go on. erpsync only reads
+this file.
 """
 
 from __future__ import annotations
@@ -80,6 +82,27 @@ def _inexact(row: dict[str, Any], source: str, record: str) -> list[RecordError]
     ]
 
 
+def _package(row: dict[str, Any]) -> str | None:
+    """The package id a row gives, as the row is read (``cell``), or None (none; a float or a
+    bool, which names no package)."""
+    value = row.get("package_id")
+    if isinstance(value, float):
+        return None
+    value = cell(value)
+    return (value or None) if isinstance(value, str) else None
+
+
+def _of_package(errors: list[RecordError], package: str | None) -> list[RecordError]:
+    """``errors`` of one row, each naming the package the row gives (``RecordError.package_id``):
+    the tracking aspect pushes nothing for a package one of whose rows it could not read."""
+    return [
+        RecordError(
+            e.reason, record=e.record, field=e.field, source=e.source, record_id=e.record_id, package_id=package
+        )
+        for e in errors
+    ]
+
+
 class ShipmentsMixin(FilesHost):
     """``ShipmentReader`` for the files ERP (``core/shipping.py``)."""
 
@@ -101,16 +124,17 @@ class ShipmentsMixin(FilesHost):
                 continue
             rid = row_id(row)
             record = f"shipment {rid!r}" if rid else "shipment (no id)"
+            package = _package(row)
             if (wrong := met.repeated(rid, line, source, record) or misshapen(row, source, record)) is not None:
-                errors.append(wrong)
+                errors.extend(_of_package([wrong], package))
                 continue
             if inexact := _inexact(row, source, record):
-                errors.extend(inexact)
+                errors.extend(_of_package(inexact, package))
                 continue
             try:
                 data = schema.load({k: cell(v) for k, v in row.items() if k is not None})
             except ValidationError as exc:
-                errors.extend(field_errors(exc, source=source, record=record))
+                errors.extend(_of_package(field_errors(exc, source=source, record=record), package))
                 continue
             items.append(
                 ErpShipment(

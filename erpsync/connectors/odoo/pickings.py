@@ -94,13 +94,18 @@ class PickingsMixin:
                 source=f"odoo {PICKING} {row['id']}",
             )
 
-        records = collect_records(rows, build, source=f"odoo {PICKING}", kind="picking")
+        # a refused picking names its package, which the tracking aspect then holds back
+        records = collect_records(rows, build, source=f"odoo {PICKING}", kind="picking", package_key=package)
         # a picking's reference ("WH/OUT/00012") is the shipment's id: what an operator searches
         # for; Odoo numbers them per company, so two companies' may meet, and neither is pushed
         count = Counter(s.id for s in records.items)
         twice = [
             RecordError(
-                f"{count[s.id]} pickings have this reference", record=f"picking {s.id}", field="name", source=s.source
+                f"{count[s.id]} pickings have this reference",
+                record=f"picking {s.id}",
+                field="name",
+                source=s.source,
+                package_id=s.package_id,
             )
             for s in records.items
             if count[s.id] > 1

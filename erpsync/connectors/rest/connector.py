@@ -83,7 +83,9 @@ class RestErp(HttpErpConnector):
             return None
         known = self._warehouse_ids() if "warehouse_id" in table["paths"] else set()
         items = fetch_items(self.request, self.type, "shipments", table)
-        return build_records(items, table["paths"], lambda r, s: build.shipment(r, known, s), kind="shipment")
+        return build_records(
+            items, table["paths"], lambda r, s: build.shipment(r, known, s), kind="shipment", package_field="package_id"
+        )
 
     def order_statuses(self, order_ids: Sequence[str]) -> Records[ErpOrderStatus] | None:
         """What the ERP records for these orders: the list endpoint read whole, then filtered, its

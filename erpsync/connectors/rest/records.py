@@ -131,6 +131,7 @@ def build_records(
     *,
     kind: str,
     id_field: str = "id",
+    package_field: str | None = None,
 ) -> Records[T]:
     """``build(reader, source)`` each ``(source, item)``; a bad item is a RecordError naming it, the others go on.
 
@@ -139,7 +140,9 @@ def build_records(
     that asked about some records only can tell the errors of the others apart (``order_statuses``);
     and an id seen twice is an error of the second item (a write names a record by its id; the
     first counts even when it fails), then its text is checked for bytes that were not UTF-8 and
-    for a key given twice (``core/json_keys.py``), then ``build`` reads the rest.
+    for a key given twice (``core/json_keys.py``), then ``build`` reads the rest. With
+    ``package_field`` (an ERP shipment's Seller Center package), the error of an item that gives
+    one as text names it too (``RecordError.package_id``), whatever else is wrong with the item.
     """
     out: list[T] = []
     errors: list[RecordError] = []
@@ -148,6 +151,7 @@ def build_records(
     for source, item in items:
         record = f"{kind} (no id)"
         rid: str | None = None  # until read: an error before then names no record by id
+        package = _package(item, paths, package_field)
         try:
             if not isinstance(item, dict):
                 raise RecordError("not an object", record=record)
@@ -174,8 +178,20 @@ def build_records(
                     field=exc.field,
                     source=source,
                     record_id=exc.record_id or rid,
+                    package_id=exc.package_id or package,
                 )
             )
         except (ValueError, TypeError, ArithmeticError) as exc:  # one item's value, never the read's
-            errors.append(RecordError(str(exc) or type(exc).__name__, record=record, source=source, record_id=rid))
+            reason = str(exc) or type(exc).__name__
+            errors.append(RecordError(reason, record=record, source=source, record_id=rid, package_id=package))
     return Records(tuple(out), tuple(errors))
+
+
+def _package(item: Any, paths: Mapping[str, Path], name: str | None) -> str | None:
+    """The package id ``item`` gives at ``name``'s path, as text, or None (not mapped, not a text, empty)."""
+    if name is None or name not in paths or not isinstance(item, dict):
+        return None
+    value = dig(item, paths[name])
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # as FieldReader.text reads it
+    return (value.strip() or None) if isinstance(value, str) else None

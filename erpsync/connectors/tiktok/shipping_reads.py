@@ -27,7 +27,9 @@ rows also keep whether the orders said the package shipped (``CachedPackage.orde
 so a PROCESSING package shipped and waiting for the carrier (a day, often) is answered too,
 rather than read every run until collected: the carrier's collection makes it FULFILLING, and a
 cancellation CANCELLED, each a status the search names, with a new stamp, so the row is marked
-moved and the package read again. Nothing documents a shipped package going back to awaiting
+moved and the package read again. They keep the detail's ``delivery_option_id`` as well, which
+settles a carrier name two delivery options share (``ProviderNames``) for a package answered from
+its row. Nothing documents a shipped package going back to awaiting
 shipment; one that did without a new stamp, status or number would keep being answered as
 shipped (``docs/tracking.md``). The
 first run reads every package and dates the cursor before its reads; each later run makes one
@@ -44,7 +46,7 @@ no longer lists) and of those its search names, never every row of the shop.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from erpsync.connectors.tiktok.fulfillment.api import FulfillmentApi
@@ -144,6 +146,7 @@ def cached_state(cached: CachedPackage, moved: PackageSummary | None) -> Package
         signal.warehouse_id,
         settled_detail(status),
         platform_ships(cached.shipping_type),
+        cached.delivery_option_id,
     )
 
 
@@ -233,7 +236,7 @@ def tracked_states(
     others = [p for p in tracked.packages_of([i for i in moved if i not in wanted]) if settles(p)]
     rows = {**{p.signal.id: p for p in others}, **wanted}
     gone = [row for i, row in rows.items() if i in moved and cached_state(row, moved[i]) is None]
-    tracked.put([CachedPackage(row.signal, _MOVED, row.orders_shipped, row.shipping_type) for row in gone])
+    tracked.put([replace(row, update_time=_MOVED) for row in gone])
     return TrackedCheck(_answered(wanted, moved), PackageCursor(scope, _EPOCH, now))
 
 
@@ -254,7 +257,7 @@ def to_remember(
             continue  # no stamp to compare a search with, or no age: nothing to keep
         signal = package_signal(p, warehouses.get(p.id))
         shipped = p.status is PackageStatus.PROCESSING and p.id in orders_shipped
-        row = CachedPackage(signal, p.update_time, shipped, p.shipping_type)
+        row = CachedPackage(signal, p.update_time, shipped, p.shipping_type, p.delivery_option_id)
         if settles(row) and (signal.warehouse_id or p.status is PackageStatus.CANCELLED):
             out.append(row)
     return out

@@ -240,6 +240,7 @@ class TrytonErp(HttpErpConnector):
             lambda row: build_shipment(row, self.options, source=self.source),
             source=self.source,
             kind="shipment",
+            package_key=self.options["package_field"],  # a refused shipment holds its package back
         )
 
     def order_statuses(self, order_ids: Sequence[str]) -> Records[ErpOrderStatus] | None:

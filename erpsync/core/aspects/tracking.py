@@ -12,17 +12,18 @@ ledger key (shop, package, tracking number) covers the window between the write 
 observation.
 
 One package, one number: the ERP's shipments of a package that carry the same number are one;
-a package whose shipments disagree is pushed nothing, each of them a record error
-(``tracking_input.py``), since the file's order must not decide what Seller Center takes once.
+a package whose shipments disagree, or one of whose shipments was refused (by the reader, whose
+record error names the package, or by the number rule here), is pushed nothing, each of its
+shipments a record error (``tracking_input.py``), since the file's order must not decide what
+Seller Center takes once; so is one that could be pushed whose shipments name carriers that are
+not one provider (``tracking_carriers.py``).
 
 Carriers: the ERP names a carrier; Seller Center wants a ``shipping_provider_id``. It is resolved
-only for a shipment that may be pushed (its package awaits shipment, or is shipped under another
-number): one already done needs none. The ``[aspects.tracking] carriers`` table maps names to
-ids; a name it lacks is looked up by its exact name among the shipping providers of the
-package's warehouse (the connector caches them); a name several of them share is the provider
-the package's own delivery option offers (``ProviderNames``). A name found in neither, or shared
-with no option to settle it, is a record error naming the shipment's file, line and field, and
-that shipment alone is left out.
+(``tracking_carriers.py``) only for a shipment the plan could push (``may_push``: its package
+awaits shipment, or is shipped under another number that may still change), once what the
+aspect remembers is known: one already done, or one only the platform's support can change now,
+needs none, and its drift is reported. A name found nowhere is a record error naming the
+shipment's file, line and field, and that shipment alone is left out.
 
 A shipping time a seller backend gives without a time zone is a record error for its package,
 which is then left out (``tracking_input.py``): the correction window is counted from it.
@@ -43,30 +44,29 @@ A shop whose ERP keeps no shipments (no ``shipments`` file configured, or an ERP
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from marshmallow import RAISE, Schema, fields
 from marshmallow.validate import Length
 
 from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext, UnsupportedAction
-from erpsync.core.aspects.tracking_input import dated_states, one_per_package
+from erpsync.core.aspects.tracking_carriers import resolve_carriers
+from erpsync.core.aspects.tracking_input import carriers_named, dated_states, one_per_package
 from erpsync.core.aspects.tracking_memory import note_refusals, remember_numbers
 from erpsync.core.aspects.tracking_plan import TrackingObservation, diff_tracking, plan_tracking
 from erpsync.core.aspects.warehouse_address import connector_type, lacks
 from erpsync.core.connector import Connector
-from erpsync.core.errors import ConnectorError, RecordError
+from erpsync.core.errors import ConnectorError
 from erpsync.core.models import Action, Drift
 from erpsync.core.shipping import (
     ErpShipment,
     PackageShipper,
     PackageShippingState,
-    ProviderNames,
     ShipmentReader,
-    ShippingStatus,
     ShipRequest,
 )
-from erpsync.core.tracking_numbers import same_tracking_number, valid_shipments
+from erpsync.core.tracking_numbers import valid_shipments
 
 __all__ = ["TrackingAspect", "TrackingSettings"]
 
@@ -115,8 +115,10 @@ class TrackingAspect(Aspect):
             obs.not_run = f"ERP {connector_type(ctx.erp)!r} keeps no shipments"
             return obs
         obs.record_errors.extend(found.errors)
-        # every reader's numbers pass the one rule (core/tracking_numbers.py), a plugin's too
-        shipments = one_per_package(valid_shipments(found.items, obs.record_errors), obs.record_errors)
+        # every reader's numbers pass the one rule (core/tracking_numbers.py), a plugin's too; then
+        # a package with a refused shipment (the reader's errors and the rule's name it) is held back
+        checked = valid_shipments(found.items, obs.record_errors)
+        shipments = one_per_package(checked, obs.record_errors)
         if not shipments:
             return obs
         if not isinstance(ctx.seller, PackageShipper):
@@ -124,23 +126,13 @@ class TrackingAspect(Aspect):
         states = ctx.seller.read_shipping_states([s.package_id for s in shipments])
         obs.record_errors.extend(states.errors)
         obs.states = _with_orders(dated_states(states.items, obs.record_errors), shipments)
-        carriers: Mapping[str, str] = ctx.settings.get("carriers") or {}
-        lookups: dict[str, Mapping[str, str]] = {}  # warehouse id → name → id, one lookup per run
-        for shipment in shipments:
-            state = obs.states.get(shipment.package_id)
-            if state is None:
-                continue  # not read: its record error says why; its drifts stay as they were
-            if _may_push(state, shipment):  # done, or TikTok's: nothing to push, no carrier to resolve
-                provider = carriers.get(shipment.carrier) or _by_name(ctx.seller, state, shipment, lookups)
-                if provider is None:
-                    obs.record_errors.append(_unknown_carrier(shipment, state, lookups))
-                    continue
-                obs.providers[shipment.id] = provider
-            obs.shipments.append(shipment)
-            assert obs.scope is not None
-            obs.scope.add(shipment.package_id)
+        # a package not read is left out: its record error says why; its drifts stay as they were
+        obs.shipments = [s for s in shipments if s.package_id in obs.states]
+        obs.scope = {s.package_id for s in obs.shipments}
         remember_numbers(ctx, obs)
         note_refusals(ctx, obs)
+        # only now is it known which shipments the plan could push: the others need no carrier
+        resolve_carriers(ctx.seller, obs, ctx.settings.get("carriers") or {}, carriers_named(checked))
         return obs
 
     def diff(self, observation: Observation) -> list[Drift]:
@@ -216,22 +208,6 @@ class TrackingAspect(Aspect):
         return outcomes
 
 
-def _may_push(state: PackageShippingState, shipment: ErpShipment) -> bool:
-    """Whether a ship or a correction may follow, so the shipment's carrier must be resolved: the
-    seller ships the package and it awaits shipment, or is shipped under another number.
-
-    A package shipped with the ERP's number is done: an ERP carrier name Seller Center does not
-    know is then no reason for a record error on every run.
-    """
-    if state.platform_ships:
-        return False
-    if state.status is ShippingStatus.AWAITING_SHIPMENT:
-        return True
-    return state.status is ShippingStatus.SHIPPED and not same_tracking_number(
-        state.tracking_number, shipment.tracking_number
-    )
-
-
 def _with_orders(
     states: dict[str, PackageShippingState], shipments: Sequence[ErpShipment]
 ) -> dict[str, PackageShippingState]:
@@ -246,39 +222,3 @@ def _with_orders(
         if state is not None and not state.order_ids and shipment.order_id:
             states[shipment.package_id] = replace(state, order_ids=(shipment.order_id,))
     return states
-
-
-def _by_name(
-    seller: PackageShipper, state: PackageShippingState, shipment: ErpShipment, lookups: dict[str, Mapping[str, str]]
-) -> str | None:
-    """The provider id of the shipment's carrier among its warehouse's providers, by exact name
-    (a name several providers share: the one the package's own delivery option offers)."""
-    if not state.warehouse_id:
-        return None
-    if state.warehouse_id not in lookups:
-        lookups[state.warehouse_id] = seller.shipping_provider_ids(state.warehouse_id)
-    names = lookups[state.warehouse_id]
-    if isinstance(names, ProviderNames):
-        return names.resolve(shipment.carrier, state.delivery_option_id)
-    return names.get(shipment.carrier)
-
-
-def _unknown_carrier(
-    shipment: ErpShipment, state: PackageShippingState, lookups: Mapping[str, Mapping[str, str]]
-) -> RecordError:
-    where = f" nor among warehouse {state.warehouse_id}'s shipping providers" if state.warehouse_id else ""
-    reason = f"unknown carrier {shipment.carrier!r}: not in [aspects.tracking] carriers{where}; not pushed"
-    names = lookups.get(state.warehouse_id or "")
-    shared = names.ambiguous.get(shipment.carrier) if isinstance(names, ProviderNames) else None
-    if shared:
-        reason = (
-            f"ambiguous carrier {shipment.carrier!r}: warehouse {state.warehouse_id}'s shipping providers"
-            f" {', '.join(shared)} all have this name and the package's delivery option does not say which;"
-            " set its id in [aspects.tracking] carriers; not pushed"
-        )
-    return RecordError(
-        reason,
-        source=shipment.source,
-        record=f"shipment {shipment.id!r}",
-        field="carrier",
-    )

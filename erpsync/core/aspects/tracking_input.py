@@ -13,35 +13,79 @@ from collections.abc import Iterable
 from erpsync.core.errors import RecordError
 from erpsync.core.shipping import ErpShipment, PackageShippingState
 
-__all__ = ["dated_states", "one_per_package"]
+__all__ = ["carriers_named", "dated_states", "one_per_package"]
 
 
 def one_per_package(items: Iterable[ErpShipment], errors: list[RecordError]) -> list[ErpShipment]:
     """One shipment per package: the ERP's shipments of a package that agree on the number (case
     aside, as ``same_tracking_number`` compares) are one (the first stands for them); a package
-    whose shipments disagree is left out, each of them a record error naming them all.
+    whose shipments disagree is left out, each of them a record error naming them all, and so is
+    a package one of whose shipments was refused (a record error in ``errors`` naming the package:
+    ``RecordError.package_id``), each of its other shipments a record error naming the refused ones.
 
     Which of two numbers the parcel carries cannot be told from the ERP, and Seller Center takes a
     package's number once and lets its order change it once: pushing the first row's would let the
     file's order decide, and a later export in another order would spend the order's one update on
-    a correction. The package's drifts stay as they were (it is not in scope) until the ERP agrees.
+    a correction. A refused shipment (a number with a space inside, an invisible character) may
+    carry another number than the rows that read well, so pushing theirs would be the same guess.
+    The package's drifts stay as they were (it is not in scope) until the ERP agrees.
     """
+    refused: dict[str, list[RecordError]] = {}
+    for error in errors:
+        if error.package_id:
+            refused.setdefault(error.package_id, []).append(error)
     by_package: dict[str, list[ErpShipment]] = {}
     for shipment in items:
         by_package.setdefault(shipment.package_id, []).append(shipment)
     kept: list[ErpShipment] = []
     for package, shipments in by_package.items():
-        if len({(s.tracking_number or "").casefold() for s in shipments}) == 1:  # as same_tracking_number
+        if package in refused:
+            where = "; ".join(_refused(e) for e in refused[package])
+            reason = (
+                f"package {package} has an ERP shipment erpsync could not read ({where}); it may carry another "
+                "number, so none of the package's shipments is pushed: fix that shipment"
+            )
+            errors.extend(_each(shipments, reason))
+        elif len({(s.tracking_number or "").casefold() for s in shipments}) == 1:  # as same_tracking_number
             kept.append(shipments[0])
-            continue
-        rows = ", ".join(f"{s.tracking_number} ({_named(s)})" for s in shipments)
-        reason = (
-            f"package {package} has ERP shipments with different tracking numbers: {rows}; which one the "
-            "parcel carries is not known, so none is pushed: keep one number per package"
-        )
-        for s in shipments:
-            errors.append(RecordError(reason, source=s.source, record=f"shipment {s.id!r}", field="tracking_number"))
+        else:
+            rows = ", ".join(f"{s.tracking_number} ({_named(s)})" for s in shipments)
+            reason = (
+                f"package {package} has ERP shipments with different tracking numbers: {rows}; which one the "
+                "parcel carries is not known, so none is pushed: keep one number per package"
+            )
+            errors.extend(_each(shipments, reason))
     return kept
+
+
+def carriers_named(items: Iterable[ErpShipment]) -> dict[str, list[ErpShipment]]:
+    """Package id → its ERP shipments, for each package whose shipments name more than one carrier.
+
+    ``one_per_package`` keeps the first of shipments that agree on the number; when they name
+    different carriers, which one the parcel went with is as unknown as a number would be, so the
+    carriers step (``tracking_carriers.py``) pushes nothing for such a package unless the names all
+    mean one shipping provider.
+    """
+    by_package: dict[str, list[ErpShipment]] = {}
+    for shipment in items:
+        by_package.setdefault(shipment.package_id, []).append(shipment)
+    return {p: rows for p, rows in by_package.items() if len({s.carrier for s in rows}) > 1}
+
+
+def _each(shipments: Iterable[ErpShipment], reason: str) -> list[RecordError]:
+    """One record error per shipment, on its tracking number, naming its package."""
+    return [
+        RecordError(
+            reason, source=s.source, record=f"shipment {s.id!r}", field="tracking_number", package_id=s.package_id
+        )
+        for s in shipments
+    ]
+
+
+def _refused(error: RecordError) -> str:
+    """Where a refused shipment is, and why, in a few words: its source and record, and its field."""
+    named = ", ".join(p for p in (error.source, error.record) if p) or "a shipment"
+    return f"{named}: {error.field}" if error.field else named
 
 
 def _named(shipment: ErpShipment) -> str:

@@ -75,9 +75,10 @@ def note_refusals(ctx: ObserveContext, obs: TrackingObservation) -> None:
     drift is open (the ledger reads only then).
 
     A refusal is the platform's answer for that package and number: the same correction sent
-    again gets it again. A new ERP number, or a shipment naming another package, is a new drift
-    and is tried once; Seller Center's number changing since is ``corrected`` already. The
-    ledger is read only when a package differs, so a shop in agreement makes no read.
+    again gets it again, in another case too (``same_tracking_number``). A new ERP number, or a
+    shipment naming another package, is a new drift and is tried once; Seller Center's number
+    changing since is ``corrected`` already. The ledger is read only when a package differs, so a
+    shop in agreement makes no read.
     """
     differing = {}  # a package shipped with no number is corrected too, so it counts here
     for shipment in obs.shipments:
@@ -88,8 +89,10 @@ def note_refusals(ctx: ObserveContext, obs: TrackingObservation) -> None:
     if not differing:
         return
     for write in ctx.failed_writes():
-        if write.kind != "update_tracking" or write.value is None or differing.get(write.subject) != write.value:
+        if write.kind != "update_tracking" or write.value is None:
             continue
+        if not same_tracking_number(differing.get(write.subject), write.value):
+            continue  # case aside: the ERP writing the refused number in another case is no new number
         if write.code == UPDATE_USED_CODE:
             obs.refused[write.subject] = write.value
         elif write.code in CLOSED_CODES:

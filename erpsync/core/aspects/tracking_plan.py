@@ -44,7 +44,7 @@ from datetime import datetime, timedelta
 from erpsync.core.aspects.base import Decide, Observation
 from erpsync.core.models import Action, Drift, Severity
 from erpsync.core.shipping import ErpShipment, PackageShippingState, ShippingStatus
-from erpsync.core.tracking_numbers import same_tracking_number
+from erpsync.core.tracking_numbers import number_identity, same_tracking_number
 
 __all__ = [
     "CLOSED_CODES",
@@ -52,6 +52,7 @@ __all__ = [
     "UPDATE_USED_CODE",
     "TrackingObservation",
     "diff_tracking",
+    "may_push",
     "order_turns",
     "order_update_used",
     "plan_tracking",
@@ -113,7 +114,8 @@ def _drift(
     identity: str | None = None,
 ) -> Drift:
     pkg, number = shipment.package_id, shipment.tracking_number
-    return Drift(obs.shop, ASPECT, kind, pkg, FIELD, seller, number, severity, message, identity)
+    named = number_identity(identity) if identity is not None else None  # a case change is the same drift
+    return Drift(obs.shop, ASPECT, kind, pkg, FIELD, seller, number, severity, message, named)
 
 
 def diff_tracking(obs: TrackingObservation) -> list[Drift]:
@@ -241,8 +243,9 @@ def _diff_one(
             f"package {pkg}: Seller Center has tracking number {state.tracking_number or '(none)'}, {where} has "
             f"{number} ({shipment.carrier}){late}"
         )
-        # the ERP's number is the drift's identity: a number that comes back after another was
-        # pushed is a new occurrence, so its correction is a new ledger row, not one found done
+        # the ERP's number (case aside) is the drift's identity: a number that comes back after
+        # another was pushed is a new occurrence, so its correction is a new ledger row, not one
+        # found done; the same number in another case is the same drift, its refusals still read
         return _drift(obs, shipment, "tracking_differs", state.tracking_number, Severity.WARNING, message, number)
     if state.status is ShippingStatus.CANCELLED:
         message = f"package {pkg} is cancelled in Seller Center, but {where} ships it as {number}"
@@ -275,6 +278,30 @@ def _by_platform(obs: TrackingObservation, shipment: ErpShipment, state: Package
     return _drift(obs, shipment, "tracking_differs", state.tracking_number, Severity.WARNING, message, number)
 
 
+def may_push(obs: TrackingObservation, shipment: ErpShipment, state: PackageShippingState) -> bool:
+    """Whether the plan could push ``shipment``, this run or when its order's turn comes, so its
+    carrier must be resolved: the seller ships the package and it awaits shipment, or is shipped
+    under another number that may still change (the window not known closed, no refusal saying
+    the number may no longer change, the order's one update not known used).
+
+    Observe resolves carriers only for these, after ``remember_numbers`` and ``note_refusals``: a
+    package that is done, or that only the platform's support can change now, needs no carrier,
+    so an ERP carrier name Seller Center does not know is no record error there, and its drift is
+    reported. The policy is not known to observe: a shop where the seller wins still needs them.
+    """
+    if state.platform_ships:
+        return False
+    if state.status is ShippingStatus.AWAITING_SHIPMENT:
+        return True
+    return (
+        state.status is ShippingStatus.SHIPPED
+        and not same_tracking_number(state.tracking_number, shipment.tracking_number)
+        and not window_closed(state, obs.now)
+        and state.id not in obs.closed
+        and order_update_used(obs, state) is None
+    )
+
+
 def plan_tracking(drifts: list[Drift], decide: Decide, obs: Observation) -> list[Action]:
     """A ``ship`` per unpushed shipment and an ``update_tracking`` per correctable difference, at
     most one per order (``order_turns``)."""
@@ -289,12 +316,10 @@ def plan_tracking(drifts: list[Drift], decide: Decide, obs: Observation) -> list
         provider = obs.providers.get(shipment.id) if shipment is not None else None
         if shipment is None or state is None or provider is None or decide(d) != "erp":
             continue
-        if state.platform_ships:
-            continue  # TikTok ships it: no self-shipment, no correction (the drift says so)
+        if not may_push(obs, shipment, state):
+            continue  # TikTok ships it, or only the platform's support can change it now: the drift says so
         if d.kind == "tracking_not_pushed":
             kind, what = "ship", f"ship package {d.subject} with tracking number {shipment.tracking_number}"
-        elif window_closed(state, obs.now) or d.subject in obs.closed or order_update_used(obs, state) is not None:
-            continue  # only the platform's support can change it now: the drift says so
         elif d.subject in waiting:
             continue  # another package of its order takes the order's one update this run
         else:

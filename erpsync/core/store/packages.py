@@ -58,6 +58,7 @@ def _cached(r: Any) -> CachedPackage:
         update_time=r["update_time"],
         orders_shipped=bool(r.get("orders_shipped")),  # a table without the column: False
         shipping_type=r["shipping_type"],
+        delivery_option_id=r.get("delivery_option_id"),  # a table without the column: not known
     )
 
 
@@ -91,7 +92,8 @@ class Packages(Repository):
     table: Table = package_cache
     #: the ``cursors`` stream that says how far a shop's rows are complete
     stream = "packages"
-    #: whether the table keeps ``CachedPackage.orders_shipped`` (the tracking read's does)
+    #: whether the table keeps ``CachedPackage.orders_shipped`` and ``delivery_option_id`` (the
+    #: tracking read's does)
     _orders_shipped = False
 
     def for_shop(self, shop: str) -> ShopPackages:
@@ -137,7 +139,11 @@ class Packages(Repository):
                 "created_at": p.signal.created_at,
                 "update_time": p.update_time,
                 "shipping_type": p.shipping_type,
-                **({"orders_shipped": p.orders_shipped} if self._orders_shipped else {}),
+                **(
+                    {"orders_shipped": p.orders_shipped, "delivery_option_id": p.delivery_option_id}
+                    if self._orders_shipped
+                    else {}
+                ),
                 **columns,
             }
             for p in packages

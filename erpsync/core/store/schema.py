@@ -25,7 +25,9 @@ TIKTOK or SELLER, so a state answered from a row still says whether the platform
 12 adds ``tracked_packages.wanted_at`` (when the tracking read last wanted the package: a row whose
 shipment the ERP no longer lists is pruned);
 13 adds an index on ``alert_outbox.drift_id`` (a drift that resolves reads the severities it was
-alerted at inside its write transaction, which without it scans every alert kept).
+alerted at inside its write transaction, which without it scans every alert kept);
+14 adds ``tracked_packages.delivery_option_id`` (the delivery option the package's detail gave, so
+a carrier name two options share still resolves for a package answered from its row).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from erpsync.core.store.schema_service import shop_pauses as shop_pauses
 from erpsync.core.store.schema_service import sync_requests as sync_requests
 
 #: bump with every change to the tables (here and in ``schema_service.py``), with an upgrade step
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 
 
 schema_version = Table(
@@ -324,5 +326,8 @@ tracked_packages = _packages_table(
     # version 12: when the tracking read last wanted the package (its shipment was in the ERP's
     # list), moved at most once a day; NULL, as in rows written before and rows not wanted since
     # they were written: not known, and ``created_at`` stands in for it when pruning
-    after=(Column("wanted_at", UTCDateTime),),
+    # version 14: the delivery option the package's detail gave: it settles which provider a
+    # carrier name means when two options offer one of that name; NULL, as in rows written before:
+    # not known
+    after=(Column("wanted_at", UTCDateTime), Column("delivery_option_id", String(255))),
 )

@@ -113,6 +113,12 @@ def _v12_to_v13(conn: Connection) -> None:
     _add_index(conn, schema.alert_outbox, "ix_alert_outbox_drift_id")
 
 
+def _v13_to_v14(conn: Connection) -> None:
+    """The delivery option of a tracked package. Rows kept before read as not known, as they
+    were: a carrier name two options share is an error for such a package until it is read again."""
+    _add_columns(conn, schema.tracked_packages, ("delivery_option_id",))
+
+
 #: from-version → the step that brings a database to from-version + 1
 STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
@@ -127,6 +133,7 @@ STEPS: dict[int, Callable[[Connection], None]] = {
     10: _v10_to_v11,
     11: _v11_to_v12,
     12: _v12_to_v13,
+    13: _v13_to_v14,
 }
 
 
