@@ -25,12 +25,26 @@ The wrapper has exactly the capabilities (``core/ports.py``) of the connector it
 on the class, so an aspect's ``isinstance`` test answers as it would for the connector itself:
 a seller that cannot write addresses stays "report only". A failed read is not remembered,
 nor one that a write overlapped (should aspects ever run side by side).
+
+**Reads ahead.** A shop's aspects run one after another, but a later aspect's read often depends
+on nothing an earlier one does: the ship-by aspect's orders awaiting shipment wait behind the
+pickup aspect's package reads, on an API of their own with a rate budget of its own. So before
+the first aspect the host lets each aspect name such reads (``Aspect.read_ahead``), and
+:meth:`SharedReads.read_ahead` starts each on a thread of its own at once; the first call with
+the same arguments gets its answer (or its error, as the call would have raised it), and a later
+call reads again. Only the ``READS`` of a connector whose class says its reads may run side by
+side (``Connector.reads_side_by_side``) are started: another connector is asked as before. A read
+ahead is a read made a little earlier, as the shared warehouse list is: a write through the
+wrapper, or reaching past it, drops what was read ahead like the memo (started before the write,
+it may not show it), and the aspect reads again. ``close`` waits for reads still running.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from contextvars import copy_context
 from typing import Any, cast
 
 from erpsync.core.connector import Connector
@@ -51,17 +65,57 @@ class SharedReads(Connector):
         self._generation = 0
         #: reads that reached the wrapped system (``list_warehouses``), for benchmarks and tests
         self.reads = 0
+        #: reads started ahead: (name, arguments) → (the generation it started in, its answer)
+        self._ahead: dict[Hashable, tuple[int, Future[Any]]] = {}
+        self._pool: ThreadPoolExecutor | None = None
 
     def forget(self) -> None:
         """Drop what was read: the next read goes to the system again."""
         self._generation += 1
         self._warehouses = None
+        self._ahead.clear()
+
+    def read_ahead(self, name: str, /, *args: Any, **kwargs: Any) -> bool:
+        """Start ``name(*args, **kwargs)``, one of ``READS``, now on a thread of its own (in a copy of
+        the caller's context: the shop's time budget bounds it); the first call of ``name`` with the
+        same arguments gets its answer. False when not started: a connector whose reads may not run
+        side by side, a read it lacks, arguments that cannot be told apart (not hashable)."""
+        if (
+            name not in READS
+            or not type(self.inner).reads_side_by_side
+            or not callable(getattr(type(self), name, None))
+        ):
+            return False
+        try:
+            key = (name, args, tuple(sorted(kwargs.items())))
+            hash(key)
+        except TypeError:
+            return False
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=len(READS), thread_name_prefix="erpsync-read-ahead")
+        read = getattr(self.inner, name)
+        self._ahead[key] = (self._generation, self._pool.submit(copy_context().run, read, *args, **kwargs))
+        return True
+
+    def _read_ahead(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Future[Any] | None:
+        """The read of ``name`` with these arguments started ahead and not overlapped by a write, taken
+        (a second call reads again); None when there is none."""
+        if not self._ahead:
+            return None
+        try:
+            generation, future = self._ahead.pop((name, args, tuple(sorted(kwargs.items()))))
+        except (KeyError, TypeError):
+            return None
+        return future if generation == self._generation else None
 
     def check(self) -> str:
         return self.inner.check()
 
     def close(self) -> None:
         self.forget()
+        if self._pool is not None:  # a read ahead that no aspect took still uses the connector: let it end
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         self.inner.close()
 
     def __getattr__(self, name: str) -> Any:
@@ -136,6 +190,9 @@ WRITES = (
 
 def _read(name: str) -> Callable[..., Any]:
     def read(self: SharedReads, *args: Any, **kwargs: Any) -> Any:
+        ahead = self._read_ahead(name, args, kwargs)
+        if ahead is not None:
+            return ahead.result()
         return getattr(self.inner, name)(*args, **kwargs)
 
     read.__name__ = name

@@ -59,6 +59,7 @@ class SyncShops:
     _connector: Callable[[ShopSettings, str], Connector]  # a shop's side (sync_connectors.py)
     _keep_unchecked: Callable[[str, AspectReport], None]  # counts what an aspect not run keeps open
     _run_aspect: Callable[[Run, ShopSettings, Aspect, Connector, Connector], AspectReport]  # sync_aspect.py
+    _read_ahead: Callable[[Run, ShopSettings, Connector, Connector], None]  # the aspects' reads ahead (sync_aspect.py)
     _renew: Callable[[str, str], None]  # confirm the shop's lease, raise if lost (sync.py)
 
     def _run_shops(self, run: Run, report: RunReport, shops: list[ShopSettings]) -> None:
@@ -154,6 +155,7 @@ class SyncShops:
                 # each side read once per shop and shared by the aspects; writes drop the memo
                 seller = shared_reads(self._connector(shop, "seller"))
                 erp = shared_reads(self._connector(shop, "erp"))
+                self._read_ahead(run, shop, seller, erp)  # later aspects' reads, beside the first ones
                 try:
                     seen_errors: set[str] = set()  # one bad ERP row is one error, not one per aspect
                     for name in run.aspects:

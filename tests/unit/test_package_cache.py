@@ -306,8 +306,9 @@ def test_a_slot_error_does_not_hold_the_cursor(store: Store) -> None:
 
 def test_the_shared_session_keeps_a_connection_per_worker_and_no_cookie() -> None:
     session = shared_session(24)
-    # a pool of workers per path side by side (details, orders, slots), each up to ``concurrency``
-    assert session.get_adapter("https://open-api.test")._pool_maxsize == 3 * 24
+    # a pool of workers per path side by side (details, orders, slots), each up to ``concurrency``,
+    # and a later aspect's read ahead beside them
+    assert session.get_adapter("https://open-api.test")._pool_maxsize == 3 * 24 + 1
     with responses.RequestsMock() as mock:
         mock.get(f"{BASE}/x", json={}, headers={"Set-Cookie": "tracking=1; Path=/"})
         session.get(f"{BASE}/x", timeout=5)

@@ -1,6 +1,6 @@
 """shared_reads: each system read once per shop run, the same capabilities, and never a stale read
-after a write. Real connectors throughout: the files ERP on a temporary folder, the TikTok
-connector over ``responses``."""
+after a write, and reads started ahead for a later aspect. Real connectors throughout: the files
+ERP on a temporary folder, the TikTok connector over ``responses``."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 import responses
+from test_tiktok_orders import order
 
 from erpsync.connectors.files.connector import FilesErp
 from erpsync.connectors.tiktok.client import TikTokClient
 from erpsync.connectors.tiktok.seller import TikTokSellerConnector
 from erpsync.core.aspects.warehouse_address import connector_type
 from erpsync.core.connector import ShopContext
-from erpsync.core.errors import PermanentError
+from erpsync.core.errors import AuthError, PermanentError
 from erpsync.core.http import HttpPolicy
 from erpsync.core.models import HandoverMode
 from erpsync.core.ports import PickupReader, PickupWriter, WarehouseReader, WarehouseWriter
@@ -115,3 +116,65 @@ def test_the_same_capabilities_and_name(erp: FilesErp, seller: TikTokSellerConne
     assert (connector_type(files), connector_type(tiktok)) == ("files", "tiktok")
     assert (files.role, tiktok.role, tiktok.secret_options) == ("erp", "seller", ("app_secret", "access_token"))
     assert type(shared_reads(erp)) is type(files)  # one wrapper class per connector class
+
+
+ORDERS_URL = f"{BASE}/order/202309/orders/search"
+AWAITING = ("AWAITING_SHIPMENT",)
+
+
+def answer_orders(*ids: str) -> None:
+    responses.post(ORDERS_URL, json=envelope({"orders": [order(i) for i in ids], "next_page_token": ""}))
+
+
+@responses.activate
+def test_a_read_started_ahead_answers_the_first_call_with_its_arguments(seller: TikTokSellerConnector) -> None:
+    answer_tiktok()
+    answer_orders("1", "2")
+    shared = shared_reads(seller)
+    assert shared.read_ahead("read_orders", statuses=AWAITING)
+    found = shared.read_orders(statuses=AWAITING)  # the answer read ahead: no second request
+    assert [o.id for o in found.items] == ["1", "2"] and calls_to(ORDERS_URL) == 1
+    shared.read_orders(statuses=AWAITING)  # taken once: the next call reads again
+    assert calls_to(ORDERS_URL) == 2
+    shared.read_ahead("read_orders", statuses=AWAITING)
+    shared.read_orders(statuses=("PARTIALLY_SHIPPING",))  # other arguments: read now, the one ahead kept
+    shared.read_orders(statuses=AWAITING)
+    assert calls_to(ORDERS_URL) == 4
+    shared.close()
+
+
+@responses.activate
+def test_a_read_ahead_overlapped_by_a_write_is_read_again(seller: TikTokSellerConnector) -> None:
+    """Started before the write, it may not show it: reaching past the wrapper (which may write,
+    as a write through it does) drops it like the memo."""
+    answer_tiktok()
+    answer_orders("1")
+    shared = shared_reads(seller)
+    shared.read_ahead("read_orders", statuses=AWAITING)
+    assert shared.shop_id == SHOP_ID
+    shared.read_orders(statuses=AWAITING)
+    assert calls_to(ORDERS_URL) == 2
+    shared.close()
+
+
+@responses.activate
+def test_a_read_ahead_that_failed_raises_where_the_call_is_made(seller: TikTokSellerConnector) -> None:
+    answer_tiktok()
+    responses.post(ORDERS_URL, json={"code": 105005, "message": "scope", "request_id": "r", "data": None})
+    shared = shared_reads(seller)
+    shared.read_ahead("read_orders", statuses=AWAITING)
+    with pytest.raises(AuthError):
+        shared.read_orders(statuses=AWAITING)
+    assert calls_to(ORDERS_URL) == 1
+    shared.close()
+
+
+def test_only_reads_of_a_connector_that_reads_side_by_side_are_started_ahead(
+    erp: FilesErp, seller: TikTokSellerConnector
+) -> None:
+    files, tiktok = shared_reads(erp), shared_reads(seller)
+    assert not files.read_ahead("list_warehouses")  # the files ERP reads on the shop's thread only
+    assert not tiktok.read_ahead("set_handover_mode", "W1", HandoverMode.PICKUP)  # not a read
+    assert not tiktok.read_ahead("read_orders", statuses=["AWAITING_SHIPMENT"])  # a list: not told apart
+    assert not tiktok.read_ahead("read_products")  # a read the TikTok seller does not make
+    assert tiktok._pool is None  # nothing was started

@@ -32,7 +32,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext
+from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext, read_ahead
 from erpsync.core.aspects.warehouse_address import connector_type
 from erpsync.core.connector import Connector
 from erpsync.core.errors import AuthError
@@ -135,6 +135,12 @@ class ShipByAspect(Aspect):
     Settings = ShipBySettings
     drift_kinds = frozenset([NEAR, OVERDUE])
     policy_keys = drift_kinds
+
+    def read_ahead(self, seller: Connector, erp: Connector, settings: Mapping[str, Any]) -> None:
+        """The orders awaiting shipment, read in full every run whatever ran before, on an API of
+        their own: started as the shop starts, beside the earlier aspects' package reads."""
+        if isinstance(seller, OrderReader):
+            read_ahead(seller, "read_orders", statuses=AWAITING_SHIPMENT)
 
     def observe(self, ctx: ObserveContext) -> ShipByObservation:
         if not isinstance(ctx.seller, OrderReader):  # nothing to watch: said once, never an error
