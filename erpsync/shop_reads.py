@@ -91,13 +91,16 @@ class SharedReads(Connector):
             hash(key)
         except TypeError:
             return False
+        started = self._ahead.get(key)
+        if started is not None and started[0] == self._generation:
+            return True  # asked for twice (two aspects read the same): one read answers the first call
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=len(READS), thread_name_prefix="erpsync-read-ahead")
         read = getattr(self.inner, name)
         self._ahead[key] = (self._generation, self._pool.submit(copy_context().run, read, *args, **kwargs))
         return True
 
-    def _read_ahead(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Future[Any] | None:
+    def _take_ahead(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Future[Any] | None:
         """The read of ``name`` with these arguments started ahead and not overlapped by a write, taken
         (a second call reads again); None when there is none."""
         if not self._ahead:
@@ -190,7 +193,7 @@ WRITES = (
 
 def _read(name: str) -> Callable[..., Any]:
     def read(self: SharedReads, *args: Any, **kwargs: Any) -> Any:
-        ahead = self._read_ahead(name, args, kwargs)
+        ahead = self._take_ahead(name, args, kwargs)
         if ahead is not None:
             return ahead.result()
         return getattr(self.inner, name)(*args, **kwargs)

@@ -132,6 +132,7 @@ def test_a_read_started_ahead_answers_the_first_call_with_its_arguments(seller: 
     answer_orders("1", "2")
     shared = shared_reads(seller)
     assert shared.read_ahead("read_orders", statuses=AWAITING)
+    assert shared.read_ahead("read_orders", statuses=AWAITING)  # asked for twice: read once
     found = shared.read_orders(statuses=AWAITING)  # the answer read ahead: no second request
     assert [o.id for o in found.items] == ["1", "2"] and calls_to(ORDERS_URL) == 1
     shared.read_orders(statuses=AWAITING)  # taken once: the next call reads again
