@@ -30,25 +30,40 @@ nor one that a write overlapped (should aspects ever run side by side).
 on nothing an earlier one does: the ship-by aspect's orders awaiting shipment wait behind the
 pickup aspect's package reads, on an API of their own with a rate budget of its own. So before
 the first aspect the host lets each aspect name such reads (``Aspect.read_ahead``), and
-:meth:`SharedReads.read_ahead` starts each on a thread of its own at once; the first call with
-the same arguments gets its answer (or its error, as the call would have raised it), and a later
-call reads again. Only the ``READS`` of a connector whose class says its reads may run side by
-side (``Connector.reads_side_by_side``) are started: another connector is asked as before. A read
-ahead is a read made a little earlier, as the shared warehouse list is: a write through the
-wrapper, or reaching past it, drops what was read ahead like the memo (started before the write,
-it may not show it), and the aspect reads again. ``close`` waits for reads still running.
+:meth:`SharedReads.read_ahead` holds each until the shop's thread only waits for calls it has
+sent (``core/shop_waits.py``: the TikTok pickup read, once its handover-slot calls are sent),
+then starts it on a thread of its own, where its CPU slows nothing the run waits for; the first
+call with the same arguments gets its answer (or its error, as the call would have raised it),
+and a later call reads again; one still held when asked for is read then, as before. Only the
+``READS`` of a connector whose class says its reads may run side by side
+(``Connector.reads_side_by_side``) are held: another connector is asked as before. A read ahead
+is a read made a little earlier, as the shared warehouse list is: a write through the wrapper,
+or reaching past it, drops what was read ahead like the memo (started before the write, it may
+not show it), and the aspect reads again. ``close`` waits for reads still running.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import copy_context
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
 from erpsync.core.connector import Connector
 from erpsync.core.models import Records, Warehouse
+
+
+@dataclass
+class _Ahead:
+    """A read asked for ahead: the wrapper's generation then, the call, its answer once started."""
+
+    generation: int
+    read: Callable[[], Any]
+    answer: Future[Any] | None = None
 
 
 class SharedReads(Connector):
@@ -65,21 +80,24 @@ class SharedReads(Connector):
         self._generation = 0
         #: reads that reached the wrapped system (``list_warehouses``), for benchmarks and tests
         self.reads = 0
-        #: reads started ahead: (name, arguments) → (the generation it started in, its answer)
-        self._ahead: dict[Hashable, tuple[int, Future[Any]]] = {}
+        #: reads asked for ahead, by (name, arguments): held until the shop's thread waits
+        self._ahead: dict[Hashable, _Ahead] = {}
+        self._ahead_lock = threading.Lock()  # ``start_reads_ahead`` may come from a thread of the shop's read
         self._pool: ThreadPoolExecutor | None = None
 
     def forget(self) -> None:
         """Drop what was read: the next read goes to the system again."""
         self._generation += 1
         self._warehouses = None
-        self._ahead.clear()
+        with self._ahead_lock:
+            self._ahead.clear()
 
     def read_ahead(self, name: str, /, *args: Any, **kwargs: Any) -> bool:
-        """Start ``name(*args, **kwargs)``, one of ``READS``, now on a thread of its own (in a copy of
-        the caller's context: the shop's time budget bounds it); the first call of ``name`` with the
-        same arguments gets its answer. False when not started: a connector whose reads may not run
-        side by side, a read it lacks, arguments that cannot be told apart (not hashable)."""
+        """Hold ``name(*args, **kwargs)``, one of ``READS``, to be started on a thread of its own by
+        :meth:`start_reads_ahead` (in a copy of the caller's context as it is now: the shop's time
+        budget bounds it); the first call of ``name`` with the same arguments gets its answer. False
+        when not held: a connector whose reads may not run side by side, a read it lacks, arguments
+        that cannot be told apart (not hashable)."""
         if (
             name not in READS
             or not type(self.inner).reads_side_by_side
@@ -91,25 +109,34 @@ class SharedReads(Connector):
             hash(key)
         except TypeError:
             return False
-        started = self._ahead.get(key)
-        if started is not None and started[0] == self._generation:
-            return True  # asked for twice (two aspects read the same): one read answers the first call
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=len(READS), thread_name_prefix="erpsync-read-ahead")
-        read = getattr(self.inner, name)
-        self._ahead[key] = (self._generation, self._pool.submit(copy_context().run, read, *args, **kwargs))
+        read = partial(copy_context().run, getattr(self.inner, name), *args, **kwargs)
+        with self._ahead_lock:
+            held = self._ahead.get(key)
+            if held is None or held.generation != self._generation:  # asked for twice: one read
+                self._ahead[key] = _Ahead(self._generation, read)
         return True
+
+    def start_reads_ahead(self) -> None:
+        """Start every read held by :meth:`read_ahead` and not started yet (``core/shop_waits.py``)."""
+        with self._ahead_lock:
+            for held in self._ahead.values():
+                if held.answer is None and held.generation == self._generation:
+                    if self._pool is None:
+                        self._pool = ThreadPoolExecutor(len(READS), thread_name_prefix="erpsync-read-ahead")
+                    held.answer = self._pool.submit(held.read)
 
     def _take_ahead(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Future[Any] | None:
         """The read of ``name`` with these arguments started ahead and not overlapped by a write, taken
-        (a second call reads again); None when there is none."""
+        (a second call reads again); None when there is none (one held and not started yet is
+        dropped: the caller reads now, as it would have)."""
         if not self._ahead:
             return None
-        try:
-            generation, future = self._ahead.pop((name, args, tuple(sorted(kwargs.items()))))
-        except (KeyError, TypeError):
-            return None
-        return future if generation == self._generation else None
+        with self._ahead_lock:
+            try:
+                held = self._ahead.pop((name, args, tuple(sorted(kwargs.items()))))
+            except (KeyError, TypeError):
+                return None
+        return held.answer if held.generation == self._generation else None
 
     def check(self) -> str:
         return self.inner.check()

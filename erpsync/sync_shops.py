@@ -32,7 +32,7 @@ from erpsync.core.run_guard import Heartbeat, StopSignals
 from erpsync.core.store import Store
 from erpsync.core.store.leases import PidAlive
 from erpsync.plugins.manager import PluginManager, Registry
-from erpsync.shop_reads import shared_reads
+from erpsync.shop_reads import SharedReads, shared_reads
 from erpsync.sync_apply import OVER_BUDGET
 from erpsync.sync_run import LEASE_TTL_SECONDS, Run, ran_aspects
 
@@ -59,7 +59,8 @@ class SyncShops:
     _connector: Callable[[ShopSettings, str], Connector]  # a shop's side (sync_connectors.py)
     _keep_unchecked: Callable[[str, AspectReport], None]  # counts what an aspect not run keeps open
     _run_aspect: Callable[[Run, ShopSettings, Aspect, Connector, Connector], AspectReport]  # sync_aspect.py
-    _read_ahead: Callable[[Run, ShopSettings, Connector, Connector], None]  # the aspects' reads ahead (sync_aspect.py)
+    #: the aspects' reads ahead, held until the shop waits (sync_aspect.py); returns what to call at the end
+    _read_ahead: Callable[[Run, ShopSettings, SharedReads, SharedReads], Callable[[], None]]
     _renew: Callable[[str, str], None]  # confirm the shop's lease, raise if lost (sync.py)
 
     def _run_shops(self, run: Run, report: RunReport, shops: list[ShopSettings]) -> None:
@@ -155,7 +156,7 @@ class SyncShops:
                 # each side read once per shop and shared by the aspects; writes drop the memo
                 seller = shared_reads(self._connector(shop, "seller"))
                 erp = shared_reads(self._connector(shop, "erp"))
-                self._read_ahead(run, shop, seller, erp)  # later aspects' reads, beside the first ones
+                read_ahead_done = self._read_ahead(run, shop, seller, erp)  # held until the shop waits
                 try:
                     seen_errors: set[str] = set()  # one bad ERP row is one error, not one per aspect
                     for name in run.aspects:
@@ -194,6 +195,7 @@ class SyncShops:
                             report.unfinished = _from(run.aspects, name, shop)
                             break
                 finally:
+                    read_ahead_done()
                     self._open_drifts.pop(shop.name, None)
                     if self._heartbeat is not None:
                         self._heartbeat.drop(lease)

@@ -48,8 +48,8 @@ class ReadsAhead(Protocol):
     ``erpsync.shop_reads``): see ``Aspect.read_ahead``."""
 
     def read_ahead(self, name: str, /, *args: Any, **kwargs: Any) -> bool:
-        """Start the read ``name(*args, **kwargs)`` now; the first such call gets its answer.
-        False when it was not started (the call is then simply made when asked)."""
+        """Hold the read ``name(*args, **kwargs)``, started once the shop's thread waits; the first
+        such call gets its answer. False when it was not held (the call is then made when asked)."""
         ...
 
 

@@ -1,10 +1,12 @@
 """A later aspect's reads go on beside the earlier aspects' own, in a real run against the sandbox.
 
 The ship-by aspect reads the orders awaiting shipment in full every run, on an API with a rate
-budget of its own, and nothing the pickup aspect does changes them: so the run starts that read
-as the shop starts (``Aspect.read_ahead``), and it is answered while the pickup aspect still reads
-its package details, instead of after them. When each call was answered comes from an observer
-of every HTTP call (``core/http_observers.py``).
+budget of its own, and nothing the pickup aspect does changes them: so the run names that read as
+the shop starts (``Aspect.read_ahead``) and starts it once the pickup read has sent its calls and
+only waits for them (``core/shop_waits.py``): it is answered while the pickup aspect still reads
+its package details, instead of after them, and not before the pickup read's own search, whose
+CPU it would slow. When each call was answered comes from an observer of every HTTP call
+(``core/http_observers.py``).
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ def test_the_orders_awaiting_shipment_are_read_beside_the_package_details(world)
     assert [a.aspect for a in report.shops[0].aspects if a.error is None] == ["pickup", "ship_by"]
     details = [t for api, t in answered if api.endswith("/fulfillment/202309/packages/{package_id}")]
     searches = [t for api, t in answered if api.endswith("/order/202309/orders/search")]
-    assert len(details) >= PACKAGES and searches
+    pages = [t for api, t in answered if api.endswith("/fulfillment/202309/packages/search")]
+    assert len(details) >= PACKAGES and searches and pages
     assert max(searches) < max(details)  # every order search answered while details were still read
+    assert max(pages) < min(searches)  # held until the pickup read had its pages and sent its calls
     assert world.ws.counts()["total"]["429"] == 0

@@ -26,6 +26,7 @@ from erpsync.core.errors import ConfigError, PermanentError
 from erpsync.core.http import HttpPolicy
 from erpsync.core.models import HandoverMode, PickupSignals
 from erpsync.core.ports import CachedPackage
+from erpsync.core.shop_waits import release_when_waiting, waiting
 from erpsync.core.store import Store
 from erpsync.core.store.packages import ShopPackages
 
@@ -183,6 +184,21 @@ def test_the_first_search_page_is_asked_for_while_the_cache_is_read(
     monkeypatch.setattr(ShopPackages, "packages", reading)
     assert read(store, fake) == first
     assert asked_first == [True]
+
+
+def test_the_read_says_it_waits_once_its_calls_are_sent(store: Store) -> None:
+    """A later aspect's reads are held until then (``core/shop_waits.py``): once, after the search
+    and the orders that name each warehouse's newest package, as the slot calls go out."""
+    fake = FakeShop()
+    released: list[tuple[int, int]] = []
+    done = release_when_waiting(lambda: released.append((len(fake.bodies), fake.order_calls)))
+    try:
+        read(store, fake)
+    finally:
+        done()
+    assert released == [(1, 1)]  # the one search page and its orders call were answered
+    waiting()  # outside a shop's run: nothing to release, nothing happens
+    assert len(released) == 1
 
 
 def test_a_second_read_asks_only_for_changes_and_reads_no_unchanged_detail(store: Store) -> None:

@@ -133,15 +133,30 @@ def test_a_read_started_ahead_answers_the_first_call_with_its_arguments(seller: 
     shared = shared_reads(seller)
     assert shared.read_ahead("read_orders", statuses=AWAITING)
     assert shared.read_ahead("read_orders", statuses=AWAITING)  # asked for twice: read once
+    assert calls_to(ORDERS_URL) == 0  # held until the shop's thread waits
+    shared.start_reads_ahead()
     found = shared.read_orders(statuses=AWAITING)  # the answer read ahead: no second request
     assert [o.id for o in found.items] == ["1", "2"] and calls_to(ORDERS_URL) == 1
     shared.read_orders(statuses=AWAITING)  # taken once: the next call reads again
     assert calls_to(ORDERS_URL) == 2
     shared.read_ahead("read_orders", statuses=AWAITING)
+    shared.start_reads_ahead()
     shared.read_orders(statuses=("PARTIALLY_SHIPPING",))  # other arguments: read now, the one ahead kept
     shared.read_orders(statuses=AWAITING)
     assert calls_to(ORDERS_URL) == 4
     shared.close()
+
+
+@responses.activate
+def test_a_read_still_held_when_asked_for_is_read_then(seller: TikTokSellerConnector) -> None:
+    answer_tiktok()
+    answer_orders("1")
+    shared = shared_reads(seller)
+    shared.read_ahead("read_orders", statuses=AWAITING)
+    assert [o.id for o in shared.read_orders(statuses=AWAITING).items] == ["1"]
+    shared.start_reads_ahead()  # nothing is left to start: the call took it
+    shared.close()
+    assert calls_to(ORDERS_URL) == 1
 
 
 @responses.activate
@@ -152,10 +167,11 @@ def test_a_read_ahead_overlapped_by_a_write_is_read_again(seller: TikTokSellerCo
     answer_orders("1")
     shared = shared_reads(seller)
     shared.read_ahead("read_orders", statuses=AWAITING)
+    shared.start_reads_ahead()
     assert shared.shop_id == SHOP_ID
     shared.read_orders(statuses=AWAITING)
-    assert calls_to(ORDERS_URL) == 2
     shared.close()
+    assert calls_to(ORDERS_URL) == 2
 
 
 @responses.activate
@@ -164,13 +180,14 @@ def test_a_read_ahead_that_failed_raises_where_the_call_is_made(seller: TikTokSe
     responses.post(ORDERS_URL, json={"code": 105005, "message": "scope", "request_id": "r", "data": None})
     shared = shared_reads(seller)
     shared.read_ahead("read_orders", statuses=AWAITING)
+    shared.start_reads_ahead()
     with pytest.raises(AuthError):
         shared.read_orders(statuses=AWAITING)
     assert calls_to(ORDERS_URL) == 1
     shared.close()
 
 
-def test_only_reads_of_a_connector_that_reads_side_by_side_are_started_ahead(
+def test_only_reads_of_a_connector_that_reads_side_by_side_are_held_ahead(
     erp: FilesErp, seller: TikTokSellerConnector
 ) -> None:
     files, tiktok = shared_reads(erp), shared_reads(seller)
@@ -178,4 +195,6 @@ def test_only_reads_of_a_connector_that_reads_side_by_side_are_started_ahead(
     assert not tiktok.read_ahead("set_handover_mode", "W1", HandoverMode.PICKUP)  # not a read
     assert not tiktok.read_ahead("read_orders", statuses=["AWAITING_SHIPMENT"])  # a list: not told apart
     assert not tiktok.read_ahead("read_products")  # a read the TikTok seller does not make
-    assert tiktok._pool is None  # nothing was started
+    files.start_reads_ahead()
+    tiktok.start_reads_ahead()
+    assert files._pool is None and tiktok._pool is None  # nothing was held, nothing started

@@ -26,7 +26,9 @@ handover-slots call for its newest package. Two things keep that affordable
   them; a RecordError or NotFoundError stays one package's error (a handover-slots one is named
   after its warehouse and kept on that warehouse's signals too), any other error ends the read
   (and cancels the calls not started). Each task runs in a copy of the caller's context, so the
-  shop's time budget (``core/time_budget.py``) bounds the workers' calls too.
+  shop's time budget (``core/time_budget.py``) bounds the workers' calls too. Once the slot calls
+  are sent, the read only waits for answers and says so (``core/shop_waits.py``): a later
+  aspect's reads held for that moment start then, beside it.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from erpsync.connectors.tiktok.paging import PagesAhead
 from erpsync.core.errors import NotFoundError, RecordError
 from erpsync.core.models import PackageSignal, PickupSignals, Records, SlotSignal
 from erpsync.core.ports import CachedPackage, PackageCache, PackageCursor
+from erpsync.core.shop_waits import waiting
 
 #: how far back from the cursor each search reaches again: a change the platform stamps with a time
 #: before the cursor but makes visible to search later (replication lag) is still found, if within
@@ -192,6 +195,7 @@ class PickupReads:
         with _Pools(self.concurrency) as pools:
             pages, settled, cursor = self._search(pools, since)
             early = self._early_slots(pools, pages, settled.values(), wanted)
+            waiting()  # every call this read can send now is on its way: what was held for a wait may go
             fresh, errors = self._resolve(pools, pages)
             complete = not errors  # a slot's error says nothing about the packages cached
             for signal in [*settled.values(), *fresh]:

@@ -31,8 +31,8 @@ Decide = Callable[[Drift], Winner]
 
 
 def read_ahead(side: Connector, name: str, /, *args: Any, **kwargs: Any) -> bool:
-    """Ask ``side`` to start its read ``name(*args, **kwargs)`` now (``Aspect.read_ahead``); False
-    when it cannot (not the host's wrapper, or a connector whose reads may not run side by side)."""
+    """Ask ``side`` to read ``name(*args, **kwargs)`` ahead (``Aspect.read_ahead``); False when it
+    cannot (not the host's wrapper, or a connector whose reads may not run side by side)."""
     return isinstance(side, ReadsAhead) and side.read_ahead(name, *args, **kwargs)
 
 
@@ -172,14 +172,17 @@ class Aspect(ABC):
         """Pure: the corrections for the drifts ``decide`` says to fix (``report`` plans none)."""
 
     def read_ahead(self, seller: Connector, erp: Connector, settings: Mapping[str, Any]) -> None:
-        """Start, before the shop's first aspect, reads ``observe`` will make that nothing before it
-        changes, so they overlap the earlier aspects' work (their own APIs have budgets of their own).
+        """Name, before the shop's first aspect, reads ``observe`` will make that nothing before it
+        changes, so they overlap the earlier aspects' waits (their own APIs have budgets of their
+        own): the host starts them once the shop's thread only waits for calls it sent
+        (``core/shop_waits.py``).
 
         Call :func:`read_ahead` with exactly the arguments ``observe`` will pass: its call then gets
-        the answer (or the error) of the read started ahead. ``settings`` is this aspect's table, as
-        ``ObserveContext.settings``. A write through the side before ``observe`` drops what was read
-        ahead, and a side that cannot read side by side ignores the request, so the answer is never
-        older than a write the run made. The default reads nothing ahead.
+        the answer (or the error) of the read started ahead, or reads then if it was not started.
+        ``settings`` is this aspect's table, as ``ObserveContext.settings``. A write through the
+        side before ``observe`` drops what was read ahead, and a side that cannot read side by side
+        ignores the request, so the answer is never older than a write the run made. The default
+        names nothing.
         """
         return None
 

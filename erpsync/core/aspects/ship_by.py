@@ -138,7 +138,7 @@ class ShipByAspect(Aspect):
 
     def read_ahead(self, seller: Connector, erp: Connector, settings: Mapping[str, Any]) -> None:
         """The orders awaiting shipment, read in full every run whatever ran before, on an API of
-        their own: started as the shop starts, beside the earlier aspects' package reads."""
+        their own: read while the pickup aspect waits for its package and handover-slot calls."""
         if isinstance(seller, OrderReader):
             read_ahead(seller, "read_orders", statuses=AWAITING_SHIPMENT)
 
