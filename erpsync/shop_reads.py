@@ -39,31 +39,45 @@ and a later call reads again; one still held when asked for is read then, as bef
 (``Connector.reads_side_by_side``) are held: another connector is asked as before. A read ahead
 is a read made a little earlier, as the shared warehouse list is: a write through the wrapper,
 or reaching past it, drops what was read ahead like the memo (started before the write, it may
-not show it), and the aspect reads again. ``close`` waits for reads still running.
+not show it), and the aspect reads again. A read ahead still running when it is dropped (by a
+write, reaching past, or ``close`` as the shop ends) is stopped at its next call: it runs under a
+budget of its own, ending with the shop's, that dropping ends (``core/time_budget.py``), and the
+drop waits for the call in flight. So a write never overlaps a read ahead (the connector promised
+only that its reads may run side by side), and a shop that stops before the aspect that asked
+waits for one call, not for every page of a read nobody will take.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from contextvars import copy_context
+from contextvars import Context, copy_context
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, cast
 
 from erpsync.core.connector import Connector
 from erpsync.core.models import Records, Warehouse
+from erpsync.core.time_budget import TimeBudget, endable_budget, time_budget
 
 
 @dataclass
 class _Ahead:
-    """A read asked for ahead: the wrapper's generation then, the call, its answer once started."""
+    """A read asked for ahead: the wrapper's generation then, the context it runs in, the call; once
+    started, its budget and its answer."""
 
     generation: int
+    context: Context
     read: Callable[[], Any]
+    budget: TimeBudget | None = None
     answer: Future[Any] | None = None
+
+    def run(self) -> Any:
+        assert self.budget is not None
+        with time_budget(self.budget):  # ended by a write or the shop's end: stops at its next call
+            return self.read()
 
 
 class SharedReads(Connector):
@@ -82,15 +96,21 @@ class SharedReads(Connector):
         self.reads = 0
         #: reads asked for ahead, by (name, arguments): held until the shop's thread waits
         self._ahead: dict[Hashable, _Ahead] = {}
-        self._ahead_lock = threading.Lock()  # ``start_reads_ahead`` may come from a thread of the shop's read
+        self._ahead_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
 
     def forget(self) -> None:
-        """Drop what was read: the next read goes to the system again."""
+        """Drop what was read: the next read goes to the system again. A read ahead still running
+        is stopped at its next call and waited for: a write that follows never overlaps it."""
         self._generation += 1
         self._warehouses = None
         with self._ahead_lock:
+            dropped = [held for held in self._ahead.values() if held.answer is not None]
             self._ahead.clear()
+        for held in dropped:
+            assert held.budget is not None and held.answer is not None
+            held.budget.end("a read ahead no longer wanted")
+        wait([held.answer for held in dropped if held.answer is not None])
 
     def read_ahead(self, name: str, /, *args: Any, **kwargs: Any) -> bool:
         """Hold ``name(*args, **kwargs)``, one of ``READS``, to be started on a thread of its own by
@@ -109,11 +129,11 @@ class SharedReads(Connector):
             hash(key)
         except TypeError:
             return False
-        read = partial(copy_context().run, getattr(self.inner, name), *args, **kwargs)
+        read = partial(getattr(self.inner, name), *args, **kwargs)
         with self._ahead_lock:
             held = self._ahead.get(key)
             if held is None or held.generation != self._generation:  # asked for twice: one read
-                self._ahead[key] = _Ahead(self._generation, read)
+                self._ahead[key] = _Ahead(self._generation, copy_context(), read)
         return True
 
     def start_reads_ahead(self) -> None:
@@ -123,9 +143,10 @@ class SharedReads(Connector):
                 if held.answer is None and held.generation == self._generation:
                     if self._pool is None:
                         self._pool = ThreadPoolExecutor(len(READS), thread_name_prefix="erpsync-read-ahead")
-                    held.answer = self._pool.submit(held.read)
+                    held.budget = held.context.run(endable_budget)
+                    held.answer = self._pool.submit(held.context.run, held.run)
 
-    def _take_ahead(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Future[Any] | None:
+    def _take_ahead(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Ahead | None:
         """The read of ``name`` with these arguments started ahead and not overlapped by a write, taken
         (a second call reads again); None when there is none (one held and not started yet is
         dropped: the caller reads now, as it would have)."""
@@ -136,15 +157,15 @@ class SharedReads(Connector):
                 held = self._ahead.pop((name, args, tuple(sorted(kwargs.items()))))
             except (KeyError, TypeError):
                 return None
-        return held.answer if held.generation == self._generation else None
+        return held if held.answer is not None and held.generation == self._generation else None
 
     def check(self) -> str:
         return self.inner.check()
 
     def close(self) -> None:
-        self.forget()
-        if self._pool is not None:  # a read ahead that no aspect took still uses the connector: let it end
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        self.forget()  # a read ahead that no aspect took: stopped at its next call, waited for
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
             self._pool = None
         self.inner.close()
 
@@ -222,7 +243,8 @@ def _read(name: str) -> Callable[..., Any]:
     def read(self: SharedReads, *args: Any, **kwargs: Any) -> Any:
         ahead = self._take_ahead(name, args, kwargs)
         if ahead is not None:
-            return ahead.result()
+            assert ahead.answer is not None
+            return ahead.answer.result()
         return getattr(self.inner, name)(*args, **kwargs)
 
     read.__name__ = name

@@ -4,6 +4,8 @@ ERP on a temporary folder, the TikTok connector over ``responses``."""
 
 from __future__ import annotations
 
+import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,10 +16,11 @@ from erpsync.connectors.files.connector import FilesErp
 from erpsync.connectors.tiktok.client import TikTokClient
 from erpsync.connectors.tiktok.seller import TikTokSellerConnector
 from erpsync.core.aspects.warehouse_address import connector_type
-from erpsync.core.connector import ShopContext
+from erpsync.core.connector import Connector, ShopContext
 from erpsync.core.errors import AuthError, PermanentError
 from erpsync.core.http import HttpPolicy
-from erpsync.core.models import HandoverMode
+from erpsync.core.models import HandoverMode, Records
+from erpsync.core.orders import SellerOrder
 from erpsync.core.ports import PickupReader, PickupWriter, WarehouseReader, WarehouseWriter
 from erpsync.shop_reads import shared_reads
 
@@ -198,3 +201,83 @@ def test_only_reads_of_a_connector_that_reads_side_by_side_are_held_ahead(
     files.start_reads_ahead()
     tiktok.start_reads_ahead()
     assert files._pool is None and tiktok._pool is None  # nothing was held, nothing started
+
+
+class PagedOrders:
+    """The orders search over ``responses``, page after page (a shop with thousands awaiting): the
+    first page is held until ``go_on`` is set."""
+
+    def __init__(self, pages: int = 10) -> None:
+        self.pages = pages
+        self.asked = threading.Event()
+        self.go_on = threading.Event()
+        self.calls = 0
+        responses.add_callback(responses.POST, ORDERS_URL, callback=self.page)
+
+    def page(self, request: object) -> tuple[int, dict, str]:
+        self.calls += 1
+        n = self.calls
+        if n == 1:
+            self.asked.set()
+            assert self.go_on.wait(10)
+        following = f"t{n}" if n < self.pages else ""
+        body = {"orders": [order(n, update_time=1_700_000_000 + n)], "next_page_token": following}
+        return 200, {}, json.dumps(envelope(body))
+
+
+@responses.activate
+def test_closing_the_shop_stops_a_read_ahead_no_aspect_took_at_its_next_page(seller: TikTokSellerConnector) -> None:
+    """The shop stopped (a stop signal, a failed read, its budget) before the aspect that asked:
+    closing does not wait for the whole paged read, whose answer nobody will take."""
+    answer_tiktok()
+    paged = PagedOrders()
+    shared = shared_reads(seller)
+    shared.read_ahead("read_orders", statuses=AWAITING)
+    shared.start_reads_ahead()
+    assert paged.asked.wait(5)
+    closer = threading.Thread(target=shared.close)
+    closer.start()
+    closer.join(0.2)
+    assert closer.is_alive()  # the page in flight is waited for: nothing of the read runs after close
+    paged.go_on.set()
+    closer.join(5)
+    assert not closer.is_alive()
+    assert paged.calls == 1  # not the 9 pages after it, nor the second status's
+
+
+class SideBySideSeller(Connector):
+    """A seller whose reads may run side by side: one read of orders, long (thousands of them),
+    and a write that notes whether it came while that read was still running."""
+
+    type = "side-by-side-seller"
+    role = "seller"
+    reads_side_by_side = True
+
+    def __init__(self) -> None:
+        super().__init__({}, shop=ShopContext(name="s", base_dir=Path(".")))
+        self.reading = threading.Event()
+        self.go_on = threading.Event()
+        self.writes_during_read: list[str] = []
+
+    def read_orders(self, *, statuses=(), updated_since=None, updated_before=None) -> Records[SellerOrder]:
+        self.reading.set()
+        self.go_on.wait(10)
+        self.reading.clear()
+        return Records()
+
+    def set_order_status(self, order_id: str, status: str) -> None:
+        if self.reading.is_set():
+            self.writes_during_read.append(order_id)
+
+
+def test_a_write_waits_for_a_read_ahead_still_running() -> None:
+    """The connector promised only that its reads may run side by side: a write never overlaps one."""
+    inner = SideBySideSeller()
+    shared = shared_reads(inner)
+    shared.read_ahead("read_orders", statuses=AWAITING)
+    shared.start_reads_ahead()
+    assert inner.reading.wait(5)
+    threading.Timer(0.2, inner.go_on.set).start()  # the read's call in flight comes back
+    shared.set_order_status("O1", "SHIPPED")  # a later aspect's write, on the shop's thread
+    assert inner.writes_during_read == []
+    shared.close()
