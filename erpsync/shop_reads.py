@@ -44,7 +44,10 @@ write, reaching past, or ``close`` as the shop ends) is stopped at its next call
 budget of its own, ending with the shop's, that dropping ends (``core/time_budget.py``), and the
 drop waits for the call in flight. So a write never overlaps a read ahead (the connector promised
 only that its reads may run side by side), and a shop that stops before the aspect that asked
-waits for one call, not for every page of a read nobody will take.
+waits for one call, not for every page of a read nobody will take. An answer read ahead says
+when its read started (``Records.as_of``, by the run's clock): what it shows was so then,
+seconds before the aspect's ``now``, and an aspect that judges by the time (ship_by) judges it
+then.
 """
 
 from __future__ import annotations
@@ -54,7 +57,8 @@ from collections.abc import Callable, Hashable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from contextvars import Context, copy_context
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any, cast
 
@@ -63,14 +67,19 @@ from erpsync.core.models import Records, Warehouse
 from erpsync.core.time_budget import TimeBudget, endable_budget, time_budget
 
 
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass
 class _Ahead:
     """A read asked for ahead: the wrapper's generation then, the context it runs in, the call; once
-    started, its budget and its answer."""
+    started, when it started (by the run's clock), its budget and its answer."""
 
     generation: int
     context: Context
     read: Callable[[], Any]
+    as_of: datetime | None = None
     budget: TimeBudget | None = None
     answer: Future[Any] | None = None
 
@@ -86,9 +95,10 @@ class SharedReads(Connector):
     type = "shared-reads"
     role = "seller"
 
-    def __init__(self, inner: Connector) -> None:
+    def __init__(self, inner: Connector, clock: Callable[[], datetime] = _wall_clock) -> None:
         super().__init__(inner.options, shop=inner.shop)
         self.inner = inner
+        self._clock = clock
         self._warehouses: Records[Warehouse] | None = None
         #: moved by every forget(), so a read that overlapped a write is returned but never kept
         self._generation = 0
@@ -143,7 +153,7 @@ class SharedReads(Connector):
                 if held.answer is None and held.generation == self._generation:
                     if self._pool is None:
                         self._pool = ThreadPoolExecutor(len(READS), thread_name_prefix="erpsync-read-ahead")
-                    held.budget = held.context.run(endable_budget)
+                    held.as_of, held.budget = self._clock(), held.context.run(endable_budget)
                     held.answer = self._pool.submit(held.context.run, held.run)
 
     def _take_ahead(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Ahead | None:
@@ -244,7 +254,9 @@ def _read(name: str) -> Callable[..., Any]:
         ahead = self._take_ahead(name, args, kwargs)
         if ahead is not None:
             assert ahead.answer is not None
-            return ahead.answer.result()
+            answer = ahead.answer.result()
+            # what it shows was so when it started, which may be well before this call
+            return replace(answer, as_of=ahead.as_of) if isinstance(answer, Records) else answer
         return getattr(self.inner, name)(*args, **kwargs)
 
     read.__name__ = name
@@ -264,13 +276,14 @@ def _write(name: str) -> Callable[..., Any]:
 _DESCRIPTIVE = ("type", "role", "description", "Options", "secret_options", "capabilities")
 
 
-def shared_reads(connector: Connector) -> SharedReads:
-    """``connector`` behind a memo of its reads, with the same capabilities; close it when the shop is done."""
+def shared_reads(connector: Connector, clock: Callable[[], datetime] = _wall_clock) -> SharedReads:
+    """``connector`` behind a memo of its reads, with the same capabilities; close it when the shop
+    is done. ``clock`` is the run's: a read ahead's answer says by it when the read started."""
     cls = type(connector)
     wrapper = _WRAPPERS.get(cls)
     if wrapper is None:  # two threads may both build one: either serves
         wrapper = _WRAPPERS[cls] = _wrapper_class(cls)
-    return wrapper(connector)
+    return wrapper(connector, clock)
 
 
 #: one wrapper class per connector class, so ``type(wrapped)`` is stable across shops

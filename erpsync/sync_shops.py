@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import datetime
 
 from erpsync.alert_delivery import Deliverer
 from erpsync.alert_report import DeliveryReport
@@ -48,6 +49,7 @@ class SyncShops:
     registry: Registry
     store: Store
     is_alive: PidAlive
+    clock: Callable[[], datetime]  # the run's clock (a read ahead's answer says by it when it started)
     _stop: StopSignals  # this run's stop request (SIGTERM/SIGINT, or a service's event)
     _heartbeat: Heartbeat | None  # renews the leases of this run's shops
     _open_drifts: dict[str, set[str]]  # shop → its aspects with an open drift, while leased
@@ -154,8 +156,8 @@ class SyncShops:
                 # read once under the lease: an aspect with nothing seen and nothing open records nothing
                 self._open_drifts[shop.name] = set(self.store.drifts.open_aspects(shop.name))
                 # each side read once per shop and shared by the aspects; writes drop the memo
-                seller = shared_reads(self._connector(shop, "seller"))
-                erp = shared_reads(self._connector(shop, "erp"))
+                seller = shared_reads(self._connector(shop, "seller"), self.clock)
+                erp = shared_reads(self._connector(shop, "erp"), self.clock)
                 read_ahead_done = self._read_ahead(run, shop, seller, erp)  # held until the shop waits
                 try:
                     seen_errors: set[str] = set()  # one bad ERP row is one error, not one per aspect

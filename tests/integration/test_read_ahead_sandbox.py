@@ -12,12 +12,14 @@ CPU it would slow. When each call was answered comes from an observer of every H
 from __future__ import annotations
 
 import time
+from concurrent.futures import wait
 
 import pytest
 from pickup_world import open_world
 
 from erpsync.core.http_observers import CALL_OBSERVERS
 from erpsync.core.rate_limit import RATE_LIMITS
+from erpsync.sync import Syncer
 
 pytestmark = pytest.mark.integration
 
@@ -54,3 +56,42 @@ def test_the_orders_awaiting_shipment_are_read_beside_the_package_details(world)
     assert max(searches) < max(details)  # every order search answered while details were still read
     assert max(pages) < min(searches)  # held until the pickup read had its pages and sent its calls
     assert world.ws.counts()["total"]["429"] == 0
+
+
+ORDER, PACKAGE = "5769000000000000931", "1154990000000931"
+
+
+@pytest.fixture
+def small_world(demo_ws, pm, registry):
+    with open_world(demo_ws, pm, registry) as w:
+        w.set_erp({"WH-DG": "DROP OFF", "WH-SZ": "PICK UP"})
+        yield w
+
+
+def test_an_order_shipped_after_the_read_ahead_and_before_its_deadline_is_not_alerted_overdue(
+    small_world, monkeypatch
+) -> None:
+    """The orders were read while the pickup aspect ran; the seller ships one 30 s before its
+    deadline and the run reaches ship_by a minute after it: judged when the read started, the
+    order was still inside its window (a warning the next run resolves), not past it."""
+    world = small_world
+    # its latest ship time (3 days after creation) is one minute away
+    world.ws.admin("POST", "orders", {"id": ORDER, "warehouse_id": "WH-DG", "create_time": "-4319m",
+                                      "package": {"id": PACKAGE}})  # fmt: skip
+    run_aspect = Syncer._run_aspect
+
+    def between(self, run, shop, aspect, seller, erp):
+        if aspect.name == "ship_by":
+            read = [held.answer for held in seller._ahead.values() if held.answer is not None]
+            assert read, "the orders were read ahead"
+            wait(read)
+            inner = seller.inner  # past the wrapper: the seller, in Seller Center
+            inner.client.call("POST", f"/fulfillment/202309/packages/{PACKAGE}/ship", cipher=inner.cipher(),
+                              body={}, operation="ship")  # fmt: skip
+            world.advance(minutes=2)
+        return run_aspect(self, run, shop, aspect, seller, erp)
+
+    monkeypatch.setattr(Syncer, "_run_aspect", between)
+    report = world.run(aspects=("pickup", "ship_by"))
+    assert report.shops[0].error is None
+    assert [d.kind for d in report.drifts if d.subject == ORDER] == ["ship_by_near"]

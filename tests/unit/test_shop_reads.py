@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -223,6 +224,21 @@ class PagedOrders:
         following = f"t{n}" if n < self.pages else ""
         body = {"orders": [order(n, update_time=1_700_000_000 + n)], "next_page_token": following}
         return 200, {}, json.dumps(envelope(body))
+
+
+@responses.activate
+def test_an_answer_read_ahead_says_when_its_read_started(seller: TikTokSellerConnector) -> None:
+    """What it shows was so then: an aspect judging by the time (ship_by) uses that, not its own
+    later ``now``; a read made when asked says nothing (the aspect's ``now`` is its time)."""
+    answer_tiktok()
+    answer_orders("1")
+    times = iter([datetime(2026, 1, 1, 8, 0, tzinfo=UTC), datetime(2026, 1, 1, 8, 5, tzinfo=UTC)])
+    shared = shared_reads(seller, lambda: next(times))
+    shared.read_ahead("read_orders", statuses=AWAITING)
+    shared.start_reads_ahead()
+    assert shared.read_orders(statuses=AWAITING).as_of == datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    assert shared.read_orders(statuses=AWAITING).as_of is None
+    shared.close()
 
 
 @responses.activate
