@@ -199,10 +199,12 @@ class SyncShops:
                 finally:
                     read_ahead_done()
                     self._open_drifts.pop(shop.name, None)
-                    if self._heartbeat is not None:
-                        self._heartbeat.drop(lease)
-                    seller.close()
-                    erp.close()
+                    try:  # a read ahead still running ends as they close: the lease is renewed until then
+                        seller.close()
+                        erp.close()
+                    finally:
+                        if self._heartbeat is not None:
+                            self._heartbeat.drop(lease)
                 if self._stop.requested:
                     applied = sum(r.status == "applied" for a in report.aspects for r in a.actions)
                     report.error = (

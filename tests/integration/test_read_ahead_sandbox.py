@@ -11,14 +11,19 @@ CPU it would slow. When each call was answered comes from an observer of every H
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import wait
 
 import pytest
 from pickup_world import open_world
 
+import erpsync.connectors.tiktok.pickup_reads as pickup_reads
 from erpsync.core.http_observers import CALL_OBSERVERS
 from erpsync.core.rate_limit import RATE_LIMITS
+from erpsync.core.run_guard import Heartbeat
+from erpsync.plugins.manager import load_settings
+from erpsync.shop_reads import SharedReads
 from erpsync.sync import Syncer
 
 pytestmark = pytest.mark.integration
@@ -95,3 +100,39 @@ def test_an_order_shipped_after_the_read_ahead_and_before_its_deadline_is_not_al
     report = world.run(aspects=("pickup", "ship_by"))
     assert report.shops[0].error is None
     assert [d.kind for d in report.drifts if d.subject == ORDER] == ["ship_by_near"]
+
+
+def test_a_stop_during_pickup_sends_nothing_for_the_aspects_it_skips(small_world, monkeypatch) -> None:
+    world = small_world
+    stop = threading.Event()
+    said_waiting = pickup_reads.waiting
+
+    def stop_then_wait() -> None:
+        stop.set()  # SIGTERM arrives while the pickup read sends its slot calls
+        said_waiting()
+
+    monkeypatch.setattr(pickup_reads, "waiting", stop_then_wait)
+    answered: list[str] = []
+    CALL_OBSERVERS.append(lambda api, status, limited: answered.append(api))
+    syncer = Syncer(load_settings(world.ws.config, world.registry), pm=world.pm, registry=world.registry,
+                    clock=world.now)  # fmt: skip
+    try:
+        report = syncer.run(aspects=["pickup", "ship_by"], stop=stop)
+    finally:
+        CALL_OBSERVERS.pop()
+        syncer.close()
+    assert [a.aspect for a in report.shops[0].aspects] == ["pickup"]  # ship_by was not run
+    assert "stopped by SIGTERM" in (report.shops[0].error or "")
+    assert not [a for a in answered if a.endswith("/order/202309/orders/search")]
+
+
+def test_the_shops_lease_is_renewed_until_its_sides_are_closed(small_world, monkeypatch) -> None:
+    """Closing a side waits for a read ahead still running: the heartbeat keeps the lease until
+    then, so it cannot lapse (and another run take the shop) while that read's calls go out."""
+    events: list[str] = []
+    close, drop = SharedReads.close, Heartbeat.drop
+    monkeypatch.setattr(SharedReads, "close", lambda self: (events.append("closed"), close(self))[1])
+    monkeypatch.setattr(Heartbeat, "drop", lambda self, lease: (events.append("dropped"), drop(self, lease))[1])
+    report = small_world.run(aspects=("pickup", "ship_by"))
+    assert report.shops[0].error is None
+    assert events == ["closed", "closed", "dropped"]

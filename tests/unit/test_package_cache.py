@@ -22,7 +22,7 @@ from erpsync.connectors.tiktok.client import TikTokClient
 from erpsync.connectors.tiktok.pickup_reads import OVERLAP
 from erpsync.connectors.tiktok.seller import TikTokSellerConnector, shared_session
 from erpsync.core.connector import ShopContext
-from erpsync.core.errors import ConfigError, PermanentError
+from erpsync.core.errors import ConfigError, ConnectorError, PermanentError
 from erpsync.core.http import HttpPolicy
 from erpsync.core.models import HandoverMode, PickupSignals
 from erpsync.core.ports import CachedPackage
@@ -199,6 +199,23 @@ def test_the_read_says_it_waits_once_its_calls_are_sent(store: Store) -> None:
     assert released == [(1, 1)]  # the one search page and its orders call were answered
     waiting()  # outside a shop's run: nothing to release, nothing happens
     assert len(released) == 1
+
+
+def test_a_read_whose_orders_call_failed_says_it_does_not_wait(store: Store) -> None:
+    """It ends with that error, and the shop with it: the reads held for the aspects after it, which
+    will not run, must not go out (``core/shop_waits.py``)."""
+    fake = FakeShop()
+    fake.orders = lambda request: (503, {}, json.dumps(fail(36009003, "internal error")))  # type: ignore[method-assign]
+    released: list[bool] = []
+    done = release_when_waiting(lambda: released.append(True))
+    try:
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            fake.serve(mock)
+            with pytest.raises(ConnectorError):
+                seller(store, fake).read_pickup_signals(["W1", "W2"], since=SINCE)
+    finally:
+        done()
+    assert released == []
 
 
 def test_a_second_read_asks_only_for_changes_and_reads_no_unchanged_detail(store: Store) -> None:

@@ -28,7 +28,8 @@ handover-slots call for its newest package. Two things keep that affordable
   (and cancels the calls not started). Each task runs in a copy of the caller's context, so the
   shop's time budget (``core/time_budget.py``) bounds the workers' calls too. Once the slot calls
   are sent, the read only waits for answers and says so (``core/shop_waits.py``): a later
-  aspect's reads held for that moment start then, beside it.
+  aspect's reads held for that moment start then, beside it (not when an orders call failed:
+  the read, and the shop, end with that error).
 """
 
 from __future__ import annotations
@@ -195,7 +196,10 @@ class PickupReads:
         with _Pools(self.concurrency) as pools:
             pages, settled, cursor = self._search(pools, since)
             early = self._early_slots(pools, pages, settled.values(), wanted)
-            waiting()  # every call this read can send now is on its way: what was held for a wait may go
+            if early is not None:  # every call this read can send is on its way: what was held may go
+                waiting()
+            else:  # an orders call failed: _resolve raises, and the shop ends here
+                early = {}
             fresh, errors = self._resolve(pools, pages)
             complete = not errors  # a slot's error says nothing about the packages cached
             for signal in [*settled.values(), *fresh]:
@@ -272,14 +276,15 @@ class PickupReads:
 
     def _early_slots(
         self, pools: _Pools, pages: list[_Page], settled: Iterable[PackageSignal], wanted: Iterable[str]
-    ) -> dict[str, Future[SlotSignal | RecordError]]:
+    ) -> dict[str, Future[SlotSignal | RecordError]] | None:
         """Slot calls for each warehouse's newest package as the search pages tell it (their
-        orders answered, the details maybe not yet): by package id."""
+        orders answered, the details maybe not yet): by package id. None when an orders call
+        failed: the read ends with that error."""
         warehouse_of: dict[str, str] = {}
         for page in pages:
             for call in page.orders:
                 if call.exception() is not None:
-                    return {}  # raised by _resolve, after the errors a serial read would meet first
+                    return None  # raised by _resolve, after the errors a serial read would meet first
                 warehouse_of.update(_warehouses(call.result().items))
         candidates = [(s.warehouse_id, s.created_at, s.id) for s in settled]
         for page in pages:
