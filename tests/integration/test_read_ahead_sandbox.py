@@ -11,6 +11,7 @@ CPU it would slow. When each call was answered comes from an observer of every H
 
 from __future__ import annotations
 
+import csv
 import threading
 import time
 from concurrent.futures import wait
@@ -64,6 +65,7 @@ def test_the_orders_awaiting_shipment_are_read_beside_the_package_details(world)
 
 
 ORDER, PACKAGE = "5769000000000000931", "1154990000000931"
+SF = "SF Express (顺丰)"
 
 
 @pytest.fixture
@@ -136,3 +138,30 @@ def test_the_shops_lease_is_renewed_until_its_sides_are_closed(small_world, monk
     report = small_world.run(aspects=("pickup", "ship_by"))
     assert report.shops[0].error is None
     assert events == ["closed", "closed", "dropped"]
+
+
+def test_a_write_before_ship_by_drops_what_was_read_ahead(small_world) -> None:
+    """The tracking aspect ships the order before ship_by runs: the orders read ahead (while the
+    pickup aspect waited) no longer hold, so ship_by reads them again and sees the order shipped.
+    The read ahead was made for nothing in such a run: the price of starting it before anyone
+    knows whether an aspect will write (one more read of the orders awaiting shipment)."""
+    world = small_world
+    cfg = world.ws.config.read_text(encoding="utf-8")
+    world.ws.config.write_text(cfg.replace('path = "erp"\n', 'path = "erp"\nshipments = "shipments.csv"\n'), "utf-8")
+    # its latest ship time is an hour away: alerted near, were the answer read ahead used
+    world.ws.admin("POST", "orders", {"id": ORDER, "warehouse_id": "WH-DG", "create_time": "-71h",
+                                      "package": {"id": PACKAGE}, "shipping_type": "SELLER"})  # fmt: skip
+    with (world.ws.root / "erp" / "shipments.csv").open("w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh, lineterminator="\n")
+        out.writerow(["id", "package_id", "order_id", "tracking_number", "carrier"])
+        out.writerow(["S1", PACKAGE, "", "SF931", SF])  # the tracking aspect ships it
+    answered: list[str] = []
+    CALL_OBSERVERS.append(lambda api, status, limited: answered.append(api))
+    try:
+        report = world.run(apply=True, aspects=("pickup", "tracking", "ship_by"))
+    finally:
+        CALL_OBSERVERS.pop()
+    assert [r.action.kind for a in report.shops[0].aspects for r in a.actions if r.status == "applied"] == ["ship"]
+    assert [d for d in report.drifts if d.subject == ORDER and d.aspect == "ship_by"] == []
+    # two reads of the two statuses: the one ahead, dropped by the write, and ship_by's own
+    assert sum(a.endswith("/order/202309/orders/search") for a in answered) == 4

@@ -181,8 +181,9 @@ class Aspect(ABC):
         the answer (or the error) of the read started ahead, or reads then if it was not started.
         ``settings`` is this aspect's table, as ``ObserveContext.settings``. A write through the
         side before ``observe`` drops what was read ahead, and a side that cannot read side by side
-        ignores the request, so the answer is never older than a write the run made. The default
-        names nothing.
+        ignores the request, so the answer is never older than a write the run made. It may be
+        older than ``ctx.now``: its ``Records.as_of`` says when the read started, for an aspect
+        that judges by the time. The default names nothing.
         """
         return None
 
