@@ -54,8 +54,8 @@ class SyncAspect(SyncApply, SyncDrifts):
         thread only waits for calls it sent (``core/shop_waits.py``) and then started, so a later
         aspect's read on an API of its own goes on beside an earlier aspect's waits. Returns what
         to call as the shop ends. Not started once a stop was asked for: the shop ends before
-        those aspects run (a spent budget sends none of their calls either). Only a speed-up: an aspect whose request
-        fails is logged and reads when it runs, as it would have."""
+        those aspects run (a spent budget sends none of their calls either). Only a speed-up: an
+        aspect whose request fails is logged and reads when it runs, as it would have."""
         for name in run.aspects:
             if shop.aspects is not None and name not in shop.aspects:
                 continue
