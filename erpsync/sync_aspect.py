@@ -16,6 +16,10 @@ its host besides theirs, which ``erpsync.sync.Syncer`` sets.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
+from erpsync.core import log_context
 from erpsync.core.aspects.base import Aspect, ObserveContext, UnsupportedAction
 from erpsync.core.aspects.verify import cursor_kept_note, cursor_may_move, verify
 from erpsync.core.config import Settings, ShopSettings
@@ -24,11 +28,15 @@ from erpsync.core.errors import ConnectorError, ErpsyncError
 from erpsync.core.models import ActionResult, AspectReport
 from erpsync.core.pending import settle_pending
 from erpsync.core.policy import policy_for
-from erpsync.plugins.manager import PluginManager
+from erpsync.core.shop_waits import release_when_waiting
+from erpsync.plugins.manager import PluginManager, Registry
 from erpsync.shop_matching import MatchRulesPerRun, keep_matches
+from erpsync.shop_reads import SharedReads
 from erpsync.sync_apply import OVER_BUDGET, SyncApply
 from erpsync.sync_drifts import SyncDrifts, observed
 from erpsync.sync_run import Run
+
+logger = logging.getLogger("erpsync.sync")
 
 
 class SyncAspect(SyncApply, SyncDrifts):
@@ -37,7 +45,33 @@ class SyncAspect(SyncApply, SyncDrifts):
     # what the host provides
     settings: Settings
     pm: PluginManager
+    registry: Registry
     _match_rules: MatchRulesPerRun  # each shop's warehouse-matching rules, read once a run
+
+    def _read_ahead(self, run: Run, shop: ShopSettings, seller: SharedReads, erp: SharedReads) -> Callable[[], None]:
+        """Before the shop's first aspect: each aspect of the run that the shop enables names the
+        reads it will make (``Aspect.read_ahead``, ``erpsync.shop_reads``), held until the shop's
+        thread only waits for calls it sent (``core/shop_waits.py``) and then started, so a later
+        aspect's read on an API of its own goes on beside an earlier aspect's waits. Returns what
+        to call as the shop ends. Not started once a stop was asked for: the shop ends before
+        those aspects run (a spent budget sends none of their calls either). Only a speed-up: an
+        aspect whose request fails is logged and reads when it runs, as it would have."""
+        for name in run.aspects:
+            if shop.aspects is not None and name not in shop.aspects:
+                continue
+            with log_context.bound(aspect=name):  # its calls' log lines name it, as its own would
+                try:
+                    self.registry.aspects[name].read_ahead(seller, erp, self.settings.aspect_settings.get(name, {}))
+                except Exception:
+                    logger.exception("reading ahead failed: the aspect reads when it runs")
+
+        def start() -> None:
+            if self._stop.requested:  # the shop ends before the aspects that asked: nothing of theirs goes out
+                return
+            seller.start_reads_ahead()
+            erp.start_reads_ahead()
+
+        return release_when_waiting(start)
 
     def _run_aspect(
         self, run: Run, shop: ShopSettings, aspect: Aspect, seller: Connector, erp: Connector

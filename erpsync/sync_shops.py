@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import datetime
 
 from erpsync.alert_delivery import Deliverer
 from erpsync.alert_report import DeliveryReport
@@ -32,7 +33,7 @@ from erpsync.core.run_guard import Heartbeat, StopSignals
 from erpsync.core.store import Store
 from erpsync.core.store.leases import PidAlive
 from erpsync.plugins.manager import PluginManager, Registry
-from erpsync.shop_reads import shared_reads
+from erpsync.shop_reads import SharedReads, shared_reads
 from erpsync.sync_apply import OVER_BUDGET
 from erpsync.sync_run import LEASE_TTL_SECONDS, Run, ran_aspects
 
@@ -48,6 +49,7 @@ class SyncShops:
     registry: Registry
     store: Store
     is_alive: PidAlive
+    clock: Callable[[], datetime]  # the run's clock (a read ahead's answer says by it when it started)
     _stop: StopSignals  # this run's stop request (SIGTERM/SIGINT, or a service's event)
     _heartbeat: Heartbeat | None  # renews the leases of this run's shops
     _open_drifts: dict[str, set[str]]  # shop → its aspects with an open drift, while leased
@@ -59,6 +61,8 @@ class SyncShops:
     _connector: Callable[[ShopSettings, str], Connector]  # a shop's side (sync_connectors.py)
     _keep_unchecked: Callable[[str, AspectReport], None]  # counts what an aspect not run keeps open
     _run_aspect: Callable[[Run, ShopSettings, Aspect, Connector, Connector], AspectReport]  # sync_aspect.py
+    #: the aspects' reads ahead, held until the shop waits (sync_aspect.py); returns what to call at the end
+    _read_ahead: Callable[[Run, ShopSettings, SharedReads, SharedReads], Callable[[], None]]
     _renew: Callable[[str, str], None]  # confirm the shop's lease, raise if lost (sync.py)
 
     def _run_shops(self, run: Run, report: RunReport, shops: list[ShopSettings]) -> None:
@@ -152,8 +156,9 @@ class SyncShops:
                 # read once under the lease: an aspect with nothing seen and nothing open records nothing
                 self._open_drifts[shop.name] = set(self.store.drifts.open_aspects(shop.name))
                 # each side read once per shop and shared by the aspects; writes drop the memo
-                seller = shared_reads(self._connector(shop, "seller"))
-                erp = shared_reads(self._connector(shop, "erp"))
+                seller = shared_reads(self._connector(shop, "seller"), self.clock)
+                erp = shared_reads(self._connector(shop, "erp"), self.clock)
+                read_ahead_done = self._read_ahead(run, shop, seller, erp)  # held until the shop waits
                 try:
                     seen_errors: set[str] = set()  # one bad ERP row is one error, not one per aspect
                     for name in run.aspects:
@@ -192,11 +197,14 @@ class SyncShops:
                             report.unfinished = _from(run.aspects, name, shop)
                             break
                 finally:
+                    read_ahead_done()
                     self._open_drifts.pop(shop.name, None)
-                    if self._heartbeat is not None:
-                        self._heartbeat.drop(lease)
-                    seller.close()
-                    erp.close()
+                    try:  # a read ahead still running ends as they close: the lease is renewed until then
+                        seller.close()
+                        erp.close()
+                    finally:
+                        if self._heartbeat is not None:
+                            self._heartbeat.drop(lease)
                 if self._stop.requested:
                     applied = sum(r.status == "applied" for a in report.aspects for r in a.actions)
                     report.error = (

@@ -44,6 +44,10 @@ class Connector:
     Options: ClassVar[builtins.type[Schema]]  # builtins.: ``type`` above names the connector
     #: option names whose values are secrets: never logged, never shown
     secret_options: ClassVar[tuple[str, ...]] = ()
+    #: whether two of its reads may run at once on two threads (one read ahead for a later aspect
+    #: beside the current aspect's own, ``erpsync.shop_reads``): set it only when the reads share
+    #: nothing unguarded (a lazily built client, a cache). False: every read on the shop's thread
+    reads_side_by_side: ClassVar[bool] = False
 
     def __init__(self, options: dict[str, Any], *, shop: ShopContext) -> None:
         self.options = options

@@ -349,6 +349,10 @@ class Records(Generic[T]):
 
     items: tuple[T, ...] = ()
     errors: tuple[RecordError, ...] = ()
+    #: when the read started, when that was before the aspect asked for it (a read ahead,
+    #: ``erpsync.shop_reads``): what it shows was so then, not at the aspect's ``now``. None: the
+    #: read was made when asked
+    as_of: datetime | None = field(default=None, compare=False)
 
 
 ActionStatus = Literal["planned", "applied", "skipped", "failed", "unsupported"]

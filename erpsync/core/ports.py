@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from erpsync.core.models import HandoverMode, PackageSignal, PickupConfirmation, PickupSignals, Records, Warehouse
 
@@ -39,6 +39,17 @@ class WarehouseWriter(Protocol):
 class PickupReader(Protocol):
     def read_pickup_signals(self, warehouse_ids: Sequence[str], *, since: datetime) -> Records[PickupSignals]:
         """Evidence about pickup per warehouse: packages since ``since`` and handover slots."""
+        ...
+
+
+@runtime_checkable
+class ReadsAhead(Protocol):
+    """A side that can start a read before an aspect makes it (the host's per-shop wrapper,
+    ``erpsync.shop_reads``): see ``Aspect.read_ahead``."""
+
+    def read_ahead(self, name: str, /, *args: Any, **kwargs: Any) -> bool:
+        """Hold the read ``name(*args, **kwargs)``, started once the shop's thread waits; the first
+        such call gets its answer. False when it was not held (the call is then made when asked)."""
         ...
 
 

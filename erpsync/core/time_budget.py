@@ -7,6 +7,7 @@ reads :func:`current_time_budget` on each call and ends the call by the budget's
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,6 +37,12 @@ class TimeBudget:
     def expired(self) -> bool:
         return self.remaining() <= 0
 
+    def end(self, label: str) -> None:
+        """End the budget now, from any thread: a call made under it from now on is not sent, and
+        one already sent ends by the deadline it started with. ``label`` says why, in its errors."""
+        self.ends_at = min(self.ends_at, self._clock())
+        self.label = label
+
 
 _BUDGET: ContextVar[TimeBudget | None] = ContextVar("erpsync_http_time_budget", default=None)
 
@@ -43,6 +50,18 @@ _BUDGET: ContextVar[TimeBudget | None] = ContextVar("erpsync_http_time_budget", 
 def current_time_budget() -> TimeBudget | None:
     """The time budget the calls made here run under (see :func:`time_budget`), if any."""
     return _BUDGET.get()
+
+
+def endable_budget() -> TimeBudget:
+    """A budget ending exactly when the one in force here does (never, with none), for work that
+    another thread may drop sooner with :meth:`TimeBudget.end`: a read started on a thread of its
+    own whose answer is no longer wanted stops at its next call. Enter it with :func:`time_budget`
+    in the context that does the work."""
+    outer = _BUDGET.get()
+    budget = TimeBudget(math.inf, "no time budget")
+    if outer is not None:  # the same end, so time_budget() takes this one, and the same reason if it comes
+        budget.ends_at, budget.label, budget._clock = outer.ends_at, outer.label, outer._clock
+    return budget
 
 
 @contextmanager

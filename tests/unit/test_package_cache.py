@@ -22,10 +22,11 @@ from erpsync.connectors.tiktok.client import TikTokClient
 from erpsync.connectors.tiktok.pickup_reads import OVERLAP
 from erpsync.connectors.tiktok.seller import TikTokSellerConnector, shared_session
 from erpsync.core.connector import ShopContext
-from erpsync.core.errors import ConfigError, PermanentError
+from erpsync.core.errors import ConfigError, ConnectorError, PermanentError
 from erpsync.core.http import HttpPolicy
 from erpsync.core.models import HandoverMode, PickupSignals
 from erpsync.core.ports import CachedPackage
+from erpsync.core.shop_waits import release_when_waiting, waiting
 from erpsync.core.store import Store
 from erpsync.core.store.packages import ShopPackages
 
@@ -185,6 +186,38 @@ def test_the_first_search_page_is_asked_for_while_the_cache_is_read(
     assert asked_first == [True]
 
 
+def test_the_read_says_it_waits_once_its_calls_are_sent(store: Store) -> None:
+    """A later aspect's reads are held until then (``core/shop_waits.py``): once, after the search
+    and the orders that name each warehouse's newest package, as the slot calls go out."""
+    fake = FakeShop()
+    released: list[tuple[int, int]] = []
+    done = release_when_waiting(lambda: released.append((len(fake.bodies), fake.order_calls)))
+    try:
+        read(store, fake)
+    finally:
+        done()
+    assert released == [(1, 1)]  # the one search page and its orders call were answered
+    waiting()  # outside a shop's run: nothing to release, nothing happens
+    assert len(released) == 1
+
+
+def test_a_read_whose_orders_call_failed_says_it_does_not_wait(store: Store) -> None:
+    """It ends with that error, and the shop with it: the reads held for the aspects after it, which
+    will not run, must not go out (``core/shop_waits.py``)."""
+    fake = FakeShop()
+    fake.orders = lambda request: (503, {}, json.dumps(fail(36009003, "internal error")))  # type: ignore[method-assign]
+    released: list[bool] = []
+    done = release_when_waiting(lambda: released.append(True))
+    try:
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            fake.serve(mock)
+            with pytest.raises(ConnectorError):
+                seller(store, fake).read_pickup_signals(["W1", "W2"], since=SINCE)
+    finally:
+        done()
+    assert released == []
+
+
 def test_a_second_read_asks_only_for_changes_and_reads_no_unchanged_detail(store: Store) -> None:
     fake = FakeShop()
     first = read(store, fake)
@@ -306,8 +339,9 @@ def test_a_slot_error_does_not_hold_the_cursor(store: Store) -> None:
 
 def test_the_shared_session_keeps_a_connection_per_worker_and_no_cookie() -> None:
     session = shared_session(24)
-    # a pool of workers per path side by side (details, orders, slots), each up to ``concurrency``
-    assert session.get_adapter("https://open-api.test")._pool_maxsize == 3 * 24
+    # a pool of workers per path side by side (details, orders, slots), each up to ``concurrency``,
+    # and a later aspect's read ahead beside them
+    assert session.get_adapter("https://open-api.test")._pool_maxsize == 3 * 24 + 1
     with responses.RequestsMock() as mock:
         mock.get(f"{BASE}/x", json={}, headers={"Set-Cookie": "tracking=1; Path=/"})
         session.get(f"{BASE}/x", timeout=5)

@@ -189,3 +189,22 @@ def test_an_extension_for_a_city_applies_however_seller_center_spells_it(city: s
     aspect = ShipByAspect()
     ctx = ObserveContext(shop="acme", seller=Seller(late), erp=None, now=NOW, memory=None, settings=settings)  # type: ignore[arg-type]
     assert aspect.diff(aspect.observe(ctx)) == []
+
+
+def test_orders_read_before_the_aspect_ran_are_judged_when_the_read_started() -> None:
+    """Read ahead (``Aspect.read_ahead``) while earlier aspects ran, an answer shows the orders as
+    they were when the read started: one due between then and this aspect's ``now`` may have
+    shipped meanwhile, so it is near its deadline, not past it (the next run sees which)."""
+
+    class Seller(_Seller):
+        def read_orders(self, *, statuses=(), updated_since=None, updated_before=None) -> Records[SellerOrder]:
+            return Records(self.orders, as_of=NOW - timedelta(minutes=2))
+
+    aspect = ShipByAspect()
+    due = order("o-1", NOW - timedelta(minutes=1))
+    ctx = ObserveContext(shop="acme", seller=Seller(due), erp=None, now=NOW, memory=None)  # type: ignore[arg-type]
+    (drift,) = aspect.diff(aspect.observe(ctx))
+    assert (drift.subject, drift.kind) == ("o-1", "ship_by_near")
+    assert "(1 min left)" in drift.message
+    read_now = ObserveContext(shop="acme", seller=_Seller(due), erp=None, now=NOW, memory=None)  # type: ignore[arg-type]
+    assert [d.kind for d in aspect.diff(aspect.observe(read_now))] == ["ship_by_overdue"]

@@ -1,22 +1,27 @@
 """shared_reads: each system read once per shop run, the same capabilities, and never a stale read
-after a write. Real connectors throughout: the files ERP on a temporary folder, the TikTok
-connector over ``responses``."""
+after a write, and reads started ahead for a later aspect. Real connectors throughout: the files
+ERP on a temporary folder, the TikTok connector over ``responses``."""
 
 from __future__ import annotations
 
+import json
+import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import responses
+from test_tiktok_orders import order
 
 from erpsync.connectors.files.connector import FilesErp
 from erpsync.connectors.tiktok.client import TikTokClient
 from erpsync.connectors.tiktok.seller import TikTokSellerConnector
 from erpsync.core.aspects.warehouse_address import connector_type
-from erpsync.core.connector import ShopContext
-from erpsync.core.errors import PermanentError
+from erpsync.core.connector import Connector, ShopContext
+from erpsync.core.errors import AuthError, PermanentError
 from erpsync.core.http import HttpPolicy
-from erpsync.core.models import HandoverMode
+from erpsync.core.models import HandoverMode, Records
+from erpsync.core.orders import SellerOrder
 from erpsync.core.ports import PickupReader, PickupWriter, WarehouseReader, WarehouseWriter
 from erpsync.shop_reads import shared_reads
 
@@ -115,3 +120,180 @@ def test_the_same_capabilities_and_name(erp: FilesErp, seller: TikTokSellerConne
     assert (connector_type(files), connector_type(tiktok)) == ("files", "tiktok")
     assert (files.role, tiktok.role, tiktok.secret_options) == ("erp", "seller", ("app_secret", "access_token"))
     assert type(shared_reads(erp)) is type(files)  # one wrapper class per connector class
+
+
+ORDERS_URL = f"{BASE}/order/202309/orders/search"
+AWAITING = ("AWAITING_SHIPMENT",)
+
+
+def answer_orders(*ids: str) -> None:
+    responses.post(ORDERS_URL, json=envelope({"orders": [order(i) for i in ids], "next_page_token": ""}))
+
+
+@responses.activate
+def test_a_read_started_ahead_answers_the_first_call_with_its_arguments(seller: TikTokSellerConnector) -> None:
+    answer_tiktok()
+    answer_orders("1", "2")
+    shared = shared_reads(seller)
+    assert shared.read_ahead("read_orders", statuses=AWAITING)
+    assert shared.read_ahead("read_orders", statuses=AWAITING)  # asked for twice: read once
+    assert calls_to(ORDERS_URL) == 0  # held until the shop's thread waits
+    shared.start_reads_ahead()
+    found = shared.read_orders(statuses=AWAITING)  # the answer read ahead: no second request
+    assert [o.id for o in found.items] == ["1", "2"] and calls_to(ORDERS_URL) == 1
+    shared.read_orders(statuses=AWAITING)  # taken once: the next call reads again
+    assert calls_to(ORDERS_URL) == 2
+    shared.read_ahead("read_orders", statuses=AWAITING)
+    shared.start_reads_ahead()
+    shared.read_orders(statuses=("PARTIALLY_SHIPPING",))  # other arguments: read now, the one ahead kept
+    shared.read_orders(statuses=AWAITING)
+    assert calls_to(ORDERS_URL) == 4
+    shared.close()
+
+
+@responses.activate
+def test_a_read_still_held_when_asked_for_is_read_then(seller: TikTokSellerConnector) -> None:
+    answer_tiktok()
+    answer_orders("1")
+    shared = shared_reads(seller)
+    shared.read_ahead("read_orders", statuses=AWAITING)
+    assert [o.id for o in shared.read_orders(statuses=AWAITING).items] == ["1"]
+    shared.start_reads_ahead()  # nothing is left to start: the call took it
+    shared.close()
+    assert calls_to(ORDERS_URL) == 1
+
+
+@responses.activate
+def test_a_read_ahead_overlapped_by_a_write_is_read_again(seller: TikTokSellerConnector) -> None:
+    """Started before the write, it may not show it: reaching past the wrapper (which may write,
+    as a write through it does) drops it like the memo."""
+    answer_tiktok()
+    answer_orders("1")
+    shared = shared_reads(seller)
+    shared.read_ahead("read_orders", statuses=AWAITING)
+    shared.start_reads_ahead()
+    assert shared.shop_id == SHOP_ID
+    shared.read_orders(statuses=AWAITING)
+    shared.close()
+    assert calls_to(ORDERS_URL) == 2
+
+
+@responses.activate
+def test_a_read_ahead_that_failed_raises_where_the_call_is_made(seller: TikTokSellerConnector) -> None:
+    answer_tiktok()
+    responses.post(ORDERS_URL, json={"code": 105005, "message": "scope", "request_id": "r", "data": None})
+    shared = shared_reads(seller)
+    shared.read_ahead("read_orders", statuses=AWAITING)
+    shared.start_reads_ahead()
+    with pytest.raises(AuthError):
+        shared.read_orders(statuses=AWAITING)
+    assert calls_to(ORDERS_URL) == 1
+    shared.close()
+
+
+def test_only_reads_of_a_connector_that_reads_side_by_side_are_held_ahead(
+    erp: FilesErp, seller: TikTokSellerConnector
+) -> None:
+    files, tiktok = shared_reads(erp), shared_reads(seller)
+    assert not files.read_ahead("list_warehouses")  # the files ERP reads on the shop's thread only
+    assert not tiktok.read_ahead("set_handover_mode", "W1", HandoverMode.PICKUP)  # not a read
+    assert not tiktok.read_ahead("read_orders", statuses=["AWAITING_SHIPMENT"])  # a list: not told apart
+    assert not tiktok.read_ahead("read_products")  # a read the TikTok seller does not make
+    files.start_reads_ahead()
+    tiktok.start_reads_ahead()
+    assert files._pool is None and tiktok._pool is None  # nothing was held, nothing started
+
+
+class PagedOrders:
+    """The orders search over ``responses``, page after page (a shop with thousands awaiting): the
+    first page is held until ``go_on`` is set."""
+
+    def __init__(self, pages: int = 10) -> None:
+        self.pages = pages
+        self.asked = threading.Event()
+        self.go_on = threading.Event()
+        self.calls = 0
+        responses.add_callback(responses.POST, ORDERS_URL, callback=self.page)
+
+    def page(self, request: object) -> tuple[int, dict, str]:
+        self.calls += 1
+        n = self.calls
+        if n == 1:
+            self.asked.set()
+            assert self.go_on.wait(10)
+        following = f"t{n}" if n < self.pages else ""
+        body = {"orders": [order(n, update_time=1_700_000_000 + n)], "next_page_token": following}
+        return 200, {}, json.dumps(envelope(body))
+
+
+@responses.activate
+def test_an_answer_read_ahead_says_when_its_read_started(seller: TikTokSellerConnector) -> None:
+    """What it shows was so then: an aspect judging by the time (ship_by) uses that, not its own
+    later ``now``; a read made when asked says nothing (the aspect's ``now`` is its time)."""
+    answer_tiktok()
+    answer_orders("1")
+    times = iter([datetime(2026, 1, 1, 8, 0, tzinfo=UTC), datetime(2026, 1, 1, 8, 5, tzinfo=UTC)])
+    shared = shared_reads(seller, lambda: next(times))
+    shared.read_ahead("read_orders", statuses=AWAITING)
+    shared.start_reads_ahead()
+    assert shared.read_orders(statuses=AWAITING).as_of == datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+    assert shared.read_orders(statuses=AWAITING).as_of is None
+    shared.close()
+
+
+@responses.activate
+def test_closing_the_shop_stops_a_read_ahead_no_aspect_took_at_its_next_page(seller: TikTokSellerConnector) -> None:
+    """The shop stopped (a stop signal, a failed read, its budget) before the aspect that asked:
+    closing does not wait for the whole paged read, whose answer nobody will take."""
+    answer_tiktok()
+    paged = PagedOrders()
+    shared = shared_reads(seller)
+    shared.read_ahead("read_orders", statuses=AWAITING)
+    shared.start_reads_ahead()
+    assert paged.asked.wait(5)
+    closer = threading.Thread(target=shared.close)
+    closer.start()
+    closer.join(0.2)
+    assert closer.is_alive()  # the page in flight is waited for: nothing of the read runs after close
+    paged.go_on.set()
+    closer.join(5)
+    assert not closer.is_alive()
+    assert paged.calls == 1  # not the 9 pages after it, nor the second status's
+
+
+class SideBySideSeller(Connector):
+    """A seller whose reads may run side by side: one read of orders, long (thousands of them),
+    and a write that notes whether it came while that read was still running."""
+
+    type = "side-by-side-seller"
+    role = "seller"
+    reads_side_by_side = True
+
+    def __init__(self) -> None:
+        super().__init__({}, shop=ShopContext(name="s", base_dir=Path(".")))
+        self.reading = threading.Event()
+        self.go_on = threading.Event()
+        self.writes_during_read: list[str] = []
+
+    def read_orders(self, *, statuses=(), updated_since=None, updated_before=None) -> Records[SellerOrder]:
+        self.reading.set()
+        self.go_on.wait(10)
+        self.reading.clear()
+        return Records()
+
+    def set_order_status(self, order_id: str, status: str) -> None:
+        if self.reading.is_set():
+            self.writes_during_read.append(order_id)
+
+
+def test_a_write_waits_for_a_read_ahead_still_running() -> None:
+    """The connector promised only that its reads may run side by side: a write never overlaps one."""
+    inner = SideBySideSeller()
+    shared = shared_reads(inner)
+    shared.read_ahead("read_orders", statuses=AWAITING)
+    shared.start_reads_ahead()
+    assert inner.reading.wait(5)
+    threading.Timer(0.2, inner.go_on.set).start()  # the read's call in flight comes back
+    shared.set_order_status("O1", "SHIPPED")  # a later aspect's write, on the shop's thread
+    assert inner.writes_during_read == []
+    shared.close()

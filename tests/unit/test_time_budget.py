@@ -11,6 +11,7 @@ import responses
 from erpsync.core.config import DEFAULT_SHOP_TIME_BUDGET_SECONDS
 from erpsync.core.errors import ConfigError, TemporaryError
 from erpsync.core.http import HttpClient, HttpPolicy, TimeBudget, current_time_budget, time_budget
+from erpsync.core.time_budget import endable_budget
 from erpsync.starter import STARTER_CONFIG
 
 URL = "https://api.example.test/items"
@@ -99,3 +100,22 @@ def test_nested_budgets_keep_the_tighter():
     outer = TimeBudget(1.0, "outer")
     with time_budget(outer), time_budget(TimeBudget(100.0, "inner")):
         assert current_time_budget() is outer
+
+
+@responses.activate
+def test_an_endable_budget_ends_with_the_shops_or_when_ended():
+    """A read started on a thread of its own runs under it: within the shop's budget, and stopped
+    at its next call once ended (the read is no longer wanted)."""
+    responses.get(URL, json={})
+    shop = TimeBudget(60.0, "the shop's budget")
+    with time_budget(shop):
+        own = endable_budget()
+    assert (own.ends_at, own.label) == (shop.ends_at, "the shop's budget")
+    assert endable_budget().remaining() == float("inf")  # no budget around it: none of its own
+    with time_budget(own):
+        assert current_time_budget() is own
+        HttpClient("api").request("GET", URL)
+        own.end("a read no longer wanted")
+        with pytest.raises(TemporaryError, match="not sent: a read no longer wanted has passed"):
+            HttpClient("api").request("GET", URL)
+    assert len(responses.calls) == 1 and not shop.expired

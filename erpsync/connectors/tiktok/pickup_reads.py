@@ -26,7 +26,10 @@ handover-slots call for its newest package. Two things keep that affordable
   them; a RecordError or NotFoundError stays one package's error (a handover-slots one is named
   after its warehouse and kept on that warehouse's signals too), any other error ends the read
   (and cancels the calls not started). Each task runs in a copy of the caller's context, so the
-  shop's time budget (``core/time_budget.py``) bounds the workers' calls too.
+  shop's time budget (``core/time_budget.py``) bounds the workers' calls too. Once the slot calls
+  are sent, the read only waits for answers and says so (``core/shop_waits.py``): a later
+  aspect's reads held for that moment start then, beside it (not when an orders call failed:
+  the read, and the shop, end with that error).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from erpsync.connectors.tiktok.paging import PagesAhead
 from erpsync.core.errors import NotFoundError, RecordError
 from erpsync.core.models import PackageSignal, PickupSignals, Records, SlotSignal
 from erpsync.core.ports import CachedPackage, PackageCache, PackageCursor
+from erpsync.core.shop_waits import waiting
 
 #: how far back from the cursor each search reaches again: a change the platform stamps with a time
 #: before the cursor but makes visible to search later (replication lag) is still found, if within
@@ -192,6 +196,10 @@ class PickupReads:
         with _Pools(self.concurrency) as pools:
             pages, settled, cursor = self._search(pools, since)
             early = self._early_slots(pools, pages, settled.values(), wanted)
+            if early is not None:  # every call this read can send is on its way: what was held may go
+                waiting()
+            else:  # an orders call failed: _resolve raises, and the shop ends here
+                early = {}
             fresh, errors = self._resolve(pools, pages)
             complete = not errors  # a slot's error says nothing about the packages cached
             for signal in [*settled.values(), *fresh]:
@@ -268,14 +276,15 @@ class PickupReads:
 
     def _early_slots(
         self, pools: _Pools, pages: list[_Page], settled: Iterable[PackageSignal], wanted: Iterable[str]
-    ) -> dict[str, Future[SlotSignal | RecordError]]:
+    ) -> dict[str, Future[SlotSignal | RecordError]] | None:
         """Slot calls for each warehouse's newest package as the search pages tell it (their
-        orders answered, the details maybe not yet): by package id."""
+        orders answered, the details maybe not yet): by package id. None when an orders call
+        failed: the read ends with that error."""
         warehouse_of: dict[str, str] = {}
         for page in pages:
             for call in page.orders:
                 if call.exception() is not None:
-                    return {}  # raised by _resolve, after the errors a serial read would meet first
+                    return None  # raised by _resolve, after the errors a serial read would meet first
                 warehouse_of.update(_warehouses(call.result().items))
         candidates = [(s.warehouse_id, s.created_at, s.id) for s in settled]
         for page in pages:

@@ -14,6 +14,7 @@ Without one, the shop's tokens come from the state store (``ShopContext.tokens``
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from http.cookiejar import DefaultCookiePolicy
@@ -144,6 +145,9 @@ class TikTokSellerConnector(ListingPush, ShippingMixin, OrderReads, Connector):
     description = "TikTok Shop Seller Center through the Open API: warehouses, pickup signals"
     Options = TikTokSellerOptions
     secret_options = ("app_secret", "access_token")
+    #: the client is built under a lock, its session and rate limits are shared by threads already
+    #: (the pickup read's pools), and the cipher comes from a directory shared by shops' threads
+    reads_side_by_side = True
 
     def __init__(self, options: dict[str, Any], *, shop: ShopContext, client: TikTokClient | None = None) -> None:
         try:
@@ -155,31 +159,36 @@ class TikTokSellerConnector(ListingPush, ShippingMixin, OrderReads, Connector):
         self.shop_id: str = loaded["shop_id"]
         self._client = client
         self._token_client: TokenClient | None = None
+        self._building = threading.Lock()  # a read ahead may ask for the client as the shop's thread does
 
     @property
     def client(self) -> TikTokClient:
-        """Created on first use, so building a connector does no I/O."""
+        """Created on first use, so building a connector does no I/O; once, whichever thread asks first."""
         if self._client is None:
-            o = self.options
-            policy = HttpPolicy(
-                connect_timeout=min(10.0, o["timeout_seconds"]),
-                read_timeout=o["timeout_seconds"],
-                max_attempts=o["max_attempts"],
-                rate_limit_qps=o["rate_limit_qps"],
-                rate_limit_burst=RATE_BURST,
-            )
-            # the shops of one app and token share one authorised-shops answer per run (their ciphers)
-            shared: dict[str, Any] = {
-                "policy": policy,
-                "session": shared_session(o["concurrency"]),
-                "shop_lists": AUTHORISED_SHOPS,
-            }
-            if o["access_token"]:
-                self._client = TikTokClient(o["base_url"], o["app_key"], o["app_secret"], o["access_token"], **shared)
-            else:
-                tokens = self.token_manager(policy)
-                self._client = TikTokClient(o["base_url"], o["app_key"], o["app_secret"], tokens=tokens, **shared)
+            with self._building:
+                if self._client is None:
+                    self._client = self._new_client()
         return self._client
+
+    def _new_client(self) -> TikTokClient:
+        o = self.options
+        policy = HttpPolicy(
+            connect_timeout=min(10.0, o["timeout_seconds"]),
+            read_timeout=o["timeout_seconds"],
+            max_attempts=o["max_attempts"],
+            rate_limit_qps=o["rate_limit_qps"],
+            rate_limit_burst=RATE_BURST,
+        )
+        # the shops of one app and token share one authorised-shops answer per run (their ciphers)
+        shared: dict[str, Any] = {
+            "policy": policy,
+            "session": shared_session(o["concurrency"]),
+            "shop_lists": AUTHORISED_SHOPS,
+        }
+        if o["access_token"]:
+            return TikTokClient(o["base_url"], o["app_key"], o["app_secret"], o["access_token"], **shared)
+        tokens = self.token_manager(policy)
+        return TikTokClient(o["base_url"], o["app_key"], o["app_secret"], tokens=tokens, **shared)
 
     @property
     def tiktok_client(self) -> TikTokClient:
@@ -277,11 +286,12 @@ def shared_session(concurrency: int) -> requests.Session:
     and the cookie jar. The Open API is stateless (each call signed, the token in a header), so
     the jar is told to accept no cookie: nothing a call leaves behind is read by another. The pool
     keeps as many connections as calls can be in flight (``concurrency`` for each of the paths
-    the pickup read calls side by side: details, orders, slots), so none is opened and thrown
-    away (urllib3 discards a connection returned to a full pool).
+    the pickup read calls side by side: details, orders, slots; and one for a later aspect's read
+    ahead beside them, ``erpsync.shop_reads``), so none is opened and thrown away (urllib3
+    discards a connection returned to a full pool).
     """
     session = requests.Session()
-    adapter = HTTPAdapter(pool_maxsize=max(DEFAULT_POOLSIZE, len(POOLED_PATHS) * concurrency))
+    adapter = HTTPAdapter(pool_maxsize=max(DEFAULT_POOLSIZE, len(POOLED_PATHS) * concurrency + 1))
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))

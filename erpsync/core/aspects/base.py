@@ -23,11 +23,17 @@ from erpsync.core.listing_ports import ListingBindings
 from erpsync.core.listings import ErpProduct
 from erpsync.core.matching import MatchRules
 from erpsync.core.models import Action, Drift
-from erpsync.core.ports import FailedWrite, ObservationMemory
+from erpsync.core.ports import FailedWrite, ObservationMemory, ReadsAhead
 
 #: who wins a drift: fix the ERP from the seller ("seller"), the reverse ("erp"), or only report
 Winner = Literal["seller", "erp", "report"]
 Decide = Callable[[Drift], Winner]
+
+
+def read_ahead(side: Connector, name: str, /, *args: Any, **kwargs: Any) -> bool:
+    """Ask ``side`` to read ``name(*args, **kwargs)`` ahead (``Aspect.read_ahead``); False when it
+    cannot (not the host's wrapper, or a connector whose reads may not run side by side)."""
+    return isinstance(side, ReadsAhead) and side.read_ahead(name, *args, **kwargs)
 
 
 def no_failed_writes() -> Sequence[FailedWrite]:
@@ -164,6 +170,22 @@ class Aspect(ABC):
     @abstractmethod
     def plan(self, drifts: list[Drift], decide: Decide, observation: Observation) -> list[Action]:
         """Pure: the corrections for the drifts ``decide`` says to fix (``report`` plans none)."""
+
+    def read_ahead(self, seller: Connector, erp: Connector, settings: Mapping[str, Any]) -> None:
+        """Name, before the shop's first aspect, reads ``observe`` will make that nothing before it
+        changes, so they overlap the earlier aspects' waits (their own APIs have budgets of their
+        own): the host starts them once the shop's thread only waits for calls it sent
+        (``core/shop_waits.py``).
+
+        Call :func:`read_ahead` with exactly the arguments ``observe`` will pass: its call then gets
+        the answer (or the error) of the read started ahead, or reads then if it was not started.
+        ``settings`` is this aspect's table, as ``ObserveContext.settings``. A write through the
+        side before ``observe`` drops what was read ahead, and a side that cannot read side by side
+        ignores the request, so the answer is never older than a write the run made. It may be
+        older than ``ctx.now``: its ``Records.as_of`` says when the read started, for an aspect
+        that judges by the time. The default names nothing.
+        """
+        return None
 
     def check_apply(self, action: Action, seller: Connector, erp: Connector) -> None:
         """Raise ``UnsupportedAction`` if the target cannot perform ``action``.

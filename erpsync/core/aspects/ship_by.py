@@ -16,6 +16,11 @@ deadline unshipped escalates the open drift, alerted once as escalated, instead 
 for an order that got worse and a new alert. It resolves only when the order is no longer
 awaiting shipment (shipped, cancelled).
 
+The orders are judged at the time their read started, which is the aspect's ``now`` unless they
+were read ahead, beside an earlier aspect (``Records.as_of``): an order seen waiting then was
+waiting then, but may have shipped since, so one due in between is near its deadline, not past
+it, until a later read still sees it waiting.
+
 During a provider switch the platform extended the ship-by time (Dongguan orders created on
 2023-09-18 and 09-19 got three extra days); whether the API's ``rts_sla_time`` already carries
 such an extension is not documented, so ``[[aspects.ship_by.extensions]]`` lets an operator add
@@ -32,7 +37,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext
+from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext, read_ahead
 from erpsync.core.aspects.warehouse_address import connector_type
 from erpsync.core.connector import Connector
 from erpsync.core.errors import AuthError
@@ -136,6 +141,14 @@ class ShipByAspect(Aspect):
     drift_kinds = frozenset([NEAR, OVERDUE])
     policy_keys = drift_kinds
 
+    def read_ahead(self, seller: Connector, erp: Connector, settings: Mapping[str, Any]) -> None:
+        """The orders awaiting shipment, read in full every run whatever ran before, on an API of
+        their own: read while the pickup aspect waits for its package and handover-slot calls, and
+        judged at the time that read started (``Records.as_of``), not at this aspect's later ``now``:
+        an order shipped just before its deadline, after the read, is not alerted overdue."""
+        if isinstance(seller, OrderReader):
+            read_ahead(seller, "read_orders", statuses=AWAITING_SHIPMENT)
+
     def observe(self, ctx: ObserveContext) -> ShipByObservation:
         if not isinstance(ctx.seller, OrderReader):  # nothing to watch: said once, never an error
             obs = ShipByObservation(shop=ctx.shop, now=ctx.now)
@@ -159,8 +172,10 @@ class ShipByAspect(Aspect):
             obs.notes.append(f"ship-by times not watched: Seller Center refused to list orders ({exc})")
             return obs
         obs = ShipByObservation(
+            # judged when the read started: an order it saw waiting was waiting then, but may have
+            # shipped since (a read ahead starts seconds before this aspect runs, Aspect.read_ahead)
             shop=ctx.shop,
-            now=ctx.now,
+            now=min(ctx.now, orders.as_of or ctx.now),
             record_errors=list(orders.errors),
             orders=list(latest_per_order(orders.items).values()),  # one drift per order
             extensions=extensions,
