@@ -166,7 +166,8 @@ class Deliverer:
                 return
             retrying = report.retrying
             if not self._attempt(target, [row], functools.partial(target.sink.send, event), now, report):
-                return  # timed out (abandoned for this run), or another process took the rest
+                report.untried += len(events) - n - 1  # timed out (abandoned this run), or taken by another
+                return
             if report.retrying > retrying:
                 # a failure the channel may recover from (rate limited, busy, down) is the channel's:
                 # the rest wait as long as the refused one, in order, rather than hit it again
@@ -193,6 +194,7 @@ class Deliverer:
                 "it sends no more of them",
                 target.name,
             )
+            report.untried += len(rows)
             return False
         hold.tried(r.id for r in rows)
         finished, answer, error = _call_with_timeout(send, target.settings.timeout_seconds, target.name)

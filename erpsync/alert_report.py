@@ -32,21 +32,28 @@ class DeliveryReport:
     expired: list[OutboxRow] = field(default_factory=list)
     #: sinks that did not answer within their timeout: abandoned for the rest of the run
     timed_out: list[str] = field(default_factory=list)
+    #: due alerts this pass took but never tried: their sink timed out on an earlier one, or the
+    #: pass was held up past its hold and another process took them. They stay due for the next
+    #: pass; counted so that every due alert a pass took shows in one of its counts
+    untried: int = 0
     #: per sink, the due alerts left unsent because its channel's rate limit had no room: a later
     #: pass sends them. Not among the ``notes`` (warnings, and a busy channel is routine) but in
     #: ``waiting_lines``, which a command prints and the service's drain logs at info
     waiting: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
-        """The pass in numbers, for a log line or a task's result: no alert's text, no row."""
+        """The pass in numbers, for a log line or a task's result: no alert's text, no row. Every
+        alert counts once among delivered, retrying, failed, expired, waiting and untried;
+        ``sinks_timed_out`` counts sinks, not alerts."""
         return {
             "delivered": self.delivered,
             "digests": self.digests,
             "retrying": self.retrying,
             "failed": self.failed,
             "expired": len(self.expired),
-            "timed_out": len(self.timed_out),
             "waiting": sum(self.waiting.values()),
+            "untried": self.untried,
+            "sinks_timed_out": len(self.timed_out),
         }
 
     def waiting_lines(self, lang: str = "en") -> list[str]:

@@ -86,6 +86,7 @@ class SyncAlerts:
         total.failed += done.failed
         total.expired += done.expired
         total.timed_out += done.timed_out
+        total.untried += done.untried  # its sink is abandoned, or another process has them: not tried again this run
         # every pass serves every shop's due alerts: one left waiting is due again at the next
         # pass, so what waits is the last pass's count, not a sum counting an alert once a pass
         total.waiting = dict(done.waiting)

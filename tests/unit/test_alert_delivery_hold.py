@@ -165,9 +165,10 @@ def test_a_pass_frozen_past_its_hold_sends_nothing_another_pass_took(url: str) -
         deliver_at(second, quick, clock.at)
 
     slow = Channel(on_send=frozen)
-    Deliverer(first, [target(slow)], clock=clock).deliver(T0)
+    report = Deliverer(first, [target(slow)], clock=clock).deliver(T0)
     assert quick.seen == subjects  # W00 too: the frozen send may never have gone out (at least once)
     assert slow.seen == ["W00"]
+    assert (report.delivered, report.untried) == (1, 3)  # the three another pass took: counted, untried
     assert all(r.status == "delivered" for r in first.outbox.recent(sink="chat"))
 
 

@@ -59,7 +59,8 @@ def test_the_outbox_task_logs_the_pass_and_returns_its_counts(ctx: JobContext, c
     with caplog.at_level(logging.INFO, logger="erpsync.service"):
         result = task.run()
     assert result == {
-        "delivered": 0, "digests": 0, "retrying": 0, "failed": 0, "expired": 1, "timed_out": 0, "waiting": 0,
+        "delivered": 0, "digests": 0, "retrying": 0, "failed": 0, "expired": 1, "waiting": 0, "untried": 0,
+        "sinks_timed_out": 0,
     }  # fmt: skip
     json.dumps(result)  # a Celery result: plain JSON, no outbox row and no alert text
     assert "1 alert(s) expired undelivered (sink slack)" in caplog.text

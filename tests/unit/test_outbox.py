@@ -271,6 +271,8 @@ def test_a_sink_that_hangs_is_abandoned_the_run_goes_on_and_the_next_run_deliver
     assert report.exit_code == 2 and Scripted.calls["hung"] == 1
     assert lease_while_sending == [None]  # the shop's lease was released before any send
     assert syncer.last_delivery.timed_out == ["hung"]
+    counted = syncer.last_delivery.counts()  # every due alert shows: one tried, two left untried
+    assert (counted["retrying"], counted["untried"], counted["sinks_timed_out"]) == (1, 2, 1)
     assert world.jsonl("alerts.jsonl") == [("opened", "W1"), ("opened", "W2"), ("opened", "W3")]
     with world.store() as store:
         pending = store.outbox.all_pending("hung")
