@@ -42,7 +42,7 @@ or reaching past it, drops what was read ahead like the memo (started before the
 not show it), and the aspect reads again. A read ahead still running when it is dropped (by a
 write, reaching past, or ``close`` as the shop ends) is stopped at its next call: it runs under a
 budget of its own, ending with the shop's, that dropping ends (``core/time_budget.py``), and the
-drop waits for the call in flight. So a write never overlaps a read ahead (the connector promised
+drop waits for the call in flight, which is not retried. So a write never overlaps a read ahead (the connector promised
 only that its reads may run side by side), and a shop that stops before the aspect that asked
 waits for one call, not for every page of a read nobody will take. An answer read ahead says
 when its read started (``Records.as_of``, by the run's clock): what it shows was so then,

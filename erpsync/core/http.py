@@ -232,13 +232,13 @@ class HttpClient:
     ) -> requests.Response:
         call = call or call_deadline(self.policy.deadline)
         if self.limiter is not None and self.policy.rate_limit_qps:
+            self._time_left(call, op)  # a call past its deadline takes no token from the calls still wanted
             self.limiter.acquire(
                 key, self.policy.rate_limit_qps, burst=self.policy.rate_limit_burst, guard=self.rate_guard
             )
         started = time.monotonic()
-        left = call.remaining()
-        if left <= 0:  # nothing sent yet, so this is safe to report as temporary for any method
-            raise TemporaryError(f"not sent: {call.limit} has passed", connector=self.name, operation=op)
+        left = self._time_left(call, op)  # again: the limiter may have waited
+        sent = call.as_sent()  # its answer is read whole, even if the budget is ended meanwhile
         try:
             response = self.session.request(
                 method,
@@ -253,7 +253,7 @@ class HttpClient:
                 # a redirect would resend the headers, credentials included, to wherever it points
                 allow_redirects=False,
             )
-            read_body(response, call, self.policy.read_timeout)
+            read_body(response, sent, self.policy.read_timeout)
         except (requests.ConnectionError, requests.Timeout) as exc:
             self._observe(url, named, None, None)
             if is_certificate_failure(exc):  # nothing was sent, and sending again cannot help
@@ -298,6 +298,14 @@ class HttpClient:
         ):
             raise outcome_unknown(error)
         raise error
+
+    def _time_left(self, call: CallDeadline, op: str) -> float:
+        """Seconds left to ``call``; raises when none are (nothing sent yet, so this is safe to
+        report as temporary for any method)."""
+        left = call.remaining()
+        if left <= 0:
+            raise TemporaryError(f"not sent: {call.limit} has passed", connector=self.name, operation=op)
+        return left
 
     def _observe(self, url: str, named: Hashable | None, status: int | None, error: ConnectorError | None) -> None:
         """Tell the process's call observers (``core/http_observers.py``) about this attempt.

@@ -3,8 +3,9 @@
 ``read_timeout`` bounds each socket read, not a call: a server sending one byte every few
 seconds never trips it. So every call gets one deadline for everything (connecting, every byte
 of the body, every retry and the waits between them), the sooner of the policy's own and the
-enclosing time budget's (``core/time_budget.py``), and the body is read one socket read at a
-time with each read's timeout cut to what is left of it. Apart from the client because the
+enclosing time budget's (``core/time_budget.py``, followed as it is at each check, so a budget
+ended meanwhile stops the call's retries), and the body is read one socket read at a time with
+each read's timeout cut to what is left of it. Apart from the client because the
 retry policy (``core/http_retry.py``) stops on the same deadline the body reader honours.
 """
 
@@ -12,13 +13,17 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 from urllib3.exceptions import HTTPError
 
-from erpsync.core.time_budget import current_time_budget
+from erpsync.core.time_budget import TimeBudget, current_time_budget
+
+#: the real sleep, told apart from a test's: only a real wait can be cut short by an ended budget
+_REAL_SLEEP = time.sleep
 
 #: bytes asked of one socket read while streaming a body
 _CHUNK = 64 * 1024
@@ -26,23 +31,56 @@ _CHUNK = 64 * 1024
 
 @dataclass
 class CallDeadline:
-    """One logical request's deadline (monotonic seconds), what sets it, and why retrying stopped."""
+    """One logical request's deadline (monotonic seconds), what sets it, and why retrying stopped.
 
-    ends_at: float
-    limit: str
+    The sooner of the call's own deadline and the enclosing time budget's end, read at each
+    check rather than copied as the call starts: a budget ended while the call runs
+    (``TimeBudget.end``, a read ahead no longer wanted) stops its retries, cuts the wait before
+    the next one short and keeps it from being sent, not only the calls started after it.
+    """
+
+    own_end: float
+    own_limit: str
+    budget: TimeBudget | None = None
     refused_wait: str | None = None
+
+    @property
+    def ends_at(self) -> float:
+        budget = self.budget
+        return self.own_end if budget is None else min(self.own_end, budget.ends_at)
+
+    @property
+    def limit(self) -> str:
+        """What sets the deadline, for errors: the call's own, or the budget's label."""
+        budget = self.budget
+        if budget is not None and budget.ends_at < self.own_end:
+            return budget.label
+        return self.own_limit
 
     def remaining(self) -> float:
         return self.ends_at - time.monotonic()
 
+    def as_sent(self) -> CallDeadline:
+        """The deadline as it is now, no longer following the budget: what the attempt being sent
+        reads its answer by, so an answer on its way when the budget is ended is read whole (a
+        call cut off would count as a failed one, for an answer nobody wanted anyway)."""
+        return self if self.budget is None else CallDeadline(self.ends_at, self.limit)
+
+    def pause(self, seconds: float, sleep: Callable[[float], None]) -> None:
+        """Wait ``seconds`` before the next attempt, cut short if the budget is ended meanwhile.
+        ``sleep`` is the client's: a test's own is called as it is, unless the budget has ended."""
+        budget = self.budget
+        if budget is None:
+            sleep(seconds)
+        elif sleep is _REAL_SLEEP:
+            budget.pause(seconds)
+        elif self.remaining() > 0:
+            sleep(seconds)
+
 
 def call_deadline(deadline: float) -> CallDeadline:
     """When a call must be over: ``deadline`` seconds from now, or the enclosing time budget's end if sooner."""
-    own = CallDeadline(time.monotonic() + deadline, f"the call deadline ({deadline:g} s)")
-    budget = current_time_budget()
-    if budget is not None and budget.ends_at < own.ends_at:
-        return CallDeadline(budget.ends_at, budget.label)
-    return own
+    return CallDeadline(time.monotonic() + deadline, f"the call deadline ({deadline:g} s)", current_time_budget())
 
 
 def _socket_of(raw: Any) -> socket.socket | None:

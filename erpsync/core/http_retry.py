@@ -40,7 +40,7 @@ def retrying(
         ),
         stop=lambda state: _stop(policy, state, call),
         wait=lambda state: _wait(policy, state),
-        sleep=sleep,
+        sleep=lambda seconds: call.pause(seconds, sleep),  # cut short by an ended budget
         before_sleep=lambda state: _log_retry(connector, redact, state),
         reraise=True,
     )

@@ -8,6 +8,7 @@ reads :func:`current_time_budget` on each call and ends the call by the budget's
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +21,9 @@ class TimeBudget:
     Enter it with :func:`time_budget`; each :class:`HttpClient` call made meanwhile (in this
     thread or context) ends by the budget's end, whatever its own deadline. ``label`` names the
     budget in errors, e.g. ``"shop my-shop's time budget (600 s)"``.
+
+    A call follows the budget as it is at each check, not as it was when the call started
+    (``core/http_deadline.py``), so :meth:`end` reaches the call in flight too.
     """
 
     def __init__(self, seconds: float, label: str, *, clock: Callable[[], float] = time.monotonic) -> None:
@@ -29,6 +33,8 @@ class TimeBudget:
         self.label = label
         self._clock = clock
         self.ends_at = clock() + seconds
+        #: set by end(): a retry's backoff waits on it, so an ended budget cuts the wait short
+        self._ended = threading.Event()
 
     def remaining(self) -> float:
         return self.ends_at - self._clock()
@@ -38,10 +44,16 @@ class TimeBudget:
         return self.remaining() <= 0
 
     def end(self, label: str) -> None:
-        """End the budget now, from any thread: a call made under it from now on is not sent, and
-        one already sent ends by the deadline it started with. ``label`` says why, in its errors."""
+        """End the budget now, from any thread: no call made under it is sent from now on, the
+        one whose answer is on its way is read to its end but not sent again, and a wait before
+        a retry is cut short. ``label`` says why, in its errors."""
+        self.label = label  # before the end: a check that sees the end names this reason
         self.ends_at = min(self.ends_at, self._clock())
-        self.label = label
+        self._ended.set()
+
+    def pause(self, seconds: float) -> None:
+        """Sleep ``seconds`` in real time, or until :meth:`end` is called if sooner."""
+        self._ended.wait(seconds)
 
 
 _BUDGET: ContextVar[TimeBudget | None] = ContextVar("erpsync_http_time_budget", default=None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -296,4 +297,33 @@ def test_a_write_waits_for_a_read_ahead_still_running() -> None:
     threading.Timer(0.2, inner.go_on.set).start()  # the read's call in flight comes back
     shared.set_order_status("O1", "SHIPPED")  # a later aspect's write, on the shop's thread
     assert inner.writes_during_read == []
+    shared.close()
+
+
+@responses.activate
+def test_a_read_ahead_dropped_while_its_call_fails_sends_nothing_more() -> None:
+    """The orders API is failing (503) and the read ahead is dropped (a write, the shop's end) while
+    its first attempt is in flight: the drop waits for that attempt, and no retry goes out after."""
+    answer_tiktok()
+    policy = HttpPolicy(max_attempts=5, backoff_initial=0.4, backoff_jitter=0.0, rate_limit_qps=None)
+    client = TikTokClient(BASE, "key", "secret", "token", policy=policy)
+    options = {"app_key": "key", "app_secret": "secret", "access_token": "token", "shop_id": SHOP_ID, "base_url": BASE}
+    seller = TikTokSellerConnector(options, shop=ShopContext(name="s", base_dir=Path(".")), client=client)
+    in_flight, go_on, sent = threading.Event(), threading.Event(), []
+
+    def failing(request):
+        sent.append(time.monotonic())
+        in_flight.set()
+        go_on.wait(5)
+        return 503, {}, "unavailable"
+
+    responses.add_callback(responses.POST, ORDERS_URL, callback=failing)
+    shared = shared_reads(seller)
+    shared.read_ahead("read_orders", statuses=AWAITING)
+    shared.start_reads_ahead()
+    assert in_flight.wait(5)
+    threading.Timer(0.1, go_on.set).start()
+    dropped_at = time.monotonic()
+    shared.forget()  # what every write through the wrapper does first, and close()
+    assert time.monotonic() - dropped_at < 2.0 and [t for t in sent if t > dropped_at] == []
     shared.close()

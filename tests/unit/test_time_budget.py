@@ -5,12 +5,16 @@ The wall-clock behaviour against a trickling server is in tests/integration/test
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 import responses
 
 from erpsync.core.config import DEFAULT_SHOP_TIME_BUDGET_SECONDS
 from erpsync.core.errors import ConfigError, TemporaryError
 from erpsync.core.http import HttpClient, HttpPolicy, TimeBudget, current_time_budget, time_budget
+from erpsync.core.rate_limit import RateLimits
 from erpsync.core.time_budget import endable_budget
 from erpsync.starter import STARTER_CONFIG
 
@@ -119,3 +123,59 @@ def test_an_endable_budget_ends_with_the_shops_or_when_ended():
         with pytest.raises(TemporaryError, match="not sent: a read no longer wanted has passed"):
             HttpClient("api").request("GET", URL)
     assert len(responses.calls) == 1 and not shop.expired
+
+
+@responses.activate
+def test_ending_a_budget_cuts_the_wait_before_a_retry_short_and_sends_no_retry():
+    """A call follows its budget as it is now, not as it was when the call started: the server
+    is failing, the call waits before its second attempt, and the budget is ended meanwhile."""
+    responses.get(URL, status=503)
+    budget = endable_budget()
+    policy = HttpPolicy(max_attempts=2, backoff_initial=5.0, backoff_jitter=0.0)
+    threading.Timer(0.2, budget.end, args=("a read no longer wanted",)).start()
+    started = time.monotonic()
+    with time_budget(budget), pytest.raises(TemporaryError, match="not sent: a read no longer wanted has passed"):
+        HttpClient("api", policy).request("GET", URL)
+    assert time.monotonic() - started < 2.0 and len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_call_whose_budget_has_ended_takes_no_rate_limit_slot():
+    """Its slot would delay the calls still wanted on the same API."""
+    responses.get(URL, json={})
+    limits = RateLimits(clock=lambda: 0.0, sleep=lambda seconds: None)
+    budget = endable_budget()
+    budget.end("a read no longer wanted")
+    with time_budget(budget), pytest.raises(TemporaryError, match="not sent"):
+        HttpClient("api", HttpPolicy(rate_limit_qps=5.0), rate_limits=limits).request("GET", URL)
+    assert limits.rate(("api", "api.example.test", "/items")) is None and len(responses.calls) == 0
+
+
+def ending_while_answered(budget: TimeBudget, status: int) -> None:
+    """The server answers ``status`` to every call, and the budget is ended while it answers."""
+
+    def answer(request):
+        budget.end("a read no longer wanted")
+        return status, {}, '{"items": [1]}'
+
+    responses.add_callback(responses.GET, URL, callback=answer)
+
+
+@responses.activate
+def test_an_answer_on_its_way_when_the_budget_ends_is_read_whole():
+    """Ending the budget waits for the call in flight: its answer is read, not cut off (a call
+    cut off would count as a failed one)."""
+    budget = endable_budget()
+    ending_while_answered(budget, 200)
+    with time_budget(budget):
+        assert HttpClient("api", HttpPolicy(max_attempts=3)).request("GET", URL).json() == {"items": [1]}
+
+
+@responses.activate
+def test_a_call_that_fails_after_its_budget_ended_is_not_sent_again():
+    budget = endable_budget()
+    ending_while_answered(budget, 503)
+    slept: list[float] = []
+    with time_budget(budget), pytest.raises(TemporaryError, match="HTTP 503"):
+        HttpClient("api", HttpPolicy(max_attempts=3), sleep=slept.append).request("GET", URL)
+    assert len(responses.calls) == 1 and slept == []
