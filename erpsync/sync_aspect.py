@@ -28,6 +28,7 @@ from erpsync.core.errors import ConnectorError, ErpsyncError
 from erpsync.core.models import ActionResult, AspectReport
 from erpsync.core.pending import settle_pending
 from erpsync.core.policy import policy_for
+from erpsync.core.run_guard import Heartbeat
 from erpsync.core.shop_waits import release_when_waiting
 from erpsync.plugins.manager import PluginManager, Registry
 from erpsync.shop_matching import MatchRulesPerRun, keep_matches
@@ -47,15 +48,17 @@ class SyncAspect(SyncApply, SyncDrifts):
     pm: PluginManager
     registry: Registry
     _match_rules: MatchRulesPerRun  # each shop's warehouse-matching rules, read once a run
+    _heartbeat: Heartbeat | None  # renews the leases of this run's shops, and says which were lost
 
     def _read_ahead(self, run: Run, shop: ShopSettings, seller: SharedReads, erp: SharedReads) -> Callable[[], None]:
         """Before the shop's first aspect: each aspect of the run that the shop enables names the
         reads it will make (``Aspect.read_ahead``, ``erpsync.shop_reads``), held until the shop's
         thread only waits for calls it sent (``core/shop_waits.py``) and then started, so a later
         aspect's read on an API of its own goes on beside an earlier aspect's waits. Returns what
-        to call as the shop ends. Not started once a stop was asked for: the shop ends before
-        those aspects run (a spent budget sends none of their calls either). Only a speed-up: an
-        aspect whose request fails is logged and reads when it runs, as it would have."""
+        to call as the shop ends. Not started once a stop was asked for or the shop's lease was
+        lost (another run has the shop): the shop ends before those aspects run (a spent budget
+        sends none of their calls either). Only a speed-up: an aspect whose request fails is
+        logged and reads when it runs, as it would have."""
         for name in run.aspects:
             if shop.aspects is not None and name not in shop.aspects:
                 continue
@@ -65,8 +68,12 @@ class SyncAspect(SyncApply, SyncDrifts):
                 except Exception:
                     logger.exception("reading ahead failed: the aspect reads when it runs")
 
+        lease = f"shop:{shop.name}"
+
         def start() -> None:
             if self._stop.requested:  # the shop ends before the aspects that asked: nothing of theirs goes out
+                return
+            if self._heartbeat is not None and lease in self._heartbeat.lost:  # another run has the shop now
                 return
             seller.start_reads_ahead()
             erp.start_reads_ahead()

@@ -128,6 +128,31 @@ def test_a_stop_during_pickup_sends_nothing_for_the_aspects_it_skips(small_world
     assert not [a for a in answered if a.endswith("/order/202309/orders/search")]
 
 
+def test_a_shop_that_lost_its_lease_during_pickup_sends_nothing_for_the_aspects_it_skips(
+    small_world, monkeypatch
+) -> None:
+    """Another run took the shop (its lease lapsed) while the pickup read sent its slot calls: the
+    shop stops before ship_by, so the orders it named are not read for it, under a lease it lost."""
+    beats: list[Heartbeat] = []
+    hold, said_waiting = Heartbeat.hold, pickup_reads.waiting
+    monkeypatch.setattr(Heartbeat, "hold", lambda self, lease: (beats.append(self), hold(self, lease))[1])
+
+    def lose_then_wait() -> None:
+        beats[0].lost.add("shop:shop")  # what the heartbeat notes when its renewal is refused
+        said_waiting()
+
+    monkeypatch.setattr(pickup_reads, "waiting", lose_then_wait)
+    answered: list[str] = []
+    CALL_OBSERVERS.append(lambda api, status, limited: answered.append(api))
+    try:
+        report = small_world.run(aspects=("pickup", "ship_by"))
+    finally:
+        CALL_OBSERVERS.pop()
+    assert "lost the lease" in (report.shops[0].error or "")
+    assert [a.aspect for a in report.shops[0].aspects] == ["pickup"]  # ship_by was not run
+    assert not [a for a in answered if a.endswith("/order/202309/orders/search")]
+
+
 def test_the_shops_lease_is_renewed_until_its_sides_are_closed(small_world, monkeypatch) -> None:
     """Closing a side waits for a read ahead still running: the heartbeat keeps the lease until
     then, so it cannot lapse (and another run take the shop) while that read's calls go out."""
