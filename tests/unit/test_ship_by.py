@@ -205,6 +205,27 @@ def test_orders_read_before_the_aspect_ran_are_judged_when_the_read_started() ->
     ctx = ObserveContext(shop="acme", seller=Seller(due), erp=None, now=NOW, memory=None)  # type: ignore[arg-type]
     (drift,) = aspect.diff(aspect.observe(ctx))
     assert (drift.subject, drift.kind) == ("o-1", "ship_by_near")
-    assert "(1 min left)" in drift.message
+    # alerted at NOW, a minute after the deadline: no time is left, whatever was left at the read
+    assert drift.message == (
+        "order o-1 was due to ship by 2023-09-20 09:59 Beijing time (not yet seen shipped when read): "
+        "no tracking number in Seller Center yet"
+    )
+    assert drift.summary is not None and drift.summary.zh.endswith("（读取时尚未见发货），Seller Center 中尚无物流单号")
     read_now = ObserveContext(shop="acme", seller=_Seller(due), erp=None, now=NOW, memory=None)  # type: ignore[arg-type]
     assert [d.kind for d in aspect.diff(aspect.observe(read_now))] == ["ship_by_overdue"]
+
+
+def test_the_time_a_near_alert_says_is_left_counts_from_when_it_is_sent() -> None:
+    """Orders read ahead half an hour before the aspect ran are judged then, but an alert that says
+    50 minutes are left when 20 are would have the seller plan with time that is gone."""
+
+    class Seller(_Seller):
+        def read_orders(self, *, statuses=(), updated_since=None, updated_before=None) -> Records[SellerOrder]:
+            return Records(self.orders, as_of=NOW - timedelta(minutes=30))
+
+    aspect = ShipByAspect()
+    ctx = ObserveContext(shop="acme", seller=Seller(order("o-1", NOW + timedelta(minutes=20))), erp=None, now=NOW,
+                         memory=None)  # type: ignore[arg-type]  # fmt: skip
+    (drift,) = aspect.diff(aspect.observe(ctx))
+    assert "(20 min left)" in drift.message
+    assert drift.summary is not None and "（剩余 20 min）" in drift.summary.zh

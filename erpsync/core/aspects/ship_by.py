@@ -19,7 +19,9 @@ awaiting shipment (shipped, cancelled).
 The orders are judged at the time their read started, which is the aspect's ``now`` unless they
 were read ahead, beside an earlier aspect (``Records.as_of``): an order seen waiting then was
 waiting then, but may have shipped since, so one due in between is near its deadline, not past
-it, until a later read still sees it waiting.
+it, until a later read still sees it waiting. The time a near alert says is left counts from
+the aspect's ``now``, when the alert goes out: one due in between says it was due, not how long
+was left when the read started.
 
 During a provider switch the platform extended the ship-by time (Dongguan orders created on
 2023-09-18 and 09-19 got three extra days); whether the API's ``rts_sla_time`` already carries
@@ -132,6 +134,9 @@ class ShipByObservation(Observation):
     cities: dict[str, str] = field(default_factory=dict)
     extensions: tuple[Extension, ...] = ()
     warn: timedelta = timedelta(hours=24)
+    #: the aspect's own ``now``, when its alerts go out (None: ``now``): the orders are judged at
+    #: ``now``, when their read started, but the time a near alert says is left counts from this
+    alerted_at: datetime | None = None
 
 
 class ShipByAspect(Aspect):
@@ -180,6 +185,7 @@ class ShipByAspect(Aspect):
             orders=list(latest_per_order(orders.items).values()),  # one drift per order
             extensions=extensions,
             warn=timedelta(hours=float(ctx.settings.get("warn_hours", 24.0))),
+            alerted_at=ctx.now,
         )
         if any(e.cities for e in extensions) and isinstance(ctx.seller, WarehouseReader):
             obs.cities = {w.id: _city(w.address.city) for w in ctx.seller.list_warehouses().items}
@@ -213,6 +219,22 @@ def _left(delta: timedelta) -> str:
     return f"{hours:.0f} h" if hours >= 1 else f"{max(0.0, delta.total_seconds() / 60):.0f} min"
 
 
+def _near_words(order_id: str, due: datetime, left: timedelta, why: tuple[str, str]) -> tuple[str, str]:
+    """A near drift's texts (English, Chinese), ``left`` counted from when the alert goes out: an
+    order read ahead whose deadline fell between the read and the alert was waiting when read
+    and may have shipped since, so it is still near, but no time is said to be left."""
+    due_en, due_zh = beijing_time(due), beijing_time(due, "zh")
+    if left > timedelta(0):
+        return (
+            f"order {order_id} must ship by {due_en} ({_left(left)} left): {why[0]}",
+            f"订单 {order_id} 须在 {due_zh} 前发货（剩余 {_left(left)}），{why[1]}",
+        )
+    return (
+        f"order {order_id} was due to ship by {due_en} (not yet seen shipped when read): {why[0]}",
+        f"订单 {order_id} 最晚发货时间为 {due_zh}（读取时尚未见发货），{why[1]}",
+    )
+
+
 def ship_by_drifts(aspect: str, obs: ShipByObservation) -> list[Drift]:
     """Pure: one drift per order awaiting shipment inside the warning window or past its deadline."""
     drifts = []
@@ -223,18 +245,16 @@ def ship_by_drifts(aspect: str, obs: ShipByObservation) -> list[Drift]:
         left = due - obs.now
         if left > obs.warn:
             continue
-        due_en, due_zh = beijing_time(due), beijing_time(due, "zh")
         stage_of: str | None = None  # the overdue drift's kind, for a drift that may become one
         near, past = _WAITING.get(order.status, _WAITING["AWAITING_SHIPMENT"])
         if left <= timedelta(0):
             kind, severity = OVERDUE, Severity.CRITICAL
-            late = _left(-left)
+            due_en, due_zh, late = beijing_time(due), beijing_time(due, "zh"), _left(-left)
             en = f"order {order.id} missed its latest ship time {due_en} by {late}: {past[0]}"
             zh = f"订单 {order.id} 已超过最晚发货时间 {due_zh}（超时 {late}），{past[1]}"
         else:
             kind, severity, stage_of = NEAR, Severity.WARNING, OVERDUE
-            en = f"order {order.id} must ship by {due_en} ({_left(left)} left): {near[0]}"
-            zh = f"订单 {order.id} 须在 {due_zh} 前发货（剩余 {_left(left)}），{near[1]}"
+            en, zh = _near_words(order.id, due, due - (obs.alerted_at or obs.now), near)
         drifts.append(
             Drift(
                 obs.shop,
