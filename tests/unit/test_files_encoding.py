@@ -127,6 +127,25 @@ def test_json_and_side_files_read_in_the_encoding_too(tmp_path):
     assert [s.id for s in records.items] == ["S1"]
     (error,) = records.errors
     assert error.source.endswith("shipments.json:14") and "not UTF-8 at byte" in error.reason
+    assert (error.record, error.field, error.package_id) == ("shipment 'S2'", "carrier", "P2")
+
+
+def test_json_objects_sharing_a_line_that_does_not_decode_are_each_named(tmp_path):
+    """A JSON export may put every object on one line: each object holding an undecodable byte is
+    set aside under that line with its own id and package; the others on the line are read."""
+    objects = [
+        {"id": f"S{n}", "package_id": f"P{n}", "order_id": "O", "tracking_number": f"SF{n}", "carrier": c}
+        for n, c in ((1, "顺丰速运"), (2, "SF"), (3, "圆通速递"))
+    ]
+    text = json.dumps(objects, ensure_ascii=False).replace("顺丰速运", "\0").replace("圆通速递", "\1")
+    raw = text.encode().replace(b"\0", "顺丰速运".encode("gbk")).replace(b"\1", "圆通速递".encode("gbk"))
+    write(tmp_path, raw, "shipments.json")
+    records = erp(tmp_path, shipments="shipments.json").list_shipments()
+    assert [s.id for s in records.items] == ["S2"]
+    assert [(e.source.rpartition(":")[2], e.record_id, e.package_id) for e in records.errors] == [
+        ("1", "S1", "P1"),
+        ("1", "S3", "P3"),
+    ]
 
 
 def test_order_statuses_keep_the_files_encoding_and_refuse_a_file_they_would_spoil(tmp_path):

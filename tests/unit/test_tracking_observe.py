@@ -446,6 +446,52 @@ def test_a_package_a_reader_refused_a_row_of_is_not_pushed(tmp_path):
     assert "shipments.csv:3, shipment 'S2': tracking_number" in str(obs.record_errors[1])
 
 
+_SET_ASIDE = {
+    "a CSV row with a byte that is not UTF-8": (
+        "shipments.csv",
+        (HEADER + "S1,P1,O1,SF1,SF Express\n").encode() + b"S2,P1,O1,SF2\xff,SF Express\n",
+    ),
+    "a JSON object with a byte that is not UTF-8": (
+        "shipments.json",
+        b'[{"id": "S1", "package_id": "P1", "order_id": "O1", "tracking_number": "SF1", "carrier": "SF Express"},\n'
+        b' {"id": "S2", "package_id": "P1", "order_id": "O1",\n'
+        b'  "tracking_number": "SF2\xff", "carrier": "SF Express"}]',
+    ),
+    "a JSON object giving the tracking number twice": (
+        "shipments.json",
+        b'[{"id": "S1", "package_id": "P1", "order_id": "O1", "tracking_number": "SF1", "carrier": "SF Express"},\n'
+        b' {"id": "S2", "package_id": "P1", "order_id": "O1", "tracking_number": "SF1",'
+        b' "tracking_number": "SF2", "carrier": "SF Express"}]',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(_SET_ASIDE))
+def test_a_package_a_row_set_aside_while_parsing_names_is_not_pushed(tmp_path, case):
+    """A row the files reader sets aside before reading it (it does not decode; it gives a key
+    twice) may carry the parcel's other number: its error names its package, so the package's
+    row that reads well is not shipped either."""
+    name, raw = _SET_ASIDE[case]
+    files = erp(tmp_path, "", name)
+    (tmp_path / "erp" / name).write_bytes(raw)
+    obs = observe(files, Shop(), {"SF Express": "7208000000000000001"})
+    assert plan_erp_wins(obs) == [] and obs.scope == set()
+    assert [(e.record, e.package_id) for e in obs.record_errors] == [("shipment 'S2'", "P1"), ("shipment 'S1'", "P1")]
+
+
+def test_a_row_set_aside_whose_package_cell_is_unreadable_holds_nothing_back(tmp_path):
+    """A package id that did not decode, or that the object gives twice, names no package: the
+    error names none, and the other packages' rows go on."""
+    raw = (HEADER + "S1,P1,O1,SF1,SF Express\n").encode() + b"S2,P\xff1,O1,SF2,SF Express\n"
+    files = erp(tmp_path, "", "shipments.csv")
+    (tmp_path / "erp" / "shipments.csv").write_bytes(raw)
+    obs = observe(files, Shop(), {"SF Express": "7208000000000000001"})
+    assert [(e.record, e.package_id) for e in obs.record_errors] == [("shipment 'S2'", None)]
+    text = '[{"id": "S2", "package_id": "P1", "package_id": "P2", "tracking_number": "SF2", "carrier": "SF Express"}]'
+    obs = observe(erp(tmp_path, text, "shipments.json"), Shop())
+    assert [(e.record, e.field, e.package_id) for e in obs.record_errors] == [("shipment 'S2'", "package_id", None)]
+
+
 def test_the_same_number_in_two_erp_shipments_of_a_package_is_one_shipment(tmp_path):
     files = erp(tmp_path, HEADER + "S1,P1,O1,SF1001,SF Express\nS2,P1,O1,SF1001,SF Express\n")
     obs = observe(files, Shop(), {"SF Express": "7208000000000000001"})

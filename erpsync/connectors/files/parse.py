@@ -141,19 +141,29 @@ def _set_aside(doc: Document, bad: list[tuple[int, int, int]], utf8: bool, *, hi
         spoilt = {i for _line, i, row in doc.rows if MARK in json.dumps(row, ensure_ascii=False)}
     else:
         spoilt = {i for _line, i, _row in doc.rows if any(MARK in c for c in doc.records[i])}
-    by_line: dict[int, Any] = {}
-    for line, i, row in doc.rows if doc.data is None else ():
-        if i in spoilt:  # a row spans one line more per newline inside its quoted cells
-            for n in range(line, line + 1 + sum(c.count("\n") for c in doc.records[i])):
-                by_line[n] = row
+    by_line: dict[int, list[Any]] = {}
+    for line, i, row in doc.rows:
+        if i in spoilt:  # a row spans one line more per newline inside it (quoted cells; a JSON object's lines)
+            for n in range(line, line + 1 + _newlines(doc, i)):
+                by_line.setdefault(n, []).append(row)
     for k, (line, at, byte) in enumerate(bad):
-        row = by_line.get(line)
-        column = next((str(c) for c, v in row.items() if isinstance(v, str) and MARK in v), None) if row else None
         reason = f"not {name} at byte {at} of the line (0x{byte:02X}): {hint}"
         if k == 0 and hint_first:
             reason += f"; {NOT_UTF8_HINT}"
-        doc.undecodable.append((line, reason, row, column))
+        # JSON may put several objects on one line: each is set aside under it, named by its own id
+        for row in by_line.get(line) or [None]:
+            spoilt_in = row.items() if isinstance(row, dict) else ()
+            column = next((str(c) for c, v in spoilt_in if isinstance(v, str) and MARK in v), None)
+            doc.undecodable.append((line, reason, row, column))
     doc.rows = [r for r in doc.rows if r[1] not in spoilt]
+
+
+def _newlines(doc: Document, index: int) -> int:
+    """How many newlines row ``index`` holds: the lines it takes after its first."""
+    if doc.data is not None:
+        start, end = doc.spans[index]
+        return doc.text.count("\n", start, end)
+    return sum(c.count("\n") for c in doc.records[index])
 
 
 def _set_aside_repeats(doc: Document) -> None:
@@ -220,17 +230,39 @@ def row_id(row: dict[str, Any]) -> str:
     return value if isinstance(value, str) else ""
 
 
-def broken_rows(doc: Document, shown: str, kind: str = "record", id_key: str = "id") -> list[RecordError]:
+def broken_rows(
+    doc: Document, shown: str, kind: str = "record", id_key: str = "id", package_key: str | None = None
+) -> list[RecordError]:
     """One RecordError per record the reader could not read, named by file and line: a CSV
-    record the csv module refused, or a line that does not decode (with its row's id, also as
-    ``record_id``, and column when the row is known)."""
+    record the csv module refused, or a row set aside (a line that does not decode, a JSON object
+    giving a key twice), with its row's id (also as ``record_id``) and column when the row is known.
+
+    With ``package_key`` (an ERP shipment's Seller Center package) a set-aside row's error names
+    the package the row gives there as clean text (``package_id``), as ``collect_records`` does:
+    the tracking aspect then holds back that package's other rows, which the set-aside one may
+    contradict. A package cell that did not decode, or that the object gives twice, names none.
+    """
     errors = [RecordError(f"cannot be parsed as CSV ({why})", source=f"{shown}:{line}") for line, why in doc.broken]
     for line, reason, row, column in [*doc.undecodable, *doc.repeated]:
         rid = cell(row.get(id_key)) if isinstance(row, dict) else ""
         known = rid if isinstance(rid, str) and rid and MARK not in rid else None
         record = f"{kind} {known!r}" if known is not None else None
-        errors.append(RecordError(reason, source=f"{shown}:{line}", record=record, field=column, record_id=known))
+        package = text_cell(row, package_key) if package_key is not None and column != package_key else None
+        where = f"{shown}:{line}"
+        errors.append(
+            RecordError(reason, source=where, record=record, field=column, record_id=known, package_id=package)
+        )
     return errors
+
+
+def text_cell(row: Any, key: str) -> str | None:
+    """The value ``row`` gives under ``key`` as a reader sees it (``cell``: a JSON integer is its
+    digits), or None: no such value, empty, not a string or an integer, or holding an undecodable byte."""
+    value = row.get(key) if isinstance(row, dict) else None
+    if isinstance(value, float):  # a JSON number with a fraction or an exponent has lost digits
+        return None
+    value = cell(value)
+    return value if isinstance(value, str) and value and MARK not in value else None
 
 
 def unwritable(doc: Document) -> str | None:
@@ -238,7 +270,7 @@ def unwritable(doc: Document) -> str | None:
     if doc.broken:
         return f"line {', '.join(str(line) for line, _ in doc.broken)} cannot be parsed as CSV"
     if doc.undecodable:
-        lines = [str(line) for line, *_ in doc.undecodable]
+        lines = [str(line) for line in dict.fromkeys(line for line, *_ in doc.undecodable)]
         name = "UTF-8" if is_utf8(doc.encoding) else doc.encoding
         which = f"lines {', '.join(lines)} are" if len(lines) > 1 else f"line {lines[0]} is"
         return f"{which} not {name} (see option encoding)"

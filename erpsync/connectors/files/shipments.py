@@ -25,7 +25,7 @@ from erpsync.core.shipping import ErpShipment
 from erpsync.core.tracking_numbers import check_tracking_number
 
 from .host import FilesHost
-from .parse import IdLines, broken_rows, cell, read_side_file, row_id
+from .parse import IdLines, broken_rows, cell, read_side_file, row_id, text_cell
 from .parse_csv import misshapen
 from .schema import field_errors, file_option
 
@@ -82,16 +82,6 @@ def _inexact(row: dict[str, Any], source: str, record: str) -> list[RecordError]
     ]
 
 
-def _package(row: dict[str, Any]) -> str | None:
-    """The package id a row gives, as the row is read (``cell``), or None (none; a float or a
-    bool, which names no package)."""
-    value = row.get("package_id")
-    if isinstance(value, float):
-        return None
-    value = cell(value)
-    return (value or None) if isinstance(value, str) else None
-
-
 def _of_package(errors: list[RecordError], package: str | None) -> list[RecordError]:
     """``errors`` of one row, each naming the package the row gives (``RecordError.package_id``):
     the tracking aspect pushes nothing for a package one of whose rows it could not read."""
@@ -113,7 +103,7 @@ class ShipmentsMixin(FilesHost):
         path = self.directory / name
         shown = self._shown(path)
         doc = read_side_file(path, shown, "read shipments", self.options.get("encoding", "utf-8"))
-        errors = broken_rows(doc, shown, "shipment")
+        errors = broken_rows(doc, shown, "shipment", package_key="package_id")
         items: list[ErpShipment] = []
         met = IdLines(doc)
         schema = ShipmentRecord()
@@ -124,7 +114,7 @@ class ShipmentsMixin(FilesHost):
                 continue
             rid = row_id(row)
             record = f"shipment {rid!r}" if rid else "shipment (no id)"
-            package = _package(row)
+            package = text_cell(row, "package_id")
             if (wrong := met.repeated(rid, line, source, record) or misshapen(row, source, record)) is not None:
                 errors.extend(_of_package([wrong], package))
                 continue
