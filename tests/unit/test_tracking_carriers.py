@@ -128,7 +128,7 @@ def observe(tmp_path: Path, carriers: dict[str, str] | None = None):
 
 def test_an_ambiguous_name_is_the_package_s_option_s_provider_or_a_record_error_naming_the_ids(tmp_path):
     obs = observe(tmp_path)
-    assert obs.providers == {"S1": JT_ECO}  # P1's own delivery option offers J&T Express as JT_ECO
+    assert obs.providers == {"P1": JT_ECO}  # P1's own delivery option offers J&T Express as JT_ECO
     assert [s.id for s in obs.shipments] == ["S1"]  # S2 alone is left out
     (error,) = obs.record_errors
     assert (error.record, error.field) == ("shipment 'S2'", "carrier")
@@ -141,4 +141,4 @@ def test_an_ambiguous_name_is_the_package_s_option_s_provider_or_a_record_error_
 
 def test_the_carriers_table_settles_an_ambiguous_name(tmp_path):
     obs = observe(tmp_path, {"J&T Express": JT_STD})
-    assert (obs.providers, obs.record_errors) == ({"S1": JT_STD, "S2": JT_STD}, [])
+    assert (obs.providers, obs.record_errors) == ({"P1": JT_STD, "P2": JT_STD}, [])

@@ -101,7 +101,7 @@ def test_bad_rows_are_record_errors_naming_file_line_and_field_and_the_rest_goes
         assert any(f"shipments.csv:{line}: " in e and "SF1001" in e and "SF1006" in e for e in errors), errors
     assert len(errors) == 5
     assert [s.id for s in obs.shipments] == ["S5", "S7"]
-    assert obs.providers == {"S5": "7208000000000000002", "S7": "7208000000000000001"}
+    assert obs.providers == {"P5": "7208000000000000002", "P7": "7208000000000000001"}
     assert seller.lookups == ["WH1"]  # the providers of a warehouse are asked for once per run
     assert obs.scope == {"P5", "P7"}
 
@@ -369,6 +369,33 @@ class PluginErp(Connector):
 
     def list_shipments(self) -> Records[ErpShipment]:
         return Records(self.shipments)
+
+
+class TwoCarriers(Shop):
+    def shipping_provider_ids(self, warehouse_id: str) -> Mapping[str, str]:
+        return {"J&T Express": "7208000000000000002", "SF Express": "7208000000000000001"}
+
+
+def test_shipments_sharing_an_id_are_refused_naming_each_other_and_their_packages_are_held_back():
+    """A reader giving two shipments one id (Tryton numbers them per company, a plugin may too):
+    the id names neither, so neither package is pushed, nor the other rows of those packages; each
+    error names both rows and their packages. The other shipments go on."""
+    rows = [
+        ErpShipment("WH/OUT/1", "P1", "O1", "SF1001", "SF Express", "company A"),
+        ErpShipment("WH/OUT/1", "P2", "O2", "JT2002", "J&T Express", "company B"),
+        ErpShipment("WH/OUT/2", "P2", "O2", "JT2002", "J&T Express", "company B row 2"),
+        ErpShipment("WH/OUT/3", "P3", "O3", "SF3003", "SF Express", "company A row 3"),
+    ]
+    obs = observe(PluginErp(*rows), TwoCarriers())
+    assert [(a.subject, a.value, a.field) for a in plan_erp_wins(obs)] == [("P3", "SF3003", "7208000000000000001")]
+    assert obs.scope == {"P3"}
+    assert [(e.record, e.field, e.package_id) for e in obs.record_errors] == [
+        ("shipment 'WH/OUT/1'", "id", "P1"),
+        ("shipment 'WH/OUT/1'", "id", "P2"),
+        ("shipment 'WH/OUT/2'", "tracking_number", "P2"),
+    ]
+    for error in obs.record_errors[:2]:
+        assert "package P1 (company A), package P2 (company B)" in str(error), error
 
 
 def test_observe_refuses_a_bad_number_whichever_reader_let_it_through():

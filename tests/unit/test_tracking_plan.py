@@ -22,7 +22,7 @@ def observe(*pairs: tuple[ErpShipment, PackageShippingState]) -> TrackingObserva
     for s, state in pairs:
         obs.shipments.append(s)
         obs.states[state.id] = state
-        obs.providers[s.id] = SF
+        obs.providers[s.package_id] = SF
     return obs
 
 
@@ -49,6 +49,21 @@ def test_an_unshipped_package_is_planned_as_one_ship_keyed_by_package_and_number
     )
     assert action.idempotent is False
     assert action.drifts == (drifts[0].fingerprint,)
+
+
+def test_each_package_ships_under_its_own_carrier_when_two_shipments_share_an_id():
+    """The providers are the packages' (one shipment each), not the shipments' ids: two shipments
+    of one id (the aspect refuses them, a caller building an observation may not) never swap."""
+    jt = "7208000000000000002"
+    obs = TrackingObservation(shop="shop", now=NOW)
+    obs.shipments += [
+        ErpShipment("WH/OUT/1", "P1", "O1", "SF1001", "SF Express", "company A"),
+        ErpShipment("WH/OUT/1", "P2", "O2", "JT2002", "J&T Express", "company B"),
+    ]
+    obs.states.update({p: state(p, ShippingStatus.AWAITING_SHIPMENT) for p in ("P1", "P2")})
+    obs.providers.update({"P1": SF, "P2": jt})
+    planned = plan_tracking(diff_tracking(obs), erp_wins, obs)
+    assert sorted((a.subject, a.value, a.field) for a in planned) == [("P1", "SF1001", SF), ("P2", "JT2002", jt)]
 
 
 def test_the_ledger_key_is_per_shop_package_and_number():

@@ -110,5 +110,5 @@ def test_a_package_shipped_by_hand_in_a_partially_shipping_order_is_a_difference
     obs = TrackingObservation(shop="shop", now=datetime(2026, 3, 2, 12, tzinfo=UTC))
     obs.shipments.append(ErpShipment("S1", "P1", "O1", "SF1001", "SF Express", "erp/shipments.csv:2"))
     obs.states["P1"] = shipping_state(of("P1", "JT999"), [order])
-    obs.providers["S1"] = "7208000000000000001"
+    obs.providers["P1"] = "7208000000000000001"
     assert [d.kind for d in diff_tracking(obs)] == ["tracking_differs"]

@@ -52,7 +52,7 @@ from marshmallow.validate import Length
 
 from erpsync.core.aspects.base import Aspect, Decide, Observation, ObserveContext, UnsupportedAction
 from erpsync.core.aspects.tracking_carriers import resolve_carriers
-from erpsync.core.aspects.tracking_input import carriers_named, dated_states, one_per_package
+from erpsync.core.aspects.tracking_input import carriers_named, dated_states, distinct_ids, one_per_package
 from erpsync.core.aspects.tracking_memory import note_refusals, remember_numbers
 from erpsync.core.aspects.tracking_plan import TrackingObservation, diff_tracking, plan_tracking
 from erpsync.core.aspects.warehouse_address import connector_type, lacks
@@ -115,9 +115,10 @@ class TrackingAspect(Aspect):
             obs.not_run = f"ERP {connector_type(ctx.erp)!r} keeps no shipments"
             return obs
         obs.record_errors.extend(found.errors)
-        # every reader's numbers pass the one rule (core/tracking_numbers.py), a plugin's too; then
-        # a package with a refused shipment (the reader's errors and the rule's name it) is held back
-        checked = valid_shipments(found.items, obs.record_errors)
+        # every reader's shipments have ids of their own and numbers that pass the one rule
+        # (core/tracking_numbers.py), a plugin's too; then a package with a refused shipment (the
+        # reader's errors and these checks name it) is held back
+        checked = valid_shipments(distinct_ids(found.items, obs.record_errors), obs.record_errors)
         shipments = one_per_package(checked, obs.record_errors)
         if not shipments:
             return obs

@@ -33,8 +33,9 @@ def resolve_carriers(
     carriers: Mapping[str, str],
     named: Mapping[str, Sequence[ErpShipment]],
 ) -> None:
-    """Fill ``obs.providers`` for each shipment the plan could push; one whose carrier cannot be
-    resolved is a record error, and leaves ``obs.shipments`` and ``obs.scope``.
+    """Fill ``obs.providers`` (by package id: one shipment each after ``one_per_package``) for each
+    shipment the plan could push; one whose carrier cannot be resolved is a record error, and
+    leaves ``obs.shipments`` and ``obs.scope``.
 
     ``named``: the ERP shipments of each package whose shipments agree on the number but name
     different carriers (``carriers_named``). Unless every name means one provider, which one the
@@ -57,7 +58,7 @@ def resolve_carriers(
                 if obs.scope is not None:
                     obs.scope.discard(shipment.package_id)
                 continue
-            obs.providers[shipment.id] = provider
+            obs.providers[shipment.package_id] = provider
         kept.append(shipment)
     obs.shipments = kept
 

@@ -8,12 +8,50 @@ rows or the package, and only that package is left out; the run goes on with the
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from erpsync.core.errors import RecordError
 from erpsync.core.shipping import ErpShipment, PackageShippingState
 
-__all__ = ["carriers_named", "dated_states", "one_per_package"]
+__all__ = ["carriers_named", "dated_states", "distinct_ids", "one_per_package"]
+
+
+def distinct_ids(items: Iterable[ErpShipment], errors: list[RecordError]) -> list[ErpShipment]:
+    """The shipments whose id no other shipment gives; each of the others a record error appended
+    to ``errors``, naming every shipment of that id and its package (``RecordError.package_id``, so
+    ``one_per_package`` holds those packages back).
+
+    A reader may give two shipments one id: Tryton numbers shipments per company, a plugin may
+    too. An id that names two shipments names neither (records, messages and drifts go by it), so
+    neither is pushed, whichever reader let them through; the readers that refuse a repeated id
+    themselves (files, Odoo) give none here.
+    """
+    shipments = list(items)
+    count = Counter(s.id for s in shipments)
+    kept: list[ErpShipment] = []
+    for shipment in shipments:
+        if count[shipment.id] == 1:
+            kept.append(shipment)
+            continue
+        rows = ", ".join(
+            f"package {s.package_id} ({s.source or 'no source'})" for s in shipments if s.id == shipment.id
+        )
+        reason = (
+            f"{count[shipment.id]} ERP shipments have this id: {rows}; which shipment it names is not known, so none "
+            "of them is pushed: give each shipment its own id"
+        )
+        errors.append(
+            RecordError(
+                reason,
+                source=shipment.source,
+                record=f"shipment {shipment.id!r}",
+                field="id",
+                record_id=shipment.id,
+                package_id=shipment.package_id,
+            )
+        )
+    return kept
 
 
 def one_per_package(items: Iterable[ErpShipment], errors: list[RecordError]) -> list[ErpShipment]:

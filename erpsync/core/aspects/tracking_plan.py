@@ -84,7 +84,9 @@ class TrackingObservation(Observation):
 
     shipments: list[ErpShipment] = field(default_factory=list)
     states: dict[str, PackageShippingState] = field(default_factory=dict)  # package id → state
-    providers: dict[str, str] = field(default_factory=dict)  # shipment id → shipping provider id
+    #: package id → the shipping provider id of its one ERP shipment (``one_per_package``); by package,
+    #: not shipment id, which a reader may give two shipments of two packages (``distinct_ids``)
+    providers: dict[str, str] = field(default_factory=dict)
     #: package id → the number Seller Center had before erpsync saw it change: its order's one update is used
     corrected: dict[str, str] = field(default_factory=dict)
     #: package id → the ERP's number, whose correction Seller Center refused as the order's second
@@ -157,7 +159,7 @@ def order_turns(obs: TrackingObservation) -> dict[str, str]:
     """
     taken: dict[str, str] = {}  # order id → the package correcting it this run
     waiting: dict[str, str] = {}
-    states = (obs.states.get(s.package_id) for s in obs.shipments if s.id in obs.providers)
+    states = (obs.states.get(s.package_id) for s in obs.shipments if s.package_id in obs.providers)
     by_package = {s.package_id: s.tracking_number for s in obs.shipments}
     for state in sorted((s for s in states if s is not None), key=lambda s: s.id):
         if (
@@ -313,7 +315,7 @@ def plan_tracking(drifts: list[Drift], decide: Decide, obs: Observation) -> list
         if d.aspect != ASPECT or d.kind not in ("tracking_not_pushed", "tracking_differs"):
             continue
         shipment, state = by_package.get(d.subject), obs.states.get(d.subject)
-        provider = obs.providers.get(shipment.id) if shipment is not None else None
+        provider = obs.providers.get(d.subject)
         if shipment is None or state is None or provider is None or decide(d) != "erp":
             continue
         if not may_push(obs, shipment, state):
