@@ -213,8 +213,8 @@ class CachedPackage:
     #: who ships the package, as its detail said: "TIKTOK" (the platform), "SELLER", or None when
     #: not known (not said, or a row kept before the cache kept it)
     shipping_type: str | None = None
-    #: the delivery option its detail gave, which settles a carrier name two options share (kept
-    #: by the tracking read only); None when not known
+    #: the delivery option its detail gave, which settles a carrier name two options share; None
+    #: when not known (not said, or a row kept before the cache kept it)
     delivery_option_id: str | None = None
 
 

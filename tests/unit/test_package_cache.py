@@ -106,6 +106,8 @@ class FakeShop:
         data = {"package_id": pid, "package_status": "PROCESSING", "handover_method": p["handover_method"],
                 "tracking_number": "JT" + pid, "orders": [{"id": "O" + pid}],
                 "create_time": created, "update_time": p["update_time"]}  # fmt: skip
+        if "delivery_option_id" in p:
+            data["delivery_option_id"] = p["delivery_option_id"]
         return 200, {}, json.dumps(ok(data))
 
     def orders(self, request: requests.PreparedRequest) -> tuple[int, dict, str]:
@@ -234,6 +236,16 @@ def test_a_second_read_asks_only_for_changes_and_reads_no_unchanged_detail(store
     assert fake.details == [] and fake.order_calls == 0
     assert second == first
     assert fake.slot_calls == 2  # live state: once per warehouse with packages, every run
+
+
+def test_the_cache_keeps_the_delivery_option_the_detail_gave(store: Store) -> None:
+    """The tracking read answers a package of the lookback from these rows: they keep the option
+    that settles a carrier name two options share, so it needs no detail read of its own."""
+    fake = FakeShop()
+    fake.packages["P1"]["delivery_option_id"] = "OPT-ECO"
+    read(store, fake)
+    kept = {p.signal.id: p.delivery_option_id for p in store.packages.for_shop("demo").packages(SINCE)}
+    assert kept == {"P1": "OPT-ECO", "P2": None, "P3": None}
 
 
 def test_a_changed_package_is_read_again(store: Store) -> None:

@@ -203,6 +203,7 @@ def _check_rows(store: Store, had: set[str]) -> None:
         (package,) = store.packages.for_shop("acme").packages(T0 - timedelta(days=1))
         assert package.signal.handover_method == HandoverMode.PICKUP and package.update_time == LATER
         assert package.shipping_type is None  # kept before shipping_type: not known
+        assert package.delivery_option_id is None  # kept before delivery_option_id: not known
     if "fences" in had:
         assert store.fences.current("other") == 3
         paused = store.shop_pauses.get("other")
@@ -241,8 +242,11 @@ def _check_new_tables(store: Store) -> None:
         waiting, LATER, orders_shipped=True, delivery_option_id="OPT-ECO"
     )
     assert "P2" not in [p.signal.id for p in store.packages.for_shop("acme").packages(EPOCH)]  # apart
-    by_tiktok = CachedPackage(
-        PackageSignal("P4", "W1", None, "JT4", LATER, "FULFILLING"), LATER, shipping_type="TIKTOK"
+    by_tiktok = CachedPackage(  # who ships it and its delivery option: kept by both caches
+        PackageSignal("P4", "W1", None, "JT4", LATER, "FULFILLING"),
+        LATER,
+        shipping_type="TIKTOK",
+        delivery_option_id="OPT-STD",
     )
     for cache in (tracked, store.packages.for_shop("acme")):
         cache.put([by_tiktok])

@@ -545,3 +545,20 @@ def test_the_delivery_option_is_kept_by_the_tracking_rows_and_answered_from_them
     fake.details.clear()
     assert options(tracking_seller(store, T + timedelta(days=30))) == {"P1": "OPT-ECO", "P3": None}  # from the rows
     assert fake.details == []
+
+
+def test_a_package_answered_from_the_pickup_cache_keeps_its_delivery_option(store: Store) -> None:
+    """A shop that runs pickup too: a shipped package of the pickup lookback is answered from the
+    pickup read's cache, which the tracking read asks first; the option its detail gave must come
+    with it, or a carrier name two options share is an error every run until the window closes."""
+    fake = FakeShop()
+    fake.packages["P1"]["delivery_option_id"] = "OPT-ECO"
+    cache = store.packages.for_shop("demo")  # as a pickup read that read P1's detail leaves it
+    stamp = datetime.fromtimestamp(fake.packages["P1"]["update_time"], tz=UTC)
+    cache.put([dataclasses.replace(row("P1", "FULFILLING", "SF1", stamp), delivery_option_id="OPT-ECO")])
+    cache.advance(PackageCursor(SHOP_ID, SINCE, T), now=T)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        fake.serve(mock)
+        found = seller(store).read_shipping_states(["P1"])
+    assert fake.details == []  # answered from the pickup read's cache
+    assert [(s.id, s.delivery_option_id) for s in found.items] == [("P1", "OPT-ECO")]

@@ -336,7 +336,16 @@ class PickupReads:
                 trusted = wid is not None or not order_errors
                 # otherwise a stamp no search answers: the next run that finds the package reads it again
                 stamp = (summary.update_time if trusted else None) or _EPOCH
-                fresh.append(CachedPackage(signal=signal, update_time=stamp, shipping_type=package.shipping_type))
+                # the delivery option too: the tracking read answers a shipped package from this row
+                # (``shipping_reads.py``), and a carrier name two options share resolves by it
+                fresh.append(
+                    CachedPackage(
+                        signal=signal,
+                        update_time=stamp,
+                        shipping_type=package.shipping_type,
+                        delivery_option_id=package.delivery_option_id,
+                    )
+                )
             signals.extend(p.signal for p in fresh)
             if self.cache is not None:
                 self.cache.put(fresh)

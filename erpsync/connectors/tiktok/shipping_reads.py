@@ -29,7 +29,8 @@ rather than read every run until collected: the carrier's collection makes it FU
 cancellation CANCELLED, each a status the search names, with a new stamp, so the row is marked
 moved and the package read again. They keep the detail's ``delivery_option_id`` as well, which
 settles a carrier name two delivery options share (``ProviderNames``) for a package answered from
-its row. Nothing documents a shipped package going back to awaiting
+its row; so do the pickup read's rows, which answer first, so that a package of the pickup
+lookback needs no detail read for it either. Nothing documents a shipped package going back to awaiting
 shipment; one that did without a new stamp, status or number would keep being answered as
 shipped (``docs/tracking.md``). The
 first run reads every package and dates the cursor before its reads; each later run makes one

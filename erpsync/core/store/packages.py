@@ -92,8 +92,7 @@ class Packages(Repository):
     table: Table = package_cache
     #: the ``cursors`` stream that says how far a shop's rows are complete
     stream = "packages"
-    #: whether the table keeps ``CachedPackage.orders_shipped`` and ``delivery_option_id`` (the
-    #: tracking read's does)
+    #: whether the table keeps ``CachedPackage.orders_shipped`` (the tracking read's does)
     _orders_shipped = False
 
     def for_shop(self, shop: str) -> ShopPackages:
@@ -139,11 +138,8 @@ class Packages(Repository):
                 "created_at": p.signal.created_at,
                 "update_time": p.update_time,
                 "shipping_type": p.shipping_type,
-                **(
-                    {"orders_shipped": p.orders_shipped, "delivery_option_id": p.delivery_option_id}
-                    if self._orders_shipped
-                    else {}
-                ),
+                "delivery_option_id": p.delivery_option_id,
+                **({"orders_shipped": p.orders_shipped} if self._orders_shipped else {}),
                 **columns,
             }
             for p in packages

@@ -26,8 +26,9 @@ TIKTOK or SELLER, so a state answered from a row still says whether the platform
 shipment the ERP no longer lists is pruned);
 13 adds an index on ``alert_outbox.drift_id`` (a drift that resolves reads the severities it was
 alerted at inside its write transaction, which without it scans every alert kept);
-14 adds ``tracked_packages.delivery_option_id`` (the delivery option the package's detail gave, so
-a carrier name two options share still resolves for a package answered from its row).
+14 adds ``delivery_option_id`` to ``package_cache`` and ``tracked_packages`` (the delivery option
+the package's detail gave, so a carrier name two options share still resolves for a package
+answered from a row, the tracking read's or the pickup read's).
 """
 
 from __future__ import annotations
@@ -310,7 +311,10 @@ def _packages_table(name: str, *extra: Column[bool], after: tuple[Column[Any], .
     )
 
 
-package_cache = _packages_table("package_cache")
+#: version 14: the delivery option the package's detail gave (see ``tracked_packages``): the
+#: tracking read answers a package of the pickup lookback from here, and a carrier name two options
+#: share resolves by it; NULL, as in rows written before: not known
+package_cache = _packages_table("package_cache", after=(Column("delivery_option_id", String(255)),))
 
 # -- version 9 -------------------------------------------------------------------------------------
 

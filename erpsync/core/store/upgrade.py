@@ -114,8 +114,11 @@ def _v12_to_v13(conn: Connection) -> None:
 
 
 def _v13_to_v14(conn: Connection) -> None:
-    """The delivery option of a tracked package. Rows kept before read as not known, as they
-    were: a carrier name two options share is an error for such a package until it is read again."""
+    """The delivery option of a cached package, the tracking read's and the pickup read's (the
+    tracking read answers a package of the pickup lookback from the pickup read's rows). Rows kept
+    before read as not known, as they were: a carrier name two options share is an error for such
+    a package until it is read again."""
+    _add_columns(conn, schema.package_cache, ("delivery_option_id",))
     _add_columns(conn, schema.tracked_packages, ("delivery_option_id",))
 
 
