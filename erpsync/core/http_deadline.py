@@ -11,6 +11,7 @@ retry policy (``core/http_retry.py``) stops on the same deadline the body reader
 
 from __future__ import annotations
 
+import math
 import socket
 import time
 from collections.abc import Callable
@@ -31,40 +32,51 @@ _CHUNK = 64 * 1024
 
 @dataclass
 class CallDeadline:
-    """One logical request's deadline (monotonic seconds), what sets it, and why retrying stopped.
+    """One logical request's deadline, what sets it, and why retrying stopped.
 
     The sooner of the call's own deadline and the enclosing time budget's end, read at each
     check rather than copied as the call starts: a budget ended while the call runs
     (``TimeBudget.end``, a read ahead no longer wanted) stops its retries, cuts the wait before
-    the next one short and keeps it from being sent, not only the calls started after it.
+    the next one short and keeps it from being sent, not only the calls started after it. The
+    budget's part is its own :meth:`TimeBudget.remaining`, on the budget's clock (a test's, or
+    the wall clock), never its ``ends_at`` set against this module's monotonic one.
     """
 
-    own_end: float
+    own_end: float  # monotonic seconds
     own_limit: str
     budget: TimeBudget | None = None
     refused_wait: str | None = None
 
+    def _left(self) -> tuple[float, float]:
+        """(seconds left to the call's own deadline, seconds left to the budget's end)."""
+        own = self.own_end - time.monotonic()
+        budget = self.budget
+        return own, (math.inf if budget is None else budget.remaining())
+
     @property
     def ends_at(self) -> float:
-        budget = self.budget
-        return self.own_end if budget is None else min(self.own_end, budget.ends_at)
+        """When the call must be over, in monotonic seconds, as the budget stands now."""
+        return time.monotonic() + self.remaining()
 
     @property
     def limit(self) -> str:
         """What sets the deadline, for errors: the call's own, or the budget's label."""
-        budget = self.budget
-        if budget is not None and budget.ends_at < self.own_end:
-            return budget.label
-        return self.own_limit
+        own, budget = self._left()
+        return self.budget.label if self.budget is not None and budget < own else self.own_limit
 
     def remaining(self) -> float:
-        return self.ends_at - time.monotonic()
+        return min(self._left())
 
     def as_sent(self) -> CallDeadline:
         """The deadline as it is now, no longer following the budget: what the attempt being sent
         reads its answer by, so an answer on its way when the budget is ended is read whole (a
         call cut off would count as a failed one, for an answer nobody wanted anyway)."""
-        return self if self.budget is None else CallDeadline(self.ends_at, self.limit)
+        if self.budget is None:
+            return self
+        own, budget = self._left()
+        if budget < own:
+            return CallDeadline(self.own_end - own + budget, self.budget.label)
+        return CallDeadline(self.own_end, self.own_limit)
 
     def pause(self, seconds: float, sleep: Callable[[float], None]) -> None:
         """Wait ``seconds`` before the next attempt, cut short if the budget is ended meanwhile.

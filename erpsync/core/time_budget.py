@@ -32,6 +32,7 @@ class TimeBudget:
         self.seconds = seconds
         self.label = label
         self._clock = clock
+        #: when it ends, on its own clock (``clock``): compare budgets and calls by :meth:`remaining`
         self.ends_at = clock() + seconds
         #: set by end(): a retry's backoff waits on it, so an ended budget cuts the wait short
         self._ended = threading.Event()
@@ -52,8 +53,12 @@ class TimeBudget:
         self._ended.set()
 
     def pause(self, seconds: float) -> None:
-        """Sleep ``seconds`` in real time, or until :meth:`end` is called if sooner."""
-        self._ended.wait(seconds)
+        """Sleep ``seconds`` in real time, or until :meth:`end` is called if sooner; never less
+        otherwise (a rate limiter's wait relies on it)."""
+        until = time.monotonic() + seconds
+        left = seconds
+        while left > 0 and not self._ended.wait(left):
+            left = until - time.monotonic()
 
 
 _BUDGET: ContextVar[TimeBudget | None] = ContextVar("erpsync_http_time_budget", default=None)
@@ -84,7 +89,8 @@ def time_budget(budget: TimeBudget) -> Iterator[TimeBudget]:
     never sees the connectors' HTTP clients, and the core must not know the connectors.
     """
     outer = _BUDGET.get()
-    tighter = budget if outer is None or budget.ends_at <= outer.ends_at else outer
+    # by the time left, not ``ends_at``: two budgets may run on different clocks
+    tighter = budget if outer is None or budget.remaining() <= outer.remaining() else outer
     token = _BUDGET.set(tighter)
     try:
         yield budget

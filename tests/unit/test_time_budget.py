@@ -151,6 +151,47 @@ def test_a_call_whose_budget_has_ended_takes_no_rate_limit_slot():
     assert limits.rate(("api", "api.example.test", "/items")) is None and len(responses.calls) == 0
 
 
+@responses.activate
+def test_ending_a_budget_on_a_clock_of_its_own_stops_the_retries_not_just_their_backoff():
+    """A budget may run on a clock of its own (here the wall clock): ended during the first
+    attempt, it stops the call as a budget on the monotonic clock does, instead of letting the
+    remaining attempts go out back to back with no backoff."""
+    budget = TimeBudget(600.0, "the test's budget", clock=time.time)
+    ending_while_answered(budget, 503)
+    policy = HttpPolicy(max_attempts=5, backoff_initial=1.0, backoff_jitter=0.0)
+    with time_budget(budget), pytest.raises(TemporaryError, match="HTTP 503"):
+        HttpClient("api", policy).request("GET", URL)
+    assert budget.expired and len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_budget_on_a_frozen_test_clock_with_time_left_lets_the_call_go_out():
+    responses.get(URL, json={})
+    budget = TimeBudget(60.0, "the test's budget", clock=lambda: 1000.0)
+    with time_budget(budget):
+        assert HttpClient("api").request("GET", URL).json() == {}
+
+
+def test_nested_budgets_on_different_clocks_keep_the_one_with_less_time_left():
+    tight = TimeBudget(1.0, "tight", clock=lambda: 1e9)  # ends far past the other on its own clock
+    loose = TimeBudget(100.0, "loose")
+    for outer, inner in ((tight, loose), (loose, tight)):
+        with time_budget(outer), time_budget(inner):
+            assert current_time_budget() is tight
+
+
+@responses.activate
+def test_a_call_under_a_live_budget_backs_off_and_retries_as_before():
+    responses.get(URL, status=503)
+    responses.get(URL, status=503)
+    responses.get(URL, json={"ok": 1})
+    policy = HttpPolicy(max_attempts=3, backoff_initial=0.3, backoff_jitter=0.0)
+    started = time.monotonic()
+    with time_budget(TimeBudget(60, "the shop's budget")), time_budget(endable_budget()):
+        assert HttpClient("api", policy).request("GET", URL).json() == {"ok": 1}
+    assert 0.85 < time.monotonic() - started < 1.5  # 0.3 s, then 0.6 s
+
+
 def ending_while_answered(budget: TimeBudget, status: int) -> None:
     """The server answers ``status`` to every call, and the budget is ended while it answers."""
 
