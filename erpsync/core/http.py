@@ -32,7 +32,8 @@ cannot make it trusted.
 
 Rate limits: calls are paced per rate key by the process-wide registry in ``core/rate_limit.py``,
 so every client and thread calling with the same key shares one budget; a rate-limit refusal
-slows that key alone, and clean answers speed it back up.
+slows that key alone, and clean answers speed it back up. A call dropped while it waits for
+its slot (its time budget ended) stops waiting and gives the slot back.
 
 Redirects are not followed: ``requests`` would resend every header to the new address, a
 connector's own credential header included, so a 3xx is a ``PermanentError`` naming the status
@@ -233,11 +234,9 @@ class HttpClient:
         call = call or call_deadline(self.policy.deadline)
         if self.limiter is not None and self.policy.rate_limit_qps:
             self._time_left(call, op)  # a call past its deadline takes no token from the calls still wanted
-            self.limiter.acquire(
-                key, self.policy.rate_limit_qps, burst=self.policy.rate_limit_burst, guard=self.rate_guard
-            )
+            self._wait_for_slot(self.limiter, self.policy.rate_limit_qps, call, op, key)
         started = time.monotonic()
-        left = self._time_left(call, op)  # again: the limiter may have waited
+        left = self._time_left(call, op)
         sent = call.as_sent()  # its answer is read whole, even if the budget is ended meanwhile
         try:
             response = self.session.request(
@@ -298,6 +297,19 @@ class HttpClient:
         ):
             raise outcome_unknown(error)
         raise error
+
+    def _wait_for_slot(self, limiter: RateLimits, qps: float, call: CallDeadline, op: str, key: Hashable) -> None:
+        """Wait for the call's rate-limit slot, cut short if its budget ends meanwhile (a read ahead
+        dropped): a call that will not be sent then gives its slot back, so the next call on the
+        key does not wait behind it."""
+        slot = limiter.reserve(key, qps, burst=self.policy.rate_limit_burst, guard=self.rate_guard)
+        if slot.wait > 0:
+            call.pause(slot.wait, limiter.sleep)
+        try:
+            self._time_left(call, op)
+        except TemporaryError:
+            limiter.give_back(slot)
+            raise
 
     def _time_left(self, call: CallDeadline, op: str) -> float:
         """Seconds left to ``call``; raises when none are (nothing sent yet, so this is safe to

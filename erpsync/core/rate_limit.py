@@ -24,6 +24,14 @@ Other keys keep their rate. A slowed key's log of starts is checked against the 
 rate's window as well as its own, so a refusal never lets the next call start sooner than it
 would have without one (the slowed window is shorter and would forget calls made just before).
 Retrying the refused call after its ``Retry-After`` stays the HTTP client's job.
+
+A call may be dropped while it waits for its slot (its time budget ended: a read ahead no longer
+wanted). The HTTP client then waits through the call deadline's pause, which the budget's end
+cuts short, and gives the slot back (:meth:`RateLimits.give_back`): the next call on the key does
+not wait behind a call that is never sent. The last slot reserved on a key goes back whole, as
+if never taken. One with calls queued behind it leaves only the log of starts: those calls keep
+the places they are sleeping towards, and handing its token to a newcomer would start two calls
+at once where the pace spaces them.
 """
 
 from __future__ import annotations
@@ -57,6 +65,8 @@ class _Bucket:
     slowed_at: float = -math.inf
     #: start times (reserved, maybe still ahead) of the calls of about the last second
     starts: deque[float] = field(default_factory=deque)
+    #: slots reserved on the key so far: tells the last one reserved from those queued before it
+    reserved: int = 0
 
     def sent_in_last_second(self, now: float) -> int:
         return sum(1 for t in self.starts if now - 1.0 < t <= now)
@@ -87,6 +97,19 @@ class _Bucket:
         return {self.window(), self.window(self.limit)}
 
 
+@dataclass(frozen=True)
+class Slot:
+    """One call's reserved start on a key, as :meth:`RateLimits.reserve` gave it."""
+
+    key: Hashable
+    #: seconds to wait before the call may start
+    wait: float
+    bucket: _Bucket = field(repr=False)
+    number: int  # the bucket's ``reserved`` count once this slot was taken
+    reserved_at: float  # the registry's clock when reserved
+    taken: float  # tokens it took (more than one when a full window pushed it back)
+
+
 class RateLimits:
     """Pacers by key, created on first use; thread-safe. ``clock`` and ``sleep`` are injectable."""
 
@@ -111,6 +134,15 @@ class RateLimits:
         The slot is reserved before sleeping (the token count may go negative), so concurrent
         callers queue one behind another instead of all waking at the same instant.
         """
+        slot = self.reserve(key, qps, burst=burst, guard=guard)
+        if slot.wait > 0:
+            self._sleep(slot.wait)
+        return slot.wait
+
+    def reserve(self, key: Hashable, qps: float, *, burst: int = 1, guard: float = 0.0) -> Slot:
+        """Reserve one call's slot on ``key`` as :meth:`acquire` does, without sleeping: the caller
+        waits ``slot.wait`` (with :attr:`sleep`, or a wait of its own that may end sooner and
+        then :meth:`give_back` the slot)."""
         with self._lock:
             now = self._clock()
             bucket = self._buckets.get(key)
@@ -122,7 +154,8 @@ class RateLimits:
                 bucket.rate = min(bucket.rate, qps)
             pace = bucket.pace()
             windows = bucket.windows()
-            bucket.tokens = min(float(bucket.burst), bucket.tokens + (now - bucket.last) * pace) - 1.0
+            before = min(float(bucket.burst), bucket.tokens + (now - bucket.last) * pace)
+            bucket.tokens = before - 1.0
             bucket.last = now
             wait = -bucket.tokens / pace if bucket.tokens < 0 else 0.0
             starts = bucket.starts
@@ -134,9 +167,34 @@ class RateLimits:
                     wait = starts[-calls] + window - now
                     bucket.tokens = -wait * pace
             starts.append(now + wait)
-        if wait > 0:
-            self._sleep(wait)
-        return wait
+            bucket.reserved += 1
+            return Slot(key, wait, bucket, bucket.reserved, now, before - bucket.tokens)
+
+    def give_back(self, slot: Slot) -> None:
+        """The call ``slot`` was reserved for is not sent: free it for the calls still wanted.
+
+        The last slot reserved on the key goes back whole (its tokens and its place in the log of
+        starts), as if never taken. One with calls queued behind it leaves the log only: they keep
+        the places they are sleeping towards, and its token handed to a newcomer would start two
+        calls at once where the pace spaces them (the newcomer queues behind the last one anyway).
+        """
+        with self._lock:
+            bucket = slot.bucket
+            if self._buckets.get(slot.key) is not bucket:  # cleared meanwhile: nothing to free
+                return
+            start = slot.reserved_at + slot.wait
+            if start in bucket.starts:  # gone already if its window has passed
+                bucket.starts.remove(start)
+            if bucket.reserved != slot.number:
+                return
+            bucket.tokens = min(float(bucket.burst), bucket.tokens + slot.taken)
+            if bucket.slowed_at >= slot.reserved_at:  # refused meanwhile: no burst into a full window
+                bucket.tokens = min(bucket.tokens, 0.0)
+
+    @property
+    def sleep(self) -> Callable[[float], None]:
+        """How this registry sleeps (a test's fake sleep, or ``time.sleep``)."""
+        return self._sleep
 
     def refused(self, key: Hashable) -> None:
         """The server refused a call on ``key`` as over its limit: slow that key to half its real pace.

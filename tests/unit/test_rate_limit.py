@@ -154,6 +154,31 @@ def test_a_refusal_breaks_the_clean_run(limits: RateLimits, clock: FakeClock) ->
     assert limits.rate("k") == 5
 
 
+def test_the_last_slot_given_back_is_as_if_never_taken(limits: RateLimits, clock: FakeClock) -> None:
+    """A call dropped while it waits for its slot (its budget ended) gives the slot back: the next
+    call on the key starts when the dropped one would have, not a slot later."""
+    limits.acquire("k", 2.0)  # the one token: the next slot is 0.5 s away
+    dropped = limits.reserve("k", 2.0)
+    limits.give_back(dropped)
+    assert limits.reserve("k", 2.0).wait == dropped.wait == 0.5
+
+
+def test_a_slot_given_back_with_calls_queued_behind_it_never_bunches_them(limits: RateLimits, clock: FakeClock) -> None:
+    """The calls queued behind a dropped slot keep their places, and a newcomer queues behind the
+    last of them at the pace: its token handed over would start two calls at once."""
+    limits.acquire("k", 2.0)
+    dropped, queued = limits.reserve("k", 2.0), limits.reserve("k", 2.0)
+    limits.give_back(dropped)
+    assert (queued.wait, limits.reserve("k", 2.0).wait) == (1.0, 1.5)
+
+
+def test_a_slot_given_back_after_the_keys_were_cleared_frees_nothing(limits: RateLimits) -> None:
+    dropped = limits.reserve("k", 2.0)
+    limits.clear()
+    limits.give_back(dropped)
+    assert limits.rate("k") is None
+
+
 def test_threads_share_one_key_without_exceeding_it() -> None:
     limits = RateLimits()  # the real clock and sleep, at a tiny rate
     starts: list[float] = []

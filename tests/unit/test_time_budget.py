@@ -5,6 +5,7 @@ The wall-clock behaviour against a trickling server is in tests/integration/test
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 
@@ -149,6 +150,40 @@ def test_a_call_whose_budget_has_ended_takes_no_rate_limit_slot():
     with time_budget(budget), pytest.raises(TemporaryError, match="not sent"):
         HttpClient("api", HttpPolicy(rate_limit_qps=5.0), rate_limits=limits).request("GET", URL)
     assert limits.rate(("api", "api.example.test", "/items")) is None and len(responses.calls) == 0
+
+
+@responses.activate
+def test_a_call_dropped_while_it_waits_for_its_rate_limit_slot_stops_waiting_and_gives_the_slot_back():
+    """A read ahead queued behind its API's pace is dropped (a write on that API, the shop ending):
+    dropping it returns at once, not after the pace's wait, and the next call on that API does not
+    wait behind the slot of a call that was never sent."""
+    responses.get(URL, json={})
+    client = HttpClient("api", HttpPolicy(rate_limit_qps=0.5), rate_limits=RateLimits())
+    client.request("GET", URL)  # the bucket's one token: the next call's slot is 2 s away
+    budget = endable_budget()
+    refused: list[TemporaryError] = []
+
+    def read_ahead() -> None:
+        with time_budget(budget):
+            try:
+                client.request("GET", URL)
+            except TemporaryError as exc:
+                refused.append(exc)
+
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(read_ahead,))
+    thread.start()
+    time.sleep(0.1)  # queued for its slot by now
+    dropped_at = time.monotonic()
+    budget.end("a read no longer wanted")  # then wait for it, as SharedReads.forget() does
+    thread.join()
+    drop_took = time.monotonic() - dropped_at
+    write_started = time.monotonic()
+    client.request("GET", URL)  # the write that dropped it
+    write_waited = time.monotonic() - write_started
+    assert "not sent: a read no longer wanted has passed" in str(refused[0]) and len(responses.calls) == 2
+    assert drop_took < 0.5, f"the drop waited {drop_took:.2f} s for the slot of a call not sent"
+    assert write_waited > 1.0, "the write went out sooner than the pace allows after the first call"
+    assert write_waited < 2.3, f"the write waited {write_waited:.2f} s, behind the dropped call's slot too"
 
 
 @responses.activate
