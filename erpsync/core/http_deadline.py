@@ -65,7 +65,9 @@ class CallDeadline:
         return self.budget.label if self.budget is not None and budget < own else self.own_limit
 
     def remaining(self) -> float:
-        return min(self._left())
+        own = self.own_end - time.monotonic()
+        budget = self.budget
+        return own if budget is None else min(own, budget.remaining())
 
     def as_sent(self) -> CallDeadline:
         """The deadline as it is now, no longer following the budget: what the attempt being sent

@@ -42,6 +42,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 #: the least rate a refused key is slowed to (calls per second)
 MIN_QPS = 1.0
@@ -97,14 +98,14 @@ class _Bucket:
         return {self.window(), self.window(self.limit)}
 
 
-@dataclass(frozen=True)
-class Slot:
-    """One call's reserved start on a key, as :meth:`RateLimits.reserve` gave it."""
+class Slot(NamedTuple):
+    """One call's reserved start on a key, as :meth:`RateLimits.reserve` gave it (a tuple: cheap
+    to build on every paced call)."""
 
     key: Hashable
     #: seconds to wait before the call may start
     wait: float
-    bucket: _Bucket = field(repr=False)
+    bucket: _Bucket
     number: int  # the bucket's ``reserved`` count once this slot was taken
     reserved_at: float  # the registry's clock when reserved
     taken: float  # tokens it took (more than one when a full window pushed it back)
