@@ -8,7 +8,6 @@ rows or the package, and only that package is left out; the run goes on with the
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 
 from erpsync.core.errors import RecordError
@@ -18,28 +17,38 @@ __all__ = ["carriers_named", "dated_states", "distinct_ids", "one_per_package"]
 
 
 def distinct_ids(items: Iterable[ErpShipment], errors: list[RecordError]) -> list[ErpShipment]:
-    """The shipments whose id no other shipment gives; each of the others a record error appended
-    to ``errors``, naming every shipment of that id and its package (``RecordError.package_id``, so
-    ``one_per_package`` holds those packages back).
+    """The shipments whose id names one shipment, copies of it given again left out; each
+    shipment whose id names several a record error appended to ``errors``, naming every shipment
+    of that id and its package (``RecordError.package_id``, so ``one_per_package`` holds those
+    packages back).
 
     A reader may give two shipments one id: Tryton numbers shipments per company, a plugin may
     too. An id that names two shipments names neither (records, messages and drifts go by it), so
     neither is pushed, whichever reader let them through; the readers that refuse a repeated id
-    themselves (files, Odoo) give none here.
+    themselves (files, Odoo) give none here. Rows that agree on the package, the number (case
+    aside, as ``same_tracking_number`` compares) and the carrier (as ``carriers_named`` compares:
+    the same name) are one shipment given again, as a plugin's SQL join over order lines gives it:
+    the id is not in doubt, so the first stands for them.
     """
     shipments = list(items)
-    count = Counter(s.id for s in shipments)
-    kept: list[ErpShipment] = []
+    by_id: dict[str, list[ErpShipment]] = {}
     for shipment in shipments:
-        if count[shipment.id] == 1:
-            kept.append(shipment)
+        by_id.setdefault(shipment.id, []).append(shipment)
+    kept: list[ErpShipment] = []
+    taken: set[str] = set()
+    for shipment in shipments:
+        rows = by_id[shipment.id]
+        if len(rows) == 1 or len({_identity(s) for s in rows}) == 1:
+            if shipment.id not in taken:
+                taken.add(shipment.id)
+                kept.append(shipment)
             continue
-        rows = ", ".join(
-            f"package {s.package_id} ({s.source or 'no source'})" for s in shipments if s.id == shipment.id
+        shown = ", ".join(
+            f"package {s.package_id}, {s.tracking_number} by {s.carrier} ({s.source or 'no source'})" for s in rows
         )
         reason = (
-            f"{count[shipment.id]} ERP shipments have this id: {rows}; which shipment it names is not known, so none "
-            "of them is pushed: give each shipment its own id"
+            f"ERP shipments giving this id differ: {shown}; which shipment it names is not known, so "
+            "none of them is pushed: give each shipment its own id"
         )
         errors.append(
             RecordError(
@@ -52,6 +61,15 @@ def distinct_ids(items: Iterable[ErpShipment], errors: list[RecordError]) -> lis
             )
         )
     return kept
+
+
+def _identity(shipment: ErpShipment) -> tuple[str, str, str]:
+    """What tells two shipments apart: their package, number (case aside, as
+    ``same_tracking_number``) and carrier (the name, as ``carriers_named``). A plugin may hand in
+    a number that is no string (a float: ``valid_shipments`` refuses it next); its text stands in."""
+    number = shipment.tracking_number
+    folded = number.casefold() if isinstance(number, str) else repr(number)
+    return repr(shipment.package_id), folded, repr(shipment.carrier)
 
 
 def one_per_package(items: Iterable[ErpShipment], errors: list[RecordError]) -> list[ErpShipment]:
