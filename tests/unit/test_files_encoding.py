@@ -148,6 +148,72 @@ def test_json_objects_sharing_a_line_that_does_not_decode_are_each_named(tmp_pat
     ]
 
 
+def named(errors) -> list[tuple[str, str | None, str | None, str | None, str]]:
+    """(line, id, field, package, byte the reason names) of each error."""
+    return [
+        (e.source.rpartition(":")[2], e.record_id, e.field, e.package_id, e.reason.split(" of the line")[0])
+        for e in errors
+    ]
+
+
+def at(raw: bytes, line: int, needle: bytes) -> str:
+    """What an error says of ``needle``'s first byte on ``line`` (lines and bytes from 1)."""
+    byte = raw.split(b"\n")[line - 1].index(needle) + 1
+    return f"not UTF-8 at byte {byte}"
+
+
+def test_an_object_is_not_blamed_for_the_bad_byte_of_the_object_ending_on_its_first_line(tmp_path):
+    """S1 ends on the line where S2 begins, with a byte that is not UTF-8 before S2 starts: that
+    byte is S1's alone; S2 is named by its own byte, on its own line, in its own field."""
+    raw = (
+        b'[{"id": "S1", "package_id": "P1", "order_id": "O1",\n'
+        b' "tracking_number": "SF1001", "carrier": "J\xffT"}, {"id": "S2", "package_id": "P2",\n'
+        b' "order_id": "O2", "tracking_number": "SF1002", "carrier": "Y\xfeT"},\n'
+        b' {"id": "S3", "package_id": "P3", "order_id": "O3", "tracking_number": "SF1003", "carrier": "SF"}]\n'
+    )
+    write(tmp_path, raw, "shipments.json")
+    records = erp(tmp_path, shipments="shipments.json").list_shipments()
+    assert [s.id for s in records.items] == ["S3"]
+    assert named(records.errors) == [
+        ("2", "S1", "carrier", "P1", at(raw, 2, b"\xff")),
+        ("3", "S2", "carrier", "P2", at(raw, 3, b"\xfe")),
+    ]
+
+
+def test_objects_sharing_a_line_are_each_named_by_their_own_first_bad_byte_there(tmp_path):
+    """Every bad byte of a line is found: two objects on one line each name their own; an object
+    with bad bytes on two lines is named once per line, by the field its byte there is in."""
+    raw = (
+        b'[{"id": "S1", "package_id": "P1", "order_id": "O\xff1", "tracking_number": "SF1", "carrier": "J\xfeT"},'
+        b' {"id": "S2", "package_id": "P2", "order_id": "O2", "tracking_number": "SF2", "carrier": "Y\xfdT",\n'
+        b' "note": "\xfc"},\n'
+        b' {"id": "S3", "package_id": "P3", "order_id": "O3", "tracking_number": "SF3", "carrier": "SF"}]'
+    )
+    write(tmp_path, raw, "shipments.json")
+    records = erp(tmp_path, shipments="shipments.json").list_shipments()
+    assert [s.id for s in records.items] == ["S3"]
+    assert named(records.errors) == [
+        ("1", "S1", "order_id", "P1", at(raw, 1, b"\xff")),
+        ("1", "S2", "carrier", "P2", at(raw, 1, b"\xfd")),
+        ("2", "S2", "note", "P2", at(raw, 2, b"\xfc")),
+    ]
+    assert all(str(e).startswith(f"{e.source}: shipment {e.record_id!r}") for e in records.errors), records.errors
+
+
+def test_a_csv_row_over_two_lines_is_named_on_each_by_the_cell_its_bad_byte_there_is_in(tmp_path):
+    """A quoted cell may hold a newline: the row is named once per line holding a bad byte, by the
+    cell that byte is in, not by the first spoilt cell of the row."""
+    gbk = '"WH-2",义乌仓,7002,李娜,13900139000,CN,浙江省,"金华市\n义乌"'.encode("gbk")
+    raw = HEADER.encode() + ROWS[0].encode() + gbk + ",稠州北路,1号,322000,DROP OFF\n".encode() + ROWS[2].encode()
+    write(tmp_path, raw)
+    records = erp(tmp_path).list_warehouses()
+    assert [w.id for w in records.items] == ["WH-1", "WH-3"]
+    assert [(e.source.rpartition(":")[2], e.record, e.field) for e in records.errors] == [
+        ("3", "warehouse 'WH-2'", "name"),
+        ("4", "warehouse 'WH-2'", "city"),
+    ]
+
+
 def test_order_statuses_keep_the_files_encoding_and_refuse_a_file_they_would_spoil(tmp_path):
     write(tmp_path, HEADER.encode())
     text = "order_id,status,updated_at,备注\n1001,CANCELLED,2026-03-02T09:40:30+00:00,买家取消\n"

@@ -3,9 +3,10 @@
 Files are read and rewritten in the ``encoding`` option, UTF-8 by default. A file saved in the
 Windows Chinese code page is GBK ("Microsoft Windows uses it under the name codepage 936", and GB
 18030 added a four-byte form "while remaining compatible with GB2312 and GBK": Qt's page "GBK
-Text Codec"), so ``encoding = "gb18030"`` reads both. A line that does not decode costs only the
-row holding it: it becomes one RecordError naming file, line and byte (and the row's id and
-column when they can be read), and the other rows are read. Such a row could not be written
+Text Codec"), so ``encoding = "gb18030"`` reads both. A byte that does not decode costs only the
+row holding it (``undecodable.py`` finds them): the row becomes a RecordError per line it has
+such bytes on, naming file, line and its first such byte there (and the row's id and column
+when they can be read), and the other rows are read. Such a row could not be written
 back as it was, so writes to the file are refused until it is fixed, like a line the CSV reader
 cannot read.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import json
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,23 +31,7 @@ from erpsync.core.json_keys import repeat_reason, repeated_key
 
 from .parse_csv import csv_records
 from .parse_json import json_list
-
-#: what an undecodable byte sequence reads as: a lone surrogate, which no decoded text contains
-MARK = "\udcff"
-_HANDLER = "erpsync-files-undecodable"
-
-
-def _mark(exc: UnicodeError) -> tuple[str, int]:
-    if not isinstance(exc, UnicodeDecodeError):
-        raise exc
-    return MARK, exc.end
-
-
-codecs.register_error(_HANDLER, _mark)
-#: what the first error of a file that is not UTF-8 at all adds
-NOT_UTF8_HINT = (
-    'no line of this file with non-ASCII text is UTF-8: it is probably a GBK/GB18030 export, set encoding = "gb18030"'
-)
+from .undecodable import MARK, NOT_UTF8_HINT, BadByte, decode, is_utf8, marked_column
 
 
 @dataclass
@@ -76,11 +62,6 @@ class Document:
     encoding: str = "utf-8"
 
 
-def is_utf8(encoding: str) -> bool:
-    """Whether ``encoding`` names UTF-8 (``utf8``, ``UTF-8``): its files may start with a BOM."""
-    return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
-
-
 def parse(path: Path, raw: bytes, fail: Callable[[str], Exception], encoding: str = "utf-8") -> Document:
     """Parse the bytes of ``path``; ``fail(message)`` builds the error for a file that is unusable whole."""
     utf8 = is_utf8(encoding)
@@ -104,66 +85,53 @@ def parse(path: Path, raw: bytes, fail: Callable[[str], Exception], encoding: st
     return doc
 
 
-def decode(raw: bytes, encoding: str) -> tuple[str, list[tuple[int, int, int]], bool]:
-    """The text; (line, byte in the line, the byte) of each line that does not decode in
-    ``encoding`` (it reads with ``MARK`` there); and whether a line with non-ASCII bytes decoded.
+def _set_aside(doc: Document, bad: list[BadByte], utf8: bool, *, hint_first: bool) -> None:
+    """Leave out each row holding an undecodable byte, and name it by the line the byte is on.
 
-    Whole first: a file that decodes costs one call. Line by line only when it does not; both
-    UTF-8 and GB18030 keep byte 0x0A for the newline alone, so a split cannot cut a character.
+    A byte is blamed on the one row whose text holds it: a JSON object may end on the line where
+    the next begins, and several may share one line, each then named by its own first bad byte
+    there. One error per row and line: a GBK row read as UTF-8 has a bad byte in every word.
     """
-    utf8 = is_utf8(encoding)
-    codec = "utf-8-sig" if utf8 else encoding
-    try:
-        return raw.decode(codec), [], True
-    except UnicodeDecodeError:
-        pass
-    parts: list[str] = []
-    bad: list[tuple[int, int, int]] = []
-    some_decoded = False
-    offset = len(codecs.BOM_UTF8) if utf8 and raw.startswith(codecs.BOM_UTF8) else 0
-    for number, chunk in enumerate(raw.split(b"\n"), start=1):
-        line_codec = codec if number == 1 else ("utf-8" if utf8 else encoding)
-        try:
-            parts.append(chunk.decode(line_codec))
-            some_decoded = some_decoded or not chunk[offset if number == 1 else 0 :].isascii()
-        except UnicodeDecodeError as exc:
-            at = exc.start + (offset if number == 1 else 0)
-            bad.append((number, at + 1, chunk[at]))
-            parts.append(chunk.decode(line_codec, errors=_HANDLER))
-    return "\n".join(parts), bad, some_decoded
-
-
-def _set_aside(doc: Document, bad: list[tuple[int, int, int]], utf8: bool, *, hint_first: bool) -> None:
-    """Leave out each row holding an undecodable byte, and name it by the line the byte is on."""
     name = "UTF-8" if utf8 else doc.encoding
     hint = "set option encoding if the export is GBK/GB18030" if utf8 else "check option encoding"
     if doc.data is not None:
         spoilt = {i for _line, i, row in doc.rows if MARK in json.dumps(row, ensure_ascii=False)}
     else:
         spoilt = {i for _line, i, _row in doc.rows if any(MARK in c for c in doc.records[i])}
-    by_line: dict[int, list[Any]] = {}
-    for line, i, row in doc.rows:
-        if i in spoilt:  # a row spans one line more per newline inside it (quoted cells; a JSON object's lines)
-            for n in range(line, line + 1 + _newlines(doc, i)):
-                by_line.setdefault(n, []).append(row)
-    for k, (line, at, byte) in enumerate(bad):
-        reason = f"not {name} at byte {at} of the line (0x{byte:02X}): {hint}"
-        if k == 0 and hint_first:
+    rows = {i: row for _line, i, row in doc.rows if i in spoilt}
+    seen: dict[int | None, int] = {}  # row index (None: no row) → its bad bytes met so far
+    named: set[tuple[int, int | None]] = set()
+    for b, i in zip(bad, _holders(doc, bad, spoilt), strict=True):
+        nth = seen[i] = seen.get(i, -1) + 1
+        if (b.line, i) in named:
+            continue
+        reason = f"not {name} at byte {b.at} of the line (0x{b.byte:02X}): {hint}"
+        if not named and hint_first:
             reason += f"; {NOT_UTF8_HINT}"
-        # JSON may put several objects on one line: each is set aside under it, named by its own id
-        for row in by_line.get(line) or [None]:
-            spoilt_in = row.items() if isinstance(row, dict) else ()
-            column = next((str(c) for c, v in spoilt_in if isinstance(v, str) and MARK in v), None)
-            doc.undecodable.append((line, reason, row, column))
+        named.add((b.line, i))
+        row = rows.get(i) if i is not None else None
+        doc.undecodable.append((b.line, reason, row, marked_column(row, nth)))
     doc.rows = [r for r in doc.rows if r[1] not in spoilt]
 
 
-def _newlines(doc: Document, index: int) -> int:
-    """How many newlines row ``index`` holds: the lines it takes after its first."""
+def _holders(doc: Document, bad: list[BadByte], spoilt: set[int]) -> list[int | None]:
+    """The index of the set-aside row holding each bad byte, or None (a CSV header; a JSON object
+    set aside for a repeated key): a JSON object by where it is in the text, a CSV row by its
+    lines (one row per line: a row ends at the end of a line)."""
     if doc.data is not None:
-        start, end = doc.spans[index]
-        return doc.text.count("\n", start, end)
-    return sum(c.count("\n") for c in doc.records[index])
+        spans = sorted((doc.spans[i], i) for i in spoilt)
+        starts = [start for (start, _end), _i in spans]
+        held: list[int | None] = []
+        for b in bad:
+            k = bisect_right(starts, b.char) - 1
+            held.append(spans[k][1] if k >= 0 and b.char < spans[k][0][1] else None)
+        return held
+    by_line: dict[int, int] = {}
+    for line, i, _row in doc.rows:
+        if i in spoilt:  # a row spans one line more per newline inside its quoted cells
+            for n in range(line, line + 1 + sum(c.count("\n") for c in doc.records[i])):
+                by_line[n] = i
+    return [by_line.get(b.line) for b in bad]
 
 
 def _set_aside_repeats(doc: Document) -> None:
