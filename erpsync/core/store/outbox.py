@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
@@ -20,7 +22,7 @@ from erpsync.core.models import Severity
 from erpsync.core.store.base import Repository
 from erpsync.core.store.rows import OutboxItem, OutboxRow, RowMapper
 from erpsync.core.store.schema import alert_outbox as table
-from erpsync.core.store.upserts import insert
+from erpsync.core.store.upserts import dialect_insert
 
 _row = RowMapper(OutboxRow, table, event=lambda r: dict(r["event"] or {}))
 #: statuses no delivery will change: the rows ``prune`` may delete once old enough
@@ -52,26 +54,41 @@ def alerted_severity(conn: Connection, drift_ids: Sequence[int]) -> dict[int, Se
 def insert_items(conn: Connection, items: Iterable[OutboxItem], *, now: datetime) -> list[str]:
     """Write ``items`` as pending rows on ``conn`` (the caller's transaction); the ids newly written.
 
-    An id already present is left as it is: the same alert written twice stays one alert.
+    An id already present is left as it is: the same alert written twice stays one alert. One
+    ``executemany`` for them all: a statement per alert cost more than the database's work for it.
     """
-    written = []
-    for item in items:
-        statement = insert(conn, table).values(
-            id=item.id,
-            sink=item.sink,
-            event=dict(item.event),
-            status="pending",
-            attempts=0,
-            created_at=now,
-            next_attempt_at=now,
-            drift_id=item.drift_id,
-        )
-        # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING
-        # whether or not it inserted, which would count an alert already there as new
-        inserted = conn.execute(statement.on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id))
-        if inserted.first() is not None:
+    given = list(items)
+    rows = [
+        {
+            "id": item.id,
+            "sink": item.sink,
+            "event": dict(item.event),
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+            "next_attempt_at": now,
+            "drift_id": item.drift_id,
+        }
+        for item in given
+    ]
+    if not rows:
+        return []
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT DO NOTHING
+    # whether or not it inserted, which would count an alert already there as new
+    inserted = set(conn.execute(_insert_new(conn.dialect.name), rows).scalars())
+    written: list[str] = []
+    for item in given:  # in the order given, each id once (one given twice is written once)
+        if item.id in inserted:
+            inserted.discard(item.id)
             written.append(item.id)
     return written
+
+
+@lru_cache(maxsize=4)
+def _insert_new(dialect: str) -> Any:
+    """``insert_items``' statement, built once per database kind (``upserts._upsert_statement``)."""
+    statement = dialect_insert(dialect, table)
+    return statement.on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
 
 
 def _waits(now: datetime, *, besides: datetime | None = None) -> ColumnElement[bool]:
