@@ -209,9 +209,7 @@ class Deliverer:
             return False
         if error is None:
             shown = None if answer is None else self.redact(str(answer))[:ANSWER_CHARS]
-            taken_at = self._taken_at()
-            for row in rows:
-                self.store.outbox.mark_delivered(row.id, now=taken_at, answer=shown)
+            self.store.outbox.mark_all_delivered([r.id for r in rows], now=self._taken_at(), answer=shown)
             report.delivered += len(rows)
             return True
         message = self.redact(f"{type(error).__name__}: {error}")

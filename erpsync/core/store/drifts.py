@@ -124,7 +124,7 @@ _COUNT_OPEN = select(func.count()).select_from(table).where(*_OF_ASPECT)
 _SEEN_AGAIN = (
     table.update()
     .where(table.c.id == bindparam("b_id"))
-    .values({name: bindparam(name) for name in ("last_seen_at", *_CURRENT)})
+    .values({name: bindparam(name, type_=table.c[name].type) for name in ("last_seen_at", *_CURRENT)})
 )
 _OPEN_NEW = table.insert().returning(table.c.id, table.c.fingerprint)
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, bindparam, func, or_, select
 
 from erpsync.core.models import Severity
 from erpsync.core.store.base import Repository
@@ -91,6 +91,29 @@ def _insert_new(dialect: str) -> Any:
     return statement.on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
 
 
+#: statements a delivery pass runs for every send, built once (building one cost more than running it)
+_RENEW = (
+    table.update()
+    .where(
+        table.c.id.in_(bindparam("ids", expanding=True)),
+        table.c.status == "pending",
+        table.c.next_attempt_at == bindparam("taken_until", type_=table.c.next_attempt_at.type),
+    )
+    .values(next_attempt_at=bindparam("until", type_=table.c.next_attempt_at.type))
+    .returning(table.c.id)
+)
+_DELIVERED = (
+    table.update()
+    .where(table.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        status="delivered",
+        attempts=table.c.attempts + 1,
+        delivered_at=bindparam("now", type_=table.c.delivered_at.type),
+        answer=bindparam("answer", type_=table.c.answer.type),
+    )
+)
+
+
 def _waits(now: datetime, *, besides: datetime | None = None) -> ColumnElement[bool]:
     """Whether an alert waits for an older one of its drift occurrence for its sink, pending and
     not due at ``now`` (retried later, or held by a pass), except one held until ``besides``."""
@@ -112,7 +135,8 @@ def _waits(now: datetime, *, besides: datetime | None = None) -> ColumnElement[b
 
 class Outbox(Repository):
     """``store.outbox``: ``add``, ``all_pending``, ``due``, ``claim``, ``renew``, ``defer``, ``release``,
-    ``mark_delivered``, ``mark_failed``, ``expire``, ``messages_since``, ``get``, ``recent``, ``prune``."""
+    ``mark_delivered``, ``mark_all_delivered``, ``mark_failed``, ``expire``, ``messages_since``, ``get``,
+    ``recent``, ``prune``."""
 
     def add(self, items: Iterable[OutboxItem], *, now: datetime) -> list[str]:
         """Write alerts no drift change causes (token trouble); the ids newly written."""
@@ -168,16 +192,22 @@ class Outbox(Repository):
         alert this claim took itself (held until ``until``) does not hold it back: ``ids`` come
         oldest first, as ``due`` gives them.
         """
-        waiting = _waits(now, besides=until)
+        # one statement for the pass, run once per alert (oldest first, each seeing the ones
+        # before it taken or not): building it per alert cost more than the database's work
+        claim = (
+            table.update()
+            .where(
+                table.c.id == bindparam("b_id"),
+                table.c.status == "pending",
+                table.c.next_attempt_at <= now,
+                ~_waits(now, besides=until),
+            )
+            .values(next_attempt_at=until)
+        )
         taken: set[str] = set()
         with self._write() as conn:
             for alert in ids:
-                done = conn.execute(
-                    table.update()
-                    .where(table.c.id == alert, table.c.status == "pending", table.c.next_attempt_at <= now, ~waiting)
-                    .values(next_attempt_at=until)
-                )
-                if done.rowcount == 1:
+                if conn.execute(claim, {"b_id": alert}).rowcount == 1:
                     taken.add(alert)
         return taken
 
@@ -193,16 +223,8 @@ class Outbox(Repository):
         kept: set[str] = set()
         with self._write() as conn:
             for start in range(0, len(wanted), 500):
-                update = (
-                    table.update()
-                    .where(
-                        table.c.id.in_(wanted[start : start + 500]),
-                        table.c.status == "pending",
-                        table.c.next_attempt_at == taken_until,
-                    )
-                    .values(next_attempt_at=until)
-                )
-                kept.update(conn.execute(update.returning(table.c.id)).scalars())  # rowcount is -1 with psycopg
+                chunk = {"ids": wanted[start : start + 500], "taken_until": taken_until, "until": until}
+                kept.update(conn.execute(_RENEW, chunk).scalars())  # rowcount is -1 with psycopg
         return kept
 
     def defer(self, ids: Iterable[str], *, until: datetime) -> None:
@@ -230,12 +252,15 @@ class Outbox(Repository):
 
     def mark_delivered(self, id: str, *, now: datetime, answer: str | None) -> None:
         """The channel took the alert; ``answer`` is what it said (short)."""
+        self.mark_all_delivered([id], now=now, answer=answer)
+
+    def mark_all_delivered(self, ids: Iterable[str], *, now: datetime, answer: str | None) -> None:
+        """The channel took one message holding the alerts ``ids`` (a digest's), recorded for them
+        all in one transaction: never some of a message's alerts delivered and the rest pending."""
+        wanted = list(ids)
         with self._write() as conn:
-            conn.execute(
-                table.update()
-                .where(table.c.id == id)
-                .values(status="delivered", attempts=table.c.attempts + 1, delivered_at=now, answer=answer)
-            )
+            for start in range(0, len(wanted), 500):
+                conn.execute(_DELIVERED, {"ids": wanted[start : start + 500], "now": now, "answer": answer})
 
     def mark_failed(self, id: str, *, now: datetime, error: str, retry_at: datetime | None) -> None:
         """A failed attempt: retried at ``retry_at``, or, None, failed for good (retrying cannot help).
@@ -278,7 +303,7 @@ class Outbox(Repository):
         A message dated after ``until`` was sent while the wall clock ran ahead (NTP stepped it
         back since): counting it would keep a limit used up for as long as the clock ran ahead.
 
-        A message is one send: a digest's alerts share their ``delivered_at`` (``mark_delivered``
+        A message is one send: a digest's alerts share their ``delivered_at`` (``mark_all_delivered``
         with one ``now`` for all), so it counts once, as the channel counts it; a delivering pass
         gives each of its messages a ``delivered_at`` of its own.
         """
