@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, bindparam, select
 
 from erpsync.core.errors import recorded_code
 from erpsync.core.ports import FailedWrite
@@ -53,6 +54,13 @@ class Outcome:
     status: Literal["done", "failed"]
     error: str | None = None
     detail: str | None = None
+
+
+@lru_cache(maxsize=16)
+def _finish_statement(columns: tuple[str, ...]) -> Any:
+    """``finish_many``'s UPDATE of one entry by its key (``b_key``), setting ``columns``; built once."""
+    values = {name: bindparam(name, type_=ledger.c[name].type) for name in columns}
+    return ledger.update().where(ledger.c.key == bindparam("b_key")).values(values)
 
 
 def _get(conn: Connection, key: str) -> LedgerEntry | None:
@@ -180,16 +188,34 @@ class Ledger(Repository):
                 raise ValueError("a failed ledger entry needs the error it failed with")
         if not outcomes:
             return
+        keys = [o.key for o in outcomes]
+        writes: list[tuple[tuple[str, ...], dict[str, Any]]] = []  # (the columns set, the values)
+        for outcome in outcomes:
+            values: dict[str, Any] = {"status": outcome.status, "updated_at": now}
+            if outcome.status == "failed":
+                values["last_error"] = outcome.error
+            if outcome.detail is not None:
+                values["detail"] = outcome.detail
+            writes.append((tuple(values), {"b_key": outcome.key, **values}))
         with self._write() as conn:
-            for outcome in outcomes:
-                values: dict[str, Any] = {"status": outcome.status, "updated_at": now}
-                if outcome.status == "failed":
-                    values["last_error"] = outcome.error
-                if outcome.detail is not None:
-                    values["detail"] = outcome.detail
-                result = conn.execute(ledger.update().where(ledger.c.key == outcome.key).values(**values))
-                if result.rowcount != 1:
-                    raise KeyError(f"no ledger entry {outcome.key!r}: begin it before the write")
+            found: set[str] = set()
+            for start in range(0, len(keys), _CHUNK):
+                chunk = keys[start : start + _CHUNK]
+                found.update(conn.execute(select(ledger.c.key).where(ledger.c.key.in_(chunk))).scalars())
+            missing = [k for k in keys if k not in found]
+            if missing:
+                raise KeyError(f"no ledger entry {missing[0]!r}: begin it before the write")
+            if len(found) < len(keys):  # a key finished twice: each outcome in the order given
+                for columns, row in writes:
+                    conn.execute(_finish_statement(columns), row)
+                return
+            # one executemany per set of columns: a statement built per write cost more than the
+            # database's work for it (a 2,000-package push: 2,000 statements)
+            shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for columns, row in writes:
+                shapes.setdefault(columns, []).append(row)
+            for columns, rows in shapes.items():
+                conn.execute(_finish_statement(columns), rows)
 
     def get(self, key: str) -> LedgerEntry | None:
         """The entry for ``key``, or None if that write was never begun."""
