@@ -151,8 +151,9 @@ class IdLines:
     """Where each id was met, rows set aside included (undecodable, or repeating a key).
 
     A set-aside row still names its id: a later row with that id must not pass for the first one
-    (the warehouses and shipments read it as a duplicate; a product whose first row was set aside
-    is left out whole), exactly as if the set-aside row had been read and failed.
+    (the warehouses and orders read it as a duplicate; a product whose first row was set aside is
+    left out whole), exactly as if the set-aside row had been read and failed. The shipments
+    reader does without: a set-aside row makes every row of its id an error (``shipments.py``).
     """
 
     def __init__(self, doc: Document, id_key: str = "id") -> None:

@@ -8,9 +8,13 @@ never the ERP's own order number: the tracking aspect reads it as TikTok's; may 
 option the ERP keeps no shipments and the tracking aspect has nothing to push.
 
 A malformed row is a RecordError naming file, line and field (a missing tracking number, one
-with spaces inside, a duplicate id), and the package the row gives, if it gives one (the
-tracking aspect then pushes nothing for that package); the other rows go on. erpsync only reads
-this file.
+with spaces inside), and the package the row gives, if it gives one (the tracking aspect then
+pushes nothing for that package); the other rows go on. Rows giving one id are one shipment
+given again when they all read well and agree on the package, the number (case aside) and the
+carrier (``shipment_identity``, as the core's ``distinct_ids`` compares): the first stands for
+them. Otherwise which shipment the id names is not known, so each row of it that read well is a
+RecordError on ``id`` naming all of them and its own package, and none of them is pushed: keeping
+the first would let the file's order decide. erpsync only reads this file.
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
+from erpsync.core.aspects.tracking_input import shipment_identity
 from erpsync.core.errors import RecordError
 from erpsync.core.models import Records
 from erpsync.core.shipping import ErpShipment
 from erpsync.core.tracking_numbers import check_tracking_number
 
 from .host import FilesHost
-from .parse import IdLines, broken_rows, cell, read_side_file, row_id, text_cell
+from .parse import Document, broken_rows, cell, read_side_file, row_id, text_cell
 from .parse_csv import misshapen
 from .schema import field_errors, file_option
 
@@ -105,7 +110,7 @@ class ShipmentsMixin(FilesHost):
         doc = read_side_file(path, shown, "read shipments", self.options.get("encoding", "utf-8"))
         errors = broken_rows(doc, shown, "shipment", package_key="package_id")
         items: list[ErpShipment] = []
-        met = IdLines(doc)
+        unread = _set_aside_ids(doc, shown)  # id -> where rows giving it could not be read
         schema = ShipmentRecord()
         for line, _index, row in doc.rows:
             source = f"{shown}:{line}"
@@ -115,20 +120,64 @@ class ShipmentsMixin(FilesHost):
             rid = row_id(row)
             record = f"shipment {rid!r}" if rid else "shipment (no id)"
             package = text_cell(row, "package_id")
-            if (wrong := met.repeated(rid, line, source, record) or misshapen(row, source, record)) is not None:
-                errors.extend(_of_package([wrong], package))
-                continue
-            if inexact := _inexact(row, source, record):
-                errors.extend(_of_package(inexact, package))
-                continue
-            try:
-                data = schema.load({k: cell(v) for k, v in row.items() if k is not None})
-            except ValidationError as exc:
-                errors.extend(_of_package(field_errors(exc, source=source, record=record), package))
+            wrong = [shape] if (shape := misshapen(row, source, record)) is not None else _inexact(row, source, record)
+            if not wrong:
+                try:
+                    data = schema.load({k: cell(v) for k, v in row.items() if k is not None})
+                except ValidationError as exc:
+                    wrong = field_errors(exc, source=source, record=record)
+            if wrong:
+                errors.extend(_of_package(wrong, package))
+                if (given := text_cell(row, "id")) is not None:
+                    unread.setdefault(given, []).append(source)
                 continue
             items.append(
                 ErpShipment(
                     data["id"], data["package_id"], data["order_id"], data["tracking_number"], data["carrier"], source
                 )
             )
-        return Records(tuple(items), tuple(errors))
+        return Records(tuple(_distinct(items, unread, errors)), tuple(errors))
+
+
+def _set_aside_ids(doc: Document, shown: str) -> dict[str, list[str]]:
+    """Id → where each row set aside while parsing (undecodable, a key given twice) gives it,
+    named by its first line (a row with bad bytes on several lines has an error for each)."""
+    found: dict[str, list[str]] = {}
+    met: set[int] = set()
+    for line, _reason, row, *_ in sorted([*doc.undecodable, *doc.repeated], key=lambda r: r[0]):
+        if (rid := text_cell(row, "id")) is not None and id(row) not in met:
+            met.add(id(row))
+            found.setdefault(rid, []).append(f"{shown}:{line}")
+    return found
+
+
+def _distinct(items: list[ErpShipment], unread: dict[str, list[str]], errors: list[RecordError]) -> list[ErpShipment]:
+    """The shipments whose id names one shipment, copies given again left out; each row of an id
+    whose rows differ (or one of whose rows could not be read, and may differ) a RecordError on
+    ``id`` appended to ``errors``, naming every row of the id and the row's package."""
+    by_id: dict[str, list[ErpShipment]] = {}
+    for shipment in items:
+        by_id.setdefault(shipment.id, []).append(shipment)
+    kept: list[ErpShipment] = []
+    for rid, rows in by_id.items():
+        if rid not in unread and len({shipment_identity(s) for s in rows}) == 1:
+            kept.append(rows[0])
+            continue
+        shown = [f"package {s.package_id}, {s.tracking_number} by {s.carrier} ({s.source})" for s in rows]
+        shown += [f"a row erpsync could not read ({where})" for where in unread.get(rid, ())]
+        reason = (
+            f"shipments giving this id differ: {', '.join(shown)}; which shipment it names is not known, so "
+            "none of them is pushed: give each shipment its own id"
+        )
+        errors.extend(
+            RecordError(
+                reason,
+                source=s.source,
+                record=f"shipment {rid!r}",
+                field="id",
+                record_id=rid,
+                package_id=s.package_id,
+            )
+            for s in rows
+        )
+    return kept

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from erpsync.core.errors import RecordError
 from erpsync.core.shipping import ErpShipment, PackageShippingState
 
-__all__ = ["carriers_named", "dated_states", "distinct_ids", "one_per_package"]
+__all__ = ["carriers_named", "dated_states", "distinct_ids", "one_per_package", "shipment_identity"]
 
 
 def distinct_ids(items: Iterable[ErpShipment], errors: list[RecordError]) -> list[ErpShipment]:
@@ -24,11 +24,11 @@ def distinct_ids(items: Iterable[ErpShipment], errors: list[RecordError]) -> lis
 
     A reader may give two shipments one id: Tryton numbers shipments per company, a plugin may
     too. An id that names two shipments names neither (records, messages and drifts go by it), so
-    neither is pushed, whichever reader let them through; the readers that refuse a repeated id
-    themselves (files, Odoo) give none here. Rows that agree on the package, the number (case
-    aside, as ``same_tracking_number`` compares) and the carrier (as ``carriers_named`` compares:
-    the same name) are one shipment given again, as a plugin's SQL join over order lines gives it:
-    the id is not in doubt, so the first stands for them.
+    neither is pushed, whichever reader let them through; the readers that refuse such ids
+    themselves (the files reader by this rule, Odoo a repeated id) give none here. Rows that agree
+    on the package, the number (case aside, as ``same_tracking_number`` compares) and the carrier
+    (as ``carriers_named`` compares: the same name) are one shipment given again, as a plugin's
+    SQL join over order lines gives it: the id is not in doubt, so the first stands for them.
     """
     shipments = list(items)
     by_id: dict[str, list[ErpShipment]] = {}
@@ -38,7 +38,7 @@ def distinct_ids(items: Iterable[ErpShipment], errors: list[RecordError]) -> lis
     taken: set[str] = set()
     for shipment in shipments:
         rows = by_id[shipment.id]
-        if len(rows) == 1 or len({_identity(s) for s in rows}) == 1:
+        if len(rows) == 1 or len({shipment_identity(s) for s in rows}) == 1:
             if shipment.id not in taken:
                 taken.add(shipment.id)
                 kept.append(shipment)
@@ -63,10 +63,12 @@ def distinct_ids(items: Iterable[ErpShipment], errors: list[RecordError]) -> lis
     return kept
 
 
-def _identity(shipment: ErpShipment) -> tuple[str, str, str]:
+def shipment_identity(shipment: ErpShipment) -> tuple[str, str, str]:
     """What tells two shipments apart: their package, number (case aside, as
     ``same_tracking_number``) and carrier (the name, as ``carriers_named``). A plugin may hand in
-    a number that is no string (a float: ``valid_shipments`` refuses it next); its text stands in."""
+    a number that is no string (a float: ``valid_shipments`` refuses it next); its text stands in.
+    Rows of one id with one identity are one shipment given again (``distinct_ids``, and the files
+    reader, which refuses the others itself)."""
     number = shipment.tracking_number
     folded = number.casefold() if isinstance(number, str) else repr(number)
     return repr(shipment.package_id), folded, repr(shipment.carrier)
