@@ -13,7 +13,11 @@ cannot read.
 Nothing read is lost without a word. A CSV header that names a column twice makes the file
 unusable whole (which cell is meant is anyone's guess). A JSON object that gives a key twice
 (``json.loads`` keeps the last silently) costs its row: one RecordError naming the row and the
-key, and writes are refused until it is fixed, since a rewrite would drop the other value.
+key, and writes are refused until it is fixed, since a rewrite would drop the other value. A
+JSON object whose text writes a lone surrogate as an escape (``"\\udcff"``: half of a UTF-16
+pair, which is no character) costs its row the same way: one RecordError naming the row, the
+column and the escape. It is invalid text like a byte that does not decode (no text the ERP
+means, and none the Open API, the database or a rewrite could carry), not a value to read as is.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from erpsync.core.json_keys import repeat_reason, repeated_key
 
 from .parse_csv import csv_records
 from .parse_json import json_list
-from .undecodable import MARK, NOT_UTF8_HINT, BadByte, decode, is_utf8, marked_column
+from .undecodable import MARK, NOT_UTF8_HINT, BadByte, clean, decode, escaped_surrogates, is_utf8, marked_column
 
 
 @dataclass
@@ -59,7 +63,15 @@ class Document:
     #: (line, reason, row, field) of each JSON object that gives a key twice; left out of
     #: ``rows`` like an undecodable one, and writes are refused while there are any
     repeated: list[tuple[int, str, Any, str]] = field(default_factory=list)
+    #: (line, reason, row, field or None) of each JSON object holding an escaped lone surrogate;
+    #: set aside like a repeated key
+    surrogates: list[tuple[int, str, Any, str | None]] = field(default_factory=list)
     encoding: str = "utf-8"
+
+    @property
+    def aside(self) -> list[tuple[int, str, Any, str | None]]:
+        """(line, reason, row, field) of every row set aside while parsing."""
+        return [*self.undecodable, *self.repeated, *self.surrogates]
 
 
 def parse(path: Path, raw: bytes, fail: Callable[[str], Exception], encoding: str = "utf-8") -> Document:
@@ -75,6 +87,7 @@ def parse(path: Path, raw: bytes, fail: Callable[[str], Exception], encoding: st
         doc.text = text
         doc.rows = [(line, i, row) for i, (line, row) in enumerate(zip(lines, doc.data, strict=True))]
         _set_aside_repeats(doc)
+        _set_aside_surrogates(doc)
     else:
         read = csv_records(text, fail)
         doc.records, doc.header_at, doc.rows, doc.broken = read.records, read.header_at, read.rows, read.broken
@@ -116,8 +129,8 @@ def _set_aside(doc: Document, bad: list[BadByte], utf8: bool, *, hint_first: boo
 
 def _holders(doc: Document, bad: list[BadByte], spoilt: set[int]) -> list[int | None]:
     """The index of the set-aside row holding each bad byte, or None (a CSV header; a JSON object
-    set aside for a repeated key): a JSON object by where it is in the text, a CSV row by its
-    lines (one row per line: a row ends at the end of a line)."""
+    set aside for a repeated key or a lone surrogate): a JSON object by where it is in the text, a
+    CSV row by its lines (one row per line: a row ends at the end of a line)."""
     if doc.data is not None:
         spans = sorted((doc.spans[i], i) for i in spoilt)
         starts = [start for (start, _end), _i in spans]
@@ -147,6 +160,22 @@ def _set_aside_repeats(doc: Document) -> None:
     doc.rows = kept
 
 
+def _set_aside_surrogates(doc: Document) -> None:
+    """Leave out each JSON object whose text escapes a lone surrogate, and say which."""
+    found = {i: (code, column) for i, code, column in escaped_surrogates(doc.text, doc.data or [], doc.spans)}
+    if not found:
+        return
+    kept = []
+    for line, i, row in doc.rows:
+        if i not in found:
+            kept.append((line, i, row))
+            continue
+        code, column = found[i]
+        reason = f"a lone surrogate \\u{code:04x} is no character (half of a UTF-16 pair, escaped alone): fix the text"
+        doc.surrogates.append((line, reason, row, column))
+    doc.rows = kept
+
+
 class IdLines:
     """Where each id was met, rows set aside included (undecodable, or repeating a key).
 
@@ -158,9 +187,9 @@ class IdLines:
 
     def __init__(self, doc: Document, id_key: str = "id") -> None:
         self.aside: dict[str, int] = {}
-        for line, _reason, row, *_ in [*doc.undecodable, *doc.repeated]:
+        for line, _reason, row, _field in doc.aside:
             rid = cell(row.get(id_key)) if isinstance(row, dict) else ""
-            if isinstance(rid, str) and rid and MARK not in rid:
+            if isinstance(rid, str) and rid and clean(rid):
                 self.aside[rid] = min(line, self.aside.get(rid, line))
         self._read: dict[str, int] = {}
 
@@ -212,9 +241,9 @@ def broken_rows(
     contradict. A package cell that did not decode, or that the object gives twice, names none.
     """
     errors = [RecordError(f"cannot be parsed as CSV ({why})", source=f"{shown}:{line}") for line, why in doc.broken]
-    for line, reason, row, column in [*doc.undecodable, *doc.repeated]:
+    for line, reason, row, column in doc.aside:
         rid = cell(row.get(id_key)) if isinstance(row, dict) else ""
-        known = rid if isinstance(rid, str) and rid and MARK not in rid else None
+        known = rid if isinstance(rid, str) and rid and clean(rid) else None
         record = f"{kind} {known!r}" if known is not None else None
         package = text_cell(row, package_key) if package_key is not None and column != package_key else None
         where = f"{shown}:{line}"
@@ -231,7 +260,7 @@ def text_cell(row: Any, key: str) -> str | None:
     if isinstance(value, float):  # a JSON number with a fraction or an exponent has lost digits
         return None
     value = cell(value)
-    return value if isinstance(value, str) and value and MARK not in value else None
+    return value if isinstance(value, str) and value and clean(value) else None
 
 
 def unwritable(doc: Document) -> str | None:
@@ -248,6 +277,14 @@ def unwritable(doc: Document) -> str | None:
         many = len(lines) > 1
         which = f"the objects on lines {', '.join(lines)} give" if many else f"the object on line {lines[0]} gives"
         return f"{which} a key twice (a rewrite would drop a value)"
+    if doc.surrogates:
+        lines = [str(line) for line, *_ in doc.surrogates]
+        which = (
+            f"the objects on lines {', '.join(lines)} hold"
+            if len(lines) > 1
+            else f"the object on line {lines[0]} holds"
+        )
+        return f"{which} a lone surrogate, which is no character"
     return None
 
 

@@ -140,11 +140,12 @@ class ShipmentsMixin(FilesHost):
 
 
 def _set_aside_ids(doc: Document, shown: str) -> dict[str, list[str]]:
-    """Id → where each row set aside while parsing (undecodable, a key given twice) gives it,
+    """Id → where each row set aside while parsing (undecodable, a key given twice, a lone
+    surrogate) gives it,
     named by its first line (a row with bad bytes on several lines has an error for each)."""
     found: dict[str, list[str]] = {}
     met: set[int] = set()
-    for line, _reason, row, *_ in sorted([*doc.undecodable, *doc.repeated], key=lambda r: r[0]):
+    for line, _reason, row, _field in sorted(doc.aside, key=lambda r: r[0]):
         if (rid := text_cell(row, "id")) is not None and id(row) not in met:
             met.add(id(row))
             found.setdefault(rid, []).append(f"{shown}:{line}")

@@ -11,10 +11,11 @@ blame them all, and only its first bad byte would name one of them.
 from __future__ import annotations
 
 import codecs
+import re
 from contextvars import ContextVar
 from typing import Any, NamedTuple
 
-__all__ = ["MARK", "NOT_UTF8_HINT", "BadByte", "decode", "is_utf8", "marked_column"]
+__all__ = ["MARK", "NOT_UTF8_HINT", "BadByte", "clean", "decode", "escaped_surrogates", "is_utf8", "marked_column"]
 
 #: what an undecodable byte sequence reads as: a lone surrogate, which no decoded text contains
 MARK = "\udcff"
@@ -122,3 +123,54 @@ def _marks(value: Any) -> int:
     if isinstance(value, list):
         return sum(_marks(v) for v in value)
     return 0
+
+
+def _surrogates(value: Any) -> list[str]:
+    """The lone surrogates a value read from JSON holds, in its keys and text, in order."""
+    if isinstance(value, str):
+        return _SURROGATE.findall(value)
+    if isinstance(value, dict):
+        return [c for k, v in value.items() for c in (*_surrogates(str(k)), *_surrogates(v))]
+    if isinstance(value, list):
+        return [c for v in value for c in _surrogates(v)]
+    return []
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a JSON escape of a surrogate: half of a pair, or alone
+
+
+def clean(value: str) -> bool:
+    """Whether ``value`` is text: no ``MARK`` of a byte that did not decode, nor any other lone surrogate."""
+    return _SURROGATE.search(value) is None
+
+
+def escaped_surrogates(text: str, items: list[Any], spans: list[tuple[int, int]]) -> list[tuple[int, int, str | None]]:
+    """(index, code point, column) of each JSON item of ``text`` that holds a lone surrogate its
+    text writes as an escape (``"\\udcff"``): JSON reads one, and the text has no bad byte there.
+
+    Decoded text holds a surrogate only as the ``MARK`` of a byte that did not decode, so an
+    item holding more surrogates than its text does has an escaped one. The column is that of
+    the item's first surrogate (``marked_column``'s rule: None in a key or a nested value).
+    """
+    if _ESCAPE.search(text) is None:  # the common file: one scan, no walk of the items
+        return []
+    found = []
+    for i, (item, (start, end)) in enumerate(zip(items, spans, strict=True)):
+        if _ESCAPE.search(text, start, end) is None:
+            continue
+        held = _surrogates(item)
+        if held and len(held) > len(_SURROGATE.findall(text, start, end)):
+            found.append((i, ord(held[0]), _column(item)))
+    return found
+
+
+def _column(item: Any) -> str | None:
+    if not isinstance(item, dict):
+        return None
+    for key, value in item.items():
+        if not clean(str(key)):
+            return None
+        if _surrogates(value):
+            return str(key) if isinstance(value, str) else None
+    return None
