@@ -11,8 +11,8 @@ A malformed row is a RecordError naming file, line and field (a missing tracking
 with spaces inside), and the package the row gives, if it gives one (the tracking aspect then
 pushes nothing for that package); the other rows go on. Rows giving one id are one shipment
 given again when they all read well and agree on the package, the number (case aside) and the
-carrier (``shipment_identity``, as the core's ``distinct_ids`` compares): the first stands for
-them. Otherwise which shipment the id names is not known, so each row of it that read well is a
+carrier: the first stands for them (the core's ``distinct_ids``, called with the rows the reader
+could not read). Otherwise which shipment the id names is not known, so each row of it that read well is a
 RecordError on ``id`` naming all of them and its own package, and none of them is pushed: keeping
 the first would let the file's order decide. erpsync only reads this file.
 """
@@ -23,7 +23,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates
 
-from erpsync.core.aspects.tracking_input import shipment_identity
+from erpsync.core.aspects.tracking_input import distinct_ids
 from erpsync.core.errors import RecordError
 from erpsync.core.models import Records
 from erpsync.core.shipping import ErpShipment
@@ -136,7 +136,7 @@ class ShipmentsMixin(FilesHost):
                     data["id"], data["package_id"], data["order_id"], data["tracking_number"], data["carrier"], source
                 )
             )
-        return Records(tuple(_distinct(items, unread, errors)), tuple(errors))
+        return Records(tuple(distinct_ids(items, errors, unread)), tuple(errors))
 
 
 def _set_aside_ids(doc: Document, shown: str) -> dict[str, list[str]]:
@@ -150,35 +150,3 @@ def _set_aside_ids(doc: Document, shown: str) -> dict[str, list[str]]:
             met.add(id(row))
             found.setdefault(rid, []).append(f"{shown}:{line}")
     return found
-
-
-def _distinct(items: list[ErpShipment], unread: dict[str, list[str]], errors: list[RecordError]) -> list[ErpShipment]:
-    """The shipments whose id names one shipment, copies given again left out; each row of an id
-    whose rows differ (or one of whose rows could not be read, and may differ) a RecordError on
-    ``id`` appended to ``errors``, naming every row of the id and the row's package."""
-    by_id: dict[str, list[ErpShipment]] = {}
-    for shipment in items:
-        by_id.setdefault(shipment.id, []).append(shipment)
-    kept: list[ErpShipment] = []
-    for rid, rows in by_id.items():
-        if rid not in unread and len({shipment_identity(s) for s in rows}) == 1:
-            kept.append(rows[0])
-            continue
-        shown = [f"package {s.package_id}, {s.tracking_number} by {s.carrier} ({s.source})" for s in rows]
-        shown += [f"a row erpsync could not read ({where})" for where in unread.get(rid, ())]
-        reason = (
-            f"shipments giving this id differ: {', '.join(shown)}; which shipment it names is not known, so "
-            "none of them is pushed: give each shipment its own id"
-        )
-        errors.extend(
-            RecordError(
-                reason,
-                source=s.source,
-                record=f"shipment {rid!r}",
-                field="id",
-                record_id=rid,
-                package_id=s.package_id,
-            )
-            for s in rows
-        )
-    return kept

@@ -8,7 +8,7 @@ rows or the package, and only that package is left out; the run goes on with the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from erpsync.core.errors import RecordError
 from erpsync.core.shipping import ErpShipment, PackageShippingState
@@ -16,11 +16,14 @@ from erpsync.core.shipping import ErpShipment, PackageShippingState
 __all__ = ["carriers_named", "dated_states", "distinct_ids", "one_per_package", "shipment_identity"]
 
 
-def distinct_ids(items: Iterable[ErpShipment], errors: list[RecordError]) -> list[ErpShipment]:
+def distinct_ids(
+    items: Iterable[ErpShipment], errors: list[RecordError], unread: Mapping[str, Sequence[str]] | None = None
+) -> list[ErpShipment]:
     """The shipments whose id names one shipment, copies of it given again left out; each
     shipment whose id names several a record error appended to ``errors``, naming every shipment
     of that id and its package (``RecordError.package_id``, so ``one_per_package`` holds those
-    packages back).
+    packages back). ``unread`` is, per id, where the reader met rows of it that it could not read
+    (the files reader): they may differ, so that id names no one shipment either.
 
     A reader may give two shipments one id: Tryton numbers shipments per company, a plugin may
     too. An id that names two shipments names neither (records, messages and drifts go by it), so
@@ -38,13 +41,15 @@ def distinct_ids(items: Iterable[ErpShipment], errors: list[RecordError]) -> lis
     taken: set[str] = set()
     for shipment in shipments:
         rows = by_id[shipment.id]
-        if len(rows) == 1 or len({shipment_identity(s) for s in rows}) == 1:
+        doubtful = unread.get(shipment.id, ()) if unread else ()
+        if not doubtful and (len(rows) == 1 or len({shipment_identity(s) for s in rows}) == 1):
             if shipment.id not in taken:
                 taken.add(shipment.id)
                 kept.append(shipment)
             continue
         shown = ", ".join(
-            f"package {s.package_id}, {s.tracking_number} by {s.carrier} ({s.source or 'no source'})" for s in rows
+            [f"package {s.package_id}, {s.tracking_number} by {s.carrier} ({s.source or 'no source'})" for s in rows]
+            + [f"a row erpsync could not read ({where})" for where in doubtful]
         )
         reason = (
             f"ERP shipments giving this id differ: {shown}; which shipment it names is not known, so "
@@ -67,8 +72,7 @@ def shipment_identity(shipment: ErpShipment) -> tuple[str, str, str]:
     """What tells two shipments apart: their package, number (case aside, as
     ``same_tracking_number``) and carrier (the name, as ``carriers_named``). A plugin may hand in
     a number that is no string (a float: ``valid_shipments`` refuses it next); its text stands in.
-    Rows of one id with one identity are one shipment given again (``distinct_ids``, and the files
-    reader, which refuses the others itself)."""
+    Rows of one id with one identity are one shipment given again (``distinct_ids``)."""
     number = shipment.tracking_number
     folded = number.casefold() if isinstance(number, str) else repr(number)
     return repr(shipment.package_id), folded, repr(shipment.carrier)
