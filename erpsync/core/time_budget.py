@@ -32,7 +32,8 @@ class TimeBudget:
         self.seconds = seconds
         self.label = label
         self._clock = clock
-        #: when it ends, on its own clock (``clock``): compare budgets and calls by :meth:`remaining`
+        #: when it ends, on its own clock (``clock``): compared as it is only with a budget on the
+        #: same clock; a call or a budget on another clock goes by :meth:`remaining`
         self.ends_at = clock() + seconds
         #: set by end(): a retry's backoff waits on it, so an ended budget cuts the wait short
         self._ended = threading.Event()
@@ -81,16 +82,29 @@ def endable_budget() -> TimeBudget:
     return budget
 
 
+def _ends_first(inner: TimeBudget, outer: TimeBudget) -> bool:
+    """Whether ``inner`` ends no later than ``outer``: a tie goes to ``inner``.
+
+    On one clock by ``ends_at``: an :func:`endable_budget` ends exactly when the budget around
+    it does, and must be the one in force, or ending it would stop nothing; time left read
+    twice would make the inner, read first, look longer. On different clocks ``ends_at`` cannot
+    be compared, so by the time left on each.
+    """
+    if inner._clock == outer._clock:
+        return inner.ends_at <= outer.ends_at
+    return inner.remaining() <= outer.remaining()
+
+
 @contextmanager
 def time_budget(budget: TimeBudget) -> Iterator[TimeBudget]:
-    """Bound every HTTP call made inside the block by ``budget`` (nested budgets: the tighter wins).
+    """Bound every HTTP call made inside the block by ``budget`` (nested budgets: the tighter wins,
+    ``budget`` when both end at once).
 
     A context variable rather than a parameter: the host that owns the budget (the sync loop)
     never sees the connectors' HTTP clients, and the core must not know the connectors.
     """
     outer = _BUDGET.get()
-    # by the time left, not ``ends_at``: two budgets may run on different clocks
-    tighter = budget if outer is None or budget.remaining() <= outer.remaining() else outer
+    tighter = budget if outer is None or _ends_first(budget, outer) else outer
     token = _BUDGET.set(tighter)
     try:
         yield budget

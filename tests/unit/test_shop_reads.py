@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from erpsync.core.http import HttpPolicy
 from erpsync.core.models import HandoverMode, Records
 from erpsync.core.orders import SellerOrder
 from erpsync.core.ports import PickupReader, PickupWriter, WarehouseReader, WarehouseWriter
+from erpsync.core.time_budget import TimeBudget, time_budget
 from erpsync.shop_reads import shared_reads
 
 BASE = "https://open-api.test"
@@ -242,15 +244,20 @@ def test_an_answer_read_ahead_says_when_its_read_started(seller: TikTokSellerCon
     shared.close()
 
 
+@pytest.mark.parametrize("shop_budget", [False, True], ids=["no-budget", "in-the-shops-budget"])
 @responses.activate
-def test_closing_the_shop_stops_a_read_ahead_no_aspect_took_at_its_next_page(seller: TikTokSellerConnector) -> None:
+def test_closing_the_shop_stops_a_read_ahead_no_aspect_took_at_its_next_page(
+    seller: TikTokSellerConnector, shop_budget: bool
+) -> None:
     """The shop stopped (a stop signal, a failed read, its budget) before the aspect that asked:
-    closing does not wait for the whole paged read, whose answer nobody will take."""
+    closing does not wait for the whole paged read, whose answer nobody will take. Also inside
+    the shop's time budget, as every run reads a shop (the read ahead's own budget ends with it)."""
     answer_tiktok()
     paged = PagedOrders()
-    shared = shared_reads(seller)
-    shared.read_ahead("read_orders", statuses=AWAITING)
-    shared.start_reads_ahead()
+    with time_budget(TimeBudget(600.0, "shop s's time budget (600 s)")) if shop_budget else nullcontext():
+        shared = shared_reads(seller)
+        shared.read_ahead("read_orders", statuses=AWAITING)
+        shared.start_reads_ahead()
     assert paged.asked.wait(5)
     closer = threading.Thread(target=shared.close)
     closer.start()

@@ -126,6 +126,27 @@ def test_an_endable_budget_ends_with_the_shops_or_when_ended():
     assert len(responses.calls) == 1 and not shop.expired
 
 
+def test_an_endable_budget_is_the_one_in_force_inside_the_shops_budget():
+    """It ends when the shop's does: the tie goes to it, or ending it would stop nothing (every
+    run gives each shop a budget, so every read ahead runs inside one)."""
+    with time_budget(TimeBudget(600.0, "shop acme's time budget (600 s)")):
+        own = endable_budget()
+        with time_budget(own):
+            assert current_time_budget() is own
+
+
+@responses.activate
+def test_ending_an_endable_budget_inside_the_shops_budget_stops_its_next_call():
+    responses.get(URL, json={})
+    with time_budget(TimeBudget(600.0, "shop acme's time budget (600 s)")):
+        own = endable_budget()  # what a shop's read ahead runs under
+        with time_budget(own):
+            own.end("a read no longer wanted")  # what dropping the read ahead does
+            with pytest.raises(TemporaryError, match="not sent: a read no longer wanted has passed"):
+                HttpClient("api").request("GET", URL)
+    assert len(responses.calls) == 0
+
+
 @responses.activate
 def test_ending_a_budget_cuts_the_wait_before_a_retry_short_and_sends_no_retry():
     """A call follows its budget as it is now, not as it was when the call started: the server
