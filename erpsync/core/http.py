@@ -33,7 +33,8 @@ cannot make it trusted.
 Rate limits: calls are paced per rate key by the process-wide registry in ``core/rate_limit.py``,
 so every client and thread calling with the same key shares one budget; a rate-limit refusal
 slows that key alone, and clean answers speed it back up. A call dropped while it waits for
-its slot (its time budget ended) stops waiting and gives the slot back.
+its slot (its time budget ended) stops waiting and gives the slot back; one whose slot falls
+after its deadline or its budget's end gives it back at once and is not sent, nor retried.
 
 Redirects are not followed: ``requests`` would resend every header to the new address, a
 connector's own credential header included, so a 3xx is a ``PermanentError`` naming the status
@@ -301,8 +302,20 @@ class HttpClient:
     def _wait_for_slot(self, limiter: RateLimits, qps: float, call: CallDeadline, op: str, key: Hashable) -> None:
         """Wait for the call's rate-limit slot, cut short if its budget ends meanwhile (a read ahead
         dropped): a call that will not be sent then gives its slot back, so the next call on the
-        key does not wait behind it."""
+        key does not wait behind it. A slot that falls at or after the call's deadline (or its
+        budget's end) is given back at once, not waited for: the call could not be sent anyway,
+        and a retry would only queue again behind the same calls."""
         slot = limiter.reserve(key, qps, burst=self.policy.rate_limit_burst, guard=self.rate_guard)
+        left = call.remaining()
+        if slot.wait > 0 and slot.wait >= left:
+            limiter.give_back(slot)
+            call.out_of_time = True
+            raise TemporaryError(
+                f"not sent: its rate-limit slot is {slot.wait:.1f} s away, past {call.limit} "
+                f"({max(left, 0.0):.1f} s left)",
+                connector=self.name,
+                operation=op,
+            )
         if slot.wait > 0:
             call.pause(slot.wait, limiter.sleep)
         try:

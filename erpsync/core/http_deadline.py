@@ -46,6 +46,9 @@ class CallDeadline:
     own_limit: str
     budget: TimeBudget | None = None
     refused_wait: str | None = None
+    #: set when an attempt was not sent because its rate-limit slot fell past the deadline: a
+    #: retry would queue again behind the same calls, so none is made
+    out_of_time: bool = False
 
     def _left(self) -> tuple[float, float]:
         """(seconds left to the call's own deadline, seconds left to the budget's end)."""

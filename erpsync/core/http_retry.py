@@ -2,8 +2,9 @@
 
 Only a ``TemporaryError`` is retried, never an ``OutcomeUnknownError`` (a non-idempotent request
 that may have taken effect). The wait is the server's ``Retry-After`` when it gave one, else
-exponential backoff with jitter; retrying stops after ``max_attempts``, or when the next sleep
-would overrun ``max_wait`` or the call's deadline (``core/http_deadline.py``), and a refused
+exponential backoff with jitter; retrying stops after ``max_attempts``, when the next sleep
+would overrun ``max_wait`` or the call's deadline (``core/http_deadline.py``), or once an attempt
+found its rate-limit slot past that deadline (a retry would queue for a later one), and a refused
 ``Retry-After`` is noted on the call so the error the caller sees says so. tenacity runs the
 loop; the rules are here, apart from sending, so each can be read on its own.
 """
@@ -56,14 +57,15 @@ def _wait(policy: HttpPolicy, state: RetryCallState) -> float:
 
 
 def _stop(policy: HttpPolicy, state: RetryCallState, call: CallDeadline) -> bool:
-    """Stop after ``max_attempts``, or when the next sleep would overrun ``max_wait`` or the deadline.
+    """Stop after ``max_attempts``, once an attempt's rate-limit slot fell past the deadline, or
+    when the next sleep would overrun ``max_wait`` or the deadline.
 
     One function rather than ``stop_after_attempt(n) | ...``: tenacity's ``|`` is typed for
     its own stop classes only, and a plain function is what ``Retrying(stop=...)`` accepts.
     When the sleep refused is the server's ``Retry-After``, ``call.refused_wait`` says so, for
     the error the caller sees.
     """
-    if stop_after_attempt(policy.max_attempts)(state):
+    if call.out_of_time or stop_after_attempt(policy.max_attempts)(state):
         return True
     sleep = state.upcoming_sleep or 0.0
     limit = None

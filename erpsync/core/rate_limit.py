@@ -31,7 +31,9 @@ cuts short, and gives the slot back (:meth:`RateLimits.give_back`): the next cal
 not wait behind a call that is never sent. The last slot reserved on a key goes back whole, as
 if never taken. One with calls queued behind it leaves only the log of starts: those calls keep
 the places they are sleeping towards, and handing its token to a newcomer would start two calls
-at once where the pace spaces them.
+at once where the pace spaces them. A call whose slot falls at or after its deadline or its
+budget's end is not sent, so the HTTP client gives the slot back as soon as it is reserved,
+without waiting for it.
 """
 
 from __future__ import annotations

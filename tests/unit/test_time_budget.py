@@ -5,6 +5,7 @@ The wall-clock behaviour against a trickling server is in tests/integration/test
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import threading
 import time
@@ -205,6 +206,48 @@ def test_a_call_dropped_while_it_waits_for_its_rate_limit_slot_stops_waiting_and
     assert drop_took < 0.5, f"the drop waited {drop_took:.2f} s for the slot of a call not sent"
     assert write_waited > 1.0, "the write went out sooner than the pace allows after the first call"
     assert write_waited < 2.3, f"the write waited {write_waited:.2f} s, behind the dropped call's slot too"
+
+
+@pytest.mark.parametrize("limit", ["budget", "deadline"])
+@responses.activate
+def test_a_call_whose_rate_limit_slot_falls_past_its_time_gives_the_slot_back_at_once(limit):
+    """A shop with 3 s of its budget left (or a call with 3 s of its deadline) and its API's next
+    slot 4 s away: waiting for it would end in "not sent" anyway. The call is refused at once,
+    not retried (a retry would queue again), and the slot goes back to the calls still wanted."""
+    responses.get(URL, json={})
+    waited: list[float] = []
+    backoffs: list[float] = []
+    limits = RateLimits(clock=lambda: 0.0, sleep=waited.append)
+    policy = HttpPolicy(rate_limit_qps=0.25, deadline=3.0 if limit == "deadline" else 300.0)
+    client = HttpClient("api", policy, rate_limits=limits, sleep=backoffs.append)
+    client.request("GET", URL)  # the key's one token: the next slot is 4 s away
+    budget = TimeBudget(3.0, "shop acme's time budget (3 s)") if limit == "budget" else None
+    refused = r"not sent: its rate-limit slot is 4\.0 s away, past "
+    with (
+        time_budget(budget) if budget else contextlib.nullcontext(),
+        pytest.raises(TemporaryError, match=refused) as info,
+    ):
+        client.request("GET", URL)
+    assert ("shop acme's time budget" if budget else "the call deadline (3 s)") in str(info.value)
+    assert waited == [] and backoffs == [] and len(responses.calls) == 1
+    HttpClient("api", HttpPolicy(rate_limit_qps=0.25), rate_limits=limits).request("GET", URL)
+    assert waited == [4.0], "the next call waited behind the slot of the call not sent"
+
+
+@responses.activate
+def test_a_call_does_not_sit_out_a_rate_limit_queue_past_its_shops_budget():
+    """On the real clock: a shop with 0.5 s left does not wait 4 s for a slot, then fail."""
+    responses.get(URL, json={})
+    client = HttpClient("api", HttpPolicy(rate_limit_qps=0.25), rate_limits=RateLimits())
+    client.request("GET", URL)  # the key's one token: the next slot is 4 s away
+    started = time.monotonic()
+    with (
+        time_budget(TimeBudget(0.5, "shop acme's time budget (0.5 s)")),
+        pytest.raises(TemporaryError, match="not sent"),
+    ):
+        client.request("GET", URL)
+    took = time.monotonic() - started
+    assert took < 1.5, f"the call waited {took:.1f} s for a slot its budget had no time for (budget 0.5 s)"
 
 
 @responses.activate
