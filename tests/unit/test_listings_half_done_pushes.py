@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import pytest
 from test_pushes_never_lost import PRODUCT_HEADER, Seller
 
-from erpsync.core.errors import RecordError
+from erpsync.core.errors import AuthError, ConnectorError, RecordError, TemporaryError
 from erpsync.core.listing_audits import AuditReason, ListingAudit
 from erpsync.core.listings import FoundListing
 from erpsync.core.models import AspectReport, Records
@@ -38,6 +38,8 @@ class Shelf(Seller):
     #: what Update Inventory answers as refused (None: nothing refused)
     refuse: ClassVar[dict[str, str] | None] = None
     audits: ClassVar[Records[ListingAudit]] = Records()
+    #: what the failed-audits read raises instead of answering (None: it answers ``audits``)
+    audits_fail: ClassVar[ConnectorError | None] = None
     calls: ClassVar[list[str]] = []
 
     def find_listings(self, skus: Sequence[str]) -> dict[str, FoundListing]:
@@ -71,6 +73,8 @@ class Shelf(Seller):
         return {}
 
     def failed_audits(self) -> Records[ListingAudit]:
+        if Shelf.audits_fail is not None:
+            raise Shelf.audits_fail
         return Shelf.audits
 
 
@@ -83,7 +87,7 @@ class Plugin:
 @pytest.fixture(autouse=True)
 def _fresh() -> Iterator[None]:
     Shelf.sku_ids, Shelf.prices, Shelf.stock, Shelf.calls = {}, {}, {}, []
-    Shelf.answer_omits, Shelf.refuse, Shelf.audits = set(), None, Records()
+    Shelf.answer_omits, Shelf.refuse, Shelf.audits, Shelf.audits_fail = set(), None, Records(), None
     yield
 
 
@@ -232,21 +236,84 @@ def test_one_unreadable_failed_product_does_not_stop_every_push(
     ]
 
 
+UNAVAILABLE = TemporaryError("HTTP 503 (3 attempts)", connector="tiktok", operation="search products")
+
+
+@pytest.mark.parametrize("failing", ["search products", "get product"])
+def test_an_audit_read_that_fails_does_not_stop_the_pushes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """Seller Center answers 503 after retries to the search of failed audits, or to one failed
+    product's Get Product: a record error, and the shop's price and stock are pushed all the
+    same (the run does not stop on an alert it could not read)."""
+    from erpsync.connectors.tiktok.listing_push import ListingPush
+    from erpsync.connectors.tiktok.products.models import ProductSummary
+
+    class Api:
+        def search_products(self, **_: Any) -> Iterator[Records[ProductSummary]]:
+            if failing == "search products":
+                raise UNAVAILABLE
+            yield Records((ProductSummary("T9", "Other", None, None, (), None, None),))
+
+        def get_product(self, product_id: str) -> Any:
+            raise TemporaryError("HTTP 503 (3 attempts)", connector="tiktok", operation="get product")
+
+    monkeypatch.setattr(Shelf, "failed_audits", ListingPush.failed_audits)
+    monkeypatch.setattr(Shelf, "_products", lambda self: Api(), raising=False)
+    shop = Shop(tmp_path)
+    shop.write([("MUG", "4", "5")])
+    shop.run()  # create (nothing bound yet: audits not read)
+    Shelf.calls.clear()
+    shop.write([("MUG", "6", "2")])
+    report = shop.run()
+    assert report.error is None, report.error
+    assert Shelf.calls == ["price", "inventory"]
+    assert (Shelf.prices["id-MUG"], Shelf.stock["id-MUG"]) == ("6", 2)
+    (error,) = report.record_errors
+    assert "503" in error and failing in error, error
+    assert ("product T9" in error) is (failing == "get product"), error
+
+
+def test_refused_credentials_on_the_audit_read_stop_the_shop(tmp_path: Path) -> None:
+    """An AuthError would refuse every push too: the shop stops on it, as on any other read."""
+    shop = Shop(tmp_path)
+    shop.write([("MUG", "4", "5")])
+    shop.run()
+    Shelf.calls.clear()
+    Shelf.audits_fail = AuthError("access token expired", connector="tiktok", operation="search products")
+    shop.write([("MUG", "6", "5")])
+    syncer = Syncer(load_settings(shop.root / "erpsync.toml", shop.registry), pm=shop.pm, registry=shop.registry)
+    try:
+        report = syncer.run(apply=True)
+    finally:
+        syncer.close()
+    assert "access token expired" in (report.shops[0].error or "")
+    assert Shelf.calls == []
+
+
 @pytest.mark.parametrize("unread", [RecordError("status: not a string", record="product T1", record_id="T1"),
-                                    RecordError("status: not a string", record="product #0")])  # fmt: skip
-def test_an_unreadable_audit_search_hit_does_not_resolve_the_audit_drift(tmp_path: Path, unread: RecordError) -> None:
-    """The product whose audit failed cannot be read on the next run (named by its id, or a hit
-    with no readable id that may be any bound product): its audit_failed drift stays open."""
+                                    RecordError("status: not a string", record="product #0"),
+                                    UNAVAILABLE])  # fmt: skip
+def test_an_unreadable_audit_search_hit_does_not_resolve_the_audit_drift(
+    tmp_path: Path, unread: RecordError | ConnectorError
+) -> None:
+    """The product whose audit failed cannot be read on the next run (named by its id, a hit
+    with no readable id that may be any bound product, or a search that failed): its
+    audit_failed drift stays open."""
     shop = Shop(tmp_path)
     shop.write([("MUG", "4", "5")])
     shop.run()  # create, bound to T1
     Shelf.audits = Records((ListingAudit("T1", (AuditReason("title", ("counterfeit",), ()),)),))
     first = shop.run()
     assert len(first.opened) == 1
-    Shelf.audits = Records((), (unread,))
+    if isinstance(unread, ConnectorError):
+        Shelf.audits_fail = unread
+    else:
+        Shelf.audits = Records((), (unread,))
     second = shop.run()
     assert second.record_errors
     assert second.resolved == []
+    Shelf.audits_fail = None
     Shelf.audits = Records()
     assert len(shop.run().resolved) == 1  # read, and no longer failing
 

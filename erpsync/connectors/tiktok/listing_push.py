@@ -18,7 +18,7 @@ from typing import Any
 from erpsync.connectors.tiktok.client import TikTokClient
 from erpsync.connectors.tiktok.products.api import ProductsApi
 from erpsync.connectors.tiktok.products.models import AuditStatus
-from erpsync.core.errors import NotFoundError, RecordError
+from erpsync.core.errors import AuthError, ConnectorError, NotFoundError, RecordError
 from erpsync.core.listing_audits import AuditReason, ListingAudit
 from erpsync.core.listings import FoundListing
 from erpsync.core.models import Records
@@ -100,8 +100,9 @@ class ListingPush:
         By ``audit_status``, not ``status``: the status filter sees the base version only, so a
         live product whose content edit failed its audit (and "stays live and remains
         unchanged") is ACTIVATE there, and only its audit status says the edit was refused.
-        A product whose answer cannot be read is a record error of its own, like an unreadable
-        search hit: the aspect then resolves no audit drift it may be about.
+        A product whose answer cannot be read, or whose Get Product failed (a 503 after retries,
+        any error but NotFound and refused credentials), is a record error of its own, like an
+        unreadable search hit: the aspect then resolves no audit drift it may be about.
         """
         api = self._products()
         items: list[ListingAudit] = []
@@ -115,6 +116,12 @@ class ListingPush:
                     continue  # deleted since the search: nothing left to fix
                 except RecordError as exc:  # this product's answer alone: the others are read on
                     errors.append(exc)
+                    continue
+                except AuthError:
+                    raise  # every call of the shop is refused alike
+                except ConnectorError as exc:  # e.g. a 503 after retries: this product's, unread
+                    record = f"product {summary.id}"
+                    errors.append(RecordError(str(exc), record=record, source="TikTok", record_id=summary.id))
                     continue
                 failures = tuple(
                     AuditReason(f.position, tuple(f.reasons), tuple(f.suggestions))

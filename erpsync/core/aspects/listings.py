@@ -42,11 +42,11 @@ from erpsync.core.aspects.listing_observation import ListingObservation
 from erpsync.core.aspects.listing_texts import action_description, drift_message, stock_refused
 from erpsync.core.aspects.warehouse_address import connector_type
 from erpsync.core.connector import Connector
-from erpsync.core.errors import PermanentError
+from erpsync.core.errors import AuthError, ConnectorError, PermanentError, RecordError
 from erpsync.core.listing_audits import AUDIT_FAILED, ListingAuditReader, audit_drifts, unread_products
 from erpsync.core.listing_ports import ListingBindings, ListingWriter, ProductReader
 from erpsync.core.listings import ErpProduct, ListingMapping
-from erpsync.core.models import Action, Drift, Severity
+from erpsync.core.models import Action, Drift, Records, Severity
 
 __all__ = ["ListingObservation", "ListingsAspect", "ListingsSettings"]
 
@@ -131,10 +131,22 @@ class ListingsAspect(Aspect):
 
     @staticmethod
     def _read_audits(ctx: ObserveContext, obs: ListingObservation) -> None:
-        """The failed audits of the products bound so far (a seller that cannot list them: none)."""
+        """The failed audits of the products bound so far (a seller that cannot list them: none).
+
+        The audits are alerts read beside the pushes: a read that fails (a 503 after retries) is
+        a record error naming no product, which holds every open ``audit_failed`` drift open, and
+        the listings are pushed all the same. Refused credentials are raised: the pushes would be
+        refused too.
+        """
         if not isinstance(ctx.seller, ListingAuditReader) or not obs.bound:
             return
-        obs.audits = ctx.seller.failed_audits()
+        try:
+            obs.audits = ctx.seller.failed_audits()
+        except AuthError:
+            raise
+        except ConnectorError as exc:
+            unread = RecordError(f"not read: {exc}", record="failed audits")
+            obs.audits = Records((), (unread,))
         obs.record_errors.extend(obs.audits.errors)
         if obs.audits.errors:
             # an unread product may still be failing: its audit drift stays open, while its price,
