@@ -164,3 +164,31 @@ def test_a_product_with_a_later_row_unread_is_read_partial(tmp_path):
         "P3": (["BOWL"], False),
         "P4": (["SPOON"], True),
     }
+
+
+def test_a_seller_sku_is_claimed_by_its_row_even_when_the_rest_of_the_row_is_bad(tmp_path):
+    """P6's row for F2 has a bad price, and P7 gives F2 too: F2 is used twice whatever else is
+    wrong with its first row, so it is not read into P7 (and pushed there) unsaid. A product whose
+    first row reuses a bad row's SKU is left out whole."""
+    write(
+        tmp_path,
+        "products.csv",
+        HEADER + "P6,F1,Pot,,3,USD,2,,\n"
+        "P6,F2,Pot,,oops,USD,2,,\n"  # line 3: a bad price
+        "P7,G1,Pan,,3,USD,2,,\n"
+        "P7,F2,Pan,,3,USD,2,,\n"  # line 5: P6's SKU
+        "P8,H1,Lid,,-1,USD,2,,\n"  # line 6: P8's first row is bad...
+        "P9,H1,Jar,,3,USD,2,,\n",  # line 7: ...and P9's first row gives its SKU
+    )
+    read = erp(tmp_path, products="products.csv").read_products()
+    assert read is not None
+    assert {p.id: ([s.seller_sku for s in p.skus], p.partial) for p in read.items} == {
+        "P6": (["F1"], True),
+        "P7": (["G1"], True),
+    }
+    texts = [str(e) for e in read.errors]
+    assert any("products.csv:3: product 'P6': price: not a decimal number" in t for t in texts), texts
+    twice = "seller_sku: seller_sku {!r} is used twice (first on line {})"
+    assert any(f"products.csv:5: product 'P7': {twice.format('F2', 3)}" in t for t in texts), texts
+    assert any(f"products.csv:7: product 'P9': {twice.format('H1', 6)}" in t for t in texts), texts
+    assert len(texts) == 4, texts

@@ -21,7 +21,9 @@ taken from its first row. Columns:
 Without the option the ERP keeps no products and the listings aspect has nothing to push. A
 malformed row (a missing SKU, a negative price, a seller_sku used twice, a warehouse listed
 twice) is a RecordError naming file, line and field, and the other rows go on; a product whose
-first row is malformed is left out whole, with one error per row. erpsync only reads this file.
+first row is malformed is left out whole, with one error per row. A row claims its seller_sku
+whatever else is wrong with it, so the same SKU on a later row is "used twice" even when the
+first row is malformed. erpsync only reads this file.
 """
 
 from __future__ import annotations
@@ -129,6 +131,34 @@ def _attributes(raw: Any) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def _load(
+    schema: ProductRecord, row: dict[str, Any], source: str, record: str, sku_line: dict[str, int], line: int
+) -> tuple[list[RecordError], dict[str, Any] | None]:
+    """One row's errors, and its fields when it has none.
+
+    Its seller_sku is noted in ``sku_line`` before the rest of the row is checked, valid or not:
+    a row whose price is bad still claims its SKU, so another row giving the same one is told it
+    is used twice, rather than read into a second product.
+    """
+    errors: list[RecordError] = []
+    sku = cell(row.get("seller_sku"))
+    readable = isinstance(sku, str) and sku != ""
+    first_line = sku_line.get(sku) if readable else None
+    if readable and first_line is None:
+        sku_line[sku] = line
+    data: dict[str, Any] | None = None
+    try:
+        data = schema.load({k: cell(v) for k, v in row.items() if k is not None})
+        data["images"], data["attributes"] = _images(data["images"]), _attributes(data["attributes"])
+    except ValidationError as exc:
+        errors.extend(field_errors(exc, source=source, record=record))
+        data = None
+    if first_line is not None:
+        reason = f"seller_sku {sku!r} is used twice (first on line {first_line})"
+        errors.append(RecordError(reason, source=source, record=record, field="seller_sku"))
+    return errors, None if errors else data
+
+
 class ProductsMixin(FilesHost):
     """``ProductReader`` for the files ERP (``core/listing_ports.py``)."""
 
@@ -156,33 +186,19 @@ class ProductsMixin(FilesHost):
             record = f"product {rid!r}" if rid else "product (no id)"
             if rid and rid not in products and met.set_aside_before(rid, line):
                 bad.add(rid)
-            if (wrong := misshapen(row, source, record)) is not None:
-                errors.append(wrong)
-                if rid and rid not in products:
+            if (wrong := misshapen(row, source, record)) is not None:  # no cell is its column's
+                row_errors, data = [wrong], None
+            else:
+                row_errors, data = _load(schema, row, source, record, sku_line, line)
+            if row_errors:
+                errors.extend(row_errors)
+                if rid and rid not in products:  # a product whose first row failed is left out whole
                     bad.add(rid)
                 elif rid:
                     partial.add(rid)
                 continue
-            try:
-                data = schema.load({k: cell(v) for k, v in row.items() if k is not None})
-                data["images"], data["attributes"] = _images(data["images"]), _attributes(data["attributes"])
-            except ValidationError as exc:
-                errors.extend(field_errors(exc, source=source, record=record))
-                if rid and rid not in products:
-                    bad.add(rid)
-                elif rid:
-                    partial.add(rid)
-                continue
+            assert data is not None
             sku = data["seller_sku"]
-            if sku in sku_line:
-                reason = f"seller_sku {sku!r} is used twice (first on line {sku_line[sku]})"
-                errors.append(RecordError(reason, source=source, record=record, field="seller_sku"))
-                if rid not in products:  # a product whose first row failed is left out whole
-                    bad.add(rid)
-                else:
-                    partial.add(rid)
-                continue
-            sku_line[sku] = line
             if rid in bad:
                 reason = "the product's first row is malformed (see its error): not read"
                 errors.append(RecordError(reason, source=source, record=record))
