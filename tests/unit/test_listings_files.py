@@ -192,3 +192,25 @@ def test_a_seller_sku_is_claimed_by_its_row_even_when_the_rest_of_the_row_is_bad
     assert any(f"products.csv:5: product 'P7': {twice.format('F2', 3)}" in t for t in texts), texts
     assert any(f"products.csv:7: product 'P9': {twice.format('H1', 6)}" in t for t in texts), texts
     assert len(texts) == 4, texts
+
+
+def test_a_later_row_in_another_currency_is_an_error_not_priced_in_the_first(tmp_path):
+    """A product's SKUs are pushed in the currency of its first row: a row priced 3 EUR after a
+    USD row would go out as 3 USD. It is a record error on its currency, and the product is read
+    without that SKU, partial (its content waits for the row, as for any bad later row)."""
+    write(
+        tmp_path,
+        "products.csv",
+        HEADER + "P5,E1,Pan,,3,USD,2,,\n"
+        "P5,E2,Pan,,3,EUR,2,,\n"  # line 3
+        "P5,E3,Pan,,4,USD,2,,\n",
+    )
+    read = erp(tmp_path, products="products.csv").read_products()
+    assert read is not None
+    (pan,) = read.items
+    assert (pan.currency, [s.seller_sku for s in pan.skus], pan.partial) == ("USD", ["E1", "E3"], True)
+    (error,) = [str(e) for e in read.errors]
+    assert error.endswith(
+        "products.csv:3: product 'P5': currency: EUR is not the product's currency, USD (its first row, "
+        "line 2): a product's SKUs are priced in one currency"
+    ), error

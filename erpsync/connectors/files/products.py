@@ -3,7 +3,8 @@
 The ``products`` option names the file, relative to the ``path`` directory (``products.csv`` or
 ``products.json``, a list of objects; the suffix says which). One row per SKU; rows with the same
 ``id`` are the SKUs of one product, whose title, description, currency, images and attributes are
-taken from its first row. Columns:
+taken from its first row; a later row in another currency is an error (its price would be read in
+the first row's). Columns:
 
 - ``id`` (the ERP's product id), ``seller_sku`` (the SKU's code, shared with Seller Center; unique
   in the file), ``title``, ``description``;
@@ -20,10 +21,10 @@ taken from its first row. Columns:
 
 Without the option the ERP keeps no products and the listings aspect has nothing to push. A
 malformed row (a missing SKU, a negative price, a seller_sku used twice, a warehouse listed
-twice) is a RecordError naming file, line and field, and the other rows go on; a product whose
-first row is malformed is left out whole, with one error per row. A row claims its seller_sku
-whatever else is wrong with it, so the same SKU on a later row is "used twice" even when the
-first row is malformed. erpsync only reads this file.
+twice, another currency than its product's first row) is a RecordError naming file, line and
+field, and the other rows go on; a product whose first row is malformed is left out whole, with
+one error per row. A row claims its seller_sku whatever else is wrong with it, so the same SKU on
+a later row is "used twice" even when the first row is malformed. erpsync only reads this file.
 """
 
 from __future__ import annotations
@@ -190,6 +191,13 @@ class ProductsMixin(FilesHost):
                 row_errors, data = [wrong], None
             else:
                 row_errors, data = _load(schema, row, source, record, sku_line, line)
+                if data is not None and rid in products and data["currency"] != products[rid][0]["currency"]:
+                    first = products[rid][0]
+                    reason = (
+                        f"{data['currency']} is not the product's currency, {first['currency']} (its first row, "
+                        f"line {first['line']}): a product's SKUs are priced in one currency"
+                    )
+                    row_errors.append(RecordError(reason, source=source, record=record, field="currency"))
             if row_errors:
                 errors.extend(row_errors)
                 if rid and rid not in products:  # a product whose first row failed is left out whole
@@ -203,7 +211,7 @@ class ProductsMixin(FilesHost):
                 reason = "the product's first row is malformed (see its error): not read"
                 errors.append(RecordError(reason, source=source, record=record))
                 continue
-            _first, skus = products.setdefault(rid, ({**data, "source": source}, []))
+            _first, skus = products.setdefault(rid, ({**data, "source": source, "line": line}, []))
             quantity, stock = data["inventory"], data["warehouse_stock"]
             skus.append(ErpSku(sku, Decimal(data["price"]), quantity, source, warehouse_stock=stock))
         partial.update(rid for rid in met.aside if rid in products)  # a later row set aside
