@@ -173,18 +173,25 @@ class SyncAspect(SyncApply, SyncDrifts):
                 lambda: self._renew(f"shop:{shop.name}", run_id, fenced=shop.name),
             )
             report.notes += settled
+        verified = True  # no write, or the re-read after the writes was made
         if any(r.status == "applied" for r in report.actions) and not self._stop.requested:
             run.say(f"{shop.name}: {aspect.name}: re-reading the corrected records")
-            verify(report, self._reread(run_id, aspect, ctx, memory, report))
+            reread = self._reread(run_id, aspect, ctx, memory, report)
+            verify(report, reread)
+            verified = reread is not None
         # after the re-read, which may find a write did not stick: only then is it known that every
         # change read is now in the other side (or an open drift its aspect reads again by id), and
         # the next run may start from here
-        may_move = cursor_may_move(report, open_drifts_reread=observation.open_drifts_reread)
+        may_move = cursor_may_move(report, open_drifts_reread=observation.open_drifts_reread, verified=verified)
         if completed and aspect.cursor_stream and observation.cursor and may_move:
             self.store.cursors.put(shop.name, aspect.cursor_stream, observation.cursor, now=self.clock())
         elif completed and aspect.cursor_stream and not observation.not_run:
             kept = cursor_kept_note(
-                observation.cursor, observation.cursor_held, may_move, kept_before=ctx.cursor is not None
+                observation.cursor,
+                observation.cursor_held,
+                may_move,
+                kept_before=ctx.cursor is not None,
+                verified=verified,
             )
             report.notes += [kept] if kept else []
         return report

@@ -23,7 +23,7 @@ from order_status_fakes import (
 from erpsync.core.aspects.order_reads import OrderCursor, cursor_text, next_position, parse_cursor
 from erpsync.core.aspects.order_status import read_halving
 from erpsync.core.aspects.verify import cursor_may_move, every_drift_corrected
-from erpsync.core.errors import NotFoundError, RecordError
+from erpsync.core.errors import NotFoundError, RecordError, TemporaryError
 from erpsync.core.models import Action, ActionResult, AspectReport, Drift, Records, Severity
 from erpsync.core.orders import ErpOrderStatus, SellerOrder
 from erpsync.plugins.manager import build_registry, get_plugin_manager, load_settings
@@ -45,6 +45,60 @@ def test_a_write_the_reread_finds_did_not_stick_keeps_the_cursor(tmp_path) -> No
     assert [r.status for r in aspect.actions] == ["applied"]
     assert Book.held["o-1"].status == "CANCELLED"
     assert sync.store.cursors.get("s", "order_status") == clock.now.isoformat()
+
+
+def _reread_fails(monkeypatch) -> None:
+    """The ERP answers the probe and the read of a run, then fails the re-read after the writes."""
+    reads = {"n": 0}
+    real = Book.order_statuses
+
+    def flaky(self, ids):
+        reads["n"] += 1
+        if reads["n"] > 2:
+            raise TemporaryError("ERP down", connector="order-book", operation="read order statuses")
+        return real(self, ids)
+
+    monkeypatch.setattr(Book, "order_statuses", flaky)
+
+
+def test_a_write_the_reread_could_not_verify_keeps_the_cursor(tmp_path, monkeypatch) -> None:
+    """A seller that cannot read orders by id: the write read "applied" with no re-read to confirm
+    it, and the cursor moved past the order; had the write not held, its drift stayed open and
+    nothing read the order again until it changed."""
+    sync, clock = syncer(tmp_path)
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=30)),)
+    Book.keeps = False  # the write does not stick, and no re-read sees it
+    _reread_fails(monkeypatch)
+    report = order_status(sync)
+    assert [r.status for r in report.actions] == ["applied"]
+    assert any(n.startswith("could not re-read to verify the corrections") for n in report.notes)
+    assert sync.store.cursors.get("s", "order_status") is None
+    assert report.notes[-1] == (
+        "read position not moved: the corrections written could not be re-read to verify them, and a "
+        "record whose correction did not hold is read again only while the read position stays before "
+        "it; the next run reads again as a first run does (no position kept yet)"
+    )
+    monkeypatch.undo()
+    Book.keeps = True
+    clock.now = T0 + timedelta(hours=1)
+    aspect = order_status(sync)  # o-1 is read again, written, and its drift resolves
+    assert [r.status for r in aspect.actions] == ["applied"] and Book.held["o-1"].status == "CANCELLED"
+    assert sync.store.drifts.open_subjects("s", "order_status") == frozenset()
+    assert sync.store.cursors.get("s", "order_status") == clock.now.isoformat()
+
+
+def test_a_write_the_reread_could_not_verify_does_not_hold_the_cursor_of_a_by_id_reader(tmp_path, monkeypatch) -> None:
+    """Its drift stays open (nothing resolves without the re-read), so the next run reads the order by id."""
+    sync, clock = by_id_syncer(tmp_path, policy="seller")
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=30)),)
+    _reread_fails(monkeypatch)
+    order_status(sync)
+    assert sync.store.cursors.get("s", "order_status") == T0.isoformat()
+    monkeypatch.undo()
+    clock.now = T0 + timedelta(hours=1)
+    aspect = order_status(sync)
+    assert OrdersById.asked[-1] == ["o-1"] and aspect.resolved and aspect.actions == []
+    assert sync.store.drifts.open_subjects("s", "order_status") == frozenset()
 
 
 def test_a_drift_left_open_by_policy_keeps_its_order_read_until_it_resolves(tmp_path) -> None:
@@ -197,11 +251,16 @@ def test_cursor_may_move() -> None:
     a = _drift("o-1")
     left_open = AspectReport("order_status", drifts=[a])
     failed = AspectReport("order_status", drifts=[a], actions=[_result(a, "failed")])
-    assert not cursor_may_move(left_open, open_drifts_reread=False)
-    assert not cursor_may_move(failed, open_drifts_reread=False)
-    assert cursor_may_move(left_open, open_drifts_reread=True)
-    assert cursor_may_move(failed, open_drifts_reread=True)
-    assert cursor_may_move(AspectReport("order_status"), open_drifts_reread=False)
+    applied = AspectReport("order_status", drifts=[a], actions=[_result(a, "applied")])
+    assert not cursor_may_move(left_open, open_drifts_reread=False, verified=True)
+    assert not cursor_may_move(failed, open_drifts_reread=False, verified=True)
+    assert cursor_may_move(left_open, open_drifts_reread=True, verified=True)
+    assert cursor_may_move(failed, open_drifts_reread=True, verified=True)
+    assert cursor_may_move(AspectReport("order_status"), open_drifts_reread=False, verified=True)
+    assert cursor_may_move(applied, open_drifts_reread=False, verified=True)
+    # written, but the re-read after the writes could not be made: only a by-id read reaches it again
+    assert not cursor_may_move(applied, open_drifts_reread=False, verified=False)
+    assert cursor_may_move(applied, open_drifts_reread=True, verified=False)
 
 
 def files_syncer(tmp_path, rows: str) -> tuple[Syncer, Clock]:

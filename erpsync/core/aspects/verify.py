@@ -104,12 +104,16 @@ def every_drift_corrected(report: AspectReport) -> bool:
     return all(d.fingerprint in corrected for d in report.drifts)
 
 
-def cursor_may_move(report: AspectReport, *, open_drifts_reread: bool) -> bool:
+def cursor_may_move(report: AspectReport, *, open_drifts_reread: bool, verified: bool) -> bool:
     """Whether a completed apply run's ``report`` (after :func:`verify`) lets an aspect's cursor move.
 
     The guarantee kept: a change read but not yet written into the other side is read again by
-    the next run, never skipped. Without more, that takes :func:`every_drift_corrected`: the
-    record of a drift left open is read again only while the cursor stays before it.
+    the next run, never skipped. Without more, that takes :func:`every_drift_corrected` and
+    ``verified``: the record of a drift left open is read again only while the cursor stays
+    before it, and a write is known to hold only once re-read. ``verified`` is False when writes
+    were made but the re-read after them could not be (:func:`verify` got None): their actions
+    still read "applied", yet a write that did not stick would then be past the cursor, its
+    drift open with nothing to read its record again.
 
     With ``open_drifts_reread`` the aspect reads the subject of every open drift by id each run,
     whatever the cursor. Every change this run leaves unwritten is then an open drift in the
@@ -121,20 +125,28 @@ def cursor_may_move(report: AspectReport, *, open_drifts_reread: bool) -> bool:
     read nothing the by-id read misses. What only a read from the old position reaches again
     (a record error the aspect cannot read again by id) still holds it (``Observation.cursor`` None).
     """
-    return open_drifts_reread or every_drift_corrected(report)
+    return open_drifts_reread or (verified and every_drift_corrected(report))
 
 
-def cursor_kept_note(cursor: str | None, held: str | None, may_move: bool, *, kept_before: bool) -> str | None:
+def cursor_kept_note(
+    cursor: str | None, held: str | None, may_move: bool, *, kept_before: bool, verified: bool
+) -> str | None:
     """Pure: the note of a completed apply run that does not store its aspect's cursor (None: it
     stores it, or the aspect returned none and said nothing of why: it read nothing). A cursor
     that stays put makes each run read further back (or, with none kept yet, a first run's window
     again): never silently.
 
     ``cursor`` and ``held``: ``Observation.cursor`` and ``cursor_held``; ``may_move``: what
-    :func:`cursor_may_move` said; ``kept_before``: a cursor was stored before this run.
+    :func:`cursor_may_move` said; ``kept_before``: a cursor was stored before this run;
+    ``verified``: as for :func:`cursor_may_move`.
     """
     if cursor is None:
         why = held
+    elif not may_move and not verified:
+        why = (
+            "the corrections written could not be re-read to verify them, and a record whose correction "
+            "did not hold is read again only while the read position stays before it"
+        )
     elif not may_move:
         why = (
             "a drift was left open or a correction not made, and its record is read again only while "
