@@ -127,8 +127,23 @@ class TrytonErp(HttpErpConnector):
             id_key="code",
         )
 
+    def _warehouse_snapshot(self) -> dict[str, dict[str, Any]]:
+        """Every warehouse location by code (the first of a code, in id order), as read now."""
+        snapshot: dict[str, dict[str, Any]] = {}
+        for row in self._locations():
+            code = str(row.get("code") or "")
+            if code:
+                snapshot.setdefault(code, row)
+        return snapshot
+
     def _location(self, warehouse_id: str) -> dict[str, Any]:
-        """The warehouse location with this code: from the batch's snapshot inside one, else read now."""
+        """The warehouse location with this code: from the batch's snapshot inside one, else read now.
+
+        A batch reads the warehouses at its first warehouse write, not as it opens: a batch of
+        order statuses alone needs none, and must not fail for a user who may not read
+        ``stock.location``. A read that fails fails that write alone; the next one reads again."""
+        if self._pending is not None and self._snapshot is None:
+            self._snapshot = self._warehouse_snapshot()
         if self._snapshot is not None:
             found = self._snapshot.get(warehouse_id)
             if found is None:
@@ -176,15 +191,11 @@ class TrytonErp(HttpErpConnector):
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        """Writes checked against the warehouses as read now, sent as one ``party.address.write`` at the end."""
+        """Writes checked against the warehouses as read by the first of them (``_location``), sent
+        as one ``party.address.write`` at the end; order statuses are written as they come."""
         if self._pending is not None:
             raise PermanentError("a batch is already open on this connector", connector=self.type)
-        snapshot: dict[str, dict[str, Any]] = {}
-        for row in self._locations():
-            code = str(row.get("code") or "")
-            if code:
-                snapshot.setdefault(code, row)
-        self._snapshot, self._pending = snapshot, []
+        self._snapshot, self._pending = None, []
         try:
             yield
             pending = self._pending
