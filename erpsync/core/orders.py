@@ -134,9 +134,13 @@ def own_orders_only(book: object) -> bool:
 def latest_per_order(orders: Iterable[SellerOrder]) -> dict[str, SellerOrder]:
     """Pure: each order's latest update, by id. A read hands on each (order, update time) once,
     but an order that changed while it was read (paged, or searched one status after another)
-    comes twice, and two snapshots of one order would be two opinions on it."""
+    comes twice, and two snapshots of one order would be two opinions on it.
+
+    ``orders`` come in the order they were read: on a tie of update time the copy read later
+    wins. ``update_time`` counts whole seconds, so two changes in one second share it, and the
+    later read (a by-id read after the list, a later search) is what Seller Center has now."""
     latest: dict[str, SellerOrder] = {}
     for order in orders:
-        if order.id not in latest or order.update_time > latest[order.id].update_time:
+        if order.id not in latest or order.update_time >= latest[order.id].update_time:
             latest[order.id] = order
     return latest

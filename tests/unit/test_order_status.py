@@ -20,7 +20,7 @@ from erpsync.core.aspects.order_status import (
 from erpsync.core.connector import ShopContext
 from erpsync.core.errors import NotFoundError, PermanentError
 from erpsync.core.models import Records, Severity
-from erpsync.core.orders import ErpOrderStatus, SellerOrder
+from erpsync.core.orders import ErpOrderStatus, SellerOrder, latest_per_order
 
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 T1, T2 = NOW - timedelta(hours=2), NOW - timedelta(hours=1)
@@ -320,6 +320,29 @@ def test_the_orders_of_open_drifts_are_read_by_id_whatever_the_cursor() -> None:
     assert o.open_drifts_reread and o.cursor == NOW.isoformat()
     # a seller that cannot read by id: its open drifts hold the cursor (the old rule)
     assert not aspect.observe(replace(ctx, seller=_Seller(newer))).open_drifts_reread
+
+
+def test_the_status_read_by_id_wins_a_tie_of_update_time_with_the_list() -> None:
+    """Two changes in one second share an update time. The list read's snapshot of it was kept
+    over the by-id read made after it, so the status read now lost, and nothing was written."""
+    listed = SellerOrder("o-1", "AWAITING_SHIPMENT", T2)
+    now_read = SellerOrder("o-1", "CANCELLED", T2)  # Get Order Detail, after the list: the same second
+    seller = _SellerById(listed, known=(now_read,))
+    aspect = OrderStatusAspect()
+    ctx = ObserveContext(shop="acme", seller=seller, erp=_Book(), now=NOW, memory=None, cursor=T1.isoformat())  # type: ignore[arg-type]
+    ctx.open_subjects = frozenset({"o-1"})
+    o = aspect.observe(ctx)
+    assert [(x.id, x.status) for x in o.orders] == [("o-1", "CANCELLED")]
+    (action,) = aspect.plan(aspect.diff(o), lambda d: "seller", o)
+    assert json.loads(action.value or "")["status"] == "CANCELLED"
+
+
+def test_latest_per_order_keeps_the_later_read_of_one_update_time() -> None:
+    first, second = SellerOrder("o-1", "AWAITING_SHIPMENT", T2), SellerOrder("o-1", "PARTIALLY_SHIPPING", T2)
+    assert latest_per_order([first, second]) == {"o-1": second}
+    assert latest_per_order([second, first]) == {"o-1": first}
+    newer = SellerOrder("o-1", "IN_TRANSIT", NOW)
+    assert latest_per_order([newer, first]) == {"o-1": newer}  # a later update time wins, whenever read
 
 
 def test_not_found_again_names_at_most_ten() -> None:

@@ -291,6 +291,45 @@ def test_changed_since_overlaps_and_dedupes_by_id_and_update_time(api: OrdersApi
     assert (q["sort_field"], q["sort_order"]) == ("update_time", "ASC")
 
 
+@responses.activate(registry=OrderedRegistry)
+def test_a_repeat_of_one_update_time_with_another_status_is_handed_on_as_the_later_read(api: OrdersApi) -> None:
+    """Two changes in one second share an update time: the next search from that second met order
+    2 cancelled, and dropped it as a repeat, so the earlier snapshot stood for the order."""
+    t = NOW - 500
+    responses.post(
+        SEARCH, json=ok({"orders": [order(1, update_time=t - 9), order(2, update_time=t)], "next_page_token": "a"})
+    )
+    responses.post(
+        SEARCH,
+        json=ok({"orders": [order(2, update_time=t, status="CANCELLED"), order(3, update_time=t + 1)]}),
+    )
+    pages = list(api.orders_updated(update_time_ge=t - 60, update_time_lt=NOW))
+    seen = [(o.id, o.status) for page in pages for o in page.items]
+    assert seen == [
+        ("1", "AWAITING_SHIPMENT"),
+        ("2", "AWAITING_SHIPMENT"),
+        ("2", "CANCELLED"),
+        ("3", "AWAITING_SHIPMENT"),
+    ]
+
+    class Reads(OrderReads):
+        _orders_api = api
+
+    responses.post(
+        SEARCH, json=ok({"orders": [order(1, update_time=t - 9), order(2, update_time=t)], "next_page_token": "a"})
+    )
+    responses.post(
+        SEARCH,
+        json=ok({"orders": [order(2, update_time=t, status="CANCELLED"), order(3, update_time=t + 1)]}),
+    )
+    read = Reads().read_orders(updated_since=datetime.fromtimestamp(t - 60, UTC))
+    assert [(o.id, o.status) for o in read.items] == [
+        ("1", "AWAITING_SHIPMENT"),
+        ("2", "CANCELLED"),
+        ("3", "AWAITING_SHIPMENT"),
+    ]
+
+
 @responses.activate
 def test_changed_since_first_run_reads_everything_before_now(api: OrdersApi) -> None:
     responses.post(SEARCH, json=ok({"orders": [order(1)], "next_page_token": ""}))
@@ -349,6 +388,16 @@ class _PageApi:
 class _Reads(OrderReads):
     def __init__(self, rows: list[dict]) -> None:
         self._orders_api = _PageApi(rows)  # type: ignore[assignment]
+
+
+def test_an_order_both_status_searches_list_with_one_update_time_is_read_as_the_later_search_saw_it() -> None:
+    """Read first by the AWAITING_SHIPMENT search, then, in the same second, by the
+    PARTIALLY_SHIPPING one: the first copy was kept, the later dropped as a repeat."""
+    rows = [order(1, update_time=NOW - 5), order(1, update_time=NOW - 5, status="PARTIALLY_SHIPPING")]
+    read = _Reads(rows).read_orders(statuses=("AWAITING_SHIPMENT", "PARTIALLY_SHIPPING"))
+    assert [(o.id, o.status) for o in read.items] == [("1", "PARTIALLY_SHIPPING")]
+    same = _Reads([order(1), order(1)]).read_orders(statuses=("AWAITING_SHIPMENT",))
+    assert len(same.items) == 1  # an exact repeat is one change
 
 
 @pytest.mark.parametrize(

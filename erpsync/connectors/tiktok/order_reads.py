@@ -2,7 +2,9 @@
 
 Get Order List (``order_status``, ``update_time_ge``, ``update_time_lt``; 100 a page) through the
 typed ``OrdersApi``: one search per asked status (the API filters by one status at a time), each
-(order, update time) handed on once, paged by update time rather than by the page token alone
+(order, update time) handed on once (a later copy of it with another status replaces the first:
+two changes in one second share an update time, and the later read is the newer), paged by update
+time rather than by the page token alone
 (``OrdersApi.orders_updated``: an order that changes mid-read does not make another skipped).
 ``rts_sla_time`` is the order's latest ship time ("the latest shipping time specified by the
 platform", page "Get Order Detail", whose fields the list repeats).
@@ -65,18 +67,18 @@ class OrderReads:
         api = self._orders()
         since = None if updated_since is None else int(updated_since.timestamp())
         before = None if updated_before is None else int(updated_before.timestamp())
-        items: list[SellerOrder] = []
+        items: dict[tuple[str, int], SellerOrder] = {}  # in the order read
         errors: list[RecordError] = []
-        seen: set[tuple[str, int]] = set()
         wanted: list[str | None] = [*dict.fromkeys(statuses)] or [None]
         for status in wanted:
             for page in api.orders_updated(status=status, update_time_ge=since, update_time_lt=before):
                 errors.extend(page.errors)
                 for order in page.items:
-                    if order.key not in seen:
-                        seen.add(order.key)
-                        items.append(seller_order(order))
-        return Records(tuple(items), tuple(errors))
+                    known = items.get(order.key)
+                    if known is None or known.status != str(order.status):  # a later copy replaces it
+                        items.pop(order.key, None)
+                        items[order.key] = seller_order(order)
+        return Records(tuple(items.values()), tuple(errors))
 
     def read_orders_by_id(self, order_ids: Sequence[str]) -> Records[SellerOrder]:
         found = self._orders().get_orders(order_ids)

@@ -10,7 +10,8 @@ while a page was handled would leave the window (its update moves past it) and e
 would move up one place, so the first of the next page would be skipped, mid-window, where no
 overlap reads it again. :meth:`OrdersApi.orders_updated` asks for results sorted by update time
 ascending and makes each next page a new search from the largest update time of the page before
-(the orders of that second come again and are dropped as repeats): whatever the token is, no order
+(the orders of that second come again and are dropped as repeats, but for one whose status
+differs, handed on again as the newer): whatever the token is, no order
 of the window is passed over. The token is used only to go on within one second whose orders fill
 a page (a new search from it would answer that page again), and where a page comes back not
 sorted as asked. The cost: each page after the first starts with the orders of the second the one
@@ -118,14 +119,18 @@ class OrdersApi:
     ) -> Iterator[Records[Order]]:
         """Orders updated in ``[update_time_ge, update_time_lt)``, sorted by update time ascending,
         each ``(id, update_time)`` once, one ``Records`` per page as the caller asks; each next page
-        a new search from the last page's largest update time (module docstring)."""
+        a new search from the last page's largest update time (module docstring).
+
+        A repeat of an ``(id, update_time)`` whose status differs is handed on again, later: two
+        changes in one second share an update time, and the copy read later is the newer, so a
+        caller that keeps the last copy of each pair (``latest_per_order``) keeps that one."""
         operation = "search orders"
         query = {"page_size": check_page_size(page_size), "sort_field": "update_time", "sort_order": "ASC"}
         body = _search_body(status, None, None, update_time_ge, update_time_lt)
         since, token = update_time_ge, None
         tokens: set[str] = set()  # this search's, against an answer that would page forever
         sorted_as_asked = True  # until a page comes back otherwise: then only the token pages on
-        seen: set[tuple[str, int]] = set()
+        seen: dict[tuple[str, int], str] = {}  # (id, update_time) -> the status last handed on
         said: set[tuple[str | None, str | None, str]] = set()  # errors, which a new search meets again
         while True:
             data = self.client.call(
@@ -140,8 +145,8 @@ class OrdersApi:
             page = _load(data)
             times = [o.update_time for o in page.items]
             sorted_as_asked = sorted_as_asked and times == sorted(times)
-            fresh = [o for o in page.items if o.key not in seen]
-            seen.update(o.key for o in fresh)
+            fresh = [o for o in page.items if seen.get(o.key) != str(o.status)]
+            seen.update((o.key, str(o.status)) for o in fresh)
             errors = [e for e in page.errors if (e.record_id or e.record, e.field, e.reason) not in said]
             said.update((e.record_id or e.record, e.field, e.reason) for e in errors)
             yield Records(tuple(fresh), tuple(errors))
@@ -192,7 +197,8 @@ class OrdersApi:
         """Orders updated in ``[cursor - overlap, now)`` (all before ``now`` when ``cursor`` is None).
 
         Sorted by update_time ascending; an ``(id, update_time)`` already yielded in this run is
-        dropped, so a caller sees each change once per run. Across runs the overlap re-reads up to
+        dropped, so a caller sees each change once per run (unless its status differs: that copy,
+        read later, is yielded again, see :meth:`orders_updated`). Across runs the overlap re-reads up to
         ``overlap_seconds`` of changes: handlers must be idempotent on ``(id, update_time)``.
         """
         if overlap_seconds < 0:
