@@ -8,7 +8,9 @@ are the ERP's own and are kept as they are. A missing file is created by the fir
 
 A malformed row is a RecordError naming file, line and field, and the other rows go on; a read
 answers only for the orders asked about, so a malformed row of another order is not reported,
-while one whose order id cannot be read (nor trusted: a row that does not fit the header) is. Writes
+while one whose order id cannot be read (nor trusted: a row that does not fit the header) is. Such
+a row is kept as it is: a write never goes into it, but into another row of that order, or a new
+one, where the read will find it. Writes
 replace the file atomically under its lock and never over a change another program made
 meanwhile (``replace.py``), like the warehouses file; inside the files ERP's ``batch()`` they
 are made together, in one rewrite, as the batch closes.
@@ -247,7 +249,9 @@ def _rewritten(path: Path, raw: bytes, writes: dict[str, dict[str, str]], fail: 
             header.append(column)
             names.append(column)
     at = {column: names.index(column) for column in ORDER_COLUMNS}
-    for _line, index, _row in doc.rows if doc is not None else ():
+    for _line, index, row in doc.rows if doc is not None else ():
+        if row.get("__extra__") or row.get("__oversize__"):
+            continue  # no cell of it can be trusted, its order id neither: kept as it is (misshapen)
         record = records[index]
         key = record[at["order_id"]].strip() if at["order_id"] < len(record) else ""
         if key in pending:
