@@ -132,7 +132,8 @@ def test_json_and_side_files_read_in_the_encoding_too(tmp_path):
 
 def test_json_objects_sharing_a_line_that_does_not_decode_are_each_named(tmp_path):
     """A JSON export may put every object on one line: each object holding an undecodable byte is
-    set aside under that line with its own id and package; the others on the line are read."""
+    set aside under that line and its item in the list, with its own id and package; the others
+    on the line are read."""
     objects = [
         {"id": f"S{n}", "package_id": f"P{n}", "order_id": "O", "tracking_number": f"SF{n}", "carrier": c}
         for n, c in ((1, "顺丰速运"), (2, "SF"), (3, "圆通速递"))
@@ -143,8 +144,8 @@ def test_json_objects_sharing_a_line_that_does_not_decode_are_each_named(tmp_pat
     records = erp(tmp_path, shipments="shipments.json").list_shipments()
     assert [s.id for s in records.items] == ["S2"]
     assert [(e.source.rpartition(":")[2], e.record_id, e.package_id) for e in records.errors] == [
-        ("1", "S1", "P1"),
-        ("1", "S3", "P3"),
+        ("1 (item 1)", "S1", "P1"),
+        ("1 (item 3)", "S3", "P3"),
     ]
 
 
@@ -181,8 +182,9 @@ def test_an_object_is_not_blamed_for_the_bad_byte_of_the_object_ending_on_its_fi
 
 
 def test_objects_sharing_a_line_are_each_named_by_their_own_first_bad_byte_there(tmp_path):
-    """Every bad byte of a line is found: two objects on one line each name their own; an object
-    with bad bytes on two lines is named once per line, by the field its byte there is in."""
+    """Every bad byte of a line is found: two objects on one line each name their own (and their
+    item in the list); an object with bad bytes on two lines is named once per line, by the field
+    its byte there is in."""
     raw = (
         b'[{"id": "S1", "package_id": "P1", "order_id": "O\xff1", "tracking_number": "SF1", "carrier": "J\xfeT"},'
         b' {"id": "S2", "package_id": "P2", "order_id": "O2", "tracking_number": "SF2", "carrier": "Y\xfdT",\n'
@@ -193,8 +195,8 @@ def test_objects_sharing_a_line_are_each_named_by_their_own_first_bad_byte_there
     records = erp(tmp_path, shipments="shipments.json").list_shipments()
     assert [s.id for s in records.items] == ["S3"]
     assert named(records.errors) == [
-        ("1", "S1", "order_id", "P1", at(raw, 1, b"\xff")),
-        ("1", "S2", "carrier", "P2", at(raw, 1, b"\xfd")),
+        ("1 (item 1)", "S1", "order_id", "P1", at(raw, 1, b"\xff")),
+        ("1 (item 2)", "S2", "carrier", "P2", at(raw, 1, b"\xfd")),
         ("2", "S2", "note", "P2", at(raw, 2, b"\xfc")),
     ]
     assert all(str(e).startswith(f"{e.source}: shipment {e.record_id!r}") for e in records.errors), records.errors

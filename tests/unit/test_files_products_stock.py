@@ -107,7 +107,8 @@ def test_bad_json_stock_is_a_record_error(tmp_path, value, reason):
     ]
     items, errors = read(tmp_path, "products.json", json.dumps(rows))
     assert [p.id for p in items] == ["P2"]
-    assert len(errors) == 1 and errors[0].endswith(f"products.json:1: product 'P1': warehouse_stock: {reason}"), errors
+    where = "products.json:1 (item 1)"  # both objects on line 1
+    assert len(errors) == 1 and errors[0].endswith(f"{where}: product 'P1': warehouse_stock: {reason}"), errors
 
 
 def test_a_warehouse_named_twice_in_a_json_object_is_not_dropped_silently(tmp_path):

@@ -17,9 +17,10 @@ from erpsync.core.models import Address, HandoverMode, Records, Warehouse
 
 from . import replace as rp
 from .edit import OPERATION, Edits, Write
+from .ids import IdLines
 from .images import ImagesMixin, ImagesOptions
 from .orders import OrdersMixin, OrdersOptions
-from .parse import Document, IdLines, broken_rows, cell, is_utf8, parse, row_id, unwritable
+from .parse import Document, broken_rows, cell, is_utf8, parse, row_id, unwritable
 from .parse_csv import misshapen
 from .products import ProductsMixin, ProductsOptions
 from .schema import ADDRESS_FIELDS, FilesOptions, WarehouseRecord, field_errors
@@ -65,8 +66,8 @@ class FilesErp(OrdersMixin, ProductsMixin, ImagesMixin, ShipmentsMixin, Connecto
         errors = broken_rows(doc, shown, "warehouse")
         met = IdLines(doc)
         schema = WarehouseRecord()  # one per read: building a schema costs several times a row's load
-        for line, _index, row in doc.rows:
-            source = f"{shown}:{line}"
+        for line, index, row in doc.rows:
+            source = doc.source(shown, line, index)
             if not isinstance(row, dict):
                 errors.append(RecordError("not an object", source=source, record="warehouse"))
                 continue
@@ -74,7 +75,7 @@ class FilesErp(OrdersMixin, ProductsMixin, ImagesMixin, ShipmentsMixin, Connecto
             record = f"warehouse {rid!r}" if rid else "warehouse (no id)"
             # Checked on every row, malformed and set-aside ones included: the write side refuses an
             # id on several rows, so the read side must not quietly pick one of them either.
-            if (wrong := met.repeated(rid, line, source, record) or misshapen(row, source, record)) is not None:
+            if (wrong := met.repeated(rid, line, index, source, record) or misshapen(row, source, record)) is not None:
                 errors.append(wrong)
                 continue
             try:

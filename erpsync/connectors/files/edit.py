@@ -57,7 +57,7 @@ class Edits:
         if not hits:
             raise self._fail(f"no warehouse {warehouse_id!r} in {shown}", OPERATION)
         if len(hits) > 1:
-            lines = ", ".join(str(line) for line, _ in hits)
+            lines = ", ".join(self.doc.place(line, index) for line, index in hits)
             raise self._fail(
                 f"warehouse {warehouse_id!r} is on several rows of {shown} (lines {lines}): "
                 "remove the duplicate, then run again",

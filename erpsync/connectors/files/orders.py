@@ -35,7 +35,8 @@ from erpsync.core.orders import ErpOrderStatus
 
 from . import replace as rp
 from .host import FilesHost
-from .parse import Document, IdLines, broken_rows, cell, is_utf8, parse, read_side_file, unwritable
+from .ids import IdLines
+from .parse import Document, broken_rows, cell, is_utf8, parse, read_side_file, unwritable
 from .parse_csv import misshapen
 from .render_json import spliced
 from .schema import field_errors, file_option
@@ -81,8 +82,8 @@ class OrdersMixin(FilesHost):
         items: list[ErpOrderStatus] = []
         schema = _OrderRow()
         met = IdLines(doc, "order_id")
-        for line, _index, row in doc.rows:
-            source = f"{shown}:{line}"
+        for line, index, row in doc.rows:
+            source = doc.source(shown, line, index)
             if not isinstance(row, dict):
                 errors.append(RecordError("not an object", source=source, record="order"))
                 continue
@@ -98,7 +99,7 @@ class OrdersMixin(FilesHost):
                 continue
             if not _asked(rid, wanted):
                 continue  # another order's row, its errors included: not this read's concern
-            repeated = met.repeated(rid, line, source, record, "order_id") if rid is not None else None
+            repeated = met.repeated(rid, line, index, source, record, "order_id") if rid is not None else None
             if repeated is not None:
                 errors.append(_named(repeated, rid))
                 continue

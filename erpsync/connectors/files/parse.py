@@ -27,6 +27,7 @@ import json
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,10 @@ from erpsync.core.json_keys import repeat_reason, repeated_key
 from .parse_csv import csv_records
 from .parse_json import json_list
 from .undecodable import MARK, NOT_UTF8_HINT, BadByte, clean, decode, escaped_surrogates, is_utf8, marked_column
+
+#: a row set aside while parsing: (line, reason, row or None, field or None, index or None), the
+#: index into ``Document.records`` or ``Document.data`` as in ``Document.rows``
+Aside = tuple[int, str, Any, str | None, int | None]
 
 
 @dataclass
@@ -57,21 +62,32 @@ class Document:
     #: (line, reason) of CSV records the parser could not read at all; a rewrite would drop
     #: them, so writes are refused while there are any
     broken: list[tuple[int, str]] = field(default_factory=list)
-    #: (line, reason, row or None, column or None) of each line that does not decode; its row
-    #: is left out of ``rows``, and writes are refused while there are any
-    undecodable: list[tuple[int, str, Any, str | None]] = field(default_factory=list)
-    #: (line, reason, row, field) of each JSON object that gives a key twice; left out of
+    #: (line, reason, row or None, column or None, index or None) of each line that does not
+    #: decode; its row is left out of ``rows``, and writes are refused while there are any
+    undecodable: list[Aside] = field(default_factory=list)
+    #: (line, reason, row, field, index) of each JSON object that gives a key twice; left out of
     #: ``rows`` like an undecodable one, and writes are refused while there are any
-    repeated: list[tuple[int, str, Any, str]] = field(default_factory=list)
-    #: (line, reason, row, field or None) of each JSON object holding an escaped lone surrogate;
-    #: set aside like a repeated key
-    surrogates: list[tuple[int, str, Any, str | None]] = field(default_factory=list)
+    repeated: list[Aside] = field(default_factory=list)
+    #: (line, reason, row, field or None, index) of each JSON object holding an escaped lone
+    #: surrogate; set aside like a repeated key
+    surrogates: list[Aside] = field(default_factory=list)
     encoding: str = "utf-8"
+    #: JSON: the lines several items of the list start on (a minified file: line 1)
+    crowded: set[int] = field(default_factory=set)
 
     @property
-    def aside(self) -> list[tuple[int, str, Any, str | None]]:
-        """(line, reason, row, field) of every row set aside while parsing."""
+    def aside(self) -> list[Aside]:
+        """(line, reason, row, field, index) of every row set aside while parsing."""
         return [*self.undecodable, *self.repeated, *self.surrogates]
+
+    def place(self, line: int, index: int | None) -> str:
+        """Where a row is, as error messages name it: its line, and its item's number in the list
+        where several JSON items start on that line (a line alone would not tell them apart)."""
+        return f"{line} (item {index + 1})" if index is not None and line in self.crowded else str(line)
+
+    def source(self, shown: str, line: int, index: int | None) -> str:
+        """A row's ``RecordError.source``: the file as shown, and ``place``."""
+        return f"{shown}:{self.place(line, index)}"
 
 
 def parse(path: Path, raw: bytes, fail: Callable[[str], Exception], encoding: str = "utf-8") -> Document:
@@ -85,6 +101,7 @@ def parse(path: Path, raw: bytes, fail: Callable[[str], Exception], encoding: st
     if path.suffix == ".json":
         doc.data, lines, doc.spans = json_list(text, fail)
         doc.text = text
+        doc.crowded = {line for line, following in pairwise(lines) if line == following}
         doc.rows = [(line, i, row) for i, (line, row) in enumerate(zip(lines, doc.data, strict=True))]
         _set_aside_repeats(doc)
         _set_aside_surrogates(doc)
@@ -123,7 +140,7 @@ def _set_aside(doc: Document, bad: list[BadByte], utf8: bool, *, hint_first: boo
             reason += f"; {NOT_UTF8_HINT}"
         named.add((b.line, i))
         row = rows.get(i) if i is not None else None
-        doc.undecodable.append((b.line, reason, row, marked_column(row, nth)))
+        doc.undecodable.append((b.line, reason, row, marked_column(row, nth), i))
     doc.rows = [r for r in doc.rows if r[1] not in spoilt]
 
 
@@ -156,7 +173,7 @@ def _set_aside_repeats(doc: Document) -> None:
             kept.append((line, i, row))
             continue
         name, key = found
-        doc.repeated.append((line, repeat_reason(key), row, name))
+        doc.repeated.append((line, repeat_reason(key), row, name, i))
     doc.rows = kept
 
 
@@ -172,45 +189,8 @@ def _set_aside_surrogates(doc: Document) -> None:
             continue
         code, column = found[i]
         reason = f"a lone surrogate \\u{code:04x} is no character (half of a UTF-16 pair, escaped alone): fix the text"
-        doc.surrogates.append((line, reason, row, column))
+        doc.surrogates.append((line, reason, row, column, i))
     doc.rows = kept
-
-
-class IdLines:
-    """Where each id was met, rows set aside included (undecodable, or repeating a key).
-
-    A set-aside row still names its id: a later row with that id must not pass for the first one
-    (the warehouses and orders read it as a duplicate; a product whose first row was set aside is
-    left out whole), exactly as if the set-aside row had been read and failed. The shipments
-    reader does without: a set-aside row makes every row of its id an error (``shipments.py``).
-    """
-
-    def __init__(self, doc: Document, id_key: str = "id") -> None:
-        self.aside: dict[str, int] = {}
-        for line, _reason, row, _field in doc.aside:
-            rid = cell(row.get(id_key)) if isinstance(row, dict) else ""
-            if isinstance(rid, str) and rid and clean(rid):
-                self.aside[rid] = min(line, self.aside.get(rid, line))
-        self._read: dict[str, int] = {}
-
-    def set_aside_before(self, rid: str, line: int) -> bool:
-        """Whether a row set aside named ``rid`` before ``line``."""
-        return self.aside.get(rid, line) < line
-
-    def repeated(self, rid: str, line: int, source: str, record: str, field: str = "id") -> RecordError | None:
-        """The error of a row whose id an earlier row gave (None: the first, now noted): which
-        row the ERP means is anyone's guess, and a write would set only one of them."""
-        if not rid or (first := self.first(rid, line)) is None:
-            return None
-        return RecordError(f"duplicate id (first on line {first})", source=source, record=record, field=field)
-
-    def first(self, rid: str, line: int) -> int | None:
-        """The line ``rid`` was first met on, before ``line`` (None: ``line`` is its first, now noted)."""
-        earlier = [n for n in (self._read.get(rid), self.aside.get(rid)) if n is not None and n < line]
-        if earlier:
-            return min(earlier)
-        self._read[rid] = line
-        return None
 
 
 def cell(value: Any) -> Any:
@@ -241,12 +221,12 @@ def broken_rows(
     contradict. A package cell that did not decode, or that the object gives twice, names none.
     """
     errors = [RecordError(f"cannot be parsed as CSV ({why})", source=f"{shown}:{line}") for line, why in doc.broken]
-    for line, reason, row, column in doc.aside:
+    for line, reason, row, column, index in doc.aside:
         rid = cell(row.get(id_key)) if isinstance(row, dict) else ""
         known = rid if isinstance(rid, str) and rid and clean(rid) else None
         record = f"{kind} {known!r}" if known is not None else None
         package = text_cell(row, package_key) if package_key is not None and column != package_key else None
-        where = f"{shown}:{line}"
+        where = doc.source(shown, line, index)
         errors.append(
             RecordError(reason, source=where, record=record, field=column, record_id=known, package_id=package)
         )
@@ -273,12 +253,12 @@ def unwritable(doc: Document) -> str | None:
         which = f"lines {', '.join(lines)} are" if len(lines) > 1 else f"line {lines[0]} is"
         return f"{which} not {name} (see option encoding)"
     if doc.repeated:
-        lines = [str(line) for line, *_ in doc.repeated]
+        lines = [doc.place(line, index) for line, *_, index in doc.repeated]
         many = len(lines) > 1
         which = f"the objects on lines {', '.join(lines)} give" if many else f"the object on line {lines[0]} gives"
         return f"{which} a key twice (a rewrite would drop a value)"
     if doc.surrogates:
-        lines = [str(line) for line, *_ in doc.surrogates]
+        lines = [doc.place(line, index) for line, *_, index in doc.surrogates]
         which = (
             f"the objects on lines {', '.join(lines)} hold"
             if len(lines) > 1

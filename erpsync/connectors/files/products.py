@@ -40,7 +40,8 @@ from erpsync.core.listings import ErpProduct, ErpSku
 from erpsync.core.models import Records
 
 from .host import FilesHost
-from .parse import IdLines, broken_rows, cell, read_side_file, row_id
+from .ids import IdLines
+from .parse import broken_rows, cell, read_side_file, row_id
 from .parse_csv import misshapen
 from .product_stock import row_stock
 from .schema import field_errors, file_option
@@ -178,14 +179,14 @@ class ProductsMixin(FilesHost):
         sku_line: dict[str, int] = {}
         met = IdLines(doc)  # a product whose first row was set aside (see its error) is left out whole
         schema = ProductRecord()
-        for line, _index, row in doc.rows:
-            source = f"{shown}:{line}"
+        for line, index, row in doc.rows:
+            source = doc.source(shown, line, index)
             if not isinstance(row, dict):
                 errors.append(RecordError("not an object", source=source, record="product"))
                 continue
             rid = row_id(row)
             record = f"product {rid!r}" if rid else "product (no id)"
-            if rid and rid not in products and met.set_aside_before(rid, line):
+            if rid and rid not in products and met.set_aside_before(rid, index):
                 bad.add(rid)
             if (wrong := misshapen(row, source, record)) is not None:  # no cell is its column's
                 row_errors, data = [wrong], None

@@ -30,7 +30,8 @@ from erpsync.core.shipping import ErpShipment
 from erpsync.core.tracking_numbers import check_tracking_number
 
 from .host import FilesHost
-from .parse import Document, broken_rows, cell, read_side_file, row_id, text_cell
+from .ids import set_aside_ids
+from .parse import broken_rows, cell, read_side_file, row_id, text_cell
 from .parse_csv import misshapen
 from .schema import field_errors, file_option
 
@@ -110,10 +111,10 @@ class ShipmentsMixin(FilesHost):
         doc = read_side_file(path, shown, "read shipments", self.options.get("encoding", "utf-8"))
         errors = broken_rows(doc, shown, "shipment", package_key="package_id")
         items: list[ErpShipment] = []
-        unread = _set_aside_ids(doc, shown)  # id -> where rows giving it could not be read
+        unread = set_aside_ids(doc, shown)  # id -> where rows giving it could not be read
         schema = ShipmentRecord()
-        for line, _index, row in doc.rows:
-            source = f"{shown}:{line}"
+        for line, index, row in doc.rows:
+            source = doc.source(shown, line, index)
             if not isinstance(row, dict):
                 errors.append(RecordError("not an object", source=source, record="shipment"))
                 continue
@@ -137,16 +138,3 @@ class ShipmentsMixin(FilesHost):
                 )
             )
         return Records(tuple(distinct_ids(items, errors, unread)), tuple(errors))
-
-
-def _set_aside_ids(doc: Document, shown: str) -> dict[str, list[str]]:
-    """Id → where each row set aside while parsing (undecodable, a key given twice, a lone
-    surrogate) gives it,
-    named by its first line (a row with bad bytes on several lines has an error for each)."""
-    found: dict[str, list[str]] = {}
-    met: set[int] = set()
-    for line, _reason, row, _field in sorted(doc.aside, key=lambda r: r[0]):
-        if (rid := text_cell(row, "id")) is not None and id(row) not in met:
-            met.add(id(row))
-            found.setdefault(rid, []).append(f"{shown}:{line}")
-    return found
