@@ -153,10 +153,11 @@ def test_an_order_given_twice_or_a_row_longer_than_the_header_is_named_not_read(
         encoding="utf-8",
     )
     read = book.order_statuses(["o-1", "o-2"])
-    assert [(r.order_id, r.status) for r in read.items] == [("o-1", "CANCELLED")]
-    assert sorted((e.source.rsplit(":", 1)[1], e.field, e.reason) for e in read.errors if e.source) == [
+    assert read.items == ()  # which of its rows the ERP means is not known (test_files_orders_repeated.py)
+    assert sorted((e.source.rsplit(":", 1)[1], e.field, e.reason.split(":")[0]) for e in read.errors if e.source) == [
+        ("2", "order_id", "rows of this order differ"),
         ("3", None, "row has more cells than the header"),
-        ("4", "order_id", "duplicate id (first on line 2)"),
+        ("4", "order_id", "rows of this order differ"),
     ]
 
 

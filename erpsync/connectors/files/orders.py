@@ -10,7 +10,8 @@ A malformed row is a RecordError naming file, line and field, and the other rows
 answers only for the orders asked about, so a malformed row of another order is not reported,
 while one whose order id cannot be read (nor trusted: a row that does not fit the header) is. Such
 a row is kept as it is: a write never goes into it, but into another row of that order, or a new
-one, where the read will find it. Writes
+one, where the read will find it. An order listed more than once has one status only when its
+rows agree (``order_rows.py``); a write sets every row of it. Writes
 replace the file atomically under its lock and never over a change another program made
 meanwhile (``replace.py``), like the warehouses file; inside the files ERP's ``batch()`` they
 are made together, in one rewrite, as the batch closes.
@@ -35,7 +36,8 @@ from erpsync.core.orders import ErpOrderStatus
 
 from . import replace as rp
 from .host import FilesHost
-from .ids import IdLines
+from .ids import set_aside_ids
+from .order_rows import one_status
 from .parse import Document, broken_rows, cell, is_utf8, parse, read_side_file, unwritable
 from .parse_csv import misshapen
 from .render_json import spliced
@@ -81,7 +83,8 @@ class OrdersMixin(FilesHost):
         errors = [e for e in broken_rows(doc, shown, "order", "order_id") if _asked(e.record_id, wanted)]
         items: list[ErpOrderStatus] = []
         schema = _OrderRow()
-        met = IdLines(doc, "order_id")
+        # order id -> where rows giving it could not be read (set aside, or malformed)
+        unread = {i: where for i, where in set_aside_ids(doc, shown, "order_id").items() if i in wanted}
         for line, index, row in doc.rows:
             source = doc.source(shown, line, index)
             if not isinstance(row, dict):
@@ -99,17 +102,15 @@ class OrdersMixin(FilesHost):
                 continue
             if not _asked(rid, wanted):
                 continue  # another order's row, its errors included: not this read's concern
-            repeated = met.repeated(rid, line, index, source, record, "order_id") if rid is not None else None
-            if repeated is not None:
-                errors.append(_named(repeated, rid))
-                continue
             try:
                 data = schema.load(values)
             except ValidationError as exc:
                 errors.extend(_named(e, rid) for e in field_errors(exc, source=source, record=record))
+                if rid is not None:
+                    unread.setdefault(rid, []).append(source)
                 continue
             items.append(ErpOrderStatus(data["order_id"], data["status"], data["updated_at"], source))
-        return Records(tuple(items), tuple(errors))
+        return Records(tuple(one_status(items, errors, unread)), tuple(errors))
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -209,7 +210,7 @@ def _create(path: Path) -> None:
 
 
 def _rewritten(path: Path, raw: bytes, writes: dict[str, dict[str, str]], fail: Any, encoding: str = "utf-8") -> bytes:
-    """The file's bytes with each written order's row set (added at the end when new); pure.
+    """The file's bytes with each written order's rows set (one added at the end when new); pure.
 
     Written in the file's ``encoding``; a file with lines a rewrite would lose is refused.
     """
@@ -222,14 +223,16 @@ def _rewritten(path: Path, raw: bytes, writes: dict[str, dict[str, str]], fail: 
         if doc is None or doc.data is None:  # an empty file: nothing to keep
             text = json.dumps(list(pending.values()), ensure_ascii=False, indent=2) + "\n"  # escapes newlines
             return _kept(doc, text, encoding, fail)
-        changed = []
+        changed, found = [], set()
         for index, row in enumerate(doc.data):
-            if isinstance(row, dict) and str(cell(row.get("order_id"))) in pending:
-                row.update(pending.pop(str(cell(row["order_id"]))))
+            key = str(cell(row.get("order_id"))) if isinstance(row, dict) else ""
+            if key in pending:  # every row of the order: one left as it was would differ (one_status)
+                row.update(pending[key])
                 changed.append(index)
+                found.add(key)
         # only the objects written to are rendered anew: the rest, numbers included, stay as read
         try:
-            text = spliced(doc, changed, list(pending.values()))
+            text = spliced(doc, changed, [v for k, v in pending.items() if k not in found])
         except ValueError as exc:  # not expected (every value read keeps its text): a failed write
             raise fail(f"cannot write this file back: {exc}") from None
         return _kept(doc, text, encoding, fail)
@@ -250,16 +253,18 @@ def _rewritten(path: Path, raw: bytes, writes: dict[str, dict[str, str]], fail: 
             header.append(column)
             names.append(column)
     at = {column: names.index(column) for column in ORDER_COLUMNS}
+    found = set()
     for _line, index, row in doc.rows if doc is not None else ():
         if row.get("__extra__") or row.get("__oversize__"):
             continue  # no cell of it can be trusted, its order id neither: kept as it is (misshapen)
         record = records[index]
         key = record[at["order_id"]].strip() if at["order_id"] < len(record) else ""
-        if key in pending:
+        if key in pending:  # every row of the order: one left as it was would differ (one_status)
             record.extend([""] * (len(header) - len(record)))
-            for column, value in pending.pop(key).items():
+            for column, value in pending[key].items():
                 record[at[column]] = value
-    for values in pending.values():
+            found.add(key)
+    for values in (v for k, v in pending.items() if k not in found):
         record = [""] * len(header)
         for column, value in values.items():
             record[at[column]] = value
