@@ -39,6 +39,7 @@ KINDS: dict[str, Texts] = {
     "price_changed": Texts("price to update", "价格待更新"),
     "inventory_changed": Texts("stock to update", "库存待更新"),
     "audit_failed": Texts("listing failed the platform's audit", "商品未通过平台审核"),
+    "sku_not_in_erp": Texts("SKU gone from the ERP, still on sale", "SKU 已不在 ERP 中，仍在售"),
     "status_not_mirrored": Texts("order status not recorded in the ERP", "ERP 未记录订单状态"),
     "cancellation_not_mirrored": Texts("order cancellation not recorded in the ERP", "ERP 未记录订单取消"),
 }

@@ -24,6 +24,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from erpsync.core.aspects.listing_leftovers import Leftover, leftovers
 from erpsync.core.listing_ports import ListingBindings
 from erpsync.core.listing_source import SOURCE
 from erpsync.core.listings import INVENTORY, PRICE, PRODUCT, SKU, BoundListing, ErpProduct
@@ -39,8 +40,18 @@ __all__ = [
 ]
 
 
-def bound_listings(bindings: ListingBindings, shop: str, products: Sequence[ErpProduct]) -> dict[str, BoundListing]:
-    """What was last pushed for each bound product, by ERP id: five queries for a whole shop."""
+def bound_listings(
+    bindings: ListingBindings,
+    shop: str,
+    products: Sequence[ErpProduct],
+    *,
+    left: dict[str, Leftover] | None = None,
+) -> dict[str, BoundListing]:
+    """What was last pushed for each bound product, by ERP id: five queries for a whole shop.
+
+    ``left``, when given, is filled with the SKUs still bound in a listing that its ERP product
+    (or the ERP) no longer has (``listing_leftovers.py``), from the same rows.
+    """
     rows = bindings.for_entity(shop, PRODUCT)
     skus = bindings.for_entity(shop, SKU)
     prices = bindings.for_entity(shop, PRICE)
@@ -70,6 +81,8 @@ def bound_listings(bindings: ListingBindings, shop: str, products: Sequence[ErpP
         out[product.id] = BoundListing(
             row.seller_id, row.last_pushed_hash, sku_ids, pushed_prices, pushed_stock, source
         )
+    if left is not None:
+        left.update(leftovers(rows, skus, products))
     return out
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from erpsync.core.aspects.base import Observation
+from erpsync.core.aspects.listing_leftovers import Leftover
 from erpsync.core.errors import RecordError
 from erpsync.core.listing_audits import ListingAudit
 from erpsync.core.listing_source import fingerprint, mapping_key
@@ -54,6 +55,9 @@ class ListingObservation(Observation):
     #: hit): those SKUs may be in the listing already, and an edit sends every SKU without an id
     #: as new, so no edit this run; price and stock still go, content drifts are held open
     content_held: set[str] = field(default_factory=set)
+    #: SKUs still bound in a listing that the ERP no longer has, per ERP product id (warnings:
+    #: ``listing_leftovers.py``)
+    leftovers: dict[str, Leftover] = field(default_factory=dict)
     _pushes: list[Push] | None = None
     _planned: dict[str, ErpProduct] = field(default_factory=dict)  # the products with a push
 

@@ -9,8 +9,9 @@ catalogue costs no call at all but those lookups. Diff turns each push ``plan_pu
 (``core/listings.py``) into an INFO drift (``not_listed``, ``content_changed``,
 ``price_changed``, ``inventory_changed``); plan turns the ones the policy gives to the ERP (the
 default) into actions, each a push that must happen once (``idempotent=False``), and apply
-makes it and records what it pushed in the bindings. An ERP that keeps no catalogue is no
-drift and no call.
+makes it and records what it pushed in the bindings. A SKU still bound in a listing that the
+ERP no longer has is a warning, never a push (``listing_leftovers.py``). An ERP that keeps no
+catalogue is no drift and no call.
 
 The bindings and the ``map_listing`` hook come from the host (``ObserveContext.bindings`` and
 ``.map_listing``) or, for a host that does not pass them, from the aspect's constructor. Without
@@ -37,6 +38,7 @@ from erpsync.core.aspects.listing_bindings import (
     keep_sources,
     record_push,
 )
+from erpsync.core.aspects.listing_leftovers import SKU_NOT_IN_ERP, leftover_drifts
 from erpsync.core.aspects.listing_lookup import look_up
 from erpsync.core.aspects.listing_observation import ListingObservation
 from erpsync.core.aspects.listing_texts import action_description, drift_message, stock_refused
@@ -83,7 +85,7 @@ class ListingsAspect(Aspect):
     name = "listings"
     description = "ERP products pushed to Seller Center listings: create, content, price, inventory"
     Settings = ListingsSettings
-    drift_kinds = frozenset([*(k for k, _f, _a in KINDS.values()), AUDIT_FAILED])
+    drift_kinds = frozenset([*(k for k, _f, _a in KINDS.values()), AUDIT_FAILED, SKU_NOT_IN_ERP])
     policy_keys = drift_kinds | {"content", "price", "inventory"}
 
     def __init__(self, bindings: ListingBindings | None = None, map_listing: Shape | None = None) -> None:
@@ -108,11 +110,27 @@ class ListingsAspect(Aspect):
         bindings = getattr(ctx, "bindings", None) or self._bindings
         if bindings is not None:
             self._ports[ctx.shop] = (bindings, ctx.now)
-            obs.bound = bound_listings(bindings, ctx.shop, products)
+            obs.bound = bound_listings(bindings, ctx.shop, products, left=obs.leftovers)
+            self._hold_leftovers(obs, bool(read.errors))
         look_up(ctx.seller, obs, products, bindings, ctx.now)
         obs.comparable = bindings is not None
         self._plan(ctx, obs, bindings)
         return obs
+
+    @staticmethod
+    def _hold_leftovers(obs: ListingObservation, unread_rows: bool) -> None:
+        """Keep only the leftovers the catalogue read can vouch for.
+
+        A ``partial`` product lacks the SKUs whose rows could not be read, and after a read with
+        record errors a product missing from the catalogue may be one whose first row was bad:
+        neither is told to the operator as gone from the ERP, and their warnings stay open.
+        """
+        read = {p.id: p for p in obs.products} if isinstance(obs.products, list) else {}
+        for erp_id, left in list(obs.leftovers.items()):
+            product = read.get(erp_id)
+            if (product is not None and product.partial) or (left.removed and unread_rows):
+                del obs.leftovers[erp_id]
+                obs.kept_open.setdefault(erp_id, set()).add(SKU_NOT_IN_ERP)
 
     def _plan(self, ctx: ObserveContext, obs: ListingObservation, bindings: ListingBindings | None) -> None:
         """Plan in observe, so a failing hook is a record error the host reports, and keep the
@@ -179,6 +197,7 @@ class ListingsAspect(Aspect):
                     identity=None if push.kind == "create" else push.after,
                 )
             )
+        drifts += leftover_drifts(self.name, observation.shop, observation.leftovers.values())
         if not observation.audits.items:
             return drifts
         erp_for = {b.product_id: erp_id for erp_id, b in observation.bound.items() if b.product_id}

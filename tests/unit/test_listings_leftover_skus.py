@@ -1,0 +1,85 @@
+"""A SKU the ERP no longer has stays on sale in Seller Center: erpsync warns, it does not push.
+
+A partial edit only adds SKUs, so a SKU removed from an ERP product (or a product removed from
+the ERP) keeps selling in its listing with the last stock pushed, while the edit is recorded as
+done. These run the real Syncer, SQLite bindings and the files ERP against the in-memory Seller
+Center of ``test_listings_moved_skus``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from test_listings_moved_skus import Center, Shop, _fresh  # noqa: F401  (autouse fixture)
+
+from erpsync.core.aspects.listing_leftovers import SKU_NOT_IN_ERP, Leftover, leftovers
+from erpsync.core.listings import ErpProduct, ErpSku
+from erpsync.core.models import AspectReport, Drift
+from erpsync.core.store import BindingRow
+
+
+def _warnings(report: AspectReport) -> list[Drift]:
+    return [d for d in report.drifts if d.kind == SKU_NOT_IN_ERP]
+
+
+def test_a_sku_removed_from_an_erp_product_is_a_warning_until_the_erp_has_it_again(tmp_path: Path) -> None:
+    """P1 (MUG, CUP) is created as T1. The ERP drops CUP: T1's edit goes without it, CUP keeps
+    selling with stock 7, and a warning names CUP, T1 and P1 (no stock 0 is pushed). It stays
+    open run after run, and resolves once CUP is back in P1."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
+    shop.run()
+    Center.calls.clear()
+    shop.write([("P1", "MUG", "4", "5")])
+    report = shop.run()
+    (warning,) = _warnings(report)
+    assert (warning.subject, warning.field) == ("P1", "CUP")
+    assert all(w in warning.message for w in ("CUP", "T1", "P1", "still on sale")), warning.message
+    assert warning.fingerprint in report.opened
+    assert not [c for c in Center.calls if c[0] == "inventory"], Center.calls  # nothing taken off sale
+    again = shop.run()  # unchanged: nothing pushed, still said
+    assert [d.fingerprint for d in _warnings(again)] == [warning.fingerprint] and not again.resolved
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
+    back = shop.run()
+    assert not _warnings(back) and warning.fingerprint in back.resolved
+
+
+def test_a_product_removed_from_the_erp_warns_for_each_sku_of_its_listing(tmp_path: Path) -> None:
+    """P2 (CUP, BOWL) was created as T2 and leaves the ERP: each of its SKUs is still on sale."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P2", "CUP", "3", "7"), ("P2", "BOWL", "2", "1")])
+    shop.run()
+    shop.write([("P1", "MUG", "4", "5")])
+    report = shop.run()
+    assert sorted((d.subject, d.field) for d in _warnings(report)) == [("P2", "BOWL"), ("P2", "CUP")]
+    assert all("no longer in the ERP" in d.message for d in _warnings(report))
+
+
+def test_a_product_missing_after_a_read_with_errors_is_not_said_removed_and_its_warning_stays(tmp_path: Path) -> None:
+    """A product whose first row is an error is left out of the read whole: it is not gone from
+    the ERP, so no warning opens for it, and one already open does not resolve."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P2", "CUP", "3", "7")])
+    shop.run()
+    shop.write([("P1", "MUG", "4", "5")])
+    (opened,) = _warnings(shop.run())
+    shop.write([("P1", "MUG", "4", "5"), ("P2", "CUP", "-3", "7")])  # P2 is back, its row unreadable
+    report = shop.run()
+    assert not _warnings(report) and opened.fingerprint not in report.resolved
+    assert any("P2" in e or "CUP" in e for e in report.record_errors), report.record_errors
+
+
+def _row(entity: str, erp_id: str, seller_id: str | None, value: str | None) -> BindingRow:
+    return BindingRow("s", entity, erp_id, seller_id, value, datetime.now(UTC))
+
+
+def test_skus_bound_by_an_older_version_name_no_listing_and_are_not_reported() -> None:
+    """SKU rows written before the product was kept with them cannot be placed in a listing."""
+    mug = ErpProduct("P1", "Mug", "", "USD", (ErpSku("MUG", Decimal("4"), 5),))
+    products = {"P1": _row("product", "P1", "T1", "h")}
+    skus = {"MUG": _row("sku", "MUG", "T1-MUG", "T1"), "CUP": _row("sku", "CUP", "T1-CUP", None)}
+    assert leftovers(products, skus, [mug]) == {}
+    skus["CUP"] = _row("sku", "CUP", "T1-CUP", "T1")
+    assert leftovers(products, skus, [mug]) == {"P1": Leftover("P1", "T1", ("CUP",))}
