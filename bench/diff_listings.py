@@ -64,7 +64,15 @@ from bench_memory import peak_mib
 
 from erpsync.core.aspects.listings import ListingObservation, ListingsAspect
 from erpsync.core.listing_source import fingerprint, mapping_key
-from erpsync.core.listings import BoundListing, ErpProduct, ErpSku, ListingMapping, content_hash, price_text
+from erpsync.core.listings import (
+    BoundListing,
+    ErpProduct,
+    ErpSku,
+    ListingMapping,
+    content_hash,
+    price_text,
+    stock_text,
+)
 
 TARGET = 200_000
 NOW = datetime(2024, 3, 1, 2, 0, tzinfo=UTC)
@@ -114,7 +122,7 @@ def _pushed(product: ErpProduct, i: int) -> BoundListing:
         content_hash=content_hash(product, MAPPING),
         sku_ids={s.seller_sku: f"29{i:012d}{j}" for j, s in enumerate(product.skus)},
         prices={s.seller_sku: price_text(s.price, product.currency) for s in product.skus},
-        inventory={s.seller_sku: str(s.inventory) for s in product.skus},
+        inventory={s.seller_sku: stock_text(s, MAPPING.warehouse_id) for s in product.skus},
     )
     return replace(bound, source=fingerprint(product, KEY, bound))
 

@@ -1,9 +1,10 @@
 """Stock as the listings core plans it: one quantity for the configured warehouse, or one per warehouse.
 
-A SKU without ``warehouse_stock`` keeps the shape every stored binding and pending push has (the
-bare quantity, pushed to ``[aspects.listings] warehouse_id``); a SKU stocked per warehouse lists
-every warehouse, since Update Inventory refuses a SKU that leaves one out (12019028,
-docs/listings.md).
+A SKU without ``warehouse_stock`` is pushed to ``[aspects.listings] warehouse_id`` (an Update
+Inventory entry with ``quantity``, the shape every pending push has); a SKU stocked per warehouse
+lists every warehouse, since Update Inventory refuses a SKU that leaves one out (12019028,
+docs/listings.md). Either way the text kept in the bindings names the warehouses, so a changed
+``warehouse_id`` pushes the stock to the new one.
 
 The rules an ERP's stock must meet are kept here once (:func:`warehouse_quantities`,
 :func:`settle_stock`), on plain data: each ERP connector reads its own shape (a CSV cell, a JSON
@@ -133,14 +134,16 @@ class WarehouseSetting(Protocol):
     def warehouse_id(self) -> str: ...
 
 
-def stock_text(sku: StockedSku) -> str:
-    """A SKU's stock as kept in the bindings: the quantity, or ``wh=q;wh=q`` per warehouse.
+def stock_text(sku: StockedSku, warehouse_id: str) -> str:
+    """A SKU's stock as kept in the bindings: ``wh=q``, or ``wh=q;wh=q`` per warehouse, sorted.
 
-    A SKU stocked in the configured warehouse keeps the bare quantity, the text every stored
-    binding holds, so those are not pushed again; per warehouse the text names each, sorted.
+    A SKU without ``warehouse_stock`` names the configured warehouse (``warehouse_id``), so a
+    stock pushed to another warehouse differs and is pushed again. Bindings written before held
+    the bare quantity (``"5"``), a warehouse unknown: it differs too, so each such SKU's stock
+    is pushed once after an upgrade.
     """
     if not sku.warehouse_stock:
-        return str(sku.inventory)
+        return f"{warehouse_id}={sku.inventory}"
     return ";".join([f"{wh}={q}" for wh, q in sku.warehouse_stock])
 
 
@@ -151,19 +154,18 @@ def sku_inventory(sku: StockedSku, mapping: WarehouseSetting) -> list[dict[str, 
     return [{"warehouse_id": mapping.warehouse_id, "quantity": sku.inventory}]
 
 
-def stock_entries(
-    stock: Mapping[str, str], by_warehouse: Mapping[str, StockedSku], sku_ids: Mapping[str, str]
-) -> dict[str, dict[str, Any]]:
-    """An inventory push's SKUs: ``quantity`` for the configured warehouse, else every warehouse.
+def stock_entries(changed: Mapping[str, StockedSku], sku_ids: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """An inventory push's SKUs (``changed``: by seller SKU): ``quantity`` for the configured
+    warehouse (the push's ``warehouse_id``), else every warehouse.
 
     Update Inventory refuses a SKU that does not list every warehouse assigned to it
     (12019028), so a SKU stocked per warehouse sends all of them, changed or not.
     """
     skus: dict[str, dict[str, Any]] = {}
-    for key in sorted(stock):
-        sku = by_warehouse.get(key)
-        if sku is None:
-            skus[key] = {"id": sku_ids[key], "quantity": int(stock[key])}
+    for key in sorted(changed):
+        sku = changed[key]
+        if not sku.warehouse_stock:
+            skus[key] = {"id": sku_ids[key], "quantity": sku.inventory}
         else:
             inventory = [{"warehouse_id": wh, "quantity": q} for wh, q in sku.warehouse_stock]
             skus[key] = {"id": sku_ids[key], "inventory": inventory}

@@ -114,14 +114,15 @@ def plan_pushes(product: ErpProduct, mapping: ListingMapping, bound: BoundListin
         payload: dict[str, Any] = {
             "body": body,
             "hash": digest,
-            "stock": {s.seller_sku: stock_text(s) for s in product.skus},
+            "stock": {s.seller_sku: stock_text(s, mapping.warehouse_id) for s in product.skus},
         }
         return [Push("create", product.id, payload, None, digest[:12])]
     pushes: list[Push] = []
     prices: dict[str, str] = {}
     stock: dict[str, str] = {}
-    by_warehouse: dict[str, ErpSku] = {}  # the changed SKUs whose stock is kept per warehouse
+    changed: dict[str, ErpSku] = {}  # the SKUs whose stock text differs
     sku_ids, pushed_prices, pushed_stock, currency = bound.sku_ids, bound.prices, bound.inventory, product.currency
+    warehouse_id = mapping.warehouse_id
     for s in product.skus:  # one pass: the SKUs the listing has, against what was last pushed
         key = s.seller_sku
         if key not in sku_ids:
@@ -129,27 +130,27 @@ def plan_pushes(product: ErpProduct, mapping: ListingMapping, bound: BoundListin
         text = price_text(s.price, currency)
         if pushed_prices.get(key) != text:
             prices[key] = text
-        quantity = stock_text(s)
+        quantity = stock_text(s, warehouse_id)
         if pushed_stock.get(key) != quantity:
             stock[key] = quantity
-            if s.warehouse_stock:
-                by_warehouse[key] = s
+            changed[key] = s
     if prices:
         skus: dict[str, dict[str, Any]] = {k: {"id": bound.sku_ids[k], "price": v} for k, v in sorted(prices.items())}
         before = _values({k: bound.prices.get(k) for k in prices})
         payload = {"product_id": bound.product_id, "skus": skus}
         pushes.append(Push("price", product.id, payload, before, _values(prices) or ""))
     if stock:
-        payload = {"product_id": bound.product_id, "skus": stock_entries(stock, by_warehouse, bound.sku_ids)}
-        if len(by_warehouse) < len(stock):  # some SKU stocked in the configured warehouse
-            payload["warehouse_id"] = mapping.warehouse_id
+        payload = {"product_id": bound.product_id, "skus": stock_entries(changed, bound.sku_ids)}
+        if any(not s.warehouse_stock for s in changed.values()):  # some SKU stocked in the configured one
+            payload["warehouse_id"] = warehouse_id
         before = _values({k: bound.inventory.get(k) for k in stock})
         pushes.append(Push("inventory", product.id, payload, before, _values(stock) or ""))
     if bound.content_hash != digest and not product.partial:  # partial: its hash lacks SKUs
         body = edit_body(product, mapping, bound.sku_ids)
         payload = {"product_id": bound.product_id, "changes": body, "hash": digest}
         if "skus" in body:
-            payload["stock"] = {s.seller_sku: stock_text(s) for s in product.skus if s.seller_sku not in sku_ids}
+            new = [s for s in product.skus if s.seller_sku not in sku_ids]
+            payload["stock"] = {s.seller_sku: stock_text(s, warehouse_id) for s in new}
         if bound.content_hash is None and sku_ids:
             # a product found by seller_sku: its SKU ids are bound with it, before the edit is sent,
             # so an edit that fails (or a process that dies) leaves them known (forget_pushed)

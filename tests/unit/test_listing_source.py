@@ -45,7 +45,7 @@ def pushed(product: ErpProduct, mapping: ListingMapping = MAPPING) -> BoundListi
         content_hash(product, mapping),
         {s.seller_sku: f"id-{s.seller_sku}" for s in product.skus},
         {s.seller_sku: price_text(s.price, product.currency) for s in product.skus},
-        {s.seller_sku: stock_text(s) for s in product.skus},
+        {s.seller_sku: stock_text(s, mapping.warehouse_id) for s in product.skus},
     )
     return replace(bound, source=fingerprint(product, mapping_key(mapping), bound))
 

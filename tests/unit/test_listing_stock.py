@@ -48,18 +48,45 @@ def bound(stock: dict[str, str], skus: dict[str, str] | None = None) -> BoundLis
     return BoundListing("T1", content_hash(p, MAPPING), sku_ids, prices, stock)
 
 
-def test_a_sku_without_warehouses_keeps_the_bare_quantity_and_today_s_payload():
+def test_a_sku_without_warehouses_names_the_configured_one_and_keeps_today_s_payload():
     sku = ErpSku("S", Decimal("5"), 4)
-    assert stock_text(sku) == "4"
-    assert plan_pushes(shirt(sku), MAPPING, bound({"S": "4"})) == []  # a binding stored before: unchanged
-    (push,) = plan_pushes(shirt(ErpSku("S", Decimal("5"), 9)), MAPPING, bound({"S": "4"}))
+    assert stock_text(sku, "WH-1") == "WH-1=4"
+    assert plan_pushes(shirt(sku), MAPPING, bound({"S": "WH-1=4"})) == []
+    (push,) = plan_pushes(shirt(ErpSku("S", Decimal("5"), 9)), MAPPING, bound({"S": "WH-1=4"}))
     assert push.payload == {"product_id": "T1", "warehouse_id": "WH-1", "skus": {"S": {"id": "91", "quantity": 9}}}
-    assert (push.before, push.after) == ("S=4", "S=9")
+    assert (push.before, push.after) == ("S=WH-1=4", "S=WH-1=9")
+
+
+def test_a_new_warehouse_id_pushes_the_same_quantity_to_it():
+    """The stock went to WH-1; [aspects.listings] warehouse_id is now WH-2: the quantity is
+    unchanged, but WH-2 has never been sent it."""
+    moved = ListingMapping(category_id="600001", warehouse_id="WH-2")
+    sku = ErpSku("S", Decimal("5"), 4)
+    assert plan_pushes(shirt(sku), MAPPING, bound({"S": "WH-1=4"})) == []  # still WH-1: nothing
+    (push,) = plan_pushes(shirt(sku), moved, bound({"S": "WH-1=4"}))
+    assert push.payload == {"product_id": "T1", "warehouse_id": "WH-2", "skus": {"S": {"id": "91", "quantity": 4}}}
+
+
+def test_a_bare_quantity_stored_by_an_earlier_version_is_pushed_once_to_the_configured_warehouse(tmp_path: Path):
+    """A bare ``"4"`` names no warehouse: it may have gone to another one, so it is pushed once,
+    and recorded with its warehouse; the next plan finds nothing to push."""
+    store = Store.open(f"sqlite:///{tmp_path / 'state.db'}")
+    sku = ErpSku("S", Decimal("5"), 4)
+    (push,) = plan_pushes(shirt(sku), MAPPING, bound({"S": "4"}))
+    assert push.kind == "inventory" and (push.before, push.after) == ("S=4", "S=WH-1=4")
+    store.bindings.put(
+        "s", "product", "P1", seller_id="T1", last_pushed_hash=content_hash(shirt(sku), MAPPING), now=NOW
+    )
+    store.bindings.put("s", "sku", "S", seller_id="91", last_pushed_hash="T1", now=NOW)
+    store.bindings.put("s", "price", "S", seller_id="91", last_pushed_hash="5 USD", now=NOW)
+    record_push(store.bindings, "s", "inventory", {"erp_id": "P1", **push.payload}, NOW)
+    seen = bound_listings(store.bindings, "s", [shirt(sku)])["P1"]
+    assert seen.inventory == {"S": "WH-1=4"} and plan_pushes(shirt(sku), MAPPING, seen) == []
 
 
 def test_stock_per_warehouse_is_pushed_only_when_a_quantity_changed_listing_every_warehouse():
     sku = ErpSku("S", Decimal("5"), 3, warehouse_stock=SPLIT)
-    assert stock_text(sku) == "7001=3;7002=0"
+    assert stock_text(sku, "WH-1") == "7001=3;7002=0"
     assert plan_pushes(shirt(sku), MAPPING, bound({"S": "7001=3;7002=0"})) == []
     moved = ErpSku("S", Decimal("5"), 3, warehouse_stock=(("7001", 1), ("7002", 2)))  # same sum, moved
     (push,) = plan_pushes(shirt(moved), MAPPING, bound({"S": "7001=3;7002=0"}))
@@ -145,7 +172,7 @@ def test_what_is_recorded_is_what_the_next_plan_compares(tmp_path: Path):
     }
     record_push(bindings, "s", "create", data, NOW)
     seen = bound_listings(bindings, "s", [product])["P1"]
-    assert seen.inventory == {"A": "2", "B": "7001=3;7002=0"}
+    assert seen.inventory == {"A": "WH-1=2", "B": "7001=3;7002=0"}
     assert plan_pushes(product, MAPPING, seen) == []
     # an inventory push in the new shape, and a pending one in the older shape, record the same texts
     moved = shirt(
@@ -156,11 +183,11 @@ def test_what_is_recorded_is_what_the_next_plan_compares(tmp_path: Path):
     assert plan_pushes(moved, MAPPING, bound_listings(bindings, "s", [moved])["P1"]) == []
     older = {"erp_id": "P1", "product_id": "T1", "warehouse_id": "WH-1", "skus": {"A": {"id": "1", "quantity": 8}}}
     record_push(bindings, "s", "inventory", older, NOW)
-    assert bound_listings(bindings, "s", [moved])["P1"].inventory["A"] == "8"
-    # a create payload written without the stock texts records the sum, as it always did
+    assert bound_listings(bindings, "s", [moved])["P1"].inventory["A"] == "WH-1=8"
+    # a create payload written without the stock texts records the warehouses it sent
     del data["stock"]
     record_push(bindings, "s", "create", data, NOW)
-    assert bound_listings(bindings, "s", [product])["P1"].inventory == {"A": "2", "B": "3"}
+    assert bound_listings(bindings, "s", [product])["P1"].inventory == {"A": "WH-1=2", "B": "7001=3;7002=0"}
 
 
 def test_a_refused_warehouse_list_names_the_erp_product_and_seller_sku():

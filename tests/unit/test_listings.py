@@ -47,7 +47,7 @@ def bound(**changes: object) -> BoundListing:
         "content_hash": content_hash(p, MAPPING),
         "sku_ids": {"SHIRT-S": "17291", "SHIRT-M": "17292"},
         "prices": {"SHIRT-S": "12.5 USD", "SHIRT-M": "13 USD"},
-        "inventory": {"SHIRT-S": "5", "SHIRT-M": "0"},
+        "inventory": {"SHIRT-S": "WH-1=5", "SHIRT-M": "WH-1=0"},
     }
     base.update(changes)
     return BoundListing(**base)  # type: ignore[arg-type]

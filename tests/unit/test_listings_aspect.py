@@ -37,7 +37,7 @@ def seller(tmp_path: Path) -> TikTokSellerConnector:
 
 def test_each_push_is_an_info_drift_and_an_exactly_once_action_when_the_erp_wins():
     aspect = ListingsAspect()
-    listed = BoundListing("T2", content_hash(mug(), MAPPING), {"MUG": "m"}, {"MUG": "4 USD"}, {"MUG": "10"})
+    listed = BoundListing("T2", content_hash(mug(), MAPPING), {"MUG": "m"}, {"MUG": "4 USD"}, {"MUG": "W=10"})
     obs = observation(mug(price="5", title="Big mug"), bound={"P2": listed})
     drifts = aspect.diff(obs)
     assert [(d.kind, d.field, d.subject, d.severity.value) for d in drifts] == [

@@ -122,8 +122,16 @@ def test_pushes_are_recorded_and_read_back_as_what_was_last_pushed(tmp_path):
     assert bound_listings(bindings, "shop", [shirt()]) == {}
     body = {
         "skus": [
-            {"seller_sku": "S", "price": {"amount": "1", "currency": "USD"}, "inventory": [{"quantity": 1}]},
-            {"seller_sku": "M", "price": {"amount": "2", "currency": "USD"}, "inventory": [{"quantity": 2}]},
+            {
+                "seller_sku": "S",
+                "price": {"amount": "1", "currency": "USD"},
+                "inventory": [{"warehouse_id": "W", "quantity": 1}],
+            },
+            {
+                "seller_sku": "M",
+                "price": {"amount": "2", "currency": "USD"},
+                "inventory": [{"warehouse_id": "W", "quantity": 2}],
+            },
         ]
     }
     created = {"erp_id": "P1", "body": body, "hash": "h1", "product_id": "T1", "answer": {"S": "s1", "M": "m1"}}
@@ -131,13 +139,13 @@ def test_pushes_are_recorded_and_read_back_as_what_was_last_pushed(tmp_path):
     (listing,) = bound_listings(bindings, "shop", [shirt()]).values()
     assert (listing.product_id, listing.content_hash) == ("T1", "h1")
     assert listing.sku_ids == {"S": "s1", "M": "m1"}
-    assert listing.prices == {"S": "1 USD", "M": "2 USD"} and listing.inventory == {"S": "1", "M": "2"}
+    assert listing.prices == {"S": "1 USD", "M": "2 USD"} and listing.inventory == {"S": "W=1", "M": "W=2"}
 
     pushed = {"S": {"id": "s1", "quantity": 9}, "M": {"id": "m1", "quantity": 8}}
     stock = {"erp_id": "P1", "product_id": "T1", "warehouse_id": "W", "skus": pushed}
     record_push(bindings, "shop", "inventory", stock, NOW, failed={"m1"})  # the API refused M
     (listing,) = bound_listings(bindings, "shop", [shirt()]).values()
-    assert listing.inventory == {"S": "9", "M": "2"}  # M keeps what was last pushed: pushed again
+    assert listing.inventory == {"S": "W=9", "M": "W=2"}  # M keeps what was last pushed: pushed again
     assert bound_listings(bindings, "other shop", [shirt()]) == {}
 
 

@@ -3,7 +3,7 @@
 Five entities (``core/listings.py``): ``product`` (ERP product id → TikTok product id, content
 hash), ``sku`` (seller_sku → TikTok SKU id, as a create or edit answered it or a search found
 it, and the TikTok product it is in), ``price`` and ``inventory`` (seller_sku → TikTok SKU id, the value last pushed: a
-``price_text``, or a ``stock_text``: the quantity for the configured warehouse, ``wh=q;wh=q``
+``price_text``, or a ``stock_text``: ``wh=q`` for the configured warehouse, ``wh=q;wh=q``
 per warehouse), and ``source`` (ERP product id → TikTok product id, the fingerprint of the
 product when nothing was left to push: ``core/listing_source.py``). seller_sku is the key both
 systems share and is unique in a shop, so SKUs are kept per seller_sku, not per product. SKU ids
@@ -204,8 +204,10 @@ def record_push(
                 continue
             price = sku["price"]
             put(PRICE, sku["seller_sku"], sku_id, f"{price['amount']} {price['currency']}")
-            # the text planned (``stock_text``); a payload written without it sent one warehouse
-            text = stock.get(sku["seller_sku"]) or str(sum(i["quantity"] for i in sku["inventory"]))
+            # the text planned (``stock_text``); a payload written without it: the warehouses sent
+            text = stock.get(sku["seller_sku"]) or ";".join(
+                f"{i.get('warehouse_id', '')}={i['quantity']}" for i in sku["inventory"]
+            )
             put(INVENTORY, sku["seller_sku"], sku_id, text)
         put(PRODUCT, data["erp_id"], data["product_id"], data["hash"])
     elif kind == "price":
@@ -217,20 +219,22 @@ def record_push(
             failed = sku_ids
         for seller_sku, sku in data["skus"].items():
             if sku["id"] not in failed:
-                put(INVENTORY, seller_sku, sku["id"], stock_pushed(sku))
+                put(INVENTORY, seller_sku, sku["id"], stock_pushed(sku, data.get("warehouse_id") or ""))
     else:
         raise ValueError(f"unknown listing push {kind!r}")
 
 
-def stock_pushed(sku: Mapping[str, Any]) -> str:
+def stock_pushed(sku: Mapping[str, Any], warehouse_id: str) -> str:
     """The text an inventory push's SKU entry records: as ``stock_text`` wrote it when planned.
 
-    An entry is ``{"id", "quantity"}`` (the configured warehouse, the payload's ``warehouse_id``)
-    or ``{"id", "inventory": [{"warehouse_id", "quantity"}, ...]}`` (every warehouse of the SKU).
+    An entry is ``{"id", "quantity"}`` (pushed to ``warehouse_id``, the payload's: the configured
+    warehouse when planned) or ``{"id", "inventory": [{"warehouse_id", "quantity"}, ...]}``
+    (every warehouse of the SKU). A pending push planned by an older version records the
+    warehouse it went to as well.
     """
     if "inventory" not in sku:
-        return str(sku["quantity"])
-    return ";".join(f"{i['warehouse_id']}={i['quantity']}" for i in sku["inventory"])  # in planned order
+        return f"{warehouse_id}={sku['quantity']}"
+    return ";".join(f"{i.get('warehouse_id', '')}={i['quantity']}" for i in sku["inventory"])  # in planned order
 
 
 def inventory_quantities(data: Mapping[str, Any]) -> dict[str, dict[str, int]]:

@@ -1,0 +1,34 @@
+"""A changed ``[aspects.listings] warehouse_id`` sends the stock to the new warehouse.
+
+The inventory binding names the warehouse a quantity went to, so the same quantity for another
+warehouse is a stock to push. Runs the real Syncer, SQLite bindings and the files ERP against the
+in-memory Seller Center of ``test_listings_moved_skus``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+from test_listings_moved_skus import Center, Shop, _fresh  # noqa: F401  (autouse fixture)
+
+
+def test_a_new_warehouse_id_is_pushed_the_stock_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[tuple[str, dict[str, dict[str, int]]]] = []
+
+    def inventory(self: Center, product_id: str, quantities: Mapping[str, Mapping[str, int]]) -> dict[str, str]:
+        sent.append((product_id, {k: dict(v) for k, v in quantities.items()}))
+        return {}
+
+    monkeypatch.setattr(Center, "set_listing_inventory", inventory)
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5")])
+    shop.run()  # created in W, its stock in the create
+    config = tmp_path / "erpsync.toml"
+    config.write_text(config.read_text().replace('warehouse_id = "W"', 'warehouse_id = "W2"'))
+    report = shop.run()
+    assert sent == [("T1", {"T1-MUG": {"W2": 5}})], Center.calls
+    assert [d.kind for d in report.drifts] == ["inventory_changed"]
+    shop.run()  # recorded as pushed to W2: nothing more
+    assert len(sent) == 1, sent
