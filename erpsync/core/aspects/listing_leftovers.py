@@ -63,11 +63,10 @@ def leftovers(
         gone = tuple(sorted(k for k in listed if k not in has))
         if gone:
             out[product.id] = Leftover(product.id, product_id, gone)
-    for erp_id, row in products.items():
-        product_id = row.seller_id
-        if erp_id in read or not product_id or product_id not in in_listing:
-            continue
-        out[erp_id] = Leftover(erp_id, product_id, tuple(sorted(in_listing[product_id])), removed=True)
+    for erp_id in products.keys() - read:
+        product_id = products[erp_id].seller_id
+        if product_id and product_id in in_listing:
+            out[erp_id] = Leftover(erp_id, product_id, tuple(sorted(in_listing[product_id])), removed=True)
     return out
 
 
