@@ -30,9 +30,10 @@ class ProductReader(Protocol):
 class ListingReader(Protocol):
     """A seller side that can find its listings by ``seller_sku``."""
 
-    def find_listings(self, seller_skus: Sequence[str]) -> dict[str, FoundListing]:
-        """``{seller_sku: the listing holding it}`` for the SKUs found; raise ConnectorError if the
-        search itself fails (an unread answer must never count as "not there")."""
+    def find_listings(self, seller_skus: Sequence[str]) -> Mapping[str, Sequence[FoundListing]]:
+        """``{seller_sku: every listing holding it}`` for the SKUs found (a SKU in two products
+        is a record error the aspect reports, so none may be dropped); raise ConnectorError if
+        the search itself fails (an unread answer must never count as "not there")."""
         ...
 
 

@@ -6,11 +6,13 @@
 - A bound product's SKU without an id that the search finds in another Seller Center product is
   a record error naming both products: an edit would send it as a new SKU of this listing, a
   second one on sale. Same harness as the half-done pushes (``Shelf``, ``Shop``).
+- A SKU Search Products finds in two Seller Center products is a record error, whichever hit
+  comes last: the TikTok connector's ``find_listings`` keeps every product a SKU is found in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +21,16 @@ from test_listings_half_done_pushes import Shelf, Shop, _fresh  # noqa: F401  (t
 
 from erpsync.core.errors import PermanentError
 from erpsync.core.listings import FoundListing
+from erpsync.core.models import Records
 
 
 def _mug_in_t7(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """Seller Center holds MUG in product T7, made by hand; the searches made, as they are made."""
     searches: list[list[str]] = []
 
-    def find(self: Any, skus: Sequence[str]) -> dict[str, FoundListing]:
+    def find(self: Any, skus: Sequence[str]) -> dict[str, tuple[FoundListing, ...]]:
         searches.append(list(skus))
-        return {"MUG": FoundListing("T7", {"MUG": "id-MUG"})} if "MUG" in skus else {}
+        return {"MUG": (FoundListing("T7", {"MUG": "id-MUG"}),)} if "MUG" in skus else {}
 
     monkeypatch.setattr(Shelf, "find_listings", find)
     return searches
@@ -100,8 +103,8 @@ def test_a_sku_found_in_another_listing_is_not_added_by_an_edit(
     real_find, real_edit = Shelf.find_listings, Shelf.edit_listing
     fail_edit = {"on": True}
 
-    def find(self: Shelf, skus: Sequence[str]) -> dict[str, FoundListing]:
-        return {**real_find(self, skus), **{k: v for k, v in elsewhere.items() if k in skus}}
+    def find(self: Shelf, skus: Sequence[str]) -> dict[str, tuple[FoundListing, ...]]:
+        return {**real_find(self, skus), **{k: (v,) for k, v in elsewhere.items() if k in skus}}
 
     def edit(self: Shelf, product_id: str, changes: Mapping[str, Any]) -> FoundListing:
         edits.append(changes)
@@ -134,3 +137,61 @@ def test_a_sku_found_in_another_listing_is_not_added_by_an_edit(
     assert [(r.action.kind, r.status) for r in fixed.actions] == [("edit_listing", "applied")]
     assert [s["seller_sku"] for s in edits[-1]["skus"]] == ["CUP"]
     assert not fixed.record_errors and fixed.resolved == [content_drift]
+
+
+def _searched_by_tiktok(monkeypatch: pytest.MonkeyPatch, hits: dict[str, dict[str, str]]) -> None:
+    """Shelf looks SKUs up with the TikTok connector's ``find_listings``, over a Search Products
+    that answers ``hits`` ({product id: {seller_sku: sku id}}, in that order) holding a SKU asked."""
+    from erpsync.connectors.tiktok.listing_push import ListingPush
+    from erpsync.connectors.tiktok.products.models import ProductSummary, Sku
+
+    class Api:
+        def search_products(self, *, seller_skus: Sequence[str]) -> Iterator[Records[ProductSummary]]:
+            yield Records(
+                tuple(
+                    ProductSummary(pid, "Mug", None, None, tuple(Sku(i, k, None) for k, i in skus.items()), None, None)
+                    for pid, skus in hits.items()
+                    if set(skus) & set(seller_skus)
+                )
+            )
+
+    monkeypatch.setattr(Shelf, "find_listings", ListingPush.find_listings)
+    monkeypatch.setattr(Shelf, "_products", lambda self: Api(), raising=False)
+
+
+def test_a_product_whose_sku_is_in_two_seller_center_products_is_a_record_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Search Products answers two products holding MUG (an old duplicate listing, one made by
+    hand). P1 is bound to neither (the last hit must not win), nothing is pushed, and the record
+    error names both."""
+    _searched_by_tiktok(monkeypatch, {"T7": {"MUG": "id-MUG-T7"}, "T8": {"MUG": "id-MUG-T8"}})
+    shop = Shop(tmp_path)
+    shop.write([("MUG", "4", "5")])
+    report = shop.run()
+    assert Shelf.calls == []
+    (error,) = [str(e) for e in report.record_errors]
+    assert all(word in error for word in ("'P1'", "T7", "T8")), error
+
+
+def test_a_bound_products_sku_in_its_own_listing_and_another_is_a_record_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """P1 is created as T1; the create's answer leaves CUP out. The search for CUP finds it in T2
+    (made by hand) and then in T1: a record error names CUP and T2 whichever hit comes last, and
+    no edit goes out while CUP is in both; CUP's id in T1 is bound, so its price is pushed."""
+    hits: dict[str, dict[str, str]] = {}  # the search index does not list T1 yet
+    _searched_by_tiktok(monkeypatch, hits)
+    shop = Shop(tmp_path)
+    shop.write([("MUG", "4", "5"), ("CUP", "3", "7")])
+    Shelf.answer_omits = {"CUP"}
+    shop.run()  # create: both SKUs made, the answer names MUG only
+    Shelf.answer_omits = set()
+    hits.update({"T2": {"CUP": "id-CUP-T2"}, "T1": {"MUG": "id-MUG", "CUP": "id-CUP"}})
+    Shelf.calls.clear()
+    shop.write([("MUG", "4", "5"), ("CUP", "9", "7"), ("BOWL", "2", "1")])  # a SKU added: an edit is due
+    report = shop.run()
+    (error,) = [str(e) for e in report.record_errors]
+    assert all(word in error for word in ("'P1'", "'CUP'", "T1", "T2")), error
+    assert "edit" not in Shelf.calls, Shelf.calls
+    assert Shelf.prices["id-CUP"] == "9"

@@ -42,9 +42,9 @@ class Shelf(Seller):
     audits_fail: ClassVar[ConnectorError | None] = None
     calls: ClassVar[list[str]] = []
 
-    def find_listings(self, skus: Sequence[str]) -> dict[str, FoundListing]:
+    def find_listings(self, skus: Sequence[str]) -> dict[str, tuple[FoundListing, ...]]:
         """Search Products by seller_sku: every SKU made is in product T1."""
-        return {k: FoundListing("T1", {k: Shelf.sku_ids[k]}) for k in skus if k in Shelf.sku_ids}
+        return {k: (FoundListing("T1", {k: Shelf.sku_ids[k]}),) for k in skus if k in Shelf.sku_ids}
 
     def _answer(self, product_id: str, skus: Sequence[Mapping[str, Any]]) -> FoundListing:
         for s in skus:
@@ -134,8 +134,8 @@ def test_a_found_product_whose_edit_failed_keeps_its_sku_ids(tmp_path: Path, mon
 
     edits: list[Mapping[str, Any]] = []
 
-    def find(self: Any, skus: Sequence[str]) -> dict[str, FoundListing]:
-        return {"MUG": FoundListing("T7", {"MUG": "id-MUG"})} if "MUG" in skus else {}
+    def find(self: Any, skus: Sequence[str]) -> dict[str, tuple[FoundListing, ...]]:
+        return {"MUG": (FoundListing("T7", {"MUG": "id-MUG"}),)} if "MUG" in skus else {}
 
     def edit(self: Any, product_id: str, changes: Mapping[str, Any]) -> FoundListing:
         edits.append(changes)
@@ -340,8 +340,8 @@ def test_a_product_left_out_for_a_record_error_keeps_its_drifts_open(
 
     found: dict[str, FoundListing] = {}
 
-    def find(self: Any, skus: Sequence[str]) -> dict[str, FoundListing]:
-        return {k: v for k, v in found.items() if k in skus}
+    def find(self: Any, skus: Sequence[str]) -> dict[str, tuple[FoundListing, ...]]:
+        return {k: (v,) for k, v in found.items() if k in skus}
 
     def create(self: Any, body: Mapping[str, Any]) -> FoundListing:
         raise PermanentError("12052023: category does not exist", connector="listing-shelf", operation="create product")

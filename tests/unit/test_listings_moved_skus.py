@@ -35,12 +35,12 @@ class Center(Seller):
     stock: ClassVar[dict[str, int]] = {}
     calls: ClassVar[list[tuple[str, str, tuple[str, ...]]]] = []
 
-    def find_listings(self, skus: Sequence[str]) -> dict[str, FoundListing]:
-        out = {}
+    def find_listings(self, skus: Sequence[str]) -> dict[str, tuple[FoundListing, ...]]:
+        out: dict[str, tuple[FoundListing, ...]] = {}
         for pid, listing in Center.products.items():
             for k in skus:
                 if k in listing:
-                    out[k] = FoundListing(pid, dict(listing))
+                    out[k] = (*out.get(k, ()), FoundListing(pid, dict(listing)))
         return out
 
     def _add(self, pid: str, skus: Sequence[Mapping[str, Any]]) -> FoundListing:

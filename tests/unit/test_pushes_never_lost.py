@@ -61,7 +61,7 @@ class Shelf(Seller):
     on_push: ClassVar[list[Any]] = []  # callables run (once each) while a push is in flight
     lose_answers: ClassVar[bool] = False
 
-    def find_listings(self, skus: Sequence[str]) -> dict[str, FoundListing]:
+    def find_listings(self, skus: Sequence[str]) -> dict[str, tuple[FoundListing, ...]]:
         return {}
 
     def create_listing(self, body: Mapping[str, Any]) -> FoundListing:

@@ -190,6 +190,8 @@ def test_create_product_lost_answer_finds_the_product_by_seller_sku(patient_api:
     [
         ok({"products": [], "next_page_token": ""}),  # not created
         ok({"products": [created_hit(title="Another mug")], "next_page_token": ""}),  # someone else's product
+        # two products alike: which one the create made cannot be told, the next run's lookup says so
+        ok({"products": [created_hit(), created_hit(id="1729000000000000002")], "next_page_token": ""}),
         fail(106001, "bad sign"),  # the lookup fails too: still unknown
     ],
 )

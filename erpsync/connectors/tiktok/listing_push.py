@@ -45,16 +45,18 @@ class ListingPush:
 
     # -- ListingReader -----------------------------------------------------------------------
 
-    def find_listings(self, seller_skus: Sequence[str]) -> dict[str, FoundListing]:
-        """Search Products by seller_sku (10 per call, the API's limit); ``{seller_sku: listing}``.
+    def find_listings(self, seller_skus: Sequence[str]) -> dict[str, tuple[FoundListing, ...]]:
+        """Search Products by seller_sku (10 per call, the API's limit); ``{seller_sku: listings}``.
 
+        Every product a SKU is found in is kept, in the order found: a SKU in two products (an old
+        duplicate, one made by hand) is the caller's record error, never the last hit silently.
         A hit the client cannot read raises its RecordError: it may be the very product looked
         for, and reading it as "not there" would create it a second time.
         """
         wanted = set(seller_skus)
-        found: dict[str, FoundListing] = {}
+        found: dict[str, dict[str, FoundListing]] = {}  # seller_sku -> {product id: listing}
         if not wanted:
-            return found
+            return {}
         for page in self._products().search_products(seller_skus=sorted(wanted)):
             if page.errors:
                 raise page.errors[0]
@@ -62,8 +64,8 @@ class ListingPush:
                 listing = FoundListing(hit.id, {s.seller_sku: s.id for s in hit.skus if s.seller_sku})
                 for seller_sku in listing.skus:
                     if seller_sku in wanted:
-                        found[seller_sku] = listing
-        return found
+                        found.setdefault(seller_sku, {})[hit.id] = listing
+        return {k: tuple(by_id.values()) for k, by_id in found.items()}
 
     # -- ListingWriter -----------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ Two cases, each one search for the whole shop (``ListingReader.find_listings``):
   added in the ERP since): found in the same listing, its id is bound at once, so its price and
   stock are compared from this run on and no edit adds it a second time. Not found, it stays
   unbound and the next edit adds it (a SKU added in the ERP changes the content hash). Found
-  in another Seller Center product, it is a record error naming both, and the product is in
+  in another Seller Center product (or in several), it is a record error naming them, and the product is in
   ``content_held``: an edit would add the SKU to this listing, a second one on sale. A search
   hit that cannot be read is a record error and the SKUs stay unbound this run, their products
   in ``content_held`` too (an edit would send SKUs the listing may hold already as new ones).
@@ -23,6 +23,7 @@ Called from the aspect's observe (``core/aspects/listings.py``), before anything
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -80,8 +81,10 @@ def look_up(
         return
     for erp_id, keys in missing.items():
         known = obs.bound[erp_id]
-        _refuse_elsewhere(obs, products, erp_id, known.product_id, {k: found[k] for k in keys if k in found})
-        ids = {k: found[k].skus[k] for k in keys if k in found and found[k].product_id == known.product_id}
+        hits = {k: tuple(found[k]) for k in keys if k in found}
+        _refuse_elsewhere(obs, products, erp_id, known.product_id, hits)
+        # found in its own listing, the SKU's id is that one's (even if another holds it too)
+        ids = {k: h.skus[k] for k, listings in hits.items() for h in listings if h.product_id == known.product_id}
         if not ids:
             continue
         # the fingerprint kept vouches for the SKU ids known then: the product is compared again
@@ -96,7 +99,7 @@ def _refuse_elsewhere(
     products: list[ErpProduct],
     erp_id: str,
     product_id: str,
-    hits: dict[str, FoundListing],
+    hits: dict[str, tuple[FoundListing, ...]],
 ) -> None:
     """A bound product's SKU found in another Seller Center product: a record error, and no edit.
 
@@ -105,7 +108,11 @@ def _refuse_elsewhere(
     error names both, and the product gets no edit until the SKU is found in its own listing or
     nowhere (``content_held``: its price and stock still go, its content drifts stay open).
     """
-    elsewhere = {k: hit.product_id for k, hit in sorted(hits.items()) if hit.product_id != product_id}
+    elsewhere = {
+        k: ", ".join(others)
+        for k, listings in sorted(hits.items())
+        if (others := [h.product_id for h in listings if h.product_id != product_id])
+    }
     if not elsewhere:
         return
     source = next((p.source for p in products if p.id == erp_id), "")
@@ -123,13 +130,19 @@ def _bind_product(
     obs: ListingObservation,
     products: list[ErpProduct],
     product: ErpProduct,
-    found: dict[str, FoundListing],
+    found: Mapping[str, Sequence[FoundListing]],
     notes: bool,
 ) -> None:
-    listings = {found[s.seller_sku].product_id: found[s.seller_sku] for s in product.skus if s.seller_sku in found}
+    """Bind an unbound product to the one Seller Center product its SKUs are found in.
+
+    Found in several, it is a record error and is not pushed: which one it is, is the seller's
+    call, and creating it would put its SKUs on sale a second time.
+    """
+    listings = {h.product_id: h for s in product.skus for h in found.get(s.seller_sku, ())}
+    reason = ""
     if len(listings) > 1:
-        ids = ", ".join(sorted(listings))
-        reason = f"its SKUs are in several Seller Center products ({ids}): not pushed"
+        reason = f"its SKUs are in several Seller Center products ({', '.join(sorted(listings))}): not pushed"
+    if reason:
         obs.record_errors.append(RecordError(reason, record=f"product {product.id!r}", source=product.source))
         products.remove(product)
         obs.left_out.add(product.id)

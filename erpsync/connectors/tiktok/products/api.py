@@ -123,7 +123,9 @@ class ProductsApi:
 
         Searched 10 SKUs at a time (the API's limit); a product's SKUs are gathered across those
         searches, in case a search answers only the SKUs it matched. None when there is nothing to
-        search by, nothing matches, or a search fails.
+        search by, nothing matches, a search fails, or several products match: which one this
+        create made cannot be told, and the caller's next lookup reports the SKUs in several
+        products as a record error instead of binding one of them.
         """
         wanted = [str(s["seller_sku"]) for s in body.get("skus") or () if s.get("seller_sku")]
         if not wanted:
@@ -136,13 +138,14 @@ class ProductsApi:
                     for hit in page.items:
                         if title is not None and hit.title != str(title):
                             continue
-                        skus = found.setdefault(hit.id, {})
-                        skus.update({s.seller_sku: s.id for s in hit.skus if s.seller_sku})
-                        if set(wanted) <= set(skus):
-                            return CreatedProduct(hit.id, {k: skus[k] for k in wanted})
+                        found.setdefault(hit.id, {}).update({s.seller_sku: s.id for s in hit.skus if s.seller_sku})
         except ConnectorError:
             return None
-        return None
+        matches = [(pid, skus) for pid, skus in found.items() if set(wanted) <= set(skus)]
+        if len(matches) != 1:
+            return None
+        ((product_id, skus),) = matches
+        return CreatedProduct(product_id, {k: skus[k] for k in wanted})
 
     def partial_edit(self, product_id: str, changes: Mapping[str, Any]) -> CreatedProduct:
         """Change only the fields in ``changes``. Content changes (title, images...) re-enter audit."""
