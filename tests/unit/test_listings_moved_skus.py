@@ -177,3 +177,48 @@ def test_a_price_push_never_stamps_a_sku_bound_by_an_older_version_with_its_prod
     with sqlite3.connect(tmp_path / "state.db") as db:
         rows = db.execute("select erp_id, seller_id, last_pushed_hash from bindings where entity = 'sku'").fetchall()
     assert ("CUP", "T2-CUP", None) in rows, rows
+
+
+def _product_bindings(root: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(root / "state.db") as db:
+        return db.execute("select erp_id, seller_id from bindings where entity = 'product' order by erp_id").fetchall()
+
+
+def test_a_sku_split_off_into_a_new_erp_product_is_a_record_error_not_bound_to_the_old_listing(
+    tmp_path: Path,
+) -> None:
+    """P1 (MUG, CUP) is created as T1. The ERP splits CUP off into a new product P3, which has no
+    binding and is looked up: CUP is found in T1, P1's listing. Bound to it, P3's content would
+    be pushed over P1's: a record error names P3, P1, CUP and T1, and P3 is neither bound nor
+    created. Once the seller takes CUP out of T1, P3 is created as a listing of its own."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
+    shop.run()
+    assert Center.products == {"T1": {"MUG": "T1-MUG", "CUP": "T1-CUP"}}
+    Center.calls.clear()
+    shop.write([("P1", "MUG", "4", "5"), ("P3", "CUP", "3", "7")])
+    report = shop.run()
+    (error,) = [e for e in report.record_errors if "CUP" in e]
+    assert all(word in error for word in ("'P3'", "'P1'", "T1")), error
+    assert not [c for c in Center.calls if c[0] == "create"], Center.calls
+    assert _product_bindings(tmp_path) == [("P1", "T1")]
+    del Center.products["T1"]["CUP"]  # the seller takes CUP out of T1 by hand
+    Center.calls.clear()
+    shop.run()
+    assert [c for c in Center.calls if c[0] == "create"] == [("create", "T2", ("CUP",))], Center.calls
+    assert _product_bindings(tmp_path) == [("P1", "T1"), ("P3", "T2")]
+
+
+def test_a_listing_bound_to_an_erp_product_not_read_this_run_is_not_taken_by_another(tmp_path: Path) -> None:
+    """P1 (MUG, CUP) is created as T1. Then P1's rows cannot be read (a bad price on each) and
+    a new product P3 lists CUP: T1 is still P1's listing in the bindings, so P3 is not bound to
+    it (P1's next good read would push both products' content to T1)."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
+    shop.run()
+    Center.calls.clear()
+    shop.write([("P1", "MUG", "oops", "5"), ("P3", "CUP", "3", "7")])
+    report = shop.run()
+    assert [e for e in report.record_errors if "CUP" in e and "'P3'" in e and "'P1'" in e], report.record_errors
+    assert _product_bindings(tmp_path) == [("P1", "T1")]
+    assert Center.calls == []

@@ -4,8 +4,10 @@ Two cases, each one search for the whole shop (``ListingReader.find_listings``):
 
 - an **unbound product** (never pushed, a create whose answer was lost, one another machine
   made): found, it is bound at once to what was found, its SKU ids with it (``bind_found``),
-  whatever the run then pushes, so it is never created twice nor searched for again; its SKUs
-  in several Seller Center products are a record error;
+  whatever the run then pushes, so it is never created twice nor searched for again. Its SKUs
+  in several Seller Center products, or found in a listing already bound to another ERP product
+  (a SKU the ERP split off into a new product), are a record error and it is not pushed: two ERP
+  products bound to one listing would push their content over each other's;
 - a **bound product's SKU without an id** (a create or edit answer that left it out, or a SKU
   added in the ERP since): found in the same listing, its id is bound at once, so its price and
   stock are compared from this run on and no edit adds it a second time. Not found, it stays
@@ -33,7 +35,7 @@ from erpsync.core.aspects.warehouse_address import lacks
 from erpsync.core.connector import Connector
 from erpsync.core.errors import RecordError
 from erpsync.core.listing_ports import ListingBindings, ListingReader
-from erpsync.core.listings import SKU, BoundListing, ErpProduct, FoundListing
+from erpsync.core.listings import PRODUCT, SKU, BoundListing, ErpProduct, FoundListing
 
 __all__ = ["look_up"]
 
@@ -48,7 +50,8 @@ def look_up(
     """Bind in ``obs.bound`` what Seller Center holds of ``products`` erpsync has no id for.
 
     A product found is bound in ``bindings`` too. A product whose SKUs are in several Seller
-    Center products is a record error, taken out of ``products`` and named in ``obs.left_out``;
+    Center products, or in one bound to another ERP product, is a record error, taken out of
+    ``products`` and named in ``obs.left_out``;
     a bound one whose SKU without an id is in another one is a record error in
     ``obs.content_held``. A seller that cannot search is an error when a product is unbound (it
     might be created twice) and nothing when only SKUs lack ids (they are added by an edit).
@@ -67,8 +70,9 @@ def look_up(
         return
     if unbound:  # an unreadable hit raises: creating without knowing could list a product twice
         found = seller.find_listings([s.seller_sku for p in unbound for s in p.skus])
+        taken = _taken(obs, bindings) if found else {}
         for product in unbound:
-            _bind_product(obs, products, product, found, notes=bindings is None)
+            _bind_product(obs, products, product, found, taken, notes=bindings is None)
         if bindings is not None:  # bound now, whatever is pushed: never searched for again
             bind_found(bindings, obs.shop, {p.id: obs.bound[p.id] for p in unbound if p.id in obs.bound}, now)
     if not missing:
@@ -126,22 +130,44 @@ def _refuse_elsewhere(
     obs.content_held.add(erp_id)
 
 
+def _taken(obs: ListingObservation, bindings: ListingBindings | None) -> dict[str, str]:
+    """``{Seller Center product id: the ERP product bound to it}``, from the bindings and this run."""
+    taken: dict[str, str] = {}
+    if bindings is not None:
+        taken = {
+            row.seller_id: erp_id for erp_id, row in bindings.for_entity(obs.shop, PRODUCT).items() if row.seller_id
+        }
+    taken.update({known.product_id: erp_id for erp_id, known in obs.bound.items()})
+    return taken
+
+
 def _bind_product(
     obs: ListingObservation,
     products: list[ErpProduct],
     product: ErpProduct,
     found: Mapping[str, Sequence[FoundListing]],
+    taken: dict[str, str],
     notes: bool,
 ) -> None:
     """Bind an unbound product to the one Seller Center product its SKUs are found in.
 
-    Found in several, it is a record error and is not pushed: which one it is, is the seller's
-    call, and creating it would put its SKUs on sale a second time.
+    Found in several, or in one already bound to another ERP product, it is a record error and
+    is not pushed: binding it would push its content over the other one's (a SKU the ERP split
+    off into a new product is found in its old product's listing), and creating it would put
+    the SKU on sale a second time. Which product holds the SKU is the seller's call.
     """
     listings = {h.product_id: h for s in product.skus for h in found.get(s.seller_sku, ())}
     reason = ""
     if len(listings) > 1:
         reason = f"its SKUs are in several Seller Center products ({', '.join(sorted(listings))}): not pushed"
+    elif listings and (other := taken.get(next(iter(listings)), product.id)) != product.id:
+        (listing,) = listings.values()
+        named = ", ".join(repr(s.seller_sku) for s in product.skus if s.seller_sku in listing.skus)
+        reason = (
+            f"its SKU {named} is in Seller Center product {listing.product_id}, which is ERP product"
+            f" {other!r}'s listing: not pushed, as two ERP products bound to one listing would push"
+            f" their content over each other's; keep the SKU in one product, in the ERP or in Seller Center"
+        )
     if reason:
         obs.record_errors.append(RecordError(reason, record=f"product {product.id!r}", source=product.source))
         products.remove(product)
@@ -153,6 +179,7 @@ def _bind_product(
     mine = {s.seller_sku for s in product.skus}
     skus = {k: v for k, v in listing.skus.items() if k in mine}
     obs.bound[product.id] = BoundListing(listing.product_id, None, skus)
+    taken[listing.product_id] = product.id
     if notes:
         obs.notes.append(
             f"ERP product {product.id} is Seller Center product {listing.product_id}: not compared (no bindings kept)"
