@@ -195,3 +195,26 @@ def test_a_bound_products_sku_in_its_own_listing_and_another_is_a_record_error(
     assert all(word in error for word in ("'P1'", "'CUP'", "T1", "T2")), error
     assert "edit" not in Shelf.calls, Shelf.calls
     assert Shelf.prices["id-CUP"] == "9"
+
+
+def test_a_seller_plugin_answering_one_listing_per_sku_still_binds_what_it_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A seller plugin written when ``find_listings`` answered ``{seller_sku: FoundListing}``,
+    one listing per SKU, keeps working: its answer is read as that one listing, so MUG is bound
+    to T7 and its price and stock pushed there, not refused nor created again."""
+
+    def find(self: Any, skus: Sequence[str]) -> dict[str, FoundListing]:
+        return {"MUG": FoundListing("T7", {"MUG": "id-MUG"})} if "MUG" in skus else {}
+
+    monkeypatch.setattr(Shelf, "find_listings", find)
+    shop = Shop(tmp_path)
+    _report_content(shop)
+    shop.write([("MUG", "4", "5")])
+    report = shop.run()
+    assert report.error is None and not report.record_errors
+    assert [(r.action.kind, r.status) for r in report.actions] == [
+        ("set_prices", "applied"),
+        ("set_inventory", "applied"),
+    ]
+    assert Shelf.calls == ["price", "inventory"]

@@ -37,7 +37,18 @@ from erpsync.core.errors import RecordError
 from erpsync.core.listing_ports import ListingBindings, ListingReader
 from erpsync.core.listings import PRODUCT, SKU, BoundListing, ErpProduct, FoundListing
 
-__all__ = ["look_up"]
+__all__ = ["every_listing", "look_up"]
+
+
+def every_listing(
+    found: Mapping[str, Sequence[FoundListing] | FoundListing],
+) -> dict[str, tuple[FoundListing, ...]]:
+    """``find_listings``'s answer as every listing per SKU.
+
+    A seller plugin written when ``find_listings`` answered one listing per SKU still gives a
+    ``FoundListing`` alone: it is read as the one listing found, so the plugin keeps working.
+    """
+    return {k: (v,) if isinstance(v, FoundListing) else tuple(v) for k, v in found.items()}
 
 
 def look_up(
@@ -69,7 +80,7 @@ def look_up(
             raise lacks(seller, "seller", "look listings up by seller_sku")
         return
     if unbound:  # an unreadable hit raises: creating without knowing could list a product twice
-        found = seller.find_listings([s.seller_sku for p in unbound for s in p.skus])
+        found = every_listing(seller.find_listings([s.seller_sku for p in unbound for s in p.skus]))
         taken = _taken(obs, bindings) if found else {}
         for product in unbound:
             _bind_product(obs, products, product, found, taken, notes=bindings is None)
@@ -78,7 +89,7 @@ def look_up(
     if not missing:
         return
     try:
-        found = seller.find_listings([k for keys in missing.values() for k in keys])
+        found = every_listing(seller.find_listings([k for keys in missing.values() for k in keys]))
     except RecordError as exc:
         obs.record_errors.append(exc)
         obs.content_held.update(missing)
