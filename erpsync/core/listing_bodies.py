@@ -82,10 +82,24 @@ def create_body(product: ErpProduct, mapping: ListingMapping) -> dict[str, Any]:
     return body
 
 
-def edit_body(product: ErpProduct, mapping: ListingMapping, sku_ids: Mapping[str, str]) -> dict[str, Any]:
-    """The partial edit body: the content, plus the SKUs the listing lacks (with price and stock)."""
+def edit_body(
+    product: ErpProduct, mapping: ListingMapping, sku_ids: Mapping[str, str], *, add_skus: bool = True
+) -> dict[str, Any]:
+    """The partial edit body: the content, plus, when the listing lacks SKUs, every SKU it keeps.
+
+    The ``skus`` list names each SKU the listing already has by its ``id`` and the new ones
+    without, all with the ERP's price and stock. The 202309 reference (as a third-party copy
+    quotes it, docs/listings.md) treats a SKU of the product left out of the list as deleted, so
+    an edit that listed only the new SKUs could delete all the others; listed with the values the
+    ERP holds, they are unchanged whether the platform merges or replaces. No SKU is new, or
+    ``add_skus`` is False: no ``skus`` list, and an edit that carries none leaves every SKU alone.
+    """
     body = _content(product, mapping)
-    new = [_sku_body(s, product.currency, mapping) for s in product.skus if s.seller_sku not in sku_ids]
-    if new:
-        body["skus"] = new
+    if add_skus and any(s.seller_sku not in sku_ids for s in product.skus):
+        skus = []
+        for s in product.skus:
+            row = _sku_body(s, product.currency, mapping)
+            sku_id = sku_ids.get(s.seller_sku)
+            skus.append(row if sku_id is None else {"id": sku_id, **row})
+        body["skus"] = skus
     return body

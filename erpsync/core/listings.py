@@ -26,7 +26,8 @@ so each stays small; this module plans and re-exports them all, the one place to
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -92,7 +93,9 @@ _PRICES: dict[tuple[Decimal, str], str] = {}
 _PRICES_KEPT = 16_384
 
 
-def plan_pushes(product: ErpProduct, mapping: ListingMapping, bound: BoundListing | None) -> list[Push]:
+def plan_pushes(
+    product: ErpProduct, mapping: ListingMapping, bound: BoundListing | None, leftover: Collection[str] = ()
+) -> list[Push]:
     """What to push for one product, given what was last pushed for it (None: unbound, not found).
 
     Unbound: one create (price and stock travel in it). Bound: a price push for the SKUs whose
@@ -102,6 +105,8 @@ def plan_pushes(product: ErpProduct, mapping: ListingMapping, bound: BoundListin
     endpoint refuses a product under audit (Update Price, 12052901; docs/listings.md). A
     ``partial`` product (SKU rows unread) gets no create and no edit: its hash would lack those
     SKUs, so an edit now and another once they read again would send its content twice.
+    ``leftover``: SKUs bound in the listing that the ERP product lacks; the edit then adds no
+    SKU, since its ``skus`` list would delete them (``edit_body``; the caller reports it).
     """
     if product.partial and bound is None:
         return []  # a create with SKUs missing would need an edit to add them: wait for them
@@ -145,11 +150,18 @@ def plan_pushes(product: ErpProduct, mapping: ListingMapping, bound: BoundListin
             payload["warehouse_id"] = warehouse_id
         before = _values({k: bound.inventory.get(k) for k in stock})
         pushes.append(Push("inventory", product.id, payload, before, _values(stock) or ""))
+    new: list[ErpSku] = []
+    if bound.content_hash != digest:
+        new = [s for s in product.skus if s.seller_sku not in sku_ids]
+        if new and leftover:
+            # an edit's skus list would delete the leftover SKUs (edit_body): the content goes
+            # alone, hashed without the new SKUs, so each run plans their addition again
+            kept = tuple(s for s in product.skus if s.seller_sku in sku_ids)
+            digest, new = content_hash(replace(product, skus=kept), mapping), []
     if bound.content_hash != digest and not product.partial:  # partial: its hash lacks SKUs
-        body = edit_body(product, mapping, bound.sku_ids)
+        body = edit_body(product, mapping, bound.sku_ids, add_skus=bool(new))
         payload = {"product_id": bound.product_id, "changes": body, "hash": digest}
         if "skus" in body:
-            new = [s for s in product.skus if s.seller_sku not in sku_ids]
             payload["stock"] = {s.seller_sku: stock_text(s, warehouse_id) for s in new}
         if bound.content_hash is None and sku_ids:
             # a product found by seller_sku: its SKU ids are bound with it, before the edit is sent,

@@ -143,7 +143,46 @@ def test_a_new_sku_travels_in_the_edit_not_in_price_or_stock_pushes():
     grown = product(skus=(*product().skus, ErpSku("SHIRT-L", Decimal("14"), 3)))
     pushes = plan_pushes(grown, MAPPING, bound())
     assert [p.kind for p in pushes] == ["edit"]
-    assert [s["seller_sku"] for s in edit_body(grown, MAPPING, bound().sku_ids)["skus"]] == ["SHIRT-L"]
+    (edit,) = pushes
+    assert edit.payload["changes"] == edit_body(grown, MAPPING, bound().sku_ids)
+    assert edit.payload["stock"] == {"SHIRT-L": "WH-1=3"}  # recorded for the new SKU only
+
+
+def test_an_edit_adding_a_sku_lists_every_sku_the_listing_keeps_with_its_id():
+    """The 202309 reference deletes a SKU of the product that an edit's skus list leaves out
+    (docs/listings.md): the SKUs already listed go with their ids and the ERP's values, the new
+    one without an id."""
+    grown = product(skus=(*product().skus, ErpSku("SHIRT-L", Decimal("14"), 3)))
+    skus = edit_body(grown, MAPPING, bound().sku_ids)["skus"]
+    stock = [{"warehouse_id": "WH-1", "quantity": q} for q in (5, 0, 3)]
+    assert skus == [
+        {
+            "id": "17291",
+            "seller_sku": "SHIRT-S",
+            "price": {"amount": "12.5", "currency": "USD"},
+            "inventory": [stock[0]],
+        },
+        {"id": "17292", "seller_sku": "SHIRT-M", "price": {"amount": "13", "currency": "USD"}, "inventory": [stock[1]]},
+        {"seller_sku": "SHIRT-L", "price": {"amount": "14", "currency": "USD"}, "inventory": [stock[2]]},
+    ]
+
+
+def test_a_sku_is_not_added_while_the_listing_holds_skus_the_erp_lacks():
+    """SHIRT-M is gone from the ERP but still bound in the listing: an edit listing the SKUs
+    would delete it, so the content goes alone, hashed without SHIRT-L (planned again next run),
+    and with the content unchanged nothing is edited at all."""
+    grown = product(title="Linen shirt", skus=(product().skus[0], ErpSku("SHIRT-L", Decimal("14"), 3)))
+    kept = bound(sku_ids={"SHIRT-S": "17291"})
+    (edit,) = [p for p in plan_pushes(grown, MAPPING, kept, ("SHIRT-M",)) if p.kind == "edit"]
+    assert "skus" not in edit.payload["changes"] and "stock" not in edit.payload
+    assert edit.payload["changes"]["title"] == "Linen shirt"
+    without = product(title="Linen shirt", skus=(product().skus[0],))
+    assert edit.payload["hash"] == content_hash(without, MAPPING) != content_hash(grown, MAPPING)
+    same = product(skus=(product().skus[0], ErpSku("SHIRT-L", Decimal("14"), 3)))
+    unchanged = bound(
+        sku_ids={"SHIRT-S": "17291"}, content_hash=content_hash(product(skus=(product().skus[0],)), MAPPING)
+    )
+    assert [p.kind for p in plan_pushes(same, MAPPING, unchanged, ("SHIRT-M",))] == []
 
 
 def test_a_product_found_by_seller_sku_is_edited_and_repriced_never_created():

@@ -135,7 +135,7 @@ def test_a_sku_found_in_another_listing_is_not_added_by_an_edit(
     del elsewhere["CUP"]  # moved out of T2 (or T2 deleted): the next edit adds CUP to T1
     fixed = shop.run()
     assert [(r.action.kind, r.status) for r in fixed.actions] == [("edit_listing", "applied")]
-    assert [s["seller_sku"] for s in edits[-1]["skus"]] == ["CUP"]
+    assert [(s.get("id") is None, s["seller_sku"]) for s in edits[-1]["skus"]] == [(False, "MUG"), (True, "CUP")]
     assert not fixed.record_errors and fixed.resolved == [content_drift]
 
 

@@ -83,3 +83,43 @@ def test_skus_bound_by_an_older_version_name_no_listing_and_are_not_reported() -
     assert leftovers(products, skus, [mug]) == {}
     skus["CUP"] = _row("sku", "CUP", "T1-CUP", "T1")
     assert leftovers(products, skus, [mug]) == {"P1": Leftover("P1", "T1", ("CUP",))}
+
+
+def test_a_sku_is_not_added_while_its_listing_holds_a_sku_the_erp_lacks(tmp_path: Path) -> None:
+    """P1 (MUG, CUP) is created as T1; the ERP then drops CUP and gains BOWL. An edit adding BOWL
+    lists every SKU T1 keeps, and would delete CUP if the platform replaces them as the reference
+    reads: so the content goes alone (once), BOWL is a record error naming P1, BOWL and CUP, run
+    after run, and BOWL is added once CUP is back in P1."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
+    shop.run()
+    Center.calls.clear()
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "BOWL", "2", "1")])
+    report = shop.run()
+    assert [c for c in Center.calls if c[0] == "edit"] == [("edit", "T1", ())], Center.calls  # no skus list
+    (error,) = [e for e in report.record_errors if "BOWL" in e]
+    assert all(w in error for w in ("P1", "T1", "CUP", "Seller Center", "ERP")), error
+    assert Center.products["T1"] == {"MUG": "T1-MUG", "CUP": "T1-CUP"}
+    Center.calls.clear()
+    again = shop.run()  # BOWL is not recorded as added: refused again, the content not resent
+    assert not [c for c in Center.calls if c[0] == "edit"], Center.calls
+    assert [e for e in again.record_errors if "BOWL" in e]
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7"), ("P1", "BOWL", "2", "1")])
+    back = shop.run()
+    assert ("edit", "T1", ("MUG", "CUP", "BOWL")) in Center.calls, Center.calls
+    assert not [e for e in back.record_errors if "BOWL" in e] and "BOWL" in Center.products["T1"]
+
+
+def test_a_refused_sku_added_by_hand_in_seller_center_is_found_and_no_longer_refused(tmp_path: Path) -> None:
+    """The other way out the error names: CUP is to go, so the seller deletes it in Seller Center
+    and adds BOWL there by hand; the next run finds BOWL in T1 by seller_sku and binds it."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
+    shop.run()
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "BOWL", "2", "1")])
+    assert [e for e in shop.run().record_errors if "BOWL" in e]
+    Center.products["T1"] = {"MUG": "T1-MUG", "BOWL": "T1-BOWL"}
+    Center.calls.clear()
+    report = shop.run()
+    assert not [e for e in report.record_errors if "BOWL" in e], report.record_errors
+    assert [c for c in Center.calls if c[0] == "edit"] == [("edit", "T1", ())], Center.calls  # no skus list

@@ -1,13 +1,15 @@
 """SKUs still on sale in Seller Center that the ERP no longer has: a warning, not a push.
 
-A partial edit only adds SKUs (``edit_body`` sends the ones the listing lacks), so a SKU removed
-from an ERP product, or a whole product removed from the ERP, stays in its Seller Center listing
-with the last stock pushed to it, while the edit that dropped it from the content hash is
-recorded as done. erpsync does not take it off sale itself: no policy says whether stock 0, a
-deactivation or nothing is what the seller wants, and a SKU the ERP lost by mistake would stop
-selling. So each such SKU is an ``sku_not_in_erp`` warning naming the SKU, the Seller Center
-product and the ERP product, which resolves once the ERP has the SKU again or the bindings no
-longer put it in that listing.
+A partial edit never removes SKUs (``edit_body`` sends no ``skus`` list unless SKUs are added,
+and then lists every SKU the listing keeps), so a SKU removed from an ERP product, or a whole
+product removed from the ERP, stays in its Seller Center listing with the last stock pushed to
+it, while the edit that dropped it from the content hash is recorded as done. erpsync does not
+take it off sale itself: no policy says whether stock 0, a deactivation or nothing is what the
+seller wants, and a SKU the ERP lost by mistake would stop selling. So each such SKU is an
+``sku_not_in_erp`` warning naming the SKU, the Seller Center product and the ERP product, which
+resolves once the ERP has the SKU again or the bindings no longer put it in that listing. While
+it is bound in a listing, SKUs its ERP product gains are not added, since an edit's ``skus``
+list would delete it (a record error says so: ``listing_observation.py``).
 
 The SKUs "in a listing" are the ``sku`` bindings that name the listing's Seller Center product
 (kept from create and edit answers and searches: ``listing_bindings.py``). SKU rows written

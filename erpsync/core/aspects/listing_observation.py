@@ -8,7 +8,7 @@ re-exports it).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from erpsync.core.aspects.base import Observation
@@ -91,8 +91,10 @@ class ListingObservation(Observation):
                     mark = fingerprint(product, key, known)
                     if mark == known.source:
                         continue  # most products on most runs
+                left = self.leftovers.get(product.id)
+                leftover = left.seller_skus if left is not None and known is not None else ()
                 try:
-                    planned = plan_pushes(product, mapping, known)
+                    planned = plan_pushes(product, mapping, known, leftover)
                 except Exception as exc:  # a plugin's hook: any error is this product's alone
                     reason = f"map_listing failed: {type(exc).__name__}: {exc}"
                     self.record_errors.append(
@@ -102,6 +104,8 @@ class ListingObservation(Observation):
                     self.left_out.add(product.id)
                     continue
                 held = product.partial or product.id in self.content_held
+                if leftover and not held and known is not None:
+                    held = self._refuse_new_skus(product, known, leftover)
                 if product.id in self.content_held:
                     planned = [p for p in planned if p.kind != "edit"]
                     self.kept_open.setdefault(product.id, set()).update(CONTENT_KINDS)
@@ -118,6 +122,25 @@ class ListingObservation(Observation):
                 self.products = [p for p in self.products if id(p) not in failed]
             self._pushes = pushes
         return self._pushes
+
+    def _refuse_new_skus(self, product: ErpProduct, known: BoundListing, leftover: Sequence[str]) -> bool:
+        """The SKUs ``product`` gains are not added while its listing holds SKUs the ERP lacks
+        (``plan_pushes``): a record error that says so, its content drifts held open. True: some
+        SKU was refused (no fingerprint is kept, so the next run tries again)."""
+        new = [s.seller_sku for s in product.skus if s.seller_sku not in known.sku_ids]
+        if not new:
+            return False
+        reason = (
+            f"SKU {', '.join(new)} not added to Seller Center product {known.product_id}: an edit that adds "
+            f"SKUs lists every SKU the listing keeps, and the listing also holds {', '.join(leftover)}, which "
+            f"ERP product {product.id} no longer has, so the edit would delete them (docs/listings.md). "
+            "Put them back in the ERP product (the next run adds the new SKU); or, if they are to go, delete "
+            "them in Seller Center and add the new SKU to that product there by hand (the next run finds it "
+            "by seller_sku and binds it), then acknowledge their sku_not_in_erp warnings"
+        )
+        self.record_errors.append(RecordError(reason, record=f"product {product.id!r}", source=product.source))
+        self.kept_open.setdefault(product.id, set()).update(CONTENT_KINDS)
+        return True
 
     def product(self, erp_id: str) -> ErpProduct:
         """The ERP product a push was planned for."""
