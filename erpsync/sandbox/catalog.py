@@ -65,7 +65,12 @@ def create(state: SandboxState, shop_id: str, app_key: str, body: dict[str, Any]
 
 
 def edit(state: SandboxState, product: Product, app_key: str, body: dict[str, Any]) -> Product:
-    """Apply only the fields sent; content changes (or LISTING a draft) re-enter audit."""
+    """Apply only the fields sent; content changes (or LISTING a draft) re-enter audit.
+
+    A ``skus`` list is the product's SKUs afterwards, as the 202309 reference reads (quoted in
+    docs/listings.md): an ``id`` given edits that SKU, a row without one creates a SKU, and a SKU
+    of the product left out is deleted; an id not of the product is refused (12052557).
+    """
     fields = product_fields(state, body, app_key, partial=True, region=_region(state, product.shop_id))
     mode = fields.pop("save_mode")
     updates: list[tuple[Sku, dict[str, Any]]] = []
@@ -74,7 +79,7 @@ def edit(state: SandboxState, product: Product, app_key: str, body: dict[str, An
         raw = body["skus"]
         if not isinstance(raw, list) or not raw:
             raise bad("skus: the SKU list is empty (omit it or list the SKUs)", SKUS_EMPTY)
-        if len(product.skus) + sum(1 for r in raw if isinstance(r, dict) and r.get("id") is None) > MAX_SKUS:
+        if len(raw) > MAX_SKUS:
             raise bad(f"a single product cannot have more than {MAX_SKUS} different SKUs", TOO_MANY_SKUS)
         taken = taken_skus(state, product.shop_id, product)
         by_id = {s.id: s for s in product.skus}
@@ -106,6 +111,9 @@ def edit(state: SandboxState, product: Product, app_key: str, body: dict[str, An
     for sku, change in updates:
         for name, value in change.items():
             setattr(sku, name, value)
+    if "skus" in body:  # the SKUs not given are deleted
+        given = {id(sku) for sku, _change in updates}
+        product.skus = [s for s in product.skus if id(s) in given]
     product.skus += added
     product.update_time = max(state.now(), product.update_time)
     if (content and product.status != "DRAFT") or (mode == "LISTING" and product.status == "DRAFT"):

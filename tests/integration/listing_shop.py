@@ -56,6 +56,21 @@ def upload_image(ws: Any, content: bytes, name: str = "front.png") -> str:
         seller.close()
 
 
+def listing_skus(ws: Any, seller_sku: str) -> dict[str, dict[str, str]]:
+    """Seller Center's listings holding ``seller_sku``, as read through the app: {product id:
+    {seller_sku: sku id}}."""
+    key, secret, token, shop_id = DEMO
+    seller = TikTokSellerConnector(
+        {"base_url": ws.url, "app_key": key, "app_secret": secret, "access_token": token, "shop_id": shop_id},
+        shop=ShopContext(name="shop", base_dir=ws.root),
+    )
+    try:
+        pages = ProductsApi(seller.tiktok_client, seller.cipher()).search_products(seller_skus=[seller_sku])
+        return {p.id: {s.seller_sku: s.id for s in p.skus} for page in pages for p in page.items}
+    finally:
+        seller.close()
+
+
 def run_listings(ws: Any, **kwargs: Any) -> Any:
     """One applying run of the listings aspect alone; its aspect report (the shop must not fail)."""
     pm = get_plugin_manager(entrypoints=False)

@@ -12,7 +12,7 @@ import csv
 
 import pytest
 from image_bytes import png
-from listing_shop import COLUMNS, configure, run_listings, upload_image
+from listing_shop import COLUMNS, configure, listing_skus, run_listings, upload_image
 
 pytestmark = pytest.mark.integration
 
@@ -71,6 +71,24 @@ def test_create_then_a_second_run_does_nothing_then_each_change_its_own_endpoint
         "price_update": {"SHIRT-S": 1},
         "inventory_update": {"MUG": 1},
     }
+    assert run_listings(demo_ws).actions == []  # and quiet again
+
+
+def test_a_sku_added_to_a_bound_product_leaves_its_other_skus_in_the_listing(demo_ws):
+    """The sandbox deletes a SKU an edit's skus list leaves out, as the 202309 reference reads
+    (docs/listings.md): the edit adding SHIRT-L lists SHIRT-S and SHIRT-M with their ids, so the
+    listing keeps them, with their ids and stock."""
+    setup(demo_ws)
+    write_products(demo_ws, [("P1", "SHIRT-S", "Shirt", "12.50", "5"), ("P1", "SHIRT-M", "Shirt", "13", "6")])
+    run_listings(demo_ws)
+    ((product_id, before),) = listing_skus(demo_ws, "SHIRT-S").items()
+    rows = [("P1", "SHIRT-S", "Shirt", "12.50", "5"), ("P1", "SHIRT-M", "Shirt", "13", "6")]
+    write_products(demo_ws, [*rows, ("P1", "SHIRT-L", "Shirt", "14", "7")])
+    report = run_listings(demo_ws)
+    assert [(r.action.kind, r.status) for r in report.actions] == [("edit_listing", "applied")], report.actions
+    after = listing_skus(demo_ws, "SHIRT-L")[product_id]
+    assert set(after) == {"SHIRT-S", "SHIRT-M", "SHIRT-L"}
+    assert {k: after[k] for k in before} == before  # the same SKUs, not remade
     assert run_listings(demo_ws).actions == []  # and quiet again
 
 

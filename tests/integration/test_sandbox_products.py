@@ -172,9 +172,26 @@ def test_partial_edit_codes(wire: Wire) -> None:
     expect_error(wire.call("POST", EDIT.format(ACTIVE), body={"skus": [{"id": "404"}]}), 400, 12052557)
     unknown = {"skus": [{"id": RED, "inventory": [{"warehouse_id": "WH-NOWHERE", "quantity": 1}]}]}
     expect_error(wire.call("POST", EDIT.format(ACTIVE), body=unknown), 400, 12052530)
-    many = {"skus": [{"seller_sku": f"N-{i}", "price": {"amount": "1", "currency": "GBP"},
+    many = {"skus": [{"id": RED}, {"id": BLUE}] + [{"seller_sku": f"N-{i}", "price": {"amount": "1", "currency": "GBP"},
                       "inventory": [{"warehouse_id": "WH-DG-01", "quantity": 1}]} for i in range(99)]}  # fmt: skip
     expect_error(wire.call("POST", EDIT.format(ACTIVE), body=many), 400, 12052050)
+    assert len(wire.ok("GET", f"{P}/{ACTIVE}")["skus"]) == 2  # refused: nothing deleted or added
+
+
+def test_an_edits_sku_list_is_the_products_skus_afterwards(wire: Wire) -> None:
+    """As the 202309 reference reads (docs/listings.md): an id given edits that SKU, a row without
+    one creates a SKU, and a SKU of the product left out (BLUE) is deleted; an edit without a
+    skus list leaves the SKUs alone."""
+    new = {"seller_sku": "MUG-350-GREEN", "price": {"amount": "6", "currency": "GBP"},
+           "inventory": [{"warehouse_id": "WH-DG-01", "quantity": 4}]}  # fmt: skip
+    body = {"skus": [{"id": RED, "price": {"amount": "7.5", "currency": "GBP"}}, new]}
+    answer = wire.ok("POST", EDIT.format(ACTIVE), body=body)
+    assert [s["seller_sku"] for s in answer["skus"]] == ["MUG-350-RED", "MUG-350-GREEN"]
+    skus = {s["seller_sku"]: s for s in wire.ok("GET", f"{P}/{ACTIVE}")["skus"]}
+    assert set(skus) == {"MUG-350-RED", "MUG-350-GREEN"} and skus["MUG-350-RED"]["id"] == RED
+    assert skus["MUG-350-RED"]["price"]["sale_price"] == "7.5"
+    wire.ok("POST", EDIT.format(ACTIVE), body={"title": "Mug, 350 ml"})
+    assert {s["seller_sku"] for s in wire.ok("GET", f"{P}/{ACTIVE}")["skus"]} == {"MUG-350-RED", "MUG-350-GREEN"}
 
 
 def test_inventory_update(wire: Wire) -> None:
