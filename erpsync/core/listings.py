@@ -100,8 +100,8 @@ def plan_pushes(
 
     Unbound: one create (price and stock travel in it). Bound: a price push for the SKUs whose
     price differs from the last pushed, an inventory push likewise, and last an edit when the
-    content hash differs (it also adds the SKUs the listing lacks, with their price and stock).
-    The edit goes last because a content edit sends the product back to audit, and the price
+    content hash differs (it also adds the SKUs the listing lacks, listing every SKU it keeps:
+    ``edit_body``). The edit goes last because a content edit sends the product back to audit, and the price
     endpoint refuses a product under audit (Update Price, 12052901; docs/listings.md). A
     ``partial`` product (SKU rows unread) gets no create and no edit: its hash would lack those
     SKUs, so an edit now and another once they read again would send its content twice.

@@ -1,6 +1,6 @@
 """A SKU the ERP no longer has stays on sale in Seller Center: erpsync warns, it does not push.
 
-A partial edit only adds SKUs, so a SKU removed from an ERP product (or a product removed from
+A partial edit never removes SKUs, so a SKU removed from an ERP product (or a product removed from
 the ERP) keeps selling in its listing with the last stock pushed, while the edit is recorded as
 done. These run the real Syncer, SQLite bindings and the files ERP against the in-memory Seller
 Center of ``test_listings_moved_skus``.
