@@ -47,7 +47,11 @@ class ListingWriter(Protocol):
         ...
 
     def edit_listing(self, product_id: str, changes: Mapping[str, Any]) -> FoundListing:
-        """Set only the fields in ``changes`` (and add the SKUs it lists without an id)."""
+        """Set only the fields in ``changes`` (and add the SKUs it lists without an id).
+
+        A ``skus`` list names every SKU of the listing erpsync knows; a writer whose platform reads
+        a SKU left out as deleted must refuse (``PermanentError``, unsent) rather than delete one
+        it does not know, e.g. made by hand (the TikTok writer reads the product first)."""
         ...
 
     def set_listing_prices(self, product_id: str, prices: Mapping[str, tuple[str, str]]) -> None:

@@ -71,6 +71,22 @@ def listing_skus(ws: Any, seller_sku: str) -> dict[str, dict[str, str]]:
         seller.close()
 
 
+def add_sku_by_hand(ws: Any, product_id: str, keep: dict[str, str], seller_sku: str) -> None:
+    """Add ``seller_sku`` to a listing through the app, as a seller does in Seller Center: a
+    partial edit listing the SKUs ``keep`` ({seller_sku: sku id}) by id and the new one without."""
+    key, secret, token, shop_id = DEMO
+    seller = TikTokSellerConnector(
+        {"base_url": ws.url, "app_key": key, "app_secret": secret, "access_token": token, "shop_id": shop_id},
+        shop=ShopContext(name="shop", base_dir=ws.root),
+    )
+    new = {"price": {"amount": "9", "currency": "USD"}, "inventory": [{"warehouse_id": "WH-DG", "quantity": 1}]}
+    try:
+        skus = [{"id": sku_id} for sku_id in keep.values()] + [{"seller_sku": seller_sku, **new}]
+        ProductsApi(seller.tiktok_client, seller.cipher()).partial_edit(product_id, {"skus": skus})
+    finally:
+        seller.close()
+
+
 def run_listings(ws: Any, **kwargs: Any) -> Any:
     """One applying run of the listings aspect alone; its aspect report (the shop must not fail)."""
     pm = get_plugin_manager(entrypoints=False)

@@ -12,7 +12,7 @@ import csv
 
 import pytest
 from image_bytes import png
-from listing_shop import COLUMNS, configure, listing_skus, run_listings, upload_image
+from listing_shop import COLUMNS, add_sku_by_hand, configure, listing_skus, run_listings, upload_image
 
 pytestmark = pytest.mark.integration
 
@@ -90,6 +90,36 @@ def test_a_sku_added_to_a_bound_product_leaves_its_other_skus_in_the_listing(dem
     assert set(after) == {"SHIRT-S", "SHIRT-M", "SHIRT-L"}
     assert {k: after[k] for k in before} == before  # the same SKUs, not remade
     assert run_listings(demo_ws).actions == []  # and quiet again
+
+
+def test_an_edit_adding_skus_never_deletes_a_sku_made_by_hand_in_seller_center(demo_ws):
+    """SHIRT-XL, added by hand in Seller Center, is bound to nothing, so the edit adding SHIRT-M
+    would leave it out of its ``skus`` list, which the sandbox (as the 202309 reference reads)
+    takes as deleting it: the edit is not sent, its failure names SHIRT-XL, and once the ERP
+    product lists SHIRT-XL too the next run adds SHIRT-M and keeps every SKU."""
+    setup(demo_ws)
+    write_products(demo_ws, [("P1", "SHIRT-S", "Shirt", "12.50", "5")])
+    run_listings(demo_ws)
+    ((product_id, bound),) = listing_skus(demo_ws, "SHIRT-S").items()
+    add_sku_by_hand(demo_ws, product_id, bound, "SHIRT-XL")
+    by_hand = listing_skus(demo_ws, "SHIRT-XL")[product_id]
+    demo_ws.admin("DELETE", "effects")
+
+    write_products(demo_ws, [("P1", "SHIRT-S", "Shirt", "12.50", "5"), ("P1", "SHIRT-M", "Shirt", "13", "6")])
+    refused = run_listings(demo_ws)
+    assert [(r.action.kind, r.status) for r in refused.actions] == [("edit_listing", "failed")], refused.actions
+    (why,) = [r.detail or "" for r in refused.actions]
+    assert "SHIRT-XL" in why and by_hand["SHIRT-XL"] in why and "not sent" in why, why
+    assert effects(demo_ws) == {}  # nothing reached Seller Center
+    assert listing_skus(demo_ws, "SHIRT-XL")[product_id] == by_hand  # SHIRT-XL is still there
+
+    rows = [("P1", "SHIRT-S", "Shirt", "12.50", "5"), ("P1", "SHIRT-M", "Shirt", "13", "6")]
+    write_products(demo_ws, [*rows, ("P1", "SHIRT-XL", "Shirt", "9", "1")])
+    added = run_listings(demo_ws)
+    assert ("edit_listing", "applied") in [(r.action.kind, r.status) for r in added.actions], added.actions
+    after = listing_skus(demo_ws, "SHIRT-M")[product_id]
+    assert set(after) == {"SHIRT-S", "SHIRT-M", "SHIRT-XL"}
+    assert {k: after[k] for k in by_hand} == by_hand  # the same SKUs, not remade
 
 
 def test_a_lost_create_answer_never_makes_a_duplicate(demo_ws):

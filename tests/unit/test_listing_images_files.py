@@ -12,15 +12,13 @@ from pathlib import Path
 
 import pytest
 import responses
-from open_api_fakes import APP_KEY, BASE, CIPHER, NOW, SECRET, TOKEN, fail, ok
+from listing_seller import Seller
+from open_api_fakes import BASE, fail, ok
 
 from erpsync.connectors.files import FilesErp
 from erpsync.connectors.files.connector import FilesErpOptions
-from erpsync.connectors.tiktok.client import TikTokClient
-from erpsync.connectors.tiktok.listing_push import ListingPush
 from erpsync.core.connector import ShopContext
 from erpsync.core.errors import PermanentError, RecordError
-from erpsync.core.http import HttpPolicy
 from erpsync.core.listing_images import MAX_IMAGE_BYTES, ListingImageSource, ListingImageUploader
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -89,20 +87,6 @@ def test_uris_and_urls_are_not_the_erps_but_a_missing_image_file_is_an_error(fil
 def test_a_large_file_is_read_only_one_byte_past_the_limit(files):
     (files / "erp" / "catalogue" / "huge.png").write_bytes(PNG + b"\x00" * (MAX_IMAGE_BYTES + 1000))
     assert len(erp(files).read_listing_image("huge.png") or b"") == MAX_IMAGE_BYTES + 1
-
-
-class Seller(ListingPush):
-    """The mixin as the TikTok connector holds it: a client and the shop's cipher."""
-
-    def __init__(self) -> None:
-        self._client = TikTokClient(BASE, APP_KEY, SECRET, TOKEN, policy=HttpPolicy(max_attempts=1), clock=lambda: NOW)
-
-    @property
-    def client(self) -> TikTokClient:
-        return self._client
-
-    def cipher(self) -> str:
-        return CIPHER
 
 
 @responses.activate

@@ -4,7 +4,8 @@ A thin layer: the client's ``ProductsApi`` already checks every body before send
 create once and resolves a lost create answer by searching the product's seller SKUs
 (``products/api.py``). What this adds is the shape the listings aspect speaks
 (``core/listings.py``): listings found by ``seller_sku``, ids of what was written, per-SKU
-inventory failures by SKU id; the uri of an ERP image file it uploads
+inventory failures by SKU id; an edit that lists SKUs sent only once Get Product shows it lists
+every SKU the product has (``edit_listing``); the uri of an ERP image file it uploads
 (``core/listing_images.py``); and the listings whose audit failed (``core/listing_audits.py``):
 Search Products by ``status`` FAILED, then Get Product for each one's ``audit_failed_reasons``.
 """
@@ -18,7 +19,7 @@ from typing import Any
 from erpsync.connectors.tiktok.client import TikTokClient
 from erpsync.connectors.tiktok.products.api import ProductsApi
 from erpsync.connectors.tiktok.products.models import AuditStatus
-from erpsync.core.errors import AuthError, ConnectorError, NotFoundError, RecordError
+from erpsync.core.errors import AuthError, ConnectorError, NotFoundError, PermanentError, RecordError
 from erpsync.core.listing_audits import AuditReason, ListingAudit
 from erpsync.core.listings import FoundListing
 from erpsync.core.models import Records
@@ -74,8 +75,32 @@ class ListingPush:
         return FoundListing(created.product_id, dict(created.skus))
 
     def edit_listing(self, product_id: str, changes: Mapping[str, Any]) -> FoundListing:
+        """Partial Edit Product; an edit with a ``skus`` list goes only if it leaves no SKU out.
+
+        The 202309 reference treats a SKU of the product left out of the list as deleted
+        (docs/listings.md). The aspect lists every SKU it has bound, but a SKU made by hand in
+        Seller Center is bound to nothing, so only the product itself can say it is there: such
+        an edit reads it first (one Get Product, only for the rare edit that adds SKUs) and is
+        refused, unsent, when it would delete a SKU. Nothing about the product changes until the
+        operator adds those SKUs to the ERP product or deletes them in Seller Center.
+        """
+        if changes.get("skus"):
+            self._refuse_deleting_skus(product_id, changes["skus"])
         edited = self._products().partial_edit(product_id, changes)
         return FoundListing(edited.product_id or product_id, dict(edited.skus))
+
+    def _refuse_deleting_skus(self, product_id: str, skus: Sequence[Mapping[str, Any]]) -> None:
+        listed = {str(s["id"]) for s in skus if s.get("id")}
+        left_out = [s for s in self._products().get_product(product_id).skus if s.id not in listed]
+        if left_out:
+            names = ", ".join(f"{s.seller_sku or '(no seller_sku)'} (SKU id {s.id})" for s in left_out)
+            raise PermanentError(
+                f"not sent: the edit adding SKUs to Seller Center product {product_id} would delete its "
+                f"SKUs the ERP product does not list: {names}; add them to the ERP product, or delete "
+                "them in Seller Center, and the next run adds the new SKUs",
+                connector="tiktok",
+                operation="edit product",
+            )
 
     def set_listing_prices(self, product_id: str, prices: Mapping[str, tuple[str, str]]) -> None:
         self._products().update_prices(product_id, dict(prices))
