@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from erpsync.core.errors import RecordError
+from erpsync.core.repeated_ids import Doubt, one_per_id
 from erpsync.core.shipping import ErpShipment, PackageShippingState
 
 __all__ = ["carriers_named", "dated_states", "distinct_ids", "one_per_package", "shipment_identity"]
@@ -31,41 +32,38 @@ def distinct_ids(
     themselves (the files reader by this rule, Odoo a repeated id) give none here. Rows that agree
     on the package, the number (case aside, as ``same_tracking_number`` compares) and the carrier
     (as ``carriers_named`` compares: the same name) are one shipment given again, as a plugin's
-    SQL join over order lines gives it: the id is not in doubt, so the first stands for them.
+    SQL join over order lines gives it: the id is not in doubt, so the first stands for them
+    (``erpsync.core.repeated_ids``, the rule the files ERP's orders go by too). The errors come in
+    the order of the shipments, one for each.
     """
     shipments = list(items)
-    by_id: dict[str, list[ErpShipment]] = {}
-    for shipment in shipments:
-        by_id.setdefault(shipment.id, []).append(shipment)
-    kept: list[ErpShipment] = []
-    taken: set[str] = set()
-    for shipment in shipments:
-        rows = by_id[shipment.id]
-        doubtful = unread.get(shipment.id, ()) if unread else ()
-        if not doubtful and (len(rows) == 1 or len({shipment_identity(s) for s in rows}) == 1):
-            if shipment.id not in taken:
-                taken.add(shipment.id)
-                kept.append(shipment)
-            continue
-        shown = ", ".join(
-            [f"package {s.package_id}, {s.tracking_number} by {s.carrier} ({s.source or 'no source'})" for s in rows]
-            + [f"a row erpsync could not read ({where})" for where in doubtful]
+    found = one_per_id(shipments, lambda s: s.id, shipment_identity, unread or {})
+    reasons = {doubt.id: _differ(doubt) for doubt in found.in_doubt}
+    errors.extend(
+        RecordError(
+            reasons[shipment.id],
+            source=shipment.source,
+            record=f"shipment {shipment.id!r}",
+            field="id",
+            record_id=shipment.id,
+            package_id=shipment.package_id,
         )
-        reason = (
-            f"ERP shipments giving this id differ: {shown}; which shipment it names is not known, so "
-            "none of them is pushed: give each shipment its own id"
-        )
-        errors.append(
-            RecordError(
-                reason,
-                source=shipment.source,
-                record=f"shipment {shipment.id!r}",
-                field="id",
-                record_id=shipment.id,
-                package_id=shipment.package_id,
-            )
-        )
-    return kept
+        for shipment in shipments
+        if shipment.id in reasons
+    )
+    return list(found.kept)
+
+
+def _differ(doubt: Doubt[ErpShipment]) -> str:
+    """Why an id in doubt names no shipment: every shipment giving it, and its unread rows."""
+    shown = ", ".join(
+        [f"package {s.package_id}, {s.tracking_number} by {s.carrier} ({s.source or 'no source'})" for s in doubt.rows]
+        + [f"a row erpsync could not read ({where})" for where in doubt.unread]
+    )
+    return (
+        f"ERP shipments giving this id differ: {shown}; which shipment it names is not known, so "
+        "none of them is pushed: give each shipment its own id"
+    )
 
 
 def shipment_identity(shipment: ErpShipment) -> tuple[str, str, str]:
