@@ -52,6 +52,9 @@ class SellerOrder:
     ship_by: datetime | None = None  # the latest ship time (rts_sla_time)
     warehouse_id: str | None = None
     source: str | None = None  # where it was read, for messages
+    #: the buyer has asked to cancel it and the request is not decided yet (TikTok:
+    #: ``is_buyer_request_cancel``); shipping it before then may ship an order about to be cancelled
+    buyer_cancel_requested: bool = False
     #: what the connector noticed reading it, e.g. the raw value behind an UNKNOWN_STATUS
     notes: tuple[str, ...] = ()
 

@@ -400,6 +400,32 @@ def test_an_order_both_status_searches_list_with_one_update_time_is_read_as_the_
     assert len(same.items) == 1  # an exact repeat is one change
 
 
+def test_a_buyers_pending_cancellation_request_is_read_into_the_cores_order() -> None:
+    """Get Order List's ``is_buyer_request_cancel`` ("whether the buyer has a pending cancellation
+    request"); an order without the field, or with null, has none."""
+    rows = [
+        order(1, is_buyer_request_cancel=True),
+        order(2, is_buyer_request_cancel=False),
+        order(3),
+        order(4, is_buyer_request_cancel=None),
+    ]
+    read = _Reads(rows).read_orders(statuses=("AWAITING_SHIPMENT",))
+    assert read.errors == ()
+    assert [(o.id, o.buyer_cancel_requested) for o in read.items] == [
+        ("1", True),
+        ("2", False),
+        ("3", False),
+        ("4", False),
+    ]
+
+
+@responses.activate
+def test_get_order_detail_reads_the_pending_cancellation_request_too(api: OrdersApi) -> None:
+    responses.get(DETAIL, json=ok({"orders": [order(1, is_buyer_request_cancel=True), order(2)]}))
+    found = api.get_orders(["1", "2"])
+    assert [(o.id, o.is_buyer_request_cancel) for o in found.items] == [("1", True), ("2", False)]
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [("update_time", NOW * 1000), ("rts_sla_time", NOW * 1000), ("create_time", 10**18), ("paid_time", -1)],

@@ -7,7 +7,9 @@ two changes in one second share an update time, and the later read is the newer)
 time rather than by the page token alone
 (``OrdersApi.orders_updated``: an order that changes mid-read does not make another skipped).
 ``rts_sla_time`` is the order's latest ship time ("the latest shipping time specified by the
-platform", page "Get Order Detail", whose fields the list repeats).
+platform", page "Get Order Detail", whose fields the list repeats); ``is_buyer_request_cancel``
+("whether the buyer has a pending cancellation request", Get Order List) becomes
+``SellerOrder.buyer_cancel_requested``.
 Orders by id through Get Order Detail (``OrdersApi.get_orders``: at most 50 ids a call; an unknown
 id, or one of another shop, is simply absent from the answer).
 """
@@ -41,6 +43,7 @@ def seller_order(order: Order, path: str = SEARCH_PATH) -> SellerOrder:
         ship_by=_time(order.rts_sla_time),
         warehouse_id=order.warehouse_id,
         source=f"TikTok {path}: order {order.id}",
+        buyer_cancel_requested=order.is_buyer_request_cancel,
         notes=order.notes,
     )
 

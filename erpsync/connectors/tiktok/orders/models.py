@@ -5,7 +5,10 @@ Get Order Detail (202507) and Get Order List (202309), ``status``) is read as
 ``OrderStatus.UNKNOWN``, with a note naming the value in ``Order.notes`` and a warning in the log:
 the order still reaches the caller, and nothing guesses what a new status means (that could ship
 or cancel the wrong thing), so a caller acts on UNKNOWN by not acting. ``recipient_address`` is
-absent while UNPAID / ON_HOLD; that is the API's rule, not an error.
+absent while UNPAID / ON_HOLD; that is the API's rule, not an error. ``is_buyer_request_cancel``
+is "whether the buyer has a pending cancellation request" (Get Order List (202309); Get Order
+Detail: "true when the buyer has a pending cancellation request"); an answer without it reads as
+false, as an order nobody asked to cancel.
 """
 
 from __future__ import annotations
@@ -78,6 +81,8 @@ class Order:
     recipient_address: RecipientAddress | None
     line_items: tuple[LineItem, ...]
     package_ids: tuple[str, ...]
+    #: the buyer has asked to cancel it and the request is not decided yet
+    is_buyer_request_cancel: bool = False
     #: what the reader noticed, e.g. a status value it does not know (also logged)
     notes: tuple[str, ...] = ()
 

@@ -91,6 +91,8 @@ class OrderSchema(Base):
     recipient_address = fields.Nested(RecipientAddressSchema, load_default=None, allow_none=True)
     line_items = fields.List(fields.Nested(LineItemSchema), load_default=list)
     packages = fields.List(fields.Nested(RefSchema), load_default=list)
+    #: a pending cancellation request of the buyer; absent or null reads as none
+    is_buyer_request_cancel = fields.Boolean(load_default=False, allow_none=True)
 
     @post_load(pass_original=True)
     def _build(self, d: dict[str, Any], original: Any, **_: Any) -> Order:
@@ -109,5 +111,6 @@ class OrderSchema(Base):
             recipient_address=d["recipient_address"],
             line_items=tuple(d["line_items"]),
             package_ids=tuple(d["packages"]),
+            is_buyer_request_cancel=bool(d["is_buyer_request_cancel"]),
             notes=noted(f"order {d['id']}", unknown_values(self, original)),
         )
