@@ -14,9 +14,12 @@
 - ``POST /_sandbox/orders``         ``{"warehouse_id", "id"?, "status"?, "create_time"?, "line_items"?[{seller_sku?,
   product_id?, sku_id?, product_name?, sale_price?, currency?}], "recipient_address"?, "shipping_type"?
   (TIKTOK | SELLER, default TIKTOK; its package's too), "package"?: {id?, handover_method?, tracking_number?,
-  status?} | false, "packages"?: [the same, ...] (several; a line item's ``package_id`` names its own)}``
+  status?} | false, "packages"?: [the same, ...] (several; a line item's ``package_id`` names its own),
+  "is_buyer_request_cancel"?: true (a buyer's cancellation request waits)}``
   → the order's detail view
 - ``POST /_sandbox/orders/<id>/status`` ``{"status"}``: move it (update_time bumped, webhook 1)
+- ``POST /_sandbox/orders/<id>/cancel_request`` ``{"pending"?: true}``: the buyer asks to cancel it
+  (``is_buyer_request_cancel``, webhook 11); ``false`` withdraws the request (:mod:`cancellations`)
 - ``GET  /_sandbox/products``       every product in its API shape (all shops)
 """
 
@@ -26,7 +29,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
-from erpsync.sandbox import audit, orders, tokens
+from erpsync.sandbox import audit, cancellations, orders, tokens
 from erpsync.sandbox.admin_context import AdminContext, AdminRoute, json_body
 from erpsync.sandbox.admin_views import package_view, warehouse_view
 from erpsync.sandbox.products import product_view
@@ -64,6 +67,10 @@ def order_status(ctx: AdminContext, request: Request, values: dict[str, str]) ->
     return orders.admin_set_status(ctx.state, values["order_id"], json_body(request))
 
 
+def cancel_request(ctx: AdminContext, request: Request, values: dict[str, str]) -> dict[str, Any]:
+    return cancellations.admin_cancel_request(ctx.state, values["order_id"], json_body(request))
+
+
 def list_products(ctx: AdminContext, request: Request, values: dict[str, str]) -> dict[str, Any]:
     audit.settle(ctx.state)
     return {"products": [{"shop_id": p.shop_id, **product_view(p)} for p in ctx.state.world.products.values()]}
@@ -77,5 +84,6 @@ ROUTES: list[AdminRoute] = [
     ("/_sandbox/packages", ["POST"], add_packages),
     ("/_sandbox/orders", ["POST"], add_order),
     ("/_sandbox/orders/<order_id>/status", ["POST"], order_status),
+    ("/_sandbox/orders/<order_id>/cancel_request", ["POST"], cancel_request),
     ("/_sandbox/products", ["GET"], list_products),
 ]

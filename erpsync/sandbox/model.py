@@ -167,6 +167,8 @@ class Order:
     was_on_hold: bool = False
     #: Has a shipping-info update changed one of its packages? Only one is allowed per order.
     shipping_info_updated: bool = False
+    #: Has the buyer asked to cancel it, the request not decided yet? ``is_buyer_request_cancel``.
+    buyer_cancel_requested: bool = False
 
     def __post_init__(self) -> None:
         self.was_on_hold = self.was_on_hold or self.status == "ON_HOLD"

@@ -10,6 +10,8 @@ COMPLETED, CANCELLED), so an order PARTIALLY_SHIPPING tells which of its package
 ``update_time`` and emits webhook 1 (ORDER_STATUS_CHANGE) with the data the webhook guide documents,
 ``{order_id, order_status, is_on_hold_order, update_time}``, spelling CANCELLED as ``CANCEL`` as the
 guide's enumeration does; ``is_on_hold_order`` is true once the order has been ON_HOLD.
+``is_buyer_request_cancel`` is true while a buyer's cancellation request waits (``cancellations.py``;
+the search filters on it too, as Get Order List's request documents).
 
 Order detail (``/order/202507/orders``, and the superseded 202309 path): unknown ids and orders of
 another shop are simply absent from ``orders``. More than 50 ids answer 400/36009004: the reference
@@ -92,6 +94,7 @@ def order_view(state: SandboxState, o: Order) -> dict[str, Any]:
         "warehouse_id": o.warehouse_id,
         "shipping_type": o.shipping_type,
         "rts_sla_time": (o.paid_time or o.create_time) + 3 * 86400,
+        "is_buyer_request_cancel": o.buyer_cancel_requested,
         "payment": {
             "currency": currency,
             "sub_total": f"{sub_total:.2f}",
@@ -136,6 +139,9 @@ def search_orders(call: Call) -> dict[str, Any]:
         raise SandboxError(400, BAD_REQUEST, f"Invalid params: order_status must be one of {', '.join(ORDER_STATUSES)}")
     names = ("create_time_ge", "create_time_lt", "update_time_ge", "update_time_lt")
     b = {k: paging.int_field(body, k) for k in names}
+    cancel = body.get("is_buyer_request_cancel")
+    if cancel is not None and not isinstance(cancel, bool):
+        raise SandboxError(400, BAD_REQUEST, "Invalid params: is_buyer_request_cancel must be a boolean")
 
     def keep(o: Order) -> bool:
         return (
@@ -145,6 +151,7 @@ def search_orders(call: Call) -> dict[str, Any]:
             and (b["create_time_lt"] is None or o.create_time < b["create_time_lt"])
             and (b["update_time_ge"] is None or o.update_time >= b["update_time_ge"])
             and (b["update_time_lt"] is None or o.update_time < b["update_time_lt"])
+            and (cancel is None or o.buyer_cancel_requested == cancel)
         )
 
     rows = [o for o in call.state.world.orders.values() if keep(o)]
@@ -164,6 +171,7 @@ def set_status(state: SandboxState, order: Order, status: str) -> None:
     order.status = status
     order.update_time = max(state.now(), order.update_time + 1)
     order.was_on_hold = order.was_on_hold or status == "ON_HOLD"
+    order.buyer_cancel_requested = order.buyer_cancel_requested and status != "CANCELLED"  # accepted
     data = {
         "order_id": order.id,
         "order_status": WEBHOOK_STATUS.get(status, status),
@@ -220,6 +228,7 @@ def admin_add_order(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]
         recipient_address=body.get("recipient_address"),
         paid_time=None if status == "UNPAID" else created,
         shipping_type=str(body.get("shipping_type", "TIKTOK")),
+        buyer_cancel_requested=body.get("is_buyer_request_cancel", False) is True,
     )
     if order.shipping_type not in SHIPPING_TYPES:
         raise StateError(f"shipping_type must be one of {', '.join(SHIPPING_TYPES)}")

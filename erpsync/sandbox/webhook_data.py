@@ -1,11 +1,12 @@
 """The ``data`` of each webhook type, as the webhook guide pages document it, for ``/_sandbox/webhooks/emit``.
 
 Source: the Partner Center webhook guide (public scrape, 2025-12), one page per type with a fields
-table and an event example. The sandbox emits types 1 (orders.py) and 5 and 37 (audit.py) itself;
-every documented type below can also be sent through the admin API, and :func:`complete` fills the
-documented fields a test left out with values taken from the shop's own orders, packages and
-products (else the guide's sample ids), so ``{"type": 6}`` alone sends a well-formed event. Fields the
-test gives win, and extra fields are kept (a receiver must tolerate fields it does not know).
+table and an event example. The sandbox emits types 1 (orders.py), 11 (cancellations.py), and 5
+and 37 (audit.py) itself; every documented type below can also be sent through the admin API, and
+:func:`complete` fills the documented fields a test left out with values taken from the shop's own
+orders, packages and products (else the guide's sample ids), so ``{"type": 6}`` alone sends a
+well-formed event. Fields the test gives win, and extra fields are kept (a receiver must tolerate
+fields it does not know).
 
 ==== ================================  ==========================================================
 type name                              data

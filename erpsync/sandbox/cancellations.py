@@ -1,0 +1,43 @@
+"""A buyer's cancellation request of an order, as the buyer's app would make it (admin route).
+
+After the one-hour remorse window a buyer can only ask to cancel; the seller accepts or declines
+(Partner Center "Order API overview", Cancel Policy). While the request waits, Get Order List and
+Get Order Detail answer ``is_buyer_request_cancel`` true ("whether the buyer has a pending
+cancellation request"), and webhook 11 reports it: ``cancellations_role`` BUYER,
+``cancel_status`` CANCELLATION_REQUEST_PENDING (the webhook guide). An order's ``update_time`` is
+"time of order status changes": a request changes no status, so it is left as it is.
+
+Withdrawing the request (``pending`` false) clears the flag and emits nothing: which
+``cancel_status`` a declined or withdrawn request is sent with, the guide does not settle. An order
+moved to CANCELLED has its request decided (accepted), so ``orders.set_status`` clears it too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from erpsync.sandbox.orders import order_view
+from erpsync.sandbox.state import SandboxState, StateError
+
+
+def admin_cancel_request(state: SandboxState, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """``POST /_sandbox/orders/<id>/cancel_request {"pending"?: true}`` → the order's detail view."""
+    order = state.world.orders.get(order_id)
+    if order is None:
+        raise StateError(f"unknown order {order_id}", status=404)
+    pending = body.get("pending", True)
+    if not isinstance(pending, bool):
+        raise StateError("pending must be true (the buyer asks to cancel) or false (the request is withdrawn)")
+    if pending and order.status == "CANCELLED":
+        raise StateError(f"order {order_id} is already cancelled")
+    if pending and not order.buyer_cancel_requested:
+        data = {
+            "order_id": order.id,
+            "cancellations_role": "BUYER",
+            "cancel_status": "CANCELLATION_REQUEST_PENDING",
+            "cancel_id": state.new_id("4035"),
+            "create_time": state.now(),
+        }
+        state.notify(11, order.shop_id, data)
+    order.buyer_cancel_requested = pending
+    return order_view(state, order)
