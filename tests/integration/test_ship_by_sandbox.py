@@ -6,6 +6,8 @@ erpsync and the sandbox share one clock (``pickup_world``).
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pickup_world import open_world, scenario
 
@@ -99,3 +101,24 @@ def test_an_order_the_run_ships_with_the_erps_tracking_number_is_not_alerted_as_
     pushed = [r.action.kind for a in report.shops[0].aspects for r in a.actions if r.status == "applied"]
     assert pushed == ["ship"] and kinds(report) == set()
     assert [a for a in world.ws.alerts() if a["subject"].endswith("931")] == []
+
+
+def test_the_alert_of_an_order_the_buyer_asked_to_cancel_says_not_to_ship_it_and_the_other_does_not(world):
+    """Both near their latest ship time; the buyer of 942 asked to cancel it (webhook 11, the
+    order still AWAITING_SHIPMENT): its alert, in both languages, says not to ship it yet."""
+    for order_id in ("5769000000000000941", "5769000000000000942"):
+        world.ws.admin("POST", "orders", {"id": order_id, "warehouse_id": "WH-DG", "create_time": "-71h"})
+    world.ws.admin("POST", "orders/5769000000000000942/cancel_request", {})
+    report = world.run(aspects=("ship_by",))
+    drifts = {d.subject[-3:]: d for d in report.drifts if d.aspect == "ship_by"}
+    assert {(k, d.kind, d.severity.value) for k, d in drifts.items()} == {
+        ("941", "ship_by_near", "warning"),
+        ("942", "ship_by_near", "warning"),
+    }
+    asked, plain = drifts["942"], drifts["941"]
+    assert "the buyer has asked to cancel it: do not ship it before the request is decided" in asked.text("en")
+    assert "买家已申请取消该订单：申请处理前请勿发货" in asked.text("zh")
+    assert "cancel" not in plain.text("en") and "取消" not in plain.text("zh")
+    sent = {a["subject"][-3:]: json.dumps(a, ensure_ascii=False) for a in world.ws.alerts()}
+    assert "买家已申请取消该订单" in sent["942"] and "buyer has asked to cancel" in sent["942"]
+    assert "取消" not in sent["941"] and "cancel" not in sent["941"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -47,6 +48,25 @@ def test_near_inside_the_window_overdue_past_it_nothing_before() -> None:
     )
     assert late.message.startswith("order o-late missed its latest ship time 2023-09-20 09:30 Beijing time by 30 min")
     assert near.summary is not None and "须在 2023-09-20 15:00 北京时间 前发货" in near.summary.zh
+
+
+def test_an_order_the_buyer_asked_to_cancel_is_said_not_to_be_shipped_yet_in_both_languages() -> None:
+    """Its alert urged shipping an order the buyer had asked to cancel: the warehouse could ship a
+    parcel whose order is then cancelled. Same kind, severity and drift; only the words change."""
+    plain = [order("o-near", NOW + timedelta(hours=5)), order("o-late", NOW - timedelta(minutes=30))]
+    asked = [replace(o, buyer_cancel_requested=True) for o in plain]
+    before, after = ship_by_drifts("ship_by", obs(*plain)), ship_by_drifts("ship_by", obs(*asked))
+    assert [(d.kind, d.severity, d.fingerprint) for d in after] == [(d.kind, d.severity, d.fingerprint) for d in before]
+    for was, now in zip(before, after, strict=True):
+        assert now.message == was.message + (
+            "; the buyer has asked to cancel it: do not ship it before the request is decided"
+            " (accept or decline it in Seller Center)"
+        )
+        assert now.summary is not None and was.summary is not None
+        assert now.summary.en == now.message
+        zh = "；买家已申请取消该订单：申请处理前请勿发货（在 Seller Center 中同意或拒绝）"
+        assert now.summary.zh == was.summary.zh + zh
+    assert all("cancel" not in d.message and "取消" not in d.summary.zh for d in before if d.summary)
 
 
 def test_at_the_deadline_is_overdue_and_the_window_is_configurable() -> None:

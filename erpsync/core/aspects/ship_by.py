@@ -16,6 +16,11 @@ deadline unshipped escalates the open drift, alerted once as escalated, instead 
 for an order that got worse and a new alert. It resolves only when the order is no longer
 awaiting shipment (shipped, cancelled).
 
+An order whose buyer has asked to cancel it, the request not decided yet
+(``SellerOrder.buyer_cancel_requested``), keeps its drift and severity (the deadline still counts
+until it is cancelled), but its texts say so and that it must not ship before the request is decided:
+shipping it could send a parcel whose order is then cancelled.
+
 The orders are judged at the time their read started, which is the aspect's ``now`` unless they
 were read ahead, beside an earlier aspect (``Records.as_of``): an order seen waiting then was
 waiting then, but may have shipped since, so one due in between is near its deadline, not past
@@ -66,6 +71,14 @@ _WAITING = {
         ("not every package has shipped", "仍有包裹未发货"),
     ),
 }
+
+#: added to the texts (English, Chinese) of an order whose buyer's cancellation request waits: the
+#: seller accepts or declines it (Partner Center "Order API overview", Cancel Policy)
+_CANCEL_REQUESTED = (
+    "; the buyer has asked to cancel it: do not ship it before the request is decided"
+    " (accept or decline it in Seller Center)",
+    "；买家已申请取消该订单：申请处理前请勿发货（在 Seller Center 中同意或拒绝）",
+)
 
 
 class _Aware(fields.AwareDateTime):
@@ -255,6 +268,8 @@ def ship_by_drifts(aspect: str, obs: ShipByObservation) -> list[Drift]:
         else:
             kind, severity, stage_of = NEAR, Severity.WARNING, OVERDUE
             en, zh = _near_words(order.id, due, due - (obs.alerted_at or obs.now), near)
+        if order.buyer_cancel_requested:
+            en, zh = en + _CANCEL_REQUESTED[0], zh + _CANCEL_REQUESTED[1]
         drifts.append(
             Drift(
                 obs.shop,
