@@ -5,7 +5,8 @@ After the one-hour remorse window a buyer can only ask to cancel; the seller acc
 Get Order Detail answer ``is_buyer_request_cancel`` true ("whether the buyer has a pending
 cancellation request"), and webhook 11 reports it: ``cancellations_role`` BUYER,
 ``cancel_status`` CANCELLATION_REQUEST_PENDING (the webhook guide). An order's ``update_time`` is
-"time of order status changes": a request changes no status, so it is left as it is.
+"time of order status changes": a request changes no status, so it is left as it is (a guess: the
+reference does not say whether a request moves it).
 
 Withdrawing the request (``pending`` false) clears the flag and emits nothing: which
 ``cancel_status`` a declined or withdrawn request is sent with, the guide does not settle. An order
