@@ -51,7 +51,8 @@ COMMANDS = {
         "Send the sync tasks of [service.intervals] to the Celery broker, on schedule, until stopped.",
     ),
     "bindings": LazyCommand(
-        "erpsync.cli_bindings:bindings", "Show (or forget) the warehouse matches erpsync keeps, per shop."
+        "erpsync.cli_bindings:bindings",
+        "Show (or forget) the warehouse matches and listing bindings erpsync keeps, per shop.",
     ),
     "demo": LazyCommand(
         "erpsync.cli_admin:demo",

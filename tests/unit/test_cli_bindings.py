@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from erpsync.cli import State, cli
-from erpsync.core.errors import UsageError
+from erpsync.cli import State, cli, main
+from erpsync.core.errors import ErpsyncError, UsageError
 from erpsync.core.store import Store
 from erpsync.plugins.manager import get_plugin_manager
 
@@ -68,8 +68,11 @@ def test_forget_one_then_all(config: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--forget", "E1"), "--forget and --forget-all need exactly one --shop"),
-        (("--shop", "acme", "--forget", "E1", "--forget-all"), "not both"),
+        (("--forget", "E1"), "--forget, --forget-all and --forget-listing need exactly one --shop"),
+        (("--forget-listing", "P2"), "--forget, --forget-all and --forget-listing need exactly one --shop"),
+        (("--shop", "acme", "--forget", "E1", "--forget-all"), "give one of"),
+        (("--shop", "acme", "--forget", "E1", "--forget-listing", "P2"), "give one of"),
+        (("--shop", "acme", "--listings", "--forget", "E1"), "use --forget-listing with --listings"),
         (("--shop", "nosuch"), "unknown shop 'nosuch'"),
     ],
 )
@@ -86,3 +89,82 @@ def test_a_long_id_is_whole_in_the_table_off_a_terminal(config: Path, tmp_path: 
         store.bindings.bind_many("acme", "warehouse", {long_id: "W-" + "9" * 40}, now=T0)
     code, out = invoke(config)
     assert code == 0 and long_id in out and "W-" + "9" * 40 in out
+
+
+def keep_listing(state_db: Path) -> None:
+    """ERP product P2 bound to Seller Center product tt-2 with two SKUs, their price and stock
+    pushed, and its fingerprint kept; MUG's row names no product (written by an older version)."""
+    with Store.open(f"sqlite:///{state_db}") as store:
+        put = store.bindings.put
+        put("acme", "product", "P2", seller_id="tt-2", last_pushed_hash="content-2", now=T0)
+        put("acme", "source", "P2", seller_id="tt-2", last_pushed_hash="fp-2", now=T0)
+        for sku, sku_id in (("SHIRT-S", "s-1"), ("SHIRT-M", "s-2")):
+            put("acme", "sku", sku, seller_id=sku_id, last_pushed_hash="tt-2", now=T0)
+            put("acme", "price", sku, seller_id=sku_id, last_pushed_hash="12.5 USD", now=T0)
+            put("acme", "inventory", sku, seller_id=sku_id, last_pushed_hash="WH=5", now=T0)
+        put("acme", "sku", "MUG", seller_id="s-9", last_pushed_hash=None, now=T0)
+
+
+def test_listings_lists_each_erp_product_with_its_seller_center_product_and_skus(config: Path, tmp_path: Path) -> None:
+    keep_listing(tmp_path / ".erpsync" / "state.db")
+    code, out = invoke(config, "--listings", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["listings"] == [
+        {"shop": "acme", "erp_id": "P1", "product_id": "tt-1", "skus": {}, "since": T0.isoformat()},
+        {
+            "shop": "acme",
+            "erp_id": "P2",
+            "product_id": "tt-2",
+            "skus": {"SHIRT-M": "s-2", "SHIRT-S": "s-1"},
+            "since": T0.isoformat(),
+        },
+    ]
+    code, out = invoke(config, "--listings", "--shop", "acme")
+    assert code == 0 and "tt-2" in out and "SHIRT-S = s-1" in out and "SHIRT-M = s-2" in out
+    assert "W1" not in out  # warehouse matches are not listing bindings
+    code, out = invoke(config, "--listings", "--shop", "beta")
+    assert (code, out.startswith("No listing bindings")) == (0, True)
+
+
+def test_forget_listing_drops_the_binding_and_its_fingerprint_and_keeps_what_was_pushed(
+    config: Path, tmp_path: Path
+) -> None:
+    """The product row and its fingerprint go; the SKU ids and the price and stock pushed to them
+    stay (the next product found with those SKU ids takes them), and the content hash pushed to
+    the listing is kept for the product found in it next."""
+    state_db = tmp_path / ".erpsync" / "state.db"
+    keep_listing(state_db)
+    code, out = invoke(config, "--shop", "acme", "--forget-listing", "P2")
+    assert code == 0
+    assert out.strip() == (
+        "acme: forgot ERP product P2's listing (Seller Center product tt-2); the next run finds it by seller_sku"
+    )
+    with Store.open(f"sqlite:///{state_db}") as store:
+        rows = {e: store.bindings.for_entity("acme", e) for e in ("product", "source", "sku", "price", "inventory")}
+        forgotten = store.bindings.for_entity("acme", "forgotten")
+    assert set(rows["product"]) == {"P1"} and rows["source"] == {}
+    assert {k: (r.seller_id, r.last_pushed_hash) for k, r in rows["price"].items()} == {
+        "SHIRT-S": ("s-1", "12.5 USD"),
+        "SHIRT-M": ("s-2", "12.5 USD"),
+    }
+    assert set(rows["sku"]) == {"SHIRT-S", "SHIRT-M", "MUG"} and set(rows["inventory"]) == {"SHIRT-S", "SHIRT-M"}
+    assert {k: (r.seller_id, r.last_pushed_hash) for k, r in forgotten.items()} == {"tt-2": ("P2", "content-2")}
+    _, out = invoke(config, "--listings", "--format", "json")
+    assert [r["erp_id"] for r in json.loads(out)["listings"]] == ["P1"]
+
+
+def test_forget_listing_of_an_unknown_product_is_an_error_and_forgets_nothing(config: Path, tmp_path: Path) -> None:
+    keep_listing(tmp_path / ".erpsync" / "state.db")
+    with pytest.raises(ErpsyncError, match=r"no listing binding for ERP product 'P9'") as raised:
+        invoke(config, "--shop", "acme", "--forget-listing", "P2", "--forget-listing", "P9")
+    assert type(raised.value) is ErpsyncError  # the entry point turns it into exit code 1
+    _, out = invoke(config, "--listings", "--format", "json")
+    assert [r["erp_id"] for r in json.loads(out)["listings"]] == ["P1", "P2"]
+
+
+def test_forget_listing_of_an_unknown_product_exits_1(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["-c", str(config), "bindings", "--shop", "acme", "--forget-listing", "E1"])
+    err = capsys.readouterr().err
+    assert info.value.code == 1, err
+    assert "no listing binding for ERP product 'E1'" in err and "erpsync bindings --listings" in err

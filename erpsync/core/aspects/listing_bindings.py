@@ -24,6 +24,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from erpsync.core.aspects.listing_forget import FORGOTTEN
 from erpsync.core.aspects.listing_leftovers import Leftover, leftovers
 from erpsync.core.listing_ports import ListingBindings
 from erpsync.core.listing_source import SOURCE
@@ -121,8 +122,10 @@ def bind_found(bindings: ListingBindings, shop: str, found: Mapping[str, BoundLi
     leaves it bound. Unbound, every run would search it again and push its price and stock again
     as never pushed. Its SKU ids go first, so a product binding never lacks the ids it was found
     with, and any fingerprint kept for it is cleared, as a fingerprint never vouches for bindings
-    written after it. The product binding holds no content hash: its content was never pushed,
-    so the next run still plans its edit. One transaction per entity when the store can.
+    written after it. The product binding holds the content hash found with it: the one a
+    forgotten binding left for the listing (``listing_forget.py``), then cleared as taken, else
+    none, as its content was never pushed and the next run still plans its edit. One
+    transaction per entity when the store can.
     """
     if not found:
         return
@@ -133,9 +136,12 @@ def bind_found(bindings: ListingBindings, shop: str, found: Mapping[str, BoundLi
         for seller_sku, sku_id in listing.sku_ids.items()
     }
     products: dict[str, tuple[str | None, str | None]] = {
-        erp_id: (listing.product_id, None) for erp_id, listing in found.items()
+        erp_id: (listing.product_id, listing.content_hash) for erp_id, listing in found.items()
     }
-    for entity, values in ((SOURCE, sources), (SKU, skus), (PRODUCT, products)):
+    taken: dict[str, tuple[str | None, str | None]] = {
+        listing.product_id: (None, None) for listing in found.values() if listing.content_hash is not None
+    }
+    for entity, values in ((SOURCE, sources), (SKU, skus), (PRODUCT, products), (FORGOTTEN, taken)):
         _put_all(bindings, shop, entity, values, now)
 
 

@@ -3,8 +3,10 @@
 Two cases, each one search for the whole shop (``ListingReader.find_listings``):
 
 - an **unbound product** (never pushed, a create whose answer was lost, one another machine
-  made): found, it is bound at once to what was found, its SKU ids with it (``bind_found``),
-  whatever the run then pushes, so it is never created twice nor searched for again. Its SKUs
+  made, one whose binding an operator forgot): found, it is bound at once to what was found, its
+  SKU ids with it (``bind_found``), whatever the run then pushes, so it is never created twice
+  nor searched for again; it keeps what the bindings hold of that listing (``listing_forget.py``),
+  so a forgotten binding's pushes are not sent again. Its SKUs
   in several Seller Center products, or found in a listing already bound to another ERP product
   (a SKU the ERP split off into a new product), are a record error and it is not pushed: two ERP
   products bound to one listing would push their content over each other's;
@@ -30,12 +32,13 @@ from dataclasses import replace
 from datetime import datetime
 
 from erpsync.core.aspects.listing_bindings import bind_found
+from erpsync.core.aspects.listing_forget import Kept
 from erpsync.core.aspects.listing_observation import ListingObservation
 from erpsync.core.aspects.warehouse_address import lacks
 from erpsync.core.connector import Connector
 from erpsync.core.errors import RecordError
 from erpsync.core.listing_ports import ListingBindings, ListingReader
-from erpsync.core.listings import PRODUCT, SKU, BoundListing, ErpProduct, FoundListing
+from erpsync.core.listings import PRODUCT, SKU, ErpProduct, FoundListing
 
 __all__ = ["every_listing", "look_up"]
 
@@ -82,8 +85,9 @@ def look_up(
     if unbound:  # an unreadable hit raises: creating without knowing could list a product twice
         found = every_listing(seller.find_listings([s.seller_sku for p in unbound for s in p.skus]))
         taken = _taken(obs, bindings) if found else {}
+        kept = Kept.read(bindings, obs.shop) if found and bindings is not None else Kept()
         for product in unbound:
-            _bind_product(obs, products, product, found, taken, notes=bindings is None)
+            _bind_product(obs, products, product, found, taken, kept, notes=bindings is None)
         if bindings is not None:  # bound now, whatever is pushed: never searched for again
             bind_found(bindings, obs.shop, {p.id: obs.bound[p.id] for p in unbound if p.id in obs.bound}, now)
     if not missing:
@@ -158,9 +162,14 @@ def _bind_product(
     product: ErpProduct,
     found: Mapping[str, Sequence[FoundListing]],
     taken: dict[str, str],
+    kept: Kept,
     notes: bool,
 ) -> None:
     """Bind an unbound product to the one Seller Center product its SKUs are found in.
+
+    It takes what the bindings still hold of that listing (``listing_forget.py``): the content
+    hash its forgotten ERP product left and the values pushed to the SKU ids found, so only what
+    differs from them is pushed.
 
     Found in several, or in one already bound to another ERP product, it is a record error and
     is not pushed: binding it would push its content over the other one's (a SKU the ERP split
@@ -189,7 +198,7 @@ def _bind_product(
     (listing,) = listings.values()
     mine = {s.seller_sku for s in product.skus}
     skus = {k: v for k, v in listing.skus.items() if k in mine}
-    obs.bound[product.id] = BoundListing(listing.product_id, None, skus)
+    obs.bound[product.id] = kept.listing(listing.product_id, skus)
     taken[listing.product_id] = product.id
     if notes:
         obs.notes.append(
