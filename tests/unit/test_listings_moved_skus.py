@@ -222,3 +222,46 @@ def test_a_listing_bound_to_an_erp_product_not_read_this_run_is_not_taken_by_ano
     assert [e for e in report.record_errors if "CUP" in e and "'P3'" in e and "'P1'" in e], report.record_errors
     assert _product_bindings(tmp_path) == [("P1", "T1")]
     assert Center.calls == []
+
+
+def test_a_product_the_erp_re_keys_takes_its_listing_and_is_pushed(tmp_path: Path) -> None:
+    """P1 (MUG, CUP) is created as T1. The ERP removes P1 and adds the same SKUs as P3, MUG's price
+    changed. P1 is gone from a read without errors, so T1 is no longer its listing: P3 is bound to
+    T1 (not created, not a record error), its prices are pushed there (once, as for any product
+    found), and no warning says T1's SKUs are left over from P1; the next run pushes nothing."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
+    shop.run()
+    shop.write([("P3", "MUG", "9", "5"), ("P3", "CUP", "3", "7")])
+    Center.calls.clear()
+    first = shop.run()
+    assert not first.record_errors, first.record_errors
+    assert [c for c in Center.calls if c[:2] == ("price", "T1") and "T1-MUG" in c[2]], Center.calls
+    assert not [c for c in Center.calls if c[0] == "create"], Center.calls
+    assert not [d for d in first.drifts if d.kind == "sku_not_in_erp"], first.drifts
+    assert ("P3", "T1") in _product_bindings(tmp_path)
+    Center.calls.clear()
+    second = shop.run()
+    assert not second.record_errors and Center.calls == [], (second.record_errors, Center.calls)
+
+
+def test_a_re_keyed_product_is_warned_for_the_skus_of_its_listing_it_lacks(tmp_path: Path) -> None:
+    """P1 (MUG, CUP, SAUCER) is T1 and leaves the ERP: each SKU is a warning naming P1. Then the
+    ERP adds P3 (MUG, CUP): it takes T1, P1's warnings resolve, and SAUCER, still in T1, is a
+    warning naming P3."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7"), ("P1", "SAUCER", "2", "1")])
+    shop.run()
+    shop.write([("P2", "BOWL", "2", "1")])
+    gone = shop.run()
+    assert sorted((d.subject, d.field) for d in gone.drifts if d.kind == "sku_not_in_erp") == [
+        ("P1", "CUP"),
+        ("P1", "MUG"),
+        ("P1", "SAUCER"),
+    ]
+    shop.write([("P2", "BOWL", "2", "1"), ("P3", "MUG", "4", "5"), ("P3", "CUP", "3", "7")])
+    back = shop.run()
+    assert not back.record_errors, back.record_errors
+    warnings = [d for d in back.drifts if d.kind == "sku_not_in_erp"]
+    assert [(d.subject, d.field) for d in warnings] == [("P3", "SAUCER")], warnings
+    assert all(d.fingerprint in back.resolved for d in gone.drifts if d.kind == "sku_not_in_erp")

@@ -114,10 +114,13 @@ class Kept:
     stock: Mapping[str, BindingState] = field(default_factory=dict)  # seller_sku -> row
 
     @classmethod
-    def read(cls, bindings: ListingBindings, shop: str) -> Kept:
-        """Three queries for a whole shop."""
+    def read(cls, bindings: ListingBindings, shop: str, gone: Mapping[str, str] | None = None) -> Kept:
+        """Three queries for a whole shop. ``gone``: Seller Center product id → the content hash
+        last pushed to it for an ERP product the catalogue no longer has (re-keyed by the ERP, as
+        ``listing_lookup`` finds), which the product found there takes as a forgotten one's."""
         forgotten = bindings.for_entity(shop, FORGOTTEN)
         hashes = {pid: row.last_pushed_hash for pid, row in forgotten.items() if row.last_pushed_hash}
+        hashes.update(gone or {})
         return cls(hashes, bindings.for_entity(shop, PRICE), bindings.for_entity(shop, INVENTORY))
 
     def listing(self, product_id: str, sku_ids: Mapping[str, str]) -> BoundListing:

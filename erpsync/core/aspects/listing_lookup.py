@@ -9,7 +9,10 @@ Two cases, each one search for the whole shop (``ListingReader.find_listings``):
   so a forgotten binding's pushes are not sent again. Its SKUs
   in several Seller Center products, or found in a listing already bound to another ERP product
   (a SKU the ERP split off into a new product), are a record error and it is not pushed: two ERP
-  products bound to one listing would push their content over each other's;
+  products bound to one listing would push their content over each other's. A listing bound to
+  an ERP product that a read without record errors no longer has is bound to no one (the ERP
+  re-keyed the product): the product found there takes it, and the gone one's binding is
+  forgotten, so its SKUs there are the new product's, never a warning about the gone one;
 - a **bound product's SKU without an id** (a create or edit answer that left it out, or a SKU
   added in the ERP since): found in the same listing, its id is bound at once, so its price and
   stock are compared from this run on and no edit adds it a second time. Not found, it stays
@@ -33,6 +36,7 @@ from datetime import datetime
 
 from erpsync.core.aspects.listing_bindings import bind_found
 from erpsync.core.aspects.listing_forget import Kept
+from erpsync.core.aspects.listing_leftovers import Leftover
 from erpsync.core.aspects.listing_observation import ListingObservation
 from erpsync.core.aspects.warehouse_address import lacks
 from erpsync.core.connector import Connector
@@ -60,12 +64,15 @@ def look_up(
     products: list[ErpProduct],
     bindings: ListingBindings | None,
     now: datetime,
+    *,
+    read_whole: bool = False,
 ) -> None:
     """Bind in ``obs.bound`` what Seller Center holds of ``products`` erpsync has no id for.
 
     A product found is bound in ``bindings`` too. A product whose SKUs are in several Seller
     Center products, or in one bound to another ERP product, is a record error, taken out of
-    ``products`` and named in ``obs.left_out``;
+    ``products`` and named in ``obs.left_out``; ``read_whole`` (the catalogue read had no record
+    errors) lets a listing bound to an ERP product missing from ``products`` be taken;
     a bound one whose SKU without an id is in another one is a record error in
     ``obs.content_held``. A seller that cannot search is an error when a product is unbound (it
     might be created twice) and nothing when only SKUs lack ids (they are added by an edit).
@@ -84,12 +91,17 @@ def look_up(
         return
     if unbound:  # an unreadable hit raises: creating without knowing could list a product twice
         found = every_listing(seller.find_listings([s.seller_sku for p in unbound for s in p.skus]))
-        taken = _taken(obs, bindings) if found else {}
-        kept = Kept.read(bindings, obs.shop) if found and bindings is not None else Kept()
+        taken, gone = _taken(obs, products, bindings, read_whole) if found else ({}, {})
+        if found and bindings is not None:  # a gone product's listing keeps its hash, as a forgotten one
+            kept = Kept.read(bindings, obs.shop, {listing: h for listing, (_, h) in gone.items() if h})
+        else:
+            kept = Kept()
         for product in unbound:
             _bind_product(obs, products, product, found, taken, kept, notes=bindings is None)
         if bindings is not None:  # bound now, whatever is pushed: never searched for again
-            bind_found(bindings, obs.shop, {p.id: obs.bound[p.id] for p in unbound if p.id in obs.bound}, now)
+            bound = {p.id: p for p in unbound if p.id in obs.bound}
+            bind_found(bindings, obs.shop, {erp_id: obs.bound[erp_id] for erp_id in bound}, now)
+            _release(obs, bindings, bound, gone, now)
     if not missing:
         return
     try:
@@ -145,15 +157,57 @@ def _refuse_elsewhere(
     obs.content_held.add(erp_id)
 
 
-def _taken(obs: ListingObservation, bindings: ListingBindings | None) -> dict[str, str]:
-    """``{Seller Center product id: the ERP product bound to it}``, from the bindings and this run."""
+def _taken(
+    obs: ListingObservation, products: Sequence[ErpProduct], bindings: ListingBindings | None, read_whole: bool
+) -> tuple[dict[str, str], dict[str, tuple[str, str | None]]]:
+    """``{Seller Center product id: the ERP product bound to it}``, from the bindings and this run;
+    and apart, for the ERP products the read no longer has, their listings' ``(ERP product, content
+    hash last pushed)``.
+
+    Those are the products ``leftovers`` reports as removed: bound, and missing from a read
+    without record errors. Their listings are taken by no one, so an ERP product that now holds
+    their SKUs under another id (one removed from the ERP and added again) is bound there rather
+    than refused run after run. After a read with record errors, a missing product may be one
+    whose rows could not be read: its listing stays taken.
+    """
     taken: dict[str, str] = {}
+    gone: dict[str, tuple[str, str | None]] = {}
     if bindings is not None:
-        taken = {
-            row.seller_id: erp_id for erp_id, row in bindings.for_entity(obs.shop, PRODUCT).items() if row.seller_id
-        }
+        read = {p.id for p in products}
+        for erp_id, row in bindings.for_entity(obs.shop, PRODUCT).items():
+            if not row.seller_id:
+                continue
+            if read_whole and erp_id not in read:
+                gone[row.seller_id] = (erp_id, row.last_pushed_hash)
+            else:
+                taken[row.seller_id] = erp_id
     taken.update({known.product_id: erp_id for erp_id, known in obs.bound.items()})
-    return taken
+    return taken, gone
+
+
+def _release(
+    obs: ListingObservation,
+    bindings: ListingBindings,
+    bound: Mapping[str, ErpProduct],
+    gone: Mapping[str, tuple[str, str | None]],
+    now: datetime,
+) -> None:
+    """Forget the binding of each gone ERP product whose listing a product found was bound to.
+
+    The listing is the found product's now: the SKUs it holds that the found product lacks are
+    that product's leftovers (``listing_leftovers.py``), from this run on, and the gone product's
+    warnings resolve. Kept, the gone product would still be reported as holding them.
+    """
+    for erp_id, product in bound.items():
+        listing = obs.bound[erp_id].product_id
+        if listing not in gone:
+            continue
+        old = gone[listing][0]
+        bindings.put(obs.shop, PRODUCT, old, seller_id=None, last_pushed_hash=None, now=now)
+        left = obs.leftovers.pop(old, None)
+        has = {s.seller_sku for s in product.skus}
+        if left is not None and (extra := tuple(k for k in left.seller_skus if k not in has)):
+            obs.leftovers[erp_id] = Leftover(erp_id, listing, extra)
 
 
 def _bind_product(

@@ -112,7 +112,7 @@ class ListingsAspect(Aspect):
             self._ports[ctx.shop] = (bindings, ctx.now)
             obs.bound = bound_listings(bindings, ctx.shop, products, left=obs.leftovers)
             self._hold_leftovers(obs, bool(read.errors))
-        look_up(ctx.seller, obs, products, bindings, ctx.now)
+        look_up(ctx.seller, obs, products, bindings, ctx.now, read_whole=not read.errors)
         obs.comparable = bindings is not None
         self._plan(ctx, obs, bindings)
         return obs
