@@ -123,3 +123,56 @@ def test_a_refused_sku_added_by_hand_in_seller_center_is_found_and_no_longer_ref
     report = shop.run()
     assert not [e for e in report.record_errors if "BOWL" in e], report.record_errors
     assert [c for c in Center.calls if c[0] == "edit"] == [("edit", "T1", ())], Center.calls  # no skus list
+
+
+def test_a_leftover_deleted_in_seller_center_is_forgotten_once_a_search_shows_its_listing(tmp_path: Path) -> None:
+    """The error's way out taken: CUP, which P1 no longer has, is deleted in Seller Center and BOWL
+    added there by hand. The search that finds BOWL returns T1 without CUP, so CUP's binding no
+    longer places it in T1: its warning resolves, and PLATE, which the ERP adds next, is added by
+    an edit listing MUG and BOWL, with no error naming CUP."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
+    shop.run()
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "BOWL", "2", "1")])
+    (warning,) = _warnings(shop.run())
+    Center.products["T1"] = {"MUG": "T1-MUG", "BOWL": "T1-BOWL"}  # as the error advises
+    fixed = shop.run()
+    assert not _warnings(fixed) and warning.fingerprint in fixed.resolved, fixed.drifts
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "BOWL", "2", "1"), ("P1", "PLATE", "1", "1")])
+    Center.calls.clear()
+    report = shop.run()
+    assert not report.record_errors, report.record_errors
+    assert ("edit", "T1", ("MUG", "BOWL", "PLATE")) in Center.calls, Center.calls
+    assert Center.products["T1"] == {"MUG": "T1-MUG", "BOWL": "T1-BOWL", "PLATE": "T1-PLATE"}
+
+
+def test_an_edit_answer_without_a_leftover_does_not_forget_it(tmp_path: Path) -> None:
+    """Whether an edit's answer lists every SKU of the product is not documented, so an answer
+    that leaves CUP out does not clear it: CUP is deleted in Seller Center and dropped from P1, and
+    the edit that follows answers T1 with MUG alone, yet CUP's warning stays open (to acknowledge)."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
+    shop.run()
+    del Center.products["T1"]["CUP"]
+    shop.write([("P1", "MUG", "4", "5")])
+    Center.calls.clear()
+    (warning,) = _warnings(shop.run())
+    assert [c for c in Center.calls if c[0] == "edit"] == [("edit", "T1", ())], Center.calls
+    again = shop.run()
+    assert [d.fingerprint for d in _warnings(again)] == [warning.fingerprint] and not again.resolved
+
+
+def test_a_re_keyed_product_found_in_a_listing_without_a_leftover_forgets_it(tmp_path: Path) -> None:
+    """P2 (CUP, BOWL) is T2 and leaves the ERP; CUP is deleted in Seller Center. The ERP then adds
+    BOWL as P4: the search that finds P4 in T2 returns T2 without CUP, so no warning is left about
+    CUP, neither under P2 nor under P4, which took T2."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P2", "CUP", "3", "7"), ("P2", "BOWL", "2", "1")])
+    shop.run()
+    shop.write([("P1", "MUG", "4", "5")])
+    assert len(_warnings(shop.run())) == 2
+    del Center.products["T2"]["CUP"]
+    shop.write([("P1", "MUG", "4", "5"), ("P4", "BOWL", "2", "1")])
+    report = shop.run()
+    assert not report.record_errors and not _warnings(report), (report.record_errors, _warnings(report))
+    assert not _warnings(shop.run())

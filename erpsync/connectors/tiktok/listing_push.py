@@ -51,6 +51,9 @@ class ListingPush:
 
         Every product a SKU is found in is kept, in the order found: a SKU in two products (an old
         duplicate, one made by hand) is the caller's record error, never the last hit silently.
+        Each listing has every SKU of the hit's ``skus`` that has a seller_sku, not only those
+        searched: the filter selects products, and the aspect reads a SKU missing from its
+        listing's hit as deleted there (docs/listings.md).
         A hit the client cannot read raises its RecordError: it may be the very product looked
         for, and reading it as "not there" would create it a second time.
         """

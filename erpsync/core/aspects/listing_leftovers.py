@@ -7,7 +7,8 @@ it, while the edit that dropped it from the content hash is recorded as done. er
 take it off sale itself: no policy says whether stock 0, a deactivation or nothing is what the
 seller wants, and a SKU the ERP lost by mistake would stop selling. So each such SKU is an
 ``sku_not_in_erp`` warning naming the SKU, the Seller Center product and the ERP product, which
-resolves once the ERP has the SKU again or the bindings no longer put it in that listing. While
+resolves once the ERP has the SKU again or the bindings no longer put it in that listing (a
+search whose hit shows the listing without it forgets it: ``listing_lookup.py``). While
 it is bound in a listing, SKUs its ERP product gains are not added, since an edit's ``skus``
 list would delete it (a record error says so: ``listing_observation.py``).
 

@@ -25,6 +25,10 @@ Two cases, each one search for the whole shop (``ListingReader.find_listings``):
   its price and stock, and the shop's other pushes, go on. For an unbound product an
   unreadable hit stops the run instead: it might be created twice.
 
+Either search's hits are whole Seller Center products, so a SKU the ERP no longer has that is
+bound in a listing hit without it was deleted there: its binding is forgotten (``_unplace``),
+and its ``sku_not_in_erp`` warning resolves.
+
 Called from the aspect's observe (``core/aspects/listings.py``), before anything is planned.
 """
 
@@ -102,6 +106,7 @@ def look_up(
             bound = {p.id: p for p in unbound if p.id in obs.bound}
             bind_found(bindings, obs.shop, {erp_id: obs.bound[erp_id] for erp_id in bound}, now)
             _release(obs, bindings, bound, gone, now)
+            _unplace(obs, bindings, found, now)
     if not missing:
         return
     try:
@@ -123,6 +128,8 @@ def look_up(
         if bindings is not None:
             for seller_sku, sku_id in sorted(ids.items()):
                 bindings.put(obs.shop, SKU, seller_sku, seller_id=sku_id, last_pushed_hash=known.product_id, now=now)
+    if bindings is not None:
+        _unplace(obs, bindings, found, now)
 
 
 def _refuse_elsewhere(
@@ -208,6 +215,33 @@ def _release(
         has = {s.seller_sku for s in product.skus}
         if left is not None and (extra := tuple(k for k in left.seller_skus if k not in has)):
             obs.leftovers[erp_id] = Leftover(erp_id, listing, extra)
+
+
+def _unplace(
+    obs: ListingObservation, bindings: ListingBindings, found: Mapping[str, Sequence[FoundListing]], now: datetime
+) -> None:
+    """Forget the leftover SKUs a search hit shows their listing no longer holds.
+
+    A hit is a whole Seller Center product, every SKU it has (``ListingReader``), so a SKU the
+    ERP no longer has that is missing from its listing's hit was deleted there, as its warning
+    advises: its ``sku`` binding is forgotten, so it no longer places the SKU in the listing, its
+    ``sku_not_in_erp`` warning resolves and SKUs its ERP product gains are added again
+    (``plan_pushes``). Only leftovers that the read vouches for are cleared (``obs.leftovers``
+    after ``_hold_leftovers``), and only by a search: a create's answer names a new product, and
+    whether an edit's answer lists every SKU is not documented (docs/listings.md).
+    """
+    listings = {h.product_id: h for hits in found.values() for h in hits}
+    for erp_id, left in list(obs.leftovers.items()):
+        hit = listings.get(left.product_id)
+        if hit is None:
+            continue
+        deleted = [k for k in left.seller_skus if k not in hit.skus]
+        for seller_sku in deleted:
+            bindings.put(obs.shop, SKU, seller_sku, seller_id=None, last_pushed_hash=None, now=now)
+        if len(deleted) == len(left.seller_skus):
+            del obs.leftovers[erp_id]
+        elif deleted:
+            obs.leftovers[erp_id] = replace(left, seller_skus=tuple(k for k in left.seller_skus if k in hit.skus))
 
 
 def _bind_product(
