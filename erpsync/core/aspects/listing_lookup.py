@@ -275,6 +275,7 @@ def _bind_product(
             f"its SKU {named} is in Seller Center product {listing.product_id}, which is ERP product"
             f" {other!r}'s listing: not pushed, as two ERP products bound to one listing would push"
             f" their content over each other's; keep the SKU in one product, in the ERP or in Seller Center"
+            f" (if {other!r} became this product: `erpsync bindings --shop {obs.shop} --forget-listing {other}`)"
         )
     if reason:
         obs.record_errors.append(RecordError(reason, record=f"product {product.id!r}", source=product.source))
