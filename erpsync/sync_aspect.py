@@ -173,12 +173,11 @@ class SyncAspect(SyncApply, SyncDrifts):
                 lambda: self._renew(f"shop:{shop.name}", run_id, fenced=shop.name),
             )
             report.notes += settled
-        verified = True  # no write, or the re-read after the writes was made
+        verified = True  # no write, or the re-read after the writes read every record written
         if any(r.status == "applied" for r in report.actions) and not self._stop.requested:
             run.say(f"{shop.name}: {aspect.name}: re-reading the corrected records")
             reread = self._reread(run_id, aspect, ctx, memory, report)
-            verify(report, reread)
-            verified = reread is not None
+            verified = verify(report, reread)
         # after the re-read, which may find a write did not stick: only then is it known that every
         # change read is now in the other side (or an open drift its aspect reads again by id), and
         # the next run may start from here

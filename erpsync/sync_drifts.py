@@ -87,7 +87,8 @@ class SyncDrifts:
     def _reread(
         self, run_id: str, aspect: Aspect, ctx: ObserveContext, memory: ShopMemory, report: AspectReport
     ) -> Reread | None:
-        """Observe again after writing: the drifts still true, recorded so resolved alerts go out now.
+        """Observe again after writing: the drifts still true, recorded so resolved alerts go out now,
+        with what the re-read read (its scope) and its notes, for ``verify``.
 
         None (with a note) if a side cannot be read now: the writes stand, and the next run's
         observation resolves what they fixed.
@@ -102,7 +103,8 @@ class SyncDrifts:
         changes = self._record(
             ctx.shop, aspect.name, drifts, self.clock(), run_id, observation.scope, kept=observation.kept_open
         )
-        return Reread(drifts, changes)
+        notes = [*([observation.not_run] if observation.not_run else []), *observation.notes]
+        return Reread(drifts, changes, observation.scope, observation.kept_open, [self._redact(n) for n in notes])
 
     def _record(
         self,

@@ -9,7 +9,13 @@ the aspect's report:
   written value on the corrected side), and the drifts' resolved alerts go out in this run;
 - a correction whose drift is still there failed: the row shows the values re-read, and the
   run says so (exit 1) rather than "fixed";
+- a correction whose drifts the re-read did not read (its subject out of the re-read's
+  ``Observation.scope``: a read refused, or the record answered malformed) is neither: its write
+  stands as applied, but nothing saw it hold, so its drift stays open and reads as before the
+  write, a note names it, and the run counts as not verified (:func:`cursor_may_move`);
 - a drift the write itself opened is added to the report (and alerted like any other).
+
+The re-read's own notes (why it read less than asked) join the report's.
 
 Only then can an aspect that reads changes since a cursor move it (:func:`cursor_may_move`).
 """
@@ -17,7 +23,8 @@ Only then can an aspect that reads changes since a cursor move it (:func:`cursor
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 
 from erpsync.core.models import Action, ActionResult, AspectReport, Drift
 from erpsync.core.store import DriftChanges
@@ -31,6 +38,18 @@ class Reread:
 
     drifts: list[Drift]
     changes: DriftChanges
+    #: the subjects the re-read read completely (its ``Observation.scope``; None: all): a drift of
+    #: another subject is neither seen again nor gone, as recording it resolves none of them
+    scope: Collection[str] | None = None
+    #: its ``Observation.kept_open``: the drift kinds it did not check for a subject it read
+    kept: Mapping[str, Collection[str]] = field(default_factory=dict)
+    #: its ``Observation.notes`` (and why it was not run, if it was not)
+    notes: list[str] = field(default_factory=list)
+
+    def read_again(self, drift: Drift) -> bool:
+        """Whether this re-read read ``drift``'s subject, and its kind, as recording it does."""
+        in_scope = self.scope is None or drift.subject in self.scope
+        return in_scope and drift.kind not in self.kept.get(drift.subject, ())
 
 
 def after_fix(drift: Drift, action: Action) -> Drift:
@@ -55,18 +74,23 @@ def after_fix(drift: Drift, action: Action) -> Drift:
     return replace(drift, erp_value=written) if action.target == "erp" else replace(drift, seller_value=written)
 
 
-def verify(report: AspectReport, reread: Reread | None) -> None:
-    """Fold the re-read into ``report`` (in place); None: no re-read.
+def verify(report: AspectReport, reread: Reread | None) -> bool:
+    """Fold the re-read into ``report`` (in place), and say whether every write was read again:
+    ``verified`` for :func:`cursor_may_move`. None: no re-read, so no write made was (False if
+    one was).
 
     The alerts the re-read changed (resolved, opened) are not sent from here: recording its
     drifts (``drifts.record``) wrote them to the outbox in the same transaction.
     """
     if reread is None:
-        return
+        return not any(r.status == "applied" for r in report.actions)
     report.opened += [row.fingerprint for row in reread.changes.opened if row.fingerprint not in report.opened]
     report.resolved += [row.fingerprint for row in reread.changes.resolved if row.fingerprint not in report.resolved]
+    report.notes += [f"re-reading after the writes: {n}" for n in reread.notes if n not in report.notes]
     still = {d.fingerprint: d for d in reread.drifts}
+    reported = {d.fingerprint: d for d in report.drifts}
     fixed_by: dict[str, ActionResult] = {}
+    unseen: list[ActionResult] = []
     for result in report.actions:
         if result.status != "applied":
             continue
@@ -75,8 +99,19 @@ def verify(report: AspectReport, reread: Reread | None) -> None:
             result.status = "failed"
             result.detail = f"written, but re-reading shows it still differs: {stuck[0].message}"
             continue
+        if any((d := reported.get(fp)) and not reread.read_again(d) for fp in result.action.drifts):
+            result.detail = "written, not verified: the read after the writes did not read it again"
+            unseen.append(result)
+            continue
         for fp in result.action.drifts:
             fixed_by[fp] = result
+    if unseen:
+        subjects = list(dict.fromkeys(r.action.subject for r in unseen))
+        named = ", ".join(subjects[:10]) + (", ..." if len(subjects) > 10 else "")
+        report.notes.append(
+            f"{len(unseen)} correction(s) written but not verified, as the read after the writes did not "
+            f"read their record again ({named}): their drifts stay open until a read sees them hold"
+        )
     shown: list[Drift] = []
     for drift in report.drifts:
         if drift.fingerprint in fixed_by:
@@ -86,6 +121,7 @@ def verify(report: AspectReport, reread: Reread | None) -> None:
     known = {d.fingerprint for d in report.drifts}
     shown += [d for d in reread.drifts if d.fingerprint not in known]
     report.drifts = shown
+    return not unseen
 
 
 def every_drift_corrected(report: AspectReport) -> bool:

@@ -1,0 +1,136 @@
+"""A correction the read after the writes did not read again is not verified.
+
+The re-read can leave an order out without failing: Seller Center refuses its list read as
+unauthorised (``observe`` notes it and reads nothing), or answers the order as a malformed record.
+Such a write is neither verified nor failed: its drift stays open, the report says so, and a
+seller that cannot read orders by id keeps the cursor before the order, so the next run reads it
+again. The host (``Syncer``) with the real store and the in-memory connectors of
+``order_status_fakes``; plus the pure fold (``verify``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from order_status_fakes import T0, Book, Orders, OrdersById, by_id_syncer, order_status, syncer
+
+from erpsync.core.aspects.verify import Reread, verify
+from erpsync.core.errors import AuthError, RecordError
+from erpsync.core.models import Action, ActionResult, AspectReport, Drift, Records, Severity
+from erpsync.core.orders import SellerOrder
+from erpsync.core.store import DriftChanges
+
+REFUSED = "re-reading after the writes: order statuses not mirrored: Seller Center refused to list orders ("
+
+
+def _reread_refused(monkeypatch) -> None:
+    """Seller Center lists the orders once, then refuses the re-read's list read as unauthorised."""
+    real, calls = Orders.read_orders, {"n": 0}
+
+    def refused_second(self, **kw):
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise AuthError("access token revoked", connector="orders-seller", operation="search orders")
+        return real(self, **kw)
+
+    monkeypatch.setattr(Orders, "read_orders", refused_second)
+
+
+def _reread_malformed(monkeypatch) -> None:
+    """Seller Center lists the orders once, then answers o-1 as a malformed record."""
+    real, calls = Orders.read_orders, {"n": 0}
+
+    def malformed_second(self, **kw):
+        calls["n"] += 1
+        if calls["n"] > 1:
+            return Records((), (RecordError("bad update_time", record="order 'o-1'", record_id="o-1"),))
+        return real(self, **kw)
+
+    monkeypatch.setattr(Orders, "read_orders", malformed_second)
+
+
+def _not_verified(report: AspectReport) -> None:
+    """The write reads as made, not as verified: the drift shows the ERP as read before it."""
+    assert [(r.status, r.detail) for r in report.actions] == [
+        ("applied", "written, not verified: the read after the writes did not read it again")
+    ]
+    assert any(n.startswith("1 correction(s) written but not verified") and "(o-1)" in n for n in report.notes)
+    assert [(d.subject, d.erp_value) for d in report.drifts] == [("o-1", None)]
+    assert report.resolved == []
+
+
+@pytest.mark.parametrize("reread", [_reread_refused, _reread_malformed])
+def test_a_write_the_reread_left_out_keeps_the_cursor_of_a_seller_without_by_id_reads(
+    tmp_path, monkeypatch, reread
+) -> None:
+    """A cancellation written into an ERP that does not keep it: had the cursor moved past o-1,
+    nothing would read it again and the cancellation would be lost."""
+    sync, clock = syncer(tmp_path)
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=30)),)
+    Book.keeps = False  # the write does not stick, and the re-read does not see it
+    reread(monkeypatch)
+    report = order_status(sync)
+    _not_verified(report)
+    assert sync.store.cursors.get("s", "order_status") is None
+    assert sync.store.drifts.open_subjects("s", "order_status") == frozenset({"o-1"})
+    assert report.notes[-1].startswith("read position not moved: the corrections written could not be re-read")
+    monkeypatch.undo()
+    Book.keeps = True
+    clock.now = T0 + timedelta(hours=1)
+    report = order_status(sync)  # the list read reaches o-1 again
+    assert [r.status for r in report.actions] == ["applied"] and Book.held["o-1"].status == "CANCELLED"
+    assert sync.store.drifts.open_subjects("s", "order_status") == frozenset()
+    assert sync.store.cursors.get("s", "order_status") == clock.now.isoformat()
+
+
+def test_the_notes_of_a_refused_reread_reach_the_report(tmp_path, monkeypatch) -> None:
+    sync, _ = syncer(tmp_path)
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=30)),)
+    _reread_refused(monkeypatch)
+    report = order_status(sync)
+    assert any(n.startswith(REFUSED) and "access token revoked" in n for n in report.notes), report.notes
+
+
+def test_a_write_the_reread_left_out_is_not_verified_for_a_by_id_reader(tmp_path, monkeypatch) -> None:
+    """Its cursor moves, as every open drift's order is read by id the next run, but the report
+    does not call the write verified, and its drift stays open for that read."""
+    sync, clock = by_id_syncer(tmp_path, policy="seller")
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=30)),)
+    Book.keeps = False
+    _reread_refused(monkeypatch)
+    report = order_status(sync)
+    _not_verified(report)
+    assert sync.store.cursors.get("s", "order_status") == T0.isoformat()
+    assert sync.store.drifts.open_subjects("s", "order_status") == frozenset({"o-1"})
+    monkeypatch.undo()
+    Book.keeps = True
+    clock.now = T0 + timedelta(hours=1)
+    report = order_status(sync)
+    assert OrdersById.asked[-1] == ["o-1"] and Book.held["o-1"].status == "CANCELLED"
+    assert sync.store.drifts.open_subjects("s", "order_status") == frozenset()
+
+
+def _drift(subject: str, kind: str = "status_not_mirrored") -> Drift:
+    return Drift("s", "order_status", kind, subject, "status", "CANCELLED", None, Severity.INFO, subject)
+
+
+def _applied(drift: Drift) -> ActionResult:
+    action = Action(
+        "s", "order_status", "set_order_status", "erp", drift.subject, "status", "CANCELLED", "", (drift.fingerprint,)
+    )
+    return ActionResult(action, "applied")
+
+
+def test_verify_calls_a_write_verified_only_when_the_reread_read_its_record() -> None:
+    read, left_out, unchecked = _drift("o-1"), _drift("o-2"), _drift("o-3")
+    report = AspectReport("order_status", drifts=[read, left_out, unchecked])
+    report.actions = [_applied(read), _applied(left_out), _applied(unchecked)]
+    changes = DriftChanges()
+    reread = Reread([], changes, scope={"o-1", "o-3"}, kept={"o-3": {"status_not_mirrored"}}, notes=["why"])
+    assert verify(report, reread) is False
+    assert [r.detail is None for r in report.actions] == [True, False, False]
+    assert [d.erp_value for d in report.drifts] == ["CANCELLED", None, None]
+    assert "re-reading after the writes: why" in report.notes
+    everything = AspectReport("order_status", drifts=[left_out], actions=[_applied(left_out)])
+    assert verify(everything, Reread([], changes)) is True  # scope None: everything was read
+    assert verify(AspectReport("order_status", actions=[_applied(read)]), None) is False
