@@ -6,6 +6,7 @@ not say which object it is."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,41 @@ def test_a_write_refused_for_objects_giving_a_key_twice_names_their_items(tmp_pa
     files = erp(tmp_path, "warehouses.json", f"[{json.dumps(W1)}, {twice}]")
     with pytest.raises(PermanentError, match=r"the object on line 1 \(item 2\) gives a key twice"):
         files.set_warehouse_address("W1", {"phone": "13800000000"})
+
+
+P = {"id": "P1", "title": "T", "price": "1", "currency": "USD", "inventory": 1}
+
+
+def test_a_seller_sku_given_twice_on_one_line_names_the_item_that_gave_it_first(tmp_path) -> None:
+    rows = [{**P, "seller_sku": "S1"}, {**P, "id": "P2", "seller_sku": "S2"}, {**P, "id": "P3", "seller_sku": "S1"}]
+    read = erp(tmp_path, "products.json", json.dumps(rows), products="products.json").read_products()
+    assert read is not None
+    assert [shown(e) for e in read.errors] == [
+        "products.json:1 (item 3): product 'P3': seller_sku: seller_sku 'S1' is used twice (first on line 1, item 1)"
+    ]
+
+
+def test_a_currency_other_than_the_products_on_one_line_names_the_item_of_its_first_row(tmp_path) -> None:
+    rows = [
+        {**P, "seller_sku": "S1"},
+        {**P, "id": "P2", "seller_sku": "S2"},
+        {**P, "seller_sku": "S3", "currency": "EUR"},
+    ]
+    read = erp(tmp_path, "products.json", json.dumps(rows), products="products.json").read_products()
+    assert read is not None
+    (error,) = read.errors
+    assert error.reason == (
+        "EUR is not the product's currency, USD (its first row, line 1, item 1): a product's SKUs are priced in one "
+        "currency"
+    )
+
+
+def test_a_write_refused_for_an_object_that_is_not_utf8_names_its_item(tmp_path) -> None:
+    good = b'{"order_id": "1001", "status": "CANCELLED", "updated_at": "2026-03-02T09:40:30+00:00"}'
+    bad = b'{"order_id": "1002", "status": "DELIVERED", "updated_at": "2026-03-02T09:40:30+00:00", "note": "\xff"}'
+    (tmp_path / "erp").mkdir()
+    (tmp_path / "erp" / "orders.json").write_bytes(b"[" + good + b", " + bad + b"]\n")
+    opts = FilesErpOptions().load({"path": "erp", "orders": "orders.json"})
+    book = FilesErp(opts, shop=ShopContext(name="s", base_dir=tmp_path))
+    with pytest.raises(PermanentError, match=r"line 1 \(item 2\) is not UTF-8"):
+        book.set_order_status("1001", "DELIVERED", datetime(2026, 3, 3, tzinfo=UTC))

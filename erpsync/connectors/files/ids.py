@@ -46,11 +46,8 @@ class IdLines:
         row the ERP means is anyone's guess, and a write would set only one of them."""
         if not rid or (first := self.first(rid, line, index)) is None:
             return None
-        first_line, at = first
-        item = f", item {at + 1}" if first_line in self._doc.crowded else ""
-        return RecordError(
-            f"duplicate id (first on line {first_line}{item})", source=source, record=record, field=field
-        )
+        where = self._doc.place_in_words(*first)
+        return RecordError(f"duplicate id (first on {where})", source=source, record=record, field=field)
 
     def first(self, rid: str, line: int, index: int) -> tuple[int, int] | None:
         """(line, index) of the row ``rid`` was first met in, before the row at ``index`` (None:

@@ -85,6 +85,11 @@ class Document:
         where several JSON items start on that line (a line alone would not tell them apart)."""
         return f"{line} (item {index + 1})" if index is not None and line in self.crowded else str(line)
 
+    def place_in_words(self, line: int, index: int | None) -> str:
+        """``place`` inside a message's parentheses: ``line 1, item 3`` (``line 4`` where the line
+        holds one item), as in ``duplicate id (first on line 1, item 3)``."""
+        return f"line {line}, item {index + 1}" if index is not None and line in self.crowded else f"line {line}"
+
     def source(self, shown: str, line: int, index: int | None) -> str:
         """A row's ``RecordError.source``: the file as shown, and ``place``."""
         return f"{shown}:{self.place(line, index)}"
@@ -248,7 +253,7 @@ def unwritable(doc: Document) -> str | None:
     if doc.broken:
         return f"line {', '.join(str(line) for line, _ in doc.broken)} cannot be parsed as CSV"
     if doc.undecodable:
-        lines = [str(line) for line in dict.fromkeys(line for line, *_ in doc.undecodable)]
+        lines = list(dict.fromkeys(doc.place(line, index) for line, *_, index in doc.undecodable))
         name = "UTF-8" if is_utf8(doc.encoding) else doc.encoding
         which = f"lines {', '.join(lines)} are" if len(lines) > 1 else f"line {lines[0]} is"
         return f"{which} not {name} (see option encoding)"

@@ -134,20 +134,21 @@ def _attributes(raw: Any) -> tuple[tuple[str, str], ...]:
 
 
 def _load(
-    schema: ProductRecord, row: dict[str, Any], source: str, record: str, sku_line: dict[str, int], line: int
+    schema: ProductRecord, row: dict[str, Any], source: str, record: str, sku_place: dict[str, str], place: str
 ) -> tuple[list[RecordError], dict[str, Any] | None]:
     """One row's errors, and its fields when it has none.
 
-    Its seller_sku is noted in ``sku_line`` before the rest of the row is checked, valid or not:
-    a row whose price is bad still claims its SKU, so another row giving the same one is told it
-    is used twice, rather than read into a second product.
+    Its seller_sku is noted in ``sku_place`` with the row's ``place`` (``Document.place_in_words``)
+    before the rest of the row is checked, valid or not: a row whose price is bad still claims
+    its SKU, so another row giving the same one is told it is used twice, rather than read into a
+    second product.
     """
     errors: list[RecordError] = []
     sku = cell(row.get("seller_sku"))
     readable = isinstance(sku, str) and sku != ""
-    first_line = sku_line.get(sku) if readable else None
-    if readable and first_line is None:
-        sku_line[sku] = line
+    first = sku_place.get(sku) if readable else None
+    if readable and first is None:
+        sku_place[sku] = place
     data: dict[str, Any] | None = None
     try:
         data = schema.load({k: cell(v) for k, v in row.items() if k is not None})
@@ -155,8 +156,8 @@ def _load(
     except ValidationError as exc:
         errors.extend(field_errors(exc, source=source, record=record))
         data = None
-    if first_line is not None:
-        reason = f"seller_sku {sku!r} is used twice (first on line {first_line})"
+    if first is not None:
+        reason = f"seller_sku {sku!r} is used twice (first on {first})"
         errors.append(RecordError(reason, source=source, record=record, field="seller_sku"))
     return errors, None if errors else data
 
@@ -176,11 +177,11 @@ class ProductsMixin(FilesHost):
         products: dict[str, tuple[dict[str, Any], list[ErpSku]]] = {}
         bad: set[str] = set()  # products whose first row was malformed: left out whole
         partial: set[str] = set()  # products with a later row malformed: read without that SKU
-        sku_line: dict[str, int] = {}
+        sku_place: dict[str, str] = {}
         met = IdLines(doc)  # a product whose first row was set aside (see its error) is left out whole
         schema = ProductRecord()
         for line, index, row in doc.rows:
-            source = doc.source(shown, line, index)
+            source, place = doc.source(shown, line, index), doc.place_in_words(line, index)
             if not isinstance(row, dict):
                 errors.append(RecordError("not an object", source=source, record="product"))
                 continue
@@ -191,12 +192,12 @@ class ProductsMixin(FilesHost):
             if (wrong := misshapen(row, source, record)) is not None:  # no cell is its column's
                 row_errors, data = [wrong], None
             else:
-                row_errors, data = _load(schema, row, source, record, sku_line, line)
+                row_errors, data = _load(schema, row, source, record, sku_place, place)
                 if data is not None and rid in products and data["currency"] != products[rid][0]["currency"]:
                     first = products[rid][0]
                     reason = (
                         f"{data['currency']} is not the product's currency, {first['currency']} (its first row, "
-                        f"line {first['line']}): a product's SKUs are priced in one currency"
+                        f"{first['place']}): a product's SKUs are priced in one currency"
                     )
                     row_errors.append(RecordError(reason, source=source, record=record, field="currency"))
             if row_errors:
@@ -212,7 +213,7 @@ class ProductsMixin(FilesHost):
                 reason = "the product's first row is malformed (see its error): not read"
                 errors.append(RecordError(reason, source=source, record=record))
                 continue
-            _first, skus = products.setdefault(rid, ({**data, "source": source, "line": line}, []))
+            _first, skus = products.setdefault(rid, ({**data, "source": source, "place": place}, []))
             quantity, stock = data["inventory"], data["warehouse_stock"]
             skus.append(ErpSku(sku, Decimal(data["price"]), quantity, source, warehouse_stock=stock))
         partial.update(rid for rid in met.aside if rid in products)  # a later row set aside
