@@ -15,7 +15,7 @@ from erpsync.core.listing_hash import canonical_json, content_text
 from erpsync.core.listing_models import ErpProduct, ErpSku, ListingMapping
 from erpsync.core.listing_stock import sku_inventory
 
-__all__ = ["content_hash", "create_body", "edit_body"]
+__all__ = ["content_hash", "create_body", "edit_body", "within_policy"]
 
 
 def _uri(mapping: ListingMapping, image: str) -> str:
@@ -88,9 +88,10 @@ def edit_body(
     """The partial edit body: the content, plus, when the listing lacks SKUs, every SKU it keeps.
 
     The ``skus`` list names each SKU the listing already has by its ``id`` and the new ones
-    without, all with the ERP's price and stock. The 202309 reference (as a third-party copy
-    quotes it, docs/listings.md) treats a SKU of the product left out of the list as deleted, so
-    an edit that listed only the new SKUs could delete all the others; listed with the values the
+    without, all with the ERP's price and stock (a policy that only reports price or stock then
+    leaves them out of the kept SKUs: ``within_policy``). The 202309 reference (as a third-party
+    copy quotes it, docs/listings.md) treats a SKU of the product left out of the list as deleted,
+    so an edit that listed only the new SKUs could delete all the others; listed with the values the
     ERP holds, they are unchanged whether the platform merges or replaces. No SKU is new, or
     ``add_skus`` is False: no ``skus`` list, and an edit that carries none leaves every SKU alone.
     """
@@ -103,3 +104,20 @@ def edit_body(
             skus.append(row if sku_id is None else {"id": sku_id, **row})
         body["skus"] = skus
     return body
+
+
+def within_policy(changes: Mapping[str, Any], *, prices: bool, stock: bool) -> dict[str, Any]:
+    """An edit body whose SKUs already in the listing carry only the values erpsync may set.
+
+    ``edit_body`` lists each SKU the listing keeps with the ERP's price and stock, but a policy
+    that only reports price (``prices`` False) or stock (``stock`` False) differences must not
+    have them set by the edit either: such a SKU is listed without that value, by its ``id``
+    (and ``seller_sku``) alone when neither goes. Whether Partial Edit Product keeps a SKU listed
+    without them unchanged is not documented (docs/listings.md). New SKUs (no ``id``) keep both:
+    a SKU is not created without a price and stock.
+    """
+    if (prices and stock) or not changes.get("skus"):
+        return dict(changes)
+    dropped = {name for name, kept in (("price", prices), ("inventory", stock)) if not kept}
+    skus = [{k: v for k, v in s.items() if k not in dropped} if "id" in s else s for s in changes["skus"]]
+    return {**changes, "skus": skus}

@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from erpsync.core.listing_bodies import _content as _content
-from erpsync.core.listing_bodies import content_hash, create_body, edit_body
+from erpsync.core.listing_bodies import content_hash, create_body, edit_body, within_policy
 from erpsync.core.listing_models import (
     INVENTORY,
     PRICE,
@@ -64,6 +64,7 @@ __all__ = [
     "plan_pushes",
     "price_text",
     "stock_text",
+    "within_policy",
 ]
 
 

@@ -56,9 +56,8 @@ def upload_image(ws: Any, content: bytes, name: str = "front.png") -> str:
         seller.close()
 
 
-def listing_skus(ws: Any, seller_sku: str) -> dict[str, dict[str, str]]:
-    """Seller Center's listings holding ``seller_sku``, as read through the app: {product id:
-    {seller_sku: sku id}}."""
+def _listings_holding(ws: Any, seller_sku: str) -> list[Any]:
+    """Seller Center's listings holding ``seller_sku``, as read through the app (Search Products)."""
     key, secret, token, shop_id = DEMO
     seller = TikTokSellerConnector(
         {"base_url": ws.url, "app_key": key, "app_secret": secret, "access_token": token, "shop_id": shop_id},
@@ -66,9 +65,21 @@ def listing_skus(ws: Any, seller_sku: str) -> dict[str, dict[str, str]]:
     )
     try:
         pages = ProductsApi(seller.tiktok_client, seller.cipher()).search_products(seller_skus=[seller_sku])
-        return {p.id: {s.seller_sku: s.id for s in p.skus} for page in pages for p in page.items}
+        return [p for page in pages for p in page.items]
     finally:
         seller.close()
+
+
+def listing_skus(ws: Any, seller_sku: str) -> dict[str, dict[str, str]]:
+    """Seller Center's listings holding ``seller_sku``: {product id: {seller_sku: sku id}}."""
+    return {p.id: {s.seller_sku: s.id for s in p.skus} for p in _listings_holding(ws, seller_sku)}
+
+
+def sku_values(ws: Any, seller_sku: str) -> dict[str, tuple[str, dict[str, int]]]:
+    """The SKUs of the listings holding ``seller_sku``: {seller_sku: (price amount, {warehouse id:
+    quantity})}."""
+    listings = _listings_holding(ws, seller_sku)
+    return {s.seller_sku: (str(s.price.amount if s.price else None), s.quantities) for p in listings for s in p.skus}
 
 
 def add_sku_by_hand(ws: Any, product_id: str, keep: dict[str, str], seller_sku: str) -> None:

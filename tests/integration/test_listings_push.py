@@ -12,7 +12,7 @@ import csv
 
 import pytest
 from image_bytes import png
-from listing_shop import COLUMNS, add_sku_by_hand, configure, listing_skus, run_listings, upload_image
+from listing_shop import COLUMNS, add_sku_by_hand, configure, listing_skus, run_listings, sku_values, upload_image
 
 pytestmark = pytest.mark.integration
 
@@ -120,6 +120,23 @@ def test_an_edit_adding_skus_never_deletes_a_sku_made_by_hand_in_seller_center(d
     after = listing_skus(demo_ws, "SHIRT-M")[product_id]
     assert set(after) == {"SHIRT-S", "SHIRT-M", "SHIRT-XL"}
     assert {k: after[k] for k in by_hand} == by_hand  # the same SKUs, not remade
+
+
+def test_an_edit_adding_a_sku_leaves_the_listed_skus_price_and_stock_to_a_reporting_policy(demo_ws):
+    """[policy] listings reports price and stock: the edit adding SHIRT-L lists SHIRT-S by its id
+    alone, so the sandbox keeps its price and stock, and both drifts stay reported."""
+    uri = upload_image(demo_ws, png())
+    policy = '[policy]\nlistings = { price = "report", inventory = "report" }\n'
+    configure(demo_ws, f'images = {{ "front.png" = "{uri}" }}\n{policy}')
+    write_products(demo_ws, [("P1", "SHIRT-S", "Shirt", "12.50", "5")])
+    run_listings(demo_ws)
+    write_products(demo_ws, [("P1", "SHIRT-S", "Shirt", "11", "9"), ("P1", "SHIRT-L", "Shirt", "14", "7")])
+    report = run_listings(demo_ws)
+    assert [(r.action.kind, r.status) for r in report.actions] == [("edit_listing", "applied")], report.actions
+    assert sku_values(demo_ws, "SHIRT-L") == {"SHIRT-S": ("12.5", {"WH-DG": 5}), "SHIRT-L": ("14", {"WH-DG": 7})}
+    again = run_listings(demo_ws)
+    assert sorted(d.kind for d in again.drifts) == ["inventory_changed", "price_changed"]
+    assert again.actions == []
 
 
 def test_a_lost_create_answer_never_makes_a_duplicate(demo_ws):

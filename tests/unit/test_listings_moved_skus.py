@@ -45,11 +45,13 @@ class Center(Seller):
 
     def _add(self, pid: str, skus: Sequence[Mapping[str, Any]]) -> FoundListing:
         listing = Center.products.setdefault(pid, {})
-        for s in skus:
+        for s in skus:  # a SKU the listing keeps may come without price or stock: those stay
             sid = f"{pid}-{s['seller_sku']}"
             listing[s["seller_sku"]] = sid
-            Center.prices[sid] = s["price"]["amount"]
-            Center.stock[sid] = s["inventory"][0]["quantity"]
+            if "price" in s:
+                Center.prices[sid] = s["price"]["amount"]
+            if "inventory" in s:
+                Center.stock[sid] = s["inventory"][0]["quantity"]
         return FoundListing(pid, dict(listing))
 
     def create_listing(self, body: Mapping[str, Any]) -> FoundListing:

@@ -186,10 +186,13 @@ def record_push(
 ) -> None:
     """Record what one successful push sent (``data``: the action's value plus the answer).
 
-    ``failed`` names SKU ids the API refused within an inventory push: their stock stays as
-    last recorded, so the next run pushes it again. A refusal that names no SKU of the push (the
-    platform's error entry without a ``sku_id``, read as ``"(unknown SKU)"``) may be about any of
-    them, so none is recorded as pushed.
+    A create or edit records the price and stock of each SKU it listed with them: an edit lists
+    the SKUs the listing keeps without the values the policy does not give to the ERP
+    (``within_policy``), and those stay as last recorded. ``failed`` names SKU ids the API
+    refused within an inventory push: their stock stays as last recorded, so the next run pushes
+    it again. A refusal that names no SKU of the push (the platform's error entry without a
+    ``sku_id``, read as ``"(unknown SKU)"``) may be about any of them, so none is recorded as
+    pushed.
     """
 
     def put(entity: str, erp_id: str, seller_id: str | None, value: str | None) -> None:
@@ -204,17 +207,19 @@ def record_push(
             put(SKU, seller_sku, known, data["product_id"])
         body = data["body"] if kind == "create" else data["changes"]
         stock: Mapping[str, str] = data.get("stock") or {}
-        for sku in body.get("skus") or ():  # SKUs created here: their price and stock were sent too
-            sku_id = answer.get(sku["seller_sku"])
+        for sku in body.get("skus") or ():  # the price and stock each SKU listed was sent with
+            sku_id = answer.get(sku.get("seller_sku", ""))
             if sku_id is None:  # not in the answer: the next run finds it by seller_sku
                 continue
-            price = sku["price"]
-            put(PRICE, sku["seller_sku"], sku_id, f"{price['amount']} {price['currency']}")
-            # the text planned (``stock_text``); a payload written without it: the warehouses sent
-            text = stock.get(sku["seller_sku"]) or ";".join(
-                f"{i.get('warehouse_id', '')}={i['quantity']}" for i in sku["inventory"]
-            )
-            put(INVENTORY, sku["seller_sku"], sku_id, text)
+            if "price" in sku:  # a SKU the listing keeps goes without it where the policy says
+                price = sku["price"]
+                put(PRICE, sku["seller_sku"], sku_id, f"{price['amount']} {price['currency']}")
+            if "inventory" in sku:
+                # the text planned (``stock_text``); a payload written without it: the warehouses sent
+                text = stock.get(sku["seller_sku"]) or ";".join(
+                    f"{i.get('warehouse_id', '')}={i['quantity']}" for i in sku["inventory"]
+                )
+                put(INVENTORY, sku["seller_sku"], sku_id, text)
         put(PRODUCT, data["erp_id"], data["product_id"], data["hash"])
     elif kind == "price":
         for seller_sku, sku in data["skus"].items():

@@ -9,9 +9,10 @@ catalogue costs no call at all but those lookups. Diff turns each push ``plan_pu
 (``core/listings.py``) into an INFO drift (``not_listed``, ``content_changed``,
 ``price_changed``, ``inventory_changed``); plan turns the ones the policy gives to the ERP (the
 default) into actions, each a push that must happen once (``idempotent=False``), and apply
-makes it and records what it pushed in the bindings. A SKU still bound in a listing that the
-ERP no longer has is a warning, never a push (``listing_leftovers.py``). An ERP that keeps no
-catalogue is no drift and no call.
+makes it and records what it pushed in the bindings. An edit that adds SKUs lists the SKUs the
+listing keeps, with their price and stock only where the policy gives those to the ERP. A SKU
+still bound in a listing that the ERP no longer has is a warning, never a push
+(``listing_leftovers.py``). An ERP that keeps no catalogue is no drift and no call.
 
 The bindings and the ``map_listing`` hook come from the host (``ObserveContext.bindings`` and
 ``.map_listing``) or, for a host that does not pass them, from the aspect's constructor. Without
@@ -23,7 +24,7 @@ knowing what was pushed, and is only noted. The observation and the planning it 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -47,7 +48,7 @@ from erpsync.core.connector import Connector
 from erpsync.core.errors import AuthError, ConnectorError, PermanentError, RecordError
 from erpsync.core.listing_audits import AUDIT_FAILED, ListingAuditReader, audit_drifts, unread_products
 from erpsync.core.listing_ports import ListingBindings, ListingWriter, ProductReader
-from erpsync.core.listings import ErpProduct, ListingMapping
+from erpsync.core.listings import ErpProduct, ListingMapping, Push, within_policy
 from erpsync.core.models import Action, Drift, Records, Severity
 
 __all__ = ["ListingObservation", "ListingsAspect", "ListingsSettings"]
@@ -218,7 +219,8 @@ class ListingsAspect(Aspect):
                 continue
             _kind, fld, action_kind = KINDS[push.kind]
             target_id = str(push.payload.get("product_id") or push.erp_id)
-            value = json.dumps({"erp_id": push.erp_id, **push.payload}, sort_keys=True, ensure_ascii=False)
+            payload = self._edit_within_policy(push, drifts, decide, observation.shop)
+            value = json.dumps({"erp_id": push.erp_id, **payload}, sort_keys=True, ensure_ascii=False)
             actions.append(
                 Action(
                     shop=observation.shop,
@@ -234,6 +236,24 @@ class ListingsAspect(Aspect):
                 )
             )
         return actions
+
+    def _edit_within_policy(self, push: Push, drifts: list[Drift], decide: Decide, shop: str) -> Mapping[str, Any]:
+        """An edit's payload with the kept SKUs' price and stock only where the policy gives them
+        to the ERP (``within_policy``), asked as for the product's own price or stock drift."""
+        if push.kind != "edit" or not push.payload["changes"].get("skus"):
+            return push.payload
+        allowed = {}
+        for kind in ("price", "inventory"):
+            drift_kind, fld, _action = KINDS[kind]
+            asked = next(
+                (d for d in drifts if (d.aspect, d.kind, d.subject) == (self.name, drift_kind, push.erp_id)), None
+            )
+            if asked is None:  # no such drift this run: the policy is asked about one all the same
+                why = f"ERP product {push.erp_id}: the {fld} of the SKUs its edit lists"
+                asked = Drift(shop, self.name, drift_kind, push.erp_id, fld, None, None, Severity.INFO, why)
+            allowed[kind] = decide(asked) == "erp"
+        changes = within_policy(push.payload["changes"], prices=allowed["price"], stock=allowed["inventory"])
+        return {**push.payload, "changes": changes}
 
     def _writer(self, action: Action, seller: Connector) -> ListingWriter:
         if action.kind not in _BY_ACTION:
