@@ -133,7 +133,9 @@ class Push:
     """One call to make: ``create``, ``edit``, ``price`` or ``inventory`` for ERP product ``erp_id``.
 
     ``payload`` is what the writer sends and what the bindings record after it, as JSON-ready
-    data; ``before`` and ``after`` are the last pushed and the ERP's values, for people.
+    data; ``before`` and ``after`` are the last pushed and the ERP's values, the drift's values
+    (``after`` also names the drift). ``by_sku`` holds an inventory push's texts SKU by SKU
+    (last pushed, the ERP's), from which its messages are worded.
     """
 
     kind: str
@@ -141,3 +143,4 @@ class Push:
     payload: Mapping[str, Any]
     before: str | None
     after: str
+    by_sku: Mapping[str, tuple[str | None, str]] = field(default_factory=dict)

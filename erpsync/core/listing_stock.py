@@ -26,7 +26,9 @@ __all__ = [
     "shown",
     "sku_inventory",
     "stock_entries",
+    "stock_recorded_anew",
     "stock_text",
+    "stock_words",
     "warehouse_quantities",
     "whole_quantity",
 ]
@@ -145,6 +147,29 @@ def stock_text(sku: StockedSku, warehouse_id: str) -> str:
     if not sku.warehouse_stock:
         return f"{warehouse_id}={sku.inventory}"
     return ";".join([f"{wh}={q}" for wh, q in sku.warehouse_stock])
+
+
+def stock_words(text: str) -> str:
+    """A stock text (``stock_text``) as an operator reads it: ``W=5`` is ``5 (warehouse W)``,
+    ``W1=3;W2=4`` is ``3 (warehouse W1) + 4 (warehouse W2)``, and a bare quantity, as bindings
+    written by earlier versions hold it, ``5 (warehouse not recorded)``."""
+    words = []
+    for part in text.split(";"):
+        warehouse, sep, quantity = part.rpartition("=")
+        if not sep:
+            words.append(f"{quantity} (warehouse not recorded)")
+        else:
+            words.append(f"{quantity} (warehouse {warehouse})" if warehouse else f"{quantity} (no warehouse set)")
+    return " + ".join(words)
+
+
+def stock_recorded_anew(last: str | None, text: str) -> bool:
+    """True when ``last`` is a bare quantity (an earlier version's binding, no warehouse) equal to
+    the whole of ``text``: the stock did not change, it is pushed once to record its warehouse."""
+    if last is None or not last.isdigit():
+        return False
+    quantities = [part.rpartition("=")[2] for part in text.split(";")]
+    return all(q.isdigit() for q in quantities) and sum(int(q) for q in quantities) == int(last)
 
 
 def sku_inventory(sku: StockedSku, mapping: WarehouseSetting) -> list[dict[str, Any]]:

@@ -149,8 +149,9 @@ def plan_pushes(
         payload = {"product_id": bound.product_id, "skus": stock_entries(changed, bound.sku_ids)}
         if any(not s.warehouse_stock for s in changed.values()):  # some SKU stocked in the configured one
             payload["warehouse_id"] = warehouse_id
-        before = _values({k: bound.inventory.get(k) for k in stock})
-        pushes.append(Push("inventory", product.id, payload, before, _values(stock) or ""))
+        last = {k: bound.inventory.get(k) for k in stock}
+        by_sku = {k: (last[k], v) for k, v in sorted(stock.items())}
+        pushes.append(Push("inventory", product.id, payload, _values(last), _values(stock) or "", by_sku))
     new: list[ErpSku] = []
     if bound.content_hash != digest:
         new = [s for s in product.skus if s.seller_sku not in sku_ids]

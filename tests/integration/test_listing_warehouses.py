@@ -106,4 +106,4 @@ def test_the_operator_s_push_names_the_refusal_the_product_and_the_sku(demo_ws):
     (failed,) = [line for line in done.stdout.splitlines() if line.strip().startswith("failed ")]
     assert CUSHION in failed and "12019028" in failed and "include all warehouse ids" in failed.lower(), failed
     (step,) = [line for line in done.stderr.splitlines() if "set the stock" in line]
-    assert "ERP P-CUSHION" in step and f"{CUSHION_SKU}=WH-DG=50" in step, step  # the configured warehouse
+    assert "ERP P-CUSHION" in step and f"{CUSHION_SKU}=50 (warehouse WH-DG)" in step, step  # the configured one

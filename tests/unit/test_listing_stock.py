@@ -17,6 +17,7 @@ import pytest
 
 from erpsync.core.aspects.base import UnsupportedAction
 from erpsync.core.aspects.listing_bindings import bound_listings, inventory_quantities, record_push
+from erpsync.core.aspects.listing_texts import action_description, drift_message
 from erpsync.core.aspects.listings import ListingObservation, ListingsAspect
 from erpsync.core.errors import PermanentError
 from erpsync.core.listing_stock import MAX_QUANTITY, StockError, settle_stock, warehouse_quantities, whole_quantity
@@ -82,6 +83,34 @@ def test_a_bare_quantity_stored_by_an_earlier_version_is_pushed_once_to_the_conf
     record_push(store.bindings, "s", "inventory", {"erp_id": "P1", **push.payload}, NOW)
     seen = bound_listings(store.bindings, "s", [shirt(sku)])["P1"]
     assert seen.inventory == {"S": "WH-1=4"} and plan_pushes(shirt(sku), MAPPING, seen) == []
+
+
+def test_stock_messages_give_each_quantity_with_its_warehouse():
+    (push,) = plan_pushes(shirt(ErpSku("S", Decimal("5"), 9)), MAPPING, bound({"S": "WH-1=4"}))
+    message = drift_message(push, shirt())
+    assert message.endswith("stock differs from the last pushed: S=4 (warehouse WH-1) → S=9 (warehouse WH-1)")
+    assert action_description(push).endswith(": S=9 (warehouse WH-1)")
+    split = ErpSku("S", Decimal("5"), 3, warehouse_stock=SPLIT)
+    (push,) = plan_pushes(shirt(split), MAPPING, bound({"S": "WH-1=4"}))
+    assert drift_message(push, shirt()).endswith("S=4 (warehouse WH-1) → S=3 (warehouse 7001) + 0 (warehouse 7002)")
+
+
+def test_a_bare_quantity_stored_by_an_earlier_version_is_said_unchanged_and_recorded_with_its_warehouse():
+    """After an upgrade the binding holds ``"4"``: the stock is pushed once (above), but it did not
+    change, and the message says so rather than ``S=4 → S=WH-1=4``; a changed one says both."""
+    (push,) = plan_pushes(shirt(), MAPPING, bound({"S": "4"}))
+    message = drift_message(push, shirt())
+    assert "differs" not in message and "stock unchanged at S=4 (warehouse WH-1)" in message
+    assert "earlier version" in message and "now recorded with the stock" in message
+    two = shirt(ErpSku("S", Decimal("5"), 4), ErpSku("T", Decimal("5"), 8))
+    (push,) = [
+        p
+        for p in plan_pushes(two, MAPPING, bound({"S": "4", "T": "7"}, {"S": "91", "T": "92"}))
+        if p.kind == "inventory"
+    ]
+    message = drift_message(push, two)
+    assert "stock differs from the last pushed: T=7 (warehouse not recorded) → T=8 (warehouse WH-1)" in message
+    assert "stock unchanged at S=4 (warehouse WH-1)" in message
 
 
 def test_stock_per_warehouse_is_pushed_only_when_a_quantity_changed_listing_every_warehouse():
