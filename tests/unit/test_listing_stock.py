@@ -1,8 +1,10 @@
 """Stock per warehouse in the listings core: what is planned, sent and recorded for each shape.
 
-A SKU without ``warehouse_stock`` must behave byte for byte as before (its stored text is the bare
-quantity, so an upgrade re-pushes nothing); one with it lists every warehouse, since Update
-Inventory refuses a SKU that leaves one of its warehouses out (12019028).
+A SKU without ``warehouse_stock`` has its quantity recorded with the configured warehouse
+(``W=5``), so a changed ``warehouse_id`` pushes the stock there; a bare quantity an older version
+stored names no warehouse and is pushed once after an upgrade, described as unchanged. One with
+``warehouse_stock`` lists every warehouse, since Update Inventory refuses a SKU that leaves one of
+its warehouses out (12019028).
 """
 
 from __future__ import annotations
