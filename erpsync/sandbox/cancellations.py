@@ -8,6 +8,10 @@ cancellation request"), and webhook 11 reports it: ``cancellations_role`` BUYER,
 "time of order status changes": a request changes no status, so it is left as it is (a guess: the
 reference does not say whether a request moves it).
 
+Only an order AWAITING_SHIPMENT takes a request (the Cancel Policy describes requests of orders
+awaiting shipment; one on an order unpaid, shipped, delivered or cancelled is refused, here and
+when an order is added with the flag).
+
 Withdrawing the request (``pending`` false) clears the flag and emits nothing: which
 ``cancel_status`` a declined or withdrawn request is sent with, the guide does not settle. An order
 moved to CANCELLED has its request decided (accepted), so ``orders.set_status`` clears it too.
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from erpsync.sandbox.orders import order_view
+from erpsync.sandbox.orders import check_cancel_request, order_view
 from erpsync.sandbox.state import SandboxState, StateError
 
 
@@ -29,8 +33,8 @@ def admin_cancel_request(state: SandboxState, order_id: str, body: dict[str, Any
     pending = body.get("pending", True)
     if not isinstance(pending, bool):
         raise StateError("pending must be true (the buyer asks to cancel) or false (the request is withdrawn)")
-    if pending and order.status == "CANCELLED":
-        raise StateError(f"order {order_id} is already cancelled")
+    if pending:
+        check_cancel_request(order_id, order.status)
     if pending and not order.buyer_cancel_requested:
         data = {
             "order_id": order.id,

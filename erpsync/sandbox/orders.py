@@ -202,6 +202,28 @@ def admin_set_status(state: SandboxState, order_id: str, body: dict[str, Any]) -
     return order_view(state, order)
 
 
+#: the statuses a buyer's cancellation request waits on: "Order API overview", Cancel Policy,
+#: describes the request the seller reviews for an order awaiting shipment (``cancellations.py``)
+REQUESTABLE = ("AWAITING_SHIPMENT",)
+
+
+def check_cancel_request(order_id: str, status: str) -> None:
+    """Refuse a pending cancellation request on an order no request can wait on."""
+    if status not in REQUESTABLE:
+        raise StateError(
+            f"order {order_id} is {status}: a buyer's cancellation request waits only on an order "
+            f"{' or '.join(REQUESTABLE)}"
+        )
+
+
+def _cancel_request(value: Any, status: str) -> bool:
+    if not isinstance(value, bool):
+        raise StateError("is_buyer_request_cancel must be true (a request waits) or false")
+    if value:
+        check_cancel_request("(new)", status)
+    return value
+
+
 def admin_add_order(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]:
     """``POST /_sandbox/orders``: one order (line items by seller_sku or explicit) with a package,
     or with the ``packages`` listed (each line item in the one its ``package_id`` names)."""
@@ -228,7 +250,7 @@ def admin_add_order(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]
         recipient_address=body.get("recipient_address"),
         paid_time=None if status == "UNPAID" else created,
         shipping_type=str(body.get("shipping_type", "TIKTOK")),
-        buyer_cancel_requested=body.get("is_buyer_request_cancel", False) is True,
+        buyer_cancel_requested=_cancel_request(body.get("is_buyer_request_cancel", False), status),
     )
     if order.shipping_type not in SHIPPING_TYPES:
         raise StateError(f"shipping_type must be one of {', '.join(SHIPPING_TYPES)}")

@@ -41,3 +41,17 @@ def test_a_buyers_request_is_flagged_filtered_on_reported_and_decided(wire: Wire
     expect_error(wire.http.post(f"{wire.base}/_sandbox/orders/404/cancel_request", json={}), 404, 36009004)
     bad = wire.call("POST", SEARCH, params={"page_size": 5}, body={"is_buyer_request_cancel": "yes"})
     expect_error(bad, 400, 36009004)
+
+
+@pytest.mark.parametrize("status", ["UNPAID", "AWAITING_COLLECTION", "DELIVERED", "COMPLETED", "CANCELLED"])
+def test_a_request_waits_only_on_an_order_awaiting_shipment(wire: Wire, status: str) -> None:
+    """The Cancel Policy describes a request the seller reviews before shipping: an order in
+    another status takes none, whether asked for later or given when the order is added."""
+    order = wire.admin("POST", "orders", {"warehouse_id": "WH-DG-01", "status": status})
+    expect_error(wire.http.post(f"{wire.base}/_sandbox/orders/{order['id']}/cancel_request", json={}), 400, 36009004)
+    (detail,) = wire.ok("GET", ORDERS, params={"ids": order["id"]})["orders"]
+    assert detail["is_buyer_request_cancel"] is False
+    body = {"warehouse_id": "WH-DG-01", "status": status, "is_buyer_request_cancel": True}
+    expect_error(wire.http.post(f"{wire.base}/_sandbox/orders", json=body), 400, 36009004)
+    body = {"warehouse_id": "WH-DG-01", "is_buyer_request_cancel": "yes"}
+    expect_error(wire.http.post(f"{wire.base}/_sandbox/orders", json=body), 400, 36009004)
