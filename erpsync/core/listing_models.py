@@ -109,10 +109,17 @@ class ListingMapping:
 
 @dataclass(frozen=True)
 class FoundListing:
-    """A Seller Center product: its id and ``{seller_sku: sku id}``."""
+    """A Seller Center product: its id and ``{seller_sku: sku id}``.
+
+    ``whole``: ``skus`` is every SKU the product has, not only those searched for or answered.
+    Only such a search hit shows a SKU missing from it as deleted there (``listing_lookup.py``);
+    the default is False, so a seller plugin that answers only the SKUs it was asked about never
+    makes erpsync forget a SKU still on sale.
+    """
 
     product_id: str
     skus: Mapping[str, str]
+    whole: bool = False
 
 
 @dataclass(frozen=True)

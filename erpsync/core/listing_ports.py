@@ -33,9 +33,10 @@ class ListingReader(Protocol):
     def find_listings(self, seller_skus: Sequence[str]) -> Mapping[str, Sequence[FoundListing]]:
         """``{seller_sku: every listing holding it}`` for the SKUs found (a SKU in two products
         is a record error the aspect reports, so none may be dropped); raise ConnectorError if
-        the search itself fails (an unread answer must never count as "not there"). Each listing
-        names every SKU its product has, not only those searched: a SKU the ERP no longer has
-        that is missing from its listing's hit is read as deleted there (``listing_lookup.py``)."""
+        the search itself fails (an unread answer must never count as "not there"). A listing
+        that names every SKU its product has, not only those searched, says so (``whole=True``):
+        a SKU the ERP no longer has that is missing from such a hit is read as deleted there
+        (``listing_lookup.py``). A hit without it is used to bind, never to forget a SKU."""
         ...
 
 

@@ -8,14 +8,16 @@ Center of ``test_listings_moved_skus``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from test_listings_moved_skus import Center, Shop, _fresh  # noqa: F401  (autouse fixture)
 
 from erpsync.core.aspects.listing_leftovers import SKU_NOT_IN_ERP, Leftover, leftovers
-from erpsync.core.listings import ErpProduct, ErpSku
+from erpsync.core.listings import ErpProduct, ErpSku, FoundListing
 from erpsync.core.models import AspectReport, Drift
 from erpsync.core.store import BindingRow
 
@@ -144,6 +146,33 @@ def test_a_leftover_deleted_in_seller_center_is_forgotten_once_a_search_shows_it
     assert not report.record_errors, report.record_errors
     assert ("edit", "T1", ("MUG", "BOWL", "PLATE")) in Center.calls, Center.calls
     assert Center.products["T1"] == {"MUG": "T1-MUG", "BOWL": "T1-BOWL", "PLATE": "T1-PLATE"}
+
+
+def test_a_hit_listing_only_the_skus_searched_does_not_forget_a_leftover_still_on_sale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A seller plugin may answer each listing with the SKUs searched for alone (``whole`` left
+    False). CUP, which P1 no longer has, is still on sale in T1 when BOWL is added there by hand:
+    the search that finds BOWL answers T1 without CUP, yet CUP stays placed in T1 and its
+    warning stays open."""
+
+    def only_searched(self: Center, skus: Sequence[str]) -> dict[str, tuple[FoundListing, ...]]:
+        return {
+            k: tuple(FoundListing(pid, {k: listing[k]}) for pid, listing in Center.products.items() if k in listing)
+            for k in skus
+            if any(k in listing for listing in Center.products.values())
+        }
+
+    monkeypatch.setattr(Center, "find_listings", only_searched)
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
+    shop.run()
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "BOWL", "2", "1")])
+    (warning,) = _warnings(shop.run())
+    Center.products["T1"]["BOWL"] = "T1-BOWL"  # added by hand; CUP is still on sale
+    report = shop.run()
+    assert [d.fingerprint for d in _warnings(report)] == [warning.fingerprint], report.drifts
+    assert warning.fingerprint not in report.resolved
 
 
 def test_an_edit_answer_without_a_leftover_does_not_forget_it(tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ class Center(Seller):
         for pid, listing in Center.products.items():
             for k in skus:
                 if k in listing:
-                    out[k] = (*out.get(k, ()), FoundListing(pid, dict(listing)))
+                    out[k] = (*out.get(k, ()), FoundListing(pid, dict(listing), whole=True))
         return out
 
     def _add(self, pid: str, skus: Sequence[Mapping[str, Any]]) -> FoundListing:

@@ -25,9 +25,10 @@ Two cases, each one search for the whole shop (``ListingReader.find_listings``):
   its price and stock, and the shop's other pushes, go on. For an unbound product an
   unreadable hit stops the run instead: it might be created twice.
 
-Either search's hits are whole Seller Center products, so a SKU the ERP no longer has that is
-bound in a listing hit without it was deleted there: its binding is forgotten (``_unplace``),
-and its ``sku_not_in_erp`` warning resolves.
+A SKU the ERP no longer has that is bound in a listing which either search answers whole
+(``FoundListing.whole``: every SKU of the product) without it was deleted there: its binding is
+forgotten (``_unplace``), and its ``sku_not_in_erp`` warning resolves. A hit that may list only
+the SKUs searched (a seller plugin's) forgets nothing: the SKU may still be on sale.
 
 Called from the aspect's observe (``core/aspects/listings.py``), before anything is planned.
 """
@@ -222,15 +223,15 @@ def _unplace(
 ) -> None:
     """Forget the leftover SKUs a search hit shows their listing no longer holds.
 
-    A hit is a whole Seller Center product, every SKU it has (``ListingReader``), so a SKU the
-    ERP no longer has that is missing from its listing's hit was deleted there, as its warning
+    Only a hit that is the whole Seller Center product (``whole``: every SKU it has) is read:
+    a SKU the ERP no longer has that is missing from it was deleted there, as its warning
     advises: its ``sku`` binding is forgotten, so it no longer places the SKU in the listing, its
     ``sku_not_in_erp`` warning resolves and SKUs its ERP product gains are added again
     (``plan_pushes``). Only leftovers that the read vouches for are cleared (``obs.leftovers``
     after ``_hold_leftovers``), and only by a search: a create's answer names a new product, and
     whether an edit's answer lists every SKU is not documented (docs/listings.md).
     """
-    listings = {h.product_id: h for hits in found.values() for h in hits}
+    listings = {h.product_id: h for hits in found.values() for h in hits if h.whole}
     for erp_id, left in list(obs.leftovers.items()):
         hit = listings.get(left.product_id)
         if hit is None:
