@@ -117,7 +117,7 @@ class Kept:
     def read(cls, bindings: ListingBindings, shop: str, gone: Mapping[str, str] | None = None) -> Kept:
         """Three queries for a whole shop. ``gone``: Seller Center product id → the content hash
         last pushed to it for an ERP product the catalogue no longer has (re-keyed by the ERP, as
-        ``listing_lookup`` finds), which the product found there takes as a forgotten one's."""
+        ``listing_owners`` finds), which the product found there takes as a forgotten one's."""
         forgotten = bindings.for_entity(shop, FORGOTTEN)
         hashes = {pid: row.last_pushed_hash for pid, row in forgotten.items() if row.last_pushed_hash}
         hashes.update(gone or {})

@@ -12,7 +12,8 @@ Two cases, each one search for the whole shop (``ListingReader.find_listings``):
   products bound to one listing would push their content over each other's. A listing bound to
   an ERP product that a read without record errors no longer has is bound to no one (the ERP
   re-keyed the product): the product found there takes it, and the gone one's binding is
-  forgotten, so its SKUs there are the new product's, never a warning about the gone one;
+  forgotten first, so its SKUs there are the new product's, never a warning about the gone one
+  (``listing_owners.py``);
 - a **bound product's SKU without an id** (a create or edit answer that left it out, or a SKU
   added in the ERP since): found in the same listing, its id is bound at once, so its price and
   stock are compared from this run on and no edit adds it a second time. Not found, it stays
@@ -41,13 +42,13 @@ from datetime import datetime
 
 from erpsync.core.aspects.listing_bindings import bind_found
 from erpsync.core.aspects.listing_forget import Kept
-from erpsync.core.aspects.listing_leftovers import Leftover
 from erpsync.core.aspects.listing_observation import ListingObservation
+from erpsync.core.aspects.listing_owners import Owners, hand_over, read_owners
 from erpsync.core.aspects.warehouse_address import lacks
 from erpsync.core.connector import Connector
 from erpsync.core.errors import RecordError
 from erpsync.core.listing_ports import ListingBindings, ListingReader
-from erpsync.core.listings import PRODUCT, SKU, ErpProduct, FoundListing
+from erpsync.core.listings import SKU, ErpProduct, FoundListing
 
 __all__ = ["every_listing", "look_up"]
 
@@ -96,17 +97,15 @@ def look_up(
         return
     if unbound:  # an unreadable hit raises: creating without knowing could list a product twice
         found = every_listing(seller.find_listings([s.seller_sku for p in unbound for s in p.skus]))
-        taken, gone = _taken(obs, products, bindings, read_whole) if found else ({}, {})
-        if found and bindings is not None:  # a gone product's listing keeps its hash, as a forgotten one
-            kept = Kept.read(bindings, obs.shop, {listing: h for listing, (_, h) in gone.items() if h})
-        else:
-            kept = Kept()
+        owners = read_owners(obs, products, bindings, read_whole) if found else Owners()
+        # a gone product's listing keeps its hash, as a forgotten one
+        kept = Kept.read(bindings, obs.shop, owners.hashes()) if found and bindings is not None else Kept()
         for product in unbound:
-            _bind_product(obs, products, product, found, taken, kept, notes=bindings is None)
+            _bind_product(obs, products, product, found, owners, kept, notes=bindings is None)
         if bindings is not None:  # bound now, whatever is pushed: never searched for again
             bound = {p.id: p for p in unbound if p.id in obs.bound}
+            hand_over(obs, bindings, bound, owners, now)  # first: a stop before the bind leaves it free
             bind_found(bindings, obs.shop, {erp_id: obs.bound[erp_id] for erp_id in bound}, now)
-            _release(obs, bindings, bound, gone, now)
             _unplace(obs, bindings, found, now)
     if not missing:
         return
@@ -165,59 +164,6 @@ def _refuse_elsewhere(
     obs.content_held.add(erp_id)
 
 
-def _taken(
-    obs: ListingObservation, products: Sequence[ErpProduct], bindings: ListingBindings | None, read_whole: bool
-) -> tuple[dict[str, str], dict[str, tuple[str, str | None]]]:
-    """``{Seller Center product id: the ERP product bound to it}``, from the bindings and this run;
-    and apart, for the ERP products the read no longer has, their listings' ``(ERP product, content
-    hash last pushed)``.
-
-    Those are the products ``leftovers`` reports as removed: bound, and missing from a read
-    without record errors. Their listings are taken by no one, so an ERP product that now holds
-    their SKUs under another id (one removed from the ERP and added again) is bound there rather
-    than refused run after run. After a read with record errors, a missing product may be one
-    whose rows could not be read: its listing stays taken.
-    """
-    taken: dict[str, str] = {}
-    gone: dict[str, tuple[str, str | None]] = {}
-    if bindings is not None:
-        read = {p.id for p in products}
-        for erp_id, row in bindings.for_entity(obs.shop, PRODUCT).items():
-            if not row.seller_id:
-                continue
-            if read_whole and erp_id not in read:
-                gone[row.seller_id] = (erp_id, row.last_pushed_hash)
-            else:
-                taken[row.seller_id] = erp_id
-    taken.update({known.product_id: erp_id for erp_id, known in obs.bound.items()})
-    return taken, gone
-
-
-def _release(
-    obs: ListingObservation,
-    bindings: ListingBindings,
-    bound: Mapping[str, ErpProduct],
-    gone: Mapping[str, tuple[str, str | None]],
-    now: datetime,
-) -> None:
-    """Forget the binding of each gone ERP product whose listing a product found was bound to.
-
-    The listing is the found product's now: the SKUs it holds that the found product lacks are
-    that product's leftovers (``listing_leftovers.py``), from this run on, and the gone product's
-    warnings resolve. Kept, the gone product would still be reported as holding them.
-    """
-    for erp_id, product in bound.items():
-        listing = obs.bound[erp_id].product_id
-        if listing not in gone:
-            continue
-        old = gone[listing][0]
-        bindings.put(obs.shop, PRODUCT, old, seller_id=None, last_pushed_hash=None, now=now)
-        left = obs.leftovers.pop(old, None)
-        has = {s.seller_sku for s in product.skus}
-        if left is not None and (extra := tuple(k for k in left.seller_skus if k not in has)):
-            obs.leftovers[erp_id] = Leftover(erp_id, listing, extra)
-
-
 def _unplace(
     obs: ListingObservation, bindings: ListingBindings, found: Mapping[str, Sequence[FoundListing]], now: datetime
 ) -> None:
@@ -250,7 +196,7 @@ def _bind_product(
     products: list[ErpProduct],
     product: ErpProduct,
     found: Mapping[str, Sequence[FoundListing]],
-    taken: dict[str, str],
+    owners: Owners,
     kept: Kept,
     notes: bool,
 ) -> None:
@@ -260,16 +206,16 @@ def _bind_product(
     hash its forgotten ERP product left and the values pushed to the SKU ids found, so only what
     differs from them is pushed.
 
-    Found in several, or in one already bound to another ERP product, it is a record error and
-    is not pushed: binding it would push its content over the other one's (a SKU the ERP split
-    off into a new product is found in its old product's listing), and creating it would put
-    the SKU on sale a second time. Which product holds the SKU is the seller's call.
+    Found in several, or in one another ERP product holds (``Owners.holder``), it is a record
+    error and is not pushed: binding it would push its content over the other one's (a SKU the
+    ERP split off into a new product is found in its old product's listing), and creating it
+    would put the SKU on sale a second time. Which product holds the SKU is the seller's call.
     """
     listings = {h.product_id: h for s in product.skus for h in found.get(s.seller_sku, ())}
     reason = ""
     if len(listings) > 1:
         reason = f"its SKUs are in several Seller Center products ({', '.join(sorted(listings))}): not pushed"
-    elif listings and (other := taken.get(next(iter(listings)), product.id)) != product.id:
+    elif listings and (other := owners.holder(next(iter(listings)), product)) is not None:
         (listing,) = listings.values()
         named = ", ".join(repr(s.seller_sku) for s in product.skus if s.seller_sku in listing.skus)
         reason = (
@@ -289,7 +235,7 @@ def _bind_product(
     mine = {s.seller_sku for s in product.skus}
     skus = {k: v for k, v in listing.skus.items() if k in mine}
     obs.bound[product.id] = kept.listing(listing.product_id, skus)
-    taken[listing.product_id] = product.id
+    owners.taken[listing.product_id] = product.id
     if notes:
         obs.notes.append(
             f"ERP product {product.id} is Seller Center product {listing.product_id}: not compared (no bindings kept)"

@@ -1,0 +1,102 @@
+"""Which ERP product holds each listing a seller_sku search finds, and handing a removed one's over.
+
+A listing bound to one ERP product is never bound to another: two ERP products on one listing
+would push their content over each other's (``listing_lookup.py``). A listing whose ERP product
+a read without record errors no longer has is **gone**: the ERP re-keyed the product (P1
+removed, its SKUs now under P3), and the product found there takes it.
+
+Handing over does what ``forget_listings`` does for P1 (``listing_forget.py``), before P3 is
+bound: the content hash P1 last pushed is kept as a ``forgotten`` row of the listing, then
+P1's rows go. A run stopped after that and before P3's binding leaves the listing free with its
+hash kept, and the next run finds P3 there and binds it as after ``--forget-listing``. The
+other order would leave the listing bound to both for good, as P3, bound, is never looked up
+again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from erpsync.core.aspects.listing_forget import FORGOTTEN
+from erpsync.core.aspects.listing_leftovers import Leftover
+from erpsync.core.aspects.listing_observation import ListingObservation
+from erpsync.core.listing_ports import ListingBindings
+from erpsync.core.listing_source import SOURCE
+from erpsync.core.listings import PRODUCT, ErpProduct
+
+__all__ = ["Owners", "hand_over", "read_owners"]
+
+
+@dataclass
+class Owners:
+    """The ERP products holding the shop's listings, by Seller Center product id."""
+
+    #: listing -> the ERP product bound to it, before this run or by it
+    taken: dict[str, str] = field(default_factory=dict)
+    #: listing of an ERP product the read no longer has -> (that product, content hash last pushed)
+    gone: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+
+    def holder(self, listing_id: str, product: ErpProduct) -> str | None:
+        """The other ERP product ``listing_id`` is held by, or None: ``product`` may be bound to it."""
+        other = self.taken.get(listing_id)
+        return other if other != product.id else None
+
+    def hashes(self) -> dict[str, str]:
+        """The content hash last pushed to each gone listing, for the product that takes it."""
+        return {listing: h for listing, (_, h) in self.gone.items() if h}
+
+
+def read_owners(
+    obs: ListingObservation,
+    products: Sequence[ErpProduct],
+    bindings: ListingBindings | None,
+    read_whole: bool,
+) -> Owners:
+    """The holders of the shop's listings, from the bindings and ``obs.bound``.
+
+    Listings of the products ``leftovers`` reports as removed (bound, missing from a read
+    without record errors: ``read_whole``) are ``gone``; after a read with record errors a
+    missing product may be one whose rows could not be read, and its listing stays taken.
+    """
+    owners = Owners()
+    if bindings is not None:
+        read = {p.id for p in products}
+        for erp_id, row in bindings.for_entity(obs.shop, PRODUCT).items():
+            if not row.seller_id:
+                continue
+            if read_whole and erp_id not in read:
+                owners.gone[row.seller_id] = (erp_id, row.last_pushed_hash)
+            else:
+                owners.taken[row.seller_id] = erp_id
+    owners.taken.update({known.product_id: erp_id for erp_id, known in obs.bound.items()})
+    return owners
+
+
+def hand_over(
+    obs: ListingObservation,
+    bindings: ListingBindings,
+    bound: Mapping[str, ErpProduct],
+    owners: Owners,
+    now: datetime,
+) -> None:
+    """Forget the gone ERP product of each listing a product found now takes, before it is bound.
+
+    As ``forget_listings`` does: the listing's content hash is kept as a ``forgotten`` row first,
+    then the gone product's fingerprint and binding go. The listing is the found product's from
+    this run on: the SKUs it holds that the found product lacks are that product's leftovers
+    (``listing_leftovers.py``), and the gone product's warnings resolve.
+    """
+    for erp_id, product in bound.items():
+        listing = obs.bound[erp_id].product_id
+        if listing not in owners.gone:
+            continue
+        old, content_hash = owners.gone[listing]
+        bindings.put(obs.shop, FORGOTTEN, listing, seller_id=old, last_pushed_hash=content_hash, now=now)
+        bindings.put(obs.shop, SOURCE, old, seller_id=None, last_pushed_hash=None, now=now)
+        bindings.put(obs.shop, PRODUCT, old, seller_id=None, last_pushed_hash=None, now=now)
+        left = obs.leftovers.pop(old, None)
+        has = {s.seller_sku for s in product.skus}
+        if left is not None and (extra := tuple(k for k in left.seller_skus if k not in has)):
+            obs.leftovers[erp_id] = Leftover(erp_id, listing, extra)
