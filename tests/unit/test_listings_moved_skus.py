@@ -245,25 +245,3 @@ def test_a_product_the_erp_re_keys_takes_its_listing_and_is_pushed(tmp_path: Pat
     Center.calls.clear()
     second = shop.run()
     assert not second.record_errors and Center.calls == [], (second.record_errors, Center.calls)
-
-
-def test_a_re_keyed_product_is_warned_for_the_skus_of_its_listing_it_lacks(tmp_path: Path) -> None:
-    """P1 (MUG, CUP, SAUCER) is T1 and leaves the ERP: each SKU is a warning naming P1. Then the
-    ERP adds P3 (MUG, CUP): it takes T1, P1's warnings resolve, and SAUCER, still in T1, is a
-    warning naming P3."""
-    shop = Shop(tmp_path)
-    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7"), ("P1", "SAUCER", "2", "1")])
-    shop.run()
-    shop.write([("P2", "BOWL", "2", "1")])
-    gone = shop.run()
-    assert sorted((d.subject, d.field) for d in gone.drifts if d.kind == "sku_not_in_erp") == [
-        ("P1", "CUP"),
-        ("P1", "MUG"),
-        ("P1", "SAUCER"),
-    ]
-    shop.write([("P2", "BOWL", "2", "1"), ("P3", "MUG", "4", "5"), ("P3", "CUP", "3", "7")])
-    back = shop.run()
-    assert not back.record_errors, back.record_errors
-    warnings = [d for d in back.drifts if d.kind == "sku_not_in_erp"]
-    assert [(d.subject, d.field) for d in warnings] == [("P3", "SAUCER")], warnings
-    assert all(d.fingerprint in back.resolved for d in gone.drifts if d.kind == "sku_not_in_erp")

@@ -1,4 +1,5 @@
-"""An ERP product re-keyed by the ERP (P1 removed, its SKUs now under P3) takes P1's listing.
+"""An ERP product re-keyed by the ERP (P1 removed, its SKUs now under P3) takes P1's listing; a
+new product that merely shares SKUs with a removed one does not.
 
 These run the real Syncer, SQLite bindings and the files ERP against the in-memory Seller Center
 of ``test_listings_moved_skus``.
@@ -60,3 +61,42 @@ def test_a_run_stopped_while_a_re_keyed_product_takes_its_listing_is_completed_b
     report = shop.run()
     assert not report.record_errors and not _warnings(report), (report.record_errors, _warnings(report))
     assert [c for c in Center.calls if c[0] == "create"] == [("create", "T1", ("MUG", "CUP"))], Center.calls
+
+
+@pytest.mark.parametrize(
+    "new", [[("MUG", "4", "5"), ("BOWL", "2", "1")], [("MUG", "4", "5"), ("CUP", "3", "7")]], ids=["one", "all-but-one"]
+)
+def test_a_new_product_sharing_some_skus_with_a_removed_one_does_not_take_its_listing(
+    tmp_path: Path, new: list[tuple[str, str, str]]
+) -> None:
+    """P1 (MUG, CUP, PLATE) is T1 and is removed from the ERP. A new product P3 has MUG but not
+    every SKU T1 holds: it is not P1 under a new key, and bound to T1 it would push its content
+    over a listing that still sells P1's other SKUs. So it is the record error it was before the
+    ERP's re-keys were recognised, naming P1 and the command that frees T1; T1 stays P1's, nothing
+    is created or edited, and P1's warnings stay open."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7"), ("P1", "PLATE", "2", "1")])
+    shop.run()
+    shop.write([("P3", *row) for row in new])
+    Center.calls.clear()
+    report = shop.run()
+    (error,) = report.record_errors
+    assert all(w in error for w in ("'P3'", "'P1'", "T1", "--forget-listing P1")), error
+    assert [(erp_id, listing) for erp_id, listing, _ in _products(tmp_path)] == [("P1", "T1")]
+    assert Center.calls == [], Center.calls
+    assert _warnings(report) == [("P1", "CUP"), ("P1", "MUG"), ("P1", "PLATE")]
+
+
+def test_a_removed_products_listing_whose_skus_no_binding_places_is_not_handed_over(tmp_path: Path) -> None:
+    """P1 (MUG, CUP) is T1, its SKU rows as an older version wrote them (naming no listing), and
+    the ERP re-keys it as P3. Which SKUs T1 holds is not known, so P3 may not be P1 under a new
+    key: it is the record error naming P1 and the command that frees T1, as before."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
+    shop.run()
+    with sqlite3.connect(tmp_path / "state.db") as db:
+        db.execute("update bindings set last_pushed_hash = NULL where entity = 'sku'")
+    shop.write([("P3", "MUG", "4", "5"), ("P3", "CUP", "3", "7")])
+    (error,) = shop.run().record_errors
+    assert "'P3'" in error and "--forget-listing P1" in error, error
+    assert [(erp_id, listing) for erp_id, listing, _ in _products(tmp_path)] == [("P1", "T1")]

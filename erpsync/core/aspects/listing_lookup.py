@@ -10,10 +10,10 @@ Two cases, each one search for the whole shop (``ListingReader.find_listings``):
   in several Seller Center products, or found in a listing already bound to another ERP product
   (a SKU the ERP split off into a new product), are a record error and it is not pushed: two ERP
   products bound to one listing would push their content over each other's. A listing bound to
-  an ERP product that a read without record errors no longer has is bound to no one (the ERP
-  re-keyed the product): the product found there takes it, and the gone one's binding is
-  forgotten first, so its SKUs there are the new product's, never a warning about the gone one
-  (``listing_owners.py``);
+  an ERP product that a read without record errors no longer has is taken by the product found
+  there that has every SKU it holds (the ERP re-keyed the product), and the gone one's binding
+  is forgotten first, so its SKUs there are the new product's, never a warning about the gone
+  one (``listing_owners.py``); a product sharing only some of them is the record error above;
 - a **bound product's SKU without an id** (a create or edit answer that left it out, or a SKU
   added in the ERP since): found in the same listing, its id is bound at once, so its price and
   stock are compared from this run on and no edit adds it a second time. Not found, it stays
@@ -97,7 +97,7 @@ def look_up(
         return
     if unbound:  # an unreadable hit raises: creating without knowing could list a product twice
         found = every_listing(seller.find_listings([s.seller_sku for p in unbound for s in p.skus]))
-        owners = read_owners(obs, products, bindings, read_whole) if found else Owners()
+        owners = read_owners(obs, products, bindings, read_whole, found) if found else Owners()
         # a gone product's listing keeps its hash, as a forgotten one
         kept = Kept.read(bindings, obs.shop, owners.hashes()) if found and bindings is not None else Kept()
         for product in unbound:

@@ -2,8 +2,15 @@
 
 A listing bound to one ERP product is never bound to another: two ERP products on one listing
 would push their content over each other's (``listing_lookup.py``). A listing whose ERP product
-a read without record errors no longer has is **gone**: the ERP re-keyed the product (P1
-removed, its SKUs now under P3), and the product found there takes it.
+a read without record errors no longer has is **gone**: the ERP may have re-keyed the product
+(P1 removed, its SKUs now under P3). It is handed to the product found there only when that
+product has every SKU the listing holds (the ``sku`` bindings placing SKUs in it, less those a
+whole search hit shows deleted there): then P3 is P1 under a new key. A new product that merely
+shares a SKU with P1 (P3 with MUG and BOWL, while the listing still sells P1's CUP and PLATE)
+would push its content over a listing that is still P1's, so it is refused as before: a record
+error naming P1 and ``--forget-listing``, the operator's call. A listing whose SKUs no binding
+places (rows written before SKUs named their product) cannot be vouched for, so it is not
+handed over either.
 
 Handing over does what ``forget_listings`` does for P1 (``listing_forget.py``), before P3 is
 bound: the content hash P1 last pushed is kept as a ``forgotten`` row of the listing, then
@@ -24,7 +31,7 @@ from erpsync.core.aspects.listing_leftovers import Leftover
 from erpsync.core.aspects.listing_observation import ListingObservation
 from erpsync.core.listing_ports import ListingBindings
 from erpsync.core.listing_source import SOURCE
-from erpsync.core.listings import PRODUCT, ErpProduct
+from erpsync.core.listings import PRODUCT, ErpProduct, FoundListing
 
 __all__ = ["Owners", "hand_over", "read_owners"]
 
@@ -37,10 +44,16 @@ class Owners:
     taken: dict[str, str] = field(default_factory=dict)
     #: listing of an ERP product the read no longer has -> (that product, content hash last pushed)
     gone: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    #: gone listing -> the seller SKUs it holds, which a product must all have to take it
+    holds: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def holder(self, listing_id: str, product: ErpProduct) -> str | None:
         """The other ERP product ``listing_id`` is held by, or None: ``product`` may be bound to it."""
         other = self.taken.get(listing_id)
+        if other is None and listing_id in self.gone:
+            held = self.holds.get(listing_id, frozenset())
+            if not held or not held <= {s.seller_sku for s in product.skus}:
+                other = self.gone[listing_id][0]
         return other if other != product.id else None
 
     def hashes(self) -> dict[str, str]:
@@ -53,12 +66,15 @@ def read_owners(
     products: Sequence[ErpProduct],
     bindings: ListingBindings | None,
     read_whole: bool,
+    found: Mapping[str, Sequence[FoundListing]],
 ) -> Owners:
     """The holders of the shop's listings, from the bindings and ``obs.bound``.
 
     Listings of the products ``leftovers`` reports as removed (bound, missing from a read
     without record errors: ``read_whole``) are ``gone``; after a read with record errors a
-    missing product may be one whose rows could not be read, and its listing stays taken.
+    missing product may be one whose rows could not be read, and its listing stays taken. A gone
+    listing holds the SKUs ``obs.leftovers`` places in it for its product (all of them, as the
+    product has none), less those a whole hit (``FoundListing.whole``) of it lacks.
     """
     owners = Owners()
     if bindings is not None:
@@ -71,6 +87,12 @@ def read_owners(
             else:
                 owners.taken[row.seller_id] = erp_id
     owners.taken.update({known.product_id: erp_id for erp_id, known in obs.bound.items()})
+    whole = {h.product_id: h for hits in found.values() for h in hits if h.whole}
+    for listing, (erp_id, _) in owners.gone.items():
+        left = obs.leftovers.get(erp_id)
+        placed = left.seller_skus if left is not None and left.product_id == listing else ()
+        hit = whole.get(listing)
+        owners.holds[listing] = frozenset(k for k in placed if hit is None or k in hit.skus)
     return owners
 
 
@@ -85,8 +107,9 @@ def hand_over(
 
     As ``forget_listings`` does: the listing's content hash is kept as a ``forgotten`` row first,
     then the gone product's fingerprint and binding go. The listing is the found product's from
-    this run on: the SKUs it holds that the found product lacks are that product's leftovers
-    (``listing_leftovers.py``), and the gone product's warnings resolve.
+    this run on, and the gone product's warnings resolve. Its leftovers the found product lacks
+    (only SKUs a whole hit shows deleted, as it has every other) become the found product's, so
+    the search's ``_unplace`` still forgets them.
     """
     for erp_id, product in bound.items():
         listing = obs.bound[erp_id].product_id
