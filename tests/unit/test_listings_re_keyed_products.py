@@ -100,3 +100,19 @@ def test_a_removed_products_listing_whose_skus_no_binding_places_is_not_handed_o
     (error,) = shop.run().record_errors
     assert "'P3'" in error and "--forget-listing P1" in error, error
     assert [(erp_id, listing) for erp_id, listing, _ in _products(tmp_path)] == [("P1", "T1")]
+
+
+def test_a_product_refused_a_listing_another_took_this_run_is_not_told_to_forget_it(tmp_path: Path) -> None:
+    """P1 (MUG, CUP) is T1, where the seller adds SAUCER by hand. The ERP removes P1 and adds P4
+    (SAUCER), then P3 (MUG, CUP). P3 has every SKU bound in T1 and takes it, though P4 comes
+    first; P4's record error names P3 but does not advise forgetting P3's binding, which this run
+    made: P3 never was P4 under another key."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
+    shop.run()
+    Center.products["T1"]["SAUCER"] = "T1-SAUCER"
+    shop.write([("P4", "SAUCER", "2", "1"), ("P3", "MUG", "4", "5"), ("P3", "CUP", "3", "7")])
+    report = shop.run()
+    (error,) = report.record_errors
+    assert "'P4'" in error and "'P3'" in error and "--forget-listing" not in error, error
+    assert [(erp_id, listing) for erp_id, listing, _ in _products(tmp_path)] == [("P3", "T1")]

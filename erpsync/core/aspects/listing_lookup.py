@@ -100,7 +100,8 @@ def look_up(
         owners = read_owners(obs, products, bindings, read_whole, found) if found else Owners()
         # a gone product's listing keeps its hash, as a forgotten one
         kept = Kept.read(bindings, obs.shop, owners.hashes()) if found and bindings is not None else Kept()
-        for product in unbound:
+        # the product that takes a gone listing first: the others found there are refused naming it
+        for product in sorted(unbound, key=lambda p: not owners.takes_gone(p, found)):
             _bind_product(obs, products, product, found, owners, kept, notes=bindings is None)
         if bindings is not None:  # bound now, whatever is pushed: never searched for again
             bound = {p.id: p for p in unbound if p.id in obs.bound}
@@ -210,6 +211,8 @@ def _bind_product(
     error and is not pushed: binding it would push its content over the other one's (a SKU the
     ERP split off into a new product is found in its old product's listing), and creating it
     would put the SKU on sale a second time. Which product holds the SKU is the seller's call.
+    The error suggests ``--forget-listing`` only for an ERP product bound before this run: one
+    bound by it was never this product under another key.
     """
     listings = {h.product_id: h for s in product.skus for h in found.get(s.seller_sku, ())}
     reason = ""
@@ -222,8 +225,11 @@ def _bind_product(
             f"its SKU {named} is in Seller Center product {listing.product_id}, which is ERP product"
             f" {other!r}'s listing: not pushed, as two ERP products bound to one listing would push"
             f" their content over each other's; keep the SKU in one product, in the ERP or in Seller Center"
-            f" (if {other!r} became this product: `erpsync bindings --shop {obs.shop} --forget-listing {other}`)"
         )
+        if other in owners.earlier:
+            reason += (
+                f" (if {other!r} became this product: `erpsync bindings --shop {obs.shop} --forget-listing {other}`)"
+            )
     if reason:
         obs.record_errors.append(RecordError(reason, record=f"product {product.id!r}", source=product.source))
         products.remove(product)

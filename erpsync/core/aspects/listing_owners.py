@@ -46,6 +46,8 @@ class Owners:
     gone: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     #: gone listing -> the seller SKUs it holds, which a product must all have to take it
     holds: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: the ERP products bound before this run (the only ones ``--forget-listing`` can free)
+    earlier: frozenset[str] = frozenset()
 
     def holder(self, listing_id: str, product: ErpProduct) -> str | None:
         """The other ERP product ``listing_id`` is held by, or None: ``product`` may be bound to it."""
@@ -55,6 +57,11 @@ class Owners:
             if not held or not held <= {s.seller_sku for s in product.skus}:
                 other = self.gone[listing_id][0]
         return other if other != product.id else None
+
+    def takes_gone(self, product: ErpProduct, found: Mapping[str, Sequence[FoundListing]]) -> bool:
+        """Whether ``product`` is found in one gone listing only, and may take it."""
+        listings = {h.product_id for s in product.skus for h in found.get(s.seller_sku, ())}
+        return len(listings) == 1 and (pid := next(iter(listings))) in self.gone and self.holder(pid, product) is None
 
     def hashes(self) -> dict[str, str]:
         """The content hash last pushed to each gone listing, for the product that takes it."""
@@ -87,6 +94,7 @@ def read_owners(
             else:
                 owners.taken[row.seller_id] = erp_id
     owners.taken.update({known.product_id: erp_id for erp_id, known in obs.bound.items()})
+    owners.earlier = frozenset(owners.taken.values()) | {erp_id for erp_id, _ in owners.gone.values()}
     whole = {h.product_id: h for hits in found.values() for h in hits if h.whole}
     for listing, (erp_id, _) in owners.gone.items():
         left = obs.leftovers.get(erp_id)
