@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from erpsync.cli_common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, chosen_lang, lang_option, output_folder_exists
+from erpsync.cli_common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    chosen_lang,
+    lang_option,
+    output_folder_exists,
+    wait_option,
+)
 from erpsync.cli_lazy import LazyCommand, LazyGroup
 from erpsync.core.errors import ErpsyncError, UsageError
 from erpsync.logs import FORMAT_ENV, FORMATS, setup_logging
@@ -207,13 +215,7 @@ def cli(ctx: click.Context, config: str, verbose: int, log_format: str) -> None:
     callback=output_folder_exists, metavar="FILE",
     help="Write the report to FILE instead of stdout (replaced whole, never half-written).",
 )  # fmt: skip
-@click.option(
-    "--wait",
-    type=click.FloatRange(min=0),
-    default=0.0,
-    metavar="SECONDS",
-    help="Wait this long for a shop another run holds.",
-)
+@wait_option("Wait this long for a shop another run holds.")
 @lang_option("the table and the HTML report (JSON carries both languages)")
 @click.pass_obj
 def reconcile(

@@ -9,18 +9,22 @@ overrides any kept match; ``--forget`` drops kept matches so the next run matche
 and its SKUs), and ``--forget-listing`` frees one ERP product's listing, so that the next run finds
 it by seller_sku and binds it to whichever ERP product has its SKUs then (an ERP product renamed
 while its listing exists); which rows go and which stay is ``core/aspects/listing_forget.py``'s.
+It forgets under the shop's lease, as a run works: a run working on the shop read the binding
+before, and the edit it applies writes the binding back, so forgetting beside it would print
+"forgot" while the listing stays bound. A held shop is refused (exit code 1), naming the holder.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import click
 
-from erpsync.cli_common import EXIT_OK, known_shop
+from erpsync.cli_common import EXIT_OK, known_shop, wait_option
 from erpsync.plugins.context import CommandContext
 from erpsync.render import escape
 
@@ -51,6 +55,7 @@ __all__ = ["bindings"]
     help="Free this ERP product's listing (repeatable; needs one --shop): the next run finds it by seller_sku "
     "and binds it to the ERP product that has its SKUs then, creating nothing.",
 )
+@wait_option("With --forget-listing: wait this long for the shop while a run holds it (default: refuse at once).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.pass_obj
 def bindings(
@@ -60,6 +65,7 @@ def bindings(
     forget_all: bool,
     listings: bool,
     forget_listing: tuple[str, ...],
+    wait: float,
     fmt: str,
 ) -> int:
     """Show (or forget) the warehouse matches and listing bindings erpsync keeps, per shop.
@@ -73,7 +79,8 @@ def bindings(
     with its SKUs. A listing is bound to one ERP product only, so an ERP product renamed while
     its listing exists is a record error on every run; --forget-listing OLD_ID frees the listing
     and the next run binds it to the product that has its SKUs, without creating one or pushing
-    again what was pushed.
+    again what was pushed. It is refused (exit code 1) while a run works on the shop, whose
+    edits would bind the listing back: retry when the run is done, or pass --wait.
     """
     from erpsync.core.errors import UsageError
     from erpsync.core.matching import ENTITY
@@ -85,10 +92,12 @@ def bindings(
         raise UsageError("--forget, --forget-all and --forget-listing need exactly one --shop")
     if sum(map(bool, (forget, forget_all, forget_listing))) > 1:
         raise UsageError("give one of --forget ERP_ID, --forget-all or --forget-listing ERP_ID")
+    if wait and not forget_listing:
+        raise UsageError("--wait goes with --forget-listing")
     if (forget or forget_all) and listings:
         raise UsageError("--forget and --forget-all drop warehouse matches: use --forget-listing with --listings")
     if listings or forget_listing:
-        return _listings(settings.state_url, [s.name for s in shops], forget_listing, fmt)
+        return _listings(settings.state_url, [s.name for s in shops], forget_listing, fmt, wait)
     with Store.open(settings.state_url) as store:
         if forget or forget_all:
             gone = store.bindings.forget(shops[0].name, ENTITY, None if forget_all else list(forget))
@@ -111,15 +120,25 @@ def bindings(
     return _show("bindings", rows, fmt, empty, ("shop", "ERP warehouse", "Seller Center warehouse", "from"), cells)
 
 
-def _listings(state_url: str, shops: list[str], forget: tuple[str, ...], fmt: str) -> int:
-    """``--listings``: the listing bindings of ``shops``; with ``forget``, free those of one shop."""
+def _listings(state_url: str, shops: list[str], forget: tuple[str, ...], fmt: str, wait: float) -> int:
+    """``--listings``: the listing bindings of ``shops``; with ``forget``, free those of one shop
+    under its lease (the module docstring says why), waiting up to ``wait`` seconds for it."""
     from erpsync.core.aspects.listing_forget import forget_listings, listing_bindings
+    from erpsync.core.errors import LockedError
     from erpsync.core.listings import PRODUCT, SKU
     from erpsync.core.store import Store
+    from erpsync.sync_run import LEASE_TTL_SECONDS
 
     with Store.open(state_url) as store:
         if forget:
-            gone = forget_listings(store.bindings, shops[0], forget, datetime.now(UTC))
+            owner = f"erpsync-bindings-{uuid.uuid4().hex[:8]}"  # what a run refused meanwhile names
+            try:
+                with store.leases.hold(
+                    f"shop:{shops[0]}", owner=owner, ttl_seconds=LEASE_TTL_SECONDS, wait_seconds=wait
+                ):
+                    gone = forget_listings(store.bindings, shops[0], forget, datetime.now(UTC))
+            except LockedError as exc:
+                raise LockedError(f"{shops[0]}: no listing forgotten: {exc}") from None
             for erp_id, product_id in gone.items():
                 click.echo(
                     f"{shops[0]}: forgot ERP product {erp_id}'s listing (Seller Center product {product_id});"

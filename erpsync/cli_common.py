@@ -34,6 +34,7 @@ __all__ = [
     "lang_option",
     "parse_duration",
     "serve_until_stopped",
+    "wait_option",
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_DRIFT, EXIT_USAGE = 0, 1, 2, 64
@@ -50,6 +51,12 @@ def lang_option(what: str) -> Callable[[F], F]:
         help=f"Language of {what}: en (English) or zh (中文, in Seller Center's terms: 商家后台, "
         "审核中, 上门揽收/自寄). Default: `lang` in the config, else en.",
     )
+
+
+def wait_option(what: str) -> Callable[[F], F]:
+    """``--wait SECONDS`` for a command that takes a shop's lease: ``what`` says when it waits;
+    unset (0), a shop another run holds is refused at once, naming the holder."""
+    return click.option("--wait", type=click.FloatRange(min=0), default=0.0, metavar="SECONDS", help=what)
 
 
 def chosen_lang(option: str | None, settings: Settings) -> Lang:

@@ -73,6 +73,7 @@ def test_forget_one_then_all(config: Path) -> None:
         (("--shop", "acme", "--forget", "E1", "--forget-all"), "give one of"),
         (("--shop", "acme", "--forget", "E1", "--forget-listing", "P2"), "give one of"),
         (("--shop", "acme", "--listings", "--forget", "E1"), "use --forget-listing with --listings"),
+        (("--shop", "acme", "--forget", "E1", "--wait", "5"), "--wait goes with --forget-listing"),
         (("--shop", "nosuch"), "unknown shop 'nosuch'"),
     ],
 )
@@ -151,6 +152,8 @@ def test_forget_listing_drops_the_binding_and_its_fingerprint_and_keeps_what_was
     assert {k: (r.seller_id, r.last_pushed_hash) for k, r in forgotten.items()} == {"tt-2": ("P2", "content-2")}
     _, out = invoke(config, "--listings", "--format", "json")
     assert [r["erp_id"] for r in json.loads(out)["listings"]] == ["P1"]
+    with Store.open(f"sqlite:///{state_db}") as store:
+        assert store.leases.get("shop:acme") is None  # the lease it forgot under is given back
 
 
 def test_forget_listing_of_an_unknown_product_is_an_error_and_forgets_nothing(config: Path, tmp_path: Path) -> None:
@@ -168,3 +171,21 @@ def test_forget_listing_of_an_unknown_product_exits_1(config: Path, capsys: pyte
     err = capsys.readouterr().err
     assert info.value.code == 1, err
     assert "no listing binding for ERP product 'E1'" in err and "erpsync bindings --listings" in err
+
+
+def test_forget_listing_while_a_run_holds_the_shop_exits_1_and_forgets_nothing(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run working on the shop would write the binding back with its next edit: the command
+    refuses, naming the run and `erpsync unlock`, rather than print "forgot"."""
+    state_db = tmp_path / ".erpsync" / "state.db"
+    keep_listing(state_db)
+    with Store.open(f"sqlite:///{state_db}") as store:  # held by this live process: no dead holder to take over
+        assert store.leases.acquire("shop:acme", owner="run-1", ttl_seconds=60, now=datetime.now(UTC))
+    with pytest.raises(SystemExit) as info:
+        main(["-c", str(config), "bindings", "--shop", "acme", "--forget-listing", "P2"])
+    err = capsys.readouterr().err
+    assert info.value.code == 1, err
+    assert "no listing forgotten" in err and "held by run-1" in err and "erpsync unlock --shop acme" in err
+    _, out = invoke(config, "--listings", "--format", "json")
+    assert [r["erp_id"] for r in json.loads(out)["listings"]] == ["P1", "P2"]
