@@ -59,3 +59,31 @@ def test_an_edit_without_a_skus_list_reads_nothing_first():
     responses.post(EDIT, json=edited(("S1", "SHIRT-S")))
     Seller().edit_listing("1729", {"title": "Shirt, cotton"})
     assert [c.request.method for c in responses.calls] == ["POST"]
+
+
+@responses.activate
+def test_a_new_sku_the_product_already_has_is_refused_as_bound_next_run_not_as_missing_from_the_erp():
+    """SHIRT-M goes as new (no id: the search did not find it) but was added in Seller Center
+    meanwhile: sent without its id it could be created twice, so the edit waits, but SHIRT-M is
+    in the ERP product, and the advice to add or delete it is kept for SHIRT-XL alone."""
+    responses.get(GET, json=live(("S1", "SHIRT-S"), ("S2", "SHIRT-M"), ("S9", "SHIRT-XL")))
+    changes = {"skus": [{"id": "S1", "price": PRICE}, {"seller_sku": "SHIRT-M", "price": PRICE}]}
+    with pytest.raises(PermanentError) as info:
+        Seller().edit_listing("1729", changes)
+    message = str(info.value)
+    missing, _, already = message.partition("SKUs the product already has")
+    assert "SHIRT-XL (SKU id S9)" in missing and "SHIRT-M" not in missing
+    assert "SHIRT-M (SKU id S2)" in already and "next run" in already and "add them" not in already
+    assert [c.request.method for c in responses.calls] == ["GET"]  # no edit went out
+
+
+@responses.activate
+def test_an_edit_whose_only_left_out_sku_is_a_new_one_already_there_gives_no_advice_to_add_or_delete():
+    responses.get(GET, json=live(("S1", "SHIRT-S"), ("S2", "SHIRT-M")))
+    changes = {"skus": [{"id": "S1", "price": PRICE}, {"seller_sku": "SHIRT-M", "price": PRICE}]}
+    with pytest.raises(PermanentError) as info:
+        Seller().edit_listing("1729", changes)
+    message = str(info.value)
+    assert "not sent" in message and "SHIRT-M (SKU id S2)" in message and "nothing to do" in message
+    assert "does not list" not in message and "delete them in Seller Center" not in message
+    assert [c.request.method for c in responses.calls] == ["GET"]

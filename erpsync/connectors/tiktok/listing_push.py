@@ -18,13 +18,18 @@ from typing import Any
 
 from erpsync.connectors.tiktok.client import TikTokClient
 from erpsync.connectors.tiktok.products.api import ProductsApi
-from erpsync.connectors.tiktok.products.models import AuditStatus
+from erpsync.connectors.tiktok.products.models import AuditStatus, Sku
 from erpsync.core.errors import AuthError, ConnectorError, NotFoundError, PermanentError, RecordError
 from erpsync.core.listing_audits import AuditReason, ListingAudit
 from erpsync.core.listings import FoundListing
 from erpsync.core.models import Records
 
 __all__ = ["ListingPush"]
+
+
+def _named(skus: Sequence[Sku]) -> str:
+    """Get Product's SKUs as an operator finds them in Seller Center: seller_sku and SKU id."""
+    return ", ".join(f"{s.seller_sku or '(no seller_sku)'} (SKU id {s.id})" for s in skus)
 
 
 class ListingPush:
@@ -85,7 +90,8 @@ class ListingPush:
         Seller Center is bound to nothing, so only the product itself can say it is there: such
         an edit reads it first (one Get Product, only for the rare edit that adds SKUs) and is
         refused, unsent, when it would delete a SKU. Nothing about the product changes until the
-        operator adds those SKUs to the ERP product or deletes them in Seller Center.
+        operator adds those SKUs to the ERP product or deletes them in Seller Center; a new SKU
+        the product already has waits for the next run's search instead (``_refuse_deleting_skus``).
         """
         if changes.get("skus"):
             self._refuse_deleting_skus(product_id, changes["skus"])
@@ -93,17 +99,37 @@ class ListingPush:
         return FoundListing(edited.product_id or product_id, dict(edited.skus))
 
     def _refuse_deleting_skus(self, product_id: str, skus: Sequence[Mapping[str, Any]]) -> None:
+        """Refuse the edit when the product has a SKU its list leaves out (``edit_listing``).
+
+        A SKU the list gives as new (by ``seller_sku``, without an id) that the product already
+        has was added in Seller Center before the search could bind it: it is refused too (sent
+        without its id it could be created a second time), but it is in the ERP product, so the
+        message says the next run binds it rather than advising to add or delete it.
+        """
         listed = {str(s["id"]) for s in skus if s.get("id")}
+        new = {str(s["seller_sku"]) for s in skus if not s.get("id") and s.get("seller_sku")}
         left_out = [s for s in self._products().get_product(product_id).skus if s.id not in listed]
-        if left_out:
-            names = ", ".join(f"{s.seller_sku or '(no seller_sku)'} (SKU id {s.id})" for s in left_out)
-            raise PermanentError(
-                f"not sent: the edit adding SKUs to Seller Center product {product_id} would delete its "
-                f"SKUs the ERP product does not list: {names}; add them to the ERP product, or delete "
-                "them in Seller Center, and the next run adds the new SKUs",
-                connector="tiktok",
-                operation="edit product",
+        if not left_out:
+            return
+        there = [s for s in left_out if s.seller_sku and s.seller_sku in new]
+        unlisted = [s for s in left_out if s not in there]
+        reasons = []
+        if unlisted:
+            reasons.append(
+                f"would delete its SKUs the ERP product does not list: {_named(unlisted)}; add them to the ERP "
+                "product, or delete them in Seller Center, and the next run adds the new SKUs"
             )
+        if there:
+            reasons.append(
+                "lists as new SKUs the product already has (added in Seller Center, not bound yet): "
+                f"{_named(there)}; sent without their ids they could be created a second time, and the next "
+                f"run's search finds them in product {product_id} and binds them: nothing to do for those"
+            )
+        raise PermanentError(
+            f"not sent: the edit adding SKUs to Seller Center product {product_id} " + "; and it ".join(reasons),
+            connector="tiktok",
+            operation="edit product",
+        )
 
     def set_listing_prices(self, product_id: str, prices: Mapping[str, tuple[str, str]]) -> None:
         self._products().update_prices(product_id, dict(prices))
