@@ -57,8 +57,8 @@ class ListingPush:
         Every product a SKU is found in is kept, in the order found: a SKU in two products (an old
         duplicate, one made by hand) is the caller's record error, never the last hit silently.
         Each listing has every SKU of the hit's ``skus`` that has a seller_sku, not only those
-        searched: the filter selects products, and the aspect reads a SKU missing from its
-        listing's hit as deleted there (docs/listings.md).
+        searched, and says so (``whole``): the filter selects products, and the aspect reads a SKU
+        missing from such a hit as deleted there (docs/listings.md, which says what is a guess).
         A hit the client cannot read raises its RecordError: it may be the very product looked
         for, and reading it as "not there" would create it a second time.
         """
@@ -70,7 +70,7 @@ class ListingPush:
             if page.errors:
                 raise page.errors[0]
             for hit in page.items:
-                listing = FoundListing(hit.id, {s.seller_sku: s.id for s in hit.skus if s.seller_sku})
+                listing = FoundListing(hit.id, {s.seller_sku: s.id for s in hit.skus if s.seller_sku}, whole=True)
                 for seller_sku in listing.skus:
                     if seller_sku in wanted:
                         found.setdefault(seller_sku, {})[hit.id] = listing
