@@ -104,7 +104,7 @@ class SyncDrifts:
             ctx.shop, aspect.name, drifts, self.clock(), run_id, observation.scope, kept=observation.kept_open
         )
         notes = [*([observation.not_run] if observation.not_run else []), *observation.notes]
-        return Reread(drifts, changes, observation.scope, observation.kept_open, [self._redact(n) for n in notes])
+        return Reread(drifts, changes, observation.scope, [self._redact(n) for n in notes])
 
     def _record(
         self,

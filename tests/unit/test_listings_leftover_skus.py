@@ -91,7 +91,8 @@ def test_a_sku_is_not_added_while_its_listing_holds_a_sku_the_erp_lacks(tmp_path
     """P1 (MUG, CUP) is created as T1; the ERP then drops CUP and gains BOWL. An edit adding BOWL
     lists every SKU T1 keeps, and would delete CUP if the platform replaces them as the reference
     reads: so the content goes alone (once), BOWL is a record error naming P1, BOWL and CUP, run
-    after run, and BOWL is added once CUP is back in P1."""
+    after run, and BOWL is added once CUP is back in P1. The read after the edit reads P1 again
+    (its content drifts held open while T1 keeps CUP), so the edit is not "not verified"."""
     shop = Shop(tmp_path)
     shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
     shop.run()
@@ -99,6 +100,8 @@ def test_a_sku_is_not_added_while_its_listing_holds_a_sku_the_erp_lacks(tmp_path
     shop.write([("P1", "MUG", "4", "5"), ("P1", "BOWL", "2", "1")])
     report = shop.run()
     assert [c for c in Center.calls if c[0] == "edit"] == [("edit", "T1", ())], Center.calls  # no skus list
+    assert [(r.status, r.detail) for r in report.actions if r.action.kind == "edit_listing"] == [("applied", None)]
+    assert not [n for n in report.notes if "not verified" in n], report.notes
     (error,) = [e for e in report.record_errors if "BOWL" in e]
     assert all(w in error for w in ("P1", "T1", "CUP", "Seller Center", "ERP")), error
     assert Center.products["T1"] == {"MUG": "T1-MUG", "CUP": "T1-CUP"}

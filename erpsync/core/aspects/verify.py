@@ -9,8 +9,9 @@ the aspect's report:
   written value on the corrected side), and the drifts' resolved alerts go out in this run;
 - a correction whose drift is still there failed: the row shows the values re-read, and the
   run says so (exit 1) rather than "fixed";
-- a correction whose drifts the re-read did not read (its subject out of the re-read's
-  ``Observation.scope``: a read refused, or the record answered malformed) is neither: its write
+- a correction whose record the re-read did not read again at all (its drift's subject out of
+  the re-read's ``Observation.scope``: a read refused, or the record answered malformed) is
+  neither: its write
   stands as applied, but nothing saw it hold, so its drift stays open and reads as before the
   write, a note names it, and the run counts as not verified (:func:`cursor_may_move`);
 - a drift the write itself opened is added to the report (and alerted like any other).
@@ -23,7 +24,7 @@ Only then can an aspect that reads changes since a cursor move it (:func:`cursor
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 from erpsync.core.models import Action, ActionResult, AspectReport, Drift
@@ -41,15 +42,18 @@ class Reread:
     #: the subjects the re-read read completely (its ``Observation.scope``; None: all): a drift of
     #: another subject is neither seen again nor gone, as recording it resolves none of them
     scope: Collection[str] | None = None
-    #: its ``Observation.kept_open``: the drift kinds it did not check for a subject it read
-    kept: Mapping[str, Collection[str]] = field(default_factory=dict)
     #: its ``Observation.notes`` (and why it was not run, if it was not)
     notes: list[str] = field(default_factory=list)
 
     def read_again(self, drift: Drift) -> bool:
-        """Whether this re-read read ``drift``'s subject, and its kind, as recording it does."""
-        in_scope = self.scope is None or drift.subject in self.scope
-        return in_scope and drift.kind not in self.kept.get(drift.subject, ())
+        """Whether this re-read read ``drift``'s record again: its subject is in ``scope``.
+
+        Only the record counts, not the kind: a kind an aspect holds open for a record it read
+        (``Observation.kept_open``, as listings does for a product's content while its listing
+        holds a SKU the ERP dropped) leaves that drift open in the store, yet its record was read
+        and did not show the write undone, so the write counts as made.
+        """
+        return self.scope is None or drift.subject in self.scope
 
 
 def after_fix(drift: Drift, action: Action) -> Drift:
@@ -91,6 +95,7 @@ def verify(report: AspectReport, reread: Reread | None) -> bool:
     reported = {d.fingerprint: d for d in report.drifts}
     fixed_by: dict[str, ActionResult] = {}
     unseen: list[ActionResult] = []
+    unread_subjects: list[str] = []  # the records named in the note: those the re-read did not read
     for result in report.actions:
         if result.status != "applied":
             continue
@@ -99,14 +104,16 @@ def verify(report: AspectReport, reread: Reread | None) -> bool:
             result.status = "failed"
             result.detail = f"written, but re-reading shows it still differs: {stuck[0].message}"
             continue
-        if any((d := reported.get(fp)) and not reread.read_again(d) for fp in result.action.drifts):
+        unread = [d for fp in result.action.drifts if (d := reported.get(fp)) and not reread.read_again(d)]
+        if unread:
             result.detail = "written, not verified: the read after the writes did not read it again"
             unseen.append(result)
+            unread_subjects += [d.subject for d in unread]
             continue
         for fp in result.action.drifts:
             fixed_by[fp] = result
     if unseen:
-        subjects = list(dict.fromkeys(r.action.subject for r in unseen))
+        subjects = list(dict.fromkeys(unread_subjects))
         named = ", ".join(subjects[:10]) + (", ..." if len(subjects) > 10 else "")
         report.notes.append(
             f"{len(unseen)} correction(s) written but not verified, as the read after the writes did not "
