@@ -103,7 +103,7 @@ def _action_text(result: ActionResult | None, lang: str = "en") -> str:
     """Short enough for an 80-column table; the full description is in --format json."""
     if result is None:
         return action_text(None, None, None, lang)
-    return action_text(result.status, result.action.target, result.detail, lang)
+    return action_text(result.status, result.action.target, result.detail, lang, unverified=result.unverified)
 
 
 def _severity(d: Drift, lang: str) -> str:

@@ -53,7 +53,7 @@ def _row(d: Drift, result: ActionResult | None, lang: str) -> Row:
     action = (
         action_text(None, None, None, lang)
         if result is None
-        else action_text(result.status, result.action.target, result.detail, lang)
+        else action_text(result.status, result.action.target, result.detail, lang, unverified=result.unverified)
     )
     severity = SEVERITIES[d.severity.value].get(lang)
     cells = (d.subject, _problem(d, lang), _value(d, d.seller_value, lang), _value(d, d.erp_value, lang))

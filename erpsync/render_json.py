@@ -53,7 +53,7 @@ def report_json(report: RunReport, lang: str = "en") -> dict[str, Any]:
             "action": None if result is None else {
                 "kind": result.action.kind, "target": result.action.target, "subject": result.action.subject,
                 "value": json_value(result.action.value), "description": result.action.description,
-                "status": result.status, "detail": result.detail,
+                "status": result.status, "detail": result.detail, "unverified": result.unverified,
             },
         }  # fmt: skip
 

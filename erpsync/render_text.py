@@ -117,6 +117,7 @@ _ACTIONS: dict[str, Texts] = {
     "none": Texts("alert only", "仅提醒"),
     "planned": Texts("fix {target}", "修正{target}"),
     "applied": Texts("fixed in {target}", "已在{target}修正"),
+    "unverified": Texts("written to {target}, not verified", "{target}已写入，未经验证"),
     "skipped": Texts("already fixed in {target}", "{target}已是正确值"),
     "failed": Texts("FAILED: {detail}", "失败：{detail}"),
     "unsupported": Texts("report only: {detail}", "仅报告：{detail}"),
@@ -151,8 +152,11 @@ def value_label(value: str, lang: str, *, statuses: bool) -> str:
     return value
 
 
-def action_text(status: str | None, target: str | None, detail: str | None, lang: str) -> str:
-    """What happens to a drift: ``status`` is an ActionResult status, None when nothing is planned."""
-    words = _ACTIONS["none" if status is None else status]
+def action_text(
+    status: str | None, target: str | None, detail: str | None, lang: str, *, unverified: bool = False
+) -> str:
+    """What happens to a drift: ``status`` is an ActionResult status, None when nothing is planned.
+    An ``unverified`` write (``ActionResult.unverified``) is said to be written, never fixed."""
+    words = _ACTIONS["unverified" if unverified else "none" if status is None else status]
     where = _TARGETS[target].get(lang) if target in _TARGETS else (target or "")
     return words.get(lang).format(target=where, detail=detail or "").strip()

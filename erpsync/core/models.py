@@ -363,6 +363,9 @@ class ActionResult:
     action: Action
     status: ActionStatus
     detail: str | None = None
+    #: an "applied" write the read after the writes did not read again (``core/aspects/verify.py``):
+    #: made, so counted as a write, but its drift stays open and is never counted as fixed
+    unverified: bool = False
 
 
 @dataclass
@@ -435,13 +438,14 @@ class RunReport:
 
     @property
     def outstanding(self) -> list[Drift]:
-        """Drifts still true after this run: everything in plan mode, the unfixed ones after apply."""
+        """Drifts still true after this run: everything in plan mode, the unfixed ones after apply
+        (a write not verified included: its drift stays open until a read sees it hold)."""
         fixed = {
             fp
             for s in self.shops
             for a in s.aspects
             for r in a.actions
-            if r.status in ("applied", "skipped")
+            if r.status in ("applied", "skipped") and not r.unverified
             for fp in r.action.drifts
         }
         return [d for d in self.drifts if d.fingerprint not in fixed]

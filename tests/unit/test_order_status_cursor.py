@@ -134,6 +134,9 @@ def test_every_drift_corrected() -> None:
     assert not every_drift_corrected(AspectReport("order_status", drifts=[a], actions=[_result(a, "failed")]))
     assert not every_drift_corrected(AspectReport("order_status", drifts=[a, b], actions=[_result(a, "applied")]))
     assert not every_drift_corrected(AspectReport("order_status", drifts=[a]))  # left open: nothing planned
+    unseen = _result(a, "applied")
+    unseen.unverified = True  # written, but not read again: its drift stays open
+    assert not every_drift_corrected(AspectReport("order_status", drifts=[a], actions=[unseen]))
 
 
 def test_a_drift_left_open_by_policy_no_longer_holds_the_cursor_when_its_order_is_read_by_id(tmp_path) -> None:

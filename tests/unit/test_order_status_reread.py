@@ -19,6 +19,8 @@ from erpsync.core.errors import AuthError, RecordError
 from erpsync.core.models import Action, ActionResult, AspectReport, Drift, Records, Severity
 from erpsync.core.orders import SellerOrder
 from erpsync.core.store import DriftChanges
+from erpsync.render import report_json, summary
+from erpsync.render_html import report_page
 
 REFUSED = "re-reading after the writes: order statuses not mirrored: Seller Center refused to list orders ("
 
@@ -81,6 +83,31 @@ def test_a_write_the_reread_left_out_keeps_the_cursor_of_a_seller_without_by_id_
     assert [r.status for r in report.actions] == ["applied"] and Book.held["o-1"].status == "CANCELLED"
     assert sync.store.drifts.open_subjects("s", "order_status") == frozenset()
     assert sync.store.cursors.get("s", "order_status") == clock.now.isoformat()
+
+
+@pytest.mark.parametrize(("reread", "exit_code"), [(_reread_refused, 2), (_reread_malformed, 2)])
+def test_a_write_not_verified_is_still_open_in_the_summary_the_exit_code_and_the_reports(
+    tmp_path, monkeypatch, reread, exit_code
+) -> None:
+    """Its drift stays open in the store, so the run says so as for a drift not fixed (exit 2,
+    not in sync), and the table calls the write written, not fixed; the write still counts as made."""
+    sync, _ = syncer(tmp_path)
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=30)),)
+    Book.keeps = False
+    reread(monkeypatch)
+    run = sync.run(apply=True)
+    (result,) = next(a for a in run.shops[0].aspects if a.aspect == "order_status").actions
+    assert result.status == "applied"  # the write was made, and counts as one
+    assert sync.store.drifts.open_subjects("s", "order_status") == frozenset({"o-1"})
+    assert [d.subject for d in run.outstanding] == ["o-1"]
+    assert "1 drift(s) found on 1 shop(s); 0 fixed, 1 still open." in summary(run)
+    assert run.exit_code == exit_code, run.errors
+    document = report_json(run)
+    (drift,) = [d for a in document["shops"][0]["aspects"] for d in a["drifts"]]
+    assert document["in_sync"] is False and drift["action"]["unverified"] is True
+    (row,) = report_page(run).sections[0].rows
+    assert row.cells[-1] == "written to ERP, not verified" and result.unverified
+    assert report_page(run, "zh").sections[0].rows[0].cells[-1] == "ERP 已写入，未经验证"
 
 
 def test_the_notes_of_a_refused_reread_reach_the_report(tmp_path, monkeypatch) -> None:

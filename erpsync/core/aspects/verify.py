@@ -11,9 +11,10 @@ the aspect's report:
   run says so (exit 1) rather than "fixed";
 - a correction whose record the re-read did not read again at all (its drift's subject out of
   the re-read's ``Observation.scope``: a read refused, or the record answered malformed) is
-  neither: its write
-  stands as applied, but nothing saw it hold, so its drift stays open and reads as before the
-  write, a note names it, and the run counts as not verified (:func:`cursor_may_move`);
+  neither: its write stands as applied, but nothing saw it hold, so it is marked ``unverified``:
+  its drift stays open, reads as before the write and counts as still open
+  (``RunReport.outstanding``: exit 2), a note names it, and the run counts as not verified
+  (:func:`cursor_may_move`);
 - a drift the write itself opened is added to the report (and alerted like any other).
 
 The re-read's own notes (why it read less than asked) join the report's.
@@ -107,6 +108,7 @@ def verify(report: AspectReport, reread: Reread | None) -> bool:
         unread = [d for fp in result.action.drifts if (d := reported.get(fp)) and not reread.read_again(d)]
         if unread:
             result.detail = "written, not verified: the read after the writes did not read it again"
+            result.unverified = True
             unseen.append(result)
             unread_subjects += [d.subject for d in unread]
             continue
@@ -133,7 +135,7 @@ def verify(report: AspectReport, reread: Reread | None) -> bool:
 
 def every_drift_corrected(report: AspectReport) -> bool:
     """Whether ``report`` (after :func:`verify`) leaves nothing it read undone: every action
-    applied, and every drift one of them corrected.
+    applied, and every drift one of them corrected (a write not verified corrects none).
 
     An aspect that reads only what changed since its cursor never reads an unchanged record
     again once the cursor is past it. So the cursor may move only when this holds: a write the
@@ -143,7 +145,7 @@ def every_drift_corrected(report: AspectReport) -> bool:
     """
     if any(r.status != "applied" for r in report.actions):
         return False
-    corrected = {fp for r in report.actions for fp in r.action.drifts}
+    corrected = {fp for r in report.actions if not r.unverified for fp in r.action.drifts}
     return all(d.fingerprint in corrected for d in report.drifts)
 
 
