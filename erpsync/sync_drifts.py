@@ -88,7 +88,7 @@ class SyncDrifts:
         self, run_id: str, aspect: Aspect, ctx: ObserveContext, memory: ShopMemory, report: AspectReport
     ) -> Reread | None:
         """Observe again after writing: the drifts still true, recorded so resolved alerts go out now,
-        with what the re-read read (its scope) and its notes, for ``verify``.
+        with what the re-read read (its scope), its notes and its record errors, for ``verify``.
 
         None (with a note) if a side cannot be read now: the writes stand, and the next run's
         observation resolves what they fixed.
@@ -104,7 +104,8 @@ class SyncDrifts:
             ctx.shop, aspect.name, drifts, self.clock(), run_id, observation.scope, kept=observation.kept_open
         )
         notes = [*([observation.not_run] if observation.not_run else []), *observation.notes]
-        return Reread(drifts, changes, observation.scope, [self._redact(n) for n in notes])
+        errors = [self._redact(str(e)) for e in observation.record_errors]  # as the first read's are
+        return Reread(drifts, changes, observation.scope, [self._redact(n) for n in notes], errors)
 
     def _record(
         self,

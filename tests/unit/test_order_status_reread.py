@@ -85,12 +85,13 @@ def test_a_write_the_reread_left_out_keeps_the_cursor_of_a_seller_without_by_id_
     assert sync.store.cursors.get("s", "order_status") == clock.now.isoformat()
 
 
-@pytest.mark.parametrize(("reread", "exit_code"), [(_reread_refused, 2), (_reread_malformed, 2)])
+@pytest.mark.parametrize(("reread", "exit_code"), [(_reread_refused, 2), (_reread_malformed, 1)])
 def test_a_write_not_verified_is_still_open_in_the_summary_the_exit_code_and_the_reports(
     tmp_path, monkeypatch, reread, exit_code
 ) -> None:
     """Its drift stays open in the store, so the run says so as for a drift not fixed (exit 2,
-    not in sync), and the table calls the write written, not fixed; the write still counts as made."""
+    not in sync; 1 when the re-read answered the order malformed, an error of the run), and the
+    table calls the write written, not fixed; the write still counts as made."""
     sync, _ = syncer(tmp_path)
     Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=30)),)
     Book.keeps = False
@@ -116,6 +117,23 @@ def test_the_notes_of_a_refused_reread_reach_the_report(tmp_path, monkeypatch) -
     _reread_refused(monkeypatch)
     report = order_status(sync)
     assert any(n.startswith(REFUSED) and "access token revoked" in n for n in report.notes), report.notes
+
+
+def test_the_record_error_that_left_an_order_out_of_the_reread_reaches_the_report(tmp_path, monkeypatch) -> None:
+    sync, _ = syncer(tmp_path)
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=30)),)
+    _reread_malformed(monkeypatch)
+    run = sync.run(apply=True)
+    assert run.errors == ["s/order_status: re-reading after the writes: order 'o-1': bad update_time"]
+    assert run.exit_code == 1
+
+
+def test_a_record_error_the_first_read_reported_is_not_repeated_by_the_reread() -> None:
+    report = AspectReport("order_status", record_errors=["order 'o-1': bad"])
+    verify(
+        report, Reread([], DriftChanges(), record_errors=["order 'o-1': bad", "order 'o-2': bad", "order 'o-2': bad"])
+    )
+    assert report.record_errors == ["order 'o-1': bad", "re-reading after the writes: order 'o-2': bad"]
 
 
 def test_a_write_the_reread_left_out_is_not_verified_for_a_by_id_reader(tmp_path, monkeypatch) -> None:

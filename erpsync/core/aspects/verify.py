@@ -17,7 +17,9 @@ the aspect's report:
   (:func:`cursor_may_move`);
 - a drift the write itself opened is added to the report (and alerted like any other).
 
-The re-read's own notes (why it read less than asked) join the report's.
+The re-read's own notes and record errors (why it read less than asked: an order answered
+malformed) join the report's, less those the first read reported already; its record errors
+are errors of the run (exit 1), as the first read's are.
 
 Only then can an aspect that reads changes since a cursor move it (:func:`cursor_may_move`).
 """
@@ -45,6 +47,8 @@ class Reread:
     scope: Collection[str] | None = None
     #: its ``Observation.notes`` (and why it was not run, if it was not)
     notes: list[str] = field(default_factory=list)
+    #: its ``Observation.record_errors``, redacted: often why a record was not read again
+    record_errors: list[str] = field(default_factory=list)
 
     def read_again(self, drift: Drift) -> bool:
         """Whether this re-read read ``drift``'s record again: its subject is in ``scope``.
@@ -92,6 +96,11 @@ def verify(report: AspectReport, reread: Reread | None) -> bool:
     report.opened += [row.fingerprint for row in reread.changes.opened if row.fingerprint not in report.opened]
     report.resolved += [row.fingerprint for row in reread.changes.resolved if row.fingerprint not in report.resolved]
     report.notes += [f"re-reading after the writes: {n}" for n in reread.notes if n not in report.notes]
+    report.record_errors += [
+        f"re-reading after the writes: {e}"
+        for e in dict.fromkeys(reread.record_errors)
+        if e not in report.record_errors
+    ]
     still = {d.fingerprint: d for d in reread.drifts}
     reported = {d.fingerprint: d for d in report.drifts}
     fixed_by: dict[str, ActionResult] = {}
