@@ -174,6 +174,7 @@ class SyncAspect(SyncApply, SyncDrifts):
             )
             report.notes += settled
         verified = True  # no write, or the re-read after the writes read every record written
+        reread = None
         if any(r.status == "applied" for r in report.actions) and not self._stop.requested:
             run.say(f"{shop.name}: {aspect.name}: re-reading the corrected records")
             reread = self._reread(run_id, aspect, ctx, memory, report)
@@ -191,6 +192,7 @@ class SyncAspect(SyncApply, SyncDrifts):
                 may_move,
                 kept_before=ctx.cursor is not None,
                 verified=verified,
+                reread=reread is not None,
             )
             report.notes += [kept] if kept else []
         return report

@@ -183,7 +183,7 @@ def cursor_may_move(report: AspectReport, *, open_drifts_reread: bool, verified:
 
 
 def cursor_kept_note(
-    cursor: str | None, held: str | None, may_move: bool, *, kept_before: bool, verified: bool
+    cursor: str | None, held: str | None, may_move: bool, *, kept_before: bool, verified: bool, reread: bool = False
 ) -> str | None:
     """Pure: the note of a completed apply run that does not store its aspect's cursor (None: it
     stores it, or the aspect returned none and said nothing of why: it read nothing). A cursor
@@ -192,14 +192,20 @@ def cursor_kept_note(
 
     ``cursor`` and ``held``: ``Observation.cursor`` and ``cursor_held``; ``may_move``: what
     :func:`cursor_may_move` said; ``kept_before``: a cursor was stored before this run;
-    ``verified``: as for :func:`cursor_may_move`.
+    ``verified``: as for :func:`cursor_may_move`; ``reread``: the read after the writes was made
+    (so, not ``verified``, it left a record written out: :func:`verify`'s note names it).
     """
     if cursor is None:
         why = held
     elif not may_move and not verified:
+        unread = (
+            "the corrections written were not all read again after the writes (see the note naming them)"
+            if reread
+            else "the corrections written could not be re-read to verify them"
+        )
         why = (
-            "the corrections written could not be re-read to verify them, and a record whose correction "
-            "did not hold is read again only while the read position stays before it"
+            f"{unread}, and a record whose correction did not hold is read again only while the read "
+            "position stays before it"
         )
     elif not may_move:
         why = (
