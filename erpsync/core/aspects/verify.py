@@ -47,8 +47,10 @@ class Reread:
     scope: Collection[str] | None = None
     #: its ``Observation.notes`` (and why it was not run, if it was not)
     notes: list[str] = field(default_factory=list)
-    #: its ``Observation.record_errors``, redacted: often why a record was not read again
-    record_errors: list[str] = field(default_factory=list)
+    #: its ``Observation.record_errors``, redacted, each as ``(the record it names, the error)``:
+    #: often why a record was not read again. The record is ``"source: record"`` as the error's text
+    #: begins with it ("" when it names none), to tell one the first read already reported
+    record_errors: list[tuple[str, str]] = field(default_factory=list)
 
     def read_again(self, drift: Drift) -> bool:
         """Whether this re-read read ``drift``'s record again: its subject is in ``scope``.
@@ -97,9 +99,9 @@ def verify(report: AspectReport, reread: Reread | None) -> bool:
     report.resolved += [row.fingerprint for row in reread.changes.resolved if row.fingerprint not in report.resolved]
     report.notes += [f"re-reading after the writes: {n}" for n in reread.notes if n not in report.notes]
     report.record_errors += [
-        f"re-reading after the writes: {e}"
-        for e in dict.fromkeys(reread.record_errors)
-        if e not in report.record_errors
+        f"re-reading after the writes: {text}"
+        for about, text in dict.fromkeys(reread.record_errors)
+        if not _reported(about, text, report.record_errors)
     ]
     still = {d.fingerprint: d for d in reread.drifts}
     reported = {d.fingerprint: d for d in report.drifts}
@@ -140,6 +142,12 @@ def verify(report: AspectReport, reread: Reread | None) -> bool:
     shown += [d for d in reread.drifts if d.fingerprint not in known]
     report.drifts = shown
     return not unseen
+
+
+def _reported(about: str, text: str, errors: list[str]) -> bool:
+    """Whether the first read reported this error, or one about the same record: the re-read may
+    word it anew (a binding written between the two reads), and it is the first read's to say."""
+    return text in errors or (bool(about) and any(e.startswith(f"{about}: ") for e in errors))
 
 
 def every_drift_corrected(report: AspectReport) -> bool:
