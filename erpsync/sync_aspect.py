@@ -175,9 +175,10 @@ class SyncAspect(SyncApply, SyncDrifts):
             report.notes += settled
         verified = True  # no write, or the re-read after the writes read every record written
         reread = None
-        if any(r.status == "applied" for r in report.actions) and not self._stop.requested:
-            run.say(f"{shop.name}: {aspect.name}: re-reading the corrected records")
-            reread = self._reread(run_id, aspect, ctx, memory, report)
+        if any(r.status == "applied" for r in report.actions):
+            if not self._stop.requested:  # a stopped run makes no re-read: its writes stay unverified
+                run.say(f"{shop.name}: {aspect.name}: re-reading the corrected records")
+                reread = self._reread(run_id, aspect, ctx, memory, report)
             verified = verify(report, reread)
         # after the re-read, which may find a write did not stick: only then is it known that every
         # change read is now in the other side (or an open drift its aspect reads again by id), and

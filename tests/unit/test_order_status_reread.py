@@ -15,7 +15,7 @@ import pytest
 from order_status_fakes import T0, Book, Orders, OrdersById, by_id_syncer, order_status, syncer
 
 from erpsync.core.aspects.verify import Reread, verify
-from erpsync.core.errors import AuthError, RecordError
+from erpsync.core.errors import AuthError, ConnectorError, RecordError
 from erpsync.core.models import Action, ActionResult, AspectReport, Drift, Records, Severity
 from erpsync.core.orders import SellerOrder
 from erpsync.core.store import DriftChanges
@@ -49,6 +49,20 @@ def _reread_malformed(monkeypatch) -> None:
         return real(self, **kw)
 
     monkeypatch.setattr(Orders, "read_orders", malformed_second)
+
+
+def _reread_failed(monkeypatch) -> None:
+    """Seller Center lists the orders once, then fails the re-read (a 503 after retries): no
+    re-read is made at all."""
+    real, calls = Orders.read_orders, {"n": 0}
+
+    def failed_second(self, **kw):
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise ConnectorError("503 Service Unavailable", connector="orders-seller", operation="search orders")
+        return real(self, **kw)
+
+    monkeypatch.setattr(Orders, "read_orders", failed_second)
 
 
 def _not_verified(report: AspectReport) -> None:
@@ -89,7 +103,7 @@ def test_a_write_the_reread_left_out_keeps_the_cursor_of_a_seller_without_by_id_
     assert sync.store.cursors.get("s", "order_status") == clock.now.isoformat()
 
 
-@pytest.mark.parametrize(("reread", "exit_code"), [(_reread_refused, 2), (_reread_malformed, 1)])
+@pytest.mark.parametrize(("reread", "exit_code"), [(_reread_refused, 2), (_reread_malformed, 1), (_reread_failed, 2)])
 def test_a_write_not_verified_is_still_open_in_the_summary_the_exit_code_and_the_reports(
     tmp_path, monkeypatch, reread, exit_code
 ) -> None:

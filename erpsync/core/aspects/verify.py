@@ -17,6 +17,9 @@ the aspect's report:
   (:func:`cursor_may_move`);
 - a drift the write itself opened is added to the report (and alerted like any other).
 
+No re-read at all (a side could not be read again, or the run was stopped first) leaves every
+write of the aspect unverified, as one whose record the re-read left out.
+
 The re-read's own notes and record errors (why it read less than asked: an order answered
 malformed) join the report's, less those the first read reported already; its record errors
 are errors of the run (exit 1), as the first read's are.
@@ -94,7 +97,7 @@ def verify(report: AspectReport, reread: Reread | None) -> bool:
     drifts (``drifts.record``) wrote them to the outbox in the same transaction.
     """
     if reread is None:
-        return not any(r.status == "applied" for r in report.actions)
+        return _none_read_again(report)
     report.opened += [row.fingerprint for row in reread.changes.opened if row.fingerprint not in report.opened]
     report.resolved += [row.fingerprint for row in reread.changes.resolved if row.fingerprint not in report.resolved]
     report.notes += [f"re-reading after the writes: {n}" for n in reread.notes if n not in report.notes]
@@ -141,6 +144,21 @@ def verify(report: AspectReport, reread: Reread | None) -> bool:
     known = {d.fingerprint for d in report.drifts}
     shown += [d for d in reread.drifts if d.fingerprint not in known]
     report.drifts = shown
+    return not unseen
+
+
+def _none_read_again(report: AspectReport) -> bool:
+    """No read after the writes was made (it failed, or the run was stopped first): every write
+    made is unverified, its drift still open, as when the re-read left its record out."""
+    unseen = [r for r in report.actions if r.status == "applied"]
+    for result in unseen:
+        result.detail = "written, not verified: no read after the writes could be made"
+        result.unverified = True
+    if unseen:
+        report.notes.append(
+            f"{len(unseen)} correction(s) written but not verified, as no read after the writes could be "
+            "made: their drifts stay open until a read sees them hold"
+        )
     return not unseen
 
 
