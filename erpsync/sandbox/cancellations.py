@@ -14,7 +14,9 @@ when an order is added with the flag).
 
 Withdrawing the request (``pending`` false) clears the flag and emits nothing: which
 ``cancel_status`` a declined or withdrawn request is sent with, the guide does not settle. An order
-moved to CANCELLED has its request decided (accepted), so ``orders.set_status`` clears it too.
+moved to CANCELLED has its request decided (accepted), and one moved on from AWAITING_SHIPMENT
+(shipped) no longer has one waiting, so ``orders.set_status`` clears it then too (a guess: what
+the platform shows for a request still open when the parcel ships is not documented).
 """
 
 from __future__ import annotations

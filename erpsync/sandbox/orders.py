@@ -166,12 +166,18 @@ def search_orders(call: Call) -> dict[str, Any]:
     return {"orders": [order_view(call.state, o) for o in chunk], "next_page_token": token, "total_count": len(rows)}
 
 
+#: the statuses a buyer's cancellation request waits on: "Order API overview", Cancel Policy,
+#: describes the request the seller reviews for an order awaiting shipment (``cancellations.py``)
+REQUESTABLE = ("AWAITING_SHIPMENT",)
+
+
 def set_status(state: SandboxState, order: Order, status: str) -> None:
     """Move an order, bump its update_time and emit webhook 1 (CANCELLED is sent as CANCEL)."""
     order.status = status
     order.update_time = max(state.now(), order.update_time + 1)
     order.was_on_hold = order.was_on_hold or status == "ON_HOLD"
-    order.buyer_cancel_requested = order.buyer_cancel_requested and status != "CANCELLED"  # accepted
+    # decided: accepted (CANCELLED), or the order left the status a request waits on (shipped)
+    order.buyer_cancel_requested = order.buyer_cancel_requested and status in REQUESTABLE
     data = {
         "order_id": order.id,
         "order_status": WEBHOOK_STATUS.get(status, status),
@@ -202,11 +208,6 @@ def admin_set_status(state: SandboxState, order_id: str, body: dict[str, Any]) -
     return order_view(state, order)
 
 
-#: the statuses a buyer's cancellation request waits on: "Order API overview", Cancel Policy,
-#: describes the request the seller reviews for an order awaiting shipment (``cancellations.py``)
-REQUESTABLE = ("AWAITING_SHIPMENT",)
-
-
 def check_cancel_request(order_id: str, status: str) -> None:
     """Refuse a pending cancellation request on an order no request can wait on."""
     if status not in REQUESTABLE:
@@ -216,11 +217,11 @@ def check_cancel_request(order_id: str, status: str) -> None:
         )
 
 
-def _cancel_request(value: Any, status: str) -> bool:
+def _cancel_request(value: Any, order_id: str, status: str) -> bool:
     if not isinstance(value, bool):
         raise StateError("is_buyer_request_cancel must be true (a request waits) or false")
     if value:
-        check_cancel_request("(new)", status)
+        check_cancel_request(order_id, status)
     return value
 
 
@@ -250,7 +251,7 @@ def admin_add_order(state: SandboxState, body: dict[str, Any]) -> dict[str, Any]
         recipient_address=body.get("recipient_address"),
         paid_time=None if status == "UNPAID" else created,
         shipping_type=str(body.get("shipping_type", "TIKTOK")),
-        buyer_cancel_requested=_cancel_request(body.get("is_buyer_request_cancel", False), status),
+        buyer_cancel_requested=_cancel_request(body.get("is_buyer_request_cancel", False), order_id, status),
     )
     if order.shipping_type not in SHIPPING_TYPES:
         raise StateError(f"shipping_type must be one of {', '.join(SHIPPING_TYPES)}")

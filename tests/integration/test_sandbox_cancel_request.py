@@ -55,3 +55,11 @@ def test_a_request_waits_only_on_an_order_awaiting_shipment(wire: Wire, status: 
     expect_error(wire.http.post(f"{wire.base}/_sandbox/orders", json=body), 400, 36009004)
     body = {"warehouse_id": "WH-DG-01", "is_buyer_request_cancel": "yes"}
     expect_error(wire.http.post(f"{wire.base}/_sandbox/orders", json=body), 400, 36009004)
+
+
+@pytest.mark.parametrize("status", ["AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED"])
+def test_a_request_no_longer_waits_once_the_order_leaves_awaiting_shipment(wire: Wire, status: str) -> None:
+    order = wire.admin("POST", "orders", {"warehouse_id": "WH-DG-01", "is_buyer_request_cancel": True})
+    moved = wire.admin("POST", f"orders/{order['id']}/status", {"status": status})
+    (detail,) = wire.ok("GET", ORDERS, params={"ids": order["id"]})["orders"]
+    assert moved["is_buyer_request_cancel"] is False and detail["is_buyer_request_cancel"] is False
