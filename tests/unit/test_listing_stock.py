@@ -103,7 +103,7 @@ def test_a_bare_quantity_stored_by_an_earlier_version_is_said_unchanged_and_reco
     (push,) = plan_pushes(shirt(), MAPPING, bound({"S": "4"}))
     message = drift_message(push, shirt())
     assert "differs" not in message and "stock unchanged at S=4 (warehouse WH-1)" in message
-    assert "earlier version" in message and "now recorded with the stock" in message
+    assert "earlier version" in message and "records the warehouse with it" in message
     two = shirt(ErpSku("S", Decimal("5"), 4), ErpSku("T", Decimal("5"), 8))
     (push,) = [
         p

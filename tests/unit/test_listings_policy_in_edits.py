@@ -95,3 +95,20 @@ def test_within_policy_leaves_new_skus_and_a_body_without_skus_as_they_are() -> 
         "skus": [{"id": "1", "seller_sku": "MUG"}, new]
     }
     assert within_policy({"title": "Mug"}, prices=False, stock=False) == {"title": "Mug"}
+
+
+def test_a_bare_stock_under_a_reporting_policy_is_not_said_to_be_pushed(tmp_path: Path) -> None:
+    """A stock an earlier version stored as a bare quantity is described as unchanged; under
+    ``inventory = "report"`` nothing pushes it, so the drift says what the next stock push does
+    rather than that it was pushed, run after run."""
+    import sqlite3
+
+    shop = Shop(tmp_path, extra='[policy]\nlistings = { inventory = "report" }\n')
+    shop.write([("P1", "MUG", "4", "5")])
+    shop.run()
+    with sqlite3.connect(tmp_path / "state.db") as db:
+        db.execute("update bindings set last_pushed_hash = '5' where entity = 'inventory'")
+    for _ in range(2):
+        (drift,) = [d for d in shop.run().drifts if d.kind == "inventory_changed"]
+        assert "stock unchanged at MUG=5" in drift.message and "pushed once" not in drift.message, drift.message
+        assert "the next stock push sends it once" in drift.message

@@ -52,8 +52,8 @@ def _stock_change(by_sku: Mapping[str, tuple[str | None, str]]) -> str:
     if anew:
         unchanged = _words({k: by_sku[k][1] for k in anew})
         parts.append(
-            f"stock unchanged at {unchanged}: pushed once, as an earlier version recorded the quantity "
-            "without its warehouse, which is now recorded with the stock"
+            f"stock unchanged at {unchanged}: an earlier version recorded the quantity without its "
+            "warehouse, so the next stock push sends it once and records the warehouse with it"
         )
     return "; ".join(parts)
 
