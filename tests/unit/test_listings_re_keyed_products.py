@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from test_listings_moved_skus import Center, Shop, _fresh  # noqa: F401  (autous
 
 from erpsync.core.aspects import listing_lookup
 from erpsync.core.aspects.listing_leftovers import SKU_NOT_IN_ERP
+from erpsync.core.listings import FoundListing
 from erpsync.core.models import AspectReport
 
 
@@ -87,19 +89,54 @@ def test_a_new_product_sharing_some_skus_with_a_removed_one_does_not_take_its_li
     assert _warnings(report) == [("P1", "CUP"), ("P1", "MUG"), ("P1", "PLATE")]
 
 
-def test_a_removed_products_listing_whose_skus_no_binding_places_is_not_handed_over(tmp_path: Path) -> None:
-    """P1 (MUG, CUP) is T1, its SKU rows as an older version wrote them (naming no listing), and
-    the ERP re-keys it as P3. Which SKUs T1 holds is not known, so P3 may not be P1 under a new
-    key: it is the record error naming P1 and the command that frees T1, as before."""
+@pytest.mark.parametrize("whole", [False, True], ids=["hits-of-the-skus-searched", "whole-hits"])
+def test_a_removed_products_listing_whose_skus_no_binding_places_is_handed_over_only_on_a_whole_hit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, whole: bool
+) -> None:
+    """P1 (MUG, CUP) is T1, its SKU rows as an older version wrote them (naming no listing, but
+    their SKU ids), and the ERP re-keys it as P3. When Seller Center's hits list only the SKUs
+    searched (a seller plugin's), which SKUs T1 holds is not known and P3 may not be P1 under a
+    new key: it is the record error naming P1 and the command that frees T1, as before. A whole
+    hit shows T1 holds MUG and CUP with the ids the rows hold: P3 has both and takes T1."""
+    real = Center.find_listings
+
+    def hits(self: Center, skus: list[str]) -> dict[str, tuple[FoundListing, ...]]:
+        return {k: tuple(replace(h, whole=whole) for h in found) for k, found in real(self, skus).items()}
+
+    monkeypatch.setattr(Center, "find_listings", hits)
     shop = Shop(tmp_path)
     shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
     shop.run()
     with sqlite3.connect(tmp_path / "state.db") as db:
         db.execute("update bindings set last_pushed_hash = NULL where entity = 'sku'")
     shop.write([("P3", "MUG", "4", "5"), ("P3", "CUP", "3", "7")])
-    (error,) = shop.run().record_errors
-    assert "'P3'" in error and "--forget-listing P1" in error, error
-    assert [(erp_id, listing) for erp_id, listing, _ in _products(tmp_path)] == [("P1", "T1")]
+    Center.calls.clear()
+    errors = shop.run().record_errors
+    if whole:
+        assert not errors and not [c for c in Center.calls if c[0] == "create"], (errors, Center.calls)
+    else:
+        (error,) = errors
+        assert "'P3'" in error and "--forget-listing P1" in error, error
+    expected = [("P3", "T1")] if whole else [("P1", "T1")]
+    assert [(erp_id, listing) for erp_id, listing, _ in _products(tmp_path)] == expected
+
+
+def test_a_whole_hit_shows_the_skus_rows_naming_no_listing_hold(tmp_path: Path) -> None:
+    """P1 (MUG, CUP, PLATE) is T1; the rows of MUG and CUP are as an older version wrote them
+    (naming no listing, but their SKU ids), PLATE's names T1. The ERP splits P1 into P3 (PLATE)
+    and P4 (MUG, CUP). The whole hit of T1 shows MUG and CUP there with the ids their rows hold,
+    so T1 holds all three: neither product is P1 re-keyed, T1 stays P1's and is not edited."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7"), ("P1", "PLATE", "2", "1")])
+    shop.run()
+    with sqlite3.connect(tmp_path / "state.db") as db:
+        db.execute("update bindings set last_pushed_hash = NULL where entity = 'sku' and erp_id in ('MUG', 'CUP')")
+    shop.write([("P3", "PLATE", "2", "1"), ("P4", "MUG", "4", "5"), ("P4", "CUP", "3", "7")])
+    Center.calls.clear()
+    errors = shop.run().record_errors
+    assert [(erp_id, listing) for erp_id, listing, _ in _products(tmp_path)] == [("P1", "T1")], errors
+    assert Center.calls == [], Center.calls
+    assert len(errors) == 2 and all("'P1'" in e for e in errors), errors
 
 
 def test_a_product_refused_a_listing_another_took_this_run_is_not_told_to_forget_it(tmp_path: Path) -> None:

@@ -4,13 +4,16 @@ A listing bound to one ERP product is never bound to another: two ERP products o
 would push their content over each other's (``listing_lookup.py``). A listing whose ERP product
 a read without record errors no longer has is **gone**: the ERP may have re-keyed the product
 (P1 removed, its SKUs now under P3). It is handed to the product found there only when that
-product has every SKU the listing holds (the ``sku`` bindings placing SKUs in it, less those a
-whole search hit shows deleted there): then P3 is P1 under a new key. A new product that merely
-shares a SKU with P1 (P3 with MUG and BOWL, while the listing still sells P1's CUP and PLATE)
-would push its content over a listing that is still P1's, so it is refused as before: a record
-error naming P1 and ``--forget-listing``, the operator's call. A listing whose SKUs no binding
-places (rows written before SKUs named their product) cannot be vouched for, so it is not
-handed over either.
+product has every SKU the listing holds (below): then P3 is P1 under a new key. A new product
+that merely shares a SKU with P1 (P3 with MUG and BOWL, while the listing still sells P1's CUP
+and PLATE) would push its content over a listing that is still P1's, so it is refused as before:
+a record error naming P1 and ``--forget-listing``, the operator's call.
+
+A listing holds the SKUs the ``sku`` rows place there and, when a search hit shows the whole
+listing (``FoundListing.whole``), every SKU of the hit whose ``sku`` row holds the very SKU id
+found (rows written before SKUs named their product place none, yet the id says erpsync bound it
+there), less the SKUs such a hit lacks. A gone listing holding none that way cannot be vouched
+for, so it is not handed over either.
 
 Handing over does what ``forget_listings`` does for P1 (``listing_forget.py``), before P3 is
 bound: the content hash P1 last pushed is kept as a ``forgotten`` row of the listing, then
@@ -31,7 +34,7 @@ from erpsync.core.aspects.listing_leftovers import Leftover
 from erpsync.core.aspects.listing_observation import ListingObservation
 from erpsync.core.listing_ports import ListingBindings
 from erpsync.core.listing_source import SOURCE
-from erpsync.core.listings import PRODUCT, ErpProduct, FoundListing
+from erpsync.core.listings import PRODUCT, SKU, ErpProduct, FoundListing
 
 __all__ = ["Owners", "hand_over", "read_owners"]
 
@@ -44,18 +47,21 @@ class Owners:
     taken: dict[str, str] = field(default_factory=dict)
     #: listing of an ERP product the read no longer has -> (that product, content hash last pushed)
     gone: dict[str, tuple[str, str | None]] = field(default_factory=dict)
-    #: gone listing -> the seller SKUs it holds, which a product must all have to take it
+    #: listing found -> the seller SKUs it holds, which a product must all have to take it if it is gone
     holds: dict[str, frozenset[str]] = field(default_factory=dict)
     #: the ERP products bound before this run (the only ones ``--forget-listing`` can free)
     earlier: frozenset[str] = frozenset()
 
+    def has_all(self, listing_id: str, product: ErpProduct) -> bool:
+        """Whether ``product`` has every SKU ``listing_id`` holds."""
+        return self.holds.get(listing_id, frozenset()) <= {s.seller_sku for s in product.skus}
+
     def holder(self, listing_id: str, product: ErpProduct) -> str | None:
         """The other ERP product ``listing_id`` is held by, or None: ``product`` may be bound to it."""
         other = self.taken.get(listing_id)
-        if other is None and listing_id in self.gone:
-            held = self.holds.get(listing_id, frozenset())
-            if not held or not held <= {s.seller_sku for s in product.skus}:
-                other = self.gone[listing_id][0]
+        gone = other is None and listing_id in self.gone
+        if gone and (not self.holds.get(listing_id) or not self.has_all(listing_id, product)):
+            other = self.gone[listing_id][0]
         return other if other != product.id else None
 
     def takes_gone(self, product: ErpProduct, found: Mapping[str, Sequence[FoundListing]]) -> bool:
@@ -79,28 +85,37 @@ def read_owners(
 
     Listings of the products ``leftovers`` reports as removed (bound, missing from a read
     without record errors: ``read_whole``) are ``gone``; after a read with record errors a
-    missing product may be one whose rows could not be read, and its listing stays taken. A gone
-    listing holds the SKUs ``obs.leftovers`` places in it for its product (all of them, as the
-    product has none), less those a whole hit (``FoundListing.whole``) of it lacks.
+    missing product may be one whose rows could not be read, and its listing stays taken. Each
+    listing found holds what the module docstring says.
     """
     owners = Owners()
-    if bindings is not None:
-        read = {p.id for p in products}
-        for erp_id, row in bindings.for_entity(obs.shop, PRODUCT).items():
-            if not row.seller_id:
-                continue
-            if read_whole and erp_id not in read:
-                owners.gone[row.seller_id] = (erp_id, row.last_pushed_hash)
-            else:
-                owners.taken[row.seller_id] = erp_id
+    if bindings is None:
+        owners.taken.update({known.product_id: erp_id for erp_id, known in obs.bound.items()})
+        owners.earlier = frozenset(owners.taken.values())
+        return owners
+    read = {p.id for p in products}
+    for erp_id, row in bindings.for_entity(obs.shop, PRODUCT).items():
+        if not row.seller_id:
+            continue
+        if read_whole and erp_id not in read:
+            owners.gone[row.seller_id] = (erp_id, row.last_pushed_hash)
+        else:
+            owners.taken[row.seller_id] = erp_id
     owners.taken.update({known.product_id: erp_id for erp_id, known in obs.bound.items()})
     owners.earlier = frozenset(owners.taken.values()) | {erp_id for erp_id, _ in owners.gone.values()}
-    whole = {h.product_id: h for hits in found.values() for h in hits if h.whole}
-    for listing, (erp_id, _) in owners.gone.items():
-        left = obs.leftovers.get(erp_id)
-        placed = left.seller_skus if left is not None and left.product_id == listing else ()
-        hit = whole.get(listing)
-        owners.holds[listing] = frozenset(k for k in placed if hit is None or k in hit.skus)
+    rows = bindings.for_entity(obs.shop, SKU)
+    placed: dict[str, set[str]] = {}
+    for seller_sku, row in rows.items():
+        if row.seller_id and row.last_pushed_hash:
+            placed.setdefault(row.last_pushed_hash, set()).add(seller_sku)
+    hits = {h.product_id: h for hits in found.values() for h in hits}
+    hits.update({h.product_id: h for hits in found.values() for h in hits if h.whole})
+    for listing, hit in hits.items():
+        held = placed.get(listing, set())
+        if hit.whole:  # the whole listing: what it lacks is not held, an id erpsync bound is
+            held = {k for k in held if k in hit.skus}
+            held |= {k for k, sku_id in hit.skus.items() if (r := rows.get(k)) is not None and r.seller_id == sku_id}
+        owners.holds[listing] = frozenset(held)
     return owners
 
 
