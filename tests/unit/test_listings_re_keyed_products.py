@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +18,11 @@ import pytest
 from test_listings_moved_skus import Center, Shop, _fresh  # noqa: F401  (autouse fixture)
 
 from erpsync.core.aspects import listing_lookup
+from erpsync.core.aspects.listing_forget import forget_listings
 from erpsync.core.aspects.listing_leftovers import SKU_NOT_IN_ERP
 from erpsync.core.listings import FoundListing
 from erpsync.core.models import AspectReport
+from erpsync.core.store import Store
 
 
 def _products(root: Path) -> list[tuple[str, str, str | None]]:
@@ -153,3 +156,54 @@ def test_a_product_refused_a_listing_another_took_this_run_is_not_told_to_forget
     (error,) = report.record_errors
     assert "'P4'" in error and "'P3'" in error and "--forget-listing" not in error, error
     assert [(erp_id, listing) for erp_id, listing, _ in _products(tmp_path)] == [("P3", "T1")]
+
+
+def _split_with_a_hand_added_sku(shop: Shop) -> None:
+    """P1 (MUG, CUP) is T1, where SAUCER is added by hand; the ERP re-keys P1 as P3 and adds P4
+    (SAUCER only), listed first."""
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
+    shop.run()
+    Center.products["T1"]["SAUCER"] = "T1-SAUCER"
+    shop.write([("P4", "SAUCER", "2", "1"), ("P3", "MUG", "4", "5"), ("P3", "CUP", "3", "7")])
+
+
+def test_a_run_stopped_after_the_hand_over_leaves_the_listing_to_the_product_with_its_skus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run that hands T1 to P3 stops after forgetting P1 and before binding P3: T1 is bound to
+    no one, its SKU rows still placing MUG and CUP there. The next run does not give it to P4,
+    found first but holding only SAUCER (its content would go over a listing selling MUG and
+    CUP): P3 takes it, with the one edit of its own content, and P4 is the record error naming P3."""
+    shop = Shop(tmp_path)
+    _split_with_a_hand_added_sku(shop)
+
+    def stop(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the process stops here")
+
+    monkeypatch.setattr(listing_lookup, "bind_found", stop)
+    with pytest.raises(RuntimeError, match="the process stops here"):
+        shop.run()
+    monkeypatch.undo()
+    assert _products(tmp_path) == []
+    Center.calls.clear()
+    (error,) = shop.run().record_errors
+    assert [(erp_id, listing) for erp_id, listing, _ in _products(tmp_path)] == [("P3", "T1")], Center.calls
+    assert "'P4'" in error and "'P3'" in error and "--forget-listing" not in error, error
+    assert [c for c in Center.calls if c[0] == "edit"] == [("edit", "T1", ())], Center.calls  # P3's title
+
+
+def test_a_forgotten_listing_still_holding_skus_is_not_taken_by_a_product_lacking_them(tmp_path: Path) -> None:
+    """P1 (MUG, CUP) is T1, where SAUCER is added by hand; P1's binding is forgotten and the ERP
+    now has only P4 (SAUCER). T1 still sells MUG and CUP: P4 is the record error saying so,
+    naming P1, with no command to run, and T1 stays bound to no one, nothing pushed to it."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
+    shop.run()
+    Center.products["T1"]["SAUCER"] = "T1-SAUCER"
+    with Store.open(f"sqlite:///{tmp_path}/state.db") as store:
+        forget_listings(store.bindings, "s", ["P1"], datetime.now(UTC))
+    shop.write([("P4", "SAUCER", "2", "1")])
+    Center.calls.clear()
+    (error,) = shop.run().record_errors
+    assert all(w in error for w in ("'P4'", "T1", "'P1'", "'CUP', 'MUG'")) and "--forget-listing" not in error, error
+    assert _products(tmp_path) == [] and Center.calls == [], Center.calls

@@ -5,12 +5,14 @@ products on one listing would push their content over each other's). So an ERP p
 while its listing exists (P2 becomes P3, with the same SKUs) is a record error on every run: P3's
 SKUs are found in P2's listing. The operator's way out is to forget P2's binding
 (``erpsync bindings --forget-listing P2``): the next run finds the listing by seller_sku and binds
-it to P3, creating nothing. Which rows go and which stay:
+it to P3, creating nothing, as P3 has every SKU the listing holds (a product lacking one is
+refused: ``listing_owners.py``). Which rows go and which stay:
 
 - the ``product`` row goes: it is the binding, and it is what keeps P3 out of the listing;
 - the ``source`` row (P2's fingerprint) goes: it vouches only for P2's bindings;
 - ``sku`` rows stay: seller_sku → SKU id and listing is a fact about Seller Center, not about
-  the ERP product; the search that binds P3 writes them again as it finds them;
+  the ERP product, and says which SKUs the listing holds; the search that binds P3 writes them
+  again as it finds them;
 - ``price`` and ``inventory`` rows stay: seller_sku → the SKU id and the value last pushed to
   it. The value went to that SKU id whichever ERP product holds it, so a product found with the
   same SKU id takes it (``Kept.listing``) and nothing is pushed again that Seller Center has;

@@ -13,7 +13,9 @@ Two cases, each one search for the whole shop (``ListingReader.find_listings``):
   an ERP product that a read without record errors no longer has is taken by the product found
   there that has every SKU it holds (the ERP re-keyed the product), and the gone one's binding
   is forgotten first, so its SKUs there are the new product's, never a warning about the gone
-  one (``listing_owners.py``); a product sharing only some of them is the record error above;
+  one (``listing_owners.py``); a product sharing only some of them is the record error above.
+  So is one found in a listing bound to no ERP product whose ``sku`` rows still place SKUs it
+  lacks there (a forgotten binding, a run stopped mid hand-over);
 - a **bound product's SKU without an id** (a create or edit answer that left it out, or a SKU
   added in the ERP since): found in the same listing, its id is bound at once, so its price and
   stock are compared from this run on and no edit adds it a second time. Not found, it stays
@@ -101,7 +103,7 @@ def look_up(
         # a gone product's listing keeps its hash, as a forgotten one
         kept = Kept.read(bindings, obs.shop, owners.hashes()) if found and bindings is not None else Kept()
         # the product that takes a gone listing first: the others found there are refused naming it
-        for product in sorted(unbound, key=lambda p: not owners.takes_gone(p, found)):
+        for product in sorted(unbound, key=lambda p: not owners.takes_free(p, found)):
             _bind_product(obs, products, product, found, owners, kept, notes=bindings is None)
         if bindings is not None:  # bound now, whatever is pushed: never searched for again
             bound = {p.id: p for p in unbound if p.id in obs.bound}
@@ -221,10 +223,18 @@ def _bind_product(
     elif listings and (other := owners.holder(next(iter(listings)), product)) is not None:
         (listing,) = listings.values()
         named = ", ".join(repr(s.seller_sku) for s in product.skus if s.seller_sku in listing.skus)
+        mine = {s.seller_sku for s in product.skus}
+        held = ", ".join(repr(k) for k in sorted(owners.holds.get(listing.product_id, frozenset()) - mine))
+        free = listing.product_id in owners.free and listing.product_id not in owners.taken
         reason = (
             f"its SKU {named} is in Seller Center product {listing.product_id}, which is ERP product"
             f" {other!r}'s listing: not pushed, as two ERP products bound to one listing would push"
             f" their content over each other's; keep the SKU in one product, in the ERP or in Seller Center"
+            if not free
+            else f"its SKU {named} is in Seller Center product {listing.product_id}, which no ERP product is"
+            f" bound to{f' since {other!r} was forgotten' if other else ''} but which still holds {held}, which"
+            " this product lacks: not pushed, as its content would be pushed over a listing selling other"
+            " SKUs; keep the SKU in one product, in the ERP or in Seller Center"
         )
         if other in owners.earlier:
             reason += (

@@ -15,6 +15,13 @@ found (rows written before SKUs named their product place none, yet the id says 
 there), less the SKUs such a hit lacks. A gone listing holding none that way cannot be vouched
 for, so it is not handed over either.
 
+The same holds for a listing bound to no ERP product whose ``sku`` rows still place SKUs there
+(one whose binding was forgotten, or a run stopped between the hand-over and the bind): only a
+product with every SKU it holds may take it, any other found there is the record error, so a
+product holding only a SKU added there by hand never pushes its content over it. With no ``sku``
+row placing anything there (a lost state store, a listing made by hand) the first product found
+takes it.
+
 Handing over does what ``forget_listings`` does for P1 (``listing_forget.py``), before P3 is
 bound: the content hash P1 last pushed is kept as a ``forgotten`` row of the listing, then
 P1's rows go. A run stopped after that and before P3's binding leaves the listing free with its
@@ -47,8 +54,10 @@ class Owners:
     taken: dict[str, str] = field(default_factory=dict)
     #: listing of an ERP product the read no longer has -> (that product, content hash last pushed)
     gone: dict[str, tuple[str, str | None]] = field(default_factory=dict)
-    #: listing found -> the seller SKUs it holds, which a product must all have to take it if it is gone
+    #: listing found -> the seller SKUs it holds, which a product must all have to take it if it is free
     holds: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: listing bound to no ERP product whose ``sku`` rows place SKUs there -> the ERP product forgotten there
+    free: dict[str, str | None] = field(default_factory=dict)
     #: the ERP products bound before this run (the only ones ``--forget-listing`` can free)
     earlier: frozenset[str] = frozenset()
 
@@ -57,17 +66,25 @@ class Owners:
         return self.holds.get(listing_id, frozenset()) <= {s.seller_sku for s in product.skus}
 
     def holder(self, listing_id: str, product: ErpProduct) -> str | None:
-        """The other ERP product ``listing_id`` is held by, or None: ``product`` may be bound to it."""
+        """The other ERP product ``listing_id`` is held by, or None: ``product`` may be bound to it.
+
+        A free listing holding SKUs ``product`` lacks is held by the ERP product last forgotten
+        there, or by ``""`` when no ``forgotten`` row names one.
+        """
         other = self.taken.get(listing_id)
         gone = other is None and listing_id in self.gone
         if gone and (not self.holds.get(listing_id) or not self.has_all(listing_id, product)):
             other = self.gone[listing_id][0]
+        elif other is None and listing_id in self.free and not self.has_all(listing_id, product):
+            other = self.free[listing_id] or ""
         return other if other != product.id else None
 
-    def takes_gone(self, product: ErpProduct, found: Mapping[str, Sequence[FoundListing]]) -> bool:
-        """Whether ``product`` is found in one gone listing only, and may take it."""
+    def takes_free(self, product: ErpProduct, found: Mapping[str, Sequence[FoundListing]]) -> bool:
+        """Whether ``product`` is found in one gone or free listing only, and may take it."""
         listings = {h.product_id for s in product.skus for h in found.get(s.seller_sku, ())}
-        return len(listings) == 1 and (pid := next(iter(listings))) in self.gone and self.holder(pid, product) is None
+        if len(listings) != 1 or self.holder(pid := next(iter(listings)), product) is not None:
+            return False
+        return pid in self.gone or pid in self.free
 
     def hashes(self) -> dict[str, str]:
         """The content hash last pushed to each gone listing, for the product that takes it."""
@@ -86,7 +103,8 @@ def read_owners(
     Listings of the products ``leftovers`` reports as removed (bound, missing from a read
     without record errors: ``read_whole``) are ``gone``; after a read with record errors a
     missing product may be one whose rows could not be read, and its listing stays taken. Each
-    listing found holds what the module docstring says.
+    listing found holds what the module docstring says; one bound to no ERP product whose
+    ``sku`` rows place SKUs there is ``free``.
     """
     owners = Owners()
     if bindings is None:
@@ -110,12 +128,15 @@ def read_owners(
             placed.setdefault(row.last_pushed_hash, set()).add(seller_sku)
     hits = {h.product_id: h for hits in found.values() for h in hits}
     hits.update({h.product_id: h for hits in found.values() for h in hits if h.whole})
+    forgotten = bindings.for_entity(obs.shop, FORGOTTEN)
     for listing, hit in hits.items():
         held = placed.get(listing, set())
         if hit.whole:  # the whole listing: what it lacks is not held, an id erpsync bound is
             held = {k for k in held if k in hit.skus}
             held |= {k for k, sku_id in hit.skus.items() if (r := rows.get(k)) is not None and r.seller_id == sku_id}
         owners.holds[listing] = frozenset(held)
+        if listing not in owners.taken and listing not in owners.gone and placed.get(listing):
+            owners.free[listing] = (r.seller_id or None) if (r := forgotten.get(listing)) is not None else None
     return owners
 
 
