@@ -213,8 +213,9 @@ def _bind_product(
     error and is not pushed: binding it would push its content over the other one's (a SKU the
     ERP split off into a new product is found in its old product's listing), and creating it
     would put the SKU on sale a second time. Which product holds the SKU is the seller's call.
-    The error suggests ``--forget-listing`` only for an ERP product bound before this run: one
-    bound by it was never this product under another key.
+    The error suggests ``--forget-listing`` only for an ERP product bound before this run (one
+    bound by it was never this product under another key) whose listing holds no SKU this product
+    lacks (else forgetting it would not hand the listing to this product either).
     """
     listings = {h.product_id: h for s in product.skus for h in found.get(s.seller_sku, ())}
     reason = ""
@@ -236,7 +237,8 @@ def _bind_product(
             " this product lacks: not pushed, as its content would be pushed over a listing selling other"
             " SKUs; keep the SKU in one product, in the ERP or in Seller Center"
         )
-        if other in owners.earlier:
+        # only a product with every SKU the other's listing holds can be the other renamed
+        if other in owners.earlier and owners.has_all(listing.product_id, product):
             reason += (
                 f" (if {other!r} became this product: `erpsync bindings --shop {obs.shop} --forget-listing {other}`)"
             )

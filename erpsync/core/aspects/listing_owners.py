@@ -7,7 +7,7 @@ a read without record errors no longer has is **gone**: the ERP may have re-keye
 product has every SKU the listing holds (below): then P3 is P1 under a new key. A new product
 that merely shares a SKU with P1 (P3 with MUG and BOWL, while the listing still sells P1's CUP
 and PLATE) would push its content over a listing that is still P1's, so it is refused as before:
-a record error naming P1 and ``--forget-listing``, the operator's call.
+a record error naming P1.
 
 A listing holds the SKUs the ``sku`` rows place there and, when a search hit shows the whole
 listing (``FoundListing.whole``), every SKU of the hit whose ``sku`` row holds the very SKU id
@@ -20,7 +20,8 @@ The same holds for a listing bound to no ERP product whose ``sku`` rows still pl
 product with every SKU it holds may take it, any other found there is the record error, so a
 product holding only a SKU added there by hand never pushes its content over it. With no ``sku``
 row placing anything there (a lost state store, a listing made by hand) the first product found
-takes it.
+takes it. ``--forget-listing OTHER`` is advised only to a product holding every SKU OTHER's
+listing holds: only then can it be OTHER renamed.
 
 Handing over does what ``forget_listings`` does for P1 (``listing_forget.py``), before P3 is
 bound: the content hash P1 last pushed is kept as a ``forgotten`` row of the listing, then
