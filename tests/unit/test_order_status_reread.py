@@ -25,44 +25,39 @@ from erpsync.render_html import report_page
 REFUSED = "re-reading after the writes: order statuses not mirrored: Seller Center refused to list orders ("
 
 
-def _reread_refused(monkeypatch) -> None:
-    """Seller Center lists the orders once, then refuses the re-read's list read as unauthorised."""
+def _second_read(monkeypatch, answer) -> None:
+    """Seller Center lists the orders once; the re-read's list read gets ``answer()`` (raised or
+    returned)."""
     real, calls = Orders.read_orders, {"n": 0}
 
-    def refused_second(self, **kw):
+    def second(self, **kw):
         calls["n"] += 1
-        if calls["n"] > 1:
-            raise AuthError("access token revoked", connector="orders-seller", operation="search orders")
-        return real(self, **kw)
+        return answer() if calls["n"] > 1 else real(self, **kw)
 
-    monkeypatch.setattr(Orders, "read_orders", refused_second)
+    monkeypatch.setattr(Orders, "read_orders", second)
+
+
+def _raise(error: Exception):
+    def answer():
+        raise error
+
+    return answer
+
+
+def _reread_refused(monkeypatch) -> None:
+    """The re-read's list read is refused as unauthorised."""
+    _second_read(monkeypatch, _raise(AuthError("access token revoked", connector="orders-seller")))
 
 
 def _reread_malformed(monkeypatch) -> None:
-    """Seller Center lists the orders once, then answers o-1 as a malformed record."""
-    real, calls = Orders.read_orders, {"n": 0}
-
-    def malformed_second(self, **kw):
-        calls["n"] += 1
-        if calls["n"] > 1:
-            return Records((), (RecordError("bad update_time", record="order 'o-1'", record_id="o-1"),))
-        return real(self, **kw)
-
-    monkeypatch.setattr(Orders, "read_orders", malformed_second)
+    """The re-read answers o-1 as a malformed record."""
+    error = RecordError("bad update_time", record="order 'o-1'", record_id="o-1")
+    _second_read(monkeypatch, lambda: Records((), (error,)))
 
 
 def _reread_failed(monkeypatch) -> None:
-    """Seller Center lists the orders once, then fails the re-read (a 503 after retries): no
-    re-read is made at all."""
-    real, calls = Orders.read_orders, {"n": 0}
-
-    def failed_second(self, **kw):
-        calls["n"] += 1
-        if calls["n"] > 1:
-            raise ConnectorError("503 Service Unavailable", connector="orders-seller", operation="search orders")
-        return real(self, **kw)
-
-    monkeypatch.setattr(Orders, "read_orders", failed_second)
+    """The re-read fails (a 503 after retries): no re-read is made at all."""
+    _second_read(monkeypatch, _raise(ConnectorError("503 Service Unavailable", connector="orders-seller")))
 
 
 def _not_verified(report: AspectReport) -> None:
