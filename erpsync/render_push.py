@@ -1,5 +1,6 @@
 """What ``erpsync push`` (and the demo) print for a push run: per shop, pushed / already done /
-failed by id / skipped, or "not run" and why when nothing is configured for the aspect (an ERP
+failed by id / skipped (a write the run could not read back is counted apart, as written but not
+verified, never as pushed), or "not run" and why when nothing is configured for the aspect (an ERP
 that keeps no shipments), then the details. Pure rendering of a ``RunReport``.
 """
 
@@ -23,6 +24,8 @@ class PushSummary:
 
     shop: str
     pushed: list[str] = field(default_factory=list)  # subjects written (or, dry run, to write)
+    #: written, but the run's re-read did not read them back (``ActionResult.unverified``)
+    unverified: list[str] = field(default_factory=list)
     already_done: list[str] = field(default_factory=list)  # found done in the ledger
     failed: dict[str, str] = field(default_factory=dict)  # subject → why
     skipped: list[str] = field(default_factory=list)  # reported, not written (policy, platform rule)
@@ -35,7 +38,10 @@ class PushSummary:
         if self.not_run and self.idle:
             return f"{self.shop}: not run: {self.not_run}"
         verb = "to push" if dry_run else "pushed"
-        parts = [f"{len(self.pushed)} {verb}", f"{len(self.already_done)} already done"]
+        parts = [f"{len(self.pushed)} {verb}"]
+        if self.unverified:
+            parts.append(f"{len(self.unverified)} written, not verified ({', '.join(self.unverified)})")
+        parts.append(f"{len(self.already_done)} already done")
         parts.append(f"{len(self.failed)} failed" + (f" ({', '.join(sorted(self.failed))})" if self.failed else ""))
         parts.append(f"{len(self.skipped)} skipped" + (f" ({', '.join(self.skipped)})" if self.skipped else ""))
         if self.record_errors:
@@ -46,7 +52,15 @@ class PushSummary:
     @property
     def idle(self) -> bool:
         """Nothing to push and nothing wrong: Seller Center already has what the ERP holds."""
-        return not (self.pushed or self.already_done or self.failed or self.skipped or self.record_errors or self.error)
+        return not (
+            self.pushed
+            or self.unverified
+            or self.already_done
+            or self.failed
+            or self.skipped
+            or self.record_errors
+            or self.error
+        )
 
 
 def summarise(report: RunReport, aspect: str) -> list[PushSummary]:
@@ -66,7 +80,9 @@ def _fold(summary: PushSummary, part: AspectReport) -> None:
     for result in part.actions:
         subject = result.action.subject
         covered.update(result.action.drifts)
-        if result.status in ("applied", "planned"):
+        if result.status == "applied" and result.unverified:
+            summary.unverified.append(subject)
+        elif result.status in ("applied", "planned"):
             summary.pushed.append(subject)
         elif result.status == "skipped":
             summary.already_done.append(subject)

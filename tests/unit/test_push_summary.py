@@ -121,3 +121,17 @@ def test_on_a_terminal_a_bar_counts_the_writes_instead_of_printing_lines():
     shown = out.getvalue()
     assert "push tracking" in shown and "2 write step(s)" in shown and "━" in shown
     assert "shop: tracking: ship package 1\n" not in shown  # the steps are the bar's caption, not lines
+
+
+def test_a_write_the_run_could_not_read_back_is_counted_as_written_not_verified_never_as_pushed():
+    unseen = result("P2", "applied", "written, not verified: no read after the writes could be made")
+    unseen.unverified = True
+    part = AspectReport("tracking", drifts=[drift("P1"), drift("P2")], actions=[result("P1", "applied"), unseen])
+    (summary,) = summarise(report(part), "tracking")
+    assert (summary.pushed, summary.unverified) == (["P1"], ["P2"])
+    assert summary.line(dry_run=False) == (
+        "shop: 1 pushed, 1 written, not verified (P2), 0 already done, 0 failed, 0 skipped"
+    )
+    alone = AspectReport("tracking", drifts=[drift("P2")], actions=[unseen])
+    (summary,) = summarise(report(alone), "tracking")
+    assert not summary.idle and "nothing to push" not in summary.line(dry_run=False)
