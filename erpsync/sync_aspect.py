@@ -122,10 +122,11 @@ class SyncAspect(SyncApply, SyncDrifts):
         memory.flush()  # what observing noted, in one transaction, before the drifts it explains
         keep_matches(self.store, shop.name, observation, now)
         report.record_errors = [self._redact(str(e)) for e in observation.record_errors]
-        report.notes = list(observation.notes)
+        # a note may quote a system's answer, which can echo a secret back: masked as errors are
+        report.notes = [self._redact(n) for n in observation.notes]
         if observation.not_run:
-            report.not_run = observation.not_run
-            report.notes.insert(0, f"{observation.not_run}: not run")
+            report.not_run = self._redact(observation.not_run)
+            report.notes.insert(0, f"{report.not_run}: not run")
             self._keep_unchecked(shop.name, report)
         report.drifts = drifts = aspect.diff(observation)
         # Planned before recording (planning is pure), so each alert can say the fix it proposes.

@@ -9,6 +9,7 @@ again. The host (``Syncer``) with the real store and the in-memory connectors of
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -207,3 +208,16 @@ def test_verify_calls_a_write_verified_only_when_the_reread_read_its_record() ->
     everything = AspectReport("order_status", drifts=[left_out], actions=[_applied(left_out)])
     assert verify(everything, Reread([], changes)) is True  # scope None: everything was read
     assert verify(AspectReport("order_status", actions=[_applied(read)]), None) is False
+
+
+def test_the_notes_of_the_first_read_are_redacted_as_the_rereads_are(tmp_path, monkeypatch) -> None:
+    """A note made from a refusal's text can carry whatever the system echoed back, a configured
+    secret included: the report, its alerts and its logs never show one."""
+    secret = "tok-9f8e7d6c5b4a39281706"
+    sync, _ = syncer(tmp_path)
+    sync.settings = dataclasses.replace(sync.settings, secrets=(secret,))
+    Orders.orders = (SellerOrder("o-1", "CANCELLED", T0 - timedelta(minutes=30)),)
+    monkeypatch.setattr(Orders, "read_orders", lambda self, **kw: _raise(AuthError(f"token {secret} revoked"))())
+    report = order_status(sync)
+    assert any("Seller Center refused to list orders" in n for n in report.notes), report.notes
+    assert not [n for n in report.notes if secret in n], report.notes
