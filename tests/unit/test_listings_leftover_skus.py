@@ -151,6 +151,41 @@ def test_a_leftover_deleted_in_seller_center_is_forgotten_once_a_search_shows_it
     assert Center.products["T1"] == {"MUG": "T1-MUG", "BOWL": "T1-BOWL", "PLATE": "T1-PLATE"}
 
 
+def test_a_leftover_deleted_in_seller_center_alone_lets_the_refused_sku_be_added(tmp_path: Path) -> None:
+    """CUP, which P1 no longer has, is deleted in Seller Center and BOWL is not added there by
+    hand. The search for BOWL finds nothing, so it also asks for a SKU bound in T1 (MUG): its
+    hit shows T1 without CUP, CUP is forgotten and its warning resolves, and the same run adds
+    BOWL with an edit listing MUG and BOWL, instead of refusing BOWL run after run."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
+    shop.run()
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "BOWL", "2", "1")])
+    (warning,) = _warnings(shop.run())
+    del Center.products["T1"]["CUP"]  # deleted, as the warning advises; BOWL not added by hand
+    Center.calls.clear()
+    report = shop.run()
+    assert not [e for e in report.record_errors if "BOWL" in e], report.record_errors
+    assert not _warnings(report) and warning.fingerprint in report.resolved, report.drifts
+    assert ("edit", "T1", ("MUG", "BOWL")) in Center.calls, Center.calls
+    assert Center.products["T1"] == {"MUG": "T1-MUG", "BOWL": "T1-BOWL"}
+
+
+def test_a_leftover_still_on_sale_keeps_the_new_sku_refused_though_its_listing_is_searched(tmp_path: Path) -> None:
+    """The bound SKU searched beside BOWL shows T1 still holding CUP: nothing is forgotten, BOWL
+    stays refused and CUP's warning open."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
+    shop.run()
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "BOWL", "2", "1")])
+    (warning,) = _warnings(shop.run())
+    Center.calls.clear()
+    report = shop.run()
+    assert [e for e in report.record_errors if "BOWL" in e], report.record_errors
+    assert [d.fingerprint for d in _warnings(report)] == [warning.fingerprint]
+    assert not [c for c in Center.calls if c[0] == "edit"], Center.calls
+    assert Center.products["T1"] == {"MUG": "T1-MUG", "CUP": "T1-CUP"}
+
+
 def test_a_hit_listing_only_the_skus_searched_does_not_forget_a_leftover_still_on_sale(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -19,7 +19,9 @@ Two cases, each one search for the whole shop (``ListingReader.find_listings``):
 - a **bound product's SKU without an id** (a create or edit answer that left it out, or a SKU
   added in the ERP since): found in the same listing, its id is bound at once, so its price and
   stock are compared from this run on and no edit adds it a second time. Not found, it stays
-  unbound and the next edit adds it (a SKU added in the ERP changes the content hash). Found
+  unbound and the next edit adds it (a SKU added in the ERP changes the content hash), unless
+  its listing holds a SKU the ERP dropped: then one SKU bound there is searched too, so a hit
+  shows whether the dropped one was deleted meanwhile (``_probes``). Found
   in another Seller Center product (or in several), it is a record error naming them, and the product is in
   ``content_held``: an edit would add the SKU to this listing, a second one on sale. A search
   hit that cannot be read is a record error and the SKUs stay unbound this run, their products
@@ -113,7 +115,9 @@ def look_up(
     if not missing:
         return
     try:
-        found = every_listing(seller.find_listings([k for keys in missing.values() for k in keys]))
+        found = every_listing(
+            seller.find_listings([k for keys in missing.values() for k in keys] + _probes(obs, missing))
+        )
     except RecordError as exc:
         obs.record_errors.append(exc)
         obs.content_held.update(missing)
@@ -133,6 +137,23 @@ def look_up(
                 bindings.put(obs.shop, SKU, seller_sku, seller_id=sku_id, last_pushed_hash=known.product_id, now=now)
     if bindings is not None:
         _unplace(obs, bindings, found, now)
+
+
+def _probes(obs: ListingObservation, missing: Mapping[str, Sequence[str]]) -> list[str]:
+    """A SKU bound in the listing of each product whose new SKUs its leftovers hold back.
+
+    Such a product's new SKUs are not added while its listing holds a SKU the ERP dropped, and a
+    search for them alone finds nothing until the seller adds them by hand. Its warning advises
+    deleting the dropped SKU in Seller Center, and only a whole hit of the listing shows that done
+    (``_unplace``): so one SKU it still holds is searched too, in the same call. Then deleting the
+    dropped SKU is enough, and the same run adds the new ones.
+    """
+    probes = []
+    for erp_id in missing:
+        left, known = obs.leftovers.get(erp_id), obs.bound[erp_id]
+        if left is not None and left.product_id == known.product_id and known.sku_ids:
+            probes.append(min(known.sku_ids))
+    return probes
 
 
 def _refuse_elsewhere(
