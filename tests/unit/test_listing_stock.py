@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from erpsync.core.aspects.base import UnsupportedAction
-from erpsync.core.aspects.listing_bindings import bound_listings, inventory_quantities, record_push
+from erpsync.core.aspects.listing_bindings import bound_listings, forget_pushed, inventory_quantities, record_push
 from erpsync.core.aspects.listing_texts import action_description, drift_message
 from erpsync.core.aspects.listings import ListingObservation, ListingsAspect
 from erpsync.core.errors import PermanentError
@@ -291,3 +291,24 @@ def test_an_inventory_that_is_not_the_sum_is_refused(inventory):
     with pytest.raises(StockError, match=r"disagrees with warehouse_stock \(5 \+ 3 = 8\)") as caught:
         settle_stock({"7001": 5, "7002": 3}, inventory)
     assert (caught.value.field, caught.value.kind, caught.value.total) == ("inventory", "disagrees", 8)
+
+
+def test_an_edit_forgets_the_kept_skus_values_it_sends_before_it_is_sent(tmp_path: Path):
+    """An edit adding SKU B lists A, which the listing keeps, with its price and stock: taken
+    effect with its answer lost, A's old values must not stay recorded, or an ERP going back to
+    them would differ from nothing while Seller Center holds the edit's. A listed without its
+    stock (a policy that only reports stock) keeps the stock last recorded."""
+    store = Store.open(f"sqlite:///{tmp_path / 'state.db'}")
+    for entity, value in (("price", "5 USD"), ("inventory", "W=3")):
+        store.bindings.put("s", entity, "A", seller_id="91", last_pushed_hash=value, now=NOW)
+        store.bindings.put("s", entity, "C", seller_id="93", last_pushed_hash=value, now=NOW)
+    kept = {"id": "91", "seller_sku": "A", "price": {"amount": "6", "currency": "USD"},
+            "inventory": [{"warehouse_id": "W", "quantity": 4}]}  # fmt: skip
+    price_only = {"id": "93", "seller_sku": "C", "price": {"amount": "6", "currency": "USD"}}
+    new = {"seller_sku": "B", "price": {"amount": "2", "currency": "USD"}, "inventory": [{"quantity": 1}]}
+    changes = {"title": "T", "skus": [kept, price_only, new]}
+    forget_pushed(store.bindings, "s", "edit", {"erp_id": "P1", "product_id": "T1", "changes": changes}, NOW)
+    price, stock = store.bindings.for_entity("s", "price"), store.bindings.for_entity("s", "inventory")
+    assert price["A"].last_pushed_hash is None and stock["A"].last_pushed_hash is None
+    assert price["C"].last_pushed_hash is None and stock["C"].last_pushed_hash == "W=3"
+    assert price["A"].seller_id == "91" and "B" not in price

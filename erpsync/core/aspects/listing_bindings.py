@@ -169,6 +169,13 @@ def forget_pushed(bindings: ListingBindings, shop: str, kind: str, data: Mapping
     # by an older version (no product kept) would make a wrong pairing look verified for good.
     if kind == "edit":
         put(PRODUCT, data["erp_id"], data["product_id"])  # its content hash forgotten
+        # an edit adding SKUs lists those the listing keeps, with their price and stock where the
+        # policy gives them to the ERP: what it sends of them is forgotten as a price push's is
+        for sku in data["changes"].get("skus") or ():
+            if "id" in sku and "seller_sku" in sku:
+                for entity, sent in ((PRICE, "price"), (INVENTORY, "inventory")):
+                    if sent in sku:
+                        put(entity, sku["seller_sku"], sku["id"])
     else:
         entity = PRICE if kind == "price" else INVENTORY
         for seller_sku, sku in data["skus"].items():
