@@ -79,6 +79,12 @@ def resolve_drift(drift: Drift, policy: Policy) -> Winner | None:
     implementation is ``trylast`` and answers from the configured policy, so a plugin can
     override single cases (say, keep the ERP's phone for one warehouse) and return None for
     the rest.
+
+    The listings aspect also asks about a drift the run did not find: an edit that adds SKUs
+    lists those the listing keeps, and whether it sends their price (stock) is asked as for the
+    product's ``price_changed`` (``inventory_changed``) drift. When the product has none this
+    run, the drift asked about is one with no values (``seller_value`` and ``erp_value`` None),
+    its message naming the product; answer as for that product's price (stock).
     """
 
 
