@@ -89,6 +89,10 @@ class ListingBindings(Protocol):
         """Every binding of ``entity`` in ``shop``, by ERP id."""
         ...
 
+    def get(self, shop: str, entity: str, erp_id: str) -> BindingState | None:
+        """One binding, or None."""
+        ...
+
     def put(
         self, shop: str, entity: str, erp_id: str, *, seller_id: str | None, last_pushed_hash: str | None, now: datetime
     ) -> object:

@@ -296,8 +296,9 @@ def test_an_inventory_that_is_not_the_sum_is_refused(inventory):
 def test_an_edit_forgets_the_kept_skus_values_it_sends_before_it_is_sent(tmp_path: Path):
     """An edit adding SKU B lists A, which the listing keeps, with its price and stock: taken
     effect with its answer lost, A's old values must not stay recorded, or an ERP going back to
-    them would differ from nothing while Seller Center holds the edit's. A listed without its
-    stock (a policy that only reports stock) keeps the stock last recorded."""
+    them would differ from nothing while Seller Center holds the edit's. C, listed without its
+    stock (a policy that only reports stock), keeps the stock last recorded; E, sent with the
+    price recorded for it, keeps it (Seller Center has it whatever becomes of the edit)."""
     store = Store.open(f"sqlite:///{tmp_path / 'state.db'}")
     for entity, value in (("price", "5 USD"), ("inventory", "W=3")):
         store.bindings.put("s", entity, "A", seller_id="91", last_pushed_hash=value, now=NOW)
@@ -305,10 +306,12 @@ def test_an_edit_forgets_the_kept_skus_values_it_sends_before_it_is_sent(tmp_pat
     kept = {"id": "91", "seller_sku": "A", "price": {"amount": "6", "currency": "USD"},
             "inventory": [{"warehouse_id": "W", "quantity": 4}]}  # fmt: skip
     price_only = {"id": "93", "seller_sku": "C", "price": {"amount": "6", "currency": "USD"}}
+    store.bindings.put("s", "price", "E", seller_id="95", last_pushed_hash="5 USD", now=NOW)
+    same = {"id": "95", "seller_sku": "E", "price": {"amount": "5", "currency": "USD"}}  # as recorded: kept
     new = {"seller_sku": "B", "price": {"amount": "2", "currency": "USD"}, "inventory": [{"quantity": 1}]}
-    changes = {"title": "T", "skus": [kept, price_only, new]}
+    changes = {"title": "T", "skus": [kept, price_only, same, new]}
     forget_pushed(store.bindings, "s", "edit", {"erp_id": "P1", "product_id": "T1", "changes": changes}, NOW)
     price, stock = store.bindings.for_entity("s", "price"), store.bindings.for_entity("s", "inventory")
     assert price["A"].last_pushed_hash is None and stock["A"].last_pushed_hash is None
     assert price["C"].last_pushed_hash is None and stock["C"].last_pushed_hash == "W=3"
-    assert price["A"].seller_id == "91" and "B" not in price
+    assert price["A"].seller_id == "91" and "B" not in price and price["E"].last_pushed_hash == "5 USD"

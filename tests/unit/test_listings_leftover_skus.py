@@ -8,15 +8,17 @@ Center of ``test_listings_moved_skus``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_listings_moved_skus import Center, Shop, _fresh  # noqa: F401  (autouse fixture)
 
 from erpsync.core.aspects.listing_leftovers import SKU_NOT_IN_ERP, Leftover, leftovers
+from erpsync.core.errors import PermanentError
 from erpsync.core.listings import ErpProduct, ErpSku, FoundListing
 from erpsync.core.models import AspectReport, Drift
 from erpsync.core.store import BindingRow
@@ -243,3 +245,31 @@ def test_a_re_keyed_product_found_in_a_listing_without_a_leftover_forgets_it(tmp
     report = shop.run()
     assert not report.record_errors and not _warnings(report), (report.record_errors, _warnings(report))
     assert not _warnings(shop.run())
+
+
+def test_an_edit_refused_unsent_run_after_run_pushes_no_price_or_stock_each_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """T1 holds HAND, a SKU made by hand in Seller Center, and the ERP adds BOWL to P1: the edit
+    listing MUG and BOWL is refused unsent (as the TikTok writer refuses an edit that would delete
+    a SKU), run after run. It sends MUG with the price and stock recorded for it, so they are not
+    forgotten: no run pushes them again."""
+    real = Center.edit_listing
+
+    def guarded(self: Center, product_id: str, changes: Mapping[str, Any]) -> FoundListing:
+        listed = {s["id"] for s in changes.get("skus") or () if "id" in s}
+        if changes.get("skus") and (left := [k for k, i in Center.products[product_id].items() if i not in listed]):
+            Center.calls.append(("refused", product_id, tuple(left)))
+            raise PermanentError(f"not sent: would delete {left}", connector="center", operation="edit product")
+        return real(self, product_id, changes)
+
+    monkeypatch.setattr(Center, "edit_listing", guarded)
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5")])
+    shop.run()
+    Center.products["T1"]["HAND"] = "T1-HAND"
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "BOWL", "2", "1")])
+    for _ in range(3):
+        Center.calls.clear()
+        shop.run()
+        assert [c[0] for c in Center.calls] == ["refused"], Center.calls

@@ -170,12 +170,18 @@ def forget_pushed(bindings: ListingBindings, shop: str, kind: str, data: Mapping
     if kind == "edit":
         put(PRODUCT, data["erp_id"], data["product_id"])  # its content hash forgotten
         # an edit adding SKUs lists those the listing keeps, with their price and stock where the
-        # policy gives them to the ERP: what it sends of them is forgotten as a price push's is
+        # policy gives them to the ERP: a value it sends that differs from the one recorded for
+        # that SKU id is forgotten, as a price push's is. One equal to it stays: Seller Center
+        # holds it whatever becomes of the edit, and an edit refused unsent, run after run (it
+        # would delete a SKU made by hand), then sends no price or stock push each run either.
+        stock: Mapping[str, str] = data.get("stock") or {}
         for sku in data["changes"].get("skus") or ():
-            if "id" in sku and "seller_sku" in sku:
-                for entity, sent in ((PRICE, "price"), (INVENTORY, "inventory")):
-                    if sent in sku:
-                        put(entity, sku["seller_sku"], sku["id"])
+            if "id" not in sku or "seller_sku" not in sku:
+                continue
+            for entity, text in _sent(sku, stock):
+                row = bindings.get(shop, entity, sku["seller_sku"])
+                if row is None or row.seller_id != sku["id"] or row.last_pushed_hash != text:
+                    put(entity, sku["seller_sku"], sku["id"])
     else:
         entity = PRICE if kind == "price" else INVENTORY
         for seller_sku, sku in data["skus"].items():
@@ -218,15 +224,8 @@ def record_push(
             sku_id = answer.get(sku.get("seller_sku", ""))
             if sku_id is None:  # not in the answer: the next run finds it by seller_sku
                 continue
-            if "price" in sku:  # a SKU the listing keeps goes without it where the policy says
-                price = sku["price"]
-                put(PRICE, sku["seller_sku"], sku_id, f"{price['amount']} {price['currency']}")
-            if "inventory" in sku:
-                # the text planned (``stock_text``); a payload written without it: the warehouses sent
-                text = stock.get(sku["seller_sku"]) or ";".join(
-                    f"{i.get('warehouse_id', '')}={i['quantity']}" for i in sku["inventory"]
-                )
-                put(INVENTORY, sku["seller_sku"], sku_id, text)
+            for entity, text in _sent(sku, stock):  # a kept SKU goes without a value the policy keeps
+                put(entity, sku["seller_sku"], sku_id, text)
         put(PRODUCT, data["erp_id"], data["product_id"], data["hash"])
     elif kind == "price":
         for seller_sku, sku in data["skus"].items():
@@ -240,6 +239,21 @@ def record_push(
                 put(INVENTORY, seller_sku, sku["id"], stock_pushed(sku, data.get("warehouse_id") or ""))
     else:
         raise ValueError(f"unknown listing push {kind!r}")
+
+
+def _sent(sku: Mapping[str, Any], stock: Mapping[str, str]) -> list[tuple[str, str]]:
+    """``(entity, text recorded)`` for the price and stock one SKU entry of a create or edit
+    sends. The stock text is the one planned (``stock_text``, the payload's ``stock``); a payload
+    written without it records the warehouses sent."""
+    out = []
+    if "price" in sku:
+        out.append((PRICE, f"{sku['price']['amount']} {sku['price']['currency']}"))
+    if "inventory" in sku:
+        text = stock.get(sku["seller_sku"]) or ";".join(
+            f"{i.get('warehouse_id', '')}={i['quantity']}" for i in sku["inventory"]
+        )
+        out.append((INVENTORY, text))
+    return out
 
 
 def stock_pushed(sku: Mapping[str, Any], warehouse_id: str) -> str:
