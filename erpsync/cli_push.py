@@ -114,6 +114,9 @@ def push(state: CommandContext, aspect: str, shops: tuple[str, ...], dry_run: bo
 
     \b
       pushed        written by this run (with --dry-run: "to push")
+      written, not verified
+                    written, but the read after the writes did not read it back:
+                    its drift stays open (exit 2) until a read sees it hold
       already done  done by an earlier run (the ledger says so): not sent again
       failed        refused or unanswered, by id with the reason; run again to retry
       skipped       reported, never written: the policy says report, or the platform

@@ -18,7 +18,7 @@ import pytest
 from test_listings_moved_skus import Center, Shop, _fresh  # noqa: F401  (autouse fixture)
 
 from erpsync.core.aspects.listing_leftovers import SKU_NOT_IN_ERP, Leftover, leftovers
-from erpsync.core.errors import PermanentError
+from erpsync.core.errors import PermanentError, RecordError
 from erpsync.core.listings import ErpProduct, ErpSku, FoundListing
 from erpsync.core.models import AspectReport, Drift
 from erpsync.core.store import BindingRow
@@ -273,3 +273,42 @@ def test_an_edit_refused_unsent_run_after_run_pushes_no_price_or_stock_each_run(
         Center.calls.clear()
         shop.run()
         assert [c[0] for c in Center.calls] == ["refused"], Center.calls
+
+
+def test_an_unreadable_hit_of_a_searched_listing_holds_no_other_products_new_skus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MUG is searched to see whether T1 still holds CUP, and T1's hit cannot be read: P2's new
+    FORK is added all the same (the probe goes in a search of its own), and a note says what could
+    not be told."""
+    real = Center.find_listings
+
+    def unreadable_t1(self: Center, skus: Sequence[str]) -> dict[str, tuple[FoundListing, ...]]:
+        if any(k in Center.products.get("T1", {}) for k in skus):
+            raise RecordError("skus[0].price: not a number", record="product T1", source="TikTok search")
+        return real(self, skus)
+
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7"), ("P2", "PLATE", "1", "1")])
+    shop.run()
+    monkeypatch.setattr(Center, "find_listings", unreadable_t1)
+    rows = [("P1", "MUG", "4", "5"), ("P1", "BOWL", "2", "1"), ("P2", "PLATE", "1", "1"), ("P2", "FORK", "1", "1")]
+    shop.write(rows)
+    report = shop.run()
+    assert "FORK" in Center.products["T2"], (Center.calls, Center.products)
+    assert any(n.startswith("could not tell whether SKUs the ERP dropped") for n in report.notes), report.notes
+    assert [e for e in report.record_errors if "BOWL" in e]  # still refused: CUP may be on sale
+
+
+def test_with_no_sku_of_the_listing_left_bound_the_error_does_not_say_deleting_is_enough(tmp_path: Path) -> None:
+    """Every SKU of P1 renamed in the ERP: no SKU bound in T1 is left to search for, so only the
+    way out that works is given (add the new SKU by hand), not "deleting them is enough"."""
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
+    shop.run()
+    shop.write([("P1", "BOWL", "2", "1")])
+    (error,) = [e for e in shop.run().record_errors if "BOWL" in e]
+    assert "add the new SKU to that product there by hand" in error and "is enough" not in error, error
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "BOWL", "2", "1")])
+    (error,) = [e for e in shop.run().record_errors if "BOWL" in e]
+    assert "deleting them is enough: the next run's search for MUG" in error, error

@@ -115,9 +115,7 @@ def look_up(
     if not missing:
         return
     try:
-        found = every_listing(
-            seller.find_listings([k for keys in missing.values() for k in keys] + _probes(obs, missing))
-        )
+        found = every_listing(seller.find_listings([k for keys in missing.values() for k in keys]))
     except RecordError as exc:
         obs.record_errors.append(exc)
         obs.content_held.update(missing)
@@ -136,7 +134,22 @@ def look_up(
             for seller_sku, sku_id in sorted(ids.items()):
                 bindings.put(obs.shop, SKU, seller_sku, seller_id=sku_id, last_pushed_hash=known.product_id, now=now)
     if bindings is not None:
-        _unplace(obs, bindings, found, now)
+        _unplace(obs, bindings, {**found, **_probed(seller, obs, missing)}, now)
+
+
+def _probed(
+    seller: ListingReader, obs: ListingObservation, missing: Mapping[str, Sequence[str]]
+) -> dict[str, tuple[FoundListing, ...]]:
+    """The listings ``_probes`` names, searched apart: a hit of one that cannot be read then
+    holds no other product's new SKUs (as one among the new SKUs' hits would), and only says so."""
+    probes = _probes(obs, missing)
+    if not probes:
+        return {}
+    try:
+        return every_listing(seller.find_listings(probes))
+    except RecordError as exc:
+        obs.notes.append(f"could not tell whether SKUs the ERP dropped are still in Seller Center: {exc}")
+        return {}
 
 
 def _probes(obs: ListingObservation, missing: Mapping[str, Sequence[str]]) -> list[str]:
@@ -145,8 +158,8 @@ def _probes(obs: ListingObservation, missing: Mapping[str, Sequence[str]]) -> li
     Such a product's new SKUs are not added while its listing holds a SKU the ERP dropped, and a
     search for them alone finds nothing until the seller adds them by hand. Its warning advises
     deleting the dropped SKU in Seller Center, and only a whole hit of the listing shows that done
-    (``_unplace``): so one SKU it still holds is searched too, in the same call. Then deleting the
-    dropped SKU is enough, and the same run adds the new ones.
+    (``_unplace``): so one SKU it still holds is searched too. Then, with a seller whose hits are
+    whole (TikTok's), deleting the dropped SKU is enough, and the same run adds the new ones.
     """
     probes = []
     for erp_id in missing:

@@ -135,10 +135,16 @@ class ListingObservation(Observation):
             f"SKUs lists every SKU the listing keeps, and the listing also holds {', '.join(leftover)}, which "
             f"ERP product {product.id} no longer has, so the edit would delete them (docs/listings.md). "
             "Put them back in the ERP product (the next run adds the new SKU); or, if they are to go, delete "
-            "them in Seller Center: the next run's search shows the product without them, resolves their "
-            "sku_not_in_erp warnings and adds the new SKU (or finds it by seller_sku and binds it, if it was "
-            "added there by hand)"
+            "them in Seller Center and add the new SKU to that product there by hand: the next run finds it "
+            "by seller_sku and binds it, and its search, showing the product without them, resolves their "
+            "sku_not_in_erp warnings"
         )
+        if known.sku_ids:  # a SKU bound there to search for (listing_lookup._probes)
+            reason += (
+                " (where the seller's search shows whole products, as TikTok's does, deleting them is enough: "
+                f"the next run's search for {min(known.sku_ids)} shows the product without them and adds "
+                "the new SKU)"
+            )
         self.record_errors.append(RecordError(reason, record=f"product {product.id!r}", source=product.source))
         self.kept_open.setdefault(product.id, set()).update(CONTENT_KINDS)
         return True
