@@ -18,7 +18,7 @@ import pytest
 from test_listings_moved_skus import Center, Shop, _fresh  # noqa: F401  (autouse fixture)
 
 from erpsync.core.aspects.listing_leftovers import SKU_NOT_IN_ERP, Leftover, leftovers
-from erpsync.core.errors import PermanentError, RecordError
+from erpsync.core.errors import PermanentError, RecordError, TemporaryError
 from erpsync.core.listings import ErpProduct, ErpSku, FoundListing
 from erpsync.core.models import AspectReport, Drift
 from erpsync.core.store import BindingRow
@@ -312,3 +312,52 @@ def test_with_no_sku_of_the_listing_left_bound_the_error_does_not_say_deleting_i
     shop.write([("P1", "MUG", "4", "5"), ("P1", "BOWL", "2", "1")])
     (error,) = [e for e in shop.run().record_errors if "BOWL" in e]
     assert "deleting them is enough: the next run's search for MUG" in error, error
+
+
+def test_a_search_of_a_listing_that_fails_after_its_retries_is_a_note_and_the_shop_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only CUP's warning and BOWL wait on the search for MUG: it timing out leaves a note, and
+    P2's price and new FORK are pushed in the same run."""
+    real = Center.find_listings
+
+    def probe_fails(self: Center, skus: Sequence[str]) -> dict[str, tuple[FoundListing, ...]]:
+        if "MUG" in skus:
+            raise TemporaryError("read timed out", connector="center", operation="search products")
+        return real(self, skus)
+
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7"), ("P2", "PLATE", "1", "1")])
+    shop.run()
+    monkeypatch.setattr(Center, "find_listings", probe_fails)
+    Center.calls.clear()
+    rows = [("P1", "MUG", "4", "5"), ("P1", "BOWL", "2", "1"), ("P2", "PLATE", "9", "1"), ("P2", "FORK", "1", "1")]
+    shop.write(rows)
+    report = shop.run()
+    assert report.error is None, report.error
+    assert any("read timed out" in n for n in report.notes), report.notes
+    assert ("price", "T2", ("T2-PLATE",)) in Center.calls and "FORK" in Center.products["T2"], Center.calls
+
+
+def test_the_refusal_tells_a_seller_whose_hits_are_partial_to_acknowledge_the_warnings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plugin's hits list the SKUs searched alone, so a search never shows CUP deleted: the
+    error does not promise that its warning resolves by itself there."""
+    real = Center.find_listings
+
+    def partial(self: Center, skus: Sequence[str]) -> dict[str, tuple[FoundListing, ...]]:
+        return {k: tuple(FoundListing(h.product_id, h.skus) for h in hits) for k, hits in real(self, skus).items()}
+
+    monkeypatch.setattr(Center, "find_listings", partial)
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7")])
+    shop.run()
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "BOWL", "2", "1")])
+    (error,) = [e for e in shop.run().record_errors if "BOWL" in e]
+    assert "else acknowledge them" in error and "Where the seller's search shows whole products" in error, error
+    del Center.products["T1"]["CUP"]
+    Center.products["T1"]["BOWL"] = "T1-BOWL"  # the way out for every seller
+    report = shop.run()
+    assert not [e for e in report.record_errors if "BOWL" in e], report.record_errors
+    assert [d.field for d in _warnings(report)] == ["CUP"]  # to acknowledge, as the error says

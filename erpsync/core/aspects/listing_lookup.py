@@ -40,7 +40,7 @@ Called from the aspect's observe (``core/aspects/listings.py``), before anything
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -50,7 +50,7 @@ from erpsync.core.aspects.listing_observation import ListingObservation
 from erpsync.core.aspects.listing_owners import Owners, hand_over, read_owners
 from erpsync.core.aspects.warehouse_address import lacks
 from erpsync.core.connector import Connector
-from erpsync.core.errors import RecordError
+from erpsync.core.errors import ConnectorError, RecordError
 from erpsync.core.listing_ports import ListingBindings, ListingReader
 from erpsync.core.listings import SKU, ErpProduct, FoundListing
 
@@ -134,37 +134,45 @@ def look_up(
             for seller_sku, sku_id in sorted(ids.items()):
                 bindings.put(obs.shop, SKU, seller_sku, seller_id=sku_id, last_pushed_hash=known.product_id, now=now)
     if bindings is not None:
-        _unplace(obs, bindings, {**found, **_probed(seller, obs, missing)}, now)
+        _unplace(obs, bindings, {**found, **_probed(seller, obs, missing, found)}, now)
 
 
 def _probed(
-    seller: ListingReader, obs: ListingObservation, missing: Mapping[str, Sequence[str]]
+    seller: ListingReader,
+    obs: ListingObservation,
+    missing: Mapping[str, Sequence[str]],
+    found: Mapping[str, Sequence[FoundListing]],
 ) -> dict[str, tuple[FoundListing, ...]]:
-    """The listings ``_probes`` names, searched apart: a hit of one that cannot be read then
-    holds no other product's new SKUs (as one among the new SKUs' hits would), and only says so."""
-    probes = _probes(obs, missing)
+    """The listings ``_probes`` names, searched apart, except those a whole hit of the new SKUs'
+    search already shows. Only a warning and the new SKUs it holds back wait on this search, so a
+    hit that cannot be read, or the call failing after its retries, is a note: nothing else is
+    held back, and the next run searches again."""
+    shown = {h.product_id for hits in found.values() for h in hits if h.whole}
+    probes = _probes(obs, missing, shown)
     if not probes:
         return {}
     try:
         return every_listing(seller.find_listings(probes))
-    except RecordError as exc:
+    except (RecordError, ConnectorError) as exc:
         obs.notes.append(f"could not tell whether SKUs the ERP dropped are still in Seller Center: {exc}")
         return {}
 
 
-def _probes(obs: ListingObservation, missing: Mapping[str, Sequence[str]]) -> list[str]:
-    """A SKU bound in the listing of each product whose new SKUs its leftovers hold back.
+def _probes(obs: ListingObservation, missing: Mapping[str, Sequence[str]], shown: Collection[str] = ()) -> list[str]:
+    """A SKU bound in the listing of each product whose new SKUs its leftovers hold back (a
+    listing in ``shown`` needs none).
 
     Such a product's new SKUs are not added while its listing holds a SKU the ERP dropped, and a
     search for them alone finds nothing until the seller adds them by hand. Its warning advises
     deleting the dropped SKU in Seller Center, and only a whole hit of the listing shows that done
     (``_unplace``): so one SKU it still holds is searched too. Then, with a seller whose hits are
-    whole (TikTok's), deleting the dropped SKU is enough, and the same run adds the new ones.
+    whole (TikTok's, as docs/listings.md reads its search), deleting the dropped SKU is enough,
+    and the same run adds the new ones.
     """
     probes = []
     for erp_id in missing:
         left, known = obs.leftovers.get(erp_id), obs.bound[erp_id]
-        if left is not None and left.product_id == known.product_id and known.sku_ids:
+        if left is not None and left.product_id == known.product_id and known.sku_ids and left.product_id not in shown:
             probes.append(min(known.sku_ids))
     return probes
 

@@ -136,14 +136,13 @@ class ListingObservation(Observation):
             f"ERP product {product.id} no longer has, so the edit would delete them (docs/listings.md). "
             "Put them back in the ERP product (the next run adds the new SKU); or, if they are to go, delete "
             "them in Seller Center and add the new SKU to that product there by hand: the next run finds it "
-            "by seller_sku and binds it, and its search, showing the product without them, resolves their "
-            "sku_not_in_erp warnings"
+            "by seller_sku and binds it (and where the seller's search shows whole products, as erpsync "
+            "reads TikTok's, that search resolves their sku_not_in_erp warnings; else acknowledge them)"
         )
         if known.sku_ids:  # a SKU bound there to search for (listing_lookup._probes)
             reason += (
-                " (where the seller's search shows whole products, as TikTok's does, deleting them is enough: "
-                f"the next run's search for {min(known.sku_ids)} shows the product without them and adds "
-                "the new SKU)"
+                f". Where the seller's search shows whole products, deleting them is enough: the next run's "
+                f"search for {min(known.sku_ids)} shows the product without them and adds the new SKU"
             )
         self.record_errors.append(RecordError(reason, record=f"product {product.id!r}", source=product.source))
         self.kept_open.setdefault(product.id, set()).update(CONTENT_KINDS)
