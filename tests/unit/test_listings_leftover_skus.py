@@ -275,31 +275,6 @@ def test_an_edit_refused_unsent_run_after_run_pushes_no_price_or_stock_each_run(
         assert [c[0] for c in Center.calls] == ["refused"], Center.calls
 
 
-def test_an_unreadable_hit_of_a_searched_listing_holds_no_other_products_new_skus(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """MUG is searched to see whether T1 still holds CUP, and T1's hit cannot be read: P2's new
-    FORK is added all the same (the probe goes in a search of its own), and a note says what could
-    not be told."""
-    real = Center.find_listings
-
-    def unreadable_t1(self: Center, skus: Sequence[str]) -> dict[str, tuple[FoundListing, ...]]:
-        if any(k in Center.products.get("T1", {}) for k in skus):
-            raise RecordError("skus[0].price: not a number", record="product T1", source="TikTok search")
-        return real(self, skus)
-
-    shop = Shop(tmp_path)
-    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7"), ("P2", "PLATE", "1", "1")])
-    shop.run()
-    monkeypatch.setattr(Center, "find_listings", unreadable_t1)
-    rows = [("P1", "MUG", "4", "5"), ("P1", "BOWL", "2", "1"), ("P2", "PLATE", "1", "1"), ("P2", "FORK", "1", "1")]
-    shop.write(rows)
-    report = shop.run()
-    assert "FORK" in Center.products["T2"], (Center.calls, Center.products)
-    assert any(n.startswith("could not tell whether SKUs the ERP dropped") for n in report.notes), report.notes
-    assert [e for e in report.record_errors if "BOWL" in e]  # still refused: CUP may be on sale
-
-
 def test_with_no_sku_of_the_listing_left_bound_the_error_does_not_say_deleting_is_enough(tmp_path: Path) -> None:
     """Every SKU of P1 renamed in the ERP: no SKU bound in T1 is left to search for, so only the
     way out that works is given (add the new SKU by hand), not "deleting them is enough"."""
@@ -312,31 +287,6 @@ def test_with_no_sku_of_the_listing_left_bound_the_error_does_not_say_deleting_i
     shop.write([("P1", "MUG", "4", "5"), ("P1", "BOWL", "2", "1")])
     (error,) = [e for e in shop.run().record_errors if "BOWL" in e]
     assert "deleting them is enough: the next run's search for MUG" in error, error
-
-
-def test_a_search_of_a_listing_that_fails_after_its_retries_is_a_note_and_the_shop_goes_on(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Only CUP's warning and BOWL wait on the search for MUG: it timing out leaves a note, and
-    P2's price and new FORK are pushed in the same run."""
-    real = Center.find_listings
-
-    def probe_fails(self: Center, skus: Sequence[str]) -> dict[str, tuple[FoundListing, ...]]:
-        if "MUG" in skus:
-            raise TemporaryError("read timed out", connector="center", operation="search products")
-        return real(self, skus)
-
-    shop = Shop(tmp_path)
-    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7"), ("P2", "PLATE", "1", "1")])
-    shop.run()
-    monkeypatch.setattr(Center, "find_listings", probe_fails)
-    Center.calls.clear()
-    rows = [("P1", "MUG", "4", "5"), ("P1", "BOWL", "2", "1"), ("P2", "PLATE", "9", "1"), ("P2", "FORK", "1", "1")]
-    shop.write(rows)
-    report = shop.run()
-    assert report.error is None, report.error
-    assert any("read timed out" in n for n in report.notes), report.notes
-    assert ("price", "T2", ("T2-PLATE",)) in Center.calls and "FORK" in Center.products["T2"], Center.calls
 
 
 def test_the_refusal_tells_a_seller_whose_hits_are_partial_to_acknowledge_the_warnings(
@@ -361,3 +311,39 @@ def test_the_refusal_tells_a_seller_whose_hits_are_partial_to_acknowledge_the_wa
     report = shop.run()
     assert not [e for e in report.record_errors if "BOWL" in e], report.record_errors
     assert [d.field for d in _warnings(report)] == ["CUP"]  # to acknowledge, as the error says
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        RecordError("skus[0].price: not a number", record="product T1", source="TikTok search"),
+        TemporaryError("read timed out", connector="center", operation="search products"),
+    ],
+    ids=["hit-unreadable", "timed-out"],
+)
+def test_a_failed_search_of_a_listing_with_a_dropped_sku_is_a_note_and_holds_nothing_else_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    """MUG is searched to see whether T1 still holds CUP, in a search of its own; its hit cannot
+    be read, or the call times out after its retries. Only CUP's warning and BOWL wait on it: a
+    note says what could not be told, BOWL stays refused (CUP may be on sale), and P2's price and
+    new FORK are pushed in the same run."""
+    real = Center.find_listings
+
+    def failing(self: Center, skus: Sequence[str]) -> dict[str, tuple[FoundListing, ...]]:
+        if "MUG" in skus:
+            raise error
+        return real(self, skus)
+
+    shop = Shop(tmp_path)
+    shop.write([("P1", "MUG", "4", "5"), ("P1", "CUP", "3", "7"), ("P2", "PLATE", "1", "1")])
+    shop.run()
+    monkeypatch.setattr(Center, "find_listings", failing)
+    Center.calls.clear()
+    rows = [("P1", "MUG", "4", "5"), ("P1", "BOWL", "2", "1"), ("P2", "PLATE", "9", "1"), ("P2", "FORK", "1", "1")]
+    shop.write(rows)
+    report = shop.run()
+    assert report.error is None, report.error
+    assert any(n.startswith("could not tell whether SKUs the ERP dropped") for n in report.notes), report.notes
+    assert [e for e in report.record_errors if "BOWL" in e]
+    assert ("price", "T2", ("T2-PLATE",)) in Center.calls and "FORK" in Center.products["T2"], Center.calls
