@@ -159,16 +159,10 @@ def _probed(
 
 
 def _probes(obs: ListingObservation, missing: Mapping[str, Sequence[str]], shown: Collection[str] = ()) -> list[str]:
-    """A SKU bound in the listing of each product whose new SKUs its leftovers hold back (a
-    listing in ``shown`` needs none).
-
-    Such a product's new SKUs are not added while its listing holds a SKU the ERP dropped, and a
-    search for them alone finds nothing until the seller adds them by hand. Its warning advises
-    deleting the dropped SKU in Seller Center, and only a whole hit of the listing shows that done
-    (``_unplace``): so one SKU it still holds is searched too. Then, with a seller whose hits are
-    whole (TikTok's, as docs/listings.md reads its search), deleting the dropped SKU is enough,
-    and the same run adds the new ones.
-    """
+    """A SKU bound in the listing (not in ``shown``) of each product whose new SKUs its leftovers
+    hold back. A search for the new SKUs alone finds nothing until the seller adds them by hand;
+    a whole hit of the listing (``_unplace``) shows the dropped SKU deleted, as its warning advises.
+    So with whole hits (TikTok's, as docs/listings.md reads its search) deleting it is enough."""
     probes = []
     for erp_id in missing:
         left, known = obs.leftovers.get(erp_id), obs.bound[erp_id]
