@@ -175,6 +175,10 @@ def test_a_read_ahead_overlapped_by_a_write_is_read_again(seller: TikTokSellerCo
     shared = shared_reads(seller)
     shared.read_ahead("read_orders", statuses=AWAITING)
     shared.start_reads_ahead()
+    sent_by = time.monotonic() + 10  # its call made (a loaded machine may start the thread late)
+    while calls_to(ORDERS_URL) < 1 and time.monotonic() < sent_by:
+        time.sleep(0.005)
+    assert calls_to(ORDERS_URL) == 1
     assert shared.shop_id == SHOP_ID
     shared.read_orders(statuses=AWAITING)
     shared.close()
