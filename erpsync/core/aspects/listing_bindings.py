@@ -249,10 +249,7 @@ def _sent(sku: Mapping[str, Any], stock: Mapping[str, str]) -> list[tuple[str, s
     if "price" in sku:
         out.append((PRICE, f"{sku['price']['amount']} {sku['price']['currency']}"))
     if "inventory" in sku:
-        text = stock.get(sku["seller_sku"]) or ";".join(
-            f"{i.get('warehouse_id', '')}={i['quantity']}" for i in sku["inventory"]
-        )
-        out.append((INVENTORY, text))
+        out.append((INVENTORY, stock.get(sku["seller_sku"]) or stock_pushed(sku, "")))
     return out
 
 

@@ -158,7 +158,7 @@ def _probed(
         return {}
 
 
-def _probes(obs: ListingObservation, missing: Mapping[str, Sequence[str]], shown: Collection[str] = ()) -> list[str]:
+def _probes(obs: ListingObservation, missing: Mapping[str, Sequence[str]], shown: Collection[str]) -> list[str]:
     """A SKU bound in the listing (not in ``shown``) of each product whose new SKUs its leftovers
     hold back. A search for the new SKUs alone finds nothing until the seller adds them by hand;
     a whole hit of the listing (``_unplace``) shows the dropped SKU deleted, as its warning advises.
