@@ -104,7 +104,7 @@ class SyncDrifts:
             ctx.shop, aspect.name, drifts, self.clock(), run_id, observation.scope, kept=observation.kept_open
         )
         notes = [*([observation.not_run] if observation.not_run else []), *observation.notes]
-        errors = [(self._redact(_about(e)), self._redact(str(e))) for e in observation.record_errors]
+        errors = [(self._redact(e.about), self._redact(str(e))) for e in observation.record_errors]
         return Reread(drifts, changes, observation.scope, [self._redact(n) for n in notes], errors)
 
     def _record(
@@ -147,12 +147,3 @@ class SyncDrifts:
         if known is not None and changes.opened:
             known.add(aspect)
         return changes
-
-
-def _about(error: Exception) -> str:
-    """The record a record error names, as its text begins (``source: record``); "" when it names
-    none, so only the same text counts as the first read's (``verify``)."""
-    record = getattr(error, "record", None)
-    if not record:
-        return ""
-    return ": ".join(p for p in (getattr(error, "source", None), record) if p)

@@ -217,3 +217,11 @@ class RecordError(ErpsyncError):
         self.package_id = package_id
         parts = [p for p in (source, record, field) if p]
         super().__init__(": ".join([*parts, reason]))
+
+    @property
+    def about(self) -> str:
+        """The record this error names, as ``str()`` begins with it (``source: record``); "" when it
+        names none. Two errors about one record begin alike however their reasons are worded."""
+        if not self.record:
+            return ""
+        return ": ".join(p for p in (self.source, self.record) if p)
