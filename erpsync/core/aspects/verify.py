@@ -121,20 +121,19 @@ def verify(report: AspectReport, reread: Reread | None) -> bool:
             continue
         unread = [d for fp in result.action.drifts if (d := reported.get(fp)) and not reread.read_again(d)]
         if unread:
-            result.detail = "written, not verified: the read after the writes did not read it again"
-            result.unverified = True
             unseen.append(result)
             unread_subjects += [d.subject for d in unread]
             continue
         for fp in result.action.drifts:
             fixed_by[fp] = result
-    if unseen:
-        subjects = list(dict.fromkeys(unread_subjects))
-        named = ", ".join(subjects[:10]) + (", ..." if len(subjects) > 10 else "")
-        report.notes.append(
-            f"{len(unseen)} correction(s) written but not verified, as the read after the writes did not "
-            f"read their record again ({named}): their drifts stay open until a read sees them hold"
-        )
+    subjects = list(dict.fromkeys(unread_subjects))
+    named = ", ".join(subjects[:10]) + (", ..." if len(subjects) > 10 else "")
+    _unverified(
+        report,
+        unseen,
+        "the read after the writes did not read it again",
+        f"the read after the writes did not read their record again ({named})",
+    )
     shown: list[Drift] = []
     for drift in report.drifts:
         if drift.fingerprint in fixed_by:
@@ -151,15 +150,22 @@ def _none_read_again(report: AspectReport) -> bool:
     """No read after the writes was made (it failed, or the run was stopped first): every write
     made is unverified, its drift still open, as when the re-read left its record out."""
     unseen = [r for r in report.actions if r.status == "applied"]
-    for result in unseen:
-        result.detail = "written, not verified: no read after the writes could be made"
-        result.unverified = True
-    if unseen:
-        report.notes.append(
-            f"{len(unseen)} correction(s) written but not verified, as no read after the writes could be "
-            "made: their drifts stay open until a read sees them hold"
-        )
+    why = "no read after the writes could be made"
+    _unverified(report, unseen, why, why)
     return not unseen
+
+
+def _unverified(report: AspectReport, results: list[ActionResult], why: str, why_all: str) -> None:
+    """Mark ``results`` written but not verified, each saying ``why`` no read saw it hold, and
+    add one note for them all saying ``why_all``: their drifts stay open (:func:`verify`)."""
+    for result in results:
+        result.detail = f"written, not verified: {why}"
+        result.unverified = True
+    if results:
+        report.notes.append(
+            f"{len(results)} correction(s) written but not verified, as {why_all}: "
+            "their drifts stay open until a read sees them hold"
+        )
 
 
 def _reported(about: str, text: str, errors: list[str]) -> bool:
