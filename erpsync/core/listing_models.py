@@ -134,6 +134,12 @@ class BoundListing:
     #: the fingerprint of the ERP product when nothing was left to push (``core/listing_source.py``)
     source: str | None = None
 
+    @property
+    def probe_sku(self) -> str | None:
+        """The bound SKU a search names to see this listing whole when the ERP's new SKUs cannot
+        find it (the least seller SKU, so every run searches for the same one); None: none bound."""
+        return min(self.sku_ids, default=None)
+
 
 @dataclass(frozen=True)
 class Push:

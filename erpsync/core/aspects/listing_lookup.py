@@ -166,8 +166,10 @@ def _probes(obs: ListingObservation, missing: Mapping[str, Sequence[str]], shown
     probes = []
     for erp_id in missing:
         left, known = obs.leftovers.get(erp_id), obs.bound[erp_id]
-        if left is not None and left.product_id == known.product_id and known.sku_ids and left.product_id not in shown:
-            probes.append(min(known.sku_ids))
+        if left is None or left.product_id != known.product_id or left.product_id in shown:
+            continue
+        if (probe := known.probe_sku) is not None:
+            probes.append(probe)
     return probes
 
 

@@ -139,10 +139,10 @@ class ListingObservation(Observation):
             "by seller_sku and binds it (and where the seller's search shows whole products, as erpsync "
             "reads TikTok's, that search resolves their sku_not_in_erp warnings; else acknowledge them)"
         )
-        if known.sku_ids:  # a SKU bound there to search for (listing_lookup._probes)
+        if (probe := known.probe_sku) is not None:  # a SKU bound there to search for (listing_lookup._probes)
             reason += (
                 f". Where the seller's search shows whole products, deleting them is enough: the next run's "
-                f"search for {min(known.sku_ids)} shows the product without them and adds the new SKU"
+                f"search for {probe} shows the product without them and adds the new SKU"
             )
         self.record_errors.append(RecordError(reason, record=f"product {product.id!r}", source=product.source))
         self.kept_open.setdefault(product.id, set()).update(CONTENT_KINDS)
